@@ -209,3 +209,16 @@ def test_the_script_counts_the_lost_calls_named():
     assert rows["default"][1:5] == ["1", "1", "0", "1"] and rows["statements"][1:5] == ["1", "1", "0", "1"]
     assert rows["mi"][1:5] == ["1", "1", "0", "0"]
     assert rows["the"][-17:] == "2 calls lost, named 2, among the 3 nearest 2; of the 2 names, calls lost 2".split()
+
+
+def test_the_paced_and_qtc_rules_keep_their_statements_off_the_line():
+    """The paced-rhythm rule says PTB-XL's PACE, the prolonged-QTc rule its LNGQT ("long QT"): within the noise's
+    reach beside them, neither is named as hidden (the line had named "Paced rhythm (artificial pacemaker)"
+    beside "Paced rhythm, 70 bpm" and "Long QT interval" beside "Prolonged QTc"); the model's IRBBB beside them still is."""
+    labels = ("PACE", "LNGQT", "IRBBB")
+    pred = _pred(labels, [0.15, 0.15, 0.15], [0.3, 0.3, 0.3], labels, "statements")
+    said = (SimpleNamespace(code=None, text="Paced rhythm, 70 bpm", rule_id="paced_rhythm"),
+            SimpleNamespace(code=None, text="Prolonged QTc (QTc 512 ms)", rule_id="prolonged_qtc"))
+    want = "Noise in V1, V2 may hide: Incomplete right bundle branch block (15%)"
+    assert noise_hidden(None, pred, SimpleNamespace(withheld="", statements=said)) == want
+    assert noise_hidden(None, pred, SimpleNamespace(withheld="", statements=())).count("(15%)") == 3

@@ -711,7 +711,8 @@ RULE_IDS = ("paced_rhythm", "wide_qrs_tachycardia", "sinus_bradycardia", "sinus_
 # model's sinus rate word the measured rate refuted, said as sinus rhythm under its code
 RULE_SAYS = {"sinus_bradycardia": ("SBRAD",), "sinus_tachycardia": ("STACH",), "sinus_rhythm": ("SR",),
              "atrial_flutter": ("AFLT",), "atrial_fibrillation": ("AFIB",), "first_degree_av_block": ("1AVB",),
-             "low_qrs_voltage": ("LVOLT",), "voltage_lvh": ("VCLVH",)}
+             "low_qrs_voltage": ("LVOLT",), "voltage_lvh": ("VCLVH",), "paced_rhythm": ("PACE",),
+             "prolonged_qtc": ("LNGQT",)}
 # the model's statements that say what the rules would (never twice)
 LOW_VOLTAGE_CODES = ("LVOLT",)
 LVH_CODES = ("LVH", "VCLVH")
