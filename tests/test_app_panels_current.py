@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from helpers_app import hold_scoring, isolated_settings, shown_window, tiny_model  # noqa: E402,F401 - fixtures
+from helpers_app import PTBXL_PAIR, hold_scoring, isolated_settings, shown_window, tiny_model  # noqa: E402,F401
 from mirage_model.paths import resources_dir  # noqa: E402
 
 B = resources_dir() / "samples" / "ludb" / "14.hea"                                  # M, 50
@@ -311,3 +311,19 @@ def test_a_model_chosen_in_the_settings_dialog_ends_the_refused_models_note(qtbo
     assert window.predictor.name in label and "no-such-model" not in label, label
     assert window.results.model_label.toolTip() == ""
 
+
+
+def test_another_record_opens_with_its_results_read_from_the_top(qtbot, tiny_model):
+    """The results column scrolled down on one record (to its "In the file" block) stayed scrolled on the next
+    one opened (Ctrl+PgDown, File > Open) wherever the emptied column still overflowed (the model's lines stay):
+    the new record's first lines (its rhythm, a noise "may hide" or a models-disagree line) opened above the fold,
+    out of sight. A new patient's results now open at their top. At 1024x600 the emptied column overflows
+    offscreen (at 1280x800 on an X11 screen with the shipped models)."""
+    window = shown_window(qtbot, tiny_model, size=(1024, 600))
+    bar = window.results_scroll.verticalScrollBar()
+    open_and_wait(qtbot, window, PTBXL_PAIR[1])
+    bar.setValue(bar.maximum())
+    assert bar.value() > 0, "the results column fits: nothing to scroll"
+    open_and_wait(qtbot, window, PTBXL_PAIR[0])
+    assert bar.maximum() > 0
+    assert bar.value() == 0, (bar.value(), bar.maximum())

@@ -176,6 +176,8 @@ class RecordsMixin:
         self.results.positive.setToolTip("")      # the previous prediction's quality summary
         self.results.state.setText("")
         self.results.set_quality_error("")
+        # read from its top (the rhythm, a noise or disagreement line first), not where the last one was left
+        self.results_scroll.verticalScrollBar().setValue(0)
 
     def _load_progress(self, sid: int, path: Path, done: int, out) -> None:
         if not self._current(sid):
