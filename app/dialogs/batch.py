@@ -517,6 +517,7 @@ class BatchDialog(QDialog):
 
     def _fill_row(self, r: int, row: dict) -> None:
         from mirage_model.review.batch.rows import NOT_ECG   # loaded by the batch that made the row
+        fm = self.table.fontMetrics()
         for c, key in enumerate(self.columns):
             item = QTableWidgetItem(_fmt(row.get(key)))
             if key == "error" and row.get(key):
@@ -525,6 +526,8 @@ class BatchDialog(QDialog):
                 item.setToolTip(str(row.get(key)))
             if key in SERIAL_TIPS and row.get(key):      # a comparison's words run long: whole on hover
                 item.setToolTip(str(row.get(key)))
+            elif not item.toolTip() and fm.horizontalAdvance(item.text()) > self.table.columnWidth(c):
+                item.setToolTip(item.text())     # cut by its column ("Sinus rhythm, 83 bpm; ..."): whole on hover
             if key == "record_id" and "labs row differs" in str(row.get("notes") or ""):
                 # its labs row may be another patient's: the id says so at a glance, the tip in words
                 item.setForeground(LABS_DIFFER_COLOUR)

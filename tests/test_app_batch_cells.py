@@ -1,0 +1,45 @@
+"""The batch dialog's results table: a cell cut short by its column ("Sinus rhythm, 83 bpm; ...", a file's
+diagnoses, the quality warnings) is read whole on hover, as the error and serial comparison cells are.
+
+Truth: the output CSV read back with Python's csv module, and the table's own font and column widths."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from helpers_app import WAIT_MS, isolated_settings, tiny_model, two_record_folder  # noqa: E402,F401 - fixtures
+
+
+def test_a_cell_cut_by_its_column_is_read_whole_on_hover(qtbot, tiny_model, tmp_path):
+    """The two bundled PTB-XL records scored: their interpretation ("Sinus rhythm, 83 bpm; ..."), the model's
+    name and the quality codes were cut at the column's 100 px with no way to read them in the dialog (the
+    table's tooltip said only "double-click a row"). Each cell whose words are wider than its column now has
+    them whole as its tooltip, the CSV's words exactly."""
+    from app.dialogs.batch import BatchDialog
+    from mirage_model.inference import Predictor
+
+    folder = two_record_folder(tmp_path)
+    out = tmp_path / "scores.csv"
+    dlg = BatchDialog(None, predictor=Predictor(tiny_model, device="cpu"), device="auto", folder=str(folder))
+    qtbot.addWidget(dlg)
+    dlg.output.setText(str(out))
+    assert dlg.start() is not None
+    qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
+    with out.open(newline="", encoding="utf-8-sig") as fh:
+        written = {r["record_id"]: r for r in csv.DictReader(fh)}
+
+    table, fm = dlg.table, dlg.table.fontMetrics()
+    ids = [table.item(r, dlg.columns.index("record_id")).text() for r in range(table.rowCount())]
+    cut = []
+    for c, key in enumerate(dlg.columns):
+        for r, rid in enumerate(ids):
+            item = table.item(r, c)
+            if item is not None and fm.horizontalAdvance(item.text()) > table.columnWidth(c):
+                cut.append((rid, key))
+                assert item.toolTip() == written[rid][key], (rid, key, item.toolTip())
+    assert ("00417_lr", "interpretation") in cut and ("11125_lr", "interpretation") in cut, cut
