@@ -391,3 +391,30 @@ def test_the_prior_tab_says_what_it_did_not_compare(qtbot):
     assert view.significant_rows() == []
     assert view.statements.text().startswith("<b>Pacing changed: paced on the ECG p, not on this ECG</b>")
     assert "Not compared:" in view.statements.text()
+
+
+def test_another_prior_opens_its_comparison_at_the_top_with_its_patient_warning(qtbot, tiny_model, tmp_path):
+    """The Prior ECG tab scrolled down on one comparison (to its statements) stayed scrolled when another prior
+    was chosen, and that prior's "the two files name different patients" warning, first in the tab, opened above
+    the fold. Another prior now opens at the tab's top, the warning in view; the same comparison redrawn (a value
+    changed) keeps where the reviewer is reading. Truth: the files' patient IDs (SBJ-123, 081486213)."""
+    assert b"SBJ-123" in PRIOR.read_bytes() and muse_field("PatientID") == "081486213"
+    earlier = tmp_path / "earlier.xml"
+    shutil.copyfile(CURRENT, earlier)     # the same patient's: no patient warning
+    window = shown_window(qtbot, tiny_model, size=(1280, 800))
+    open_scored(qtbot, window, CURRENT)
+    set_prior(qtbot, window, earlier)
+    view = window.comparison_view
+    window.tabs.setCurrentWidget(view)
+    qtbot.wait(100)
+    bar = view.scroll.verticalScrollBar()
+    bar.setValue(bar.maximum())
+    assert bar.value() > 0, "the comparison fits the tab: nothing to scroll"
+    view.refresh()          # the same prior redrawn: the reader stays where they were
+    assert bar.value() == bar.maximum() > 0
+    set_prior(qtbot, window, PRIOR)
+    qtbot.wait(100)
+    assert "different patients" in view.warning.text()
+    assert bar.value() == 0, (bar.value(), bar.maximum())
+    top = view.warning.mapTo(view.scroll.viewport(), view.warning.rect().topLeft()).y()
+    assert 0 <= top < view.scroll.viewport().height(), top

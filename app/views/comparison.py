@@ -54,6 +54,7 @@ class ComparisonView(FollowsSession, QWidget):
         super().__init__(parent)
         self.session = None
         self.comparison = None           # serial.SerialComparison drawn (None: no prior)
+        self._prior = None               # the prior ECG it was drawn of: another one is read from the top
         self.keys = keys
         self.warning = QLabel("")        # the patient warning: first, and only when the files may differ
         self.warning.setWordWrap(True)
@@ -124,6 +125,9 @@ class ComparisonView(FollowsSession, QWidget):
     def refresh(self) -> None:
         s = self.session
         prior = getattr(s, "prior", None) if s is not None else None
+        if prior is not self._prior:     # another prior (or record): its patient warning first, in view
+            self._prior = prior
+            self.scroll.verticalScrollBar().setValue(0)
         self.comparison = None
         if prior is not None:
             from mirage_model.review.serial import compare
