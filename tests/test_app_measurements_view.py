@@ -298,3 +298,26 @@ def test_the_table_is_computed_once_a_fill_and_shows_its_rows(qtbot, monkeypatch
         source = panel.table.item(r, 2).text()
         assert source.startswith("automatic" if row["automatic"] is not None else "not measurable"), key
         assert (("\u2193" in source) or ("\u2191" in source)) == bool(row.get("flag")), key
+
+
+@needs_sample
+@pytest.mark.skipif(not LUDB_1.is_file(), reason="bundled LUDB samples not present")
+def test_another_record_opens_with_its_first_rows_in_view(qtbot):
+    """At 1280x800 the table scrolled down to the QRS voltages on one record stayed scrolled on the next one
+    opened (Ctrl+PgDown, File > Open): its heart rate, RR and PR rows were above the fold, unread. Another
+    record now opens with the table at its first row, the heart rate in view. Truth: each row's drawn
+    rectangle against the table's viewport."""
+    window = _window(qtbot, (1264, 784), True)
+    table = window.measure_panel.table
+    bar = table.verticalScrollBar()
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        window.open_record(LUDB_1)
+    qtbot.waitUntil(lambda: window.session.state["measurements"] != "pending", timeout=WAIT_MS)
+    bar.setValue(bar.maximum())
+    assert 0 not in _rows_in_view(table), "every row in view at 1280x800: nothing to scroll"
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        window.open_record(SAMPLE)
+    qtbot.waitUntil(lambda: window.session.state["measurements"] != "pending", timeout=WAIT_MS)
+    QApplication.processEvents()
+    assert ROWS[0][0] == "heart_rate_bpm"
+    assert 0 in _rows_in_view(table), (bar.value(), bar.maximum())

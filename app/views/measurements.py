@@ -97,6 +97,11 @@ class MeasurementsPanel(FollowsSession, QWidget):
         # the quality check's verdict may take the QRS voltages' limits away (every lead scaled to one size)
         return (name == "values" or (name == "state" and info.get("part") == "quality")) and not self._filling
 
+    def set_session(self, session) -> None:
+        """Another record's table, read from its first row (the heart rate), not where the last was left."""
+        super().set_session(session)
+        self.table.scrollToTop()
+
     def refresh(self) -> None:
         self._fill()
         s = self.session
