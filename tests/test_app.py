@@ -1965,6 +1965,24 @@ def test_folder_browser_highlights_the_record_on_screen_not_the_one_before(qtbot
 
 
 @needs_sample
+def test_a_folder_opened_after_its_record_highlights_that_record(qtbot, tmp_path):
+    """LUDB 14 opened from File > Open, then its folder from File > Open folder: the list came with no row
+    highlighted, while Ctrl+PgDown went on from 14's row (the browser knew where the record on screen was,
+    and did not show it). The row of the record on screen is now highlighted as the list arrives."""
+    ludb = resources_dir() / "samples" / "ludb"
+    for name in ("1", "14"):
+        for ext in ("hea", "dat"):
+            (tmp_path / f"{name}.{ext}").write_bytes((ludb / f"{name}.{ext}").read_bytes())
+    window = make_window(qtbot, load_model=False)
+    open_and_wait(qtbot, window, tmp_path / "14.hea")
+    window.open_folder(tmp_path)
+    qtbot.waitUntil(lambda: window.browser.worker is None, timeout=WAIT_MS)
+    assert [Path(p).name for p in window.browser.paths] == ["1.hea", "14.hea"]
+    rows = [i.row() for i in window.browser.table.selectionModel().selectedRows()]
+    assert rows == [1], rows
+
+
+@needs_sample
 def test_a_job_that_ends_after_its_window_was_deleted_touches_nothing(qtbot, tiny_model, monkeypatch):
     """A model run still going when its window is closed and deleted (the app quitting, a test
     ending) delivered 'finished' to the deleted window: RuntimeError 'Internal C++ object

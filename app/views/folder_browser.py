@@ -88,6 +88,7 @@ class FolderBrowser(QWidget):
         self._shared: set[str] = set()              # ``record_key`` of stems two listed files share
         self._also: dict[Path, list[Path]] = {}     # a listed record's other names in the folder (links to it)
         self.worker: workers.Worker | None = None
+        self._open: Path | None = None              # the record on screen (``show_open``): its row highlighted
 
     def set_folder(self, folder: str | Path) -> workers.Worker:
         """List the folder's records now and load their details in a worker (cancels a previous one)."""
@@ -125,6 +126,8 @@ class FolderBrowser(QWidget):
                 self.table.setItem(r, 0, item)
                 self.table.setItem(r, self.DX, QTableWidgetItem("loading..."))
             self.progress.setRange(0, max(1, len(self.paths)))
+            if self._open is not None:     # a folder opened after its record: that row, where Ctrl+PgDown goes on
+                self.show_open(self._open)
             if not self.paths:
                 self.folder_label.setText(f"{self.folder_label.text()}: no ECG records found")
             return
@@ -253,6 +256,7 @@ class FolderBrowser(QWidget):
         """Highlight the row of the record now open, and none when it is not listed here (opened
         from a file, a recent entry or the batch table): a highlighted row names the patient on
         screen (its id, age and sex), never the one before."""
+        self._open = Path(path)
         r = self.row_of(path) if self.paths else -1
         if r >= 0:
             self.table.selectRow(r)
