@@ -158,7 +158,6 @@ class RecordsMixin:
         self.viewer.clear_record(NO_RECORD, f"Opening {name}..." if name else "")
         self.setWindowTitle("MIRAGE Review")
         self.results.set_file_info()
-        self.results_scroll.verticalScrollBar().setValue(0)    # the new record's result read from its top
         self.viewer.plot.set_explanation(None)
         self.viewer.plot.set_quality(None)
         self.image_view.set_image(None)
