@@ -90,6 +90,8 @@ def clean_edits(edits: Mapping[str, object] | None) -> dict[str, float]:
 # part V); without the patient's sex Cornell has no limit (the range says so). Low QRS voltage: peak-to-peak < 0.5 mV
 # in every limb lead, < 1.0 mV in every precordial lead (Mason et al. 2007, part II's "low voltage" statements; the
 # limits as J Electrocardiol 2008;41:281 states them), so the largest of the group flagged low when below its limit.
+# The LVH limits apply from 16 years, with no higher age limit and on the Cornell voltage, not its product: the
+# interpretation's rule, measured against the alternatives on PTB-XL folds 1-8 (scripts/voltage_agreement.py).
 # These are adults' limits. Children's differ with age (a rate of 115 bpm and a QRS axis of +100 deg are
 # normal at 4 years); the paediatric normal limits in use are tables of 2nd and 98th percentiles by age
 # group from birth to 16 years: Rijnbeek PR, Witsenburg M, Schrama E, Hess J, Kors JA. New normal limits for
