@@ -79,6 +79,11 @@ LVH candidates, task lvhage (2026-12-05; folds 1-8: ``--random 800 --labelled 10
   so leaving them out moves the precision by less than a point; the Cornell product flags 50 random records the
   Cornell voltage does not (4 labelled LVH|VCLVH): at a QRS of 90-100 ms its limit, 2.44-2.71 mV in men and
   1.64-1.91 mV in women, lies below the voltage's 2.8 / 2.0 mV.
+  Fold 9, read once after the choice (``--folds 9``, the same arguments, 903 records): (a) sensitivity against VCLVH
+  60/87 (69%), against LVH|VCLVH 120/186 (65%); precision against VCLVH 16/139 (12%), against LVH|VCLVH 54/139 (39%);
+  "Normal ECG" lost on 9 of 241 random records (8 labelled NORM; 4 of the 9 by the low-voltage rule). The others
+  there, for the record (not to choose again): (b30/b35/b40) precision 40/40/41 %, sensitivity against VCLVH
+  69/67/66 %; (c) 33 %, 76 %; (d30/d35/d40) 34/34/35 %, 76/74/72 %.
 """
 
 from __future__ import annotations
