@@ -59,9 +59,11 @@ def test_the_summary_names_the_files_not_read(tmp_path, checkpoint):
     assert summary.scored == 1
     assert sorted(summary.not_read) == sorted(OTHERS)
     assert summary.not_read_line() == "8 files not read: 3 .pdf, 2 .txt, 1 .atr, 1 .docx, 1 without extension"
-    # without the table given and its PDF folder, both are files like any other
+    # without the table given, it is a file like any other; the first run's output and the PDF it wrote over
+    # pdfs/1.pdf are MIRAGE's own, told apart (test_batch_own_outputs)
     summary = score_folder(folder, predictor, tmp_path / "elsewhere.csv", measure=False)
-    assert sorted(summary.not_read) == sorted(OTHERS + ["labs.csv", "pdfs/1.pdf", "scores.csv"])
+    assert sorted(summary.not_read) == sorted(OTHERS + ["labs.csv"])
+    assert summary.own_files == ["pdfs/1.pdf", "scores.csv"]
 
 
 def test_a_pdf_folder_that_is_the_scored_folder_hides_no_file(tmp_path, checkpoint):

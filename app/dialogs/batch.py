@@ -130,6 +130,13 @@ class BatchDialog(QDialog):
         # the output follows the folder (FOLDER/scores.csv) until the user types or browses one:
         # a folder chosen after the dialog opened must not write over the previous folder's CSV
         self._output_follows = True
+        # in the folder, where its records are, rather than beside it (a dataset's parent folder, a drive's
+        # root may not be writable): a later run of the folder tells the results and PDFs MIRAGE wrote
+        # there from its records (``batch.own_files``), so they are neither scored nor counted as not read
+        self.output.setToolTip("By default scores.csv in the scored folder, the same file for every run of it: "
+                               "Start asks before replacing its rows, Resume keeps them. The results CSVs and PDF "
+                               "reports MIRAGE wrote in the folder are never scored as records; the end line "
+                               "counts them apart.")
         self.folder.textChanged.connect(self._folder_changed)
         self.output.textEdited.connect(self._output_chosen)
         self.pdf_dir = QLineEdit()
@@ -563,6 +570,8 @@ class BatchDialog(QDialog):
             tips.append(unreadable_line(unreadable, limit=len(unreadable)))
         if getattr(summary, "same_file", None):     # one recording under two names: scored once, said
             text += f" {summary.same_file_line()}."
+        if getattr(summary, "own_files", None):     # an earlier run's results and PDFs in the folder: not records
+            text += f" {summary.own_files_line()}."
         not_read = list(getattr(summary, "not_read", None) or ())
         if not_read:        # the folder's other files (a .pdf, a .txt): counted here, named in the tooltip
             text += f" {summary.not_read_line('no ECG records')}."

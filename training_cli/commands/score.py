@@ -388,6 +388,8 @@ def _report(args, summary, predictor) -> int:
         print(f"{unreadable_line(summary.unreadable_folders)}; the records in them are not in {args.out}")
     if summary.same_file:
         print(summary.same_file_line())
+    if summary.own_files:     # an earlier run's results CSV and PDFs in the folder: no records, not failures
+        print(summary.own_files_line())
     if summary.not_read:
         if args.list_not_read:
             for path in summary.not_read:      # a hidden file or folder was not looked at: not "read"

@@ -8,7 +8,9 @@ a batch: it gets ``status = "error"`` and a message naming the problem. A file w
 format's extension that is no ECG (another XML, a .dcm that is no DICOM ECG) gets
 ``status = "not_ecg"`` and what it is; every other file (a .pdf, a .txt: no record, no part of
 one) is counted by extension in the summary (``BatchSummary.not_read``), so that nothing in the
-folder is passed over in silence. A WFDB signal file is the record's whose header names it.
+folder is passed over in silence; the files MIRAGE itself wrote there (an earlier run's results and PDFs:
+``own_files``) are counted apart (``BatchSummary.own_files``), not among them. A WFDB signal file is the
+record's whose header names it.
 
 The modules, in the order a record passes them: ``inputs`` (the folder, the labs table),
 ``loading`` (read and measure ahead of the model, under a time limit, optionally in a process

@@ -25,6 +25,7 @@ from mirage_model.review.batch.inputs import LabsLookup, find_inputs, labs_dict
 from mirage_model.paths import OutputError
 from mirage_model.review.batch.outputs import (FORMATS, earlier_output, earlier_output_refusal, lock_file_of,
                                                lock_output, read_only, spare_output, write_atomic)
+from mirage_model.review.batch.own_files import own_files_line, written_by_mirage
 from mirage_model.review.batch.pipeline import iter_rows
 from mirage_model.review.batch.priors import PriorComparer, SerialCounts
 from mirage_model.review.batch.resume import check_kept, kept_rows
@@ -71,8 +72,11 @@ class BatchSummary:
     # "" or the line saying a lock file left by a killed run was taken over (``OutputLock.stale_note``)
     lock_note: str = ""
     # the folder's files that are no record, no part of one and have no row (a .pdf, a .txt), by
-    # their path under the folder; the labs table and this run's outputs are not among them
+    # their path under the folder; the labs table, this run's outputs and ``own_files`` are not among them
     not_read: list[str] = field(default_factory=list)
+    # the folder's files that MIRAGE wrote (``own_files.written_by_mirage``: an earlier run's results CSV,
+    # its PDF reports, a killed run's lock file), by their path under the folder: no records, not scored
+    own_files: list[str] = field(default_factory=list)
     # (path, the record's path) under the folder of each record file left out as another name of a record
     # scored under its own (``inputs.same_files``: a link): scored once, in that record's row
     same_file: list[tuple[str, str]] = field(default_factory=list)
@@ -88,6 +92,11 @@ class BatchSummary:
     def not_read_line(self, why: str = "", names: str = "") -> str:
         """``not_read_line`` of this run's folder."""
         return not_read_line(self.not_read, why, names)
+
+    def own_files_line(self) -> str:
+        """``own_files.own_files_line`` of this run's folder: "6 files MIRAGE wrote (results.csv, 5 in pdfs/)
+        not scored"; "" when there are none."""
+        return own_files_line(self.own_files)
 
     def same_file_line(self, limit: int = 3) -> str:
         """The records scored once though the folder holds them under several names, in one line: "1 record
@@ -226,14 +235,14 @@ def not_read_line(paths, why: str = "", names: str = "") -> str:
     return "; ".join(text + (f" ({'; '.join(notes)})" if notes else "") for text, notes in parts)
 
 
-def _not_read(found, folder: Path, out_path: Path, labs, pdf_dir) -> list[str]:
-    """The paths under ``folder`` of ``found.not_read`` (``inputs.FoundInputs``), less the labs
-    table and this run's own outputs: the output file, and the PDFs it writes for its records in
-    ``pdf_dir`` (``rows.record_pdf_names``; other files there are counted, ``pdf_dir`` may be the
-    scored folder itself)."""
+def _not_read(found, folder: Path, out_path: Path, labs, pdf_dir) -> tuple[list[str], list[str]]:
+    """(not read, MIRAGE's own): the paths under ``folder`` of ``found.not_read`` (``inputs.FoundInputs``),
+    less the labs table and this run's own outputs (the output file, and the PDFs it writes for its records
+    in ``pdf_dir``: ``rows.record_pdf_names``; ``pdf_dir`` may be the scored folder itself), split into the
+    files MIRAGE wrote (``own_files.written_by_mirage``: another run's results and PDFs) and the rest."""
     files = list(getattr(found, "not_read", ()) or ())
     if not files:
-        return []
+        return [], []
     source = getattr(labs, "source", None) if isinstance(labs, LabsLookup) else labs
     given = [Path(p) for p in (out_path, source) if isinstance(p, (str, os.PathLike))]
     given.append(lock_file_of(out_path))    # a hidden file, left by a killed run
@@ -243,7 +252,10 @@ def _not_read(found, folder: Path, out_path: Path, labs, pdf_dir) -> list[str]:
     own = {os.path.realpath(p) for p in given}
     # realpath only for a file of such a name, as given or as it resolves (20,000 files: 1.2 s -> 0.14 s)
     names = {p.name for p in given} | {os.path.basename(p) for p in own}
-    return [not_read_entry(p, folder) for p in files if not (Path(p).name in names and os.path.realpath(p) in own)]
+    rest = [p for p in files if not (Path(p).name in names and os.path.realpath(p) in own)]
+    mirage = {p for p in rest if written_by_mirage(p) and os.path.isfile(p)}
+    return ([not_read_entry(p, folder) for p in rest if p not in mirage],
+            [not_read_entry(p, folder) for p in rest if p in mirage])
 
 
 def not_read_entry(path, folder) -> str:
@@ -421,10 +433,10 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
             return row
 
         rows = [named(row) for row in list(kept) + folder_rows]
+        not_read, own_files = _not_read(found, folder, out_path, lookup, pdf_dir)
         summary = BatchSummary(scored=0, skipped=skipped, seconds=0.0, records_per_s=0.0,
                                out_path=out_path, unreadable_folders=list(unreadable_folders or ()),
-                               lock_note=lock.stale_note,
-                               not_read=_not_read(found, folder, out_path, lookup, pdf_dir),
+                               lock_note=lock.stale_note, not_read=not_read, own_files=own_files,
                                same_file=[(rel_path(Path(a), folder), rel_path(Path(b), folder))
                                           for a, b in getattr(found, "same_file", ())])
         if labs is not None:
