@@ -28,9 +28,11 @@ Indices and rules, each from the literature:
   or III they leave while I = -III or I = II holds.
 - Pacing spikes (where fs >= 500 Hz): narrow (< 2 ms) deflections seen at the same instant in
   several leads, repeating, each followed by a QRS complex.
-- Mains interference (50/60 Hz, also at exactly Nyquist), high-frequency (muscle) noise (and, from the root sum
-  of squares of the noisy leads' noise at which added noise changed the default model's calls on PTB-XL folds 1-8,
-  that the calls may change with it, or are withheld), flat, missing and saturated leads.
+- Mains interference (50/60 Hz, also at exactly Nyquist), and the part of it the measurement cannot subtract
+  (``indices.mains_left``: the intervals and the calls would be read through it, so they are withheld),
+  high-frequency (muscle) noise (and, from the root sum of squares of the noisy leads' noise at which added noise
+  changed the default model's calls on PTB-XL folds 1-8, that the calls may change with it, or are withheld), flat,
+  missing and saturated leads.
 - Records that lie about themselves (``consistency``): a lead's level that jumps and stays, a lead's
   gain switched mid-record, leads shifted in time against each other (sequential acquisition shown
   as simultaneous; a chest lead from 20 ms, by how the other leads predict it), a signal that
@@ -48,8 +50,8 @@ from mirage_model.quality.consistency import (baseline_steps, beat_height, block
 from mirage_model.quality.findings import (CHEST, LIMB, NOT_ASSESSED, NOT_TRAINED_FOR, SEVERITIES, VERDICTS,
                                            AssessmentError, Finding, QualityConfig, QualityError, QualityReport,
                                            lead_group, leads_text)
-from mirage_model.quality.indices import (detect_beats, hf_noise, high_band_ratio, mains_amplitude, median_beats,
-                                          pacing_spikes, spectrum, sqi_indices, template_noise)
+from mirage_model.quality.indices import (detect_beats, hf_noise, high_band_ratio, mains_amplitude, mains_left,
+                                          median_beats, pacing_spikes, spectrum, sqi_indices, template_noise)
 from mirage_model.quality.reversal import (CHEST_SWAPS, LIMB_SWAPS, ROTATION_PRIOR, ReversalModel,
                                            default_reversal_path, load_reversal_model, reversal_features)
 
@@ -58,6 +60,6 @@ __all__ = ["AssessmentError", "CHEST", "CHEST_SWAPS", "Finding", "LIMB", "LIMB_S
            "SEVERITIES", "VERDICTS", "assess", "baseline_steps", "beat_height", "block_lag", "calibration_pulse",
            "calibration_pulse_finding", "calibration_pulse_step", "chest_lead_lags", "default_reversal_path",
            "detect_beats", "detected_rate_bpm", "flat_seconds", "gain_changes", "hf_noise", "high_band_ratio",
-           "lead_group", "lead_lags", "leads_text", "load_reversal_model", "mains_amplitude", "median_beats",
-           "pacing_spikes", "pulse_in", "record_median_beat", "repeat_residual", "reversal_features", "spectrum",
-           "sqi_indices", "template_noise", "without_step"]
+           "lead_group", "lead_lags", "leads_text", "load_reversal_model", "mains_amplitude", "mains_left",
+           "median_beats", "pacing_spikes", "pulse_in", "record_median_beat", "repeat_residual", "reversal_features",
+           "spectrum", "sqi_indices", "template_noise", "without_step"]

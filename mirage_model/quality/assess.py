@@ -16,7 +16,7 @@ from mirage_model.quality.findings import (LIMB, NOT_IN_MV, Finding, QualityConf
 from mirage_model.quality.gain import gain_finding, scale_ratios
 from mirage_model.quality.indices import (_corr_rows, _resample_to, _rms, _sos, _zhao_grade, burst_beats,
                                           detect_beats, energy_agreement, high_band_ratio, lost_ecg,
-                                          mains_amplitude, median_beats, noise_index, paced_beats,
+                                          mains_amplitude, mains_left, median_beats, noise_index, paced_beats,
                                           pacing_spikes, shifted_part, spectrum, sqi_indices)
 from mirage_model.quality.reversal import _SWAP_LEADS, _learned_reversal, _reversal_rules, load_reversal_model
 from mirage_model.records import FLAT_PTP_MV, STANDARD_LEADS
@@ -468,6 +468,9 @@ def assess(record, config: QualityConfig | None = None, pulse="search") -> Quali
         if hit.any():
             findings.append(Finding("mains", f"mains interference ({f0:.0f} Hz)", "warning", _names(hit),
                                     f"up to {np.nanmax(amp[hit]):.3f} mV"))
+            left = _mains_left(x, fs, f0, beats / 100.0, usable, cfg)
+            if left is not None:
+                findings.append(left)
             break
     # a device's low-pass ("muscle filter") at about 25 Hz or lower: the model was trained on
     # signals with content up to 40 Hz; LUDB low-passed at 25 / 20 Hz changes 9 / 23 % of its calls
@@ -547,6 +550,25 @@ def assess(record, config: QualityConfig | None = None, pulse="search") -> Quali
         findings.append(Finding("pacing_unchecked", f"pacing spikes not checked at {fs:g} Hz", "info", ()))
 
     return _finish(findings, idx, tuple(grade), hr, n_beats, fs, cfg)
+
+
+def _mains_left(x: np.ndarray, fs: float, f0: float, beats_s: np.ndarray, usable: np.ndarray,
+                cfg: QualityConfig) -> Finding | None:
+    """"mains_left", critical, where the mains at ``f0`` Hz that the measurement cannot subtract
+    (``indices.mains_left`` of (L, T) mV ``x``, R peaks ``beats_s`` s) exceeds ``mains_left_mv`` and 4 times its
+    floor in a usable lead: the intervals and the calls would be read through it (a prior ECG with 0.5 mV of 50 Hz
+    had lost its PR, and a serial comparison said "possibly new sinus bradycardia" against the same heart); else
+    None."""
+    left, floor = mains_left(x, fs, f0, beats_s)
+    left = np.where(usable, left, 0.0)
+    bad = (left > cfg.mains_left_mv) & (left > 4 * floor)
+    if not bad.any():
+        return None
+    where = ("on Nyquist itself, which the measurement cannot subtract" if f0 >= 0.95 * fs / 2
+             else "after its subtraction")
+    return Finding("mains_left", f"mains interference ({f0:.0f} Hz) left {where}: intervals and calls unreliable",
+                   "critical", _names(bad), f"up to {left[bad].max():.3f} mV of {f0:.0f} Hz about the P waves and "
+                   f"the ST segments (above {cfg.mains_left_mv:g} mV); the intervals' ends are read through it")
 
 
 def _noise_finding(noise: np.ndarray, hf: np.ndarray, worst: np.ndarray, cfg: QualityConfig) -> Finding:

@@ -124,6 +124,12 @@ class QualityConfig:
     # or electrode problems annotated in each); a Philips PageWriter file's V3 reads 15.6 mV
     offset_warn_mv: float = 10.0
     mains_mv: float = 0.02                # 50/60 Hz amplitude above this (and 4x the floor next to it)
+    # Mains the measurement's subtraction leaves (``indices.mains_left``, read where "mains" is found) above this
+    # (mV) and 4 times its floor in a lead: its P and T waves are read through it ("mains_left", critical: the
+    # intervals and the calls rest on it). Rule (before the figures): the smallest of 0.01, 0.02, 0.03, 0.05 mV
+    # above every clean record's reading. LUDB 100, the CinC and PTB Diagnostic samples (101): none stands 4 times
+    # above its floor; PTB-XL folds 1-8 (500, seed 0; 100 Hz, the Nyquist line) 0.0068 mV at most
+    mains_left_mv: float = 0.01
     pace_min_fs: float = 500.0            # pacing spikes only where they can be resolved
     pace_min_events: int = 3              # repeating spikes before "paced rhythm" is said
     # ... and the share of detected beats a stimulus precedes: paced LUDB records (8, 34, 45, 72, 74,

@@ -228,6 +228,62 @@ def mains_amplitude(spec: tuple[np.ndarray, np.ndarray], fs: float, freq: float)
     return at, floor
 
 
+# Mains left after the subtraction (``mains_left``): the band read about the fundamental, and where it is read
+MAINS_LEFT_BAND_HZ = 4.0       # f0 +- this: a line drifting 49.5-50.5 Hz leaves its residual spread over +-3 Hz
+MAINS_LEFT_SIDE_HZ = 6.0       # the floor's bands: this far beyond f0 +- MAINS_LEFT_BAND_HZ, as wide as half of it
+# Read from this far from an R peak (s, either side: the QRS complex's 40-60 Hz content is the heart's) to the
+# next bound: the P wave, the PR and ST segments, where the intervals' ends are found. What the subtraction
+# leaves gathers there: where the pacing-spike bridge takes a mains peak on a QRS complex for a spike, the fit
+# of its window goes wrong (LUDB 1 with 0.5 mV of 50 Hz: 0.07 mV left within 80 ms of R, 0.03 mV to 200 ms,
+# 0.001 mV beyond 400 ms), and it took the PR
+MAINS_LEFT_NEAR_S = (0.08, 0.3)
+
+
+def mains_left(x: np.ndarray, fs: float, freq: float, beats_s: np.ndarray,
+               mains_hz: tuple[float, ...] = (50.0, 60.0)) -> tuple[np.ndarray, np.ndarray]:
+    """The mains interference at ``freq`` Hz that each lead of (L, T) mV ``x`` still carries once the
+    measurement has subtracted what it can (``preprocess.remove_mains`` with ``only_present``, as ``measure``
+    conditions a record), and the floor beside it: (L,) mV each, the peak amplitude sqrt(2) x RMS of the band
+    ``freq`` +- ``MAINS_LEFT_BAND_HZ`` and of the two bands beside it (as wide together, ``MAINS_LEFT_SIDE_HZ``
+    away) over the samples ``MAINS_LEFT_NEAR_S`` from the nearest R peak (``beats_s`` (N,) s). A QRS complex's
+    or noise's content spreads over both; mains left stands out of its floor. The fundamental only: the
+    measurement's conditioning low-pass takes the harmonics.
+
+    Where ``freq`` lies at or above 0.95 x Nyquist the measurement subtracts nothing (a 100 Hz record's 50 Hz
+    sits on Nyquist itself): the line and its floor as the spectrum reads them (``mains_amplitude``) are what
+    is left. Zeros where there are no beats to read about."""
+    from mirage_model.preprocess import mains_frequencies, remove_mains   # numpy/scipy only; imported on use
+
+    L, T = x.shape
+    if freq not in mains_frequencies(fs, (freq,)):
+        amp, floor = mains_amplitude(spectrum(x, fs), fs, freq)
+        return np.nan_to_num(amp, nan=0.0), np.nan_to_num(floor, nan=0.0)
+    beats = np.sort(np.asarray(beats_s, dtype=np.float64))
+    t = np.arange(T) / fs
+    near = _nearest(t, beats) if beats.size else np.full(T, np.inf)
+    keep = (near >= MAINS_LEFT_NEAR_S[0]) & (near <= MAINS_LEFT_NEAR_S[1])
+    edge = int(round(0.5 * fs))              # the band-passes' own start and end
+    keep[:edge] = keep[T - edge:] = False
+    hi = freq + MAINS_LEFT_SIDE_HZ + MAINS_LEFT_BAND_HZ
+    if not keep.any() or hi >= fs / 2:
+        return np.zeros(L), np.zeros(L)
+    y = remove_mains(x, fs, tuple(mains_hz), only_present=True)
+
+    def amplitude(lo: float, hi: float) -> np.ndarray:
+        band = sosfiltfilt(_sos("band", lo, hi, fs), y, axis=-1)
+        return np.sqrt(2.0 * np.mean(band[:, keep] ** 2, axis=1))
+    w, d = MAINS_LEFT_BAND_HZ, MAINS_LEFT_SIDE_HZ
+    amp = amplitude(freq - w, freq + w)
+    floor = np.sqrt(amplitude(freq - d - w, freq - d) ** 2 + amplitude(freq + d, freq + d + w) ** 2)
+    return amp, floor
+
+
+def _nearest(t: np.ndarray, beats: np.ndarray) -> np.ndarray:
+    """(T,) distance (s) of each time ``t`` (T,) to the nearest of sorted ``beats`` (N,) s."""
+    i = np.clip(np.searchsorted(beats, t), 1, len(beats) - 1) if len(beats) > 1 else np.zeros(len(t), int)
+    return np.minimum(np.abs(t - beats[i]), np.abs(t - beats[np.maximum(i - 1, 0)]))
+
+
 # Pacing stimuli (``pacing_spikes``), the one detector whose spikes are said (the "paced_rhythm" finding, the pacer
 # marks). A stimulus lasts 0.1-2 ms; a QRS slope is nearly straight over 4 ms.
 PACE_HALF_S = 0.002            # a sample is compared with the mean of its neighbours this far on either side
