@@ -38,8 +38,10 @@ Measurements: a limb lead reversal suspected on either side leaves the frontal a
 them); leads missing on one side only leave the intervals out (measured over other leads) and, for a limb
 lead, the axes; a pair of which one is paced and the other not says the pacing change first and leaves out
 the PR, QRS, QT, QTc and the QRS and T axes (a paced QRS and its repolarisation are the pacemaker's, not the
-heart's own conduction). Two sampling rates need nothing here: each side is measured at its own rate in
-milliseconds (LUDB 1 against itself resampled to 250 and 1000 Hz: no change said, every interval within 2 ms).
+heart's own conduction); mains interference left after its subtraction on either side (the quality check's
+"mains_left", which withholds that side's calls too) leaves out the PR, QRS, QT, QTc and the P axis. Two
+sampling rates need nothing here: each side is measured at its own rate in milliseconds (LUDB 1 against itself
+resampled to 250 and 1000 Hz: no change said, every interval within 2 ms).
 
 Patient identity: the files' patient IDs (a PTB-XL record's patient_id), else name and birth date. Two
 different IDs (or, where neither decides, two different sexes) give ``same_patient`` False and a prominent
@@ -508,6 +510,8 @@ def _first_rhythm(interpretation):
 LIMB_REVERSAL = ("limb_reversal", "neutral_reversal")
 # the quality findings of a paced rhythm (pacemaker spikes; the statements model's PACE call, ``review.paced``)
 PACED = ("paced_rhythm", "paced_rhythm_model")
+# the quality check's finding of mains interference the measurement could not subtract (``quality.mains_left``)
+MAINS_LEFT = ("mains_left",)
 INTERVAL_KEYS = ("pr_ms", "qrs_ms", "qt_ms", "qtc_bazett_ms", "qtc_fridericia_ms")
 AXIS_KEYS = ("p_axis_deg", "qrs_axis_deg", "t_axis_deg")
 # a paced QRS and its repolarisation are the pacemaker's (Sgarbossa et al., Am J Cardiol 1996;77:423-4): its
@@ -638,6 +642,12 @@ def compare(prior, current) -> SerialComparison:
         for k in AXIS_KEYS:
             excluded.setdefault(k, f"limb lead reversal suspected on {whose(reversal)}: a reversal moves the frontal "
                                    "axes")
+    # mains left after its subtraction: the P and T waves were read through it, so an interval's or the P axis's
+    # change may be the interference's (LUDB 1 with 0.5 mV of 50 Hz had lost its PR); the rate and the QRS axis stand
+    mains = (bool(_findings(prior, MAINS_LEFT)), bool(_findings(current, MAINS_LEFT)))
+    if any(mains):
+        for k in INTERVAL_KEYS + ("p_axis_deg",):
+            excluded.setdefault(k, f"mains interference left on {whose(mains)}: its waves' ends were read through it")
     p_missing, c_missing = _missing_leads(prior), _missing_leads(current)
     lacks = [(who, [lead for lead in mine if lead not in theirs]) for who, mine, theirs in
              (("the prior ECG", p_missing, c_missing), ("this ECG", c_missing, p_missing))]
