@@ -526,7 +526,8 @@ def assess(record, config: QualityConfig | None = None, pulse="search") -> Quali
     if usable.all() and not copies and not unlike:
         model = load_reversal_model(cfg.reversal_path)
         if model is not None and not any(f.code == "neutral_reversal" for f in findings):
-            findings = _withhold_on_poor(_learned_reversal(model, med), findings, _names(poor))
+            med_read = _without_mains_beat(x, fs, usable, med, cfg) if any(f.code == "mains" for f in findings) else med
+            findings = _withhold_on_poor(_learned_reversal(model, med_read), findings, _names(poor))
 
     # -- pacing --------------------------------------------------------------------------------------
     if fs >= cfg.pace_min_fs:
@@ -550,6 +551,21 @@ def assess(record, config: QualityConfig | None = None, pulse="search") -> Quali
         findings.append(Finding("pacing_unchecked", f"pacing spikes not checked at {fs:g} Hz", "info", ()))
 
     return _finish(findings, idx, tuple(grade), hr, n_beats, fs, cfg)
+
+
+def _without_mains_beat(x: np.ndarray, fs: float, usable: np.ndarray, med: np.ndarray,
+                        cfg: QualityConfig) -> np.ndarray:
+    """The median beats (L, S) at 100 Hz of (L, T) mV ``x`` with the mains lines its leads carry subtracted, as
+    ``measure`` subtracts them (``preprocess.remove_mains``, ``only_present``); ``med`` itself where there are none.
+    The reversal detector reads P, QRS and T polarity off them: 50 Hz lies on the 100 Hz signal's Nyquist, half of
+    it kept, and 0.5-2 mV of it had read as a swapped pair of chest leads in half the LUDB records or more."""
+    from mirage_model.preprocess import remove_mains        # numpy/scipy only; imported on use
+
+    xm = remove_mains(x, fs, (50.0, 60.0), only_present=True)
+    if xm is x:
+        return med
+    _, _, _, segs, med_m = _beats(xm, fs, usable, cfg)
+    return med_m if len(segs) >= cfg.min_beats else med
 
 
 def _mains_left(x: np.ndarray, fs: float, f0: float, beats_s: np.ndarray, usable: np.ndarray,
