@@ -606,6 +606,30 @@ def test_a_limb_lead_reversal_leaves_the_axes_out():
     assert "Right axis deviation" not in x.new_statements      # the reversal's statement is not new
 
 
+def test_amplitudes_in_doubt_on_one_side_leave_the_voltage_statements_out():
+    """The prior's leads all scaled to 1.00 mV peak-to-peak (LUDB's: "amplitude_scaled", a warning, its calls not
+    withheld): its model's left ventricular hypertrophy is not "no longer present", the current's low QRS voltage
+    (the rule, every limb lead 0.3 mV) not "new"; both said as not compared, with why. Other statements still are.
+    Found: a prior whose added mains had hidden LUDB's scaling read "low QRS voltage no longer present"."""
+    from mirage_model.quality.findings import Finding, QualityReport
+
+    scaled = Finding("amplitude_scaled", "every lead scaled to the same size (1.00 mV peak-to-peak): amplitudes not "
+                     "in mV", "warning", ())
+    probs_p = {"SR": 0.95, "LVH": 0.9, "LAFB": 0.9}
+    probs_c = {"SR": 0.95, "LVH": 0.1, "LAFB": 0.1}
+    prior = _session(_record("p"), EDITS, _pred(probs_p))
+    current = _session(_record("c"), dict(EDITS, qrs_limb_mv=0.3), _pred(probs_c))
+    before = compare(prior, current)          # both in mV: compared
+    assert "Left ventricular hypertrophy" in before.gone_statements
+    assert any(w.startswith("Low QRS voltage") for w in before.new_statements), before.new_statements
+    prior.set_quality(QualityReport("usable", "", (scaled,)))
+    x = compare(prior, current)
+    assert "Left ventricular hypertrophy" not in x.gone_statements + x.possibly_gone
+    assert not any(w.startswith("Low QRS voltage") for w in x.new_statements + x.possibly_new), x.new_statements
+    assert "Left anterior fascicular block" in x.gone_statements + x.possibly_gone     # not an amplitude statement
+    assert "amplitudes in doubt on the prior ECG: not in mV, or a gain wrong" in x.summary
+
+
 def test_leads_missing_on_one_side_leave_the_intervals_out():
     prior = _session(_record("p"), EDITS)
     prior.set_quality(_gated(_finding("lead_missing", "leads missing or flat (V1, V2, V3, V4, V5, V6)",

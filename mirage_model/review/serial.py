@@ -39,7 +39,9 @@ them); leads missing on one side only leave the intervals out (measured over oth
 lead, the axes; a pair of which one is paced and the other not says the pacing change first and leaves out
 the PR, QRS, QT, QTc and the QRS and T axes (a paced QRS and its repolarisation are the pacemaker's, not the
 heart's own conduction); mains interference left after its subtraction on either side (the quality check's
-"mains_left", which withholds that side's calls too) leaves out the PR, QRS, QT, QTc and the P axis. Two
+"mains_left", which withholds that side's calls too) leaves out the PR, QRS, QT, QTc and the P axis; amplitudes in
+doubt on either side (every lead scaled to one size, LUDB's; a gain wrong) leave out the voltage statements (the
+model's amplitude statements, the QRS voltage rules'). Two
 sampling rates need nothing here: each side is measured at its own rate in milliseconds (LUDB 1 against itself
 resampled to 250 and 1000 Hz: no change said, every interval within 2 ms).
 
@@ -512,6 +514,11 @@ LIMB_REVERSAL = ("limb_reversal", "neutral_reversal")
 PACED = ("paced_rhythm", "paced_rhythm_model")
 # the quality check's finding of mains interference the measurement could not subtract (``quality.mains_left``)
 MAINS_LEFT = ("mains_left",)
+# the quality findings that put a side's amplitudes in doubt (every lead scaled to one size, LUDB's 1.00 mV; beats
+# taller than a heart gives: gain or units wrong): its voltage statements (the model's amplitude statements, the
+# QRS voltage rules') say nothing of the heart, so none is said new or gone
+AMPLITUDE_DOUBT = ("amplitude_scaled", "amplitude_high")
+VOLTAGE_RULES = ("low_qrs_voltage", "voltage_lvh")
 INTERVAL_KEYS = ("pr_ms", "qrs_ms", "qt_ms", "qtc_bazett_ms", "qtc_fridericia_ms")
 AXIS_KEYS = ("p_axis_deg", "qrs_axis_deg", "t_axis_deg")
 # a paced QRS and its repolarisation are the pacemaker's (Sgarbossa et al., Am J Cardiol 1996;77:423-4): its
@@ -597,7 +604,7 @@ def compare(prior, current) -> SerialComparison:
         ``SerialComparison``; computed whatever the files say about the patient (``same_patient``
         and ``patient_words`` say it).
     """
-    from mirage_model.review.interpret import session_interpretation
+    from mirage_model.review.interpret import AMPLITUDE_CODES, session_interpretation
 
     prior_label, current_label = ecg_label(prior), ecg_label(current)
     same, patient_words = same_patient(getattr(prior, "record", None), getattr(current, "record", None))
@@ -695,9 +702,15 @@ def compare(prior, current) -> SerialComparison:
     tables = {"prior": p_table, "current": c_table}
     skipped: dict[str, list[str]] = {}     # why -> the statements not compared for it
 
+    doubt = (bool(_findings(prior, AMPLITUDE_DOUBT)), bool(_findings(current, AMPLITUDE_DOUBT)))
+
     def comparable(s, other: str) -> bool:
         """Whether ``s``, said on one side and not on ``other``, can be said new or gone."""
         if withheld or (model_one_side and (s.source == "model" or s.code)):
+            return False
+        if any(doubt) and (s.code in AMPLITUDE_CODES or getattr(s, "rule_id", None) in VOLTAGE_RULES):
+            skipped.setdefault(f"amplitudes in doubt on {whose(doubt)}: not in mV, or a gain wrong",
+                               []).append(plain_words(s.text))
             return False
         for k in _rule_keys(s):
             why = excluded.get(k) or ("" if tables[other].get(k) is not None else
