@@ -1,0 +1,156 @@
+"""Every ``mirage ...`` and ``mirage-review ...`` command README.md shows names a command and options that exist.
+
+A new user copies these lines; a subcommand or an option renamed in the code, or mistyped in the README, has to
+fail here rather than in their terminal. The commands are the README's fenced shell lines and its inline code
+spans (a span may wrap over two lines); each one's options are looked up, by their exact names, in the parsers
+the programs build themselves: ``training_cli.main.get_args_parser`` (``mirage``) and
+``app.main.get_args_parser`` (``mirage-review``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+SHELL_FENCES = ("", "bash", "sh", "shell", "console")
+PROGRAMS = ("mirage", "mirage-review")
+
+
+def readme_commands(text: str) -> list[tuple[int, str]]:
+    """(line number, command text) of each command line in ``text``: the lines of its fenced shell blocks
+    (a trailing ``# comment`` dropped) and its inline code spans outside fences, whitespace collapsed."""
+    commands, prose, fence = [], [], None
+    for number, line in enumerate(text.split("\n"), 1):
+        if line.lstrip().startswith("```"):
+            fence = None if fence is not None else line.lstrip()[3:].strip().lower()
+            prose.append("")
+        elif fence is not None:
+            prose.append("")       # keeps the prose's line numbers
+            if fence in SHELL_FENCES and line.strip():
+                commands.append((number, re.split(r"\s#\s", line)[0].strip()))
+        else:
+            prose.append(line)
+    prose_text = "\n".join(prose)
+    for span in re.finditer(r"`([^`]+)`", prose_text):
+        commands.append((prose_text.count("\n", 0, span.start()) + 1, " ".join(span.group(1).split())))
+    return sorted(commands, key=lambda c: c[0])
+
+
+def program_calls(command: str) -> list[tuple[str, list[str]]]:
+    """(program, its arguments) for each ``mirage`` / ``mirage-review`` call in a shell command line: the
+    pieces between ``&&``, ``||``, ``|`` and ``;``, each after any ``VAR=value`` assignments. The README's
+    notation is read as a user reads it: ``[--flag X]`` is ``--flag X``, ``...`` is left out."""
+    try:
+        tokens = shlex.split(command)
+    except ValueError:          # an unbalanced quote: the words as written
+        tokens = command.split()
+    calls, piece = [], []
+    for token in tokens + [";"]:
+        if token in ("&&", "||", "|", ";") or token.endswith(";"):
+            if token.endswith(";") and token != ";":
+                piece.append(token[:-1])
+            while piece and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=\S*", piece[0]):
+                piece.pop(0)
+            if piece and piece[0] in PROGRAMS:
+                args = [t.strip("[]") for t in piece[1:]]
+                calls.append((piece[0], [a for a in args if a and a.strip(".")]))
+            piece = []
+        else:
+            piece.append(token)
+    return calls
+
+
+def _options(parser: argparse.ArgumentParser) -> set[str]:
+    return {o for action in parser._actions for o in action.option_strings}
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    return next(a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+
+
+def _is_option(arg: str) -> bool:
+    return arg.startswith("-") and len(arg) > 1 and not re.fullmatch(r"-[\d.]+", arg)
+
+
+def problems(commands: list[tuple[int, str]], mirage: argparse.ArgumentParser,
+             review: argparse.ArgumentParser) -> list[str]:
+    """What is wrong with each command of ``commands``: a ``mirage`` subcommand or an option that the parser
+    does not have (options before the subcommand are ``mirage``'s own)."""
+    found = []
+    for number, command in commands:
+        for program, args in program_calls(command):
+            if program == "mirage-review":
+                parser, options = review, args
+            else:
+                words = [a for a in args if not _is_option(a)]
+                if not words:        # `mirage` alone, or `mirage --help`
+                    parser, options = mirage, args
+                else:
+                    name = words[0]
+                    if name not in _subcommands(mirage):
+                        found.append(f"README.md:{number}: `{command}`: mirage has no command {name!r}")
+                        continue
+                    before, after = args[:args.index(name)], args[args.index(name) + 1:]
+                    found += [f"README.md:{number}: `{command}`: mirage has no option {o}"
+                              for o in before if _is_option(o) and o.split("=")[0] not in _options(mirage)]
+                    parser, options = _subcommands(mirage)[name], after
+                    program = f"mirage {name}"
+            known = _options(parser)
+            found += [f"README.md:{number}: `{command}`: {program} has no option {o.split('=')[0]}"
+                      for o in options if _is_option(o) and o.split("=")[0] not in known]
+    return found
+
+
+@pytest.fixture(scope="module")
+def parsers():
+    from app.main import get_args_parser as review_parser
+    from training_cli.main import get_args_parser
+
+    return get_args_parser(), review_parser()
+
+
+def test_every_readme_command_names_a_real_command_and_real_options(parsers):
+    commands = readme_commands(README.read_text(encoding="utf-8"))
+    calls = [c for _, command in commands for c in program_calls(command)]
+    # the extraction sees the commands: the README's command-line block alone has 16 with options
+    assert sum(p == "mirage" and len(a) > 3 for p, a in calls) >= 16
+    assert any(p == "mirage-review" and "--export-pdf" in a for p, a in calls)
+    found = problems(commands, *parsers)
+    assert not found, "\n".join(found)
+
+
+def test_every_mirage_command_is_shown_in_the_readme(parsers):
+    shown = {next((a for a in args if not _is_option(a)), None)
+             for _, command in readme_commands(README.read_text(encoding="utf-8"))
+             for program, args in program_calls(command) if program == "mirage"}
+    missing = sorted(set(_subcommands(parsers[0])) - shown)
+    assert not missing, f"mirage commands README.md never shows: {', '.join(missing)}"
+
+
+def test_a_wrong_command_or_option_is_named_with_its_line(parsers):
+    text = ("Intro.\n\n```bash\nmirage score FOLDER --out r.csv [--pdf-dir pdfs]   # fine\n"
+            "mirage score FOLDER --out r.csv [--pdf-folder pdfs]   # --pdf-folder: no such option\n```\n\n"
+            "Then `mirage scores\nFOLDER` and `QT_QPA_PLATFORM=offscreen mirage-review --screenshot out.png --shot x`;"
+            " `mirage -v bench --out b.json --n 3`, `mirage --quiet info`, `mirage convert A.hea --to edf OUT`.\n")
+    assert problems(readme_commands(text), *parsers) == [
+        "README.md:5: `mirage score FOLDER --out r.csv [--pdf-folder pdfs]`: mirage score has no option --pdf-folder",
+        "README.md:8: `mirage scores FOLDER`: mirage has no command 'scores'",
+        "README.md:9: `QT_QPA_PLATFORM=offscreen mirage-review --screenshot out.png --shot x`: "
+        "mirage-review has no option --shot",
+        "README.md:9: `mirage --quiet info`: mirage has no option --quiet",
+    ]
+
+
+def test_shell_pieces_and_the_readme_notation():
+    assert program_calls('python3 -m venv .venv && . .venv/bin/activate && pip install -e ".[formats]" && '
+                         "mirage-review") == [("mirage-review", [])]
+    assert program_calls("mirage report RECORD --out report.pdf [--lab troponin_t=52ng/L ...] [--prior PRIOR]") == [
+        ("mirage", ["report", "RECORD", "--out", "report.pdf", "--lab", "troponin_t=52ng/L", "--prior", "PRIOR"])]
+    assert program_calls('mirage robustness --perturbations "muscle noise 0.05 mV"; mirage info') == [
+        ("mirage", ["robustness", "--perturbations", "muscle noise 0.05 mV"]), ("mirage", ["info"])]
+    assert program_calls("mirage_model.measure") == [] and program_calls("python scripts/bench_app.py") == []
