@@ -394,3 +394,34 @@ def test_mirage_ensemble_of_a_subset_member(tmp_path, capsys):
     assert cli.main(["ensemble", str(part), str(full), "--out", str(tmp_path / "x"), *data]) == 1
     assert "it predicts CD, HYP, which" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+def test_mirage_ensemble_says_which_trained_ranges_differ(tmp_path, capsys):
+    """Two members whose clinical values were trained over other ranges (one trained on a subset: age 25-86
+    against PTB-XL's 2-90): refused, as before, but naming the ranges (it had said "its clinical features differ",
+    which the members' features do not), and "its preprocessing differs" in the right number."""
+    import dataclasses
+
+    from mirage_model.checkpoint import save_checkpoint
+    from mirage_model.clinical import default_schema
+    from mirage_model.preprocess import PreprocessConfig
+    from mirage_model.render import RenderConfig
+    from training_cli import main as cli
+
+    base = default_schema(["age"])
+    paths = []
+    specs = (((2.0, 90.0), PreprocessConfig()), ((25.0, 86.0), PreprocessConfig()),
+             ((2.0, 90.0), dataclasses.replace(PreprocessConfig(), model_lowpass_hz=30.0)))
+    for i, (ranged, pcfg) in enumerate(specs):
+        schema = dataclasses.replace(base, features=[dataclasses.replace(f, trained=ranged) for f in base.features])
+        net = _members(c=len(schema.features), seeds=(i,))[0]
+        paths.append(save_checkpoint(tmp_path / f"m{i}", net, model_type="mirage", task="multilabel",
+                                     labels=["A", "B", "C"], schema=schema, preprocess=pcfg, render=RenderConfig()))
+    assert cli.main(["ensemble", str(paths[0]), str(paths[1]), "--out", str(tmp_path / "e"),
+                     "--data", "folder:nowhere"]) == 1
+    err = capsys.readouterr().err
+    assert f"{paths[1]}: its clinical values were trained over other ranges than {paths[0]}'s (age 25-86 against " \
+           "2-90)" in err, err
+    assert cli.main(["ensemble", str(paths[0]), str(paths[2]), "--out", str(tmp_path / "e"),
+                     "--data", "folder:nowhere"]) == 1
+    assert "its preprocessing differs from" in capsys.readouterr().err

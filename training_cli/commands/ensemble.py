@@ -82,21 +82,42 @@ def check_compatible(members: list) -> None:
                 raise ConfigError(f"error: {m.path}: its labels differ from {ref.path}'s ({why}); a member "
                                   f"predicts the first member's labels or, multi-label, a subset of them")
         for what, a, b in (("task", ref.task, m.task),
-                           ("clinical features", _features(ref.schema), _features(m.schema)),
+                           ("clinical features", _features(ref.schema, False), _features(m.schema, False)),
                            ("preprocessing", ref.preprocess, m.preprocess), ("rendering", ref.render, m.render)):
             if a != b:
-                raise ConfigError(f"error: {m.path}: its {what} differ from {ref.path}'s; an ensemble's "
+                verb = "differ" if what == "clinical features" else "differs"
+                raise ConfigError(f"error: {m.path}: its {what} {verb} from {ref.path}'s; an ensemble's "
                                   f"members must share task and inputs")
+        ranges = _range_words(ref.schema, m.schema)
+        if ranges:
+            raise ConfigError(f"error: {m.path}: its clinical values were trained over other ranges than "
+                              f"{ref.path}'s ({ranges}); an ensemble reads every member's values within one range "
+                              "(a value beyond it at its edge), so its members are trained on the same records")
         if m.model_type == "ensemble":
             raise ConfigError(f"error: {m.path}: is itself an ensemble; name its members instead")
     if ref.model_type == "ensemble":
         raise ConfigError(f"error: {ref.path}: is itself an ensemble; name its members instead")
 
 
-def _features(schema) -> list[dict]:
+def _features(schema, trained: bool = True) -> list[dict]:
     """The clinical schema without its fitted normalisation (means and standard deviations): what
-    members must share; the ensemble re-normalises a member fitted on other records exactly."""
-    return [{k: v for k, v in f.items() if k not in ("mean", "std")} for f in schema.to_dict()["features"]]
+    members must share; the ensemble re-normalises a member fitted on other records exactly. Without
+    ``trained``, also without the ranges the values were trained over (``_range_words`` says those)."""
+    fitted = ("mean", "std") if trained else ("mean", "std", "trained")
+    return [{k: v for k, v in f.items() if k not in fitted} for f in schema.to_dict()["features"]]
+
+
+def _range_words(ref_schema, schema) -> str:
+    """"age 25-86 against 2-90, height ..." for the clinical features whose trained range (``ClinicalFeature
+    .trained``: the values one member was trained over, a value beyond read at its edge) differs from the first
+    member's; "" where none does."""
+    words = []
+    for f_ref, f in zip(ref_schema.features, schema.features):
+        if f.trained != f_ref.trained:
+            def shown(r) -> str:
+                return "not stated" if r is None else f"{r[0]:g}-{r[1]:g}"
+            words.append(f"{f.name} {shown(f.trained)} against {shown(f_ref.trained)}")
+    return ", ".join(words)
 
 
 def parse_member_labels(specs: list[str], members: list) -> list[list[str]]:
