@@ -189,9 +189,11 @@ def render_pages(pdf: str | Path | bytes, dpi: float = PREVIEW_DPI,
     return out
 
 
-def paint_pages(printer: QPrinter, pages: list[tuple[QImage, tuple[float, float]]]) -> None:
+def paint_pages(printer: QPrinter, pages: list[tuple[QImage, tuple[float, float]]], smooth: bool = True) -> None:
     """Paint ``render_pages``' pages on ``printer`` (the print preview's), each from the paper's corner at
-    100 %, the size ``print_pdf`` paints it: its points times the printer's resolution / 72."""
+    100 %, the size ``print_pdf`` paints it: its points times the printer's resolution / 72. ``smooth``
+    False: the images are already as large as they are shown, and are drawn pixel for pixel (a bilinear
+    filter at 1:1 blurs thin text by its fraction of a pixel)."""
     from PySide6.QtCore import QRectF
 
     printer.setFullPage(True)
@@ -199,7 +201,7 @@ def paint_pages(printer: QPrinter, pages: list[tuple[QImage, tuple[float, float]
     painter = QPainter()
     if not painter.begin(printer):
         return
-    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
     try:
         for k, (image, (w_pt, h_pt)) in enumerate(pages):
             if k:
