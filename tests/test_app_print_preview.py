@@ -126,3 +126,35 @@ def test_a_preview_asked_for_during_the_analysis_opens_when_it_is_done(qtbot, mo
     gate.set()
     qtbot.waitUntil(lambda: window.preview_dialog is not None, timeout=WAIT_MS)
     assert window.preview_dialog.isVisible() and window.session.pending() == []
+
+
+def test_previous_and_next_page_are_greyed_out_at_the_first_and_last_page(qtbot):
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QImage
+    from PySide6.QtPrintSupport import QPrinter
+
+    from app.dialogs.print_preview import PrintPreviewDialog
+
+    page = QImage(1754, 1240, QImage.Format.Format_RGB888)      # A4 at 150 dpi
+    page.fill(Qt.GlobalColor.white)
+    printer = QPrinter()        # kept here: Qt's preview widget holds it by a plain pointer
+    dlg = PrintPreviewDialog(printer, [(page, (842.0, 595.0))] * 3, "Print preview")
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitUntil(lambda: dlg.view.pageCount() == 3)
+    previous, next_ = (next(a for a in dlg.findChildren(QAction) if a.text() == t) for t in ("P&revious page",
+                                                                                              "&Next page"))
+
+    def shown():
+        return dlg.view.currentPage(), previous.isEnabled(), next_.isEnabled()
+
+    assert shown() == (1, False, True)
+    next_.trigger()
+    assert shown() == (2, True, True)
+    next_.trigger()
+    assert shown() == (3, True, False)
+    qtbot.keyClick(dlg.view, Qt.Key.Key_PageDown)          # the last page stays
+    assert shown() == (3, True, False) and dlg.page_label.text().strip() == "Page 3 of 3"
+    previous.trigger()
+    previous.trigger()
+    assert shown() == (1, False, True)

@@ -73,8 +73,8 @@ class PrintPreviewDialog(QDialog):
         act("Zoom &in", lambda: self._zoom(self.view.zoomIn, 1.25), QKeySequence.StandardKey.ZoomIn)
         act("Zoom &out", lambda: self._zoom(self.view.zoomOut, 1.25), QKeySequence.StandardKey.ZoomOut)
         bar.addSeparator()
-        act("P&revious page", lambda: self.go_to_page(self.view.currentPage() - 1), "PgUp")
-        act("&Next page", lambda: self.go_to_page(self.view.currentPage() + 1), "PgDown")
+        self.prev_action = act("P&revious page", lambda: self.go_to_page(self.view.currentPage() - 1), "PgUp")
+        self.next_action = act("&Next page", lambda: self.go_to_page(self.view.currentPage() + 1), "PgDown")
         self.page_label = QLabel()
         bar.addWidget(self.page_label)
         self.view.previewChanged.connect(self._page_shown)      # laid out, zoomed, or scrolled to another page
@@ -105,7 +105,10 @@ class PrintPreviewDialog(QDialog):
         self._page_shown()      # the widget says nothing of a page it was told to show
 
     def _page_shown(self) -> None:
-        self.page_label.setText(f"  Page {self.view.currentPage()} of {self.view.pageCount()}  ")
+        page, n = self.view.currentPage(), self.view.pageCount()
+        self.page_label.setText(f"  Page {page} of {n}  ")
+        self.prev_action.setEnabled(page > 1)
+        self.next_action.setEnabled(page < n)
         self._rescaled()
 
     def _zoom(self, how, *args) -> None:
