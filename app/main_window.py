@@ -339,7 +339,7 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, PrintMixin, PriorMixin, 
         file_menu.addSeparator()
         self.export_action = act("&Export PDF report...", self.export_dialog, "Ctrl+E", "pdf")
         self.print_action = act("&Print report...", self.print_dialog, QKeySequence.StandardKey.Print)
-        self.preview_action = act("Print pre&view...", self.print_preview)
+        self.preview_action = act("Print pre&view...", self.print_preview, "Ctrl+F2")
         self.save_as_action = act("Save record &as WFDB/EDF+...", self.save_as_dialog, "Ctrl+Shift+S")
         self.batch_action = act("&Batch score folder...", self.batch_dialog_open, "Ctrl+B", "batch")
         file_menu.addSeparator()

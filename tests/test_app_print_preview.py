@@ -128,6 +128,29 @@ def test_a_preview_asked_for_during_the_analysis_opens_when_it_is_done(qtbot, mo
     assert window.preview_dialog.isVisible() and window.session.pending() == []
 
 
+def test_ctrl_f2_is_file_print_preview(qtbot):
+    """Ctrl+F2 (Word's and Excel's print preview; Ctrl+Shift+P compares with a prior ECG): on that command
+    alone, listed in Help > Keyboard shortcuts, and pressed, the preview of the record on screen is made."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QKeySequence
+
+    from app.dialogs.shortcuts import menu_shortcuts
+
+    window = shown_window(qtbot, size=(1280, 800))
+    keys = QKeySequence("Ctrl+F2")
+    assert ("File", "Print preview", keys.toString(QKeySequence.SequenceFormat.NativeText)) in \
+        menu_shortcuts(window.menuBar())
+    assert [a.text() for a in window.findChildren(QAction) if keys in a.shortcuts()] == ["Print pre&view..."]
+    with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
+        window.open_record(A)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    qtbot.keyClick(window, Qt.Key.Key_F2, Qt.KeyboardModifier.ControlModifier)
+    said = window.status_label.text()
+    assert said.startswith(("The print preview of record 00417_lr opens when the analysis is done",
+                            "Making the print preview of record 00417_lr")), said
+
+
 def test_previous_and_next_page_are_greyed_out_at_the_first_and_last_page(qtbot):
     from PySide6.QtCore import Qt
     from PySide6.QtGui import QImage
