@@ -3,6 +3,7 @@ PTB-XL's labels and the statements model's own calls.
 
     python scripts/voltage_agreement.py PTBXL_DIR --folds 1-8 --random 600 --labelled 150 [--seed 0] [--json OUT]
     python scripts/voltage_agreement.py PTBXL_DIR --folds 9 --random 600 --labelled 150 --json OUT
+    python scripts/voltage_agreement.py --decimate RECORD.hea ... (records at 400 Hz or more)
 
 Fold 10 is never read. Records: ``--random`` drawn from the folds (their natural mix: what the rules add to a
 reader's day, and the precision at PTB-XL's prevalence), plus up to ``--labelled`` of each of LVOLT, VCLVH and LVH
@@ -11,9 +12,11 @@ statements model's prediction, and the interpretation (``interpret_prediction``,
 ptbxl_database.csv) with the voltage values and without them (the interpretation as it was before the rules).
 
 Printed: the rule's own positives (the table's flags, adults) against LVOLT (low voltage) and VCLVH / LVH (voltage
-LVH): sensitivity on the labelled records, precision on the random ones; the rule against the model's own calls of
-LVOLT / VCLVH / LVH (above threshold, before the gate); and, on the random records, how many interpretations gain a
-voltage statement and how many lose "Normal ECG".
+LVH): sensitivity on the labelled records, precision on the random ones; the low-voltage flags against the report's
+own words (``report_says_low``); the rule against the model's own calls of LVOLT / VCLVH / LVH (above threshold,
+before the gate); and, on the random records, how many interpretations gain a voltage statement and how many lose
+"Normal ECG". ``--decimate``: the median-beat QRS p-p per lead at a record's own rate against the same record
+decimated to 100 Hz (``decimation_report``).
 
 LVH candidates (task lvhage), each the table's flag of an adult (16 y or older; a child: never); an age not given:
 applied, as today (an unknown age reads the adult ranges everywhere else):
@@ -91,6 +94,7 @@ from __future__ import annotations
 import argparse
 import ast
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -110,7 +114,7 @@ def pick(root: Path, folds: list[int], n_random: int, n_labelled: int, seed: int
     import pandas as pd
 
     db = pd.read_csv(root / "ptbxl_database.csv", usecols=["ecg_id", "strat_fold", "filename_lr", "scp_codes", "sex",
-                                                           "age"])
+                                                           "age", "report"])
     db = db[db.strat_fold.isin(folds)].reset_index(drop=True)
     codes = db.scp_codes.map(lambda s: set(ast.literal_eval(s)))
     rng = np.random.default_rng(seed)
@@ -125,7 +129,7 @@ def pick(root: Path, folds: list[int], n_random: int, n_labelled: int, seed: int
         age = float(r.age) if np.isfinite(r.age) and r.age < 300 else None     # PTB-XL writes 300 for > 89
         rows.append(dict(ecg_id=int(r.ecg_id), path=str(root / f"{r.filename_lr}.hea"), set=chosen[i],
                          sex={0: "M", 1: "F"}.get(int(r.sex)), age=90.0 if r.age >= 300 else age,
-                         labels=sorted(codes[i])))
+                         labels=sorted(codes[i]), report=str(r.report) if isinstance(r.report, str) else ""))
     return rows
 
 
@@ -177,6 +181,18 @@ def run(rows: list[dict]) -> list[dict]:
         out.append(row)
         print(f"{k + 1}/{len(rows)} {row['ecg_id']}", file=sys.stderr, flush=True)
     return out
+
+
+# low voltage in PTB-XL's report text, German, English or Swedish: "periphere Niederspannung", "Niederspannungs-EKG",
+# "low limb lead voltage", "periphere low voltage", "laga QRS amplituder i extremitetsavledningarna" (with a ring on
+# the a): the cardiologist's or the cart's words, which the LVOLT label is mostly missing
+LOW_VOLTAGE_REPORT = re.compile(r"niederspannung|niedervolt|low\s+(?:limb\s+lead\s+|qrs\s+|)voltage|"
+                                r"l[a\u00e5]ga\s+qrs[\s-]*amplitud", re.I)
+
+
+def report_says_low(text: str | None) -> bool:
+    """Whether a PTB-XL report states low (QRS) voltage (``LOW_VOLTAGE_REPORT``)."""
+    return bool(text) and LOW_VOLTAGE_REPORT.search(text) is not None
 
 
 def rule_flags(r: dict) -> tuple[bool, bool, bool, bool]:
@@ -268,6 +284,14 @@ def report(rows: list[dict]) -> list[str]:
         hits = sum(bool(set(r["labels"]) & labels) for r in pos)
         lines.append(f"{name} vs {'/'.join(sorted(labels))}: sensitivity {pct(sum(r[rule] for r in lab), len(lab))} "
                      f"(all records labelled); precision {pct(hits, len(pos))} (random records)")
+    for name, rule in (("low voltage (limb or precordial)", "low_rule"), ("low voltage, limb leads", "low_limb"),
+                       ("low voltage, precordial", "low_prec")):
+        pos = [r for r in rnd if r[rule] and "report" in r]
+        said = [r for r in rnd if "report" in r and report_says_low(r["report"])]
+        lines.append(f"{name} vs the report's words (LOW_VOLTAGE_REPORT): precision "
+                     f"{pct(sum(report_says_low(r['report']) for r in pos), len(pos))}, of the random records whose "
+                     f"report says low voltage {pct(sum(r[rule] for r in said), len(said))} flagged "
+                     f"(LVOLT on {sum('LVOLT' in r['labels'] for r in said)} of them)")
     for name, rule, codes in (("low voltage", "low_rule", {"LVOLT"}), ("voltage LVH", "lvh_rule", {"VCLVH", "LVH"})):
         both = sum(1 for r in rows if r[rule] and set(r["model"]) & codes)
         rule_only = sum(1 for r in rows if r[rule] and not set(r["model"]) & codes)
@@ -296,9 +320,73 @@ def report(rows: list[dict]) -> list[str]:
     return lines
 
 
+def qrs_pp(record) -> np.ndarray:
+    """(L,) mV: each lead's median-beat QRS peak-to-peak (R + S, ``measure.voltage``) through ``measure``; NaN where
+    a lead (or the whole record) has no median beat."""
+    from mirage_model.measure import measure, qrs_voltage
+
+    v = qrs_voltage(measure(record, fiducials=False).median)
+    return np.full(len(record.signal), np.nan) if v is None else v.r + v.s
+
+
+def decimated(record, fs: float = 100.0):
+    """The record resampled to ``fs`` by ``scipy.signal.resample_poly`` (a polyphase anti-aliasing FIR: PTB-XL's
+    records100 are its 500 Hz records downsampled), the quality map dropped (its indices are the native rate's)."""
+    from dataclasses import replace
+    from fractions import Fraction
+
+    from scipy.signal import resample_poly
+
+    ratio = Fraction(fs / float(record.fs)).limit_denominator(1000)
+    x = resample_poly(np.asarray(record.signal, dtype=np.float64), ratio.numerator, ratio.denominator, axis=1)
+    return replace(record, signal=x, fs=fs, quality={})
+
+
+def decimation_rows(paths: list[Path], seconds: float = 30.0) -> list[dict]:
+    """Per record sampled at 400 Hz or more: the median-beat QRS p-p per lead at its own rate and after
+    ``decimated`` to 100 Hz, both through ``measure`` (the first ``seconds`` of a longer record)."""
+    from dataclasses import replace
+
+    from mirage_model.records import RecordError, load_record
+
+    out = []
+    for path in paths:
+        try:
+            rec = load_record(path)
+        except RecordError as err:
+            print(err, file=sys.stderr)
+            continue
+        if rec.fs < 400:
+            continue
+        rec = replace(rec, signal=np.asarray(rec.signal, dtype=np.float64)[:, :int(seconds * rec.fs)], quality={})
+        out.append(dict(path=str(path), fs=float(rec.fs), native=qrs_pp(rec).tolist(),
+                        at_100=qrs_pp(decimated(rec)).tolist()))
+    return out
+
+
+def decimation_report(rows: list[dict], min_mv: float = 0.1) -> list[str]:
+    """The 100 Hz / native ratio of each lead's QRS p-p (leads of at least ``min_mv`` at the native rate), and of
+    the largest limb and precordial p-p, percentiles 10/25/50/75/90."""
+    from mirage_model.records import STANDARD_LEADS
+
+    n = np.array([r["native"] for r in rows], dtype=float).reshape(-1, len(STANDARD_LEADS))
+    d = np.array([r["at_100"] for r in rows], dtype=float).reshape(-1, len(STANDARD_LEADS))
+    ratio = np.where(n >= min_mv, d / n, np.nan)
+    q = (10, 25, 50, 75, 90)
+    lines = [f"{len(rows)} records; QRS p-p at 100 Hz / at the native rate, leads >= {min_mv:g} mV, percentiles "
+             + "/".join(map(str, q))]
+    for li, lead in enumerate(STANDARD_LEADS):
+        lines.append(f"  {lead:>4}: " + "/".join(f"{v:.3f}" for v in np.nanpercentile(ratio[:, li], q)))
+    lines.append("  all leads: " + "/".join(f"{v:.3f}" for v in np.nanpercentile(ratio, q)))
+    for name, sl in (("largest limb", slice(0, 6)), ("largest precordial", slice(6, 12))):
+        r = np.max(d[:, sl], axis=1) / np.max(n[:, sl], axis=1)
+        lines.append(f"  {name}: " + "/".join(f"{v:.3f}" for v in np.nanpercentile(r, q)))
+    return lines
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("ptbxl", type=Path)
+    ap.add_argument("ptbxl", type=Path, nargs="?", help="the PTB-XL folder (not with --decimate)")
     ap.add_argument("--folds", default="1-8")
     ap.add_argument("--random", type=int, default=600)
     ap.add_argument("--labelled", type=int, default=150)
@@ -306,9 +394,19 @@ def main(argv=None) -> int:
     ap.add_argument("--codes", default="LVOLT,VCLVH,LVH", help="the labels drawn --labelled of (comma-separated)")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--from-json", type=Path, help="report the rows of an earlier run")
+    ap.add_argument("--decimate", type=Path, nargs="+", metavar="HEA",
+                    help="instead: these records' QRS p-p at their own rate against the same decimated to 100 Hz")
     a = ap.parse_args(argv)
+    if a.decimate:
+        rows = decimation_rows(a.decimate)
+        if a.json:
+            a.json.write_text(json.dumps(rows))
+        print("\n".join(decimation_report(rows)))
+        return 0
     if a.from_json:
         rows = json.loads(a.from_json.read_text())
+    elif a.ptbxl is None:
+        ap.error("the PTB-XL folder is needed (or --from-json, --decimate)")
     else:
         rows = run(pick(a.ptbxl, folds_of(a.folds), a.random, a.labelled, a.seed, tuple(a.codes.split(","))))
         if a.json:
