@@ -1,6 +1,8 @@
 """What ``mirage calibrate`` prints of the thresholds it chose: a threshold below a probability of 0
 or under 1e-6 (every validation record positive at the best F1) had been below 0, -5e-7, printed
-"-0.000"."""
+"-0.000". Thresholds are now chosen among the cuts at or above the floor of every call (20 %,
+``outputs.MIN_CALLED_P``; tests/test_thresholds_floor.py), so none lies near 0 any longer: the same scores give
+a threshold above the probabilities of 0, and a best cut below the lowest score gives the floor."""
 
 from __future__ import annotations
 
@@ -11,23 +13,24 @@ from mirage_model.calibration import Calibration
 from training_cli.engine.metrics import best_f1_thresholds
 
 
-def test_a_threshold_below_a_probability_of_zero_is_zero_not_minus_zero():
+def test_a_threshold_is_never_below_a_probability_of_zero():
     # three positives and a negative, the lowest two at probability 0. F1 by cut:
-    # >= 0.8: 2 * 2 / (2 + 0 + 3) = 0.8; >= 0: 2 * 3 / (3 + 1 + 3) = 0.857, the best: every record positive
+    # >= 0.8: 2 * 2 / (2 + 0 + 3) = 0.8; >= 0: 2 * 3 / (3 + 1 + 3) = 0.857, the best of every score (it had given
+    # -5e-7) but below the floor of the calls: the best the product can make is >= 0.8, halfway to 0
     y = np.array([[1], [1], [1], [0]])
     p = np.array([[0.9], [0.8], [0.0], [0.0]])
     thr = best_f1_thresholds(y, p)
-    assert thr[0] == 0.0 and not np.signbit(thr[0])
-    assert (p[:, 0] >= thr[0]).all()                 # the same decisions: every record positive
+    assert thr[0] == 0.4
     cal = Calibration(("identity",), ({},), metrics={"ece_before": [0.1]})
     line = method_lines(cal, y, ["AF"], thr)[0]
-    assert "threshold 0.000" in line and "-0.000" not in line
-    # a sigmoid's 1e-7 for a confident negative: halfway to 0, not 1e-7 - 5e-7
+    assert "threshold 0.400" in line and "-0.000" not in line
+    # a sigmoid's 1e-7 for a confident negative: the same cut, halfway to 1e-7
     thr = best_f1_thresholds(y, np.array([[0.9], [0.8], [1e-7], [1e-7]]))
-    assert thr[0] == 5e-8
-    # a lowest score above 1e-6 keeps its half-step below (1e-6 / 2)
+    assert abs(thr[0] - (0.8 + 1e-7) / 2) < 1e-12
+    # the best cut below the lowest score (0.2, every record called: F1 0.857): the floor itself, not a half-step
+    # (1e-6 / 2) below it
     thr = best_f1_thresholds(y, np.array([[0.9], [0.8], [0.2], [0.2]]))
-    assert abs(thr[0] - (0.2 - 5e-7)) < 1e-12
+    assert thr[0] == 0.2
 
 
 def test_a_label_without_a_validation_negative_gets_the_fallback_and_says_so(caplog):

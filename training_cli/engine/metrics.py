@@ -145,12 +145,17 @@ def warn_no_positives(y: np.ndarray, classes, where: str, thresholds: bool = Tru
 
 
 def best_f1_thresholds(y: np.ndarray, p: np.ndarray) -> np.ndarray:
-    """Per class, the threshold on p that maximises F1 on (y, p). (N, K) -> (K,).
+    """Per class, the threshold on p that maximises F1 on (y, p) of the calls the product makes. (N, K) -> (K,).
 
-    Candidates are the distinct scores; the chosen threshold is the midpoint between the best
-    score and the next lower one (so it generalises rather than sitting on a training point).
-    Classes without positives, or without negatives, get 0.5 (``threshold_fallbacks``): with every
-    record positive, F1 is highest below the lowest score, a threshold that calls every record positive.
+    The product calls a class at or above its threshold and at least ``MIN_CALLED_P`` (``outputs.is_called``), so
+    the candidates are the distinct scores at or above that floor: max F1 over every score had chosen thresholds
+    below it (34 of the statements model's 71), called from the floor, a threshold nobody chose. The chosen
+    threshold is the midpoint between the best score and the next lower one (so it generalises rather than sitting
+    on a training point), and at least the floor: a class whose best is to call every record from the floor gets
+    the floor. So does a class no positive record of which reaches the floor: every threshold the product can make
+    has F1 0 there, and the floor calls it as before rather than from the highest score, a tie's accident.
+    Classes without positives, or without negatives, get 0.5 (``threshold_fallbacks``): with every record
+    positive, F1 is highest at a threshold that calls every record positive.
     """
     K = y.shape[1]
     out = np.full(K, 0.5, dtype=np.float64)
@@ -163,14 +168,15 @@ def best_f1_thresholds(y: np.ndarray, p: np.ndarray) -> np.ndarray:
         tp = np.cumsum(ys)
         fp = np.cumsum(~ys)
         last = np.r_[np.flatnonzero(ps[1:] != ps[:-1]), len(ps) - 1]
+        last = last[ps[last] >= MIN_CALLED_P]              # the cuts the product can make
         f1 = 2 * tp[last] / (tp[last] + fp[last] + yk.sum())
+        if not (f1 > 0).any():                             # no positive at or above the floor
+            out[k] = MIN_CALLED_P
+            continue
         j = int(np.argmax(f1))
         hi = ps[last[j]]
-        # below the lowest score (every record positive): a little below it, but never below 0, where a
-        # lowest probability under 1e-6 (a sigmoid's output for a confident negative) had given a threshold such as
-        # -5e-7, which mirage calibrate printed "-0.000"
-        lo = ps[last[j] + 1] if last[j] + 1 < len(ps) else max(hi - 1e-6, 0.0)
-        out[k] = float(0.5 * (hi + lo))
+        lo = ps[last[j] + 1] if last[j] + 1 < len(ps) else hi - 1e-6      # below the lowest score: a little below
+        out[k] = max(float(0.5 * (hi + lo)), MIN_CALLED_P)
     return out
 
 
