@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import csv
 import math
+import re
 import threading
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -201,3 +202,84 @@ def apply_metadata(record, header: str | Path) -> bool:
             ptbxl[key] = value
     rec.meta["ptbxl"] = ptbxl
     return True
+
+
+# --- PTB-XL records inside the PhysioNet/CinC Challenge data -------------------------------------------------------
+# The Challenge 2020 and 2021 (Perez Alday et al. 2020, Reyna et al. 2021) carry PTB-XL's 500 Hz records renamed
+# "HR" + the five-digit ecg_id (HR00009 is PTB-XL's ecg_id 9) in their PTB-XL source folder (2021's PTB_PTBXL or
+# WFDB_PTBXL; the 2020 set's PTB-XL part, or its samples kept with the other sources in one folder). No other
+# source of theirs names a record so (CPSC A/Q, INCART I, PTB S, Georgia E, Chapman-Shaoxing/Ningbo JS), so the
+# name alone decides and the folder is not asked: a copy moved or flattened stays known. PTB-XL's fold 10 is its
+# test fold, read only for the one reported look: a Challenge record that is, or may be, of it is left out.
+
+PTBXL_TEST_FOLD = 10
+_CHALLENGE_NAME = re.compile(r"HR(\d{5})", re.IGNORECASE)
+_folds_cache: dict[Path, tuple[tuple[PtbxlRow, ...], dict[int, int]]] = {}
+
+
+def challenge_ecg_id(name: str | Path) -> int | None:
+    """PTB-XL's ecg_id of a PhysioNet/CinC Challenge record, told from its name, or None.
+
+    Args:
+        name: the record's name or a path to its header or signal file ("HR00009", ".../HR00009.hea").
+
+    Returns:
+        The ecg_id when the name is "HR" and exactly five digits (any case): HR00009 -> 9; else None.
+    """
+    match = _CHALLENGE_NAME.fullmatch(Path(str(name)).name.split(".", 1)[0])
+    return int(match.group(1)) if match else None
+
+
+def _folds(csv_path: Path) -> dict[int, int]:
+    """ecg_id -> strat_fold over a ptbxl_database.csv (rows without both numbers left out), built once per table."""
+    rows = read_database(csv_path)
+    with _lock:
+        cached = _folds_cache.get(csv_path)
+        if cached and cached[0] is rows:
+            return cached[1]
+    folds = {}
+    for row in rows:
+        ecg_id, fold = decode_number(row.ecg_id), decode_number(row.strat_fold)
+        if ecg_id is not None and fold is not None:
+            folds[int(ecg_id)] = int(fold)
+    with _lock:
+        _folds_cache[csv_path] = (rows, folds)
+    return folds
+
+
+def challenge_fold(name: str | Path, database: str | Path | None = None) -> int | None:
+    """PTB-XL's strat_fold of a Challenge record (``challenge_ecg_id``), or None: not PTB-XL's, no table given, or
+    its ecg_id not in the table.
+
+    Args:
+        database: PTB-XL's ptbxl_database.csv (its ecg_id and strat_fold columns are read), or None.
+
+    Raises:
+        OSError, csv.Error: ``database`` cannot be read.
+    """
+    ecg_id = challenge_ecg_id(name)
+    if ecg_id is None or database is None:
+        return None
+    return _folds(Path(database)).get(ecg_id)
+
+
+def may_be_test_fold(name: str | Path, database: str | Path | None = None) -> bool:
+    """True for a Challenge record of PTB-XL (``challenge_ecg_id``) whose fold is 10 or cannot be told (no
+    ``database`` given, or its ecg_id not in it): such a record is never read. False for every other record.
+
+    Raises:
+        OSError, csv.Error: ``database`` cannot be read.
+    """
+    if challenge_ecg_id(name) is None:
+        return False
+    return challenge_fold(name, database) in (None, PTBXL_TEST_FOLD)
+
+
+def headers_outside_test_fold(folder: str | Path, database: str | Path | None = None) -> list[Path]:
+    """Every ``.hea`` under ``folder`` (searched recursively, sorted) less those ``may_be_test_fold`` leaves out:
+    with PTB-XL's table, its fold-10 records; without it, every PTB-XL record (HR#####). None of them is opened.
+
+    Raises:
+        OSError, csv.Error: ``database`` cannot be read.
+    """
+    return [hea for hea in sorted(Path(folder).rglob("*.hea")) if not may_be_test_fold(hea, database)]
