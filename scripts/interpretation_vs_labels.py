@@ -31,6 +31,8 @@ import re
 from pathlib import Path
 from typing import NamedTuple
 
+from mirage_model.records.ptbxl import challenge_ecg_id
+
 # finding -> (family, words in the interpretation that state it: a statement starting with one of them)
 FINDINGS: dict[str, tuple[str, tuple[str, ...]]] = {
     "sinus rhythm (any)": ("rhythm", ("Sinus rhythm", "Sinus bradycardia", "Sinus tachycardia", "Sinus arrhythmia")),
@@ -209,7 +211,7 @@ def read_rows(dataset: str, folder: Path, scores: Path) -> list[Row]:
             if r.get("status") != "ok":
                 continue
             hea = (folder / r["record_path"]).with_suffix(".hea")
-            if dataset == "CinC" and hea.stem.upper().startswith("HR"):
+            if dataset == "CinC" and challenge_ecg_id(hea) is not None:
                 continue        # a PTB-XL record: trained on, or the test fold
             if not hea.exists():
                 raise SystemExit(f"{scores}: {r['record_path']} has no header {hea}")

@@ -324,18 +324,15 @@ def part_found(report) -> list[tuple[str, int, float, float]]:
 
 
 def cinc_records(cinc: Path | None, ptbxl: Path) -> list[Path]:
-    """The CinC samples' headers under ``cinc``, less PTB-XL's (HR#####) outside folds 1-8, not read at all."""
-    import pandas as pd
+    """The CinC samples' headers under ``cinc``, less PTB-XL's (HR#####) outside folds 1-8 (fold 9 too: the
+    clean set is of folds 1-8), not read at all."""
+    from mirage_model.records.ptbxl import DATABASE_NAME, challenge_ecg_id, challenge_fold, headers_outside_test_fold
 
     if cinc is None:
         return []
-    fold = pd.read_csv(ptbxl / "ptbxl_database.csv", usecols=["ecg_id", "strat_fold"], index_col="ecg_id").strat_fold
-    keep = []
-    for p in sorted(cinc.rglob("*.hea")):
-        if p.stem.startswith("HR") and p.stem[2:].isdigit() and fold.get(int(p.stem[2:]), 10) not in range(1, 9):
-            continue
-        keep.append(p)
-    return keep
+    table = ptbxl / DATABASE_NAME
+    return [p for p in headers_outside_test_fold(cinc, table)
+            if challenge_ecg_id(p) is None or challenge_fold(p, table) in range(1, 9)]
 
 
 def _near(lead: int) -> list[int]:

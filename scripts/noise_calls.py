@@ -19,7 +19,9 @@ with ``--choose`` a JSON this script wrote is read instead of scoring again.
         [--leads 1 4 12] [--kinds white emg] [--seed 0] [--out noise_calls.json]
     python scripts/noise_calls.py --choose noise_calls.json [more.json ...]
 
-Fold 10 is never read. Single-threaded (torch: one thread).
+Fold 10 is never read: PTB-XL's records among the Challenge samples under the folders (HR#####) are left out
+where their fold is 10 or, without ``--ptbxl``, cannot be told (``ptbxl.headers_outside_test_fold``).
+Single-threaded (torch: one thread).
 """
 
 from __future__ import annotations
@@ -261,7 +263,10 @@ def main(argv=None) -> int:
     if any(n < 1 or n > 12 for n in args.leads):
         print(f"--leads: give 1 to 12, not {args.leads}", file=sys.stderr)
         return 2
-    headers = [hea for folder in args.folders for hea in sorted(folder.rglob("*.hea"))]
+    from mirage_model.records.ptbxl import DATABASE_NAME, headers_outside_test_fold
+
+    table = args.ptbxl / DATABASE_NAME if args.ptbxl else None
+    headers = [hea for folder in args.folders for hea in headers_outside_test_fold(folder, table)]
     if args.ptbxl:
         headers += ptbxl_headers(args.ptbxl, folds, args.n, args.seed)
     result = run(headers, args.range, args.leads, args.kinds, args.seed)

@@ -29,7 +29,9 @@ Then (``hidden``) the calls the noise took away and how many of them the "may hi
     python scripts/noise_spread.py clean DIR ... [--ptbxl ROOT --folds 9 --n 2183]
 
 ``clean``: records as recorded (every WFDB record under the folders, and/or PTB-XL): their noise load, and for those
-at the warning level the calls marked; below it nothing is marked, whatever the spread.
+at the warning level the calls marked; below it nothing is marked, whatever the spread. PTB-XL's records among the
+Challenge samples (HR#####) are left out unread where their fold is 10 or, without ``--ptbxl``, cannot be told
+(``ptbxl.headers_outside_test_fold``).
 
 Single-threaded (torch: one thread).
 """
@@ -298,7 +300,10 @@ def main(argv=None) -> int:
         if args.ptbxl is not None and 10 in folds:
             print("fold 10 is the test fold: not read", file=sys.stderr)
             return 2
-        headers = [hea for folder in args.folders for hea in sorted(folder.rglob("*.hea"))]
+        from mirage_model.records.ptbxl import DATABASE_NAME, headers_outside_test_fold
+
+        table = args.ptbxl / DATABASE_NAME if args.ptbxl else None
+        headers = [hea for folder in args.folders for hea in headers_outside_test_fold(folder, table)]
         headers += ptbxl_headers(args.ptbxl, folds, args.n, 0) if args.ptbxl else []
         for line in clean(headers):
             print(line)

@@ -77,6 +77,33 @@ def ptbxl_root() -> Path:
 
 
 @pytest.fixture(scope="session")
+def cinc_samples(shared_datasets) -> list[Path]:
+    """The PhysioNet/CinC Challenge samples' headers (cinc/, every source, sorted) less PTB-XL's records of fold
+    10 or of a fold that cannot be told: with PTB-XL's table here (``PTBXL_ROOT``), HR00009; without it, every
+    HR record (``ptbxl.headers_outside_test_fold``). Skipped where the samples are absent."""
+    from mirage_model.records.ptbxl import DATABASE_NAME, headers_outside_test_fold
+
+    table = PTBXL_ROOT / DATABASE_NAME
+    headers = headers_outside_test_fold(shared_datasets / "cinc", table if table.is_file() else None)
+    if not headers:
+        pytest.skip("CinC samples not present")
+    return headers
+
+
+@pytest.fixture
+def cinc_folder(cinc_samples, shared_datasets, tmp_path) -> Path:
+    """A folder (tmp_path/cinc) of the ``cinc_samples`` headers only, in their own sub-folders, for a reader of
+    a whole folder that needs no signal (the records left out are not there)."""
+    import shutil
+
+    src, dst = shared_datasets / "cinc", tmp_path / "cinc"
+    for hea in cinc_samples:
+        (dst / hea.parent.relative_to(src)).mkdir(parents=True, exist_ok=True)
+        shutil.copy(hea, dst / hea.relative_to(src))
+    return dst
+
+
+@pytest.fixture(scope="session")
 def test_data() -> Path:
     return TEST_DATA
 

@@ -89,17 +89,21 @@ def test_a_wfdb_header_five_times_off_is_named_and_its_source_is_not():
 
 
 @pytest.mark.slow
-def test_challenge_2020_copies_of_ptbxl_at_five_times_their_gain_are_named(shared_datasets):
+def test_challenge_2020_copies_of_ptbxl_at_five_times_their_gain_are_named(cinc_samples):
     """The PhysioNet/CinC Challenge 2020 copies of PTB-XL records 599 and 20715 (folds 7 and 4) say
     200 per mV over samples in microvolts: every lead reads 4.9-5.5 times PTB-XL's own record. The
     2021 copies (1000 per mV) read as PTB-XL's, and none of them is named."""
     from mirage_model.quality import assess
     from mirage_model.records import load_record
 
+    ours = [p for p in cinc_samples if p.stem.startswith("HR")]     # their folds told by PTB-XL's table
+    if not ours:
+        pytest.skip("PTB-XL's table absent: the folds of the Challenge's PTB-XL records cannot be told")
+    old = {p.stem: p for p in ours if p.parent.name == "cinc2020"}
     for name in ("HR00599", "HR20715"):
-        report = assess(load_record(shared_datasets / "cinc" / "cinc2020" / f"{name}.hea"))
+        report = assess(load_record(old[name]))
         assert report.has("amplitude_high"), name
-    fixed = sorted((shared_datasets / "cinc" / "cinc2021" / "PTB_PTBXL").glob("HR*.hea"))
+    fixed = [p for p in ours if p.parent.name == "PTB_PTBXL"]
     assert fixed and not [p.name for p in fixed if assess(load_record(p)).has("amplitude_high")]
 
 

@@ -85,14 +85,13 @@ def test_a_lead_late_from_a_known_onset_is_named_with_its_lag_in_a_part_after_it
 
 
 @pytest.mark.slow
-def test_clean_real_records_are_not_named(ludb_data, shared_datasets):
+def test_clean_real_records_are_not_named(ludb_data, cinc_samples):
     """LUDB's 100 records and the CinC samples (those of PTB-XL left out: one is of its test fold): none named.
     With the part check, 0 of 2,195 such records and PTB-XL folds 1-8 records were false alarms."""
     from mirage_model.quality import QualityConfig, assess
     from mirage_model.records import RecordError, load_record
 
-    cinc = [p for p in sorted((shared_datasets / "cinc").glob("**/*.hea"))
-            if "PTB" not in p.parent.name and not p.stem.startswith(("HR", "S0"))]
+    cinc = [p for p in cinc_samples if "PTB" not in p.parent.name and not p.stem.startswith(("HR", "S0"))]
     named = []
     for p in sorted(ludb_data.glob("*.hea")) + cinc:
         try:
