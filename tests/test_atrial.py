@@ -275,6 +275,25 @@ def sinus_record(bpm: float, fs: float = FS, seed: int = 0, pr: float = 0.14,
     return _record(atrial, qrs, fs, seconds, seed, v1)
 
 
+def _reads_2to1_flutter(m):
+    """The first statement of ``m`` (a regular 150 bpm with flutter waves at 300/min) beside a sinus guess below its
+    threshold: possible 2:1 flutter from the rule, sinus not said but resolved; beside the model's sinus tachycardia
+    above its threshold, that stands (a sinus rhythm's P and T waves repeat at twice its rate). Returns the rule's
+    statement."""
+    it = interpret_prediction(_prediction({"STACH": 0.2, "SR": 0.05}), m, "M")
+    first = it.first
+    assert first.text.startswith("Atrial flutter with 2:1 conduction (possible), atrial rate 300/min, ventricular "
+                                 "rate 150 bpm"), it.lines()
+    assert first.source == "measurement" and first.code == "AFLT"
+    assert not any(s.text.startswith("Sinus") for s in it.statements)
+    assert any(r.startswith("sinus tachycardia (20%, the model's most probable rhythm, below its threshold) not "
+                            "stated: regular atrial activity at 300/min") for r in it.resolved), it.resolved
+    called = interpret_prediction(_prediction({"STACH": 0.9}), m, "M")
+    assert called.first.text.startswith("Sinus tachycardia, 150 bpm") and not any(
+        "flutter" in s.text for s in called.statements)
+    return first
+
+
 @pytest.mark.parametrize("fs", [500.0, 100.0])
 def test_2_to_1_flutter_guessed_as_sinus_tachycardia_reads_possible_2_to_1_flutter(fs):
     """A sawtooth at 300/min conducted 2:1 (QRS at 150 bpm, regular) is the classic misreading as sinus
@@ -284,19 +303,8 @@ def test_2_to_1_flutter_guessed_as_sinus_tachycardia_reads_possible_2_to_1_flutt
     rec = flutter_record(5.0, (2,))
     m = measure(at_100hz(rec) if fs == 100.0 else rec, fiducials=False)
     assert m.heart_rate_bpm == pytest.approx(150.0, abs=2.0)
-    it = interpret_prediction(_prediction({"STACH": 0.2, "SR": 0.05}), m, "M")
-    first = it.first
-    assert first.text.startswith("Atrial flutter with 2:1 conduction (possible), atrial rate 300/min, ventricular "
-                                 "rate 150 bpm"), it.lines()
-    assert first.source == "measurement" and first.code == "AFLT" and "2:1 conduction" in first.rule
-    assert "Goldberger" in first.rule and "Saoudi" in first.rule
-    assert not any(s.text.startswith("Sinus") for s in it.statements)
-    assert any(r.startswith("sinus tachycardia (20%, the model's most probable rhythm, below its threshold) not "
-                            "stated: regular atrial activity at 300/min") for r in it.resolved), it.resolved
-    # the model's sinus tachycardia above its threshold stands: a sinus rhythm's P and T waves repeat at twice its rate
-    called = interpret_prediction(_prediction({"STACH": 0.9}), m, "M")
-    assert called.first.text.startswith("Sinus tachycardia, 150 bpm") and not any(
-        "flutter" in s.text for s in called.statements)
+    first = _reads_2to1_flutter(m)
+    assert "2:1 conduction" in first.rule and "Goldberger" in first.rule and "Saoudi" in first.rule
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -384,19 +392,9 @@ def test_2_to_1_flutter_with_v1_short_guessed_as_sinus_tachycardia_reads_possibl
     a = m.atrial
     assert m.heart_rate_bpm == pytest.approx(150.0, abs=2.0)
     assert a.concentration[3] < 0.75 <= a.concentration[:3].min() and flutter_waves(a) is None     # V1 short
-    it = interpret_prediction(_prediction({"STACH": 0.2, "SR": 0.05}), m, "M")
-    first = it.first
-    assert first.text.startswith("Atrial flutter with 2:1 conduction (possible), atrial rate 300/min, ventricular "
-                                 "rate 150 bpm"), it.lines()
-    assert first.source == "measurement" and first.code == "AFLT" and "in II, III and aVF" in first.rule
-    assert f"V1 {a.concentration[3]:.0%}" in first.rule
-    assert not any(s.text.startswith("Sinus") for s in it.statements)
-    assert any(r.startswith("sinus tachycardia (20%, the model's most probable rhythm, below its threshold) not "
-                            "stated: regular atrial activity at 300/min") for r in it.resolved), it.resolved
-    # the model's sinus tachycardia above its threshold stands, and a child's sinus guess (the children's rule)
-    called = interpret_prediction(_prediction({"STACH": 0.9}), m, "M")
-    assert called.first.text.startswith("Sinus tachycardia, 150 bpm") and not any(
-        "flutter" in s.text for s in called.statements)
+    first = _reads_2to1_flutter(m)
+    assert "in II, III and aVF" in first.rule and f"V1 {a.concentration[3]:.0%}" in first.rule
+    # a child's sinus guess (the children's rule)
     child = interpret_prediction(_prediction({"STACH": 0.2, "SR": 0.05}), m, "M", age=10.0)
     assert not any("flutter" in s.text for s in child.statements), child.lines()
 
