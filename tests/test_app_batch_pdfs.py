@@ -213,3 +213,37 @@ def test_an_earlier_runs_rows_are_asked_about_and_a_file_that_is_no_output_is_ne
     assert len(answer.asked) == 2                # no question: never written
     assert signal.read_bytes() == data
     assert f"Not started: {signal}: exists and is no output of mirage score" in dlg.status.text(), dlg.status.text()
+
+
+def test_a_run_not_started_leaves_the_last_runs_rows_in_view(qtbot, tiny_model, records, tmp_path, answer):
+    """Start pressed again on a folder just scored emptied the table before its question; answered Cancel ("the
+    rows ... are kept"), the dialog showed no row of them (walked on Xvfb 1280x800: LUDB 1-3, scores.csv inside
+    the folder). Now the last run's rows stay in view until another run starts: the two records of the folder,
+    each in the CSV the run wrote, and again after the PDFs' question answered Cancel."""
+    import csv
+
+    out = records / "scores.csv"
+    dlg = _dialog(qtbot, tiny_model, records, out, tmp_path / "pdfs")
+    dlg.pdf_dir.setText("")
+    _run(qtbot, dlg)
+    in_folder = sorted(p.stem for p in records.glob("*.hea"))
+    with open(out, newline="", encoding="utf-8-sig") as f:
+        assert sorted(r["record_id"] for r in csv.DictReader(f)) == in_folder
+
+    def shown() -> list[str]:
+        col = [dlg.table.horizontalHeaderItem(c).text() for c in range(dlg.table.columnCount())].index("record_id")
+        return sorted(dlg.table.item(r, col).text() for r in range(dlg.table.rowCount()))
+
+    assert shown() == in_folder
+    answer.button = "Cancel"
+    assert dlg.start() is None and len(answer.asked) == 1
+    assert "Not started" in dlg.status.text() and shown() == in_folder, dlg.status.text()
+
+    pdf_dir = tmp_path / "pdfs"
+    pdf_dir.mkdir()
+    (pdf_dir / "00417_lr.pdf").write_bytes(EARLIER)
+    dlg.output.setText(str(tmp_path / "other.csv"))
+    dlg.pdf_dir.setText(str(pdf_dir))
+    _run(qtbot, dlg)
+    assert len(answer.asked) == 2 and "Not started" in dlg.status.text(), dlg.status.text()
+    assert shown() == in_folder

@@ -276,23 +276,12 @@ class BatchDialog(QDialog):
         if not out:
             self.status.setText("Choose an output CSV file.")
             return None
-        self.rows, self._row_keys = [], []
-        self.columns = []
-        self.labs_lookup = None
-        self.table.setRowCount(0)
-        self.table.setColumnCount(0)
-        self._error_width = 0
-        self._show_message(-1)
-        self.summary = None
         self.status.setToolTip("")
-        self._set_notes([])
-        self._labs_header, self._labs_header_line = [], ""
         kwargs = {}
         if self.pdf_dir.text().strip():
             kwargs["pdf_dir"] = self.pdf_dir.text().strip()
         if self.labs.text().strip():
             kwargs["labs"] = self.labs.text().strip()
-        self._labs_name = Path(self.labs.text().strip()).name
         if self.compare_prior.isChecked():
             kwargs["compare_prior"] = True
         if self.resume.isChecked():
@@ -370,7 +359,24 @@ class BatchDialog(QDialog):
         if checker.is_cancelled:
             self.status.setText("Cancelled before any record was scored; nothing was written.")
 
+    def _clear_results(self) -> None:
+        """Empty the table and the notes of the last run: when the next one starts, not before (a run not
+        started, its output's or PDFs' question answered Cancel, leaves the last run's rows in view)."""
+        self.rows, self._row_keys = [], []
+        self.columns = []
+        self.labs_lookup = None
+        self.table.setRowCount(0)
+        self.table.setColumnCount(0)
+        self._error_width = 0
+        self._show_message(-1)
+        self.summary = None
+        self.status.setToolTip("")
+        self._set_notes([])
+        self._labs_header, self._labs_header_line = [], ""
+
     def _start_batch(self, folder: str, out: str, kwargs: dict) -> workers.Worker:
+        self._clear_results()
+        self._labs_name = Path(kwargs.get("labs", "")).name
         self.worker = workers.Worker(batch_with_model_job, folder, self.model_path, self.device.currentText(),
                                      self.predictor, out, self.statements, name="batch", keep_result=True,
                                      **kwargs)
