@@ -55,7 +55,8 @@ def _ref_spike_mask(x, fs, cap=True):
     if d > 0 and mask.any():
         mask = binary_dilation(mask, structure=np.ones((1, 2 * d + 1), bool))
     if cap:
-        mask[mask.mean(axis=1) > 0.05] = False   # added since: strong mains with harmonics is not pacing (test_mains_real)
+        # added since: strong mains with harmonics is not pacing (test_mains_real)
+        mask[mask.mean(axis=1) > 0.05] = False
     return mask
 
 

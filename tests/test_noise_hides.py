@@ -214,7 +214,8 @@ def test_the_script_counts_the_lost_calls_named():
 def test_the_paced_and_qtc_rules_keep_their_statements_off_the_line():
     """The paced-rhythm rule says PTB-XL's PACE, the prolonged-QTc rule its LNGQT ("long QT"): within the noise's
     reach beside them, neither is named as hidden (the line had named "Paced rhythm (artificial pacemaker)"
-    beside "Paced rhythm, 70 bpm" and "Long QT interval" beside "Prolonged QTc"); the model's IRBBB beside them still is."""
+    beside "Paced rhythm, 70 bpm" and "Long QT interval" beside "Prolonged QTc"); the model's IRBBB beside them still
+    is."""
     labels = ("PACE", "LNGQT", "IRBBB")
     pred = _pred(labels, [0.15, 0.15, 0.15], [0.3, 0.3, 0.3], labels, "statements")
     said = (SimpleNamespace(code=None, text="Paced rhythm, 70 bpm", rule_id="paced_rhythm"),

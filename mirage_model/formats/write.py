@@ -26,8 +26,8 @@ import numpy as np
 from mirage_model.formats.edf import _LATIN_FOLDS, write_edf
 from mirage_model.formats.fields import acquired_datetime, header_fields
 from mirage_model.records.metadata import (DEVICE_MEASUREMENT, DEVICE_STATEMENT, DIAGNOSES, FILE_NOTES, PTBXL_ROW,
-                                           STATEMENT_ORIGIN, WRITTEN_BODY, WRITTEN_IDENTITY, WRITTEN_NOTES, WRITTEN_PATIENT,
-                                           WRITTEN_RECORDING, source_comments, unread_comments)
+                                           STATEMENT_ORIGIN, WRITTEN_BODY, WRITTEN_IDENTITY, WRITTEN_NOTES,
+                                           WRITTEN_PATIENT, WRITTEN_RECORDING, source_comments, unread_comments)
 from mirage_model.records.age import PLACEHOLDER_BIRTH_RULE
 from mirage_model.records.record import STANDARD_LEADS, EcgRecord, RecordError
 
@@ -274,7 +274,8 @@ def scrub_identity(name: str, record: EcgRecord) -> str:
 def field_lines(record: EcgRecord, anonymise: bool) -> list[str]:
     """The patient's fields (none of its identity when ``anonymise``), the recording's, a Challenge header's
     notes (#Rx, #Hx, #Sx) and PTB-XL's height and weight (a converted record is scored as its source), one
-    "Label: value" line each (``records.metadata``'s ``WRITTEN_*`` labels, which its readers read back): a WFDB header's comments, and an EDF+ file's annotations beside its header."""
+    "Label: value" line each (``records.metadata``'s ``WRITTEN_*`` labels, which its readers read back): a WFDB
+    header's comments, and an EDF+ file's annotations beside its header."""
     labels = {f"patient_{k}" if k != "birth_date" else k: v for k, v in WRITTEN_PATIENT.items()}
     lines = [f"{labels[key]}: {value}" for key, value in header_fields(record, anonymise).items()]
     written = {**WRITTEN_RECORDING, **({} if anonymise else WRITTEN_IDENTITY), **WRITTEN_NOTES}

@@ -292,8 +292,8 @@ _PTB_NOTE_KEYS = ("medication pre admission", "additional medication", "in hospi
 # them again from those fields
 _READ_KEYS = frozenset({"age", "sex", "dx", "rx", "hx", "sx", "ecg date", *_PTB_DX_KEYS, *_PTB_NOTE_KEYS, ANONYMISED,
                         *(label.lower() for label in (*WRITTEN_PATIENT.values(), *WRITTEN_RECORDING.values(),
-                                                      *WRITTEN_IDENTITY.values(), *WRITTEN_BODY.values(), STATEMENT_ORIGIN,
-                                                      FILE_NOTES, PTBXL_ROW))})
+                                                      *WRITTEN_IDENTITY.values(), *WRITTEN_BODY.values(),
+                                                      STATEMENT_ORIGIN, FILE_NOTES, PTBXL_ROW))})
 _READ_PREFIXES = (DIAGNOSES + " (", DEVICE_STATEMENT, DEVICE_MEASUREMENT, SOURCE_NOTE + " ")
 
 
