@@ -196,14 +196,17 @@ def test_a_window_holds_the_mains_harmonics_as_dft_bins():
     assert preprocess._dft_bins(333.333, (50.0,), 167) is None
 
 
-def test_ten_seconds_at_10_khz_cost_under_three_seconds_of_cpu():
-    # 12 leads x 10 s at 10 kHz, the window operator built afresh: 0.6-1.2 s of CPU on the project's
-    # 2-core machine under load (the pseudo-inverse and the n-D median filter took 20-30 s, 7 s warm).
+def test_ten_seconds_at_10_khz_cost_under_eight_seconds_of_cpu():
+    # 12 leads x 10 s at 10 kHz, the window operator built afresh: a guard against the pseudo-inverse and the n-D
+    # median filter of before (20-30 s, 7 s warm), not a speed target (those are `mirage bench`'s). This paced case
+    # carries loud mains, so since b5d0764 each lead is searched for spikes again with its mains subtracted (two more
+    # fits and spike searches a lead): 0.73-0.88 s of CPU before it, 2.27-2.75 s after on the project's 2-core machine
+    # alone, 3.1 s under a full test run beside another (the bar had been 3 s).
     x = with_case(ecg("ludb/65.hea", 10000, 10.0), 10000, "paced")
     preprocess._mains_operator.cache_clear()
     t0 = time.process_time()
     remove_mains(x, 10000, MAINS)
-    assert time.process_time() - t0 < 3.0
+    assert time.process_time() - t0 < 8.0
 
 
 def test_a_minute_at_10_khz_needs_less_memory_than_three_copies_of_the_record():
