@@ -274,7 +274,8 @@ def _spike_mask(x: np.ndarray, fs: float, cap: bool = True) -> np.ndarray:
     return mask
 
 
-def _without_spikes(x: np.ndarray, fs: float, freqs: tuple[float, ...] = (), n: int = 0) -> np.ndarray:
+def _without_spikes(x: np.ndarray, fs: float, freqs: tuple[float, ...] = (), n: int = 0,
+                    lines: np.ndarray | None = None) -> np.ndarray:
     """(L, T) copy of ``x`` with the samples of ``_spike_mask`` linearly interpolated from their neighbours.
 
     With mains ``freqs`` and a fit window of n samples, a lead that carries a mains line (``mains_lines``) whose fit
@@ -284,11 +285,11 @@ def _without_spikes(x: np.ndarray, fs: float, freqs: tuple[float, ...] = (), n: 
     spikes from the search. The mains is fitted twice: without a bridge, where a 5 mV stimulus rings (what stands
     out of that residual, uncapped, is bridged), then on that bridged copy. Below the bar the mask is the one of
     ``x`` itself, bit for bit: of 201 real records (LUDB, CinC, PTB Diagnostic samples) one, with 0.38 mV of mains,
-    reaches it, and its mask comes out the same.
+    reaches it, and its mask comes out the same. ``lines``: ``mains_lines`` of ``x`` where the caller has them.
     """
     mask = _spike_mask(x, fs)
     if freqs and 4 <= n <= x.shape[1]:
-        lines = mains_lines(x, fs, freqs)                              # (L, F)
+        lines = mains_lines(x, fs, freqs) if lines is None else lines  # (L, F)
         for i in np.nonzero(lines.any(axis=1))[0]:                     # lead by lead: a lead's copies, not the record's
             xi, keep = x[i:i + 1], lines[i:i + 1]                      # (1, T), (1, F)
             fit = _mains_fit(_bridged(xi, mask[i:i + 1]), fs, freqs, n, keep)
@@ -398,8 +399,12 @@ def remove_mains(x: np.ndarray, fs: float, mains_hz: tuple[float, ...], window_s
     n = int(round(window_s * fs))
     if not freqs or n < 4 or T < n:
         return x
-    xs = _without_spikes(x, float(fs), freqs, n)
-    keep = mains_lines(xs, float(fs), freqs) if only_present else np.ones((L, len(freqs)), dtype=bool)
+    lines = mains_lines(x, float(fs), freqs)                           # (L, F): also where the spikes are looked for
+    xs = _without_spikes(x, float(fs), freqs, n, lines)
+    if not only_present:
+        keep = np.ones((L, len(freqs)), dtype=bool)
+    else:      # the lines of the copy fitted to: those of x itself where no spike was bridged
+        keep = lines if xs is x else mains_lines(xs, float(fs), freqs)
     if not keep.any():
         return x
     fit = _mains_fit(xs, float(fs), freqs, n, keep)
