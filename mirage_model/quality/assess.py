@@ -462,13 +462,17 @@ def assess(record, config: QualityConfig | None = None, pulse="search") -> Quali
     far = _far_off(level + centre, usable, cfg.offset_warn_mv)
     if far is not None:
         findings.append(far)
+    mains_free = None       # x with its mains lines subtracted as measure subtracts them, where "mains" is found
     for f0 in (50.0, 60.0):
         amp, floor = mains_amplitude(spec, fs, f0)
         hit = usable & (amp > cfg.mains_mv) & (amp > 4 * np.nan_to_num(floor, nan=0.0))
         if hit.any():
             findings.append(Finding("mains", f"mains interference ({f0:.0f} Hz)", "warning", _names(hit),
                                     f"up to {np.nanmax(amp[hit]):.3f} mV"))
-            left = _mains_left(x, fs, f0, beats / 100.0, usable, cfg)
+            from mirage_model.preprocess import remove_mains        # numpy/scipy only; imported on use
+
+            mains_free = remove_mains(x, fs, (50.0, 60.0), only_present=True)
+            left = _mains_left(x, mains_free, fs, f0, beats / 100.0, usable, cfg)
             if left is not None:
                 findings.append(left)
             break
@@ -526,7 +530,7 @@ def assess(record, config: QualityConfig | None = None, pulse="search") -> Quali
     if usable.all() and not copies and not unlike:
         model = load_reversal_model(cfg.reversal_path)
         if model is not None and not any(f.code == "neutral_reversal" for f in findings):
-            med_read = _without_mains_beat(x, fs, usable, med, cfg) if any(f.code == "mains" for f in findings) else med
+            med_read = med if mains_free is None else _without_mains_beat(x, mains_free, fs, usable, med, cfg)
             findings = _withhold_on_poor(_learned_reversal(model, med_read), findings, _names(poor))
 
     # -- pacing --------------------------------------------------------------------------------------
@@ -553,29 +557,27 @@ def assess(record, config: QualityConfig | None = None, pulse="search") -> Quali
     return _finish(findings, idx, tuple(grade), hr, n_beats, fs, cfg)
 
 
-def _without_mains_beat(x: np.ndarray, fs: float, usable: np.ndarray, med: np.ndarray,
+def _without_mains_beat(x: np.ndarray, xm: np.ndarray, fs: float, usable: np.ndarray, med: np.ndarray,
                         cfg: QualityConfig) -> np.ndarray:
-    """The median beats (L, S) at 100 Hz of (L, T) mV ``x`` with the mains lines its leads carry subtracted, as
-    ``measure`` subtracts them (``preprocess.remove_mains``, ``only_present``); ``med`` itself where there are none.
-    The reversal detector reads P, QRS and T polarity off them: 50 Hz lies on the 100 Hz signal's Nyquist, half of
-    it kept, and 0.5-2 mV of it had read as a swapped pair of chest leads in half the LUDB records or more."""
-    from mirage_model.preprocess import remove_mains        # numpy/scipy only; imported on use
-
-    xm = remove_mains(x, fs, (50.0, 60.0), only_present=True)
+    """The median beats (L, S) at 100 Hz of ``xm``, (L, T) mV ``x`` with the mains lines its leads carry subtracted,
+    as ``measure`` subtracts them (``preprocess.remove_mains``, ``only_present``); ``med`` itself where there are none
+    (``xm`` is ``x``). The reversal detector reads P, QRS and T polarity off them: 50 Hz lies on the 100 Hz signal's
+    Nyquist, half of it kept, and 0.5-2 mV of it had read as a swapped pair of chest leads in half the LUDB records
+    or more."""
     if xm is x:
         return med
     _, _, _, segs, med_m = _beats(xm, fs, usable, cfg)
     return med_m if len(segs) >= cfg.min_beats else med
 
 
-def _mains_left(x: np.ndarray, fs: float, f0: float, beats_s: np.ndarray, usable: np.ndarray,
+def _mains_left(x: np.ndarray, xm: np.ndarray, fs: float, f0: float, beats_s: np.ndarray, usable: np.ndarray,
                 cfg: QualityConfig) -> Finding | None:
     """"mains_left", critical, where the mains at ``f0`` Hz that the measurement cannot subtract
-    (``indices.mains_left`` of (L, T) mV ``x``, R peaks ``beats_s`` s) exceeds ``mains_left_mv`` and 4 times its
+    (``indices.mains_left`` of (L, T) mV ``x``, ``xm`` it subtracted, R peaks ``beats_s`` s) exceeds ``mains_left_mv`` and 4 times its
     floor in a usable lead: the intervals and the calls would be read through it (a prior ECG with 0.5 mV of 50 Hz
     had lost its PR, and a serial comparison said "possibly new sinus bradycardia" against the same heart); else
     None."""
-    left, floor = mains_left(x, fs, f0, beats_s)
+    left, floor = mains_left(x, fs, f0, beats_s, subtracted=xm)
     left = np.where(usable, left, 0.0)
     bad = (left > cfg.mains_left_mv) & (left > 4 * floor)
     if not bad.any():

@@ -240,7 +240,8 @@ MAINS_LEFT_NEAR_S = (0.08, 0.3)
 
 
 def mains_left(x: np.ndarray, fs: float, freq: float, beats_s: np.ndarray,
-               mains_hz: tuple[float, ...] = (50.0, 60.0)) -> tuple[np.ndarray, np.ndarray]:
+               mains_hz: tuple[float, ...] = (50.0, 60.0),
+               subtracted: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The mains interference at ``freq`` Hz that each lead of (L, T) mV ``x`` still carries once the
     measurement has subtracted what it can (``preprocess.remove_mains`` with ``only_present``, as ``measure``
     conditions a record), and the floor beside it: (L,) mV each, the peak amplitude sqrt(2) x RMS of the band
@@ -251,7 +252,8 @@ def mains_left(x: np.ndarray, fs: float, freq: float, beats_s: np.ndarray,
 
     Where ``freq`` lies at or above 0.95 x Nyquist the measurement subtracts nothing (a 100 Hz record's 50 Hz
     sits on Nyquist itself): the line and its floor as the spectrum reads them (``mains_amplitude``) are what
-    is left. Zeros where there are no beats to read about."""
+    is left. Zeros where there are no beats to read about. ``subtracted``: that subtraction of ``x``, where the
+    caller has made it (``quality.assess`` reads its median beats too)."""
     from mirage_model.preprocess import mains_frequencies, remove_mains   # numpy/scipy only; imported on use
 
     L, T = x.shape
@@ -267,7 +269,7 @@ def mains_left(x: np.ndarray, fs: float, freq: float, beats_s: np.ndarray,
     hi = freq + MAINS_LEFT_SIDE_HZ + MAINS_LEFT_BAND_HZ
     if not keep.any() or hi >= fs / 2:
         return np.zeros(L), np.zeros(L)
-    y = remove_mains(x, fs, tuple(mains_hz), only_present=True)
+    y = remove_mains(x, fs, tuple(mains_hz), only_present=True) if subtracted is None else subtracted
 
     def amplitude(lo: float, hi: float) -> np.ndarray:
         band = sosfiltfilt(_sos("band", lo, hi, fs), y, axis=-1)
