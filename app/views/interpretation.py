@@ -27,8 +27,14 @@ MAY_HIDE_LINK = "may-hide"      # the anchor of the "may hide" line that counts 
 
 def interpretation_html(session) -> str:
     """The session's interpretation as rich text (an empty session: a hint)."""
+    return _interpretation(session)[0]
+
+
+def _interpretation(session) -> tuple[str, str]:
+    """(:func:`interpretation_html`, the "may hide" line naming all, where the rich text counts some behind its
+    link, else ""), from one interpretation of the session."""
     if session is None or session.record is None:
-        return f"<span style='color:{_GREY}'>Open a record to see its interpretation.</span>"
+        return f"<span style='color:{_GREY}'>Open a record to see its interpretation.</span>", ""
     it = session_interpretation(session)
     stmt_pred = getattr(session, "statements_prediction", None)
     pred = session.prediction
@@ -51,10 +57,14 @@ def interpretation_html(session) -> str:
     if disagree and state not in ("pending", "stale"):
         parts.append(f"<b style='color:{_RED}'>{html.escape(disagree)}.</b>")
     hidden = session_noise_hidden(session, it)     # below threshold, within the noise's reach: not calls
+    every = ""
     if hidden and state not in ("pending", "stale"):
         line = f"<span style='color:{_RED}'>{html.escape(hidden)}.</span>"
-        if hidden != session_noise_hidden(session, it, limit=None):    # some only counted: all of them on hover
+        every = session_noise_hidden(session, it, limit=None)
+        if hidden != every:                         # some only counted: all of them on hover
             line = f"<a href='{MAY_HIDE_LINK}' style='color:{_RED}'>{line}</a>"
+        else:
+            every = ""
         parts.append(line)
     rows = []
     for s in it.statements:
@@ -80,7 +90,7 @@ def interpretation_html(session) -> str:
     else:
         src = "Statements: the measurement rules alone (no statements model ran)."
     parts.append(f"<small style='color:{_GREY}'>{src} Research use, unconfirmed; not a diagnosis.</small>")
-    return "<br>".join(parts)
+    return "<br>".join(parts), every
 
 
 class InterpretationView(FollowsSession, QWidget):
@@ -114,9 +124,9 @@ class InterpretationView(FollowsSession, QWidget):
 
     def refresh(self) -> None:
         try:
-            shown = interpretation_html(self.session)
-            self.may_hide = (f"{session_noise_hidden(self.session, limit=None)}. Not calls: each is below its "
-                             "threshold, within the noise's reach of it." if MAY_HIDE_LINK in shown else "")
+            shown, every = _interpretation(self.session)
+            self.may_hide = (f"{every}. Not calls: each is below its threshold, within the noise's reach of it."
+                             if every else "")
             self.text.setText(shown)
         except Exception as err:  # noqa: BLE001 - a drawing error must not take the window down
             self.text.setText(f"<span style='color:{_RED}'>The interpretation could not be built: "
