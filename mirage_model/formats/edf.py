@@ -819,8 +819,8 @@ def write_edf(record: EcgRecord, out_path: Path, *, anonymise: bool = False, not
     recording = edfio.Recording(startdate=acquired.date() if acquired else None,
                                 hospital_administration_code=site, equipment_code=device,
                                 additional=rec_extra)
-    notes = [note for note in notes if note not in _held_lines(record, fields, {
-        "id": code, "name": name, "site": site, "device": device}, birth, acquired)]
+    held = _held_lines(record, fields, {"id": code, "name": name, "site": site, "device": device}, birth, acquired)
+    notes = [note for note in notes if note not in held]
     try:
         edf = edfio.Edf(signals, patient=patient, recording=recording,
                         starttime=acquired.time() if acquired else None, data_record_duration=duration,

@@ -178,7 +178,7 @@ def _integrity(meta: dict) -> list[Finding]:
     short = tuple(meta.get("short_leads") or ())
     if short:
         out.append(Finding("short_leads", f"lead{'s' if len(short) > 1 else ''} shorter than the others in "
-                           f"the file ({lead_group(short) or ', '.join(short)})", "warning", short,
+                           f"the file ({leads_text(short, noun=False)})", "warning", short,
                            str(meta.get("length_note") or "")))
     cut = meta.get("declared_length_note")
     if cut:
@@ -194,7 +194,7 @@ def _integrity(meta: dict) -> list[Finding]:
     inverted = tuple(meta.get("negative_gain_leads") or ())
     if inverted:
         out.append(Finding("negative_gain", "signal inverted by the header's negative gain "
-                           f"({lead_group(inverted) or ', '.join(inverted)})",
+                           f"({leads_text(inverted, noun=False)})",
                            "warning", inverted, str(meta.get("negative_gain_note") or "")))
     named_twice = tuple(meta.get("duplicate_leads") or ())
     if named_twice:
@@ -213,7 +213,7 @@ def _integrity(meta: dict) -> list[Finding]:
     if uncalibrated:
         # amplitudes that are a guess carry no voltage finding (hypertrophy, low voltage, ST levels)
         out.append(Finding("uncalibrated", "amplitudes not calibrated in the file "
-                           f"({lead_group(uncalibrated) or ', '.join(uncalibrated)})",
+                           f"({leads_text(uncalibrated, noun=False)})",
                            "critical", uncalibrated, str(meta.get("uncalibrated_note") or "")))
     crc = [w for w in meta.get("reader_warnings") or () if "crc" in w.lower() or "checksum" in w.lower()]
     if crc:
@@ -582,8 +582,10 @@ def _mains_left(x: np.ndarray, xm: np.ndarray, fs: float, f0: float, beats_s: np
     bad = (left > cfg.mains_left_mv) & (left > 4 * floor)
     if not bad.any():
         return None
-    where = ("on Nyquist itself, which the measurement cannot subtract" if f0 >= 0.95 * fs / 2
-             else "after its subtraction")
+    from mirage_model.preprocess import mains_frequencies     # numpy/scipy only; imported on use
+
+    where = ("after its subtraction" if f0 in mains_frequencies(fs, (f0,))
+             else "on Nyquist itself, which the measurement cannot subtract")
     return Finding("mains_left", f"mains interference ({f0:.0f} Hz) left {where}: intervals and calls unreliable",
                    "critical", _names(bad), f"up to {left[bad].max():.3f} mV of {f0:.0f} Hz about the P waves and "
                    f"the ST segments (above {cfg.mains_left_mv:g} mV); the intervals' ends are read through it")

@@ -1541,7 +1541,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
 
     if paced_mark:
         out = [replace(s, note=paced_mark + (PACED_WPW if s.code == "WPW" else "")) if s.note is None
-               and (s.code in PACED_QRS_CODES or s.group == "axis" or s.text.startswith(("Wide QRS (", VOLTAGE_LVH)))
+               and (s.code in PACED_QRS_CODES or s.group == "axis" or s.rule_id in ("wide_qrs", "voltage_lvh"))
                else s
                for s in out]
     if amplitudes:

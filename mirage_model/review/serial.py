@@ -75,6 +75,7 @@ import numpy as np
 
 from mirage_model.outputs import is_called
 from mirage_model.quality.findings import leads_text
+from mirage_model.records.age import LAST_PLACEHOLDER_BIRTH
 from mirage_model.review.file_info import anonymised, file_patient, record_date
 
 # the measurements compared, in the table's order (RR follows the rate; Framingham's QTc is a third formula)
@@ -118,7 +119,7 @@ PLACEHOLDER_WORDS = frozenset({"unknown", "unk", "na", "none", "null", "nil", "a
                                "tbd"})
 # recording dates that date nothing: what an export writes for none (1900-01-01 and before: Excel's and
 # DICOM's zero days, year 1), a clock's zero (the Unix epoch, 1970-01-01, whatever the hour its time zone gives)
-LAST_PLACEHOLDER_DATE = date(1900, 1, 1)
+LAST_PLACEHOLDER_DATE = LAST_PLACEHOLDER_BIRTH        # 1900-01-01: as for a birth date
 EPOCH_DATE = date(1970, 1, 1)
 UNDATED_WHY = "the file gives no recording date"
 BAD_DATE = "the file's recording date {text!r} is no date"
