@@ -119,6 +119,11 @@ def default_sample() -> Path | None:
     return samples[0] if samples else None
 
 
+# a temporary name: ".<name>.<12 hex>.tmp" (``temp_sibling``), told again by ``is_temp_sibling``
+_TEMP_HEX = 12
+_TEMP_NAME = re.compile(rf"\..+\.[0-9a-f]{{{_TEMP_HEX}}}\.tmp")
+
+
 def temp_sibling(path: Path) -> Path:
     """A fresh temporary name in ``path``'s folder, to write to and then ``os.replace`` over ``path``.
 
@@ -128,7 +133,13 @@ def temp_sibling(path: Path) -> Path:
     # keep the name within the 255 bytes most file systems allow (".", 12 hex, ".tmp": 18 more)
     # in the file system's bytes: a name that is no UTF-8 ("out\udcfc.pdf", PEP 383) cannot be encoded as UTF-8
     stem = os.fsdecode(os.fsencode(path.name)[:200])
-    return path.parent / f".{stem}.{uuid.uuid4().hex[:12]}.tmp"
+    return path.parent / f".{stem}.{uuid.uuid4().hex[:_TEMP_HEX]}.tmp"
+
+
+def is_temp_sibling(path) -> bool:
+    """Whether ``path``'s name is one ``temp_sibling`` gives (".results.csv.0123456789ab.tmp"): an atomic
+    write's temporary file, left behind only by a write that was killed."""
+    return _TEMP_NAME.fullmatch(Path(path).name) is not None
 
 
 class OutputFolderError(OutputError):

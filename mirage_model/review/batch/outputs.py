@@ -21,6 +21,7 @@ import json
 import math
 import os
 import socket
+from dataclasses import dataclass
 from pathlib import Path
 
 from mirage_model.csvsafe import encodable, neutralise, printable, restore
@@ -33,6 +34,7 @@ except ImportError:   # not on POSIX: no output lock
     fcntl = None
 
 FORMATS = ("csv", "jsonl")
+LOCK_SUFFIX = ".lock"
 
 
 def _cell(value) -> str:
@@ -103,19 +105,64 @@ def read_rows(path, fmt: str | None = None) -> tuple[list[str], list[dict]]:
 
 
 # how much of an existing output is read to tell what it is (its first line, and whether a row follows)
-PROBE_BYTES = 1 << 16
+PROBE_BYTES = 1 << 16       # a results header with 200 statement columns is under 5 KiB
+
+
+@dataclass(frozen=True)
+class Head:
+    """What a file's first bytes tell of it as a batch's output (``probe``).
+
+    Its first line is the file's first line as written, not the first that is not blank: a batch writes
+    its header (CSV) or first row (JSON lines) first, and ``read_rows`` takes a CSV's first line as its
+    header, so a file whose first line is blank is no output of MIRAGE (its header read as columns ``[]``,
+    a resume could not line its rows up), whatever follows.
+    """
+
+    first: str          # its first line (a byte order mark dropped; CR, LF or CRLF ends it)
+    more: bool          # a line that is not blank follows it (a CSV's first row, a second JSON line)
+    binary: bool        # a NUL byte among the bytes read: a signal file, no text
+    empty: bool         # no byte at all
+    blank: bool         # nothing but white space (or no byte)
+
+
+def probe(path, limit: int = PROBE_BYTES) -> Head:
+    """The ``Head`` of the file at ``path``, from its first ``limit`` bytes (the one reading of them:
+    ``earlier_output``, ``own_files``).
+
+    Raises:
+        OSError: the file cannot be read.
+    """
+    with open(path, "rb") as fh:
+        head = fh.read(limit)
+    lines = head.decode("utf-8-sig", errors="replace").replace("\r", "\n").split("\n")
+    more = any(line.strip() for line in lines[1:])
+    return Head(first=lines[0], more=more, binary=b"\0" in head, empty=not head,
+                blank=not more and not lines[0].strip())
+
+
+def header_columns(line: str, fmt: str) -> list[str]:
+    """The columns that an output's first line names: the cells of a CSV header, or the keys of a JSON
+    object (``fmt`` "jsonl"); [] when it is no JSON object."""
+    if fmt == "csv":
+        return next(csv.reader([line]), [])
+    try:
+        row = json.loads(line)
+    except ValueError:
+        return []
+    return list(row) if isinstance(row, dict) else []
 
 
 def earlier_output(out_path, fmt: str) -> bool:
     """Whether ``out_path`` holds rows an earlier run wrote (a run that is neither resumed nor told
     to overwrite replaces them: the faces refuse or ask first). False when it does not exist or is
-    empty, or holds only the header. Only its first ``PROBE_BYTES`` are read.
+    empty (white space only), or holds only the header. Only its first ``PROBE_BYTES`` are read (``probe``).
 
     Raises:
         BatchError: the file exists and is no output of a batch (its first line is not a header
-            whose first column is ``record_path``, or a JSON object with that key): an ECG's
-            signal file, the labs table, another program's CSV. It is never replaced, whatever the
-            options, naming the file and what its first line is. Or it is read-only (``read_only``).
+            whose first column is ``record_path``, or a JSON object with that key; a blank first
+            line is none, ``Head``): an ECG's signal file, the labs table, another program's CSV. It
+            is never replaced, whatever the options, naming the file and what its first line is. Or
+            it is read-only (``read_only``).
     """
     path = Path(out_path)
     if not path.exists():
@@ -125,30 +172,24 @@ def earlier_output(out_path, fmt: str) -> bool:
         raise BatchError(f"{path}: {protected}; it is left as it is: make it writable to resume or replace it, "
                          "or choose another output file")
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(PROBE_BYTES)
+        head = probe(path)
     except OSError as err:
         raise BatchError(f"{path}: cannot read the existing output ({err.strerror or err})") from None
-    text = head.decode("utf-8-sig", errors="replace")
-    lines = [line for line in text.replace("\r", "\n").split("\n") if line.strip()]
-    if not lines:
+    if head.blank:
         return False
-    first = lines[0]
-    if fmt == "csv":
-        ours = next(csv.reader([first]), [""])[:1] == ["record_path"]
-    else:
-        try:
-            ours = isinstance(row := json.loads(first), dict) and "record_path" in row
-        except ValueError:
-            ours = False
+    first = head.first
+    cols = header_columns(first, fmt)
+    ours = cols[:1] == ["record_path"] if fmt == "csv" else "record_path" in cols
     if not ours:
-        if b"\0" in head or "\ufffd" in first:
+        if head.binary or "\ufffd" in first:
             what = "it holds binary data: a signal file?"
+        elif not first.strip():
+            what = "its first line is blank"
         else:
             what = f"its first line reads {printable(first[:60]) + ('...' if len(first) > 60 else '')!r}"
         raise BatchError(f"{path}: exists and is no output of mirage score ({what}); it is left as it is: "
                          "choose another output file")
-    return len(lines) > (1 if fmt == "csv" else 0)
+    return head.more if fmt == "csv" else True
 
 
 def read_only(path) -> str:
@@ -247,7 +288,13 @@ def _describe_owner(pid: int | None, host: str) -> str:
 
 def lock_file_of(out_path: Path) -> Path:
     """The lock file of an output: ``.<name>.lock`` beside it."""
-    return Path(out_path).parent / f".{Path(out_path).name[:200]}.lock"
+    return Path(out_path).parent / f".{Path(out_path).name[:200]}{LOCK_SUFFIX}"
+
+
+def is_lock_file(path) -> bool:
+    """Whether ``path``'s name is one ``lock_file_of`` gives (".results.csv.lock"); its content not looked at."""
+    name = Path(path).name
+    return name.startswith(".") and name.endswith(LOCK_SUFFIX) and len(name) > len(LOCK_SUFFIX) + 1
 
 
 def lock_output(out_path: Path) -> OutputLock:

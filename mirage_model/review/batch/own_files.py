@@ -7,57 +7,43 @@ twice, its results CSV and PDF folder inside it, had counted them among the file
 read: 5 .pdf, 1 .csv") as though a record had been passed over; they are left out of the records and told
 in one line (``own_files_line``). A CSV that is not MIRAGE's (a labs table, another tool's) is not.
 
-Only the first line of a table is read, and at most ``PDF_TAIL`` + a few KiB of a PDF (its trailer, the
-cross-reference entry of its document information, and that object).
+Only the first line of a table is read (``outputs.probe``, the reading ``outputs.earlier_output`` makes of an
+output: a table whose first line is blank is not MIRAGE's), and at most ``PDF_TAIL`` + a few KiB of a PDF (its
+trailer, the cross-reference entry of its document information, and that object).
 """
 
 from __future__ import annotations
 
-import csv
-import json
 import os
 import re
 from pathlib import Path
 
+from mirage_model.paths import is_temp_sibling
+from mirage_model.review.batch.outputs import header_columns, is_lock_file, probe
 from mirage_model.words import counted
 
 # the columns every version of the batch's writer put in its header (``rows.columns``), the first first
 RESULT_COLUMNS = ("record_path", "record_id", "status", "error", "positive", "model")
 RESULT_SUFFIXES = (".csv", ".jsonl", ".ndjson")
-FIRST_LINE_BYTES = 1 << 16       # a results header with 200 statement columns is under 5 KiB
 # the report's document information (``report.write``: BaseDocTemplate's creator)
 REPORT_CREATOR = b"/Creator (MIRAGE Review"
 PDF_TAIL = 4096                  # the trailer (/Info n 0 R) and startxref lie in a PDF's last bytes
-_TEMP = re.compile(r"^\..+\.[0-9a-f]{12}\.tmp$")
-_LOCK = re.compile(r"^\..+\.lock$")
-
-
-def _first_line(path, limit: int = FIRST_LINE_BYTES) -> str:
-    """The first line of the text file at ``path`` (a byte order mark dropped); "" when it cannot be read."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(limit)
-    except OSError:
-        return ""
-    if b"\0" in head:
-        return ""
-    return head.decode("utf-8-sig", errors="replace").replace("\r", "\n").split("\n", 1)[0]
+LOCK_PROBE = 200                 # a lock file holds one short line (``outputs.lock_output``)
 
 
 def is_results_file(path) -> bool:
-    """Whether ``path`` is a batch's output (CSV or JSON lines, ``outputs.write_atomic``), by its first line:
-    a header whose first column is ``record_path`` and that holds ``RESULT_COLUMNS``, or a JSON object with
-    those keys. A labs table (first column the record id), another program's CSV are not."""
-    first = _first_line(path).strip()
-    if not first:
+    """Whether ``path`` is a batch's output (CSV or JSON lines, ``outputs.write_atomic``), by its first line
+    (``outputs.probe``: a blank first line is none): a header whose first column is ``record_path`` and that
+    holds ``RESULT_COLUMNS``, or a JSON object with those keys. A labs table (first column the record id),
+    another program's CSV are not."""
+    try:
+        head = probe(path)
+    except OSError:
         return False
-    if first.startswith("{"):
-        try:
-            keys = json.loads(first)
-        except ValueError:
-            return False
-        return isinstance(keys, dict) and list(keys)[:1] == ["record_path"] and set(RESULT_COLUMNS) <= set(keys)
-    cols = next(csv.reader([first]), [])
+    if head.binary:
+        return False
+    first = head.first.strip()
+    cols = header_columns(first, "jsonl" if first.startswith("{") else "csv")
     return cols[:1] == ["record_path"] and set(RESULT_COLUMNS) <= set(cols)
 
 
@@ -101,21 +87,17 @@ def is_report_pdf(path) -> bool:
 
 def is_partial_file(path) -> bool:
     """Whether ``path`` is what a killed run left beside its output: an atomic write's temporary file
-    (``paths.temp_sibling``: ".results.csv.0123456789ab.tmp") or an output's lock file (``.results.csv.lock``,
-    holding its run's ``pid=N host=NAME``, or nothing)."""
-    name = Path(path).name
-    if _TEMP.match(name):
+    (``paths.is_temp_sibling``: ".results.csv.0123456789ab.tmp") or an output's lock file
+    (``outputs.is_lock_file``: ".results.csv.lock", holding its run's ``pid=N host=NAME``, or nothing)."""
+    if is_temp_sibling(path):
         return True
-    if _LOCK.match(name):
-        return _first_line(path, 200).startswith("pid=") or _empty(path)
-    return False
-
-
-def _empty(path) -> bool:
+    if not is_lock_file(path):
+        return False
     try:
-        return os.path.getsize(path) == 0
+        head = probe(path, LOCK_PROBE)
     except OSError:
         return False
+    return head.empty or (not head.binary and head.first.startswith("pid="))
 
 
 def written_by_mirage(path) -> bool:
