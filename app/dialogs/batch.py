@@ -561,6 +561,12 @@ class BatchDialog(QDialog):
         speed = f" ({rate:.1f} records/s)" if rate else ""
         verb = "Cancelled" if getattr(summary, "cancelled", False) else "Done"
         text = f"{verb}: {', '.join(parts)}{speed}. Results in {out}."
+        # a folder with nothing to score: what it holds, as mirage score's error says it (MIRAGE's own outputs
+        # apart from the files not read), in place of "Done: 0 scored"
+        folder = getattr(self, "_folder", Path(self.folder.text()))
+        nothing = summary.no_records_line(folder) if hasattr(summary, "no_records_line") else ""
+        if nothing:
+            text = f"{nothing[:1].upper()}{nothing[1:]}."
         unsaved = getattr(summary, "unsaved", "")
         spare = getattr(summary, "saved_in", None)
         if unsaved:         # the output could not be written at the end: where the rows are, and what to do
@@ -576,11 +582,11 @@ class BatchDialog(QDialog):
             tips.append(unreadable_line(unreadable, limit=len(unreadable)))
         if getattr(summary, "same_file", None):     # one recording under two names: scored once, said
             text += f" {summary.same_file_line()}."
-        if getattr(summary, "own_files", None):     # an earlier run's results and PDFs in the folder: not records
+        if getattr(summary, "own_files", None) and not nothing:   # an earlier run's results and PDFs: not records
             text += f" {summary.own_files_line()}."
         not_read = list(getattr(summary, "not_read", None) or ())
         if not_read:        # the folder's other files (a .pdf, a .txt): counted here, named in the tooltip
-            text += f" {summary.not_read_line('no ECG records')}."
+            text += "" if nothing else f" {summary.not_read_line('no ECG records')}."
             tips.append("Files not read:\n" + "\n".join(not_read[:200])
                         + (f"\n... and {len(not_read) - 200} more" if len(not_read) > 200 else ""))
         self.status.setToolTip("\n\n".join(tips))

@@ -24,7 +24,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from mirage_model.review.batch import BatchError, earlier_pdfs, find_inputs, score_folder
-from mirage_model.review.batch.run import interrupted_saves, is_hidden, not_read_entry, not_read_line
+from mirage_model.review.batch.run import interrupted_saves, is_hidden, no_records_line, split_own
 from mirage_model.review.batch.outputs import earlier_output, earlier_output_refusal
 from mirage_model.review.batch.resume import finished_records
 from mirage_model.review.batch.rows import NOT_ECG
@@ -260,12 +260,9 @@ def _score(args, fmt: str, time_limit: float, stage: list, stopped_by: list):
     headers, orphans, not_ecg = found
     if not headers and not orphans and unreadable:     # not "no records": none could be looked for
         raise UsageError(f"error: {unreadable_line(unreadable)}: no records could be listed under {args.folder}")
-    if not headers and not orphans:
-        seen = (f"; {len(not_ecg)} file(s) with an ECG extension are no ECG MIRAGE reads: "
-                + ", ".join(printable(p.name) for p in not_ecg[:5]) + (" ..." if len(not_ecg) > 5 else "")) if not_ecg else ""
-        if found.not_read:
-            seen += f"; {not_read_line([not_read_entry(p, args.folder) for p in found.not_read], 'no ECG records')}"
-        raise UsageError(f"error: no ECG records (.hea headers or clinical ECG files) found under {args.folder}{seen}")
+    if not headers and not orphans:     # saying what the folder holds: MIRAGE's own outputs apart
+        not_read, own = split_own(found.not_read, args.folder)
+        raise UsageError(f"error: {no_records_line(args.folder, not_read, own, not_ecg)}")
     if args.pdf_dir is not None:
         refuse_earlier_pdfs(args, headers, fmt)
     stage[0] = "loading the model"

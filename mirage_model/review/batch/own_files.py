@@ -129,3 +129,23 @@ def own_files_line(paths, limit: int = 4) -> str:
              for top, files in groups.items()]
     shown = ", ".join(names[:limit]) + (" ..." if len(names) > limit else "")
     return f"{counted(len(paths), 'file')} MIRAGE wrote ({shown}) not scored"
+
+
+def own_outputs_text(paths, limit: int = 2) -> str:
+    """What the files MIRAGE wrote are (``written_by_mirage``; their paths under the folder), by kind, in a
+    few words: "results.csv, 3 PDF reports, 1 lock file"; the results files named (counted when more than
+    ``limit``), then the PDF reports, lock files and temporary files counted. "" when there are none."""
+    results, pdfs, locks, temps = [], 0, 0, 0
+    for p in map(os.fspath, paths):
+        if is_lock_file(p):
+            locks += 1
+        elif is_temp_sibling(p):
+            temps += 1
+        elif p.lower().endswith(".pdf"):
+            pdfs += 1
+        else:
+            results.append(p)
+    parts = results if len(results) <= limit else [counted(len(results), "results file")]
+    parts += [counted(n, noun) for n, noun in ((pdfs, "PDF report"), (locks, "lock file"), (temps, "temporary file"))
+              if n]
+    return ", ".join(parts)

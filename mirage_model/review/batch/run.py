@@ -25,7 +25,7 @@ from mirage_model.review.batch.inputs import LabsLookup, find_inputs, labs_dict
 from mirage_model.paths import OutputError
 from mirage_model.review.batch.outputs import (FORMATS, earlier_output, earlier_output_refusal, lock_file_of,
                                                lock_output, read_only, spare_output, write_atomic)
-from mirage_model.review.batch.own_files import own_files_line, written_by_mirage
+from mirage_model.review.batch.own_files import own_files_line, own_outputs_text, written_by_mirage
 from mirage_model.review.batch.pipeline import iter_rows
 from mirage_model.review.batch.priors import PriorComparer, SerialCounts
 from mirage_model.review.batch.resume import check_kept, kept_rows
@@ -92,6 +92,13 @@ class BatchSummary:
     def not_read_line(self, why: str = "", names: str = "") -> str:
         """``not_read_line`` of this run's folder."""
         return not_read_line(self.not_read, why, names)
+
+    def no_records_line(self, folder) -> str:
+        """``no_records_line`` of this run's ``folder`` when it found nothing to score (no record, no file
+        with an ECG format's extension, no folder it could not list), else ""."""
+        if self.handled or self.skipped or self.cancelled or self.unreadable_folders:
+            return ""
+        return no_records_line(folder, self.not_read, self.own_files)
 
     def own_files_line(self) -> str:
         """``own_files.own_files_line`` of this run's folder: "6 files MIRAGE wrote (results.csv, 5 in pdfs/)
@@ -253,9 +260,41 @@ def _not_read(found, folder: Path, out_path: Path, labs, pdf_dir) -> tuple[list[
     # realpath only for a file of such a name, as given or as it resolves (20,000 files: 1.2 s -> 0.14 s)
     names = {p.name for p in given} | {os.path.basename(p) for p in own}
     rest = [p for p in files if not (Path(p).name in names and os.path.realpath(p) in own)]
-    mirage = {p for p in rest if written_by_mirage(p) and os.path.isfile(p)}
-    return ([not_read_entry(p, folder) for p in rest if p not in mirage],
-            [not_read_entry(p, folder) for p in rest if p in mirage])
+    return split_own(rest, folder)
+
+
+def split_own(paths, folder) -> tuple[list[str], list[str]]:
+    """(not read, MIRAGE's own): the files ``paths`` under ``folder`` as ``not_read_entry`` names them, those
+    MIRAGE wrote (``own_files.written_by_mirage``: another run's results and PDFs, a killed run's lock) apart."""
+    mirage = {p for p in paths if written_by_mirage(p) and os.path.isfile(p)}
+    return ([not_read_entry(p, folder) for p in paths if p not in mirage],
+            [not_read_entry(p, folder) for p in paths if p in mirage])
+
+
+def no_records_line(folder, not_read, own_files, not_ecg=()) -> str:
+    """Why a batch of ``folder`` has nothing to score, saying what the folder holds, in one line (``mirage
+    score``'s error, the batch dialog's end text): "no ECG records (.hea headers or clinical ECG files) found
+    under DIR: it holds only MIRAGE's own outputs (results.csv, 3 PDF reports, 1 lock file)"; its other files
+    counted as ``not_read_line`` counts them, MIRAGE's after them. MIRAGE's own files had been counted among
+    the files not read ("4 files not read: 3 .pdf, 1 .csv (no ECG records)"), as though a record were among them.
+
+    Args:
+        not_read, own_files: the folder's files that are no record, and those of them MIRAGE wrote, by their
+            path under it (``split_own``, ``BatchSummary``).
+        not_ecg: the files with an ECG format's extension that are no ECG MIRAGE reads (paths).
+    """
+    line = f"no ECG records (.hea headers or clinical ECG files) found under {folder}"
+    own = own_outputs_text(own_files)
+    if own and not not_read and not not_ecg:
+        return f"{line}: it holds only MIRAGE's own outputs ({own})"
+    if not_ecg:
+        line += (f"; {len(not_ecg)} file(s) with an ECG extension are no ECG MIRAGE reads: "
+                 + ", ".join(printable(Path(p).name) for p in not_ecg[:5]) + (" ..." if len(not_ecg) > 5 else ""))
+    if not_read:
+        line += f"; {not_read_line(not_read, 'no ECG records')}"
+    if own:
+        line += f"; MIRAGE's own outputs: {own}"
+    return line
 
 
 def not_read_entry(path, folder) -> str:
