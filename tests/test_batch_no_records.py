@@ -14,18 +14,9 @@ from pathlib import Path
 import pytest
 
 from mirage_model.review.batch.run import no_records_line
+from test_batch_own_outputs import _other_pdf as _pdf    # a real PDF of the creator given
 
 RESULTS = "record_path,record_id,status,error,positive,model\n1.hea,1,ok,,,tiny\n"
-
-
-def _pdf(path: Path, creator: str) -> Path:
-    from reportlab.pdfgen.canvas import Canvas
-
-    canvas = Canvas(str(path))
-    canvas.setCreator(creator)
-    canvas.drawString(72, 720, "a page")
-    canvas.save()
-    return path
 
 
 def mirage_outputs(folder: Path) -> Path:
