@@ -7,12 +7,14 @@ allocates them, and places leads recorded one group after another (a cart record
 a time) at their own time in the record. It reads Section 1's age in months, weeks, days or hours
 as a fraction of a year, and a lead whose first sample Section 3 numbers 0 (EN 1064 numbers them
 from 1; ECG Viewer's files state 0-10000 for 10,000 samples) as starting at sample 1, with a reader note.
+Section 1 dates that are stated but are no date (ecgdatakit drops them silently) are said in a reader note.
 """
 
 from __future__ import annotations
 
 import struct
 import warnings
+from datetime import date
 from pathlib import Path
 
 from mirage_model.formats.assemble import fail
@@ -64,27 +66,67 @@ def _section_pointers(data: bytes) -> dict[int, tuple[int, int]]:
     return out
 
 
-def stated_age(path: Path) -> float | None:
-    """The age Section 1 (patient data) states in tag 4 (EN 1064 5.5.3.3: age, units), in years as
-    a fraction (3 months: 0.25), or None when it states none (an age of 0 is "not set") or the
-    section cannot be followed. The parser's ``int()`` made an infant's age of months 0 years."""
+def _section1_tags(path: Path) -> dict[int, bytes]:
+    """Section 1's tags (patient and acquisition data, EN 1064 5.5): tag -> its value, the first of
+    each; {} when the section cannot be followed."""
     with open(path, "rb") as f:
         data = f.read(1 << 16)
+    tags: dict[int, bytes] = {}
     try:
         start, length = _section_pointers(data)[1]
         pos, end = start + 16, min(start + length, len(data))
         while pos + 3 <= end:
             tag, size = data[pos], struct.unpack_from("<H", data, pos + 1)[0]
-            value = data[pos + 3: pos + 3 + size]
             if tag == 255:
                 break
-            if tag == 4 and len(value) >= 3:
-                age, unit = struct.unpack_from("<H", value, 0)[0], value[2]
-                return age / _AGE_UNITS[unit] if age and unit in _AGE_UNITS else None
+            tags.setdefault(tag, data[pos + 3: pos + 3 + size])
             pos += 3 + size
     except (struct.error, IndexError, KeyError):
+        return {}
+    return tags
+
+
+def stated_age(path: Path) -> float | None:
+    """The age Section 1 (patient data) states in tag 4 (EN 1064 5.5.3.3: age, units), in years as
+    a fraction (3 months: 0.25), or None when it states none (an age of 0 is "not set") or the
+    section cannot be followed. The parser's ``int()`` made an infant's age of months 0 years."""
+    value = _section1_tags(path).get(4, b"")
+    if len(value) < 3:
         return None
-    return None
+    age, unit = struct.unpack_from("<H", value, 0)[0], value[2]
+    return age / _AGE_UNITS[unit] if age and unit in _AGE_UNITS else None
+
+
+# Section 1's date tags (EN 1064 5.5.3.3: year as 2 bytes, little endian, then month and day)
+_DATE_TAGS = {5: ("date of birth", "birth date unknown"), 25: ("date of acquisition", "acquisition date unknown")}
+
+
+def date_notes(path: Path) -> tuple[str, ...]:
+    """Reader notes for Section 1 dates (tag 5, birth; tag 25, acquisition) that are stated but are
+    no date: ecgdatakit drops them without a word, so that the record showed no acquisition date and
+    no birth date, and nothing said why. A year of 0 is "not set" (no note). An anonymiser that wrote
+    the year big endian (1900 as 0x076C read as 27655) is named by the year read that way."""
+    notes, tags = [], _section1_tags(path)
+    for tag, (field, unknown) in _DATE_TAGS.items():
+        value = tags.get(tag, b"")
+        if len(value) < 4:
+            continue
+        year, month, day = struct.unpack_from("<H", value, 0)[0], value[2], value[3]
+        if not year:
+            continue
+        try:
+            date(year, month, day)
+            continue
+        except ValueError:
+            pass
+        swapped = struct.unpack_from(">H", value, 0)[0]
+        try:
+            hint = f" (its year's bytes read the other way round give {date(swapped, month, day).isoformat()})"
+        except ValueError:
+            hint = ""
+        notes.append(f"SCP-ECG: Section 1 states the {field} as year {year}, month {month}, day {day}, "
+                     f"which is no date{hint}: {unknown}")
+    return tuple(notes)
 
 
 def check_scp_lengths(path: Path) -> None:

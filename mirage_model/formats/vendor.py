@@ -423,6 +423,7 @@ def _to_record(path: Path, fmt: str, src, notes: tuple[str, ...], part: tuple | 
     }
     if fmt == "scp-ecg":     # tag 4 alone: the parser's int() made an infant's 3 months 0 years, and
         info["age"] = scp.stated_age(path)   # its whole years from the dates would pass for a stated age
+        notes = (*notes, *scp.date_notes(path))
     if notes:
         info["meta"]["reader_warnings"] = notes
     declared = ishne.declared_samples(src) if fmt == "ishne" else None
