@@ -1,23 +1,133 @@
-"""SCP-ECG Section 1 dates that are stated but are no date (an anonymiser's year written big endian),
-found in public Welch Allyn CardioControl files (farhad-abtahi/SCP-Tools' anonymised copies): the
-record had no birth date and no acquisition date, and nothing said why.
+"""Clinical files found in public repositories that MIRAGE had not seen: a Welch Allyn CardioControl
+SCP-ECG (MDW14, 600 Hz, first differences, reference beat), its paediatric lead set, its anonymised
+copies' Section 1 dates that are no date, and a GE MUSE 9 export from a MAC 5500 cart.
+
+Truth here is each file's own: the SCP-ECG file's Section 10 per-lead measurements (the cart's R, S
+and T amplitudes in uV) and Section 1 tags, read with ``struct`` from EN 1064's layout; the MUSE file's
+base64 samples times its LeadAmplitudeUnitsPerBit, read with ElementTree, and its QRSTimesTypes.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import struct
+import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from mirage_model.records import load_record
+from mirage_model.records import RecordError, load_record
 from mirage_model.review.file_info import reader_notes
 
 pytest.importorskip("ecgdatakit")
 pytest.importorskip("defusedxml")
 
 from test_formats_ages import _scp, _scp_date  # noqa: E402
+from test_formats_other_carts import _scp_crcs_again, _scp_section  # noqa: E402
+
+DATA = Path(__file__).parent / "data" / "formats"
+WELCH_ALLYN = DATA / "welch-allyn-ECG_20170504_163507_123456789.SCP"
+MAC55 = DATA / "muse-mac55-muse_ecg1.xml"
+# EN 1064 lead ids (Table 11) of the 12 leads
+SCP_LEADS = {1: "I", 2: "II", 61: "III", 62: "aVR", 63: "aVL", 64: "aVF",
+             3: "V1", 4: "V2", 5: "V3", 6: "V4", 7: "V5", 8: "V6"}
+
+
+def _section10(data: bytes) -> dict[str, tuple[int, ...]]:
+    """Section 10's lead measurements (EN 1064 5.11): lead -> its 2-byte values, in the standard's order
+    (index 9 Q, 10 R, 11 S, 12 R', 13 S' amplitude, 17 T+, 18 T- amplitude; uV)."""
+    start, _ = _scp_section(bytearray(data), 10)
+    count = struct.unpack_from("<H", data, start + 16)[0]
+    pos, out = start + 16 + 4, {}
+    for _ in range(count):
+        lead, size = struct.unpack_from("<HH", data, pos)
+        out[SCP_LEADS[lead]] = struct.unpack_from(f"<{size // 2}h", data, pos + 4)
+        pos += 4 + size
+    return out
+
+
+def _section1(data: bytes) -> dict[int, bytes]:
+    start, length = _scp_section(bytearray(data), 1)
+    pos, tags = start + 16, {}
+    while pos < start + length:
+        tag, size = data[pos], struct.unpack_from("<H", data, pos + 1)[0]
+        if tag == 255:
+            break
+        tags[tag] = data[pos + 3: pos + 3 + size]
+        pos += 3 + size
+    return tags
+
+
+def test_welch_allyn_scp_reads_at_the_carts_own_amplitudes_and_fields():
+    """The cart's reference beat (Section 5, read by the same decoder and AVM as the rhythm) against the
+    cart's own R and S amplitudes (Section 10): within 2 % + 10 uV in all 12 leads (S where it states
+    one). The rhythm's T waves (too slow for the cart's 35 Hz low-pass, Section 1 tag 28, which the
+    stored rhythm went through and which takes 5-15 % off its R waves) against Section 10's T
+    amplitudes: within 5 % + 15 uV."""
+    data = WELCH_ALLYN.read_bytes()
+    measured = _section10(data)
+    rec = load_record(WELCH_ALLYN)
+    start6, _ = _scp_section(bytearray(data), 6)
+    interval_us = struct.unpack_from("<H", data, start6 + 16 + 2)[0]
+    assert interval_us == 1667
+    assert rec.fs == pytest.approx(1e6 / interval_us, rel=1e-3)
+    assert rec.signal.shape == (12, 6000) and not rec.quality["missing"].any()
+
+    beats = rec.meta["device_median_beats"]["leads"]
+    for lead, values in measured.items():
+        beat = np.asarray(beats[lead], float) * 1000
+        base = np.median(beat[: len(beat) // 8])
+        r_file, s_file = max(values[10], values[12]), max(values[9], values[11], values[13])
+        assert beat.max() - base == pytest.approx(r_file, rel=0.02, abs=10), lead
+        if s_file:   # (aVL has none: its lowest point lies outside the QRS)
+            assert base - beat.min() == pytest.approx(s_file, rel=0.02, abs=10), lead
+
+    # the rhythm's beats, R peaks of lead II (a 60 bpm sinus rhythm: one peak a second), averaged
+    fs = rec.fs
+    ii = rec.signal[1]
+    peaks = [k * int(fs) + int(np.argmax(ii[k * int(fs): (k + 1) * int(fs)])) for k in range(10)]
+    peaks = [p for p in peaks if p - int(0.3 * fs) >= 0 and p + int(0.6 * fs) <= rec.signal.shape[1]]
+    assert len(peaks) >= 8 and np.ptp(np.diff(peaks)) <= 0.02 * fs
+    for k, lead in enumerate(rec.sig_name):
+        beat = np.median([rec.signal[k, p - int(0.3 * fs): p + int(0.6 * fs)] for p in peaks], axis=0) * 1000
+        base = np.median(beat[int(0.3 * fs) - int(0.12 * fs): int(0.3 * fs) - int(0.07 * fs)])   # PR segment
+        t = beat[int(0.45 * fs):] - base
+        t_file = measured[lead][17] or measured[lead][18]
+        assert t[np.argmax(np.abs(t))] == pytest.approx(t_file, rel=0.05, abs=15), lead
+
+    tags = _section1(data)
+    assert rec.meta["patient"]["id"] == tags[2].rstrip(b"\0").decode() == "123456789"
+    born = struct.unpack_from("<H", tags[5])[0], tags[5][2], tags[5][3]
+    assert rec.meta["patient"]["birth_date"] == "%04d-%02d-%02d" % born
+    when = struct.unpack_from("<H", tags[25])[0], *tags[25][2:4], *tags[26][:3]
+    assert rec.meta["acquired"] == "%04d-%02d-%02d %02d:%02d:%02d" % when
+    # the cart names its files by acquisition time and patient ID
+    assert WELCH_ALLYN.stem.endswith(rec.meta["acquired"].replace("-", "").replace(":", "").replace(" ", "_")
+                                     + "_" + rec.meta["patient"]["id"])
+    assert rec.age == struct.unpack_from("<H", tags[4])[0] == 104 and tags[4][2] == 1    # years
+    assert rec.sex == "M" and tags[8] == b"\x01"
+    assert "Welch Allyn" in rec.meta["device"]
+    assert not reader_notes(rec)
+
+
+def test_welch_allyn_paediatric_lead_set_is_refused_naming_the_leads(tmp_path):
+    """The same cart's paediatric lead set (I, II, V1, V2, V4, V6 with V3R and V7 in place of V3 and V5;
+    one such file in the same repository): no 12-lead ECG, refused naming the file, the missing leads
+    and the leads it holds instead. Built from the shipped file by renumbering its V3 and V5 (Section 3
+    lead ids 5 and 7) as V3R (11) and V7 (9), as the real file numbers them."""
+    data = bytearray(WELCH_ALLYN.read_bytes())
+    start, length = _scp_section(data, 3)
+    ids = {data[start + 16 + 2 + 9 * k + 8]: start + 16 + 2 + 9 * k + 8 for k in range(data[start + 16])}
+    data[ids[5]], data[ids[7]] = 11, 9
+    _scp_crcs_again(data, start, length)
+    path = tmp_path / "paediatric.SCP"
+    path.write_bytes(bytes(data))
+    with pytest.raises(RecordError) as err:
+        load_record(path)
+    text = str(err.value)
+    assert "paediatric.SCP" in text and "missing V3, V5" in text and "V3R, V7" in text
 
 
 def test_scp_dates_that_are_no_date_are_said(tmp_path):
@@ -37,3 +147,43 @@ def test_scp_dates_that_are_no_date_are_said(tmp_path):
     assert "acquisition date unknown" in notes
     np.testing.assert_array_equal(rec.signal, load_record(right).signal)
     assert not any("Section 1" in n for n in reader_notes(load_record(right)))
+
+
+def test_muse_mac55_export_reads_its_samples_and_times():
+    """GE MUSE 9.0.9 export of a MAC 5500 (MAC55) cart: the 8 stored rhythm leads are the XML's base64
+    samples times LeadAmplitudeUnitsPerBit (4.88 uV), III is II - I; lead II's R peaks lie a constant
+    20-26 ms before each of QRSTimesTypes' 10 beat times (ms; 12SL's fiducial point, as CardioSoft's
+    beat times lie after the R peak), which fixes the time axis; the patient and cart fields as stated."""
+    root = ET.parse(MAC55).getroot()
+    rec = load_record(MAC55)
+    rhythm = [w for w in root.findall("Waveform") if w.findtext("WaveformType") == "Rhythm"][0]
+    assert rec.fs == float(rhythm.findtext("SampleBase")) == 500
+    stored = {}
+    for lead in rhythm.findall("LeadData"):
+        units = float(lead.findtext("LeadAmplitudeUnitsPerBit"))
+        assert lead.findtext("LeadAmplitudeUnits") == "MICROVOLTS"
+        stored[lead.findtext("LeadID")] = np.frombuffer(base64.b64decode(lead.findtext("WaveFormData")), "<i2") * units
+    assert sorted(stored) == sorted(["I", "II", "V1", "V2", "V3", "V4", "V5", "V6"])
+    for name, x in stored.items():
+        np.testing.assert_allclose(rec.signal[rec.sig_name.index(name)] * 1000, x, atol=1e-3)
+    np.testing.assert_allclose(rec.signal[2] * 1000, stored["II"] - stored["I"], atol=1e-3)
+
+    times = [int(q.findtext("Time")) for q in root.find("QRSTimesTypes").findall("QRS")]
+    assert len(times) == int(root.findtext("RestingECGMeasurements/QRSCount")) == 10
+    lead_ii = rec.signal[1]
+    offsets = []
+    for t in times:
+        centre = int(round(t / 1000 * rec.fs))
+        lo = max(centre - 50, 0)
+        offsets.append((lo + int(np.argmax(lead_ii[lo: centre + 50]))) / rec.fs * 1000 - t)
+    assert all(-26 <= o <= -20 for o in offsets) and np.ptp(offsets) <= 4
+
+    assert rec.meta["patient"]["id"] == root.findtext("PatientDemographics/PatientID") == "JAX01234"
+    assert rec.age == float(root.findtext("PatientDemographics/PatientAge")) == 60
+    assert rec.sex == "M" and root.findtext("PatientDemographics/Gender") == "MALE"
+    assert rec.meta["device"] == root.findtext("TestDemographics/AcquisitionDevice") == "MAC55"
+    month, day, year = root.findtext("TestDemographics/AcquisitionDate").split("-")
+    assert rec.meta["acquired"] == f"{year}-{month}-{day} {root.findtext('TestDemographics/AcquisitionTime')}"
+    assert rec.meta["device_report"]["measurements"]["Heart rate (bpm)"] == int(
+        root.findtext("RestingECGMeasurements/VentricularRate"))
+    assert not reader_notes(rec)
