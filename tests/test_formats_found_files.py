@@ -1,10 +1,12 @@
 """Clinical files found in public repositories that MIRAGE had not seen: a Welch Allyn CardioControl
 SCP-ECG (MDW14, 600 Hz, first differences, reference beat), its paediatric lead set, its anonymised
-copies' Section 1 dates that are no date, and a GE MUSE 9 export from a MAC 5500 cart.
+copies' Section 1 dates that are no date, a GE MUSE 9 export from a MAC 5500 cart and a Philips PageWriter
+Touch export.
 
 Truth here is each file's own: the SCP-ECG file's Section 10 per-lead measurements (the cart's R, S
 and T amplitudes in uV) and Section 1 tags, read with ``struct`` from EN 1064's layout; the MUSE file's
-base64 samples times its LeadAmplitudeUnitsPerBit, read with ElementTree, and its QRSTimesTypes.
+base64 samples times its LeadAmplitudeUnitsPerBit, read with ElementTree, and its QRSTimesTypes; a Philips
+PageWriter Touch file in UTF-16 big endian against sierraecg, an independent XLI decoder.
 """
 
 from __future__ import annotations
@@ -187,3 +189,34 @@ def test_muse_mac55_export_reads_its_samples_and_times():
     assert rec.meta["device_report"]["measurements"]["Heart rate (bpm)"] == int(
         root.findtext("RestingECGMeasurements/VentricularRate"))
     assert not reader_notes(rec)
+
+
+def test_philips_pagewriter_touch_utf16_big_endian_reads_as_sierraecg_does():
+    """A PageWriter Touch (C.01.02) Sierra XML 1.04 in UTF-16 big endian (byte-order mark FE FF; the
+    shipped PageWriter file is little endian), XLI: every lead equals sierraecg's independent decoding
+    times the stated 5 uV, its 5500 samples less the trailing calibration pulse (100 samples at 0 V,
+    100 at 200 counts = 1 mV, in every lead), which MIRAGE cuts. Its V3 starts at -17 mV and settles
+    over the strip (sierraecg reads it so too): read as it is and named by the quality check."""
+    sierraecg = pytest.importorskip("sierraecg")
+    path = DATA / "philips-pagewriter-touch-ecg-example.xml"
+    assert path.read_bytes()[:2] == b"\xfe\xff"
+    root = ET.fromstring(path.read_bytes())
+    ns = {"p": "http://www3.medical.philips.com"}
+    assert root.findtext("p:documentinfo/p:documentversion", namespaces=ns) == "1.04"
+    rec = load_record(path)
+    truth = sierraecg.read_file(str(path))
+    assert rec.fs == 500 and rec.signal.shape == (12, 5300)
+    for lead in truth.leads:
+        counts = np.asarray(lead.samples, float)
+        assert len(counts) == 5500
+        assert sorted(np.unique(counts[5300:])) == [0, 200] and (counts[5300:] == 200).sum() == 100
+        np.testing.assert_allclose(rec.signal[rec.sig_name.index(lead.label)], counts[:5300] * 0.005, atol=1e-5)
+    from mirage_model.quality import assess
+    offset = [f for f in assess(rec).findings if f.code == "lead_offset"]
+    assert len(offset) == 1 and offset[0].leads == ("V3",)
+    demographics = root.find("p:patient/p:generalpatientdata", ns)
+    assert rec.meta["patient"]["id"] == demographics.findtext("p:patientid", namespaces=ns) == "9999"
+    assert rec.meta["patient"]["birth_date"] == demographics.findtext("p:age/p:dateofbirth", namespaces=ns)
+    assert rec.sex == "F" and rec.age == 32      # born 1976-01-01, recorded 2008-12-23
+    assert rec.meta["acquired"] == "2008-12-23 19:44:46"
+    assert "PageWriter Touch" in rec.meta["device"]
