@@ -220,3 +220,43 @@ def test_philips_pagewriter_touch_utf16_big_endian_reads_as_sierraecg_does():
     assert rec.sex == "F" and rec.age == 32      # born 1976-01-01, recorded 2008-12-23
     assert rec.meta["acquired"] == "2008-12-23 19:44:46"
     assert "PageWriter Touch" in rec.meta["device"]
+
+
+def _plain_edf(tmp_path: Path, patient: str, recording: str, reserved: str = "") -> Path:
+    """An EDF written by the project's writer (no patient name or ID), its patient field (bytes 8-88),
+    recording field (88-168) and reserved field (192-236: "" for a plain EDF) replaced."""
+    pytest.importorskip("edfio")
+    from mirage_model.formats import write_record
+
+    rec = load_record(DATA / "waveform_ecg.dcm")
+    rec.meta["patient"] = {}
+    path = write_record(rec, tmp_path, "edf", name=f"plain{len(list(tmp_path.iterdir()))}")
+    data = bytearray(path.read_bytes())
+    data[8:88] = patient.ljust(80).encode()
+    data[88:168] = recording.ljust(80).encode()
+    data[192:236] = reserved.ljust(44).encode()
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_a_plain_edf_patient_field_that_is_free_text_is_no_patient_id(tmp_path):
+    """ecg-contec's contec-ecg2edf writes plain EDF (reserved field blank) with the patient field
+    "  dd-MMM-yyyy" (its template, unfilled) and the recording field "Startdate 16-NOV-2020 0000050":
+    read as EDF+ subfields, the patient ID was "dd-MMM-yyyy" and the site "0000050"; a plain EDF's free
+    text "Roe, Jane; ward 3" was ID "Roe," and name "3". In a plain EDF both fields are free text (EDF,
+    Kemp 1992), read as EDF+ subfields only where they follow EDF+'s layout; an EDF+ file's are read as
+    before."""
+    contec = load_record(_plain_edf(tmp_path, "  dd-MMM-yyyy", "Startdate 25-JAN-2013 0000050"))
+    assert not contec.meta.get("patient", {}).get("id") and "site" not in contec.meta
+    assert contec.meta["edf_patient_field"] == "dd-MMM-yyyy"
+    assert contec.meta["edf_recording_field"] == "Startdate 25-JAN-2013 0000050"
+    free = load_record(_plain_edf(tmp_path, "Roe, Jane; ward 3", "Holter lab 2, bed 4"))
+    assert not free.meta.get("patient", {}).get("id") and not free.meta.get("patient", {}).get("name")
+    assert free.meta["edf_patient_field"] == "Roe, Jane; ward 3"
+    # a plain EDF that follows EDF+'s layout, and an EDF+ file, read as EDF+
+    for reserved in ("", "EDF+C"):
+        laid = load_record(_plain_edf(tmp_path, "MCH-0234567 F 02-MAY-1951 Haagse_Harry",
+                                      "Startdate 25-JAN-2013 PSG-1234/2013 NN Telemetry03", reserved))
+        assert laid.meta["patient"]["id"] == "MCH-0234567" and laid.meta["patient"]["name"] == "Haagse Harry"
+        assert laid.sex == "F" and laid.meta["patient"]["birth_date"] == "1951-05-02"
+        assert laid.meta["device"] == "Telemetry03" and "edf_patient_field" not in laid.meta

@@ -689,9 +689,31 @@ def _check_header(path: Path, fmt: str) -> _Part | None:
     return _Part(most, min(held, n_records), declared, header_bytes, record_bytes, duration)
 
 
+# EDF+ (Kemp & Olivan 2003, 2.1.3.3-2.1.3.4): the patient field is "code sex birthdate name ...", the
+# recording field "Startdate dd-MMM-yyyy code technician equipment ..."; "X" for one not known
+_EDF_PLUS_DATE = re.compile(r"^(?:X|\d{2}-[A-Za-z]{3}-\d{4})$")
+
+
+def _structured_fields(edf) -> tuple[bool, bool]:
+    """Whether the patient and the recording fields are EDF+'s subfields. An EDF+ or BDF+ file (its
+    reserved field says so) has them; in a plain EDF both are free text, read as subfields only where
+    they follow EDF+'s layout (many writers of plain EDF do). edfio reads any text as subfields, so that
+    a plain EDF's "Roe, Jane; ward 3" had been patient ID "Roe," and name "3", and a writer's unfilled
+    "dd-MMM-yyyy" the patient ID."""
+    if str(getattr(edf, "reserved", "") or "").startswith(("EDF+", "BDF+")):
+        return True, True
+    patient = edf.local_patient_identification.split()
+    recording = edf.local_recording_identification.split()
+    return (len(patient) >= 4 and patient[1] in ("M", "F", "X") and bool(_EDF_PLUS_DATE.match(patient[2])),
+            len(recording) >= 5 and recording[0] == "Startdate" and bool(_EDF_PLUS_DATE.match(recording[1])))
+
+
 def _edf_info(edf) -> dict:
     info: dict = {"meta": {"reader": "edfio"}}
+    patient_fields, recording_fields = _structured_fields(edf)
     try:
+        if not patient_fields:
+            raise ValueError("free text")
         p = edf.patient
         info["patient_id"] = "" if p.code == "X" else p.code.replace("_", " ")
         info["patient_name"] = "" if p.name == "X" else p.name.replace("_", " ")
@@ -711,6 +733,8 @@ def _edf_info(edf) -> dict:
         if text and text != "X":
             info["meta"]["edf_patient_field"] = text
     try:
+        if not recording_fields:
+            raise ValueError("free text")
         r = edf.recording
         if r.equipment_code != "X":
             info["device"] = r.equipment_code.replace("_", " ")
