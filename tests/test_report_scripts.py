@@ -147,3 +147,23 @@ def test_a_decomposed_name_prints_composed(tmp_path, record):
     assert len(nfd) > len("Nguyễn Văn An")
     first = " ".join(pypdf.PdfReader(str(_report(tmp_path / "d.pdf", record, nfd))).pages[0].extract_text().split())
     assert "Patient: Nguyễn Văn An ID: PID-9" in first
+
+
+def test_a_note_or_footer_without_an_id_names_the_record_not_the_patients_sex(tmp_path, record):
+    """With no ID (typed or in the file), page 1's note for a CJK name said "identify the patient by F"
+    and a footer short of room "record 00417_lr (F)": the first of the footer's facts, which is the
+    sex when there is no ID. A sex and an age identify no one; the note and the footer name the record."""
+    import dataclasses
+
+    meta = {k: v for k, v in record.meta.items() if k not in ("ptbxl", "patient")}     # no ID anywhere
+    rec = dataclasses.replace(record, meta=meta, sex="F", age=75.0)
+    session = ReviewSession.from_results(rec, file_values=True)
+    first = " ".join(pypdf.PdfReader(str(build_report(
+        session, tmp_path / "n.pdf", settings=ReportSettings(patient_name="李小龙")))).pages[0].extract_text().split())
+    assert "ID:" not in first and "Sex: F" in first                      # the case: a sex, no ID
+    assert "identify the patient by record 00417_lr" in first, first
+    long = dataclasses.replace(rec, path=tmp_path / "export" / ("resting ECG of the patient, second attempt " * 4 + ".xml"))
+    out = build_report(ReviewSession.from_results(long, file_values=True), tmp_path / "f.pdf")
+    for text in (" ".join((p.extract_text() or "").split()) for p in pypdf.PdfReader(str(out)).pages):
+        footer = text[text.index("unconfirmed."):]
+        assert "record 00417_lr | file" in footer and "(F)" not in footer, footer

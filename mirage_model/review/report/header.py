@@ -47,10 +47,11 @@ def _patient_tag(ctx) -> str:
 
 def _who_alone(tag: str) -> str:
     """The footer's patient tag cut to what names the patient ("ID 081486213", "anonymised, ID 7"),
-    sex and age left out: what stays when the footer is short of room."""
+    sex and age left out: what stays when the footer is short of room. "" for a tag without an ID
+    ("F, 51 y"): a sex and an age name no one."""
     bits = tag.split(", ")
     keep = 1 + (len(bits) > 1 and bits[0] == ANONYMISED_NAME and bits[1].startswith("ID "))
-    return ", ".join(bits[:keep])
+    return ", ".join(bits[:keep]) if bits[0] == ANONYMISED_NAME or bits[0].startswith("ID ") else ""
 
 
 def draw_notice(c, page_w: float, record_id: str, ctx=None) -> None:
@@ -115,8 +116,8 @@ def _draw_notice(c, page_w: float, record_id: str, ctx, total: int | None) -> No
     c.setFillColorRGB(0.3, 0.3, 0.3)
     tag = _patient_tag(ctx)
     whos = [f"record {record_id}" + (f" ({tag})" if tag else "")]
-    if _who_alone(tag) != tag:      # the ID alone, before any of it is cut
-        whos.append(f"record {record_id} ({_who_alone(tag)})")
+    if _who_alone(tag) != tag:      # the ID alone, before any of it is cut (the record alone without one)
+        whos.append(f"record {record_id}" + (f" ({_who_alone(tag)})" if _who_alone(tag) else ""))
     source = source_name(ctx.record) if ctx is not None else ""
     files = [f"  |  file {source}"] if source else [""]
     if "/" in source:               # the folder gives way before the patient's sex and age
