@@ -158,11 +158,12 @@ def test_a_note_or_footer_without_an_id_names_the_record_not_the_patients_sex(tm
     meta = {k: v for k, v in record.meta.items() if k not in ("ptbxl", "patient")}     # no ID anywhere
     rec = dataclasses.replace(record, meta=meta, sex="F", age=75.0)
     session = ReviewSession.from_results(rec, file_values=True)
-    first = " ".join(pypdf.PdfReader(str(build_report(
-        session, tmp_path / "n.pdf", settings=ReportSettings(patient_name="李小龙")))).pages[0].extract_text().split())
+    out = build_report(session, tmp_path / "n.pdf", settings=ReportSettings(patient_name="李小龙"))
+    first = " ".join(pypdf.PdfReader(str(out)).pages[0].extract_text().split())
     assert "ID:" not in first and "Sex: F" in first                      # the case: a sex, no ID
     assert "identify the patient by record 00417_lr" in first, first
-    long = dataclasses.replace(rec, path=tmp_path / "export" / ("resting ECG of the patient, second attempt " * 4 + ".xml"))
+    name = "resting ECG of the patient, second attempt " * 4 + ".xml"
+    long = dataclasses.replace(rec, path=tmp_path / "export" / name)
     out = build_report(ReviewSession.from_results(long, file_values=True), tmp_path / "f.pdf")
     for text in (" ".join((p.extract_text() or "").split()) for p in pypdf.PdfReader(str(out)).pages):
         footer = text[text.index("unconfirmed."):]
