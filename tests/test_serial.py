@@ -758,3 +758,37 @@ def test_cli_report_with_a_paced_prior_says_the_pacing_change_first(ludb_data, t
     assert "Compared with the ECG in file 8.hea: paced rhythm no longer present (this ECG is not paced)." in last
     assert "QRS, QT, QTc, QRS axis and T axis (the prior ECG is paced" in last
     assert "QRS narrowed" not in last and "axis shifted" not in last
+
+
+@pytest.mark.parametrize("page_size", ["A4", "Letter"])
+def test_the_serial_tables_text_stays_in_its_cells_when_every_row_is_significant(tmp_path, page_size):
+    """The table's columns were 30/15/15/17/16 mm whatever they held, shrunk in proportion to the text
+    column (83 mm on Letter): a significant row is bold, and "QTc Fridericia (ms)" in bold (30.3 mm at 8 pt)
+    ran into its prior value on both pages ("Heart rate (bpm)" and "QTc Bazett (ms)" too on Letter).
+    Truth: where each text run starts on the page and its width in its font (reportlab's metrics), read
+    back from the PDF; no run of a row may reach the next one's start, and none leaves the page."""
+    import pypdf
+    from helpers_pdf import text_spans
+
+    from mirage_model.review.report import ReportSettings, build_report
+
+    base = dict(EDITS, qt_ms=380, qtc_bazett_ms=400, qtc_fridericia_ms=390)
+    moved = dict(heart_rate_bpm=130, pr_ms=260, qrs_ms=150, qt_ms=520, qtc_bazett_ms=540,
+                 qtc_fridericia_ms=530, p_axis_deg=-60, qrs_axis_deg=-80, t_axis_deg=170)
+    prior = _session(_record("p", patient={"id": "7"}, acquired="2024-03-01 09:12:00"), base)
+    current = _session(_record("c", patient={"id": "7"}, acquired="2025-01-10 10:00:00"), dict(base, **moved))
+    current.set_prior(prior)
+    assert {m.key for m in compare(prior, current).significant} >= {"heart_rate_bpm", "qtc_fridericia_ms",
+                                                                    "qtc_bazett_ms"}
+    out = build_report(current, tmp_path / "s.pdf", settings=ReportSettings(page_size=page_size))
+    page = pypdf.PdfReader(str(out)).pages[-1]
+    spans = text_spans(page)
+    width = float(page.mediabox.width)
+    labels = [s for s in spans if s[3] in ("Heart rate (bpm)", "QTc Bazett (ms)", "QTc Fridericia (ms)")]
+    assert len(labels) == 3 and all(s[4] == "DejaVuSans-Bold" for s in labels), labels     # the rows are bold
+    for label in labels:
+        row = sorted((s for s in spans if abs(s[2] - label[2]) < 0.5), key=lambda s: s[0])
+        assert len(row) == 5, row                                 # label, prior, current, change, said at
+        for a, b in zip(row, row[1:]):
+            assert a[1] + 1.0 <= b[0], (page_size, a[3], a[1], b[3], b[0])
+        assert row[-1][1] <= width - 10 * 72 / 25.4, row[-1]

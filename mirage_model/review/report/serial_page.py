@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Paragraph
 
 from mirage_model.review.median_beats import (
@@ -24,7 +25,9 @@ from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.header import draw_notice
 from mirage_model.review.report.layout import MM
 from mirage_model.review.report.styles import make_table, styles
-from mirage_model.review.report.text import FONT, FONT_BOLD, clip_runs, draw_runs_text, font_runs, pdf_escape, pdf_text
+from mirage_model.review.report.text import (
+    FONT, FONT_BOLD, clip_runs, draw_runs_text, font_runs, pdf_escape, pdf_text, register_fonts,
+)
 from mirage_model.review.serial import SerialComparison, compare
 
 PAGE_NAME = "Serial comparison"
@@ -135,12 +138,34 @@ RULE_WORDS = ("*: a change at or beyond its threshold ('Said at'): the 98th perc
               "on both, not compared (the summary says why).")
 
 
-def _flowables(comparison: SerialComparison, st) -> list:
+TABLE_MM = (30.0, 15.0, 15.0, 17.0, 16.0)   # the table's columns where the page has room for them (A4)
+TABLE_PADDING = 3.0                          # pt left and right of each cell's text
+TABLE_SIZE = 8.0                             # make_table's font size
+
+
+def table_widths(rows: list[list[str]], width: float) -> list[float]:
+    """The measurement table's column widths (pt) in a column ``width`` pt wide: each column at least as
+    wide as its widest text in bold (a significant row is bold: "QTc Fridericia (ms)" is 30.3 mm at 8 pt)
+    and its padding; ``TABLE_MM`` where the column has room for it, else what room there is shared as
+    ``TABLE_MM`` shares it. Where even the texts do not fit, their own widths (``FitTable`` shrinks them)."""
+    register_fonts()
+    need = [max(stringWidth(pdf_text(str(r[k])), FONT_BOLD, TABLE_SIZE) for r in rows) + 2 * TABLE_PADDING
+            for k in range(len(rows[0]))]
+    want = [max(n, mm * MM) for n, mm in zip(need, TABLE_MM)]
+    if sum(want) <= width:
+        return want
+    spare, wished = width - sum(need), sum(want) - sum(need)
+    if spare <= 0:
+        return need
+    return [n + (w - n) * spare / wished for n, w in zip(need, want)]
+
+
+def _flowables(comparison: SerialComparison, st, width: float) -> list:
     warn = st["body"].clone("warn", fontName=FONT_BOLD, textColor="#a60000")
     out = [Paragraph(pdf_escape(w), warn) for w in comparison.warnings]
     out.append(Paragraph(pdf_escape(comparison.summary), st["body"]))
     rows, marked = measurement_rows(comparison)
-    out.append(make_table(rows, [30 * MM, 15 * MM, 15 * MM, 17 * MM, 16 * MM], highlight_rows=marked, padding=3.0))
+    out.append(make_table(rows, table_widths(rows, width), highlight_rows=marked, padding=TABLE_PADDING))
     for head, words in statement_paragraphs(comparison):
         out.append(Paragraph(f"<b>{pdf_escape(head)}:</b> {pdf_escape(words)}", st["body"]))
     out += [Paragraph(pdf_escape(n), st["small"]) for n in comparison.notes]
@@ -230,7 +255,7 @@ def draw_serial_page(c, doc, ctx: ReportContext) -> None:
             c.drawString(x0, y, row)
             y -= 4 * MM
     cx = x0 + w + COLUMN_GAP_MM * MM
-    _draw_column(c, cx, lay.page_height - TOP_MM * MM, lay.page_width - 10 * MM - cx, 14 * MM,
-                 _flowables(comparison, styles()))
+    column = lay.page_width - 10 * MM - cx
+    _draw_column(c, cx, lay.page_height - TOP_MM * MM, column, 14 * MM, _flowables(comparison, styles(), column))
     c.restoreState()
     draw_notice(c, lay.page_width, rec.record_id, ctx)
