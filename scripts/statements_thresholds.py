@@ -8,7 +8,12 @@ thresholds with today's ``best_f1_thresholds`` (among the calls the product make
 read (``splits=("val",)``). Prints the thresholds that differ from the model's config.json and fold 9's figures
 with the floor at both (the shipped config.json's since 3641db4: none differ).
 
-    python scripts/statements_thresholds.py PTBXL_ROOT [--model statements]
+``--write`` stores in config.json the fold-9 figures ``mirage calibrate`` stores ("val_calibrated":
+``compute_metrics`` on the out-of-fold probabilities) at the model's own thresholds, and nothing else: those of
+2f6699a's thresholds had stayed at the earlier ones'. It refuses where any AUROC or AUPRC differs from the stored
+one (they take no threshold: the probabilities would not be the ones stored).
+
+    python scripts/statements_thresholds.py PTBXL_ROOT [--model statements] [--write]
 """
 
 from __future__ import annotations
@@ -69,6 +74,8 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("ptbxl", help="the PTB-XL tree (ptbxl_database.csv, records100/)")
     ap.add_argument("--model", default="statements")
+    ap.add_argument("--write", action="store_true", help="store fold 9's figures at the model's thresholds in its "
+                    "config.json (metrics.val_calibrated)")
     args = ap.parse_args(argv)
     from mirage_model.runtime import set_threads
     from training_cli.engine.checkpoints import model_path
@@ -85,6 +92,32 @@ def main(argv=None) -> None:
             print(f"{lab}: {old[k]:.4f} -> {new[k]:.4f} (fold-9 positives {int(y[:, k].sum())})")
     for name, p in (("as mirage evaluate --split val scores them", final), ("out of fold", oof)):
         print(f"{name}: config {figures(y, p, labels, old)}; new {figures(y, p, labels, new)}")
+    if args.write:
+        cfg["metrics"]["val_calibrated"] = stored_figures(cfg["metrics"]["val_calibrated"], y, oof, labels, old)
+        cfg_path.write_text(json.dumps(cfg, indent=2) + "\n")
+        print(f"wrote {cfg_path}: metrics.val_calibrated at its thresholds")
+
+
+def stored_figures(stored: dict, y, oof, labels, thresholds) -> dict:
+    """``mirage calibrate``'s "val_calibrated" figures of ``oof`` (N, K) at ``thresholds`` (K,), the per-label
+    F1 and accuracy that changed printed. Raises SystemExit where a figure that takes no threshold (AUROC, AUPRC,
+    positives, n) is not the stored one."""
+    from training_cli.engine import metrics as M
+
+    fresh = M.compute_metrics(y, oof, labels, thresholds)
+    same = [("n", stored["n"], fresh["n"])] + [
+        (f"{lab} {key}", stored["per_class"][lab][key], fresh["per_class"][lab][key])
+        for lab in labels for key in ("auroc", "auprc", "positives")] + [
+        (f"macro {key}", stored["macro"][key], fresh["macro"][key]) for key in ("auroc", "auprc")]
+    off = [f"{what} {a} -> {b}" for what, a, b in same if a != b]
+    if off:
+        raise SystemExit(f"not written: the out-of-fold probabilities are not the stored ones ({'; '.join(off[:5])})")
+    for lab in labels:
+        was, now = stored["per_class"][lab], fresh["per_class"][lab]
+        if (was["f1"], was["accuracy"]) != (now["f1"], now["accuracy"]):
+            print(f"{lab}: F1 {was['f1']} -> {now['f1']}, accuracy {was['accuracy']} -> {now['accuracy']}")
+    print("macro: " + ", ".join(f"{k} {stored['macro'].get(k)} -> {fresh['macro'][k]}" for k in fresh["macro"]))
+    return fresh
 
 
 if __name__ == "__main__":

@@ -59,6 +59,23 @@ def test_card_says_the_floor_of_the_calls():
             assert "- Calls:" not in (folder / "MODEL_CARD.md").read_text(), name
 
 
+def test_stored_fold9_figures_are_at_the_shipped_thresholds():
+    """config.json's fold-9 F1 and accuracy ("val_calibrated") had stayed at the thresholds before 34 were chosen
+    again. Truth, from `mirage evaluate --split val` at the shipped thresholds (the card's floor paragraph): 16
+    statements are called on no fold-9 record (no probability of theirs reaches 20 %), and no positive record of
+    ANEUR, EL or LVOLT reaches 20 %: F1 0 and sensitivity 0 for all 19, specificity 1 and accuracy 1 - positives / n
+    for the 16."""
+    figures = json.loads((FOLDER / "config.json").read_text())["metrics"]["val_calibrated"]
+    assert figures["min_called_p"] == 0.2 and figures["n"] == 2183
+    never = ("2AVB", "3AVB", "ILBBB", "INJAL", "INJIL", "INJIN", "INJLA", "IPMI", "ISCAN", "ISCLA", "PRC(S)", "PSVT",
+             "SEHYP", "STE_", "SVTAC", "TAB_")
+    for lab in (*never, "ANEUR", "EL", "LVOLT"):
+        per = figures["per_class"][lab]
+        assert per["f1"] == 0 and per["sensitivity"] == 0, lab
+        if lab in never:
+            assert per["specificity"] == 1 and per["accuracy"] == round(1 - per["positives"] / 2183, 6), lab
+
+
 def test_runs_beside_the_default_model_unless_told_otherwise(monkeypatch):
     monkeypatch.delenv("MIRAGE_STATEMENTS_MODEL", raising=False)
     default = mm.Predictor(device="cpu")
