@@ -296,6 +296,45 @@ def test_a_run_whose_validation_split_has_no_auroc_says_so_instead_of_a_loss(tmp
     assert done and "best val macro AUROC undefined (selected by val loss)" in done[-1]
 
 
+def test_a_card_written_again_after_the_thresholds_were_chosen_again_says_its_test_figures_are_the_earlier(
+        tmp_path):
+    """The statements model's thresholds below 20 % were chosen again on the validation split after its test split
+    was scored; a card written again from what the checkpoint keeps of that scoring had lost the note that the test
+    split's F1 and accuracy were the earlier thresholds' (no threshold below the floor: no "Calls" line), so it gave
+    them as the new thresholds'. Truth: the two thresholds changed by hand here, the scoring's kept in config.json."""
+    src = make_tiny_checkpoint(tmp_path / "run" / "model", labels=("AF", "PVC", "WPW"))
+    doc = json.loads((src / "config.json").read_text())
+    doc["thresholds"] = [0.05, 0.199, 0.41]
+    (src / "config.json").write_text(json.dumps(doc))
+    row = {"auroc": 0.9, "auprc": 0.8, "f1": 0.7, "accuracy": 0.75}
+    test = {"n": 10, "split": "test", "macro": row, "per_class": dict.fromkeys(("AF", "PVC", "WPW"), row),
+            "model_type": "mirage", "labels": ["AF", "PVC", "WPW"], "thresholds": [0.05, 0.199, 0.41]}
+    (tmp_path / "metrics.json").write_text(json.dumps(test))       # scored before the floor: no "min_called_p"
+    export_card(src, tmp_path / "shipped", "--test-metrics", str(tmp_path / "metrics.json"))
+    shipped = json.loads((tmp_path / "shipped" / "config.json").read_text())
+    assert shipped["metrics"]["test"]["thresholds"] == [0.05, 0.199, 0.41]      # what it was scored at, kept
+    shipped["thresholds"] = [0.2, 0.35, 0.41]                                    # two chosen again
+    (tmp_path / "shipped" / "config.json").write_text(json.dumps(shipped))
+    (tmp_path / "kept.json").write_text(json.dumps(shipped["metrics"]["test"]))
+    card = export_card(tmp_path / "shipped", tmp_path / "again", "--test-metrics", str(tmp_path / "kept.json"))
+    assert ("- Calls: at or above the threshold and at least 20 % (`outputs.MIN_CALLED_P`); every threshold is at "
+            "least 20 %; the test split's F1 and accuracy below were computed at the earlier thresholds alone, before "
+            "the floor (config.json `metrics.test.thresholds`; 2 of the 3 differ from these); its AUROC and AUPRC "
+            "take no threshold\n") in card
+    again = json.loads((tmp_path / "again" / "config.json").read_text())
+    assert again["metrics"]["test"]["thresholds"] == [0.05, 0.199, 0.41]       # and written again, kept again
+    # earlier thresholds all at or above the floor, scored with it: the earlier thresholds, not "before the floor"
+    kept = {**shipped["metrics"]["test"], "thresholds": [0.3, 0.35, 0.41], "min_called_p": 0.2}
+    (tmp_path / "kept.json").write_text(json.dumps(kept))
+    card = export_card(tmp_path / "shipped", tmp_path / "above", "--test-metrics", str(tmp_path / "kept.json"))
+    assert ("every threshold is at least 20 %; the test split's F1 and accuracy below were computed at the earlier "
+            "thresholds (config.json `metrics.test.thresholds`; 1 of the 3 differs from these)") in card
+    # scored at these very thresholds: nothing to say
+    (tmp_path / "kept.json").write_text(json.dumps({**kept, "thresholds": [0.2, 0.35, 0.41]}))
+    assert "- Calls:" not in export_card(tmp_path / "shipped", tmp_path / "same", "--test-metrics",
+                                         str(tmp_path / "kept.json"))
+
+
 def test_test_metrics_of_another_model_are_refused(own_run, tmp_path, capsys):
     """An ensemble exported with its first member's test/metrics.json (or a calibrated checkpoint with
     the uncalibrated one's) got a card whose "Test split ... evaluated once" table held that other

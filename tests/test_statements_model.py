@@ -46,12 +46,22 @@ def test_card_says_the_floor_of_the_calls():
     (``metrics.best_f1_thresholds``): config.json's thresholds are all at least 20 %, and the card says so, and
     that its fold-10 F1 and accuracy were computed at the earlier thresholds, before the floor. The default and MI
     models' thresholds all lie above it: their cards say nothing of it."""
-    thresholds = json.loads((FOLDER / "config.json").read_text())["thresholds"]
+    config = json.loads((FOLDER / "config.json").read_text())
+    thresholds, scored_at = config["thresholds"], config["metrics"]["test"]["thresholds"]
     card = (FOLDER / "MODEL_CARD.md").read_text()
     assert min(thresholds) >= 0.20 and len(thresholds) == 71
-    assert ("- Calls: at or above the threshold and at least 20 % (`outputs.MIN_CALLED_P`); every threshold is at "
-            "least 20 %, chosen among those calls") in card
-    assert "computed at the earlier thresholds alone, before the floor" in card
+    # fold 10 was scored at the earlier thresholds (config.json's at 64b967f), 34 of them below 20 %, since changed
+    assert sum(t < 0.20 for t in scored_at) == 34
+    assert sum(abs(a - b) > 1e-6 for a, b in zip(scored_at, thresholds)) == 34
+    line = ("- Calls: at or above the threshold and at least 20 % (`outputs.MIN_CALLED_P`); every threshold is at "
+            "least 20 %; the test split's F1 and accuracy below were computed at the earlier thresholds alone, before "
+            "the floor (config.json `metrics.test.thresholds`; 34 of the 71 differ from these); its AUROC and AUPRC "
+            "take no threshold")
+    assert line + "\n" in card
+    # the card written again from what config.json keeps says the same (it had lost the line: no threshold below)
+    from training_cli.engine.model_card import _calls_lines
+    loaded = load_checkpoint(FOLDER)
+    assert _calls_lines(loaded, loaded.metrics["test"]) == [line]
     for name in ("default", "mi"):
         folder = shipped_models().get(name)
         if folder is not None:

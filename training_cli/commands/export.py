@@ -178,8 +178,10 @@ def run(args) -> int:
     if not metrics["test_looks"]:
         del metrics["test_looks"]
     if test:
-        metrics["test"] = {k: test[k] for k in ("n", "macro", "per_class", "bootstrap", "split", "date", "look_id")
-                           if k in test}
+        # the thresholds and floor its F1 and accuracy were computed at go with them: a card written again after
+        # the thresholds were chosen again says the figures are the earlier ones' (``model_card._calls_lines``)
+        metrics["test"] = {k: test[k] for k in ("n", "macro", "per_class", "bootstrap", "split", "date", "look_id",
+                                                "thresholds", "min_called_p") if k in test}
     for name, m in baselines.items():
         metrics.setdefault("baselines", {})[name] = {"macro": m["macro"], "bootstrap": m.get("bootstrap", {}).get("macro")}
     loaded.provenance = scrub_paths(loaded.provenance or {})

@@ -292,18 +292,44 @@ def _threshold_line(loaded, val: dict) -> str:
         for lab, t in zip(loaded.labels, loaded.thresholds))
 
 
+def _scored_at(loaded, test: dict | None) -> dict[str, float]:
+    """{label: threshold} the test split's F1 and accuracy were computed at, as its metrics record them
+    ("thresholds", of its "labels" or, lacking them, of its per-class figures in order); {} where none is
+    recorded (an older metrics.json, or a record of it that kept none)."""
+    thresholds = (test or {}).get("thresholds")
+    labels = (test or {}).get("labels")
+    labels = labels if isinstance(labels, list) else list((test or {}).get("per_class") or {})
+    if not isinstance(thresholds, list) or len(thresholds) != len(labels) or not set(labels) <= set(loaded.labels):
+        return {}
+    return {lab: float(t) for lab, t in zip(labels, thresholds) if isinstance(t, (int, float))}
+
+
 def _calls_lines(loaded, test: dict | None = None) -> list[str]:
     """The card's line on how a label is called (``outputs.is_called``), where a threshold lies below the floor
-    ``outputs.MIN_CALLED_P``: those labels are called from the floor, not from their threshold. ``test``: the test
-    split's figures; scored before ``mirage evaluate`` called by the floor (no "min_called_p"), the line says so."""
-    below = sum(t < MIN_CALLED_P for t in loaded.thresholds or [])
-    if not below:
+    ``outputs.MIN_CALLED_P`` (those labels are called from the floor, not from their threshold), or where the test
+    split's F1 and accuracy were computed at other thresholds than the card's (``test``'s "thresholds": a record
+    of figures scored before the thresholds were chosen again; the card must not give them as these thresholds').
+    ``test``: the test split's figures; scored before ``mirage evaluate`` called by the floor (no "min_called_p"),
+    the line says so."""
+    own = dict(zip(loaded.labels, loaded.thresholds or []))
+    below = sum(t < MIN_CALLED_P for t in own.values())
+    scored = _scored_at(loaded, test)
+    earlier = [lab for lab, t in scored.items() if lab in own and abs(t - own[lab]) > 1e-6]
+    if not below and not earlier:
         return []
     floor = f"{MIN_CALLED_P * 100:g} %"
-    line = (f"{_CALLS_LINE} at or above the threshold and at least {floor} (`outputs.MIN_CALLED_P`); {below} of the "
-            f"{len(loaded.thresholds)} thresholds {'is' if below == 1 else 'are'} below {floor}: those labels are "
-            f"called from {floor}")
-    if test and test.get("min_called_p") is None:
+    line = f"{_CALLS_LINE} at or above the threshold and at least {floor} (`outputs.MIN_CALLED_P`); " + (
+        f"{below} of the {len(own)} thresholds {'is' if below == 1 else 'are'} below {floor}: those labels are "
+        f"called from {floor}" if below else f"every threshold is at least {floor}")
+    before_floor = bool(test) and test.get("min_called_p") is None
+    if earlier:
+        alone = before_floor and any(t < MIN_CALLED_P for t in scored.values())
+        line += ("; the test split's F1 and accuracy below were computed at the earlier thresholds"
+                 + (" alone, before the floor" if alone else "")
+                 + f" (config.json `metrics.test.thresholds`; {len(earlier)} of the {len(own)} "
+                 + f"{'differs' if len(earlier) == 1 else 'differ'} from these); "
+                 "its AUROC and AUPRC take no threshold")
+    elif before_floor:
         line += "; the test split's F1 and accuracy below were computed at the thresholds alone, before the floor"
     return [line]
 
