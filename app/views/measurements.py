@@ -19,8 +19,9 @@ from app.views.elided_label import ElidedLabel, ElidedLines
 from app.views.following import FollowsSession
 from mirage_model.measure import SCALAR_FIELDS
 from mirage_model.review.file_info import device_values
-from mirage_model.review.measurements import (age_note, amplitudes_not_in_mv, is_paediatric, measurement_notes,
-                                              measurement_rows, why_unmeasured)
+from mirage_model.review.interpret import session_interpretation
+from mirage_model.review.measurements import (DOUBT_MARK, NOT_APPLICABLE, age_note, amplitudes_not_in_mv, doubt_text,
+                                              is_paediatric, measurement_notes, measurement_rows, why_unmeasured)
 
 ROWS = tuple((f.key, f.short, f.unit) for f in SCALAR_FIELDS)   # key, label, unit: the library's list
 DECIMALS = {f.key: f.decimals for f in SCALAR_FIELDS}            # a value's least decimals (mV: 2)
@@ -86,6 +87,7 @@ class MeasurementsPanel(FollowsSession, QWidget):
         lay.addWidget(self.table, 1)
         self._filling = False
         self._flags: dict[int, str] = {}       # row -> "QTc Bazett 512 ms \u2191" for the flagged values
+        self._doubts: list[str] = []           # what the record cannot carry (``doubt_text``): the note's first words
         self.table.itemChanged.connect(self._item_changed)
         self.table.viewport().installEventFilter(self)
         self.table.verticalScrollBar().valueChanged.connect(self._say_flags_out_of_view)
@@ -94,8 +96,11 @@ class MeasurementsPanel(FollowsSession, QWidget):
     # the panel renders a ReviewSession's measurement table (``set_session``, FollowsSession); edits go
     # to the session; redrawn when its clinical values change (the ranges and flags follow sex and age)
     def redraws_on(self, name: str, info: dict) -> bool:
-        # the quality check's verdict may take the QRS voltages' limits away (every lead scaled to one size)
-        return (name == "values" or (name == "state" and info.get("part") == "quality")) and not self._filling
+        # the quality check's verdict may take the QRS voltages' limits away (every lead scaled to one size) and put
+        # the intervals in doubt (mains left); the interpretation's rhythm (the model's result, the measurements) may
+        # make the PR and P axis not applicable (atrial fibrillation or flutter). An edit refreshes it (``set_edit``)
+        return (name == "values" or (name == "state" and info.get("part") in (
+            "quality", "prediction", "measurements"))) and not self._filling
 
     def set_session(self, session) -> None:
         """Another record's table, read from its first row (the heart rate), not where the last was left."""
@@ -120,6 +125,9 @@ class MeasurementsPanel(FollowsSession, QWidget):
             self.note.setText("Notes: " + "; ".join(notes))
         else:
             self.note.setText(EDIT_NOTE)
+        if self._doubts and state not in ("pending", "failed"):
+            # what the record cannot carry comes first: the values it marks are in the table beside it
+            self.note.setText(". ".join(self._doubts) + ". " + self.note.text())
         if s is not None and is_paediatric(s.age) and state not in ("pending", "failed"):
             # a child's table flags only PR, QRS and QTc: said where the flags would be, not left for the hover alone
             self.note.setText(f"{age_note(s.age)[:1].upper()}{age_note(s.age)[1:]}; PR, QRS and QTc by a child's "
@@ -183,7 +191,7 @@ class MeasurementsPanel(FollowsSession, QWidget):
         if self.session is None:
             raise ValueError("no record open")
         self.session.set_measurement_edit(key, None if value is None else float(value))
-        self._fill()
+        self.refresh()     # the table and its note: an edited value carries no doubt
         self.edited.emit()
 
     def _fill(self) -> None:
@@ -191,8 +199,13 @@ class MeasurementsPanel(FollowsSession, QWidget):
         self._flags = {}
         ready = self.session is not None and not self.pending
         sex, age = getattr(self.session, "sex", None), getattr(self.session, "age", None)
-        # once a fill (value and source of every row come from it; per row it was 23 tables a fill)
-        rows = {row["key"]: row for row in measurement_rows(self.automatic, self.edits, sex, age, self._scaled())}
+        # once a fill (value and source of every row come from it; per row it was 23 tables a fill), with what the
+        # record cannot carry: the quality check's findings, the interpretation's rhythm
+        table_rows = measurement_rows(self.automatic, self.edits, sex, age, self._scaled(),
+                                      quality=self.session.quality_report if ready else None,
+                                      interpretation=session_interpretation(self.session) if ready else None)
+        rows = {row["key"]: row for row in table_rows}
+        self._doubts = doubt_text(table_rows) if ready else []
         table = rows if ready else {}
         device, theirs = device_values(getattr(self.session, "record", None))
         whose = f"{device}: the device's own measurement, as stored in the file; not MIRAGE's"
@@ -204,12 +217,19 @@ class MeasurementsPanel(FollowsSession, QWidget):
                 name.setFlags(Qt.ItemFlag.ItemIsEnabled)
                 v = rows[key]["value"]
                 row = table.get(key, {})
-                # the table's own text (decimals where the flag needs them: QRS 119.6, not 120)
-                item = QTableWidgetItem("" if v is None else row.get("shown") or f"{v:.0f}")
+                # the table's own text (decimals where the flag needs them: QRS 119.6, not 120); a value the record
+                # cannot carry marked, or not shown as one (why on hover and in the note)
+                text = "" if v is None else row.get("shown") or f"{v:.0f}"
+                doubt = row.get("doubt", "") if v is not None else ""
+                item = QTableWidgetItem(NOT_APPLICABLE if doubt == NOT_APPLICABLE
+                                        else f"{text} {DOUBT_MARK}" if doubt else text)
                 editable = Qt.ItemFlag.ItemIsEditable if self.session is not None and not self.pending \
                     else Qt.ItemFlag.NoItemFlags
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled | editable | Qt.ItemFlag.ItemIsSelectable)
                 src = self._source_of(rows[key])
+                if doubt:
+                    item.setToolTip(f"{doubt}: {row['doubt_why']}")
+                    src = doubt
                 if src in ("edited", "recomputed", "not recomputed"):
                     auto = self.automatic_value(key)
                     item.setBackground(QBrush(EDITED))
@@ -234,8 +254,8 @@ class MeasurementsPanel(FollowsSession, QWidget):
                     name.setToolTip(tip)
                     flag = f"{flag} ({row['range']})" if flag else ""
                 source = QTableWidgetItem(src)
-                if flag:
-                    source.setToolTip(flag)
+                if flag or doubt:
+                    source.setToolTip(flag or f"{doubt}: {row['doubt_why']}")
                 source.setFlags(Qt.ItemFlag.ItemIsEnabled)
                 dv = theirs.get(key)
                 cart = QTableWidgetItem("" if dv is None else f"{dv:.0f}")

@@ -201,6 +201,66 @@ SCALED = "amplitude_scaled"
 VOLTAGE_SCALED = "(every lead scaled to the same size): voltage limits not applied"    # after NOT_IN_MV's words
 
 
+# The quality check's finding of mains interference the measurement could not subtract (``quality.mains_left``): the
+# intervals' ends and the P and T waves are read through it, so their values are shown marked unreliable, flagged
+# neither high nor low (LUDB 1 at 100 Hz with 0.03 mV of 50 Hz on Nyquist: PR 141, QRS 80, QT 472 ms against 137, 79,
+# 473 clean, the T axis -24 deg against -51). The rows are those the serial comparison leaves out for the same finding
+# (``serial.MAINS_LEFT``: PR, QRS, QT, QTc, P and T axes); the rate and RR (R peaks), the QRS axis and the QRS
+# voltages stand, as they stand there.
+MAINS_LEFT = "mains_left"
+MAINS_LEFT_KEYS = ("pr_ms", "qrs_ms", "qt_ms", "qtc_bazett_ms", "qtc_fridericia_ms", "qtc_framingham_ms",
+                   "p_axis_deg", "t_axis_deg")
+# A PR and a P axis are a P wave's: beside the atrial fibrillation or flutter the interpretation says (its rhythm
+# statement by its code, AFIB or AFLT, whoever says it: the model, its guess, the AF rule, the flutter rules), the wave
+# measured before the QRS is a flutter wave or none (``interpret.PR_ATRIAL_WHY``; the PR rules are not said there
+# either). PTB-XL 02739_lr (AFLT) had shown PR 87 ms and a P axis of -139 deg. They are not shown as values ("not
+# applicable"); where the interpretation marks that rhythm (a P wave candidate alike beat to beat, a regular rhythm)
+# they are shown, marked unreliable. A withheld interpretation states no rhythm: nothing here follows from it.
+ATRIAL_KEYS = ("pr_ms", "p_axis_deg")
+UNRELIABLE, NOT_APPLICABLE = "unreliable", "not applicable"
+DOUBT_MARK = "?"           # beside a value shown unreliable (the app's cell, the PDF's, page 1's block)
+
+
+def mains_left_doubt(quality) -> str:
+    """Why a ``quality.QualityReport``'s (or None's) "mains_left" finding puts the intervals and the P and T axes in
+    doubt, as a row says it: "mains interference (50 Hz) left after its subtraction (all 12 leads)"; "" without
+    that finding."""
+    found = next((f for f in getattr(quality, "findings", ()) or () if getattr(f, "code", None) == MAINS_LEFT), None)
+    if found is None:
+        return ""
+    from mirage_model.quality.findings import leads_text     # on first use: mirage_model.quality imports scipy
+
+    what = str(found.name).split(":")[0]
+    return f"{what} ({leads_text(found.leads)})" if found.leads else what
+
+
+def atrial_rhythm(interpretation):
+    """The atrial fibrillation or flutter an ``interpret.Interpretation`` (or None) states as its rhythm: its first
+    rhythm statement coded AFIB or AFLT (by code, not words), or None (none said, or the interpretation withheld)."""
+    if interpretation is None or getattr(interpretation, "withheld", None):
+        return None
+    from mirage_model.review.interpret import ATRIAL_NON_SINUS     # interpret imports this module
+
+    return next((s for s in interpretation.statements if s.group == "rhythm" and s.code in ATRIAL_NON_SINUS), None)
+
+
+def atrial_doubt(statement) -> tuple[str, str]:
+    """(doubt, why) for the PR and the P axis beside ``atrial_rhythm``'s statement (None: ("", "")): "not applicable"
+    beside a rhythm said unmarked, "unreliable" beside one the interpretation marks; why in words, "atrial flutter:
+    the wave measured as a P wave is a flutter wave (Saoudi et al. 2001), and a PR and a P axis need a P wave"."""
+    if statement is None:
+        return "", ""
+    from mirage_model.review.interpret import PR_ATRIAL_WHY, STATEMENTS     # interpret imports this module
+
+    name = STATEMENTS[statement.code].text
+    name = name[:1].lower() + name[1:]
+    why = (f"{name}: the wave measured as a P wave is {PR_ATRIAL_WHY[statement.code]}, and a PR and a P axis need a "
+           "P wave")
+    if statement.note:
+        return UNRELIABLE, f"{name} said, marked ({statement.note}): {why.partition(': ')[2]}"
+    return NOT_APPLICABLE, why
+
+
 def amplitudes_not_in_mv(quality) -> bool:
     """Whether a ``quality.QualityReport`` (or None) found every lead scaled to one size ("amplitude_scaled"):
     the table's QRS voltages then carry no limit and no flag (``reference_range``'s ``scaled``)."""
@@ -355,7 +415,7 @@ def why_unmeasured(measurements, edits: Mapping[str, float] | None = None, error
 
 
 def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex: str | None = None,
-                     age=None, scaled: bool = False) -> list[dict]:
+                     age=None, scaled: bool = False, quality=None, interpretation=None) -> list[dict]:
     """The interval table with the reviewer's corrections applied.
 
     An edited value is shown with the automatic one beside it. When the reviewer changed
@@ -375,14 +435,23 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex
             adult rate, axis and lower limits not applied" and ref_cell "not applied").
         scaled: the record's leads each scaled to one size (``amplitudes_not_in_mv``): the QRS voltages are shown
             with no limit and no flag, their range saying why (``VOLTAGE_SCALED``).
+        quality: the record's ``quality.QualityReport`` (or None): with mains interference left after its
+            subtraction ("mains_left") the automatic PR, QRS, QT, QTc and P and T axes (``MAINS_LEFT_KEYS``) are
+            "unreliable" (``mains_left_doubt``).
+        interpretation: the record's ``interpret.Interpretation`` (or None): beside the atrial fibrillation or flutter
+            it states (``atrial_rhythm``) the automatic PR and P axis (``ATRIAL_KEYS``) are "not applicable", or
+            "unreliable" where it marks that rhythm (``atrial_doubt``).
 
     Returns:
         One dict per row: key, label, unit, value (float or None), automatic (float or None),
         status ("", "edited", "recomputed" or "not recomputed"), flag ("high", "low" or "": the
         comparison the interpretation's rule makes), range (the reference range's text with its
         source, "" when it has none), its limits ref_low / ref_high (None where open), ref_cell (the
-        range in a table cell) and shown (the value as text: whole units, with the decimals that keep
-        it on its side of the limits; None when there is no value).
+        range in a table cell), shown (the value as text: whole units, with the decimals that keep
+        it on its side of the limits; None when there is no value), doubt ("", ``UNRELIABLE``: the value
+        shown marked ``DOUBT_MARK``, or ``NOT_APPLICABLE``: not shown as a value) and doubt_why (why, in words;
+        "" with no doubt). A doubted row has no flag. A reviewer's own value (edited) carries no doubt; a QTc
+        recomputed from it carries the QT's.
 
     Raises:
         ValueError: an edit names no measurement, or its value is not a finite number.
@@ -414,6 +483,14 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex
             else:
                 value[key] = None
                 status[key] = "not recomputed"
+    # what the record cannot carry, per row: (doubt, why), a row's automatic value read through it
+    doubts: dict[str, tuple[str, str]] = {}
+    if mains := mains_left_doubt(quality):
+        doubts.update(dict.fromkeys(MAINS_LEFT_KEYS, (UNRELIABLE, mains)))
+    atrial = atrial_doubt(atrial_rhythm(interpretation))
+    if atrial[0]:
+        # beside mains left too: there is no P wave to read through it
+        doubts.update(dict.fromkeys(ATRIAL_KEYS, atrial))
     rows = []
     for f in measure.SCALAR_FIELDS:
         k = f.key
@@ -421,8 +498,26 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex
         not_applied = ref is not None and not ref.limits
         ref = ref or ReferenceRange(None, None, "")
         v = value[k]
+        # a reviewer's value is theirs; a QTc recomputed from an edited QT is read off the reviewer's QT
+        own = status[k] == "edited" or (status[k] == "recomputed" and k in measure.QTC_KEYS and "qt_ms" in clean)
+        doubt, why = doubts.get(k, ("", "")) if v is not None and not own else ("", "")
         rows.append(dict(key=k, label=f.label, unit=f.unit, value=v, automatic=auto[k], status=status[k],
-                         flag=ref.flag(v), range=ref.text, ref_low=ref.low, ref_high=ref.high,
+                         flag="" if doubt else ref.flag(v), range=ref.text, ref_low=ref.low, ref_high=ref.high,
                          ref_cell="not applied" if not_applied else ref.cell(),
-                         shown=None if v is None else shown(v, decimals=f.decimals, judge=ref.flag)))
+                         shown=None if v is None else shown(v, decimals=f.decimals, judge=ref.flag),
+                         doubt=doubt, doubt_why=why))
     return rows
+
+
+def doubt_text(rows: list[dict]) -> list[str]:
+    """The doubts of ``measurement_rows``' rows, each said once with the rows it touches (their short names), for
+    a table's footnote and a CSV's notes column: "Unreliable (?): PR, QRS, QT, QTc Bazett, QTc Fridericia, QTc
+    Framingham, P axis, T axis: mains interference (50 Hz) left after its subtraction (all 12 leads)", "Not
+    applicable: PR, P axis: atrial flutter: ..."; [] without doubt."""
+    short = {f.key: f.short for f in _measure().SCALAR_FIELDS}
+    said: dict[tuple[str, str], list[str]] = {}
+    for r in rows:
+        if r.get("doubt"):
+            said.setdefault((r["doubt"], r["doubt_why"]), []).append(short.get(r["key"], r["label"]))
+    return [f"{doubt[:1].upper()}{doubt[1:]}{f' ({DOUBT_MARK})' if doubt == UNRELIABLE else ''}: {', '.join(names)}: "
+            f"{why}" for (doubt, why), names in said.items()]

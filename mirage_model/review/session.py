@@ -462,12 +462,23 @@ class ReviewSession:
         self.measurement_edits = clean_edits(edits)
         self.events.emit("measurements")
 
-    def measurement_table(self) -> list[dict]:
+    def measurement_table(self, interpretation=None) -> list[dict]:
         """The one measurement table (``review.measurements.measurement_rows``) of this session, its
         ranges for the patient's sex and age (no QRS voltage limit where the quality check found every lead
-        scaled to one size)."""
+        scaled to one size), the intervals marked unreliable where it found mains left after its subtraction
+        (the quality report the interpretation reads), and, given the session's ``interpretation``
+        (``interpret.session_interpretation``, which reads this table's values), the PR and P axis not applicable
+        beside the atrial fibrillation or flutter it states."""
         return measurement_rows(self.measurements, self.measurement_edits, self.sex, self.age,
-                                amplitudes_not_in_mv(self.quality))
+                                amplitudes_not_in_mv(self.quality), quality=self.quality_report,
+                                interpretation=interpretation)
+
+    @property
+    def quality_report(self):
+        """The quality report the interpretation reads (``interpret.session_interpretation``): the statements model's
+        prediction's, else the loaded model's, else the record's own (``quality``); None without one."""
+        pred = self.statements_prediction or self.prediction
+        return getattr(pred, "quality", None) or getattr(self.prediction, "quality", None) or self.quality
 
     def set_quality(self, verdict, error: str = "") -> None:
         """The signal-quality verdict (``mirage_model.quality``), once it is wired in."""

@@ -24,7 +24,7 @@ from mirage_model.review.batch.loading import LoadedRecord
 from mirage_model.review.file_info import device_statements, file_diagnosis_text, reader_notes
 from mirage_model.review.interpret import (doubted_calls, infarct_disagreement, interpret_prediction, noise_hidden,
                                            prediction_age, statement_labels)
-from mirage_model.review.measurements import measurement_notes
+from mirage_model.review.measurements import NOT_APPLICABLE, doubt_text, measurement_notes, measurement_rows
 from mirage_model.review.paced import withhold_paced
 from mirage_model.review.scoring import clinical_contributions
 from mirage_model.review.session import ReviewSession
@@ -537,8 +537,8 @@ class Scorer:
         # the statements in reading order, as page 1 of the PDF prints them ("WITHHELD (why): ..." when gated)
         sex = sex_letter((clinical or {}).get("sex"))
         said_by = statements or pred
-        it = interpret_prediction(said_by, item.measurements if self.measure else None, sex,
-                                  quality=getattr(said_by, "quality", None) or getattr(pred, "quality", None), own=pred)
+        quality = getattr(said_by, "quality", None) or getattr(pred, "quality", None)
+        it = interpret_prediction(said_by, item.measurements if self.measure else None, sex, quality=quality, own=pred)
         # a child's long note is short here ("paediatric: adult limits not applied"), said in full once
         # for the run (BatchSummary.paediatric_line)
         row["interpretation"] = it.text(brief=True) or None
@@ -563,10 +563,19 @@ class Scorer:
             row["quality_codes"] = cols["quality_codes"] or None
             row["poor_leads"] = cols["poor_leads"] or None      # graded poor or absent: "II;V3"
         row["model"] = pred.model_name or self.model_id
+        doubts = []
         if self.measure and item.measurements is not None:
             values = item.measurements.as_dict()
             for key in SCALAR_KEYS:
                 row[key] = clean_float(values.get(key), 1)
+            # what the record cannot carry, as the app's and the PDF's table say it: a PR beside atrial fibrillation
+            # or flutter is no value (empty, as an unmeasured one), mains left marks the intervals; the notes say why
+            table = measurement_rows(item.measurements, None, sex, prediction_age(said_by), quality=quality,
+                                     interpretation=it)
+            for r in table:
+                if r["doubt"] == NOT_APPLICABLE:
+                    row[r["key"]] = None
+            doubts = doubt_text(table)
         # what the app and the PDF show beside the probabilities
         used = (pred.clinical_used or {}).get("used") or {}
         ignored = (pred.clinical_used or {}).get("ignored") or {}
@@ -593,6 +602,7 @@ class Scorer:
         coverage = prediction_coverage(pred, item.record, self.predictor)
         if coverage:    # a long record's probabilities rest on a sample of it; say which
             notes.insert(0, f"model scored {coverage}")
+        notes += doubts
         notes += measurement_notes(item.measurements, prediction_age(said_by))      # a child's as the rules read it
         if getattr(said_by, "measured_note", ""):    # a measured-rhythm stage left out (e.g. too few beats)
             notes.append(said_by.measured_note)

@@ -9,7 +9,9 @@ from reportlab.lib import colors
 from reportlab.platypus import Paragraph
 
 from mirage_model.review.file_info import device_values
-from mirage_model.review.measurements import age_note, is_paediatric, measurement_notes, why_unmeasured
+from mirage_model.review.interpret import session_interpretation
+from mirage_model.review.measurements import (DOUBT_MARK, NOT_APPLICABLE, age_note, doubt_text, is_paediatric,
+                                              measurement_notes, why_unmeasured)
 from mirage_model.review.report.layout import MM
 from mirage_model.review.report.styles import EDITED_BLUE, make_table
 from mirage_model.review.report.text import READABLE, pdf_escape
@@ -31,7 +33,8 @@ def measurement_flowables(session, st) -> list:
             text = why[:1].upper() + why[1:] + "."
         out.append(Paragraph(pdf_escape(text), st["body"]))
         return out
-    rows = session.measurement_table()
+    # the interpretation's rhythm says whether the PR and P axis are a P wave's (``measurement_rows``)
+    rows = session.measurement_table(session_interpretation(session))
     changed = any(r["status"] for r in rows)
     device, theirs = device_values(getattr(session, "record", None))
     table = [["Measurement", "Value", "Unit", "Reference"] + (["Automatic"] if changed else [])
@@ -53,8 +56,13 @@ def measurement_flowables(session, st) -> list:
         if r["value"] is None:
             shown = cell("not recomputed" if r["status"] == "not recomputed" else "not measurable")
             unit = ""
+        elif r["doubt"] == NOT_APPLICABLE:     # why under the table (``doubt_text``)
+            shown = cell(NOT_APPLICABLE)
+            unit = ""
         else:
-            shown = r["shown"] + (f" ({r['status']})" if r["status"] else "")
+            # a value read through what the record cannot carry: kept, marked, why under the table
+            mark = f" {DOUBT_MARK}" if r["doubt"] else ""
+            shown = r["shown"] + mark + (f" ({r['status']})" if r["status"] else "")
             if hot:   # bold, with an arrow (the report's font has them), and the flag's word at READABLE pt
                 arrow = {"high": "\u2191", "low": "\u2193"}[r["flag"]]
                 text = f'<b>{pdf_escape(shown)} {arrow}</b> <font size="{READABLE:g}">{r["flag"]}</font>'
@@ -84,6 +92,9 @@ def measurement_flowables(session, st) -> list:
         widths = [widths[0] - DEVICE_W] + widths[1:] + [DEVICE_W]
     tbl = make_table(table, widths, highlight_rows=highlight, highlight_color=EDITED_BLUE, padding=3.0)
     out.append(tbl)
+    if doubts := doubt_text(rows):
+        # what the record cannot carry, said where the marked values are (the app says it on their hover)
+        out.append(Paragraph("<b>" + pdf_escape(". ".join(doubts)) + ".</b>", st["small"]))
     ranges = [r["range"] for r in rows if r.get("range")]
     if ranges and is_paediatric(session.age):
         # a child's ECG (``review.measurements.PAEDIATRIC_BELOW_Y``): rate and axis not judged, PR, QRS and QTc

@@ -42,7 +42,8 @@ from mirage_model.records.age import age_text
 from mirage_model.review.interpret import (AMPLITUDE_UNRELIABLE_NOTE, GUESSED, doubted_calls, no_statement_text,
                                            session_disagreement, session_interpretation, session_noise_hidden,
                                            statement_labels)
-from mirage_model.review.measurements import clean_age, is_paediatric, why_unmeasured
+from mirage_model.review.measurements import (DOUBT_MARK, NOT_APPLICABLE, UNRELIABLE, clean_age, is_paediatric,
+                                              why_unmeasured)
 from mirage_model.review.report.band_text import (
     GREY, INDENT, READABLE, RED, SIZE, Run, draw_runs, first_whole, fits, fits_shrunk, wrap_runs,
 )
@@ -68,8 +69,9 @@ def _short_labels() -> dict[str, str]:
     return {f.key: f.short for f in measure.SCALAR_FIELDS}
 
 
-def measurement_cells(session) -> tuple[list[list[tuple[str, list[Run]]]], list[str]]:
-    """The block's columns of (label, value runs) from the session's measurement table, and the
+def measurement_cells(session, interpretation=None) -> tuple[list[list[tuple[str, list[Run]]]], list[str]]:
+    """The block's columns of (label, value runs) from the session's measurement table (``interpretation``: the
+    session's, for the PR and P axis beside atrial fibrillation or flutter), and the
     line under it (what is not there and why, or what bold and * mean) in its wordings, the
     fullest first: the band prints the first that fits its free lines at ``READABLE`` pt (the
     formulas are in page 3's measurement table)."""
@@ -79,7 +81,7 @@ def measurement_cells(session) -> tuple[list[list[tuple[str, list[Run]]]], list[
     why = why_unmeasured(session.measurements, session.measurement_edits, session.errors.get("measurements", ""))
     if why:
         return [], [f"Measurements: {why}."]
-    rows = {r["key"]: r for r in session.measurement_table()}
+    rows = {r["key"]: r for r in session.measurement_table(interpretation)}
     labels = _short_labels()
     columns = []
     for keys in BLOCK_KEYS:
@@ -89,7 +91,10 @@ def measurement_cells(session) -> tuple[list[list[tuple[str, list[Run]]]], list[
             if r["value"] is None:
                 col.append((labels[key], [Run("-", colour=GREY)]))
                 continue
-            mark = "*" if r["status"] else ""
+            if r["doubt"] == NOT_APPLICABLE:         # page 3 says why
+                col.append((labels[key], [Run("n/a", colour=GREY)]))
+                continue
+            mark = ("*" if r["status"] else "") + (DOUBT_MARK if r["doubt"] else "")
             value = f"{r['shown']}{mark} {r['unit']}"
             if r.get("flag"):
                 runs = [Run(value, FONT_BOLD), Run(" "), Run(ARROWS[r["flag"]], FONT_BOLD)]
@@ -98,6 +103,10 @@ def measurement_cells(session) -> tuple[list[list[tuple[str, list[Run]]]], list[
             col.append((labels[key], runs))
         columns.append(col)
     edited = " *: reviewer's value." if any(r["status"] for r in rows.values()) else ""
+    doubts = {r["doubt"] for r in rows.values()}
+    # what the record cannot carry, beside the reviewer's mark
+    edited = ((f" {DOUBT_MARK}: unreliable (page 3)." if UNRELIABLE in doubts else "")
+              + (" n/a: not applicable (page 3)." if NOT_APPLICABLE in doubts else "") + edited)
     arrows = ARROWS["high"] + ARROWS["low"]
     if is_paediatric(session.age):
         # a child's ECG: rate and axis unflagged; said instead of "outside the adult range"
@@ -112,6 +121,8 @@ def measurement_cells(session) -> tuple[list[list[tuple[str, list[Run]]]], list[
              f"QTc: Bazett QT/\u221aRR, Fridericia QT/\u221bRR. Bold {arrows}: outside {adult}.{edited}",
              f"Bold {arrows}: outside {adult}.{edited} QTc formulas: page 3.",
              f"Bold {arrows}: outside {adult}.{edited} Formulas: page 3."]
+    if doubts - {""}:      # the marks' words before the formulas' pointer (PTB-XL 02739: cut at "Fo ... (page 3)")
+        notes.append(f"Bold {arrows}: outside {adult}.{edited}")
     return columns, notes
 
 
@@ -452,7 +463,8 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
 
     # measurements
     draw_runs(c, left, first, [Run("Measurements", FONT_BOLD, size=8)], MEASURE_W - 2 * MM)
-    columns, note = measurement_cells(session)
+    it = session_interpretation(session)
+    columns, note = measurement_cells(session, it)
     for j, row in enumerate(block_rows(c, columns, MEASURE_W - 2 * MM)):
         y = first - (j + 1) * LEADING
         for x, runs in row:
@@ -465,7 +477,6 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
     # interpretation
     x0 = split + 3 * MM
     width = right - x0
-    it = session_interpretation(session)
     if it.withheld:
         head = [[Run("Interpretation WITHHELD: ", FONT_BOLD, RED, 8),
                  Run(f"{it.withheld}. The statements below are unreliable.", FONT_BOLD, RED)],
