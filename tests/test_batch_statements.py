@@ -19,6 +19,7 @@ from mirage_model.review.batch import columns, score_folder
 from mirage_model.review.batch.loading import LoadedRecord
 from mirage_model.review.batch.rows import Scorer
 from mirage_model.review.interpret import STATEMENTS, gain_evidence, interpret
+from mirage_model.review.measurements import amplitudes_not_in_mv
 from training_cli.main import main
 
 # sinus rhythm always above its threshold, the rest never: the interpretation has a model statement
@@ -81,7 +82,7 @@ def test_interpretation_column_is_interpret_text_and_all_statements(folder, stat
         expected = interpret(list(pred.labels), pred.probabilities, pred.thresholds, m.as_dict(),
                              parse_sex(values.get("sex")), withheld=pred.withheld or None,
                              irregular=m.rhythm_irregular, rr_nrmssd=m.rr_nrmssd,
-                             amplitudes=gain_evidence(pred.quality)).text()
+                             amplitudes=gain_evidence(pred.quality), scaled=amplitudes_not_in_mv(pred.quality)).text()
         assert row["interpretation"] == expected
         assert expected.startswith(("Sinus", "WITHHELD"))        # SR is always above its threshold
         for lab, p in zip(pred.labels, pred.probabilities):
@@ -116,7 +117,7 @@ def test_superclass_model_interpretation_and_no_statement_columns(folder, superc
         expected = interpret([pred.labels[k] for k in keep], np.asarray(pred.probabilities)[keep],
                              np.asarray(pred.thresholds)[keep], m.as_dict(), parse_sex(values.get("sex")),
                              withheld=pred.withheld or None, irregular=m.rhythm_irregular, rr_nrmssd=m.rr_nrmssd,
-                             amplitudes=gain_evidence(pred.quality)).text()
+                             amplitudes=gain_evidence(pred.quality), scaled=amplitudes_not_in_mv(pred.quality)).text()
         assert row["interpretation"] == expected
         assert row["interpretation"].startswith("Rhythm not classified, ")     # no rhythm statement
 
@@ -153,7 +154,7 @@ def test_statements_model_beside_a_superclass_model(folder, superclass_ckpt, sta
         expected = interpret(list(p_stm.labels), p_stm.probabilities, p_stm.thresholds, m.as_dict(),
                              parse_sex(values.get("sex")), withheld=p_stm.withheld or None,
                              irregular=m.rhythm_irregular, rr_nrmssd=m.rr_nrmssd,
-                             amplitudes=gain_evidence(p_stm.quality)).text()
+                             amplitudes=gain_evidence(p_stm.quality), scaled=amplitudes_not_in_mv(p_stm.quality)).text()
         assert row["interpretation"] == expected and "Sinus" in expected
         assert row["statements_model"] == p_stm.model_name and row["model"] == p_sup.model_name
         assert p_stm.model_name != p_sup.model_name

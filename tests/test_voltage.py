@@ -147,3 +147,28 @@ def test_voltage_rules_are_marked_when_the_amplitudes_are_in_doubt_and_keep_norm
     assert lvh.note.startswith("unreliable: amplitudes in doubt")
     assert not any(t.startswith("Normal ECG") for t in texts(it))
     assert any(t.startswith("Normal ECG") for t in texts(run({"SR": 0.9, "NORM": 0.9}, NORMAL_MV, sex="M")))
+
+
+def test_leads_scaled_to_one_size_read_no_voltage_rule_whatever_else_the_check_found():
+    """Every lead scaled to one size ("amplitude_scaled") and taller than a heart gives ("amplitude_high") on one
+    report: the measurement table then flags no voltage (``amplitudes_not_in_mv``, by the finding's code), and no
+    voltage rule is read either, the resolved list saying why in the scaled finding's words. The rules had looked for
+    "amplitudes not in mV" in the words of the first finding, "amplitude_high"'s, and said "Voltage criteria for left
+    ventricular hypertrophy" (marked) beside a table that flagged nothing."""
+    from mirage_model.quality.findings import NOT_IN_MV, Finding, QualityReport
+    from mirage_model.review.interpret import interpret_prediction
+    from mirage_model.review.measurements import amplitudes_not_in_mv
+
+    high = Finding("amplitude_high", "beats taller than a heart gives in every lead (typical lead 6.0 mV): gain or "
+                   "units wrong?", "warning", ())
+    scaled = Finding("amplitude_scaled", f"every lead scaled to the same size (6.00 mV peak-to-peak): {NOT_IN_MV}",
+                     "warning", ())
+    quality = QualityReport("usable", "", (high, scaled))
+    tall = {**NORMAL_MV, "heart_rate_bpm": 70.0, "sokolow_lyon_mv": 6.0}
+    assert flag("sokolow_lyon_mv", 6.0, "M") == "high"
+    assert flag("sokolow_lyon_mv", 6.0, "M", scaled=amplitudes_not_in_mv(quality)) == ""      # the table's
+    it = interpret_prediction(None, tall, "M", quality=quality)
+    assert not any("voltage" in t.lower() for t in texts(it)), texts(it)
+    assert ("voltage criteria for left ventricular hypertrophy (Sokolow-Lyon 6.00 mV) not stated: a measurement from "
+            "amplitudes not in mV (quality check: every lead scaled to the same size, 6.00 mV peak-to-peak)"
+            in it.resolved), it.resolved

@@ -375,7 +375,8 @@ from mirage_model.quality.findings import NOT_IN_MV
 from mirage_model.review.measurements import (CHILD_BAZETT, CORNELL_MV, HANCOCK, LOW_LIMB_MV, LOW_PRECORDIAL_MV,
                                               LOW_VOLTAGE_SOURCE, PAEDIATRIC_BELOW_Y, QTC_LIMITS, QTC_SHORT,
                                               REFERENCE_RANGES, SCALED, SOKOLOW_LYON_MV, VOLTAGE_CHILD, WENNING,
-                                              clean_age, flag, is_paediatric, outside_range, reference_range, shown)
+                                              amplitudes_not_in_mv, clean_age, flag, is_paediatric, outside_range,
+                                              reference_range, shown)
 from mirage_model.review.session import FAILED
 
 GROUPS = ("rhythm", "conduction", "axis", "hypertrophy", "ischaemia", "repolarisation", "other", "normal")
@@ -849,7 +850,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
               rr_nrmssd: float | None = None, measured: Sequence[str] = (),
               paced: str | None = None, atrial_activity=None, limb_leads: str | None = None,
               qrs_unbounded: bool = False, p_correlation: float | None = None, age=None,
-              amplitudes: str | None = None, noise_calls: Sequence[str] = (),
+              amplitudes: str | None = None, scaled: bool = False, noise_calls: Sequence[str] = (),
               noise_leads: str | None = None) -> Interpretation:
     """Build the interpretation of one record.
 
@@ -883,8 +884,11 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
             ``paediatric_note``. None: unknown, the adult rules apply.
         amplitudes: the quality check's finding when every lead is taller than a heart gives (its
             "amplitude_high" finding's words: a gain or units wrong) or scaled to one size ("amplitude_scaled":
-            amplitudes not in mV, where the QRS voltage rules are not read); the statements read off amplitudes
-            (``AMPLITUDE_CODES``) are then marked (``AMPLITUDE_UNRELIABLE_NOTE``). None: not found.
+            amplitudes not in mV; ``gain_evidence``); the statements read off amplitudes (``AMPLITUDE_CODES``) are
+            then marked (``AMPLITUDE_UNRELIABLE_NOTE``). None: not found.
+        scaled: every lead scaled to one size, amplitudes not in mV (``measurements.amplitudes_not_in_mv``, by the
+            "amplitude_scaled" finding's code; ``amplitudes`` then its words): the QRS voltage rules are not read,
+            nor the measurement table's voltage limits ("normal ECG" beside them).
         noise_calls: the labels the record's noise may move across their threshold (``Prediction.noise_doubted``);
             those said, and not marked for another reason, are marked (``NOISE_NOTE``) with ``noise_leads``, the
             leads the "noise" finding names ("V1, V2, V3, V4"; ``noise_evidence``). None or (): no mark.
@@ -1392,7 +1396,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         elif axis_said is not None:
             out.append(axis_said)
     # QRS voltage: low voltage and the LVH voltage criteria, each by the table's flag of the same value
-    said, lvh_said, voltage_resolved = voltage_statements(measurements, positive, p, sex, age, amplitudes)
+    said, lvh_said, voltage_resolved = voltage_statements(measurements, positive, p, sex, age, amplitudes, scaled)
     out += said
     resolved += voltage_resolved
     if lvh_said is not None and ventricular_paced:
@@ -1560,7 +1564,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                 and not (s.source == "model" and s.code == "SR")
                 and not s.text.startswith(sinus_words)]
     if "NORM" in positive:
-        outside = outside_range(measurements, sex, age, scaled=bool(amplitudes) and NOT_IN_MV in amplitudes)
+        outside = outside_range(measurements, sex, age, scaled=scaled)
         if abnormal:
             resolved.append(f"normal ECG ({p['NORM']:.0%}) not stated: {_in_sentence(abnormal[0].text)} stands")
         elif outside:
@@ -1588,7 +1592,8 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
 
 
 def voltage_statements(measurements: Mapping | None, positive: set[str], p: Mapping[str, float], sex: str | None,
-                       age, amplitudes: str | None) -> tuple[list[Statement], Statement | None, list[str]]:
+                       age, amplitudes: str | None,
+                       scaled: bool = False) -> tuple[list[Statement], Statement | None, list[str]]:
     """The QRS voltage rules of ``interpret``: low QRS voltage and the voltage criteria for left ventricular
     hypertrophy, each decided by the measurement table's flag of the same value (``measurements.flag``).
 
@@ -1600,10 +1605,10 @@ def voltage_statements(measurements: Mapping | None, positive: set[str], p: Mapp
       bundle branch block (the block changes the QRS voltages).
 
     Below ``PAEDIATRIC_BELOW_Y`` years neither is said (the adult limits do not apply to a child), nor where the
-    leads are each scaled to one size (``amplitudes`` ending "amplitudes not in mV": the quality check's
-    "amplitude_scaled", LUDB), and where an adult limit would have been passed the resolved list says so. With
-    amplitudes otherwise in doubt (``amplitudes``, a header's gain or units: ``gain_evidence``) each is marked as
-    the model's amplitude statements are.
+    leads are each scaled to one size (``scaled``: the quality check's "amplitude_scaled", LUDB; ``amplitudes`` its
+    words), and where an adult limit would have been passed the resolved list says so. With amplitudes otherwise in
+    doubt (``amplitudes``, a header's gain or units: ``gain_evidence``) each is marked as the model's amplitude
+    statements are.
 
     Returns:
         (the low-voltage statements, the LVH statement or None (the caller hands it to the paced-QRS rule), the
@@ -1628,15 +1633,15 @@ def voltage_statements(measurements: Mapping | None, positive: set[str], p: Mapp
     names = {"sokolow_lyon_mv": "Sokolow-Lyon", "cornell_mv": "Cornell"}
     lvh_words = ", ".join(f"{names[k]} {shown(v[k], decimals=2, judge=lambda x, k=k: flag(k, x, sex))} mV"
                           for k in lvh)
-    scaled = bool(amplitudes) and NOT_IN_MV in amplitudes
     if (child or scaled) and (low or lvh):
         what = " and ".join(w for w in (
             f"low QRS voltage ({' and '.join(where for where, *_ in low)} leads)" if low else "",
             f"voltage criteria for left ventricular hypertrophy ({lvh_words})" if lvh else "") if w)
-        # "every lead scaled to the same size (1.00 mV peak-to-peak): amplitudes not in mV" -> what the check found
-        found = amplitudes.split(f": {NOT_IN_MV}")[0].replace(" (", ", ").rstrip(")") if scaled else ""
-        why = (f"a measurement from {NOT_IN_MV} (quality check: {found})" if scaled else
-               f"age {age_text(clean_age(age))}, {VOLTAGE_CHILD} (paediatric ECG)")
+        why = f"age {age_text(clean_age(age))}, {VOLTAGE_CHILD} (paediatric ECG)"
+        if scaled:
+            # "every lead scaled to the same size (1.00 mV peak-to-peak): amplitudes not in mV" -> what the check found
+            found = (amplitudes or "").split(f": {NOT_IN_MV}")[0].replace(" (", ", ").rstrip(")")
+            why = f"a measurement from {NOT_IN_MV}" + (f" (quality check: {found})" if found else "")
         resolved.append(f"{what} not stated: {why}")
         return said, None, resolved
     if scaled:
@@ -1773,10 +1778,11 @@ def limb_evidence(quality) -> str | None:
 
 
 def gain_evidence(quality) -> str | None:
-    """The words of the finding that puts the record's amplitudes in doubt: "amplitude_high" (every lead taller
-    than a heart gives: gain or units wrong?) or "amplitude_scaled" (every lead scaled to one size: amplitudes not
-    in mV, ``NOT_IN_MV``; the voltage rules are then not read, ``voltage_statements``); None: neither."""
-    f = _finding(quality, "amplitude_high") or _finding(quality, SCALED)
+    """The words of the finding that puts the record's amplitudes in doubt: "amplitude_scaled" (every lead scaled
+    to one size: amplitudes not in mV, ``NOT_IN_MV``; the voltage rules are then not read, ``voltage_statements``,
+    as ``measurements.amplitudes_not_in_mv`` decides) or "amplitude_high" (every lead taller than a heart gives:
+    gain or units wrong?); None: neither. Both found: the scaled one's, the one by which the voltages go unread."""
+    f = _finding(quality, SCALED) or _finding(quality, "amplitude_high")
     return None if f is None else f.name
 
 
@@ -1963,6 +1969,7 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
                    irregular=irregular, rr_nrmssd=rr_nrmssd,
                    measured=getattr(prediction, "measured_labels", ()), paced=paced_evidence(quality),
                    limb_leads=limb_evidence(quality), amplitudes=gain_evidence(quality),
+                   scaled=amplitudes_not_in_mv(quality),
                    noise_calls=getattr(prediction, "noise_doubted", ()) or (), noise_leads=noise_evidence(quality),
                    atrial_activity=atrial_activity, qrs_unbounded=qrs_unbounded, p_correlation=p_correlation,
                    age=age)
