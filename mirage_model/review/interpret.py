@@ -979,14 +979,16 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     # ... or where sinus is only the model's most probable rhythm below its threshold, the ventricular rhythm is
     # regular and the flutter waves come at twice its rate: possible 2:1 flutter (a P wave may be found: at 2:1 a
     # flutter wave stands before each QRS; the model's sinus call above its threshold stands)
-    flutter_2to1 = (guessed in SINUS and ratio is not None and abs(ratio - 2.0) <= FLUTTER_2TO1_TOLERANCE
-                    and irregular is not True and not beat_to_beat and not af_rule and not flutter_no_p)
+    def at_2to1(r: float | None) -> bool:
+        return (guessed in SINUS and r is not None and abs(r - 2.0) <= FLUTTER_2TO1_TOLERANCE
+                and irregular is not True and not beat_to_beat and not af_rule)
+
+    flutter_2to1 = at_2to1(ratio) and not flutter_no_p
     # ... the same with the flutter waves in II, III and aVF and V1 short of their share (its peak at their rate): in
     # typical flutter the sawtooth is inferior, V1's flutter waves discrete, and at 2:1 one of each two is in the QRS
     inferior = inferior_flutter_waves(atrial_activity) if flutter is None else None
     inferior_ratio = inferior[0] / hr if inferior is not None and hr else None
-    if (guessed in SINUS and inferior_ratio is not None and abs(inferior_ratio - 2.0) <= FLUTTER_2TO1_TOLERANCE
-            and irregular is not True and not beat_to_beat and not af_rule):
+    if at_2to1(inferior_ratio):
         flutter, ratio, flutter_2to1 = inferior[:2], inferior_ratio, True
     else:
         inferior = None
@@ -1700,6 +1702,17 @@ def _measured_periodicity(atrial_activity) -> tuple[float, float] | None:
     return float(v), float(lag)
 
 
+def _one_flutter_peak(a) -> bool:
+    """Whether a ``measure.AtrialActivity`` ``a`` (None: not measured) has the flutter waves' one peak, which
+    ``flutter_waves`` and ``inferior_flutter_waves`` both ask for: a dominant peak in every one of II, III, aVF and V1,
+    within ``FLUTTER_SPREAD_HZ`` of their median, each the fundamental (its second harmonic holding at most
+    ``FLUTTER_MAX_HARMONIC_RATIO`` times its power, where measured)."""
+    if a is None or not a.complete or a.spread_hz > FLUTTER_SPREAD_HZ:
+        return False
+    harmonic = getattr(a, "max_harmonic_ratio", None)
+    return harmonic is None or not harmonic > FLUTTER_MAX_HARMONIC_RATIO
+
+
 def flutter_waves(atrial_activity) -> tuple[float, float] | None:
     """(atrial rate per minute, lowest concentration) when a ``measure.AtrialActivity`` shows flutter
     waves: a dominant peak in the flutter band in every one of II, III, aVF and V1, within
@@ -1707,9 +1720,7 @@ def flutter_waves(atrial_activity) -> tuple[float, float] | None:
     lead's 3-12 Hz power, and each the fundamental: its second harmonic holding at most
     ``FLUTTER_MAX_HARMONIC_RATIO`` times its power (where measured). None otherwise (or when not measured)."""
     a = atrial_activity
-    if a is None or not a.complete or a.spread_hz > FLUTTER_SPREAD_HZ:
-        return None
-    if getattr(a, "max_harmonic_ratio", None) is not None and a.max_harmonic_ratio > FLUTTER_MAX_HARMONIC_RATIO:
+    if not _one_flutter_peak(a):
         return None
     lowest = a.min_concentration
     return (a.rate_per_min, lowest) if lowest >= FLUTTER_MIN_CONCENTRATION else None
@@ -1722,9 +1733,7 @@ def inferior_flutter_waves(atrial_activity) -> tuple[float, float, float] | None
     least ``FLUTTER_2TO1_INFERIOR_CONCENTRATION`` of their power, and V1, its peak at that rate, less than
     ``FLUTTER_MIN_CONCENTRATION`` (where V1 holds that too, ``flutter_waves`` says so). None otherwise."""
     a = atrial_activity
-    if a is None or not a.complete or a.spread_hz > FLUTTER_SPREAD_HZ or getattr(a, "harmonic_ratio", None) is None:
-        return None
-    if a.max_harmonic_ratio > FLUTTER_MAX_HARMONIC_RATIO:
+    if not _one_flutter_peak(a) or getattr(a, "harmonic_ratio", None) is None:
         return None
     inferior = [a.leads.index(ld) for ld in FLUTTER_INFERIOR]
     lowest, v1 = float(np.min(a.concentration[inferior])), float(a.concentration[a.leads.index("V1")])
