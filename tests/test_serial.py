@@ -583,6 +583,39 @@ def test_a_rules_statement_is_linked_to_its_measurement_by_its_rule_not_its_word
     assert x.new_statements == ("AV conduction slowed",)
 
 
+def test_a_rules_statement_and_the_paced_rule_are_matched_by_rule_not_words(monkeypatch):
+    """Every rule's words reworded with the value first ("PR 240 ms, said by a rule: First degree AV block"): the
+    same rule said on both ECGs is unchanged, not new and gone (it had been, the words before the first comma
+    differing by their value), and a prior whose interpretation says a paced rhythm by the rule is still paced, its
+    pacing change said first (it had read as not paced once the words no longer began "Paced rhythm"). The paced
+    prior's interpretation is the rule's alone (``interpret(paced=...)``): its spikes' finding, which says it too, is
+    left off its report so that the interpretation decides."""
+    from mirage_model.review import interpret
+
+    real = interpret.session_interpretation
+    paced_prior = _session(_record("p"), EDITS)
+
+    def reworded(session):
+        table = {r["key"]: r["value"] for r in session.measurement_table()}
+        it = (interpret.interpret([], [], [], table, paced="a stimulus before 9 of 10 beats")
+              if session is paced_prior else real(session))
+        return dataclasses.replace(it, statements=tuple(
+            dataclasses.replace(s, text=re.sub(r"^(.*?)(?:, | \()(.*?)\)?$", r"\2, said by a rule: \1", s.text))
+            if s.source == "measurement" else s for s in it.statements))
+
+    monkeypatch.setattr(interpret, "session_interpretation", reworded)
+    prior = _session(_record("p"), dict(EDITS, pr_ms=240))
+    current = _session(_record("c"), dict(EDITS, pr_ms=250))
+    x = compare(prior, current)
+    assert "PR 250 ms, said by a rule: First degree AV block" in [s.text for s in reworded(current).statements]
+    assert "PR 250 ms" in x.unchanged_statements, x.unchanged_statements
+    assert (x.new_statements, x.gone_statements, x.possibly_new, x.possibly_gone) == ((),) * 4
+    assert "70 bpm, said by a rule: Paced rhythm" in [s.text for s in reworded(paced_prior).statements]
+    x = compare(paced_prior, _session(_record("c"), EDITS))
+    assert x.pacing_words == "Pacing changed: paced on the ECG p, not on this ECG", x.summary
+    assert x.summary.startswith("Compared with the ECG p: paced rhythm no longer present (this ECG is not paced).")
+
+
 def test_every_rule_the_comparison_links_is_one_the_interpretation_names():
     """``serial._RULE_KEYS`` and ``interpret.RULE_SAYS`` know the rules by ``interpret.RULE_IDS``' names (a name
     misspelt in either would silently link nothing)."""

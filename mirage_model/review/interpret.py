@@ -596,7 +596,7 @@ NOISE_NOTE = NOISE_MARK + " {leads} may change this call"
 # the quality check's learned electrode-reversal findings, and what the withheld reason adds when they alone withhold
 # a wide QRS tachycardia's interpretation
 LEARNED_REVERSAL = ("limb_reversal", "precordial_reversal")
-WIDE_TACHY = "Wide QRS tachycardia"          # the rules' statement's first words (what the caveat is added beside)
+WIDE_TACHY = "Wide QRS tachycardia"          # the first words of the "wide_qrs_tachycardia" rule's statement
 REVERSAL_IN_WIDE_TACHY = ("the reversal check was trained without wide QRS tachycardias and may be reading the "
                           "tachycardia's own complexes: check the electrodes and the rhythm")
 # atrial fibrillation said where the measurement found a P wave candidate before the QRS that is nearly alike beat to
@@ -1215,7 +1215,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         for c in [c for c in rhythm_codes if c == "SR"]:
             rhythm_codes.remove(c)
             resolved.append(f"sinus rhythm ({p[c]:.0%}) not stated apart: sinus arrhythmia is a sinus rhythm")
-        said = [s for s in out if s.source == "model" and s.code in SINUS and s.text.startswith("Sinus rhythm")]
+        said = [s for s in out if s.rule_id == "sinus_rhythm"]
         for s in said:      # the sinus rhythm a refuted rate word left: sinus arrhythmia takes its place
             out.remove(s)
     for i, c in enumerate(rhythm_codes):
@@ -1239,7 +1239,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                for s in out]
     if not out and rhythm_codes == [] and hr is not None:
         carries = any(c in STATEMENTS and STATEMENTS[c].group == "rhythm" for c in p)   # the model has rhythm labels
-        out.append(Statement("rhythm", f"Rhythm not classified{rate_text}", "measurement",
+        out.append(Statement("rhythm", f"{NOT_CLASSIFIED}{rate_text}", "measurement",
                              rule="no rhythm statement of the model is above its threshold" if carries
                              else "no model here states rhythm; measured rate only", rule_id="rhythm_not_classified"))
 
@@ -1558,13 +1558,13 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     out = [replace(s, note=noise_mark) if s.source == "model" and s.code in noisy and s.note is None else s
            for s in out]
     # normal ECG: only when nothing abnormal stands
-    sinus_words = ("Sinus rhythm", "Rhythm not classified")      # no abnormality of their own
+    no_abnormality = ("sinus_rhythm", "rhythm_not_classified")      # rules whose statements say none of their own
     still_abnormal = (NO_P_NOTE, UNDELINEATED_NOTE, UNBOUNDED_NOTE, AXIS_UNRELIABLE_NOTE, AF_PAC_NOTE, PAC_AF_NOTE,
                       AF_P_MARK, AMPLITUDE_UNRELIABLE_NOTE, AF_REGULAR_MARK,
                       PACED_QRS_MARK, QT_WIDE_MARK, NOISE_MARK)    # marked, they keep "normal ECG" away
     abnormal = [s for s in out if (s.note is None or s.note.startswith(still_abnormal))
                 and not (s.source == "model" and s.code == "SR")
-                and not s.text.startswith(sinus_words)]
+                and s.rule_id not in no_abnormality]
     if "NORM" in positive:
         outside = outside_range(measurements, sex, age, scaled=scaled)
         if abnormal:
@@ -1983,7 +1983,7 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
                    atrial_activity=atrial_activity, qrs_unbounded=qrs_unbounded, p_correlation=p_correlation,
                    age=age)
     it = own_label_statements(it, [prediction, own], is_paediatric(age))
-    if it.withheld and it.first is not None and it.first.text.startswith(WIDE_TACHY):
+    if it.withheld and it.first is not None and it.first.rule_id == "wide_qrs_tachycardia":
         critical = [f for f in getattr(quality, "findings", ()) or () if f.severity == "critical"]
         if critical and all(f.code in LEARNED_REVERSAL for f in critical):
             # the learned reversal detector read the wide QRS tachycardia's own complexes as a reversal (CinC 2021
@@ -2030,7 +2030,7 @@ def own_label_statements(it: Interpretation, predictions, adult_trained: bool = 
                           + f" ({see})",
                           rule=f"no PTB-XL rhythm statement above its threshold (the model's own labels above "
                                f"theirs, {names}, are none); measured rate only")
-                  if s.source == "measurement" and s.group == "rhythm" and s.text.startswith(NOT_CLASSIFIED) else s
+                  if s.rule_id == "rhythm_not_classified" else s
                   for s in it.statements]
     at = sum(1 for s in statements if s.group == "rhythm")      # rhythm first, as ``interpret`` orders it
     return replace(it, statements=tuple(statements[:at] + said + statements[at:]))

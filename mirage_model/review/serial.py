@@ -18,7 +18,7 @@ QT/QTc interval prolongation and proarrhythmic potential for non-antiarrhythmic 
 ``scripts/serial_thresholds.py`` computes the figures (``THRESHOLDS`` below).
 
 Statements: new and gone compare the codes of the statements each interpretation says (a rule's
-statement, which has no code, by its words without its values: "First degree AV block"). A statement is
+statement, which has no code, by its rule, ``interpret.Statement.rule_id``: not by its words). A statement is
 said "possibly new" / "possibly gone" rather than plainly when either side is uncertain about it: said
 there at low confidence (the interpretation's word for a call below 50 %, ``interpret.confidence_word``),
 marked "(?)", or the rhythm guessed below its threshold; or not said there while its probability lies
@@ -451,9 +451,11 @@ def measurement_change(key: str, prior: float | None, current: float | None,
 
 # ---------------------------------------------------------------------- statements
 def statement_key(s) -> str:
-    """What a statement is compared by: its code (a model's), else its words without their values
-    ("First degree AV block (PR 224 ms)" -> "first degree av block")."""
-    return s.code if s.code else plain_words(s.text).casefold()
+    """What a statement is compared by: its code (a model's, or the PTB-XL statement a rule says under its code:
+    the flutter rule's AFLT), else the rule that said it (``interpret.Statement.rule_id``: "first_degree_av_block",
+    whatever its words), else its words without their values ("First degree AV block (PR 224 ms)" -> "first degree
+    av block")."""
+    return s.code or s.rule_id or plain_words(s.text).casefold()
 
 
 def plain_words(text: str) -> str:
@@ -561,10 +563,9 @@ def _missing_leads(session) -> tuple[str, ...]:
 
 def _paced(session, interpretation) -> bool:
     """Paced: the quality check found pacemaker spikes (or the statements model's paced call), or the
-    interpretation says a paced rhythm."""
+    interpretation says a paced rhythm (the model's PACE, or the paced-rhythm rule's statement)."""
     return bool(_findings(session, PACED)) or any(
-        s.code == "PACE" or plain_words(s.text).casefold().startswith("paced rhythm")
-        for s in interpretation.statements)
+        s.code == "PACE" or s.rule_id == "paced_rhythm" for s in interpretation.statements)
 
 
 def _calls_missing(session, interpretation) -> tuple[str, str]:
