@@ -29,7 +29,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from mirage_model.outputs import MIN_CALLED_P
-from mirage_model.quality.findings import leads_text
 
 CONFIG_KEY = "noise_spread"             # its key in the checkpoint's config.json
 BANDS = (0.08, 0.10, 0.12, 0.15)        # mV of noise load: the warning band's edges (QualityConfig), split in three
@@ -146,10 +145,10 @@ def may_hide(prediction) -> list[tuple[str, float, float]]:
 
 
 def may_hide_text(leads: str, named, limit: int | None = MAY_HIDE_NAMED) -> str:
-    """The line naming what the noise in ``leads`` ("V1, V2") may hide: ``named``, (name, probability) nearest
-    first, at most ``limit`` of them (None: all), the others counted: "Noise in V1, V2 may hide: Left bundle
-    branch block (38%), ST/T change (12%) and 2 more" (a whole group of leads by its name: "Noise in all 12
-    leads may hide: ..."); "" when ``named`` is empty."""
+    """The line naming what the noise in ``leads`` (their words, ``review.interpret.noise_evidence``: "V1, V2",
+    "all 12 leads") may hide: ``named``, (name, probability) nearest first, at most ``limit`` of them (None: all),
+    the others counted: "Noise in V1, V2 may hide: Left bundle branch block (38%), ST/T change (12%) and 2 more";
+    "" when ``named`` is empty."""
     named = list(named)
     if not named:
         return ""
@@ -158,4 +157,4 @@ def may_hide_text(leads: str, named, limit: int | None = MAY_HIDE_NAMED) -> str:
     if len(named) > len(shown):
         n = len(named) - len(shown)
         text += f" and {n} more" if shown else f"{n} finding{'s' if n > 1 else ''} below threshold"
-    return f"Noise in {leads_text(leads.split(', '), noun=False)} may hide: {text}"
+    return f"Noise in {leads} may hide: {text}"

@@ -17,8 +17,9 @@ from mirage_model.measure import measure
 from mirage_model.measure.pipeline import unalike_note
 from mirage_model.noise_spread import may_hide_text
 from mirage_model.paths import resources_dir
-from mirage_model.quality import assess, leads_text
+from mirage_model.quality import Finding, QualityReport, assess, leads_text
 from mirage_model.records import STANDARD_LEADS, EcgRecord, load_record
+from mirage_model.review.interpret import noise_evidence
 from test_pacing_spikes import _synthetic_ecg, _with_stimuli
 
 PTBXL = sorted((resources_dir() / "samples" / "ptbxl" / "records100").rglob("*.hea"))
@@ -32,9 +33,11 @@ def test_leads_text_names_a_whole_group():
     assert leads_text(("III",) + tuple(STANDARD_LEADS[6:])) == "lead III and all chest leads"    # CinC JS45546's noise
     assert leads_text(STANDARD_LEADS[:5]) == "leads I, II, III, aVR, aVL"       # one short of the group
     assert leads_text(("V3",)) == "lead V3" and leads_text(("V1", "V2"), noun=False) == "V1, V2"
-    assert may_hide_text(", ".join(STANDARD_LEADS), [("Left bundle branch block", 0.38)]) == \
+    every = QualityReport("usable", "", (Finding("noise", "noise", "warning", tuple(STANDARD_LEADS)),))
+    assert may_hide_text(noise_evidence(every), [("Left bundle branch block", 0.38)]) == \
         "Noise in all 12 leads may hide: Left bundle branch block (38%)"
-    assert may_hide_text("V1, V2", [("Left bundle branch block", 0.38)]).startswith("Noise in V1, V2 may hide")
+    two = QualityReport("usable", "", (Finding("noise", "noise", "warning", ("V1", "V2")),))
+    assert may_hide_text(noise_evidence(two), [("Left bundle branch block", 0.38)]).startswith("Noise in V1, V2 may")
 
 
 @pytest.mark.skipif(not PTBXL, reason="bundled samples not present")

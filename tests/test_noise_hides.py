@@ -161,6 +161,26 @@ def test_a_rules_statement_is_known_by_its_rule_not_its_words():
     assert noise_hidden(None, pred, it) == want
 
 
+def test_the_mark_and_the_line_say_all_six_chest_leads_alike():
+    """The noise in V1-V6, every chest lead: a call it may move is marked "noise in all chest leads may change this
+    call", the words of the "may hide" line beside it ("Noise in all chest leads may hide: ..."), and the class
+    model's call alike. The mark had listed "V1, V2, V3, V4, V5, V6" where the line named the group."""
+    import dataclasses
+
+    from mirage_model.review.interpret import doubted_calls
+
+    chest = noise_report(("V1", "V2", "V3", "V4", "V5", "V6"))
+    labels = ("SR", "IRBBB", "LAFB")
+    pred = dataclasses.replace(_pred(labels, [0.9, 0.6, 0.15], [0.5, 0.5, 0.3], ("IRBBB", "LAFB"), "statements"),
+                               quality=chest)
+    it = interpret_prediction(pred)
+    assert it.notes_text() == ("Incomplete right bundle branch block (?): noise in all chest leads may change this "
+                               "call")
+    assert noise_hidden(None, pred, it) == "Noise in all chest leads may hide: Left anterior fascicular block (15%)"
+    cls = SimpleNamespace(positive=("MI",), noise_doubted=("MI",), quality=chest)
+    assert doubted_calls(cls) == {"MI": "noise in all chest leads may change this call"}
+
+
 def test_app_and_pdf_say_it(tmp_path):
     """The app's interpretation panel (the nearest 3, the rest counted), page 1 of the PDF (the nearest that fit,
     the rest counted, on page 3) and page 3 (all) show the line; no statement or positive class is made of it."""

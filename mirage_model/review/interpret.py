@@ -371,7 +371,7 @@ from mirage_model.noise_spread import MAY_HIDE_NAMED, may_hide, may_hide_text
 from mirage_model.outputs import is_called
 from mirage_model.records.age import age_text
 from mirage_model.review.labels import LABEL_NAMES, is_normal
-from mirage_model.quality.findings import NOT_IN_MV
+from mirage_model.quality.findings import NOT_IN_MV, leads_text
 from mirage_model.review.measurements import (CHILD_BAZETT, CORNELL_MV, HANCOCK, LOW_LIMB_MV, LOW_PRECORDIAL_MV,
                                               LOW_VOLTAGE_SOURCE, PAEDIATRIC_BELOW_Y, QTC_LIMITS, QTC_SHORT,
                                               REFERENCE_RANGES, SCALED, SOKOLOW_LYON_MV, VOLTAGE_CHILD, WENNING,
@@ -891,7 +891,8 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
             nor the measurement table's voltage limits ("normal ECG" beside them).
         noise_calls: the labels the record's noise may move across their threshold (``Prediction.noise_doubted``);
             those said, and not marked for another reason, are marked (``NOISE_NOTE``) with ``noise_leads``, the
-            leads the "noise" finding names ("V1, V2, V3, V4"; ``noise_evidence``). None or (): no mark.
+            leads the "noise" finding names ("V1, V2, V3, V4", "all chest leads"; ``noise_evidence``). None or ():
+            no mark.
 
     Returns:
         Interpretation with statements in reading order.
@@ -1802,9 +1803,11 @@ def amplitude_note(why: str) -> str:
 
 
 def noise_evidence(quality) -> str | None:
-    """The leads the "noise" finding names ("V1, V2, V3, V4"), or None: no such finding (or no report)."""
+    """The leads the "noise" finding names, in the words both the calls' mark (``NOISE_NOTE``) and the "may hide"
+    line (``noise_spread.may_hide_text``) say them: "V1, V2, V3, V4", a whole group by its name ("all chest leads",
+    ``quality.findings.leads_text``); None: no such finding (or no report)."""
     f = _finding(quality, "noise")
-    return None if f is None or not f.leads else ", ".join(f.leads)
+    return None if f is None or not f.leads else leads_text(f.leads, noun=False)
 
 
 def doubted_calls(prediction) -> dict[str, str]:
