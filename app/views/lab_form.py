@@ -512,7 +512,9 @@ class LabForm(QWidget):
         if isinstance(row.editor, QComboBox):
             row.editor.setCurrentText(str(value))
         else:
-            row.editor.setText("" if value is None else str(value))
+            text = "" if value is None else str(value)
+            if row.editor.text() != text:       # setText forgets the field's undo: Ctrl+Z after a re-run
+                row.editor.setText(text)
             if row.unit is not None:
                 i = row.unit.findText(unit) if unit else 0
                 if i >= 0:
