@@ -21,6 +21,7 @@ CONTROL_KEYS = (
                                   "when one is compared) when the tabs have the focus"),
     ("Alt+letter", "open a menu by its underlined letter (Alt+F: File, Alt+V: View ...)"),
     ("Esc, Ctrl+W", "close the median beats window (View > Median beats in a window) or a dialog"),
+    ("Esc (in a lab field)", "drop the value being typed: the field shows the value in use again"),
 )
 
 

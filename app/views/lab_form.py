@@ -329,6 +329,7 @@ class LabForm(QWidget):
             if isinstance(row.editor, QComboBox):
                 row.editor.currentIndexChanged.connect(lambda _i, n=f.name: self._edited(n))
             else:
+                row.editor.installEventFilter(self)      # Esc drops a value being typed
                 row.editor.editingFinished.connect(lambda n=f.name: self._edited(n))
                 row.editor.textChanged.connect(lambda _t, n=f.name: self._validate(n))
                 row.unit.currentIndexChanged.connect(lambda _i, n=f.name: self._edited(n))
@@ -345,11 +346,36 @@ class LabForm(QWidget):
     def eventFilter(self, obj, event) -> bool:      # noqa: N802 (Qt's name)
         if event.type() == QEvent.Type.Resize and obj is self._scroll.viewport():
             self._fit_columns()
+        if isinstance(obj, ValueEdit) and event.type() in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress) \
+                and event.key() == Qt.Key.Key_Escape and self._typing(obj) is not None:
+            # Esc while a value is being typed drops it, as a table's cell editor does: the window's Esc
+            # ("Cancelled.") left the 99 typed over a file's age 43 in the field, and leaving the field used it
+            if event.type() == QEvent.Type.KeyPress:
+                self._drop_typing(self._typing(obj))
+            event.accept()
+            return True
         if event.type() == QEvent.Type.Wheel and isinstance(obj, QComboBox) and not obj.hasFocus():
             # passing over a box on the way down the form: scroll the form, leave the value
             QApplication.sendEvent(self._scroll.verticalScrollBar(), event)
             return True
         return super().eventFilter(obj, event)
+
+    def _typing(self, editor) -> str | None:
+        """The feature whose field ``editor`` is, where its text is not the session's (typed, not yet
+        committed); None where it is."""
+        for name, row in self._rows.items():
+            if row.editor is editor:
+                v = self.session.values.get(name)
+                return name if editor.text().strip() != ("" if v is None else v.text) else None
+        return None
+
+    def _drop_typing(self, name: str) -> None:
+        """Put the session's value back in ``name``'s field (what was typed is not used)."""
+        v = self.session.values.get(name)
+        row = self._rows[name]
+        self._set_raw(name, "" if v is None else v.text, (v.unit if v is not None else None) if row.unit else None)
+        if v is not None and not v.accepted:
+            self._show_status(row, "error", v.message)
 
     def columns_shown(self) -> bool:
         """Whether the From and Contribution columns are shown (False: they gave way)."""
