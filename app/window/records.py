@@ -385,7 +385,12 @@ class RecordsMixin:
         reason = _reason(message, path)       # the file named once, by its name: not again by its full path
         self.show_message(f"Could not open {name}: {reason}")
         self.viewer.clear_record(NO_RECORD, f"{name} could not be opened: {_brief(message, path)}")
-        self.session.cancel_measurements(f"the record could not be read: {reason}")
+        why = f"the record could not be read: {reason}"
+        # nothing of it is waiting now: a model run left pending had Esc say "Model run cancelled: press Run
+        # model (F5)" (greyed) of a record never scored
+        self.session.accept_inputs(sid, None, why)
+        self.session.cancel_measurements(why)
+        self.session.cancel_prediction(why)
         self.setWindowTitle(f"MIRAGE Review - {name} could not be opened")
         self.measure_panel.refresh()
         self.results.state.setText(f"No result: {name} could not be read.")
