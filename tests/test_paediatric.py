@@ -18,6 +18,9 @@ Independent truth, typed from the sources:
   adolescents; QTc upper limit 490 ms in infancy, 440 ms after 6 months of age. So the adult PR > 200 ms,
   QRS >= 120 ms and QTc >= 450/460 ms are outside a child's range too (only under 6 months is the QTc's
   490 ms above the adult limit).
+* a child's heart rate limits, the 1st and 99th centiles of resting heart rate by age (Fleming S et al. Normal
+  ranges of heart rate and respiratory rate in children from birth to 18 years of age. Lancet 2011;377:1011-8,
+  its table of centiles; ``FLEMING_BPM``, typed from it, as two public copies quote it).
 * PTB-XL's ptbxl_database.csv: 21,799 records, 64 of them of age under 16 years (counted from the file
   in ``test_the_training_data_count_is_ptbxls_own``).
 """
@@ -38,6 +41,9 @@ from mirage_model.review.interpret import (PTBXL_RECORDS, PTBXL_UNDER_16, interp
 
 CHILD_NOTE = "Paediatric ECG (age 4): adult rate, axis and lower limits not applied"
 CHILD_RANGE = "age 4: paediatric ECG, adult rate, axis and lower limits not applied"
+# Fleming et al. 2011's 1st and 99th centiles of heart rate (bpm) for some age groups, (from, below) years
+FLEMING_BPM = {(0.0, 0.25): (107.0, 181.0), (0.5, 0.75): (98.0, 168.0), (3.0, 4.0): (70.0, 136.0),
+               (4.0, 6.0): (65.0, 131.0), (12.0, 15.0): (47.0, 108.0)}
 # Wenning's limits (see above), typed here as the test's truth
 INFANT_QTC_MS, ADULT_PR_MS, ADULT_QRS_MS, ADULT_QTC_MS = 490.0, 200.0, 120.0, {"M": 450.0, "F": 460.0}
 # the brief's case: a 4-year-old at 115 bpm with a QRS axis of +100 deg (both normal at that age), PR
@@ -118,14 +124,57 @@ def test_the_models_rate_word_is_not_an_adult_limit_said_to_a_child():
     assert adult.statements[0].text == "Sinus tachycardia, 111 bpm"
 
 
+def test_a_childs_rate_is_judged_by_the_centiles_for_age():
+    # a 4-year-old at 45 bpm: below Fleming's 1st centile at 4-6 years (65 bpm), a marked bradycardia; the table
+    # flags it low and the rule says it "for age", so the model's normal ECG is not stated
+    lo, hi = FLEMING_BPM[(4.0, 6.0)]
+    m = dict(heart_rate_bpm=45.0, pr_ms=130.0, qrs_ms=70.0, qtc_bazett_ms=410.0, qrs_axis_deg=60.0)
+    assert rm.flag("heart_rate_bpm", 45.0, "M", 4) == "low"
+    assert rm.reference_range("heart_rate_bpm", "M", 4).limits == (lo, hi)
+    slow = interpret(["SR", "NORM"], [0.9, 0.8], [0.5, 0.5], m, "M", age=4)
+    said = [s.text for s in slow.statements]
+    assert said == ["Sinus bradycardia (for age), 45 bpm"] and "Normal ECG" not in said
+    assert slow.statements[0].rule.startswith(f"rate 45 bpm < {lo:g} bpm at age 4")
+    assert "Fleming" in slow.statements[0].rule
+    assert any(r.startswith("normal ECG (80%) not stated") for r in slow.resolved)
+    assert [(word) for _, _, word in rm.outside_range(m, "M", 4)] == ["low"]
+    # at 110 bpm (within 65-131) nothing is flagged and the model's normal ECG stands
+    calm = interpret(["SR", "NORM"], [0.9, 0.8], [0.5, 0.5], dict(m, heart_rate_bpm=110.0), "M", age=4)
+    assert [s.text for s in calm.statements] == ["Sinus rhythm, 110 bpm", "Normal ECG"]
+    assert rm.flag("heart_rate_bpm", 110.0, "M", 4) == ""
+    # above the 99th centile: tachycardia for age
+    fast = interpret(["SR"], [0.9], [0.5], dict(m, heart_rate_bpm=hi + 9), "M", age=4)
+    assert fast.statements[0].text == f"Sinus tachycardia (for age), {hi + 9:g} bpm"
+    # an infant (2 months, 8 months, and a whole-year age of 0) at 150 bpm: within the centiles, no tachycardia
+    for age in (2 / 12, 8 / 12, 0):
+        infant = interpret(["SR", "NORM"], [0.9, 0.8], [0.5, 0.5], dict(m, heart_rate_bpm=150.0), "M", age=age)
+        assert [s.text for s in infant.statements] == ["Sinus rhythm, 150 bpm", "Normal ECG"], age
+        assert rm.flag("heart_rate_bpm", 150.0, "M", age) == ""
+    assert rm.flag("heart_rate_bpm", FLEMING_BPM[(0.0, 0.25)][1] + 1, "M", 1 / 12) == "high"
+    assert rm.flag("heart_rate_bpm", FLEMING_BPM[(0.5, 0.75)][0] - 1, "M", 0.6) == "low"
+    # a 13-year-old at 50 bpm is within his centiles (47-108), the model's adult sinus bradycardia is not said
+    teen = interpret(["SBRAD"], [0.9], [0.5], dict(m, heart_rate_bpm=50.0), "M", age=13)
+    assert [s.text for s in teen.statements] == ["Sinus rhythm, 50 bpm"]
+    assert rm.flag("heart_rate_bpm", FLEMING_BPM[(12.0, 15.0)][0] - 1, "M", 13) == "low"
+    # an adult, and an unknown age: the adult rule (Mason et al. 2007: < 50 bpm), as before
+    for age in (None, 16, 40):
+        adult = interpret(["SR", "NORM"], [0.9, 0.8], [0.5, 0.5], m, "M", age=age)
+        assert [s.text for s in adult.statements] == ["Sinus bradycardia, 45 bpm"]
+        assert adult.statements[0].rule == "rate 45 bpm < 50 bpm (Mason et al. 2007)"
+        ok = interpret(["SR", "NORM"], [0.9, 0.8], [0.5, 0.5], dict(m, heart_rate_bpm=110.0), "M", age=age)
+        assert [s.text for s in ok.statements] == ["Sinus tachycardia, 110 bpm"]
+
+
 def test_a_childs_table_flags_only_pr_qrs_and_qtc_by_a_childs_limits():
     m = _measurements(**VALUES)
     child = {r["key"]: r for r in rm.measurement_rows(m, sex="M", age=4)}
     assert {k for k, r in child.items() if r["flag"]} == {"pr_ms", "qtc_bazett_ms"}
     assert child["pr_ms"]["flag"] == child["qtc_bazett_ms"]["flag"] == "high"
-    for key in ("heart_rate_bpm", "qrs_axis_deg"):
-        assert child[key]["range"] == CHILD_RANGE
-        assert child[key]["ref_cell"] == "not applied" and child[key]["ref_low"] is None
+    assert child["qrs_axis_deg"]["range"] == CHILD_RANGE
+    assert child["qrs_axis_deg"]["ref_cell"] == "not applied" and child["qrs_axis_deg"]["ref_low"] is None
+    # the rate by a 4-year-old's centiles (Fleming et al. 2011, 4-6 years: 1st 65, 99th 131 bpm): 115 bpm is within
+    hr = child["heart_rate_bpm"]
+    assert (hr["ref_low"], hr["ref_high"]) == FLEMING_BPM[(4, 6)] and "Fleming" in hr["range"] and not hr["flag"]
     assert child["pr_ms"]["ref_high"] == ADULT_PR_MS and child["pr_ms"]["ref_low"] is None
     assert child["qrs_ms"]["ref_high"] == ADULT_QRS_MS and child["qrs_ms"]["ref_low"] is None
     for key in ("qtc_bazett_ms", "qtc_fridericia_ms"):
@@ -145,7 +194,9 @@ def test_a_childs_table_flags_only_pr_qrs_and_qtc_by_a_childs_limits():
     assert zero["qtc_bazett_ms"]["ref_high"] == ADULT_QTC_MS["M"] and zero["qtc_bazett_ms"]["flag"] == "high"
     # a QRS of 130 ms is wide at any age; 100 ms is not flagged (conservative: a child's limit is not known here)
     assert rm.flag("qrs_ms", 130.0, "F", 10) == "high" and rm.flag("qrs_ms", 100.0, "F", 10) == ""
-    assert rm.flag("heart_rate_bpm", 40.0, "F", 10) == "" and rm.flag("pr_ms", 90.0, "F", 10) == ""
+    assert rm.flag("pr_ms", 90.0, "F", 10) == ""
+    # the rate by a child's centiles: 40 bpm at 10 years is below them (Fleming, 8-12 years: 52 bpm), 55 is not
+    assert rm.flag("heart_rate_bpm", 40.0, "F", 10) == "low" and rm.flag("heart_rate_bpm", 55.0, "F", 10) == ""
 
     unknown = {r["key"]: r for r in rm.measurement_rows(m, sex="M")}
     assert unknown["heart_rate_bpm"]["flag"] == "high" and unknown["qrs_axis_deg"]["flag"] == "high"
@@ -244,7 +295,7 @@ def test_the_pdf_says_paediatric_and_flags_nothing(tmp_path, record, statements_
     child_pages, adult_pages = pages(4), pages(None)
     child, adult = child_pages[0], adult_pages[0]
     # the line under the block, in the wording that fits (the full one on page 3)
-    assert ("Age 4: paediatric ECG, rate and axis not flagged" in child or "Age 4: paediatric limits (page 3)." in child)
+    assert ("Age 4: paediatric ECG, axis not flagged" in child or "Age 4: paediatric limits (page 3)." in child)
     # PR 210 ms and QTc 470 ms (Bazett) bold with an arrow up, nothing low; the rate and axis plain
     assert child.count("\u2191") == 2 and "\u2193" not in child and "outside the adult range" not in child
     assert re.search(r"Paediatric ECG \(age 4\): adult rate,? [^.]*models trained on adults", child)
@@ -299,9 +350,11 @@ def test_the_app_says_paediatric_and_flags_nothing(qtbot, record):
     bold = {panel.table.item(r, 0).text() for r in range(panel.table.rowCount())
             if panel.table.item(r, 1).font().bold()}
     assert bold == {"PR (ms)", "QTc Bazett (ms)"}           # PR 210 ms, QTc 470 ms; not the rate or axis
-    assert panel.note.text().startswith(f"{CHILD_RANGE[:1].upper()}{CHILD_RANGE[1:]}; PR, QRS and QTc by a child's")
-    tip = panel.table.item(0, 1).toolTip()
-    assert CHILD_RANGE in tip
+    assert panel.note.text().startswith(f"{CHILD_RANGE[:1].upper()}{CHILD_RANGE[1:]}; the rate by a child's centiles "
+                                      "for age, PR, QRS and QTc by a child's")
+    tips = [panel.table.item(r, 1).toolTip() for r in range(panel.table.rowCount())]
+    assert "65-131 bpm at 4-6 years" in tips[0] and "Fleming" in tips[0]      # the rate: a 4-year-old's centiles
+    assert any(CHILD_RANGE in tip for tip in tips[1:])                         # the axis: no limit
     html = interpretation_html(session)
     assert CHILD_NOTE in html and html.index(CHILD_NOTE) < html.index("<ol")
     assert "Sinus tachycardia" not in html and "Right axis deviation" not in html

@@ -129,9 +129,10 @@ class MeasurementsPanel(FollowsSession, QWidget):
             # what the record cannot carry comes first: the values it marks are in the table beside it
             self.note.setText(". ".join(self._doubts) + ". " + self.note.text())
         if s is not None and is_paediatric(s.age) and state not in ("pending", "failed"):
-            # a child's table flags only PR, QRS and QTc: said where the flags would be, not left for the hover alone
-            self.note.setText(f"{age_note(s.age)[:1].upper()}{age_note(s.age)[1:]}; PR, QRS and QTc by a child's "
-                              f"upper limit. {self.note.text()}")
+            # a child's table flags only the rate, PR, QRS and QTc: said where the flags would be, not left for the
+            # hover alone
+            self.note.setText(f"{age_note(s.age)[:1].upper()}{age_note(s.age)[1:]}; the rate by a child's centiles "
+                              f"for age, PR, QRS and QTc by a child's upper limit. {self.note.text()}")
         self._fit_note()
         self._describe()
 

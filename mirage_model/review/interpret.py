@@ -8,7 +8,7 @@ model (a PTB-XL SCP statement, with its calibrated probability and a confidence 
 measurement rule (with the value and the cited threshold; the value with the decimals its
 comparison needs, "rate 49.8 bpm < 50 bpm", never a rounded "50 bpm < 50 bpm").
 
-Measurement rules (adult thresholds; none below 16 years, see "Children" below):
+Measurement rules (adult thresholds; below 16 years the rate's are a child's, see "Children" below):
 
 * Sinus bradycardia < 50 bpm, sinus tachycardia > 100 bpm, only when the rhythm is sinus
   (Mason JW, Hancock EW, Gettes LS. AHA/ACCF/HRS recommendations for the standardization and
@@ -280,9 +280,14 @@ a flutter wave before each QRS is measured as a P wave with a PR.
 Children: the thresholds above are adults'. Below ``measurements.PAEDIATRIC_BELOW_Y`` (16) years, the age the
 paediatric normal limits cover (Rijnbeek et al. Eur Heart J 2001;22:702-11; Davignon et al. Pediatr Cardiol
 1979/80;1:123-31), no cited table of those limits could be checked here, so the adult rate, axis and lower
-limits are not applied: no sinus rate word, short PR, wide QRS tachycardia, axis deviation or short QTc from the
-measurements, no model statement marked as contradicted by an adult limit; the model's own sinus bradycardia or
-tachycardia (PTB-XL's, by adults' rates) is said as sinus rhythm at the measured rate, with the reason. What
+limits are not applied: no short PR, wide QRS tachycardia, axis deviation or short QTc from the measurements, no
+model statement marked as contradicted by an adult limit. The rate is judged by a child's own limits, the 1st and
+99th centiles of resting heart rate for age (Fleming et al. Lancet 2011, ``measurements.CHILD_RATE_BPM``): outside
+them "Sinus bradycardia (for age)" / "Sinus tachycardia (for age)" (a 4-year-old at 45 bpm, below 65 bpm), and the
+table flags the rate, so "normal ECG" is not said; within them the model's own sinus bradycardia or tachycardia
+(PTB-XL's, by adults' rates) is said as sinus rhythm at the measured rate, with the reason. On PTB-XL's 58 children of
+folds 1-8 (2-15 years, their ages from ptbxl_database.csv) one interpretation changed: 03818 (15 years, 105.5 bpm,
+above 104) "Sinus rhythm" -> "Sinus tachycardia (for age)", its report "sinustachykardie". What
 is still judged is what a clinical text states in words (Wenning, Atlas of Pediatric Emergency Medicine;
 ``measurements.QTC_CHILD``): a child's PR and QRS limits lie below the adults', so a first degree AV block
 (PR > 200 ms), a wide QRS (>= 120 ms) and a prolonged QTc are stated by the adult limits (conservatively: a PR
@@ -300,9 +305,8 @@ Pediatr 2015;166:960-4: 702 children, 81 % under 2 years, 122 +/- 20 bpm; Frider
 would have hidden a 1-year-old's 490 ms at 160 bpm as 416 ms). The flutter rule states flutter only where the atrial
 rate is at least ``FLUTTER_MIN_CONDUCTION`` (2.5) times the ventricular, whatever rhythm was said: twice a child's
 normal rate (290/min at one month) lies in the flutter band, where its sinus P and T waves repeat; at 2:1 the rhythm
-said stands, the reason in the resolved list. The sinus rate words and the wide QRS tachycardia rule stay off: no
-age-banded rate table could be checked here (the APLS ranges, the one table seen whole, in Fleming et al.'s appendix,
-cross their centiles). The AF rule has no rate in it. PTB-XL's 61 children of folds 1-9 (2-15 years): none above
+said stands, the reason in the resolved list. The wide QRS tachycardia rule stays off (its rate limit is the adults').
+The AF rule has no rate in it. PTB-XL's 61 children of folds 1-9 (2-15 years): none above
 120 bpm or with flutter waves, none said AF; nothing of theirs changed.
 
 Contradictions are resolved, not printed side by side: atrial fibrillation or flutter removes
@@ -879,7 +883,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         p_correlation: the measured P wave candidate's beat-to-beat correlation
             (``Measurements.p_correlation``); at ``AF_P_CORR`` or more an atrial fibrillation statement is marked.
         age: the patient's age in years; below ``PAEDIATRIC_BELOW_Y`` no rule compares a measurement with an
-            adult rate, axis or lower limit (PR, QRS and QTc by a child's range, ``measurements.reference_range``),
+            adult rate, axis or lower limit (PR, QRS, QTc and the rate by a child's range, ``reference_range``),
             the model's statements say they come from a model trained on adults, and ``notes`` holds
             ``paediatric_note``. None: unknown, the adult rules apply.
         amplitudes: the quality check's finding when every lead is taller than a heart gives (its
@@ -918,6 +922,9 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     # each rule decides by the measurement table's flag of the same value
     hr_flag, pr_flag, qrs_flag = (flag("heart_rate_bpm", hr, age=age), flag("pr_ms", pr, age=age),
                                   flag("qrs_ms", qrs, age=age))
+    # a child's rate limits, its centiles for age ("65-131 bpm at 4-6 years (1st-99th centile ...)")
+    rate_ref = reference_range("heart_rate_bpm", age=age) if child else None
+    child_rate = f"a child's {rate_ref.text}" if rate_ref is not None else ""
 
     def model_stmt(code: str, note: str | None = None, suffix: str = "") -> Statement:
         info = STATEMENTS.get(code, StatementInfo(code, code, "other", "other"))
@@ -1073,7 +1080,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         rhythm_codes = [c for c in rhythm_codes if c not in gone]
     # a regular tachycardia of wide QRS complexes with no P wave before them: "wide QRS tachycardia" first, not sinus;
     # also where the complexes leave no isoelectric interval to end the QRS at (and so no P wave to look for)
-    regular_tachy = (measurements is not None and hr_flag == "high" and pr is None
+    regular_tachy = (measurements is not None and hr_flag == "high" and not child and pr is None
                      and irregular is not True and not beat_to_beat and not atrial
                      and paced is None and "PACE" not in positive)
     unbounded_tachy = regular_tachy and qrs is None and qrs_unbounded
@@ -1146,19 +1153,25 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                 rhythm_codes.remove(c)
                 if (c == "SBRAD" and hr_flag != "low") or (c == "STACH" and hr_flag != "high"):
                     refuted.append(c)
-                    # a child: the model's rate word is PTB-XL's, an adult's limits (no flag is made below 16 years)
+                    # a child: the model's rate word is PTB-XL's, an adult's limits; the rate is within a child's
                     why = (f"a rate word by adult limits ({BRADY_BPM:g}-{TACHY_BPM:g} bpm), not applied at age "
-                           f"{age_text(age)}" if child else f"measured rate {hr_s} bpm")
+                           f"{age_text(age)}: measured rate {hr_s} bpm within {child_rate}" if child
+                           else f"measured rate {hr_s} bpm")
                     resolved.append(f"model's {_in_sentence(STATEMENTS[c].text)} ({p[c]:.0%}) not stated: {why}")
         # sinus only as the model's most probable rhythm below its threshold: the rate word says so too
         guess = GUESSED if guessed in SINUS else ""
+        # a child's rate by its centiles for age (``measurements.CHILD_RATE_BPM``): "(for age)", its limit cited
+        for_age = " (for age)" if child else ""
+        low_rule, high_rule = ((f"< {rate_ref.low:g} bpm", f"> {rate_ref.high:g} bpm") if child else
+                               (f"< {BRADY_BPM:g} bpm", f"> {TACHY_BPM:g} bpm"))
+        source = f"at age {age_text(age)}: {child_rate}" if child else "(Mason et al. 2007)"
         if hr_flag == "low":
-            out.append(Statement("rhythm", f"Sinus bradycardia{rate_text}{guess}", "measurement", note=sinus_note,
-                                 rule=f"rate {hr_s} bpm < {BRADY_BPM:g} bpm (Mason et al. 2007)",
+            out.append(Statement("rhythm", f"Sinus bradycardia{for_age}{rate_text}{guess}", "measurement",
+                                 note=sinus_note, rule=f"rate {hr_s} bpm {low_rule} {source}",
                                  rule_id="sinus_bradycardia"))
         elif hr_flag == "high":
-            out.append(Statement("rhythm", f"Sinus tachycardia{rate_text}{guess}", "measurement", note=sinus_note,
-                                 rule=f"rate {hr_s} bpm > {TACHY_BPM:g} bpm (Mason et al. 2007)",
+            out.append(Statement("rhythm", f"Sinus tachycardia{for_age}{rate_text}{guess}", "measurement",
+                                 note=sinus_note, rule=f"rate {hr_s} bpm {high_rule} {source}",
                                  rule_id="sinus_tachycardia"))
         elif refuted and "SR" not in rhythm_codes:
             # the model's rhythm (above its threshold, or its most probable one) was sinus with a rate word
@@ -1687,8 +1700,9 @@ def paediatric_note(age) -> str:
 def paediatric_meaning() -> str:
     """``paediatric_note`` without its age: what a child's interpretation leaves out and why (the
     meaning of ``PAEDIATRIC_SHORT``, which ``mirage score``'s log says once for the run's rows)."""
-    return ("adult rate, axis and lower limits not applied (no cited table of paediatric limits is built in); "
-            "only a PR, QRS or QTc beyond the adult upper limits, which lie above a child's, is judged "
+    return ("adult rate, axis and lower limits not applied (the rate is judged by a child's 1st-99th centiles "
+            "for age, Fleming, Lancet 2011; no axis table is built in); a PR, QRS or QTc is judged only beyond the "
+            "adult upper limits, which lie above a child's "
             f"({WENNING}); the models were trained on adults' ECGs (PTB-XL: {PTBXL_UNDER_16} of "
             f"{PTBXL_RECORDS:,} records under {PAEDIATRIC_BELOW_Y:g} years)")
 

@@ -93,15 +93,18 @@ def clean_edits(edits: Mapping[str, object] | None) -> dict[str, float]:
 # The LVH limits apply from 16 years, with no higher age limit and on the Cornell voltage, not its product: the
 # interpretation's rule, measured against the alternatives on PTB-XL folds 1-8 (scripts/voltage_agreement.py).
 # These are adults' limits. Children's differ with age (a rate of 115 bpm and a QRS axis of +100 deg are
-# normal at 4 years); the paediatric normal limits in use are tables of 2nd and 98th percentiles by age
+# normal at 4 years); the paediatric ECG normal limits in use are tables of 2nd and 98th percentiles by age
 # group from birth to 16 years: Rijnbeek PR, Witsenburg M, Schrama E, Hess J, Kors JA. New normal limits for
 # the paediatric electrocardiogram. Eur Heart J 2001;22:702-11 ("1912 healthy Dutch children (age 11 days to
 # 16 years)", abstract), and Davignon A et al. Normal ECG standards for infants and children. Pediatr Cardiol
 # 1979/80;1:123-31 ("2,141 white children aged 0 to 16 years divided into 12 age groups", summary). Neither
-# table's numbers could be checked here against a public copy of either paper, and limits typed from
-# memory are not cited limits: below PAEDIATRIC_BELOW_Y years the adult rate, axis and lower limits are
-# not applied (every place that names a range says so, ``age_note``). What a child's ECG is still judged
-# by comes from a clinical text that states it in words (Wenning DM, "Normal ECG at Age Intervals", Atlas
+# table could be read whole here from a public copy (Davignon's heart rates for birth to 3 months only, as a
+# secondary page quotes them), and limits typed from memory are not cited limits, so neither is built in: below
+# PAEDIATRIC_BELOW_Y years the adult axis and lower limits are not applied (every place that names a range says
+# so, ``age_note``). A child's heart rate is judged by a table whose every figure could be checked here,
+# ``CHILD_RATE_BPM``: the 1st and 99th centiles of resting heart rate by age of Fleming et al.'s systematic review
+# (Lancet 2011). What a child's ECG is further judged by comes from a clinical text that states it in words
+# (Wenning DM, "Normal ECG at Age Intervals", Atlas
 # of Pediatric Emergency Medicine, McGraw-Hill; AccessEmergencyMedicine): a child's PR runs 80-150 ms in
 # younger children and 120-200 ms in adolescents, its QRS stays at or under 80 ms below 8 years and within
 # 100-120 ms in adolescents, so a PR above the adults' 200 ms and a QRS of 120 ms or more are outside a
@@ -121,6 +124,23 @@ WENNING = "Wenning, Atlas of Pediatric Emergency Medicine"
 # rate (Phan DQ, Silka MJ, Lan YT, Chang RK. J Pediatr 2015;166:960-4)
 PHAN = "Phan et al. 2015: Bazett's QTc the least rate-dependent in children"
 CHILD_BAZETT = f"Bazett at any rate below {PAEDIATRIC_BELOW_Y:g} years ({PHAN})"     # the rule's words and the table's
+# A child's heart rate limits (bpm) by age: (from, below) years, then the 1st and 99th centiles of Fleming S,
+# Thompson M, Stevens R, et al. Normal ranges of heart rate and respiratory rate in children from birth to 18 years
+# of age: a systematic review of observational studies. Lancet 2011;377:1011-8 (its table of centiles by age; "59 [of
+# 69 studies] provided data on the heart rate of 143,346 children", abstract). The paper itself was not read here:
+# each figure is the table's as two public pages quote it, one all thirteen rows' 1st and 99th centiles ("0 to 3
+# months: 143 beats/min (ranging from 107 to 181 beats/min)" ... "15 to 18 years: 73 beats/min (43 to 104
+# beats/min)"), the other the 10th, 50th and 90th centiles from 8 to 18 years ("8-12 67 84 103; 12-15 62 78 96;
+# 15-18 58 73 92. Source: Fleming et al, Lancet 2011"), which lie in order within the first's. Resting rates, not
+# from ECGs; the 1st and 99th centiles (wider than the ECG tables' 2nd and 98th above) keep a normal child's rate
+# from being called abnormal. The last row (15-18 years) is used to 16 years.
+CHILD_RATE_BPM: tuple[tuple[float, float, float, float], ...] = (
+    (0.0, 0.25, 107.0, 181.0), (0.25, 0.5, 104.0, 175.0), (0.5, 0.75, 98.0, 168.0), (0.75, 1.0, 93.0, 161.0),
+    (1.0, 1.5, 88.0, 156.0), (1.5, 2.0, 82.0, 149.0), (2.0, 3.0, 76.0, 142.0), (3.0, 4.0, 70.0, 136.0),
+    (4.0, 6.0, 65.0, 131.0), (6.0, 8.0, 59.0, 123.0), (8.0, 12.0, 52.0, 115.0), (12.0, 15.0, 47.0, 108.0),
+    (15.0, 18.0, 43.0, 104.0),
+)
+FLEMING = "1st-99th centile for age, Fleming et al. 2011"
 # the measurements whose adult upper limit is above a child's, so that it is applied below 16 years
 ADULT_UPPER_KEPT = ("pr_ms", "qrs_ms")
 # The limits compare the value as measured, not a rounded one: QRS 119.6 ms is not wide, and the
@@ -284,6 +304,24 @@ def is_paediatric(age) -> bool:
     return a is not None and a < PAEDIATRIC_BELOW_Y
 
 
+def child_rate_limits(age) -> tuple[float, float, str] | None:
+    """A child's heart rate limits: (lowest normal, highest normal, the age they are for, "4-6 years") from
+    ``CHILD_RATE_BPM`` (Fleming et al. 2011) below ``PAEDIATRIC_BELOW_Y`` years; None from it or with no age.
+
+    A whole-year age (4, 0) may be anywhere in that year (a header's "Age: 4", a birth date's years): its
+    limits are the widest of the age groups within the year (an age of 0: 93-181 bpm, any infant's).
+    """
+    a = clean_age(age)
+    if a is None or a >= PAEDIATRIC_BELOW_Y:
+        return None
+    top = a + 1.0 if a == int(a) else a
+    rows = [r for r in CHILD_RATE_BPM if r[0] <= a < r[1] or (a < r[0] < top)]
+    lo, hi = min(r[2] for r in rows), max(r[3] for r in rows)
+    first, last = rows[0][0], rows[-1][1]
+    span = f"{first * 12:g}-{last * 12:g} months" if last <= 2 else f"{first:g}-{last:g} years"
+    return lo, hi, span
+
+
 def age_note(age) -> str:
     """What a named range says about the patient's age: "age 4: paediatric ECG, adult rate, axis and
     lower limits not applied" below ``PAEDIATRIC_BELOW_Y`` years, "age unknown: adult ranges" with no
@@ -314,8 +352,9 @@ def reference_range(key: str, sex: str | None = None, age=None, scaled: bool = F
     """A measurement's reference range as applied to a patient of ``age`` years, or None when it
     has none here: the adult range (its text ending "; age unknown: adult ranges" when ``age`` is
     None), or, below ``PAEDIATRIC_BELOW_Y`` years, a child's: for PR, QRS and the QTc the adult upper limit
-    alone, which lies above a child's (the QTc under 6 months: ``QTC_INFANT``, above the adult's), for
-    the others none (flags nothing; its text says the adult limits are not applied). ``scaled``: the record's
+    alone, which lies above a child's (the QTc under 6 months: ``QTC_INFANT``, above the adult's), the heart
+    rate by a child's centiles for age (``child_rate_limits``), for the others none (flags nothing; its text says
+    the adult limits are not applied). ``scaled``: the record's
     leads are each scaled to one size (``amplitudes_not_in_mv``), and the QRS voltages have no limit
     (``VOLTAGE_SCALED``)."""
     if scaled and key in _measure().VOLTAGE_KEYS:
@@ -355,6 +394,10 @@ def reference_range(key: str, sex: str | None = None, age=None, scaled: bool = F
         if key in ADULT_UPPER_KEPT:
             return ReferenceRange(None, adult.high, f"{adult.cell()} ms: the adult upper limit, above a child's "
                                   f"({WENNING}); the lower limit not applied", high_at=adult.high_at)
+        rate = child_rate_limits(a) if key == "heart_rate_bpm" else None
+        if rate is not None:      # a child's rate: its own centiles for age (``CHILD_RATE_BPM``)
+            lo, hi, span = rate
+            return ReferenceRange(lo, hi, f"{lo:g}-{hi:g} bpm at {span} ({FLEMING})")
         return ReferenceRange(None, None, age_note(age))
     note = age_note(age)
     return replace(adult, text=f"{adult.text}; {note}") if note and adult.limits else adult
@@ -363,7 +406,8 @@ def reference_range(key: str, sex: str | None = None, age=None, scaled: bool = F
 def flag(key: str, value: float | None, sex: str | None = None, age=None, scaled: bool = False) -> str:
     """"high", "low" or "" for a value against its reference range: the comparison the
     interpretation's rule makes (``interpret`` decides through this function); below
-    ``PAEDIATRIC_BELOW_Y`` years only a long PR, a wide QRS or a long QTc is flagged ("high"); with ``scaled``
+    ``PAEDIATRIC_BELOW_Y`` years only a long PR, a wide QRS, a long QTc ("high") and a heart rate outside a child's
+    centiles for age ("high" or "low") are flagged; with ``scaled``
     (every lead scaled to one size) no QRS voltage is."""
     ref = reference_range(key, sex, age, scaled)
     return ref.flag(value) if ref is not None else ""

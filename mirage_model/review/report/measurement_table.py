@@ -97,16 +97,16 @@ def measurement_flowables(session, st) -> list:
         out.append(Paragraph("<b>" + pdf_escape(". ".join(doubts)) + ".</b>", st["small"]))
     ranges = [r["range"] for r in rows if r.get("range")]
     if ranges and is_paediatric(session.age):
-        # a child's ECG (``review.measurements.PAEDIATRIC_BELOW_Y``): rate and axis not judged, PR, QRS and QTc
-        # by a child's upper limit; said once, not after each range
+        # a child's ECG (``review.measurements.PAEDIATRIC_BELOW_Y``): axis not judged, the rate by a child's
+        # centiles for age, PR, QRS and QTc by a child's upper limit; said once, not after each range
         judged: dict[str, list[str]] = {}     # range text -> the rows judged by it (the three QTc formulas share one)
         for r in rows:
             if r.get("range") and r.get("ref_high") is not None:
                 judged.setdefault(r["range"], []).append(r["label"])
         out.append(Paragraph(pdf_escape(f"Reference ranges, {age_note(session.age)} (no cited table of paediatric "
-                                        "limits is built in): " + "; ".join(
+                                        "axis limits is built in): " + "; ".join(
                                             f"{', '.join(labels)} {text}" for text, labels in judged.items())
-                                        + ". Bold with an arrow (high): outside the range."), st["small"]))
+                                        + ". Bold with an arrow: outside the range."), st["small"]))
     elif ranges:
         # no age given: said once, not after each range as the app's hover says it
         unknown = age_note(session.age)

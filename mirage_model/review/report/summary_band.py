@@ -5,8 +5,9 @@ The measurement block is the session's one measurement table
 (``review.measurements.measurement_rows``: the reviewer's edits, recomputed QTc, flags outside
 the cited adult ranges): rate, RR, PR, QRS, QT, QTc by Bazett and by Fridericia (the formula
 named), and the P, QRS and T axes. A value outside its range is bold with an arrow, as in the measurement table after the median beats.
-A child's (under ``review.measurements.PAEDIATRIC_BELOW_Y`` years) rate and axis never are, its PR, QRS and
-QTc only outside a child's upper limit: the line under the block says so, and the interpretation's first
+A child's (under ``review.measurements.PAEDIATRIC_BELOW_Y`` years) axis never is, its rate outside a child's
+centiles for age, its PR, QRS and QTc only outside a child's upper limit:
+the line under the block says so, and the interpretation's first
 line (``paediatric_runs``) says the adult limits were not applied, with the models' adult training data.
 
 The interpretation is ``review.interpret.interpret_prediction`` of the session's statements-model
@@ -109,9 +110,9 @@ def measurement_cells(session, interpretation=None) -> tuple[list[list[tuple[str
               + (" n/a: not applicable (page 3)." if NOT_APPLICABLE in doubts else "") + edited)
     arrows = ARROWS["high"] + ARROWS["low"]
     if is_paediatric(session.age):
-        # a child's ECG: rate and axis unflagged; said instead of "outside the adult range"
+        # a child's ECG: axis unflagged, the rate by a child's centiles; said instead of "outside the adult range"
         a = age_text(session.age)
-        kids = (f"Age {a}: paediatric ECG, rate and axis not flagged; bold {arrows}: PR, QRS or QTc outside a "
+        kids = (f"Age {a}: paediatric ECG, axis not flagged; bold {arrows}: rate, PR, QRS or QTc outside a "
                 "child's limit (page 3).")
         short = f"Age {a}: paediatric limits (page 3)."
         return columns, [f"QTc: Bazett QT/sqrt(RR), Fridericia QT/cbrt(RR). {kids}{edited}",
