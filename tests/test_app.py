@@ -754,7 +754,7 @@ def test_patient_line_names_the_muse_patient_as_its_file_does(qtbot):
     facts = line.patient_text.split("   |   ")
     assert facts == [f"Patient: {truth['name']}", f"ID: {truth['id']}", f"Age: {truth['age']}",
                      f"Sex: {truth['sex']}", f"Acquired: {truth['acquired']}", "Record: muse-sinus",
-                     "Device: MV360, UNIVERSITY OF HOSPITAL"]
+                     "Device: MV360", "Site: UNIVERSITY OF HOSPITAL"]
     assert line.text() == line.patient_text                  # whole at 1400 px, not cut
     assert line.isVisible() and line.mapTo(window, QPoint(0, 0)).y() < window.viewer.mapTo(window, QPoint(0, 0)).y()
 

@@ -114,3 +114,28 @@ def test_pdf_interval_table_has_the_devices_column(tmp_path):
     assert re.search(r"QRS duration 93 ms < 120 106", text), text
     assert "12SL V21)'s own measurement, as stored in the file; not MIRAGE's" in text
     assert "Reference Device" not in texts["none"] and "own measurement" not in texts["none"]
+
+
+def test_the_site_is_not_printed_as_part_of_the_device(tmp_path):
+    """A Philips HeartStart MRx file whose <institutionname> is "GE EMS": page 1 of the PDF (and the app's patient
+    line, the same ``patient_facts``) had read "Device: HeartstartMRx, GE EMS", the site joined to the device's
+    name. Truth: the XML's own <machine> and <institutionname>, read with ElementTree."""
+    import xml.etree.ElementTree as ET
+
+    from mirage_model.records.load import load_record
+    from mirage_model.review.file_info import patient_facts
+
+    text = {el.tag.rsplit("}", 1)[-1]: (el.text or "").strip() for el in ET.parse(PHILIPS).getroot().iter()}
+    machine, site = text["machine"], text["institutionname"]
+    assert (machine, site) == ("HeartstartMRx", "GE EMS")
+    facts = patient_facts(load_record(PHILIPS))
+    assert f"Device: {machine}" in facts and f"Site: {site}" in facts
+    assert not any(machine in f and site in f for f in facts)
+
+    pypdf = pytest.importorskip("pypdf")
+    from mirage_model.review.report import build_report
+    from mirage_model.review.session import ReviewSession
+
+    out = build_report(ReviewSession(load_record(PHILIPS)), tmp_path / "philips.pdf")
+    page1 = " ".join(pypdf.PdfReader(str(out)).pages[0].extract_text().split())
+    assert f"Device: {machine}" in page1 and f"Site: {site}" in page1 and f"{machine}, {site}" not in page1

@@ -263,7 +263,7 @@ def patient_facts(record, age=None, sex=None, *, name: str = "", patient_id: str
         e.g. ["Patient: JOHN DOE" (a file that says it was anonymised, and no name typed:
         "Patient: anonymised"), "ID: 081486213", "Age: 43" (under 2 years "Age: 7 months",
         ``records.age.age_text``), "Sex: M",
-        "Acquired: 2023-04-29 22:41:16", "Device: MV360, UNIVERSITY OF HOSPITAL"]; a fact that is
+        "Acquired: 2023-04-29 22:41:16", "Device: MV360", "Site: UNIVERSITY OF HOSPITAL"]; a fact that is
         not known is left out (age and sex too, unless ``say_unknown``), never written as "None".
     """
     if record is None:
@@ -290,8 +290,12 @@ def patient_facts(record, age=None, sex=None, *, name: str = "", patient_id: str
     record_id = str(getattr(record, "record_id", "") or "")
     if with_record and record_id:
         facts.append(f"Record: {record_id}")
+    # the site is where the ECG was taken (a file's institution), not part of the device's name: a fact of its own
+    # (a Philips HeartStart MRx's file from "GE EMS" had read "Device: HeartstartMRx, GE EMS")
     if from_file.get("device"):
-        facts.append(f"Device: {from_file['device']}" + (f", {from_file['site']}" if from_file.get("site") else ""))
+        facts.append(f"Device: {from_file['device']}")
+    if from_file.get("site"):
+        facts.append(f"Site: {from_file['site']}")
     return facts
 
 
