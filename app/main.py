@@ -457,12 +457,14 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from app.colour_scheme import keep_light
     from app.settings import APPLICATION, ORGANIZATION
 
     owns_app = QApplication.instance() is None    # this process is the app (not a script around main)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
+    keep_light(app)           # its colours and its ECG paper are made for a light window (app/colour_scheme.py)
     log_file = setup_logging(args.verbose, headless=scripted)
 
     from app.main_window import MainWindow, icon
