@@ -198,8 +198,9 @@ class SettingsDialog(QDialog):
         self.dpi.setDecimals(1)
         self.dpi.setSpecialValueText("screen's own")
         self.dpi.setValue(settings.dpi_override)
-        self.dpi.setToolTip("Physical dots per inch of this screen, if it reports a wrong size: measure "
-                            "the 10 mm calibration pulse with a ruler to check true scale")
+        self.dpi.setToolTip("Physical dots per inch of this screen (its panel's pixels, whatever the display "
+                            "scaling), if it reports a wrong size: measure the 10 mm calibration pulse with a "
+                            "ruler to check true scale")
         add_row(form, "Screen &DPI", self.dpi)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)

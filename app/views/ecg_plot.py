@@ -206,9 +206,15 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
 
     # ------------------------------------------------------------------ scale
     def physical_dpi(self) -> float:
-        """Physical dots per inch in device-independent pixels (settings override, else the screen's)."""
+        """Physical dots per inch in device-independent pixels: the screen's, or the settings' override.
+
+        The override is the panel's own dots per inch (device pixels: its specification's, or a ruler's), so
+        under display scaling it is divided by the device pixel ratio (at 200 %, 282 dpi on the glass is 141
+        device-independent pixels an inch); taken as device-independent it drew the paper twice too large.
+        """
         if self._dpi_override > 0:
-            return self._dpi_override
+            ratio = self.devicePixelRatioF()
+            return self._dpi_override / (ratio if np.isfinite(ratio) and ratio > 0 else 1.0)
         return screen_dpi(self)
 
     def showEvent(self, event) -> None:
