@@ -64,3 +64,65 @@ def test_a_screen_dpi_set_by_hand_is_the_panels_own(scale, tmp_path):
     assert ratio == pytest.approx(float(scale))
     assert lines >= 10
     assert spacing == pytest.approx(5 * 192 / 25.4, abs=0.2)
+
+
+def _text_height(label, width: int) -> float:
+    """The height ``label``'s text takes laid out in ``width`` px in its font (a text document of its own)."""
+    from PySide6.QtGui import QTextDocument
+
+    doc = QTextDocument()
+    doc.setDocumentMargin(0)
+    doc.setDefaultFont(label.font())
+    doc.setHtml(label.text())
+    doc.setTextWidth(width)
+    return doc.size().height()
+
+
+@pytest.fixture
+def text_scale(qapp):
+    """The application's font made larger by a factor, the screen's pixels as they are (Windows' "Make text
+    bigger": the text alone grows); restored after."""
+    font = qapp.font()
+
+    def scale(factor: float) -> None:
+        f = qapp.font()
+        f.setPointSizeF(font.pointSizeF() * factor)
+        qapp.setFont(f)
+
+    yield scale
+    qapp.setFont(font)
+
+
+@pytest.mark.parametrize("factor", [1.0, 1.5])
+def test_the_model_image_column_shows_its_text_whole_under_larger_text(qtbot, text_scale, factor):
+    """The column beside the model's image (its title, the saliency controls, the caption) in the row under the
+    traces of a 1600x1000 window (205 px tall). With the text at 150 % the title "What the model sees
+    (224x224)" kept two of its four lines (42 of 84 px) and the caption ran off the row's bottom. Every label
+    shown is now as tall as its text at its width, inside the row and over no other control; the caption, also
+    the image's tooltip, is left out where it does not fit (and kept at 100 %)."""
+    from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+    from app.views.explain import ModelImageView
+
+    text_scale(factor)
+    row = QWidget()
+    qtbot.addWidget(row)
+    view = ModelImageView()
+    QVBoxLayout(row).addWidget(view)
+    row.layout().setContentsMargins(0, 0, 0, 0)
+    row.setFixedSize(330, 205)
+    row.show()
+    qtbot.waitExposed(row)
+    qtbot.wait(20)
+    assert view.stacked is False
+    shown = [w for w in (view.title, view.show_box, view.method, view.opacity_label, view.opacity, view.caption)
+             if w.isVisible()]
+    for w in shown:
+        g = w.geometry().translated(view.controls.pos())
+        assert g.bottom() < view.height(), f"{type(w).__name__} {g} beyond the row's {view.height()} px"
+        if isinstance(w, QLabel):
+            assert w.height() >= _text_height(w, w.width()) - 1, f"{w.text()!r}: {w.height()} px"
+    for a, b in zip(shown, shown[1:]):
+        assert a.geometry().bottom() < b.geometry().top(), (a.text() if isinstance(a, QLabel) else a, b)
+    if factor == 1.0:
+        assert view.caption in shown

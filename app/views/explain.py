@@ -309,15 +309,34 @@ class ModelImageView(QWidget):
                 grid.addWidget(w, r, 0, 1, 2)
             grid.setRowStretch(len(parts), 1)
             self.controls.setFixedWidth(self._column_px)
-        self.caption.setVisible(not stacked)
         self.layout().setDirection(QBoxLayout.Direction.TopToBottom if stacked else QBoxLayout.Direction.LeftToRight)
+        self._fit_column()
 
     def resizeEvent(self, event) -> None:         # noqa: N802 (Qt's name)
         super().resizeEvent(event)
         w, h, sp = self.width(), self.height(), self.layout().spacing()
         beside = min(h, w - sp - self._column_px)
         under = min(w, h - sp - self._rows_height())
-        self._arrange(under > beside + sp)
+        self._arrange(under > beside + sp or self._column_height(caption=False) > h)
+        self._fit_column()
+
+    def _column_height(self, caption: bool) -> int:
+        """The height the column beside the image needs for its controls (and the caption), each label as
+        many lines as its words wrap to at the column's width."""
+        parts = [self.title, self.show_box, self.method, self.opacity_label, self.opacity]
+        parts += [self.caption] if caption else []
+        need = sum(w.heightForWidth(self._column_px) if w.hasHeightForWidth() else w.sizeHint().height()
+                   for w in parts)
+        return need + max(0, self._grid.verticalSpacing()) * (len(parts) - 1)
+
+    def _fit_column(self) -> None:
+        """The title in the column on all its lines, and the caption there only where it fits under the
+        controls (it is the image's tooltip too). The grid gives a wrapped label the height of its text at
+        the grid's width hint, not at the column's: under a larger text size (Windows' "Make text bigger",
+        150 %) the title kept two of its four lines and the caption ran off the bottom."""
+        column = self.stacked is False
+        self.title.setMinimumHeight(self.title.heightForWidth(self._column_px) if column else 0)
+        self.caption.setVisible(column and self._column_height(caption=True) <= self.height())
 
     def _rows_height(self) -> int:
         """The height of the title and two rows of controls under the image at this width."""
@@ -388,6 +407,7 @@ class ModelImageView(QWidget):
             else:
                 self.caption.setText(f"No {self.method.currentText()} saliency for this model.")
             self.glw.setToolTip(self.caption.text())       # the caption is not shown where stacked
+            self._fit_column()
             return
         S = self.image.shape[0]
         self.sal_item.setImage(np.clip(sal, 0, 1).astype(np.float32), levels=(0.0, 1.0))
@@ -403,6 +423,7 @@ class ModelImageView(QWidget):
         self.caption.setText("Out of date: faded." if old else f"Bright = more salient{where}.")
         self.caption.setToolTip(f"{old}Overlay: {method}{where}. Bright = more salient.")
         self.glw.setToolTip(self.caption.toolTip())
+        self._fit_column()
 
 
 HEATMAPS = (  # Explanation field, title, checkbox text
