@@ -126,3 +126,40 @@ def test_the_model_image_column_shows_its_text_whole_under_larger_text(qtbot, te
         assert a.geometry().bottom() < b.geometry().top(), (a.text() if isinstance(a, QLabel) else a, b)
     if factor == 1.0:
         assert view.caption in shown
+
+
+@pytest.mark.parametrize("factor", [1.0, 1.5])
+def test_the_lead_heat_maps_titles_show_both_lines(qtbot, text_scale, factor):
+    """Each lead heat map's title names the map and, under it in small type, the method that made it; pyqtgraph
+    gave the title a 30 px row whatever it held, and the method's line was cut by the map (38 px of text at
+    100 %, 43 at 150 %). Truth: the title's text laid out on its own (a QTextDocument of its HTML in its font)
+    against the height of the row it is drawn in."""
+    import numpy as np
+    from PySide6.QtGui import QTextDocument
+
+    from app.views.explain import LeadHeatmaps
+    from mirage_model.explain import Explanation
+
+    text_scale(factor)
+    heat = LeadHeatmaps()
+    qtbot.addWidget(heat)
+    heat.resize(640, 300)
+    heat.show()
+    qtbot.waitExposed(heat)
+    rng = np.random.default_rng(0)
+    heat.set_explanation(Explanation(
+        lead_bias=rng.uniform(size=(12, 12)).astype(np.float32),
+        lead_attention=np.full((12, 12), 1 / 12, np.float32), lead_importance=np.full(12, 1 / 12, np.float32),
+        patch_rollout=None, patch_gradient=None, signal_saliency=None,
+        methods={"lead_bias": "learned Graphormer lead bias",
+                 "lead_attention": "last Graphormer layer lead-to-lead attention, mean over heads"}))
+    qtbot.wait(20)
+    for plot in heat.plots:
+        item = plot.titleLabel.item
+        assert "<br>" in plot.titleLabel.text
+        doc = QTextDocument()
+        doc.setDefaultFont(item.font())
+        size = plot.titleLabel.opts.get("size") or f"{item.font().pointSizeF():g}pt"     # the label's type size
+        doc.setHtml(f"<span style='font-size: {size}'>{plot.titleLabel.text}</span>")
+        row = plot.titleLabel.geometry().height()
+        assert row >= doc.size().height() - 1, f"{plot.titleLabel.text!r}: {row} px for {doc.size().height()}"
