@@ -163,3 +163,51 @@ def test_the_lead_heat_maps_titles_show_both_lines(qtbot, text_scale, factor):
         doc.setHtml(f"<span style='font-size: {size}'>{plot.titleLabel.text}</span>")
         row = plot.titleLabel.geometry().height()
         assert row >= doc.size().height() - 1, f"{plot.titleLabel.text!r}: {row} px for {doc.size().height()}"
+
+
+def test_the_lead_heat_maps_text_reads_at_4_5_to_1(qtbot):
+    """The heat maps' titles, lead names, axis names and colour scales were pyqtgraph's grey #969696 on white:
+    3.0:1, under WCAG 2.1's 4.5:1. Read off the drawn pixels: the darkest pixel of each item's text against the
+    white it is drawn on."""
+    import numpy as np
+    from PySide6.QtGui import QImage
+
+    from app.views.explain import LeadHeatmaps
+    from test_app_accessibility import contrast
+
+    heat = LeadHeatmaps()
+    qtbot.addWidget(heat)
+    heat.resize(640, 300)
+    heat.show()
+    qtbot.waitExposed(heat)
+    heat.set_explanation(explanation_with_maps())
+    qtbot.wait(20)
+    img = heat.glw.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
+    h, w, bpl = img.height(), img.width(), img.bytesPerLine()
+    rgb = np.frombuffer(img.constBits(), np.uint8, count=h * bpl).reshape(h, bpl)[:, :3 * w].reshape(h, w, 3)
+    ratio = img.devicePixelRatio()
+    plot, bar = heat.plots[0], heat.images[0][1]
+    items = {"title": plot.titleLabel.item, "lead names and axis name": plot.getAxis("left"),
+             "colour scale": bar}
+    for name, item in items.items():
+        r = heat.glw.mapFromScene(item.sceneBoundingRect()).boundingRect()
+        part = rgb[int(r.top() * ratio):int(r.bottom() * ratio), int(r.left() * ratio):int(r.right() * ratio)]
+        part = part.reshape(-1, 3).astype(int)
+        grey = part[(part.max(1) - part.min(1)) < 12]             # text and white; not the map's colours
+        darkest = grey[grey.sum(1).argmin()]
+        assert contrast(darkest, (255, 255, 255)) >= 4.5, (name, darkest)
+
+
+def explanation_with_maps():
+    """Both lead maps and their methods, as a model gives them."""
+    import numpy as np
+
+    from mirage_model.explain import Explanation
+
+    rng = np.random.default_rng(0)
+    return Explanation(
+        lead_bias=rng.uniform(size=(12, 12)).astype(np.float32),
+        lead_attention=np.full((12, 12), 1 / 12, np.float32), lead_importance=np.full(12, 1 / 12, np.float32),
+        patch_rollout=None, patch_gradient=None, signal_saliency=None,
+        methods={"lead_bias": "learned Graphormer lead bias",
+                 "lead_attention": "last Graphormer layer lead-to-lead attention, mean over heads"})

@@ -426,6 +426,7 @@ class ModelImageView(QWidget):
         self._fit_column()
 
 
+HEATMAP_TEXT = "#444444"     # the heat maps' titles, lead names and scales on white (pyqtgraph's #969696: 3.0:1)
 HEATMAPS = (  # Explanation field, title, checkbox text
     ("lead_bias", "Learned lead bias", "Learned lead bias (all records)"),
     ("lead_attention", "Lead attention (this record)", "Lead attention (this record)"),
@@ -433,10 +434,10 @@ HEATMAPS = (  # Explanation field, title, checkbox text
 
 
 def set_plot_title(plot: pg.PlotItem, title: str) -> None:
-    """``plot``'s title in a row as tall as its text. pyqtgraph's title row is 30 px whatever it holds: the
-    heat maps' second line (the method, in small type) needs 38 px at 100 % text and 43 at 150 %, and was cut
-    by the map under it."""
-    plot.setTitle(title)
+    """``plot``'s title, in HEATMAP_TEXT, in a row as tall as its text. pyqtgraph's title row is 30 px whatever
+    it holds: the heat maps' second line (the method, in small type) needs 38 px at 100 % text and 43 at 150 %,
+    and was cut by the map under it."""
+    plot.setTitle(title, color=HEATMAP_TEXT)
     height = max(30, int(np.ceil(plot.titleLabel.item.boundingRect().height())))
     plot.titleLabel.setMaximumHeight(height)
     plot.layout.setRowFixedHeight(0, height)
@@ -466,7 +467,8 @@ class LeadHeatmaps(QWidget):
         switches = QHBoxLayout()
         switches.setContentsMargins(4, 0, 4, 0)
         for col, (key, title, box_text) in enumerate(HEATMAPS):
-            plot = self.glw.addPlot(row=0, col=2 * col, title=title)
+            plot = self.glw.addPlot(row=0, col=2 * col)
+            set_plot_title(plot, title)
             plot.setMouseEnabled(False, False)
             plot.hideButtons()
             plot.setMenuEnabled(False)
@@ -476,12 +478,14 @@ class LeadHeatmaps(QWidget):
                 ax = plot.getAxis(axis)
                 ax.setTicks(ticks)
                 ax.setStyle(tickFont=QFont("Sans Serif", 7))
+                ax.setTextPen(HEATMAP_TEXT)
             plot.getAxis("left").setLabel("query lead")
             plot.getAxis("bottom").setLabel("key lead")
             img = pg.ImageItem(axisOrder="row-major")
             plot.addItem(img)
             bar = pg.ColorBarItem(colorMap=pg.colormap.get("viridis"), interactive=False, width=10)
             bar.setImageItem(img, insert_in=None)
+            bar.axis.setTextPen(HEATMAP_TEXT)
             self.glw.addItem(bar, row=0, col=2 * col + 1)
             self.plots.append(plot)
             self.images.append((img, bar))
