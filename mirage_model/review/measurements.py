@@ -475,8 +475,9 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex
         sex: "M" or "F" for the QTc reference range (None: the men's, and the range says so).
         age: the patient's age in years for the ranges (``reference_range``): None, the adult ranges,
             and the range says "age unknown"; below ``PAEDIATRIC_BELOW_Y`` a child's (PR and QRS by their
-            adult upper limit, the QTc by a child's; rate and axis: none, the range says "paediatric ECG,
-            adult rate, axis and lower limits not applied" and ref_cell "not applied").
+            adult upper limit, the QTc by a child's, the heart rate by a child's centiles for age
+            (``child_rate_limits``); the axes: none, the range says "paediatric ECG, adult rate, axis and lower
+            limits not applied" and ref_cell "not applied").
         scaled: the record's leads each scaled to one size (``amplitudes_not_in_mv``): the QRS voltages are shown
             with no limit and no flag, their range saying why (``VOLTAGE_SCALED``).
         quality: the record's ``quality.QualityReport`` (or None): with mains interference left after its
