@@ -346,11 +346,33 @@ def test_labs_header_that_runs_a_unit_into_the_name_is_told_how_to_write_it(tmp_
         assert list(value.values()) == [(70.0, fixed.split("[")[1][:-1])]
 
 
-def test_labs_header_hint_only_where_one_fits(tmp_path):
-    for cell in ("troponin_t_xyz", "weight_stones"):           # a feature's name: no unit hint fits
-        with pytest.raises(LabsTableError) as info:
-            read_labs_table(write(tmp_path, f"id,{cell}\nr1,1\n"))
-        assert str(info.value).endswith("creatinine, potassium)"), str(info.value)
+@pytest.mark.parametrize("cell, hint, fixed, value", [
+    # Roche's own name for the assay, as a German laboratory exports it: the refusal had said only
+    # "unknown feature column" and listed the names, troponin_t among them, leaving the user to guess
+    ("Troponin T hs [ng/L]", "'Troponin T' is troponin_t (hs-Troponin T), but 'hs' after it is no part of its "
+                             "name: name the column 'Troponin T [ng/L]'", "Troponin T [ng/L]", "12"),
+    ("Troponin T hs", "'Troponin T' is troponin_t (hs-Troponin T), but 'hs' after it is no unit of it: write its "
+                      "unit in brackets, as 'Troponin T [ng/L]' (accepted: ng/L, pg/mL, ng/mL, ug/L), or leave "
+                      "the column out", "Troponin T [ng/L]", "12"),
+    ("weight_stones", "'weight' is weight (Weight), but 'stones' after it is no unit of it: write its unit in "
+                      "brackets, as 'weight [kg]' (accepted: kg, g, lb, lbs), or leave the column out",
+     "weight [kg]", "70"),
+    ("sex_xyz", "'sex' is sex (Sex), but 'xyz' after it is no part of its name: name the column 'sex'", "sex", "F"),
+])
+def test_labs_header_of_a_feature_and_words_of_no_unit_names_the_feature(tmp_path, cell, hint, fixed, value):
+    """A column whose name begins with a feature's and goes on with words of no unit is refused (the lab
+    would be left out in silence), and the refusal now says which feature it read and which words kept it
+    from the column; the column as the hint writes it is read."""
+    with pytest.raises(LabsTableError) as info:
+        read_labs_table(write(tmp_path, f"id;{cell}\nr1;{value}\n"))
+    assert str(info.value).startswith(f"{tmp_path / 'labs.csv'}, line 1, column {cell!r}: unknown feature column")
+    assert str(info.value).endswith(f"; {hint}")
+    assert f"'{fixed}'" in hint
+    read = read_labs_table(write(tmp_path, f"id;{fixed}\nr1;{value}\n", "fixed.csv"))["r1"]
+    assert list(read) == [{"Troponin T [ng/L]": "troponin_t", "weight [kg]": "weight", "sex": "sex"}[fixed]]
+
+
+def test_labs_header_of_no_feature_is_not_used(tmp_path):
     # no feature's name: a column of its own, not used (the rest read); alone, no feature at all
     assert read_labs_table(write(tmp_path, "id,comment,age\nr1,1,50\n")) == {"r1": {"age": (50.0, None)}}
     with pytest.raises(LabsTableError) as info:

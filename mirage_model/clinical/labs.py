@@ -126,12 +126,14 @@ def is_patient_column(name: str, also=()) -> bool:
     return folded_column(name) in {folded_column(n) for n in (*PATIENT_COLUMNS, *also)}
 
 
-def _column_hint(name: str, schema: ClinicalSchema) -> str | None:
+def _column_hint(name: str, schema: ClinicalSchema, header_unit: str | None = None) -> str | None:
     """Why an unknown header cell is refused, as a hint of what it most likely meant: a record id
     column that is not the first, a column of units, a feature with its unit run into its name
-    ("weight_kg", "CRP mg/dL", "" when no unit fits: "troponin_t_xyz"), a feature's name mistyped
-    ("troponine"). None for a column of its own (a smoker flag, the date of the draw, a comment):
-    the table's other columns are read without it (``read_labs_table`` names it as not used)."""
+    ("weight_kg", "CRP mg/dL"; a name followed by words of no unit, "Troponin T hs", is named as the
+    feature it begins with and the words left over; ``header_unit``: the header's unit in brackets, if it
+    had one), a feature's name mistyped ("troponine"). None for a column of its own (a smoker flag, the
+    date of the draw, a comment): the table's other columns are read without it (``read_labs_table``
+    names it as not used)."""
     if name.strip().lower() in _ID_COLUMNS:
         return "; the record id must be the first column"
     if re.search(r"(?:^|[\s_-])(units?|einheit(en)?|unité|unidad(es)?)(?:$|[\s_-])", name.strip().lower()):
@@ -151,7 +153,16 @@ def _column_hint(name: str, schema: ClinicalSchema) -> str | None:
             except ClinicalError:
                 continue
             return f"; write the unit in brackets: '{head} [{unit}]'"
-        return ""
+        # a feature's name and then words of no unit ("Troponin T hs [ng/L]", "troponin_t_xyz"): say which
+        # feature the name is and what kept it from being read, as a bare "unknown feature column" had not
+        rest = text[cut:].strip(" _")
+        if header_unit or not feat.unit:
+            written = f"{head} [{header_unit}]" if header_unit else head
+            return f"; '{head}' is {feat.name} ({feat.label}), but '{rest}' after it is no part of its name: " \
+                   f"name the column '{written}'"
+        accepted = ", ".join(dict.fromkeys([feat.unit, *feat.units]))
+        return (f"; '{head}' is {feat.name} ({feat.label}), but '{rest}' after it is no unit of it: write its unit "
+                f"in brackets, as '{head} [{feat.unit}]' (accepted: {accepted}), or leave the column out")
     # a feature's name mistyped ("troponine", "Kreatinin") would be left out, and the model trained
     # without it: refused, naming the feature. Short names (k, dd, tnt) are too near too much to tell.
     names = {column_key(n): f.name for f in schema.features for n in (f.name, f.label, *f.aliases)
@@ -235,7 +246,7 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
             patient_at[cell] = k
             continue
         if feat is None:
-            hint = _column_hint(name, schema)
+            hint = _column_hint(name, schema, unit.strip() if unit and unit.strip() else None)
             if hint is None:
                 # a spreadsheet's own column (a smoker flag, the date of the draw): no model reads it,
                 # and deleting it by hand is all a refusal asked; named in a warning, as not used
