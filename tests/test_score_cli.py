@@ -734,3 +734,26 @@ def test_the_labs_count_leaves_out_rows_that_fit_no_record(checkpoint, tmp_path,
     assert rc == 0
     assert "labs.csv: all 2 values used by this model" in captured.out
     assert "1 row(s) fit no record" in captured.err and "'99999_lr'" in captured.err
+
+
+def test_the_labs_count_names_the_columns_not_read(checkpoint, tmp_path, capsys):
+    """A labs table from a German laboratory (';', decimal commas) whose potassium column is headed
+    "Kalium", beside a smoker flag: neither is a feature MIRAGE knows, so neither was read (one warning
+    said so before the records were scored), but the run's last line said "labs.csv: all 2 values used
+    by this model", as if the table had been read whole. It now names the columns not read."""
+    hea = next((h for h in mm.sample_records() if h.stem == "00417_lr"), None)
+    if hea is None:
+        pytest.skip("bundled PTB-XL sample 00417_lr not present")
+    folder = tmp_path / "records"
+    folder.mkdir()
+    for f in hea.parent.glob(hea.stem + ".*"):
+        shutil.copy(f, folder / f.name)
+    labs = tmp_path / "labs.csv"
+    labs.write_bytes("\ufeffECG;Alter;Kalium (mmol/L);weight [kg];Raucher\r\n00417_lr;61;4,2;70;ja\r\n".encode())
+    rc = main(["score", str(folder), "--model", str(checkpoint), "--out", str(tmp_path / "r.csv"),
+               "--no-progress", "--labs", str(labs), "--no-measure"])
+    out = capsys.readouterr().out
+    assert rc == 0
+    # the table's five cells after the id: weight read (1 value), three columns of no feature
+    assert ("labs.csv: 1 value used by this model; 3 columns not read, of no feature MIRAGE knows: "
+            "'Alter', 'Kalium (mmol/L)', 'Raucher'\n") in out, out

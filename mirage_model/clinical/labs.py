@@ -176,7 +176,8 @@ def _column_hint(name: str, schema: ClinicalSchema, header_unit: str | None = No
 
 def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict | None = None,
                     warnings: list | None = None, patients: dict | None = None,
-                    patient_columns=()) -> dict[str, dict[str, tuple[float | str, str | None]]]:
+                    patient_columns=(), not_read: list | None = None
+                    ) -> dict[str, dict[str, tuple[float | str, str | None]]]:
     """Read a researcher's labs CSV into ``{record_id: {feature: (value, unit or None)}}``.
 
     Layout: the first column is the record id, the other columns are features (matched to the
@@ -195,6 +196,9 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
     of units or a record id column that is not the first is refused (``_column_hint``): left out, the
     model would be trained without the lab meant. Any other column ("Smoker", a date) is no feature
     any model reads: it is named in a warning as not used, and the other columns are read.
+
+    ``not_read``: when a list is given, the header cells of the columns of no feature ("Smoker") are
+    appended to it, for a summary that counts what the table gave (the warning names them too).
 
     ``patients``: when a dict is given, ``{record_id: {column: cell}}`` of each row read, for
     the patient columns whose cell is not empty (``mirage train`` splits by patient with it).
@@ -261,6 +265,8 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
         columns.append((feat, unit.strip() if unit and unit.strip() else None))
         at.append(k)
 
+    if not_read is not None:
+        not_read.extend(unused)
     if unused:
         shown = ", ".join(repr(c) for c in unused[:10]) + (" ..." if len(unused) > 10 else "")
         if not columns and not patient_at and not problems:

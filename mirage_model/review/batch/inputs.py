@@ -222,10 +222,12 @@ def signal_file_hints(headers: Iterable[Path], orphans: Iterable[Path], limit: i
     return hints
 
 
-def labs_dict(labs, row_errors: dict | None = None, warnings: list | None = None) -> dict:
+def labs_dict(labs, row_errors: dict | None = None, warnings: list | None = None,
+              not_read: list | None = None) -> dict:
     """{record_id: values} of a labs table (a path, or such a dict already); a row that cannot be
     read goes to ``row_errors`` ({record_id: message}, when given) instead of stopping the batch;
-    the table's warnings (units assumed, censored values) to ``warnings`` too, when given.
+    the table's warnings (units assumed, censored values) to ``warnings`` too, when given, and its
+    columns of no feature to ``not_read``.
 
     Raises:
         BatchError: the table itself cannot be read.
@@ -235,7 +237,7 @@ def labs_dict(labs, row_errors: dict | None = None, warnings: list | None = None
     if isinstance(labs, Mapping):
         return dict(labs)
     try:
-        return read_labs_table(labs, row_errors=row_errors, warnings=warnings)
+        return read_labs_table(labs, row_errors=row_errors, warnings=warnings, not_read=not_read)
     except ClinicalError as err:
         raise BatchError(str(err)) from None
 
@@ -265,6 +267,9 @@ class LabsLookup:
     warnings: list = field(default_factory=list)
     # the table's file (None: given as a dict): in the scored folder it is no file passed over
     source: Path | None = None
+    # the table's columns of no feature ("Smoker", "Kalium (mmol/L)"), as its header names them: no
+    # model reads them, and the run's summary says so beside the values it counts
+    not_read: list = field(default_factory=list)
 
     @classmethod
     def build(cls, labs: dict, errors: Mapping | None, root, paths: Iterable,
@@ -331,10 +336,12 @@ def labs_lookup(labs, folder, headers: Iterable | None = None) -> LabsLookup:
     """
     errors: dict = {}
     warnings: list = []
-    table = labs_dict(labs, errors, warnings)
+    not_read: list = []
+    table = labs_dict(labs, errors, warnings, not_read)
     if headers is None:
         headers = find_inputs(folder)[0]
     lookup = LabsLookup.build(table, errors, folder, headers, warnings)
+    lookup.not_read = not_read
     if labs is not None and not isinstance(labs, Mapping):
         lookup.source = Path(labs)
     return lookup

@@ -64,6 +64,8 @@ class BatchSummary:
     labs_rows: int | None = None
     labs_refused: int = 0
     labs_values: dict[str, int] = field(default_factory=dict)
+    # the table's columns of no feature, which no model reads ("Smoker"): said beside the values counted
+    labs_not_read: list[str] = field(default_factory=list)
     # what reading the labs table warned of (units assumed, censored values read as their limit)
     labs_warnings: list[str] = field(default_factory=list)
     # (record path, note) of each scored record whose labs row differs from its header in age or
@@ -163,8 +165,10 @@ class BatchSummary:
         the features ``model_reads``: "labs.csv: 12 of 30 values not used by this model (crp 6,
         troponin_t 6); 2 of 17 rows refused: see their records' error rows", "labs.csv: all 30
         values used by this model" when the model reads every one (never "0 of 30 values not
-        used"), or, when no row could be read, "every row of labs.csv was refused (3 rows): see
-        their records' error rows" (never "0 of 0 values"). "" without a table."""
+        used"), then the table's columns of no feature, which were not read ("; 2 columns not read, of
+        no feature MIRAGE knows: 'Kalium (mmol/L)', 'Smoker'"), or, when no row could be read, "every
+        row of labs.csv was refused (3 rows): see their records' error rows" (never "0 of 0 values"). ""
+        without a table."""
         if self.labs_rows is None:
             return ""
         if self.labs_rows == 0:
@@ -181,6 +185,12 @@ class BatchSummary:
             line = f"{table}: {n} of {total} values not used by this model{detail}"
         else:
             line = f"{table}: {'all ' if total != 1 else ''}{total} value{'s' * (total != 1)} used by this model"
+        if self.labs_not_read:
+            # "all 102 values used" had been the last word on a table whose potassium column, headed in
+            # German, no model read: the warning naming it had scrolled away with the progress bar
+            n = len(self.labs_not_read)
+            shown = ", ".join(repr(c) for c in self.labs_not_read[:5]) + (" ..." if n > 5 else "")
+            line += f"; {n} column{'s' * (n != 1)} not read, of no feature MIRAGE knows: {shown}"
         if self.labs_refused:
             line += (f"; {self.labs_refused} of {self.labs_rows + self.labs_refused} rows refused: "
                      "see their records' error rows")
@@ -420,8 +430,10 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
     else:
         labs_errors: dict = {}
         labs_warnings: list = []
-        lookup = LabsLookup.build(labs_dict(labs, labs_errors, labs_warnings), labs_errors, folder, headers,
-                                  labs_warnings)
+        labs_not_read: list = []
+        lookup = LabsLookup.build(labs_dict(labs, labs_errors, labs_warnings, labs_not_read), labs_errors, folder,
+                                  headers, labs_warnings)
+        lookup.not_read = labs_not_read
         if isinstance(labs, (str, os.PathLike)):
             lookup.source = Path(labs)
     labs_d, labs_errors = lookup.labs, lookup.errors
@@ -489,6 +501,7 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                 for name in values or {}:
                     summary.labs_values[name] = summary.labs_values.get(name, 0) + 1
             summary.labs_unmatched = lookup.match.unmatched
+            summary.labs_not_read = list(lookup.not_read)
             summary.labs_warnings = list(lookup.warnings)
             line = respelled_warning("labs table", lookup.match.respelled_notes())
             if line:
