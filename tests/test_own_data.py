@@ -104,9 +104,10 @@ def test_a_class_with_a_comma_in_a_semicolon_table_is_told_the_bar(tmp_path):
 def test_the_card_names_the_labs_table_its_coverage_and_the_calibration(tmp_path, monkeypatch):
     root, labels = make_folder(tmp_path / "f", n_copies=4, split_column=True)   # copies 0, 3 train: 8
     labs = tmp_path / "labs_2026.csv"
-    # troponin for ecg000-ecg003 (copy 0: train) and ecg004 (val): 4 of the 8 training records
+    # troponin for ecg000-ecg003 (copy 0: train) and ecg004 (val): 4 of the 8 training records, ecg000's
+    # censored ("<5": below the assay's limit), which the model reads as 5
     labs.write_text("\ufeffPatient ID;hs-TnT [ng/L];CRP [mg/dL]\r\n"
-                    + "".join(f"ecg{k:03d};{10 + k},5;NA\r\n" for k in range(5))
+                    + "".join(f"ecg{k:03d};{10 + k},5;NA\r\n" if k else "ecg000;<5;NA\r\n" for k in range(5))
                     + "ecg012;-;0,4\r\n", encoding="utf-8")                  # ecg012: copy 3, train
     out, cache = tmp_path / "run", tmp_path / "cache"
     assert main(["train", *train_argv(f"folder:{root}", out, cache, "--epochs", "1", "--no-test", labels=labels),
@@ -116,6 +117,7 @@ def test_the_card_names_the_labs_table_its_coverage_and_the_calibration(tmp_path
     assert prov["clinical_coverage"]["train_records"] == 8
     assert prov["clinical_coverage"]["present"]["troponin_t"] == 4
     assert prov["clinical_coverage"]["present"]["crp"] == 1
+    assert prov["clinical_coverage"]["censored"] == {"troponin_t": 1}    # the card had not said it
     data = ["--data", f"folder:{root}", "--labels", str(labels), "--labs", str(labs), "--cache-dir", str(cache),
             "--no-progress"]
     calibrate = ["calibrate", "--model", str(out / "model"), *data, "--out", str(tmp_path / "cal")]
@@ -125,7 +127,7 @@ def test_the_card_names_the_labs_table_its_coverage_and_the_calibration(tmp_path
     card = (tmp_path / "shipped" / "MODEL_CARD.md").read_text()
     assert ("- Clinical values: the labs table labs_2026.csv (a record's own row), age and sex from the "
             "record's header where the table gives none; given for, of the 8 training records: ") in card
-    assert "troponin_t 4" in card and "crp 1" in card
+    assert "troponin_t 4 (1 of them censored, read as their limit), crp 1" in card
     # copies 0 and 3 train, 1 val, 2 test; each copy one record per class, copy 0's HYP record NORM too; the
     # test split not counted: --no-test never opens its records
     assert "- Records per class (train/val): CD 2/1, HYP 2/1, MI 2/1, NORM 3/1" in card

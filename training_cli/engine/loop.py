@@ -25,6 +25,7 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from mirage_model.checkpoint import CheckpointError, check_destination
 from mirage_model.clinical import default_schema
+from mirage_model.clinical.features import censor_mark
 from mirage_model.models import reads_image
 from mirage_model.preprocess import PreprocessConfig
 from mirage_model.render import RenderConfig
@@ -136,6 +137,12 @@ def _train(cfg: TrainConfig, out: Path, dist: Dist, device: torch.device, index,
                     for name, rows in splits.items() if name != "test" or cfg.scores_test}
     clinical_coverage = {"train_records": int(len(splits["train"])),
                          "present": {n: int(c) for n, c in zip(schema.names, cmask[splits["train"]].sum(0))}}
+    # of those, how many were censored ("<5"), which the model read as their limit: the card says so beside the
+    # count, as the run's warning did, so that a reader of the card alone does not take them for measured values
+    censored = {n: sum(bool(censor_mark((ds.items[i].clinical or {}).get(n))) for i in splits["train"])
+                for n in schema.names}
+    if any(censored.values()):
+        clinical_coverage["censored"] = {n: c for n, c in censored.items() if c}
     absent = [n for n, c in clinical_coverage["present"].items() if not c and n not in ds.clinical_names]
     if absent and dist.main:
         # --clinical d_dimer on data that has none had trained in silence a model that reads a value

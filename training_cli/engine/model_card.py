@@ -106,8 +106,10 @@ def _clinical_source_lines(prov: dict) -> list[str]:
     line = "- Clinical values: " + (source or "from the records' headers or the dataset's table")
     if present:
         n = coverage.get("train_records", "?")
+        censored = coverage.get("censored") or {}
         line += (f"; given for, of the {n} training records: "
-                 + ", ".join(f"{name} {count}" for name, count in present.items()))
+                 + ", ".join(f"{name} {count}" + (f" ({censored[name]} of them censored, read as their limit)"
+                                                  if censored.get(name) else "") for name, count in present.items()))
     return [line]
 
 
