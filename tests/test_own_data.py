@@ -381,3 +381,26 @@ def test_a_labels_table_s_first_column_is_its_record_id_whatever_its_name(tmp_pa
     labels.write_text("labels;record_id_x\nMI;ecg000\n")                # no id column to take
     with pytest.raises(D.DatasetError, match="no record id column .name the first column record_id."):
         D.open_dataset(f"folder:{root}", labels=labels)
+
+
+def test_records_that_failed_are_named_where_no_skipped_csv_is_written(tmp_path, caplog):
+    """`mirage calibrate`, `evaluate` and `ensemble` said "2 of 7 records failed to load and are skipped (see
+    skipped.csv)", but only `mirage train` writes a skipped.csv; and their cache, built by the training
+    run, named no record as it was loaded: the user had no way to learn which. The warning names them
+    (a truncated signal file here), and names skipped.csv only where the caller writes one."""
+    from training_cli.engine.data import DataOptions, open_data
+
+    root, labels = make_folder(tmp_path / "f", n_copies=1, split_column=True)   # 4 records, all train
+    dat = root / "ecg001.dat"
+    dat.write_bytes(dat.read_bytes()[:300])                                   # cut short: cannot load
+    options = DataOptions(data=f"folder:{root}", labels=str(labels), cache_dir=str(tmp_path / "cache"), workers=1)
+    for skipped_file in (None, "run/skipped.csv"):          # built, then loaded from the cache as it stands
+        caplog.clear()
+        with caplog.at_level(logging.WARNING):
+            _, _, skipped = open_data(options, progress=False, splits=("train",), skipped_file=skipped_file)
+        assert list(skipped) == ["ecg001"]
+        line = next(r.getMessage() for r in caplog.records if "failed to load" in r.getMessage())
+        listed = " (all listed in run/skipped.csv)" if skipped_file else ""
+        said = f"1 of 4 records failed to load and are skipped{listed}: {root / 'ecg001.hea'}: "
+        assert line.startswith(said), line
+        assert "truncated" in line

@@ -455,7 +455,8 @@ def check_splits(ds, options: DataOptions, needed=("train", "val")) -> None:
 
 
 def open_data(options: DataOptions, preprocess_cfg=None, render_cfg=None, dist: Dist = Dist(),
-              progress: bool = True, model_labels=None, models=(), dataset=None, splits=SPLITS):
+              progress: bool = True, model_labels=None, models=(), dataset=None, splits=SPLITS,
+              skipped_file: str | None = None):
     """Open the dataset named by ``options``, build or load the cache of its ``splits``, drop records
     that failed. Only the records of ``splits`` are read (``evaluate --split val`` never opens a test
     record); each split has its own cache, shared by the commands that read it.
@@ -466,6 +467,9 @@ def open_data(options: DataOptions, preprocess_cfg=None, render_cfg=None, dist: 
     split as they were trained on it (``check_split_seed``).
 
     ``dataset``: the dataset as ``open_index`` opened it with the same ``options`` (not opened again).
+
+    ``skipped_file``: the file the caller lists the records that failed in (``mirage train``'s
+    ``OUT/skipped.csv``), named in the warning; the warning names the first three itself either way.
 
     Returns (dataset, cache, skipped) with ``dataset`` cut to ``splits`` (``cache`` row i is its item i).
 
@@ -484,6 +488,13 @@ def open_data(options: DataOptions, preprocess_cfg=None, render_cfg=None, dist: 
         cache = cache_mod.build_or_load_by_split(ds, preprocess_cfg, render_cfg, **{**kwargs, "progress": False})
     skipped = dict(cache.errors)
     if skipped:
-        logger.warning("%d of %d records failed to load and are skipped (see skipped.csv)", len(skipped),
-                       len(ds.items))
+        # evaluate, calibrate and ensemble write no skipped.csv, yet the warning sent their user to one; and
+        # a cache built by an earlier command names no record as it is loaded: the records are named here
+        by_id = {it.record_id: it for it in ds.items}
+        named = "; ".join(f"{getattr(by_id.get(rid), 'path', None) or rid}: {why}"
+                          for rid, why in list(skipped.items())[:3])
+        more = f"; {len(skipped) - 3} more" if len(skipped) > 3 else ""
+        listed = f" (all listed in {skipped_file})" if skipped_file else ""
+        logger.warning("%d of %d records failed to load and are skipped%s: %s%s", len(skipped), len(ds.items),
+                       listed, named, more)
     return ds, cache, skipped

@@ -121,7 +121,8 @@ def _train(cfg: TrainConfig, out: Path, dist: Dist, device: torch.device, index,
     rcfg = RenderConfig()
     # the test split is read only when the run scores it (not with --no-test or --stop-after)
     ds, cache, skipped = open_data(cfg.data_options(), pcfg, rcfg, dist, progress, dataset=index,
-                                   splits=("train", "val", "test") if cfg.scores_test else ("train", "val"))
+                                   splits=("train", "val", "test") if cfg.scores_test else ("train", "val"),
+                                   skipped_file=str(out / "skipped.csv") if dist.main else None)
     if dist.main:
         runlog.write_skipped(out / "skipped.csv", ds, skipped)
     K, task_type = len(ds.classes), ds.task_type
