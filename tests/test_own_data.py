@@ -404,3 +404,19 @@ def test_records_that_failed_are_named_where_no_skipped_csv_is_written(tmp_path,
         said = f"1 of 4 records failed to load and are skipped{listed}: {root / 'ecg001.hea'}: "
         assert line.startswith(said), line
         assert "truncated" in line
+
+
+def test_rows_left_out_of_a_labels_table_are_named_by_their_line(tmp_path, caplog):
+    """A labels table saved by Excel (BOM, CRLF) with a record that is not in the folder and a record
+    left without a label: the warnings said "1 labelled records have no file under f (first: 99)" and
+    "1 rows have an empty 'labels' cell and are left out (first: ecg001)", ids alone, which in a table
+    of thousands of rows had to be searched for. Each row is now named by its line too."""
+    root, _ = make_folder(tmp_path / "f", n_copies=1)
+    labels = tmp_path / "labels.csv"
+    labels.write_bytes("\ufeffrecord,labels\r\necg000,AF\r\necg001,\r\necg002,normal\r\n99,AF\r\n"
+                       "ecg003,AF;normal\r\n".encode())
+    with caplog.at_level(logging.WARNING):
+        ds = D.open_dataset(f"folder:{root}", labels=labels)
+    assert sorted(it.record_id for it in ds.items) == ["ecg000", "ecg002", "ecg003"]
+    assert f"labels.csv: 1 labelled record has no file under {root} and is not used (line 5: 99)" in caplog.text
+    assert "labels.csv: 1 row has an empty 'labels' cell and is left out (line 3: ecg001)" in caplog.text

@@ -233,10 +233,16 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
     if warning := respelled_warning(labels_path, [respelled_note(row, record_id_of(root, by_id[rec]))
                                                   for row, rec in respelled.items() if row in labelled.values()]):
         logger.warning("%s", warning)
+    def at_lines(ids) -> str:
+        # "line 62: 99, line 63: 100": a row found by its line in a table of thousands, not by its id alone
+        return ", ".join(f"line {line_of[r]}: {r}" if r in line_of else r for r in ids[:5]) + \
+            (", ..." if len(ids) > 5 else "")
+
     if missing_files:
-        logger.warning("%s: %d labelled records have no file under %s (first: %s)%s", labels_path,
-                       len(missing_files), root, ", ".join(missing_files[:5]),
-                       near_miss_text(missing_files, (record_id_of(root, h) for h in headers)))
+        n = len(missing_files)
+        logger.warning("%s: %d labelled %s no file under %s and %s not used (%s)%s", labels_path, n,
+                       "record has" if n == 1 else "records have", root, "is" if n == 1 else "are",
+                       at_lines(missing_files), near_miss_text(missing_files, (record_id_of(root, h) for h in headers)))
     # records in the folder that no row of the table names: they had been left out in silence (a
     # researcher's 70 ECGs trained as 65, nothing said which or why)
     rowless = [rid for rid in (record_id_of(root, h) for h in headers)
@@ -251,8 +257,9 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
                        "values are used (first: %s)", labs_path, len(disagree), "; ".join(disagree[:3]))
     if unlabelled:
         what = f"an empty {label_col!r} cell" if label_col else "no class column set to 1 (multiclass needs one)"
-        logger.warning("%s: %d rows have %s and are left out (first: %s)", labels_path, len(unlabelled),
-                       what, ", ".join(unlabelled[:5]))
+        n = len(unlabelled)
+        logger.warning("%s: %d %s %s and %s left out (%s)", labels_path, n, "row has" if n == 1 else "rows have",
+                       what, "is" if n == 1 else "are", at_lines(unlabelled))
     if ambiguous:
         raise DatasetError(f"{labs_path}: {len(ambiguous)} records' labs rows are ambiguous (first: "
                            f"{'; '.join(ambiguous[:3])})")
