@@ -420,3 +420,23 @@ def test_rows_left_out_of_a_labels_table_are_named_by_their_line(tmp_path, caplo
     assert sorted(it.record_id for it in ds.items) == ["ecg000", "ecg002", "ecg003"]
     assert f"labels.csv: 1 labelled record has no file under {root} and is not used (line 5: 99)" in caplog.text
     assert "labels.csv: 1 row has an empty 'labels' cell and is left out (line 3: ecg001)" in caplog.text
+
+
+def test_classes_split_by_the_separator_of_a_semicolon_table_are_told_the_bar(tmp_path):
+    """A ';'-separated labels table (Excel's in much of Europe) whose multi-label cell is written as the
+    README writes one in a comma-separated table, "AF;LBBB", unquoted: the row has a cell too many, and
+    the error said only "4 cells but the header has 3 columns". It now says how to write the cell, and
+    the row written so is read with both classes (and its split)."""
+    root, _ = make_folder(tmp_path / "f", n_copies=1)
+    labels = tmp_path / "labels.csv"
+    labels.write_bytes("\ufeffrecord;labels;split\r\necg000;AF;LBBB;train\r\necg001;normal;val\r\n".encode())
+    with pytest.raises(D.DatasetError) as err:
+        D.open_dataset(f"folder:{root}", labels=labels)
+    assert str(err.value) == (f"{labels}, line 2: 4 cells but the header has 3 columns ('record', 'labels', "
+                              "'split'); in a ';'-separated table separate a record's classes with '|' (AF|LBBB), "
+                              "or put the cell in quotes (\"AF;LBBB\")")
+    for cell in ("AF|LBBB", '"AF;LBBB"'):                                     # as the message says
+        labels.write_bytes(f"record;labels;split\r\necg000;{cell};train\r\necg001;normal;val\r\n".encode())
+        ds = D.open_dataset(f"folder:{root}", labels=labels)
+        assert {it.record_id: (it.labels, it.split) for it in ds.items} == {
+            "ecg000": (("AF", "LBBB"), "train"), "ecg001": (("normal",), "val")}

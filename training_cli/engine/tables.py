@@ -88,8 +88,17 @@ def read_table(path: Path) -> _Rows:
         line = reader.line_num + top
         if len(cells) > len(names) and any(c.strip() for c in cells[len(names):]):
             # the cells past the header had gone under a key None, and the run ended on an AttributeError
+            hint = ""
+            at = next((k for k, h in enumerate(header) if h.strip().lower() == "labels"), None)
+            if dialect.delimiter == ";" and at is not None:
+                # "44;AF;LBBB": a record's classes written with the table's own separator (the README's
+                # "NORM;MI" is a comma-separated table's), which split the cell in two
+                classes = [c.strip() for c in cells[at:at + 1 + len(cells) - len(names)] if c.strip()]
+                if len(classes) > 1:          # not a stray empty cell ("ecg001;NORM;;val")
+                    hint = (f"; in a ';'-separated table separate a record's classes with '|' "
+                            f"({'|'.join(classes)}), or put the cell in quotes (\"{';'.join(classes)}\")")
             raise DatasetError(f"{path}, line {line}: {len(cells)} cells but the header has {len(names)} "
-                               f"columns ({', '.join(repr(h) for h in header)})")
+                               f"columns ({', '.join(repr(h) for h in header)}){hint}")
         if not cells:
             continue
         rows.append(dict(zip(names, cells + [""] * (len(names) - len(cells)))))
