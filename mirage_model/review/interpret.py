@@ -2158,10 +2158,9 @@ def session_interpretation(session) -> Interpretation:
     irregular = getattr(session.measurements, "rhythm_irregular", None)
     rr_nrmssd = getattr(session.measurements, "rr_nrmssd", None)
     pred = getattr(session, "statements_prediction", None) or session.prediction
-    # the prediction's report, else the record's own (``ReviewSession.quality``: the app assesses every record it
-    # opens, with or without a model), so that the rules alone are withheld on a record the gate would withhold
-    quality = (getattr(pred, "quality", None) or getattr(session.prediction, "quality", None)
-               or getattr(session, "quality", None))
+    # the prediction's report, else the record's own (``ReviewSession.quality_report``: the app assesses every record
+    # it opens, with or without a model), so that the rules alone are withheld on a record the gate would withhold
+    quality = session.quality_report
     state = (getattr(session, "state", None) or {}).get("quality")
     not_assessed = (getattr(session, "errors", None) or {}).get("quality", "") if state == FAILED else ""
     return interpret_prediction(pred, table, session.sex, irregular=irregular, rr_nrmssd=rr_nrmssd,

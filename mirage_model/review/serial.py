@@ -537,15 +537,9 @@ _RULE_KEYS = {"first_degree_av_block": ("pr_ms",), "short_pr": ("pr_ms",), "wide
               "short_qtc": ("qtc_bazett_ms", "qtc_fridericia_ms")}
 
 
-def _quality(session):
-    """The quality report the interpretation reads (``interpret.session_interpretation``), or None."""
-    pred = getattr(session, "statements_prediction", None) or getattr(session, "prediction", None)
-    return (getattr(pred, "quality", None) or getattr(getattr(session, "prediction", None), "quality", None)
-            or getattr(session, "quality", None))
-
-
 def _findings(session, codes) -> list:
-    return [f for f in getattr(_quality(session), "findings", ()) or () if f.code in codes]
+    """The findings of ``codes`` in the quality report the interpretation reads (``ReviewSession.quality_report``)."""
+    return [f for f in getattr(session.quality_report, "findings", ()) or () if f.code in codes]
 
 
 def _missing_leads(session) -> tuple[str, ...]:
