@@ -338,6 +338,26 @@ def test_the_model_line_counts_the_rhythm_said_below_its_threshold():
         stated=2, guessed=1)
 
 
+def test_a_guessed_rhythm_is_known_by_its_flag_not_its_words(monkeypatch):
+    """The rhythm said below its threshold is counted on the model line by the statement's ``guessed`` flag (set
+    where the interpretation says the guess), not by finding ``interpret.GUESSED``'s words in its text: with the
+    words changed, the count had read 0 below threshold beside the guess said. Truth: the probabilities against
+    the thresholds given here (CLBBB alone above; SR the likeliest rhythm, a guess), as above."""
+    from mirage_model.review import interpret as interpret_module
+    from mirage_model.review.report.summary_band import stated_counts
+
+    reworded = ", the likeliest rhythm (under its threshold)"
+    monkeypatch.setattr(interpret_module, "GUESSED", reworded)
+    it = interpret_module.interpret(STATEMENT_LABELS, (0.4, 0.1, 0.1, 0.9, 0.1), (0.5,) * 5)
+    model = [s for s in it.statements if s.source == "model"]
+    assert [s.code for s in model] == ["SR", "CLBBB"] and model[0].text.endswith(reworded)
+    assert [s.guessed for s in model] == [True, False]
+    assert stated_counts(it.statements) == (2, 1)
+    # SR above its threshold: no guess, none counted
+    called = interpret_module.interpret(STATEMENT_LABELS, (0.6, 0.1, 0.1, 0.9, 0.1), (0.5,) * 5)
+    assert not any(s.guessed for s in called.statements) and stated_counts(called.statements) == (2, 0)
+
+
 def test_a_model_line_too_long_for_one_line_takes_two(tmp_path, record):
     """The shipped models' names side by side do not fit the band's last line even at its smallest
     size: the classes' model goes on the free line above and the statements' model below, nothing

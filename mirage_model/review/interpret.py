@@ -750,6 +750,9 @@ class Statement:
         rule_id: the measurement rule that said it (one of ``RULE_IDS``), a name that stays when its words change:
             what the serial comparison and the noise line know a rule's statement by; None for the model's own
             (but "sinus_rhythm": the model's sinus rate word the measured rate refuted, said as sinus rhythm).
+        guessed: the rhythm said as the model's most probable one below its threshold, no rhythm of the model above
+            it (its words end ``GUESSED``; a sinus rate rule's statement on that guess too): what the serial comparison
+            and page 1's count know a guess by.
     """
     group: str
     text: str
@@ -762,6 +765,7 @@ class Statement:
     measured: bool = False
     adult_trained: bool = False
     rule_id: str | None = None
+    guessed: bool = False
 
     @property
     def model_origin(self) -> str:
@@ -926,10 +930,10 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     rate_ref = reference_range("heart_rate_bpm", age=age) if child else None
     child_rate = f"a child's {rate_ref.text}" if rate_ref is not None else ""
 
-    def model_stmt(code: str, note: str | None = None, suffix: str = "") -> Statement:
+    def model_stmt(code: str, note: str | None = None, suffix: str = "", guess: bool = False) -> Statement:
         info = STATEMENTS.get(code, StatementInfo(code, code, "other", "other"))
-        return Statement(info.group, info.text + suffix, "model", code, p[code], confidence_word(p[code]), None, note,
-                         adult_trained=child)
+        return Statement(info.group, info.text + suffix + (GUESSED if guess else ""), "model", code, p[code],
+                         confidence_word(p[code]), None, note, adult_trained=child, guessed=guess)
 
     # rhythm: the model's rhythm statements, atrial fibrillation/flutter overriding sinus; the rhythm
     # itself first, then ectopy and patterns; when no rhythm of the model is above its threshold, its
@@ -1159,27 +1163,27 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                            else f"measured rate {hr_s} bpm")
                     resolved.append(f"model's {_in_sentence(STATEMENTS[c].text)} ({p[c]:.0%}) not stated: {why}")
         # sinus only as the model's most probable rhythm below its threshold: the rate word says so too
-        guess = GUESSED if guessed in SINUS else ""
+        guess = guessed in SINUS
         # a child's rate by its centiles for age (``measurements.CHILD_RATE_BPM``): "(for age)", its limit cited
         for_age = " (for age)" if child else ""
         low_rule, high_rule = ((f"< {rate_ref.low:g} bpm", f"> {rate_ref.high:g} bpm") if child else
                                (f"< {BRADY_BPM:g} bpm", f"> {TACHY_BPM:g} bpm"))
         source = f"at age {age_text(age)}: {child_rate}" if child else "(Mason et al. 2007)"
         if hr_flag == "low":
-            out.append(Statement("rhythm", f"Sinus bradycardia{for_age}{rate_text}{guess}", "measurement",
-                                 note=sinus_note, rule=f"rate {hr_s} bpm {low_rule} {source}",
-                                 rule_id="sinus_bradycardia"))
+            out.append(Statement("rhythm", f"Sinus bradycardia{for_age}{rate_text}{GUESSED if guess else ''}",
+                                 "measurement", note=sinus_note, rule=f"rate {hr_s} bpm {low_rule} {source}",
+                                 rule_id="sinus_bradycardia", guessed=guess))
         elif hr_flag == "high":
-            out.append(Statement("rhythm", f"Sinus tachycardia{for_age}{rate_text}{guess}", "measurement",
-                                 note=sinus_note, rule=f"rate {hr_s} bpm {high_rule} {source}",
-                                 rule_id="sinus_tachycardia"))
+            out.append(Statement("rhythm", f"Sinus tachycardia{for_age}{rate_text}{GUESSED if guess else ''}",
+                                 "measurement", note=sinus_note, rule=f"rate {hr_s} bpm {high_rule} {source}",
+                                 rule_id="sinus_tachycardia", guessed=guess))
         elif refuted and "SR" not in rhythm_codes:
             # the model's rhythm (above its threshold, or its most probable one) was sinus with a rate word
             # the measured rate refutes: sinus rhythm at the measured rate, never "Rhythm not classified"
             c = refuted[0]
             out.append(Statement("rhythm", f"Sinus rhythm{rate_text}{GUESSED if c == guessed else ''}", "model", c,
                                  p[c], confidence_word(p[c]), note=sinus_note, adult_trained=child,
-                                 rule_id="sinus_rhythm"))
+                                 rule_id="sinus_rhythm", guessed=c == guessed))
         if out and "SR" in rhythm_codes:
             rhythm_codes.remove("SR")
     if flutter_rule:
@@ -1233,8 +1237,8 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         for s in said:      # the sinus rhythm a refuted rate word left: sinus arrhythmia takes its place
             out.remove(s)
     for i, c in enumerate(rhythm_codes):
-        out.append(model_stmt(c, sinus_note if c in SINUS else None,
-                              suffix=(rate_text if i == 0 and not out else "") + (GUESSED if c == guessed else "")))
+        out.append(model_stmt(c, sinus_note if c in SINUS else None, suffix=rate_text if i == 0 and not out else "",
+                              guess=c == guessed))
     if any(s.code == "AFIB" for s in out) and any(s.code == "PAC" for s in out):
         out = [replace(s, note=AF_PAC_NOTE) if s.code == "AFIB" and s.note is None
                else replace(s, note=PAC_AF_NOTE) if s.code == "PAC" and s.note is None else s for s in out]

@@ -473,9 +473,8 @@ def _probabilities(session) -> dict[str, tuple[float, float]]:
 
 
 def _uncertain_said(s) -> bool:
-    from mirage_model.review.interpret import GUESSED
-
-    return bool(s.note) or s.confidence == "low" or GUESSED in s.text
+    """Said uncertainly: marked, at low confidence, or the rhythm guessed below its threshold."""
+    return bool(s.note) or s.confidence == "low" or s.guessed
 
 
 def _near_unsaid(code: str | None, probs: dict[str, tuple[float, float]]) -> bool:

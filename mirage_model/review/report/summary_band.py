@@ -40,7 +40,7 @@ from reportlab.lib.utils import simpleSplit
 from mirage_model.noise_spread import MAY_HIDE_NAMED
 from mirage_model.outputs import is_called
 from mirage_model.records.age import age_text
-from mirage_model.review.interpret import (AMPLITUDE_UNRELIABLE_NOTE, GUESSED, doubted_calls, no_statement_text,
+from mirage_model.review.interpret import (AMPLITUDE_UNRELIABLE_NOTE, doubted_calls, no_statement_text,
                                            session_disagreement, session_interpretation, session_noise_hidden,
                                            statement_labels)
 from mirage_model.review.measurements import (DOUBT_MARK, NOT_APPLICABLE, UNRELIABLE, clean_age, is_paediatric,
@@ -206,9 +206,9 @@ def _in_interpretation(n_above: int, stated: int | None, guessed: int = 0) -> st
 
 def stated_counts(statements) -> tuple[int, int]:
     """(the model's statements in the interpretation, those of them said below their threshold: the
-    most probable rhythm, ``interpret.GUESSED``), what :func:`model_line` counts beside its own."""
+    most probable rhythm, ``interpret.Statement.guessed``), what :func:`model_line` counts beside its own."""
     model = [s for s in statements if s.source == "model"]
-    return len(model), sum(1 for s in model if GUESSED in s.text)
+    return len(model), sum(1 for s in model if s.guessed)
 
 
 STATEMENTS_PART = ". Statements: "        # where model_line's statements part starts
