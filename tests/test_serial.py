@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from mirage_model.inference import Prediction
+from mirage_model.measure import Measurements
 from mirage_model.records.record import EcgRecord
 from mirage_model.review.serial import (
     NEITHER_IDENTIFIES, THRESHOLDS, compare, measurement_change, same_patient,
@@ -522,7 +523,10 @@ def test_a_side_whose_calls_were_withheld_is_not_compared_as_new_or_gone():
     assert compare(clean_p, clean_c).rhythm_words           # both clean: compared as before
     x = compare(_session(_record("p"), EDITS, withheld), clean_c)
     assert (x.new_statements, x.gone_statements, x.possibly_new, x.possibly_gone, x.rhythm_words) == ((),) * 4 + ("",)
+    # the current's atrial fibrillation leaves its PR out too (no P wave)
     assert x.summary == ("Compared with the ECG p: no significant change in what was compared. Not compared: "
+                         "PR (atrial fibrillation on this ECG: the wave measured as a P wave is no P wave (atrial "
+                         "fibrillation has none: Hindricks et al. 2021), and a PR and a P axis need a P wave); "
                          f"statements (the prior ECG's calls were withheld: {noise}).")
     y = compare(clean_p, _session(_record("c"), EDITS, dataclasses.replace(_pred(probs_c), withheld=noise)))
     assert not (y.new_statements or y.gone_statements or y.rhythm_words)
@@ -663,6 +667,59 @@ def test_amplitudes_in_doubt_on_one_side_leave_the_voltage_statements_out():
     assert "amplitudes in doubt on the prior ECG: not in mV, or a gain wrong" in x.summary
 
 
+def test_pr_and_p_axis_are_not_compared_beside_atrial_fibrillation_or_flutter():
+    """A prior in sinus rhythm (PR 224 ms: first degree AV block), atrial fibrillation now with a "PR" of 90 ms
+    and a "P axis" of -60 deg measured on what precedes the QRS: there is no P wave (the table shows them not
+    applicable), so neither is compared and the summary says why; the block is not "no longer present" (its PR is
+    not comparable); the rhythm's change is the news. It had read "PR shortened 224 -> 90 ms; P axis shifted 60
+    -> -60 deg" and "First degree AV block no longer present". The rest stays compared."""
+    prior = _session(_record("p"), dict(EDITS, pr_ms=224, p_axis_deg=60), _pred({"SR": 0.95, "AFIB": 0.02}))
+    current = _session(_record("c"), dict(EDITS, pr_ms=90, p_axis_deg=-60, qrs_ms=130),
+                       _pred({"SR": 0.03, "AFIB": 0.97}))
+    x = compare(prior, current)
+    assert x.rhythm_words == "Rhythm changed: sinus rhythm -> atrial fibrillation"
+    assert x.summary.startswith("Compared with the ECG p: new atrial fibrillation (was sinus rhythm); "), x.summary
+    by = {m.key: m for m in x.measurements}
+    why = ("atrial fibrillation on this ECG: the wave measured as a P wave is no P wave (atrial fibrillation has "
+           "none: Hindricks et al. 2021), and a PR and a P axis need a P wave")
+    for key in ("pr_ms", "p_axis_deg"):
+        assert by[key].change is None and not by[key].significant and by[key].why_not == why, by[key]
+    assert f"PR and P axis ({why})" in x.not_compared
+    assert "First degree AV block" not in x.gone_statements + x.possibly_gone
+    assert f"First degree AV block ({why})" in x.not_compared
+    assert "shortened" not in x.summary and "P axis shifted" not in x.summary
+    assert by["qrs_ms"].significant                                      # the QRS is not a P wave's
+    # the flutter on the prior, sinus now: the same, said of the prior
+    y = compare(_session(_record("p"), dict(EDITS, pr_ms=90, p_axis_deg=-60), _pred({"SR": 0.03, "AFLT": 0.9})),
+                _session(_record("c"), dict(EDITS, p_axis_deg=60), _pred({"SR": 0.95, "AFLT": 0.02})))
+    assert y.rhythm_words == "Rhythm changed: atrial flutter -> sinus rhythm"
+    assert {m.key: m for m in y.measurements}["pr_ms"].why_not.startswith(
+        "atrial flutter on the prior ECG: the wave measured as a P wave is a flutter wave")
+    assert not y.significant
+    # atrial fibrillation on both: said once for both
+    z = compare(_session(_record("p"), dict(EDITS, pr_ms=90), _pred({"SR": 0.03, "AFIB": 0.97})), current)
+    assert {m.key: m for m in z.measurements}["pr_ms"].why_not.startswith("atrial fibrillation on both ECGs: ")
+    # sinus on both: the PR compared as before
+    w = compare(prior, _session(_record("c"), dict(EDITS, pr_ms=90), _pred({"SR": 0.95, "AFIB": 0.02})))
+    assert "PR shortened 224 -> 90 ms" in w.summary
+
+
+def test_pr_beside_a_marked_atrial_fibrillation_is_left_out_and_said_marked():
+    """Atrial fibrillation the interpretation marks (a regular rhythm: the table shows the PR "unreliable", not
+    "not applicable") leaves the PR out as well, said marked."""
+    regular = Measurements(heart_rate_bpm=70.0, rr_ms=857.0, pr_ms=90.0, qrs_ms=90.0, qt_ms=390.0, qtc_bazett_ms=421.0,
+                           qtc_fridericia_ms=410.0, p_axis_deg=None, qrs_axis_deg=40.0, t_axis_deg=40.0,
+                           rhythm_irregular=False, rr_nrmssd=0.01)
+    current = ReviewSession.from_results(_record("c"), measurements=regular, prediction=_pred(
+        {"SR": 0.03, "AFIB": 0.97}), model_name="m")
+    from mirage_model.review.interpret import session_interpretation
+
+    assert session_interpretation(current).statements[0].note          # marked: a regular rhythm
+    x = compare(_session(_record("p"), dict(EDITS, pr_ms=224), _pred({"SR": 0.95, "AFIB": 0.02})), current)
+    assert {m.key: m for m in x.measurements}["pr_ms"].why_not.startswith(
+        "atrial fibrillation (said, marked) on this ECG: the wave measured as a P wave is no P wave"), x.not_compared
+
+
 def test_leads_missing_on_one_side_leave_the_intervals_out():
     prior = _session(_record("p"), EDITS)
     prior.set_quality(_gated(_finding("lead_missing", "leads missing or flat (V1, V2, V3, V4, V5, V6)",
@@ -791,6 +848,29 @@ def test_cli_report_with_a_paced_prior_says_the_pacing_change_first(ludb_data, t
     assert "Compared with the ECG in file 8.hea: paced rhythm no longer present (this ECG is not paced)." in last
     assert "QRS, QT, QTc, QRS axis and T axis (the prior ECG is paced" in last
     assert "QRS narrowed" not in last and "axis shifted" not in last
+
+
+@pytest.mark.slow
+def test_cli_report_of_atrial_flutter_against_a_sinus_prior_leaves_the_pr_out(ptbxl_root, tmp_path, capsys):
+    """PTB-XL 02739_lr (fold 8, labelled AFLT; its "PR" 87 ms and "P axis" -139 deg measured on flutter waves)
+    against bundled LUDB 1 (sinus bradycardia, PR 137 ms) as its prior: the report had said "PR shortened 137 ->
+    87 ms; ... P axis shifted 23 -> -139 deg" beside the flutter it states; now the rhythm's change, and the PR
+    and P axis not compared, and why."""
+    from mirage_model.paths import default_model_path
+    from training_cli.main import main
+
+    current = ptbxl_root / "records100" / "02000" / "02739_lr.hea"
+    if default_model_path() is None or not current.is_file():
+        pytest.skip("no shipped model, or PTB-XL 02739_lr not present")
+    out = tmp_path / "r.pdf"
+    # the shipped statements model (the tests' default is none): its rhythm beside the flutter rule's
+    assert main(["report", str(current), "--prior", str(_ludb1().path), "--no-explain", "--device", "cpu",
+                 "--statements-model", "statements", "--out", str(out)]) == 0
+    last = _pdf_pages(out)[-1]
+    assert re.search(r"Compared with the ECG in file 1(\.hea)?: possibly new atrial flutter", last), last
+    assert ("PR and P axis (atrial flutter on this ECG: the wave measured as a P wave is a flutter wave (Saoudi et "
+            "al. 2001), and a PR and a P axis need a P wave)") in last, last
+    assert "PR shortened" not in last and "P axis shifted" not in last
 
 
 @pytest.mark.parametrize("page_size", ["A4", "Letter"])

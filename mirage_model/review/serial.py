@@ -39,7 +39,11 @@ them); leads missing on one side only leave the intervals out (measured over oth
 lead, the axes; a pair of which one is paced and the other not says the pacing change first and leaves out
 the PR, QRS, QT, QTc and the QRS and T axes (a paced QRS and its repolarisation are the pacemaker's, not the
 heart's own conduction); mains interference left after its subtraction on either side (the quality check's
-"mains_left", which withholds that side's calls too) leaves out the PR, QRS, QT, QTc and the P and T axes; amplitudes in
+"mains_left", which withholds that side's calls too) leaves out the PR, QRS, QT, QTc and the P and T axes; the
+atrial fibrillation or flutter either side states (``measurements.atrial_rhythm``, marked or not: the table shows
+them "not applicable" or "unreliable") leaves out the PR and the P axis, and the PR rules' statements with them (the
+wave measured before the QRS is a flutter wave or none: PTB-XL 02739_lr, AFLT, against LUDB 1 had read "PR shortened
+137 -> 87 ms; P axis shifted 23 -> -139 deg" beside the rhythm's change); amplitudes in
 doubt on either side (every lead scaled to one size, LUDB's; a gain wrong) leave out the voltage statements (the
 model's amplitude statements, the QRS voltage rules'). Two
 sampling rates need nothing here: each side is measured at its own rate in milliseconds (LUDB 1 against itself
@@ -77,6 +81,7 @@ from mirage_model.outputs import is_called
 from mirage_model.quality.findings import leads_text
 from mirage_model.records.age import LAST_PLACEHOLDER_BIRTH
 from mirage_model.review.file_info import anonymised, file_patient, record_date
+from mirage_model.review.measurements import ATRIAL_KEYS, UNRELIABLE, atrial_doubt, atrial_rhythm
 
 # the measurements compared, in the table's order (RR follows the rate; Framingham's QTc is a third formula)
 COMPARED_KEYS = ("heart_rate_bpm", "pr_ms", "qrs_ms", "qt_ms", "qtc_bazett_ms", "qtc_fridericia_ms",
@@ -574,6 +579,23 @@ def _calls_missing(session, interpretation) -> tuple[str, str]:
     return "", ""
 
 
+def _atrial_why(it_prior, it_current) -> str:
+    """Why the PR and the P axis are not compared: the atrial fibrillation or flutter either interpretation states
+    (``measurements.atrial_rhythm``; the table shows them "not applicable" beside it, "unreliable" beside it marked),
+    in ``measurements.atrial_doubt``'s words with the ECG it is said on ("atrial flutter on this ECG: the wave
+    measured as a P wave is a flutter wave (Saoudi et al. 2001), and a PR and a P axis need a P wave"); "" where
+    neither states one."""
+    said: dict[tuple[str, bool, str], list[bool]] = {}      # (rhythm, marked, reason) -> on (prior, current)
+    for i, it in enumerate((it_prior, it_current)):
+        if (s := atrial_rhythm(it)) is not None:
+            # the reason as the unmarked rhythm's row says it (a mark's note would come between the name and it)
+            name, _, reason = atrial_doubt(replace(s, note=None))[1].partition(": ")
+            said.setdefault((name, atrial_doubt(s)[0] == UNRELIABLE, reason), [False, False])[i] = True
+    return "; ".join(f"{name}{' (said, marked)' if marked else ''} on "
+                     f"{'both ECGs' if all(on) else 'the prior ECG' if on[0] else 'this ECG'}: {reason}"
+                     for (name, marked, reason), on in said.items())
+
+
 def _rule_keys(s) -> tuple[str, ...]:
     """The measurements a rule's statement is said from (none for a model's statement)."""
     return () if s.code else _RULE_KEYS.get(s.rule_id, ())
@@ -639,6 +661,9 @@ def compare(prior, current) -> SerialComparison:
         for k in PACED_KEYS:
             excluded.setdefault(k, f"{whose(paced)} is paced: a paced QRS and its repolarisation are the "
                                    "pacemaker's, not the heart's own conduction")
+    if why := _atrial_why(it_prior, it_current):
+        for k in ATRIAL_KEYS:
+            excluded.setdefault(k, why)
     reversal = (bool(_findings(prior, LIMB_REVERSAL)), bool(_findings(current, LIMB_REVERSAL)))
     if any(reversal):
         for k in AXIS_KEYS:
