@@ -254,6 +254,9 @@ def test_the_pdf_shows_no_pr_beside_atrial_flutter(tmp_path, flutter_session):
     out = build_report(s, tmp_path / "flutter.pdf")
     text = " ".join(" ".join(p.extract_text() or "" for p in pypdf.PdfReader(str(out)).pages).split())
     assert "PR interval not applicable" in text and "P axis (frontal) not applicable" in text, text
+    # no range beside no value (it had read "PR interval not applicable 120-200"): a dash in the Reference column
+    assert "PR interval not applicable \u2014 QRS duration" in text, text
+    assert "P axis (frontal) not applicable \u2014 QRS axis" in text, text
     assert "Not applicable: PR, P axis: atrial flutter" in text
     assert "QRS duration 102 ms" in text
     assert "87 \u2193" not in text and "-139" not in text, text
