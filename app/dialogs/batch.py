@@ -584,6 +584,8 @@ class BatchDialog(QDialog):
             text += f" {summary.same_file_line()}."
         if getattr(summary, "own_files", None) and not nothing:   # an earlier run's results and PDFs: not records
             text += f" {summary.own_files_line()}."
+        if getattr(summary, "annotations", None):   # LUDB's "1.ii" beside "1.hea": the record's, not passed over
+            text += f" {summary.annotations_line()}."
         not_read = list(getattr(summary, "not_read", None) or ())
         if not_read:        # the folder's other files (a .pdf, a .txt): counted here, named in the tooltip
             text += "" if nothing else f" {summary.not_read_line('no ECG records')}."

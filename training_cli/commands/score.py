@@ -387,6 +387,8 @@ def _report(args, summary, predictor) -> int:
         print(summary.same_file_line())
     if summary.own_files:     # an earlier run's results CSV and PDFs in the folder: no records, not failures
         print(summary.own_files_line())
+    if getattr(summary, "annotations", None):     # LUDB's "1.ii" beside "1.hea": the record's, not passed over
+        print(summary.annotations_line())
     if summary.not_read:
         if args.list_not_read:
             for path in summary.not_read:      # a hidden file or folder was not looked at: not "read"

@@ -9,7 +9,8 @@ format's extension that is no ECG (another XML, a .dcm that is no DICOM ECG) get
 ``status = "not_ecg"`` and what it is; every other file (a .pdf, a .txt: no record, no part of
 one) is counted by extension in the summary (``BatchSummary.not_read``), so that nothing in the
 folder is passed over in silence; the files MIRAGE itself wrote there (an earlier run's results and PDFs:
-``own_files``) are counted apart (``BatchSummary.own_files``), not among them. A WFDB signal file is the
+``own_files``) are counted apart (``BatchSummary.own_files``), not among them, as are the WFDB annotation
+files beside their records (``annotations``: ``BatchSummary.annotations``). A WFDB signal file is the
 record's whose header names it.
 
 The modules, in the order a record passes them: ``inputs`` (the folder, the labs table),

@@ -14,6 +14,7 @@ from mirage_model.formats import find_ecg_files, name_key, named_files, record_k
 from mirage_model.records import RecordError
 from mirage_model.records.folder import natural_key, walk_files
 from mirage_model.records.wfdb_header import segment_headers
+from mirage_model.review.batch.annotations import annotation_files
 from mirage_model.review.batch.errors import BatchError
 
 SIGNAL_SUFFIXES = (".dat", ".mat")       # signal files that must come with a header
@@ -25,19 +26,22 @@ class FoundInputs(tuple):
     folder's other files, which no row tells of (a .pdf, a .txt, a WFDB annotation file, a hidden
     file or folder), in that order too, so that a run's summary can count them; ``same_file`` the
     records left out as another name of a record listed (``same_files``: a link), each (path, the
-    record's path as listed)."""
+    record's path as listed); ``annotations`` the WFDB annotation files beside a record of their stem
+    (``annotations.annotation_files``: "1.atr" beside "1.hea"), which are not among ``not_read``."""
 
     not_read: list
     same_file: list
+    annotations: list
 
-    def __new__(cls, headers, orphans, not_ecg, not_read=(), same_file=()):
+    def __new__(cls, headers, orphans, not_ecg, not_read=(), same_file=(), annotations=()):
         self = super().__new__(cls, (list(headers), list(orphans), list(not_ecg)))
         self.not_read = list(not_read)
         self.same_file = list(same_file)
+        self.annotations = list(annotations)
         return self
 
     def __getnewargs__(self):
-        return (*self, self.not_read, self.same_file)
+        return (*self, self.not_read, self.same_file, self.annotations)
 
 
 def same_files(paths, links=None) -> dict[Path, Path]:
@@ -73,8 +77,9 @@ def find_inputs(folder, unreadable: list | None = None) -> FoundInputs:
     is "without a header" when no header in its folder names it (``formats.signal_names``): ``1.mat``
     beside ``1.hea`` naming ``1.dat``, ``zero.dat`` beside a ``zero.hea`` naming ``other.dat``; one
     that a header of another stem names (``x.hea`` naming ``signals.dat``) is that record's. The last are read like
-    records, so that their row says what they are, with the status "not_ecg". Every other file
-    (a .pdf, a .txt, a WFDB annotation file: what no row tells of) is in the result's ``not_read``, and so is
+    records, so that their row says what they are, with the status "not_ecg". A WFDB annotation file beside
+    a header of its stem ("1.atr", "1.ii" beside "1.hea") is in the result's ``annotations``. Every other file
+    (a .pdf, a .txt, an annotation file with no record: what no row tells of) is in its ``not_read``, and so is
     every hidden file and folder (a leading dot: not searched, ``walk_files``). ``unreadable``,
     when a list, receives (folder, reason) of each folder that cannot be listed. The folder is
     walked once.
@@ -133,10 +138,16 @@ def find_inputs(folder, unreadable: list | None = None) -> FoundInputs:
     # hidden files and folders (".DS_Store", ".git", a record named ".1.hea") are not searched, but named
     # one file under several names (copy.hea -> 1.hea) is one record: listed once, the others said
     same = same_files(headers, links)
+    rest = [p for p in files if p not in used]
+    # an annotation file belongs to the record of its stem: counted apart, not as a file passed over
+    annotations = annotation_files(rest, heads)
+    if annotations:
+        beside = set(annotations)
+        rest = [p for p in rest if p not in beside]
     return FoundInputs(sorted((p for p in headers if p not in same), key=natural_key), sorted(orphans, key=natural_key),
-                       sorted(passed_over, key=natural_key),
-                       sorted([p for p in files if p not in used] + hidden, key=natural_key),
-                       sorted(same.items(), key=lambda pair: natural_key(pair[0])))
+                       sorted(passed_over, key=natural_key), sorted(rest + hidden, key=natural_key),
+                       sorted(same.items(), key=lambda pair: natural_key(pair[0])),
+                       sorted(annotations, key=natural_key))
 
 
 def _missing_signal_files(hea: Path) -> list[str]:

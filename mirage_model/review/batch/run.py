@@ -20,6 +20,7 @@ from mirage_model.clinical.labs import respelled_warning
 from mirage_model.csvsafe import printable
 from mirage_model.limits import RECORD_TIMEOUT_S
 from mirage_model.records.folder import natural_key
+from mirage_model.review.batch.annotations import annotations_line
 from mirage_model.review.batch.errors import BatchError
 from mirage_model.review.batch.inputs import LabsLookup, find_inputs, labs_dict
 from mirage_model.paths import OutputError
@@ -79,6 +80,9 @@ class BatchSummary:
     # the folder's files that MIRAGE wrote (``own_files.written_by_mirage``: an earlier run's results CSV,
     # its PDF reports, a killed run's lock file), by their path under the folder: no records, not scored
     own_files: list[str] = field(default_factory=list)
+    # the folder's WFDB annotation files beside a record of their stem (``annotations.annotation_files``: LUDB's
+    # "1.ii" beside "1.hea"), by their path under the folder: part of a record, no signal, not among ``not_read``
+    annotations: list[str] = field(default_factory=list)
     # (path, the record's path) under the folder of each record file left out as another name of a record
     # scored under its own (``inputs.same_files``: a link): scored once, in that record's row
     same_file: list[tuple[str, str]] = field(default_factory=list)
@@ -94,6 +98,11 @@ class BatchSummary:
     def not_read_line(self, why: str = "", names: str = "") -> str:
         """``not_read_line`` of this run's folder."""
         return not_read_line(self.not_read, why, names)
+
+    def annotations_line(self) -> str:
+        """``annotations.annotations_line`` of this run's folder: "1200 annotation files beside their records
+        (WFDB), not scored: annotations are not signals (...)"; "" when there are none."""
+        return annotations_line(self.annotations)
 
     def no_records_line(self, folder) -> str:
         """``no_records_line`` of this run's ``folder`` when it found nothing to score (no record, no file
@@ -488,6 +497,7 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         summary = BatchSummary(scored=0, skipped=skipped, seconds=0.0, records_per_s=0.0,
                                out_path=out_path, unreadable_folders=list(unreadable_folders or ()),
                                lock_note=lock.stale_note, not_read=not_read, own_files=own_files,
+                               annotations=[not_read_entry(p, folder) for p in getattr(found, "annotations", ())],
                                same_file=[(rel_path(Path(a), folder), rel_path(Path(b), folder))
                                           for a, b in getattr(found, "same_file", ())])
         if labs is not None:
