@@ -10,7 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QHeaderView, QLabel, QProgressBar, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QHeaderView, QLabel, QProgressBar, QStyledItemDelegate, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 from app import workers
@@ -23,6 +23,24 @@ from mirage_model.review.file_info import length_read
 # a row whose file could not be read: the batch table's red, 7.4:1 on the table's white (Qt's red had been
 # 4.0:1, under WCAG 2.1's 4.5:1)
 UNREADABLE_COLOUR = QColor("#b00000")
+# an item drawn to the view's right edge at most, elided there (``EdgeElideDelegate``)
+ELIDE_AT_EDGE_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class EdgeElideDelegate(QStyledItemDelegate):
+    """Draws an item marked ``ELIDE_AT_EDGE_ROLE`` to the view's right edge at most, so that the view's
+    elide mode ends it there with "...". The "unreadable: ..." line spans the row past that edge, wider
+    than its text: Qt's eliding saw room for all of it, and the default dock showed "unreadab", cut with no
+    mark (its whole text is on hover)."""
+
+    def initStyleOption(self, option, index) -> None:
+        super().initStyleOption(option, index)
+        view = self.parent()
+        if not index.data(ELIDE_AT_EDGE_ROLE) or view is None:
+            return
+        right = view.viewport().rect().right()
+        if option.rect.right() > right > option.rect.left():
+            option.rect.setRight(right)
 
 
 class FolderBrowser(QWidget):
@@ -63,6 +81,7 @@ class FolderBrowser(QWidget):
         # ("Rhythm: Sinus brady..."), the whole on hover
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.setItemDelegate(EdgeElideDelegate(self.table))
         self.table.setHorizontalScrollMode(QTableWidget.ScrollMode.ScrollPerPixel)
         self.table.viewport().installEventFilter(self)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -161,6 +180,7 @@ class FolderBrowser(QWidget):
             item = QTableWidgetItem(f"unreadable: {shown}")
             item.setForeground(UNREADABLE_COLOUR)
             item.setToolTip(info)
+            item.setData(ELIDE_AT_EDGE_ROLE, True)      # "unreadable: 12..." at the dock's edge, not "unreadab"
             # no width of its own: the age and sex columns fit their values, not this line
             item.setData(Qt.ItemDataRole.SizeHintRole, QSize(0, 0))
             self.table.setItem(index, 1, item)
