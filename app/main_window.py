@@ -527,7 +527,9 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, PrintMixin, PriorMixin, 
         """Esc: stop loading, inference, folder listing, a print and a print preview (their results are dropped),
         and drop a PDF export, a print or a print preview waiting for the analysis. A batch run
         goes on: it has its own window and its own Cancel (Esc pressed in the main window, say on a
-        measurement, stopped a batch scoring a folder in the window beside it)."""
+        measurement, stopped a batch scoring a folder in the window beside it). With nothing of these under
+        way it says so ("Nothing to cancel."; it had said "Cancelled."), and that a batch run goes on."""
+        busy = self.work_running()
         unmade = self.drop_waiting_reports()    # first: the analysis cancelled below would start them
         self.cancel_all(batch=False)
         self.results.busy.setVisible(False)
@@ -543,7 +545,22 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, PrintMixin, PriorMixin, 
                 self._show_result("model run cancelled")
                 self.lab_form.refresh()       # nor are its contributions beside the values
                 self.results.state.setText("Model run cancelled: press Run model (F5) to score again.")
-        self.show_status(f"Cancelled.{unmade}")
+        if busy or unmade:
+            self.show_status(f"Cancelled.{unmade}")
+        elif getattr(self.batch_dialog, "worker", None) is not None:
+            self.show_status("Nothing to cancel here: the batch run goes on (its window's Cancel stops it).")
+        else:
+            self.show_status("Nothing to cancel.")
+
+    def work_running(self) -> bool:
+        """Whether Esc (``cancel_work``) has anything to stop: a job of this window not finished nor cancelled
+        (a batch run aside), the measurements or a model run of the record on screen pending."""
+        jobs = (self.load_worker, self.predict_worker, self.model_worker, self.prior_worker, self.browser.worker,
+                self.print_worker, self.preview_worker, self.viewer.plot.filter_worker)
+        if any(w is not None and w.elapsed_s is None and not w.is_cancelled for w in jobs):
+            return True
+        state = self.session.state if self.session is not None else {}
+        return state.get("measurements") == PENDING or state.get("prediction") in (PENDING, STALE)
 
     def cancel_all(self, batch: bool = True) -> None:
         """Set the cancel flag of every job this window started (``batch``: the batch dialog's too)."""

@@ -439,7 +439,8 @@ def test_esc_in_the_main_window_leaves_a_batch_run_going(qtbot, tmp_path, monkey
         qtbot.waitUntil(window.isActiveWindow, timeout=WAIT_MS)
         window.measure_panel.table.setFocus()
         qtbot.keyClick(window.measure_panel.table, Qt.Key.Key_Escape)
-        assert window.status_label.text() == "Cancelled."       # Esc reached the window's Cancel running work
+        # Esc reached the window's Cancel running work, which has nothing of its own to stop
+        assert window.status_label.text().startswith("Nothing to cancel here: the batch run goes on")
     finally:
         pressed.set()
     qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
