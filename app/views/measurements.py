@@ -251,7 +251,10 @@ class MeasurementsPanel(FollowsSession, QWidget):
                     flag = ""
                 if row.get("range"):
                     tip = f"reference: {row['range']}"
-                    item.setToolTip((item.toolTip() + "\n" if item.toolTip() else "") + tip)
+                    # no range beside no value (not measurable, not recomputed, not applicable): its hover says why
+                    # only, as the PDF's dash; the name's hover keeps it, as the ranges' sources under the PDF's table
+                    if v is not None and doubt != NOT_APPLICABLE:
+                        item.setToolTip((item.toolTip() + "\n" if item.toolTip() else "") + tip)
                     name.setToolTip(tip)
                     flag = f"{flag} ({row['range']})" if flag else ""
                 source = QTableWidgetItem(src)

@@ -17,7 +17,7 @@ from mirage_model.review.report.styles import EDITED_BLUE, make_table
 from mirage_model.review.report.text import READABLE, pdf_escape
 
 DEVICE_W = 15 * MM
-NO_RANGE = "\u2014"        # the Reference cell of a value not applicable (an em dash)
+NO_RANGE = "\u2014"        # the Reference cell of a row without a value (an em dash)
 
 
 def measurement_flowables(session, st) -> list:
@@ -71,8 +71,9 @@ def measurement_flowables(session, st) -> list:
             else:
                 shown = cell(shown)
         # a range wraps between its bounds ("> 340," / "< 450"), never between a sign and its number; none beside a
-        # value not applicable (a PR beside atrial flutter had shown "120-200" beside no value): a dash, as no range
-        ref = (NO_RANGE if r["doubt"] == NOT_APPLICABLE
+        # row without a value, not measurable, not recomputed or not applicable ("Sokolow-Lyon | not measurable |
+        # < 3.5", a PR beside atrial flutter "120-200"): a dash, its range's source still under the table
+        ref = (NO_RANGE if r["value"] is None or r["doubt"] == NOT_APPLICABLE
                else r["ref_cell"].replace("< ", "<\u00a0").replace("> ", ">\u00a0"))
         line = [cell(r["label"], bold=hot), shown, unit, cell(ref)]
         if changed:
