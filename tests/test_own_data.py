@@ -136,6 +136,79 @@ def test_the_card_names_the_labs_table_its_coverage_and_the_calibration(tmp_path
     assert str(tmp_path) not in card                                   # no path of this machine
 
 
+def _left_out_folder(tmp_path):
+    """A folder dataset with one of each thing its tables and records leave out: a labels row naming no
+    record (99), a row with no label (ecg013), a record with no row (ecg014), a record that cannot load
+    (ecg015, its signal cut short), labelled records with no labs row (ecg005-ecg012), a labs row that fits
+    no record (ecg999), a labs column of no feature (Smoker) and a censored value (ecg000's '<5')."""
+    root, labels = make_folder(tmp_path / "f", n_copies=4, split_column=True)   # copies 0, 3 train
+    rows = labels.read_text().splitlines()
+    rows = [r.replace("ecg013,", "ecg013,,").split(",,")[0] + ",,train" if r.startswith("ecg013,") else r
+            for r in rows if not r.startswith("ecg014,")] + ["99,NORM,train"]
+    labels.write_text("\n".join(rows) + "\n")
+    dat = root / "ecg015.dat"
+    dat.write_bytes(dat.read_bytes()[:300])
+    labs = tmp_path / "labs.csv"
+    labs.write_text("Patient ID;hs-TnT [ng/L];Smoker\n"
+                    + "".join(f"ecg{k:03d};{'<5' if k == 0 else 10 + k};no\n" for k in range(5))
+                    + "ecg999;7;yes\n")
+    return root, labels, labs
+
+
+def test_what_the_data_left_out_is_counted_for_the_card(tmp_path):
+    """The card's counts of what was left out, from the tables and records as ``mirage train`` reads them
+    (the end-to-end run: ``test_the_card_says_what_the_data_left_out``)."""
+    from training_cli.engine.data import DataOptions, open_data
+    from training_cli.engine.loop import _left_out
+    from training_cli.engine.model_card import _left_out_lines
+
+    root, labels, labs = _left_out_folder(tmp_path)
+    options = DataOptions(data=f"folder:{root}", labels=str(labels), labs=str(labs), cache_dir=str(tmp_path / "c"),
+                          workers=1)
+    ds, _, skipped = open_data(options, progress=False, splits=("train",))
+    left = _left_out(ds, skipped)
+    assert {k: (v["count"], v["first"]) for k, v in left.items()} == {
+        "no_file": (1, ["99"]), "unlabelled": (1, ["ecg013"]), "no_labels_row": (1, ["ecg014"]),
+        "no_labs_row": (9, ["ecg005", "ecg006", "ecg007"]), "labs_rows_unmatched": (1, ["ecg999"]),
+        "labs_columns_not_read": (1, ["Smoker"]), "failed_to_load": (1, ["ecg015"])}
+    [(why, n)] = left["failed_to_load"]["reasons"].items()
+    assert n == 1 and why.startswith("signal file is truncated") and str(tmp_path) not in why
+    lines = _left_out_lines({"left_out": left, "labels_file": "labels.csv", "labs_file": "labs.csv",
+                             "clinical_coverage": {"censored": {"troponin_t": 1}}})
+    assert lines[0] == "- Left out of the data:" and len(lines) == 9
+    assert "  - 1 column of labs.csv not read (of no feature the model reads) (Smoker)" in lines
+    assert _left_out_lines({"data": "ptbxl:ptbxl"}) == []          # a checkpoint that records none
+
+
+@pytest.mark.slow
+def test_the_card_says_what_the_data_left_out(tmp_path):
+    """The card named the data, labels and labs tables, not what they left out: a reviewer of a paper read
+    its '- Records:' counts and could not learn that a row named no file, a record had no row, one failed
+    to load, or a labs column was not read. Its Training section now counts each, naming the first."""
+    root, labels, labs = _left_out_folder(tmp_path)
+    out, cache = tmp_path / "run", tmp_path / "cache"
+    assert main(["train", *train_argv(f"folder:{root}", out, cache, "--epochs", "1", "--no-test", labels=labels),
+                 "--labs", str(labs)]) == 0
+    assert main(["export", "--model", str(out / "model"), "--out", str(tmp_path / "shipped")]) == 0
+    card = (tmp_path / "shipped" / "MODEL_CARD.md").read_text()
+    lines = card.splitlines()
+    at = lines.index("- Left out of the data:")
+    assert lines[at - 1].startswith("- Records: ") and lines[at - 2].startswith("- Data: ")   # the Training section
+    said = lines[at + 1:at + 9]
+    assert said[:3] == ["  - 1 row of labels.csv naming no record under the folder (99)",
+                        "  - 1 row of labels.csv with no label (ecg013)",
+                        "  - 1 record under the folder with no row in labels.csv (ecg014)"]
+    assert said[3].startswith("  - 1 record that failed to load (ecg015); why: 1 record, signal file is truncated")
+    # 14 labelled records (16 less ecg013, ecg014), 5 with a labs row (ecg000-ecg004)
+    assert said[4:] == ["  - 9 labelled records with no row in labs.csv (every lab of theirs masked as missing) "
+                        "(first: ecg005, ecg006, ecg007, ...)",
+                        "  - 1 row of labs.csv fitting no record (ecg999)",
+                        "  - 1 column of labs.csv not read (of no feature the model reads) (Smoker)",
+                        "  - 1 censored lab value of the training records read as its limit, not as measured "
+                        "(troponin_t 1)"]
+    assert str(tmp_path) not in card                                   # no path of this machine
+
+
 def test_every_bad_cell_of_a_labs_table_is_named_at_once(tmp_path):
     """A spreadsheet of 60 rows with a refused sex in 18 of them had taken 18 runs, one refused cell
     each; every bad cell is now named in the one error, the first where it was. ('w', weiblich, was

@@ -54,6 +54,8 @@ class Dataset:
         clinical_names: the clinical features present in ``Item.clinical``.
         identity: what the cache hashes to know the records (kind, resolved root, options).
         split_info: how the splits were made (``splits.SplitInfo``; None for PTB-XL's folds).
+        left_out: what a folder dataset's tables and records left out (``folder.left_out_of``), for the
+            model card: {kind: {"count": n, "first": [up to 3 ids or names]}}; {} for the others.
     """
 
     spec: str
@@ -66,6 +68,7 @@ class Dataset:
     clinical_names: list[str]
     identity: dict = field(default_factory=dict)
     split_info: object = None
+    left_out: dict = field(default_factory=dict)
 
     def split_indices(self, split: str) -> np.ndarray:
         """Indices (into ``items``) of one split, in order. (N_split,) int64."""
@@ -95,7 +98,7 @@ class Dataset:
                 seen[it.split] += 1
                 kept.append(it)
         return Dataset(self.spec, self.kind, self.root, self.task, self.task_type, list(self.classes),
-                       kept, list(self.clinical_names), dict(self.identity, limit=n), self.split_info)
+                       kept, list(self.clinical_names), dict(self.identity, limit=n), self.split_info, self.left_out)
 
     def only(self, splits) -> "Dataset":
         """A copy holding the records of ``splits`` alone, in the same order (what a command reads:
@@ -105,7 +108,7 @@ class Dataset:
             return self
         kept = [it for it in self.items if it.split in splits]
         return Dataset(self.spec, self.kind, self.root, self.task, self.task_type, list(self.classes),
-                       kept, list(self.clinical_names), dict(self.identity), self.split_info)
+                       kept, list(self.clinical_names), dict(self.identity), self.split_info, self.left_out)
 
     def drop(self, record_ids: set[str]) -> "Dataset":
         """A copy without the given records (those that failed to load)."""
@@ -113,7 +116,7 @@ class Dataset:
             return self
         kept = [it for it in self.items if it.record_id not in record_ids]
         return Dataset(self.spec, self.kind, self.root, self.task, self.task_type, list(self.classes),
-                       kept, list(self.clinical_names), dict(self.identity), self.split_info)
+                       kept, list(self.clinical_names), dict(self.identity), self.split_info, self.left_out)
 
     def summary(self) -> str:
         counts = {s: int((np.array([it.split for it in self.items]) == s).sum()) for s in SPLITS}

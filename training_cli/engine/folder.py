@@ -140,10 +140,12 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
     labs_match = None
     labs_patients: dict[str, dict[str, str]] = {}  # labs row id -> {patient column: id}
     labs_patient_col = None
+    labs_not_read: list[str] = []                 # the labs table's columns of no feature ("Smoker")
     if labs_path:
         by_record = group_by is not None and folded_column(group_by) == BY_RECORD
         lab_values, clinical_names = read_labs(Path(labs_path), labs_patients,
-                                               (group_by,) if group_by is not None and not by_record else ())
+                                               (group_by,) if group_by is not None and not by_record else (),
+                                               not_read=labs_not_read)
         labs_patient_col = patient_column(list(dict.fromkeys(c for ids in labs_patients.values() for c in ids)),
                                           Path(labs_path), group_by, required=False)
         if group_by is not None and not by_record and not (patient_col or labs_patient_col):
@@ -316,7 +318,23 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
     ident = {"kind": "folder", "root": str(root.resolve()),
              "labels": hashlib.sha256(labels_path.read_bytes()).hexdigest()[:16],
              **({"labelmap": hashlib.sha256(Path(label_map).read_bytes()).hexdigest()[:16]} if label_map else {})}
-    return Dataset(spec, "folder", root, task, task, classes, items, clinical_names, identity=ident, split_info=info)
+    left_out = left_out_of(no_file=missing_files, unlabelled=unlabelled, no_labels_row=rowless, no_labs_row=no_row,
+                           labs_rows_unmatched=labs_match.unmatched if labs_match is not None else (),
+                           labs_columns_not_read=labs_not_read)
+    return Dataset(spec, "folder", root, task, task, classes, items, clinical_names, identity=ident, split_info=info,
+                   left_out=left_out)
+
+
+def left_out_of(**kinds) -> dict:
+    """What a folder dataset's tables and records left out, for the checkpoint's provenance and the model card
+    (``model_card``): {kind: {"count": n, "first": the first 3}} for each kind with any; the records named by
+    their path in the folder (or the labels table's id), never by a path of the machine.
+
+    Kinds: ``no_file`` (labels rows that name no record), ``unlabelled`` (rows with no label), ``no_labels_row``
+    (records the labels table has no row for), ``no_labs_row`` (labelled records the labs table has no row
+    for), ``labs_rows_unmatched`` (labs rows that fit no record), ``labs_columns_not_read`` (the labs table's
+    columns of no feature)."""
+    return {kind: {"count": len(ids), "first": [str(i) for i in list(ids)[:3]]} for kind, ids in kinds.items() if ids}
 
 
 def _check_patients(labels_path: Path, column: str, patients: dict[str, str], labs_path: Path, labs_column: str,

@@ -108,6 +108,22 @@ def train(cfg: TrainConfig) -> int:
     return code
 
 
+def _left_out(ds, skipped: dict) -> dict:
+    """What the data left out, for the model card: the folder tables' (``Dataset.left_out``) and the records that
+    failed to load, counted by reason ({"count", "first", "reasons": {reason: n}}), the machine's paths taken out."""
+    left_out = dict(getattr(ds, "left_out", None) or {})
+    if skipped:
+        roots = sorted({str(Path(ds.root)), str(Path(ds.root).resolve())}, key=len, reverse=True)
+        reasons: dict[str, int] = {}
+        for why in skipped.values():
+            for root in roots:
+                why = str(why).replace(root + "/", "").replace(root, Path(ds.root).name)
+            reasons[why] = reasons.get(why, 0) + 1
+        left_out["failed_to_load"] = {"count": len(skipped), "first": list(skipped)[:3],
+                                      "reasons": dict(sorted(reasons.items(), key=lambda kv: -kv[1]))}
+    return left_out
+
+
 def _train(cfg: TrainConfig, out: Path, dist: Dist, device: torch.device, index, progress: bool, t_start: float,
            earlier: EarlierRun | None) -> int:
     """``train`` from the run's configuration on, once its splits are checked and an earlier run's
@@ -144,6 +160,7 @@ def _train(cfg: TrainConfig, out: Path, dist: Dist, device: torch.device, index,
                 for n in schema.names}
     if any(censored.values()):
         clinical_coverage["censored"] = {n: c for n, c in censored.items() if c}
+    left_out = _left_out(ds, skipped)
     absent = [n for n, c in clinical_coverage["present"].items() if not c and n not in ds.clinical_names]
     if absent and dist.main:
         # --clinical d_dimer on data that has none had trained in silence a model that reads a value
@@ -261,7 +278,7 @@ def _train(cfg: TrainConfig, out: Path, dist: Dist, device: torch.device, index,
                 vm_thr = M.compute_metrics(val_y, probs, ds.classes, thresholds, task_type)
                 save_model(out / "model", kept, model_type, task_type, ds, schema, pcfg, rcfg, thresholds,
                             cfg, t_start, {"val": vm_thr, "best_epoch": epoch + 1, **run_meta},
-                            coverage=clinical_coverage, class_counts=class_counts)
+                            coverage=clinical_coverage, class_counts=class_counts, left_out=left_out)
             runlog.write_epoch_log(out, history)
             try:
                 runlog.plot_curves(out / "curves.png", history, ds.classes)

@@ -58,7 +58,7 @@ def _split_source(cfg: TrainConfig, ds) -> str:
 
 
 def save_model(folder, model, model_type, task_type, ds, schema, pcfg, rcfg, thresholds, cfg: TrainConfig, t_start,
-               metrics, coverage: dict | None = None, class_counts: dict | None = None):
+               metrics, coverage: dict | None = None, class_counts: dict | None = None, left_out: dict | None = None):
     provenance = {
         "data": ds.spec, "task": ds.task, "command": runlog.command_line(), "date": runlog.utc_now(),
         "code_version": runlog.code_version(), "hardware": runlog.hardware(),
@@ -86,6 +86,8 @@ def save_model(folder, model, model_type, task_type, ds, schema, pcfg, rcfg, thr
         **({"labs_file": Path(cfg.labs).name} if ds.kind == "folder" and cfg.labs else {}),
         **({"clinical_coverage": coverage} if coverage is not None else {}),
         **({"class_counts": class_counts} if class_counts is not None else {}),
+        # what the tables and records left out (``loop._left_out``): the card counts them
+        **({"left_out": left_out} if left_out else {}),
     }
     name = f"{model_type}-{ds.kind}-{ds.task}" + (f"-{cfg.preset}" if model_type == "mirage" else "")
     save_checkpoint(folder, model, model_type=model_type, task=task_type, labels=list(ds.classes), schema=schema,
