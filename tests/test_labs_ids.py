@@ -121,7 +121,7 @@ def test_labs_rows_that_fit_no_record_are_told(tmp_path, checkpoint, caplog, cap
     with caplog.at_level(logging.WARNING, logger="training_cli.engine.folder"):
         D.open_dataset(f"folder:{root}", labels=labels, labs=labs)
     said = caplog.text
-    assert "1 of 3 rows fit no record and are not used (first: ecg_9)" in said, said
+    assert "1 of 3 rows fits no record and is not used (ecg_9)" in said, said
     assert "troponin_t has no value in the training split (4 records)" in said, said
     assert "age has no value" not in said
     bad = tmp_path / "bad.csv"

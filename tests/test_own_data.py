@@ -495,6 +495,22 @@ def test_rows_left_out_of_a_labels_table_are_named_by_their_line(tmp_path, caplo
     assert "labels.csv: 1 row has an empty 'labels' cell and is left out (line 3: ecg001)" in caplog.text
 
 
+def test_one_record_left_out_is_told_in_the_singular(tmp_path, caplog):
+    """'1 of 63 records under f have no row in it and are not used (first: 17)': the warnings of one record or
+    row left out spoke of several. Each now reads in the singular, naming it."""
+    root, labels = make_folder(tmp_path / "f", n_copies=1)                   # ecg000-ecg003
+    labels.write_text("record_id,labels\necg000,NORM\necg001,MI\necg002,CD\n")   # ecg003: no row
+    labs = tmp_path / "labs.csv"
+    labs.write_text("record_id,crp [mg/L]\necg000,3\necg001,4\nx9,5\n")     # ecg002: no row; x9: no record
+    with caplog.at_level(logging.WARNING):
+        D.open_dataset(f"folder:{root}", labels=labels, labs=labs)
+    assert f"labels.csv: 1 of 4 records under {root} has no row in it and is not used (ecg003)" in caplog.text
+    assert "labs.csv: 1 of 3 rows fits no record and is not used (x9)" in caplog.text
+    assert "labs.csv: 1 of 3 labelled records has no row: its labs are masked as missing (ecg002)" \
+        in caplog.text
+    assert "crp has no value in the training split (1 record)" in caplog.text   # the one training record: ecg002, no labs row
+
+
 def test_classes_split_by_the_separator_of_a_semicolon_table_are_told_the_bar(tmp_path):
     """A ';'-separated labels table (Excel's in much of Europe) whose multi-label cell is written as the
     README writes one in a comma-separated table, "AF;LBBB", unquoted: the row has a cell too many, and

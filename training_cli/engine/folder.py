@@ -18,6 +18,7 @@ from pathlib import Path
 
 from mirage_model.clinical import RECORD_FEATURES, default_schema, header_disagreement, match_labs_rows
 from mirage_model.clinical.labs import folded_column, near_miss_text, respelled_note, respelled_rows, respelled_warning
+from mirage_model.words import counted
 from training_cli.engine.dataset import SPLITS, Dataset, DatasetError, Item
 from training_cli.engine.headers import find_folder_records, header_values, record_id_of
 from training_cli.engine.splits import (BY_RECORD, PATIENT_COLUMNS, SPLIT_METHODS, SPLIT_SPELLINGS, assign_splits,
@@ -250,8 +251,10 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
     rowless = [rid for rid in (record_id_of(root, h) for h in headers)
                if rid not in labelled and not any(t in labels_by_id for t in _trailing_parts(rid))]
     if rowless:
-        logger.warning("%s: %d of %d records under %s have no row in it and are not used (first: %s)",
-                       labels_path, len(rowless), len(headers), root, ", ".join(rowless[:5]))
+        one = len(rowless) == 1
+        logger.warning("%s: %d of %s under %s %s no row in it and %s not used (%s%s)", labels_path, len(rowless),
+                       counted(len(headers), "record"), root, "has" if one else "have", "is" if one else "are",
+                       "" if one else "first: ", ", ".join(rowless[:5]) + (", ..." if len(rowless) > 5 else ""))
     if disagree:
         # the table's value is used; a sex or an age that differs from the ECG's own header may be
         # another patient's row (a mix-up), which had gone unsaid
@@ -420,16 +423,21 @@ def _check_labs(path: Path, lab_values: dict, match, names: list[str], items: li
         # a row matched by the number its id reads as ("1.0" for the record 1): said, never silent
         logger.warning("%s", warning)
     if match.unmatched:
-        logger.warning("%s: %d of %d rows fit no record and are not used (first: %s)%s", path,
-                       len(match.unmatched), len(lab_values), ", ".join(match.unmatched[:5]),
-                       near_miss_text(match.unmatched, record_ids))
+        one = len(match.unmatched) == 1
+        logger.warning("%s: %d of %s %s no record and %s not used (%s%s)%s", path, len(match.unmatched),
+                       counted(len(lab_values), "row"), "fits" if one else "fit", "is" if one else "are",
+                       "" if one else "first: ", ", ".join(match.unmatched[:5])
+                       + (", ..." if len(match.unmatched) > 5 else ""), near_miss_text(match.unmatched, record_ids))
     if no_row:
-        logger.warning("%s: %d of %d labelled records have no row: every lab of theirs is masked as "
-                       "missing (first: %s)", path, len(no_row), len(items), ", ".join(no_row[:5]))
+        one = len(no_row) == 1
+        logger.warning("%s: %d of %s %s no row: %s masked as missing (%s%s)", path, len(no_row),
+                       counted(len(items), "labelled record"), "has" if one else "have",
+                       "its labs are" if one else "every lab of theirs is",
+                       "" if one else "first: ", ", ".join(no_row[:5]) + (", ..." if len(no_row) > 5 else ""))
     train = [it for it in items if it.split == "train"]
     if not train:
         return
     empty = [n for n in names if not any(it.clinical.get(n) is not None for it in train)]
     for name in empty:
-        logger.warning("%s: %s has no value in the training split (%d records); the model cannot "
-                       "learn it", path, name, len(train))
+        logger.warning("%s: %s has no value in the training split (%s); the model cannot "
+                       "learn it", path, name, counted(len(train), "record"))

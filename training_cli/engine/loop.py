@@ -31,6 +31,7 @@ from mirage_model.preprocess import PreprocessConfig
 from mirage_model.render import RenderConfig
 from mirage_model.review.report.model_info import classes_counted
 from mirage_model.runtime import set_threads
+from mirage_model.words import counted
 from training_cli.engine import metrics as M
 from training_cli.engine import runlog
 from training_cli.engine.data import CachedSplit, class_weights, clean_rows, encode_clinical, check_splits, \
@@ -312,13 +313,13 @@ def _train(cfg: TrainConfig, out: Path, dist: Dist, device: torch.device, index,
             summary["test_macro_auroc"] = test["macro"]["auroc"]
             record_test_look(out / "model", test)
         runlog.write_json(out / "summary.json", summary)
-        logger.info("done in %.0f s: best val macro AUROC %s (epoch %d)%s; %d records skipped; outputs in %s",
+        logger.info("done in %.0f s: best val macro AUROC %s (epoch %d)%s; %s skipped; outputs in %s",
                     duration, "undefined (selected by val loss)" if best_auroc is None
                     else f"{best_auroc:.4f}{classes_counted(val_metrics)}",
                     best["epoch"],
                     f", test macro AUROC {_num(summary.get('test_macro_auroc'))}" if "test_macro_auroc" in summary
                     else "",
-                    len(skipped), out)
+                    counted(len(skipped), "record"), out)
     if dist.enabled:
         dist.barrier()            # rank 0 may still be evaluating the test split
         torch.distributed.destroy_process_group()
