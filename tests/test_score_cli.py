@@ -757,3 +757,23 @@ def test_the_labs_count_names_the_columns_not_read(checkpoint, tmp_path, capsys)
     # the table's five cells after the id: weight read (1 value), three columns of no feature
     assert ("labs.csv: 1 value used by this model; 3 columns not read, of no feature MIRAGE knows: "
             "'Alter', 'Kalium (mmol/L)', 'Raucher'\n") in out, out
+
+
+def test_score_says_a_3_lead_holter_record_cannot_be_scored(checkpoint, tmp_path, capsys):
+    """A 3-lead Holter record (II, V1, V5) failed with "has 3 of the 12 standard leads (II, V1, V5); missing
+    ...", which left its user to guess whether MIRAGE reads fewer leads; the line now says what it means."""
+    import numpy as np
+    import wfdb
+
+    t = np.arange(2500) / 250
+    sig = np.stack([np.sin(2 * np.pi * 1.2 * t) * a for a in (1.0, 0.8, 1.2)], axis=1)      # (T, 3) mV
+    (tmp_path / "holter").mkdir()
+    wfdb.wrsamp("holter", fs=250, units=["mV"] * 3, sig_name=["II", "V1", "V5"], p_signal=sig,
+                fmt=["16"] * 3, write_dir=str(tmp_path / "holter"))
+    rc = main(["score", str(tmp_path / "holter"), "--model", str(checkpoint), "--out", str(tmp_path / "r.csv"),
+               "--no-progress"])
+    assert rc == 1
+    err = capsys.readouterr().err
+    assert ("not enough ECG leads: has 3 of the 12 standard leads (II, V1, V5); missing I, III, aVR, aVL, aVF, V2, "
+            "V3, V4, V6; MIRAGE's models read all 12 leads, so a record of fewer (a 3-lead Holter's, a monitor's) "
+            "cannot be scored by them") in err, err

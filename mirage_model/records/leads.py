@@ -170,7 +170,8 @@ def too_few_leads(names: Sequence[str | None], match: LeadMatch, missing: Sequen
     file's name where it differs: "II as 'ECG II'"), those missing, the other channels, and what the
     file is: ``kind`` where its reader knows it from the file ("an MFER 'Monitoring Waveform'"), else a
     sleep study's or a monitor's recording when the other channels are of theirs (EEG, EOG, EMG,
-    SpO2 ...). For the refusal of every reader (WFDB, EDF, vendor formats)."""
+    SpO2 ...); then what it means: the models read the 12 leads, so the record cannot be scored. For the
+    refusal of every reader (WFDB, EDF, vendor formats)."""
     chosen = [(lead, names[match.chosen[lead][0]] or "") for lead in STANDARD_LEADS if lead in match.chosen]
     have = ", ".join(lead if name.strip() == lead else f"{lead} as {name.strip()!r}" for lead, name in chosen)
     text = (f"not enough ECG leads: has {len(chosen)} of the 12 standard leads ({have or 'none'}); "
@@ -181,7 +182,10 @@ def too_few_leads(names: Sequence[str | None], match: LeadMatch, missing: Sequen
         text += f"; other channels: {', '.join(others)}"
         if kind is None and chosen and any(_NOT_ECG_KINDS.match((name or "").strip()) for name in others):
             kind = "a sleep study or monitoring recording"
-    return text + (f" ({kind}, not a 12-lead ECG)" if kind else "")
+    # "has 3 of the 12" had left a Holter's user to guess whether MIRAGE reads fewer leads: it does not
+    return text + (f" ({kind}, not a 12-lead ECG)" if kind else "") + (
+        "; MIRAGE's models read all 12 leads, so a record of fewer (a 3-lead Holter's, a monitor's) cannot be "
+        "scored by them")
 
 
 UNIT_SCALE = {  # factor to mV
