@@ -474,7 +474,7 @@ def test_records_that_failed_are_named_where_no_skipped_csv_is_written(tmp_path,
         assert list(skipped) == ["ecg001"]
         line = next(r.getMessage() for r in caplog.records if "failed to load" in r.getMessage())
         listed = " (all listed in run/skipped.csv)" if skipped_file else ""
-        said = f"1 of 4 records failed to load and are skipped{listed}: {root / 'ecg001.hea'}: "
+        said = f"1 of 4 records failed to load and is skipped{listed}: {root / 'ecg001.hea'}: "
         assert line.startswith(said), line
         assert "truncated" in line
 

@@ -19,6 +19,7 @@ from torch.utils.data import BatchSampler, DataLoader, DistributedSampler, Seque
 from mirage_model.averaging import add_fresh_noise
 from mirage_model.clinical import ClinicalError
 from mirage_model.preprocess import PreprocessConfig
+from mirage_model.words import counted
 from training_cli.engine import cache as cache_mod
 from training_cli.engine.augment import muscle_noise_inputs, noisy_inputs
 from training_cli.engine.datasets import SPLITS, DatasetError, open_dataset
@@ -495,6 +496,6 @@ def open_data(options: DataOptions, preprocess_cfg=None, render_cfg=None, dist: 
                           for rid, why in list(skipped.items())[:3])
         more = f"; {len(skipped) - 3} more" if len(skipped) > 3 else ""
         listed = f" (all listed in {skipped_file})" if skipped_file else ""
-        logger.warning("%d of %d records failed to load and are skipped%s: %s%s", len(skipped), len(ds.items),
-                       listed, named, more)
+        logger.warning("%d of %s failed to load and %s skipped%s: %s%s", len(skipped),
+                       counted(len(ds.items), "record"), "is" if len(skipped) == 1 else "are", listed, named, more)
     return ds, cache, skipped
