@@ -56,6 +56,76 @@ def _heat_lut(rgb=(150, 40, 200), max_alpha=120, floor=0.25) -> np.ndarray:
     return lut
 
 
+def clear_spot(paths, size: tuple[float, float], x_span: tuple[float, float], y_span: tuple[float, float],
+               prefer: tuple[float, float], step: float, pad: float = 0.0) -> tuple[float, float] | None:
+    """Where a box of ``size`` (w, h) can stand without meeting any of the drawn ``paths``: the top-left
+    corner (x, y) nearest ``prefer`` (by |dx| + |dy|), on a grid of ``step``, with the box inside ``x_span``
+    (its left and right edges) and ``y_span`` (its bottom and top; y up, as on the paper); None where every
+    place meets a path. All in the same unit (paper mm).
+
+    A path is a line: over the x a box covers, it passes through every y between its lowest and highest
+    there, so a box meets it unless it stands wholly above or wholly below that stretch of it.
+
+    Args:
+        paths: (x, y) arrays of drawn polylines, x increasing; NaN breaks a line.
+        pad: the clearance kept around the box (a pixel's worth: the pen has a width).
+    """
+    w, h = size
+    x_lo, x_hi = x_span
+    if x_hi - x_lo < w - 1e-9 or y_span[1] - y_span[0] < h - 1e-9 or step <= 0:
+        return None
+    xs_c = x_lo + step * np.arange(int(np.floor((x_hi - x_lo - w) / step + 1e-9)) + 1)     # (n,) left edges
+    tops = y_span[1] - step * np.arange(int(np.floor((y_span[1] - y_span[0] - h) / step + 1e-9)) + 1)  # (m,)
+    # bins of ``step`` from x_lo - pad - step; a box at each candidate covers bins first..first + width - 1
+    edge0 = x_lo - pad - step
+    nb = int(np.ceil((x_hi + pad + step - edge0) / step)) + 1
+    first = np.floor((xs_c - pad - edge0) / step).astype(np.int64)
+    width = int((np.floor((xs_c + w + pad - edge0) / step).astype(np.int64) - first).max()) + 1
+    free = np.ones((xs_c.size, tops.size), dtype=bool)
+    for px, py in paths:
+        px = np.asarray(px, dtype=np.float64)
+        py = np.asarray(py, dtype=np.float64)
+        a, b = np.searchsorted(px, [edge0, edge0 + nb * step])
+        a, b = max(0, a - 1), min(px.size, b + 1)        # one sample beyond: the segment into the span
+        px, py = px[a:b], py[a:b]
+        ok = np.isfinite(px) & np.isfinite(py)
+        if not ok.any():
+            continue
+        # the lowest and highest y the path reaches in each bin: its samples, and each segment between
+        # two finite samples over every bin it crosses
+        lo = np.full(nb + width, np.inf)
+        hi = np.full(nb + width, -np.inf)
+        k = np.clip(np.floor(np.nan_to_num((px - edge0) / step)), 0, nb - 1).astype(np.int64)
+        np.minimum.at(lo, k[ok], py[ok])
+        np.maximum.at(hi, k[ok], py[ok])
+        seg = ok[:-1] & ok[1:]
+        k0, k1 = k[:-1][seg], k[1:][seg]
+        y_min, y_max = np.minimum(py[:-1], py[1:])[seg], np.maximum(py[:-1], py[1:])[seg]
+        for s0 in (k0, k1):
+            np.minimum.at(lo, s0, y_min)
+            np.maximum.at(hi, s0, y_max)
+        for j in np.flatnonzero(np.abs(k1 - k0) > 1):     # a segment over more than two bins (rare)
+            c0, c1 = sorted((int(k0[j]), int(k1[j])))
+            lo[c0:c1 + 1] = np.minimum(lo[c0:c1 + 1], y_min[j])
+            hi[c0:c1 + 1] = np.maximum(hi[c0:c1 + 1], y_max[j])
+        under_lo = np.lib.stride_tricks.sliding_window_view(lo, width)[first].min(axis=1)     # (n,)
+        under_hi = np.lib.stride_tricks.sliding_window_view(hi, width)[first].max(axis=1)
+        free &= ((tops[None, :] - h - pad > under_hi[:, None])          # (n, m): the box above this path
+                 | (tops[None, :] + pad < under_lo[:, None]))           # or under it
+    if not free.any():
+        return None
+    cost = np.abs(xs_c - prefer[0])[:, None] + np.abs(tops - prefer[1])[None, :]
+    i, j = np.unravel_index(np.argmin(np.where(free, cost, np.inf)), free.shape)
+    return float(xs_c[i]), float(tops[j])
+
+
+def _box_path(rect: QRectF) -> tuple[np.ndarray, np.ndarray]:
+    """A rectangle (view units) as a path ``clear_spot`` keeps clear of: it reaches every y of the
+    rectangle over all its x."""
+    x0, x1, y0, y1 = rect.left(), rect.right(), rect.top(), rect.bottom()
+    return np.array([x0, x0, x1, x1]), np.array([y0, y1, y0, y1])
+
+
 def short_method(text: str) -> str:
     """The first clause of a method description, for captions (the full text goes in tooltips)."""
     text = str(text)
@@ -314,6 +384,10 @@ class PlotOverlays:
                 # (the bar's right edge, the panel's top) mm: the figure stands clear of the bar, whose
                 # orange it is written in (at x_a + 1 mm its first digit was on the bar at every zoom)
                 label.under_name_at = (x_a - BAR_LEFT_MM + BAR_MM, p.baseline + p.height / 2)
+                label.slide_to = x_b           # mm: how far right it may move to stand clear of the trace
+                label.name_item = self.labels[i]
+                label.foot_item = self.flag_labels[i]
+                label.row_span = (p.baseline - p.height / 2, p.baseline + p.height / 2)
             if show_s:
                 # the explained part's record samples; e.signal_map gives 0 past the map's ends
                 a = int(round(part[0] * self.record.fs))
@@ -335,16 +409,46 @@ class PlotOverlays:
     def _place_importance_labels(self) -> None:
         """Each lead-importance figure under its lead's name: 4.5 mm under the panel's top, or lower
         where the name's line of text is taller than that on screen (a fitted 6x2 or 12x1 page: at
-        0.42x the figure sat on the name). Run again on every zoom (``EcgPlot._emit_scale``)."""
+        0.42x the figure sat on the name). Where the trace reaches up into it there (muse-sinus at true
+        scale: "16%" on lead I's first R wave, 1.5 mm after the bar), it moves right along the same
+        line to the nearest stretch the trace leaves free, within the explained part; failing that, onto
+        the name's own line right of the name (a small zoom, where the line under the name is the
+        trace's); failing both, it stays under the name. Run again on every zoom (``EcgPlot._emit_scale``)."""
         self._fit_labels()      # the names' size and place at this zoom first
         ppm = self.px_per_paper_mm() if self.paper is not None else 0.0
+        paths = None
         for label in getattr(self, "_imp_labels", ()):
             where = getattr(label, "under_name_at", None)
             if not label.isVisible() or where is None:
                 continue
-            line_px = label.textItem.boundingRect().height()      # the name's line, in the same font
-            drop = max(4.5, 0.5 + (line_px + 1.0) / ppm) if ppm > 0 else 4.5
-            label.setPos(where[0] + (FIGURE_GAP_PX / ppm if ppm > 0 else 0.5), where[1] - drop)
+            box = label.textItem.boundingRect()       # px: the name's line, in the same font
+            drop = max(4.5, 0.5 + (box.height() + 1.0) / ppm) if ppm > 0 else 4.5
+            x, top = where[0] + (FIGURE_GAP_PX / ppm if ppm > 0 else 0.5), where[1] - drop
+            if ppm > 0:
+                if paths is None:      # every trace drawn (a tall wave of the next row is ink here too)
+                    paths = [(c.xData, c.yData) for c in (*self.curves, *self.twin_curves)
+                             if c.isVisible() and c.xData is not None and len(c.xData)]
+                w, h = box.width() / ppm, box.height() / ppm
+                end = max(x + w, getattr(label, "slide_to", x + w))
+                # (left edge, right end, top, lowest bottom) of each place tried in turn: the line under the
+                # name, the name's own line right of it, lower in the row near the bar (the flags at its foot
+                # kept clear: a figure after them read as theirs)
+                tries = [(x, end, top, top - h)]
+                name = getattr(label, "name_item", None)
+                if name is not None and name.isVisible():
+                    x_n = name.pos().x() + (name.textItem.boundingRect().width() + FIGURE_GAP_PX) / ppm
+                    tries.append((x_n, end, name.pos().y(), name.pos().y() - h))
+                tries.append((x, min(end, x + 2.0 * w), top, getattr(label, "row_span", (top - h,))[0]))
+                foot = getattr(label, "foot_item", None)
+                keep_off = [_box_path(self.vb.mapSceneToView(foot.sceneBoundingRect()).boundingRect())
+                            for f in (foot,) if f is not None and f.isVisible()]
+                for x0, x1, y0, bottom in tries:
+                    spot = clear_spot([*paths, *keep_off], (w, h), (x0, max(x1, x0 + w)), (bottom, y0), (x0, y0),
+                                      step=max(0.2, 1.0 / ppm), pad=1.0 / ppm)
+                    if spot is not None:
+                        x, top = spot
+                        break
+            label.setPos(x, top)
 
     def _update_caption(self) -> None:
         state = self.overlay_state()
