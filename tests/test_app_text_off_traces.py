@@ -62,6 +62,60 @@ def _meets(box: QRectF, runs: list[np.ndarray]) -> bool:
     return False
 
 
+@pytest.fixture
+def text_scale(qapp):
+    """The application's font made larger by a factor (Windows' "Make text bigger"); restored after."""
+    font = qapp.font()
+
+    def scale(factor: float) -> None:
+        f = qapp.font()
+        f.setPointSizeF(font.pointSizeF() * factor)
+        qapp.setFont(f)
+
+    yield scale
+    qapp.setFont(font)
+
+
+@pytest.mark.skipif(not LUDB1.is_file(), reason="bundled samples not present")
+@pytest.mark.parametrize("zoom, factor", [(0.33, 1.0), (0.33, 1.5), (0.69, 1.5), (1.0, 1.0)])
+def test_the_median_beats_lead_names_stand_clear_of_the_beats(qtbot, text_scale, zoom, factor):
+    from app.views.median_beats import MedianBeatsView
+    from mirage_model.measure.pipeline import measure
+    from mirage_model.records import load_record
+    from mirage_model.review.median_beats import sheet_size
+    from mirage_model.review.session import ReviewSession
+
+    text_scale(factor)
+    record = load_record(LUDB1)
+    session = ReviewSession.from_results(record, measurements=measure(record), file_values=False)
+    view = MedianBeatsView()
+    view.physical_dpi = lambda: 96.0
+    qtbot.addWidget(view)
+    view.set_session(session)
+    w, h = sheet_size(view.grid_layout)
+    ppm = zoom * 96.0 / 25.4                               # screen px per sheet mm at this zoom
+    view.plot.setFixedSize(int(w * ppm * 1.03) + 2, int(h * ppm * 1.03) + 2)
+    view.show()
+    qtbot.waitExposed(view)
+    qtbot.wait(20)
+    assert view.screen_zoom() == pytest.approx(zoom, rel=0.03)
+    lines = [run for c in (*view.curves.values(), *view.prior_curves.values()) if c.xData is not None
+             for run in _scene_path(view.vb, c.xData, c.yData)]
+    assert len(lines) >= 12                                # every lead's beat is drawn
+    grid = QRectF(*(lambda a, b: (a.x(), b.y(), b.x() - a.x(), a.y() - b.y()))(
+        view.vb.mapViewToScene(QPointF(0, 0)), view.vb.mapViewToScene(QPointF(w, h))))
+    for cell in view.cells:
+        label = view.labels[cell.lead]
+        box = label.sceneBoundingRect()
+        assert box.width() > 0 and label.textItem.font().pointSizeF() >= 6.5, cell.lead       # a readable name
+        assert not _meets(box, lines), (cell.lead, zoom, factor, box)
+        # in its own cell, its left edge in the cell's left half (it reads as this cell's name)
+        at = view.vb.mapSceneToView(box).boundingRect()
+        assert cell.x0 <= at.left() <= cell.x0 + 20.0 and at.right() <= cell.x0 + 40.0, (cell.lead, at)
+        assert cell.baseline - 20.0 <= at.top() - at.height() and at.top() <= cell.baseline + 20.0
+        assert grid.contains(box)
+
+
 def _explanation(imp):
     from mirage_model.explain import Explanation
 

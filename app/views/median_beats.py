@@ -20,12 +20,13 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
-from app.views.ecg_plot import screen_dpi
+from app.views.ecg_plot import LABEL_MARGIN_PX, LABEL_MIN_PT, screen_dpi
 from app.views.following import FollowsSession
 from app.views.paper import OUTSIDE, TRACE, PaperGrid
+from app.views.plot_overlays import clear_spot
 from app.views.patient_line import PatientLine
 from mirage_model.review.median_beats import (
-    FIDUCIAL_MARKS, GAIN_MM_MV, GRID_2X6, GRID_3X4, ROW_MM, SPEED_MM_S, cell_segments, fitting_gain,
+    CELL_W_MM, FIDUCIAL_MARKS, GAIN_MM_MV, GRID_2X6, GRID_3X4, ROW_MM, SPEED_MM_S, cell_segments, fitting_gain,
     median_beat_view, sheet_cells, sheet_size, shown_ms, span_note,
     unavailable_reason,
 )
@@ -86,7 +87,8 @@ class MedianBeatsView(FollowsSession, QWidget):
             self.vb.addItem(curve)
             self.curves[lead] = curve
             label = pg.TextItem(lead, color=(0, 0, 0), anchor=(0, 0))
-            label.setFont(QFont("Sans Serif", 8, QFont.Weight.Bold))
+            label.setFont(QFont("Sans Serif", 8, QFont.Weight.Bold))     # sized to the zoom by _place_labels
+            label.textItem.document().setDocumentMargin(LABEL_MARGIN_PX)
             label.setZValue(20)
             self.vb.addItem(label)
             self.labels[lead] = label
@@ -180,6 +182,7 @@ class MedianBeatsView(FollowsSession, QWidget):
             return
         w, h = sheet_size(self.grid_layout)
         self.vb.setRange(QRectF(0, 0, w, h), padding=0.01)
+        self._place_labels()
         self.refresh_note()
 
     def screen_zoom(self) -> float | None:
@@ -192,6 +195,41 @@ class MedianBeatsView(FollowsSession, QWidget):
         if not dpi > 20:
             dpi = 96.0
         return (self.vb.width() / view.width()) / (dpi / 25.4)
+
+    def _place_labels(self) -> None:
+        """Each lead's name at the app's font from true scale up, smaller below it down to LABEL_MIN_PT (as
+        the trace view's names), in the nearest place to its cell's top-left corner where it meets no drawn
+        beat (the record's or the prior's). At 0.69x under 200 % scaling and 0.33x with large text the fixed
+        8 pt names stood on the P waves and QRS complexes of their cells. The name's left edge stays in the
+        left half of its cell (it reads as that cell's); where no such place is clear, at the corner."""
+        ppm = self.vb.width() / self.vb.viewRect().width() if self.vb.viewRect().width() > 0 else 0.0
+        zoom = self.screen_zoom()
+        pt = max(LABEL_MIN_PT, self.font().pointSizeF() * min(1.0, zoom if zoom is not None else 1.0))
+        paths = [(c.xData, c.yData) for c in (*self.curves.values(), *self.prior_curves.values())
+                 if c.xData is not None and len(c.xData)]
+        for cell in self.cells:
+            label = self.labels[cell.lead]
+            font = label.textItem.font()
+            if abs(font.pointSizeF() - pt) > 0.01:
+                font.setPointSizeF(pt)
+                label.setFont(font)
+            top = cell.baseline + cell.row_mm / 2.0 - 0.5
+            x, y = cell.x0 + 1.0, top
+            if ppm > 0 and self.vb.width() > 1:
+                box = label.textItem.boundingRect()
+                w, h = box.width() / ppm, box.height() / ppm
+                spot = clear_spot(paths, (w, h), (cell.x0 + 0.5, min(cell.x0 + CELL_W_MM - 0.5,
+                                                                     cell.x0 + CELL_W_MM / 2.0 + w)),
+                                  (cell.baseline - cell.row_mm / 2.0 + 0.5, top), (x, y),
+                                  step=max(0.25, 1.0 / ppm), pad=1.0 / ppm)
+                if spot is not None:
+                    x, y = spot
+            label.setPos(x, y)
+
+    def label_boxes(self) -> dict[str, QRectF]:
+        """lead -> its name's box on the sheet now (mm, y up), for tests."""
+        return {lead: self.vb.mapSceneToView(label.sceneBoundingRect()).boundingRect()
+                for lead, label in self.labels.items()}
 
     def refresh_note(self) -> None:
         """The caption under the sheet: what it is and at what size it is drawn."""
@@ -261,6 +299,7 @@ class MedianBeatsView(FollowsSession, QWidget):
             x = np.repeat([c.qrs_x + ms * SPEED_MM_S / 1000.0 for c in self.cells], 2)
             y = np.ravel([[c.baseline - half, c.baseline + half] for c in self.cells])
             item.setData(x, y, connect="pairs")
+        self._place_labels()           # clear of the beats just drawn
         self.grid.setVisible(v is not None)
         self.pulses.setVisible(v is not None)
         self.enlarge_btn.setEnabled(v is not None)      # nothing to enlarge without a record's beats
