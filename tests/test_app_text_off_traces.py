@@ -156,3 +156,58 @@ def test_the_lead_importance_figures_stand_clear_of_the_traces(qtbot, zoom):
         assert box.left() >= rect.right() + 2.5 and box.top() < rect.bottom() and box.bottom() > rect.top()
         assert not box.intersects(name)
         assert box.top() >= name.bottom() - 1 or box.left() >= name.right() + 2     # under its name, or after it
+
+
+class _Hover:
+    """A pointer over an item at ``pos`` (item coordinates), as pyqtgraph's HoverEvent gives it."""
+
+    def __init__(self, pos: QPointF, exit_: bool = False):
+        self._pos, self._exit = pos, exit_
+
+    def isExit(self) -> bool:
+        return self._exit
+
+    def pos(self) -> QPointF:
+        return self._pos
+
+    def screenPos(self) -> QPointF:
+        return QPointF(0.0, 0.0)
+
+
+def test_a_lead_heat_map_cell_says_how_to_read_it(qtbot):
+    """The tooltip named the method only ("learned Graphormer lead bias, mean over heads"). Over a cell it now
+    says which lead attends to which, what the number is and its value, read from the matrix written here:
+    row = the attending (query) lead, as the model's softmax runs over the columns (``blocks.Attention``)."""
+    from app.views.explain import LeadHeatmaps
+    from mirage_model.explain import Explanation
+
+    bias = (np.arange(144, dtype=np.float32).reshape(12, 12) - 75.0) / 100.0
+    att = np.random.default_rng(0).random((12, 12)).astype(np.float32)
+    att /= att.sum(axis=1, keepdims=True)
+    e = Explanation(lead_bias=bias, lead_attention=att, lead_importance=None, patch_rollout=None,
+                    patch_gradient=None, signal_saliency=None,
+                    methods={"lead_bias": "learned Graphormer lead bias, mean over heads",
+                             "lead_attention": "last Graphormer layer lead-to-lead attention, mean over heads"},
+                    window=0, window_start_s=0.0, signal_start=0)
+    heat = LeadHeatmaps()
+    heat.resize(700, 350)
+    qtbot.addWidget(heat)
+    heat.show()
+    heat.set_explanation(e)
+    qtbot.wait(20)
+    v1, ii = STANDARD_LEADS.index("V1"), STANDARD_LEADS.index("II")
+    for i, (img, _bar) in enumerate(heat.images):
+        # the pointer over the cell drawn at row V1, column II of the plot, mapped onto the image's own pixels
+        at = img.mapFromScene(heat.plots[i].vb.mapViewToScene(QPointF(ii + 0.5, v1 + 0.5)))
+        img.hoverEvent(_Hover(at))
+        tip = img.toolTip()
+        assert tip.startswith("row V1, column II: ") and tip.endswith("brighter = more"), tip
+        if i == 0:
+            assert "learned bias" in tip and "V1's token attending to II's" in tip and "every record" in tip
+            assert f"{bias[v1, ii]:+.3g}" in tip and f"{bias[v1, ii]:+.3g}" == "-0.02"     # (6 * 12 + 1 - 75) / 100
+        else:
+            assert "share of V1's token's attention that goes to II's" in tip and "each row sums to 1" in tip
+            assert f"{100 * att[v1, ii]:.1f}%" in tip
+        assert heat.plots[i].toolTip() == e.methods[("lead_bias", "lead_attention")[i]]    # off the cells
+        img.hoverEvent(_Hover(at, exit_=True))
+        assert img.toolTip() == ""

@@ -12,8 +12,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import (
-    QBoxLayout, QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QSlider, QVBoxLayout,
-    QWidget,
+    QBoxLayout, QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QSlider, QToolTip,
+    QVBoxLayout, QWidget,
 )
 
 from app.views.plot_overlays import OUT_OF_DATE_OPACITY, short_method
@@ -433,6 +433,17 @@ HEATMAPS = (  # Explanation field, title, checkbox text
 )
 
 
+def cell_tip(key: str, m: np.ndarray, row: int, col: int) -> str:
+    """How to read one cell of a lead heat map, in a sentence with its value: ``m`` is the (L, L) matrix drawn,
+    ``row`` the attending (query) lead, ``col`` the lead attended to (key), as ``mirage_model.explain`` makes them."""
+    a, b, v = STANDARD_LEADS[row], STANDARD_LEADS[col], float(m[row, col])
+    if key == "lead_bias":
+        return (f"row {a}, column {b}: the learned bias added to the score of {a}'s token attending to {b}'s, "
+                f"before softmax (mean over heads; the same for every record): {v:+.3g}; brighter = more")
+    return (f"row {a}, column {b}: the share of {a}'s token's attention that goes to {b}'s in this record "
+            f"(last layer, mean over heads; each row sums to 1): {100 * v:.1f}%; brighter = more")
+
+
 def set_plot_title(plot: pg.PlotItem, title: str) -> None:
     """``plot``'s title, in HEATMAP_TEXT, in a row as tall as its text. pyqtgraph's title row is 30 px whatever
     it holds: the heat maps' second line (the method, in small type) needs 38 px at 100 % text and 43 at 150 %,
@@ -482,6 +493,8 @@ class LeadHeatmaps(QWidget):
             plot.getAxis("left").setLabel("query lead")
             plot.getAxis("bottom").setLabel("key lead")
             img = pg.ImageItem(axisOrder="row-major")
+            img.setAcceptHoverEvents(True)
+            img.hoverEvent = lambda ev, i=col, item=img: self._hover_cell(i, item, ev)
             plot.addItem(img)
             bar = pg.ColorBarItem(colorMap=pg.colormap.get("viridis"), interactive=False, width=10)
             bar.setImageItem(img, insert_in=None)
@@ -505,6 +518,23 @@ class LeadHeatmaps(QWidget):
         lay.addWidget(self.caption)
         self.setMinimumHeight(240)
         self.set_explanation(None)
+
+    def _hover_cell(self, i: int, img: pg.ImageItem, ev) -> None:
+        """The tooltip of heat map ``i`` under the pointer: how to read the cell it is over (``cell_tip``); the
+        map's method (the plot's tooltip) off the cells."""
+        m = self.matrices[i]
+        if ev.isExit() or m is None or not img.isVisible():
+            img.setToolTip("")
+            return
+        col, row = int(np.floor(ev.pos().x())), int(np.floor(ev.pos().y()))     # image pixels: one per cell
+        if not (0 <= row < m.shape[0] and 0 <= col < m.shape[1]):
+            img.setToolTip("")
+            return
+        text = cell_tip(HEATMAPS[i][0], m, row, col)
+        if img.toolTip() != text:
+            img.setToolTip(text)
+            if QToolTip.isVisible():           # moved to another cell with the tip up: it follows
+                QToolTip.showText(ev.screenPos().toPoint(), text)
 
     def set_explanation(self, explanation, missing: str = NO_RESULT_YET) -> None:
         """Show the explanation's (L, L) lead matrices (None: clear, and the switches greyed out;
