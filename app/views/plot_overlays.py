@@ -64,7 +64,8 @@ def clear_spot(paths, size: tuple[float, float], x_span: tuple[float, float], y_
     place meets a path. All in the same unit (paper mm).
 
     A path is a line: over the x a box covers, it passes through every y between its lowest and highest
-    there, so a box meets it unless it stands wholly above or wholly below that stretch of it.
+    there, so a box meets it unless it stands wholly above or wholly below that stretch of it (taken per bin
+    of ``step``; a segment longer than two bins counts at its whole height in each: never less ink, some more).
 
     Args:
         paths: (x, y) arrays of drawn polylines, x increasing; NaN breaks a line.
@@ -85,25 +86,33 @@ def clear_spot(paths, size: tuple[float, float], x_span: tuple[float, float], y_
     for px, py in paths:
         px = np.asarray(px, dtype=np.float64)
         py = np.asarray(py, dtype=np.float64)
+        if px.size == 0 or px[0] > edge0 + nb * step or px[-1] < edge0:
+            continue          # beside the span (another column's trace)
         a, b = np.searchsorted(px, [edge0, edge0 + nb * step])
         a, b = max(0, a - 1), min(px.size, b + 1)        # one sample beyond: the segment into the span
         px, py = px[a:b], py[a:b]
         ok = np.isfinite(px) & np.isfinite(py)
-        if not ok.any():
-            continue
-        # the lowest and highest y the path reaches in each bin: its samples, and each segment between
-        # two finite samples over every bin it crosses
+        if not ok.any() or py[ok].max() < y_span[0] - pad or py[ok].min() > y_span[1] + pad:
+            continue          # nowhere near the boxes (another row's trace)
+        px, py = px[ok], np.where(ok, py, np.nan)[ok]
+        # the lowest and highest y the path reaches in each bin: each sample with the segments to its
+        # neighbours (a NaN between two samples broke the line: fmin/fmax pass over it), then per bin
+        k = np.clip(np.floor((px - edge0) / step), 0, nb - 1).astype(np.int64)
+        gap = np.flatnonzero(np.diff(np.flatnonzero(ok)) > 1)       # a NaN run between samples gap, gap + 1
+        before, after = np.r_[np.nan, py[:-1]], np.r_[py[1:], np.nan]
+        before[gap + 1] = np.nan
+        after[gap] = np.nan
+        near_lo = np.fmin(py, np.fmin(before, after))
+        near_hi = np.fmax(py, np.fmax(before, after))
+        starts = np.r_[0, np.flatnonzero(np.diff(k)) + 1]          # x increases: each bin's samples in a run
         lo = np.full(nb + width, np.inf)
         hi = np.full(nb + width, -np.inf)
-        k = np.clip(np.floor(np.nan_to_num((px - edge0) / step)), 0, nb - 1).astype(np.int64)
-        np.minimum.at(lo, k[ok], py[ok])
-        np.maximum.at(hi, k[ok], py[ok])
-        seg = ok[:-1] & ok[1:]
+        lo[k[starts]] = np.minimum.reduceat(near_lo, starts)
+        hi[k[starts]] = np.maximum.reduceat(near_hi, starts)
+        seg = np.ones(py.size - 1, dtype=bool)
+        seg[gap] = False
         k0, k1 = k[:-1][seg], k[1:][seg]
         y_min, y_max = np.minimum(py[:-1], py[1:])[seg], np.maximum(py[:-1], py[1:])[seg]
-        for s0 in (k0, k1):
-            np.minimum.at(lo, s0, y_min)
-            np.maximum.at(hi, s0, y_max)
         for j in np.flatnonzero(np.abs(k1 - k0) > 1):     # a segment over more than two bins (rare)
             c0, c1 = sorted((int(k0[j]), int(k1[j])))
             lo[c0:c1 + 1] = np.minimum(lo[c0:c1 + 1], y_min[j])
