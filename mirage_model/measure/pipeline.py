@@ -25,7 +25,7 @@ from mirage_model.measure.results import (
 )
 from mirage_model.measure.voltage import qrs_voltage
 from mirage_model.preprocess import bridge_missing, mains_frequencies, remove_mains
-from mirage_model.quality.assess import detected_rr_s, median_rate_bpm
+from mirage_model.quality.assess import detected_rr_s, electrode_off_leads, median_rate_bpm
 from mirage_model.quality.findings import QualityConfig
 from mirage_model.records import FLAT_PTP_MV, STANDARD_LEADS
 from mirage_model.words import counted
@@ -131,6 +131,12 @@ def measure(record, config: MeasureConfig | None = None, fiducials: bool = True)
         return empty_measurements(fs, (f"record too short ({seconds_short_of(T / fs, int(2.5 * fs) / fs, '.1f')} s) "
                                        "for measurement",))
     quality = getattr(record, "quality", {}) or {}
+    # a lead whose electrode is off (the quality check's "unreadable (electrode off?)"), or whose noise swamps its
+    # QRS complexes, is left out as a missing lead is: in the spatial magnitude its swing or noise set the beats,
+    # and no complex was like another
+    off = electrode_off_leads(x, fs, quality.get("saturated"))
+    if off.any():
+        quality = {**quality, "flat": np.asarray(quality.get("flat", np.zeros(len(off), bool)), bool) | off}
     x, mains_leads = _without_mains(x, fs, cfg.mains_hz)
     bridged = 0
     if not np.isfinite(x).all():
@@ -143,6 +149,8 @@ def measure(record, config: MeasureConfig | None = None, fiducials: bool = True)
     xs = x[:, a:b]                                   # the whole record, or its longest stretch without gaps
     m = _missed_beats(_with_atrial(_measure_at_rate(xs, fs, cfg, quality, fiducials), xs, fs), xs, fs, cfg)
     m = replace(m, mains_leads=mains_leads, **_voltages(m))
+    if off.any():
+        note += (f"{', '.join(n for n, o in zip(STANDARD_LEADS, off) if o)} left out (electrode off or noise?)",)
     if note:
         m = replace(m, notes=tuple(m.notes) + note)
     if stretch is None:

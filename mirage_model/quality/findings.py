@@ -169,6 +169,9 @@ class QualityConfig:
     lost_min_s: float = 2.0
     lost_critical_share: float = 0.5
     lost_agreement: float = 0.5
+    # an electrode off (``assess._off``): besides the above, the lead's 5-15 Hz energy at the other leads' beats
+    # (median over beats, 130 ms about R) under this many times its median away from them: no QRS under its noise
+    off_qrs_ratio: float = 3.0
     artefact_ratio: float = 3.0           # |signal| above this x the lead's typical beat extreme ...
     artefact_floor_mv: float = 1.0        # ... and above this (mV) ...
     artefact_min_s: float = 0.2           # ... for this long without a break (a QRS, even a PVC's, is shorter)

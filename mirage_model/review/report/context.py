@@ -20,6 +20,7 @@ class ReportContext:
     fs: float
     band: str                        # the display filter, in words
     spikes_clipped: tuple = ()       # leads whose pacing spikes the sheet holds inside their row (layout.clip_spikes)
+    off_clipped: tuple = ()          # leads with an electrode off held inside their row (layout.clip_leads)
     generated: str = ""              # when the report was written (UTC, to the minute)
     wide_width: float = 0.0          # pt across the wide (explanations) page's frame
     column_width: float = 0.0        # pt of text across one of pages 3-4's two columns (frame padding off)

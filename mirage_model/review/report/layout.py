@@ -249,6 +249,18 @@ def clip_spikes(lay: ReportLayout, signal: np.ndarray, fs: float) -> tuple[np.nd
     return x, [LEAD_NAMES[i] for i in np.flatnonzero(clipped.any(axis=1))]
 
 
+def clip_leads(lay: ReportLayout, signal: np.ndarray, leads) -> tuple[np.ndarray, list[str]]:
+    """(``signal`` with its ``leads`` ((12,) bool: an electrode off) held inside their row at ``lay``'s gain,
+    as :func:`clip_spikes` holds a spike, the leads that cut): such a lead's swing of several mV would
+    otherwise be drawn over its neighbours' rows."""
+    x = np.array(signal, dtype=float)
+    leads = np.asarray(leads, bool)
+    room = spike_room_mv(lay)
+    clipped = leads & (np.abs(np.nan_to_num(x)) > room).any(axis=1)
+    x[leads] = np.clip(x[leads], -room, room)
+    return x, [LEAD_NAMES[i] for i in np.flatnonzero(clipped)]
+
+
 def rows_overlap(lay: ReportLayout, signal: np.ndarray, fs: float) -> bool:
     """Whether the traces of ``signal`` ((12, T) mV at ``fs``, as drawn) at ``lay``'s gain run
     into the next row's trace.
@@ -306,12 +318,17 @@ def _excursions(lay: ReportLayout, signal: np.ndarray, fs: float) -> tuple[np.nd
     return up, down
 
 
-def sheet_gain(settings: ReportSettings, signal: np.ndarray, fs: float) -> float:
+def sheet_gain(settings: ReportSettings, signal: np.ndarray, fs: float, leave_out=None) -> float:
     """The gain (mm/mV) the sheet is drawn at: ``settings.gain_mm_mv``, or with ``auto_gain`` where
     the traces would then overlap (:func:`rows_overlap`), the first of ``REDUCED_GAINS_MM_MV`` below
     it at which they do not (the least of them when none). Pacing spikes (:func:`narrow_spikes`)
-    do not count: the sheet is halved for tall waves, never for a stimulus artefact."""
+    do not count: the sheet is halved for tall waves, never for a stimulus artefact. Nor do the leads
+    ``leave_out`` ((12,) bool, or None), an electrode off (``quality.electrode_off_leads``): a cart halves
+    its sheet for a heart's tall waves, not for one lead's swing from rail to rail (:func:`clip_leads`
+    holds that in its row)."""
     signal = without_spikes(signal, fs)
+    if leave_out is not None and np.any(leave_out):
+        signal = np.where(np.asarray(leave_out, bool)[:, None], np.nan, signal)
     gains = [float(settings.gain_mm_mv)]
     if settings.auto_gain:
         gains += [g for g in REDUCED_GAINS_MM_MV if g < gains[0]]

@@ -241,6 +241,8 @@ def caption_parts(ctx: ReportContext) -> tuple[list[str], list[str]]:
         notes.append(f"cut at the sheet's edge: {', '.join(clipped)}")
     if ctx.spikes_clipped:
         notes.append(f"spikes (pacing?) clipped at \u00b1{spike_room_mv(lay):.3g} mV: {', '.join(ctx.spikes_clipped)}")
+    if ctx.off_clipped:
+        notes.append(f"electrode off? clipped at \u00b1{spike_room_mv(lay):.3g} mV: {', '.join(ctx.off_clipped)}")
     if duration < 10.0:
         notes.append("record shorter than 10 s: blank after its end")
     quality = getattr(rec, "quality", None) or {}

@@ -32,7 +32,8 @@ from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.explanations import explanation_flowables
 from mirage_model.review.report.header import PageCountCanvas, draw_notice, header_flowables
 from mirage_model.render import PAGE_S
-from mirage_model.review.report.layout import MM, ReportSettings, clip_spikes, page_layouts, sheet_gain
+from mirage_model.quality.assess import electrode_off_leads
+from mirage_model.review.report.layout import MM, ReportSettings, clip_leads, clip_spikes, page_layouts, sheet_gain
 from mirage_model.review.report.measurement_table import measurement_flowables
 from mirage_model.review.report.median_beats import draw_median_page
 from mirage_model.review.report.serial_page import draw_serial_page, report_comparison
@@ -102,15 +103,21 @@ def _write(session, out_path: Path, settings: ReportSettings | None, model_info:
     session.measurement_table()   # bad edits fail before any work
     signal, fs, band = _drawn_signal(record)
     # tall complexes: the sheet at a lower gain, as carts print it (the caption says which)
-    gain = sheet_gain(settings, signal[:, :int(round(PAGE_S * fs))], fs)
+    # not for a lead whose electrode is off (the quality check's "unreadable (electrode off?)"): held in its row
+    shown = int(round(PAGE_S * fs))
+    off = electrode_off_leads(np.asarray(record.signal)[:, :shown], fs,
+                              (getattr(record, "quality", {}) or {}).get("saturated"))
+    gain = sheet_gain(settings, signal[:, :shown], fs, leave_out=off)
     lay, geom = page_layouts(replace(settings, gain_mm_mv=gain))
     signal, spikes_clipped = clip_spikes(lay, signal, fs)      # pacing spikes held inside their row
+    signal, off_clipped = clip_leads(lay, signal, off)
     now = _dt.datetime.now(_dt.timezone.utc)
     margin = 12 * MM
     gap = 8 * MM                                          # between pages 3-4's two columns
     col_w = (lay.page_width - 2 * margin - gap) / 2.0
     ctx = ReportContext(session=session, settings=settings, layout=lay, geom=geom, signal=signal, fs=fs,
-                        band=band, spikes_clipped=tuple(spikes_clipped), generated=now.strftime("%Y-%m-%d %H:%M UTC"),
+                        band=band, spikes_clipped=tuple(spikes_clipped), off_clipped=tuple(off_clipped),
+                        generated=now.strftime("%Y-%m-%d %H:%M UTC"),
                         wide_width=lay.page_width - 2 * margin, column_width=col_w - 2 * FRAME_PADDING,
                         serial=report_comparison(session))
     st = styles()

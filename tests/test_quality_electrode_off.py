@@ -1,0 +1,122 @@
+"""One electrode off must not spoil the other eleven leads: a lead swinging from rail to rail, drifting by
+several mV with mains, clipped at the converter's limit or holding noise alone is named ("unreadable
+(electrode off?)"), left out of the beats the others are judged at, of the measurement's QRS detection and
+of the sheet's gain rule.
+
+Truth: the faults are made from the two real records shipped with the project (PTB-XL 00417 at 100 Hz,
+LUDB 1 at 500 Hz), so which lead is off is known, and the other eleven leads are the record's own, which the
+check grades no worse than "fair" and the measurement reads (the unmodified records); the same record with
+that lead missing (NaN) is what the measurement of the other leads must give.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+LEADS = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
+
+
+@pytest.fixture(scope="module", params=["00417", "ludb"])
+def clean(request):
+    from mirage_model.paths import sample_records
+    from mirage_model.records import load_record
+
+    want = request.param
+    return load_record(next(p for p in sample_records() if want in str(p) and (want != "ludb" or p.stem == "1")))
+
+
+def _off(record, kind: str) -> np.ndarray:
+    """(T,) an electrode-off trace of ``kind`` at the record's rate (seeded)."""
+    rng = np.random.default_rng(7)
+    t = np.arange(record.signal.shape[1]) / record.fs
+    mains = np.sin(2 * np.pi * 50 * t + 0.7)        # at 100 Hz, what the recorder keeps of 50 Hz
+    if kind == "square":      # an open input swinging from rail to rail (LUDB 1's V5 in the issue)
+        return 4.0 * np.sign(np.sin(2 * np.pi * 0.3 * t)) + 1.0 * mains + 0.3 * rng.standard_normal(t.size)
+    if kind == "drift":
+        return 5.0 * np.sin(2 * np.pi * 0.15 * t + 1.0) + 1.0 * mains
+    if kind == "clipped":     # driven to a 4 mV limit, crossing it now and then
+        return np.clip(20 * np.sin(2 * np.pi * 0.3 * t + 1.0) + 0.3 * rng.standard_normal(t.size), -4.0, 4.0)
+    return 0.5 * rng.standard_normal(t.size)     # broadband noise alone
+
+
+def _with(record, lead: str, trace) -> object:
+    sig = record.signal.astype(np.float64)
+    sig[LEADS.index(lead)] = trace
+    quality = dict(getattr(record, "quality", {}) or {})
+    if "saturated" in quality:      # the loader flags a plateau at the limit; set as it would
+        sat = np.array(quality["saturated"], bool)
+        sat[LEADS.index(lead)] = bool(np.isfinite(trace).all() and (np.abs(trace) >= 4.0).mean() > 0.5)
+        quality["saturated"] = sat
+    return dataclasses.replace(record, signal=sig.astype(np.float32), quality=quality)
+
+
+@pytest.mark.parametrize("kind", ["square", "drift", "clipped", "noise"])
+@pytest.mark.parametrize("lead", ["aVL", "V2", "V5"])
+def test_one_electrode_off_leaves_the_others_graded_as_they_were(clean, kind, lead):
+    """LUDB 1 with V5 swinging 4 mV at 0.3 Hz had all 11 other leads "poor" (a critical "poor signal quality
+    in 11 leads"): the swing set every lead's beats and their alignment. Now the lead is named, and no other
+    lead is poor, as none is in the record as recorded."""
+    from mirage_model.quality import assess
+
+    before = assess(clean)
+    assert "poor" not in before.lead_grade           # the truth the others are held to
+    report = assess(_with(clean, lead, _off(clean, kind)))
+    found = {f.code: f for f in report.findings}
+    assert "poor_quality" not in found
+    assert found["lead_missing"].leads == (lead,)
+    assert f"lead {lead} unreadable (electrode off?)" in found["lead_missing"].name
+    others = [g for n, g in zip(LEADS, report.lead_grade) if n != lead]
+    assert "poor" not in others and "absent" not in others
+    assert report.lead_grade[LEADS.index(lead)] == "absent"
+    assert report.gated                       # the model reads all 12 leads: withheld, as for a missing lead
+
+
+@pytest.mark.parametrize("kind", ["square", "noise"])
+def test_the_measurement_reads_the_other_leads(clean, kind):
+    """The measurement's QRS detector reads the spatial magnitude of I, II and V1-V6: V5's swing had set its
+    beats ("only 3 of 9 QRS complexes are alike: noisy record, no reliable measurement" on LUDB 1). Now it
+    measures what it measures with V5 missing, and says V5 was left out."""
+    from mirage_model.measure import measure
+
+    missing = measure(_with(clean, "V5", np.full(clean.signal.shape[1], np.nan)))
+    m = measure(_with(clean, "V5", _off(clean, kind)))
+    for key in ("heart_rate_bpm", "pr_ms", "qrs_ms", "qt_ms"):
+        assert getattr(m, key) is not None and getattr(m, key) == getattr(missing, key), key
+    assert "V5 left out (electrode off or noise?)" in m.notes
+
+
+def test_the_sheet_is_not_halved_for_an_electrode_off(clean):
+    """A 4 mV swing in V5 put the whole sheet at 5 mm/mV (the first of its gains at which V5 kept off V6's
+    row). The gain is the settings' 10 mm/mV, as for the record as recorded, and V5 is held in its row."""
+    from mirage_model.quality import electrode_off_leads
+    from mirage_model.review.report.layout import ReportSettings, clip_leads, page_layouts, sheet_gain
+    from mirage_model.review.report.waveforms import display_signal
+
+    broken = _with(clean, "V5", _off(clean, "square"))
+    settings = ReportSettings()
+    sig, fs, _ = display_signal(broken)
+    off = electrode_off_leads(broken.signal, broken.fs)
+    assert list(np.flatnonzero(off)) == [LEADS.index("V5")]
+    assert sheet_gain(settings, sig, fs) < settings.gain_mm_mv          # the swing alone would halve it
+    assert sheet_gain(settings, sig, fs, leave_out=off) == settings.gain_mm_mv == 10.0
+    lay, _ = page_layouts(settings)
+    held, names = clip_leads(lay, sig, off)
+    assert names == ["V5"] and np.nanmax(np.abs(held[LEADS.index("V5")])) <= 2.0 + 1e-9     # half a 40 mm row
+    assert np.array_equal(held[:10], sig[:10], equal_nan=True)
+
+
+def test_no_lead_of_a_shipped_record_is_off():
+    """Every record shipped with the project as recorded: no lead named off (PTB-XL folds 1-9 and LUDB, 1,100
+    records: none)."""
+    from mirage_model.paths import sample_records
+    from mirage_model.quality import electrode_off_leads
+    from mirage_model.records import load_record
+
+    paths = [p for p in sample_records()][:12]
+    assert paths
+    for p in paths:
+        r = load_record(p)
+        assert not electrode_off_leads(r.signal, r.fs, r.quality.get("saturated")).any(), p
