@@ -120,3 +120,20 @@ def test_no_lead_of_a_shipped_record_is_off():
     for p in paths:
         r = load_record(p)
         assert not electrode_off_leads(r.signal, r.fs, r.quality.get("saturated")).any(), p
+
+
+@pytest.mark.slow
+def test_the_pdf_sheet_keeps_10_mm_per_mv_and_names_the_lead(tmp_path):
+    """LUDB 1 with V5's electrode off, written as a PDF without a model: the sheet was at 5 mm/mV, its caption
+    said "spikes (pacing?) clipped" of V5's edges too. Now 10 mm/mV, V5 held in its row and named once."""
+    pypdf = pytest.importorskip("pypdf")
+    from mirage_model.paths import sample_records
+    from mirage_model.records import load_record
+    from mirage_model.review.report import build_report
+    from mirage_model.review.session import ReviewSession
+
+    clean = load_record(next(p for p in sample_records() if "ludb" in str(p) and p.stem == "1"))
+    out = build_report(ReviewSession(_with(clean, "V5", _off(clean, "square"))), tmp_path / "r.pdf")
+    text = " ".join(pypdf.PdfReader(str(out)).pages[0].extract_text().split())
+    assert "25 mm/s, 10 mm/mV" in text
+    assert "electrode off? clipped at \u00b12 mV: V5" in text and "spikes (pacing?)" not in text

@@ -111,6 +111,7 @@ def _write(session, out_path: Path, settings: ReportSettings | None, model_info:
     lay, geom = page_layouts(replace(settings, gain_mm_mv=gain))
     signal, spikes_clipped = clip_spikes(lay, signal, fs)      # pacing spikes held inside their row
     signal, off_clipped = clip_leads(lay, signal, off)
+    spikes_clipped = [n for n in spikes_clipped if n not in off_clipped]     # its edges are no pacing spikes
     now = _dt.datetime.now(_dt.timezone.utc)
     margin = 12 * MM
     gap = 8 * MM                                          # between pages 3-4's two columns
