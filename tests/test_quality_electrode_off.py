@@ -137,3 +137,24 @@ def test_the_pdf_sheet_keeps_10_mm_per_mv_and_names_the_lead(tmp_path):
     text = " ".join(pypdf.PdfReader(str(out)).pages[0].extract_text().split())
     assert "25 mm/s, 10 mm/mV" in text
     assert "electrode off? clipped at \u00b12 mV: V5" in text and "spikes (pacing?)" not in text
+
+
+def test_a_wide_complex_tachycardia_is_not_an_electrode_off(shared_datasets):
+    """CinC 2021 JS45546 (Ningbo, labelled paroxysmal ventricular tachycardia, 173 bpm): every lead a wide,
+    sinusoid-like complex repeating at the rhythm, lead I 1.7 mV peak to peak, so no lead is off. Its energy
+    sits below the 5-15 Hz band, where I's follows the others' at 0.44 and V4-V6's against them; no lead may
+    be named "unreadable (electrode off?)" or left out of the measurement (which must still say it missed
+    beats, as without the rule)."""
+    from mirage_model.measure import measure
+    from mirage_model.quality import assess, electrode_off_leads
+    from mirage_model.records import load_record
+
+    path = shared_datasets / "cinc" / "cinc2021" / "ChapmanShaoxing_Ningbo" / "JS45546.hea"
+    if not path.is_file():
+        pytest.skip("CinC 2021 samples absent")
+    record = load_record(path)
+    assert not electrode_off_leads(record.signal, record.fs, record.quality.get("saturated")).any()
+    assert not [f for f in assess(record).findings if f.code == "lead_missing"]
+    m = measure(record)
+    assert not [n for n in m.notes if "left out" in n], m.notes
+    assert any("missed beats" in n for n in m.notes), m.notes

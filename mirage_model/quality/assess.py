@@ -63,7 +63,10 @@ def _off(raw100: np.ndarray, x100: np.ndarray, beats: np.ndarray, usable: np.nda
     ``_beats`` gives them. A lead left out that keeps its QRS complexes under its noise or wander (5-15 Hz
     energy at the other leads' beats ``off_qrs_ratio`` times that away from them or more, not clipped), or
     whose QRS-band energy follows the others' at a lag (a lead shifted in time), is not off: it is judged at
-    the others' beats, and named by what the check finds in it."""
+    the others' beats, and named by what the check finds in it. A lead whose own complexes repeat at the
+    others' beats (``_repeat_corr`` ``off_repeat_corr`` or more, ``off_repeat_margin`` over beats moved off
+    them) is a heart's and neither: a wide-complex tachycardia's energy lies below the QRS band (CinC 2021
+    JS45546 at 173 bpm: I at 0.44, V4-V6 against the others)."""
     agree = energy_agreement(x100, usable)
     base = sosfiltfilt(_sos("low", 0.0, 0.7, 100.0), raw100, axis=-1)
     wander = np.percentile(base, 97.5, axis=1) - np.percentile(base, 2.5, axis=1)
@@ -72,9 +75,15 @@ def _off(raw100: np.ndarray, x100: np.ndarray, beats: np.ndarray, usable: np.nda
     off = usable & (np.nan_to_num(agree, nan=1.0) < cfg.lost_agreement) & broken
     if (usable & ~off).sum() < 3:
         off[:] = False
+    others = detect_beats(x100, usable & ~off) if off.any() else beats
+    if off.any():       # a lead whose own complexes repeat at the others' beats is a heart's (a wide-complex
+        # tachycardia's energy below the QRS band: JS45546's I, V4-V6), never left out
+        rep = _repeat_corr(raw100, others)
+        away = _repeat_corr(raw100, _jittered(others))
+        off &= ~((rep >= cfg.off_repeat_corr) & (rep - away >= cfg.off_repeat_margin))
     out = off.copy()
     if off.any():       # a noisy lead that keeps its QRS complexes under the noise is noisy, not off
-        qrs = _qrs_ratio(x100, detect_beats(x100, usable & ~off))
+        qrs = _qrs_ratio(x100, others)
         off &= ~((qrs >= cfg.off_qrs_ratio) & ~saturated) & ~(_lagged_agreement(x100, usable) >= cfg.lost_agreement)
     why = []
     for i in np.flatnonzero(off):
@@ -105,6 +114,41 @@ def _lagged_agreement(x100: np.ndarray, usable: np.ndarray, max_lag_s: float = 1
         best = np.maximum(best, _corr_rows(a, b[None]))
     out[usable] = best
     return out
+
+
+def _repeat_corr(raw100: np.ndarray, beats: np.ndarray) -> np.ndarray:
+    """(L,) how alike each lead's own complexes are at the R peaks ``beats`` (N,) (another lead's, at 100 Hz):
+    the median over beats of the correlation of the 1-40 Hz segment about each (+-0.25 s, or 0.45 of the
+    median RR where shorter; its linear trend removed) with the lead's median segment. A heart's lead 0.9 and
+    more at its rhythm, whatever the complex's width; noise, a swing or a drift, or a trace held at the
+    converter's limit (0 where a segment is flat) far less. raw100: (L, T) mV at 100 Hz. NaN with fewer than
+    3 beats."""
+    L, T = raw100.shape
+    w = int(min(25, 0.45 * np.median(np.diff(beats)))) if len(beats) >= 3 else 0
+    beats = beats[(beats >= w) & (beats + w < T)] if w >= 3 else beats[:0]
+    if len(beats) < 3:
+        return np.full(L, np.nan)
+    band = sosfiltfilt(_sos("band", 1.0, 40.0, 100.0), raw100, axis=-1)
+    segs = np.stack([band[:, b - w:b + w + 1] for b in beats])              # (N, L, S)
+    t = np.linspace(-1.0, 1.0, 2 * w + 1)
+    segs = segs - segs.mean(axis=-1, keepdims=True)
+    segs = segs - (segs @ t)[..., None] * t / (t @ t)
+    med = np.median(segs, axis=0)                                           # (L, S)
+    num = (segs * med).sum(axis=-1)
+    den = np.sqrt((segs ** 2).sum(axis=-1) * (med ** 2).sum(axis=-1))
+    flat = np.sqrt((segs ** 2).mean(axis=-1)) < 0.02                        # no complex to repeat (held at a limit)
+    corr = np.where(~flat & (den > 0), num / np.where(den > 0, den, 1.0), 0.0)
+    return np.median(corr, axis=0)
+
+
+def _jittered(beats: np.ndarray) -> np.ndarray:
+    """(N,) the R peaks ``beats`` (N,) each moved by a different share (-0.5 to 0.5, golden-ratio spaced) of the
+    median RR: where a heart's complexes are not, and a filter's ringing after a step or a drift's curve is as
+    like itself as at the beats."""
+    if len(beats) < 2:
+        return beats
+    rr = np.median(np.diff(beats))
+    return (beats + ((np.arange(len(beats)) * 0.618) % 1.0 - 0.5) * rr).astype(beats.dtype)
 
 
 def _qrs_ratio(x100: np.ndarray, beats: np.ndarray) -> np.ndarray:

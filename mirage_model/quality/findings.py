@@ -172,6 +172,16 @@ class QualityConfig:
     # an electrode off (``assess._off``): besides the above, the lead's 5-15 Hz energy at the other leads' beats
     # (median over beats, 130 ms about R) under this many times its median away from them: no QRS under its noise
     off_qrs_ratio: float = 3.0
+    # ... unless its own complexes repeat at those beats: the median correlation of each beat's 1-40 Hz segment
+    # with their median (``assess._repeat_corr``) this or more, and this much more than at beats moved off them
+    # (``assess._jittered``: a filter's ringing after a step repeats there too). A lead whose complexes repeat
+    # at the others' rhythm is a heart's, however its QRS-band energy falls (CinC 2021 JS45546, a ventricular
+    # tachycardia at 173 bpm: I 0.99 against 0.25, V4-V6 0.96-1.0 against 0.19 or less). 0.8 set before the
+    # variants were measured, the margin after the clipped ones (150 LUDB and PTB-XL folds 1-8 records, one
+    # lead broken: 2 clipped leads 0.8 and more, their margin at most 0.39; of the 1,636 other leads 0.8 and
+    # more, 1 under 0.5)
+    off_repeat_corr: float = 0.8
+    off_repeat_margin: float = 0.5
     artefact_ratio: float = 3.0           # |signal| above this x the lead's typical beat extreme ...
     artefact_floor_mv: float = 1.0        # ... and above this (mV) ...
     artefact_min_s: float = 0.2           # ... for this long without a break (a QRS, even a PVC's, is shorter)
