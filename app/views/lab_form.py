@@ -241,6 +241,7 @@ class LabForm(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._rows: dict[str, _Row] = {}
+        self._typed_in: dict[QWidget, str] = {}     # a text field -> its feature (Esc asks which row)
         self.model_schema: ClinicalSchema | None = None
         self.session = ReviewSession()           # detached until the window binds a record's session
         outer = QVBoxLayout(self)
@@ -310,6 +311,7 @@ class LabForm(QWidget):
             self._heads.append(label)
             grid.addWidget(label, 0, col)
         self._rows = {}
+        self._typed_in = {}
         r = 1
         for f in features:
             row = _Row(f, f.name in used_names, model_schema is not None)
@@ -330,6 +332,7 @@ class LabForm(QWidget):
                 row.editor.currentIndexChanged.connect(lambda _i, n=f.name: self._edited(n))
             else:
                 row.editor.installEventFilter(self)      # Esc drops a value being typed
+                self._typed_in[row.editor] = f.name
                 row.editor.editingFinished.connect(lambda n=f.name: self._edited(n))
                 row.editor.textChanged.connect(lambda _t, n=f.name: self._validate(n))
                 row.unit.currentIndexChanged.connect(lambda _i, n=f.name: self._edited(n))
@@ -347,11 +350,11 @@ class LabForm(QWidget):
         if event.type() == QEvent.Type.Resize and obj is self._scroll.viewport():
             self._fit_columns()
         if isinstance(obj, ValueEdit) and event.type() in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress) \
-                and event.key() == Qt.Key.Key_Escape and self._typing(obj) is not None:
+                and event.key() == Qt.Key.Key_Escape and (name := self._typing(obj)) is not None:
             # Esc while a value is being typed drops it, as a table's cell editor does: the window's Esc
             # ("Cancelled.") left the 99 typed over a file's age 43 in the field, and leaving the field used it
             if event.type() == QEvent.Type.KeyPress:
-                self._drop_typing(self._typing(obj))
+                self._show_row(name)     # the session's value back (what was typed is not used)
             event.accept()
             return True
         if event.type() == QEvent.Type.Wheel and isinstance(obj, QComboBox) and not obj.hasFocus():
@@ -363,19 +366,11 @@ class LabForm(QWidget):
     def _typing(self, editor) -> str | None:
         """The feature whose field ``editor`` is, where its text is not the session's (typed, not yet
         committed); None where it is."""
-        for name, row in self._rows.items():
-            if row.editor is editor:
-                v = self.session.values.get(name)
-                return name if editor.text().strip() != ("" if v is None else v.text) else None
-        return None
-
-    def _drop_typing(self, name: str) -> None:
-        """Put the session's value back in ``name``'s field (what was typed is not used)."""
+        name = self._typed_in.get(editor)
+        if name is None:
+            return None
         v = self.session.values.get(name)
-        row = self._rows[name]
-        self._set_raw(name, "" if v is None else v.text, (v.unit if v is not None else None) if row.unit else None)
-        if v is not None and not v.accepted:
-            self._show_status(row, "error", v.message)
+        return name if editor.text().strip() != ("" if v is None else v.text) else None
 
     def columns_shown(self) -> bool:
         """Whether the From and Contribution columns are shown (False: they gave way)."""
@@ -453,18 +448,24 @@ class LabForm(QWidget):
     def refresh(self) -> None:
         """Show the session's values, sources, refusals and contributions in every row."""
         self._show_labs_notes()
-        for name, row in self._rows.items():
-            v = self.session.values.get(name)
-            if v is None:
-                self._set_raw(name, "", None)
-            else:
-                self._set_raw(name, v.text, v.unit if row.unit is not None else None)
-            row.source.setText("" if v is None else v.source)
-            if v is not None and not v.accepted:
-                self._show_status(row, "error", v.message)
-            else:
-                self._mark_unused(row, v)
+        for name in self._rows:
+            self._show_row(name)
         self.show_contributions()     # and each row's tooltip with them
+
+    def _show_row(self, name: str) -> None:
+        """Show the session's value of ``name`` in its row: the text, unit, source, and its refusal or
+        "not used by this model" note."""
+        row = self._rows[name]
+        v = self.session.values.get(name)
+        if v is None:
+            self._set_raw(name, "", None)
+        else:
+            self._set_raw(name, v.text, v.unit if row.unit is not None else None)
+        row.source.setText("" if v is None else v.source)
+        if v is not None and not v.accepted:
+            self._show_status(row, "error", v.message)
+        else:
+            self._mark_unused(row, v)
 
     def show_contributions(self) -> None:
         """Each row's contribution to the session's result; faded, and said out of date in its tooltip,
