@@ -61,6 +61,16 @@ def screen_dpi(widget) -> float:
     return dpi if dpi and np.isfinite(dpi) and dpi > 20 else 96.0
 
 
+def fit_label_font(item, base_pt: float, zoom: float) -> None:
+    """A lead name (a ``pg.TextItem``) at ``base_pt`` from true scale up, smaller below it in step with
+    the paper (``zoom``), down to LABEL_MIN_PT; its font is set only where its size changes."""
+    pt = max(LABEL_MIN_PT, base_pt * min(1.0, zoom))
+    font = item.textItem.font()
+    if abs(font.pointSizeF() - pt) > 0.01:
+        font.setPointSizeF(pt)
+        item.setFont(font)
+
+
 def _twin_rows(record, n: int) -> list[tuple[int, dict, np.ndarray]]:
     """(lead index, the file's twin entry, (T,) float32 samples) of each second channel the file
     gives a standard lead's name (``meta["named_twice"]``) that is as long as the record."""
@@ -356,16 +366,12 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
         are placed under the names."""
         if self._label_pt <= 0:
             self._label_pt = self.font().pointSizeF()
-        pt = max(LABEL_MIN_PT, self._label_pt * min(1.0, self.zoom))
         ppm = self.px_per_paper_mm()
         gap = max(1.0, LABEL_GAP_PX / ppm) if ppm > 0 else 1.0
         for item in (*self.labels, *self.flag_labels, *getattr(self, "_imp_labels", ())):
             if item.textItem.document().documentMargin() != LABEL_MARGIN_PX:
                 item.textItem.document().setDocumentMargin(LABEL_MARGIN_PX)
-            font = item.textItem.font()
-            if abs(font.pointSizeF() - pt) > 0.01:
-                font.setPointSizeF(pt)
-                item.setFont(font)
+            fit_label_font(item, self._label_pt, self.zoom)
         for label in self.labels:
             at = getattr(label, "panel_top_left", None)
             if at is not None:

@@ -20,10 +20,10 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
-from app.views.ecg_plot import LABEL_MARGIN_PX, LABEL_MIN_PT, screen_dpi
+from app.views.ecg_plot import LABEL_MARGIN_PX, fit_label_font, screen_dpi
 from app.views.following import FollowsSession
 from app.views.paper import OUTSIDE, TRACE, PaperGrid
-from app.views.plot_overlays import clear_spot
+from app.views.plot_overlays import clear_spot, drawn_paths
 from app.views.patient_line import PatientLine
 from mirage_model.review.median_beats import (
     CELL_W_MM, FIDUCIAL_MARKS, GAIN_MM_MV, GRID_2X6, GRID_3X4, ROW_MM, SPEED_MM_S, cell_segments, fitting_gain,
@@ -204,15 +204,10 @@ class MedianBeatsView(FollowsSession, QWidget):
         left half of its cell (it reads as that cell's); where no such place is clear, at the corner."""
         ppm = self.vb.width() / self.vb.viewRect().width() if self.vb.viewRect().width() > 0 else 0.0
         zoom = self.screen_zoom()
-        pt = max(LABEL_MIN_PT, self.font().pointSizeF() * min(1.0, zoom if zoom is not None else 1.0))
-        paths = [(c.xData, c.yData) for c in (*self.curves.values(), *self.prior_curves.values())
-                 if c.xData is not None and len(c.xData)]
+        paths = drawn_paths((*self.curves.values(), *self.prior_curves.values()))     # never hidden: all drawn
         for cell in self.cells:
             label = self.labels[cell.lead]
-            font = label.textItem.font()
-            if abs(font.pointSizeF() - pt) > 0.01:
-                font.setPointSizeF(pt)
-                label.setFont(font)
+            fit_label_font(label, self.font().pointSizeF(), zoom if zoom is not None else 1.0)
             top = cell.baseline + cell.row_mm / 2.0 - 0.5
             x, y = cell.x0 + 1.0, top
             if ppm > 0 and self.vb.width() > 1:
@@ -248,11 +243,10 @@ class MedianBeatsView(FollowsSession, QWidget):
                           f"(40 ms / {1 / g:g} mV, 200 ms / {5 / g:g} mV).{reduced} " + span_note(self.view))
 
     def _place(self) -> None:
-        """Sheet, labels and calibration pulses for the current layout."""
+        """Sheet and calibration pulses for the current layout (the labels: ``_place_labels``, once the
+        beats are drawn)."""
         w, h = sheet_size(self.grid_layout)
         self.grid.set_rect(QRectF(0, 0, w, h))
-        for cell in self.cells:
-            self.labels[cell.lead].setPos(cell.x0 + 1.0, cell.baseline + ROW_MM / 2.0 - 0.5)
         xs, ys = [], []
         for base in sorted({c.baseline for c in self.cells}):
             xa, xb, top = 3.0, 3.0 + 0.2 * SPEED_MM_S, base + self.gain

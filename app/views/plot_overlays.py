@@ -128,6 +128,11 @@ def clear_spot(paths, size: tuple[float, float], x_span: tuple[float, float], y_
     return float(xs_c[i]), float(tops[j])
 
 
+def drawn_paths(curves) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The (x, y) data of each shown curve that has any: the ``paths`` ``clear_spot`` keeps a box off."""
+    return [(c.xData, c.yData) for c in curves if c.isVisible() and c.xData is not None and len(c.xData)]
+
+
 def _box_path(rect: QRectF) -> tuple[np.ndarray, np.ndarray]:
     """A rectangle (view units) as a path ``clear_spot`` keeps clear of: it reaches every y of the
     rectangle over all its x."""
@@ -435,8 +440,7 @@ class PlotOverlays:
             x, top = where[0] + (FIGURE_GAP_PX / ppm if ppm > 0 else 0.5), where[1] - drop
             if ppm > 0:
                 if paths is None:      # every trace drawn (a tall wave of the next row is ink here too)
-                    paths = [(c.xData, c.yData) for c in (*self.curves, *self.twin_curves)
-                             if c.isVisible() and c.xData is not None and len(c.xData)]
+                    paths = drawn_paths((*self.curves, *self.twin_curves))
                 w, h = box.width() / ppm, box.height() / ppm
                 end = max(x + w, getattr(label, "slide_to", x + w))
                 # (left edge, right end, top, lowest bottom) of each place tried in turn: the line under the
