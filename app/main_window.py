@@ -547,7 +547,7 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, PrintMixin, PriorMixin, 
                 self.results.state.setText("Model run cancelled: press Run model (F5) to score again.")
         if busy or unmade:
             self.show_status(f"Cancelled.{unmade}")
-        elif getattr(self.batch_dialog, "worker", None) is not None:
+        elif self.batch_running():
             self.show_status("Nothing to cancel here: the batch run goes on (its window's Cancel stops it).")
         else:
             self.show_status("Nothing to cancel.")
@@ -555,20 +555,27 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, PrintMixin, PriorMixin, 
     def work_running(self) -> bool:
         """Whether Esc (``cancel_work``) has anything to stop: a job of this window not finished nor cancelled
         (a batch run aside), the measurements or a model run of the record on screen pending."""
-        jobs = (self.load_worker, self.predict_worker, self.model_worker, self.prior_worker, self.browser.worker,
-                self.print_worker, self.preview_worker, self.viewer.plot.filter_worker)
-        if any(w is not None and w.elapsed_s is None and not w.is_cancelled for w in jobs):
+        if any(w is not None and w.elapsed_s is None and not w.is_cancelled for w in self._jobs()):
             return True
         state = self.session.state if self.session is not None else {}
         return state.get("measurements") == PENDING or state.get("prediction") in (PENDING, STALE)
 
     def cancel_all(self, batch: bool = True) -> None:
         """Set the cancel flag of every job this window started (``batch``: the batch dialog's too)."""
-        for w in (self.load_worker, self.predict_worker, self.model_worker, self.prior_worker, self.browser.worker,
-                  self.print_worker, self.preview_worker,
-                  self.viewer.plot.filter_worker, getattr(self.batch_dialog, "worker", None) if batch else None):
+        for w in (*self._jobs(), getattr(self.batch_dialog, "worker", None) if batch else None):
             if w is not None:
                 w.cancel()
+
+    def _jobs(self) -> tuple:
+        """The workers of this window's own jobs, None where none is (the batch dialog's aside)."""
+        return (self.load_worker, self.predict_worker, self.model_worker, self.prior_worker, self.browser.worker,
+                self.print_worker, self.preview_worker, self.viewer.plot.filter_worker)
+
+    def batch_running(self) -> bool:
+        """Whether a batch scoring run goes on: started and not cancelled (a cancelled one only finishes
+        its current record)."""
+        worker = getattr(self.batch_dialog, "worker", None)
+        return worker is not None and not worker.is_cancelled
 
     def fit_to_screen(self, restore: bool = True) -> None:
         """The saved geometry when it fits a screen, else 1600x1000 shrunk to the screen's
@@ -660,9 +667,8 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, PrintMixin, PriorMixin, 
         if exports:
             n = len(exports)
             out.append(f"{n} PDF report{'s' if n > 1 else ''} waiting for the analysis (not written)")
-        batch = self.batch_dialog
-        if batch is not None and batch.worker is not None and not batch.worker.is_cancelled:
-            out.append(f"batch scoring is running ({batch.status.text()}); it would stop after the current "
+        if self.batch_running():
+            out.append(f"batch scoring is running ({self.batch_dialog.status.text()}); it would stop after the current "
                        "record, the rows written so far kept")
         return out
 

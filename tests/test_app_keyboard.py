@@ -446,3 +446,41 @@ def test_esc_in_the_main_window_leaves_a_batch_run_going(qtbot, tmp_path, monkey
     qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
     assert not worker.is_cancelled and "cancelled_at" not in seen
     assert dlg.table.rowCount() == 3
+
+
+def test_esc_in_the_main_window_after_the_batch_was_cancelled_has_nothing_to_cancel(qtbot, tmp_path, monkeypatch):
+    """A batch cancelled in its window (finishing its current record) is not a batch that "goes on": Esc
+    in the main window said "the batch run goes on (its window's Cancel stops it)" of a run already
+    stopping, as quitting does not ("batch scoring is running" is not asked of a cancelled run)."""
+    import threading
+
+    from mirage_model.review import batch
+
+    pressed = threading.Event()
+
+    def held_score_folder(folder, predictor, out_path, progress=None, cancel=None, **kwargs):
+        progress(1, 3, {"record_id": "r0", "record_path": "r0.hea", "status": "ok"})
+        pressed.wait(WAIT_MS / 1000)           # the current record, until Esc was pressed
+        return {"n_scored": 1}
+
+    monkeypatch.setattr(batch, "score_folder", held_score_folder, raising=False)
+    window = shown_window(qtbot)
+    dlg = window.batch_dialog_open()
+    dlg.predictor = object()
+    dlg.folder.setText(str(tmp_path))
+    dlg.output.setText(str(tmp_path / "scores.csv"))
+    worker = dlg.start()
+    assert worker is not None
+    qtbot.waitUntil(lambda: dlg.table.rowCount() == 1, timeout=WAIT_MS)
+    try:
+        dlg.cancel_btn.click()                 # the batch window's Cancel: stops after the current record
+        assert worker.is_cancelled and dlg.worker is worker
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow, timeout=WAIT_MS)
+        window.measure_panel.table.setFocus()
+        qtbot.keyClick(window.measure_panel.table, Qt.Key.Key_Escape)
+        assert window.status_label.text() == "Nothing to cancel."
+        assert window.unfinished_work() == []
+    finally:
+        pressed.set()
+    qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
