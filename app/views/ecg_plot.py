@@ -161,6 +161,8 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
         self._bands: list = []
         self._sal_items: list[pg.ImageItem] = []
         self._imp_labels: list[pg.TextItem] = []
+        # each figure's (bar's right edge, panel's top, right end of the explained part, panel's foot) mm
+        self._imp_at: list[tuple[float, float, float, float] | None] = []
         self.artefacts: list[tuple[float, float, tuple[str, ...], str]] = []   # (t0 s, t1 s, leads, note)
         self._artefact_items: list = []
         self.pacer_times = np.zeros(0)   # s of each pacing stimulus the quality report found

@@ -94,7 +94,7 @@ def clear_spot(paths, size: tuple[float, float], x_span: tuple[float, float], y_
         ok = np.isfinite(px) & np.isfinite(py)
         if not ok.any() or py[ok].max() < y_span[0] - pad or py[ok].min() > y_span[1] + pad:
             continue          # nowhere near the boxes (another row's trace)
-        px, py = px[ok], np.where(ok, py, np.nan)[ok]
+        px, py = px[ok], py[ok]
         # the lowest and highest y the path reaches in each bin: each sample with the segments to its
         # neighbours (a NaN between two samples broke the line: fmin/fmax pass over it), then per bin
         k = np.clip(np.floor((px - edge0) / step), 0, nb - 1).astype(np.int64)
@@ -173,6 +173,7 @@ class PlotOverlays:
             imp.setZValue(15)
             self.vb.addItem(imp, ignoreBounds=True)
             self._imp_labels.append(imp)
+            self._imp_at.append(None)
 
     # ------------------------------------------------------------------ artefacts
     def set_quality(self, quality) -> None:
@@ -393,15 +394,11 @@ class PlotOverlays:
                 # inset each side left a 1 mm gap between rows, which read as a fault once zoomed)
                 band.setRect(QRectF(x_a - BAR_LEFT_MM, p.baseline - p.height / 2, BAR_MM, p.height))
                 band.setBrush(QBrush(QColor(235, 110, 0, alpha)))
-                label = self._imp_labels[i]
-                label.setText(f"{100 * imp[p.lead]:.0f}%")
-                # (the bar's right edge, the panel's top) mm: the figure stands clear of the bar, whose
-                # orange it is written in (at x_a + 1 mm its first digit was on the bar at every zoom)
-                label.under_name_at = (x_a - BAR_LEFT_MM + BAR_MM, p.baseline + p.height / 2)
-                label.slide_to = x_b           # mm: how far right it may move to stand clear of the trace
-                label.name_item = self.labels[i]
-                label.foot_item = self.flag_labels[i]
-                label.row_span = (p.baseline - p.height / 2, p.baseline + p.height / 2)
+                self._imp_labels[i].setText(f"{100 * imp[p.lead]:.0f}%")
+                # the figure stands clear of the bar, whose orange it is written in (at x_a + 1 mm its first
+                # digit was on the bar at every zoom); it may move right to x_b to stand clear of the trace
+                self._imp_at[i] = (x_a - BAR_LEFT_MM + BAR_MM, p.baseline + p.height / 2, x_b,
+                                   p.baseline - p.height / 2)
             if show_s:
                 # the explained part's record samples; e.signal_map gives 0 past the map's ends
                 a = int(round(part[0] * self.record.fs))
@@ -431,30 +428,31 @@ class PlotOverlays:
         self._fit_labels()      # the names' size and place at this zoom first
         ppm = self.px_per_paper_mm() if self.paper is not None else 0.0
         paths = None
-        for label in getattr(self, "_imp_labels", ()):
-            where = getattr(label, "under_name_at", None)
-            if not label.isVisible() or where is None:
+        for i, (label, at) in enumerate(zip(getattr(self, "_imp_labels", ()), getattr(self, "_imp_at", ()))):
+            if not label.isVisible() or at is None:
                 continue
+            bar_x, panel_top, slide_to, panel_foot = at
             box = label.textItem.boundingRect()       # px: the name's line, in the same font
             drop = max(4.5, 0.5 + (box.height() + 1.0) / ppm) if ppm > 0 else 4.5
-            x, top = where[0] + (FIGURE_GAP_PX / ppm if ppm > 0 else 0.5), where[1] - drop
+            x, top = bar_x + (FIGURE_GAP_PX / ppm if ppm > 0 else 0.5), panel_top - drop
             if ppm > 0:
                 if paths is None:      # every trace drawn (a tall wave of the next row is ink here too)
                     paths = drawn_paths((*self.curves, *self.twin_curves))
                 w, h = box.width() / ppm, box.height() / ppm
-                end = max(x + w, getattr(label, "slide_to", x + w))
+                end = max(x + w, slide_to)
                 # (left edge, right end, top, lowest bottom) of each place tried in turn: the line under the
                 # name, the name's own line right of it, lower in the row near the bar (the flags at its foot
                 # kept clear: a figure after them read as theirs)
                 tries = [(x, end, top, top - h)]
-                name = getattr(label, "name_item", None)
-                if name is not None and name.isVisible():
+                name = self.labels[i]
+                if name.isVisible():
                     x_n = name.pos().x() + (name.textItem.boundingRect().width() + FIGURE_GAP_PX) / ppm
                     tries.append((x_n, end, name.pos().y(), name.pos().y() - h))
-                tries.append((x, min(end, x + 2.0 * w), top, getattr(label, "row_span", (top - h,))[0]))
-                foot = getattr(label, "foot_item", None)
-                keep_off = [_box_path(self.vb.mapSceneToView(foot.sceneBoundingRect()).boundingRect())
-                            for f in (foot,) if f is not None and f.isVisible()]
+                tries.append((x, min(end, x + 2.0 * w), top, panel_foot))
+                foot = self.flag_labels[i]
+                keep_off = []
+                if foot.isVisible():
+                    keep_off.append(_box_path(self.vb.mapSceneToView(foot.sceneBoundingRect()).boundingRect()))
                 for x0, x1, y0, bottom in tries:
                     spot = clear_spot([*paths, *keep_off], (w, h), (x0, max(x1, x0 + w)), (bottom, y0), (x0, y0),
                                       step=max(0.2, 1.0 / ppm), pad=1.0 / ppm)
