@@ -114,6 +114,7 @@ class BatchDialog(QDialog):
         self.model_path = model_path
         self.statements = statements or "auto"
         self.worker: workers.Worker | None = None
+        self._folder: Path | None = None    # the folder a run was started on (``scored_folder``)
         self.rows: list[dict] = []        # as the table shows them
         self._row_keys: list[tuple] = []  # their places (``_row_key``)
         self.summary = None
@@ -560,13 +561,13 @@ class BatchDialog(QDialog):
         rate = getattr(summary, "records_per_s", None)
         speed = f" ({rate:.1f} records/s)" if rate else ""
         verb = "Cancelled" if getattr(summary, "cancelled", False) else "Done"
-        text = f"{verb}: {', '.join(parts)}{speed}. Results in {out}."
         # a folder with nothing to score: what it holds, as mirage score's error says it (MIRAGE's own outputs
-        # apart from the files not read), in place of "Done: 0 scored"
-        folder = getattr(self, "_folder", Path(self.folder.text()))
-        nothing = summary.no_records_line(folder) if hasattr(summary, "no_records_line") else ""
+        # apart from the files not read), in place of "Done: 0 scored" and of the sentences counting its files
+        nothing = summary.no_records_line(self.scored_folder) if hasattr(summary, "no_records_line") else ""
         if nothing:
             text = f"{nothing[:1].upper()}{nothing[1:]}."
+        else:
+            text = f"{verb}: {', '.join(parts)}{speed}. Results in {out}."
         unsaved = getattr(summary, "unsaved", "")
         spare = getattr(summary, "saved_in", None)
         if unsaved:         # the output could not be written at the end: where the rows are, and what to do
@@ -582,13 +583,15 @@ class BatchDialog(QDialog):
             tips.append(unreadable_line(unreadable, limit=len(unreadable)))
         if getattr(summary, "same_file", None):     # one recording under two names: scored once, said
             text += f" {summary.same_file_line()}."
-        if getattr(summary, "own_files", None) and not nothing:   # an earlier run's results and PDFs: not records
-            text += f" {summary.own_files_line()}."
-        if getattr(summary, "annotations", None):   # LUDB's "1.ii" beside "1.hea": the record's, not passed over
-            text += f" {summary.annotations_line()}."
         not_read = list(getattr(summary, "not_read", None) or ())
-        if not_read:        # the folder's other files (a .pdf, a .txt): counted here, named in the tooltip
-            text += "" if nothing else f" {summary.not_read_line('no ECG records')}."
+        if not nothing:     # what the folder holds besides its records (the no-records line says it itself)
+            if getattr(summary, "own_files", None):     # an earlier run's results and PDFs: not records
+                text += f" {summary.own_files_line()}."
+            if getattr(summary, "annotations", None):   # LUDB's "1.ii" beside "1.hea": the record's, not passed over
+                text += f" {summary.annotations_line()}."
+            if not_read:    # the folder's other files (a .pdf, a .txt): counted here, named in the tooltip
+                text += f" {summary.not_read_line('no ECG records')}."
+        if not_read:
             tips.append("Files not read:\n" + "\n".join(not_read[:200])
                         + (f"\n... and {len(not_read) - 200} more" if len(not_read) > 200 else ""))
         self.status.setToolTip("\n\n".join(tips))
@@ -695,7 +698,13 @@ class BatchDialog(QDialog):
         if not text:
             return None
         path = Path(text)
-        return path if path.is_absolute() else getattr(self, "_folder", Path(self.folder.text())) / path
+        return path if path.is_absolute() else self.scored_folder / path
+
+    @property
+    def scored_folder(self) -> Path:
+        """The folder the last run was started on (its rows name their records relative to it); before any
+        run, the folder box's."""
+        return self._folder if self._folder is not None else Path(self.folder.text())
 
     def record_values(self, r: int) -> dict:
         """The labs-table values the batch scored result row ``r``'s record with ({} without a table)."""
