@@ -129,6 +129,32 @@ def test_no_atrial_rhythm_said_leaves_the_pr():
     assert "P-like waves before each QRS" in rows["pr_ms"]["doubt_why"]
 
 
+
+def test_the_atrial_reason_comes_in_parts_that_the_rows_sentence_joins():
+    from mirage_model.review.measurements import atrial_doubt, atrial_reason
+
+    reason = ("the wave measured as a P wave is a flutter wave (Saoudi et al. 2001), and a PR and a P axis need a "
+              "P wave")
+    flutter = _statement("AFLT", "Atrial flutter with 2:1 conduction (possible)")
+    assert atrial_reason(flutter) == ("atrial flutter", reason)
+    assert atrial_doubt(flutter) == ("not applicable", f"atrial flutter: {reason}")
+    marked = _statement("AFLT", note="P-like waves before each QRS")
+    assert atrial_reason(marked) == ("atrial flutter", reason)
+    assert atrial_doubt(marked) == ("unreliable",
+                                    f"atrial flutter said, marked (P-like waves before each QRS): {reason}")
+    assert atrial_reason(_statement("AFIB"))[0] == "atrial fibrillation"
+    assert atrial_reason(None) == ("", "") and atrial_doubt(None) == ("", "")
+
+
+def test_the_atrial_statement_is_the_first_rhythm_coded_afib_or_aflt():
+    from mirage_model.review.interpret import atrial_statement
+
+    sinus, flutter = _statement("SR", "Sinus rhythm"), _statement("AFLT")
+    fib = _statement("AFIB", "Atrial fibrillation")
+    not_rhythm = dataclasses.replace(fib, group="other")
+    assert atrial_statement([sinus, not_rhythm, flutter, fib]) is flutter
+    assert atrial_statement([sinus, not_rhythm]) is None and atrial_statement([]) is None
+
 # ---------------------------------------------------------------------- a real record with mains left
 @pytest.fixture(scope="module")
 def mains_session():

@@ -841,6 +841,12 @@ def _in_sentence(text: str) -> str:
     return text if first[:2].isupper() else text[:1].lower() + text[1:]
 
 
+def atrial_statement(statements):
+    """The atrial fibrillation or flutter ``statements`` (``Statement``s) state as their rhythm: the first rhythm
+    statement coded AFIB or AFLT (by code, not words), whoever says it; None where none is."""
+    return next((s for s in statements if s.group == "rhythm" and s.code in ATRIAL_NON_SINUS), None)
+
+
 def _num(m: Mapping | None, key: str) -> float | None:
     if not m:
         return None
@@ -1361,7 +1367,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     # interpretation says, whoever says it (the model, its guess, the AF rule, the flutter rules), the wave measured
     # before the QRS is a flutter wave or none (PTB-XL 10752_lr, AFLT: "Atrial flutter with 2:1 conduction (possible)
     # ...; Short PR interval (PR 103 ms)")
-    atrial_said = next((st for st in out if st.group == "rhythm" and st.code in ATRIAL_NON_SINUS), None)
+    atrial_said = atrial_statement(out)
     pr_rule = ("first degree AV block" if pr_flag == "high" and not positive & set(FIRST_DEGREE_AVB)
                else "short PR interval" if pr_flag == "low" and not positive & {"WPW"} else None)
     if pr_rule and atrial_said is not None:

@@ -259,26 +259,35 @@ def atrial_rhythm(interpretation):
     rhythm statement coded AFIB or AFLT (by code, not words), or None (none said, or the interpretation withheld)."""
     if interpretation is None or getattr(interpretation, "withheld", None):
         return None
-    from mirage_model.review.interpret import ATRIAL_NON_SINUS     # interpret imports this module
+    from mirage_model.review.interpret import atrial_statement     # interpret imports this module
 
-    return next((s for s in interpretation.statements if s.group == "rhythm" and s.code in ATRIAL_NON_SINUS), None)
+    return atrial_statement(interpretation.statements)
+
+
+def atrial_reason(statement) -> tuple[str, str]:
+    """(rhythm, reason) for the PR and the P axis beside ``atrial_rhythm``'s statement (None: ("", "")): the rhythm's
+    name in a sentence, "atrial flutter", and why it has no P wave to measure, "the wave measured as a P wave is a
+    flutter wave (Saoudi et al. 2001), and a PR and a P axis need a P wave"."""
+    if statement is None:
+        return "", ""
+    # interpret imports this module
+    from mirage_model.review.interpret import PR_ATRIAL_WHY, STATEMENTS, _in_sentence
+
+    return (_in_sentence(STATEMENTS[statement.code].text),
+            f"the wave measured as a P wave is {PR_ATRIAL_WHY[statement.code]}, and a PR and a P axis need a P wave")
 
 
 def atrial_doubt(statement) -> tuple[str, str]:
     """(doubt, why) for the PR and the P axis beside ``atrial_rhythm``'s statement (None: ("", "")): "not applicable"
     beside a rhythm said unmarked, "unreliable" beside one the interpretation marks; why in words, "atrial flutter:
-    the wave measured as a P wave is a flutter wave (Saoudi et al. 2001), and a PR and a P axis need a P wave"."""
-    if statement is None:
+    the wave measured as a P wave is a flutter wave (Saoudi et al. 2001), and a PR and a P axis need a P wave"
+    (``atrial_reason``'s parts)."""
+    name, reason = atrial_reason(statement)
+    if not name:
         return "", ""
-    from mirage_model.review.interpret import PR_ATRIAL_WHY, STATEMENTS     # interpret imports this module
-
-    name = STATEMENTS[statement.code].text
-    name = name[:1].lower() + name[1:]
-    why = (f"{name}: the wave measured as a P wave is {PR_ATRIAL_WHY[statement.code]}, and a PR and a P axis need a "
-           "P wave")
     if statement.note:
-        return UNRELIABLE, f"{name} said, marked ({statement.note}): {why.partition(': ')[2]}"
-    return NOT_APPLICABLE, why
+        return UNRELIABLE, f"{name} said, marked ({statement.note}): {reason}"
+    return NOT_APPLICABLE, f"{name}: {reason}"
 
 
 def amplitudes_not_in_mv(quality) -> bool:

@@ -81,7 +81,7 @@ from mirage_model.outputs import is_called
 from mirage_model.quality.findings import leads_text
 from mirage_model.records.age import LAST_PLACEHOLDER_BIRTH
 from mirage_model.review.file_info import anonymised, file_patient, record_date
-from mirage_model.review.measurements import ATRIAL_KEYS, UNRELIABLE, atrial_doubt, atrial_rhythm
+from mirage_model.review.measurements import ATRIAL_KEYS, atrial_reason, atrial_rhythm
 
 # the measurements compared, in the table's order (RR follows the rate; Framingham's QTc is a third formula)
 COMPARED_KEYS = ("heart_rate_bpm", "pr_ms", "qrs_ms", "qt_ms", "qtc_bazett_ms", "qtc_fridericia_ms",
@@ -582,18 +582,20 @@ def _calls_missing(session, interpretation) -> tuple[str, str]:
 def _atrial_why(it_prior, it_current) -> str:
     """Why the PR and the P axis are not compared: the atrial fibrillation or flutter either interpretation states
     (``measurements.atrial_rhythm``; the table shows them "not applicable" beside it, "unreliable" beside it marked),
-    in ``measurements.atrial_doubt``'s words with the ECG it is said on ("atrial flutter on this ECG: the wave
+    in ``measurements.atrial_reason``'s words with the ECG it is said on ("atrial flutter on this ECG: the wave
     measured as a P wave is a flutter wave (Saoudi et al. 2001), and a PR and a P axis need a P wave"); "" where
     neither states one."""
     said: dict[tuple[str, bool, str], list[bool]] = {}      # (rhythm, marked, reason) -> on (prior, current)
     for i, it in enumerate((it_prior, it_current)):
         if (s := atrial_rhythm(it)) is not None:
-            # the reason as the unmarked rhythm's row says it (a mark's note would come between the name and it)
-            name, _, reason = atrial_doubt(replace(s, note=None))[1].partition(": ")
-            said.setdefault((name, atrial_doubt(s)[0] == UNRELIABLE, reason), [False, False])[i] = True
-    return "; ".join(f"{name}{' (said, marked)' if marked else ''} on "
-                     f"{'both ECGs' if all(on) else 'the prior ECG' if on[0] else 'this ECG'}: {reason}"
-                     for (name, marked, reason), on in said.items())
+            said.setdefault((*atrial_reason(s), bool(s.note)), [False, False])[i] = True
+    return "; ".join(f"{name}{' (said, marked)' if marked else ''} on {_whose(on)}: {reason}"
+                     for (name, reason, marked), on in said.items())
+
+
+def _whose(on: tuple[bool, bool]) -> str:
+    """The ECGs a finding is on, by (on the prior, on this one): "both ECGs", "the prior ECG", "this ECG"."""
+    return "both ECGs" if all(on) else ("the prior ECG" if on[0] else "this ECG")
 
 
 def _rule_keys(s) -> tuple[str, ...]:
@@ -638,9 +640,6 @@ def compare(prior, current) -> SerialComparison:
     not_compared: list[str] = []       # "what (why)", said in the summary
     it_prior, it_current = session_interpretation(prior), session_interpretation(current)
 
-    def whose(on: tuple[bool, bool]) -> str:
-        return "both ECGs" if all(on) else ("the prior ECG" if on[0] else "this ECG")
-
     # measurements, and what a side's signal cannot carry
     p_table, c_table = _table(prior), _table(current)
     for who, table, session in (("prior", p_table, prior), ("current", c_table, current)):
@@ -659,7 +658,7 @@ def compare(prior, current) -> SerialComparison:
         pacing_part = ("paced rhythm no longer present (this ECG is not paced)" if paced[0]
                        else f"new paced rhythm (not paced on {prior_label})")
         for k in PACED_KEYS:
-            excluded.setdefault(k, f"{whose(paced)} is paced: a paced QRS and its repolarisation are the "
+            excluded.setdefault(k, f"{_whose(paced)} is paced: a paced QRS and its repolarisation are the "
                                    "pacemaker's, not the heart's own conduction")
     if why := _atrial_why(it_prior, it_current):
         for k in ATRIAL_KEYS:
@@ -667,7 +666,7 @@ def compare(prior, current) -> SerialComparison:
     reversal = (bool(_findings(prior, LIMB_REVERSAL)), bool(_findings(current, LIMB_REVERSAL)))
     if any(reversal):
         for k in AXIS_KEYS:
-            excluded.setdefault(k, f"limb lead reversal suspected on {whose(reversal)}: a reversal moves the frontal "
+            excluded.setdefault(k, f"limb lead reversal suspected on {_whose(reversal)}: a reversal moves the frontal "
                                    "axes")
     # mains left after its subtraction: the P and T waves were read through it, so an interval's or the P or T axis's
     # change may be the interference's (LUDB 1 with 0.5 mV of 50 Hz had lost its PR; LUDB 1-100 with it, before the
@@ -676,7 +675,7 @@ def compare(prior, current) -> SerialComparison:
     mains = (bool(_findings(prior, MAINS_LEFT)), bool(_findings(current, MAINS_LEFT)))
     if any(mains):
         for k in INTERVAL_KEYS + ("p_axis_deg", "t_axis_deg"):
-            excluded.setdefault(k, f"mains interference left on {whose(mains)}: its waves' ends were read through it")
+            excluded.setdefault(k, f"mains interference left on {_whose(mains)}: its waves' ends were read through it")
     p_missing, c_missing = _missing_leads(prior), _missing_leads(current)
     lacks = [(who, [lead for lead in mine if lead not in theirs]) for who, mine, theirs in
              (("the prior ECG", p_missing, c_missing), ("this ECG", c_missing, p_missing))]
@@ -731,7 +730,7 @@ def compare(prior, current) -> SerialComparison:
         if withheld or (model_one_side and (s.source == "model" or s.code)):
             return False
         if any(doubt) and (s.code in AMPLITUDE_CODES or getattr(s, "rule_id", None) in VOLTAGE_RULES):
-            skipped.setdefault(f"amplitudes in doubt on {whose(doubt)}: not in mV, or a gain wrong",
+            skipped.setdefault(f"amplitudes in doubt on {_whose(doubt)}: not in mV, or a gain wrong",
                                []).append(plain_words(s.text))
             return False
         for k in _rule_keys(s):
