@@ -225,7 +225,7 @@ VOLTAGE_SCALED = "(every lead scaled to the same size): voltage limits not appli
 # intervals' ends and the P and T waves are read through it, so their values are shown marked unreliable, flagged
 # neither high nor low (LUDB 1 at 100 Hz with 0.03 mV of 50 Hz on Nyquist: PR 141, QRS 80, QT 472 ms against 137, 79,
 # 473 clean, the T axis -24 deg against -51). The rows are those the serial comparison leaves out for the same finding
-# (``serial.MAINS_LEFT``: PR, QRS, QT, QTc, P and T axes); the rate and RR (R peaks), the QRS axis and the QRS
+# (``serial.compare``: PR, QRS, QT, QTc, P and T axes); the rate and RR (R peaks), the QRS axis and the QRS
 # voltages stand, as they stand there.
 MAINS_LEFT = "mains_left"
 MAINS_LEFT_KEYS = ("pr_ms", "qrs_ms", "qt_ms", "qtc_bazett_ms", "qtc_fridericia_ms", "qtc_framingham_ms",

@@ -81,7 +81,8 @@ from mirage_model.outputs import is_called
 from mirage_model.quality.findings import leads_text
 from mirage_model.records.age import LAST_PLACEHOLDER_BIRTH
 from mirage_model.review.file_info import anonymised, file_patient, record_date
-from mirage_model.review.measurements import ATRIAL_KEYS, atrial_reason, atrial_rhythm
+from mirage_model.review.measurements import (ATRIAL_KEYS, MAINS_LEFT, MAINS_LEFT_KEYS, atrial_reason,
+                                              atrial_rhythm)
 
 # the measurements compared, in the table's order (RR follows the rate; Framingham's QTc is a third formula)
 COMPARED_KEYS = ("heart_rate_bpm", "pr_ms", "qrs_ms", "qt_ms", "qtc_bazett_ms", "qtc_fridericia_ms",
@@ -519,8 +520,6 @@ def _first_rhythm(interpretation):
 LIMB_REVERSAL = ("limb_reversal", "neutral_reversal")
 # the quality findings of a paced rhythm (pacemaker spikes; the statements model's PACE call, ``review.paced``)
 PACED = ("paced_rhythm", "paced_rhythm_model")
-# the quality check's finding of mains interference the measurement could not subtract (``quality.mains_left``)
-MAINS_LEFT = ("mains_left",)
 # the quality findings that put a side's amplitudes in doubt (every lead scaled to one size, LUDB's 1.00 mV; beats
 # taller than a heart gives: gain or units wrong): its voltage statements (the model's amplitude statements, the
 # QRS voltage rules') say nothing of the heart, so none is said new or gone
@@ -672,9 +671,9 @@ def compare(prior, current) -> SerialComparison:
     # change may be the interference's (LUDB 1 with 0.5 mV of 50 Hz had lost its PR; LUDB 1-100 with it, before the
     # spike bridge's fix: the T axis moved by more than 30 deg on 9 of 89 records with mains left, the QRS axis on 0 of
     # 91); the rate and the QRS axis stand
-    mains = (bool(_findings(prior, MAINS_LEFT)), bool(_findings(current, MAINS_LEFT)))
+    mains = (bool(_findings(prior, (MAINS_LEFT,))), bool(_findings(current, (MAINS_LEFT,))))
     if any(mains):
-        for k in INTERVAL_KEYS + ("p_axis_deg", "t_axis_deg"):
+        for k in MAINS_LEFT_KEYS:
             excluded.setdefault(k, f"mains interference left on {_whose(mains)}: its waves' ends were read through it")
     p_missing, c_missing = _missing_leads(prior), _missing_leads(current)
     lacks = [(who, [lead for lead in mine if lead not in theirs]) for who, mine, theirs in
