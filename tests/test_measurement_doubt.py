@@ -155,6 +155,18 @@ def test_the_atrial_statement_is_the_first_rhythm_coded_afib_or_aflt():
     assert atrial_statement([sinus, not_rhythm, flutter, fib]) is flutter
     assert atrial_statement([sinus, not_rhythm]) is None and atrial_statement([]) is None
 
+
+def test_finding_is_the_reports_first_finding_of_its_code():
+    from mirage_model.review.measurements import amplitudes_not_in_mv, finding
+
+    first, second = _mains_finding(), SimpleNamespace(code="mains_left", name="a second one")
+    q = SimpleNamespace(findings=(SimpleNamespace(code="noise"), SimpleNamespace(), first, second))
+    assert finding(q, "mains_left") is first
+    assert finding(q, "amplitude_scaled") is None and finding(None, "noise") is None
+    assert finding(SimpleNamespace(findings=None), "noise") is None
+    assert not amplitudes_not_in_mv(q) and not amplitudes_not_in_mv(None)
+    assert amplitudes_not_in_mv(SimpleNamespace(findings=(first, SimpleNamespace(code="amplitude_scaled"))))
+
 # ---------------------------------------------------------------------- a real record with mains left
 @pytest.fixture(scope="module")
 def mains_session():

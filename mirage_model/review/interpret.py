@@ -379,8 +379,8 @@ from mirage_model.quality.findings import NOT_IN_MV, leads_text
 from mirage_model.review.measurements import (CHILD_BAZETT, CORNELL_MV, HANCOCK, LOW_LIMB_MV, LOW_PRECORDIAL_MV,
                                               LOW_VOLTAGE_SOURCE, PAEDIATRIC_BELOW_Y, QTC_LIMITS, QTC_SHORT,
                                               REFERENCE_RANGES, SCALED, SOKOLOW_LYON_MV, VOLTAGE_CHILD, WENNING,
-                                              amplitudes_not_in_mv, clean_age, flag, is_paediatric, outside_range,
-                                              reference_range, shown)
+                                              amplitudes_not_in_mv, clean_age, finding, flag, is_paediatric,
+                                              outside_range, reference_range, shown)
 from mirage_model.review.session import FAILED
 
 GROUPS = ("rhythm", "conduction", "axis", "hypertrophy", "ischaemia", "repolarisation", "other", "normal")
@@ -1794,15 +1794,10 @@ def companion_statements_model(labels: Sequence[str], choice: str | None = "auto
     return statements_model_path()
 
 
-def _finding(quality, code: str):
-    """A ``quality.QualityReport``'s first finding ``code``, or None (no such finding, or no report)."""
-    return next((f for f in getattr(quality, "findings", ()) or () if f.code == code), None)
-
-
 def finding_evidence(quality, code: str, default: str) -> str | None:
     """The detail of a ``quality.QualityReport``'s finding ``code``, ``default`` when it has none, or None:
     no such finding (or no report)."""
-    f = _finding(quality, code)
+    f = finding(quality, code)
     return None if f is None else f.detail or default
 
 
@@ -1816,7 +1811,7 @@ def gain_evidence(quality) -> str | None:
     to one size: amplitudes not in mV, ``NOT_IN_MV``; the voltage rules are then not read, ``voltage_statements``,
     as ``measurements.amplitudes_not_in_mv`` decides) or "amplitude_high" (every lead taller than a heart gives:
     gain or units wrong?); None: neither. Both found: the scaled one's, the one by which the voltages go unread."""
-    f = _finding(quality, SCALED) or _finding(quality, "amplitude_high")
+    f = finding(quality, SCALED) or finding(quality, "amplitude_high")
     return None if f is None else f.name
 
 
@@ -1830,7 +1825,7 @@ def noise_evidence(quality) -> str | None:
     """The leads the "noise" finding names, in the words both the calls' mark (``NOISE_NOTE``) and the "may hide"
     line (``noise_spread.may_hide_text``) say them: "V1, V2, V3, V4", a whole group by its name ("all chest leads",
     ``quality.findings.leads_text``); None: no such finding (or no report)."""
-    f = _finding(quality, "noise")
+    f = finding(quality, "noise")
     return None if f is None or not f.leads else leads_text(f.leads, noun=False)
 
 

@@ -241,11 +241,16 @@ UNRELIABLE, NOT_APPLICABLE = "unreliable", "not applicable"
 DOUBT_MARK = "?"           # beside a value shown unreliable (the app's cell, the PDF's, page 1's block)
 
 
+def finding(quality, code: str):
+    """A ``quality.QualityReport``'s (or None's) first finding ``code``, or None (no such finding, or no report)."""
+    return next((f for f in getattr(quality, "findings", ()) or () if getattr(f, "code", None) == code), None)
+
+
 def mains_left_doubt(quality) -> str:
     """Why a ``quality.QualityReport``'s (or None's) "mains_left" finding puts the intervals and the P and T axes in
     doubt, as a row says it: "mains interference (50 Hz) left after its subtraction (all 12 leads)"; "" without
     that finding."""
-    found = next((f for f in getattr(quality, "findings", ()) or () if getattr(f, "code", None) == MAINS_LEFT), None)
+    found = finding(quality, MAINS_LEFT)
     if found is None:
         return ""
     from mirage_model.quality.findings import leads_text     # on first use: mirage_model.quality imports scipy
@@ -293,7 +298,7 @@ def atrial_doubt(statement) -> tuple[str, str]:
 def amplitudes_not_in_mv(quality) -> bool:
     """Whether a ``quality.QualityReport`` (or None) found every lead scaled to one size ("amplitude_scaled"):
     the table's QRS voltages then carry no limit and no flag (``reference_range``'s ``scaled``)."""
-    return any(getattr(f, "code", None) == SCALED for f in getattr(quality, "findings", ()) or ())
+    return finding(quality, SCALED) is not None
 
 
 def clean_age(age) -> float | None:
