@@ -167,6 +167,14 @@ def test_finding_is_the_reports_first_finding_of_its_code():
     assert not amplitudes_not_in_mv(q) and not amplitudes_not_in_mv(None)
     assert amplitudes_not_in_mv(SimpleNamespace(findings=(first, SimpleNamespace(code="amplitude_scaled"))))
 
+
+def test_short_labels_name_the_rows_as_the_tables_do():
+    from mirage_model.review.measurements import short_labels
+
+    short = short_labels()
+    assert (short["pr_ms"], short["qtc_bazett_ms"], short["qtc_framingham_ms"], short["p_axis_deg"]) == (
+        "PR", "QTc Bazett", "QTc Framingham", "P axis")
+
 # ---------------------------------------------------------------------- a real record with mains left
 @pytest.fixture(scope="module")
 def mains_session():

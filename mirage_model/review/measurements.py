@@ -568,12 +568,17 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex
     return rows
 
 
+def short_labels() -> dict[str, str]:
+    """key -> the measure module's short label ("QTc Bazett"), as a table or a footnote names a row."""
+    return {f.key: f.short for f in _measure().SCALAR_FIELDS}
+
+
 def doubt_text(rows: list[dict]) -> list[str]:
     """The doubts of ``measurement_rows``' rows, each said once with the rows it touches (their short names), for
     a table's footnote and a CSV's notes column: "Unreliable (?): PR, QRS, QT, QTc Bazett, QTc Fridericia, QTc
     Framingham, P axis, T axis: mains interference (50 Hz) left after its subtraction (all 12 leads)", "Not
     applicable: PR, P axis: atrial flutter: ..."; [] without doubt."""
-    short = {f.key: f.short for f in _measure().SCALAR_FIELDS}
+    short = short_labels()
     said: dict[tuple[str, str], list[str]] = {}
     for r in rows:
         if r.get("doubt"):

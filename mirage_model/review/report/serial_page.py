@@ -17,6 +17,7 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Paragraph
 
+from mirage_model.review.measurements import short_labels
 from mirage_model.review.median_beats import (
     GAIN_MM_MV, ROW_MM, SPEED_MM_S, fitting_gain, median_beat_view, sheet_cells, sheet_size,
 )
@@ -100,9 +101,7 @@ def measurement_rows(comparison: SerialComparison) -> tuple[list[list[str]], lis
     the change it is said at; "-" where not measured, "n/c" where measured on both and not compared: the
     summary says why); and the rows (1-based, after the header) whose change is significant, marked "*" and
     highlighted."""
-    from mirage_model.measure import SCALAR_FIELDS
-
-    short = {f.key: f.short for f in SCALAR_FIELDS}
+    short = short_labels()
 
     def num(v, sign=False):
         return "-" if v is None else (f"{v:+.0f}" if sign else f"{v:.0f}")

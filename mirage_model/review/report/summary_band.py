@@ -32,8 +32,6 @@ narrow, and the line takes fewer words ("Formulas: page 3").
 
 from __future__ import annotations
 
-import importlib
-
 import numpy as np
 from reportlab.lib.utils import simpleSplit
 
@@ -44,7 +42,7 @@ from mirage_model.review.interpret import (AMPLITUDE_UNRELIABLE_NOTE, doubted_ca
                                            session_disagreement, session_interpretation, session_noise_hidden,
                                            statement_labels)
 from mirage_model.review.measurements import (DOUBT_MARK, NOT_APPLICABLE, UNRELIABLE, clean_age, is_paediatric,
-                                              why_unmeasured)
+                                              short_labels, why_unmeasured)
 from mirage_model.review.report.band_text import (
     GREY, INDENT, READABLE, RED, SIZE, Run, draw_runs, first_whole, fits, fits_shrunk, wrap_runs,
 )
@@ -63,13 +61,6 @@ LEADING = 3.2 * MM
 MEASURE_W = 98 * MM                              # the measurement block's width
 
 
-def _short_labels() -> dict[str, str]:
-    """key -> the measure module's short label ("QTc Bazett"); imported on first use like
-    ``review.measurements`` does (scipy.signal comes with it)."""
-    measure = importlib.import_module("mirage_model.measure")
-    return {f.key: f.short for f in measure.SCALAR_FIELDS}
-
-
 def measurement_cells(session, interpretation=None) -> tuple[list[list[tuple[str, list[Run]]]], list[str]]:
     """The block's columns of (label, value runs) from the session's measurement table (``interpretation``: the
     session's, for the PR and P axis beside atrial fibrillation or flutter), and the
@@ -83,7 +74,7 @@ def measurement_cells(session, interpretation=None) -> tuple[list[list[tuple[str
     if why:
         return [], [f"Measurements: {why}."]
     rows = {r["key"]: r for r in session.measurement_table(interpretation)}
-    labels = _short_labels()
+    labels = short_labels()
     columns = []
     for keys in BLOCK_KEYS:
         col = []
