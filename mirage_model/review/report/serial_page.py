@@ -25,7 +25,7 @@ from mirage_model.review.report.band_text import GREY, INDENT, READABLE, RED, Ru
 from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.header import draw_notice
 from mirage_model.review.report.layout import MM
-from mirage_model.review.report.styles import make_table, styles
+from mirage_model.review.report.styles import TABLE_SIZE, make_table, styles
 from mirage_model.review.report.text import (
     FONT, FONT_BOLD, clip_runs, draw_runs_text, font_runs, pdf_escape, pdf_text, register_fonts,
 )
@@ -139,7 +139,6 @@ RULE_WORDS = ("*: a change at or beyond its threshold ('Said at'): the 98th perc
 
 TABLE_MM = (30.0, 15.0, 15.0, 17.0, 16.0)   # the table's columns where the page has room for them (A4)
 TABLE_PADDING = 3.0                          # pt left and right of each cell's text
-TABLE_SIZE = 8.0                             # make_table's font size
 
 
 def table_widths(rows: list[list[str]], width: float) -> list[float]:

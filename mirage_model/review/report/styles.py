@@ -43,6 +43,9 @@ FLAG_RED = (0.6, 0.0, 0.0)
 EDITED_BLUE = (0.0, 0.2, 0.55)
 
 
+TABLE_SIZE = 8.0        # pt: the tables' font size (a table that sizes its columns to its texts reads it)
+
+
 def make_table(rows, widths, header=True, highlight_rows=(), highlight_color=FLAG_RED, padding=6.0):
     """A left-aligned table; ``highlight_rows`` bold in ``highlight_color``. Plain-string cells are
     the program's words (``text.pdf_text``); what a file or a person wrote goes in a Paragraph.
@@ -51,7 +54,7 @@ def make_table(rows, widths, header=True, highlight_rows=(), highlight_color=FLA
     register_fonts()
     tbl = FitTable(rows, colWidths=widths, repeatRows=1 if header else 0, hAlign="LEFT")
     style = [
-        ("FONT", (0, 0), (-1, -1), FONT, 8),
+        ("FONT", (0, 0), (-1, -1), FONT, TABLE_SIZE),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LINEBELOW", (0, 0), (-1, 0), 0.6, colors.black),
         ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.Color(0.95, 0.95, 0.95)]),
@@ -61,9 +64,9 @@ def make_table(rows, widths, header=True, highlight_rows=(), highlight_color=FLA
         ("RIGHTPADDING", (0, 0), (-1, -1), padding),
     ]
     if header:
-        style.append(("FONT", (0, 0), (-1, 0), FONT_BOLD, 8))
+        style.append(("FONT", (0, 0), (-1, 0), FONT_BOLD, TABLE_SIZE))
     for r in highlight_rows:
-        style.append(("FONT", (0, r), (-1, r), FONT_BOLD, 8))
+        style.append(("FONT", (0, r), (-1, r), FONT_BOLD, TABLE_SIZE))
         style.append(("TEXTCOLOR", (0, r), (-1, r), colors.Color(*highlight_color)))
     tbl.setStyle(TableStyle(style))
     return tbl
