@@ -119,7 +119,9 @@ def test_a_reduced_gain_is_printed_at_every_pulse_at_7_pt(tmp_path):
 
     rec = synthetic_record(duration_s=10.0, fs=100.0, record_id="tall")
     t = np.arange(rec.signal.shape[1]) / 100.0
-    rec.signal[6] = rec.signal[7] = 2.5 * np.cos(2 * np.pi * 5.0 * t)      # V1, V2 +-2.5 mV: 5 mm/mV
+    shown = (t >= 4.0) & (t < 8.5)     # V1, V2's panels (5-7.5 s); 10 s of a cosine reads as an electrode off
+    for lead in (6, 7):                # V1, V2 +-2.5 mV there: 5 mm/mV
+        rec.signal[lead, shown] = 2.5 * np.cos(2 * np.pi * 5.0 * t[shown])
     out = build_report(ReviewSession(rec), tmp_path / "tall.pdf")
     spans = page_spans(out)
     assert "25 mm/s, 5 mm/mV" in _texts(out)[0]
