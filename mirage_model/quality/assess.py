@@ -59,7 +59,8 @@ def _off(raw100: np.ndarray, x100: np.ndarray, beats: np.ndarray, usable: np.nda
     can follow the others' energy loosely too (23 of LUDB's 100 and 400 PTB-XL fold 1-9 records have a lead
     under 0.5), but is none of those: of LUDB's 100 and 1,000 PTB-XL fold 1-9 records none is named. Read
     with the others, such a lead set the beats and their alignment of every lead (LUDB 1 with V5 off: the 11
-    others "poor"). At least three other leads, or none is named. raw100, x100: (L, T) mV at 100 Hz, as
+    others "poor"). At least three other leads that the check does not find broken themselves, or none is left out
+    (0.3 mV of noise in every lead had II, aVL and aVF named off: a noisy record, not three electrodes). raw100, x100: (L, T) mV at 100 Hz, as
     ``_beats`` gives them. A lead left out that keeps its QRS complexes under its noise or wander (5-15 Hz
     energy at the other leads' beats ``off_qrs_ratio`` times that away from them or more, not clipped), or
     whose QRS-band energy follows the others' at a lag (a lead shifted in time), is not off: it is judged at
@@ -73,7 +74,7 @@ def _off(raw100: np.ndarray, x100: np.ndarray, beats: np.ndarray, usable: np.nda
     noise = hf_noise(sosfiltfilt(_sos("low", 0.0, 40.0, 100.0, 4), x100, axis=-1), beats)
     broken = (wander > cfg.wander_mv) | (noise > cfg.noise_poor_mv) | saturated
     off = usable & (np.nan_to_num(agree, nan=1.0) < cfg.lost_agreement) & broken
-    if (usable & ~off).sum() < 3:
+    if (usable & ~off & ~broken).sum() < 3:     # an outlier among readable leads, not one of many noisy ones
         off[:] = False
     others = detect_beats(x100, usable & ~off) if off.any() else beats
     if off.any():       # a lead whose own complexes repeat at the others' beats is a heart's (a wide-complex
