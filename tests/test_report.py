@@ -489,6 +489,34 @@ def test_measurement_edits_printed_with_the_automatic_value(tmp_path, ptbxl_samp
     assert "Edited: corrected by the reviewer" in text
 
 
+def test_the_interpretation_is_built_once_per_report(tmp_path, ptbxl_sample, monkeypatch):
+    """Page 1's band, page 3's interpretation and page 4's table read one interpretation and one table of it."""
+    from mirage_model.review import interpret
+
+    calls = {"interpret": 0, "table": 0}
+    real_interpret, real_table = interpret.interpret_prediction, ReviewSession.measurement_table
+
+    def counted_interpret(*args, **kwargs):
+        calls["interpret"] += 1
+        return real_interpret(*args, **kwargs)
+
+    def counted_table(self, *args, **kwargs):
+        calls["table"] += 1
+        return real_table(self, *args, **kwargs)
+
+    monkeypatch.setattr(interpret, "interpret_prediction", counted_interpret)
+    monkeypatch.setattr(ReviewSession, "measurement_table", counted_table)
+    auto = _measurements(heart_rate_bpm=75.0, rr_ms=800.0, pr_ms=160.0, qrs_ms=90.0, qt_ms=400.0,
+                         qtc_bazett_ms=447.2, qtc_fridericia_ms=430.9, qrs_axis_deg=30.0)
+    out = _report(tmp_path / "r.pdf", mm.load_record(ptbxl_sample), None, measurements=auto,
+                  measurement_edits={"qt_ms": 440.0})
+    text = " ".join(" ".join(_page_texts(pypdf.PdfReader(str(out)))).split())
+    assert "QT interval 440 (edited) ms 400" in text          # page 4's table is there, from the one built
+    assert calls["interpret"] == 1
+    # the edits checked before any work, the interpretation's values, and the table beside the interpretation
+    assert calls["table"] == 3
+
+
 def test_measurement_rows_rules():
     from mirage_model.review.measurements import measurement_rows
 

@@ -193,14 +193,14 @@ def test_a_doubted_rule_statement_keeps_why_on_page_1(tmp_path, record, monkeypa
     mark without its reason (PTB-XL 13229_lr, 'Atrial fibrillation, 74 bpm, irregular [rule] (?)'); then
     with its reason, the threshold text given up and the line shrunk to 5.6 pt. Alone in the band, it now
     wraps at the band's size with its whole threshold text and its reason."""
+    from mirage_model.review import interpret
     from mirage_model.review.interpret import Interpretation, Statement
-    from mirage_model.review.report import summary_band
 
     af = Statement("rhythm", "Atrial fibrillation, 74 bpm, irregular", "measurement", "AFIB", 0.2, "low",
                    rule="RR irregular (RMSSD / mean RR 0.31 > 0.10, Dash et al. 2009) without a detectable P wave "
                         "(ESC definition, Hindricks et al. 2021) and the model's atrial fibrillation 20% >= 15%",
                    note="P-like waves before the QRS, alike beat to beat at correlation 0.73: check for P waves")
-    monkeypatch.setattr(summary_band, "session_interpretation", lambda session: Interpretation((af,)))
+    monkeypatch.setattr(interpret, "session_interpretation", lambda session: Interpretation((af,)))
     out = build_report(_session(record, None, _measurements(**ABNORMAL)), tmp_path / "n.pdf")
     text, band, _ = _band(out)
     assert f"Atrial fibrillation, 74 bpm, irregular [rule: {af.rule}] (?) {af.note}" in text
@@ -504,13 +504,11 @@ def _band(out, settings=None):
 
 def _interpretation_of(monkeypatch, statements, resolved=()):
     from mirage_model.review import interpret
-    from mirage_model.review.report import summary_band
 
     def fake(session):
         return interpret.Interpretation(tuple(statements), tuple(resolved))
 
-    monkeypatch.setattr(summary_band, "session_interpretation", fake)      # page 1
-    monkeypatch.setattr(interpret, "session_interpretation", fake)         # page 3
+    monkeypatch.setattr(interpret, "session_interpretation", fake)         # pages 1 and 3 (ReportContext)
 
 
 @pytest.mark.parametrize("page_size", ["A4", "Letter"])

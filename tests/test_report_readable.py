@@ -65,7 +65,6 @@ def _session(record, measurements=None, edits=None):
 def _resolved_interpretation(monkeypatch):
     """An interpretation with a statement resolved away (its "Resolved:" line was drawn at 6.5 pt)."""
     from mirage_model.review import interpret
-    from mirage_model.review.report import summary_band
 
     statements = (interpret.Statement("rhythm", "Sinus bradycardia, 45 bpm", "measurement",
                                       rule="rate 45 bpm < 50 bpm (Mason et al. 2007)"),
@@ -77,8 +76,7 @@ def _resolved_interpretation(monkeypatch):
     def fake(session):
         return interpret.Interpretation(statements, resolved)
 
-    monkeypatch.setattr(summary_band, "session_interpretation", fake)      # page 1
-    monkeypatch.setattr(interpret, "session_interpretation", fake)         # page 3
+    monkeypatch.setattr(interpret, "session_interpretation", fake)         # pages 1 and 3 (ReportContext)
 
 
 @pytest.mark.parametrize("page_size", ["A4", "Letter"])

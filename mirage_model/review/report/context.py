@@ -4,9 +4,11 @@ and the display-filtered signal."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
+from mirage_model.review import interpret
 from mirage_model.review.report.layout import ReportLayout, ReportSettings
 
 
@@ -25,6 +27,17 @@ class ReportContext:
     wide_width: float = 0.0          # pt across the wide (explanations) page's frame
     column_width: float = 0.0        # pt of text across one of pages 3-4's two columns (frame padding off)
     serial: object = None            # review.serial.SerialComparison with the session's prior ECG (None: none)
+
+    # built once per report: page 1's band, page 3's interpretation and page 4's table read the same
+    @cached_property
+    def interpretation(self):
+        """The session's interpretation (``interpret.session_interpretation``)."""
+        return interpret.session_interpretation(self.session)
+
+    @cached_property
+    def measurement_rows(self) -> list[dict]:
+        """The session's measurement table beside its interpretation (``ReviewSession.measurement_table``)."""
+        return self.session.measurement_table(self.interpretation)
 
     @property
     def record(self):

@@ -20,8 +20,9 @@ DEVICE_W = 15 * MM
 NO_RANGE = "\u2014"        # the Reference cell of a row without a value (an em dash)
 
 
-def measurement_flowables(session, st) -> list:
-    """The measurement table of ``session`` (or why there is none), its ranges and method."""
+def measurement_flowables(session, st, rows: list[dict] | None = None) -> list:
+    """The measurement table of ``session`` (or why there is none), its ranges and method. ``rows``: the table
+    as the report built it (``ReportContext.measurement_rows``); None: built here."""
     out = [Paragraph("Interval measurements", st["h1"])]
     measurements = session.measurements
     edits = session.measurement_edits
@@ -35,7 +36,8 @@ def measurement_flowables(session, st) -> list:
         out.append(Paragraph(pdf_escape(text), st["body"]))
         return out
     # the interpretation's rhythm says whether the PR and P axis are a P wave's (``measurement_rows``)
-    rows = session.measurement_table(session_interpretation(session))
+    if rows is None:
+        rows = session.measurement_table(session_interpretation(session))
     changed = any(r["status"] for r in rows)
     device, theirs = device_values(getattr(session, "record", None))
     table = [["Measurement", "Value", "Unit", "Reference"] + (["Automatic"] if changed else [])

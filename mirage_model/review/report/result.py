@@ -26,12 +26,11 @@ def interpretation_flowables(ctx: ReportContext, st) -> list:
     """Page 1's interpretation in full, which its band may shorten: every statement in reading order
     with its whole source and note, what was resolved away, every finding the noise may hide (not calls), and the
     model line with both models' names (``summary_band.model_line``)."""
-    from mirage_model.review.interpret import (no_statement_text, session_disagreement, session_interpretation,
-                                               session_noise_hidden)
+    from mirage_model.review.interpret import no_statement_text, session_disagreement, session_noise_hidden
     from mirage_model.review.report.summary_band import DETAILS, model_line, stated_counts
 
     session = ctx.session
-    it = session_interpretation(session)
+    it = ctx.interpretation
     out = [Paragraph("Interpretation (page 1, in full)", st["h2"])]
     if it.withheld:
         out.append(Paragraph(pdf_escape(f"WITHHELD: {it.withheld}. The statements below are unreliable."),

@@ -39,8 +39,7 @@ from mirage_model.noise_spread import MAY_HIDE_NAMED
 from mirage_model.outputs import is_called
 from mirage_model.records.age import age_text
 from mirage_model.review.interpret import (AMPLITUDE_UNRELIABLE_NOTE, doubted_calls, no_statement_text,
-                                           session_disagreement, session_interpretation, session_noise_hidden,
-                                           statement_labels)
+                                           session_disagreement, session_noise_hidden, statement_labels)
 from mirage_model.review.measurements import (DOUBT_MARK, NOT_APPLICABLE, UNRELIABLE, clean_age, is_paediatric,
                                               short_labels, why_unmeasured)
 from mirage_model.review.report.band_text import (
@@ -61,9 +60,11 @@ LEADING = 3.2 * MM
 MEASURE_W = 98 * MM                              # the measurement block's width
 
 
-def measurement_cells(session, interpretation=None) -> tuple[list[list[tuple[str, list[Run]]]], list[str]]:
+def measurement_cells(session, interpretation=None,
+                      rows: list[dict] | None = None) -> tuple[list[list[tuple[str, list[Run]]]], list[str]]:
     """The block's columns of (label, value runs) from the session's measurement table (``interpretation``: the
-    session's, for the PR and P axis beside atrial fibrillation or flutter), and the
+    session's, for the PR and P axis beside atrial fibrillation or flutter; ``rows``: that table as the report built
+    it, ``ReportContext.measurement_rows``), and the
     line under it (what is not there and why, or what bold and * mean) in its wordings, the
     fullest first: the band prints the first that fits its free lines at ``READABLE`` pt (the
     formulas are in page 3's measurement table)."""
@@ -73,7 +74,7 @@ def measurement_cells(session, interpretation=None) -> tuple[list[list[tuple[str
     why = why_unmeasured(session.measurements, session.measurement_edits, session.errors.get("measurements", ""))
     if why:
         return [], [f"Measurements: {why}."]
-    rows = {r["key"]: r for r in session.measurement_table(interpretation)}
+    rows = {r["key"]: r for r in (session.measurement_table(interpretation) if rows is None else rows)}
     labels = short_labels()
     columns = []
     for keys in BLOCK_KEYS:
@@ -455,8 +456,8 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
 
     # measurements
     draw_runs(c, left, first, [Run("Measurements", FONT_BOLD, size=8)], MEASURE_W - 2 * MM)
-    it = session_interpretation(session)
-    columns, note = measurement_cells(session, it)
+    it = ctx.interpretation
+    columns, note = measurement_cells(session, it, ctx.measurement_rows)
     for j, row in enumerate(block_rows(c, columns, MEASURE_W - 2 * MM)):
         y = first - (j + 1) * LEADING
         for x, runs in row:

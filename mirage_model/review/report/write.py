@@ -136,7 +136,7 @@ def _write(session, out_path: Path, settings: ReportSettings | None, model_info:
         if said:
             story.append(KeepTogether(said))
     story.append(KeepTogether(clinical_flowables(ctx, st)))
-    story.append(KeepTogether(measurement_flowables(session, st)))
+    story.append(KeepTogether(measurement_flowables(session, st, ctx.measurement_rows)))
     story.append(KeepTogether(review_flowables(ctx, st)))
     story.extend(explanation_flowables(ctx, st, model_info))
     if ctx.serial is not None:      # the last page: after the pages that page 1 points to by their numbers
