@@ -268,9 +268,10 @@ def test_a_value_is_corrected_with_f2_and_the_keys_in_the_compact_table(qtbot):
 
 
 def test_the_table_is_computed_once_a_fill_and_shows_its_rows(qtbot, monkeypatch):
-    """Filling the panel asks ``measurement_rows`` for the table once (it asked 23 times, once per
-    row's value and source besides the table: 15 % of opening another record); what it shows is
-    that table's text, source and flag, row by row."""
+    """Filling the panel asks for the table once (it asked ``measurement_rows`` 23 times, once per
+    row's value and source besides the table: 15 % of opening another record), the session's table beside its
+    interpretation, as the PDF prints it (``ReviewSession.measurement_table``); what it shows is that table's text,
+    source and flag, row by row."""
     import app.views.measurements as view
     from helpers_models import synthetic_record
     from mirage_model.review.measurements import measurement_rows
@@ -282,12 +283,19 @@ def test_the_table_is_computed_once_a_fill_and_shows_its_rows(qtbot, monkeypatch
     panel.set_session(session)
     _measured_flagged(session)
     calls = []
+    session_table = ReviewSession.measurement_table
 
     def counted(*args, **kwargs):
         calls.append(args)
         return measurement_rows(*args, **kwargs)
 
+    def counted_table(self, interpretation=None):
+        if interpretation is not None:       # the panel's table (the interpretation reads one without it)
+            calls.append(interpretation)
+        return session_table(self, interpretation)
+
     monkeypatch.setattr(view, "measurement_rows", counted)
+    monkeypatch.setattr(ReviewSession, "measurement_table", counted_table)
     panel.refresh()
     assert len(calls) == 1
     truth = {r["key"]: r for r in measurement_rows(session.measurements, {}, None, None)}
@@ -321,3 +329,4 @@ def test_another_record_opens_with_its_first_rows_in_view(qtbot):
     QApplication.processEvents()
     assert ROWS[0][0] == "heart_rate_bpm"
     assert 0 in _rows_in_view(table), (bar.value(), bar.maximum())
+

@@ -201,10 +201,12 @@ class MeasurementsPanel(FollowsSession, QWidget):
         ready = self.session is not None and not self.pending
         sex, age = getattr(self.session, "sex", None), getattr(self.session, "age", None)
         # once a fill (value and source of every row come from it; per row it was 23 tables a fill), with what the
-        # record cannot carry: the quality check's findings, the interpretation's rhythm
-        table_rows = measurement_rows(self.automatic, self.edits, sex, age, self._scaled(),
-                                      quality=self.session.quality_report if ready else None,
-                                      interpretation=session_interpretation(self.session) if ready else None)
+        # record cannot carry: the quality check's findings, the interpretation's rhythm (the session's table, the
+        # PDF's); none of these while it is measured
+        if ready:
+            table_rows = self.session.measurement_table(session_interpretation(self.session))
+        else:
+            table_rows = measurement_rows(self.automatic, self.edits, sex, age, self._scaled())
         rows = {row["key"]: row for row in table_rows}
         self._doubts = doubt_text(table_rows) if ready else []
         table = rows if ready else {}
