@@ -537,7 +537,6 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, PrintMixin, PriorMixin, 
         self.browser.progress.setVisible(False)
         if self.session is not None and self.session.state["measurements"] == PENDING:
             self.session.cancel_measurements("measuring was cancelled: open the record again to measure it")
-            self.measure_panel.refresh()
         if self.session is not None:
             running = self.session.state["prediction"] in (PENDING, STALE)
             self.session.cancel_prediction("the model run was cancelled: press Run model to score again")

@@ -330,3 +330,32 @@ def test_another_record_opens_with_its_first_rows_in_view(qtbot):
     assert ROWS[0][0] == "heart_rate_bpm"
     assert 0 in _rows_in_view(table), (bar.value(), bar.maximum())
 
+
+@needs_sample
+def test_measurements_arriving_or_cancelled_fill_the_panel_once(qtbot, monkeypatch):
+    """The panel redraws on the session's state event (``redraws_on``); the window refreshed it again right after
+    the measurements arrived and after Esc cancelled measuring, and each fill interprets the session: one fill
+    each. Truth: the fills counted, the values and the note shown."""
+    from types import SimpleNamespace
+
+    window = _window(qtbot, (1920, 1080), False)
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        window.open_record(SAMPLE)
+    qtbot.waitUntil(lambda: window.session.state["measurements"] != "pending", timeout=WAIT_MS)
+    panel, session = window.measure_panel, window.session
+    fills = []
+    fill = panel._fill
+    monkeypatch.setattr(panel, "_fill", lambda: (fills.append(1), fill())[1])
+    auto = session.measurements
+    session._set_state("measurements", "pending")                  # measured again (as a new record's are)
+    fills.clear()
+    window._load_done(session.id, SimpleNamespace(measurements=auto, errors={}, timings={}))
+    assert len(fills) == 1
+    heart_rate = [k for k, *_ in ROWS].index("heart_rate_bpm")
+    assert panel.table.item(heart_rate, 1).text() == f"{auto.heart_rate_bpm:.0f}"
+
+    session._set_state("measurements", "pending")
+    fills.clear()
+    window.cancel_work()
+    assert len(fills) == 1
+    assert panel.note.text().startswith("Measurement failed: measuring was cancelled")

@@ -372,8 +372,7 @@ class RecordsMixin:
     def _load_done(self, sid: int, out) -> None:
         if not self._current(sid):
             return
-        self.session.accept_measurements(sid, out.measurements, out.errors.get("measure", ""))
-        self.measure_panel.refresh()
+        self.session.accept_measurements(sid, out.measurements, out.errors.get("measure", ""))   # the panel redraws
         self.viewer.plot.set_measurements(out.measurements)
         self.timings.update({f"job_{k}_s": v for k, v in out.timings.items()})
         self._check_finished()
