@@ -284,7 +284,7 @@ class LabsLookup:
 
     @classmethod
     def build(cls, labs: dict, errors: Mapping | None, root, paths: Iterable,
-              warnings: Iterable[str] = ()) -> "LabsLookup":
+              warnings: Iterable[str] = (), not_read: Iterable[str] = ()) -> "LabsLookup":
         """The lookup of the run over ``paths`` (every record of it) under ``root``."""
         errors = dict(errors or {})
         root = Path(root)
@@ -303,7 +303,7 @@ class LabsLookup:
             match = LabsMatch({**match.rows, **{free[w]: r for w, r in more.rows.items()}},
                               {**match.ambiguous, **{free[w]: m for w, m in more.ambiguous.items()}},
                               more.unmatched)
-        return cls(labs, errors, root, match, list(warnings))
+        return cls(labs, errors, root, match, list(warnings), not_read=list(not_read))
 
     def record_id(self, path) -> str:
         """The record's id in the labs table (``clinical.labs_record_id``): its path under the root."""
@@ -351,8 +351,7 @@ def labs_lookup(labs, folder, headers: Iterable | None = None) -> LabsLookup:
     table = labs_dict(labs, errors, warnings, not_read)
     if headers is None:
         headers = find_inputs(folder)[0]
-    lookup = LabsLookup.build(table, errors, folder, headers, warnings)
-    lookup.not_read = not_read
+    lookup = LabsLookup.build(table, errors, folder, headers, warnings, not_read)
     if labs is not None and not isinstance(labs, Mapping):
         lookup.source = Path(labs)
     return lookup

@@ -22,7 +22,7 @@ from mirage_model.limits import RECORD_TIMEOUT_S
 from mirage_model.records.folder import natural_key
 from mirage_model.review.batch.annotations import annotations_line
 from mirage_model.review.batch.errors import BatchError
-from mirage_model.review.batch.inputs import LabsLookup, find_inputs, labs_dict
+from mirage_model.review.batch.inputs import LabsLookup, find_inputs, labs_lookup
 from mirage_model.paths import OutputError
 from mirage_model.review.batch.outputs import (FORMATS, earlier_output, earlier_output_refusal, lock_file_of,
                                                lock_output, read_only, spare_output, write_atomic)
@@ -437,14 +437,7 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
     if isinstance(labs, LabsLookup):
         lookup = labs
     else:
-        labs_errors: dict = {}
-        labs_warnings: list = []
-        labs_not_read: list = []
-        lookup = LabsLookup.build(labs_dict(labs, labs_errors, labs_warnings, labs_not_read), labs_errors, folder,
-                                  headers, labs_warnings)
-        lookup.not_read = labs_not_read
-        if isinstance(labs, (str, os.PathLike)):
-            lookup.source = Path(labs)
+        lookup = labs_lookup(labs, folder, headers)
     labs_d, labs_errors = lookup.labs, lookup.errors
     labels = list(getattr(predictor, "labels", ()))
     statements = statement_labels(list(getattr(statements_predictor or predictor, "labels", ()))) \

@@ -1,0 +1,47 @@
+"""The run's labs lookup is built in one place (``inputs.labs_lookup``): ``score_folder`` and the
+app's batch dialog get the same table, its source and its columns of no feature (``not_read``).
+
+Truth: the table each test wrote ("Smoker" is no feature MIRAGE knows)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import mirage_model as mm
+from mirage_model.review.batch import score_folder
+from mirage_model.review.batch.inputs import LabsLookup, labs_lookup
+
+LUDB = mm.resources_dir() / "samples" / "ludb"
+pytestmark = pytest.mark.skipif(not (LUDB / "1.hea").is_file(), reason="bundled LUDB samples not present")
+
+
+def _folder(root: Path) -> Path:
+    root.mkdir()
+    for f in LUDB.glob("1.*"):
+        shutil.copy(f, root / f.name)
+    (root / "labs.csv").write_text("record_id,age,Smoker\n1,50,no\n")
+    return root
+
+
+def test_build_keeps_the_columns_not_read():
+    lookup = LabsLookup.build({"1": {"age": (50.0, None)}}, {}, "x", ["x/1.hea"], not_read=["Smoker"])
+    assert lookup.not_read == ["Smoker"]
+    assert LabsLookup.build({}, {}, "x", []).not_read == []
+
+
+def test_the_batch_and_the_dialog_read_the_table_alike(tmp_path):
+    from helpers_models import make_tiny_checkpoint
+
+    folder = _folder(tmp_path / "records")
+    lookup = labs_lookup(folder / "labs.csv", folder)
+    assert lookup.not_read == ["Smoker"]
+    assert lookup.source == folder / "labs.csv"
+    assert lookup.values(folder / "1.hea")["age"][0] == 50.0
+    predictor = mm.Predictor(make_tiny_checkpoint(tmp_path / "tiny"), device="cpu")
+    summary = score_folder(folder, predictor, tmp_path / "s.csv", labs=folder / "labs.csv", measure=False)
+    assert summary.scored == 1
+    assert summary.labs_not_read == ["Smoker"]
+    assert "labs.csv" not in summary.not_read            # the table's file is its source, no file passed over
