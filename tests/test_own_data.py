@@ -175,9 +175,23 @@ def test_what_the_data_left_out_is_counted_for_the_card(tmp_path):
     assert n == 1 and why.startswith("signal file is truncated") and str(tmp_path) not in why
     lines = _left_out_lines({"left_out": left, "labels_file": "labels.csv", "labs_file": "labs.csv",
                              "clinical_coverage": {"censored": {"troponin_t": 1}}})
-    assert lines[0] == "- Left out of the data:" and len(lines) == 9
+    # the censored value was read: the "Clinical values" line counts it, not this list
+    assert lines[0] == "- Left out of the data:" and len(lines) == 8
     assert "  - 1 column of labs.csv not read (of no feature the model reads) (Smoker)" in lines
+    assert not any("censored" in line for line in lines)
     assert _left_out_lines({"data": "ptbxl:ptbxl"}) == []          # a checkpoint that records none
+
+
+def test_the_records_line_counts_the_records_that_failed_to_load_only_where_nothing_else_does():
+    """"- Records:" and "Left out of the data" had both counted ecg015; the left-out entry, which gives the reason,
+    is now the one, and the Records line keeps its count for a checkpoint with no such entry (an ensemble)."""
+    from training_cli.engine.model_card import _records_line
+
+    metrics = {"records": {"train": 8, "val": 4}, "skipped": 1}
+    left = {"left_out": {"failed_to_load": {"count": 1, "first": ["ecg015"], "reasons": {"truncated": 1}}}}
+    assert _records_line(metrics, left) == "- Records: train 8, val 4"
+    assert _records_line(metrics, {}) == "- Records: train 8, val 4; skipped (failed to load): 1"
+    assert _records_line({"records": {"val": 4}}, {"left_out": {}}) == "- Records: val 4; skipped (failed to load): 0"
 
 
 @pytest.mark.slow
@@ -194,7 +208,8 @@ def test_the_card_says_what_the_data_left_out(tmp_path):
     lines = card.splitlines()
     at = lines.index("- Left out of the data:")
     assert lines[at - 1].startswith("- Records: ") and lines[at - 2].startswith("- Data: ")   # the Training section
-    said = lines[at + 1:at + 9]
+    assert "failed to load" not in lines[at - 1]                       # said once, below, with the reason
+    said = lines[at + 1:at + 8]
     assert said[:3] == ["  - 1 row of labels.csv naming no record under the folder (99)",
                         "  - 1 row of labels.csv with no label (ecg013)",
                         "  - 1 record under the folder with no row in labels.csv (ecg014)"]
@@ -203,9 +218,9 @@ def test_the_card_says_what_the_data_left_out(tmp_path):
     assert said[4:] == ["  - 9 labelled records with no row in labs.csv (every lab of theirs masked as missing) "
                         "(first: ecg005, ecg006, ecg007, ...)",
                         "  - 1 row of labs.csv fitting no record (ecg999)",
-                        "  - 1 column of labs.csv not read (of no feature the model reads) (Smoker)",
-                        "  - 1 censored lab value of the training records read as its limit, not as measured "
-                        "(troponin_t 1)"]
+                        "  - 1 column of labs.csv not read (of no feature the model reads) (Smoker)"]
+    assert lines[at + 8] == "" or not lines[at + 8].startswith("  - ")   # the censored value is no longer here
+    assert "(1 of them censored, read as their limit)" in card              # but in the Clinical values line
     assert str(tmp_path) not in card                                   # no path of this machine
 
 

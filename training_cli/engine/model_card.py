@@ -114,14 +114,22 @@ def _clinical_source_lines(prov: dict) -> list[str]:
     return [line]
 
 
+def _records_line(metrics: dict, prov: dict) -> str:
+    """The records of each split, and how many failed to load where "Left out of the data" does not name them
+    with their reasons (a checkpoint that records none, an ensemble)."""
+    line = "- Records: " + ", ".join(f"{k} {v}" for k, v in (metrics.get("records") or {}).items())
+    if ((prov.get("left_out") or {}).get("failed_to_load") or {}).get("count"):
+        return line
+    return line + f"; skipped (failed to load): {metrics.get('skipped', 0)}"
+
+
 def _left_out_lines(prov: dict) -> list[str]:
     """What the training data left out (``prov["left_out"]``, ``loop._left_out``), counted, with the first few
     named: rows of the labels table naming no record or no label, records with no row, records that failed to
-    load (by reason), the labs table's rows and columns not read, and the censored lab values read as their
-    limit (``clinical_coverage``). A reviewer of the work reads here what the figures do not rest on. [] for a
+    load (by reason), the labs table's rows and columns not read. (The censored lab values, read, are counted in
+    the "Clinical values" line.) A reviewer of the work reads here what the figures do not rest on. [] for a
     checkpoint that records none."""
     left = prov.get("left_out") or {}
-    censored = (prov.get("clinical_coverage") or {}).get("censored") or {}
     labels, labs = prov.get("labels_file") or "the labels table", prov.get("labs_file") or "the labs table"
 
     def first(kind: str) -> str:
@@ -151,10 +159,6 @@ def _left_out_lines(prov: dict) -> list[str]:
             line += ("; why: " + "; ".join(f"{counted(n, 'record')}, {why}" for why, n in shown)
                      + (f"; {counted(len(reasons) - 5, 'other reason')}" if len(reasons) > 5 else ""))
         lines.append(line)
-    if censored:
-        lines.append(f"  - {counted(sum(censored.values()), 'censored lab value')} of the training records read "
-                     f"as {'its' if sum(censored.values()) == 1 else 'their'} limit, not as measured ("
-                     + ", ".join(f"{name} {n}" for name, n in censored.items()) + ")")
     return ["- Left out of the data:", *lines] if lines else []
 
 
@@ -448,8 +452,7 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
         "",
         "## Training",
         f"- Data: {prov.get('data', '?')}; splits: {prov.get('splits', '?')}",
-        "- Records: " + ", ".join(f"{k} {v}" for k, v in (metrics.get("records") or {}).items())
-        + f"; skipped (failed to load): {metrics.get('skipped', 0)}",
+        _records_line(metrics, prov),
         *_left_out_lines(prov),
         *_class_count_lines(prov, loaded.labels),
         *_commands(loaded.model_type, prov, metrics),
