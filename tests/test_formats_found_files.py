@@ -260,3 +260,21 @@ def test_a_plain_edf_patient_field_that_is_free_text_is_no_patient_id(tmp_path):
         assert laid.meta["patient"]["id"] == "MCH-0234567" and laid.meta["patient"]["name"] == "Haagse Harry"
         assert laid.sex == "F" and laid.meta["patient"]["birth_date"] == "1951-05-02"
         assert laid.meta["device"] == "Telemetry03" and "edf_patient_field" not in laid.meta
+
+
+def test_scp_section1_is_read_once_for_the_age_and_the_dates(tmp_path, monkeypatch):
+    """The stated age and the date notes each opened the file and walked Section 1's tags again; they
+    are now read from one walk. Truth: the tags this test wrote (3 months; a birth year written big endian)."""
+    from mirage_model.formats import scp
+
+    path = _scp(tmp_path, {4: struct.pack("<H", 3) + bytes([2]), 5: struct.pack(">H", 1900) + bytes([1, 1])})
+    age, notes = scp.section1(path)
+    assert age == 0.25
+    assert len(notes) == 1 and "date of birth as year 27655, month 1, day 1, which is no date" in notes[0]
+    walks = []
+    tags = scp._section1_tags
+    monkeypatch.setattr(scp, "_section1_tags", lambda p: walks.append(p) or tags(p))
+    rec = load_record(path)
+    assert len(walks) == 1
+    assert rec.age == pytest.approx(0.25)
+    assert "birth date unknown" in " ".join(reader_notes(rec))

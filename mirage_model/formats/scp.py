@@ -86,11 +86,19 @@ def _section1_tags(path: Path) -> dict[int, bytes]:
     return tags
 
 
-def stated_age(path: Path) -> float | None:
-    """The age Section 1 (patient data) states in tag 4 (EN 1064 5.5.3.3: age, units), in years as
-    a fraction (3 months: 0.25), or None when it states none (an age of 0 is "not set") or the
-    section cannot be followed. The parser's ``int()`` made an infant's age of months 0 years."""
-    value = _section1_tags(path).get(4, b"")
+def section1(path: Path) -> tuple[float | None, tuple[str, ...]]:
+    """(stated age, date notes) of the file's Section 1, its tags read once: :func:`stated_age` and
+    :func:`date_notes`."""
+    tags = _section1_tags(path)
+    return stated_age(tags), date_notes(tags)
+
+
+def stated_age(tags: dict[int, bytes]) -> float | None:
+    """The age Section 1 (patient data; its ``tags``, ``_section1_tags``) states in tag 4 (EN 1064
+    5.5.3.3: age, units), in years as a fraction (3 months: 0.25), or None when it states none (an age
+    of 0 is "not set") or the section cannot be followed. The parser's ``int()`` made an infant's age
+    of months 0 years."""
+    value = tags.get(4, b"")
     if len(value) < 3:
         return None
     age, unit = struct.unpack_from("<H", value, 0)[0], value[2]
@@ -101,12 +109,13 @@ def stated_age(path: Path) -> float | None:
 _DATE_TAGS = {5: ("date of birth", "birth date unknown"), 25: ("date of acquisition", "acquisition date unknown")}
 
 
-def date_notes(path: Path) -> tuple[str, ...]:
-    """Reader notes for Section 1 dates (tag 5, birth; tag 25, acquisition) that are stated but are
-    no date: ecgdatakit drops them without a word, so that the record showed no acquisition date and
-    no birth date, and nothing said why. A year of 0 is "not set" (no note). An anonymiser that wrote
-    the year big endian (1900 as 0x076C read as 27655) is named by the year read that way."""
-    notes, tags = [], _section1_tags(path)
+def date_notes(tags: dict[int, bytes]) -> tuple[str, ...]:
+    """Reader notes for Section 1 dates (its ``tags``, ``_section1_tags``: tag 5, birth; tag 25,
+    acquisition) that are stated but are no date: ecgdatakit drops them without a word, so that the
+    record showed no acquisition date and no birth date, and nothing said why. A year of 0 is "not set"
+    (no note). An anonymiser that wrote the year big endian (1900 as 0x076C read as 27655) is named by
+    the year read that way."""
+    notes = []
     for tag, (field, unknown) in _DATE_TAGS.items():
         value = tags.get(tag, b"")
         if len(value) < 4:
