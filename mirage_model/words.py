@@ -16,6 +16,13 @@ def counted(n, noun: str, fmt: str = "", plural: str | None = None) -> str:
     return f"{n:{fmt}} " + (noun if n == 1 else plural or noun + "s")
 
 
+def first_few(items, n: int = 5, fmt=str, more: str = ", ...") -> str:
+    """The first ``n`` of ``items`` in a message, each as ``fmt`` gives it, joined by ", ", with ``more``
+    after them when there are more ("a, b, c, d, e, ..."; ``more=" ..."``: "'a', 'b' ...")."""
+    items = list(items)
+    return ", ".join(fmt(x) for x in items[:n]) + (more if len(items) > n else "")
+
+
 def signed(x: float, digits: int = 3) -> str:
     """A change with its sign, "+0.012" or "-0.210"; one that rounds to nothing is "0.000", not "-0.000"."""
     text = f"{float(x):+.{digits}f}"

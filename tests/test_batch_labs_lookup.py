@@ -45,3 +45,7 @@ def test_the_batch_and_the_dialog_read_the_table_alike(tmp_path):
     assert summary.scored == 1
     assert summary.labs_not_read == ["Smoker"]
     assert "labs.csv" not in summary.not_read            # the table's file is its source, no file passed over
+    assert summary.labs_line("labs.csv", ["age"]).endswith("; 1 column not read, of no feature MIRAGE knows: 'Smoker'")
+    summary.labs_not_read = [f"c{k}" for k in range(6)]
+    assert summary.labs_line("labs.csv", ["age"]).endswith(
+        "; 6 columns not read, of no feature MIRAGE knows: 'c0', 'c1', 'c2', 'c3', 'c4' ...")

@@ -118,3 +118,13 @@ def test_pacing_detail_says_how_many_beats_a_stimulus_precedes():
     assert _paced(at) == "a stimulus before 6 of 11 beats"
     two = np.sort(np.concatenate([at, [peaks[1] - 30, peaks[1] - 80]]))       # 8 stimuli, 7 beats
     assert _paced(two) == "8 stimuli before 7 of 11 beats (more than one before some)"
+
+
+def test_first_few_lists_the_first_and_says_there_are_more():
+    from mirage_model.words import first_few
+
+    assert first_few([]) == ""
+    assert first_few(["a", "b"]) == "a, b"
+    assert first_few([f"r{k}" for k in range(5)]) == "r0, r1, r2, r3, r4"
+    assert first_few([f"r{k}" for k in range(6)]) == "r0, r1, r2, r3, r4, ..."
+    assert first_few(iter(["x", "y", "z"]), 2, repr, more=" ...") == "'x', 'y' ..."

@@ -17,7 +17,7 @@ from mirage_model.clinical.features import (_BINARY_CODES, _RX_NUMBER, AGE_OVER_
                                             open_age_reading, LabsTableError, _is_missing, _unit_key, censor_mark,
                                             column_key)
 from mirage_model.clinical.schema import ClinicalSchema, default_schema
-from mirage_model.words import counted
+from mirage_model.words import counted, first_few
 
 logger = logging.getLogger(__name__)
 
@@ -268,7 +268,7 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
     if not_read is not None:
         not_read.extend(unused)
     if unused:
-        shown = ", ".join(repr(c) for c in unused[:10]) + (" ..." if len(unused) > 10 else "")
+        shown = first_few(unused, 10, repr, more=" ...")
         if not columns and not patient_at and not problems:
             raise LabsTableError(path, f"no feature column: {counted(len(unused), 'unknown feature column')} "
                                  f"({shown}; known: {', '.join(schema.names)})", line=top + 1)
@@ -648,7 +648,7 @@ def unmatched_rows_text(ids, hint: str = "") -> str:
     warning: "('00417_LR', '99999'); a row's id is the record's path in the folder without the
     extension, e.g. 'siteA/1' or '1'" followed by ``hint`` (``near_miss_text``)."""
     ids = list(ids)
-    shown = ", ".join(repr(i) for i in ids[:5]) + (" ..." if len(ids) > 5 else "")
+    shown = first_few(ids, fmt=repr, more=" ...")
     return (f"({shown}); a row's id is the record's path in the folder without the extension, e.g. "
             f"'siteA/1' or '1'{hint}")
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from mirage_model.clinical import RECORD_FEATURES, default_schema, header_disagreement, match_labs_rows
 from mirage_model.clinical.labs import folded_column, near_miss_text, respelled_note, respelled_rows, respelled_warning
-from mirage_model.words import counted
+from mirage_model.words import counted, first_few
 from training_cli.engine.dataset import SPLITS, Dataset, DatasetError, Item
 from training_cli.engine.headers import find_folder_records, header_values, record_id_of
 from training_cli.engine.splits import (BY_RECORD, PATIENT_COLUMNS, SPLIT_METHODS, SPLIT_SPELLINGS, assign_splits,
@@ -238,8 +238,7 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
         logger.warning("%s", warning)
     def at_lines(ids) -> str:
         # "line 62: 99, line 63: 100": a row found by its line in a table of thousands, not by its id alone
-        return ", ".join(f"line {line_of[r]}: {r}" if r in line_of else r for r in ids[:5]) + \
-            (", ..." if len(ids) > 5 else "")
+        return first_few(ids, fmt=lambda r: f"line {line_of[r]}: {r}" if r in line_of else r)
 
     if missing_files:
         n = len(missing_files)
@@ -254,7 +253,7 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
         one = len(rowless) == 1
         logger.warning("%s: %d of %s under %s %s no row in it and %s not used (%s%s)", labels_path, len(rowless),
                        counted(len(headers), "record"), root, "has" if one else "have", "is" if one else "are",
-                       "" if one else "first: ", ", ".join(rowless[:5]) + (", ..." if len(rowless) > 5 else ""))
+                       "" if one else "first: ", first_few(rowless))
     if disagree:
         # the table's value is used; a sex or an age that differs from the ECG's own header may be
         # another patient's row (a mix-up), which had gone unsaid
@@ -387,7 +386,7 @@ def _warn_codes(labels_path: Path, classes: list[str], label_map) -> None:
     codes = [c for c in classes if re.fullmatch(r"[0-9]{6,18}", c)]
     if not codes or (len(codes) == len(classes) and not label_map):
         return
-    shown = ", ".join(codes[:5]) + (" ..." if len(codes) > 5 else "")
+    shown = first_few(codes, more=" ...")
     if label_map:
         logger.warning("%s: %d classes look like SNOMED-CT codes that %s does not name (%s); each trains "
                        "as a class of its own", labels_path, len(codes), Path(label_map).name, shown)
@@ -426,14 +425,14 @@ def _check_labs(path: Path, lab_values: dict, match, names: list[str], items: li
         one = len(match.unmatched) == 1
         logger.warning("%s: %d of %s %s no record and %s not used (%s%s)%s", path, len(match.unmatched),
                        counted(len(lab_values), "row"), "fits" if one else "fit", "is" if one else "are",
-                       "" if one else "first: ", ", ".join(match.unmatched[:5])
-                       + (", ..." if len(match.unmatched) > 5 else ""), near_miss_text(match.unmatched, record_ids))
+                       "" if one else "first: ", first_few(match.unmatched),
+                       near_miss_text(match.unmatched, record_ids))
     if no_row:
         one = len(no_row) == 1
         logger.warning("%s: %d of %s %s no row: %s masked as missing (%s%s)", path, len(no_row),
                        counted(len(items), "labelled record"), "has" if one else "have",
                        "its labs are" if one else "every lab of theirs is",
-                       "" if one else "first: ", ", ".join(no_row[:5]) + (", ..." if len(no_row) > 5 else ""))
+                       "" if one else "first: ", first_few(no_row))
     train = [it for it in items if it.split == "train"]
     if not train:
         return

@@ -33,7 +33,7 @@ from mirage_model.review.batch.resume import check_kept, kept_rows
 from mirage_model.review.batch.rows import (NOT_ECG, columns, folder_row, labs_header_notes, labs_text,
                                             record_ids, record_pdf_names, rel_path)
 from mirage_model.review.interpret import PAEDIATRIC_SHORT, paediatric_meaning, statement_labels
-from mirage_model.words import counted
+from mirage_model.words import counted, first_few
 
 logger = logging.getLogger(__name__)
 
@@ -198,7 +198,7 @@ class BatchSummary:
             # "all 102 values used" had been the last word on a table whose potassium column, headed in
             # German, no model read: the warning naming it had scrolled away with the progress bar
             n = len(self.labs_not_read)
-            shown = ", ".join(repr(c) for c in self.labs_not_read[:5]) + (" ..." if n > 5 else "")
+            shown = first_few(self.labs_not_read, fmt=repr, more=" ...")
             line += f"; {n} column{'s' * (n != 1)} not read, of no feature MIRAGE knows: {shown}"
         if self.labs_refused:
             line += (f"; {self.labs_refused} of {self.labs_rows + self.labs_refused} rows refused: "
@@ -308,7 +308,7 @@ def no_records_line(folder, not_read, own_files, not_ecg=()) -> str:
         return f"{line}: it holds only MIRAGE's own outputs ({own})"
     if not_ecg:
         line += (f"; {len(not_ecg)} file(s) with an ECG extension are no ECG MIRAGE reads: "
-                 + ", ".join(printable(Path(p).name) for p in not_ecg[:5]) + (" ..." if len(not_ecg) > 5 else ""))
+                 + first_few(not_ecg, fmt=lambda p: printable(Path(p).name), more=" ..."))
     if not_read:
         line += f"; {not_read_line(not_read, 'no ECG records')}"
     if own:
