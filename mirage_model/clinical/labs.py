@@ -245,12 +245,13 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
     problems: list[tuple[int | None, str | None, str]] = []
     for k, cell in enumerate(header[1:], start=1):
         name, unit = _header_unit(cell)
+        unit = (unit or "").strip() or None        # "mg/dL", or None for none (or a blank one)
         feat = next((f for f in schema.features if f.matches(name)), None)
         if feat is None and is_patient_column(cell, patient_columns):
             patient_at[cell] = k
             continue
         if feat is None:
-            hint = _column_hint(name, schema, unit.strip() if unit and unit.strip() else None)
+            hint = _column_hint(name, schema, unit)
             if hint is None:
                 # a spreadsheet's own column (a smoker flag, the date of the draw): no model reads it,
                 # and deleting it by hand is all a refusal asked; named in a warning, as not used
@@ -262,7 +263,7 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
             problems.append((top + 1, cell, f"{feat.name} appears twice (also as {seen[feat.name]!r})"))
             continue
         seen[feat.name] = cell
-        columns.append((feat, unit.strip() if unit and unit.strip() else None))
+        columns.append((feat, unit))
         at.append(k)
 
     if not_read is not None:
