@@ -141,8 +141,7 @@ def read_labs(path: Path, patients: dict | None = None, patient_columns=(),
     if reader is None:
         raise DatasetError(f"{path}: this version of mirage_model cannot read lab tables (no read_labs_table)")
     try:
-        table = reader(path, patients=patients, patient_columns=patient_columns,
-                       **({"not_read": not_read} if not_read is not None else {}))
+        table = reader(path, patients=patients, patient_columns=patient_columns, not_read=not_read)
     except clinical.LabsTableError as err:       # already "FILE, line N, column C: ..."
         raise DatasetError(str(err)) from err
     except clinical.ClinicalError as err:
