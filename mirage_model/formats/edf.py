@@ -708,42 +708,54 @@ def _structured_fields(edf) -> tuple[bool, bool]:
             len(recording) >= 5 and recording[0] == "Startdate" and bool(_EDF_PLUS_DATE.match(recording[1])))
 
 
+def _patient_free_text(edf, info: dict) -> None:
+    """A patient field read as free text (a plain EDF's, or subfields edfio cannot read), kept as the file has it."""
+    text = edf.local_patient_identification.strip()
+    if text and text != "X":
+        info["meta"]["edf_patient_field"] = text
+
+
+def _recording_free_text(edf, info: dict) -> None:
+    """A recording field read as free text, kept as the file has it."""
+    text = edf.local_recording_identification.strip()
+    if text:
+        info["meta"]["edf_recording_field"] = text
+
+
 def _edf_info(edf) -> dict:
     info: dict = {"meta": {"reader": "edfio"}}
     patient_fields, recording_fields = _structured_fields(edf)
-    try:
-        if not patient_fields:
-            raise ValueError("free text")
-        p = edf.patient
-        info["patient_id"] = "" if p.code == "X" else p.code.replace("_", " ")
-        info["patient_name"] = "" if p.name == "X" else p.name.replace("_", " ")
-        info["sex"] = p.sex if p.sex in ("M", "F") else None
+    if patient_fields:
         try:
-            info["birth_date"] = p.birthdate
-        except ValueError:  # "X": not given
-            pass
-        for field in p.additional:
-            m = _RX_AGE.match(field)
-            if m:
-                info["age"] = float(m.group(1))
-            if field.lower().startswith("anonymised"):
-                info["anonymised"] = "the file says it was anonymised"
-    except Exception:  # plain EDF: the field is free text
-        text = edf.local_patient_identification.strip()
-        if text and text != "X":
-            info["meta"]["edf_patient_field"] = text
-    try:
-        if not recording_fields:
-            raise ValueError("free text")
-        r = edf.recording
-        if r.equipment_code != "X":
-            info["device"] = r.equipment_code.replace("_", " ")
-        if r.hospital_administration_code != "X":
-            info["site"] = r.hospital_administration_code.replace("_", " ")
-    except Exception:
-        text = edf.local_recording_identification.strip()
-        if text:
-            info["meta"]["edf_recording_field"] = text
+            p = edf.patient
+            info["patient_id"] = "" if p.code == "X" else p.code.replace("_", " ")
+            info["patient_name"] = "" if p.name == "X" else p.name.replace("_", " ")
+            info["sex"] = p.sex if p.sex in ("M", "F") else None
+            try:
+                info["birth_date"] = p.birthdate
+            except ValueError:  # "X": not given
+                pass
+            for field in p.additional:
+                m = _RX_AGE.match(field)
+                if m:
+                    info["age"] = float(m.group(1))
+                if field.lower().startswith("anonymised"):
+                    info["anonymised"] = "the file says it was anonymised"
+        except Exception:  # subfields edfio cannot read: the field as free text
+            _patient_free_text(edf, info)
+    else:  # plain EDF: the field is free text
+        _patient_free_text(edf, info)
+    if recording_fields:
+        try:
+            r = edf.recording
+            if r.equipment_code != "X":
+                info["device"] = r.equipment_code.replace("_", " ")
+            if r.hospital_administration_code != "X":
+                info["site"] = r.hospital_administration_code.replace("_", " ")
+        except Exception:
+            _recording_free_text(edf, info)
+    else:
+        _recording_free_text(edf, info)
     try:
         info["acquired"] = edf.startdatetime
     except Exception:
