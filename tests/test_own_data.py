@@ -159,39 +159,38 @@ def test_what_the_data_left_out_is_counted_for_the_card(tmp_path):
     """The card's counts of what was left out, from the tables and records as ``mirage train`` reads them
     (the end-to-end run: ``test_the_card_says_what_the_data_left_out``)."""
     from training_cli.engine.data import DataOptions, open_data
-    from training_cli.engine.loop import _left_out
-    from training_cli.engine.model_card import _left_out_lines
+    from training_cli.engine.left_out import left_out_lines, left_out_of
 
     root, labels, labs = _left_out_folder(tmp_path)
     options = DataOptions(data=f"folder:{root}", labels=str(labels), labs=str(labs), cache_dir=str(tmp_path / "c"),
                           workers=1)
     ds, _, skipped = open_data(options, progress=False, splits=("train",))
-    left = _left_out(ds, skipped)
+    left = left_out_of(ds, skipped)
     assert {k: (v["count"], v["first"]) for k, v in left.items()} == {
         "no_file": (1, ["99"]), "unlabelled": (1, ["ecg013"]), "no_labels_row": (1, ["ecg014"]),
         "no_labs_row": (9, ["ecg005", "ecg006", "ecg007"]), "labs_rows_unmatched": (1, ["ecg999"]),
         "labs_columns_not_read": (1, ["Smoker"]), "failed_to_load": (1, ["ecg015"])}
     [(why, n)] = left["failed_to_load"]["reasons"].items()
     assert n == 1 and why.startswith("signal file is truncated") and str(tmp_path) not in why
-    lines = _left_out_lines({"left_out": left, "labels_file": "labels.csv", "labs_file": "labs.csv",
+    lines = left_out_lines({"left_out": left, "labels_file": "labels.csv", "labs_file": "labs.csv",
                              "clinical_coverage": {"censored": {"troponin_t": 1}}})
     # the censored value was read: the "Clinical values" line counts it, not this list
     assert lines[0] == "- Left out of the data:" and len(lines) == 8
     assert "  - 1 column of labs.csv not read (of no feature the model reads) (Smoker)" in lines
     assert not any("censored" in line for line in lines)
-    assert _left_out_lines({"data": "ptbxl:ptbxl"}) == []          # a checkpoint that records none
+    assert left_out_lines({"data": "ptbxl:ptbxl"}) == []          # a checkpoint that records none
 
 
 def test_the_records_line_counts_the_records_that_failed_to_load_only_where_nothing_else_does():
     """"- Records:" and "Left out of the data" had both counted ecg015; the left-out entry, which gives the reason,
     is now the one, and the Records line keeps its count for a checkpoint with no such entry (an ensemble)."""
-    from training_cli.engine.model_card import _records_line
+    from training_cli.engine.left_out import records_line
 
     metrics = {"records": {"train": 8, "val": 4}, "skipped": 1}
     left = {"left_out": {"failed_to_load": {"count": 1, "first": ["ecg015"], "reasons": {"truncated": 1}}}}
-    assert _records_line(metrics, left) == "- Records: train 8, val 4"
-    assert _records_line(metrics, {}) == "- Records: train 8, val 4; skipped (failed to load): 1"
-    assert _records_line({"records": {"val": 4}}, {"left_out": {}}) == "- Records: val 4; skipped (failed to load): 0"
+    assert records_line(metrics, left) == "- Records: train 8, val 4"
+    assert records_line(metrics, {}) == "- Records: train 8, val 4; skipped (failed to load): 1"
+    assert records_line({"records": {"val": 4}}, {"left_out": {}}) == "- Records: val 4; skipped (failed to load): 0"
 
 
 @pytest.mark.slow
@@ -447,11 +446,12 @@ def test_a_class_typed_with_other_blanks_is_refused(tmp_path):
 def test_records_per_class_of_either_task_type():
     import numpy as np
 
-    from training_cli.engine.loop import _positives
+    from training_cli.engine.metrics import as_multilabel     # how the run counts them for the card
 
-    assert _positives(np.array([0, 2, 2]), "multiclass", 3).tolist() == [1, 0, 2]
-    assert _positives(np.array([[1, 0], [1, 1]], np.float32), "multilabel", 2).tolist() == [2, 1]
-    assert _positives(np.zeros((0, 2), np.float32), "multilabel", 2).tolist() == [0, 0]
+    assert as_multilabel(np.array([0, 2, 2]), 3).sum(0).tolist() == [1, 0, 2]
+    assert as_multilabel(np.array([[1, 0], [1, 1]], np.float32), 2).sum(0).tolist() == [2, 1]
+    assert as_multilabel(np.zeros((0, 2), np.float32), 2).sum(0).tolist() == [0, 0]
+    assert as_multilabel(np.zeros(0, np.int64), 2).sum(0).tolist() == [0, 0]
 
 
 def test_a_labels_table_s_first_column_is_its_record_id_whatever_its_name(tmp_path):

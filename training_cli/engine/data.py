@@ -492,10 +492,9 @@ def open_data(options: DataOptions, preprocess_cfg=None, render_cfg=None, dist: 
         # evaluate, calibrate and ensemble write no skipped.csv, yet the warning sent their user to one; and
         # a cache built by an earlier command names no record as it is loaded: the records are named here
         by_id = {it.record_id: it for it in ds.items}
-        named = "; ".join(f"{getattr(by_id.get(rid), 'path', None) or rid}: {why}"
-                          for rid, why in list(skipped.items())[:3])
-        more = f"; {len(skipped) - 3} more" if len(skipped) > 3 else ""
+        named = [f"{getattr(by_id.get(rid), 'path', None) or rid}: {why}" for rid, why in skipped.items()]
         listed = f" (all listed in {skipped_file})" if skipped_file else ""
-        logger.warning("%d of %s failed to load and %s skipped%s: %s%s", len(skipped),
-                       counted(len(ds.items), "record"), "is" if len(skipped) == 1 else "are", listed, named, more)
+        logger.warning("%d of %s failed to load and %s skipped%s: %s%s", len(skipped), counted(len(ds.items), "record"),
+                       "is" if len(skipped) == 1 else "are", listed, "; ".join(named[:3]),
+                       f"; {len(named) - 3} more" if len(named) > 3 else "")
     return ds, cache, skipped

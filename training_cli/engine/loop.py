@@ -42,6 +42,7 @@ from training_cli.engine.checkpoints import read_model_path
 from training_cli.engine.earlier_run import ASIDE, RUN_FOLDERS, EarlierRun
 from training_cli.engine.epoch import TrainStep, train_epoch
 from training_cli.engine.evaluation import evaluate_checkpoint, predict
+from training_cli.engine.left_out import left_out_of
 from training_cli.engine.provenance import record_test_look, save_model
 from training_cli.engine.recipes import ABLATIONS, CONSISTENCY_FAULTS, LossConfig, TrainConfig, build_model_for, \
     init_weights_from, param_groups, warmup_cosine
@@ -109,22 +110,6 @@ def train(cfg: TrainConfig) -> int:
     return code
 
 
-def _left_out(ds, skipped: dict) -> dict:
-    """What the data left out, for the model card: the folder tables' (``Dataset.left_out``) and the records that
-    failed to load, counted by reason ({"count", "first", "reasons": {reason: n}}), the machine's paths taken out."""
-    left_out = dict(getattr(ds, "left_out", None) or {})
-    if skipped:
-        roots = sorted({str(Path(ds.root)), str(Path(ds.root).resolve())}, key=len, reverse=True)
-        reasons: dict[str, int] = {}
-        for why in skipped.values():
-            for root in roots:
-                why = str(why).replace(root + "/", "").replace(root, Path(ds.root).name)
-            reasons[why] = reasons.get(why, 0) + 1
-        left_out["failed_to_load"] = {"count": len(skipped), "first": list(skipped)[:3],
-                                      "reasons": dict(sorted(reasons.items(), key=lambda kv: -kv[1]))}
-    return left_out
-
-
 def _train(cfg: TrainConfig, out: Path, dist: Dist, device: torch.device, index, progress: bool, t_start: float,
            earlier: EarlierRun | None) -> int:
     """``train`` from the run's configuration on, once its splits are checked and an earlier run's
@@ -151,7 +136,7 @@ def _train(cfg: TrainConfig, out: Path, dist: Dist, device: torch.device, index,
     # records of each class in each split (of those that loaded): on a small own dataset the card
     # shows which classes the validation and test figures rest on
     # (not the test split's where the run does not read it, --no-test or --stop-after: its records were never opened)
-    class_counts = {name: {c: int(n) for c, n in zip(ds.classes, _positives(all_targets[rows], task_type, K))}
+    class_counts = {name: {c: int(n) for c, n in zip(ds.classes, M.as_multilabel(all_targets[rows], K).sum(0))}
                     for name, rows in splits.items() if name != "test" or cfg.scores_test}
     clinical_coverage = {"train_records": int(len(splits["train"])),
                          "present": {n: int(c) for n, c in zip(schema.names, cmask[splits["train"]].sum(0))}}
@@ -161,7 +146,7 @@ def _train(cfg: TrainConfig, out: Path, dist: Dist, device: torch.device, index,
                 for n in schema.names}
     if any(censored.values()):
         clinical_coverage["censored"] = {n: c for n, c in censored.items() if c}
-    left_out = _left_out(ds, skipped)
+    left_out = left_out_of(ds, skipped)
     absent = [n for n, c in clinical_coverage["present"].items() if not c and n not in ds.clinical_names]
     if absent and dist.main:
         # --clinical d_dimer on data that has none had trained in silence a model that reads a value
@@ -507,10 +492,3 @@ def _val_loss(probs: np.ndarray, y: np.ndarray, task_type: str, weights) -> floa
     pw = np.ones(p.shape[1]) if w is None else w
     ll = -(pw[None, :] * y * np.log(p) + (1 - y) * np.log(1 - p))
     return float(ll.mean())
-
-
-def _positives(y: np.ndarray, task_type: str, K: int) -> np.ndarray:
-    """Records of each class: y (N, K) 0/1 (multilabel) or (N,) class indices (multiclass) -> (K,)."""
-    if task_type == "multiclass":
-        return np.bincount(y.astype(np.int64), minlength=K)
-    return y.sum(0) if len(y) else np.zeros(K)

@@ -8,9 +8,9 @@ was scored (``looks``); intended use and limits, with the research-use notice.
 from __future__ import annotations
 
 from mirage_model.outputs import MIN_CALLED_P
-from mirage_model.words import counted
 from mirage_model.review.report.model_info import SCORED_HOW, macro_auroc_text, undefined_auroc
 from mirage_model.stacking import TREE_KINDS
+from training_cli.engine.left_out import left_out_lines, records_line
 from training_cli.engine.looks import looks_of, looks_text
 from training_cli.engine.metrics import enough_words, fallback_words, no_interval_why, threshold_fallbacks
 from training_cli.engine.ptbxl import PTBXL_SUPERCLASSES
@@ -112,54 +112,6 @@ def _clinical_source_lines(prov: dict) -> list[str]:
                  + ", ".join(f"{name} {count}" + (f" ({censored[name]} of them censored, read as their limit)"
                                                   if censored.get(name) else "") for name, count in present.items()))
     return [line]
-
-
-def _records_line(metrics: dict, prov: dict) -> str:
-    """The records of each split, and how many failed to load where "Left out of the data" does not name them
-    with their reasons (a checkpoint that records none, an ensemble)."""
-    line = "- Records: " + ", ".join(f"{k} {v}" for k, v in (metrics.get("records") or {}).items())
-    if ((prov.get("left_out") or {}).get("failed_to_load") or {}).get("count"):
-        return line
-    return line + f"; skipped (failed to load): {metrics.get('skipped', 0)}"
-
-
-def _left_out_lines(prov: dict) -> list[str]:
-    """What the training data left out (``prov["left_out"]``, ``loop._left_out``), counted, with the first few
-    named: rows of the labels table naming no record or no label, records with no row, records that failed to
-    load (by reason), the labs table's rows and columns not read. (The censored lab values, read, are counted in
-    the "Clinical values" line.) A reviewer of the work reads here what the figures do not rest on. [] for a
-    checkpoint that records none."""
-    left = prov.get("left_out") or {}
-    labels, labs = prov.get("labels_file") or "the labels table", prov.get("labs_file") or "the labs table"
-
-    def first(kind: str) -> str:
-        names = left[kind].get("first") or []
-        more = ", ..." if left[kind]["count"] > len(names) else ""
-        return f" ({'first: ' if more else ''}{', '.join(names)}{more})" if names else ""
-
-    said = {
-        "no_file": lambda n: f"{counted(n, 'row')} of {labels} naming no record under the folder",
-        "unlabelled": lambda n: f"{counted(n, 'row')} of {labels} with no label",
-        "no_labels_row": lambda n: f"{counted(n, 'record')} under the folder with no row in {labels}",
-        "failed_to_load": lambda n: f"{counted(n, 'record')} that failed to load",
-        "no_labs_row": lambda n: f"{counted(n, 'labelled record')} with no row in {labs} ("
-                                 f"{'its labs' if n == 1 else 'every lab of theirs'} masked as missing)",
-        "labs_rows_unmatched": lambda n: f"{counted(n, 'row')} of {labs} fitting no record",
-        "labs_columns_not_read": lambda n: f"{counted(n, 'column')} of {labs} not read (of no feature the model "
-                                           "reads)",
-    }
-    lines = []
-    for kind, words in said.items():
-        if not left.get(kind, {}).get("count"):
-            continue
-        line = f"  - {words(left[kind]['count'])}{first(kind)}"
-        reasons = left[kind].get("reasons") or {}
-        if reasons:
-            shown = list(reasons.items())[:5]
-            line += ("; why: " + "; ".join(f"{counted(n, 'record')}, {why}" for why, n in shown)
-                     + (f"; {counted(len(reasons) - 5, 'other reason')}" if len(reasons) > 5 else ""))
-        lines.append(line)
-    return ["- Left out of the data:", *lines] if lines else []
 
 
 def _calibration_lines(loaded, test: dict | None) -> list[str]:
@@ -452,8 +404,8 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
         "",
         "## Training",
         f"- Data: {prov.get('data', '?')}; splits: {prov.get('splits', '?')}",
-        _records_line(metrics, prov),
-        *_left_out_lines(prov),
+        records_line(metrics, prov),
+        *left_out_lines(prov),
         *_class_count_lines(prov, loaded.labels),
         *_commands(loaded.model_type, prov, metrics),
         f"- Hardware: {prov.get('hardware', '?')}; wall time "

@@ -1,0 +1,75 @@
+"""What a run's data left out, recorded with its model and said on its card: the folder tables' rows and records
+not used (``Dataset.left_out``), the records that failed to load by reason (``left_out_of``, saved in the
+checkpoint's provenance by ``loop``), and the card's lines of them (``records_line``, ``left_out_lines``, read by
+``model_card``). A reviewer of the work reads there what its figures do not rest on.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mirage_model.words import counted
+
+
+def left_out_of(ds, skipped: dict) -> dict:
+    """What the data left out, for the model card: the folder tables' (``Dataset.left_out``) and the records that
+    failed to load, counted by reason ({"count", "first", "reasons": {reason: n}}), the machine's paths taken out."""
+    left_out = dict(getattr(ds, "left_out", None) or {})
+    if skipped:
+        roots = sorted({str(Path(ds.root)), str(Path(ds.root).resolve())}, key=len, reverse=True)
+        reasons: dict[str, int] = {}
+        for why in skipped.values():
+            for root in roots:
+                why = str(why).replace(root + "/", "").replace(root, Path(ds.root).name)
+            reasons[why] = reasons.get(why, 0) + 1
+        left_out["failed_to_load"] = {"count": len(skipped), "first": list(skipped)[:3],
+                                      "reasons": dict(sorted(reasons.items(), key=lambda kv: -kv[1]))}
+    return left_out
+
+
+def records_line(metrics: dict, prov: dict) -> str:
+    """The records of each split, and how many failed to load where "Left out of the data" does not name them
+    with their reasons (a checkpoint that records none, an ensemble)."""
+    line = "- Records: " + ", ".join(f"{k} {v}" for k, v in (metrics.get("records") or {}).items())
+    if ((prov.get("left_out") or {}).get("failed_to_load") or {}).get("count"):
+        return line
+    return line + f"; skipped (failed to load): {metrics.get('skipped', 0)}"
+
+
+def left_out_lines(prov: dict) -> list[str]:
+    """What the training data left out (``prov["left_out"]``, ``left_out_of``), counted, with the first few
+    named: rows of the labels table naming no record or no label, records with no row, records that failed to
+    load (by reason), the labs table's rows and columns not read. (The censored lab values, read, are counted in
+    the "Clinical values" line.) A reviewer of the work reads here what the figures do not rest on. [] for a
+    checkpoint that records none."""
+    left = prov.get("left_out") or {}
+    labels, labs = prov.get("labels_file") or "the labels table", prov.get("labs_file") or "the labs table"
+
+    def first(kind: str) -> str:
+        names = left[kind].get("first") or []
+        more = ", ..." if left[kind]["count"] > len(names) else ""
+        return f" ({'first: ' if more else ''}{', '.join(names)}{more})" if names else ""
+
+    said = {
+        "no_file": lambda n: f"{counted(n, 'row')} of {labels} naming no record under the folder",
+        "unlabelled": lambda n: f"{counted(n, 'row')} of {labels} with no label",
+        "no_labels_row": lambda n: f"{counted(n, 'record')} under the folder with no row in {labels}",
+        "failed_to_load": lambda n: f"{counted(n, 'record')} that failed to load",
+        "no_labs_row": lambda n: f"{counted(n, 'labelled record')} with no row in {labs} ("
+                                 f"{'its labs' if n == 1 else 'every lab of theirs'} masked as missing)",
+        "labs_rows_unmatched": lambda n: f"{counted(n, 'row')} of {labs} fitting no record",
+        "labs_columns_not_read": lambda n: f"{counted(n, 'column')} of {labs} not read (of no feature the model "
+                                           "reads)",
+    }
+    lines = []
+    for kind, words in said.items():
+        if not left.get(kind, {}).get("count"):
+            continue
+        line = f"  - {words(left[kind]['count'])}{first(kind)}"
+        reasons = left[kind].get("reasons") or {}
+        if reasons:
+            shown = list(reasons.items())[:5]
+            line += ("; why: " + "; ".join(f"{counted(n, 'record')}, {why}" for why, n in shown)
+                     + (f"; {counted(len(reasons) - 5, 'other reason')}" if len(reasons) > 5 else ""))
+        lines.append(line)
+    return ["- Left out of the data:", *lines] if lines else []
