@@ -523,7 +523,8 @@ def test_one_record_left_out_is_told_in_the_singular(tmp_path, caplog):
     assert "labs.csv: 1 of 3 rows fits no record and is not used (x9)" in caplog.text
     assert "labs.csv: 1 of 3 labelled records has no row: its labs are masked as missing (ecg002)" \
         in caplog.text
-    assert "crp has no value in the training split (1 record)" in caplog.text   # the one training record: ecg002, no labs row
+    # the one training record: ecg002, no labs row
+    assert "crp has no value in the training split (1 record)" in caplog.text
 
 
 def test_classes_split_by_the_separator_of_a_semicolon_table_are_told_the_bar(tmp_path):

@@ -60,8 +60,8 @@ def _off(raw100: np.ndarray, x100: np.ndarray, beats: np.ndarray, usable: np.nda
     under 0.5), but is none of those: of LUDB's 100 and 1,000 PTB-XL fold 1-9 records none is named. Read
     with the others, such a lead set the beats and their alignment of every lead (LUDB 1 with V5 off: the 11
     others "poor"). At least three other leads that the check does not find broken themselves, or none is left out
-    (0.3 mV of noise in every lead had II, aVL and aVF named off: a noisy record, not three electrodes). raw100, x100: (L, T) mV at 100 Hz, as
-    ``_beats`` gives them. A lead left out that keeps its QRS complexes under its noise or wander (5-15 Hz
+    (0.3 mV of noise in every lead had II, aVL and aVF named off: a noisy record, not three electrodes).
+    raw100, x100: (L, T) mV at 100 Hz, as ``_beats`` gives them. A lead left out that keeps its QRS complexes under its noise or wander (5-15 Hz
     energy at the other leads' beats ``off_qrs_ratio`` times that away from them or more, not clipped), or
     whose QRS-band energy follows the others' at a lag (a lead shifted in time), is not off: it is judged at
     the others' beats, and named by what the check finds in it. A lead whose own complexes repeat at the
