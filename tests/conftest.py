@@ -145,3 +145,18 @@ def locked_folders(monkeypatch):
         return real(path)
 
     monkeypatch.setattr(os, "scandir", scandir)
+
+
+@pytest.fixture
+def text_scale(qapp):
+    """The application's font made larger by a factor, the screen's pixels as they are (Windows' "Make text
+    bigger": the text alone grows); restored after (test_app_hidpi, test_app_text_off_traces)."""
+    font = qapp.font()
+
+    def scale(factor: float) -> None:
+        f = qapp.font()
+        f.setPointSizeF(font.pointSizeF() * factor)
+        qapp.setFont(f)
+
+    yield scale
+    qapp.setFont(font)

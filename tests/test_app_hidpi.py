@@ -78,21 +78,6 @@ def _text_height(label, width: int) -> float:
     return doc.size().height()
 
 
-@pytest.fixture
-def text_scale(qapp):
-    """The application's font made larger by a factor, the screen's pixels as they are (Windows' "Make text
-    bigger": the text alone grows); restored after."""
-    font = qapp.font()
-
-    def scale(factor: float) -> None:
-        f = qapp.font()
-        f.setPointSizeF(font.pointSizeF() * factor)
-        qapp.setFont(f)
-
-    yield scale
-    qapp.setFont(font)
-
-
 @pytest.mark.parametrize("factor", [1.0, 1.5])
 def test_the_model_image_column_shows_its_text_whole_under_larger_text(qtbot, text_scale, factor):
     """The column beside the model's image (its title, the saliency controls, the caption) in the row under the

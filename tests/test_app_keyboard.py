@@ -404,6 +404,20 @@ def test_on_a_short_screen_the_result_shows_before_the_models_provenance(qtbot, 
     assert top(window.results.interpretation) < top(bars) < top(window.results.model_label)
 
 
+def _batch_running(qtbot, tmp_path):
+    """(window, batch dialog, its worker) once a batch over ``tmp_path`` (its ``score_folder`` the test's) has
+    scored its first record."""
+    window = shown_window(qtbot)
+    dlg = window.batch_dialog_open()
+    dlg.predictor = object()
+    dlg.folder.setText(str(tmp_path))
+    dlg.output.setText(str(tmp_path / "scores.csv"))
+    worker = dlg.start()
+    assert worker is not None
+    qtbot.waitUntil(lambda: dlg.table.rowCount() == 1, timeout=WAIT_MS)
+    return window, dlg, worker
+
+
 def test_esc_in_the_main_window_leaves_a_batch_run_going(qtbot, tmp_path, monkeypatch):
     """Esc in the main window (a measurement selected, a real X window) stopped the batch scoring a
     folder in the window beside it: "Cancelled after 11 records" of 13. Esc cancels the window's own
@@ -426,14 +440,7 @@ def test_esc_in_the_main_window_leaves_a_batch_run_going(qtbot, tmp_path, monkey
         return {"n_scored": i + 1}
 
     monkeypatch.setattr(batch, "score_folder", fake_score_folder, raising=False)
-    window = shown_window(qtbot)
-    dlg = window.batch_dialog_open()
-    dlg.predictor = object()
-    dlg.folder.setText(str(tmp_path))
-    dlg.output.setText(str(tmp_path / "scores.csv"))
-    worker = dlg.start()
-    assert worker is not None
-    qtbot.waitUntil(lambda: dlg.table.rowCount() == 1, timeout=WAIT_MS)
+    window, dlg, worker = _batch_running(qtbot, tmp_path)
     try:
         window.activateWindow()
         qtbot.waitUntil(window.isActiveWindow, timeout=WAIT_MS)
@@ -464,14 +471,7 @@ def test_esc_in_the_main_window_after_the_batch_was_cancelled_has_nothing_to_can
         return {"n_scored": 1}
 
     monkeypatch.setattr(batch, "score_folder", held_score_folder, raising=False)
-    window = shown_window(qtbot)
-    dlg = window.batch_dialog_open()
-    dlg.predictor = object()
-    dlg.folder.setText(str(tmp_path))
-    dlg.output.setText(str(tmp_path / "scores.csv"))
-    worker = dlg.start()
-    assert worker is not None
-    qtbot.waitUntil(lambda: dlg.table.rowCount() == 1, timeout=WAIT_MS)
+    window, dlg, worker = _batch_running(qtbot, tmp_path)
     try:
         dlg.cancel_btn.click()                 # the batch window's Cancel: stops after the current record
         assert worker.is_cancelled and dlg.worker is worker

@@ -62,20 +62,6 @@ def _meets(box: QRectF, runs: list[np.ndarray]) -> bool:
     return False
 
 
-@pytest.fixture
-def text_scale(qapp):
-    """The application's font made larger by a factor (Windows' "Make text bigger"); restored after."""
-    font = qapp.font()
-
-    def scale(factor: float) -> None:
-        f = qapp.font()
-        f.setPointSizeF(font.pointSizeF() * factor)
-        qapp.setFont(f)
-
-    yield scale
-    qapp.setFont(font)
-
-
 @pytest.mark.skipif(not LUDB1.is_file(), reason="bundled samples not present")
 @pytest.mark.parametrize("zoom, factor", [(0.33, 1.0), (0.33, 1.5), (0.69, 1.5), (1.0, 1.0)])
 def test_the_median_beats_lead_names_stand_clear_of_the_beats(qtbot, text_scale, zoom, factor):
