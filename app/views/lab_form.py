@@ -5,8 +5,9 @@ units), reference range, source (file / table / user), a flag for out-of-range v
 message at the field for impossible values, and the value's contribution to the model's result.
 The form holds no values and no rules of its own: an edit goes to the session
 (``ReviewSession.set_value``), which decides (``clinical.entry_status``); the form shows what the
-session then holds. Opening another record binds the form to a new session, so nothing typed for
-one patient can reach the next. Features the model does not use are still recorded (they go into
+session then holds. A value typed with its unit ("1.2 mg/dL") is the session's 1.2 in mg/dL: the field keeps
+the text, the unit box stays (``_with_its_unit``). Opening another record binds the form to a new session, so
+nothing typed for one patient can reach the next. Features the model does not use are still recorded (they go into
 the report) and marked "not used by this model".
 
 On a narrow window (1024 px with the folder dock open) the value field keeps the width a typed value
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
 from app.views.elided_label import ElidedLabel
 from app.views.placeholder import set_placeholder
 from mirage_model.clinical import ClinicalError, ClinicalSchema, default_schema, entry_status
+from mirage_model.clinical.values import typed_unit
 from mirage_model.review.session import READY, STALE, ReviewSession
 from mirage_model.words import signed
 
@@ -370,7 +372,21 @@ class LabForm(QWidget):
         if name is None:
             return None
         v = self.session.values.get(name)
-        return name if editor.text().strip() != ("" if v is None else v.text) else None
+        text = editor.text().strip()
+        return name if text != ("" if v is None else v.text) and not self._with_its_unit(name, text, v) else None
+
+    def _with_its_unit(self, name: str, text: str, v) -> bool:
+        """Whether ``text`` is the session's value ``v`` typed with its unit ("1.2 mg/dL", which the session
+        keeps as 1.2 in mg/dL). Such a field is left as typed: its unit, not the box's, is the value's, and
+        undoing the text gives a text the box's unit fits again (the box had never moved)."""
+        if v is None or not text:
+            return False
+        row = self._rows[name]
+        try:
+            number, unit = typed_unit(row.feature, text)
+        except ClinicalError:
+            return False
+        return unit is not None and number == v.text and unit == (v.unit or row.feature.unit)
 
     def columns_shown(self) -> bool:
         """Whether the From and Contribution columns are shown (False: they gave way)."""
@@ -459,6 +475,8 @@ class LabForm(QWidget):
         v = self.session.values.get(name)
         if v is None:
             self._set_raw(name, "", None)
+        elif row.unit is not None and self._with_its_unit(name, row.editor.text().strip(), v):
+            self._validate(name)             # "1.2 mg/dL" stays as typed, its undo with it
         else:
             self._set_raw(name, v.text, v.unit if row.unit is not None else None)
         row.source.setText("" if v is None else v.source)
@@ -620,8 +638,10 @@ class LabForm(QWidget):
         unit = row.unit.currentText() if row.unit is not None else None
         current = self.session.values.get(name)
         same_unit = row.unit is None or (current is not None and (current.unit or row.feature.unit) == unit)
-        if current is not None and current.text == text.strip() and same_unit:
+        if current is not None and (current.text == text.strip() and same_unit
+                                    or self._with_its_unit(name, text.strip(), current)):
             return          # nothing changed (e.g. focus left a prefilled field)
+        # "1.2 mg/dL" typed: read in mg/dL whatever the box says, as if chosen there; the message says so
         self.session.set_value(name, text, unit if row.unit is not None and unit != row.feature.unit else None)
         self._validate(name)
         v = self.session.values.get(name)

@@ -17,6 +17,7 @@ from mirage_model.clinical.features import (_BINARY_CODES, _RX_NUMBER, AGE_OVER_
                                             open_age_reading, LabsTableError, _is_missing, _unit_key, censor_mark,
                                             column_key)
 from mirage_model.clinical.schema import ClinicalSchema, default_schema
+from mirage_model.clinical.values import typed_unit, typed_unit_reading
 from mirage_model.words import counted, first_few
 
 logger = logging.getLogger(__name__)
@@ -307,6 +308,8 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
                              and column_key(_header_unit(header[at[j]])[0]) != column_key("sex_m")), None)
     first_line: dict[str, int] = {}
     over_89: list[int] = []
+    own_units: list[str] = []                     # "line 3, creatinine [umol/L]: '1.2 mg/dL' read as ..."
+    bare: set[int] = set()                        # columns with a cell of no unit of its own ("70", not "70 kg")
     open_ages: list[str] = []                     # "line 4: '>89' read as 90, the youngest ..."
     decimal_comma = delimiter != ","
     for i in range(first_data, len(rows)):
@@ -346,6 +349,13 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
             if j in bad_units or _is_missing(cell):
                 continue
             try:
+                written, own, column_unit = cell, None, unit
+                if not (feat.name == "age" and age_below(cell, unit)):
+                    # "70 kg", "1.2 mg/dL": read in its own unit, whatever the column's ("70 st" refused)
+                    cell, own = typed_unit(feat, cell)
+                    unit = own or unit
+                    if own is None:
+                        bare.add(j)
                 if feat.kind == "binary":
                     number = feat.to_canonical(cell)
                     if j == coded_sex_column and cell in _BINARY_CODES:
@@ -358,7 +368,7 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
                     # age is read, not the censored limit an assay's ">35000" is (89 would be a year younger)
                     number = opened
                     feat.to_canonical(number, unit)
-                    open_ages.append(f"line {line}: {open_age_reading(cell, number)}")
+                    open_ages.append(f"line {line}: {open_age_reading(written, number)}")
                 else:
                     try:
                         number = _parse_number(cell, decimal_comma, delimiter == "\t")
@@ -367,7 +377,10 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
                     if is_age_over_89(feat, number, unit):
                         number = AGE_OVER_89_YEARS      # PTB-XL's 300, read as training reads PTB-XL's table
                         over_89.append(line)
-                    feat.to_canonical(number, unit)  # range check in canonical units
+                    canonical = feat.to_canonical(number, unit)  # range check in canonical units
+                    if own is not None and _unit_key(own) != _unit_key(column_unit or feat.unit):
+                        own_units.append(f"line {line}, {header[at[j]]}: "
+                                         f"{typed_unit_reading(feat, written, canonical)}")
                     mark = censor_mark(cell)
                     if mark:
                         censored.append(f"line {line}, {header[at[j]]}: {cell!r} read as {number:g}")
@@ -395,8 +408,8 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
                         patients[rid] = ids
     if problems:
         raise _problems_error(path, problems)
-    unitless = [feat for feat, unit in columns
-                if unit is None and feat.kind != "binary" and feat.name != "age"
+    unitless = [feat for j, (feat, unit) in enumerate(columns)
+                if unit is None and j in bare and feat.kind != "binary" and feat.name != "age"
                 and len(set(feat.units.values())) > 1
                 and any(feat.name in values for values in out.values())]
     if unitless:
@@ -415,6 +428,11 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
               path, len(censored), "s" if len(censored) != 1 else "", "their" if len(censored) != 1 else "its",
               "; ".join(censored[:3]), " ..." if len(censored) > 3 else "",
               "their" if len(censored) != 1 else "its")
+    if own_units:
+        # a cell's own unit is the value's (as the lab form reads "1.2 mg/dL"), said where it is not the column's
+        _warn(warnings, "%s: %d value%s written with a unit other than the column's, read in the unit written "
+              "(%s%s)", path, len(own_units), "s" * (len(own_units) != 1), "; ".join(own_units[:3]),
+              " ..." if len(own_units) > 3 else "")
     if over_89:
         _warn(warnings, "%s: age 300 on %d row%s (%s %s%s): %s, as training reads PTB-XL's own table", path,
               len(over_89), "s" * (len(over_89) != 1), "lines" if len(over_89) != 1 else "line",

@@ -11,9 +11,8 @@ from typing import Mapping
 import numpy as np
 
 from mirage_model.clinical.features import (AGE_OVER_89_NOTE, AGE_OVER_89_YEARS, SEX_CODE, ClinicalError,
-                                            ClinicalFeature, _known_features, age_below, is_age_over_89,
-                                            open_age_of,
-                                            open_age_reading, parse_sex)
+                                            ClinicalFeature, _known_features, _unit_key, age_below, censor_mark,
+                                            is_age_over_89, open_age_of, open_age_reading, parse_sex)
 
 RECORD_FEATURES: tuple[str, ...] = ("age", "sex", "height", "weight")
 
@@ -61,14 +60,54 @@ def record_values(record) -> dict[str, object]:
     return out
 
 
+# a number with its unit after it, as a request form writes it ("70 kg", "70kg", "4.1 mmol/l", "7.5 x10^9/L"):
+# the unit begins with a letter, "/" ("/uL"), "×" or a power of ten, never another digit ("12 500" stays
+# no number), nor an exponent ("1e3" stays 1000)
+_RX_WITH_UNIT = re.compile(r"\s*([<>≤≥=]*\s*[+-]?[0-9.,]*[0-9](?:[eE][+-]?[0-9]+)?)\s*"
+                           r"((?![eE][+-]?[0-9])(?:[^\W\d_]|[/×]|10(?:\^|\*\*|[³⁶⁹¹])).*?)\s*")
+
+
+def typed_unit(feature: ClinicalFeature, text) -> tuple[str, str | None]:
+    """A value typed or tabled with its unit -> (the number's text, the unit as ``feature`` spells it):
+    "70 kg", "70kg" and "70 KG" -> ("70", "kg"); "4.1 mmol/l" -> ("4.1", "mmol/L"). (text, None) where
+    no unit follows the number (a bare number, text of no number, a binary feature's "M").
+
+    Raises:
+        ClinicalError: the unit is not one ``feature`` takes ("'70 st': unit 'st' not known for Weight;
+            type kg (or g, lb, lbs)"); one of another quantity ("70 cm" for a weight) is no guess either.
+    """
+    m = _RX_WITH_UNIT.fullmatch(text) if isinstance(text, str) and feature.kind != "binary" else None
+    if m is None:
+        return text, None
+    number, unit = m.groups()
+    spelled = {_unit_key(u): u for u in reversed([feature.unit, *feature.units]) if u}
+    if _unit_key(unit) not in spelled:
+        others = [u for u in dict.fromkeys(feature.units) if u != feature.unit]
+        takes = f"{feature.unit} (or {', '.join(others)})" if others else feature.unit or "no unit"
+        raise ClinicalError(feature.name, f"{text.strip()!r}: unit {unit!r} not known for {feature.label}; "
+                                          f"type {takes}", "unit")
+    return number.strip(), spelled[_unit_key(unit)]
+
+
+def typed_unit_reading(feature: ClinicalFeature, text, canonical: float) -> str:
+    """What a value typed with its unit was read as: "'1.2 mg/dL' read as 1.2 mg/dL (= 106.08 umol/L)",
+    "'70 kg' read as 70 kg"; "" where no unit was typed with it."""
+    number, unit = typed_unit(feature, text)
+    if unit is None:
+        return ""
+    read = f"{text.strip()!r} read as {number.replace(',', '.')} {unit}"       # a decimal comma read as a point
+    return read if feature.factor(unit) == 1.0 else f"{read} (= {censor_mark(text)}{canonical:g} {feature.unit})"
+
+
 def parse_entry(feature: ClinicalFeature, text, unit: str | None = None) -> float | None:
     """A value as a person types it -> canonical float (None when empty).
 
     Accepts a decimal comma ("1,5" is 1.5, as many laboratories print it) and a censored result
     ("<3" counts as its limit). A comma followed by exactly three digits after a non-zero whole part
     ("12,500", "1,500") is refused: it is as likely a thousands separator (12500) as a decimal comma
-    (12.5), and reading it wrong hides a value 1000 times too high. Everything else as
-    ``ClinicalFeature.to_canonical``.
+    (12.5), and reading it wrong hides a value 1000 times too high. A unit typed after the number
+    ("70 kg", "1.2 mg/dL": ``typed_unit``) is the value's, whatever ``unit`` (the unit box) says: read in
+    it as choosing it in the box would. Everything else as ``ClinicalFeature.to_canonical``.
 
     Raises:
         ClinicalError: not a number, an ambiguous comma, an unknown unit or an impossible value.
@@ -77,6 +116,9 @@ def parse_entry(feature: ClinicalFeature, text, unit: str | None = None) -> floa
     if below:          # "<2": no one age (``features.age_below``); its limit would be older than the patient
         raise ClinicalError(feature.name, f"{below}: type the age itself (a child under 2 in months: 18 "
                                           "months), or leave it empty (age unknown)")
+    number, typed = typed_unit(feature, text)
+    if typed is not None:
+        text, unit = number, typed
     opened = open_age_of(feature, text, unit)
     if opened is not None:
         return feature.to_canonical(opened, unit)     # ">89": 90, "<1": 0, as a header's age
@@ -102,8 +144,8 @@ def entry_status(feature: ClinicalFeature, text, unit: str | None = None) -> tup
     """A value as a person types it -> (canonical, status, message), as the lab form shows it while
     typing and the review session stores it: status "ok", "low" or "high" (against the reference
     range, the message naming it); the message also says PTB-XL's 300 read as 90, and a value beyond
-    the model's training data read at its edge (``ClinicalFeature.training_note``). (None, "empty",
-    "") for an empty entry.
+    the model's training data read at its edge (``ClinicalFeature.training_note``), and first what a
+    value typed with its unit was read as (``typed_unit_reading``). (None, "empty", "") for an empty entry.
 
     Raises:
         ClinicalError: as ``parse_entry``.
@@ -112,14 +154,21 @@ def entry_status(feature: ClinicalFeature, text, unit: str | None = None) -> tup
     if canonical is None:
         return None, "empty", ""
     status, parts = "ok", []
+    typed = text
+    number, typed_in = typed_unit(feature, text)
+    if typed_in is not None:
+        text, unit = number, typed_in
+    # an age written open or PTB-XL's 300 says what it was read as itself ("'>89 years' read as 90")
+    age_note = (AGE_OVER_89_NOTE if is_age_over_89(feature, text, unit)       # 300: 90, as training reads it
+                else open_age_reading(typed, canonical) if open_age_of(feature, text, unit) is not None else "")
+    if typed_in is not None and not age_note:
+        parts.append(typed_unit_reading(feature, typed, canonical))
     flag = feature.flag(canonical) if feature.reference is not None else None
     if flag:
         status = flag
         parts.append(f"{flag} (reference {feature.reference_text()})")
-    elif is_age_over_89(feature, text, unit):
-        parts.append(AGE_OVER_89_NOTE)       # 300 typed or from a table: 90, as training reads PTB-XL's 300
-    elif open_age_of(feature, text, unit) is not None:
-        parts.append(open_age_reading(text, canonical))
+    elif age_note:
+        parts.append(age_note)
     if held := feature.training_note(canonical):
         parts.append(held)
     return canonical, status, "; ".join(parts)

@@ -29,7 +29,7 @@ from mirage_model.clinical import (
     SEX_CODE, ClinicalError, ClinicalFeature, ClinicalSchema, default_schema, entry_status, labs_header_note,
     record_values,
 )
-from mirage_model.clinical.values import COMPARED_WITH_HEADER
+from mirage_model.clinical.values import COMPARED_WITH_HEADER, typed_unit
 from mirage_model.records.age import MONTHS_BELOW_Y
 from mirage_model.review.measurements import amplitudes_not_in_mv, check_edit, clean_edits, measurement_rows
 from mirage_model.review.paced import withhold_paced
@@ -242,6 +242,10 @@ class ReviewSession:
         if canonical is None and status != "refused":
             self.values.pop(name, None)
             return None
+        if status != "refused" and isinstance(value, str) and (typed := typed_unit(feat, value))[1] is not None:
+            # "70 kg", "1.2 mg/dL": kept as the number in its unit, as if typed in the unit's box (the
+            # report prints "1.2 mg/dL (= 106.08 umol/L)", never "1.2 mg/dL umol/L")
+            text, unit = typed[0], (None if typed[1] == feat.unit else typed[1])
         cv = ClinicalValue(name, text.strip(), unit or None, source, canonical, status, message)
         self.values[name] = cv
         return cv

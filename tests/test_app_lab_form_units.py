@@ -1,0 +1,83 @@
+"""The lab form reads a value typed with its unit, as it stands on a request form ("70 kg", "1.2 mg/dL").
+
+Seen in session 44: "70 kg" typed into Weight was refused as "'70 kg' is not a number". The unit typed is
+the value's: read in it as choosing it in the unit box would, the message under the field saying what was
+read. The field keeps what was typed and the box stays as it was, so Esc and Ctrl+Z still give back a text
+whose unit is its own or the box's (a box moved for the typed unit would have read an undone "80" in lb).
+Expected numbers by hand (tests/test_clinical_typed_units.py): 1.2 mg/dL x 88.4 = 106.08 umol/L;
+150 lb x 0.45359237 = 68.0388555 kg.
+"""
+import pytest
+from PySide6.QtCore import Qt
+
+
+def _form(qtbot):
+    from app.views.lab_form import LabForm
+
+    form = LabForm()
+    qtbot.addWidget(form)
+    form.resize(760, 300)
+    form.show()
+    qtbot.waitExposed(form)
+    form.set_value("weight", "80", "kg", emit=False)        # as a record's file gives it
+    form.refresh()
+    return form
+
+
+def _type(qtbot, field, text: str) -> None:
+    field.setFocus()
+    field.selectAll()
+    qtbot.keyClicks(field, text)
+    qtbot.keyClick(field, Qt.Key.Key_Return)               # editingFinished: the form commits it
+
+
+def test_a_weight_typed_with_its_unit_is_read(qtbot):
+    form = _form(qtbot)
+    _type(qtbot, form.editor("weight"), "70 kg")
+    assert form.values()["weight"] == (70.0, "kg")
+    assert form.status("weight") == "ok" and form.message("weight") == "'70 kg' read as 70 kg"
+    assert "weight" not in form.errors()
+
+
+def test_another_unit_the_field_offers_is_converted_and_said(qtbot):
+    form = _form(qtbot)
+    edits = []
+    form.changed.connect(lambda: edits.append(1))
+    field, box = form.editor("creatinine"), form.unit_box("creatinine")
+    assert box.currentText() == "umol/L"
+    _type(qtbot, field, "1.2 mg/dL")
+    canonical, unit = form.values()["creatinine"]
+    assert canonical == pytest.approx(106.08) and unit == "umol/L"
+    assert form.message("creatinine") == "'1.2 mg/dL' read as 1.2 mg/dL (= 106.08 umol/L)"
+    assert field.text() == "1.2 mg/dL" and box.currentText() == "umol/L" and edits == [1]
+    form.refresh()                    # the model's re-run: the field, its message and its undo stay
+    assert field.text() == "1.2 mg/dL" and form.message("creatinine").startswith("'1.2 mg/dL' read as")
+    qtbot.keyClick(field, Qt.Key.Key_Return)               # nothing changed: no second edit
+    assert edits == [1]
+
+
+def test_ctrl_z_after_a_typed_unit_gives_back_the_value_in_the_boxs_unit(qtbot):
+    form = _form(qtbot)
+    field = form.editor("weight")
+    _type(qtbot, field, "150 lb")
+    assert form.values()["weight"][0] == pytest.approx(68.0388555)
+    assert form.unit_box("weight").currentText() == "kg"
+    form.refresh()
+    for _ in range(8):                # Qt may keep each typed character as its own step
+        if field.text() == "80":
+            break
+        qtbot.keyClick(field, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert field.text() == "80"
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    assert form.values()["weight"] == (80.0, "kg")            # 80 kg again, not 80 lb
+
+
+@pytest.mark.parametrize("name, text, message", [
+    ("weight", "70 st", "'70 st': unit 'st' not known for Weight; type kg (or g, lb, lbs)"),
+    ("potassium", "4.1 mg", "'4.1 mg': unit 'mg' not known for Potassium; type mmol/L (or mEq/L)"),
+])
+def test_a_unit_the_field_does_not_take_is_refused_naming_those_it_takes(qtbot, name, text, message):
+    form = _form(qtbot)
+    _type(qtbot, form.editor(name), text)
+    assert form.status(name) == "error" and form.message(name) == message
+    assert name not in form.values() and form.errors()[name] == message
