@@ -151,6 +151,36 @@ def test_scp_dates_that_are_no_date_are_said(tmp_path):
     assert not any("Section 1" in n for n in reader_notes(load_record(right)))
 
 
+def _welch_allyn_sex(tmp_path: Path, code: int) -> Path:
+    """The Welch Allyn file with Section 1's sex (tag 8, one byte) set to ``code``, its CRCs written again."""
+    data = bytearray(WELCH_ALLYN.read_bytes())
+    start, length = _scp_section(data, 1)
+    pos = start + 16
+    while data[pos] != 8:
+        pos += 3 + struct.unpack_from("<H", data, pos + 1)[0]
+    data[pos + 3] = code
+    _scp_crcs_again(data, start, length)
+    path = tmp_path / f"sex_{code}.SCP"
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_scp_sex_code_the_standard_does_not_define_is_said(tmp_path):
+    """SCP-Tools' anonymised copies of the Welch Allyn file (ECG_20170504_163507_ANON000009.SCP,
+    example_full_anon.SCP) carry sex code 82, 'R' (the anonymiser's "REMOVED" cut to the tag's one byte):
+    read as unknown with no word. EN 1064 defines 0 not known, 1 male, 2 female, 9 unspecified; a code
+    outside them is now a reader note, and the sex stays unknown. 0 and 9 are unknown without a note."""
+    rec = load_record(_welch_allyn_sex(tmp_path, ord("R")))
+    assert rec.sex is None
+    notes = [n for n in reader_notes(rec) if "sex" in n]
+    assert len(notes) == 1 and "sex code 'R' (82; Section 1 tag 8)" in notes[0] and "is not one SCP-ECG defines" in notes[0]
+    assert notes[0].endswith("sex unknown")
+    for code in (0, 9):
+        same = load_record(_welch_allyn_sex(tmp_path, code))
+        assert same.sex is None and not reader_notes(same)
+    assert load_record(_welch_allyn_sex(tmp_path, 2)).sex == "F"
+
+
 def test_muse_mac55_export_reads_its_samples_and_times():
     """GE MUSE 9.0.9 export of a MAC 5500 (MAC55) cart: the 8 stored rhythm leads are the XML's base64
     samples times LeadAmplitudeUnitsPerBit (4.88 uV), III is II - I; lead II's R peaks lie a constant

@@ -7,7 +7,8 @@ allocates them, and places leads recorded one group after another (a cart record
 a time) at their own time in the record. It reads Section 1's age in months, weeks, days or hours
 as a fraction of a year, and a lead whose first sample Section 3 numbers 0 (EN 1064 numbers them
 from 1; ECG Viewer's files state 0-10000 for 10,000 samples) as starting at sample 1, with a reader note.
-Section 1 dates that are stated but are no date (ecgdatakit drops them silently) are said in a reader note.
+Section 1 dates that are stated but are no date (ecgdatakit drops them silently), and a sex code the standard
+does not define (an anonymiser's 'R'), are said in a reader note.
 """
 
 from __future__ import annotations
@@ -87,10 +88,27 @@ def _section1_tags(path: Path) -> dict[int, bytes]:
 
 
 def section1(path: Path) -> tuple[float | None, tuple[str, ...]]:
-    """(stated age, date notes) of the file's Section 1, its tags read once: :func:`stated_age` and
-    :func:`date_notes`."""
+    """(stated age, reader notes) of the file's Section 1, its tags read once: :func:`stated_age`,
+    :func:`date_notes` and :func:`sex_notes`."""
     tags = _section1_tags(path)
-    return stated_age(tags), date_notes(tags)
+    return stated_age(tags), (*date_notes(tags), *sex_notes(tags))
+
+
+# Section 1 tag 8's sex codes (EN 1064 5.5.3.3; as PixelMed's SCP-ECG reader, Section1.java, names them)
+_SEX_CODES = {0: "not known", 1: "male", 2: "female", 9: "unspecified"}
+
+
+def sex_notes(tags: dict[int, bytes]) -> tuple[str, ...]:
+    """A reader note for a Section 1 sex code (tag 8; its ``tags``, ``_section1_tags``) that SCP-ECG does
+    not define: ecgdatakit reads it as unknown without a word (SCP-Tools' anonymiser writes the "R" of
+    "REMOVED" there). The codes it defines (0 and 9 among them: not known, unspecified) need no note."""
+    value = tags.get(8, b"")
+    if not value or value[0] in _SEX_CODES:
+        return ()
+    code = value[0]
+    shown = f"{chr(code)!r} ({code}; Section 1 tag 8)" if 32 < code < 127 else f"{code} (Section 1 tag 8)"
+    defined = ", ".join(f"{k} {name}" for k, name in _SEX_CODES.items())
+    return f"SCP-ECG: the file's sex code {shown} is not one SCP-ECG defines ({defined}): sex unknown",
 
 
 def stated_age(tags: dict[int, bytes]) -> float | None:

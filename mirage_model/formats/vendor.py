@@ -422,8 +422,8 @@ def _to_record(path: Path, fmt: str, src, notes: tuple[str, ...], part: tuple | 
         "meta": {"reader": "mirage" if fmt in _OWN_PARSERS else "ecgdatakit"},
     }
     if fmt == "scp-ecg":     # tag 4 alone: the parser's int() made an infant's 3 months 0 years, and
-        info["age"], dates = scp.section1(path)   # its whole years from the dates would pass for a stated age
-        notes = (*notes, *dates)
+        info["age"], said = scp.section1(path)   # its whole years from the dates would pass for a stated age
+        notes = (*notes, *said)
     if notes:
         info["meta"]["reader_warnings"] = notes
     declared = ishne.declared_samples(src) if fmt == "ishne" else None
