@@ -323,7 +323,8 @@ def test_edf_with_three_channels_is_refused_naming_the_format(tmp_path):
     with pytest.raises(RecordError) as err:
         load_record(path)
     msg = str(err.value)
-    assert "three.edf" in msg and "EDF" in msg and "3 of the 12" in msg and ".hea" not in msg
+    # I, II, V1 and the four limb leads that I and II give
+    assert "three.edf" in msg and "EDF" in msg and "has 7 of the 12" in msg and ".hea" not in msg
 
 
 def test_edf_channels_beside_the_ecg_are_named_as_dropped_leads(tmp_path):

@@ -117,8 +117,9 @@ def test_welch_allyn_scp_reads_at_the_carts_own_amplitudes_and_fields():
 def test_welch_allyn_paediatric_lead_set_is_refused_naming_the_leads(tmp_path):
     """The same cart's paediatric lead set (I, II, V1, V2, V4, V6 with V3R and V7 in place of V3 and V5;
     one such file in the same repository): no 12-lead ECG, refused naming the file, the missing leads
-    and the leads it holds instead. Built from the shipped file by renumbering its V3 and V5 (Section 3
-    lead ids 5 and 7) as V3R (11) and V7 (9), as the real file numbers them."""
+    and the leads it holds instead (the limb leads its I and II give counted as had). Built from the shipped
+    file by renumbering its V3 and V5 (Section 3 lead ids 5 and 7) as V3R (11) and V7 (9), as the real file
+    numbers them."""
     data = bytearray(WELCH_ALLYN.read_bytes())
     start, length = _scp_section(data, 3)
     ids = {data[start + 16 + 2 + 9 * k + 8]: start + 16 + 2 + 9 * k + 8 for k in range(data[start + 16])}
@@ -130,6 +131,11 @@ def test_welch_allyn_paediatric_lead_set_is_refused_naming_the_leads(tmp_path):
         load_record(path)
     text = str(err.value)
     assert "paediatric.SCP" in text and "missing V3, V5" in text and "V3R, V7" in text
+    # I and II give III, aVR, aVL and aVF (Einthoven, Goldberger): 10 of the 12, not the 6 stored, and the
+    # chest leads in place of V3 and V5 named beside them
+    assert "has 10 of the 12 standard leads (I, II, V1, V2, V4, V6, and III, aVR, aVL, aVF derived" in text
+    assert "missing V3, V5 (the file holds V3R, V7 instead: a paediatric lead set?)" in text
+    assert "6 of the 12" not in text and "3-lead Holter" not in text
 
 
 def test_scp_dates_that_are_no_date_are_said(tmp_path):
@@ -173,7 +179,8 @@ def test_scp_sex_code_the_standard_does_not_define_is_said(tmp_path):
     rec = load_record(_welch_allyn_sex(tmp_path, ord("R")))
     assert rec.sex is None
     notes = [n for n in reader_notes(rec) if "sex" in n]
-    assert len(notes) == 1 and "sex code 'R' (82; Section 1 tag 8)" in notes[0] and "is not one SCP-ECG defines" in notes[0]
+    assert len(notes) == 1 and "sex code 'R' (82; Section 1 tag 8)" in notes[0]
+    assert "is not one SCP-ECG defines" in notes[0]
     assert notes[0].endswith("sex unknown")
     for code in (0, 9):
         same = load_record(_welch_allyn_sex(tmp_path, code))

@@ -43,8 +43,9 @@ def test_sleep_study_with_one_ecg_lead_is_refused_naming_the_lead_and_the_record
 def test_three_limb_leads_beside_eeg_are_refused_as_a_sleep_study(tmp_path):
     """I, II and III give the six limb leads (Einthoven, Goldberger), not the chest leads."""
     path = _write_edf(tmp_path / "psg3.edf", [("EEG C3-A2", 256), ("ECG I", 256), ("ECG II", 256), ("ECG III", 256)])
-    with pytest.raises(RecordError, match=r"has 3 of the 12 standard leads \(I as 'ECG I', II as 'ECG II', III as "
-                                          r"'ECG III'\); missing V1, V2, V3, V4, V5, V6; other channels: EEG C3-A2 "
+    with pytest.raises(RecordError, match=r"has 6 of the 12 standard leads \(I as 'ECG I', II as 'ECG II', III as "
+                                          r"'ECG III', and aVR, aVL, aVF derived from its limb leads\); "
+                                          r"missing V1, V2, V3, V4, V5, V6; other channels: EEG C3-A2 "
                                           r"\(a sleep study"):
         load_record(path)
 

@@ -164,24 +164,44 @@ _NOT_ECG_KINDS = re.compile(r"(?i)^(?:eeg|eog|emg|spo2|sao2|pleth|resp|flow|thor
                             r"body|pulse|hr\b|light|nasal|oral|therm|pap|cpap|effort|[cfopt]z?\d*[-_ ]?(?:m|a)[12]\b)")
 
 
+# Chest leads a file may hold in place of standard ones: right-sided (V3R-V6R, V1R, V2R) and posterior
+# (V7-V9), as a paediatric lead set records V3R and V4R (and V7) for V3 and V4 (or V5)
+_OTHER_CHEST = re.compile(r"(?i)^(?:ecg|ekg|lead)?[\s_.:-]*(v[1-6]r|v[7-9])$")
+
+
 def too_few_leads(names: Sequence[str | None], match: LeadMatch, missing: Sequence[str],
                   kind: str | None = None) -> str:
-    """Why a file's channels are not a 12-lead ECG, in words: the standard leads they name (with the
-    file's name where it differs: "II as 'ECG II'"), those missing, the other channels, and what the
-    file is: ``kind`` where its reader knows it from the file ("an MFER 'Monitoring Waveform'"), else a
-    sleep study's or a monitor's recording when the other channels are of theirs (EEG, EOG, EMG,
-    SpO2 ...); then what it means: the models read the 12 leads, so the record cannot be scored. For the
-    refusal of every reader (WFDB, EDF, vendor formats)."""
+    """Why a file's channels are not a 12-lead ECG, in words: the standard leads they give (with the
+    file's name where it differs: "II as 'ECG II'"), those Einthoven's and Goldberger's identities derive
+    from its limb leads counted with them, those missing, and the other channels; chest leads the file
+    holds in place of missing ones (V3R, V4R, V7: a paediatric lead set, whose I and II give the six
+    limb leads) are named beside the missing ones. Then what the file is: ``kind`` where its reader knows
+    it from the file ("an MFER 'Monitoring Waveform'"), else a sleep study's or a monitor's recording when
+    the other channels are of theirs (EEG, EOG, EMG, SpO2 ...); then what it means: the models read the
+    12 leads, so the record cannot be scored. For the refusal of every reader (WFDB, EDF, vendor formats)."""
     chosen = [(lead, names[match.chosen[lead][0]] or "") for lead in STANDARD_LEADS if lead in match.chosen]
+    derived = [lead for lead in STANDARD_LEADS if lead in derivable_leads(set(match.chosen))]
     have = ", ".join(lead if name.strip() == lead else f"{lead} as {name.strip()!r}" for lead, name in chosen)
-    text = (f"not enough ECG leads: has {len(chosen)} of the 12 standard leads ({have or 'none'}); "
-            f"missing {', '.join(missing)}")
+    if derived:   # "has 6 of the 12" of a file whose I and II give III, aVR, aVL and aVF had counted 4 leads short
+        have += f", and {', '.join(derived)} derived from its limb leads"
     used = {match.chosen[lead][0] for lead, _ in chosen}
     others = [name or f"channel {i + 1}" for i, name in enumerate(names) if i not in used]
+    instead = [name.strip() for name in others if _OTHER_CHEST.match(name.strip())]
+    if not all(lead.startswith("V") for lead in missing):
+        instead = []
+    text = (f"not enough ECG leads: has {len(chosen) + len(derived)} of the 12 standard leads ({have or 'none'}); "
+            f"missing {', '.join(missing)}")
+    if instead:
+        paediatric = any(name.upper().endswith("R") for name in instead)
+        text += f" (the file holds {', '.join(instead)} instead{': a paediatric lead set?' if paediatric else ''})"
+        others = [name for name in others if name.strip() not in instead]
     if others:
         text += f"; other channels: {', '.join(others)}"
         if kind is None and chosen and any(_NOT_ECG_KINDS.match((name or "").strip()) for name in others):
             kind = "a sleep study or monitoring recording"
+    if instead:
+        return text + (f"; MIRAGE's models read the 12 standard leads, so a record without {', '.join(missing)} "
+                       "cannot be scored by them")
     # "has 3 of the 12" had left a Holter's user to guess whether MIRAGE reads fewer leads: it does not
     return text + (f" ({kind}, not a 12-lead ECG)" if kind else "") + (
         "; MIRAGE's models read all 12 leads, so a record of fewer (a 3-lead Holter's, a monitor's) cannot be "
