@@ -299,6 +299,32 @@ def test_a_plain_edf_patient_field_that_is_free_text_is_no_patient_id(tmp_path):
         assert laid.meta["device"] == "Telemetry03" and "edf_patient_field" not in laid.meta
 
 
+def test_edf_plus_hospital_administration_code_is_no_site(tmp_path):
+    """EDF+'s recording field is "Startdate dd-MMM-yyyy", then "the hospital administration code of the
+    investigation, i.e. EEG number or PSG number", the investigator's or technician's code and the
+    equipment's (Kemp & Olivan 2003, 2.1.3.3; its example "Startdate 02-MAR-2002 PSG-1234/2002 NN
+    Telemetry03"). The code had been shown as the site ("Site: PSG-1234/2002"): it is the admin code,
+    and the site unknown. Written again it stays the file's admin code; an anonymised copy drops it (an
+    investigation's number leads to the patient) and says so."""
+    from mirage_model.formats import write_record
+    from mirage_model.formats.write import left_out
+    from mirage_model.review.file_info import patient_facts
+
+    rec = load_record(_plain_edf(tmp_path, "X X X X", "Startdate 02-MAR-2002 PSG-1234/2002 NN Telemetry03",
+                                 "EDF+C"))
+    assert rec.meta["admin_code"] == "PSG-1234/2002" and rec.meta["device"] == "Telemetry03"
+    assert "site" not in rec.meta
+    facts = patient_facts(rec)
+    assert "Admin code: PSG-1234/2002" in facts and not any(f.startswith("Site:") for f in facts)
+    back = load_record(write_record(rec, tmp_path / "out", "edf", name="again"))
+    assert back.meta["admin_code"] == "PSG-1234/2002" and "site" not in back.meta
+    assert back.meta["device"] == "Telemetry03"
+    assert load_record(write_record(rec, tmp_path / "out", "wfdb", name="again")).meta["admin_code"] == "PSG-1234/2002"
+    hidden = write_record(rec, tmp_path / "anon", "edf", anonymise=True)
+    assert b"PSG-1234" not in hidden.read_bytes() and "admin_code" not in load_record(hidden).meta
+    assert "the EDF+ hospital administration code (it leads to the patient)" in left_out(rec, anonymise=True)
+
+
 def test_scp_section1_is_read_once_for_the_age_and_the_dates(tmp_path, monkeypatch):
     """The stated age and the date notes each opened the file and walked Section 1's tags again; they
     are now read from one walk. Truth: the tags this test wrote (3 months; a birth year written big endian)."""

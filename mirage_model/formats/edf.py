@@ -25,7 +25,7 @@ from mirage_model.formats.fields import acquired_datetime, header_fields
 from mirage_model.limits import MAX_MV_PER_UNIT, MAX_SAMPLES, MAX_SIGNALS, length_words, read_part_note
 from mirage_model.records.flags import RunLength, clip_samples, clipped
 from mirage_model.records.leads import match_leads, unit_scale
-from mirage_model.records.metadata import (WRITTEN_PATIENT, WRITTEN_RECORDING, apply_source_comments,
+from mirage_model.records.metadata import (WRITTEN_IDENTITY, WRITTEN_PATIENT, WRITTEN_RECORDING, apply_source_comments,
                                            apply_written_fields, comment_fields)
 from mirage_model.records.record import STANDARD_LEADS, EcgRecord, RecordError, fault_words
 from mirage_model.words import counted
@@ -228,11 +228,11 @@ def _held_lines(record: EcgRecord, fields: dict, written: dict, birth, acquired)
 
     Args:
         fields: ``formats.fields.header_fields``' patient fields; ``written``: the subfields as written
-            ({"id", "name", "site", "device"}); ``birth``, ``acquired``: the birth date and start written.
+            ({"id", "name", "admin_code", "device"}); ``birth``, ``acquired``: the birth date and start written.
     """
     values = {WRITTEN_PATIENT["id"]: (fields.get("patient_id"), written["id"]),
               WRITTEN_PATIENT["name"]: (fields.get("patient_name"), written["name"]),
-              WRITTEN_RECORDING["site"]: (record.meta.get("site"), written["site"]),
+              WRITTEN_IDENTITY["admin_code"]: (record.meta.get("admin_code"), written["admin_code"]),
               WRITTEN_RECORDING["device"]: (record.meta.get("device"), written["device"])}
     held = {f"{label}: {value}" for label, (value, sub) in values.items()
             if value is not None and sub.replace("_", " ") == str(value)}
@@ -750,8 +750,10 @@ def _edf_info(edf) -> dict:
             r = edf.recording
             if r.equipment_code != "X":
                 info["device"] = r.equipment_code.replace("_", " ")
+            # EDF+ 2.1.3.3: "the hospital administration code of the investigation, i.e. EEG number or PSG
+            # number", no site (it had been shown as "Site: PSG-1234/2002"): the site stays unknown
             if r.hospital_administration_code != "X":
-                info["site"] = r.hospital_administration_code.replace("_", " ")
+                info["meta"]["admin_code"] = r.hospital_administration_code.replace("_", " ")
         except Exception:
             _recording_free_text(edf, info)
     else:
@@ -846,16 +848,19 @@ def write_edf(record: EcgRecord, out_path: Path, *, anonymise: bool = False, not
                             birthdate=birth, name=name, additional=additional)
     acquired = acquired_datetime(record.meta.get("acquired"))
     rec_extra = [_MARK] + ([f"missing={EDF_MISSING}"] if nan.any() else []) + ([f"samples={T}"] if padded else [])
-    # EDF's recording field holds 80 characters: "Startdate dd-MMM-yyyy site X device extras"
+    # EDF's recording field holds 80 characters: "Startdate dd-MMM-yyyy admincode X device extras"; the
+    # admin code is EDF+'s own (an anonymised file drops it), the site no subfield's: an annotation
     room = 80 - len("Startdate 01-JAN-2000 X ") - len(" ".join(rec_extra)) - 2
-    site, device = sub(record.meta.get("site") or "X"), sub(record.meta.get("device") or "X")
-    if len(site) + len(device) > room:
+    admin = sub(("" if anonymise else record.meta.get("admin_code")) or "X")
+    device = sub(record.meta.get("device") or "X")
+    if len(admin) + len(device) > room:
         device = device[:max(1, room // 2)]
-        site = site[:max(1, room - len(device))]
+        admin = admin[:max(1, room - len(device))]
     recording = edfio.Recording(startdate=acquired.date() if acquired else None,
-                                hospital_administration_code=site, equipment_code=device,
+                                hospital_administration_code=admin, equipment_code=device,
                                 additional=rec_extra)
-    held = _held_lines(record, fields, {"id": code, "name": name, "site": site, "device": device}, birth, acquired)
+    held = _held_lines(record, fields, {"id": code, "name": name, "admin_code": admin, "device": device},
+                       birth, acquired)
     notes = [note for note in notes if note not in held]
     try:
         edf = edfio.Edf(signals, patient=patient, recording=recording,

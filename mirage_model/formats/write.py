@@ -194,6 +194,8 @@ def left_out(record: EcgRecord, anonymise: bool = False) -> list[str]:
         out.append("the source header's other comments (they may name the patient)")
     if anonymise and meta.get("edf_patient_field"):
         out.append("the EDF patient field (it may name the patient)")
+    if anonymise and meta.get("admin_code"):
+        out.append("the EDF+ hospital administration code (it leads to the patient)")
     return out
 
 

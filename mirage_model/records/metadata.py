@@ -73,7 +73,9 @@ WRITTEN_PATIENT = {"id": "Patient ID", "name": "Patient name", "birth_date": "Bi
 # PTB-XL's recording date, PTB's "ECG date", a plain EDF's free-text recording field: each as its file gave it
 WRITTEN_RECORDING = {"acquired": "Acquired", "recording_date": "Recording date", "ecg_date": "ECG date",
                      "device": "Device", "site": "Site", "edf_recording_field": "EDF recording field"}
-WRITTEN_IDENTITY = {"edf_patient_field": "EDF patient field"}   # free text that may name the patient
+# free text that may name the patient; EDF+'s hospital administration code of the investigation (an EEG or PSG
+# number: like an accession number, it leads to the patient)
+WRITTEN_IDENTITY = {"edf_patient_field": "EDF patient field", "admin_code": "Admin code"}
 WRITTEN_NOTES = {"rx": "Rx", "hx": "Hx", "sx": "Sx"}             # a Challenge header's, as it writes them
 # PTB-XL's height (cm) and weight (kg) from its table, numbers a model reads (``clinical.values``): a converted
 # record gives them back as the original did, so that it is scored alike

@@ -296,6 +296,9 @@ def patient_facts(record, age=None, sex=None, *, name: str = "", patient_id: str
         facts.append(f"Device: {from_file['device']}")
     if from_file.get("site"):
         facts.append(f"Site: {from_file['site']}")
+    admin = str((getattr(record, "meta", None) or {}).get("admin_code") or "")
+    if admin and not anonymised(record):   # EDF+'s hospital administration code of the investigation
+        facts.append(f"Admin code: {admin}")
     return facts
 
 
