@@ -121,7 +121,7 @@ def _is_time_sequence(component) -> bool:
     return code is not None and (code.get("code") or "").strip().upper().startswith("TIME_")
 
 
-def stated_rate(meta: dict):
-    """The rhythm series' sampling rate as its time increment states it (ecgdatakit's
-    ``raw_metadata``), None when it is not given."""
-    return (meta.get("rhythm_time") or {}).get("sampling_rate_exact")
+def stated_rate(meta: dict, part: str = "rhythm"):
+    """The rhythm (``part`` "rhythm") or median beat ("median") series' sampling rate as its time
+    increment states it (ecgdatakit's ``raw_metadata``), None when it is not given."""
+    return (meta.get(f"{part}_time") or {}).get("sampling_rate_exact")

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mirage_model.formats import aecg, cardiosoft, dicom, ishne, mfer, muse, philips, scp
+from mirage_model.formats import aecg, cardiosoft, dicom, ishne, mfer, muse, philips, rates, scp
 from mirage_model.formats.assemble import build_record, fail, fail_unless_ours, format_name, person_name
 from mirage_model.formats.extra import require
 from mirage_model.formats.reader_notes import collect_reader_notes
@@ -302,6 +302,7 @@ def read_vendor(path: Path, fmt: str) -> EcgRecord:
     except Exception as err:  # ecgdatakit raises its own errors and, on damaged input, others
         raise fail_unless_ours(path, fmt, err, _reason(err, read)) from None
     notes = tuple(dict.fromkeys([*caught, *([encoding_note] if encoding_note else [])]))
+    notes = rates.without_rounding_notes(fmt, notes)
     return _to_record(path, fmt, src, notes, part)
 
 
@@ -379,13 +380,14 @@ def _to_record(path: Path, fmt: str, src, notes: tuple[str, ...], part: tuple | 
     # Monitors and Holters store other channels beside the ECG (blood pressure, respiration,
     # pacing status), often at other rates: only the ECG leads must agree, the rest is dropped.
     ecg = [lead for lead in src.leads if canonical_lead(lead.label or "") is not None]
-    rates = {int(lead.sampling_rate) for lead in ecg}
-    if len(rates) > 1:
-        raise fail(path, fmt, f"ECG leads have different sampling frequencies ({sorted(rates)} Hz)")
-    if not rates:
+    rates_hz = {int(lead.sampling_rate) for lead in ecg}
+    if len(rates_hz) > 1:
+        raise fail(path, fmt, f"ECG leads have different sampling frequencies ({sorted(rates_hz)} Hz)")
+    if not rates_hz:
         labels = ", ".join(lead.label or "?" for lead in src.leads)
         raise fail(path, fmt, f"not enough ECG leads: has 0 of the 12 standard leads ({labels})")
-    fs = _stated_rate(fmt, src, rates.pop())
+    first = next(k for k, lead in enumerate(src.leads) if lead is ecg[0])
+    fs = rates.stated_rate(fmt, src, rates_hz.pop(), index=first)
     keep = {id(lead) for lead in ecg}
     channels = [(lead.label, _physical_mv(lead, path, fmt) if id(lead) in keep else np.zeros(0))
                 for lead in src.leads]
@@ -462,31 +464,6 @@ def _acquired_on(src) -> date | None:
         return None
 
 
-def _stated_rate(fmt: str, src, rate: int) -> float:
-    """The rhythm's sampling frequency in Hz as the file states it.
-
-    ecgdatakit gives each lead a whole number of Hz; a DICOM Sampling Frequency (Hz) or an HL7
-    aECG time increment (seconds a sample) that is no whole number of Hz (333.333 Hz, 3 ms) would
-    then stretch or squeeze the record's time axis. The stated rate (from ecgdatakit's
-    ``raw_metadata``: the rhythm's multiplex group, chosen as ecgdatakit chooses it, or the rhythm
-    series' time increment) is kept when it rounds to ``rate``; within 1 ppm of ``rate`` it is
-    ``rate`` (1 / 0.002 s in binary floating point).
-    """
-    meta = src.raw_metadata or {}
-    stated = None
-    if fmt == "dicom-ecg":
-        stated = dicom.stated_rate(meta)
-    elif fmt == "hl7-aecg":
-        stated = aecg.stated_rate(meta)
-    try:
-        stated = float(stated)
-    except (TypeError, ValueError):
-        return float(rate)
-    if not math.isfinite(stated) or round(stated) != rate or abs(stated - rate) <= 1e-6 * rate:
-        return float(rate)
-    return stated
-
-
 # the annotation in which ecgdatakit keeps a cart's headline QTc when the file names no formula for
 # it: GE MUSE's QTCorrected ("491"), Philips 1.03's meanqtc ("393 ms (formula not stated)")
 _UNNAMED_QTC = {"ge-muse-xml": "QTCorrected", "philips-xml": "qtc", "ge-cardiosoft-xml": cardiosoft.QTC_FIELD}
@@ -560,7 +537,7 @@ def _median_beats(path: Path, fmt: str, src) -> dict | None:
             leads[mapped[0]] = (_physical_mv(lead, path, fmt) * mapped[1]).astype(np.float32)
         except RecordError:
             return None
-        fs = float(lead.sampling_rate)
+        fs = rates.stated_rate(fmt, src, int(lead.sampling_rate), part="median")
     if not leads:
         return None
     if len({len(x) for x in leads.values()}) > 1:
