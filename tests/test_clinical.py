@@ -516,6 +516,50 @@ def test_a_labs_table_and_a_header_read_sex_in_german(tmp_path):
     assert record_values(load_header(hea))["sex"] == "F"
 
 
+def test_a_labs_table_with_german_headers_is_read_to_its_features(tmp_path):
+    """A German laboratory's export heads its columns Alter, Geschlecht, Größe (or Groesse), Gewicht,
+    Kreatinin, Kalium: each was an unknown column ("Kreatinin": "did you mean creatinine?") or, umlauts
+    dropped from the name, no column at all. Natrium, Harnstoff, Glukose and Hämoglobin are no feature
+    of the schema: not used, named."""
+    labs = tmp_path / "labs.csv"
+    labs.write_text("ECG;Alter;Geschlecht;Größe;Gewicht;Kreatinin [mg/dL];Kalium;Natrium;Harnstoff;Glukose;"
+                    "Hämoglobin\n1;61;w;172;70,5;1,1;4,2;140;30;90;14\n", encoding="utf-8")
+    not_read = []
+    assert read_labs_table(labs, not_read=not_read) == {"1": {
+        "age": (61.0, None), "sex": (0.0, None), "height": (172.0, None), "weight": (70.5, None),
+        "creatinine": (1.1, "mg/dL"), "potassium": (4.2, None)}}
+    assert not_read == ["Natrium", "Harnstoff", "Glukose", "Hämoglobin"]
+    # without umlauts, in capitals, as longer names
+    labs.write_text("ECG,GROESSE,Körpergewicht,Leukozyten,D-Dimere\n1,180,80,7.5,0.4\n", encoding="utf-8")
+    assert read_labs_table(labs) == {"1": {"height": (180.0, None), "weight": (80.0, None), "wbc": (7.5, None),
+                                           "d_dimer": (0.4, None)}}
+
+
+def test_a_bare_troponin_column_names_both_troponins(tmp_path):
+    """"Troponin", as a German report heads it, is troponin T or I: no alias, and the refusal had
+    guessed "did you mean troponin_t?"; it names both."""
+    labs = tmp_path / "labs.csv"
+    labs.write_text("ECG,Troponin\n1,12\n")
+    with pytest.raises(LabsTableError) as info:
+        read_labs_table(labs)
+    assert str(info.value).endswith("; did you mean troponin_t or troponin_i? Write a feature's name as listed, "
+                                    "or leave the column out")
+
+
+def test_the_shipped_models_read_a_labs_table_in_the_readers_units():
+    """A labs table is read with ``default_schema`` whatever the model, and a model takes its features
+    by name: a column with no unit means the same to a shipped model only where its feature's unit is the
+    reader's. The shipped models' features and units, as their config.json files hold them."""
+    from pathlib import Path
+
+    reader = {f.name: f.unit for f in default_schema().features}
+    models = Path(__file__).resolve().parents[1] / "resources" / "models"
+    for config in sorted(models.glob("*/config.json")):
+        units = {f["name"]: f["unit"] for f in json.loads(config.read_text())["clinical"]["features"]}
+        assert units == {"age": "years", "sex": "", "height": "cm", "weight": "kg"}, config
+        assert all(reader[name] == unit for name, unit in units.items()), config
+
+
 def test_a_sex_written_as_a_number_is_read_as_the_models_code_and_said_so(tmp_path):
     """0/1 mean different sexes in different tables: PTB-XL's ptbxl_database.csv writes 0 for male and
     1 for female, the model (``SEX_CODE``) 1 for male. A bare number is read as the model's, with a

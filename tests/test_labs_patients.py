@@ -71,8 +71,8 @@ def test_a_mistyped_feature_is_still_refused_naming_the_feature(tmp_path):
     with pytest.raises(LabsTableError) as info:
         read_labs_table(path)
     assert "column 'troponine': unknown feature column" in str(info.value)
-    assert str(info.value).endswith("; did you mean troponin_t? Write a feature's name as listed, or leave the "
-                                    "column out")
+    assert str(info.value).endswith("; did you mean troponin_t or troponin_i? Write a feature's name as listed, "
+                                    "or leave the column out")
 
 
 def test_the_labs_table_s_patient_column_splits_by_patient(tmp_path, caplog):

@@ -265,7 +265,8 @@ def test_every_problem_of_a_labs_table_is_named_at_once_whatever_its_kind(tmp_pa
     assert (err.value.line, err.value.column) == (1, "troponine")
     text = str(err.value)
     assert text.startswith(f"{labs}, line 1, column 'troponine': unknown feature column (known: age,")
-    assert text.split("; did you mean troponin_t? Write a feature's name as listed, or leave the column out")[1] == (
+    assert text.split("; did you mean troponin_t or troponin_i? Write a feature's name as listed, or leave the "
+                      "column out")[1] == (
         "; 7 more problems: line 1, column 'hs-CRP': crp appears twice (also as 'CRP [mg/dL]'); "
         "line 2, column 'CRP [mg/dL]': unit 'mg/L' contradicts the header's 'mg/dL'; "
         "line 4: 7 cells but the header has 6 columns; line 5, column 'ECG': empty record id; "

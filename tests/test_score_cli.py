@@ -743,20 +743,21 @@ def test_the_labs_count_leaves_out_rows_that_fit_no_record(checkpoint, tmp_path,
 
 
 def test_the_labs_count_names_the_columns_not_read(checkpoint, tmp_path, capsys):
-    """A labs table from a German laboratory (';', decimal commas) whose potassium column is headed
-    "Kalium", beside a smoker flag: neither is a feature MIRAGE knows, so neither was read (one warning
+    """A labs table from a German laboratory (';', decimal commas) with urea and sodium columns ("Harnstoff",
+    "Natrium") beside a smoker flag: none is a feature MIRAGE knows, so none was read (one warning
     said so before the records were scored), but the run's last line said "labs.csv: all 2 values used
     by this model", as if the table had been read whole. It now names the columns not read."""
     folder = _sample_folder(tmp_path)
     labs = tmp_path / "labs.csv"
-    labs.write_bytes("\ufeffECG;Alter;Kalium (mmol/L);weight [kg];Raucher\r\n00417_lr;61;4,2;70;ja\r\n".encode())
+    labs.write_bytes("\ufeffECG;Harnstoff;Natrium (mmol/L);weight [kg];Raucher\r\n00417_lr;30;140;70;ja\r\n"
+                     .encode())
     rc = main(["score", str(folder), "--model", str(checkpoint), "--out", str(tmp_path / "r.csv"),
                "--no-progress", "--labs", str(labs), "--no-measure"])
     out = capsys.readouterr().out
     assert rc == 0
     # the table's five cells after the id: weight read (1 value), three columns of no feature
     assert ("labs.csv: 1 value used by this model; 3 columns not read, of no feature MIRAGE knows: "
-            "'Alter', 'Kalium (mmol/L)', 'Raucher'\n") in out, out
+            "'Harnstoff', 'Natrium (mmol/L)', 'Raucher'\n") in out, out
 
 
 def test_score_says_a_3_lead_holter_record_cannot_be_scored(checkpoint, tmp_path, capsys):

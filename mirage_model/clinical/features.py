@@ -306,8 +306,10 @@ class ClinicalFeature:
 
 
 def column_key(column: str) -> str:
-    """A table column's name as names are compared: lower case, letters and digits only ("Sex_M" -> "sexm")."""
-    return re.sub(r"[^a-z0-9]", "", column.lower())
+    """A table column's name as names are compared: lower case, letters and digits only ("Sex_M" -> "sexm"),
+    German umlauts and ß written out ("Größe", "Groesse", "GRÖSSE" -> "groesse"; they had been dropped: "gre")."""
+    folded = column.casefold().replace("ä", "ae").replace("ö", "oe").replace("ü", "ue")   # casefold: ß -> ss
+    return re.sub(r"[^a-z0-9]", "", folded)
 
 
 def _ng_per_l() -> dict[str, float]:
@@ -406,19 +408,24 @@ def is_age_over_89(feature: ClinicalFeature, value, unit: str | None = None) -> 
 
 def _known_features() -> list[ClinicalFeature]:
     # mean/std are rough adult priors (in the transformed space) until ``fit`` on training data.
+    # Aliases include the German names German laboratories head their columns with (Alter, Geschlecht,
+    # Größe, Gewicht, Kreatinin, Kalium, Leukozyten, D-Dimere); a bare "Troponin" names neither T nor I
+    # and is no alias. A table is read with this schema whatever the model (``read_labs_table``).
     inf = float("inf")
     return [
         ClinicalFeature("age", "Age", "years", {"years": 1.0, "y": 1.0, "yr": 1.0, "yrs": 1.0,
                                                  "year": 1.0, "months": 1 / 12, "mo": 1 / 12},
-                        valid=(0.0, 130.0), mean=60.0, std=17.0),
+                        valid=(0.0, 130.0), mean=60.0, std=17.0, aliases=("alter", "lebensalter")),
         ClinicalFeature("sex", "Sex", "", {}, valid=(0.0, 1.0), mean=0.5, std=0.5, kind="binary",
-                        aliases=("gender", "sex_m")),
+                        aliases=("gender", "sex_m", "geschlecht")),
         ClinicalFeature("height", "Height", "cm", {"cm": 1.0, "m": 100.0, "mm": 0.1, "in": 2.54,
                                                    "inch": 2.54, "inches": 2.54},
-                        valid=(30.0, 260.0), mean=168.0, std=10.0),
+                        valid=(30.0, 260.0), mean=168.0, std=10.0,
+                        aliases=("größe", "groesse", "körpergröße", "koerpergroesse")),
         ClinicalFeature("weight", "Weight", "kg", {"kg": 1.0, "g": 0.001, "lb": 0.45359237,
                                                    "lbs": 0.45359237},
-                        valid=(0.3, 500.0), mean=75.0, std=15.0),
+                        valid=(0.3, 500.0), mean=75.0, std=15.0,
+                        aliases=("gewicht", "körpergewicht", "koerpergewicht")),
         ClinicalFeature("troponin_t", "hs-Troponin T", "ng/L", _ng_per_l(), valid=(0.0, 1e5),
                         reference=(None, 14.0), mean=2.6, std=1.2, log=True,
                         aliases=("hs_troponin_t", "hstnt", "tnt", "ctnt", "hs_ctnt", "troponin t")),
@@ -432,7 +439,7 @@ def _known_features() -> list[ClinicalFeature]:
                          # D-dimer units (DDU) are about half of FEU (conversion is approximate)
                          "mg/L DDU": 2.0, "ug/mL DDU": 2.0, "ug/L DDU": 0.002, "ng/mL DDU": 0.002},
                         valid=(0.0, 200.0), reference=(None, 0.5), mean=0.5, std=0.5, log=True,
-                        aliases=("ddimer", "dd")),
+                        aliases=("ddimer", "dd", "d-dimere")),
         ClinicalFeature("ck_mb", "CK-MB", "ng/mL", {"ng/mL": 1.0, "ug/L": 1.0, "ng/L": 0.001},
                         valid=(0.0, 5000.0), reference=(None, 5.0), mean=1.3, std=0.9, log=True,
                         aliases=("ckmb", "ck_mb_mass")),
@@ -444,17 +451,17 @@ def _known_features() -> list[ClinicalFeature]:
                                                  "K/uL": 1.0, "10^3/mm3": 1.0, "/uL": 0.001,
                                                  "cells/uL": 0.001, "/nL": 1.0},
                         valid=(0.0, 1000.0), reference=(4.0, 11.0), mean=2.1, std=0.35, log=True,
-                        aliases=("leukocytes", "white_cell_count", "white_blood_cells")),
+                        aliases=("leukocytes", "white_cell_count", "white_blood_cells", "leukozyten")),
         ClinicalFeature("crp", "CRP", "mg/L", {"mg/L": 1.0, "ug/mL": 1.0, "mg/dL": 10.0},
                         valid=(0.0, 1000.0), reference=(None, 5.0), mean=1.8, std=1.3, log=True,
                         aliases=("c_reactive_protein", "hs_crp", "hscrp")),
         ClinicalFeature("creatinine", "Creatinine", "umol/L", {"umol/L": 1.0, "mmol/L": 1000.0,
                                                                "mg/dL": 88.4, "mg/L": 8.84},
                         valid=(5.0, 3000.0), reference=(45.0, 110.0), mean=4.5, std=0.35, log=True,
-                        aliases=("crea", "creat", "scr")),
+                        aliases=("crea", "creat", "scr", "kreatinin", "krea")),
         ClinicalFeature("potassium", "Potassium", "mmol/L", {"mmol/L": 1.0, "mEq/L": 1.0},
                         valid=(1.0, 12.0), reference=(3.5, 5.0), mean=4.2, std=0.5,
-                        aliases=("k", "k+", "serum_potassium")),
+                        aliases=("k", "k+", "serum_potassium", "kalium")),
     ]
 
 

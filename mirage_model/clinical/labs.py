@@ -164,14 +164,17 @@ def _column_hint(name: str, schema: ClinicalSchema, header_unit: str | None = No
         accepted = ", ".join(dict.fromkeys([feat.unit, *feat.units]))
         return (f"; '{head}' is {feat.name} ({feat.label}), but '{rest}' after it is no unit of it: write its unit "
                 f"in brackets, as '{head} [{feat.unit}]' (accepted: {accepted}), or leave the column out")
-    # a feature's name mistyped ("troponine", "Kreatinin") would be left out, and the model trained
+    # a feature's name mistyped ("troponine", "creatinin") would be left out, and the model trained
     # without it: refused, naming the feature. Short names (k, dd, tnt) are too near too much to tell.
     names = {column_key(n): f.name for f in schema.features for n in (f.name, f.label, *f.aliases)
              if len(column_key(n)) >= 4}
     key = column_key(text)
-    near = difflib.get_close_matches(key, list(names), n=1, cutoff=0.8) if len(key) >= 4 else []
+    near = difflib.get_close_matches(key, list(names), n=4, cutoff=0.8) if len(key) >= 4 else []
     if near:
-        return f"; did you mean {names[near[0]]}? Write a feature's name as listed, or leave the column out"
+        # a German report's bare "Troponin" is as near troponin_t as troponin_i: both are named, no guess made
+        best = difflib.SequenceMatcher(None, key, near[0]).ratio()
+        meant = dict.fromkeys(names[n] for n in near if difflib.SequenceMatcher(None, key, n).ratio() == best)
+        return f"; did you mean {' or '.join(meant)}? Write a feature's name as listed, or leave the column out"
     return None
 
 
