@@ -361,3 +361,30 @@ def test_test_metrics_of_another_model_are_refused(own_run, tmp_path, capsys):
     assert "not this checkpoint (thresholds " in capsys.readouterr().err
     # its own figures are taken
     assert "Test split (test, n=4" in export_card(own_run / "model", tmp_path / "own", "--test-metrics", member_metrics)
+
+
+def test_an_export_without_test_metrics_shows_the_figures_config_json_holds(tmp_path):
+    """`mirage export` without --test-metrics wrote a card with no test table, although the checkpoint's
+    config.json held the test figures an earlier export had merged in (a shipped model exported again). The
+    card shows them, saying where they came from; a checkpoint that holds none says no figures are recorded.
+    Truth: the figures written here by hand."""
+    src = make_tiny_checkpoint(tmp_path / "run" / "model")
+    none = export_card(src, tmp_path / "none")
+    assert "No test-split figures are recorded for this model" in none and "Test split (" not in none
+    row = {"auroc": 0.9, "auprc": 0.8, "f1": 0.7, "accuracy": 0.75}
+    test = {"n": 10, "split": "test", "date": "2026-01-02T10:00:00Z", "macro": row,
+            "per_class": dict.fromkeys(("NORM", "MI", "STTC", "CD", "HYP"), row)}
+    (tmp_path / "metrics.json").write_text(json.dumps(test))
+    export_card(src, tmp_path / "shipped", "--test-metrics", str(tmp_path / "metrics.json"))
+    again = export_card(tmp_path / "shipped", tmp_path / "again")
+    assert ("Test split (test, n=10, evaluated once), with percentile bootstrap 95% intervals; figures from this "
+            "checkpoint's config.json (`metrics.test`, merged in by an earlier `mirage export`)\n") in again
+    assert "| **macro** | 0.900 | 0.800 | 0.700 | 0.750 |" in again and "| MI | 0.900 | 0.800 |" in again
+    assert "No test-split figures" not in again
+    # re-calibrated after that scoring (mirage calibrate keeps the metrics): the figures are said to be earlier
+    doc = json.loads((tmp_path / "shipped" / "config.json").read_text())
+    doc["provenance"]["calibration_date"] = "2026-01-05T09:00:00Z"
+    (tmp_path / "shipped" / "config.json").write_text(json.dumps(doc))
+    later = export_card(tmp_path / "shipped", tmp_path / "later")
+    assert ("merged in by an earlier `mirage export`), scored before `mirage calibrate` re-calibrated this checkpoint "
+            "(2026-01-05T09:00:00Z): `mirage evaluate` scores it as it is now\n") in later

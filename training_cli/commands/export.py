@@ -117,6 +117,21 @@ def read_metrics(path, option: str) -> dict:
     return metrics
 
 
+def stored_test(metrics: dict, provenance: dict) -> tuple[dict | None, str]:
+    """The test split's figures the checkpoint's config.json holds (``metrics.test``, merged in by an earlier
+    export) and where they came from, in words for the card; (None, "") when it holds none. An export
+    without ``--test-metrics`` had written a card without them although config.json kept them."""
+    test = metrics.get("test")
+    if not isinstance(test, dict) or not isinstance(test.get("macro"), dict) or "n" not in test:
+        return None, ""
+    words = "figures from this checkpoint's config.json (`metrics.test`, merged in by an earlier `mirage export`)"
+    calibrated, date = provenance.get("calibration_date"), test.get("date")
+    if calibrated and (not date or str(calibrated) > str(date)):
+        words += (f", scored {'before' if date else 'at a date not recorded, perhaps before'} `mirage calibrate` "
+                  f"re-calibrated this checkpoint ({calibrated}): `mirage evaluate` scores it as it is now")
+    return test, words
+
+
 def check_test_metrics(loaded, test: dict, path) -> None:
     """Refuse a --test-metrics that scored another model: its figures would stand in this model's
     card as its own (an ensemble exported with a member's metrics.json, a calibrated checkpoint with
@@ -188,8 +203,9 @@ def run(args) -> int:
     if args.data_name:
         loaded.provenance["data"] = args.data_name
     loaded.metrics = scrub_paths(metrics)
-    card = model_card(loaded, test, baselines, scrub_paths(_evaluate_command(args.evaluate_command, test)), appendix,
-                      args.test_looks)
+    stored, test_from = (None, "") if test else stored_test(loaded.metrics, loaded.provenance)
+    card = model_card(loaded, test or stored, baselines, scrub_paths(_evaluate_command(args.evaluate_command, test)),
+                      appendix, args.test_looks, test_from)
     t0 = time.perf_counter()
     out = save_checkpoint(
         args.out, loaded.model, model_type=loaded.model_type, task=loaded.task, labels=loaded.labels,

@@ -362,10 +362,10 @@ def _trained_on(prov: dict, ptbxl: bool) -> str:
 
 
 def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_command: str,
-               appendix: list[str], test_looks: int | None = None) -> str:
-    """The Markdown model card of an exported model (``test_looks``: times the test split was scored, 1 or
-    more, None: the looks ``loaded.metrics["test_looks"]`` records, which include ``test``'s;
-    ``evaluate_command``: the command behind ``test``, "" when unknown: the card then names none)."""
+               appendix: list[str], test_looks: int | None = None, test_from: str = "") -> str:
+    """The Markdown model card of an exported model (``test_looks``: times the test split was scored, 1 or more, None:
+    the looks ``loaded.metrics["test_looks"]`` records, which include ``test``'s; ``evaluate_command``: the command
+    behind ``test``, "" when unknown: none named; ``test_from``: where ``test`` came from if not --test-metrics)."""
     if test_looks is not None and test_looks < 1:
         raise ValueError(f"test_looks must be at least 1 (got {test_looks})")
     prov = loaded.provenance or {}
@@ -430,7 +430,8 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
             f"Test split ({test.get('split', 'test')}, n={test['n']}, "
             + looks_text(*looks_of(metrics, test), test_looks)
             + "), with percentile bootstrap 95% intervals"
-            + (f"; command: `{evaluate_command}`" if evaluate_command else ""),
+            + (f"; command: `{evaluate_command}`" if evaluate_command else "")
+            + (f"; {test_from}" if test_from else ""),
             "",
             "| | AUROC | AUPRC | F1 | accuracy |",
             "|---|---|---|---|---|",
@@ -459,6 +460,9 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
         if no_interval:
             words = no_interval_why(no_interval, len(test.get("per_class", {})))
             lines += [f"{words[0].upper()}{words[1:]}.", ""]
+    else:
+        lines += ["No test-split figures are recorded for this model (`mirage evaluate --split test` scores it; "
+                  "`mirage export --test-metrics` puts its figures here).", ""]
     if baselines:
         lines += ["Baselines on the same split:", "", "| model | macro AUROC |", "|---|---|"]
         if test:
