@@ -27,6 +27,7 @@ import torch
 
 from mirage_model.averaging import average_copies, noisy_copies
 from mirage_model.checkpoint import CheckpointError, load_checkpoint
+from mirage_model.checkpoint.format import trained_on_ptbxl
 from mirage_model.clinical import KNOWN_FEATURES, ClinicalError
 from mirage_model.explain import Explanation, explain_window
 from mirage_model.limits import HEAD_S, WINDOWED_MIN_SAMPLES, record_head, record_unscorable
@@ -96,6 +97,9 @@ class Prediction:
             load is at the warning level (``QualityConfig.noise_calls_mv`` to ``noise_withhold_mv``: the calls
             stand, "may change"); () below it, at or above it (withheld), or where the checkpoint has no noise
             spread.
+        ptbxl_labels: whether the labels are PTB-XL's classes, named in its words ("MI": myocardial infarction,
+            ``review.labels``): a checkpoint trained on PTB-XL, or one whose provenance names no data. False for
+            a model trained on other data: a researcher's "MI" is shown as "MI", whatever it means to them.
     """
 
     labels: tuple[str, ...]
@@ -117,6 +121,7 @@ class Prediction:
     measured_labels: tuple[str, ...] = ()           # set by the measured-rhythm stage (stacking)
     measured_note: str = ""
     noise_doubted: tuple[str, ...] = ()             # within the noise's spread of their threshold (noise_spread)
+    ptbxl_labels: bool = True                       # labels named in PTB-XL's words (False: trained on other data)
 
     @property
     def gated(self) -> bool:
@@ -390,6 +395,7 @@ class Predictor:
         self.preprocess_cfg = loaded.preprocess
         self.render_cfg = loaded.render
         self.name = loaded.name or (Path(loaded.path).name if loaded.path else self.model_type)
+        self.ptbxl_labels = trained_on_ptbxl(loaded.provenance) is not False
         self.batch_size = int(batch_size)
         cfg = getattr(self.model, "config", None)
         self._uses_labs = bool(getattr(cfg, "use_labs", True)) and int(getattr(cfg, "n_clinical", 0) or 0) > 0
@@ -620,6 +626,7 @@ class Predictor:
             quality=quality, model_positive=model_positive, withheld=withheld,
             windows_left_out=tuple(int(k) for k in np.flatnonzero(~used)), windows_left_out_why=why,
             measured_labels=measured, measured_note=note, noise_doubted=self._noise_doubted(probs, quality),
+            ptbxl_labels=self.ptbxl_labels,
         )
 
     def _noise_doubted(self, probs: np.ndarray, quality) -> tuple[str, ...]:

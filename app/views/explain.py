@@ -37,16 +37,20 @@ class ProbabilityBars(QWidget):
         self.stale = False
         self.withheld = ""
         self.doubted: dict[str, str] = {}
+        self.ptbxl_labels = True        # the labels are PTB-XL's classes, named in its words (``label_name``)
         self.short_names = False        # the bars are named by their labels alone (no room for the full names)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setAccessibleName("Class probabilities")
 
-    def set_prediction(self, labels, probabilities, thresholds, withheld: str = "", doubted=None) -> None:
+    def set_prediction(self, labels, probabilities, thresholds, withheld: str = "", doubted=None,
+                       ptbxl_labels: bool = True) -> None:
         """Show the probabilities; ``withheld`` (the quality gate's reason) draws every bar grey and
         none as a finding: the calls are unreliable, the probabilities stay visible. ``doubted``: label
         -> why, the calls kept but marked "(?)" (``interpret.doubted_calls``: read off amplitudes in doubt, or
-        within reach of the record's noise)."""
+        within reach of the record's noise). ``ptbxl_labels``: False for a model trained on other data than
+        PTB-XL (``Prediction.ptbxl_labels``): its labels are shown as named, never in PTB-XL's words."""
         self.withheld = withheld
+        self.ptbxl_labels = ptbxl_labels
         self.doubted = dict(doubted or {})
         self.labels = tuple(labels)
         self.probabilities = np.asarray(probabilities, dtype=float)
@@ -60,6 +64,10 @@ class ProbabilityBars(QWidget):
     def clear(self) -> None:
         self.set_prediction((), np.zeros(0), np.zeros(0))
 
+    def full_name(self, label: str) -> str:
+        """The class's full name ("MI" -> "Myocardial infarction"; a model trained on other data: the label)."""
+        return label_name(label, self.ptbxl_labels)
+
     def spoken(self) -> str:
         """The bars in words, for a screen reader (they are painted): "MI Myocardial infarction 90.3 %,
         threshold 50.0 %, called: finding; ..."."""
@@ -67,7 +75,7 @@ class ProbabilityBars(QWidget):
             return "no result"
         parts = []
         for lab, prob, th in zip(self.labels, self.probabilities, self.thresholds):
-            name = f"{lab} {label_name(lab)}" if label_name(lab) != lab else lab
+            name = f"{lab} {self.full_name(lab)}" if self.full_name(lab) != lab else lab
             if self.withheld:
                 call = "not called: calls withheld"
             elif is_called(prob, th):
@@ -91,7 +99,8 @@ class ProbabilityBars(QWidget):
         to the width, they read "CD  Conduction distu..." in a 330 px column."""
         def mark(lab):
             return " (?)" if lab in self.doubted and not self.withheld else ""
-        full = [(f"{lab}  {label_name(lab)}" if label_name(lab) != lab else lab) + mark(lab) for lab in self.labels]
+        full = [(f"{lab}  {self.full_name(lab)}" if self.full_name(lab) != lab else lab) + mark(lab)
+                for lab in self.labels]
         room = max(60, self.width() // 2) - 8
         self.short_names = any(bold_fm.horizontalAdvance(n) > room for n in full)
         return [lab + mark(lab) for lab in self.labels] if self.short_names else full
@@ -150,7 +159,8 @@ class ProbabilityBars(QWidget):
                         "the model. Orange, solid: a finding called (at or above its threshold and at least "
                         f"{MIN_CALLED_P:.0%}); green, solid: the normal class called; blue, hatched: not called."
                         + "".join(f"\n{lab} (?): {why}" for lab, why in self.doubted.items())
-                        + ("".join(f"\n{lab}: {label_name(lab)}" for lab in self.labels if label_name(lab) != lab)
+                        + ("".join(f"\n{lab}: {self.full_name(lab)}" for lab in self.labels
+                                   if self.full_name(lab) != lab)
                            if self.short_names else ""))
         y += 16
         solid, hatched = Qt.BrushStyle.SolidPattern, self.HATCH

@@ -302,7 +302,8 @@ class ModelMixin:
             return
         withheld = getattr(pred, "withheld", "")
         doubted = doubted_calls(pred)     # calls read off amplitudes in doubt: kept, marked as the statements are
-        self.results.bars.set_prediction(pred.labels, pred.probabilities, pred.thresholds, withheld, doubted)
+        self.results.bars.set_prediction(pred.labels, pred.probabilities, pred.thresholds, withheld, doubted,
+                                         getattr(pred, "ptbxl_labels", True))
         t = pred.timings.get("total")
         timing = f"<br><small>scored in {t:.2f} s</small>" if t else ""
         coverage = prediction_coverage(pred, session.record, self.predictor)

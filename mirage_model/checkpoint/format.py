@@ -25,6 +25,19 @@ class CheckpointError(MirageInputError):
     """Corrupt, truncated, missing or mismatched checkpoint; message names the file and the problem."""
 
 
+def trained_on_ptbxl(provenance: dict | None) -> bool | None:
+    """Whether a checkpoint's provenance is a PTB-XL run's: its ``data_kind`` (``mirage train`` records it), else,
+    for a checkpoint older than that field, its PTB-XL fold splits or its data spec (``ptbxl:``; ``folder:`` or
+    ``challenge:``: False). None where it names no kind of data (saved without a provenance, or by hand)."""
+    prov = provenance or {}
+    if prov.get("data_kind"):
+        return prov["data_kind"] == "ptbxl"
+    data = str(prov.get("data", ""))
+    if str(prov.get("splits", "")).startswith("PTB-XL strat_fold") or data.startswith("ptbxl:"):
+        return True
+    return False if data.startswith(("folder:", "challenge:")) else None
+
+
 @dataclass
 class LoadedModel:
     model: nn.Module                  # in eval mode, on the requested device

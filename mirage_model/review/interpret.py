@@ -1872,7 +1872,8 @@ def noise_hidden(prediction, statements_prediction=None, interpretation=None,
     named: dict[str, tuple[float, float]] = {}          # name -> (way, probability)
     for pred in preds:
         for lab, prob, way in may_hide(pred):
-            name = LABEL_NAMES.get(lab) or (STATEMENTS[lab].text if lab in STATEMENTS else lab)
+            name = lab if not getattr(pred, "ptbxl_labels", True) else (    # a model's own "MI" is its own
+                LABEL_NAMES.get(lab) or (STATEMENTS[lab].text if lab in STATEMENTS else lab))
             if lab in codes:
                 continue
             if name not in named or way < named[name][0]:
@@ -2022,14 +2023,16 @@ NOT_CLASSIFIED = "Rhythm not classified"
 def own_labels(predictions) -> list[tuple[str, float]]:
     """(label, probability) of each label above its threshold, of the ``predictions`` given (None
     skipped, one prediction once), that is neither a PTB-XL statement nor a superclass
-    (``LABEL_NAMES``): a model trained on a researcher's own labels ("AF", "SINUS")."""
+    (``LABEL_NAMES``): a model trained on a researcher's own labels ("AF", "SINUS"). A model trained on
+    other data than PTB-XL (``Prediction.ptbxl_labels`` False) has no superclasses: its "MI" is its own."""
     out, seen = [], []
     for pred in predictions:
         if pred is None or any(pred is other for other in seen):
             continue
         seen.append(pred)
         for lab, p, t in _rows(pred):
-            if lab not in STATEMENTS and lab not in LABEL_NAMES and is_called(p, t) and lab not in dict(out):
+            superclass = lab in LABEL_NAMES and getattr(pred, "ptbxl_labels", True)
+            if lab not in STATEMENTS and not superclass and is_called(p, t) and lab not in dict(out):
                 out.append((lab, p))
     return out
 
@@ -2112,8 +2115,8 @@ def infarct_disagreement(class_pred, statements_pred, names: bool = False, brief
         called)", or "Models disagree on infarction: statements model states inferior infarct (IMI 45%);
         superclass model does not call MI (myocardial infarction, 21%)".
     """
-    if class_pred is None or statements_pred is None:
-        return ""
+    if class_pred is None or statements_pred is None or not getattr(class_pred, "ptbxl_labels", True):
+        return ""        # a model trained on other data: its "MI" is no PTB-XL superclass, nothing to compare
     if getattr(class_pred, "withheld", "") or getattr(statements_pred, "withheld", ""):
         return ""
     mi = next(((p, t) for lab, p, t in _rows(class_pred) if lab == "MI"), None)

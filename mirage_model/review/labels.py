@@ -1,7 +1,9 @@
 """Names of the classes a model outputs, as the app, the PDF and the CSV show them.
 
 PTB-XL's diagnostic superclasses (Wagner et al. 2020): NORM normal ECG, MI myocardial infarction,
-STTC ST/T change, CD conduction disturbance, HYP hypertrophy. Other labels are shown as they are.
+STTC ST/T change, CD conduction disturbance, HYP hypertrophy. Other labels are shown as they are, and so is
+every label of a model trained on other data (``inference.Prediction.ptbxl_labels``): a researcher's "MI" is
+whatever their labels table meant by it.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ LABEL_NAMES = {
 NORMAL_LABELS = frozenset({"NORM"})      # a positive result here is reassuring, not an alarm
 
 
-def label_name(label: str) -> str:
-    """The class's full name ("MI" -> "Myocardial infarction"); the label itself when unknown."""
-    return LABEL_NAMES.get(label, label)
+def label_name(label: str, ptbxl: bool = True) -> str:
+    """The class's full name ("MI" -> "Myocardial infarction"); the label itself when unknown, or when
+    ``ptbxl`` is False (the model was trained on other data than PTB-XL: its "MI" is its own)."""
+    return LABEL_NAMES.get(label, label) if ptbxl else label
 
 
 def is_normal(label: str) -> bool:

@@ -7,6 +7,7 @@ was scored (``looks``); intended use and limits, with the research-use notice.
 
 from __future__ import annotations
 
+from mirage_model.checkpoint.format import trained_on_ptbxl
 from mirage_model.outputs import MIN_CALLED_P
 from mirage_model.review.report.model_info import SCORED_HOW, macro_auroc_text, undefined_auroc
 from mirage_model.stacking import TREE_KINDS
@@ -337,14 +338,6 @@ def _calls_lines(loaded, test: dict | None = None) -> list[str]:
     return [line]
 
 
-def _trained_on_ptbxl(prov: dict) -> bool:
-    """Whether the provenance is a PTB-XL run's (``data_kind``; a checkpoint older than that field: its
-    PTB-XL fold splits or ``ptbxl:`` data spec)."""
-    if prov.get("data_kind"):
-        return prov["data_kind"] == "ptbxl"
-    return str(prov.get("splits", "")).startswith("PTB-XL strat_fold") or str(prov.get("data", "")).startswith("ptbxl:")
-
-
 def _trained_on(prov: dict, ptbxl: bool) -> str:
     """The card's sentence on the training data, from what the checkpoint records of its own training."""
     if ptbxl:
@@ -415,7 +408,7 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
         "",
         "## Metrics",
     ]
-    ptbxl = _trained_on_ptbxl(prov)
+    ptbxl = trained_on_ptbxl(prov) is True
     if val:
         where = "fold 9" if ptbxl else f"the val split, n={val['n']}" if "n" in val else "the val split"
         line = f"Validation ({where}, model selection), {macro_auroc_text(val)}"

@@ -129,7 +129,8 @@ def result_flowables(ctx: ReportContext, st, model_info: dict | None) -> list:
         is_pos = lab in positive
         result = ("POSITIVE (?)" if lab in doubted else "POSITIVE" if is_pos else "unreliable" if lab in shown
                   else f"< {MIN_CALLED_P:.0%}" if k < len(thr) and probs[k] >= thr[k] else "-")
-        rows.append([pdf_text(lab), pdf_text(LABEL_NAMES.get(lab, "")), f"{probs[k]:.3f}",
+        words = LABEL_NAMES.get(lab, "") if getattr(pred, "ptbxl_labels", True) else ""    # a model's own "MI": its
+        rows.append([pdf_text(lab), pdf_text(words), f"{probs[k]:.3f}",
                      f"{thr[k]:.3f}" if k < len(thr) else "", result])
         if is_pos and not is_normal(lab):
             highlight.append(len(rows) - 1)

@@ -1,0 +1,97 @@
+"""A model trained on a researcher's own labels shows them as they are named: its "MI" had been shown as PTB-XL's
+"Myocardial infarction" (the superclass table's words) in the app's bars and the PDF's result table, whatever
+the researcher's labels table meant by it. Models trained on PTB-XL keep PTB-XL's words."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from reportlab.platypus import Table
+
+from helpers_models import TINY_LABELS, make_tiny_checkpoint, synthetic_record
+from mirage_model.checkpoint.format import trained_on_ptbxl
+
+PTBXL_WORDS = {"NORM": "Normal ECG", "MI": "Myocardial infarction", "STTC": "ST/T change",
+               "CD": "Conduction disturbance", "HYP": "Hypertrophy"}      # PTB-XL's scp_statements.csv classes
+OWN = {"data": "folder:mydata", "data_kind": "folder", "labels_file": "labels.csv"}
+PTBXL = {"data": "ptbxl:ptbxl", "data_kind": "ptbxl", "splits": "PTB-XL strat_fold 1-8 train, 9 val, 10 test"}
+
+
+def _checkpoint(folder: Path, provenance: dict) -> Path:
+    """A tiny checkpoint of PTB-XL's five superclass labels whose provenance says what it was trained on."""
+    make_tiny_checkpoint(folder, labels=TINY_LABELS)
+    doc = json.loads((folder / "config.json").read_text())
+    doc["provenance"].update(provenance)
+    (folder / "config.json").write_text(json.dumps(doc))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def predictions(tmp_path_factory):
+    from mirage_model.inference import Predictor
+
+    base = tmp_path_factory.mktemp("words")
+    return {name: Predictor(_checkpoint(base / name, prov), quality=False).predict(synthetic_record())
+            for name, prov in (("own", OWN), ("ptbxl", PTBXL))}
+
+
+def test_what_a_model_was_trained_on_is_read_from_its_provenance():
+    shipped = Path(__file__).resolve().parents[1] / "resources" / "models"
+    for name in ("default", "mi", "statements"):      # older than data_kind: PTB-XL's fold splits say it
+        assert trained_on_ptbxl(json.loads((shipped / name / "config.json").read_text())["provenance"]) is True
+    assert trained_on_ptbxl(OWN) is False and trained_on_ptbxl({"data": "folder:mydata"}) is False
+    assert trained_on_ptbxl({"data": "challenge:cinc2021"}) is False and trained_on_ptbxl(PTBXL) is True
+    assert trained_on_ptbxl({}) is None and trained_on_ptbxl({"data": "none (random weights, tests only)"}) is None
+
+
+def _descriptions(pred) -> dict[str, str]:
+    """The PDF result table's Description column, by class."""
+    from mirage_model.review.report.result import result_flowables
+    from mirage_model.review.report.styles import styles
+
+    flow = result_flowables(SimpleNamespace(prediction=pred, record=None, session=None), styles(), None)
+    rows = next(f for f in flow if isinstance(f, Table))._cellvalues
+    assert list(rows[0][:2]) == ["Class", "Description"]
+    return {str(row[0]): str(row[1]) for row in rows[1:]}
+
+
+def test_the_pdf_names_a_models_own_labels_as_they_are(predictions):
+    own, ptbxl = predictions["own"], predictions["ptbxl"]
+    assert own.ptbxl_labels is False and ptbxl.ptbxl_labels is True
+    assert _descriptions(own) == dict.fromkeys(TINY_LABELS, "")
+    assert _descriptions(ptbxl) == PTBXL_WORDS
+
+
+def test_the_app_bars_name_a_models_own_labels_as_they_are(predictions, qtbot):
+    from app.views.explain import ProbabilityBars
+
+    bars = ProbabilityBars()
+    qtbot.addWidget(bars)
+    for name, words in (("own", False), ("ptbxl", True)):
+        pred = predictions[name]
+        bars.set_prediction(pred.labels, pred.probabilities, pred.thresholds, "", None, pred.ptbxl_labels)
+        bars.resize(900, bars.sizeHint().height())
+        bars.grab()
+        for lab, full in PTBXL_WORDS.items():
+            assert (full in bars.spoken()) is words, (name, lab)
+            assert (f"{lab}  {full}" in bars.names(bars.fontMetrics())) is words, (name, lab)
+        assert "MI " in bars.spoken()
+
+
+def test_the_interpretation_says_a_models_own_mi_as_its_own_label():
+    """The LUDB-trained model's called "MI" (its labels table's myocardial ischaemia) was left out of the
+    interpretation, which says a model's own labels but took "MI" for PTB-XL's superclass; and beside a
+    statements model it would have been set against PTB-XL's infarct statements."""
+    from mirage_model.review.interpret import infarct_disagreement, own_labels
+
+    def pred(ptbxl_labels):
+        return SimpleNamespace(labels=("MI", "NOMI"), probabilities=[0.8, 0.1], thresholds=[0.5, 0.5], withheld="",
+                               model_name="", ptbxl_labels=ptbxl_labels)
+
+    statements = SimpleNamespace(labels=("IMI",), probabilities=[0.1], thresholds=[0.5], withheld="", model_name="")
+    assert own_labels([pred(False)]) == [("MI", 0.8)] and own_labels([pred(True)]) == []
+    assert infarct_disagreement(pred(False), statements) == ""
+    assert infarct_disagreement(pred(True), statements).startswith("Models disagree on infarction")
