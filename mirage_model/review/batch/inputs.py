@@ -23,8 +23,8 @@ SIGNAL_SUFFIXES = (".dat", ".mat")       # signal files that must come with a he
 class FoundInputs(tuple):
     """What :func:`find_inputs` found: unpacked as (headers, orphans, not_ecg), each a list of paths
     in natural order (``records.folder.natural_key``: 1, 2, 10), as a 3-tuple; ``not_read`` holds the
-    folder's other files, which no row tells of (a .pdf, a .txt, a WFDB annotation file, a hidden
-    file or folder), in that order too, so that a run's summary can count them; ``same_file`` the
+    folder's other files, which no row tells of and no header names (a .pdf, a .txt, a WFDB annotation file, a
+    hidden file or folder), in that order too, so that a run's summary can count them; ``same_file`` the
     records left out as another name of a record listed (``same_files``: a link), each (path, the
     record's path as listed); ``annotations`` the WFDB annotation files beside a record of their stem
     (``annotations.annotation_files``: "1.atr" beside "1.hea"), which are not among ``not_read``."""
@@ -76,9 +76,11 @@ def find_inputs(folder, unreadable: list | None = None) -> FoundInputs:
     are no ECG MIRAGE reads) under ``folder``, recursively, each in natural order. A signal file (.dat, .mat)
     is "without a header" when no header in its folder names it (``formats.signal_names``): ``1.mat``
     beside ``1.hea`` naming ``1.dat``, ``zero.dat`` beside a ``zero.hea`` naming ``other.dat``; one
-    that a header of another stem names (``x.hea`` naming ``signals.dat``) is that record's. The last are read like
-    records, so that their row says what they are, with the status "not_ecg". A WFDB annotation file beside
-    a header of its stem ("1.atr", "1.ii" beside "1.hea") is in the result's ``annotations``. Every other file
+    that a header of another stem names (``x.hea`` naming ``signals.dat``) is that record's, as is a file of any other
+    extension that a header in its folder names as a signal file (PTB's ``s0010_re.xyz``): in no list. The files
+    that are no ECG are read like records, so that their row says what they are, with the status "not_ecg". A WFDB
+    annotation file beside a header of its stem ("1.atr", "1.ii" beside "1.hea") is in the result's
+    ``annotations``. Every other file
     (a .pdf, a .txt, an annotation file with no record: what no row tells of) is in its ``not_read``, and so is
     every hidden file and folder (a leading dot: not searched, ``walk_files``). ``unreadable``,
     when a list, receives (folder, reason) of each folder that cannot be listed. The folder is
@@ -139,6 +141,9 @@ def find_inputs(folder, unreadable: list | None = None) -> FoundInputs:
     # one file under several names (copy.hea -> 1.hea) is one record: listed once, the others said
     same = same_files(headers, links)
     rest = [p for p in files if p not in used]
+    # a file a header names (PTB's .xyz) is its record's, as a .dat is: no file passed over
+    named = _named_signals(rest, by_folder, probed)
+    rest = [p for p in rest if p not in named]
     # an annotation file belongs to the record of its stem: counted apart, not as a file passed over
     annotations = annotation_files(rest, heads)
     if annotations:
@@ -148,6 +153,33 @@ def find_inputs(folder, unreadable: list | None = None) -> FoundInputs:
                        sorted(passed_over, key=natural_key), sorted(rest + hidden, key=natural_key),
                        sorted(same.items(), key=lambda pair: natural_key(pair[0])),
                        sorted(annotations, key=natural_key))
+
+
+def _named_signals(paths, by_folder: dict, probed: dict) -> set[Path]:
+    """The files among ``paths`` that a header in their folder (``by_folder``: {folder: its headers}) names as a
+    signal file, whatever their extension, as a .dat is named: PTB's "s0010_re.xyz", its Frank leads vx, vy, vz,
+    had been counted among the files not read. Each header of a folder holding one of ``paths`` is probed once
+    (``formats.signal_names``, kept in ``probed``: {header: names}); one that names a file is parsed
+    (``formats.named_files``), which tells signal files from a multi-segment master's segments (LUDB's 1200
+    annotation files beside 100 headers: about 10 ms)."""
+    index: dict[Path, dict[str, list[Path]]] = {}       # {folder: {name: the headers whose probe names it}}
+    out = set()
+    for p in paths:
+        folder = p.parent
+        names = index.get(folder)
+        if names is None:
+            names = index[folder] = {}
+            for h in by_folder.get(folder, ()):
+                if h not in probed:
+                    probed[h] = signal_names(h)
+                for name in probed[h] or ():
+                    names.setdefault(name, []).append(h)
+        if not names:
+            continue
+        key = name_key(p.name)
+        if any(key in map(name_key, named_files(h)) for h in names.get(key, ())):
+            out.add(p)
+    return out
 
 
 def _missing_signal_files(hea: Path) -> list[str]:

@@ -1,0 +1,99 @@
+"""A file a record's header names as one of its signal files is that record's, whatever its extension: PTB
+Diagnostic's headers name ``s0010_re.xyz`` as the signal file of the Frank leads vx, vy, vz, and a batch of
+PTB had said "3 files not read: 3 .xyz", as though records had been passed over. A .xyz that no header names
+stays among the files not read, in ``mirage score`` and the batch dialog alike.
+
+Truth: PTB's own record (tests/data/ptbdb, from PhysioNet), whose header's last three signal lines name
+s0010_re.xyz, as wfdb's own reader reads it; the files each test wrote."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from mirage_model.review.batch.inputs import find_inputs
+from test_batch_annotations import checkpoint  # noqa: F401 - the fixture: a tiny checkpoint
+
+PTB = Path(__file__).resolve().parent / "data" / "ptbdb"
+pytestmark = pytest.mark.skipif(not (PTB / "s0010_re.xyz").is_file(), reason="PTB test data not present")
+
+
+def _folder(root: Path) -> Path:
+    """``root`` holding PTB's record s0010_re (.hea, .dat, .xyz), a stray.xyz that no header names, and a
+    record of another stem whose header names "frank.xyz" for its Frank leads (``x.hea``)."""
+    root.mkdir()
+    for f in PTB.glob("s0010_re.*"):
+        shutil.copy(f, root / f.name)
+    (root / "stray.xyz").write_bytes((PTB / "s0010_re.xyz").read_bytes())
+    lines = (PTB / "s0010_re.hea").read_text().splitlines()
+    x = [lines[0].replace("s0010_re", "x", 1)]
+    x += [ln.replace("s0010_re.dat", "x.dat").replace("s0010_re.xyz", "frank.xyz") for ln in lines[1:]]
+    (root / "x.hea").write_text("\n".join(x) + "\n")
+    shutil.copy(PTB / "s0010_re.dat", root / "x.dat")
+    shutil.copy(PTB / "s0010_re.xyz", root / "frank.xyz")
+    return root
+
+
+def test_wfdb_reads_the_xyz_files_as_their_records_signals(tmp_path):
+    wfdb = pytest.importorskip("wfdb")
+    folder = _folder(tmp_path / "ptb")
+    for name in ("s0010_re", "x"):
+        rec = wfdb.rdrecord(str(folder / name))
+        assert rec.sig_name[-3:] == ["vx", "vy", "vz"] and rec.p_signal.shape[1] == 15, name
+    assert wfdb.rdheader(str(folder / "x")).file_name[-1] == "frank.xyz"
+
+
+def test_a_file_a_header_names_is_not_counted_as_not_read(tmp_path):
+    folder = _folder(tmp_path / "ptb")
+    found = find_inputs(folder)
+    assert [p.name for p in found[0]] == ["s0010_re.hea", "x.hea"]
+    assert found[1] == [] and found[2] == []
+    assert [p.name for p in found.not_read] == ["stray.xyz"]
+    assert found.annotations == []
+
+
+def test_one_of_its_stem_that_its_header_does_not_name_is_not_read(tmp_path):
+    """The record's header with the Frank leads' lines taken out (and its signal count 15 made 12): its .xyz
+    beside it is then no file of the record."""
+    folder = tmp_path / "ptb"
+    folder.mkdir()
+    lines = (PTB / "s0010_re.hea").read_text().splitlines()
+    kept = [lines[0].replace(" 15 ", " 12 ", 1)] + [ln for ln in lines[1:] if not ln.startswith("s0010_re.xyz")]
+    (folder / "s0010_re.hea").write_text("\n".join(kept) + "\n")
+    for ext in (".dat", ".xyz"):
+        shutil.copy(PTB / f"s0010_re{ext}", folder)
+    found = find_inputs(folder)
+    assert [p.name for p in found[0]] == ["s0010_re.hea"]
+    assert [p.name for p in found.not_read] == ["s0010_re.xyz"]
+
+
+def test_mirage_score_counts_only_the_stray_one(tmp_path, checkpoint, capsys):
+    from training_cli.main import main
+
+    folder = _folder(tmp_path / "ptb")
+    args = ["score", str(folder), "--model", str(checkpoint), "--out", str(tmp_path / "scores.csv"),
+            "--no-progress", "--no-measure", "--list-not-read"]
+    assert main(args) == 0
+    got = capsys.readouterr()
+    assert "scored 2, failed 0" in got.out, got.out
+    assert "1 file not read: 1 .xyz (no ECG records; named above)" in got.out, got.out
+    assert [ln for ln in got.err.splitlines() if ln.startswith("not read: ")] == ["not read: stray.xyz"]
+
+
+def test_the_batch_dialog_counts_only_the_stray_one(qtbot, tmp_path, checkpoint):
+    pytest.importorskip("pytestqt")
+    from app.dialogs.batch import BatchDialog
+    from helpers_app import WAIT_MS
+    from mirage_model.inference import Predictor
+
+    folder = _folder(tmp_path / "ptb")
+    dlg = BatchDialog(None, predictor=Predictor(checkpoint, device="cpu"), device="auto", folder=str(folder))
+    qtbot.addWidget(dlg)
+    dlg.output.setText(str(tmp_path / "scores.csv"))
+    assert dlg.start() is not None
+    qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
+    text = dlg.status.text()
+    assert "2 scored" in text and "1 file not read: 1 .xyz (no ECG records)." in text, text
+    assert dlg.status.toolTip() == "Files not read:\nstray.xyz"
