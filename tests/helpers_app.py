@@ -29,6 +29,14 @@ def two_record_folder(tmp_path) -> Path:
     return folder
 
 
+def with_a_header(folder) -> Path:
+    """``folder`` holding one WFDB header, r0.hea, so that the batch dialog starts the batch its test stands in for:
+    a folder of no record is not scored (``batch.run.nothing_to_score``)."""
+    folder = Path(folder)
+    (folder / "r0.hea").write_text("r0 1 500 5000\nr0.dat 16 200 16 0 0 0 0 I\n")
+    return folder
+
+
 @pytest.fixture(autouse=True)
 def isolated_settings(tmp_path):
     """Every test gets its own empty QSettings store (INI files under tmp_path); workers end with it."""

@@ -18,7 +18,7 @@ from PySide6.QtCore import QPointF, QSettings, Qt  # noqa: E402
 from PySide6.QtGui import QImage  # noqa: E402
 
 from app import workers  # noqa: E402
-from helpers_app import isolated_settings, tiny_model, two_record_folder  # noqa: E402,F401 - fixtures
+from helpers_app import isolated_settings, tiny_model, two_record_folder, with_a_header  # noqa: E402,F401 - fixtures
 from app.dialogs.about import about_text  # noqa: E402
 from app.main_window import MainWindow  # noqa: E402
 from app.settings import Settings  # noqa: E402
@@ -958,7 +958,7 @@ def test_batch_dialog_table_progress_and_open(qtbot, tmp_path, monkeypatch):
         return {"n_scored": len(rows)}
 
     monkeypatch.setattr(batch, "score_folder", fake_score_folder, raising=False)
-    dlg = BatchDialog(None, predictor=object(), device="auto", folder=str(tmp_path))
+    dlg = BatchDialog(None, predictor=object(), device="auto", folder=str(with_a_header(tmp_path)))
     qtbot.addWidget(dlg)
     dlg.pdf_dir.setText(str(tmp_path / "pdf"))
     assert dlg.start() is not None
@@ -1007,7 +1007,7 @@ def test_batch_dialog_tells_records_of_one_name_apart(qtbot, tmp_path, monkeypat
         return {"n_scored": len(rows)}
 
     monkeypatch.setattr(batch, "score_folder", fake_score_folder, raising=False)
-    dlg = BatchDialog(None, predictor=object(), device="auto", folder=str(tmp_path))
+    dlg = BatchDialog(None, predictor=object(), device="auto", folder=str(with_a_header(tmp_path)))
     qtbot.addWidget(dlg)
     assert dlg.start() is not None
     qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
@@ -1037,6 +1037,7 @@ def test_batch_dialog_writes_the_scored_folders_csv_not_the_last_ones(qtbot, tmp
     a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
     for d in (a, b, c):
         d.mkdir()
+        with_a_header(d)
     dlg = BatchDialog(None, predictor=object(), device="auto", folder=str(a))
     qtbot.addWidget(dlg)
     assert Path(dlg.output.text()) == a / "scores.csv"

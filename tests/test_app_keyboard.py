@@ -17,7 +17,8 @@ pytest.importorskip("pytestqt")
 from PySide6.QtCore import QPointF, Qt  # noqa: E402
 from PySide6.QtWidgets import QAbstractButton, QComboBox, QLineEdit, QSlider  # noqa: E402
 
-from helpers_app import WAIT_MS, isolated_settings, shown_window, tiny_model  # noqa: E402,F401 - fixtures
+from helpers_app import (WAIT_MS, isolated_settings, shown_window, tiny_model,  # noqa: E402,F401 - fixtures
+                         with_a_header)
 from mirage_model.paths import resources_dir  # noqa: E402
 
 LUDB = resources_dir() / "samples" / "ludb"
@@ -407,6 +408,7 @@ def test_on_a_short_screen_the_result_shows_before_the_models_provenance(qtbot, 
 def _batch_running(qtbot, tmp_path):
     """(window, batch dialog, its worker) once a batch over ``tmp_path`` (its ``score_folder`` the test's) has
     scored its first record."""
+    with_a_header(tmp_path)
     window = shown_window(qtbot)
     dlg = window.batch_dialog_open()
     dlg.predictor = object()

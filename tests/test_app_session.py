@@ -19,7 +19,7 @@ import pytest
 pytest.importorskip("pytestqt")
 
 from app import workers  # noqa: E402
-from helpers_app import isolated_settings, shown_window, tiny_model  # noqa: E402,F401 - fixtures
+from helpers_app import isolated_settings, shown_window, tiny_model, with_a_header  # noqa: E402,F401 - fixtures
 from app.main_window import MainWindow  # noqa: E402
 from mirage_model.paths import resources_dir  # noqa: E402
 
@@ -408,7 +408,7 @@ def test_closing_the_batch_dialog_or_the_window_mid_run_asks_first(qtbot, tmp_pa
                         lambda *args, **kwargs: answers.append(args[2]) or answers_given.pop(0))
     answers_given = [QMessageBox.StandardButton.No, QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
     dlg = window.batch_dialog_open()
-    dlg.folder.setText(str(tmp_path))
+    dlg.folder.setText(str(with_a_header(tmp_path)))
     dlg.predictor = object()
     assert dlg.start() is not None
     step.release()

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import workers
-from app.dialogs.batch_jobs import LabsMatched, ListedFolder, batch_with_model_job, list_folder_job
+from app.dialogs.batch_jobs import LabsMatched, ListedFolder, NothingToScore, batch_with_model_job, list_folder_job
 from app.dialogs.batch_questions import ask_replace_output, ask_replace_pdfs
 from app.dialogs.form_rows import add_row
 from app.views.placeholder import set_placeholder
@@ -86,6 +86,14 @@ def _typed(row: dict) -> dict:
                 pass
         out[key] = value
     return out
+
+
+def _not_read_tip(not_read: list) -> str:
+    """The status's tooltip naming the files a batch did not read (their paths under the folder), the first 200."""
+    if not not_read:
+        return ""
+    return ("Files not read:\n" + "\n".join(not_read[:200])
+            + (f"\n... and {len(not_read) - 200} more" if len(not_read) > 200 else ""))
 
 
 def _row_key(row: dict) -> tuple:
@@ -549,6 +557,10 @@ class BatchDialog(QDialog):
             self.table.setItem(r, c, item)
 
     def _done(self, summary) -> None:
+        if isinstance(summary, NothingToScore):     # no output written: what the folder holds, as mirage score says it
+            self.status.setText(f"{summary.line[:1].upper()}{summary.line[1:]}.")
+            self.status.setToolTip(_not_read_tip(summary.not_read))
+            return
         self.summary = summary
         out = getattr(summary, "out_path", None) or self.output.text()
         if getattr(summary, "skipped", 0):      # from where the rows are (a spare file: the output unwritable)
@@ -561,13 +573,7 @@ class BatchDialog(QDialog):
         rate = getattr(summary, "records_per_s", None)
         speed = f" ({rate:.1f} records/s)" if rate else ""
         verb = "Cancelled" if getattr(summary, "cancelled", False) else "Done"
-        # a folder with nothing to score: what it holds, as mirage score's error says it (MIRAGE's own outputs
-        # apart from the files not read), in place of "Done: 0 scored" and of the sentences counting its files
-        nothing = summary.no_records_line(self.scored_folder) if hasattr(summary, "no_records_line") else ""
-        if nothing:
-            text = f"{nothing[:1].upper()}{nothing[1:]}."
-        else:
-            text = f"{verb}: {', '.join(parts)}{speed}. Results in {out}."
+        text = f"{verb}: {', '.join(parts)}{speed}. Results in {out}."
         unsaved = getattr(summary, "unsaved", "")
         spare = getattr(summary, "saved_in", None)
         if unsaved:         # the output could not be written at the end: where the rows are, and what to do
@@ -584,16 +590,14 @@ class BatchDialog(QDialog):
         if getattr(summary, "same_file", None):     # one recording under two names: scored once, said
             text += f" {summary.same_file_line()}."
         not_read = list(getattr(summary, "not_read", None) or ())
-        if not nothing:     # what the folder holds besides its records (the no-records line says it itself)
-            if getattr(summary, "own_files", None):     # an earlier run's results and PDFs: not records
-                text += f" {summary.own_files_line()}."
-            if getattr(summary, "annotations", None):   # LUDB's "1.ii" beside "1.hea": the record's, not passed over
-                text += f" {summary.annotations_line()}."
-            if not_read:    # the folder's other files (a .pdf, a .txt): counted here, named in the tooltip
-                text += f" {summary.not_read_line('no ECG records')}."
-        if not_read:
-            tips.append("Files not read:\n" + "\n".join(not_read[:200])
-                        + (f"\n... and {len(not_read) - 200} more" if len(not_read) > 200 else ""))
+        # what the folder holds besides its records
+        if getattr(summary, "own_files", None):     # an earlier run's results and PDFs: not records
+            text += f" {summary.own_files_line()}."
+        if getattr(summary, "annotations", None):   # LUDB's "1.ii" beside "1.hea": the record's, not passed over
+            text += f" {summary.annotations_line()}."
+        if not_read:    # the folder's other files (a .pdf, a .txt): counted here, named in the tooltip
+            text += f" {summary.not_read_line('no ECG records')}."
+            tips.append(_not_read_tip(not_read))
         self.status.setToolTip("\n\n".join(tips))
         lock_note = getattr(summary, "lock_note", "")
         if lock_note and not any(lock_note in line for line in self._notes):    # told once, when it happened

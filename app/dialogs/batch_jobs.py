@@ -52,21 +52,37 @@ class LabsMatched:
     hint: str = ""
 
 
+@dataclass
+class NothingToScore:
+    """A folder the batch was not run on, no output written (``batch.run.nothing_to_score``, as ``mirage
+    score`` refuses it): ``line`` says why and what the folder holds, ``not_read`` names its files that are
+    no record (their paths under it)."""
+
+    line: str
+    not_read: list = field(default_factory=list)
+
+
 def batch_with_model_job(ctx, folder, model_path, device, predictor, out_path, statements: str = "auto", **kwargs):
     """Score a folder with its own copy of the model (loaded for ``device``), so that the batch and
     the main window's inference never share one model between threads. Without a model path the
     given ``predictor`` is used. ``statements`` ("auto", "none" or a folder, as
-    ``workers.load_models_job``): the statements model loaded beside it for the interpretation."""
+    ``workers.load_models_job``): the statements model loaded beside it for the interpretation.
+    A folder with nothing to score gets no output, nor a model loaded: :class:`NothingToScore`."""
     from mirage_model.inference import Predictor   # torch: imported when a batch starts, not with the window
     from mirage_model.review.batch.inputs import find_inputs, labs_lookup
+    from mirage_model.review.batch.run import nothing_to_score, split_own
 
+    if kwargs.get("found") is None:     # not listed before (no PDF folder to look at): listed once, here
+        unreadable: list = []
+        kwargs.update(found=find_inputs(folder, unreadable), unreadable_folders=unreadable)
+    nothing = nothing_to_score(folder, kwargs["found"], kwargs.get("unreadable_folders"))
+    if nothing:
+        return NothingToScore(nothing, split_own(getattr(kwargs["found"], "not_read", ()), folder)[0])
+    ctx.check()
     if kwargs.get("labs"):
         # the batch's own match of the table's rows to the folder's records, handed to the dialog
         # before the model loads and the first row, so that the rows that fit no record are named
         # when the run starts and a row opens with the values it was scored with
-        if kwargs.get("found") is None:     # not listed before (no PDF folder to look at)
-            unreadable: list = []
-            kwargs.update(found=find_inputs(folder, unreadable), unreadable_folders=unreadable)
         lookup = labs_lookup(kwargs["labs"], folder, kwargs["found"][0])
         unmatched = list(lookup.match.unmatched)
         # the hint over every record of the run, as score_folder's summary gives it at the end

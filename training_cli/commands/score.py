@@ -24,7 +24,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from mirage_model.review.batch import BatchError, earlier_pdfs, find_inputs, score_folder
-from mirage_model.review.batch.run import interrupted_saves, is_hidden, no_records_line, split_own
+from mirage_model.review.batch.run import interrupted_saves, is_hidden, nothing_to_score
 from mirage_model.review.batch.outputs import earlier_output, earlier_output_refusal
 from mirage_model.review.batch.resume import finished_records
 from mirage_model.review.batch.rows import NOT_ECG
@@ -258,11 +258,9 @@ def _score(args, fmt: str, time_limit: float, stage: list, stopped_by: list):
     unreadable: list[tuple[str, str]] = []
     found = find_inputs(args.folder, unreadable)     # searched once: passed on
     headers, orphans, not_ecg = found
-    if not headers and not orphans and unreadable:     # not "no records": none could be looked for
-        raise UsageError(f"error: {unreadable_line(unreadable)}: no records could be listed under {args.folder}")
-    if not headers and not orphans:     # saying what the folder holds: MIRAGE's own outputs apart
-        not_read, own = split_own(found.not_read, args.folder)
-        raise UsageError(f"error: {no_records_line(args.folder, not_read, own, not_ecg)}")
+    nothing = nothing_to_score(args.folder, found, unreadable)     # saying what the folder holds, as the app does
+    if nothing:
+        raise UsageError(f"error: {nothing}")
     if args.pdf_dir is not None:
         refuse_earlier_pdfs(args, headers, fmt)
     stage[0] = "loading the model"

@@ -11,7 +11,8 @@ one) is counted by extension in the summary (``BatchSummary.not_read``), so that
 folder is passed over in silence; the files MIRAGE itself wrote there (an earlier run's results and PDFs:
 ``own_files``) are counted apart (``BatchSummary.own_files``), not among them, as are the WFDB annotation
 files beside their records (``annotations``: ``BatchSummary.annotations``). A WFDB signal file is the
-record's whose header names it, whatever its extension (PTB's .xyz of the Frank leads).
+record's whose header names it, whatever its extension (PTB's .xyz of the Frank leads). A folder with
+nothing to score (``run.nothing_to_score``) gets no output, in the CLI and the app alike.
 
 The modules, in the order a record passes them: ``inputs`` (the folder, the labs table),
 ``loading`` (read and measure ahead of the model, under a time limit, optionally in a process

@@ -19,7 +19,7 @@ from typing import Callable
 from mirage_model.clinical.labs import respelled_warning
 from mirage_model.csvsafe import printable
 from mirage_model.limits import RECORD_TIMEOUT_S
-from mirage_model.records.folder import natural_key
+from mirage_model.records.folder import natural_key, unreadable_line
 from mirage_model.review.batch.annotations import annotations_line
 from mirage_model.review.batch.errors import BatchError
 from mirage_model.review.batch.inputs import LabsLookup, find_inputs, labs_lookup
@@ -103,13 +103,6 @@ class BatchSummary:
         """``annotations.annotations_line`` of this run's folder: "1200 annotation files beside their records
         (WFDB), not scored: annotations are not signals (...)"; "" when there are none."""
         return annotations_line(self.annotations)
-
-    def no_records_line(self, folder) -> str:
-        """``no_records_line`` of this run's ``folder`` when it found nothing to score (no record, no file
-        with an ECG format's extension, no folder it could not list), else ""."""
-        if self.handled or self.skipped or self.cancelled or self.unreadable_folders:
-            return ""
-        return no_records_line(folder, self.not_read, self.own_files)
 
     def own_files_line(self) -> str:
         """``own_files.own_files_line`` of this run's folder: "6 files MIRAGE wrote (results.csv, 5 in pdfs/)
@@ -314,6 +307,21 @@ def no_records_line(folder, not_read, own_files, not_ecg=()) -> str:
     if own:
         line += f"; MIRAGE's own outputs: {own}"
     return line
+
+
+def nothing_to_score(folder, found, unreadable=()) -> str:
+    """Why a batch of ``folder`` is not run, in one line, when ``found`` (``find_inputs``) holds no record and no
+    signal file to give a row: its folders could not be listed ("1 folder could not be read: ...: no records
+    could be listed under DIR"), or ``no_records_line`` of what it holds; "" when there is something to score.
+    ``mirage score`` refuses such a folder with it and the batch dialog says it, neither writing an output (the
+    dialog had written a results CSV of its header line alone)."""
+    headers, orphans, not_ecg = found
+    if headers or orphans:
+        return ""
+    if unreadable:     # not "no records": none could be looked for
+        return f"{unreadable_line(unreadable)}: no records could be listed under {folder}"
+    not_read, own = split_own(getattr(found, "not_read", ()) or (), folder)
+    return no_records_line(folder, not_read, own, not_ecg)
 
 
 def not_read_entry(path, folder) -> str:
