@@ -152,6 +152,7 @@ class ReviewSession:
         self.model_name = model_name
         self.also_read = tuple(also_read or ())   # features a model scored beside it reads (set_model)
         self.values: dict[str, ClinicalValue] = {}
+        self._file_values: dict[str, tuple] = {}   # name -> (canonical, unit) as the record gave it
         # what the values' sources said about them (``clinical.labs_header_note``: a labs row that
         # differs from the record's header); shown beside the values by the app and the PDF
         self.labs_notes: tuple[str, ...] = ()
@@ -183,9 +184,11 @@ class ReviewSession:
         for name, value in record_values(record).items():
             if name == "age" and value < MONTHS_BELOW_Y:
                 # an infant's age as a paediatric form gives it: 2.952 months, not 0.246 years
-                self._store(name, round(value * 12, 3), "months", "file")
+                cv = self._store(name, round(value * 12, 3), "months", "file")
             else:
-                self._store(name, value, None, "file")
+                cv = self._store(name, value, None, "file")
+            if cv is not None:
+                self._file_values[name] = (cv.canonical, cv.unit or self.feature(name).unit)
         self.events.emit("record")
         self.events.emit("values")
 
@@ -252,7 +255,8 @@ class ReviewSession:
 
     def set_value(self, name: str, value, unit: str | None = None, source: str = "user") -> ClinicalValue | None:
         """A reviewer's (or a labs table's) value. An impossible one is kept as "refused" with its
-        message (shown in the app and the PDF) and never sent to the model. Empty clears it.
+        message (shown in the app and the PDF) and never sent to the model. Empty clears it. A value
+        typed as the record itself gives it (same number, same unit) keeps its source "file".
 
         Returns:
             the stored value, or None when cleared.
@@ -263,6 +267,9 @@ class ReviewSession:
             raise ValueError(f"source must be 'user', 'file' or 'table', got {source!r}")
         before = self.read_values()
         cv = self._store(name, value, unit, source)
+        if cv is not None and source == "user" and \
+                self._file_values.get(name) == (cv.canonical, cv.unit or self.feature(name).unit):
+            cv.source = "file"      # typed again as the file gave it (same number, same unit): still the file's
         if self.labs_notes and name in COMPARED_WITH_HEADER:
             # the reviewer corrected the age or sex a labs row gave: the note says what is left
             self._note_labs_row({n: (v.text, v.unit) for n, v in self.values.items() if v.source == "table"})
