@@ -11,6 +11,14 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QToolButton, QV
 from app import workers
 from app.views.explain import ProbabilityBars
 from app.views.interpretation import InterpretationView
+from mirage_model.review.report.model_info import test_figure
+
+
+def _test_figure(predictor) -> str:
+    """The model's held-out test figure with its split ("fold-10 macro AUROC 0.936"), "" when it has none."""
+    loaded = getattr(predictor, "loaded", None)
+    return test_figure(getattr(loaded, "metrics", None), getattr(loaded, "provenance", None))
+
 
 FILE_LINES_SHOWN = 3      # a block of the file's own words of more lines than this and one shows its first 3
 
@@ -164,12 +172,8 @@ class ResultsPanel(QWidget):
         loaded = getattr(predictor, "loaded", None)
         prov = dict(getattr(loaded, "provenance", {}) or {})
         data = prov.get("data") or prov.get("training_data") or "unknown"
-        metrics = getattr(loaded, "metrics", {}) or {}
-        metric = ""
-        for key in ("macro_auroc", "test_macro_auroc", "auroc"):
-            if isinstance(metrics.get(key), (int, float)):
-                metric = f", {key} {metrics[key]:.3f}"
-                break
+        figure = _test_figure(predictor)
+        metric = f", {figure}" if figure else ""
         device = str(predictor.device)
         threads = workers.chosen_threads()
         if device == "cpu" and threads:
@@ -179,8 +183,9 @@ class ResultsPanel(QWidget):
         if average is not None:
             extra += f"<br><small>Scoring: {average.describe()}</small>"
         if statements is not None:
+            said = _test_figure(statements)
             extra += (f"<br><small>Interpretation statements: model <b>{escape(statements.name)}</b> "
-                      f"({len(statements.labels)} PTB-XL statements)</small>")
+                      f"({len(statements.labels)} PTB-XL statements{f', {said}' if said else ''})</small>")
         elif statements_error:
             extra += f"<br><small style='color:#a04000'>No statements model: {escape(statements_error)}</small>"
         if note:
