@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, QThread, QThreadPool, QTimer, Signal
+from PySide6.QtCore import Qt, QThread, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QScrollArea, QSplitter, QStyle, QTabWidget,
@@ -36,6 +36,7 @@ from app.views.median_beats import MedianBeatsView, MedianBeatsWindow
 from app.views.paper import LAYOUTS
 from app.views.patient_line import PatientLine
 from app.views.results import ResultsPanel
+from app.views.toolbar import TextSizedToolBar
 from app.window.export import ExportMixin
 from app.window.model import ModelMixin, folder_key as _folder_key
 from app.window.printing import PrintMixin
@@ -416,9 +417,9 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, PrintMixin, PriorMixin, 
         act("&Keyboard shortcuts", self.show_shortcuts, "F1", None, help_menu)
         act("&About MIRAGE Review", self.about, None, None, help_menu)
 
-        tb = self.addToolBar("Main")
+        tb = TextSizedToolBar("Main", 20, self)      # 20 px icons beside default text, larger beside larger
+        self.addToolBar(tb)
         tb.setObjectName("main_toolbar")
-        tb.setIconSize(QSize(20, 20))
         tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         for a in (self.open_action, self.folder_action, self.compare_action, self.run_action, self.export_action,
                   self.batch_action):
