@@ -525,8 +525,9 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, PrintMixin, PriorMixin, 
         self.median_window.activateWindow()
 
     def cancel_work(self) -> None:
-        """Esc: stop loading, inference, folder listing, a print and a print preview (their results are dropped),
-        and drop a PDF export, a print or a print preview waiting for the analysis. A batch run
+        """Esc: stop loading, inference, folder listing, a PDF being written (not put in place), a print and a print
+        preview (their results are dropped), and drop a PDF export, a print or a print preview waiting for the
+        analysis. A batch run
         goes on: it has its own window and its own Cancel (Esc pressed in the main window, say on a
         measurement, stopped a batch scoring a folder in the window beside it). With nothing of these under
         way it says so ("Nothing to cancel."; it had said "Cancelled."), and that a batch run goes on."""
@@ -569,7 +570,7 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, PrintMixin, PriorMixin, 
     def _jobs(self) -> tuple:
         """The workers of this window's own jobs, None where none is (the batch dialog's aside)."""
         return (self.load_worker, self.predict_worker, self.model_worker, self.prior_worker, self.browser.worker,
-                self.print_worker, self.preview_worker, self.viewer.plot.filter_worker)
+                self.export_worker, self.print_worker, self.preview_worker, self.viewer.plot.filter_worker)
 
     def batch_running(self) -> bool:
         """Whether a batch scoring run goes on: started and not cancelled (a cancelled one only finishes

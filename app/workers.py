@@ -462,11 +462,12 @@ def header_job(ctx: JobContext, paths: list) -> int:
 
 def report_job(ctx: JobContext, session, out_path, settings=None, model_info=None):
     """``report.build_report(session, out_path)``; returns the PDF path. ``session`` is a snapshot
-    (``ReviewSession.snapshot``): edits made while the PDF is written do not reach it."""
+    (``ReviewSession.snapshot``): edits made while the PDF is written do not reach it. Cancelled, the
+    file is not put in place (a PDF of that name already there stays as it was)."""
     from mirage_model.review import report   # reportlab: about a second, only when a PDF is written
 
     ctx.check()
-    result = report.build_report(session, out_path, settings=settings, model_info=model_info)
+    result = report.build_report(session, out_path, settings=settings, model_info=model_info, check=ctx.check)
     return result if result is not None else out_path
 
 

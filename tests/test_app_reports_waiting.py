@@ -100,3 +100,51 @@ def test_a_preview_being_made_is_dropped_when_another_record_opens(qtbot, tmp_pa
                                          "record 00417_lr was being made; open that record again to preview its "
                                          "report.")
     assert not window.status_label.text().startswith("Print preview cancelled")    # B's own line stays
+
+
+def _held_pdf(monkeypatch):
+    """The PDF being written waits in its worker until released: (entered, release)."""
+    from mirage_model.review import report
+
+    entered, release = threading.Event(), threading.Event()
+    real = report.build_report
+
+    def held(*args, **kwargs):
+        entered.set()
+        release.wait(60)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(report, "build_report", held)
+    return entered, release
+
+
+@pytest.mark.parametrize("how", ["esc", "close"])
+def test_a_pdf_being_written_is_one_of_the_windows_jobs(qtbot, tmp_path, monkeypatch, how):
+    """The PDF export's worker was in none of the window's lists of running jobs (``_jobs``): Esc while a PDF was
+    written said "Nothing to cancel." and stopped nothing, and closing the window left it running. It is now
+    listed, stopped by Esc and by closing, and the PDF is not put in place: a file of that name already there
+    keeps its bytes. Truth: the bytes on disk and reportFailed's arguments."""
+    window = window_with(qtbot)
+    entered, release = _held_pdf(monkeypatch)
+    failed = []
+    window.reportFailed.connect(lambda path, msg: failed.append((path, msg)))
+    out = tmp_path / "reports" / "a_report.pdf"
+    out.parent.mkdir()
+    out.write_bytes(b"%PDF- an earlier report")
+    window.export_pdf(out)
+    assert entered.wait(30)
+    assert window.export_worker is not None and window.export_worker in window._jobs()
+    assert window.work_running()
+    if how == "esc":
+        qtbot.keyClick(window, QtCore.Qt.Key.Key_Escape)
+        assert window.status_label.text() == "Cancelled."
+    else:
+        window.close()
+    assert window.export_worker.is_cancelled
+    release.set()
+    qtbot.waitUntil(lambda: window.export_worker is None, timeout=WAIT_MS)
+    assert out.read_bytes() == b"%PDF- an earlier report"
+    assert [p.name for p in out.parent.iterdir()] == ["a_report.pdf"]        # no temporary file left
+    assert failed == [(str(out), "cancelled while it was being written")]
+    if how == "esc":
+        assert window.status_label.text() == "Cancelled: a_report.pdf was not written."

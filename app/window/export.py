@@ -120,6 +120,13 @@ class ExportMixin:
             return True
         return self._start_export(session, Path(path), settings)
 
+    def _export_finished(self, w: workers.Worker, path: Path) -> None:
+        if self.export_worker is w:
+            self.export_worker = None
+        if w.is_cancelled and not w.written:    # Esc, or the window closed: not put in place (``report_job``)
+            self.show_status(f"Cancelled: {shown_name(path)} was not written.")
+            self.reportFailed.emit(str(path), "cancelled while it was being written")
+
     def _queue_until_done(self, job: Queued, when: str) -> bool:
         """``job`` (an export, a print or a preview of the session on screen) queued when its analysis is still
         running (``_export_waits_for``), said in the status bar as "WHEN (waiting for: ...)..."; False, nothing
@@ -191,14 +198,17 @@ class ExportMixin:
         from mirage_model.review import report   # reportlab: imported where a PDF is written
 
         model_info = report.model_info_from(self.predictor) if self.predictor is not None else None
+        # keep_result: a PDF put in place as the cancel came is said written, as it is
         w = workers.Worker(workers.report_job, session.snapshot(), path, settings=settings,
-                           model_info=model_info, name="report")
+                           model_info=model_info, name="report", keep_result=True)
+        w.written = False
+        w.signals.result.connect(lambda _p: setattr(w, "written", True))
         w.signals.result.connect(workers.while_alive(self, lambda p: self.show_status(f"Report written: {p}")))
         w.signals.result.connect(workers.while_alive(self, lambda p: self.reportWritten.emit(str(p))))
         w.signals.error.connect(
             workers.while_alive(self, lambda msg: self.show_message(f"Could not write the report: {msg}")))
         w.signals.error.connect(workers.while_alive(self, lambda msg, p=path: self.reportFailed.emit(str(p), msg)))
-        w.signals.finished.connect(workers.while_alive(self, lambda: setattr(self, "export_worker", None)))
+        w.signals.finished.connect(workers.while_alive(self, lambda: self._export_finished(w, path)))
         self.export_worker = w
         self.export_path = path
         self.show_status(f"Writing {path.name}...")

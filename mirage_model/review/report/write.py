@@ -51,7 +51,7 @@ FRAME_PADDING = 6.0              # pt: reportlab's Frame padding on each side, w
 
 
 def build_report(session: ReviewSession, out_path, *, settings: ReportSettings | None = None,
-                 model_info: dict | None = None) -> Path:
+                 model_info: dict | None = None, check=None) -> Path:
     """Write the PDF report of one review session, atomically (``paths.atomic_output``).
 
     The app's Export, ``mirage report`` and ``mirage score --pdf-dir`` all call this with a
@@ -65,6 +65,8 @@ def build_report(session: ReviewSession, out_path, *, settings: ReportSettings |
         out_path: the PDF to write (parent folders are created).
         settings: page size, institution, reviewer, comment, patient fields, speed, gain.
         model_info: name, version, training_data, date, metrics (see :func:`model_info_from`).
+        check: called once the pages are made, before the file is put in place (the app's cancel flag):
+            what it raises leaves ``out_path`` as it was.
 
     Returns:
         The written path.
@@ -76,7 +78,7 @@ def build_report(session: ReviewSession, out_path, *, settings: ReportSettings |
     """
     if not isinstance(session, ReviewSession):
         raise TypeError(f"build_report: session must be a ReviewSession, got {type(session).__name__}")
-    return _write(session.snapshot(), Path(out_path), settings, model_info)
+    return _write(session.snapshot(), Path(out_path), settings, model_info, check)
 
 
 def _drawn_signal(record) -> tuple:
@@ -96,7 +98,7 @@ def _drawn_signal(record) -> tuple:
         raise RecordError(where, f"cannot be drawn ({err}); no report written") from None
 
 
-def _write(session, out_path: Path, settings: ReportSettings | None, model_info: dict | None) -> Path:
+def _write(session, out_path: Path, settings: ReportSettings | None, model_info: dict | None, check=None) -> Path:
     record = session.record
     settings = settings or ReportSettings()
     page_layouts(settings)        # unusable settings fail before any work
@@ -174,4 +176,6 @@ def _write(session, out_path: Path, settings: ReportSettings | None, model_info:
             doc.build(story, canvasmaker=PageCountCanvas)     # footers say "page N of M"
         finally:
             rl_config.useA85 = a85
+        if check is not None:
+            check()
     return out_path
