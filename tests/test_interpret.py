@@ -503,6 +503,49 @@ def test_the_flutter_rule_only_replaces_a_said_atrial_rhythm(pos, paced):
     assert not any(s.text.startswith("Atrial flutter") for s in it.statements)
 
 
+def run_alone(meas, labels=("NORM",), probs=(0.1,), **kw):
+    """The default superclass model alone (no statements model): ``interpret_prediction`` passes it its NORM only."""
+    return interpret(list(labels), list(probs), [0.5] * len(labels), meas, **kw)
+
+
+@pytest.mark.parametrize("pr, said, words", [(87.0, "Short PR interval (PR 87 ms)", "short PR interval"),
+                                             (215.0, "First degree AV block (PR 215 ms)", "first degree AV block")])
+def test_flutter_waves_with_no_model_of_the_rhythm_leave_the_pr_unsaid(pr, said, words):
+    """PTB-XL 02739_lr (AFLT) with the default model alone read "Rhythm not classified, 147 bpm; Short PR interval
+    (PR 87 ms)": at 2:1 a flutter wave stands before each QRS and is measured as a P wave (Saoudi et al. 2001). Flutter
+    waves at 294/min in all four leads, no model here that states atrial fibrillation or flutter: neither PR
+    statement, the reason in the resolved list; the rhythm stays not classified (no rhythm from the measurement)."""
+    meas = {"heart_rate_bpm": 147.0, "qrs_ms": 100.0, "pr_ms": pr}
+    flutter = _atrial(hz=(4.9,) * 4)
+    for no_flutter in (None, _atrial(hz=(4.9,) * 4, conc=(0.9, 0.8, 0.85, 0.74))):    # V1 short of 75 %: said
+        assert said in [s.text for s in run_alone(meas, atrial_activity=no_flutter).statements]
+    it = run_alone(meas, atrial_activity=flutter)
+    assert not any(s.text == said for s in it.statements), it.lines()
+    assert [s.text for s in it.statements if s.group == "rhythm"] == ["Rhythm not classified, 147 bpm"]
+    assert f"{words} (PR {pr:.0f} ms) not stated: flutter waves at 294/min in II, III, aVF and V1 and no model here " \
+           "that states atrial fibrillation or flutter: the wave measured as a P wave may be a flutter wave (Saoudi " \
+           "et al. 2001), and a PR needs a P wave conducted from a sinus or atrial focus" in it.resolved, it.resolved
+    assert "may be a flutter wave" in it.p_doubt and run_alone(meas).p_doubt == ""
+    # a statements model (atrial fibrillation and flutter among its labels) reads the rhythm itself: its sinus
+    # tachycardia called stands, and so does the PR statement beside it (the flutter rules decide there)
+    assert said in [s.text for s in run({"STACH": 0.9}, meas, atrial_activity=flutter).statements]
+    # a paced rhythm's or a child's at 2:1 (a child's P and T waves repeat at twice its rate): as before
+    child = run_alone(meas, atrial_activity=flutter, age=5)
+    assert child.p_doubt == "" and (pr < 120 or said in [s.text for s in child.statements])
+    assert run_alone(meas, atrial_activity=flutter, paced="9 stimuli before 10 beats").p_doubt == ""
+
+
+def test_a_sinus_rhythm_beside_flutter_waves_no_model_reads_is_marked():
+    """A model that calls sinus rhythm but carries no atrial fibrillation or flutter cannot tell flutter with a flutter
+    wave before each QRS (4:1 here, 288/min over 72 bpm) from sinus rhythm: its sinus statement stands, marked."""
+    meas = {"heart_rate_bpm": 72.0, "qrs_ms": 100.0, "pr_ms": 160.0}
+    plain = run_alone(meas, labels=("SR", "NORM"), probs=(0.9, 0.1))
+    assert plain.first.text == "Sinus rhythm, 72 bpm" and plain.first.note is None
+    it = run_alone(meas, labels=("SR", "NORM"), probs=(0.9, 0.1), atrial_activity=_atrial(hz=(4.8,) * 4))
+    assert it.first.text == "Sinus rhythm, 72 bpm" and it.first.code == "SR"
+    assert it.first.note == "flutter waves at 288/min in II, III, aVF and V1: check for P waves (atrial flutter?)"
+
+
 @pytest.mark.parametrize("pos", [{"SR": 0.9}, {"SR": 0.2, "AFIB": 0.05}, {"SARRH": 0.8}])
 def test_flutter_waves_at_4_to_1_without_a_p_wave_are_not_sinus_rhythm(pos):
     """Sinus rhythm needs a P wave before each QRS; flutter waves at 288/min over QRS complexes at 72 bpm

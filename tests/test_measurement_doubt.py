@@ -130,6 +130,38 @@ def test_no_atrial_rhythm_said_leaves_the_pr():
 
 
 
+def test_flutter_waves_with_no_model_of_the_rhythm_mark_the_pr():
+    """The default model alone (no statements model) states no rhythm; with flutter waves measured in II, III, aVF and
+    V1 (PTB-XL 02739_lr, AFLT: PR 87 ms flagged low) the PR and the P axis are shown marked unreliable, flagged
+    neither way, as the interpretation leaves its short PR unsaid. Truth: the superclass model's labels and flutter
+    waves at 294/min built here, through ``interpret_prediction`` as ``mirage score`` calls it."""
+    from mirage_model.measure import AtrialActivity
+    from mirage_model.review.interpret import interpret_prediction
+
+    alone = SimpleNamespace(labels=("NORM", "MI", "STTC", "CD", "HYP"), thresholds=np.full(5, 0.5),
+                            probabilities=np.array([0.1, 0.2, 0.1, 0.3, 0.1]), withheld=None, model_name="default",
+                            quality=None)
+    flutter = AtrialActivity(("II", "III", "aVF", "V1"), np.full(4, 4.9), np.array([0.9, 0.8, 0.85, 0.76]))
+    for atrial, doubt in ((None, ""), (flutter, "unreliable")):
+        m = Measurements(**FLUTTER_RECORD, atrial=atrial)
+        it = interpret_prediction(alone, m, "M")
+        rows = _by_key(measurement_rows(m, sex="M", interpretation=it))
+        for key in ("pr_ms", "p_axis_deg"):
+            assert rows[key]["doubt"] == doubt, rows[key]
+        if doubt:
+            assert rows["pr_ms"]["flag"] == "" and rows["pr_ms"]["shown"], rows["pr_ms"]
+            why = rows["pr_ms"]["doubt_why"]
+            assert why.startswith("flutter waves at 294/min in II, III, aVF and V1"), why
+            assert "may be a flutter wave" in rows["pr_ms"]["doubt_why"]
+            assert not any(s.text.startswith("Short PR") for s in it.statements)
+            # withheld: the interpretation states nothing, and nothing follows from it
+            gated = dataclasses.replace(it, withheld="noise in leads V1, V2")
+            assert _by_key(measurement_rows(m, interpretation=gated))["pr_ms"]["flag"] == "low"
+        else:
+            assert rows["pr_ms"]["flag"] == "low" and "Short PR interval (PR 87 ms)" in it.text()
+        assert rows["qrs_ms"]["doubt"] == "" and rows["qrs_axis_deg"]["flag"] == "low"
+
+
 def test_the_atrial_reason_comes_in_parts_that_the_rows_sentence_joins():
     from mirage_model.review.measurements import atrial_doubt, atrial_reason
 

@@ -29,7 +29,18 @@ Measurement rules (adult thresholds; below 16 years the rate's are a child's, se
   flutter. Fold 9, once (149 AFIB, 7 AFLT, 104 1AVB/LPR, 83 STACH, 3 children): none changes; 3 AFLT gain the reason.
   The model's own first degree AV block or prolonged PR beside such a rhythm stands, and the rhythm is marked
   (``AVB_ATRIAL_NOTE``): where the two were said together on folds 1-8, PTB-XL labels the block on 22 of 24 records,
-  the AF on 6.
+  the AF on 6. With no model here that states atrial fibrillation or flutter (no statements model: the default
+  superclass model alone, or a model without either label) no rule states those rhythms, and a flutter wave before each
+  QRS had been said as a short PR (PTB-XL 02739_lr, AFLT: "Rhythm not classified, 147 bpm; Short PR interval (PR 87
+  ms)"). Where the measurement itself shows flutter waves (``flutter_waves``, the flutter rules' criteria) neither PR
+  statement is said, with the reason; the table shows the PR and the P axis unreliable, a sinus statement is marked,
+  and no rhythm is stated from them (``BARE_FLUTTER``). Not in a paced rhythm, nor in a child below
+  ``FLUTTER_MIN_CONDUCTION`` times the ventricular rate. The AF rule's measured evidence (an irregular RR with no P
+  wave found) leaves no PR to state, and a sinus statement beside it is marked already. Written before its figures,
+  with its bar (``scripts/atrial_pr_default.py``, PTB-XL folds 1-8): no interpretation of 300 records labelled SR
+  changes, none of the statements model's changes, and on the records labelled STACH (at 2:1 a sinus tachycardia's P
+  and T waves can give the flutter peak) no PR statement goes where PTB-XL labels 1AVB, LPR or WPW; failing the last,
+  the rule would not apply at 2:1 (within ``FLUTTER_2TO1_TOLERANCE``). Fold 9 checked once after.
 * Left axis deviation: QRS axis < -30 deg; right axis deviation: > +90 deg; extreme axis:
   -90 to -180 deg (Surawicz et al. 2009, part III, adults).
 * QRS voltage on the median beats (``measure.voltage``; ``voltage_statements``): low QRS voltage, a peak-to-peak QRS
@@ -625,6 +636,20 @@ PAC_AF_NOTE = "called beside atrial fibrillation, which has no organised atrial 
 # what the wave measured before the QRS is beside an atrial rhythm with no P waves: the PR rules are not said there
 PR_ATRIAL_WHY = {"AFIB": "no P wave (atrial fibrillation has none: Hindricks et al. 2021)",
                  "AFLT": "a flutter wave (Saoudi et al. 2001)"}
+# flutter waves (``flutter_waves``: one peak in II, III, aVF and V1, each holding FLUTTER_MIN_CONCENTRATION of its
+# power) where no model here carries atrial fibrillation or flutter (no statements model: the default superclass model
+# alone, or a model without either label), so that no rule above states the rhythm from them: the wave measured before
+# the QRS may be a flutter wave (at 2:1 or 3:1 one stands before each QRS, Saoudi et al. 2001). Neither PR statement is
+# said (the reason in the resolved list), the table shows the PR and the P axis unreliable (``Interpretation.p_doubt``)
+# and a sinus statement is marked; no rhythm is stated from them. Not in a paced rhythm, nor below
+# FLUTTER_MIN_CONDUCTION in a child (the flutter rule's own limits). The AF rule's evidence, an irregular RR with no P
+# wave found, leaves no PR to state, and a sinus statement there is already marked (NO_P_NOTE). PTB-XL 02739_lr (AFLT,
+# default model alone) had read "Rhythm not classified, 147 bpm; Short PR interval (PR 87 ms)". Rule written before
+# its figures (module docstring)
+BARE_FLUTTER = ("flutter waves at {:.0f}/min in II, III, aVF and V1 and no model here that states atrial fibrillation "
+                "or flutter")
+BARE_FLUTTER_WHY = "the wave measured as a P wave may be a flutter wave (Saoudi et al. 2001)"
+BARE_FLUTTER_NOTE = "flutter waves at {:.0f}/min in II, III, aVF and V1: check for P waves (atrial flutter?)"
 # the model's first degree AV block (1AVB, LPR) beside the atrial fibrillation or flutter said contradicts it the same
 # way, but it is not the one left out: where the two were said together on PTB-XL folds 1-8 (cached records: all
 # AFIB/AFLT and all 1AVB/LPR ones, 400 others at random, STACH, children), 1AVB or LPR was labelled on 22 of the 24
@@ -794,6 +819,8 @@ class Interpretation:
     rate_bpm: float | None = None
     model_name: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # why the PR and the P axis are in doubt where no atrial fibrillation or flutter is stated (``BARE_FLUTTER``); ""
+    p_doubt: str = ""
 
     @property
     def first(self) -> Statement | None:
@@ -1036,6 +1063,12 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                         f"sinus P and T waves repeat at twice its rate (age {age_text(age)})")
         flutter_rule = False
     flutter_2to1 = flutter_2to1 and flutter_rule
+    # flutter waves that no rule above states as a rhythm, no model here carrying atrial fibrillation or flutter
+    # (``BARE_FLUTTER``): no PR statement, the sinus statement marked
+    bare_flutter = (flutter_waves(atrial_activity) if not {"AFIB", "AFLT"} & set(p) and not flutter_rule
+                    and "PACE" not in positive and paced is None else None)
+    if bare_flutter is not None and child and (not hr or bare_flutter[0] / hr < FLUTTER_MIN_CONDUCTION):
+        bare_flutter = None
     flutter_conduction = flutter_conduction if flutter_rule else None
     if flutter_rule:
         why = f"regular atrial activity at {flutter[0]:.0f}/min (flutter waves)"
@@ -1153,6 +1186,8 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     if paced_atria and not no_atria:     # it stands on the periodic P waves between the complexes
         sinus_note = (f"{NO_P_NOTE}; regular atrial activity at {60.0 / periodic[1]:.0f}/min between the paced "
                       f"complexes (atrial periodicity {shown(periodic[0], PACED_ATRIAL_PERIODICITY, decimals=2)})")
+    if sinus_note is None and bare_flutter is not None:
+        sinus_note = BARE_FLUTTER_NOTE.format(bare_flutter[0])
     # sinus rate words come from the measured rate when the rhythm is sinus (the rule wins over the model's guess)
     rank = {c: 0 if c in ATRIAL_NON_SINUS else 1 if c in PRIMARY_RHYTHMS else 2 for c in rhythm_codes}
     rhythm_codes = sorted(rhythm_codes, key=lambda c: (rank[c], -p[c]))
@@ -1374,6 +1409,9 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         resolved.append(f"{pr_rule} (PR {pr_s} ms) not stated: beside {_in_sentence(atrial_said.text.split(',')[0])} "
                         f"the wave measured as a P wave is {PR_ATRIAL_WHY[atrial_said.code]}, and a PR needs a P wave "
                         "conducted from a sinus or atrial focus")
+    elif pr_rule and bare_flutter is not None:
+        resolved.append(f"{pr_rule} (PR {pr_s} ms) not stated: {BARE_FLUTTER.format(bare_flutter[0])}: "
+                        f"{BARE_FLUTTER_WHY}, and a PR needs a P wave conducted from a sinus or atrial focus")
     elif pr_rule == "first degree AV block" and paced_rhythm:
         # a paced rhythm's "PR" is the pacemaker's programmed AV delay, not AV nodal conduction
         resolved.append(f"first degree AV block not stated: PR {pr_s} ms in a paced rhythm is the "
@@ -1613,8 +1651,10 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     out.sort(key=lambda s: order.get(s.group, len(GROUPS)))      # stable: keeps the order within a group
     measured = set(measured)
     out = [replace(s, measured=True) if s.source == "model" and s.code in measured else s for s in out]
+    p_doubt = (f"{BARE_FLUTTER.format(bare_flutter[0])}: {BARE_FLUTTER_WHY}, and a PR and a P axis need a P wave"
+               if bare_flutter is not None else "")
     return Interpretation(tuple(out), tuple(resolved), withheld, hr, model_name,
-                          notes=(paediatric_note(age),) if child else ())
+                          notes=(paediatric_note(age),) if child else (), p_doubt=p_doubt)
 
 
 def voltage_statements(measurements: Mapping | None, positive: set[str], p: Mapping[str, float], sex: str | None,

@@ -235,7 +235,9 @@ MAINS_LEFT_KEYS = ("pr_ms", "qrs_ms", "qt_ms", "qtc_bazett_ms", "qtc_fridericia_
 # measured before the QRS is a flutter wave or none (``interpret.PR_ATRIAL_WHY``; the PR rules are not said there
 # either). PTB-XL 02739_lr (AFLT) had shown PR 87 ms and a P axis of -139 deg. They are not shown as values ("not
 # applicable"); where the interpretation marks that rhythm (a P wave candidate alike beat to beat, a regular rhythm)
-# they are shown, marked unreliable. A withheld interpretation states no rhythm: nothing here follows from it.
+# they are shown, marked unreliable, as where flutter waves were measured with no model that states atrial
+# fibrillation or flutter (``interpret.BARE_FLUTTER``, ``Interpretation.p_doubt``). A withheld interpretation states
+# no rhythm: nothing here follows from it.
 ATRIAL_KEYS = ("pr_ms", "p_axis_deg")
 UNRELIABLE, NOT_APPLICABLE = "unreliable", "not applicable"
 DOUBT_MARK = "?"           # beside a value shown unreliable (the app's cell, the PDF's, page 1's block)
@@ -499,7 +501,8 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex
             "unreliable" (``mains_left_doubt``).
         interpretation: the record's ``interpret.Interpretation`` (or None): beside the atrial fibrillation or flutter
             it states (``atrial_rhythm``) the automatic PR and P axis (``ATRIAL_KEYS``) are "not applicable", or
-            "unreliable" where it marks that rhythm (``atrial_doubt``).
+            "unreliable" where it marks that rhythm (``atrial_doubt``), or where it found flutter waves with no model
+            to state the rhythm (its ``p_doubt``).
 
     Returns:
         One dict per row: key, label, unit, value (float or None), automatic (float or None),
@@ -547,6 +550,10 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex
     if mains := mains_left_doubt(quality):
         doubts.update(dict.fromkeys(MAINS_LEFT_KEYS, (UNRELIABLE, mains)))
     atrial = atrial_doubt(atrial_rhythm(interpretation))
+    if not atrial[0] and interpretation is not None and not getattr(interpretation, "withheld", None):
+        # flutter waves measured, no model here to state the rhythm (``interpret.BARE_FLUTTER``): shown, marked
+        why = getattr(interpretation, "p_doubt", "")
+        atrial = (UNRELIABLE, why) if why else atrial
     if atrial[0]:
         # beside mains left too: there is no P wave to read through it
         doubts.update(dict.fromkeys(ATRIAL_KEYS, atrial))
