@@ -132,9 +132,10 @@ def test_no_atrial_rhythm_said_leaves_the_pr():
 
 def test_flutter_waves_with_no_model_of_the_rhythm_mark_the_pr():
     """The default model alone (no statements model) states no rhythm; with flutter waves measured in II, III, aVF and
-    V1 (PTB-XL 02739_lr, AFLT: PR 87 ms flagged low) the PR and the P axis are shown marked unreliable, flagged
-    neither way, as the interpretation leaves its short PR unsaid. Truth: the superclass model's labels and flutter
-    waves at 294/min built here, through ``interpret_prediction`` as ``mirage score`` calls it."""
+    V1 beside a PR of 87 ms (flagged low; PTB-XL 10752_lr, AFLT, had shown 103 ms so) the PR and the P axis are shown
+    marked unreliable, flagged neither way, as the interpretation leaves its short PR unsaid. Truth: the superclass
+    model's labels and flutter waves at 294/min built here, through ``interpret_prediction`` as ``mirage score`` calls
+    it."""
     from mirage_model.measure import AtrialActivity
     from mirage_model.review.interpret import interpret_prediction
 
