@@ -163,6 +163,11 @@ MAX_ABS_MV = 10_000.0
 # millivolts (a units field or resolution 1000 times too large) give 5-100 mV. Too small a scale is
 # no such danger: the leads are then flagged flat and the record unscorable.
 MAX_TYPICAL_MV = 5.0
+# A lead over MAX_TYPICAL_MV beside leads with an ECG's amplitudes (an electrode off swinging from rail to
+# rail, one lead's units field 1000 times off) is withheld, as a missing lead is, when such leads are a
+# minority of the stored ones and at least this many leads with an ECG's amplitudes are left to show
+# (``records.leads.off_scale_leads``); otherwise the record is refused.
+MIN_ECG_LEADS = 8
 
 
 def lead_deviations_mv(signal: np.ndarray, leads) -> np.ndarray:
@@ -184,28 +189,46 @@ def _typical(mad: np.ndarray) -> float:
     return float(np.median(mad)) if mad.size else 0.0
 
 
-def implausible_amplitude(signal: np.ndarray, leads, names=None) -> str | None:
-    """None when the ``leads`` of ``signal`` (12, T) have an ECG's amplitudes in mV, else why not
-    (``MAX_TYPICAL_MV``: a units or resolution field 1000 times off, of the whole record or of
-    one lead: a lead whose own units field is wrong beside leads that are right would pass a
-    test of the leads' median alone and be read 1000 times too large). ``names`` (one a row of
-    ``signal``) name such leads; row numbers when None."""
+def amplitude_outliers(signal: np.ndarray, leads) -> tuple[float, dict[int, float]]:
+    """The record's typical deviation (mV: the median of the ``leads``' of ``signal`` (12, T),
+    ``lead_deviations_mv``) and the leads that deviate more than ``MAX_TYPICAL_MV``: row -> deviation mV."""
     leads = list(leads)
     mad = lead_deviations_mv(signal, leads)          # (L,) once: the record's median and each lead's
-    typical = _typical(mad)
+    with np.errstate(invalid="ignore"):
+        off = {leads[i]: float(m) for i, m in enumerate(mad) if m > MAX_TYPICAL_MV}
+    return _typical(mad), off
+
+
+def amplitude_refusal(typical: float, off: dict[int, float], names=None, why_kept: str = "") -> str | None:
+    """Why a record is refused for its amplitudes (``amplitude_outliers``' ``typical`` mV and ``off``, the
+    leads over ``MAX_TYPICAL_MV`` that are not withheld), or None when nothing is: a typical deviation over
+    the limit (a units or resolution field 1000 times off, of the whole record) or, beside leads with an
+    ECG's amplitudes, leads over it (a lead whose own units field is wrong would pass a test of the leads'
+    median alone and be read 1000 times too large). ``names`` (one a row of the signal) name such leads; row
+    numbers when None. ``why_kept``: why such leads were not withheld instead, said after the reason."""
     if typical > MAX_TYPICAL_MV:
         return (f"the amplitudes are not an ECG's in mV (the leads deviate {typical:.3g} mV from their "
                 "baseline, where an ECG's deviate well under 1 mV): a units or resolution field in the "
                 "file is wrong (microvolts stored as millivolts?)")
-    with np.errstate(invalid="ignore"):
-        off = [(leads[i], float(m)) for i, m in enumerate(mad) if m > MAX_TYPICAL_MV]
-    if off:
-        what = ", ".join(f"{names[k] if names is not None else f'row {k}'} ({m:.3g} mV)" for k, m in off)
-        return (f"the amplitudes of lead{'s' if len(off) > 1 else ''} {what} are not an ECG's in mV "
-                f"(deviation from baseline, where an ECG's is well under 1 mV and the other leads' "
-                f"is {typical:.3g} mV): {'their' if len(off) > 1 else 'its'} units or resolution field in the file "
-                "is wrong, or the samples are damaged")
-    return None
+    if not off:
+        return None
+    what = ", ".join(f"{names[k] if names is not None else f'row {k}'} ({m:.3g} mV)" for k, m in off.items())
+    return (f"the amplitudes of lead{'s' if len(off) > 1 else ''} {what} are not an ECG's in mV "
+            f"(deviation from baseline, where an ECG's is well under 1 mV and the other leads' "
+            f"is {typical:.3g} mV): {'their' if len(off) > 1 else 'its'} units or resolution field in the file "
+            "is wrong, or the samples are damaged" + (f"; {why_kept}" if why_kept else ""))
+
+
+def withheld_text(deviation_mv: float) -> str:
+    """Why a lead over ``MAX_TYPICAL_MV`` (its deviation from baseline ``deviation_mv``) is withheld, in
+    a cardiologist's words: "its amplitudes (6.2 mV from baseline) are not an ECG's: electrode off, the
+    file's units for this lead wrong, or its samples damaged" (an SCP-ECG file whose failed CRC decodes one
+    lead into tens of mV of noise). Said the same whatever the deviation: a DC-coupled recorder's input
+    stage spans a few hundred mV (see ``MAX_ABS_MV``), so an electrode off can swing further than an
+    AC-coupled cart's rails, and 50 mV is no proof of a units error."""
+    mv = f"{deviation_mv:.1f}" if deviation_mv < 100 else f"{deviation_mv:,.0f}"
+    return (f"its amplitudes ({mv} mV from baseline) are not an ECG's: electrode off, the file's units for "
+            "this lead wrong, or its samples damaged")
 
 
 def seconds_short_of(seconds: float, limit: float, fmt: str = ".3g") -> str:

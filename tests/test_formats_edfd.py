@@ -278,11 +278,12 @@ def test_an_empty_digital_range_is_refused_naming_the_file_and_lead(tmp_path, ki
     refused(path, r"lead ECG V3: digital range (-\d+) to \1 is not a rising range")
 
 
-def test_one_edf_signal_in_volts_among_millivolts_is_refused_by_lead(tmp_path):
+def test_one_edf_signal_in_volts_among_millivolts_is_withheld_by_lead(tmp_path):
     """LUDB record 1 written as EDF+ by MIRAGE, then lead I's physical dimension (EDF 2.1: 8
     characters per signal after the labels and transducers) changed from "mV" to "V": lead I
-    alone would read 1000 times too large while the leads' median stays an ECG's. Refused,
-    naming the file and lead I (found by mutating the written file)."""
+    alone would read 1000 times too large while the leads' median stays an ECG's (found by mutating
+    the written file). Had refused the record; now lead I is withheld (blank, flagged missing, named)
+    and the other eleven leads read as the file MIRAGE wrote."""
     from mirage_model.formats.write import write_record
 
     rec = load_record(Path(__file__).resolve().parents[1] / "resources" / "samples" / "ludb" / "1.hea")
@@ -293,9 +294,13 @@ def test_one_edf_signal_in_volts_among_millivolts_is_refused_by_lead(tmp_path):
     assert data[dim:dim + 8].decode().strip() == "mV"
     data[dim:dim + 8] = b"V".ljust(8)
     path.write_bytes(bytes(data))
-    with pytest.raises(RecordError, match=r"lead I \(\d+(\.\d+)? mV\) are not an ECG's in mV") as err:
-        load_record(path)
-    assert "one_in_volts.edf" in str(err.value)
+    written = load_record(write_record(rec, tmp_path, "edf", name="as_written"))
+    got = load_record(path)
+    assert np.isnan(got.signal[0]).all() and got.quality["missing"][0]
+    assert list(got.meta["withheld_leads"]) == ["I"]
+    assert got.meta["withheld_leads"]["I"].endswith("are not an ECG's: electrode off, the file's units for this "
+                                                    "lead wrong, or its samples damaged")
+    assert np.array_equal(got.signal[1:], written.signal[1:], equal_nan=True)
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -610,11 +610,12 @@ def test_many_seeded_mutants_of_every_sample(tmp_path, edf_file, bdf_file):
     assert counts["record"] > 0 and counts["error"] > 0
 
 
-def test_scp_byte_flip_that_decodes_one_lead_into_noise_is_refused_by_lead(tmp_path):
+def test_scp_byte_flip_that_decodes_one_lead_into_noise_withholds_that_lead(tmp_path):
     """One byte of Example.scp's Huffman-coded rhythm data changed (byte 18584, 92 -> 158, found by
     a mutation run): the CRC fails and the second differences decode V5 into tens of mV of noise
-    while the other leads stay an ECG's, so the leads' median deviation passes. Refused, naming
-    the file and V5; before, it loaded with V5 at a median deviation of 38 mV."""
+    while the other leads stay an ECG's, so the leads' median deviation passes. Once it loaded with V5
+    at a median deviation of 38 mV, then it was refused; now V5 is withheld (blank, named with its 38 mV)
+    and the failed CRC withholds the calls, as it does for any damaged waveform."""
     good = load_record(DATA / "Example.scp")
     v5 = STANDARD_LEADS.index("V5")
     assert np.nanmedian(np.abs(good.signal[v5] - np.nanmedian(good.signal[v5]))) < 1
@@ -623,6 +624,11 @@ def test_scp_byte_flip_that_decodes_one_lead_into_noise_is_refused_by_lead(tmp_p
     data[18584] = 158
     bad = tmp_path / "flipped.scp"
     bad.write_bytes(bytes(data))
-    with pytest.raises(RecordError, match=r"lead V5 \(\d+(\.\d+)? mV\) are not an ECG's in mV") as err:
-        load_record(bad)
-    assert "flipped.scp" in str(err.value)
+    rec = load_record(bad)
+    assert np.isnan(rec.signal[v5]).all() and rec.quality["missing"][v5]
+    assert rec.meta["withheld_leads"]["V5"].startswith("its amplitudes (38.0 mV from baseline)")
+    from mirage_model.quality import assess
+
+    report = assess(rec)
+    assert report.verdict != "usable" and "V5" in next(f for f in report.findings if f.code == "lead_missing").leads
+    assert any(f.code == "file_checksum" and f.severity == "critical" for f in report.findings)

@@ -846,11 +846,12 @@ def test_a_signal_file_that_cannot_be_opened_is_named_with_the_reason(tmp_path, 
     assert _reason(hea) == f"cannot read locked.dat ({os.strerror(13)})"
 
 
-def test_one_lead_in_volts_among_millivolts_is_refused_not_read_1000_times_too_large(tmp_path):
+def test_one_lead_in_volts_among_millivolts_is_withheld_not_read_1000_times_too_large(tmp_path):
     """The real WFDB sample (tests/data/formats/muse-sinus) with lead II's units alone changed from
     mV to V: the median over the leads stays an ECG's, so only a check of each lead sees that II
-    would be read 1000 times too large (found by mutating the vendor samples). Refused, naming the
-    file and lead II; the unchanged record reads with II's true amplitude."""
+    would be read 1000 times too large (found by mutating the vendor samples). Had refused the record;
+    now II is withheld (blank, flagged missing, named with its deviation: 1000 times the unchanged II's)
+    and the eleven other leads read as the unchanged record's: II is never read 1000 times too large."""
     src = Path(__file__).parent / "data" / "formats"
     for ext in (".hea", ".dat"):
         shutil.copy(src / f"muse-sinus{ext}", tmp_path / f"muse-sinus{ext}")
@@ -861,6 +862,10 @@ def test_one_lead_in_volts_among_millivolts_is_refused_not_read_1000_times_too_l
     assert lines[2].split()[-1] == "II" and "/mV" in lines[2]
     lines[2] = lines[2].replace("/mV", "/V")
     hea.write_text("\n".join(lines) + "\n")
-    with pytest.raises(RecordError, match=r"lead II \(.*not an ECG's in mV") as err:
-        load_record(hea)
-    assert "muse-sinus.hea" in str(err.value)
+    rec = load_record(hea)
+    assert np.isnan(rec.signal[1]).all() and rec.quality["missing"][1]
+    said = rec.meta["withheld_leads"]["II"]
+    mad = 1000 * np.median(np.abs(good.signal[1] - np.median(good.signal[1])))
+    assert said.startswith(f"its amplitudes ({mad:,.0f} mV from baseline) are not an ECG's")
+    others = [k for k in range(12) if k != 1]
+    assert np.array_equal(rec.signal[others], good.signal[others])

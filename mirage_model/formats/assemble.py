@@ -18,12 +18,12 @@ import numpy as np
 
 from mirage_model.clinical import parse_sex
 from mirage_model.formats.registry import FORMATS
-from mirage_model.limits import MAX_ABS_MV, MAX_SAMPLES, implausible_amplitude, plausible_fs, too_long_advice
+from mirage_model.limits import MAX_ABS_MV, MAX_SAMPLES, plausible_fs, too_long_advice
 from mirage_model.records.age import (MONTHS_BELOW_Y, YEAR_DAYS, age_text, impossible_age, placeholder_birth,
                                      years_between)
 from mirage_model.records.flags import set_flags
 from mirage_model.records.leads import (add_twin_signals, derivable_leads, derive_leads, lead_mapping_meta,
-                                       match_leads, too_few_leads)
+                                       match_leads, off_scale_leads, too_few_leads, withhold)
 from mirage_model.records.record import (QUALITY_FLAGS, STANDARD_LEADS, EcgRecord, RecordError, lower_first,
                                          raise_own_fault)
 from mirage_model.words import counted
@@ -124,7 +124,9 @@ def build_record(path: Path, fmt: str, channels: list[tuple[str, np.ndarray]], f
 
     What a reader returns is checked here, whatever the format: a plausible sampling frequency
     (``limits.plausible_fs``), at most ``limits.MAX_SAMPLES`` samples per lead, finite samples
-    within ``limits.MAX_ABS_MV``, and amplitudes that are an ECG's in mV (``limits.implausible_amplitude``).
+    within ``limits.MAX_ABS_MV``, and amplitudes that are an ECG's in mV (``records.leads.off_scale_leads``:
+    a minority of leads that are not, an electrode off or a lead's units wrong, are withheld, NaN and flagged
+    "missing", ``meta["withheld_leads"]`` saying why).
 
     Args:
         path: the file read (named in errors).
@@ -185,10 +187,11 @@ def build_record(path: Path, fmt: str, channels: list[tuple[str, np.ndarray]], f
             if n < T or np.isnan(signal[k, :n]).any():
                 flags["missing"][k] = True
             limit[k] = bool((at_limit or {}).get(channels[i][0], False))
-    stored = [STANDARD_LEADS.index(lead) for lead in chosen]
-    implausible = implausible_amplitude(signal, stored, STANDARD_LEADS)
+    implausible, off = off_scale_leads(signal, list(chosen))
     if implausible:
         raise fail(path, fmt, implausible)
+    withheld = withhold(signal, off, flags["missing"])      # before a limb lead is derived from them
+    stored = [STANDARD_LEADS.index(lead) for lead in chosen if STANDARD_LEADS.index(lead) not in off]
     cal_s = _trim_calibration(signal, stored, fs)
     if cal_s:
         signal = np.ascontiguousarray(signal[:, : signal.shape[1] - int(round(cal_s * fs))])
@@ -216,6 +219,8 @@ def build_record(path: Path, fmt: str, channels: list[tuple[str, np.ndarray]], f
             f"{lead} {lengths[lead]:,}" for lead in short) + f" of {counted(T, 'sample', ',')}; the rest is missing")
     if cal_s:
         meta["calibration_removed_s"] = round(cal_s, 3)
+    if withheld:
+        meta["withheld_leads"] = withheld
     rec = EcgRecord(signal=signal, fs=float(fs), record_id=path.stem, path=path, quality=flags, meta=meta)
     apply_info(rec, info or {})
     return rec

@@ -10,6 +10,7 @@ import numpy as np
 from scipy.ndimage import median_filter
 from scipy.signal import sosfiltfilt
 
+from mirage_model.limits import MAX_TYPICAL_MV
 from mirage_model.quality import consistency
 from mirage_model.quality.findings import (LIMB, NOT_IN_MV, Finding, QualityConfig, QualityError, QualityReport,
                                            by_severity, lead_group, leads_text, verdict_of)
@@ -412,8 +413,9 @@ def assess(record, config: QualityConfig | None = None, pulse="search") -> Quali
 
     # -- missing / flat / saturated / derived -----------------------------------------------------
     x, nan_share, ptp, absent, centre = _zeroed(sig)
+    held = (getattr(record, "meta", None) or {}).get("withheld_leads") or {}     # the reader's: lead -> why
     if absent.any():
-        findings.append(_missing(absent, np.zeros(L, bool)))
+        findings.append(_missing(absent, np.zeros(L, bool), withheld=held))
     part = (nan_share > 0) & ~absent
     if part.any():
         findings.append(Finding("samples_missing", "samples missing", "warning", _names(part),
@@ -475,7 +477,7 @@ def assess(record, config: QualityConfig | None = None, pulse="search") -> Quali
     # too, not a lead that a shift or noise measure reads; the beats are found again without it
     dead = _no_ecg(med, usable) if len(segs) >= cfg.min_beats else np.zeros(L, bool)
     if dead.any() and (usable & ~dead).any():
-        findings = [f for f in findings if f.code != "lead_missing"] + [_missing(absent, dead)]
+        findings = [f for f in findings if f.code != "lead_missing"] + [_missing(absent, dead, withheld=held)]
         absent = absent | dead
         usable = ~absent
         raw100, x100, beats, segs, med = _beats(x, fs, usable, cfg)
@@ -486,7 +488,7 @@ def assess(record, config: QualityConfig | None = None, pulse="search") -> Quali
     aside, off, off_why = _off(raw100, x100, beats, usable, sat & usable, cfg)
     if off.any():
         findings = [f for f in findings if f.code != "lead_missing"] + [
-            _missing(absent & ~dead, dead & absent, off, off_why)]
+            _missing(absent & ~dead, dead & absent, off, off_why, held)]
         absent = absent | off
         usable = ~absent
     if aside.any():
@@ -1107,11 +1109,20 @@ def _no_ecg(med: np.ndarray, usable: np.ndarray) -> np.ndarray:
     return usable & flat
 
 
-def _missing(absent: np.ndarray, dead: np.ndarray, off: np.ndarray | None = None, off_why: str = "") -> Finding:
+def _missing(absent: np.ndarray, dead: np.ndarray, off: np.ndarray | None = None, off_why: str = "",
+             withheld: dict | None = None) -> Finding:
     """The "lead_missing" finding of the leads ``absent`` (L,) bool (missing, or flat throughout),
     ``dead`` (L,) bool (a trace without a heartbeat: ``_no_ecg``) and ``off`` (L,) bool (an electrode off:
-    ``_off``, what was read of them ``off_why``)."""
+    ``_off``, what was read of them ``off_why``). Those of ``absent`` that the reader withheld
+    (``withheld``, its ``meta["withheld_leads"]``: lead -> why) are said with the reader's reason."""
     parts, details = [], []
+    held = np.array([bool(withheld) and n in withheld for n in STANDARD_LEADS[:len(absent)]]) & absent
+    for name in _names(held):
+        parts.append(f"lead {name} withheld: {withheld[name]}")
+    if held.any():
+        details.append(f"{', '.join(_names(held))}: deviation from baseline over {MAX_TYPICAL_MV:g} mV beside leads "
+                       "with an ECG's (well under 1 mV); left out as a missing lead is")
+    absent = absent & ~held
     if absent.any():
         names = _names(absent)
         group = lead_group(names)
@@ -1127,7 +1138,8 @@ def _missing(absent: np.ndarray, dead: np.ndarray, off: np.ndarray | None = None
     if off.any():
         parts.append(f"{leads_text(_names(off))} unreadable (electrode off?)")
         details.append(f"{off_why}: left out of the beats the other leads are judged at")
-    return Finding("lead_missing", "; ".join(parts), "critical", _names(absent | dead | off), "; ".join(details))
+    return Finding("lead_missing", "; ".join(parts), "critical", _names(absent | held | dead | off),
+                   "; ".join(details))
 
 
 def _lost_leads(raw100: np.ndarray, x100: np.ndarray, beats: np.ndarray, usable: np.ndarray,

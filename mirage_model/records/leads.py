@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mirage_model.limits import MAX_TYPICAL_MV, MIN_ECG_LEADS, amplitude_outliers, amplitude_refusal, withheld_text
 from mirage_model.records.record import STANDARD_LEADS
 
 _LEAD_KEYS = {name.lower(): name for name in STANDARD_LEADS}
@@ -268,6 +269,42 @@ def derive_leads(signal: np.ndarray, chosen: dict) -> list[int]:
         if "aVF" not in have:
             fill("aVF", s["II"] - s["I"] / 2)
     return sorted(done)
+
+
+def off_scale_leads(signal: np.ndarray, stored: Sequence[str]) -> tuple[str | None, dict[int, float]]:
+    """The amplitude check of a record's ``stored`` leads (standard names) in ``signal`` (12, T) mV, before
+    any lead is derived: (why the record is refused, or None; the leads to withhold, row -> deviation mV).
+
+    Leads over ``limits.MAX_TYPICAL_MV`` beside leads with an ECG's amplitudes are an electrode off
+    swinging from rail to rail, or a lead whose own units field is wrong: they are withheld (the reader
+    makes them missing, ``withhold``) when they are a minority of ``stored`` and the leads left, with the
+    limb leads derived from them (Einthoven, Goldberger: none from a lead withheld), are at least
+    ``limits.MIN_ECG_LEADS``; otherwise the record is refused, as it is when the typical lead deviates
+    more than the limit (``limits.amplitude_refusal``)."""
+    rows = [STANDARD_LEADS.index(lead) for lead in stored]
+    typical, off = amplitude_outliers(signal, rows)
+    if not off or typical > MAX_TYPICAL_MV:
+        return amplitude_refusal(typical, off, STANDARD_LEADS), {}
+    probe = np.full((12, 1), np.nan)         # the leads the record would show: derived as the reader derives them
+    probe[rows] = 0.0
+    probe[list(off)] = np.nan
+    derive_leads(probe, dict.fromkeys(stored))
+    left = int(np.isfinite(probe).sum())
+    if 2 * len(off) < len(rows) and left >= MIN_ECG_LEADS:
+        return None, off
+    why = (f"too many to withhold: {len(off)} of the file's {len(rows)} leads, {left} left to show (a record opens "
+           f"with a minority withheld and at least {MIN_ECG_LEADS} leads shown)")
+    return amplitude_refusal(typical, off, STANDARD_LEADS, why), {}
+
+
+def withhold(signal: np.ndarray, off: dict[int, float], missing: np.ndarray) -> dict[str, str]:
+    """Make the leads ``off`` (``off_scale_leads``) of ``signal`` (12, T) missing, as a lead the file
+    lacks is: NaN throughout and flagged in ``missing`` (12,) bool, in place, before any lead is derived
+    from them. Returns ``meta["withheld_leads"]``: lead -> why, in words (``limits.withheld_text``)."""
+    for k in off:
+        signal[k] = np.nan
+        missing[k] = True
+    return {STANDARD_LEADS[k]: withheld_text(off[k]) for k in sorted(off)}
 
 
 def add_twin_signals(meta: dict, match: LeadMatch, rows: dict) -> None:

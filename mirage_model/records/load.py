@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mirage_model import formats
-from mirage_model.limits import implausible_amplitude, unscorable_reason
+from mirage_model.limits import unscorable_reason
 from mirage_model.records.folder import link_problem
 from mirage_model.records.record import EcgRecord, RecordError, read_guarded
 from mirage_model.records.wfdb_header import _parse_header, segment_headers
@@ -33,7 +33,8 @@ def load_record(path: str | Path) -> EcgRecord:
     Quality flags, each (12,) bool: "flat" (peak-to-peak below FLAT_PTP_MV), "saturated" (clipped:
     ``CLIP_MIN_RUNS`` runs of ``CLIP_RUN_S`` at the ends of the digital range, or stuck at the
     range's end or the lead's own extreme for SATURATION_RUN_S), "missing" (NaN where the file
-    marks samples invalid), "derived" (computed from other leads).
+    marks samples invalid, or throughout a lead withheld: ``records.leads.off_scale_leads``, an electrode off
+    or one lead's units wrong beside leads with an ECG's amplitudes), "derived" (computed from other leads).
 
     Records with no usable signal (all leads flat, constant, zero, saturated or missing, or
     shorter than ``limits.MIN_SCORABLE_S``) load, with ``meta["unscorable"]`` saying why; the
@@ -48,7 +49,8 @@ def load_record(path: str | Path) -> EcgRecord:
     "segments" and "segment_layout" ("fixed" or "variable") of a multi-segment record,
     "base_time", "base_date", "dropped_leads", "duplicate_leads", "renamed_leads" (IEC C1-C6 as
     V1-V6, e.g. "C1 -> V1"), "derived_leads", "inverted_leads", "checksum_mismatch" (a minority
-    of signals), "stuck_at_limit" (flat leads at the digital limit), "unscorable",
+    of signals), "stuck_at_limit" (flat leads at the digital limit), "unscorable", "withheld_leads" (lead ->
+    why it was withheld, ``limits.withheld_text``),
     "negative_gain_leads" and "negative_gain_note" (leads whose header gain is negative, a WFDB
     ADC gain or an EDF/BDF physical maximum below its minimum: read inverted, as the format says,
     and reported by the quality findings as "negative_gain"),
@@ -67,7 +69,7 @@ def load_record(path: str | Path) -> EcgRecord:
     Raises:
         RecordError: missing/truncated signal file, unparsable header, fewer leads than needed,
             unknown units, zero-length signal, implausible or too large declared values,
-            amplitudes that are not an ECG's in mV (``limits.implausible_amplitude``),
+            amplitudes that are not an ECG's in mV (``records.leads.off_scale_leads``),
             checksums that do not fit the samples, segments that do not fit their master header
             (missing, nested, another sampling rate or length) (message names the file and the
             problem). No other exception escapes for a malformed file.
@@ -81,10 +83,7 @@ def load_record(path: str | Path) -> EcgRecord:
     else:
         hea = _header_path(Path(path).expanduser())
         record = read_guarded(lambda: _build_record(hea, _parse_header(hea)), lambda reason: RecordError(hea, reason),
-                              path=hea)
-        implausible = implausible_amplitude(record.signal, range(record.signal.shape[0]), record.sig_name)
-        if implausible:
-            raise RecordError(hea, implausible)
+                              path=hea)     # amplitudes checked by _build_record
     reason = unscorable_reason(record)
     if reason:
         record.meta["unscorable"] = reason

@@ -91,18 +91,19 @@ SOURCE_HEADER = "Source header"             # "Source header: Smoker: no": a com
 
 
 # What the source file's reader recorded of its integrity (the ``meta`` keys ``quality.assess`` judges:
-# leads cut short, checksums, a negative or no ADC gain, a lead named twice, the reader's warnings) and the
-# leads it derived from others: the WFDB writer keeps each as a comment "Source file KEY: JSON", read back
-# here, so that a converted record reopened is judged as its source was (an SCP-ECG file whose CRC failed
-# stays withheld once saved as WFDB; limb leads derived from I and II stay marked derived). A record read in
-# part keeps the whole recording's length in seconds ("recording_s", the one number among them), so that the
-# file written of its part still says "2.50 h of 24.0 h read".
+# leads cut short, checksums, a negative or no ADC gain, a lead named twice, the reader's warnings, the leads
+# withheld for amplitudes that are not an ECG's) and the leads it derived from others: the WFDB writer keeps
+# each as a comment "Source file KEY: JSON", read back here, so that a converted record reopened is judged as
+# its source was (an SCP-ECG file whose CRC failed stays withheld once saved as WFDB; limb leads derived from I
+# and II stay marked derived; a lead withheld keeps its reason beside its blank). A record read in part keeps
+# the whole recording's length in seconds ("recording_s", the one number among them), so that the file
+# written of its part still says "2.50 h of 24.0 h read".
 SOURCE_NOTE = "Source file"
 # PTB-XL's age 300 read as 90 ("age_note") travels the same way: the written "Age: 90" alone would lose it.
 CARRIED_META = ("short_leads", "length_note", "declared_length_note", "read_part_note", "recording_s",
                 "checksum_mismatch", "negative_gain_leads",
                 "negative_gain_note", "duplicate_leads", "named_twice", "uncalibrated_leads", "uncalibrated_note",
-                "reader_warnings", "derived_leads", "age_note")
+                "reader_warnings", "derived_leads", "age_note", "withheld_leads")
 _CARRIED_NOTES = ("length_note", "declared_length_note", "read_part_note", "negative_gain_note", "uncalibrated_note",
                   "age_note")
 SOURCE_PREFIX = "in the source file: "   # what a carried note says first, once
@@ -126,6 +127,8 @@ def source_comments(meta: dict, scrub=None) -> list[str]:
             value = float(value)
         elif isinstance(value, str):
             value = scrub(value) if scrub else value
+        elif isinstance(value, dict):       # "withheld_leads": lead -> why
+            value = {str(k): scrub(str(v)) if scrub else str(v) for k, v in value.items()}
         else:
             value = [scrub(str(v)) if scrub and isinstance(v, str) else v for v in value]
         lines.append(f"{SOURCE_NOTE} {key}: {json.dumps(value, ensure_ascii=True)}")
@@ -162,6 +165,9 @@ def apply_source_comments(rec: EcgRecord, comments: list[str]) -> None:
             said = _said_of_source(value)
             old = rec.meta.get(key)
             rec.meta[key] = said if not old or old == said else f"{old}; {said}"
+        elif key == "withheld_leads" and isinstance(value, dict):   # blank in the file written: why, kept
+            said = {k: str(v) for k, v in value.items() if k in STANDARD_LEADS}
+            rec.meta[key] = {**(rec.meta.get(key) or {}), **said}
         elif key == "named_twice" and isinstance(value, list):
             rec.meta[key] = (*rec.meta.get(key, ()), *(t for t in value if isinstance(t, dict) and "lead" in t))
         elif isinstance(value, list) and all(isinstance(v, str) for v in value):

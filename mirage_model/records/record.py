@@ -265,11 +265,14 @@ class EcgRecord:
         return np.isnan(np.asarray(self.signal, dtype=np.float32)).mean(axis=1).astype(np.float64)
 
     def missing_text(self, lead: int) -> str:
-        """A lead's missing samples in a few words: "missing" (all of them), "4% missing" (a gap), or ""."""
+        """A lead's missing samples in a few words: "missing" (all of them), "withheld" (a lead the reader
+        withheld, ``meta["withheld_leads"]``: an electrode off, or its units wrong), "4% missing" (a gap), or ""."""
         share = float(self.missing_share()[lead])
         if share <= 0:
             return ""
-        return "missing" if share >= 0.995 else f"{max(1, round(share * 100))}% missing"
+        if share >= 0.995:
+            return "withheld" if self.sig_name[lead] in (self.meta.get("withheld_leads") or {}) else "missing"
+        return f"{max(1, round(share * 100))}% missing"
 
     def flag_texts(self, flags: tuple[str, ...] = QUALITY_FLAGS) -> list[str]:
         """The leads carrying each of ``flags``, one text per flag that any lead carries, e.g.

@@ -17,7 +17,7 @@ from mirage_model.limits import MAX_ABS_MV, MAX_MV_PER_UNIT, length_words, min_m
 from mirage_model.records import ptbxl
 from mirage_model.records.flags import RunLength, clip_samples, clipped, set_flags
 from mirage_model.records.leads import (add_twin_signals, derivable_leads, derive_leads, lead_mapping_meta, match_leads,
-                                       too_few_leads, unit_scale)
+                                       off_scale_leads, too_few_leads, unit_scale, withhold)
 from mirage_model.records.metadata import apply_comments
 from mirage_model.records.record import _CHUNK, QUALITY_FLAGS, STANDARD_LEADS, EcgRecord, RecordError, read_guarded
 from mirage_model.records.wfdb_header import _BITS, _Header, _Signal, _parse_header, frames_read, iso_base_datetime
@@ -114,10 +114,15 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
                 if note not in header.quirks:   # a segment named twice notes its quirks once
                     header.quirks.append(note)
 
+    implausible, off = off_scale_leads(signal, list(chosen))
+    if implausible:
+        raise RecordError(hea, implausible)
+    withheld = withhold(signal, off, tally.missing)     # before a limb lead is derived from them
     flags = {name: np.zeros(12, dtype=bool) for name in QUALITY_FLAGS}
     flags["missing"] = tally.missing
     # clipped: runs at the range's ends, not peaks that a whole-range writer put there
     at_limit = np.array([clipped(tally.at_rail.get(lead, []), fs) for lead in STANDARD_LEADS])
+    at_limit[list(off)] = False          # a lead withheld is missing, not stuck at the limit
     derived = derive_leads(signal, chosen)
     limb_at_limit = bool(at_limit[:3].any())  # a derived lead inherits its sources' clipping
     for k in derived:
@@ -152,6 +157,8 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
         add_twin_signals(meta, match, _twin_rows(parts, match, signal.shape[1], per_frame))
     if tally.checksum_bad:
         meta["checksum_mismatch"] = tuple(tally.checksum_bad)
+    if withheld:
+        meta["withheld_leads"] = withheld
     if (at_limit & flags["flat"]).any():   # stuck at the ADC's limit: saturated, not merely flat
         meta["stuck_at_limit"] = tuple(STANDARD_LEADS[k] for k in np.flatnonzero(at_limit & flags["flat"]))
     if header.quirks:

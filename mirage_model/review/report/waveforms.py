@@ -126,9 +126,10 @@ def draw_grid(c, lay: ReportLayout) -> None:
         c.restoreState()
 
 
-def _no_trace(signal: np.ndarray, fs: float, panel) -> str:
+def _no_trace(signal: np.ndarray, fs: float, panel, withheld=()) -> str:
     """ " (missing)" when ``panel``'s window of its lead holds no finite sample (a lead the file
-    lacks: a blank panel), " (flat)" when every sample is the same value (a flat line that is no
+    lacks: a blank panel; " (withheld)" for one of ``withheld``, the leads the reader withheld for amplitudes
+    that are not an ECG's), " (flat)" when every sample is the same value (a flat line that is no
     isoelectric trace), else "" (also for a window after a short record's end: the caption says so)."""
     lead = LEAD_NAMES.index(panel.lead)
     x = signal[lead, max(0, math.ceil(panel.t0 * fs - 1e-9)):max(0, math.ceil(panel.t1 * fs - 1e-9))]
@@ -136,13 +137,14 @@ def _no_trace(signal: np.ndarray, fs: float, panel) -> str:
         return ""
     x = x[np.isfinite(x)]
     if not x.size:
-        return " (missing)"
+        return " (withheld)" if panel.lead in withheld else " (missing)"
     return " (flat)" if np.ptp(x) == 0 else ""
 
 
-def draw_traces(c, lay: ReportLayout, geom, signal: np.ndarray, fs: float) -> None:
+def draw_traces(c, lay: ReportLayout, geom, signal: np.ndarray, fs: float, withheld=()) -> None:
     """Lead traces as vector paths from the renderer's ``panel_traces`` (the geometry the raster
-    images use); NaN (missing) samples break the line, nothing is invented."""
+    images use); NaN (missing) samples break the line, nothing is invented. ``withheld``: the leads the
+    reader withheld (``meta["withheld_leads"]``), labelled so on their blank panels."""
     ecg, x_off, top = geom
     c.setStrokeColorRGB(0, 0, 0)
     c.setLineWidth(0.6)
@@ -175,7 +177,7 @@ def draw_traces(c, lay: ReportLayout, geom, signal: np.ndarray, fs: float) -> No
     c.setFont(FONT_BOLD, 8)
     for panel in lay.panels:
         label = f"{panel.lead} (rhythm)" if panel.rhythm else panel.lead
-        label += _no_trace(signal, fs, panel)
+        label += _no_trace(signal, fs, panel, withheld)
         x, y = panel.x0 + 1.2 * MM, panel.baseline + 12.0 * MM
         w = c.stringWidth(label, FONT_BOLD, 8)
         c.saveState()
@@ -319,7 +321,8 @@ def draw_ecg_page(c, doc, ctx: ReportContext) -> None:
     draw_summary_band(c, ctx)
 
     draw_grid(c, lay)
-    draw_traces(c, lay, ctx.geom, ctx.signal, ctx.fs)
+    withheld = tuple((getattr(rec, "meta", None) or {}).get("withheld_leads") or ())
+    draw_traces(c, lay, ctx.geom, ctx.signal, ctx.fs, withheld)
     draw_pacer_marks(c, lay, ctx.signal, ctx.fs, _pacer_times(ctx))
 
     # one line under the sheet (the band took the room of a second): the caption, then the notes
