@@ -33,12 +33,13 @@ lines, to compare before and after a change byte for byte.
 from __future__ import annotations
 
 import argparse
-import ast
 import json
-import pickle
 import sys
-import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import interpretation_inputs  # noqa: E402
+from interpretation_inputs import load, ptbxl_table  # noqa: E402
 
 SETS = ("aflt18", "afib18", "sr18", "stach18", "aflt9", "afib9", "sr9", "stach9")
 SR_SAMPLE, SR_SEED = 300, 44
@@ -46,10 +47,7 @@ SR_SAMPLE, SR_SEED = 300, 44
 
 def chosen(root: Path, which: str):
     """The PTB-XL rows of set ``which`` (a ``pandas.DataFrame`` indexed by ecg_id, its SCP codes in ``codes``)."""
-    import pandas as pd
-    d = pd.read_csv(root / "ptbxl_database.csv", index_col="ecg_id")
-    d = d[d.strat_fold <= 9].copy()                   # fold 10 is never read
-    d["codes"] = d.scp_codes.apply(ast.literal_eval)
+    d = ptbxl_table(root)
     folds = d.strat_fold <= 8 if which.endswith("18") else d.strat_fold == 9
     aflt = d.codes.apply(lambda c: "AFLT" in c)
     afib = d.codes.apply(lambda c: "AFIB" in c)
@@ -68,50 +66,10 @@ def chosen(root: Path, which: str):
 
 def collect(root: Path, which: str, out: Path) -> None:
     """Score the records of set ``which`` and pickle what the interpretation read (see the module docstring)."""
-    import torch
-    torch.set_num_threads(1)
-    import mirage_model.review.batch.rows as rows
-    from mirage_model.review.batch.pipeline import iter_rows
-    from training_cli.engine.checkpoints import load_predictor, load_statements_predictor
-
-    s = chosen(root, which)
-    paths = [root / (f + ".hea") for f in s.filename_lr]
-    meta = {str(root / f): (int(i), int(r.strat_fold), r.codes, r.age, r.sex)
-            for i, r, f in zip(s.index, s.itertuples(), s.filename_lr)}
-    given = []
-    interpret = rows.interpret_prediction
-
-    def keep_inputs(said_by, measurements, sex, **kw):
-        given.append(dict(statements=said_by, measurements=measurements, sex=sex, quality=kw.get("quality"),
-                          own=kw.get("own")))
-        return interpret(said_by, measurements, sex, **kw)
-    rows.interpret_prediction = keep_inputs
-
-    pred = load_predictor(None, "cpu")
-    st = load_statements_predictor(pred, None, "cpu")
-    t0, kept = time.time(), []
-    for k, row in enumerate(iter_rows(paths, pred, root=root, statements_predictor=st, write_pdfs=False)):
-        if row.get("status") != "ok":
-            print("not scored:", row.get("record_path"), row.get("error"), flush=True)
-            continue
-        c = given[len(kept)]
-        rp = str(root / row["record_path"]).removesuffix(".hea")
-        c.update(record=Path(rp).name, meta=meta[rp], interpretation=row.get("interpretation"))
-        kept.append(c)
-        if k % 50 == 0:
-            print(which, k, f"{time.time() - t0:.0f} s", flush=True)
-    with open(out, "wb") as f:
-        pickle.dump(kept, f)
-    print(which, "done", len(kept), f"{time.time() - t0:.0f} s")
-
-
-def load(paths: list[Path]) -> list[dict]:
-    recs = []
-    for p in paths:
-        with open(p, "rb") as f:
-            recs += pickle.load(f)
-    assert all(c["meta"][1] <= 9 for c in recs), "fold 10 is never read"
-    return recs
+    def keep(said_by, measurements, sex, kw):
+        return dict(statements=said_by, measurements=measurements, sex=sex, quality=kw.get("quality"),
+                    own=kw.get("own"))
+    interpretation_inputs.collect(root, chosen(root, which), which, out, keep)
 
 
 def interpretation(c, alone: bool):

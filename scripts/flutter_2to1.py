@@ -30,15 +30,16 @@ whose first statement changes.
 from __future__ import annotations
 
 import argparse
-import ast
 import csv
-import pickle
 import sys
-import time
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import interpretation_inputs  # noqa: E402
+from interpretation_inputs import load, ptbxl_table  # noqa: E402
 
 SETS = ("aflt18", "stach18", "sr18", "aflt9", "stach9", "sr9")
 SR_SAMPLE, SR_SEED = 500, 21
@@ -46,10 +47,7 @@ SR_SAMPLE, SR_SEED = 500, 21
 
 def chosen(root: Path, which: str):
     """The PTB-XL rows of set ``which`` (a ``pandas.DataFrame`` indexed by ecg_id, its SCP codes in ``codes``)."""
-    import pandas as pd
-    d = pd.read_csv(root / "ptbxl_database.csv", index_col="ecg_id")
-    d = d[d.strat_fold <= 9].copy()                   # fold 10 is never read
-    d["codes"] = d.scp_codes.apply(ast.literal_eval)
+    d = ptbxl_table(root)
     folds = d.strat_fold <= 8 if which.endswith("18") else d.strat_fold == 9
     atrial = d.codes.apply(lambda c: "AFIB" in c or "AFLT" in c)
     if which.startswith("aflt"):
@@ -65,18 +63,9 @@ def chosen(root: Path, which: str):
 
 def collect(root: Path, which: str, out: Path) -> None:
     """Score the records of set ``which`` and pickle what the interpretation read (see the module docstring)."""
-    import torch
-    torch.set_num_threads(1)
     import mirage_model.measure.pipeline as mp
-    import mirage_model.review.batch.rows as rows
-    from mirage_model.review.batch.pipeline import iter_rows
-    from training_cli.engine.checkpoints import load_predictor, load_statements_predictor
 
-    s = chosen(root, which)
-    paths = [root / (f + ".hea") for f in s.filename_lr]
-    meta = {str(root / f): (int(i), int(r.strat_fold), r.codes, r.age, r.sex)
-            for i, r, f in zip(s.index, s.itertuples(), s.filename_lr)}
-    signals, given = {}, []
+    signals = {}
     measured = mp.atrial_activity
 
     def keep_signal(x, fs, beats, on, off):
@@ -87,32 +76,13 @@ def collect(root: Path, which: str, out: Path) -> None:
                               np.asarray(off)))
         return a
     mp.atrial_activity = keep_signal
-    interpret = rows.interpret_prediction
 
-    def keep_inputs(said_by, measurements, sex, **kw):
+    def keep(said_by, measurements, sex, kw):
         a = getattr(measurements, "atrial", None)
         kept = signals.pop(id(a), None) if a is not None else None
-        given.append(dict(said_by=said_by, measurements=measurements, sex=sex, quality=kw.get("quality"),
-                          own=kw.get("own"), signal=None if kept is None else kept[1]))
-        return interpret(said_by, measurements, sex, **kw)
-    rows.interpret_prediction = keep_inputs
-
-    pred = load_predictor(None, "cpu")
-    st = load_statements_predictor(pred, None, "cpu")
-    t0, out_recs = time.time(), []
-    for k, row in enumerate(iter_rows(paths, pred, root=root, statements_predictor=st, write_pdfs=False)):
-        if row.get("status") != "ok":
-            print("not scored:", row.get("record_path"), row.get("error"), flush=True)
-            continue
-        c = given[len(out_recs)]
-        rp = str(root / row["record_path"]).removesuffix(".hea")
-        c.update(record=Path(rp).name, meta=meta[rp], interpretation=row.get("interpretation"))
-        out_recs.append(c)
-        if k % 50 == 0:
-            print(which, k, f"{time.time() - t0:.0f} s", flush=True)
-    with open(out, "wb") as f:
-        pickle.dump(out_recs, f)
-    print(which, "done", len(out_recs), f"{time.time() - t0:.0f} s")
+        return dict(said_by=said_by, measurements=measurements, sex=sex, quality=kw.get("quality"),
+                    own=kw.get("own"), signal=None if kept is None else kept[1])
+    interpretation_inputs.collect(root, chosen(root, which), which, out, keep)
 
 
 def rerun(c):
@@ -157,12 +127,7 @@ def features(c) -> dict:
 
 
 def table(paths: list[Path], tsv: Path | None) -> None:
-    rows = []
-    for p in paths:
-        with open(p, "rb") as f:
-            for c in pickle.load(f):
-                assert c["meta"][1] <= 9, "fold 10 is never read"
-                rows.append(features(c))
+    rows = [features(c) for c in load(paths)]
     if tsv is not None:
         with open(tsv, "w", newline="") as f:
             w = csv.DictWriter(f, fieldnames=list(rows[0]), delimiter="\t")
@@ -176,11 +141,7 @@ def bars(paths: list[Path], values=(2.0, 0.75, 0.80, 0.85, 0.90)) -> None:
     """Per value of ``interpret.FLUTTER_2TO1_INFERIOR_CONCENTRATION`` (2.0: the inferior-lead rule off, as before
     it), the records of each label group whose first statement is atrial flutter, and each record that changes."""
     import mirage_model.review.interpret as interpret
-    recs = []
-    for p in paths:
-        with open(p, "rb") as f:
-            recs += [c for c in pickle.load(f)]
-    assert all(c["meta"][1] <= 9 for c in recs), "fold 10 is never read"
+    recs = load(paths)
 
     def group(c):
         codes = c["meta"][2]
