@@ -79,32 +79,21 @@ def _state(pred, spred) -> dict:
             "classes": list(pred.model_positive), "statements": list(spred.model_positive) if spred else None}
 
 
-def run(headers: list[Path], span, lead_counts, kinds, seed: int) -> dict:
-    """{record path: {"clean": state, "KIND N": state with "leads" (the leads noisy) and "mv" (the level)}}
-    (``_state``); records the reader refuses, or that are not scored, under "refused"."""
-    import torch
-
-    from mirage_model.inference import Predictor
-    from mirage_model.paths import statements_model_path
+def noisy_conditions(headers: list[Path], score, span, lead_counts, kinds, seed: int, per_lead: bool = False,
+                     digits: int = 4) -> tuple[dict, dict]:
+    """Each record of ``headers`` scored as recorded and in each noisy condition: ``({record path: {"clean":
+    score(record, signal), "KIND N": score(record, noisy signal) with "leads" (the N leads noisy) and "mv" (the
+    level, rounded to ``digits``)}}, {path of a record the reader refuses: why})``. A condition adds ``with_noise``
+    of KIND to N random leads at a level drawn log-uniformly from ``span`` (divided by the square root of N with
+    ``per_lead``), drawn from a generator seeded by (``seed``, the record's index, N, KIND)."""
     from mirage_model.records import RecordError, load_record
 
-    torch.set_num_threads(1)
-    pred = Predictor(None, threads=1)
-    spath = statements_model_path()
-    spred = Predictor(spath, threads=1) if spath is not None else None
     out, refused = {}, {}
     for k, hea in enumerate(headers):
         try:
             record = load_record(hea)
             fs = float(record.fs)
-
-            def score(sig):
-                r = dataclasses.replace(record, signal=np.asarray(sig, np.float32))
-                prep = pred.prepare(r)
-                other = spred.predict(r, explain=False, prepared=spred.prepare(r, like=prep)) if spred else None
-                return _state(pred.predict(r, explain=False, prepared=prep), other)
-
-            states = {"clean": score(record.signal)}
+            states = {"clean": score(record, record.signal)}
         except RecordError as err:
             refused[str(hea)] = str(err)
             continue
@@ -113,10 +102,35 @@ def run(headers: list[Path], span, lead_counts, kinds, seed: int) -> dict:
                 rng = np.random.default_rng([seed, k, n, KINDS.index(kind)])
                 leads = np.sort(rng.choice(12, size=n, replace=False))
                 mv = float(np.exp(rng.uniform(np.log(span[0]), np.log(span[1]))))
+                if per_lead:
+                    mv = mv / np.sqrt(n)
                 sig = with_noise(record.signal, fs, kind, mv, leads, rng)
-                states[f"{kind} {n}"] = dict(score(sig), leads=[int(i) for i in leads], mv=round(mv, 4))
+                states[f"{kind} {n}"] = dict(score(record, sig), leads=[int(i) for i in leads], mv=round(mv, digits))
         out[str(hea)] = states
         print(f"{k + 1}/{len(headers)} {hea.stem}", file=sys.stderr, flush=True)
+    return out, refused
+
+
+def run(headers: list[Path], span, lead_counts, kinds, seed: int) -> dict:
+    """{record path: {"clean": state, "KIND N": state with "leads" (the leads noisy) and "mv" (the level)}}
+    (``_state``, ``noisy_conditions``); records the reader refuses, or that are not scored, under "refused"."""
+    import torch
+
+    from mirage_model.inference import Predictor
+    from mirage_model.paths import statements_model_path
+
+    torch.set_num_threads(1)
+    pred = Predictor(None, threads=1)
+    spath = statements_model_path()
+    spred = Predictor(spath, threads=1) if spath is not None else None
+
+    def score(record, sig):
+        r = dataclasses.replace(record, signal=np.asarray(sig, np.float32))
+        prep = pred.prepare(r)
+        other = spred.predict(r, explain=False, prepared=spred.prepare(r, like=prep)) if spred else None
+        return _state(pred.predict(r, explain=False, prepared=prep), other)
+
+    out, refused = noisy_conditions(headers, score, span, lead_counts, kinds, seed)
     return {"records": out, "refused": refused, "range": list(span), "leads": list(lead_counts),
             "kinds": list(kinds), "seed": seed}
 

@@ -47,7 +47,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from noise_calls import KINDS, ptbxl_headers, with_noise  # noqa: E402
+from noise_calls import KINDS, noisy_conditions, ptbxl_headers  # noqa: E402
 
 from mirage_model.outputs import is_called  # noqa: E402
 from mirage_model.quality import QualityConfig  # noqa: E402
@@ -64,39 +64,21 @@ def measure(headers: list[Path], span, lead_counts, kinds, seed: int) -> dict:
 
     from mirage_model.inference import Predictor
     from mirage_model.paths import shipped_models
-    from mirage_model.records import RecordError, load_record
 
     torch.set_num_threads(1)
     paths = shipped_models()
     preds = {m: Predictor(paths[m], threads=1) for m in MODELS}
-    out, refused = {}, {}
-    for k, hea in enumerate(headers):
-        try:
-            record = load_record(hea)
-            fs = float(record.fs)
 
-            def score(sig):
-                r = dataclasses.replace(record, signal=np.asarray(sig, np.float32))
-                prep = preds["default"].prepare(r)
-                got = {m: p.predict(r, explain=False, prepared=prep if m == "default" else p.prepare(r, like=prep))
-                       for m, p in preds.items()}
-                q = got["default"].quality
-                return {"load": round(q.noise_load, 5), "gated": bool(q.gated),
-                        **{m: [round(float(v), 6) for v in g.probabilities] for m, g in got.items()}}
+    def score(record, sig):
+        r = dataclasses.replace(record, signal=np.asarray(sig, np.float32))
+        prep = preds["default"].prepare(r)
+        got = {m: p.predict(r, explain=False, prepared=prep if m == "default" else p.prepare(r, like=prep))
+               for m, p in preds.items()}
+        q = got["default"].quality
+        return {"load": round(q.noise_load, 5), "gated": bool(q.gated),
+                **{m: [round(float(v), 6) for v in g.probabilities] for m, g in got.items()}}
 
-            states = {"clean": score(record.signal)}
-        except RecordError as err:
-            refused[str(hea)] = str(err)
-            continue
-        for kind in kinds:
-            for n in lead_counts:
-                rng = np.random.default_rng([seed, k, n, KINDS.index(kind)])
-                leads = np.sort(rng.choice(12, size=n, replace=False))
-                mv = float(np.exp(rng.uniform(np.log(span[0]), np.log(span[1])))) / np.sqrt(n)
-                sig = with_noise(record.signal, fs, kind, mv, leads, rng)
-                states[f"{kind} {n}"] = dict(score(sig), leads=[int(i) for i in leads], mv=round(mv, 5))
-        out[str(hea)] = states
-        print(f"{k + 1}/{len(headers)} {hea.stem}", file=sys.stderr, flush=True)
+    out, refused = noisy_conditions(headers, score, span, lead_counts, kinds, seed, per_lead=True, digits=5)
     return {"records": out, "refused": refused, "labels": {m: list(p.labels) for m, p in preds.items()},
             "thresholds": {m: [float(t) for t in p.thresholds] for m, p in preds.items()},
             "range": list(span), "leads": list(lead_counts), "kinds": list(kinds), "seed": seed}
