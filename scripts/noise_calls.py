@@ -279,8 +279,8 @@ def main(argv=None) -> int:
         return 2
     from mirage_model.records.ptbxl import DATABASE_NAME, headers_outside_test_fold
 
-    table = args.ptbxl / DATABASE_NAME if args.ptbxl else None
-    headers = [hea for folder in args.folders for hea in headers_outside_test_fold(folder, table)]
+    database = args.ptbxl / DATABASE_NAME if args.ptbxl else None
+    headers = [hea for folder in args.folders for hea in headers_outside_test_fold(folder, database)]
     if args.ptbxl:
         headers += ptbxl_headers(args.ptbxl, folds, args.n, args.seed)
     result = run(headers, args.range, args.leads, args.kinds, args.seed)

@@ -68,3 +68,19 @@ def test_fold_10_is_refused(tmp_path, capsys):
     script = load_script("noise_calls")
     assert script.main(["--ptbxl", str(tmp_path), "--folds", "9-10"]) == 2
     assert "fold 10" in capsys.readouterr().err
+
+
+def test_a_run_prints_its_table_after_scoring(tmp_path, capsys, monkeypatch):
+    """The table of a scored run (``run`` stood in for by two records written here: the noise went into lead 0 at
+    0.05 mV and changed one record's classes) is printed, not a traceback."""
+    script = load_script("noise_calls")
+    clean = {"noise_mv": [0.005] * 12, "findings": [], "classes": ["NORM"], "statements": ["SR"]}
+    noisy = [dict(clean, noise_mv=[0.06] + [0.005] * 11, findings=[["noise", "warning", [0]]], leads=[0], mv=0.05,
+                  classes=classes) for classes in (["MI"], ["NORM"])]
+    result = {"records": {"a": {"clean": clean, "white 1": noisy[0]}, "b": {"clean": clean, "white 1": noisy[1]}},
+              "refused": {}}
+    monkeypatch.setattr(script, "run", lambda *args: result)
+    assert script.main([str(tmp_path), "--leads", "1", "--kinds", "white"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    # 2 records, noise index 0.06 mV, no poor_quality, both a noise finding, classes changed in 1 of 2, statements none
+    assert "white 1    0.04-0.08     2    0.060    0.0%  100.0%    50.0%     0.0%    50.0%" in lines, lines
