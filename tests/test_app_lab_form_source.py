@@ -9,7 +9,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+
+from helpers_lab_form import type_over
 
 MUSE = Path(__file__).parent / "data" / "formats" / "muse-sinus.xml"
 
@@ -36,13 +37,6 @@ def _form(qtbot):
     return form
 
 
-def _retype(qtbot, field, text: str) -> None:
-    field.setFocus()
-    field.selectAll()
-    qtbot.keyClicks(field, text)
-    qtbot.keyClick(field, Qt.Key.Key_Return)
-
-
 @pytest.mark.parametrize("again", ["{age}", "{age}.0", " {age} "])
 def test_the_files_age_typed_again_is_still_the_files(qtbot, again):
     age = _header_age()
@@ -50,9 +44,9 @@ def test_the_files_age_typed_again_is_still_the_files(qtbot, again):
     form = _form(qtbot)
     field = form.editor("age")
     assert field.text() == age and form.session.source("age") == "file"
-    _retype(qtbot, field, "50")
+    type_over(qtbot, field, "50")
     assert form.session.source("age") == "user"
-    _retype(qtbot, field, again.format(age=age))
+    type_over(qtbot, field, again.format(age=age))
     assert form.values()["age"] == (43.0, "years")
     assert form.session.source("age") == "file"
     assert form._rows["age"].source.text() == "file"
@@ -61,8 +55,8 @@ def test_the_files_age_typed_again_is_still_the_files(qtbot, again):
 def test_the_same_number_in_another_unit_or_another_number_is_typed(qtbot):
     form = _form(qtbot)
     field = form.editor("age")
-    _retype(qtbot, field, "44")
+    type_over(qtbot, field, "44")
     assert form.session.source("age") == "user"
     form.unit_box("age").setCurrentText("months")
-    _retype(qtbot, field, "43")                       # 43 months: not the header's 43 years
+    type_over(qtbot, field, "43")                     # 43 months: not the header's 43 years
     assert form.session.source("age") == "user"

@@ -8,31 +8,13 @@ left as it is, its history with it.
 """
 from PySide6.QtCore import Qt
 
-
-def _form(qtbot):
-    from app.views.lab_form import LabForm
-
-    form = LabForm()
-    qtbot.addWidget(form)
-    form.resize(760, 180)
-    form.show()
-    qtbot.waitExposed(form)
-    form.set_value("age", "43", "years", emit=False)      # as a record's file gives it
-    form.refresh()
-    return form
-
-
-def _retype(qtbot, field, text: str) -> None:
-    field.setFocus()
-    field.selectAll()
-    qtbot.keyClicks(field, text)
-    qtbot.keyClick(field, Qt.Key.Key_Return)               # editingFinished: the form commits it
+from helpers_lab_form import shown_lab_form, type_over
 
 
 def test_ctrl_z_brings_back_the_value_typed_over_after_the_model_ran_again(qtbot):
-    form = _form(qtbot)
+    form = shown_lab_form(qtbot, 180, "age", "43", "years")
     field = form.editor("age")
-    _retype(qtbot, field, "50")
+    type_over(qtbot, field, "50")
     assert form.values()["age"] == (50.0, "years")
     form.refresh()                    # what the window does when the re-run's result arrives
     assert field.text() == "50"
@@ -47,7 +29,7 @@ def test_ctrl_z_brings_back_the_value_typed_over_after_the_model_ran_again(qtbot
 
 def test_a_field_the_session_changed_still_shows_the_sessions_text(qtbot):
     """The text is still written where it differs (another record's values, a labs table's)."""
-    form = _form(qtbot)
+    form = shown_lab_form(qtbot, 180, "age", "43", "years")
     form.session.set_value("age", "61", None)
     form.refresh()
     assert form.editor("age").text() == "61"

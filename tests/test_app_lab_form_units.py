@@ -10,42 +10,24 @@ Expected numbers by hand (tests/test_clinical_typed_units.py): 1.2 mg/dL x 88.4 
 import pytest
 from PySide6.QtCore import Qt
 
-
-def _form(qtbot):
-    from app.views.lab_form import LabForm
-
-    form = LabForm()
-    qtbot.addWidget(form)
-    form.resize(760, 300)
-    form.show()
-    qtbot.waitExposed(form)
-    form.set_value("weight", "80", "kg", emit=False)        # as a record's file gives it
-    form.refresh()
-    return form
-
-
-def _type(qtbot, field, text: str) -> None:
-    field.setFocus()
-    field.selectAll()
-    qtbot.keyClicks(field, text)
-    qtbot.keyClick(field, Qt.Key.Key_Return)               # editingFinished: the form commits it
+from helpers_lab_form import shown_lab_form, type_over
 
 
 def test_a_weight_typed_with_its_unit_is_read(qtbot):
-    form = _form(qtbot)
-    _type(qtbot, form.editor("weight"), "70 kg")
+    form = shown_lab_form(qtbot, 300, "weight", "80", "kg")
+    type_over(qtbot, form.editor("weight"), "70 kg")
     assert form.values()["weight"] == (70.0, "kg")
     assert form.status("weight") == "ok" and form.message("weight") == "'70 kg' read as 70 kg"
     assert "weight" not in form.errors()
 
 
 def test_another_unit_the_field_offers_is_converted_and_said(qtbot):
-    form = _form(qtbot)
+    form = shown_lab_form(qtbot, 300, "weight", "80", "kg")
     edits = []
     form.changed.connect(lambda: edits.append(1))
     field, box = form.editor("creatinine"), form.unit_box("creatinine")
     assert box.currentText() == "umol/L"
-    _type(qtbot, field, "1.2 mg/dL")
+    type_over(qtbot, field, "1.2 mg/dL")
     canonical, unit = form.values()["creatinine"]
     assert canonical == pytest.approx(106.08) and unit == "umol/L"
     assert form.message("creatinine") == "'1.2 mg/dL' read as 1.2 mg/dL (= 106.08 umol/L)"
@@ -57,9 +39,9 @@ def test_another_unit_the_field_offers_is_converted_and_said(qtbot):
 
 
 def test_ctrl_z_after_a_typed_unit_gives_back_the_value_in_the_boxs_unit(qtbot):
-    form = _form(qtbot)
+    form = shown_lab_form(qtbot, 300, "weight", "80", "kg")
     field = form.editor("weight")
-    _type(qtbot, field, "150 lb")
+    type_over(qtbot, field, "150 lb")
     assert form.values()["weight"][0] == pytest.approx(68.0388555)
     assert form.unit_box("weight").currentText() == "kg"
     form.refresh()
@@ -77,7 +59,7 @@ def test_ctrl_z_after_a_typed_unit_gives_back_the_value_in_the_boxs_unit(qtbot):
     ("potassium", "4.1 mg", "'4.1 mg': unit 'mg' not known for Potassium; type mmol/L (or mEq/L)"),
 ])
 def test_a_unit_the_field_does_not_take_is_refused_naming_those_it_takes(qtbot, name, text, message):
-    form = _form(qtbot)
-    _type(qtbot, form.editor(name), text)
+    form = shown_lab_form(qtbot, 300, "weight", "80", "kg")
+    type_over(qtbot, form.editor(name), text)
     assert form.status(name) == "error" and form.message(name) == message
     assert name not in form.values() and form.errors()[name] == message
