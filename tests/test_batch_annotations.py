@@ -15,6 +15,7 @@ import pytest
 
 wfdb = pytest.importorskip("wfdb")
 
+from helpers_batch import batch_dialog_status, checkpoint, score_listing_not_read  # noqa: E402,F401 - a fixture
 from mirage_model.records.leads import STANDARD_LEADS  # noqa: E402
 from mirage_model.review.batch.inputs import find_inputs  # noqa: E402
 
@@ -103,43 +104,17 @@ def test_annotations_line():
                                       "are not signals (100 .avf, 100 .avl, 100 .avr, 100 .i, ...)")
 
 
-@pytest.fixture(scope="module")
-def checkpoint(tmp_path_factory):
-    from helpers_models import make_tiny_checkpoint
-
-    return make_tiny_checkpoint(tmp_path_factory.mktemp("ckpt") / "tiny")
-
-
 def test_mirage_score_counts_them_apart(tmp_path, checkpoint, capsys):
-    from training_cli.main import main
-
-    folder = _folder(tmp_path / "records")
-    args = ["score", str(folder), "--model", str(checkpoint), "--out", str(tmp_path / "scores.csv"),
-            "--no-progress", "--no-measure", "--list-not-read"]
-    assert main(args) == 0
-    got = capsys.readouterr()
+    out, named = score_listing_not_read(_folder(tmp_path / "records"), checkpoint, tmp_path / "scores.csv", capsys)
     assert ("4 annotation files beside their records (WFDB), not scored: annotations are not signals "
-            "(1 .atr, 1 .ii, 1 .qrs, 1 .v6)") in got.out, got.out
-    assert "4 files not read: 1 .atr, 1 .cut, 1 .txt, 1 .zero (no ECG records; named above)" in got.out, got.out
-    named = sorted(ln[len("not read: "):] for ln in got.err.splitlines() if ln.startswith("not read: "))
+            "(1 .atr, 1 .ii, 1 .qrs, 1 .v6)") in out, out
+    assert "4 files not read: 1 .atr, 1 .cut, 1 .txt, 1 .zero (no ECG records; named above)" in out, out
     assert named == sorted(NOT_READ)
 
 
 def test_the_batch_dialog_counts_them_apart(qtbot, tmp_path, checkpoint):
-    pytest.importorskip("pytestqt")
-    from app.dialogs.batch import BatchDialog
-    from helpers_app import WAIT_MS
-    from mirage_model.inference import Predictor
-
-    folder = _folder(tmp_path / "records")
-    dlg = BatchDialog(None, predictor=Predictor(checkpoint, device="cpu"), device="auto", folder=str(folder))
-    qtbot.addWidget(dlg)
-    dlg.output.setText(str(tmp_path / "scores.csv"))
-    assert dlg.start() is not None
-    qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
-    text = dlg.status.text()
+    text, tip = batch_dialog_status(qtbot, _folder(tmp_path / "records"), checkpoint, tmp_path / "scores.csv")
     assert "2 scored" in text, text
     assert "4 annotation files beside their records (WFDB), not scored: annotations are not signals" in text, text
     assert "4 files not read: 1 .atr, 1 .cut, 1 .txt, 1 .zero (no ECG records)." in text, text
-    tip = dlg.status.toolTip()
     assert "orphan.atr" in tip and "rec.ii" not in tip, tip

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers_batch import batch_dialog_status, checkpoint, score_listing_not_read  # noqa: F401 - a fixture
 from mirage_model.review.batch.inputs import find_inputs
-from test_batch_annotations import checkpoint  # noqa: F401 - the fixture: a tiny checkpoint
 
 PTB = Path(__file__).resolve().parent / "data" / "ptbdb"
 pytestmark = pytest.mark.skipif(not (PTB / "s0010_re.xyz").is_file(), reason="PTB test data not present")
@@ -70,30 +70,13 @@ def test_one_of_its_stem_that_its_header_does_not_name_is_not_read(tmp_path):
 
 
 def test_mirage_score_counts_only_the_stray_one(tmp_path, checkpoint, capsys):
-    from training_cli.main import main
-
-    folder = _folder(tmp_path / "ptb")
-    args = ["score", str(folder), "--model", str(checkpoint), "--out", str(tmp_path / "scores.csv"),
-            "--no-progress", "--no-measure", "--list-not-read"]
-    assert main(args) == 0
-    got = capsys.readouterr()
-    assert "scored 2, failed 0" in got.out, got.out
-    assert "1 file not read: 1 .xyz (no ECG records; named above)" in got.out, got.out
-    assert [ln for ln in got.err.splitlines() if ln.startswith("not read: ")] == ["not read: stray.xyz"]
+    out, named = score_listing_not_read(_folder(tmp_path / "ptb"), checkpoint, tmp_path / "scores.csv", capsys)
+    assert "scored 2, failed 0" in out, out
+    assert "1 file not read: 1 .xyz (no ECG records; named above)" in out, out
+    assert named == ["stray.xyz"]
 
 
 def test_the_batch_dialog_counts_only_the_stray_one(qtbot, tmp_path, checkpoint):
-    pytest.importorskip("pytestqt")
-    from app.dialogs.batch import BatchDialog
-    from helpers_app import WAIT_MS
-    from mirage_model.inference import Predictor
-
-    folder = _folder(tmp_path / "ptb")
-    dlg = BatchDialog(None, predictor=Predictor(checkpoint, device="cpu"), device="auto", folder=str(folder))
-    qtbot.addWidget(dlg)
-    dlg.output.setText(str(tmp_path / "scores.csv"))
-    assert dlg.start() is not None
-    qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
-    text = dlg.status.text()
+    text, tip = batch_dialog_status(qtbot, _folder(tmp_path / "ptb"), checkpoint, tmp_path / "scores.csv")
     assert "2 scored" in text and "1 file not read: 1 .xyz (no ECG records)." in text, text
-    assert dlg.status.toolTip() == "Files not read:\nstray.xyz"
+    assert tip == "Files not read:\nstray.xyz"
