@@ -17,6 +17,7 @@ import pytest
 from mirage_model.clinical import ClinicalError, default_schema, entry_status, read_labs_table
 from mirage_model.review.report.clinical_table import session_clinical_rows
 from mirage_model.review.session import ReviewSession
+from test_clinical import write
 
 SCHEMA = default_schema()
 
@@ -95,14 +96,8 @@ def test_the_session_keeps_the_number_in_its_unit_and_the_report_converts_it():
     assert refused.status == "refused" and refused.message.startswith("'4.1 mg': unit 'mg' not known")
 
 
-def _table(tmp_path, text: str, name="labs.csv"):
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
 def test_a_labs_table_reads_a_cell_in_its_own_unit_and_says_so_where_it_is_not_the_columns(tmp_path):
-    path = _table(tmp_path, "record_id,weight,creatinine [umol/L],potassium,age,crp\n"
+    path = write(tmp_path, "record_id,weight,creatinine [umol/L],potassium,age,crp\n"
                             "r1,70 kg,1.2 mg/dL,4.1 mmol/L,18 months,2 mg/L\n"
                             "r2,70kg,100,5.2 mmol/l,43,3\n"
                             "r3,70 KG,88.4 umol/L,4.0,>89 years,\n")
@@ -124,7 +119,7 @@ def test_a_labs_table_reads_a_cell_in_its_own_unit_and_says_so_where_it_is_not_t
 
 
 def test_a_labs_table_refuses_a_unit_its_column_does_not_take_naming_file_line_and_column(tmp_path):
-    path = _table(tmp_path, "record_id,weight,potassium\nr1,70 st,4.1\nr2,70,4.1 mg\n")
+    path = write(tmp_path, "record_id,weight,potassium\nr1,70 st,4.1\nr2,70,4.1 mg\n")
     with pytest.raises(ClinicalError) as err:
         read_labs_table(path)
     assert str(err.value) == (f"{path}, line 2, column 'weight': weight: '70 st': unit 'st' not known for Weight; "
