@@ -39,7 +39,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import interpretation_inputs  # noqa: E402
-from interpretation_inputs import load, ptbxl_table  # noqa: E402
+from interpretation_inputs import add_collect_parser, load, ptbxl_table  # noqa: E402
 
 SETS = ("aflt18", "afib18", "sr18", "stach18", "aflt9", "afib9", "sr9", "stach9")
 SR_SAMPLE, SR_SEED = 300, 44
@@ -128,10 +128,7 @@ def dump(paths: list[Path], out: Path) -> None:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
-    a = sub.add_parser("collect")
-    a.add_argument("ptbxl", type=Path)
-    a.add_argument("set", choices=SETS)
-    a.add_argument("out", type=Path)
+    add_collect_parser(sub, SETS)
     b = sub.add_parser("count")
     b.add_argument("caches", type=Path, nargs="+")
     b.add_argument("--show", action="store_true", help="print each AFLT/AFIB record that states one")

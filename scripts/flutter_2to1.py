@@ -39,7 +39,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import interpretation_inputs  # noqa: E402
-from interpretation_inputs import load, ptbxl_table  # noqa: E402
+from interpretation_inputs import add_collect_parser, load, ptbxl_table  # noqa: E402
 
 SETS = ("aflt18", "stach18", "sr18", "aflt9", "stach9", "sr9")
 SR_SAMPLE, SR_SEED = 500, 21
@@ -165,10 +165,7 @@ def bars(paths: list[Path], values=(2.0, 0.75, 0.80, 0.85, 0.90)) -> None:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
-    a = sub.add_parser("collect")
-    a.add_argument("ptbxl", type=Path)
-    a.add_argument("set", choices=SETS)
-    a.add_argument("out", type=Path)
+    add_collect_parser(sub, SETS)
     b = sub.add_parser("table")
     b.add_argument("caches", type=Path, nargs="+")
     b.add_argument("--tsv", type=Path)

@@ -4,7 +4,7 @@ Shared by scripts/atrial_pr_default.py and scripts/flutter_2to1.py: ``ptbxl_tabl
 dropped before anything else), ``collect`` scores chosen records with the shipped default and statements models
 (``mirage score``'s pipeline, ``review.batch.iter_rows``) and pickles, per record scored, what its ``keep`` took from
 ``interpret.interpret_prediction``'s arguments beside the record's name, its PTB-XL row and the interpretation written;
-``load`` reads such pickles back.
+``load`` reads such pickles back; ``add_collect_parser`` is the scripts' ``collect PTBXL SET OUT``.
 """
 
 from __future__ import annotations
@@ -73,3 +73,12 @@ def load(paths: list[Path]) -> list[dict]:
             recs += pickle.load(f)
     assert all(c["meta"][1] <= 9 for c in recs), "fold 10 is never read"
     return recs
+
+
+def add_collect_parser(sub, sets) -> None:
+    """The subcommand ``collect PTBXL SET OUT`` (``SET`` one of ``sets``) of a script's parser (``sub``: its
+    subparsers), which runs the script's ``collect``."""
+    a = sub.add_parser("collect")
+    a.add_argument("ptbxl", type=Path)
+    a.add_argument("set", choices=sets)
+    a.add_argument("out", type=Path)
