@@ -80,7 +80,8 @@ def interpretation(c, alone: bool):
     said_by = c["own"] if alone else c["statements"]
     quality = getattr(said_by, "quality", None) or getattr(c["own"], "quality", None)
     it = interpret_prediction(said_by, c["measurements"], c["sex"], quality=quality, own=c["own"])
-    table = measurement_rows(c["measurements"], None, c["sex"], prediction_age(said_by), quality=quality, interpretation=it)
+    table = measurement_rows(c["measurements"], None, c["sex"], prediction_age(said_by), quality=quality,
+                             interpretation=it)
     return it, table
 
 
@@ -105,7 +106,8 @@ def count(paths: list[Path], show: bool) -> None:
         t = tally.setdefault(group(c), {})
         for k, v in hits.items():
             t[k] = t.get(k, 0) + bool(v)
-        if show and (hits["short_pr"] or hits["first_degree_av_block"] or hits["sinus"]) and group(c) in ("AFLT", "AFIB"):
+        stated = hits["short_pr"] or hits["first_degree_av_block"] or hits["sinus"]
+        if show and stated and group(c) in ("AFLT", "AFIB"):
             print(f"  {c['record']} [{group(c)}] {it.text(brief=True)[:150]}")
     for g, t in sorted(tally.items()):
         print(g, ", ".join(f"{k} {v}" for k, v in t.items()))
