@@ -14,7 +14,7 @@ from mirage_model.limits import seconds_short_of
 from mirage_model.measure.atrial import atrial_activity
 from mirage_model.measure.beats import INDEPENDENT, detect_beats, dominant_beats
 from mirage_model.measure.delineate import (
-    LEAD_AVF, LEAD_I, p_consistency, p_wave, pacing_spikes, qrs_bounds, refine_bounds, t_end, wave_axis,
+    LEAD_AVF, LEAD_I, p_consistency, p_per_beat, p_wave, pacing_spikes, qrs_bounds, refine_bounds, t_end, wave_axis,
 )
 from mirage_model.measure.filters import bandpass, smooth
 from mirage_model.measure.formulas import (
@@ -540,6 +540,7 @@ def _measure_signal(x: np.ndarray, fs: float, cfg: MeasureConfig, quality: dict,
             pr_len = float(qrs_on - p_on) + pr_bias * fs / 1000.0
         p_on = int(round(qrs_on - pr_len))
         pr_ms = _ms(pr_len, fs)
+    p_share, pr_iqr = p_per_beat(smooth(xf[indep], fs, cfg.p_lowpass_hz), fs, beats, qrs_first - c, cfg)
 
     qtc_b = round(qtc_bazett(qt_ms, rr), 1) if qt_ms is not None else None
     qtc_f = round(qtc_fridericia(qt_ms, rr), 1) if qt_ms is not None else None
@@ -593,5 +594,6 @@ def _measure_signal(x: np.ndarray, fs: float, cfg: MeasureConfig, quality: dict,
         fiducials=fiducials, global_fiducials=global_fid, fs=fs, method=METHOD_NAME,
         notes=tuple(notes), beats=beats, dominant=dominant, rr_cv=rr_cv, rhythm_irregular=irregular,
         rr_nrmssd=rr_nrmssd, median=median, p_correlation=p_corr,
+        p_share=p_share, pr_iqr_ms=pr_iqr,
     )
 

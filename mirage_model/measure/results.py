@@ -75,6 +75,7 @@ class MeasureConfig:
     p_knee_s: float = 0.05                        # knee search before/after the steep P samples
     p_min_amplitude_mv: float = 0.025             # smaller P waves (largest lead): no P
     p_corr_min: float = 0.75                      # median beat-to-beat P correlation for a P wave
+    p_beat_min_mv: float = 0.05                   # a single beat's P wave, beat by beat (``delineate.p_per_beat``)
     min_axis_area_mv_ms: float = 0.5              # smaller net vectors (mV ms): axis None
     min_native_fs: float = 250.0                  # records sampled below this are resampled ...
     work_fs: float | None = 500.0                 # ... to this rate for delineation (None: never)
@@ -197,6 +198,10 @@ class Measurements:
     # the P wave candidate's median beat-to-beat correlation (``delineate.p_consistency``; a P wave, and PR, from
     # ``MeasureConfig.p_corr_min``); None where no candidate was found before the QRS
     p_correlation: float | None = None
+    # a P wave sought before each QRS on its own (``delineate.p_per_beat``): the share of beats with one, and the
+    # interquartile range of their PR (ms; the P peak to the QRS onset); None where too few beats to tell
+    p_share: float | None = None
+    pr_iqr_ms: float | None = None
     # the QRS voltages of the median beat (``measure.voltage``, mV): the table's values, not the model's features
     sokolow_lyon_mv: float | None = None             # SV1 + max(RV5, RV6)
     cornell_mv: float | None = None                  # RaVL + SV3
