@@ -1,0 +1,86 @@
+"""Atrial fibrillation is not read from an irregular RR alone where a P wave stands before most QRS complexes at a
+steady PR (``Measurements.p_share``, ``pr_iqr_ms``): sinus rhythm with an irregular RR, sinus arrhythmia among them
+(PTB-XL 04201, 15196, 21008 of folds 1-8, labelled SARRH, read "Atrial fibrillation" first by the AF rule)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from mirage_model.measure import AtrialActivity, measure
+from mirage_model.review.interpret import STATEMENTS, interpret, interpret_prediction
+from test_measure import synthetic_record
+from test_measure_p_beats import SARRH_RR_MS
+
+CODES = list(STATEMENTS)
+# PTB-XL 04201 (folds 1-8, SARRH and NORM): no P wave on the median beat, the RR irregular beat to beat, the model's AF
+# below its threshold but above the AF rule's 15 %; a P wave before each of its 13 searched beats, PR range 4 ms
+MEAS = {"heart_rate_bpm": 89.1, "qrs_ms": 90.0}
+IRREGULAR = dict(irregular=False, rr_nrmssd=0.158)
+
+
+def run(pos: dict, **kw):
+    probs = [pos.get(c, 0.01) for c in CODES]
+    return interpret(CODES, probs, [0.3] * len(CODES), MEAS, "M", **(IRREGULAR | kw))
+
+
+def is_af(it) -> bool:
+    return any(s.code == "AFIB" or s.rule_id == "atrial_fibrillation" for s in it.statements)
+
+
+def test_p_waves_at_a_steady_pr_stop_the_af_rule():
+    it = run({"AFIB": 0.17, "SARRH": 0.2}, p_share=1.0, pr_iqr_ms=4.0)
+    assert not is_af(it)
+    assert it.first.text.startswith("Sinus arrhythmia") and it.first.guessed
+    assert any(r.startswith("atrial fibrillation from the irregular RR intervals not stated: a P wave before 100% of "
+                            "the QRS complexes at a steady PR (interquartile range 4 ms)") for r in it.resolved)
+
+
+def test_p_waves_at_a_steady_pr_stop_the_model_s_af_guess_with_one_reason():
+    it = run({"AFIB": 0.19, "SR": 0.12}, p_share=0.909, pr_iqr_ms=18.0)             # PTB-XL 15196
+    assert not is_af(it) and it.first.text.startswith("Sinus rhythm")
+    said = [r for r in it.resolved if "steady PR" in r]
+    assert len(said) == 1 and said[0].startswith("atrial fibrillation (19%, the model's most probable rhythm")
+
+
+@pytest.mark.parametrize("share, iqr", [(None, None), (0.583, 10.0), (1.0, 45.5), (0.79, 4.0), (1.0, 25.5),
+                                        (1.0, None), (float("nan"), 4.0)])
+def test_the_af_rule_stands_without_p_waves_at_a_steady_pr(share, iqr):
+    """PTB-XL 16343 (P before 58 % of beats) and 21771 (PR range 45.5 ms), labelled SARRH, still read AF, as AFIB
+    records with P-like deflections before most beats do (07289: 0.80, 31 ms)."""
+    it = run({"AFIB": 0.17, "SARRH": 0.12}, p_share=share, pr_iqr_ms=iqr)
+    assert it.first.rule_id == "atrial_fibrillation"
+
+
+def test_the_model_s_own_af_above_its_threshold_stands():
+    it = run({"AFIB": 0.64}, p_share=1.0, pr_iqr_ms=4.0)
+    assert it.first.code == "AFIB" and it.first.source == "model"
+
+
+def test_flutter_waves_keep_the_rule_as_it_was():
+    """LUDB 35 (typical flutter): flutter waves before the QRS at a fixed conduction meet the P wave measure (0.81,
+    16 ms); with flutter waves measured the flutter rule reads the rhythm as before."""
+    flutter = AtrialActivity(("II", "III", "aVF", "V1"), np.full(4, 5.0), np.full(4, 0.9))
+    before = run({"AFIB": 0.17, "SARRH": 0.12}, atrial_activity=flutter)
+    after = run({"AFIB": 0.17, "SARRH": 0.12}, atrial_activity=flutter, p_share=0.81, pr_iqr_ms=16.0)
+    assert after.text() == before.text() and after.first.rule_id == "atrial_flutter"
+
+
+def test_the_measurements_reach_the_rule_through_interpret_prediction():
+    pred = SimpleNamespace(labels=CODES, probabilities=np.array([0.17 if c == "AFIB" else 0.01 for c in CODES]),
+                           thresholds=np.full(len(CODES), 0.3), withheld=None, model_name="m")
+    m = SimpleNamespace(as_dict=lambda: dict(MEAS), rhythm_irregular=False, rr_nrmssd=0.158, p_share=1.0,
+                        pr_iqr_ms=4.0, atrial=None, qrs_unbounded=False, p_correlation=None)
+    assert not is_af(interpret_prediction(pred, m, "M", age=None))
+    assert is_af(interpret_prediction(pred, m, "M", age=None, p_share=0.5))
+
+
+def test_a_synthetic_sinus_arrhythmia_is_not_read_as_af():
+    """P-QRS-T beats at RR 0.7-1.1 s with a PR of 160 ms, the model's AF below its threshold: sinus. Not read as AF
+    before this rule either: its median beat has the P wave, so a PR, which already stops the AF rule."""
+    m = measure(synthetic_record(pr_ms=160.0, rr_cycle=SARRH_RR_MS, seconds=12.0)[0])
+    pred = SimpleNamespace(labels=CODES, probabilities=np.array([0.25 if c == "AFIB" else 0.01 for c in CODES]),
+                           thresholds=np.full(len(CODES), 0.3), withheld=None, model_name="m")
+    assert m.p_share == 1.0 and not is_af(interpret_prediction(pred, m, "M", age=None))
