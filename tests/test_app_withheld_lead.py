@@ -35,3 +35,22 @@ def test_the_app_opens_the_record_with_the_lead_blank_and_named(qtbot, tmp_path)
     doc.setHtml(window.results.interpretation.text.text())
     text = " ".join(doc.toPlainText().split())
     assert "Interpretation withheld" in text and f"lead V1 withheld: {WHY_8}" in text, text
+
+
+@pytest.mark.filterwarnings("ignore:The inplace keyword")
+def test_the_leads_derived_from_the_lead_withheld_say_so(qtbot, tmp_path):
+    """A file of I, II, III and V1-V6 with I swinging +-8 mV: I withheld, and aVR, aVL, aVF, which the reader
+    derives from I and II, blank. Their labels had said "[flat, missing, derived]"; now "[flat, not derived:
+    needs I, withheld]". III, stored, is labelled with nothing."""
+    from test_not_derived_leads import _i_off
+
+    window = shown_window(qtbot)
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        window.open_record(_i_off(tmp_path))
+    plot = window.viewer.plot
+    said = {lab.toPlainText().split()[0]: " ".join(lab.toPlainText().split() + (
+        foot.toPlainText().split() if foot.isVisible() else [])) for lab, foot in zip(plot.labels, plot.flag_labels)
+        if lab.isVisible()}
+    for lead in ("aVR", "aVL", "aVF"):
+        assert said[lead] == f"{lead} [flat, not derived: needs I, withheld]", said
+    assert said["I"] == "I [flat, withheld]" and said["III"] == "III", said

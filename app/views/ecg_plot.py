@@ -737,6 +737,8 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
         flags = [name for name in ("flat", "saturated", "missing", "derived")
                  if name in quality and np.asarray(quality[name]).shape == (12,) and bool(quality[name][lead])]
         if "missing" in flags and hasattr(self.record, "missing_text"):     # a gap is not a missing lead
-            flags[flags.index("missing")] = self.record.missing_text(lead) or "missing"
+            flags[flags.index("missing")] = said = self.record.missing_text(lead) or "missing"
+            if said.startswith("not derived") and "derived" in flags:    # blank: its source withheld or missing
+                flags.remove("derived")
         return ", ".join(flags)
 

@@ -21,6 +21,7 @@ from mirage_model.quality.indices import (_corr_rows, _resample_to, _rms, _sos, 
                                           pacing_spikes, shifted_part, spectrum, sqi_indices)
 from mirage_model.quality.reversal import _SWAP_LEADS, _learned_reversal, _reversal_rules, load_reversal_model
 from mirage_model.records import FLAT_PTP_MV, STANDARD_LEADS
+from mirage_model.records.leads import blank_sources, sources_text
 from mirage_model.records.metadata import SOURCE_PREFIX
 
 
@@ -414,8 +415,11 @@ def assess(record, config: QualityConfig | None = None, pulse="search") -> Quali
     # -- missing / flat / saturated / derived -----------------------------------------------------
     x, nan_share, ptp, absent, centre = _zeroed(sig)
     held = (getattr(record, "meta", None) or {}).get("withheld_leads") or {}     # the reader's: lead -> why
+    derived = np.asarray(qflags.get("derived", np.zeros(L, bool)), bool)
+    blank, made = _names(nan_share >= 0.995), _names(derived)
+    needs = {n: sources_text(why, held) for n in made if (why := blank_sources(n, made, blank))}   # lead -> words
     if absent.any():
-        findings.append(_missing(absent, np.zeros(L, bool), withheld=held))
+        findings.append(_missing(absent, np.zeros(L, bool), withheld=held, underived=needs))
     part = (nan_share > 0) & ~absent
     if part.any():
         findings.append(Finding("samples_missing", "samples missing", "warning", _names(part),
@@ -427,7 +431,7 @@ def assess(record, config: QualityConfig | None = None, pulse="search") -> Quali
     wild = _impossible_samples(x, fs, ~absent, cfg)
     if wild is not None:
         findings.append(wild)
-    derived = np.asarray(qflags.get("derived", np.zeros(L, bool)), bool)
+    derived = derived & ~np.isin(STANDARD_LEADS[:L], list(needs))     # blank: said not derived in lead_missing
     if derived.any():
         findings.append(Finding("leads_derived", "limb leads derived from I and II", "info", _names(derived)))
 
@@ -477,7 +481,8 @@ def assess(record, config: QualityConfig | None = None, pulse="search") -> Quali
     # too, not a lead that a shift or noise measure reads; the beats are found again without it
     dead = _no_ecg(med, usable) if len(segs) >= cfg.min_beats else np.zeros(L, bool)
     if dead.any() and (usable & ~dead).any():
-        findings = [f for f in findings if f.code != "lead_missing"] + [_missing(absent, dead, withheld=held)]
+        findings = [f for f in findings if f.code != "lead_missing"] + [
+            _missing(absent, dead, withheld=held, underived=needs)]
         absent = absent | dead
         usable = ~absent
         raw100, x100, beats, segs, med = _beats(x, fs, usable, cfg)
@@ -488,7 +493,7 @@ def assess(record, config: QualityConfig | None = None, pulse="search") -> Quali
     aside, off, off_why = _off(raw100, x100, beats, usable, sat & usable, cfg)
     if off.any():
         findings = [f for f in findings if f.code != "lead_missing"] + [
-            _missing(absent & ~dead, dead & absent, off, off_why, held)]
+            _missing(absent & ~dead, dead & absent, off, off_why, held, needs)]
         absent = absent | off
         usable = ~absent
     if aside.any():
@@ -1110,11 +1115,13 @@ def _no_ecg(med: np.ndarray, usable: np.ndarray) -> np.ndarray:
 
 
 def _missing(absent: np.ndarray, dead: np.ndarray, off: np.ndarray | None = None, off_why: str = "",
-             withheld: dict | None = None) -> Finding:
+             withheld: dict | None = None, underived: dict | None = None) -> Finding:
     """The "lead_missing" finding of the leads ``absent`` (L,) bool (missing, or flat throughout),
     ``dead`` (L,) bool (a trace without a heartbeat: ``_no_ecg``) and ``off`` (L,) bool (an electrode off:
     ``_off``, what was read of them ``off_why``). Those of ``absent`` that the reader withheld
-    (``withheld``, its ``meta["withheld_leads"]``: lead -> why) are said with the reader's reason."""
+    (``withheld``, its ``meta["withheld_leads"]``: lead -> why) are said with the reader's reason, and the limb
+    leads it derived from a lead withheld or missing from the file (``underived``: lead -> the leads they need,
+    ``records.leads.blank_sources``) with the leads they need."""
     parts, details = [], []
     held = np.array([bool(withheld) and n in withheld for n in STANDARD_LEADS[:len(absent)]]) & absent
     for name in _names(held):
@@ -1122,13 +1129,21 @@ def _missing(absent: np.ndarray, dead: np.ndarray, off: np.ndarray | None = None
     if held.any():
         details.append(f"{', '.join(_names(held))}: deviation from baseline over {MAX_TYPICAL_MV:g} mV beside leads "
                        "with an ECG's (well under 1 mV); left out as a missing lead is")
-    absent = absent & ~held
+    needs = underived or {}
+    underived = np.isin(STANDARD_LEADS[:len(absent)], list(needs)) & absent & ~held
+    absent = absent & ~held & ~underived
     if absent.any():
         names = _names(absent)
         group = lead_group(names)
         parts.append(f"{group} missing or flat" if group else
                      f"lead{'s' if len(names) > 1 else ''} missing or flat ({', '.join(names)})")
         details.append(f"peak-to-peak below {FLAT_PTP_MV} mV or more than half the samples missing")
+    for why in dict.fromkeys(needs[n] for n in _names(underived)):     # after the leads they need
+        names = [n for n in _names(underived) if needs[n] == why]
+        parts.append(f"{leads_text(names)} not derived: need{'s' if len(names) == 1 else ''} {why}")
+    if underived.any():
+        details.append(f"{', '.join(_names(underived))}: derived from other limb leads (Einthoven, Goldberger), "
+                       "so blank where a lead they need is")
     if dead.any():
         names = _names(dead)
         parts.append(f"no ECG in {leads_text(names)} (electrode off?)")
@@ -1138,7 +1153,7 @@ def _missing(absent: np.ndarray, dead: np.ndarray, off: np.ndarray | None = None
     if off.any():
         parts.append(f"{leads_text(_names(off))} unreadable (electrode off?)")
         details.append(f"{off_why}: left out of the beats the other leads are judged at")
-    return Finding("lead_missing", "; ".join(parts), "critical", _names(absent | held | dead | off),
+    return Finding("lead_missing", "; ".join(parts), "critical", _names(absent | held | underived | dead | off),
                    "; ".join(details))
 
 

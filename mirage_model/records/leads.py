@@ -271,6 +271,46 @@ def derive_leads(signal: np.ndarray, chosen: dict) -> list[int]:
     return sorted(done)
 
 
+# The leads each limb lead is derived from (``derive_leads``): Einthoven's III = II - I and its two
+# rearrangements, Goldberger's augmented leads from I and II.
+DERIVED_FROM = {"I": ("II", "III"), "II": ("I", "III"), "III": ("I", "II"),
+                "aVR": ("I", "II"), "aVL": ("I", "II"), "aVF": ("I", "II")}
+
+
+def blank_sources(lead: str, derived, blank) -> tuple[str, ...]:
+    """The leads that the derived limb ``lead`` needs (``DERIVED_FROM``; through a limb lead itself derived,
+    the file's own) and that are ``blank`` (no finite sample), in the standard order: why a lead derived
+    from them is blank too. () for a lead not ``derived``, or none of whose sources is blank (a gap in each
+    source at another time)."""
+    if lead not in derived or lead not in DERIVED_FROM:
+        return ()
+    needs, todo, seen = set(), [lead], {lead}
+    while todo:                                  # a derived source (II from I and III) needs the file's own
+        for source in DERIVED_FROM[todo.pop()]:
+            if source in seen:
+                continue
+            seen.add(source)
+            if source in derived:
+                todo.append(source)
+            elif source in blank:
+                needs.add(source)
+    return tuple(name for name in STANDARD_LEADS if name in needs)
+
+
+def sources_text(sources: Sequence[str], withheld=(), short: bool = False) -> str:
+    """The blank ``sources`` of a lead (``blank_sources``) in words, each "withheld" (one of ``withheld``, the
+    reader's ``meta["withheld_leads"]``) or "missing from the file": "lead I, withheld", "leads I and II,
+    missing from the file", "lead I, withheld, and lead II, missing from the file"; ``short`` for a lead's
+    label, which a 2.5 s panel must hold: "I, withheld", "I and II, missing", "I, withheld; II, missing"."""
+    groups: dict[str, list[str]] = {}
+    for source in sources:
+        groups.setdefault("withheld" if source in withheld else "missing from the file", []).append(source)
+    if short:
+        return "; ".join(f"{' and '.join(names)}, {why.split()[0]}" for why, names in groups.items())
+    return ", and ".join(f"lead{'s' if len(names) > 1 else ''} {' and '.join(names)}, {why}"
+                         for why, names in groups.items())
+
+
 def off_scale_leads(signal: np.ndarray, stored: Sequence[str]) -> tuple[str | None, dict[int, float]]:
     """The amplitude check of a record's ``stored`` leads (standard names) in ``signal`` (12, T) mV, before
     any lead is derived: (why the record is refused, or None; the leads to withhold, row -> deviation mV).

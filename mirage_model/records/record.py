@@ -266,13 +266,26 @@ class EcgRecord:
 
     def missing_text(self, lead: int) -> str:
         """A lead's missing samples in a few words: "missing" (all of them), "withheld" (a lead the reader
-        withheld, ``meta["withheld_leads"]``: an electrode off, or its units wrong), "4% missing" (a gap), or ""."""
-        share = float(self.missing_share()[lead])
-        if share <= 0:
+        withheld, ``meta["withheld_leads"]``: an electrode off, or its units wrong), "not derived: needs I,
+        withheld" (a limb lead derived from one withheld, or "... I, missing" from one missing from the file:
+        ``leads.blank_sources``), "4% missing" (a gap), or ""."""
+        share = self.missing_share()
+        if share[lead] <= 0:
             return ""
-        if share >= 0.995:
-            return "withheld" if self.sig_name[lead] in (self.meta.get("withheld_leads") or {}) else "missing"
-        return f"{max(1, round(share * 100))}% missing"
+        if share[lead] < 0.995:
+            return f"{max(1, round(float(share[lead]) * 100))}% missing"
+        withheld = self.meta.get("withheld_leads") or {}
+        if self.sig_name[lead] in withheld:
+            return "withheld"
+        from mirage_model.records.leads import blank_sources, sources_text     # here: leads imports this module
+        blank = {name for name, s in zip(self.sig_name, share) if s >= 0.995}
+        needs = blank_sources(self.sig_name[lead], self.flagged_leads("derived"), blank)
+        return f"not derived: needs {sources_text(needs, withheld, short=True)}" if needs else "missing"
+
+    def not_derived(self, lead: int) -> bool:
+        """Whether ``lead`` is a limb lead left blank for want of a lead it is derived from (``missing_text``)."""
+        return bool(self.quality.get("derived") is not None and self.quality["derived"][lead]
+                    and self.missing_text(lead).startswith("not derived"))
 
     def flag_texts(self, flags: tuple[str, ...] = QUALITY_FLAGS) -> list[str]:
         """The leads carrying each of ``flags``, one text per flag that any lead carries, e.g.
@@ -281,6 +294,8 @@ class EcgRecord:
         out = []
         for flag in flags:
             names = self.flagged_leads(flag)
+            if flag == "derived":       # a limb lead blank for want of its sources was not derived
+                names = tuple(n for k, n in enumerate(self.sig_name) if n in names and not self.not_derived(k))
             if not names:
                 continue
             if flag != "missing":

@@ -126,25 +126,27 @@ def draw_grid(c, lay: ReportLayout) -> None:
         c.restoreState()
 
 
-def _no_trace(signal: np.ndarray, fs: float, panel, withheld=()) -> str:
+def _no_trace(signal: np.ndarray, fs: float, panel, said=None) -> str:
     """ " (missing)" when ``panel``'s window of its lead holds no finite sample (a lead the file
-    lacks: a blank panel; " (withheld)" for one of ``withheld``, the leads the reader withheld for amplitudes
-    that are not an ECG's), " (flat)" when every sample is the same value (a flat line that is no
-    isoelectric trace), else "" (also for a window after a short record's end: the caption says so)."""
+    lacks: a blank panel; what ``said`` says of its lead instead, lead -> words: " (withheld)", a lead the
+    reader withheld for amplitudes that are not an ECG's, " (not derived: needs lead I, withheld)"), " (flat)"
+    when every sample is the same value (a flat line that is no isoelectric trace), else "" (also for a window
+    after a short record's end: the caption says so)."""
     lead = LEAD_NAMES.index(panel.lead)
     x = signal[lead, max(0, math.ceil(panel.t0 * fs - 1e-9)):max(0, math.ceil(panel.t1 * fs - 1e-9))]
     if not x.size:
         return ""
     x = x[np.isfinite(x)]
     if not x.size:
-        return " (withheld)" if panel.lead in withheld else " (missing)"
+        return f" ({(said or {}).get(panel.lead) or 'missing'})"
     return " (flat)" if np.ptp(x) == 0 else ""
 
 
-def draw_traces(c, lay: ReportLayout, geom, signal: np.ndarray, fs: float, withheld=()) -> None:
+def draw_traces(c, lay: ReportLayout, geom, signal: np.ndarray, fs: float, said=None) -> None:
     """Lead traces as vector paths from the renderer's ``panel_traces`` (the geometry the raster
-    images use); NaN (missing) samples break the line, nothing is invented. ``withheld``: the leads the
-    reader withheld (``meta["withheld_leads"]``), labelled so on their blank panels."""
+    images use); NaN (missing) samples break the line, nothing is invented. ``said``: lead -> why a lead is
+    blank throughout the record, where it is more than "missing" (``EcgRecord.missing_text``: "withheld",
+    "not derived: needs lead I, withheld"), said on its blank panels."""
     ecg, x_off, top = geom
     c.setStrokeColorRGB(0, 0, 0)
     c.setLineWidth(0.6)
@@ -177,7 +179,7 @@ def draw_traces(c, lay: ReportLayout, geom, signal: np.ndarray, fs: float, withh
     c.setFont(FONT_BOLD, 8)
     for panel in lay.panels:
         label = f"{panel.lead} (rhythm)" if panel.rhythm else panel.lead
-        label += _no_trace(signal, fs, panel, withheld)
+        label += _no_trace(signal, fs, panel, said)
         x, y = panel.x0 + 1.2 * MM, panel.baseline + 12.0 * MM
         w = c.stringWidth(label, FONT_BOLD, 8)
         c.saveState()
@@ -312,6 +314,15 @@ def caption_line(c, caption: list[str], notes: list[str], width: float, extra: s
     return clip(c, cap, FONT, READABLE, width), "", READABLE
 
 
+def _blank_said(rec) -> dict:
+    """lead -> why ``rec``'s lead is blank, where more than "missing" (``EcgRecord.missing_text``)."""
+    if not (hasattr(rec, "missing_text") and hasattr(rec, "flagged_leads")):
+        return {}
+    flagged = set(rec.flagged_leads("missing"))        # the others hold samples: one pass over the record each
+    texts = {name: rec.missing_text(k) for k, name in enumerate(rec.sig_name) if name in flagged}
+    return {name: text for name, text in texts.items() if text == "withheld" or text.startswith("not derived")}
+
+
 def draw_ecg_page(c, doc, ctx: ReportContext) -> None:
     """Page 1: the header, the band (measurements and interpretation), the sheet (grid, traces,
     pulses, labels), its caption, the footer."""
@@ -321,8 +332,7 @@ def draw_ecg_page(c, doc, ctx: ReportContext) -> None:
     draw_summary_band(c, ctx)
 
     draw_grid(c, lay)
-    withheld = tuple((getattr(rec, "meta", None) or {}).get("withheld_leads") or ())
-    draw_traces(c, lay, ctx.geom, ctx.signal, ctx.fs, withheld)
+    draw_traces(c, lay, ctx.geom, ctx.signal, ctx.fs, _blank_said(rec))
     draw_pacer_marks(c, lay, ctx.signal, ctx.fs, _pacer_times(ctx))
 
     # one line under the sheet (the band took the room of a second): the caption, then the notes
