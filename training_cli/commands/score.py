@@ -22,6 +22,7 @@ import threading
 from pathlib import Path
 
 from tqdm import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
 
 from mirage_model.review.batch import BatchError, earlier_pdfs, find_inputs, score_folder
 from mirage_model.review.batch.run import interrupted_saves, is_hidden, nothing_to_score
@@ -309,16 +310,20 @@ def _score(args, fmt: str, time_limit: float, stage: list, stopped_by: list):
     interrupted = None
     saved_in, unsaved = None, ""
     summary = None
+    # what the library logs while the bar is drawn (the labs table's warnings: it is read once the run has
+    # begun) goes above the bar on a line of its own, not on the bar's line after its text
+    above_bar = logging_redirect_tqdm() if bar is not None else contextlib.nullcontext()
     try:
-        summary = score_folder(
-            args.folder, predictor, args.out, labs=args.labs, pdf_dir=args.pdf_dir,
-            workers=args.workers, resume=args.resume, fmt=fmt, measure=args.measure,
-            progress=progress, report_settings=settings_from_args(args) if args.pdf_dir else None,
-            explain=args.explain, chunk_size=args.chunk_size, torch_threads=args.threads,
-            record_timeout_s=time_limit or None, all_statements=args.all_statements,
-            statements_predictor=statements_predictor, found=found,
-            unreadable_folders=unreadable, notice=warn_now, overwrite=args.overwrite,
-            compare_prior=args.compare_prior)
+        with above_bar:
+            summary = score_folder(
+                args.folder, predictor, args.out, labs=args.labs, pdf_dir=args.pdf_dir,
+                workers=args.workers, resume=args.resume, fmt=fmt, measure=args.measure,
+                progress=progress, report_settings=settings_from_args(args) if args.pdf_dir else None,
+                explain=args.explain, chunk_size=args.chunk_size, torch_threads=args.threads,
+                record_timeout_s=time_limit or None, all_statements=args.all_statements,
+                statements_predictor=statements_predictor, found=found,
+                unreadable_folders=unreadable, notice=warn_now, overwrite=args.overwrite,
+                compare_prior=args.compare_prior)
     except BatchError as err:
         if bar is not None:
             bar.close()
