@@ -247,3 +247,27 @@ def test_a_run_not_started_leaves_the_last_runs_rows_in_view(qtbot, tiny_model, 
     _run(qtbot, dlg)
     assert len(answer.asked) == 2 and "Not started" in dlg.status.text(), dlg.status.text()
     assert shown() == in_folder
+
+
+def test_the_last_line_says_how_many_pdfs_were_written_and_where(qtbot, tiny_model, records, tmp_path, answer):
+    """The dialog's last line had said "Done: 2 scored ... Results in scores.csv." and nothing of the PDFs,
+    where mirage score --pdf-dir says "2 PDFs in pdfs"; a resumed run writes none, and says so.
+    Truth: the two records the test put in the folder, and the PDFs found on disk."""
+    pdf_dir = tmp_path / "pdfs"
+    out = tmp_path / "scores.csv"
+    dlg = _dialog(qtbot, tiny_model, records, out, pdf_dir)
+    _run(qtbot, dlg)
+    assert sorted(p.name for p in pdf_dir.iterdir()) == ["00417_lr.pdf", "11125_lr.pdf"]
+    assert dlg.status.text().startswith("Done: 2 scored"), dlg.status.text()
+    assert f"Results in {out}; 2 PDFs in {pdf_dir}." in dlg.status.text(), dlg.status.text()
+
+    dlg.resume.setChecked(True)
+    dlg.pdf_dir.setText(str(tmp_path / "edited meanwhile"))   # the run's folder is the one it was started with
+    _run(qtbot, dlg)
+    dlg.pdf_dir.setText(str(tmp_path / "edited after"))
+    assert f"; 0 PDFs in {tmp_path / 'edited meanwhile'}." in dlg.status.text(), dlg.status.text()
+
+    dlg.pdf_dir.setText("")                      # no PDF folder: nothing said of PDFs
+    dlg.resume.setChecked(True)
+    _run(qtbot, dlg)
+    assert "PDF" not in dlg.status.text(), dlg.status.text()

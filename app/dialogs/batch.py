@@ -41,6 +41,7 @@ from app.settings import DEVICES
 from app.views.focus_ring import FocusRing
 from mirage_model.clinical.labs import unmatched_rows_text
 from mirage_model.records.folder import natural_key, unreadable_line
+from mirage_model.words import counted
 
 # Columns shown first when a row has them; the rest follow in the row's own order.
 # record_path beside the id: an export names records alike in different sub-folders (siteA/ecg.hea,
@@ -133,6 +134,7 @@ class BatchDialog(QDialog):
         self._labs_header: list[tuple[str, str]] = []    # (record path, note): labs row differs from header
         self._labs_header_line = ""       # the notes' line that counts them
         self._labs_name = ""              # the file name of the run's labs table (as started)
+        self._pdf_dir = None              # the run's PDF folder (as started), None without one
 
         self.folder = QLineEdit(folder)
         self.output = QLineEdit(str(Path(folder) / "scores.csv") if folder else "")
@@ -386,6 +388,7 @@ class BatchDialog(QDialog):
     def _start_batch(self, folder: str, out: str, kwargs: dict) -> workers.Worker:
         self._clear_results()
         self._labs_name = Path(kwargs.get("labs", "")).name
+        self._pdf_dir = kwargs.get("pdf_dir")          # the run's, for its last line: the PDF folder may be edited
         self.worker = workers.Worker(batch_with_model_job, folder, self.model_path, self.device.currentText(),
                                      self.predictor, out, self.statements, name="batch", keep_result=True,
                                      **kwargs)
@@ -573,7 +576,9 @@ class BatchDialog(QDialog):
         rate = getattr(summary, "records_per_s", None)
         speed = f" ({rate:.1f} records/s)" if rate else ""
         verb = "Cancelled" if getattr(summary, "cancelled", False) else "Done"
-        text = f"{verb}: {', '.join(parts)}{speed}. Results in {out}."
+        # the PDFs this run wrote and where, as mirage score --pdf-dir says them ("34 PDFs in pdfs")
+        pdfs = f"; {counted(getattr(summary, 'pdfs', 0), 'PDF')} in {self._pdf_dir}" if self._pdf_dir else ""
+        text = f"{verb}: {', '.join(parts)}{speed}. Results in {out}{pdfs}."
         unsaved = getattr(summary, "unsaved", "")
         spare = getattr(summary, "saved_in", None)
         if unsaved:         # the output could not be written at the end: where the rows are, and what to do
