@@ -30,6 +30,7 @@ def test_the_end_text_counts_the_files_not_read(qtbot, tiny_model, tmp_path):
     (folder / "notes").mkdir()
     (folder / "notes" / "ward.txt").write_text("not an ECG")
     (folder / "labs.csv").write_text("record_id,age\n1,50\n")
+    (folder / "x.xml").write_bytes(b"")        # an ECG format's extension, no ECG: a row "not_ecg", counted apart
     dlg = BatchDialog(None, predictor=Predictor(tiny_model, device="cpu"), device="auto", folder=str(folder))
     qtbot.addWidget(dlg)
     dlg.output.setText(str(tmp_path / "scores.csv"))
@@ -37,6 +38,7 @@ def test_the_end_text_counts_the_files_not_read(qtbot, tiny_model, tmp_path):
     assert dlg.start() is not None
     qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
     text = dlg.status.text()
+    assert text.startswith("Done: 1 scored, 1 not ECG file ("), text     # one file: not "1 not ECG files"
     assert "1 scored" in text and "2 files not read: 1 .pdf, 1 .txt (no ECG records)." in text, text
     tip = dlg.status.toolTip()
     assert "referral.pdf" in tip and "notes/ward.txt" in tip and "labs.csv" not in tip, tip

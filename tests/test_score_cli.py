@@ -287,7 +287,7 @@ def test_score_lists_files_that_are_no_ecg(mixed, checkpoint, tmp_path, capsys):
     out = tmp_path / "s.csv"
     main(["score", str(folder), "--model", str(checkpoint), "--out", str(out), "--no-progress"])
     captured = capsys.readouterr()
-    assert "1 not ECG files (status 'not_ecg')" in captured.out
+    assert "1 not ECG file (status 'not_ecg')" in captured.out      # one file: not "1 not ECG files"
     assert "not an ECG: notes.xml: an XML file, but not an ECG MIRAGE reads (root element <notes>" in captured.err
     rows = {Path(r["record_path"]).name: r for r in _rows(out)}
     assert rows["notes.xml"]["status"] == "not_ecg"
@@ -490,7 +490,7 @@ def test_score_progress_bar_counts_failures_as_the_summary_does(mixed, checkpoin
     n_failed = len(BAD)
     rows = _rows(out)
     assert sum(r["status"] in ("error", "unscorable") for r in rows) == n_failed
-    assert f"failed {n_failed}, 1 not ECG files" in captured.out
+    assert f"failed {n_failed}, 1 not ECG file " in captured.out
     last = captured.err.replace("\r", "\n").split("scoring:")[-1]
     assert f"{n_failed} failed" in last and "1 not ECG" in last
 

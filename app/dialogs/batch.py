@@ -570,9 +570,11 @@ class BatchDialog(QDialog):
             self._show_output(Path(getattr(summary, "saved_in", None) or out))
         scored = getattr(summary, "scored", len(self.rows))
         parts = [f"{scored} scored"]
-        for name, words in (("failed", "failed"), ("skipped", "skipped"), ("not_ecg", "not ECG files")):
+        for name, words in (("failed", "failed"), ("skipped", "skipped")):
             if getattr(summary, name, 0):
                 parts.append(f"{getattr(summary, name)} {words}")
+        if getattr(summary, "not_ecg", 0):
+            parts.append(counted(summary.not_ecg, "not ECG file"))
         rate = getattr(summary, "records_per_s", None)
         speed = f" ({rate:.1f} records/s)" if rate else ""
         verb = "Cancelled" if getattr(summary, "cancelled", False) else "Done"

@@ -35,6 +35,7 @@ from mirage_model.limits import RECORD_TIMEOUT_S
 from mirage_model.paths import OutputError
 from mirage_model.records.folder import unreadable_line
 from mirage_model.review.interpret import statement_labels
+from mirage_model.words import counted
 from training_cli.engine.errors import UsageError
 from training_cli.engine.checkpoints import labs_not_given_note, load_predictor, load_statements_predictor
 from training_cli.options import (MODEL_HELP, RECORD_KINDS, add_report_args, add_statements_model_arg,
@@ -372,7 +373,7 @@ def _report(args, summary, predictor) -> int:
               file=sys.stderr)
     skipped = f", {summary.skipped} already done (skipped)" if summary.skipped else ""
     if summary.not_ecg:
-        skipped += f", {summary.not_ecg} not ECG files (status 'not_ecg')"
+        skipped += f", {counted(summary.not_ecg, 'not ECG file')} (status 'not_ecg')"
     print(f"scored {summary.scored}, failed {summary.failed}{skipped} in {summary.seconds:.1f} s "
           f"({summary.records_per_s:.1f} records/s) -> {_rows_in(summary)}{extra}")
     if summary.serial is not None:
