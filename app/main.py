@@ -90,10 +90,13 @@ def positive_seconds(text: str) -> float:
     return value
 
 
-def export_inputs(records: list[Path], unreadable: list | None = None) -> tuple[list[Path], list[str]]:
+def export_inputs(records: list[Path], unreadable: list | None = None,
+                  names: dict | None = None) -> tuple[list[Path], list[str]]:
     """What ``--export-pdf`` opens: each file as given and every record under each folder
     (``formats.find_ecg_files``, as the folder browser lists them, in its order). ``unreadable``,
-    when a list, receives (folder, reason) of each folder under them that cannot be listed.
+    when a list, receives (folder, reason) of each folder under them that cannot be listed; ``names``,
+    when a dict, each folder's record -> its PDF's path under DIR, as ``mirage score --pdf-dir`` names it
+    (``batch.rows.record_pdf_names``: ``sub/1.pdf``; ``a_xml.pdf`` beside ``a.dcm``).
 
     Returns:
         The records, and one note per file of a folder that has an ECG format's extension but is no
@@ -115,6 +118,10 @@ def export_inputs(records: list[Path], unreadable: list | None = None) -> tuple[
         notes.extend(f"skipped {p}: not an ECG this app reads" for p in sorted(passed_over, key=natural_key))
         if not found:
             raise ValueError(f"{path}: no ECG records in this folder")
+        if names is not None:
+            from mirage_model.review.batch.rows import record_pdf_names
+
+            names.update(record_pdf_names(path, found))
         out.extend(found)
     return out, notes
 
@@ -250,9 +257,10 @@ def fail(message: str, code: int = 2) -> int:
 
 
 def export_records(window, app, records: list[Path], out_dir: Path, result: dict,
-                   created: list[Path] = ()) -> None:
+                   created: list[Path] = (), names: dict | None = None) -> None:
     """Open each record in turn in ``window``, wait for its analysis, export its PDF as the Export
-    button does (``MainWindow.export_pdf``) into ``out_dir``, then quit. ``result["rc"]``: 0 when
+    button does (``MainWindow.export_pdf``) into ``out_dir`` (a folder's record at its path under it in
+    ``names``, ``export_inputs``'s; a file given, by its name), then quit. ``result["rc"]``: 0 when
     every PDF was written, 1 otherwise, 2 when the model to be used could not be loaded (then
     nothing is written, and the folders in ``created`` are removed again while empty: a scripted
     export never hands back reports without the model the user asked for)."""
@@ -302,17 +310,20 @@ def export_records(window, app, records: list[Path], out_dir: Path, result: dict
             return
         if model_failed():
             return
-        name = Path(str(state["current"])).stem or session.record_id
-        stem, k = name, 2
-        while stem in used:
-            stem, k = f"{name}_{k}", k + 1
-        used.add(stem)
+        current = Path(str(state["current"]))
+        rel = (names or {}).get(current) or Path(f"{current.stem or session.record_id}.pdf")
+        name, k = rel, 2
+        while name.as_posix().lower() in used:         # two inputs' records of one name (compared as the batch does)
+            name, k = rel.with_name(f"{rel.stem}_{k}.pdf"), k + 1
+        used.add(name.as_posix().lower())
+        target = out_dir / name
         try:
-            out_dir.mkdir(parents=True, exist_ok=True)   # made before the run; again if it was removed since
+            # made before the run (again if it was removed since), and a folder's sub-folder
+            target.parent.mkdir(parents=True, exist_ok=True)
         except OSError as err:
-            failed(str(out_dir / f"{stem}.pdf"), f"cannot create {out_dir}: {err.strerror or err}")
+            failed(str(target), f"cannot create {target.parent}: {err.strerror or err}")
             return
-        window.export_pdf(out_dir / f"{stem}.pdf", reviewer=window.settings.reviewer)
+        window.export_pdf(target, reviewer=window.settings.reviewer)
 
     def model_finished():
         if not state["done"]:
@@ -438,9 +449,10 @@ def main(argv: list[str] | None = None) -> int:
     records = [Path(r) for r in args.record]
     created: list[Path] = []
     unreadable: list[tuple[str, str]] = []     # folders that could not be listed: their records are missing
+    pdf_names: dict[Path, Path] = {}            # a folder's record -> its PDF under DIR (sub/1.pdf)
     if args.export_pdf:
         try:
-            records, notes = export_inputs(records, unreadable)
+            records, notes = export_inputs(records, unreadable, pdf_names)
         except (ValueError, OSError) as err:    # an empty folder; a folder that cannot be read
             return fail(str(err))
         if not records and default_sample() is None:
@@ -502,7 +514,7 @@ def main(argv: list[str] | None = None) -> int:
 
     record = records[0] if records else default_sample()
     if args.export_pdf:
-        export_records(window, app, records or [record], args.export_pdf, result, created)
+        export_records(window, app, records or [record], args.export_pdf, result, created, pdf_names)
     if args.screenshot:
         out = Path(args.screenshot)
 

@@ -96,6 +96,31 @@ def test_export_pdf_of_a_folder_with_broken_records_names_each_and_exits_1(tmp_p
     assert "Traceback" not in proc.stderr
 
 
+def test_export_pdf_of_a_folder_names_its_pdfs_as_mirage_score_does(tmp_path, tiny):
+    """A folder holding 1.hea and a sub-folder with another 1.hea (another recording) and 14.hea: the PDFs
+    had all gone into DIR, the second 1 as "1_2.pdf", which says nothing of which record it is, where
+    mirage score --pdf-dir and the batch dialog write sub/1.pdf. Now the same names: 1.pdf, sub/1.pdf,
+    sub/14.pdf. Truth: each PDF's footer names the file it was read from ("file sub/1.hea"), and the
+    recordings the test put there (LUDB 1 at the top, LUDB 14 under both names in sub/)."""
+    mix = tmp_path / "mix"
+    (mix / "sub").mkdir(parents=True)
+    for suffix in (".hea", ".dat"):
+        shutil.copy(LUDB / f"1{suffix}", mix / f"1{suffix}")
+        shutil.copy(LUDB / f"14{suffix}", mix / "sub" / f"14{suffix}")
+    shutil.copy(LUDB / "14.dat", mix / "sub" / "1.dat")
+    lines = (LUDB / "14.hea").read_text().splitlines()
+    renamed = ["1" + lines[0][2:]] + [line.replace("14.dat", "1.dat", 1) for line in lines[1:]]
+    (mix / "sub" / "1.hea").write_text("\n".join(renamed) + "\n")
+    out = tmp_path / "pdfs"
+    proc = review(tmp_path, mix, "--model", tiny, "--export-pdf", out)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.pdf")) == ["1.pdf", "sub/1.pdf", "sub/14.pdf"]
+    assert "file mix/1.hea" in pdf_text(out / "1.pdf")
+    assert "file sub/1.hea" in pdf_text(out / "sub" / "1.pdf")
+    assert "file sub/14.hea" in pdf_text(out / "sub" / "14.pdf")
+    assert f"wrote {out / 'sub' / '1.pdf'}" in proc.stdout
+
+
 # os.scandir refuses folders named "locked" (root's chmod 000 does not stop a listing), then the app runs
 REFUSE_LOCKED = """
 import os, sys
@@ -127,7 +152,8 @@ def test_export_pdf_of_a_folder_with_one_it_cannot_read_says_so_and_exits_1(tmp_
                            "--export-pdf", str(out)], env=env, cwd=ROOT, capture_output=True, text=True,
                           timeout=TIMEOUT_S)
     assert proc.returncode == 1, proc.stderr[-3000:]
-    assert sorted(p.name for p in out.iterdir()) == ["1.pdf"]
+    # in its sub-folder, as mirage score --pdf-dir writes it
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.pdf")) == ["ok/1.pdf"]
     assert error_lines(proc)[-1] == (f"1 folder could not be read: {folder / 'locked'} (Permission denied); "
                                      f"the records in them are not exported to {out}")
     assert "Traceback" not in proc.stderr
