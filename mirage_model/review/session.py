@@ -479,9 +479,11 @@ class ReviewSession:
         scaled to one size), the intervals marked unreliable where it found mains left after its subtraction
         (the quality report the interpretation reads), and, given the session's ``interpretation``
         (``interpret.session_interpretation``, which reads this table's values), the PR and P axis not applicable
-        beside the atrial fibrillation or flutter it states."""
+        beside the atrial fibrillation or flutter it states. A session with no verdict of its own (``mirage score``'s,
+        built from its results) reads the scaling off the quality report, as the interpretation does."""
+        verdict = self.quality if self.quality is not None else self.quality_report
         return measurement_rows(self.measurements, self.measurement_edits, self.sex, self.age,
-                                amplitudes_not_in_mv(self.quality), quality=self.quality_report,
+                                amplitudes_not_in_mv(verdict), quality=self.quality_report,
                                 interpretation=interpretation)
 
     @property
