@@ -778,3 +778,20 @@ def test_score_says_a_3_lead_holter_record_cannot_be_scored(checkpoint, tmp_path
     assert ("not enough ECG leads: has 3 of the 12 standard leads (II, V1, V5); missing I, III, aVR, aVL, aVF, V2, "
             "V3, V4, V6; MIRAGE's models read all 12 leads, so a record of fewer (a 3-lead Holter's, a monitor's) "
             "cannot be scored by them") in err, err
+
+
+def test_score_counts_one_pdf_as_one(checkpoint, tmp_path, capsys):
+    """One record with --pdf-dir: the summary said "1 PDFs in pdfs". Truth: the one LUDB record copied here."""
+    ludb = mm.resources_dir() / "samples" / "ludb"
+    if not (ludb / "1.hea").is_file():
+        pytest.skip("bundled LUDB samples not present")
+    folder = tmp_path / "one"
+    folder.mkdir()
+    for f in ludb.glob("1.*"):
+        shutil.copy(f, folder / f.name)
+    pdfs = tmp_path / "pdfs"
+    rc = main(["score", str(folder), "--model", str(checkpoint), "--out", str(tmp_path / "s.csv"), "--no-progress",
+               "--no-measure", "--pdf-dir", str(pdfs)])
+    assert rc == 0 and [p.name for p in pdfs.iterdir()] == ["1.pdf"]
+    out = capsys.readouterr().out
+    assert f", 1 PDF in {pdfs}" in out and "1 PDFs" not in out, out

@@ -363,7 +363,7 @@ def _report(args, summary, predictor) -> int:
         print(f"failed: {printable(path)}: {printable(message)}", file=sys.stderr)
     if len(summary.errors) > 50:
         print(f"... and {len(summary.errors) - 50} more failures (see the status column)", file=sys.stderr)
-    extra = f", {summary.pdfs} PDFs in {args.pdf_dir}" if args.pdf_dir else ""
+    extra = f", {counted(summary.pdfs, 'PDF')} in {args.pdf_dir}" if args.pdf_dir else ""
     if summary.unscorable:
         extra += f" ({summary.unscorable} of the failed hold no usable signal: status 'unscorable')"
     for path, what in summary.passed_over[:20]:
