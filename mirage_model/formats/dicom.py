@@ -602,9 +602,10 @@ def _join_simultaneous(groups: list, k: int, little_endian: bool, number: dict) 
     return groups, k
 
 
-def stated_rate(meta: dict):
-    """The rhythm's Sampling Frequency as the file states it, from ecgdatakit's ``raw_metadata``: its
-    first multiplex group not labelled a median beat, as ecgdatakit chooses the rhythm; None when
-    there is none."""
-    groups = [g for g in meta.get("multiplex_groups") or () if not _labelled_median(g.get("label"))]
+def stated_rate(meta: dict, part: str = "rhythm"):
+    """The rhythm's (``part`` "rhythm") or the median beat's ("median") Sampling Frequency as the file
+    states it, from ecgdatakit's ``raw_metadata``: the first multiplex group read that is not labelled a
+    median beat, or the first that is, as ecgdatakit chooses each; None when there is none."""
+    median = part == "median"
+    groups = [g for g in meta.get("multiplex_groups") or () if _labelled_median(g.get("label")) == median]
     return groups[0].get("sampling_frequency") if groups else None
