@@ -1,7 +1,9 @@
 """Numbers in the words of messages: counts ("1 sample", "2 samples"), signed changes ("+0.012"), a value
-beside the limit it passed ("0.152 > 0.15")."""
+beside the limit it passed ("0.152 > 0.15"), a number to a few significant digits ("69.85")."""
 
 from __future__ import annotations
+
+import math
 
 
 def counted(n, noun: str, fmt: str = "", plural: str | None = None) -> str:
@@ -40,3 +42,19 @@ def shown(value: float, *limits: float, decimals: int = 0, judge=None) -> str:
                 and (judge is None or judge(r) == judge(value)):
             return f"{value:.{d}f}"
     return f"{value:.6f}"
+
+
+def fmt_num(value, digits: int = 3) -> str:
+    """A number with ``digits`` significant digits, never in exponent form for everyday sizes ("" for None or
+    a value not finite). The PDF's tables and the lab form's "(= 69.85 kg)" alike."""
+    if value is None:
+        return ""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if not math.isfinite(v):
+        return ""
+    if abs(v) >= 10 ** digits:
+        return f"{v:.0f}"
+    return f"{v:.{digits}g}"

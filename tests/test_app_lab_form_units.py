@@ -30,7 +30,7 @@ def test_another_unit_the_field_offers_is_converted_and_said(qtbot):
     type_over(qtbot, field, "1.2 mg/dL")
     canonical, unit = form.values()["creatinine"]
     assert canonical == pytest.approx(106.08) and unit == "umol/L"
-    assert form.message("creatinine") == "'1.2 mg/dL' read as 1.2 mg/dL (= 106.08 umol/L)"
+    assert form.message("creatinine") == "'1.2 mg/dL' read as 1.2 mg/dL (= 106.1 umol/L)"
     assert field.text() == "1.2 mg/dL" and box.currentText() == "umol/L" and edits == [1]
     form.refresh()                    # the model's re-run: the field, its message and its undo stay
     assert field.text() == "1.2 mg/dL" and form.message("creatinine").startswith("'1.2 mg/dL' read as")

@@ -27,12 +27,12 @@ SCHEMA = default_schema()
     ("weight", "70kg", None, 70.0, "'70kg' read as 70 kg"),
     ("weight", "70 KG", None, 70.0, "'70 KG' read as 70 kg"),
     ("weight", "70 kg", "lb", 70.0, "'70 kg' read as 70 kg"),           # the unit typed, not the box's
-    ("weight", "150 lb", None, 68.0388555, "'150 lb' read as 150 lb (= 68.0389 kg)"),
+    ("weight", "150 lb", None, 68.0388555, "'150 lb' read as 150 lb (= 68.04 kg)"),
     ("height", "172 cm", None, 172.0, "'172 cm' read as 172 cm"),
     ("height", "1.72 m", None, 172.0, "'1.72 m' read as 1.72 m (= 172 cm)"),
     ("potassium", "4.1 mmol/L", None, 4.1, "'4.1 mmol/L' read as 4.1 mmol/L"),
     ("potassium", "5.2 mmol/l", None, 5.2, "'5.2 mmol/l' read as 5.2 mmol/L; high (reference 3.5-5 mmol/L)"),
-    ("creatinine", "1.2 mg/dL", None, 106.08, "'1.2 mg/dL' read as 1.2 mg/dL (= 106.08 umol/L)"),
+    ("creatinine", "1.2 mg/dL", None, 106.08, "'1.2 mg/dL' read as 1.2 mg/dL (= 106.1 umol/L)"),
     ("troponin_t", "0.03 ng/mL", None, 30.0,
      "'0.03 ng/mL' read as 0.03 ng/mL (= 30 ng/L); high (reference \u2264 14 ng/L)"),
     ("age", "18 months", None, 1.5, "'18 months' read as 18 months (= 1.5 years)"),
@@ -96,6 +96,23 @@ def test_the_session_keeps_the_number_in_its_unit_and_the_report_converts_it():
     assert refused.status == "refused" and refused.message.startswith("'4.1 mg': unit 'mg' not known")
 
 
+@pytest.mark.parametrize("name, text, said", [
+    ("weight", "154 lb", "69.85 kg"),            # 154 x 0.45359237 = 69.8532 kg, 4 significant digits: 69.85
+    ("creatinine", "1.2 mg/dL", "106.1 umol/L"),  # 1.2 x 88.4 = 106.08 umol/L: 106.1
+    ("nt_probnp", "12.5 ng/mL", "12500 pg/mL"),   # 12.5 x 1000 = 12500 pg/mL, in whole units, not 1.25e+04
+])
+def test_the_form_says_a_converted_value_as_the_pdf_prints_it(name, text, said):
+    """Seen in session 44: a cardiologist typed the weight "154 lb" and the form said "(= 69.8532 kg)", a
+    precision no scale has, while the PDF's values table printed the same value "(= 69.85 kg)". Both now say
+    the 4 significant digits (a number of 10,000 or more in whole units)."""
+    _canonical, _status, message = entry_status(SCHEMA[name], text)
+    assert message.startswith(f"{text!r} read as {text} (= {said})")
+    session = ReviewSession()
+    session.set_value(name, text)
+    row = {r["name"]: r for r in session_clinical_rows(session)}[name]
+    assert row["value"].endswith(f"(= {said})")
+
+
 def test_a_labs_table_reads_a_cell_in_its_own_unit_and_says_so_where_it_is_not_the_columns(tmp_path):
     path = write(tmp_path, "record_id,weight,creatinine [umol/L],potassium,age,crp\n"
                             "r1,70 kg,1.2 mg/dL,4.1 mmol/L,18 months,2 mg/L\n"
@@ -111,7 +128,7 @@ def test_a_labs_table_reads_a_cell_in_its_own_unit_and_says_so_where_it_is_not_t
     assert schema["creatinine"].to_canonical(table["r1"]["creatinine"]) == pytest.approx(106.08)
     assert schema["age"].to_canonical(table["r1"]["age"]) == pytest.approx(1.5)
     assert (f"{path}: 2 values written with a unit other than the column's, read in the unit written "
-            "(line 2, creatinine [umol/L]: '1.2 mg/dL' read as 1.2 mg/dL (= 106.08 umol/L); "
+            "(line 2, creatinine [umol/L]: '1.2 mg/dL' read as 1.2 mg/dL (= 106.1 umol/L); "
             "line 2, age: '18 months' read as 18 months (= 1.5 years))") in warnings
     # crp had a bare 3 (read in the schema's unit): said; weight's every cell had its own: not said
     assert any("no unit given for crp: read in the schema's unit (crp mg/L)" in w for w in warnings)

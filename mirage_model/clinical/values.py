@@ -13,6 +13,7 @@ import numpy as np
 from mirage_model.clinical.features import (AGE_OVER_89_NOTE, AGE_OVER_89_YEARS, SEX_CODE, ClinicalError,
                                             ClinicalFeature, _known_features, _unit_key, age_below, censor_mark,
                                             is_age_over_89, open_age_of, open_age_reading, parse_sex)
+from mirage_model.words import fmt_num
 
 RECORD_FEATURES: tuple[str, ...] = ("age", "sex", "height", "weight")
 
@@ -90,13 +91,16 @@ def typed_unit(feature: ClinicalFeature, text) -> tuple[str, str | None]:
 
 
 def typed_unit_reading(feature: ClinicalFeature, text, canonical: float) -> str:
-    """What a value typed with its unit was read as: "'1.2 mg/dL' read as 1.2 mg/dL (= 106.08 umol/L)",
-    "'70 kg' read as 70 kg"; "" where no unit was typed with it."""
+    """What a value typed with its unit was read as: "'1.2 mg/dL' read as 1.2 mg/dL (= 106.1 umol/L)",
+    "'70 kg' read as 70 kg"; "" where no unit was typed with it. The converted value has the 4 significant
+    digits the PDF's values table prints it with ("'154 lb' ... (= 69.85 kg)", not the 69.8532 of ``:g``)."""
     number, unit = typed_unit(feature, text)
     if unit is None:
         return ""
     read = f"{text.strip()!r} read as {number.replace(',', '.')} {unit}"       # a decimal comma read as a point
-    return read if feature.factor(unit) == 1.0 else f"{read} (= {censor_mark(text)}{canonical:g} {feature.unit})"
+    if feature.factor(unit) == 1.0:
+        return read
+    return f"{read} (= {censor_mark(text)}{fmt_num(canonical, 4)} {feature.unit})"
 
 
 def parse_entry(feature: ClinicalFeature, text, unit: str | None = None) -> float | None:

@@ -15,8 +15,8 @@ from mirage_model.clinical.features import censor_mark
 from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.layout import MM
 from mirage_model.review.report.styles import FLAG_RED, make_table
-from mirage_model.review.report.text import FONT_BOLD, fmt_num, pdf_escape, pdf_text
-from mirage_model.words import signed
+from mirage_model.review.report.text import FONT_BOLD, pdf_escape, pdf_text
+from mirage_model.words import fmt_num, signed
 
 
 def session_clinical_rows(session) -> list[dict]:

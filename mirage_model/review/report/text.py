@@ -13,7 +13,6 @@ extraction) stays exact. A character neither holds prints as ``MISSING`` (never 
 from __future__ import annotations
 
 import functools
-import math
 import unicodedata
 from pathlib import Path
 
@@ -156,18 +155,3 @@ def pdf_markup(value, font: str = FONT) -> str:
 
 
 pdf_escape = pdf_markup      # every Paragraph's text goes through the font runs
-
-
-def fmt_num(value, digits: int = 3) -> str:
-    """A number with ``digits`` significant digits, never in exponent form for everyday sizes."""
-    if value is None:
-        return ""
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    if not math.isfinite(v):
-        return ""
-    if abs(v) >= 10 ** digits:
-        return f"{v:.0f}"
-    return f"{v:.{digits}g}"
