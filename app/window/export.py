@@ -22,6 +22,7 @@ from mirage_model import formats
 from mirage_model.formats.write import (WFDB_NAME_RULE, left_out_line, output_name, renamed_note,
                                         source_file_hit)
 from mirage_model.records import RecordError
+from mirage_model.review.file_info import patient_names
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,8 @@ class ExportMixin:
         if self.record is None:
             self.show_message("Open a record before exporting a report.")
             return
-        dlg = ExportDialog(self.settings.reviewer, self)
+        file_name, file_id = patient_names(self.record)      # what an empty patient field prints
+        dlg = ExportDialog(self.settings.reviewer, self, file_name=file_name, file_id=file_id)
         if dlg.exec() != QDialog.DialogCode.Accepted:
             return
         default = str(Path(self.settings.last_folder or Path.home()) / f"{self.record.record_id}_report.pdf")
