@@ -216,8 +216,8 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, PrintMixin, PriorMixin, 
         self.tabs = QTabWidget()
         self.tabs.tabBar().setAccessibleName("Panels")
         self.tabs.addTab(self.lab_form, "Labs && clinical")
-        # the two heatmaps side by side need 410 px: they scroll rather than holding the whole row
-        # of panels that wide (a 1024 px window with the folder dock then hid the measured values)
+        # the two heatmaps side by side need about 620 px (LeadHeatmaps._fit_width): they scroll rather than holding
+        # the whole row of panels that wide (a 1024 px window with the folder dock then hid the measured values)
         heat_scroll = QScrollArea()
         heat_scroll.setWidgetResizable(True)
         heat_scroll.setFrameShape(QScrollArea.Shape.NoFrame)

@@ -518,6 +518,8 @@ class LeadHeatmaps(QWidget):
             switches.addWidget(box)
             self.boxes.append(box)
         switches.addStretch(1)
+        for plot in self.plots:       # an axis measures its figures when drawn, and the maps' minimum follows
+            plot.geometryChanged.connect(self._fit_width)
         self.caption = QLabel("")
         self.caption.setWordWrap(True)
         self.caption.setStyleSheet("color: #444")
@@ -624,3 +626,12 @@ class LeadHeatmaps(QWidget):
             old = ([f"lead attention out of date ({self.out_of_date}): drawn faded"]
                    if self.out_of_date and self.matrices[1] is not None and self.boxes[1].isChecked() else [])
             self.caption.setText("; ".join(old + texts))
+        self._fit_width()
+
+    def _fit_width(self) -> None:
+        """The view at least as wide as its maps, titles and colour bars need, so that the tab's scroll area
+        scrolls to what does not fit. A QGraphicsView does not pass its layout's minimum on: the two maps
+        overflowed the view and were cut at its edge (at 1280x800, 599 px for the 619 px the titles need, this
+        record's colour bar lost its figures)."""
+        need = self.glw.ci.effectiveSizeHint(Qt.SizeHint.MinimumSize).width()
+        self.glw.setMinimumWidth(int(np.ceil(need)) + 2 * self.glw.frameWidth())
