@@ -110,3 +110,44 @@ def test_every_ludb_record_is_found_scaled(ludb_data):
     paths = sorted(ludb_data.glob("*.hea"))
     assert len(paths) == 100
     assert [p.stem for p in paths if not _scaled(assess(load_record(p)))] == []
+
+
+def test_the_axes_of_a_record_scaled_lead_by_lead_are_shown_unreliable(ludb1, ptbxl):
+    """Seen in session 44: LUDB 1, which LUDB's cardiologists annotate "left axis deviation" (ludb.csv), showed a QRS
+    axis of +27 deg unmarked in the app and the PDF. A frontal axis is read off the sizes of leads I and aVF against
+    each other, and scaling every lead to one size makes those sizes the file's: its limb leads no longer keep
+    Einthoven's law (II = I + III), which a real record keeps to its samples' rounding."""
+    import dataclasses as dc
+
+    from mirage_model.measure import measure
+    from mirage_model.quality import assess
+    from mirage_model.review.interpret import interpret_prediction
+    from mirage_model.review.measurements import AXES_SCALED, UNRELIABLE, amplitudes_not_in_mv, measurement_rows
+
+    def einthoven(x) -> float:          # what II - I - III leaves, against II's RMS
+        x = np.asarray(x, np.float64)
+        return float(np.sqrt(np.mean((x[1] - x[0] - x[2]) ** 2)) / np.sqrt(np.mean(x[1] ** 2)))
+
+    record, m, quality = ludb1
+    assert einthoven(record.signal) > 0.3 and einthoven(ptbxl.signal) < 0.05
+    rows = {r["key"]: r for r in measurement_rows(m, sex="F", age=51, scaled=amplitudes_not_in_mv(quality))}
+    for key in ("p_axis_deg", "qrs_axis_deg", "t_axis_deg"):
+        assert (rows[key]["doubt"], rows[key]["doubt_why"], rows[key]["flag"]) == (UNRELIABLE, AXES_SCALED, ""), key
+        assert rows[key]["shown"]                                                   # still shown, marked
+    assert rows["qrs_ms"]["doubt"] == "" and rows["heart_rate_bpm"]["doubt"] == ""  # the intervals stand
+    # the batch's CSV passes the quality report alone: the same marks
+    assert {r["key"] for r in measurement_rows(m, quality=quality) if r["doubt"]} == set(rows) & {
+        "p_axis_deg", "qrs_axis_deg", "t_axis_deg"}
+    # a real record: no mark; the same record scaled lead by lead: marked (its axis moves by the ratio its leads I
+    # and aVF were scaled by against each other, here little: 18.6 -> 21.2 deg; LUDB 1's cardiologists read < -30)
+    real = measure(ptbxl)
+    assert not any(r["doubt"] for r in measurement_rows(real, quality=assess(ptbxl)))
+    x = ptbxl.signal.astype(np.float64)
+    one = dc.replace(ptbxl, signal=(x / (x.max(axis=1, keepdims=True) - x.min(axis=1, keepdims=True))).astype(
+        np.float32))
+    assert {r["key"]: r["doubt"] for r in measurement_rows(measure(one), quality=assess(one))}["qrs_axis_deg"] \
+        == UNRELIABLE
+    # an axis rule said off such a record carries the same mark
+    it = interpret_prediction(None, dc.replace(m, qrs_axis_deg=-60.0), "F", quality=quality, age=51)
+    said = next(s for s in it.statements if s.text.startswith("Left axis deviation"))
+    assert said.note and f"unreliable: {AXES_SCALED}" in said.note

@@ -169,7 +169,9 @@ def test_a_long_note_leaves_every_row_in_view_at_1280x800(qtbot):
     assert table.item(last, 0).text() == "T axis (deg)" and table.item(last, 1).text()
     assert set(range(GLANCE_ROWS)) <= set(_rows_in_view(table)), (table.viewport().rect(), table.rowHeight(0))
     note = panel.note.text()
-    assert note.startswith("Notes: QTc unreliable: heart rate 45") and "Bazett under-corrects" in note
+    # its axes marked first (every lead scaled to one size), then the QTc's note
+    assert note.startswith("Unreliable (?): P axis, QRS axis, T axis: every lead scaled to the same size")
+    assert "Notes: QTc unreliable: heart rate 45" in note and "Bazett under-corrects" in note
     if panel.note.toolTip():          # cut: what it shows is the note's start, the whole on hover
         assert panel.note.toolTip() == note and "\u2026" in QLabel.text(panel.note)
         assert note.startswith(_shown_words(panel.note))

@@ -401,10 +401,10 @@ from mirage_model.outputs import is_called
 from mirage_model.records.age import age_text
 from mirage_model.review.labels import LABEL_NAMES, is_normal
 from mirage_model.quality.findings import NOT_IN_MV, leads_text
-from mirage_model.review.measurements import (CHILD_BAZETT, CORNELL_MV, HANCOCK, LOW_LIMB_MV, LOW_PRECORDIAL_MV,
-                                              LOW_VOLTAGE_SOURCE, PAEDIATRIC_BELOW_Y, QTC_LIMITS, QTC_SHORT,
-                                              REFERENCE_RANGES, SCALED, SOKOLOW_LYON_MV, VOLTAGE_CHILD, WENNING,
-                                              amplitudes_not_in_mv, clean_age, finding, flag, is_paediatric,
+from mirage_model.review.measurements import (AXES_SCALED, CHILD_BAZETT, CORNELL_MV, HANCOCK, LOW_LIMB_MV,
+                                              LOW_PRECORDIAL_MV, LOW_VOLTAGE_SOURCE, PAEDIATRIC_BELOW_Y, QTC_LIMITS,
+                                              QTC_SHORT, REFERENCE_RANGES, SCALED, SOKOLOW_LYON_MV, VOLTAGE_CHILD,
+                                              WENNING, amplitudes_not_in_mv, clean_age, finding, flag, is_paediatric,
                                               outside_range, reference_range, shown)
 from mirage_model.review.session import FAILED
 
@@ -1482,6 +1482,8 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         a_s = cite("qrs_axis_deg", a, -90.0, -180.0)      # and the extreme axis' limits
         # the frontal axis is read off the limb leads: where they break Einthoven's law it is no one vector's
         axis_note = f"{AXIS_UNRELIABLE_NOTE} ({limb_leads})" if limb_leads else None
+        if scaled:        # nor where every lead was scaled to one size (``measurements.AXES_SCALED``)
+            axis_note = "; ".join(filter(None, (axis_note, f"unreliable: {AXES_SCALED}")))
         axis_said = None
         if -180.0 <= a < -90.0:
             p_axis, t_axis = _num(measurements, "p_axis_deg"), _num(measurements, "t_axis_deg")

@@ -239,6 +239,12 @@ MAINS_LEFT_KEYS = ("pr_ms", "qrs_ms", "qt_ms", "qtc_bazett_ms", "qtc_fridericia_
 # fibrillation or flutter (``interpret.BARE_FLUTTER``, ``Interpretation.p_doubt``). A withheld interpretation states
 # no rhythm: nothing here follows from it.
 ATRIAL_KEYS = ("pr_ms", "p_axis_deg")
+# A frontal axis is read off the sizes of leads I and aVF against each other (``measure.delineate.wave_axis``): with
+# every lead scaled to one size ("amplitude_scaled") that ratio is the file's, not the heart's. LUDB 1 (annotated left
+# axis deviation) reads a QRS axis of +27 deg, and its limb leads break Einthoven's law (II - I - III: 46 % of II's
+# RMS); on LUDB 1-40, 23 of the 38 annotated axes agree. The axes are shown marked unreliable, flagged neither way.
+AXIS_KEYS = ("p_axis_deg", "qrs_axis_deg", "t_axis_deg")
+AXES_SCALED = "every lead scaled to the same size: an axis is read off the sizes of leads I and aVF"
 UNRELIABLE, NOT_APPLICABLE = "unreliable", "not applicable"
 DOUBT_MARK = "?"           # beside a value shown unreliable (the app's cell, the PDF's, page 1's block)
 
@@ -498,7 +504,8 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex
             with no limit and no flag, their range saying why (``VOLTAGE_SCALED``).
         quality: the record's ``quality.QualityReport`` (or None): with mains interference left after its
             subtraction ("mains_left") the automatic PR, QRS, QT, QTc and P and T axes (``MAINS_LEFT_KEYS``) are
-            "unreliable" (``mains_left_doubt``).
+            "unreliable" (``mains_left_doubt``); with every lead scaled to one size (it or ``scaled``) the three
+            axes (``AXIS_KEYS``: ``AXES_SCALED``).
         interpretation: the record's ``interpret.Interpretation`` (or None): beside the atrial fibrillation or flutter
             it states (``atrial_rhythm``) the automatic PR and P axis (``ATRIAL_KEYS``) are "not applicable", or
             "unreliable" where it marks that rhythm (``atrial_doubt``), or where it found flutter waves with no model
@@ -549,6 +556,8 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex
     doubts: dict[str, tuple[str, str]] = {}
     if mains := mains_left_doubt(quality):
         doubts.update(dict.fromkeys(MAINS_LEFT_KEYS, (UNRELIABLE, mains)))
+    if scaled or amplitudes_not_in_mv(quality):
+        doubts.update(dict.fromkeys(AXIS_KEYS, (UNRELIABLE, AXES_SCALED)))
     atrial = atrial_doubt(atrial_rhythm(interpretation))
     if not atrial[0] and interpretation is not None and not getattr(interpretation, "withheld", None):
         # flutter waves measured, no model here to state the rhythm (``interpret.BARE_FLUTTER``): shown, marked
