@@ -84,3 +84,32 @@ def test_a_synthetic_sinus_arrhythmia_is_not_read_as_af():
     pred = SimpleNamespace(labels=CODES, probabilities=np.array([0.25 if c == "AFIB" else 0.01 for c in CODES]),
                            thresholds=np.full(len(CODES), 0.3), withheld=None, model_name="m")
     assert m.p_share == 1.0 and not is_af(interpret_prediction(pred, m, "M", age=None))
+
+
+# the sinus statement's mark where the P waves were found beat by beat but not on the median beat: the same account
+# as the resolved line, not "no P wave found before the QRS" beside it (PTB-XL 04201 and 15196 had both)
+def test_the_sinus_mark_says_the_p_waves_found_beat_by_beat():
+    it = run({"AFIB": 0.17, "SARRH": 0.2}, p_share=1.0, pr_iqr_ms=4.0)                # PTB-XL 04201
+    assert it.first.note == ("P waves found beat by beat (100% of beats, PR interquartile range 4 ms), not on the "
+                             "median beat: PR not measured")
+    assert "no P wave found" not in it.notes_text() + " ".join(it.resolved)
+    it = run({"AFIB": 0.19, "SR": 0.12}, p_share=0.909, pr_iqr_ms=18.0)              # PTB-XL 15196
+    assert it.first.text.startswith("Sinus rhythm") and it.first.note == (
+        "P waves found beat by beat (91% of beats, PR interquartile range 18 ms), not on the median beat: PR not "
+        "measured")
+
+
+def test_the_sinus_mark_stays_no_p_wave_found_without_them():
+    it = run({"AFIB": 0.01, "SR": 0.9}, irregular=False, rr_nrmssd=0.02, p_share=0.5, pr_iqr_ms=4.0)
+    assert it.first.code == "SR" and it.first.note == "no P wave found before the QRS"
+
+
+def test_normal_ecg_stays_unsaid_in_the_same_words():
+    """PTB-XL 09276 (folds 1-8, labelled SR and NORM): the model's normal ECG 95 %, no P wave on the median beat, a P
+    wave before 93 % of the beats at a PR range of 6 ms. Normal ECG stays unsaid, the same statements stand, and
+    the reason is the P waves found beat by beat, whose PR the median beat did not give."""
+    pos = {"AFIB": 0.01, "SR": 0.9, "NORM": 0.95}
+    it = run(pos, irregular=False, rr_nrmssd=0.02, p_share=0.929, pr_iqr_ms=6.0)
+    assert [s.code for s in it.statements] == ["SR"] and it.first.note.startswith("P waves found beat by beat (93%")
+    assert "normal ECG (95%) not stated: P waves found beat by beat (93% of beats, PR interquartile range 6 ms), not " \
+           "on the median beat: PR not measured, intervals not confirmed" in it.resolved

@@ -284,7 +284,10 @@ a flutter wave before each QRS is measured as a P wave with a PR.
 * Sinus rhythm and "normal ECG" need P waves: when the QRS was measured but no P wave was found
   before it, a sinus statement (the model's or the rate rule's) and "normal ECG" are kept but
   marked, "no P wave found before the QRS" (on PTB-XL fold 9: 145 of 151 AFIB records, 33 of 955
-  NORM records). When no QRS was delineated at all (so no P wave was sought), a sinus statement is
+  NORM records); where a P wave is found beat by beat before at least ``AF_RULE_SINUS_P_SHARE`` of the
+  QRS complexes at a steady PR (``Measurements.p_share``, ``pr_iqr_ms``), only not on the median beat,
+  the mark says that (``P_BEATS_NOTE``), as the resolved line does, and "normal ECG" stays unsaid
+  (no PR measured). When no QRS was delineated at all (so no P wave was sought), a sinus statement is
   marked "no P wave measured: the QRS was not delineated" and "normal ECG" is not said (its
   intervals are unknown).
 
@@ -581,6 +584,12 @@ FLUTTER_MULTIPLES = (3, 4)
 FLUTTER_MAX_CONDUCTION = 4.5
 FLUTTER_CONDUCTED = "Atrial flutter with {} conduction (possible)"
 NO_P_NOTE = "no P wave found before the QRS"
+# ... but where a P wave was found before most QRS complexes beat by beat at a steady PR (``AF_RULE_SINUS_P_SHARE``,
+# ``AF_RULE_SINUS_PR_IQR_MS``), only not on the median beat, the mark says that: the beat-by-beat search reads no P
+# wave shape or axis and gives no PR for the table, but "no P wave found" would contradict its own resolved line
+P_BEATS_HEAD = "P waves found beat by beat"
+P_BEATS_NOTE = (P_BEATS_HEAD + " ({share:.0%} of beats, PR interquartile range {iqr:.0f} ms), not on the median beat: "
+                "PR not measured")
 # how a child's interpretation note begins ("Paediatric ECG (age 4): ..."), and what a table's row says
 # instead (``Interpretation.text(brief=True)``; its meaning, ``paediatric_meaning``, once for the table)
 PAEDIATRIC_HEAD = "Paediatric ECG (age "
@@ -1226,7 +1235,8 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                                   f"regular, {NO_P_NOTE} (Mason et al. 2007); a wide QRS tachycardia is presumed "
                                   "ventricular until proven otherwise (Zipes et al. 2006)",
                              rule_id="wide_qrs_tachycardia"))
-    sinus_note = NO_P_NOTE if no_p else UNDELINEATED_NOTE if undelineated else None
+    no_p_note = P_BEATS_NOTE.format(share=p_share, iqr=pr_iqr_ms) if sinus_p else NO_P_NOTE
+    sinus_note = no_p_note if no_p else UNDELINEATED_NOTE if undelineated else None
     if paced_atria and not no_atria:     # it stands on the periodic P waves between the complexes
         sinus_note = (f"{NO_P_NOTE}; regular atrial activity at {60.0 / periodic[1]:.0f}/min between the paced "
                       f"complexes (atrial periodicity {shown(periodic[0], PACED_ATRIAL_PERIODICITY, decimals=2)})")
@@ -1667,8 +1677,8 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
            for s in out]
     # normal ECG: only when nothing abnormal stands
     no_abnormality = ("sinus_rhythm", "rhythm_not_classified")      # rules whose statements say none of their own
-    still_abnormal = (NO_P_NOTE, UNDELINEATED_NOTE, UNBOUNDED_NOTE, AXIS_UNRELIABLE_NOTE, AF_PAC_NOTE, PAC_AF_NOTE,
-                      AF_P_MARK, AMPLITUDE_UNRELIABLE_NOTE, AF_REGULAR_MARK,
+    still_abnormal = (NO_P_NOTE, P_BEATS_HEAD, UNDELINEATED_NOTE, UNBOUNDED_NOTE, AXIS_UNRELIABLE_NOTE, AF_PAC_NOTE,
+                      PAC_AF_NOTE, AF_P_MARK, AMPLITUDE_UNRELIABLE_NOTE, AF_REGULAR_MARK,
                       PACED_QRS_MARK, QT_WIDE_MARK, NOISE_MARK)    # marked, they keep "normal ECG" away
     abnormal = [s for s in out if (s.note is None or s.note.startswith(still_abnormal))
                 and not (s.source == "model" and s.code == "SR")
@@ -1686,7 +1696,8 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
             # a normal ECG is in sinus rhythm, and without a P wave sinus rhythm is not confirmed (on PTB-XL
             # fold 9 this said "Normal ECG (?)" on one record labelled atrial fibrillation, and stood marked
             # on 6 of 300 labelled normal)
-            resolved.append(f"normal ECG ({p['NORM']:.0%}) not stated: {NO_P_NOTE}, sinus rhythm not confirmed")
+            resolved.append(f"normal ECG ({p['NORM']:.0%}) not stated: {no_p_note}"
+                            + (", intervals not confirmed" if sinus_p else ", sinus rhythm not confirmed"))
         elif undelineated:
             # nor with no QRS measured: neither its P wave nor its intervals are known
             resolved.append(f"normal ECG ({p['NORM']:.0%}) not stated: {UNDELINEATED_NOTE}, sinus rhythm and "
