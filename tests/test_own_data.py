@@ -91,6 +91,20 @@ def test_a_column_of_class_names_under_another_name_is_explained(tmp_path):
     assert str(err.value).endswith("column AF must be 0 or 1, found '2'")
 
 
+def test_a_labels_table_without_a_class_column_says_so(tmp_path):
+    """A table of ids and patients alone had been refused as 'every class column is 0 or empty'."""
+    root, labels = make_folder(tmp_path / "f", n_copies=1)
+    labels.write_text("record_id;patient_id\necg000;P1\necg001;P2\n")
+    with pytest.raises(D.DatasetError) as err:
+        D.open_dataset(f"folder:{root}", labels=labels)
+    assert str(err.value) == (f"{labels}: no class column (its columns: record_id (record id), patient_id "
+                              "(patient)); add a column 'labels' of each record's classes (e.g. NORM|MI), or one "
+                              "column of 0/1 per class")
+    labels.write_text("ecg,split\necg000,train\n")
+    with pytest.raises(D.DatasetError, match=r"its columns: ecg \(record id\), split \(split\)\); .*NORM;MI"):
+        D.open_dataset(f"folder:{root}", labels=labels, group_by="record")
+
+
 def test_a_class_with_a_comma_in_a_semicolon_table_is_told_the_bar(tmp_path):
     """In a ';'-separated table, "separate classes with ';'" would split the row."""
     root, labels = make_folder(tmp_path / "f", n_copies=1)

@@ -54,6 +54,14 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
     # a column without a name is a spreadsheet's trailing empty column ("record_id,AF,,"), not a class
     class_cols = [c for c in rows[0].keys() if c not in (id_col, label_col, split_col, patient_col)
                   and c is not None and c.strip()] if not label_col else []
+    if not label_col and not class_cols:
+        # a table of ids (and patients, splits) alone had been read, every record found, and then refused as
+        # "every class column is 0 or empty": of class columns it has none
+        roles = [f"{c.strip()} (record id)" if c == id_col else f"{c.strip()} (patient)" if c == patient_col
+                 else f"{c.strip()} (split)" for c in (id_col, patient_col, split_col) if c]
+        sep = "|" if ";" in table_text(labels_path).partition("\n")[0] else ";"
+        raise DatasetError(f"{labels_path}: no class column (its columns: {', '.join(roles)}); add a column "
+                           f"'labels' of each record's classes (e.g. NORM{sep}MI), or one column of 0/1 per class")
     headers, not_ecg = find_folder_records(root)
     by_id: dict[str, Path] = {}
     stems: dict[str, list[str]] = {}
