@@ -489,7 +489,7 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, PrintMixin, PriorMixin, 
     def settings_dialog(self) -> SettingsDialog:
         """File > Settings: a window-modal dialog (``open``, not a nested ``exec`` loop); its OK applies
         the values (``_settings_accepted``)."""
-        dlg = SettingsDialog(self.settings, self)
+        dlg = SettingsDialog(self.settings, self, model_arg=self.model_path_arg, device_arg=self.device_arg)
         before = (self.settings.device, self.settings.model_path)
         dlg.accepted.connect(lambda: self._settings_accepted(dlg, before))
         dlg.finished.connect(dlg.deleteLater)
@@ -500,11 +500,14 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, PrintMixin, PriorMixin, 
         dlg.apply()
         self.viewer.plot.set_dpi_override(self.settings.dpi_override)
         self.median_beats.refresh_note()
-        if (self.settings.device, self.settings.model_path) != before:
-            if self.settings.model_path != before[1]:
-                self.model_note = ""       # a model chosen: the --model refused at start is no reason any more
+        # what was changed replaces this run's --model or --device; what was not keeps it (a device chosen had
+        # swapped a researcher's --model for the bundled model, the status bar saying only "model result ready")
+        if self.settings.model_path != before[1]:
+            self.model_note = ""           # a model chosen: the --model refused at start is no reason any more
             self.model_path_arg = None
+        if self.settings.device != before[0]:
             self.device_arg = None
+        if (self.settings.device, self.settings.model_path) != before:
             self.load_model()
 
     def show_shortcuts(self) -> None:

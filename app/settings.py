@@ -12,7 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import (
     QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout,
-    QLineEdit, QPushButton, QWidget,
+    QLabel, QLineEdit, QPushButton, QWidget,
 )
 
 from app.dialogs.form_rows import add_row
@@ -160,7 +160,10 @@ class Settings:
 class SettingsDialog(QDialog):
     """Device (auto/cpu/cuda), model checkpoint folder, report page size and institution, screen DPI."""
 
-    def __init__(self, settings: Settings, parent: QWidget | None = None):
+    def __init__(self, settings: Settings, parent: QWidget | None = None, model_arg: str | None = None,
+                 device_arg: str | None = None):
+        """``model_arg``, ``device_arg``: this run's --model and --device, which the fields' saved values do not
+        show: said under them, and replaced only by a field changed here."""
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self._settings = settings
@@ -184,6 +187,13 @@ class SettingsDialog(QDialog):
         row.addWidget(self.model_path, 1)
         row.addWidget(browse)
         add_row(form, "&Model (checkpoint folder)", row, self.model_path)
+        this_run = [f"--model {model_arg}" if model_arg else "", f"--device {device_arg}" if device_arg else ""]
+        if any(this_run):
+            # the field showed "bundled default model" while a --model was in use, for this run only
+            self.this_run = QLabel(f"This run uses {' and '.join(t for t in this_run if t)} (the command line); "
+                                   "a field changed here replaces it.")
+            self.this_run.setWordWrap(True)
+            form.addRow("", self.this_run)
 
         self.page_size = QComboBox()
         self.page_size.addItems(PAGE_SIZES)
