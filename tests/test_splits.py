@@ -64,6 +64,15 @@ def test_one_patient_s_records_share_a_split_and_every_class_reaches_val_and_tes
                                         "14 patients, at most 3 records each)")
 
 
+def test_patients_of_one_record_each_are_said_so(tmp_path):
+    """A table of one ECG per patient (200 PTB-XL records, 197 patients) had read "197 patients, at most
+    1 records each" in the log and on the model card."""
+    root, labels, _ = _patients_folder(tmp_path, n_copies=3, per_patient=1)     # 12 records, 12 patients
+    ds = D.open_dataset(f"folder:{root}", labels=labels)
+    assert ds.split_info.describe() == ("stratified split by patient (seed 0; column Patient ID of labels.csv: "
+                                        "12 patients, 1 record each)")
+
+
 def test_a_patient_column_beside_0_1_class_columns_is_no_class(tmp_path):
     root, _ = make_folder(tmp_path / "ecgs", n_copies=3)
     labels = root / "labels.csv"

@@ -129,6 +129,13 @@ class SplitInfo:
     looked_for: bool = False
     split_table: str = ""
 
+    def _per_patient(self) -> str:
+        """"at most 3 records each"; "1 record each" where no patient has two (it had read "at most 1 records
+        each" in the log and the model card)."""
+        if self.most_per_group == 1:
+            return "1 record each"
+        return f"at most {self.most_per_group} records each"
+
     def describe(self, with_column: bool = True) -> str:
         """The split in words, with ``notes`` (the checkpoint's provenance "splits" ends with it); a
         split column that left records to the seed or a split file is named first (``with_column``)."""
@@ -137,7 +144,7 @@ class SplitInfo:
         elif self.method == "stratified":
             if self.group_column:
                 text = (f"stratified split by patient (seed {self.seed}; column {self.group_column} of {self.table}: "
-                        f"{self.groups} patients, at most {self.most_per_group} records each)")
+                        f"{self.groups} patients, {self._per_patient()})")
             else:
                 text = f"stratified split by record (seed {self.seed})"
         else:
