@@ -535,6 +535,26 @@ def test_a_labs_table_with_german_headers_is_read_to_its_features(tmp_path):
                                            "d_dimer": (0.4, None)}}
 
 
+def test_a_short_lab_name_with_two_letters_swapped_under_its_unit_is_refused(tmp_path):
+    """"CPR [mg/dL]" (CRP typed with r and p swapped) was named "not used" in a warning and the model trained
+    without CRP; its unit says a lab was meant: refused, naming crp, as "troponine" is. "CPR" with no unit (a
+    resuscitation flag) and a lab no model reads ("Cholesterol [mg/dL]") stay columns of their own."""
+    labs = tmp_path / "labs.csv"
+    labs.write_text("ECG;CPR [mg/dL];WCB [10^9/L];age\n1;0,5;7;61\n")
+    with pytest.raises(LabsTableError) as info:
+        read_labs_table(labs)
+    text = str(info.value)
+    assert text.startswith(f"{labs}, line 1, column 'CPR [mg/dL]': unknown feature column (known: ")
+    assert "); did you mean crp? Write a feature's name as listed, or leave the column out; 1 more problem: " in text
+    assert text.endswith("column 'WCB [10^9/L]': unknown feature column (known: age, sex, height, weight, troponin_t, "
+                         "troponin_i, d_dimer, ck_mb, nt_probnp, wbc, crp, creatinine, potassium); did you mean wbc? "
+                         "Write a feature's name as listed, or leave the column out")
+    labs.write_text("ECG;CPR;Cholesterol [mg/dL];CRP [mg/dL]\n1;ja;200;0,5\n")
+    not_read: list = []
+    assert read_labs_table(labs, not_read=not_read) == {"1": {"crp": (0.5, "mg/dL")}}
+    assert not_read == ["CPR", "Cholesterol [mg/dL]"]
+
+
 def test_a_bare_troponin_column_names_both_troponins(tmp_path):
     """"Troponin", as a German report heads it, is troponin T or I: no alias, and the refusal had
     guessed "did you mean troponin_t?"; it names both."""

@@ -175,7 +175,28 @@ def _column_hint(name: str, schema: ClinicalSchema, header_unit: str | None = No
         best = difflib.SequenceMatcher(None, key, near[0]).ratio()
         meant = dict.fromkeys(names[n] for n in near if difflib.SequenceMatcher(None, key, n).ratio() == best)
         return f"; did you mean {' or '.join(meant)}? Write a feature's name as listed, or leave the column out"
+    # a short name with two letters swapped, under a unit of that feature ("CPR [mg/dL]" for crp): had been read as
+    # a column of its own ("not used") and the model trained without it; a bare "CPR" (a resuscitation flag) still is
+    swapped = {f.name for f in schema.features for n in (f.name, f.label, *f.aliases)
+               if header_unit and _one_swap(key, column_key(n)) and _accepts(f, header_unit)}
+    if swapped:
+        return f"; did you mean {' or '.join(sorted(swapped))}? Write a feature's name as listed, or leave the column out"
     return None
+
+
+def _one_swap(a: str, b: str) -> bool:
+    """``a`` is ``b`` with two neighbouring letters swapped ("cpr", "crp")."""
+    diff = [i for i, (x, y) in enumerate(zip(a, b)) if x != y]
+    return len(a) == len(b) and len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] \
+        and a[diff[1]] == b[diff[0]]
+
+
+def _accepts(feature: ClinicalFeature, unit: str) -> bool:
+    try:
+        feature.factor(unit)
+    except ClinicalError:
+        return False
+    return True
 
 
 def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict | None = None,
