@@ -601,17 +601,7 @@ class Predictor:
             predicted = [k for k in range(len(self.labels)) if is_called(window_probs[w, k], self.thresholds[k])]
             explanation = self._explain_window(prep, w, predicted).explanation
             prep.timings["explain"] = time.perf_counter() - t0
-        probs = window_probs[used].mean(axis=0).astype(np.float32)         # (K,)
-        measured, note = (), ""
-        stack = self.loaded.measured_stack
-        if stack is not None:
-            feats, why = prep.rhythm if prep.rhythm is not None else (None, "not measured")
-            if feats is not None:
-                probs = stack.apply(probs, self.labels, feats).astype(np.float32)
-                measured = stack.labels
-            else:
-                note = (f"{', '.join(stack.labels) if len(stack.labels) <= 6 else 'statements'} from the model "
-                        f"alone (measured stage not applied): {why}")
+        probs, measured, note = self._measured(prep, window_probs[used].mean(axis=0).astype(np.float32))   # (K,)
         model_positive = tuple(lab for lab, p, th in zip(self.labels, probs, self.thresholds) if is_called(p, th))
         withheld = ""
         if quality is not None and quality.gated and model_positive:
@@ -628,6 +618,24 @@ class Predictor:
             measured_labels=measured, measured_note=note, noise_doubted=self._noise_doubted(probs, quality),
             ptbxl_labels=self.ptbxl_labels,
         )
+
+    def _measured(self, prep: _Prepared, probs: np.ndarray) -> tuple[np.ndarray, tuple, str]:
+        """(K,) calibrated probabilities -> (them through the measured stage, its labels, why it was not applied)."""
+        stack = self.loaded.measured_stack
+        if stack is None:
+            return probs, (), ""
+        feats, why = prep.rhythm if prep.rhythm is not None else (None, "not measured")
+        if feats is None:
+            return probs, (), (f"{', '.join(stack.labels) if len(stack.labels) <= 6 else 'statements'} from the "
+                               f"model alone (measured stage not applied): {why}")
+        return stack.apply(probs, self.labels, feats).astype(np.float32), stack.labels, ""
+
+    def record_probabilities(self, prep: _Prepared, window_probs: np.ndarray) -> np.ndarray:
+        """(W, K) ``forward_windows`` probabilities of ``prep``'s windows -> the (K,) record probabilities
+        ``predict`` makes of them: calibrated, averaged over the windows it uses, through the measured stage.
+        For the record scored with other clinical values (``review.scoring.clinical_contributions``)."""
+        used, _, _ = self._windows_used(prep)
+        return self._measured(prep, self.calibrate(window_probs)[used].mean(axis=0).astype(np.float32))[0]
 
     def _noise_doubted(self, probs: np.ndarray, quality) -> tuple[str, ...]:
         """``Prediction.noise_doubted`` of the (K,) calibrated ``probs`` of a record with ``quality``: data read

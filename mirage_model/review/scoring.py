@@ -52,8 +52,11 @@ def clinical_contributions(predictor, record, values: Mapping[str, object] | Non
     image = np.concatenate([inp.image] * n)                        # (n*W, S, S)
     x = np.repeat(np.stack(xs), w, axis=0)                         # (n*W, C)
     mask = np.repeat(np.stack(masks), w, axis=0)
-    probs = predictor.forward_windows(signal, image, x, mask)      # (n*W, K)
-    per_variant = probs.reshape(n, w, -1).mean(axis=1)             # (n, K)
+    mv = None if inp.mv is None else np.concatenate([inp.mv] * n)  # the noise-averaged copies, as predict scores them
+    probs = predictor.forward_windows(signal, image, x, mask, mv)  # (n*W, K)
+    # each variant's probabilities as predict gives them (calibrated, its windows, the measured stage): they had been
+    # the network's own, beside calibrated ones (a CRP that moved a calibrated 0.153 to 0.161 read "+0.000")
+    per_variant = np.stack([predictor.record_probabilities(prep, p) for p in probs.reshape(n, w, -1)])   # (n, K)
     base = per_variant[0]
     return {names[i]: (base - per_variant[k + 1]).astype(np.float32) for k, i in enumerate(present)}
 
