@@ -578,7 +578,8 @@ class ReviewSession:
                      measured: bool = True, path=None, file_values: bool = True,
                      statements=None, labs_row: Mapping | None = None) -> "ReviewSession":
         """A finished session from results computed outside the app (``mirage report``, ``mirage
-        score``): ``values`` (a labs table row, ``--lab``) enter with source "user" over the file's.
+        score``): ``values`` (a labs table row, ``--lab``) enter with source "user" over the file's (with
+        ``file_values`` False: "table" for the ``labs_row``'s, "file" for those the record gives alike).
         ``labs_row``: the labs table's row among them, compared with the record's header
         (``labs_notes``: where it may be another patient's row).
 
@@ -594,7 +595,9 @@ class ReviewSession:
             s.values = {}
             for name, entry in (values or {}).items():
                 plain = entry[0] if isinstance(entry, tuple) and len(entry) == 2 else entry
-                src = "file" if name in own and plain == own[name] else "user"
+                # a labs table's value is the table's, as in the app's session a batch row opens ("user" had
+                # said the reviewer typed it on a mirage score PDF)
+                src = "file" if name in own and plain == own[name] else "table" if name in (labs_row or {}) else "user"
                 s._store(name, entry, None, src)
             values = {}
         s.set_values(values or {}, source="user")
