@@ -388,3 +388,14 @@ def test_an_export_without_test_metrics_shows_the_figures_config_json_holds(tmp_
     later = export_card(tmp_path / "shipped", tmp_path / "later")
     assert ("merged in by an earlier `mirage export`), scored before `mirage calibrate` re-calibrated this checkpoint "
             "(2026-01-05T09:00:00Z): `mirage evaluate` scores it as it is now\n") in later
+
+
+def test_the_card_gives_a_run_under_a_minute_in_seconds(tmp_path):
+    """A tiny own-data run of 7.3 s had "wall time to the selected epoch 0 min" on its card."""
+    src = make_tiny_checkpoint(tmp_path / "run" / "model")
+    for seconds, said in ((7.3, "7 s"), (750.0, "12 min")):
+        doc = json.loads((src / "config.json").read_text())
+        doc["provenance"]["duration_s"] = seconds
+        (src / "config.json").write_text(json.dumps(doc))
+        card = export_card(src, tmp_path / f"shipped{seconds:.0f}")
+        assert f"; wall time to the selected epoch {said}; date " in card, card

@@ -403,7 +403,7 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
         *_commands(loaded.model_type, prov, metrics),
         f"- Hardware: {prov.get('hardware', '?')}; wall time "
         f"{'of all members to their selected epochs' if loaded.model_type == 'ensemble' else 'to the selected epoch'} "
-        f"{prov.get('duration_s', 0) / 60:.0f} min; "
+        f"{f'{d:.0f} s' if (d := prov.get('duration_s', 0)) < 59.5 else f'{d / 60:.0f} min'}; "   # not "0 min"
         f"date {prov.get('date', '?')}; code {prov.get('code_version', '?')}",
         "",
         "## Metrics",
