@@ -399,3 +399,22 @@ def test_the_card_gives_a_run_under_a_minute_in_seconds(tmp_path):
         (src / "config.json").write_text(json.dumps(doc))
         card = export_card(src, tmp_path / f"shipped{seconds:.0f}")
         assert f"; wall time to the selected epoch {said}; date " in card, card
+
+
+def test_a_test_split_whose_classes_have_no_interval_is_not_said_to_have_them(tmp_path):
+    """19 test records, every class under 20 positives: the card said "with percentile bootstrap 95% intervals" over a
+    table of none. Truth: the bootstrap section written here by hand (no figure given an interval)."""
+    src = make_tiny_checkpoint(tmp_path / "run" / "model")
+    labels = ("NORM", "MI", "STTC", "CD", "HYP")
+    row = {"auroc": 0.6, "auprc": 0.5, "f1": 0.4, "accuracy": 0.5}
+    none = dict.fromkeys(row)
+    test = {"n": 19, "split": "test", "macro": row, "per_class": dict.fromkeys(labels, row),
+            "bootstrap": {"macro": none, "per_class": dict.fromkeys(labels, none), "no_interval": list(labels)}}
+    (tmp_path / "metrics.json").write_text(json.dumps(test))
+    card = export_card(src, tmp_path / "shipped", "--test-metrics", str(tmp_path / "metrics.json"))
+    assert "Test split (test, n=19, evaluated once), without intervals (below)\n" in card
+    assert "bootstrap 95% intervals" not in card
+    test["bootstrap"]["per_class"]["NORM"] = {**none, "auroc": [0.4, 0.8]}
+    (tmp_path / "metrics.json").write_text(json.dumps(test))
+    card = export_card(src, tmp_path / "shipped2", "--test-metrics", str(tmp_path / "metrics.json"))
+    assert "Test split (test, n=19, evaluated once), with percentile bootstrap 95% intervals\n" in card
