@@ -405,8 +405,8 @@ def test_scoring_a_labs_model_without_labs_says_so():
                                loaded=SimpleNamespace(provenance=provenance or {}))
 
     assert no_labs_note(model(["age", "sex", "troponin_t", "crp"], {"labs_file": "labs.csv"})) == (
-        "note: own reads troponin_t, crp; without --labs they are masked as missing (it was "
-        "trained with labs.csv: give --labs with these records' rows)")
+        "note: own reads troponin_t, crp; without --labs they are masked as missing, and age, sex where a record's "
+        "header does not give them (it was trained with labs.csv: give --labs with these records' rows)")
     assert no_labs_note(model(["crp"])).endswith("masked as missing")
     assert no_labs_note(model(["age", "sex", "height", "weight"])) == ""      # the header's values only
     assert no_labs_note(model(["age", "crp"], uses=False)) == ""              # a --no-labs ablation

@@ -196,6 +196,10 @@ def labs_not_given_note(predictor, given=(), how: str = "--labs") -> str:
     if not labs or not getattr(predictor, "_uses_labs", True):
         return ""
     table = (getattr(getattr(predictor, "loaded", None), "provenance", None) or {}).get("labs_file")
+    # a labs table may have given the header's values too (weight, in a folder of WFDB records whose headers have
+    # none): the note had named the labs alone, and a run without the table masked weight for every record
+    header = [n for n in names if n in RECORD_FEATURES and n not in given]
     return (f"note: {getattr(predictor, 'name', 'the model')} reads {', '.join(labs)}; without {how} they are "
-            "masked as missing"
+            "masked as missing" + (f", and {', '.join(header)} where a record's header does not give them"
+                                   if header and table else "")
             + (f" (it was trained with {table}: give --labs with these records' rows)" if table else ""))
