@@ -54,3 +54,17 @@ def test_a_label_without_a_validation_negative_gets_the_fallback_and_says_so(cap
         assert warn_no_positives(y, ["SINUS", "AF"], "validation split") == []
     assert ("validation split: no negative record of SINUS (1 of 2 classes): AUROC undefined; threshold 0.5 is a "
             "fallback, not measured: no validation negatives") in caplog.text
+
+
+def test_classes_named_past_eight_letters_keep_the_columns_in_line():
+    """An own labels table's "Hypertrophy" (11 letters) and "Conduction" (10) beside "Infarct": the names were
+    right-aligned to 8, so each line's map and ECE began at another column (" Infarct: identity", "Hypertrophy:
+    platt"). Truth: the names' lengths."""
+    y = np.array([[1, 0, 1], [0, 1, 0], [1, 1, 0], [0, 0, 1]])
+    cal = Calibration(("identity", "platt", "identity"), ({}, {}, {}),
+                      metrics={"ece_before": [0.1, 0.2, 0.3], "ece_after_cv": [0.1, 0.1, 0.3],
+                               "ece_cv_by_method": [{"platt": 0.2}, {}, {"platt": 0.4}]})
+    lines = method_lines(cal, y, ["Conduction", "Hypertrophy", "Infarct"], [0.5, 0.5, 0.5])
+    assert [line.index(":") for line in lines] == [11, 11, 11], lines
+    assert lines[2].startswith("    Infarct: identity    ECE 0.300 kept")
+    assert lines[1].startswith("Hypertrophy: platt       ECE 0.200 -> 0.100")

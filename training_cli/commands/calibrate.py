@@ -316,18 +316,20 @@ def method_lines(cal, y: np.ndarray, labels: list[str], thresholds, multiclass: 
         "ece_after_in_sample", [])
     by_method = cal.metrics.get("ece_cv_by_method") or [{}] * len(labels)
     lines = []
+    width = max([8, *(len(c) for c in labels)])     # own classes' names ("Hypertrophy") past 8 had pushed the columns
     for k, c in enumerate(labels):
+        c = f"{c:>{width}}"
         if not multiclass and cal.methods[k] == "identity":
             if y[:, k].min() == y[:, k].max():
                 none = "positive" if y[:, k].max() == 0 else "negative"
-                lines.append(f"{c:>8}: {'identity':<11} not calibrated (no {none} record in the validation "
+                lines.append(f"{c}: {'identity':<11} not calibrated (no {none} record in the validation "
                              f"split); threshold {thresholds[k]:.3f} ({M.fallback_words(none + 's')})")
             else:
                 tried = ", ".join(f"{m} {e:.3f}" for m, e in by_method[k].items())
-                lines.append(f"{c:>8}: {'identity':<11} ECE {before[k]:.3f} kept: the model's own probabilities, "
+                lines.append(f"{c}: {'identity':<11} ECE {before[k]:.3f} kept: the model's own probabilities, "
                              f"as no map lowered the cross-validated ECE ({tried}); threshold {thresholds[k]:.3f}")
             continue
-        lines.append(f"{c:>8}: {cal.methods[min(k, len(cal.methods) - 1)]:<11} ECE {before[k]:.3f} -> "
+        lines.append(f"{c}: {cal.methods[min(k, len(cal.methods) - 1)]:<11} ECE {before[k]:.3f} -> "
                      f"{after[k]:.3f} (validation, {'cross-validated' if 'ece_after_cv' in cal.metrics else 'in-sample'}); "
                      f"threshold {thresholds[k]:.3f}")
     return lines
