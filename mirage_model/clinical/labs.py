@@ -180,7 +180,8 @@ def _column_hint(name: str, schema: ClinicalSchema, header_unit: str | None = No
     swapped = {f.name for f in schema.features for n in (f.name, f.label, *f.aliases)
                if header_unit and _one_swap(key, column_key(n)) and _accepts(f, header_unit)}
     if swapped:
-        return f"; did you mean {' or '.join(sorted(swapped))}? Write a feature's name as listed, or leave the column out"
+        return (f"; did you mean {' or '.join(sorted(swapped))}? Write a feature's name as listed, or leave the "
+                "column out")
     return None
 
 
