@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from app import workers
 from app.dialogs.about import about_text
 from app.dialogs.batch import BatchDialog
+from app.dialogs.batch_paths import default_folder
 from app.dialogs.shortcuts import ShortcutsDialog
 from app.settings import Settings, SettingsDialog
 from app.views.comparison import ComparisonView
@@ -478,13 +479,23 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, PrintMixin, PriorMixin, 
     def batch_dialog_open(self) -> BatchDialog:
         if self.batch_dialog is None:
             self.batch_dialog = BatchDialog(self, self.predictor, self.model_path() or "", self.device(),
-                                            self.settings.last_folder, self.statements_model_arg or "auto")
+                                            self._batch_folder(), self.statements_model_arg or "auto")
             self.batch_dialog.openRecord.connect(self.open_record)
+            self.batch_dialog.folderStarted.connect(lambda folder: setattr(self.settings, "batch_folder", folder))
         self.batch_dialog.predictor = self.predictor
         self.batch_dialog.model_path = self.model_path() or ""
         self.batch_dialog.show()
         self.batch_dialog.raise_()
         return self.batch_dialog
+
+    def _batch_folder(self) -> str:
+        """The batch dialog's Folder when it opens: the open record's folder (the folder dock's, when the record
+        is one of its), else the last folder a batch was started on; never one inside MIRAGE's resources (the
+        bundled sample the app opens first had made Start write its results into the installed program)."""
+        record, dock = self.record_path, self.browser.folder
+        under_dock = dock is not None and record is not None and dock in record.parents
+        return default_folder([dock if under_dock else None, record.parent if record is not None else None, dock,
+                               self.settings.batch_folder])
 
     def settings_dialog(self) -> SettingsDialog:
         """File > Settings: a window-modal dialog (``open``, not a nested ``exec`` loop); its OK applies

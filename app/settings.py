@@ -153,6 +153,16 @@ class Settings:
     def last_folder(self, value: str) -> None:
         self._s.setValue("last_folder", absolute(value))
 
+    @property
+    def batch_folder(self) -> str:
+        """The folder the batch dialog last started a run on ("" before any): its Folder's default when no
+        record of the user's is open."""
+        return str(self._get("batch/folder", ""))
+
+    @batch_folder.setter
+    def batch_folder(self, value: str) -> None:
+        self._s.setValue("batch/folder", absolute(value))
+
     def sync(self) -> None:
         self._s.sync()
 

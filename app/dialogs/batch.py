@@ -25,7 +25,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QSize, QStandardPaths, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox,
@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from app import workers
 from app.dialogs.batch_jobs import LabsMatched, ListedFolder, NothingToScore, batch_with_model_job, list_folder_job
+from app.dialogs.batch_paths import default_output, refused_output
 from app.dialogs.batch_questions import ask_replace_output, ask_replace_pdfs
 from app.dialogs.form_rows import add_row
 from app.views.placeholder import set_placeholder
@@ -105,20 +106,26 @@ def _row_key(row: dict) -> tuple:
 class BatchDialog(QDialog):
     """Non-modal batch scoring. ``openRecord(path, values)`` when a result row is double-clicked:
     ``values`` are the labs-table values the batch scored that record with ({name: (value, unit)};
-    empty without a labs table)."""
+    empty without a labs table). ``folderStarted(folder)`` when a run is started on a folder (the app
+    remembers it: ``Settings.batch_folder``)."""
 
     openRecord = Signal(str, object)
+    folderStarted = Signal(str)
 
     def __init__(self, parent: QWidget | None = None, predictor=None, model_path: str = "", device: str = "auto",
                  folder: str = "", statements: str = "auto"):
         super().__init__(parent)
         self.setWindowTitle("Batch score folder")
         self.focus_ring = FocusRing(self)         # the focused control outlined, as in the main window
-        # 900 x 560, within the screen's free area: at 1280x800 under a 1.5 scale factor (853 x 533 logical
-        # px) it had opened wider and taller than the screen, its Browse and Close buttons past its edge
+        # 1000 x 900 within 90 % of the screen's free area (a title bar above it): at 1280x800 under a 1.5 scale
+        # factor (853 x 533 logical px) a fixed 900 x 560 had opened past the screen's edge, and on the 1280x800
+        # screen itself its 560 px left the results table three rows below a run's end line, notes and message
         screen = (parent.screen() if parent is not None else None) or QGuiApplication.primaryScreen()
-        room = screen.availableGeometry().size() * 0.95 if screen is not None else QSize(900, 560)
-        self.resize(QSize(900, 560).boundedTo(room))
+        room = screen.availableGeometry().size() * 0.9 if screen is not None else QSize(900, 560)
+        self.resize(QSize(1000, 900).boundedTo(room))
+        # where a folder inside MIRAGE's resources (the bundled samples) writes its results (``default_output``)
+        self._documents = (QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+                           or str(Path.home()))
         self.predictor = predictor
         self.model_path = model_path
         self.statements = statements or "auto"
@@ -137,7 +144,8 @@ class BatchDialog(QDialog):
         self._pdf_dir = None              # the run's PDF folder (as started), None without one
 
         self.folder = QLineEdit(folder)
-        self.output = QLineEdit(str(Path(folder) / "scores.csv") if folder else "")
+        set_placeholder(self.folder, "the folder of ECG records to score")
+        self.output = QLineEdit(default_output(folder, self._documents))
         # the output follows the folder (FOLDER/scores.csv) until the user types or browses one:
         # a folder chosen after the dialog opened must not write over the previous folder's CSV
         self._output_follows = True
@@ -147,7 +155,9 @@ class BatchDialog(QDialog):
         self.output.setToolTip("By default scores.csv in the scored folder, the same file for every run of it: "
                                "Start asks before replacing its rows, Resume keeps them. The results CSVs and PDF "
                                "reports MIRAGE wrote in the folder are never scored as records; the end line "
-                               "counts them apart.")
+                               "counts them apart. For a folder of MIRAGE's own bundled samples, "
+                               f"{Path(self._documents) / 'mirage_results'}: nothing is written inside the "
+                               "program's installed files.")
         self.folder.textChanged.connect(self._folder_changed)
         self.output.textEdited.connect(self._output_chosen)
         self.pdf_dir = QLineEdit()
@@ -207,6 +217,8 @@ class BatchDialog(QDialog):
         self.table.setAccessibleName("Batch results")
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        # rows a line of text tall (the style's 30 px showed a third fewer); a failed row grows to its message
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 6)
         self.table.setTabKeyNavigation(False)     # Up/Down choose a row, Enter opens it, Tab leaves the table
         self.table.cellDoubleClicked.connect(self._double_clicked)
         self.table.cellActivated.connect(self._double_clicked)
@@ -249,7 +261,7 @@ class BatchDialog(QDialog):
 
     def _folder_changed(self, text: str) -> None:
         if (self._output_follows or not self.output.text().strip()) and text.strip():
-            self.output.setText(str(Path(text.strip()) / "scores.csv"))
+            self.output.setText(default_output(text, self._documents))
             self._output_follows = True
 
     def _output_chosen(self, text: str) -> None:
@@ -287,6 +299,10 @@ class BatchDialog(QDialog):
         if not out:
             self.status.setText("Choose an output CSV file.")
             return None
+        refused = refused_output(out, self.pdf_dir.text().strip())
+        if refused:
+            self.status.setText(f"Not started: {refused}.")
+            return None
         self.status.setToolTip("")
         kwargs = {}
         if self.pdf_dir.text().strip():
@@ -303,6 +319,7 @@ class BatchDialog(QDialog):
                 return None
             kwargs["overwrite"] = replace     # False: rows that appear meanwhile are refused by the batch
         self._folder = Path(folder)
+        self.folderStarted.emit(str(self._folder))
         # PDFs an earlier run wrote for these records are asked about first (mirage score refuses
         # them without --overwrite); a resumed run skips its finished records and their PDFs, and
         # is asked, as mirage score --resume refuses, only about the others' (another run's)
