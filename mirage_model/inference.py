@@ -403,6 +403,12 @@ class Predictor:
         self._layout = None
         self.noise_average = getattr(loaded, "noise_average", None)   # averaging.NoiseAverage (on) or None
 
+    @property
+    def clinical_read(self) -> tuple[str, ...]:
+        """The clinical features the model reads (its schema's, none when it uses no labs): a bad
+        labs value of another feature changes none of its outputs."""
+        return tuple(self.schema.names) if self._uses_labs and self.schema is not None else ()
+
     # -- inputs ------------------------------------------------------------------------------
 
     def encode_clinical(self, clinical: Mapping[str, object] | None) -> tuple[np.ndarray, np.ndarray, dict]:

@@ -461,7 +461,8 @@ def test_score_says_when_every_labs_row_was_refused(checkpoint, tmp_path, capsys
     read "labs.csv: 0 of 0 values not used by this model", as if the table had been fine."""
     folder = _two_records(tmp_path / "records")
     labs = tmp_path / "labs.csv"
-    labs.write_text("record_id,age,crp [mg/L]\nludb/1,999,5\n00417_lr,40,-2\n")   # age 999, CRP -2: impossible
+    # age 999 impossible, and age is read by the model (a CRP of -2 alone, which it does not read, is left out)
+    labs.write_text("record_id,age,crp [mg/L]\nludb/1,999,5\n00417_lr,999,-2\n")
     out = tmp_path / "r.csv"
     args = ["score", str(folder), "--model", str(checkpoint), "--out", str(out), "--no-progress",
             "--labs", str(labs), "--no-measure", "--statements-model", "none"]

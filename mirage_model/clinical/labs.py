@@ -202,7 +202,7 @@ def _accepts(feature: ClinicalFeature, unit: str) -> bool:
 
 def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict | None = None,
                     warnings: list | None = None, patients: dict | None = None,
-                    patient_columns=(), not_read: list | None = None
+                    patient_columns=(), not_read: list | None = None, cell_errors: dict | None = None
                     ) -> dict[str, dict[str, tuple[float | str, str | None]]]:
     """Read a researcher's labs CSV into ``{record_id: {feature: (value, unit or None)}}``.
 
@@ -232,6 +232,10 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
     ``row_errors``: when a dict is given, a data row with a bad value, and every row of a record id
     that appears twice, is left out and recorded there as {record_id: message} instead of raising
     (a batch refuses that record alone).
+
+    ``cell_errors``: when a dict is given (with ``row_errors``), a bad value is instead left out of
+    its row and recorded there as {record_id: {feature: message}}, the rest of the row read: a batch
+    refuses the record only when a model of the run reads that feature (``LabsLookup.refused``).
 
     ``warnings``: when a list is given, every warning logged about the table (units assumed,
     censored values read as their limit) is appended to it too, as the logged line, for a face that
@@ -364,6 +368,8 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
             else:
                 row_errors[rid] = str(LabsTableError(path, why, line=line, column=header[0]))
                 out.pop(rid, None)
+                if cell_errors is not None:
+                    cell_errors.pop(rid, None)
                 if patients is not None:
                     patients.pop(rid, None)
                 continue
@@ -419,6 +425,9 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
                     problems.append((line, header[at[j]], str(err)))
                     continue
                 bad = LabsTableError(path, str(err), line=line, column=header[at[j]])
+                if cell_errors is not None:
+                    cell_errors.setdefault(rid, {})[feat.name] = str(bad)
+                    continue
                 row_errors[rid] = str(bad)
                 break
             values[feat.name] = (number if isinstance(number, str) else float(number),

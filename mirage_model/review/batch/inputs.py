@@ -266,11 +266,12 @@ def signal_file_hints(headers: Iterable[Path], orphans: Iterable[Path], limit: i
 
 
 def labs_dict(labs, row_errors: dict | None = None, warnings: list | None = None,
-              not_read: list | None = None) -> dict:
+              not_read: list | None = None, cell_errors: dict | None = None) -> dict:
     """{record_id: values} of a labs table (a path, or such a dict already); a row that cannot be
     read goes to ``row_errors`` ({record_id: message}, when given) instead of stopping the batch;
     the table's warnings (units assumed, censored values) to ``warnings`` too, when given, and its
-    columns of no feature to ``not_read``.
+    columns of no feature to ``not_read``; with ``cell_errors`` a bad value is left out of its row
+    and recorded there ({record_id: {feature: message}}, ``read_labs_table``) instead.
 
     Raises:
         BatchError: the table itself cannot be read.
@@ -280,7 +281,8 @@ def labs_dict(labs, row_errors: dict | None = None, warnings: list | None = None
     if isinstance(labs, Mapping):
         return dict(labs)
     try:
-        return read_labs_table(labs, row_errors=row_errors, warnings=warnings, not_read=not_read)
+        return read_labs_table(labs, row_errors=row_errors, warnings=warnings, not_read=not_read,
+                               cell_errors=cell_errors)
     except ClinicalError as err:
         raise BatchError(str(err)) from None
 
@@ -289,6 +291,26 @@ def labs_row_ids(labs: Mapping, row_errors: Mapping) -> list[str]:
     """Every row id of a labs table as ``labs_dict`` split it: its read rows, then the refused ones
     (``row_errors``) not among them; what ``clinical.match_labs_rows`` matches records against."""
     return list(labs) + [r for r in row_errors if r not in labs]
+
+
+def features_read(*predictors) -> frozenset | None:
+    """The clinical features any of ``predictors`` (None ones skipped) reads
+    (``Predictor.clinical_read``); None when one does not say: every feature counts as read."""
+    names: set = set()
+    for predictor in predictors:
+        if predictor is None:
+            continue
+        read = getattr(predictor, "clinical_read", None)
+        if read is None:
+            return None
+        names.update(read)
+    return frozenset(names)
+
+
+def left_out_note(why: str) -> str:
+    """The words a record's row (its notes, its PDF) gives a bad labs value left out of it: ``why``
+    names the file, line, column and the problem (``LabsTableError``)."""
+    return f"labs value left out, no model of the run reads it: {why}"
 
 
 @dataclass
@@ -313,12 +335,19 @@ class LabsLookup:
     # the table's columns of no feature ("Smoker", "Kalium (mmol/L)"), as its header names them: no
     # model reads them, and the run's summary says so beside the values it counts
     not_read: list = field(default_factory=list)
+    # {row id: {feature: why}}: bad values left out of rows read (``read_labs_table``'s ``cell_errors``)
+    cell_errors: dict = field(default_factory=dict)
+    # the features the run's models read (``features_read``); None: every feature, so that any bad
+    # value refuses its row. A bad value no model reads is left out and said (``left_out``)
+    reads: frozenset | None = None
 
     @classmethod
     def build(cls, labs: dict, errors: Mapping | None, root, paths: Iterable,
-              warnings: Iterable[str] = (), not_read: Iterable[str] = ()) -> "LabsLookup":
+              warnings: Iterable[str] = (), not_read: Iterable[str] = (),
+              cell_errors: Mapping | None = None) -> "LabsLookup":
         """The lookup of the run over ``paths`` (every record of it) under ``root``."""
         errors = dict(errors or {})
+        cells = {rid: dict(bad) for rid, bad in (cell_errors or {}).items()}
         root = Path(root)
         paths = list(paths)
         ids = [labs_record_id(p, root) for p in paths]
@@ -335,7 +364,7 @@ class LabsLookup:
             match = LabsMatch({**match.rows, **{free[w]: r for w, r in more.rows.items()}},
                               {**match.ambiguous, **{free[w]: m for w, m in more.ambiguous.items()}},
                               more.unmatched)
-        return cls(labs, errors, root, match, list(warnings), not_read=list(not_read))
+        return cls(labs, errors, root, match, list(warnings), not_read=list(not_read), cell_errors=cells)
 
     def record_id(self, path) -> str:
         """The record's id in the labs table (``clinical.labs_record_id``): its path under the root."""
@@ -358,9 +387,29 @@ class LabsLookup:
             return match_labs_rows(labs_row_ids(self.labs, self.errors), [rid]).row_id(rid)
         return self.match.row_id(rid)
 
+    def row_refused(self, row_id) -> str:
+        """Why the labs row ``row_id`` was refused ("" when it was read): a row that could not be read,
+        or a bad value of a feature a model of the run reads (a wrong age is never read silently)."""
+        if row_id in self.errors:
+            return str(self.errors[row_id] or "")
+        bad = self.cell_errors.get(row_id) or {}
+        return next((why for name, why in bad.items() if self.reads is None or name in self.reads), "")
+
     def refused(self, path) -> str:
         """Why the record's labs row was refused ("" when it was read, or there is none)."""
-        return str(self.errors.get(self.row_id(path), "") or "")
+        return self.row_refused(self.row_id(path))
+
+    def refused_rows(self) -> set:
+        """The ids of the rows refused (``row_refused``)."""
+        return set(self.errors) | {rid for rid in self.cell_errors if self.row_refused(rid)}
+
+    def left_out(self, path) -> list[str]:
+        """The bad values left out of the record's labs row, as ``left_out_note`` words each, when
+        no model of the run reads their features ([] when the row is refused, or has none)."""
+        rid = self.row_id(path)
+        if self.row_refused(rid):
+            return []
+        return [left_out_note(why) for why in (self.cell_errors.get(rid) or {}).values()]
 
     def values(self, path) -> dict:
         """The labs-table values the batch scores the record at ``path`` with ({name: (value,
@@ -380,10 +429,11 @@ def labs_lookup(labs, folder, headers: Iterable | None = None) -> LabsLookup:
     errors: dict = {}
     warnings: list = []
     not_read: list = []
-    table = labs_dict(labs, errors, warnings, not_read)
+    cells: dict = {}
+    table = labs_dict(labs, errors, warnings, not_read, cells)
     if headers is None:
         headers = find_inputs(folder)[0]
-    lookup = LabsLookup.build(table, errors, folder, headers, warnings, not_read)
+    lookup = LabsLookup.build(table, errors, folder, headers, warnings, not_read, cells)
     if labs is not None and not isinstance(labs, Mapping):
         lookup.source = Path(labs)
     return lookup

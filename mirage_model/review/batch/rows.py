@@ -19,7 +19,7 @@ from mirage_model.records import STANDARD_LEADS, RecordError, UnscorableRecordEr
 from mirage_model.records.folder import natural_key
 from mirage_model.measure import SCALAR_KEYS
 from mirage_model.paths import OutputError
-from mirage_model.review.batch.inputs import LabsLookup
+from mirage_model.review.batch.inputs import LabsLookup, features_read
 from mirage_model.review.batch.loading import LoadedRecord
 from mirage_model.review.file_info import device_statements, file_diagnosis_text, reader_notes
 from mirage_model.review.interpret import (doubted_calls, infarct_disagreement, interpret_prediction, noise_hidden,
@@ -239,27 +239,33 @@ def error_message(err: BaseException) -> str:
 
 
 def record_session(record, prediction, clinical_values, schema, measurements, contributions=None,
-                   statements=None, labs_row=None) -> ReviewSession:
+                   statements=None, labs_row=None, labs_left_out=()) -> ReviewSession:
     """The review session of a scored record, as its PDF and its serial comparison read it: the values
     the model saw (``clinical_values``; ``labs_row`` the labs table's row among them), its prediction
-    and the statements model's (``statements``), its measurements (None: not measured)."""
-    return ReviewSession.from_results(record, values=clinical_values, prediction=prediction,
-                                      schema=schema, measurements=measurements,
-                                      measured=measurements is not None, file_values=False,
-                                      contributions=contributions, statements=statements,
-                                      labs_row=labs_row)
+    and the statements model's (``statements``), its measurements (None: not measured).
+    ``labs_left_out``: the row's bad values that no model read (``LabsLookup.left_out``), which its
+    labs block names above the values, as it names a row that differs from the header."""
+    session = ReviewSession.from_results(record, values=clinical_values, prediction=prediction,
+                                         schema=schema, measurements=measurements,
+                                         measured=measurements is not None, file_values=False,
+                                         contributions=contributions, statements=statements,
+                                         labs_row=labs_row)
+    session.labs_notes = tuple(session.labs_notes) + tuple(labs_left_out or ())
+    return session
 
 
 def pdf_one(out_path: str, record, prediction, clinical_values, schema, measurements,
-            settings, model_info, contributions=None, statements=None, labs_row=None, prior=None) -> str:
+            settings, model_info, contributions=None, statements=None, labs_row=None, labs_left_out=(),
+            prior=None) -> str:
     """The record's PDF through the one report path: a review session, then ``build_report``.
     ``labs_row``: the labs table's row among ``clinical_values`` (its labs block says where it
-    differs from the record's header); ``prior``: the same patient's earlier record's session
-    (``record_session``), compared on the report's last page. Module level: a loader process runs it."""
+    differs from the record's header, and ``labs_left_out``, the bad values left out of it);
+    ``prior``: the same patient's earlier record's session (``record_session``), compared on the
+    report's last page. Module level: a loader process runs it."""
     from mirage_model.review.report import build_report   # reportlab: only when PDFs are asked for
 
     session = record_session(record, prediction, clinical_values, schema, measurements, contributions,
-                             statements, labs_row)
+                             statements, labs_row, labs_left_out)
     if prior is not None:
         session.set_prior(prior)
     return str(build_report(session, out_path, settings=settings, model_info=model_info))
@@ -364,6 +370,8 @@ class Scorer:
         # ``score_folder`` built of the same table, root and records, not built again)
         self.labs_lookup = labs_lookup if labs_lookup is not None else \
             LabsLookup.build(self.labs, self.labs_errors, root, paths)
+        if self.labs_lookup.reads is None:
+            self.labs_lookup.reads = features_read(predictor, statements_predictor)
         self.labs_match = self.labs_lookup.match
 
     def labs_id(self, path) -> str:
@@ -436,10 +444,14 @@ class Scorer:
                 it.error = it.unscorable
             elif self.labs_id(it.path) in self.labs_match.ambiguous:
                 it.error = self.labs_match.ambiguous[self.labs_id(it.path)]
-            elif self.labs_row_id(it.path) in self.labs_errors:
-                it.error = f"labs row refused: {self.labs_errors[self.labs_row_id(it.path)]}"
+            elif self.labs_lookup.refused(it.path):
+                it.error = f"labs row refused: {self.labs_lookup.refused(it.path)}"
         good = [it for it in items if it.record is not None and not it.error]
         for it in good:
+            # a bad value no model of the run reads: left out of the row, said in its notes and PDF
+            left = self.labs_lookup.left_out(it.path)
+            if left:
+                it.note = "; ".join(n for n in (it.note, *left) if n)
             # a row that differs from the ECG's own header in age or sex may be another patient's:
             # said in the row's notes (and the summary, the dialog, the PDF), the table's values used
             differs = labs_header_note(record_values(it.record), self.labs_row_of(it.record))
@@ -625,7 +637,7 @@ class Scorer:
     def session_args(self, item: LoadedRecord, pred, clinical: dict, statements=None) -> tuple:
         """``record_session``'s arguments for a scored record (without contributions: those are the PDF's)."""
         return (item.record, pred, clinical, self.schema, with_head_note(item.measurements, item.record), None,
-                statements, self.labs_row_of(item.record))
+                statements, self.labs_row_of(item.record), tuple(self.labs_lookup.left_out(item.path)))
 
     def pdf_args(self, item: LoadedRecord, pred, clinical: dict, statements=None) -> tuple:
         # the clinical values' contributions, as the app and 'mirage report' print them
@@ -638,4 +650,5 @@ class Scorer:
         # the row's note says the measurements are the first minute's; the PDF's table says it too
         return (str(self.pdf_path(item)), item.record, pred, clinical, self.schema,
                 with_head_note(item.measurements, item.record), self.report_settings, self.model_info,
-                contributions, statements, self.labs_row_of(item.record))
+                contributions, statements, self.labs_row_of(item.record),
+                tuple(self.labs_lookup.left_out(item.path)))

@@ -22,7 +22,7 @@ from mirage_model.limits import RECORD_TIMEOUT_S
 from mirage_model.records.folder import natural_key, unreadable_line
 from mirage_model.review.batch.annotations import annotations_line
 from mirage_model.review.batch.errors import BatchError
-from mirage_model.review.batch.inputs import LabsLookup, find_inputs, labs_lookup
+from mirage_model.review.batch.inputs import LabsLookup, features_read, find_inputs, labs_lookup
 from mirage_model.paths import OutputError
 from mirage_model.review.batch.outputs import (FORMATS, earlier_output, earlier_output_refusal, lock_file_of,
                                                lock_output, read_only, spare_output, write_atomic)
@@ -446,6 +446,8 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         lookup = labs
     else:
         lookup = labs_lookup(labs, folder, headers)
+    # a bad value the run's models do not read is left out of its row, not its record refused
+    lookup.reads = features_read(predictor, statements_predictor)
     labs_d, labs_errors = lookup.labs, lookup.errors
     labels = list(getattr(predictor, "labels", ()))
     statements = statement_labels(list(getattr(statements_predictor or predictor, "labels", ()))) \
@@ -502,18 +504,28 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                                same_file=[(rel_path(Path(a), folder), rel_path(Path(b), folder))
                                           for a, b in getattr(found, "same_file", ())])
         if labs is not None:
-            summary.labs_rows, summary.labs_refused = len(labs_d), len(labs_errors)
+            refused = lookup.refused_rows()
+            summary.labs_rows, summary.labs_refused = len(set(labs_d) - refused), len(refused)
             # a row that fits no record gives no value (said below): "all 645 values used" had counted
             # them beside the warning that their rows were not used
             unmatched = set(lookup.match.unmatched)
             for row_id, values in labs_d.items():
-                if row_id in unmatched:
+                if row_id in unmatched or row_id in refused:
                     continue
                 for name in values or {}:
                     summary.labs_values[name] = summary.labs_values.get(name, 0) + 1
             summary.labs_unmatched = lookup.match.unmatched
             summary.labs_not_read = list(lookup.not_read)
             summary.labs_warnings = list(lookup.warnings)
+            left = [why for rid, bad in lookup.cell_errors.items() if rid not in refused and rid not in unmatched
+                    for why in bad.values()]
+            if left:
+                # each named on its record's row too; the record is scored without it
+                more = " ..." if len(left) > 3 else ""
+                line = (f"{counted(len(left), 'labs value')} left out, no model of the run reads "
+                        f"{'it' if len(left) == 1 else 'them'} ({'; '.join(left[:3])}{more})")
+                logger.warning("%s", line)
+                summary.labs_warnings.append(line)
             line = respelled_warning("labs table", lookup.match.respelled_notes())
             if line:
                 # a row matched by the number its id reads as ("1.0" for the record 1): said, never silent
