@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
+from app.views.lead_axis import LeadNamesAxis
 from app.views.plot_overlays import OUT_OF_DATE_OPACITY, short_method
 from mirage_model.outputs import MIN_CALLED_P, is_called
 from mirage_model.records import STANDARD_LEADS
@@ -488,13 +489,14 @@ class LeadHeatmaps(QWidget):
         switches = QHBoxLayout()
         switches.setContentsMargins(4, 0, 4, 0)
         for col, (key, title, box_text) in enumerate(HEATMAPS):
-            plot = self.glw.addPlot(row=0, col=2 * col)
+            plot = self.glw.addPlot(row=0, col=2 * col, axisItems={"bottom": LeadNamesAxis()})
             set_plot_title(plot, title)
             plot.setMouseEnabled(False, False)
             plot.hideButtons()
             plot.setMenuEnabled(False)
             plot.invertY(True)   # row 0 (lead I) at the top, as a matrix is read
-            # not aspect-locked: the cells stretch so that the 12 lead names fit under the columns
+            # not aspect-locked: the cells stretch to the room there is; the names under the columns stand on end
+            # where they would run together lying (LeadNamesAxis)
             for axis in ("left", "bottom"):
                 ax = plot.getAxis(axis)
                 ax.setTicks(ticks)
@@ -518,6 +520,9 @@ class LeadHeatmaps(QWidget):
             switches.addWidget(box)
             self.boxes.append(box)
         switches.addStretch(1)
+        columns = tuple(plot.getAxis("bottom") for plot in self.plots)
+        for axis in columns:        # both maps' names stand, or lie, alike: their rows stay level
+            axis.together = columns
         for plot in self.plots:       # an axis measures its figures when drawn, and the maps' minimum follows
             plot.geometryChanged.connect(self._fit_width)
         self.caption = QLabel("")
