@@ -392,6 +392,7 @@ model states no infarct or injury (...)"); page 1, page 3 and the app show it, t
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Mapping, Sequence
 
@@ -2146,8 +2147,20 @@ def own_label_statements(it: Interpretation, predictions, adult_trained: bool = 
     statement above threshold) then points to them, "Rhythm not classified by PTB-XL statements, 72
     bpm (see the model's own label AF)": it had stood beside the model's AF, contradicting it, in the
     CSV, the app and the PDF alike. What the labels mean is the training labels' (the interpretation
-    cannot tell a rhythm from a finding), so they are said as the model's, not read."""
-    called = own_labels(predictions)
+    cannot tell a rhythm from a finding), so they are said as the model's, not read. An own label that names
+    a statement already said ("Normal ECG" beside the statement "Normal ECG", "Sinus rhythm" beside "Sinus rhythm,
+    72 bpm") is said once, as that statement, with the reason in ``resolved``: it had read "Normal ECG (the model's
+    own label); ...; Normal ECG"."""
+    called, same = [], []
+    said_names = {_head(s.text): s.text for s in it.statements}
+    for lab, p in own_labels(predictions):
+        twin = said_names.get(_head(lab))
+        if twin is None:
+            called.append((lab, p))
+        else:
+            same.append(f"the model's own label {lab} ({p:.0%}) said once, as the statement {twin}")
+    if same:
+        it = replace(it, resolved=it.resolved + tuple(same))
     if not called:
         return it
     names = ", ".join(lab for lab, _ in called)
@@ -2162,6 +2175,12 @@ def own_label_statements(it: Interpretation, predictions, adult_trained: bool = 
                   for s in it.statements]
     at = sum(1 for s in statements if s.group == "rhythm")      # rhythm first, as ``interpret`` orders it
     return replace(it, statements=tuple(statements[:at] + said + statements[at:]))
+
+
+def _head(text: str) -> str:
+    """A statement's name, its words before any detail: "Sinus rhythm, 72 bpm" and "Normal ECG (?)" ->
+    "sinus rhythm", "normal ecg" (case-folded, so a label's own capitals do not make it another)."""
+    return re.split(r",| \(", text, maxsplit=1)[0].strip().casefold()
 
 
 def no_statement_text(session) -> str:
