@@ -26,7 +26,16 @@ better. A class keeps ``identity`` when neither map lowers its cross-validated E
 model's own (a small split: Platt fitted on 6 records took one class from 0.240 to 0.438), and
 when it has no positive (or no negative) validation record: there is nothing to calibrate it
 against. A multi-class (softmax) model gets one temperature on its log-probabilities
-(Guo et al. 2017). Expected calibration error (``ece``) uses 10 equal-width bins, weighted by count.
+(Guo et al. 2017).
+
+Small splits: isotonic is tried only on a split of at least ``ISOTONIC_MIN_RECORDS`` (1000) records; below it
+Platt alone (Niculescu-Mizil & Caruana, "Predicting good probabilities with supervised learning", ICML 2005:
+isotonic regression overfits calibration sets under about a thousand records, where Platt does better). A researcher's
+19 validation records had got an isotonic map whose steps made one class's age worth +0.267. Each class's positive
+and negative counts go into ``metrics``; ``few_outcomes`` names the fitted classes with fewer than ``FEW_OUTCOMES`` of
+either (two a fold, on average, of the cross-validation that chooses the map), for ``mirage calibrate`` to say.
+
+Expected calibration error (``ece``) uses 10 equal-width bins, weighted by count.
 
 ECE measured on a finite split is not zero even for a perfectly calibrated model: each bin's observed
 frequency scatters around its mean probability. ``chance_ece`` draws outcomes from the probabilities
@@ -46,6 +55,8 @@ METHODS = ("identity", "platt", "isotonic", "temperature")
 _EPS = 1e-6
 _CLIP = 1e-4
 TIE_BREAK = 1e-6           # weight of the raw probability in an applied isotonic map (keeps it strictly increasing)
+ISOTONIC_MIN_RECORDS = 1000   # a split smaller than this gets Platt, never isotonic (Niculescu-Mizil & Caruana 2005)
+FEW_OUTCOMES = 10             # a fitted class on fewer positive (or negative) records than this rests on few
 PLATT_MIN_SLOPE = 1e-3     # smallest Platt slope a; a fit below it is refitted with a fixed at this value
 
 
@@ -322,6 +333,11 @@ def fit(y: np.ndarray, p: np.ndarray, multiclass: bool = False, folds: int = 5, 
             "ece_before": [ece(onehot[:, k], p[:, k]) for k in range(K)],
             "ece_after_in_sample": [ece(onehot[:, k], after[:, k]) for k in range(K)]})
     y = np.asarray(y, dtype=np.float64)
+    left_out = {}
+    if "isotonic" in methods and len(methods) > 1 and N < ISOTONIC_MIN_RECORDS:
+        methods = tuple(m for m in methods if m != "isotonic")
+        left_out = {"isotonic_left_out": f"isotonic not tried: {N} records, under {ISOTONIC_MIN_RECORDS} "
+                                         "(Niculescu-Mizil & Caruana 2005: it overfits so few; Platt alone)"}
     fold = np.random.default_rng(seed).permutation(N) % folds
     chosen, params, before, after_cv, by_method = [], [], [], [], []
     for k in range(K):
@@ -358,4 +374,15 @@ def fit(y: np.ndarray, p: np.ndarray, multiclass: bool = False, folds: int = 5, 
         after_cv.append(eces[m])
     return Calibration(tuple(chosen), tuple(params), fitted_on,
                        {"ece_before": before, "ece_after_cv": after_cv, "ece_cv_by_method": by_method,
-                        "folds": folds})
+                        "folds": folds, "positives": [int(v) for v in y.sum(0)],
+                        "negatives": [int(v) for v in N - y.sum(0)], **left_out})
+
+
+def few_outcomes(cal: Calibration) -> dict[int, tuple[int, int]]:
+    """The classes a map was fitted to (not ``identity``) on fewer than ``FEW_OUTCOMES`` positive or negative
+    validation records: {class index: (positives, negatives)}; {} for a calibration without the counts."""
+    pos, neg = cal.metrics.get("positives") or [], cal.metrics.get("negatives") or []
+    if len(pos) != len(cal.methods) or len(neg) != len(cal.methods):
+        return {}
+    return {k: (int(pos[k]), int(neg[k])) for k, m in enumerate(cal.methods)
+            if m != "identity" and min(pos[k], neg[k]) < FEW_OUTCOMES}

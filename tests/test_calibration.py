@@ -252,7 +252,7 @@ def test_a_class_no_map_improves_keeps_the_models_probabilities():
     cal = fit(Y, P)
     assert cal.methods[0] == "identity" and cal.methods[1] in ("platt", "isotonic")
     by = cal.metrics["ece_cv_by_method"]
-    assert set(by[0]) == {"platt", "isotonic"} and min(by[0].values()) > 0
+    assert set(by[0]) == {"platt"} and min(by[0].values()) > 0       # 400 records: isotonic not tried
     assert cal.metrics["ece_after_cv"][0] == cal.metrics["ece_before"][0]
     assert cal.metrics["ece_after_cv"][1] < cal.metrics["ece_before"][1]
     held = np.random.default_rng(1).uniform(0.01, 0.99, (50, 2))
@@ -271,6 +271,38 @@ def test_calibrate_says_why_a_class_keeps_its_probabilities():
     lines = method_lines(cal, Y, ["NORM", "MI", "HYP"], [0.5, 0.5, 0.5])
     by = cal.metrics["ece_cv_by_method"][0]
     assert lines[0] == (f"    NORM: identity    ECE 0.000 kept: the model's own probabilities, as no map lowered the "
-                        f"cross-validated ECE (platt {by['platt']:.3f}, isotonic {by['isotonic']:.3f}); threshold 0.500")
+                        f"cross-validated ECE (platt {by['platt']:.3f}); threshold 0.500")
     assert lines[1].startswith(f"      MI: {cal.methods[1]:<11} ECE ") and "cross-validated" in lines[1]
     assert "no positive record in the validation split" in lines[2]
+    assert lines[3] == ("          (isotonic not tried: 400 records, under 1000 (Niculescu-Mizil & Caruana 2005: it "
+                        "overfits so few; Platt alone))")
+
+
+def test_a_small_split_gets_platt_and_its_few_outcomes_are_said(caplog):
+    """A researcher's 19 validation records, 2 positives for a class (its two highest scores): fit chose an isotonic
+    map on them (a step from 1e-4 to near 1), which made one class's age worth +0.267. Below 1000 records isotonic
+    is not tried (Niculescu-Mizil & Caruana 2005), and mirage calibrate says the class was fitted on 2 positives."""
+    from mirage_model.calibration import ISOTONIC_MIN_RECORDS, few_outcomes
+    from training_cli.commands.calibrate import method_lines, warn_few_outcomes
+
+    rng = np.random.default_rng(0)
+    p = rng.uniform(0.05, 0.95, 19)
+    y = np.zeros(19)
+    y[np.argsort(p)[-2:]] = 1                                         # by construction: 2 positive, 17 negative
+    cal = fit(y[:, None], p[:, None])
+    assert cal.methods[0] in ("platt", "identity")
+    assert set(cal.metrics["ece_cv_by_method"][0]) == {"platt"}
+    assert "19 records, under 1000" in cal.metrics["isotonic_left_out"]
+    if cal.methods[0] == "platt":
+        assert few_outcomes(cal) == {0: (2, 17)}
+        line = method_lines(cal, y[:, None], ["AF"], [0.5])[0]
+        assert line.endswith("; fitted on 2 positive and 17 negative records, under 10 of one: a rough map"), line
+        with caplog.at_level("WARNING"):
+            warn_few_outcomes(cal, ["AF"], "own val split, 19 records")
+        assert "1 of 1 classes calibrated on fewer than 10 positive or negative records: AF (2 positive, 17 " \
+               "negative)" in caplog.text
+    # a split of 1000 records or more still tries both maps, and one with 10 of each says nothing
+    Y, _, over = _data(n=ISOTONIC_MIN_RECORDS, seed=3)
+    big = fit(Y[:, None], over[:, None])
+    assert set(big.metrics["ece_cv_by_method"][0]) == {"platt", "isotonic"} and "isotonic_left_out" not in big.metrics
+    assert few_outcomes(big) == {}

@@ -224,6 +224,8 @@ def run(args) -> int:
     multiclass = loaded.task == "multiclass"
     where = f"{ds.spec.split(':')[0]} {ds.task} val split, {len(raw)} records"
     cal = calibration.fit(targets, raw, multiclass=multiclass, seed=args.seed, fitted_on=where)
+    if not multiclass:
+        warn_few_outcomes(cal, labels, where)
     probs = cal.apply(raw)
     y = M.as_multilabel(targets, K)
     stage = None
@@ -317,6 +319,7 @@ def method_lines(cal, y: np.ndarray, labels: list[str], thresholds, multiclass: 
     by_method = cal.metrics.get("ece_cv_by_method") or [{}] * len(labels)
     lines = []
     width = max([8, *(len(c) for c in labels)])     # own classes' names ("Hypertrophy") past 8 had pushed the columns
+    few = calibration.few_outcomes(cal) if not multiclass else {}
     for k, c in enumerate(labels):
         c = f"{c:>{width}}"
         if not multiclass and cal.methods[k] == "identity":
@@ -329,7 +332,23 @@ def method_lines(cal, y: np.ndarray, labels: list[str], thresholds, multiclass: 
                 lines.append(f"{c}: {'identity':<11} ECE {before[k]:.3f} kept: the model's own probabilities, "
                              f"as no map lowered the cross-validated ECE ({tried}); threshold {thresholds[k]:.3f}")
             continue
+        pos, neg = few.get(k, (None, None))
         lines.append(f"{c}: {cal.methods[min(k, len(cal.methods) - 1)]:<11} ECE {before[k]:.3f} -> "
                      f"{after[k]:.3f} (validation, {'cross-validated' if 'ece_after_cv' in cal.metrics else 'in-sample'}); "
-                     f"threshold {thresholds[k]:.3f}")
+                     f"threshold {thresholds[k]:.3f}"
+                     + (f"; fitted on {pos} positive and {neg} negative records, under {calibration.FEW_OUTCOMES} of "
+                        "one: a rough map" if pos is not None else ""))
+    if cal.metrics.get("isotonic_left_out"):
+        lines.append(f"{'':>{width}}  ({cal.metrics['isotonic_left_out']})")
     return lines
+
+
+def warn_few_outcomes(cal, labels: list[str], where: str) -> None:
+    """Warn, naming them, of the classes a map was fitted to on few validation records (``calibration.few_outcomes``):
+    a researcher's 19 validation records (2 positives for a class) had got maps with no word said."""
+    few = calibration.few_outcomes(cal)
+    if few:
+        logger.warning("%s: %d of %d classes calibrated on fewer than %d positive or negative records: %s; "
+                       "their maps are rough (a larger validation split gives better ones)", where, len(few),
+                       len(labels), calibration.FEW_OUTCOMES,
+                       ", ".join(f"{labels[k]} ({p} positive, {n} negative)" for k, (p, n) in few.items()))
