@@ -560,3 +560,36 @@ def test_classes_split_by_the_separator_of_a_semicolon_table_are_told_the_bar(tm
         ds = D.open_dataset(f"folder:{root}", labels=labels)
         assert {it.record_id: (it.labels, it.split) for it in ds.items} == {
             "ecg000": (("AF", "LBBB"), "train"), "ecg001": (("normal",), "val")}
+
+
+def test_a_run_that_more_than_a_tenth_of_its_records_failed_to_load_stops_before_training(tmp_path, capsys):
+    """A tester's `mirage train` carried on with 77 of 197 records failed to load, said in a warning line and a
+    count in the summary only. Past 10 % the run now stops before training, naming the first three and why;
+    --allow-skipped trains on the rest."""
+    from training_cli.engine.errors import DataError
+    from training_cli.engine.left_out import refuse_many_skipped
+
+    root, labels = make_folder(tmp_path / "f", n_copies=4, split_column=True)     # 16 records, ecg000-ecg015
+    for k in (12, 13, 14, 15):                                                      # 4 of 16 cut short: 25 %
+        dat = root / f"ecg{k:03d}.dat"
+        dat.write_bytes(dat.read_bytes()[:300])
+    out = tmp_path / "run"
+    assert main(["train", *train_argv(f"folder:{root}", out, tmp_path / "cache", "--epochs", "1", "--no-test",
+                                      labels=labels)]) == 1
+    said = capsys.readouterr().err
+    # --no-test: the 12 records of the training and validation splits are read (the 4 of the test split not)
+    assert "error: 4 of 12 records failed to load (33%, more than 10%) (all listed in " in said, said
+    assert said.count(".hea: signal file is truncated") == 3 and "; ...; fix them, or train on the rest with " \
+                                                                 "--allow-skipped" in said, said
+    assert not (out / "model").exists()                                              # nothing trained
+    # at 10 % or with --allow-skipped it goes on
+    from types import SimpleNamespace
+
+    def ds(n):
+        return SimpleNamespace(items=[SimpleNamespace(record_id=f"r{k}", path=f"f/r{k}.hea") for k in range(n)])
+
+    assert refuse_many_skipped(ds(10), {"r0": "x"}, allow=False) is None
+    assert refuse_many_skipped(ds(16), {"r0": "x", "r1": "y"}, allow=True) is None
+    with pytest.raises(DataError, match=r"^error: 2 of 19 records failed to load \(11%, more than 10%\): f/r0.hea: x; "
+                                        r"f/r1.hea: y; fix them"):
+        refuse_many_skipped(ds(19), {"r0": "x", "r1": "y"}, allow=False)

@@ -12,7 +12,8 @@ validation split only. Outputs in ``--out DIR``:
     log.csv, log.jsonl     one row per epoch: losses, val AUROC per class, lr, time
     curves.png             learning curves
     summary.json           best epoch, its validation macro AUROC, records, times, test macro AUROC
-    skipped.csv            records that failed to load (file and reason), if any
+    skipped.csv            records that failed to load (file and reason), if any; past 10 % of the records
+                           the run stops before training, naming the first three, unless --allow-skipped
     test/                  metrics of the selected model on the test split (``mirage evaluate``)
 
 Multi-GPU / multi-node: launch with ``torchrun --nproc_per_node N -m training_cli.main train ...``
@@ -102,6 +103,9 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
                         "that run's results once this run's first epoch has written its model (a run that ends "
                         "before puts them back as they were; without it such an OUT is refused unless --resume)")
     g.add_argument("--no-test", action="store_true", help="do not evaluate the selected model on the test split")
+    g.add_argument("--allow-skipped", action="store_true",
+                   help="train on the records that loaded though more than 10%% of them failed to load (without "
+                        "it such a run stops before training, naming the first few and why)")
     g.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the test metrics")
     g.add_argument("--no-progress", action="store_true", help="no progress bars")
     g.add_argument("--stop-after", type=int, default=0, help=argparse.SUPPRESS)  # tests: stop after N epochs

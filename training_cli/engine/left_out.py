@@ -1,7 +1,8 @@
 """What a run's data left out, recorded with its model and said on its card: the folder tables' rows and records
 not used (``Dataset.left_out``), the records that failed to load by reason (``left_out_of``, saved in the
 checkpoint's provenance by ``loop``), and the card's lines of them (``records_line``, ``left_out_lines``, read by
-``model_card``). A reviewer of the work reads there what its figures do not rest on.
+``model_card``). A reviewer of the work reads there what its figures do not rest on. A run that more than
+``SKIPPED_LIMIT`` of its records failed to load stops before training (``refuse_many_skipped``) unless told to go on.
 """
 
 from __future__ import annotations
@@ -9,6 +10,27 @@ from __future__ import annotations
 from pathlib import Path
 
 from mirage_model.words import counted
+from training_cli.engine.errors import DataError
+
+# the share of a run's records that may fail to load before ``mirage train`` stops unless --allow-skipped: a tester's
+# run had trained on 120 of 197 records (77 failed) with a warning line and a count in the summary only
+SKIPPED_LIMIT = 0.10
+
+
+def refuse_many_skipped(ds, skipped: dict, allow: bool, listed: str | None = None) -> None:
+    """Raise DataError when more than ``SKIPPED_LIMIT`` of the records of ``ds`` (a ``Dataset``) failed to load
+    (``skipped``: {record id: why}) and ``allow`` (--allow-skipped) is not given: the figures of a run that leaves
+    out so much of its data are not the data's. The message names the first three files and their reasons, and
+    ``listed`` (the file that lists them all)."""
+    total = len(ds.items)
+    if allow or not skipped or len(skipped) <= SKIPPED_LIMIT * total:
+        return
+    paths = {it.record_id: getattr(it, "path", None) for it in ds.items}
+    named = "; ".join(f"{paths.get(rid) or rid}: {why}" for rid, why in list(skipped.items())[:3])
+    where = f" (all listed in {listed})" if listed else ""
+    raise DataError(f"error: {len(skipped)} of {counted(total, 'record')} failed to load "
+                    f"({len(skipped) / total:.0%}, more than {SKIPPED_LIMIT:.0%}){where}: {named}"
+                    f"{'; ...' if len(skipped) > 3 else ''}; fix them, or train on the rest with --allow-skipped")
 
 
 def left_out_of(ds, skipped: dict) -> dict:

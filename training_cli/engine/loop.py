@@ -42,7 +42,7 @@ from training_cli.engine.checkpoints import read_model_path
 from training_cli.engine.earlier_run import ASIDE, RUN_FOLDERS, EarlierRun
 from training_cli.engine.epoch import TrainStep, train_epoch
 from training_cli.engine.evaluation import evaluate_checkpoint, predict
-from training_cli.engine.left_out import left_out_of
+from training_cli.engine.left_out import left_out_of, refuse_many_skipped
 from training_cli.engine.provenance import record_test_look, save_model
 from training_cli.engine.recipes import ABLATIONS, CONSISTENCY_FAULTS, LossConfig, TrainConfig, build_model_for, \
     init_weights_from, param_groups, warmup_cosine
@@ -127,6 +127,7 @@ def _train(cfg: TrainConfig, out: Path, dist: Dist, device: torch.device, index,
                                    skipped_file=str(out / "skipped.csv") if dist.main else None)
     if dist.main:
         runlog.write_skipped(out / "skipped.csv", ds, skipped)
+    refuse_many_skipped(ds, skipped, cfg.allow_skipped, str(out / "skipped.csv"))
     K, task_type = len(ds.classes), ds.task_type
     all_targets = ds.targets()
 

@@ -116,6 +116,7 @@ class TrainConfig:
     resume: bool = False                 # continue from OUT/last
     overwrite: bool = False              # train anew over the checkpoint an earlier run left in OUT/model
     no_test: bool = False                # do not evaluate the selected model on the test split
+    allow_skipped: bool = False          # train on though more than 10 % of the records failed to load
     bootstrap: int = 1000                # bootstrap resamples of the test metrics
     no_progress: bool = False
     stop_after: int = 0                  # tests: stop after N epochs
