@@ -63,3 +63,32 @@ def test_a_unit_the_field_does_not_take_is_refused_naming_those_it_takes(qtbot, 
     type_over(qtbot, form.editor(name), text)
     assert form.status(name) == "error" and form.message(name) == message
     assert name not in form.values() and form.errors()[name] == message
+
+
+def test_a_height_typed_in_feet_and_inches_is_read_in_cm(qtbot):
+    """5'10" = 70 in x 2.54 = 177.8 cm (by hand; tests/test_clinical_feet_inches.py): it had been refused as
+    "'5'10"' is not a number"."""
+    form = shown_lab_form(qtbot, 300, "weight", "80", "kg")
+    edits = []
+    form.changed.connect(lambda: edits.append(1))
+    field = form.editor("height")
+    type_over(qtbot, field, "5'10\"")
+    canonical, unit = form.values()["height"]
+    assert canonical == pytest.approx(177.8) and unit == "cm"
+    assert form.status("height") == "ok" and form.message("height") == "'5'10\"' read as 5 ft 10 in (= 177.8 cm)"
+    assert field.text() == "5'10\"" and form.unit_box("height").currentText() == "cm" and edits == [1]
+    form.refresh()
+    qtbot.keyClick(field, Qt.Key.Key_Return)               # nothing changed: no second edit
+    assert field.text() == "5'10\"" and edits == [1]
+
+
+@pytest.mark.parametrize("name, text, message", [
+    ("height", "5'13\"", "'5'13\"' cannot be read as feet and inches (whole feet, then fewer than 12 inches): "
+                         "type the height in cm, or as 5'10\""),
+    ("weight", "abc", "'abc' is not a number: type a number, optionally with its unit (kg, g, lb)"),
+])
+def test_a_value_not_read_says_what_to_type(qtbot, name, text, message):
+    form = shown_lab_form(qtbot, 300, "weight", "80", "kg")
+    type_over(qtbot, form.editor(name), text)
+    assert form.status(name) == "error" and form.message(name) == message
+    assert name not in form.values() and form.errors()[name] == message

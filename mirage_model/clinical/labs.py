@@ -17,7 +17,7 @@ from mirage_model.clinical.features import (_BINARY_CODES, _RX_NUMBER, AGE_OVER_
                                             open_age_reading, LabsTableError, _is_missing, _unit_key, censor_mark,
                                             column_key)
 from mirage_model.clinical.schema import ClinicalSchema, default_schema
-from mirage_model.clinical.values import typed_unit, typed_unit_reading
+from mirage_model.clinical.values import feet_inches, typed_unit, typed_unit_reading
 from mirage_model.words import counted, first_few
 
 logger = logging.getLogger(__name__)
@@ -409,7 +409,9 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
                         number = AGE_OVER_89_YEARS      # PTB-XL's 300, read as training reads PTB-XL's table
                         over_89.append(line)
                     canonical = feat.to_canonical(number, unit)  # range check in canonical units
-                    if own is not None and _unit_key(own) != _unit_key(column_unit or feat.unit):
+                    # 5'10" in an inches column is 70 in, said all the same: feet are not the column's unit
+                    feet = (feet_inches(feat, written) or ("",))[0]
+                    if own is not None and (_unit_key(own) != _unit_key(column_unit or feat.unit) or feet):
                         own_units.append(f"line {line}, {header[at[j]]}: "
                                          f"{typed_unit_reading(feat, written, canonical)}")
                     mark = censor_mark(cell)

@@ -6,6 +6,7 @@ record's own header (``header_disagreement``, ``labs_header_note``): training, `
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Mapping
 
 import numpy as np
@@ -13,7 +14,7 @@ import numpy as np
 from mirage_model.clinical.features import (AGE_OVER_89_NOTE, AGE_OVER_89_YEARS, SEX_CODE, ClinicalError,
                                             ClinicalFeature, _known_features, _unit_key, age_below, censor_mark,
                                             is_age_over_89, open_age_of, open_age_reading, parse_sex)
-from mirage_model.words import fmt_num
+from mirage_model.words import first_few, fmt_num
 
 RECORD_FEATURES: tuple[str, ...] = ("age", "sex", "height", "weight")
 
@@ -68,20 +69,70 @@ _RX_WITH_UNIT = re.compile(r"\s*([<>≤≥=]*\s*[+-]?[0-9.,]*[0-9](?:[eE][+-]?[0
                            r"((?![eE][+-]?[0-9])(?:[^\W\d_]|[/×]|10(?:\^|\*\*|[³⁶⁹¹])).*?)\s*")
 
 
+# a height as a US request form writes it: 5'10", 5' 10", 5'10, 5 ft 10 in, 5ft10in, 6', 6 ft (whole feet,
+# then inches); the marks also as a word processor writes them (5′10″, 5’10”) and the inches as two
+# apostrophes (5'10''). A bare inch mark (70") is inches
+_FEET = r"(?:'|′|’|ft\.?|feet|foot)"
+_INCHES = r"(?:\"|″|”|''|′′|’’|in\.?|inch|inches)"
+_RX_FEET_INCHES = re.compile(rf"\s*([0-9]+)\s*{_FEET}(?:\s*([0-9]+(?:\.[0-9]+)?)\s*{_INCHES}?)?\s*", re.I)
+_RX_INCH_MARK = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(?:\"|″|”|''|′′|’’)\s*")
+# a foot or inch mark anywhere: a height written so but not read as above is refused, never guessed at
+# ("5.10 ft": 5 ft 10 in or 5.1 ft? "5'13\"", "5 ft 10 cm")
+_RX_FEET_MARK = re.compile(r"['′’\"″”]|(?<![a-z])(?:ft|feet|foot)(?![a-z])", re.I)
+FEET_INCHES_HINT = "type the height in cm, or as 5'10\""
+
+
+def _quoted(text: str) -> str:
+    """``text`` in single quotes as typed: repr's '5\\'10"' for 5'10" reads badly."""
+    return f"'{text}'" if text.isprintable() else repr(text)
+
+
+def _takes_feet(feature: ClinicalFeature) -> bool:
+    """Whether ``feature`` is a height that takes inches (a schema saved by hand may not)."""
+    return feature.name == "height" and _unit_key("in") in {_unit_key(u) for u in feature.units}
+
+
+def feet_inches(feature: ClinicalFeature, text) -> tuple[str, str | None] | None:
+    """A height written in feet and inches -> (feet, inches as typed, or None for "6'"); ("", inches) for
+    a bare inch mark ("70\""); None for any other text, or a feature other than a height in inches.
+
+    Raises:
+        ClinicalError: a foot or inch mark in a height not so read: inches of 12 or more ("5'13\""), feet
+            with a fraction ("5.10 ft": 5 ft 10 in or 5.1 ft?), another unit after them ("5 ft 10 cm").
+    """
+    if not _takes_feet(feature) or not isinstance(text, str):
+        return None
+    if m := _RX_FEET_INCHES.fullmatch(text):
+        feet, inches = m.groups()
+        if inches is None or Decimal(inches) < 12:
+            return feet, inches
+    elif m := _RX_INCH_MARK.fullmatch(text):
+        return "", m.group(1)
+    elif not _RX_FEET_MARK.search(text):
+        return None
+    raise ClinicalError(feature.name, f"{_quoted(text.strip())} cannot be read as feet and inches (whole feet, "
+                                      f"then fewer than 12 inches): {FEET_INCHES_HINT}")
+
+
 def typed_unit(feature: ClinicalFeature, text) -> tuple[str, str | None]:
     """A value typed or tabled with its unit -> (the number's text, the unit as ``feature`` spells it):
     "70 kg", "70kg" and "70 KG" -> ("70", "kg"); "4.1 mmol/l" -> ("4.1", "mmol/L"). (text, None) where
-    no unit follows the number (a bare number, text of no number, a binary feature's "M").
+    no unit follows the number (a bare number, text of no number, a binary feature's "M"). A height in feet
+    and inches is its inches (``feet_inches``): 5'10" -> ("70", "in").
 
     Raises:
         ClinicalError: the unit is not one ``feature`` takes ("'70 st': unit 'st' not known for Weight;
-            type kg (or g, lb, lbs)"); one of another quantity ("70 cm" for a weight) is no guess either.
+            type kg (or g, lb, lbs)"); one of another quantity ("70 cm" for a weight) is no guess either;
+            a height in feet and inches that cannot be read (``feet_inches``).
     """
+    spelled = {_unit_key(u): u for u in reversed([feature.unit, *feature.units]) if u}
+    if (written := feet_inches(feature, text)) is not None:        # 5'10": 70 in
+        feet, inches = written
+        return str(Decimal(feet or 0) * 12 + Decimal(inches or 0)), spelled[_unit_key("in")]
     m = _RX_WITH_UNIT.fullmatch(text) if isinstance(text, str) and feature.kind != "binary" else None
     if m is None:
         return text, None
     number, unit = m.groups()
-    spelled = {_unit_key(u): u for u in reversed([feature.unit, *feature.units]) if u}
     if _unit_key(unit) not in spelled:
         others = [u for u in dict.fromkeys(feature.units) if u != feature.unit]
         takes = f"{feature.unit} (or {', '.join(others)})" if others else feature.unit or "no unit"
@@ -92,12 +143,16 @@ def typed_unit(feature: ClinicalFeature, text) -> tuple[str, str | None]:
 
 def typed_unit_reading(feature: ClinicalFeature, text, canonical: float) -> str:
     """What a value typed with its unit was read as: "'1.2 mg/dL' read as 1.2 mg/dL (= 106.1 umol/L)",
-    "'70 kg' read as 70 kg"; "" where no unit was typed with it. The converted value has the 4 significant
-    digits the PDF's values table prints it with ("'154 lb' ... (= 69.85 kg)", not the 69.8532 of ``:g``)."""
+    "'70 kg' read as 70 kg", "'5'10\"' read as 5 ft 10 in (= 177.8 cm)"; "" where no unit was typed with it.
+    The converted value has the 4 significant digits the PDF's values table prints it with ("'154 lb' ...
+    (= 69.85 kg)", not the 69.8532 of ``:g``)."""
     number, unit = typed_unit(feature, text)
     if unit is None:
         return ""
     read = f"{text.strip()!r} read as {number.replace(',', '.')} {unit}"       # a decimal comma read as a point
+    if (written := feet_inches(feature, text)) is not None and written[0]:
+        feet, inches = written
+        read = f"{_quoted(text.strip())} read as {int(feet)} ft" + (f" {float(inches):g} in" if inches else "")
     if feature.factor(unit) == 1.0:
         return read
     return f"{read} (= {censor_mark(text)}{fmt_num(canonical, 4)} {feature.unit})"
@@ -111,10 +166,12 @@ def parse_entry(feature: ClinicalFeature, text, unit: str | None = None) -> floa
     ("12,500", "1,500") is refused: it is as likely a thousands separator (12500) as a decimal comma
     (12.5), and reading it wrong hides a value 1000 times too high. A unit typed after the number
     ("70 kg", "1.2 mg/dL": ``typed_unit``) is the value's, whatever ``unit`` (the unit box) says: read in
-    it as choosing it in the box would. Everything else as ``ClinicalFeature.to_canonical``.
+    it as choosing it in the box would; a height in feet and inches (5'10") in inches. Everything else as
+    ``ClinicalFeature.to_canonical``.
 
     Raises:
-        ClinicalError: not a number, an ambiguous comma, an unknown unit or an impossible value.
+        ClinicalError: not a number (saying what to type: ``number_hint``), an ambiguous comma, an unknown
+            unit, a height in feet and inches that cannot be read, or an impossible value.
     """
     below = age_below(text, unit) if feature.name == "age" else ""
     if below:          # "<2": no one age (``features.age_below``); its limit would be older than the patient
@@ -141,7 +198,27 @@ def parse_entry(feature: ClinicalFeature, text, unit: str | None = None) -> floa
         text = t
     if is_age_over_89(feature, text, unit):
         return AGE_OVER_89_YEARS     # PTB-XL's 300, read as training reads it
-    return feature.to_canonical(text, unit)
+    try:
+        return feature.to_canonical(text, unit)
+    except ClinicalError as err:
+        if err.reason != "value" or feature.kind == "binary":
+            raise
+        # "'abc' is not a number" alone left the reviewer without a next step
+        said = str(err).removeprefix(f"{feature.name}: ")
+        raise ClinicalError(feature.name, f"{said}: {number_hint(feature)}") from None
+
+
+def number_hint(feature: ClinicalFeature) -> str:
+    """What to type in a field that was given no number: "type a number, optionally with its unit (kg, g,
+    lb)", one unit of each size the feature takes (lbs is lb); for height, feet and inches as well
+    (``FEET_INCHES_HINT``)."""
+    if _takes_feet(feature):
+        return FEET_INCHES_HINT
+    sizes: dict[float, str] = {}
+    for u, f in [(feature.unit, 1.0), *feature.units.items()]:
+        if u:
+            sizes.setdefault(f, u)
+    return f"type a number, optionally with its unit ({first_few(sizes.values(), 4)})" if sizes else "type a number"
 
 
 def entry_status(feature: ClinicalFeature, text, unit: str | None = None) -> tuple[float | None, str, str]:
