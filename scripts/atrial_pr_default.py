@@ -13,14 +13,15 @@ models' predictions, the measurements, sex, quality) beside the record's SCP cod
 * ``aflt18``: every record of folds 1-8 labelled AFLT;
 * ``afib18``: every record of folds 1-8 labelled AFIB and not AFLT;
 * ``sr18``: 300 records of folds 1-8 labelled SR and neither AFIB nor AFLT (``random_state=44``);
+* ``norm18``: 500 records of folds 1-8 labelled NORM and neither AFIB nor AFLT (``random_state=44``);
 * ``stach18``: every record of folds 1-8 labelled STACH and neither AFIB nor AFLT (at 2:1 a sinus tachycardia's P and
   T waves can give the flutter waves' peak);
-* ``aflt9``, ``afib9``, ``sr9``, ``stach9``: the same from fold 9 (the once-only check).
+* ``aflt9``, ``afib9``, ``sr9``, ``stach9``, ``norm9``: the same from fold 9 (the once-only check).
 
 Fold 10 is never read (the records are chosen by ``strat_fold <= 9`` before anything else).
 
 Step 2, ``count``: the default model's interpretation alone rerun with the code in use on each cached record; per label,
-the records stating a short PR, a first degree AV block, a sinus rhythm (and how many of those marked).
+the records stating a short PR, a first degree AV block, a sinus rhythm (and how many of those marked), "Normal ECG".
 
 Step 3, ``dump``: every interpretation both ways (text, notes, resolved list, the measurement table's PR doubt) as JSON
 lines, to compare before and after a change byte for byte.
@@ -41,8 +42,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import interpretation_inputs  # noqa: E402
 from interpretation_inputs import add_collect_parser, load, ptbxl_table  # noqa: E402
 
-SETS = ("aflt18", "afib18", "sr18", "stach18", "aflt9", "afib9", "sr9", "stach9")
+SETS = ("aflt18", "afib18", "sr18", "stach18", "norm18", "aflt9", "afib9", "sr9", "stach9", "norm9")
 SR_SAMPLE, SR_SEED = 300, 44
+NORM_SAMPLE = 500
 
 
 def chosen(root: Path, which: str):
@@ -55,6 +57,9 @@ def chosen(root: Path, which: str):
         s = d[folds & aflt]
     elif which.startswith("afib"):
         s = d[folds & afib & ~aflt]
+    elif which.startswith("norm"):
+        s = d[folds & d.codes.apply(lambda c: "NORM" in c) & ~aflt & ~afib]
+        s = s.sample(min(NORM_SAMPLE, len(s)), random_state=SR_SEED)
     elif which.startswith("stach"):
         s = d[folds & d.codes.apply(lambda c: "STACH" in c) & ~aflt & ~afib]
     else:
@@ -102,12 +107,14 @@ def count(paths: list[Path], show: bool) -> None:
         hits = {"records": True, "withheld": bool(it.withheld), "short_pr": "short_pr" in said,
                 "first_degree_av_block": "first_degree_av_block" in said,
                 "sinus": bool(sinus), "sinus_unmarked": any(s.note is None for s in sinus),
-                "pr_flagged": bool(pr_row.get("flag")) and not pr_row.get("doubt")}
+                "pr_flagged": bool(pr_row.get("flag")) and not pr_row.get("doubt"),
+                "normal_ecg": any(s.code == "NORM" for s in it.statements)}
         t = tally.setdefault(group(c), {})
         for k, v in hits.items():
             t[k] = t.get(k, 0) + bool(v)
-        stated = hits["short_pr"] or hits["first_degree_av_block"] or hits["sinus"]
-        if show and stated and group(c) in ("AFLT", "AFIB"):
+        atrial = group(c) in ("AFLT", "AFIB")
+        said_one = hits["short_pr"] or hits["first_degree_av_block"] or hits["sinus"] or hits["normal_ecg"]
+        if show and said_one and atrial:
             print(f"  {c['record']} [{group(c)}] {it.text(brief=True)[:150]}")
     for g, t in sorted(tally.items()):
         print(g, ", ".join(f"{k} {v}" for k, v in t.items()))
