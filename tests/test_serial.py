@@ -720,6 +720,41 @@ def test_pr_beside_a_marked_atrial_fibrillation_is_left_out_and_said_marked():
         "atrial fibrillation (said, marked) on this ECG: the wave measured as a P wave is no P wave"), x.not_compared
 
 
+def test_pr_beside_flutter_waves_no_model_states_is_left_out():
+    """The default superclass model alone states no rhythm; beside flutter waves measured in II, III, aVF and V1
+    (interpret.BARE_FLUTTER: PTB-XL 02739_lr, AFLT, PR 87 ms and P axis -139 deg measured on flutter waves) the table
+    shows the PR and the P axis unreliable (``Interpretation.p_doubt``), and the comparison leaves them out with that
+    reason, as beside a stated flutter. It had read "PR shortened 160 -> 87 ms; P axis shifted 60 -> -139 deg"."""
+    from mirage_model.measure import AtrialActivity
+
+    alone = {"NORM": 0.1, "MI": 0.2, "STTC": 0.1, "CD": 0.3, "HYP": 0.1}
+    base = dict(heart_rate_bpm=147.0, rr_ms=408.0, qrs_ms=102.0, qt_ms=305.0, qtc_bazett_ms=478.0,
+                qtc_fridericia_ms=412.0, qrs_axis_deg=-40.0, t_axis_deg=-158.0, rhythm_irregular=False, rr_nrmssd=0.02)
+    flutter = AtrialActivity(("II", "III", "aVF", "V1"), np.full(4, 4.9), np.array([0.9, 0.8, 0.85, 0.76]))
+
+    def ecg(rid, atrial, **m):
+        return ReviewSession.from_results(_record(rid), measurements=Measurements(**{**base, **m}, atrial=atrial),
+                                          prediction=_pred(alone), model_name="m")
+
+    prior = ecg("p", None, pr_ms=160.0, p_axis_deg=60.0)
+    plain = compare(prior, ecg("c", None, pr_ms=87.0, p_axis_deg=-139.0))
+    assert "PR shortened 160 -> 87 ms" in plain.summary and "P axis shifted 60 -> -139 deg" in plain.summary
+    x = compare(prior, ecg("c", flutter, pr_ms=87.0, p_axis_deg=-139.0))
+    why = ("flutter waves at 294/min in II, III, aVF and V1 and no model here that states atrial fibrillation or "
+           "flutter on this ECG: the wave measured as a P wave may be a flutter wave (Saoudi et al. 2001), and a PR "
+           "and a P axis need a P wave")
+    by = {m.key: m for m in x.measurements}
+    for key in ("pr_ms", "p_axis_deg"):
+        assert by[key].change is None and not by[key].significant and by[key].why_not == why, by[key]
+    assert f"PR and P axis ({why})" in x.not_compared, x.not_compared
+    assert "shortened" not in x.summary and "P axis shifted" not in x.summary, x.summary
+    # the flutter waves on the prior: said of the prior
+    y = compare(ecg("p", flutter, pr_ms=87.0, p_axis_deg=-139.0), ecg("c", None, pr_ms=160.0, p_axis_deg=60.0))
+    assert {m.key: m for m in y.measurements}["pr_ms"].why_not.startswith(
+        "flutter waves at 294/min in II, III, aVF and V1 and no model here that states atrial fibrillation or flutter "
+        "on the prior ECG: "), y.not_compared
+
+
 def test_leads_missing_on_one_side_leave_the_intervals_out():
     prior = _session(_record("p"), EDITS)
     prior.set_quality(_gated(_finding("lead_missing", "leads missing or flat (V1, V2, V3, V4, V5, V6)",

@@ -582,12 +582,18 @@ def _atrial_why(it_prior, it_current) -> str:
     """Why the PR and the P axis are not compared: the atrial fibrillation or flutter either interpretation states
     (``measurements.atrial_rhythm``; the table shows them "not applicable" beside it, "unreliable" beside it marked),
     in ``measurements.atrial_reason``'s words with the ECG it is said on ("atrial flutter on this ECG: the wave
-    measured as a P wave is a flutter wave (Saoudi et al. 2001), and a PR and a P axis need a P wave"); "" where
-    neither states one."""
+    measured as a P wave is a flutter wave (Saoudi et al. 2001), and a PR and a P axis need a P wave"), or the flutter
+    waves measured where no model states the rhythm (``Interpretation.p_doubt``, ``interpret.BARE_FLUTTER``: the table
+    shows the PR and the P axis unreliable there too); "" where neither applies."""
     said: dict[tuple[str, bool, str], list[bool]] = {}      # (rhythm, marked, reason) -> on (prior, current)
     for i, it in enumerate((it_prior, it_current)):
         if (s := atrial_rhythm(it)) is not None:
             said.setdefault((*atrial_reason(s), bool(s.note)), [False, False])[i] = True
+        elif it is not None and not getattr(it, "withheld", None) and (doubt := getattr(it, "p_doubt", "")):
+            # "flutter waves at 294/min in II, III, aVF and V1 and no model here that states ...: the wave measured
+            # as a P wave may be a flutter wave ..., and a PR and a P axis need a P wave"
+            what, _, why = doubt.partition(": ")
+            said.setdefault((what, why, False), [False, False])[i] = True
     return "; ".join(f"{name}{' (said, marked)' if marked else ''} on {_whose(on)}: {reason}"
                      for (name, reason, marked), on in said.items())
 
