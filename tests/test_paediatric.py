@@ -294,8 +294,9 @@ def test_the_pdf_says_paediatric_and_flags_nothing(tmp_path, record, statements_
 
     child_pages, adult_pages = pages(4), pages(None)
     child, adult = child_pages[0], adult_pages[0]
-    # the line under the block, in the wording that fits (the full one on page 3)
-    assert ("Age 4: paediatric ECG, axis not flagged" in child or "Age 4: paediatric limits (page 3)." in child)
+    # the line under the block, in the wording that fits (the full one under the measurement table, on its page)
+    table = next(k + 1 for k, text in enumerate(child_pages) if k and "Interval measurements" in text)
+    assert ("Age 4: paediatric ECG, axis not flagged" in child or f"Age 4: paediatric limits (page {table})." in child)
     # PR 210 ms and QTc 470 ms (Bazett) bold with an arrow up, nothing low; the rate and axis plain
     assert child.count("\u2191") == 2 and "\u2193" not in child and "outside the adult range" not in child
     assert re.search(r"Paediatric ECG \(age 4\): adult rate,? [^.]*models trained on adults", child)

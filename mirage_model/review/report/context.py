@@ -3,13 +3,18 @@ and the display-filtered signal."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 
 from mirage_model.review import interpret
 from mirage_model.review.report.layout import ReportLayout, ReportSettings
+
+FIRST_RESULTS_PAGE = 3             # after the ECG sheet and the median beats
+MEASUREMENTS = "measurements"      # the section of the interval measurements' table (``measurement_table``)
+MODEL_RESULT = "model result"      # the model result's table and card (``result.result_flowables``)
+SHEET_NOTES = "sheet notes"        # page 1's caption and notes in full (``result.sheet_flowables``)
 
 
 @dataclass
@@ -27,6 +32,13 @@ class ReportContext:
     wide_width: float = 0.0          # pt across the wide (explanations) page's frame
     column_width: float = 0.0        # pt of text across one of pages 3-4's two columns (frame padding off)
     serial: object = None            # review.serial.SerialComparison with the session's prior ECG (None: none)
+    # section -> the page it was laid out on (``write``'s first pass), for page 1's "(page N)" pointers
+    pages: dict = field(default_factory=dict)
+
+    def page(self, section: str) -> str:
+        """Where ``section`` (``MEASUREMENTS``, ``MODEL_RESULT``, ``SHEET_NOTES``) is printed, as page 1
+        points to it: "page 4"; "page 3", the first results page, before the first pass has laid the pages out."""
+        return f"page {self.pages.get(section, FIRST_RESULTS_PAGE)}"
 
     # built once per report: page 1's band, page 3's interpretation and page 4's table read the same
     @cached_property

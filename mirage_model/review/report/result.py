@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import Paragraph, Spacer
+from reportlab.platypus import KeepTogether, Paragraph, Spacer
 
 from mirage_model import RESEARCH_USE_NOTICE
 from mirage_model.outputs import MIN_CALLED_P
@@ -15,17 +15,18 @@ from mirage_model.preprocess import prediction_coverage
 from mirage_model.review.file_info import device_report_lines, file_diagnosis_lines, reader_notes
 from mirage_model.review.interpret import doubted_calls
 from mirage_model.review.labels import LABEL_NAMES, is_normal
-from mirage_model.review.report.context import ReportContext
+from mirage_model.review.report.context import MODEL_RESULT, ReportContext
 from mirage_model.review.report.layout import MM
 from mirage_model.review.report.model_info import flatten_metrics, metric_lines
 from mirage_model.review.report.styles import make_table
 from mirage_model.review.report.text import FONT_BOLD, pdf_escape, pdf_markup, pdf_text
 
 
-def interpretation_flowables(ctx: ReportContext, st) -> list:
+def interpretation_flowables(ctx: ReportContext, st, before_sheet: tuple = ()) -> list:
     """Page 1's interpretation in full, which its band may shorten: every statement in reading order
     with its whole source and note, what was resolved away, every finding the noise may hide (not calls), and the
-    model line with both models' names (``summary_band.model_line``)."""
+    model line with both models' names (``summary_band.model_line``), then the sheet's caption and notes in full
+    (``before_sheet`` kept with them: ``write.PageMark``, which records their page)."""
     from mirage_model.review.interpret import no_statement_text, session_disagreement, session_noise_hidden
     from mirage_model.review.report.summary_band import DETAILS, model_line, stated_counts
 
@@ -54,11 +55,12 @@ def interpretation_flowables(ctx: ReportContext, st) -> list:
     if it.resolved:
         lines.append("<b>Resolved</b>: " + pdf_escape("; ".join(it.resolved)))
     stated, guessed = stated_counts(it.statements)
+    results = ctx.page(MODEL_RESULT)            # a withheld result's line names the probabilities' page
     text = model_line(ctx.prediction, session.errors.get("prediction", ""),
-                      getattr(session, "statements_prediction", None), stated, guessed=guessed)
-    lines.append(pdf_escape(text[:-len(DETAILS)] if text.endswith(DETAILS) else text))
+                      getattr(session, "statements_prediction", None), stated, guessed=guessed, results=results)
+    lines.append(pdf_escape(text.removesuffix(DETAILS.replace("page 3", results))))
     out.append(Paragraph("<br/>".join(lines), st["body"]))
-    out.extend(sheet_flowables(ctx, st))
+    out.append(KeepTogether(list(before_sheet) + sheet_flowables(ctx, st)))
     return out
 
 

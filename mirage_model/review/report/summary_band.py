@@ -27,7 +27,7 @@ its line wraps under itself (a hanging indent) rather than shrinking, and when t
 of 3.2 mm between the header and the sheet, which keeps its 4 rows of 40 mm) has no room for them
 all, its last line counts and names the others and says that the interpretation continues on page 3.
 The measurement block and the line under it are never under ``READABLE`` either: the block's gaps
-narrow, and the line takes fewer words ("Formulas: page 3").
+narrow, and the line takes fewer words ("Formulas: page 4", the page the measurement table was laid out on).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from mirage_model.review.measurements import (DOUBT_MARK, NOT_APPLICABLE, UNRELI
 from mirage_model.review.report.band_text import (
     GREY, INDENT, READABLE, RED, SIZE, Run, draw_runs, first_whole, fits, fits_shrunk, wrap_runs,
 )
-from mirage_model.review.report.context import ReportContext
+from mirage_model.review.report.context import MEASUREMENTS, MODEL_RESULT, ReportContext
 from mirage_model.review.report.layout import MM
 from mirage_model.review.report.serial_page import band_lines
 from mirage_model.review.report.text import FONT, FONT_BOLD, pdf_text
@@ -60,14 +60,14 @@ LEADING = 3.2 * MM
 MEASURE_W = 98 * MM                              # the measurement block's width
 
 
-def measurement_cells(session, interpretation=None,
-                      rows: list[dict] | None = None) -> tuple[list[list[tuple[str, list[Run]]]], list[str]]:
+def measurement_cells(session, interpretation=None, rows: list[dict] | None = None,
+                      table: str = "page 3") -> tuple[list[list[tuple[str, list[Run]]]], list[str]]:
     """The block's columns of (label, value runs) from the session's measurement table (``interpretation``: the
     session's, for the PR and P axis beside atrial fibrillation or flutter; ``rows``: that table as the report built
     it, ``ReportContext.measurement_rows``), and the
     line under it (what is not there and why, or what bold and * mean) in its wordings, the
     fullest first: the band prints the first that fits its free lines at ``READABLE`` pt (the
-    formulas are in page 3's measurement table)."""
+    formulas are in the measurement table, on ``table``: "page 4", ``ReportContext.page``)."""
     if session.measurements is None and session.state.get("measurements") == "pending":
         return [], ["Measurements: still being computed when this report was written."]
     # no value to show (none measured, or measure() found none: a record too short): the reason, not dashes
@@ -98,43 +98,43 @@ def measurement_cells(session, interpretation=None,
     edited = " *: reviewer's value." if any(r["status"] for r in rows.values()) else ""
     doubts = {r["doubt"] for r in rows.values()}
     # what the record cannot carry, beside the reviewer's mark
-    edited = ((f" {DOUBT_MARK}: unreliable (page 3)." if UNRELIABLE in doubts else "")
-              + (" n/a: not applicable (page 3)." if NOT_APPLICABLE in doubts else "") + edited)
+    edited = ((f" {DOUBT_MARK}: unreliable ({table})." if UNRELIABLE in doubts else "")
+              + (f" n/a: not applicable ({table})." if NOT_APPLICABLE in doubts else "") + edited)
     arrows = ARROWS["high"] + ARROWS["low"]
     if is_paediatric(session.age):
         # a child's ECG: axis unflagged, the rate by a child's centiles; said instead of "outside the adult range"
         a = age_text(session.age)
         kids = (f"Age {a}: paediatric ECG, axis not flagged; bold {arrows}: rate, PR, QRS or QTc outside a "
-                "child's limit (page 3).")
-        short = f"Age {a}: paediatric limits (page 3)."
+                f"child's limit ({table}).")
+        short = f"Age {a}: paediatric limits ({table})."
         return columns, [f"QTc: Bazett QT/sqrt(RR), Fridericia QT/cbrt(RR). {kids}{edited}",
-                         f"{kids}{edited} QTc formulas: page 3.", f"{kids}{edited}", f"{short}{edited}"]
+                         f"{kids}{edited} QTc formulas: {table}.", f"{kids}{edited}", f"{short}{edited}"]
     adult = "the adult range" + (" (age unknown)" if clean_age(session.age) is None else "")
     notes = [f"QTc: Bazett QT/sqrt(RR), Fridericia QT/cbrt(RR). Bold, arrow: outside {adult}.{edited}",
              f"QTc: Bazett QT/\u221aRR, Fridericia QT/\u221bRR. Bold {arrows}: outside {adult}.{edited}",
-             f"Bold {arrows}: outside {adult}.{edited} QTc formulas: page 3.",
-             f"Bold {arrows}: outside {adult}.{edited} Formulas: page 3."]
+             f"Bold {arrows}: outside {adult}.{edited} QTc formulas: {table}.",
+             f"Bold {arrows}: outside {adult}.{edited} Formulas: {table}."]
     if doubts - {""}:      # the marks' words before the formulas' pointer (PTB-XL 02739: cut at "Fo ... (page 3)")
         notes.append(f"Bold {arrows}: outside {adult}.{edited}")
     return columns, notes
 
 
-MORE = " ... (page 3)"                           # the end of a line cut for want of room: page 3 has it whole
+MORE = " ... (page 3)"           # the end of a line cut for want of room: the measurement table's page has it whole
 
 
-def note_rows(c, notes: list[str], width: float, free: int) -> list[str]:
+def note_rows(c, notes: list[str], width: float, free: int, more: str = MORE) -> list[str]:
     """The rows of the line under the measurement block: the first wording of ``notes`` that fits
     ``free`` rows of ``width`` pt at ``READABLE`` pt, wrapped; else the last wording's first rows,
-    the last of them cut with ``MORE``."""
+    the last of them cut with ``more`` (" ... (page 4)": the measurement table's page)."""
     free = max(free, 1)
     for note in notes:
         rows = simpleSplit(pdf_text(note), FONT, READABLE, width) or [""]
         if len(rows) <= free:
             return rows
     last = rows[free - 1]
-    while last and c.stringWidth(last.rstrip() + MORE, FONT, READABLE) > width:
+    while last and c.stringWidth(last.rstrip() + more, FONT, READABLE) > width:
         last = last[:-1]
-    return rows[:free - 1] + [last.rstrip() + MORE]
+    return rows[:free - 1] + [last.rstrip() + more]
 
 
 LABEL_GAP = 1.5 * MM                             # between a label and its value
@@ -204,7 +204,7 @@ def stated_counts(statements) -> tuple[int, int]:
 
 
 STATEMENTS_PART = ". Statements: "        # where model_line's statements part starts
-DETAILS = "  (details from page 3)"        # how model_line ends
+DETAILS = "  (details from page 3)"        # how model_line ends (``results``: the model result's page)
 NAMED = "  (models named on page 3)"       # how model_line ends without the models' names
 # model_line's wording, shorter, for a band without room for it: the same names and counts
 COMPACT = ((STATEMENTS_PART + "model ", STATEMENTS_PART), (" of its ", " of "), (" in the interpretation", " shown"))
@@ -216,7 +216,7 @@ TERSE = COMPACT + ((DOUBTED, " (?)"), (NOISE_DOUBTED, " (?)"))
 
 
 def model_line(pred, why: str = "", stmt_pred=None, stated: int | None = None, names: bool = True,
-               guessed: int = 0) -> str:
+               guessed: int = 0, results: str = "page 3") -> str:
     """The model's own result in one line: its positive classes with their probabilities (a
     statements model: how many of its statements are above threshold), or why there is none
     (``why``: the session's reason, e.g. "no model was loaded"); ``stmt_pred``, the prediction of
@@ -224,12 +224,13 @@ def model_line(pred, why: str = "", stmt_pred=None, stated: int | None = None, n
     ``stated``: how many model statements the interpretation shows, told beside the count above
     threshold when they differ in meaning (some resolved away; ``guessed`` of them below threshold:
     :func:`stated_counts`). ``names=False``: the same counts and classes without the models' names
-    (page 1's last resort; page 3 names them)."""
+    (page 1's last resort; page 3 names them). ``results``: the page of the model result's table ("page 4"),
+    which the line points to for the details."""
     if pred is None:
         return f"Model: no model result{f' ({why})' if why else ''}; the interpretation comes from the measurement rules alone"
     name = f" {pred.model_name}" if names else ""
     if getattr(pred, "withheld", ""):
-        return f"Model{name}: RESULT WITHHELD - {pred.withheld}  (probabilities from page 3)"
+        return f"Model{name}: RESULT WITHHELD - {pred.withheld}  (probabilities from {results})"
     statements = set(statement_labels(pred.labels))
     probs = np.asarray(pred.probabilities, dtype=float)
     positive = set(pred.positive)
@@ -257,11 +258,11 @@ def model_line(pred, why: str = "", stmt_pred=None, stated: int | None = None, n
                 if lab in codes and is_called(p, t))
         text += (f"{STATEMENTS_PART}{f'model {stmt_pred.model_name}, ' if names else ''}{n} of {len(codes)} "
                  "above threshold" + _in_interpretation(n, stated, guessed))
-    return text + (DETAILS if names else NAMED)
+    return text + (DETAILS.replace("page 3", results) if names else NAMED)
 
 
 def model_line_rows(c, text: str, width: float, free_line: bool, short: str = "",
-                    last_width: float | None = None) -> list[str]:
+                    last_width: float | None = None, details: str = DETAILS) -> list[str]:
     """``model_line``'s text as the band draws it within ``width`` pt on canvas ``c``, every row
     whole at ``READABLE`` pt at the least: one row when it fits; else, with a free line above, two
     rows (the classes' model, then the statements' model; the pointer to the details given up if
@@ -270,7 +271,8 @@ def model_line_rows(c, text: str, width: float, free_line: bool, short: str = ""
     (``model_line(..., names=False)``: page 3 names the models), in ``TERSE`` wording if need be (a
     doubted class's mark without its words);
     else that wrapped onto as many rows as it needs (the caller gives them lines of the band).
-    ``last_width``: the room on the last row (less than ``width`` when something follows it)."""
+    ``last_width``: the room on the last row (less than ``width`` when something follows it); ``details``: how
+    ``text`` ends when it points to the model result's page."""
     last_width = width if last_width is None else last_width
 
     def fits_row(t: str, room: float) -> bool:
@@ -281,10 +283,10 @@ def model_line_rows(c, text: str, width: float, free_line: bool, short: str = ""
     if free_line and STATEMENTS_PART in text:
         head, tail = text.split(STATEMENTS_PART, 1)
         second = STATEMENTS_PART.lstrip(". ") + tail
-        for rows in ([head + ".", second], [head + ".", second.removesuffix(DETAILS)]):
+        for rows in ([head + ".", second], [head + ".", second.removesuffix(details)]):
             if fits_row(rows[0], width) and fits_row(rows[1], last_width):
                 return rows
-    text = text[:-len(DETAILS)] if text.endswith(DETAILS) else text
+    text = text.removesuffix(details)
     if fits_row(text, last_width):
         return [text]
     for long, short_words in COMPACT:
@@ -457,14 +459,15 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
     # measurements
     draw_runs(c, left, first, [Run("Measurements", FONT_BOLD, size=8)], MEASURE_W - 2 * MM)
     it = ctx.interpretation
-    columns, note = measurement_cells(session, it, ctx.measurement_rows)
+    table = ctx.page(MEASUREMENTS)               # where the measurement table was laid out (``write``)
+    columns, note = measurement_cells(session, it, ctx.measurement_rows, table=table)
     for j, row in enumerate(block_rows(c, columns, MEASURE_W - 2 * MM)):
         y = first - (j + 1) * LEADING
         for x, runs in row:
             draw_runs(c, left + x, y, runs, MEASURE_W)
     note_line = max((len(col) for col in columns), default=0) + 1
     # the note wraps onto the band's free lines (a reason for no measurement can be long), in fewer words if need be
-    for j, row in enumerate(note_rows(c, note, MEASURE_W - 2 * MM, n_lines - note_line)):
+    for j, row in enumerate(note_rows(c, note, MEASURE_W - 2 * MM, n_lines - note_line, f" ... ({table})")):
         draw_runs(c, left, first - (note_line + j) * LEADING, [Run(row, colour=GREY, size=READABLE)], MEASURE_W - 2 * MM)
 
     # interpretation
@@ -495,8 +498,9 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
     stated, guessed = stated_counts(statements)
     why = session.errors.get("prediction", "")
     stmt_pred = getattr(session, "statements_prediction", None)
-    text = model_line(pred, why, stmt_pred, stated, guessed=guessed)
-    short = model_line(pred, why, stmt_pred, stated, names=False, guessed=guessed)
+    results = ctx.page(MODEL_RESULT)
+    text = model_line(pred, why, stmt_pred, stated, guessed=guessed, results=results)
+    short = model_line(pred, why, stmt_pred, stated, names=False, guessed=guessed, results=results)
     colour = RED if withheld else (0.0, 0.0, 0.0)
     stale = []
     if pred is not None and session.state.get("prediction") == "stale":
@@ -531,7 +535,8 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
         serial_rows = min(1 + bool(serial is not None and serial.warnings), max(slots - 1, 1))
         slots -= serial_rows
     lines = _statement_lines(c, it, statements, slots, width, session)
-    rows = model_line_rows(c, text, width, free_line=len(lines) < slots, short=short, last_width=last_width)
+    rows = model_line_rows(c, text, width, free_line=len(lines) < slots, short=short, last_width=last_width,
+                           details=DETAILS.replace("page 3", results))
     if len(rows) > 1 + slots - len(lines):                        # the model line wrapped: it takes lines
         slots = n_lines - top_lines - len(rows) - serial_rows
         lines = _statement_lines(c, it, statements, slots, width, session)

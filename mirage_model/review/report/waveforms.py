@@ -19,7 +19,7 @@ from mirage_model.records import STANDARD_LEADS
 from mirage_model.render import LEAD_NAMES, panel_traces, polyline_segments
 from mirage_model.review.file_info import file_diagnosis_note, length_read, part_read, reader_notes, record_notes
 from mirage_model.review.paced import PACER_LEGEND, PACER_MARK_MM, PACER_RGB, pacer_level, pacer_times
-from mirage_model.review.report.context import ReportContext
+from mirage_model.review.report.context import SHEET_NOTES, ReportContext
 from mirage_model.review.report.header import clip, draw_notice, draw_page_header
 from mirage_model.review.report.layout import MM, ReportLayout, edge_clipped, spike_room_mv
 from mirage_model.review.report.summary_band import draw_summary_band
@@ -266,20 +266,22 @@ CAPTION_KEPT = 4                 # caption parts page 1 never drops (scale, filt
 SEP = "   "
 
 
-def compact_caption(parts: list[str]) -> list[str]:
+def compact_caption(parts: list[str], where: str = "page 3") -> list[str]:
     """``caption_parts``' first parts in fewer words, for a line with notes: the filter without its
     design (its brackets, page 3 says it: "filter: 0.5-150 Hz, 50/60 Hz mains removed (page 3)"),
-    the rate and the time shown without their labels ("500 Hz", "first 10.0 s of 10.0 s")."""
+    the rate and the time shown without their labels ("500 Hz", "first 10.0 s of 10.0 s"). ``where``: the
+    page that prints the caption in full (``ReportContext.page(SHEET_NOTES)``)."""
     out = []
     for part in parts:
         if part.startswith("filter: ") and "(" in part:
             # the harmonics are the mains' own (page 3 names them): the line's room goes to the record's notes
-            part = " ".join(re.sub(r"\s*\([^)]*\)", "", part).replace(" and harmonics", "").split()) + " (page 3)"
+            part = " ".join(re.sub(r"\s*\([^)]*\)", "", part).replace(" and harmonics", "").split()) + f" ({where})"
         out.append(part.removeprefix("sampling rate ").removeprefix("shown: "))
     return out
 
 
-def caption_line(c, caption: list[str], notes: list[str], width: float, extra: str = "") -> tuple[str, str, float]:
+def caption_line(c, caption: list[str], notes: list[str], width: float, extra: str = "",
+                 where: str = "page 3") -> tuple[str, str, float]:
     """(caption text, notes text, font size) for the one line under the sheet, every part whole and
     never under ``READABLE`` pt: the size shrinks (7.5 to 7 pt), then the standard scale's last parts
     (calibration, grid: also in page 2's legend) give way, then notes, counted as on page 3 (each
@@ -288,18 +290,20 @@ def caption_line(c, caption: list[str], notes: list[str], width: float, extra: s
     prints them all. ``extra`` (what the file itself says of the diagnosis, ``file_info.file_diagnosis_note``;
     page 3 has it in its own section) ends the line where it fits whole beside every note, the caption
     whole or in fewer words (``compact_caption``, which points to page 3 for the filter's design), and is
-    left out otherwise: never at the cost of a note about the sheet."""
+    left out otherwise: never at the cost of a note about the sheet. ``where``: the page that prints the caption
+    and notes in full ("page 3", ``ReportContext.page(SHEET_NOTES)``)."""
     def width_of(cap, note, size):
         return c.stringWidth(cap, FONT, size) + (5 * MM + c.stringWidth(note, FONT, size) if note else 0.0)
 
     def more(k):                       # the first k notes, and how many page 3 adds
         left = len(notes) - k
-        return notes[:k] + ([f"{left} more note{'s' if left > 1 else ''} on page 3"] if left else [])
+        return notes[:k] + ([f"{left} more note{'s' if left > 1 else ''} on {where}"] if left else [])
 
-    short = compact_caption(caption[:CAPTION_KEPT])
+    short = compact_caption(caption[:CAPTION_KEPT], where)
     candidates = [(caption[:k], notes) for k in range(len(caption), CAPTION_KEPT - 1, -1)]
     candidates += [(cap, more(k)) for k in range(len(notes), -1, -1) for cap in (caption[:CAPTION_KEPT], short)]
-    candidates += [(short[:k] + ["the rest of the caption on page 3"], more(0)) for k in range(CAPTION_KEPT - 1, 0, -1)]
+    candidates += [(short[:k] + [f"the rest of the caption on {where}"], more(0))
+                   for k in range(CAPTION_KEPT - 1, 0, -1)]
     if extra:
         said = notes + [extra]
         candidates = [(caption[:k], said) for k in range(len(caption), CAPTION_KEPT - 1, -1)] + [(short, said)] \
@@ -339,7 +343,7 @@ def draw_ecg_page(c, doc, ctx: ReportContext) -> None:
     # at the right, then what the file says of the diagnosis where it fits; page 3 has them all
     c.saveState()
     caption, notes = caption_parts(ctx)
-    cap, note, size = caption_line(c, caption, notes, lay.grid_width, file_diagnosis_note(rec))
+    cap, note, size = caption_line(c, caption, notes, lay.grid_width, file_diagnosis_note(rec), ctx.page(SHEET_NOTES))
     y = lay.grid_y0 - 3.4 * MM
     c.setFont(FONT, size)
     c.drawString(lay.grid_x0, y, cap)

@@ -12,6 +12,7 @@ every page.
 from __future__ import annotations
 
 import datetime as _dt
+import io
 import math
 from dataclasses import replace
 from pathlib import Path
@@ -20,7 +21,7 @@ import numpy as np
 
 from reportlab import rl_config
 from reportlab.platypus import (
-    BaseDocTemplate, Frame, KeepTogether, NextPageTemplate, PageBreak, PageTemplate, Paragraph, Spacer,
+    BaseDocTemplate, Flowable, Frame, KeepTogether, NextPageTemplate, PageBreak, PageTemplate, Paragraph, Spacer,
 )
 
 from mirage_model import RESEARCH_USE_NOTICE, __version__
@@ -28,7 +29,7 @@ from mirage_model.paths import atomic_output
 from mirage_model.preprocess import PreprocessError
 from mirage_model.records.record import RecordError
 from mirage_model.review.report.clinical_table import clinical_flowables
-from mirage_model.review.report.context import ReportContext
+from mirage_model.review.report.context import MEASUREMENTS, MODEL_RESULT, SHEET_NOTES, ReportContext
 from mirage_model.review.report.explanations import explanation_flowables
 from mirage_model.review.report.header import PageCountCanvas, draw_notice, header_flowables
 from mirage_model.render import PAGE_S
@@ -48,6 +49,22 @@ from mirage_model.review.session import ReviewSession
 from mirage_model.words import counted
 
 FRAME_PADDING = 6.0              # pt: reportlab's Frame padding on each side, which the body columns keep
+DRAWN_PASSES = 2                 # builds of the file at most (page 1's pointers cannot move the later pages)
+
+
+class PageMark(Flowable):
+    """Nothing to see: records in ``pages`` the page its section starts on (the first of a
+    ``KeepTogether``'s flowables, so that it goes where the section's heading goes)."""
+
+    def __init__(self, section: str, pages: dict):
+        super().__init__()
+        self.section, self.pages = section, pages
+
+    def wrap(self, avail_width, avail_height):
+        return 0.0, 0.0
+
+    def draw(self):
+        self.pages.setdefault(self.section, self.canv.getPageNumber())
 
 
 def build_report(session: ReviewSession, out_path, *, settings: ReportSettings | None = None,
@@ -123,59 +140,88 @@ def _write(session, out_path: Path, settings: ReportSettings | None, model_info:
                         generated=now.strftime("%Y-%m-%d %H:%M UTC"),
                         wide_width=lay.page_width - 2 * margin, column_width=col_w - 2 * FRAME_PADDING,
                         serial=report_comparison(session))
-    st = styles()
+    with atomic_output(out_path) as tmp:
+        # page 1 points to the pages of later sections ("(page 4)") and is drawn before they are laid out: a
+        # first build finds their pages (without the pages drawn whole, which cannot move them), the next prints
+        first: dict = {}
+        _build(io.BytesIO(), ctx, lay, margin, gap, col_w, _story(ctx, model_info, first), drawn=False)
+        ctx.pages = first
+        for _ in range(DRAWN_PASSES):
+            found: dict = {}
+            _build(tmp, ctx, lay, margin, gap, col_w, _story(ctx, model_info, found))
+            if found == ctx.pages:
+                break
+            ctx.pages = found
+        if check is not None:
+            check()
+    return out_path
 
+
+def _story(ctx: ReportContext, model_info: dict | None, pages: dict) -> list:
+    """The flowables of the report from page 3 on; where each section lands is recorded in ``pages``."""
+    session, record = ctx.session, ctx.record
+    st = styles()
     # page 1 the ECG sheet, page 2 the median beats (both drawn whole by their templates)
     story = [Spacer(1, 1), NextPageTemplate("median"), PageBreak(), Spacer(1, 1),
              NextPageTemplate("body"), PageBreak()]
     story.append(Paragraph(pdf_escape(f"Record {record.record_id}: results"), st["h1"]))
     story.extend(header_flowables(ctx, st))              # what page 1's header had no room for
     story.extend(missing_flowables(session, st))
-    story.append(KeepTogether(interpretation_flowables(ctx, st)))
+    story.append(KeepTogether(interpretation_flowables(ctx, st, before_sheet=[PageMark(SHEET_NOTES, pages)])))
     # each section stays in one column (a table split over two columns reads badly)
-    story.append(KeepTogether(result_flowables(ctx, st, model_info)))
+    story.append(KeepTogether([PageMark(MODEL_RESULT, pages)] + result_flowables(ctx, st, model_info)))
     for said in (device_flowables(ctx, st), file_flowables(ctx, st)):     # the file's own words, headed as such
         if said:
             story.append(KeepTogether(said))
     story.append(KeepTogether(clinical_flowables(ctx, st)))
-    story.append(KeepTogether(measurement_flowables(session, st, ctx.measurement_rows)))
+    story.append(KeepTogether([PageMark(MEASUREMENTS, pages)]
+                              + measurement_flowables(session, st, ctx.measurement_rows)))
     story.append(KeepTogether(review_flowables(ctx, st)))
     story.extend(explanation_flowables(ctx, st, model_info))
     if ctx.serial is not None:      # the last page: after the pages that page 1 points to by their numbers
         story += [NextPageTemplate("serial"), PageBreak(), Spacer(1, 1)]
+    return story
 
+
+def _build(target, ctx: ReportContext, lay, margin: float, gap: float, col_w: float, story: list,
+           drawn: bool = True) -> None:
+    """Lay ``story`` out on the report's pages into ``target`` (a path or a file); ``drawn=False``:
+    without the pages their templates draw whole (the ECG sheet, the median beats, the serial
+    comparison), a first pass that only finds where the sections land."""
+    record = ctx.record
     page = (lay.page_width, lay.page_height)
     rid = record.record_id
-    with atomic_output(out_path) as tmp:
-        doc = BaseDocTemplate(
-            str(tmp), pagesize=page, leftMargin=margin, rightMargin=margin, topMargin=10 * MM,
-            bottomMargin=12 * MM, title=f"ECG report {record.record_id}",     # metadata is Unicode (UTF-16): as written
-            author=f"MIRAGE Review {__version__}", subject=RESEARCH_USE_NOTICE,
-            creator="MIRAGE Review")
-        ecg_frame = Frame(0, 0, 5 * MM, 5 * MM, id="ecg", showBoundary=0,
-                          leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
-        body_frames = [Frame(doc.leftMargin, doc.bottomMargin, col_w, doc.height, id="left"),
-                       Frame(doc.leftMargin + col_w + gap, doc.bottomMargin, col_w, doc.height,
-                             id="right")]
-        wide_frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="wide")
-        doc.addPageTemplates([
-            PageTemplate(id="ecg", frames=[ecg_frame], pagesize=page,
-                         onPage=lambda c, d: draw_ecg_page(c, d, ctx)),
-            PageTemplate(id="median", frames=[ecg_frame], pagesize=page,
-                         onPage=lambda c, d: draw_median_page(c, d, ctx)),
-            PageTemplate(id="serial", frames=[ecg_frame], pagesize=page,
-                         onPage=lambda c, d: draw_serial_page(c, d, ctx)),
-            PageTemplate(id="body", frames=body_frames, pagesize=page,
-                         onPage=lambda c, d: draw_notice(c, page[0], rid, ctx)),
-            PageTemplate(id="wide", frames=[wide_frame], pagesize=page,
-                         onPage=lambda c, d: draw_notice(c, page[0], rid, ctx)),
-        ])
-        a85 = rl_config.useA85
-        rl_config.useA85 = 0    # binary (zlib) streams: ASCII85 only made the file 25% larger and slower
-        try:
-            doc.build(story, canvasmaker=PageCountCanvas)     # footers say "page N of M"
-        finally:
-            rl_config.useA85 = a85
-        if check is not None:
-            check()
-    return out_path
+
+    def on(draw):                                 # a template's drawing, or none in the first pass
+        return draw if drawn else (lambda c, d: None)
+
+    doc = BaseDocTemplate(
+        target if isinstance(target, io.BytesIO) else str(target), pagesize=page, leftMargin=margin,
+        rightMargin=margin, topMargin=10 * MM,
+        bottomMargin=12 * MM, title=f"ECG report {record.record_id}",     # metadata is Unicode (UTF-16): as written
+        author=f"MIRAGE Review {__version__}", subject=RESEARCH_USE_NOTICE,
+        creator="MIRAGE Review")
+    ecg_frame = Frame(0, 0, 5 * MM, 5 * MM, id="ecg", showBoundary=0,
+                      leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+    body_frames = [Frame(doc.leftMargin, doc.bottomMargin, col_w, doc.height, id="left"),
+                   Frame(doc.leftMargin + col_w + gap, doc.bottomMargin, col_w, doc.height,
+                         id="right")]
+    wide_frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="wide")
+    doc.addPageTemplates([
+        PageTemplate(id="ecg", frames=[ecg_frame], pagesize=page,
+                     onPage=on(lambda c, d: draw_ecg_page(c, d, ctx))),
+        PageTemplate(id="median", frames=[ecg_frame], pagesize=page,
+                     onPage=on(lambda c, d: draw_median_page(c, d, ctx))),
+        PageTemplate(id="serial", frames=[ecg_frame], pagesize=page,
+                     onPage=on(lambda c, d: draw_serial_page(c, d, ctx))),
+        PageTemplate(id="body", frames=body_frames, pagesize=page,
+                     onPage=on(lambda c, d: draw_notice(c, page[0], rid, ctx))),
+        PageTemplate(id="wide", frames=[wide_frame], pagesize=page,
+                     onPage=on(lambda c, d: draw_notice(c, page[0], rid, ctx))),
+    ])
+    a85 = rl_config.useA85
+    rl_config.useA85 = 0    # binary (zlib) streams: ASCII85 only made the file 25% larger and slower
+    try:
+        doc.build(story, canvasmaker=PageCountCanvas)     # footers say "page N of M"
+    finally:
+        rl_config.useA85 = a85
