@@ -155,7 +155,7 @@ def _shown_words(label) -> str:
 
 @pytest.mark.skipif(not LUDB_1.is_file(), reason="bundled LUDB samples not present")
 def test_a_long_note_leaves_every_row_in_view_at_1280x800(qtbot):
-    """LUDB record 1 (45 bpm) has a note of three lines at 1280x800 ("Notes: QTc unreliable: heart rate
+    """LUDB record 1 (45 bpm) has a note of three lines at 1280x800 ("Unreliable (?): QTc Bazett, ...: heart rate
     45.4 bpm < 50 (...)"): it took the room of the last row, "T axis -53", which was behind a scroll
     bar. Now the note has the lines the rows leave it, cut with "..." and whole on its hover."""
     window = _window(qtbot, (1264, 784), True)
@@ -169,9 +169,10 @@ def test_a_long_note_leaves_every_row_in_view_at_1280x800(qtbot):
     assert table.item(last, 0).text() == "T axis (deg)" and table.item(last, 1).text()
     assert set(range(GLANCE_ROWS)) <= set(_rows_in_view(table)), (table.viewport().rect(), table.rowHeight(0))
     note = panel.note.text()
-    # its axes marked first (every lead scaled to one size), then the QTc's note
-    assert note.startswith("Unreliable (?): P axis, QRS axis, T axis: every lead scaled to the same size")
-    assert "Notes: QTc unreliable: heart rate 45" in note and "Bazett under-corrects" in note
+    # its axes marked (every lead scaled to one size) and its QTc marked unreliable at that rate, the notes' words
+    assert note.startswith("Unreliable (?): "), note
+    assert "P axis, QRS axis, T axis: every lead scaled to the same size" in note, note
+    assert "QTc Bazett, QTc Fridericia, QTc Framingham: heart rate 45" in note and "Bazett under-corrects" in note
     if panel.note.toolTip():          # cut: what it shows is the note's start, the whole on hover
         assert panel.note.toolTip() == note and "\u2026" in QLabel.text(panel.note)
         assert note.startswith(_shown_words(panel.note))

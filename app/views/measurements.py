@@ -21,7 +21,7 @@ from mirage_model.measure import SCALAR_FIELDS
 from mirage_model.review.file_info import device_values
 from mirage_model.review.interpret import session_interpretation
 from mirage_model.review.measurements import (DOUBT_MARK, NOT_APPLICABLE, age_note, amplitudes_not_in_mv, doubt_text,
-                                              is_paediatric, measurement_notes, measurement_rows, why_unmeasured)
+                                              is_paediatric, measurement_rows, unsaid_notes, why_unmeasured)
 
 ROWS = tuple((f.key, f.short, f.unit) for f in SCALAR_FIELDS)   # key, label, unit: the library's list
 DECIMALS = {f.key: f.decimals for f in SCALAR_FIELDS}            # a value's least decimals (mV: 2)
@@ -88,6 +88,7 @@ class MeasurementsPanel(FollowsSession, QWidget):
         self._filling = False
         self._flags: dict[int, str] = {}       # row -> "QTc Bazett 512 ms \u2191" for the flagged values
         self._doubts: list[str] = []           # what the record cannot carry (``doubt_text``): the note's first words
+        self._rows: list[dict] = []            # the table as last filled (its doubts say some of the notes)
         self.table.itemChanged.connect(self._item_changed)
         self.table.viewport().installEventFilter(self)
         self.table.verticalScrollBar().valueChanged.connect(self._say_flags_out_of_view)
@@ -121,7 +122,7 @@ class MeasurementsPanel(FollowsSession, QWidget):
         elif why := why_unmeasured(self.automatic, self.edits, error):
             # no value in the table: why, as the PDF's page 1 says it
             self.note.setText(f"{why[:1].upper()}{why[1:]}. Double-click a value to enter it.")
-        elif notes := measurement_notes(self.automatic, s.age):
+        elif notes := unsaid_notes(self.automatic, s.age, self._rows):     # not a note a doubt says
             self.note.setText("Notes: " + "; ".join(notes))
         else:
             self.note.setText(EDIT_NOTE)
@@ -209,6 +210,7 @@ class MeasurementsPanel(FollowsSession, QWidget):
             table_rows = measurement_rows(self.automatic, self.edits, sex, age, self._scaled())
         rows = {row["key"]: row for row in table_rows}
         self._doubts = doubt_text(table_rows) if ready else []
+        self._rows = table_rows if ready else []
         table = rows if ready else {}
         device, theirs = device_values(getattr(self.session, "record", None))
         whose = f"{device}: the device's own measurement, as stored in the file; not MIRAGE's"

@@ -94,7 +94,7 @@ from mirage_model.measure.atrial import AtrialActivity, atrial_activity
 from mirage_model.measure.formulas import (
     frontal_axis_deg, qtc_bazett, qtc_framingham, qtc_fridericia, rr_successive_variation, rr_variation,
 )
-from mirage_model.measure.pipeline import BAZETT_FAST_NOTE, measure
+from mirage_model.measure.pipeline import BAZETT_FAST_NOTE, QTC_UNRELIABLE_NOTE, measure
 from mirage_model.measure.results import (
     FIDUCIAL_KEYS, METHOD_NAME, QTC_KEYS, SCALAR_FIELDS, SCALAR_KEYS, LeadFiducials, MeasureConfig,
     Measurements, MedianBeat, ScalarField, empty_measurements,
@@ -102,8 +102,9 @@ from mirage_model.measure.results import (
 from mirage_model.measure.voltage import VOLTAGE_KEYS, QrsVoltage, qrs_voltage
 
 __all__ = [
-    "AtrialActivity", "BAZETT_FAST_NOTE", "FIDUCIAL_KEYS", "METHOD_NAME", "QTC_KEYS", "SCALAR_FIELDS", "SCALAR_KEYS",
-    "LeadFiducials", "MeasureConfig", "Measurements", "MedianBeat", "QrsVoltage", "ScalarField", "VOLTAGE_KEYS",
+    "AtrialActivity", "BAZETT_FAST_NOTE", "FIDUCIAL_KEYS", "METHOD_NAME", "QTC_KEYS", "QTC_UNRELIABLE_NOTE",
+    "SCALAR_FIELDS", "SCALAR_KEYS", "LeadFiducials", "MeasureConfig", "Measurements", "MedianBeat", "QrsVoltage",
+    "ScalarField", "VOLTAGE_KEYS",
     "atrial_activity", "empty_measurements", "frontal_axis_deg", "measure", "qtc_bazett", "qtc_framingham",
     "qtc_fridericia", "qrs_voltage", "rr_successive_variation", "rr_variation",
 ]

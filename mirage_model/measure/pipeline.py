@@ -39,6 +39,9 @@ MIN_FS = 100.0   # Hz: below it nothing is measured (empty Measurements with a n
 BRIDGE_GAP_S = 0.01
 # how the note on Bazett's QTc at a fast rate begins (``review.measurements.measurement_notes`` says a child's instead)
 BAZETT_FAST_NOTE = "QTc Bazett unreliable: heart rate"
+# how the notes on every QTc at an irregular rhythm or a slow rate begin (``review.measurements.qtc_doubts`` marks the
+# QTc rows by them)
+QTC_UNRELIABLE_NOTE = "QTc unreliable: "
 
 
 def _qtc_caveats(beats: np.ndarray, hr: float, cfg: MeasureConfig) -> list[str]:
@@ -46,14 +49,14 @@ def _qtc_caveats(beats: np.ndarray, hr: float, cfg: MeasureConfig) -> list[str]:
     out = []
     cv, lim = rr_variation(beats), cfg.qtc_rr_cv_max
     if cv is not None and cv > lim:
-        out.append(f"QTc unreliable: irregular rhythm (RR coefficient of variation {cited(cv, lim, decimals=2)} > "
+        out.append(f"{QTC_UNRELIABLE_NOTE}irregular rhythm (RR coefficient of variation {cited(cv, lim, decimals=2)} > "
                    f"{lim:g}; e.g. atrial fibrillation): QT and the mean RR do not belong "
                    "to the same cycle")
     if hr > cfg.qtc_bazett_hr_max:
         out.append(f"{BAZETT_FAST_NOTE} {hr:g} bpm > {cfg.qtc_bazett_hr_max:g} "
                    "(Bazett over-corrects at high rates; Fridericia is less affected)")
     if hr < cfg.qtc_hr_min:
-        out.append(f"QTc unreliable: heart rate {hr:g} bpm < {cfg.qtc_hr_min:g} (the corrections extrapolate "
+        out.append(f"{QTC_UNRELIABLE_NOTE}heart rate {hr:g} bpm < {cfg.qtc_hr_min:g} (the corrections extrapolate "
                    "at slow rates; Bazett under-corrects)")
     return out
 

@@ -370,6 +370,47 @@ def measurement_notes(measurements, age=None) -> list[str]:
     return [said if n.startswith(fast) else n for n in notes]
 
 
+def _qtc_reason(note: str) -> tuple[str, tuple[str, ...]]:
+    """(why, the QTc keys it puts in doubt) for a measurement note on a QTc reported but unreliable (``measure``'s
+    ``QTC_UNRELIABLE_NOTE``: every formula; ``BAZETT_FAST_NOTE``: Bazett's), why being the note's words after its
+    head; ("", ()) for any other note."""
+    measure = _measure()
+    fast = measure.BAZETT_FAST_NOTE
+    for head, keys in ((measure.QTC_UNRELIABLE_NOTE, measure.QTC_KEYS),
+                       (fast[:fast.index(": ") + 2], ("qtc_bazett_ms",))):
+        if note.startswith(head) and note[len(head):]:
+            return note[len(head):], keys
+    return "", ()
+
+
+def qtc_doubts(measurements, age=None, rate_edited: bool = False) -> dict[str, str]:
+    """The QTc rows the measurement's own notes call unreliable (every formula at an irregular rhythm or below 50 bpm,
+    Bazett's above 120 bpm; not a child's, whose QTc is Bazett's at any rate: ``measurement_notes``), key -> why in
+    the note's words after its head: "irregular rhythm (RR coefficient of variation 0.46 > 0.15; e.g. atrial
+    fibrillation): QT and the mean RR do not belong to the same cycle", two notes joined by "; ". ``rate_edited``:
+    the reviewer's rate or RR replaced the measured one the rate notes judge, so only the irregular rhythm's stands.
+    {} without such a note."""
+    out: dict[str, list[str]] = {}
+    for note in measurement_notes(measurements, age):
+        why, keys = _qtc_reason(note)
+        if why and not (rate_edited and why.startswith("heart rate")):
+            for k in keys:
+                out.setdefault(k, []).append(why)
+    return {k: "; ".join(whys) for k, whys in out.items()}
+
+
+def unsaid_notes(measurements, age=None, rows: list[dict] | None = None) -> list[str]:
+    """``measurement_notes`` less those a row of ``rows`` (``measurement_rows``) gives as its doubt's reason
+    (``qtc_doubts``), which ``doubt_text`` says beside the marked values: a note is said once."""
+    said = [r["doubt_why"] for r in rows or () if r.get("doubt")]
+    out = []
+    for note in measurement_notes(measurements, age):
+        why = _qtc_reason(note)[0]
+        if not (why and any(why in w for w in said)):
+            out.append(note)
+    return out
+
+
 def reference_range(key: str, sex: str | None = None, age=None, scaled: bool = False) -> ReferenceRange | None:
     """A measurement's reference range as applied to a patient of ``age`` years, or None when it
     has none here: the adult range (its text ending "; age unknown: adult ranges" when ``age`` is
@@ -488,7 +529,10 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex
     ``qt_ms``, ``rr_ms`` or ``heart_rate_bpm`` (and not the QTc itself), each QTc is recomputed
     from the reviewed QT and RR and marked "recomputed"; an edited heart rate likewise recomputes
     RR and an edited RR the rate unless both were edited. A QTc that cannot be recomputed (no QT
-    or RR) is "not recomputed" rather than left at a value that no longer matches its QT.
+    or RR) is "not recomputed" rather than left at a value that no longer matches its QT. The QTc rows
+    the measurement's own notes call unreliable (an irregular rhythm, a rate below 50 bpm, Bazett's above
+    120 bpm in an adult) are "unreliable" with the note's words (``qtc_doubts``); the QTc of a rate or RR
+    the reviewer edited, by the irregular rhythm alone.
 
     Args:
         measurements: measure.Measurements or None (not measured).
@@ -566,6 +610,11 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex
     if atrial[0]:
         # beside mains left too: there is no P wave to read through it
         doubts.update(dict.fromkeys(ATRIAL_KEYS, atrial))
+    # the QTc the measurement itself calls unreliable (irregular rhythm, its rate): beside mains left the mains' reason
+    # stands (the QT itself is read through it) and the note stays in the notes
+    rate_edited = bool({"heart_rate_bpm", "rr_ms"} & set(clean))
+    for k, why in qtc_doubts(measurements, age, rate_edited).items():
+        doubts.setdefault(k, (UNRELIABLE, why))
     rows = []
     for f in measure.SCALAR_FIELDS:
         k = f.key

@@ -24,7 +24,7 @@ from mirage_model.review.batch.loading import LoadedRecord
 from mirage_model.review.file_info import device_statements, file_diagnosis_text, reader_notes
 from mirage_model.review.interpret import (doubted_calls, infarct_disagreement, interpret_prediction, noise_hidden,
                                            prediction_age, statement_labels)
-from mirage_model.review.measurements import NOT_APPLICABLE, doubt_text, measurement_notes, measurement_rows
+from mirage_model.review.measurements import NOT_APPLICABLE, doubt_text, measurement_rows, unsaid_notes
 from mirage_model.review.paced import withhold_paced
 from mirage_model.review.scoring import clinical_contributions
 from mirage_model.review.session import ReviewSession
@@ -575,7 +575,7 @@ class Scorer:
             row["quality_codes"] = cols["quality_codes"] or None
             row["poor_leads"] = cols["poor_leads"] or None      # graded poor or absent: "II;V3"
         row["model"] = pred.model_name or self.model_id
-        doubts = []
+        doubts, table = [], []
         if self.measure and item.measurements is not None:
             values = item.measurements.as_dict()
             for key in SCALAR_KEYS:
@@ -615,7 +615,8 @@ class Scorer:
         if coverage:    # a long record's probabilities rest on a sample of it; say which
             notes.insert(0, f"model scored {coverage}")
         notes += doubts
-        notes += measurement_notes(item.measurements, prediction_age(said_by))      # a child's as the rules read it
+        # a child's as the rules read it; not a QTc's note its doubt says
+        notes += unsaid_notes(item.measurements, prediction_age(said_by), table)
         if getattr(said_by, "measured_note", ""):    # a measured-rhythm stage left out (e.g. too few beats)
             notes.append(said_by.measured_note)
         notes += [f"{lab} (?): {why}" for lab, why in doubted.items()]

@@ -11,7 +11,7 @@ from reportlab.platypus import Paragraph
 from mirage_model.review.file_info import device_values
 from mirage_model.review.interpret import session_interpretation
 from mirage_model.review.measurements import (DOUBT_MARK, NOT_APPLICABLE, age_note, doubt_text, is_paediatric,
-                                              measurement_notes, why_unmeasured)
+                                              unsaid_notes, why_unmeasured)
 from mirage_model.review.report.layout import MM
 from mirage_model.review.report.styles import EDITED_BLUE, make_table
 from mirage_model.review.report.text import READABLE, pdf_escape
@@ -121,7 +121,8 @@ def measurement_flowables(session, st, rows: list[dict] | None = None) -> list:
         out.append(Paragraph(pdf_escape(f"{head}: " + "; ".join(seen) + ". Bold with an arrow "
                                         "(high / low): outside the range."), st["small"]))
     method = getattr(measurements, "method", "") if measurements is not None else ""
-    notes = measurement_notes(measurements, session.age)        # a child's QTc: Bazett's at any rate
+    # a child's QTc: Bazett's at any rate; a note the doubts above say is not said again
+    notes = unsaid_notes(measurements, session.age, rows)
     text = f"Method: {method}." if method else ""
     if changed:
         text += (" Edited: corrected by the reviewer; the automatic value is beside it. "

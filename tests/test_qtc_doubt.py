@@ -1,0 +1,190 @@
+"""A QTc the measurement itself calls unreliable is marked where it is shown: the one measurement table
+(``review.measurements.measurement_rows``) as the app's panel, the PDF's page 1 block and measurement table and
+``mirage score``'s CSV show it.
+
+``measure()`` notes a QTc it reports but calls unreliable ("QTc unreliable: irregular rhythm ...", "QTc unreliable:
+heart rate 45.4 bpm < 50 ...", "QTc Bazett unreliable: heart rate 130 bpm > 120 ..."). Found: PTB-XL 12774_lr (atrial
+fibrillation) and LUDB 1 (sinus bradycardia, 45 bpm) showed their QTc plainly, high or low flag and all, on page 1 and
+in the app; only the notes said it. Truth: notes written here in measure's words, and LUDB 1, which LUDB's
+cardiologists call sinus bradycardia (its header), whose measured rate is below the 50 bpm under which measure calls
+every QTc unreliable.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+import mirage_model as mm
+from mirage_model.measure import Measurements
+from mirage_model.review.measurements import doubt_text, measurement_rows, unsaid_notes
+
+ROOT = Path(__file__).resolve().parent.parent
+LUDB_1 = ROOT / "resources" / "samples" / "ludb" / "1.hea"
+QTC = ("qtc_bazett_ms", "qtc_fridericia_ms", "qtc_framingham_ms")
+# measure's own words (``measure.pipeline._qtc_caveats``), as a record at 82 bpm with an RR CV of 0.46 gets them
+IRREGULAR = ("irregular rhythm (RR coefficient of variation 0.46 > 0.15; e.g. atrial fibrillation): QT and the mean "
+             "RR do not belong to the same cycle")
+SLOW = "heart rate 45.4 bpm < 50 (the corrections extrapolate at slow rates; Bazett under-corrects)"
+FAST = "heart rate 130 bpm > 120 (Bazett over-corrects at high rates; Fridericia is less affected)"
+# QTc Bazett 480 ms is prolonged in a man (>= 450 ms), Fridericia 440 ms is not, Framingham 330 ms is short (<= 340)
+VALUES = dict(heart_rate_bpm=82.0, rr_ms=732.0, pr_ms=160.0, qrs_ms=90.0, qt_ms=400.0, qtc_bazett_ms=480.0,
+              qtc_fridericia_ms=440.0, qtc_framingham_ms=330.0, p_axis_deg=50.0, qrs_axis_deg=30.0, t_axis_deg=40.0)
+
+
+def _by_key(rows) -> dict:
+    return {r["key"]: r for r in rows}
+
+
+def _measured(*notes, **values) -> Measurements:
+    return Measurements(**{**VALUES, **values}, notes=tuple(notes))
+
+
+# ---------------------------------------------------------------------- the table (Qt-free)
+def test_an_irregular_rhythm_marks_every_qtc_and_takes_its_flag():
+    plain = _by_key(measurement_rows(_measured(), sex="M", age=60))
+    assert (plain["qtc_bazett_ms"]["flag"], plain["qtc_framingham_ms"]["flag"]) == ("high", "low")
+    assert not any(r["doubt"] for r in plain.values())
+    rows = _by_key(measurement_rows(_measured("PR: P wave boundaries not found", f"QTc unreliable: {IRREGULAR}"),
+                                    sex="M", age=60))
+    for key in QTC:
+        r = rows[key]
+        assert (r["doubt"], r["flag"], r["doubt_why"]) == ("unreliable", "", IRREGULAR), r
+        assert r["value"] == VALUES[key] and r["shown"]                 # still there for the reviewer
+    assert not any(r["doubt"] for k, r in rows.items() if k not in QTC)
+    assert doubt_text(list(rows.values())) == [f"Unreliable (?): QTc Bazett, QTc Fridericia, QTc Framingham: "
+                                                f"{IRREGULAR}"]
+
+
+def test_a_slow_rate_marks_every_qtc_a_fast_one_bazetts_alone():
+    slow = _by_key(measurement_rows(_measured(f"QTc unreliable: {SLOW}", heart_rate_bpm=45.4), sex="M", age=60))
+    assert all(slow[k]["doubt"] == "unreliable" and slow[k]["doubt_why"] == SLOW for k in QTC)
+    fast = _by_key(measurement_rows(_measured(f"QTc Bazett unreliable: {FAST}", heart_rate_bpm=130.0), sex="M",
+                                    age=60))
+    assert (fast["qtc_bazett_ms"]["doubt"], fast["qtc_bazett_ms"]["doubt_why"]) == ("unreliable", FAST)
+    assert fast["qtc_fridericia_ms"]["doubt"] == "" and fast["qtc_framingham_ms"]["flag"] == "low"
+    # both: Bazett's row says both reasons
+    both = _by_key(measurement_rows(_measured(f"QTc unreliable: {IRREGULAR}", f"QTc Bazett unreliable: {FAST}"),
+                                    sex="M", age=60))
+    assert both["qtc_bazett_ms"]["doubt_why"] == f"{IRREGULAR}; {FAST}"
+    assert both["qtc_fridericia_ms"]["doubt_why"] == IRREGULAR
+
+
+def test_a_childs_bazett_qtc_at_a_fast_rate_is_not_marked():
+    # a child's QTc is Bazett's at any rate (Phan et al. 2015): the note is said as a child's, and marks nothing
+    m = _measured(f"QTc Bazett unreliable: {FAST}", heart_rate_bpm=130.0)
+    rows = _by_key(measurement_rows(m, sex="M", age=4))
+    assert not any(rows[k]["doubt"] for k in QTC)
+    assert unsaid_notes(m, 4, list(rows.values()))[0].startswith("QTc Bazett at any rate below 16 years")
+
+
+def test_the_reviewers_values_and_mains_left():
+    m = _measured(f"QTc unreliable: {IRREGULAR}", f"QTc Bazett unreliable: {FAST}", heart_rate_bpm=130.0)
+    # a QTc from the reviewer's own QT is theirs: not marked, and the notes keep saying it
+    own = _by_key(measurement_rows(m, {"qt_ms": 380.0}, sex="M", age=60))
+    assert own["qtc_bazett_ms"]["status"] == "recomputed" and not any(own[k]["doubt"] for k in QTC)
+    assert len(unsaid_notes(m, 60, list(own.values()))) == 2
+    # the reviewer's rate replaces the one the rate's note judged: the irregular rhythm alone stands
+    rate = _by_key(measurement_rows(m, {"heart_rate_bpm": 90.0}, sex="M", age=60))
+    assert all(rate[k]["doubt_why"] == IRREGULAR for k in QTC)
+    assert unsaid_notes(m, 60, list(rate.values())) == [f"QTc Bazett unreliable: {FAST}"]
+    # mains left: the QT itself is read through it; its reason stands, the QTc's note stays a note
+    from mirage_model.quality.findings import Finding
+
+    mains = Finding("mains_left", "mains interference (50 Hz) left after its subtraction: intervals and calls "
+                    "unreliable", "critical", ("II",), "up to 0.050 mV of 50 Hz")
+    laden = _by_key(measurement_rows(m, sex="M", age=60, quality=SimpleNamespace(findings=(mains,))))
+    assert all(laden[k]["doubt_why"].startswith("mains interference (50 Hz)") for k in QTC)
+    assert len(unsaid_notes(m, 60, list(laden.values()))) == 2
+
+
+def test_a_note_the_doubt_says_is_not_said_again():
+    m = _measured("PR: P wave boundaries not found", f"QTc unreliable: {IRREGULAR}")
+    rows = measurement_rows(m, sex="M", age=60)
+    assert unsaid_notes(m, 60, rows) == ["PR: P wave boundaries not found"]
+    assert unsaid_notes(m, 60, None) == list(m.notes)
+
+
+# ---------------------------------------------------------------------- LUDB 1: sinus bradycardia
+@pytest.fixture(scope="module")
+def ludb1():
+    """The bundled LUDB 1 measured and assessed as the app does it."""
+    from mirage_model.measure import measure
+    from mirage_model.quality import assess
+    from mirage_model.review.session import ReviewSession
+
+    if not LUDB_1.is_file():
+        pytest.skip("bundled LUDB samples not present")
+    assert "#Rhythm: Sinus bradycardia." in LUDB_1.read_text()
+    rec = mm.load_record(LUDB_1)
+    s = ReviewSession.from_results(rec, measurements=measure(rec))
+    s.set_quality(assess(rec))
+    return s
+
+
+def test_ludb1s_qtc_is_marked_by_its_slow_rate(ludb1):
+    rows = _by_key(ludb1.measurement_table())
+    hr = rows["heart_rate_bpm"]["value"]
+    assert hr < 50 and rows["heart_rate_bpm"]["flag"] == "low" and rows["heart_rate_bpm"]["doubt"] == ""
+    for key in QTC:
+        assert rows[key]["doubt"] == "unreliable" and rows[key]["flag"] == "", rows[key]
+        assert rows[key]["doubt_why"].startswith(f"heart rate {hr:g} bpm < 50"), rows[key]["doubt_why"]
+    assert rows["qt_ms"]["doubt"] == ""
+
+
+def test_the_app_marks_ludb1s_qtc(qtbot, ludb1):
+    pytest.importorskip("pytestqt")
+    from app.views.measurements import ROWS, MeasurementsPanel
+
+    panel = MeasurementsPanel()
+    qtbot.addWidget(panel)
+    panel.set_session(ludb1)
+    keys = [k for k, *_ in ROWS]
+    m = ludb1.measurements
+    for key in ("qtc_bazett_ms", "qtc_fridericia_ms"):
+        value, source = panel.table.item(keys.index(key), 1), panel.table.item(keys.index(key), 2)
+        assert value.text() == f"{getattr(m, key):.0f} ?", value.text()
+        assert value.toolTip().startswith(f"unreliable: heart rate {m.heart_rate_bpm:g} bpm < 50"), value.toolTip()
+        assert source.text() == "unreliable"
+    note = panel.note.text()
+    assert note.startswith("Unreliable (?): QTc Bazett, QTc Fridericia, QTc Framingham: heart rate"), note
+    assert note.count("bpm < 50") == 1, note                      # said once: not again among the notes
+    panel.set_session(None)
+
+
+def test_the_pdf_marks_ludb1s_qtc(tmp_path, ludb1):
+    pypdf = pytest.importorskip("pypdf")
+    from mirage_model.review.report import build_report
+
+    out = build_report(ludb1, tmp_path / "ludb1.pdf")
+    pages = [" ".join((p.extract_text() or "").split()) for p in pypdf.PdfReader(str(out)).pages]
+    m = ludb1.measurements
+    b, f = f"{m.qtc_bazett_ms:.0f}", f"{m.qtc_fridericia_ms:.0f}"
+    assert re.search(rf"QTc Bazett {b}\? ms", pages[0]) and re.search(rf"QTc Fridericia {f}\? ms", pages[0]), pages[0]
+    assert "?: unreliable (page 3)" in pages[0]
+    text = " ".join(pages)
+    assert re.search(rf"QTc \(Bazett[^)]*\)\)? {b} \? ms", text), text
+    said = f"heart rate {m.heart_rate_bpm:g} bpm < 50"
+    assert f"Unreliable (?): QTc Bazett, QTc Fridericia, QTc Framingham: {said}" in text, text
+    assert text.count(said) == 1, text
+
+
+def test_the_csv_notes_say_ludb1s_qtc_is_unreliable_once(tmp_path, ludb1):
+    from helpers_models import make_tiny_checkpoint
+    from mirage_model.review.batch import columns
+    from mirage_model.review.batch.loading import LoadedRecord
+    from mirage_model.review.batch.rows import Scorer
+
+    predictor = mm.Predictor(make_tiny_checkpoint(tmp_path / "tiny"), device="cpu")
+    pred = dataclasses.replace(predictor.predict(ludb1.record, None, explain=False), quality=ludb1.quality)
+    scorer = Scorer(predictor, LUDB_1.parent, {}, True, None, False, None, columns(predictor.labels))
+    row = scorer.ok_row(LoadedRecord(path=str(LUDB_1), record=ludb1.record, measurements=ludb1.measurements), pred, {})
+    m = ludb1.measurements
+    assert row["qtc_bazett_ms"] == round(m.qtc_bazett_ms, 1)          # the value stays
+    said = f"heart rate {m.heart_rate_bpm:g} bpm < 50"
+    assert f"Unreliable (?): QTc Bazett, QTc Fridericia, QTc Framingham: {said}" in row["notes"], row["notes"]
+    assert row["notes"].count(said) == 1, row["notes"]
