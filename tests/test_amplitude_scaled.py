@@ -136,8 +136,11 @@ def test_the_axes_of_a_record_scaled_lead_by_lead_are_shown_unreliable(ludb1, pt
         assert rows[key]["shown"]                                                   # still shown, marked
     assert rows["qrs_ms"]["doubt"] == "" and rows["heart_rate_bpm"]["doubt"] == ""  # the intervals stand
     # the batch's CSV passes the quality report alone: the same marks
-    assert {r["key"] for r in measurement_rows(m, quality=quality) if r["doubt"]} == set(rows) & {
-        "p_axis_deg", "qrs_axis_deg", "t_axis_deg"}
+    # (and LUDB 1's QTc, at 45 bpm, by the measurement's own note: ``test_qtc_doubt``)
+    axes = {"p_axis_deg", "qrs_axis_deg", "t_axis_deg"}
+    marked = {r["key"]: r["doubt_why"] for r in measurement_rows(m, quality=quality) if r["doubt"]}
+    assert {k for k, why in marked.items() if why == AXES_SCALED} == set(rows) & axes
+    assert set(marked) - axes <= {"qtc_bazett_ms", "qtc_fridericia_ms", "qtc_framingham_ms"}, marked
     # a real record: no mark; the same record scaled lead by lead: marked (its axis moves by the ratio its leads I
     # and aVF were scaled by against each other, here little: 18.6 -> 21.2 deg; LUDB 1's cardiologists read < -30)
     real = measure(ptbxl)
