@@ -132,8 +132,12 @@ def note_rows(c, notes: list[str], width: float, free: int, more: str = MORE) ->
         if len(rows) <= free:
             return rows
     last = rows[free - 1]
+    cut = False
     while last and c.stringWidth(last.rstrip() + more, FONT, READABLE) > width:
-        last = last[:-1]
+        last, cut = last[:-1], True
+    if cut and " " in last.strip() and not rows[free - 1][len(last):].startswith(" "):
+        # at a word's end: "?: unreliable ... (page 4)", not "?: unreliable (p ... (page 4)" (PTB-XL 02739_lr)
+        last = last[:last.rstrip().rfind(" ")]
     return rows[:free - 1] + [last.rstrip() + more]
 
 
