@@ -102,7 +102,7 @@ def test_export_card_says_only_what_is_true_of_the_test_looks(tmp_path, capsys):
     out = tmp_path / "cmd"
     assert main(["export", "--model", str(src), "--out", str(out), "--test-metrics", str(tmp_path / "m.json"),
                  "--evaluate-command", "mirage evaluate --split test"]) == 0
-    assert "n=10, evaluated once), with percentile bootstrap 95% intervals; command: `mirage evaluate --split test`" \
+    assert "n=10, evaluated once), without intervals (no bootstrap run); command: `mirage evaluate --split test`" \
         in (out / "MODEL_CARD.md").read_text()
 
 

@@ -377,7 +377,7 @@ def test_an_export_without_test_metrics_shows_the_figures_config_json_holds(tmp_
     (tmp_path / "metrics.json").write_text(json.dumps(test))
     export_card(src, tmp_path / "shipped", "--test-metrics", str(tmp_path / "metrics.json"))
     again = export_card(tmp_path / "shipped", tmp_path / "again")
-    assert ("Test split (test, n=10, evaluated once), with percentile bootstrap 95% intervals; figures from this "
+    assert ("Test split (test, n=10, evaluated once), without intervals (no bootstrap run); figures from this "
             "checkpoint's config.json (`metrics.test`, merged in by an earlier `mirage export`)\n") in again
     assert "| **macro** | 0.900 | 0.800 | 0.700 | 0.750 |" in again and "| MI | 0.900 | 0.800 |" in again
     assert "No test-split figures" not in again
@@ -418,3 +418,18 @@ def test_a_test_split_whose_classes_have_no_interval_is_not_said_to_have_them(tm
     (tmp_path / "metrics.json").write_text(json.dumps(test))
     card = export_card(src, tmp_path / "shipped2", "--test-metrics", str(tmp_path / "metrics.json"))
     assert "Test split (test, n=19, evaluated once), with percentile bootstrap 95% intervals\n" in card
+
+
+def test_a_test_split_scored_without_a_bootstrap_is_not_said_to_have_intervals(tmp_path):
+    """`mirage evaluate --bootstrap 0` writes no bootstrap section: the card had said "with percentile bootstrap 95%
+    intervals" over a table of point figures (a reviewer's find, session 44). Truth: the metrics written here by hand,
+    with no bootstrap section, so no figure of the table can carry an interval."""
+    src = make_tiny_checkpoint(tmp_path / "run" / "model")
+    row = {"auroc": 0.6, "auprc": 0.5, "f1": 0.4, "accuracy": 0.5}
+    test = {"n": 40, "split": "test", "macro": row,
+            "per_class": dict.fromkeys(("NORM", "MI", "STTC", "CD", "HYP"), row)}
+    (tmp_path / "metrics.json").write_text(json.dumps(test))
+    card = export_card(src, tmp_path / "shipped", "--test-metrics", str(tmp_path / "metrics.json"))
+    assert "Test split (test, n=40, evaluated once), without intervals (no bootstrap run)\n" in card, card
+    assert "bootstrap 95% intervals" not in card
+    assert "| **macro** | 0.600 | 0.500 | 0.400 | 0.500 |" in card, card

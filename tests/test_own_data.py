@@ -578,7 +578,7 @@ def test_a_run_that_more_than_a_tenth_of_its_records_failed_to_load_stops_before
                                       labels=labels)]) == 1
     said = capsys.readouterr().err
     # --no-test: the 12 records of the training and validation splits are read (the 4 of the test split not)
-    assert "error: 4 of 12 records failed to load (33%, more than 10%) (all listed in " in said, said
+    assert "error: 4 of 12 records failed to load (33.3%, more than 10%) (all listed in " in said, said
     assert said.count(".hea: signal file is truncated") == 3 and "; ...; fix them, or train on the rest with " \
                                                                  "--allow-skipped" in said, said
     assert not (out / "model").exists()                                              # nothing trained
@@ -590,6 +590,6 @@ def test_a_run_that_more_than_a_tenth_of_its_records_failed_to_load_stops_before
 
     assert refuse_many_skipped(ds(10), {"r0": "x"}, allow=False) is None
     assert refuse_many_skipped(ds(16), {"r0": "x", "r1": "y"}, allow=True) is None
-    with pytest.raises(DataError, match=r"^error: 2 of 19 records failed to load \(11%, more than 10%\): f/r0.hea: x; "
+    with pytest.raises(DataError, match=r"^error: 2 of 19 records failed to load \(10.5%, more than 10%\): f/r0.hea: x; "
                                         r"f/r1.hea: y; fix them"):
         refuse_many_skipped(ds(19), {"r0": "x", "r1": "y"}, allow=False)

@@ -29,7 +29,7 @@ def refuse_many_skipped(ds, skipped: dict, allow: bool, listed: str | None = Non
     named = "; ".join(f"{paths.get(rid) or rid}: {why}" for rid, why in list(skipped.items())[:3])
     where = f" (all listed in {listed})" if listed else ""
     raise DataError(f"error: {len(skipped)} of {counted(total, 'record')} failed to load "
-                    f"({len(skipped) / total:.0%}, more than {SKIPPED_LIMIT:.0%}){where}: {named}"
+                    f"({len(skipped) / total:.1%}, more than {SKIPPED_LIMIT:.0%}){where}: {named}"
                     f"{'; ...' if len(skipped) > 3 else ''}; fix them, or train on the rest with --allow-skipped")
 
 

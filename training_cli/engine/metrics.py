@@ -274,6 +274,19 @@ def no_interval_why(names, K: int, macro: str = "the macro row") -> str:
             f"move on other records, so {macro} has none either")
 
 
+def intervals_words(metrics: dict) -> str:
+    """What a split's figures carry, for the model card's table: "with percentile bootstrap 95% intervals"; "without
+    intervals (below)" where the bootstrap gave none (a split of a few records: ``no_interval_why``, said under the
+    table); "without intervals (no bootstrap run)" where ``metrics`` hold no bootstrap section (``mirage evaluate
+    --bootstrap 0``: the table's figures carry none, which the card had called intervals)."""
+    boot = metrics.get("bootstrap")
+    if boot is None:
+        return "without intervals (no bootstrap run)"
+    parts = (boot.get("macro") or {}, *(boot.get("per_class") or {}).values())
+    return ("with percentile bootstrap 95% intervals" if any(v for part in parts for v in part.values())
+            else "without intervals (below)")
+
+
 def resampling_words(boot: dict) -> str:
     """How ``bootstrap_ci``'s or ``paired_bootstrap``'s resamples were drawn, for a report line."""
     kept, drawn = boot.get("resamples", boot["n_boot"]), boot.get("draws")

@@ -13,15 +13,9 @@ from mirage_model.review.report.model_info import SCORED_HOW, macro_auroc_text, 
 from mirage_model.stacking import TREE_KINDS
 from training_cli.engine.left_out import left_out_lines, records_line
 from training_cli.engine.looks import looks_of, looks_text
-from training_cli.engine.metrics import enough_words, fallback_words, no_interval_why, threshold_fallbacks
+from training_cli.engine.metrics import (enough_words, fallback_words, intervals_words, no_interval_why,
+                                         threshold_fallbacks)
 from training_cli.engine.ptbxl import PTBXL_SUPERCLASSES
-
-
-def _any_interval(metrics: dict) -> bool:
-    """Whether the bootstrap gave a figure an interval (a split of a few records gives none, said under the table)."""
-    boot = metrics.get("bootstrap")
-    parts = (boot.get("macro") or {}, *(boot.get("per_class") or {}).values()) if boot is not None else ()
-    return boot is None or any(v for part in parts for v in part.values())
 
 
 def _fmt_ci(metrics: dict, key: str, cls: str | None = None) -> str:
@@ -429,7 +423,7 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
         lines += [
             f"Test split ({test.get('split', 'test')}, n={test['n']}, "
             + looks_text(*looks_of(metrics, test), test_looks)
-            + ("), with percentile bootstrap 95% intervals" if _any_interval(test) else "), without intervals (below)")
+            + "), " + intervals_words(test)
             + (f"; command: `{evaluate_command}`" if evaluate_command else "")
             + (f"; {test_from}" if test_from else ""),
             "",
