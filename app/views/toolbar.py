@@ -2,7 +2,8 @@
 
 Under large text alone (Windows' "Make text bigger", a larger desktop font) the text of a tool button grows
 and a fixed icon size does not: 20 px icons beside text twice their height. Display scaling
-(``QT_SCALE_FACTOR``, ``QT_FONT_DPI``, 150 % on a 4K screen) grows both together and leaves this unchanged. The icons are SVG (``app/resources/icons``): drawn at any size, never blurred.
+(``QT_SCALE_FACTOR``, ``QT_FONT_DPI``, 150 % on a 4K screen) grows both together and leaves this unchanged. The
+icons are SVG (``app/resources/icons``): drawn at any size, never blurred.
 """
 
 from __future__ import annotations
