@@ -91,3 +91,20 @@ def test_every_bad_cell_refuses_its_row_when_the_models_do_not_say_what_they_rea
     assert lookup.left_out(path) and "line 2" in lookup.left_out(path)[0]
     lookup.reads = frozenset(READ + ("troponin_t",))             # a statements model reading troponin
     assert "troponin_t" in lookup.refused(path) and lookup.left_out(path) == []
+
+
+def test_a_bad_age_or_sex_refuses_its_row_whatever_the_models_read(tmp_path):
+    """The age and sex are read by the product whatever the model: a child's limits and the QTc's by sex. A model
+    that reads no labs (reads: none) had let 'abc' for an age pass as "no model of the run reads it", leaving a child
+    to adult limits (a reviewer's find)."""
+    from mirage_model.review.batch.inputs import labs_lookup
+
+    folder = tmp_path / "in"
+    ids = _ptbxl_folder(folder)
+    labs = tmp_path / "labs.csv"
+    labs.write_text(f"record_id,age,sex,troponin_t [ng/L]\n{ids[0]},abc,M,1\n{ids[1]},40,Q,2\n{ids[2]},40,M,abc\n")
+    lookup = labs_lookup(labs, folder)
+    lookup.reads = frozenset()                                   # a model that reads no lab values
+    assert "age" in lookup.refused(folder / f"{ids[0]}.hea").lower()
+    assert lookup.refused(folder / f"{ids[1]}.hea")              # sex 'Q'
+    assert lookup.refused(folder / f"{ids[2]}.hea") == ""        # troponin: no model reads it, left out

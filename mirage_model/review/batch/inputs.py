@@ -17,6 +17,9 @@ from mirage_model.records.wfdb_header import segment_headers
 from mirage_model.review.batch.annotations import annotation_files
 from mirage_model.review.batch.errors import BatchError
 
+# read by the product whatever the model: the measurements' reference limits (a child's by age, the QTc's by sex) and
+# the interpretation's rules (``review.measurements``, ``interpret``): a bad cell of theirs refuses its labs row
+ALWAYS_READ = frozenset({"age", "sex"})
 SIGNAL_SUFFIXES = (".dat", ".mat")       # signal files that must come with a header
 
 
@@ -389,11 +392,14 @@ class LabsLookup:
 
     def row_refused(self, row_id) -> str:
         """Why the labs row ``row_id`` was refused ("" when it was read): a row that could not be read,
-        or a bad value of a feature a model of the run reads (a wrong age is never read silently)."""
+        or a bad value of a feature a model of the run reads, or of the age or sex, which the measurements'
+        limits (a child's, a woman's QTc) and the interpretation read whatever the model (a wrong age is never
+        read silently)."""
         if row_id in self.errors:
             return str(self.errors[row_id] or "")
         bad = self.cell_errors.get(row_id) or {}
-        return next((why for name, why in bad.items() if self.reads is None or name in self.reads), "")
+        return next((why for name, why in bad.items()
+                     if self.reads is None or name in self.reads or name in ALWAYS_READ), "")
 
     def refused(self, path) -> str:
         """Why the record's labs row was refused ("" when it was read, or there is none)."""
