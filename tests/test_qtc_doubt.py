@@ -21,7 +21,7 @@ import pytest
 
 import mirage_model as mm
 from mirage_model.measure import Measurements
-from mirage_model.review.measurements import doubt_text, measurement_rows, unsaid_notes
+from mirage_model.review.measurements import UNRELIABLE, doubt_text, measurement_rows, unsaid_notes
 
 ROOT = Path(__file__).resolve().parent.parent
 LUDB_1 = ROOT / "resources" / "samples" / "ludb" / "1.hea"
@@ -84,10 +84,14 @@ def test_a_childs_bazett_qtc_at_a_fast_rate_is_not_marked():
 
 def test_the_reviewers_values_and_mains_left():
     m = _measured(f"QTc unreliable: {IRREGULAR}", f"QTc Bazett unreliable: {FAST}", heart_rate_bpm=130.0)
-    # a QTc from the reviewer's own QT is theirs: not marked, and the notes keep saying it
+    # a QTc from the reviewer's own QT is still corrected by the machine's RR: the irregular rhythm's and the rate's
+    # doubts are the RR's and stand (a reviewer's find: a QT typed at 130 bpm in AF had read a firm long QTc); a QTc
+    # the reviewer types is theirs
     own = _by_key(measurement_rows(m, {"qt_ms": 380.0}, sex="M", age=60))
-    assert own["qtc_bazett_ms"]["status"] == "recomputed" and not any(own[k]["doubt"] for k in QTC)
-    assert len(unsaid_notes(m, 60, list(own.values()))) == 2
+    assert own["qtc_bazett_ms"]["status"] == "recomputed" and all(own[k]["doubt"] == UNRELIABLE for k in QTC)
+    assert all(own[k]["flag"] == "" for k in QTC)
+    typed = _by_key(measurement_rows(m, {"qtc_bazett_ms": 470.0}, sex="M", age=60))
+    assert typed["qtc_bazett_ms"]["status"] == "edited" and typed["qtc_bazett_ms"]["doubt"] == ""
     # the reviewer's rate replaces the one the rate's note judged: the irregular rhythm alone stands
     rate = _by_key(measurement_rows(m, {"heart_rate_bpm": 90.0}, sex="M", age=60))
     assert all(rate[k]["doubt_why"] == IRREGULAR for k in QTC)

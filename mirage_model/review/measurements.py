@@ -613,7 +613,8 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex
     # the QTc the measurement itself calls unreliable (irregular rhythm, its rate): beside mains left the mains' reason
     # stands (the QT itself is read through it) and the note stays in the notes
     rate_edited = bool({"heart_rate_bpm", "rr_ms"} & set(clean))
-    for k, why in qtc_doubts(measurements, age, rate_edited).items():
+    qtc = qtc_doubts(measurements, age, rate_edited)
+    for k, why in qtc.items():
         doubts.setdefault(k, (UNRELIABLE, why))
     rows = []
     for f in measure.SCALAR_FIELDS:
@@ -625,6 +626,9 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex
         # a reviewer's value is theirs; a QTc recomputed from an edited QT is read off the reviewer's QT
         own = status[k] == "edited" or (status[k] == "recomputed" and k in measure.QTC_KEYS and "qt_ms" in clean)
         doubt, why = doubts.get(k, ("", "")) if v is not None and not own else ("", "")
+        if v is not None and status[k] == "recomputed" and k in qtc:
+            # the reviewer's QT corrected by the machine's RR: the rhythm's or the rate's doubt is the RR's, it stands
+            doubt, why = UNRELIABLE, qtc[k]
         rows.append(dict(key=k, label=f.label, unit=f.unit, value=v, automatic=auto[k], status=status[k],
                          flag="" if doubt else ref.flag(v), range=ref.text, ref_low=ref.low, ref_high=ref.high,
                          ref_cell="not applied" if not_applied else ref.cell(),
