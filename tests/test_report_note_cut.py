@@ -3,7 +3,9 @@ read "Bold ↑↓: outside the adult range (age unknown). ?: unreliable (p ... (
 
 from reportlab.pdfgen.canvas import Canvas
 
-from mirage_model.review.report.summary_band import MEASURE_W, note_rows
+import pytest
+
+from mirage_model.review.report.summary_band import FONT, MEASURE_W, READABLE, note_rows
 from mirage_model.review.report.layout import MM
 
 NOTE = "Bold ↑↓: outside the adult range (age unknown). ?: unreliable (page 4). n/a: not applicable (page 4)."
@@ -20,5 +22,18 @@ def test_a_cut_line_ends_at_a_word(tmp_path):
 
 def test_a_note_that_fits_is_whole(tmp_path):
     c = Canvas(str(tmp_path / "x.pdf"))
-    assert note_rows(c, ["Bold ↑↓: outside the adult range."], MEASURE_W - 2 * MM, 1) == [
+    assert note_rows(c, ["Bold ↑↓: outside the adult range."], MEASURE_W - 2 * MM, 1, " ... (page 4)") == [
         "Bold ↑↓: outside the adult range."]
+
+
+@pytest.mark.parametrize("width", [150.0, 171.0, 192.0, 227.0, MEASURE_W - 2 * MM])
+def test_a_cut_line_fits_and_keeps_every_word_that_fits(tmp_path, width):
+    """At these widths the cut had landed just after a blank and backed off one whole word more than need be
+    ("outside the ... (page 4)" where "adult" fitted: a reviewer's find)."""
+    c = Canvas(str(tmp_path / "x.pdf"))
+    rows = note_rows(c, [NOTE], width, 1, " ... (page 4)")
+    assert c.stringWidth(rows[0], FONT, READABLE) <= width, rows
+    kept = rows[0].removesuffix(" ... (page 4)")
+    assert NOTE.startswith(kept) and NOTE[len(kept)] == " ", rows
+    following = NOTE[len(kept):].split()[0]             # the next word would not have fitted
+    assert c.stringWidth(f"{kept} {following} ... (page 4)", FONT, READABLE) > width, rows

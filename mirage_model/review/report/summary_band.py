@@ -119,10 +119,7 @@ def measurement_cells(session, interpretation=None, rows: list[dict] | None = No
     return columns, notes
 
 
-MORE = " ... (page 3)"           # the end of a line cut for want of room: the measurement table's page has it whole
-
-
-def note_rows(c, notes: list[str], width: float, free: int, more: str = MORE) -> list[str]:
+def note_rows(c, notes: list[str], width: float, free: int, more: str) -> list[str]:
     """The rows of the line under the measurement block: the first wording of ``notes`` that fits
     ``free`` rows of ``width`` pt at ``READABLE`` pt, wrapped; else the last wording's first rows,
     the last of them cut with ``more`` (" ... (page 4)": the measurement table's page)."""
@@ -135,7 +132,7 @@ def note_rows(c, notes: list[str], width: float, free: int, more: str = MORE) ->
     cut = False
     while last and c.stringWidth(last.rstrip() + more, FONT, READABLE) > width:
         last, cut = last[:-1], True
-    if cut and " " in last.strip() and not rows[free - 1][len(last):].startswith(" "):
+    if cut and " " in last.strip() and not last.endswith(" ") and not rows[free - 1][len(last):].startswith(" "):
         # at a word's end: "?: unreliable ... (page 4)", not "?: unreliable (p ... (page 4)" (PTB-XL 02739_lr)
         last = last[:last.rstrip().rfind(" ")]
     return rows[:free - 1] + [last.rstrip() + more]
