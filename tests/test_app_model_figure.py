@@ -45,15 +45,15 @@ def test_the_model_line_gives_each_shipped_models_fold_10_macro_auroc(qtbot, shi
 
 
 def test_no_figure_where_the_checkpoint_has_no_test_split():
-    from mirage_model.review.report.model_info import test_figure
+    from mirage_model.review.report.model_info import held_out_figure
 
     config = json.loads((MODELS / "mi" / "config.json").read_text(encoding="utf-8"))
     metrics, prov = dict(config["metrics"]), config["provenance"]
-    assert test_figure(metrics, prov) == "fold-10 macro AUROC 0.937"
+    assert held_out_figure(metrics, prov) == "fold-10 macro AUROC 0.937"
     del metrics["test"]
-    assert test_figure(metrics, prov) == ""          # only a validation figure: nothing said
-    assert test_figure({}, {}) == ""
+    assert held_out_figure(metrics, prov) == ""          # only a validation figure: nothing said
+    assert held_out_figure({}, {}) == ""
     nan = {"test": {"split": "test", "macro": {"auroc": float("nan")}}}
-    assert test_figure(nan, prov) == ""
+    assert held_out_figure(nan, prov) == ""
     own = {"test": {"split": "test", "macro": {"auroc": 0.9123}, "per_class": {"A": {"auroc": 0.9123}}}}
-    assert test_figure(own, {"splits": "seeded random split (seed 0)"}) == "test-split macro AUROC 0.912"
+    assert held_out_figure(own, {"splits": "seeded random split (seed 0)"}) == "test-split macro AUROC 0.912"

@@ -283,6 +283,7 @@ def test_the_window_module_and_a_checkpoint_config_import_no_torch():
     code = ("import sys, app.main_window\n"
             "from mirage_model.checkpoint import label_summary, read_checkpoint_config\n"
             "assert 'torch' not in sys.modules, 'torch imported'\n"
+            "assert 'reportlab' not in sys.modules, 'reportlab imported'\n"   # the PDF's: imported when one is written
             "from mirage_model.checkpoint import load_checkpoint\n"
             "assert 'torch' in sys.modules and callable(load_checkpoint)\n")
     run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,

@@ -11,13 +11,15 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QToolButton, QV
 from app import workers
 from app.views.explain import ProbabilityBars
 from app.views.interpretation import InterpretationView
-from mirage_model.review.report.model_info import test_figure
 
 
 def _test_figure(predictor) -> str:
     """The model's held-out test figure with its split ("fold-10 macro AUROC 0.936"), "" when it has none."""
+    # imported here: the report package brings reportlab, which a window that writes no PDF need not load at start
+    from mirage_model.review.report.model_info import held_out_figure
+
     loaded = getattr(predictor, "loaded", None)
-    return test_figure(getattr(loaded, "metrics", None), getattr(loaded, "provenance", None))
+    return held_out_figure(getattr(loaded, "metrics", None), getattr(loaded, "provenance", None))
 
 
 FILE_LINES_SHOWN = 3      # a block of the file's own words of more lines than this and one shows its first 3

@@ -106,7 +106,7 @@ def macro_auroc_text(split: Mapping, ci=None) -> str:
             "undefined, the split has no positive or no negative record of them)")
 
 
-def test_figure(metrics: Mapping | None, provenance: Mapping | None) -> str:
+def held_out_figure(metrics: Mapping | None, provenance: Mapping | None) -> str:
     """The held-out test split's macro AUROC with the split it was measured on, as the app shows it beside
     the model's name: "fold-10 macro AUROC 0.936" (PTB-XL's strat_fold 10, as the provenance's "splits"
     names it), "test-split macro AUROC 0.912" (a run on other data); "" when the checkpoint holds no
