@@ -587,9 +587,9 @@ class BatchDialog(QDialog):
             self._show_output(Path(getattr(summary, "saved_in", None) or out))
         scored = getattr(summary, "scored", len(self.rows))
         parts = [f"{scored} scored"]
-        for name, words in (("failed", "failed"), ("skipped", "skipped")):
+        for name in ("failed", "skipped"):
             if getattr(summary, name, 0):
-                parts.append(f"{getattr(summary, name)} {words}")
+                parts.append(f"{getattr(summary, name)} {name}")
         if getattr(summary, "not_ecg", 0):
             parts.append(counted(summary.not_ecg, "not ECG file"))
         rate = getattr(summary, "records_per_s", None)

@@ -25,6 +25,7 @@ from training_cli.engine.augment import muscle_noise_inputs, noisy_inputs
 from training_cli.engine.datasets import SPLITS, DatasetError, open_dataset
 from training_cli.engine.distributed import Dist
 from training_cli.engine.errors import ConfigError, DataError
+from training_cli.engine.left_out import skipped_named
 from training_cli.engine.splits import BY_RECORD
 from training_cli.outputs import check_output_place
 
@@ -491,8 +492,7 @@ def open_data(options: DataOptions, preprocess_cfg=None, render_cfg=None, dist: 
     if skipped:
         # evaluate, calibrate and ensemble write no skipped.csv, yet the warning sent their user to one; and
         # a cache built by an earlier command names no record as it is loaded: the records are named here
-        by_id = {it.record_id: it for it in ds.items}
-        named = [f"{getattr(by_id.get(rid), 'path', None) or rid}: {why}" for rid, why in skipped.items()]
+        named = skipped_named(ds, skipped)
         listed = f" (all listed in {skipped_file})" if skipped_file else ""
         logger.warning("%d of %s failed to load and %s skipped%s: %s%s", len(skipped), counted(len(ds.items), "record"),
                        "is" if len(skipped) == 1 else "are", listed, "; ".join(named[:3]),

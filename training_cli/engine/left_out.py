@@ -17,6 +17,13 @@ from training_cli.engine.errors import DataError
 SKIPPED_LIMIT = 0.10
 
 
+def skipped_named(ds, skipped: dict) -> list[str]:
+    """The records of ``ds`` (a ``Dataset``) that failed to load (``skipped``: {record id: why}) as a warning names
+    them, each "its path (else its id): why", in ``skipped``'s order."""
+    by_id = {it.record_id: it for it in ds.items}
+    return [f"{getattr(by_id.get(rid), 'path', None) or rid}: {why}" for rid, why in skipped.items()]
+
+
 def refuse_many_skipped(ds, skipped: dict, allow: bool, listed: str | None = None) -> None:
     """Raise DataError when more than ``SKIPPED_LIMIT`` of the records of ``ds`` (a ``Dataset``) failed to load
     (``skipped``: {record id: why}) and ``allow`` (--allow-skipped) is not given: the figures of a run that leaves
@@ -25,8 +32,7 @@ def refuse_many_skipped(ds, skipped: dict, allow: bool, listed: str | None = Non
     total = len(ds.items)
     if allow or not skipped or len(skipped) <= SKIPPED_LIMIT * total:
         return
-    paths = {it.record_id: getattr(it, "path", None) for it in ds.items}
-    named = "; ".join(f"{paths.get(rid) or rid}: {why}" for rid, why in list(skipped.items())[:3])
+    named = "; ".join(skipped_named(ds, skipped)[:3])
     where = f" (all listed in {listed})" if listed else ""
     raise DataError(f"error: {len(skipped)} of {counted(total, 'record')} failed to load "
                     f"({len(skipped) / total:.1%}, more than {SKIPPED_LIMIT:.0%}){where}: {named}"
