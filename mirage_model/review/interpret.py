@@ -1032,11 +1032,11 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     # most probable rhythm is said as such (low confidence), never left out
     rhythm_codes = [c for c in positive if STATEMENTS.get(c, StatementInfo(c, c, "", "other")).group == "rhythm"]
     own_rhythms = [c for c in PRIMARY_RHYTHMS if c in p]
+    flutter = flutter_waves(atrial_activity)      # the measured flutter waves, read by the rules below
     # a P wave before most QRS complexes, each sought on its own, at a steady PR, and no flutter waves (which stand
     # before the QRS at a fixed conduction, LUDB 35): sinus rhythm with an irregular RR, not atrial fibrillation
     sinus_p = (p_share is not None and pr_iqr_ms is not None and np.isfinite(p_share) and np.isfinite(pr_iqr_ms)
-               and p_share >= AF_RULE_SINUS_P_SHARE and pr_iqr_ms <= AF_RULE_SINUS_PR_IQR_MS
-               and flutter_waves(atrial_activity) is None)
+               and p_share >= AF_RULE_SINUS_P_SHARE and pr_iqr_ms <= AF_RULE_SINUS_PR_IQR_MS and flutter is None)
     sinus_p_why = (f"a P wave before {p_share:.0%} of the QRS complexes at a steady PR (interquartile range "
                    f"{pr_iqr_ms:.0f} ms): sinus rhythm, the RR irregular by sinus arrhythmia or ectopy"
                    if sinus_p else "")
@@ -1091,7 +1091,6 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         guessed = None
     # flutter waves measured where the rhythm said is atrial fibrillation (the model's, its most probable
     # rhythm or the AF rule's) or the model says atrial flutter: atrial flutter, from the rule, instead
-    flutter = flutter_waves(atrial_activity)
     # ... or where the rhythm said is sinus but no P wave precedes the QRS and the flutter waves come at least
     # FLUTTER_MIN_CONDUCTION times as fast as the QRS complexes (3:1 or 4:1 conduction; 2:1 is not told apart)
     sinus_said = [c for c in rhythm_codes if c in SINUS]
@@ -1142,7 +1141,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     flutter_2to1 = flutter_2to1 and flutter_rule
     # flutter waves that no rule above states as a rhythm, no model here carrying atrial fibrillation or flutter
     # (``BARE_FLUTTER``): no PR statement, the sinus statement marked
-    bare_flutter = (flutter_waves(atrial_activity) if not {"AFIB", "AFLT"} & set(p) and not flutter_rule
+    bare_flutter = (flutter if not {"AFIB", "AFLT"} & set(p) and not flutter_rule
                     and "PACE" not in positive and paced is None else None)
     if bare_flutter is not None and child and (not hr or bare_flutter[0] / hr < FLUTTER_MIN_CONDUCTION):
         bare_flutter = None
