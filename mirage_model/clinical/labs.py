@@ -149,11 +149,8 @@ def _column_hint(name: str, schema: ClinicalSchema, header_unit: str | None = No
             continue
         # "mg/dL" as written, or run in with underscores: "ng_L", "ng_per_L"
         for unit in (" ".join(tail), "/".join(t for t in tail if t.lower() != "per")):
-            try:
-                feat.factor(unit)
-            except ClinicalError:
-                continue
-            return f"; write the unit in brackets: '{head} [{unit}]'"
+            if _accepts(feat, unit):
+                return f"; write the unit in brackets: '{head} [{unit}]'"
         # a feature's name and then words of no unit ("Troponin T hs [ng/L]", "troponin_t_xyz"): say which
         # feature the name is and what kept it from being read, as a bare "unknown feature column" had not
         rest = text[cut:].strip(" _")
