@@ -264,12 +264,13 @@ class EcgRecord:
         lead, 1 for a lead the file does not carry."""
         return np.isnan(np.asarray(self.signal, dtype=np.float32)).mean(axis=1).astype(np.float64)
 
-    def missing_text(self, lead: int) -> str:
+    def missing_text(self, lead: int, share: np.ndarray | None = None) -> str:
         """A lead's missing samples in a few words: "missing" (all of them), "withheld" (a lead the reader
         withheld, ``meta["withheld_leads"]``: an electrode off, or its units wrong), "not derived: needs I,
         withheld" (a limb lead derived from one withheld, or "... I, missing" from one missing from the file:
-        ``leads.blank_sources``), "4% missing" (a gap), or ""."""
-        share = self.missing_share()
+        ``leads.blank_sources``), "4% missing" (a gap), or "". ``share``: ``missing_share()`` when already
+        computed (a caller asking of every lead scans the signal once)."""
+        share = self.missing_share() if share is None else share
         if share[lead] <= 0:
             return ""
         if share[lead] < 0.995:
@@ -282,20 +283,21 @@ class EcgRecord:
         needs = blank_sources(self.sig_name[lead], self.flagged_leads("derived"), blank)
         return f"not derived: needs {sources_text(needs, withheld, short=True)}" if needs else "missing"
 
-    def not_derived(self, lead: int) -> bool:
-        """Whether ``lead`` is a limb lead left blank for want of a lead it is derived from (``missing_text``)."""
-        return bool(self.quality.get("derived") is not None and self.quality["derived"][lead]
-                    and self.missing_text(lead).startswith("not derived"))
+    def not_derived(self, lead: int, share: np.ndarray | None = None) -> bool:
+        """Whether ``lead`` is a limb lead left blank for want of a lead it is derived from (``missing_text``, which
+        says so of a derived lead only)."""
+        return self.missing_text(lead, share).startswith("not derived")
 
     def flag_texts(self, flags: tuple[str, ...] = QUALITY_FLAGS) -> list[str]:
         """The leads carrying each of ``flags``, one text per flag that any lead carries, e.g.
         "flat: V1" or "samples missing: I, II (4% missing); V2 (missing)" (leads grouped by the share
         missing: a gap is not a missing lead). For the app's message and the report's notes."""
         out = []
+        share = self.missing_share()             # once: every lead's words below read it
         for flag in flags:
             names = self.flagged_leads(flag)
             if flag == "derived":       # a limb lead blank for want of its sources was not derived
-                names = tuple(n for k, n in enumerate(self.sig_name) if n in names and not self.not_derived(k))
+                names = tuple(n for k, n in enumerate(self.sig_name) if n in names and not self.not_derived(k, share))
             if not names:
                 continue
             if flag != "missing":
@@ -304,7 +306,7 @@ class EcgRecord:
             groups: dict[str, list[str]] = {}
             for k, name in enumerate(self.sig_name):
                 if name in names:
-                    groups.setdefault(self.missing_text(k) or "missing", []).append(name)
+                    groups.setdefault(self.missing_text(k, share) or "missing", []).append(name)
             out.append("samples missing: " + "; ".join(f"{', '.join(v)} ({t})" for t, v in groups.items()))
         return out
 

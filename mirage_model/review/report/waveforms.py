@@ -320,10 +320,11 @@ def caption_line(c, caption: list[str], notes: list[str], width: float, extra: s
 
 def _blank_said(rec) -> dict:
     """lead -> why ``rec``'s lead is blank, where more than "missing" (``EcgRecord.missing_text``)."""
-    if not (hasattr(rec, "missing_text") and hasattr(rec, "flagged_leads")):
+    if not all(hasattr(rec, a) for a in ("missing_text", "missing_share", "flagged_leads")):
         return {}
     flagged = set(rec.flagged_leads("missing"))        # the others hold samples: one pass over the record each
-    texts = {name: rec.missing_text(k) for k, name in enumerate(rec.sig_name) if name in flagged}
+    share = rec.missing_share()
+    texts = {name: rec.missing_text(k, share) for k, name in enumerate(rec.sig_name) if name in flagged}
     return {name: text for name, text in texts.items() if text == "withheld" or text.startswith("not derived")}
 
 
