@@ -18,7 +18,7 @@ from mirage_model.quality.gain import gain_finding, scale_ratios
 from mirage_model.quality.indices import (_corr_rows, _resample_to, _rms, _sos, _zhao_grade, burst_beats,
                                           detect_beats, energy_agreement, hf_noise, high_band_ratio, lost_ecg,
                                           mains_amplitude, mains_left, median_beats, noise_index, paced_beats,
-                                          pacing_spikes, shifted_part, spectrum, sqi_indices)
+                                          pacing_spikes, qrs_band_energy, shifted_part, spectrum, sqi_indices)
 from mirage_model.quality.reversal import _SWAP_LEADS, _learned_reversal, _reversal_rules, load_reversal_model
 from mirage_model.records import FLAT_PTP_MV, STANDARD_LEADS
 from mirage_model.records.leads import blank_sources, sources_text
@@ -106,9 +106,7 @@ def _lagged_agreement(x100: np.ndarray, usable: np.ndarray, max_lag_s: float = 1
     out = np.full(L, np.nan)
     if T < 400 or usable.sum() < 3:
         return out
-    band = sosfiltfilt(_sos("band", 5.0, 15.0, 100.0), x100[usable], axis=-1)
-    e = (band / (np.median(np.abs(band), axis=1, keepdims=True) + 1e-6)) ** 2
-    e = np.log1p(np.apply_along_axis(lambda r: np.convolve(r, np.ones(10) / 10, mode="same"), 1, e))
+    e = qrs_band_energy(x100[usable])
     ref = np.median(e, axis=0)
     n = int(max_lag_s * 100)
     best = np.full(len(e), -1.0)

@@ -362,11 +362,17 @@ def energy_agreement(x100: np.ndarray, usable: np.ndarray) -> np.ndarray:
     out = np.full(L, np.nan)
     if x100.shape[1] < 200 or usable.sum() < 3:
         return out
-    band = sosfiltfilt(_sos("band", 5.0, 15.0, 100.0), x100[usable], axis=-1)
-    e = (band / (np.median(np.abs(band), axis=1, keepdims=True) + 1e-6)) ** 2
-    e = np.log1p(np.apply_along_axis(lambda r: np.convolve(r, np.ones(10) / 10, mode="same"), 1, e))
+    e = qrs_band_energy(x100[usable])
     out[usable] = _corr_rows(e, np.median(e, axis=0)[None])
     return out
+
+
+def qrs_band_energy(x100: np.ndarray) -> np.ndarray:
+    """(l, T) each lead's QRS-band energy as ``energy_agreement`` compares it: 5-15 Hz, scaled to its own median
+    (as ``detect_beats`` sums it), squared, smoothed over 100 ms, log. x100: (l, T) mV at 100 Hz."""
+    band = sosfiltfilt(_sos("band", 5.0, 15.0, 100.0), x100, axis=-1)
+    e = (band / (np.median(np.abs(band), axis=1, keepdims=True) + 1e-6)) ** 2
+    return np.log1p(np.apply_along_axis(lambda r: np.convolve(r, np.ones(10) / 10, mode="same"), 1, e))
 
 
 def lost_ecg(x100: np.ndarray, beats: np.ndarray, present: np.ndarray, min_s: float = 2.0, share: float = 0.8,
