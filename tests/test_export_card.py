@@ -239,6 +239,33 @@ def test_card_counts_the_test_looks_the_checkpoint_records(own_run, tmp_path):
     assert "Test split (test, n=4, evaluated once)" in told
 
 
+def test_the_run_s_test_figures_are_kept_in_its_checkpoint_and_carded_without_test_metrics(own_run, tmp_path):
+    """mirage train scores the test split: its figures had stayed in OUT/test/metrics.json, so that the checkpoint's
+    config.json held none, the app's model line showed none and `mirage export` without --test-metrics wrote "No
+    test-split figures are recorded". They now land in ``metrics.test`` as an export of that metrics.json puts
+    them, with the train command that scored them."""
+    from mirage_model.review.report.model_info import held_out_figure
+    from training_cli.commands.export import scrub_paths
+
+    scored = json.loads((own_run / "test" / "metrics.json").read_text())
+    doc = json.loads((own_run / "model" / "config.json").read_text())
+    kept = doc["metrics"]["test"]
+    assert kept["n"] == 4 and kept["split"] == "test" and kept["look_id"] == scored["look_id"]
+    assert kept["macro"] == scored["macro"] and kept["per_class"] == scored["per_class"]
+    assert kept["thresholds"] == doc["thresholds"]
+    assert kept["command"] == doc["provenance"]["command"] and kept["command"].startswith("mirage ")
+    assert held_out_figure(doc["metrics"], doc["provenance"]).startswith(
+        f"test-split macro AUROC {scored['macro']['auroc']:.3f}")
+    card = export_card(own_run / "model", tmp_path / "stored")
+    assert "No test-split figures are recorded" not in card
+    assert "Test split (test, n=4, evaluated once)" in card           # one look: the run's, not two
+    assert f"; command: `{scrub_paths(kept['command'])}`;" in card
+    assert "(`metrics.test`, written by `mirage train`, which scored the test split at the end of training)" in card
+    # exported with the same figures as --test-metrics, they are that one look still
+    assert "n=4, evaluated once" in export_card(own_run / "model", tmp_path / "given", "--test-metrics",
+                                                str(own_run / "test" / "metrics.json"))
+
+
 def test_an_older_run_s_own_test_look_is_counted(tmp_path):
     """A checkpoint trained before "test_looks": its run's OUT/test/metrics.json beside OUT/model is a look."""
     src = make_tiny_checkpoint(tmp_path / "run" / "model")

@@ -23,7 +23,7 @@ from pathlib import Path
 from mirage_model.checkpoint import load_checkpoint, save_checkpoint
 from training_cli.engine.checkpoints import read_model_path, refuse_earlier_checkpoint
 from training_cli.engine.errors import ConfigError
-from training_cli.engine.looks import all_looks, recorded_looks
+from training_cli.engine.looks import all_looks, kept_test, recorded_looks
 from training_cli.engine.model_card import model_card
 from training_cli.options import add_overwrite_arg, command_parser
 
@@ -118,13 +118,16 @@ def read_metrics(path, option: str) -> dict:
 
 
 def stored_test(metrics: dict, provenance: dict) -> tuple[dict | None, str]:
-    """The test split's figures the checkpoint's config.json holds (``metrics.test``, merged in by an earlier
-    export) and where they came from, in words for the card; (None, "") when it holds none. An export
-    without ``--test-metrics`` had written a card without them although config.json kept them."""
+    """The test split's figures the checkpoint's config.json holds (``metrics.test``: merged in by an earlier
+    export, or written by ``mirage train``'s scoring of the test split) and where they came from, in words for
+    the card; (None, "") when it holds none. An export without ``--test-metrics`` had written a card without
+    them although config.json kept them."""
     test = metrics.get("test")
     if not isinstance(test, dict) or not isinstance(test.get("macro"), dict) or "n" not in test:
         return None, ""
-    words = "figures from this checkpoint's config.json (`metrics.test`, merged in by an earlier `mirage export`)"
+    by = ("written by `mirage train`, which scored the test split at the end of training"
+          if test.get("by") == "mirage train" else "merged in by an earlier `mirage export`")
+    words = f"figures from this checkpoint's config.json (`metrics.test`, {by})"
     calibrated, date = provenance.get("calibration_date"), test.get("date")
     if calibrated and (not date or str(calibrated) > str(date)):
         words += (f", scored {'before' if date else 'at a date not recorded, perhaps before'} `mirage calibrate` "
@@ -193,10 +196,7 @@ def run(args) -> int:
     if not metrics["test_looks"]:
         del metrics["test_looks"]
     if test:
-        # the thresholds and floor its F1 and accuracy were computed at go with them: a card written again after
-        # the thresholds were chosen again says the figures are the earlier ones' (``model_card._calls_lines``)
-        metrics["test"] = {k: test[k] for k in ("n", "macro", "per_class", "bootstrap", "split", "date", "look_id",
-                                                "thresholds", "min_called_p") if k in test}
+        metrics["test"] = kept_test(test)
     for name, m in baselines.items():
         metrics.setdefault("baselines", {})[name] = {"macro": m["macro"], "bootstrap": m.get("bootstrap", {}).get("macro")}
     loaded.provenance = scrub_paths(loaded.provenance or {})
@@ -204,7 +204,8 @@ def run(args) -> int:
         loaded.provenance["data"] = args.data_name
     loaded.metrics = scrub_paths(metrics)
     stored, test_from = (None, "") if test else stored_test(loaded.metrics, loaded.provenance)
-    card = model_card(loaded, test or stored, baselines, scrub_paths(_evaluate_command(args.evaluate_command, test)),
+    card = model_card(loaded, test or stored, baselines,
+                      scrub_paths(_evaluate_command(args.evaluate_command, test or stored)),
                       appendix, args.test_looks, test_from)
     t0 = time.perf_counter()
     out = save_checkpoint(

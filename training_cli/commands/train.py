@@ -14,7 +14,8 @@ validation split only. Outputs in ``--out DIR``:
     summary.json           best epoch, its validation macro AUROC, records, times, test macro AUROC
     skipped.csv            records that failed to load (file and reason), if any; past 10 % of the records
                            the run stops before training, naming the first three, unless --allow-skipped
-    test/                  metrics of the selected model on the test split (``mirage evaluate``)
+    test/                  metrics of the selected model on the test split (``mirage evaluate``); its
+                           figures are kept in model/config.json too (``metrics.test``, with the command)
 
 Multi-GPU / multi-node: launch with ``torchrun --nproc_per_node N -m training_cli.main train ...``
 (DistributedDataParallel, DistributedSampler; gloo on CPU, nccl on GPU).

@@ -10,6 +10,18 @@ from pathlib import Path
 
 from training_cli.engine.evaluation import look_record
 
+# what a checkpoint's config.json keeps of a scoring of its test split (``metrics.test``, which the model card and the
+# app's model line read): the figures, the thresholds and floor its F1 and accuracy were computed at (a card written
+# after the thresholds were chosen again says the figures are the earlier ones'), and the command that scored it
+KEPT_TEST_KEYS = ("n", "macro", "per_class", "bootstrap", "split", "date", "look_id", "thresholds", "min_called_p",
+                  "command")
+
+
+def kept_test(test: dict, by: str = "") -> dict:
+    """``metrics.test`` of a scoring's metrics (``evaluate_checkpoint``'s): its ``KEPT_TEST_KEYS``, and ``by``
+    ("mirage train") where the figures are not an export's ``--test-metrics``."""
+    return {**{k: test[k] for k in KEPT_TEST_KEYS if k in test}, **({"by": by} if by else {})}
+
 
 def looks_of(metrics: dict, test: dict | None) -> tuple[list[dict], int | None]:
     """``all_looks`` of the looks ``metrics`` (a checkpoint's) records."""

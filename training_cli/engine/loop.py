@@ -295,7 +295,7 @@ def _train(cfg: TrainConfig, out: Path, dist: Dist, device: torch.device, index,
         if cfg.scores_test and len(splits["test"]) and (out / "model" / "config.json").is_file():
             test = evaluate_checkpoint(out / "model", cfg.data_options(), out / "test", split="test", device=device,
                                        n_boot=cfg.bootstrap, progress=progress, prepared=(ds, cache, skipped),
-                                       batch_size=cfg.batch_size, seed=cfg.seed)
+                                       batch_size=cfg.batch_size, seed=cfg.seed, command=runlog.command_line())
             summary["test_macro_auroc"] = test["macro"]["auroc"]
             record_test_look(out / "model", test)
         runlog.write_json(out / "summary.json", summary)

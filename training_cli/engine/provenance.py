@@ -1,6 +1,7 @@
 """The selected model of a ``mirage train`` run, saved with what it records of the run: the provenance
 the model card reads (data, recipe, where the splits came from, clinical coverage, records per class)
-and, once the run has scored the test split, that look (``metrics["test_looks"]``).
+and, once the run has scored the test split, that look (``metrics["test_looks"]``) and its figures
+(``metrics["test"]``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 from mirage_model.checkpoint import load_checkpoint, save_checkpoint
 from training_cli.engine import runlog
 from training_cli.engine.evaluation import look_record
+from training_cli.engine.looks import kept_test
 from training_cli.engine.recipes import TrainConfig
 from training_cli.engine.splits import SPLIT_METHODS
 from training_cli.engine.tables import id_column, read_table, table_record_id
@@ -18,9 +20,11 @@ from training_cli.engine.tables import id_column, read_table, table_record_id
 
 def record_test_look(folder: Path, test: dict) -> None:
     """Record in the selected checkpoint that the run scored the test split (once, here): an export
-    quoting a later evaluation then says the test split was looked at twice."""
+    quoting a later evaluation then says the test split was looked at twice. Its figures go with it
+    (``metrics.test``, with the command, where ``mirage export --test-metrics`` puts an evaluation's), so that
+    the app's model line and an export's card show them: they had stayed in OUT/test/metrics.json alone."""
     loaded = load_checkpoint(folder)
-    metrics = {**(loaded.metrics or {}),
+    metrics = {**(loaded.metrics or {}), "test": kept_test(test, "mirage train"),
                "test_looks": [*(loaded.metrics or {}).get("test_looks", []), look_record(test, "mirage train")]}
     save_checkpoint(folder, loaded.model, model_type=loaded.model_type, task=loaded.task, labels=loaded.labels,
                     schema=loaded.schema, preprocess=loaded.preprocess, render=loaded.render,
