@@ -23,6 +23,7 @@ from mirage_model.limits import record_unscorable
 from mirage_model.records import RecordError, load_record
 from mirage_model.review.file_info import diagnosis_words
 from mirage_model.review.interpret import companion_statements_model
+from mirage_model.review.labels import ptbxl_coded
 from mirage_model.review.opening import Preparation, measure_head, not_assessed, session_from_file
 from mirage_model.review.scoring import compute
 from mirage_model.review.session import FAILED
@@ -383,7 +384,7 @@ def load_models_job(ctx: JobContext, path, device: str = "auto", statements: str
     A statements model that fails to load leaves the model loaded and says why.
     """
     predictor = load_predictor_job(ctx, path, device)
-    where = companion_statements_model(getattr(predictor, "labels", ()), statements)
+    where = companion_statements_model(ptbxl_coded(predictor), statements)    # an own "AFIB" is no statement
     if where is None:
         return LoadedModels(predictor)
     ctx.check()

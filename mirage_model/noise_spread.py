@@ -128,7 +128,7 @@ class NoiseSpread:
 def may_hide(prediction) -> list[tuple[str, float, float]]:
     """The labels the record's noise may have taken away, (label, probability, way), nearest their threshold
     first: ``prediction.noise_doubted`` (within the spread, at the warning level) less its calls
-    (``model_positive``) and the normal class; way: |logit(p) - logit(threshold, at least ``MIN_CALLED_P``)|, how
+    (``model_positive``) and PTB-XL's normal class; way: |logit(p) - logit(threshold, at least ``MIN_CALLED_P``)|, how
     far the noise has to move it. [] where nothing is doubted. ``prediction``: an ``inference.Prediction``, or
     anything with its ``labels``, ``probabilities`` and ``thresholds`` (K,), ``noise_doubted`` and
     ``model_positive``."""
@@ -139,8 +139,9 @@ def may_hide(prediction) -> list[tuple[str, float, float]]:
     p = np.asarray(prediction.probabilities, dtype=np.float64)
     edge = np.maximum(np.asarray(prediction.thresholds, dtype=np.float64), MIN_CALLED_P)
     way = np.abs(logit(p) - logit(edge))            # (K,)
+    ptbxl = getattr(prediction, "ptbxl_labels", True)     # a model trained on other data: its "NORM" is its own
     rows = [(str(lab), float(p[k]), float(way[k])) for k, lab in enumerate(prediction.labels)
-            if lab in doubted and lab not in called and lab not in NORMAL]
+            if lab in doubted and lab not in called and (lab not in NORMAL or not ptbxl)]
     return sorted(rows, key=lambda r: r[2])
 
 

@@ -95,3 +95,75 @@ def test_the_interpretation_says_a_models_own_mi_as_its_own_label():
     assert own_labels([pred(False)]) == [("MI", 0.8)] and own_labels([pred(True)]) == []
     assert infarct_disagreement(pred(False), statements) == ""
     assert infarct_disagreement(pred(True), statements).startswith("Models disagree on infarction")
+
+
+STATEMENTS_MODEL = "mirage-ptbxl-statements"      # resources/models/statements/config.json's name
+
+
+@pytest.fixture(scope="module")
+def afib_models(tmp_path_factory):
+    """Tiny checkpoints labelled AFIB and NORM (PTB-XL's codes by name): one trained on a researcher's own data,
+    one on PTB-XL."""
+    base = tmp_path_factory.mktemp("afib")
+    out = {}
+    for name, prov in (("own", OWN), ("ptbxl", PTBXL)):
+        make_tiny_checkpoint(base / name, labels=("AFIB", "NORM"))
+        doc = json.loads((base / name / "config.json").read_text())
+        doc["provenance"].update(prov)
+        (base / name / "config.json").write_text(json.dumps(doc))
+        out[name] = base / name
+    return out
+
+
+def test_an_own_afib_model_gets_the_statements_model_beside_it(afib_models, monkeypatch):
+    """A researcher's model whose labels are named AFIB and NORM was taken for a PTB-XL statements model: no
+    statements model ran beside it (mirage score, the batch dialog, the app), its AFIB was said as PTB-XL's
+    atrial fibrillation with that statement's rules, and the CSV's statements_model column named it."""
+    from types import SimpleNamespace as NS
+
+    from app.workers import load_models_job
+    from mirage_model.inference import Predictor
+    from training_cli.engine.checkpoints import load_statements_predictor
+
+    monkeypatch.delenv("MIRAGE_STATEMENTS_MODEL")         # the shipped one, as a user's run finds it
+    own, ptbxl = (Predictor(afib_models[k], device="cpu", quality=False) for k in ("own", "ptbxl"))
+    assert load_statements_predictor(own, "auto", "cpu").name == STATEMENTS_MODEL
+    assert load_statements_predictor(ptbxl, "auto", "cpu") is None        # it carries PTB-XL statements itself
+    ctx = NS(check=lambda: None)
+    assert load_models_job(ctx, afib_models["own"], "cpu").statements.name == STATEMENTS_MODEL
+    assert load_models_job(ctx, afib_models["ptbxl"], "cpu").statements is None
+    from mirage_model.review.labels import ptbxl_coded
+
+    assert ptbxl_coded(own) == () and ptbxl_coded(ptbxl) == ("AFIB", "NORM")
+
+
+def _pred(ptbxl_labels: bool):
+    """A prediction of AFIB 80 % and NORM 70 % (both called at 0.5), and Other 10 %."""
+    return SimpleNamespace(labels=("AFIB", "NORM", "Other"), probabilities=[0.8, 0.7, 0.1], thresholds=[0.5] * 3,
+                           positive=("AFIB", "NORM"), model_positive=("AFIB", "NORM"), withheld="", model_name="m",
+                           ptbxl_labels=ptbxl_labels, quality=None)
+
+
+def test_page_one_s_model_line_counts_an_own_afib_as_the_model_s_own_call():
+    from mirage_model.review.report.summary_band import model_line
+
+    assert model_line(_pred(False), names=False).startswith("Model: positive AFIB 0.80, NORM 0.70")
+    assert model_line(_pred(True), names=False).startswith("Model: 2 of its 2 statements above threshold")
+
+
+def test_an_own_norm_is_no_reassuring_normal_class(qtbot):
+    """A called NORM of a model trained on other data is drawn and spoken as a finding, not PTB-XL's normal ECG
+    (the calm colour, "called: normal"); nor is it left out of what the noise may hide."""
+    from app.views.explain import ProbabilityBars
+    from mirage_model.noise_spread import may_hide
+
+    bars = ProbabilityBars()
+    qtbot.addWidget(bars)
+    for ptbxl, call in ((True, "called: normal"), (False, "called: finding")):
+        bars.set_prediction(["NORM"], [0.7], [0.5], "", None, ptbxl)
+        assert bars.spoken() == f"NORM{' Normal ECG' if ptbxl else ''} 70.0 %, threshold 50.0 %, {call}"
+        assert bars.colour("NORM", 0.7, 0.5) == (bars.NORMAL if ptbxl else bars.FINDING)
+    doubted = {**vars(_pred(False)), "probabilities": [0.1, 0.4, 0.45], "positive": (), "model_positive": (),
+               "noise_doubted": ("NORM", "Other")}
+    assert [lab for lab, _, _ in may_hide(SimpleNamespace(**doubted))] == ["Other", "NORM"]
+    assert [lab for lab, _, _ in may_hide(SimpleNamespace(**{**doubted, "ptbxl_labels": True}))] == ["Other"]

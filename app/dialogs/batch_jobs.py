@@ -8,6 +8,7 @@ from pathlib import Path
 
 from app import workers
 from mirage_model.review.interpret import companion_statements_model
+from mirage_model.review.labels import ptbxl_coded
 
 
 @dataclass
@@ -92,7 +93,7 @@ def batch_with_model_job(ctx, folder, model_path, device, predictor, out_path, s
         ctx.check()
     if model_path or predictor is None:
         predictor = Predictor(model_path or None, device=device)
-    where = companion_statements_model(getattr(predictor, "labels", ()), statements)
+    where = companion_statements_model(ptbxl_coded(predictor), statements)    # an own "AFIB" is no statement
     if where is not None:
         kwargs["statements_predictor"] = Predictor(where, device=device)
     return workers.batch_job(ctx, folder, predictor, out_path, **kwargs)

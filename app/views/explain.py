@@ -80,7 +80,7 @@ class ProbabilityBars(QWidget):
             if self.withheld:
                 call = "not called: calls withheld"
             elif is_called(prob, th):
-                call = "called: " + ("normal" if is_normal(lab) else "finding")
+                call = "called: " + ("normal" if is_normal(lab, self.ptbxl_labels) else "finding")
             else:
                 call = "not called"
             doubt = f" (?) {self.doubted[lab]}" if lab in self.doubted and not self.withheld else ""
@@ -211,7 +211,7 @@ class ProbabilityBars(QWidget):
         if self.withheld:
             c = QColor(self.WITHHELD)
         elif is_called(prob, threshold):
-            c = QColor(self.NORMAL if is_normal(label) else self.FINDING)
+            c = QColor(self.NORMAL if is_normal(label, self.ptbxl_labels) else self.FINDING)
         else:
             c = QColor(self.BELOW)
         if self.stale:

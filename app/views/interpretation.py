@@ -17,6 +17,7 @@ from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QLabel, QToolTip, QVBoxLayout, QWidget
 
 from app.views.following import FollowsSession
+from mirage_model.review.labels import ptbxl_coded
 from mirage_model.review.interpret import (no_statement_text, session_disagreement, session_interpretation,
                                            session_noise_hidden, statement_labels)
 
@@ -85,7 +86,7 @@ def _interpretation(session) -> tuple[str, str]:
     if stmt_pred is not None:
         src = (f"Statements: model <b>{html.escape(stmt_pred.model_name)}</b>; class probabilities below: model "
                f"<b>{html.escape(getattr(pred, 'model_name', '') or '')}</b>; rules cite their thresholds.")
-    elif pred is not None and (statement_labels(pred.labels) or any(s.source == "model" for s in it.statements)):
+    elif pred is not None and (statement_labels(ptbxl_coded(pred)) or any(s.source == "model" for s in it.statements)):
         src = f"Statements: model <b>{html.escape(it.model_name)}</b> and the measurement rules."
     else:
         src = "Statements: the measurement rules alone (no statements model ran)."

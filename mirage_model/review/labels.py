@@ -24,6 +24,15 @@ def label_name(label: str, ptbxl: bool = True) -> str:
     return LABEL_NAMES.get(label, label) if ptbxl else label
 
 
-def is_normal(label: str) -> bool:
-    """Whether ``label`` names the normal class (drawn in a calm colour when positive)."""
-    return label in NORMAL_LABELS
+def is_normal(label: str, ptbxl: bool = True) -> bool:
+    """Whether ``label`` names the normal class (drawn in a calm colour when positive); never for a model trained
+    on other data than PTB-XL (``ptbxl`` False): its "NORM" is whatever its labels table meant by it."""
+    return ptbxl and label in NORMAL_LABELS
+
+
+def ptbxl_coded(model) -> tuple[str, ...]:
+    """The labels of ``model`` (an ``inference.Predictor`` or ``Prediction``) that may be read as PTB-XL's codes
+    (its statements, ``interpret.statement_labels``; its superclasses): all of them for a model trained on PTB-XL,
+    none for one trained on other data (``ptbxl_labels`` False). A researcher's "AFIB" had been taken for PTB-XL's
+    statement: no statements model ran beside it, and it was said as that statement, its rules read against it."""
+    return tuple(getattr(model, "labels", ()) or ()) if getattr(model, "ptbxl_labels", True) else ()

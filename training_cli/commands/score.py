@@ -35,6 +35,7 @@ from mirage_model.limits import RECORD_TIMEOUT_S
 from mirage_model.paths import OutputError
 from mirage_model.records.folder import unreadable_line
 from mirage_model.review.interpret import statement_labels
+from mirage_model.review.labels import ptbxl_coded
 from mirage_model.words import counted
 from training_cli.engine.errors import UsageError
 from training_cli.engine.checkpoints import labs_not_given_note, load_predictor, load_statements_predictor
@@ -271,7 +272,7 @@ def _score(args, fmt: str, time_limit: float, stage: list, stopped_by: list):
     source = statements_predictor or predictor
     if args.labs is None and (note := labs_not_given_note(predictor)):    # before the run: it can be stopped and given
         print(note, file=sys.stderr)
-    if args.all_statements and not statement_labels(getattr(source, "labels", ())):
+    if args.all_statements and not statement_labels(ptbxl_coded(source)):
         labels = ", ".join(getattr(source, "labels", ()))
         print(f"--all-statements: model {getattr(source, 'name', '')} carries no PTB-XL statement labels "
               f"(its labels: {labels}); no stmt_ columns are written", file=sys.stderr)

@@ -9,6 +9,7 @@ from mirage_model.checkpoint import CONFIG_NAME, WEIGHTS_NAME, CheckpointError, 
 from mirage_model.clinical import RECORD_FEATURES
 from mirage_model.inference import ModelNotFoundError, Predictor, resolve_model_path
 from mirage_model.review.interpret import companion_statements_model
+from mirage_model.review.labels import ptbxl_coded
 from mirage_model.runtime import DeviceError
 from training_cli.engine.errors import ConfigError, ModelLoadError, UsageError
 from training_cli.outputs import check_output_place, refuse_earlier_outputs, same_path
@@ -182,7 +183,7 @@ def load_statements_predictor(predictor, choice, device: str):
     """
     if predictor is None:
         return None
-    path = companion_statements_model(getattr(predictor, "labels", ()), choice)
+    path = companion_statements_model(ptbxl_coded(predictor), choice)    # an own "AFIB" is no statement
     return load_predictor(path, device) if path is not None else None
 
 

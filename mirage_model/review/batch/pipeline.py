@@ -17,6 +17,7 @@ from mirage_model.review.batch.inputs import labs_dict, own_name_hint, signal_fi
 from mirage_model.review.batch.loading import LoadedRecord, NotBegun, RecordLoader
 from mirage_model.review.batch.rows import NOT_ECG, Scorer, columns, error_message, pdf_one, rel_path
 from mirage_model.review.interpret import statement_labels
+from mirage_model.review.labels import ptbxl_coded
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +112,7 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
     if root is None:
         root = Path(os.path.commonpath([str(p.parent) for p in all_paths])) if all_paths else Path(".")
     labels = list(getattr(predictor, "labels", ()))
-    stmt_labels = list(getattr(statements_predictor or predictor, "labels", ()))
+    stmt_labels = ptbxl_coded(statements_predictor or predictor)    # an own "AFIB" is no statement
     statements = statement_labels(stmt_labels) if all_statements else []
     cols = columns(labels, measure=measure, pdf=pdf_dir is not None, statements=statements)
     labs_errors = dict(labs_errors or {})

@@ -22,6 +22,7 @@ from mirage_model.paths import OutputError
 from mirage_model.review.batch.inputs import LabsLookup, features_read
 from mirage_model.review.batch.loading import LoadedRecord
 from mirage_model.review.file_info import device_statements, file_diagnosis_text, reader_notes
+from mirage_model.review.labels import ptbxl_coded
 from mirage_model.review.interpret import (doubted_calls, infarct_disagreement, interpret_prediction, noise_hidden,
                                            prediction_age, statement_labels)
 from mirage_model.review.measurements import NOT_APPLICABLE, doubt_text, measurement_rows, unsaid_notes
@@ -557,7 +558,7 @@ class Scorer:
         # the app's and the PDF's reasons for each "(?)", and page 1's line where the two models disagree on an infarct
         disagree = infarct_disagreement(pred, said_by, brief=True)
         row["interpretation_notes"] = "; ".join(t for t in (disagree, it.notes_text()) if t) or None
-        row["statements_model"] = it.model_name if statement_labels(said_by.labels) else None
+        row["statements_model"] = it.model_name if statement_labels(ptbxl_coded(said_by)) else None
         # a call resting on amplitudes in doubt (a header's gain or units wrong) is marked "(?)" as the
         # interpretation marks its statements, and why in the notes: rows a user can filter on "(?)"
         doubted = doubted_calls(pred)

@@ -33,6 +33,7 @@ from mirage_model.review.batch.resume import check_kept, kept_rows
 from mirage_model.review.batch.rows import (NOT_ECG, columns, folder_row, labs_header_notes, labs_text,
                                             record_ids, record_pdf_names, rel_path)
 from mirage_model.review.interpret import PAEDIATRIC_SHORT, paediatric_meaning, statement_labels
+from mirage_model.review.labels import ptbxl_coded
 from mirage_model.words import counted, first_few
 
 logger = logging.getLogger(__name__)
@@ -450,7 +451,7 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
     lookup.reads = features_read(predictor, statements_predictor)
     labs_d, labs_errors = lookup.labs, lookup.errors
     labels = list(getattr(predictor, "labels", ()))
-    statements = statement_labels(list(getattr(statements_predictor or predictor, "labels", ()))) \
+    statements = statement_labels(ptbxl_coded(statements_predictor or predictor)) \
         if all_statements else []
     cols = columns(labels, measure=measure, pdf=pdf_dir is not None, statements=statements, serial=compare_prior)
     lock = lock_output(out_path)
@@ -740,7 +741,7 @@ def _check_kept(out_path: Path, kept: list[dict], by_rel: dict, predictor, state
     with this run's settings (``iter_kwargs`` of ``iter_rows``)."""
     source = statements_predictor if statements_predictor is not None else predictor
     says = str(getattr(source, "name", "") or "") \
-        if statement_labels(list(getattr(source, "labels", ()))) else None
+        if statement_labels(ptbxl_coded(source)) else None
 
     def labs_used(rel: str) -> str | None:
         path = by_rel.get(rel)

@@ -134,7 +134,7 @@ def result_flowables(ctx: ReportContext, st, model_info: dict | None) -> list:
         words = LABEL_NAMES.get(lab, "") if getattr(pred, "ptbxl_labels", True) else ""    # a model's own "MI": its
         rows.append([pdf_text(lab), pdf_text(words), f"{probs[k]:.3f}",
                      f"{thr[k]:.3f}" if k < len(thr) else "", result])
-        if is_pos and not is_normal(lab):
+        if is_pos and not is_normal(lab, getattr(pred, "ptbxl_labels", True)):
             highlight.append(len(rows) - 1)
         elif is_pos:
             normal_rows.append(len(rows) - 1)

@@ -38,6 +38,7 @@ from reportlab.lib.utils import simpleSplit
 from mirage_model.noise_spread import MAY_HIDE_NAMED
 from mirage_model.outputs import is_called
 from mirage_model.records.age import age_text
+from mirage_model.review.labels import ptbxl_coded
 from mirage_model.review.interpret import (AMPLITUDE_UNRELIABLE_NOTE, doubted_calls, no_statement_text,
                                            session_disagreement, session_noise_hidden, statement_labels)
 from mirage_model.review.measurements import (DOUBT_MARK, NOT_APPLICABLE, UNRELIABLE, clean_age, is_paediatric,
@@ -232,7 +233,7 @@ def model_line(pred, why: str = "", stmt_pred=None, stated: int | None = None, n
     name = f" {pred.model_name}" if names else ""
     if getattr(pred, "withheld", ""):
         return f"Model{name}: RESULT WITHHELD - {pred.withheld}  (probabilities from {results})"
-    statements = set(statement_labels(pred.labels))
+    statements = set(statement_labels(ptbxl_coded(pred)))    # an own "AFIB" is no statement
     probs = np.asarray(pred.probabilities, dtype=float)
     positive = set(pred.positive)
     own = [(lab, p) for lab, p in zip(pred.labels, probs) if lab in positive and lab not in statements]
@@ -254,7 +255,7 @@ def model_line(pred, why: str = "", stmt_pred=None, stated: int | None = None, n
     else:
         text += "no class above its threshold"
     if stmt_pred is not None:
-        codes = set(statement_labels(stmt_pred.labels))
+        codes = set(statement_labels(ptbxl_coded(stmt_pred)))
         n = sum(1 for lab, p, t in zip(stmt_pred.labels, stmt_pred.probabilities, stmt_pred.thresholds)
                 if lab in codes and is_called(p, t))
         text += (f"{STATEMENTS_PART}{f'model {stmt_pred.model_name}, ' if names else ''}{n} of {len(codes)} "
