@@ -298,7 +298,7 @@ def test_a_small_split_gets_platt_and_its_few_outcomes_are_said(caplog):
         line = method_lines(cal, y[:, None], ["AF"], [0.5])[0]
         assert line.endswith("; fitted on 2 positive and 17 negative records, under 10 of one: a rough map"), line
         with caplog.at_level("WARNING"):
-            warn_few_outcomes(cal, ["AF"], "own val split, 19 records")
+            warn_few_outcomes(few_outcomes(cal), ["AF"], "own val split, 19 records")
         assert "1 of 1 classes calibrated on fewer than 10 positive or negative records: AF (2 positive, 17 " \
                "negative)" in caplog.text
     # a split of 1000 records or more still tries both maps, and one with 10 of each says nothing

@@ -71,14 +71,15 @@ def batch_with_model_job(ctx, folder, model_path, device, predictor, out_path, s
     A folder with nothing to score gets no output, nor a model loaded: :class:`NothingToScore`."""
     from mirage_model.inference import Predictor   # torch: imported when a batch starts, not with the window
     from mirage_model.review.batch.inputs import find_inputs, labs_lookup
-    from mirage_model.review.batch.run import nothing_to_score, split_own
+    from mirage_model.review.batch.run import nothing_to_score
 
     if kwargs.get("found") is None:     # not listed before (no PDF folder to look at): listed once, here
         unreadable: list = []
         kwargs.update(found=find_inputs(folder, unreadable), unreadable_folders=unreadable)
-    nothing = nothing_to_score(folder, kwargs["found"], kwargs.get("unreadable_folders"))
+    not_read: list = []
+    nothing = nothing_to_score(folder, kwargs["found"], kwargs.get("unreadable_folders"), not_read)
     if nothing:
-        return NothingToScore(nothing, split_own(getattr(kwargs["found"], "not_read", ()), folder)[0])
+        return NothingToScore(nothing, not_read)
     ctx.check()
     if kwargs.get("labs"):
         # the batch's own match of the table's rows to the folder's records, handed to the dialog

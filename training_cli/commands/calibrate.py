@@ -224,8 +224,8 @@ def run(args) -> int:
     multiclass = loaded.task == "multiclass"
     where = f"{ds.spec.split(':')[0]} {ds.task} val split, {len(raw)} records"
     cal = calibration.fit(targets, raw, multiclass=multiclass, seed=args.seed, fitted_on=where)
-    if not multiclass:
-        warn_few_outcomes(cal, labels, where)
+    few = calibration.few_outcomes(cal)     # warned of here, said on their lines (none for a temperature)
+    warn_few_outcomes(few, labels, where)
     probs = cal.apply(raw)
     y = M.as_multilabel(targets, K)
     stage = None
@@ -276,7 +276,7 @@ def run(args) -> int:
     metrics = {**loaded.metrics, "val_calibrated": val}
     out = Path(args.out).expanduser()
     _clear_own_outputs(out)
-    printed = [*method_lines(cal, y, labels, thresholds, multiclass), f"val {macro_auroc_text(val)}"]
+    printed = [*method_lines(cal, y, labels, thresholds, multiclass, few), f"val {macro_auroc_text(val)}"]
     # the card names the command that fitted the calibration, and when, beside the training's
     provenance = {**(loaded.provenance or {}), "calibration_command": runlog.command_line(),
                   "calibration_date": runlog.utc_now()}
@@ -309,17 +309,19 @@ def run(args) -> int:
     return 0
 
 
-def method_lines(cal, y: np.ndarray, labels: list[str], thresholds, multiclass: bool = False) -> list[str]:
+def method_lines(cal, y: np.ndarray, labels: list[str], thresholds, multiclass: bool = False,
+                 few: dict | None = None) -> list[str]:
     """One line per class: the map chosen and its ECE before -> after (cross-validated on the
     validation split), or why the class keeps the model's own probabilities (``identity``): no
     positive (or negative) validation record, or no map that lowered the cross-validated ECE
-    (each map's ECE named). ``y``: (N, K) 0/1 validation outcomes."""
+    (each map's ECE named); a map fitted on few records says so. ``y``: (N, K) 0/1 validation outcomes.
+    ``few``: ``calibration.few_outcomes`` of ``cal`` where the caller has it (None: found here)."""
     before, after = cal.metrics.get("ece_before", []), cal.metrics.get("ece_after_cv") or cal.metrics.get(
         "ece_after_in_sample", [])
     by_method = cal.metrics.get("ece_cv_by_method") or [{}] * len(labels)
     lines = []
     width = max([8, *(len(c) for c in labels)])     # own classes' names ("Hypertrophy") past 8 had pushed the columns
-    few = calibration.few_outcomes(cal) if not multiclass else {}
+    few = calibration.few_outcomes(cal) if few is None else few     # {} for a temperature: no counts
     for k, c in enumerate(labels):
         c = f"{c:>{width}}"
         if not multiclass and cal.methods[k] == "identity":
@@ -343,10 +345,10 @@ def method_lines(cal, y: np.ndarray, labels: list[str], thresholds, multiclass: 
     return lines
 
 
-def warn_few_outcomes(cal, labels: list[str], where: str) -> None:
-    """Warn, naming them, of the classes a map was fitted to on few validation records (``calibration.few_outcomes``):
-    a researcher's 19 validation records (2 positives for a class) had got maps with no word said."""
-    few = calibration.few_outcomes(cal)
+def warn_few_outcomes(few: dict[int, tuple[int, int]], labels: list[str], where: str) -> None:
+    """Warn, naming them, of the classes a map was fitted to on few validation records (``few``:
+    ``calibration.few_outcomes``): a researcher's 19 validation records (2 positives for a class) had got maps with
+    no word said."""
     if few:
         logger.warning("%s: %d of %d classes calibrated on fewer than %d positive or negative records: %s; "
                        "their maps are rough (a larger validation split gives better ones)", where, len(few),

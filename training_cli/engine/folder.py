@@ -21,6 +21,7 @@ from mirage_model.clinical.labs import folded_column, near_miss_text, respelled_
 from mirage_model.words import counted, first_few
 from training_cli.engine.dataset import SPLITS, Dataset, DatasetError, Item
 from training_cli.engine.headers import find_folder_records, header_values, record_id_of
+from training_cli.engine.left_out import kinds_left_out
 from training_cli.engine.splits import (BY_RECORD, PATIENT_COLUMNS, SPLIT_METHODS, SPLIT_SPELLINGS, assign_splits,
                                        patient_column)
 from training_cli.engine.tables import id_column, read_label_map, read_labs, read_table, table_record_id, \
@@ -328,23 +329,11 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
     ident = {"kind": "folder", "root": str(root.resolve()),
              "labels": hashlib.sha256(labels_path.read_bytes()).hexdigest()[:16],
              **({"labelmap": hashlib.sha256(Path(label_map).read_bytes()).hexdigest()[:16]} if label_map else {})}
-    left_out = left_out_of(no_file=missing_files, unlabelled=unlabelled, no_labels_row=rowless, no_labs_row=no_row,
+    left_out = kinds_left_out(no_file=missing_files, unlabelled=unlabelled, no_labels_row=rowless, no_labs_row=no_row,
                            labs_rows_unmatched=labs_match.unmatched if labs_match is not None else (),
                            labs_columns_not_read=labs_not_read)
     return Dataset(spec, "folder", root, task, task, classes, items, clinical_names, identity=ident, split_info=info,
                    left_out=left_out)
-
-
-def left_out_of(**kinds) -> dict:
-    """What a folder dataset's tables and records left out, for the checkpoint's provenance and the model card
-    (``model_card``): {kind: {"count": n, "first": the first 3}} for each kind with any; the records named by
-    their path in the folder (or the labels table's id), never by a path of the machine.
-
-    Kinds: ``no_file`` (labels rows that name no record), ``unlabelled`` (rows with no label), ``no_labels_row``
-    (records the labels table has no row for), ``no_labs_row`` (labelled records the labs table has no row
-    for), ``labs_rows_unmatched`` (labs rows that fit no record), ``labs_columns_not_read`` (the labs table's
-    columns of no feature)."""
-    return {kind: {"count": len(ids), "first": [str(i) for i in list(ids)[:3]]} for kind, ids in kinds.items() if ids}
 
 
 def _check_patients(labels_path: Path, column: str, patients: dict[str, str], labs_path: Path, labs_column: str,

@@ -1,8 +1,9 @@
 """What a run's data left out, recorded with its model and said on its card: the folder tables' rows and records
-not used (``Dataset.left_out``), the records that failed to load by reason (``left_out_of``, saved in the
-checkpoint's provenance by ``loop``), and the card's lines of them (``records_line``, ``left_out_lines``, read by
-``model_card``). A reviewer of the work reads there what its figures do not rest on. A run that more than
-``SKIPPED_LIMIT`` of its records failed to load stops before training (``refuse_many_skipped``) unless told to go on.
+not used (``Dataset.left_out``, counted by ``kinds_left_out``), the records that failed to load by reason
+(``left_out_of``, saved in the checkpoint's provenance by ``loop``), and the card's lines of them (``records_line``,
+``left_out_lines``, read by ``model_card``). A reviewer of the work reads there what its figures do not rest on. A
+run that more than ``SKIPPED_LIMIT`` of its records failed to load stops before training (``refuse_many_skipped``)
+unless told to go on.
 """
 
 from __future__ import annotations
@@ -39,10 +40,20 @@ def refuse_many_skipped(ds, skipped: dict, allow: bool, listed: str | None = Non
                     f"{'; ...' if len(skipped) > 3 else ''}; fix them, or train on the rest with --allow-skipped")
 
 
+def kinds_left_out(**kinds) -> dict:
+    """Each kind of thing the data left out that has any, {kind: {"count": n, "first": the first 3}}, the records
+    named by their path in the folder (or the labels table's id), never by a path of the machine. A folder dataset's
+    tables (``folder.read_folder``: ``Dataset.left_out``): ``no_file`` (labels rows that name no record),
+    ``unlabelled`` (rows with no label), ``no_labels_row`` (records the labels table has no row for), ``no_labs_row``
+    (labelled records the labs table has no row for), ``labs_rows_unmatched`` (labs rows that fit no record),
+    ``labs_columns_not_read`` (the labs table's columns of no feature); ``failed_to_load`` (``left_out_of``)."""
+    return {kind: {"count": len(ids), "first": [str(i) for i in list(ids)[:3]]} for kind, ids in kinds.items() if ids}
+
+
 def left_out_of(ds, skipped: dict) -> dict:
     """What the data left out, for the model card: the folder tables' (``Dataset.left_out``) and the records that
     failed to load, counted by reason ({"count", "first", "reasons": {reason: n}}), the machine's paths taken out."""
-    left_out = dict(getattr(ds, "left_out", None) or {})
+    left_out = {**(getattr(ds, "left_out", None) or {}), **kinds_left_out(failed_to_load=list(skipped or ()))}
     if skipped:
         roots = sorted({str(Path(ds.root)), str(Path(ds.root).resolve())}, key=len, reverse=True)
         reasons: dict[str, int] = {}
@@ -50,8 +61,7 @@ def left_out_of(ds, skipped: dict) -> dict:
             for root in roots:
                 why = str(why).replace(root + "/", "").replace(root, Path(ds.root).name)
             reasons[why] = reasons.get(why, 0) + 1
-        left_out["failed_to_load"] = {"count": len(skipped), "first": list(skipped)[:3],
-                                      "reasons": dict(sorted(reasons.items(), key=lambda kv: -kv[1]))}
+        left_out["failed_to_load"]["reasons"] = dict(sorted(reasons.items(), key=lambda kv: -kv[1]))
     return left_out
 
 

@@ -310,19 +310,23 @@ def no_records_line(folder, not_read, own_files, not_ecg=()) -> str:
     return line
 
 
-def nothing_to_score(folder, found, unreadable=()) -> str:
+def nothing_to_score(folder, found, unreadable=(), not_read: list | None = None) -> str:
     """Why a batch of ``folder`` is not run, in one line, when ``found`` (``find_inputs``) holds no record and no
     signal file to give a row: its folders could not be listed ("1 folder could not be read: ...: no records
     could be listed under DIR"), or ``no_records_line`` of what it holds; "" when there is something to score.
     ``mirage score`` refuses such a folder with it and the batch dialog says it, neither writing an output (the
-    dialog had written a results CSV of its header line alone)."""
+    dialog had written a results CSV of its header line alone). ``not_read``, a list given, is filled with the
+    folder's files that are no record, MIRAGE's own apart (``split_own``), for the dialog's tooltip: the dialog had
+    split them again."""
     headers, orphans, not_ecg = found
     if headers or orphans:
         return ""
+    other, own = split_own(getattr(found, "not_read", ()) or (), folder)
+    if not_read is not None:
+        not_read.extend(other)
     if unreadable:     # not "no records": none could be looked for
         return f"{unreadable_line(unreadable)}: no records could be listed under {folder}"
-    not_read, own = split_own(getattr(found, "not_read", ()) or (), folder)
-    return no_records_line(folder, not_read, own, not_ecg)
+    return no_records_line(folder, other, own, not_ecg)
 
 
 def not_read_entry(path, folder) -> str:
