@@ -167,3 +167,25 @@ def test_an_own_norm_is_no_reassuring_normal_class(qtbot):
                "noise_doubted": ("NORM", "Other")}
     assert [lab for lab, _, _ in may_hide(SimpleNamespace(**doubted))] == ["Other", "NORM"]
     assert [lab for lab, _, _ in may_hide(SimpleNamespace(**{**doubted, "ptbxl_labels": True}))] == ["Other"]
+
+
+def test_the_pdf_draws_an_own_norm_as_a_call_not_the_normal_class(predictions):
+    """The PDF's result table printed a called NORM in bold green, PTB-XL's reassuring normal ECG, whatever a
+    model trained on other data meant by it; it is now highlighted as its other calls are (FLAG_RED)."""
+    from dataclasses import replace
+
+    from mirage_model.review.report.result import result_flowables
+    from mirage_model.review.report.styles import FLAG_RED, styles
+
+    colours = {}
+    for name in ("own", "ptbxl"):
+        pred = predictions[name]
+        k = list(pred.labels).index("NORM")
+        called = replace(pred, probabilities=[0.9 if i == k else 0.01 for i in range(len(pred.labels))],
+                         positive=["NORM"], model_positive=["NORM"])
+        flow = result_flowables(SimpleNamespace(prediction=called, record=None, session=None), styles(), None)
+        table = next(f for f in flow if isinstance(f, Table))
+        row = next(r for r, cells in enumerate(table._cellvalues) if str(cells[0]) == "NORM")
+        colours[name] = table._cellStyles[row][0].color.rgb()
+    assert colours["own"] == tuple(FLAG_RED)
+    assert colours["ptbxl"] == (0.0, 0.4, 0.15)          # the calm green of PTB-XL's normal ECG
