@@ -2,7 +2,7 @@
 (``review.measurements.measurement_rows``) as the app's panel, the PDF and ``mirage score``'s CSV show it.
 
 * Mains left after its subtraction (the quality check's "mains_left", critical): the intervals, QTc and the P and T
-  axes are read through it; they stay visible, marked "?" and unreliable with the finding's words, and flag nothing.
+  axes are read through it; they stay visible, marked "?" and unreliable with the finding's words, their flag kept.
   Found: LUDB 1 at 100 Hz with 0.03 mV of 50 Hz (on Nyquist, where the measurement subtracts nothing) showed PR 141,
   QT 472 ms and a T axis of -24 deg unmarked beside the withheld interpretation (the clean record: 137, 473, -51).
   Truth: the interference added here, and the serial comparison's rule for the same finding (PR, QRS, QT, QTc, P and
@@ -62,8 +62,9 @@ def _by_key(rows) -> dict:
 
 
 # ---------------------------------------------------------------------- the table (Qt-free)
-def test_mains_left_marks_the_intervals_and_axes_and_takes_their_flags():
-    # PR 250 ms and QTc 480 ms are flagged high on a clean record; read through mains left they are not findings
+def test_mains_left_marks_the_intervals_and_axes_and_keeps_their_flags():
+    # PR 250 ms (> 200) and QTc Bazett 480 ms (>= 450, a man) are flagged high on a clean record; read through mains
+    # left they are marked and keep the flag, as a cart marks a doubtful value past its limit
     m = Measurements(**{**FLUTTER_RECORD, "pr_ms": 250.0, "qtc_bazett_ms": 480.0, "heart_rate_bpm": 40.0,
                         "rr_ms": 1500.0})
     clean = _by_key(measurement_rows(m, sex="M", age=60))
@@ -72,7 +73,7 @@ def test_mains_left_marks_the_intervals_and_axes_and_takes_their_flags():
     rows = _by_key(measurement_rows(m, sex="M", age=60, quality=SimpleNamespace(findings=(_mains_finding(),))))
     for key in READ_THROUGH_MAINS:
         r = rows[key]
-        assert r["doubt"] == "unreliable" and r["flag"] == "", r
+        assert r["doubt"] == "unreliable" and r["flag"] == {"pr_ms": "high", "qtc_bazett_ms": "high"}.get(key, ""), r
         assert r["value"] == getattr(m, key) and r["shown"]            # still there for the reviewer
         assert "mains interference (50 Hz) left after its subtraction" in r["doubt_why"]
         assert "leads II, V1" in r["doubt_why"], r["doubt_why"]
@@ -125,7 +126,7 @@ def test_no_atrial_rhythm_said_leaves_the_pr():
     # a rhythm the interpretation marks: the PR shown, marked, with the mark's reason
     marked = _interpretation(_statement("AFIB", "Atrial fibrillation, 80 bpm", note="P-like waves before each QRS"))
     rows = _by_key(measurement_rows(m, interpretation=marked))
-    assert rows["pr_ms"]["doubt"] == "unreliable" and rows["pr_ms"]["flag"] == ""
+    assert rows["pr_ms"]["doubt"] == "unreliable" and rows["pr_ms"]["flag"] == "low"     # 87 ms < 120: kept
     assert "P-like waves before each QRS" in rows["pr_ms"]["doubt_why"]
 
 
@@ -133,9 +134,9 @@ def test_no_atrial_rhythm_said_leaves_the_pr():
 def test_flutter_waves_with_no_model_of_the_rhythm_mark_the_pr():
     """The default model alone (no statements model) states no rhythm; with flutter waves measured in II, III, aVF and
     V1 beside a PR of 87 ms (flagged low; PTB-XL 10752_lr, AFLT, had shown 103 ms so) the PR and the P axis are shown
-    marked unreliable, flagged neither way, as the interpretation leaves its short PR unsaid. Truth: the superclass
-    model's labels and flutter waves at 294/min built here, through ``interpret_prediction`` as ``mirage score`` calls
-    it."""
+    marked unreliable, their flag kept (87 ms < 120: low), while the interpretation leaves its short PR unsaid.
+    Truth: the superclass model's labels and flutter waves at 294/min built here, through ``interpret_prediction`` as
+    ``mirage score`` calls it."""
     from mirage_model.measure import AtrialActivity
     from mirage_model.review.interpret import interpret_prediction
 
@@ -150,7 +151,7 @@ def test_flutter_waves_with_no_model_of_the_rhythm_mark_the_pr():
         for key in ("pr_ms", "p_axis_deg"):
             assert rows[key]["doubt"] == doubt, rows[key]
         if doubt:
-            assert rows["pr_ms"]["flag"] == "" and rows["pr_ms"]["shown"], rows["pr_ms"]
+            assert rows["pr_ms"]["flag"] == "low" and rows["pr_ms"]["shown"], rows["pr_ms"]
             why = rows["pr_ms"]["doubt_why"]
             assert why.startswith("flutter waves at 294/min in II, III, aVF and V1"), why
             assert "may be a flutter wave" in rows["pr_ms"]["doubt_why"]

@@ -45,15 +45,17 @@ def _measured(*notes, **values) -> Measurements:
 
 
 # ---------------------------------------------------------------------- the table (Qt-free)
-def test_an_irregular_rhythm_marks_every_qtc_and_takes_its_flag():
+def test_an_irregular_rhythm_marks_every_qtc_and_keeps_its_flag():
+    # marked and flagged both, as a cart prints a doubtful value past its limit: Bazett 480 ms >= 450 (men), Fridericia
+    # 440 ms within, Framingham 330 ms <= 340
     plain = _by_key(measurement_rows(_measured(), sex="M", age=60))
     assert (plain["qtc_bazett_ms"]["flag"], plain["qtc_framingham_ms"]["flag"]) == ("high", "low")
     assert not any(r["doubt"] for r in plain.values())
     rows = _by_key(measurement_rows(_measured("PR: P wave boundaries not found", f"QTc unreliable: {IRREGULAR}"),
                                     sex="M", age=60))
-    for key in QTC:
+    for key, flag in zip(QTC, ("high", "", "low")):
         r = rows[key]
-        assert (r["doubt"], r["flag"], r["doubt_why"]) == ("unreliable", "", IRREGULAR), r
+        assert (r["doubt"], r["flag"], r["doubt_why"]) == ("unreliable", flag, IRREGULAR), r
         assert r["value"] == VALUES[key] and r["shown"]                 # still there for the reviewer
     assert not any(r["doubt"] for k, r in rows.items() if k not in QTC)
     assert doubt_text(list(rows.values())) == [f"Unreliable (?): QTc Bazett, QTc Fridericia, QTc Framingham: "
@@ -194,3 +196,107 @@ def test_the_csv_notes_say_ludb1s_qtc_is_unreliable_once(tmp_path, ludb1):
     said = f"heart rate {m.heart_rate_bpm:g} bpm < 50"
     assert f"Unreliable (?): QTc Bazett, QTc Fridericia, QTc Framingham: {said}" in row["notes"], row["notes"]
     assert row["notes"].count(said) == 1, row["notes"]
+
+
+# ---------------------------------------------------------------------- a doubtful value keeps its flag
+# The Challenge sample A0003 (Dx 164889003, atrial fibrillation; a woman of 81) reads an irregular rhythm at 145 bpm:
+# its QTc Bazett past the women's 460 ms, its Fridericia within it, both unreliable. A cart prints a doubtful value
+# past its limit marked and flagged both; the "?" had taken the flag's place (arrow, bold), so a long QTc lost its
+# flag where the cardiologist must look. Truth: the header's diagnosis and sex, the 460 ms limit (Rautaharju 2009).
+A0003 = ROOT / "resources" / "samples" / "cinc2021" / "A0003.hea"
+WOMEN_QTC = 460.0
+
+
+@pytest.fixture(scope="module")
+def a0003():
+    from mirage_model.measure import measure
+    from mirage_model.quality import assess
+    from mirage_model.review.session import ReviewSession
+
+    if not A0003.is_file():
+        pytest.skip("bundled Challenge sample A0003 not present")
+    head = A0003.read_text()
+    assert "#Dx: 164889003" in head and "#Sex: Female" in head
+    rec = mm.load_record(A0003)
+    s = ReviewSession.from_results(rec, measurements=measure(rec))
+    s.set_quality(assess(rec))
+    m = s.measurements
+    # the case: both formulas marked by the irregular rhythm, Bazett's past the limit, Fridericia's within it
+    assert s.sex == "F" and m.qtc_bazett_ms > WOMEN_QTC + 20 and m.qtc_fridericia_ms < WOMEN_QTC - 5
+    return s
+
+
+def test_a0003s_long_qtc_is_marked_and_flagged(a0003):
+    rows = _by_key(a0003.measurement_table())
+    for key, flag in (("qtc_bazett_ms", "high"), ("qtc_fridericia_ms", "")):
+        assert rows[key]["doubt"] == UNRELIABLE and rows[key]["doubt_why"].startswith("irregular rhythm"), rows[key]
+        assert rows[key]["flag"] == flag, rows[key]      # doubtful and within its range: no flag
+
+
+def test_the_app_keeps_a0003s_qtc_flag_beside_its_mark(qtbot, a0003):
+    pytest.importorskip("pytestqt")
+    from app.views.measurements import ROWS, MeasurementsPanel
+
+    panel = MeasurementsPanel()
+    qtbot.addWidget(panel)
+    panel.set_session(a0003)
+    keys = [k for k, *_ in ROWS]
+    m = a0003.measurements
+    r = keys.index("qtc_bazett_ms")
+    value, source = panel.table.item(r, 1), panel.table.item(r, 2)
+    assert value.text() == f"{m.qtc_bazett_ms:.0f} ?" and value.font().bold(), value.text()
+    assert panel.table.item(r, 0).font().bold()
+    assert source.text() == "unreliable \u2191", source.text()
+    tip = source.toolTip()
+    assert "high: outside the adult reference range (> 340 and < 460 ms, women" in tip, tip
+    assert "unreliable: irregular rhythm" in tip, tip
+    assert "reference: > 340 and < 460 ms, women" in value.toolTip(), value.toolTip()
+    r = keys.index("qtc_fridericia_ms")       # doubtful, within its range: marked, not flagged
+    value, source = panel.table.item(r, 1), panel.table.item(r, 2)
+    assert value.text() == f"{m.qtc_fridericia_ms:.0f} ?" and not value.font().bold()
+    assert source.text() == "unreliable" and not source.toolTip().startswith("high")
+    panel.set_session(None)
+
+
+def test_the_pdf_keeps_a0003s_qtc_flag_beside_its_mark(tmp_path, a0003):
+    pypdf = pytest.importorskip("pypdf")
+    from mirage_model.review.report import build_report
+    from mirage_model.review.report.summary_band import measurement_cells
+    from mirage_model.review.report.text import FONT_BOLD
+
+    m = a0003.measurements
+    b, f = f"{m.qtc_bazett_ms:.0f}", f"{m.qtc_fridericia_ms:.0f}"
+    # page 1's block: the value with its mark, bold, and the arrow
+    columns, _ = measurement_cells(a0003)
+    cells = {label: runs for col in columns for label, runs in col}
+    runs = [(run.text, run.font) for run in cells["QTc Bazett"] if run.text.strip()]
+    assert runs == [(f"{b}? ms", FONT_BOLD), ("\u2191", FONT_BOLD)], cells["QTc Bazett"]
+    assert [run.text for run in cells["QTc Fridericia"]] == [f"{f}? ms"]
+    out = build_report(a0003, tmp_path / "a0003.pdf")
+    pages = [" ".join((p.extract_text() or "").split()) for p in pypdf.PdfReader(str(out)).pages]
+    assert re.search(rf"QTc Bazett {b}\? ms \u2191", pages[0]), pages[0]
+    text = " ".join(pages)
+    # the measurement table: "517 ? ↑ high" beside its range, Fridericia's "446 ?" alone
+    assert re.search(rf"QTc \(Bazett[^)]*\)\)? {b} \? \u2191 high ms", text), text
+    assert re.search(rf"QTc \(Fridericia[^)]*\)\)? {f} \? ms", text), text
+
+
+def test_the_resolved_list_says_outside_range_only_as_the_table_flags_it():
+    """The interpretation's "normal ECG not stated: ... is high (outside its reference range in the measurement table)"
+    is said of a doubtful QTc past its limit (Bazett 470 ms >= 450, a man; irregular rhythm): the table now flags it
+    too, beside its mark; a doubtful QTc within its range is said outside nothing, and "normal ECG" stands."""
+    from mirage_model.review.interpret import interpret
+
+    values = {**VALUES, "qtc_bazett_ms": 470.0, "qtc_framingham_ms": 430.0}
+    for bazett, said in ((470.0, "high"), (440.0, None)):
+        m = _measured(f"QTc unreliable: {IRREGULAR}", **{**values, "qtc_bazett_ms": bazett})
+        rows = _by_key(measurement_rows(m, sex="M", age=60))
+        it = interpret(["NORM", "SR"], [0.9, 0.9], [0.5, 0.5], m.as_dict(), "M", age=60, irregular=True)
+        outside = [r for r in it.resolved if "outside its reference range in the measurement table" in r]
+        assert rows["qtc_bazett_ms"]["doubt"] == UNRELIABLE
+        if said:
+            assert len(outside) == 1 and f"470 ms is {said}" in outside[0], it.resolved
+            assert rows["qtc_bazett_ms"]["flag"] == said           # the table says what the sentence says of it
+        else:
+            assert not outside and rows["qtc_bazett_ms"]["flag"] == "", it.resolved
+            assert any(s.text == "Normal ECG" for s in it.statements), it.text()

@@ -263,7 +263,8 @@ class MeasurementsPanel(FollowsSession, QWidget):
                     flag = f"{flag} ({row['range']})" if flag else ""
                 source = QTableWidgetItem(src)
                 if flag or doubt:
-                    source.setToolTip(flag or f"{doubt}: {row['doubt_why']}")
+                    # a value marked unreliable keeps its flag (a cart's doubtful QTc stays flagged): both on hover
+                    source.setToolTip("\n".join(t for t in (flag, doubt and f"{doubt}: {row['doubt_why']}") if t))
                 source.setFlags(Qt.ItemFlag.ItemIsEnabled)
                 dv = theirs.get(key)
                 cart = QTableWidgetItem("" if dv is None else f"{dv:.0f}")

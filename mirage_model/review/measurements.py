@@ -222,9 +222,10 @@ VOLTAGE_SCALED = "(every lead scaled to the same size): voltage limits not appli
 
 
 # The quality check's finding of mains interference the measurement could not subtract (``quality.mains_left``): the
-# intervals' ends and the P and T waves are read through it, so their values are shown marked unreliable, flagged
-# neither high nor low (LUDB 1 at 100 Hz with 0.03 mV of 50 Hz on Nyquist: PR 141, QRS 80, QT 472 ms against 137, 79,
-# 473 clean, the T axis -24 deg against -51). The rows are those the serial comparison leaves out for the same finding
+# intervals' ends and the P and T waves are read through it, so their values are shown marked unreliable, their
+# high/low flag kept beside the mark, as a cart marks a doubtful value and keeps its flag (LUDB 1 at 100 Hz with
+# 0.03 mV of 50 Hz on Nyquist: PR 141, QRS 80, QT 472 ms against 137, 79, 473 clean, the T axis -24 deg against -51).
+# The rows are those the serial comparison leaves out for the same finding
 # (``serial.compare``: PR, QRS, QT, QTc, P and T axes); the rate and RR (R peaks), the QRS axis and the QRS
 # voltages stand, as they stand there.
 MAINS_LEFT = "mains_left"
@@ -242,7 +243,7 @@ ATRIAL_KEYS = ("pr_ms", "p_axis_deg")
 # A frontal axis is read off the sizes of leads I and aVF against each other (``measure.delineate.wave_axis``): with
 # every lead scaled to one size ("amplitude_scaled") that ratio is the file's, not the heart's. LUDB 1 (annotated left
 # axis deviation) reads a QRS axis of +27 deg, and its limb leads break Einthoven's law (II - I - III: 46 % of II's
-# RMS); on LUDB 1-40, 23 of the 38 annotated axes agree. The axes are shown marked unreliable, flagged neither way.
+# RMS); on LUDB 1-40, 23 of the 38 annotated axes agree. The axes are shown marked unreliable, their flag kept.
 AXIS_KEYS = ("p_axis_deg", "qrs_axis_deg", "t_axis_deg")
 AXES_SCALED = "every lead scaled to the same size: an axis is read off the sizes of leads I and aVF"
 UNRELIABLE, NOT_APPLICABLE = "unreliable", "not applicable"
@@ -563,8 +564,9 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex
         range in a table cell), shown (the value as text: whole units, with the decimals that keep
         it on its side of the limits; None when there is no value), doubt ("", ``UNRELIABLE``: the value
         shown marked ``DOUBT_MARK``, or ``NOT_APPLICABLE``: not shown as a value) and doubt_why (why, in words;
-        "" with no doubt). A doubted row has no flag. A reviewer's own value (edited) carries no doubt; a QTc
-        recomputed from it carries the QT's.
+        "" with no doubt). An unreliable row keeps its flag (a long QTc at an irregular rhythm is marked and
+        flagged both, as a cart prints it); a row not applicable has none. A reviewer's own value (edited)
+        carries no doubt; a QTc recomputed from it carries the QT's.
 
     Raises:
         ValueError: an edit names no measurement, or its value is not a finite number.
@@ -630,8 +632,8 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex
             # the reviewer's QT corrected by the machine's RR: the rhythm's or the rate's doubt is the RR's, it stands
             doubt, why = UNRELIABLE, qtc[k]
         rows.append(dict(key=k, label=f.label, unit=f.unit, value=v, automatic=auto[k], status=status[k],
-                         flag="" if doubt else ref.flag(v), range=ref.text, ref_low=ref.low, ref_high=ref.high,
-                         ref_cell="not applied" if not_applied else ref.cell(),
+                         flag="" if doubt == NOT_APPLICABLE else ref.flag(v), range=ref.text, ref_low=ref.low,
+                         ref_high=ref.high, ref_cell="not applied" if not_applied else ref.cell(),
                          shown=None if v is None else shown(v, decimals=f.decimals, judge=ref.flag),
                          doubt=doubt, doubt_why=why))
     return rows
