@@ -108,3 +108,33 @@ def test_a_bad_age_or_sex_refuses_its_row_whatever_the_models_read(tmp_path):
     assert "age" in lookup.refused(folder / f"{ids[0]}.hea").lower()
     assert lookup.refused(folder / f"{ids[1]}.hea")              # sex 'Q'
     assert lookup.refused(folder / f"{ids[2]}.hea") == ""        # troponin: no model reads it, left out
+
+
+def test_report_reads_the_labs_table_by_the_rules_of_score(checkpoint, tmp_path, capsys):
+    """`mirage report REC --labs` had refused the whole report for a bad cell of REC's row in a column no
+    model reads (troponin 'abc' for a model of age, sex, height and weight: exit 2, no PDF), where
+    `mirage score --labs` leaves that cell out, says so and scores the record. Now report reads the table
+    by score's reader and rules (``LabsLookup``): the cell is left out, named on stderr and on the PDF's
+    labs block, the row's other values used (age 61, as the table says); a bad age, which the product reads
+    whatever the model, still refuses the report before any model loads."""
+    pypdf = pytest.importorskip("pypdf")
+    a, _, _ = _ptbxl_folder(tmp_path / "in")
+    record = tmp_path / "in" / f"{a}.hea"
+    labs = tmp_path / "labs.csv"
+    labs.write_text(f"record_id,age,troponin_t [ng/L]\n{a},61,abc\n")
+    out = tmp_path / "r.pdf"
+    argv = ["report", str(record), "--model", str(checkpoint), "--statements-model", "none", "--no-measure",
+            "--no-explain", "--labs", str(labs), "--out", str(out)]
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert "labs value left out, no model of the run reads it: " in err
+    assert "labs.csv, line 2, column 'troponin_t [ng/L]': troponin_t: 'abc' is not a number" in err
+    text = " ".join(" ".join(page.extract_text() for page in pypdf.PdfReader(out).pages).split())
+    assert "labs value left out" in text and "Age 61 years" in text, text
+    # the record's age bad: refused, naming the file, line and column; nothing written
+    out.unlink()
+    labs.write_text(f"record_id,age,troponin_t [ng/L]\n{a},abc,12\n")
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "labs.csv, line 2, column 'age'" in err and "'abc' is not a number" in err
+    assert not out.exists()

@@ -325,11 +325,12 @@ def test_score_checks_pdf_dir_before_scoring(tmp_path, checkpoint, capsys):
 
 
 def test_report_labs_table_uses_only_the_records_row(tmp_path, capsys, ludb_sample):
-    """Another patient's bad value (record 14's "abc", line 3) had stopped `mirage report 1 --labs`, though
-    record 1's row is valid; `mirage score` refuses only that record, and so does report now."""
+    """Another patient's bad value (record 14's age "abc", line 3) had stopped `mirage report 1 --labs`, though
+    record 1's row is valid; `mirage score` refuses only that record, and so does report now. (A bad value
+    no model reads: tests/test_labs_cell_not_read.py.)"""
     pypdf = pytest.importorskip("pypdf")
     labs = tmp_path / "labs.csv"
-    labs.write_text("record_id,troponin_t [ng/L],age\n1,52,51\n14,abc,50\n")
+    labs.write_text("record_id,troponin_t [ng/L],age\n1,52,51\n14,52,abc\n")
     out = tmp_path / "r.pdf"
     assert main(["report", str(ludb_sample), "--no-model", "--no-measure", "--labs", str(labs),
                  "--out", str(out)]) == 0
@@ -338,12 +339,12 @@ def test_report_labs_table_uses_only_the_records_row(tmp_path, capsys, ludb_samp
     text = "\n".join(p.extract_text() for p in pypdf.PdfReader(str(out)).pages)
     assert "hs-Troponin T" in text and "52" in text
     # the record's own bad row still stops it, naming the line and the column
-    labs.write_text("record_id,troponin_t [ng/L],age\n14,52,50\n1,abc,51\n")
+    labs.write_text("record_id,troponin_t [ng/L],age\n14,52,50\n1,52,abc\n")
     out.unlink()
     assert main(["report", str(ludb_sample), "--no-model", "--no-measure", "--labs", str(labs),
                  "--out", str(out)]) == 2
     err = capsys.readouterr().err
-    assert "line 3" in err and "troponin_t" in err and "'abc' is not a number" in err
+    assert "line 3" in err and "'age'" in err and "'abc' is not a number" in err
     assert not out.exists()
 
 

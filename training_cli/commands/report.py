@@ -18,8 +18,8 @@ import re
 import sys
 from pathlib import Path
 
-from mirage_model.clinical import (ClinicalError, default_schema, labs_header_note, labs_record_id, match_labs_rows,
-                                   parse_sex, read_labs_table, record_values)
+from mirage_model.clinical import (ClinicalError, default_schema, labs_header_note, labs_record_id, parse_sex,
+                                   record_values)
 from mirage_model.clinical.features import sex_refusal
 from mirage_model.csvsafe import printable
 from mirage_model.formats import same_name_records
@@ -28,6 +28,8 @@ from mirage_model.limits import HEAD_S, record_head, with_head_note
 from mirage_model.measure import measure
 from mirage_model.paths import default_model_path
 from mirage_model.quality import AssessmentError
+from mirage_model.review.batch import BatchError
+from mirage_model.review.batch.inputs import LabsLookup, features_read, labs_dict
 from mirage_model.review.measurements import measurement_rows
 from mirage_model.review.opening import prepare, session_from_file
 from mirage_model.review.report import build_report, model_info_from
@@ -133,44 +135,9 @@ def run(args) -> int:
     except RecordError as err:
         raise UsageError(f"error: {err}")
     values: dict = {}        # given here; the record's own values enter the session from the file
-    labs_row: dict = {}      # the labs table's row among them
-    if args.labs is not None:
-        refused: dict[str, str] = {}     # other patients' bad values do not stop this record (as in mirage score)
-        try:
-            table = read_labs_table(args.labs, row_errors=refused)
-        except ClinicalError as err:
-            raise UsageError(f"error: {err}")
-        # the row as training and mirage score find it: the longest trailing part of the record's
-        # path ("siteB/1" before "1")
-        where = Path(os.path.abspath(getattr(record, "path", None) or args.record))
-        path_id = labs_record_id(where)
-        # files beside it of its name (3.hea and 3.dcm beside 3.xml) share its id: a row fits none of them,
-        # as in mirage score, since it cannot say which recording (perhaps which patient) it is for
-        others = same_name_records(where)
-        match = match_labs_rows(list(table) + [r for r in refused if r not in table], [path_id] * (1 + len(others)))
-        if path_id in match.ambiguous:
-            raise UsageError(f"error: {args.labs}: {match.ambiguous[path_id]} (beside {where.name}: "
-                             f"{', '.join(p.name for p in others)}); or leave --labs out")
-        row_id = match.row_id(path_id)
-        if row_id in refused:
-            raise UsageError(f"error: {refused[row_id]}")
-        if refused:
-            print(f"warning: {args.labs}: {len(refused)} other record(s)' row(s) unreadable and ignored "
-                  f"(records {', '.join(list(refused)[:5])}{' ...' if len(refused) > 5 else ''})", file=sys.stderr)
-        if row_id is None:
-            tail = "/".join(path_id.split("/")[-2:])
-            ids = list(table)[:3]
-            print(f"warning: {args.labs} has no row for record {printable(record.record_id)} (looked for its path "
-                  f"without the extension: {tail!r} ... down to {path_id.split('/')[-1]!r}; the table's "
-                  f"{len(table)} row(s) fit no such id{': ' + ', '.join(repr(i) for i in ids) if ids else ''}"
-                  f"{' ...' if len(table) > 3 else ''}); no lab values used", file=sys.stderr)
-        else:
-            print(f"note: {args.labs}: the row of {row_id!r} is used for {printable(record.record_id)}", file=sys.stderr)
-            labs_row = dict(table[row_id])
-            values.update(labs_row)
-            differs = labs_header_note(record_values(record), labs_row)
-            if differs:     # it may be another patient's row: said here and on the PDF's labs block
-                print(f"warning: {args.labs}: record {printable(record.record_id)}: {differs}", file=sys.stderr)
+    # the record's file as the labs table's ids name it (a folder record: its own path)
+    where = Path(os.path.abspath(getattr(record, "path", None) or args.record))
+    lookup = record_labs(args.labs, where) if args.labs is not None else None
     for text in args.lab:
         try:
             name, value = parse_lab(text)
@@ -199,6 +166,12 @@ def run(args) -> int:
             if args.labs is None and (note := labs_not_given_note(predictor, values, "--labs or --lab")):
                 print(note, file=sys.stderr)
     statements_predictor = load_statements_predictor(predictor, args.statements_model, args.device)
+    labs_row: dict = {}      # the labs table's row among the values
+    left_out: list[str] = []     # its bad values that no model of the run reads, left out
+    if lookup is not None:
+        labs_row, left_out = labs_row_used(lookup, args.labs, record, where,
+                                           features_read(predictor, statements_predictor))
+        values.update(labs_row)
     measurements, measure_error = None, ""
     if args.measure:
         try:
@@ -215,6 +188,7 @@ def run(args) -> int:
                                          measure_error=measure_error, measured=args.measure,
                                          measurement_edits={k: float(v) for k, v in edits.items()} or None,
                                          path=args.record, labs_row=labs_row)
+    session.labs_notes = tuple(session.labs_notes) + tuple(left_out)     # named on the PDF's labs block, as score's
     refused = session.refused()
     if refused:
         for name, v in refused.items():
@@ -265,6 +239,78 @@ def run(args) -> int:
         + ", ".join(f"{lab} {p:.3f}" for lab, p in zip(prediction.labels, prediction.probabilities)))
     print(f"wrote {printable(out)} ({printable(record.record_id)}; {summary})")
     return 1 if prior_failed else 0
+
+
+def record_labs(labs: Path, where: Path) -> LabsLookup:
+    """The labs table ``labs`` read as ``mirage score --labs`` reads it (``batch.inputs.labs_dict``: a bad
+    value left out of its row and kept as a cell error, a row that cannot be read refused alone) and
+    matched to the record at ``where`` (``LabsLookup``), whose row is found as training and score find it: the longest
+    trailing part of its path ("siteB/1" before "1"). Files beside it of its name (3.hea and 3.dcm beside
+    3.xml) share its id: a row fits none of them, as in mirage score, since it cannot say which recording
+    (perhaps which patient) it is for. Refused at once: a table that cannot be read, an ambiguous row, and
+    a row refused whatever the model (it cannot be read, or its age or sex is bad: ``ALWAYS_READ``), so
+    that no model is loaded for a report that cannot be written.
+
+    Raises:
+        UsageError: naming the table and the problem.
+    """
+    errors: dict = {}
+    cells: dict = {}
+    try:
+        table = labs_dict(labs, errors, cell_errors=cells)
+    except BatchError as err:
+        raise UsageError(f"error: {err}") from None
+    others = same_name_records(where)
+    # ids relative to the file system's root: the whole path, so the longest trailing part is matched
+    lookup = LabsLookup.build(table, errors, Path(where.anchor), [where, *others], cell_errors=cells)
+    lookup.reads = frozenset()           # the features every run reads (ALWAYS_READ): the models' come once loaded
+    if lookup.ambiguous(where):
+        raise UsageError(f"error: {labs}: {lookup.ambiguous(where)} (beside {where.name}: "
+                         f"{', '.join(p.name for p in others)}); or leave --labs out")
+    if lookup.refused(where):
+        raise UsageError(f"error: {lookup.refused(where)}")
+    return lookup
+
+
+def labs_row_used(lookup: LabsLookup, labs: Path, record, where: Path, reads) -> tuple[dict, list[str]]:
+    """The row of ``record`` (its file at ``where``) in the labs table (``record_labs``) for a run whose
+    models read the features ``reads`` (``batch.inputs.features_read``), by ``mirage score``'s rules
+    (``LabsLookup``): a bad value of a feature they read refuses it, one no model reads is left out and
+    said (stderr, and the PDF's labs block: the notes returned). Says too which row is used, that there
+    is none, that other records' rows were refused, and a row whose age or sex differs from the header.
+
+    Returns:
+        The row's values ({} when none) and the notes on the values left out of it.
+
+    Raises:
+        UsageError: the row is refused (naming the table, line, column and problem).
+    """
+    lookup.reads = reads
+    if lookup.refused(where):
+        raise UsageError(f"error: {lookup.refused(where)}")
+    row_id = lookup.row_id(where)
+    others = sorted(r for r in lookup.refused_rows() if r != row_id)    # by the same rules: their records
+    if others:
+        print(f"warning: {labs}: {len(others)} other record(s)' row(s) unreadable and ignored "
+              f"(records {', '.join(others[:5])}{' ...' if len(others) > 5 else ''})", file=sys.stderr)
+    if row_id is None:
+        path_id = labs_record_id(where)
+        tail = "/".join(path_id.split("/")[-2:])
+        ids = list(lookup.labs)[:3]
+        print(f"warning: {labs} has no row for record {printable(record.record_id)} (looked for its path "
+              f"without the extension: {tail!r} ... down to {path_id.split('/')[-1]!r}; the table's "
+              f"{len(lookup.labs)} row(s) fit no such id{': ' + ', '.join(repr(i) for i in ids) if ids else ''}"
+              f"{' ...' if len(lookup.labs) > 3 else ''}); no lab values used", file=sys.stderr)
+        return {}, []
+    print(f"note: {labs}: the row of {row_id!r} is used for {printable(record.record_id)}", file=sys.stderr)
+    row = lookup.values(where)
+    left_out = lookup.left_out(where)
+    for note in left_out:
+        print(f"warning: {printable(record.record_id)}: {note}", file=sys.stderr)
+    differs = labs_header_note(record_values(record), row)
+    if differs:     # it may be another patient's row: said here and on the PDF's labs block
+        print(f"warning: {labs}: record {printable(record.record_id)}: {differs}", file=sys.stderr)
+    return row, left_out
 
 
 def add_prior(session: ReviewSession, path: Path, predictor, statements_predictor, measured: bool = True) -> str:
