@@ -6,8 +6,9 @@ when one ships. ``--screenshot`` renders the window offscreen once the analysis 
 saves it and exits. ``--export-pdf DIR`` opens each RECORD (every record of a folder) in turn in
 the real window, as a user would, waits for its analysis and writes its PDF as the Export button
 does, then exits (offscreen when there is no display): 0 when every PDF was written, 1 when a
-record failed or a folder under a RECORD folder could not be read (its records are not exported),
-2 for what is checked before anything loads (DIR, an empty folder, --device, --model) and for a
+record failed (said once, on one line naming the file and the problem) or a folder under a RECORD folder could
+not be read (its records are not exported), 2 for what is checked before anything loads (DIR, a PDF DIR already
+holds for these records without --overwrite, an empty folder, --device, --model) and for a
 model that then fails to load; --screenshot exits 2 for a --model that is no model as well. A window
 a person watches opens with a --model that is no model (no such path, a folder or file without a
 checkpoint): the terminal and the window's message bar name the path and the problem, and the
@@ -60,7 +61,10 @@ def get_args_parser() -> argparse.ArgumentParser:
     parser.add_argument("--export-pdf", metavar="DIR", type=Path,
                         help="open each RECORD (each record of a folder) in turn, wait for its analysis, write "
                              "DIR/<record>.pdf as the Export button does, then exit (1: a record failed or a folder "
-                             "could not be read)")
+                             "could not be read). A PDF already in DIR for these records is never replaced "
+                             "unasked: such a run is refused before anything loads (exit 2), naming them")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="--export-pdf: replace the PDFs DIR already holds for these records")
     parser.add_argument("--layout", choices=("12x1", "6x2", "3x4"), help="lead layout to start with")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     # for scripts/bench_app.py: print the cold-start timings as JSON once the record is drawn, then quit
@@ -100,13 +104,16 @@ def export_inputs(records: list[Path], unreadable: list | None = None,
 
     Returns:
         The records, and one note per file of a folder that has an ECG format's extension but is no
-        ECG this app reads (said, not opened).
+        ECG this app reads (said, not opened, in the words ``mirage score`` and the batch dialog use:
+        ``batch.rows.not_ecg_line``).
 
     Raises:
         ValueError: a folder with no record in it (the message names it).
     """
     from app.views.folder_browser import natural_key
     from mirage_model import formats
+    from mirage_model.review.batch.loading import not_ecg_reason
+    from mirage_model.review.batch.rows import not_ecg_line
 
     out, notes = [], []
     for path in records:
@@ -115,7 +122,7 @@ def export_inputs(records: list[Path], unreadable: list | None = None,
             continue
         passed_over: list[Path] = []
         found = sorted(formats.find_ecg_files(path, passed_over, unreadable=unreadable), key=natural_key)
-        notes.extend(f"skipped {p}: not an ECG this app reads" for p in sorted(passed_over, key=natural_key))
+        notes.extend(not_ecg_line(p, not_ecg_reason(p)) for p in sorted(passed_over, key=natural_key))
         if not found:
             raise ValueError(f"{path}: no ECG records in this folder")
         if names is not None:
@@ -124,6 +131,25 @@ def export_inputs(records: list[Path], unreadable: list | None = None,
             names.update(record_pdf_names(path, found))
         out.extend(found)
     return out, notes
+
+
+def export_targets(records: list[Path], out_dir: Path, names: dict | None = None) -> list[Path]:
+    """The PDF ``--export-pdf`` writes under ``out_dir`` for each record it opens, in their order: a folder's
+    record at its path in ``names`` (``export_inputs``'), a file given by its name (``a.hea`` ->
+    ``a.pdf``); two records of one name (compared case-insensitively, as ``batch.rows.pdf_names``
+    does) get ``_2``, ``_3`` ... in the order given. Named before anything loads, so that the PDFs
+    DIR already holds for them are found first (``main`` refuses them without ``--overwrite``)."""
+    used: set[str] = set()
+    out: list[Path] = []
+    for path in records:
+        path = Path(path)
+        rel = (names or {}).get(path) or Path(f"{path.stem or path.name}.pdf")
+        name, k = rel, 2
+        while name.as_posix().lower() in used:
+            name, k = rel.with_name(f"{rel.stem}_{k}.pdf"), k + 1
+        used.add(name.as_posix().lower())
+        out.append(out_dir / name)
+    return out
 
 
 def output_folder(folder: Path) -> list[Path]:
@@ -256,19 +282,20 @@ def fail(message: str, code: int = 2) -> int:
     return code
 
 
-def export_records(window, app, records: list[Path], out_dir: Path, result: dict,
-                   created: list[Path] = (), names: dict | None = None) -> None:
+def export_records(window, app, records: list[Path], targets: list[Path], result: dict,
+                   created: list[Path] = ()) -> None:
     """Open each record in turn in ``window``, wait for its analysis, export its PDF as the Export
-    button does (``MainWindow.export_pdf``) into ``out_dir`` (a folder's record at its path under it in
-    ``names``, ``export_inputs``'s; a file given, by its name), then quit. ``result["rc"]``: 0 when
-    every PDF was written, 1 otherwise, 2 when the model to be used could not be loaded (then
-    nothing is written, and the folders in ``created`` are removed again while empty: a scripted
-    export never hands back reports without the model the user asked for)."""
+    button does (``MainWindow.export_pdf``) to its path in ``targets`` (``export_targets``), then
+    quit. A record that fails is said once, on one line naming its file and the problem, as ``mirage
+    score`` says it ("failed: PATH: WHY"; the window's message and the load job's log line go to the
+    log file only). ``result["rc"]``: 0 when every PDF was written, 1 otherwise, 2 when the model to
+    be used could not be loaded (then nothing is written, and the folders in ``created`` are removed
+    again while empty: a scripted export never hands back reports without the model the user asked for)."""
     from PySide6.QtCore import QTimer
 
-    queue = list(records)
-    used: set[str] = set()
-    state = {"current": None, "failed": 0, "done": False}
+    queue = list(zip(records, targets))
+    state = {"current": None, "target": None, "failed": 0, "done": False}
+    window.open_failures_said = True
 
     def finish(rc: int) -> None:
         if not state["done"]:
@@ -293,7 +320,7 @@ def export_records(window, app, records: list[Path], out_dir: Path, result: dict
         if not queue:
             finish(1 if state["failed"] else 0)
             return
-        path = queue.pop(0)
+        path, state["target"] = queue.pop(0)
         state["current"] = path
         print(f"opening {path}", file=sys.stderr, flush=True)
         window.open_record(path)
@@ -303,20 +330,11 @@ def export_records(window, app, records: list[Path], out_dir: Path, result: dict
             return
         session = window.session
         if session is None or session.record is None:
-            print(f"failed: {state['current']}: {window.message_bar.text() or 'could not be opened'}",
-                  file=sys.stderr, flush=True)
-            state["failed"] += 1
-            QTimer.singleShot(0, next_record)
+            failed(state["current"], window.open_failure or window.message_bar.text() or "could not be opened")
             return
         if model_failed():
             return
-        current = Path(str(state["current"]))
-        rel = (names or {}).get(current) or Path(f"{current.stem or session.record_id}.pdf")
-        name, k = rel, 2
-        while name.as_posix().lower() in used:         # two inputs' records of one name (compared as the batch does)
-            name, k = rel.with_name(f"{rel.stem}_{k}.pdf"), k + 1
-        used.add(name.as_posix().lower())
-        target = out_dir / name
+        target = state["target"]
         try:
             # made before the run (again if it was removed since), and a folder's sub-folder
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -343,8 +361,7 @@ def export_records(window, app, records: list[Path], out_dir: Path, result: dict
     window.reportFailed.connect(failed)
     window.modelFinished.connect(model_finished)
     # the first record is opened by main() as usual (model loading after its first paint)
-    queue.pop(0)
-    state["current"] = records[0]
+    state["current"], state["target"] = queue.pop(0)
     print(f"opening {records[0]}", file=sys.stderr, flush=True)
 
 
@@ -449,6 +466,7 @@ def main(argv: list[str] | None = None) -> int:
     records = [Path(r) for r in args.record]
     created: list[Path] = []
     unreadable: list[tuple[str, str]] = []     # folders that could not be listed: their records are missing
+    targets: list[Path] = []                    # the PDF of each record under DIR (export_targets)
     pdf_names: dict[Path, Path] = {}            # a folder's record -> its PDF under DIR (sub/1.pdf)
     if args.export_pdf:
         try:
@@ -457,6 +475,13 @@ def main(argv: list[str] | None = None) -> int:
             return fail(str(err))
         if not records and default_sample() is None:
             return fail("no RECORD given and no bundled sample found")
+        targets = export_targets(records or [default_sample()], args.export_pdf, pdf_names)
+        held = [t for t in targets if t.is_file()]
+        if held and not args.overwrite:      # as mirage score --pdf-dir: a PDF is never replaced unasked
+            from mirage_model.review.batch.rows import earlier_pdfs_text
+
+            return fail(f"--export-pdf {args.export_pdf}: {earlier_pdfs_text(held, args.export_pdf)}; give "
+                        f"--overwrite to replace {'them' if len(held) > 1 else 'it'}, or another DIR")
         for note in notes:
             print(note, file=sys.stderr, flush=True)
         try:
@@ -514,7 +539,7 @@ def main(argv: list[str] | None = None) -> int:
 
     record = records[0] if records else default_sample()
     if args.export_pdf:
-        export_records(window, app, records or [record], args.export_pdf, result, created, pdf_names)
+        export_records(window, app, records or [record], targets, result, created)
     if args.screenshot:
         out = Path(args.screenshot)
 

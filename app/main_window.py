@@ -114,6 +114,11 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, PrintMixin, PriorMixin, 
         # closing while a PDF is being written or a batch is scoring asks first (an interactive
         # session: app.main sets it; scripted runs and tests close without a question)
         self.ask_before_quit = False
+        # why the record being opened could not be ("": it opened, or is opening). A scripted export
+        # (app.main) says each record that fails itself, on one line: with ``open_failures_said`` the
+        # window's message of it goes to the log file only, not to the terminal a second time
+        self.open_failure = ""
+        self.open_failures_said = False
         self._model_loading = False
         self.timings: dict = {}
         # Loading, measuring, inference, folder listing and batch scoring may all run at once;
@@ -463,9 +468,10 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, PrintMixin, PriorMixin, 
     def show_status(self, text: str, timeout_ms: int = 0) -> None:
         self.status_label.setText(text)
 
-    def show_message(self, text: str) -> None:
-        """A user-facing problem: the message bar (non-blocking) and the status line."""
-        log.warning("%s", text)
+    def show_message(self, text: str, level: int = logging.WARNING) -> None:
+        """A user-facing problem: the message bar (non-blocking) and the status line; logged at
+        ``level`` (WARNING: the terminal too; INFO: the log file only)."""
+        log.log(level, "%s", text)
         self.message_bar.setText(text)
         self._set_message_visible(True)
         self.show_status(text)

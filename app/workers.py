@@ -136,7 +136,7 @@ class Worker(QRunnable):
     """
 
     def __init__(self, fn: Callable[..., Any], *args, name: str = "", disposable: bool = False,
-                 keep_result: bool = False, **kwargs):
+                 keep_result: bool = False, errors_said: bool = False, **kwargs):
         super().__init__()
         self.setAutoDelete(False)
         self.fn = fn
@@ -150,6 +150,9 @@ class Worker(QRunnable):
         # True: a job that stops early on its cancel flag returns what it did (a batch's summary of the
         # rows it wrote), emitted as its result; False: a cancelled job's value is dropped
         self.keep_result = bool(keep_result)
+        # True: whoever takes ``signals.error`` says the message and logs it (the load job's: the window's
+        # message bar), so an expected error is logged here at INFO, for the log file, not twice on the terminal
+        self.errors_said = bool(errors_said)
         self.signals = WorkerSignals()
         self._cancel = threading.Event()
         self.elapsed_s: float | None = None
@@ -173,7 +176,7 @@ class Worker(QRunnable):
             log.debug("job %s cancelled", self.name)
         except BaseException as err:  # noqa: BLE001 (a worker must never take the app down)
             if _expected(err):
-                log.warning("job %s: %s", self.name, err)
+                log.log(logging.INFO if self.errors_said else logging.WARNING, "job %s: %s", self.name, err)
                 if getattr(err, "fault", None) is not None:   # a reader's bug (ReaderFaultError): its
                     # traceback for the report the message asks for, in the log file (INFO), not the terminal
                     log.info("job %s: the reader's traceback", self.name, exc_info=err.fault)

@@ -42,6 +42,11 @@ def test_the_end_text_counts_the_files_not_read(qtbot, tiny_model, tmp_path):
     assert "1 scored" in text and "2 files not read: 1 .pdf, 1 .txt (no ECG records)." in text, text
     tip = dlg.status.toolTip()
     assert "referral.pdf" in tip and "notes/ward.txt" in tip and "labs.csv" not in tip, tip
+    # the empty x.xml's row, picked: the line under the table says it in mirage score's and --export-pdf's words
+    # (it had said "the file is empty" alone, where mirage score says "not an ECG: x.xml: the file is empty")
+    r = next(i for i, row in enumerate(dlg.rows) if row.get("record_path") == "x.xml")
+    dlg.table.setCurrentCell(r, 0)
+    assert dlg.message.text() == "not an ECG: x.xml: the file is empty", dlg.message.text()
 
 
 @pytest.mark.skipif(not (LUDB / "1.hea").is_file(), reason="bundled LUDB samples not present")

@@ -96,6 +96,46 @@ def test_export_pdf_of_a_folder_with_broken_records_names_each_and_exits_1(tmp_p
     assert "Traceback" not in proc.stderr
 
 
+def test_export_pdf_says_each_failure_once_and_a_file_that_is_no_ecg_as_mirage_score_does(tmp_path, tiny):
+    """Good record 1, record 14 with its .dat cut short and an empty x.xml: the cut record had been said three
+    times (the load job's log line, the window's message, then "failed: ...: Could not open 14.hea: ..."), and
+    x.xml as "skipped ...: not an ECG this app reads" where mirage score says "not an ECG: x.xml: the file is
+    empty". Now one line each, naming the file and the problem in score's words. Truth: the files this test
+    broke (14.dat: 12 leads of format 16, 24 bytes a sample: its first 5000 bytes hold 208 of its 5000 samples;
+    x.xml holds nothing)."""
+    mix = tmp_path / "mix"
+    mix.mkdir()
+    for suffix in (".hea", ".dat"):
+        shutil.copy(LUDB / f"1{suffix}", mix / f"1{suffix}")
+    shutil.copy(LUDB / "14.hea", mix / "14.hea")
+    (mix / "14.dat").write_bytes((LUDB / "14.dat").read_bytes()[:5000])
+    (mix / "x.xml").write_bytes(b"")
+    proc = review(tmp_path, mix, "--model", tiny, "--export-pdf", tmp_path / "pdfs")
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    said = [line for line in proc.stderr.splitlines() if "truncated" in line]
+    assert said == [f"failed: {mix / '14.hea'}: 14.dat: signal file is truncated (expected 5000 samples per lead, "
+                    "found 208)"], proc.stderr[-3000:]
+    assert f"not an ECG: {mix / 'x.xml'}: the file is empty" in proc.stderr.splitlines()
+
+
+def test_export_pdf_never_replaces_a_pdf_unasked(tmp_path, tiny):
+    """DIR already holds 1.pdf (a report someone annotated and sent): the export had replaced it without a
+    word. Now, as mirage score --pdf-dir, the run is refused before anything loads (status 2), naming the
+    PDF, which is left as it was; --overwrite replaces it. Truth: the bytes the test wrote in 1.pdf."""
+    out = tmp_path / "pdfs"
+    out.mkdir()
+    (out / "1.pdf").write_bytes(b"annotated by the reviewer")
+    proc = review(tmp_path, LUDB, "--model", tiny, "--export-pdf", out)
+    assert_one_line_error(proc, f"--export-pdf {out}: it holds 1 PDF an earlier run wrote for these records (1.pdf); "
+                          "give --overwrite to replace it, or another DIR")
+    assert sorted(p.name for p in out.iterdir()) == ["1.pdf"]
+    assert (out / "1.pdf").read_bytes() == b"annotated by the reviewer"
+    proc = review(tmp_path, LUDB, "--model", tiny, "--export-pdf", out, "--overwrite")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert sorted(p.name for p in out.iterdir()) == ["1.pdf", "14.pdf"]
+    assert "record 1 (" in pdf_text(out / "1.pdf")
+
+
 def test_export_pdf_of_a_folder_names_its_pdfs_as_mirage_score_does(tmp_path, tiny):
     """A folder holding 1.hea and a sub-folder with another 1.hea (another recording) and 14.hea: the PDFs
     had all gone into DIR, the second 1 as "1_2.pdf", which says nothing of which record it is, where

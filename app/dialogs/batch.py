@@ -63,6 +63,17 @@ CANCELLING = "Cancelling: the record being scored now is finished and written fi
 ERROR_LINES = 4
 
 
+def _row_message(row: dict) -> str:
+    """The whole message of a result row: its error; a file that is no ECG's in the words ``mirage score``
+    and ``mirage-review --export-pdf`` say it in ("not an ECG: x.xml: the file is empty": ``rows.not_ecg_line``)."""
+    message = str(row.get("error") or "")
+    from mirage_model.review.batch.rows import NOT_ECG, not_ecg_line   # loaded by the batch that made the row
+
+    if message and row.get("status") == NOT_ECG:
+        return not_ecg_line(str(row.get("record_path") or ""), message)
+    return message
+
+
 def _fmt(value) -> str:
     if value is None:
         return ""
@@ -548,7 +559,7 @@ class BatchDialog(QDialog):
     def _show_message(self, r: int) -> None:
         """Under the table, the whole message of result row ``r`` (none: hidden), coloured as its error cell."""
         row = self.rows[r] if 0 <= r < len(self.rows) else {}
-        message = str(row.get("error") or "")
+        message = _row_message(row)
         self.message.setText(message)
         self.message.setVisible(bool(message))
         if message:
@@ -565,7 +576,7 @@ class BatchDialog(QDialog):
             if key == "error" and row.get(key):
                 # a file that is no ECG is told, not a failure: grey, not red
                 item.setForeground(NOT_ECG_COLOUR if row.get("status") == NOT_ECG else FAILED_COLOUR)
-                item.setToolTip(str(row.get(key)))
+                item.setToolTip(_row_message(row))
             if key in SERIAL_TIPS and row.get(key):      # a comparison's words run long: whole on hover
                 item.setToolTip(str(row.get(key)))
             elif not item.toolTip() and fm.horizontalAdvance(item.text()) > self.table.columnWidth(c):

@@ -8,6 +8,7 @@ session and the signals.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from pathlib import Path
@@ -135,8 +136,10 @@ class RecordsMixin:
         # that fails leaves that report on screen: the record is assessed once, here.
         assess = bool(getattr(pred, "assess_quality", False)) if pred is not None else True
         self._load_out = None
+        self.open_failure = ""
+        # its error is said by _load_failed (the message bar, logged): the job logs it to the log file only
         w = workers.Worker(workers.load_record_job, path, pcfg, rcfg, name="load", disposable=True,
-                           with_quality=assess)
+                           errors_said=True, with_quality=assess)
         w.signals.progress.connect(
             workers.while_alive(self, lambda d, t, out, i=sid, p=path: self._load_progress(i, p, d, out)))
         w.signals.result.connect(workers.while_alive(self, lambda out, i=sid: self._load_done(i, out)))
@@ -382,7 +385,9 @@ class RecordsMixin:
             return
         name = shown_name(path)
         reason = _reason(message, path)       # the file named once, by its name: not again by its full path
-        self.show_message(f"Could not open {name}: {reason}")
+        self.open_failure = reason
+        self.show_message(f"Could not open {name}: {reason}",
+                          logging.INFO if self.open_failures_said else logging.WARNING)
         self.viewer.clear_record(NO_RECORD, f"{name} could not be opened: {_brief(message, path)}")
         why = f"the record could not be read: {reason}"
         # nothing of it is waiting now: a model run left pending had Esc say "Model run cancelled: press Run

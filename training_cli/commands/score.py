@@ -28,7 +28,7 @@ from mirage_model.review.batch import BatchError, earlier_pdfs, find_inputs, sco
 from mirage_model.review.batch.run import interrupted_saves, is_hidden, nothing_to_score
 from mirage_model.review.batch.outputs import earlier_output, earlier_output_refusal
 from mirage_model.review.batch.resume import finished_records
-from mirage_model.review.batch.rows import NOT_ECG
+from mirage_model.review.batch.rows import NOT_ECG, earlier_pdfs_text, not_ecg_line
 from mirage_model.clinical.labs import unmatched_rows_text
 from mirage_model.csvsafe import printable
 from mirage_model.limits import RECORD_TIMEOUT_S
@@ -138,10 +138,10 @@ def refuse_earlier_pdfs(args, headers: list[Path], fmt: str) -> None:
             f"another run's (another model's, or of other records with the same names), or those of the last "
             f"records of a run killed before it saved their rows; give --overwrite to replace {them}, or "
             "another --pdf-dir")
-    raise UsageError(f"error: mirage score --pdf-dir {printable(args.pdf_dir)}: it holds {n} PDF{'s' if n > 1 else ''} "
-                     f"an earlier run wrote for these records ({names}); give --overwrite to replace "
-                     f"{them}, --resume with that run's --out to score only the records it "
-                     "did not finish, or another --pdf-dir")
+    held = earlier_pdfs_text(found, args.pdf_dir)
+    raise UsageError(f"error: mirage score --pdf-dir {printable(args.pdf_dir)}: {held}; "
+                     f"give --overwrite to replace {them}, --resume with that run's --out to score only the records "
+                     "it did not finish, or another --pdf-dir")
 
 
 # what else stops a run from outside, as Ctrl-C does: kill's default signal, a closed terminal
@@ -368,7 +368,7 @@ def _report(args, summary, predictor) -> int:
     if summary.unscorable:
         extra += f" ({summary.unscorable} of the failed hold no usable signal: status 'unscorable')"
     for path, what in summary.passed_over[:20]:
-        print(f"not an ECG: {printable(path)}: {printable(what)}", file=sys.stderr)
+        print(not_ecg_line(path, what), file=sys.stderr)
     if len(summary.passed_over) > 20:
         print(f"... and {len(summary.passed_over) - 20} more files that are no ECG (status 'not_ecg')",
               file=sys.stderr)

@@ -166,6 +166,14 @@ def _load_one(path: str, do_measure: bool, orphan: bool = False) -> LoadedRecord
     return item
 
 
+def not_ecg_reason(path) -> str:
+    """Why the file at ``path``, passed over as no ECG (``formats.find_ecg_files``' ``passed_over``), is
+    none, in the words of its batch row (read as a batch reads it: "the file is empty", "an XML file, but
+    not an ECG MIRAGE reads ..."), for a face that lists such files without scoring them
+    (``mirage-review --export-pdf``)."""
+    return _load_one(str(path), False).error or "not an ECG file MIRAGE recognises"
+
+
 def _load_started(token: int, path: str, do_measure: bool, orphan: bool) -> LoadedRecord:
     """``_load_one`` in a loader process, first telling the batch (``token``, the monotonic clock)
     that the record starts now: its time limit counts from here, not from when it was queued.

@@ -11,7 +11,7 @@ from typing import Iterable
 from mirage_model.clinical import (LABS_HEADER_NOTE, SEX_CODE, ClinicalError, default_schema, labs_header_note,
                                    record_values)
 from mirage_model.clinical.features import censor_mark
-from mirage_model.csvsafe import encodable
+from mirage_model.csvsafe import encodable, printable
 from mirage_model.formats import guess_format
 from mirage_model.limits import with_head_note
 from mirage_model.preprocess import prediction_coverage
@@ -160,6 +160,23 @@ def earlier_pdfs(pdf_dir, root, paths: Iterable[Path], done: Iterable[str] = ())
     names = record_pdf_names(root, paths)      # named among all the records, as the run names them
     return [pdf_dir / name for p, name in names.items()
             if (pdf_dir / name).is_file() and rel_path(Path(p), Path(root)) not in done]
+
+
+def earlier_pdfs_text(found: list[Path], pdf_dir) -> str:
+    """What a run says of the PDFs ``found`` (``earlier_pdfs``) that it would replace in ``pdf_dir``:
+    how many, and the first three by their path under it ("it holds 2 PDFs an earlier run wrote for
+    these records (1.pdf, sub/2.pdf)"); ``mirage score --pdf-dir`` and ``mirage-review --export-pdf``
+    refuse such a folder in these words."""
+    n = len(found)
+    names = ", ".join(printable(Path(p).relative_to(pdf_dir).as_posix()) for p in found[:3]) + (" ..." if n > 3 else "")
+    return f"it holds {n} PDF{'s' if n > 1 else ''} an earlier run wrote for these records ({names})"
+
+
+def not_ecg_line(path: str, why: str) -> str:
+    """The one line on a file with an ECG format's extension that is no ECG (a row of status
+    ``NOT_ECG``; ``why``: its error): ``mirage score``'s summary, ``mirage-review --export-pdf`` and
+    the app's batch dialog all say it so ("not an ECG: x.xml: the file is empty")."""
+    return f"not an ECG: {printable(path)}: {printable(why)}"
 
 
 def pdf_names(rels: Iterable[Path]) -> dict[Path, Path]:
