@@ -65,6 +65,9 @@ def get_args_parser() -> argparse.ArgumentParser:
                              "unasked: such a run is refused before anything loads (exit 2), naming them")
     parser.add_argument("--overwrite", action="store_true",
                         help="--export-pdf: replace the PDFs DIR already holds for these records")
+    parser.add_argument("--labs", metavar="TABLE", type=Path,
+                        help="labs table (CSV, as mirage score --labs reads it): each record opened gets its row's "
+                        "values (File > Open labs table...)")
     parser.add_argument("--layout", choices=("12x1", "6x2", "3x4"), help="lead layout to start with")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     # for scripts/bench_app.py: print the cold-start timings as JSON once the record is drawn, then quit
@@ -489,6 +492,16 @@ def main(argv: list[str] | None = None) -> int:
         except ValueError as err:
             return fail(f"--export-pdf {err}")
 
+    labs_table = None
+    if args.labs is not None:      # read before anything loads, as mirage score reads it: one that cannot be, exit 2
+        from mirage_model.review.batch.errors import BatchError
+        from mirage_model.review.labs_table import LabsTable
+
+        try:
+            labs_table = LabsTable.read(args.labs)
+        except BatchError as err:
+            return fail(f"--labs: {err}")       # its warnings (units assumed ...) are logged as it is read
+
     # Qt, and every app module (they all import Qt), only now: a broken PySide6 or a missing xcb
     # library gets the message above instead of a crash at import
     from PySide6.QtCore import QTimer
@@ -516,6 +529,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mirage-review: {model_note}", file=sys.stderr, flush=True)
     window = MainWindow(settings, model_path=None if problem else args.model, device=args.device)
     window.statements_model_arg = args.statements_model
+    if labs_table is not None:
+        window.set_labs_table(labs_table)
     window.model_note = model_note
     window.ask_before_quit = not scripted     # a person closes it: unfinished PDFs and batches are asked about
     window.setWindowIcon(icon("mirage"))

@@ -39,6 +39,7 @@ from app.views.patient_line import PatientLine
 from app.views.results import ResultsPanel
 from app.views.toolbar import TextSizedToolBar
 from app.window.export import ExportMixin
+from app.window.labs import LabsTableMixin
 from app.window.model import ModelMixin, folder_key as _folder_key
 from app.window.printing import PrintMixin
 from app.window.prior import PriorMixin
@@ -67,7 +68,7 @@ def icon(name: str) -> QIcon:
     return QIcon(str(path)) if path.is_file() else QIcon()
 
 
-class MainWindow(RecordsMixin, ModelMixin, ExportMixin, PrintMixin, PriorMixin, QMainWindow):
+class MainWindow(RecordsMixin, LabsTableMixin, ModelMixin, ExportMixin, PrintMixin, PriorMixin, QMainWindow):
     """MIRAGE Review's window. Public methods are what menus call and what tests drive; the
     work of each menu lives in its mixin (``app.window``)."""
 
@@ -343,6 +344,10 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, PrintMixin, PriorMixin, 
         self.compare_action = act("&Compare with prior ECG...", self.compare_dialog, COMPARE_KEYS, "compare")
         self.compare_action.setToolTip("Read an earlier ECG of this patient and compare this record with it "
                                        f"({COMPARE_KEYS})")
+        # a labs table (as mirage score --labs reads it): each record opened gets its row (app/window/labs.py)
+        self.labs_action = act("Open &labs table...", self.open_labs_dialog)
+        self.close_labs_action = act("Close labs &table", self.close_labs_table)
+        self.close_labs_action.setEnabled(False)
         file_menu.addSeparator()
         self.export_action = act("&Export PDF report...", self.export_dialog, "Ctrl+E", "pdf")
         self.print_action = act("&Print report...", self.print_dialog, QKeySequence.StandardKey.Print)

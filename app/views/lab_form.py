@@ -251,6 +251,13 @@ class LabForm(QWidget):
         self.caption = QLabel("")
         self.caption.setWordWrap(True)
         outer.addWidget(self.caption)
+        # the labs table the window has open: the row the values came from, or that it has none for this record
+        # (``ReviewSession.labs_table``); nothing while no table is open
+        self.table_line = QLabel("")
+        self.table_line.setWordWrap(True)
+        self.table_line.setTextFormat(Qt.TextFormat.PlainText)
+        self.table_line.setVisible(False)
+        outer.addWidget(self.table_line)
         # what the values' source said of them: a labs row that differs from the record's header
         # (``ReviewSession.labs_notes``: maybe another patient's row), above the values it gave
         self.warning = QLabel("")
@@ -507,10 +514,14 @@ class LabForm(QWidget):
             row.show_tip(self.columns_shown())
 
     def _show_labs_notes(self) -> None:
-        """The session's ``labs_notes`` (a labs row that differs from the header) above the values."""
+        """The session's ``labs_notes`` (a labs row that differs from the header, its bad cells left out) and
+        its ``labs_table`` line above the values."""
         notes = tuple(getattr(self.session, "labs_notes", ()) or ())
         self.warning.setText("\n".join(f"Warning: {n}." for n in notes))
         self.warning.setVisible(bool(notes))
+        table = getattr(self.session, "labs_table", "")
+        self.table_line.setText(f"Labs table: {table}." if table else "")
+        self.table_line.setVisible(bool(table))
 
     def _mark_unused(self, row: _Row, v) -> None:
         """A given value the model does not read says so, beside its flag (never instead of it: a

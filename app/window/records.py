@@ -91,7 +91,8 @@ class RecordsMixin:
 
         ``values``: clinical values from a labs table ({name: (value, unit)}, e.g. those a batch
         scored the record with); they enter over the file's own with the source "table" and the
-        reviewer can still edit them.
+        reviewer can still edit them. Without them, the window's open labs table gives the record its
+        row (``labs_row_for``), or none, saying so.
 
         The previous session is closed first: its jobs are cancelled, its late results are
         dropped (their session id no longer matches) and no widget keeps any of its values.
@@ -113,7 +114,10 @@ class RecordsMixin:
         self.session = session
         session.events.connect(self._status_follows_values)    # an age or sex typed later: the status bar too
         self.record_status = ""
-        self._table_values = (session.id, dict(values or {}))
+        row = None if values else self.labs_row_for(path)
+        session.labs_table = row.line if row is not None else ""
+        self._table_values = (session.id, dict(values or (row.values if row is not None else {})),
+                              row.notes if row is not None else ())
         self.browser.show_open(path)
         dropped = [e for e in self._export_queue if e.sid != session.id]
         self._export_queue = [e for e in self._export_queue if e.sid == session.id]
@@ -269,12 +273,13 @@ class RecordsMixin:
     def _show_record(self, path: Path, record) -> None:
         t0 = time.perf_counter()
         self.session.set_record(record, path)
-        sid, table = getattr(self, "_table_values", (None, {}))
-        labs_note = ""
-        if table and sid == self.session.id:
+        sid, table, left_out = getattr(self, "_table_values", (None, {}, ()))
+        labs_notes = []
+        if (table or left_out) and sid == self.session.id:
             # over the file's, as the batch had them; a row that differs from the header in age or
-            # sex (maybe another patient's) is said in the message bar and the lab form
-            labs_note = self.session.set_labs_row(table, source="table")
+            # sex (maybe another patient's), and the row's bad cells left out, are said in the message bar
+            # and the lab form
+            labs_notes = [self.session.set_labs_row(table, source="table", left_out=left_out), *left_out]
         self.viewer.set_record(record)
         self._record_controls(True)
         if self.fit_page_on_open:
@@ -292,7 +297,7 @@ class RecordsMixin:
         self.record_status = self._record_status_text()
         self.show_status(self.record_status)
         flagged = record.flag_texts(("flat", "saturated", "missing")) if hasattr(record, "flag_texts") else []
-        said = (["lead quality: " + "; ".join(flagged)] if flagged else []) + ([labs_note] if labs_note else [])
+        said = (["lead quality: " + "; ".join(flagged)] if flagged else []) + [n for n in labs_notes if n]
         said += reader_notes(record)      # with a model or without, before it has run
         if said:
             self.show_message(f"{record.record_id}: " + "; ".join(said))

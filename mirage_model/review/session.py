@@ -2,10 +2,10 @@
 
 A :class:`ReviewSession` owns everything that belongs to one opened record: the record, its
 patient context (demographics from the file; clinical and lab values, each with its source:
-"file", "table", "user" or "none"), the measurements with the reviewer's edits, the prediction together
-with the clinical inputs it was computed from, each clinical value's contribution, a place for
-the signal-quality verdict, and the state of each part ("pending", "ready", "stale", "failed",
-"unavailable"). It follows napari's viewer model: Qt-free state plus events that views subscribe
+"file", "table" (a labs table's row), "user" or "none"), the measurements with the reviewer's edits,
+the prediction together with the clinical inputs it was computed from, each clinical value's
+contribution, a place for the signal-quality verdict, and the state of each part ("pending", "ready",
+"stale", "failed", "unavailable"). It follows napari's viewer model: Qt-free state plus events that views subscribe
 to (:class:`Events`); widgets render a session and send edits to it, they hold no review rules.
 
 Opening another record makes a new session (a new ``id``); nothing of the previous patient can
@@ -90,7 +90,8 @@ class ClinicalValue:
         text: what was given, as typed or read ("1,5", "<3", "M").
         unit: the unit it was given in (None: the feature's canonical unit).
         source: "file" (the record's header or database), "table" (a labs table the app opened the
-            record with: a batch's row) or "user" (typed, --lab, a labs table given to the CLI).
+            record with: a batch's row, or the table of File > Open labs table) or "user" (typed, --lab,
+            a labs table given to the CLI).
         canonical: the value in the canonical unit, None when refused.
         status: "ok", "low", "high" (outside the reference range) or "refused" (impossible).
         message: why it was refused or flagged.
@@ -154,8 +155,12 @@ class ReviewSession:
         self.values: dict[str, ClinicalValue] = {}
         self._file_values: dict[str, tuple] = {}   # name -> (canonical, unit) as the record gave it
         # what the values' sources said about them (``clinical.labs_header_note``: a labs row that
-        # differs from the record's header); shown beside the values by the app and the PDF
+        # differs from the record's header; a bad cell of it left out); shown beside the values by the app and the PDF
         self.labs_notes: tuple[str, ...] = ()
+        self._labs_left_out: tuple[str, ...] = ()   # the labs row's bad cells left out (``set_labs_row``)
+        # which row of a labs table opened in the app the values came from, or that it has none for the record
+        # ("row '1' of labs.csv", "no row for record 1 in labs.csv": ``review.labs_table``); shown above the values
+        self.labs_table = ""
         self.state: dict[str, str] = {p: PENDING for p in PARTS}
         self.errors: dict[str, str] = {}
         self.inputs = None                      # preprocess.ModelInputs for display (the model image)
@@ -182,15 +187,18 @@ class ReviewSession:
         if path is not None:
             self.path = path
         for name, value in record_values(record).items():
-            if name == "age" and value < MONTHS_BELOW_Y:
-                # an infant's age as a paediatric form gives it: 2.952 months, not 0.246 years
-                cv = self._store(name, round(value * 12, 3), "months", "file")
-            else:
-                cv = self._store(name, value, None, "file")
+            cv = self._store_file(name, value)
             if cv is not None:
                 self._file_values[name] = (cv.canonical, cv.unit or self.feature(name).unit)
         self.events.emit("record")
         self.events.emit("values")
+
+    def _store_file(self, name: str, value) -> ClinicalValue | None:
+        """The record's own value of ``name`` (source "file")."""
+        if name == "age" and value < MONTHS_BELOW_Y:
+            # an infant's age as a paediatric form gives it: 2.952 months, not 0.246 years
+            return self._store(name, round(value * 12, 3), "months", "file")
+        return self._store(name, value, None, "file")
 
     @property
     def record_id(self) -> str:
@@ -291,19 +299,38 @@ class ReviewSession:
         if self.read_values() != before:
             self._inputs_changed()
 
-    def set_labs_row(self, row: Mapping[str, object] | None, source: str = "table") -> str:
+    def set_labs_row(self, row: Mapping[str, object] | None, source: str = "table", left_out=()) -> str:
         """A labs table's row for this record (``set_values`` with ``source``), compared with the
         record's own header first: where it differs in age or sex (it may be another patient's row)
         the note saying so (``clinical.labs_header_note``) is kept in ``labs_notes`` and returned;
-        "" when it agrees. The row's values are used either way, as ``mirage score`` uses them."""
+        "" when it agrees. The row's values are used either way, as ``mirage score`` uses them.
+        ``left_out``: what the row's bad cells, left out of it, say of themselves: kept in ``labs_notes``
+        after that note until the row is dropped (``drop_labs_row``)."""
+        self._labs_left_out = tuple(left_out)
         note = self._note_labs_row(row)
         self.set_values(row, source=source)
         return note
 
     def _note_labs_row(self, row: Mapping[str, object] | None) -> str:
         note = labs_header_note(record_values(self.record), row or {}) if self.record is not None else ""
-        self.labs_notes = (note,) if note else ()
+        self.labs_notes = ((note,) if note else ()) + self._labs_left_out
         return note
+
+    def drop_labs_row(self) -> None:
+        """The labs table's values are no longer this record's (the table was closed): each goes, the
+        record's own value back in its place; what the reviewer typed stays. Its notes go with them."""
+        own = record_values(self.record) if self.record is not None else {}
+        before = self.read_values()
+        for name in [n for n, v in self.values.items() if v.source == "table"]:
+            del self.values[name]
+            if name in own:
+                self._store_file(name, own[name])
+        self._labs_left_out = ()
+        self.labs_notes = ()
+        self.labs_table = ""
+        self.events.emit("values")
+        if self.read_values() != before:
+            self._inputs_changed()
 
     def model_values(self) -> dict[str, object]:
         """The accepted values, as the predictor receives them (canonical units; sex "M"/"F")."""

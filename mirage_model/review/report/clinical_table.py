@@ -88,6 +88,9 @@ def clinical_flowables(ctx: ReportContext, st) -> list:
     """The values table, its notes (refused, not used) and the contributions table."""
     session = ctx.session
     out = [Paragraph("Clinical and laboratory values", st["h1"])]
+    if getattr(session, "labs_table", ""):
+        # the labs table the review window had open: which row gave the values, or that it has none
+        out.append(Paragraph(pdf_escape(f"Labs table: {session.labs_table}."), st["small"]))
     for note in getattr(session, "labs_notes", ()) or ():
         # a labs row that may be another patient's: said above the values it gave, bold red
         out.append(Paragraph(pdf_escape(f"Warning: {note}."), ParagraphStyle(
@@ -121,7 +124,8 @@ def clinical_flowables(ctx: ReportContext, st) -> list:
     out.append(tbl)
     sources = ["file = the record's own header or database", "user = entered by the reviewer or a labs table"]
     if any(r["source"] == "table" for r in rows):
-        sources.insert(1, "table = the labs table row a batch scored the record with")
+        sources.insert(1, "table = a labs table's row (the one a batch scored the record with, or of the table "
+                          "opened in the review window)")
     notes = ["Flag: H above / L below the reference range (generic adult reference, canonical "
              f"unit, not the issuing laboratory's). From: {', '.join(sources)}."]
     refused = [r for r in rows if r["flag"] == "refused"]

@@ -1,0 +1,111 @@
+"""The labs table the window has open (File > Open labs table..., ``mirage-review RECORD --labs TABLE``):
+every record opened while it is open, by any way (a file, the folder's next or previous record, a
+recent one), gets its row's values with the source "table", read and matched as ``mirage score --labs``
+reads them (``review.labs_table``); a record it has no row for gets none, and the lab form says so.
+What the reviewer types stays theirs; closing the table takes its values off the record on screen.
+
+``LabsTableMixin`` is one of the jobs ``MainWindow`` composes; the window owns the widgets and the session.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog
+
+from app import workers
+from mirage_model.csvsafe import printable
+from mirage_model.review.labs_table import LabsTable, RecordRow
+
+LABS_FILTER = "Labs tables (*.csv *.tsv *.txt);;All files (*)"
+
+
+class LabsTableMixin:
+    """The window's labs table: opened, given to each record opened, closed (for ``MainWindow``)."""
+
+    labs_table: LabsTable | None = None
+    labs_worker: workers.Worker | None = None       # reading a labs table (``open_labs_table``)
+
+    def open_labs_dialog(self) -> None:
+        table = self.labs_table
+        start = str(table.path.parent) if table is not None else self.settings.last_folder or str(Path.home())
+        path, _ = QFileDialog.getOpenFileName(self, "Open labs table", start, LABS_FILTER)
+        if path:
+            self.open_labs_table(path)
+
+    def open_labs_table(self, path) -> workers.Worker:
+        """Read the labs table at ``path`` in a job (PTB-XL's 19,601 rows: seconds) and, once read, use it for
+        the record on screen and every one opened after it. One that cannot be read is said in the message bar,
+        naming the file, line and column; the table open before it stays open."""
+        if self.labs_worker is not None:
+            self.labs_worker.cancel()
+        self.show_status(f"Reading the labs table {printable(Path(path).name)}...")
+        w = workers.Worker(_read_table_job, path, self.browser.folder, self.browser.paths, name="labs table",
+                           disposable=True)
+        w.signals.result.connect(workers.while_alive(self, self._labs_table_read))
+        w.signals.error.connect(workers.while_alive(self, lambda msg: self.show_message(f"Labs table not opened: "
+                                                                                          f"{msg}")))
+        w.signals.finished.connect(workers.while_alive(self, lambda: self._labs_job_ended(w)))
+        self.labs_worker = w
+        return w.start()
+
+    def _labs_table_read(self, table: LabsTable) -> None:
+        self.set_labs_table(table)
+        if table.warnings:      # units assumed, censored values, columns no model reads: as mirage score warns
+            self.show_message("; ".join(table.warnings))
+        else:
+            self.show_status(f"Labs table {table.name} open: each record opened gets its row.")
+
+    def _labs_job_ended(self, w) -> None:
+        if self.labs_worker is w:
+            self.labs_worker = None
+
+    def close_labs_table(self) -> None:
+        """No labs table: its values leave the record on screen (its file's own come back), none are given after."""
+        self.set_labs_table(None)
+
+    def labs_row_for(self, path) -> RecordRow | None:
+        """The open table's row for the record at ``path``, among the folder browser's records where it is one
+        of them (as a batch of that folder matches it); None with no table open."""
+        if self.labs_table is None:
+            return None
+        return self.labs_table.row_for(path, self.browser.folder, self.browser.paths)
+
+    def set_labs_table(self, table: LabsTable | None) -> None:
+        """``table`` (None: none) for every record opened from now on, and for the one on screen: its values
+        take the place of the previous table's; what the reviewer typed stays. A record opened with a batch's
+        row (the batch dialog's) keeps that row."""
+        self.labs_table = table
+        self.close_labs_action.setEnabled(table is not None)
+        named = f" {table.name}".replace("&", "&&") if table is not None else ""     # "&" is no mnemonic here
+        self.close_labs_action.setText(f"Close labs &table{named}")
+        session = self.session
+        if session is None or session.path is None:
+            return
+        if any(v.source == "table" for v in session.values.values()) and not session.labs_table:
+            return          # the batch dialog's row: the batch scored the record with it
+        row = self.labs_row_for(session.path) or RecordRow()
+        if session.record is None:        # still being read: its row is given once it is (``_show_record``)
+            session.labs_table = row.line
+            self._table_values = (session.id, dict(row.values), row.notes)
+            self.lab_form.refresh()
+            return
+        session.drop_labs_row()
+        session.labs_table = row.line
+        typed = {n for n, v in session.values.items() if v.source == "user"}
+        values = {n: v for n, v in row.values.items() if n not in typed}
+        self._table_values = (session.id, values, row.notes)
+        if values or row.notes:
+            session.set_labs_row(values, source="table", left_out=row.notes)
+        self.lab_form.refresh()
+        self._labs_changed()
+
+
+def _read_table_job(ctx, path, folder, records) -> LabsTable:
+    """The labs table at ``path``, and its match to the folder browser's ``records`` under ``folder`` made
+    here once (``LabsTable.row_for`` keeps it): 2 s for 19,601 records on 2 busy cores."""
+    table = LabsTable.read(path)
+    ctx.check()
+    if folder is not None and records:
+        table.row_for(records[0], folder, records)
+    return table

@@ -1,0 +1,105 @@
+"""A labs table opened for the records a reviewer opens one at a time (the app's File > Open labs
+table, ``mirage-review RECORD --labs TABLE``): read by ``mirage score --labs``'s reader and matched
+to a record as a batch of its folder matches it (``batch.inputs.labs_dict``, ``LabsLookup``), so that
+one table gives a record the same row in the window as in ``mirage score``.
+
+A record's row is found among the records of the folder it is opened from (the folder browser's, where
+it is one of them; else the folder it lies in, with its files of one name and other extensions): a
+stem-keyed row that fits two records of that folder fits neither, as in the batch. Research use only,
+not a diagnosis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from mirage_model.csvsafe import printable
+from mirage_model.formats import same_name_records
+from mirage_model.review.batch.inputs import LabsLookup, labs_dict
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    """What an opened labs table gives one record (``LabsTable.row_for``)."""
+
+    values: dict = field(default_factory=dict)   # {feature: (value, unit)}: the row's cells read; {} for none
+    line: str = ""                               # "row '1' of labs.csv" / "no row for record 1 in labs.csv"
+    notes: tuple = ()                            # bad cells left out, a row refused or fitting other records too
+
+
+class LabsTable:
+    """A labs table read once (``read``), asked for each record opened (``row_for``).
+
+    Attributes:
+        path: the table's file.
+        name: its file name as the window shows it ("labs.csv").
+        warnings: what reading it warned of (units assumed, censored values, columns not used).
+    """
+
+    def __init__(self, path, labs: dict, errors: dict, cell_errors: dict, warnings: list, not_read: list):
+        self.path = Path(path)
+        self.name = printable(self.path.name)
+        self.labs, self.errors, self.cell_errors = labs, errors, cell_errors
+        self.warnings, self.not_read = list(warnings), list(not_read)
+        self._lookup: tuple | None = None        # (root, the folder's list of records, its LabsLookup)
+
+    @classmethod
+    def read(cls, path) -> "LabsTable":
+        """Read the table at ``path`` as ``mirage score --labs`` reads it: a bad value is left out of its
+        row and named (``cell_errors``), a row that cannot be read (a record id on two rows) is refused
+        alone, every other problem of the table refuses it.
+
+        Raises:
+            BatchError: the table cannot be read (naming the file, line and column).
+        """
+        errors: dict = {}
+        cells: dict = {}
+        warnings: list = []
+        not_read: list = []
+        labs = labs_dict(Path(path), errors, warnings, not_read, cells)
+        return cls(path, labs, errors, cells, warnings, not_read)
+
+    def _named(self, why: str) -> str:
+        """A problem of the table (``LabsTableError``: "/data/labs.csv, line 2, column 'crp': ...") naming it by
+        its file's name, as the lab form's line above it does ("labs.csv, line 2, ..."): the folders took the
+        form's width."""
+        whole = str(self.path)
+        return self.name + why[len(whole):] if why.startswith(whole + ",") or why.startswith(whole + ":") else why
+
+    def _lookup_for(self, path: Path, folder, records: Sequence) -> LabsLookup:
+        """The lookup of the run ``path`` belongs to: the folder's (``records`` listed under ``folder``) when
+        it is one of them, else its own folder's with its files of one name (``formats.same_name_records``)."""
+        if folder is not None and records and path in records:
+            if self._lookup is not None and self._lookup[0] == Path(folder) and self._lookup[1] is records:
+                return self._lookup[2]
+            lookup = LabsLookup.build(self.labs, self.errors, folder, records, cell_errors=self.cell_errors)
+            self._lookup = (Path(folder), records, lookup)
+            return lookup
+        return LabsLookup.build(self.labs, self.errors, path.parent, [path, *same_name_records(path)],
+                                cell_errors=self.cell_errors)
+
+    def row_for(self, path, folder=None, records: Sequence = ()) -> RecordRow:
+        """The row of the record at ``path``, opened from ``folder`` whose records are ``records`` (the folder
+        browser's list; none: the record's own folder).
+
+        Returns:
+            its values and the line naming its row; for no row (none, an ambiguous one or one refused)
+            no values, the line saying so and, for an ambiguous or refused row, why in ``notes``; a bad
+            value of its row is left out and named in ``notes`` as the batch names it (file, line, column).
+        """
+        path = Path(path)
+        lookup = self._lookup_for(path, folder, records)
+        rid = printable(lookup.record_id(path))
+        if why := lookup.ambiguous(path):
+            return RecordRow({}, f"no row used for record {rid} in {self.name}", (why,))
+        row = lookup.row_id(path)
+        if row is None:
+            return RecordRow({}, f"no row for record {rid} in {self.name}")
+        if row in self.errors:
+            return RecordRow({}, f"row {printable(row)!r} of {self.name} refused",
+                             (f"labs row refused: {self._named(self.errors[row])}",))
+        bad = (self.cell_errors.get(row) or {}).values()
+        left_out = tuple(f"labs value left out: {self._named(why)}" for why in bad)
+        return RecordRow(dict(self.labs.get(row) or {}), f"row {printable(row)!r} of {self.name}", left_out)

@@ -1,0 +1,247 @@
+"""File > Open labs table... (and ``mirage-review RECORD --labs TABLE``): each record opened gets its
+row of the table, read and matched as ``mirage score --labs`` reads it, with the source "table".
+
+Had been: a labs table reached the review window only through the Batch dialog; every lab value of a
+record opened on its own, or stepped to with Ctrl+PgDown, was typed by hand.
+
+Truth: the table each test writes (its rows' values, its bad cell on line 2), and the bundled records'
+own headers read as text (the PTB-XL samples give no age or sex; LUDB 1's header says 51 and F).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from helpers_app import WAIT_MS, isolated_settings, shown_window  # noqa: E402,F401 - fixtures
+from helpers_lab_form import type_over  # noqa: E402
+from mirage_model.paths import resources_dir  # noqa: E402
+
+PTBXL = resources_dir() / "samples" / "ptbxl" / "records100"
+LUDB = resources_dir() / "samples" / "ludb"
+A, B, C = "00417_lr", "04016_lr", "10388_lr"
+# A's row has a bad CRP (line 2); B's is whole; C has none
+TABLE = "record_id,age,sex,weight [kg],crp [mg/L]\n00417_lr,63,F,71,abc\n04016_lr,45,M,88,3.5\n"
+pytestmark = pytest.mark.skipif(not (PTBXL / "00000" / f"{A}.hea").is_file(), reason="bundled samples not present")
+
+
+@pytest.fixture
+def folder(tmp_path) -> Path:
+    """``tmp_path/records``: the PTB-XL samples A, B and C (headers of no age or sex), and ``tmp_path/labs.csv``."""
+    out = tmp_path / "records"
+    out.mkdir()
+    for hea in PTBXL.glob("*/*.hea"):
+        if hea.stem in (A, B, C):
+            shutil.copy(hea, out)
+            shutil.copy(hea.with_suffix(".dat"), out)
+    for hea in out.glob("*.hea"):
+        assert "#" not in hea.read_text()          # no age, sex or other value of the file's own
+    (tmp_path / "labs.csv").write_text(TABLE)
+    return out
+
+
+def _open(qtbot, window, path) -> None:
+    window.open_record(path)
+    qtbot.waitUntil(lambda: window.session.record is not None, timeout=WAIT_MS)
+
+
+def _open_table(qtbot, window, path) -> None:
+    """File > Open labs table's job, waited for."""
+    window.open_labs_table(path)
+    qtbot.waitUntil(lambda: window.labs_worker is None, timeout=WAIT_MS)
+
+
+def _shown(window) -> dict:
+    """name -> (the field's text, its From column) for every row of the lab form that shows a value."""
+    form = window.lab_form
+    return {n: (form.raw_values()[n][0], form._rows[n].source.text()) for n in form.raw_values()}
+
+
+def test_the_table_finds_each_records_row_as_a_batch_does(folder):
+    from mirage_model.review.labs_table import LabsTable
+
+    table = LabsTable.read(folder.parent / "labs.csv")
+    a = table.row_for(folder / f"{A}.hea")
+    assert a.values == {"age": (63.0, None), "sex": (0.0, None), "weight": (71.0, "kg")}
+    assert a.line == f"row '{A}' of labs.csv"
+    # the bad cell left out, named as the batch names it: the file, its line and column, the problem
+    assert len(a.notes) == 1 and "labs.csv, line 2, column 'crp [mg/L]'" in a.notes[0] \
+        and "'abc' is not a number" in a.notes[0], a.notes
+    b = table.row_for(folder / f"{B}.hea")
+    assert b.values["crp"] == (3.5, "mg/L") and b.values["age"] == (45.0, None) and not b.notes
+    c = table.row_for(folder / f"{C}.hea")
+    assert c.values == {} and c.line == f"no row for record {C} in labs.csv" and not c.notes
+
+
+def test_a_stem_row_that_fits_two_records_of_the_folder_fits_neither(tmp_path):
+    """siteA/1 and siteB/1 under the folder the browser lists: the row "1" is either's, so neither gets it."""
+    from mirage_model.review.labs_table import LabsTable
+
+    records = []
+    for site in ("siteA", "siteB"):
+        (tmp_path / site).mkdir()
+        for suffix in (".hea", ".dat"):
+            shutil.copy(LUDB / f"1{suffix}", tmp_path / site / f"1{suffix}")
+        records.append(tmp_path / site / "1.hea")
+    (tmp_path / "labs.csv").write_text("record_id,weight\n1,70\n")
+    row = LabsTable.read(tmp_path / "labs.csv").row_for(records[0], tmp_path, records)
+    assert row.values == {} and "fits 2 records" in row.notes[0], row
+
+
+def test_a_record_on_two_rows_gets_neither_and_the_form_says_why(tmp_path):
+    """A repeated draw (two rows of one id, lines 2 and 3): as in a batch, the record's row is refused, naming both."""
+    from mirage_model.review.labs_table import LabsTable
+
+    (tmp_path / "labs.csv").write_text("record_id,weight\n1,70\n1,80\n14,90\n")
+    table = LabsTable.read(tmp_path / "labs.csv")
+    row = table.row_for(LUDB / "1.hea")
+    assert row.values == {} and row.line == "row '1' of labs.csv refused", row
+    assert row.notes == ("labs row refused: labs.csv, line 3, column 'record_id': record id '1' appears twice "
+                         "(also on line 2)",)
+    assert table.row_for(LUDB / "14.hea").values == {"weight": (90.0, None)}
+
+
+def test_next_record_gets_its_own_row_and_one_without_a_row_an_empty_form(qtbot, folder):
+    window = shown_window(qtbot)
+    _open_table(qtbot, window, folder.parent / "labs.csv")
+    assert "Close labs &table labs.csv" == window.close_labs_action.text() and window.close_labs_action.isEnabled()
+    window.open_folder(folder)
+    qtbot.waitUntil(lambda: len(window.browser.paths) == 3, timeout=WAIT_MS)
+    _open(qtbot, window, folder / f"{A}.hea")
+    assert _shown(window) == {"age": ("63", "table"), "sex": ("F", "table"), "weight": ("71", "table")}
+    assert window.lab_form.table_line.text() == f"Labs table: row '{A}' of labs.csv."
+    warning = window.lab_form.warning.text()
+    assert "line 2, column 'crp [mg/L]'" in warning and "'abc' is not a number" in warning, warning
+    assert "line 2, column 'crp [mg/L]'" in window.message_bar.text()
+
+    assert window.step_record(1)                   # Ctrl+PgDown
+    qtbot.waitUntil(lambda: window.session.record is not None and window.session.record_id == B, timeout=WAIT_MS)
+    assert _shown(window) == {"age": ("45", "table"), "sex": ("M", "table"), "weight": ("88", "table"),
+                              "crp": ("3.5", "table")}
+    assert window.lab_form.table_line.text() == f"Labs table: row '{B}' of labs.csv."
+    assert not window.lab_form.warning.isVisibleTo(window.lab_form)     # A's bad cell is not B's
+
+    assert window.step_record(1)
+    qtbot.waitUntil(lambda: window.session.record is not None and window.session.record_id == C, timeout=WAIT_MS)
+    assert _shown(window) == {} and window.session.values == {}
+    assert window.lab_form.table_line.text() == f"Labs table: no row for record {C} in labs.csv."
+
+
+def test_a_record_without_a_row_after_one_with_keeps_nothing_of_it(qtbot, folder):
+    """Patient safety: A's row on screen, then C (no row) opened directly: not one of A's values stays."""
+    window = shown_window(qtbot)
+    _open_table(qtbot, window, folder.parent / "labs.csv")
+    _open(qtbot, window, folder / f"{A}.hea")
+    assert window.lab_form.editor("age").text() == "63"
+    _open(qtbot, window, folder / f"{C}.hea")
+    form = window.lab_form
+    assert form.raw_values() == {} and window.session.values == {}
+    assert all(not form._rows[n].source.text() for n in form.features())
+    assert not form.warning.isVisibleTo(form) and form.table_line.text().startswith("Labs table: no row for record")
+
+
+def test_a_typed_value_wins_and_stays_with_its_own_record(qtbot, folder):
+    window = shown_window(qtbot)
+    _open_table(qtbot, window, folder.parent / "labs.csv")
+    _open(qtbot, window, folder / f"{A}.hea")
+    type_over(qtbot, window.lab_form.editor("weight"), "75")
+    assert window.session.values["weight"].canonical == 75 and window.session.source("weight") == "user"
+    assert window.lab_form._rows["weight"].source.text() == "user"
+    _open(qtbot, window, folder / f"{B}.hea")
+    assert _shown(window)["weight"] == ("88", "table")
+    _open(qtbot, window, folder / f"{A}.hea")         # A again: its row, the 75 typed before is gone with its review
+    assert _shown(window)["weight"] == ("71", "table")
+
+
+def test_a_table_opened_over_a_record_fills_it_but_leaves_what_was_typed(qtbot, folder):
+    window = shown_window(qtbot)
+    _open(qtbot, window, folder / f"{B}.hea")
+    type_over(qtbot, window.lab_form.editor("age"), "50")
+    _open_table(qtbot, window, folder.parent / "labs.csv")
+    shown = _shown(window)
+    assert shown["age"] == ("50", "user") and shown["crp"] == ("3.5", "table") and shown["sex"] == ("M", "table")
+    assert window.session.labs_table == f"row '{B}' of labs.csv"
+
+
+def test_closing_the_table_takes_its_values_and_gives_the_files_back(qtbot, tmp_path):
+    """LUDB 1's header says age 51, sex F; the table 60 and weight 64. Closed: 51 from the file, no weight,
+    and the next record opened gets nothing of the table."""
+    for rid in ("1", "14"):
+        for suffix in (".hea", ".dat"):
+            shutil.copy(LUDB / f"{rid}{suffix}", tmp_path / f"{rid}{suffix}")
+    header = (tmp_path / "1.hea").read_text()
+    assert "#<age>: 51" in header and "#<sex>: F" in header
+    (tmp_path / "labs.csv").write_text("record_id,age,weight\n1,60,64\n14,40,90\n")
+    window = shown_window(qtbot)
+    _open_table(qtbot, window, tmp_path / "labs.csv")
+    _open(qtbot, window, tmp_path / "1.hea")
+    assert _shown(window) == {"age": ("60", "table"), "sex": ("F", "file"), "weight": ("64", "table")}
+    window.close_labs_action.trigger()
+    assert _shown(window) == {"age": ("51", "file"), "sex": ("F", "file")}
+    assert not window.lab_form.table_line.isVisibleTo(window.lab_form) and not window.close_labs_action.isEnabled()
+    _open(qtbot, window, tmp_path / "14.hea")
+    assert {n: s for n, (_, s) in _shown(window).items()} == {"age": "file", "sex": "file"}
+
+
+def test_a_table_that_cannot_be_read_is_said_and_the_open_one_stays(qtbot, folder, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("record_id,troponine\n1,5\n")
+    window = shown_window(qtbot)
+    _open_table(qtbot, window, folder.parent / "labs.csv")
+    _open_table(qtbot, window, bad)
+    text = window.message_bar.text()
+    assert text.startswith("Labs table not opened: ") and "bad.csv" in text and "troponine" in text, text
+    assert window.labs_table.name == "labs.csv"
+
+
+def test_the_command_line_flag_names_the_table():
+    from app.main import get_args_parser
+
+    args = get_args_parser().parse_args(["rec.hea", "--labs", "labs.csv"])
+    assert args.labs == Path("labs.csv")
+
+
+def _review(tmp_path, *args):
+    """``mirage-review ARGS`` offscreen in a subprocess, with its own settings and home (as test_app_cli runs it)."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "cfg"),
+               HOME=str(tmp_path / "home"), MIRAGE_STATEMENTS_MODEL="none", PYTHONPATH=str(root))
+    return subprocess.run([sys.executable, "-m", "app.main", *map(str, args)], env=env, cwd=root,
+                          capture_output=True, text=True, timeout=240)
+
+
+def test_the_command_line_table_gives_each_exported_record_its_row(tmp_path):
+    """``mirage-review LUDB --export-pdf out --labs labs.csv``: 1.pdf's labs block names the row and prints its
+    weight from the table; 14.pdf says the table has no row for it and prints no weight."""
+    pypdf = pytest.importorskip("pypdf")
+    from helpers_models import make_tiny_checkpoint
+
+    tiny = make_tiny_checkpoint(tmp_path / "tiny", clinical=("age", "weight"))
+    (tmp_path / "labs.csv").write_text("record_id,weight [kg]\n1,64\n")
+    proc = _review(tmp_path, LUDB, "--model", tiny, "--export-pdf", tmp_path / "out", "--labs", tmp_path / "labs.csv")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+
+    def text(rid):
+        return " ".join(" ".join((p.extract_text() or "").split())
+                        for p in pypdf.PdfReader(str(tmp_path / "out" / f"{rid}.pdf")).pages)
+
+    one, fourteen = text("1"), text("14")
+    assert "Labs table: row '1' of labs.csv." in one and "Weight 64 kg" in one, one
+    assert "Labs table: no row for record 14 in labs.csv." in fourteen and "Weight" not in fourteen
+
+
+def test_a_command_line_table_that_cannot_be_read_ends_the_run_in_one_line(tmp_path):
+    (tmp_path / "labs.csv").write_text("record_id,troponine\n1,5\n")      # a feature's name mistyped: the table refused
+    proc = _review(tmp_path, LUDB / "1.hea", "--labs", tmp_path / "labs.csv")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("mirage-review: error: --labs: "), lines
+    assert "labs.csv, line 1, column 'troponine'" in lines[0] and "did you mean troponin_t" in lines[0], lines
