@@ -1,0 +1,603 @@
+"""A seeded mutation harness for every record reader: damaged copies of real files opened as the app opens them.
+
+Sources: every sample in tests/data/formats (GE MUSE, Philips, HL7 aECG, CardioSoft XML, DICOM, SCP-ECG,
+ISHNE, a WFDB pair), an EDF+ and an MFER file written here from LUDB record 1, the PhysioNet Challenge
+sample, two LUDB records and three PTB-XL records of folds 1-8 (when their folders are given). Each
+source gets, from its own seeded random generator:
+
+- truncated at 10 random offsets, 20 single random byte flips, 5 copies with 20 bytes flipped at once, 10
+  single flips in a binary file's first 2 KB, a zeroed block of 512 bytes (at two places);
+- its header fields altered where the format has fields to alter (WFDB .hea, EDF, DICOM, ISHNE, MFER, SCP-ECG):
+  sampling rate 0 / negative / huge, lead count 0 / 255, gain 0, a sample count larger than the file;
+- XML: a leaf element removed or duplicated, a number replaced by "NaN", "1e308" or "", the file in
+  another encoding than it declares.
+
+Each copy is opened by ``records.load_record`` (what ``review.opening.session_from_file``, the app's
+record-load job and ``mirage score`` call) in a child process with a time limit and 3 GB of memory, and
+classified:
+
+- ``opens``: the record is (12, T) float with T > 0, a finite rate > 0, no infinity, and NaN only in
+  leads its ``quality["missing"]`` flags;
+- ``refused``: a ``RecordError`` whose message names the file and says the problem in three words or more;
+- ``BAD``: any other exception, a ``ReaderFaultError`` (a fault of MIRAGE's reader), a hang, a crash,
+  a silent NaN or infinity, an insane shape or rate, or a message without the file's name or without
+  the problem (a field's name alone).
+
+    python scripts/fuzz_mutations.py OUT [--ptbxl DIR] [--ludb DIR] [--seed 45] [--only TEXT] [--session]
+
+writes the copies under OUT/<source>/<mutation>/, prints the BAD ones and a table of counts per format,
+and keeps every outcome in OUT/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import re
+import select
+import shutil
+import struct
+import subprocess
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+FORMATS_DATA = ROOT / "tests" / "data" / "formats"
+SAMPLES = ROOT / "resources" / "samples"
+LUDB1 = SAMPLES / "ludb" / "1"
+NUMBER = re.compile(r"(?<=[>\"'])\s*-?\d+(?:\.\d+)?\s*(?=[<\"'])")
+LEAF = re.compile(r"<([A-Za-z_][\w:.-]*)(?:\s[^<>]*)?>[^<]*</\1>|<[A-Za-z_][\w:.-]*(?:\s[^<>]*)?/>")
+# the fields a reader needs to scale and shape the samples, by their names in MUSE, CardioSoft, Philips and HL7 aECG
+KEYS = (r"samplingrate|samplespersecond|SampleRate|SampleBase|SampleExponent|signalresolution|resolution|Resolution"
+        r"|LeadAmplitudeUnitsPerBit|LeadSampleCountTotal|ChannelSampleCountTotal|NumberOfLeads|numberofleads|increment"
+        r"|scale|durationperchannel|bitspersample|nbitspersample|LeadByteCountTotal|FirstSampleBaseline|LeadSampleSize"
+        r"|numberchannelsvalid|numberchannelsallocated|signaloffset")
+KEY_PATTERNS = (re.compile(rf"(<({KEYS})\b[^>]*?\bvalue=\")([^\"]*)(\")"),      # <scale value="2.5" unit="uV"/>
+                re.compile(rf"(<({KEYS})(?:\s[^>]*)?>)([^<]*)(</)"),               # <SampleBase>500</SampleBase>
+                re.compile(rf"(\s({KEYS})=\")([^\"]*)(\")"))                     # samplespersecond="500"
+FIELD_TAG = re.compile(r"sampl|rate|freq|gain|scale|resolution|count|lead|unit|duration|number|length|increment",
+                       re.I)
+
+
+# --------------------------------------------------------------------------------------------
+# Sources
+# --------------------------------------------------------------------------------------------
+
+def _ludb1():
+    import numpy as np
+    import wfdb
+
+    ref = wfdb.rdrecord(str(LUDB1), physical=True)
+    return np.asarray(ref.p_signal.T), float(ref.fs), list(ref.sig_name)
+
+
+def _write_edf(folder: Path) -> Path:
+    from edfio import Edf, EdfSignal
+
+    sig, fs, names = _ludb1()
+    signals = [EdfSignal(row, fs, label=name.upper(), physical_dimension="mV",
+                         physical_range=(float(row.min()) - 0.1, float(row.max()) + 0.1))
+               for row, name in zip(sig, names)]
+    path = folder / "ludb1.edf"
+    Edf(signals, data_record_duration=1.0).write(path)
+    return path
+
+
+def _write_mfer(folder: Path) -> Path:
+    import numpy as np
+
+    from tests.test_formats_holter_mfer import MFER_CODES, write_mfer
+
+    sig, fs, names = _ludb1()
+    counts = np.round(sig * 1000).astype(np.int16)
+    lower = [n.lower() for n in names]
+    path = folder / "ludb1.mwf"
+    write_mfer(path, [(code, fs, counts[lower.index(lead.lower())]) for lead, code in MFER_CODES.items()])
+    return path
+
+
+def _ptbxl_records(root: Path, n: int, rng: random.Random) -> list[Path]:
+    """``n`` PTB-XL 100 Hz headers of folds 1-8 (never 9's or 10's), chosen by ``rng``."""
+    with open(root / "ptbxl_database.csv", newline="", encoding="utf-8") as f:
+        rows = [r["filename_lr"] for r in csv.DictReader(f) if 1 <= int(r["strat_fold"]) <= 8]
+    return [root / (name + ".hea") for name in rng.sample(rows, n)]
+
+
+def sources(work: Path, ptbxl: Path | None, ludb: Path | None, rng: random.Random) -> dict[str, Path]:
+    """name -> the file that is opened (a WFDB record by its .hea), copied or written under ``work``."""
+    work.mkdir(parents=True, exist_ok=True)
+    out = {}
+    for p in sorted(FORMATS_DATA.iterdir()):
+        if p.suffix.lower() in (".md", ".dat"):
+            continue
+        out[p.name] = p
+    out["ludb1.edf"] = _write_edf(work)
+    out["ludb1.mwf"] = _write_mfer(work)
+    out["A0003.hea"] = SAMPLES / "cinc2021" / "A0003.hea"
+    if ludb is not None:
+        out.update({f"ludb-{p.stem}.hea": p for p in sorted(ludb.rglob("*.hea"))[:200:100]})
+    if ptbxl is not None:
+        out.update({f"ptbxl-{p.stem}.hea": p for p in _ptbxl_records(ptbxl, 3, rng)})
+    return out
+
+
+def _companions(hea: Path) -> list[Path]:
+    """A WFDB header's signal files (same stem)."""
+    return [p for p in hea.parent.glob(hea.stem + ".*") if p != hea and p.suffix.lower() != ".hea"]
+
+
+# --------------------------------------------------------------------------------------------
+# Mutations: each returns {mutation name: {file name: bytes}} for the files that differ from the source
+# --------------------------------------------------------------------------------------------
+
+def _bytes_damage(name: str, data: bytes, rng: random.Random, tag: str = "") -> dict[str, dict[str, bytes]]:
+    out = {}
+    n = len(data)
+    for k, cut in enumerate(sorted(rng.randrange(0, n) for _ in range(10))):
+        out[f"{tag}trunc{k}@{cut}"] = {name: data[:cut]}
+    for k in range(20):
+        at = rng.randrange(n)
+        flipped = bytearray(data)
+        flipped[at] ^= rng.randrange(1, 256)
+        out[f"{tag}flip{k}@{at}"] = {name: bytes(flipped)}
+    for k in range(5):              # 20 bytes flipped at once
+        flipped = bytearray(data)
+        for at in rng.sample(range(n), min(20, n)):
+            flipped[at] ^= rng.randrange(1, 256)
+        out[f"{tag}flip20x{k}"] = {name: bytes(flipped)}
+    if not tag and not _is_xml(data):
+        for k in range(10):         # a binary file's header, where the reader's decisions are
+            at = rng.randrange(min(n, 2048))
+            flipped = bytearray(data)
+            flipped[at] ^= rng.randrange(1, 256)
+            out[f"headflip{k}@{at}"] = {name: bytes(flipped)}
+    for k in range(2):
+        at = rng.randrange(max(1, n - 512))
+        out[f"{tag}zero{k}@{at}"] = {name: data[:at] + bytes(min(512, n - at)) + data[at + 512:]}
+    return out
+
+
+def _is_xml(data: bytes) -> bool:
+    return data.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"<") or data[:2] in (b"\xff\xfe", b"\xfe\xff")
+
+
+def _xml_text(data: bytes) -> tuple[str, str]:
+    """The XML's text and the codec that gives its bytes back (UTF-16 with its byte-order mark, else UTF-8)."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16"), "utf-16"
+    return data.decode("utf-8", "surrogateescape"), "utf-8"
+
+
+def _xml_damage(name: str, data: bytes, rng: random.Random) -> dict[str, dict[str, bytes]]:
+    text, codec = _xml_text(data)
+
+    def enc(t: str) -> dict[str, bytes]:
+        return {name: t.encode(codec, "surrogateescape" if codec == "utf-8" else "strict")}
+
+    out = {}
+    leaves = list(LEAF.finditer(text))
+    fields = [m for m in leaves if FIELD_TAG.search(m.group(0)[:60])]
+    picks = rng.sample(leaves, min(4, len(leaves))) + rng.sample(fields, min(6, len(fields)))
+    for m in picks:
+        tag = re.match(r"<([\w:.-]+)", m.group(0)).group(1)
+        out[f"drop-{tag}@{m.start()}"] = enc(text[:m.start()] + text[m.end():])
+        out[f"dup-{tag}@{m.start()}"] = enc(text[:m.end()] + m.group(0) + text[m.end():])
+    numbers = list(NUMBER.finditer(text))
+    for m in rng.sample(numbers, min(4, len(numbers))):
+        for word in ("NaN", "1e308", ""):
+            out[f"num{word or 'empty'}@{m.start()}"] = enc(text[:m.start()] + word + text[m.end():])
+    for key in sorted({m.group(2) for pattern in KEY_PATTERNS for m in pattern.finditer(text)}):
+        for word in ("0", "-500", "1e308", "NaN", "", "99999999", "x"):
+            edited = text
+            for pattern in KEY_PATTERNS:
+                edited = pattern.sub(lambda mm: mm.group(1) + word + mm.group(4) if mm.group(2) == key
+                                     else mm.group(0), edited)
+            out[f"field-{key}={word or 'empty'}"] = enc(edited)
+        whole = re.compile(rf"<{re.escape(key)}\b[^>]*?(?:/>|>[^<]*</{re.escape(key)}>)")
+        if whole.search(text):
+            out[f"field-{key}-removed"] = enc(whole.sub("", text))
+    out["enc-utf16-undeclared"] = {name: text.encode("utf-16", "replace")}
+    out["enc-utf16le-nobom"] = {name: text.encode("utf-16-le", "replace")}
+    out["enc-utf8-says-utf16"] = {name: re.sub(r"encoding=[\"'][^\"']*[\"']", 'encoding="UTF-16"', text, count=1)
+                                  .encode("utf-8", "replace")}
+    out["enc-utf8-no-declaration"] = {name: re.sub(r"^\ufeff?<\?xml[^>]*\?>", "", text).encode("utf-8", "replace")}
+    latin = re.sub(r">([A-Za-z][^<]{0,20})<", lambda mm: ">\u00e9\u00fc" + mm.group(1) + "<", text, count=3)
+    out["enc-latin1-as-declared"] = {name: latin.encode("latin-1", "replace")}
+    return out
+
+
+def _wfdb_header_damage(hea: Path) -> dict[str, dict[str, bytes]]:
+    text = hea.read_text(encoding="latin-1")
+    lines = text.splitlines()
+    rec = lines[0].split()
+    out = {}
+
+    def with_record(k: int, value: str, tag: str) -> None:
+        if len(rec) > k:
+            parts = list(rec)
+            parts[k] = parts[k].split("/")[0] if k == 2 and "/" in parts[k] else parts[k]
+            parts[k] = value
+            out[tag] = {hea.name: ("\n".join([" ".join(parts)] + lines[1:]) + "\n").encode("latin-1")}
+
+    for value in ("0", "-500", "1e308", "NaN", "1000000000"):
+        with_record(2, value, f"hea-fs={value}")
+    for value in ("0", "255"):
+        with_record(1, value, f"hea-nsig={value}")
+    for value in ("99999999", "0", "-10", "NaN"):
+        with_record(3, value, f"hea-nsamp={value}")
+    signal = [i for i, line in enumerate(lines[1:], 1) if line.strip() and not line.startswith("#")][:int(rec[1])]
+    for value in ("0", "NaN", "1e308", "-0"):
+        edited = list(lines)
+        for i in signal:
+            parts = edited[i].split()
+            if len(parts) > 2:
+                parts[2] = re.sub(r"^[^(/]*", value, parts[2])
+                edited[i] = " ".join(parts)
+        out[f"hea-gain={value}"] = {hea.name: ("\n".join(edited) + "\n").encode("latin-1")}
+    if signal:
+        edited = list(lines)
+        parts = edited[signal[0]].split()
+        parts[1] = "7"             # a format code the standard does not define
+        edited[signal[0]] = " ".join(parts)
+        out["hea-fmt=7"] = {hea.name: ("\n".join(edited) + "\n").encode("latin-1")}
+    return out
+
+
+def _edf_damage(name: str, data: bytes) -> dict[str, dict[str, bytes]]:
+    ns = int(data[252:256])
+    out = {}
+
+    def field(at: int, width: int, value: str, tag: str) -> None:
+        out[tag] = {name: data[:at] + value.encode("ascii").ljust(width)[:width] + data[at + width:]}
+
+    for value in ("0", "255"):
+        field(252, 4, value, f"edf-ns={value}")
+    for value in ("0", "-1", "1e308", "NaN", ""):
+        field(244, 8, value, f"edf-duration={value or 'empty'}")
+    for value in ("99999999", "0", "-5"):
+        field(236, 8, value, f"edf-records={value}")
+    base = 256
+    pmin, pmax, dmin, dmax, nsamp = (base + ns * w for w in (104, 112, 120, 128, 136))
+    field(pmax, 8, data[pmin:pmin + 8].decode().strip(), "edf-gain0-phys")
+    field(dmax, 8, data[dmin:dmin + 8].decode().strip(), "edf-gain0-dig")
+    field(pmin, 8, "NaN", "edf-physmin=NaN")
+    field(pmax, 8, "1e308", "edf-physmax=1e308")
+    for value in ("0", "99999999", "-500"):
+        field(base + ns * 216, 8, value, f"edf-nsamp={value}")
+    return out
+
+
+def _dicom_damage(path: Path) -> dict[str, dict[str, bytes]]:
+    import io
+
+    import pydicom
+
+    out = {}
+
+    def edit(tag: str, change) -> None:
+        ds = pydicom.dcmread(path)
+        seq = ds.WaveformSequence[0]
+        try:
+            change(seq)
+        except Exception as err:  # noqa: BLE001 - pydicom refuses the value: no such copy
+            print(f"  (dicom {tag} not written: {err})", file=sys.stderr)
+            return
+        buf = io.BytesIO()
+        ds.save_as(buf, enforce_file_format=False)
+        out[tag] = {path.name: buf.getvalue()}
+
+    for value in (0, -500, 1e12):
+        edit(f"dcm-fs={value}", lambda s, v=value: setattr(s, "SamplingFrequency", v))
+    for value in (0, 255):
+        edit(f"dcm-channels={value}", lambda s, v=value: setattr(s, "NumberOfWaveformChannels", v))
+    for value in (0, 10 ** 9):
+        edit(f"dcm-samples={value}", lambda s, v=value: setattr(s, "NumberOfWaveformSamples", v))
+
+    def gain0(s):
+        for ch in s.ChannelDefinitionSequence:
+            ch.ChannelSensitivity = 0
+    edit("dcm-gain=0", gain0)
+
+    def gain_nan(s):
+        for ch in s.ChannelDefinitionSequence:
+            ch.ChannelSensitivity = "NaN"
+    edit("dcm-gain=NaN", gain_nan)
+    return out
+
+
+def _ishne_damage(name: str, data: bytes) -> dict[str, dict[str, bytes]]:
+    out = {}
+    for value, tag in ((0, "fs=0"), (-500, "fs=-500"), (32767, "fs=32767")):
+        out[f"ishne-{tag}"] = {name: data[:272] + struct.pack("<h", value) + data[274:]}
+    for value in (0, 255, -3):
+        out[f"ishne-leads={value}"] = {name: data[:156] + struct.pack("<h", value) + data[158:]}
+    out["ishne-size-huge"] = {name: data[:14] + struct.pack("<i", 2 ** 31 - 1) + data[18:]}
+    out["ishne-offset-past-end"] = {name: data[:22] + struct.pack("<i", len(data) + 10) + data[26:]}
+    out["ishne-gain0"] = {name: data[:206] + bytes(24) + data[230:]}
+    return out
+
+
+def _mfer_damage(name: str, data: bytes) -> dict[str, dict[str, bytes]]:
+    """MFER (ISO 22077-1) definitions of the file written by ``_write_mfer``: channel count (8), sequence
+    count, sampling interval, sensitivity."""
+    out = {}
+    for tag, old, new in (("channels=0", b"\x05\x01\x08", b"\x05\x01\x00"),
+                          ("channels=255", b"\x05\x01\x08", b"\x05\x01\xff"),
+                          ("sequences=0", b"\x06\x02", None), ("interval=0", b"\x0b\x04\x01\xfd", None),
+                          ("sensitivity=0", b"\x0c\x04\x00\xfa\x01\x00", b"\x0c\x04\x00\xfa\x00\x00")):
+        at = data.find(old)
+        if at < 0:
+            continue
+        if new is None:               # the 2-byte value after the tag and its length, zeroed
+            old, new = data[at:at + len(old) + 2], old + bytes(2)
+        out[f"mfer-{tag}"] = {name: data.replace(old, new)}
+    return out
+
+
+def _scp_damage(name: str, data: bytes) -> dict[str, dict[str, bytes]]:
+    """SCP-ECG (EN 1064) fields: Section 3's lead count and sample ranges, Section 6's amplitude value
+    multiplier (nV a count), sample interval (us), encoding flags and lead byte counts, a section pointer."""
+    out = {}
+    end = 6 + struct.unpack_from("<I", data, 10)[0]
+    body = {}
+    pointers = {}
+    for pos in range(6 + 16, end - 9, 10):
+        sid, length, index = struct.unpack_from("<HII", data, pos)
+        if length and index:
+            body[sid] = index - 1 + 16
+            pointers[sid] = pos
+
+    def put(fmt: str, at: int, value: int, tag: str) -> None:
+        edited = bytearray(data)
+        struct.pack_into(fmt, edited, at, value)
+        out[f"scp-{tag}"] = {name: bytes(edited)}
+
+    if 3 in body:
+        for value in (0, 255, 1):
+            put("<B", body[3], value, f"leads={value}")
+        put("<I", body[3] + 2 + 4, 2 ** 31, "lead1-end=2^31")
+        put("<I", body[3] + 2, 10 ** 6, "lead1-start-after-end")
+        put("<B", body[3] + 2 + 8, 200, "lead1-id=200")
+    for sid in (5, 6):
+        if sid in body:
+            for value in (0, 0xFFFF):
+                put("<H", body[sid], value, f"s{sid}-avm={value}")
+                put("<H", body[sid] + 2, value, f"s{sid}-interval={value}")
+            put("<B", body[sid] + 4, 7, f"s{sid}-difference=7")
+            put("<H", body[sid] + 6, 0xFFFF, f"s{sid}-lead1-bytes=65535")
+            put("<H", body[sid] + 6, 0, f"s{sid}-lead1-bytes=0")
+            put("<I", pointers[sid] + 2, 2 ** 31, f"s{sid}-length=2^31")
+            put("<I", pointers[sid] + 6, len(data) + 100, f"s{sid}-past-end")
+    if 2 in body:
+        for value in (0, 0xFFFF, 19999):
+            put("<H", body[2], value, f"s2-tables={value}")
+    return out
+
+
+def mutations(name: str, path: Path, rng: random.Random) -> tuple[str, dict[str, dict[str, bytes]]]:
+    """(the opened file's name, its mutations) for one source."""
+    if path.suffix.lower() == ".hea":
+        signal = _companions(path)
+        out = _wfdb_header_damage(path)
+        if signal:
+            out.update(_bytes_damage(signal[0].name, signal[0].read_bytes(), rng))
+        data = path.read_bytes()
+        for tag, files in _bytes_damage(path.name, data, rng, "hea-").items():
+            if tag.startswith(("hea-trunc", "hea-flip")) and int(re.search(r"\d+", tag).group()) >= 5:
+                continue       # 5 of each on the short header are enough
+            out[tag] = files
+        return path.name, out
+    data = path.read_bytes()
+    out = _bytes_damage(path.name, data, rng)
+    if _is_xml(data):
+        out.update(_xml_damage(path.name, data, rng))
+    elif data[:8] == b"0       ":
+        out.update(_edf_damage(path.name, data))
+    elif data[128:132] == b"DICM":
+        out.update(_dicom_damage(path))
+    elif data[:8] == b"ISHNE1.0":
+        out.update(_ishne_damage(path.name, data))
+    elif path.suffix.lower() == ".scp":
+        out.update(_scp_damage(path.name, data))
+    elif path.suffix.lower() == ".mwf":
+        out.update(_mfer_damage(path.name, data))
+    return path.name, out
+
+
+def write_variants(out: Path, srcs: dict[str, Path], seed: int, only: str | None) -> list[dict]:
+    """Every variant written in its own folder (the source's other files beside it); a list of
+    {"source", "mutation", "path"}."""
+    made = []
+    for name, path in srcs.items():
+        rng = random.Random(f"{seed}-{name}")
+        opened, muts = mutations(name, path, rng)
+        for mut, files in muts.items():
+            if only and only not in f"{name}/{mut}":
+                continue
+            folder = out / re.sub(r"[^\w.=@-]", "_", name) / re.sub(r"[^\w.=@-]", "_", mut)
+            folder.mkdir(parents=True, exist_ok=True)
+            if path.suffix.lower() == ".hea":
+                for p in [path] + _companions(path):
+                    shutil.copyfile(p, folder / p.name)
+            for fname, data in files.items():
+                (folder / fname).write_bytes(data)
+            made.append({"source": name, "mutation": mut, "path": str(folder / opened)})
+    return made
+
+
+# --------------------------------------------------------------------------------------------
+# Opening, in a child process
+# --------------------------------------------------------------------------------------------
+
+def judge(path: str, session: bool = False) -> dict:
+    """``load_record(path)`` here: {"status": opens/refused/BAD, "detail": ...}. ``session``: a record that
+    opens is also made a review session (``review.opening.session_from_file``, no model: prepared, assessed
+    and measured), and a step that failed with an exception that is not an input error is BAD."""
+    import numpy as np
+
+    from mirage_model.records import RecordError, load_record
+    from mirage_model.records.record import ReaderFaultError
+
+    name = Path(path).name
+    try:
+        rec = load_record(path)
+    except ReaderFaultError as err:
+        return {"status": "BAD", "detail": f"reader fault: {err}"}
+    except RecordError as err:
+        msg = str(err)
+        if name not in msg or not err.reason.strip():
+            return {"status": "BAD", "detail": f"message without the file or the problem: {msg}"}
+        problem = re.sub(r"^read as [^:]*:\s*", "", err.reason)
+        if len(problem.split()) < 3:     # "numberchannelsallocated": a field's name alone says no problem
+            return {"status": "BAD", "detail": f"message without the problem: {msg}"}
+        return {"status": "refused", "detail": msg.split(name, 1)[-1].lstrip(": ")}
+    except BaseException as err:  # noqa: BLE001 - what the harness is looking for
+        import traceback
+        where = traceback.extract_tb(err.__traceback__)[-1]
+        return {"status": "BAD", "detail": f"{type(err).__name__}: {str(err)[:200]} "
+                                           f"({Path(where.filename).name}:{where.lineno})"}
+    sig = np.asarray(rec.signal)
+    problems = []
+    if sig.ndim != 2 or sig.shape[0] != 12 or sig.shape[1] < 1 or sig.dtype.kind != "f":
+        problems.append(f"signal {sig.shape} {sig.dtype}")
+    if not (isinstance(rec.fs, (int, float, np.number)) and np.isfinite(rec.fs) and rec.fs > 0):
+        problems.append(f"fs {rec.fs!r}")
+    if sig.ndim == 2 and sig.shape[0] == 12:
+        if np.isinf(sig).any():
+            problems.append("infinity in the signal")
+        flagged = np.asarray(rec.quality.get("missing", np.zeros(12, bool)), bool)
+        silent = [rec.sig_name[k] for k in range(12) if np.isnan(sig[k]).any() and not flagged[k]]
+        if silent:
+            problems.append(f"NaN in unflagged leads {silent}")
+    if problems:
+        return {"status": "BAD", "detail": "; ".join(problems)}
+    if session:
+        from mirage_model.review.opening import session_from_file
+
+        try:
+            errors = session_from_file(path).errors
+        except BaseException as err:  # noqa: BLE001
+            return {"status": "BAD", "detail": f"session: {type(err).__name__}: {str(err)[:200]}"}
+        faults = {part: why for part, why in errors.items() if re.search(r"\b[A-Z]\w*(?:Error|Exception):", why)}
+        if faults:
+            return {"status": "BAD", "detail": f"session: {faults}"}
+    note = rec.meta.get("unscorable") or ""
+    return {"status": "opens",
+            "detail": f"{sig.shape[1]} samples at {rec.fs:g} Hz" + (f", unscorable: {note}" if note else "")}
+
+
+def _worker(session: bool) -> None:
+    import logging
+    import resource
+    import warnings
+
+    resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
+    logging.disable(logging.CRITICAL)
+    warnings.simplefilter("ignore")
+    if session:       # before the clock: torch, scipy and the measurements load on first use
+        import importlib
+
+        for module in ("mirage_model.inference", "mirage_model.measure", "mirage_model.review.opening"):
+            importlib.import_module(module)
+    for line in sys.stdin:
+        print(json.dumps(judge(line.rstrip("\n"), session)), flush=True)
+
+
+class Child:
+    """One worker process judging paths in turn; killed and started again after a hang or a crash."""
+
+    def __init__(self, timeout: float, session: bool = False):
+        self.timeout = timeout
+        self.session = session
+        self.proc = None
+
+    def _start(self) -> None:
+        env = dict(os.environ, PYTHONPATH=str(ROOT))
+        cmd = [sys.executable, __file__, "--worker"] + ["--session"] * self.session
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                     env=env, bufsize=0)
+
+    def judge(self, path: str) -> dict:
+        if self.proc is None or self.proc.poll() is not None:
+            self._start()
+            self.proc.stdin.write(b"/dev/null-warmup\n")     # the imports before the clock starts
+            self.proc.stdout.readline()
+        self.proc.stdin.write(path.encode() + b"\n")
+        ready, _, _ = select.select([self.proc.stdout], [], [], self.timeout)
+        if not ready:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+            return {"status": "BAD", "detail": f"hang (no answer in {self.timeout:g} s)"}
+        line = self.proc.stdout.readline()
+        if not line:
+            code = self.proc.wait()
+            self.proc = None
+            return {"status": "BAD", "detail": f"crash (exit {code})"}
+        return json.loads(line)
+
+    def close(self) -> None:
+        if self.proc is not None:
+            self.proc.stdin.close()
+            self.proc.wait()
+
+
+def _format_of(path: Path) -> str:
+    from mirage_model import formats
+
+    try:
+        return formats.detect(path) or "wfdb"
+    except Exception:  # noqa: BLE001
+        return "?"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("out", type=Path, nargs="?")
+    ap.add_argument("--ptbxl", type=Path, help="PTB-XL's folder (ptbxl_database.csv); three records of folds 1-8")
+    ap.add_argument("--ludb", type=Path, help="LUDB's folder; two of its records")
+    ap.add_argument("--seed", type=int, default=45)
+    ap.add_argument("--timeout", type=float, default=20.0)
+    ap.add_argument("--only", help="variants whose 'source/mutation' holds this text")
+    ap.add_argument("--session", action="store_true",
+                    help="make each record that opens a review session too (slow: prepared, assessed, measured)")
+    ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.worker:
+        _worker(args.session)
+        return 0
+    if args.out is None:
+        ap.error("OUT is required")
+    if args.out.exists():
+        shutil.rmtree(args.out)
+    srcs = sources(args.out / "_sources", args.ptbxl, args.ludb, random.Random(args.seed))
+    fmt = {name: _format_of(p) for name, p in srcs.items()}
+    made = write_variants(args.out, srcs, args.seed, args.only)
+    print(f"{len(made)} variants of {len(srcs)} sources", flush=True)
+    child = Child(args.timeout, args.session)
+    counts: dict[str, Counter] = defaultdict(Counter)
+    try:
+        for v in made:
+            v.update(child.judge(v["path"]))
+            v["format"] = fmt[v["source"]]
+            counts[v["format"]][v["status"]] += 1
+            if v["status"] == "BAD":
+                print(f"BAD {v['source']}/{v['mutation']}: {v['detail']}", flush=True)
+    finally:
+        child.close()
+    (args.out / "results.json").write_text(json.dumps(made, indent=1))
+    print(f"\n{'format':22s} {'variants':>8s} {'opens':>6s} {'refused':>8s} {'BAD':>5s}")
+    for f, c in sorted(counts.items()):
+        print(f"{f:22s} {sum(c.values()):8d} {c['opens']:6d} {c['refused']:8d} {c['BAD']:5d}")
+    total = sum((c for c in counts.values()), Counter())
+    print(f"{'all':22s} {sum(total.values()):8d} {total['opens']:6d} {total['refused']:8d} {total['BAD']:5d}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
