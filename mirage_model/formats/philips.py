@@ -12,7 +12,9 @@ them, instead of read with wrong values:
 - ``numberofleads`` above the number of ``leadlabels`` (the names would be given to the first
   channels, whichever leads they hold);
 - XLI data with III, aVR, aVL or aVF in ``leadlabels`` away from the positions where the cart
-  stores them as residuals of I and II (they would read as the residuals, near zero).
+  stores them as residuals of I and II (they would read as the residuals, near zero);
+- no ``leadlabels`` and a channel count in ``<signalcharacteristics>`` that is missing, 0 or less, or
+  above ``limits.MAX_SIGNALS`` (the parser names one lead a channel: 99,999,999 took minutes).
 
 Counts of 32768 and more with ``signaloffset`` 0 (which signed 16-bit data never holds) misstate
 ``signalsigned`` / ``signaloffset``: unsigned 16-bit counts that read as signed like an ECG (no step
@@ -52,7 +54,7 @@ import warnings
 import numpy as np
 
 from mirage_model.formats.assemble import cut_beat_fill, misread_16bit, wraps_16bit
-from mirage_model.limits import MAX_TYPICAL_MV, MIN_SCORABLE_S
+from mirage_model.limits import MAX_SIGNALS, MAX_TYPICAL_MV, MIN_SCORABLE_S
 from mirage_model.records.age import YEAR_DAYS
 from mirage_model.words import counted
 
@@ -116,6 +118,8 @@ def adapt_parser(parser):
                 raise CorruptedFileError(
                     f"Philips: <parsedwaveforms numberofleads> is {count} but its leadlabels name "
                     f"{len(named)} ({' '.join(named)}): which lead each channel holds is not known")
+            if not named:
+                _check_channel_count(signal_node, sx, CorruptedFileError)
             labels = self._rhythm_labels(parsed, signal_node)
             if sx._compression(parsed):
                 if labels[:6] != sx._LIMB_LEADS and any(lead in _RESIDUAL_LEADS for lead in labels):
@@ -242,6 +246,23 @@ def check_beat_scale(beats: dict, rhythm: dict) -> str | None:
             f"(the median over {counted(len(ratios), 'lead')}; a median beat spans {low:g} to {high:g} times it): "
             "their resolution disagrees with the rhythm's, so the device's median beats are left out "
             "(the rhythm is read)")
+
+
+def _check_channel_count(signal_node, sx, error) -> None:
+    """Leads not named (no leadlabels) are named by the parser one a channel of <signalcharacteristics>
+    (numberchannelsallocated, else numberchannelsvalid): a count of 0 or less, or none, was refused with
+    the element's name alone, and one of millions built that many names first (minutes, gigabytes)."""
+    for element in ("numberchannelsallocated", "numberchannelsvalid"):
+        stated = sx._text(sx._get(signal_node, element))
+        count = sx._to_int(stated)
+        if count is not None:
+            break
+    if count is None:
+        raise error("Philips: neither <parsedwaveforms leadlabels> nor <signalcharacteristics>"
+                    "<numberchannelsallocated> says how many leads the waveform holds")
+    if not 0 < count <= MAX_SIGNALS:
+        raise error(f"Philips: <signalcharacteristics><{element}> states {stated.strip()} leads (a recording "
+                    f"holds 1 to {MAX_SIGNALS}) and no leadlabels name them: the leads cannot be told apart")
 
 
 def _check_whole_leads(parsed, signal_node, labels, sx, error) -> None:
