@@ -23,7 +23,7 @@ classified:
   a silent NaN or infinity, an insane shape or rate, or a message without the file's name or without
   the problem (a field's name alone).
 
-    python scripts/fuzz_mutations.py OUT [--ptbxl DIR] [--ludb DIR] [--seed 45] [--only TEXT] [--session]
+    python scripts/fuzz_mutations.py OUT [--ptbxl DIR] [--ludb DIR] [--seed 45] [--only REGEX] [--session]
 
 writes the copies under OUT/<source>/<mutation>/, prints the BAD ones and a table of counts per format,
 and keeps every outcome in OUT/results.json.
@@ -417,7 +417,7 @@ def write_variants(out: Path, srcs: dict[str, Path], seed: int, only: str | None
         rng = random.Random(f"{seed}-{name}")
         opened, muts = mutations(name, path, rng)
         for mut, files in muts.items():
-            if only and only not in f"{name}/{mut}":
+            if only and not re.search(only, f"{name}/{mut}"):
                 continue
             folder = out / re.sub(r"[^\w.=@-]", "_", name) / re.sub(r"[^\w.=@-]", "_", mut)
             folder.mkdir(parents=True, exist_ok=True)
@@ -563,7 +563,7 @@ def main(argv=None) -> int:
     ap.add_argument("--ludb", type=Path, help="LUDB's folder; two of its records")
     ap.add_argument("--seed", type=int, default=45)
     ap.add_argument("--timeout", type=float, default=20.0)
-    ap.add_argument("--only", help="variants whose 'source/mutation' holds this text")
+    ap.add_argument("--only", help="variants whose 'source/mutation' this regular expression finds")
     ap.add_argument("--session", action="store_true",
                     help="make each record that opens a review session too (slow: prepared, assessed, measured)")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
