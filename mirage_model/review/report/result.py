@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import KeepTogether, Paragraph, Spacer
+from reportlab.platypus import Paragraph, Spacer
 
 from mirage_model import RESEARCH_USE_NOTICE
 from mirage_model.outputs import MIN_CALLED_P
@@ -26,7 +26,9 @@ def interpretation_flowables(ctx: ReportContext, st, before_sheet: tuple = ()) -
     """Page 1's interpretation in full, which its band may shorten: every statement in reading order
     with its whole source and note, what was resolved away, every finding the noise may hide (not calls), and the
     model line with both models' names (``summary_band.model_line``), then the sheet's caption and notes in full
-    (``before_sheet`` kept with them: ``write.PageMark``, which records their page)."""
+    (``before_sheet`` laid out just before them: ``write.PageMark``, which records their page and keeps with them).
+    One flat list for the caller's ``KeepTogether``: a ``KeepTogether`` nested in it wraps as 0xffffff pt tall, which
+    sent the whole section to the next column whatever room was left."""
     from mirage_model.review.interpret import no_statement_text, session_disagreement, session_noise_hidden
     from mirage_model.review.report.summary_band import DETAILS, model_line, stated_counts
 
@@ -60,7 +62,7 @@ def interpretation_flowables(ctx: ReportContext, st, before_sheet: tuple = ()) -
                       getattr(session, "statements_prediction", None), stated, guessed=guessed, results=results)
     lines.append(pdf_escape(text.removesuffix(DETAILS.replace("page 3", results))))
     out.append(Paragraph("<br/>".join(lines), st["body"]))
-    out.append(KeepTogether(list(before_sheet) + sheet_flowables(ctx, st)))
+    out.extend(list(before_sheet) + sheet_flowables(ctx, st))
     return out
 
 

@@ -59,6 +59,7 @@ class PageMark(Flowable):
     def __init__(self, section: str, pages: dict):
         super().__init__()
         self.section, self.pages = section, pages
+        self.keepWithNext = True    # where a section too tall for a column is split, the mark goes with its start
 
     def wrap(self, avail_width, avail_height):
         return 0.0, 0.0
