@@ -173,7 +173,8 @@ class MeasurementsPanel(FollowsSession, QWidget):
         return self._row(key)["value"]
 
     def source(self, key: str) -> str:
-        """"edited", "recomputed", "not recomputed", "automatic", "measuring..." or "not measurable"."""
+        """"edited", "recomputed", "not recomputed", "automatic", "measuring...", "not measurable" (measured, no
+        value found) or "not measured" (no measurement: cancelled, failed or switched off)."""
         if self.session is None:
             return ""
         return self._source_of(self._row(key))
@@ -186,7 +187,10 @@ class MeasurementsPanel(FollowsSession, QWidget):
             return "measuring..."
         if row["status"]:
             return row["status"]
-        return "automatic" if row["automatic"] is not None else "not measurable"
+        if row["automatic"] is not None:
+            return "automatic"
+        # a record never measured (Esc while it was, a failed measurement) is not one whose waves cannot be measured
+        return "not measurable" if self.automatic is not None else "not measured"
 
     def set_edit(self, key: str, value: float | None) -> None:
         """Correct one value (None: back to the automatic value)."""
