@@ -22,6 +22,8 @@ from app.window.export import Queued
 PAGE_IDS = {"A4": QPageSize.PageSizeId.A4, "LETTER": QPageSize.PageSizeId.Letter}
 MAX_PAGES = 20                  # the page range the dialog offers (the report is built after it: 3 to about 8 pages)
 PRINT_KINDS = ("print", "preview")      # File > Print's entries in the exports' queue
+BUSY = {"print": "A report is being printed: wait for it, or press Esc to cancel it.",
+        "preview": "The print preview is being made: wait for it, or press Esc to cancel it."}
 
 
 class PrintMixin:
@@ -37,9 +39,9 @@ class PrintMixin:
         if session is None or session.record is None:
             return f"Open a record before {'printing' if kind == 'print' else 'previewing'} its report."
         if kind == "print" and self.print_worker is not None:
-            return "A report is being printed: wait for it, or press Esc to cancel it."
+            return BUSY[kind]
         if kind == "preview" and self.preview_worker is not None:
-            return "The print preview is being made: wait for it, or press Esc to cancel it."
+            return BUSY[kind]
         waiting = [job for job in self._waiting_prints() if job.kind == kind]
         if waiting:
             what = "printed" if kind == "print" else "previewed"
@@ -152,10 +154,17 @@ class PrintMixin:
         self.show_status(f"Printing the report of record {rid}{note}... (Esc cancels)")
         return w.start()
 
+    def _busy_said_done(self, kind: str) -> None:
+        """The print (``kind`` "print") or preview under way has ended: the message bar's refusal of another one
+        ("wait for it") is no longer so and goes; any other message stays."""
+        if not self.message_bar.isHidden() and self.message_bar.text() == BUSY[kind]:
+            self._set_message_visible(False)
+
     def _print_finished(self, w: workers.Worker) -> None:
         if self.print_worker is w:
             self.print_worker = None
             self.printer = None
+            self._busy_said_done("print")
         if w.is_cancelled:
             self.show_status("Printing cancelled: nothing more was sent to the printer.")
 
@@ -198,6 +207,7 @@ class PrintMixin:
         if self.preview_worker is not w:
             return          # dropped when another record was opened, and said then (``_drop_preview``)
         self.preview_worker = None
+        self._busy_said_done("preview")
         if w.is_cancelled:
             self.show_status("Print preview cancelled.")
 
