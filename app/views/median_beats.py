@@ -81,6 +81,7 @@ class MedianBeatsView(FollowsSession, QWidget):
         # one reused curve and label per lead (NaN gaps break a curve), one line set per fiducial
         self.curves: dict[str, pg.PlotCurveItem] = {}
         self.labels: dict[str, pg.TextItem] = {}
+        self.label_texts: dict[str, str] = {}     # lead -> its name in one line, "V4 (unusable)" (two where narrow)
         for lead in (name for row in GRID_3X4 for name in row):
             curve = pg.PlotCurveItem(pen=pg.mkPen(TRACE, width=1.2), connect="finite")
             curve.setZValue(10)
@@ -211,7 +212,13 @@ class MedianBeatsView(FollowsSession, QWidget):
             top = cell.baseline + cell.row_mm / 2.0 - 0.5
             x, y = cell.x0 + 1.0, top
             if ppm > 0 and self.vb.width() > 1:
+                whole = self.label_texts.get(cell.lead, cell.lead)
+                label.setText(whole)
                 box = label.textItem.boundingRect()
+                if box.width() / ppm > CELL_W_MM - 1.0 and " (" in whole:
+                    # "V4 (unusable)" drawn small ran on into V5's cell ("V4 (unusaV5ble)"): two lines
+                    label.setText(whole.replace(" (", "\n(", 1))
+                    box = label.textItem.boundingRect()
                 w, h = box.width() / ppm, box.height() / ppm
                 spot = clear_spot(paths, (w, h), (cell.x0 + 0.5, min(cell.x0 + CELL_W_MM - 0.5,
                                                                      cell.x0 + CELL_W_MM / 2.0 + w)),
@@ -281,7 +288,8 @@ class MedianBeatsView(FollowsSession, QWidget):
             else:
                 self.prior_curves[cell.lead].setData([], [])
             usable = v is not None and bool(v.usable[v.leads.index(cell.lead)])
-            self.labels[cell.lead].setText(cell.lead if usable or v is None else f"{cell.lead} (unusable)")
+            self.label_texts[cell.lead] = cell.lead if usable or v is None else f"{cell.lead} (unusable)"
+            self.labels[cell.lead].setText(self.label_texts[cell.lead])
         found = {key: ms for key, _l, ms, _c in v.marks} if v is not None else {}
         half = ROW_MM / 2.0 - 1.0
         lo, hi = shown_ms(v) if v is not None else (0.0, 0.0)
