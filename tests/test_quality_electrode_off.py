@@ -158,3 +158,65 @@ def test_a_wide_complex_tachycardia_is_not_an_electrode_off(shared_datasets):
     m = measure(record)
     assert not [n for n in m.notes if "left out" in n], m.notes
     assert any("missed beats" in n for n in m.notes), m.notes
+
+
+def test_the_pass_is_read_once_per_record_from_opening_to_its_pdf(tmp_path, monkeypatch):
+    """LUDB 1 opened as the app and ``mirage score`` open it (``session_from_file``: the quality check, then the
+    measurement of its first minute) and written as a PDF: the electrode-off pass (``_off``) ran three times,
+    for the check (``assess``), the measurement (``measure``) and the sheet's gain (``build_report``), on the
+    same 10 s of the same record. Now once, and what each reads of it is the pass's (V5 off, read again here
+    without the record kept)."""
+    import importlib
+
+    from mirage_model.paths import sample_records
+    from mirage_model.records import load_record
+    from mirage_model.review.opening import session_from_file
+    from mirage_model.review.report import build_report
+
+    where = importlib.import_module("mirage_model.quality.assess")     # the package's "assess" is the function
+    calls = []
+    real = where._off
+
+    def counted(*a, **k):
+        calls.append(1)
+        return real(*a, **k)
+
+    monkeypatch.setattr(where, "_off", counted)
+    path = next(p for p in sample_records() if "ludb" in str(p) and p.stem == "1")
+    session = session_from_file(path)
+    assert session.quality is not None and session.measurements is not None
+    build_report(session, tmp_path / "r.pdf")
+    assert len(calls) == 1
+
+    # the record kept is the record's: with V5 off, measured and written the same way, V5 is left out of both
+    from mirage_model.measure import measure
+    from mirage_model.quality import electrode_off_leads, record_electrode_off
+    broken = _with(load_record(path), "V5", _off(load_record(path), "square"))
+    calls.clear()
+    m = measure(broken)
+    assert len(calls) == 1 and any("V5 left out" in n for n in m.notes), m.notes
+    assert record_electrode_off(broken)[0].tolist() == [lead == "V5" for lead in LEADS]
+    assert len(calls) == 1
+    assert electrode_off_leads(broken.signal, broken.fs).tolist() == [lead == "V5" for lead in LEADS]
+
+
+def test_a_record_given_another_signal_is_read_again():
+    """The pass kept on a record is its signal's: a record made from it with another signal
+    (``dataclasses.replace``, as a window or a head is made) or given another signal in its place reads its own,
+    and a pass with other thresholds is another pass."""
+    from mirage_model.paths import sample_records
+    from mirage_model.quality import QualityConfig, record_electrode_off
+    from mirage_model.records import load_record
+
+    clean = load_record(next(p for p in sample_records() if "ludb" in str(p) and p.stem == "1"))
+    assert not record_electrode_off(clean)[0].any()
+    broken = _with(clean, "V5", _off(clean, "square"))
+    v5 = [lead == "V5" for lead in LEADS]
+    assert record_electrode_off(broken)[0].tolist() == v5                       # replace(): not the clean one's
+    assert record_electrode_off(broken, samples=broken.signal.shape[1] // 2)[0].tolist() == v5
+    clean.signal = broken.signal                                                # the same object, another signal
+    assert record_electrode_off(clean)[0].tolist() == v5
+    # an agreement bar no lead is under: no lead is off, on the record whose V5 is
+    assert not record_electrode_off(broken, QualityConfig(lost_agreement=-1.0))[0].any()
+    with pytest.raises(ValueError):
+        record_electrode_off(broken)[0][0] = True                               # shared by every caller: read-only

@@ -25,7 +25,7 @@ from mirage_model.measure.results import (
 )
 from mirage_model.measure.voltage import qrs_voltage
 from mirage_model.preprocess import bridge_missing, mains_frequencies, remove_mains
-from mirage_model.quality.assess import detected_rr_s, electrode_off_leads, median_rate_bpm
+from mirage_model.quality.assess import detected_rr_s, median_rate_bpm, record_electrode_off
 from mirage_model.quality.findings import QualityConfig
 from mirage_model.records import FLAT_PTP_MV, STANDARD_LEADS
 from mirage_model.words import counted
@@ -136,8 +136,8 @@ def measure(record, config: MeasureConfig | None = None, fiducials: bool = True)
     quality = getattr(record, "quality", {}) or {}
     # a lead whose electrode is off (the quality check's "unreadable (electrode off?)"), or whose noise swamps its
     # QRS complexes, is left out as a missing lead is: in the spatial magnitude its swing or noise set the beats,
-    # and no complex was like another
-    off = electrode_off_leads(x, fs, quality.get("saturated"))
+    # and no complex was like another (the check's own pass, read once per record)
+    off = record_electrode_off(record)[0]
     if off.any():
         quality = {**quality, "flat": np.asarray(quality.get("flat", np.zeros(len(off), bool)), bool) | off}
     x, mains_leads = _without_mains(x, fs, cfg.mains_hz)

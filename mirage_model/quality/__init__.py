@@ -44,7 +44,8 @@ Indices and rules, each from the literature:
 """
 
 from mirage_model.quality.assess import (assess, calibration_pulse_finding, calibration_pulse_step, detected_rate_bpm,
-                                        electrode_off_leads, pulse_in, record_median_beat, without_step)
+                                        electrode_off_leads, pulse_in, record_electrode_off, record_median_beat,
+                                        without_step)
 from mirage_model.quality.consistency import (baseline_steps, beat_height, block_lag, calibration_pulse,
                                               chest_lead_lags, flat_seconds, gain_changes, lead_lags, repeat_residual)
 from mirage_model.quality.findings import (CHEST, LIMB, NOT_ASSESSED, NOT_TRAINED_FOR, SEVERITIES, VERDICTS,
@@ -61,5 +62,5 @@ __all__ = ["AssessmentError", "CHEST", "CHEST_SWAPS", "Finding", "LIMB", "LIMB_S
            "calibration_pulse_finding", "calibration_pulse_step", "chest_lead_lags", "default_reversal_path",
            "detect_beats", "detected_rate_bpm", "electrode_off_leads", "flat_seconds", "gain_changes", "hf_noise",
            "high_band_ratio", "lead_group", "lead_lags", "leads_text", "load_reversal_model", "mains_amplitude",
-           "mains_left", "median_beats", "pacing_spikes", "pulse_in", "record_median_beat", "repeat_residual",
-           "reversal_features", "spectrum", "sqi_indices", "template_noise", "without_step"]
+           "mains_left", "median_beats", "pacing_spikes", "pulse_in", "record_electrode_off", "record_median_beat",
+           "repeat_residual", "reversal_features", "spectrum", "sqi_indices", "template_noise", "without_step"]

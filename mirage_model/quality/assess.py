@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 
 import numpy as np
 from scipy.ndimage import median_filter
@@ -174,17 +175,67 @@ def electrode_off_leads(signal: np.ndarray, fs: float, saturated=None,
     """(12,) bool the leads ``assess`` leaves out of the beats the others are judged at (``_off``: an electrode
     off, "unreadable (electrode off?)", or noise that swamps the lead's QRS complexes) in a (12, T) mV
     ``signal`` at ``fs`` (NaN: missing), as ``measure`` leaves them out of its QRS detection and median beat
-    and the report out of its sheet's gain. ``saturated``: (12,) bool the record's clipped leads
-    (``EcgRecord.quality["saturated"]``), or None. All False where the record is too short to judge."""
+    and the report out of its sheet's gain (both through ``record_electrode_off``, which reads a record once).
+    ``saturated``: (12,) bool the record's clipped leads (``EcgRecord.quality["saturated"]``), or None. All
+    False where the record is too short to judge."""
     cfg = config or QualityConfig()
     sig = np.asarray(signal, dtype=np.float64)
+    sat = np.zeros(sig.shape[0], bool) if saturated is None else np.asarray(saturated, bool)
+    return _off_of(sig, float(fs), sat, cfg)[0]
+
+
+def _off_of(sig: np.ndarray, fs: float, sat: np.ndarray, cfg: QualityConfig) -> tuple[np.ndarray, np.ndarray, str]:
+    """``_off`` of (12, T) mV ``sig`` (float64; NaN: missing) at ``fs``, its clipped leads ``sat`` (12,) bool, as
+    ``assess`` reads a record without a calibration pulse or a lead without a heartbeat: (all False, all False, "")
+    where it is shorter than ``min_duration_s`` or fewer than 4 leads are present (``_off`` names none then)."""
     L = sig.shape[0]
-    sat = np.zeros(L, bool) if saturated is None else np.asarray(saturated, bool)
     x, _, _, absent, _ = _zeroed(sig)
     if sig.shape[1] < cfg.min_duration_s * fs or (~absent).sum() < 4:
-        return np.zeros(L, bool)
-    raw100, x100, beats, _, _ = _beats(x, float(fs), ~absent, cfg)
-    return _off(raw100, x100, beats, ~absent, sat & ~absent, cfg)[0]
+        return np.zeros(L, bool), np.zeros(L, bool), ""
+    raw100, x100, beats, _, _ = _beats(x, fs, ~absent, cfg)
+    return _off(raw100, x100, beats, ~absent, sat & ~absent, cfg)
+
+
+def record_electrode_off(record, config: QualityConfig | None = None, samples: int | None = None,
+                         made: tuple | None = None) -> tuple[np.ndarray, np.ndarray, str]:
+    """``_off`` (the electrode-off pass: the leads left out of the beats, those named "unreadable (electrode
+    off?)", what was read of them) of the record's first ``samples`` samples (None: all), found once per record
+    and kept on it (``EcgRecord.found``) for the next caller: the quality check (``assess``), the measurement
+    (``measure``) and the report's sheet gain each ask it of one record, and each had read it again.
+
+    Args:
+        record: an ``EcgRecord`` (signal (12, T) mV, NaN: missing; ``quality["saturated"]`` its clipped
+            leads); another object with ``signal`` and ``fs`` is read, and nothing kept.
+        config: thresholds (None: ``QualityConfig()``); a pass with other thresholds is another pass.
+        samples: the stretch read, from the record's start (the report's page: its first 10 s).
+        made: what the caller has made of the whole record already, (raw100, x100, beats, usable) as ``_beats``
+            and ``_zeroed`` make them (``assess``), read where no pass is kept; None: made here (``_off_of``).
+
+    Returns:
+        (aside (12,) bool, off (12,) bool, why), read-only.
+    """
+    cfg = config or QualityConfig()
+    signal = record.signal
+    L, T = np.shape(signal)
+    n = T if samples is None else min(int(samples), T)
+    flags = getattr(record, "quality", None) or {}
+    sat = np.asarray(flags.get("saturated", np.zeros(L, bool)), bool)
+    # the model's window (window_s) is no threshold of the pass: the check of a record for a 5 s model reads it too
+    key = ("electrode_off", n, sat.tobytes(), replace(cfg, window_s=QualityConfig.window_s))
+    kept = getattr(record, "found", None)
+    got = kept.get(key) if isinstance(kept, dict) else None
+    if got is not None and got[0] is signal:      # a signal put in the record's place since is read again
+        return got[1]
+    if made is not None:
+        raw100, x100, beats, usable = made
+        aside, off, why = _off(raw100, x100, beats, usable, sat & usable, cfg)
+    else:
+        aside, off, why = _off_of(np.asarray(np.asarray(signal)[:, :n], dtype=np.float64), float(record.fs), sat, cfg)
+    aside, off = np.array(aside, bool), np.array(off, bool)
+    aside.flags.writeable = off.flags.writeable = False       # shared by every caller of the record
+    if isinstance(kept, dict):
+        kept[key] = (signal, (aside, off, why))
+    return aside, off, why
 
 
 def median_rate_bpm(rr_s: np.ndarray) -> float | None:
@@ -488,7 +539,12 @@ def assess(record, config: QualityConfig | None = None, pulse="search") -> Quali
     # with the others, it set every lead's beats and their alignment (LUDB 1 with V5 off: 11 leads "poor"),
     # so the beats are found without it and the other leads are judged at them
     # a lead whose noise swamps its QRS complexes is left out of the beats too, and judged at the others'
-    aside, off, off_why = _off(raw100, x100, beats, usable, sat & usable, cfg)
+    # read as the measurement and the report read it (``record_electrode_off``): once per record, where the check
+    # reads the record's own samples (no calibration pulse taken off, no lead without a heartbeat left out)
+    if pulse_said is None and not dead.any():
+        aside, off, off_why = record_electrode_off(record, cfg, made=(raw100, x100, beats, usable))
+    else:
+        aside, off, off_why = _off(raw100, x100, beats, usable, sat & usable, cfg)
     if off.any():
         findings = [f for f in findings if f.code != "lead_missing"] + [
             _missing(absent & ~dead, dead & absent, off, off_why, held, needs)]

@@ -235,6 +235,9 @@ class EcgRecord:
         dx: diagnosis codes/labels the file carries (SNOMED-CT codes from ``#Dx``, PTB-XL scp codes, PTB notes).
         quality: per-lead boolean flags, each a (12,) bool array: "flat", "saturated", "missing", "derived".
         comments: raw header comment lines; meta: any other fields (acquisition date, original leads, units...).
+        found: what a check found of this signal, kept for the next caller that asks of the same record
+            (``quality.record_electrode_off``); never copied by ``dataclasses.replace``, whose record may hold
+            another signal.
     """
 
     signal: np.ndarray
@@ -248,6 +251,7 @@ class EcgRecord:
     quality: dict[str, np.ndarray] = field(default_factory=dict)
     comments: tuple[str, ...] = ()
     meta: dict = field(default_factory=dict)
+    found: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # "M\udcfcller" (a Latin-1 file name on a UTF-8 system) could be held but never written: the

@@ -33,7 +33,7 @@ from mirage_model.review.report.context import MEASUREMENTS, MODEL_RESULT, SHEET
 from mirage_model.review.report.explanations import explanation_flowables
 from mirage_model.review.report.header import PageCountCanvas, draw_notice, header_flowables
 from mirage_model.render import PAGE_S
-from mirage_model.quality.assess import electrode_off_leads
+from mirage_model.quality.assess import record_electrode_off
 from mirage_model.review.report.layout import MM, ReportSettings, clip_leads, clip_spikes, page_layouts, sheet_gain
 from mirage_model.review.report.measurement_table import measurement_flowables
 from mirage_model.review.report.median_beats import draw_median_page
@@ -125,8 +125,7 @@ def _write(session, out_path: Path, settings: ReportSettings | None, model_info:
     # tall complexes: the sheet at a lower gain, as carts print it (the caption says which)
     # not for a lead whose electrode is off (the quality check's "unreadable (electrode off?)"): held in its row
     shown = int(round(PAGE_S * fs))
-    off = electrode_off_leads(np.asarray(record.signal)[:, :shown], fs,
-                              (getattr(record, "quality", {}) or {}).get("saturated"))
+    off = record_electrode_off(record, samples=shown)[0]     # the check's own pass, read once per record
     gain = sheet_gain(settings, signal[:, :shown], fs, leave_out=off)
     lay, geom = page_layouts(replace(settings, gain_mm_mv=gain))
     signal, spikes_clipped = clip_spikes(lay, signal, fs)      # pacing spikes held inside their row
