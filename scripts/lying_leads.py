@@ -83,7 +83,7 @@ import numpy as np
 from scipy.signal import sosfiltfilt
 
 from mirage_model.quality import QualityConfig, assess
-from mirage_model.quality.assess import _beats, _zeroed
+from mirage_model.quality.beats import _beats, _zeroed
 from mirage_model.quality.gain import PR_WINDOW_S
 from mirage_model.quality.indices import _sos, median_beats, noise_index
 from mirage_model.records import STANDARD_LEADS, RecordError, load_record

@@ -133,7 +133,7 @@ def test_a_pulse_at_the_end_of_a_long_record_is_taken_off_and_found_once(clean, 
 
     from mirage_model import inference
 
-    assess_module = importlib.import_module("mirage_model.quality.assess")     # the package's "assess" is the function
+    pulse_module = importlib.import_module("mirage_model.quality.pulse")      # where the check looks for it
 
     long = _tiled(clean, 70.0)
     T, fs = long.signal.shape[1], float(long.fs)
@@ -146,8 +146,8 @@ def test_a_pulse_at_the_end_of_a_long_record_is_taken_off_and_found_once(clean, 
         calls.append(1)
         return real(*a, **k)
 
-    real = assess_module.calibration_pulse_step
-    monkeypatch.setattr(assess_module, "calibration_pulse_step", counted)
+    real = pulse_module.calibration_pulse_step
+    monkeypatch.setattr(pulse_module, "calibration_pulse_step", counted)
     monkeypatch.setattr(inference, "calibration_pulse_step", counted)
     made = inference.record_inputs(pulsed, quality=True)
     assert len(calls) == 1

@@ -173,7 +173,7 @@ def test_the_pass_is_read_once_per_record_from_opening_to_its_pdf(tmp_path, monk
     from mirage_model.review.opening import session_from_file
     from mirage_model.review.report import build_report
 
-    where = importlib.import_module("mirage_model.quality.assess")     # the package's "assess" is the function
+    where = importlib.import_module("mirage_model.quality.electrode_off")
     calls = []
     real = where._off
 

@@ -25,7 +25,8 @@ from mirage_model.measure.results import (
 )
 from mirage_model.measure.voltage import qrs_voltage
 from mirage_model.preprocess import bridge_missing, mains_frequencies, remove_mains
-from mirage_model.quality.assess import detected_rr_s, median_rate_bpm, record_electrode_off
+from mirage_model.quality.beats import detected_rr_s, median_rate_bpm
+from mirage_model.quality.electrode_off import record_electrode_off
 from mirage_model.quality.findings import QualityConfig
 from mirage_model.records import FLAT_PTP_MV, STANDARD_LEADS
 from mirage_model.words import counted

@@ -43,9 +43,10 @@ Indices and rules, each from the literature:
   start or end): named, and taken off the signal the check and the model read (found once per record).
 """
 
-from mirage_model.quality.assess import (assess, calibration_pulse_finding, calibration_pulse_step, detected_rate_bpm,
-                                        electrode_off_leads, pulse_in, record_electrode_off, record_median_beat,
-                                        without_step)
+from mirage_model.quality.assess import assess
+from mirage_model.quality.beats import detected_rate_bpm, record_median_beat
+from mirage_model.quality.electrode_off import electrode_off_leads, record_electrode_off
+from mirage_model.quality.pulse import calibration_pulse_finding, calibration_pulse_step, pulse_in, without_step
 from mirage_model.quality.consistency import (baseline_steps, beat_height, block_lag, calibration_pulse,
                                               chest_lead_lags, flat_seconds, gain_changes, lead_lags, repeat_residual)
 from mirage_model.quality.findings import (CHEST, LIMB, NOT_ASSESSED, NOT_TRAINED_FOR, SEVERITIES, VERDICTS,

@@ -49,6 +49,11 @@ def leads_text(names, noun: bool = True) -> str:
     return lead_group(names) or (f"lead{'s' if len(names) > 1 else ''} " if noun else "") + ", ".join(names)
 
 
+def _names(mask: np.ndarray) -> tuple[str, ...]:
+    """The STANDARD_LEADS names of the leads ``mask`` (L,) bool holds, in that order."""
+    return tuple(n for n, m in zip(STANDARD_LEADS, mask) if m)
+
+
 class QualityError(ValueError):
     """The quality model's resources are missing or corrupt (``str()`` names the file)."""
 
@@ -169,12 +174,12 @@ class QualityConfig:
     lost_min_s: float = 2.0
     lost_critical_share: float = 0.5
     lost_agreement: float = 0.5
-    # an electrode off (``assess._off``): besides the above, the lead's 5-15 Hz energy at the other leads' beats
+    # an electrode off (``electrode_off._off``): besides the above, the lead's 5-15 Hz energy at the other leads' beats
     # (median over beats, 130 ms about R) under this many times its median away from them: no QRS under its noise
     off_qrs_ratio: float = 3.0
     # ... unless its own complexes repeat at those beats: the median correlation of each beat's 1-40 Hz segment
-    # with their median (``assess._repeat_corr``) this or more, and this much more than at beats moved off them
-    # (``assess._jittered``: a filter's ringing after a step repeats there too). A lead whose complexes repeat
+    # with their median (``electrode_off._repeat_corr``) this or more, and this much more than at beats moved off them
+    # (``electrode_off._jittered``: a filter's ringing after a step repeats there too). A lead whose complexes repeat
     # at the others' rhythm is a heart's, however its QRS-band energy falls (CinC 2021 JS45546, a ventricular
     # tachycardia at 173 bpm: I 0.99 against 0.25, V4-V6 0.96-1.0 against 0.19 or less). 0.8 set before the
     # variants were measured, the margin after the clipped ones (150 LUDB and PTB-XL folds 1-8 records, one

@@ -33,7 +33,7 @@ from mirage_model.review.report.context import MEASUREMENTS, MODEL_RESULT, SHEET
 from mirage_model.review.report.explanations import explanation_flowables
 from mirage_model.review.report.header import PageCountCanvas, draw_notice, header_flowables
 from mirage_model.render import PAGE_S
-from mirage_model.quality.assess import record_electrode_off
+from mirage_model.quality.electrode_off import record_electrode_off
 from mirage_model.review.report.layout import MM, ReportSettings, clip_leads, clip_spikes, page_layouts, sheet_gain
 from mirage_model.review.report.measurement_table import measurement_flowables
 from mirage_model.review.report.median_beats import draw_median_page
