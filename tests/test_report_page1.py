@@ -628,3 +628,16 @@ def test_the_model_line_is_never_under_7_pt(tmp_path, record):
     assert model and min(sp[3] for sp in band) >= READABLE_PT, sorted((sp[3], sp[0]) for sp in band)[:2]
     assert all(f"{lab} {p:.2f}" in text for lab, p in zip(pred.labels, pred.probabilities))     # every class
     assert "1 of 5 above threshold" in text and not any(sp[0].endswith("...") for sp in band)
+
+
+def test_a_withheld_reason_is_not_cut_inside_its_parentheses(tmp_path, record, superclass_predictor):
+    """The paced-rhythm gate's reason, as mirage score gave it for PTB-XL 17506_lr, holds a "; " inside its
+    parentheses: page 1's head had cut it there, "paced rhythm (statements model, P=0.93 (more on page 3).",
+    its parenthesis left open. Too long for the head line, it keeps its words before the detail."""
+    pred = superclass_predictor.predict(record, None, explain=False)
+    reason = "paced rhythm (statements model, P=0.93; pacemaker spikes not checked at 100 Hz)"
+    session = _session(record, superclass_predictor, _measurements(**ABNORMAL),
+                       prediction=dataclasses.replace(pred, positive=(), withheld=reason))
+    text, _ = _page1(build_report(session, tmp_path / "w.pdf"))
+    assert "Interpretation WITHHELD: paced rhythm (more on page 3)." in text
+    assert "P=0.93 (more on page 3)" not in text

@@ -44,7 +44,7 @@ from mirage_model.review.interpret import (AMPLITUDE_UNRELIABLE_NOTE, doubted_ca
 from mirage_model.review.measurements import (DOUBT_MARK, NOT_APPLICABLE, UNRELIABLE, clean_age, is_paediatric,
                                               short_labels, why_unmeasured)
 from mirage_model.review.report.band_text import (
-    GREY, INDENT, READABLE, RED, SIZE, Run, draw_runs, first_whole, fits, fits_shrunk, wrap_runs,
+    GREY, INDENT, READABLE, RED, SIZE, Run, draw_runs, first_whole, fits, fits_shrunk, reason_heads, wrap_runs,
 )
 from mirage_model.review.report.context import MEASUREMENTS, MODEL_RESULT, ReportContext
 from mirage_model.review.report.layout import MM
@@ -480,9 +480,9 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
                  Run(f"{it.withheld}. The statements below are unreliable.", FONT_BOLD, RED)],
                 [Run("Interpretation WITHHELD: ", FONT_BOLD, RED, 8),
                  Run(f"{it.withheld} (page 3).", FONT_BOLD, RED)],
-                # a reason of several parts ("; "): its first, rather than none
-                [Run("Interpretation WITHHELD: ", FONT_BOLD, RED, 8),
-                 Run(f"{it.withheld.split('; ')[0]} (more on page 3).", FONT_BOLD, RED)],
+                # a reason of several parts ("; "): its first, then its words before their detail, rather than none
+                *([Run("Interpretation WITHHELD: ", FONT_BOLD, RED, 8), Run(f"{h} (more on page 3).", FONT_BOLD, RED)]
+                  for h in reason_heads(it.withheld)),
                 [Run("Interpretation WITHHELD", FONT_BOLD, RED, 8), Run(" (why: page 3)", FONT_BOLD, RED)]]
     else:
         sources = "   research use, unconfirmed; the source of each: a measurement rule (threshold cited) or the model"
