@@ -234,11 +234,20 @@ def run(args) -> int:
                            model_info=model_info_from(predictor) if predictor is not None else None)
     except (OSError, ValueError) as err:
         raise UsageError(f"error: cannot write {args.out}: {err}")
-    summary = "no model result" if prediction is None else (
-        "positive: " + (", ".join(prediction.positive) or "none") + "; probabilities "
-        + ", ".join(f"{lab} {p:.3f}" for lab, p in zip(prediction.labels, prediction.probabilities)))
-    print(f"wrote {printable(out)} ({printable(record.record_id)}; {summary})")
+    print(f"wrote {printable(out)} ({printable(record.record_id)}; {result_summary(prediction)})")
     return 1 if prior_failed else 0
+
+
+def result_summary(prediction) -> str:
+    """The model's result in one line for the terminal: its calls, those the quality gate withheld and why (as
+    the CSV's ``withheld_positive`` and the PDF's "RESULT WITHHELD" say them; a bare "positive: none" had read
+    as a record without findings), and every class's probability."""
+    if prediction is None:
+        return "no model result"
+    held = f" (withheld: {', '.join(prediction.model_positive)}: {prediction.withheld})" \
+        if prediction.withheld and prediction.model_positive else ""
+    return ("positive: " + (", ".join(prediction.positive) or "none") + held + "; probabilities "
+            + ", ".join(f"{lab} {p:.3f}" for lab, p in zip(prediction.labels, prediction.probabilities)))
 
 
 def record_labs(labs: Path, where: Path) -> LabsLookup:
