@@ -79,7 +79,8 @@ def read_table_text(path) -> str:
     UTF-8, with or without a byte order mark. A spreadsheet's "CSV" export in a Western locale is
     Windows-1252 or Latin-1 ("Männlich", "µg/L", "é" in a name): it is refused naming the line and
     the byte, and how to save it, rather than guessed at (the same bytes read as another code page
-    give other names).
+    give other names). A spreadsheet workbook itself (.xlsx, .ods, .xls) is refused as one, saying
+    how to save it as CSV.
 
     Raises:
         LabsTableError: the file cannot be read or is not UTF-8 (naming the line).
@@ -89,6 +90,12 @@ def read_table_text(path) -> str:
         raw = path.read_bytes()
     except OSError as err:
         raise LabsTableError(path, f"cannot read the file ({err.strerror or err})") from None
+    # a workbook (.xlsx/.ods: a zip; .xls: an OLE2 file) had been called "not UTF-8 text ... Latin-1?"
+    book = {b"PK\x03\x04": "a zipped spreadsheet workbook (.xlsx or .ods)",
+            b"\xd0\xcf\x11\xe0": "an Excel 97-2003 workbook (.xls)"}.get(raw[:4])
+    if book:
+        raise LabsTableError(path, f"{book}, not a CSV table: open it in the spreadsheet program and save it "
+                             "as 'CSV UTF-8 (comma delimited)'")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
