@@ -298,6 +298,7 @@ def export_records(window, app, records: list[Path], targets: list[Path], result
 
     queue = list(zip(records, targets))
     state = {"current": None, "target": None, "failed": 0, "done": False}
+    result.update(written=0, failed=0)
     window.open_failures_said = True
 
     def finish(rc: int) -> None:
@@ -352,11 +353,13 @@ def export_records(window, app, records: list[Path], targets: list[Path], result
 
     def written(path):
         print(f"wrote {path}", flush=True)
+        result["written"] += 1
         QTimer.singleShot(0, next_record)
 
     def failed(path, message):
         print(f"failed: {path}: {message}", file=sys.stderr, flush=True)
         state["failed"] += 1
+        result["failed"] += 1
         QTimer.singleShot(0, next_record)
 
     window.analysisFinished.connect(analysed)
@@ -366,6 +369,17 @@ def export_records(window, app, records: list[Path], targets: list[Path], result
     # the first record is opened by main() as usual (model loading after its first paint)
     state["current"], state["target"] = queue.pop(0)
     print(f"opening {records[0]}", file=sys.stderr, flush=True)
+
+
+def export_summary(written: int, failed: int, not_ecg: int, out_dir: Path) -> str:
+    """--export-pdf's last line, in mirage score's words: how many PDFs it wrote where, and how many records
+    failed and files were no ECG (each said on its own line above, among the "opening" lines of a long run)."""
+    line = f"{written} PDF{'s' if written != 1 else ''} in {out_dir}"
+    if failed:
+        line += f", failed {failed} (each said above)"
+    if not_ecg:
+        line += f", {not_ecg} not ECG file{'s' if not_ecg != 1 else ''} (said above)"
+    return line
 
 
 def model_problem(value: str) -> str:
@@ -646,6 +660,9 @@ def main(argv: list[str] | None = None) -> int:
     from app.workers import stop_for_exit
     left = stop_for_exit(EXIT_WAIT_MS, EXIT_GRACE_MS)
     rc = result["rc"] or rc
+    if args.export_pdf and result["rc"] != 2:
+        print(export_summary(result.get("written", 0), result.get("failed", 0), len(notes), args.export_pdf),
+              flush=True)
     if unreadable:      # said last, as mirage score does; the export is incomplete, so not 0
         from mirage_model.records.folder import unreadable_line
 

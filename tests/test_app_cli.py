@@ -116,6 +116,10 @@ def test_export_pdf_says_each_failure_once_and_a_file_that_is_no_ecg_as_mirage_s
     assert said == [f"failed: {mix / '14.hea'}: 14.dat: signal file is truncated (expected 5000 samples per lead, "
                     "found 208)"], proc.stderr[-3000:]
     assert f"not an ECG: {mix / 'x.xml'}: the file is empty" in proc.stderr.splitlines()
+    # the last line counts them, as mirage score's does (a run of 39 files had ended on its last "wrote" line,
+    # the failures scattered among the "opening" lines above)
+    assert proc.stdout.splitlines()[-1] == (f"1 PDF in {tmp_path / 'pdfs'}, failed 1 (each said above), "
+                                            "1 not ECG file (said above)")
 
 
 def test_export_pdf_never_replaces_a_pdf_unasked(tmp_path, tiny):
