@@ -129,3 +129,28 @@ def test_the_labs_warnings_reach_the_dialog_and_the_window(qtbot, tiny_model, tm
     # the reviewer corrects the sex to the header's: the warning has nothing left to say
     form.set_value("sex", sex)
     assert window.session.labs_notes == () and not form.warning.isVisibleTo(form)
+
+
+def test_a_labs_value_left_out_is_said_in_the_dialog(qtbot, tiny_model, tmp_path):
+    """A bad value in a column no model of the run reads ('high' for a troponin) is left out of its record's
+    row and the record scored: mirage score says so on stderr ("1 labs value left out, no model of the run
+    reads it (...)"), but the dialog said nothing of it (only the row's notes held it). Truth: the table this
+    test wrote, whose only row gives record 00417_lr a troponin of 'high' (no number); the tiny model reads
+    age, sex, height and weight, not troponin."""
+    from app.dialogs.batch import BatchDialog
+    from mirage_model.inference import Predictor
+
+    folder = two_record_folder(tmp_path)
+    labs = tmp_path / "labs.csv"
+    labs.write_text("record_id,age,troponin_t [ng/L]\n00417_lr,40,high\n")
+    dlg = BatchDialog(None, predictor=Predictor(tiny_model, device="cpu"), device="auto", folder=str(folder))
+    qtbot.addWidget(dlg)
+    dlg.output.setText(str(tmp_path / "scores.csv"))
+    dlg.labs.setText(str(labs))
+    assert dlg.start() is not None
+    qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
+    assert "2 scored" in dlg.status.text(), dlg.status.text()
+    notes = dlg.notes.text()
+    assert (f"Warning: 1 labs value left out, no model of the run reads it ({labs}, line 2, column "
+            "'troponin_t [ng/L]': troponin_t: 'high' is not a number).") in notes, notes
+    assert notes.count("labs value left out") == 1

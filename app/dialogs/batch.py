@@ -646,6 +646,11 @@ class BatchDialog(QDialog):
             text += f" {serial.line()[:1].upper()}{serial.line()[1:]}."
         elif self.compare_prior.isChecked() and getattr(summary, "cancelled", False):
             text += " Serial comparison: not made (the run was stopped first); Resume makes it."
+        # what the run found in the labs table besides what reading it warned of (noted at its start): a bad
+        # value in a column no model reads, left out of its record's row; a spreadsheet's number taken for an id
+        for warning in getattr(summary, "labs_warnings", None) or ():
+            if f"Warning: {warning}." not in self._notes:
+                self._add_note(f"Warning: {warning}.")
         unmatched = list(getattr(summary, "labs_unmatched", None) or ())
         if unmatched:       # named when the run started: kept, not said twice
             self._note_unmatched(unmatched, getattr(summary, "labs_unmatched_hint", ""))
