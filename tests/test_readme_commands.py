@@ -1,8 +1,10 @@
-"""Every ``mirage ...`` and ``mirage-review ...`` command README.md shows names a command and options that exist.
+"""Every ``mirage ...`` and ``mirage-review ...`` command README.md and the other docs show names a command and
+options that exist, and their Python examples run.
 
 A new user copies these lines; a subcommand or an option renamed in the code, or mistyped in the README, has to
-fail here rather than in their terminal. The commands are the README's fenced shell lines and its inline code
-spans (a span may wrap over two lines); each one's options are looked up, by their exact names, in the parsers
+fail here rather than in their terminal. The commands are the README's fenced shell lines, its indented code
+lines that start with a command and its inline code spans (a span may wrap over two lines); each one's options
+are looked up, by their exact names, in the parsers
 the programs build themselves: ``training_cli.main.get_args_parser`` (``mirage``) and
 ``app.main.get_args_parser`` (``mirage-review``).
 """
@@ -16,14 +18,18 @@ from pathlib import Path
 
 import pytest
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+OTHER_DOCS = ("training_cli/README.md", "DEVELOPERS.md", "docs/long_records.md", "docs/measurements.md",
+              "docs/models.md")
 SHELL_FENCES = ("", "bash", "sh", "shell", "console")
 PROGRAMS = ("mirage", "mirage-review")
 
 
 def readme_commands(text: str) -> list[tuple[int, str]]:
     """(line number, command text) of each command line in ``text``: the lines of its fenced shell blocks
-    (a trailing ``# comment`` dropped) and its inline code spans outside fences, whitespace collapsed."""
+    (a trailing ``# comment`` dropped), its lines indented as code (4 blanks) that start with ``mirage`` or
+    ``mirage-review`` and its inline code spans outside fences, whitespace collapsed."""
     commands, prose, fence = [], [], None
     for number, line in enumerate(text.split("\n"), 1):
         if line.lstrip().startswith("```"):
@@ -35,6 +41,8 @@ def readme_commands(text: str) -> list[tuple[int, str]]:
                 commands.append((number, re.split(r"\s#\s", line)[0].strip()))
         else:
             prose.append(line)
+            if line.startswith("    ") and (line.split() or [""])[0] in PROGRAMS:
+                commands.append((number, line.strip()))
     prose_text = "\n".join(prose)
     for span in re.finditer(r"`([^`]+)`", prose_text):
         commands.append((prose_text.count("\n", 0, span.start()) + 1, " ".join(span.group(1).split())))
@@ -78,9 +86,9 @@ def _is_option(arg: str) -> bool:
 
 
 def problems(commands: list[tuple[int, str]], mirage: argparse.ArgumentParser,
-             review: argparse.ArgumentParser) -> list[str]:
-    """What is wrong with each command of ``commands``: a ``mirage`` subcommand or an option that the parser
-    does not have (options before the subcommand are ``mirage``'s own)."""
+             review: argparse.ArgumentParser, doc: str = "README.md") -> list[str]:
+    """What is wrong with each command of ``commands`` (from the file ``doc``): a ``mirage`` subcommand or an
+    option that the parser does not have (options before the subcommand are ``mirage``'s own)."""
     found = []
     for number, command in commands:
         for program, args in program_calls(command):
@@ -93,15 +101,15 @@ def problems(commands: list[tuple[int, str]], mirage: argparse.ArgumentParser,
                 else:
                     name = words[0]
                     if name not in _subcommands(mirage):
-                        found.append(f"README.md:{number}: `{command}`: mirage has no command {name!r}")
+                        found.append(f"{doc}:{number}: `{command}`: mirage has no command {name!r}")
                         continue
                     before, after = args[:args.index(name)], args[args.index(name) + 1:]
-                    found += [f"README.md:{number}: `{command}`: mirage has no option {o}"
+                    found += [f"{doc}:{number}: `{command}`: mirage has no option {o}"
                               for o in before if _is_option(o) and o.split("=")[0] not in _options(mirage)]
                     parser, options = _subcommands(mirage)[name], after
                     program = f"mirage {name}"
             known = _options(parser)
-            found += [f"README.md:{number}: `{command}`: {program} has no option {o.split('=')[0]}"
+            found += [f"{doc}:{number}: `{command}`: {program} has no option {o.split('=')[0]}"
                       for o in options if _is_option(o) and o.split("=")[0] not in known]
     return found
 
@@ -130,6 +138,39 @@ def test_every_mirage_command_is_shown_in_the_readme(parsers):
              for program, args in program_calls(command) if program == "mirage"}
     missing = sorted(set(_subcommands(parsers[0])) - shown)
     assert not missing, f"mirage commands README.md never shows: {', '.join(missing)}"
+
+
+@pytest.mark.parametrize("doc", OTHER_DOCS)
+def test_every_command_of_the_other_docs_names_a_real_command_and_real_options(parsers, doc):
+    found = problems(readme_commands((ROOT / doc).read_text(encoding="utf-8")), *parsers, doc=doc)
+    assert not found, "\n".join(found)
+
+
+def test_the_own_data_walkthrough_is_read():
+    """training_cli/README.md's walkthrough is an indented block of six commands, train to the app."""
+    calls = [c for _, command in readme_commands((ROOT / "training_cli/README.md").read_text(encoding="utf-8"))
+             for c in program_calls(command)]
+    walked = [(p, a[0]) for p, a in calls if "/own" in " ".join(a)]
+    assert walked == [("mirage", "train"), ("mirage", "calibrate"), ("mirage", "evaluate"), ("mirage", "export"),
+                      ("mirage", "score"), ("mirage-review", "--model")]
+
+
+def test_an_indented_command_line_is_read(parsers):
+    text = ("Then, in order:\n\n    mydata/1.hea    the records\n    mirage train --data folder:mydata --epoch 1\n"
+            "    \n  mirage info --all\n")
+    assert problems(readme_commands(text), *parsers, doc="x.md") == [
+        "x.md:4: `mirage train --data folder:mydata --epoch 1`: mirage train has no option --epoch"]
+
+
+@pytest.mark.parametrize("doc", ["README.md", "docs/measurements.md"])
+def test_the_python_examples_run(doc, monkeypatch):
+    """Each ```python block runs as written from the repository's root (its paths are the bundled samples')."""
+    text = (ROOT / doc).read_text(encoding="utf-8")
+    blocks = re.findall(r"^```python\n(.*?)^```", text, flags=re.S | re.M)
+    assert blocks
+    monkeypatch.chdir(ROOT)
+    for block in blocks:
+        exec(compile(block, doc, "exec"), {})
 
 
 def test_a_wrong_command_or_option_is_named_with_its_line(parsers):
