@@ -613,3 +613,19 @@ def test_labs_line_when_the_model_reads_every_value():
         "labs.csv: all 4 values used by this model; 1 of 3 rows refused: see their records' error rows")
     # some left out: counted as before
     assert summary.labs_line("labs.csv", ["age"]).startswith("labs.csv: 2 of 4 values not used by this model (sex 2)")
+
+
+def test_labs_line_when_no_value_reached_a_record():
+    """A labs table whose 70 rows all named records of another folder made `mirage score` end on "labs.csv: all 0
+    values used by this model" under the warning that no row fit: no value was used, and the line says why."""
+    from mirage_model.review.batch.run import BatchSummary
+
+    ids = [f"siteA/{i}" for i in range(70)]
+    summary = BatchSummary(scored=4, skipped=0, seconds=1.0, records_per_s=4.0, out_path=Path("r.csv"),
+                           labs_rows=70, labs_values={}, labs_unmatched=ids)
+    assert summary.labs_line("labs.csv", ["age", "sex"]) == (
+        "labs.csv: no value used: no row of it fits a record scored (70 rows)")
+    # rows that fit records but hold no value (every cell empty)
+    summary.labs_unmatched = ids[2:]
+    assert summary.labs_line("labs.csv", ["age", "sex"]) == (
+        "labs.csv: no value used: the 2 rows that fit a record scored hold none")

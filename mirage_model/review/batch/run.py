@@ -184,8 +184,13 @@ class BatchSummary:
         unused = {k: v for k, v in self.labs_values.items() if k not in reads}
         total, n = sum(self.labs_values.values()), sum(unused.values())
         detail = f" ({', '.join(f'{k} {v}' for k, v in sorted(unused.items()))})" if unused else ""
+        fit = max(0, self.labs_rows - len(self.labs_unmatched))
         if n:
             line = f"{table}: {n} of {total} values not used by this model{detail}"
+        elif not total:     # "all 0 values used" had followed the warning that no row fit a record
+            line = f"{table}: no value used: " + (
+                f"the {counted(fit, 'row')} that fit{'s' * (fit == 1)} a record scored hold{'s' * (fit == 1)} none" if fit
+                else f"no row of it fits a record scored ({counted(self.labs_rows, 'row')})")
         else:
             line = f"{table}: {'all ' if total != 1 else ''}{total} value{'s' * (total != 1)} used by this model"
         if self.labs_not_read:
