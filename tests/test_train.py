@@ -281,6 +281,11 @@ def test_ema_resume_needs_average_and_bounds(full_run, folder_data, tmp_path):
 
     out = tmp_path / "plain"
     shutil.copytree(full_run / "last", out / "last")
+    with pytest.raises(ConfigError, match=r"--ema 0.0 \(this command: 0.9\)"):
+        run_train(train_argv(f"folder:{root}", out, cache, "--ema", "0.9", "--resume", labels=labels))
+    state = json.loads((out / "last" / "state.json").read_text())
+    del state["args"]                  # a run stopped before its state kept its options
+    (out / "last" / "state.json").write_text(json.dumps(state))
     with pytest.raises(ConfigError, match="no weight average"):
         run_train(train_argv(f"folder:{root}", out, cache, "--ema", "0.9", "--resume", labels=labels))
 

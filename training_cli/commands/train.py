@@ -98,7 +98,8 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--seed", type=int, default=0, help="seeds weights, data order and random splits")
     g.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
     g.add_argument("--threads", type=count(0), default=0, help="torch CPU threads (0: torch default)")
-    g.add_argument("--resume", action="store_true", help="continue from OUT/last")
+    g.add_argument("--resume", action="store_true", help="continue from OUT/last, with the options the stopped run was started with (one that "
+                        "differs, --preset or --labs left out, is refused naming it and the run's command)")
     g.add_argument("--overwrite", action="store_true",
                    help="train anew in an OUT whose model/ holds an earlier run's checkpoint, replacing it and "
                         "that run's results once this run's first epoch has written its model (a run that ends "

@@ -46,7 +46,7 @@ from training_cli.engine.left_out import left_out_of, refuse_many_skipped
 from training_cli.engine.provenance import record_test_look, save_model
 from training_cli.engine.recipes import ABLATIONS, CONSISTENCY_FAULTS, LossConfig, TrainConfig, build_model_for, \
     init_weights_from, param_groups, warmup_cosine
-from training_cli.engine.resume import load_resume_state, save_resume_state
+from training_cli.engine.resume import load_resume_state, refuse_other_options, save_resume_state
 from training_cli.engine.runtime import amp_settings, resolve_device, set_seed
 from training_cli.engine.splits import BY_RECORD, split_digest
 from training_cli.outputs import same_path
@@ -84,6 +84,7 @@ def train(cfg: TrainConfig) -> int:
             raise ConfigError(f"error: --resume: no resume state in {out / 'last'} (a run writes it at each "
                               "epoch's end); train without --resume")
         cfg = _split_as_stopped(cfg, out / "last")
+        refuse_other_options(cfg.to_dict(), _stopped_state(out / "last"), out)
     # the records and their splits first: an empty training or validation split is refused before
     # the cache is built or anything is written
     index = open_index(cfg.data_options())
@@ -273,7 +274,8 @@ def _train(cfg: TrainConfig, out: Path, dist: Dist, device: torch.device, index,
                 logger.warning("could not draw learning curves: %s", err)
             save_resume_state(out / "last", model, opt, sched, scaler, epoch + 1,
                               {"history": history, "best": best, "total_steps": total_steps,
-                               "args": cfg.to_dict(), "split": split_state(index)}, ema)
+                               "args": cfg.to_dict(), "command": runlog.command_line(), "split": split_state(index)},
+                              ema)
             if earlier is not None and (out / "model" / "config.json").is_file():
                 earlier.discard()       # this run has a model and a resume state of its own now
         dist.barrier()

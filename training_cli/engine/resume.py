@@ -67,14 +67,76 @@ def save_resume_state(folder: Path, model, opt, sched, scaler, epoch: int, extra
         (tmp / "state.json").write_text(json.dumps(state, default=json_default))
 
 
+# options a resumed run may change: where outputs, caches and threads go, and what it prints or scores at the end
+# (the split's options are checked against the records' split digest instead)
+FREE_OPTIONS = ("config", "out", "cache_dir", "workers", "device", "threads", "resume", "overwrite", "no_test",
+                "allow_skipped", "bootstrap", "no_progress", "stop_after", "split_method", "group_by")
+# files, compared as given or not: the same file may be spelt otherwise (another working folder); the records
+# and their split are checked by the split digest, a labs table of other columns by the model's shape
+FILE_OPTIONS = ("data", "labels", "labs", "label_map", "split_file", "init_from")
+
+
+def _option_text(name: str, value) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if name in FILE_OPTIONS:
+        return "given" if value else "not given"
+    return "not given" if value is None else str(value)
+
+
+def refuse_other_options(options: dict, state: dict | None, folder: Path) -> None:
+    """Refuse to resume a stopped run with options that train another model or another way (a
+    --preset, --labs or --epochs left out): its weights would not load into the model this command
+    builds, or would train on otherwise than the uninterrupted run. Names each option that differs,
+    the stopped run's value first, and the command it was started with.
+
+    Args:
+        options: this command's resolved options (``TrainConfig.to_dict``).
+        state: the stopped run's ``state.json`` (None, or one without ``args``: nothing to compare).
+        folder: the run's ``--out``.
+
+    Raises:
+        ConfigError: an option that is not free (``FREE_OPTIONS``) differs.
+    """
+    kept = (state or {}).get("args")
+    if not kept:
+        return
+    differ = []
+    for name, was in kept.items():
+        now = options.get(name)
+        if name in FREE_OPTIONS or name not in options:
+            continue
+        if (bool(was) != bool(now)) if name in FILE_OPTIONS else was != now:
+            differ.append(f"--{name.replace('_', '-')} {_option_text(name, was)} "
+                          f"(this command: {_option_text(name, now)})")
+    if differ:
+        started = f" (it was started as `{state['command']}`)" if state.get("command") else ""
+        raise ConfigError(f"--resume: the run stopped in {folder} was trained with other options than this "
+                          f"command's: {'; '.join(differ)}. Give the stopped run's options again{started}, or "
+                          "train anew with --overwrite")
+
+
 def load_resume_state(folder: Path, model, opt, sched, scaler, ema=None) -> dict:
+    """Restore a stopped run's model, optimizer, scheduler, scaler, weight average and random
+    generators from ``folder`` -> its state.json.
+
+    Raises:
+        ConfigError: the state cannot be read, or is of another model than ``model`` (a run
+            stopped before its state kept its options, resumed with another --preset).
+    """
     try:
         state = json.loads((folder / "state.json").read_text())
         model_sd = load_file(str(folder / "model.safetensors"))
         tensors = load_file(str(folder / "state.safetensors"))
     except (OSError, ValueError) as err:
         raise ConfigError(f"--resume: cannot read resume state in {folder} ({err})") from None
-    model.load_state_dict(model_sd)
+    try:
+        model.load_state_dict(model_sd)
+    except RuntimeError:
+        raise ConfigError(f"--resume: the model stopped in {folder} is not the model this command builds "
+                          "(another --preset, --model, --lead-encoder, ablation switch, --clinical, or a labs table "
+                          "of other columns?): resume with the options the run was started with, or train anew "
+                          "with --overwrite") from None
     if ema is not None:
         ema_sd = {k[4:]: v for k, v in tensors.items() if k.startswith("ema.")}
         if not ema_sd:
