@@ -451,8 +451,10 @@ def markdown_summary(m: dict, not_drawn=()) -> str:
     if boot:
         lines.append(f"- 95% intervals: percentile bootstrap over records, {M.resampling_words(boot)}")
         if boot.get("no_interval"):
-            lines.append(f"- {M.no_interval_why(boot['no_interval'], len(m['per_class']))}; the row below it is "
-                         "the macro of the other classes")
+            # the row of the other classes' macro is there only where some class has an interval
+            lines.append(f"- {M.no_interval_why(boot['no_interval'], len(m['per_class']))}"
+                         + ("; the row below it is the macro of the other classes" if boot.get("macro_enough")
+                            else ""))
     lines += [
         "",
         "| | AUROC | AUPRC | F1 | accuracy |",
