@@ -152,6 +152,12 @@ def test_mirage_ensemble_cli(tmp_path):
     card = (tmp_path / "shipped" / "MODEL_CARD.md").read_text()
     assert "an ensemble of 2 models" in card and "  - member 2: mirage (tiny preset" in card
     assert card.count("- Member ") == 2 and "validation macro AUROC" in card and str(tmp_path) not in card
+    # each member's wall time as its run recorded it: seconds under a minute, where it had read "0 min"
+    for i, run in enumerate(runs, 1):
+        seconds = json.loads((run / "config.json").read_text())["provenance"]["duration_s"]
+        assert seconds < 59.5
+        member = next(line for line in card.splitlines() if line.startswith(f"- Member {i}: "))
+        assert f"; {seconds:.0f} s on " in member, member
 
 
 def test_mirage_ensemble_refuses_mismatched_members(tmp_path, capsys):

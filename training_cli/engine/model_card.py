@@ -65,6 +65,11 @@ def _architecture(model_type: str, cfg: dict, prov: dict, metrics: dict) -> list
     return lines
 
 
+def _wall_time(seconds: float) -> str:
+    """A run's wall time as the card says it: "16 s" under a minute (not "0 min"), else whole minutes."""
+    return f"{seconds:.0f} s" if seconds < 59.5 else f"{seconds / 60:.0f} min"
+
+
 def _commands(model_type: str, prov: dict, metrics: dict) -> list[str]:
     if model_type != "ensemble":
         return [f"- Command: `{prov.get('command', '?')}`",
@@ -72,7 +77,7 @@ def _commands(model_type: str, prov: dict, metrics: dict) -> list[str]:
     lines = []
     for i, p in enumerate(prov.get("members") or [], 1):
         lines.append(f"- Member {i}: `{p.get('command', '?')}`; recipe {p.get('recipe', '?')}; "
-                     f"{float(p.get('duration_s') or 0) / 60:.0f} min on {p.get('hardware', '?')}")
+                     f"{_wall_time(float(p.get('duration_s') or 0))} on {p.get('hardware', '?')}")
     lines.append(f"- Ensemble (thresholds on the validation split): `{prov.get('command', '?')}`")
     return lines
 
@@ -404,7 +409,7 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
         *_commands(loaded.model_type, prov, metrics),
         f"- Hardware: {prov.get('hardware', '?')}; wall time "
         f"{'of all members to their selected epochs' if loaded.model_type == 'ensemble' else 'to the selected epoch'} "
-        f"{f'{d:.0f} s' if (d := prov.get('duration_s', 0)) < 59.5 else f'{d / 60:.0f} min'}; "   # not "0 min"
+        f"{_wall_time(prov.get('duration_s', 0))}; "
         f"date {prov.get('date', '?')}; code {prov.get('code_version', '?')}",
         "",
         "## Metrics",
