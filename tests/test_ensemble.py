@@ -113,7 +113,7 @@ def test_mirage_ensemble_of_two_checkpoints(tmp_path):
 
 
 @pytest.mark.slow
-def test_mirage_ensemble_cli(tmp_path):
+def test_mirage_ensemble_cli(tmp_path, caplog):
     from training_cli import main as cli
     from training_cli.commands.train import config_from_args, train_command_parser
     from training_cli.engine.loop import train
@@ -129,7 +129,12 @@ def test_mirage_ensemble_cli(tmp_path):
         runs.append(out / "model")
     data = ["--data", f"folder:{root}", "--labels", str(labels), "--cache-dir", str(cache), "--no-progress",
             "--workers", "1"]
-    assert cli.main(["ensemble", *map(str, runs), "--out", str(tmp_path / "ens"), *data]) == 0
+    with caplog.at_level("INFO", logger="training_cli.commands.ensemble"):
+        assert cli.main(["ensemble", *map(str, runs), "--out", str(tmp_path / "ens"), *data]) == 0
+    # the two members share their recipe's name: the log tells them apart by their checkpoints
+    for run in runs:
+        assert sum(f"member mirage-folder-multilabel-tiny ({run}): val macro AUROC" in r.getMessage()
+                   for r in caplog.records) == 1
     doc = json.loads((tmp_path / "ens" / "config.json").read_text())
     assert doc["model_type"] == "ensemble" and len(doc["model_config"]["members"]) == 2
     assert [m["path"] for m in doc["metrics"]["members"]] == [str(r) for r in runs]

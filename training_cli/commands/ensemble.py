@@ -69,6 +69,12 @@ def ensemble_command_parser(subparsers=None) -> argparse.ArgumentParser:
     return p
 
 
+def _member(m) -> str:
+    """A member as the log names it: its name and the checkpoint it came from (two runs of one recipe
+    share a name: "mirage-folder-multilabel-tiny" twice had told the members' figures apart by order alone)."""
+    return f"{m.name} ({m.path})" if m.name else str(m.path)
+
+
 def check_compatible(members: list) -> None:
     """Raise ConfigError naming the first checkpoint whose task or inputs differ from the first's, or
     whose labels are neither the first's nor (multi-label) a subset of them."""
@@ -213,7 +219,7 @@ def run(args) -> int:
         # measured-rhythm stage are not carried into it (calibrate the ensemble: `mirage calibrate`),
         # so the thresholds are chosen without them
         if m.calibration is not None or m.measured_stack is not None:
-            logger.info("member %s: its calibration is not carried into the ensemble", m.name or m.path)
+            logger.info("member %s: its calibration is not carried into the ensemble", _member(m))
         rows, p_m, t_m, _ = split_predictions(m, prepared, "val", device, args.batch_size, progress,
                                               calibrated=False)
         m.model.cpu()
@@ -228,7 +234,7 @@ def run(args) -> int:
         member_rows.append({"path": str(m.path), "name": m.name, "model_type": m.model_type,
                             "val_macro_auroc": vm["macro"]["auroc"], **({} if own == labels else {"labels": own}),
                             "val_auroc": {c: vm["per_class"][c]["auroc"] for c in own}})
-        logger.info("member %s: val %s%s", m.name or m.path, macro_auroc_text(vm),
+        logger.info("member %s: val %s%s", _member(m), macro_auroc_text(vm),
                     "" if own == labels else f" over its {len(own)} of the {len(labels)} labels")
     probs = np.nanmean(np.stack(member_probs), axis=0)                     # (N, K): each label over its members
     y = M.as_multilabel(targets, len(labels))
