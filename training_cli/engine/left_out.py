@@ -69,6 +69,8 @@ def records_line(metrics: dict, prov: dict) -> str:
     """The records of each split, and how many failed to load where "Left out of the data" does not name them
     with their reasons (a checkpoint that records none, an ensemble)."""
     line = "- Records: " + ", ".join(f"{k} {v}" for k, v in (metrics.get("records") or {}).items())
+    if metrics.get("test_not_read"):      # mirage train --no-test: held out, never opened
+        line += " (not read by the training run)"
     if ((prov.get("left_out") or {}).get("failed_to_load") or {}).get("count"):
         return line
     return line + f"; skipped (failed to load): {metrics.get('skipped', 0)}"

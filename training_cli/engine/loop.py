@@ -224,12 +224,15 @@ def _train(cfg: TrainConfig, out: Path, dist: Dist, device: torch.device, index,
         start_epoch, history, best = _resume(out / "last", model, opt, sched, scaler, ema, total_steps, best, dist)
         if history:    # the run's clock goes on from where it stopped (elapsed, duration: the whole run's)
             t_start -= float(history[-1].get("elapsed_s", 0.0) or 0.0)
-    run_meta = {"records": {s: int(len(r)) for s, r in splits.items()}, "skipped": len(skipped),
-                "cache": str(cache.path), "cache_build_s": round(cache.build_s, 1), "cache_reused": cache.reused}
+    unread = 0 if cfg.scores_test else int(len(index.split_indices("test")))    # --no-test: held out, not 0 records
+    run_meta = {"records": {**{s: int(len(r)) for s, r in splits.items()}, **({"test": unread} if unread else {})},
+                "skipped": len(skipped), "cache": str(cache.path), **({"test_not_read": True} if unread else {}),
+                "cache_build_s": round(cache.build_s, 1), "cache_reused": cache.reused}
     if dist.main:
-        logger.info("train %d / val %d / test %d records (%d skipped); %d steps per epoch; cache %s (%s)",
-                    len(splits["train"]), len(splits["val"]), len(splits["test"]), len(skipped), steps_per_epoch,
-                    cache.path, "reused" if cache.reused else f"built in {cache.build_s:.0f} s")
+        logger.info("train %d / val %d / test %d%s records (%d skipped); %d steps per epoch; cache %s (%s)",
+                    len(splits["train"]), len(splits["val"]), len(splits["test"]) or unread, " (not read by this run)"
+                    * bool(unread), len(skipped), steps_per_epoch, cache.path,
+                    "reused" if cache.reused else f"built in {cache.build_s:.0f} s")
 
     step = TrainStep(net, model, opt, sched, scaler, ema, device, amp, loss_cfg, weights, task_type, consistency,
                  cfg.consistency_faults, cfg.augment)
@@ -272,10 +275,9 @@ def _train(cfg: TrainConfig, out: Path, dist: Dist, device: torch.device, index,
                 runlog.plot_curves(out / "curves.png", history, ds.classes)
             except Exception as err:  # noqa: BLE001 - a plot must never end a training run
                 logger.warning("could not draw learning curves: %s", err)
-            save_resume_state(out / "last", model, opt, sched, scaler, epoch + 1,
-                              {"history": history, "best": best, "total_steps": total_steps,
-                               "args": cfg.to_dict(), "command": runlog.command_line(), "split": split_state(index)},
-                              ema)
+            save_resume_state(out / "last", model, opt, sched, scaler, epoch + 1, {
+                "history": history, "best": best, "total_steps": total_steps, "args": cfg.to_dict(),
+                "command": runlog.command_line(), "split": split_state(index)}, ema)
             if earlier is not None and (out / "model" / "config.json").is_file():
                 earlier.discard()       # this run has a model and a resume state of its own now
         dist.barrier()
