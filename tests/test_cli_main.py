@@ -306,3 +306,15 @@ def test_ctrl_c_while_the_command_line_is_imported_exits_130_either_way(tmp_path
             proc.wait()
     assert (proc.returncode, stderr.strip()) == (130, "interrupted")      # before: -2 and a traceback
     assert stdout == "" and not (tmp_path / "x.csv").exists()
+
+
+@pytest.mark.parametrize("name", ["train", "bench", "score", "calibrate"])
+def test_help_has_no_restructuredtext_marks(name, capsys):
+    """A command's --help is written from its module docstring and its options' help, in the docstrings'
+    words: it had printed every name between two backticks ("``mirage bench``: latency ...")."""
+    with pytest.raises(SystemExit) as stop:
+        main([name, "--help"])
+    out = capsys.readouterr().out
+    assert stop.value.code == 0 and "options:" in out
+    assert "``" not in out
+    assert f"mirage {name}" in out

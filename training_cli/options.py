@@ -37,12 +37,28 @@ def count(least: int):
     return parse
 
 
+def plain_text(formatter: type[argparse.HelpFormatter]) -> type[argparse.HelpFormatter]:
+    """``formatter`` writing ``--help`` without the docstrings' reStructuredText literal marks: a command's
+    description is its module docstring and its options' help is written in the same words, whose ``name``
+    read as two backticks around every name in a terminal ("``mirage bench``: latency ...")."""
+
+    class PlainText(formatter):
+        def _format_text(self, text: str) -> str:
+            return super()._format_text(text.replace("``", ""))
+
+        def _expand_help(self, action) -> str:
+            return super()._expand_help(action).replace("``", "")
+
+    return PlainText
+
+
 def command_parser(subparsers, name: str, **kwargs) -> argparse.ArgumentParser:
     """The parser of ``mirage NAME``: a subcommand of ``mirage`` when ``subparsers`` is given (accelerate's
     ``xxx_command_parser(subparsers=None)``), with its one-line help from ``commands.COMMANDS``, else a
     standalone parser. A command without a description of its own is described by that line, so that
     its ``--help`` says what it does."""
     kwargs.setdefault("description", COMMANDS[name][:1].upper() + COMMANDS[name][1:] + ".")
+    kwargs["formatter_class"] = plain_text(kwargs.get("formatter_class", argparse.HelpFormatter))
     if subparsers is not None:
         p = subparsers.add_parser(name, help=COMMANDS[name], **kwargs)
     else:
