@@ -300,16 +300,19 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
             self.apply_scale()
 
     def fit_page(self) -> None:
-        """Zoom so that the whole page fits (the scale label then says so, with the drawn scale).
+        """Zoom so that the whole page fits (the scale label then says so, with the drawn scale); in
+        12x1 so that the page's width fits, its rows scrolled as a rhythm strip's are.
 
-        The page stays fitted, as a reader expects of "Fit page", when the window is resized or the
-        layout, speed or gain changes the page, until a zoom, a drag or "True scale" leaves it."""
+        The twelve full-width rows of 12x1 make a page taller than wide: fitted whole in the trace view
+        of a 1280x800 window (0.30x) it took a third of the view's width, the rest empty, each lead
+        7.5 mm high. The page stays fitted, as a reader expects of "Fit page", when the window is resized
+        or the layout, speed or gain changes the page, until a zoom, a drag or "True scale" leaves it."""
         self.fitted = True
         if self.paper is None or self.vb.width() <= 1:
             return
         zx = self.vb.width() / ((self.paper.width + 4) * self.px_per_mm())
         zy = self.vb.height() / ((self.paper.height + 4) * self.px_per_mm())
-        self.zoom = min(zx, zy)
+        self.zoom = zx if self.layout_name == "12x1" else min(zx, zy)
         self.apply_scale(QPointF(-2.0, self.paper.height + 2.0))
 
     def set_zoom(self, zoom: float) -> None:
@@ -357,7 +360,12 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
         # fitted)" last, so that where the line is cut (a 1024 px window with the folder dock open)
         # it goes first and the scale on screen stays whole
         return (f"zoom {self.zoom:.2f}x: {self.speed * self.zoom:.3g} mm/s, "
-                f"{self.gain * self.zoom:.3g} mm/mV on screen{' (page fitted)' if self.fitted else ''}")
+                f"{self.gain * self.zoom:.3g} mm/mV on screen{self._fitted_text()}")
+
+    def _fitted_text(self) -> str:
+        if not self.fitted:
+            return ""
+        return " (page width fitted)" if self.layout_name == "12x1" else " (page fitted)"
 
     def _fit_labels(self) -> None:
         """The lead names (and their flags and importance figures) at the app's font from true scale
