@@ -163,6 +163,16 @@ class Settings:
     def batch_folder(self, value: str) -> None:
         self._s.setValue("batch/folder", absolute(value))
 
+    @property
+    def report_folder(self) -> str:
+        """The folder the last PDF report was saved in ("" before any): where Export PDF report starts, a
+        reviewer's reports kept together rather than among the records' data."""
+        return str(self._get("reports/folder", ""))
+
+    @report_folder.setter
+    def report_folder(self, value: str) -> None:
+        self._s.setValue("reports/folder", absolute(value))
+
     def sync(self) -> None:
         self._s.sync()
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import QDialog, QFileDialog
 
 from app import workers
@@ -23,6 +24,17 @@ from mirage_model.formats.write import (WFDB_NAME_RULE, left_out_line, output_na
                                         source_file_hit)
 from mirage_model.records import RecordError
 from mirage_model.review.file_info import patient_names
+
+
+def report_folder(settings) -> str:
+    """Where Export PDF report starts: the folder the last report went to, else the user's documents
+    folder (home without one). It started in the record's own data folder (``last_folder``), putting a
+    reviewer's reports among the recordings."""
+    last = settings.report_folder
+    if last and Path(last).is_dir():
+        return last
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return documents if documents and Path(documents).is_dir() else str(Path.home())
 
 
 @dataclass(frozen=True)
@@ -90,10 +102,11 @@ class ExportMixin:
         dlg = ExportDialog(self.settings.reviewer, self, file_name=file_name, file_id=file_id)
         if dlg.exec() != QDialog.DialogCode.Accepted:
             return
-        default = str(Path(self.settings.last_folder or Path.home()) / f"{self.record.record_id}_report.pdf")
+        default = str(Path(report_folder(self.settings)) / f"{self.record.record_id}_report.pdf")
         path, _ = QFileDialog.getSaveFileName(self, "Save PDF report", default, "PDF (*.pdf)")
         if not path:
             return
+        self.settings.report_folder = str(Path(path).parent)
         self.settings.reviewer = dlg.reviewer.text().strip()
         self.export_pdf(path, reviewer=dlg.reviewer.text().strip(), comment=dlg.comment.toPlainText().strip(),
                         patient_name=dlg.patient_name.text().strip(), patient_id=dlg.patient_id.text().strip())
