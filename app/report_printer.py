@@ -24,6 +24,9 @@ from mirage_model.review.report.layout import PAGE_SIZES_MM
 
 STRIP_PX = 512                  # rows rasterised at a time: an A4 page at 1200 dpi whole is 500 MB of RGB
 PAPER_TOLERANCE_MM = 1.0        # a paper this close to A4 or Letter is that paper
+# Print to File (Qt's PDF printer): HighResolution is 1200 dpi, and its pages, lossless pictures at that
+# resolution, came to 28-30 MB for a report's five; 300 dpi is a printer's own (1 mm: 11.8 px)
+FILE_DPI = 300
 PREVIEW_DPI = 150               # the print preview's pages: sharp at twice a screen's size, 7 MB of RGB an A4 page
 
 # PDFium is not thread-safe: a print and a preview being made at once take their turns
@@ -76,7 +79,8 @@ def print_pdf(printer: QPrinter, pdf: str | Path | bytes, check: Callable[[], No
     """Paint the pages of ``pdf`` (a file, or its bytes) on ``printer``, each at 100 % from the paper's corner.
 
     Honours the printer's page range (``fromPage``/``toPage``, 1-based, 0: all) and makes the
-    copies itself where the printer cannot. ``check`` is called between strips and raises to stop
+    copies itself where the printer cannot. A PDF file (Print to File) is painted at FILE_DPI at most.
+    ``check`` is called between strips and raises to stop
     (the job is then aborted: nothing more reaches the printer); ``progress(done, total)`` after
     each page.
 
@@ -92,6 +96,8 @@ def print_pdf(printer: QPrinter, pdf: str | Path | bytes, check: Callable[[], No
     if not printer.isValid():
         raise PrintError(f"the printer '{printer.printerName()}' is not available")
     printer.setFullPage(True)         # (0, 0) is the paper's corner, as it is the PDF page's
+    if printer.outputFormat() == QPrinter.OutputFormat.PdfFormat and printer.resolution() > FILE_DPI:
+        printer.setResolution(FILE_DPI)
     with _PDFIUM_LOCK:
         doc = pdfium.PdfDocument(pdf if isinstance(pdf, bytes) else str(pdf))
         try:
