@@ -505,6 +505,7 @@ def test_the_interpretation_is_built_once_per_report(tmp_path, ptbxl_sample, mon
         return real_table(self, *args, **kwargs)
 
     monkeypatch.setattr(interpret, "interpret_prediction", counted_interpret)
+    monkeypatch.setattr(interpret.prediction, "interpret_prediction", counted_interpret)   # session_interpretation's
     monkeypatch.setattr(ReviewSession, "measurement_table", counted_table)
     auto = _measurements(heart_rate_bpm=75.0, rr_ms=800.0, pr_ms=160.0, qrs_ms=90.0, qt_ms=400.0,
                          qtc_bazett_ms=447.2, qtc_fridericia_ms=430.9, qrs_axis_deg=30.0)

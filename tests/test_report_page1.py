@@ -346,8 +346,11 @@ def test_a_guessed_rhythm_is_known_by_its_flag_not_its_words(monkeypatch):
     from mirage_model.review import interpret as interpret_module
     from mirage_model.review.report.summary_band import stated_counts
 
+    from mirage_model.review.interpret import reading, rhythm
+
     reworded = ", the likeliest rhythm (under its threshold)"
-    monkeypatch.setattr(interpret_module, "GUESSED", reworded)
+    for module in (reading, rhythm):      # the modules that say the guess's words
+        monkeypatch.setattr(module, "GUESSED", reworded)
     it = interpret_module.interpret(STATEMENT_LABELS, (0.4, 0.1, 0.1, 0.9, 0.1), (0.5,) * 5)
     model = [s for s in it.statements if s.source == "model"]
     assert [s.code for s in model] == ["SR", "CLBBB"] and model[0].text.endswith(reworded)

@@ -1,0 +1,299 @@
+"""The interpretation's words: PTB-XL's 71 statements in plain words with their reading-order groups, and the
+statement and interpretation that every rule and the app, the PDF and the CSV share.
+
+A model statement says the model (a PTB-XL SCP statement, with its calibrated probability and a confidence
+word); a rule's statement says the value and the cited threshold. Below ``measurements.PAEDIATRIC_BELOW_Y``
+years a model statement's source says the model was trained on adults, and the interpretation's note says once
+what a child's reading leaves out (``paediatric_note``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from mirage_model.records.age import age_text
+from mirage_model.review.labels import LABEL_NAMES
+from mirage_model.review.measurements import PAEDIATRIC_BELOW_Y, WENNING
+
+GROUPS = ("rhythm", "conduction", "axis", "hypertrophy", "ischaemia", "repolarisation", "other", "normal")
+
+
+@dataclass(frozen=True)
+class StatementInfo:
+    code: str
+    text: str          # plain words, sentence case
+    kind: str          # PTB-XL kind: "rhythm", "form" or "diagnostic"
+    group: str         # one of GROUPS
+
+
+def _info(rows: str) -> dict[str, StatementInfo]:
+    out = {}
+    for line in rows.strip().splitlines():
+        code, text, kind, group = (x.strip() for x in line.split("|"))
+        out[code] = StatementInfo(code, text, kind, group)
+    return out
+
+
+# The 71 PTB-XL statements (Wagner et al., Sci Data 2020; scp_statements.csv, CC BY 4.0), in plain words.
+STATEMENTS: dict[str, StatementInfo] = _info("""
+SR | Sinus rhythm | rhythm | rhythm
+AFIB | Atrial fibrillation | rhythm | rhythm
+STACH | Sinus tachycardia | rhythm | rhythm
+SARRH | Sinus arrhythmia | rhythm | rhythm
+SBRAD | Sinus bradycardia | rhythm | rhythm
+PACE | Paced rhythm (artificial pacemaker) | rhythm | rhythm
+SVARR | Supraventricular arrhythmia | rhythm | rhythm
+BIGU | Bigeminal pattern | rhythm | rhythm
+AFLT | Atrial flutter | rhythm | rhythm
+SVTAC | Supraventricular tachycardia | rhythm | rhythm
+PSVT | Paroxysmal supraventricular tachycardia | rhythm | rhythm
+TRIGU | Trigeminal pattern | rhythm | rhythm
+PVC | Ventricular premature complexes | form | rhythm
+PAC | Atrial premature complexes | form | rhythm
+PRC(S) | Premature complexes | form | rhythm
+1AVB | First degree AV block | diagnostic | conduction
+2AVB | Second degree AV block | diagnostic | conduction
+3AVB | Third degree (complete) AV block | diagnostic | conduction
+LPR | Prolonged PR interval | form | conduction
+WPW | Wolff-Parkinson-White pattern | diagnostic | conduction
+CLBBB | Left bundle branch block | diagnostic | conduction
+CRBBB | Right bundle branch block | diagnostic | conduction
+ILBBB | Incomplete left bundle branch block | diagnostic | conduction
+IRBBB | Incomplete right bundle branch block | diagnostic | conduction
+LAFB | Left anterior fascicular block | diagnostic | conduction
+LPFB | Left posterior fascicular block | diagnostic | conduction
+IVCD | Nonspecific intraventricular conduction delay | diagnostic | conduction
+ABQRS | Abnormal QRS | form | conduction
+LVH | Left ventricular hypertrophy | diagnostic | hypertrophy
+RVH | Right ventricular hypertrophy | diagnostic | hypertrophy
+SEHYP | Septal hypertrophy | diagnostic | hypertrophy
+LAO/LAE | Left atrial enlargement | diagnostic | hypertrophy
+RAO/RAE | Right atrial enlargement | diagnostic | hypertrophy
+VCLVH | Voltage criteria for left ventricular hypertrophy | form | hypertrophy
+HVOLT | High QRS voltage | form | hypertrophy
+LVOLT | Low QRS voltage | form | other
+IMI | Inferior infarct | diagnostic | ischaemia
+ILMI | Inferolateral infarct | diagnostic | ischaemia
+IPLMI | Inferoposterolateral infarct | diagnostic | ischaemia
+IPMI | Inferoposterior infarct | diagnostic | ischaemia
+ASMI | Anteroseptal infarct | diagnostic | ischaemia
+AMI | Anterior infarct | diagnostic | ischaemia
+ALMI | Anterolateral infarct | diagnostic | ischaemia
+LMI | Lateral infarct | diagnostic | ischaemia
+PMI | Posterior infarct | diagnostic | ischaemia
+QWAVE | Q waves present | form | ischaemia
+INJAS | Subendocardial injury, anteroseptal leads | diagnostic | ischaemia
+INJAL | Subendocardial injury, anterolateral leads | diagnostic | ischaemia
+INJIN | Subendocardial injury, inferior leads | diagnostic | ischaemia
+INJLA | Subendocardial injury, lateral leads | diagnostic | ischaemia
+INJIL | Subendocardial injury, inferolateral leads | diagnostic | ischaemia
+ISC_ | Nonspecific ischaemic changes | diagnostic | ischaemia
+ISCAL | Ischaemic changes, anterolateral leads | diagnostic | ischaemia
+ISCAS | Ischaemic changes, anteroseptal leads | diagnostic | ischaemia
+ISCAN | Ischaemic changes, anterior leads | diagnostic | ischaemia
+ISCIN | Ischaemic changes, inferior leads | diagnostic | ischaemia
+ISCIL | Ischaemic changes, inferolateral leads | diagnostic | ischaemia
+ISCLA | Ischaemic changes, lateral leads | diagnostic | ischaemia
+ANEUR | ST-T changes compatible with ventricular aneurysm | diagnostic | ischaemia
+STE_ | Nonspecific ST elevation | form | ischaemia
+STD_ | Nonspecific ST depression | form | ischaemia
+NST_ | Nonspecific ST changes | diagnostic | repolarisation
+NDT | Nonspecific T wave abnormality | diagnostic | repolarisation
+NT_ | Nonspecific T wave changes | form | repolarisation
+TAB_ | T wave abnormality | form | repolarisation
+INVT | Inverted T waves | form | repolarisation
+LOWT | Low amplitude T waves | form | repolarisation
+LNGQT | Long QT interval | diagnostic | repolarisation
+DIG | Digitalis effect | diagnostic | repolarisation
+EL | Electrolyte disturbance or drug effect | diagnostic | repolarisation
+NORM | Normal ECG | diagnostic | normal
+""")
+
+SINUS = ("SR", "SBRAD", "STACH", "SARRH")
+ATRIAL_NON_SINUS = ("AFIB", "AFLT")
+# the rhythm itself (every ECG has one); the other rhythm statements (ectopy, patterns) qualify it
+PRIMARY_RHYTHMS = ATRIAL_NON_SINUS + ("PACE", "SVTAC", "PSVT") + SINUS
+GUESSED = ", most probable rhythm (below its threshold)"
+# PTB-XL's two names of first degree AV block (1AVB diagnostic, LPR "prolonged PR interval" form): one finding
+FIRST_DEGREE_AVB = ("1AVB", "LPR")
+# how a child's interpretation note begins ("Paediatric ECG (age 4): ..."), and what a table's row says
+# instead (``Interpretation.text(brief=True)``; its meaning, ``paediatric_meaning``, once for the table)
+PAEDIATRIC_HEAD = "Paediatric ECG (age "
+PAEDIATRIC_SHORT = "paediatric: adult limits not applied"
+# the models' training data: PTB-XL's ptbxl_database.csv (21,799 records) has 64 of age under 16 years
+PTBXL_RECORDS, PTBXL_UNDER_16 = 21799, 64
+# what a model statement's source says below PAEDIATRIC_BELOW_Y years
+ADULT_TRAINED = "trained on adults"
+# the measurement rules, by the name each rule's statement carries (``Statement.rule_id``)
+RULE_IDS = ("paced_rhythm", "wide_qrs_tachycardia", "sinus_bradycardia", "sinus_tachycardia", "sinus_rhythm",
+            "atrial_flutter", "atrial_fibrillation", "rhythm_not_classified", "first_degree_av_block", "short_pr",
+            "wide_qrs", "extreme_axis_deviation", "left_axis_deviation", "right_axis_deviation", "prolonged_qtc",
+            "short_qtc", "low_qrs_voltage", "voltage_lvh")
+# the PTB-XL statements a rule's statement says (``noise_hidden`` does not name them beside it); "sinus_rhythm" is the
+# model's sinus rate word the measured rate refuted, said as sinus rhythm under its code
+RULE_SAYS = {"sinus_bradycardia": ("SBRAD",), "sinus_tachycardia": ("STACH",), "sinus_rhythm": ("SR",),
+             "atrial_flutter": ("AFLT",), "atrial_fibrillation": ("AFIB",), "first_degree_av_block": ("1AVB",),
+             "low_qrs_voltage": ("LVOLT",), "voltage_lvh": ("VCLVH",), "paced_rhythm": ("PACE",),
+             "prolonged_qtc": ("LNGQT",)}
+# how the rhythm rule's statement begins where no rhythm statement is said
+NOT_CLASSIFIED = "Rhythm not classified"
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One line of the interpretation.
+
+    Attributes:
+        group: one of GROUPS (reading order).
+        text: plain words, e.g. "Atrial fibrillation" or "First degree AV block (PR 224 ms)".
+        source: "model" or "measurement".
+        code: the PTB-XL code for model statements (None for rules).
+        probability: the model's calibrated probability (None for rules).
+        confidence: "high" (p >= 0.8), "moderate" (>= 0.5), "low" (above its threshold but < 0.5); None for rules.
+        rule: for measurement statements, the value and the threshold with its source.
+        note: why a statement is marked (contradicted by a measurement); None when it stands.
+        measured: a model statement whose probability the statements model's measured-rhythm stage
+            set from its own probability and the record's measured rate and RR pattern (``stacking``).
+        adult_trained: a model statement about a child (below ``PAEDIATRIC_BELOW_Y`` years): its source
+            says the model was trained on adults (``ADULT_TRAINED``).
+        rule_id: the measurement rule that said it (one of ``RULE_IDS``), a name that stays when its words change:
+            what the serial comparison and the noise line know a rule's statement by; None for the model's own
+            (but "sinus_rhythm": the model's sinus rate word the measured rate refuted, said as sinus rhythm).
+        guessed: the rhythm said as the model's most probable one below its threshold, no rhythm of the model above
+            it (its words end ``GUESSED``; a sinus rate rule's statement on that guess too): what the serial comparison
+            and page 1's count know a guess by.
+    """
+    group: str
+    text: str
+    source: str
+    code: str | None = None
+    probability: float | None = None
+    confidence: str | None = None
+    rule: str | None = None
+    note: str | None = None
+    measured: bool = False
+    adult_trained: bool = False
+    rule_id: str | None = None
+    guessed: bool = False
+
+    @property
+    def model_origin(self) -> str:
+        """A model statement's origin in words: "model", or "model + measurements" (``measured``: set by the measured stage)."""
+        return "model + measurements" if self.measured else "model"
+
+    def source_tag(self, compact: bool = False) -> str:
+        """Where the statement comes from, as the app and the PDF print it in brackets: "model 79%,
+        moderate confidence" or "rule: <value and cited threshold>" ("model 79%", "rule" compact); a
+        statement of the measured stage says "model + measurements"."""
+        if self.source == "model":
+            adult = f", {ADULT_TRAINED}" if self.adult_trained else ""
+            return (f"{self.model_origin} {self.probability:.0%}" + ("" if compact else f", {self.confidence} confidence")
+                    + adult)
+        return "rule" if compact else f"rule: {self.rule}"
+
+
+@dataclass(frozen=True)
+class Interpretation:
+    """Statements in reading order; ``resolved`` says what was dropped and why; ``withheld`` the gate's reason;
+    ``notes`` what a reader must know before the statements (``paediatric_note``: a child's ECG read
+    without adult criteria)."""
+    statements: tuple[Statement, ...]
+    resolved: tuple[str, ...] = ()
+    withheld: str | None = None
+    rate_bpm: float | None = None
+    model_name: str = ""
+    notes: tuple[str, ...] = field(default_factory=tuple)
+    # why the PR and the P axis are in doubt where no atrial fibrillation or flutter is stated (``BARE_FLUTTER``); ""
+    p_doubt: str = ""
+
+    @property
+    def first(self) -> Statement | None:
+        return self.statements[0] if self.statements else None
+
+    def lines(self) -> list[str]:
+        """Plain text lines: each statement with its source, then the resolutions."""
+        out = []
+        if self.withheld:
+            out.append(f"Interpretation withheld: {self.withheld}. The statements below are unreliable.")
+        out += [f"{n}." for n in self.notes]
+        for s in self.statements:
+            if s.source == "model":
+                adult = f", {ADULT_TRAINED}" if s.adult_trained else ""
+                tail = f" [{s.model_origin}, {s.probability:.0%}, {s.confidence} confidence{adult}]"
+            else:
+                tail = f" [measurement: {s.rule}]"
+            out.append(s.text + tail + (f" -- {s.note}" if s.note else ""))
+        out += [f"({r})" for r in self.resolved]
+        return out
+
+    def text(self, brief: bool = False) -> str:
+        """One string for a CSV cell: statements separated by '; '. ``brief``: a child's long note
+        (``paediatric_note``) is ``PAEDIATRIC_SHORT``, for a table that says its meaning once
+        (``mirage score``'s rows)."""
+        head = f"WITHHELD ({self.withheld}): " if self.withheld else ""
+        head += "".join(f"[{PAEDIATRIC_SHORT if brief and n.startswith(PAEDIATRIC_HEAD) else n}] " for n in self.notes)
+        return head + "; ".join(s.text + (" (?)" if s.note else "") for s in self.statements)
+
+    def notes_text(self) -> str:
+        """Why each statement that ``text`` marks "(?)" is doubted, for the CSV cell beside it, in the
+        same order and separated by '; ': "<statement> (?): <why>" ("" when none is doubted)."""
+        return "; ".join(f"{s.text} (?): {s.note}" for s in self.statements if s.note)
+
+
+def confidence_word(p: float) -> str:
+    return "high" if p >= 0.8 else "moderate" if p >= 0.5 else "low"
+
+
+def _in_sentence(text: str) -> str:
+    """A statement's text inside a sentence: its first letter lower case, the rest as it is
+    ("First degree AV block (PR 220 ms)" -> "first degree AV block (PR 220 ms)"); a text that opens
+    with an abbreviation ("WPW ...", "ST ...") stays as it is."""
+    first = text.split(" ", 1)[0]
+    return text if first[:2].isupper() else text[:1].lower() + text[1:]
+
+
+def atrial_statement(statements):
+    """The atrial fibrillation or flutter ``statements`` (``Statement``s) state as their rhythm: the first rhythm
+    statement coded AFIB or AFLT (by code, not words), whoever says it; None where none is."""
+    return next((s for s in statements if s.group == "rhythm" and s.code in ATRIAL_NON_SINUS), None)
+
+
+def _num(m: Mapping | None, key: str) -> float | None:
+    if not m:
+        return None
+    v = m.get(key)
+    try:
+        v = float(v)
+    except (TypeError, ValueError):
+        return None
+    return v if np.isfinite(v) else None
+
+
+
+def statement_labels(labels: Sequence[str]) -> list[str]:
+    """The labels of a model that are PTB-XL statements (``STATEMENTS`` codes), in the model's order;
+    [] for a model that carries none besides a superclass name (the superclass model's NORM is
+    also the statement "Normal ECG", but a superclass model is no statements model)."""
+    labels = [str(lab) for lab in labels]
+    if not any(lab in STATEMENTS and lab not in LABEL_NAMES for lab in labels):
+        return []
+    return [lab for lab in labels if lab in STATEMENTS]
+
+
+
+def paediatric_note(age) -> str:
+    """What the interpretation of a child's ECG (below ``PAEDIATRIC_BELOW_Y`` years) says first, once."""
+    return f"{PAEDIATRIC_HEAD}{age_text(age)}): {paediatric_meaning()}"
+
+
+def paediatric_meaning() -> str:
+    """``paediatric_note`` without its age: what a child's interpretation leaves out and why (the
+    meaning of ``PAEDIATRIC_SHORT``, which ``mirage score``'s log says once for the run's rows)."""
+    return ("adult rate, axis and lower limits not applied (the rate is judged by a child's 1st-99th centiles "
+            "for age, Fleming, Lancet 2011; no axis table is built in); a PR, QRS or QTc is judged only beyond the "
+            "adult upper limits, which lie above a child's "
+            f"({WENNING}); the models were trained on adults' ECGs (PTB-XL: {PTBXL_UNDER_16} of "
+            f"{PTBXL_RECORDS:,} records under {PAEDIATRIC_BELOW_Y:g} years)")
