@@ -157,12 +157,13 @@ def read_edf(path: Path, fmt: str) -> EcgRecord:
         discontinuous = {"records": len(onsets), "gaps": len(runs) - 1 if runs else 0,
                          "gap_s": round((length - len(onsets) * n) / fs, 6)}
     missing_code, keep = _missing_code(edf), _true_length(edf)
-    channels, at_limit, gaps, reversed_range = [], {}, False, {}
+    channels, at_limit, gaps, reversed_range, scales = [], {}, False, {}, {}
     for i, s in enumerate(signals):
         if i not in is_ecg:   # kept by name only: build_record lists it in meta["dropped_leads"]
             channels.append((labels[i], np.zeros(0)))
             continue
         gain, offset, (dmin, dmax), scale = _calibration(s, labels[i], path, fmt)
+        scales[labels[i]] = scale
         if gain < 0:   # a physical maximum below the minimum: read upside down, as the spec maps it
             reversed_range[len(channels)] = scale     # keyed by its place among the channels
         try:
@@ -199,6 +200,7 @@ def read_edf(path: Path, fmt: str) -> EcgRecord:
         raise fail(path, fmt, f"no ECG leads among its {counted(len(signals), 'channel')} "
                               f"({', '.join(labels) or 'none'}){why}")
     info = _edf_info(edf)
+    info["meta"]["amplitude_field"] = _amplitude_field(scales, fmt)
     if slower:
         info["meta"]["resampled_leads"] = tuple(labels[i] for i in slower)
         info["meta"]["reader_warnings"] = (
@@ -550,6 +552,18 @@ def _calibration(s, label: str, path: Path, fmt: str) -> tuple[float, float, tup
         raise fail(path, fmt, f"lead {label}: {abs(gain):.3g} mV per count ({scale}) is implausible for an ECG "
                               f"(at most {MAX_MV_PER_UNIT:g})")
     return gain, pmin * to_mv - gain * dmin, (dmin, dmax), scale
+
+
+def _amplitude_field(scales: dict[str, str], fmt: str) -> str:
+    """The header fields that scale the ECG leads' samples (label -> ``_calibration``'s scale) of a file of ``fmt``
+    ("edf" or "bdf"), as a reason names them: "the EDF header's physical range -3.2768 to 3.2767 mV over digital
+    -32768 to 32767", the first lead's, said "(lead I; the others' differ)" where they are not all alike; "" with
+    no lead."""
+    if not scales:
+        return ""
+    (label, first), *_ = scales.items()
+    alike = len(set(scales.values())) == 1
+    return f"the {fmt.upper()} header's {first}" + ("" if alike else f" (lead {label}; the others' differ)")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -29,4 +29,33 @@ def adapt_parser(parser):
             super()._finish_patient()
             self._patient.age = stated_age(*self._age)
 
+        def _add_frame(self, wav):
+            said = len(self._warnings)
+            super()._add_frame(wav)
+            short = any(w.startswith(SHORT_FRAME) for w in self._warnings[said:])
+            why = undefined_channels(self._state.channels, set(self._state.child), len(wav)) if short else ""
+            if why:
+                from ecgdatakit.exceptions import CorruptedFileError    # ecgdatakit is optional: loaded with the parser
+
+                raise CorruptedFileError(why)
+
     return AgeInDays()
+
+
+# ecgdatakit's warning where a frame's data ends before the frame's channels, blocks and sequences do: the samples
+# it lacks are set to NaN (a file whose writer stopped early)
+SHORT_FRAME = "MFER: waveform data shorter than the frame definition"
+
+
+def undefined_channels(declared: int, defined: set[int], data_bytes: int) -> str:
+    """Why a frame is refused whose data falls short of its definition (``SHORT_FRAME``) where some of the
+    ``declared`` channels (MWF_CHN) have definitions of their own (MWF_ATT: the channel numbers ``defined``, from 0)
+    and others none: the channel count is wrong, and the frame's data, laid out channel after channel block by
+    block, is read into the wrong channels after the first block (an 8-lead file made to declare 255 channels read
+    every lead misaligned after its first 1000 samples, with the short-data warning alone, as a file cut short
+    says). "" where every declared channel is defined, or none is."""
+    if not defined or declared <= len(defined):
+        return ""
+    return (f"{declared} channels declared (MWF_CHN) but {len(defined)} defined (MWF_ATT), and the "
+            f"{data_bytes:,} bytes of waveform data are shorter than a frame of {declared} channels: the channel "
+            "count is wrong (the samples would be read into the wrong leads)")

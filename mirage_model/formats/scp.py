@@ -87,6 +87,20 @@ def _section1_tags(path: Path) -> dict[int, bytes]:
     return tags
 
 
+def amplitude_field(path: Path) -> str:
+    """The field that scales the rhythm data's samples, as a reason names it: Section 6's amplitude value
+    multiplier (EN 1064 5.10.2: nanovolts a count; carts write 2500 or 5000) in "the file's SCP-ECG Section 6
+    amplitude value multiplier (65535 nV a count)"; "" when Section 6 cannot be followed."""
+    with open(path, "rb") as f:
+        data = f.read(1 << 20)
+    try:
+        start, _ = _section_pointers(data)[6]
+        avm = struct.unpack_from("<H", data, start + 16)[0]
+    except (struct.error, IndexError, KeyError):
+        return ""
+    return f"the file's SCP-ECG Section 6 amplitude value multiplier ({avm} nV a count)"
+
+
 def section1(path: Path) -> tuple[float | None, tuple[str, ...]]:
     """(stated age, reader notes) of the file's Section 1, its tags read once: :func:`stated_age`,
     :func:`date_notes` and :func:`sex_notes`."""

@@ -374,6 +374,18 @@ def _no_scale(lead, fmt: str) -> str:
     return f"the file gives no {field} (with its units) for it"
 
 
+def _scale_said(ecg: list, fmt: str) -> str:
+    """The field that scales the ECG leads' counts (``_SCALE_FIELD``), as a reason names it: "the file's
+    LeadAmplitudeUnitsPerBit (4.88 uV per count)", the first lead's, "(lead I; the others' differ)" where they
+    differ; "" where the samples come in physical units already."""
+    said = [f"{float(lead.resolution):g} {(lead.resolution_unit or '').strip()} per count" for lead in ecg
+            if lead.is_raw or (lead.resolution_unit or "").strip()]
+    if not said:
+        return ""
+    differ = "" if len(set(said)) == 1 else f"; lead {ecg[0].label}, the others' differ"
+    return f"the file's {_SCALE_FIELD.get(fmt, 'amplitude scale')} ({said[0]}{differ})"
+
+
 def _to_record(path: Path, fmt: str, src, notes: tuple[str, ...], part: tuple | None = None) -> EcgRecord:
     if not src.leads:
         raise fail(path, fmt, "the file holds no waveform leads")
@@ -421,7 +433,8 @@ def _to_record(path: Path, fmt: str, src, notes: tuple[str, ...], part: tuple | 
         "site": _text(dev.institution) or _text(r.location),
         "device_report": _device_report(fmt, src, device),
         "device_median_beats": beats,
-        "meta": {"reader": "mirage" if fmt in _OWN_PARSERS else "ecgdatakit"},
+        "meta": {"reader": "mirage" if fmt in _OWN_PARSERS else "ecgdatakit",
+                 "amplitude_field": scp.amplitude_field(path) if fmt == "scp-ecg" else _scale_said(ecg, fmt)},
     }
     if fmt == "scp-ecg":     # tag 4 alone: the parser's int() made an infant's 3 months 0 years, and
         info["age"], said = scp.section1(path)   # its whole years from the dates would pass for a stated age

@@ -377,6 +377,9 @@ def assess(record, config: QualityConfig | None = None, pulse="search") -> Quali
     else:
         findings.append(Finding("pacing_unchecked", f"pacing spikes not checked at {fs:g} Hz", "info", ()))
 
+    from mirage_model.quality.gain import with_stated_scale
+
+    findings = [with_stated_scale(f, record.meta) for f in findings]   # the file's field said, where known
     return _finish(findings, idx, tuple(grade), hr, n_beats, fs, cfg)
 
 

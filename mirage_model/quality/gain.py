@@ -18,6 +18,8 @@ low-passed 100 Hz signal ``x40`` (L, T100), ``segs40`` (N, L, S) its beats at R 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from mirage_model.quality.consistency import beat_height
@@ -75,3 +77,34 @@ def gain_finding(ratios: np.ndarray, bar: float) -> Finding | None:
         f"{noise * NOISE_MV:.4f} mV RMS (x{noise:.1f}) against the medians of 17,418 PTB-XL records (folds 1-8); "
         f"all {bar:g} times or more, which none of them reaches (2.3 at most). A header's wrong gain scales all "
         "three alike, a hypertrophy the QRS alone")
+
+
+# the quality check's findings of beats taller or smaller than a heart gives, whose reason names the file's field that
+# scales the samples (``stated_scale``) where the reader knows it
+SCALE_FINDINGS = ("amplitude_implausible", "amplitude_high", "amplitude_low")
+
+
+def stated_scale(meta) -> str:
+    """The field of a record's file that scales its samples into mV, as a reason names it, from the reader's ``meta``:
+    its "amplitude_field" (SCP-ECG's Section 6 amplitude value multiplier, EDF's physical and digital ranges), or a
+    WFDB header's gain and units ("the WFDB header's gain (200 adu/mV)", "(200-1000 adu/mV)" where the leads'
+    differ); "" where the reader does not say (the XML formats)."""
+    meta = meta if isinstance(meta, dict) else {}
+    said = meta.get("amplitude_field")
+    if said:
+        return str(said)
+    gains, units = meta.get("adc_gain") or (), meta.get("units") or ()
+    if meta.get("format") not in ("wfdb", "challenge-mat") or not gains:
+        return ""
+    g = sorted({float(x) for x in gains})
+    unit = "/".join(sorted({str(u) for u in units})) or "mV"
+    gain = f"{g[0]:g}" if len(g) == 1 else f"{g[0]:g}-{g[-1]:g}"
+    return f"the {'WFDB' if meta['format'] == 'wfdb' else 'Challenge'} header's gain ({gain} adu/{unit})"
+
+
+def with_stated_scale(finding: Finding, meta) -> Finding:
+    """``finding`` (one of ``SCALE_FINDINGS``; any other as it is) with the field that scaled the samples said after
+    its words: "...(units or gain wrong?); scaled by the file's SCP-ECG Section 6 amplitude value multiplier (65535 nV
+    a count)"."""
+    field = stated_scale(meta) if finding.code in SCALE_FINDINGS else ""
+    return replace(finding, name=f"{finding.name}; scaled by {field}") if field else finding

@@ -246,6 +246,15 @@ ATRIAL_KEYS = ("pr_ms", "p_axis_deg")
 # RMS); on LUDB 1-40, 23 of the 38 annotated axes agree. The axes are shown marked unreliable, their flag kept.
 AXIS_KEYS = ("p_axis_deg", "qrs_axis_deg", "t_axis_deg")
 AXES_SCALED = "every lead scaled to the same size: an axis is read off the sizes of leads I and aVF"
+# The quality check's findings of a record whose beats are taller or smaller than a heart gives: "amplitude_implausible"
+# (a lead's mean beat over 20 mV peak-to-peak, ``QualityConfig.max_beat_ptp_mv``; the largest of 19,794 real records is
+# 10.7 mV), "amplitude_high" (every lead too tall, or QRS, P wave and noise all several times their size: a gain wrong)
+# and "amplitude_low" (no lead's beat reaches 0.3 mV). The QRS voltages are then the file's scale, not the heart's:
+# an SCP-ECG file whose Section 6 amplitude multiplier reads 65535 nV for 2500 (every lead 26 times too tall) showed
+# Sokolow-Lyon 62.44 mV and Cornell 52.79 mV flagged high, unmarked, where the interpretation was withheld. They are
+# shown marked unreliable with the finding's words, their flag kept, as the voltage statements are marked
+# (``interpret.AMPLITUDE_UNRELIABLE_NOTE``).
+AMPLITUDE_DOUBT = ("amplitude_implausible", "amplitude_high", "amplitude_low")
 UNRELIABLE, NOT_APPLICABLE = "unreliable", "not applicable"
 DOUBT_MARK = "?"           # beside a value shown unreliable (the app's cell, the PDF's, page 1's block)
 
@@ -266,6 +275,14 @@ def mains_left_doubt(quality) -> str:
 
     what = str(found.name).split(":")[0]
     return f"{what} ({leads_text(found.leads)})" if found.leads else what
+
+
+def amplitude_doubt(quality) -> str:
+    """Why a ``quality.QualityReport``'s (or None's) amplitude finding (``AMPLITUDE_DOUBT``, the first found) puts the
+    QRS voltages in doubt, in its words: "beats 56 mV tall in V2: more than any heart gives (units or gain wrong?)";
+    "" without one."""
+    found = next((f for f in (finding(quality, code) for code in AMPLITUDE_DOUBT) if f is not None), None)
+    return "" if found is None else str(found.name)
 
 
 def atrial_rhythm(interpretation):
@@ -550,7 +567,8 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex
         quality: the record's ``quality.QualityReport`` (or None): with mains interference left after its
             subtraction ("mains_left") the automatic PR, QRS, QT, QTc and P and T axes (``MAINS_LEFT_KEYS``) are
             "unreliable" (``mains_left_doubt``); with every lead scaled to one size (it or ``scaled``) the three
-            axes (``AXIS_KEYS``: ``AXES_SCALED``).
+            axes (``AXIS_KEYS``: ``AXES_SCALED``); with beats taller or smaller than a heart gives the QRS voltages
+            (``amplitude_doubt``).
         interpretation: the record's ``interpret.Interpretation`` (or None): beside the atrial fibrillation or flutter
             it states (``atrial_rhythm``) the automatic PR and P axis (``ATRIAL_KEYS``) are "not applicable", or
             "unreliable" where it marks that rhythm (``atrial_doubt``), or where it found flutter waves with no model
@@ -604,6 +622,8 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex
         doubts.update(dict.fromkeys(MAINS_LEFT_KEYS, (UNRELIABLE, mains)))
     if scaled or amplitudes_not_in_mv(quality):
         doubts.update(dict.fromkeys(AXIS_KEYS, (UNRELIABLE, AXES_SCALED)))
+    if amplitudes := amplitude_doubt(quality):
+        doubts.update(dict.fromkeys(_measure().VOLTAGE_KEYS, (UNRELIABLE, amplitudes)))
     atrial = atrial_doubt(atrial_rhythm(interpretation))
     if not atrial[0] and interpretation is not None and not getattr(interpretation, "withheld", None):
         # flutter waves measured, no model here to state the rhythm (``interpret.BARE_FLUTTER``): shown, marked
