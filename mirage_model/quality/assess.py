@@ -22,6 +22,7 @@ from mirage_model.quality.findings import (LIMB, Finding, QualityConfig, Quality
 from mirage_model.quality.indices import (_corr_rows, _sos, _zhao_grade, burst_beats, high_band_ratio,
                                           mains_amplitude, median_beats, noise_index, paced_beats, pacing_spikes,
                                           spectrum, sqi_indices)
+from mirage_model.quality.gain import with_stated_scale
 from mirage_model.quality.integrity import _integrity
 from mirage_model.quality.lead_set import _duplicates, _einthoven
 from mirage_model.quality.lies import _lies
@@ -376,8 +377,6 @@ def assess(record, config: QualityConfig | None = None, pulse="search") -> Quali
                                         times_s=times))
     else:
         findings.append(Finding("pacing_unchecked", f"pacing spikes not checked at {fs:g} Hz", "info", ()))
-
-    from mirage_model.quality.gain import with_stated_scale
 
     findings = [with_stated_scale(f, record.meta) for f in findings]   # the file's field said, where known
     return _finish(findings, idx, tuple(grade), hr, n_beats, fs, cfg)
