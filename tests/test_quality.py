@@ -421,3 +421,13 @@ def test_a_wide_complex_tachycardia_is_not_read_as_noise():
     q = quality.assess(noisy)
     assert q.has("noise")
     assert np.nanmedian(q.indices["noise_mv"]) == pytest.approx(0.06, rel=0.15)
+
+
+def test_every_code_in_the_columns_has_its_words(records):
+    """PTB-XL's 100 Hz records carry the info code pacing_unchecked; the warnings column named
+    nothing for it (a code without words in mirage score's CSV)."""
+    rec = records[PTBXL[0].stem]
+    assert rec.fs == 100
+    cols = quality.assess(rec).as_columns()
+    assert "pacing_unchecked" in cols["quality_codes"]
+    assert "pacing spikes not checked at 100 Hz" in cols["warnings"]

@@ -427,13 +427,14 @@ class QualityReport:
         return "\n".join(lines)
 
     def as_columns(self) -> dict[str, str]:
-        """Flat CSV columns: quality (verdict), quality_reason, warnings (each warning or critical
-        finding's name, "; "-joined), quality_codes (every code, "; "-joined), poor_leads (the
-        leads graded poor or absent, ";"-joined as a batch output's other name lists: "II;V3")."""
+        """Flat CSV columns: quality (verdict), quality_reason, warnings (each finding's name,
+        "; "-joined: an info finding's too, so that every code in quality_codes has its words),
+        quality_codes (every code, "; "-joined), poor_leads (the leads graded poor or absent,
+        ";"-joined as a batch output's other name lists: "II;V3")."""
         return {
             "quality": self.verdict,
             "quality_reason": self.reason,
-            "warnings": "; ".join(f.name for f in self.findings if f.severity != "info"),
+            "warnings": "; ".join(f.name for f in self.findings),
             "quality_codes": "; ".join(self.codes),
             "poor_leads": ";".join(n for n, g in zip(STANDARD_LEADS, self.lead_grade) if g in ("poor", "absent")),
         }
