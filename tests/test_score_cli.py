@@ -68,6 +68,20 @@ def test_score_exit_codes(mixed, checkpoint, tmp_path, capsys):
     assert len(rows) == len(good) and {r["status"] for r in rows} == {"ok"}
 
 
+def test_a_resumed_run_that_scored_nothing_gives_no_speed(mixed, checkpoint, tmp_path, capsys):
+    """A resumed run that only tried its failed records again said "scored 0, failed 3 ... (0.7
+    records/s)": a rate of records it could not score. It says what it did, and no rate."""
+    folder, good = mixed
+    out = tmp_path / "results.csv"
+    argv = ["score", str(folder), "--model", str(checkpoint), "--out", str(out), "--no-progress"]
+    assert main(argv) == 1
+    assert "records/s" in capsys.readouterr().out          # a run that scored records gives its speed
+    assert main(argv + ["--resume"]) == 1                    # the failed ones tried again, and failed again
+    said = capsys.readouterr().out
+    assert f"scored 0, failed {len(BAD)}, {len(good)} already done (skipped) in " in said
+    assert "records/s" not in said
+
+
 def test_score_jsonl_from_suffix(mixed, checkpoint, tmp_path):
     folder, good = mixed
     out = tmp_path / "results.jsonl"

@@ -603,8 +603,7 @@ class BatchDialog(QDialog):
                 parts.append(f"{getattr(summary, name)} {name}")
         if getattr(summary, "not_ecg", 0):
             parts.append(counted(summary.not_ecg, "not ECG file"))
-        rate = getattr(summary, "records_per_s", None)
-        speed = f" ({rate:.1f} records/s)" if rate else ""
+        speed = summary.speed_text() if hasattr(summary, "speed_text") else ""
         verb = "Cancelled" if getattr(summary, "cancelled", False) else "Done"
         # the PDFs this run wrote and where, as mirage score --pdf-dir says them ("34 PDFs in pdfs")
         pdfs = f"; {counted(getattr(summary, 'pdfs', 0), 'PDF')} in {self._pdf_dir}" if self._pdf_dir else ""

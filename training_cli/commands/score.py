@@ -375,8 +375,8 @@ def _report(args, summary, predictor) -> int:
     skipped = f", {summary.skipped} already done (skipped)" if summary.skipped else ""
     if summary.not_ecg:
         skipped += f", {counted(summary.not_ecg, 'not ECG file')} (status 'not_ecg')"
-    print(f"scored {summary.scored}, failed {summary.failed}{skipped} in {summary.seconds:.1f} s "
-          f"({summary.records_per_s:.1f} records/s) -> {_rows_in(summary)}{extra}")
+    print(f"scored {summary.scored}, failed {summary.failed}{skipped} in {summary.seconds:.1f} s"
+          f"{summary.speed_text()} -> {_rows_in(summary)}{extra}")
     if summary.serial is not None:
         print(summary.serial.line())
         for path, message in summary.serial.pdf_errors[:20]:

@@ -163,6 +163,12 @@ class BatchSummary:
         """The rows this run wrote: scored, failed and not ECG."""
         return self.scored + self.failed + self.not_ecg
 
+    def speed_text(self) -> str:
+        """The run's speed for its last line, " (7.1 records/s)"; "" when it scored no record: a
+        resumed run that only tried its failed records again read "scored 0, failed 3 ... (0.7
+        records/s)", a rate of records it could not score."""
+        return f" ({self.records_per_s:.1f} records/s)" if self.scored and self.records_per_s else ""
+
     def labs_line(self, table: str, model_reads) -> str:
         """What became of the labs table named ``table`` (its file name), for a model that reads
         the features ``model_reads``: "labs.csv: 12 of 30 values not used by this model (crp 6,
