@@ -522,8 +522,10 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from app.colour_scheme import keep_light
+    from app.qt_messages import quiet_harmless_messages
     from app.settings import APPLICATION, ORGANIZATION
 
+    quiet_harmless_messages()     # offscreen's "does not support propagateSizeHints()", twice a record
     owns_app = QApplication.instance() is None    # this process is the app (not a script around main)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName(ORGANIZATION)
