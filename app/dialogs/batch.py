@@ -569,7 +569,7 @@ class BatchDialog(QDialog):
             self.message.setStyleSheet(f"color: {colour.name()}")
 
     def _fill_row(self, r: int, row: dict) -> None:
-        from mirage_model.review.batch.rows import NOT_ECG   # loaded by the batch that made the row
+        from mirage_model.review.batch.rows import NOT_ECG, withheld_words   # loaded by the batch that made the row
         fm = self.table.fontMetrics()
         for c, key in enumerate(self.columns):
             item = QTableWidgetItem(_fmt(row.get(key)))
@@ -577,6 +577,11 @@ class BatchDialog(QDialog):
                 # a file that is no ECG is told, not a failure: grey, not red
                 item.setForeground(NOT_ECG_COLOUR if row.get("status") == NOT_ECG else FAILED_COLOUR)
                 item.setToolTip(_row_message(row))
+            if key == "positive":       # an empty cell read as a clean record: the calls the gate withheld, and why
+                held, why = withheld_words(row)
+                if held:
+                    item.setText(held)
+                    item.setToolTip(why)
             if key in SERIAL_TIPS and row.get(key):      # a comparison's words run long: whole on hover
                 item.setToolTip(str(row.get(key)))
             elif not item.toolTip() and fm.horizontalAdvance(item.text()) > self.table.columnWidth(c):

@@ -179,6 +179,32 @@ def not_ecg_line(path: str, why: str) -> str:
     return f"not an ECG: {printable(path)}: {printable(why)}"
 
 
+def _unbracketed(text: str) -> str:
+    """``text`` without its bracketed parts, nested ones too: "paced rhythm (statements model, P=0.93;
+    pacemaker spikes not checked at 100 Hz)" -> "paced rhythm"."""
+    out, depth = [], 0
+    for ch in text:
+        depth += (ch == "(") - (ch == ")" and depth > 0)
+        if depth == 0 and ch != ")":
+            out.append(ch)
+    return " ".join("".join(out).split()).replace(" ;", ";")
+
+
+def withheld_words(row: dict) -> tuple[str, str]:
+    """What a row's empty ``positive`` stands for when the quality gate withheld its calls: a short line
+    for a table's cell and the whole of it for a tooltip, as ``mirage report`` says it ("positive: none
+    (withheld: MI, CD: paced rhythm (...))"); ("", "") when the row withheld nothing. From the row's
+    ``withheld_positive`` and ``quality`` ("unreliable (REASON)"), so a row read back from a CSV has them
+    too: ("withheld: paced rhythm", "withheld: MI, CD: paced rhythm (statements model, P=0.93; ...)")."""
+    held = [lab for lab in str(row.get("withheld_positive") or "").split(";") if lab]
+    if not held or row.get("positive"):
+        return "", ""
+    verdict, _, reason = str(row.get("quality") or "").partition(" (")
+    reason = reason[:-1] if reason.endswith(")") else reason
+    reason = reason or (f"signal quality {verdict}" if verdict else "signal quality")
+    return f"withheld: {_unbracketed(reason) or reason}", f"withheld: {', '.join(held)}: {reason}"
+
+
 def pdf_names(rels: Iterable[Path]) -> dict[Path, Path]:
     """One PDF name per record path (relative), none shared: a record whose plain name (``a.pdf``)
     another record would also get keeps its suffix (``a_xml.pdf``); a name still taken after that
