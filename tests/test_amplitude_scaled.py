@@ -140,7 +140,8 @@ def test_the_axes_of_a_record_scaled_lead_by_lead_are_shown_unreliable(ludb1, pt
     axes = {"p_axis_deg", "qrs_axis_deg", "t_axis_deg"}
     marked = {r["key"]: r["doubt_why"] for r in measurement_rows(m, quality=quality) if r["doubt"]}
     assert {k for k, why in marked.items() if why == AXES_SCALED} == set(rows) & axes
-    assert set(marked) - axes <= {"qtc_bazett_ms", "qtc_fridericia_ms", "qtc_framingham_ms"}, marked
+    volts = {"sokolow_lyon_mv", "cornell_mv", "qrs_limb_mv", "qrs_precordial_mv"}
+    assert set(marked) - axes - volts <= {"qtc_bazett_ms", "qtc_fridericia_ms", "qtc_framingham_ms"}, marked
     # a real record: no mark; the same record scaled lead by lead: marked (its axis moves by the ratio its leads I
     # and aVF were scaled by against each other, here little: 18.6 -> 21.2 deg; LUDB 1's cardiologists read < -30)
     real = measure(ptbxl)
@@ -154,3 +155,21 @@ def test_the_axes_of_a_record_scaled_lead_by_lead_are_shown_unreliable(ludb1, pt
     it = interpret_prediction(None, dc.replace(m, qrs_axis_deg=-60.0), "F", quality=quality, age=51)
     said = next(s for s in it.statements if s.text.startswith("Left axis deviation"))
     assert said.note and f"unreliable: {AXES_SCALED}" in said.note
+
+
+def test_the_voltages_of_a_record_scaled_lead_by_lead_are_shown_unreliable(ludb1):
+    """Seen in the research staff's walk: LUDB 1's page 1 printed Sokolow-Lyon 1.59 mV and Cornell 1.05 mV with no
+    mark, beside its axes marked "?" and pages 3-4 saying no voltage limit is applied (its leads each scaled to
+    1.00 mV peak-to-peak). The four QRS voltages are marked as the axes are, with no limit and no flag, and the
+    doubt's words name them once."""
+    from mirage_model.review.measurements import UNRELIABLE, VOLTAGES_SCALED, doubt_text, measurement_rows
+
+    _, m, quality = ludb1
+    for rows in (measurement_rows(m, sex="F", age=51, scaled=True), measurement_rows(m, quality=quality)):
+        by = {r["key"]: r for r in rows}
+        for key in ("sokolow_lyon_mv", "cornell_mv", "qrs_limb_mv", "qrs_precordial_mv"):
+            assert (by[key]["doubt"], by[key]["doubt_why"], by[key]["flag"]) == (UNRELIABLE, VOLTAGES_SCALED, ""), key
+            assert by[key]["shown"] and by[key]["ref_low"] is None and by[key]["ref_high"] is None
+        assert VOLTAGES_SCALED == "every lead scaled to the same size: amplitudes not in mV"
+        assert "Unreliable (?): Sokolow-Lyon, Cornell, QRS limb max, QRS V1-V6 max: every lead scaled to the same " \
+               "size: amplitudes not in mV" in doubt_text(rows)

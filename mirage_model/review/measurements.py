@@ -255,6 +255,10 @@ AXES_SCALED = "every lead scaled to the same size: an axis is read off the sizes
 # shown marked unreliable with the finding's words, their flag kept, as the voltage statements are marked
 # (``interpret.AMPLITUDE_UNRELIABLE_NOTE``).
 AMPLITUDE_DOUBT = ("amplitude_implausible", "amplitude_high", "amplitude_low")
+# The QRS voltages (``measure.VOLTAGE_KEYS``) of such a record are the file's scale: no limit is applied to them
+# (``VOLTAGE_SCALED``), and they are shown marked as its axes are (LUDB 1: Sokolow-Lyon 1.59 mV, Cornell 1.05 mV
+# on page 1 with no mark, beside its marked axes).
+VOLTAGES_SCALED = "every lead scaled to the same size: amplitudes not in mV"
 UNRELIABLE, NOT_APPLICABLE = "unreliable", "not applicable"
 DOUBT_MARK = "?"           # beside a value shown unreliable (the app's cell, the PDF's, page 1's block)
 
@@ -563,7 +567,8 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex
             (``child_rate_limits``); the axes: none, the range says "paediatric ECG, adult rate, axis and lower
             limits not applied" and ref_cell "not applied").
         scaled: the record's leads each scaled to one size (``amplitudes_not_in_mv``): the QRS voltages are shown
-            with no limit and no flag, their range saying why (``VOLTAGE_SCALED``).
+            with no limit and no flag, their range saying why (``VOLTAGE_SCALED``), and "unreliable"
+            (``VOLTAGES_SCALED``); so too where ``quality`` found it.
         quality: the record's ``quality.QualityReport`` (or None): with mains interference left after its
             subtraction ("mains_left") the automatic PR, QRS, QT, QTc and P and T axes (``MAINS_LEFT_KEYS``) are
             "unreliable" (``mains_left_doubt``); with every lead scaled to one size (it or ``scaled``) the three
@@ -620,10 +625,13 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex
     doubts: dict[str, tuple[str, str]] = {}
     if mains := mains_left_doubt(quality):
         doubts.update(dict.fromkeys(MAINS_LEFT_KEYS, (UNRELIABLE, mains)))
-    if scaled or amplitudes_not_in_mv(quality):
+    scaled = scaled or amplitudes_not_in_mv(quality)
+    if scaled:
         doubts.update(dict.fromkeys(AXIS_KEYS, (UNRELIABLE, AXES_SCALED)))
     if amplitudes := amplitude_doubt(quality):
-        doubts.update(dict.fromkeys(_measure().VOLTAGE_KEYS, (UNRELIABLE, amplitudes)))
+        doubts.update(dict.fromkeys(measure.VOLTAGE_KEYS, (UNRELIABLE, amplitudes)))
+    if scaled:      # both found: the scaled one's words, by which the voltages go unread (``interpret.gain_evidence``)
+        doubts.update(dict.fromkeys(measure.VOLTAGE_KEYS, (UNRELIABLE, VOLTAGES_SCALED)))
     atrial = atrial_doubt(atrial_rhythm(interpretation))
     if not atrial[0] and interpretation is not None and not getattr(interpretation, "withheld", None):
         # flutter waves measured, no model here to state the rhythm (``interpret.BARE_FLUTTER``): shown, marked
