@@ -37,6 +37,8 @@ SCHEMA = default_schema()
      "'0.03 ng/mL' read as 0.03 ng/mL (= 30 ng/L); high (reference \u2264 14 ng/L)"),
     ("age", "18 months", None, 1.5, "'18 months' read as 18 months (= 1.5 years)"),
     ("weight", "70,5 kg", None, 70.5, "'70,5 kg' read as 70.5 kg"),       # a decimal comma, as without a unit
+    ("weight", "70.5 kgs", None, 70.5, "'70.5 kgs' read as 70.5 kg"),     # a plural, as "lbs" is
+    ("height", "172 CMs", None, 172.0, "'172 CMs' read as 172 cm"),
 ])
 def test_a_value_typed_with_a_unit_the_field_takes_is_read_in_it(name, text, box, expected, message):
     canonical, _status, said = entry_status(SCHEMA[name], text, box)
@@ -49,6 +51,7 @@ def test_a_value_typed_with_a_unit_the_field_takes_is_read_in_it(name, text, box
     ("weight", "70 cm", "'70 cm': unit 'cm' not known for Weight; type kg (or g, lb, lbs)"),     # no guess
     ("potassium", "4.1 mg", "'4.1 mg': unit 'mg' not known for Potassium; type mmol/L (or mEq/L)"),
     ("height", "172 kg", "'172 kg': unit 'kg' not known for Height; type cm (or m, mm, in, inch, inches)"),
+    ("height", "1.72 ms", "'1.72 ms': unit 'ms' not known for Height; type cm (or m, mm, in, inch, inches)"),
 ])
 def test_a_unit_the_field_does_not_take_is_refused_naming_those_it_takes(name, text, message):
     with pytest.raises(ClinicalError) as err:

@@ -116,7 +116,7 @@ def feet_inches(feature: ClinicalFeature, text) -> tuple[str, str | None] | None
 
 def typed_unit(feature: ClinicalFeature, text) -> tuple[str, str | None]:
     """A value typed or tabled with its unit -> (the number's text, the unit as ``feature`` spells it):
-    "70 kg", "70kg" and "70 KG" -> ("70", "kg"); "4.1 mmol/l" -> ("4.1", "mmol/L"). (text, None) where
+    "70 kg", "70kg", "70 KG" and "70 kgs" -> ("70", "kg"); "4.1 mmol/l" -> ("4.1", "mmol/L"). (text, None) where
     no unit follows the number (a bare number, text of no number, a binary feature's "M"). A height in feet
     and inches is its inches (``feet_inches``): 5'10" -> ("70", "in").
 
@@ -133,12 +133,15 @@ def typed_unit(feature: ClinicalFeature, text) -> tuple[str, str | None]:
     if m is None:
         return text, None
     number, unit = m.groups()
-    if _unit_key(unit) not in spelled:
+    key = _unit_key(unit)
+    if key not in spelled and key.isalpha() and len(key) > 2 and key.endswith("s") and key[:-1] in spelled:
+        key = key[:-1]     # "70.5 kgs": a plural, as the table's "lbs" and "yrs" are ("ms" stays no "m")
+    if key not in spelled:
         others = [u for u in dict.fromkeys(feature.units) if u != feature.unit]
         takes = f"{feature.unit} (or {', '.join(others)})" if others else feature.unit or "no unit"
         raise ClinicalError(feature.name, f"{text.strip()!r}: unit {unit!r} not known for {feature.label}; "
                                           f"type {takes}", "unit")
-    return number.strip(), spelled[_unit_key(unit)]
+    return number.strip(), spelled[key]
 
 
 def typed_unit_reading(feature: ClinicalFeature, text, canonical: float) -> str:
