@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mirage_model.records import RecordError, load_record
-from mirage_model.review.file_info import reader_notes
+from mirage_model.records import STANDARD_LEADS, load_record
+from mirage_model.review.file_info import reader_notes, record_notes
 
 pytest.importorskip("ecgdatakit")
 pytest.importorskip("defusedxml")
@@ -114,12 +114,13 @@ def test_welch_allyn_scp_reads_at_the_carts_own_amplitudes_and_fields():
     assert not reader_notes(rec)
 
 
-def test_welch_allyn_paediatric_lead_set_is_refused_naming_the_leads(tmp_path):
+def test_welch_allyn_paediatric_lead_set_opens_with_v3_and_v5_blank_naming_the_leads(tmp_path):
     """The same cart's paediatric lead set (I, II, V1, V2, V4, V6 with V3R and V7 in place of V3 and V5;
-    one such file in the same repository): no 12-lead ECG, refused naming the file, the missing leads
-    and the leads it holds instead (the limb leads its I and II give counted as had). Built from the shipped
-    file by renumbering its V3 and V5 (Section 3 lead ids 5 and 7) as V3R (11) and V7 (9), as the real file
-    numbers them."""
+    one such file in the same repository). It was refused ("has 10 of the 12"); a file without a lead's channel
+    now opens as one with that lead all invalid does when it shows at least 8 of the 12 (the limb leads its I
+    and II give counted): V3 and V5 blank, the record's notes naming the leads it holds instead. Built from the
+    shipped file by renumbering its V3 and V5 (Section 3 lead ids 5 and 7) as V3R (11) and V7 (9), as the real
+    file numbers them."""
     data = bytearray(WELCH_ALLYN.read_bytes())
     start, length = _scp_section(data, 3)
     ids = {data[start + 16 + 2 + 9 * k + 8]: start + 16 + 2 + 9 * k + 8 for k in range(data[start + 16])}
@@ -127,15 +128,16 @@ def test_welch_allyn_paediatric_lead_set_is_refused_naming_the_leads(tmp_path):
     _scp_crcs_again(data, start, length)
     path = tmp_path / "paediatric.SCP"
     path.write_bytes(bytes(data))
-    with pytest.raises(RecordError) as err:
-        load_record(path)
-    text = str(err.value)
-    assert "paediatric.SCP" in text and "missing V3, V5" in text and "V3R, V7" in text
-    # I and II give III, aVR, aVL and aVF (Einthoven, Goldberger): 10 of the 12, not the 6 stored, and the
-    # chest leads in place of V3 and V5 named beside them
-    assert "has 10 of the 12 standard leads (I, II, V1, V2, V4, V6, and III, aVR, aVL, aVF derived" in text
-    assert "missing V3, V5 (the file holds V3R, V7 instead: a paediatric lead set?)" in text
-    assert "6 of the 12" not in text and "3-lead Holter" not in text
+    rec = load_record(path)
+    whole = load_record(WELCH_ALLYN)
+    assert rec.flagged_leads("missing") == ("V3", "V5")
+    for k, lead in enumerate(STANDARD_LEADS):
+        if lead in ("V3", "V5"):
+            assert np.isnan(rec.signal[k]).all()
+        else:                            # the leads the renumbering left as they were
+            np.testing.assert_array_equal(rec.signal[k], whole.signal[k])
+    assert record_notes(rec) == ["no V3, V5 channels in the file: shown blank (it holds V3R, V7 instead: a "
+                                 "paediatric lead set?)", "not shown: V3R, V7 (not among the 12 standard leads)"]
 
 
 def test_scp_dates_that_are_no_date_are_said(tmp_path):

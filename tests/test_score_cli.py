@@ -792,7 +792,8 @@ def test_score_says_a_3_lead_holter_record_cannot_be_scored(checkpoint, tmp_path
     assert rc == 1
     err = capsys.readouterr().err
     assert ("not enough ECG leads: has 3 of the 12 standard leads (II, V1, V5); missing I, III, aVR, aVL, aVF, V2, "
-            "V3, V4, V6; MIRAGE's models read all 12 leads, so a record of fewer (a 3-lead Holter's, a monitor's) "
+            "V3, V4, V6; MIRAGE's models read the 12 leads, at least 8 of them given (the others blank), so a record "
+            "of fewer (a 3-lead Holter's, a monitor's) "
             "cannot be scored by them") in err, err
 
 

@@ -22,7 +22,7 @@ from mirage_model.limits import MAX_ABS_MV, MAX_SAMPLES, plausible_fs, too_long_
 from mirage_model.records.age import (MONTHS_BELOW_Y, YEAR_DAYS, age_text, impossible_age, placeholder_birth,
                                      years_between)
 from mirage_model.records.flags import set_flags
-from mirage_model.records.leads import (add_twin_signals, derivable_leads, derive_leads, lead_mapping_meta,
+from mirage_model.records.leads import (absent_rows, add_twin_signals, derive_leads, enough_leads, lead_mapping_meta,
                                        match_leads, off_scale_leads, too_few_leads, withhold)
 from mirage_model.records.record import (QUALITY_FLAGS, STANDARD_LEADS, EcgRecord, RecordError, lower_first,
                                          raise_own_fault)
@@ -155,9 +155,10 @@ def build_record(path: Path, fmt: str, channels: list[tuple[str, np.ndarray]], f
         raise fail(path, fmt, implausible)
     match = match_leads([name for name, _ in channels])
     chosen = match.chosen
-    missing = [lead for lead in STANDARD_LEADS if lead not in chosen and lead not in derivable_leads(set(chosen))]
-    if missing:
-        raise fail(path, fmt, too_few_leads([name for name, _ in channels], match, missing, kind))
+    absent = absent_rows(chosen)     # a lead without a channel (V4 not written) is blank, as one all invalid is
+    if not enough_leads(chosen):
+        raise fail(path, fmt, too_few_leads([name for name, _ in channels], match, [STANDARD_LEADS[k] for k in absent],
+                                            kind))
     lengths = {lead: len(channels[i][1]) for lead, (i, _) in chosen.items()}
     T = max(lengths.values())
     if T == 0:
@@ -187,6 +188,8 @@ def build_record(path: Path, fmt: str, channels: list[tuple[str, np.ndarray]], f
             if n < T or np.isnan(signal[k, :n]).any():
                 flags["missing"][k] = True
             limit[k] = bool((at_limit or {}).get(channels[i][0], False))
+    signal[absent] = np.nan
+    flags["missing"][absent] = True
     implausible, off = off_scale_leads(signal, list(chosen))
     if implausible:
         raise fail(path, fmt, implausible)

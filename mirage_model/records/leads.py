@@ -170,6 +170,12 @@ _NOT_ECG_KINDS = re.compile(r"(?i)^(?:eeg|eog|emg|spo2|sao2|pleth|resp|flow|thor
 _OTHER_CHEST = re.compile(r"(?i)^(?:ecg|ekg|lead)?[\s_.:-]*(v[1-6]r|v[7-9])$")
 
 
+def other_chest_leads(names: Iterable[str | None]) -> list[str]:
+    """The chest leads among a file's channel ``names`` that are none of the 12 (V3R, V4R, V7: a paediatric lead
+    set records them in place of V3 and V4, or V5), stripped."""
+    return [name.strip() for name in names if name and _OTHER_CHEST.match(name.strip())]
+
+
 def too_few_leads(names: Sequence[str | None], match: LeadMatch, missing: Sequence[str],
                   kind: str | None = None) -> str:
     """Why a file's channels are not a 12-lead ECG, in words: the standard leads they give (with the
@@ -187,7 +193,7 @@ def too_few_leads(names: Sequence[str | None], match: LeadMatch, missing: Sequen
         have += f", and {', '.join(derived)} derived from its limb leads"
     used = {match.chosen[lead][0] for lead, _ in chosen}
     others = [name or f"channel {i + 1}" for i, name in enumerate(names) if i not in used]
-    instead = [name.strip() for name in others if _OTHER_CHEST.match(name.strip())]
+    instead = other_chest_leads(others)
     if not all(lead.startswith("V") for lead in missing):
         instead = []
     text = (f"not enough ECG leads: has {len(chosen) + len(derived)} of the 12 standard leads ({have or 'none'}); "
@@ -200,13 +206,39 @@ def too_few_leads(names: Sequence[str | None], match: LeadMatch, missing: Sequen
         text += f"; other channels: {', '.join(others)}"
         if kind is None and chosen and any(_NOT_ECG_KINDS.match((name or "").strip()) for name in others):
             kind = "a sleep study or monitoring recording"
-    if instead:
-        return text + (f"; MIRAGE's models read the 12 standard leads, so a record without {', '.join(missing)} "
-                       "cannot be scored by them")
-    # "has 3 of the 12" had left a Holter's user to guess whether MIRAGE reads fewer leads: it does not
-    return text + (f" ({kind}, not a 12-lead ECG)" if kind else "") + (
-        "; MIRAGE's models read all 12 leads, so a record of fewer (a 3-lead Holter's, a monitor's) cannot be "
-        "scored by them")
+    # "has 3 of the 12" had left a Holter's user to guess how many leads MIRAGE reads: it says (``enough_leads``)
+    return text + ("" if instead or not kind else f" ({kind}, not a 12-lead ECG)") + (
+        f"; MIRAGE's models read the 12 leads, at least {MIN_ECG_LEADS} of them given (the others blank), so a "
+        "record of fewer (a 3-lead Holter's, a monitor's) cannot be scored by them")
+
+
+def shown_leads(stored: Iterable[str], withheld: Iterable[str] = ()) -> int:
+    """How many of the 12 leads a record shows whose file holds the standard leads ``stored`` (names) and whose
+    reader withholds ``withheld`` of them: the ones left, with the limb leads ``derive_leads`` gives from them
+    (none from a lead withheld). The one count that ``enough_leads`` and ``off_scale_leads`` compare with
+    ``limits.MIN_ECG_LEADS``."""
+    stored = list(stored)
+    probe = np.full((12, 1), np.nan)         # the leads the record would show: derived as the reader derives them
+    probe[[STANDARD_LEADS.index(lead) for lead in stored]] = 0.0
+    probe[[STANDARD_LEADS.index(lead) for lead in withheld]] = np.nan
+    derive_leads(probe, dict.fromkeys(stored))
+    return int(np.isfinite(probe).sum())
+
+
+def enough_leads(stored: Iterable[str]) -> bool:
+    """Whether a file holding the standard leads ``stored`` (names) opens: it shows at least
+    ``limits.MIN_ECG_LEADS`` of the 12 (``shown_leads``), as a record with leads withheld must. A lead it neither
+    holds nor derives is then blank, NaN and flagged "missing", as a lead whose samples are all invalid is;
+    otherwise the reader refuses it (``too_few_leads``)."""
+    return shown_leads(stored) >= MIN_ECG_LEADS
+
+
+def absent_rows(stored: Iterable[str]) -> list[int]:
+    """The rows (STANDARD_LEADS indices) of the leads a file holding ``stored`` (names) neither holds nor derives
+    (``derivable_leads``): blank in a record that opens (``enough_leads``)."""
+    have = set(stored)
+    have |= derivable_leads(have)
+    return [k for k, lead in enumerate(STANDARD_LEADS) if lead not in have]
 
 
 UNIT_SCALE = {  # factor to mV
@@ -325,11 +357,7 @@ def off_scale_leads(signal: np.ndarray, stored: Sequence[str]) -> tuple[str | No
     typical, off = amplitude_outliers(signal, rows)
     if not off or typical > MAX_TYPICAL_MV:
         return amplitude_refusal(typical, off, STANDARD_LEADS), {}
-    probe = np.full((12, 1), np.nan)         # the leads the record would show: derived as the reader derives them
-    probe[rows] = 0.0
-    probe[list(off)] = np.nan
-    derive_leads(probe, dict.fromkeys(stored))
-    left = int(np.isfinite(probe).sum())
+    left = shown_leads(stored, [STANDARD_LEADS[k] for k in off])
     if 2 * len(off) < len(rows) and left >= MIN_ECG_LEADS:
         return None, off
     why = (f"too many to withhold: {len(off)} of the file's {len(rows)} leads, {left} left to show (a record opens "
@@ -356,7 +384,8 @@ def add_twin_signals(meta: dict, match: LeadMatch, rows: dict) -> None:
 
 def lead_mapping_meta(match: LeadMatch, derived) -> dict:
     """What the lead matching did, for ``EcgRecord.meta``: the file's leads left out, duplicated,
-    renamed (IEC C1-C6, as "C1 -> V1"), derived (indices into STANDARD_LEADS) and inverted."""
+    renamed (IEC C1-C6, as "C1 -> V1"), derived (indices into STANDARD_LEADS), inverted, and the standard
+    leads it has no channel for and does not derive ("absent_leads", blank: ``enough_leads``)."""
     meta = {}
     if match.dropped:
         meta["dropped_leads"] = tuple(match.dropped)
@@ -369,6 +398,8 @@ def lead_mapping_meta(match: LeadMatch, derived) -> dict:
         meta["renamed_leads"] = tuple(f"{name} -> {lead}" for name, lead in match.renamed)
     if derived:
         meta["derived_leads"] = tuple(STANDARD_LEADS[k] for k in derived)
+    if absent := absent_rows(match.chosen):     # no channel: blank (``enough_leads``), said in the record's notes
+        meta["absent_leads"] = tuple(STANDARD_LEADS[k] for k in absent)
     if any(sign < 0 for _, sign in match.chosen.values()):
         meta["inverted_leads"] = tuple(lead for lead, (_, s) in match.chosen.items() if s < 0)
     return meta

@@ -16,8 +16,8 @@ import numpy as np
 from mirage_model.limits import MAX_ABS_MV, MAX_MV_PER_UNIT, length_words, min_mv_per_unit, plausible_fs, read_part_note
 from mirage_model.records import ptbxl
 from mirage_model.records.flags import RunLength, clip_samples, clipped, set_flags
-from mirage_model.records.leads import (add_twin_signals, derivable_leads, derive_leads, lead_mapping_meta, match_leads,
-                                       off_scale_leads, too_few_leads, unit_scale, withhold)
+from mirage_model.records.leads import (absent_rows, add_twin_signals, derive_leads, enough_leads, lead_mapping_meta,
+                                       match_leads, off_scale_leads, too_few_leads, unit_scale, withhold)
 from mirage_model.records.metadata import apply_comments
 from mirage_model.records.record import _CHUNK, QUALITY_FLAGS, STANDARD_LEADS, EcgRecord, RecordError, read_guarded
 from mirage_model.records.wfdb_header import _BITS, _Header, _Signal, _parse_header, frames_read, iso_base_datetime
@@ -56,10 +56,10 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
     # Which of the record's channels feeds each standard lead (first occurrence wins).
     match = match_leads([sig.name for sig in signals])
     chosen = match.chosen
-    derivable = derivable_leads(set(chosen))
-    missing = [lead for lead in STANDARD_LEADS if lead not in chosen and lead not in derivable]
-    if missing:
-        raise RecordError(hea, too_few_leads([sig.name for sig in signals], match, missing))
+    absent = absent_rows(chosen)     # a lead without a channel (V4 not written) is blank, as one all invalid is
+    if not enough_leads(chosen):
+        raise RecordError(hea, too_few_leads([sig.name for sig in signals], match,
+                                             [STANDARD_LEADS[k] for k in absent]))
 
     # Samples per frame of each lead (the most any segment stores it at): the leads are read at the
     # highest (WFDB "212x2": the record's rate is fs * 2, which averaging to the frame rate halved)
@@ -87,6 +87,7 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
     # A multi-segment record's length is the master header's; a single one's is known once read.
     signal = np.full((12, header.sig_len * per_frame), np.nan, dtype=np.float32) if joined else None
     tally = _Tally()
+    tally.missing[absent] = True
     for part in parts:
         # the part's own signal index and sign for each lead it carries
         columns = {lead: (part.source[i], sign) for lead, (i, sign) in chosen.items()
@@ -100,6 +101,7 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
         digital, sig_len = _read_digital(part.hea, part.header, sorted(j for j, _ in columns.values()), per_frame)
         if joined is None:
             signal = np.empty((12, sig_len * per_frame), dtype=np.float32)
+            signal[absent] = np.nan
         elif sig_len != part.sig_len:   # a segment header without a length: its file gave another
             raise RecordError(part.hea, f"segment holds {counted(sig_len, 'sample', ',')} per signal, but {hea.name} "
                                         f"declares {part.sig_len:,} for it")

@@ -11,6 +11,7 @@ import math
 
 from mirage_model.limits import length_words, recording_words
 from mirage_model.records.age import age_text
+from mirage_model.records.leads import other_chest_leads
 from mirage_model.records.metadata import SOURCE_PREFIX
 from mirage_model.records.snomed import snomed_name
 from mirage_model.records.wfdb_header import date_text
@@ -308,14 +309,23 @@ def record_notes(record) -> list[str]:
     ECG lead and so are not shown, e.g. the PTB Diagnostic records' Frank leads or an EDF's SpO2
     (``meta["dropped_leads"]``, filled by ``records.leads.lead_mapping_meta`` and the EDF reader).
 
+    And the standard leads the file has no channel for (``meta["absent_leads"]``), blank as a lead whose samples
+    are all missing is: the lead's label says "missing" either way, this line which.
+
     Returns:
         e.g. ["not shown: vx, vy, vz (not among the 12 standard leads)"]; [] when there is nothing to say.
     """
     meta = getattr(record, "meta", None) or {}
+    notes = []
+    absent = [str(name) for name in meta.get("absent_leads") or ()]
     dropped = [str(name) for name in meta.get("dropped_leads") or ()]
-    if not dropped:
-        return []
-    return [f"not shown: {', '.join(dropped)} (not among the 12 standard leads)"]
+    if absent:
+        instead = other_chest_leads(dropped) if all(lead.startswith("V") for lead in absent) else []
+        notes.append(f"no {', '.join(absent)} channel{'s' if len(absent) > 1 else ''} in the file: shown blank"
+                     + (f" (it holds {', '.join(instead)} instead: a paediatric lead set?)" if instead else ""))
+    if dropped:
+        notes.append(f"not shown: {', '.join(dropped)} (not among the 12 standard leads)")
+    return notes
 
 
 def part_read(duration_s: float, recording_s: float | None) -> bool:
