@@ -184,3 +184,87 @@ def test_a_progress_bar_on_stderr_unless_asked_not_to(dataset, tmp_path, capsys,
     assert code == 0
     err = capsys.readouterr().err
     assert ("interpreting" in err and "2/2" in err) == (not flag)
+
+
+def _labs_table(dataset):
+    """A labs table of the dataset's three records (hand-written values: the truth the rows are read against)."""
+    stems = sorted(p.stem for p in dataset.glob("*.hea"))
+    path = dataset.parent / f"{dataset.name}_labs.csv"
+    with open(path, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["ECG", "hs-TnT [ng/L]", "CRP [mg/dL]"])
+        for k, stem in enumerate(stems):
+            w.writerow([stem, 12.5 + k, 0.5 * (k + 1)])
+    return path, {stem: f"crp={5.0 * (k + 1):g} mg/L; troponin_t={12.5 + k:g} ng/L" for k, stem in enumerate(stems)}
+
+
+def test_a_labs_model_reads_the_labs_table_as_mirage_score_does(dataset, tmp_path, capsys):
+    """A model trained with a labs table had no --labs here: its labs were masked for every record, in
+    silence. --labs now gives each record its row (CRP 0.5 mg/dL read as 5 mg/L), and the rows are mirage
+    score --labs's rows of the same records; without it the run says what is masked, as mirage score does."""
+    model = make_tiny_checkpoint(tmp_path / "m", labels=LABELS, clinical=("age", "sex", "troponin_t", "crp"),
+                                 thresholds=(1.01, 0.0, 0.0, 0.0), name="tiny-labs")
+    labs, truth = _labs_table(dataset)
+    common = ["--model", str(model), "--statements-model", "none", "--data", f"folder:{dataset}", "--labels",
+              str(dataset / "labels.csv"), "--task", "multilabel", "--label", "AFIB", "--no-progress"]
+    assert main(["interpretation", *common, "--labs", str(labs), "--out", str(tmp_path / "with")]) == 0
+    assert "masked" not in capsys.readouterr().err
+    rows = list(csv.DictReader(open(tmp_path / "with" / "rows.csv", newline="", encoding="utf-8-sig")))
+    assert len(rows) == 2 and {r["record_id"]: r["labs_used"] for r in rows} == {
+        r["record_id"]: truth[r["record_id"]] for r in rows}
+    assert json.loads((tmp_path / "with" / "summary.json").read_text())["labs"] == str(labs)
+    assert main(["score", str(dataset), "--model", str(model), "--statements-model", "none", "--labs", str(labs),
+                 "--no-progress", "--out", str(tmp_path / "score.csv")]) == 0
+    scored = {r["record_id"]: r for r in csv.DictReader(open(tmp_path / "score.csv", newline="",
+                                                              encoding="utf-8-sig"))}
+    for r in rows:
+        assert [r[f"prob_{c}"] for c in LABELS] == [scored[r["record_id"]][f"prob_{c}"] for c in LABELS]
+        assert r["interpretation"] == scored[r["record_id"]]["interpretation"]
+    capsys.readouterr()
+    assert main(["interpretation", *common, "--out", str(tmp_path / "without")]) == 0
+    assert "note: tiny-labs reads troponin_t, crp; without --labs they are masked as missing" in \
+        capsys.readouterr().err
+    rows = list(csv.DictReader(open(tmp_path / "without" / "rows.csv", newline="", encoding="utf-8-sig")))
+    assert [r["labs_used"] for r in rows] == ["", ""]
+
+
+@pytest.mark.parametrize("labs", ["missing.csv", "."])
+def test_a_labs_path_that_is_no_table_is_refused(dataset, tmp_path, capsys, labs):
+    code = main(["interpretation", "--data", f"folder:{dataset}", "--labels", str(dataset / "labels.csv"),
+                 "--labs", str(tmp_path / labs), "--label", "AFIB", "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 2 and ("labs table not found" if labs == "missing.csv" else "a folder, not a labs table") in err
+
+
+def test_own_label_names_are_read_for_the_statements_given(dataset, tmp_path, capsys):
+    """Own data labels its records in its own words (MI, Vorhofflimmern): --label takes such a label, and
+    --statement the statement codes the interpretation is read for; without --statement it says so (MI had
+    been refused on folder data as a PTB-XL superclass, telling to use --task all, which folder data has not)."""
+    labels = tmp_path / "own_labels.csv"
+    with open(dataset / "labels.csv", newline="") as fh, open(labels, "w", newline="") as out:
+        w = csv.writer(out)
+        for row in csv.reader(fh):
+            w.writerow([row[0], {"AFIB": "Vorhofflimmern", "SR": "MI"}.get(row[1], row[1]), row[2]])
+    model = make_tiny_checkpoint(tmp_path / "m", labels=LABELS, thresholds=(1.01, 0.0, 0.0, 0.0), name="tiny")
+    common = ["interpretation", "--model", str(model), "--statements-model", "none", "--data", f"folder:{dataset}",
+              "--labels", str(labels), "--task", "multilabel", "--no-progress"]
+    for label in ("MI", "Vorhofflimmern"):
+        assert main([*common, "--label", label, "--out", str(tmp_path / "o")]) == 2
+        err = capsys.readouterr().err
+        assert f"--label {label!r}" in err and "--statement" in err and "--task all" not in err
+    assert main([*common, "--label", "Vorhofflimmern", "--statement", "AFIB,AFLT", "--out", str(tmp_path / "o")]) == 0
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert (summary["label"], summary["records"], summary["statement_codes"]) == ("Vorhofflimmern", 2, ["AFIB", "AFLT"])
+    assert summary["statement"] == "Atrial fibrillation or Atrial flutter"
+    assert main([*common, "--label", "MI", "--statement", "MI", "--out", str(tmp_path / "o2")]) == 2
+    assert "--statement 'MI' is not a PTB-XL statement code" in capsys.readouterr().err
+
+
+def test_counts_take_any_of_several_statements():
+    c = _Counts([])
+    for text in ("Sinus rhythm; Anterior infarct", "Atrial flutter, 150 bpm; Inferior infarct", "Normal ECG"):
+        c.add({"status": "ok", "interpretation": text}, ("Inferior infarct", "Anterior infarct"), {})
+    assert (c.ok, c.first, c.stated) == (3, 0, 2)
+    c.add({"status": "ok", "interpretation": "Inferior infarct; Left axis deviation"}, ("Inferior infarct",
+                                                                                         "Anterior infarct"), {})
+    assert (c.first, c.stated) == (1, 3)

@@ -4,10 +4,12 @@ same way everywhere: the data a command reads, the PDF report's header)."""
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from mirage_model.clinical.labs import PATIENT_COLUMNS
 from mirage_model.review.report import ReportSettings
 from training_cli.commands import COMMANDS
+from training_cli.engine.errors import UsageError
 
 
 # what --model takes in the commands that score records, and what they read (one wording for all)
@@ -120,6 +122,19 @@ def add_statements_model_arg(p: argparse.ArgumentParser, what: str = "the interp
                    help=f"the statements model run beside --model for {what}: a checkpoint folder or "
                    "shipped name; 'auto' (default): the shipped 'statements' model unless --model carries "
                    "statements itself; 'none': --model and the measurement rules alone")
+
+
+def check_labs_file(path) -> None:
+    """Refuse a ``--labs`` that is no file (``mirage score``, ``mirage interpretation``); None passes.
+
+    Raises:
+        UsageError: naming the path and what it is.
+    """
+    if path is not None and not Path(path).is_file():
+        path = Path(path)
+        what = ("a folder, not a labs table (a CSV file)" if path.is_dir() else
+                "not a regular file (a labs table is a CSV file)" if path.exists() else "labs table not found")
+        raise UsageError(f"error: {path}: {what}")
 
 
 def add_report_args(p: argparse.ArgumentParser) -> None:

@@ -7,6 +7,13 @@ interpretation's first statement is that label's statement (not counted when the
 withheld the interpretation), how often the label is stated at all, and how often a contradicting statement stands beside it ("Normal ECG" by default).
 
     mirage interpretation --model default --data ptbxl:ROOT --task all --split test --label AFIB --out DIR
+    mirage interpretation --model runs/own/model --data folder:mydata --labels labels.csv --labs labs.csv \
+        --label MI --statement IMI,AMI --out DIR
+
+On your own data ``--label`` is one of your labels (the records it picks) and ``--statement`` the
+PTB-XL statement codes to look for in the interpretation (default: ``--label``, when it is one); a
+model trained with a labs table reads the same table with ``--labs``, each record's row found as
+``mirage score --labs`` and ``mirage evaluate --labs`` find it.
 
 Writes ``DIR/rows.csv`` (the score rows, as ``mirage score`` writes them) and ``DIR/summary.json``,
 each atomically (an interrupted run leaves the previous file whole); prints the summary. An
@@ -22,15 +29,17 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from mirage_model.review.batch.errors import BatchError
+from mirage_model.review.batch.inputs import features_read, labs_lookup
 from mirage_model.review.batch.outputs import write_atomic
 from mirage_model.review.batch.pipeline import iter_rows
 from mirage_model.review.interpret import STATEMENTS
-from training_cli.engine.checkpoints import load_predictor, load_statements_predictor
+from training_cli.engine.checkpoints import labs_not_given_note, load_predictor, load_statements_predictor
 from training_cli.engine.datasets import DatasetError, open_dataset
 from training_cli.engine.errors import DataError, UsageError
 from training_cli.engine.ptbxl import PTBXL_SUPERCLASSES
 from training_cli.engine.runlog import command_line, write_json
-from training_cli.options import add_overwrite_arg, add_statements_model_arg, command_parser
+from training_cli.options import add_overwrite_arg, add_statements_model_arg, check_labs_file, command_parser
 from training_cli.outputs import check_output_folder, check_output_place, refuse_earlier_outputs
 
 OUTPUT_NAMES = ("rows.csv", "summary.json")     # what a run writes in --out
@@ -48,10 +57,19 @@ def interpretation_command_parser(subparsers=None) -> argparse.ArgumentParser:
                    "labels, so for PTB-XL a task of statement codes: all (default), diagnostic, form or rhythm "
                    "(superdiagnostic's MI, STTC, CD, HYP are classes of statements, not statements)")
     p.add_argument("--labels", default=None, help="folder datasets: labels CSV (record id, labels[, split])")
+    p.add_argument("--labs", type=Path, default=None,
+                   help="folder datasets: the labs table a model trained with --labs reads (as mirage score "
+                   "and evaluate read it: the record id first, one column per feature); without it the model's "
+                   "labs are masked")
     p.add_argument("--split", default="test", choices=("train", "val", "test"), help="the split to read (default test)")
     p.add_argument("--label", required=True,
-                   help="the records' label, a PTB-XL statement code (e.g. AFIB, IMI, NORM): the interpretation "
-                   "says statements, so a superclass (MI) is not one")
+                   help="the records' label, one of the dataset task's labels: for PTB-XL a statement code (e.g. "
+                   "AFIB, IMI, NORM), for your own data one of your labels (e.g. MI); unless it is a PTB-XL "
+                   "statement code, give --statement")
+    p.add_argument("--statement", default=None,
+                   help="the PTB-XL statement codes the interpretation is read for, comma separated (e.g. "
+                   "IMI,AMI for the records labelled MI): the first statement or a stated one that is any of "
+                   "them counts (default: --label)")
     p.add_argument("--contradicts", default="NORM",
                    help="statement codes that must not be said on these records, comma separated (default NORM)")
     p.add_argument("--negatives", action="store_true",
@@ -69,24 +87,20 @@ def interpretation_command_parser(subparsers=None) -> argparse.ArgumentParser:
 
 def run(args) -> int:
     code = args.label.strip()
-    if code not in STATEMENTS:
-        if code in PTBXL_SUPERCLASSES:
-            raise UsageError(f"error: --label {code!r} is a PTB-XL superclass, not a PTB-XL statement code: the "
-                             "interpretation says statements; give one of the class's statements (e.g. IMI, AMI "
-                             "for MI) with --task all")
-        raise UsageError(f"error: --label {code!r} is not a PTB-XL statement code (e.g. AFIB, IMI, NORM)")
+    looked_for = _statements(code, args.statement, str(args.data).startswith("ptbxl:"))
     if args.limit < 0:
         raise UsageError(f"error: --limit {args.limit}: give a number of records (0: all)")
     contradicts = [c.strip() for c in args.contradicts.split(",") if c.strip()]
     for c in contradicts:
         if c not in STATEMENTS:
             raise UsageError(f"error: --contradicts {c!r} is not a PTB-XL statement code")
+    check_labs_file(args.labs)
     check_output_place(args.out, "--out")       # created once the data and the models are read
     refuse_earlier_outputs("mirage interpretation", args.out, [args.out / name for name in OUTPUT_NAMES],
                            args.overwrite)
     task = args.task or ("all" if str(args.data).startswith("ptbxl:") else None)
     try:
-        ds = open_dataset(args.data, task, labels=args.labels)
+        ds = open_dataset(args.data, task, labels=args.labels, labs=args.labs)   # refused but for folder:
     except DatasetError as err:
         raise DataError(f"error: {err}") from None
     if code not in ds.classes:
@@ -102,8 +116,11 @@ def run(args) -> int:
         raise UsageError(f"error: no {args.split} record of {args.data} carries {code}")
     predictor = load_predictor(args.model, args.device)
     statements = load_statements_predictor(predictor, args.statements_model, args.device)
+    if args.labs is None and (note := labs_not_given_note(predictor)):    # as mirage score says it, before the run
+        print(note, file=sys.stderr)
     check_output_folder(args.out, "--out")
-    text = STATEMENTS[code].text
+    texts = tuple(STATEMENTS[c].text for c in looked_for)
+    text = " or ".join(texts)
     words = {c: STATEMENTS[c].text for c in contradicts}
     positive = set(rows_idx)
     order = rows_idx + neg_idx
@@ -112,19 +129,30 @@ def run(args) -> int:
     counts = {True: _Counts(contradicts), False: _Counts(contradicts)}
     root = Path(os.path.commonpath([str(p.parent) for p in paths]))
     labelled = {p.relative_to(root).as_posix(): i in positive for i, p in zip(order, paths)}
+    labs = {}
+    if args.labs is not None:
+        # each record's row as mirage score FOLDER --labs finds it over every record of the folder, which is
+        # how the dataset (mirage evaluate) matched it too (clinical.match_labs_rows)
+        try:
+            lookup = labs_lookup(args.labs, ds.root)
+        except BatchError as err:
+            raise DataError(f"error: {err}") from None
+        lookup.reads = features_read(predictor, statements)
+        labs = {"labs": lookup.labs, "labs_errors": lookup.errors, "labs_lookup": lookup}
     out_rows = []
     # the records take minutes (a PTB-XL fold: about 2,200): a bar on stderr, as mirage score has
     bar = tqdm(total=len(paths), unit="rec", desc="interpreting", dynamic_ncols=True, file=sys.stderr,
                smoothing=0, disable=not args.progress)
-    for row in iter_rows(paths, predictor, root=root, statements_predictor=statements):    # in path order
+    for row in iter_rows(paths, predictor, root=root, statements_predictor=statements, **labs):    # in path order
         row["has_label"] = labelled[row["record_path"]]
         out_rows.append(row)
-        counts[row["has_label"]].add(row, text, words)
+        counts[row["has_label"]].add(row, texts, words)
         bar.update(1)
     bar.close()
     pos, neg = counts[True], counts[False]
     summary = {
-        "data": args.data, "split": args.split, "label": code, "statement": text, "records": pos.n,
+        "data": args.data, "split": args.split, "label": code, "statement": text, "statement_codes": looked_for,
+        "labs": str(args.labs) if args.labs is not None else None, "records": pos.n,
         "scored": pos.ok, "failed": pos.n - pos.ok,
         "first_statement": pos.first, "first_statement_share": pos.first / pos.ok if pos.ok else None,
         "stated": pos.stated, "stated_share": pos.stated / pos.ok if pos.ok else None,
@@ -143,7 +171,8 @@ def run(args) -> int:
         write_atomic(args.out / "rows.csv", list(out_rows[0]), out_rows, "csv")
     write_json(args.out / "summary.json", summary)
     ok = max(pos.ok, 1)
-    print(f"{code} ({text}), {args.split} split: {pos.ok} records scored ({pos.n - pos.ok} failed); interpretation "
+    shown = code if looked_for == [code] else f"{code}, read as {','.join(looked_for)}"
+    print(f"{shown} ({text}), {args.split} split: {pos.ok} records scored ({pos.n - pos.ok} failed); interpretation "
           f"starts with it on {pos.first} ({pos.first / ok:.1%}), states it on {pos.stated} ({pos.stated / ok:.1%}); "
           + ", ".join(f"{words[c]!r} on {k}" + (f" ({pos.marked[c]} of them marked (?))" if pos.marked[c] else "")
                       for c, k in pos.contradicted.items()))
@@ -151,6 +180,37 @@ def run(args) -> int:
         print(f"records without {code}: {neg.ok} scored; interpretation starts with {text.lower()} on {neg.first} "
               f"({neg.first / max(neg.ok, 1):.2%}), states it on {neg.stated}")
     return 0
+
+
+def _statements(label: str, given: str | None, ptbxl: bool) -> list[str]:
+    """The PTB-XL statement codes ``--statement`` names (``given``), else ``label`` when it is one.
+
+    Raises:
+        UsageError: a code that is no PTB-XL statement, or none given for a label that is none (a PTB-XL
+            superclass, your own label name): the interpretation says statements, so the message names
+            what to give.
+    """
+    if given is not None:
+        codes = [c.strip() for c in given.split(",") if c.strip()]
+        if not codes:
+            raise UsageError("error: --statement: give PTB-XL statement codes, comma separated (e.g. IMI,AMI)")
+        for c in codes:
+            if c not in STATEMENTS:
+                hint = (f" ({c} is a PTB-XL superclass, a class of statements: give its statements, e.g. "
+                        "IMI,AMI for MI)" if c in PTBXL_SUPERCLASSES else " (e.g. AFIB, IMI, NORM)")
+                raise UsageError(f"error: --statement {c!r} is not a PTB-XL statement code{hint}")
+        return list(dict.fromkeys(codes))
+    if label in STATEMENTS:
+        return [label]
+    if label in PTBXL_SUPERCLASSES:
+        raise UsageError(f"error: --label {label!r} is a PTB-XL superclass, not a PTB-XL statement code: the "
+                         "interpretation says statements; " + (
+                             "give one of the class's statements (e.g. IMI, AMI for MI) with --task all" if ptbxl
+                             else f"to read the records labelled {label}, name the statements to look for with "
+                             "--statement (e.g. --statement IMI,AMI for MI)"))
+    raise UsageError(f"error: --label {label!r} is not a PTB-XL statement code (e.g. AFIB, IMI, NORM), the "
+                     "statements the interpretation says; for records labelled so in your own data, name the "
+                     "statements to look for with --statement (e.g. --statement AFIB)")
 
 
 class _Counts:
@@ -161,7 +221,8 @@ class _Counts:
         self.contradicted = {c: 0 for c in contradicts}
         self.marked = {c: 0 for c in contradicts}      # of those, said marked "(?)" (a measurement disagrees)
 
-    def add(self, row: dict, text: str, words: dict) -> None:
+    def add(self, row: dict, text: str | tuple, words: dict) -> None:
+        """Count ``row``; ``text``: the statement's words, or a tuple of statements any of which counts."""
         self.n += 1
         if row.get("status") != "ok":
             return

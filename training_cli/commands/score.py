@@ -40,7 +40,7 @@ from mirage_model.words import counted
 from training_cli.engine.errors import UsageError
 from training_cli.engine.checkpoints import labs_not_given_note, load_predictor, load_statements_predictor
 from training_cli.options import (MODEL_HELP, RECORD_KINDS, add_report_args, add_statements_model_arg,
-                                  command_parser, count, settings_from_args)
+                                  check_labs_file, command_parser, count, settings_from_args)
 from training_cli.outputs import check_output_file, check_output_folder
 
 log = logging.getLogger(__name__)
@@ -214,10 +214,7 @@ def run(args) -> int:
             raise UsageError(f"error: {printable(str(args.folder))}: a file, not a folder (mirage score reads every "
                              "record under a folder; for this record's PDF: mirage report FILE --out REPORT.pdf)")
         raise UsageError(f"error: {args.folder}: {'not a folder' if args.folder.exists() else 'folder not found'}")
-    if args.labs is not None and not args.labs.is_file():
-        what = ("a folder, not a labs table (a CSV file)" if args.labs.is_dir() else
-                "not a regular file (a labs table is a CSV file)" if args.labs.exists() else "labs table not found")
-        raise UsageError(f"error: {args.labs}: {what}")
+    check_labs_file(args.labs)
     check_output_file(args.out, "--out")
     try:     # before the model loads: an earlier run's rows, or a file that is no output (an ECG's .dat)
         if earlier_output(args.out, fmt) and not args.resume and not args.overwrite:
