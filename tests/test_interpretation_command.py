@@ -268,3 +268,40 @@ def test_counts_take_any_of_several_statements():
     c.add({"status": "ok", "interpretation": "Inferior infarct; Left axis deviation"}, ("Inferior infarct",
                                                                                          "Anterior infarct"), {})
     assert (c.first, c.stated) == (1, 3)
+
+
+@pytest.mark.parametrize("trained", ["random", "seed 3"])
+def test_own_data_is_split_as_the_model_was_trained(tmp_path, capsys, trained):
+    """A model's own data was opened with the seed-0 stratified split whatever the model was trained with,
+    so that its "test" records were others than mirage evaluate's, most of them records it trained on. They
+    are now the split the model was trained with: a model made before stratification (a random split) gets
+    that split, and one trained with --seed 3 is refused without --seed 3, as mirage evaluate refuses it."""
+    from helpers_training import make_folder
+    from training_cli.engine.datasets import open_dataset
+
+    root, labels = make_folder(tmp_path / "ecgs", n_copies=10)       # 40 records, no split column
+    spec = f"folder:{root}"
+    seed, method = (0, "random") if trained == "random" else (3, "stratified")
+    model = make_tiny_checkpoint(tmp_path / "m", labels=("CD", "HYP", "MI", "NORM"), name="tiny-own")
+    doc = json.loads((model / "config.json").read_text())
+    doc["provenance"] = {**doc["provenance"], "data": spec, **(
+        {"splits": "seeded random split (seed 0)"} if trained == "random" else
+        {"splits": "stratified split by record (seed 3)", "split_method": "stratified", "group_by": None})}
+    (model / "config.json").write_text(json.dumps(doc))
+    # the truth: the records of the split the model was trained with, and their own 80/10/10
+    as_trained = open_dataset(spec, labels=labels, seed=seed, split_method=method)
+    test_ids = sorted(it.record_id for it in as_trained.items if it.split == "test")
+    default_ids = sorted(it.record_id for it in open_dataset(spec, labels=labels).items if it.split == "test")
+    assert len(test_ids) == 4 and test_ids != default_ids                # the default split is another one
+    common = ["interpretation", "--model", str(model), "--statements-model", "none", "--data", spec, "--labels",
+              str(labels), "--task", "multilabel", "--label", "NORM", "--negatives", "--no-progress"]
+    if trained == "seed 3":
+        assert main([*common, "--out", str(tmp_path / "refused")]) == 1
+        assert "(seed 3); --seed 0 splits these records otherwise" in capsys.readouterr().err
+        assert not (tmp_path / "refused").exists()
+        common += ["--seed", "3"]
+    assert main([*common, "--out", str(tmp_path / "out")]) == 0
+    rows = list(csv.DictReader(open(tmp_path / "out" / "rows.csv", newline="", encoding="utf-8-sig")))
+    assert sorted(r["record_id"] for r in rows) == test_ids
+    assert {r["record_id"] for r in rows if r["has_label"] == "True"} == {
+        it.record_id for it in as_trained.items if it.split == "test" and "NORM" in it.labels}

@@ -90,6 +90,22 @@ def add_data_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--labels", default=None, help="folder datasets: labels CSV (record id, labels[, split])")
     g.add_argument("--labs", default=None, help="folder datasets: laboratory results CSV (the record id first, "
                    "then one column per feature, its unit in the header: 'crp [mg/dL]')")
+    add_split_args(g)
+    g.add_argument("--cache-dir", default=None, help="input cache folder (default $MIRAGE_CACHE if set, else ~/.cache/mirage)")
+    g.add_argument("--limit", type=int, default=0,
+                   help="debug: first N records of each split (0, the default: all records; negative: refused)")
+    g.add_argument("--train-limit", type=int, default=0,
+                   help="budget runs: a seeded random subset of N training records (val and test stay whole; "
+                        "0, the default: all)")
+    g.add_argument("--workers", type=count(0), default=0,
+                   help="processes for preprocessing and data loading (0: all cores for preprocessing, "
+                        "in-process loading)")
+
+
+def add_split_args(g) -> None:
+    """The data options that name a dataset's classes and splits beside --data, --task, --labels and --labs
+    (``engine.data.DataOptions``): ``add_data_args``, and ``mirage interpretation``, which reads a model's
+    own data split as the model was trained on it, as ``mirage evaluate`` does (``engine.data.open_index``)."""
     g.add_argument("--label-map", default=None, help="SNOMED-CT -> class CSV (columns snomed_ct,class): "
                    "challenge datasets (default: the 2021 scored classes); folder datasets: names the "
                    "codes written in --labels")
@@ -105,15 +121,6 @@ def add_data_args(p: argparse.ArgumentParser) -> None:
                    help="the seeded split: 'stratified' (default: iterative stratification by patient) or "
                         "'random' (the record-by-record split of runs made before it; a model's own data and a "
                         "resumed run are split as they were without this option)")
-    g.add_argument("--cache-dir", default=None, help="input cache folder (default $MIRAGE_CACHE if set, else ~/.cache/mirage)")
-    g.add_argument("--limit", type=int, default=0,
-                   help="debug: first N records of each split (0, the default: all records; negative: refused)")
-    g.add_argument("--train-limit", type=int, default=0,
-                   help="budget runs: a seeded random subset of N training records (val and test stay whole; "
-                        "0, the default: all)")
-    g.add_argument("--workers", type=count(0), default=0,
-                   help="processes for preprocessing and data loading (0: all cores for preprocessing, "
-                        "in-process loading)")
 
 
 def add_statements_model_arg(p: argparse.ArgumentParser, what: str = "the interpretation") -> None:

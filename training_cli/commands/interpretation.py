@@ -13,7 +13,9 @@ withheld the interpretation), how often the label is stated at all, and how ofte
 On your own data ``--label`` is one of your labels (the records it picks) and ``--statement`` the
 PTB-XL statement codes to look for in the interpretation (default: ``--label``, when it is one); a
 model trained with a labs table reads the same table with ``--labs``, each record's row found as
-``mirage score --labs`` and ``mirage evaluate --labs`` find it.
+``mirage score --labs`` and ``mirage evaluate --labs`` find it. A model's own data is split as the
+model was trained on it, as ``mirage evaluate`` splits it (``engine.data.open_index``: its seed, method
+and patient column), so that its test records are none it trained on.
 
 Writes ``DIR/rows.csv`` (the score rows, as ``mirage score`` writes them) and ``DIR/summary.json``,
 each atomically (an interrupted run leaves the previous file whole); prints the summary. An
@@ -35,11 +37,12 @@ from mirage_model.review.batch.outputs import write_atomic
 from mirage_model.review.batch.pipeline import iter_rows
 from mirage_model.review.interpret import STATEMENTS
 from training_cli.engine.checkpoints import labs_not_given_note, load_predictor, load_statements_predictor
-from training_cli.engine.datasets import DatasetError, open_dataset
+from training_cli.engine.data import DataOptions, open_index
 from training_cli.engine.errors import DataError, UsageError
 from training_cli.engine.ptbxl import PTBXL_SUPERCLASSES
 from training_cli.engine.runlog import command_line, write_json
-from training_cli.options import add_overwrite_arg, add_statements_model_arg, check_labs_file, command_parser
+from training_cli.options import (add_overwrite_arg, add_split_args, add_statements_model_arg, check_labs_file,
+                                  command_parser)
 from training_cli.outputs import check_output_folder, check_output_place, refuse_earlier_outputs
 
 OUTPUT_NAMES = ("rows.csv", "summary.json")     # what a run writes in --out
@@ -61,6 +64,10 @@ def interpretation_command_parser(subparsers=None) -> argparse.ArgumentParser:
                    help="folder datasets: the labs table a model trained with --labs reads (as mirage score "
                    "and evaluate read it: the record id first, one column per feature); without it the model's "
                    "labs are masked")
+    add_split_args(p)
+    p.add_argument("--seed", type=int, default=0,
+                   help="the seed of a seeded split (Challenge and folder data without a split column or file): "
+                   "the one the model was trained with, as for mirage evaluate (default 0)")
     p.add_argument("--split", default="test", choices=("train", "val", "test"), help="the split to read (default test)")
     p.add_argument("--label", required=True,
                    help="the records' label, one of the dataset task's labels: for PTB-XL a statement code (e.g. "
@@ -99,22 +106,19 @@ def run(args) -> int:
     refuse_earlier_outputs("mirage interpretation", args.out, [args.out / name for name in OUTPUT_NAMES],
                            args.overwrite)
     task = args.task or ("all" if str(args.data).startswith("ptbxl:") else None)
-    try:
-        ds = open_dataset(args.data, task, labels=args.labels, labs=args.labs)   # refused but for folder:
-    except DatasetError as err:
-        raise DataError(f"error: {err}") from None
-    if code not in ds.classes:
-        shown = ", ".join(ds.classes[:12]) + (" ..." if len(ds.classes) > 12 else "")
-        raise UsageError(f"error: --label {code} is not a label of {args.data}'s task {ds.task} (its labels: "
-                         f"{shown})" + ("; --task all has every statement" if ds.kind == "ptbxl" else ""))
-    split = list(ds.split_indices(args.split))
-    rows_idx = [i for i in split if code in ds.items[i].labels]
-    neg_idx = [i for i in split if code not in ds.items[i].labels] if args.negatives else []
-    if args.limit:
-        rows_idx, neg_idx = rows_idx[:args.limit], neg_idx[:args.limit]
-    if not rows_idx:
-        raise UsageError(f"error: no {args.split} record of {args.data} carries {code}")
+    options = DataOptions(data=args.data, task=task, labels=args.labels, labs=args.labs, label_map=args.label_map,
+                          split_file=args.split_file, seed=args.seed, group_by=args.group_by,
+                          split_method=args.split_method)
+    ds = open_index(options)        # the data and --label checked before the models load
+    rows_idx, neg_idx = _picked(ds, args, code)
     predictor = load_predictor(args.model, args.device)
+    provenance = getattr(getattr(predictor, "loaded", None), "provenance", None)
+    if provenance:
+        # the model's own data split as it was trained on it, as mirage evaluate splits it: another seed or
+        # method had made a "test" split of records the model was trained on
+        opened, ds = ds, open_index(options, models=[(str(args.model or "default"), provenance)], dataset=ds)
+        if ds is not opened:
+            rows_idx, neg_idx = _picked(ds, args, code)
     statements = load_statements_predictor(predictor, args.statements_model, args.device)
     if args.labs is None and (note := labs_not_given_note(predictor)):    # as mirage score says it, before the run
         print(note, file=sys.stderr)
@@ -180,6 +184,27 @@ def run(args) -> int:
         print(f"records without {code}: {neg.ok} scored; interpretation starts with {text.lower()} on {neg.first} "
               f"({neg.first / max(neg.ok, 1):.2%}), states it on {neg.stated}")
     return 0
+
+
+def _picked(ds, args, code: str) -> tuple[list[int], list[int]]:
+    """The indices of ``ds``'s ``--split`` records that carry ``code``, and (``--negatives``) of those that
+    do not, each cut to ``--limit``.
+
+    Raises:
+        UsageError: ``code`` is no label of the task, or no record of the split carries it.
+    """
+    if code not in ds.classes:
+        shown = ", ".join(ds.classes[:12]) + (" ..." if len(ds.classes) > 12 else "")
+        raise UsageError(f"error: --label {code} is not a label of {args.data}'s task {ds.task} (its labels: "
+                         f"{shown})" + ("; --task all has every statement" if ds.kind == "ptbxl" else ""))
+    split = list(ds.split_indices(args.split))
+    rows_idx = [i for i in split if code in ds.items[i].labels]
+    neg_idx = [i for i in split if code not in ds.items[i].labels] if args.negatives else []
+    if args.limit:
+        rows_idx, neg_idx = rows_idx[:args.limit], neg_idx[:args.limit]
+    if not rows_idx:
+        raise UsageError(f"error: no {args.split} record of {args.data} carries {code}")
+    return rows_idx, neg_idx
 
 
 def _statements(label: str, given: str | None, ptbxl: bool) -> list[str]:

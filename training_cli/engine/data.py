@@ -156,8 +156,7 @@ def make_loader(split: CachedSplit, batch_size: int, shuffle: bool, seed: int, d
         base = SequentialSampler(range(len(split)))
     sampler = BatchSampler(base, batch_size, drop_last=False)
     loader = DataLoader(split, sampler=sampler, batch_size=None, num_workers=workers, pin_memory=pin,
-                        persistent_workers=workers > 0,
-                        generator=torch.Generator().manual_seed(seed))
+                        persistent_workers=workers > 0, generator=torch.Generator().manual_seed(seed))
     loader.base_sampler = base
     return loader
 
@@ -391,10 +390,11 @@ def _split_as_trained(options: DataOptions, ds, models) -> DataOptions | None:
     return replace(options, split_method=method, group_by=None if method == "random" else group or BY_RECORD)
 
 
-def open_index(options: DataOptions, model_labels=None, models=()):
+def open_index(options: DataOptions, model_labels=None, models=(), dataset=None):
     """The dataset named by ``options`` (its records, labels and splits; no signal read, no cache
     built), cut to ``options.limit``; ``model_labels`` and ``models`` as ``open_data`` checks them.
-    A model's own data is split as it was trained on it (``_split_as_trained``).
+    A model's own data is split as it was trained on it (``_split_as_trained``); ``dataset``: the one
+    ``open_index(options)`` gave, opened again only where the models were split otherwise.
 
     Raises:
         DataError, ConfigError: as ``open_data``.
@@ -411,7 +411,7 @@ def open_index(options: DataOptions, model_labels=None, models=()):
         except DatasetError as err:
             raise DataError(f"error: {err}") from None
 
-    ds = opened(options)
+    ds = dataset if dataset is not None else opened(options)
     if models and (as_trained := _split_as_trained(options, ds, list(models))) is not None:
         ds = opened(as_trained)
     if model_labels is not None:
