@@ -89,6 +89,23 @@ def test_the_reason_says_what_the_spike_check_saw(finding, fs, words):
     assert withhold_paced(sup, stmts)[0].withheld == f"paced rhythm (statements model, P=0.80; {words})"
 
 
+def test_a_100_hz_record_says_once_that_its_spikes_were_not_checked():
+    """A paced 100 Hz record's warnings column said it twice: "paced rhythm (statements model, P=0.93; pacemaker
+    spikes not checked at 100 Hz); pacing spikes not checked at 100 Hz"."""
+    unchecked = Finding("pacing_unchecked", "pacing spikes not checked at 100 Hz", "info")
+    wander = Finding("baseline_wander", "baseline wander", "warning", ("V1",))
+    sup, stmts = _pair(0.93, _quality(wander, unchecked, fs=100.0))
+    for out in withhold_paced(sup, stmts):
+        warnings = out.quality.as_columns()["warnings"]
+        assert warnings.count("not checked at 100 Hz") == 1, warnings
+        assert out.withheld == "paced rhythm (statements model, P=0.93; pacemaker spikes not checked at 100 Hz)"
+        assert out.quality.has("baseline_wander") and out.quality.verdict == "unreliable"
+    assert withhold_paced(*withhold_paced(sup, stmts)) == withhold_paced(sup, stmts)   # again: nothing more
+    # no paced call: the info finding stays, the only words on the spikes
+    sup, stmts = _pair(0.10, _quality(unchecked, fs=100.0))
+    assert withhold_paced(sup, stmts)[0].quality.as_columns()["warnings"] == "pacing spikes not checked at 100 Hz"
+
+
 def test_another_gate_reason_stays_and_the_paced_one_joins_it():
     flat = Finding("lead_missing", "leads missing or flat", "critical", ("V1",))
     q = QualityReport("unreliable", flat.name, (flat,), fs=500.0)

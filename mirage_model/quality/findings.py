@@ -408,6 +408,10 @@ class QualityReport:
         """This report with one more finding, its verdict and reason again."""
         return self._with_findings(self.findings + (finding,))
 
+    def without(self, code: str) -> "QualityReport":
+        """This report without its findings ``code``, its verdict and reason again."""
+        return self._with_findings(tuple(f for f in self.findings if f.code != code))
+
     def _with_findings(self, findings) -> "QualityReport":
         """This report with ``findings`` instead (in severity order), its verdict and reason again."""
         findings = by_severity(findings)
