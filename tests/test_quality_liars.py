@@ -197,6 +197,8 @@ def test_a_stretch_of_zeros_in_a_longer_record(clean, zeros_s, severity):
 def test_a_record_at_a_tenth_of_its_amplitude_is_withheld(clean):
     report, found = _found(_with(clean, clean.signal * 0.1), "amplitude_low")
     assert report.gated and len(found) == 1 and found[0].severity == "critical"
+    # the words say how far genuine low voltage stays from it (PTB-XL's LVOLT records, measured)
+    assert "145 records labelled low voltage (folds 1-8) is 0.57 mV or more" in found[0].detail
 
 
 @pytest.fixture(scope="module")
