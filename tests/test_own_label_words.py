@@ -189,3 +189,34 @@ def test_the_pdf_draws_an_own_norm_as_a_call_not_the_normal_class(predictions):
         colours[name] = table._cellStyles[row][0].color.rgb()
     assert colours["own"] == tuple(FLAG_RED)
     assert colours["ptbxl"] == (0.0, 0.4, 0.15)          # the calm green of PTB-XL's normal ECG
+
+
+def test_an_own_afib_and_norm_are_said_as_the_model_s_own_labels(afib_models):
+    """A model trained on other data whose labels are named AFIB and NORM: its calls are said as its own labels, as
+    any own label is, never read as PTB-XL's atrial fibrillation and normal ECG. Alone, its AFIB had been said as
+    "Atrial fibrillation" (with its NORM dropped for it); beside the statements model (mirage score, the app) it had
+    been said nowhere, own_labels taking it for a PTB-XL statement. Its "HYP" carries no amplitude mark either."""
+    from dataclasses import replace
+
+    from mirage_model.inference import Predictor
+    from mirage_model.review.interpret import doubted_calls, interpret_prediction, own_labels
+
+    calls = {}
+    for name in ("own", "ptbxl"):
+        pred = Predictor(afib_models[name], device="cpu", quality=False).predict(synthetic_record())
+        calls[name] = replace(pred, probabilities=[0.9, 0.8], thresholds=[0.5, 0.5], positive=["AFIB", "NORM"],
+                              model_positive=["AFIB", "NORM"], withheld="")
+    own, ptbxl = calls["own"], calls["ptbxl"]
+    assert own_labels([own]) == [("AFIB", 0.9), ("NORM", 0.8)] and own_labels([ptbxl]) == []
+    said = [s.text for s in interpret_prediction(own, None).statements]
+    assert said == ["AFIB (the model's own label)", "NORM (the model's own label)"]
+    sinus = SimpleNamespace(labels=("SR",), probabilities=[0.9], thresholds=[0.5], withheld="", model_name="s",
+                            quality=None)         # the statements model beside it
+    beside = [s.text for s in interpret_prediction(sinus, None, own=own).statements]
+    assert beside == ["Sinus rhythm", "AFIB (the model's own label)", "NORM (the model's own label)"]
+    assert [s.text for s in interpret_prediction(ptbxl, None).statements] == ["Atrial fibrillation"]
+    tall = SimpleNamespace(findings=(SimpleNamespace(code="amplitude_high", name="amplitude high", detail=""),))
+    hyp = {**vars(_pred(False)), "labels": ("HYP",), "probabilities": [0.9], "thresholds": [0.5],
+           "positive": ("HYP",), "quality": tall}
+    assert doubted_calls(SimpleNamespace(**hyp)) == {}
+    assert list(doubted_calls(SimpleNamespace(**{**hyp, "ptbxl_labels": True}))) == ["HYP"]

@@ -81,9 +81,11 @@ def doubted_calls(prediction) -> dict[str, str]:
     quality = getattr(prediction, "quality", None)
     why, leads = gain_evidence(quality), noise_evidence(quality)
     noisy = set(getattr(prediction, "noise_doubted", ()) or ()) if leads else set()
+    # a model trained on other data: its "HYP" or "LVH" is its own label, nothing known to be read off amplitudes
+    amplitude_classes = AMPLITUDE_CLASSES if getattr(prediction, "ptbxl_labels", True) else frozenset()
     out = {}
     for lab in getattr(prediction, "positive", ()) or ():
-        if why is not None and lab in AMPLITUDE_CLASSES:
+        if why is not None and lab in amplitude_classes:
             out[lab] = amplitude_note(why)
         elif lab in noisy:
             out[lab] = NOISE_NOTE.format(leads=leads)

@@ -52,15 +52,17 @@ def own_labels(predictions) -> list[tuple[str, float]]:
     """(label, probability) of each label above its threshold, of the ``predictions`` given (None
     skipped, one prediction once), that is neither a PTB-XL statement nor a superclass
     (``LABEL_NAMES``): a model trained on a researcher's own labels ("AF", "SINUS"). A model trained on
-    other data than PTB-XL (``Prediction.ptbxl_labels`` False) has no superclasses: its "MI" is its own."""
+    other data than PTB-XL (``Prediction.ptbxl_labels`` False) has neither: its "MI", "AFIB" and "NORM" are
+    its own (``labels.ptbxl_coded``), whatever PTB-XL means by the name."""
     out, seen = [], []
     for pred in predictions:
         if pred is None or any(pred is other for other in seen):
             continue
         seen.append(pred)
+        ptbxl = getattr(pred, "ptbxl_labels", True)
         for lab, p, t in _rows(pred):
-            superclass = lab in LABEL_NAMES and getattr(pred, "ptbxl_labels", True)
-            if lab not in STATEMENTS and not superclass and is_called(p, t) and lab not in dict(out):
+            coded = ptbxl and (lab in STATEMENTS or lab in LABEL_NAMES)
+            if not coded and is_called(p, t) and lab not in dict(out):
                 out.append((lab, p))
     return out
 

@@ -106,11 +106,15 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
     if prediction is not None:
         rows = list(zip(prediction.labels, np.asarray(prediction.probabilities, dtype=float),
                         np.asarray(prediction.thresholds, dtype=float)))
+        # a model trained on other data (``ptbxl_labels`` False): its "AFIB" and "NORM" are its own labels, said as
+        # such (``own_label_statements``), never read as PTB-XL's statements
+        ptbxl = bool(getattr(prediction, "ptbxl_labels", True))
         # an abnormal class that is no statement (a superclass model's MI, STTC, CD, HYP) outranks
         # its "normal ECG" as any abnormal statement does
-        other = [(lab, p) for lab, p, t in rows if lab not in STATEMENTS and not is_normal(lab) and is_called(p, t)]
+        other = [(lab, p) for lab, p, t in rows
+                 if lab not in STATEMENTS and not is_normal(lab, ptbxl) and is_called(p, t)]
         for lab, p, t in rows:
-            if lab not in STATEMENTS:
+            if not ptbxl or lab not in STATEMENTS:
                 continue
             if lab == "NORM" and other:
                 if is_called(p, t):
