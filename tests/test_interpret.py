@@ -1378,6 +1378,22 @@ def test_beside_a_wide_qrs_the_prolonged_qtc_rule_judges_the_qrs_adjusted_qtc(qt
         assert ("Bogossian et al. 2014" in q[0].rule) == (qrs >= 120.0)
 
 
+def test_with_sex_unknown_the_qtc_limit_is_said_as_the_lower_of_the_two_not_as_men_s():
+    """Sex unknown, the QTc rule judges by 450 ms, the men's limit and the lower of the two (men 450, women 460 ms:
+    Rautaharju et al. 2009); it had said so as "QRS-adjusted QTc 400 ms < 450 ms for men; sex unknown", naming men
+    for a patient who may be a woman."""
+    lower = "450 ms, sex unknown: the lower of the two sexes' limits"
+    meas = {"heart_rate_bpm": 60.0, "rr_ms": 1000.0, "qrs_ms": 160.0, "qt_ms": 480.0, "qtc_bazett_ms": 480.0}
+    note = next(s.note for s in run({"SR": 0.9}, meas, None).statements if "QTc" in s.text)
+    assert f"QRS-adjusted QTc 400 ms < {lower}, QRS 160 ms" in note and "men" not in note    # (480 - 80) / 1
+    long = next(s for s in run({"SR": 0.9}, dict(meas, qrs_ms=90.0), None).statements if "QTc" in s.text)
+    assert long.text == "Prolonged QTc (480 ms, Bazett)"
+    assert long.rule == f"QTc 480 ms >= {lower} (Rautaharju et al. 2009)"
+    for sex, limit, who in (("M", 450, "men"), ("F", 460, "women")):
+        note = next(s.note for s in run({"SR": 0.9}, meas, sex).statements if "QTc" in s.text)
+        assert f"QRS-adjusted QTc 400 ms < {limit} ms for {who}, QRS 160 ms" in note and "unknown" not in note
+
+
 def test_above_120_bpm_a_wide_qrs_qt_is_adjusted_and_corrected_by_fridericia():
     """QT 380 ms, RR 400 ms (150 bpm), QRS 140 ms: Fridericia 380 / 0.4^(1/3) = 515.7 ms, past 450; the QRS-adjusted
     (380 - 70) / 0.4^(1/3) = 420.7 ms within it (worked by hand)."""

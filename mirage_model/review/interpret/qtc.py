@@ -115,7 +115,8 @@ def qtc_statements(r: Reading, q: QTc, out: list[Statement], irregular: bool | N
     positive, sex, hr, qrs_s, child, age = r.positive, r.sex, r.hr, r.qrs_s, r.child, r.age
     qtc_s, qtc_flag, formula, why_formula, limit = q.qtc_s, q.qtc_flag, q.formula, q.why_formula, q.limit
     adj, adj_s, long_flag, fast_check, wide_mark = q.adj, q.adj_s, q.long_flag, q.fast_check, q.wide_mark
-    who = {"M": "men", "F": "women"}.get(sex, "men; sex unknown")
+    # sex unknown: the men's limit, the lower of the two, said as such (it had read "< 450 ms for men; sex unknown")
+    who = {"M": " for men", "F": " for women"}.get(sex, ", sex unknown: the lower of the two sexes' limits")
     # as the measurements say: a QTc of an irregular rhythm, Bazett's above 120 bpm, any below 50 bpm, is unreliable
     shaky = ("unreliable: irregular rhythm" if irregular else
              f"unreliable: Bazett above {QTC_BAZETT_HR_MAX:g} bpm" if formula == "Bazett" and hr is not None
@@ -131,7 +132,7 @@ def qtc_statements(r: Reading, q: QTc, out: list[Statement], irregular: bool | N
                             for w in ((">=", "<") if ref.high_at else (">", "<=")))
         else:
             cited = "Rautaharju et al. 2009" if adj is None else f"{BOGOSSIAN}; Rautaharju et al. 2009"
-            past, within = (f"{w} {limit:g} ms for {who}{wide} ({cited})" for w in (">=", "<"))
+            past, within = (f"{w} {limit:g} ms{who}{wide} ({cited})" for w in (">=", "<"))
         if long_flag == "high":
             text = (f"Prolonged QTc ({qtc_s} ms, {formula})" if adj is None else
                     f"Prolonged QTc (QRS-adjusted {adj_s} ms, {formula}, QTc {qtc_s} ms, QRS {qrs_s} ms)")
@@ -140,7 +141,7 @@ def qtc_statements(r: Reading, q: QTc, out: list[Statement], irregular: bool | N
                 fr_s, fr_flag = fast_check
                 fr_name = "Fridericia" if adj is None else "Fridericia QRS-adjusted"
                 text = f"{text[:-1]}, {fr_name} {fr_s} ms)"     # no "; ": the CSV cell's separator
-                past_fr, within_fr = (f"{w} {limit:g} ms for {who} (Rautaharju et al. 2009)"
+                past_fr, within_fr = (f"{w} {limit:g} ms{who} (Rautaharju et al. 2009)"
                                       for w in (">=", "<"))
                 if fr_flag == "high":
                     rule += f"; {fr_name} {fr_s} ms {past_fr} too, as {BAZETT_FAST_MARK}"
