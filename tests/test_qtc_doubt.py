@@ -300,3 +300,26 @@ def test_the_resolved_list_says_outside_range_only_as_the_table_flags_it():
         else:
             assert not outside and rows["qtc_bazett_ms"]["flag"] == "", it.resolved
             assert any(s.text == "Normal ECG" for s in it.statements), it.text()
+
+
+def test_the_resolved_list_says_a_flagged_value_s_doubt_as_the_table_marks_it():
+    """The resolved list said of a doubtful value "QTc Bazett 470 ms is high (outside its reference range in the
+    measurement table)", as though sure, while the table marks it "?" beside its flag: it now says why it is doubted,
+    in the table's words. An irregular rhythm puts every QTc in doubt; leads each scaled to one size, the axes (QRS
+    axis -60 degrees, below the adult -30: flagged low)."""
+    from mirage_model.review.interpret import interpret
+    from mirage_model.review.measurements import AXES_SCALED
+
+    m = {**VALUES, "qtc_bazett_ms": 470.0, "qtc_framingham_ms": 430.0}
+    head = "normal ECG (90%) not stated: "
+
+    def resolved(values, **kw):
+        it = interpret(["NORM", "SR"], [0.9, 0.9], [0.5, 0.5], values, "M", age=60, **kw)
+        return [r for r in it.resolved if r.startswith(head)]
+
+    assert resolved(m, irregular=True) == [f"{head}QTc (Bazett: QT / sqrt(RR in s)) 470 ms is high (outside its "
+                                           f"reference range in the measurement table; unreliable: irregular rhythm)"]
+    axis = {**VALUES, "qtc_bazett_ms": 430.0, "qtc_framingham_ms": 400.0, "qrs_axis_deg": -60.0}
+    said = resolved(axis, irregular=False, scaled=True)
+    assert said == [f"{head}QRS axis (frontal) -60 deg is low (outside its reference range in the measurement "
+                    f"table; unreliable: {AXES_SCALED})"], said

@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Mapping, Sequence
 
+from mirage_model.measure import QTC_KEYS, SCALAR_FIELDS
 from mirage_model.review.interpret.atrial import BARE_FLUTTER, BARE_FLUTTER_WHY, NO_P_NOTE, RR_CV_IRREGULAR
 from mirage_model.review.interpret.conduction import (AXIS_UNRELIABLE_NOTE, PACED_QRS_CODES, PACED_QRS_MARK,
                                                       PACED_WPW, axis_statement, interval_rules, model_conduction,
@@ -33,14 +34,14 @@ from mirage_model.review.interpret.conduction import (AXIS_UNRELIABLE_NOTE, PACE
 from mirage_model.review.interpret.evidence import (AMPLITUDE_CODES, AMPLITUDE_UNRELIABLE_NOTE, NOISE_MARK,
                                                     NOISE_NOTE, amplitude_note)
 from mirage_model.review.interpret.findings import finding_statements
-from mirage_model.review.interpret.qtc import QT_WIDE_MARK
+from mirage_model.review.interpret.qtc import QT_WIDE_MARK, qtc_unreliable
 from mirage_model.review.interpret.reading import Reading
 from mirage_model.review.interpret.rhythm import (AF_P_MARK, AF_PAC_NOTE, AF_REGULAR_MARK, P_BEATS_HEAD,
                                                   PAC_AF_NOTE, UNBOUNDED_NOTE, UNDELINEATED_NOTE, Rhythm,
                                                   rhythm_statements)
 from mirage_model.review.interpret.statements import GROUPS, Interpretation, Statement, _in_sentence, paediatric_note
 from mirage_model.review.interpret.voltage import voltage_statements
-from mirage_model.review.measurements import outside_range
+from mirage_model.review.measurements import AXES_SCALED, AXIS_KEYS, UNRELIABLE, outside_range
 
 # "Normal ECG" is a sinus rhythm's (a model's sinus arrhythmia keeps it out too). Where no rhythm is stated ("Rhythm not
 # classified": the default superclass model alone, which has no rhythm label, or a model with none above threshold) and
@@ -175,6 +176,18 @@ def _marked(out: list[Statement], paced_mark: str | None, amplitudes: str | None
     return out
 
 
+def _table_doubt(label: str, r: Reading, scaled: bool, irregular: bool | None) -> str | None:
+    """Why the measurement table marks the row named ``label`` unreliable beside its flag, as it says it
+    (``measurements.measurement_rows``): a QTc at an irregular rhythm or a rate its formula does not hold at
+    (``qtc_unreliable``), an axis off leads each scaled to one size (``AXES_SCALED``); None where it is not marked."""
+    key = next((f.key for f in SCALAR_FIELDS if f.label == label), None)
+    if key in AXIS_KEYS and scaled:
+        return AXES_SCALED
+    if key in QTC_KEYS:
+        return qtc_unreliable(key, r.hr, irregular, r.child)
+    return None
+
+
 def _normal_ecg(r: Reading, rh: Rhythm, out: list[Statement], noisy: set[str], noise_mark: str | None,
                 scaled: bool, irregular: bool | None) -> None:
     """The model's "normal ECG", appended to ``out`` only when nothing abnormal stands, no value of the measurement
@@ -197,8 +210,10 @@ def _normal_ecg(r: Reading, rh: Rhythm, out: list[Statement], noisy: set[str], n
         elif outside:
             # the measurement table flags it (a short PR, a Fridericia QTc past its limit): not a normal ECG
             label, value, word = outside[0]
+            doubt = _table_doubt(label, r, scaled, irregular)
             resolved.append(f"normal ECG ({p['NORM']:.0%}) not stated: {_in_sentence(label)} {value} is {word} "
-                            "(outside its reference range in the measurement table)")
+                            "(outside its reference range in the measurement table"
+                            + (f"; {UNRELIABLE}: {doubt})" if doubt else ")"))
         elif no_p:
             # a normal ECG is in sinus rhythm, and without a P wave sinus rhythm is not confirmed (on PTB-XL
             # fold 9 this said "Normal ECG (?)" on one record labelled atrial fibrillation, and stood marked

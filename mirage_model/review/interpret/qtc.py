@@ -110,6 +110,19 @@ def qtc_reading(r: Reading) -> QTc:
     return QTc(qtc, formula, why_formula, limit, qtc_s, qtc_flag, adj, adj_s, wide_mark, long_flag, fast_check)
 
 
+def qtc_unreliable(key: str, hr: float | None, irregular: bool | None, child: bool) -> str | None:
+    """Why the QTc of row ``key`` ("qtc_bazett_ms", ...) is unreliable, as the measurements' notes say it and the
+    measurement table marks it (``measurements.qtc_doubts``): every formula's at an irregular rhythm or below 50 bpm,
+    Bazett's above 120 bpm (not a child's, whose QTc is Bazett's at any rate); None where it is not."""
+    if irregular:
+        return "irregular rhythm"
+    if key == "qtc_bazett_ms" and hr is not None and hr > QTC_BAZETT_HR_MAX and not child:
+        return f"Bazett above {QTC_BAZETT_HR_MAX:g} bpm"
+    if hr is not None and hr < QTC_HR_MIN:
+        return f"rate below {QTC_HR_MIN:g} bpm"
+    return None
+
+
 def qtc_statements(r: Reading, q: QTc, out: list[Statement], irregular: bool | None) -> None:
     """The prolonged or short QTc statement, appended to ``out`` (none beside the model's own long QT)."""
     positive, sex, hr, qrs_s, child, age = r.positive, r.sex, r.hr, r.qrs_s, r.child, r.age
@@ -117,11 +130,8 @@ def qtc_statements(r: Reading, q: QTc, out: list[Statement], irregular: bool | N
     adj, adj_s, long_flag, fast_check, wide_mark = q.adj, q.adj_s, q.long_flag, q.fast_check, q.wide_mark
     # sex unknown: the men's limit, the lower of the two, said as such (it had read "< 450 ms for men; sex unknown")
     who = {"M": " for men", "F": " for women"}.get(sex, ", sex unknown: the lower of the two sexes' limits")
-    # as the measurements say: a QTc of an irregular rhythm, Bazett's above 120 bpm, any below 50 bpm, is unreliable
-    shaky = ("unreliable: irregular rhythm" if irregular else
-             f"unreliable: Bazett above {QTC_BAZETT_HR_MAX:g} bpm" if formula == "Bazett" and hr is not None
-             and hr > QTC_BAZETT_HR_MAX and not child else
-             f"unreliable: rate below {QTC_HR_MIN:g} bpm" if hr is not None and hr < QTC_HR_MIN else None)
+    why = qtc_unreliable(f"qtc_{formula.lower()}_ms", hr, irregular, child)
+    shaky = f"unreliable: {why}" if why else None
     if qtc_flag == "high" and "LNGQT" not in positive:
         name, v_s = ("QTc", qtc_s) if adj is None else ("QRS-adjusted QTc", adj_s)
         wide = f", QRS {qrs_s} ms >= {QRS_WIDE_MS:g} ms" if adj is not None else ""
