@@ -484,7 +484,8 @@ def test_measurement_edits_printed_with_the_automatic_value(tmp_path, ptbxl_samp
     assert re.search(rf"{bazett:.0f} \(recomputed\) ↑ high ms > 340, < 450 447", text), text
     assert re.search(rf"{fridericia:.0f} \(recomputed\) ↑ high ms > 340, < 450 431", text), text
     assert "Measurement Value Unit Reference Automatic" in text
-    assert "> 340 and < 450 ms, men, sex not given (upper: Rautaharju et al. 2009; lower: Priori et al. 2015)" in text
+    assert ("> 340 and < 450 ms, sex not given: the lower of the two sexes' limits (upper: Rautaharju et al. 2009; "
+            "lower: Priori et al. 2015)") in text
     assert "QRS duration 90 ms < 120 QT interval" in text                 # in range: no flag
     assert "Edited: corrected by the reviewer" in text
 

@@ -456,7 +456,7 @@ def reference_range(key: str, sex: str | None = None, age=None, scaled: bool = F
     elif key in _measure().QTC_KEYS:
         s = parse_sex(sex)
         hi = QTC_LIMITS.get(s, QTC_LIMITS["M"])
-        who = {"M": "men", "F": "women"}.get(s, "men, sex not given")
+        who = {"M": "men", "F": "women"}.get(s, "sex not given: the lower of the two sexes' limits")
         # as interpret says them: short at or below QTC_SHORT, prolonged at or above the limit
         adult = ReferenceRange(QTC_SHORT, hi, f"> {QTC_SHORT:g} and < {hi:g} ms, {who} "
                                "(upper: Rautaharju et al. 2009; lower: Priori et al. 2015)", low_at=True, high_at=True)
