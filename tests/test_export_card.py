@@ -460,3 +460,15 @@ def test_a_test_split_scored_without_a_bootstrap_is_not_said_to_have_intervals(t
     assert "Test split (test, n=40, evaluated once), without intervals (no bootstrap run)\n" in card, card
     assert "bootstrap 95% intervals" not in card
     assert "| **macro** | 0.600 | 0.500 | 0.400 | 0.500 |" in card, card
+
+
+def test_evaluate_command_without_test_metrics_is_refused(tmp_path, capsys):
+    """`--evaluate-command` without --test-metrics was quoted on the card beside the figures `mirage train` stored
+    (and logged as "not the command that wrote --test-metrics", none given): it is refused, naming both options."""
+    model = make_tiny_checkpoint(tmp_path / "model")
+    assert main(["export", "--model", str(model), "--out", str(tmp_path / "shipped"),
+                 "--evaluate-command", "mirage evaluate --model M --split test"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("mirage export: --evaluate-command quotes the command that wrote --test-metrics, "
+                          "and none was given"), err
+    assert "Traceback" not in err and not (tmp_path / "shipped").exists()

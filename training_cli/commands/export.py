@@ -43,7 +43,8 @@ def export_command_parser(subparsers=None) -> argparse.ArgumentParser:
                    help="NAME=metrics.json of a baseline evaluated on the same split (repeatable)")
     p.add_argument("--evaluate-command", default="",
                    help="the command that produced --test-metrics, quoted on the card (default: the command "
-                   "`mirage evaluate` recorded in it; none recorded and none given: none quoted)")
+                   "`mirage evaluate` recorded in it; none recorded and none given: none quoted); only "
+                   "with --test-metrics")
     p.add_argument("--test-looks", type=int, default=None, metavar="N",
                    help="how many times the test split has been scored for this model, 1 or more (default: the "
                    "looks the checkpoint records, e.g. mirage train's own test evaluation, and --test-metrics "
@@ -170,6 +171,10 @@ def check_test_metrics(loaded, test: dict, path) -> None:
 
 def run(args) -> int:
     refuse_earlier_checkpoint(args.out, args.overwrite, "mirage export", reads=[("--model", args.model)])
+    if args.evaluate_command and not args.test_metrics:
+        raise ConfigError("mirage export: --evaluate-command quotes the command that wrote --test-metrics, and none "
+                          "was given; without --test-metrics the card quotes the command the checkpoint records "
+                          "beside its stored figures: give --test-metrics too, or leave --evaluate-command out")
     if args.test_looks is not None and args.test_looks < 1:
         raise ConfigError(f"mirage export: --test-looks {args.test_looks}: give how many times the test split "
                           "was scored for this model (1 or more)")
