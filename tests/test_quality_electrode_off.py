@@ -220,3 +220,22 @@ def test_a_record_given_another_signal_is_read_again():
     assert not record_electrode_off(broken, QualityConfig(lost_agreement=-1.0))[0].any()
     with pytest.raises(ValueError):
         record_electrode_off(broken)[0][0] = True                               # shared by every caller: read-only
+
+
+def test_a_signal_edited_in_place_is_read_again():
+    """The pass was kept on the record while its signal was the same object: an API caller writing V5's samples
+    into ``record.signal`` got the clean signal's pass (no lead off) back. The pass is kept with a digest of what
+    it read; an edit in place is read again, in the stretch read and not after it."""
+    from mirage_model.paths import sample_records
+    from mirage_model.quality import record_electrode_off
+    from mirage_model.records import load_record
+
+    record = load_record(next(p for p in sample_records() if "ludb" in str(p) and p.stem == "1"))
+    half = record.signal.shape[1] // 2
+    assert not record_electrode_off(record)[0].any()
+    assert not record_electrode_off(record, samples=half)[0].any()
+    trace = _off(record, "square").astype(np.float32)
+    record.signal[LEADS.index("V5"), half:] = trace[half:]             # after the first half only
+    assert not record_electrode_off(record, samples=half)[0].any()
+    record.signal[LEADS.index("V5")] = trace                            # the whole lead, in place
+    assert record_electrode_off(record)[0].tolist() == [lead == "V5" for lead in LEADS]

@@ -237,7 +237,8 @@ class EcgRecord:
         comments: raw header comment lines; meta: any other fields (acquisition date, original leads, units...).
         found: what a check found of this signal, kept for the next caller that asks of the same record
             (``quality.record_electrode_off``); never copied by ``dataclasses.replace``, whose record may hold
-            another signal.
+            another signal. Each kept finding is checked against a digest of the samples it read, so a signal
+            edited in place (``record.signal[...] = ...``) or put in the record's place is read again.
     """
 
     signal: np.ndarray
