@@ -603,18 +603,20 @@ class ReviewSession:
                      model_name: str | None = None, measurements=None, measurement_edits=None,
                      contributions: Mapping | None = None, measure_error: str = "",
                      measured: bool = True, path=None, file_values: bool = True,
-                     statements=None, labs_row: Mapping | None = None) -> "ReviewSession":
+                     statements=None, labs_row: Mapping | None = None, labs_left_out=()) -> "ReviewSession":
         """A finished session from results computed outside the app (``mirage report``, ``mirage
         score``): ``values`` (a labs table row, ``--lab``) enter with source "user" over the file's (with
         ``file_values`` False: "table" for the ``labs_row``'s, "file" for those the record gives alike).
         ``labs_row``: the labs table's row among them, compared with the record's header
-        (``labs_notes``: where it may be another patient's row).
+        (``labs_notes``: where it may be another patient's row); ``labs_left_out``: what the row's bad cells,
+        left out of it, say of themselves, kept in ``labs_notes`` after that note (``set_labs_row``'s ``left_out``).
 
         The prediction is accepted only if it was computed from exactly this session's values;
         ``statements`` is the statements model's prediction of the same values (or None).
         """
         s = cls(record, path=path, schema=schema, model_name=model_name)
-        if labs_row:
+        s._labs_left_out = tuple(labs_left_out or ())
+        if labs_row or s._labs_left_out:
             s._note_labs_row(labs_row)
         if not file_values:
             # the caller's values are all the model saw: keep the file's only where given

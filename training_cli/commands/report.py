@@ -187,8 +187,8 @@ def run(args) -> int:
     session = ReviewSession.from_results(record, values=values, measurements=measurements,
                                          measure_error=measure_error, measured=args.measure,
                                          measurement_edits={k: float(v) for k, v in edits.items()} or None,
-                                         path=args.record, labs_row=labs_row)
-    session.labs_notes = tuple(session.labs_notes) + tuple(left_out)     # named on the PDF's labs block, as score's
+                                         path=args.record, labs_row=labs_row,
+                                         labs_left_out=left_out)     # named on the PDF's labs block, as score's
     refused = session.refused()
     if refused:
         for name, v in refused.items():

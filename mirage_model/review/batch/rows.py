@@ -293,8 +293,7 @@ def record_session(record, prediction, clinical_values, schema, measurements, co
                                          schema=schema, measurements=measurements,
                                          measured=measurements is not None, file_values=False,
                                          contributions=contributions, statements=statements,
-                                         labs_row=labs_row)
-    session.labs_notes = tuple(session.labs_notes) + tuple(labs_left_out or ())
+                                         labs_row=labs_row, labs_left_out=labs_left_out)
     return session
 
 
