@@ -667,6 +667,25 @@ def test_amplitudes_in_doubt_on_one_side_leave_the_voltage_statements_out():
     assert "amplitudes in doubt on the prior ECG: not in mV, or a gain wrong" in x.summary
 
 
+@pytest.mark.parametrize("code", ["amplitude_implausible", "amplitude_low"])
+def test_every_amplitude_finding_of_the_check_leaves_the_voltage_statements_out(code):
+    """The comparison's own list of amplitude findings had "amplitude_scaled" and "amplitude_high" alone: a prior
+    whose beats are taller (``amplitude_implausible``) or smaller (``amplitude_low``) than any heart gives, a gain
+    wrong, had its left ventricular hypertrophy said "no longer present". Every finding the quality check and the
+    measurement table doubt amplitudes for (``quality.gain.SCALE_FINDINGS``) leaves them out here too."""
+    from mirage_model.quality.findings import Finding, QualityReport
+
+    probs_p = {"SR": 0.95, "LVH": 0.9, "LAFB": 0.9}
+    probs_c = {"SR": 0.95, "LVH": 0.1, "LAFB": 0.1}
+    prior = _session(_record("p"), EDITS, _pred(probs_p))
+    current = _session(_record("c"), EDITS, _pred(probs_c))
+    prior.set_quality(QualityReport("usable", "", (Finding(code, "units or gain wrong?", "critical", ()),)))
+    x = compare(prior, current)
+    assert "Left ventricular hypertrophy" not in x.gone_statements + x.possibly_gone
+    assert "Left anterior fascicular block" in x.gone_statements + x.possibly_gone     # not an amplitude statement
+    assert "amplitudes in doubt on the prior ECG: not in mV, or a gain wrong" in x.summary
+
+
 def test_pr_and_p_axis_are_not_compared_beside_atrial_fibrillation_or_flutter():
     """A prior in sinus rhythm (PR 224 ms: first degree AV block), atrial fibrillation now with a "PR" of 90 ms
     and a "P axis" of -60 deg measured on what precedes the QRS: there is no P wave (the table shows them not

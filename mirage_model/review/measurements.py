@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Mapping
 
 from mirage_model.clinical import parse_sex
+from mirage_model.quality.gain import SCALE_FINDINGS
 from mirage_model.records.age import age_text
 from mirage_model.words import shown  # noqa: F401 (its home was here; callers import it from here)
 
@@ -254,7 +255,7 @@ AXES_SCALED = "every lead scaled to the same size: an axis is read off the sizes
 # Sokolow-Lyon 62.44 mV and Cornell 52.79 mV flagged high, unmarked, where the interpretation was withheld. They are
 # shown marked unreliable with the finding's words, their flag kept, as the voltage statements are marked
 # (``interpret.AMPLITUDE_UNRELIABLE_NOTE``).
-AMPLITUDE_DOUBT = ("amplitude_implausible", "amplitude_high", "amplitude_low")
+AMPLITUDE_DOUBT = SCALE_FINDINGS
 # The QRS voltages (``measure.VOLTAGE_KEYS``) of such a record are the file's scale: no limit is applied to them
 # (``VOLTAGE_SCALED``), and they are shown marked as its axes are (LUDB 1: Sokolow-Lyon 1.59 mV, Cornell 1.05 mV
 # on page 1 with no mark, beside its marked axes).
