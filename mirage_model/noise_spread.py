@@ -28,14 +28,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mirage_model.outputs import MIN_CALLED_P
+from mirage_model.outputs import MIN_CALLED_P, is_normal
 
 CONFIG_KEY = "noise_spread"             # its key in the checkpoint's config.json
 BANDS = (0.08, 0.10, 0.12, 0.15)        # mV of noise load: the warning band's edges (QualityConfig), split in three
 SPREAD_QUANTILE = 0.9
 P_CLIP = 1e-4                           # the calibration's own ends (isotonic maps clip there): logits +-9.2
 MAY_HIDE_NAMED = 3                      # labels a short "may hide" line names, the nearest; the others counted
-NORMAL = frozenset({"NORM"})            # the normal class and statement: no finding for noise to hide
 
 
 class NoiseSpreadError(ValueError):
@@ -140,8 +139,9 @@ def may_hide(prediction) -> list[tuple[str, float, float]]:
     edge = np.maximum(np.asarray(prediction.thresholds, dtype=np.float64), MIN_CALLED_P)
     way = np.abs(logit(p) - logit(edge))            # (K,)
     ptbxl = getattr(prediction, "ptbxl_labels", True)     # a model trained on other data: its "NORM" is its own
+    # the normal class: no finding for noise to hide
     rows = [(str(lab), float(p[k]), float(way[k])) for k, lab in enumerate(prediction.labels)
-            if lab in doubted and lab not in called and (lab not in NORMAL or not ptbxl)]
+            if lab in doubted and lab not in called and not is_normal(lab, ptbxl)]
     return sorted(rows, key=lambda r: r[2])
 
 

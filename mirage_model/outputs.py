@@ -56,3 +56,13 @@ def is_called(probability, threshold):
     p, t = np.asarray(probability, dtype=np.float64), np.asarray(threshold, dtype=np.float64)
     out = (p >= t) & (p >= MIN_CALLED_P)
     return bool(out) if out.ndim == 0 else out
+
+
+NORMAL_LABELS = frozenset({"NORM"})      # PTB-XL's normal class: a positive result is reassuring, not an alarm
+
+
+def is_normal(label: str, ptbxl: bool = True) -> bool:
+    """Whether ``label`` names the normal class (drawn in a calm colour when positive; no finding for noise to hide);
+    never for a model trained on other data than PTB-XL (``ptbxl`` False): its "NORM" is whatever its labels table
+    meant by it."""
+    return ptbxl and label in NORMAL_LABELS

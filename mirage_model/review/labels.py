@@ -8,6 +8,9 @@ whatever their labels table meant by it.
 
 from __future__ import annotations
 
+# the normal class is the core's (``noise_spread`` reads it too); its callers here import it from here
+from mirage_model.outputs import NORMAL_LABELS, is_normal  # noqa: F401
+
 LABEL_NAMES = {
     "NORM": "Normal ECG",
     "MI": "Myocardial infarction",
@@ -15,19 +18,12 @@ LABEL_NAMES = {
     "CD": "Conduction disturbance",
     "HYP": "Hypertrophy",
 }
-NORMAL_LABELS = frozenset({"NORM"})      # a positive result here is reassuring, not an alarm
 
 
 def label_name(label: str, ptbxl: bool = True) -> str:
     """The class's full name ("MI" -> "Myocardial infarction"); the label itself when unknown, or when
     ``ptbxl`` is False (the model was trained on other data than PTB-XL: its "MI" is its own)."""
     return LABEL_NAMES.get(label, label) if ptbxl else label
-
-
-def is_normal(label: str, ptbxl: bool = True) -> bool:
-    """Whether ``label`` names the normal class (drawn in a calm colour when positive); never for a model trained
-    on other data than PTB-XL (``ptbxl`` False): its "NORM" is whatever its labels table meant by it."""
-    return ptbxl and label in NORMAL_LABELS
 
 
 def ptbxl_coded(model) -> tuple[str, ...]:
