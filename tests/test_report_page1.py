@@ -644,3 +644,21 @@ def test_a_withheld_reason_is_not_cut_inside_its_parentheses(tmp_path, record, s
     text, _ = _page1(build_report(session, tmp_path / "w.pdf"))
     assert "Interpretation WITHHELD: paced rhythm (more on page 3)." in text
     assert "P=0.93 (more on page 3)" not in text
+
+
+def test_page_1_and_the_batch_cell_shorten_a_withheld_reason_alike(tmp_path, record, superclass_predictor):
+    """A reason of two findings too long for the head line, "lead V5 missing; noise in II (...)": page 1 kept its
+    first finding alone ("lead V5 missing"), the batch dialog's cell both without their detail ("lead V5 missing;
+    noise in II"). Both now say the findings without their detail (``review.withheld_words``), page 1 falling back
+    to fewer only where they do not fit; an unbalanced ")" in the detail cuts nothing."""
+    from mirage_model.review.batch.rows import withheld_words
+
+    pred = superclass_predictor.predict(record, None, explain=False)
+    detail = "0.3 mV RMS above the warning level " * 5
+    for reason in (f"lead V5 missing; noise in II ({detail})", f"lead V5 missing; noise in II ({detail}))"):
+        session = _session(record, superclass_predictor, _measurements(**ABNORMAL),
+                           prediction=dataclasses.replace(pred, positive=(), withheld=reason))
+        text, _ = _page1(build_report(session, tmp_path / "w.pdf"))
+        assert "Interpretation WITHHELD: lead V5 missing; noise in II (more on page 3)." in text, reason
+        row = {"positive": "", "withheld_positive": "MI", "quality": f"unreliable ({reason})"}
+        assert withheld_words(row) == ("withheld: lead V5 missing; noise in II", f"withheld: MI: {reason}")

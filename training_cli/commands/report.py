@@ -35,6 +35,7 @@ from mirage_model.review.opening import prepare, session_from_file
 from mirage_model.review.report import build_report, model_info_from
 from mirage_model.review.scoring import score_session
 from mirage_model.review.session import FAILED, ReviewSession
+from mirage_model.review.withheld_words import withheld_sentence
 from training_cli.engine.errors import UsageError
 from training_cli.engine.checkpoints import labs_not_given_note, load_predictor, load_statements_predictor
 from training_cli.options import (MODEL_HELP, add_overwrite_arg, add_report_args, add_statements_model_arg,
@@ -244,7 +245,7 @@ def result_summary(prediction) -> str:
     as a record without findings), and every class's probability."""
     if prediction is None:
         return "no model result"
-    held = f" (withheld: {', '.join(prediction.model_positive)}: {prediction.withheld})" \
+    held = f" ({withheld_sentence(prediction.model_positive, prediction.withheld)})" \
         if prediction.withheld and prediction.model_positive else ""
     return ("positive: " + (", ".join(prediction.positive) or "none") + held + "; probabilities "
             + ", ".join(f"{lab} {p:.3f}" for lab, p in zip(prediction.labels, prediction.probabilities)))

@@ -29,6 +29,7 @@ from mirage_model.review.measurements import NOT_APPLICABLE, doubt_text, measure
 from mirage_model.review.paced import withhold_paced
 from mirage_model.review.scoring import clinical_contributions
 from mirage_model.review.session import ReviewSession
+from mirage_model.review.withheld_words import short_reason, withheld_sentence
 
 log = logging.getLogger(__name__)
 
@@ -179,17 +180,6 @@ def not_ecg_line(path: str, why: str) -> str:
     return f"not an ECG: {printable(path)}: {printable(why)}"
 
 
-def _unbracketed(text: str) -> str:
-    """``text`` without its bracketed parts, nested ones too: "paced rhythm (statements model, P=0.93;
-    pacemaker spikes not checked at 100 Hz)" -> "paced rhythm"."""
-    out, depth = [], 0
-    for ch in text:
-        depth += (ch == "(") - (ch == ")" and depth > 0)
-        if depth == 0 and ch != ")":
-            out.append(ch)
-    return " ".join("".join(out).split()).replace(" ;", ";")
-
-
 def withheld_words(row: dict) -> tuple[str, str]:
     """What a row's empty ``positive`` stands for when the quality gate withheld its calls: a short line
     for a table's cell and the whole of it for a tooltip, as ``mirage report`` says it ("positive: none
@@ -202,7 +192,7 @@ def withheld_words(row: dict) -> tuple[str, str]:
     verdict, _, reason = str(row.get("quality") or "").partition(" (")
     reason = reason[:-1] if reason.endswith(")") else reason
     reason = reason or (f"signal quality {verdict}" if verdict else "signal quality")
-    return f"withheld: {_unbracketed(reason) or reason}", f"withheld: {', '.join(held)}: {reason}"
+    return f"withheld: {short_reason(reason)}", withheld_sentence(held, reason)
 
 
 def pdf_names(rels: Iterable[Path]) -> dict[Path, Path]:

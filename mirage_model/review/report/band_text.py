@@ -122,23 +122,3 @@ def wrap_runs(c, runs: list[Run], width: float, indent: float = INDENT) -> list[
     return out
 
 
-def reason_heads(reason: str) -> list[str]:
-    """Shorter forms of a withheld reason for a line too short for it, longest first: its first part
-    (the gate joins its findings with "; ") and that part's words before its parenthesised detail
-    ("paced rhythm" of "paced rhythm (statements model, P=0.93; pacemaker spikes not checked at 100 Hz)").
-    A "; " or "(" inside parentheses belongs to its part: the reason is never cut inside them, which had
-    left "paced rhythm (statements model, P=0.93" with its parenthesis open."""
-    depth, first = 0, reason
-    for i, ch in enumerate(reason):
-        depth += (ch == "(") - (ch == ")")
-        if depth == 0 and reason.startswith("; ", i):
-            first = reason[:i]
-            break
-    heads = [first]
-    depth = 0
-    for i, ch in enumerate(first):
-        if ch == "(" and depth == 0 and first[:i].strip():
-            heads.append(first[:i].rstrip())
-            break
-        depth += (ch == "(") - (ch == ")")
-    return heads

@@ -44,12 +44,13 @@ from mirage_model.review.interpret import (AMPLITUDE_UNRELIABLE_NOTE, doubted_ca
 from mirage_model.review.measurements import (DOUBT_MARK, NOT_APPLICABLE, UNRELIABLE, clean_age, is_paediatric,
                                               short_labels, why_unmeasured)
 from mirage_model.review.report.band_text import (
-    GREY, INDENT, READABLE, RED, SIZE, Run, draw_runs, first_whole, fits, fits_shrunk, reason_heads, wrap_runs,
+    GREY, INDENT, READABLE, RED, SIZE, Run, draw_runs, first_whole, fits, fits_shrunk, wrap_runs,
 )
 from mirage_model.review.report.context import MEASUREMENTS, MODEL_RESULT, ReportContext
 from mirage_model.review.report.layout import MM
 from mirage_model.review.report.serial_page import band_lines
 from mirage_model.review.report.text import FONT, FONT_BOLD, pdf_text
+from mirage_model.review.withheld_words import reason_heads
 
 # the block's three columns of measurements (key), as carts group them
 BLOCK_KEYS = (("heart_rate_bpm", "rr_ms", "pr_ms", "qrs_ms"),
