@@ -431,3 +431,15 @@ def test_every_code_in_the_columns_has_its_words(records):
     cols = quality.assess(rec).as_columns()
     assert "pacing_unchecked" in cols["quality_codes"]
     assert "pacing spikes not checked at 100 Hz" in cols["warnings"]
+
+
+def test_an_object_without_meta_is_checked_as_its_record_is(records):
+    """``assess`` reads any object with ``signal`` and ``fs`` (its reader's ``meta`` and ``quality`` where it has
+    them); the stated-scale step read ``record.meta`` bare and raised AttributeError on one without ``meta``."""
+    from types import SimpleNamespace
+
+    rec = records[PTBXL[0].stem]
+    bare = SimpleNamespace(signal=rec.signal, fs=rec.fs, quality=rec.quality, record_id=rec.record_id)
+    got, want = quality.assess(bare), quality.assess(rec)
+    assert got.verdict == want.verdict
+    assert [f.code for f in got.findings] == [f.code for f in want.findings]

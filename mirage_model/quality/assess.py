@@ -380,7 +380,8 @@ def assess(record, config: QualityConfig | None = None, pulse="search") -> Quali
     else:
         findings.append(Finding("pacing_unchecked", f"pacing spikes not checked at {fs:g} Hz", "info", ()))
 
-    findings = [with_stated_scale(f, record.meta) for f in findings]   # the file's field said, where known
+    # the file's field said, where known; an object without meta (``signal`` and ``fs`` alone) is checked too
+    findings = [with_stated_scale(f, getattr(record, "meta", None) or {}) for f in findings]
     return _finish(findings, idx, tuple(grade), hr, n_beats, fs, cfg)
 
 
