@@ -116,3 +116,34 @@ def test_muse_xml_names_its_units_per_bit(tmp_path):
     path.write_bytes(text.replace(b"<LeadAmplitudeUnitsPerBit>4.88<", b"<LeadAmplitudeUnitsPerBit>126.88<"))
     found = [f for f in assess(load_record(path)).findings if f.code == "amplitude_implausible"]
     assert found and "scaled by the file's LeadAmplitudeUnitsPerBit (126.88 uV per count)" in found[0].name
+
+
+def test_the_lead_named_is_the_lead_whose_scale_is_quoted(tmp_path):
+    """Leads scaled alike no more: the reason quotes the first scaled lead's value and names that lead in the
+    words its docstring gives (EDF's "the others' differ"); it had named the first ECG lead (``ecg[0]``), which
+    may be one given in physical units, beside another lead's value."""
+    from types import SimpleNamespace
+
+    from mirage_model.formats.vendor import _scale_said
+
+    def lead(label, res, unit, raw=True):
+        return SimpleNamespace(label=label, resolution=res, resolution_unit=unit, is_raw=raw)
+
+    ecg = [lead("V1", 1.0, "", raw=False), lead("I", 4.88, "uV"), lead("II", 2.44, "uV")]
+    assert _scale_said(ecg, "muse-xml").endswith("(4.88 uV per count in lead I; the others' differ)")
+    assert _scale_said(ecg[1:2] * 2, "muse-xml").endswith("(4.88 uV per count)")
+    assert _scale_said(ecg[:1], "muse-xml") == ""
+
+
+def test_muse_xml_with_one_lead_scaled_otherwise_names_it(tmp_path):
+    """GE MUSE XML whose first lead's LeadAmplitudeUnitsPerBit reads 126.88 (the others 4.88): that lead is named
+    with its value."""
+    from mirage_model.records import load_record
+
+    text = (FORMATS / "muse-sinus.xml").read_bytes()
+    path = tmp_path / "muse-one.xml"
+    at = text.index(b"Rhythm</WaveformType>")         # the rhythm strip's leads (I first), after the median beats'
+    path.write_bytes(text[:at] + text[at:].replace(b"<LeadAmplitudeUnitsPerBit>4.88<",
+                                                   b"<LeadAmplitudeUnitsPerBit>126.88<", 1))
+    said = load_record(path).meta["amplitude_field"]
+    assert said == "the file's LeadAmplitudeUnitsPerBit (126.88 uV per count in lead I; the others' differ)", said

@@ -376,14 +376,16 @@ def _no_scale(lead, fmt: str) -> str:
 
 def _scale_said(ecg: list, fmt: str) -> str:
     """The field that scales the ECG leads' counts (``_SCALE_FIELD``), as a reason names it: "the file's
-    LeadAmplitudeUnitsPerBit (4.88 uV per count)", the first lead's, "(lead I; the others' differ)" where they
-    differ; "" where the samples come in physical units already."""
-    said = [f"{float(lead.resolution):g} {(lead.resolution_unit or '').strip()} per count" for lead in ecg
+    LeadAmplitudeUnitsPerBit (4.88 uV per count)", the first scaled lead's, "(4.88 uV per count in lead I; the
+    others' differ)" where they differ (the lead named is the one whose value is quoted); "" where the samples come in
+    physical units already."""
+    said = [(lead.label, f"{float(lead.resolution):g} {(lead.resolution_unit or '').strip()} per count") for lead in ecg
             if lead.is_raw or (lead.resolution_unit or "").strip()]
     if not said:
         return ""
-    differ = "" if len(set(said)) == 1 else f"; lead {ecg[0].label}, the others' differ"
-    return f"the file's {_SCALE_FIELD.get(fmt, 'amplitude scale')} ({said[0]}{differ})"
+    (label, first), *_ = said
+    differ = "" if len({s for _, s in said}) == 1 else f" in lead {label}; the others' differ"
+    return f"the file's {_SCALE_FIELD.get(fmt, 'amplitude scale')} ({first}{differ})"
 
 
 def _to_record(path: Path, fmt: str, src, notes: tuple[str, ...], part: tuple | None = None) -> EcgRecord:
