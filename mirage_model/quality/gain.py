@@ -86,9 +86,10 @@ SCALE_FINDINGS = ("amplitude_implausible", "amplitude_high", "amplitude_low")
 
 def stated_scale(meta) -> str:
     """The field of a record's file that scales its samples into mV, as a reason names it, from the reader's ``meta``:
-    its "amplitude_field" (SCP-ECG's Section 6 amplitude value multiplier, EDF's physical and digital ranges), or a
-    WFDB header's gain and units ("the WFDB header's gain (200 adu/mV)", "(200-1000 adu/mV)" where the leads'
-    differ); "" where the reader does not say (the XML formats)."""
+    its "amplitude_field" (SCP-ECG's Section 6 amplitude value multiplier, EDF's physical and digital ranges, the
+    vendor formats' per-lead scale: MUSE's LeadAmplitudeUnitsPerBit, DICOM's Channel Sensitivity, ...), or a WFDB
+    header's gain and units ("the WFDB header's gain (200 adu/mV)", "(200-1000 adu/mV)" where the leads' differ);
+    "" where the reader names none (samples given in physical units already, or another format)."""
     meta = meta if isinstance(meta, dict) else {}
     said = meta.get("amplitude_field")
     if said:
