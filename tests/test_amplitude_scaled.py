@@ -162,14 +162,15 @@ def test_the_voltages_of_a_record_scaled_lead_by_lead_are_shown_unreliable(ludb1
     mark, beside its axes marked "?" and pages 3-4 saying no voltage limit is applied (its leads each scaled to
     1.00 mV peak-to-peak). The four QRS voltages are marked as the axes are, with no limit and no flag, and the
     doubt's words name them once."""
-    from mirage_model.review.measurements import UNRELIABLE, VOLTAGES_SCALED, doubt_text, measurement_rows
+    from mirage_model.review.measurements import UNRELIABLE, SCALED_VOLTAGES_WHY, doubt_text, measurement_rows
 
     _, m, quality = ludb1
     for rows in (measurement_rows(m, sex="F", age=51, scaled=True), measurement_rows(m, quality=quality)):
         by = {r["key"]: r for r in rows}
         for key in ("sokolow_lyon_mv", "cornell_mv", "qrs_limb_mv", "qrs_precordial_mv"):
-            assert (by[key]["doubt"], by[key]["doubt_why"], by[key]["flag"]) == (UNRELIABLE, VOLTAGES_SCALED, ""), key
+            doubt = (by[key]["doubt"], by[key]["doubt_why"], by[key]["flag"])
+            assert doubt == (UNRELIABLE, SCALED_VOLTAGES_WHY, ""), key
             assert by[key]["shown"] and by[key]["ref_low"] is None and by[key]["ref_high"] is None
-        assert VOLTAGES_SCALED == "every lead scaled to the same size: amplitudes not in mV"
+        assert SCALED_VOLTAGES_WHY == "every lead scaled to the same size: amplitudes not in mV"
         assert "Unreliable (?): Sokolow-Lyon, Cornell, QRS limb max, QRS V1-V6 max: every lead scaled to the same " \
                "size: amplitudes not in mV" in doubt_text(rows)

@@ -258,8 +258,8 @@ AXES_SCALED = "every lead scaled to the same size: an axis is read off the sizes
 AMPLITUDE_DOUBT = SCALE_FINDINGS
 # The QRS voltages (``measure.VOLTAGE_KEYS``) of such a record are the file's scale: no limit is applied to them
 # (``VOLTAGE_SCALED``), and they are shown marked as its axes are (LUDB 1: Sokolow-Lyon 1.59 mV, Cornell 1.05 mV
-# on page 1 with no mark, beside its marked axes).
-VOLTAGES_SCALED = "every lead scaled to the same size: amplitudes not in mV"
+# on page 1 with no mark, beside its marked axes); their doubt's words (not ``VOLTAGE_SCALED``, the range's words):
+SCALED_VOLTAGES_WHY = "every lead scaled to the same size: amplitudes not in mV"
 UNRELIABLE, NOT_APPLICABLE = "unreliable", "not applicable"
 DOUBT_MARK = "?"           # beside a value shown unreliable (the app's cell, the PDF's, page 1's block)
 
@@ -569,7 +569,7 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex
             limits not applied" and ref_cell "not applied").
         scaled: the record's leads each scaled to one size (``amplitudes_not_in_mv``): the QRS voltages are shown
             with no limit and no flag, their range saying why (``VOLTAGE_SCALED``), and "unreliable"
-            (``VOLTAGES_SCALED``); so too where ``quality`` found it.
+            (``SCALED_VOLTAGES_WHY``); so too where ``quality`` found it.
         quality: the record's ``quality.QualityReport`` (or None): with mains interference left after its
             subtraction ("mains_left") the automatic PR, QRS, QT, QTc and P and T axes (``MAINS_LEFT_KEYS``) are
             "unreliable" (``mains_left_doubt``); with every lead scaled to one size (it or ``scaled``) the three
@@ -632,7 +632,7 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex
     if amplitudes := amplitude_doubt(quality):
         doubts.update(dict.fromkeys(measure.VOLTAGE_KEYS, (UNRELIABLE, amplitudes)))
     if scaled:      # both found: the scaled one's words, by which the voltages go unread (``interpret.gain_evidence``)
-        doubts.update(dict.fromkeys(measure.VOLTAGE_KEYS, (UNRELIABLE, VOLTAGES_SCALED)))
+        doubts.update(dict.fromkeys(measure.VOLTAGE_KEYS, (UNRELIABLE, SCALED_VOLTAGES_WHY)))
     atrial = atrial_doubt(atrial_rhythm(interpretation))
     if not atrial[0] and interpretation is not None and not getattr(interpretation, "withheld", None):
         # flutter waves measured, no model here to state the rhythm (``interpret.BARE_FLUTTER``): shown, marked
