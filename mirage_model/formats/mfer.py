@@ -22,7 +22,11 @@ def stated_age(years, days) -> float | None:
 
 def adapt_parser(parser):
     """ecgdatakit's MFER parser, made to give an infant's age in days as a fraction of a year, and no
-    age where the file states none (the parser's whole years from the birth date: the dates give it)."""
+    age where the file states none (the parser's whole years from the birth date: the dates give it).
+
+    It overrides and reads the parser's private members (``_finish_patient``, ``_patient``, ``_age``,
+    ``_add_frame``, ``_warnings``, ``_state.channels``, ``_state.child``): the "formats" extra pins ecgdatakit below
+    2.1 (pyproject.toml) for that reason; a newer release must be checked against them before the pin is raised."""
 
     class AgeInDays(type(parser)):
         def _finish_patient(self):
