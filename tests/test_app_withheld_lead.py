@@ -39,9 +39,9 @@ def test_the_app_opens_the_record_with_the_lead_blank_and_named(qtbot, tmp_path)
 
 @pytest.mark.filterwarnings("ignore:The inplace keyword")
 def test_the_leads_derived_from_the_lead_withheld_say_so(qtbot, tmp_path):
-    """A file of I, II, III and V1-V6 with I swinging +-8 mV: I withheld, and aVR, aVL, aVF, which the reader
+    """A file of I, II, aVF and V1-V6 with I swinging +-8 mV: I withheld, and III, aVR, aVL, which the reader
     derives from I and II, blank. Their labels had said "[flat, missing, derived]"; now "[flat, not derived:
-    needs I, withheld]". III, stored, is labelled with nothing."""
+    needs I, withheld]". aVF, stored, is labelled with nothing."""
     from test_not_derived_leads import _i_off
 
     window = shown_window(qtbot)
@@ -51,6 +51,6 @@ def test_the_leads_derived_from_the_lead_withheld_say_so(qtbot, tmp_path):
     said = {lab.toPlainText().split()[0]: " ".join(lab.toPlainText().split() + (
         foot.toPlainText().split() if foot.isVisible() else [])) for lab, foot in zip(plot.labels, plot.flag_labels)
         if lab.isVisible()}
-    for lead in ("aVR", "aVL", "aVF"):
+    for lead in ("III", "aVR", "aVL"):
         assert said[lead] == f"{lead} [flat, not derived: needs I, withheld]", said
-    assert said["I"] == "I [flat, withheld]" and said["III"] == "III", said
+    assert said["I"] == "I [flat, withheld]" and said["aVF"] == "aVF", said

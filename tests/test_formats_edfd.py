@@ -282,8 +282,8 @@ def test_one_edf_signal_in_volts_among_millivolts_is_withheld_by_lead(tmp_path):
     """LUDB record 1 written as EDF+ by MIRAGE, then lead I's physical dimension (EDF 2.1: 8
     characters per signal after the labels and transducers) changed from "mV" to "V": lead I
     alone would read 1000 times too large while the leads' median stays an ECG's (found by mutating
-    the written file). Had refused the record; now lead I is withheld (blank, flagged missing, named)
-    and the other eleven leads read as the file MIRAGE wrote."""
+    the written file). Had refused the record; now lead I is withheld (named), rebuilt from II and III
+    (I = II - III, Einthoven) and flagged derived, and the other eleven leads read as the file MIRAGE wrote."""
     from mirage_model.formats.write import write_record
 
     rec = load_record(Path(__file__).resolve().parents[1] / "resources" / "samples" / "ludb" / "1.hea")
@@ -296,7 +296,8 @@ def test_one_edf_signal_in_volts_among_millivolts_is_withheld_by_lead(tmp_path):
     path.write_bytes(bytes(data))
     written = load_record(write_record(rec, tmp_path, "edf", name="as_written"))
     got = load_record(path)
-    assert np.isnan(got.signal[0]).all() and got.quality["missing"][0]
+    np.testing.assert_allclose(got.signal[0], written.signal[1] - written.signal[2], atol=1e-6)
+    assert got.quality["derived"][0] and not got.quality["missing"][0]
     assert list(got.meta["withheld_leads"]) == ["I"]
     assert got.meta["withheld_leads"]["I"].endswith("are not an ECG's: electrode off, the file's units for this "
                                                     "lead wrong, or its samples damaged")

@@ -850,8 +850,9 @@ def test_one_lead_in_volts_among_millivolts_is_withheld_not_read_1000_times_too_
     """The real WFDB sample (tests/data/formats/muse-sinus) with lead II's units alone changed from
     mV to V: the median over the leads stays an ECG's, so only a check of each lead sees that II
     would be read 1000 times too large (found by mutating the vendor samples). Had refused the record;
-    now II is withheld (blank, flagged missing, named with its deviation: 1000 times the unchanged II's)
-    and the eleven other leads read as the unchanged record's: II is never read 1000 times too large."""
+    now II is withheld (named with its deviation: 1000 times the unchanged II's) and rebuilt from I and III
+    (II = I + III, Einthoven), flagged derived, and the eleven other leads read as the unchanged record's: II
+    is never read 1000 times too large."""
     src = Path(__file__).parent / "data" / "formats"
     for ext in (".hea", ".dat"):
         shutil.copy(src / f"muse-sinus{ext}", tmp_path / f"muse-sinus{ext}")
@@ -863,7 +864,8 @@ def test_one_lead_in_volts_among_millivolts_is_withheld_not_read_1000_times_too_
     lines[2] = lines[2].replace("/mV", "/V")
     hea.write_text("\n".join(lines) + "\n")
     rec = load_record(hea)
-    assert np.isnan(rec.signal[1]).all() and rec.quality["missing"][1]
+    np.testing.assert_allclose(rec.signal[1], good.signal[0] + good.signal[2], atol=1e-6)
+    assert rec.quality["derived"][1] and not rec.quality["missing"][1]
     said = rec.meta["withheld_leads"]["II"]
     mad = 1000 * np.median(np.abs(good.signal[1] - np.median(good.signal[1])))
     assert said.startswith(f"its amplitudes ({mad:,.0f} mV from baseline) are not an ECG's")

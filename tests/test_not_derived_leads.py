@@ -1,7 +1,9 @@
 """A limb lead the reader would derive (Einthoven, Goldberger: ``records.leads.derive_leads``) from a lead it
 withheld (``records.leads.off_scale_leads``) or from one missing from the file is blank: the quality check,
 the lead's label and the sheet's panel say it was not derived and which lead it needs, not merely "missing
-or flat". Files written here: LUDB record 1's I, II, III and V1-V6 (aVR, aVL, aVF absent: derived)."""
+or flat". Files written here: LUDB record 1's I, II, aVF and V1-V6 (III, aVR, aVL absent: derived from I and
+II). A file that also holds III has I, withheld or all invalid, rebuilt from II and III instead
+(test_rebuilt_limb_leads)."""
 
 from __future__ import annotations
 
@@ -16,8 +18,8 @@ from mirage_model.records import STANDARD_LEADS, load_record
 from mirage_model.records.leads import blank_sources, sources_text
 from test_withheld_leads import LUDB_1, WHY_8, _square, _written
 
-STORED = ("i", "ii", "iii", "v1", "v2", "v3", "v4", "v5", "v6")     # the file's leads: aVR, aVL, aVF derived
-AUGMENTED = [STANDARD_LEADS.index(n) for n in ("aVR", "aVL", "aVF")]
+STORED = ("i", "ii", "avf", "v1", "v2", "v3", "v4", "v5", "v6")     # the file's leads: III, aVR, aVL derived
+UNDERIVED = [STANDARD_LEADS.index(n) for n in ("III", "aVR", "aVL")]
 
 
 def _i_off(folder: Path) -> Path:
@@ -44,36 +46,36 @@ def _lead_missing(rec) -> tuple:
 
 
 def test_the_leads_derived_from_a_lead_withheld_say_so(tmp_path):
-    """I withheld: aVR, aVL, aVF (from I and II) are blank. The finding had said "leads missing or flat (aVR,
-    aVL, aVF)" beside "limb leads derived from I and II"; now it says they were not derived, needing lead I,
-    withheld, and no lead is said derived. III, stored, is the file's own and stays drawn."""
+    """I withheld: III, aVR, aVL (from I and II) are blank. The finding had said "leads missing or flat (III,
+    aVR, aVL)" beside "limb leads derived from I and II"; now it says they were not derived, needing lead I,
+    withheld, and no lead is said derived. aVF, stored, is the file's own and stays drawn."""
     rec = load_record(_i_off(tmp_path))
-    assert np.isnan(rec.signal[AUGMENTED]).all() and np.isfinite(rec.signal[STANDARD_LEADS.index("III")]).all()
+    assert np.isnan(rec.signal[UNDERIVED]).all() and np.isfinite(rec.signal[STANDARD_LEADS.index("aVF")]).all()
     finding, report = _lead_missing(rec)
-    assert finding.name == f"lead I withheld: {WHY_8}; leads aVR, aVL, aVF not derived: need lead I, withheld"
-    assert finding.leads == ("I", "aVR", "aVL", "aVF") and finding.severity == "critical"
+    assert finding.name == f"lead I withheld: {WHY_8}; leads III, aVR, aVL not derived: need lead I, withheld"
+    assert finding.leads == ("I", "III", "aVR", "aVL") and finding.severity == "critical"
     assert not report.has("leads_derived")
-    assert [rec.missing_text(k) for k in AUGMENTED] == ["not derived: needs I, withheld"] * 3
+    assert [rec.missing_text(k) for k in UNDERIVED] == ["not derived: needs I, withheld"] * 3
     texts = rec.flag_texts()
-    assert "samples missing: I (withheld); aVR, aVL, aVF (not derived: needs I, withheld)" in texts, texts
+    assert "samples missing: I (withheld); III, aVR, aVL (not derived: needs I, withheld)" in texts, texts
     assert not any(t.startswith("derived:") for t in texts), texts
 
 
 def test_the_leads_derived_from_a_lead_missing_from_the_file_say_so(tmp_path):
     """Every sample of I invalid (missing from the file, not withheld): the lead is "missing or flat" as
-    before, and aVR, aVL, aVF "not derived: need lead I, missing from the file"."""
+    before, and III, aVR, aVL "not derived: need lead I, missing from the file"."""
     rec = load_record(_i_invalid(tmp_path))
     assert np.isnan(rec.signal[0]).all() and "withheld_leads" not in rec.meta
     finding, report = _lead_missing(rec)
-    assert finding.name == ("lead missing or flat (I); leads aVR, aVL, aVF not derived: need lead I, missing from "
+    assert finding.name == ("lead missing or flat (I); leads III, aVR, aVL not derived: need lead I, missing from "
                             "the file")
     assert not report.has("leads_derived")
-    assert [rec.missing_text(k) for k in range(12)][:6] == ["missing", "", "", *["not derived: needs I, missing"] * 3]
+    assert [rec.missing_text(k) for k in range(12)][:6] == ["missing", "", *["not derived: needs I, missing"] * 3, ""]
 
 
 def test_a_clinical_format_file_says_so_too(tmp_path):
     """The vendor formats' assembly (``formats.assemble.build_record``) derives as WFDB's reader does: an EDF+
-    file of I, II, III and V1-V6 (LUDB 1's samples, written with edfio) with lead I swinging +-8 mV."""
+    file of I, II, aVF and V1-V6 (LUDB 1's samples, written with edfio) with lead I swinging +-8 mV."""
     edfio = pytest.importorskip("edfio")
     rec = wfdb.rdrecord(str(LUDB_1))
     keep = [rec.sig_name.index(n) for n in STORED]
@@ -86,18 +88,18 @@ def test_a_clinical_format_file_says_so_too(tmp_path):
     got = load_record(path)
     assert got.meta["format"] != "wfdb" and set(got.meta["withheld_leads"]) == {"I"}
     finding, report = _lead_missing(got)
-    assert finding.name.endswith("; leads aVR, aVL, aVF not derived: need lead I, withheld"), finding.name
+    assert finding.name.endswith("; leads III, aVR, aVL not derived: need lead I, withheld"), finding.name
     assert not report.has("leads_derived")
 
 
 
 def test_a_clean_file_still_says_its_leads_derived(tmp_path):
-    """The same 9-lead file as recorded: aVR, aVL, aVF derived and drawn, said derived, none not derived."""
+    """The same 9-lead file as recorded: III, aVR, aVL derived and drawn, said derived, none not derived."""
     rec = load_record(_written(tmp_path, "clean", None, STORED))
     assert np.isfinite(rec.signal).all()
     report = assess(rec)
     assert report.has("leads_derived") and not report.has("lead_missing")
-    assert "derived: aVR, aVL, aVF" in rec.flag_texts()
+    assert "derived: III, aVR, aVL" in rec.flag_texts()
 
 
 def test_the_sources_of_a_derived_lead_are_the_files_own():
@@ -116,13 +118,13 @@ def test_the_sources_of_a_derived_lead_are_the_files_own():
 
 
 def test_a_converted_file_keeps_saying_so(tmp_path):
-    """Written as WFDB (``mirage convert``'s writer) and reopened: the blank aVR, aVL, aVF are stored now,
+    """Written as WFDB (``mirage convert``'s writer) and reopened: the blank III, aVR, aVL are stored now,
     the carried derived_leads and withheld_leads say why they are blank."""
     from mirage_model.formats.write import write_record
 
     again = load_record(write_record(load_record(_i_off(tmp_path)), tmp_path / "wfdb", "wfdb", name="converted"))
     finding, _ = _lead_missing(again)
-    assert finding.name.endswith("; leads aVR, aVL, aVF not derived: need lead I, withheld"), finding.name
+    assert finding.name.endswith("; leads III, aVR, aVL not derived: need lead I, withheld"), finding.name
 
 
 def test_the_pdf_panel_says_so(tmp_path):
@@ -137,7 +139,7 @@ def test_the_pdf_panel_says_so(tmp_path):
     assert main(["report", str(_i_off(tmp_path)), "--model", str(ckpt), "--out", str(out), "--no-measure"]) == 0
     pages = [p.extract_text() or "" for p in pypdf.PdfReader(str(out)).pages]
     labels = [line.strip() for line in pages[0].splitlines()]
-    for lead in ("aVR", "aVL", "aVF"):
+    for lead in ("III", "aVR", "aVL"):
         assert f"{lead} (not derived: needs I, withheld)" in labels and f"{lead} (missing)" not in labels, labels
     assert "I (withheld)" in labels
-    assert "leads aVR, aVL, aVF not derived: need lead I, withheld" in " ".join(" ".join(pages).split())
+    assert "leads III, aVR, aVL not derived: need lead I, withheld" in " ".join(" ".join(pages).split())

@@ -23,7 +23,7 @@ from mirage_model.records.age import (MONTHS_BELOW_Y, YEAR_DAYS, age_text, impos
                                      years_between)
 from mirage_model.records.flags import set_flags
 from mirage_model.records.leads import (absent_rows, add_twin_signals, derive_leads, enough_leads, lead_mapping_meta,
-                                       match_leads, off_scale_leads, too_few_leads, withhold)
+                                       match_leads, off_scale_leads, rebuilt_notes, too_few_leads, withhold)
 from mirage_model.records.record import (QUALITY_FLAGS, STANDARD_LEADS, EcgRecord, RecordError, lower_first,
                                          raise_own_fault)
 from mirage_model.words import counted
@@ -226,6 +226,8 @@ def build_record(path: Path, fmt: str, channels: list[tuple[str, np.ndarray]], f
         meta["withheld_leads"] = withheld
     rec = EcgRecord(signal=signal, fs=float(fs), record_id=path.stem, path=path, quality=flags, meta=meta)
     apply_info(rec, info or {})
+    if rebuilt := rebuilt_notes(chosen, derived, withheld):    # after the file's own notes, which apply_info sets
+        rec.meta["reader_warnings"] = (*rec.meta.get("reader_warnings", ()), *rebuilt)
     return rec
 
 

@@ -215,8 +215,8 @@ def too_few_leads(names: Sequence[str | None], match: LeadMatch, missing: Sequen
 def shown_leads(stored: Iterable[str], withheld: Iterable[str] = ()) -> int:
     """How many of the 12 leads a record shows whose file holds the standard leads ``stored`` (names) and whose
     reader withholds ``withheld`` of them: the ones left, with the limb leads ``derive_leads`` gives from them
-    (none from a lead withheld). The one count that ``enough_leads`` and ``off_scale_leads`` compare with
-    ``limits.MIN_ECG_LEADS``."""
+    (none from a lead withheld; a withheld limb lead rebuilt from two others). The one count that ``enough_leads``
+    and ``off_scale_leads`` compare with ``limits.MIN_ECG_LEADS``."""
     stored = list(stored)
     probe = np.full((12, 1), np.nan)         # the leads the record would show: derived as the reader derives them
     probe[[STANDARD_LEADS.index(lead) for lead in stored]] = 0.0
@@ -276,31 +276,40 @@ def derivable_leads(present: set[str]) -> set[str]:
 
 
 def derive_leads(signal: np.ndarray, chosen: dict) -> list[int]:
-    """Fill the missing limb leads of ``signal`` (12, T) in place; returns their indices."""
+    """Fill the limb leads of ``signal`` (12, T) that the file lacks in place; returns their indices.
+
+    A lead the file has no channel for is derived from the file's leads it needs (blank where one of them
+    is: ``blank_sources`` says which). A lead whose channel's samples are all invalid (NaN: not stored,
+    damaged, or withheld for amplitudes that are no ECG's, ``withhold``) is rebuilt as well, but only from
+    leads that hold samples, which gives it exactly where those are right: an electrode off (LA, RA or LL)
+    spoils two of I, II and III, which leaves one, and nothing is rebuilt from one; the lead then stays
+    blank as read. A lead with only some samples invalid keeps its own (the gaps stay gaps)."""
     idx = {lead: k for k, lead in enumerate(STANDARD_LEADS)}
     done = []
     have = set(chosen)
+    usable = {lead for lead in chosen if np.isfinite(signal[idx[lead]]).any()}
 
-    def fill(lead: str, values: np.ndarray) -> None:
-        signal[idx[lead]] = values
+    def fill(lead: str) -> None:
+        if lead in have and (lead in usable or not set(DERIVED_FROM[lead]) <= usable):
+            return                                           # the file's own, or all invalid with no two to use
+        if not set(DERIVED_FROM[lead]) <= have:
+            return
+        signal[idx[lead]] = _FORMULAS[lead](s)
         have.add(lead)
+        if np.isfinite(signal[idx[lead]]).any():
+            usable.add(lead)
         done.append(idx[lead])
 
     s = {lead: signal[idx[lead]] for lead in STANDARD_LEADS}
-    if "III" not in have and {"I", "II"} <= have:
-        fill("III", s["II"] - s["I"])                       # Einthoven: III = II - I
-    if "II" not in have and {"I", "III"} <= have:
-        fill("II", s["I"] + s["III"])
-    if "I" not in have and {"II", "III"} <= have:
-        fill("I", s["II"] - s["III"])
-    if {"I", "II"} <= have:                                  # Goldberger's augmented leads
-        if "aVR" not in have:
-            fill("aVR", -(s["I"] + s["II"]) / 2)
-        if "aVL" not in have:
-            fill("aVL", s["I"] - s["II"] / 2)
-        if "aVF" not in have:
-            fill("aVF", s["II"] - s["I"] / 2)
+    for lead in ("III", "II", "I", "aVR", "aVL", "aVF"):    # Einthoven's first: the augmented need I and II
+        fill(lead)
     return sorted(done)
+
+
+# Einthoven's III = II - I and its rearrangements, Goldberger's augmented leads from I and II (``derive_leads``)
+_FORMULAS = {"III": lambda s: s["II"] - s["I"], "II": lambda s: s["I"] + s["III"], "I": lambda s: s["II"] - s["III"],
+             "aVR": lambda s: -(s["I"] + s["II"]) / 2, "aVL": lambda s: s["I"] - s["II"] / 2,
+             "aVF": lambda s: s["II"] - s["I"] / 2}
 
 
 # The leads each limb lead is derived from (``derive_leads``): Einthoven's III = II - I and its two
@@ -329,6 +338,21 @@ def blank_sources(lead: str, derived, blank) -> tuple[str, ...]:
     return tuple(name for name in STANDARD_LEADS if name in needs)
 
 
+def rebuilt_notes(chosen, derived, withheld=None) -> list[str]:
+    """One note for each limb lead that ``derive_leads`` rebuilt (``derived``: indices) though the file has its
+    channel (``chosen``: standard names), saying from which leads and why: "III derived from I and II: its own
+    samples were all invalid", or "... were withheld (its amplitudes ...)" for one of ``withheld`` (lead -> why,
+    ``withhold``). For the record's reader notes, which the app, the PDF and ``mirage score``'s rows say."""
+    notes = []
+    for k in derived:
+        lead = STANDARD_LEADS[k]
+        if lead not in chosen:
+            continue
+        why = f"withheld ({withheld[lead]})" if lead in (withheld or {}) else "all invalid"
+        notes.append(f"{lead} derived from {' and '.join(DERIVED_FROM[lead])}: its own samples were {why}")
+    return notes
+
+
 def sources_text(sources: Sequence[str], withheld=(), short: bool = False) -> str:
     """The blank ``sources`` of a lead (``blank_sources``) in words, each "withheld" (one of ``withheld``, the
     reader's ``meta["withheld_leads"]``) or "missing from the file": "lead I, withheld", "leads I and II,
@@ -350,9 +374,9 @@ def off_scale_leads(signal: np.ndarray, stored: Sequence[str]) -> tuple[str | No
     Leads over ``limits.MAX_TYPICAL_MV`` beside leads with an ECG's amplitudes are an electrode off
     swinging from rail to rail, or a lead whose own units field is wrong: they are withheld (the reader
     makes them missing, ``withhold``) when they are a minority of ``stored`` and the leads left, with the
-    limb leads derived from them (Einthoven, Goldberger: none from a lead withheld), are at least
-    ``limits.MIN_ECG_LEADS``; otherwise the record is refused, as it is when the typical lead deviates
-    more than the limit (``limits.amplitude_refusal``)."""
+    limb leads derived from them (Einthoven, Goldberger: none from a lead withheld, a withheld one rebuilt from
+    two left), are at least ``limits.MIN_ECG_LEADS``; otherwise the record is refused, as it is when the typical
+    lead deviates more than the limit (``limits.amplitude_refusal``)."""
     rows = [STANDARD_LEADS.index(lead) for lead in stored]
     typical, off = amplitude_outliers(signal, rows)
     if not off or typical > MAX_TYPICAL_MV:

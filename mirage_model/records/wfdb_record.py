@@ -17,7 +17,8 @@ from mirage_model.limits import MAX_ABS_MV, MAX_MV_PER_UNIT, length_words, min_m
 from mirage_model.records import ptbxl
 from mirage_model.records.flags import RunLength, clip_samples, clipped, set_flags
 from mirage_model.records.leads import (absent_rows, add_twin_signals, derive_leads, enough_leads, lead_mapping_meta,
-                                       match_leads, off_scale_leads, too_few_leads, unit_scale, withhold)
+                                       match_leads, off_scale_leads, rebuilt_notes, too_few_leads, unit_scale,
+                                       withhold)
 from mirage_model.records.metadata import apply_comments
 from mirage_model.records.record import _CHUNK, QUALITY_FLAGS, STANDARD_LEADS, EcgRecord, RecordError, read_guarded
 from mirage_model.records.wfdb_header import _BITS, _Header, _Signal, _parse_header, frames_read, iso_base_datetime
@@ -155,6 +156,8 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
         if acquired:      # as the other readers give it (a header MIRAGE wrote says it again in a comment)
             meta["acquired"] = acquired
     meta.update(lead_mapping_meta(match, derived))
+    if rebuilt := rebuilt_notes(chosen, derived, withheld):    # a limb lead all invalid in the file, rebuilt
+        meta["reader_warnings"] = (*meta.get("reader_warnings", ()), *rebuilt)
     if match.twins:
         add_twin_signals(meta, match, _twin_rows(parts, match, signal.shape[1], per_frame))
     if tally.checksum_bad:
