@@ -97,13 +97,15 @@ def positive_seconds(text: str) -> float:
     return value
 
 
-def export_inputs(records: list[Path], unreadable: list | None = None,
-                  names: dict | None = None) -> tuple[list[Path], list[str]]:
+def export_inputs(records: list[Path], unreadable: list | None = None, names: dict | None = None,
+                  scopes: dict | None = None) -> tuple[list[Path], list[str]]:
     """What ``--export-pdf`` opens: each file as given and every record under each folder
     (``formats.find_ecg_files``, as the folder browser lists them, in its order). ``unreadable``,
     when a list, receives (folder, reason) of each folder under them that cannot be listed; ``names``,
     when a dict, each folder's record -> its PDF's path under DIR, as ``mirage score --pdf-dir`` names it
-    (``batch.rows.record_pdf_names``: ``sub/1.pdf``; ``a_xml.pdf`` beside ``a.dcm``).
+    (``batch.rows.record_pdf_names``: ``sub/1.pdf``; ``a_xml.pdf`` beside ``a.dcm``); ``scopes``, when a dict,
+    each folder's record -> (the folder, its records): the run a labs table matches it in, as ``mirage score`` of
+    that folder does (``LabsTable.row_for``: ``sub/1`` gets no row ``1`` that ``1`` beside it has).
 
     Returns:
         The records, and one note per file of a folder that has an ECG format's extension but is no
@@ -132,6 +134,8 @@ def export_inputs(records: list[Path], unreadable: list | None = None,
             from mirage_model.review.batch.rows import record_pdf_names
 
             names.update(record_pdf_names(path, found))
+        if scopes is not None:
+            scopes.update((p, (path, found)) for p in found)
         out.extend(found)
     return out, notes
 
@@ -485,9 +489,10 @@ def main(argv: list[str] | None = None) -> int:
     unreadable: list[tuple[str, str]] = []     # folders that could not be listed: their records are missing
     targets: list[Path] = []                    # the PDF of each record under DIR (export_targets)
     pdf_names: dict[Path, Path] = {}            # a folder's record -> its PDF under DIR (sub/1.pdf)
+    labs_scopes: dict[Path, tuple] = {}         # a folder's record -> (the folder, its records): its labs row's run
     if args.export_pdf:
         try:
-            records, notes = export_inputs(records, unreadable, pdf_names)
+            records, notes = export_inputs(records, unreadable, pdf_names, labs_scopes)
         except (ValueError, OSError) as err:    # an empty folder; a folder that cannot be read
             return fail(str(err))
         if not records and default_sample() is None:
@@ -545,6 +550,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mirage-review: {model_note}", file=sys.stderr, flush=True)
     window = MainWindow(settings, model_path=None if problem else args.model, device=args.device)
     window.statements_model_arg = args.statements_model
+    window.labs_scopes = labs_scopes
     if labs_table is not None:
         window.set_labs_table(labs_table)
     window.model_note = model_note

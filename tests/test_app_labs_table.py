@@ -245,3 +245,37 @@ def test_a_command_line_table_that_cannot_be_read_ends_the_run_in_one_line(tmp_p
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("mirage-review: error: --labs: "), lines
     assert "labs.csv, line 1, column 'troponine'" in lines[0] and "did you mean troponin_t" in lines[0], lines
+
+
+def test_an_exported_folders_records_get_the_rows_a_batch_of_it_gives(tmp_path):
+    """``mirage-review amb --export-pdf out --labs labs.csv`` with LUDB 1 at amb/1 and a copy at amb/sub/1: a batch of
+    amb (``labs_lookup``) gives 1 the row "1" and sub/1 none (its id is "sub/1", the row is 1's), so the PDFs do;
+    sub/1.pdf had been printed with row 1's weight, another record's, its own folder being searched alone."""
+    pypdf = pytest.importorskip("pypdf")
+    from helpers_models import make_tiny_checkpoint
+    from mirage_model.review.batch.inputs import labs_lookup
+
+    amb = tmp_path / "amb"
+    (amb / "sub").mkdir(parents=True)
+    for where in (amb, amb / "sub"):
+        for suffix in (".hea", ".dat"):
+            shutil.copy(LUDB / f"1{suffix}", where / f"1{suffix}")
+    (tmp_path / "labs.csv").write_text("record_id,weight [kg]\n1,64\n")
+    batch = labs_lookup(tmp_path / "labs.csv", amb)
+    assert batch.row_id(amb / "1.hea") == "1" and batch.values(amb / "1.hea") == {"weight": (64.0, "kg")}
+    sub_hea = amb / "sub" / "1.hea"
+    assert batch.record_id(sub_hea) == "sub/1" and batch.row_id(sub_hea) is None and batch.values(sub_hea) == {}
+    why = batch.ambiguous(sub_hea)
+    assert why.startswith("labs row '1' fits 2 records"), why
+    tiny = make_tiny_checkpoint(tmp_path / "tiny", clinical=("age", "weight"))
+    proc = _review(tmp_path, amb, "--model", tiny, "--export-pdf", tmp_path / "out", "--labs", tmp_path / "labs.csv")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+
+    def text(rel):
+        return " ".join(" ".join((p.extract_text() or "").split())
+                        for p in pypdf.PdfReader(str(tmp_path / "out" / f"{rel}.pdf")).pages)
+
+    one, sub = text("1"), text("sub/1")
+    assert "Labs table: row '1' of labs.csv." in one and "Weight 64 kg" in one, one
+    assert f"Labs table: no row used for record sub/1 in labs.csv. Warning: {why}" in sub, sub
+    assert "Weight" not in sub and "64 kg" not in sub, sub

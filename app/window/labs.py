@@ -25,6 +25,9 @@ class LabsTableMixin:
 
     labs_table: LabsTable | None = None
     labs_worker: workers.Worker | None = None       # reading a labs table (``open_labs_table``)
+    # {record: (folder, its records)}: the run each record of an ``--export-pdf FOLDER`` is matched in (the
+    # folder browser lists none of them); {} in a window a person uses
+    labs_scopes: dict = {}
 
     def open_labs_dialog(self) -> None:
         table = self.labs_table
@@ -65,10 +68,15 @@ class LabsTableMixin:
         self.set_labs_table(None)
 
     def labs_row_for(self, path) -> RecordRow | None:
-        """The open table's row for the record at ``path``, among the folder browser's records where it is one
-        of them (as a batch of that folder matches it); None with no table open."""
+        """The open table's row for the record at ``path``, matched as a batch of the folder it was opened from
+        matches it: ``--export-pdf FOLDER``'s (``labs_scopes``), else the folder browser's where it is one of
+        its records, else (File > Open, a recent record) the folder it lies in, as ``mirage score`` of that
+        folder would (``LabsTable.row_for``). None with no table open."""
         if self.labs_table is None:
             return None
+        scope = self.labs_scopes.get(Path(path))
+        if scope is not None:
+            return self.labs_table.row_for(path, *scope)
         return self.labs_table.row_for(path, self.browser.folder, self.browser.paths)
 
     def set_labs_table(self, table: LabsTable | None) -> None:
