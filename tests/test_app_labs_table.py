@@ -279,3 +279,76 @@ def test_an_exported_folders_records_get_the_rows_a_batch_of_it_gives(tmp_path):
     assert "Labs table: row '1' of labs.csv." in one and "Weight 64 kg" in one, one
     assert f"Labs table: no row used for record sub/1 in labs.csv. Warning: {why}" in sub, sub
     assert "Weight" not in sub and "64 kg" not in sub, sub
+
+
+BAD_AGE = "record_id,age,sex,weight [kg],crp [mg/L]\n1,abc,F,71,xyz\n14,40,M,90,xyz\n"
+
+
+@pytest.mark.parametrize("reads", [frozenset(), frozenset({"weight"}), frozenset({"crp"}), None])
+def test_a_bad_value_refuses_the_row_or_is_left_out_as_mirage_score_decides(tmp_path, reads):
+    """Row 1's age is bad: refused whatever the models read (the measurements read the age); row 14's CRP is bad:
+    refused where a model reads the CRP (or every feature counts, None), else left out with mirage score's words.
+    The app had left out every bad cell and used the rest: row 1's sex and weight, the file's age beside them."""
+    from mirage_model.review.batch.inputs import labs_lookup
+    from mirage_model.review.labs_table import LabsTable
+
+    (tmp_path / "labs.csv").write_text(BAD_AGE)
+    table = LabsTable.read(tmp_path / "labs.csv")
+    batch = labs_lookup(tmp_path / "labs.csv", LUDB)
+    batch.reads = reads
+    for rid in ("1", "14"):
+        path = LUDB / f"{rid}.hea"
+        row = table.row_for(path, reads=reads)
+        assert row.values == batch.values(path), (rid, row)
+        why = batch.refused(path)
+        if why:
+            assert row.line == f"row '{rid}' of labs.csv refused" and row.values == {}
+            assert row.notes == (f"labs row refused: {why.replace(str(tmp_path / 'labs.csv'), 'labs.csv')}",)
+        else:
+            assert row.line == f"row '{rid}' of labs.csv"
+            assert row.notes == tuple(n.replace(str(tmp_path / "labs.csv"), "labs.csv") for n in batch.left_out(path))
+    # by hand: row 1 is refused for its age whatever is read; row 14 only where the CRP is read
+    one, fourteen = table.row_for(LUDB / "1.hea", reads=reads), table.row_for(LUDB / "14.hea", reads=reads)
+    assert one.values == {} and "column 'age'" in one.notes[0] and "'abc' is not a number" in one.notes[0], one
+    if reads is None or "crp" in reads:
+        assert fourteen.values == {} and "column 'crp [mg/L]'" in fourteen.notes[0], fourteen
+    else:
+        assert fourteen.values == {"age": (40.0, None), "sex": (1.0, None), "weight": (90.0, "kg")}, fourteen
+        assert fourteen.notes[0].startswith("labs value left out, no model of the run reads it: labs.csv, line 3, "
+                                            "column 'crp [mg/L]'"), fourteen
+
+
+def test_a_row_with_a_bad_age_is_shown_refused_and_the_files_age_kept(qtbot, tmp_path):
+    """LUDB 1's header: age 51, sex F. Its row's age is bad: none of the row is used (the sex and weight had been,
+    beside the file's age), the form naming the row refused and why."""
+    for suffix in (".hea", ".dat"):
+        shutil.copy(LUDB / f"1{suffix}", tmp_path / f"1{suffix}")
+    (tmp_path / "labs.csv").write_text(BAD_AGE)
+    window = shown_window(qtbot)
+    _open_table(qtbot, window, tmp_path / "labs.csv")
+    _open(qtbot, window, tmp_path / "1.hea")
+    assert _shown(window) == {"age": ("51", "file"), "sex": ("F", "file")}
+    assert window.lab_form.table_line.text() == "Labs table: row '1' of labs.csv refused."
+    warning = window.lab_form.warning.text()
+    assert "labs row refused: labs.csv, line 2, column 'age'" in warning and "'abc' is not a number" in warning, warning
+
+
+def test_an_export_refuses_the_row_whose_bad_value_its_model_reads(tmp_path):
+    """``mirage-review 14.hea --export-pdf out --labs labs.csv --model M``, M reading the CRP and row 14's CRP bad:
+    mirage score with M refuses the row (``LabsLookup.refused``), so the PDF prints none of it; the record opens
+    before M has loaded, and its row had been given by the rule of no model (the CRP left out, the weight used)."""
+    pypdf = pytest.importorskip("pypdf")
+    from helpers_models import make_tiny_checkpoint
+    from mirage_model.review.batch.inputs import labs_lookup
+
+    (tmp_path / "labs.csv").write_text("record_id,weight [kg],crp [mg/L]\n14,90,xyz\n")
+    batch = labs_lookup(tmp_path / "labs.csv", LUDB)
+    batch.reads = frozenset({"age", "weight", "crp"})
+    assert "'xyz' is not a number" in batch.refused(LUDB / "14.hea") and batch.values(LUDB / "14.hea") == {}
+    tiny = make_tiny_checkpoint(tmp_path / "tiny", clinical=("age", "weight", "crp"))
+    proc = _review(tmp_path, LUDB / "14.hea", "--model", tiny, "--export-pdf", tmp_path / "out",
+                   "--labs", tmp_path / "labs.csv")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    text = " ".join(" ".join((p.extract_text() or "").split())
+                    for p in pypdf.PdfReader(str(tmp_path / "out" / "14.pdf")).pages)
+    assert "Labs table: row '14' of labs.csv refused." in text and "Weight" not in text, text

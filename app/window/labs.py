@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from app import workers
 from mirage_model.csvsafe import printable
+from mirage_model.review.batch.inputs import features_read
 from mirage_model.review.labs_table import LabsTable, RecordRow
 
 LABS_FILTER = "Labs tables (*.csv *.tsv *.txt);;All files (*)"
@@ -74,10 +75,16 @@ class LabsTableMixin:
         folder would (``LabsTable.row_for``). None with no table open."""
         if self.labs_table is None:
             return None
-        scope = self.labs_scopes.get(Path(path))
-        if scope is not None:
-            return self.labs_table.row_for(path, *scope)
-        return self.labs_table.row_for(path, self.browser.folder, self.browser.paths)
+        folder, records = self.labs_scopes.get(Path(path)) or (self.browser.folder, self.browser.paths)
+        return self.labs_table.row_for(path, folder, records, reads=self.labs_reads())
+
+    def labs_reads(self) -> frozenset | None:
+        """The features whose bad value in a labs row refuses the row, as ``mirage score`` with this window's
+        models refuses it (``features_read``: the model's and the statements model's); before a model loads,
+        none but the age and sex (``ALWAYS_READ``), which the measurements read whatever the model."""
+        if self.predictor is None:
+            return frozenset()
+        return features_read(self.predictor, self.statements_predictor)
 
     def set_labs_table(self, table: LabsTable | None) -> None:
         """``table`` (None: none) for every record opened from now on, and for the one on screen: its values
@@ -87,17 +94,24 @@ class LabsTableMixin:
         self.close_labs_action.setEnabled(table is not None)
         named = f" {table.name}".replace("&", "&&") if table is not None else ""     # "&" is no mnemonic here
         self.close_labs_action.setText(f"Close labs &table{named}")
+        if self._give_labs_row():
+            self._labs_changed()
+
+    def _give_labs_row(self) -> bool:
+        """The open table's row (none: the previous one's values off) to the record on screen, by the rule of the
+        models loaded now (``labs_reads``); called again when a model arrives, before the record is scored with it.
+        Returns whether the shown record's values were set (then the result may be out of date)."""
         session = self.session
         if session is None or session.path is None:
-            return
+            return False
         if any(v.source == "table" for v in session.values.values()) and not session.labs_table:
-            return          # the batch dialog's row: the batch scored the record with it
+            return False    # the batch dialog's row: the batch scored the record with it
         row = self.labs_row_for(session.path) or RecordRow()
         if session.record is None:        # still being read: its row is given once it is (``_show_record``)
             session.labs_table = row.line
             self._table_values = (session.id, dict(row.values), row.notes)
             self.lab_form.refresh()
-            return
+            return False
         session.drop_labs_row()
         session.labs_table = row.line
         typed = {n for n, v in session.values.items() if v.source == "user"}
@@ -106,8 +120,7 @@ class LabsTableMixin:
         if values or row.notes:
             session.set_labs_row(values, source="table", left_out=row.notes)
         self.lab_form.refresh()
-        self._labs_changed()
-
+        return True
 
 def _read_table_job(ctx, path, folder, records) -> LabsTable:
     """The labs table at ``path``, and its match to the folder browser's ``records`` under ``folder`` made

@@ -104,6 +104,8 @@ class ModelMixin:
         self.results.set_model(predictor, loaded.statements, loaded.statements_error, note=self.model_note)
         self.results.state.setText("")
         self._batch_follows_model()
+        if self.labs_table is not None:
+            self._give_labs_row()      # a bad value this model reads refuses its row, as in mirage score
         self._session_model_changed()
 
     def _model_failed(self, message: str) -> None:

@@ -17,7 +17,7 @@ from typing import Sequence
 
 from mirage_model.csvsafe import printable
 from mirage_model.formats import same_name_records
-from mirage_model.review.batch.inputs import LabsLookup, labs_dict
+from mirage_model.review.batch.inputs import LabsLookup, labs_dict, left_out_note
 
 
 @dataclass(frozen=True)
@@ -80,26 +80,32 @@ class LabsTable:
         return LabsLookup.build(self.labs, self.errors, path.parent, [path, *same_name_records(path)],
                                 cell_errors=self.cell_errors)
 
-    def row_for(self, path, folder=None, records: Sequence = ()) -> RecordRow:
+    def row_for(self, path, folder=None, records: Sequence = (), reads: frozenset | None = frozenset()) -> RecordRow:
         """The row of the record at ``path``, opened from ``folder`` whose records are ``records`` (the folder
-        browser's list; none: the record's own folder).
+        browser's list; none: the record's own folder), by ``mirage score``'s rule for bad values
+        (``LabsLookup.refused``, ``left_out``, ``values``): ``reads`` are the features the window's models read
+        (``batch.inputs.features_read``; None: every feature; the default, before a model loads: none but
+        ``ALWAYS_READ``, the age and sex the measurements read whatever the model).
 
         Returns:
-            its values and the line naming its row; for no row (none, an ambiguous one or one refused)
-            no values, the line saying so and, for an ambiguous or refused row, why in ``notes``; a bad
-            value of its row is left out and named in ``notes`` as the batch names it (file, line, column).
+            its values and the line naming its row; for no row (none, an ambiguous one or one refused: a row
+            that could not be read, or a bad value of the age, the sex or a feature ``reads`` names) no values,
+            the line saying so and, for an ambiguous or refused row, why in ``notes``; another bad value of
+            its row is left out and named in ``notes`` as the batch names it (``left_out_note``: file, line,
+            column).
         """
         path = Path(path)
         lookup = self._lookup_for(path, folder, records)
+        lookup.reads = reads
         rid = printable(lookup.record_id(path))
         if why := lookup.ambiguous(path):
             return RecordRow({}, f"no row used for record {rid} in {self.name}", (why,))
         row = lookup.row_id(path)
         if row is None:
             return RecordRow({}, f"no row for record {rid} in {self.name}")
-        if row in self.errors:
+        if why := lookup.refused(path):
             return RecordRow({}, f"row {printable(row)!r} of {self.name} refused",
-                             (f"labs row refused: {self._named(self.errors[row])}",))
-        bad = (self.cell_errors.get(row) or {}).values()
-        left_out = tuple(f"labs value left out: {self._named(why)}" for why in bad)
-        return RecordRow(dict(self.labs.get(row) or {}), f"row {printable(row)!r} of {self.name}", left_out)
+                             (f"labs row refused: {self._named(why)}",))
+        # the words of ``lookup.left_out``, the table named by its file's name
+        left_out = tuple(left_out_note(self._named(why)) for why in (self.cell_errors.get(row) or {}).values())
+        return RecordRow(lookup.values(path), f"row {printable(row)!r} of {self.name}", left_out)
