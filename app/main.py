@@ -483,6 +483,18 @@ def main(argv: list[str] | None = None) -> int:
     if problem:
         return fail(problem)
 
+    # --labs read before anything loads and before DIR is made, as mirage score reads it: one that cannot be, exit 2
+    # (no DIR left behind); its warnings (units assumed ...) are logged as it is read
+    labs_table = None
+    if args.labs is not None:
+        from mirage_model.review.batch.errors import BatchError
+        from mirage_model.review.labs_table import LabsTable
+
+        try:
+            labs_table = LabsTable.read(args.labs)
+        except BatchError as err:
+            return fail(f"--labs: {err}")
+
     # --export-pdf: the records (folders listed), and the output folder, before anything loads
     records = [Path(r) for r in args.record]
     created: list[Path] = []
@@ -510,16 +522,6 @@ def main(argv: list[str] | None = None) -> int:
             created = output_folder(args.export_pdf)
         except ValueError as err:
             return fail(f"--export-pdf {err}")
-
-    labs_table = None
-    if args.labs is not None:      # read before anything loads, as mirage score reads it: one that cannot be, exit 2
-        from mirage_model.review.batch.errors import BatchError
-        from mirage_model.review.labs_table import LabsTable
-
-        try:
-            labs_table = LabsTable.read(args.labs)
-        except BatchError as err:
-            return fail(f"--labs: {err}")       # its warnings (units assumed ...) are logged as it is read
 
     # Qt, and every app module (they all import Qt), only now: a broken PySide6 or a missing xcb
     # library gets the message above instead of a crash at import

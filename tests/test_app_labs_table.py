@@ -352,3 +352,11 @@ def test_an_export_refuses_the_row_whose_bad_value_its_model_reads(tmp_path):
     text = " ".join(" ".join((p.extract_text() or "").split())
                     for p in pypdf.PdfReader(str(tmp_path / "out" / "14.pdf")).pages)
     assert "Labs table: row '14' of labs.csv refused." in text and "Weight" not in text, text
+
+
+def test_a_command_line_table_that_cannot_be_read_leaves_no_export_folder_behind(tmp_path):
+    (tmp_path / "labs.csv").write_text("record_id,troponine\n1,5\n")
+    out = tmp_path / "new" / "out"
+    proc = _review(tmp_path, LUDB / "1.hea", "--export-pdf", out, "--labs", tmp_path / "labs.csv")
+    assert proc.returncode == 2 and "--labs: " in proc.stderr and "troponine" in proc.stderr, proc.stderr[-2000:]
+    assert not out.exists() and not out.parent.exists()
