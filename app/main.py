@@ -249,6 +249,22 @@ def setup_logging(verbose: bool = False, headless: bool = False) -> Path | None:
     return path
 
 
+class _QuietLogs(logging.Handler):
+    """No log record printed while in a ``with`` block: a ``--labs`` table's warnings (units assumed ...), read before
+    the log is set up (``setup_logging``: its file needs Qt), had gone to the terminal alone; the window says them
+    (``_labs_table_read``), its message bar logging them to the terminal and the log file, once."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        pass
+
+    def __enter__(self) -> "_QuietLogs":
+        logging.getLogger().addHandler(self)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        logging.getLogger().removeHandler(self)
+
+
 def install_excepthook(parent_getter=lambda: None, log_file: Path | None = None, on_fatal=None) -> None:
     """Unexpected errors: log the traceback, show a short dialog, keep the app running.
 
@@ -484,14 +500,15 @@ def main(argv: list[str] | None = None) -> int:
         return fail(problem)
 
     # --labs read before anything loads and before DIR is made, as mirage score reads it: one that cannot be, exit 2
-    # (no DIR left behind); its warnings (units assumed ...) are logged as it is read
+    # (no DIR left behind); its warnings (units assumed ...) said by the window, once the log is set up
     labs_table = None
     if args.labs is not None:
         from mirage_model.review.batch.errors import BatchError
         from mirage_model.review.labs_table import LabsTable
 
         try:
-            labs_table = LabsTable.read(args.labs)
+            with _QuietLogs():
+                labs_table = LabsTable.read(args.labs)
         except BatchError as err:
             return fail(f"--labs: {err}")
 
@@ -554,7 +571,7 @@ def main(argv: list[str] | None = None) -> int:
     window.statements_model_arg = args.statements_model
     window.labs_scopes = labs_scopes
     if labs_table is not None:
-        window.set_labs_table(labs_table)
+        window._labs_table_read(labs_table)     # its warnings in the message bar and the log, as File > Open's
     window.model_note = model_note
     window.ask_before_quit = not scripted     # a person closes it: unfinished PDFs and batches are asked about
     window.setWindowIcon(icon("mirage"))

@@ -354,6 +354,17 @@ def test_an_export_refuses_the_row_whose_bad_value_its_model_reads(tmp_path):
     assert "Labs table: row '14' of labs.csv refused." in text and "Weight" not in text, text
 
 
+def test_a_command_line_tables_warnings_reach_the_log_file_and_the_terminal_once(tmp_path):
+    """A weight column without a unit: mirage score warns "no unit given for weight"; mirage-review --labs had said it
+    on the terminal only, read before the log was set up, so the log file (where the window's messages go) lacked it."""
+    (tmp_path / "labs.csv").write_text("record_id,weight\n14,90\n")
+    proc = _review(tmp_path, LUDB / "14.hea", "--export-pdf", tmp_path / "out", "--labs", tmp_path / "labs.csv")
+    assert proc.returncode == 0 and (tmp_path / "out" / "14.pdf").is_file(), proc.stderr[-3000:]
+    assert proc.stderr.count("no unit given for weight") == 1, proc.stderr
+    logs = list((tmp_path / "home").rglob("mirage-review.log"))
+    assert len(logs) == 1 and "no unit given for weight" in logs[0].read_text(), logs
+
+
 def test_a_command_line_table_that_cannot_be_read_leaves_no_export_folder_behind(tmp_path):
     (tmp_path / "labs.csv").write_text("record_id,troponine\n1,5\n")
     out = tmp_path / "new" / "out"
