@@ -371,3 +371,22 @@ def test_a_command_line_table_that_cannot_be_read_leaves_no_export_folder_behind
     proc = _review(tmp_path, LUDB / "1.hea", "--export-pdf", out, "--labs", tmp_path / "labs.csv")
     assert proc.returncode == 2 and "--labs: " in proc.stderr and "troponine" in proc.stderr, proc.stderr[-2000:]
     assert not out.exists() and not out.parent.exists()
+
+
+def test_a_batch_row_stays_when_a_table_is_opened_while_its_record_is_still_read(qtbot, tmp_path):
+    """The batch dialog opens LUDB 1 with the row the batch scored it with (weight 64); a labs table giving it 90 is
+    opened before the record has been read: the 64 stays (the guard had looked at the values, none yet)."""
+    from mirage_model.review.labs_table import LabsTable
+
+    for suffix in (".hea", ".dat"):
+        shutil.copy(LUDB / f"1{suffix}", tmp_path / f"1{suffix}")
+    (tmp_path / "labs.csv").write_text("record_id,weight [kg]\n1,90\n")
+    table = LabsTable.read(tmp_path / "labs.csv")
+    window = shown_window(qtbot)
+    window.open_record(tmp_path / "1.hea", values={"weight": (64.0, "kg")})
+    assert window.session.record is None
+    window.set_labs_table(table)
+    qtbot.waitUntil(lambda: window.session.record is not None, timeout=WAIT_MS)
+    assert _shown(window)["weight"] == ("64", "table"), _shown(window)
+    window.set_labs_table(None)          # closing a table leaves the batch's row too, as before
+    assert _shown(window)["weight"] == ("64", "table"), _shown(window)

@@ -104,8 +104,8 @@ class LabsTableMixin:
         session = self.session
         if session is None or session.path is None:
             return False
-        if any(v.source == "table" for v in session.values.values()) and not session.labs_table:
-            return False    # the batch dialog's row: the batch scored the record with it
+        if session.labs_batch:
+            return False    # the batch dialog's row, the record still being read or not: the batch scored it with it
         row = self.labs_row_for(session.path) or RecordRow()
         if session.record is None:        # still being read: its row is given once it is (``_show_record``)
             session.labs_table = row.line

@@ -114,6 +114,7 @@ class RecordsMixin:
         self.session = session
         session.events.connect(self._status_follows_values)    # an age or sex typed later: the status bar too
         self.record_status = ""
+        session.labs_batch = bool(values)
         row = None if values else self.labs_row_for(path)
         session.labs_table = row.line if row is not None else ""
         self._table_values = (session.id, dict(values or (row.values if row is not None else {})),

@@ -161,6 +161,9 @@ class ReviewSession:
         # which row of a labs table opened in the app the values came from, or that it has none for the record
         # ("row '1' of labs.csv", "no row for record 1 in labs.csv": ``review.labs_table``); shown above the values
         self.labs_table = ""
+        # the values are a batch's row for the record (the app's batch dialog opened it with them, as it was scored):
+        # a labs table opened in the app leaves them be
+        self.labs_batch = False
         self.state: dict[str, str] = {p: PENDING for p in PARTS}
         self.errors: dict[str, str] = {}
         self.inputs = None                      # preprocess.ModelInputs for display (the model image)
