@@ -390,3 +390,28 @@ def test_a_batch_row_stays_when_a_table_is_opened_while_its_record_is_still_read
     assert _shown(window)["weight"] == ("64", "table"), _shown(window)
     window.set_labs_table(None)          # closing a table leaves the batch's row too, as before
     assert _shown(window)["weight"] == ("64", "table"), _shown(window)
+
+
+def test_the_same_table_opened_again_leaves_the_result_current(qtbot, tmp_path):
+    """LUDB 1 scored with its row's weight 64 by a model reading the weight; the same table opened again gives the
+    same row: the result stays current and the model is not run again (it had been marked out of date and run)."""
+    from helpers_models import make_tiny_checkpoint
+    from mirage_model.review.labs_table import LabsTable
+    from mirage_model.review.session import READY, STALE
+
+    for suffix in (".hea", ".dat"):
+        shutil.copy(LUDB / f"1{suffix}", tmp_path / f"1{suffix}")
+    (tmp_path / "labs.csv").write_text("record_id,weight [kg]\n1,64\n")
+    window = shown_window(qtbot, model=make_tiny_checkpoint(tmp_path / "tiny", clinical=("age", "weight")))
+    window.set_labs_table(LabsTable.read(tmp_path / "labs.csv"))
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        window.open_record(tmp_path / "1.hea")
+    session = window.session
+    assert session.state["prediction"] == READY and session.model_values()["weight"] == 64
+    result = session.result
+    window.set_labs_table(LabsTable.read(tmp_path / "labs.csv"))
+    assert session.state["prediction"] == READY and window.predict_worker is None and session.result is result
+    assert _shown(window)["weight"] == ("64", "table")
+    (tmp_path / "labs.csv").write_text("record_id,weight [kg]\n1,80\n")       # another weight: out of date
+    window.set_labs_table(LabsTable.read(tmp_path / "labs.csv"))
+    assert session.state["prediction"] == STALE and _shown(window)["weight"] == ("80", "table")

@@ -112,15 +112,15 @@ class LabsTableMixin:
             self._table_values = (session.id, dict(row.values), row.notes)
             self.lab_form.refresh()
             return False
-        session.drop_labs_row()
-        session.labs_table = row.line
         typed = {n for n, v in session.values.items() if v.source == "user"}
         values = {n: v for n, v in row.values.items() if n not in typed}
         self._table_values = (session.id, values, row.notes)
-        if values or row.notes:
-            session.set_labs_row(values, source="table", left_out=row.notes)
+        # one change: the same row given again (the table opened again) leaves the result current
+        session.replace_labs_row(values, left_out=row.notes)
+        session.labs_table = row.line
         self.lab_form.refresh()
         return True
+
 
 def _read_table_job(ctx, path, folder, records) -> LabsTable:
     """The labs table at ``path``, and its match to the folder browser's ``records`` under ``folder`` made

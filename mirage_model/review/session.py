@@ -322,18 +322,37 @@ class ReviewSession:
     def drop_labs_row(self) -> None:
         """The labs table's values are no longer this record's (the table was closed): each goes, the
         record's own value back in its place; what the reviewer typed stays. Its notes go with them."""
-        own = record_values(self.record) if self.record is not None else {}
         before = self.read_values()
+        self._drop_table_values()
+        self.labs_table = ""
+        self.events.emit("values")
+        if self.read_values() != before:
+            self._inputs_changed()
+
+    def replace_labs_row(self, row: Mapping[str, object] | None, left_out=()) -> str:
+        """Another labs table's row (None: none) in place of the one the values came from (``drop_labs_row``,
+        then ``set_labs_row``, which it returns the note of): the result goes out of date only when the values
+        a model reads differ at the end, not when the same row is given again (the same table opened again)."""
+        before = self.read_values()
+        self._drop_table_values()
+        self._labs_left_out = tuple(left_out)
+        note = self._note_labs_row(row)
+        for name, entry in (row or {}).items():
+            value, unit = entry if isinstance(entry, tuple) and len(entry) == 2 else (entry, None)
+            self._store(name, value, unit, "table")
+        self.events.emit("values")
+        if self.read_values() != before:
+            self._inputs_changed()
+        return note
+
+    def _drop_table_values(self) -> None:
+        own = record_values(self.record) if self.record is not None else {}
         for name in [n for n, v in self.values.items() if v.source == "table"]:
             del self.values[name]
             if name in own:
                 self._store_file(name, own[name])
         self._labs_left_out = ()
         self.labs_notes = ()
-        self.labs_table = ""
-        self.events.emit("values")
-        if self.read_values() != before:
-            self._inputs_changed()
 
     def model_values(self) -> dict[str, object]:
         """The accepted values, as the predictor receives them (canonical units; sex "M"/"F")."""
