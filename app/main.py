@@ -142,15 +142,20 @@ def export_inputs(records: list[Path], unreadable: list | None = None, names: di
 
 def export_targets(records: list[Path], out_dir: Path, names: dict | None = None) -> list[Path]:
     """The PDF ``--export-pdf`` writes under ``out_dir`` for each record it opens, in their order: a folder's
-    record at its path in ``names`` (``export_inputs``'), a file given by its name (``a.hea`` ->
-    ``a.pdf``); two records of one name (compared case-insensitively, as ``batch.rows.pdf_names``
-    does) get ``_2``, ``_3`` ... in the order given. Named before anything loads, so that the PDFs
-    DIR already holds for them are found first (``main`` refuses them without ``--overwrite``)."""
+    record at its path in ``names`` (``export_inputs``'), the files given by their names as a batch names its
+    records' PDFs (``batch.rows.pdf_names``: ``a.hea`` -> ``a.pdf``; ``a.hea`` and ``a.xml`` -> ``a_hea.pdf``,
+    ``a_xml.pdf``); a name still taken (``x/1.hea`` and ``y/1.hea``, compared case-insensitively) gets ``_2``,
+    ``_3`` ... in the order given. Named before anything loads, so that the PDFs DIR already holds for them are
+    found first (``main`` refuses them without ``--overwrite``)."""
+    from mirage_model.review.batch.rows import pdf_names
+
+    names = names or {}
+    given = pdf_names(Path(Path(p).name) for p in records if Path(p) not in names)
     used: set[str] = set()
     out: list[Path] = []
     for path in records:
         path = Path(path)
-        rel = (names or {}).get(path) or Path(f"{path.stem or path.name}.pdf")
+        rel = names.get(path) or given[Path(path.name)]
         name, k = rel, 2
         while name.as_posix().lower() in used:
             name, k = rel.with_name(f"{rel.stem}_{k}.pdf"), k + 1

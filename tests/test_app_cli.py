@@ -378,3 +378,14 @@ def test_a_screenshot_or_export_with_a_model_that_is_no_model_is_an_error(tmp_pa
     proc = review(tmp_path, LUDB / "1.hea", "--model", bad, "--export-pdf", tmp_path / "pdfs")
     assert_one_line_error(proc, str(bad), why)
     assert not (tmp_path / "pdfs").exists()
+
+
+def test_export_targets_name_files_of_one_stem_as_a_batch_does(tmp_path):
+    """a.hea and a.xml given as files: a batch names their PDFs a_hea.pdf and a_xml.pdf (``batch.rows.pdf_names``);
+    --export-pdf had named them a.pdf and a_2.pdf. Two files of one name in two folders still get _2."""
+    from app.main import export_targets
+
+    out = tmp_path / "out"
+    assert export_targets([Path("x/a.hea"), Path("x/a.xml")], out) == [out / "a_hea.pdf", out / "a_xml.pdf"]
+    assert export_targets([Path("x/1.hea"), Path("y/1.hea")], out) == [out / "1.pdf", out / "1_2.pdf"]
+    assert export_targets([Path("x/a.hea")], out) == [out / "a.pdf"]
