@@ -79,7 +79,8 @@ def print_pdf(printer: QPrinter, pdf: str | Path | bytes, check: Callable[[], No
     """Paint the pages of ``pdf`` (a file, or its bytes) on ``printer``, each at 100 % from the paper's corner.
 
     Honours the printer's page range (``fromPage``/``toPage``, 1-based, 0: all) and makes the
-    copies itself where the printer cannot. A PDF file (Print to File) is painted at FILE_DPI at most.
+    copies itself where the printer cannot. A printer that writes a PDF file (Print to File) is set to
+    FILE_DPI at most.
     ``check`` is called between strips and raises to stop
     (the job is then aborted: nothing more reaches the printer); ``progress(done, total)`` after
     each page.

@@ -73,3 +73,13 @@ def test_a_fitted_3x4_page_still_fits_whole(qtbot):
     assert w <= plot.vb.width() + 1 and h <= plot.vb.height() + 1
     assert max(w / plot.vb.width(), h / plot.vb.height()) >= 0.95
     assert plot.scale_text().endswith("(page fitted)")
+
+
+def test_the_fit_page_button_says_what_12x1_fits(qtbot):
+    """Its tooltip had said "the whole page fits", which 12x1 no longer does (its width fits, the rows scrolled)."""
+    from app.views.ecg_viewer import EcgViewer
+
+    viewer = EcgViewer()
+    qtbot.addWidget(viewer)
+    tip = viewer.fit_btn.toolTip()
+    assert "whole page" in tip and "in 12x1 its width" in tip and "Ctrl+9" in tip, tip

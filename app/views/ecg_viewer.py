@@ -124,7 +124,7 @@ class EcgViewer(QWidget):
         self.reset_btn = BarButton("True scale")
         self.reset_btn.setToolTip("reset to true scale (1 mm of paper = 1 mm on screen) (Ctrl+0)")
         self.fit_btn = BarButton("Fit page")
-        self.fit_btn.setToolTip("zoom so that the whole page fits (Ctrl+9)")
+        self.fit_btn.setToolTip("zoom so that the whole page fits; in 12x1 its width, the rows scrolled (Ctrl+9)")
         # two short rows, the scale buttons first: at 1024 px nothing goes into an overflow menu. The
         # page box ends the second row, which leaves it the room of a long record's explained window
         # ("3350.67-3360.67 s explained"): at the end of the first it had 130 px of a 1024 px window
