@@ -8,9 +8,7 @@ A split is served by ``CachedSplit`` whole batches at a time from the memory-map
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, fields, replace
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -26,6 +24,8 @@ from training_cli.engine.datasets import SPLITS, DatasetError, open_dataset
 from training_cli.engine.distributed import Dist
 from training_cli.engine.errors import ConfigError, DataError
 from training_cli.engine.left_out import skipped_named
+from training_cli.engine.split_record import (_same_root, check_label_map, check_split_file, check_split_seed,
+                                              recorded_split)
 from training_cli.engine.splits import BY_RECORD
 from training_cli.outputs import check_output_place
 
@@ -270,85 +270,6 @@ def check_model_labels(model_labels, ds) -> None:
                        ds.task)
 
 
-# a seeded split in a checkpoint's provenance "splits": stratified (by patient or record) or, in models
-# made before stratification, random
-_SEEDED = re.compile(r"(?:seeded random split|stratified split by \w+) \(seed (-?[0-9]+)[);]")
-
-
-def _same_root(spec: str, ds) -> bool:
-    """Whether a checkpoint's recorded data spec ("folder:ROOT", ROOT as typed at training) names
-    the folder of ``ds``: the same resolved folder, or, for a spec typed relative to another working
-    folder, the same folder name."""
-    kind, _, root = str(spec).partition(":")
-    if kind.strip().lower() != ds.kind or not root:
-        return False
-    given = Path(root).expanduser()
-    try:
-        if given.is_absolute():
-            return given.resolve() == Path(ds.root).resolve()
-    except OSError:
-        return False
-    return given.name == Path(ds.root).resolve().name
-
-
-def check_split_seed(provenance, options: DataOptions, ds, model: str = "the model") -> None:
-    """Refuse to split a model's own data with another seed than the one it was trained with.
-
-    A seeded split (Challenge and folder datasets) depends on ``--seed``: a model trained with
-    ``--seed 5`` and evaluated or calibrated with the default 0 on the same folder gets a "test" or
-    "val" split made mostly of its own training records, and its figures look good for that reason
-    alone. PTB-XL's folds, a split file and a labels table's ``split`` column do not depend on it.
-
-    Args:
-        provenance: the checkpoint's provenance (``splits`` says where its split came from, ``data``
-            the dataset it was trained on).
-        options: this run's data options. ds: the opened dataset. model: the model's name, for the message.
-
-    Raises:
-        ConfigError: the same data, split by seed, with another seed (the message gives the seed to use).
-    """
-    prov = provenance or {}
-    found = _SEEDED.search(str(prov.get("splits", "")))
-    if ds.kind == "ptbxl" or options.split_file or found is None or not _same_root(prov.get("data", ""), ds):
-        return
-    seed = int(found.group(1))
-    if seed != options.seed:
-        raise ConfigError(f"error: {model} was trained on a seeded split of {prov.get('data')} "
-                          f"(seed {seed}); --seed {options.seed} splits these records otherwise, so its val "
-                          f"and test splits would hold records the model was trained on: give --seed {seed}")
-
-
-def check_label_map(provenance, options: DataOptions, ds, model: str = "the model") -> None:
-    """Refuse to score a model on its own data without the label map it was trained with.
-
-    A model trained with ``--label-map codes.csv`` (a folder labels table's SNOMED-CT codes named
-    through it) and evaluated or calibrated without it reads the records labelled by code as
-    negatives of every class: its figures fell (test macro AUROC 0.506 -> 0.322 on the same records),
-    with warnings only.
-
-    Raises:
-        ConfigError: the checkpoint records a label map, and this run on the same data gives none.
-    """
-    used = (provenance or {}).get("label_map_file")
-    if not used or options.label_map or not _same_root((provenance or {}).get("data", ""), ds):
-        return
-    raise ConfigError(f"error: {model} was trained on {provenance.get('data')} with --label-map {used} (its "
-                      f"classes are named through it); give --label-map {used} here too, or the records "
-                      "labelled by code count as negatives of every class")
-
-
-def recorded_split(provenance) -> tuple[str, str | None] | None:
-    """How a checkpoint's own data was split when the split was seeded: (method, patient column or
-    None), ``("random", None)`` for a model made before stratification, None when its split came from
-    PTB-XL's folds, a split file or a split column alone."""
-    prov = provenance or {}
-    if prov.get("split_method"):
-        return prov["split_method"], prov.get("group_by")
-    if "seeded random split (seed" in str(prov.get("splits", "")):
-        return "random", None
-    return None
-
-
 def _split_as_trained(options: DataOptions, ds, models) -> DataOptions | None:
     """The options that split ``ds`` as the models' own data was split, where the options leave the
     method and the patient column to find and the dataset was split otherwise (a model trained
@@ -417,6 +338,7 @@ def open_index(options: DataOptions, model_labels=None, models=(), dataset=None)
     if model_labels is not None:
         check_model_labels(model_labels, ds)
     for name, provenance in models:
+        check_split_file(provenance, options, ds, name)
         check_split_seed(provenance, options, ds, name)
         check_label_map(provenance, options, ds, name)
     return ds.limit(options.limit)

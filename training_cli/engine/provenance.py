@@ -14,6 +14,7 @@ from training_cli.engine import runlog
 from training_cli.engine.evaluation import look_record
 from training_cli.engine.looks import kept_test
 from training_cli.engine.recipes import TrainConfig
+from training_cli.engine.split_record import split_file_digest
 from training_cli.engine.splits import SPLIT_METHODS
 from training_cli.engine.tables import id_column, read_table, table_record_id
 
@@ -63,6 +64,7 @@ def _split_source(cfg: TrainConfig, ds) -> str:
 
 def save_model(folder, model, model_type, task_type, ds, schema, pcfg, rcfg, thresholds, cfg: TrainConfig, t_start,
                metrics, coverage: dict | None = None, class_counts: dict | None = None, left_out: dict | None = None):
+    splits = _split_source(cfg, ds)
     provenance = {
         "data": ds.spec, "task": ds.task, "command": runlog.command_line(), "date": runlog.utc_now(),
         "code_version": runlog.code_version(), "hardware": runlog.hardware(),
@@ -74,7 +76,11 @@ def save_model(folder, model, model_type, task_type, ds, schema, pcfg, rcfg, thr
                    "consistency": float(cfg.consistency),
                    **({"consistency_faults": cfg.consistency_faults} if cfg.consistency else {}),
                    "init_from": cfg.init_from},
-        "splits": _split_source(cfg, ds),
+        "splits": splits,
+        # the split file that split the records (not one a split column overrode for all of them): evaluate and
+        # the other commands refuse the model's data without it, or with a file of other content
+        **({"split_file": str(cfg.split_file), "split_file_digest": split_file_digest(cfg.split_file)}
+           if cfg.split_file and f"split file {cfg.split_file}" in splits else {}),
         # how a seeded split was made, so that evaluate and calibrate split the model's data the same way
         **({"split_method": ds.split_info.method, "group_by": ds.split_info.group_column}
            if getattr(ds, "split_info", None) is not None and ds.split_info.method in SPLIT_METHODS else {}),
