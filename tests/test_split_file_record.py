@@ -79,3 +79,28 @@ def test_train_records_the_split_file_and_evaluate_refuses_the_data_without_it(t
     assert code != 0
     assert f"give --split-file {split}" in capsys.readouterr().err
     assert not (tmp_path / "eval").exists()
+
+
+def test_an_ensemble_of_split_file_models_keeps_the_file_and_its_digest(tmp_path, capsys):
+    """An ensemble kept its first member's data keys from a list of its own, without the split file's name and
+    digest: evaluated with a split file of other content, it was split by that file with no word said."""
+    root, labels = make_folder(tmp_path / "ecgs", n_copies=2)
+    split = _split_file(tmp_path / "splits.csv")
+    cache, runs = tmp_path / "cache", []
+    for seed in (0, 1):
+        out = tmp_path / f"run{seed}"
+        assert main(["train", *train_argv(f"folder:{root}", out, cache, "--split-file", str(split), "--epochs", "1",
+                                          "--seed", str(seed), labels=labels)]) == 0
+        runs.append(out / "model")
+    data = ["--data", f"folder:{root}", "--labels", str(labels), "--cache-dir", str(cache), "--no-progress",
+            "--workers", "1", "--split-file", str(split)]
+    assert main(["ensemble", *map(str, runs), "--out", str(tmp_path / "ens"), *data]) == 0
+    prov = load_checkpoint(tmp_path / "ens").provenance
+    assert prov["split_file"] == str(split)
+    assert prov["split_file_digest"] == hashlib.sha256(split.read_bytes()).hexdigest()[:16]
+    other = _split_file(tmp_path / "other.csv", test="ecg003")
+    capsys.readouterr()
+    code = main(["evaluate", "--model", str(tmp_path / "ens"), "--data", f"folder:{root}", "--labels", str(labels),
+                 "--cache-dir", str(cache), "--split-file", str(other), "--out", str(tmp_path / "eval"),
+                 "--no-progress", "--threads", "1"])
+    assert code != 0 and "is another file" in capsys.readouterr().err

@@ -41,6 +41,7 @@ from training_cli.engine.distributed import Dist
 from training_cli.engine.errors import ConfigError
 from training_cli.engine.evaluation import split_predictions
 from training_cli.engine.runtime import resolve_device
+from training_cli.engine.split_record import DATA_KEYS
 from training_cli.options import add_data_args, add_overwrite_arg, command_parser, count
 
 logger = logging.getLogger(__name__)
@@ -251,8 +252,7 @@ def run(args) -> int:
         "code_version": runlog.code_version(), "hardware": runlog.hardware(),
         "duration_s": round(sum(float(p.get("duration_s") or 0) for p in provs) + time.time() - t0, 1),
         "splits": provs[0].get("splits", ""),
-        **{k: provs[0][k] for k in ("data_kind", "data_root", "labels_file", "label_map_file", "labs_file",
-                                    "split_method", "group_by", "group_by_labs") if k in provs[0]},
+        **{k: provs[0][k] for k in DATA_KEYS if k in provs[0] and k not in ("data", "task", "splits")},
         "seed": [p.get("seed") for p in provs],
         "preset": "+".join(str(p.get("preset", "")) for p in provs),
         "recipe": "mean of the members' probabilities; thresholds max F1 on the validation split",

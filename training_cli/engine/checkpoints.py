@@ -12,6 +12,7 @@ from mirage_model.review.interpret import companion_statements_model
 from mirage_model.review.labels import ptbxl_coded
 from mirage_model.runtime import DeviceError
 from training_cli.engine.errors import ConfigError, ModelLoadError, UsageError
+from training_cli.engine.split_record import DATA_KEYS
 from training_cli.outputs import check_output_place, refuse_earlier_outputs, same_path
 
 
@@ -112,9 +113,7 @@ def load_members(spec: str, device: str = "cpu") -> list:
     picks = [int(member)] if member else range(n)
     configs = loaded.model_config.get("members", [])
     recorded = (loaded.provenance or {}).get("members") or [{}] * n
-    shared = {k: v for k, v in (loaded.provenance or {}).items()
-              if k in ("data", "task", "splits", "data_kind", "data_root", "labels_file", "label_map_file", "labs_file",
-                       "split_method", "group_by", "group_by_labs")}
+    shared = {k: v for k, v in (loaded.provenance or {}).items() if k in DATA_KEYS}
 
     def labels_of(i):            # a member of a subset of the labels (models.ensemble) carries its own
         classes = configs[i].get("classes")

@@ -17,6 +17,14 @@ from training_cli.engine.errors import ConfigError
 _SEEDED = re.compile(r"(?:seeded random split|stratified split by \w+) \(seed (-?[0-9]+)[);]")
 
 
+
+# the provenance keys that describe the data a model was trained on and how it was split: what an ensemble of
+# models keeps from its first member (``commands.ensemble``) and what a member taken out of an ensemble gets back
+# (``checkpoints``), so that evaluate and the other commands split the data again as trained (``split_record``)
+DATA_KEYS = ("data", "task", "splits", "split_file", "split_file_digest", "data_kind", "data_root", "labels_file",
+             "label_map_file", "labs_file", "split_method", "group_by", "group_by_labs")
+
+
 def _same_root(spec: str, ds) -> bool:
     """Whether a checkpoint's recorded data spec ("folder:ROOT", ROOT as typed at training) names
     the folder of ``ds``: the same resolved folder, or, for a spec typed relative to another working
