@@ -107,3 +107,50 @@ def test_a_wfdb_record_of_seven_leads_shown_is_refused(tmp_path):
     hea = _write(tmp_path, "seven", rec.p_signal[:, [0, 1, 6]], [rec.sig_name[k] for k in (0, 1, 6)])
     with pytest.raises(RecordError, match=r"seven\.hea.*has 7 of the 12 standard leads"):
         load_record(hea)
+
+
+def test_leads_all_invalid_count_as_absent_channels(tmp_path):
+    """The 8-lead minimum counts the leads that hold samples: the shipped record with V1-V5 all invalid (WFDB's
+    invalid sample) shows 7 (I, II, III, aVR, aVL, aVF, V6) and is refused, as the same record written without
+    those five channels is (it opened before, 7 leads drawn, the five blank); with V1-V4 all invalid it shows 8
+    and opens, as the file without them does."""
+    rec = wfdb.rdrecord(str(PTBXL_SAMPLE.with_suffix("")))
+    names = list(rec.sig_name)
+    chest = [STANDARD_LEADS.index(f"V{k}") for k in range(1, 6)]
+    nan = rec.p_signal.copy()
+    nan[:, chest] = np.nan
+    keep = [k for k in range(12) if k not in chest]
+    for hea in (_write(tmp_path, "nan5", nan, names),
+                _write(tmp_path, "no5", rec.p_signal[:, keep], [names[k] for k in keep])):
+        with pytest.raises(RecordError) as err:
+            load_record(hea)
+        assert "has 7 of the 12 standard leads" in err.value.reason
+        assert "missing V1, V2, V3, V4, V5" in err.value.reason
+        said = "(5 leads hold no samples in the file, every one invalid: V1, V2, V3, V4, V5)"
+        assert (said in err.value.reason) == (hea.stem == "nan5")
+    nan[:, STANDARD_LEADS.index("V5")] = rec.p_signal[:, STANDARD_LEADS.index("V5")]
+    opened = load_record(_write(tmp_path, "nan4", nan, names))
+    shown = [lead for k, lead in enumerate(STANDARD_LEADS) if np.isfinite(opened.signal[k]).any()]
+    assert shown == ["I", "II", "III", "aVR", "aVL", "aVF", "V5", "V6"]
+
+
+def test_build_record_counts_a_rebuilt_limb_lead_and_not_an_empty_chest_lead(tmp_path):
+    """Every other reader (``build_record``, a format that marks samples missing: DICOM, MFER) keeps the rule: 12
+    channels, I and V1-V4 all invalid, show 8 (I rebuilt as II - III) and open; I and V1-V5 all invalid show 7
+    (I rebuilt again) and are refused, naming the six leads without samples."""
+    from mirage_model.formats.assemble import build_record
+    t = np.arange(2500) / 250
+    wave = {lead: 0.5 * (1 + 0.1 * k) * np.sin(2 * np.pi * 1.2 * t) for k, lead in enumerate(STANDARD_LEADS)}
+    wave["I"] = wave["II"] - wave["III"]
+
+    def channels(empty):
+        return [(lead, np.full(t.size, np.nan) if lead in empty else wave[lead]) for lead in STANDARD_LEADS]
+    rec = build_record(tmp_path / "x.dcm", "dicom-ecg", channels({"I", "V1", "V2", "V3", "V4"}), 250.0,
+                       nan_is_missing=True)
+    np.testing.assert_allclose(rec.signal[0], wave["II"] - wave["III"], atol=1e-6)   # Einthoven, by hand
+    assert int(np.isfinite(rec.signal).any(axis=1).sum()) == 8
+    with pytest.raises(RecordError) as err:
+        build_record(tmp_path / "x.dcm", "dicom-ecg", channels({"I", "V1", "V2", "V3", "V4", "V5"}), 250.0,
+                     nan_is_missing=True)
+    assert "x.dcm" in str(err.value) and "has 7 of the 12 standard leads" in err.value.reason
+    assert "6 leads hold no samples in the file, every one invalid: I, V1, V2, V3, V4, V5" in err.value.reason

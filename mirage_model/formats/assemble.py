@@ -22,8 +22,9 @@ from mirage_model.limits import MAX_ABS_MV, MAX_SAMPLES, plausible_fs, too_long_
 from mirage_model.records.age import (MONTHS_BELOW_Y, YEAR_DAYS, age_text, impossible_age, placeholder_birth,
                                      years_between)
 from mirage_model.records.flags import set_flags
-from mirage_model.records.leads import (absent_rows, add_twin_signals, derive_leads, enough_leads, lead_mapping_meta,
-                                       match_leads, off_scale_leads, rebuilt_notes, too_few_leads, withhold)
+from mirage_model.records.leads import (absent_rows, add_twin_signals, derive_leads, enough_leads,
+                                       hollow_leads_refusal, lead_mapping_meta, match_leads, off_scale_leads,
+                                       rebuilt_notes, too_few_leads, withhold)
 from mirage_model.records.record import (QUALITY_FLAGS, STANDARD_LEADS, EcgRecord, RecordError, lower_first,
                                          raise_own_fault)
 from mirage_model.words import counted
@@ -190,7 +191,11 @@ def build_record(path: Path, fmt: str, channels: list[tuple[str, np.ndarray]], f
             limit[k] = bool((at_limit or {}).get(channels[i][0], False))
     signal[absent] = np.nan
     flags["missing"][absent] = True
-    implausible, off = off_scale_leads(signal, list(chosen))
+    # a lead all invalid counts as one without a channel: the same file without it opens (or is refused) alike
+    refusal, held = hollow_leads_refusal(signal, [name for name, _ in channels], match, kind)
+    if refusal:
+        raise fail(path, fmt, refusal)
+    implausible, off = off_scale_leads(signal, held)
     if implausible:
         raise fail(path, fmt, implausible)
     withheld = withhold(signal, off, flags["missing"])      # before a limb lead is derived from them

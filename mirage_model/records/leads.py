@@ -177,7 +177,7 @@ def other_chest_leads(names: Iterable[str | None]) -> list[str]:
 
 
 def too_few_leads(names: Sequence[str | None], match: LeadMatch, missing: Sequence[str],
-                  kind: str | None = None) -> str:
+                  kind: str | None = None, empty: Sequence[str] = ()) -> str:
     """Why a file's channels are not a 12-lead ECG, in words: the standard leads they give (with the
     file's name where it differs: "II as 'ECG II'"), those Einthoven's and Goldberger's identities derive
     from its limb leads counted with them, those missing, and the other channels; chest leads the file
@@ -185,19 +185,25 @@ def too_few_leads(names: Sequence[str | None], match: LeadMatch, missing: Sequen
     limb leads) are named beside the missing ones. Then what the file is: ``kind`` where its reader knows
     it from the file ("an MFER 'Monitoring Waveform'"), else a sleep study's or a monitor's recording when
     the other channels are of theirs (EEG, EOG, EMG, SpO2 ...); then what it means: the models read the
-    12 leads, so the record cannot be scored. For the refusal of every reader (WFDB, EDF, vendor formats)."""
-    chosen = [(lead, names[match.chosen[lead][0]] or "") for lead in STANDARD_LEADS if lead in match.chosen]
-    derived = [lead for lead in STANDARD_LEADS if lead in derivable_leads(set(match.chosen))]
+    12 leads, so the record cannot be scored. ``empty``: the file's leads whose samples are all invalid
+    (``hollow_leads_refusal``), counted as missing and named. For the refusal of every reader (WFDB, EDF, vendor
+    formats)."""
+    held = {lead: match.chosen[lead] for lead in match.chosen if lead not in empty}
+    chosen = [(lead, names[held[lead][0]] or "") for lead in STANDARD_LEADS if lead in held]
+    derived = [lead for lead in STANDARD_LEADS if lead in derivable_leads(set(held))]
     have = ", ".join(lead if name.strip() == lead else f"{lead} as {name.strip()!r}" for lead, name in chosen)
     if derived:   # "has 6 of the 12" of a file whose I and II give III, aVR, aVL and aVF had counted 4 leads short
         have += f", and {', '.join(derived)} derived from its limb leads"
-    used = {match.chosen[lead][0] for lead, _ in chosen}
+    used = {i for i, _ in match.chosen.values()}      # an empty lead's channel is named with the leads, not others
     others = [name or f"channel {i + 1}" for i, name in enumerate(names) if i not in used]
     instead = other_chest_leads(others)
     if not all(lead.startswith("V") for lead in missing):
         instead = []
     text = (f"not enough ECG leads: has {len(chosen) + len(derived)} of the 12 standard leads ({have or 'none'}); "
             f"missing {', '.join(missing)}")
+    if empty:
+        text += (f" ({len(empty)} lead{'s hold' if len(empty) > 1 else ' holds'} no samples in the file, "
+                 f"every one invalid: {', '.join(empty)})")
     if instead:
         paediatric = any(name.upper().endswith("R") for name in instead)
         text += f" (the file holds {', '.join(instead)} instead{': a paediatric lead set?' if paediatric else ''})"
@@ -231,6 +237,21 @@ def enough_leads(stored: Iterable[str]) -> bool:
     holds nor derives is then blank, NaN and flagged "missing", as a lead whose samples are all invalid is;
     otherwise the reader refuses it (``too_few_leads``)."""
     return shown_leads(stored) >= MIN_ECG_LEADS
+
+
+def hollow_leads_refusal(signal: np.ndarray, names: Sequence[str | None], match: LeadMatch,
+                         kind: str | None = None) -> tuple[str | None, list[str]]:
+    """The lead count once a record's samples are read into ``signal`` (12, T) mV, before any lead is withheld
+    or derived: a lead whose samples are all invalid (NaN) is shown no more than one the file has no channel
+    for, so the record opens as the file without those channels would (``enough_leads`` of the leads holding
+    samples). Returns (why the record is refused, ``too_few_leads`` naming the empty leads, or None; the
+    leads of ``match`` that hold samples, in STANDARD_LEADS order, for ``off_scale_leads``)."""
+    rows = {lead: STANDARD_LEADS.index(lead) for lead in STANDARD_LEADS if lead in match.chosen}
+    empty = [lead for lead, k in rows.items() if not np.isfinite(signal[k]).any()]
+    held = [lead for lead in rows if lead not in empty]
+    if not empty or enough_leads(held):
+        return None, held
+    return too_few_leads(names, match, [STANDARD_LEADS[k] for k in absent_rows(held)], kind, empty), held
 
 
 def absent_rows(stored: Iterable[str]) -> list[int]:

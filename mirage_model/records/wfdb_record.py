@@ -16,9 +16,9 @@ import numpy as np
 from mirage_model.limits import MAX_ABS_MV, MAX_MV_PER_UNIT, length_words, min_mv_per_unit, plausible_fs, read_part_note
 from mirage_model.records import ptbxl
 from mirage_model.records.flags import RunLength, clip_samples, clipped, set_flags
-from mirage_model.records.leads import (absent_rows, add_twin_signals, derive_leads, enough_leads, lead_mapping_meta,
-                                       match_leads, off_scale_leads, rebuilt_notes, too_few_leads, unit_scale,
-                                       withhold)
+from mirage_model.records.leads import (absent_rows, add_twin_signals, derive_leads, enough_leads,
+                                       hollow_leads_refusal, lead_mapping_meta, match_leads, off_scale_leads,
+                                       rebuilt_notes, too_few_leads, unit_scale, withhold)
 from mirage_model.records.metadata import apply_comments
 from mirage_model.records.record import _CHUNK, QUALITY_FLAGS, STANDARD_LEADS, EcgRecord, RecordError, read_guarded
 from mirage_model.records.wfdb_header import _BITS, _Header, _Signal, _parse_header, frames_read, iso_base_datetime
@@ -117,7 +117,11 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
                 if note not in header.quirks:   # a segment named twice notes its quirks once
                     header.quirks.append(note)
 
-    implausible, off = off_scale_leads(signal, list(chosen))
+    # a lead all invalid counts as one without a channel: the same file without it opens (or is refused) alike
+    refusal, held = hollow_leads_refusal(signal, [sig.name for sig in signals], match)
+    if refusal:
+        raise RecordError(hea, refusal)
+    implausible, off = off_scale_leads(signal, held)
     if implausible:
         raise RecordError(hea, implausible)
     withheld = withhold(signal, off, tally.missing)     # before a limb lead is derived from them
