@@ -98,10 +98,6 @@ BLANKS = {
 def test_blank_records_are_unscorable(tmp_path, kind):
     hea = copy_record(tmp_path)
     write_samples(hea, BLANKS[kind]())
-    if kind == "missing":   # every sample invalid: no lead holds samples, refused as a file of no lead channels is
-        with pytest.raises(RecordError, match="has 0 of the 12 standard leads.*12 leads hold no samples"):
-            load_record(hea)
-        return
     with Bounded() as b:
         rec = load_record(hea)
     assert b.seconds < 2

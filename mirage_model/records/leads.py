@@ -249,6 +249,8 @@ def hollow_leads_refusal(signal: np.ndarray, names: Sequence[str | None], match:
     rows = {lead: STANDARD_LEADS.index(lead) for lead in STANDARD_LEADS if lead in match.chosen}
     empty = [lead for lead, k in rows.items() if not np.isfinite(signal[k]).any()]
     held = [lead for lead in rows if lead not in empty]
+    if not held:        # no sample anywhere: a blank recording, opened unscorable ("no usable signal"), as before
+        return None, list(rows)
     if not empty or enough_leads(held):
         return None, held
     return too_few_leads(names, match, [STANDARD_LEADS[k] for k in absent_rows(held)], kind, empty), held
