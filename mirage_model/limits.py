@@ -326,3 +326,10 @@ def with_head_note(measurements, record, seconds: float = HEAD_S):
     if measurements is None or not note or note in measurements.notes:
         return measurements
     return dataclasses.replace(measurements, notes=(note,) + tuple(measurements.notes))
+
+
+# The quality check's findings of beats taller or smaller than a heart gives, whose reason names the file's field
+# that scales the samples where the reader knows it (``quality.gain.stated_scale``), and which put the QRS voltages
+# in doubt (``review.measurements``, ``review.serial``). Here, not in the quality package: importing any module of
+# ``mirage_model.quality`` imports scipy, which a review session does not load.
+SCALE_FINDINGS = ("amplitude_implausible", "amplitude_high", "amplitude_low")

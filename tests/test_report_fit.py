@@ -139,7 +139,9 @@ def test_the_caption_under_the_sheet_keeps_every_part_whole(tmp_path):
 
     rec = synthetic_record(duration_s=4.0, fs=500.0, record_id="notes")
     t = np.arange(rec.signal.shape[1]) / 500.0
-    rec.signal[4] = np.nan                                                   # aVL
+    # aVL blank: with I and II whole it would be rebuilt from them (records.leads.derive_leads), so II is blank
+    # too, and III, from which II would be rebuilt
+    rec.signal[[1, 2, 4]] = np.nan                                           # II, III, aVL
     swing = t < 0.3         # the rest keeps its beats (the whole 4 s of it reads as an electrode off, left out)
     for lead in (0, 6, 7, 9):                                                # I, V1, V2, V4: 8 mV swings
         rec.signal[lead, swing] = 4.0 * np.cos(2 * np.pi * 5.0 * t[swing])

@@ -672,7 +672,7 @@ def test_every_amplitude_finding_of_the_check_leaves_the_voltage_statements_out(
     """The comparison's own list of amplitude findings had "amplitude_scaled" and "amplitude_high" alone: a prior
     whose beats are taller (``amplitude_implausible``) or smaller (``amplitude_low``) than any heart gives, a gain
     wrong, had its left ventricular hypertrophy said "no longer present". Every finding the quality check and the
-    measurement table doubt amplitudes for (``quality.gain.SCALE_FINDINGS``) leaves them out here too."""
+    measurement table doubt amplitudes for (``limits.SCALE_FINDINGS``) leaves them out here too."""
     from mirage_model.quality.findings import Finding, QualityReport
 
     probs_p = {"SR": 0.95, "LVH": 0.9, "LAFB": 0.9}

@@ -22,6 +22,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from mirage_model.limits import SCALE_FINDINGS
 from mirage_model.quality.consistency import beat_height
 from mirage_model.quality.findings import Finding
 from mirage_model.quality.indices import noise_index
@@ -79,9 +80,6 @@ def gain_finding(ratios: np.ndarray, bar: float) -> Finding | None:
         "three alike, a hypertrophy the QRS alone")
 
 
-# the quality check's findings of beats taller or smaller than a heart gives, whose reason names the file's field that
-# scales the samples (``stated_scale``) where the reader knows it
-SCALE_FINDINGS = ("amplitude_implausible", "amplitude_high", "amplitude_low")
 
 
 def stated_scale(meta) -> str:

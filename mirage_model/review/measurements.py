@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Mapping
 
 from mirage_model.clinical import parse_sex
-from mirage_model.quality.gain import SCALE_FINDINGS
+from mirage_model.limits import SCALE_FINDINGS
 from mirage_model.records.age import age_text
 from mirage_model.words import shown  # noqa: F401 (its home was here; callers import it from here)
 

@@ -79,7 +79,7 @@ import numpy as np
 
 from mirage_model.outputs import is_called
 from mirage_model.quality.findings import leads_text
-from mirage_model.quality.gain import SCALE_FINDINGS
+from mirage_model.limits import SCALE_FINDINGS
 from mirage_model.records.age import LAST_PLACEHOLDER_BIRTH
 from mirage_model.review.file_info import anonymised, file_patient, record_date
 from mirage_model.review.measurements import (ATRIAL_KEYS, MAINS_LEFT, MAINS_LEFT_KEYS, atrial_reason,
@@ -524,7 +524,7 @@ PACED = ("paced_rhythm", "paced_rhythm_model")
 # the quality findings that put a side's amplitudes in doubt (every lead scaled to one size, LUDB's 1.00 mV; beats
 # taller than a heart gives: gain or units wrong): its voltage statements (the model's amplitude statements, the
 # QRS voltage rules') say nothing of the heart, so none is said new or gone: those the measurement table marks its
-# voltages for (``quality.gain.SCALE_FINDINGS``: beats too tall, too small, a gain wrong) and LUDB's scaling
+# voltages for (``limits.SCALE_FINDINGS``: beats too tall, too small, a gain wrong) and LUDB's scaling
 AMPLITUDE_DOUBT = ("amplitude_scaled", *SCALE_FINDINGS)
 VOLTAGE_RULES = ("low_qrs_voltage", "voltage_lvh")
 INTERVAL_KEYS = ("pr_ms", "qrs_ms", "qt_ms", "qtc_bazett_ms", "qtc_fridericia_ms")
