@@ -45,7 +45,12 @@ def test_the_folder_dock_keeps_the_width_the_user_gave_it_from_record_to_record(
         window.viewer.plot.set_zoom(zoom)
         with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
             assert window.step_record(1) or window.step_record(-1)
-        qtbot.wait(50)
+        # the layout settles after the record is drawn: on a loaded machine 50 ms was not always enough (495 for 496
+        # once in a full run); a dock that narrows for good still fails here
+        try:
+            qtbot.waitUntil(lambda: window.browser_dock.width() == given, timeout=3000)
+        except AssertionError:
+            pass
         assert window.browser_dock.width() == given, (zoom, window.viewer.scale_label.text())
 
 
