@@ -17,7 +17,7 @@ from typing import Sequence
 
 from mirage_model.csvsafe import printable
 from mirage_model.formats import same_name_records
-from mirage_model.review.batch.inputs import LabsLookup, labs_dict, left_out_note
+from mirage_model.review.batch.inputs import LabsLookup, labs_dict
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,5 @@ class LabsTable:
         if why := lookup.refused(path):
             return RecordRow({}, f"row {printable(row)!r} of {self.name} refused",
                              (f"labs row refused: {self._named(why)}",))
-        # the words of ``lookup.left_out``, the table named by its file's name
-        left_out = tuple(left_out_note(self._named(why)) for why in (self.cell_errors.get(row) or {}).values())
-        return RecordRow(lookup.values(path), f"row {printable(row)!r} of {self.name}", left_out)
+        return RecordRow(lookup.values(path), f"row {printable(row)!r} of {self.name}",
+                         tuple(lookup.left_out(path, named=self._named)))

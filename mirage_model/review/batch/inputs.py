@@ -409,13 +409,14 @@ class LabsLookup:
         """The ids of the rows refused (``row_refused``)."""
         return set(self.errors) | {rid for rid in self.cell_errors if self.row_refused(rid)}
 
-    def left_out(self, path) -> list[str]:
+    def left_out(self, path, named=str) -> list[str]:
         """The bad values left out of the record's labs row, as ``left_out_note`` words each, when
-        no model of the run reads their features ([] when the row is refused, or has none)."""
+        no model of the run reads their features ([] when the row is refused, or has none). ``named``:
+        how each problem names the table (the window's lab form: by its file's name)."""
         rid = self.row_id(path)
         if self.row_refused(rid):
             return []
-        return [left_out_note(why) for why in (self.cell_errors.get(rid) or {}).values()]
+        return [left_out_note(named(why)) for why in (self.cell_errors.get(rid) or {}).values()]
 
     def values(self, path) -> dict:
         """The labs-table values the batch scores the record at ``path`` with ({name: (value,
