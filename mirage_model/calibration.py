@@ -386,3 +386,32 @@ def few_outcomes(cal: Calibration) -> dict[int, tuple[int, int]]:
         return {}
     return {k: (int(pos[k]), int(neg[k])) for k, m in enumerate(cal.methods)
             if m != "identity" and min(pos[k], neg[k]) < FEW_OUTCOMES}
+
+
+def label_support(cal: Calibration | None, metrics: dict | None, labels) -> dict[str, tuple[int, float | None]]:
+    """What a checkpoint's config.json says of each label on the split its calibration was fitted on: label ->
+    (positive records there, the label's AUROC there or None), for the interpretation's confidence word
+    (``review.interpret.statements.confidence_of``). The counts are ``cal.metrics``' ``positives`` (``fit`` writes
+    them; a calibration without them, or with a count per class that does not match ``labels``, gives {}); the
+    AUROC is ``metrics``' ``val_calibrated`` figures (else ``val``'s) where they were read on as many records."""
+    pos, neg = (cal.metrics.get("positives"), cal.metrics.get("negatives")) if cal is not None else (None, None)
+    labels = [str(lab) for lab in labels]
+    if not isinstance(pos, list) or not isinstance(neg, list) or not len(pos) == len(neg) == len(labels):
+        return {}
+    try:
+        counts = [int(p) for p in pos]
+        n = counts[0] + int(neg[0]) if counts else 0
+    except (TypeError, ValueError):
+        return {}
+    per_class = {}
+    for key in ("val_calibrated", "val"):
+        doc = (metrics or {}).get(key)
+        if isinstance(doc, dict) and doc.get("n") == n and isinstance(doc.get("per_class"), dict):
+            per_class = doc["per_class"]
+            break
+    out = {}
+    for lab, count in zip(labels, counts):
+        auroc = (per_class.get(lab) or {}).get("auroc") if isinstance(per_class.get(lab), dict) else None
+        ok = isinstance(auroc, (int, float)) and not isinstance(auroc, bool) and np.isfinite(auroc)
+        out[lab] = (count, float(auroc) if ok else None)
+    return out

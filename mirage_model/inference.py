@@ -26,6 +26,7 @@ import numpy as np
 import torch
 
 from mirage_model.averaging import average_copies, noisy_copies
+from mirage_model.calibration import label_support
 from mirage_model.checkpoint import CheckpointError, load_checkpoint
 from mirage_model.checkpoint.format import trained_on_ptbxl
 from mirage_model.clinical import KNOWN_FEATURES, ClinicalError
@@ -100,6 +101,9 @@ class Prediction:
         ptbxl_labels: whether the labels are PTB-XL's classes, named in its words ("MI": myocardial infarction,
             ``review.labels``): a checkpoint trained on PTB-XL, or one whose provenance names no data. False for
             a model trained on other data: a researcher's "MI" is shown as "MI", whatever it means to them.
+        calibration_support: label -> (positive records, AUROC or None) on the split the checkpoint's calibration was
+            fitted on (``calibration.label_support``), for the interpretation's confidence word; {} where its
+            config.json does not say.
     """
 
     labels: tuple[str, ...]
@@ -122,6 +126,7 @@ class Prediction:
     measured_note: str = ""
     noise_doubted: tuple[str, ...] = ()             # within the noise's spread of their threshold (noise_spread)
     ptbxl_labels: bool = True                       # labels named in PTB-XL's words (False: trained on other data)
+    calibration_support: dict = field(default_factory=dict)   # label -> (positives, AUROC) where calibrated
 
     @property
     def gated(self) -> bool:
@@ -396,6 +401,7 @@ class Predictor:
         self.render_cfg = loaded.render
         self.name = loaded.name or (Path(loaded.path).name if loaded.path else self.model_type)
         self.ptbxl_labels = trained_on_ptbxl(loaded.provenance) is not False
+        self.calibration_support = label_support(loaded.calibration, loaded.metrics, self.labels)
         self.batch_size = int(batch_size)
         cfg = getattr(self.model, "config", None)
         self._uses_labs = bool(getattr(cfg, "use_labs", True)) and int(getattr(cfg, "n_clinical", 0) or 0) > 0
@@ -622,7 +628,7 @@ class Predictor:
             quality=quality, model_positive=model_positive, withheld=withheld,
             windows_left_out=tuple(int(k) for k in np.flatnonzero(~used)), windows_left_out_why=why,
             measured_labels=measured, measured_note=note, noise_doubted=self._noise_doubted(probs, quality),
-            ptbxl_labels=self.ptbxl_labels,
+            ptbxl_labels=self.ptbxl_labels, calibration_support=self.calibration_support,
         )
 
     def _measured(self, prep: _Prepared, probs: np.ndarray) -> tuple[np.ndarray, tuple, str]:

@@ -587,9 +587,10 @@ class Scorer:
         # a child's long note is short here ("paediatric: adult limits not applied"), said in full once
         # for the run (BatchSummary.paediatric_line)
         row["interpretation"] = it.text(brief=True) or None
-        # the app's and the PDF's reasons for each "(?)", and page 1's line where the two models disagree on an infarct
+        # the app's and the PDF's reasons for each "(?)", page 1's line where the two models disagree on an infarct, and
+        # why a statement's confidence word is lower than its probability's
         disagree = infarct_disagreement(pred, said_by, brief=True)
-        row["interpretation_notes"] = "; ".join(t for t in (disagree, it.notes_text()) if t) or None
+        row["interpretation_notes"] = "; ".join(t for t in (disagree, it.notes_text(), it.lowered_text()) if t) or None
         row["statements_model"] = it.model_name if statement_labels(ptbxl_coded(said_by)) else None
         # a call resting on amplitudes in doubt (a header's gain or units wrong) is marked "(?)" as the
         # interpretation marks its statements, and why in the notes: rows a user can filter on "(?)"

@@ -39,7 +39,8 @@ from mirage_model.review.interpret.reading import Reading
 from mirage_model.review.interpret.rhythm import (AF_P_MARK, AF_PAC_NOTE, AF_REGULAR_MARK, P_BEATS_HEAD,
                                                   PAC_AF_NOTE, UNBOUNDED_NOTE, UNDELINEATED_NOTE, Rhythm,
                                                   rhythm_statements)
-from mirage_model.review.interpret.statements import GROUPS, Interpretation, Statement, _in_sentence, paediatric_note
+from mirage_model.review.interpret.statements import (GROUPS, Interpretation, Statement, _in_sentence, paediatric_note,
+                                                      with_support)
 from mirage_model.review.interpret.voltage import voltage_statements
 from mirage_model.review.measurements import AXES_SCALED, AXIS_KEYS, UNRELIABLE, outside_range
 
@@ -62,7 +63,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
               qrs_unbounded: bool = False, p_correlation: float | None = None, age=None,
               amplitudes: str | None = None, scaled: bool = False, noise_calls: Sequence[str] = (),
               noise_leads: str | None = None, p_share: float | None = None,
-              pr_iqr_ms: float | None = None) -> Interpretation:
+              pr_iqr_ms: float | None = None, support: Mapping[str, tuple] | None = None) -> Interpretation:
     """Build the interpretation of one record.
 
     Args:
@@ -108,6 +109,9 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
             (``Measurements.p_share``); pr_iqr_ms: the interquartile range of their PR (``Measurements.pr_iqr_ms``).
             At least ``AF_RULE_SINUS_P_SHARE`` at a range of at most ``AF_RULE_SINUS_PR_IQR_MS``, without flutter
             waves: neither the AF rule nor the model's AF guessed below its threshold is said. None: not measured.
+        support: label -> (positive records, AUROC or None) on the split the model's calibration was fitted on
+            (``Prediction.calibration_support``): each model statement's confidence word by ``confidence_of``
+            (lowered, with why, where they do not carry it). None or {}: the probability's word.
 
     Returns:
         Interpretation with statements in reading order.
@@ -153,6 +157,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     out.sort(key=lambda s: order.get(s.group, len(GROUPS)))      # stable: keeps the order within a group
     measured = set(measured)
     out = [replace(s, measured=True) if s.source == "model" and s.code in measured else s for s in out]
+    out = with_support(out, support or {})
     p_doubt = (f"{BARE_FLUTTER.format(bare_flutter[0])}: {BARE_FLUTTER_WHY}, and a PR and a P axis need a P wave"
                if bare_flutter is not None else "")
     return Interpretation(tuple(out), tuple(resolved), withheld, hr, model_name,

@@ -142,7 +142,8 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
                    scaled=amplitudes_not_in_mv(quality),
                    noise_calls=getattr(prediction, "noise_doubted", ()) or (), noise_leads=noise_evidence(quality),
                    atrial_activity=atrial_activity, qrs_unbounded=qrs_unbounded, p_correlation=p_correlation,
-                   age=age, p_share=p_share, pr_iqr_ms=pr_iqr_ms)
+                   age=age, p_share=p_share, pr_iqr_ms=pr_iqr_ms,
+                   support=getattr(prediction, "calibration_support", None))
     it = own_label_statements(it, [prediction, own], is_paediatric(age))
     if it.withheld and it.first is not None and it.first.rule_id == "wide_qrs_tachycardia":
         critical = [f for f in getattr(quality, "findings", ()) or () if f.severity == "critical"]

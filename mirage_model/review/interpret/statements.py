@@ -5,11 +5,35 @@ A model statement says the model (a PTB-XL SCP statement, with its calibrated pr
 word); a rule's statement says the value and the cited threshold. Below ``measurements.PAEDIATRIC_BELOW_Y``
 years a model statement's source says the model was trained on adults, and the interpretation's note says once
 what a child's reading leaves out (``paediatric_note``).
+
+The confidence word (``confidence_of``) is the calibrated probability's (high at 0.8 or more, moderate at 0.5 or more,
+else low), lowered where the model's calibration split says the statement's probability does not carry it. Its figures
+are the model's own config.json: the positive records of each label on the split its calibration was fitted on
+(``calibration.metrics.positives``, written by ``mirage calibrate``) and the AUROC there
+(``metrics.val_calibrated``); ``calibration.label_support`` reads them. The rule, chosen on PTB-XL fold 9 alone by
+cross-calibration of the statements model (the calibration fitted, as ``mirage calibrate`` fits it, on 4 of 5 parts
+of fold 9 and read on the fifth, 20 random partitions; in brackets 2 halves, 50 partitions), pooled over the labels:
+
+* fewer than ``CONFIDENT_MIN_POSITIVES`` (20) positive calibration records: "low", whatever the probability. Of the
+  held-out records at p >= 0.8 of the 21 labels with under 10 fold-9 positives, 54 % (42 %) were labelled so, of the
+  13 with 10-19 positives 10 % (28 %); at 0.5-0.8, 48 % (44 %) and 40 % (35 %). The 5 labels with 20-29 positives:
+  91 % (91 %) at p >= 0.8, 72 % (76 %) at 0.5-0.8; the 21 with 50 or more and an AUROC of 0.90 or more: 92 %, 63 %.
+* an AUROC under ``CONFIDENT_MIN_AUROC`` (0.90) on the calibration split, with 20 positives or more: "moderate" at
+  most. Its 4 labels (abnormal QRS, IVCD, left atrial enlargement, nonspecific ST changes): 54 % (52 %) labelled so at
+  p >= 0.8, 59 % (58 %) at 0.5-0.8.
+
+Over all labels, of the held-out records at p >= 0.2 (7,470 a partition) the rule lowers 14 (17): "high" to "low" 4.8
+(6.3) a partition, 40 % (34 %) labelled so; "moderate" to "low" 6.0 (5.8), 42 % (37 %); "high" to "moderate" 3.4 (4.8),
+54 % (52 %). The words' records then: high 92 %, moderate 63 %, low 33 % labelled so.
+
+A statement whose word the rule lowered says why (``Statement.confidence_why``: "calibrated on only 6 records with this
+statement", "told apart weakly when calibrated (AUROC 0.84)"). A model without the figures (an older config.json, a
+temperature-scaled model) keeps the probability's word and says nothing more.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -152,7 +176,8 @@ class Statement:
         source: "model" or "measurement".
         code: the PTB-XL code for model statements (None for rules).
         probability: the model's calibrated probability (None for rules).
-        confidence: "high" (p >= 0.8), "moderate" (>= 0.5), "low" (above its threshold but < 0.5); None for rules.
+        confidence: "high" (p >= 0.8), "moderate" (>= 0.5), "low" (above its threshold but < 0.5), lowered where the
+            model's calibration split does not carry it (``confidence_of``); None for rules.
         rule: for measurement statements, the value and the threshold with its source.
         note: why a statement is marked (contradicted by a measurement); None when it stands.
         measured: a model statement whose probability the statements model's measured-rhythm stage
@@ -165,6 +190,8 @@ class Statement:
         guessed: the rhythm said as the model's most probable one below its threshold, no rhythm of the model above
             it (its words end ``GUESSED``; a sinus rate rule's statement on that guess too): what the serial comparison
             and page 1's count know a guess by.
+        confidence_why: why the rule lowered the probability's confidence word ("calibrated on only 6 records with
+            this statement"); None where the word is the probability's.
     """
     group: str
     text: str
@@ -178,6 +205,13 @@ class Statement:
     adult_trained: bool = False
     rule_id: str | None = None
     guessed: bool = False
+    confidence_why: str | None = None
+
+    @property
+    def confidence_text(self) -> str:
+        """The confidence word as said beside a model statement: "moderate confidence", or with why the rule
+        lowered it, "low confidence: calibrated on only 6 records with this statement"."""
+        return f"{self.confidence} confidence" + (f": {self.confidence_why}" if self.confidence_why else "")
 
     @property
     def model_origin(self) -> str:
@@ -190,7 +224,7 @@ class Statement:
         statement of the measured stage says "model + measurements"."""
         if self.source == "model":
             adult = f", {ADULT_TRAINED}" if self.adult_trained else ""
-            return (f"{self.model_origin} {self.probability:.0%}" + ("" if compact else f", {self.confidence} confidence")
+            return (f"{self.model_origin} {self.probability:.0%}" + ("" if compact else f", {self.confidence_text}")
                     + adult)
         return "rule" if compact else f"rule: {self.rule}"
 
@@ -222,7 +256,7 @@ class Interpretation:
         for s in self.statements:
             if s.source == "model":
                 adult = f", {ADULT_TRAINED}" if s.adult_trained else ""
-                tail = f" [{s.model_origin}, {s.probability:.0%}, {s.confidence} confidence{adult}]"
+                tail = f" [{s.model_origin}, {s.probability:.0%}, {s.confidence_text}{adult}]"
             else:
                 tail = f" [measurement: {s.rule}]"
             out.append(s.text + tail + (f" -- {s.note}" if s.note else ""))
@@ -242,9 +276,52 @@ class Interpretation:
         same order and separated by '; ': "<statement> (?): <why>" ("" when none is doubted)."""
         return "; ".join(f"{s.text} (?): {s.note}" for s in self.statements if s.note)
 
+    def lowered_text(self) -> str:
+        """The model statements whose confidence word the rule lowered, for the CSV cell beside ``text``, separated
+        by '; ': "<statement>: low confidence: <why>" ("" when none was lowered)."""
+        return "; ".join(f"{s.text}: {s.confidence_text}" for s in self.statements if s.confidence_why)
+
+
+# The confidence rule's limits (module docstring: the fold-9 cross-calibration that chose them)
+CONFIDENT_MIN_POSITIVES = 20    # fewer positive calibration records: "low" whatever the probability
+CONFIDENT_MIN_AUROC = 0.90      # a lower AUROC on the calibration split: "moderate" at most
+
+
+def confidence_of(p: float, positives: int | None = None, auroc: float | None = None) -> tuple[str, str | None]:
+    """A model statement's confidence word and why the rule lowered it (None where the word is the probability's).
+
+    Args:
+        p: the calibrated probability: "high" at 0.8 or more, "moderate" at 0.5 or more, else "low".
+        positives: the records with this label on the split the model's calibration was fitted on (None: unknown,
+            the probability's word stands).
+        auroc: the label's AUROC on that split (None: unknown).
+    """
+    word = "high" if p >= 0.8 else "moderate" if p >= 0.5 else "low"
+    if positives is not None and positives < CONFIDENT_MIN_POSITIVES and word != "low":
+        return "low", f"calibrated on only {positives} record{'' if positives == 1 else 's'} with this statement"
+    if (positives is not None and positives >= CONFIDENT_MIN_POSITIVES and auroc is not None
+            and auroc < CONFIDENT_MIN_AUROC and word == "high"):
+        return "moderate", f"told apart weakly when calibrated (AUROC {auroc:.2f})"
+    return word, None
+
 
 def confidence_word(p: float) -> str:
-    return "high" if p >= 0.8 else "moderate" if p >= 0.5 else "low"
+    """The probability's confidence word alone (``confidence_of`` without the model's figures)."""
+    return confidence_of(p)[0]
+
+
+def with_support(statements: Sequence[Statement], support: Mapping[str, tuple]) -> list[Statement]:
+    """``statements`` with each model statement's confidence word by ``confidence_of`` and ``support`` (label ->
+    (positive calibration records, AUROC or None): ``calibration.label_support``); the others, and a label
+    ``support`` lacks, as they are."""
+    out = []
+    for s in statements:
+        figures = support.get(s.code) if s.source == "model" and s.probability is not None else None
+        if figures is not None:
+            word, why = confidence_of(s.probability, *figures)
+            s = replace(s, confidence=word, confidence_why=why)
+        out.append(s)
+    return out
 
 
 def _in_sentence(text: str) -> str:
