@@ -157,3 +157,16 @@ def test_an_own_model_calibrated_by_mirage_calibrate_gets_the_figures(tmp_path, 
     assert label_support(loaded.calibration, loaded.metrics, loaded.labels) == support
     assert confidence_of(0.9, *support["NORM"])[0] == "low"
     assert np.all(np.array([n for n, _ in support.values()]) < CONFIDENT_MIN_POSITIVES)
+
+
+@pytest.mark.parametrize("name", ["default", "mi", "statements"])
+def test_every_shipped_classifier_carries_its_calibration_split_counts(name):
+    """Each count of records per class on the calibration split, with its negatives, is that split's size as
+    ``calibration.fitted_on`` names it ("ptbxl superdiagnostic val split, 2146 records")."""
+    folder = shipped_models().get(name)
+    if folder is None:
+        pytest.skip(f"no {name} model ships")
+    config = json.loads((folder / "config.json").read_text())
+    metrics, n = config["calibration"]["metrics"], int(config["calibration"]["fitted_on"].split(", ")[-1].split()[0])
+    assert [p + q for p, q in zip(metrics["positives"], metrics["negatives"])] == [n] * len(config["labels"])
+    assert set(mm.Predictor(folder, device="cpu").calibration_support) == set(config["labels"])
