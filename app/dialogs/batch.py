@@ -153,6 +153,7 @@ class BatchDialog(QDialog):
         self._labs_header_line = ""       # the notes' line that counts them
         self._labs_name = ""              # the file name of the run's labs table (as started)
         self._pdf_dir = None              # the run's PDF folder (as started), None without one
+        self._handled = (0, 0)            # (records handled, records this run scores): its last progress
 
         self.folder = QLineEdit(folder)
         set_placeholder(self.folder, "the folder of ECG records to score")
@@ -412,6 +413,7 @@ class BatchDialog(QDialog):
         self.status.setToolTip("")
         self._set_notes([])
         self._labs_header, self._labs_header_line = [], ""
+        self._handled = (0, 0)
 
     def _start_batch(self, folder: str, out: str, kwargs: dict) -> workers.Worker:
         self._clear_results()
@@ -449,6 +451,7 @@ class BatchDialog(QDialog):
             return
         self.progress.setRange(0, max(1, total))
         self.progress.setValue(done)
+        self._handled = (done, total)
         self.status.setText(f"{done} / {total} records" + (f"; {CANCELLING[0].lower()}{CANCELLING[1:]}"
                                                            if self.worker is not None and self.worker.is_cancelled
                                                            else ""))
@@ -613,6 +616,11 @@ class BatchDialog(QDialog):
         # the PDFs this run wrote and where, as mirage score --pdf-dir says them ("34 PDFs in pdfs")
         pdfs = f"; {counted(getattr(summary, 'pdfs', 0), 'PDF')} in {self._pdf_dir}" if self._pdf_dir else ""
         text = f"{verb}: {', '.join(parts)}{speed}. Results in {out}{pdfs}."
+        done, total = self._handled
+        if getattr(summary, "cancelled", False) and done < total:
+            # what is left and how to go on, as mirage score says it when stopped (it had said neither)
+            text += (f" {total - done} of this run's {total} records not scored: tick Resume and press Start "
+                     "to score them without scoring those again.")
         unsaved = getattr(summary, "unsaved", "")
         spare = getattr(summary, "saved_in", None)
         if unsaved:         # the output could not be written at the end: where the rows are, and what to do

@@ -1,0 +1,51 @@
+"""The batch dialog's last line after Cancel says how many records were left unscored and how to
+score them (tick Resume, press Start), as ``mirage score`` says it when stopped; it had said
+"Cancelled: 11 scored (0.3 records/s). Results in scores.csv." and no more, so that a user did not
+know that 28 of the folder's 39 records were missing from the results.
+
+Truth: the counts the run reported (11 of 39 handled), the 28 left worked out by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from helpers_app import isolated_settings  # noqa: E402,F401 - fixture
+
+
+def _summary(out, cancelled: bool, scored: int):
+    from mirage_model.review.batch.run import BatchSummary
+
+    return BatchSummary(scored=scored, skipped=0, seconds=10.0, records_per_s=scored / 10.0, out_path=out,
+                        cancelled=cancelled)
+
+
+def test_a_cancelled_run_says_how_many_records_are_left_and_how_to_score_them(qtbot, tmp_path):
+    from app.dialogs.batch import BatchDialog
+
+    out = tmp_path / "scores.csv"
+    dlg = BatchDialog(None, device="auto", folder=str(tmp_path))
+    qtbot.addWidget(dlg)
+    dlg.output.setText(str(out))
+    for done in range(1, 12):                       # 11 of the run's 39 records handled, then Cancel
+        dlg._progress(done, 39, {"record_path": f"{done}.hea", "record_id": str(done), "status": "ok"})
+    dlg._done(_summary(out, cancelled=True, scored=11))
+    text = dlg.status.text()
+    assert text.startswith("Cancelled: 11 scored"), text
+    assert ("28 of this run's 39 records not scored: tick Resume and press Start to score them without "
+            "scoring those again.") in text, text
+
+
+def test_a_run_that_ended_says_nothing_is_left(qtbot, tmp_path):
+    from app.dialogs.batch import BatchDialog
+
+    out = tmp_path / "scores.csv"
+    dlg = BatchDialog(None, device="auto", folder=str(tmp_path))
+    qtbot.addWidget(dlg)
+    dlg.output.setText(str(out))
+    for done in range(1, 4):
+        dlg._progress(done, 3, {"record_path": f"{done}.hea", "record_id": str(done), "status": "ok"})
+    dlg._done(_summary(out, cancelled=False, scored=3))
+    text = dlg.status.text()
+    assert text.startswith("Done: 3 scored") and "not scored" not in text and "Resume" not in text, text
