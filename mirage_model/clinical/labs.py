@@ -268,6 +268,13 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
     header = [h.strip() for h in rows[top]] if top < len(rows) else []
     if len(header) < 2:
         raise LabsTableError(path, "expected a record id column followed by feature columns", line=top + 1)
+    if is_patient_column(header[0], patient_columns):
+        # a hospital's export keyed by the patient (MUSE's or DICOM's patient ID) fitted no record, and was said only
+        # once a whole run had gone without its values
+        _warn(warnings, "%s: its first column %r is read as record ids: a row is the labs of the record whose file "
+              "it names (row '00417_lr' for 00417_lr.hea, 'siteA/1' for siteA/1.hea), not of the patient with that "
+              "ID; unless the records' files are named by patient ID, put a column of their names first",
+              path, header[0])
 
     columns: list[tuple[ClinicalFeature, str | None]] = []
     at: list[int] = []                            # each feature column's index in a row
