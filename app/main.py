@@ -98,14 +98,16 @@ def positive_seconds(text: str) -> float:
 
 
 def export_inputs(records: list[Path], unreadable: list | None = None, names: dict | None = None,
-                  scopes: dict | None = None) -> tuple[list[Path], list[str]]:
+                  scopes: dict | None = None, links: list | None = None) -> tuple[list[Path], list[str]]:
     """What ``--export-pdf`` opens: each file as given and every record under each folder
     (``formats.find_ecg_files``, as the folder browser lists them, in its order). ``unreadable``,
     when a list, receives (folder, reason) of each folder under them that cannot be listed; ``names``,
     when a dict, each folder's record -> its PDF's path under DIR, as ``mirage score --pdf-dir`` names it
     (``batch.rows.record_pdf_names``: ``sub/1.pdf``; ``a_xml.pdf`` beside ``a.dcm``); ``scopes``, when a dict,
     each folder's record -> (the folder, its records): the run a labs table matches it in, as ``mirage score`` of
-    that folder does (``LabsTable.row_for``: ``sub/1`` gets no row ``1`` that ``1`` beside it has).
+    that folder does (``LabsTable.row_for``: ``sub/1`` gets no row ``1`` that ``1`` beside it has); ``links``, when
+    a list, one line per folder holding a record file under another name (a link beside it: opened once, by the
+    name ``batch.inputs.same_files`` keeps, as ``mirage score`` scores it once; ``same_file_note``).
 
     Returns:
         The records, and one note per file of a folder that has an ECG format's extension but is no
@@ -117,6 +119,7 @@ def export_inputs(records: list[Path], unreadable: list | None = None, names: di
     """
     from app.views.folder_browser import natural_key
     from mirage_model import formats
+    from mirage_model.review.batch.inputs import same_files
     from mirage_model.review.batch.loading import not_ecg_reason
     from mirage_model.review.batch.rows import not_ecg_line
 
@@ -128,6 +131,13 @@ def export_inputs(records: list[Path], unreadable: list | None = None, names: di
         passed_over: list[Path] = []
         found = sorted(formats.find_ecg_files(path, passed_over, unreadable=unreadable), key=natural_key)
         notes.extend(not_ecg_line(p, not_ecg_reason(p)) for p in sorted(passed_over, key=natural_key))
+        # one file under several names (a link beside its record): one PDF, as mirage score scores it once; it had
+        # written two, and a labs row of its name fitted "2 records", so neither PDF had the row's values
+        same = same_files(found)
+        if same:
+            found = [p for p in found if p not in same]
+            if links is not None:
+                links.append(same_file_note(path, same))
         if not found:
             raise ValueError(f"{path}: no ECG records in this folder")
         if names is not None:
@@ -138,6 +148,22 @@ def export_inputs(records: list[Path], unreadable: list | None = None, names: di
             scopes.update((p, (path, found)) for p in found)
         out.extend(found)
     return out, notes
+
+
+def same_file_note(folder: Path, same: dict) -> str:
+    """--export-pdf's line for the record files of ``folder`` that are another name of a record of it
+    (``batch.inputs.same_files``: {the link: the record kept}), in the words of mirage score's summary:
+    "1 record file is another name of a record of the folder (a link), opened once, one PDF:
+    links/1.hea = sub/1.hea"."""
+    from mirage_model.csvsafe import printable
+    from mirage_model.words import counted
+
+    pairs = sorted(same.items(), key=lambda pair: str(pair[0]))
+    named = ", ".join(f"{printable(os.path.relpath(a, folder))} = {printable(os.path.relpath(b, folder))}"
+                      for a, b in pairs[:3])
+    n = len(pairs)
+    return (f"{folder}: {counted(n, 'record file')} {'is' if n == 1 else 'are'} another name of a record of the "
+            f"folder (a link), opened once, one PDF: {named}{' ...' if n > 3 else ''}")
 
 
 def export_targets(records: list[Path], out_dir: Path, names: dict | None = None) -> list[Path]:
@@ -524,9 +550,10 @@ def main(argv: list[str] | None = None) -> int:
     targets: list[Path] = []                    # the PDF of each record under DIR (export_targets)
     pdf_names: dict[Path, Path] = {}            # a folder's record -> its PDF under DIR (sub/1.pdf)
     labs_scopes: dict[Path, tuple] = {}         # a folder's record -> (the folder, its records): its labs row's run
+    linked: list[str] = []                      # a record file under two names (a link): opened once, said
     if args.export_pdf:
         try:
-            records, notes = export_inputs(records, unreadable, pdf_names, labs_scopes)
+            records, notes = export_inputs(records, unreadable, pdf_names, labs_scopes, linked)
         except (ValueError, OSError) as err:    # an empty folder; a folder that cannot be read
             return fail(str(err))
         if not records and default_sample() is None:
@@ -538,7 +565,7 @@ def main(argv: list[str] | None = None) -> int:
 
             return fail(f"--export-pdf {args.export_pdf}: {earlier_pdfs_text(held, args.export_pdf)}; give "
                         f"--overwrite to replace {'them' if len(held) > 1 else 'it'}, or another DIR")
-        for note in notes:
+        for note in notes + linked:
             print(note, file=sys.stderr, flush=True)
         try:
             created = output_folder(args.export_pdf)
