@@ -673,11 +673,13 @@ def near_miss_text(row_ids, record_ids) -> str:
     00417_lr, which differs in more than the zeros); "" when none does. ``row_ids``: the rows that
     fit no record; ``record_ids`` as ``labs_record_id`` names them; a row may name a trailing part
     of one ("01_lr")."""
+    # listed first: a batch passes its ids as a generator, which the loop below had used up, so the hints
+    # after it (a spreadsheet's number "417" for 00417_lr) were worked out over no record and never said
+    row_ids, record_ids = list(row_ids), list(record_ids)
     loose: dict[str, str] = {}
     for rid in record_ids:
         for part in _trailing_ids(rid):
             loose.setdefault(_loose_key(part), part)
-    row_ids, record_ids = list(row_ids), list(record_ids)
     blocked, numbers = respelled_rows(row_ids, record_ids)
     for row, rid in blocked.items():
         # a row left unmatched although it reads as one record: that record has a row of its own

@@ -1,0 +1,37 @@
+"""The hints a labs-table warning gives for rows that fit no record (a spreadsheet's number "417" beside
+the record 00417_lr) reach ``mirage score`` and the batch dialog: they pass the run's record ids as a
+generator, which ``near_miss_text`` used up in its first loop, so the hints after it were worked out over
+no record and never said (``mirage score`` of 30 PTB-XL records with rows '385' and '1106' named them
+with no word of 00385_lr, walked in session 46), or the wrong one was ('417' beside 00417 and 0417: "differs
+only in leading zeros" where it fits two records).
+
+Truth: the record names and table rows the test writes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mirage_model.clinical.labs import near_miss_text
+
+
+def test_the_hint_is_the_same_for_ids_given_as_a_generator():
+    ids = ["00417_lr", "00418_lr"]
+    hint = near_miss_text(["417"], (i for i in ids))
+    assert "'417' looks like a number a spreadsheet reformatted (leading zeros dropped?) and may mean the " \
+           "record '00417_lr'" in hint, hint
+    both = near_miss_text(["417"], (i for i in ["00417", "0417"]))
+    assert "fits 2 records as one ('00417', '0417')" in both, both
+
+
+def test_a_batch_s_labs_lookup_gives_the_hint(tmp_path):
+    from mirage_model.review.batch.inputs import labs_lookup
+
+    folder = tmp_path / "records"
+    folder.mkdir()
+    headers = [folder / "00385_lr.hea", folder / "00519_lr.hea"]
+    table = tmp_path / "labs.csv"
+    table.write_bytes("\ufeffDatensatz;Alter\r\n385;83\r\n00519_lr;59\r\n".encode("utf-8"))
+    lookup = labs_lookup(table, folder, headers=headers)
+    assert lookup.match.unmatched == ["385"], lookup.match.unmatched
+    hint = lookup.unmatched_hint(Path(p) for p in headers)
+    assert "may mean the record '00385_lr'" in hint, hint
