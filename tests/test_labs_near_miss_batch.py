@@ -35,3 +35,11 @@ def test_a_batch_s_labs_lookup_gives_the_hint(tmp_path):
     assert lookup.match.unmatched == ["385"], lookup.match.unmatched
     hint = lookup.unmatched_hint(Path(p) for p in headers)
     assert "may mean the record '00385_lr'" in hint, hint
+
+
+def test_an_id_with_its_file_s_extension_is_said_to_be_one():
+    """A table of the folder's file names pasted in ('1.hea', '10.HEA', 'siteA/2.xml') fits no record, as
+    the README says; the warning now says which rows name a record with its extension and what to write."""
+    hint = near_miss_text(["1.hea", "10.HEA", "siteA/2.xml", "x.hea", "1.5"], ["siteA/1", "10", "siteA/2"])
+    assert "; '1.hea' names the record '1' with its file's extension: write '1' (3 ids so)" in hint, hint
+    assert near_miss_text(["x.hea", "1.5"], ["siteA/1", "10"]) == ""      # no record of that name; a number

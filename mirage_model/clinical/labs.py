@@ -576,6 +576,8 @@ def _loose_key(record_id: str) -> str:
 _NUMBER_ID = re.compile(r"([0-9]+)(?:\.0+)?")
 # "1.23457E+11": a long id Excel wrote in scientific notation, its last digits lost for good
 _SCIENTIFIC_ID = re.compile(r"[0-9](?:\.[0-9]+)?[eE]\+?[0-9]+")
+# "1.hea", "sub/ECG_7.xml": an id ending in a file's extension (a letter, then up to 4 letters or digits)
+_EXTENSION_ID = re.compile(r"(.+)\.[A-Za-z][A-Za-z0-9]{0,4}")
 
 
 def _number_name(part: str) -> int | None:
@@ -695,6 +697,14 @@ def near_miss_text(row_ids, record_ids) -> str:
         (row, record), n = pairs[0], len(pairs)
         text += (f"; {row!r} differs from the record {record!r} only in case or leading zeros "
                  f"({n} id{'s' if n > 1 else ''} so; ids must match exactly)")
+    # "1.hea" or "ECG_7.xml": the record's file named with its extension (a list of the folder's files pasted in)
+    exact = {part for rid in record_ids for part in _trailing_ids(rid)}
+    with_ext = [(r, stem) for r in row_ids if r not in numbers
+                and (m := _EXTENSION_ID.fullmatch(r)) and not exact.isdisjoint(_trailing_ids(stem := m.group(1)))]
+    if with_ext:
+        (row, stem), n = with_ext[0], len(with_ext)
+        text += (f"; {row!r} names the record {stem!r} with its file's extension: write {stem!r} "
+                 f"({n} id{'s' if n > 1 else ''} so)")
     # "417" beside the record 00417_lr: a number at the start of a name (one pass over the names)
     leading: dict[int, str] = {}
     for rid in record_ids if not pairs else ():
