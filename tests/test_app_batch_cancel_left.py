@@ -49,3 +49,19 @@ def test_a_run_that_ended_says_nothing_is_left(qtbot, tmp_path):
     dlg._done(_summary(out, cancelled=False, scored=3))
     text = dlg.status.text()
     assert text.startswith("Done: 3 scored") and "not scored" not in text and "Resume" not in text, text
+
+
+def test_a_resumed_run_that_kept_every_row_shows_a_full_bar(qtbot, tmp_path):
+    """Resume on an output holding every record's row: no record to score, so no progress came, and the
+    bar was left blank (no "100%") under "Done: 0 scored, 39 skipped" (walked under Xvfb, session 46)."""
+    from app.dialogs.batch import BatchDialog
+    from mirage_model.review.batch.run import BatchSummary
+
+    out = tmp_path / "scores.csv"
+    dlg = BatchDialog(None, device="auto", folder=str(tmp_path))
+    qtbot.addWidget(dlg)
+    dlg.progress.setRange(0, 0)                     # busy, as a run starts
+    dlg._done(BatchSummary(scored=0, skipped=39, seconds=1.0, records_per_s=0.0, out_path=out))
+    dlg._finished()
+    assert dlg.status.text().startswith("Done: 0 scored, 39 skipped"), dlg.status.text()
+    assert dlg.progress.maximum() > 0 and dlg.progress.value() == dlg.progress.maximum()

@@ -601,6 +601,10 @@ class BatchDialog(QDialog):
             self.status.setToolTip(_not_read_tip(summary.not_read))
             return
         self.summary = summary
+        if not getattr(summary, "cancelled", False):
+            # every record handled: the bar full, also where Resume kept them all and no progress came (it was blank)
+            self.progress.setRange(0, 1)
+            self.progress.setValue(1)
         out = getattr(summary, "out_path", None) or self.output.text()
         if getattr(summary, "skipped", 0):      # from where the rows are (a spare file: the output unwritable)
             self._show_output(Path(getattr(summary, "saved_in", None) or out))
