@@ -181,11 +181,20 @@ def fit_platt(y: np.ndarray, p: np.ndarray, iters: int = 100) -> tuple[float, fl
             break
     if a < PLATT_MIN_SLOPE:                                 # flat or reversed: keep the ranking, refit b alone
         a = PLATT_MIN_SLOPE
-        for _ in range(iters):                              # 1-D Newton on b (the log-loss is convex in b)
+        # from the base rate's b, not the 2-D fit's: on scores a few hundredths apart that b can sit where
+        # every q is 0 or 1, and Newton's step then divides by q (1 - q) = 0 (b had run to -3e12, the class
+        # called for no record, its AUROC 0.5)
+        b = float(logit(np.array([t.mean()]))[0] - a * z.mean())
+        cur = loss(a, b)
+        for _ in range(iters):                              # 1-D Newton on b (convex), never uphill
             q = sigmoid(a * z + b)
             step = np.sum(q - t) / (np.sum(q * (1 - q)) + 1e-12)
-            b -= step
-            if abs(step) < 1e-10:
+            scale = 1.0
+            while scale > 1e-6 and loss(a, b - scale * step) > cur:
+                scale /= 2
+            b -= scale * step
+            cur = loss(a, b)
+            if abs(scale * step) < 1e-10:
                 break
     return float(a), float(b)
 

@@ -124,6 +124,22 @@ def test_platt_never_flattens_or_reverses_a_class():
     assert np.all(np.diff(q[np.argsort(over)]) >= 0)
 
 
+def test_platt_on_scores_close_together_fits_the_base_rate():
+    # a tiny model's first epoch: one positive of 9 validation records, scores 0.45-0.48 (an own Challenge run's
+    # AFL). Platt's targets are 2/3 for the positive and 1/10 for the negatives, so at a slope of ~0 the fitted
+    # probability is their mean, (2/3 + 8/10) / 9 = 0.16296, b = logit(0.16296) = -1.6364. b had run to
+    # 1.2e12 (every record 1.0), and other such splits to -3e12 (every record 0: AUROC 0.5)
+    y = np.array([1, 0, 0, 0, 0, 0, 0, 0, 0], dtype=float)
+    for p in ([0.4531, 0.4573, 0.4596, 0.4588, 0.4699, 0.4684, 0.4633, 0.4564, 0.4787],
+              [0.455, 0.4777, 0.4539, 0.4727, 0.4754, 0.4651, 0.4747, 0.4769, 0.46]):
+        p = np.array(p)
+        a, b = fit_platt(y, p)
+        assert a == pytest.approx(PLATT_MIN_SLOPE)
+        assert b == pytest.approx(-1.6364, abs=1e-3)
+        q = 1 / (1 + np.exp(-(a * _logit(p) + b)))
+        assert np.all(np.diff(q[np.argsort(p)]) > 0)                 # the ranking kept, no ties
+
+
 def test_fitted_calibration_leaves_every_class_auroc_unchanged():
     rng = np.random.default_rng(6)
     n = 3000
