@@ -152,6 +152,35 @@ def test_challenge_equivalent_codes_merge(tmp_path):
     assert {it.record_id: it.clinical for it in ds.items}["r2"] == {"age": None, "sex": None}
 
 
+def test_challenge_records_of_no_class_are_named_and_counted(tmp_path, caplog):
+    # 164865005 (myocardial infarction) and 428750005 (nonspecific ST-T) are not among the 2021 scored classes:
+    # a tester's 95 CinC records trained as 70 and nothing said which 25 were left out, nor why
+    from training_cli.engine.left_out import left_out_lines
+
+    (tmp_path / "a.hea").write_text("a 12 500 5000\n#Dx: 164889003\n")                    # AF
+    (tmp_path / "b.hea").write_text("b 12 500 5000\n#Dx: 164889003,59118001\n")           # AF and RBBB
+    (tmp_path / "s1.hea").write_text("s1 12 500 5000\n#Dx: 164865005\n")
+    (tmp_path / "s2.hea").write_text("s2 12 500 5000\n#Dx: 164865005,428750005\n")
+    (tmp_path / "s3.hea").write_text("s3 12 500 5000\n#Age: 50\n")
+    with caplog.at_level("WARNING"):
+        ds = D.open_dataset(f"challenge:{tmp_path}")
+    assert sorted(it.record_id for it in ds.items) == ["a", "b"]
+    assert ("3 records of 5 headers not used: no #Dx code of a class of cinc2021_scored.csv (the 2021 Challenge's "
+            "scored classes; give --label-map FILE.csv, snomed_ct,class, to train on other codes): s1 (164865005); "
+            "s2 (164865005, 428750005); s3 (no #Dx)") in caplog.text
+    assert ds.left_out == {"no_scored_class": {"count": 3, "first": ["s1 (164865005)", "s2 (164865005, 428750005)",
+                                                                     "s3 (no #Dx)"]}}
+    assert left_out_lines({"left_out": ds.left_out})[1] == (
+        "  - 3 records none of whose #Dx codes is of a class of the 2021 Challenge scored classes (s1 (164865005), "
+        "s2 (164865005, 428750005), s3 (no #Dx))")
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        one = D.open_dataset(f"challenge:{tmp_path}", "multiclass")
+    assert [it.record_id for it in one.items] == ["a"]
+    assert "1 record of 5 headers not used: more than one class, in a multiclass task" in caplog.text
+    assert one.left_out["not_one_class"] == {"count": 1, "first": ["b (AF, RBBB)"]}
+
+
 def test_challenge_user_label_map_and_split_file(tmp_path):
     data = tmp_path / "data"
     data.mkdir()

@@ -54,8 +54,9 @@ class Dataset:
         clinical_names: the clinical features present in ``Item.clinical``.
         identity: what the cache hashes to know the records (kind, resolved root, options).
         split_info: how the splits were made (``splits.SplitInfo``; None for PTB-XL's folds).
-        left_out: what a folder dataset's tables and records left out (``left_out.kinds_left_out``), for the
-            model card: {kind: {"count": n, "first": [up to 3 ids or names]}}; {} for the others.
+        left_out: what a folder dataset's tables and records, or a Challenge dataset's labels, left out
+            (``left_out.kinds_left_out``), for the model card: {kind: {"count": n, "first": [up to 3 ids or
+            names]}}; {} for PTB-XL.
     """
 
     spec: str

@@ -46,7 +46,9 @@ def kinds_left_out(**kinds) -> dict:
     tables (``folder.read_folder``: ``Dataset.left_out``): ``no_file`` (labels rows that name no record),
     ``unlabelled`` (rows with no label), ``no_labels_row`` (records the labels table has no row for), ``no_labs_row``
     (labelled records the labs table has no row for), ``labs_rows_unmatched`` (labs rows that fit no record),
-    ``labs_columns_not_read`` (the labs table's columns of no feature); ``failed_to_load`` (``left_out_of``)."""
+    ``labs_columns_not_read`` (the labs table's columns of no feature); a Challenge dataset's (``challenge``):
+    ``no_scored_class`` (records none of whose #Dx codes the label map names, with their codes),
+    ``not_one_class`` (a multiclass task's records of several); ``failed_to_load`` (``left_out_of``)."""
     return {kind: {"count": len(ids), "first": [str(i) for i in list(ids)[:3]]} for kind, ids in kinds.items() if ids}
 
 
@@ -94,6 +96,9 @@ def left_out_lines(prov: dict) -> list[str]:
         "no_file": lambda n: f"{counted(n, 'row')} of {labels} naming no record under the folder",
         "unlabelled": lambda n: f"{counted(n, 'row')} of {labels} with no label",
         "no_labels_row": lambda n: f"{counted(n, 'record')} under the folder with no row in {labels}",
+        "no_scored_class": lambda n: f"{counted(n, 'record')} none of whose #Dx codes is of a class of "
+                                     f"{prov.get('label_map_file') or 'the 2021 Challenge scored classes'}",
+        "not_one_class": lambda n: f"{counted(n, 'record')} of more than one class (a multiclass task)",
         "failed_to_load": lambda n: f"{counted(n, 'record')} that failed to load",
         "no_labs_row": lambda n: f"{counted(n, 'labelled record')} with no row in {labs} ("
                                  f"{'its labs' if n == 1 else 'every lab of theirs'} masked as missing)",
