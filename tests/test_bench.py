@@ -145,3 +145,25 @@ def test_the_readme_speed_tables_bench_commands_write_distinct_files():
     assert len(commands) >= 2, commands
     outs = [str(bench_command_parser().parse_args(c.split()).out) for c in commands]
     assert len(set(outs)) == len(commands), dict(zip(commands, outs))
+
+
+def test_the_table_names_a_long_model_name_whole():
+    # the shipped model's name, 58 characters, had been cut to "mirage-ptbxl-superdiagnostic-base-": which model?
+    from training_cli.commands.bench import format_table
+
+    stat = {"median_ms": 1.0, "p95_ms": 2.0, "n": 2}
+    name = "mirage-ptbxl-superdiagnostic-base-ensemble2-smoothed-stage"
+    row = {"name": name, "parameters": 1722666, "render": stat, "peak_rss_mb": 630.0,
+           "latency": {k: stat for k in ("load", "preprocess", "predict", "total", "cpu_total")},
+           "latency_explain": {"explain": stat, "total": stat},
+           "batch": {"records_per_s": 1.7, "model_windows_per_s": 3.9},
+           "train": {"samples_per_s": 20.2, "peak_rss_mb": 1038.0}}
+    result = {"machine": {"cpu": "x", "usable_cores": 2, "torch": "2", "torch_threads": 1, "device": "cpu"},
+              "records": {"source": "bundled samples", "count": 7}, "n": 2,
+              "models": [row, dict(row, name="resnet1d_wang (random init)", parameters=473349)]}
+    lines = format_table(result).splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("model "))
+    first, second = lines[header + 2], lines[header + 3]
+    assert first.startswith(name + " ") and second.startswith("resnet1d_wang (random init) ")
+    column = lines[header].index("params") + len("params")          # right-aligned under its header
+    assert first[:column].endswith("1,722,666") and second[:column].endswith("473,349")

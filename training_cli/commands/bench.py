@@ -67,25 +67,27 @@ def format_table(result: dict) -> str:
         lines.append(f"load average at the end (1, 5, 15 min): {m['load_average']}")
     lines.append("latency in ms, median/p95 ('preprocess' includes render; 'cpu' = CPU time of all threads "
                  "per record); throughput per second; peak RSS in MB for inference / training")
-    header = (f"{'model':<34} {'params':>9} {'load':>11} {'preprocess':>11} {'render':>9} {'predict':>11} "
+    # as wide as the longest name: the shipped model's, 58 characters, had been cut to its first 34
+    w = max([34, *(len(row["name"]) for row in result["models"])])
+    header = (f"{'model':<{w}} {'params':>9} {'load':>11} {'preprocess':>11} {'render':>9} {'predict':>11} "
               f"{'total':>11} {'cpu':>11} {'explain':>11} {'total+expl':>11} {'batch rec':>9} "
               f"{'model win':>9} {'train smp':>9} {'peak RSS':>11}")
     lines.append(header)
     lines.append("-" * len(header))
     for row in result["models"]:
         if row.get("unavailable"):
-            lines.append(f"{row['name']:<34} unavailable: {row['unavailable']}")
+            lines.append(f"{row['name']:<{w}} unavailable: {row['unavailable']}")
             continue
         lat, lex = row["latency"], row["latency_explain"]
         render = f"{row['render']['median_ms']:.1f}/{row['render']['p95_ms']:.1f}"
         rss = f"{row['peak_rss_mb']:.0f}/{row['train']['peak_rss_mb']:.0f}"
         lines.append(
-            f"{row['name'][:34]:<34} {row['parameters']:>9,} {_fmt(lat, 'load'):>11} {_fmt(lat, 'preprocess'):>11} "
+            f"{row['name']:<{w}} {row['parameters']:>9,} {_fmt(lat, 'load'):>11} {_fmt(lat, 'preprocess'):>11} "
             f"{render:>9} {_fmt(lat, 'predict'):>11} {_fmt(lat, 'total'):>11} {_fmt(lat, 'cpu_total'):>11} "
             f"{_fmt(lex, 'explain'):>11} {_fmt(lex, 'total'):>11} {row['batch']['records_per_s']:>9} "
             f"{row['batch']['model_windows_per_s']:>9} {row['train']['samples_per_s']:>9} {rss:>11}")
         if "cuda_max_allocated_mb" in row:
-            lines.append(f"{'':<34} CUDA max allocated {row['cuda_max_allocated_mb']} MB inference, "
+            lines.append(f"{'':<{w}} CUDA max allocated {row['cuda_max_allocated_mb']} MB inference, "
                          f"{row['train']['cuda_max_allocated_mb']} MB training")
     for note in result.get("notes", []):
         lines.append(f"note: {note}")
