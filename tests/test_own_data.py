@@ -318,6 +318,28 @@ def test_a_spreadsheet_s_own_columns_in_a_labs_table_are_named_as_not_used(tmp_p
         read_labs_table(labs)
 
 
+def test_a_column_of_when_a_lab_was_drawn_is_named_as_not_used(tmp_path):
+    """A lab's date or time beside its value ('CRP date', 'Troponin date', 'Datum Kreatinin') had refused the
+    table: as crp followed by words of no unit ("write its unit in brackets"), or as a troponin mistyped ("did
+    you mean troponin_t?", a column of dates). They are columns of their own, named as not used; a feature's name
+    with other words ('Age at time of ECG') is still refused, asking for its unit."""
+    from mirage_model.clinical import LabsTableError, read_labs_table
+
+    labs = tmp_path / "labs.csv"
+    labs.write_text("ECG;CRP date;CRP [mg/L];Troponin date;Datum Kreatinin;Kreatinin [mg/dL]\n"
+                    "ludb/1;2021-02-14;4,0;14.02.2021 08:15;2021-02-14;0,9\n")
+    warnings = []
+    assert read_labs_table(labs, warnings=warnings) == {"ludb/1": {"crp": (4.0, "mg/L"),
+                                                                   "creatinine": (0.9, "mg/dL")}}
+    assert warnings == [f"{labs}: not used: 'CRP date', 'Troponin date', 'Datum Kreatinin' (columns of no feature "
+                        "the model reads, nor a patient column; known: age, sex, height, weight, troponin_t, "
+                        "troponin_i, d_dimer, ck_mb, nt_probnp, wbc, crp, creatinine, potassium); the other columns "
+                        "are read"]
+    labs.write_text("ECG;Age at time of ECG;CRP [mg/L]\nludb/1;51;4,0\n")
+    with pytest.raises(LabsTableError, match="'Age' is age \\(Age\\), but 'at time of ECG' after it is no unit"):
+        read_labs_table(labs)
+
+
 def test_ids_written_on_windows_and_splits_spelled_out(tmp_path, caplog):
     """A table written on Windows names siteA/ecg000 as 'siteA\\ecg000': every row had fitted no
     record, and the run ended on "no labelled records for task 'multilabel'", which named no id;

@@ -134,14 +134,31 @@ def is_patient_column(name: str, also=()) -> bool:
     return folded_column(name) in {folded_column(n) for n in (*PATIENT_COLUMNS, *also)}
 
 
+# words of a column that says when a lab was drawn, not its value ("CRP date", "Troponin time", "Datum CRP")
+_DATE_WORDS = {"date", "dates", "time", "datetime", "timestamp", "datum", "zeit", "uhrzeit", "abnahmedatum",
+               "abnahmezeit"}
+
+
+def _drawn_column(text: str, schema: ClinicalSchema) -> bool:
+    """Whether a header cell is a feature's name (or the start of one: "Troponin") and words of date or time,
+    only: "CRP date", "Datum Kreatinin", "Troponin time". "Age at time of ECG" is not (its age is refused
+    asking for its unit, as before)."""
+    words = [w for w in re.split(r"[\s_\-/.()]+", text.casefold()) if w]
+    if not _DATE_WORDS & set(words):
+        return False
+    key = column_key(" ".join(w for w in words if w not in _DATE_WORDS | {"of", "der", "des"}))
+    return len(key) >= 3 and any(column_key(n).startswith(key) for f in schema.features
+                                 for n in (f.name, f.label, *f.aliases))
+
+
 def _column_hint(name: str, schema: ClinicalSchema, header_unit: str | None = None) -> str | None:
     """Why an unknown header cell is refused, as a hint of what it most likely meant: a record id
     column that is not the first, a column of units, a feature with its unit run into its name
     ("weight_kg", "CRP mg/dL"; a name followed by words of no unit, "Troponin T hs", is named as the
     feature it begins with and the words left over; ``header_unit``: the header's unit in brackets, if it
     had one), a feature's name mistyped ("troponine"). None for a column of its own (a smoker flag, the
-    date of the draw, a comment): the table's other columns are read without it (``read_labs_table``
-    names it as not used)."""
+    date of the draw, a comment; a feature's name with a word of date or time, "CRP date", without a unit in
+    the header): the table's other columns are read without it (``read_labs_table`` names it as not used)."""
     if name.strip().lower() in _ID_COLUMNS:
         return "; the record id must be the first column"
     if re.search(r"(?:^|[\s_-])(units?|einheit(en)?|unité|unidad(es)?)(?:$|[\s_-])", name.strip().lower()):
@@ -149,6 +166,10 @@ def _column_hint(name: str, schema: ClinicalSchema, header_unit: str | None = No
         return ("; units go in the header ('crp [mg/dL]') or in a second row whose first cell is "
                 "'unit', not in a column of their own")
     text = name.strip()
+    if not header_unit and _drawn_column(text, schema):
+        # when a lab was drawn ("CRP date", "Troponin Zeit"): no value of it, a column of its own. It had been
+        # refused as crp followed by words of no unit, or as a troponin mistyped ("did you mean troponin_t?")
+        return None
     for cut in reversed([m.start() for m in re.finditer(r"[\s_]+", text)]):
         head, tail = text[:cut], re.split(r"[\s_]+", text[cut:].strip(" _"))
         feat = next((f for f in schema.features if f.matches(head)), None)
