@@ -305,3 +305,30 @@ def test_own_data_is_split_as_the_model_was_trained(tmp_path, capsys, trained):
     assert sorted(r["record_id"] for r in rows) == test_ids
     assert {r["record_id"] for r in rows if r["has_label"] == "True"} == {
         it.record_id for it in as_trained.items if it.split == "test" and "NORM" in it.labels}
+
+
+def test_a_folder_of_edf_records_is_read_as_score_reads_it(dataset, tmp_path, capsys):
+    """A folder of EDF+ records (any format mirage score reads) had every record failed, "header file not found":
+    each path was made X.hea. The records are read as they are, and a record that fails is named with why."""
+    from mirage_model.formats.edf import write_edf
+    from mirage_model.records import load_record
+
+    edf = tmp_path / "edf"
+    edf.mkdir()
+    for hea in sorted(dataset.glob("*.hea")):
+        write_edf(load_record(hea), edf / f"{hea.stem}.edf")
+    shutil.copy(dataset / "labels.csv", edf / "labels.csv")
+    model = make_tiny_checkpoint(tmp_path / "m", labels=LABELS, thresholds=(1.01, 0.0, 0.0, 0.0), name="tiny")
+    common = ["interpretation", "--model", str(model), "--statements-model", "none", "--data", f"folder:{edf}",
+              "--labels", str(edf / "labels.csv"), "--task", "multilabel", "--label", "AFIB", "--no-progress"]
+    assert main([*common, "--out", str(tmp_path / "out")]) == 0
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert (summary["records"], summary["scored"], summary["failed"]) == (2, 2, 0)
+    assert "2 records scored (0 failed)" in capsys.readouterr().out
+    stem = next(r["record_id"] for r in csv.DictReader(open(edf / "labels.csv")) if r["labels"] == "AFIB")
+    first = edf / f"{stem}.edf"
+    first.write_bytes(b"0       not an EDF file")                # one of the two AFIB records
+    assert main([*common, "--out", str(tmp_path / "out2")]) == 0
+    out = capsys.readouterr()
+    assert "1 record scored (1 failed)" in out.out
+    assert f"1 record failed (listed in {tmp_path / 'out2' / 'rows.csv'}): {first.name}: " in out.err

@@ -36,6 +36,7 @@ from mirage_model.review.batch.inputs import features_read, labs_lookup
 from mirage_model.review.batch.outputs import write_atomic
 from mirage_model.review.batch.pipeline import iter_rows
 from mirage_model.review.interpret import STATEMENTS
+from mirage_model.words import counted
 from training_cli.engine.checkpoints import labs_not_given_note, load_predictor, load_statements_predictor
 from training_cli.engine.data import DataOptions, open_index
 from training_cli.engine.errors import DataError, UsageError
@@ -129,7 +130,9 @@ def run(args) -> int:
     positive = set(rows_idx)
     order = rows_idx + neg_idx
     paths = [Path(ds.items[i].path) for i in order]
-    paths = [p if p.suffix == ".hea" else p.with_suffix(".hea") for p in paths]
+    # a PTB-XL item is its record's stem (records100/00000/00001_lr): its header read; a folder's EDF+ or MUSE
+    # file is read as it is (it had been made X.hea: "header file not found", every record failed)
+    paths = [p if p.is_file() else p.with_name(p.name + ".hea") for p in paths]
     counts = {True: _Counts(contradicts), False: _Counts(contradicts)}
     root = Path(os.path.commonpath([str(p.parent) for p in paths]))
     labelled = {p.relative_to(root).as_posix(): i in positive for i, p in zip(order, paths)}
@@ -176,10 +179,16 @@ def run(args) -> int:
     write_json(args.out / "summary.json", summary)
     ok = max(pos.ok, 1)
     shown = code if looked_for == [code] else f"{code}, read as {','.join(looked_for)}"
-    print(f"{shown} ({text}), {args.split} split: {pos.ok} records scored ({pos.n - pos.ok} failed); interpretation "
-          f"starts with it on {pos.first} ({pos.first / ok:.1%}), states it on {pos.stated} ({pos.stated / ok:.1%}); "
+    print(f"{shown} ({text}), {args.split} split: {counted(pos.ok, 'record')} scored ({pos.n - pos.ok} failed); "
+          f"interpretation starts with it on {pos.first} ({pos.first / ok:.1%}), states it on {pos.stated} "
+          f"({pos.stated / ok:.1%}); "
           + ", ".join(f"{words[c]!r} on {k}" + (f" ({pos.marked[c]} of them marked (?))" if pos.marked[c] else "")
                       for c, k in pos.contradicted.items()))
+    failed = [r for r in out_rows if r.get("status") != "ok"]
+    if failed:        # which and why, as mirage score names them: a count alone had said nothing of the cause
+        print(f"{counted(len(failed), 'record')} failed (listed in {args.out / 'rows.csv'}): "
+              + "; ".join(f"{r['record_path']}: {r.get('error') or r.get('status')}" for r in failed[:3])
+              + ("; ..." if len(failed) > 3 else ""), file=sys.stderr)
     if args.negatives:
         print(f"records without {code}: {neg.ok} scored; interpretation starts with {text.lower()} on {neg.first} "
               f"({neg.first / max(neg.ok, 1):.2%}), states it on {neg.stated}")
