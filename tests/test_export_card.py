@@ -65,6 +65,7 @@ def test_card_of_a_folder_model_tells_its_own_data_and_splits(own_run, tmp_path)
     assert "Trained on one folder of records only (folder:ecgs, labelled by labels.csv): performance on other" in card
     assert "Validation (the val split, n=4, model selection)" in card
     assert "PTB-XL" not in card and "fold 9" not in card and "German" not in card and "seeded" not in card
+    assert "- Task: multilabel; labels: " in card                   # had read "multilabel (multilabel)"
 
 
 @pytest.mark.parametrize("provenance", [

@@ -380,7 +380,8 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
         "## Model",
         *_architecture(loaded.model_type, cfg, prov, metrics),
         f"- Parameters: {sum(p.numel() for p in loaded.model.parameters()):,}",
-        f"- Task: {prov.get('task', loaded.task)} ({loaded.task}); labels: {', '.join(loaded.labels)}",
+        f"- Task: {task if (task := prov.get('task', loaded.task)) == loaded.task else f'{task} ({loaded.task})'}; "
+        f"labels: {', '.join(loaded.labels)}",
         f"- Clinical inputs: {', '.join(loaded.schema.names) or 'none'} (missing values are masked"
         + _trained_ranges(loaded.schema) + ")",
         *_clinical_source_lines(prov),
