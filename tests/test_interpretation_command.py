@@ -332,3 +332,20 @@ def test_a_folder_of_edf_records_is_read_as_score_reads_it(dataset, tmp_path, ca
     out = capsys.readouterr()
     assert "1 record scored (1 failed)" in out.out
     assert f"1 record failed (listed in {tmp_path / 'out2' / 'rows.csv'}): {first.name}: " in out.err
+
+
+def test_threads_are_taken_as_train_and_evaluate_take_them(dataset, tmp_path):
+    """--threads 1 (the README's tip for a busy machine, given to every other command) had been refused as an
+    unrecognised argument."""
+    import torch
+
+    model = make_tiny_checkpoint(tmp_path / "m", labels=LABELS, thresholds=(1.01, 0.0, 0.0, 0.0), name="tiny")
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        assert main(["interpretation", "--model", str(model), "--statements-model", "none", "--data",
+                     f"folder:{dataset}", "--labels", str(dataset / "labels.csv"), "--task", "multilabel",
+                     "--label", "AFIB", "--threads", "1", "--no-progress", "--out", str(tmp_path / "out")]) == 0
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)

@@ -36,6 +36,7 @@ from mirage_model.review.batch.inputs import features_read, labs_lookup
 from mirage_model.review.batch.outputs import write_atomic
 from mirage_model.review.batch.pipeline import iter_rows
 from mirage_model.review.interpret import STATEMENTS
+from mirage_model.runtime import set_threads
 from mirage_model.words import counted
 from training_cli.engine.checkpoints import labs_not_given_note, load_predictor, load_statements_predictor
 from training_cli.engine.data import DataOptions, open_index
@@ -43,7 +44,7 @@ from training_cli.engine.errors import DataError, UsageError
 from training_cli.engine.ptbxl import PTBXL_SUPERCLASSES
 from training_cli.engine.runlog import command_line, write_json
 from training_cli.options import (add_overwrite_arg, add_split_args, add_statements_model_arg, check_labs_file,
-                                  command_parser)
+                                  command_parser, count)
 from training_cli.outputs import check_output_folder, check_output_place, refuse_earlier_outputs
 
 OUTPUT_NAMES = ("rows.csv", "summary.json")     # what a run writes in --out
@@ -87,6 +88,9 @@ def interpretation_command_parser(subparsers=None) -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="output folder")
     add_overwrite_arg(p, "the rows.csv and summary.json")
     p.add_argument("--device", default="auto", help="auto (GPU when present), cpu or cuda")
+    p.add_argument("--threads", type=count(1), default=None,
+                   help="torch CPU threads, as train and evaluate take it (default: 1 on 2 cores, else half the "
+                   "cores, at most 4; see mirage_model.runtime.default_threads)")
     p.add_argument("--no-progress", dest="progress", action="store_false",
                    help="no progress bar (on stderr; a fold of PTB-XL takes minutes)")
     p.set_defaults(func=run)
@@ -111,6 +115,7 @@ def run(args) -> int:
                           split_file=args.split_file, seed=args.seed, group_by=args.group_by,
                           split_method=args.split_method)
     ds = open_index(options)        # the data and --label checked before the models load
+    set_threads(args.threads)
     rows_idx, neg_idx = _picked(ds, args, code)
     predictor = load_predictor(args.model, args.device)
     provenance = getattr(getattr(predictor, "loaded", None), "provenance", None)
