@@ -101,6 +101,26 @@ def quality_lines(pred) -> list[str]:
     return lines
 
 
+def _fallback_thresholds(model_info: dict | None, labels) -> dict[str, str]:
+    """{class: "positives" or "negatives"} of the classes whose stored threshold is training's 0.5 fallback: its
+    validation split (the checkpoint's metrics, ``val.n`` and ``val.per_class.<class>.positives``) held no
+    positive, or no negative, record of it (the model card says "a fallback, not measured"). The PDF had printed
+    such a threshold, and called the class at it, as a measured one (an own Challenge model: LPR, PR, QAb ...)."""
+    flat = (model_info or {}).get("metrics") or {}
+    n, out = flat.get("val.n"), {}
+    for lab in labels:
+        pos = flat.get(f"val.per_class.{lab}.positives")
+        if isinstance(pos, float) and isinstance(n, float) and (pos == 0 or pos == n):
+            out[lab] = "positives" if pos == 0 else "negatives"
+    return out
+
+
+def _by_reason(fallback: dict[str, str]) -> list[tuple[str, list[str]]]:
+    """``_fallback_thresholds``' classes grouped by why, positives first."""
+    return [(why, [c for c, w in fallback.items() if w == why]) for why in ("positives", "negatives")
+            if why in fallback.values()]
+
+
 def result_flowables(ctx: ReportContext, st, model_info: dict | None) -> list:
     """The model result table (positive classes first), its notes, and the model's card."""
     out = [Paragraph("Model result", st["h1"])]
@@ -128,6 +148,7 @@ def result_flowables(ctx: ReportContext, st, model_info: dict | None) -> list:
                    key=lambda k: (pred.labels[k] not in shown, -probs[k]))
     rows = [["Class", "Description", "Probability", "Threshold", "Result"]]
     highlight, normal_rows = [], []
+    fallback = _fallback_thresholds(model_info, pred.labels)
     for k in order:
         lab = pred.labels[k]
         is_pos = lab in positive
@@ -135,7 +156,7 @@ def result_flowables(ctx: ReportContext, st, model_info: dict | None) -> list:
                   else f"< {MIN_CALLED_P:.0%}" if k < len(thr) and probs[k] >= thr[k] else "-")
         words = LABEL_NAMES.get(lab, "") if getattr(pred, "ptbxl_labels", True) else ""    # a model's own "MI": its
         rows.append([pdf_text(lab), pdf_text(words), f"{probs[k]:.3f}",
-                     f"{thr[k]:.3f}" if k < len(thr) else "", result])
+                     (f"{thr[k]:.3f}" + ("*" if lab in fallback else "")) if k < len(thr) else "", result])
         if is_pos and not is_normal(lab, getattr(pred, "ptbxl_labels", True)):
             highlight.append(len(rows) - 1)
         elif is_pos:
@@ -149,6 +170,11 @@ def result_flowables(ctx: ReportContext, st, model_info: dict | None) -> list:
     if doubted:
         out.append(Paragraph("<br/>".join(pdf_escape(f"{lab} (?): {why}") for lab, why in doubted.items()),
                              st["small"]))
+    if fallback:
+        out.append(Paragraph(pdf_escape(
+            "* Threshold not measured: a fallback of 0.5, the model's validation split holding no "
+            + "; no ".join(f"{why[:-1]} record of {', '.join(labs)}" for why, labs in _by_reason(fallback))
+            + ". A call of such a class rests on no measured threshold."), st["small"]))
     n_win = None if pred.window_probabilities is None else np.asarray(pred.window_probabilities).shape[0]
     coverage = prediction_coverage(pred, ctx.record)
     windows = ("its 10 s window" if n_win in (None, 1) else f"its {coverage}" if coverage
