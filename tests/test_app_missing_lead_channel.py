@@ -44,3 +44,20 @@ def test_the_app_opens_a_record_without_v4_as_one_with_v4_invalid(qtbot, v4_two_
     assert "Interpretation withheld" in interpretation and "(V4)" in interpretation, interpretation
     assert interpretation == interpretation_invalid
     assert "no V4 channel in the file: shown blank" in notes and "V4 channel" not in notes_invalid
+
+
+@pytest.mark.filterwarnings("ignore:The inplace keyword")
+def test_the_app_names_the_lead_a_paediatric_set_holds_in_a_blank_leads_place(qtbot, tmp_path):
+    """A paediatric lead set (V3R and V7 recorded in place of V3 and V5: ``welch_allyn_paediatric``): the blank
+    V3 and V5 panels' labels name the lead the file holds in their place and say it is not theirs (had said
+    "missing"), and the window's lead message says it as they do."""
+    pytest.importorskip("ecgdatakit")
+    from test_formats_found_files import welch_allyn_paediatric
+
+    window = shown_window(qtbot)
+    said, _, notes = _opened(qtbot, window, str(welch_allyn_paediatric(tmp_path)))
+    assert said["V3"] == "V3 [flat, missing: V3R in its place, not V3]", said
+    assert said["V5"] == "V5 [flat, missing: V7 in its place, not V5]", said
+    assert "V3R in place of V3, V7 in place of V5" in notes
+    assert "V3 (missing: V3R in its place, not V3); V5 (missing: V7 in its place, not V5)" in (
+        window.message_bar.text())

@@ -22,6 +22,7 @@ import pytest
 
 from mirage_model.records import STANDARD_LEADS, load_record
 from mirage_model.review.file_info import reader_notes, record_notes
+from mirage_model.review.report.waveforms import _blank_said
 
 pytest.importorskip("ecgdatakit")
 pytest.importorskip("defusedxml")
@@ -114,21 +115,28 @@ def test_welch_allyn_scp_reads_at_the_carts_own_amplitudes_and_fields():
     assert not reader_notes(rec)
 
 
-def test_welch_allyn_paediatric_lead_set_opens_with_v3_and_v5_blank_naming_the_leads(tmp_path):
+def welch_allyn_paediatric(folder: Path) -> Path:
     """The same cart's paediatric lead set (I, II, V1, V2, V4, V6 with V3R and V7 in place of V3 and V5;
-    one such file in the same repository). It was refused ("has 10 of the 12"); a file without a lead's channel
-    now opens as one with that lead all invalid does when it shows at least 8 of the 12 (the limb leads its I
-    and II give counted): V3 and V5 blank, the record's notes naming the leads it holds instead. Built from the
-    shipped file by renumbering its V3 and V5 (Section 3 lead ids 5 and 7) as V3R (11) and V7 (9), as the real
-    file numbers them."""
+    one such file in the same repository), written in ``folder``: the shipped file with its V3 and V5 (Section 3
+    lead ids 5 and 7) renumbered as V3R (11) and V7 (9), as the real file numbers them."""
     data = bytearray(WELCH_ALLYN.read_bytes())
     start, length = _scp_section(data, 3)
     ids = {data[start + 16 + 2 + 9 * k + 8]: start + 16 + 2 + 9 * k + 8 for k in range(data[start + 16])}
     data[ids[5]], data[ids[7]] = 11, 9
     _scp_crcs_again(data, start, length)
-    path = tmp_path / "paediatric.SCP"
+    path = Path(folder) / "paediatric.SCP"
     path.write_bytes(bytes(data))
-    rec = load_record(path)
+    return path
+
+
+def test_welch_allyn_paediatric_lead_set_opens_with_v3_and_v5_blank_naming_the_leads(tmp_path):
+    """The paediatric lead set (``welch_allyn_paediatric``) was refused ("has 10 of the 12"); a file without a
+    lead's channel now opens as one with that lead all invalid does when it shows at least 8 of the 12 (the limb
+    leads its I and II give counted): V3 and V5 blank, the record's notes naming the leads it holds instead.
+    Where the blank lead is named (its label in the app and on the PDF's sheet: ``missing_text``; the notes), the
+    lead the file holds in its place is named with it and said not to be it: a V3R is no V3 (had said "missing",
+    and the notes "it holds V3R, V7 instead", leaving which for which and what the blank panel is to guess)."""
+    rec = load_record(welch_allyn_paediatric(tmp_path))
     whole = load_record(WELCH_ALLYN)
     assert rec.flagged_leads("missing") == ("V3", "V5")
     for k, lead in enumerate(STANDARD_LEADS):
@@ -136,8 +144,14 @@ def test_welch_allyn_paediatric_lead_set_opens_with_v3_and_v5_blank_naming_the_l
             assert np.isnan(rec.signal[k]).all()
         else:                            # the leads the renumbering left as they were
             np.testing.assert_array_equal(rec.signal[k], whole.signal[k])
-    assert record_notes(rec) == ["no V3, V5 channels in the file: shown blank (it holds V3R, V7 instead: a "
-                                 "paediatric lead set?)", "not shown: V3R, V7 (not among the 12 standard leads)"]
+    assert record_notes(rec) == ["no V3, V5 channels in the file: shown blank (it holds V3R in place of V3, V7 in "
+                                 "place of V5: a paediatric lead set?)",
+                                 "not shown: V3R, V7 (not among the 12 standard leads)"]
+    said = {lead: rec.missing_text(STANDARD_LEADS.index(lead)) for lead in ("V3", "V5")}
+    assert said == {"V3": "missing: V3R in its place, not V3", "V5": "missing: V7 in its place, not V5"}
+    assert _blank_said(rec) == said                  # the PDF's sheet labels their blank panels so
+    assert "samples missing: V3 (missing: V3R in its place, not V3); V5 (missing: V7 in its place, not V5)" in (
+        rec.flag_texts())
 
 
 def test_scp_dates_that_are_no_date_are_said(tmp_path):

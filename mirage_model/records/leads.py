@@ -176,6 +176,18 @@ def other_chest_leads(names: Iterable[str | None]) -> list[str]:
     return [name.strip() for name in names if name and _OTHER_CHEST.match(name.strip())]
 
 
+def held_in_place(absent: Sequence[str], dropped: Sequence[str | None]) -> dict[str, str]:
+    """Missing chest lead -> the chest lead none of the 12 that the file holds in its place (V3 -> V3R and V5 -> V7
+    of a paediatric lead set), of a record whose file has no channel for the standard leads ``absent``
+    (``meta["absent_leads"]``) and holds the channels ``dropped`` (``meta["dropped_leads"]``): paired in order
+    where the file holds as many such leads as there are missing, all of them chest leads; else {} (which stands
+    for which is not known). The pair is named, never drawn or read as the standard lead."""
+    instead = other_chest_leads(dropped)
+    if not absent or len(instead) != len(absent) or not all(lead.startswith("V") for lead in absent):
+        return {}
+    return dict(zip(absent, instead))
+
+
 def too_few_leads(names: Sequence[str | None], match: LeadMatch, missing: Sequence[str],
                   kind: str | None = None, empty: Sequence[str] = ()) -> str:
     """Why a file's channels are not a 12-lead ECG, in words: the standard leads they give (with the

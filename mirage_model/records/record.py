@@ -273,8 +273,9 @@ class EcgRecord:
         """A lead's missing samples in a few words: "missing" (all of them), "withheld" (a lead the reader
         withheld, ``meta["withheld_leads"]``: an electrode off, or its units wrong), "not derived: needs I,
         withheld" (a limb lead derived from one withheld, or "... I, missing" from one missing from the file:
-        ``leads.blank_sources``), "4% missing" (a gap), or "". ``share``: ``missing_share()`` when already
-        computed (a caller asking of every lead scans the signal once)."""
+        ``leads.blank_sources``), "missing: V3R in its place, not V3" (a chest lead the file has no channel for,
+        holding another in its place: ``leads.held_in_place``), "4% missing" (a gap), or "". ``share``:
+        ``missing_share()`` when already computed (a caller asking of every lead scans the signal once)."""
         share = self.missing_share() if share is None else share
         if share[lead] <= 0:
             return ""
@@ -283,10 +284,15 @@ class EcgRecord:
         withheld = self.meta.get("withheld_leads") or {}
         if self.sig_name[lead] in withheld:
             return "withheld"
-        from mirage_model.records.leads import blank_sources, sources_text     # here: leads imports this module
+        from mirage_model.records.leads import blank_sources, held_in_place, sources_text  # here: leads imports this
         blank = {name for name, s in zip(self.sig_name, share) if s >= 0.995}
         needs = blank_sources(self.sig_name[lead], self.flagged_leads("derived"), blank)
-        return f"not derived: needs {sources_text(needs, withheld, short=True)}" if needs else "missing"
+        if needs:
+            return f"not derived: needs {sources_text(needs, withheld, short=True)}"
+        # a paediatric lead set's V3R is no V3: a reader must not take the lead it holds for the blank one
+        name = self.sig_name[lead]
+        instead = held_in_place(self.meta.get("absent_leads") or (), self.meta.get("dropped_leads") or ())
+        return f"missing: {instead[name]} in its place, not {name}" if name in instead else "missing"
 
     def not_derived(self, lead: int, share: np.ndarray | None = None) -> bool:
         """Whether ``lead`` is a limb lead left blank for want of a lead it is derived from (``missing_text``, which

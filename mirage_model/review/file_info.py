@@ -11,7 +11,7 @@ import math
 
 from mirage_model.limits import length_words, recording_words
 from mirage_model.records.age import age_text
-from mirage_model.records.leads import other_chest_leads
+from mirage_model.records.leads import held_in_place, other_chest_leads
 from mirage_model.records.metadata import SOURCE_PREFIX
 from mirage_model.records.snomed import snomed_name
 from mirage_model.records.wfdb_header import date_text
@@ -321,8 +321,11 @@ def record_notes(record) -> list[str]:
     dropped = [str(name) for name in meta.get("dropped_leads") or ()]
     if absent:
         instead = other_chest_leads(dropped) if all(lead.startswith("V") for lead in absent) else []
+        paired = held_in_place(absent, dropped)        # V3R in V3's place is no V3: said lead by lead
+        held = (", ".join(f"{other} in place of {lead}" for lead, other in paired.items()) if paired
+                else f"{', '.join(instead)} instead")
         notes.append(f"no {', '.join(absent)} channel{'s' if len(absent) > 1 else ''} in the file: shown blank"
-                     + (f" (it holds {', '.join(instead)} instead: a paediatric lead set?)" if instead else ""))
+                     + (f" (it holds {held}: a paediatric lead set?)" if instead else ""))
     if dropped:
         notes.append(f"not shown: {', '.join(dropped)} (not among the 12 standard leads)")
     return notes

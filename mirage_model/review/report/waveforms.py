@@ -129,7 +129,8 @@ def draw_grid(c, lay: ReportLayout) -> None:
 def _no_trace(signal: np.ndarray, fs: float, panel, said=None) -> str:
     """ " (missing)" when ``panel``'s window of its lead holds no finite sample (a lead the file
     lacks: a blank panel; what ``said`` says of its lead instead, lead -> words: " (withheld)", a lead the
-    reader withheld for amplitudes that are not an ECG's, " (not derived: needs lead I, withheld)"), " (flat)"
+    reader withheld for amplitudes that are not an ECG's, " (not derived: needs lead I, withheld)", " (missing: V3R
+    in its place, not V3)"), " (flat)"
     when every sample is the same value (a flat line that is no isoelectric trace), else "" (also for a window
     after a short record's end: the caption says so)."""
     lead = LEAD_NAMES.index(panel.lead)
@@ -325,7 +326,7 @@ def _blank_said(rec) -> dict:
     flagged = set(rec.flagged_leads("missing"))        # the others hold samples: one pass over the record each
     share = rec.missing_share()
     texts = {name: rec.missing_text(k, share) for k, name in enumerate(rec.sig_name) if name in flagged}
-    return {name: text for name, text in texts.items() if text == "withheld" or text.startswith("not derived")}
+    return {name: text for name, text in texts.items() if text.startswith(("withheld", "not derived", "missing:"))}
 
 
 def draw_ecg_page(c, doc, ctx: ReportContext) -> None:
