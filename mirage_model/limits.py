@@ -300,11 +300,22 @@ HEAD_S = 60.0
 
 def record_head(record, seconds: float = HEAD_S):
     """The record's first ``seconds`` (an EcgRecord of (12, n) samples), or the record itself when
-    it is no longer."""
+    it is no longer. Heads of the same signal hold one view of it and share what checks found of it and kept
+    (``EcgRecord.found``: ``quality.record_electrode_off``), so that each is found once per record: the quality
+    check and the measurement of a long record each made a head of their own, and each ran the electrode-off
+    pass of its first minute. The rest (age, sex, flags) is the record's as it is at the call."""
     n = int(seconds * float(record.fs))
     if record.signal.shape[1] <= n:
         return record
-    return dataclasses.replace(record, signal=record.signal[:, :n])
+    kept = getattr(record, "found", None)
+    if not isinstance(kept, dict):
+        return dataclasses.replace(record, signal=record.signal[:, :n])
+    got = kept.get(("head", n))
+    if got is None or got[0] is not record.signal:     # a signal put in the record's place since: a head of its own
+        got = kept[("head", n)] = (record.signal, record.signal[:, :n], {})   # a view: an edit in place is the head's
+    head = dataclasses.replace(record, signal=got[1])
+    head.found = got[2]
+    return head
 
 
 def head_note(record, seconds: float = HEAD_S) -> str:

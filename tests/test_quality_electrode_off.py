@@ -239,3 +239,47 @@ def test_a_signal_edited_in_place_is_read_again():
     assert not record_electrode_off(record, samples=half)[0].any()
     record.signal[LEADS.index("V5")] = trace                            # the whole lead, in place
     assert record_electrode_off(record)[0].tolist() == [lead == "V5" for lead in LEADS]
+
+
+def test_a_long_records_first_minute_is_read_once(monkeypatch):
+    """A record longer than a minute is checked and measured on its first minute (``limits.record_head``): the
+    quality check (``inference.assess_record``) and the measurement (``opening.measure_head``) each made a head of
+    their own, so the electrode-off pass of the same minute ran twice (a 115 s PTB Diagnostic record at 1000 Hz:
+    about 0.11 s the second time). Now once, V5 named off by both, and a signal given to the record since, or
+    edited in place, is read again. A 2 min record: LUDB 1 (500 Hz) twelve times over, V5 swinging rail to rail."""
+    import importlib
+
+    from mirage_model.inference import assess_record
+    from mirage_model.limits import record_head
+    from mirage_model.paths import sample_records
+    from mirage_model.quality import record_electrode_off
+    from mirage_model.records import load_record
+    from mirage_model.review.opening import measure_head
+
+    where = importlib.import_module("mirage_model.quality.electrode_off")
+    calls = []
+    real = where._off
+
+    def counted(*a, **k):
+        calls.append(1)
+        return real(*a, **k)
+
+    monkeypatch.setattr(where, "_off", counted)
+    one = load_record(next(p for p in sample_records() if "ludb" in str(p) and p.stem == "1"))
+    long = dataclasses.replace(one, signal=np.tile(one.signal, 12))
+    assert long.duration_s == 120.0
+    v5 = [lead == "V5" for lead in LEADS]
+    long = _with(long, "V5", _off(long, "square"))
+    report = assess_record(long)
+    m = measure_head(long)
+    assert len(calls) == 1
+    assert {f.code: f.leads for f in report.findings}["lead_missing"] == ("V5",)
+    assert any("V5 left out" in n for n in m.notes), m.notes
+    assert "measured on the first 60 s of a 2.0 min record" in m.notes
+
+    long.signal = _with(long, "V5", np.tile(one.signal[LEADS.index("V5")], 12)).signal     # LUDB 1's own V5 back
+    assert not any("V5 left out" in n for n in measure_head(long).notes)      # another signal: read again
+    assert len(calls) == 2
+    long.signal[LEADS.index("V5")] = _off(long, "square")       # edited in place: read again, V5 off again
+    assert any("V5 left out" in n for n in measure_head(long).notes)
+    assert len(calls) == 3 and record_electrode_off(record_head(long))[0].tolist() == v5 and len(calls) == 3
