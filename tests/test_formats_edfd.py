@@ -298,9 +298,10 @@ def test_one_edf_signal_in_volts_among_millivolts_is_withheld_by_lead(tmp_path):
     got = load_record(path)
     np.testing.assert_allclose(got.signal[0], written.signal[1] - written.signal[2], atol=1e-6)
     assert got.quality["derived"][0] and not got.quality["missing"][0]
-    assert list(got.meta["withheld_leads"]) == ["I"]
-    assert got.meta["withheld_leads"]["I"].endswith("are not an ECG's: electrode off, the file's units for this "
-                                                    "lead wrong, or its samples damaged")
+    assert "withheld_leads" not in got.meta                 # rebuilt and shown: not withheld; its note says why
+    assert got.meta["reader_warnings"][-1].startswith("I derived from II and III: its own samples were withheld (")
+    assert got.meta["reader_warnings"][-1].endswith("are not an ECG's: electrode off, the file's units for this "
+                                                    "lead wrong, or its samples damaged)")
     assert np.array_equal(got.signal[1:], written.signal[1:], equal_nan=True)
 
 

@@ -48,14 +48,43 @@ def test_a_limb_lead_all_invalid_is_rebuilt_from_two_others(tmp_path, lead, rebu
 
 def test_a_lead_withheld_for_its_amplitudes_is_rebuilt(tmp_path):
     """LUDB 1 with III a +-8 mV square wave (its units wrong, or its samples damaged; I and II fine): III is
-    withheld and rebuilt as II - I, its note saying why it was withheld."""
+    withheld and rebuilt as II - I, its note saying why it was withheld. A lead rebuilt and shown is not withheld:
+    ``meta["withheld_leads"]`` (the blank leads the reader withheld) had still named III, and the record written
+    again (``mirage convert``) and reopened said III withheld while it drew III's rebuilt samples."""
+    from mirage_model.formats.write import write_record
+
     n = wfdb.rdheader(str(LUDB_1)).sig_len
     rec = load_record(_written(tmp_path, "iii_off", {"iii": _square(n, 500.0)}))
     truth = wfdb.rdrecord(str(tmp_path / "iii_off")).p_signal
     np.testing.assert_allclose(rec.signal[III], truth[:, II] - truth[:, I], atol=1e-6)
-    assert rec.meta["withheld_leads"] == {"III": WHY_8}
+    assert "withheld_leads" not in rec.meta and rec.flagged_leads("derived") == ("III",)
     assert rec.meta["reader_warnings"] == (f"III derived from I and II: its own samples were withheld ({WHY_8})",)
     assert not assess(rec).has("lead_missing")
+    for fmt in ("wfdb", "edf"):
+        again = load_record(write_record(rec, tmp_path / fmt, fmt, name="converted"))
+        assert "withheld_leads" not in again.meta and again.flagged_leads("derived") == ("III",), fmt
+        np.testing.assert_allclose(again.signal[III], rec.signal[III], atol=1e-3)
+
+
+@pytest.mark.parametrize("lead", ["III", "aVF", "I"])
+def test_ludbs_leads_scaled_one_by_one_are_said_so_with_a_limb_lead_rebuilt(tmp_path, lead):
+    """LUDB stores each lead scaled to one size (1.00 mV peak to peak, wfdb's reading of its file), which the quality
+    check says ("amplitude_scaled": the voltage rules are not read). With a limb lead all invalid and rebuilt from two
+    others, the check read the rebuilt lead as one of the file's (II - I of leads scaled one by one is of another
+    size) and said nothing: the record's amplitudes read as the heart's. It reads the file's own leads."""
+    rec = wfdb.rdrecord(str(LUDB_1))
+    ptp = np.ptp(rec.p_signal, axis=0)
+    assert ptp.max() / ptp.min() <= 1.01                      # the file's truth: every lead one size
+    sig = rec.p_signal.copy()
+    sig[:, [n.lower() for n in rec.sig_name].index(lead.lower())] = np.nan
+    wfdb.wrsamp("nan", fs=rec.fs, units=rec.units, sig_name=rec.sig_name, p_signal=sig, fmt=rec.fmt,
+                adc_gain=rec.adc_gain, baseline=rec.baseline, write_dir=str(tmp_path))
+    got = load_record(tmp_path / "nan.hea")
+    assert got.flagged_leads("derived") == (lead,)
+    k = STANDARD_LEADS.index(lead)
+    assert np.ptp(got.signal[k]) / ptp.min() > 1.01 or np.ptp(got.signal[k]) / ptp.max() < 0.99   # another size
+    report = assess(got)
+    assert report.has("amplitude_scaled") and assess(load_record(LUDB_1)).has("amplitude_scaled")
 
 
 def test_an_electrode_off_spoiling_two_limb_leads_rebuilds_nothing(tmp_path):

@@ -24,7 +24,7 @@ from mirage_model.records.age import (MONTHS_BELOW_Y, YEAR_DAYS, age_text, impos
 from mirage_model.records.flags import set_flags
 from mirage_model.records.leads import (absent_rows, add_twin_signals, derive_leads, enough_leads,
                                        hollow_leads_refusal, lead_mapping_meta, match_leads, off_scale_leads,
-                                       rebuilt_notes, too_few_leads, withhold)
+                                       rebuilt_notes, still_withheld, too_few_leads, withhold)
 from mirage_model.records.record import (QUALITY_FLAGS, STANDARD_LEADS, EcgRecord, RecordError, lower_first,
                                          raise_own_fault)
 from mirage_model.words import counted
@@ -227,8 +227,8 @@ def build_record(path: Path, fmt: str, channels: list[tuple[str, np.ndarray]], f
             f"{lead} {lengths[lead]:,}" for lead in short) + f" of {counted(T, 'sample', ',')}; the rest is missing")
     if cal_s:
         meta["calibration_removed_s"] = round(cal_s, 3)
-    if withheld:
-        meta["withheld_leads"] = withheld
+    if blank := still_withheld(withheld, derived):
+        meta["withheld_leads"] = blank
     rec = EcgRecord(signal=signal, fs=float(fs), record_id=path.stem, path=path, quality=flags, meta=meta)
     apply_info(rec, info or {})
     if rebuilt := rebuilt_notes(chosen, derived, withheld):    # after the file's own notes, which apply_info sets

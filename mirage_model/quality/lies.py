@@ -15,7 +15,7 @@ from mirage_model.records import STANDARD_LEADS
 
 def _lies(x: np.ndarray, fs: float, usable: np.ndarray, level: np.ndarray, x40: np.ndarray, segs40: np.ndarray,
           med40: np.ndarray, beats: np.ndarray, cfg: QualityConfig, noise: np.ndarray,
-          tall_said: bool = False) -> tuple[list[Finding], np.ndarray]:
+          tall_said: bool = False, derived: np.ndarray | None = None) -> tuple[list[Finding], np.ndarray]:
     """Findings of a record that is not what its file says (``consistency``): a lead's lasting step
     of level, a lead's gain changed mid-record, leads shifted in time against each other, a signal
     that repeats itself to the sample, every lead too tall for a heart or scaled to one size; and (L,)
@@ -24,7 +24,8 @@ def _lies(x: np.ndarray, fs: float, usable: np.ndarray, level: np.ndarray, x40: 
     ``level`` (L, T100) the 1.5 s running median, ``x40`` (L, T100) the 40 Hz low-passed signal,
     ``segs40`` (N, L, S) its beats at ``beats`` (N,) (100 Hz samples), ``med40`` (L, S) their median,
     ``noise`` (L,) their ``noise_index``. ``tall_said``: a lead's beats already read as impossibly tall
-    ("amplitude_implausible"), which says the same as a record too tall."""
+    ("amplitude_implausible"), which says the same as a record too tall. ``derived``: (L,) bool the limb leads the
+    reader derived or rebuilt from others, which are not the file's own size (``_scaled``)."""
     out = []
     height = consistency.beat_height(med40, usable)
     if not tall_said and np.isfinite(height) and height >= cfg.beat_height_warn_mv:
@@ -40,7 +41,8 @@ def _lies(x: np.ndarray, fs: float, usable: np.ndarray, level: np.ndarray, x40: 
         found = gain_finding(scale_ratios(x40, segs40, med40, beats, usable, cfg.beat_window_s,
                                           cfg.template_noise_min_beats, noise=noise), cfg.gain_ratio_warn)
         out.extend([found] if found else [])
-    scaled = _scaled(x, usable, cfg)
+    # of the file's own leads: a lead rebuilt from two scaled one by one (LUDB's) is of another size, which hid it
+    scaled = _scaled(x, usable if derived is None else usable & ~derived, cfg)
     out.extend([scaled] if scaled else [])
     step, at = consistency.baseline_steps(level)
     step = np.where(usable, step, 0.0)

@@ -388,6 +388,14 @@ def rebuilt_notes(chosen, derived, withheld=None) -> list[str]:
     return notes
 
 
+def still_withheld(withheld: dict, derived) -> dict:
+    """``withheld`` (``withhold``'s lead -> why) less the limb leads ``derive_leads`` rebuilt (``derived``: indices)
+    from two others: a lead rebuilt and shown is not withheld (its reader note, ``rebuilt_notes``, says why its own
+    samples were not used). What ``meta["withheld_leads"]`` holds: the leads withheld and left blank."""
+    rebuilt = {STANDARD_LEADS[k] for k in derived}
+    return {lead: why for lead, why in withheld.items() if lead not in rebuilt}
+
+
 def sources_text(sources: Sequence[str], withheld=(), short: bool = False) -> str:
     """The blank ``sources`` of a lead (``blank_sources``) in words, each "withheld" (one of ``withheld``, the
     reader's ``meta["withheld_leads"]``) or "missing from the file": "lead I, withheld", "leads I and II,

@@ -18,7 +18,8 @@ from mirage_model.records import ptbxl
 from mirage_model.records.flags import RunLength, clip_samples, clipped, set_flags
 from mirage_model.records.leads import (absent_rows, add_twin_signals, derive_leads, enough_leads,
                                        hollow_leads_refusal, lead_mapping_meta, match_leads, off_scale_leads,
-                                       rebuilt_notes, too_few_leads, unit_scale, withhold)
+                                       rebuilt_notes, still_withheld, too_few_leads, unit_scale,
+                                       withhold)
 from mirage_model.records.metadata import apply_comments
 from mirage_model.records.record import _CHUNK, QUALITY_FLAGS, STANDARD_LEADS, EcgRecord, RecordError, read_guarded
 from mirage_model.records.wfdb_header import _BITS, _Header, _Signal, _parse_header, frames_read, iso_base_datetime
@@ -166,8 +167,8 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
         add_twin_signals(meta, match, _twin_rows(parts, match, signal.shape[1], per_frame))
     if tally.checksum_bad:
         meta["checksum_mismatch"] = tuple(tally.checksum_bad)
-    if withheld:
-        meta["withheld_leads"] = withheld
+    if blank := still_withheld(withheld, derived):
+        meta["withheld_leads"] = blank
     if (at_limit & flags["flat"]).any():   # stuck at the ADC's limit: saturated, not merely flat
         meta["stuck_at_limit"] = tuple(STANDARD_LEADS[k] for k in np.flatnonzero(at_limit & flags["flat"]))
     if header.quirks:
