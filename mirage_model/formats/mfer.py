@@ -34,6 +34,11 @@ def adapt_parser(parser):
             self._patient.age = stated_age(*self._age)
 
         def _add_frame(self, wav):
+            state = self._state
+            if why := undefined_layout(state.channels, state.child, state.parent):
+                from ecgdatakit.exceptions import CorruptedFileError    # ecgdatakit is optional: loaded with the parser
+
+                raise CorruptedFileError(why)
             said = len(self._warnings)
             super()._add_frame(wav)
             short = any(w.startswith(SHORT_FRAME) for w in self._warnings[said:])
@@ -63,3 +68,23 @@ def undefined_channels(declared: int, defined: set[int], data_bytes: int) -> str
     return (f"{declared} channels declared (MWF_CHN) but {len(defined)} defined (MWF_ATT), and the "
             f"{data_bytes:,} bytes of waveform data are shorter than a frame of {declared} channels: the channel "
             "count is wrong (the samples would be read into the wrong leads)")
+
+
+def undefined_layout(declared: int, defined: dict, header: dict) -> str:
+    """Why a frame is refused whose ``declared`` channels (MWF_CHN) outnumber those with definitions of their own
+    (MWF_ATT: ``defined``, channel number from 0 -> its attributes) where those set their own block length (MWF_BLK)
+    and the header (``header``, the attributes in force for every channel) sets none: the others would be read in
+    blocks of MFER's default, one sample, a layout nothing in the file gives them. The channel count is wrong,
+    and the data, laid out channel after channel block by block, is read into the wrong leads: an 8-lead file of 5
+    two-second sequences made to declare 10 channels and 4 sequences opened, every lead misaligned after its first
+    block and no word said (its data long enough for the frame, ``undefined_channels`` did not apply). "" where
+    every channel is defined, none is, or the header gives the others their block length."""
+    others = [ch for ch in range(declared) if ch not in defined]
+    if not others or not defined or "blk" in header or not any("blk" in d for d in defined.values()):
+        return ""
+    named = f"channel {others[0] + 1}" if len(others) == 1 else (
+        f"channels {others[0] + 1}-{others[-1] + 1}" if others[-1] - others[0] == len(others) - 1
+        else f"channels {', '.join(str(ch + 1) for ch in others[:5])}{', ...' if len(others) > 5 else ''}")
+    return (f"{declared} channels declared (MWF_CHN) but {len(defined)} defined (MWF_ATT), and nothing in the file "
+            f"gives {named} a block length (MWF_BLK): the channel count is wrong (the samples would be read into "
+            "the wrong leads)")
