@@ -131,3 +131,28 @@ def test_the_pdf_keeps_the_mark_beside_a_converted_value(trial, tmp_path):
     assert "<0.3 mg/dL (= <3 mg/L)" in text, text
     assert "Censored (below or above what the assay measures): CRP <0.3" in text
     assert "labs row differs" not in text
+
+
+def test_report_s_labs_values_are_the_table_s_and_its_row_is_named(trial, tmp_path):
+    """`mirage report --labs` said "user" ("entered by the reviewer or a labs table") of the row's values and
+    named no row, where the app's PDF of the same record and table says "table" and "Labs table: row '14' of
+    labs.csv."; a record the table has no row for is said so."""
+    pypdf = pytest.importorskip("pypdf")
+    folder, labs, _sex, _other = trial
+    out = tmp_path / "r14.pdf"
+    assert main(["report", str(folder / "14.hea"), "--no-model", "--no-measure", "--labs", str(labs),
+                 "--out", str(out)]) == 0
+    text = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(str(out)).pages).replace("\u00a0", " ").split())
+    assert "Labs table: row '14' of labs.csv." in text, text
+    # the table's troponin, its reference and flag, then its source
+    assert "hs-Troponin T 25.5 ng/L \u2264 14 ng/L H table" in text, text
+    assert "user = entered by the reviewer or a labs table" not in text
+    (folder / "14.hea").rename(folder / "15.hea")
+    (folder / "14.dat").rename(folder / "15.dat")
+    text_of = (folder / "15.hea").read_text().replace("14.dat", "15.dat").replace("14 ", "15 ", 1)
+    (folder / "15.hea").write_text(text_of)
+    out = tmp_path / "r15.pdf"
+    assert main(["report", str(folder / "15.hea"), "--no-model", "--no-measure", "--labs", str(labs),
+                 "--out", str(out)]) == 0
+    text = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(str(out)).pages).replace("\u00a0", " ").split())
+    assert "Labs table: no row for record 15 in labs.csv." in text, text

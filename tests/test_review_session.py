@@ -293,3 +293,12 @@ def test_a_scored_record_s_labs_table_values_are_the_table_s():
                                          labs_row={"age": 50, "crp": (6.5, "mg/L")})
     assert {n: v.source for n, v in session.values.items()} == {"age": "file", "sex": "file", "crp": "table",
                                                                 "potassium": "user"}
+
+
+def test_a_reported_record_s_labs_table_values_are_the_table_s():
+    """``mirage report --labs`` (the record's own values kept: ``file_values``) said "user" of the labs row's values,
+    where the app's session of the same row says "table"; a --lab value stays "user", the header's own "file"."""
+    session = ReviewSession.from_results(mm.load_record(B), values={"crp": (6.5, "mg/L"), "potassium": 4.1},
+                                         labs_row={"crp": (6.5, "mg/L")})
+    assert {n: v.source for n, v in session.values.items()} == {"age": "file", "sex": "file", "crp": "table",
+                                                                "potassium": "user"}

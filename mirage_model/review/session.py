@@ -89,9 +89,8 @@ class ClinicalValue:
         name: feature key ("age", "troponin_t").
         text: what was given, as typed or read ("1,5", "<3", "M").
         unit: the unit it was given in (None: the feature's canonical unit).
-        source: "file" (the record's header or database), "table" (a labs table the app opened the
-            record with: a batch's row, or the table of File > Open labs table) or "user" (typed, --lab,
-            a labs table given to the CLI).
+        source: "file" (the record's header or database), "table" (a labs table's row: a batch's, the
+            table of File > Open labs table, ``mirage report --labs``) or "user" (typed, --lab).
         canonical: the value in the canonical unit, None when refused.
         status: "ok", "low", "high" (outside the reference range) or "refused" (impossible).
         message: why it was refused or flagged.
@@ -627,8 +626,8 @@ class ReviewSession:
                      measured: bool = True, path=None, file_values: bool = True,
                      statements=None, labs_row: Mapping | None = None, labs_left_out=()) -> "ReviewSession":
         """A finished session from results computed outside the app (``mirage report``, ``mirage
-        score``): ``values`` (a labs table row, ``--lab``) enter with source "user" over the file's (with
-        ``file_values`` False: "table" for the ``labs_row``'s, "file" for those the record gives alike).
+        score``): ``values`` (a labs table row, ``--lab``) enter over the file's, the ``labs_row``'s with source
+        "table", the others "user" (with ``file_values`` False: "file" for those the record gives alike).
         ``labs_row``: the labs table's row among them, compared with the record's header
         (``labs_notes``: where it may be another patient's row); ``labs_left_out``: what the row's bad cells,
         left out of it, say of themselves, kept in ``labs_notes`` after that note (``set_labs_row``'s ``left_out``).
@@ -651,7 +650,10 @@ class ReviewSession:
                 src = "file" if name in own and plain == own[name] else "table" if name in (labs_row or {}) else "user"
                 s._store(name, entry, None, src)
             values = {}
-        s.set_values(values or {}, source="user")
+        # mirage report --labs: the row's values are the table's, as the app's session a labs table gives them
+        table = {name: entry for name, entry in (values or {}).items() if name in (labs_row or {})}
+        s.set_values({name: entry for name, entry in (values or {}).items() if name not in table}, source="user")
+        s.set_values(table, source="table")
         s.state["inputs"] = READY
         if measured and (measurements is not None or measure_error):
             s.accept_measurements(s.id, measurements, measure_error)

@@ -168,10 +168,11 @@ def run(args) -> int:
                 print(note, file=sys.stderr)
     statements_predictor = load_statements_predictor(predictor, args.statements_model, args.device)
     labs_row: dict = {}      # the labs table's row among the values
+    labs_line = ""           # which row it is, named above the PDF's labs block as the app names it
     left_out: list[str] = []     # its bad values that no model of the run reads, left out
     if lookup is not None:
-        labs_row, left_out = labs_row_used(lookup, args.labs, record, where,
-                                           features_read(predictor, statements_predictor))
+        labs_row, left_out, labs_line = labs_row_used(lookup, args.labs, record, where,
+                                                      features_read(predictor, statements_predictor))
         values.update(labs_row)
     measurements, measure_error = None, ""
     if args.measure:
@@ -190,6 +191,7 @@ def run(args) -> int:
                                          measurement_edits={k: float(v) for k, v in edits.items()} or None,
                                          path=args.record, labs_row=labs_row,
                                          labs_left_out=left_out)     # named on the PDF's labs block, as score's
+    session.labs_table = labs_line
     refused = session.refused()
     if refused:
         for name, v in refused.items():
@@ -282,7 +284,7 @@ def record_labs(labs: Path, where: Path) -> LabsLookup:
     return lookup
 
 
-def labs_row_used(lookup: LabsLookup, labs: Path, record, where: Path, reads) -> tuple[dict, list[str]]:
+def labs_row_used(lookup: LabsLookup, labs: Path, record, where: Path, reads) -> tuple[dict, list[str], str]:
     """The row of ``record`` (its file at ``where``) in the labs table (``record_labs``) for a run whose
     models read the features ``reads`` (``batch.inputs.features_read``), by ``mirage score``'s rules
     (``LabsLookup``): a bad value of a feature they read refuses it, one no model reads is left out and
@@ -290,7 +292,8 @@ def labs_row_used(lookup: LabsLookup, labs: Path, record, where: Path, reads) ->
     is none, that other records' rows were refused, and a row whose age or sex differs from the header.
 
     Returns:
-        The row's values ({} when none) and the notes on the values left out of it.
+        The row's values ({} when none), the notes on the values left out of it, and the line naming the row as
+        the app's labs block names it ("row '1' of labs.csv", "no row for record 1 in labs.csv").
 
     Raises:
         UsageError: the row is refused (naming the table, line, column and problem).
@@ -311,7 +314,7 @@ def labs_row_used(lookup: LabsLookup, labs: Path, record, where: Path, reads) ->
               f"without the extension: {tail!r} ... down to {path_id.split('/')[-1]!r}; the table's "
               f"{len(lookup.labs)} row(s) fit no such id{': ' + ', '.join(repr(i) for i in ids) if ids else ''}"
               f"{' ...' if len(lookup.labs) > 3 else ''}); no lab values used", file=sys.stderr)
-        return {}, []
+        return {}, [], f"no row for record {printable(record.record_id)} in {printable(labs.name)}"
     print(f"note: {labs}: the row of {row_id!r} is used for {printable(record.record_id)}", file=sys.stderr)
     row = lookup.values(where)
     left_out = lookup.left_out(where)
@@ -320,7 +323,7 @@ def labs_row_used(lookup: LabsLookup, labs: Path, record, where: Path, reads) ->
     differs = labs_header_note(record_values(record), row)
     if differs:     # it may be another patient's row: said here and on the PDF's labs block
         print(f"warning: {labs}: record {printable(record.record_id)}: {differs}", file=sys.stderr)
-    return row, left_out
+    return row, left_out, f"row {printable(row_id)!r} of {printable(labs.name)}"
 
 
 def add_prior(session: ReviewSession, path: Path, predictor, statements_predictor, measured: bool = True) -> str:

@@ -122,10 +122,10 @@ def clinical_flowables(ctx: ReportContext, st) -> list:
     for r in flagged:
         tbl.setStyle([("FONT", (3, r), (3, r), FONT_BOLD, 8), ("TEXTCOLOR", (3, r), (3, r), red)])
     out.append(tbl)
-    sources = ["file = the record's own header or database", "user = entered by the reviewer or a labs table"]
+    sources = ["file = the record's own header or database", "user = entered by the reviewer (typed, or --lab)"]
     if any(r["source"] == "table" for r in rows):
-        sources.insert(1, "table = a labs table's row (the one a batch scored the record with, or of the table "
-                          "opened in the review window)")
+        sources.insert(1, "table = a labs table's row (the one a batch scored the record with, of the table "
+                          "opened in the review window, or mirage report's --labs)")
     notes = ["Flag: H above / L below the reference range (generic adult reference, canonical "
              f"unit, not the issuing laboratory's). From: {', '.join(sources)}."]
     refused = [r for r in rows if r["flag"] == "refused"]
