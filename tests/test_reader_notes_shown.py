@@ -199,3 +199,17 @@ def test_a_converted_files_note_reads_once_beside_the_quality_lines(files, tmp_p
     st = {"small": getSampleStyleSheet()["Normal"]}
     page = " ".join(lines + [p.text for p in result.sheet_flowables(ctx, st)])
     assert _said(page, PLACEHOLDER) == 1 and "in the source file" not in page, page
+
+
+def test_page_3_s_quality_lines_name_the_leads_once():
+    """Page 3 printed "Signal quality (critical): leads missing or flat (V4, V5, V6) [V4, V5, V6]" of a record whose
+    V4-V6 are flat (CinC JS45551): the finding's name names its leads already. A finding whose name does not name
+    them keeps them in brackets."""
+    from mirage_model.quality import assess
+    from mirage_model.review.report import result
+
+    rec = load_record(Path(__file__).parent.parent / "resources" / "samples" / "ludb" / "1.hea")
+    rec.signal[9:12] = 0.0                                  # V4, V5, V6 flat, as the CinC record's
+    lines = result.quality_lines(types.SimpleNamespace(quality=assess(rec)))
+    flat = [line for line in lines if "V4, V5, V6" in line]
+    assert flat and all(line.count("V4, V5, V6") == 1 for line in flat), lines

@@ -97,7 +97,10 @@ def quality_lines(pred) -> list[str]:
         name = f.name
         if f.code == "reader_notes" and f.detail:
             name = f"{name.partition(': ')[0]}: {f.detail}"
-        lines.append(f"Signal quality ({f.severity}): {name}" + (f" [{', '.join(f.leads)}]" if f.leads else ""))
+        leads = ", ".join(f.leads)
+        # the leads once: "leads missing or flat (V4, V5, V6)" had "[V4, V5, V6]" after it
+        lines.append(f"Signal quality ({f.severity}): {name}" + (f" [{leads}]" if leads and f"({leads})" not in name
+                                                                 else ""))
     return lines
 
 
