@@ -4,6 +4,8 @@ model of the statements both named; one patient's statements never shown for the
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 pytest.importorskip("pytestqt")
@@ -136,7 +138,7 @@ def test_a_record_with_a_dropout_is_measured_and_its_leads_say_how_much_is_missi
     plot = window.viewer.plot       # a full-width panel carries its flags after the name, a column at its foot
     labels = [(foot if foot.isVisible() else lab).toPlainText() for lab, foot in zip(plot.labels, plot.flag_labels)
               if lab.isVisible()]
-    assert labels and all(lab.endswith("[4% missing]") for lab in labels)
+    assert labels and all(re.search(r"\[(\w+: )?4% missing\]$", lab) for lab in labels)     # a foot names its lead
     m = window.session.measurements
     assert m.heart_rate_bpm is not None and m.qrs_ms is not None
     assert any(n.startswith("measured on 2.4-10.0 s") for n in m.notes)

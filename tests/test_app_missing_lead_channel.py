@@ -39,7 +39,7 @@ def test_the_app_opens_a_record_without_v4_as_one_with_v4_invalid(qtbot, v4_two_
     window = shown_window(qtbot)
     said, interpretation, notes = _opened(qtbot, window, absent)
     said_invalid, interpretation_invalid, notes_invalid = _opened(qtbot, window, invalid)
-    assert said == said_invalid and said["V4"] == "V4 [flat, missing]", said
+    assert said == said_invalid and said["V4"] == "V4 [V4: flat, missing]", said
     assert not any("missing" in text for lead, text in said.items() if lead != "V4"), said
     assert "Interpretation withheld" in interpretation and "(V4)" in interpretation, interpretation
     assert interpretation == interpretation_invalid

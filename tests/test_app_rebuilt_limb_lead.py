@@ -26,7 +26,7 @@ def test_the_app_draws_the_rebuilt_lead_marked_derived(qtbot, tmp_path):
     said = {lab.toPlainText().split()[0]: " ".join(lab.toPlainText().split() + (
         foot.toPlainText().split() if foot.isVisible() else [])) for lab, foot in zip(plot.labels, plot.flag_labels)
         if lab.isVisible()}
-    assert said["III"] == "III [derived]", said
+    assert said["III"] == "III [III: derived]", said     # a column's foot names its lead
     text = " ".join(window.message_bar.text().split())
     assert window.message_bar.isVisible(), text
     assert "the file reader noted: III derived from I and II: its own samples were all invalid" in text, text

@@ -29,7 +29,7 @@ def test_the_app_opens_the_record_with_the_lead_blank_and_named(qtbot, tmp_path)
     plot = window.viewer.plot
     said = {lab.toPlainText(): lab.toPlainText() + (f" {foot.toPlainText()}" if foot.isVisible() else "")
             for lab, foot in zip(plot.labels, plot.flag_labels) if lab.isVisible()}    # a column's flags: at its foot
-    assert said["V1"] in ("V1 [flat, withheld]", "V1  [flat, withheld]"), said
+    assert said["V1"] in ("V1 [V1: flat, withheld]", "V1  [flat, withheld]"), said
     assert not any("withheld" in text for name, text in said.items() if name != "V1"), said
     doc = QTextDocument()
     doc.setHtml(window.results.interpretation.text.text())
@@ -52,5 +52,5 @@ def test_the_leads_derived_from_the_lead_withheld_say_so(qtbot, tmp_path):
         foot.toPlainText().split() if foot.isVisible() else [])) for lab, foot in zip(plot.labels, plot.flag_labels)
         if lab.isVisible()}
     for lead in ("III", "aVR", "aVL"):
-        assert said[lead] == f"{lead} [flat, not derived: needs I, withheld]", said
-    assert said["I"] == "I [flat, withheld]" and said["aVF"] == "aVF", said
+        assert said[lead] == f"{lead} [{lead}: flat, not derived: needs I, withheld]", said
+    assert said["I"] == "I [I: flat, withheld]" and said["aVF"] == "aVF", said

@@ -686,7 +686,10 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
             foot = self.flag_labels[i]
             if flags and column:
                 label.setText(name)
-                foot.setText("\n".join(f"[{f}]" for f in flags))
+                # the foot names its lead: it stands right above the next row's name (a MUSE file's III:
+                # "[derived]" over "II (rhythm)" read as the rhythm strip's)
+                foot.setText("\n".join(f"[{STANDARD_LEADS[p.lead]}: {f}]" if k == 0 else f"[{f}]"
+                                       for k, f in enumerate(flags)))
                 foot.setPos(p.x0 + 1.0, p.baseline - p.height / 2 + 0.5)
             else:
                 label.setText(name + (f"  [{', '.join(flags)}]" if flags else ""))
