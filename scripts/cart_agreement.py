@@ -7,7 +7,8 @@ Then, per interval, the mean and SD of the differences beside the limits IEC 606
 (201.12.4.104.2, the CSE biological ECGs) sets for a cart against the CSE referees: PR mean within
 10 ms and SD at most 10, QRS 6 and 10, QT 12 and 30 ms. A cart is not the referee: the two
 algorithms' errors add, and most carts take a global interval from the earliest onset to the latest
-offset in any lead, MIRAGE the median over the leads of each lead's interval (docs/measurements.md).
+offset in any lead, MIRAGE by default the median over the leads of each lead's interval (``--intervals
+global``: its opt-in global intervals, the 2nd-earliest onset to the 2nd-latest offset; docs/measurements.md).
 A record is listed for a look when a difference exceeds the mean limit and the SD limit together
 (PR 20, QRS 16, QT 42 ms) or an axis differs by more than 15 degrees.
 
@@ -51,8 +52,10 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("paths", nargs="+", type=Path, help="vendor files or folders of them")
     ap.add_argument("--delineator", default=MeasureConfig().delineator, help="unet, rules or combined")
+    ap.add_argument("--intervals", default=MeasureConfig().intervals,
+                    help="global (earliest onset to latest offset over the leads) or median (over the leads)")
     args = ap.parse_args(argv)
-    cfg = MeasureConfig(delineator=args.delineator)
+    cfg = MeasureConfig(delineator=args.delineator, intervals=args.intervals)
     chosen: dict[str, tuple[Path, object, str, dict]] = {}     # signal digest -> the file with most cart values
     for path in _files(args.paths):
         with warnings.catch_warnings():
@@ -92,7 +95,7 @@ def main(argv=None) -> int:
             if limit is not None and abs(d) > limit:
                 looks.append(f"{path.name}: {SHORT[k]} {a:.0f} vs {b:.0f} ({d:+.0f})")
         print(f"| {path.name} | {name} | " + " | ".join(cells) + " |")
-    print(f"\nDelineator: {args.delineator}. MIRAGE - cart over {len(chosen)} ECGs:")
+    print(f"\nDelineator: {args.delineator}, intervals: {args.intervals}. MIRAGE - cart over {len(chosen)} ECGs:")
     for k in KEYS:
         d = np.asarray(diffs[k])
         if not d.size:

@@ -37,6 +37,7 @@ def test_plots_without_a_folder_go_beside_the_output(tmp_path):
                     "--out", str(out), "--plots"]) == 0
     plots = tmp_path / "eval" / "ludb_eval_100_plots"
     assert sorted(p.name for p in plots.iterdir()) == ["ludb_bland_altman_extreme_rules_100hz.png",
+                                                       "ludb_bland_altman_global_rules_100hz.png",
                                                        "ludb_bland_altman_median_rules_100hz.png"]
     assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in plots.iterdir())
     assert sorted(p.name for p in out.parent.iterdir()) == ["ludb_eval_100.json", "ludb_eval_100.md",
@@ -45,6 +46,7 @@ def test_plots_without_a_folder_go_beside_the_output(tmp_path):
     assert ev.main(["--ludb", str(data), "--scalars-only",
                     "--delineator", "rules", "--out", str(out), "--plots", str(tmp_path / "figs")]) == 0
     assert sorted(p.name for p in (tmp_path / "figs").iterdir()) == ["ludb_bland_altman_extreme_rules.png",
+                                                                     "ludb_bland_altman_global_rules.png",
                                                                      "ludb_bland_altman_median_rules.png"]
 
 

@@ -151,6 +151,8 @@ def test_pdf_median_page_labels_legend_and_true_scale(median_pdf, synthetic):
     text = page.extract_text()
     assert "Median beats" in text and "synthetic" in text
     assert f"computed by MIRAGE from {med.n_beats} dominant beats" in text
+    # how the intervals were combined: the synthetic beat's 12 leads each have their boundaries
+    assert "PR, QRS and QT: the median over 12 leads of each lead's own interval." in " ".join(text.split())
     for _key, label, _rgb in FIDUCIAL_MARKS:
         assert label in text
     words = set(re.findall(r"[A-Za-z0-9]+", text))
@@ -243,6 +245,8 @@ def test_app_tab_fills_with_the_sessions_median_beats_and_clears(request, tmp_pa
         med = window.measurements.median
         assert med is not None and view.view is not None
         assert f"from {med.n_beats} dominant beats" in view.note.text()
+        # how the intervals were combined over the leads (LUDB 1: all 12 leads have their boundaries)
+        assert "PR, QRS and QT: the median over 12 leads of each lead's own interval." in view.note.text()
         # each lead's curve is its median beat at 10 mm/mV: its height in mm is 10 x its mV range
         for i, lead in enumerate(STANDARD_LEADS):
             y = view.curves[lead].yData

@@ -245,7 +245,8 @@ class MedianBeatsView(FollowsSession, QWidget):
         reduced = (f" Gain {g:g} mm/mV: at {GAIN_MM_MV:g} mm/mV the tallest beat would leave its row."
                    if g != GAIN_MM_MV else "")
         size = size.replace("to fit the tab", "to fit the tab" if self.enlargeable else "to fit the window")
-        self.note.setText(f"{self.view.caption} (not the device's). Times from the QRS onset. "
+        how = f"{self.view.intervals_how} " if self.view.intervals_how else ""
+        self.note.setText(f"{self.view.caption} (not the device's). Times from the QRS onset. {how}"
                           f"{SPEED_MM_S:g} mm/s, {g:g} mm/mV{size}; grid 1 mm / 5 mm "
                           f"(40 ms / {1 / g:g} mV, 200 ms / {5 / g:g} mV).{reduced} " + span_note(self.view))
 

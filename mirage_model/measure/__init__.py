@@ -59,7 +59,11 @@ cardiologists' per-lead readings (fitted on LUDB records 1-50 only).
    T offset - its QRS onset; the global value is the median over the leads that have it (at
    least ``min_leads``; else the spatial boundaries), plus ``pr_bias_ms`` / ``qrs_bias_ms`` /
    ``qt_bias_ms``. The global fiducials are the median QRS onset and the others placed from it
-   by those intervals. RR = mean RR of all detected beats, HR = 60000 / RR; ``rr_cv`` and
+   by those intervals. ``MeasureConfig(intervals="global")`` (``combine``) takes them instead as carts and
+   IEC 60601-2-25 do, from the earliest onset to the latest offset over the leads (the ``global_rank``-th:
+   2, so one lead cannot stretch them), calibrated by ``global_bias_ms``; not the default, as it read
+   PTB-XL's normal QRS long (docs/measurements.md). ``Measurements.lead_median_ms`` keeps the median over
+   the leads either way. RR = mean RR of all detected beats, HR = 60000 / RR; ``rr_cv`` and
    ``rhythm_irregular`` (RR coefficient of variation > ``qtc_rr_cv_max``, 0.15) say whether the
    rhythm is irregular (with a note). QTc: Bazett QT / sqrt(RR s), Fridericia QT / cbrt(RR s),
    Framingham QT + 154 ms (1 - RR s). QTc is reported whenever QT is, with a note that it is

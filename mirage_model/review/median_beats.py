@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mirage_model.measure import MeasureConfig
+from mirage_model.measure.combine import how_measured
 from mirage_model.preprocess import mains_frequencies
 from mirage_model.records import STANDARD_LEADS
 from mirage_model.render import GRID_ROWS, grid_rows
@@ -187,6 +188,8 @@ class MedianBeatView:
             for the measurement.
         mains_leads: the leads whose mains lines were subtracted before measuring
             (``Measurements.mains_leads``).
+        intervals_how: how PR, QRS and QT were combined over the leads (``measure.combine.how_measured``:
+            "Global PR, QRS and QT: earliest onset to latest offset over 12 leads ..."); "" unknown.
     """
     leads: tuple[str, ...]
     t_ms: np.ndarray
@@ -200,6 +203,7 @@ class MedianBeatView:
     span_ms: tuple[float, float] = (-np.inf, np.inf)
     record_fs: float = 0.0
     mains_leads: tuple[str, ...] = ()
+    intervals_how: str = ""
 
     def lead(self, name: str) -> np.ndarray:
         """(K,) mV of one lead by name."""
@@ -235,7 +239,7 @@ def median_beat_view(measurements) -> MedianBeatView | None:
         caption=f"Median beats computed by MIRAGE from {n} dominant beat{'s' if n != 1 else ''}",
         band_hz=(lo, min(hi, 0.4 * fs)), span_ms=beat_span(found, rr_before, rr_after),
         record_fs=float(getattr(measurements, "fs", 0.0) or 0.0),
-        mains_leads=tuple(getattr(measurements, "mains_leads", ())))
+        mains_leads=tuple(getattr(measurements, "mains_leads", ())), intervals_how=how_measured(measurements))
 
 
 def _mark_ms(measurements, key: str, at_sample_ms: float, fs: float, from_qrs_onset: bool) -> float:

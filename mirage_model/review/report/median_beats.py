@@ -112,6 +112,7 @@ def _draw_legend(c, x: float, top: float, view: MedianBeatView, ctx: ReportConte
         view.caption + ".",
         "Times from the QRS onset; the marks are the global",
         "boundaries the intervals are measured between.",
+        *([view.intervals_how] if view.intervals_how else []),
         f"{SPEED_MM_S:g} mm/s, {gain:g} mm/mV; grid 1 mm / 5 mm",
         *conditioning_notes(view),
         "Baseline: each lead's level 10 ms before the QRS onset.",

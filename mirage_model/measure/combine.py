@@ -1,0 +1,81 @@
+"""How the leads' own wave boundaries make one global PR, QRS and QT.
+
+Two conventions (``MeasureConfig.intervals``):
+  * "global" (the default): from the earliest onset to the latest offset over the leads, read on the
+    leads superimposed in time, as electrocardiographs and the standards measure global intervals
+    (IEC 60601-2-25; the CSE study, Willems et al., JACC 1985). The thresholds an interpretation cites
+    (QRS >= 120 ms for complete bundle branch block, the QTc limits) were set on such measurements.
+    Guarded: the ``rank``-th earliest onset and the ``rank``-th latest offset (rank 2: one lead's
+    stray boundary cannot stretch the interval). PR: the earliest P onset to the earliest QRS onset.
+  * "median": each lead's own interval (its onset to its offset), the median over the leads: how a
+    cardiologist reads lead by lead, and shorter than the global interval by the leads' scatter.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+CONVENTIONS = ("global", "median")
+
+
+def ranked(values: np.ndarray, rank: int, latest: bool) -> float:
+    """The ``rank``-th earliest (or latest) finite value of (L,) ``values``; with fewer finite values than
+    ``2 * rank - 1`` the middle one (so the rank never passes the median), NaN with none."""
+    v = np.sort(np.asarray(values, dtype=float)[np.isfinite(values)])
+    if v.size == 0:
+        return float("nan")
+    i = min(rank, (v.size + 1) // 2) - 1
+    return float(v[-1 - i] if latest else v[i])
+
+
+def boundary(values: np.ndarray, rank: int, latest: bool, min_leads: int) -> float | None:
+    """A global boundary (samples) from the leads' own (L,) ``values`` (NaN: none in that lead): the
+    ``rank``-th earliest (an onset) or latest (an offset, ``latest``); None where fewer than ``min_leads``
+    leads have one (the caller falls back to its spatial boundaries)."""
+    if np.isfinite(values).sum() < min_leads:
+        return None
+    return ranked(values, rank, latest)
+
+
+def lead_median(onsets: np.ndarray, offsets: np.ndarray, min_leads: int) -> float | None:
+    """The median over the leads of each lead's own interval, offset - onset (samples); None where fewer
+    than ``min_leads`` leads have both."""
+    d = np.asarray(offsets, dtype=float) - np.asarray(onsets, dtype=float)
+    d = d[np.isfinite(d)]
+    return float(np.median(d)) if d.size >= min_leads else None
+
+
+_NAMES = (("pr_ms", "PR"), ("qrs_ms", "QRS"), ("qt_ms", "QT"))
+
+
+def how_measured(m) -> str:
+    """How a ``Measurements``' PR, QRS and QT were combined over the leads, in words for a page or a tab
+    ("Global PR, QRS and QT: earliest onset to latest offset over 12 leads (the 2nd earliest and latest, so
+    that one lead cannot stretch them)."); "" where none was measured or the convention is not recorded."""
+    leads = dict(getattr(m, "interval_leads", None) or {})
+    given = [(name, leads.get(key, 0)) for key, name in _NAMES if getattr(m, key, None) is not None]
+    convention = getattr(m, "intervals", "")
+    if not given or convention not in CONVENTIONS:
+        return ""
+    over = [(name, n) for name, n in given if n]
+    spatial = [name for name, n in given if not n]
+    names = ", ".join(name for name, _ in over[:-1]) + (" and " if len(over) > 1 else "") + over[-1][0] if over else ""
+    counts = sorted({n for _, n in over}, reverse=True)
+    rest = [f"{name} {n}" for name, n in over if n != counts[0]] if over else []
+    out = []
+    if over:
+        n_text = f"{counts[0]} lead{'s' if counts[0] != 1 else ''}" + (f" ({', '.join(rest)})" if rest else "")
+        rank = int(getattr(m, "interval_rank", 1) or 1)
+        if convention == "global":
+            guard = ("" if rank == 1 else f" (the {_ordinal(rank)} earliest and latest, so that "
+                     f"{'one lead' if rank == 2 else f'{rank - 1} leads'} cannot stretch them)")
+            out.append(f"Global {names}: earliest onset to latest offset over {n_text}{guard}.")
+        else:
+            out.append(f"{names}: the median over {n_text} of each lead's own interval.")
+    if spatial:
+        out.append(f"{' and '.join(spatial)} from the boundaries of all leads together (too few leads had their own).")
+    return " ".join(out)
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
