@@ -94,10 +94,10 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
             adult rate, axis or lower limit (PR, QRS, QTc and the rate by a child's range, ``reference_range``),
             the model's statements say they come from a model trained on adults, and ``notes`` holds
             ``paediatric_note``. None: unknown, the adult rules apply.
-        amplitudes: the quality check's finding when every lead is taller than a heart gives (its
-            "amplitude_high" finding's words: a gain or units wrong) or scaled to one size ("amplitude_scaled":
-            amplitudes not in mV; ``gain_evidence``); the statements read off amplitudes (``AMPLITUDE_CODES``) are
-            then marked (``AMPLITUDE_UNRELIABLE_NOTE``). None: not found.
+        amplitudes: the quality check's finding when the beats are taller or smaller than a heart gives (the
+            words of its "amplitude_implausible", "amplitude_high" or "amplitude_low": a gain or units wrong) or every
+            lead is scaled to one size ("amplitude_scaled": amplitudes not in mV; ``gain_evidence``); the statements
+            read off amplitudes (``AMPLITUDE_CODES``) are then marked (``AMPLITUDE_UNRELIABLE_NOTE``). None: not found.
         scaled: every lead scaled to one size, amplitudes not in mV (``measurements.amplitudes_not_in_mv``, by the
             "amplitude_scaled" finding's code; ``amplitudes`` then its words): the QRS voltage rules are not read,
             nor the measurement table's voltage limits ("normal ECG" beside them).

@@ -8,13 +8,18 @@ from mirage_model.noise_spread import MAY_HIDE_NAMED, may_hide, may_hide_text
 from mirage_model.quality.findings import leads_text
 from mirage_model.review.interpret.statements import FIRST_DEGREE_AVB, RULE_SAYS, STATEMENTS
 from mirage_model.review.labels import LABEL_NAMES
-from mirage_model.review.measurements import SCALED, finding
+from mirage_model.review.measurements import SCALED, amplitude_doubt, finding
 
 # statements read off the waves' amplitudes (voltage criteria, atrial enlargement from the P wave's height):
 # where the quality check finds every lead taller than a heart gives ("amplitude_high": a header's gain or
 # units wrong) they are marked, as a record at 5 times its gain reads hypertrophy (GE MUSE's muse-sinus.xml
 # exported to WFDB in microvolts under 200 per mV read "Left ventricular hypertrophy", 91 %, its XML none), and
-# where it finds every lead scaled to one size ("amplitude_scaled": LUDB's 1.00 mV peak-to-peak, amplitudes not in mV)
+# so where it finds beats a heart cannot give, too tall in a lead ("amplitude_implausible") or too small in every
+# lead ("amplitude_low": a gain a tenth of the true one, volts read as millivolts): CinC 2020 E00018, whose header
+# says 4880 adu/mV for its microvolts, read "Low QRS voltage (limb and precordial leads)" unmarked. Those two are
+# critical (the interpretation is withheld) and the statements still stand below it, so each carries the finding's
+# words too: one list for the interpretation, the measurement table and the serial comparison, ``SCALE_FINDINGS``;
+# and where it finds every lead scaled to one size ("amplitude_scaled": LUDB's 1.00 mV peak-to-peak, not in mV)
 AMPLITUDE_CODES = frozenset({"LVH", "RVH", "SEHYP", "LAO/LAE", "RAO/RAE", "VCLVH", "HVOLT", "LVOLT"})
 AMPLITUDE_UNRELIABLE_NOTE = "unreliable: amplitudes in doubt"
 # the class models' calls read off the same amplitudes, marked alike (``doubted_calls``): the superclass model's
@@ -49,10 +54,13 @@ def limb_evidence(quality) -> str | None:
 def gain_evidence(quality) -> str | None:
     """The words of the finding that puts the record's amplitudes in doubt: "amplitude_scaled" (every lead scaled
     to one size: amplitudes not in mV, ``NOT_IN_MV``; the voltage rules are then not read, ``voltage_statements``,
-    as ``measurements.amplitudes_not_in_mv`` decides) or "amplitude_high" (every lead taller than a heart gives:
-    gain or units wrong?); None: neither. Both found: the scaled one's, the one by which the voltages go unread."""
-    f = finding(quality, SCALED) or finding(quality, "amplitude_high")
-    return None if f is None else f.name
+    as ``measurements.amplitudes_not_in_mv`` decides), else the first of ``limits.SCALE_FINDINGS`` found, the one
+    ``measurements.amplitude_doubt`` marks the QRS voltages with: a lead's beats too tall for a heart
+    ("amplitude_implausible"), every lead too tall or QRS, P wave and noise all several times their size
+    ("amplitude_high"), every lead's beats smaller than a heart gives ("amplitude_low"), each "units or gain
+    wrong?"; None: none. Scaled and another found: the scaled one's, the one by which the voltages go unread."""
+    scaled = finding(quality, SCALED)
+    return scaled.name if scaled is not None else amplitude_doubt(quality) or None
 
 
 def amplitude_note(why: str) -> str:
