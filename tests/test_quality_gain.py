@@ -1,10 +1,12 @@
 """A whole record at several times its gain, too small for the beat height to tell (quality.gain):
-the QRS, the P wave and the noise floor all grow; a tall heart's QRS grows alone.
+the QRS, the P wave and the noise floor all grow; a tall heart's QRS grows alone. And at a fraction of its
+gain, too tall for the beat height to tell: all three shrink; a low voltage heart's QRS shrinks alone.
 
 Truth: LUDB record 65 (tests/data/ludb, as its header reads it: typical lead 0.79 mV) at 4 times
 its gain, against the same record with only its QRS complexes 4 times taller, where LUDB's
 cardiologists put them (lead I's annotated QRS onsets and offsets); and a real record with a tall,
-wide QRS (CinC 2021 JS45545, a ventricular tachycardia at 187 bpm).
+wide QRS (CinC 2021 JS45545, a ventricular tachycardia at 187 bpm). CinC 2020 E00009 (tests/data/cinc2020), whose
+header says 4880 adu/mV where CinC 2021's header of the same Georgia record says 1000 adu/mV.
 """
 
 from __future__ import annotations
@@ -78,6 +80,56 @@ def test_a_fast_wide_complex_tachycardia_is_not_a_wrong_gain(test_data):
     from mirage_model.records import load_record
 
     assert _gain_named(load_record(test_data / "cinc2021" / "JS45545.hea")) == []
+
+
+def _low_named(record) -> list:
+    from mirage_model.quality import assess
+
+    return [(f.code, f.severity) for f in assess(record).findings if f.code == "amplitude_low"]
+
+
+def test_a_record_read_at_a_fifth_of_its_gain_is_named(test_data):
+    """CinC 2020 E00009 as its header reads it (4880 adu/mV: every lead 4.88 times too small, its tallest beat
+    0.46 mV, over the beat height's 0.3 mV): QRS, P waves and noise all a fifth of their size, a warning that names
+    the header's gain; at 103 bpm, where the P window may hold the previous beat (which only makes it larger). Read
+    as CinC 2021's header reads the same record (1000 adu/mV), not named."""
+    from mirage_model.quality import assess
+    from mirage_model.records import load_record
+
+    e9 = load_record(test_data / "cinc2020" / "E00009.hea")
+    found = [f for f in assess(e9).findings if f.code == "amplitude_low"]
+    assert [(f.code, f.severity) for f in found] == [("amplitude_low", "warning")]
+    assert "QRS, P waves and noise" in found[0].name and "4880 adu/mV" in found[0].name
+    assert _low_named(_with(e9, e9.signal * 4.88)) == []
+
+
+def test_records_at_a_quarter_of_their_gain_are_named():
+    """The four PTB-XL records shipped with the project (100 Hz) at a quarter of their gain: named, a warning
+    (their tallest lead 0.5-0.9 mV peak-to-peak, over the beat height's 0.3 mV); as shipped, not."""
+    from mirage_model.paths import sample_records
+    from mirage_model.records import load_record
+
+    for path in [p for p in sample_records() if "ptbxl" in str(p)]:
+        record = load_record(path)
+        assert _low_named(_with(record, record.signal * 0.25)) == [("amplitude_low", "warning")], path.name
+        assert _low_named(record) == [], path.name
+
+
+@pytest.mark.slow
+def test_no_low_voltage_record_of_the_threshold_set_is_named(ptbxl_root):
+    """PTB-XL's 145 records of folds 1-8 labelled low voltage (LVOLT), at their gain: a low voltage heart's QRS
+    is small, its P waves and the recording's noise are not (their largest of the three ratios 0.54 at least)."""
+    import ast
+
+    import pandas as pd
+
+    from mirage_model.records import load_record
+
+    db = pd.read_csv(ptbxl_root / "ptbxl_database.csv", index_col="ecg_id")
+    low = db[(db.strat_fold <= 8) & db.scp_codes.map(lambda c: "LVOLT" in ast.literal_eval(c))]
+    assert len(low) == 145
+    named = [ecg for ecg, fn in low.filename_lr.items() if _low_named(load_record(ptbxl_root / f"{fn}.hea"))]
+    assert named == []
 
 
 def test_the_ratios_are_each_size_over_its_clean_median():

@@ -310,7 +310,8 @@ def assess(record, config: QualityConfig | None = None, pulse="search") -> Quali
                                 "or lower?)", "warning", (), f"power 30-45 Hz / 10-25 Hz {np.nanmedian(hb):.4f} "
                                 f"(median over leads; below {cfg.lowpassed_ratio:g})"))
     lies, astray = _lies(x, fs, usable, level, x40, segs40, med40, beats, cfg, noise,
-                         tall_said=any(f.code == "amplitude_implausible" for f in findings), derived=derived)
+                         tall_said=any(f.code == "amplitude_implausible" for f in findings), derived=derived,
+                         low_said=any(f.code == "amplitude_low" for f in findings))
     findings.extend(lies)
     grade_a[astray | lost] = "poor"
     grade = [str(g) for g in grade_a]

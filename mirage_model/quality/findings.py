@@ -277,6 +277,10 @@ class QualityConfig:
     # (``gain.scale_ratios``) at or above this: a gain several times the true one, a warning. PTB-XL folds
     # 1-8 reach 2.29 at most (7629), so this is 1.1 times that; fold 9 (2,183 records) 2.06 at most
     gain_ratio_warn: float = 2.52
+    # And the largest of the three at or below this: a gain several times too small (CinC 2020's Georgia records,
+    # their headers 4880 adu/mV for microvolts: 0.20-0.42), a warning. PTB-XL folds 1-8 reach 0.490 at least
+    # (07896; their 145 labelled low voltage 0.542), so this is that over 1.1, as the bar above is 1.1 times theirs
+    gain_ratio_low: float = 0.445
     # Every lead scaled to one size ("amplitude_scaled"): LUDB stores each lead scaled to exactly 1.00 mV
     # peak-to-peak over the record, so no voltage in it is the heart's in mV. Rule (written before the figures):
     # the largest over the smallest of the usable leads' peak-to-peak over the record at most this, with at

@@ -11,6 +11,12 @@ is the measure: a wrong gain lifts all three, a heart only some. Of 500 PTB-XL f
 stored microvolts) 2 / 14 / 76 % and 2 / 24 / 95 %. None of the 2,183 fold-9 records at their stated
 gain is named (their largest smallest ratio 2.06, the bar 2.52; folds 1-8 reach 2.29).
 
+Read the other way, the largest of the three names a record at a fraction of its gain: a low voltage heart's QRS
+is small, its P wave and the noise are not (``low_gain_finding``). CinC 2020's four Georgia records, whose headers
+say 4880 adu/mV where the 2021 release says 1000 for the same samples, read 0.20-0.42; PTB-XL folds 1-8
+(17,418) 0.490 at least (the 145 labelled low voltage 0.542), the bar 0.445; 93 CinC samples (PTB-XL's fold 10
+left out) and PTB Diagnostic records at their gain 0.71 at least.
+
 Measured on the quality check's own signals: ``med40`` (L, S) the median beats of the 40 Hz
 low-passed 100 Hz signal ``x40`` (L, T100), ``segs40`` (N, L, S) its beats at R peaks ``beats``
 (N,), 100 Hz samples.
@@ -47,16 +53,17 @@ def _gmean(v: np.ndarray) -> float:
 
 def scale_ratios(x40: np.ndarray, segs40: np.ndarray, med40: np.ndarray, beats: np.ndarray, usable: np.ndarray,
                  window_s: tuple[float, float], min_template_beats: int,
-                 noise: np.ndarray | None = None) -> np.ndarray:
+                 noise: np.ndarray | None = None, min_rr_s: float = MIN_RR_S) -> np.ndarray:
     """The record's QRS, P-wave and noise sizes over their clean medians, (3,): ``beat_height``
     over ``QRS_MV``; the median beat's peak-to-peak in ``PR_WINDOW_S`` (geometric mean over the
     usable leads) over ``PR_MV``; the noise index of ``assess`` (``indices.noise_index``, median over
     the usable leads; ``noise`` (L,) where ``assess`` has it already) over ``NOISE_MV``. ``window_s``
     is the median beat's window around R (``QualityConfig.beat_window_s``);
-    ``usable`` (L,) bool. NaN where a size cannot be read, and all NaN at a median RR under ``MIN_RR_S``."""
+    ``usable`` (L,) bool. NaN where a size cannot be read, and all NaN at a median RR under ``min_rr_s``
+    (``MIN_RR_S``: the P window may hold the previous beat, which makes the P wave read larger)."""
     r = int(round(-window_s[0] * 100))                       # R's sample in the median beat
     a, b = r + int(round(PR_WINDOW_S[0] * 100)), r + int(round(PR_WINDOW_S[1] * 100))
-    if not usable.any() or a < 0 or len(beats) < 2 or np.median(np.diff(beats)) / 100.0 < MIN_RR_S:
+    if not usable.any() or a < 0 or len(beats) < 2 or np.median(np.diff(beats)) / 100.0 < min_rr_s:
         return np.full(3, np.nan)
     if noise is None:
         noise = noise_index(x40, beats, segs40, med40, min_template_beats)
@@ -78,6 +85,25 @@ def gain_finding(ratios: np.ndarray, bar: float) -> Finding | None:
         f"{noise * NOISE_MV:.4f} mV RMS (x{noise:.1f}) against the medians of 17,418 PTB-XL records (folds 1-8); "
         f"all {bar:g} times or more, which none of them reaches (2.3 at most). A header's wrong gain scales all "
         "three alike, a hypertrophy the QRS alone")
+
+
+def low_gain_finding(ratios: np.ndarray, bar: float) -> Finding | None:
+    """"amplitude_low", a warning, when the largest of ``scale_ratios`` (3,) is ``bar`` or less
+    (``QualityConfig.gain_ratio_low``): QRS, P wave and noise all a fraction of their usual size, as a header's
+    gain several times the true one makes them (CinC 2020's Georgia records: 4880 adu/mV for microvolts). A low
+    voltage heart's QRS is small, its P wave and the recording's noise are not. None otherwise."""
+    high = float(np.max(ratios)) if np.isfinite(ratios).all() else float("nan")
+    if not high <= bar:
+        return None
+    qrs, pr, noise = ratios
+    return Finding(
+        "amplitude_low", f"QRS, P waves and noise all {high:.2f} times their usual size or less: gain wrong?",
+        "warning", (),
+        f"QRS {qrs * QRS_MV:.2f} mV (x{qrs:.2f}), P wave and PR segment {pr * PR_MV:.3f} mV (x{pr:.2f}), noise "
+        f"{noise * NOISE_MV:.4f} mV RMS (x{noise:.2f}) against the medians of 17,418 PTB-XL records (folds 1-8); "
+        f"all {bar:g} times or less, which none of them reaches (0.49 at least; its 145 records "
+        f"labelled low voltage 0.54). A header's wrong gain scales all three alike, a low voltage the "
+        "QRS alone")
 
 
 

@@ -9,13 +9,14 @@ import numpy as np
 
 from mirage_model.quality import consistency
 from mirage_model.quality.findings import NOT_IN_MV, Finding, QualityConfig, _names
-from mirage_model.quality.gain import gain_finding, scale_ratios
+from mirage_model.quality.gain import gain_finding, low_gain_finding, scale_ratios
 from mirage_model.records import STANDARD_LEADS
 
 
 def _lies(x: np.ndarray, fs: float, usable: np.ndarray, level: np.ndarray, x40: np.ndarray, segs40: np.ndarray,
           med40: np.ndarray, beats: np.ndarray, cfg: QualityConfig, noise: np.ndarray,
-          tall_said: bool = False, derived: np.ndarray | None = None) -> tuple[list[Finding], np.ndarray]:
+          tall_said: bool = False, derived: np.ndarray | None = None,
+          low_said: bool = False) -> tuple[list[Finding], np.ndarray]:
     """Findings of a record that is not what its file says (``consistency``): a lead's lasting step
     of level, a lead's gain changed mid-record, leads shifted in time against each other, a signal
     that repeats itself to the sample, every lead too tall for a heart or scaled to one size; and (L,)
@@ -24,10 +25,14 @@ def _lies(x: np.ndarray, fs: float, usable: np.ndarray, level: np.ndarray, x40: 
     ``level`` (L, T100) the 1.5 s running median, ``x40`` (L, T100) the 40 Hz low-passed signal,
     ``segs40`` (N, L, S) its beats at ``beats`` (N,) (100 Hz samples), ``med40`` (L, S) their median,
     ``noise`` (L,) their ``noise_index``. ``tall_said``: a lead's beats already read as impossibly tall
-    ("amplitude_implausible"), which says the same as a record too tall. ``derived``: (L,) bool the limb leads the
-    reader derived or rebuilt from others, which are not the file's own size (``_scaled``)."""
+    ("amplitude_implausible"), which says the same as a record too tall; ``low_said``: every lead's beats already
+    read as smaller than a heart gives ("amplitude_low", critical), which says the same as a record too small.
+    ``derived``: (L,) bool the limb leads the reader derived or rebuilt from others, which are not the file's own
+    size (``_scaled``)."""
     out = []
     height = consistency.beat_height(med40, usable)
+    # of the file's own leads: a lead rebuilt from two scaled one by one (LUDB's) is of another size, which hid it
+    scaled = _scaled(x, usable if derived is None else usable & ~derived, cfg)
     if not tall_said and np.isfinite(height) and height >= cfg.beat_height_warn_mv:
         crit = height >= cfg.beat_height_critical_mv
         out.append(Finding(
@@ -40,9 +45,13 @@ def _lies(x: np.ndarray, fs: float, usable: np.ndarray, level: np.ndarray, x40: 
     elif not tall_said:     # a record too small for that, all of it too tall: not the heart's size
         found = gain_finding(scale_ratios(x40, segs40, med40, beats, usable, cfg.beat_window_s,
                                           cfg.template_noise_min_beats, noise=noise), cfg.gain_ratio_warn)
+        if found is None and not low_said and scaled is None:
+            # all of it too small, at any rate: the previous beat in the P window only makes the P wave larger.
+            # Not beside every lead scaled to one size, which says the sizes are the file's (LUDB 74 read 0.35)
+            found = low_gain_finding(scale_ratios(x40, segs40, med40, beats, usable, cfg.beat_window_s,
+                                                  cfg.template_noise_min_beats, noise=noise, min_rr_s=0.0),
+                                     cfg.gain_ratio_low)
         out.extend([found] if found else [])
-    # of the file's own leads: a lead rebuilt from two scaled one by one (LUDB's) is of another size, which hid it
-    scaled = _scaled(x, usable if derived is None else usable & ~derived, cfg)
     out.extend([scaled] if scaled else [])
     step, at = consistency.baseline_steps(level)
     step = np.where(usable, step, 0.0)

@@ -250,7 +250,8 @@ AXES_SCALED = "every lead scaled to the same size: an axis is read off the sizes
 # The quality check's findings of a record whose beats are taller or smaller than a heart gives: "amplitude_implausible"
 # (a lead's mean beat over 20 mV peak-to-peak, ``QualityConfig.max_beat_ptp_mv``; the largest of 19,794 real records is
 # 10.7 mV), "amplitude_high" (every lead too tall, or QRS, P wave and noise all several times their size: a gain wrong)
-# and "amplitude_low" (no lead's beat reaches 0.3 mV). The QRS voltages are then the file's scale, not the heart's:
+# and "amplitude_low" (no lead's beat reaches 0.3 mV, or QRS, P wave and noise all a fraction of their size). The QRS
+# voltages are then the file's scale, not the heart's:
 # an SCP-ECG file whose Section 6 amplitude multiplier reads 65535 nV for 2500 (every lead 26 times too tall) showed
 # Sokolow-Lyon 62.44 mV and Cornell 52.79 mV flagged high, unmarked, where the interpretation was withheld. They are
 # shown marked unreliable with the finding's words, their flag kept, as the voltage statements are marked

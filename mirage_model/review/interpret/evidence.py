@@ -28,7 +28,8 @@ AMPLITUDE_UNRELIABLE_NOTE = "unreliable: amplitudes in doubt"
 # 40 labelled HYP, each at x1 and x5: NORM called on 65 at x1, on 1 at x5, gained on none; HYP called on all 100 at
 # x5; of the 56 at x5 with "amplitude_high" a warning, so their calls shown, none NORM). A NORM call standing on such
 # a record is made against the error, and HYP's mark is the one a wrong gain needs. A gain too low (low voltage) is
-# no "amplitude_high": the quality check's "amplitude_low" is critical and withholds every call.
+# no "amplitude_high" but "amplitude_low": critical where no lead's beat reaches 0.3 mV (every call withheld), a
+# warning where QRS, P waves and noise are all a fraction of their size (the calls stand, HYP marked with its words).
 AMPLITUDE_CLASSES = AMPLITUDE_CODES | {"HYP"}
 # at the noise warning level (the "noise" finding's load from QualityConfig.noise_calls_mv: "may change the model's
 # calls"), the calls the noise can move: those whose logit lies within the model's spread under noise of that load
@@ -57,8 +58,9 @@ def gain_evidence(quality) -> str | None:
     as ``measurements.amplitudes_not_in_mv`` decides), else the first of ``limits.SCALE_FINDINGS`` found, the one
     ``measurements.amplitude_doubt`` marks the QRS voltages with: a lead's beats too tall for a heart
     ("amplitude_implausible"), every lead too tall or QRS, P wave and noise all several times their size
-    ("amplitude_high"), every lead's beats smaller than a heart gives ("amplitude_low"), each "units or gain
-    wrong?"; None: none. Scaled and another found: the scaled one's, the one by which the voltages go unread."""
+    ("amplitude_high"), every lead's beats smaller than a heart gives or QRS, P wave and noise all a fraction of
+    their size ("amplitude_low"), each "units or gain wrong?"; None: none. Scaled and another found: the scaled
+    one's, the one by which the voltages go unread."""
     scaled = finding(quality, SCALED)
     return scaled.name if scaled is not None else amplitude_doubt(quality) or None
 
