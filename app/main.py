@@ -167,27 +167,14 @@ def same_file_note(folder: Path, same: dict) -> str:
 
 
 def export_targets(records: list[Path], out_dir: Path, names: dict | None = None) -> list[Path]:
-    """The PDF ``--export-pdf`` writes under ``out_dir`` for each record it opens, in their order: a folder's
-    record at its path in ``names`` (``export_inputs``'), the files given by their names as a batch names its
-    records' PDFs (``batch.rows.pdf_names``: ``a.hea`` -> ``a.pdf``; ``a.hea`` and ``a.xml`` -> ``a_hea.pdf``,
-    ``a_xml.pdf``); a name still taken (``x/1.hea`` and ``y/1.hea``, compared case-insensitively) gets ``_2``,
-    ``_3`` ... in the order given. Named before anything loads, so that the PDFs DIR already holds for them are
-    found first (``main`` refuses them without ``--overwrite``)."""
-    from mirage_model.review.batch.rows import pdf_names
+    """The PDF ``--export-pdf`` writes under ``out_dir`` for each record it opens, in their order
+    (``batch.naming.export_pdf_names``: a folder's records named as ``mirage score --pdf-dir`` names them, the
+    files given as a batch names its records', a name still taken numbered by the batch's one rule). Named before
+    anything loads, so that the PDFs DIR already holds for them are found first (``main`` refuses them without
+    ``--overwrite``)."""
+    from mirage_model.review.batch.naming import export_pdf_names
 
-    names = names or {}
-    given = pdf_names(Path(Path(p).name) for p in records if Path(p) not in names)
-    used: set[str] = set()
-    out: list[Path] = []
-    for path in records:
-        path = Path(path)
-        rel = names.get(path) or given[Path(path.name)]
-        name, k = rel, 2
-        while name.as_posix().lower() in used:
-            name, k = rel.with_name(f"{rel.stem}_{k}.pdf"), k + 1
-        used.add(name.as_posix().lower())
-        out.append(out_dir / name)
-    return out
+    return [out_dir / name for name in export_pdf_names(records, names)]
 
 
 def output_folder(folder: Path) -> list[Path]:

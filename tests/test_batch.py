@@ -325,7 +325,7 @@ def test_checkpoints_wait_ten_times_as_long_as_the_last_rewrite_took(mixed, pred
     the output is written (1 s a rewrite), checkpoint_s=0: before, every row rewrote the file (one
     rewrite per row, quadratic in the rows); now the first rewrite's 1 s defers the next by 10 s,
     so only the final write follows (before: [0, 1, 2, ..., n, n])."""
-    from mirage_model.review.batch import run
+    from mirage_model.review.batch import run, saving
 
     assert run.checkpoint_wait(5.0, 0.1) == 5.0 and run.checkpoint_wait(5.0, 1.7) == pytest.approx(17.0)
     clock = [0.0]
@@ -337,7 +337,8 @@ def test_checkpoints_wait_ten_times_as_long_as_the_last_rewrite_took(mixed, pred
         writes.append(len(rows))
         real_write(path, cols, rows, fmt)
 
-    monkeypatch.setattr(run, "write_atomic", slow_write)
+    monkeypatch.setattr(run, "write_atomic", slow_write)       # the empty file at the start
+    monkeypatch.setattr(saving, "write_atomic", slow_write)    # the checkpoints and the end (RowSaver)
     monkeypatch.setattr(run.time, "perf_counter", lambda: clock[0])
     folder, _ = mixed
     out = tmp_path / "scores.csv"

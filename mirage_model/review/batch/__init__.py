@@ -12,13 +12,15 @@ folder is passed over in silence; the files MIRAGE itself wrote there (an earlie
 ``own_files``) are counted apart (``BatchSummary.own_files``), not among them, as are the WFDB annotation
 files beside their records (``annotations``: ``BatchSummary.annotations``). A WFDB signal file is the
 record's whose header names it, whatever its extension (PTB's .xyz of the Frank leads). A folder with
-nothing to score (``run.nothing_to_score``) gets no output, in the CLI and the app alike.
+nothing to score (``not_read.nothing_to_score``) gets no output, in the CLI and the app alike.
 
 The modules, in the order a record passes them: ``inputs`` (the folder, the labs table),
 ``loading`` (read and measure ahead of the model, under a time limit, optionally in a process
-pool), ``rows`` (batched predictions, one row per record, its PDF through
-``mirage_model.review.report``), ``pipeline`` (``iter_rows``: rows in input order), ``outputs``
-(the CSV or JSON-lines file, atomic, locked), ``resume`` and ``run`` (``score_folder``); ``priors``
+pool), ``predict`` (batched predictions over a chunk), ``rows`` (one row per record, its PDF through
+``mirage_model.review.report``; its columns and cells ``cells``, its names and its PDF's ``naming``),
+``pipeline`` (``iter_rows``: rows in input order), ``outputs`` (the CSV or JSON-lines file, atomic,
+locked), ``saving`` (the rows written while the run goes), ``resume``, ``not_read`` (what the folder
+holds that is not scored), ``summary`` (``BatchSummary``) and ``run`` (``score_folder``); ``priors``
 compares each record with the same patient's earlier one once all are scored (``compare_prior``).
 
 Hostile input: records with no usable signal get ``status = "unscorable"`` and the reason, never
@@ -32,7 +34,8 @@ from mirage_model.review.batch.errors import BatchError
 from mirage_model.review.batch.inputs import LabsLookup, find_inputs, labs_lookup
 from mirage_model.review.batch.outputs import FORMATS, read_rows
 from mirage_model.review.batch.pipeline import iter_rows
-from mirage_model.review.batch.rows import columns, earlier_pdfs
+from mirage_model.review.batch.cells import columns
+from mirage_model.review.batch.naming import earlier_pdfs
 from mirage_model.review.batch.run import BatchSummary, score_folder
 
 __all__ = ["FORMATS", "BatchError", "BatchSummary", "LabsLookup", "columns", "earlier_pdfs", "find_inputs",

@@ -1,5 +1,5 @@
 """The files MIRAGE itself wrote into a folder it scores, told from what they hold, not their names: a
-batch's results (CSV or JSON lines: their first line holds the columns every version of ``rows.columns``
+batch's results (CSV or JSON lines: their first line holds the columns every version of ``cells.columns``
 writes), the PDF reports of ``review.report`` (``/Creator (MIRAGE Review)`` in the PDF's document
 information), and what a killed run leaves (its output's lock file ``.<name>.lock``, ``outputs.lock_file_of``,
 and an atomic write's temporary file ``.<name>.<12 hex>.tmp``, ``paths.temp_sibling``). A folder scored
@@ -22,7 +22,7 @@ from mirage_model.paths import is_temp_sibling
 from mirage_model.review.batch.outputs import header_columns, is_lock_file, probe
 from mirage_model.words import counted
 
-# the columns every version of the batch's writer put in its header (``rows.columns``), the first first
+# the columns every version of the batch's writer put in its header (``cells.columns``), the first first
 RESULT_COLUMNS = ("record_path", "record_id", "status", "error", "positive", "model")
 RESULT_SUFFIXES = (".csv", ".jsonl", ".ndjson")
 # the report's document information (``report.write``: BaseDocTemplate's creator)

@@ -13,9 +13,11 @@ from typing import Callable, Iterable, Iterator
 
 from mirage_model.limits import RECORD_TIMEOUT_S
 from mirage_model.records.folder import natural_key
+from mirage_model.review.batch.cells import NOT_ECG, columns, error_message
 from mirage_model.review.batch.inputs import labs_dict, own_name_hint, signal_file_hints
 from mirage_model.review.batch.loading import LoadedRecord, NotBegun, RecordLoader
-from mirage_model.review.batch.rows import NOT_ECG, Scorer, columns, error_message, pdf_one, rel_path
+from mirage_model.review.batch.naming import rel_path
+from mirage_model.review.batch.rows import Scorer, pdf_one
 from mirage_model.review.interpret import statement_labels
 from mirage_model.review.labels import ptbxl_coded
 
@@ -87,12 +89,12 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
             column (and ``stmt_`` columns, the PDFs' interpretation) come from it. None: from
             ``predictor`` itself (its statements, if any) and the measurement rules.
         name_pdfs_among: every record of the run (``paths`` and those a resumed run already did),
-            so that two records never get the same PDF name (``rows.pdf_names``); default ``paths``.
+            so that two records never get the same PDF name (``naming.pdf_names``); default ``paths``.
         labs_lookup: the ``batch.LabsLookup`` of ``labs`` over ``name_pdfs_among`` under ``root``,
             when the caller has built it (``score_folder``); None: built here.
         ids_among: the run's other records (those a resumed run kept), beside ``paths``,
             ``orphans``, ``not_ecg`` and ``name_pdfs_among``, among which each ``record_id`` is unique
-            (``rows.record_ids``).
+            (``naming.record_ids``).
         on_row: called as on_row(row, item, session_args, pdf_args) as each record's row is made (before its
             PDF is written): the ``loading.LoadedRecord``, ``rows.record_session``'s arguments (None: not
             scored) and ``rows.pdf_one``'s (None: no PDF). The serial comparison collects the run's records so.

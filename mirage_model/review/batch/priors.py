@@ -30,7 +30,9 @@ from datetime import datetime
 from pathlib import Path
 
 from mirage_model.records.folder import natural_key
-from mirage_model.review.batch.rows import SERIAL_COLUMNS, error_message, pdf_one, record_session, rel_path
+from mirage_model.review.batch.cells import SERIAL_COLUMNS, error_message
+from mirage_model.review.batch.naming import rel_path
+from mirage_model.review.batch.rows import pdf_one, record_session
 from mirage_model.review.file_info import file_patient, record_date
 from mirage_model.review.serial import (UNDATED_WHY, Identity, compare, identity, identity_clash, recording_time,
                                         same_identity)

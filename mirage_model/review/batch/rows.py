@@ -1,26 +1,27 @@
-"""One output row per record: the columns, batched predictions over a chunk of loaded records,
-the ok and error rows, and each record's PDF through the one report path."""
+"""One output row per record (``Scorer``): the ok and error rows of a chunk of loaded records scored in
+batches (``predict``), and each record's PDF through the one report path (``record_session``, ``pdf_one``).
+A row's columns and cells are ``cells``', a record's names ``naming``'s: importable from here too, where the
+app, the CLI and the tests import them."""
 
 from __future__ import annotations
 
 import logging
-import math
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Iterable
 
-from mirage_model.clinical import (LABS_HEADER_NOTE, SEX_CODE, ClinicalError, default_schema, labs_header_note,
-                                   record_values)
-from mirage_model.clinical.features import censor_mark
-from mirage_model.csvsafe import encodable, printable
+from mirage_model.clinical import labs_header_note, record_values
 from mirage_model.formats import guess_format
 from mirage_model.limits import with_head_note
 from mirage_model.preprocess import prediction_coverage
-from mirage_model.records import STANDARD_LEADS, RecordError, UnscorableRecordError
-from mirage_model.records.folder import natural_key
+from mirage_model.records import STANDARD_LEADS, UnscorableRecordError
 from mirage_model.measure import SCALAR_KEYS
-from mirage_model.paths import OutputError
+from mirage_model.review.batch.cells import (NOT_ECG, SERIAL_COLUMNS, canonical_value, clean_float, error_message,
+                                             labs_header_notes, labs_text, not_ecg_line, sex_letter, withheld_words)
 from mirage_model.review.batch.inputs import LabsLookup, features_read
 from mirage_model.review.batch.loading import LoadedRecord
+from mirage_model.review.batch.naming import (_record_rel, earlier_pdfs_text, pdf_name, pdf_names, record_ids,
+                                              record_pdf_names, rel_path)
+from mirage_model.review.batch.predict import ScoringCancelled, predict_each, predict_prepared, prepare_one
 from mirage_model.review.file_info import device_statements, file_diagnosis_text, reader_notes
 from mirage_model.review.labels import ptbxl_coded
 from mirage_model.review.interpret import (doubted_calls, infarct_disagreement, interpret_prediction, noise_hidden,
@@ -29,247 +30,12 @@ from mirage_model.review.measurements import NOT_APPLICABLE, doubt_text, measure
 from mirage_model.review.paced import withhold_paced
 from mirage_model.review.scoring import clinical_contributions
 from mirage_model.review.session import ReviewSession
-from mirage_model.review.withheld_words import short_reason, withheld_sentence
+
+# the names the app, the CLI and the tests import from here (``cells``' and ``naming``'s among them)
+__all__ = ["NOT_ECG", "SERIAL_COLUMNS", "Scorer", "earlier_pdfs_text", "error_message", "labs_header_notes",
+           "not_ecg_line", "pdf_names", "pdf_one", "record_ids", "record_pdf_names", "record_session", "withheld_words"]
 
 log = logging.getLogger(__name__)
-
-# a row's status: "ok", "error", "unscorable" (read, but no usable signal), or NOT_ECG: a file with an
-# ECG format's extension that is no ECG MIRAGE reads (its error says what it is; not a failure)
-NOT_ECG = "not_ecg"
-# the serial comparison's columns (``--compare-prior``; ``priors``): the same patient's earlier record compared
-# (its record_path), its recording date, the comparison's words (what changed, or why nothing was compared),
-# and its warnings and notes
-SERIAL_COLUMNS = ("prior_file", "prior_date", "serial_changes", "serial_warnings")
-
-
-def columns(labels: Iterable[str], measure: bool = True, pdf: bool = False,
-            statements: Iterable[str] = (), serial: bool = False) -> list[str]:
-    """The output columns (= row dict keys) for a model's ``labels``: the record, what its file says of the
-    diagnosis (``file_diagnosis``) and what the acquiring device's own analysis states (``device_statements``),
-    its status, one
-    ``prob_<label>`` per label, the result (``noise_may_hide``: what the record's noise may have taken away, not
-    calls) and quality, the measurements (``measure``), the PDF
-    (``pdf``), the notes, then the interpretation, why its statements marked "(?)" are doubted
-    (``interpretation_notes``), the serial comparison with the same patient's earlier record
-    (``serial``: ``SERIAL_COLUMNS``, asked for with ``--compare-prior``) and one
-    ``stmt_<code>`` per PTB-XL statement in ``statements`` (``interpret.statement_labels`` of the
-    statements model; asked for with ``--all-statements``). ``statements_model`` names the model the
-    interpretation's statements come from (empty: the rules alone)."""
-    cols = ["record_path", "record_id", "format", "device", "file_diagnosis", "device_statements", "status", "error"]
-    cols += [f"prob_{lab}" for lab in labels]
-    cols += ["positive", "withheld_positive", "noise_may_hide", "model", "statements_model", "age_used", "sex_used",
-             "labs_used", "values_not_used", "quality_flags",
-             "quality", "warnings", "quality_codes", "poor_leads"]
-    if measure:
-        cols += list(SCALAR_KEYS)     # the measurement keys are the columns
-    if pdf:
-        cols.append("pdf")
-    cols.append("notes")
-    cols.append("interpretation")
-    cols.append("interpretation_notes")
-    if serial:
-        cols += list(SERIAL_COLUMNS)
-    cols += [f"stmt_{code}" for code in statements]
-    return cols
-
-
-def folder_row(cols: list[str], rel: str, reason: str, model: str = "") -> dict:
-    """The row of a folder that could not be listed (``rel``: its path under the root, ending in
-    "/"): the output itself then says that records may be missing, not only the run's summary."""
-    row = {c: None for c in cols}
-    row.update(record_path=rel, record_id=Path(rel.rstrip("/")).name or rel, status="error", model=model or None,
-               error=f"folder cannot be read ({reason}): the records in it are not in this output")
-    return row
-
-
-def record_ids(rels: Iterable[str]) -> dict[str, str]:
-    """{record_path: record_id} of the rows of one output whose name another row of it bears too
-    (``siteA/1.hea`` and ``siteB/1.hea``, both "1"; a folder that could not be listed, ``sub/``, and a
-    record ``sub.hea``): their path under the folder without the extension ("siteA/1", the id a labs
-    table names them by, ``clinical.labs_record_id``; a folder's without its "/"), or their whole
-    ``record_path`` when that is shared too (``a.xml`` and ``a.dcm``; ``sub/`` and ``sub.hea``). A row
-    whose name is its own keeps it ("00417_lr"; a folder's: its last part), as every output had it.
-    ``rels``: the ``record_path`` of every row of the output (a folder's ends in "/"): the run's
-    records, its folders that could not be listed and the rows a resumed run keeps of records no
-    longer in the folder. So every ``record_id`` is unique in the output, and the same for the same
-    rows whichever run (resumed or not) wrote them."""
-    rels = sorted(set(rels))
-
-    def name(rel: str) -> str:
-        return rel.rstrip("/").rpartition("/")[2] if rel.endswith("/") else PurePosixPath(rel).stem
-
-    def short(rel: str) -> str:
-        return rel.rstrip("/") if rel.endswith("/") else PurePosixPath(rel).with_suffix("").as_posix()
-
-    by_name: dict[str, list[str]] = {}
-    for rel in rels:
-        by_name.setdefault(name(rel), []).append(rel)
-    shared = [rel for group in by_name.values() if len(group) > 1 for rel in group]
-    by_path: dict[str, list[str]] = {}
-    for rel in shared:
-        by_path.setdefault(short(rel), []).append(rel)
-    return {rel: short(rel) if len(by_path[short(rel)]) == 1 else rel for rel in shared}
-
-
-def clean_float(value, digits: int):
-    if value is None:
-        return None
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return None
-    return round(v, digits) if math.isfinite(v) else None
-
-
-def rel_path(path: Path, root: Path) -> str:
-    """``path`` relative to ``root`` (posix), or whole when it is not under it, as an output writes
-    it (``csvsafe.encodable``: a name's bytes that are not UTF-8 as ``\\xNN``); a resumed run
-    matches records by this text, and a record's PDF is named after it."""
-    try:
-        return encodable(path.relative_to(root).as_posix())
-    except ValueError:
-        return encodable(path.as_posix())
-
-
-def pdf_name(rel: Path, keep_suffix: bool = False) -> Path:
-    """The PDF of a record at ``rel``: ``a.hea`` -> ``a.pdf``; ``keep_suffix``: ``a.xml`` -> ``a_xml.pdf``."""
-    if keep_suffix and rel.suffix:
-        return rel.with_name(f"{rel.stem}_{rel.suffix[1:]}.pdf")
-    return rel.with_suffix(".pdf")
-
-
-def _record_rel(path, root) -> Path:
-    """A record's path under ``root`` (its name when it is not under it), as its PDF is named."""
-    rel = Path(rel_path(Path(path), root))
-    return Path(rel.name) if rel.is_absolute() else rel
-
-
-def record_pdf_names(root, paths: Iterable[Path]) -> dict[Path, Path]:
-    """Each record of a run over ``paths`` under ``root`` -> its PDF's name under the PDF folder
-    (``pdf_names`` of their paths under ``root``): where ``Scorer`` writes them."""
-    rels = {Path(p): _record_rel(p, Path(root)) for p in paths}
-    names = pdf_names(rels.values())
-    return {p: names[r] for p, r in rels.items()}
-
-
-def earlier_pdfs(pdf_dir, root, paths: Iterable[Path], done: Iterable[str] = ()) -> list[Path]:
-    """The PDFs a run over the records ``paths`` under ``root`` would write in ``pdf_dir`` that are
-    there already (an earlier run's: the run would replace them), in the records' order. ``done``:
-    the ``record_path``s a resumed run keeps (``resume.finished_records``): it writes no PDF for
-    them, so theirs are not counted."""
-    pdf_dir, done = Path(pdf_dir), set(done)
-    names = record_pdf_names(root, paths)      # named among all the records, as the run names them
-    return [pdf_dir / name for p, name in names.items()
-            if (pdf_dir / name).is_file() and rel_path(Path(p), Path(root)) not in done]
-
-
-def earlier_pdfs_text(found: list[Path], pdf_dir) -> str:
-    """What a run says of the PDFs ``found`` (``earlier_pdfs``) that it would replace in ``pdf_dir``:
-    how many, and the first three by their path under it ("it holds 2 PDFs an earlier run wrote for
-    these records (1.pdf, sub/2.pdf)"); ``mirage score --pdf-dir`` and ``mirage-review --export-pdf``
-    refuse such a folder in these words."""
-    n = len(found)
-    names = ", ".join(printable(Path(p).relative_to(pdf_dir).as_posix()) for p in found[:3]) + (" ..." if n > 3 else "")
-    return f"it holds {n} PDF{'s' if n > 1 else ''} an earlier run wrote for these records ({names})"
-
-
-def not_ecg_line(path: str, why: str) -> str:
-    """The one line on a file with an ECG format's extension that is no ECG (a row of status
-    ``NOT_ECG``; ``why``: its error): ``mirage score``'s summary, ``mirage-review --export-pdf`` and
-    the app's batch dialog all say it so ("not an ECG: x.xml: the file is empty")."""
-    return f"not an ECG: {printable(path)}: {printable(why)}"
-
-
-def withheld_words(row: dict) -> tuple[str, str]:
-    """What a row's empty ``positive`` stands for when the quality gate withheld its calls: a short line
-    for a table's cell and the whole of it for a tooltip, as ``mirage report`` says it ("positive: none
-    (withheld: MI, CD: paced rhythm (...))"); ("", "") when the row withheld nothing. From the row's
-    ``withheld_positive`` and ``quality`` ("unreliable (REASON)"), so a row read back from a CSV has them
-    too: ("withheld: paced rhythm", "withheld: MI, CD: paced rhythm (statements model, P=0.93; ...)")."""
-    held = [lab for lab in str(row.get("withheld_positive") or "").split(";") if lab]
-    if not held or row.get("positive"):
-        return "", ""
-    verdict, _, reason = str(row.get("quality") or "").partition(" (")
-    reason = reason[:-1] if reason.endswith(")") else reason
-    reason = reason or (f"signal quality {verdict}" if verdict else "signal quality")
-    return f"withheld: {short_reason(reason)}", withheld_sentence(held, reason)
-
-
-def pdf_names(rels: Iterable[Path]) -> dict[Path, Path]:
-    """One PDF name per record path (relative), none shared: a record whose plain name (``a.pdf``)
-    another record would also get keeps its suffix (``a_xml.pdf``); a name still taken after that
-    gets ``_2``, ``_3`` ... in the records' order (``records.folder.natural_key``). Names compare
-    case-insensitively (a PDF folder may sit on a case-insensitive disk). Deterministic for a given set of
-    paths, so ``--resume`` finds them."""
-    rels = sorted(set(rels), key=natural_key)
-    plain: dict[str, int] = {}
-    for r in rels:
-        key = str(pdf_name(r)).lower()
-        plain[key] = plain.get(key, 0) + 1
-    out: dict[Path, Path] = {}
-    taken: set[str] = set()
-    for r in rels:
-        name = pdf_name(r, keep_suffix=plain[str(pdf_name(r)).lower()] > 1)
-        n = 2
-        while str(name).lower() in taken:
-            name = pdf_name(r, keep_suffix=True).with_name(f"{pdf_name(r, keep_suffix=True).stem}_{n}.pdf")
-            n += 1
-        taken.add(str(name).lower())
-        out[r] = name
-    return out
-
-
-def canonical_value(name: str, value) -> float | None:
-    """A clinical value (raw, or (value, unit)) in its feature's canonical unit, as the model
-    encodes it (``ClinicalFeature.to_canonical``); None when missing or unreadable."""
-    if value is None:
-        return None
-    try:
-        return default_schema([name]).features[0].to_canonical(value)
-    except (ClinicalError, KeyError, ValueError, IndexError):
-        return None
-
-
-def sex_letter(value) -> str | None:
-    """"M", "F" or None for a sex as any source gives it: "M"/"male" (a header), 1.0/0.0 (a labs
-    table, ``SEX_CODE``), or such a value with its unit."""
-    code = canonical_value("sex", value)
-    return next((k for k, v in SEX_CODE.items() if v == code), None)
-
-
-def labs_text(values: dict) -> str:
-    """A labs row's values as one cell, each in its feature's canonical unit, by name:
-    "crp=5 mg/L; sex=F; troponin_t=12 ng/L" for crp 0.5 mg/dL, sex "female" and troponin T
-    0.012 ng/mL; a censored value with its mark ("troponin_t=<3 ng/L" for "<3": the model read
-    its limit, 3); "" for no values. What a research reader audits a scored row against."""
-    parts = []
-    for name in sorted(values):
-        v = canonical_value(name, values[name])
-        if v is None:              # missing, or no feature of the schema
-            continue
-        if name == "sex":
-            shown = sex_letter(v)
-        else:
-            shown = f"{censor_mark(values[name])}{v:g} {default_schema([name]).features[0].unit}".rstrip()
-        if shown is not None:
-            parts.append(f"{name}={shown}")
-    return "; ".join(parts)
-
-
-def labs_header_notes(notes) -> list[str]:
-    """The parts of a row's notes (its "; "-joined ``notes`` cell) that say its labs row differs
-    from the record's header (``clinical.labs_header_note``): [] when none does."""
-    return [part for part in str(notes or "").split("; ") if part.startswith(LABS_HEADER_NOTE)]
-
-
-def error_message(err: BaseException) -> str:
-    if isinstance(err, RecordError):
-        return err.reason
-    if isinstance(err, ClinicalError):
-        return f"clinical values: {err}"
-    if isinstance(err, OutputError):     # already "cannot write FILE: reason"
-        return str(err)
-    return f"{type(err).__name__}: {err}"
 
 
 def record_session(record, prediction, clinical_values, schema, measurements, contributions=None,
@@ -302,70 +68,6 @@ def pdf_one(out_path: str, record, prediction, clinical_values, schema, measurem
     if prior is not None:
         session.set_prior(prior)
     return str(build_report(session, out_path, settings=settings, model_info=model_info))
-
-
-class ScoringCancelled(Exception):
-    """The batch's cancel said stop while a group of records was being scored (``predict_each``,
-    ``Scorer.predict``): the group has no rows; a resumed run scores its records."""
-
-
-def prepare_one(predictor, item: LoadedRecord, clinical: dict, like=None) -> tuple[object, Exception | None]:
-    """(``predictor.prepare`` of the item's record, None) or (None, the exception); ``like``: the other
-    model's preparation of the same record, reused when both preprocess alike."""
-    try:
-        return predictor.prepare(item.record, clinical, like, measurements=item.measurements), None
-    except Exception as err:
-        log.debug("%s could not prepare %s", getattr(predictor, "name", "the model"), item.path, exc_info=True)
-        return None, err
-
-
-def predict_prepared(predictor, items: list[LoadedRecord], clinicals: list[dict], preps: list, failures: list,
-                     explain: bool) -> list:
-    """``predictor.predict_batch`` over the prepared items (``preps[k]`` not None) in one pass; when
-    one record spoils the pass, each record alone, to find it (its exception into ``failures[k]``).
-    Returns the prediction or None per item, in order."""
-    preds: list = [None] * len(items)
-    ok = [k for k in range(len(items)) if preps[k] is not None]
-    if not ok:
-        return preds
-    try:
-        got = predictor.predict_batch([items[k].record for k in ok], [clinicals[k] for k in ok], explain=explain,
-                                      prepared=[preps[k] for k in ok])
-        for k, p in zip(ok, got):
-            preds[k] = p
-    except Exception:
-        for k in ok:
-            try:
-                preds[k] = predictor.predict_batch([items[k].record], [clinicals[k]], explain=explain,
-                                                   prepared=[preps[k]])[0]
-            except Exception as err:
-                log.debug("%s could not score %s", getattr(predictor, "name", "the model"), items[k].path,
-                          exc_info=True)
-                failures[k] = err
-    return preds
-
-
-def predict_each(predictor, items: list[LoadedRecord], clinicals: list[dict], explain: bool,
-                 like: list | None = None, cancel=None) -> tuple[list, list, list]:
-    """Each item's record prepared (``prepare_one``), then ``predict_prepared`` over them in one
-    pass. Returns (prediction or None, the exception or None, the preparation or None) per item, in
-    order.
-
-    Raises:
-        ScoringCancelled: ``cancel()`` said stop before a record's preparation or the pass.
-    """
-    stop = cancel or (lambda: False)
-    preps: list = []
-    failures: list = []
-    for k, (it, clin) in enumerate(zip(items, clinicals)):
-        if stop():
-            raise ScoringCancelled()
-        prep, err = prepare_one(predictor, it, clin, like[k] if like is not None else None)
-        preps.append(prep)
-        failures.append(err)
-    if stop():
-        raise ScoringCancelled()
-    return predict_prepared(predictor, items, clinicals, preps, failures, explain), failures, preps
 
 
 class Scorer:

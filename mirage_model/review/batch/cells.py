@@ -1,0 +1,150 @@
+"""The output's columns and what its cells say: a row's status words, a folder's error row, numbers
+rounded, a labs row's values in one cell, the calls withheld, an error's message."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Iterable
+
+from mirage_model.clinical import LABS_HEADER_NOTE, SEX_CODE, ClinicalError, default_schema
+from mirage_model.clinical.features import censor_mark
+from mirage_model.csvsafe import printable
+from mirage_model.records import RecordError
+from mirage_model.measure import SCALAR_KEYS
+from mirage_model.paths import OutputError
+from mirage_model.review.withheld_words import short_reason, withheld_sentence
+
+
+# a row's status: "ok", "error", "unscorable" (read, but no usable signal), or NOT_ECG: a file with an
+# ECG format's extension that is no ECG MIRAGE reads (its error says what it is; not a failure)
+NOT_ECG = "not_ecg"
+# the serial comparison's columns (``--compare-prior``; ``priors``): the same patient's earlier record compared
+# (its record_path), its recording date, the comparison's words (what changed, or why nothing was compared),
+# and its warnings and notes
+SERIAL_COLUMNS = ("prior_file", "prior_date", "serial_changes", "serial_warnings")
+
+
+def columns(labels: Iterable[str], measure: bool = True, pdf: bool = False,
+            statements: Iterable[str] = (), serial: bool = False) -> list[str]:
+    """The output columns (= row dict keys) for a model's ``labels``: the record, what its file says of the
+    diagnosis (``file_diagnosis``) and what the acquiring device's own analysis states (``device_statements``),
+    its status, one
+    ``prob_<label>`` per label, the result (``noise_may_hide``: what the record's noise may have taken away, not
+    calls) and quality, the measurements (``measure``), the PDF
+    (``pdf``), the notes, then the interpretation, why its statements marked "(?)" are doubted
+    (``interpretation_notes``), the serial comparison with the same patient's earlier record
+    (``serial``: ``SERIAL_COLUMNS``, asked for with ``--compare-prior``) and one
+    ``stmt_<code>`` per PTB-XL statement in ``statements`` (``interpret.statement_labels`` of the
+    statements model; asked for with ``--all-statements``). ``statements_model`` names the model the
+    interpretation's statements come from (empty: the rules alone)."""
+    cols = ["record_path", "record_id", "format", "device", "file_diagnosis", "device_statements", "status", "error"]
+    cols += [f"prob_{lab}" for lab in labels]
+    cols += ["positive", "withheld_positive", "noise_may_hide", "model", "statements_model", "age_used", "sex_used",
+             "labs_used", "values_not_used", "quality_flags",
+             "quality", "warnings", "quality_codes", "poor_leads"]
+    if measure:
+        cols += list(SCALAR_KEYS)     # the measurement keys are the columns
+    if pdf:
+        cols.append("pdf")
+    cols.append("notes")
+    cols.append("interpretation")
+    cols.append("interpretation_notes")
+    if serial:
+        cols += list(SERIAL_COLUMNS)
+    cols += [f"stmt_{code}" for code in statements]
+    return cols
+
+
+def folder_row(cols: list[str], rel: str, reason: str, model: str = "") -> dict:
+    """The row of a folder that could not be listed (``rel``: its path under the root, ending in
+    "/"): the output itself then says that records may be missing, not only the run's summary."""
+    row = {c: None for c in cols}
+    row.update(record_path=rel, record_id=Path(rel.rstrip("/")).name or rel, status="error", model=model or None,
+               error=f"folder cannot be read ({reason}): the records in it are not in this output")
+    return row
+
+
+def clean_float(value, digits: int):
+    if value is None:
+        return None
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return round(v, digits) if math.isfinite(v) else None
+
+
+def not_ecg_line(path: str, why: str) -> str:
+    """The one line on a file with an ECG format's extension that is no ECG (a row of status
+    ``NOT_ECG``; ``why``: its error): ``mirage score``'s summary, ``mirage-review --export-pdf`` and
+    the app's batch dialog all say it so ("not an ECG: x.xml: the file is empty")."""
+    return f"not an ECG: {printable(path)}: {printable(why)}"
+
+
+def withheld_words(row: dict) -> tuple[str, str]:
+    """What a row's empty ``positive`` stands for when the quality gate withheld its calls: a short line
+    for a table's cell and the whole of it for a tooltip, as ``mirage report`` says it ("positive: none
+    (withheld: MI, CD: paced rhythm (...))"); ("", "") when the row withheld nothing. From the row's
+    ``withheld_positive`` and ``quality`` ("unreliable (REASON)"), so a row read back from a CSV has them
+    too: ("withheld: paced rhythm", "withheld: MI, CD: paced rhythm (statements model, P=0.93; ...)")."""
+    held = [lab for lab in str(row.get("withheld_positive") or "").split(";") if lab]
+    if not held or row.get("positive"):
+        return "", ""
+    verdict, _, reason = str(row.get("quality") or "").partition(" (")
+    reason = reason[:-1] if reason.endswith(")") else reason
+    reason = reason or (f"signal quality {verdict}" if verdict else "signal quality")
+    return f"withheld: {short_reason(reason)}", withheld_sentence(held, reason)
+
+
+def canonical_value(name: str, value) -> float | None:
+    """A clinical value (raw, or (value, unit)) in its feature's canonical unit, as the model
+    encodes it (``ClinicalFeature.to_canonical``); None when missing or unreadable."""
+    if value is None:
+        return None
+    try:
+        return default_schema([name]).features[0].to_canonical(value)
+    except (ClinicalError, KeyError, ValueError, IndexError):
+        return None
+
+
+def sex_letter(value) -> str | None:
+    """"M", "F" or None for a sex as any source gives it: "M"/"male" (a header), 1.0/0.0 (a labs
+    table, ``SEX_CODE``), or such a value with its unit."""
+    code = canonical_value("sex", value)
+    return next((k for k, v in SEX_CODE.items() if v == code), None)
+
+
+def labs_text(values: dict) -> str:
+    """A labs row's values as one cell, each in its feature's canonical unit, by name:
+    "crp=5 mg/L; sex=F; troponin_t=12 ng/L" for crp 0.5 mg/dL, sex "female" and troponin T
+    0.012 ng/mL; a censored value with its mark ("troponin_t=<3 ng/L" for "<3": the model read
+    its limit, 3); "" for no values. What a research reader audits a scored row against."""
+    parts = []
+    for name in sorted(values):
+        v = canonical_value(name, values[name])
+        if v is None:              # missing, or no feature of the schema
+            continue
+        if name == "sex":
+            shown = sex_letter(v)
+        else:
+            shown = f"{censor_mark(values[name])}{v:g} {default_schema([name]).features[0].unit}".rstrip()
+        if shown is not None:
+            parts.append(f"{name}={shown}")
+    return "; ".join(parts)
+
+
+def labs_header_notes(notes) -> list[str]:
+    """The parts of a row's notes (its "; "-joined ``notes`` cell) that say its labs row differs
+    from the record's header (``clinical.labs_header_note``): [] when none does."""
+    return [part for part in str(notes or "").split("; ") if part.startswith(LABS_HEADER_NOTE)]
+
+
+def error_message(err: BaseException) -> str:
+    if isinstance(err, RecordError):
+        return err.reason
+    if isinstance(err, ClinicalError):
+        return f"clinical values: {err}"
+    if isinstance(err, OutputError):     # already "cannot write FILE: reason"
+        return str(err)
+    return f"{type(err).__name__}: {err}"

@@ -1,0 +1,139 @@
+"""What a record is called in a batch's output: its ``record_path`` (its path under the folder), its
+``record_id`` (unique among the output's rows) and its PDF's name (unique among the run's records,
+numbered where still taken: ``numbered``, the one rule ``mirage score``, the batch dialog and
+``mirage-review --export-pdf`` name PDFs by)."""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+from typing import Iterable
+
+from mirage_model.csvsafe import encodable, printable
+from mirage_model.records.folder import natural_key
+
+
+def record_ids(rels: Iterable[str]) -> dict[str, str]:
+    """{record_path: record_id} of the rows of one output whose name another row of it bears too
+    (``siteA/1.hea`` and ``siteB/1.hea``, both "1"; a folder that could not be listed, ``sub/``, and a
+    record ``sub.hea``): their path under the folder without the extension ("siteA/1", the id a labs
+    table names them by, ``clinical.labs_record_id``; a folder's without its "/"), or their whole
+    ``record_path`` when that is shared too (``a.xml`` and ``a.dcm``; ``sub/`` and ``sub.hea``). A row
+    whose name is its own keeps it ("00417_lr"; a folder's: its last part), as every output had it.
+    ``rels``: the ``record_path`` of every row of the output (a folder's ends in "/"): the run's
+    records, its folders that could not be listed and the rows a resumed run keeps of records no
+    longer in the folder. So every ``record_id`` is unique in the output, and the same for the same
+    rows whichever run (resumed or not) wrote them."""
+    rels = sorted(set(rels))
+
+    def name(rel: str) -> str:
+        return rel.rstrip("/").rpartition("/")[2] if rel.endswith("/") else PurePosixPath(rel).stem
+
+    def short(rel: str) -> str:
+        return rel.rstrip("/") if rel.endswith("/") else PurePosixPath(rel).with_suffix("").as_posix()
+
+    by_name: dict[str, list[str]] = {}
+    for rel in rels:
+        by_name.setdefault(name(rel), []).append(rel)
+    shared = [rel for group in by_name.values() if len(group) > 1 for rel in group]
+    by_path: dict[str, list[str]] = {}
+    for rel in shared:
+        by_path.setdefault(short(rel), []).append(rel)
+    return {rel: short(rel) if len(by_path[short(rel)]) == 1 else rel for rel in shared}
+
+
+def rel_path(path: Path, root: Path) -> str:
+    """``path`` relative to ``root`` (posix), or whole when it is not under it, as an output writes
+    it (``csvsafe.encodable``: a name's bytes that are not UTF-8 as ``\\xNN``); a resumed run
+    matches records by this text, and a record's PDF is named after it."""
+    try:
+        return encodable(path.relative_to(root).as_posix())
+    except ValueError:
+        return encodable(path.as_posix())
+
+
+def pdf_name(rel: Path, keep_suffix: bool = False) -> Path:
+    """The PDF of a record at ``rel``: ``a.hea`` -> ``a.pdf``; ``keep_suffix``: ``a.xml`` -> ``a_xml.pdf``."""
+    if keep_suffix and rel.suffix:
+        return rel.with_name(f"{rel.stem}_{rel.suffix[1:]}.pdf")
+    return rel.with_suffix(".pdf")
+
+
+def _record_rel(path, root) -> Path:
+    """A record's path under ``root`` (its name when it is not under it), as its PDF is named."""
+    rel = Path(rel_path(Path(path), root))
+    return Path(rel.name) if rel.is_absolute() else rel
+
+
+def record_pdf_names(root, paths: Iterable[Path]) -> dict[Path, Path]:
+    """Each record of a run over ``paths`` under ``root`` -> its PDF's name under the PDF folder
+    (``pdf_names`` of their paths under ``root``): where ``Scorer`` writes them."""
+    rels = {Path(p): _record_rel(p, Path(root)) for p in paths}
+    names = pdf_names(rels.values())
+    return {p: names[r] for p, r in rels.items()}
+
+
+def earlier_pdfs(pdf_dir, root, paths: Iterable[Path], done: Iterable[str] = ()) -> list[Path]:
+    """The PDFs a run over the records ``paths`` under ``root`` would write in ``pdf_dir`` that are
+    there already (an earlier run's: the run would replace them), in the records' order. ``done``:
+    the ``record_path``s a resumed run keeps (``resume.finished_records``): it writes no PDF for
+    them, so theirs are not counted."""
+    pdf_dir, done = Path(pdf_dir), set(done)
+    names = record_pdf_names(root, paths)      # named among all the records, as the run names them
+    return [pdf_dir / name for p, name in names.items()
+            if (pdf_dir / name).is_file() and rel_path(Path(p), Path(root)) not in done]
+
+
+def earlier_pdfs_text(found: list[Path], pdf_dir) -> str:
+    """What a run says of the PDFs ``found`` (``earlier_pdfs``) that it would replace in ``pdf_dir``:
+    how many, and the first three by their path under it ("it holds 2 PDFs an earlier run wrote for
+    these records (1.pdf, sub/2.pdf)"); ``mirage score --pdf-dir`` and ``mirage-review --export-pdf``
+    refuse such a folder in these words."""
+    n = len(found)
+    names = ", ".join(printable(Path(p).relative_to(pdf_dir).as_posix()) for p in found[:3]) + (" ..." if n > 3 else "")
+    return f"it holds {n} PDF{'s' if n > 1 else ''} an earlier run wrote for these records ({names})"
+
+
+def pdf_names(rels: Iterable[Path]) -> dict[Path, Path]:
+    """One PDF name per record path (relative), none shared: a record whose plain name (``a.pdf``)
+    another record would also get keeps its suffix (``a_xml.pdf``); a name still taken after that
+    gets ``_2``, ``_3`` ... in the records' order (``records.folder.natural_key``). Names compare
+    case-insensitively (a PDF folder may sit on a case-insensitive disk). Deterministic for a given set of
+    paths, so ``--resume`` finds them."""
+    rels = sorted(set(rels), key=natural_key)
+    plain: dict[str, int] = {}
+    for r in rels:
+        key = str(pdf_name(r)).lower()
+        plain[key] = plain.get(key, 0) + 1
+    out: dict[Path, Path] = {}
+    taken: set[str] = set()
+    for r in rels:
+        out[r] = numbered(pdf_name(r, keep_suffix=plain[str(pdf_name(r)).lower()] > 1), taken,
+                          pdf_name(r, keep_suffix=True))
+    return out
+
+
+def numbered(name: Path, taken: set[str], base: Path | None = None) -> Path:
+    """``name``, or where an earlier record took it, ``base`` (default: ``name``) with ``_2``, ``_3`` ... after its
+    stem: the first name not in ``taken``, which it joins. Names compare case-insensitively (a PDF folder may sit on
+    a case-insensitive disk). The one numbering of PDF names: ``pdf_names`` (``mirage score``, the batch dialog) and
+    ``export_pdf_names`` (``mirage-review --export-pdf``) number by it."""
+    base = name if base is None else base
+    n = 2
+    while name.as_posix().lower() in taken:
+        name = base.with_name(f"{base.stem}_{n}.pdf")
+        n += 1
+    taken.add(name.as_posix().lower())
+    return name
+
+
+def export_pdf_names(records: Iterable[Path], names: dict | None = None) -> list[Path]:
+    """The PDF ``mirage-review --export-pdf`` writes for each record it opens, under its folder, in their order: a
+    folder's record at its path in ``names`` (record -> ``record_pdf_names`` of its folder, as ``mirage score
+    --pdf-dir`` of that folder and the batch dialog name it), the files given by their names as a batch names its
+    records' PDFs (``pdf_names``: ``a.hea`` -> ``a.pdf``; ``a.hea`` and ``a.xml`` -> ``a_hea.pdf``, ``a_xml.pdf``);
+    a name still taken (``x/1.hea`` and ``y/1.hea``; two folders' ``1.pdf``) is ``numbered`` in the order given."""
+    records = [Path(p) for p in records]
+    names = names or {}
+    given = pdf_names(Path(p.name) for p in records if p not in names)
+    taken: set[str] = set()
+    return [numbered(names.get(p) or given[Path(p.name)], taken) for p in records]

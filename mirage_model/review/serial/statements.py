@@ -1,0 +1,85 @@
+"""Serial comparison: what a statement is compared by, and whether either side is uncertain about it.
+
+Statements: new and gone compare the codes of the statements each interpretation says (a rule's
+statement, which has no code, by its rule, ``interpret.Statement.rule_id``: not by its words). A statement is
+said "possibly new" / "possibly gone" rather than plainly when either side is uncertain about it: said
+there at low confidence (the interpretation's word for a call below 50 %, ``interpret.confidence_word``),
+marked "(?)", or the rhythm guessed below its threshold; or not said there while its probability lies
+within ``NEAR_THRESHOLD`` (0.10) below its threshold. The rhythm (each side's first rhythm statement) is
+compared on its own ("Rhythm changed: sinus rhythm -> atrial fibrillation"): a change is "possibly" one when
+the rhythm said now is uncertain (said so, or close below its threshold on the prior) or the prior's rhythm is
+close below its threshold now; the prior's rhythm said uncertainly is named so ("was sinus rhythm
+(uncertain)"), the change not doubted for it. The same rhythm said certainly now and uncertainly on the prior
+(or there within ``NEAR_THRESHOLD`` of its threshold, either side) is "possibly new".
+
+Research use only, not a diagnosis.
+"""
+
+from __future__ import annotations
+
+import re
+
+from mirage_model.outputs import is_called
+
+
+# a statement not said on one side while its probability there lies this close below its threshold is uncertain
+NEAR_THRESHOLD = 0.10
+
+
+def statement_key(s) -> str:
+    """What a statement is compared by: its code (a model's, or the PTB-XL statement a rule says under its code:
+    the flutter rule's AFLT), else the rule that said it (``interpret.Statement.rule_id``: "first_degree_av_block",
+    whatever its words), else its words without their values ("First degree AV block (PR 224 ms)" -> "first degree
+    av block")."""
+    return s.code or s.rule_id or plain_words(s.text).casefold()
+
+
+def plain_words(text: str) -> str:
+    """A statement's words without its values and marks: "Sinus rhythm, 72 bpm, most probable rhythm
+    (below its threshold)" -> "Sinus rhythm"; "First degree AV block (PR 224 ms)" -> "First degree AV block"."""
+    return re.split(r",| \(", text, maxsplit=1)[0].strip()
+
+
+def _probabilities(session) -> dict[str, tuple[float, float]]:
+    """code -> (probability, threshold) of the prediction the interpretation reads."""
+    pred = getattr(session, "statements_prediction", None) or getattr(session, "prediction", None)
+    if pred is None:
+        return {}
+    return {str(lab): (float(p), float(t)) for lab, p, t in zip(pred.labels, pred.probabilities, pred.thresholds)}
+
+
+def _uncertain_said(s) -> bool:
+    """Said uncertainly: marked, at low confidence, or the rhythm guessed below its threshold."""
+    return bool(s.note) or s.confidence == "low" or s.guessed
+
+
+def _near_unsaid(code: str | None, probs: dict[str, tuple[float, float]]) -> bool:
+    if not code or code not in probs:
+        return False
+    p, t = probs[code]
+    return t - NEAR_THRESHOLD <= p < t or (p >= t and not is_called(p, t))   # under 20 %: not called, yet close
+
+
+def _near_threshold(code: str | None, probs: dict[str, tuple[float, float]]) -> bool:
+    """The probability lies within ``NEAR_THRESHOLD`` of its threshold, below or above."""
+    if not code or code not in probs:
+        return False
+    p, t = probs[code]
+    return abs(p - t) < NEAR_THRESHOLD
+
+
+def _said(interpretation) -> dict[str, object]:
+    out = {}
+    for s in interpretation.statements:
+        out.setdefault(statement_key(s), s)
+    return out
+
+
+def _sentence(text: str) -> str:
+    from mirage_model.review.interpret import _in_sentence
+
+    return _in_sentence(text)
+
+
+def _first_rhythm(interpretation):
+    return next((s for s in interpretation.statements if s.group == "rhythm"), None)
