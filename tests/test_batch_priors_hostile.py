@@ -210,3 +210,34 @@ def _date(k: int) -> str:
     from datetime import timedelta
 
     return (datetime(2000, 1, 1) + timedelta(hours=6 * int(k))).isoformat(sep=" ")
+
+
+def test_a_record_filed_by_id_and_by_name_walks_each_list_of_its_own(tmp_path, monkeypatch):
+    """An ECG with an ID, a name and a birth date is looked for among its ID's records and among those of its name
+    and birth date without an ID: each list walked back from its date. Every walk had read the last list (a
+    generator bound late to the loop's variable), so ID Z-1's second ECG walked its ID's two records in the one
+    record of the name without an ID, and a lone ECG carrying all three (as GE MUSE and SCP-ECG files do) walked its
+    ID's in the empty list of its name without an ID: the batch's comparison ended in "IndexError: list index out of
+    range", no record compared."""
+    import numpy as np
+
+    from mirage_model.records.record import EcgRecord
+    from mirage_model.review.batch import priors
+
+    stub = type("X", (), {"summary": "Compared with x: no change.", "prior_label": "x", "warnings": (), "notes": (),
+                          "significant": (), "new_statements": (), "gone_statements": (), "possibly_new": (),
+                          "possibly_gone": (), "rhythm_words": ""})
+    monkeypatch.setattr(priors, "compare", lambda a, b: stub)
+    comparer = priors.PriorComparer(tmp_path, now=datetime(2030, 1, 1))
+    monkeypatch.setattr(comparer, "session", lambda e: None)
+    doe = {"name": "DOE^JOHN", "birth_date": "1950-01-02"}
+    roe = {"id": "Q-9", "name": "ROE^JANE", "birth_date": "1960-03-04"}
+    for rel, patient, when in (("noid.hea", doe, "2001-01-01"), ("a.hea", {**doe, "id": "Z-1"}, "2002-01-01"),
+                               ("b.hea", {**doe, "id": "Z-1"}, "2003-01-01"),
+                               ("lone.hea", roe, "2002-06-01")):
+        r = EcgRecord(np.zeros((12, 10), np.float32), 500.0, rel[:-4], meta={"patient": patient, "acquired": when})
+        comparer.add({"record_path": rel}, type("Item", (), {"record": r})(), ("args",), None)
+    cells, counts = comparer.results({"noid.hea", "a.hea", "b.hea", "lone.hea"})
+    assert {rel: cells[rel]["prior_file"] for rel in ("a.hea", "b.hea")} == {"a.hea": "noid.hea", "b.hea": "a.hea"}
+    assert cells["lone.hea"]["serial_changes"] == FIRST
+    assert counts.compared == 2 and counts.first == 2

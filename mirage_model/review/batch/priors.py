@@ -243,7 +243,7 @@ class PriorComparer:
         for group, days in groups:
             # from the last record of e's day backwards: one of that day may be later, or not be ordered
             last = bisect_right(days, e.when.date())
-            walks.append(group[k] for k in range(last - 1, -1, -1))
+            walks.append(reversed(group[:last]))      # bound now: a generator over ``group`` read the last list
         tied, clashed, seen = [], [], set()
         for c in heapq.merge(*walks, key=lambda c: c.order, reverse=True):
             if c is e or c.rel in seen:
