@@ -172,7 +172,8 @@ class BatchSummary:
             line = f"{table}: {n} of {total} values not used by this model{detail}"
         elif not total:     # "all 0 values used" had followed the warning that no row fit a record
             line = f"{table}: no value used: " + (
-                f"the {counted(fit, 'row')} that fit{'s' * (fit == 1)} a record scored hold{'s' * (fit == 1)} none" if fit
+                f"the {counted(fit, 'row')} that fit{'s' * (fit == 1)} a record scored "
+                f"hold{'s' * (fit == 1)} none" if fit
                 else f"no row of it fits a record scored ({counted(self.labs_rows, 'row')})")
         else:
             line = f"{table}: {'all ' if total != 1 else ''}{total} value{'s' * (total != 1)} used by this model"
