@@ -32,6 +32,7 @@ from mirage_model.clinical import (
 from mirage_model.clinical.values import COMPARED_WITH_HEADER, typed_unit
 from mirage_model.records.age import MONTHS_BELOW_Y
 from mirage_model.review.measurements import amplitudes_not_in_mv, check_edit, clean_edits, measurement_rows
+from mirage_model.review.overread import OverRead
 from mirage_model.review.paced import withhold_paced
 
 log = logging.getLogger(__name__)
@@ -169,6 +170,8 @@ class ReviewSession:
         self.prepared = None                    # inference.RecordInputs those came in, which a model reuses
         self.measurements = None                # measure.Measurements
         self.measurement_edits: dict[str, float] = {}
+        # the reader's over-read of the interpretation (``review.overread``): this record's alone, made empty here
+        self.overread = OverRead(lambda what: self.events.emit("overread", what=what))
         self.result: PredictionResult | None = None
         self.quality = None                     # the signal-quality verdict (mirage_model.quality), when wired
         self.state["quality"] = UNAVAILABLE
@@ -614,6 +617,7 @@ class ReviewSession:
             copy_.state = dict(self.state)
             copy_.errors = dict(self.errors)
             copy_.measurement_edits = dict(self.measurement_edits)
+            copy_.overread = self.overread.copy()
         finally:
             self.events = events
         return copy_

@@ -18,6 +18,7 @@ from mirage_model.review.labels import LABEL_NAMES, is_normal
 from mirage_model.review.report.context import MODEL_RESULT, ReportContext
 from mirage_model.review.report.layout import MM
 from mirage_model.review.report.model_info import flatten_metrics, metric_lines
+from mirage_model.review.report.overread import page3_lines
 from mirage_model.review.report.styles import make_table
 from mirage_model.review.report.text import FONT_BOLD, pdf_escape, pdf_markup, pdf_text
 
@@ -46,12 +47,8 @@ def interpretation_flowables(ctx: ReportContext, st, before_sheet: tuple = ()) -
     hidden = session_noise_hidden(session, it, limit=None)      # page 1 names the nearest; here every one
     if hidden:
         out.append(Paragraph(pdf_escape(f"{hidden}."), st["body"]))
-    lines = []
-    for k, s in enumerate(it.statements, 1):
-        line = f"{k}. <b>{pdf_escape(s.text)}</b> [{pdf_escape(s.source_tag())}]"
-        if s.note:
-            line += f" (?) {pdf_escape(s.note)}"
-        lines.append(line)
+    # each statement with the reviewer's decision (struck through, confirmed), the reviewer's own after them
+    lines, overread = page3_lines(getattr(session, "overread", None), it)
     if not lines:
         lines.append(pdf_escape(no_statement_text(session)))
     if it.resolved:
@@ -61,6 +58,7 @@ def interpretation_flowables(ctx: ReportContext, st, before_sheet: tuple = ()) -
     text = model_line(ctx.prediction, session.errors.get("prediction", ""),
                       getattr(session, "statements_prediction", None), stated, guessed=guessed, results=results)
     lines.append(pdf_escape(text.removesuffix(DETAILS.replace("page 3", results))))
+    lines += overread
     out.append(Paragraph("<br/>".join(lines), st["body"]))
     out.extend(list(before_sheet) + sheet_flowables(ctx, st))
     return out
@@ -251,8 +249,11 @@ def review_flowables(ctx: ReportContext, st) -> list:
     blank = "_" * max(24, int(room // stringWidth("_", body.fontName, body.fontSize))) if room > 0 else "_" * 70
     comment = pdf_markup(s.comment).replace("\n", "<br/>") if s.comment else blank
     out.append(Paragraph(f"<b>Comment</b>: {comment}", body))
-    out.append(Paragraph(pdf_escape(f"{RESEARCH_USE_NOTICE} The model's output has not been confirmed by "
-                                    "a clinician and must not be used for patient care."), st["small"]))
+    overread = getattr(ctx.session, "overread", None)
+    said = ("was over-read as page 1 says, and" if overread is not None and overread.signed_for(ctx.interpretation)
+            else "has not been confirmed by a clinician and")
+    out.append(Paragraph(pdf_escape(f"{RESEARCH_USE_NOTICE} The model's output {said} must not be used for "
+                                    "patient care."), st["small"]))
     return out
 
 

@@ -20,7 +20,9 @@ statements disagree (``interpret.session_disagreement``), a red line before the 
 model said what; where the record's noise may hide findings below threshold (``interpret.noise_hidden``), a line
 names the nearest (not calls). When the quality
 gate withheld the model's calls, the interpretation says "withheld" with the reason and its
-statements are printed grey. Research use only, unconfirmed.
+statements are printed grey. The reviewer's over-read (``report.overread``): the head says "Not over-read: machine
+statements unconfirmed" unless it is signed; the statements struck are listed on a line of their own under the others,
+then the reviewer's own statements, comment and signature. Research use only.
 
 The statements are printed at ``READABLE`` (7 pt) or more, never smaller: a statement too long for
 its line wraps under itself (a hanging indent) rather than shrinking, and when the band (six lines
@@ -48,6 +50,7 @@ from mirage_model.review.report.band_text import (
 )
 from mirage_model.review.report.context import MEASUREMENTS, MODEL_RESULT, ReportContext
 from mirage_model.review.report.layout import MM
+from mirage_model.review.report.overread import band_head, band_rows
 from mirage_model.review.report.serial_page import band_lines
 from mirage_model.review.report.text import FONT, FONT_BOLD, pdf_text
 from mirage_model.review.withheld_words import reason_heads
@@ -486,16 +489,22 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
                   for h in reason_heads(it.withheld)),
                 [Run("Interpretation WITHHELD", FONT_BOLD, RED, 8), Run(" (why: page 3)", FONT_BOLD, RED)]]
     else:
-        sources = "   research use, unconfirmed; the source of each: a measurement rule (threshold cited) or the model"
+        # the over-read (``report.overread``): unsigned, the head says the machine's statements are unconfirmed
+        ov = getattr(session, "overread", None)
+        said = band_head(ov, it) or "over-read by the reviewer (below)"
+        sources = f"   {said}; research use; the source of each: a measurement rule (threshold cited) or the model"
         head = [[Run("Interpretation", FONT_BOLD, size=8),
                  Run(f"{sources}{' ' + it.model_name if it.model_name else ''} (probability)", colour=GREY)],
                 [Run("Interpretation", FONT_BOLD, size=8), Run(f"{sources} (probability)", colour=GREY)],
+                [Run("Interpretation", FONT_BOLD, size=8), Run(f"   {said}; research use", colour=GREY)],
                 [Run("Interpretation", FONT_BOLD, size=8), Run("   research use, unconfirmed", colour=GREY)]]
     # the head at the band's size in fewer words rather than shrunk (the model's name is on the
     # model line and page 3)
     draw_runs(c, x0, first, next((h for h in head if fits(c, h, width)), None) or first_whole(c, head, width),
               width)
     statements = list(it.statements)
+    ov = getattr(session, "overread", None)
+    shown = statements if ov is None else ov.kept(it)     # struck by the reviewer: on the over-read's line instead
     pred = ctx.prediction
     withheld = bool(pred is not None and getattr(pred, "withheld", ""))
     stated, guessed = stated_counts(statements)
@@ -530,6 +539,9 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
         draw_runs(c, x0, first - top_lines * LEADING, first_whole(c, hidden, width), width, smallest=READABLE)
         top_lines += 1
     slots = n_lines - 1 - top_lines                               # the head (and the note) and the model line
+    # the reviewer's over-read under the statements: before the machine's that do not fit (page 3 has them all)
+    over = band_rows(c, ov, it, width, slots - 1)
+    slots -= len(over)
     # the serial comparison (``serial_page``): its lines right under the statements, one (two with a warning)
     # taken from theirs; the statements it leaves no room for continue on page 3 as others do
     serial, prior_note = ctx.serial, getattr(session, "prior_note", "")
@@ -537,16 +549,18 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
     if serial is not None or prior_note:
         serial_rows = min(1 + bool(serial is not None and serial.warnings), max(slots - 1, 1))
         slots -= serial_rows
-    lines = _statement_lines(c, it, statements, slots, width, session)
+    lines = _statement_lines(c, it, shown, slots, width, session) if shown or not statements else []
     rows = model_line_rows(c, text, width, free_line=len(lines) < slots, short=short, last_width=last_width,
                            details=DETAILS.replace("page 3", results))
     if len(rows) > 1 + slots - len(lines):                        # the model line wrapped: it takes lines
-        slots = n_lines - top_lines - len(rows) - serial_rows
-        lines = _statement_lines(c, it, statements, slots, width, session)
+        slots = n_lines - top_lines - len(rows) - serial_rows - len(over)
+        lines = _statement_lines(c, it, shown, slots, width, session) if shown or not statements else []
+    for k, runs in enumerate(over):
+        draw_runs(c, x0, first - (top_lines + len(lines) + k) * LEADING, runs, width, smallest=READABLE)
     if serial_rows:
-        room = max(n_lines - len(rows) - top_lines - len(lines), 1)   # what the statements and model line leave
+        room = max(n_lines - len(rows) - top_lines - len(lines) - len(over), 1)   # what the lines above leave
         for k, (dx, runs) in enumerate(band_lines(c, serial, width, room, prior_note)):
-            y = first - (top_lines + len(lines) + k) * LEADING
+            y = first - (top_lines + len(lines) + len(over) + k) * LEADING
             draw_runs(c, x0 + dx, y, runs, width - dx, smallest=READABLE)
     for j, line in enumerate(lines):
         y = first - (j + top_lines) * LEADING

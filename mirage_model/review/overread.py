@@ -1,0 +1,224 @@
+"""The reader's over-read of one record's interpretation: each machine statement confirmed or struck, statements of
+their own, a comment, and a signature (who read it, when).
+
+As in the clinical ECG systems' over-read (GE MUSE, Philips IntelliSpace ECG): the report then says who read it
+and when, and which statements are the machine's, unconfirmed. A :class:`OverRead` belongs to one
+``ReviewSession`` (made empty with it), so it can never reach another patient's session.
+
+A decision is kept by its statement's key (:func:`statement_key`): its source, its code or rule, and its words. A
+re-run of the same model on the same record says the same words and keeps it; a statement whose words change (a
+measurement edited: "First degree AV block (PR 224 ms)" becomes "(PR 188 ms)") is another statement, and the old
+decision does not apply to it (:meth:`OverRead.no_longer_applies` counts those). A signature is for the statements
+it was signed over: an interpretation that changes after signing is no longer signed (:meth:`OverRead.signed_for`),
+and an edit after signing un-signs and says so. Research use only, not a diagnosis.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Callable
+
+CONFIRMED, STRUCK = "confirmed", "struck"
+NOT_OVERREAD = "Not over-read: machine statements unconfirmed"
+REVIEWER_MARK = "(reviewer)"
+
+
+def statement_key(s) -> tuple[str, str, str]:
+    """What a decision is kept by: (source, PTB-XL code or rule id, words) of an interpretation ``Statement``."""
+    return (s.source, s.code or s.rule_id or "", s.text)
+
+
+@dataclass(frozen=True)
+class Decision:
+    verdict: str          # CONFIRMED or STRUCK
+    reason: str = ""      # why it was struck (optional)
+
+
+@dataclass(frozen=True)
+class Added:
+    """A statement of the reviewer's own."""
+    text: str
+    group: str            # one of ``interpret.statements.GROUPS``
+
+
+def _local(when: datetime) -> datetime:
+    return when.astimezone()
+
+
+def signed_text(reader: str, when: datetime) -> str:
+    """ "Over-read by Dr A. Reader, 2026-12-06 07:10 UTC (08:10 local)"."""
+    who = reader or "a reviewer who gave no name"
+    loc = _local(when)
+    day = "" if loc.date() == when.date() else f"{loc:%Y-%m-%d} "
+    return f"Over-read by {who}, {when:%Y-%m-%d %H:%M} UTC ({day}{loc:%H:%M} local)"
+
+
+class OverRead:
+    """One record's over-read. Every change calls ``on_change(what)`` (the session emits it as its "overread" event).
+
+    Attributes:
+        decisions: statement key -> :class:`Decision`.
+        added: the reviewer's own statements, in the order added.
+        comment: the reviewer's comment.
+        reader: who signed (may be "").
+        signed_at: when it was signed (UTC), None when not signed.
+        note: the last thing said of the over-read as a whole ("Un-signed: ..."), "" when nothing.
+    """
+
+    def __init__(self, on_change: Callable[[str], None] | None = None):
+        self.decisions: dict[tuple, Decision] = {}
+        self.added: list[Added] = []
+        self.comment = ""
+        self.reader = ""
+        self.signed_at: datetime | None = None
+        self._signed_keys: frozenset = frozenset()
+        self.note = ""
+        self._on_change = on_change
+
+    def copy(self) -> "OverRead":
+        """A copy for a worker (the PDF): later edits do not reach it; it tells no one of changes."""
+        out = copy.copy(self)
+        out.decisions = dict(self.decisions)
+        out.added = list(self.added)
+        out._on_change = None
+        return out
+
+    # ------------------------------------------------------------------ state
+    @property
+    def edited(self) -> bool:
+        """Whether the reviewer has decided, added or commented anything."""
+        return bool(self.decisions or self.added or self.comment.strip())
+
+    def decision(self, s) -> Decision | None:
+        """The decision on the interpretation's statement ``s`` (None: neither confirmed nor struck)."""
+        return self.decisions.get(statement_key(s))
+
+    def unread(self, interpretation) -> int:
+        """How many of the interpretation's statements are neither confirmed nor struck."""
+        return sum(statement_key(s) not in self.decisions for s in interpretation.statements)
+
+    def no_longer_applies(self, interpretation) -> int:
+        """How many decisions are on statements the interpretation no longer says (their words changed)."""
+        keys = {statement_key(s) for s in interpretation.statements}
+        return sum(k not in keys for k in self.decisions)
+
+    def signed_for(self, interpretation) -> bool:
+        """Whether it is signed over exactly these statements."""
+        return (self.signed_at is not None
+                and self._signed_keys == frozenset(statement_key(s) for s in interpretation.statements))
+
+    def needs_asking(self, interpretation) -> bool:
+        """Edited and not signed over this interpretation: leaving the record loses work (the app asks first)."""
+        return self.edited and not self.signed_for(interpretation)
+
+    def status(self, interpretation) -> str:
+        """One line for the panel and the PDF: the signature (with how many were left unread), or why none holds."""
+        if self.signed_for(interpretation):
+            n = self.unread(interpretation)
+            left = f"; {n} machine statement{'s' if n > 1 else ''} left unread" if n else ""
+            return signed_text(self.reader, self.signed_at) + left
+        if self.signed_at is not None:
+            return (f"{NOT_OVERREAD}: the interpretation changed after it was signed "
+                    f"({signed_text(self.reader, self.signed_at).removeprefix('Over-read ')}); sign again")
+        return NOT_OVERREAD
+
+    # ------------------------------------------------------------------ edits
+    def _changed(self, what: str) -> None:
+        if self.signed_at is not None and what != "signed":
+            self.signed_at, self._signed_keys = None, frozenset()
+            self.note = "Un-signed: the over-read was edited after signing; sign it again"
+        elif what != "signed":
+            self.note = ""
+        if self._on_change is not None:
+            self._on_change(what)
+
+    def confirm(self, s) -> None:
+        """Confirm the interpretation's statement ``s`` (again: undo it)."""
+        key = statement_key(s)
+        if self.decisions.get(key) == Decision(CONFIRMED):
+            del self.decisions[key]
+        else:
+            self.decisions[key] = Decision(CONFIRMED)
+        self._changed("decision")
+
+    def strike(self, s, reason: str = "") -> None:
+        """Strike the interpretation's statement ``s`` out, with an optional reason."""
+        self.decisions[statement_key(s)] = Decision(STRUCK, " ".join(str(reason or "").split()))
+        self._changed("decision")
+
+    def undecide(self, s) -> None:
+        """Neither confirmed nor struck again."""
+        if self.decisions.pop(statement_key(s), None) is not None:
+            self._changed("decision")
+
+    def add(self, text: str, group: str) -> Added:
+        """Add a statement of the reviewer's own.
+
+        Raises:
+            ValueError: empty words, or a group not among the interpretation's (``GROUPS``).
+        """
+        from mirage_model.review.interpret.statements import GROUPS    # here: the session imports this module, light
+
+        words = " ".join(str(text or "").split())
+        if not words:
+            raise ValueError("The statement is empty: type its words.")
+        if group not in GROUPS:
+            raise ValueError(f"Unknown group {group!r}: choose one of {', '.join(GROUPS)}.")
+        item = Added(words, group)
+        self.added.append(item)
+        self._changed("added")
+        return item
+
+    def remove_added(self, index: int) -> None:
+        del self.added[index]
+        self._changed("added")
+
+    def set_comment(self, text: str) -> None:
+        text = str(text or "").strip()
+        if text != self.comment:
+            self.comment = text
+            self._changed("comment")
+
+    def sign(self, interpretation, reader: str = "", now: datetime | None = None) -> str:
+        """Sign over the interpretation's statements as they are; returns what to tell the reviewer. Statements left
+        neither confirmed nor struck are allowed, and counted."""
+        when = now or datetime.now(timezone.utc)
+        self.reader = " ".join(str(reader or "").split())
+        self.signed_at = when.astimezone(timezone.utc).replace(microsecond=0)
+        self._signed_keys = frozenset(statement_key(s) for s in interpretation.statements)
+        n = self.unread(interpretation)
+        self.note = (f"Signed with {n} machine statement{'s' if n > 1 else ''} neither confirmed nor struck"
+                     if n else "Signed")
+        self._changed("signed")
+        return self.note
+
+    # ------------------------------------------------------------------ as the report reads it
+    def struck(self, interpretation) -> list[tuple[object, str]]:
+        """(statement, reason) of the interpretation's statements struck, in reading order."""
+        out = []
+        for s in interpretation.statements:
+            d = self.decisions.get(statement_key(s))
+            if d is not None and d.verdict == STRUCK:
+                out.append((s, d.reason))
+        return out
+
+    def kept(self, interpretation) -> list:
+        """The interpretation's statements not struck (confirmed or unread), in reading order."""
+        return [s for s in interpretation.statements
+                if getattr(self.decisions.get(statement_key(s)), "verdict", None) != STRUCK]
+
+    def lines(self, interpretation) -> list[str]:
+        """The reviewer's reading beside the machine's, as plain lines (page 3 and tests): the added statements, the
+        struck ones, the comment, then :meth:`status`. An over-read never touched: its status alone."""
+        out = []
+        if self.added:
+            out.append("Added by the reviewer: " + "; ".join(f"{a.text} {REVIEWER_MARK}" for a in self.added))
+        struck = self.struck(interpretation)
+        if struck:
+            out.append("Struck by the reviewer: " + "; ".join(s.text + (f" ({why})" if why else "")
+                                                               for s, why in struck))
+        if self.comment:
+            out.append("Reviewer's comment: " + " ".join(self.comment.split()))
+        return out + [self.status(interpretation)]

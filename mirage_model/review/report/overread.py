@@ -1,0 +1,70 @@
+"""The reviewer's over-read in the report (``review.overread``): page 1's lines under the interpretation's statements
+and page 3's in full.
+
+Page 1 draws the machine statements the reviewer did not strike as they are; the struck ones are listed on a line of
+their own ("Struck by the reviewer: ..."), which reads plainly in print and in the PDF's text, where a line drawn
+through words would be lost. The reviewer's own statements say "(reviewer)"; then the comment, then who over-read it
+and when ("Over-read by NAME, 2026-12-06 07:10 UTC (08:10 local)"). A report of a record no one signed says "Not
+over-read: machine statements unconfirmed" in the interpretation's head. Page 3 prints every statement, a struck one
+struck through with why. The research-use notice of every page (``write``) stays whatever the over-read says.
+"""
+
+from __future__ import annotations
+
+from mirage_model.review.overread import NOT_OVERREAD, REVIEWER_MARK, STRUCK, statement_key
+from mirage_model.review.report.band_text import GREY, RED, Run, fits
+from mirage_model.review.report.text import FONT_BOLD, pdf_escape
+
+_HEAD_LINES = ("Added by the reviewer: ", "Struck by the reviewer: ", "Reviewer's comment: ")
+
+
+def band_head(overread, it) -> str:
+    """What the interpretation's head says of the over-read: NOT_OVERREAD unless signed over these statements."""
+    return "" if overread is not None and overread.signed_for(it) else NOT_OVERREAD
+
+
+def band_rows(c, overread, it, width: float, room: int) -> list[list[Run]]:
+    """Page 1's over-read lines under the statements, at most ``room``, each one line of ``width`` pt: the added
+    statements, the struck ones, the comment, then the signature (or why none holds), which is always drawn. A line
+    too long for its width says how many and that page 3 has them; where ``room`` is short, the last of them go
+    to page 3, and the signature's line says which. [] where nothing was over-read."""
+    if overread is None or room <= 0 or not (overread.edited or overread.signed_at is not None):
+        return []
+    out = []
+    lines = overread.lines(it)
+    for line in lines[:-1]:
+        head = next(h for h in _HEAD_LINES if line.startswith(h))
+        colour = GREY if head.startswith("Struck") else (0.0, 0.0, 0.0)
+        runs = [Run(head, FONT_BOLD), Run(line.removeprefix(head), colour=colour)]
+        if not fits(c, runs, width):
+            n = {"Added": len(overread.added), "Struck": len(overread.struck(it))}.get(head.split()[0])
+            what = (f"{n} statement{'s' if n > 1 else ''}" if n else "in full") + " (page 3)"
+            runs = [Run(head, FONT_BOLD), Run(what, colour=colour)]
+        out.append(runs)
+    left = [r[0].text.removesuffix(": ").replace(" by the reviewer", "").lower() for r in out[room - 1:]]
+    status = lines[-1] + (f" ({', '.join(left)}: page 3)" if left else "")
+    signed = overread.signed_for(it)
+    return out[:room - 1] + [[Run(status, FONT_BOLD, (0.0, 0.0, 0.0) if signed else RED)]]
+
+
+def page3_lines(overread, it) -> tuple[list[str], list[str]]:
+    """Page 3's (statement lines, over-read lines) as reportlab markup: every machine statement, a struck one struck
+    through with the reviewer's reason, a confirmed one marked, then the reviewer's own, the comment and the status."""
+    statements = []
+    for k, s in enumerate(it.statements, 1):
+        d = overread.decisions.get(statement_key(s)) if overread is not None else None
+        words = f"<b>{pdf_escape(s.text)}</b> [{pdf_escape(s.source_tag())}]"
+        if s.note:
+            words += f" (?) {pdf_escape(s.note)}"
+        if d is not None and d.verdict == STRUCK:
+            why = f": {pdf_escape(d.reason)}" if d.reason else ""
+            words = f"<strike>{words}</strike> (struck by the reviewer{why})"
+        elif d is not None:
+            words += " (confirmed by the reviewer)"
+        statements.append(f"{k}. {words}")
+    if overread is None:
+        return statements, []
+    extra = [f"{len(it.statements) + k}. <b>{pdf_escape(a.text)}</b> {REVIEWER_MARK} [{pdf_escape(a.group)}]"
+             for k, a in enumerate(overread.added, 1)]
+    tail = [f"<b>Reviewer's comment</b>: {pdf_escape(overread.comment)}"] if overread.comment else []
+    return statements + extra, tail + [f"<b>{pdf_escape(overread.status(it))}</b>"]

@@ -1,0 +1,223 @@
+"""The reader's over-read (``review.overread``), Qt-free: a decision kept across a re-run of the same model on the
+same record, not applied once its statement's words change, never carried to the next record's session; signing
+(with statements left unread) and un-signing by an edit after it. PTB-XL 00417_lr (bundled, 100 Hz), measured by
+the rules delineator, with a statements model's prediction made up here (SR 0.90, IRBBB 0.60 above their
+thresholds): the interpretation says "Sinus rhythm, 55 bpm" and "Incomplete right bundle branch block"."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+
+import numpy as np
+import pytest
+
+import mirage_model as mm
+from mirage_model.review.interpret import session_interpretation
+from mirage_model.review.overread import CONFIRMED, NOT_OVERREAD, STRUCK
+from mirage_model.review.session import ReviewSession
+
+SINUS, IRBBB = "Sinus rhythm, 55 bpm", "Incomplete right bundle branch block"
+
+
+def _prediction(probs=(0.9, 0.6, 0.1, 0.1)):
+    from mirage_model.inference import Prediction
+    from mirage_model.outputs import is_called
+
+    labels, th = ("SR", "IRBBB", "LAFB", "NORM"), (0.5, 0.3, 0.3, 0.5)
+    return Prediction(labels=labels, probabilities=np.asarray(probs, np.float32),
+                      thresholds=np.asarray(th, np.float32), model_name="statements",
+                      positive=tuple(lab for lab, p, t in zip(labels, probs, th) if is_called(p, t)))
+
+
+@pytest.fixture(scope="module")
+def record_and_measurements():
+    from mirage_model.measure import MeasureConfig, measure
+
+    path = next((p for p in mm.sample_records() if p.stem == "00417_lr"), None)
+    if path is None:
+        pytest.skip("bundled sample 00417_lr not present")
+    record = mm.load_record(path)
+    return record, measure(record, MeasureConfig(delineator="rules"))
+
+
+def _session(record_and_measurements) -> ReviewSession:
+    record, measured = record_and_measurements
+    return ReviewSession.from_results(record, file_values=False, measurements=measured, prediction=_prediction())
+
+
+def _statement(session, text):
+    return next(s for s in session_interpretation(session).statements if s.text == text)
+
+
+def test_the_interpretation_is_the_one_these_tests_read(record_and_measurements):
+    s = _session(record_and_measurements)
+    assert [x.text for x in session_interpretation(s).statements] == [SINUS, IRBBB]
+    assert not s.overread.edited and s.overread.status(session_interpretation(s)) == NOT_OVERREAD
+
+
+def test_a_decision_is_kept_when_the_same_model_runs_again(record_and_measurements):
+    s = _session(record_and_measurements)
+    seen = []
+    s.events.connect(lambda name, info: seen.append((name, info.get("what"))))
+    s.overread.confirm(_statement(s, SINUS))
+    s.overread.strike(_statement(s, IRBBB), "  rSr' in V1 only ")
+    assert seen == [("overread", "decision"), ("overread", "decision")]
+    # Run model again (F5): the same model on the same record, a new result accepted
+    assert s.accept_prediction(s.ticket(), _prediction())
+    it = session_interpretation(s)
+    assert s.overread.decision(_statement(s, SINUS)).verdict == CONFIRMED
+    assert s.overread.decision(_statement(s, IRBBB)).verdict == STRUCK
+    assert s.overread.decision(_statement(s, IRBBB)).reason == "rSr' in V1 only"
+    assert s.overread.unread(it) == 0 and s.overread.no_longer_applies(it) == 0
+    assert [x.text for x in s.overread.kept(it)] == [SINUS]
+
+
+def test_a_decision_is_not_applied_to_a_statement_whose_words_changed(record_and_measurements):
+    s = _session(record_and_measurements)
+    s.overread.confirm(_statement(s, SINUS))
+    s.set_measurement_edit("heart_rate_bpm", 72.0)      # the reader measured the rate again: "... 72 bpm"
+    it = session_interpretation(s)
+    sinus = next(x for x in it.statements if x.code == "SR")
+    assert sinus.text != SINUS
+    assert s.overread.decision(sinus) is None
+    assert s.overread.no_longer_applies(it) == 1 and s.overread.unread(it) == len(it.statements)
+    assert s.overread.status(it) == NOT_OVERREAD
+
+
+def test_a_decision_never_reaches_the_next_records_session(record_and_measurements):
+    first = _session(record_and_measurements)
+    first.overread.strike(_statement(first, IRBBB))
+    first.overread.add("Left atrial abnormality", "hypertrophy")
+    first.overread.set_comment("Compare with last year's ECG")
+    nxt = _session(record_and_measurements)          # the same words on the next record opened
+    assert nxt.overread is not first.overread
+    assert not nxt.overread.edited and nxt.overread.decision(_statement(nxt, IRBBB)) is None
+    assert nxt.overread.added == [] and nxt.overread.comment == ""
+
+
+def test_a_snapshot_for_the_pdf_keeps_the_over_read_as_it_was(record_and_measurements):
+    s = _session(record_and_measurements)
+    s.overread.strike(_statement(s, IRBBB))
+    snap = s.snapshot()
+    s.overread.confirm(_statement(s, IRBBB))
+    s.overread.add("Early repolarisation", "repolarisation")
+    assert snap.overread.decision(_statement(s, IRBBB)).verdict == STRUCK and snap.overread.added == []
+
+
+@pytest.fixture
+def berlin(monkeypatch):
+    """Local time in Berlin (UTC+1 in December)."""
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_signing_with_statements_left_unread_says_how_many(record_and_measurements, berlin):
+    s = _session(record_and_measurements)
+    s.overread.confirm(_statement(s, SINUS))
+    it = session_interpretation(s)
+    said = s.overread.sign(it, "  Dr A.  Reader ", now=datetime(2026, 12, 6, 7, 10, 42, tzinfo=timezone.utc))
+    assert said == "Signed with 1 machine statement neither confirmed nor struck"
+    assert s.overread.signed_for(it) and not s.overread.needs_asking(it)
+    assert s.overread.status(it) == ("Over-read by Dr A. Reader, 2026-12-06 07:10 UTC (08:10 local); "
+                                     "1 machine statement left unread")
+
+
+def test_an_edit_after_signing_un_signs_and_says_so(record_and_measurements, berlin):
+    s = _session(record_and_measurements)
+    it = session_interpretation(s)
+    s.overread.confirm(_statement(s, SINUS))
+    s.overread.strike(_statement(s, IRBBB))
+    assert s.overread.sign(it, "", now=datetime(2026, 12, 6, 23, 30, tzinfo=timezone.utc)) == "Signed"
+    assert s.overread.status(it) == ("Over-read by a reviewer who gave no name, 2026-12-06 23:30 UTC "
+                                     "(2026-12-07 00:30 local)")
+    s.overread.set_comment("RBBB pattern is positional")
+    assert not s.overread.signed_for(it) and s.overread.needs_asking(it)
+    assert s.overread.note.startswith("Un-signed: the over-read was edited after signing")
+    assert s.overread.status(it) == NOT_OVERREAD
+
+
+def test_a_signature_holds_only_for_the_statements_it_was_signed_over(record_and_measurements):
+    s = _session(record_and_measurements)
+    s.overread.confirm(_statement(s, SINUS))
+    s.overread.sign(session_interpretation(s), "Dr B", now=datetime(2026, 12, 6, 7, 0, tzinfo=timezone.utc))
+    s.set_measurement_edit("heart_rate_bpm", 72.0)
+    it = session_interpretation(s)
+    assert not s.overread.signed_for(it)
+    assert s.overread.status(it).startswith(f"{NOT_OVERREAD}: the interpretation changed after it was signed (by Dr B")
+
+
+@pytest.mark.parametrize("text, group, why", [("   ", "rhythm", "The statement is empty"),
+                                              ("Dextrocardia", "anatomy", "Unknown group 'anatomy'")])
+def test_an_added_statement_needs_words_and_one_of_the_groups(text, group, why):
+    from mirage_model.review.overread import OverRead
+
+    ov = OverRead()
+    with pytest.raises(ValueError, match=why):
+        ov.add(text, group)
+    assert ov.added == [] and not ov.edited
+
+
+def _pdf_text(path, page: int) -> str:
+    """A page's text as pdftotext reads the written PDF, whitespace runs made one space."""
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext not installed")
+    out = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), str(path), "-"], capture_output=True,
+                         text=True, check=True).stdout
+    return " ".join(out.split())
+
+
+def test_the_pdf_of_a_record_no_one_over_read_says_so(record_and_measurements, tmp_path):
+    from mirage_model.review.report import build_report
+
+    pdf = build_report(_session(record_and_measurements), tmp_path / "r.pdf")
+    page1 = _pdf_text(pdf, 1)
+    assert "Interpretation Not over-read: machine statements unconfirmed; research use" in page1
+    assert f"{SINUS} [model 90%" in page1 and f"{IRBBB} [model 60%" in page1
+    assert "Over-read by" not in page1 and "reviewer" not in page1
+    assert "Research use only, not a diagnosis" in page1
+
+
+def test_the_pdf_says_the_reviewers_reading(record_and_measurements, tmp_path, berlin):
+    from mirage_model.review.report import build_report
+
+    s = _session(record_and_measurements)
+    s.overread.confirm(_statement(s, SINUS))
+    s.overread.strike(_statement(s, IRBBB), "rSr' in V1 alone")
+    s.overread.add("Early repolarisation, inferior leads", "repolarisation")
+    s.overread.set_comment("No change since 2025.")
+    s.overread.sign(session_interpretation(s), "Dr A. Reader", now=datetime(2026, 12, 6, 7, 10, tzinfo=timezone.utc))
+    pdf = build_report(s, tmp_path / "r.pdf")
+    page1 = _pdf_text(pdf, 1)
+    assert "Not over-read" not in page1
+    assert f"{SINUS} [model 90%, high confidence]" in page1
+    assert f"{IRBBB} [model" not in page1           # struck: said on the reviewer's line, not as a statement
+    assert f"Struck by the reviewer: {IRBBB} (rSr' in V1 alone)" in page1
+    assert "Added by the reviewer: Early repolarisation, inferior leads (reviewer)" in page1
+    assert "Over-read by Dr A. Reader, 2026-12-06 07:10 UTC (08:10 local)" in page1
+    assert "Research use only, not a diagnosis" in page1
+    full = " ".join(_pdf_text(pdf, k) for k in (2, 3))
+    assert "(struck by the reviewer: rSr' in V1 alone)" in full
+    assert "3. Early repolarisation, inferior leads (reviewer) [repolarisation]" in full
+    assert "Reviewer's comment: No change since 2025." in full
+    for k in (2, 3):
+        assert "Research use only, not a diagnosis" in _pdf_text(pdf, k)
+
+
+def test_the_pdf_of_an_over_read_edited_after_signing_is_not_over_read(record_and_measurements, tmp_path):
+    from mirage_model.review.report import build_report
+
+    s = _session(record_and_measurements)
+    s.overread.confirm(_statement(s, SINUS))
+    s.overread.sign(session_interpretation(s), "Dr B", now=datetime(2026, 12, 6, 7, 10, tzinfo=timezone.utc))
+    s.overread.strike(_statement(s, IRBBB))
+    page1 = _pdf_text(build_report(s, tmp_path / "r.pdf"), 1)
+    assert "Interpretation Not over-read: machine statements unconfirmed" in page1
+    assert "Over-read by" not in page1
+    assert f"Struck by the reviewer: {IRBBB}" in page1
