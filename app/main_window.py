@@ -189,6 +189,7 @@ class MainWindow(RecordsMixin, LabsTableMixin, ModelMixin, ExportMixin, PrintMix
         self.viewer = EcgViewer()
         self.image_view = ModelImageView()
         self.results = ResultsPanel()
+        self.results.interpretation.overread.settings = self.settings    # the reviewer's name, remembered
         self.heatmaps = LeadHeatmaps()
         self.measure_panel = MeasurementsPanel()
         self.median_beats = MedianBeatsView()
@@ -693,6 +694,9 @@ class MainWindow(RecordsMixin, LabsTableMixin, ModelMixin, ExportMixin, PrintMix
         if exports:
             n = len(exports)
             out.append(f"{n} PDF report{'s' if n > 1 else ''} waiting for the analysis (not written)")
+        edited = self.unsigned_overread()
+        if edited:
+            out.append(edited)
         if self.batch_running():
             out.append(f"batch scoring is running ({self.batch_dialog.status.text()}); it would stop after the current "
                        "record, the rows written so far kept")

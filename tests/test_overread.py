@@ -137,6 +137,8 @@ def test_an_edit_after_signing_un_signs_and_says_so(record_and_measurements, ber
     s.overread.set_comment("RBBB pattern is positional")
     assert not s.overread.signed_for(it) and s.overread.needs_asking(it)
     assert s.overread.note.startswith("Un-signed: the over-read was edited after signing")
+    s.overread.set_comment("RBBB pattern is positional; no change")     # typing on: still said
+    assert s.overread.note.startswith("Un-signed: the over-read was edited after signing")
     assert s.overread.status(it) == NOT_OVERREAD
 
 

@@ -6,6 +6,9 @@ of the PDF and the CSV's interpretation column; this view only draws it.
 It follows one ``ReviewSession``: it redraws when the measurements arrive or are edited and when
 the prediction arrives, goes stale or fails. The line of what the noise may hide names the nearest 3 and
 counts the rest; hovering it (or clicking it) shows them all, as page 3 of the PDF and the CSV list them.
+
+Under it, the over-read (``app.views.overread``): the reviewer confirms or strikes each statement, adds their own,
+comments and signs; a struck statement is drawn struck through, a confirmed one ticked, the reviewer's own marked.
 """
 
 from __future__ import annotations
@@ -17,12 +20,15 @@ from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QLabel, QToolTip, QVBoxLayout, QWidget
 
 from app.views.following import FollowsSession
+from app.views.overread import OverReadPanel
 from mirage_model.review.labels import ptbxl_coded
 from mirage_model.review.interpret import (no_statement_text, session_disagreement, session_interpretation,
                                            session_noise_hidden, statement_labels)
+from mirage_model.review.overread import STRUCK
 
 _GREY = "#666666"
 _RED = "#a00000"
+_GREEN = "#1b6e1b"
 MAY_HIDE_LINK = "may-hide"      # the anchor of the "may hide" line that counts some: all of them on hover
 
 
@@ -31,12 +37,13 @@ def interpretation_html(session) -> str:
     return _interpretation(session)[0]
 
 
-def _interpretation(session) -> tuple[str, str]:
+def _interpretation(session, it=None) -> tuple[str, str]:
     """(:func:`interpretation_html`, the "may hide" line naming all, where the rich text counts some behind its
-    link, else ""), from one interpretation of the session."""
+    link, else ""), from one interpretation of the session (``it``: the one built already)."""
     if session is None or session.record is None:
         return f"<span style='color:{_GREY}'>Open a record to see its interpretation.</span>", ""
-    it = session_interpretation(session)
+    it = it or session_interpretation(session)
+    ov = getattr(session, "overread", None)
     stmt_pred = getattr(session, "statements_prediction", None)
     pred = session.prediction
     parts = []
@@ -73,7 +80,17 @@ def _interpretation(session) -> tuple[str, str]:
         text = f"<b style='color:{colour}'>{html.escape(s.text)}</b>"
         tag = html.escape(s.source_tag())
         note = f" <span style='color:{_RED}'>(?) {html.escape(s.note)}</span>" if s.note else ""
-        rows.append(f"<li>{text} <span style='color:{_GREY}'><small>[{tag}]</small></span>{note}</li>")
+        line = f"{text} <span style='color:{_GREY}'><small>[{tag}]</small></span>{note}"
+        d = ov.decision(s) if ov is not None else None
+        if d is not None and d.verdict == STRUCK:       # the reviewer's: struck through, with why
+            why = f": {html.escape(d.reason)}" if d.reason else ""
+            line = f"<s>{line}</s> <span style='color:{_RED}'><small>struck by the reviewer{why}</small></span>"
+        elif d is not None:
+            line += f" <span style='color:{_GREEN}'><small>&#10003; confirmed</small></span>"
+        rows.append(f"<li>{line}</li>")
+    for a in getattr(ov, "added", ()):                  # the reviewer's own, after the machine's
+        rows.append(f"<li><b>{html.escape(a.text)}</b> <span style='color:{_GREEN}'><small>(reviewer, "
+                    f"{html.escape(a.group)})</small></span></li>")
     if rows:
         parts.append("<ol style='margin-left:-20px'>" + "".join(rows) + "</ol>")
     elif session.state.get("measurements") == "pending" and pred is None:
@@ -115,17 +132,21 @@ class InterpretationView(FollowsSession, QWidget):
         lay.setContentsMargins(0, 4, 0, 0)
         lay.addWidget(self.title)
         lay.addWidget(self.text)
+        self.overread = OverReadPanel()       # confirm / strike, the reviewer's own statements, comment, Sign...
+        lay.addWidget(self.overread)
         self.refresh()
 
     def redraws_on(self, name: str, info: dict) -> bool:
         # "quality": a failed assessment withholds the statements (``session_interpretation``)
-        return name in ("measurements", "values") or (name == "state" and info.get("part") in ("measurements",
-                                                                                                "prediction",
-                                                                                                "quality"))
+        return name in ("measurements", "values", "overread") or (
+            name == "state" and info.get("part") in ("measurements", "prediction", "quality"))
 
     def refresh(self) -> None:
         try:
-            shown, every = _interpretation(self.session)
+            session = self.session
+            it = session_interpretation(session) if session is not None and session.record is not None else None
+            shown, every = _interpretation(session, it)
+            self.overread.show_for(session, it)
             self.may_hide = (f"{every}. Not calls: each is below its threshold, within the noise's reach of it."
                              if every else "")
             self.text.setText(shown)

@@ -81,13 +81,43 @@ class RecordsMixin:
                              "No next record in the folder." if delta > 0 else "No previous record in the folder.")
         return ok
 
+    def unsigned_overread(self) -> str:
+        """The open record's over-read edited but not signed over its statements, in words ("" when not): the
+        next record's session starts an empty one, so leaving loses it."""
+        from mirage_model.review.interpret import session_interpretation
+
+        s = self.session
+        if s is None or s.record is None or not s.overread.needs_asking(session_interpretation(s)):
+            return ""
+        return f"the over-read of {shown_name(s.path) if s.path else 'this record'} is not signed (it would be lost)"
+
+    def leave_overread(self, path: Path) -> bool:
+        """Whether to open ``path``: a person (``ask_before_quit``) whose over-read of the open record is edited
+        but unsigned is asked first; "No" keeps the record open (its row highlighted again)."""
+        edited = self.unsigned_overread() if self.ask_before_quit else ""
+        if not edited:
+            return True
+        from PySide6.QtWidgets import QMessageBox
+
+        text = (f"Open {shown_name(path)} now?\n\n- {edited}.\n\nNo keeps this record open to sign it "
+                "(Sign... under the interpretation).")
+        answer = QMessageBox.question(self, "Over-read not signed", text,
+                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.No)
+        if answer == QMessageBox.StandardButton.Yes:
+            return True
+        if self.record_path is not None:
+            self.browser.show_open(self.record_path)
+        return False
+
     def open_folder(self, folder: str | Path) -> workers.Worker:
         self.browser_dock.setVisible(True)
         self.settings.last_folder = str(folder)
         return self.browser.set_folder(folder)
 
-    def open_record(self, path: str | Path, values: Mapping | None = None) -> workers.Worker:
-        """Read, draw, measure and (with a model) classify a record in a new review session.
+    def open_record(self, path: str | Path, values: Mapping | None = None) -> workers.Worker | None:
+        """Read, draw, measure and (with a model) classify a record in a new review session (None: not opened,
+        the reviewer kept the open record's unsigned over-read, ``leave_overread``).
 
         ``values``: clinical values from a labs table ({name: (value, unit)}, e.g. those a batch
         scored the record with); they enter over the file's own with the source "table" and the
@@ -98,6 +128,8 @@ class RecordsMixin:
         dropped (their session id no longer matches) and no widget keeps any of its values.
         """
         path = Path(path)
+        if not self.leave_overread(path):
+            return None
         for w in (self.load_worker, self.predict_worker, self.prior_worker):
             if w is not None:
                 w.cancel()

@@ -128,9 +128,7 @@ class OverRead:
     def _changed(self, what: str) -> None:
         if self.signed_at is not None and what != "signed":
             self.signed_at, self._signed_keys = None, frozenset()
-            self.note = "Un-signed: the over-read was edited after signing; sign it again"
-        elif what != "signed":
-            self.note = ""
+            self.note = "Un-signed: the over-read was edited after signing; sign it again"   # kept until signed
         if self._on_change is not None:
             self._on_change(what)
 

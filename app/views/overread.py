@@ -1,0 +1,228 @@
+"""The over-read controls under the interpretation: each machine statement confirmed or struck, statements of the
+reviewer's own, a comment, and Sign... (``review.overread``; the PDF's page 1 prints the result).
+
+This view only sends the reviewer's choices to the session's ``OverRead`` and draws its state; the interpretation
+panel above draws the statements themselves (struck through, confirmed, the reviewer's own marked). Every control is
+reached with Tab and worked with Space; nothing here runs long.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox, QDialog, QDialogButtonBox, QFormLayout, QGridLayout, QHBoxLayout, QInputDialog, QLabel, QLineEdit,
+    QPlainTextEdit, QPushButton, QSizePolicy, QToolButton, QVBoxLayout, QWidget,
+)
+
+from app.views.elided_label import ElidedLabel
+from mirage_model.review.interpret import GROUPS
+from mirage_model.review.overread import CONFIRMED, STRUCK, statement_key
+
+_GREY = "#666666"
+_RED = "#a00000"
+_GREEN = "#1b6e1b"
+
+
+class AddStatementDialog(QDialog):
+    """The words of a statement of the reviewer's own and its group (the interpretation's groups)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Add statement")
+        self.words = QLineEdit()
+        self.words.setPlaceholderText("e.g. Early repolarisation, inferior leads")
+        self.group = QComboBox()
+        self.group.addItems(list(GROUPS))
+        form = QFormLayout(self)
+        form.addRow("&Statement", self.words)
+        form.addRow("&Group", self.group)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+
+class OverReadPanel(QWidget):
+    """Confirm / strike per statement, the reviewer's own statements, a comment and the signature of one session."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.session = None
+        self.interpretation = None
+        self.settings = None            # the app's Settings: the reviewer's name remembered (report/reviewer)
+        self._keys: list = []           # the statements the rows are for, in order
+        self._added: list = []
+        self.title = QLabel("<b>Over-read</b>")
+        self.rows = QGridLayout()
+        self.rows.setContentsMargins(0, 0, 0, 0)
+        self.rows.setColumnStretch(0, 1)
+        self.add_button = QPushButton("&Add statement...")
+        self.add_button.clicked.connect(self.ask_add)
+        self.sign_button = QPushButton("Si&gn...")
+        self.sign_button.clicked.connect(self.ask_sign)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.sign_button)
+        buttons.addStretch(1)
+        self.comment = QPlainTextEdit()
+        self.comment.setPlaceholderText("Comment (printed in the report)")
+        self.comment.setAccessibleName("Over-read comment")
+        self.comment.setTabChangesFocus(True)          # Tab leaves the box for the next control
+        self.comment.setFixedHeight(self.comment.fontMetrics().lineSpacing() * 3 + 12)
+        self.comment.textChanged.connect(self._comment_changed)
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.status.setTextFormat(Qt.TextFormat.RichText)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 4, 0, 0)
+        lay.addWidget(self.title)
+        lay.addLayout(self.rows)
+        lay.addLayout(buttons)
+        lay.addWidget(self.comment)
+        lay.addWidget(self.status)
+        self.show_for(None, None)
+
+    # ------------------------------------------------------------------ drawing
+    def show_for(self, session, interpretation) -> None:
+        """Draw the over-read of ``session`` over ``interpretation`` (None: no record; the controls hidden)."""
+        self.session, self.interpretation = session, interpretation
+        ov = getattr(session, "overread", None)
+        on = ov is not None and interpretation is not None
+        for w in (self.title, self.add_button, self.sign_button, self.comment, self.status):
+            w.setVisible(on)
+        statements = list(interpretation.statements) if on else []
+        keys = [statement_key(s) for s in statements]
+        added = list(ov.added) if on else []
+        if keys != self._keys or added != self._added:
+            self._rebuild(statements, added)
+        for k, s in enumerate(statements):
+            d = ov.decision(s)
+            confirm, strike = self._row_buttons(k)
+            for button, on_it in ((confirm, d is not None and d.verdict == CONFIRMED),
+                                  (strike, d is not None and d.verdict == STRUCK)):
+                button.blockSignals(True)
+                button.setChecked(on_it)
+                button.blockSignals(False)
+        if on:
+            if self.comment.toPlainText().strip() != ov.comment:
+                self.comment.blockSignals(True)
+                self.comment.setPlainText(ov.comment)
+                self.comment.blockSignals(False)
+            self.status.setText(self._status_html(ov, interpretation))
+
+    def _status_html(self, ov, it) -> str:
+        signed = ov.signed_for(it)
+        colour = _GREEN if signed else _RED if ov.edited or ov.signed_at is not None else _GREY
+        parts = [f"<b style='color:{colour}'>{html.escape(ov.status(it))}</b>"]
+        if ov.note and not signed:
+            parts.append(f"<span style='color:{_RED}'>{html.escape(ov.note)}.</span>")
+        gone = ov.no_longer_applies(it)
+        if gone:
+            parts.append(f"<span style='color:{_RED}'>{gone} earlier decision{'s' if gone > 1 else ''} no longer "
+                         f"appl{'y' if gone > 1 else 'ies'}: {'their' if gone > 1 else 'its'} statement changed "
+                         "(a measurement edited or the model run again).</span>")
+        return "<br>".join(parts)
+
+    def _rebuild(self, statements, added) -> None:
+        while self.rows.count():
+            w = self.rows.takeAt(0).widget()
+            if w is not None:
+                w.deleteLater()
+        for k, s in enumerate(statements):
+            name = ElidedLabel(f"{k + 1}. {s.text}")
+            name.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+            confirm = self._button("Confirm", f"Confirm statement {k + 1}: {s.text}",
+                                   lambda _=False, i=k: self.confirm(i))
+            strike = self._button("Strike...", f"Strike statement {k + 1} out: {s.text}",
+                                  lambda _=False, i=k: self.ask_strike(i))
+            self.rows.addWidget(name, k, 0)
+            self.rows.addWidget(confirm, k, 1)
+            self.rows.addWidget(strike, k, 2)
+        for j, a in enumerate(added):
+            row = len(statements) + j
+            name = ElidedLabel(f"{row + 1}. {a.text} (reviewer, {a.group})")
+            name.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+            remove = self._button("Remove", f"Remove your statement {row + 1}: {a.text}",
+                                  lambda _=False, i=j: self.remove_added(i), checkable=False)
+            self.rows.addWidget(name, row, 0)
+            self.rows.addWidget(remove, row, 1, 1, 2)
+        self._keys = [statement_key(s) for s in statements]
+        self._added = list(added)
+
+    def _button(self, text: str, name: str, slot, checkable: bool = True) -> QToolButton:
+        b = QToolButton()
+        b.setText(text)
+        b.setCheckable(checkable)
+        b.setAccessibleName(name)
+        b.setToolTip(name)
+        b.setFocusPolicy(Qt.FocusPolicy.StrongFocus)       # reached with Tab, worked with Space
+        b.clicked.connect(slot)
+        return b
+
+    def _row_buttons(self, k: int) -> tuple[QToolButton, QToolButton]:
+        return self.rows.itemAtPosition(k, 1).widget(), self.rows.itemAtPosition(k, 2).widget()
+
+    # ------------------------------------------------------------------ the reviewer's choices
+    def _statement(self, k: int):
+        return self.interpretation.statements[k]
+
+    def confirm(self, k: int) -> None:
+        """Confirm statement ``k`` (0-based), or take the confirmation back."""
+        self.session.overread.confirm(self._statement(k))
+
+    def strike(self, k: int, reason: str = "") -> None:
+        self.session.overread.strike(self._statement(k), reason)
+
+    def ask_strike(self, k: int) -> None:
+        """Strike statement ``k`` out, asking why (optional); struck already: take it back."""
+        s = self._statement(k)
+        d = self.session.overread.decision(s)
+        if d is not None and d.verdict == STRUCK:
+            self.session.overread.undecide(s)
+            return
+        reason, ok = QInputDialog.getText(self, "Strike statement", f"Why is \"{s.text}\" struck out? (optional)")
+        if ok:
+            self.strike(k, reason)
+        else:
+            self.show_for(self.session, self.interpretation)     # the button's check taken back
+
+    def add_statement(self, text: str, group: str) -> bool:
+        """Add a statement of the reviewer's own; a refused one says why under the controls."""
+        try:
+            self.session.overread.add(text, group)
+        except ValueError as err:
+            self.status.setText(f"<span style='color:{_RED}'>{html.escape(str(err))}</span><br>"
+                                + self._status_html(self.session.overread, self.interpretation))
+            return False
+        return True
+
+    def ask_add(self) -> None:
+        dlg = AddStatementDialog(self)
+        if dlg.exec() == QDialog.DialogCode.Accepted:
+            self.add_statement(dlg.words.text(), dlg.group.currentText())
+
+    def remove_added(self, j: int) -> None:
+        self.session.overread.remove_added(j)
+
+    def _comment_changed(self) -> None:
+        if self.session is not None:
+            self.session.overread.set_comment(self.comment.toPlainText())
+
+    def sign(self, name: str) -> str:
+        """Sign over the statements shown, as ``name`` (remembered for the next time); returns what it said."""
+        said = self.session.overread.sign(self.interpretation, name)
+        if self.settings is not None:
+            self.settings.reviewer = self.session.overread.reader
+        return said
+
+    def ask_sign(self) -> None:
+        name = self.settings.reviewer if self.settings is not None else ""
+        n = self.session.overread.unread(self.interpretation)
+        left = (f"\n{n} machine statement{'s are' if n > 1 else ' is'} neither confirmed nor struck; "
+                "the report will say so." if n else "")
+        name, ok = QInputDialog.getText(self, "Sign the over-read", f"Your name, printed on the report:{left}",
+                                        QLineEdit.EchoMode.Normal, name)
+        if ok:
+            self.sign(name)

@@ -1,0 +1,124 @@
+"""The over-read in the app's interpretation panel: each statement confirmed or struck from the keyboard, drawn
+struck through or ticked; the reviewer's own statements marked; Sign... prefilled with the remembered name and
+remembering it; opening the next record with an edited, unsigned over-read asks first, and the next record's panel
+starts empty. A tiny statements model says sinus rhythm (threshold 0.0) on the bundled PTB-XL 00417_lr."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtWidgets import QInputDialog, QMessageBox  # noqa: E402
+
+from helpers_app import isolated_settings, tiny_model  # noqa: E402,F401 - fixtures
+from helpers_models import make_tiny_checkpoint  # noqa: E402
+from app.main_window import MainWindow  # noqa: E402
+from app.settings import Settings  # noqa: E402
+from mirage_model.paths import resources_dir  # noqa: E402
+from mirage_model.review.interpret import session_interpretation  # noqa: E402
+
+A = resources_dir() / "samples" / "ptbxl" / "records100" / "00000" / "00417_lr.hea"
+B = resources_dir() / "samples" / "ludb" / "14.hea"
+pytestmark = pytest.mark.skipif(not (A.is_file() and B.is_file()), reason="bundled samples not present")
+WAIT_MS = 60000
+
+
+@pytest.fixture(scope="module")
+def statements_model(tmp_path_factory):
+    return make_tiny_checkpoint(tmp_path_factory.mktemp("models") / "stmt", labels=("SR", "AFIB", "1AVB", "NORM"),
+                                thresholds=(0.0, 1.01, 1.01, 1.01), name="tiny-statements")
+
+
+def _window(qtbot, model, statements) -> MainWindow:
+    settings = Settings()
+    settings.model_path = ""
+    settings.reviewer = "Dr Remembered"
+    window = MainWindow(settings, model_path=str(model))
+    window.statements_model_arg = str(statements)
+    window.resize(1280, 800)
+    qtbot.addWidget(window)
+    window.show()
+    window.load_model()
+    qtbot.waitUntil(lambda: window.model_worker is None, timeout=WAIT_MS)
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        window.open_record(str(A))
+    return window
+
+
+def _rows(window):
+    panel = window.results.interpretation.overread
+    it = session_interpretation(window.session)
+    return panel, it, [panel._row_buttons(k) for k in range(len(it.statements))]
+
+
+def test_confirm_and_strike_from_the_keyboard_and_the_reviewers_own(qtbot, tiny_model, statements_model,
+                                                                     monkeypatch):
+    window = _window(qtbot, tiny_model, statements_model)
+    panel, it, rows = _rows(window)
+    texts = [s.text for s in it.statements]
+    sinus = next(k for k, s in enumerate(it.statements) if s.code == "SR")
+    assert len(rows) == len(texts) >= 1
+    confirm, strike = rows[sinus]
+    assert confirm.focusPolicy() & Qt.FocusPolicy.TabFocus and strike.focusPolicy() & Qt.FocusPolicy.TabFocus
+    confirm.setFocus()
+    qtbot.keyClick(confirm, Qt.Key.Key_Space)
+    html = window.results.interpretation.text.text()
+    assert window.session.overread.decision(it.statements[sinus]).verdict == "confirmed"
+    assert confirm.isChecked() and "&#10003; confirmed" in html
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("P waves absent in II", True))
+    _, strike = panel._row_buttons(sinus)
+    strike.setFocus()
+    qtbot.keyClick(strike, Qt.Key.Key_Space)
+    html = window.results.interpretation.text.text()
+    assert window.session.overread.decision(it.statements[sinus]).verdict == "struck"
+    assert f"<s><b style='color:#000000'>{texts[sinus]}</b>" in html
+    assert "struck by the reviewer: P waves absent in II" in html
+    assert panel._row_buttons(sinus)[1].isChecked() and not panel._row_buttons(sinus)[0].isChecked()
+    assert panel.add_statement("Early repolarisation, inferior leads", "repolarisation")
+    assert "<b>Early repolarisation, inferior leads</b>" in window.results.interpretation.text.text()
+    assert "(reviewer, repolarisation)" in window.results.interpretation.text.text()
+    assert not panel.add_statement("   ", "rhythm")
+    assert "The statement is empty" in panel.status.text()
+    assert "Not over-read: machine statements unconfirmed" in panel.status.text()
+
+
+def test_sign_is_prefilled_and_remembers_the_name(qtbot, tiny_model, statements_model, monkeypatch):
+    window = _window(qtbot, tiny_model, statements_model)
+    panel, it, rows = _rows(window)
+    asked = []
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: asked.append(a) or ("Dr New Reader", True))
+    panel.ask_sign()
+    assert asked[0][-1] == "Dr Remembered"
+    n = len(it.statements)
+    assert f"{n} machine statement{'s are' if n > 1 else ' is'} neither confirmed nor struck" in asked[0][2]
+    assert window.settings.reviewer == "Dr New Reader"
+    assert window.session.overread.signed_for(it)
+    assert "Over-read by Dr New Reader" in panel.status.text()
+    panel.comment.setPlainText("Positional")          # an edit after signing un-signs, and says so
+    assert not window.session.overread.signed_for(it)
+    assert "Un-signed: the over-read was edited after signing" in panel.status.text()
+
+
+def test_opening_the_next_record_asks_about_an_unsigned_over_read(qtbot, tiny_model, statements_model, monkeypatch):
+    window = _window(qtbot, tiny_model, statements_model)
+    window.ask_before_quit = True                     # a person, as ``mirage-review`` runs it
+    panel, it, rows = _rows(window)
+    rows[0][0].click()
+    asked, answers = [], [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or answers.pop(0))
+    first = window.session
+    assert window.open_record(str(B)) is None          # No: the record and its over-read stay
+    assert window.session is first and window.record_path.name == A.name
+    assert len(asked) == 1 and "the over-read of" in asked[0] and "is not signed" in asked[0]
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        window.open_record(str(B))                     # Yes
+    assert window.session is not first and not window.session.overread.edited
+    panel, it, rows = _rows(window)
+    assert not any(b.isChecked() for row in rows for b in row)
+    assert panel.comment.toPlainText() == "" and "&#10003; confirmed" not in window.results.interpretation.text.text()
+    window.session.overread.sign(it, "Dr C")            # signed, nothing asked
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        window.open_record(str(A))
+    assert len(asked) == 2
