@@ -122,3 +122,30 @@ def test_opening_the_next_record_asks_about_an_unsigned_over_read(qtbot, tiny_mo
     with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
         window.open_record(str(A))
     assert len(asked) == 2
+
+
+def test_the_exported_pdf_says_who_over_read_it(qtbot, tiny_model, statements_model, tmp_path):
+    """The app's Export writes the over-read as it stood (the session's snapshot): signed, page 1 says by whom;
+    struck after that, "Not over-read" again and the struck statement listed."""
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext not installed")
+    window = _window(qtbot, tiny_model, statements_model)
+    panel, it, rows = _rows(window)
+    panel.sign("Dr Export")
+
+    def page1(pdf) -> str:
+        with qtbot.waitSignal(window.reportWritten, timeout=WAIT_MS):
+            window.export_pdf(pdf, wait=False)
+        out = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True,
+                             check=True).stdout
+        return " ".join(out.split())
+
+    text = page1(tmp_path / "signed.pdf")
+    assert "Over-read by Dr Export, " in text and "Not over-read" not in text
+    panel.strike(0, "artefact")
+    text = page1(tmp_path / "struck.pdf")
+    assert "Interpretation Not over-read: machine statements unconfirmed" in text
+    assert f"Struck by the reviewer: {it.statements[0].text} (artefact)" in text
