@@ -603,8 +603,10 @@ class BatchDialog(QDialog):
         self.summary = summary
         if not getattr(summary, "cancelled", False):
             # every record handled: the bar full, also where Resume kept them all and no progress came (it was blank)
-            self.progress.setRange(0, 1)
-            self.progress.setValue(1)
+            # (its count kept where progress came: "3 / 3 records" stays 3 of 3)
+            full = max(1, self.progress.maximum())
+            self.progress.setRange(0, full)
+            self.progress.setValue(full)
         out = getattr(summary, "out_path", None) or self.output.text()
         if getattr(summary, "skipped", 0):      # from where the rows are (a spare file: the output unwritable)
             self._show_output(Path(getattr(summary, "saved_in", None) or out))
