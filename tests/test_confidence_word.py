@@ -170,3 +170,20 @@ def test_every_shipped_classifier_carries_its_calibration_split_counts(name):
     metrics, n = config["calibration"]["metrics"], int(config["calibration"]["fitted_on"].split(", ")[-1].split()[0])
     assert [p + q for p, q in zip(metrics["positives"], metrics["negatives"])] == [n] * len(config["labels"])
     assert set(mm.Predictor(folder, device="cpu").calibration_support) == set(config["labels"])
+
+
+def test_an_own_label_says_the_lowered_word_too():
+    """A model trained on other data (``ptbxl_labels`` False): its "AFIB" is its own label, said by
+    ``own_label_statements``, not by ``interpret``; calibrated on 5 records it is said at low confidence, with why."""
+    from types import SimpleNamespace
+
+    pred = SimpleNamespace(labels=["AFIB"], probabilities=np.array([0.95]), thresholds=np.array([0.5]),
+                           withheld="", model_name="own", ptbxl_labels=False, calibration_support={"AFIB": (5, 0.99)})
+    said = next(s for s in interpret_prediction(pred, None).statements if s.code == "AFIB")
+    assert said.text == "AFIB (the model's own label)"
+    assert (said.confidence, said.confidence_why) == ("low", "calibrated on only 5 records with this statement")
+    assert said.source_tag() == "model 95%, low confidence: calibrated on only 5 records with this statement"
+    # without figures: the probability's word
+    bare = SimpleNamespace(**{**vars(pred), "calibration_support": {}})
+    plain = next(s for s in interpret_prediction(bare, None).statements if s.code == "AFIB")
+    assert (plain.confidence, plain.confidence_why) == ("high", None)

@@ -19,7 +19,7 @@ import numpy as np
 
 from mirage_model.outputs import is_called
 from mirage_model.review.interpret.statements import (NOT_CLASSIFIED, STATEMENTS, Interpretation, Statement,
-                                                      _in_sentence, confidence_word, statement_labels)
+                                                      _in_sentence, confidence_of, statement_labels)
 from mirage_model.review.labels import LABEL_NAMES
 
 # what a model's own label (a researcher's "AF", "SINUS": no PTB-XL statement, no superclass) is called
@@ -54,16 +54,23 @@ def own_labels(predictions) -> list[tuple[str, float]]:
     (``LABEL_NAMES``): a model trained on a researcher's own labels ("AF", "SINUS"). A model trained on
     other data than PTB-XL (``Prediction.ptbxl_labels`` False) has neither: its "MI", "AFIB" and "NORM" are
     its own (``labels.ptbxl_coded``), whatever PTB-XL means by the name."""
+    return [(lab, p) for lab, p, _figures in _own_calls(predictions)]
+
+
+def _own_calls(predictions) -> list[tuple[str, float, tuple | None]]:
+    """``own_labels`` with each label's calibration figures from the prediction that called it
+    (``Prediction.calibration_support``: (positive records, AUROC or None); None where it has none)."""
     out, seen = [], []
     for pred in predictions:
         if pred is None or any(pred is other for other in seen):
             continue
         seen.append(pred)
         ptbxl = getattr(pred, "ptbxl_labels", True)
+        support = getattr(pred, "calibration_support", None) or {}
         for lab, p, t in _rows(pred):
             coded = ptbxl and (lab in STATEMENTS or lab in LABEL_NAMES)
-            if not coded and is_called(p, t) and lab not in dict(out):
-                out.append((lab, p))
+            if not coded and is_called(p, t) and all(lab != other for other, _p, _f in out):
+                out.append((lab, p, support.get(lab)))
     return out
 
 
@@ -76,22 +83,26 @@ def own_label_statements(it: Interpretation, predictions, adult_trained: bool = 
     cannot tell a rhythm from a finding), so they are said as the model's, not read. An own label that names
     a statement already said ("Normal ECG" beside the statement "Normal ECG", "Sinus rhythm" beside "Sinus rhythm,
     72 bpm") is said once, as that statement, with the reason in ``resolved``: it had read "Normal ECG (the model's
-    own label); ...; Normal ECG"."""
+    own label); ...; Normal ECG". Each says its confidence as the model statements do (``confidence_of`` with
+    the prediction's ``calibration_support``): an own label calibrated on 5 records says "low confidence" and why."""
     called, same = [], []
     said_names = {_head(s.text): s.text for s in it.statements}
-    for lab, p in own_labels(predictions):
+    for lab, p, figures in _own_calls(predictions):
         twin = said_names.get(_head(lab))
         if twin is None:
-            called.append((lab, p))
+            called.append((lab, p, figures))
         else:
             same.append(f"the model's own label {lab} ({p:.0%}) said once, as the statement {twin}")
     if same:
         it = replace(it, resolved=it.resolved + tuple(same))
     if not called:
         return it
-    names = ", ".join(lab for lab, _ in called)
-    said = [Statement("other", f"{lab} ({OWN_LABEL})", "model", lab, p, confidence_word(p), adult_trained=adult_trained)
-            for lab, p in called]
+    names = ", ".join(lab for lab, _p, _f in called)
+    said = []
+    for lab, p, figures in called:
+        word, why = confidence_of(p, *(figures or ()))
+        said.append(Statement("other", f"{lab} ({OWN_LABEL})", "model", lab, p, word, confidence_why=why,
+                              adult_trained=adult_trained))
     see = f"see the model's own label{'s' if len(called) > 1 else ''} {names}"
     statements = [replace(s, text=s.text.replace(NOT_CLASSIFIED, f"{NOT_CLASSIFIED} by PTB-XL statements", 1)
                           + f" ({see})",
