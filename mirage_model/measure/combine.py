@@ -45,6 +45,53 @@ def lead_median(onsets: np.ndarray, offsets: np.ndarray, min_leads: int) -> floa
     return float(np.median(d)) if d.size >= min_leads else None
 
 
+def biases(cfg, delineator: str) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
+    """The (PR, QRS, QT) calibrations in ms of ``cfg`` (``MeasureConfig``) for the boundaries of ``delineator``
+    ("unet", "combined" or "rules"): (the reported intervals' by ``cfg.intervals``, the median over leads')."""
+    med = {"unet": cfg.unet_bias_ms, "combined": cfg.combined_bias_ms}.get(
+        delineator, (cfg.pr_bias_ms, cfg.qrs_bias_ms, cfg.qt_bias_ms))
+    return (dict(cfg.global_bias_ms).get(delineator, (0.0, 0.0, 0.0)) if cfg.intervals == "global" else med), med
+
+
+def lead_count(onsets: np.ndarray, offsets: np.ndarray, convention: str) -> int:
+    """The leads an interval from (L,) ``onsets`` to (L,) ``offsets`` was combined over (NaN: none in that lead)."""
+    ok = [np.isfinite(onsets), np.isfinite(offsets)]
+    return int((np.logical_or if convention == "global" else np.logical_and).reduce(ok).sum())
+
+
+def qrs_span(onsets: np.ndarray, offsets: np.ndarray, convention: str, rank: int,
+             min_leads: int) -> tuple[float, float, int] | None:
+    """The QRS over the leads from each lead's (L,) ``onsets`` and ``offsets`` (samples): (onset, length, leads);
+    "global": the ``rank``-th earliest onset to the ``rank``-th latest offset, "median": the median onset and the
+    median of the leads' own QRS. None where too few leads have their own (the caller's spatial boundaries)."""
+    if convention == "global":
+        on, off = boundary(onsets, rank, False, min_leads), boundary(offsets, rank, True, min_leads)
+        if on is None or off is None:
+            return None
+        return on, off - on, lead_count(onsets, offsets, convention)
+    if np.isfinite(onsets).sum() < min_leads:
+        return None
+    return float(np.nanmedian(onsets)), float(np.nanmedian(offsets - onsets)), lead_count(onsets, offsets, convention)
+
+
+def from_qrs_onset(qrs_onsets: np.ndarray, others: np.ndarray, q_from: float | None, convention: str, rank: int,
+                   min_leads: int, after: bool) -> tuple[float, int] | None:
+    """An interval between the QRS onset and another boundary, (length in samples, leads): the QT to the T
+    offsets (``after``), the PR from the P onsets (not ``after``), each lead's (L,) ``qrs_onsets`` and ``others``.
+    "global": from or to ``q_from``, the global QRS onset (``qrs_span``; None: the QRS fell back to the spatial
+    boundaries, so does this), and the ``rank``-th latest offset or earliest onset; "median": the median of the
+    leads' own intervals. None where too few leads have their own (the caller's spatial boundaries)."""
+    if convention == "global":
+        g = boundary(others, rank, after, min_leads) if q_from is not None else None
+        if g is None:
+            return None
+        return (g - q_from if after else q_from - g), lead_count(qrs_onsets, others, convention)
+    d = others - qrs_onsets if after else qrs_onsets - others
+    if np.isfinite(d).sum() < min_leads:
+        return None
+    return float(np.nanmedian(d)), lead_count(qrs_onsets, others, convention)
+
+
 _NAMES = (("pr_ms", "PR"), ("qrs_ms", "QRS"), ("qt_ms", "QT"))
 
 

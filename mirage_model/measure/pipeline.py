@@ -13,7 +13,7 @@ from scipy import signal as sps
 from mirage_model.limits import seconds_short_of
 from mirage_model.measure.atrial import atrial_activity
 from mirage_model.measure.beats import INDEPENDENT, detect_beats, dominant_beats
-from mirage_model.measure.combine import boundary, lead_median
+from mirage_model.measure.combine import biases, from_qrs_onset, lead_median, qrs_span
 from mirage_model.measure.delineate import (
     LEAD_AVF, LEAD_I, p_consistency, p_per_beat, p_wave, pacing_spikes, qrs_bounds, refine_bounds, t_end, wave_axis,
 )
@@ -435,17 +435,10 @@ def _measure_signal(x: np.ndarray, fs: float, cfg: MeasureConfig, quality: dict,
             notes.append(f"learned delineator unavailable ({type(e).__name__}: {e}); rule-based "
                          "boundaries used")
     used = cfg.delineator if learned is not None else "rules"
-    med_bias = {"unet": cfg.unet_bias_ms, "combined": cfg.combined_bias_ms}.get(
-        used, (cfg.pr_bias_ms, cfg.qrs_bias_ms, cfg.qt_bias_ms))
-    is_global = cfg.intervals == "global"
-    pr_bias, qrs_bias, qt_bias = dict(cfg.global_bias_ms).get(used, (0.0, 0.0, 0.0)) if is_global else med_bias
-    rank, n_min = cfg.global_rank, cfg.min_leads
+    (pr_bias, qrs_bias, qt_bias), med_bias = biases(cfg, used)
+    way, rank, n_min = cfg.intervals, cfg.global_rank, cfg.min_leads
     lead_med: dict[str, float | None] = {}                 # the median over leads, kept beside the global values
     n_used: dict[str, int] = {}                            # leads each interval was combined over (none: spatial)
-
-    def n_leads(*bounds: np.ndarray) -> int:
-        ok = [np.isfinite(b) for b in bounds]
-        return int((np.logical_or if is_global else np.logical_and).reduce(ok).sum())
 
     def lead_ms(n_samples: float | None, bias_ms: float) -> float | None:
         return None if n_samples is None else _ms(n_samples + bias_ms * fs / 1000.0, fs)
@@ -479,21 +472,16 @@ def _measure_signal(x: np.ndarray, fs: float, cfg: MeasureConfig, quality: dict,
     if learned is not None:
         l_qon, l_qoff = _pick(l_qon, learned["qrs_on"], cfg), _pick(l_qoff, learned["qrs_off"], cfg)
     lead_med["qrs_ms"] = lead_ms(lead_median(l_qon, l_qoff, n_min), med_bias[1])
-    g_on, g_off = boundary(l_qon, rank, False, n_min), boundary(l_qoff, rank, True, n_min)
-    if is_global and g_on is not None and g_off is not None:
-        qrs_on = int(round(g_on))
-        qrs_len = g_off - g_on + qrs_bias * fs / 1000.0
+    span = qrs_span(l_qon, l_qoff, way, rank, n_min)
+    if span is not None:
+        qrs_on = int(round(span[0]))
+        qrs_len = span[1] + qrs_bias * fs / 1000.0
         qrs_off = max(qrs_on + 1, int(round(qrs_on + qrs_len)))
-        n_used["qrs_ms"] = n_leads(l_qon, l_qoff)
-    elif not is_global and np.isfinite(l_qon).sum() >= cfg.min_leads:
-        n_used["qrs_ms"] = n_leads(l_qon, l_qoff)
-        qrs_on = int(round(np.nanmedian(l_qon)))
-        qrs_len = float(np.nanmedian(l_qoff - l_qon)) + qrs_bias * fs / 1000.0
-        qrs_off = max(qrs_on + 1, int(round(qrs_on + qrs_len)))
+        n_used["qrs_ms"] = span[2]
     else:
         qrs_on, qrs_off, qrs_len = sp_on, sp_off, float(sp_off - sp_on)
     # the global QRS onset the QT and PR are read from (the spatial one where too few leads have one)
-    q_from = g_on if is_global and g_on is not None and g_off is not None else None
+    q_from = span[0] if way == "global" and span is not None else None
     qrs_ms = _ms(qrs_len, fs)
     medb = med - med[:, qrs_on - int(round(0.01 * fs)) if qrs_on >= int(0.01 * fs) else 0][:, None]
 
@@ -516,19 +504,14 @@ def _measure_signal(x: np.ndarray, fs: float, cfg: MeasureConfig, quality: dict,
                 l_toff[li] = k
         if learned is not None:
             l_toff = _pick(l_toff, learned["t_off"], cfg)
-    qt_l = l_toff - l_qon
-    g_toff = boundary(l_toff, rank, True, n_min)
     if t_sp is None:
         notes.append("QT: T wave too small or not found")
         t_off, qt_ms = None, None
     else:
         lead_med["qt_ms"] = lead_ms(lead_median(l_qon, l_toff, n_min), med_bias[2])
-        if is_global and q_from is not None and g_toff is not None:
-            qt_len = g_toff - q_from + qt_bias * fs / 1000.0
-            n_used["qt_ms"] = n_leads(l_qon, l_toff)
-        elif not is_global and np.isfinite(qt_l).sum() >= cfg.min_leads:
-            n_used["qt_ms"] = n_leads(l_qon, l_toff)
-            qt_len = float(np.nanmedian(qt_l)) + qt_bias * fs / 1000.0
+        qt = from_qrs_onset(l_qon, l_toff, q_from, way, rank, n_min, after=True)
+        if qt is not None:
+            qt_len, n_used["qt_ms"] = qt[0] + qt_bias * fs / 1000.0, qt[1]
         else:
             qt_len = float(t_sp - qrs_on) + qt_bias * fs / 1000.0
         t_off = int(round(qrs_on + qt_len))
@@ -569,15 +552,10 @@ def _measure_signal(x: np.ndarray, fs: float, cfg: MeasureConfig, quality: dict,
                 l_pon[li], l_poff[li] = a, b
         if learned is not None:
             l_pon, l_poff = _pick(l_pon, learned["p_on"], cfg), _pick(l_poff, learned["p_off"], cfg)
-        pr_l = l_qon - l_pon
         lead_med["pr_ms"] = lead_ms(lead_median(l_pon, l_qon, n_min), med_bias[0])
-        g_pon = boundary(l_pon, rank, False, n_min)
-        if is_global and q_from is not None and g_pon is not None:
-            pr_len = q_from - g_pon + pr_bias * fs / 1000.0
-            n_used["pr_ms"] = n_leads(l_qon, l_pon)
-        elif not is_global and np.isfinite(pr_l).sum() >= cfg.min_leads:
-            n_used["pr_ms"] = n_leads(l_qon, l_pon)
-            pr_len = float(np.nanmedian(pr_l)) + pr_bias * fs / 1000.0
+        pr = from_qrs_onset(l_qon, l_pon, q_from, way, rank, n_min, after=False)
+        if pr is not None:
+            pr_len, n_used["pr_ms"] = pr[0] + pr_bias * fs / 1000.0, pr[1]
         else:
             pr_len = float(qrs_on - p_on) + pr_bias * fs / 1000.0
         p_on = int(round(qrs_on - pr_len))
@@ -637,7 +615,7 @@ def _measure_signal(x: np.ndarray, fs: float, cfg: MeasureConfig, quality: dict,
         notes=tuple(notes), beats=beats, dominant=dominant, rr_cv=rr_cv, rhythm_irregular=irregular,
         rr_nrmssd=rr_nrmssd, median=median, p_correlation=p_corr,
         p_share=p_share, pr_iqr_ms=pr_iqr, intervals=cfg.intervals, lead_median_ms=lead_med,
-        interval_rank=cfg.global_rank if is_global else 0,
+        interval_rank=cfg.global_rank if way == "global" else 0,
         interval_leads={k: n_used.get(k, 0) if v is not None else 0
                         for k, v in (("pr_ms", pr_ms), ("qrs_ms", qrs_ms), ("qt_ms", qt_ms))},
     )
