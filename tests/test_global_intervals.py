@@ -15,7 +15,8 @@ import pytest
 
 from helpers_scripts import load_script
 from mirage_model.measure import MeasureConfig, measure
-from mirage_model.measure.combine import boundary, how_measured, lead_median, ranked
+from mirage_model.measure.combine import (boundary, from_qrs_onset, how_measured, lead_count, lead_median,
+                                          qrs_span, ranked)
 from mirage_model.records import STANDARD_LEADS, EcgRecord
 from mirage_model.review.median_beats import median_beat_view
 
@@ -41,6 +42,22 @@ def test_ranked_boundaries_by_hand():
     assert ranked(np.array([5.0, 9.0, 7.0]), 2, latest=True) == 7
     assert boundary(np.array([5.0, 9.0, NAN]), 2, False, 3) is None        # too few leads: the caller's fallback
     assert lead_median(np.array([1.0, NAN]), np.array([3.0, 4.0]), 3) is None
+
+
+def test_the_leads_counted_are_those_that_give_both_bounds():
+    """A PR whose P onset 4 leads gave and whose QRS onset 11 gave (aVL none) is over 4 leads, not 12 (the leads
+    with either bound); the median over leads counts the leads with both, as before."""
+    p_on = np.full(12, NAN)
+    p_on[[0, 1, 6, 9]] = [20.0, 22.0, 18.0, 21.0]              # I, II, V1, V4
+    assert lead_count(ONSETS, p_on, "global") == 4
+    assert lead_count(ONSETS, p_on, "median") == 4
+    assert from_qrs_onset(ONSETS, p_on, 98.0, "global", 2, 3, after=False) == (98.0 - 20.0, 4)
+    # the QRS: 11 onsets, 11 offsets, the same leads
+    assert qrs_span(ONSETS, OFFSETS, "global", 2, 3) == (98.0, 54.0, 11)
+    # onsets in 11 leads, offsets in 5: over 5
+    off = np.full(12, NAN)
+    off[7:12] = OFFSETS[7:12]
+    assert lead_count(ONSETS, off, "global") == 5
 
 
 def test_one_stray_lead_cannot_stretch_the_global_interval():
@@ -137,6 +154,11 @@ def test_a_config_naming_no_convention_is_refused():
         MeasureConfig(intervals="mean")
     with pytest.raises(ValueError, match="global_rank"):
         MeasureConfig(global_rank=0)
+    # 2.0 had passed and combine.ranked then failed on it as an index (IndexError); True had passed as rank 1
+    for rank in (2.0, True, "2"):
+        with pytest.raises(ValueError, match="global_rank must be a whole number"):
+            MeasureConfig(intervals="global", global_rank=rank)
+    assert MeasureConfig(global_rank=np.int64(3)).global_rank == 3
 
 
 @pytest.fixture(scope="module")

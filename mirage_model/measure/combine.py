@@ -1,14 +1,16 @@
 """How the leads' own wave boundaries make one global PR, QRS and QT.
 
 Two conventions (``MeasureConfig.intervals``):
-  * "global" (the default): from the earliest onset to the latest offset over the leads, read on the
-    leads superimposed in time, as electrocardiographs and the standards measure global intervals
-    (IEC 60601-2-25; the CSE study, Willems et al., JACC 1985). The thresholds an interpretation cites
-    (QRS >= 120 ms for complete bundle branch block, the QTc limits) were set on such measurements.
-    Guarded: the ``rank``-th earliest onset and the ``rank``-th latest offset (rank 2: one lead's
-    stray boundary cannot stretch the interval). PR: the earliest P onset to the earliest QRS onset.
-  * "median": each lead's own interval (its onset to its offset), the median over the leads: how a
-    cardiologist reads lead by lead, and shorter than the global interval by the leads' scatter.
+  * "median" (the default): each lead's own interval (its onset to its offset), the median over the leads:
+    how a cardiologist reads lead by lead, and shorter than the global interval by the leads' scatter.
+  * "global": from the earliest onset to the latest offset over the leads, read on the leads superimposed
+    in time, as electrocardiographs and the standards measure global intervals (IEC 60601-2-25; the CSE
+    study, Willems et al., JACC 1985). The thresholds an interpretation cites (QRS >= 120 ms for complete
+    bundle branch block, the QTc limits) were set on such measurements. Guarded: the ``rank``-th earliest
+    onset and the ``rank``-th latest offset (rank 2: one lead's stray boundary cannot stretch the
+    interval). PR: the ``rank``-th earliest P onset to the global QRS onset (the ``rank``-th earliest), QT:
+    that QRS onset to the ``rank``-th latest T offset. Not the default: it read PTB-XL's normal QRS long
+    (docs/measurements.md).
 """
 
 from __future__ import annotations
@@ -54,9 +56,13 @@ def biases(cfg, delineator: str) -> tuple[tuple[float, float, float], tuple[floa
 
 
 def lead_count(onsets: np.ndarray, offsets: np.ndarray, convention: str) -> int:
-    """The leads an interval from (L,) ``onsets`` to (L,) ``offsets`` was combined over (NaN: none in that lead)."""
-    ok = [np.isfinite(onsets), np.isfinite(offsets)]
-    return int((np.logical_or if convention == "global" else np.logical_and).reduce(ok).sum())
+    """The leads an interval from (L,) ``onsets`` to (L,) ``offsets`` was combined over (NaN: none in that lead):
+    "median", the leads with both; "global", the smaller side, as each bound is ranked over the leads that give
+    it (a PR whose P onset came from 4 leads is over 4 leads, however many gave the QRS onset)."""
+    on, off = np.isfinite(onsets), np.isfinite(offsets)
+    if convention == "global":
+        return int(min(on.sum(), off.sum()))
+    return int((on & off).sum())
 
 
 def qrs_span(onsets: np.ndarray, offsets: np.ndarray, convention: str, rank: int,

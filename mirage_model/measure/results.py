@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from mirage_model.measure.atrial import AtrialActivity
+from mirage_model.measure.combine import CONVENTIONS
 
 METHOD_NAME = "median beat, each lead delineated (U-Net or rules), median over leads, calibrated on LUDB + neurokit2 QRS detection"
 
@@ -101,9 +103,10 @@ class MeasureConfig:
     qt_bias_ms: float = -17.0
     # how the leads' boundaries make the global PR, QRS and QT (``combine``): "median", the median over the leads of
     # each lead's interval, or "global", from the global_rank-th earliest onset to the global_rank-th latest offset
-    # over the leads (IEC 60601-2-25, the CSE study; PR from the earliest P onset to the earliest QRS onset). Not the
-    # default: calibrated to LUDB's global readings it read PTB-XL NORM records' QRS 110 ms (median; 20 of 115 at
-    # 120 ms or more) and 8 carts' QRS 12 ms longer than they do (docs/measurements.md)
+    # over the leads (IEC 60601-2-25, the CSE study; PR from the global_rank-th earliest P onset to the global QRS
+    # onset, itself the global_rank-th earliest). Not the default: calibrated to LUDB's global readings it read
+    # PTB-XL NORM records' QRS 110 ms (median; 20 of 115 at 120 ms or more) and 8 carts' QRS 12 ms longer than they
+    # do (docs/measurements.md)
     intervals: str = "median"
     global_rank: int = 2                          # 2: one lead's stray boundary cannot stretch an interval
     # (PR, QRS, QT) calibration of the global intervals, per delineator: minus the median difference from the
@@ -121,9 +124,12 @@ class MeasureConfig:
     spike_ratio: float = 2.0                      # ... and its raw slope this many times the 40 Hz one
 
     def __post_init__(self):
-        if self.intervals not in ("global", "median"):
-            raise ValueError(f"MeasureConfig.intervals must be 'global' or 'median', not {self.intervals!r}")
-        if int(self.global_rank) != self.global_rank or self.global_rank < 1:
+        if self.intervals not in CONVENTIONS:
+            raise ValueError(f"MeasureConfig.intervals must be {' or '.join(map(repr, CONVENTIONS))}, "
+                             f"not {self.intervals!r}")
+        # a whole number as a float (2.0) or a bool would reach combine.ranked as an index: refused here
+        if (isinstance(self.global_rank, bool) or not isinstance(self.global_rank, numbers.Integral)
+                or self.global_rank < 1):
             raise ValueError(f"MeasureConfig.global_rank must be a whole number of at least 1, "
                              f"not {self.global_rank!r}")
 
