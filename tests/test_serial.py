@@ -172,6 +172,20 @@ def test_statements_new_gone_and_possibly():
     assert "new atrial fibrillation (was sinus rhythm)" in x.summary
 
 
+def test_a_statement_lowered_for_few_calibration_records_compares_as_possibly_new():
+    """IRBBB at 92 % now (5 % before) is plainly new; the same call from a model calibrated on only 5 records with
+    it is said at low confidence (``confidence_of``), so the comparison calls it possibly new."""
+    edits = {"heart_rate_bpm": 70, "qrs_ms": 90, "qt_ms": 390, "pr_ms": 160}
+    prior = _session(_record("p"), edits, _pred({"SR": 0.95, "IRBBB": 0.05}))
+    now = _pred({"SR": 0.95, "IRBBB": 0.92})
+    x = compare(prior, _session(_record("c"), edits, now))
+    assert "Incomplete right bundle branch block" in x.new_statements and not x.possibly_new
+    few = dataclasses.replace(now, calibration_support={"IRBBB": (5, 0.99), "SR": (900, 0.99)})
+    x = compare(prior, _session(_record("c"), edits, few))
+    assert [w for w in x.possibly_new if "right bundle branch block" in w.casefold()]
+    assert not [w for w in x.new_statements if "right bundle branch block" in w.casefold()]
+
+
 def test_af_onset_after_an_uncertain_sinus_rhythm_is_new_and_after_a_guessed_af_possibly_new():
     """The AF onsets of PTB-XL folds 1-9 (scripts/serial_pairs.py) the rules hid: AF said certainly now is new
     although the prior's sinus rhythm was said at low confidence (its AF at 2 %); AF that the prior only

@@ -3,9 +3,11 @@
 Statements: new and gone compare the codes of the statements each interpretation says (a rule's
 statement, which has no code, by its rule, ``interpret.Statement.rule_id``: not by its words). A statement is
 said "possibly new" / "possibly gone" rather than plainly when either side is uncertain about it: said
-there at low confidence (the interpretation's word for a call below 50 %, ``interpret.confidence_word``),
-marked "(?)", or the rhythm guessed below its threshold; or not said there while its probability lies
-within ``NEAR_THRESHOLD`` (0.10) below its threshold. The rhythm (each side's first rhythm statement) is
+there at low confidence (the interpretation's word for a call below 50 %, or for any call of a label the model
+was calibrated on fewer than 20 records with: ``interpret.statements.confidence_of``, so a statement lowered so
+compares as "possibly new" / "possibly gone" however high its probability), marked "(?)", or the rhythm
+guessed below its threshold; or not said there while its probability lies within ``NEAR_THRESHOLD`` (0.10)
+below its threshold. The rhythm (each side's first rhythm statement) is
 compared on its own ("Rhythm changed: sinus rhythm -> atrial fibrillation"): a change is "possibly" one when
 the rhythm said now is uncertain (said so, or close below its threshold on the prior) or the prior's rhythm is
 close below its threshold now; the prior's rhythm said uncertainly is named so ("was sinus rhythm
