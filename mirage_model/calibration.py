@@ -110,7 +110,6 @@ def chance_ece(p: np.ndarray, bins: int = 10, draws: int = 1000, seed: int = 0) 
     which = np.minimum((p * bins).astype(int), bins - 1)
     onehot = np.zeros((n, bins))
     onehot[np.arange(n), which] = 1.0
-    count = onehot.sum(axis=0)                       # (bins,)
     p_sum = p @ onehot                               # (bins,) sum of probabilities per bin
     rng = np.random.default_rng(seed)
     out = np.empty(draws)
@@ -184,19 +183,29 @@ def fit_platt(y: np.ndarray, p: np.ndarray, iters: int = 100) -> tuple[float, fl
         # from the base rate's b, not the 2-D fit's: on scores a few hundredths apart that b can sit where
         # every q is 0 or 1, and Newton's step then divides by q (1 - q) = 0 (b had run to -3e12, the class
         # called for no record, its AUROC 0.5)
-        b = float(logit(np.array([t.mean()]))[0] - a * z.mean())
-        cur = loss(a, b)
-        for _ in range(iters):                              # 1-D Newton on b (convex), never uphill
-            q = sigmoid(a * z + b)
-            step = np.sum(q - t) / (np.sum(q * (1 - q)) + 1e-12)
-            scale = 1.0
-            while scale > 1e-6 and loss(a, b - scale * step) > cur:
-                scale /= 2
-            b -= scale * step
-            cur = loss(a, b)
-            if abs(scale * step) < 1e-10:
-                break
+        b = _refit_intercept(a, float(logit(np.array([t.mean()]))[0] - a * z.mean()), z, t, loss, iters)
     return float(a), float(b)
+
+
+def _refit_intercept(a: float, b: float, z: np.ndarray, t: np.ndarray, loss, iters: int) -> float:
+    """Platt's b for the slope ``a`` held, from ``b``: 1-D Newton on the convex log-loss ``loss(a, b)`` of the
+    (N,) logits ``z`` against the (N,) targets ``t``, each step halved until the loss does not rise, never uphill:
+    where it still rises at a millionth of the step (rounding at the minimum) the fit stops where it is."""
+    cur = loss(a, b)
+    for _ in range(iters):
+        q = sigmoid(a * z + b)
+        step = np.sum(q - t) / (np.sum(q * (1 - q)) + 1e-12)
+        scale = 1.0
+        while scale > 1e-6 and loss(a, b - scale * step) > cur:
+            scale /= 2
+        new = loss(a, b - scale * step)
+        if new > cur:
+            break
+        b -= scale * step
+        cur = new
+        if abs(scale * step) < 1e-10:
+            break
+    return b
 
 
 def fit_isotonic(y: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

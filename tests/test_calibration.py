@@ -124,6 +124,22 @@ def test_platt_never_flattens_or_reverses_a_class():
     assert np.all(np.diff(q[np.argsort(over)]) >= 0)
 
 
+def test_platt_refit_of_b_never_steps_uphill():
+    """The 1-D refit halves its Newton step until the loss does not rise; where it still rises at a millionth of
+    the step it stops. Four records at logit 0 with targets 0.9: the step is (4 * (0.5 - 0.9)) / (4 * 0.25) =
+    -1.6, but the loss given here rises away from b = 0 either way, so b stays 0 (it had crept 1.5e-4 in 100 steps)."""
+    from mirage_model.calibration import _refit_intercept
+
+    z, t = np.zeros(4), np.full(4, 0.9)
+    assert _refit_intercept(PLATT_MIN_SLOPE, 0.0, z, t, lambda a, b: abs(b), iters=100) == 0.0
+    # a loss that falls along the step: it is taken, to the minimum (logit 0.9 = 2.1972)
+    def logloss(a, b):
+        q = 1 / (1 + np.exp(-b))
+        return -np.sum(t * np.log(q) + (1 - t) * np.log(1 - q))
+
+    assert _refit_intercept(PLATT_MIN_SLOPE, 0.0, z, t, logloss, iters=100) == pytest.approx(2.1972, abs=1e-4)
+
+
 def test_platt_on_scores_close_together_fits_the_base_rate():
     # a tiny model's first epoch: one positive of 9 validation records, scores 0.45-0.48 (an own Challenge run's
     # AFL). Platt's targets are 2/3 for the positive and 1/10 for the negatives, so at a slope of ~0 the fitted
