@@ -212,6 +212,23 @@ def test_the_pdf_says_the_reviewers_reading(record_and_measurements, tmp_path, b
         assert "Research use only, not a diagnosis" in _pdf_text(pdf, k)
 
 
+def test_the_shortest_head_says_what_the_over_read_says(record_and_measurements, tmp_path, monkeypatch):
+    """Where only the band's shortest head fits (here: the longer ones made not to), it says "unconfirmed" unless
+    signed, and "over-read" once signed (it had said "research use, unconfirmed" under a signature)."""
+    from mirage_model.review.report import build_report, summary_band
+
+    fits = summary_band.fits
+    monkeypatch.setattr(summary_band, "fits", lambda c, runs, width: fits(c, runs, width)
+                        and "; research use" not in "".join(r.text for r in runs))
+    s = _session(record_and_measurements)
+    assert "Interpretation research use, unconfirmed" in _pdf_text(build_report(s, tmp_path / "a.pdf"), 1)
+    s.overread.confirm(_statement(s, SINUS))
+    s.overread.sign(session_interpretation(s), "Dr C", now=datetime(2026, 12, 6, 7, 10, tzinfo=timezone.utc))
+    page1 = _pdf_text(build_report(s, tmp_path / "b.pdf"), 1)
+    assert "Interpretation research use, over-read" in page1 and "research use, unconfirmed" not in page1
+    assert "Over-read by Dr C, 2026-12-06 07:10 UTC" in page1
+
+
 def test_the_pdf_of_an_over_read_edited_after_signing_is_not_over_read(record_and_measurements, tmp_path):
     from mirage_model.review.report import build_report
 

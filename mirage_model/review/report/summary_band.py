@@ -497,7 +497,8 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
                  Run(f"{sources}{' ' + it.model_name if it.model_name else ''} (probability)", colour=GREY)],
                 [Run("Interpretation", FONT_BOLD, size=8), Run(f"{sources} (probability)", colour=GREY)],
                 [Run("Interpretation", FONT_BOLD, size=8), Run(f"   {said}; research use", colour=GREY)],
-                [Run("Interpretation", FONT_BOLD, size=8), Run("   research use, unconfirmed", colour=GREY)]]
+                [Run("Interpretation", FONT_BOLD, size=8),     # the shortest: still what the over-read says
+                 Run(f"   research use, {'unconfirmed' if band_head(ov, it) else 'over-read'}", colour=GREY)]]
     # the head at the band's size in fewer words rather than shrunk (the model's name is on the
     # model line and page 3)
     draw_runs(c, x0, first, next((h for h in head if fits(c, h, width)), None) or first_whole(c, head, width),
