@@ -227,8 +227,8 @@ def _accepts(feature: ClinicalFeature, unit: str) -> bool:
 
 def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict | None = None,
                     warnings: list | None = None, patients: dict | None = None,
-                    patient_columns=(), not_read: list | None = None, cell_errors: dict | None = None
-                    ) -> dict[str, dict[str, tuple[float | str, str | None]]]:
+                    patient_columns=(), not_read: list | None = None, cell_errors: dict | None = None,
+                    patient_first: list | None = None) -> dict[str, dict[str, tuple[float | str, str | None]]]:
     """Read a researcher's labs CSV into ``{record_id: {feature: (value, unit or None)}}``.
 
     Layout: the first column is the record id, the other columns are features (matched to the
@@ -262,6 +262,11 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
     its row and recorded there as {record_id: {feature: message}}, the rest of the row read: a batch
     refuses the record only when a model of the run reads that feature (``LabsLookup.refused``).
 
+    ``patient_first``: when a list is given, the header of the first column is appended to it when it
+    names patients ("Patient ID", "MRN": ``is_patient_column``): its rows are read as record ids all
+    the same, and a batch, which knows its records, warns when they fit almost none of them
+    (``patient_column_warning``); the header alone does not tell (a column of the records' names).
+
     ``warnings``: when a list is given, every warning logged about the table (units assumed,
     censored values read as their limit) is appended to it too, as the logged line, for a face that
     shows no log (the app's batch dialog).
@@ -289,13 +294,8 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
     header = [h.strip() for h in rows[top]] if top < len(rows) else []
     if len(header) < 2:
         raise LabsTableError(path, "expected a record id column followed by feature columns", line=top + 1)
-    if is_patient_column(header[0], patient_columns):
-        # a hospital's export keyed by the patient (MUSE's or DICOM's patient ID) fitted no record, and was said only
-        # once a whole run had gone without its values
-        _warn(warnings, "%s: its first column %r is read as record ids: a row is the labs of the record whose file "
-              "it names (row '00417_lr' for 00417_lr.hea, 'siteA/1' for siteA/1.hea), not of the patient with that "
-              "ID; unless the records' files are named by patient ID, put a column of their names first",
-              path, header[0])
+    if patient_first is not None and is_patient_column(header[0], patient_columns):
+        patient_first.append(header[0])
 
     columns: list[tuple[ClinicalFeature, str | None]] = []
     at: list[int] = []                            # each feature column's index in a row
@@ -547,6 +547,17 @@ def _warn(warnings: list | None, message: str, *args) -> None:
     logger.warning(message, *args)
     if warnings is not None:
         warnings.append(message % args)
+
+
+def patient_column_warning(path, column: str, warnings: list | None = None) -> None:
+    """Warn (``_warn``) that the labs table ``path``, whose first column ``column`` names patients, is
+    read by record ids: said where its rows fit (almost) no record of a run, before any is scored. A
+    hospital's export keyed by the patient (MUSE's or DICOM's patient ID) had fitted no record, and was
+    said only once a whole run had gone without its values."""
+    _warn(warnings, "%s: its first column %r is read as record ids: a row is the labs of the record whose file "
+          "it names (row '00417_lr' for 00417_lr.hea, 'siteA/1' for siteA/1.hea), not of the patient with that "
+          "ID; unless the records' files are named by patient ID, put a column of their names first",
+          path, column)
 
 
 def labs_record_id(path, root=None) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from mirage_model.clinical import ClinicalError, LabsMatch, labs_record_id, match_labs_rows, read_labs_table
-from mirage_model.clinical.labs import near_miss_text
+from mirage_model.clinical.labs import near_miss_text, patient_column_warning
 from mirage_model.formats import find_ecg_files, name_key, named_files, record_key, signal_names
 from mirage_model.records import RecordError
 from mirage_model.records.folder import natural_key, walk_files
@@ -269,12 +269,14 @@ def signal_file_hints(headers: Iterable[Path], orphans: Iterable[Path], limit: i
 
 
 def labs_dict(labs, row_errors: dict | None = None, warnings: list | None = None,
-              not_read: list | None = None, cell_errors: dict | None = None) -> dict:
+              not_read: list | None = None, cell_errors: dict | None = None,
+              patient_first: list | None = None) -> dict:
     """{record_id: values} of a labs table (a path, or such a dict already); a row that cannot be
     read goes to ``row_errors`` ({record_id: message}, when given) instead of stopping the batch;
     the table's warnings (units assumed, censored values) to ``warnings`` too, when given, and its
     columns of no feature to ``not_read``; with ``cell_errors`` a bad value is left out of its row
-    and recorded there ({record_id: {feature: message}}, ``read_labs_table``) instead.
+    and recorded there ({record_id: {feature: message}}, ``read_labs_table``) instead; the first
+    column's header to ``patient_first`` when it names patients (``read_labs_table``).
 
     Raises:
         BatchError: the table itself cannot be read.
@@ -285,7 +287,7 @@ def labs_dict(labs, row_errors: dict | None = None, warnings: list | None = None
         return dict(labs)
     try:
         return read_labs_table(labs, row_errors=row_errors, warnings=warnings, not_read=not_read,
-                               cell_errors=cell_errors)
+                               cell_errors=cell_errors, patient_first=patient_first)
     except ClinicalError as err:
         raise BatchError(str(err)) from None
 
@@ -369,6 +371,15 @@ class LabsLookup:
                               more.unmatched)
         return cls(labs, errors, root, match, list(warnings), not_read=list(not_read), cell_errors=cells)
 
+    def fits_almost_none(self, records: int) -> bool:
+        """Whether the table's rows fit no record of the run (of ``records``), or almost none: a tenth or
+        less of its rows fit a record, and a tenth or less of the run's records have a row (a table of the
+        records' names fits all of one or the other: a run of some of its records, a table of a few)."""
+        rows = len(labs_row_ids(self.labs, self.errors))
+        fit_rows = rows - len(self.match.unmatched)
+        fit_records = len(self.match.rows) + len(self.match.ambiguous)
+        return fit_rows <= 0.1 * rows and fit_records <= 0.1 * records
+
     def record_id(self, path) -> str:
         """The record's id in the labs table (``clinical.labs_record_id``): its path under the root."""
         return labs_record_id(path, self.root)
@@ -437,10 +448,15 @@ def labs_lookup(labs, folder, headers: Iterable | None = None) -> LabsLookup:
     warnings: list = []
     not_read: list = []
     cells: dict = {}
-    table = labs_dict(labs, errors, warnings, not_read, cells)
+    patient_first: list = []
+    table = labs_dict(labs, errors, warnings, not_read, cells, patient_first)
     if headers is None:
         headers = find_inputs(folder)[0]
+    headers = list(headers)
     lookup = LabsLookup.build(table, errors, folder, headers, warnings, not_read, cells)
     if labs is not None and not isinstance(labs, Mapping):
         lookup.source = Path(labs)
+    if patient_first and lookup.fits_almost_none(len(headers)):
+        # a table keyed by patient ID: said before any record is scored, not after a run without its values
+        patient_column_warning(labs, patient_first[0], lookup.warnings)
     return lookup
