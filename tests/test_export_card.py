@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 
 import pytest
 
@@ -91,7 +92,11 @@ def test_card_marks_what_was_not_measured_and_training_warns(own_run, tmp_path):
     macro AUROC is over 3 of the 4 classes; the card had called both measured, training had said nothing."""
     card = export_card(own_run / "model", tmp_path / "shipped", "--test-metrics", str(own_run / "test" / "metrics.json"))
     assert "MI 0.500 (a fallback, not measured: no validation positives)" in card
-    assert card.count("fallback") == 1                          # the classes with validation positives are measured
+    # the classes with validation positives are measured: one fallback on the thresholds line (the card quotes the
+    # command, sys.argv, which may hold the word: pytest tests/test_report_fallback_threshold.py ...)
+    thresholds = next(line for line in card.splitlines() if line.startswith("- Thresholds"))
+    assert thresholds.count("fallback") == 1, thresholds
+    assert re.search(r"\b(CD|HYP|NORM) 0\.\d+ \(", thresholds) is None, thresholds
     assert "model selection), macro AUROC" in card and " over 3 of 4 classes (MI: undefined," in card
     log = (own_run / "warnings.txt").read_text()
     assert "validation split: no positive record of MI (1 of 4 classes): AUROC undefined; threshold 0.5 is a " \
@@ -102,7 +107,6 @@ def test_the_pdf_report_says_over_how_many_classes_in_the_card_s_words(own_run, 
     """The PDF report's model section gave the validation macro AUROC without saying it was over 3 of
     the 4 classes (MI has no validation record), which the model card says. Both now take the words
     from one function (report.model_info.macro_auroc_text)."""
-    import re
 
     from mirage_model.checkpoint import load_checkpoint
     from mirage_model.review.report.model_info import metric_lines, model_info_from
@@ -143,7 +147,6 @@ def test_evaluate_says_over_how_many_classes_in_the_card_s_words(own_run, tmp_pa
     """`mirage evaluate` of the validation split (no MI record) printed "val: macro AUROC 0.556
     (lo-hi)" and its metrics.md gave the macro row alone, without saying it was over 3 of the 4
     classes; both now say so in the card's words (report.model_info.macro_auroc_text)."""
-    import re
 
     root = own_run.parent / "own_data" / "ecgs"
     out = tmp_path / "eval"
