@@ -11,7 +11,7 @@ from mirage_model.clinical import LABS_HEADER_NOTE, SEX_CODE, ClinicalError, def
 from mirage_model.clinical.features import censor_mark
 from mirage_model.csvsafe import printable
 from mirage_model.records import RecordError
-from mirage_model.measure import SCALAR_KEYS
+from mirage_model.measure import SCALAR_FIELDS, SCALAR_KEYS
 from mirage_model.paths import OutputError
 from mirage_model.review.withheld_words import short_reason, withheld_sentence
 
@@ -73,6 +73,18 @@ def clean_float(value, digits: int):
     except (TypeError, ValueError):
         return None
     return round(v, digits) if math.isfinite(v) else None
+
+
+# the decimals of each measurement column: a field's own (``ScalarField.decimals``: a voltage's 0.01 mV, as the PDF
+# and the app show it), at least one (an interval's 0.1 ms, finer than the PDF's whole ms, kept for research); the
+# voltages had been rounded to 0.1 mV, a Cornell voltage of 1.96 mV reading "2.0", a woman's limit
+MEASUREMENT_DECIMALS = {f.key: max(1, f.decimals) for f in SCALAR_FIELDS}
+
+
+def measurement_cell(key: str, value) -> float | None:
+    """A measurement's value (``SCALAR_KEYS``' ``key``) as its column gives it: rounded to
+    ``MEASUREMENT_DECIMALS`` (None when missing or not finite)."""
+    return clean_float(value, MEASUREMENT_DECIMALS.get(key, 1))
 
 
 def not_ecg_line(path: str, why: str) -> str:

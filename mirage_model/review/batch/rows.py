@@ -16,7 +16,8 @@ from mirage_model.preprocess import prediction_coverage
 from mirage_model.records import STANDARD_LEADS, UnscorableRecordError
 from mirage_model.measure import SCALAR_KEYS
 from mirage_model.review.batch.cells import (NOT_ECG, SERIAL_COLUMNS, canonical_value, clean_float, error_message,
-                                             labs_header_notes, labs_text, not_ecg_line, sex_letter, withheld_words)
+                                             labs_header_notes, labs_text, measurement_cell, not_ecg_line, sex_letter,
+                                             withheld_words)
 from mirage_model.review.batch.inputs import LabsLookup, features_read
 from mirage_model.review.batch.loading import LoadedRecord
 from mirage_model.review.batch.naming import (_record_rel, earlier_pdfs_text, pdf_name, pdf_names, record_ids,
@@ -315,7 +316,7 @@ class Scorer:
         if self.measure and item.measurements is not None:
             values = item.measurements.as_dict()
             for key in SCALAR_KEYS:
-                row[key] = clean_float(values.get(key), 1)
+                row[key] = measurement_cell(key, values.get(key))
             # what the record cannot carry, as the app's and the PDF's table say it: a PR beside atrial fibrillation
             # or flutter is no value (empty, as an unmeasured one), mains left marks the intervals; the notes say why
             table = measurement_rows(item.measurements, None, sex, prediction_age(said_by), quality=quality,
