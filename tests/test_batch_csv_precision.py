@@ -50,3 +50,16 @@ def test_the_voltages_have_the_pdf_s_two_decimals(scored, name):
     for key in INTERVAL_KEYS:
         if values[key] is not None:
             assert float(row[key]) == round(values[key], 1), (key, row[key], values[key])
+
+
+def test_a_tiny_probability_is_written_in_fixed_decimals(tmp_path):
+    """A probability rounded to 6 decimals had been written "9e-06" (Python's repr), beside "0.123457"."""
+    from mirage_model.review.batch.cells import clean_float
+    from mirage_model.review.batch.outputs import write_atomic
+
+    out = tmp_path / "scores.csv"
+    row = {"prob_MI": clean_float(9.4e-06, 6), "prob_CD": clean_float(0.1234567, 6), "prob_HYP": 1e-07,
+           "qrs_ms": 98.0, "rr_ms": 1234.5}
+    write_atomic(out, list(row), [row], "csv")
+    lines = out.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[1] == "0.000009,0.123457,0.0000001,98.0,1234.5", lines

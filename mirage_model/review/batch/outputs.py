@@ -22,6 +22,7 @@ import math
 import os
 import socket
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from mirage_model.csvsafe import encodable, neutralise, printable, restore
@@ -41,7 +42,8 @@ def _cell(value) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        return repr(value) if math.isfinite(value) else ""
+        # never in exponent form: a probability rounded to 6 decimals had read "9e-06" beside "0.123457"
+        return format(Decimal(repr(value)), "f") if math.isfinite(value) else ""
     if isinstance(value, (int, bool)):
         return str(value)
     return neutralise(encodable(str(value)))   # text from files or checkpoints: no formulas, UTF-8
