@@ -3,13 +3,14 @@ the labs table."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping
 
 from mirage_model.clinical import ClinicalError, LabsMatch, labs_record_id, match_labs_rows, read_labs_table
-from mirage_model.clinical.labs import near_miss_text, patient_column_warning
+from mirage_model.clinical.labs import near_miss_text, patient_column_warning, unlogged
 from mirage_model.formats import find_ecg_files, name_key, named_files, record_key, signal_names
 from mirage_model.records import RecordError
 from mirage_model.records.folder import natural_key, walk_files
@@ -437,9 +438,11 @@ class LabsLookup:
         return dict(self.labs.get(self.row_id(path), {}) or {})
 
 
-def labs_lookup(labs, folder, headers: Iterable | None = None) -> LabsLookup:
+def labs_lookup(labs, folder, headers: Iterable | None = None, read_said: bool = False) -> LabsLookup:
     """The :class:`LabsLookup` a batch of ``folder`` with the labs table ``labs`` (a path or a
     dict) uses; ``headers``: the folder's records as ``find_inputs`` found them (None: searched here).
+    ``read_said``: the command has read the table and logged its warnings (its dataset's): reading it
+    again logs none of them (``clinical.labs.unlogged``; the lookup's ``warnings`` has them all).
 
     Raises:
         BatchError: the table itself cannot be read, or the folder does not exist.
@@ -449,7 +452,8 @@ def labs_lookup(labs, folder, headers: Iterable | None = None) -> LabsLookup:
     not_read: list = []
     cells: dict = {}
     patient_first: list = []
-    table = labs_dict(labs, errors, warnings, not_read, cells, patient_first)
+    with unlogged() if read_said else contextlib.nullcontext():
+        table = labs_dict(labs, errors, warnings, not_read, cells, patient_first)
     if headers is None:
         headers = find_inputs(folder)[0]
     headers = list(headers)
