@@ -287,11 +287,13 @@ def test_a_view_that_lets_go_of_a_session_hears_none_of_its_events():
 
 def test_a_scored_record_s_labs_table_values_are_the_table_s():
     """``mirage score --labs`` PDFs said "user" (entered by the reviewer) of the labs table's values; the app's
-    session opened from a batch row says "table". The record's own header value stays "file", a --lab "user"."""
+    session opened from a batch row says "table". The record's own header value stays "file", a --lab "user"; a
+    row's value the header gives alike (age 50) is the table's too, as mirage report's PDF of the same row marks
+    it (it had read "file", beside "table" for the row's sex where the header spells it otherwise)."""
     values = {"age": 50, "sex": "M", "crp": (6.5, "mg/L"), "potassium": 4.1}   # LUDB 14's header: M, 50
     session = ReviewSession.from_results(mm.load_record(B), values=values, file_values=False,
                                          labs_row={"age": 50, "crp": (6.5, "mg/L")})
-    assert {n: v.source for n, v in session.values.items()} == {"age": "file", "sex": "file", "crp": "table",
+    assert {n: v.source for n, v in session.values.items()} == {"age": "table", "sex": "file", "crp": "table",
                                                                 "potassium": "user"}
 
 

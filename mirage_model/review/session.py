@@ -651,7 +651,9 @@ class ReviewSession:
                 plain = entry[0] if isinstance(entry, tuple) and len(entry) == 2 else entry
                 # a labs table's value is the table's, as in the app's session a batch row opens ("user" had
                 # said the reviewer typed it on a mirage score PDF)
-                src = "file" if name in own and plain == own[name] else "table" if name in (labs_row or {}) else "user"
+                # said so whether or not the file gives it alike (a row's age had read "file", its sex "table",
+                # the file's "M" beside the table's 1.0): as mirage report's and the app's PDFs mark it
+                src = "table" if name in (labs_row or {}) else "file" if name in own and plain == own[name] else "user"
                 s._store(name, entry, None, src)
             values = {}
         # mirage report --labs: the row's values are the table's, as the app's session a labs table gives them

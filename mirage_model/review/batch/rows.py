@@ -13,6 +13,7 @@ from mirage_model.clinical import labs_header_note, record_values
 from mirage_model.formats import guess_format
 from mirage_model.limits import with_head_note
 from mirage_model.preprocess import prediction_coverage
+from mirage_model.csvsafe import printable
 from mirage_model.records import STANDARD_LEADS, UnscorableRecordError
 from mirage_model.measure import SCALAR_KEYS
 from mirage_model.review.batch.cells import (NOT_ECG, SERIAL_COLUMNS, canonical_value, clean_float, error_message,
@@ -40,23 +41,26 @@ log = logging.getLogger(__name__)
 
 
 def record_session(record, prediction, clinical_values, schema, measurements, contributions=None,
-                   statements=None, labs_row=None, labs_left_out=()) -> ReviewSession:
+                   statements=None, labs_row=None, labs_left_out=(), labs_line: str = "") -> ReviewSession:
     """The review session of a scored record, as its PDF and its serial comparison read it: the values
     the model saw (``clinical_values``; ``labs_row`` the labs table's row among them), its prediction
     and the statements model's (``statements``), its measurements (None: not measured).
     ``labs_left_out``: the row's bad values that no model read (``LabsLookup.left_out``), which its
-    labs block names above the values, as it names a row that differs from the header."""
+    labs block names above the values, as it names a row that differs from the header. ``labs_line``: which
+    row of which table it is ("row '00519_lr' of labs.csv", ``Scorer.labs_line``), named above the labs
+    block as the app's and ``mirage report``'s PDFs name it."""
     session = ReviewSession.from_results(record, values=clinical_values, prediction=prediction,
                                          schema=schema, measurements=measurements,
                                          measured=measurements is not None, file_values=False,
                                          contributions=contributions, statements=statements,
                                          labs_row=labs_row, labs_left_out=labs_left_out)
+    session.labs_table = labs_line
     return session
 
 
 def pdf_one(out_path: str, record, prediction, clinical_values, schema, measurements,
             settings, model_info, contributions=None, statements=None, labs_row=None, labs_left_out=(),
-            prior=None) -> str:
+            labs_line: str = "", prior=None) -> str:
     """The record's PDF through the one report path: a review session, then ``build_report``.
     ``labs_row``: the labs table's row among ``clinical_values`` (its labs block says where it
     differs from the record's header, and ``labs_left_out``, the bad values left out of it);
@@ -65,7 +69,7 @@ def pdf_one(out_path: str, record, prediction, clinical_values, schema, measurem
     from mirage_model.review.report import build_report   # reportlab: only when PDFs are asked for
 
     session = record_session(record, prediction, clinical_values, schema, measurements, contributions,
-                             statements, labs_row, labs_left_out)
+                             statements, labs_row, labs_left_out, labs_line)
     if prior is not None:
         session.set_prior(prior)
     return str(build_report(session, out_path, settings=settings, model_info=model_info))
@@ -117,6 +121,18 @@ class Scorer:
     def labs_row_id(self, path) -> str | None:
         """The id of the labs row of the record at ``path`` (None: none, or an ambiguous one)."""
         return self.labs_lookup.row_id(path)
+
+    def labs_line(self, item: LoadedRecord) -> str:
+        """Which row of the labs table the record's PDF names above its labs block, as the app's and
+        ``mirage report``'s do: "row '00519_lr' of labs.csv", "no row for record X in labs.csv" (none, an
+        ambiguous or a refused one), "" without a table's file."""
+        source = getattr(self.labs_lookup, "source", None)
+        if source is None:
+            return ""
+        rid = self.labs_row_id(item.path)
+        if rid is None or self.labs_lookup.refused(item.path):
+            return f"no row for record {printable(item.record.record_id)} in {printable(source.name)}"
+        return f"row {printable(rid)!r} of {printable(source.name)}"
 
     @property
     def model_info(self) -> dict:
@@ -375,7 +391,8 @@ class Scorer:
     def session_args(self, item: LoadedRecord, pred, clinical: dict, statements=None) -> tuple:
         """``record_session``'s arguments for a scored record (without contributions: those are the PDF's)."""
         return (item.record, pred, clinical, self.schema, with_head_note(item.measurements, item.record), None,
-                statements, self.labs_row_of(item.record), tuple(self.labs_lookup.left_out(item.path)))
+                statements, self.labs_row_of(item.record), tuple(self.labs_lookup.left_out(item.path)),
+                self.labs_line(item))
 
     def pdf_args(self, item: LoadedRecord, pred, clinical: dict, statements=None) -> tuple:
         # the clinical values' contributions, as the app and 'mirage report' print them
@@ -389,4 +406,4 @@ class Scorer:
         return (str(self.pdf_path(item)), item.record, pred, clinical, self.schema,
                 with_head_note(item.measurements, item.record), self.report_settings, self.model_info,
                 contributions, statements, self.labs_row_of(item.record),
-                tuple(self.labs_lookup.left_out(item.path)))
+                tuple(self.labs_lookup.left_out(item.path)), self.labs_line(item))
