@@ -39,7 +39,7 @@ def test_the_app_opens_a_record_without_v4_as_one_with_v4_invalid(qtbot, v4_two_
     window = shown_window(qtbot)
     said, interpretation, notes = _opened(qtbot, window, absent)
     said_invalid, interpretation_invalid, notes_invalid = _opened(qtbot, window, invalid)
-    assert said == said_invalid and said["V4"] == "V4 [V4: flat, missing]", said
+    assert said == said_invalid and said["V4"] == "V4 [V4: missing]", said
     assert not any("missing" in text for lead, text in said.items() if lead != "V4"), said
     assert "Interpretation withheld" in interpretation and "(V4)" in interpretation, interpretation
     assert interpretation == interpretation_invalid
@@ -56,8 +56,8 @@ def test_the_app_names_the_lead_a_paediatric_set_holds_in_a_blank_leads_place(qt
 
     window = shown_window(qtbot)
     said, _, notes = _opened(qtbot, window, str(welch_allyn_paediatric(tmp_path)))
-    assert said["V3"] == "V3 [V3: flat, missing: V3R in its place, not V3]", said
-    assert said["V5"] == "V5 [V5: flat, missing: V7 in its place, not V5]", said
+    assert said["V3"] == "V3 [V3: missing: V3R in its place, not V3]", said
+    assert said["V5"] == "V5 [V5: missing: V7 in its place, not V5]", said
     assert "V3R in place of V3, V7 in place of V5" in notes
     assert "V3 (missing: V3R in its place, not V3); V5 (missing: V7 in its place, not V5)" in (
         window.message_bar.text())

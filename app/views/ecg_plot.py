@@ -751,5 +751,7 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
             flags[flags.index("missing")] = said = self.record.missing_text(lead) or "missing"
             if said.startswith("not derived") and "derived" in flags:    # blank: its source withheld or missing
                 flags.remove("derived")
+            if "flat" in flags and not said.endswith("% missing"):   # no samples: missing, not flat
+                flags.remove("flat")
         return ", ".join(flags)
 

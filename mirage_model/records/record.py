@@ -307,6 +307,8 @@ class EcgRecord:
         share = self.missing_share()             # once: every lead's words below read it
         for flag in flags:
             names = self.flagged_leads(flag)
+            if flag == "flat":          # a lead with no samples is missing, not flat
+                names = tuple(n for n in names if n not in self.blank_leads(share))
             if flag == "derived":       # a limb lead blank for want of its sources was not derived
                 names = tuple(n for k, n in enumerate(self.sig_name) if n in names and not self.not_derived(k, share))
             if not names:
@@ -320,6 +322,12 @@ class EcgRecord:
                     groups.setdefault(self.missing_text(k, share) or "missing", []).append(name)
             out.append("samples missing: " + "; ".join(f"{', '.join(v)} ({t})" for t, v in groups.items()))
         return out
+
+    def blank_leads(self, share: np.ndarray | None = None) -> tuple[str, ...]:
+        """Names of the leads with no samples (the file lacks them, or the reader withheld them): "missing", never
+        "flat", whose flag the loader sets on them too. ``share``: ``missing_share()`` when already computed."""
+        share = self.missing_share() if share is None else share
+        return tuple(name for name, s in zip(self.sig_name, share) if s >= 0.995)
 
     def flagged_leads(self, flag: str) -> tuple[str, ...]:
         """Names of the leads carrying quality ``flag`` ("flat", "saturated", "missing", "derived")."""

@@ -355,11 +355,14 @@ class Scorer:
         held = (pred.clinical_used or {}).get("held") or {}
         quality = getattr(item.record, "quality", None) or {}
         flagged = []
+        blank = item.record.blank_leads() if hasattr(item.record, "blank_leads") else ()
         for key, flags in quality.items():
             try:
                 leads = [STANDARD_LEADS[i] for i, f in enumerate(list(flags)[:12]) if f]
             except TypeError:
                 continue
+            if key == "flat":       # a lead with no samples is missing, not flat
+                leads = [lead for lead in leads if lead not in blank]
             if leads:
                 flagged.append(f"{key}: {' '.join(leads)}")
         row["quality_flags"] = "; ".join(flagged) or None
