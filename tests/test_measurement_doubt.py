@@ -372,3 +372,52 @@ def test_the_csv_notes_say_the_mains_records_intervals_are_unreliable(mains_sess
     assert row["pr_ms"] == round(laden.measurements.pr_ms, 1)       # the value stays
     assert "Unreliable (?): PR, QRS, QT, QTc Bazett, QTc Fridericia, QTc Framingham, P axis, T axis: mains " \
            "interference (50 Hz)" in row["notes"], row["notes"]
+
+
+# ---------------------------------------------------------------------- atrial fibrillation, no P wave found
+@pytest.fixture(scope="module")
+def af_no_p_session(tmp_path_factory):
+    """Bundled PTB-XL 00417_lr with 02739_lr's measurements less the PR and P axis (no P wave found, as the
+    delineator finds none in CinC Q0048 or LUDB 35 and 51), scored by a tiny model that calls atrial fibrillation."""
+    from helpers_models import make_tiny_checkpoint
+    from mirage_model.review.scoring import score_session
+    from mirage_model.review.session import ReviewSession
+
+    path = next((p for p in mm.sample_records() if p.stem == "00417_lr"), None)
+    if path is None:
+        pytest.skip("bundled sample 00417_lr not present")
+    ckpt = make_tiny_checkpoint(tmp_path_factory.mktemp("ckpt") / "af", labels=("SR", "AFIB", "NORM"),
+                                thresholds=(1.01, 0.0, 1.01), name="tiny-af")
+    m = Measurements(**{**FLUTTER_RECORD, "pr_ms": None, "p_axis_deg": None})
+    s = ReviewSession.from_results(mm.load_record(path), measurements=m)
+    score_session(s, mm.Predictor(ckpt, device="cpu"), explain=False, contributions=False)
+    return s
+
+
+def test_no_p_wave_beside_atrial_fibrillation_is_not_applicable_not_unmeasurable(qtbot, tmp_path, af_no_p_session):
+    """The README: beside a stated atrial fibrillation the PR and P axis are "not applicable"; where the delineator
+    found no P wave (the usual case in AF) the app's table and the PDF had read "not measurable" and page 1 "-"."""
+    pytest.importorskip("pytestqt")
+    pypdf = pytest.importorskip("pypdf")
+    from app.views.measurements import ROWS, MeasurementsPanel
+    from mirage_model.review.report import build_report
+
+    s = af_no_p_session
+    from mirage_model.review.interpret import session_interpretation
+
+    rows = _by_key(s.measurement_table(session_interpretation(s)))
+    for key in ("pr_ms", "p_axis_deg"):
+        assert rows[key]["value"] is None and rows[key]["doubt"] == "not applicable", rows[key]
+        assert rows[key]["doubt_why"].startswith("atrial fibrillation:"), rows[key]["doubt_why"]
+    panel = MeasurementsPanel()
+    qtbot.addWidget(panel)
+    panel.set_session(s)
+    keys = [k for k, *_ in ROWS]
+    for key in ("pr_ms", "p_axis_deg"):
+        value, source = panel.table.item(keys.index(key), 1), panel.table.item(keys.index(key), 2)
+        assert value.text() == "not applicable" and source.text() == "not applicable", (value.text(), source.text())
+    out = build_report(s, tmp_path / "af.pdf")
+    text = " ".join(" ".join(p.extract_text() or "" for p in pypdf.PdfReader(str(out)).pages).split())
+    assert "PR interval not applicable" in text and "P axis (frontal) not applicable" in text, text
+    assert "Not applicable: PR, P axis: atrial fibrillation" in text, text
+    assert "PR n/a" in text, text

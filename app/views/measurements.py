@@ -229,7 +229,8 @@ class MeasurementsPanel(FollowsSession, QWidget):
                 # the table's own text (decimals where the flag needs them: QRS 119.6, not 120); a value the record
                 # cannot carry marked, or not shown as one (why on hover and in the note)
                 text = "" if v is None else row.get("shown") or f"{v:.0f}"
-                doubt = row.get("doubt", "") if v is not None else ""
+                doubt = row.get("doubt", "") if v is not None else row.get("doubt", "") if row.get(
+                    "doubt") == NOT_APPLICABLE else ""
                 item = QTableWidgetItem(NOT_APPLICABLE if doubt == NOT_APPLICABLE
                                         else f"{text} {DOUBT_MARK}" if doubt else text)
                 editable = Qt.ItemFlag.ItemIsEditable if self.session is not None and not self.pending \

@@ -657,7 +657,9 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex
         v = value[k]
         # a reviewer's value is theirs; a QTc recomputed from an edited QT is read off the reviewer's QT
         own = status[k] == "edited" or (status[k] == "recomputed" and k in measure.QTC_KEYS and "qt_ms" in clean)
-        doubt, why = doubts.get(k, ("", "")) if v is not None and not own else ("", "")
+        doubt, why = doubts.get(k, ("", "")) if not own else ("", "")
+        if v is None and doubt != NOT_APPLICABLE:   # beside AF no P wave was found: not applicable, not unmeasurable
+            doubt, why = "", ""
         if v is not None and status[k] == "recomputed" and k in qtc:
             # the reviewer's QT corrected by the machine's RR: the rhythm's or the rate's doubt is the RR's, it stands
             doubt, why = UNRELIABLE, qtc[k]

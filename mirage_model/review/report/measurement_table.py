@@ -56,11 +56,11 @@ def measurement_flowables(session, st, rows: list[dict] | None = None) -> list:
             text = f"<b>{text}</b>" if bold or edited else text
             return Paragraph(f'<font color="{blue}">{text}</font>' if edited else text, st["cell"])
 
-        if r["value"] is None:
-            shown = cell("not recomputed" if r["status"] == "not recomputed" else "not measurable")
-            unit = ""
-        elif r["doubt"] == NOT_APPLICABLE:     # why under the table (``doubt_text``)
+        if r["doubt"] == NOT_APPLICABLE:     # why under the table (``doubt_text``); measured or not
             shown = cell(NOT_APPLICABLE)
+            unit = ""
+        elif r["value"] is None:
+            shown = cell("not recomputed" if r["status"] == "not recomputed" else "not measurable")
             unit = ""
         else:
             # a value read through what the record cannot carry: kept, marked, why under the table

@@ -86,11 +86,11 @@ def measurement_cells(session, interpretation=None, rows: list[dict] | None = No
         col = []
         for key in keys:
             r = rows[key]
+            if r["doubt"] == NOT_APPLICABLE:         # page 3 says why; measured or not
+                col.append((labels[key], [Run("n/a", colour=GREY)]))
+                continue
             if r["value"] is None:
                 col.append((labels[key], [Run("-", colour=GREY)]))
-                continue
-            if r["doubt"] == NOT_APPLICABLE:         # page 3 says why
-                col.append((labels[key], [Run("n/a", colour=GREY)]))
                 continue
             mark = ("*" if r["status"] else "") + (DOUBT_MARK if r["doubt"] else "")
             value = f"{r['shown']}{mark} {r['unit']}"
