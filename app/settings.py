@@ -173,6 +173,16 @@ class Settings:
     def report_folder(self, value: str) -> None:
         self._s.setValue("reports/folder", absolute(value))
 
+    @property
+    def print_folder(self) -> str:
+        """The folder File > Print last printed to a file in ("" before any, or when the last print went to a
+        printer): where the next print to a file starts, as Export starts where the last report went."""
+        return str(self._get("print/folder", ""))
+
+    @print_folder.setter
+    def print_folder(self, value: str) -> None:
+        self._s.setValue("print/folder", absolute(value) if value else "")
+
     def sync(self) -> None:
         self._s.sync()
 

@@ -12,6 +12,8 @@ and the signals.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtGui import QPageLayout, QPageSize
 from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrintDialog, QPrinter
 from PySide6.QtWidgets import QDialog
@@ -57,6 +59,10 @@ class PrintMixin:
         printer.setFullPage(True)
         if self.session is not None and self.session.record is not None:
             printer.setDocName(f"ECG report {self.session.record.record_id}")
+            # the last print went to a file: this one starts in its folder (Qt's dialog opened at home each time)
+            folder = self.settings.print_folder
+            if folder and Path(folder).is_dir():
+                printer.setOutputFileName(str(Path(folder) / f"{self.session.record.record_id}_report.pdf"))
         return printer
 
     def _ask_printer(self, printer: QPrinter, parent=None) -> bool:
@@ -66,7 +72,11 @@ class PrintMixin:
         dlg.setOption(QAbstractPrintDialog.PrintDialogOption.PrintSelection, False)
         dlg.setOption(QAbstractPrintDialog.PrintDialogOption.PrintCurrentPage, False)
         dlg.setMinMax(1, MAX_PAGES)     # without it "Pages from 1 to 1" was all the range offered
-        return dlg.exec() == QDialog.DialogCode.Accepted
+        if dlg.exec() != QDialog.DialogCode.Accepted:
+            return False
+        out = printer.outputFileName()
+        self.settings.print_folder = str(Path(out).parent) if out else ""
+        return True
 
     def _paper(self, printer: QPrinter, kind: str):
         """The report's page size on ``printer`` for a print (``kind`` "print") or a preview ("preview")
