@@ -180,7 +180,7 @@ def test_the_pdf_of_a_record_no_one_over_read_says_so(record_and_measurements, t
 
     pdf = build_report(_session(record_and_measurements), tmp_path / "r.pdf")
     page1 = _pdf_text(pdf, 1)
-    assert "Interpretation Not over-read: machine statements unconfirmed; research use" in page1
+    assert "Interpretation Not over-read: machine statements unconfirmed; source: a rule" in page1, page1
     assert f"{SINUS} [model 90%" in page1 and f"{IRBBB} [model 60%" in page1
     assert "Over-read by" not in page1 and "reviewer" not in page1
     assert "Research use only, not a diagnosis" in page1
@@ -240,3 +240,31 @@ def test_the_pdf_of_an_over_read_edited_after_signing_is_not_over_read(record_an
     assert "Interpretation Not over-read: machine statements unconfirmed" in page1
     assert "Over-read by" not in page1
     assert f"Struck by the reviewer: {IRBBB}" in page1
+
+
+@pytest.mark.parametrize("page_size", ["A4", "Letter"])
+def test_the_unsigned_head_keeps_the_statements_sources(record_and_measurements, tmp_path, page_size):
+    """Page 1's head of an unsigned report says it is not over-read and where each statement comes from: "the
+    source of each: a rule ... (probability)" had gone for "Not over-read: ...; research use" on A4 and Letter."""
+    from mirage_model.review.report import ReportSettings, build_report
+
+    pdf = build_report(_session(record_and_measurements), tmp_path / "r.pdf", settings=ReportSettings(page_size))
+    page1 = _pdf_text(pdf, 1)
+    head = page1[page1.index("Interpretation"):page1.index("QT ")]
+    assert head.startswith("Interpretation Not over-read") and "unconfirmed" in head, head
+    assert "rule (threshold cited) or the model (probability)" in head, head
+
+
+@pytest.mark.parametrize("page_size", ["A4", "Letter"])
+def test_a_withheld_unsigned_head_says_both(record_and_measurements, tmp_path, page_size):
+    """An interpretation withheld and not over-read: the head says both (it had said WITHHELD alone)."""
+    import dataclasses
+
+    from mirage_model.review.report import ReportSettings, build_report
+
+    record, measured = record_and_measurements
+    pred = dataclasses.replace(_prediction(), withheld="signal quality critical: leads missing or flat (V4)")
+    s = ReviewSession.from_results(record, file_values=False, measurements=measured, prediction=pred)
+    assert session_interpretation(s).withheld
+    page1 = _pdf_text(build_report(s, tmp_path / "r.pdf", settings=ReportSettings(page_size)), 1)
+    assert "Interpretation WITHHELD" in page1 and "Not over-read" in page1, page1

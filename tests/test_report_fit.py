@@ -194,7 +194,7 @@ def test_the_interpretation_head_keeps_the_band_size(tmp_path, record):
     sizes = []
 
     def visit(text, cm, tm, font, size):
-        if "research use" in text:
+        if "Not over-read" in text:      # the head's words (research use: the foot's on every page)
             sizes.append(size * tm[0])
 
     pypdf.PdfReader(str(out)).pages[0].extract_text(visitor_text=visit)

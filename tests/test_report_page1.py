@@ -162,7 +162,9 @@ def test_superclass_model_and_withheld_result(tmp_path, record, superclass_predi
     gated = dataclasses.replace(pred, positive=(), withheld="paced rhythm (pacemaker spikes)")
     session = _session(record, superclass_predictor, _measurements(**ABNORMAL), prediction=gated)
     text, _ = _page1(build_report(session, tmp_path / "w.pdf"))
-    assert "Interpretation WITHHELD: paced rhythm (pacemaker spikes). The statements below are unreliable." in text
+    # not over-read (no one signed): said in the same sentence
+    assert ("Interpretation WITHHELD: paced rhythm (pacemaker spikes). The statements below are unreliable, not "
+            "over-read.") in text
     assert f"Model {superclass_predictor.name}: RESULT WITHHELD - paced rhythm" in text
     # a superclass model states no rhythm: the rule says so beside the measured rate
     assert "Rhythm not classified, 45 bpm [rule: no model here states rhythm; measured rate only]" in text

@@ -45,6 +45,7 @@ from mirage_model.review.interpret import (AMPLITUDE_UNRELIABLE_NOTE, doubted_ca
                                            session_disagreement, session_noise_hidden, statement_labels)
 from mirage_model.review.measurements import (DOUBT_MARK, NOT_APPLICABLE, UNRELIABLE, clean_age, is_paediatric,
                                               short_labels, why_unmeasured)
+from mirage_model.review.overread import NOT_OVERREAD
 from mirage_model.review.report.band_text import (
     GREY, INDENT, READABLE, RED, SIZE, Run, draw_runs, first_whole, fits, fits_shrunk, wrap_runs,
 )
@@ -479,23 +480,39 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
     # interpretation
     x0 = split + 3 * MM
     width = right - x0
+    ov = getattr(session, "overread", None)
+    said = band_head(ov, it)       # the over-read (``report.overread``): unsigned, the machine's statements unconfirmed
     if it.withheld:
         head = [[Run("Interpretation WITHHELD: ", FONT_BOLD, RED, 8),
-                 Run(f"{it.withheld}. The statements below are unreliable.", FONT_BOLD, RED)],
+                 Run(f"{it.withheld}. The statements below are unreliable{', not over-read' if said else ''}.",
+                     FONT_BOLD, RED)],
                 [Run("Interpretation WITHHELD: ", FONT_BOLD, RED, 8),
                  Run(f"{it.withheld} (page 3).", FONT_BOLD, RED)],
                 # a reason of several parts ("; "): its first, then its words before their detail, rather than none
                 *([Run("Interpretation WITHHELD: ", FONT_BOLD, RED, 8), Run(f"{h} (more on page 3).", FONT_BOLD, RED)]
                   for h in reason_heads(it.withheld)),
                 [Run("Interpretation WITHHELD", FONT_BOLD, RED, 8), Run(" (why: page 3)", FONT_BOLD, RED)]]
+        if said:        # withheld and not over-read: both said where they fit, the reason never cut for the over-read
+            head = head[:1] + [h + [Run(words, colour=GREY)] if words else h
+                               for h in head[1:] for words in (f"  {said}.", "  Not over-read.", "")]
     else:
-        # the over-read (``report.overread``): unsigned, the head says the machine's statements are unconfirmed
-        ov = getattr(session, "overread", None)
-        said = band_head(ov, it) or "over-read by the reviewer (below)"
+        said = said or "over-read by the reviewer (below)"
         sources = f"   {said}; research use; the source of each: a measurement rule (threshold cited) or the model"
+        short = f"   {said}; research use; the source of each: a rule (threshold cited) or the model (probability)"
         head = [[Run("Interpretation", FONT_BOLD, size=8),
                  Run(f"{sources}{' ' + it.model_name if it.model_name else ''} (probability)", colour=GREY)],
                 [Run("Interpretation", FONT_BOLD, size=8), Run(f"{sources} (probability)", colour=GREY)],
+                [Run("Interpretation", FONT_BOLD, size=8), Run(short, colour=GREY)],
+                [Run("Interpretation", FONT_BOLD, size=8),
+                 Run(f"   {said}; research use; source: a rule (threshold cited) or the model (probability)",
+                     colour=GREY)],
+                # "research use" is on every page's foot: it goes before the sources do (A4's band)
+                [Run("Interpretation", FONT_BOLD, size=8),
+                 Run(f"   {said}; source: a rule (threshold cited) or the model (probability)", colour=GREY)],
+                # Letter's band: the over-read's words shorter rather than the sources gone
+                *([[Run("Interpretation", FONT_BOLD, size=8),
+                    Run("   Not over-read, unconfirmed; research use; a rule (threshold cited) or the model (probability)",
+                        colour=GREY)]] if said == NOT_OVERREAD else []),
                 [Run("Interpretation", FONT_BOLD, size=8), Run(f"   {said}; research use", colour=GREY)],
                 [Run("Interpretation", FONT_BOLD, size=8),     # the shortest: still what the over-read says
                  Run(f"   research use, {'unconfirmed' if band_head(ov, it) else 'over-read'}", colour=GREY)]]
