@@ -149,3 +149,24 @@ def test_the_exported_pdf_says_who_over_read_it(qtbot, tiny_model, statements_mo
     text = page1(tmp_path / "struck.pdf")
     assert "Interpretation Not over-read: machine statements unconfirmed" in text
     assert f"Struck by the reviewer: {it.statements[0].text} (artefact)" in text
+
+
+def test_the_rows_show_a_statements_whole_words_at_1024x700(qtbot, tiny_model, statements_model):
+    """At 1024x700 the rows had cut a statement's words to about 12 characters and "..."; they wrap now: each row's
+    label is as tall as its words wrapped at its width need (worked out from the font, not the label)."""
+    from PySide6.QtCore import QRect
+
+    window = _window(qtbot, tiny_model, statements_model)
+    window.resize(1024, 700)
+    qtbot.wait(200)
+    long = "Sinus arrhythmia with occasional supraventricular premature complexes"     # the reviewer's own
+    window.session.overread.add(long, "rhythm")
+    qtbot.wait(200)
+    panel, it, _ = _rows(window)
+    texts = [s.text for s in it.statements] + [f"{long} (reviewer, rhythm)"]
+    for k, text in enumerate(texts):
+        label = panel.rows.itemAtPosition(k, 0).widget()
+        qtbot.waitUntil(lambda: label.width() > 0, timeout=WAIT_MS)
+        need = label.fontMetrics().boundingRect(QRect(0, 0, label.width(), 10000),
+                                                int(Qt.TextFlag.TextWordWrap), f"{k + 1}. {text}").height()
+        assert label.height() >= need, (text, label.width(), label.height(), need)

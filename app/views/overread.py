@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit, QPushButton, QSizePolicy, QToolButton, QVBoxLayout, QWidget,
 )
 
-from app.views.elided_label import ElidedLabel
 from mirage_model.review.interpret import GROUPS
 from mirage_model.review.overread import CONFIRMED, STRUCK, statement_key
 
@@ -131,8 +130,7 @@ class OverReadPanel(QWidget):
             if w is not None:
                 w.deleteLater()
         for k, s in enumerate(statements):
-            name = ElidedLabel(f"{k + 1}. {s.text}")
-            name.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+            name = _wrapped(f"{k + 1}. {s.text}")
             confirm = self._button("Confirm", f"Confirm statement {k + 1}: {s.text}",
                                    lambda _=False, i=k: self.confirm(i))
             strike = self._button("Strike...", f"Strike statement {k + 1} out: {s.text}",
@@ -142,8 +140,7 @@ class OverReadPanel(QWidget):
             self.rows.addWidget(strike, k, 2)
         for j, a in enumerate(added):
             row = len(statements) + j
-            name = ElidedLabel(f"{row + 1}. {a.text} (reviewer, {a.group})")
-            name.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+            name = _wrapped(f"{row + 1}. {a.text} (reviewer, {a.group})")
             remove = self._button("Remove", f"Remove your statement {row + 1}: {a.text}",
                                   lambda _=False, i=j: self.remove_added(i), checkable=False)
             self.rows.addWidget(name, row, 0)
@@ -226,3 +223,15 @@ class OverReadPanel(QWidget):
                                         QLineEdit.EchoMode.Normal, name)
         if ok:
             self.sign(name)
+
+
+def _wrapped(text: str) -> QLabel:
+    """A statement's words in its row, wrapped onto more lines where the panel is narrow (a 1024x700 window had cut
+    them to about 12 characters and "..."), whole on hover too."""
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setToolTip(text)
+    policy = QSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+    policy.setHeightForWidth(True)      # as tall as its words need at the width it gets (a new policy drops it)
+    label.setSizePolicy(policy)
+    return label
