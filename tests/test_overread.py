@@ -219,7 +219,8 @@ def test_the_shortest_head_says_what_the_over_read_says(record_and_measurements,
 
     fits = summary_band.fits
     monkeypatch.setattr(summary_band, "fits", lambda c, runs, width: fits(c, runs, width)
-                        and "; research use" not in "".join(r.text for r in runs))
+                        and not ("Interpretation" in "".join(r.text for r in runs)
+                                 and "research use, " not in "".join(r.text for r in runs)))
     s = _session(record_and_measurements)
     assert "Interpretation research use, unconfirmed" in _pdf_text(build_report(s, tmp_path / "a.pdf"), 1)
     s.overread.confirm(_statement(s, SINUS))
