@@ -219,10 +219,17 @@ class OverReadPanel(QWidget):
         n = self.session.overread.unread(self.interpretation)
         left = (f"\n{n} machine statement{'s are' if n > 1 else ' is'} neither confirmed nor struck; "
                 "the report will say so." if n else "")
-        name, ok = QInputDialog.getText(self, "Sign the over-read", f"Your name, printed on the report:{left}",
-                                        QLineEdit.EchoMode.Normal, name)
-        if ok:
-            self.sign(name)
+        why = ""
+        while True:         # a signature names its reader: an empty name is asked again, saying why
+            name, ok = QInputDialog.getText(self, "Sign the over-read",
+                                            f"{why}Your name, printed on the report:{left}",
+                                            QLineEdit.EchoMode.Normal, name)
+            if not ok:
+                return
+            if name.strip():
+                self.sign(name)
+                return
+            why = "A signature needs the reviewer's name: the report prints who over-read it.\n"
 
 
 def _wrapped(text: str) -> QLabel:

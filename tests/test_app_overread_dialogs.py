@@ -1,0 +1,49 @@
+"""The over-read's dialogs (app/views/overread.py): Sign... refuses an empty name and says why (the library still
+takes "" for scripted use)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from PySide6.QtWidgets import QInputDialog  # noqa: E402
+
+from app.views.overread import OverReadPanel  # noqa: E402
+from mirage_model.review.overread import OverRead  # noqa: E402
+
+NONE = SimpleNamespace(statements=[])
+
+
+def _panel(qtbot) -> OverReadPanel:
+    panel = OverReadPanel()
+    qtbot.addWidget(panel)
+    panel.show_for(SimpleNamespace(overread=OverRead()), NONE)
+    return panel
+
+
+def test_sign_asks_again_for_an_empty_name_and_says_why(qtbot, monkeypatch):
+    panel = _panel(qtbot)
+    answers, asked = [("   ", True), ("", True), ("Dr Named", True)], []
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: asked.append(a[2]) or answers.pop(0))
+    panel.ask_sign()
+    assert len(asked) == 3 and "needs the reviewer's name" not in asked[0]
+    assert all("needs the reviewer's name" in text for text in asked[1:])
+    assert panel.session.overread.reader == "Dr Named" and panel.session.overread.signed_at is not None
+
+
+def test_sign_cancelled_after_an_empty_name_leaves_it_unsigned(qtbot, monkeypatch):
+    panel = _panel(qtbot)
+    answers = [("", True), ("", False)]
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: answers.pop(0))
+    panel.ask_sign()
+    assert panel.session.overread.signed_at is None and not answers
+
+
+def test_the_library_still_signs_without_a_name():
+    ov = OverRead()
+    ov.sign(NONE, "")
+    assert ov.signed_at is not None and ov.reader == ""
+
