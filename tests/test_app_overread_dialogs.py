@@ -1,5 +1,5 @@
 """The over-read's dialogs (app/views/overread.py): Sign... refuses an empty name and says why (the library still
-takes "" for scripted use)."""
+takes "" for scripted use); Add statement... starts with no group chosen and accepts only once one is."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6.QtWidgets import QInputDialog  # noqa: E402
+from PySide6.QtWidgets import QDialogButtonBox, QInputDialog  # noqa: E402
 
-from app.views.overread import OverReadPanel  # noqa: E402
+from app.views.overread import AddStatementDialog, OverReadPanel  # noqa: E402
 from mirage_model.review.overread import OverRead  # noqa: E402
 
 NONE = SimpleNamespace(statements=[])
@@ -47,3 +47,16 @@ def test_the_library_still_signs_without_a_name():
     ov.sign(NONE, "")
     assert ov.signed_at is not None and ov.reader == ""
 
+
+def test_add_statement_starts_with_no_group_and_needs_one(qtbot):
+    dlg = AddStatementDialog()
+    qtbot.addWidget(dlg)
+    dlg.show()
+    ok = dlg.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+    assert dlg.group.currentIndex() == -1 and dlg.group.currentText() == ""
+    dlg.words.setText("Early repolarisation, inferior leads")
+    assert not ok.isEnabled()
+    dlg.group.setCurrentIndex(dlg.group.findText("rhythm"))
+    assert ok.isEnabled()
+    dlg.words.setText("   ")
+    assert not ok.isEnabled()

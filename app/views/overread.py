@@ -34,6 +34,8 @@ class AddStatementDialog(QDialog):
         self.words.setPlaceholderText("e.g. Early repolarisation, inferior leads")
         self.group = QComboBox()
         self.group.addItems(list(GROUPS))
+        self.group.setCurrentIndex(-1)      # none chosen: a default group filed statements under rhythm unread
+        self.group.setPlaceholderText("choose a group")
         form = QFormLayout(self)
         form.addRow("&Statement", self.words)
         form.addRow("&Group", self.group)
@@ -41,6 +43,15 @@ class AddStatementDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+        self._ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self._ok.setToolTip("Type the statement and choose its group")
+        self.words.textChanged.connect(self._allow)
+        self.group.currentIndexChanged.connect(self._allow)
+        self._allow()
+
+    def _allow(self) -> None:
+        """OK only with words and a group chosen."""
+        self._ok.setEnabled(bool(self.words.text().strip()) and self.group.currentIndex() >= 0)
 
 
 class OverReadPanel(QWidget):
