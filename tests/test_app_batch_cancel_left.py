@@ -11,7 +11,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from helpers_app import isolated_settings  # noqa: E402,F401 - fixture
+from helpers_app import isolated_settings, tiny_model  # noqa: E402,F401 - fixtures
 
 
 def _summary(out, cancelled: bool, scored: int):
@@ -65,3 +65,29 @@ def test_a_resumed_run_that_kept_every_row_shows_a_full_bar(qtbot, tmp_path):
     dlg._finished()
     assert dlg.status.text().startswith("Done: 0 scored, 39 skipped"), dlg.status.text()
     assert dlg.progress.maximum() > 0 and dlg.progress.value() == dlg.progress.maximum()
+
+
+def test_a_cancel_during_the_first_record_says_how_many_are_left(qtbot, tmp_path):
+    """Cancel pressed while the first record was being scored: no progress had come, so the dialog knew no total
+    and said nothing of the 39 records left. The summary carries the run's total (39, set when the run started)."""
+    from app.dialogs.batch import BatchDialog
+    from mirage_model.review.batch.run import BatchSummary
+
+    out = tmp_path / "scores.csv"
+    dlg = BatchDialog(None, device="auto", folder=str(tmp_path))
+    qtbot.addWidget(dlg)
+    dlg.output.setText(str(out))
+    dlg._done(BatchSummary(scored=0, skipped=0, seconds=3.0, records_per_s=0.0, out_path=out, cancelled=True,
+                           to_score=39))
+    assert "39 of this run's 39 records not scored: tick Resume" in dlg.status.text(), dlg.status.text()
+
+
+def test_the_library_counts_the_records_a_cancelled_run_set_out_to_score(tiny_model, tmp_path):
+    """A real run on two PTB-XL records (bundled), cancelled before its first record: to_score is 2, none handled."""
+    from helpers_app import two_record_folder
+    from mirage_model.inference import Predictor
+    from mirage_model.review.batch.run import score_folder
+
+    folder = two_record_folder(tmp_path)
+    summary = score_folder(folder, Predictor(tiny_model, device="cpu"), tmp_path / "scores.csv", cancel=lambda: True)
+    assert (summary.to_score, summary.handled, summary.cancelled) == (2, 0, True)

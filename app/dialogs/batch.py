@@ -623,6 +623,8 @@ class BatchDialog(QDialog):
         pdfs = f"; {counted(getattr(summary, 'pdfs', 0), 'PDF')} in {self._pdf_dir}" if self._pdf_dir else ""
         text = f"{verb}: {', '.join(parts)}{speed}. Results in {out}{pdfs}."
         done, total = self._handled
+        # the run's own count: a Cancel during the first record came before any progress, which left (0, 0)
+        total, done = max(total, getattr(summary, "to_score", 0)), max(done, getattr(summary, "handled", 0))
         if getattr(summary, "cancelled", False) and done < total:
             # what is left and how to go on, as mirage score says it when stopped (it had said neither)
             text += (f" {total - done} of this run's {total} records not scored: tick Resume and press Start "

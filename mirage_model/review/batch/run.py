@@ -195,7 +195,7 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
 
         rows = [named(row) for row in list(kept) + folder_rows]
         not_read, own_files = _not_read(found, folder, out_path, lookup, pdf_dir)
-        summary = BatchSummary(scored=0, skipped=skipped, seconds=0.0, records_per_s=0.0,
+        summary = BatchSummary(scored=0, skipped=skipped, seconds=0.0, records_per_s=0.0, to_score=total,
                                out_path=out_path, unreadable_folders=list(unreadable_folders or ()),
                                lock_note=lock.stale_note, not_read=not_read, own_files=own_files,
                                annotations=[not_read_entry(p, folder) for p in getattr(found, "annotations", ())],

@@ -26,6 +26,7 @@ class BatchSummary:
     records_per_s: float
     out_path: Path
     cancelled: bool = False
+    to_score: int = 0                 # the records this run set out to score (not the skipped ones)
     errors: list[tuple[str, str]] = field(default_factory=list)   # (record path, message)
     pdfs: int = 0
     unscorable: int = 0               # of ``failed``: read, but no usable signal (not scored)
