@@ -269,3 +269,25 @@ def test_a_withheld_unsigned_head_says_both(record_and_measurements, tmp_path, p
     assert session_interpretation(s).withheld
     page1 = _pdf_text(build_report(s, tmp_path / "r.pdf", settings=ReportSettings(page_size)), 1)
     assert "Interpretation WITHHELD" in page1 and "Not over-read" in page1, page1
+
+
+def test_the_signature_line_fits_the_band_whole(record_and_measurements, berlin):
+    """Page 1's signature line was drawn with no width check, cut mid-word ("...; 1 machine statement left unread
+    (reviewer's comment: pag"): now the first wording drawn whole is drawn, and it names who signed and when."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    from mirage_model.review.report.band_text import fits_shrunk
+    from mirage_model.review.report.overread import band_rows
+
+    s = _session(record_and_measurements)
+    s.overread.strike(_statement(s, IRBBB), "rSr' in V1 alone")
+    s.overread.set_comment("No change since 2025.")
+    it = session_interpretation(s)
+    s.overread.sign(it, "Dr Alexandra Reader-Montgomery", now=datetime(2026, 12, 6, 7, 10, tzinfo=timezone.utc))
+    c = Canvas("unused.pdf")
+    words = "Over-read by Dr Alexandra Reader-Montgomery, 2026-12-06 07:10 UTC (08:10 local)"
+    for width in (499, 440):                                     # page 1 band: 499 pt
+        rows = band_rows(c, s.overread, it, width, room=1)      # no room but the signature's: the rest on page 3
+        line = "".join(r.text for r in rows[-1])
+        assert len(rows) == 1 and fits_shrunk(c, rows[-1], width), (width, line)     # drawn whole
+        assert line.startswith(words) and "unread" in line and line.endswith("page 3)"), (width, line)

@@ -11,8 +11,8 @@ struck through with why. The research-use notice of every page (``write``) stays
 
 from __future__ import annotations
 
-from mirage_model.review.overread import NOT_OVERREAD, REVIEWER_MARK, STRUCK, statement_key
-from mirage_model.review.report.band_text import GREY, RED, Run, fits
+from mirage_model.review.overread import NOT_OVERREAD, REVIEWER_MARK, STRUCK, signed_text, statement_key
+from mirage_model.review.report.band_text import GREY, RED, Run, first_whole, fits
 from mirage_model.review.report.text import FONT_BOLD, pdf_escape
 
 _HEAD_LINES = ("Added by the reviewer: ", "Struck by the reviewer: ", "Reviewer's comment: ")
@@ -42,9 +42,25 @@ def band_rows(c, overread, it, width: float, room: int) -> list[list[Run]]:
             runs = [Run(head, FONT_BOLD), Run(what, colour=colour)]
         out.append(runs)
     left = [r[0].text.removesuffix(": ").replace(" by the reviewer", "").lower() for r in out[room - 1:]]
-    status = lines[-1] + (f" ({', '.join(left)}: page 3)" if left else "")
     signed = overread.signed_for(it)
-    return out[:room - 1] + [[Run(status, FONT_BOLD, (0.0, 0.0, 0.0) if signed else RED)]]
+    return out[:room - 1] + [first_whole(c, _status_variants(overread, it, lines[-1], left, signed), width)]
+
+
+def _status_variants(overread, it, status: str, left: list[str], signed: bool) -> list[list[Run]]:
+    """The signature's line, longest wording first, so that one fits the band's width whole (it was cut mid-word:
+    "...; 3 machine statements left unread (reviewer's comment: pag"); every wording names who signed and when, or
+    that it is not signed, and says page 3 has what it leaves out."""
+    colour = (0.0, 0.0, 0.0) if signed else RED
+    tails = [f" ({', '.join(left)}: page 3)", " (more on page 3)"] if left else [""]
+    short = status.replace(" machine statements left unread", " unread").replace(" machine statement left unread",
+                                                                                " unread")
+    n = overread.unread(it)
+    if signed:
+        least = signed_text(overread.reader, overread.signed_at) + (f"; {n} unread" if n else "") + " (page 3)"
+    else:
+        least = f"{NOT_OVERREAD}: changed after signing; sign again (page 3)" if overread.signed_at else NOT_OVERREAD
+    wordings = dict.fromkeys([b + t for b in (status, short) for t in tails] + [least])
+    return [[Run(w, FONT_BOLD, colour)] for w in wordings]
 
 
 def page3_lines(overread, it) -> tuple[list[str], list[str]]:
