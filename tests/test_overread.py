@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timezone
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -286,8 +287,34 @@ def test_the_signature_line_fits_the_band_whole(record_and_measurements, berlin)
     s.overread.sign(it, "Dr Alexandra Reader-Montgomery", now=datetime(2026, 12, 6, 7, 10, tzinfo=timezone.utc))
     c = Canvas("unused.pdf")
     words = "Over-read by Dr Alexandra Reader-Montgomery, 2026-12-06 07:10 UTC (08:10 local)"
-    for width in (499, 440):                                     # page 1 band: 499 pt
+    for width in (499, 480):                                     # page 1 band: 499 pt
         rows = band_rows(c, s.overread, it, width, room=1)      # no room but the signature's: the rest on page 3
         line = "".join(r.text for r in rows[-1])
         assert len(rows) == 1 and fits_shrunk(c, rows[-1], width), (width, line)     # drawn whole
         assert line.startswith(words) and "unread" in line and line.endswith("page 3)"), (width, line)
+
+
+def test_page_1_keeps_the_machine_statements_before_the_over_reads_lines(record_and_measurements, tmp_path, berlin):
+    """Three statements (SR 0.90, IRBBB and LAFB 0.60), LAFB struck, two added, a comment, signed: the over-read's
+    lines took the band's room first and page 1 listed no statement in full ("... and 2 more, continued on page 3:
+    ..."). The two not struck are printed whole; the over-read folds, its signature naming what went to page 3."""
+    from mirage_model.review.report import build_report
+    from mirage_model.review.report.summary_band import more_runs
+    from reportlab.pdfgen.canvas import Canvas
+
+    record, measured = record_and_measurements
+    s = ReviewSession.from_results(record, file_values=False, measurements=measured,
+                                   prediction=_prediction((0.9, 0.6, 0.6, 0.1)))
+    s.overread.confirm(_statement(s, SINUS))
+    s.overread.strike(_statement(s, "Left anterior fascicular block"), "rSr' in V1 alone")
+    for words in ("Early repolarisation, inferior leads", "Sinus arrhythmia"):
+        s.overread.add(words, "other")
+    s.overread.set_comment("No change since 2025.")
+    s.overread.sign(session_interpretation(s), "Dr A. Reader", now=datetime(2026, 12, 6, 7, 10, tzinfo=timezone.utc))
+    page1 = _pdf_text(build_report(s, tmp_path / "r.pdf"), 1)
+    assert f"{SINUS} [model 90%" in page1 and f"{IRBBB} [model 60%" in page1, page1
+    assert "and 2 more" not in page1 and "Over-read by Dr A. Reader" in page1 and "1 struck" in page1, page1
+    # a count with no statement before it says what it counts
+    rest = [SimpleNamespace(text="Sinus rhythm", note="")] * 4               # 40 pt: too narrow to name any
+    text = "".join(r.text for r in more_runs(Canvas("unused.pdf"), rest, 40.0, alone=True)[0])
+    assert text == "4 statements, continued on page 3", text

@@ -41,7 +41,9 @@ def band_rows(c, overread, it, width: float, room: int) -> list[list[Run]]:
             what = (f"{n} statement{'s' if n > 1 else ''}" if n else "in full") + " (page 3)"
             runs = [Run(head, FONT_BOLD), Run(what, colour=colour)]
         out.append(runs)
-    left = [r[0].text.removesuffix(": ").replace(" by the reviewer", "").lower() for r in out[room - 1:]]
+    # what went to page 3, counted ("1 struck, 1 added, comment"): a struck statement is never left unsaid
+    counts = {"Struck": f"{len(overread.struck(it))} struck", "Added": f"{len(overread.added)} added"}
+    left = [counts.get(r[0].text.split()[0], "comment") for r in out[room - 1:]]
     signed = overread.signed_for(it)
     return out[:room - 1] + [first_whole(c, _status_variants(overread, it, lines[-1], left, signed), width)]
 
@@ -51,15 +53,19 @@ def _status_variants(overread, it, status: str, left: list[str], signed: bool) -
     "...; 3 machine statements left unread (reviewer's comment: pag"); every wording names who signed and when, or
     that it is not signed, and says page 3 has what it leaves out."""
     colour = (0.0, 0.0, 0.0) if signed else RED
-    tails = [f" ({', '.join(left)}: page 3)", " (more on page 3)"] if left else [""]
+    struck = next((w for w in left if w.endswith(" struck")), "")
+    tails = list(dict.fromkeys([f" ({', '.join(left)}: page 3)"] + ([f" ({struck} and more: page 3)"] if struck else [])
+                               + [" (more on page 3)"])) if left else [""]
     short = status.replace(" machine statements left unread", " unread").replace(" machine statement left unread",
                                                                                 " unread")
     n = overread.unread(it)
     if signed:
-        least = signed_text(overread.reader, overread.signed_at) + (f"; {n} unread" if n else "") + " (page 3)"
+        least = (signed_text(overread.reader, overread.signed_at) + "".join(f"; {w}" for w in (f"{n} unread" * bool(n),
+                                                                                              struck) if w)
+                 + " (page 3)")
     else:
         least = f"{NOT_OVERREAD}: changed after signing; sign again (page 3)" if overread.signed_at else NOT_OVERREAD
-    wordings = dict.fromkeys([b + t for b in (status, short) for t in tails] + [least])
+    wordings = dict.fromkeys([b + t for t in tails for b in (status, short)] + [least])   # what is on page 3 first
     return [[Run(w, FONT_BOLD, colour)] for w in wordings]
 
 

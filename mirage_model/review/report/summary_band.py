@@ -357,12 +357,15 @@ def _set(c, items: list[tuple[list[Run], bool]], width: float) -> list[Line]:
     return lines
 
 
-def more_runs(c, rest, width: float) -> tuple[list[Run], int]:
+def more_runs(c, rest, width: float, alone: bool = False) -> tuple[list[Run], int]:
     """The cell for the statements the band has no room for, and how many of them it names: how
     many there are, that the interpretation continues on page 3 (which lists them all), and as
-    many of their names, whole, as fit ``width`` at the band's size (a doubted one with its "(?)")."""
+    many of their names, whole, as fit ``width`` at the band's size (a doubted one with its "(?)"). ``alone``: no
+    statement before it ("4 statements, continued on page 3", not "... and 4 more" after nothing)."""
+    count = f"{len(rest)} statement{'s' if len(rest) > 1 else ''}" if alone else f"... and {len(rest)} more"
+
     def cell(k: int) -> list[Run]:
-        runs = [Run(f"... and {len(rest)} more, continued on page 3" + (": " if k else ""), colour=GREY)]
+        runs = [Run(f"{count}, continued on page 3" + (": " if k else ""), colour=GREY)]
         for j, s in enumerate(rest[:k]):
             runs += [Run(("; " if j else "") + s.text, colour=GREY)] + ([Run(" (?)", colour=RED)] if s.note else [])
         others = len(rest) - k
@@ -388,7 +391,7 @@ def _continued(c, items: list[tuple[list[Run], bool]], statements, slots: int, w
         if k and items[k - 1][1]:                         # beside the last short statement
             runs, named = more_runs(c, rest, cell_w)
             ways.append((_set(c, items[:k] + [(runs, True)], width), named))
-        runs, named = more_runs(c, rest, width)
+        runs, named = more_runs(c, rest, width, alone=not k)
         ways.append((_set(c, items[:k], width) + [[(0.0, width, runs)]], named))
         for lines, named in ways:
             if len(lines) <= slots and (k + named, k) > score:
@@ -557,8 +560,10 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
         draw_runs(c, x0, first - top_lines * LEADING, first_whole(c, hidden, width), width, smallest=READABLE)
         top_lines += 1
     slots = n_lines - 1 - top_lines                               # the head (and the note) and the model line
-    # the reviewer's over-read under the statements: before the machine's that do not fit (page 3 has them all)
-    over = band_rows(c, ov, it, width, slots - 1)
+    # the reviewer's over-read under the statements, in the room the machine's leave (they are read first): at
+    # least its signature's line, which names what went to page 3
+    need = len(_statement_lines(c, it, shown, slots - 1, width, session)) if shown or not statements else 0
+    over = band_rows(c, ov, it, width, max(slots - need, 1))
     slots -= len(over)
     # the serial comparison (``serial_page``): its lines right under the statements, one (two with a warning)
     # taken from theirs; the statements it leaves no room for continue on page 3 as others do
