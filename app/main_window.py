@@ -141,7 +141,8 @@ class MainWindow(RecordsMixin, LabsTableMixin, ModelMixin, ExportMixin, PrintMix
 
     def _tab_order(self) -> None:
         """Tab walks the window as it reads: the folder's records, the trace controls, the traces, the
-        result column (the result, the measurements), the tabs under the traces and the open tab's controls
+        result column (the result, its over-read: ``OverReadPanel.chain_tab_order`` again with each record's
+        rows; the measurements), the tabs under the traces and the open tab's controls
         (the lab form's rows follow the form: ``LabForm.set_schema``; the lead attention's switches, the
         median beats' words, scrolled by the keys, and button), then the model image's controls beside them.
         Qt skips the hidden tabs'."""
@@ -154,6 +155,9 @@ class MainWindow(RecordsMixin, LabsTableMixin, ModelMixin, ExportMixin, PrintMix
             QWidget.setTabOrder(a, b)
         self.lab_form.tab_after = self.tabs.tabBar()
         self.lab_form.chain_tab_order()            # its rows after the tabs, before the other tabs' and the image
+        overread = self.results.interpretation.overread
+        overread.tab_after = self.results_scroll
+        overread.chain_tab_order()      # after the statements, before the measurements (again with each record's rows)
         # stops that lead nowhere: the model image, the heatmaps and the median beats are pictures; and the
         # tab widget, after the lab form in Qt's chain, handed the focus on to its tab bar (its focus proxy),
         # so Tab from the last lab field went back to the tabs, round and round the bottom right corner

@@ -312,7 +312,7 @@ def test_keyboard_alone_opens_a_record_and_tabs_through_the_whole_window_in_read
     """Tab in the folder's record list walked its cells (Record, Age, Sex, ...) and never left the
     list, so a keyboard user could not reach the traces, the result or the lab form; and the lab
     form's fields, made after the rest, came first after the list. Now Up/Down and Enter open a
-    record, Tab leaves the list, and Tab walks the window as it reads (trace controls, traces, result,
+    record, Tab leaves the list, and Tab walks the window as it reads (trace controls, traces, result, its over-read,
     measurements, tabs, every lab field, the model image beside them) back to the list, Shift+Tab the reverse.
     A lab value typed and Enter re-runs the model."""
     window = shown_window(qtbot, tiny_model)
@@ -328,17 +328,24 @@ def test_keyboard_alone_opens_a_record_and_tabs_through_the_whole_window_in_read
 
     v, lab = window.viewer, window.lab_form
     fields = [w for row in lab._rows.values() for w in (row.editor, row.unit) if w is not None]
+    overread = window.results.interpretation.overread
+    qtbot.waitUntil(lambda: overread._row_buttons(0)[0].isVisible())       # the record's rows, shown (queued)
     walk = _tab_walk(qtbot, table, 120)
     back = walk.index(table, 1)                                  # the list comes round again
     ring = walk[:back]
     assert len(set(map(id, ring))) == len(ring)                  # every stop once: no loop, no trap
     image = window.image_view
     controls = [image.show_box, image.method, image.opacity]
-    order = [table, v.reset_btn, v.speed, v.caliper_btn, v.overlay_btn, v.plot,
+    # the over-read's controls after the statements, before the measurements: made for this record (after the
+    # window's own), Qt had put them at the chain's end, after the model image's
+    confirm, strike = overread._row_buttons(0)
+    order = [table, v.reset_btn, v.speed, v.caliper_btn, v.overlay_btn, v.plot, window.results_scroll,
+             overread.add_button, overread.sign_button, confirm, strike, overread.comment,
              window.results.run_btn, window.measure_panel.table, window.tabs.tabBar(), fields[0], fields[-1],
              image.show_box]
     at = [ring.index(w) for w in order]                          # each one is reached ...
     assert at == sorted(at)                                      # ... in reading order
+    assert ring[ring.index(window.results_scroll) + 1:ring.index(overread.comment) + 1] == overread.controls()
     # the lab form row by row, then the model image's controls beside it, last
     assert ring[-len(fields) - len(controls):] == fields + controls
     assert walk[back + 1] is v.reset_btn

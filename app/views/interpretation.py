@@ -7,8 +7,10 @@ It follows one ``ReviewSession``: it redraws when the measurements arrive or are
 the prediction arrives, goes stale or fails. The line of what the noise may hide names the nearest 3 and
 counts the rest; hovering it (or clicking it) shows them all, as page 3 of the PDF and the CSV list them.
 
-Under it, the over-read (``app.views.overread``): the reviewer confirms or strikes each statement, adds their own,
-comments and signs; a struck statement is drawn struck through, a confirmed one ticked, the reviewer's own marked.
+The over-read (``app.views.overread``): the reviewer confirms or strikes each statement, adds their own, comments and
+signs; a struck statement is drawn struck through, a confirmed one ticked, the reviewer's own marked. This view
+follows it (``overread``) and puts its Add statement... and Sign... on the title line; the result panel lays its rows
+out as a section of their own under the statements, which stay whole in the column's view.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import html
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCursor
-from PySide6.QtWidgets import QLabel, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
 
 from app.views.following import FollowsSession
 from app.views.overread import OverReadPanel
@@ -128,13 +130,27 @@ class InterpretationView(FollowsSession, QWidget):
         self.text.linkHovered.connect(self._link_hovered)
         self.text.linkActivated.connect(self._link_hovered)       # a click on the line shows them too
         self.may_hide = ""        # the "may hide" line naming all of them (its anchor's tooltip), "" when none
+        # confirm / strike, the reviewer's own statements, comment, Sign...: laid out by the result panel under this
+        # view (``ResultsPanel``), Add statement... and Sign... on the title line here
+        self.overread = OverReadPanel()
+        head = QHBoxLayout()
+        self._head = head
+        head.setContentsMargins(0, 0, 0, 0)
+        head.addWidget(self.title)
+        head.addStretch(1)
+        head.addWidget(self.overread.title_buttons)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 4, 0, 0)
-        lay.addWidget(self.title)
+        lay.addLayout(head)
         lay.addWidget(self.text)
-        self.overread = OverReadPanel()       # confirm / strike, the reviewer's own statements, comment, Sign...
-        lay.addWidget(self.overread)
         self.refresh()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        m = self.layout().contentsMargins()
+        room = event.size().width() - m.left() - m.right() - self.title.sizeHint().width() \
+            - max(0, self._head.spacing())
+        self.overread.fit_title_buttons(room)      # "Add..." where "Add statement..." would not fit beside the title
 
     def redraws_on(self, name: str, info: dict) -> bool:
         # "quality": a failed assessment withholds the statements (``session_interpretation``)

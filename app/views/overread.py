@@ -1,9 +1,12 @@
-"""The over-read controls under the interpretation: each machine statement confirmed or struck, statements of the
-reviewer's own, a comment, and Sign... (``review.overread``; the PDF's page 1 prints the result).
+"""The over-read controls: each machine statement confirmed or struck, statements of the reviewer's own, a comment,
+and Sign... (``review.overread``; the PDF's page 1 prints the result).
 
 This view only sends the reviewer's choices to the session's ``OverRead`` and draws its state; the interpretation
-panel above draws the statements themselves (struck through, confirmed, the reviewer's own marked). Every control is
-reached with Tab and worked with Space; nothing here runs long.
+panel draws the statements themselves (struck through, confirmed, the reviewer's own marked). The panel is a section
+of its own under the interpretation (inside it, it pushed a record's statements out of the column's view), and
+Add statement... and Sign... (``title_buttons``) sit on the interpretation's title line, in view without scrolling.
+Every control is reached with Tab in the order it reads (``chain_tab_order``, again whenever the rows are rebuilt)
+and worked with Space; nothing here runs long.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import html
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox, QDialog, QDialogButtonBox, QFormLayout, QGridLayout, QHBoxLayout, QInputDialog, QLabel, QLineEdit,
-    QPlainTextEdit, QPushButton, QSizePolicy, QToolButton, QVBoxLayout, QWidget,
+    QPlainTextEdit, QSizePolicy, QToolButton, QVBoxLayout, QWidget,
 )
 
 from mirage_model.review.interpret import GROUPS
@@ -22,6 +25,9 @@ from mirage_model.review.overread import CONFIRMED, STRUCK, statement_key
 _GREY = "#666666"
 _RED = "#a00000"
 _GREEN = "#1b6e1b"
+# Add statement...'s words: whole where the title line has the room, short in a narrow column (1024x768: the
+# whole words made the title line 10 px wider than the column, which then scrolled sideways)
+ADD_WORDS = ("&Add statement...", "&Add...")
 
 
 class AddStatementDialog(QDialog):
@@ -62,20 +68,26 @@ class OverReadPanel(QWidget):
         self.session = None
         self.interpretation = None
         self.settings = None            # the app's Settings: the reviewer's name remembered (report/reviewer)
+        self.tab_after = None           # the widget before the over-read in the window's Tab order (None: Qt's own)
         self._keys: list = []           # the statements the rows are for, in order
         self._added: list = []
         self.title = QLabel("<b>Over-read</b>")
         self.rows = QGridLayout()
         self.rows.setContentsMargins(0, 0, 0, 0)
         self.rows.setColumnStretch(0, 1)
-        self.add_button = QPushButton("&Add statement...")
-        self.add_button.clicked.connect(self.ask_add)
-        self.sign_button = QPushButton("Si&gn...")
-        self.sign_button.clicked.connect(self.ask_sign)
-        buttons = QHBoxLayout()
+        self.add_button = self._button(ADD_WORDS[0], "Add a statement of your own", lambda _=False: self.ask_add(),
+                                       checkable=False)
+        self.sign_button = self._button("Si&gn...", "Sign the over-read", lambda _=False: self.ask_sign(),
+                                        checkable=False)
+        # Add statement... and Sign... in a strip of their own that the interpretation puts on its title line:
+        # under the rows they lay below the column's fold at 1280x800 (a record's rows, the comment between)
+        self.title_buttons = QWidget()
+        buttons = QHBoxLayout(self.title_buttons)
+        buttons.setContentsMargins(0, 0, 0, 0)
+        buttons.setSpacing(4)
         buttons.addWidget(self.add_button)
         buttons.addWidget(self.sign_button)
-        buttons.addStretch(1)
+        self.fit_title_buttons(1 << 20)         # the full words until the interpretation says how much room it has
         self.comment = QPlainTextEdit()
         self.comment.setPlaceholderText("Comment (printed in the report)")
         self.comment.setAccessibleName("Over-read comment")
@@ -89,7 +101,6 @@ class OverReadPanel(QWidget):
         lay.setContentsMargins(0, 4, 0, 0)
         lay.addWidget(self.title)
         lay.addLayout(self.rows)
-        lay.addLayout(buttons)
         lay.addWidget(self.comment)
         lay.addWidget(self.status)
         self.show_for(None, None)
@@ -100,7 +111,7 @@ class OverReadPanel(QWidget):
         self.session, self.interpretation = session, interpretation
         ov = getattr(session, "overread", None)
         on = ov is not None and interpretation is not None
-        for w in (self.title, self.add_button, self.sign_button, self.comment, self.status):
+        for w in (self.title, self.title_buttons, self.comment, self.status):
             w.setVisible(on)
         statements = list(interpretation.statements) if on else []
         keys = [statement_key(s) for s in statements]
@@ -158,6 +169,41 @@ class OverReadPanel(QWidget):
             self.rows.addWidget(remove, row, 1, 1, 2)
         self._keys = [statement_key(s) for s in statements]
         self._added = list(added)
+        self.chain_tab_order()
+
+    def fit_title_buttons(self, room: int) -> None:
+        """Add statement... in full words where ``room`` px (the title line beside its title) holds both buttons,
+        else "Add..." (its tooltip says the whole); the least width is always the short one's, so a narrower column
+        shortens the words rather than scrolling sideways."""
+        b = self.add_button
+        fm = b.fontMetrics()
+        frame = b.sizeHint().width() - fm.horizontalAdvance(b.text().replace("&", ""))     # the button round its words
+        width = {w: frame + fm.horizontalAdvance(w.replace("&", "")) for w in ADD_WORDS}
+        spacing = self.title_buttons.layout().spacing()
+        fits = width[ADD_WORDS[0]] + spacing + self.sign_button.sizeHint().width() <= room
+        words = ADD_WORDS[0] if fits else ADD_WORDS[1]
+        if b.text() != words:
+            b.setText(words)
+        b.setMinimumWidth(width[ADD_WORDS[1]])
+
+    def controls(self) -> list[QWidget]:
+        """The over-read's controls in reading order: Add statement... and Sign... (the interpretation's title
+        line), each row's Confirm and Strike... (or Remove), the comment."""
+        rows = [self.rows.itemAtPosition(r, c).widget() for r in range(self.rows.rowCount()) for c in (1, 2)
+                if self.rows.itemAtPosition(r, c) is not None]
+        rows = [w for k, w in enumerate(rows) if w not in rows[:k]]         # Remove spans two columns: once
+        return [self.add_button, self.sign_button, *rows, self.comment]
+
+    def chain_tab_order(self) -> None:
+        """Tab walks the controls in reading order from ``tab_after`` (the widget before the over-read in the
+        window's order); rows made for a new interpretation would otherwise join the chain at its end, after
+        the model image's controls. Shift+Tab the reverse (Qt's chain is one list)."""
+        prev = self.tab_after
+        if prev is None:
+            return
+        for w in self.controls():
+            QWidget.setTabOrder(prev, w)
+            prev = w
 
     def _button(self, text: str, name: str, slot, checkable: bool = True) -> QToolButton:
         b = QToolButton()

@@ -104,6 +104,7 @@ class ResultsPanel(QWidget):
         lay.addWidget(QLabel("<b>Model result</b>"))
         lay.addWidget(self.quality)       # first: nothing below it passed the quality gate
         lay.addWidget(self.interpretation)        # what a cardiologist reads first: the rhythm, then the rest
+        lay.addWidget(self.interpretation.overread)     # confirm / strike each, under the statements, not among them
         lay.addWidget(self.busy)
         lay.addWidget(self.state)
         lay.addWidget(self.bars)
