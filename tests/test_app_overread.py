@@ -118,10 +118,34 @@ def test_opening_the_next_record_asks_about_an_unsigned_over_read(qtbot, tiny_mo
     panel, it, rows = _rows(window)
     assert not any(b.isChecked() for row in rows for b in row)
     assert panel.comment.toPlainText() == "" and "&#10003; confirmed" not in window.results.interpretation.text.text()
-    window.session.overread.sign(it, "Dr C")            # signed, nothing asked
-    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
-        window.open_record(str(A))
-    assert len(asked) == 2
+    window.session.overread.sign(it, "Dr C")
+    # signed, but in no report: leaving would lose the signature (the session is the only place it lives)
+    answers.append(QMessageBox.StandardButton.No)
+    assert window.open_record(str(A)) is None and window.record_path.name == B.name
+    assert len(asked) == 3 and "is signed but in no report yet" in asked[2] and "export its report" in asked[2]
+    window.ask_before_quit = False                       # the test's window closes without a question
+
+
+def test_a_signed_over_read_written_into_a_report_is_left_without_asking(qtbot, tiny_model, statements_model,
+                                                                        monkeypatch, tmp_path):
+    """Signed and exported: the PDF keeps it, so the next record opens without a question; signed again after the
+    export (another signature), it is in no report again and asked about."""
+    window = _window(qtbot, tiny_model, statements_model)
+    window.ask_before_quit = True
+    panel, it, rows = _rows(window)
+    panel.sign("Dr Kept")
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.No)
+    assert "signed but in no report" in window.unsigned_overread()
+    with qtbot.waitSignal(window.reportWritten, timeout=WAIT_MS):
+        window.export_pdf(tmp_path / "kept.pdf", wait=False)
+    qtbot.waitUntil(lambda: window.unsigned_overread() == "", timeout=WAIT_MS)
+    panel.strike(0, "artefact")                          # edited after the export: un-signed, asked again
+    assert "is not signed" in window.unsigned_overread()
+    panel.sign("Dr Kept")
+    assert "signed but in no report" in window.unsigned_overread()
+    assert asked == []
+    window.ask_before_quit = False                       # the test's window closes without a question
 
 
 def test_the_exported_pdf_says_who_over_read_it(qtbot, tiny_model, statements_model, tmp_path):

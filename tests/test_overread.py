@@ -318,3 +318,24 @@ def test_page_1_keeps_the_machine_statements_before_the_over_reads_lines(record_
     rest = [SimpleNamespace(text="Sinus rhythm", note="")] * 4               # 40 pt: too narrow to name any
     text = "".join(r.text for r in more_runs(Canvas("unused.pdf"), rest, 40.0, alone=True)[0])
     assert text == "4 statements, continued on page 3", text
+
+
+def test_a_signature_is_kept_only_by_a_report_written_of_it(record_and_measurements, berlin):
+    """Signed over-reads live with the session: ``unkept`` until a report of that very signature is written (the
+    copy the PDF was made from says which), and again after a new signature."""
+    s = _session(record_and_measurements)
+    it = session_interpretation(s)
+    assert not s.overread.unkept(it)                      # nothing signed: nothing to keep
+    s.overread.sign(it, "Dr K", now=datetime(2026, 12, 6, 7, 10, tzinfo=timezone.utc))
+    assert s.overread.unkept(it)
+    written = s.snapshot().overread.signature()           # what the PDF was made from
+    s.overread.kept_in_report(written)
+    assert not s.overread.unkept(it)
+    s.overread.kept_in_report(None)                       # a report of an unsigned copy keeps nothing
+    assert not s.overread.unkept(it)
+    s.overread.sign(it, "Dr K", now=datetime(2026, 12, 6, 7, 20, tzinfo=timezone.utc))
+    assert s.overread.unkept(it)                          # another signature, in no report yet
+    s.overread.kept_in_report(s.snapshot().overread.signature())
+    s.overread.strike(_statement(s, IRBBB))               # edited (un-signed) and signed again within the second
+    s.overread.sign(it, "Dr K", now=datetime(2026, 12, 6, 7, 20, tzinfo=timezone.utc))
+    assert s.overread.unkept(it)                          # the report holds the earlier reading, not this one

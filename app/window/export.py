@@ -214,10 +214,14 @@ class ExportMixin:
 
         model_info = report.model_info_from(self.predictor) if self.predictor is not None else None
         # keep_result: a PDF put in place as the cancel came is said written, as it is
-        w = workers.Worker(workers.report_job, session.snapshot(), path, settings=settings,
+        snapshot = session.snapshot()
+        w = workers.Worker(workers.report_job, snapshot, path, settings=settings,
                            model_info=model_info, name="report", keep_result=True)
         w.written = False
         w.signals.result.connect(lambda _p: setattr(w, "written", True))
+        # the over-read's signature as written in this PDF: leaving the record no longer loses it
+        signed = snapshot.overread.signature()
+        w.signals.result.connect(lambda _p: session.overread.kept_in_report(signed))
         w.signals.result.connect(workers.while_alive(self, lambda p: self.show_status(f"Report written: {p}")))
         w.signals.result.connect(workers.while_alive(self, lambda p: self.reportWritten.emit(str(p))))
         w.signals.error.connect(

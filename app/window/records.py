@@ -82,26 +82,37 @@ class RecordsMixin:
         return ok
 
     def unsigned_overread(self) -> str:
-        """The open record's over-read edited but not signed over its statements, in words ("" when not): the
-        next record's session starts an empty one, so leaving loses it."""
+        """The open record's over-read edited but not signed over its statements, or signed but written into no
+        report since (``OverRead.unkept``), in words ("" when neither): the next record's session starts an empty
+        one, so leaving loses it."""
         from mirage_model.review.interpret import session_interpretation
 
         s = self.session
-        if s is None or s.record is None or not s.overread.needs_asking(session_interpretation(s)):
+        if s is None or s.record is None:
             return ""
-        return f"the over-read of {shown_name(s.path) if s.path else 'this record'} is not signed (it would be lost)"
+        it, name = session_interpretation(s), shown_name(s.path) if s.path else "this record"
+        if s.overread.needs_asking(it):
+            return f"the over-read of {name} is not signed (it would be lost)"
+        if s.overread.unkept(it):      # signed, but kept nowhere once the record is left: only a report keeps it
+            return (f"the over-read of {name} is signed but in no report yet (it would be lost: File > Export PDF "
+                    "report keeps it)")
+        return ""
 
     def leave_overread(self, path: Path) -> bool:
         """Whether to open ``path``: a person (``ask_before_quit``) whose over-read of the open record is edited
-        but unsigned is asked first; "No" keeps the record open (its row highlighted again)."""
+        but unsigned, or signed and in no report, is asked first; "No" keeps the record open (its row highlighted
+        again)."""
         edited = self.unsigned_overread() if self.ask_before_quit else ""
         if not edited:
             return True
         from PySide6.QtWidgets import QMessageBox
 
-        text = (f"Open {shown_name(path)} now?\n\n- {edited}.\n\nNo keeps this record open to sign it "
-                "(Sign... under the interpretation).")
-        answer = QMessageBox.question(self, "Over-read not signed", text,
+        from mirage_model.review.interpret import session_interpretation
+
+        unsigned = self.session.overread.needs_asking(session_interpretation(self.session))
+        todo = "sign it (Sign... under the interpretation)" if unsigned else "export its report"
+        text = f"Open {shown_name(path)} now?\n\n- {edited}.\n\nNo keeps this record open to {todo}."
+        answer = QMessageBox.question(self, "Over-read not signed" if unsigned else "Over-read in no report", text,
                                       QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                                       QMessageBox.StandardButton.No)
         if answer == QMessageBox.StandardButton.Yes:

@@ -76,6 +76,8 @@ class OverRead:
         self._signed_keys: frozenset = frozenset()
         self.note = ""
         self._on_change = on_change
+        self._kept: tuple | None = None     # the signature (``signature``) last written into a report
+        self._signings = 0                  # signatures so far: one signed again within a second is another
 
     def copy(self) -> "OverRead":
         """A copy for a worker (the PDF): later edits do not reach it; it tells no one of changes."""
@@ -112,6 +114,22 @@ class OverRead:
     def needs_asking(self, interpretation) -> bool:
         """Edited and not signed over this interpretation: leaving the record loses work (the app asks first)."""
         return self.edited and not self.signed_for(interpretation)
+
+    def kept_in_report(self, signature: tuple | None) -> None:
+        """A report was written of this over-read as signed at ``signature`` (``signature()`` of the copy it was
+        written from; None: not signed then, nothing kept)."""
+        if signature is not None:
+            self._kept = signature
+
+    def signature(self) -> tuple | None:
+        """Which signature a report written now keeps: (its number, signed_at, the statements signed over); None
+        unsigned."""
+        return None if self.signed_at is None else (self._signings, self.signed_at, self._signed_keys)
+
+    def unkept(self, interpretation) -> bool:
+        """Signed over this interpretation and that signature in no report written since: the over-read lives with
+        the record's session, so leaving the record loses it (the app asks first, as for an unsigned one)."""
+        return self.signed_for(interpretation) and self._kept != self.signature()
 
     def status(self, interpretation) -> str:
         """One line for the panel and the PDF: the signature (with how many were left unread), or why none holds."""
@@ -186,6 +204,7 @@ class OverRead:
         self.reader = " ".join(str(reader or "").split())
         self.signed_at = when.astimezone(timezone.utc).replace(microsecond=0)
         self._signed_keys = frozenset(statement_key(s) for s in interpretation.statements)
+        self._signings += 1
         n = self.unread(interpretation)
         self.note = (f"Signed with {n} machine statement{'s' if n > 1 else ''} neither confirmed nor struck"
                      if n else "Signed")
