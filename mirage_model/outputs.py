@@ -66,3 +66,15 @@ def is_normal(label: str, ptbxl: bool = True) -> bool:
     never for a model trained on other data than PTB-XL (``ptbxl`` False): its "NORM" is whatever its labels table
     meant by it."""
     return ptbxl and label in NORMAL_LABELS
+
+
+def threshold_fallbacks(positives, n, classes) -> dict[str, str]:
+    """{class: "positives" or "negatives"} for the classes whose threshold is training's 0.5 fallback
+    (``training_cli.engine.metrics.best_f1_thresholds``): no positive, or no negative, record among the ``n`` it
+    was chosen on (``positives``: (K,) counts, as ``compute_metrics``'s per_class gives them; None: not known).
+    The model card and the PDF's result table mark those thresholds by it."""
+    out = {}
+    for c, pos in zip(classes, positives):
+        if pos is not None and (pos == 0 or pos == n):
+            out[c] = "positives" if pos == 0 else "negatives"
+    return out

@@ -21,7 +21,7 @@ import numpy as np
 from scipy.stats import rankdata
 from tqdm import tqdm
 
-from mirage_model.outputs import MIN_CALLED_P, is_called
+from mirage_model.outputs import MIN_CALLED_P, is_called, threshold_fallbacks
 
 logger = logging.getLogger(__name__)
 
@@ -116,17 +116,6 @@ def fallback_words(why: str) -> str:
     """What the card and the CLI say beside a fallback threshold: "a fallback, not measured: no
     validation negatives" (``why``: "positives" or "negatives", as ``threshold_fallbacks`` gives it)."""
     return f"a fallback, not measured: no validation {why}"
-
-
-def threshold_fallbacks(positives, n: int, classes) -> dict[str, str]:
-    """{class: "positives" or "negatives"} for the classes whose threshold is ``best_f1_thresholds``'s
-    0.5 fallback: no positive, or no negative, record among the ``n`` it was chosen on (``positives``:
-    (K,) counts, as ``compute_metrics``'s per_class gives them)."""
-    out = {}
-    for c, pos in zip(classes, positives):
-        if pos is not None and (pos == 0 or pos == n):
-            out[c] = "positives" if pos == 0 else "negatives"
-    return out
 
 
 def warn_no_positives(y: np.ndarray, classes, where: str, thresholds: bool = True) -> list[str]:

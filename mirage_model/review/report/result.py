@@ -10,7 +10,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Paragraph, Spacer
 
 from mirage_model import RESEARCH_USE_NOTICE
-from mirage_model.outputs import MIN_CALLED_P
+from mirage_model.outputs import MIN_CALLED_P, threshold_fallbacks
 from mirage_model.preprocess import prediction_coverage
 from mirage_model.review.file_info import device_report_lines, file_diagnosis_lines, reader_notes
 from mirage_model.review.interpret import doubted_calls
@@ -108,12 +108,11 @@ def _fallback_thresholds(model_info: dict | None, labels) -> dict[str, str]:
     positive, or no negative, record of it (the model card says "a fallback, not measured"). The PDF had printed
     such a threshold, and called the class at it, as a measured one (an own Challenge model: LPR, PR, QAb ...)."""
     flat = (model_info or {}).get("metrics") or {}
-    n, out = flat.get("val.n"), {}
-    for lab in labels:
-        pos = flat.get(f"val.per_class.{lab}.positives")
-        if isinstance(pos, float) and isinstance(n, float) and (pos == 0 or pos == n):
-            out[lab] = "positives" if pos == 0 else "negatives"
-    return out
+    n = flat.get("val.n")
+    if not isinstance(n, float):
+        return {}
+    positives = [flat.get(f"val.per_class.{lab}.positives") for lab in labels]
+    return threshold_fallbacks([pos if isinstance(pos, float) else None for pos in positives], n, labels)
 
 
 def _by_reason(fallback: dict[str, str]) -> list[tuple[str, list[str]]]:
