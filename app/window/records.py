@@ -85,31 +85,32 @@ class RecordsMixin:
         """The open record's over-read edited but not signed over its statements, or signed but written into no
         report since (``OverRead.unkept``), in words ("" when neither): the next record's session starts an empty
         one, so leaving loses it."""
+        return self._overread_left()[0]
+
+    def _overread_left(self) -> tuple[str, bool]:
+        """``unsigned_overread``'s words, and whether it is the signature that is missing (else the report)."""
         from mirage_model.review.interpret import session_interpretation
 
         s = self.session
         if s is None or s.record is None:
-            return ""
+            return "", False
         it, name = session_interpretation(s), shown_name(s.path) if s.path else "this record"
         if s.overread.needs_asking(it):
-            return f"the over-read of {name} is not signed (it would be lost)"
+            return f"the over-read of {name} is not signed (it would be lost)", True
         if s.overread.unkept(it):      # signed, but kept nowhere once the record is left: only a report keeps it
             return (f"the over-read of {name} is signed but in no report yet (it would be lost: File > Export PDF "
-                    "report keeps it)")
-        return ""
+                    "report keeps it)"), False
+        return "", False
 
     def leave_overread(self, path: Path) -> bool:
         """Whether to open ``path``: a person (``ask_before_quit``) whose over-read of the open record is edited
         but unsigned, or signed and in no report, is asked first; "No" keeps the record open (its row highlighted
         again)."""
-        edited = self.unsigned_overread() if self.ask_before_quit else ""
+        edited, unsigned = self._overread_left() if self.ask_before_quit else ("", False)
         if not edited:
             return True
         from PySide6.QtWidgets import QMessageBox
 
-        from mirage_model.review.interpret import session_interpretation
-
-        unsigned = self.session.overread.needs_asking(session_interpretation(self.session))
         todo = "sign it (Sign... under the interpretation)" if unsigned else "export its report"
         text = f"Open {shown_name(path)} now?\n\n- {edited}.\n\nNo keeps this record open to {todo}."
         answer = QMessageBox.question(self, "Over-read not signed" if unsigned else "Over-read in no report", text,
