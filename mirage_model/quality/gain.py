@@ -77,14 +77,11 @@ def gain_finding(ratios: np.ndarray, bar: float) -> Finding | None:
     low = float(np.min(ratios)) if np.isfinite(ratios).all() else float("nan")
     if not low >= bar:
         return None
-    qrs, pr, noise = ratios
     return Finding(
         "amplitude_high", f"QRS, P waves and noise all {low:.1f} times their usual size or more: gain wrong?",
         "warning", (),
-        f"QRS {qrs * QRS_MV:.2f} mV (x{qrs:.1f}), P wave and PR segment {pr * PR_MV:.3f} mV (x{pr:.1f}), noise "
-        f"{noise * NOISE_MV:.4f} mV RMS (x{noise:.1f}) against the medians of 17,418 PTB-XL records (folds 1-8); "
-        f"all {bar:g} times or more, which none of them reaches (2.3 at most). A header's wrong gain scales all "
-        "three alike, a hypertrophy the QRS alone")
+        f"{_sizes_text(ratios, 1)}; all {bar:g} times or more, which none of them reaches (2.3 at most). A header's "
+        "wrong gain scales all three alike, a hypertrophy the QRS alone")
 
 
 def low_gain_finding(ratios: np.ndarray, bar: float) -> Finding | None:
@@ -95,15 +92,21 @@ def low_gain_finding(ratios: np.ndarray, bar: float) -> Finding | None:
     high = float(np.max(ratios)) if np.isfinite(ratios).all() else float("nan")
     if not high <= bar:
         return None
-    qrs, pr, noise = ratios
     return Finding(
         "amplitude_low", f"QRS, P waves and noise all {high:.2f} times their usual size or less: gain wrong?",
         "warning", (),
-        f"QRS {qrs * QRS_MV:.2f} mV (x{qrs:.2f}), P wave and PR segment {pr * PR_MV:.3f} mV (x{pr:.2f}), noise "
-        f"{noise * NOISE_MV:.4f} mV RMS (x{noise:.2f}) against the medians of 17,418 PTB-XL records (folds 1-8); "
-        f"all {bar:g} times or less, which none of them reaches (0.49 at least; its 145 records "
-        f"labelled low voltage 0.54). A header's wrong gain scales all three alike, a low voltage the "
-        "QRS alone")
+        f"{_sizes_text(ratios, 2)}; all {bar:g} times or less, which none of them reaches (0.49 at least; its 145 "
+        "records labelled low voltage 0.54). A header's wrong gain scales all three alike, a low voltage the QRS "
+        "alone")
+
+
+def _sizes_text(ratios: np.ndarray, digits: int) -> str:
+    """The three sizes of ``scale_ratios`` (3,) in mV and as ratios (``digits`` decimals) against their PTB-XL
+    medians, the detail of both gain findings."""
+    qrs, pr, noise = ratios
+    return (f"QRS {qrs * QRS_MV:.2f} mV (x{qrs:.{digits}f}), P wave and PR segment {pr * PR_MV:.3f} mV "
+            f"(x{pr:.{digits}f}), noise {noise * NOISE_MV:.4f} mV RMS (x{noise:.{digits}f}) against the medians of "
+            "17,418 PTB-XL records (folds 1-8)")
 
 
 
