@@ -383,7 +383,8 @@ def export_records(window, app, records: list[Path], targets: list[Path], result
         except OSError as err:
             failed(str(target), f"cannot create {target.parent}: {err.strerror or err}")
             return
-        window.export_pdf(target, reviewer=window.settings.reviewer)
+        # no over-read here: the report names no reviewer (the remembered name is who last signed, another record)
+        window.export_pdf(target)
 
     def model_finished():
         if not state["done"]:

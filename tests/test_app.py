@@ -531,17 +531,21 @@ def test_overlays_name_their_method_and_toggle(qtbot, tiny_model):
 
 @needs_sample
 def test_export_pdf(qtbot, tiny_model, tmp_path):
+    from mirage_model.review.interpret import session_interpretation
+
     pypdf = pytest.importorskip("pypdf")
     window = make_window(qtbot, model=str(tiny_model))
     with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
         window.open_record(SAMPLE)
     out = tmp_path / "review.pdf"
-    assert window.export_pdf(out, reviewer="Dr Test Reviewer", comment="checked by hand") is not None
+    window.session.overread.set_comment("checked by hand")       # the reviewer and comment are the over-read's
+    window.session.overread.sign(session_interpretation(window.session), "Dr Test Reviewer")
+    assert window.export_pdf(out) is not None
     qtbot.waitUntil(lambda: window.export_worker is None, timeout=WAIT_MS)
     assert out.is_file(), window.message_bar.text()
     text = "\n".join(page.extract_text() for page in pypdf.PdfReader(str(out)).pages)
     assert "00417_lr" in text
-    assert "Dr Test Reviewer" in text
+    assert "Over-read by Dr Test Reviewer" in text and "checked by hand" in text
     assert "Research use only" in text
 
 
@@ -569,7 +573,7 @@ def test_corrected_measurement_reaches_the_pdf_marked_edited(qtbot, tmp_path, mo
 
     monkeypatch.setattr(report, "build_report", spy)
     out = tmp_path / "edited.pdf"
-    window.export_pdf(out, reviewer="Dr Edit")
+    window.export_pdf(out)
     qtbot.waitUntil(lambda: window.export_worker is None and out.is_file(), timeout=WAIT_MS)
     text = "\n".join(page.extract_text() for page in pypdf.PdfReader(str(out)).pages)
     ((session, path),) = calls
@@ -1870,24 +1874,6 @@ def test_the_model_image_and_its_controls_fit_beside_the_tabs_on_a_1280_screen(q
     for child in (view.show_box, view.method, view.opacity):
         right = child.mapTo(window, child.rect().topRight()).x()
         assert child.isVisible() and right <= edge <= window.width(), (type(child).__name__, right, edge)
-
-
-def test_tab_in_the_export_dialogs_comment_moves_to_the_next_field(qtbot):
-    """Tab inside Comment had typed a tab character, so a keyboard user typed the patient's name and ID
-    into the comment."""
-    from PySide6.QtCore import Qt
-
-    from app.dialogs.export import ExportDialog
-
-    dlg = ExportDialog()
-    qtbot.addWidget(dlg)
-    dlg.show()
-    dlg.comment.setFocus()
-    qtbot.waitUntil(dlg.comment.hasFocus, timeout=5000)
-    qtbot.keyClicks(dlg.comment, "ok")
-    qtbot.keyClick(dlg.comment, Qt.Key.Key_Tab)
-    assert dlg.comment.toPlainText() == "ok"
-    assert dlg.patient_name.hasFocus()
 
 
 def test_folder_browser_shows_a_folder_it_could_not_read(qtbot, tmp_path, locked_folders):

@@ -31,7 +31,7 @@ def _dialogs(qtbot, tmp_path) -> dict:
 
     menubar = QMenuBar()
     menubar.addMenu("&File").addAction("Open").setShortcut("Ctrl+O")
-    out = {"settings": SettingsDialog(Settings()), "export": ExportDialog("A. Reviewer"),
+    out = {"settings": SettingsDialog(Settings()), "export": ExportDialog(status="Not over-read"),
            "batch": BatchDialog(folder=str(tmp_path)), "shortcuts": ShortcutsDialog(menubar)}
     for dlg in out.values():
         qtbot.addWidget(dlg)

@@ -149,8 +149,9 @@ def add_report_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("PDF report")
     g.add_argument("--page", choices=("A4", "Letter"), default="A4", help="landscape page size (default A4)")
     g.add_argument("--institution", default="", help="institution line printed under the header")
-    g.add_argument("--reviewer", default="", help="reviewer's name printed on the report")
-    g.add_argument("--comment", default="", help="reviewer's comment printed on the report")
+    g.add_argument("--reviewer", default="", help="name printed on the report's line to sign (the report is not "
+                                                  "over-read: it says so)")
+    g.add_argument("--comment", default="", help="reviewer's comment, printed as the over-read's (page 1 and 3)")
 
 
 def settings_from_args(args, **extra) -> ReportSettings:

@@ -98,8 +98,12 @@ class ExportMixin:
         if self.record is None:
             self.show_message("Open a record before exporting a report.")
             return
+        from mirage_model.review.interpret import session_interpretation
+
         file_name, file_id = patient_names(self.record)      # what an empty patient field prints
-        dlg = ExportDialog(self.settings.reviewer, self, file_name=file_name, file_id=file_id)
+        ov, it = self.session.overread, session_interpretation(self.session)    # as the PDF will say them
+        dlg = ExportDialog(self, file_name=file_name, file_id=file_id, status=ov.status(it), comment=ov.comment,
+                           signed=ov.signed_for(it))
         if dlg.exec() != QDialog.DialogCode.Accepted:
             return
         default = str(Path(report_folder(self.settings)) / f"{self.record.record_id}_report.pdf")
@@ -107,12 +111,10 @@ class ExportMixin:
         if not path:
             return
         self.settings.report_folder = str(Path(path).parent)
-        self.settings.reviewer = dlg.reviewer.text().strip()
-        self.export_pdf(path, reviewer=dlg.reviewer.text().strip(), comment=dlg.comment.toPlainText().strip(),
-                        patient_name=dlg.patient_name.text().strip(), patient_id=dlg.patient_id.text().strip())
+        self.export_pdf(path, patient_name=dlg.patient_name.text().strip(), patient_id=dlg.patient_id.text().strip())
 
-    def export_pdf(self, path: str | Path, reviewer: str = "", comment: str = "", patient_name: str = "",
-                   patient_id: str = "", wait: bool = True) -> workers.Worker | bool | None:
+    def export_pdf(self, path: str | Path, patient_name: str = "", patient_id: str = "",
+                   wait: bool = True) -> workers.Worker | bool | None:
         """Write the PDF report of the current session (``report.build_report``) in a worker.
 
         With ``wait`` (the Export button's way) an export asked for while measurements, the model or
@@ -125,9 +127,9 @@ class ExportMixin:
             return None
         from mirage_model.review import report   # here, not at the top: reportlab takes about a second to import
 
+        # the reviewer and the comment are the over-read's, in the session (the report's one place for them)
         settings = report.ReportSettings(page_size=self.settings.page_size, institution=self.settings.institution,
-                                         reviewer=reviewer, comment=comment, patient_name=patient_name,
-                                         patient_id=patient_id)
+                                         patient_name=patient_name, patient_id=patient_id)
         if wait and self._queue_until_done(Queued(session.id, "export", lambda p=Path(path), s=settings:
                                                   self._start_export(self.session, p, s), Path(path),
                                                   session.record.record_id),

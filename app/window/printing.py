@@ -95,12 +95,11 @@ class PrintMixin:
         return choice
 
     def _report_args(self, choice) -> dict:
-        """The report's ``settings`` (the paper ``choice``'s page size, the institution and reviewer) and
-        ``model_info``, as a print and a preview build it."""
+        """The report's ``settings`` (the paper ``choice``'s page size, the institution; the reviewer is the
+        over-read's, in the session) and ``model_info``, as a print and a preview build it."""
         from mirage_model.review import report   # reportlab: imported where a PDF is written
 
-        return {"settings": report.ReportSettings(page_size=choice.page_size, institution=self.settings.institution,
-                                                  reviewer=self.settings.reviewer),
+        return {"settings": report.ReportSettings(page_size=choice.page_size, institution=self.settings.institution),
                 "model_info": report.model_info_from(self.predictor) if self.predictor is not None else None}
 
     def print_dialog(self) -> None:

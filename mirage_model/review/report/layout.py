@@ -45,8 +45,8 @@ class ReportSettings:
     """What the user chooses for a report (the app keeps these in QSettings)."""
     page_size: str = "A4"            # "A4" or "Letter", always landscape
     institution: str = ""            # printed under the header
-    reviewer: str = ""               # name of the person who reviewed the tracing
-    comment: str = ""                # reviewer's free-text comment
+    reviewer: str = ""               # a name for the sign-off line of a report no one signed (the CLI's --reviewer)
+    comment: str = ""                # the over-read's comment of a report no one over-read (the CLI's --comment)
     patient_name: str = ""           # optional; the record rarely carries one
     patient_id: str = ""             # optional
     speed_mm_s: float = 25.0         # paper speed (the 10 s sheet must fit: at most 26 mm/s on A4)

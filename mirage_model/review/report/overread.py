@@ -18,6 +18,28 @@ from mirage_model.review.report.text import FONT_BOLD, pdf_escape
 _HEAD_LINES = ("Added by the reviewer: ", "Struck by the reviewer: ", "Reviewer's comment: ")
 
 
+def take_settings_review(overread, settings) -> None:
+    """A report names one reviewer and prints one comment, the over-read's. ``settings.comment`` (the command line's
+    ``--comment``: its sessions have no over-read) becomes the comment of an over-read that has none, printed where
+    the app's is; ``settings.reviewer`` (``--reviewer``) fills the sign-off line of a report no one signed
+    (``result.review_flowables``). ``overread``: the report's own copy (``build_report``'s snapshot).
+
+    Raises:
+        ValueError: a reviewer beside the over-read's signature, a comment beside its signature or comment (the
+            PDF had printed "Over-read by A" above "Reviewer: B").
+    """
+    reviewer, comment = " ".join(settings.reviewer.split()), settings.comment.strip()
+    signer = overread.reader or "a reviewer who gave no name"
+    if reviewer and overread.signed_at is not None:
+        raise ValueError(f"the over-read is signed by {signer}: a report names one reviewer, not also {reviewer!r} "
+                         "(leave ReportSettings.reviewer empty)")
+    if comment and (overread.comment or overread.signed_at is not None):
+        raise ValueError("the over-read has its own comment or signature: a report prints one comment (leave "
+                         "ReportSettings.comment empty)")
+    if comment:
+        overread.set_comment(comment)
+
+
 def band_head(overread, it) -> str:
     """What the interpretation's head says of the over-read: NOT_OVERREAD unless signed over these statements."""
     return "" if overread is not None and overread.signed_for(it) else NOT_OVERREAD

@@ -236,20 +236,24 @@ def file_flowables(ctx: ReportContext, st) -> list:
 
 
 def review_flowables(ctx: ReportContext, st) -> list:
-    """The reviewer's name and comment (blank lines to sign on paper when not given)."""
-    s = ctx.settings
-    out = [Paragraph("Review", st["h1"])]
-    out.append(Paragraph(f"<b>Reviewer</b>: {pdf_markup(s.reviewer) or '________________________'}",
-                         st["body"]))
-    body = st["body"]
-    # the line to write on fills its column (70 underscores were wider than a Letter column: they wrapped
-    # under "Comment:", a blank line of their own)
-    room = ctx.column_width - stringWidth("Comment: ", FONT_BOLD, body.fontSize)
-    blank = "_" * max(24, int(room // stringWidth("_", body.fontName, body.fontSize))) if room > 0 else "_" * 70
-    comment = pdf_markup(s.comment).replace("\n", "<br/>") if s.comment else blank
-    out.append(Paragraph(f"<b>Comment</b>: {comment}", body))
+    """The sign-off. The over-read's signature and comment are printed once, under the statements they were signed
+    over (``interpretation_flowables``), never again here (a name typed for the report had printed "Reviewer: B"
+    under "Over-read by A"); a report no one signed gets a line to sign on paper, named where the command line gave
+    one (``--reviewer``), and a line for a comment where the over-read has none."""
     overread = getattr(ctx.session, "overread", None)
-    said = ("was over-read as page 1 says, and" if overread is not None and overread.signed_for(ctx.interpretation)
+    signed = overread is not None and overread.signed_for(ctx.interpretation)
+    out = [Paragraph("Review", st["h1"])]
+    if not signed:
+        body = st["body"]
+        out.append(Paragraph(f"<b>Reviewer</b>: {pdf_markup(ctx.settings.reviewer) or '________________________'}",
+                             body))
+        if not getattr(overread, "comment", ""):
+            # the line to write on fills its column (70 underscores were wider than a Letter column: they wrapped
+            # under "Comment:", a blank line of their own)
+            room = ctx.column_width - stringWidth("Comment: ", FONT_BOLD, body.fontSize)
+            blank = "_" * max(24, int(room // stringWidth("_", body.fontName, body.fontSize))) if room > 0 else "_" * 70
+            out.append(Paragraph(f"<b>Comment</b>: {blank}", body))
+    said = ("was over-read as page 1 says (signed under the interpretation), and" if signed
             else "has not been confirmed by a clinician and")
     out.append(Paragraph(pdf_escape(f"{RESEARCH_USE_NOTICE} The model's output {said} must not be used for "
                                     "patient care."), st["small"]))

@@ -37,6 +37,7 @@ from mirage_model.quality.electrode_off import record_electrode_off
 from mirage_model.review.report.layout import MM, ReportSettings, clip_leads, clip_spikes, page_layouts, sheet_gain
 from mirage_model.review.report.measurement_table import measurement_flowables
 from mirage_model.review.report.median_beats import draw_median_page
+from mirage_model.review.report.overread import take_settings_review
 from mirage_model.review.report.serial_page import draw_serial_page, report_comparison
 from mirage_model.review.report.result import (
     device_flowables, file_flowables, interpretation_flowables, missing_flowables, result_flowables,
@@ -81,7 +82,8 @@ def build_report(session: ReviewSession, out_path, *, settings: ReportSettings |
         session: the ReviewSession (record (12, T) mV, patient values with their source,
             measurements with edits, prediction with contributions).
         out_path: the PDF to write (parent folders are created).
-        settings: page size, institution, reviewer, comment, patient fields, speed, gain.
+        settings: page size, institution, patient fields, speed, gain; a reviewer and comment only for a session
+            no one over-read (the command line's: ``overread.take_settings_review``).
         model_info: name, version, training_data, date, metrics (see :func:`model_info_from`).
         check: called once the pages are made, before the file is put in place (the app's cancel flag):
             what it raises leaves ``out_path`` as it was.
@@ -90,13 +92,16 @@ def build_report(session: ReviewSession, out_path, *, settings: ReportSettings |
         The written path.
 
     Raises:
-        ValueError: unusable settings (page size, scale) or measurement edits; OSError: the
+        ValueError: unusable settings (page size, scale, a reviewer or comment beside the over-read's) or
+            measurement edits; OSError: the
             file cannot be written; RecordError: a record the sheet cannot be drawn from (fewer than
             2 samples, no usable sampling rate), its message naming the record's file and why.
     """
     if not isinstance(session, ReviewSession):
         raise TypeError(f"build_report: session must be a ReviewSession, got {type(session).__name__}")
-    return _write(session.snapshot(), Path(out_path), settings, model_info, check)
+    snapshot = session.snapshot()
+    take_settings_review(snapshot.overread, settings or ReportSettings())    # one reviewer, one comment
+    return _write(snapshot, Path(out_path), settings, model_info, check)
 
 
 def _drawn_signal(record) -> tuple:
