@@ -24,6 +24,7 @@ from mirage_model.formats.write import (WFDB_NAME_RULE, left_out_line, output_na
                                         source_file_hit)
 from mirage_model.records import RecordError
 from mirage_model.review.file_info import patient_names
+from mirage_model.review.interpret import session_interpretation
 
 
 def report_folder(settings) -> str:
@@ -98,8 +99,6 @@ class ExportMixin:
         if self.record is None:
             self.show_message("Open a record before exporting a report.")
             return
-        from mirage_model.review.interpret import session_interpretation
-
         file_name, file_id = patient_names(self.record)      # what an empty patient field prints
         ov, it = self.session.overread, session_interpretation(self.session)    # as the PDF will say them
         dlg = ExportDialog(self, file_name=file_name, file_id=file_id, status=ov.status(it), comment=ov.comment,
