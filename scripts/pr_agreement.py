@@ -61,10 +61,10 @@ random (seed 0) of those labelled NORM (likelihood 100) without 1AVB:
 What a fix would be (not made here: the PR feeds the statements model's measured stage features):
   * the U-Net: retrain it with long PRs, e.g. augmenting LUDB 1-50's beat windows by stretching the PR segment
     (P wave moved earlier, baseline in between) up to 350 ms, and check on LUDB 51-100 and on these figures;
-  * meanwhile, in pipeline.py, keep a lead's learned P onset only where it lies near the rules' spatial P
+  * meanwhile, in median_beat.py, keep a lead's learned P onset only where it lies near the rules' spatial P
     (as the rules' own per-lead search does: within 40 ms of it), else take that lead's rule-based onset; and
     ``learned.boundaries`` could prefer a P run with amplitude over an empty one nearer the QRS.
-    Tried, not committed (a what-if: ``pipeline._measure_signal`` with the U-Net's per-lead P onset and offset
+    Tried, not committed (a what-if: ``median_beat._measure_signal`` with the U-Net's per-lead P onset and offset
     replaced by the rules' where the U-Net has none or its onset lies > 40 ms from the rules' one; biases as
     they are): LUDB 200-240 -0.2 / SD 2.8 (none < 200; at 100 Hz -0.5 / 5.9), < 160 +2.3 / 4.5, 160-200
     -1.4 / 4.5; PTB-XL 1AVB percentiles 5/25/50/75/95 185/210/222/239/287 ms, < 200 ms 59 of 495 (12 %, from

@@ -14,7 +14,8 @@ to be imported at run time:
    nor the command line (main, options, config), and first-party code is imported at module level.
 6. No module of ``training_cli`` is over 500 lines (DEVELOPERS.md: one job per module), nor of the
    interpretation (``mirage_model/review/interpret/``) over 600, nor of the serial comparison
-   (``mirage_model/review/serial/``) or the batch (``mirage_model/review/batch/``) over 500.
+   (``mirage_model/review/serial/``) or the batch (``mirage_model/review/batch/``) over 500, nor of the
+   measurement (``mirage_model/measure/``) over 500.
 """
 
 from __future__ import annotations
@@ -260,6 +261,18 @@ def test_no_serial_comparison_or_batch_module_is_over_500_lines():
     long = {str(f.relative_to(ROOT)): n for f in files if (n := len(f.read_text(encoding="utf-8").splitlines())) > 500}
     assert len(files) > 15 and not long, long
 
+
+
+def _over_500(files) -> dict[str, int]:
+    """path -> lines of each of ``files`` over 500 lines."""
+    return {str(f.relative_to(ROOT)): n for f in files if (n := len(f.read_text(encoding="utf-8").splitlines())) > 500}
+
+
+def test_no_measurement_module_is_over_500_lines():
+    # the measurement's pipeline (621 lines: the record's checks, mains, gaps and rate; the median beat's measurement)
+    # was split by job: pipeline (measure), gaps (missing samples), median_beat; each under 500
+    files = sorted((ROOT / "mirage_model" / "measure").glob("*.py"))
+    assert len(files) > 10 and not _over_500(files), _over_500(files)
 
 # what mirage_model/formats may import from the rest of the library (DEVELOPERS.md, Layout)
 FORMATS_USES = {"mirage_model.records.record", "mirage_model.records.leads", "mirage_model.records.flags",

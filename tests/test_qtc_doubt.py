@@ -26,7 +26,7 @@ from mirage_model.review.measurements import UNRELIABLE, doubt_text, measurement
 ROOT = Path(__file__).resolve().parent.parent
 LUDB_1 = ROOT / "resources" / "samples" / "ludb" / "1.hea"
 QTC = ("qtc_bazett_ms", "qtc_fridericia_ms", "qtc_framingham_ms")
-# measure's own words (``measure.pipeline._qtc_caveats``), as a record at 82 bpm with an RR CV of 0.46 gets them
+# measure's own words (``measure.median_beat._qtc_caveats``), as a record at 82 bpm with an RR CV of 0.46 gets them
 IRREGULAR = ("irregular rhythm (RR coefficient of variation 0.46 > 0.15; e.g. atrial fibrillation): QT and the mean "
              "RR do not belong to the same cycle")
 SLOW = "heart rate 45.4 bpm < 50 (the corrections extrapolate at slow rates; Bazett under-corrects)"

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from mirage_model.measure.results import MeasureConfig
-from mirage_model.measure.pipeline import _qtc_caveats
+from mirage_model.measure.median_beat import _qtc_caveats
 from mirage_model.words import shown
 
 PHILIPS = Path(__file__).parent / "data" / "formats" / "3191723_ZZDEMOPTONLY_1-04_orig.xml"

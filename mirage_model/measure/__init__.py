@@ -8,7 +8,7 @@ cardiologists' per-lead readings (fitted on LUDB records 1-50 only).
 
 0. Gaps: when fewer than half the independent leads are complete (a dropout in most leads), the
    record is measured on its longest stretch where every present lead (finite on at least half its
-   samples) is finite, if that stretch lasts at least 2.5 s (``pipeline.finite_stretch``); the
+   samples) is finite, if that stretch lasts at least 2.5 s (``gaps.finite_stretch``); the
    indices are the record's and a note names the stretch. Otherwise the leads with gaps are left
    out (step 1) and the whole record is measured on the others.
    Rate: records sampled below ``min_native_fs`` (250 Hz; PTB-XL's 100 Hz records) are resampled
