@@ -18,103 +18,44 @@ record in the main window, with the labs-table values the batch scored it with
 (``batch.LabsLookup``), so that the window's probabilities are the row's. "Compare each record with the patient's
 earlier ECG in the folder" (off by default) is ``mirage score --compare-prior``: the same serial columns, filled
 in the table once every record is scored (the comparison is made then), its words whole on hover.
+
+The dialog's parts, one job each: this module (the form, starting, cancelling and closing a run, its progress),
+``batch_table`` (the table of results), ``batch_notes`` (the notes under the progress) and ``batch_outcome`` (what a
+finished run says). The names tests and the window import from here are here as before.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QSize, QStandardPaths, Qt, Signal
-from PySide6.QtGui import QColor, QGuiApplication
+from PySide6.QtCore import QSize, QStandardPaths, Qt, Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox,
-    QProgressBar, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QProgressBar, QPushButton, QTableWidget, QVBoxLayout, QWidget,
 )
 
 from app import workers
-from app.dialogs.batch_jobs import LabsMatched, ListedFolder, NothingToScore, batch_with_model_job, list_folder_job
+from app.dialogs.batch_jobs import LabsMatched, ListedFolder, batch_with_model_job, list_folder_job
+from app.dialogs.batch_notes import BatchNotes
+from app.dialogs.batch_outcome import BatchOutcome
 from app.dialogs.batch_paths import default_output, refused_output
 from app.dialogs.batch_questions import ask_replace_output, ask_replace_pdfs
+from app.dialogs.batch_table import (ERROR_LINES, FAILED_COLOUR, LABS_DIFFER_COLOUR, NOT_ECG_COLOUR,
+                                     BatchResultsTable)
 from app.dialogs.form_rows import add_row
 from app.views.placeholder import set_placeholder
 from app.settings import DEVICES
 from app.views.focus_ring import FocusRing
-from mirage_model.clinical.labs import unmatched_rows_text
-from mirage_model.records.folder import natural_key, unreadable_line
-from mirage_model.words import counted
 
-# Columns shown first when a row has them; the rest follow in the row's own order.
-# record_path beside the id: an export names records alike in different sub-folders (siteA/ecg.hea,
-# siteB/ecg.hea), and the path is what tells them apart
-PREFERRED = ("record_id", "record_path", "status", "error", "positive")
-HIDDEN = ("path", "notes")   # kept for double-click / the CSV, not shown as columns
-# the serial comparison's columns whose words are read whole in a tooltip
-SERIAL_TIPS = ("serial_changes", "serial_warnings")
-# text colours in the table, each at least WCAG 2.1's 4.5:1 on its white (Qt's red, dark grey and dark
-# yellow were 4.0, 3.9 and 4.2:1)
-FAILED_COLOUR = QColor("#b00000")         # a record that could not be scored
-NOT_ECG_COLOUR = QColor("#666666")        # a file that is no ECG: told, not a failure
-LABS_DIFFER_COLOUR = QColor("#6b6b00")    # its labs row may be another patient's
 # the batch checks its cancel flag before each record and each forward pass (``Scorer.predict``): what is
 # being scored now is finished and written, the rest is left to a resumed run
 CANCELLING = "Cancelling: the record being scored now is finished and written first"
-# a failed row is as tall as its message's wrapped lines up to this many; the rest is under the table when selected
-ERROR_LINES = 4
+
+__all__ = ["CANCELLING", "ERROR_LINES", "FAILED_COLOUR", "LABS_DIFFER_COLOUR", "NOT_ECG_COLOUR", "BatchDialog"]
 
 
-def _row_message(row: dict) -> str:
-    """The whole message of a result row: its error; a file that is no ECG's in the words ``mirage score``
-    and ``mirage-review --export-pdf`` say it in ("not an ECG: x.xml: the file is empty": ``rows.not_ecg_line``)."""
-    message = str(row.get("error") or "")
-    from mirage_model.review.batch.rows import NOT_ECG, not_ecg_line   # loaded by the batch that made the row
-
-    if message and row.get("status") == NOT_ECG:
-        return not_ecg_line(str(row.get("record_path") or ""), message)
-    return message
-
-
-def _fmt(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.3f}" if abs(value) < 10 else f"{value:.0f}"
-    if isinstance(value, (list, tuple)):
-        return ", ".join(str(v) for v in value)
-    return str(value)
-
-
-def _typed(row: dict) -> dict:
-    """A row read back from a CSV output, its numbers (probabilities, measurements) as numbers,
-    so that the table shows them as it shows a row scored in this run."""
-    from mirage_model.measure import SCALAR_KEYS   # loaded by the batch that wrote the row
-
-    numeric = ("age_used", *SCALAR_KEYS)          # besides prob_ and stmt_
-    out = {}
-    for key, value in row.items():
-        if isinstance(value, str) and (key.startswith(("prob_", "stmt_")) or key in numeric):
-            try:
-                value = float(value) if value else None
-            except ValueError:
-                pass
-        out[key] = value
-    return out
-
-
-def _not_read_tip(not_read: list) -> str:
-    """The status's tooltip naming the files a batch did not read (their paths under the folder), the first 200."""
-    if not not_read:
-        return ""
-    return ("Files not read:\n" + "\n".join(not_read[:200])
-            + (f"\n... and {len(not_read) - 200} more" if len(not_read) > 200 else ""))
-
-
-def _row_key(row: dict) -> tuple:
-    """A result row's place in the table: its record's path in the folder dock's order."""
-    return natural_key(row.get("record_path") or row.get("path") or "")
-
-
-class BatchDialog(QDialog):
+class BatchDialog(BatchResultsTable, BatchNotes, BatchOutcome, QDialog):
     """Non-modal batch scoring. ``openRecord(path, values)`` when a result row is double-clicked:
     ``values`` are the labs-table values the batch scored that record with ({name: (value, unit)};
     empty without a labs table). ``folderStarted(folder)`` when a run is started on a folder (the app
@@ -458,285 +399,6 @@ class BatchDialog(QDialog):
         if isinstance(row, dict):
             self._add_row(row)
 
-    def _note_table(self, lookup) -> None:
-        """What reading the labs table warned of (units assumed, censored values read as their
-        limit: ``mirage score`` logs the same lines) and its refused rows, in the notes, once."""
-        table = self._labs_name or "the labs table"
-        for warning in getattr(lookup, "warnings", None) or ():
-            line = f"Warning: {warning}."
-            if line not in self._notes:
-                self._add_note(line)
-        errors = dict(getattr(lookup, "errors", None) or {})
-        if errors:
-            n = len(errors)
-            line = (f"Warning: {n} row{'s' if n != 1 else ''} of {table} refused and not used "
-                    f"({', '.join(list(errors)[:3])}{' ...' if n > 3 else ''}): see {'their' if n != 1 else 'its'} "
-                    "records' error rows.")
-            if line not in self._notes:
-                self._add_note(line, tip="Labs-table rows refused:\n" + "\n".join(
-                    f"{rid}: {why}" for rid, why in list(errors.items())[:200]))
-
-    def _note_labs_header(self, row: dict) -> None:
-        """A scored record whose labs row differs from its ECG header (its notes say so): one line
-        of the notes counts them and names the first, each record's note in the tooltip."""
-        from mirage_model.review.batch.rows import labs_header_notes   # loaded by the batch that made the row
-        from mirage_model.review.batch.run import labs_header_line
-
-        found = labs_header_notes(row.get("notes")) if row.get("status") == "ok" else []
-        if not found:
-            return
-        self._labs_header += [(str(row.get("record_path")), n) for n in found]
-        line = "Warning: " + labs_header_line(self._labs_name or "the labs table", self._labs_header) + "."
-        self._tips[line] = "Labs rows that differ from their ECG header:\n" + "\n".join(
-            f"{path}: {note}" for path, note in self._labs_header[:200])
-        self._set_labs_header_line(line)
-
-    def _set_labs_header_line(self, line: str) -> None:
-        """The notes' line on labs rows that differ from their header, in its place ("": none)."""
-        old = self._labs_header_line
-        self._labs_header_line = line
-        lines = [line if x == old else x for x in self._notes if x != old or line]
-        if line and line not in lines:
-            lines.append(line)
-        self._set_notes(lines)
-
-    def _add_row(self, row: dict) -> None:
-        """Show ``row`` in its place: the records in the folder dock's order (``natural_key``: 1, 2, 10,
-        not the batch's 1, 10, 2), as they arrive and after a resumed run alike."""
-        self._note_labs_header(row)
-        key = _row_key(row)
-        r = bisect_right(self._row_keys, key)
-        self._row_keys.insert(r, key)
-        self.rows.insert(r, row)
-        new = [k for k in row if k not in self.columns and k not in HIDDEN]
-        if new:
-            self.columns = [c for c in PREFERRED if c in self.columns or c in row] + \
-                [c for c in self.columns + new if c not in PREFERRED]
-            self.table.setColumnCount(len(self.columns))
-            self.table.setHorizontalHeaderLabels(self.columns)
-            for i, old in enumerate(self.rows):
-                if i != r:
-                    self._fill_row(i if i < r else i - 1, old)
-        self.table.insertRow(r)
-        self._fill_row(r, row)
-        if row.get("error"):
-            self._fit_error(r, str(row.get("error")))
-        self._show_message(self.table.currentRow())
-
-    def _fit_error(self, r: int, message: str) -> None:
-        """The error column as wide as its widest message, up to half the table's width (100 px cut "bad.dat:
-        signal file is truncated (...)" to "bad.dat: signal file is ..."), and row ``r`` as tall as its wrapped
-        message, up to ``ERROR_LINES`` lines."""
-        fm = self.table.fontMetrics()
-        widest = fm.horizontalAdvance(message) + 2 * fm.averageCharWidth()     # the cell's margins
-        if widest > self._error_width:
-            self._error_width = widest
-            self._fit_error_column(skip=r)
-        self._fit_row(r)
-
-    def _fit_error_column(self, skip: int = -1) -> None:
-        """The error column ``min(widest message, half the table)`` wide (the header's default at least), and
-        the failed rows but ``skip`` as tall as their messages wrap at that width."""
-        if not self._error_width or "error" not in self.columns:
-            return
-        c = self.columns.index("error")
-        room = max(self.table.horizontalHeader().defaultSectionSize(), self.table.viewport().width() // 2)
-        width = max(self.table.horizontalHeader().defaultSectionSize(), min(self._error_width, room))
-        if width != self.table.columnWidth(c):
-            self.table.setColumnWidth(c, width)
-            for i, other in enumerate(self.rows):      # their wrapped lines change with the width
-                if other.get("error") and i != skip:
-                    self._fit_row(i)
-
-    def eventFilter(self, watched, event) -> bool:
-        if event.type() == QEvent.Type.Resize and watched is self._viewport:
-            self._fit_error_column()
-        return super().eventFilter(watched, event)
-
-    def _fit_row(self, r: int) -> None:
-        self.table.resizeRowToContents(r)
-        most = self.table.fontMetrics().lineSpacing() * ERROR_LINES + 8
-        if self.table.rowHeight(r) > most:
-            self.table.setRowHeight(r, most)
-
-    def _show_message(self, r: int) -> None:
-        """Under the table, the whole message of result row ``r`` (none: hidden), coloured as its error cell."""
-        row = self.rows[r] if 0 <= r < len(self.rows) else {}
-        message = _row_message(row)
-        self.message.setText(message)
-        self.message.setVisible(bool(message))
-        if message:
-            from mirage_model.review.batch.rows import NOT_ECG   # loaded by the batch that made the row
-
-            colour = NOT_ECG_COLOUR if row.get("status") == NOT_ECG else FAILED_COLOUR
-            self.message.setStyleSheet(f"color: {colour.name()}")
-
-    def _fill_row(self, r: int, row: dict) -> None:
-        from mirage_model.review.batch.rows import NOT_ECG, withheld_words   # loaded by the batch that made the row
-        fm = self.table.fontMetrics()
-        for c, key in enumerate(self.columns):
-            item = QTableWidgetItem(_fmt(row.get(key)))
-            if key == "error" and row.get(key):
-                # a file that is no ECG is told, not a failure: grey, not red
-                item.setForeground(NOT_ECG_COLOUR if row.get("status") == NOT_ECG else FAILED_COLOUR)
-                item.setToolTip(_row_message(row))
-            if key == "positive":       # an empty cell read as a clean record: the calls the gate withheld, and why
-                held, why = withheld_words(row)
-                if held:
-                    item.setText(held)
-                    item.setToolTip(why)
-            if key in SERIAL_TIPS and row.get(key):      # a comparison's words run long: whole on hover
-                item.setToolTip(str(row.get(key)))
-            elif not item.toolTip() and fm.horizontalAdvance(item.text()) > self.table.columnWidth(c):
-                item.setToolTip(item.text())     # cut by its column ("Sinus rhythm, 83 bpm; ..."): whole on hover
-            if key == "record_id" and "labs row differs" in str(row.get("notes") or ""):
-                # its labs row may be another patient's: the id says so at a glance, the tip in words
-                item.setForeground(LABS_DIFFER_COLOUR)
-                item.setToolTip(str(row.get("notes")))
-            self.table.setItem(r, c, item)
-
-    def _done(self, summary) -> None:
-        if isinstance(summary, NothingToScore):     # no output written: what the folder holds, as mirage score says it
-            self.status.setText(f"{summary.line[:1].upper()}{summary.line[1:]}.")
-            self.status.setToolTip(_not_read_tip(summary.not_read))
-            return
-        self.summary = summary
-        if not getattr(summary, "cancelled", False):
-            # every record handled: the bar full, also where Resume kept them all and no progress came (it was blank)
-            # (its count kept where progress came: "3 / 3 records" stays 3 of 3)
-            full = max(1, self.progress.maximum())
-            self.progress.setRange(0, full)
-            self.progress.setValue(full)
-        out = getattr(summary, "out_path", None) or self.output.text()
-        if getattr(summary, "skipped", 0):      # from where the rows are (a spare file: the output unwritable)
-            self._show_output(Path(getattr(summary, "saved_in", None) or out))
-        scored = getattr(summary, "scored", len(self.rows))
-        parts = [f"{scored} scored"]
-        for name in ("failed", "skipped"):
-            if getattr(summary, name, 0):
-                parts.append(f"{getattr(summary, name)} {name}")
-        if getattr(summary, "not_ecg", 0):
-            parts.append(counted(summary.not_ecg, "not ECG file"))
-        speed = summary.speed_text() if hasattr(summary, "speed_text") else ""
-        verb = "Cancelled" if getattr(summary, "cancelled", False) else "Done"
-        # the PDFs this run wrote and where, as mirage score --pdf-dir says them ("34 PDFs in pdfs")
-        pdfs = f"; {counted(getattr(summary, 'pdfs', 0), 'PDF')} in {self._pdf_dir}" if self._pdf_dir else ""
-        text = f"{verb}: {', '.join(parts)}{speed}. Results in {out}{pdfs}."
-        done, total = self._handled
-        # the run's own count: a Cancel during the first record came before any progress, which left (0, 0)
-        total, done = max(total, getattr(summary, "to_score", 0)), max(done, getattr(summary, "handled", 0))
-        if getattr(summary, "cancelled", False) and done < total:
-            # what is left and how to go on, as mirage score says it when stopped (it had said neither)
-            text += (f" {total - done} of this run's {total} records not scored: tick Resume and press Start "
-                     "to score them without scoring those again.")
-        unsaved = getattr(summary, "unsaved", "")
-        spare = getattr(summary, "saved_in", None)
-        if unsaved:         # the output could not be written at the end: where the rows are, and what to do
-            text = f"{verb}: {', '.join(parts)}{speed}, but {unsaved}."
-            if spare is not None and Path(spare) != Path(out):
-                text += (f" Once {out} can be written again (the program holding it closed, or made writable), "
-                         f"replace it with {Path(spare).name}; or choose {Path(spare).name} as the output and tick "
-                         "Resume to score any records left.")
-        tips = []
-        unreadable = getattr(summary, "unreadable_folders", None)
-        if unreadable:      # the output is incomplete: said here, as mirage score says it (no dialog per folder)
-            text += f" {unreadable_line(unreadable)}; the records in them are not in {out}."
-            tips.append(unreadable_line(unreadable, limit=len(unreadable)))
-        if getattr(summary, "same_file", None):     # one recording under two names: scored once, said
-            text += f" {summary.same_file_line()}."
-        not_read = list(getattr(summary, "not_read", None) or ())
-        # what the folder holds besides its records
-        if getattr(summary, "own_files", None):     # an earlier run's results and PDFs: not records
-            text += f" {summary.own_files_line()}."
-        if getattr(summary, "annotations", None):   # LUDB's "1.ii" beside "1.hea": the record's, not passed over
-            text += f" {summary.annotations_line()}."
-        if not_read:    # the folder's other files (a .pdf, a .txt): counted here, named in the tooltip
-            text += f" {summary.not_read_line('no ECG records')}."
-            tips.append(_not_read_tip(not_read))
-        self.status.setToolTip("\n\n".join(tips))
-        lock_note = getattr(summary, "lock_note", "")
-        if lock_note and not any(lock_note in line for line in self._notes):    # told once, when it happened
-            self._add_note(f"Note: {lock_note}.")
-        children = summary.paediatric_line() if getattr(summary, "paediatric", 0) else ""
-        if children and children not in self._notes:   # what the rows' "[paediatric: ...]" means, once
-            self._add_note(children)
-        serial = getattr(summary, "serial", None)
-        if serial is not None:      # the rows arrived before the comparison: its columns filled in now
-            self._show_serial(serial.cells)
-            text += f" {serial.line()[:1].upper()}{serial.line()[1:]}."
-        elif self.compare_prior.isChecked() and getattr(summary, "cancelled", False):
-            text += " Serial comparison: not made (the run was stopped first); Resume makes it."
-        # what the run found in the labs table besides what reading it warned of (noted at its start): a bad
-        # value in a column no model reads, left out of its record's row; a spreadsheet's number taken for an id
-        for warning in getattr(summary, "labs_warnings", None) or ():
-            if f"Warning: {warning}." not in self._notes:
-                self._add_note(f"Warning: {warning}.")
-        unmatched = list(getattr(summary, "labs_unmatched", None) or ())
-        if unmatched:       # named when the run started: kept, not said twice
-            self._note_unmatched(unmatched, getattr(summary, "labs_unmatched_hint", ""))
-        self.status.setText(text)
-
-    def _show_serial(self, cells: dict) -> None:
-        """The serial comparison's columns (``SerialCounts.cells``: record_path -> its columns) in the rows shown;
-        a row the run did not compare keeps what it has (a resumed run's kept row: its output's)."""
-        from mirage_model.review.batch.rows import SERIAL_COLUMNS   # loaded by the batch that made the rows
-
-        for row in self.rows:
-            row.update(cells.get(str(row.get("record_path")), {}))
-        new = [c for c in SERIAL_COLUMNS if c not in self.columns]
-        if self.rows and new:
-            self.columns += new
-            self.table.setColumnCount(len(self.columns))
-            self.table.setHorizontalHeaderLabels(self.columns)
-        for r, row in enumerate(self.rows):
-            self._fill_row(r, row)
-
-    def _note_unmatched(self, ids: list[str], hint: str) -> None:
-        """The notes' line naming the labs-table rows that fit no record (every id in its tooltip),
-        once."""
-        line = self._unmatched_line(ids, hint)
-        if line not in self._notes:
-            self._add_note(line, tip="Labs-table rows that fit no record:\n" + "\n".join(ids[:200])
-                           + (f"\n... and {len(ids) - 200} more" if len(ids) > 200 else ""))
-
-    def _unmatched_line(self, ids: list[str], hint: str) -> str:
-        """The labs-table rows that fit no record, in the words of ``mirage score``'s warning."""
-        table = self._labs_name or "the labs table"
-        n = len(ids)
-        return (f"Warning: {n} row{'s' if n != 1 else ''} of {table} fit no record in this folder and "
-                f"{'were' if n != 1 else 'was'} not used {unmatched_rows_text(ids, hint)}.")
-
-    def _add_note(self, line: str, tip: str = "") -> None:
-        if tip:
-            self._tips[line] = tip
-        self._set_notes(self._notes + [line])
-
-    def _set_notes(self, lines: list[str]) -> None:
-        """The notes' lines; its tooltip the details of each line that has them, in order."""
-        self._notes = list(lines)
-        self._tips = {k: v for k, v in self._tips.items() if k in self._notes}
-        self.notes.setText("\n".join(self._notes))
-        self.notes.setToolTip("\n\n".join(self._tips[line] for line in self._notes if line in self._tips))
-        self.notes.setVisible(bool(self._notes))
-
-    def _show_output(self, out: Path) -> None:
-        """The table as the output file holds it, after a resumed run: the rows it kept (scored
-        before, not sent as this run's progress) with this run's, in the folder dock's order."""
-        from mirage_model.review.batch import BatchError, read_rows   # loaded by the batch that wrote it
-
-        try:
-            _cols, rows = read_rows(out)
-        except BatchError as err:
-            self.status.setToolTip(str(err))
-            return
-        fresh = {str(r.get("record_path")): r for r in self.rows}
-        self.rows, self._row_keys, self.columns = [], [], []
-        self._labs_header = []            # counted again over the file's rows (kept ones too)
-        self.table.setRowCount(0)
-        self.table.setColumnCount(0)
-        for row in rows:
-            self._add_row(fresh.get(str(row.get("record_path"))) or _typed(row))
-
     def _error(self, message: str) -> None:
         self.status.setText(f"Batch scoring stopped: {message}")
 
@@ -753,34 +415,6 @@ class BatchDialog(QDialog):
         self._idle()
         if cancelled and self.summary is None:
             self.status.setText(f"Cancelled after {len(self.rows)} records (rows written so far are kept).")
-
-    def record_path(self, r: int) -> Path | None:
-        """The record of result row ``r`` (rows name it relative to the scored folder)."""
-        if not 0 <= r < len(self.rows):
-            return None
-        text = self.rows[r].get("record_path") or self.rows[r].get("path") or ""
-        if not text:
-            return None
-        path = Path(text)
-        return path if path.is_absolute() else self.scored_folder / path
-
-    @property
-    def scored_folder(self) -> Path:
-        """The folder the last run was started on (its rows name their records relative to it); before any
-        run, the folder box's."""
-        return self._folder if self._folder is not None else Path(self.folder.text())
-
-    def record_values(self, r: int) -> dict:
-        """The labs-table values the batch scored result row ``r``'s record with ({} without a table)."""
-        path = self.record_path(r)
-        if path is None or self.labs_lookup is None:
-            return {}
-        return self.labs_lookup.values(path)
-
-    def _double_clicked(self, r: int, _c: int) -> None:
-        path = self.record_path(r)
-        if path is not None:
-            self.openRecord.emit(str(path), self.record_values(r))
 
     def keyPressEvent(self, event) -> None:
         # Esc as the Close button: QDialog's Esc hid the dialog without a close, so a run went on unseen and

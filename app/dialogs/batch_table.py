@@ -1,0 +1,233 @@
+"""The batch dialog's table of results (``BatchResultsTable``, a part of ``batch.BatchDialog``): each row in the
+folder dock's order as it arrives, its cells and their colours and tooltips, a failed file's message fitted and shown
+whole under the table, the serial comparison's columns, the output file's rows after a resumed run, and the record a
+row names (double-click opens it)."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from pathlib import Path
+
+from PySide6.QtCore import QEvent
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QTableWidgetItem
+
+from mirage_model.records.folder import natural_key
+
+# Columns shown first when a row has them; the rest follow in the row's own order.
+# record_path beside the id: an export names records alike in different sub-folders (siteA/ecg.hea,
+# siteB/ecg.hea), and the path is what tells them apart
+PREFERRED = ("record_id", "record_path", "status", "error", "positive")
+HIDDEN = ("path", "notes")   # kept for double-click / the CSV, not shown as columns
+# the serial comparison's columns whose words are read whole in a tooltip
+SERIAL_TIPS = ("serial_changes", "serial_warnings")
+# text colours in the table, each at least WCAG 2.1's 4.5:1 on its white (Qt's red, dark grey and dark
+# yellow were 4.0, 3.9 and 4.2:1)
+FAILED_COLOUR = QColor("#b00000")         # a record that could not be scored
+NOT_ECG_COLOUR = QColor("#666666")        # a file that is no ECG: told, not a failure
+LABS_DIFFER_COLOUR = QColor("#6b6b00")    # its labs row may be another patient's
+# a failed row is as tall as its message's wrapped lines up to this many; the rest is under the table when selected
+ERROR_LINES = 4
+
+
+def _row_message(row: dict) -> str:
+    """The whole message of a result row: its error; a file that is no ECG's in the words ``mirage score``
+    and ``mirage-review --export-pdf`` say it in ("not an ECG: x.xml: the file is empty": ``rows.not_ecg_line``)."""
+    message = str(row.get("error") or "")
+    from mirage_model.review.batch.rows import NOT_ECG, not_ecg_line   # loaded by the batch that made the row
+
+    if message and row.get("status") == NOT_ECG:
+        return not_ecg_line(str(row.get("record_path") or ""), message)
+    return message
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.3f}" if abs(value) < 10 else f"{value:.0f}"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _typed(row: dict) -> dict:
+    """A row read back from a CSV output, its numbers (probabilities, measurements) as numbers,
+    so that the table shows them as it shows a row scored in this run."""
+    from mirage_model.measure import SCALAR_KEYS   # loaded by the batch that wrote the row
+
+    numeric = ("age_used", *SCALAR_KEYS)          # besides prob_ and stmt_
+    out = {}
+    for key, value in row.items():
+        if isinstance(value, str) and (key.startswith(("prob_", "stmt_")) or key in numeric):
+            try:
+                value = float(value) if value else None
+            except ValueError:
+                pass
+        out[key] = value
+    return out
+
+
+def _row_key(row: dict) -> tuple:
+    """A result row's place in the table: its record's path in the folder dock's order."""
+    return natural_key(row.get("record_path") or row.get("path") or "")
+
+
+class BatchResultsTable:
+    """The results table's part of ``BatchDialog`` (its ``table``, ``message``, ``rows`` and ``columns``)."""
+
+    def _add_row(self, row: dict) -> None:
+        """Show ``row`` in its place: the records in the folder dock's order (``natural_key``: 1, 2, 10,
+        not the batch's 1, 10, 2), as they arrive and after a resumed run alike."""
+        self._note_labs_header(row)
+        key = _row_key(row)
+        r = bisect_right(self._row_keys, key)
+        self._row_keys.insert(r, key)
+        self.rows.insert(r, row)
+        new = [k for k in row if k not in self.columns and k not in HIDDEN]
+        if new:
+            self.columns = [c for c in PREFERRED if c in self.columns or c in row] + \
+                [c for c in self.columns + new if c not in PREFERRED]
+            self.table.setColumnCount(len(self.columns))
+            self.table.setHorizontalHeaderLabels(self.columns)
+            for i, old in enumerate(self.rows):
+                if i != r:
+                    self._fill_row(i if i < r else i - 1, old)
+        self.table.insertRow(r)
+        self._fill_row(r, row)
+        if row.get("error"):
+            self._fit_error(r, str(row.get("error")))
+        self._show_message(self.table.currentRow())
+
+    def _fit_error(self, r: int, message: str) -> None:
+        """The error column as wide as its widest message, up to half the table's width (100 px cut "bad.dat:
+        signal file is truncated (...)" to "bad.dat: signal file is ..."), and row ``r`` as tall as its wrapped
+        message, up to ``ERROR_LINES`` lines."""
+        fm = self.table.fontMetrics()
+        widest = fm.horizontalAdvance(message) + 2 * fm.averageCharWidth()     # the cell's margins
+        if widest > self._error_width:
+            self._error_width = widest
+            self._fit_error_column(skip=r)
+        self._fit_row(r)
+
+    def _fit_error_column(self, skip: int = -1) -> None:
+        """The error column ``min(widest message, half the table)`` wide (the header's default at least), and
+        the failed rows but ``skip`` as tall as their messages wrap at that width."""
+        if not self._error_width or "error" not in self.columns:
+            return
+        c = self.columns.index("error")
+        room = max(self.table.horizontalHeader().defaultSectionSize(), self.table.viewport().width() // 2)
+        width = max(self.table.horizontalHeader().defaultSectionSize(), min(self._error_width, room))
+        if width != self.table.columnWidth(c):
+            self.table.setColumnWidth(c, width)
+            for i, other in enumerate(self.rows):      # their wrapped lines change with the width
+                if other.get("error") and i != skip:
+                    self._fit_row(i)
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.Resize and watched is self._viewport:
+            self._fit_error_column()
+        return super().eventFilter(watched, event)
+
+    def _fit_row(self, r: int) -> None:
+        self.table.resizeRowToContents(r)
+        most = self.table.fontMetrics().lineSpacing() * ERROR_LINES + 8
+        if self.table.rowHeight(r) > most:
+            self.table.setRowHeight(r, most)
+
+    def _show_message(self, r: int) -> None:
+        """Under the table, the whole message of result row ``r`` (none: hidden), coloured as its error cell."""
+        row = self.rows[r] if 0 <= r < len(self.rows) else {}
+        message = _row_message(row)
+        self.message.setText(message)
+        self.message.setVisible(bool(message))
+        if message:
+            from mirage_model.review.batch.rows import NOT_ECG   # loaded by the batch that made the row
+
+            colour = NOT_ECG_COLOUR if row.get("status") == NOT_ECG else FAILED_COLOUR
+            self.message.setStyleSheet(f"color: {colour.name()}")
+
+    def _fill_row(self, r: int, row: dict) -> None:
+        from mirage_model.review.batch.rows import NOT_ECG, withheld_words   # loaded by the batch that made the row
+        fm = self.table.fontMetrics()
+        for c, key in enumerate(self.columns):
+            item = QTableWidgetItem(_fmt(row.get(key)))
+            if key == "error" and row.get(key):
+                # a file that is no ECG is told, not a failure: grey, not red
+                item.setForeground(NOT_ECG_COLOUR if row.get("status") == NOT_ECG else FAILED_COLOUR)
+                item.setToolTip(_row_message(row))
+            if key == "positive":       # an empty cell read as a clean record: the calls the gate withheld, and why
+                held, why = withheld_words(row)
+                if held:
+                    item.setText(held)
+                    item.setToolTip(why)
+            if key in SERIAL_TIPS and row.get(key):      # a comparison's words run long: whole on hover
+                item.setToolTip(str(row.get(key)))
+            elif not item.toolTip() and fm.horizontalAdvance(item.text()) > self.table.columnWidth(c):
+                item.setToolTip(item.text())     # cut by its column ("Sinus rhythm, 83 bpm; ..."): whole on hover
+            if key == "record_id" and "labs row differs" in str(row.get("notes") or ""):
+                # its labs row may be another patient's: the id says so at a glance, the tip in words
+                item.setForeground(LABS_DIFFER_COLOUR)
+                item.setToolTip(str(row.get("notes")))
+            self.table.setItem(r, c, item)
+
+    def _show_serial(self, cells: dict) -> None:
+        """The serial comparison's columns (``SerialCounts.cells``: record_path -> its columns) in the rows shown;
+        a row the run did not compare keeps what it has (a resumed run's kept row: its output's)."""
+        from mirage_model.review.batch.rows import SERIAL_COLUMNS   # loaded by the batch that made the rows
+
+        for row in self.rows:
+            row.update(cells.get(str(row.get("record_path")), {}))
+        new = [c for c in SERIAL_COLUMNS if c not in self.columns]
+        if self.rows and new:
+            self.columns += new
+            self.table.setColumnCount(len(self.columns))
+            self.table.setHorizontalHeaderLabels(self.columns)
+        for r, row in enumerate(self.rows):
+            self._fill_row(r, row)
+
+    def _show_output(self, out: Path) -> None:
+        """The table as the output file holds it, after a resumed run: the rows it kept (scored
+        before, not sent as this run's progress) with this run's, in the folder dock's order."""
+        from mirage_model.review.batch import BatchError, read_rows   # loaded by the batch that wrote it
+
+        try:
+            _cols, rows = read_rows(out)
+        except BatchError as err:
+            self.status.setToolTip(str(err))
+            return
+        fresh = {str(r.get("record_path")): r for r in self.rows}
+        self.rows, self._row_keys, self.columns = [], [], []
+        self._labs_header = []            # counted again over the file's rows (kept ones too)
+        self.table.setRowCount(0)
+        self.table.setColumnCount(0)
+        for row in rows:
+            self._add_row(fresh.get(str(row.get("record_path"))) or _typed(row))
+
+    def record_path(self, r: int) -> Path | None:
+        """The record of result row ``r`` (rows name it relative to the scored folder)."""
+        if not 0 <= r < len(self.rows):
+            return None
+        text = self.rows[r].get("record_path") or self.rows[r].get("path") or ""
+        if not text:
+            return None
+        path = Path(text)
+        return path if path.is_absolute() else self.scored_folder / path
+
+    @property
+    def scored_folder(self) -> Path:
+        """The folder the last run was started on (its rows name their records relative to it); before any
+        run, the folder box's."""
+        return self._folder if self._folder is not None else Path(self.folder.text())
+
+    def record_values(self, r: int) -> dict:
+        """The labs-table values the batch scored result row ``r``'s record with ({} without a table)."""
+        path = self.record_path(r)
+        if path is None or self.labs_lookup is None:
+            return {}
+        return self.labs_lookup.values(path)
+
+    def _double_clicked(self, r: int, _c: int) -> None:
+        path = self.record_path(r)
+        if path is not None:
+            self.openRecord.emit(str(path), self.record_values(r))
