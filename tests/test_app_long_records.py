@@ -14,7 +14,7 @@ pytest.importorskip("pytestqt")
 from PySide6.QtCore import Qt, QThreadPool  # noqa: E402
 
 from app import workers  # noqa: E402
-from app.views import ecg_plot  # noqa: E402
+from app.views import ecg_plot, plot_filters  # noqa: E402
 from app.views.ecg_viewer import EcgViewer  # noqa: E402
 from helpers_app import WAIT_MS, isolated_settings  # noqa: E402,F401 (isolated_settings: autouse)
 from mirage_model.records import EcgRecord  # noqa: E402
@@ -142,7 +142,7 @@ def test_a_filter_that_fails_leaves_the_trace_whole_and_says_so(qtbot, monkeypat
     def fails(*args, **kwargs):
         raise MemoryError()
 
-    monkeypatch.setattr(ecg_plot, "display_filter", fails)
+    monkeypatch.setattr(plot_filters, "display_filter", fails)
     viewer.highpass.setChecked(True)
     settled(qtbot, viewer)
     assert np.shares_memory(viewer.plot.displayed_signal(), sig)

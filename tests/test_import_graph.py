@@ -16,7 +16,7 @@ to be imported at run time:
    interpretation (``mirage_model/review/interpret/``) over 600, nor of the serial comparison
    (``mirage_model/review/serial/``) or the batch (``mirage_model/review/batch/``) over 500, nor of the
    measurement (``mirage_model/measure/``) or of its table (``mirage_model/review/measurements/``) over 500, nor the
-   batch dialog's (``app/dialogs/batch*.py``).
+   batch dialog's (``app/dialogs/batch*.py``) or the ECG plot's (``app/views/ecg_plot.py``, ``plot_*.py``).
 """
 
 from __future__ import annotations
@@ -283,6 +283,14 @@ def test_no_batch_dialog_module_is_over_500_lines():
     # split by job into parts of one class (batch, batch_table, batch_notes, batch_outcome), each under 500
     files = sorted((ROOT / "app" / "dialogs").glob("batch*.py"))
     assert len(files) > 3 and not _over_500(files), _over_500(files)
+
+
+def test_no_ecg_plot_module_is_over_500_lines():
+    # the ECG plot (757 lines: its scale and zoom, its display filters, the paper and traces) was split by job into
+    # mixins of EcgPlot (plot_scale, plot_filters), beside plot_overlays and calipers; each under 500
+    views = ROOT / "app" / "views"
+    files = [views / name for name in ("ecg_plot.py", "plot_scale.py", "plot_filters.py") if (views / name).exists()]
+    assert files and not _over_500(files), _over_500(files)
 
 
 # what mirage_model/formats may import from the rest of the library (DEVELOPERS.md, Layout)

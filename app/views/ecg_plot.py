@@ -17,6 +17,11 @@ worker: the trace stays what it was, all of it, until the filtered one replaces 
 The paper covers every trace: it grows above the top row and below the bottom row for tall waves
 (up to MAX_GROW_MM), and the traces are clipped to the paper beyond that (a lead-off spike), so no
 ink ever lands on the grey outside the page.
+
+``EcgPlot`` is composed of mixins, one job each, as the window is: ``plot_scale`` (true scale, zoom, the scale label,
+the lead names fitted to it), ``plot_filters`` (the display filters, in a worker for a long record),
+``plot_overlays`` (fiducials, explanations, artefacts, pacing marks) and ``calipers``; this module lays out the paper
+and draws the traces. The names the app and tests import from here are here as before.
 """
 
 from __future__ import annotations
@@ -26,80 +31,30 @@ import html
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPen
+from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QLabel, QWidget
 
 from app import workers
-from app.display_filters import display_filter
 from app.views.calipers import MARKER_PEN, Calipers
 from app.views.paper import (
     CAL_MV, CAL_S, LAYOUTS, OUTSIDE, TRACE, PaperGrid, PaperLayout, TracePanel, make_paper_layout,
 )
 from app.views.patient_line import NO_RECORD   # the patient line's words for the same state
+from app.views.plot_filters import SYNC_FILTER_VALUES, PlotFilters, filter_for_display
 from app.views.plot_overlays import PlotOverlays
+from app.views.plot_scale import LABEL_GAP_PX, LABEL_MARGIN_PX, LABEL_MIN_PT, PlotScale, fit_label_font, screen_dpi
 from mirage_model.records import STANDARD_LEADS
 from mirage_model.review.paced import PACER_RGB
 
 OPEN_HINT = "File > Open record (Ctrl+O), or drop a record here."
 TWIN_TRACE = (0, 90, 200)       # blue: a second channel of the same lead name
 TWIN_WORD = "blue"
-LABEL_MIN_PT = 6.5      # a lead name shrinks with the paper below true scale, to no less than this
-LABEL_GAP_PX = 3.0      # screen pixels at least between a row's calibration pulse and its lead name
-LABEL_MARGIN_PX = 1.0   # around a name's text (Qt's 4 px put a name at 0.30x a row's half lower than its place)
-# leads x samples filtered on the GUI thread (about 30 ms: 30 s of 12 leads at 1 kHz); a longer
-# record is filtered in a worker (1 h of 12 leads at 500 Hz held the GUI 1.8 s)
-SYNC_FILTER_VALUES = 360_000
+
+__all__ = ["LABEL_GAP_PX", "LABEL_MARGIN_PX", "LABEL_MIN_PT", "NO_RECORD", "OPEN_HINT", "SYNC_FILTER_VALUES",
+           "TWIN_TRACE", "TWIN_WORD", "EcgPlot", "filter_for_display", "fit_label_font", "screen_dpi"]
 
 
-def screen_dpi(widget) -> float:
-    """The physical dots per inch of the screen ``widget`` is on (the primary screen before it has
-    one), in device-independent pixels; 96 when the screen reports none that is plausible."""
-    screen = widget.screen() if widget.window() is not None else None
-    if screen is None:
-        screen = QGuiApplication.primaryScreen()
-    dpi = screen.physicalDotsPerInch() if screen is not None else 96.0
-    return dpi if dpi and np.isfinite(dpi) and dpi > 20 else 96.0
-
-
-def fit_label_font(item, base_pt: float, zoom: float) -> None:
-    """A lead name (a ``pg.TextItem``) at ``base_pt`` from true scale up, smaller below it in step with
-    the paper (``zoom``), down to LABEL_MIN_PT; its font is set only where its size changes."""
-    pt = max(LABEL_MIN_PT, base_pt * min(1.0, zoom))
-    font = item.textItem.font()
-    if abs(font.pointSizeF() - pt) > 0.01:
-        font.setPointSizeF(pt)
-        item.setFont(font)
-
-
-def _twin_rows(record, n: int) -> list[tuple[int, dict, np.ndarray]]:
-    """(lead index, the file's twin entry, (T,) float32 samples) of each second channel the file
-    gives a standard lead's name (``meta["named_twice"]``) that is as long as the record."""
-    out = []
-    for twin in (getattr(record, "meta", None) or {}).get("named_twice") or ():
-        if twin.get("lead") not in STANDARD_LEADS or twin.get("signal") is None:
-            continue
-        row = np.asarray(twin["signal"], dtype=np.float32)
-        if row.shape == (n,):
-            out.append((STANDARD_LEADS.index(twin["lead"]), twin, row))
-    return out
-
-
-def filter_for_display(ctx, signal: np.ndarray, fs: float, highpass: bool, notch_hz: float | None,
-                       twins: list) -> tuple[np.ndarray, list]:
-    """The record's (L, T) and its twin rows (``_twin_rows``) through the display filters: a job
-    (``ctx``: its ``JobContext``, checked before each lead; None on the GUI thread).
-
-    Returns:
-        ((L, T) float32 mV, [(lead, twin entry, (T,) float32 mV)]).
-    """
-    check = ctx.check if ctx is not None else None
-    display = display_filter(signal, fs, highpass, notch_hz, check=check)
-    shown = [(lead, t, display_filter(row[None, :], fs, highpass, notch_hz, check=check)[0])
-             for lead, t, row in twins]
-    return display, shown
-
-
-class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
+class EcgPlot(PlotScale, PlotFilters, PlotOverlays, Calipers, pg.GraphicsView):
     """The paper and its traces. See the module docstring for coordinates and scale."""
 
     scaleChanged = Signal(str)        # the honest scale label text
@@ -216,181 +171,6 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
         self.placeholder_text = ""
         self.clear_record(NO_RECORD, OPEN_HINT)
 
-    # ------------------------------------------------------------------ scale
-    def physical_dpi(self) -> float:
-        """Physical dots per inch in device-independent pixels: the screen's, or the settings' override.
-
-        The override is the panel's own dots per inch (device pixels: its specification's, or a ruler's), so
-        under display scaling it is divided by the device pixel ratio (at 200 %, 282 dpi on the glass is 141
-        device-independent pixels an inch); taken as device-independent it drew the paper twice too large.
-        """
-        if self._dpi_override > 0:
-            ratio = self.devicePixelRatioF()
-            return self._dpi_override / (ratio if np.isfinite(ratio) and ratio > 0 else 1.0)
-        return screen_dpi(self)
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        handle = self.window().windowHandle()
-        if handle is not None and handle is not self._screen_handle:
-            # a window dragged onto another monitor (another physical DPI) is drawn true again there
-            self._screen_handle = handle
-            handle.screenChanged.connect(self._screen_changed)
-            self._screen_changed(handle.screen())
-
-    def _screen_changed(self, screen) -> None:
-        if self._dpi_screen is not None:
-            try:
-                self._dpi_screen.physicalDotsPerInchChanged.disconnect(self._dpi_changed)
-            except (RuntimeError, TypeError):
-                pass
-        self._dpi_screen = screen
-        if screen is not None:
-            screen.physicalDotsPerInchChanged.connect(self._dpi_changed)
-        self.apply_scale()
-
-    def _dpi_changed(self, *args) -> None:
-        self.apply_scale()
-
-    def set_dpi_override(self, dpi: float) -> None:
-        self._dpi_override = float(dpi or 0.0)
-        self.apply_scale()
-
-    def px_per_mm(self) -> float:
-        """Screen pixels (device-independent) per millimetre of glass."""
-        return self.physical_dpi() / 25.4
-
-    def px_per_paper_mm(self) -> float:
-        """Screen pixels per millimetre of paper as currently drawn (true scale: == px_per_mm())."""
-        view = self.vb.viewRect()
-        if view.width() <= 0 or self.vb.width() <= 0:
-            return self.px_per_mm() * self.zoom
-        return self.vb.width() / view.width()
-
-    def apply_scale(self, anchor: QPointF | None = None) -> None:
-        """Set the view range so that 1 mm of paper is ``zoom`` mm on screen, keeping the top-left corner."""
-        w, h = self.vb.width(), self.vb.height()
-        if w <= 1 or h <= 1:
-            return
-        view = self.vb.viewRect()
-        mm_w = w / (self.px_per_mm() * self.zoom)
-        mm_h = h / (self.px_per_mm() * self.zoom)
-        if anchor is None:
-            if self._anchor is not None:
-                anchor = self._anchor
-            elif self.paper is not None and (view.width() <= 0 or not np.isfinite(view.left()) or view.width() > 1e6):
-                anchor = QPointF(0.0, self.paper.height)
-            else:
-                anchor = QPointF(view.left(), view.bottom())  # ViewBox y is up: bottom() is the top edge
-        self._anchor = QPointF(anchor)
-        self._applying = True
-        try:
-            self.vb.setRange(xRange=(anchor.x(), anchor.x() + mm_w), yRange=(anchor.y() - mm_h, anchor.y()), padding=0)
-        finally:
-            self._applying = False
-        self._emit_scale()
-
-    def reset_scale(self) -> None:
-        """Zoom 1 (true scale) with the page's top-left corner in the view's top-left corner."""
-        self.zoom = 1.0
-        self.fitted = False
-        if self.paper is not None:
-            self.apply_scale(QPointF(-2.0, self.paper.height + 2.0))
-        else:
-            self.apply_scale()
-
-    def fit_page(self) -> None:
-        """Zoom so that the whole page fits (the scale label then says so, with the drawn scale); in
-        12x1 so that the page's width fits, its rows scrolled as a rhythm strip's are.
-
-        The twelve full-width rows of 12x1 make a page taller than wide: fitted whole in the trace view
-        of a 1280x800 window (0.30x) it took a third of the view's width, the rest empty, each lead
-        7.5 mm high. The page stays fitted, as a reader expects of "Fit page", when the window is resized
-        or the layout, speed or gain changes the page, until a zoom, a drag or "True scale" leaves it."""
-        self.fitted = True
-        if self.paper is None or self.vb.width() <= 1:
-            return
-        zx = self.vb.width() / ((self.paper.width + 4) * self.px_per_mm())
-        zy = self.vb.height() / ((self.paper.height + 4) * self.px_per_mm())
-        self.zoom = zx if self.layout_name == "12x1" else min(zx, zy)
-        self.apply_scale(QPointF(-2.0, self.paper.height + 2.0))
-
-    def set_zoom(self, zoom: float) -> None:
-        """Zoom about the view's centre (1 = true scale)."""
-        view = self.vb.viewRect()
-        centre = view.center()
-        self.zoom = float(np.clip(zoom, 0.05, 40.0))
-        self.fitted = False
-        if view.width() > 0 and self.vb.width() > 0:
-            mm_w = self.vb.width() / (self.px_per_mm() * self.zoom)
-            mm_h = self.vb.height() / (self.px_per_mm() * self.zoom)
-            self.apply_scale(QPointF(centre.x() - mm_w / 2, centre.y() + mm_h / 2))
-        else:
-            self.apply_scale()
-
-    def _on_resized(self, *args) -> None:
-        if self.fitted:
-            self.fit_page()
-        else:
-            self.apply_scale()
-
-    def _on_user_range(self, *args) -> None:
-        # wheel zoom and drags: read the new zoom back from the range the ViewBox chose
-        self.fitted = False
-        view = self.vb.viewRect()
-        if view.width() > 0 and self.vb.width() > 0:
-            self.zoom = self.vb.width() / (view.width() * self.px_per_mm())
-            self._anchor = QPointF(view.left(), view.bottom())
-        self._emit_scale()
-
-    def _on_range(self, *args) -> None:
-        # Programmatic and resize-driven range changes keep the zoom factor; only the user's wheel
-        # and drags change it (sigRangeChangedManually -> _on_user_range).
-        pass
-
-    def scale_text(self) -> str:
-        """E.g. "25 mm/s, 10 mm/mV (true scale)" or "zoom 2.00x: 50 mm/s, 20 mm/mV on screen (page
-        fitted)"; "" while no record is drawn (no paper: a zoom of a record no longer open is no scale)."""
-        if self.record is None:
-            return ""
-        base = f"{self.speed:g} mm/s, {self.gain:g} mm/mV"
-        if abs(self.zoom - 1.0) < 0.005:
-            return f"{base} (true scale)"
-        # zoomed: what is on screen, the paper's own speed and gain being in the boxes above; "(page
-        # fitted)" last, so that where the line is cut (a 1024 px window with the folder dock open)
-        # it goes first and the scale on screen stays whole
-        return (f"zoom {self.zoom:.2f}x: {self.speed * self.zoom:.3g} mm/s, "
-                f"{self.gain * self.zoom:.3g} mm/mV on screen{self._fitted_text()}")
-
-    def _fitted_text(self) -> str:
-        if not self.fitted:
-            return ""
-        return " (page width fitted)" if self.layout_name == "12x1" else " (page fitted)"
-
-    def _fit_labels(self) -> None:
-        """The lead names (and their flags and importance figures) at the app's font from true scale
-        up, smaller below it, in step with the paper, down to LABEL_MIN_PT; each name LABEL_GAP_PX
-        clear of its row's calibration pulse. At 0.30x in 12x1 a name at full size was as tall as half
-        a row (12 mm of paper): it sat on the trace against the pulse, its importance figure on the next
-        row's name. Run on every zoom (``_emit_scale`` -> ``_place_importance_labels``), before the figures
-        are placed under the names."""
-        if self._label_pt <= 0:
-            self._label_pt = self.font().pointSizeF()
-        ppm = self.px_per_paper_mm()
-        gap = max(1.0, LABEL_GAP_PX / ppm) if ppm > 0 else 1.0
-        for item in (*self.labels, *self.flag_labels, *getattr(self, "_imp_labels", ())):
-            if item.textItem.document().documentMargin() != LABEL_MARGIN_PX:
-                item.textItem.document().setDocumentMargin(LABEL_MARGIN_PX)
-            fit_label_font(item, self._label_pt, self.zoom)
-        for label in self.labels:
-            at = getattr(label, "panel_top_left", None)
-            if at is not None:
-                label.setPos(at[0] + gap, at[1])
-
-    def _emit_scale(self) -> None:
-        self._place_importance_labels()     # the names fitted to the zoom, then the figures under them
-        self.scaleChanged.emit(self.scale_text())
-
     # ------------------------------------------------------------------ data
     def set_record(self, record) -> None:
         """Show an EcgRecord; keeps speed, gain, layout, filters and zoom."""
@@ -473,90 +253,6 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
         placeholder = getattr(self, "placeholder", None)    # GraphicsView resizes once while being built
         if placeholder is not None:
             placeholder.setGeometry(self.rect())
-
-    def set_filters(self, highpass: bool, notch_hz: float | None) -> None:
-        """Display filters: baseline high-pass and mains notch (view only; the model never sees them).
-
-        A long record is filtered in a worker (``SYNC_FILTER_VALUES``): until it is done the trace
-        stays as it was, all of it, and ``filter_state`` says what is shown and what is coming."""
-        self.highpass, self.notch_hz = bool(highpass), (float(notch_hz) if notch_hz else None)
-        if self.record is not None:
-            self._refilter()
-        else:
-            self.filtersChanged.emit()
-
-    def filters_wanted(self) -> tuple[bool, float | None]:
-        """(high-pass, notch Hz or None) as asked for."""
-        return self.highpass, self.notch_hz
-
-    def shown_filters(self) -> tuple[bool, float | None]:
-        """(high-pass, notch Hz or None) that the drawn trace went through (as asked when no record)."""
-        return self._shown_filters if self.record is not None else self.filters_wanted()
-
-    def filter_state(self) -> dict:
-        """``wanted`` and ``shown`` filters, ``pending`` (a worker is filtering), ``error``."""
-        return {"wanted": self.filters_wanted(), "shown": self.shown_filters(),
-                "pending": self.filter_worker is not None, "error": self.filter_error}
-
-    def _refilter(self, redraw: bool = True) -> None:
-        """Make the displayed signal for the filters asked: at once when it is cheap (or nothing
-        to filter), else in a worker whose result replaces the whole trace at once, unless it was
-        asked for something else or another record since."""
-        self._cancel_filtering()
-        self.filter_error = ""
-        sig, fs = self.record.signal, float(self.record.fs)
-        hp, notch = self.filters_wanted()
-        twins = _twin_rows(self.record, sig.shape[1])
-        if not hp and not notch and sig.dtype == np.float32:
-            # unfiltered: the record's own samples, read only here; a copy of a 4.9 h 12-lead
-            # 500 Hz record held the GUI thread 1 s and 425 MB
-            self._show_display((hp, notch), sig, twins, redraw)
-        elif sig.size <= SYNC_FILTER_VALUES:
-            self._show_display((hp, notch), *filter_for_display(None, sig, fs, hp, notch, twins), redraw=redraw)
-        elif self._display is not None and self._shown_filters == (hp, notch):
-            self.filtersChanged.emit()     # asked back for what is shown (the job under way is dropped)
-        else:
-            if self._display is None or self._display.shape != sig.shape:
-                # a new record: drawn unfiltered meanwhile (and labelled so), all of it
-                self._show_display((False, None), sig if sig.dtype == np.float32 else display_filter(sig, fs),
-                                   twins, redraw=False)
-            gen = self._filter_gen
-            worker = workers.Worker(filter_for_display, sig, fs, hp, notch, twins, name="display filters",
-                                    disposable=True)
-            worker.signals.result.connect(workers.while_alive(self, lambda out: self._filtered(gen, (hp, notch), out)))
-            worker.signals.error.connect(workers.while_alive(self, lambda msg: self._filter_failed(gen, msg)))
-            self.filter_worker = worker
-            worker.start()
-            self.filtersChanged.emit()
-
-    def _cancel_filtering(self) -> None:
-        """Drop the filtering under way (its result, should it still come, is ignored)."""
-        self._filter_gen += 1
-        if self.filter_worker is not None:
-            self.filter_worker.cancel()
-            self.filter_worker = None
-
-    def _filtered(self, gen: int, filters: tuple, out) -> None:
-        if gen != self._filter_gen or self.record is None:
-            return       # asked for other filters, or another record, since
-        self.filter_worker = None
-        self._show_display(filters, *out)
-
-    def _filter_failed(self, gen: int, message: str) -> None:
-        if gen != self._filter_gen:
-            return
-        self.filter_worker = None
-        self.filter_error = message
-        self.filtersChanged.emit()
-
-    def _show_display(self, filters: tuple, display: np.ndarray, twins: list, redraw: bool = True) -> None:
-        """Show ``display`` (L, T) mV, made with ``filters``, and the twin rows made alike."""
-        self._display = display
-        self._shown_filters = filters
-        self._twins = twins
-        if redraw:
-            self.redraw()
-        self.filtersChanged.emit()
 
     def twin_label(self, lead: int, short: bool = False) -> str:
         """What a lead's label adds when the file names it twice: which trace is which file channel
