@@ -1,7 +1,8 @@
-"""The measurement of a validated (12, T) signal off its median beat (steps 1-8 of the package docstring): the usable
-leads, the beats and the dominant ones, the median beat, its pacing spikes, each lead's boundaries (the rules', or the
-learned delineator's), the intervals, QTc with its notes, the axes and the fiducials. ``pipeline.measure`` calls it
-on the record (resampled first when its rate is low)."""
+"""The measurement of a validated (12, T) signal off its median beat (the package docstring's steps 1 to 8, but the
+mains lines of step 1, subtracted before by ``pipeline``): the usable leads and their band-pass, the beats and the
+dominant ones, the median beat, its pacing spikes, each lead's boundaries (the rules', or the learned delineator's), the
+intervals, QTc with its notes, the axes and the fiducials. ``pipeline.measure`` calls it on the record (resampled
+first when its rate is low) and adds the missed beats, the atrial activity and the QRS voltages (steps 9 and 10)."""
 
 from __future__ import annotations
 
