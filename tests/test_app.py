@@ -1252,7 +1252,7 @@ def test_batch_dialog_names_the_labs_rows_that_fit_no_record(qtbot, tiny_model, 
 def test_channels_not_among_the_12_leads_are_named_in_the_window(qtbot):
     """A PTB Diagnostic record carries the Frank leads vx, vy, vz beside its 12 leads; the window
     dropped them without a word. Its record information now names them (the words of the PDF's
-    notes). Truth: wfdb's own reading of the header."""
+    notes), as drawn after the 12 (test_app_extra_leads). Truth: wfdb's own reading of the header."""
     import wfdb
 
     hea = Path(__file__).parent / "data" / "ptbdb" / "s0010_re.hea"
@@ -1261,11 +1261,11 @@ def test_channels_not_among_the_12_leads_are_named_in_the_window(qtbot):
     assert others == ["vx", "vy", "vz"]
     window = make_window(qtbot, load_model=False)
     open_and_wait(qtbot, window, hea)
-    note = f"not shown: {', '.join(others)} (not among the 12 standard leads)"
+    note = f"extra leads drawn after the 12: {', '.join(others)} (not read by the models)"
     assert note in window.results.device.text()
     assert window.results.device.isVisibleTo(window)
     open_and_wait(qtbot, window, SAMPLE)                  # 12 leads only
-    assert "not shown" not in window.results.device.text()
+    assert "extra leads" not in window.results.device.text()
 
 
 @needs_sample

@@ -135,7 +135,8 @@ def test_welch_allyn_paediatric_lead_set_opens_with_v3_and_v5_blank_naming_the_l
     leads its I and II give counted): V3 and V5 blank, the record's notes naming the leads it holds instead.
     Where the blank lead is named (its label in the app and on the PDF's sheet: ``missing_text``; the notes), the
     lead the file holds in its place is named with it and said not to be it: a V3R is no V3 (had said "missing",
-    and the notes "it holds V3R, V7 instead", leaving which for which and what the blank panel is to guess)."""
+    and the notes "it holds V3R, V7 instead", leaving which for which and what the blank panel is to guess). The V3R
+    and V7 themselves are kept as extra leads (drawn after the 12; had been named only, their samples dropped)."""
     rec = load_record(welch_allyn_paediatric(tmp_path))
     whole = load_record(WELCH_ALLYN)
     assert rec.flagged_leads("missing") == ("V3", "V5")
@@ -146,7 +147,11 @@ def test_welch_allyn_paediatric_lead_set_opens_with_v3_and_v5_blank_naming_the_l
             np.testing.assert_array_equal(rec.signal[k], whole.signal[k])
     assert record_notes(rec) == ["no V3, V5 channels in the file: shown blank (it holds V3R in place of V3, V7 in "
                                  "place of V5: a paediatric lead set?)",
-                                 "not shown: V3R, V7 (not among the 12 standard leads)"]
+                                 "extra leads drawn after the 12: V3R, V7 (not read by the models)"]
+    # V3R and V7 kept and drawn (had been named only): the samples of the channels renumbered, the file's V3 and V5
+    assert [e.name for e in rec.extra_leads] == ["V3R", "V7"]
+    np.testing.assert_array_equal(rec.extra_leads[0].signal, whole.signal[STANDARD_LEADS.index("V3")])
+    np.testing.assert_array_equal(rec.extra_leads[1].signal, whole.signal[STANDARD_LEADS.index("V5")])
     said = {lead: rec.missing_text(STANDARD_LEADS.index(lead)) for lead in ("V3", "V5")}
     assert said == {"V3": "missing: V3R in its place, not V3", "V5": "missing: V7 in its place, not V5"}
     assert _blank_said(rec) == said                  # the PDF's sheet labels their blank panels so

@@ -224,11 +224,15 @@ def test_philips_variants_read_their_millivolts(tmp_path, variant, fs, step):
 
 
 def test_philips_15_channels_keep_the_12_leads(tmp_path):
-    """Right-sided and posterior leads (V3R, V4R, V7) after the 12 are left out, not mistaken."""
+    """Right-sided and posterior leads (V3R, V4R, V7) after the 12 are kept apart from them, not mistaken: as extra
+    leads (drawn after the 12; they had been left out), the samples written."""
     sig = truth()
     extra = {"V3R": -sig[8], "V4R": -sig[9], "V7": 0.5 * sig[11]}
     rec = read(tmp_path, philips_xml(sig, labels=STANDARD_LEADS + ("V3R", "V4R", "V7"), extra=extra))
     assert_reads(rec, sig, 500, 0.005)
+    assert [e.name for e in rec.extra_leads] == ["V3R", "V4R", "V7"]
+    for e in rec.extra_leads:
+        np.testing.assert_allclose(e.signal, extra[e.name], atol=0.005)
 
 
 def test_philips_103_with_16_channels_allocated_of_which_12_valid(tmp_path):

@@ -294,7 +294,8 @@ def test_no_ecg_plot_module_is_over_500_lines():
 
 
 # what mirage_model/formats may import from the rest of the library (DEVELOPERS.md, Layout)
-FORMATS_USES = {"mirage_model.records.record", "mirage_model.records.leads", "mirage_model.records.flags",
+FORMATS_USES = {"mirage_model.records.record", "mirage_model.records.leads", "mirage_model.records.extra_leads",
+                "mirage_model.records.flags",
                 "mirage_model.records.metadata", "mirage_model.records.folder", "mirage_model.records.wfdb_header",
                 "mirage_model.records.age",
                 "mirage_model.limits", "mirage_model.clinical", "mirage_model.words"}

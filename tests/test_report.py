@@ -335,7 +335,8 @@ def test_short_record_and_nan_samples(tmp_path):
 
 def test_channels_that_are_no_12_lead_ecg_lead_are_named_on_page_1(tmp_path):
     """The PTB Diagnostic record's Frank leads vx, vy, vz (meta["dropped_leads"]) were left out of
-    the PDF without a word; page 1's notes now name them. Truth: wfdb's own reading of the header."""
+    the PDF without a word; page 1's notes now name them, and the page they are drawn on. Truth: wfdb's own reading
+    of the header."""
     import wfdb
 
     hea = Path(__file__).parent / "data" / "ptbdb" / "s0010_re.hea"
@@ -344,7 +345,12 @@ def test_channels_that_are_no_12_lead_ecg_lead_are_named_on_page_1(tmp_path):
     assert others == ["vx", "vy", "vz"]
     out = _report(tmp_path / "ptbdb.pdf", mm.load_record(hea))
     text = " ".join(pypdf.PdfReader(str(out)).pages[0].extract_text().split())
-    assert f"not shown: {', '.join(others)} (not among the 12 standard leads)" in text
+    # drawn on a page of their own (had been named only): the sheet's notes say which page (page 1's line, where
+    # the short record's own note leaves room, else page 3's notes in full)
+    pages = [" ".join(page.extract_text().split()) for page in pypdf.PdfReader(str(out)).pages]
+    extra = next(k for k, page in enumerate(pages) if page.startswith("Extra leads"))
+    note = f"extra leads on page {extra + 1}: {', '.join(others)} (not read by the models)"
+    assert note in text or ("1 more note on page 3" in text and note in pages[2])
 
 
 def test_the_ptb_diagnostic_ecg_date_is_on_page_1(tmp_path):

@@ -40,7 +40,7 @@ from app.views.paper import (
     CAL_MV, CAL_S, LAYOUTS, OUTSIDE, TRACE, PaperGrid, PaperLayout, TracePanel, make_paper_layout,
 )
 from app.views.patient_line import NO_RECORD   # the patient line's words for the same state
-from app.views.plot_filters import SYNC_FILTER_VALUES, PlotFilters, filter_for_display
+from app.views.plot_filters import SYNC_FILTER_VALUES, PlotFilters, extra_rows, filter_for_display
 from app.views.plot_overlays import PlotOverlays
 from app.views.plot_scale import LABEL_GAP_PX, LABEL_MARGIN_PX, LABEL_MIN_PT, PlotScale, fit_label_font, screen_dpi
 from mirage_model.records import STANDARD_LEADS
@@ -111,6 +111,8 @@ class EcgPlot(PlotScale, PlotFilters, PlotOverlays, Calipers, pg.GraphicsView):
         # panel in TWIN_TRACE: which of the two is the lead is unknown, so both are shown
         self.twin_curves: list[pg.PlotDataItem] = []
         self._twins: list[tuple[int, dict, np.ndarray]] = []
+        # the file's leads outside the 12, in rows below them: (record, filters, (names, (E, T) mV)) last made
+        self._extra: tuple = (None, None, ([], np.zeros((0, 0), np.float32)))
         self.cal_items: list[pg.PlotCurveItem] = []
         self.band_items: list[QRectF] = []
         self._bands: list = []
@@ -327,7 +329,7 @@ class EcgPlot(PlotScale, PlotFilters, PlotOverlays, Calipers, pg.GraphicsView):
             flags.setZValue(15)
             self.vb.addItem(flags, ignoreBounds=True)
             self.flag_labels.append(flags)
-        while len(self.cal_items) < 13:
+        while len(self.cal_items) < max(13, len(self.paper.row_baselines) if self.paper is not None else 0):
             cal = pg.PlotCurveItem(pen=pg.mkPen(TRACE, width=1.0))
             cal.setZValue(10)
             self.vb.addItem(cal, ignoreBounds=True)
@@ -345,40 +347,45 @@ class EcgPlot(PlotScale, PlotFilters, PlotOverlays, Calipers, pg.GraphicsView):
         if self.record is None:
             return
         anchors = self.caliper_points if self.calipers_visible() else None
+        if self._extra[0] is not self.record or self._extra[1] != self._shown_filters:
+            self._extra = (self.record, self._shown_filters, extra_rows(self.record, self._shown_filters))
+        names, extra = self._extra[2]
         args = (self.layout_name, self.record.duration_s, self.speed, self.gain, self.page_start_s)
-        self.paper = make_paper_layout(*args)
-        self.paper = make_paper_layout(*args, extent_mv=self._outer_rows_mv(self.paper))
+        self.paper = make_paper_layout(*args, extra=len(names))
+        self.paper = make_paper_layout(*args, extent_mv=self._outer_rows_mv(self.paper), extra=len(names))
         panels = self.paper.panels
+        drawn = (*panels, *self.paper.extra)       # the 12 leads' panels, then a row a lead outside them
         full_width = max(p.width(self.speed) for p in panels)
-        self._ensure_items(len(panels))
+        self._ensure_items(len(drawn))
         page = QRectF(0, 0, self.paper.width, self.paper.height)
         self.grid.set_rect(page)
         self.grid.setVisible(True)
         self.placeholder.setVisible(False)
         self.trace_clip.setRect(page)
         for i, curve in enumerate(self.curves):
-            if i >= len(panels):
+            if i >= len(drawn):
                 curve.setData([], [])
                 curve.setVisible(False)
                 self.labels[i].setVisible(False)
                 self.flag_labels[i].setVisible(False)
                 continue
-            p = panels[i]
+            p, std = drawn[i], i < len(panels)
             s = self._panel_samples(p)
             x = p.x_of(self._time[s], self.speed)
-            y = p.y_of(self._display[p.lead, s].astype(np.float64), self.gain)
+            y = p.y_of((self._display if std else extra)[p.lead, s].astype(np.float64), self.gain)
             # the drawn samples only: a pass over the whole record held the GUI 160 ms when a 1 h
             # 12-lead 1 kHz record opened, 50 ms when its filtered trace arrived
             finite = bool(np.isfinite(y).all())
             curve.setData(x, y, skipFiniteCheck=finite, connect="all" if finite else "finite")
             curve.setVisible(True)
             label = self.labels[i]
-            name = STANDARD_LEADS[p.lead] + (" (rhythm)" if p.rhythm else "")
+            name = STANDARD_LEADS[p.lead] + (" (rhythm)" if p.rhythm else "") if std else names[p.lead]
             # in a column of a multi-column page (2.5 s of 3x4) the flags go to the panel's foot, each
             # on its own line, so that they run neither into the next column's lead name nor into the
             # lead-importance figure under the name
             column = p.width(self.speed) < 0.6 * full_width
-            flags = [x for x in (self._lead_flags(p.lead), self.twin_label(p.lead, short=column)) if x]
+            flags = [x for x in (self._lead_flags(p.lead), self.twin_label(p.lead, short=column)) if x] if std else \
+                ["extra lead: read by no model or measurement"]
             foot = self.flag_labels[i]
             if flags and column:
                 label.setText(name)
@@ -427,6 +434,10 @@ class EcgPlot(PlotScale, PlotFilters, PlotOverlays, Calipers, pg.GraphicsView):
     def _outer_rows_mv(self, paper: PaperLayout) -> tuple[float, float]:
         """(lowest mV in the bottom row, highest mV in the top row) of the displayed signal."""
         lo, hi = 0.0, 0.0
+        if paper.extra:          # the bottom row is the last extra lead's
+            last = paper.extra[-1]
+            seg = self._extra[2][1][last.lead, self._panel_samples(last)]
+            lo = min(lo, float(np.nanmin(seg))) if np.isfinite(seg).any() else lo
         for p in paper.panels:
             if p.baseline not in (paper.row_baselines[0], paper.row_baselines[-1]):
                 continue
@@ -435,7 +446,7 @@ class EcgPlot(PlotScale, PlotFilters, PlotOverlays, Calipers, pg.GraphicsView):
                 continue
             if p.baseline == paper.row_baselines[0]:
                 hi = max(hi, float(np.nanmax(seg)))
-            if p.baseline == paper.row_baselines[-1]:
+            if p.baseline == paper.row_baselines[-1] and not paper.extra:
                 lo = min(lo, float(np.nanmin(seg)))
         return lo, hi
 

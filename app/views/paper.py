@@ -75,12 +75,15 @@ class TracePanel:
 
 @dataclass(frozen=True)
 class PaperLayout:
-    """All panels of a page, the page size (mm) and where each row's calibration pulse sits."""
+    """All panels of a page, the page size (mm) and where each row's calibration pulse sits (the 12 leads' rows,
+    then the extra leads'). ``extra``: a row a lead outside the 12 below them (``EcgRecord.extra_leads``), over the
+    page's time; their ``lead`` indexes the record's extra leads, not STANDARD_LEADS."""
     panels: tuple[TracePanel, ...]
     width: float
     height: float
     trace_x0: float
     row_baselines: tuple[float, ...]
+    extra: tuple[TracePanel, ...] = ()
 
 
 def paged(layout: str, duration_s: float) -> bool:
@@ -105,7 +108,7 @@ def _margin(excursion_mm: float, default: float) -> float:
 
 
 def make_paper_layout(layout: str, duration_s: float, speed: float, gain: float, page_start_s: float = 0.0,
-                      extent_mv: tuple[float, float] | None = None) -> PaperLayout:
+                      extent_mv: tuple[float, float] | None = None, extra: int = 0) -> PaperLayout:
     """Place the panels of ``layout`` on paper.
 
     12x1: each lead over the whole record, or over the 10 s page starting at ``page_start_s`` for a
@@ -117,6 +120,9 @@ def make_paper_layout(layout: str, duration_s: float, speed: float, gain: float,
     grows above and below so that it covers those traces (by at most MAX_GROW_MM each side; the
     view clips anything further out, e.g. a lead-off spike, at the paper's edge). Rows keep their
     pitch, so leads never move relative to each other.
+
+    ``extra``: rows below the 12 (and the rhythm strip) for the file's leads outside them, each over the page's
+    time (12x1's whole record, or its page), at the same pitch; ``extent_mv``'s lowest is then the last one's.
     """
     if layout not in LAYOUTS:
         raise ValueError(f"unknown layout {layout!r}; expected one of {LAYOUTS}")
@@ -143,12 +149,13 @@ def make_paper_layout(layout: str, duration_s: float, speed: float, gain: float,
         lo_mv, hi_mv = extent_mv
         top = _margin(hi_mv * gain - pitch / 2, TOP_MM)
         bottom = _margin(-lo_mv * gain - pitch / 2, BOTTOM_MM)
-    height = n_rows * pitch + top + bottom
-    baselines = tuple(height - top - (r + 0.5) * pitch for r in range(n_rows))
+    height = (n_rows + extra) * pitch + top + bottom
+    baselines = tuple(height - top - (r + 0.5) * pitch for r in range(n_rows + extra))
     panels = tuple(TracePanel(c.lead, c.t0, c.t1, trace_x0 + c.col * seg * speed, baselines[c.row], pitch,
                               rhythm=c.rhythm) for c in cells)
+    more = tuple(TracePanel(j, t0, t1, trace_x0, baselines[n_rows + j], pitch) for j in range(extra))
     width = trace_x0 + (t1 - t0) * speed + RIGHT_MM
-    return PaperLayout(panels, width, height, trace_x0, baselines)
+    return PaperLayout(panels, width, height, trace_x0, baselines, more)
 
 
 def line_width(step_mm: float, px_per_mm: float, dpr: float = 1.0) -> int:

@@ -48,6 +48,15 @@ def filter_for_display(ctx, signal: np.ndarray, fs: float, highpass: bool, notch
     return display, shown
 
 
+def extra_rows(record, filters: tuple) -> tuple[list[str], np.ndarray]:
+    """The record's extra leads (``EcgRecord.extra_leads``: V4R, Frank's vx) as long as its signal: their names and
+    (E, T) float32 mV through the display ``filters`` (high-pass, notch Hz) the 12 went through."""
+    T = record.signal.shape[1]
+    leads = [e for e in getattr(record, "extra_leads", ()) or () if np.shape(e.signal) == (T,)]
+    rows = np.stack([np.asarray(e.signal, dtype=np.float32) for e in leads]) if leads else np.zeros((0, T), np.float32)
+    return [e.name for e in leads], display_filter(rows, float(record.fs), *filters) if leads and any(filters) else rows
+
+
 class PlotFilters:
     """The display filters' part of ``EcgPlot``."""
 

@@ -21,12 +21,13 @@ from mirage_model.formats.registry import FORMATS
 from mirage_model.limits import MAX_ABS_MV, MAX_SAMPLES, plausible_fs, too_long_advice
 from mirage_model.records.age import (MONTHS_BELOW_Y, YEAR_DAYS, age_text, impossible_age, placeholder_birth,
                                      years_between)
+from mirage_model.records.extra_leads import is_extra_lead, kept_extra_leads
 from mirage_model.records.flags import set_flags
 from mirage_model.records.leads import (absent_rows, add_twin_signals, derive_leads, enough_leads,
                                        hollow_leads_refusal, lead_mapping_meta, match_leads, off_scale_leads,
                                        rebuilt_notes, still_withheld, too_few_leads, withhold)
-from mirage_model.records.record import (QUALITY_FLAGS, STANDARD_LEADS, EcgRecord, RecordError, lower_first,
-                                         raise_own_fault)
+from mirage_model.records.record import (QUALITY_FLAGS, STANDARD_LEADS, EcgRecord, ExtraLead, RecordError,
+                                         lower_first, raise_own_fault)
 from mirage_model.words import counted
 
 # Trailing stretch where every stored lead carries the same values and a step of at least this
@@ -132,7 +133,11 @@ def build_record(path: Path, fmt: str, channels: list[tuple[str, np.ndarray]], f
     Args:
         path: the file read (named in errors).
         fmt: a ``FORMATS`` id.
-        channels: (name as in the file, samples (T,) in mV) per channel, any order.
+        channels: (name as in the file, samples (T,) in mV) per channel, any order; a channel no reader reads
+            (SpO2) with no samples; an extra lead (``records.extra_leads.is_extra_lead``: V4R, vx) that its reader
+            could not read (another rate, no voltage units) with the reason in words instead of samples. The extra
+            leads as long as the leads are kept (``EcgRecord.extra_leads``), the others said
+            (``meta["extra_leads_unread"]``).
         fs: sampling frequency in Hz (all channels).
         at_limit: lead name as in the file -> True when it is clipped
             (``records.flags.clipped``: runs at the ends of the digital range).
@@ -201,8 +206,12 @@ def build_record(path: Path, fmt: str, channels: list[tuple[str, np.ndarray]], f
     withheld = withhold(signal, off, flags["missing"])      # before a limb lead is derived from them
     stored = [STANDARD_LEADS.index(lead) for lead in chosen if STANDARD_LEADS.index(lead) not in off]
     cal_s = _trim_calibration(signal, stored, fs)
+    # the file's leads outside the 12 (V4R, vx): as long as the leads, cut where they are (a calibration pulse)
+    extra, unread = kept_extra_leads([(name, x) for i, (name, x) in enumerate(channels)
+                                      if i not in match.matched and is_extra_lead(name)], T)
     if cal_s:
         signal = np.ascontiguousarray(signal[:, : signal.shape[1] - int(round(cal_s * fs))])
+        extra = tuple(ExtraLead(e.name, e.signal[: signal.shape[1]].copy()) for e in extra)
     derived = derive_leads(signal, chosen)
     for k in derived:
         flags["derived"][k] = True
@@ -229,7 +238,10 @@ def build_record(path: Path, fmt: str, channels: list[tuple[str, np.ndarray]], f
         meta["calibration_removed_s"] = round(cal_s, 3)
     if blank := still_withheld(withheld, derived):
         meta["withheld_leads"] = blank
-    rec = EcgRecord(signal=signal, fs=float(fs), record_id=path.stem, path=path, quality=flags, meta=meta)
+    if unread:
+        meta["extra_leads_unread"] = unread
+    rec = EcgRecord(signal=signal, fs=float(fs), record_id=path.stem, path=path, quality=flags, meta=meta,
+                    extra_leads=extra)
     apply_info(rec, info or {})
     if rebuilt := rebuilt_notes(chosen, derived, withheld):    # after the file's own notes, which apply_info sets
         rec.meta["reader_warnings"] = (*rec.meta.get("reader_warnings", ()), *rebuilt)

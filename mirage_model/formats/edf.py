@@ -19,15 +19,16 @@ from pathlib import Path
 
 import numpy as np
 
-from mirage_model.formats.assemble import build_record, fail, fail_unless_ours
+from mirage_model.formats.assemble import build_record, fail, fail_unless_ours, format_name
 from mirage_model.formats.extra import require
 from mirage_model.formats.fields import acquired_datetime, header_fields
 from mirage_model.limits import MAX_MV_PER_UNIT, MAX_SAMPLES, MAX_SIGNALS, length_words, read_part_note
+from mirage_model.records.extra_leads import is_extra_lead
 from mirage_model.records.flags import RunLength, clip_samples, clipped
 from mirage_model.records.leads import match_leads, unit_scale
 from mirage_model.records.metadata import (WRITTEN_IDENTITY, WRITTEN_PATIENT, WRITTEN_RECORDING, apply_source_comments,
                                            apply_written_fields, comment_fields)
-from mirage_model.records.record import STANDARD_LEADS, EcgRecord, RecordError, fault_words
+from mirage_model.records.record import STANDARD_LEADS, EcgRecord, RecordError, fault_words, raise_own_fault
 from mirage_model.words import counted
 
 _RX_AGE = re.compile(r"^age[_:=]?(\d+(?:\.\d+)?)$", re.I)
@@ -159,8 +160,9 @@ def read_edf(path: Path, fmt: str) -> EcgRecord:
     missing_code, keep = _missing_code(edf), _true_length(edf)
     channels, at_limit, gaps, reversed_range, scales = [], {}, False, {}, {}
     for i, s in enumerate(signals):
-        if i not in is_ecg:   # kept by name only: build_record lists it in meta["dropped_leads"]
-            channels.append((labels[i], np.zeros(0)))
+        if i not in is_ecg:   # kept by name only (an extra lead, V4R, read): build_record lists it as dropped
+            channels.append((labels[i], _extra_values(s, labels[i], n, keep if runs is None and part is None else None,
+                                                      runs, length, missing_code, path, fmt)))
             continue
         gain, offset, (dmin, dmax), scale = _calibration(s, labels[i], path, fmt)
         scales[labels[i]] = scale
@@ -220,6 +222,30 @@ def read_edf(path: Path, fmt: str) -> EcgRecord:
         apply_written_fields(rec, comment_fields(texts), texts)
         apply_source_comments(rec, texts)
     return rec
+
+
+def _extra_values(s, label: str, n: int, keep: int | None, runs, length: int, missing_code: int | None,
+                  path: Path, fmt: str) -> np.ndarray | str:
+    """An extra lead's samples in mV (``records.extra_leads``: V4R, vx; none for another channel, which is not
+    read), placed as the ECG leads are (``n`` samples a data record, the writer's padding cut to ``keep``,
+    EDF+D's ``runs`` over ``length``), or why they cannot be (another rate, units that are no voltage)."""
+    if not is_extra_lead(label):
+        return np.zeros(0)
+    if int(s.samples_per_data_record) != n:
+        rate = float(s.sampling_frequency)
+        return f"sampled at {rate:g} Hz, not the leads' {rate * n / int(s.samples_per_data_record):g} Hz"
+    try:
+        gain, offset, _, _ = _calibration(s, label, path, fmt)
+        digital = s.digital if keep is None else s.digital[:keep]
+        values = digital.astype(np.float64) * gain + offset
+        if missing_code is not None:
+            values[digital == missing_code] = np.nan
+        return _place_records(values, runs, length, n, path, fmt, label) if runs else values
+    except RecordError as err:      # "read as EDF: lead V4R: ...": the format is the record's
+        return err.reason.split(": ", 1)[-1] if err.reason.startswith("read as ") else err.reason
+    except Exception as err:        # a damaged file's, unless MIRAGE's own fault (raised as such)
+        raise_own_fault(err, path, format_name(fmt))
+        return fault_words(err, path)
 
 
 def _held_lines(record: EcgRecord, fields: dict, written: dict, birth, acquired) -> set[str]:

@@ -31,6 +31,7 @@ from mirage_model.formats.extra import require
 from mirage_model.formats.reader_notes import collect_reader_notes
 from mirage_model.formats.registry import FORMATS, read_head, unread_xml_ecg, utf16_without_bom, xml_root
 from mirage_model.limits import MAX_MV_PER_UNIT, MAX_SAMPLES, MAX_WAVEFORM_FILE_BYTES, MIN_MV_PER_UNIT, read_part_note
+from mirage_model.records.extra_leads import is_extra_lead
 from mirage_model.records.leads import canonical_lead, unit_scale
 from mirage_model.records.record import EcgRecord, RecordError, fault_words, raise_own_fault
 from mirage_model.words import counted
@@ -356,6 +357,20 @@ def _physical_mv(lead, path: Path, fmt: str) -> np.ndarray:
     return np.asarray(phys.samples, dtype=np.float64)
 
 
+def _extra_mv(lead, first, path: Path, fmt: str) -> np.ndarray | str:
+    """A channel none of the 12 (``_to_record``): an extra lead's samples in mV (``records.extra_leads``: V4R, vx)
+    at the rate of the ECG leads (``first``: one of them), or why they cannot be (another rate, their scale);
+    no samples for another channel (blood pressure, respiration), which is not read."""
+    if not is_extra_lead(lead.label):
+        return np.zeros(0)
+    if int(lead.sampling_rate) != int(first.sampling_rate):
+        return f"sampled at {float(lead.sampling_rate):g} Hz, not the leads' {float(first.sampling_rate):g} Hz"
+    try:
+        return _physical_mv(lead, path, fmt)
+    except RecordError as err:      # "read as GE MUSE XML: lead V4R: ...": the format is the record's
+        return err.reason.split(": ", 1)[-1] if err.reason.startswith("read as ") else err.reason
+
+
 # Where each format states a lead's amplitude scale, for messages.
 _SCALE_FIELD = {"dicom-ecg": "Channel Sensitivity", "hl7-aecg": "<scale>", "ge-muse-xml": "LeadAmplitudeUnitsPerBit",
                 "ge-cardiosoft-xml": "<Resolution>",
@@ -403,7 +418,7 @@ def _to_record(path: Path, fmt: str, src, notes: tuple[str, ...], part: tuple | 
     first = next(k for k, lead in enumerate(src.leads) if lead is ecg[0])
     fs = rates.stated_rate(fmt, src, rates_hz.pop(), index=first)
     keep = {id(lead) for lead in ecg}
-    channels = [(lead.label, _physical_mv(lead, path, fmt) if id(lead) in keep else np.zeros(0))
+    channels = [(lead.label, _physical_mv(lead, path, fmt) if id(lead) in keep else _extra_mv(lead, ecg[0], path, fmt))
                 for lead in src.leads]
     starts = scp.lead_starts(path, ecg) if fmt == "scp-ecg" else {}
     if starts:   # leads recorded one group after another: each at its own time, missing elsewhere

@@ -17,7 +17,7 @@ from mirage_model.records.leads import canonical_lead
 from mirage_model.records.load import find_records, load_record
 from mirage_model.records.wfdb_record import load_header
 from mirage_model.records.record import (FLAT_PTP_MV, QUALITY_FLAGS, SATURATION_RUN_S, STANDARD_LEADS, EcgRecord,
-                                         RecordError, UnscorableRecordError)
+                                         ExtraLead, RecordError, UnscorableRecordError)
 
-__all__ = ["FLAT_PTP_MV", "QUALITY_FLAGS", "SATURATION_RUN_S", "STANDARD_LEADS", "EcgRecord", "RecordError",
-           "UnscorableRecordError", "canonical_lead", "find_records", "load_header", "load_record"]
+__all__ = ["FLAT_PTP_MV", "QUALITY_FLAGS", "SATURATION_RUN_S", "STANDARD_LEADS", "EcgRecord", "ExtraLead",
+           "RecordError", "UnscorableRecordError", "canonical_lead", "find_records", "load_header", "load_record"]

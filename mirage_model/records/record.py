@@ -213,6 +213,23 @@ def lower_first(text: str) -> str:
     return text
 
 
+@dataclass(frozen=True)
+class ExtraLead:
+    """A channel of the file outside the 12 standard leads that is an ECG lead all the same: a paediatric
+    lead set's right-sided V3R and V4R, the posterior V7-V9 of a 15-lead export, Frank's vx, vy and vz (PTB
+    Diagnostic). Kept to be drawn below the 12 (the app, the PDF); the models, the preprocessing, the
+    measurements and the quality checks read the 12 alone.
+
+    Attributes:
+        name: the channel's name as the file writes it, stripped ("V4R", "vx").
+        signal: float32 (T,) in mV at the record's ``fs``, T the record's; NaN where the file marks samples
+            invalid, never invented.
+    """
+
+    name: str
+    signal: np.ndarray
+
+
 class UnscorableRecordError(RecordError):
     """A record that was read but holds no signal a model can judge (flat, constant, saturated,
     missing or too short). ``reason`` says which; it is an outcome to report, not a finding."""
@@ -235,6 +252,10 @@ class EcgRecord:
         dx: diagnosis codes/labels the file carries (SNOMED-CT codes from ``#Dx``, PTB-XL scp codes, PTB notes).
         quality: per-lead boolean flags, each a (12,) bool array: "flat", "saturated", "missing", "derived".
         comments: raw header comment lines; meta: any other fields (acquisition date, original leads, units...).
+        extra_leads: the file's ECG leads outside the 12 (``ExtraLead``: V3R, V4R, V7-V9, Frank's vx, vy, vz), each
+            (T,) mV at ``fs``, in the file's order: drawn below the 12, read by no model or measurement. A channel
+            that could not be kept (unreadable, another length or rate) is named in ``meta["extra_leads_unread"]``
+            (name -> why).
         found: what a check found of this signal, kept for the next caller that asks of the same record
             (``quality.record_electrode_off``); never copied by ``dataclasses.replace``, whose record may hold
             another signal. Each kept finding is checked against a digest of the samples it read, so a signal
@@ -252,6 +273,7 @@ class EcgRecord:
     quality: dict[str, np.ndarray] = field(default_factory=dict)
     comments: tuple[str, ...] = ()
     meta: dict = field(default_factory=dict)
+    extra_leads: tuple[ExtraLead, ...] = ()
     found: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

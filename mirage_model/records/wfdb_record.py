@@ -16,12 +16,14 @@ import numpy as np
 from mirage_model.limits import MAX_ABS_MV, MAX_MV_PER_UNIT, length_words, min_mv_per_unit, plausible_fs, read_part_note
 from mirage_model.records import ptbxl
 from mirage_model.records.flags import RunLength, clip_samples, clipped, set_flags
+from mirage_model.records.extra_leads import is_extra_lead, kept_extra_leads
 from mirage_model.records.leads import (absent_rows, add_twin_signals, derive_leads, enough_leads,
                                        hollow_leads_refusal, lead_mapping_meta, match_leads, off_scale_leads,
                                        rebuilt_notes, still_withheld, too_few_leads, unit_scale,
                                        withhold)
 from mirage_model.records.metadata import apply_comments
-from mirage_model.records.record import _CHUNK, QUALITY_FLAGS, STANDARD_LEADS, EcgRecord, RecordError, read_guarded
+from mirage_model.records.record import (_CHUNK, QUALITY_FLAGS, STANDARD_LEADS, EcgRecord, RecordError, fault_words,
+                                         raise_own_fault, read_guarded)
 from mirage_model.records.wfdb_header import _BITS, _Header, _Signal, _parse_header, frames_read, iso_base_datetime
 from mirage_model.records.wfdb_samples import _INVALID, _FileColumn, _read_digital
 from mirage_model.records.wfdb_segments import _join_segments, _single_part, trim_parts
@@ -165,6 +167,10 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
         meta["reader_warnings"] = (*meta.get("reader_warnings", ()), *rebuilt)
     if match.twins:
         add_twin_signals(meta, match, _twin_rows(parts, match, signal.shape[1], per_frame))
+    extra, unread = kept_extra_leads(_extra_rows(hea, parts, header, signals, match, signal.shape[1], per_frame),
+                                     signal.shape[1])
+    if unread:
+        meta["extra_leads_unread"] = unread
     if tally.checksum_bad:
         meta["checksum_mismatch"] = tuple(tally.checksum_bad)
     if blank := still_withheld(withheld, derived):
@@ -211,7 +217,7 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
     if rate_note:   # said beside the record (the quality findings' reader notes)
         meta["reader_warnings"] = (*meta.get("reader_warnings", ()), rate_note)
     rec = EcgRecord(signal=signal, fs=float(fs), record_id=hea.stem, path=hea,
-                    quality=flags, comments=tuple(header.comments), meta=meta)
+                    quality=flags, comments=tuple(header.comments), meta=meta, extra_leads=extra)
     _apply_header_fields(rec, hea, header.comments)
     return rec
 
@@ -275,30 +281,65 @@ def _lead_scales(hea: Path, header: _Header, columns: dict) -> dict[str, float]:
 
 def _twin_rows(parts: list, match, T: int, per_frame: int = 1) -> dict:
     """Channel index -> (T,) mV of each channel that names a lead already read (``match.twins``),
-    read and scaled as that lead would be, segment by segment (``parts``: a single-segment record
-    is its one part); NaN where a segment lacks it (a gap, a variable layout's segment without it).
-    A channel that cannot be read in some segment is left out."""
+    read and scaled as that lead would be (``_channel_row``). A channel that cannot be read in some
+    segment is left out."""
     rows = {}
-    k = {lead: STANDARD_LEADS.index(lead) for lead, _, _ in match.twins}
     for lead, i, sign in match.twins:
-        row = np.full(T, np.nan, dtype=np.float32)
         try:
-            for part in parts:
-                j = part.source[i]
-                if j is None:
-                    continue
-                columns = {lead: (j, sign)}
-                scale = _lead_scales(part.hea, part.header, columns)
-                digital, sig_len = _read_digital(part.hea, part.header, [j], per_frame)
-                sig_len *= per_frame
-                out = np.full((12, sig_len), np.nan, dtype=np.float32)
-                _convert(part.hea, part.header, columns, scale, digital, out, _Tally(), per_frame)
-                start = part.start * per_frame
-                n = max(0, min(T - start, sig_len))
-                row[start:start + n] = out[k[lead], :n]
+            rows[i] = _channel_row(parts, i, sign, T, per_frame, lead)
         except RecordError:
             continue
-        rows[i] = row
+    return rows
+
+
+def _channel_row(parts: list, i: int, sign: int, T: int, per_frame: int, lead: str = "I") -> np.ndarray:
+    """(T,) float32 mV of the record's channel ``i``, read and scaled as ``lead`` would be (its units, gain and
+    range checked), segment by segment (``parts``: a single-segment record is its one part); NaN where a segment
+    lacks it (a gap, a variable layout's segment without it).
+
+    Raises:
+        RecordError: the channel cannot be read (its units, gain, checksum, file).
+    """
+    k = STANDARD_LEADS.index(lead)
+    row = np.full(T, np.nan, dtype=np.float32)
+    for part in parts:
+        j = part.source[i]
+        if j is None:
+            continue
+        columns = {lead: (j, sign)}
+        scale = _lead_scales(part.hea, part.header, columns)
+        digital, sig_len = _read_digital(part.hea, part.header, [j], per_frame)
+        sig_len *= per_frame
+        out = np.full((k + 1, sig_len), np.nan, dtype=np.float32)    # rows up to the lead's: _convert writes its own
+        _convert(part.hea, part.header, columns, scale, digital, out, _Tally(), per_frame)
+        start = part.start * per_frame
+        n = max(0, min(T - start, sig_len))
+        row[start:start + n] = out[k, :n]
+    return row
+
+
+def _extra_rows(hea: Path, parts: list, header: _Header, signals: list, match, T: int, per_frame: int) -> list:
+    """(name, (T,) mV or why it cannot be read) of each channel that is an extra lead (``is_extra_lead``: V4R,
+    Frank's vx), for ``extra_leads.kept_extra_leads``. One stored at another rate than the leads, or that cannot be
+    read (its own signal file missing or damaged, units that are no voltage), is said, never the record refused."""
+    rows = []
+    for i, sig in enumerate(signals):
+        if i in match.matched or not is_extra_lead(sig.name):
+            continue
+        spf = {p.header.signals[p.source[i]].spf for p in parts if p.header is not None and p.source[i] is not None}
+        if spf and spf != {per_frame}:
+            rows.append((sig.name, f"sampled at {header.fs * min(spf):g} Hz, not the leads' {header.fs * per_frame:g} "
+                                   "Hz"))
+            continue
+        try:
+            rows.append((sig.name, _channel_row(parts, i, 1, T, per_frame)))
+        except RecordError as err:
+            rows.append((sig.name, err.reason))
+        except OSError as err:
+            rows.append((sig.name, f"cannot read {Path(err.filename or 'its file').name} ({err.strerror or err})"))
+        except Exception as err:      # a damaged file's, unless MIRAGE's own fault (raised as such)
+            raise_own_fault(err, hea, "WFDB")
+            rows.append((sig.name, fault_words(err)))
     return rows
 
 

@@ -303,17 +303,22 @@ def patient_facts(record, age=None, sex=None, *, name: str = "", patient_id: str
     return facts
 
 
+EXTRA_DRAWN = "extra leads drawn after the 12"     # the PDF says the page instead ("extra leads on page 4")
+
+
 def record_notes(record) -> list[str]:
     """The record's notes, one line each, for the app's record information and the PDF's notes
-    under the sheet (the one place their words are made): the file's channels that are no 12-lead
-    ECG lead and so are not shown, e.g. the PTB Diagnostic records' Frank leads or an EDF's SpO2
-    (``meta["dropped_leads"]``, filled by ``records.leads.lead_mapping_meta`` and the EDF reader).
+    under the sheet (the one place their words are made): the file's ECG leads outside the 12 that are drawn
+    after them (``EcgRecord.extra_leads``: the PTB Diagnostic records' Frank leads, a paediatric V4R), those that
+    could not be (``meta["extra_leads_unread"]``: why), and the file's other channels, not shown (an EDF's SpO2:
+    ``meta["dropped_leads"]``, filled by ``records.leads.lead_mapping_meta`` and the EDF reader).
 
     And the standard leads the file has no channel for (``meta["absent_leads"]``), blank as a lead whose samples
     are all missing is: the lead's label says "missing" either way, this line which.
 
     Returns:
-        e.g. ["not shown: vx, vy, vz (not among the 12 standard leads)"]; [] when there is nothing to say.
+        e.g. ["extra leads drawn after the 12: vx, vy, vz (not read by the models)", "not shown: SpO2
+        (not among the 12 standard leads)"]; [] when there is nothing to say.
     """
     meta = getattr(record, "meta", None) or {}
     notes = []
@@ -326,8 +331,15 @@ def record_notes(record) -> list[str]:
                 else f"{', '.join(instead)} instead")
         notes.append(f"no {', '.join(absent)} channel{'s' if len(absent) > 1 else ''} in the file: shown blank"
                      + (f" (it holds {held}: a paediatric lead set?)" if instead else ""))
-    if dropped:
-        notes.append(f"not shown: {', '.join(dropped)} (not among the 12 standard leads)")
+    kept = [str(lead.name) for lead in getattr(record, "extra_leads", ()) or ()]
+    unread = {str(k): str(v) for k, v in (meta.get("extra_leads_unread") or {}).items()}
+    if kept:        # the words the app's view and the PDF's page of extra leads stand by
+        notes.append(f"{EXTRA_DRAWN}: {', '.join(kept)} (not read by the models)")
+    for name, why in unread.items():
+        notes.append(f"not shown: {name} (an extra lead: {why})")
+    others = [name for name in dropped if name.strip() not in kept and name.strip() not in unread]
+    if others:
+        notes.append(f"not shown: {', '.join(others)} (not among the 12 standard leads)")
     return notes
 
 

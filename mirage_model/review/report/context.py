@@ -15,6 +15,7 @@ FIRST_RESULTS_PAGE = 3             # after the ECG sheet and the median beats
 MEASUREMENTS = "measurements"      # the section of the interval measurements' table (``measurement_table``)
 MODEL_RESULT = "model result"      # the model result's table and card (``result.result_flowables``)
 SHEET_NOTES = "sheet notes"        # page 1's caption and notes in full (``result.sheet_flowables``)
+EXTRA_LEADS = "extra leads"        # the first page of the file's leads outside the 12 (``extra_leads``)
 
 
 @dataclass

@@ -17,9 +17,10 @@ import numpy as np
 from mirage_model import preprocess
 from mirage_model.records import STANDARD_LEADS
 from mirage_model.render import LEAD_NAMES, panel_traces, polyline_segments
-from mirage_model.review.file_info import file_diagnosis_note, length_read, part_read, reader_notes, record_notes
+from mirage_model.review.file_info import (EXTRA_DRAWN, file_diagnosis_note, length_read, part_read, reader_notes,
+                                          record_notes)
 from mirage_model.review.paced import PACER_LEGEND, PACER_MARK_MM, PACER_RGB, pacer_level, pacer_times
-from mirage_model.review.report.context import SHEET_NOTES, ReportContext
+from mirage_model.review.report.context import EXTRA_LEADS, SHEET_NOTES, ReportContext
 from mirage_model.review.report.header import clip, draw_notice, draw_page_header
 from mirage_model.review.report.layout import MM, ReportLayout, edge_clipped, spike_room_mv
 from mirage_model.review.report.summary_band import draw_summary_band
@@ -258,7 +259,8 @@ def caption_parts(ctx: ReportContext) -> tuple[list[str], list[str]]:
                    if (leads := [STANDARD_LEADS[i] for i, f in enumerate(np.asarray(flags).ravel()[:12]) if f])]
     if flagged:
         notes.append("Lead quality flags - " + "; ".join(flagged))
-    notes += record_notes(rec)
+    # the file's leads outside the 12 have a page of their own: said where
+    notes += [n.replace(EXTRA_DRAWN, f"extra leads on {ctx.page(EXTRA_LEADS)}") for n in record_notes(rec)]
     notes += reader_notes(rec)      # what the file's reader noticed: a model or none
     return caption, notes
 

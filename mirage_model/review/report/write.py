@@ -5,7 +5,8 @@ Page 1 is the header, the band of measurements and interpretation (``summary_ban
 sheet (``waveforms``), page 2 the median beats (``median_beats``); the
 following pages hold the model result, the clinical and laboratory values, the interval
 measurements and the explanations; with a prior ECG (``ReviewSession.prior``) the last page is the serial
-comparison (``serial_page``). Research use only, not a diagnosis: the notice is printed on
+comparison (``serial_page``); the file's leads outside the 12 (V4R, Frank's vx), if any, have pages of their own
+before it (``extra_leads``). Research use only, not a diagnosis: the notice is printed on
 every page.
 """
 
@@ -29,8 +30,9 @@ from mirage_model.paths import atomic_output
 from mirage_model.preprocess import PreprocessError
 from mirage_model.records.record import RecordError
 from mirage_model.review.report.clinical_table import clinical_flowables
-from mirage_model.review.report.context import MEASUREMENTS, MODEL_RESULT, SHEET_NOTES, ReportContext
+from mirage_model.review.report.context import EXTRA_LEADS, MEASUREMENTS, MODEL_RESULT, SHEET_NOTES, ReportContext
 from mirage_model.review.report.explanations import explanation_flowables
+from mirage_model.review.report.extra_leads import draw_extra_page, extra_pages
 from mirage_model.review.report.header import PageCountCanvas, draw_notice, header_flowables
 from mirage_model.render import PAGE_S
 from mirage_model.quality.electrode_off import record_electrode_off
@@ -183,6 +185,8 @@ def _story(ctx: ReportContext, model_info: dict | None, pages: dict) -> list:
                               + measurement_flowables(session, st, ctx.measurement_rows)))
     story.append(KeepTogether(review_flowables(ctx, st)))
     story.extend(explanation_flowables(ctx, st, model_info))
+    for k in range(extra_pages(record)):      # the file's leads outside the 12, after the pages page 1 points to
+        story += [NextPageTemplate(f"extra{k}"), PageBreak(), PageMark(EXTRA_LEADS, pages), Spacer(1, 1)]
     if ctx.serial is not None:      # the last page: after the pages that page 1 points to by their numbers
         story += [NextPageTemplate("serial"), PageBreak(), Spacer(1, 1)]
     return story
@@ -219,6 +223,8 @@ def _build(target, ctx: ReportContext, lay, margin: float, gap: float, col_w: fl
                      onPage=on(lambda c, d: draw_median_page(c, d, ctx))),
         PageTemplate(id="serial", frames=[ecg_frame], pagesize=page,
                      onPage=on(lambda c, d: draw_serial_page(c, d, ctx))),
+        *(PageTemplate(id=f"extra{k}", frames=[ecg_frame], pagesize=page,
+                       onPage=on(lambda c, d, k=k: draw_extra_page(c, d, ctx, k))) for k in range(extra_pages(record))),
         PageTemplate(id="body", frames=body_frames, pagesize=page,
                      onPage=on(lambda c, d: draw_notice(c, page[0], rid, ctx))),
         PageTemplate(id="wide", frames=[wide_frame], pagesize=page,
