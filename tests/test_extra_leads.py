@@ -121,3 +121,20 @@ def test_the_pdf_draws_the_extra_leads_on_a_page_of_their_own(tmp_path):
     page = pages[extra[0]]
     assert all(name in page for name in ("V4R", "V8", "V9")) and "25 mm/s, 10 mm/mV" in page
     assert f"extra leads on page {extra[0] + 1}: V4R, V8, V9" in pages[0]
+
+
+def test_a_multi_segment_records_extra_lead_is_its_segments_joined(tmp_path):
+    """Two WFDB segments of 13 channels (the 12 and V4R) under a master header: V4R is its two segments' samples
+    in order, as the 12 are."""
+    names = [*STANDARD_LEADS, "V4R"]
+    parts = []
+    for k, n in enumerate((1000, 1500)):
+        t = np.arange(n) / 500
+        p = np.round(np.stack([0.3 * np.sin(2 * np.pi * 1.1 * t + j + k) for j in range(13)], axis=1) * 1000) / 1000
+        wfdb.wrsamp(f"seg{k}", fs=500, units=["mV"] * 13, sig_name=names, p_signal=p, fmt=["16"] * 13,
+                    adc_gain=[1000.0] * 13, baseline=[0] * 13, write_dir=str(tmp_path))
+        parts.append(p)
+    (tmp_path / "ms.hea").write_text("ms/2 13 500 2500\nseg0 1000\nseg1 1500\n")
+    rec = load_record(tmp_path / "ms.hea")
+    assert [e.name for e in rec.extra_leads] == ["V4R"]
+    np.testing.assert_allclose(rec.extra_leads[0].signal, np.concatenate([p[:, 12] for p in parts]), atol=1e-6)
