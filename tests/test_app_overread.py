@@ -175,6 +175,20 @@ def test_the_exported_pdf_says_who_over_read_it(qtbot, tiny_model, statements_mo
     assert f"Struck by the reviewer: {it.statements[0].text} (artefact)" in text
 
 
+def test_the_interpretations_notice_says_over_read_once_signed(qtbot, tiny_model, statements_model):
+    """The line under the statements read "Research use, unconfirmed; not a diagnosis." under a signature too:
+    signed over the statements it says "over-read" (as the PDF's notice does); an edit after signing un-signs."""
+    window = _window(qtbot, tiny_model, statements_model)
+    panel, it, rows = _rows(window)
+    label = window.results.interpretation.text
+    assert "Research use, unconfirmed; not a diagnosis." in label.text()
+    panel.sign("Dr Notice")
+    qtbot.waitUntil(lambda: "Research use, over-read; not a diagnosis." in label.text(), timeout=5000)
+    assert "unconfirmed" not in label.text()
+    panel.strike(0, "artefact")
+    qtbot.waitUntil(lambda: "Research use, unconfirmed; not a diagnosis." in label.text(), timeout=5000)
+
+
 def test_the_rows_show_a_statements_whole_words_at_1024x700(qtbot, tiny_model, statements_model):
     """At 1024x700 the rows had cut a statement's words to about 12 characters and "..."; they wrap now: each row's
     label is as tall as its words wrapped at its width need (worked out from the font, not the label)."""

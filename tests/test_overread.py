@@ -339,3 +339,37 @@ def test_a_signature_is_kept_only_by_a_report_written_of_it(record_and_measureme
     s.overread.strike(_statement(s, IRBBB))               # edited (un-signed) and signed again within the second
     s.overread.sign(it, "Dr K", now=datetime(2026, 12, 6, 7, 20, tzinfo=timezone.utc))
     assert s.overread.unkept(it)                          # the report holds the earlier reading, not this one
+
+
+def _pages(path) -> list[str]:
+    """Every page's text as pdftotext reads the written PDF (whitespace runs made one space)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext not installed")
+    out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return [" ".join(p.split()) for p in out.split("\f") if p.strip()]
+
+
+def test_a_signed_report_is_not_stamped_unconfirmed(record_and_measurements, tmp_path):
+    """Every page's foot said "Research use only, not a diagnosis; unconfirmed." under a signature, and the Review
+    section "...; unconfirmed. The model's output was over-read as page 1 says": signed over its statements, the
+    report says "over-read" there (research use stays); unsigned, or edited after signing, "unconfirmed"."""
+    from mirage_model.review.report import build_report
+
+    s = _session(record_and_measurements)
+    unsigned = _pages(build_report(s, tmp_path / "a.pdf"))
+    assert len(unsigned) >= 3
+    assert all("Research use only, not a diagnosis; unconfirmed." in p for p in unsigned)
+    s.overread.confirm(_statement(s, SINUS))
+    s.overread.sign(session_interpretation(s), "Dr C", now=datetime(2026, 12, 6, 7, 10, tzinfo=timezone.utc))
+    signed = _pages(build_report(s, tmp_path / "b.pdf"))
+    assert len(signed) == len(unsigned)
+    for p in signed:
+        assert "Research use only, not a diagnosis; over-read." in p and "unconfirmed" not in p, p
+    assert any("Research use only, not a diagnosis; over-read. The model's output was over-read as page 1 says"
+               in p for p in signed)
+    s.overread.strike(_statement(s, IRBBB))                 # an edit after signing un-signs
+    edited = _pages(build_report(s, tmp_path / "c.pdf"))
+    assert all("Research use only, not a diagnosis; unconfirmed." in p for p in edited)

@@ -109,7 +109,9 @@ def _interpretation(session, it=None) -> tuple[str, str]:
         src = f"Statements: model <b>{html.escape(it.model_name)}</b> and the measurement rules."
     else:
         src = "Statements: the measurement rules alone (no statements model ran)."
-    parts.append(f"<small style='color:{_GREY}'>{src} Research use, unconfirmed; not a diagnosis.</small>")
+    # signed over these statements: "over-read" (as the PDF's notice, ``research_notice``), never "unconfirmed"
+    said = "over-read" if ov is not None and ov.signed_for(it) else "unconfirmed"
+    parts.append(f"<small style='color:{_GREY}'>{src} Research use, {said}; not a diagnosis.</small>")
     return "<br>".join(parts), every
 
 

@@ -20,8 +20,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable
 
+from mirage_model import RESEARCH_USE_NOTICE
+
 CONFIRMED, STRUCK = "confirmed", "struck"
 NOT_OVERREAD = "Not over-read: machine statements unconfirmed"
+# the research-use notice (``mirage_model.RESEARCH_USE_NOTICE``, "...; unconfirmed.") of a report signed over its
+# statements: research use stays, "unconfirmed" would deny the signature printed above it (:func:`research_notice`)
+OVERREAD_NOTICE = "Research use only, not a diagnosis; over-read."
 REVIEWER_MARK = "(reviewer)"
 
 
@@ -45,6 +50,13 @@ class Added:
 
 def _local(when: datetime) -> datetime:
     return when.astimezone()
+
+
+def research_notice(overread, interpretation) -> str:
+    """The research-use notice of a report or screen of ``interpretation``: :data:`OVERREAD_NOTICE` where
+    ``overread`` (None: none) is signed over exactly its statements, else ``mirage_model.RESEARCH_USE_NOTICE``."""
+    signed = overread is not None and interpretation is not None and overread.signed_for(interpretation)
+    return OVERREAD_NOTICE if signed else RESEARCH_USE_NOTICE
 
 
 def signed_text(reader: str, when: datetime) -> str:

@@ -17,6 +17,7 @@ from mirage_model import RESEARCH_USE_NOTICE, __version__
 from mirage_model.csvsafe import encodable
 from mirage_model.records.age import age_text
 from mirage_model.review.file_info import ANONYMISED_NAME, patient_facts, patient_names
+from mirage_model.review.overread import research_notice
 from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.layout import MM
 from mirage_model.review.report.text import (
@@ -108,11 +109,20 @@ def source_name(record) -> str:
     return encodable(f"{path.parent.name}/{path.name}" if path.parent.name else path.name)   # PDF text is Unicode
 
 
+def _notice(ctx) -> str:
+    """The research-use notice of every page: "...; over-read." where the report's over-read is signed over its
+    statements (``review.overread.research_notice``), else ``RESEARCH_USE_NOTICE`` ("...; unconfirmed.")."""
+    if ctx is None:
+        return RESEARCH_USE_NOTICE
+    return research_notice(getattr(ctx.session, "overread", None), ctx.interpretation)
+
+
 def _draw_notice(c, page_w: float, record_id: str, ctx, total: int | None) -> None:
     c.saveState()
     c.setFillColorRGB(0.65, 0.0, 0.0)
     c.setFont(FONT_BOLD, 9)
-    c.drawString(10 * MM, 6 * MM, pdf_text(RESEARCH_USE_NOTICE))
+    notice = _notice(ctx)
+    c.drawString(10 * MM, 6 * MM, pdf_text(notice))
     c.setFillColorRGB(0.3, 0.3, 0.3)
     tag = _patient_tag(ctx)
     whos = [f"record {record_id}" + (f" ({tag})" if tag else "")]
@@ -122,7 +132,7 @@ def _draw_notice(c, page_w: float, record_id: str, ctx, total: int | None) -> No
     files = [f"  |  file {source}"] if source else [""]
     if "/" in source:               # the folder gives way before the patient's sex and age
         files.append(f"  |  file {source.split('/', 1)[1]}")
-    room = page_w - 20 * MM - c.stringWidth(pdf_text(RESEARCH_USE_NOTICE), FONT_BOLD, 9) - 5 * MM
+    room = page_w - 20 * MM - c.stringWidth(pdf_text(notice), FONT_BOLD, 9) - 5 * MM
     page = f"page {c.getPageNumber()}" + (f" of {total}" if total else "")
     # a long patient ID or file name shrinks the line (to READABLE pt), then the program's version
     # gives way, then the file's folder, then sex and age; then the file's name is cut in its middle

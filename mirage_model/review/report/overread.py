@@ -6,7 +6,8 @@ their own ("Struck by the reviewer: ..."), which reads plainly in print and in t
 through words would be lost. The reviewer's own statements say "(reviewer)"; then the comment, then who over-read it
 and when ("Over-read by NAME, 2026-12-06 07:10 UTC (08:10 local)"). A report of a record no one signed says "Not
 over-read: machine statements unconfirmed" in the interpretation's head. Page 3 prints every statement, a struck one
-struck through with why. The research-use notice of every page (``write``) stays whatever the over-read says.
+struck through with why. The research-use notice of every page (``header``) stays whatever the over-read says; signed
+over the statements it reads "over-read" for "unconfirmed" (``review.overread.research_notice``).
 """
 
 from __future__ import annotations

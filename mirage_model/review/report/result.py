@@ -9,12 +9,12 @@ from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Paragraph, Spacer
 
-from mirage_model import RESEARCH_USE_NOTICE
 from mirage_model.outputs import MIN_CALLED_P, threshold_fallbacks
 from mirage_model.preprocess import prediction_coverage
 from mirage_model.review.file_info import device_report_lines, file_diagnosis_lines, reader_notes
 from mirage_model.review.interpret import doubted_calls
 from mirage_model.review.labels import LABEL_NAMES, is_normal
+from mirage_model.review.overread import research_notice
 from mirage_model.review.report.context import MODEL_RESULT, ReportContext
 from mirage_model.review.report.layout import MM
 from mirage_model.review.report.model_info import flatten_metrics, metric_lines
@@ -255,7 +255,8 @@ def review_flowables(ctx: ReportContext, st) -> list:
             out.append(Paragraph(f"<b>Comment</b>: {blank}", body))
     said = ("was over-read as page 1 says (signed under the interpretation), and" if signed
             else "has not been confirmed by a clinician and")
-    out.append(Paragraph(pdf_escape(f"{RESEARCH_USE_NOTICE} The model's output {said} must not be used for "
+    notice = research_notice(overread, ctx.interpretation)
+    out.append(Paragraph(pdf_escape(f"{notice} The model's output {said} must not be used for "
                                     "patient care."), st["small"]))
     return out
 
