@@ -29,8 +29,16 @@ AMPLITUDE_UNRELIABLE_NOTE = "unreliable: amplitudes in doubt"
 # x5; of the 56 at x5 with "amplitude_high" a warning, so their calls shown, none NORM). A NORM call standing on such
 # a record is made against the error, and HYP's mark is the one a wrong gain needs. A gain too low (low voltage) is
 # no "amplitude_high" but "amplitude_low": critical where no lead's beat reaches 0.3 mV (every call withheld), a
-# warning where QRS, P waves and noise are all a fraction of their size (the calls stand, HYP marked with its words).
+# warning where QRS, P waves and noise are all a fraction of their size (the calls stand, HYP marked with its words;
+# MI and STTC too, below).
 AMPLITUDE_CLASSES = AMPLITUDE_CODES | {"HYP"}
+# a gain too low drives the superclass model the other way, to MI and STTC: PTB-XL fold 9, 200 records drawn at random,
+# each at x1 and x0.2 (a header's gain 5 times the true one), the shipped default model: "amplitude_low" on none at x1,
+# a warning (the calls shown) on 149 at x0.2, of which MI was called at x0.2 and not at x1 on 93 (lost on none), STTC
+# on 42 (lost on 14), HYP and NORM on none (NORM lost on 71). So with "amplitude_low" MI and STTC are marked too, with
+# its words: an infarct called because the beats read small is the error's, not the heart's (CinC 2021 CPSC A0006,
+# RBBB, MI 0.07 at x1 and called at 0.64 at x0.2)
+LOW_GAIN_CLASSES = frozenset({"MI", "STTC"})
 # at the noise warning level (the "noise" finding's load from QualityConfig.noise_calls_mv: "may change the model's
 # calls"), the calls the noise can move: those whose logit lies within the model's spread under noise of that load
 # of their threshold's (``noise_spread``, ``Prediction.noise_doubted``; PTB-XL folds 1-8 with noise added), kept and
@@ -85,14 +93,16 @@ def doubted_calls(prediction) -> dict[str, str]:
     (``Prediction.noise_doubted``: ``NOISE_NOTE``), in label order; {} where neither applies.
 
     The statements of ``AMPLITUDE_CODES`` (a statements model loaded as the model) and the superclass
-    model's HYP (``AMPLITUDE_CLASSES``), and the calls within the noise's spread of their threshold: kept
-    and marked, as the interpretation keeps and marks its statements; the gate's ``Prediction.withheld``
-    is for a record on which no call stands."""
+    model's HYP (``AMPLITUDE_CLASSES``; with "amplitude_low" its MI and STTC too, ``LOW_GAIN_CLASSES``), and the
+    calls within the noise's spread of their threshold: kept and marked, as the interpretation keeps and marks its
+    statements; the gate's ``Prediction.withheld`` is for a record on which no call stands."""
     quality = getattr(prediction, "quality", None)
     why, leads = gain_evidence(quality), noise_evidence(quality)
     noisy = set(getattr(prediction, "noise_doubted", ()) or ()) if leads else set()
     # a model trained on other data: its "HYP" or "LVH" is its own label, nothing known to be read off amplitudes
     amplitude_classes = AMPLITUDE_CLASSES if getattr(prediction, "ptbxl_labels", True) else frozenset()
+    if amplitude_classes and why is not None and finding(quality, "amplitude_low") is not None:
+        amplitude_classes = amplitude_classes | LOW_GAIN_CLASSES
     out = {}
     for lab in getattr(prediction, "positive", ()) or ():
         if why is not None and lab in amplitude_classes:
