@@ -35,6 +35,10 @@ STATEMENTS_MODEL = shipped_models().get("statements")
     (0.95, 1, None, "low", "calibrated on only 1 record with this statement"),
     (0.60, 19, 0.99, "low", "calibrated on only 19 records with this statement"),
     (0.30, 6, 0.99, "low", None),                           # low already: nothing to say
+    # no record with it on the calibration split: calibration.fit left it uncalibrated (identity)
+    (0.95, 0, None, "low", "not calibrated: no record with this statement where the model was calibrated"),
+    (0.55, 0, None, "low", "not calibrated: no record with this statement where the model was calibrated"),
+    (0.30, 0, None, "low", None),
     (0.95, 20, 0.99, "high", None),                         # 20 positives: the probability's word
     (0.85, 322, 0.8368, "moderate", "told apart weakly when calibrated (AUROC 0.84)"),
     (0.85, 322, 0.90, "high", None),                        # 0.90: not under the limit
@@ -133,6 +137,30 @@ def test_a_real_records_word_changes(ptbxl_root, ecg_id, code, before, after, wh
     old = next(s for s in interpret_prediction(replace(pred, calibration_support={}), m, record.sex).statements
                if s.code == code)
     assert (old.confidence, old.confidence_why) == (before, None)
+
+
+def test_an_own_label_without_calibration_positives_is_not_said_calibrated():
+    """A researcher's own label that no validation record carried (a Challenge dataset's LPR, seen on the CinC
+    samples' own tiny model): ``calibration.fit`` leaves it uncalibrated, the Predictor's figures say 0 positives,
+    and its call said "low confidence: calibrated on only 0 records with this statement" as if a map had been
+    fitted on none. The validation outcomes are made by hand: B has no positive."""
+    from types import SimpleNamespace
+
+    from mirage_model.calibration import fit
+
+    rng = np.random.default_rng(0)
+    y = np.zeros((40, 2))
+    y[::4, 0] = 1                                      # A: 10 positives, B: none
+    cal = fit(y, rng.uniform(0.05, 0.95, (40, 2)), fitted_on="val split, 40 records")
+    assert cal.methods[1] == "identity"
+    support = label_support(cal, {}, ["A", "B"])
+    assert support == {"A": (10, None), "B": (0, None)}
+    pred = SimpleNamespace(labels=["A", "B"], probabilities=np.array([0.3, 0.9]), thresholds=np.array([0.5, 0.5]),
+                           withheld="", model_name="own", ptbxl_labels=False, calibration_support=support)
+    said = next(s for s in interpret_prediction(pred, None).statements if s.code == "B")
+    assert said.source_tag() == ("model 90%, low confidence: not calibrated: no record with this statement where "
+                                 "the model was calibrated")
+    assert "0 records" not in interpret_prediction(pred, None).lowered_text()
 
 
 def test_an_own_model_calibrated_by_mirage_calibrate_gets_the_figures(tmp_path, monkeypatch, capsys):

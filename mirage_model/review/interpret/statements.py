@@ -27,7 +27,8 @@ Over all labels, of the held-out records at p >= 0.2 (7,470 a partition) the rul
 54 % (52 %). The words' records then: high 92 %, moderate 63 %, low 33 % labelled so.
 
 A statement whose word the rule lowered says why (``Statement.confidence_why``: "calibrated on only 6 records with this
-statement", "told apart weakly when calibrated (AUROC 0.84)"). A model without the figures (an older config.json, a
+statement", "not calibrated: no record with this statement where the model was calibrated" where there were none,
+"told apart weakly when calibrated (AUROC 0.84)"). A model without the figures (an older config.json, a
 temperature-scaled model) keeps the probability's word and says nothing more.
 """
 
@@ -293,10 +294,14 @@ def confidence_of(p: float, positives: int | None = None, auroc: float | None = 
     Args:
         p: the calibrated probability: "high" at 0.8 or more, "moderate" at 0.5 or more, else "low".
         positives: the records with this label on the split the model's calibration was fitted on (None: unknown,
-            the probability's word stands).
+            the probability's word stands; 0: the label was not calibrated, ``identity``).
         auroc: the label's AUROC on that split (None: unknown).
     """
     word = "high" if p >= 0.8 else "moderate" if p >= 0.5 else "low"
+    if positives == 0 and word != "low":
+        # ``calibration.fit`` leaves such a label's probability as the network gave it ("calibrated on only 0
+        # records" had read as if a map had been fitted)
+        return "low", "not calibrated: no record with this statement where the model was calibrated"
     if positives is not None and positives < CONFIDENT_MIN_POSITIVES and word != "low":
         return "low", f"calibrated on only {positives} record{'' if positives == 1 else 's'} with this statement"
     if (positives is not None and positives >= CONFIDENT_MIN_POSITIVES and auroc is not None
