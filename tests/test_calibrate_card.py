@@ -10,6 +10,7 @@ with ``json``, the command's own stdout, and the date from the clock.
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import shutil
@@ -86,12 +87,23 @@ def _calibrate(tmp_path, src, out, capsys, monkeypatch) -> tuple[str, dict, str]
             capsys.readouterr().out)
 
 
-def _truth(config: dict) -> tuple[str, list[str]]:
+def _truth(config: dict, labels_csv=None) -> tuple[str, list[str]]:
     """The methods as the card's "- Probabilities:" line should name them, and each label's threshold as its
-    "- Thresholds" line should (a fallback threshold is followed by why), from config.json."""
+    "- Thresholds" line should (a fallback threshold is followed by why), from config.json; with ``labels_csv`` each
+    method is followed by its label's positive/negative records among the table's val rows ("NORM platt 1/3"), and
+    the maps fitted on fewer than 10 of one are named rough."""
     labels, methods = config["labels"], config["calibration"]["methods"]
-    return (", ".join(f"{lab} {m}" for lab, m in zip(labels, methods)),
-            [f"{lab} {t:.3f}" for lab, t in zip(labels, config["thresholds"])])
+    thresholds = [f"{lab} {t:.3f}" for lab, t in zip(labels, config["thresholds"])]
+    if labels_csv is None:
+        return ", ".join(f"{lab} {m}" for lab, m in zip(labels, methods)), thresholds
+    with open(labels_csv, newline="") as f:
+        val = [set(r["labels"].split(";")) for r in csv.DictReader(f) if r["split"] == "val"]
+    counts = {lab: (sum(lab in r for r in val), sum(lab not in r for r in val)) for lab in labels}
+    rough = [lab for lab, m in zip(labels, methods) if m != "identity" and min(counts[lab]) < 10]
+    return ("each label's map, then its positive/negative records there: "
+            + ", ".join(f"{lab} {m} {counts[lab][0]}/{counts[lab][1]}" for lab, m in zip(labels, methods))
+            + (f"; fitted on fewer than 10 positive or negative records, a rough map: {', '.join(rough)}"
+               if rough else "")), thresholds
 
 
 def _thresholds_said(card: str) -> list[str]:
@@ -111,7 +123,8 @@ def test_an_exported_cards_calibration_lines_are_replaced(tmp_path, tiny, capsys
     (src / "MODEL_CARD.md").write_text(EXPORTED)
     today = time.strftime("%Y-%m-%d", time.gmtime())
     card, config, said = _calibrate(tmp_path, src, tmp_path / "cal", capsys, monkeypatch)
-    methods, thresholds = _truth(config)
+    methods, thresholds = _truth(config, tmp_path / "data" / "labels.csv")
+    assert re.search(r"NORM \w+ 1/3, ", methods) and re.search(r"STTC \w+ 0/4, ", methods)   # 4 val rows, no STTC
     lines = card.splitlines()
     model = lines[lines.index("## Model") + 1:lines.index("## Training")]
     # the floor of every call (outputs.MIN_CALLED_P), said where a new threshold lies below it; the source's
@@ -160,7 +173,7 @@ def test_a_card_without_those_lines_gets_a_section_at_its_top(tmp_path, tiny, ca
     shutil.copytree(tiny, src)
     (src / "MODEL_CARD.md").write_text(BY_HAND)
     card, config, _ = _calibrate(tmp_path, src, tmp_path / "cal", capsys, monkeypatch)
-    methods, thresholds = _truth(config)
+    methods, thresholds = _truth(config, tmp_path / "data" / "labels.csv")
     lines = card.splitlines()
     assert lines[:4] == ["# Model card: tiny", "", "A small model. Temperature scaling, thresholds 0.777.", ""]
     assert lines[4] == TOP and lines.index("## Results") > 4

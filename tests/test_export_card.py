@@ -190,6 +190,30 @@ def test_card_marks_a_threshold_chosen_on_no_negative_as_a_fallback(tmp_path):
            "no validation negatives)" in card
 
 
+def test_card_gives_each_calibration_maps_positive_and_negative_records(tmp_path):
+    """A researcher's card had said "AF platt, LVH identity, ..." alone: that AF's map was fitted on 1 positive
+    record, which ``mirage calibrate`` prints as "a rough map", was nowhere in it. Truth: the counts written by hand
+    into config.json's calibration (as ``calibration.fit`` writes them), AF's and PVC's maps on under 10 of one."""
+    src = make_tiny_checkpoint(tmp_path / "run" / "model", labels=("AF", "LVH", "PVC", "SR"))
+    doc = json.loads((src / "config.json").read_text())
+    doc["calibration"] = {"methods": ["platt", "identity", "platt", "platt"],
+                          "params": [{"a": 1.0, "b": 0.0}, {}, {"a": 2.0, "b": -1.0}, {"a": 1.5, "b": 0.2}],
+                          "fitted_on": "folder multilabel val split, 40 records",
+                          "metrics": {"positives": [1, 0, 31, 12], "negatives": [39, 40, 9, 28]}}
+    (src / "config.json").write_text(json.dumps(doc))
+    card = export_card(src, tmp_path / "shipped")
+    line = next(x for x in card.splitlines() if x.startswith("- Probabilities: "))
+    assert line.startswith("- Probabilities: calibrated on the folder multilabel val split, 40 records (each label's "
+                           "map, then its positive/negative records there: AF platt 1/39, LVH identity 0/40, "
+                           "PVC platt 31/9, SR platt 12/28; fitted on fewer than 10 positive or negative records, a "
+                           "rough map: AF, PVC; `mirage calibrate`)")
+    # a calibration without the counts (an older config.json): the maps as before, nothing invented
+    del doc["calibration"]["metrics"]
+    (src / "config.json").write_text(json.dumps(doc))
+    bare = export_card(src, tmp_path / "bare")
+    assert "(AF platt, LVH identity, PVC platt, SR platt; `mirage calibrate`)" in bare and "rough" not in bare
+
+
 def test_card_says_the_floor_of_the_calls_beside_thresholds_below_it(tmp_path):
     """Every call is at or above its threshold and at least 20 % (``outputs.is_called``); a card whose thresholds
     lie below 20 % (max F1 chose them so) had given them as the calls' rule. Truth: the thresholds counted by hand,

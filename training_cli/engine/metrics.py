@@ -21,6 +21,7 @@ import numpy as np
 from scipy.stats import rankdata
 from tqdm import tqdm
 
+from mirage_model.calibration import FEW_OUTCOMES, few_outcomes
 from mirage_model.outputs import MIN_CALLED_P, is_called, threshold_fallbacks
 
 logger = logging.getLogger(__name__)
@@ -116,6 +117,21 @@ def fallback_words(why: str) -> str:
     """What the card and the CLI say beside a fallback threshold: "a fallback, not measured: no
     validation negatives" (``why``: "positives" or "negatives", as ``threshold_fallbacks`` gives it)."""
     return f"a fallback, not measured: no validation {why}"
+
+
+def calibration_maps_words(cal, labels) -> str:
+    """Each label's calibration map as the model card names it, with the positive and negative records it was fitted
+    on where ``calibration.fit`` counted them ("AF platt 1/9": a researcher's card had said "AF platt" alone), and the
+    maps fitted on fewer than ``calibration.FEW_OUTCOMES`` of one named rough, as ``mirage calibrate`` prints them."""
+    pos, neg = cal.metrics.get("positives"), cal.metrics.get("negatives")
+    if not (isinstance(pos, list) and isinstance(neg, list)
+            and len(pos) == len(neg) == len(labels) == len(cal.methods)):
+        return ", ".join(f"{lab} {m}" for lab, m in zip(labels, cal.methods))     # a temperature, an older config
+    rough = [labels[k] for k in few_outcomes(cal)]
+    return ("each label's map, then its positive/negative records there: "
+            + ", ".join(f"{lab} {m} {p}/{n}" for lab, m, p, n in zip(labels, cal.methods, pos, neg))
+            + (f"; fitted on fewer than {FEW_OUTCOMES} positive or negative records, a rough map: {', '.join(rough)}"
+               if rough else ""))
 
 
 def warn_no_positives(y: np.ndarray, classes, where: str, thresholds: bool = True) -> list[str]:

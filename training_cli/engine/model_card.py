@@ -13,8 +13,8 @@ from mirage_model.review.report.model_info import SCORED_HOW, macro_auroc_text, 
 from mirage_model.stacking import TREE_KINDS
 from training_cli.engine.left_out import left_out_lines, records_line
 from training_cli.engine.looks import looks_of, looks_text
-from training_cli.engine.metrics import (enough_words, fallback_words, intervals_words, no_interval_why,
-                                         threshold_fallbacks)
+from training_cli.engine.metrics import (calibration_maps_words, enough_words, fallback_words, intervals_words,
+                                         no_interval_why, threshold_fallbacks)
 from training_cli.engine.ptbxl import PTBXL_SUPERCLASSES
 
 
@@ -129,7 +129,7 @@ def _calibration_lines(loaded, test: dict | None) -> list[str]:
     command = prov.get("calibration_command")
     date = f", {prov['calibration_date']}" if prov.get("calibration_date") else ""
     lines = [f"- Probabilities: calibrated on the {cal.fitted_on or 'validation split'} "
-             f"({', '.join(f'{lab} {m}' for lab, m in zip(loaded.labels, cal.methods))}; "
+             f"({calibration_maps_words(cal, loaded.labels)}; "
              f"`{command or 'mirage calibrate'}`{date}); thresholds chosen after calibration"]
     ece = (test or {}).get("calibration", {}).get("ece")
     chance = (test or {}).get("calibration", {}).get("chance") or {}
