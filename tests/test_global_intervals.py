@@ -149,6 +149,16 @@ def test_the_words_say_how_the_intervals_were_measured():
     assert how_measured(None) == ""
 
 
+def test_the_methods_words_follow_the_intervals_convention(plain):
+    """``Measurements.method`` (the PDF's "Method:" line, what a library user prints) had read "median over leads"
+    for global intervals too; it names the convention and the guard's rank (2, the default; 1 unguarded)."""
+    guarded, unguarded = plain
+    assert "median over leads" not in guarded.method and "median over leads" not in unguarded.method
+    assert "global intervals, the 2nd earliest onset to the 2nd latest offset over the leads" in guarded.method
+    assert "global intervals, the earliest onset to the latest offset over the leads" in unguarded.method
+    assert "median over leads" in measure(_record(())).method
+
+
 def test_a_config_naming_no_convention_is_refused():
     with pytest.raises(ValueError, match="intervals must be 'global' or 'median'"):
         MeasureConfig(intervals="mean")

@@ -8,9 +8,19 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from mirage_model.measure.atrial import AtrialActivity
-from mirage_model.measure.combine import CONVENTIONS
+from mirage_model.measure.combine import CONVENTIONS, _ordinal
 
 METHOD_NAME = "median beat, each lead delineated (U-Net or rules), median over leads, calibrated on LUDB + neurokit2 QRS detection"
+
+
+def method_name(intervals: str = "median", rank: int = 0) -> str:
+    """The method's words for ``Measurements.method``: ``METHOD_NAME`` for the default "median" intervals; "global"
+    ones (``MeasureConfig.intervals``, ``global_rank``) say how they were taken instead of "median over leads"."""
+    if intervals != "global":
+        return METHOD_NAME
+    nth = "" if rank <= 1 else f"{_ordinal(rank)} "
+    return METHOD_NAME.replace("median over leads", f"global intervals, the {nth}earliest onset to the {nth}latest "
+                                                    "offset over the leads")
 
 
 
@@ -240,6 +250,12 @@ class Measurements:
     # the median over the leads of each lead's own interval (ms, calibrated like MeasureConfig.unet_bias_ms), kept
     # beside the reported values whichever ``intervals`` gave them
     lead_median_ms: dict = field(default_factory=dict)     # "pr_ms", "qrs_ms", "qt_ms" -> ms or None
+
+    def __post_init__(self):
+        # global intervals measured by the method had been described as its "median over leads" (the words the
+        # measuring pipeline gives every record): the method's words follow the intervals' convention
+        if self.intervals == "global" and self.method == METHOD_NAME:
+            object.__setattr__(self, "method", method_name("global", self.interval_rank))
 
     def as_dict(self) -> dict[str, float | None]:
         """Scalar measurements only, keyed as the CSV columns (heart_rate_bpm, rr_ms, pr_ms, ...)."""
