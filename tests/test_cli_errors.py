@@ -247,6 +247,18 @@ def test_a_data_spec_that_cannot_be_opened_leaves_no_output_folder(tmp_path, cap
     assert afile.read_text() == "hello"
 
 
+def test_a_folder_without_labels_says_where_its_classes_come_from(tmp_path, capsys):
+    """A researcher who gave LUDB's folder alone (its classes in the headers' '#Rhythm:' comments) was told only that
+    --labels was needed: the message now gives the table's form and that headers are never read for classes."""
+    assert main(["train", "--data", f"folder:{tmp_path}", "--out", str(tmp_path / "out")]) == 1
+    said = _one_clean_line(capsys.readouterr().err)
+    assert said == (f"error: folder:{tmp_path}: a folder dataset needs --labels labels.csv (record_id,labels: a row "
+                    "per record, its classes separated by ';'); its classes are read from that table only, never "
+                    "from the records' headers: write one from them, or give records whose headers carry #Dx codes "
+                    "as challenge:ROOT")
+    assert not (tmp_path / "out").exists()
+
+
 def test_train_refuses_a_resume_without_state_and_a_cache_dir_that_is_a_file_before_writing(tmp_path, capsys):
     """Both had come after train wrote OUT/config.json: "--resume: no resume state in OUT/last" (no
     "error:") and "error: AFILE: File exists" (no --cache-dir), each leaving OUT behind."""

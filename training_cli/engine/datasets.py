@@ -98,7 +98,11 @@ def open_dataset(spec: str, task: str | None = None, *, labels: str | Path | Non
                             split_method)
     else:
         if labels is None:
-            raise DatasetError(f"{spec}: a folder dataset needs --labels labels.csv")
+            # a researcher whose classes are in the headers' comments (LUDB's #Rhythm) had been told no more
+            raise DatasetError(f"{spec}: a folder dataset needs --labels labels.csv (record_id,labels: a row per "
+                               "record, its classes separated by ';'); its classes are read from that table only, "
+                               "never from the records' headers: write one from them, or give records whose "
+                               "headers carry #Dx codes as challenge:ROOT")
         ds = open_folder(spec, root, task or "multilabel", Path(labels), labs, split_file, seed,
                          val_frac, test_frac, label_map, group_by, split_method)
     if not ds.items:
