@@ -41,6 +41,7 @@ from app.views.toolbar import TextSizedToolBar
 from app.window.export import ExportMixin
 from app.window.labs import LabsTableMixin
 from app.window.model import ModelMixin, folder_key as _folder_key
+from app.window.overreads import OverReadsMixin
 from app.window.printing import PrintMixin
 from app.window.prior import PriorMixin
 from app.window.records import RecordsMixin
@@ -68,7 +69,8 @@ def icon(name: str) -> QIcon:
     return QIcon(str(path)) if path.is_file() else QIcon()
 
 
-class MainWindow(RecordsMixin, LabsTableMixin, ModelMixin, ExportMixin, PrintMixin, PriorMixin, QMainWindow):
+class MainWindow(RecordsMixin, LabsTableMixin, ModelMixin, ExportMixin, PrintMixin, PriorMixin, OverReadsMixin,
+                 QMainWindow):
     """MIRAGE Review's window. Public methods are what menus call and what tests drive; the
     work of each menu lives in its mixin (``app.window``)."""
 
@@ -359,6 +361,7 @@ class MainWindow(RecordsMixin, LabsTableMixin, ModelMixin, ExportMixin, PrintMix
         self.preview_action = act("Print pre&view...", self.print_preview, "Ctrl+F2")
         self.save_as_action = act("Save record &as WFDB/EDF+...", self.save_as_dialog, "Ctrl+Shift+S")
         self.batch_action = act("&Batch score folder...", self.batch_dialog_open, "Ctrl+B", "batch")
+        self.forget_action = act("Forget this record's o&ver-read...", self.forget_overread)
         file_menu.addSeparator()
         act("&Settings...", self.settings_dialog, "Ctrl+,", "settings")
         act("&Quit", self.close, QKeySequence.StandardKey.Quit)
@@ -400,6 +403,7 @@ class MainWindow(RecordsMixin, LabsTableMixin, ModelMixin, ExportMixin, PrintMix
             lambda n: n in self.layout_actions and self.layout_actions[n].setChecked(True))
         # the commands that act on the record on screen (greyed out while none is: _record_controls)
         self.record_actions = (self.export_action, self.print_action, self.preview_action, self.save_as_action,
+                               self.forget_action,
                                self.compare_action, true_scale, fit, zoom_in, zoom_out, self.calipers_action,
                                self.median_window_action, *self.layout_actions.values())
 
@@ -431,6 +435,7 @@ class MainWindow(RecordsMixin, LabsTableMixin, ModelMixin, ExportMixin, PrintMix
 
         help_menu = menu.addMenu("&Help")
         act("&Keyboard shortcuts", self.show_shortcuts, "F1", None, help_menu)
+        act("&Where over-reads are kept", self.overreads_help, None, None, help_menu)
         act("&About MIRAGE Review", self.about, None, None, help_menu)
 
         tb = TextSizedToolBar("Main", 20, self)      # 20 px icons beside default text, larger beside larger
@@ -719,6 +724,7 @@ class MainWindow(RecordsMixin, LabsTableMixin, ModelMixin, ExportMixin, PrintMix
         if work and not self.confirm_quit(work):
             event.ignore()       # keep working: nothing cancelled
             return
+        self.flush_overread()       # a comment still being typed: kept
         self.cancel_all()
         self.settings.window_geometry = self.saveGeometry()
         self.settings.result_splitters = (self.side_splitter.saveState(), self.result_column.saveState(),

@@ -116,6 +116,19 @@ class Settings:
         self._s.setValue("report/reviewer", value)
 
     @property
+    def overread_store(self) -> str:
+        """The file each record's over-read is kept in (``review.store``): "overread/store" where set, else
+        overreads.sqlite beside this settings file (~/.config/MIRAGE/ on Linux), the reader's own."""
+        from mirage_model.review.store import STORE_NAME
+
+        value = str(self._get("overread/store", ""))
+        return value or str(Path(self._s.fileName()).parent / STORE_NAME)
+
+    @overread_store.setter
+    def overread_store(self, value: str) -> None:
+        self._s.setValue("overread/store", absolute(value) if value else "")
+
+    @property
     def dpi_override(self) -> float:
         """Physical DPI typed in by the user when the screen reports a wrong size (0 = use the screen's)."""
         try:

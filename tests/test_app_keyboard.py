@@ -62,7 +62,8 @@ def open_and_wait(qtbot, window, path):
 NEED_NO_RECORD = {"Open record", "Open folder", "Open recent", "Clear list", "Next record in folder",
                   "Previous record in folder", "Batch score folder", "Settings", "Quit", "Cancel running work",
                   "Choose model", "Keyboard shortcuts", "About MIRAGE Review", "Folder", "No model loaded",
-                  "Open labs table", "Close labs table"}      # a labs table is for the records opened after it
+                  "Open labs table", "Close labs table",      # a labs table is for the records opened after it
+                  "Where over-reads are kept"}
 
 
 def _record_widgets(window):

@@ -31,9 +31,11 @@ def statements_model(tmp_path_factory):
                                 thresholds=(0.0, 1.01, 1.01, 1.01), name="tiny-statements")
 
 
-def _window(qtbot, model, statements) -> MainWindow:
+def _window(qtbot, model, statements, store: str = "") -> MainWindow:
+    """``store``: the over-read store's file (``review.store``; "": beside the test's settings)."""
     settings = Settings()
     settings.model_path = ""
+    settings.overread_store = store
     settings.reviewer = "Dr Remembered"
     window = MainWindow(settings, model_path=str(model))
     window.statements_model_arg = str(statements)
@@ -101,8 +103,16 @@ def test_sign_is_prefilled_and_remembers_the_name(qtbot, tiny_model, statements_
     assert "Un-signed: the over-read was edited after signing" in panel.status.text()
 
 
-def test_opening_the_next_record_asks_about_an_unsigned_over_read(qtbot, tiny_model, statements_model, monkeypatch):
-    window = _window(qtbot, tiny_model, statements_model)
+def _unwritable(tmp_path) -> str:
+    """A store that cannot be written (its folder is a file): the over-read lives with the session alone."""
+    (tmp_path / "not_a_folder").write_text("")
+    return str(tmp_path / "not_a_folder" / "overreads.sqlite")
+
+
+def test_opening_the_next_record_asks_about_an_unsigned_over_read(qtbot, tiny_model, statements_model, monkeypatch,
+                                                                  tmp_path):
+    """Where the store cannot keep it (test_app_overread_store: where it can, nothing is asked)."""
+    window = _window(qtbot, tiny_model, statements_model, _unwritable(tmp_path))
     window.ask_before_quit = True                     # a person, as ``mirage-review`` runs it
     panel, it, rows = _rows(window)
     rows[0][0].click()
@@ -128,9 +138,9 @@ def test_opening_the_next_record_asks_about_an_unsigned_over_read(qtbot, tiny_mo
 
 def test_a_signed_over_read_written_into_a_report_is_left_without_asking(qtbot, tiny_model, statements_model,
                                                                         monkeypatch, tmp_path):
-    """Signed and exported: the PDF keeps it, so the next record opens without a question; signed again after the
-    export (another signature), it is in no report again and asked about."""
-    window = _window(qtbot, tiny_model, statements_model)
+    """Where the store cannot keep it: signed and exported, the PDF keeps it, so the next record opens without a
+    question; signed again after the export (another signature), it is in no report again and asked about."""
+    window = _window(qtbot, tiny_model, statements_model, _unwritable(tmp_path))
     window.ask_before_quit = True
     panel, it, rows = _rows(window)
     panel.sign("Dr Kept")

@@ -72,6 +72,7 @@ class OverReadPanel(QWidget):
         self._keys: list = []           # the statements the rows are for, in order
         self._added: list = []
         self.title = QLabel("<b>Over-read</b>")
+        self.title.setWordWrap(True)
         self.rows = QGridLayout()
         self.rows.setContentsMargins(0, 0, 0, 0)
         self.rows.setColumnStretch(0, 1)
@@ -132,6 +133,10 @@ class OverReadPanel(QWidget):
                 self.comment.setPlainText(ov.comment)
                 self.comment.blockSignals(False)
             self.status.setText(self._status_html(ov, interpretation))
+            # kept from an earlier session of this record (``review.store``), until edited: on the section's title,
+            # in view where the record opens (the status under the comment lay below the fold at 1280x800)
+            restored = f" <span style='color:{_GREY}'>({html.escape(ov.restored)})</span>" if ov.restored else ""
+            self.title.setText(f"<b>Over-read</b>{restored}")
 
     def _status_html(self, ov, it) -> str:
         signed = ov.signed_for(it)

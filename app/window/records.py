@@ -92,7 +92,7 @@ class RecordsMixin:
         from mirage_model.review.interpret import session_interpretation
 
         s = self.session
-        if s is None or s.record is None:
+        if s is None or s.record is None or self.overread_kept():      # the store keeps it: nothing is lost
             return "", False
         it, name = session_interpretation(s), shown_name(s.path) if s.path else "this record"
         if s.overread.needs_asking(it):
@@ -106,6 +106,7 @@ class RecordsMixin:
         """Whether to open ``path``: a person (``ask_before_quit``) whose over-read of the open record is edited
         but unsigned, or signed and in no report, is asked first; "No" keeps the record open (its row highlighted
         again)."""
+        self.flush_overread()       # a comment still being typed: kept before the session goes
         edited, unsigned = self._overread_left() if self.ask_before_quit else ("", False)
         if not edited:
             return True
@@ -318,6 +319,7 @@ class RecordsMixin:
     def _show_record(self, path: Path, record) -> None:
         t0 = time.perf_counter()
         self.session.set_record(record, path)
+        self.restore_overread()         # kept from an earlier session of this record's content, if any
         sid, table, left_out = getattr(self, "_table_values", (None, {}, ()))
         labs_notes = []
         if (table or left_out) and sid == self.session.id:

@@ -5,7 +5,8 @@ prior ECG is read); ``measurements`` the one measurement table
 (reviewer edits, reference ranges); ``scoring`` runs the model on a session; ``interpret`` words
 the result as statements in reading order; ``paced`` withholds the calls on a paced rhythm that the
 statements model calls and the spike check missed; ``labels`` names the classes; ``file_info`` is what the
-record's file says about the patient and the device. ``report`` writes the PDF of a session and
+record's file says about the patient and the device; ``overread`` is the reader's over-read, ``store`` keeps it
+by the record's content. ``report`` writes the PDF of a session and
 ``batch`` scores folders into a CSV (and PDFs).
 
 The core of ``mirage_model`` (every module outside this package) never imports it

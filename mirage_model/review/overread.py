@@ -3,7 +3,8 @@ their own, a comment, and a signature (who read it, when).
 
 As in the clinical ECG systems' over-read (GE MUSE, Philips IntelliSpace ECG): the report then says who read it
 and when, and which statements are the machine's, unconfirmed. A :class:`OverRead` belongs to one
-``ReviewSession`` (made empty with it), so it can never reach another patient's session.
+``ReviewSession`` (made empty with it), so it can never reach another patient's session; the app keeps it in the
+over-read store (``review.store``: ``state`` and ``restore``), found again by the record's content.
 
 A decision is kept by its statement's key (:func:`statement_key`): its source, its code or rule, and its words. A
 re-run of the same model on the same record says the same words and keeps it; a statement whose words change (a
@@ -90,6 +91,7 @@ class OverRead:
         self._on_change = on_change
         self._kept: tuple | None = None     # the signature (``signature``) last written into a report
         self._signings = 0                  # signatures so far: one signed again within a second is another
+        self.restored = ""                  # what was restored from the store ("Draft from ... restored"), until edited
 
     def copy(self) -> "OverRead":
         """A copy for a worker (the PDF): later edits do not reach it; it tells no one of changes."""
@@ -156,6 +158,7 @@ class OverRead:
 
     # ------------------------------------------------------------------ edits
     def _changed(self, what: str) -> None:
+        self.restored = ""
         if self.signed_at is not None and what != "signed":
             self.signed_at, self._signed_keys = None, frozenset()
             self.note = "Un-signed: the over-read was edited after signing; sign it again"   # kept until signed
@@ -222,6 +225,76 @@ class OverRead:
                      if n else "Signed")
         self._changed("signed")
         return self.note
+
+    # ------------------------------------------------------------------ kept between sessions (``review.store``)
+    def state(self) -> dict:
+        """What the store keeps, as plain JSON values: the decisions, the added statements, the comment, the
+        signature (reader, UTC time) and the statements it was signed over."""
+        return {"decisions": [[*k, d.verdict, d.reason] for k, d in self.decisions.items()],
+                "added": [[a.text, a.group] for a in self.added],
+                "comment": self.comment,
+                "reader": self.reader if self.signed_at is not None else "",
+                "signed_at": self.signed_at.isoformat() if self.signed_at is not None else None,
+                "signed_over": sorted(list(k) for k in self._signed_keys)}
+
+    def restore(self, state: dict, saved_at: datetime | None = None) -> str:
+        """Take back an over-read ``state()`` gave, with no edit (a restored signature stays signed); returns what
+        to tell the reviewer ("Signed by A. Reader on 2026-12-06 07:10 UTC, restored", "Draft from ... restored").
+
+        Raises:
+            ValueError: ``state`` is not one ``state()`` gives (nothing is changed then).
+        """
+        from mirage_model.review.interpret.statements import GROUPS
+
+        def words(x) -> str:
+            if not isinstance(x, str):
+                raise ValueError(f"{x!r} is not text")
+            return x
+
+        def key(k) -> tuple:
+            if not isinstance(k, list) or len(k) != 3:
+                raise ValueError(f"{k!r} is not a statement's key")
+            return tuple(words(x) for x in k)
+
+        try:
+            decisions = {}
+            for *k, verdict, reason in state["decisions"]:
+                if verdict not in (CONFIRMED, STRUCK):
+                    raise ValueError(f"unknown decision {verdict!r}")
+                decisions[key(k)] = Decision(verdict, words(reason))
+            added = [Added(words(t), g) for t, g in state["added"]]
+            if any(a.group not in GROUPS for a in added):
+                raise ValueError("a statement of the reviewer's in an unknown group")
+            comment, reader = words(state["comment"]), words(state["reader"])
+            signed = state["signed_at"]
+            signed_at = None if signed is None else datetime.fromisoformat(words(signed))
+            if signed_at is not None and signed_at.tzinfo is None:
+                raise ValueError("a signature's time without its time zone")
+            over = frozenset(key(k) for k in state["signed_over"]) if signed_at is not None else frozenset()
+        except (KeyError, TypeError) as err:
+            raise ValueError(f"not an over-read ({err})") from None
+        self.decisions, self.added, self.comment = decisions, added, comment
+        self.reader = reader
+        self.signed_at = signed_at.astimezone(timezone.utc) if signed_at is not None else None
+        self._signed_keys, self._signings, self._kept = over, int(signed_at is not None), None
+        if self.signed_at is not None:
+            who = reader or "a reviewer who gave no name"
+            self.restored = f"Signed by {who} on {self.signed_at:%Y-%m-%d %H:%M} UTC, restored"
+        else:
+            when = f" from {saved_at.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC" if saved_at is not None else ""
+            self.restored = f"Draft{when} restored"
+        self.note = ""
+        if self._on_change is not None:
+            self._on_change("restored")     # not an edit: a restored signature is not un-signed
+        return self.restored
+
+    def clear(self) -> None:
+        """Empty again, as a new record's (the reader forgot it: File > Forget this record's over-read)."""
+        self.decisions, self.added, self.comment, self.reader = {}, [], "", ""
+        self.signed_at, self._signed_keys, self._kept = None, frozenset(), None
+        self.note = self.restored = ""
+        if self._on_change is not None:
+            self._on_change("cleared")
 
     # ------------------------------------------------------------------ as the report reads it
     def struck(self, interpretation) -> list[tuple[object, str]]:

@@ -1,0 +1,134 @@
+"""Each record's over-read kept between sessions (``review.store``): restored when its record is opened, saved on
+every change (a draft) and on signing, forgotten on request (File > Forget this record's over-read...).
+
+A record is found by its content (``store.record_key``), so its copy elsewhere finds its over-read and another file
+at its path does not. A store that cannot be read or written is said in the message bar, naming its file; the
+over-read on screen is kept in the session as before, and leaving the record asks first again
+(``RecordsMixin.leave_overread``). ``OverReadsMixin`` is one of the jobs ``MainWindow`` composes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QMessageBox
+
+from mirage_model.review.store import OverReadStore, StoreError, record_key
+
+COMMENT_PAUSE_MS = 400      # a comment is saved once its typing pauses this long (and before the record is left)
+
+
+class OverReadsMixin:
+    """Restore, save and forget the open record's over-read (for ``MainWindow``)."""
+
+    _overread_key: tuple[int, str] | None = None     # (session id, the record's key) once its record is read
+    _overread_saved: int | None = None                # the session whose over-read the store holds as it stands
+    _store_said = ""                                  # the store's last failure, said once until it changes
+
+    def overread_store(self) -> OverReadStore:
+        return OverReadStore(self.settings.overread_store)
+
+    _overread_timer: QTimer | None = None             # a comment being typed: saved once the typing pauses
+
+    def overread_kept(self) -> bool:
+        """Whether the store holds the open record's over-read as it stands (leaving it then loses nothing); a
+        comment still being typed is saved first."""
+        self.flush_overread()
+        return self.session is not None and self._overread_saved == self.session.id
+
+    def flush_overread(self) -> None:
+        """Save now what waits for the typing to pause (before the record is left or the app quits)."""
+        if self._overread_timer is not None and self._overread_timer.isActive():
+            self._overread_timer.stop()
+            self.save_overread()
+
+    def restore_overread(self) -> None:
+        """The over-read kept for the open session's record, if any, into its session (its record just read);
+        from now on every change of it is saved."""
+        s = self.session
+        self._overread_key, self._overread_saved = (s.id, record_key(s.record)), None
+        s.events.connect(lambda name, info, sid=s.id: self._overread_changed(sid, name, info))
+        store = self.overread_store()
+        try:
+            kept = store.load(self._overread_key[1])
+        except StoreError as err:
+            self._store_failed(str(err))
+            return
+        if kept is not None:
+            try:
+                s.overread.restore(*kept)
+            except ValueError as err:
+                self._store_failed(f"The over-read kept for {s.record_id} in {store.path} could not be restored "
+                                   f"({err}); it is left there until this record's over-read is changed.")
+                return
+        self._overread_saved, self._store_said = s.id, ""
+
+    def _overread_changed(self, sid: int, name: str, info: dict) -> None:
+        if name != "overread" or info.get("what") == "restored" or self.session is None or self.session.id != sid:
+            return
+        if info.get("what") != "comment":
+            if self._overread_timer is not None:
+                self._overread_timer.stop()
+            self.save_overread()
+            return
+        # a save (a transaction on disk: about 20 ms) at each key typed would lag the typing: once it pauses
+        self._overread_saved = None
+        if self._overread_timer is None:
+            self._overread_timer = QTimer(self)
+            self._overread_timer.setSingleShot(True)
+            self._overread_timer.setInterval(COMMENT_PAUSE_MS)
+            self._overread_timer.timeout.connect(self.save_overread)
+        self._overread_timer.start()
+
+    def save_overread(self) -> bool:
+        """Keep the open record's over-read as it stands (an empty one: none kept); False where it could not be."""
+        s = self.session
+        if s is None or self._overread_key is None or self._overread_key[0] != s.id:
+            return False
+        ov = s.overread
+        state = ov.state() if ov.edited or ov.signed_at is not None else None
+        try:
+            self.overread_store().save(self._overread_key[1], state, record=s.record_id)
+        except StoreError as err:
+            self._overread_saved = None
+            self._store_failed(str(err))
+            return False
+        self._overread_saved, self._store_said = s.id, ""
+        return True
+
+    def _store_failed(self, text: str) -> None:
+        if text != self._store_said:        # a comment typed into a store that fails: said once, not per key
+            self._store_said = text
+            self.show_message(text)
+
+    def forget_overread(self) -> bool:
+        """File > Forget this record's over-read...: asked first, then emptied on screen and removed from the
+        store; True when forgotten."""
+        s = self.session
+        if s is None or s.record is None:
+            self.show_status("No record is open: its over-read is forgotten with it.")
+            return False
+        answer = QMessageBox.question(
+            self, "Forget the over-read",
+            f"Forget the over-read of {s.record_id}?\n\nIts decisions, statements, comment and signature are emptied "
+            f"here and removed from {self.settings.overread_store}. A PDF report already exported keeps what it "
+            "printed.", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        s.overread.clear()          # saved as none: removed from the store (or said why not)
+        if self.overread_kept():
+            self.show_status(f"The over-read of {s.record_id} is forgotten.")
+        return True
+
+    def overreads_help(self) -> None:
+        """Help > Where over-reads are kept."""
+        QMessageBox.information(self, "Where over-reads are kept", overreads_help_text(self.settings.overread_store))
+
+
+def overreads_help_text(path: str | Path) -> str:
+    return (f"Each record's over-read (decisions, your statements, the comment, the signature) is kept in {path} "
+            "as you make it, and shown again when the record is opened again, from that file or a copy of it. "
+            "A record is known by its samples and its patient, not its path: a changed file, or another patient's, "
+            "finds none.\n\nFile > Forget this record's over-read... removes the open record's; deleting the file "
+            "removes them all. The key overread/store in MIRAGE Review's settings file names another file.")

@@ -1,0 +1,137 @@
+"""Each record's over-read kept by the app (``app.window.overreads`` over ``review.store``): signed, the next record
+opened without a question, and the first one opened again finds its signature restored, said so in the panel; a
+draft likewise; the same files copied elsewhere find it (without the PTB-XL table that names the patient, not);
+File > Forget this record's over-read... empties it; a damaged store is said in the message bar naming its file, the
+record still opens, and leaving then asks as before. The tiny statements model of test_app_overread (sinus rhythm on
+PTB-XL 00417_lr) and LUDB 14, both bundled."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from PySide6.QtWidgets import QMessageBox  # noqa: E402
+
+from helpers_app import isolated_settings, tiny_model  # noqa: E402,F401 - fixtures
+from test_app_overread import A, B, WAIT_MS, _rows, _window, statements_model  # noqa: E402,F401 - fixture
+from mirage_model.review.store import OverReadStore, record_key  # noqa: E402
+
+pytestmark = pytest.mark.skipif(not (A.is_file() and B.is_file()), reason="bundled samples not present")
+
+
+def _open(qtbot, window, path):
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        assert window.open_record(str(path)) is not None
+
+
+def _no_questions(monkeypatch):
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.No)
+    return asked
+
+
+def test_signed_next_record_and_back_restores_the_signature(qtbot, tiny_model, statements_model, monkeypatch):
+    window = _window(qtbot, tiny_model, statements_model)
+    window.ask_before_quit = True                      # a person: a question would be asked, were it lost
+    asked = _no_questions(monkeypatch)
+    panel, it, rows = _rows(window)
+    texts = [s.text for s in it.statements]
+    rows[0][0].click()                                 # the first statement confirmed
+    panel.sign("Dr Kept")
+    signed_at = window.session.overread.signed_at
+    assert window.unsigned_overread() == ""            # kept: leaving loses nothing
+    _open(qtbot, window, B)
+    assert asked == []
+    assert not window.session.overread.edited and "restored" not in panel.title.text()
+    _open(qtbot, window, A)
+    ov = window.session.overread
+    panel, it, rows = _rows(window)
+    assert [s.text for s in it.statements] == texts
+    assert ov.signed_for(it) and ov.reader == "Dr Kept" and ov.signed_at == signed_at
+    assert ov.decision(it.statements[0]).verdict == "confirmed" and rows[0][0].isChecked()
+    assert "Over-read by Dr Kept" in panel.status.text()
+    assert f"(Signed by Dr Kept on {signed_at:%Y-%m-%d %H:%M} UTC, restored)" in panel.title.text()
+    assert asked == []
+    window.ask_before_quit = False
+
+
+def test_a_draft_is_restored_and_found_from_a_copy(qtbot, tiny_model, statements_model, monkeypatch, tmp_path):
+    ptbxl = A.parents[2]                       # the sample's PTB-XL folder, with its table naming the patient
+    shutil.copytree(ptbxl, tmp_path / "copy")
+    copy = tmp_path / "copy" / A.relative_to(ptbxl)
+    bare = tmp_path / "bare" / A.name          # its files alone: the table's patient ID not with them
+    bare.parent.mkdir()
+    for f in A.parent.glob(A.stem + ".*"):
+        shutil.copy(f, bare.parent / f.name)
+    window = _window(qtbot, tiny_model, statements_model)
+    panel, it, rows = _rows(window)
+    panel.comment.setPlainText("Repeat with leads checked")
+    _open(qtbot, window, B)
+    _open(qtbot, window, copy)            # the same samples and patient at another path
+    panel, it, rows = _rows(window)
+    assert window.session.overread.comment == "Repeat with leads checked"
+    assert panel.comment.toPlainText() == "Repeat with leads checked"
+    assert window.session.overread.signed_at is None and "(Draft from " in panel.title.text()
+    assert "restored)" in panel.title.text()
+    panel.comment.setPlainText("Repeat with leads checked; done")       # edited: no longer the restored draft
+    assert panel.title.text() == "<b>Over-read</b>"
+    _open(qtbot, window, bare)            # the same samples with no patient ID: maybe another patient's, none shown
+    assert not window.session.overread.edited and window.results.interpretation.overread.comment.toPlainText() == ""
+
+
+def test_forget_empties_it_here_and_in_the_store(qtbot, tiny_model, statements_model, monkeypatch):
+    window = _window(qtbot, tiny_model, statements_model)
+    panel, it, rows = _rows(window)
+    panel.sign("Dr Gone")
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    assert window.forget_action.isEnabled() and window.forget_overread()
+    assert not window.session.overread.edited and window.session.overread.signed_at is None
+    assert "Not over-read" in panel.status.text()
+    _open(qtbot, window, B)
+    _open(qtbot, window, A)
+    assert window.session.overread.signed_at is None and not window.session.overread.edited
+
+
+def test_a_damaged_store_is_said_and_leaving_asks_again(qtbot, tiny_model, statements_model, monkeypatch, tmp_path):
+    store = tmp_path / "overreads.sqlite"
+    store.write_bytes(b"garbage " * 200)
+    window = _window(qtbot, tiny_model, statements_model, str(store))
+    assert window.settings.overread_store == str(store)
+    assert window.message_bar.isVisible() and str(store) in window.message_bar.text()
+    assert "could not be read" in window.message_bar.text()
+    assert window.viewer.plot is not None and window.session.record is not None      # the record is open
+    panel, it, rows = _rows(window)
+    rows[0][0].click()                                   # kept in the session, not in the store
+    assert window.session.overread.decision(it.statements[0]).verdict == "confirmed"
+    assert "could not be written" in window.message_bar.text()
+    window.ask_before_quit = True
+    asked = _no_questions(monkeypatch)
+    assert window.open_record(str(B)) is None and len(asked) == 1 and "is not signed" in asked[0]
+    assert store.read_bytes().startswith(b"garbage")
+    window.ask_before_quit = False
+
+
+def test_the_store_is_beside_the_settings_and_the_help_names_it(qtbot, tiny_model, statements_model, tmp_path):
+    from app.window.overreads import overreads_help_text
+
+    window = _window(qtbot, tiny_model, statements_model)
+    path = window.settings.overread_store
+    assert path.startswith(str(tmp_path / "settings")) and path.endswith("overreads.sqlite")
+    window.results.interpretation.overread.sign("Dr Here")
+    assert OverReadStore(path).load(record_key(window.session.record)) is not None
+    text = overreads_help_text(path)
+    assert path in text and "Forget this record's over-read" in text
+
+
+def test_a_comment_typed_just_before_quitting_is_kept(qtbot, tiny_model, statements_model):
+    """A comment is saved once its typing pauses (``COMMENT_PAUSE_MS``), and at once when the window closes."""
+    window = _window(qtbot, tiny_model, statements_model)
+    panel, it, rows = _rows(window)
+    path, key = window.settings.overread_store, record_key(window.session.record)
+    panel.comment.setPlainText("Last words")
+    window.close()
+    state, _ = OverReadStore(path).load(key)
+    assert state["comment"] == "Last words" and state["signed_at"] is None

@@ -1,0 +1,177 @@
+"""The over-read store (``review.store``), Qt-free: an over-read kept and taken back whole (decisions, the reviewer's
+statements, comment, signature and the statements it was signed over); a record found by its content, so the same
+files copied elsewhere find it and a changed sample or another patient ID finds none; a damaged, locked or
+unwritable store raises a ``StoreError`` that names its file. Records: LUDB 1 (bundled, 500 Hz) and PTB-XL 00417_lr
+(bundled, 100 Hz, patient 4938 in the bundled database table)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import sqlite3
+from datetime import datetime, timezone
+from types import SimpleNamespace
+
+import pytest
+
+from mirage_model.paths import resources_dir
+from mirage_model.records.load import load_record
+from mirage_model.review.overread import CONFIRMED, STRUCK, OverRead
+from mirage_model.review.store import OverReadStore, StoreError, record_key
+
+LUDB = resources_dir() / "samples" / "ludb" / "1.hea"
+PTBXL = resources_dir() / "samples" / "ptbxl" / "records100" / "00000" / "00417_lr.hea"
+pytestmark = pytest.mark.skipif(not (LUDB.is_file() and PTBXL.is_file()), reason="bundled samples not present")
+
+
+def _st(source, code, text):
+    return SimpleNamespace(source=source, code=code, rule_id=None, text=text)
+
+
+SINUS, LAD, LVH = _st("rules", "SR", "Sinus rhythm, 60 bpm"), _st("rules", "LAD", "Left axis deviation"), \
+    _st("model", "LVH", "Left ventricular hypertrophy")
+IT = SimpleNamespace(statements=[SINUS, LAD, LVH])
+SIGNED = datetime(2026, 12, 6, 7, 10, 42, tzinfo=timezone.utc)
+
+
+def _signed() -> OverRead:
+    ov = OverRead()
+    ov.confirm(SINUS)
+    ov.strike(LVH, "voltage only")
+    ov.add("Early repolarisation, inferior leads", "repolarisation")
+    ov.set_comment("Compare with the prior")
+    ov.sign(IT, "Dr A. Reader", now=SIGNED)
+    return ov
+
+
+def _copy(src, folder):
+    folder.mkdir(parents=True, exist_ok=True)
+    for f in src.parent.glob(src.stem + ".*"):
+        shutil.copy(f, folder / f.name)
+    return folder / src.name
+
+
+def test_round_trip_keeps_decisions_statements_comment_and_signature(tmp_path):
+    store = OverReadStore(tmp_path / "data" / "overreads.sqlite")      # its folder is made on the first save
+    store.save("k1", _signed().state(), record="1")
+    back = OverRead()
+    state, saved_at = store.load("k1")
+    said = back.restore(state, saved_at)
+    assert said == "Signed by Dr A. Reader on 2026-12-06 07:10 UTC, restored"
+    assert back.decision(SINUS).verdict == CONFIRMED and back.decision(LAD) is None
+    assert back.decision(LVH).verdict == STRUCK and back.decision(LVH).reason == "voltage only"
+    assert [(a.text, a.group) for a in back.added] == [("Early repolarisation, inferior leads", "repolarisation")]
+    assert back.comment == "Compare with the prior"
+    assert back.reader == "Dr A. Reader" and back.signed_at == SIGNED and back.signed_for(IT)
+    assert back.status(IT).startswith("Over-read by Dr A. Reader, 2026-12-06 07:10 UTC")
+    # signed over these three statements: an interpretation that says a fourth is not signed for
+    assert not back.signed_for(SimpleNamespace(statements=[SINUS, LAD, LVH, _st("rules", "1AVB", "PR 224 ms")]))
+    assert store.load("another") is None
+
+
+def test_a_draft_is_restored_unsigned_and_an_empty_one_is_forgotten(tmp_path):
+    store = OverReadStore(tmp_path / "overreads.sqlite")
+    ov = OverRead()
+    ov.confirm(LAD)
+    store.save("k", ov.state(), now=datetime(2026, 12, 5, 18, 3, tzinfo=timezone.utc))
+    back = OverRead()
+    assert back.restore(*store.load("k")) == "Draft from 2026-12-05 18:03 UTC restored"
+    assert back.signed_at is None and back.decision(LAD).verdict == CONFIRMED and not back.signed_for(IT)
+    assert store.forget("k") and store.load("k") is None and not store.forget("k")
+
+
+def test_restoring_is_not_an_edit_and_an_edit_after_it_un_signs(tmp_path):
+    events = []
+    ov = OverRead(events.append)
+    ov.restore(_signed().state())
+    assert events == ["restored"] and ov.signed_for(IT) and ov.note == ""
+    ov.confirm(LAD)
+    assert not ov.signed_for(IT) and ov.restored == "" and ov.note.startswith("Un-signed")
+
+
+def test_the_same_files_copied_elsewhere_find_it(tmp_path):
+    here, there = load_record(LUDB), load_record(_copy(LUDB, tmp_path / "elsewhere" / "ludb"))
+    assert there.path != here.path
+    assert record_key(here) == record_key(there)
+    store = OverReadStore(tmp_path / "s.sqlite")
+    store.save(record_key(here), _signed().state())
+    assert store.load(record_key(there)) is not None
+
+
+def test_one_sample_changed_finds_none(tmp_path):
+    copy = _copy(LUDB, tmp_path / "changed")
+    dat = copy.with_suffix(".dat")
+    raw = bytearray(dat.read_bytes())
+    raw[2000] ^= 0x01           # one sample of a 16-bit lead one count (5 uV at LUDB's 200 counts/mV) off
+    dat.write_bytes(bytes(raw))
+    assert record_key(load_record(copy)) != record_key(load_record(LUDB))
+
+
+def test_another_patient_id_finds_none():
+    rec = load_record(PTBXL)
+    assert rec.meta["ptbxl"]["patient_id"] is not None          # the bundled table names patient 4938
+    other = dataclasses.replace(rec, meta={**rec.meta, "ptbxl": {**rec.meta["ptbxl"], "patient_id": 4939.0}})
+    assert record_key(other) != record_key(rec)
+    named = dataclasses.replace(rec, meta={**rec.meta, "patient": {"name": "JOHN DOE"}})
+    assert record_key(named) != record_key(rec)
+    assert record_key(dataclasses.replace(rec, fs=rec.fs * 2)) != record_key(rec)
+
+
+def test_a_damaged_store_says_so_naming_its_file(tmp_path):
+    path = tmp_path / "overreads.sqlite"
+    path.write_bytes(b"not a database, a text file saved over it " * 100)
+    store = OverReadStore(path)
+    for call in (lambda: store.load("k"), lambda: store.save("k", _signed().state())):
+        with pytest.raises(StoreError) as err:
+            call()
+        assert str(path) in str(err.value) and "damaged" in str(err.value)
+    assert path.read_bytes().startswith(b"not a database")      # left as it was
+
+
+def test_a_locked_store_says_so_and_keeps_what_it_held(tmp_path):
+    path = tmp_path / "overreads.sqlite"
+    store = OverReadStore(path)
+    store.save("k", {"draft": 1})
+    other = sqlite3.connect(path)
+    other.execute("BEGIN EXCLUSIVE")         # another MIRAGE Review writing
+    try:
+        with pytest.raises(StoreError) as err:
+            store.save("k", _signed().state())
+        assert str(path) in str(err.value) and "locked" in str(err.value)
+    finally:
+        other.rollback()
+        other.close()
+    assert store.load("k")[0] == {"draft": 1}
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root writes a read-only folder")
+def test_a_read_only_folder_says_so(tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        with pytest.raises(StoreError) as err:
+            OverReadStore(folder / "overreads.sqlite").save("k", _signed().state())
+        assert str(folder / "overreads.sqlite") in str(err.value)
+    finally:
+        folder.chmod(0o700)
+
+
+def test_a_folder_that_cannot_be_made_says_so(tmp_path):
+    (tmp_path / "data").write_text("a file where the store's folder should be")
+    path = tmp_path / "data" / "overreads.sqlite"
+    with pytest.raises(StoreError) as err:
+        OverReadStore(path).save("k", _signed().state())
+    assert str(path) in str(err.value) and "could not be written" in str(err.value)
+    assert OverReadStore(path).load("k") is None        # nothing there to read: none kept
+
+
+def test_a_damaged_entry_is_refused_and_nothing_restored():
+    ov = OverRead()
+    ov.confirm(SINUS)
+    for bad in ({}, {**_signed().state(), "decisions": [["rules", "SR", "x", "maybe", ""]]},
+                {**_signed().state(), "signed_at": "2026-12-06T07:10:42"}):
+        with pytest.raises(ValueError):
+            ov.restore(bad)
+        assert ov.decision(SINUS).verdict == CONFIRMED and ov.signed_at is None
