@@ -338,6 +338,7 @@ def export_records(window, app, records: list[Path], targets: list[Path], result
     state = {"current": None, "target": None, "failed": 0, "done": False}
     result.update(written=0, failed=0)
     window.open_failures_said = True
+    window.overread_drafts = False      # a signed over-read the store keeps is printed, as Export prints it; no draft
 
     def finish(rc: int) -> None:
         if not state["done"]:

@@ -135,3 +135,35 @@ def test_a_comment_typed_just_before_quitting_is_kept(qtbot, tiny_model, stateme
     window.close()
     state, _ = OverReadStore(path).load(key)
     assert state["comment"] == "Last words" and state["signed_at"] is None
+
+
+def test_export_pdf_prints_a_signed_over_read_the_store_keeps_and_no_draft(tmp_path):
+    """``mirage-review FOLDER --export-pdf`` prints the signed over-read kept for LUDB 1 (signed over the statements
+    the run's interpretation says, the tiny model's and the rules': one, at LUDB 1's 45 bpm), as the app's Export
+    does; LUDB 14's draft (a comment, no signature) is not printed: a run no one watches prints what was signed."""
+    from test_app_cli import LUDB, pdf_text, review
+    from helpers_models import make_tiny_checkpoint
+    from mirage_model.inference import Predictor
+    from mirage_model.records.load import load_record
+    from mirage_model.review.interpret import session_interpretation
+    from mirage_model.review.opening import session_from_file
+    from mirage_model.review.overread import statement_key
+
+    tiny = make_tiny_checkpoint(tmp_path / "tiny", clinical=("age", "sex"))
+    said = [list(statement_key(s)) for s in
+            session_interpretation(session_from_file(LUDB / "1.hea", Predictor(tiny))).statements]
+    assert len(said) == 1 and said[0][2].endswith(", 45 bpm")
+    store = OverReadStore(tmp_path / "cfg" / "MIRAGE" / "overreads.sqlite")     # beside the run's settings
+    store.save(record_key(load_record(LUDB / "1.hea")),
+               {"decisions": [[*said[0], "confirmed", ""]], "added": [], "comment": "Stored comment",
+                "reader": "Dr Stored", "signed_at": "2026-12-06T08:00:00+00:00", "signed_over": said})
+    store.save(record_key(load_record(LUDB / "14.hea")),
+               {"decisions": [], "added": [], "comment": "Unfinished draft", "reader": "", "signed_at": None,
+                "signed_over": []})
+    out = tmp_path / "pdfs"
+    proc = review(tmp_path, LUDB, "--model", tiny, "--export-pdf", out)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    one, fourteen = (" ".join(pdf_text(out / f"{r}.pdf").split()) for r in ("1", "14"))
+    assert "Over-read by Dr Stored, 2026-12-06 08:00 UTC" in one and "Reviewer's comment: Stored comment" in one
+    assert "Dr Stored" not in fourteen and "Unfinished draft" not in fourteen
+    assert "Not over-read: machine statements unconfirmed" in fourteen

@@ -25,6 +25,7 @@ class OverReadsMixin:
     _overread_key: tuple[int, str] | None = None     # (session id, the record's key) once its record is read
     _overread_saved: int | None = None                # the session whose over-read the store holds as it stands
     _store_said = ""                                  # the store's last failure, said once until it changes
+    overread_drafts = True      # restore a draft too (False: signed ones alone, as --export-pdf prints them)
 
     def overread_store(self) -> OverReadStore:
         return OverReadStore(self.settings.overread_store)
@@ -55,6 +56,8 @@ class OverReadsMixin:
         except StoreError as err:
             self._store_failed(str(err))
             return
+        if kept is not None and not self.overread_drafts and kept[0].get("signed_at") is None:
+            kept = None         # a run no one watches prints what was signed, not a draft left unfinished
         if kept is not None:
             try:
                 s.overread.restore(*kept)
