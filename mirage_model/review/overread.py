@@ -244,6 +244,7 @@ class OverRead:
         Raises:
             ValueError: ``state`` is not one ``state()`` gives (nothing is changed then).
         """
+        # here: interpret imports the session, which imports this module
         from mirage_model.review.interpret.statements import GROUPS
 
         def words(x) -> str:

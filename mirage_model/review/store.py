@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from mirage_model.errors import MirageInputError
+from mirage_model.review.file_info import file_patient
 
 STORE_NAME = "overreads.sqlite"
 _TIMEOUT_S = 2.0        # how long a write waits for another MIRAGE Review holding the file before saying it is locked
@@ -34,8 +35,6 @@ class StoreError(MirageInputError):
 def record_key(record) -> str:
     """The over-read's key of ``record`` (an ``EcgRecord``): a hex digest of its samples (float32 (L, T), NaN where
     missing), sampling rate, lead names and the patient's ID, name and birth date as the file gives them."""
-    from mirage_model.review.file_info import file_patient
-
     meta = getattr(record, "meta", None) or {}
     patient = meta.get("patient") or {}
     facts = file_patient(record)
