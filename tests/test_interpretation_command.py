@@ -351,18 +351,24 @@ def test_threads_are_taken_as_train_and_evaluate_take_them(dataset, tmp_path):
         torch.set_num_threads(before)
 
 
-def test_the_labs_table_s_warning_is_said_once(dataset, tmp_path, capsys, caplog):
+def test_the_labs_table_s_warning_is_said_once(dataset, tmp_path, capsys, caplog, monkeypatch):
     """--labs read the table twice (the dataset's, then each record's row as mirage score finds it), and every
-    warning of it (a column no model reads, 'Smoker') was printed twice: once now, as mirage score says it."""
+    warning of it (a column no model reads, 'Smoker') was printed twice: once now, as mirage score says it. The
+    table is read once: the rows the dataset read are the ones each record's row is found among."""
+    from mirage_model.clinical import labs as clinical_labs
     model = make_tiny_checkpoint(tmp_path / "m", labels=LABELS, clinical=("age", "sex", "troponin_t", "crp"),
                                  thresholds=(1.01, 0.0, 0.0, 0.0), name="tiny-labs")
     labs, truth = _labs_table(dataset)
     lines = labs.read_text().splitlines()
     labs.write_text("\n".join([lines[0] + ",Smoker"] + [line + ",yes" for line in lines[1:]]) + "\n")
+    read = []
+    text_of = clinical_labs.read_table_text
+    monkeypatch.setattr(clinical_labs, "read_table_text", lambda path: read.append(path) or text_of(path))
     assert main(["interpretation", "--model", str(model), "--statements-model", "none", "--data", f"folder:{dataset}",
                  "--labels", str(dataset / "labels.csv"), "--task", "multilabel", "--label", "AFIB", "--no-progress",
                  "--labs", str(labs), "--out", str(tmp_path / "with")]) == 0
     said = capsys.readouterr().err + "\n".join(r.getMessage() for r in caplog.records)
     assert said.count("not used: 'Smoker'") == 1, said
+    assert [str(p) for p in read].count(str(labs)) == 1
     rows = list(csv.DictReader(open(tmp_path / "with" / "rows.csv", newline="", encoding="utf-8-sig")))
     assert {r["record_id"]: r["labs_used"] for r in rows} == {r["record_id"]: truth[r["record_id"]] for r in rows}

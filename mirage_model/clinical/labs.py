@@ -4,8 +4,6 @@ from the header ("troponin_t [ng/L]") or a unit column, decimal commas, every pr
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import csv
 import difflib
 import logging
@@ -544,26 +542,9 @@ def _problems_error(path: Path, problems: list[tuple[int | None, str | None, str
     return LabsTableError(path, message, line=line, column=column)
 
 
-# False while a table is read a second time by a command that has said its warnings (``unlogged``)
-_LOGGED = contextvars.ContextVar("labs_warnings_logged", default=True)
-
-
-@contextlib.contextmanager
-def unlogged():
-    """Within it, a table's warnings are not logged, only appended to a ``warnings`` list: for a command
-    that reads a table its dataset has read and warned of (``mirage interpretation --labs``), which had
-    printed each warning twice."""
-    token = _LOGGED.set(False)
-    try:
-        yield
-    finally:
-        _LOGGED.reset(token)
-
-
 def _warn(warnings: list | None, message: str, *args) -> None:
-    """A warning about a table: logged (unless ``unlogged``), and appended to ``warnings`` when it is a list."""
-    if _LOGGED.get():
-        logger.warning(message, *args)
+    """A warning about a table: logged, and appended to ``warnings`` when it is a list."""
+    logger.warning(message, *args)
     if warnings is not None:
         warnings.append(message % args)
 

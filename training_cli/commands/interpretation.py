@@ -146,7 +146,8 @@ def run(args) -> int:
         # each record's row as mirage score FOLDER --labs finds it over every record of the folder, which is
         # how the dataset (mirage evaluate) matched it too (clinical.match_labs_rows)
         try:
-            lookup = labs_lookup(args.labs, ds.root, read_said=True)   # the dataset's reading said its warnings
+            # the rows the dataset read (and warned of): the table is read once
+            lookup = labs_lookup(args.labs, ds.root, rows=ds.labs_rows, patient_first=ds.labs_patient_first)
         except BatchError as err:
             raise DataError(f"error: {err}") from None
         lookup.reads = features_read(predictor, statements)

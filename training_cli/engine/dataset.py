@@ -4,7 +4,7 @@ from (``engine.datasets`` opens them from PTB-XL, Challenge or folder layouts)."
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +57,11 @@ class Dataset:
         left_out: what a folder dataset's tables and records, or a Challenge dataset's labels, left out
             (``left_out.kinds_left_out``), for the model card: {kind: {"count": n, "first": [up to 3 ids or
             names]}}; {} for PTB-XL.
+        labs_rows: a folder dataset's labs table as read ({row id: {feature: (value, unit)}}; a reading that
+            refuses the table for any bad row or cell), for a command that finds each record's row itself as
+            mirage score does (mirage interpretation: ``batch.labs_lookup``) without reading the table again.
+        labs_patient_first: the header of the labs table's first column when it names patients
+            (``clinical.read_labs_table``'s ``patient_first``), else None.
     """
 
     spec: str
@@ -70,6 +75,8 @@ class Dataset:
     identity: dict = field(default_factory=dict)
     split_info: object = None
     left_out: dict = field(default_factory=dict)
+    labs_rows: dict = field(default_factory=dict)
+    labs_patient_first: str | None = None
 
     def split_indices(self, split: str) -> np.ndarray:
         """Indices (into ``items``) of one split, in order. (N_split,) int64."""
@@ -98,8 +105,8 @@ class Dataset:
             if seen[it.split] < n:
                 seen[it.split] += 1
                 kept.append(it)
-        return Dataset(self.spec, self.kind, self.root, self.task, self.task_type, list(self.classes),
-                       kept, list(self.clinical_names), dict(self.identity, limit=n), self.split_info, self.left_out)
+        return replace(self, classes=list(self.classes), items=kept, clinical_names=list(self.clinical_names),
+                       identity=dict(self.identity, limit=n))
 
     def only(self, splits) -> "Dataset":
         """A copy holding the records of ``splits`` alone, in the same order (what a command reads:
@@ -108,16 +115,16 @@ class Dataset:
         if all(it.split in splits for it in self.items):
             return self
         kept = [it for it in self.items if it.split in splits]
-        return Dataset(self.spec, self.kind, self.root, self.task, self.task_type, list(self.classes),
-                       kept, list(self.clinical_names), dict(self.identity), self.split_info, self.left_out)
+        return replace(self, classes=list(self.classes), items=kept, clinical_names=list(self.clinical_names),
+                       identity=dict(self.identity))
 
     def drop(self, record_ids: set[str]) -> "Dataset":
         """A copy without the given records (those that failed to load)."""
         if not record_ids:
             return self
         kept = [it for it in self.items if it.record_id not in record_ids]
-        return Dataset(self.spec, self.kind, self.root, self.task, self.task_type, list(self.classes),
-                       kept, list(self.clinical_names), dict(self.identity), self.split_info, self.left_out)
+        return replace(self, classes=list(self.classes), items=kept, clinical_names=list(self.clinical_names),
+                       identity=dict(self.identity))
 
     def summary(self) -> str:
         counts = {s: int((np.array([it.split for it in self.items]) == s).sum()) for s in SPLITS}

@@ -151,11 +151,12 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
     labs_patients: dict[str, dict[str, str]] = {}  # labs row id -> {patient column: id}
     labs_patient_col = None
     labs_not_read: list[str] = []                 # the labs table's columns of no feature ("Smoker")
+    labs_patient_first: list[str] = []            # its first column's header, when that names patients
     if labs_path:
         by_record = group_by is not None and folded_column(group_by) == BY_RECORD
         lab_values, clinical_names = read_labs(Path(labs_path), labs_patients,
                                                (group_by,) if group_by is not None and not by_record else (),
-                                               not_read=labs_not_read)
+                                               not_read=labs_not_read, patient_first=labs_patient_first)
         labs_patient_col = patient_column(list(dict.fromkeys(c for ids in labs_patients.values() for c in ids)),
                                           Path(labs_path), group_by, required=False)
         if group_by is not None and not by_record and not (patient_col or labs_patient_col):
@@ -333,7 +334,7 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
                            labs_rows_unmatched=labs_match.unmatched if labs_match is not None else (),
                            labs_columns_not_read=labs_not_read)
     return Dataset(spec, "folder", root, task, task, classes, items, clinical_names, identity=ident, split_info=info,
-                   left_out=left_out)
+                   left_out=left_out, labs_rows=lab_values, labs_patient_first=next(iter(labs_patient_first), None))
 
 
 def _check_patients(labels_path: Path, column: str, patients: dict[str, str], labs_path: Path, labs_column: str,

@@ -131,17 +131,19 @@ def id_column(path: Path, columns) -> str:
 
 
 def read_labs(path: Path, patients: dict | None = None, patient_columns=(),
-              not_read: list | None = None) -> tuple[dict[str, dict], list[str]]:
+              not_read: list | None = None, patient_first: list | None = None) -> tuple[dict[str, dict], list[str]]:
     """labs.csv -> ({record id: {feature: value or (value, unit)}}, feature names).
 
     Uses ``clinical.read_labs_table`` (the one reader of lab tables) when the library has it;
-    ``patients``, ``patient_columns`` and ``not_read`` (the columns of no feature, "Smoker") as it takes them.
+    ``patients``, ``patient_columns``, ``not_read`` (the columns of no feature, "Smoker") and ``patient_first`` (the
+    first column's header when it names patients) as it takes them.
     """
     reader = getattr(clinical, "read_labs_table", None)
     if reader is None:
         raise DatasetError(f"{path}: this version of mirage_model cannot read lab tables (no read_labs_table)")
     try:
-        table = reader(path, patients=patients, patient_columns=patient_columns, not_read=not_read)
+        table = reader(path, patients=patients, patient_columns=patient_columns, not_read=not_read,
+                       patient_first=patient_first)
     except clinical.LabsTableError as err:       # already "FILE, line N, column C: ..."
         raise DatasetError(str(err)) from err
     except clinical.ClinicalError as err:

@@ -3,14 +3,13 @@ the labs table."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping
 
 from mirage_model.clinical import ClinicalError, LabsMatch, labs_record_id, match_labs_rows, read_labs_table
-from mirage_model.clinical.labs import near_miss_text, patient_column_warning, unlogged
+from mirage_model.clinical.labs import near_miss_text, patient_column_warning
 from mirage_model.formats import find_ecg_files, name_key, named_files, record_key, signal_names
 from mirage_model.records import RecordError
 from mirage_model.records.folder import natural_key, walk_files
@@ -438,11 +437,13 @@ class LabsLookup:
         return dict(self.labs.get(self.row_id(path), {}) or {})
 
 
-def labs_lookup(labs, folder, headers: Iterable | None = None, read_said: bool = False) -> LabsLookup:
+def labs_lookup(labs, folder, headers: Iterable | None = None, rows: Mapping | None = None,
+                patient_first: str | None = None) -> LabsLookup:
     """The :class:`LabsLookup` a batch of ``folder`` with the labs table ``labs`` (a path or a
     dict) uses; ``headers``: the folder's records as ``find_inputs`` found them (None: searched here).
-    ``read_said``: the command has read the table and logged its warnings (its dataset's): reading it
-    again logs none of them (``clinical.labs.unlogged``; the lookup's ``warnings`` has them all).
+    ``rows``: the table's rows as the command has read them already (a dataset's, whose reading refuses
+    the table for any bad row or cell and has said its warnings), with ``patient_first`` (its first
+    column's header when that names patients): the table is not read again.
 
     Raises:
         BatchError: the table itself cannot be read, or the folder does not exist.
@@ -451,16 +452,15 @@ def labs_lookup(labs, folder, headers: Iterable | None = None, read_said: bool =
     warnings: list = []
     not_read: list = []
     cells: dict = {}
-    patient_first: list = []
-    with unlogged() if read_said else contextlib.nullcontext():
-        table = labs_dict(labs, errors, warnings, not_read, cells, patient_first)
+    first: list = [patient_first] if patient_first else []
+    table = dict(rows) if rows is not None else labs_dict(labs, errors, warnings, not_read, cells, first)
     if headers is None:
         headers = find_inputs(folder)[0]
     headers = list(headers)
     lookup = LabsLookup.build(table, errors, folder, headers, warnings, not_read, cells)
     if labs is not None and not isinstance(labs, Mapping):
         lookup.source = Path(labs)
-    if patient_first and lookup.fits_almost_none(len(headers)):
+    if first and lookup.fits_almost_none(len(headers)):
         # a table keyed by patient ID: said before any record is scored, not after a run without its values
-        patient_column_warning(labs, patient_first[0], lookup.warnings)
+        patient_column_warning(labs, first[0], lookup.warnings)
     return lookup
