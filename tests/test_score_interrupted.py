@@ -139,3 +139,47 @@ def test_a_run_stopped_while_its_model_loads_says_so(tmp_path, sig):
     assert stderr.strip() == (f"interrupted ({how}) while loading the model: no record was scored and "
                               f"nothing was written to {out}"), stderr
     assert not out.exists() and stdout == ""
+
+
+@pytest.mark.parametrize("resume", [False, True])
+def test_a_run_stopped_during_its_first_record_counts_its_records(tmp_path, monkeypatch, capsys, resume):
+    """Stopped before the first record ended, the run said "0 of this run's 0 records": its count came from the
+    first row's progress. score_folder now says the count at the start (``started``). Truth: two records in the
+    folder, one of them kept from an earlier run when resuming (so 2, else 1, left to score)."""
+    from helpers_models import make_tiny_checkpoint
+    from mirage_model.review.batch import run as batch_run
+    from training_cli.main import main
+
+    folder = tmp_path / "records"
+    folder.mkdir()
+    for hea in mm.sample_records()[:2]:
+        for f in hea.parent.glob(hea.stem + ".*"):
+            shutil.copy(f, folder / f.name)
+    model = make_tiny_checkpoint(tmp_path / "tiny")
+    out = tmp_path / "out.csv"
+    args = ["score", str(folder), "--out", str(out), "--model", str(model), "--statements-model", "none",
+            "--no-measure", "--no-progress", "--chunk-size", "1"]
+    if resume:
+        assert main(args) == 0
+        with out.open(newline="", encoding="utf-8-sig") as fh:
+            lines = list(csv.reader(fh))
+        with out.open("w", newline="", encoding="utf-8") as fh:
+            csv.writer(fh).writerows(lines[:2])           # the header and the first record's row
+        args.append("--resume")
+    capsys.readouterr()
+
+    real = batch_run.iter_rows
+
+    def stopped(paths, *a, **k):
+        if "orphans" not in k:          # the resume check's scoring of a kept record: as it is
+            return real(paths, *a, **k)
+        return _stop()
+
+    def _stop():
+        raise KeyboardInterrupt
+        yield
+
+    monkeypatch.setattr(batch_run, "iter_rows", stopped)
+    assert main(args) == 128 + signal.SIGINT
+    err = capsys.readouterr().err
+    assert f"the rows done so far (0 of this run's {1 if resume else 2} records)" in err, err

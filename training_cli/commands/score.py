@@ -302,6 +302,14 @@ def _score(args, fmt: str, time_limit: float, stage: list, stopped_by: list):
             bar.set_postfix_str(f"{', '.join(parts)} (listed at the end)", refresh=False)
         bar.update(1)
 
+    def start(total: int) -> None:
+        # "0 of N" before the first record ends (a stop then had said "0 of this run's 0 records"); N is this
+        # run's records, fewer than the folder's when resuming
+        handled[:] = [0, total]
+        if bar is not None and bar.total != total:
+            bar.total = total
+            bar.refresh()
+
     def warn_now(line: str) -> None:
         """A warning when it happens (a stale lock taken over), above the progress bar."""
         tqdm.write(f"warning: {printable(line)}", file=sys.stderr)
@@ -322,7 +330,7 @@ def _score(args, fmt: str, time_limit: float, stage: list, stopped_by: list):
                 record_timeout_s=time_limit or None, all_statements=args.all_statements,
                 statements_predictor=statements_predictor, found=found,
                 unreadable_folders=unreadable, notice=warn_now, overwrite=args.overwrite,
-                compare_prior=args.compare_prior)
+                compare_prior=args.compare_prior, started=start)
     except BatchError as err:
         if bar is not None:
             bar.close()

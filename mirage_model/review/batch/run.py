@@ -56,7 +56,7 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                  all_statements: bool = False, statements_predictor=None,
                  found: tuple | None = None, unreadable_folders: list | None = None,
                  notice: Callable[[str], None] | None = None, overwrite: bool = True,
-                 compare_prior: bool = False) -> BatchSummary:
+                 compare_prior: bool = False, started: Callable[[int], None] | None = None) -> BatchSummary:
     """Score every record under ``folder`` into ``out_path`` (one row per record).
 
     Args:
@@ -115,6 +115,9 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
             compared is written then, once, with the comparison where there is one; a stopped run's are written
             by the run that resumes it). A resumed run scores the records it keeps again for it
             (their rows stay as they were but for those columns). Not done when the run is cancelled.
+        started: called with the number of records this run sets out to score (``BatchSummary.to_score``;
+            a resumed run's are fewer than the folder's) before the first is scored, so that a face
+            says "0 of N" from the start.
 
     Returns:
         BatchSummary (scored, failed, skipped, seconds, records_per_s, out_path, cancelled, errors,
@@ -256,6 +259,8 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                      name_pdfs_among=headers, ids_among=by_rel.values(),
                      on_row=comparer.add if comparer is not None else None)
         gen = iter_rows(todo_h, predictor, **scoring, **along, orphans=todo_o, not_ecg=todo_n)
+        if started is not None:
+            started(total)
         try:
             # the generator is closed (its loader pools shut down) before the threads are restored
             with _torch_threads(torch_threads), contextlib.closing(gen), saver.told_on_interrupt():
