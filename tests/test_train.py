@@ -407,6 +407,22 @@ def test_epoch_log_says_over_how_many_classes_the_macro_auroc_is(folder_data, tm
     assert any(m.startswith("done in") and "over 3 of 4 classes" in m for m in said), said[-3:]
 
 
+def test_the_epoch_log_gives_the_learning_rate_its_steps_used(full_run, folder_data, tmp_path, caplog):
+    """The log's lr was the optimiser's after the epoch, the next step's: 0 after a run's last step ("lr
+    0.00e+00" on a 1-epoch run). It is the mean rate of the epoch's steps. Truth by hand: 8 training records
+    in batches of 4, 2 steps an epoch, 13% warm-up (1 step) then cosine to 0 (recipes.warmup_cosine), lr 1e-3.
+    One epoch, 2 steps: multipliers 1, 1 -> 1e-3. Two epochs, 4 steps: 1, 1 | cos over 3 steps: 0.75, 0.25
+    -> 1e-3, then 5e-4."""
+    rows = [json.loads(line) for line in (full_run / "log.jsonl").read_text().splitlines()]
+    assert [r["lr"] for r in rows] == pytest.approx([1e-3, 5e-4])
+    root, labels, cache = folder_data
+    with caplog.at_level("INFO"):
+        assert main(["train", *train_argv(f"folder:{root}", tmp_path / "run", cache, "--epochs", "1", "--no-test",
+                                          labels=labels)]) == 0
+    said = [r.getMessage() for r in caplog.records]
+    assert any(m.startswith("epoch 1/1:") and "lr 1.00e-03" in m for m in said), said
+
+
 def test_an_empty_validation_split_is_refused_before_any_work(tmp_path, capsys):
     """A folder dataset whose split column names no record 'val' was refused only after the input
     cache had been built and config.json written; now at once, naming the split and the fix."""

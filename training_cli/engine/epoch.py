@@ -44,11 +44,14 @@ class TrainStep:
 
 
 def train_epoch(s: TrainStep, loader, epoch: int, cfg: TrainConfig, progress: bool) -> dict:
-    """One pass over the training split -> the epoch's log row (mean losses, learning rate)."""
+    """One pass over the training split -> the epoch's log row (mean losses, and ``lr``: the mean learning
+    rate its steps used; the optimiser's rate after the epoch, which the row had given, is the next
+    step's: 0 after a run's last step, where the schedule ends)."""
     s.net.train()
     loader.base_sampler.set_epoch(epoch)
     sums = {"total": 0.0, "cls": 0.0, "con": 0.0, "stab": 0.0}
     n_seen = 0
+    lrs: list[float] = []                   # the rate each step used
     bar = tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=not progress, leave=False,
                mininterval=5.0)
     for batch in bar:
@@ -90,6 +93,7 @@ def train_epoch(s: TrainStep, loader, epoch: int, cfg: TrainConfig, progress: bo
             loss.backward()
         if cfg.grad_clip:
             torch.nn.utils.clip_grad_norm_(s.model.parameters(), cfg.grad_clip)
+        lrs.append(s.opt.param_groups[0]["lr"])
         if s.scaler is not None:
             s.scaler.step(s.opt)
             s.scaler.update()
@@ -107,4 +111,4 @@ def train_epoch(s: TrainStep, loader, epoch: int, cfg: TrainConfig, progress: bo
     return {"epoch": epoch + 1, "train_loss": sums["total"] / max(n_seen, 1),
             "train_cls": sums["cls"] / max(n_seen, 1), "train_con": sums["con"] / max(n_seen, 1),
             **({"train_stab": sums["stab"] / max(n_seen, 1)} if s.consistency else {}),
-            "lr": s.opt.param_groups[0]["lr"]}
+            "lr": sum(lrs) / len(lrs) if lrs else s.opt.param_groups[0]["lr"]}
