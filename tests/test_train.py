@@ -593,3 +593,49 @@ def test_a_class_the_training_split_cannot_teach_is_warned_about(folder_data, tm
     assert unlearnable_classes(np.array([0, 0, 2]), "multiclass", ["A", "B", "C"]) == [
         "no record of B: the model cannot learn it; put some of its records in the training split"]
     assert unlearnable_classes(np.array([[1, 0], [0, 1]]), "multilabel", ["A", "B"]) == []
+
+
+def test_a_class_with_few_positives_in_a_split_is_warned_about_naming_its_counts():
+    """A label with 3 positive records, one in each split, trained without a word (mirage calibrate warned later).
+    Truth: targets written by hand; A has 1/1/1 positives, B 6/5/5, C none in training (said as unlearnable)."""
+    from training_cli.engine.data import split_warnings
+
+    def col(*ones, n):
+        return [1 if i in ones else 0 for i in range(n)]
+    # 10 train, 8 val, 7 test records
+    y = np.array([col(0, n=3)] + [col(1, n=3)] * 6 + [col(n=3)] * 3           # train: A 1, B 6, C 0
+                 + [col(0, 2, n=3)] + [col(1, n=3)] * 5 + [col(n=3)] * 2      # val: A 1, B 5, C 1
+                 + [col(0, n=3)] + [col(1, 2, n=3)] * 5 + [col(n=3)])         # test: A 1, B 5, C 5
+    splits = {"train": np.arange(10), "val": np.arange(10, 18), "test": np.arange(18, 25)}
+    said = split_warnings(y, splits, "multilabel", ["A", "B", "C"])
+    assert said[0] == ("the training split (10 records) has no positive record of C: the model cannot learn it; "
+                       "put some of its records in the training split")
+    assert len(said) == 2 and said[1].startswith("1 class has fewer than 5 positive records in a split "
+                                                 "(A: 1 train, 1 val, 1 test): "), said
+    assert "leave the class out of the labels table" in said[1]
+    # multi-class, no test split: B has 4 validation records, A and C 5 or more in both splits
+    yc = np.array([0] * 5 + [1] * 6 + [2] * 5 + [0] * 5 + [1] * 4 + [2] * 6)
+    said = split_warnings(yc, {"train": np.arange(16), "val": np.arange(16, 31), "test": np.arange(0)},
+                          "multiclass", ["A", "B", "C"])
+    assert said == [said[0]] and "(B: 6 train, 4 val)" in said[0], said
+    assert split_warnings(np.array([[1, 0]] * 5 + [[0, 1]] * 5), {"train": np.arange(10), "val": np.arange(0)},
+                          "multilabel", ["A", "B"]) == []
+
+
+def test_a_run_says_which_class_has_few_positives_in_a_split(folder_data, tmp_path, caplog):
+    """mirage train itself says it, before the first epoch: MI on three records (ecg001 train, ecg005 val,
+    ecg009 test), NORM on the rest (a split of four records each has fewer than 5 NORMs too). --no-test: the
+    test split is not read, nor counted."""
+    root, _, cache = folder_data
+    labels = tmp_path / "labels.csv"
+    rows = ["record_id,labels,split"]
+    for k in range(16):
+        split = ["train", "val", "test", "train"][k // 4]
+        rows.append(f"ecg{k:03d},{'MI' if k in (1, 5, 9) else 'NORM'},{split}")
+    labels.write_text("\n".join(rows) + "\n")
+    with caplog.at_level("WARNING", logger="training_cli.engine.loop"):
+        assert run_train(train_argv(f"folder:{root}", tmp_path / "run", cache, "--epochs", "1", "--no-test",
+                                    labels=labels)) == 0
+    said = [r.getMessage() for r in caplog.records]
+    assert any(m.startswith("2 classes have fewer than 5 positive records in a split (MI: 1 train, 1 val; "
+                            "NORM: 7 train, 3 val)") for m in said), said

@@ -24,6 +24,7 @@ from training_cli.engine.datasets import SPLITS, DatasetError, open_dataset
 from training_cli.engine.distributed import Dist
 from training_cli.engine.errors import ConfigError, DataError
 from training_cli.engine.left_out import skipped_named
+from training_cli.engine.metrics import as_multilabel
 from training_cli.engine.split_record import (_same_root, check_label_map, check_split_file, check_split_seed,
                                               recorded_split)
 from training_cli.engine.splits import BY_RECORD
@@ -238,6 +239,43 @@ def unlearnable_classes(y: np.ndarray, task_type: str, classes) -> list[str]:
         elif p == len(y):
             out.append(f"no negative record of {c} (every record is {c}): the model cannot learn it; put some "
                        f"records without {c} in the training split")
+    return out
+
+
+# fewer positive records of a class than this in a split: what the split gives of it (what is learnt, the
+# threshold chosen on validation, the test figures) rests on a handful of records
+FEW_SPLIT_POSITIVES = 5
+
+
+def split_warnings(y: np.ndarray, splits: dict, task_type: str, classes) -> list[str]:
+    """What a run should say of its classes before training: each class the training split cannot teach
+    (``unlearnable_classes``), and in one line the classes with fewer than ``FEW_SPLIT_POSITIVES`` positive
+    records in a split that holds records, with their counts per split and what to do ([] when none).
+    A class with 3 positive records, one in each split, had trained without a word (``mirage calibrate``
+    warned of it only later).
+
+    Args:
+        y: every record's targets, (N, K) 0/1 (multi-label) or (N,) class indices.
+        splits: split name -> the record indices of it ("train", "val", "test").
+        classes: the K class names.
+    """
+    classes = list(classes)
+    train = np.asarray(splits["train"])
+    out = [f"the training split ({len(train)} records) has {problem}"
+           for problem in unlearnable_classes(y[train], task_type, classes)]
+    names = [name for name in ("train", "val", "test") if len(splits.get(name, ()))]
+    counts = {name: as_multilabel(y[np.asarray(splits[name])], len(classes)).sum(0) for name in names}
+    few = [(c, [int(counts[name][k]) for name in names]) for k, c in enumerate(classes)
+           if counts["train"][k] and min(counts[name][k] for name in names) < FEW_SPLIT_POSITIVES]
+    if few:
+        shown = "; ".join(f"{c}: " + ", ".join(f"{n} {name}" for n, name in zip(ns, names)) for c, ns in few[:12])
+        more = f"; ... ({len(few)} in all)" if len(few) > 12 else ""
+        out.append(f"{counted(len(few), 'class', plural='classes')} {'has' if len(few) == 1 else 'have'} fewer "
+                   f"than {FEW_SPLIT_POSITIVES} positive records in a split ({shown}{more}): what is learnt of "
+                   f"{'it' if len(few) == 1 else 'them'}, the threshold chosen on validation"
+                   f"{' and the test figures' if 'test' in names else ''} rest on those few records; give each "
+                   f"split at least {FEW_SPLIT_POSITIVES} (more records of the class, or a split that spreads them), "
+                   "or leave the class out of the labels table")
     return out
 
 

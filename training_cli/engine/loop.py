@@ -35,7 +35,7 @@ from mirage_model.words import counted
 from training_cli.engine import metrics as M
 from training_cli.engine import runlog
 from training_cli.engine.data import CachedSplit, class_weights, clean_rows, encode_clinical, check_splits, \
-    make_loader, open_data, open_index, unlearnable_classes
+    make_loader, open_data, open_index, split_warnings
 from training_cli.engine.distributed import Dist, init_distributed
 from training_cli.engine.errors import ConfigError, DataError
 from training_cli.engine.checkpoints import read_model_path
@@ -198,9 +198,9 @@ def _train(cfg: TrainConfig, out: Path, dist: Dist, device: torch.device, index,
                                dist, cfg.workers, pin)
     val_loader = make_loader(split_data("val"), cfg.batch_size * 2, False, cfg.seed, Dist(), cfg.workers, pin)
     if dist.main:
-        for problem in unlearnable_classes(all_targets[splits["train"]], task_type, ds.classes):
-            # the loss then only pushes the class one way; its validation AUROC is chance or undefined
-            logger.warning("the training split (%d records) has %s", len(splits["train"]), problem)
+        for line in split_warnings(all_targets, splits, task_type, ds.classes):
+            # a class the loss pushes one way only, or learnt, thresholded and tested on a handful of records
+            logger.warning("%s", line)
     weights = None
     if not cfg.no_class_weights:
         weights = torch.from_numpy(class_weights(all_targets[splits["train"]], task_type, K)).to(device)
