@@ -1441,3 +1441,29 @@ def test_the_af_rule_is_not_said_beside_the_model_s_first_degree_av_block(pos, s
     assert (f"atrial fibrillation from the irregular RR intervals not stated: the model's {block} reads a P wave "
             "conducted before each QRS (a long PR's can hide in the T wave)") in it.resolved, it.resolved
     assert any(s.code == "PVC" for s in it.statements) and any(s.code in ("1AVB", "LPR") for s in it.statements)
+
+
+def test_statements_at_one_probability_are_said_in_one_order_in_every_run():
+    """Two statements at the same probability (a saturated 1.0) were said in the order of the set of labels
+    called, which changes from run to run with Python's string hashing (PYTHONHASHSEED 0-5 gave six orders of
+    these six). A tie is broken by group, then by code. Truth: IRBBB before LAFB, INVT before NDT before NST_ (the
+    codes in alphabetical order), in six processes of different hash seeds."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = ("from mirage_model.review.interpret import STATEMENTS, interpret\n"
+              "codes = list(STATEMENTS)\n"
+              "pos = {'SR': 0.9, 'LAFB': 0.8, 'IRBBB': 0.8, 'NDT': 0.7, 'NST_': 0.7, 'INVT': 0.7}\n"
+              "it = interpret(codes, [pos.get(c, 0.01) for c in codes], [0.3] * len(codes), {'heart_rate_bpm': 70.0})\n"
+              "print(' '.join(s.code or '-' for s in it.statements))\n")
+    root = Path(__file__).resolve().parents[1]
+    said = set()
+    for seed in range(6):
+        env = dict(os.environ, PYTHONHASHSEED=str(seed),
+                   PYTHONPATH=os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]))
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+        assert done.returncode == 0, done.stderr
+        said.add(done.stdout.strip())
+    assert said == {"SR IRBBB LAFB INVT NDT NST_"}, said

@@ -50,7 +50,8 @@ from mirage_model.review.interpret.findings import INFARCT_WALLS
 from mirage_model.review.interpret.reading import (AXIS_LEFT_DEG, AXIS_RIGHT_DEG, PR_1AVB_MS, PR_SHORT_MS,
                                                    QRS_WIDE_MS, Reading)
 from mirage_model.review.interpret.statements import (ATRIAL_NON_SINUS, FIRST_DEGREE_AVB, GROUPS, STATEMENTS,
-                                                      Statement, _in_sentence, _num, atrial_statement)
+                                                      Statement, _in_sentence, _num, atrial_statement,
+                                                      by_probability)
 from mirage_model.review.measurements import AXES_SCALED, flag
 
 # an axis statement of a record whose limb leads break Einthoven's law (I + III = II) and Goldberger's: the
@@ -149,7 +150,8 @@ def model_conduction(r: Reading, out: list[Statement], paced_rhythm: bool, limb_
     pr, qrs, pr_s, qrs_s, pr_flag, qrs_flag = r.pr, r.qrs, r.pr_s, r.qrs_s, r.pr_flag, r.qrs_flag
     child, axis_deg = r.child, r.axis_deg
     # conduction
-    conduction = [c for c in positive if STATEMENTS.get(c) and STATEMENTS[c].group == "conduction"]
+    conduction = sorted((c for c in positive if STATEMENTS.get(c) and STATEMENTS[c].group == "conduction"),
+                        key=by_probability(p))
     if paced_rhythm:
         # atrial-sensed (or atrial-paced) ventricular pacing: the interval from the P wave to the paced QRS is the
         # pacemaker's programmed AV delay, not AV nodal conduction, so no first degree AV block is read from it (as
@@ -186,7 +188,7 @@ def model_conduction(r: Reading, out: list[Statement], paced_rhythm: bool, limb_
                 keep, drop = (complete, incomplete) if qrs_flag == "high" else (incomplete, complete)
                 why = f"measured QRS {qrs_s} ms {'>=' if keep == complete else '<'} {QRS_WIDE_MS:g} ms"
             else:
-                keep, drop = sorted((complete, incomplete), key=lambda c: -p[c])
+                keep, drop = sorted((complete, incomplete), key=by_probability(p))
                 why = ("no adult QRS limit applied to a child" if child else "no QRS measured") + ", the more probable of the two"
             conduction.remove(drop)
             resolved.append(f"{_in_sentence(STATEMENTS[drop].text)} ({p[drop]:.0%}) not stated: "
@@ -200,7 +202,7 @@ def model_conduction(r: Reading, out: list[Statement], paced_rhythm: bool, limb_
         resolved.append(f"{_in_sentence(STATEMENTS['IVCD'].text)} ({p['IVCD']:.0%}) not stated: "
                         f"{_in_sentence(STATEMENTS[complete[0]].text)} stands (a nonspecific delay is one "
                         "without a bundle branch block's criteria)")
-    for c in sorted(conduction, key=lambda c: -p[c]):
+    for c in sorted(conduction, key=by_probability(p)):
         note, suffix = None, ""
         if c in FIRST_DEGREE_AVB and pr is not None:
             if pr_flag == "high":

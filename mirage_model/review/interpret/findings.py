@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from mirage_model.review.interpret.qtc import BOGOSSIAN, qtc_reading, qtc_statements
 from mirage_model.review.interpret.reading import Reading
-from mirage_model.review.interpret.statements import STATEMENTS, Statement, StatementInfo, _in_sentence
+from mirage_model.review.interpret.statements import STATEMENTS, Statement, StatementInfo, _in_sentence, by_probability
 
 # the walls each infarct statement names; two that share a wall describe one infarct twice ("Inferior infarct;
 # Inferolateral infarct"), and PTB-XL's cardiologists never label such a pair together (folds 1-8: 0 records
@@ -51,7 +51,7 @@ def finding_statements(r: Reading, out: list[Statement], irregular: bool | None)
     qtc, formula, qtc_s, adj, adj_s, long_flag = q.qtc, q.formula, q.qtc_s, q.adj, q.adj_s, q.long_flag
     # nonspecific ischaemic changes or ischaemic changes in named leads, not both: ISC_ beside a said LVH
     not_said: set[str] = set()
-    named = sorted((c for c in positive if c in LOCALISED_ISCHAEMIA), key=lambda c: -p[c])
+    named = sorted((c for c in positive if c in LOCALISED_ISCHAEMIA), key=by_probability(p))
     if named and "ISC_" in positive:
         isc = f"nonspecific ischaemic changes ({p['ISC_']:.0%})"
         counts = (f"(PTB-XL's cardiologists label the two together on {ISC_WITH_LOCALISED} of {LOCALISED_LABELLED} "
@@ -71,7 +71,7 @@ def finding_statements(r: Reading, out: list[Statement], irregular: bool | None)
         codes = [c for c in positive if STATEMENTS.get(c, StatementInfo(c, c, "", "other")).group == group
                  and c not in not_said]
         if localised is not None:
-            for c in sorted((c for c in codes if c in NONSPECIFIC_BESIDE_LOCALISED), key=lambda c: -p[c]):
+            for c in sorted((c for c in codes if c in NONSPECIFIC_BESIDE_LOCALISED), key=by_probability(p)):
                 codes.remove(c)
                 resolved.append(f"{_in_sentence(STATEMENTS[c].text)} ({p[c]:.0%}) not stated: "
                                 f"{_in_sentence(STATEMENTS[localised].text)} ({p[localised]:.0%}) stands, the same "
@@ -79,7 +79,7 @@ def finding_statements(r: Reading, out: list[Statement], irregular: bool | None)
                                 f"{NONSPECIFIC_BESIDE_LOCALISED[c]} of {LOCALISED_LABELLED} records with ischaemic "
                                 "changes in named leads)")
         said_infarcts: list[str] = []
-        for c in sorted(codes, key=lambda c: -p[c]):
+        for c in sorted(codes, key=by_probability(p)):
             twin = next((k for k in said_infarcts if c in INFARCT_WALLS and frozenset((c, k)) not in INFARCTS_SAID_TOGETHER
                          and set(INFARCT_WALLS[c]) & set(INFARCT_WALLS[k])), None)
             if twin is not None:

@@ -107,7 +107,7 @@ from mirage_model.review.interpret.reading import (BRADY_BPM, QRS_WIDE_MS, TACHY
                                                    Reading)
 from mirage_model.review.interpret.statements import (ATRIAL_NON_SINUS, GUESSED, NOT_CLASSIFIED, PRIMARY_RHYTHMS,
                                                       SINUS, STATEMENTS, Statement, StatementInfo, _in_sentence,
-                                                      confidence_word)
+                                                      by_probability, confidence_word)
 from mirage_model.review.measurements import shown
 
 # ... but where a P wave was found before most QRS complexes beat by beat at a steady PR (``AF_RULE_SINUS_P_SHARE``,
@@ -178,7 +178,8 @@ def rhythm_statements(r: Reading, *, irregular: bool | None, rr_nrmssd: float | 
     # rhythm: the model's rhythm statements, atrial fibrillation/flutter overriding sinus; the rhythm
     # itself first, then ectopy and patterns; when no rhythm of the model is above its threshold, its
     # most probable rhythm is said as such (low confidence), never left out
-    rhythm_codes = [c for c in positive if STATEMENTS.get(c, StatementInfo(c, c, "", "other")).group == "rhythm"]
+    rhythm_codes = sorted((c for c in positive if STATEMENTS.get(c, StatementInfo(c, c, "", "other")).group
+                           == "rhythm"), key=by_probability(p))
     own_rhythms = [c for c in PRIMARY_RHYTHMS if c in p]
     flutter = flutter_waves(atrial_activity)      # the measured flutter waves, read by the rules below
     # a P wave before most QRS complexes, each sought on its own, at a steady PR, and no flutter waves (which stand
@@ -283,7 +284,7 @@ def rhythm_statements(r: Reading, *, irregular: bool | None, rr_nrmssd: float | 
         sinus_note = BARE_FLUTTER_NOTE.format(bare_flutter[0])
     # sinus rate words come from the measured rate when the rhythm is sinus (the rule wins over the model's guess)
     rank = {c: 0 if c in ATRIAL_NON_SINUS else 1 if c in PRIMARY_RHYTHMS else 2 for c in rhythm_codes}
-    rhythm_codes = sorted(rhythm_codes, key=lambda c: (rank[c], -p[c]))
+    rhythm_codes = sorted(rhythm_codes, key=lambda c: (rank[c], by_probability(p)(c)))
     if sinus and hr is not None and ("SBRAD" in rhythm_codes or "STACH" in rhythm_codes or hr_flag):
         _sinus_rate_statements(r, rhythm_codes, guessed, rate_text, sinus_note, out)
     if flutter_rule:

@@ -46,6 +46,16 @@ from mirage_model.review.measurements import PAEDIATRIC_BELOW_Y, WENNING
 GROUPS = ("rhythm", "conduction", "axis", "hypertrophy", "ischaemia", "repolarisation", "other", "normal")
 
 
+def by_probability(p: dict):
+    """The sort key of statement codes by ``p``, most probable first, a tie broken by group (``GROUPS``' order)
+    and then by code: the codes come from the set of labels called, whose order changes from run to run, and
+    two statements at one probability (a saturated 1.0) had been said in either order."""
+    def key(code: str) -> tuple:
+        info = STATEMENTS.get(code)
+        return -p[code], GROUPS.index(info.group) if info is not None else len(GROUPS), code
+    return key
+
+
 @dataclass(frozen=True)
 class StatementInfo:
     code: str
