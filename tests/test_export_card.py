@@ -500,3 +500,33 @@ def test_evaluate_command_without_test_metrics_is_refused(tmp_path, capsys):
     assert err.startswith("mirage export: --evaluate-command quotes the command that wrote --test-metrics, "
                           "and none was given"), err
     assert "Traceback" not in err and not (tmp_path / "shipped").exists()
+
+
+def test_the_card_gives_the_training_records_sampling_rates(tmp_path):
+    """A researcher mixing 100 and 500 Hz recorders read nothing of it on the card. It now counts the training
+    records by their own rate, as the run read them. Truth: the bundled PTB-XL records' headers say 100 Hz, the
+    bundled LUDB record's 500 Hz (the first line of each .hea, read here); 4 PTB-XL and 2 LUDB copies train."""
+    import shutil
+
+    import mirage_model as mm
+
+    root, labels = make_folder(tmp_path / "ecgs", n_copies=3, split_column=True)
+    ludb = mm.resources_dir() / "samples" / "ludb"
+    (root / "ludb").mkdir()
+    for k in (1, 2):
+        for ext in (".hea", ".dat"):
+            shutil.copy(ludb / f"1{ext}", root / "ludb" / f"1{ext}".replace("1", str(k), 1))
+        hea = root / "ludb" / f"{k}.hea"
+        hea.write_text(hea.read_text().replace("1.dat", f"{k}.dat"))
+    rates = {p.stem: p.read_text().split("\n")[0].split()[2] for p in [*root.glob("*.hea"), *root.glob("ludb/*.hea")]}
+    assert set(rates.values()) == {"100", "500"}
+    with open(labels, "a") as fh:
+        fh.write("ludb/1,NORM,train\nludb/2,CD,train\n")
+    out = tmp_path / "run"
+    assert main(["train", *train_argv(f"folder:{root}", out, tmp_path / "cache", "--epochs", "1", "--no-test",
+                                      labels=labels)]) == 0
+    card = export_card(out / "model", tmp_path / "shipped")
+    assert "- Sampling rates of the training records: 100 Hz 4 records, 500 Hz 2 records (resampled to 100 Hz)" \
+        in card.splitlines(), card
+    from training_cli.engine.left_out import sampling_rates_lines
+    assert sampling_rates_lines({}, 100.0) == []       # a checkpoint that records none says nothing

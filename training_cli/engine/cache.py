@@ -28,6 +28,7 @@ import logging
 import os
 import shutil
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -104,6 +105,8 @@ class CachedInputs:
         record_ids: the N ids in dataset order.
         errors: record id -> reason for the failed ones.
         path: the cache folder. build_s: seconds the build took (0 when reused).
+        fs: the N records' sampling rates as their files gave them, before resampling (None where one
+            failed); None for a cache built before they were recorded.
     """
 
     signal: np.ndarray
@@ -115,6 +118,15 @@ class CachedInputs:
     build_s: float = 0.0
     reused: bool = False
     mv: np.ndarray | None = None
+    fs: list | None = None      # each record's sampling rate as read (Hz; None: it failed); None: not recorded
+
+    def sampling_rates(self, rows) -> dict[str, int]:
+        """{sampling rate in Hz as text ("100", "500"): records} of ``rows`` that loaded, as their files gave
+        them (lowest first); {} when the cache does not record them (one built before it did)."""
+        if self.fs is None:
+            return {}
+        counts = Counter(self.fs[int(i)] for i in rows if self.fs[int(i)] is not None)
+        return {f"{fs:g}": n for fs, n in sorted(counts.items())}
 
 
 def cache_key(dataset, preprocess_cfg, render_cfg) -> str:
@@ -131,14 +143,15 @@ def cache_key(dataset, preprocess_cfg, render_cfg) -> str:
 
 
 def _work(args):
-    """Worker: one record -> (index, (signal (12, T) float32, mv (12, T) float16), image (S, S) uint8, error or None)."""
+    """Worker: one record -> (index, (signal (12, T) float32, mv (12, T) float16, the record's fs), image (S, S)
+    uint8, error or None)."""
     index, path, pcfg, rcfg = args
 
     try:
         rec = load_record(path)
         mi = model_inputs(rec.signal, rec.fs, pcfg, rcfg)
-        return (index, (np.asarray(mi.signal[0], dtype=np.float32), np.asarray(mi.mv[0], dtype=np.float16)),
-                np.asarray(mi.image[0], dtype=np.uint8), None)
+        return (index, (np.asarray(mi.signal[0], dtype=np.float32), np.asarray(mi.mv[0], dtype=np.float16),
+                        float(rec.fs)), np.asarray(mi.image[0], dtype=np.uint8), None)
     except RecordError as err:
         return index, None, None, err.reason
     except Exception as err:  # noqa: BLE001 - one bad record must not end a 20,000-record build
@@ -263,7 +276,8 @@ def build_or_load_by_split(dataset, preprocess_cfg=None, render_cfg=None, cache_
     ok = np.array([caches[k].ok[j] for k, j in zip(part, local)], dtype=bool)
     return CachedInputs(stack("signal"), stack("image"), ok, [it.record_id for it in dataset.items],
                         {rid: why for c in caches for rid, why in c.errors.items()}, caches[0].path,
-                        float(sum(c.build_s for c in caches)), all(c.reused for c in caches), stack("mv"))
+                        float(sum(c.build_s for c in caches)), all(c.reused for c in caches), stack("mv"),
+                        None if any(c.fs is None for c in caches) else [caches[k].fs[j] for k, j in zip(part, local)])
 
 
 def _acquire(lock: Path) -> bool:
@@ -307,7 +321,8 @@ def _open(folder: Path) -> CachedInputs:
     if len(sig) != len(meta["record_ids"]) or len(img) != len(sig) or len(ok) != len(sig) or len(mv) != len(sig):
         raise ValueError("array lengths do not match the record list")
     logger.info("using cached inputs %s (%d records, %d failed)", folder, len(sig), int((~ok).sum()))
-    return CachedInputs(sig, img, ok, meta["record_ids"], meta.get("errors", {}), folder, 0.0, True, mv)
+    return CachedInputs(sig, img, ok, meta["record_ids"], meta.get("errors", {}), folder, 0.0, True, mv,
+                        meta.get("fs"))
 
 
 def _fill(dataset, pcfg, rcfg, tmp: Path, workers: int, progress: bool) -> tuple[dict[str, str], float]:
@@ -322,6 +337,7 @@ def _fill(dataset, pcfg, rcfg, tmp: Path, workers: int, progress: bool) -> tuple
     img = open_memmap(tmp / "image.npy", mode="w+", dtype=np.uint8, shape=(n, rcfg.height, rcfg.width))
     mvs = open_memmap(tmp / "mv.npy", mode="w+", dtype=np.float16, shape=(n, 12, T))
     ok = np.zeros(n, dtype=bool)
+    rates: list[float | None] = [None] * n          # the records' own sampling rates, for the model card
     errors: dict[str, str] = {}
     jobs = [(i, str(it.path), pcfg, rcfg) for i, it in enumerate(dataset.items)]
     t0 = time.perf_counter()
@@ -330,7 +346,7 @@ def _fill(dataset, pcfg, rcfg, tmp: Path, workers: int, progress: bool) -> tuple
     def take(result):
         i, arrays, im, err = result
         if err is None:
-            s, m = arrays
+            s, m, fs = arrays
             if s.shape != (12, T) or im.shape != (rcfg.height, rcfg.width):
                 err = f"model inputs have shape {s.shape}/{im.shape}, expected (12, {T})/({S}, {S})"
             else:
@@ -338,6 +354,7 @@ def _fill(dataset, pcfg, rcfg, tmp: Path, workers: int, progress: bool) -> tuple
                 mvs[i] = m
                 img[i] = im
                 ok[i] = True
+                rates[i] = fs
         if err is not None:
             rid = dataset.items[i].record_id
             errors[rid] = err
@@ -372,6 +389,7 @@ def _fill(dataset, pcfg, rcfg, tmp: Path, workers: int, progress: bool) -> tuple
         "render": asdict(rcfg),
         "record_ids": [it.record_id for it in dataset.items],
         "errors": errors,
+        "fs": rates,
         "build_s": round(build_s, 2),
         "workers": workers,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

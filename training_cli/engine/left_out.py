@@ -1,9 +1,9 @@
 """What a run's data left out, recorded with its model and said on its card: the folder tables' rows and records
 not used (``Dataset.left_out``, counted by ``kinds_left_out``), the records that failed to load by reason
 (``left_out_of``, saved in the checkpoint's provenance by ``loop``), and the card's lines of them (``records_line``,
-``left_out_lines``, read by ``model_card``). A reviewer of the work reads there what its figures do not rest on. A
-run that more than ``SKIPPED_LIMIT`` of its records failed to load stops before training (``refuse_many_skipped``)
-unless told to go on.
+``sampling_rates_lines``, ``left_out_lines``, read by ``model_card``). A reviewer of the work reads there what its
+figures do not rest on. A run that more than ``SKIPPED_LIMIT`` of its records failed to load stops before training
+(``refuse_many_skipped``) unless told to go on.
 """
 
 from __future__ import annotations
@@ -76,6 +76,17 @@ def records_line(metrics: dict, prov: dict) -> str:
     if ((prov.get("left_out") or {}).get("failed_to_load") or {}).get("count"):
         return line
     return line + f"; skipped (failed to load): {metrics.get('skipped', 0)}"
+
+
+def sampling_rates_lines(metrics: dict, target_fs: float) -> list[str]:
+    """The training records' own sampling rates as the run read them (``metrics["train_sampling_rates"]``), and
+    the rate the model reads them at: "- Sampling rates: 100 Hz 180 records, 500 Hz 20 records (resampled to
+    100 Hz)", for a researcher who mixed recorders. [] for a checkpoint that records none."""
+    rates = metrics.get("train_sampling_rates") or {}
+    if not rates:
+        return []
+    said = ", ".join(f"{fs} Hz {counted(n, 'record')}" for fs, n in rates.items())
+    return [f"- Sampling rates of the training records: {said} (resampled to {target_fs:g} Hz)"]
 
 
 def left_out_lines(prov: dict) -> list[str]:

@@ -85,8 +85,7 @@ def train(cfg: TrainConfig) -> int:
                               "epoch's end); train without --resume")
         cfg = _split_as_stopped(cfg, out / "last")
         refuse_other_options(cfg.to_dict(), _stopped_state(out / "last"), out)
-    # the records and their splits first: an empty training or validation split is refused before
-    # the cache is built or anything is written
+    # records and splits first: an empty training or validation split is refused before the cache or any file is written
     index = open_index(cfg.data_options())
     if cfg.resume:
         _check_split_kept(index, out / "last")
@@ -227,7 +226,8 @@ def _train(cfg: TrainConfig, out: Path, dist: Dist, device: torch.device, index,
     unread = 0 if cfg.scores_test else int(len(index.split_indices("test")))    # --no-test: held out, not 0 records
     run_meta = {"records": {**{s: int(len(r)) for s, r in splits.items()}, **({"test": unread} if unread else {})},
                 "skipped": len(skipped), "cache": str(cache.path), **({"test_not_read": True} if unread else {}),
-                "cache_build_s": round(cache.build_s, 1), "cache_reused": cache.reused}
+                "cache_build_s": round(cache.build_s, 1), "cache_reused": cache.reused,
+                "train_sampling_rates": cache.sampling_rates(splits["train"])}    # the model card says them
     if dist.main:
         logger.info("train %d / val %d / test %d%s records (%d skipped); %d steps per epoch; cache %s (%s)",
                     len(splits["train"]), len(splits["val"]), len(splits["test"]) or unread, " (not read by this run)"

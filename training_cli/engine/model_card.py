@@ -11,7 +11,7 @@ from mirage_model.checkpoint.format import trained_on_ptbxl
 from mirage_model.outputs import MIN_CALLED_P
 from mirage_model.review.report.model_info import SCORED_HOW, macro_auroc_text, undefined_auroc
 from mirage_model.stacking import TREE_KINDS
-from training_cli.engine.left_out import left_out_lines, records_line
+from training_cli.engine.left_out import left_out_lines, records_line, sampling_rates_lines
 from training_cli.engine.looks import looks_of, looks_text
 from training_cli.engine.metrics import (calibration_maps_words, enough_words, fallback_words, intervals_words,
                                          no_interval_why, threshold_fallbacks)
@@ -405,7 +405,7 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
         "## Training",
         f"- Data: {prov.get('data', '?')}; splits: {prov.get('splits', '?')}",
         records_line(metrics, prov),
-        *left_out_lines(prov),
+        *left_out_lines(prov), *sampling_rates_lines(metrics, loaded.preprocess.target_fs),
         *_class_count_lines(prov, loaded.labels),
         *_commands(loaded.model_type, prov, metrics),
         f"- Hardware: {prov.get('hardware', '?')}; wall time "
