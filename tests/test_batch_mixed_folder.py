@@ -16,6 +16,7 @@ import pytest
 
 import mirage_model as mm
 from mirage_model.formats import named_files
+from mirage_model.records.ptbxl import find_database
 from mirage_model.review.batch import find_inputs, score_folder
 from mirage_model.review.batch.run import not_read_line
 
@@ -147,6 +148,8 @@ def test_a_mixed_folder_has_every_file_scored_or_named_once(tmp_path, predictor)
     by_stem = {os.path.splitext(real(p))[0] for p in paths}
     # a file a scored record's header names as a signal file (ptbdb's s0010_re.xyz) is that record's
     signals = {real(str(Path(p).parent / n)) for p in paths if p.endswith(".hea") for n in named_files(root / p)}
+    # and PTB-XL's table a scored record is read with (the bundled samples' ptbxl_database.csv)
+    signals |= {os.path.realpath(t) for p in paths if p.endswith(".hea") and (t := find_database(root / p))}
     left = [f for f in listed if real(f) not in named | signals and not (f.endswith((".dat", ".mat")) and
                                                                          os.path.splitext(real(f))[0] in by_stem)]
     assert left == []

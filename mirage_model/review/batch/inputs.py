@@ -11,7 +11,7 @@ from typing import Iterable, Mapping
 from mirage_model.clinical import ClinicalError, LabsMatch, labs_record_id, match_labs_rows, read_labs_table
 from mirage_model.clinical.labs import near_miss_text, patient_column_warning
 from mirage_model.formats import find_ecg_files, name_key, named_files, record_key, signal_names
-from mirage_model.records import RecordError
+from mirage_model.records import RecordError, ptbxl
 from mirage_model.records.folder import natural_key, walk_files
 from mirage_model.records.wfdb_header import segment_headers
 from mirage_model.review.batch.annotations import annotation_files
@@ -83,7 +83,8 @@ def find_inputs(folder, unreadable: list | None = None) -> FoundInputs:
     extension that a header in its folder names as a signal file (PTB's ``s0010_re.xyz``): in no list. The files
     that are no ECG are read like records, so that their row says what they are, with the status "not_ecg". A WFDB
     annotation file beside a header of its stem ("1.atr", "1.ii" beside "1.hea") is in the result's
-    ``annotations``. Every other file
+    ``annotations``. PTB-XL's ``ptbxl_database.csv`` that a header's record is read with (``records.ptbxl.
+    find_database``: its age, sex, patient and date) is in no list. Every other file
     (a .pdf, a .txt, an annotation file with no record: what no row tells of) is in its ``not_read``, and so is
     every hidden file and folder (a leading dot: not searched, ``walk_files``). ``unreadable``,
     when a list, receives (folder, reason) of each folder that cannot be listed. The folder is
@@ -152,6 +153,9 @@ def find_inputs(folder, unreadable: list | None = None) -> FoundInputs:
     if annotations:
         beside = set(annotations)
         rest = [p for p in rest if p not in beside]
+    # PTB-XL's table is read for the records below it (age, sex, patient, date): not a file passed over
+    tables = {ptbxl.find_database(h) for h in {h.parent: h for h in heads}.values()}     # one look per folder
+    rest = [p for p in rest if p.name != ptbxl.DATABASE_NAME or p not in tables]
     return FoundInputs(sorted((p for p in headers if p not in same), key=natural_key), sorted(orphans, key=natural_key),
                        sorted(passed_over, key=natural_key), sorted(rest + hidden, key=natural_key),
                        sorted(same.items(), key=lambda pair: natural_key(pair[0])),
