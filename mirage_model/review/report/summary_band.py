@@ -101,11 +101,14 @@ def measurement_cells(session, interpretation=None, rows: list[dict] | None = No
                 runs = [Run(value)]
             col.append((labels[key], runs))
         columns.append(col)
-    edited = " *: reviewer's value." if any(r["status"] for r in rows.values()) else ""
+    reviewer = " *: reviewer's value." if any(r["status"] for r in rows.values()) else ""
     doubts = {r["doubt"] for r in rows.values()}
-    # what the record cannot carry, beside the reviewer's mark
-    edited = ((f" {DOUBT_MARK}: unreliable ({table})." if UNRELIABLE in doubts else "")
-              + (f" n/a: not applicable ({table})." if NOT_APPLICABLE in doubts else "") + edited)
+    # what the record cannot carry, beside the reviewer's mark; both marks with one pointer where room is short (an
+    # irregular AF: "?: unreliable, n/a: not applicable (page 4).", not "n/a: not ... (page 4)", which said nothing)
+    marks = [m for m, d in ((f"{DOUBT_MARK}: unreliable", UNRELIABLE), ("n/a: not applicable", NOT_APPLICABLE))
+             if d in doubts]
+    edited = "".join(f" {m} ({table})." for m in marks) + reviewer
+    joint = f" {', '.join(marks)} ({table}).{reviewer}" if len(marks) > 1 else ""
     arrows = ARROWS["high"] + ARROWS["low"]
     if is_paediatric(session.age):
         # a child's ECG: axis unflagged, the rate by a child's centiles; said instead of "outside the adult range"
@@ -114,14 +117,15 @@ def measurement_cells(session, interpretation=None, rows: list[dict] | None = No
                 f"child's limit ({table}).")
         short = f"Age {a}: paediatric limits ({table})."
         return columns, [f"QTc: Bazett QT/sqrt(RR), Fridericia QT/cbrt(RR). {kids}{edited}",
-                         f"{kids}{edited} QTc formulas: {table}.", f"{kids}{edited}", f"{short}{edited}"]
+                         f"{kids}{edited} QTc formulas: {table}.", f"{kids}{edited}", f"{short}{edited}"] + \
+            ([f"{short}{joint}"] if joint else [])
     adult = "the adult range" + (" (age unknown)" if clean_age(session.age) is None else "")
     notes = [f"QTc: Bazett QT/sqrt(RR), Fridericia QT/cbrt(RR). Bold, arrow: outside {adult}.{edited}",
              f"QTc: Bazett QT/\u221aRR, Fridericia QT/\u221bRR. Bold {arrows}: outside {adult}.{edited}",
              f"Bold {arrows}: outside {adult}.{edited} QTc formulas: {table}.",
              f"Bold {arrows}: outside {adult}.{edited} Formulas: {table}."]
     if doubts - {""}:      # the marks' words before the formulas' pointer (PTB-XL 02739: cut at "Fo ... (page 3)")
-        notes.append(f"Bold {arrows}: outside {adult}.{edited}")
+        notes += [f"Bold {arrows}: outside {adult}.{text}" for text in (edited, joint) if text]
     return columns, notes
 
 
