@@ -324,6 +324,18 @@ def test_a_thousands_separator_is_never_read_as_a_decimal(tmp_path):
     assert "'1,234' is ambiguous in a tab-separated table" in errors["A1"] and "(1234)" in errors["A1"]
 
 
+def test_thousands_points_in_a_decimal_comma_table_say_how_to_write_the_value(tmp_path):
+    """A German Excel export of a cell formatted with thousands points writes NT-proBNP 1234.5 pg/mL as "1.234,5":
+    its row was refused with "'1.234,5' is not a number" and no word of what to write. It is refused still (the lab
+    form refuses it too), saying how to write it; "1.250" stays ambiguous."""
+    p = write(tmp_path, "id;NT-proBNP [pg/mL];Troponin T [ng/L]\nA1;1.234,5;12\nA2;<1.234.567;12\nA3;1.250;12\n")
+    errors: dict = {}
+    assert read_labs_table(p, row_errors=errors) == {}
+    assert "'1.234,5' is not a number: write it without the thousands points (1234,5)" in errors["A1"]
+    assert "'<1.234.567' is not a number: write it without the thousands points (<1234567)" in errors["A2"]
+    assert "'1.250' is ambiguous" in errors["A3"]
+
+
 @pytest.mark.parametrize("cell, hint", [
     ("weight_kg", "write the unit in brackets: 'weight [kg]'"),
     ("CRP mg/dL", "write the unit in brackets: 'CRP [mg/dL]'"),

@@ -57,6 +57,10 @@ def _parse_number(text: str, decimal_comma: bool, tabs: bool = False) -> float:
         raise ValueError(f"{text!r} is ambiguous in a tab-separated table: a thousands separator "
                          f"({t.replace(',', '')}) or a decimal comma ({t.replace(',', '.')})? Write it without "
                          "the comma, or with a decimal point")
+    if decimal_comma and re.fullmatch(r"[+-]?[0-9]{1,3}(\.[0-9]{3})+(,[0-9]+)?", t):
+        # a German Excel export of a cell formatted with thousands points ("1.234,5"): said how to write it
+        raise ValueError(f"{text!r} is not a number: write it without the thousands points "
+                         f"({text.strip().replace('.', '')})")
     if decimal_comma and re.fullmatch(r"[+-]?[0-9]+,[0-9]+", t):
         t = t.replace(",", ".")
     elif re.fullmatch(r"[+-]?[0-9]+,[0-9]+", t):
