@@ -13,7 +13,7 @@ import csv
 import shutil
 from pathlib import Path
 
-from helpers_batch import checkpoint, score_listing_not_read  # noqa: F401 - a fixture
+from helpers_batch import batch_dialog_status, checkpoint, score_listing_not_read  # noqa: F401 - a fixture
 from mirage_model.paths import resources_dir
 from mirage_model.review.batch.inputs import find_inputs
 
@@ -64,3 +64,10 @@ def test_mirage_score_reads_the_table_and_counts_only_the_notes(tmp_path, checkp
     with open(out, newline="", encoding="utf-8-sig") as f:
         (row,) = list(csv.DictReader(f))
     assert (row["age_used"], row["sex_used"]) == ("63.0", "F")      # the table was read
+
+
+def test_the_batch_dialog_counts_only_the_notes(qtbot, tmp_path, checkpoint):
+    root = _layout(tmp_path / "ptbxl", tmp_path / "ptbxl")
+    text, tip = batch_dialog_status(qtbot, root, checkpoint, tmp_path / "scores.csv")
+    assert "1 scored" in text and "1 file not read: 1 .txt (no ECG records)." in text, text
+    assert tip == "Files not read:\nnotes.txt"
