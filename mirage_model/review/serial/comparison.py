@@ -17,7 +17,7 @@ from mirage_model.review.serial.patient import (PRIOR_LATER, SAME_RECORDING, _ag
                                                same_patient, same_recording)
 from mirage_model.review.serial.left_out import (AMPLITUDE_DOUBT, AXIS_KEYS, INTERVAL_KEYS, LIMB_LEADS, LIMB_REVERSAL,
                                                 PACED_KEYS, VOLTAGE_RULES, _atrial_why, _calls_missing, _findings,
-                                                _missing_leads, _names, _paced, _rule_keys, _whose)
+                                                _missing_leads, _names, _paced, _qtc_doubts, _rule_keys, _whose)
 from mirage_model.review.serial.statements import (_first_rhythm, _near_threshold, _near_unsaid, _probabilities,
                                                   _said, _sentence, _uncertain_said, plain_words, statement_key)
 
@@ -139,6 +139,8 @@ def compare(prior, current) -> SerialComparison:
     if any(mains):
         for k in MAINS_LEFT_KEYS:
             excluded.setdefault(k, f"mains interference left on {_whose(mains)}: its waves' ends were read through it")
+    for k, why in _qtc_doubts(prior, current).items():
+        excluded.setdefault(k, why)
     p_missing, c_missing = _missing_leads(prior), _missing_leads(current)
     lacks = [(who, [lead for lead in mine if lead not in theirs]) for who, mine, theirs in
              (("the prior ECG", p_missing, c_missing), ("this ECG", c_missing, p_missing))]

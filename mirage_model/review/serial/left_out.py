@@ -16,7 +16,8 @@ them "not applicable" or "unreliable") leaves out the PR and the P axis, and the
 wave measured before the QRS is a flutter wave or none: PTB-XL 02739_lr, AFLT, against LUDB 1 had read "PR shortened
 137 -> 87 ms; P axis shifted 23 -> -139 deg" beside the rhythm's change); amplitudes in
 doubt on either side (every lead scaled to one size, LUDB's; a gain wrong) leave out the voltage statements (the
-model's amplitude statements, the QRS voltage rules'). Two
+model's amplitude statements, the QRS voltage rules'); a QTc either side's measurement table marks unreliable for an
+irregular rhythm (``measurements.qtc_doubts``) is left out, and the QTc rules' statements with it. Two
 sampling rates need nothing here: each side is measured at its own rate in milliseconds (LUDB 1 against itself
 resampled to 250 and 1000 Hz: no change said, every interval within 2 ms).
 
@@ -28,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from mirage_model.limits import SCALE_FINDINGS
-from mirage_model.review.measurements import atrial_reason, atrial_rhythm
+from mirage_model.review.measurements import UNRELIABLE, atrial_reason, atrial_rhythm
 from mirage_model.review.serial.changes import COMPARED_KEYS
 
 
@@ -43,6 +44,8 @@ PACED = ("paced_rhythm", "paced_rhythm_model")
 AMPLITUDE_DOUBT = ("amplitude_scaled", *SCALE_FINDINGS)
 VOLTAGE_RULES = ("low_qrs_voltage", "voltage_lvh")
 INTERVAL_KEYS = ("pr_ms", "qrs_ms", "qt_ms", "qtc_bazett_ms", "qtc_fridericia_ms")
+QTC_KEYS = ("qtc_bazett_ms", "qtc_fridericia_ms")
+IRREGULAR = "irregular rhythm"     # the measurement's note on the QTc of an irregular rhythm (measure.pipeline)
 AXIS_KEYS = ("p_axis_deg", "qrs_axis_deg", "t_axis_deg")
 # a paced QRS and its repolarisation are the pacemaker's (Sgarbossa et al., Am J Cardiol 1996;77:423-4): its
 # width, QT and axes are no change of the heart's own conduction; the PR of an AV-sequential pacemaker is its
@@ -113,6 +116,24 @@ def _atrial_why(it_prior, it_current) -> str:
             said.setdefault((what, why, False), [False, False])[i] = True
     return "; ".join(f"{name}{' (said, marked)' if marked else ''} on {_whose(on)}: {reason}"
                      for (name, reason, marked), on in said.items())
+
+
+def _qtc_doubts(prior, current) -> dict[str, str]:
+    """Why each QTc is not compared: the QTc rows either side's measurement table marks unreliable for an irregular
+    rhythm (``measurements.qtc_doubts``), key -> "irregular rhythm on this ECG: the QT and the mean RR are of no one
+    cycle" ("on both ECGs", "on the prior ECG"); {} where neither side marks one. Such a QTc carries no change: PTB-XL
+    00761_lr (atrial fibrillation, its QTc marked "?") against 00693_lr had "QTc (Bazett) lengthened 421 -> 512 ms"
+    said. A QTc marked for its rate alone (below 50 bpm, Bazett's above 120) is compared: both sides' formula errs
+    alike at one rate, and a change of rate is said beside it."""
+    on: dict[str, list[bool]] = {}
+    for i, session in enumerate((prior, current)):
+        if getattr(session, "measurements", None) is None and not getattr(session, "measurement_edits", None):
+            continue
+        for row in session.measurement_table():
+            if row["key"] in QTC_KEYS and row.get("doubt") == UNRELIABLE and IRREGULAR in (row.get("doubt_why") or ""):
+                on.setdefault(row["key"], [False, False])[i] = True
+    return {k: f"{IRREGULAR} on {_whose(tuple(sides))}: the QT and the mean RR are of no one cycle"
+            for k, sides in on.items()}
 
 
 def _whose(on: tuple[bool, bool]) -> str:
