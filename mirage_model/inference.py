@@ -104,6 +104,9 @@ class Prediction:
         calibration_support: label -> (positive records, AUROC or None) on the split the checkpoint's calibration was
             fitted on (``calibration.label_support``), for the interpretation's confidence word; {} where its
             config.json does not say.
+        label_descriptions: label -> the words the model's training data gave it ("QAb": "Q wave abnormal", a
+            Challenge label map's), shown as "Q wave abnormal (QAb)" (``review.labels.label_name``); {} where the
+            checkpoint records none.
     """
 
     labels: tuple[str, ...]
@@ -127,6 +130,7 @@ class Prediction:
     noise_doubted: tuple[str, ...] = ()             # within the noise's spread of their threshold (noise_spread)
     ptbxl_labels: bool = True                       # labels named in PTB-XL's words (False: trained on other data)
     calibration_support: dict = field(default_factory=dict)   # label -> (positives, AUROC) where calibrated
+    label_descriptions: dict = field(default_factory=dict)    # label -> its training data's words, where recorded
 
     @property
     def gated(self) -> bool:
@@ -402,6 +406,7 @@ class Predictor:
         self.name = loaded.name or (Path(loaded.path).name if loaded.path else self.model_type)
         self.ptbxl_labels = trained_on_ptbxl(loaded.provenance) is not False
         self.calibration_support = label_support(loaded.calibration, loaded.metrics, self.labels)
+        self.label_descriptions = dict(getattr(loaded, "label_descriptions", None) or {})
         self.batch_size = int(batch_size)
         cfg = getattr(self.model, "config", None)
         self._uses_labs = bool(getattr(cfg, "use_labs", True)) and int(getattr(cfg, "n_clinical", 0) or 0) > 0
@@ -629,6 +634,7 @@ class Predictor:
             windows_left_out=tuple(int(k) for k in np.flatnonzero(~used)), windows_left_out_why=why,
             measured_labels=measured, measured_note=note, noise_doubted=self._noise_doubted(probs, quality),
             ptbxl_labels=self.ptbxl_labels, calibration_support=self.calibration_support,
+            label_descriptions=self.label_descriptions,
         )
 
     def _measured(self, prep: _Prepared, probs: np.ndarray) -> tuple[np.ndarray, tuple, str]:

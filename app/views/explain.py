@@ -20,7 +20,7 @@ from app.views.lead_axis import LeadNamesAxis
 from app.views.plot_overlays import OUT_OF_DATE_OPACITY, short_method
 from mirage_model.outputs import MIN_CALLED_P, is_called
 from mirage_model.records import STANDARD_LEADS
-from mirage_model.review.labels import is_normal, label_name
+from mirage_model.review.labels import is_normal, label_name, label_words
 
 NO_RESULT_YET = "no model result yet"    # why no explanation is shown, unless told another reason
 NO_RESULT_COLOUR = "#5a5a5a"    # the bars' "no result": 6:1 on the window's grey (110 grey was 4.4:1)
@@ -39,19 +39,23 @@ class ProbabilityBars(QWidget):
         self.withheld = ""
         self.doubted: dict[str, str] = {}
         self.ptbxl_labels = True        # the labels are PTB-XL's classes, named in its words (``label_name``)
+        self.descriptions: dict[str, str] = {}   # label -> its data's words (``Prediction.label_descriptions``)
         self.short_names = False        # the bars are named by their labels alone (no room for the full names)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setAccessibleName("Class probabilities")
 
     def set_prediction(self, labels, probabilities, thresholds, withheld: str = "", doubted=None,
-                       ptbxl_labels: bool = True) -> None:
+                       ptbxl_labels: bool = True, descriptions=None) -> None:
         """Show the probabilities; ``withheld`` (the quality gate's reason) draws every bar grey and
         none as a finding: the calls are unreliable, the probabilities stay visible. ``doubted``: label
         -> why, the calls kept but marked "(?)" (``interpret.doubted_calls``: read off amplitudes in doubt, or
         within reach of the record's noise). ``ptbxl_labels``: False for a model trained on other data than
-        PTB-XL (``Prediction.ptbxl_labels``): its labels are shown as named, never in PTB-XL's words."""
+        PTB-XL (``Prediction.ptbxl_labels``): its labels are shown as named, never in PTB-XL's words.
+        ``descriptions``: label -> the words its training data gave it (``Prediction.label_descriptions``), shown
+        beside it ("QAb  Q wave abnormal")."""
         self.withheld = withheld
         self.ptbxl_labels = ptbxl_labels
+        self.descriptions = dict(descriptions or {})
         self.doubted = dict(doubted or {})
         self.labels = tuple(labels)
         self.probabilities = np.asarray(probabilities, dtype=float)
@@ -66,8 +70,11 @@ class ProbabilityBars(QWidget):
         self.set_prediction((), np.zeros(0), np.zeros(0))
 
     def full_name(self, label: str) -> str:
-        """The class's full name ("MI" -> "Myocardial infarction"; a model trained on other data: the label)."""
-        return label_name(label, self.ptbxl_labels)
+        """The class's full name ("MI" -> "Myocardial infarction"); a model trained on other data: the words its
+        data gave the label ("QAb" -> "Q wave abnormal"), else the label."""
+        if self.ptbxl_labels and label_name(label) != label:
+            return label_name(label)
+        return label_words(label, self.descriptions) or label
 
     def spoken(self) -> str:
         """The bars in words, for a screen reader (they are painted): "MI Myocardial infarction 90.3 %,

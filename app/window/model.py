@@ -17,6 +17,7 @@ from app.views.explain import NO_RESULT_YET
 from mirage_model.paths import default_model_path
 from mirage_model.preprocess import prediction_coverage
 from mirage_model.review.interpret import doubted_calls
+from mirage_model.review.labels import with_words
 from mirage_model.review.session import STALE, UNAVAILABLE
 
 
@@ -304,8 +305,9 @@ class ModelMixin:
             return
         withheld = getattr(pred, "withheld", "")
         doubted = doubted_calls(pred)     # calls read off amplitudes in doubt: kept, marked as the statements are
+        words = getattr(pred, "label_descriptions", None) or {}     # an own model's "QAb": Q wave abnormal
         self.results.bars.set_prediction(pred.labels, pred.probabilities, pred.thresholds, withheld, doubted,
-                                         getattr(pred, "ptbxl_labels", True))
+                                         getattr(pred, "ptbxl_labels", True), words)
         t = pred.timings.get("total")
         timing = f"<br><small>scored in {t:.2f} s</small>" if t else ""
         coverage = prediction_coverage(pred, session.record, self.predictor)
@@ -314,10 +316,11 @@ class ModelMixin:
         if withheld:
             self.results.positive.setText(
                 f"<span style='color:#a04000'><b>Result withheld</b>: {html.escape(withheld)}.</span> "
-                f"The model's calls ({html.escape(', '.join(pred.model_positive))}) are unreliable on this "
-                f"recording; the probabilities are shown for reference only." + timing)
+                f"The model's calls ({html.escape(', '.join(with_words(c, words) for c in pred.model_positive))}) "
+                "are unreliable on this recording; the probabilities are shown for reference only." + timing)
         else:
-            pos = ", ".join(f"{lab} (?)" if lab in doubted else lab for lab in pred.positive) or "none above threshold"
+            pos = ", ".join(with_words(lab, words) + (" (?)" if lab in doubted else "")
+                            for lab in pred.positive) or "none above threshold"
             marks = "".join(f"<br><span style='color:#a04000'>{html.escape(f'{lab} (?): {why}')}</span>"
                             for lab, why in doubted.items())
             self.results.positive.setText(f"Above threshold: <b>{html.escape(pos)}</b>" + marks + timing)

@@ -5,9 +5,10 @@ model_config (asdict), task, labels, clinical schema (to_dict), preprocess (asdi
 PreprocessConfig), render (asdict RenderConfig), thresholds (K,), provenance {data, command, date,
 code_version, hardware, duration_s}, metrics {...}, name, extra; where the model has them, calibration,
 measured_stack, noise_average and noise_spread (each its object's ``to_dict()``: the probabilities' calibration,
-measured stage, noise averaging and spread under noise travel with the weights). A single ``.safetensors`` file
-whose metadata holds the same JSON (key ``mirage_config``; a model card under ``model_card``) is
-accepted too. Loading never unpickles anything (safetensors + json only, never torch.load), and
+measured stage, noise averaging and spread under noise travel with the weights); label_descriptions (label ->
+the words its training data gave it, "QAb": "Q wave abnormal"), where training recorded them. A single
+``.safetensors`` file whose metadata holds the same JSON (key ``mirage_config``; a model card under
+``model_card``) is accepted too. Loading never unpickles anything (safetensors + json only, never torch.load), and
 every problem becomes a ``CheckpointError`` naming the file. Saving is atomic (temp + os.replace).
 
 A checkpoint may come from anyone. Before anything is allocated the loader checks every config

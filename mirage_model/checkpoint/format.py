@@ -59,3 +59,4 @@ class LoadedModel:
     measured_stack: object = None     # stacking.MeasuredStack applied after calibration, or None
     noise_average: object = None      # averaging.NoiseAverage: scores averaged over noisy copies, or None
     noise_spread: object = None       # noise_spread.NoiseSpread: its logits' spread under noise, or None
+    label_descriptions: dict = field(default_factory=dict)   # label -> its training data's words ({}: none recorded)

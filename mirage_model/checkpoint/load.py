@@ -13,7 +13,7 @@ from mirage_model.calibration import Calibration, CalibrationError
 from mirage_model.checkpoint.files import _read_tensors, _resolve, _safetensors_metadata, read_checkpoint_config
 from mirage_model.checkpoint.format import (CARD_KEY, CARD_NAME, FORMAT_VERSION, REQUIRED_KEYS, CheckpointError,
                                             LoadedModel)
-from mirage_model.checkpoint.validate import _check_inputs, _short, _validate_doc
+from mirage_model.checkpoint.validate import _check_inputs, _short, _validate_doc, label_descriptions
 from mirage_model.clinical import ClinicalSchema
 from mirage_model.limits import MAX_JSON_BYTES, MAX_PARAMETERS
 from mirage_model.models import MODEL_TYPES, build_model
@@ -91,6 +91,7 @@ def load_checkpoint(path, device: str = "cpu") -> LoadedModel:
         raise CheckpointError(f"{where}: bad preprocess/render settings ({err})") from None
     _check_inputs(cfg, model_type, preprocess, render, where)
 
+    descriptions = label_descriptions(doc.get("label_descriptions"), labels, where)
     calibration = None
     if doc.get("calibration") is not None:
         try:
@@ -162,4 +163,5 @@ def load_checkpoint(path, device: str = "cpu") -> LoadedModel:
         name=str(doc.get("name") or (folder.name if cfg_file else weights.stem)),
         path=folder if cfg_file is not None else weights, extra=dict(doc.get("extra") or {}),
         model_card=card, model_config=cfg, calibration=calibration,
-        measured_stack=measured_stack, noise_average=noise_average, noise_spread=noise_spread)
+        measured_stack=measured_stack, noise_average=noise_average, noise_spread=noise_spread,
+        label_descriptions=descriptions)

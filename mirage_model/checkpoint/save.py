@@ -20,6 +20,7 @@ from torch import nn
 import mirage_model
 from mirage_model.checkpoint.format import (CARD_KEY, CARD_NAME, CONFIG_NAME, FORMAT_VERSION, METADATA_KEY,
                                             WEIGHTS_NAME, CheckpointError)
+from mirage_model.checkpoint.validate import label_descriptions as _label_descriptions
 from mirage_model.clinical import ClinicalSchema
 from mirage_model.models import MODEL_TYPES, config_dict
 from mirage_model.noise_spread import NoiseSpread, NoiseSpreadError
@@ -85,7 +86,7 @@ def save_checkpoint(path, model: nn.Module, *, model_type: str, task: str, label
                     render, thresholds=None, provenance=None, metrics=None, name: str = "",
                     half: bool = False, extra: dict | None = None, model_card: str | None = None,
                     calibration=None, measured_stack=None, noise_average=None,
-                    noise_spread=None) -> Path:
+                    noise_spread=None, label_descriptions=None) -> Path:
     """Write atomically (temp folder + os.replace). half=True stores fp16 weights. Returns the folder.
 
     ``path`` ending in ``.safetensors`` writes the single-file form instead (returns that file).
@@ -94,7 +95,8 @@ def save_checkpoint(path, model: nn.Module, *, model_type: str, task: str, label
     ``measured_stack``: a ``stacking.MeasuredStack`` (or its ``to_dict()``), under "measured_stack";
     ``noise_average``: an ``averaging.NoiseAverage`` that is on (or its ``to_dict()``), under "noise_average";
     ``noise_spread``: a ``noise_spread.NoiseSpread`` measured for these labels and this calibration (or its
-    ``to_dict()``), under "noise_spread".
+    ``to_dict()``), under "noise_spread"; ``label_descriptions``: label -> the words its training data gave it
+    (``validate.label_descriptions``), under "label_descriptions".
     An existing checkpoint at ``path`` is
     replaced; any other existing file or non-empty folder there is an error (never deleted).
 
@@ -129,6 +131,7 @@ def save_checkpoint(path, model: nn.Module, *, model_type: str, task: str, label
                 noise_spread if isinstance(noise_spread, dict) else noise_spread.to_dict(), labels)
         except NoiseSpreadError as err:
             raise CheckpointError(f"{path}: {err}") from None
+    label_descriptions = _label_descriptions(label_descriptions, labels, path)
     doc = _jsonable({
         "format_version": FORMAT_VERSION, "model_type": model_type, "model_config": cfg, "task": task,
         "labels": labels, "clinical": schema.to_dict(), "preprocess": preprocess, "render": render,
@@ -141,6 +144,7 @@ def save_checkpoint(path, model: nn.Module, *, model_type: str, task: str, label
         **({"noise_average": noise_average if isinstance(noise_average, dict) else noise_average.to_dict()}
            if noise_average is not None and (isinstance(noise_average, dict) or noise_average.on) else {}),
         **({"noise_spread": noise_spread.to_dict()} if noise_spread is not None else {}),
+        **({"label_descriptions": label_descriptions} if label_descriptions else {}),
     })
     text = json.dumps(doc, indent=2, allow_nan=False)
     tensors = _weights(model, half, path)

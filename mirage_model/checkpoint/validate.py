@@ -81,6 +81,30 @@ def _validate_config(cfg: dict, model_type: str, where: Path, depth: int = 0) ->
                 raise CheckpointError(f"{where}: ensemble {err}") from None
 
 
+MAX_DESCRIPTION_CHARS = 200       # a label's words: a class name, never a paragraph
+
+
+def label_descriptions(value, labels, where) -> dict[str, str]:
+    """A checkpoint's ``label_descriptions`` (label -> the words its training data gave it, a Challenge label
+    map's SNOMED-CT description) checked against its ``labels``: {} for None (a checkpoint older than the field).
+
+    Raises:
+        CheckpointError: not an object of the labels' texts, naming what is wrong.
+    """
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise CheckpointError(f"{where}: label_descriptions must be an object of label: words, got {_short(value)}")
+    unknown = [k for k in value if k not in labels]
+    if unknown:
+        raise CheckpointError(f"{where}: label_descriptions names {_short(unknown)}, not labels of the model")
+    bad = [k for k, v in value.items() if not isinstance(v, str) or len(v) > MAX_DESCRIPTION_CHARS]
+    if bad:
+        raise CheckpointError(f"{where}: label_descriptions of {_short(bad)} must be texts of at most "
+                              f"{MAX_DESCRIPTION_CHARS} characters")
+    return {str(k): " ".join(v.split()) for k, v in value.items()}
+
+
 def _validate_doc(doc: dict, where: Path) -> None:
     """Types and ranges of the config document's fields (before anything is built)."""
     _validate_config(doc["model_config"], doc["model_type"], where)

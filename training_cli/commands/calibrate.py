@@ -291,7 +291,7 @@ def run(args) -> int:
                         schema=loaded.schema, preprocess=loaded.preprocess, render=loaded.render,
                         thresholds=thresholds, metrics=metrics, name=loaded.name, provenance=provenance,
                         extra=loaded.extra, calibration=cal, model_card=card, measured_stack=stage,
-                        noise_average=average)
+                        noise_average=average, label_descriptions=loaded.label_descriptions)
     except CheckpointError as err:
         raise ConfigError(f"error: {err}") from None
     if args.measured_rhythm or args.measured_stage:   # the out-of-fold probabilities the thresholds were chosen on

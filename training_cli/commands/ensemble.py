@@ -265,7 +265,9 @@ def run(args) -> int:
     try:
         save_checkpoint(args.out, model, model_type="ensemble", task=task, labels=labels, schema=ref.schema,
                         preprocess=ref.preprocess, render=ref.render, thresholds=thresholds,
-                        provenance=provenance, metrics=metrics, name=name)
+                        provenance=provenance, metrics=metrics, name=name,
+                        label_descriptions={c: w for m in reversed(members)
+                                            for c, w in (m.label_descriptions or {}).items() if c in labels})
     except CheckpointError as err:
         raise ConfigError(f"error: {err}") from None
     known = [r["val_macro_auroc"] for r in member_rows if "labels" not in r and r["val_macro_auroc"] is not None]

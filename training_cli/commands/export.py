@@ -218,7 +218,8 @@ def run(args) -> int:
         schema=loaded.schema, preprocess=loaded.preprocess, render=loaded.render,
         thresholds=loaded.thresholds, provenance=loaded.provenance, metrics=loaded.metrics,
         name=loaded.name, half=args.half, extra=loaded.extra, model_card=card, calibration=loaded.calibration,
-        measured_stack=loaded.measured_stack, noise_average=loaded.noise_average, noise_spread=loaded.noise_spread)
+        measured_stack=loaded.measured_stack, noise_average=loaded.noise_average, noise_spread=loaded.noise_spread,
+        label_descriptions=loaded.label_descriptions)
     size = sum(f.stat().st_size for f in Path(out).rglob("*") if f.is_file())
     print(f"exported {loaded.name} to {out} ({size / 1e6:.2f} MB, {'fp16' if args.half else 'fp32'}) "
           f"in {time.perf_counter() - t0:.2f} s")

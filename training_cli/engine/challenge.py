@@ -14,7 +14,7 @@ from training_cli.engine.dataset import Dataset, DatasetError, Item
 from training_cli.engine.headers import find_headers, header_values, read_header_comments, record_id_of
 from training_cli.engine.left_out import kinds_left_out
 from training_cli.engine.splits import assign_splits
-from training_cli.engine.tables import read_label_map
+from training_cli.engine.tables import read_label_descriptions, read_label_map
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +55,8 @@ def open_challenge(spec, root, task, label_map, split_file, seed, val_frac, test
     lmap_hash = hashlib.sha256(lmap_path.read_bytes()).hexdigest()[:16]
     return Dataset(spec, "challenge", root, task, task, classes, items, ["age", "sex"],
                    identity={"kind": "challenge", "root": str(root.resolve()), "labelmap": lmap_hash}, split_info=info,
-                   left_out=kinds_left_out(no_scored_class=unscored, not_one_class=several))
+                   left_out=kinds_left_out(no_scored_class=unscored, not_one_class=several),
+                   descriptions={c: w for c, w in read_label_descriptions(lmap_path).items() if c in classes})
 
 
 def _warn_left_out(unscored: list[str], several: list[str], total: int, lmap_path: Path, default_map: bool) -> None:

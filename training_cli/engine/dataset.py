@@ -62,6 +62,8 @@ class Dataset:
             mirage score does (mirage interpretation: ``batch.labs_lookup``) without reading the table again.
         labs_patient_first: the header of the labs table's first column when it names patients
             (``clinical.read_labs_table``'s ``patient_first``), else None.
+        descriptions: class -> the words the data gives it (a label map's ``description``: "QAb" -> "qwave
+            abnormal"), recorded in the checkpoint for the app, PDF and CLI; {} where it gives none.
     """
 
     spec: str
@@ -77,6 +79,7 @@ class Dataset:
     left_out: dict = field(default_factory=dict)
     labs_rows: dict = field(default_factory=dict)
     labs_patient_first: str | None = None
+    descriptions: dict = field(default_factory=dict)
 
     def split_indices(self, split: str) -> np.ndarray:
         """Indices (into ``items``) of one split, in order. (N_split,) int64."""

@@ -24,8 +24,8 @@ from training_cli.engine.headers import find_folder_records, header_values, reco
 from training_cli.engine.left_out import kinds_left_out
 from training_cli.engine.splits import (BY_RECORD, PATIENT_COLUMNS, SPLIT_METHODS, SPLIT_SPELLINGS, assign_splits,
                                        patient_column)
-from training_cli.engine.tables import id_column, read_label_map, read_labs, read_table, table_record_id, \
-    table_text
+from training_cli.engine.tables import id_column, read_label_descriptions, read_label_map, read_labs, read_table, \
+    table_record_id, table_text
 
 logger = logging.getLogger(__name__)
 
@@ -334,7 +334,9 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
                            labs_rows_unmatched=labs_match.unmatched if labs_match is not None else (),
                            labs_columns_not_read=labs_not_read)
     return Dataset(spec, "folder", root, task, task, classes, items, clinical_names, identity=ident, split_info=info,
-                   left_out=left_out, labs_rows=lab_values, labs_patient_first=next(iter(labs_patient_first), None))
+                   left_out=left_out, labs_rows=lab_values, labs_patient_first=next(iter(labs_patient_first), None),
+                   descriptions={c: w for c, w in read_label_descriptions(label_map).items() if c in classes}
+                   if label_map else {})
 
 
 def _check_patients(labels_path: Path, column: str, patients: dict[str, str], labs_path: Path, labs_column: str,

@@ -1,14 +1,15 @@
-"""The model card (MODEL_CARD.md) that ``mirage export`` writes beside a shipped model, from what the
-checkpoint records of itself (Mitchell et al. 2019, "Model Cards for Model Reporting"): the model,
-its inputs, calibration and thresholds; the training data, recipe, hardware and time; validation
-and test metrics with bootstrap intervals, the commands behind them and how often the test split
-was scored (``looks``); intended use and limits, with the research-use notice.
+"""The model card (MODEL_CARD.md) that ``mirage export`` writes beside a shipped model, from what the checkpoint
+records of itself (Mitchell et al. 2019, "Model Cards for Model Reporting"): the model, its inputs (its labels in
+their words, where its data gave them), calibration and thresholds; the training data, recipe, hardware and time;
+validation and test metrics with bootstrap intervals, the commands behind them and how often the test split was
+scored (``looks``); intended use and limits, with the research-use notice.
 """
 
 from __future__ import annotations
 
 from mirage_model.checkpoint.format import trained_on_ptbxl
 from mirage_model.outputs import MIN_CALLED_P
+from mirage_model.review.labels import label_name
 from mirage_model.review.report.model_info import SCORED_HOW, macro_auroc_text, undefined_auroc
 from mirage_model.stacking import TREE_KINDS
 from training_cli.engine.left_out import left_out_lines, records_line, sampling_rates_lines
@@ -24,10 +25,7 @@ def _fmt_ci(metrics: dict, key: str, cls: str | None = None) -> str:
         return "undefined"              # no positive or no negative record of the class in the split
     boot = metrics.get("bootstrap", {})
     ci = boot.get("macro", {}).get(key) if cls is None else boot.get("per_class", {}).get(cls, {}).get(key)
-    text = f"{value:.3f}"
-    if ci:
-        text += f" ({ci[0]:.3f}-{ci[1]:.3f})"
-    return text
+    return f"{value:.3f}" + (f" ({ci[0]:.3f}-{ci[1]:.3f})" if ci else "")
 
 
 def _describe(model_type: str, cfg: dict, preset: str = "") -> str:
@@ -381,7 +379,7 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
         *_architecture(loaded.model_type, cfg, prov, metrics),
         f"- Parameters: {sum(p.numel() for p in loaded.model.parameters()):,}",
         f"- Task: {task if (task := prov.get('task', loaded.task)) == loaded.task else f'{task} ({loaded.task})'}; "
-        f"labels: {', '.join(loaded.labels)}",
+        f"labels: {', '.join(label_name(c, False, loaded.label_descriptions) for c in loaded.labels)}",
         f"- Clinical inputs: {', '.join(loaded.schema.names) or 'none'} (missing values are masked"
         + _trained_ranges(loaded.schema) + ")",
         *_clinical_source_lines(prov),

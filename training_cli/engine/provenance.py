@@ -30,7 +30,7 @@ def record_test_look(folder: Path, test: dict) -> None:
     save_checkpoint(folder, loaded.model, model_type=loaded.model_type, task=loaded.task, labels=loaded.labels,
                     schema=loaded.schema, preprocess=loaded.preprocess, render=loaded.render,
                     thresholds=loaded.thresholds, provenance=loaded.provenance, metrics=metrics, name=loaded.name,
-                    extra=loaded.extra)
+                    extra=loaded.extra, label_descriptions=loaded.label_descriptions)
 
 
 def _split_source(cfg: TrainConfig, ds) -> str:
@@ -102,4 +102,6 @@ def save_model(folder, model, model_type, task_type, ds, schema, pcfg, rcfg, thr
     name = f"{model_type}-{ds.kind}-{ds.task}" + (f"-{cfg.preset}" if model_type == "mirage" else "")
     save_checkpoint(folder, model, model_type=model_type, task=task_type, labels=list(ds.classes), schema=schema,
                     preprocess=pcfg, render=rcfg, thresholds=[float(t) for t in thresholds], provenance=provenance,
-                    metrics=metrics, name=name)
+                    metrics=metrics, name=name,
+                    # each label's words, the data's where it gives them (a Challenge label map's), else the label
+                    label_descriptions={c: ds.descriptions.get(c) or c for c in ds.classes})

@@ -35,6 +35,31 @@ def read_label_map(path: str | Path) -> dict[str, str]:
     return out
 
 
+def read_label_descriptions(path: str | Path) -> dict[str, str]:
+    """A label map's words for its classes ({class: description}, its ``description`` column: the SNOMED-CT
+    term, "qwave abnormal"); {} for a map without the column. A class that several codes name takes the first
+    description that is not the Challenge's note of a merged code ("... (scored as LBBB)"), else the first one
+    with the note cut off."""
+    with io.StringIO(table_text(Path(path)), newline="") as f:
+        reader = csv.DictReader(f)
+        cols = {c.lower().strip(): c for c in reader.fieldnames or []}
+        class_col = cols.get("class") or cols.get("abbreviation")
+        words_col = cols.get("description") or cols.get("dx")
+        if not class_col or not words_col:
+            return {}
+        found: dict[str, list[str]] = {}
+        for row in reader:
+            cls, words = (row[class_col] or "").strip(), " ".join((row[words_col] or "").split())
+            if cls and words:
+                found.setdefault(cls, []).append(words)
+    out = {}
+    for cls, all_words in found.items():
+        note = f"(scored as {cls})".casefold()
+        plain = [w for w in all_words if not w.casefold().endswith(note)]
+        out[cls] = plain[0] if plain else all_words[0][: -len(note)].strip()
+    return out
+
+
 def table_text(path: Path) -> str:
     """A user's CSV table as text (``clinical.read_table_text``: UTF-8, a non-UTF-8 file refused
     naming its line)."""

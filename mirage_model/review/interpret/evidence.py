@@ -7,7 +7,7 @@ from __future__ import annotations
 from mirage_model.noise_spread import MAY_HIDE_NAMED, may_hide, may_hide_text
 from mirage_model.quality.findings import leads_text
 from mirage_model.review.interpret.statements import FIRST_DEGREE_AVB, RULE_SAYS, STATEMENTS
-from mirage_model.review.labels import LABEL_NAMES
+from mirage_model.review.labels import LABEL_NAMES, with_words
 from mirage_model.review.measurements import SCALED, amplitude_doubt, finding
 
 # statements read off the waves' amplitudes (voltage criteria, atrial enlargement from the P wave's height):
@@ -134,8 +134,10 @@ def noise_hidden(prediction, statements_prediction=None, interpretation=None,
     named: dict[str, tuple[float, float]] = {}          # name -> (way, probability)
     for pred in preds:
         for lab, prob, way in may_hide(pred):
-            name = lab if not getattr(pred, "ptbxl_labels", True) else (    # a model's own "MI" is its own
-                LABEL_NAMES.get(lab) or (STATEMENTS[lab].text if lab in STATEMENTS else lab))
+            # a model's own "MI" is its own, said in its data's words where it gave them ("Q wave abnormal (QAb)")
+            own = not getattr(pred, "ptbxl_labels", True)
+            name = with_words(lab, getattr(pred, "label_descriptions", None)) if own \
+                else LABEL_NAMES.get(lab) or (STATEMENTS[lab].text if lab in STATEMENTS else lab)
             if lab in codes:
                 continue
             if name not in named or way < named[name][0]:

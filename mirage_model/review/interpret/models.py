@@ -20,7 +20,7 @@ import numpy as np
 from mirage_model.outputs import is_called
 from mirage_model.review.interpret.statements import (NOT_CLASSIFIED, STATEMENTS, Interpretation, Statement,
                                                       _in_sentence, confidence_of, statement_labels)
-from mirage_model.review.labels import LABEL_NAMES
+from mirage_model.review.labels import LABEL_NAMES, label_words
 
 # what a model's own label (a researcher's "AF", "SINUS": no PTB-XL statement, no superclass) is called
 OWN_LABEL = "the model's own label"
@@ -87,8 +87,13 @@ def own_label_statements(it: Interpretation, predictions, adult_trained: bool = 
     the prediction's ``calibration_support``): an own label calibrated on 5 records says "low confidence" and why."""
     called, same = [], []
     said_names = {_head(s.text): s.text for s in it.statements}
+    # the words the model's data gave a label (``Prediction.label_descriptions``): "Q wave abnormal (QAb, ...)";
+    # a Challenge model's NSR, "sinus rhythm", is the statement "Sinus rhythm, 72 bpm" said once
+    described = {k: v for pred in predictions if pred is not None
+                 for k, v in (getattr(pred, "label_descriptions", None) or {}).items()}
     for lab, p, figures in _own_calls(predictions):
-        twin = said_names.get(_head(lab))
+        words = label_words(lab, described)
+        twin = said_names.get(_head(lab)) or (said_names.get(_head(words)) if words else None)
         if twin is None:
             called.append((lab, p, figures))
         else:
@@ -101,8 +106,9 @@ def own_label_statements(it: Interpretation, predictions, adult_trained: bool = 
     said = []
     for lab, p, figures in called:
         word, why = confidence_of(p, *(figures or ()))
-        said.append(Statement("other", f"{lab} ({OWN_LABEL})", "model", lab, p, word, confidence_why=why,
-                              adult_trained=adult_trained))
+        words = label_words(lab, described)
+        said.append(Statement("other", f"{words} ({lab}, {OWN_LABEL})" if words else f"{lab} ({OWN_LABEL})",
+                              "model", lab, p, word, confidence_why=why, adult_trained=adult_trained))
     see = f"see the model's own label{'s' if len(called) > 1 else ''} {names}"
     statements = [replace(s, text=s.text.replace(NOT_CLASSIFIED, f"{NOT_CLASSIFIED} by PTB-XL statements", 1)
                           + f" ({see})",

@@ -13,14 +13,14 @@ from mirage_model.outputs import MIN_CALLED_P, threshold_fallbacks
 from mirage_model.preprocess import prediction_coverage
 from mirage_model.review.file_info import device_report_lines, file_diagnosis_lines, reader_notes
 from mirage_model.review.interpret import doubted_calls
-from mirage_model.review.labels import LABEL_NAMES, is_normal
+from mirage_model.review.labels import LABEL_NAMES, is_normal, label_words
 from mirage_model.review.overread import research_notice
 from mirage_model.review.report.context import MODEL_RESULT, ReportContext
 from mirage_model.review.report.layout import MM
 from mirage_model.review.report.model_info import flatten_metrics, metric_lines
 from mirage_model.review.report.overread import page3_lines
-from mirage_model.review.report.styles import make_table
-from mirage_model.review.report.text import FONT_BOLD, pdf_escape, pdf_markup, pdf_text
+from mirage_model.review.report.styles import TABLE_SIZE, make_table
+from mirage_model.review.report.text import FONT, FONT_BOLD, pdf_escape, pdf_markup, pdf_text
 
 
 def interpretation_flowables(ctx: ReportContext, st, before_sheet: tuple = ()) -> list:
@@ -121,6 +121,17 @@ def _by_reason(fallback: dict[str, str]) -> list[tuple[str, list[str]]]:
             if why in fallback.values()]
 
 
+WORDS_W = 42 * MM      # the result table's Description column
+
+
+def _words_cell(words: str, st):
+    """The Description cell: the class's words, wrapped where they outrun the column ("Nonspecific
+    intraventricular conduction disorder", a Challenge label's SNOMED-CT term, ran into the probability)."""
+    if stringWidth(pdf_text(words), FONT, TABLE_SIZE) <= WORDS_W - 6:       # the table's padding, 3 pt a side
+        return pdf_text(words)
+    return Paragraph(pdf_escape(words), st["small"])
+
+
 def result_flowables(ctx: ReportContext, st, model_info: dict | None) -> list:
     """The model result table (positive classes first), its notes, and the model's card."""
     out = [Paragraph("Model result", st["h1"])]
@@ -154,15 +165,16 @@ def result_flowables(ctx: ReportContext, st, model_info: dict | None) -> list:
         is_pos = lab in positive
         result = ("POSITIVE (?)" if lab in doubted else "POSITIVE" if is_pos else "unreliable" if lab in shown
                   else f"< {MIN_CALLED_P:.0%}" if k < len(thr) and probs[k] >= thr[k] else "-")
-        words = LABEL_NAMES.get(lab, "") if getattr(pred, "ptbxl_labels", True) else ""    # a model's own "MI": its
-        rows.append([pdf_text(lab), pdf_text(words), f"{probs[k]:.3f}",
+        words = (LABEL_NAMES[lab] if getattr(pred, "ptbxl_labels", True) and lab in LABEL_NAMES    # its data's words:
+                 else label_words(lab, getattr(pred, "label_descriptions", None)))       # a model's own "MI": its
+        rows.append([pdf_text(lab), _words_cell(words, st), f"{probs[k]:.3f}",
                      (f"{thr[k]:.3f}" + ("*" if lab in fallback else "")) if k < len(thr) else "", result])
         if is_pos and not is_normal(lab, getattr(pred, "ptbxl_labels", True)):
             highlight.append(len(rows) - 1)
         elif is_pos:
             normal_rows.append(len(rows) - 1)
     # the result column holds "POSITIVE (?)" (a call read off amplitudes in doubt)
-    tbl = make_table(rows, [18 * MM, 42 * MM, 20 * MM, 18 * MM, 21 * MM], highlight_rows=highlight, padding=3.0)
+    tbl = make_table(rows, [18 * MM, WORDS_W, 20 * MM, 18 * MM, 21 * MM], highlight_rows=highlight, padding=3.0)
     if normal_rows:   # a positive normal class is reassuring: bold, green, never alarm red
         tbl.setStyle([("FONT", (0, r), (-1, r), FONT_BOLD, 8) for r in normal_rows]
                      + [("TEXTCOLOR", (0, r), (-1, r), colors.Color(0.0, 0.4, 0.15)) for r in normal_rows])
