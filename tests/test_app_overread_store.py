@@ -114,6 +114,21 @@ def test_a_damaged_store_is_said_and_leaving_asks_again(qtbot, tiny_model, state
     window.ask_before_quit = False
 
 
+def test_a_store_that_cannot_be_looked_at_is_said_and_the_record_opens(qtbot, tiny_model, statements_model,
+                                                                        tmp_path):
+    """A store path the system refuses to look at (a name too long here; a folder the reader may not enter) is said
+    as a damaged one is: the record opens, its over-read works in the session; no traceback."""
+    store = tmp_path / ("x" * 300) / "overreads.sqlite"
+    window = _window(qtbot, tiny_model, statements_model, str(store))
+    assert window.message_bar.isVisible() and "could not be read" in window.message_bar.text()
+    assert str(store) in window.message_bar.text()
+    assert window.viewer.plot is not None and window.session.record is not None
+    panel, it, rows = _rows(window)
+    rows[0][0].click()
+    assert window.session.overread.decision(it.statements[0]).verdict == "confirmed"
+    assert "could not be written" in window.message_bar.text()
+
+
 def test_the_store_is_beside_the_settings_and_the_help_names_it(qtbot, tiny_model, statements_model, tmp_path):
     from app.window.overreads import overreads_help_text
 

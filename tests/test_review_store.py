@@ -175,3 +175,16 @@ def test_a_damaged_entry_is_refused_and_nothing_restored():
         with pytest.raises(ValueError):
             ov.restore(bad)
         assert ov.decision(SINUS).verdict == CONFIRMED and ov.signed_at is None
+
+
+def test_a_store_path_that_cannot_be_looked_at_says_so(tmp_path):
+    """A store named by a path the system refuses to look at (a name too long for the file system here; a folder the
+    reader may not enter, on a shared drive) is said naming the file, as for one that cannot be written: no
+    OSError out of ``load`` (the app's record then opened with a traceback) or ``forget``."""
+    path = tmp_path / ("x" * 300) / "overreads.sqlite"        # 300 bytes: above every usual file system's 255
+    store = OverReadStore(path)
+    for call, doing in ((lambda: store.load("k"), "could not be read"), (lambda: store.forget("k"), "could not be read"),
+                        (lambda: store.save("k", _signed().state()), "could not be written")):
+        with pytest.raises(StoreError) as err:
+            call()
+        assert str(path) in str(err.value) and doing in str(err.value)

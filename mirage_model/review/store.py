@@ -80,9 +80,10 @@ class OverReadStore:
         Raises:
             StoreError: the file cannot be read, or its entry for ``key`` is not an over-read.
         """
-        if not self.path.exists():
-            return None
         try:
+            # inside: a path the system refuses to look at (a folder not to be entered) raises, not says "none"
+            if not self.path.exists():
+                return None
             con = self._connect(write=False)
             try:
                 tables = con.execute("SELECT name FROM sqlite_master WHERE name = 'overread'").fetchall()
