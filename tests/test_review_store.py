@@ -13,10 +13,12 @@ import sqlite3
 from datetime import datetime, timezone
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 from mirage_model.paths import resources_dir
 from mirage_model.records.load import load_record
+from mirage_model.records.record import ExtraLead
 from mirage_model.review.overread import CONFIRMED, STRUCK, OverRead
 from mirage_model.review.store import OverReadStore, StoreError, record_key
 
@@ -118,6 +120,26 @@ def test_another_patient_id_finds_none():
     assert record_key(dataclasses.replace(rec, fs=rec.fs * 2)) != record_key(rec)
 
 
+def test_the_same_samples_of_another_day_or_with_other_extra_leads_find_none():
+    """Two flat recordings (leads off) of the same length are the same samples: a file naming no patient told them
+    apart by nothing, and one's signed over-read was the other's. The day it was recorded tells them apart; so do the
+    leads outside the 12 (a V4R the over-read may rest on). The same recording keeps its key."""
+    rec = load_record(LUDB)
+    flat = np.zeros_like(rec.signal)
+    monday = dataclasses.replace(rec, signal=flat, meta={**rec.meta, "acquired": "2026-11-30 08:00:00"})
+    tuesday = dataclasses.replace(rec, signal=flat.copy(), meta={**rec.meta, "acquired": "2026-12-01 09:30:00"})
+    assert record_key(monday) != record_key(tuesday)
+    assert record_key(monday) == record_key(dataclasses.replace(monday, signal=flat.copy()))
+    woman = dataclasses.replace(monday, sex="F" if monday.sex == "M" else "M")          # the file names another
+    older = dataclasses.replace(monday, age=(monday.age or 40) + 30)
+    assert len({record_key(r) for r in (monday, woman, older)}) == 3
+    v4r = dataclasses.replace(rec, extra_leads=(ExtraLead("V4R", rec.signal[8].copy()),))
+    inverted = dataclasses.replace(rec, extra_leads=(ExtraLead("V4R", -rec.signal[8]),))
+    v8 = dataclasses.replace(rec, extra_leads=(ExtraLead("V8", rec.signal[8].copy()),))
+    assert len({record_key(r) for r in (rec, v4r, inverted, v8)}) == 4
+    assert record_key(v4r) == record_key(dataclasses.replace(rec, extra_leads=(ExtraLead("V4R", rec.signal[8]),)))
+
+
 def test_a_damaged_store_says_so_naming_its_file(tmp_path):
     path = tmp_path / "overreads.sqlite"
     path.write_bytes(b"not a database, a text file saved over it " * 100)
@@ -183,7 +205,8 @@ def test_a_store_path_that_cannot_be_looked_at_says_so(tmp_path):
     OSError out of ``load`` (the app's record then opened with a traceback) or ``forget``."""
     path = tmp_path / ("x" * 300) / "overreads.sqlite"        # 300 bytes: above every usual file system's 255
     store = OverReadStore(path)
-    for call, doing in ((lambda: store.load("k"), "could not be read"), (lambda: store.forget("k"), "could not be read"),
+    for call, doing in ((lambda: store.load("k"), "could not be read"),
+                        (lambda: store.forget("k"), "could not be read"),
                         (lambda: store.save("k", _signed().state()), "could not be written")):
         with pytest.raises(StoreError) as err:
             call()

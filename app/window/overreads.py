@@ -132,6 +132,7 @@ class OverReadsMixin:
 def overreads_help_text(path: str | Path) -> str:
     return (f"Each record's over-read (decisions, your statements, the comment, the signature) is kept in {path} "
             "as you make it, and shown again when the record is opened again, from that file or a copy of it. "
-            "A record is known by its samples and its patient, not its path: a changed file, or another patient's, "
-            "finds none.\n\nFile > Forget this record's over-read... removes the open record's; deleting the file "
-            "removes them all. The key overread/store in MIRAGE Review's settings file names another file.")
+            "A record is known by its samples, when it was recorded and its patient, not its path: a changed file, "
+            "or another patient's, finds none.\n\nFile > Forget this record's over-read... removes the open "
+            "record's; deleting the file removes them all. The key overread/store in MIRAGE Review's settings file "
+            "names another file.")

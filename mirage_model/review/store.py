@@ -2,9 +2,11 @@
 opens the record again finds their signed over-read, or their draft.
 
 A record is found by its content, not its path (``record_key``): a digest of its samples as read (mV, the standard
-lead order), its sampling rate and lead names, and the patient the file names (ID, name, birth date, where it says
-them). The same file copied elsewhere finds its over-read; another file at the same path, a file whose samples were
-changed, or the same samples under another patient finds none, so one record's over-read is never shown on another.
+lead order), its sampling rate and lead names, its leads outside the 12 (V4R, ...: an over-read may rest on them), when
+it was recorded and the patient the file names (ID, name, birth date, age and sex, where it says them). The same file copied
+elsewhere finds its over-read; another file at the same path, a file whose samples were changed, the same samples
+under another patient or of another day (two flat recordings of the same length are the same samples) finds none, so
+one record's over-read is never shown on another.
 Each write is one SQLite transaction (all of it or none). A store that cannot be read or written (locked, damaged,
 in a read-only folder) raises ``StoreError``, whose message names the file; the app says it and goes on without it.
 Research use only, not a diagnosis.
@@ -21,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from mirage_model.errors import MirageInputError
-from mirage_model.review.file_info import file_patient
+from mirage_model.review.file_info import file_patient, record_date
 
 STORE_NAME = "overreads.sqlite"
 _TIMEOUT_S = 2.0        # how long a write waits for another MIRAGE Review holding the file before saying it is locked
@@ -34,16 +36,23 @@ class StoreError(MirageInputError):
 
 def record_key(record) -> str:
     """The over-read's key of ``record`` (an ``EcgRecord``): a hex digest of its samples (float32 (L, T), NaN where
-    missing), sampling rate, lead names and the patient's ID, name and birth date as the file gives them."""
+    missing), sampling rate, lead names, extra leads (each one's name and (T,) samples), the recording's date and time
+    (``file_info.record_date``) and the patient's ID, name, birth date, age and sex as the file gives them."""
     meta = getattr(record, "meta", None) or {}
     patient = meta.get("patient") or {}
     facts = file_patient(record)
-    who = [" ".join(str(x or "").split()) for x in (facts.get("id"), facts.get("name"), patient.get("birth_date"))]
+    who = [" ".join(("" if x is None else str(x)).split()) for x in (facts.get("id"), facts.get("name"), patient.get("birth_date"),
+                                                     getattr(record, "age", None), getattr(record, "sex", None))]
     signal = np.ascontiguousarray(np.asarray(record.signal, dtype=np.float32))     # (L, T)
+    extra = [(str(e.name), np.ascontiguousarray(np.asarray(e.signal, dtype=np.float32)))
+             for e in getattr(record, "extra_leads", ()) or ()]
     head = json.dumps({"fs": float(record.fs), "leads": list(record.sig_name), "shape": list(signal.shape),
-                       "patient": who})
+                       "patient": who, "recorded": " ".join(record_date(record).split()),
+                       "extra": [[name, list(x.shape)] for name, x in extra]})
     h = hashlib.blake2b(head.encode("utf-8"), digest_size=20)
     h.update(signal.tobytes())
+    for _, x in extra:
+        h.update(x.tobytes())
     return h.hexdigest()
 
 
