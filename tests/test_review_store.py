@@ -211,3 +211,19 @@ def test_a_store_path_that_cannot_be_looked_at_says_so(tmp_path):
         with pytest.raises(StoreError) as err:
             call()
         assert str(path) in str(err.value) and doing in str(err.value)
+
+
+def test_an_unnamed_signer_is_said_in_the_same_words_everywhere():
+    """A signature without a name: the status line, the restored over-read's line and a report's refusal of a
+    second reviewer all say "a reviewer who gave no name" (one rule: ``overread.signer_name``)."""
+    from mirage_model.review.report import ReportSettings
+    from mirage_model.review.report.overread import take_settings_review
+
+    ov = OverRead()
+    ov.confirm(SINUS)
+    ov.sign(IT, "", now=SIGNED)
+    assert ov.status(IT).startswith("Over-read by a reviewer who gave no name, 2026-12-06 07:10 UTC")
+    back = OverRead()
+    assert back.restore(ov.state()) == "Signed by a reviewer who gave no name on 2026-12-06 07:10 UTC, restored"
+    with pytest.raises(ValueError, match="signed by a reviewer who gave no name: a report names one reviewer"):
+        take_settings_review(back.copy(), ReportSettings(reviewer="Dr B"))

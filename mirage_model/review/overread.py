@@ -29,6 +29,7 @@ NOT_OVERREAD = "Not over-read: machine statements unconfirmed"
 # statements: research use stays, "unconfirmed" would deny the signature printed above it (:func:`research_notice`)
 OVERREAD_NOTICE = "Research use only, not a diagnosis; over-read."
 REVIEWER_MARK = "(reviewer)"
+NO_NAME = "a reviewer who gave no name"     # who signed, where the signature gives no name (:func:`signer_name`)
 
 
 def statement_key(s) -> tuple[str, str, str]:
@@ -60,9 +61,14 @@ def research_notice(overread, interpretation) -> str:
     return OVERREAD_NOTICE if signed else RESEARCH_USE_NOTICE
 
 
+def signer_name(reader: str) -> str:
+    """Who signed, as every line that names them says it: ``reader``, or :data:`NO_NAME` where none was given."""
+    return reader or NO_NAME
+
+
 def signed_text(reader: str, when: datetime) -> str:
     """ "Over-read by Dr A. Reader, 2026-12-06 07:10 UTC (08:10 local)"."""
-    who = reader or "a reviewer who gave no name"
+    who = signer_name(reader)
     loc = _local(when)
     day = "" if loc.date() == when.date() else f"{loc:%Y-%m-%d} "
     return f"Over-read by {who}, {when:%Y-%m-%d %H:%M} UTC ({day}{loc:%H:%M} local)"
@@ -279,8 +285,7 @@ class OverRead:
         self.signed_at = signed_at.astimezone(timezone.utc) if signed_at is not None else None
         self._signed_keys, self._signings, self._kept = over, int(signed_at is not None), None
         if self.signed_at is not None:
-            who = reader or "a reviewer who gave no name"
-            self.restored = f"Signed by {who} on {self.signed_at:%Y-%m-%d %H:%M} UTC, restored"
+            self.restored = f"Signed by {signer_name(reader)} on {self.signed_at:%Y-%m-%d %H:%M} UTC, restored"
         else:
             when = f" from {saved_at.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC" if saved_at is not None else ""
             self.restored = f"Draft{when} restored"

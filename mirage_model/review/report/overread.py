@@ -12,7 +12,7 @@ over the statements it reads "over-read" for "unconfirmed" (``review.overread.re
 
 from __future__ import annotations
 
-from mirage_model.review.overread import NOT_OVERREAD, REVIEWER_MARK, STRUCK, signed_text, statement_key
+from mirage_model.review.overread import NOT_OVERREAD, REVIEWER_MARK, STRUCK, signed_text, signer_name, statement_key
 from mirage_model.review.report.band_text import GREY, RED, Run, first_whole, fits
 from mirage_model.review.report.text import FONT_BOLD, pdf_escape
 
@@ -30,7 +30,7 @@ def take_settings_review(overread, settings) -> None:
             PDF had printed "Over-read by A" above "Reviewer: B").
     """
     reviewer, comment = " ".join(settings.reviewer.split()), settings.comment.strip()
-    signer = overread.reader or "a reviewer who gave no name"
+    signer = signer_name(overread.reader)
     if reviewer and overread.signed_at is not None:
         raise ValueError(f"the over-read is signed by {signer}: a report names one reviewer, not also {reviewer!r} "
                          "(leave ReportSettings.reviewer empty)")
