@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from app.dialogs.form_rows import add_row
 from app.views.placeholder import set_placeholder
 from app.views.focus_ring import FocusRing
+from mirage_model.review.store import STORE_NAME
 
 ORGANIZATION = "MIRAGE"
 APPLICATION = "MIRAGE Review"
@@ -119,8 +120,6 @@ class Settings:
     def overread_store(self) -> str:
         """The file each record's over-read is kept in (``review.store``): "overread/store" where set, else
         overreads.sqlite beside this settings file (~/.config/MIRAGE/ on Linux), the reader's own."""
-        from mirage_model.review.store import STORE_NAME
-
         value = str(self._get("overread/store", ""))
         return value or str(Path(self._s.fileName()).parent / STORE_NAME)
 
