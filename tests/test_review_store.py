@@ -227,3 +227,20 @@ def test_an_unnamed_signer_is_said_in_the_same_words_everywhere():
     assert back.restore(ov.state()) == "Signed by a reviewer who gave no name on 2026-12-06 07:10 UTC, restored"
     with pytest.raises(ValueError, match="signed by a reviewer who gave no name: a report names one reviewer"):
         take_settings_review(back.copy(), ReportSettings(reviewer="Dr B"))
+
+
+def test_the_key_of_a_long_record_does_not_copy_its_samples():
+    """An hour of 12 leads at 500 Hz (86.4 MB of float32) is digested from its own buffer: record_key runs on the GUI
+    thread at each record opened, and ``tobytes()`` had copied the whole signal first (a peak of 86.4 MB more)."""
+    import tracemalloc
+
+    rec = load_record(LUDB)
+    long = dataclasses.replace(rec, signal=np.ascontiguousarray(np.tile(rec.signal, (1, 360))))     # (12, 1.8 M)
+    assert long.signal.nbytes == 12 * 1_800_000 * 4
+    tracemalloc.start()
+    try:
+        record_key(long)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < long.signal.nbytes / 100

@@ -50,9 +50,9 @@ def record_key(record) -> str:
                        "patient": who, "recorded": " ".join(record_date(record).split()),
                        "extra": [[name, list(x.shape)] for name, x in extra]})
     h = hashlib.blake2b(head.encode("utf-8"), digest_size=20)
-    h.update(signal.tobytes())
+    h.update(signal)        # the array's own buffer: tobytes() had copied it (86 MB for 1 h of 12 leads at 500 Hz)
     for _, x in extra:
-        h.update(x.tobytes())
+        h.update(x)
     return h.hexdigest()
 
 
