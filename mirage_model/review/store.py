@@ -1,12 +1,12 @@
 """The over-read store: each record's over-read (``review.overread``) kept in a small SQLite file, so the reader who
 opens the record again finds their signed over-read, or their draft.
 
-A record is found by its content, not its path (``record_key``): a digest of its samples as read (mV, the standard
-lead order), its sampling rate and lead names, its leads outside the 12 (V4R, ...: an over-read may rest on them), when
-it was recorded and the patient the file names (ID, name, birth date, age and sex, where it says them). The same file copied
-elsewhere finds its over-read; another file at the same path, a file whose samples were changed, the same samples
-under another patient or of another day (two flat recordings of the same length are the same samples) finds none, so
-one record's over-read is never shown on another.
+A record is found by its content, not its path (``record_key``): a digest of its samples as read (mV, the standard lead
+order), its sampling rate and lead names, its leads outside the 12 (V4R, ...: an over-read may rest on them), when it
+was recorded and the patient the file names (ID, name, birth date, age and sex, where it says them). The same file
+copied elsewhere finds its over-read; another file at the same path, a file whose samples were changed, the same samples
+under another patient or of another day (two flat recordings of the same length are the same samples) finds none, so one
+record's over-read is never shown on another.
 Each write is one SQLite transaction (all of it or none). A store that cannot be read or written (locked, damaged,
 in a read-only folder) raises ``StoreError``, whose message names the file; the app says it and goes on without it.
 Research use only, not a diagnosis.
@@ -41,8 +41,9 @@ def record_key(record) -> str:
     meta = getattr(record, "meta", None) or {}
     patient = meta.get("patient") or {}
     facts = file_patient(record)
-    who = [" ".join(("" if x is None else str(x)).split()) for x in (facts.get("id"), facts.get("name"), patient.get("birth_date"),
-                                                     getattr(record, "age", None), getattr(record, "sex", None))]
+    said = (facts.get("id"), facts.get("name"), patient.get("birth_date"), getattr(record, "age", None),
+            getattr(record, "sex", None))
+    who = [" ".join(("" if x is None else str(x)).split()) for x in said]
     signal = np.ascontiguousarray(np.asarray(record.signal, dtype=np.float32))     # (L, T)
     extra = [(str(e.name), np.ascontiguousarray(np.asarray(e.signal, dtype=np.float32)))
              for e in getattr(record, "extra_leads", ()) or ()]
