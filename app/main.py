@@ -384,7 +384,8 @@ def export_records(window, app, records: list[Path], targets: list[Path], result
         except OSError as err:
             failed(str(target), f"cannot create {target.parent}: {err.strerror or err}")
             return
-        # no over-read here: the report names no reviewer (the remembered name is who last signed, another record)
+        # the reviewer is the over-read's, a signed one the store keeps (overread_drafts above), never the remembered
+        # name (who last signed: maybe another record's)
         window.export_pdf(target)
 
     def model_finished():
