@@ -71,14 +71,13 @@ def test_ptb_medication_date_and_notes_survive(tmp_path, fmt):
 def test_ptb_anonymised_keeps_medication_and_names_what_it_leaves_out(tmp_path):
     """Anonymised, the header's free-text notes stay behind (they may name a patient) and the line says so;
     the medication and diagnoses, read into fields, travel. The Frank leads (vx, vy, vz: the header's 13th to
-    15th signals) are no 12-lead lead: named as left out, with or without anonymising."""
+    15th signals) are written after the 12 (``EcgRecord.extra_leads``): not left out, with or without anonymising."""
     names = [line.split()[-1] for line in PTB.read_text().splitlines()[1:] if line and not line.startswith("#")]
     frank = names[12:]
     assert frank == ["vx", "vy", "vz"]
     rec = load_record(PTB)
-    leads = f"channels {', '.join(frank)} (not among the 12 standard leads)"
-    assert left_out(rec) == [leads]
-    assert left_out(rec, anonymise=True) == [leads, "the source header's other comments (they may name the patient)"]
+    assert left_out(rec) == []
+    assert left_out(rec, anonymise=True) == ["the source header's other comments (they may name the patient)"]
     for fmt in FMTS:
         back = _round_trip(rec, tmp_path, fmt, anonymise=True)
         assert back.meta["file_notes"] == rec.meta["file_notes"]
@@ -236,8 +235,8 @@ def test_a_plain_edf_fields_travel_and_the_patients_stays_behind_anonymised(tmp_
 
 
 def test_convert_says_what_it_left_out(tmp_path, capsys):
-    """'mirage convert' said nothing of what it could not write: the MUSE file's median beats, the PTB
-    record's Frank leads. Each is named on a line under its input's; an input that loses nothing has none."""
+    """'mirage convert' said nothing of what it could not write: the MUSE file's median beats. It is named on a
+    line under its input's; an input that loses nothing has none (the PTB record's Frank leads are written)."""
     src = tmp_path / "in"
     src.mkdir()
     shutil.copy(FORMATS / "muse-sinus.xml", src)
@@ -254,7 +253,7 @@ def test_convert_says_what_it_left_out(tmp_path, capsys):
             and lines[at + 1].startswith("  ") else []
 
     assert under("muse-sinus.xml") == ["left out: the device's median beats"]
-    assert under("s0010_re.hea") == ["left out: channels vx, vy, vz (not among the 12 standard leads)"]
+    assert not any(line.strip().startswith("left out") for line in under("s0010_re.hea"))
     assert not any(line.strip().startswith("left out") for line in under("A0003.hea"))
     assert left_out_line(load_record(CINC)) == ""
 

@@ -17,7 +17,8 @@ DATA = Path(__file__).parent / "data"
 
 def test_save_as_names_what_it_left_out(qtbot, tmp_path):
     """The MUSE file's median beats (its <QRSTimesTypes> beat, read as ``device_median_beats``) were dropped
-    by Save as without a word; the PTB record's Frank leads (vx, vy, vz, its .xyz file) too."""
+    by Save as without a word; the PTB record's Frank leads (vx, vy, vz, its .xyz file) are written after the
+    12, not left out."""
     window = shown_window(qtbot, size=None)
     said = []
     window.message.connect(said.append)
@@ -32,7 +33,8 @@ def test_save_as_names_what_it_left_out(qtbot, tmp_path):
     assert window.save_record_as(tmp_path / "Müller.hea", "wfdb", anonymise=False) is not None
     assert said[-1] == ("Saved: 'Müller' was saved as 'Muller': a WFDB record name may hold only ASCII letters, "
                         "digits, '-' and '_' (PhysioNet's WFDB software refuses any other character), so the "
-                        "name was transliterated. Left out: channels vx, vy, vz (not among the 12 standard leads).")
+                        "name was transliterated.")
+    assert [e.name for e in load_record(tmp_path / "Muller.hea").extra_leads] == ["vx", "vy", "vz"]
     said.clear()
     with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
         window.open_record(Path(__file__).parent.parent / "resources" / "samples" / "cinc2021" / "A0003.hea")

@@ -23,7 +23,7 @@ from mirage_model.formats.assemble import build_record, fail, fail_unless_ours, 
 from mirage_model.formats.extra import require
 from mirage_model.formats.fields import acquired_datetime, header_fields
 from mirage_model.limits import MAX_MV_PER_UNIT, MAX_SAMPLES, MAX_SIGNALS, length_words, read_part_note
-from mirage_model.records.extra_leads import is_extra_lead
+from mirage_model.records.extra_leads import is_extra_lead, whole_extra_leads
 from mirage_model.records.flags import RunLength, clip_samples, clipped
 from mirage_model.records.leads import match_leads, unit_scale
 from mirage_model.records.metadata import (WRITTEN_IDENTITY, WRITTEN_PATIENT, WRITTEN_RECORDING, apply_source_comments,
@@ -821,9 +821,11 @@ def ascii_letters(text: str) -> str | None:
 
 
 def write_edf(record: EcgRecord, out_path: Path, *, anonymise: bool = False, notes: list[str] = ()) -> Path:
-    """Write ``record`` as EDF+ (16-bit, one "ECG <lead>" signal per standard lead, mV).
+    """Write ``record`` as EDF+ (16-bit, one "ECG <lead>" signal per standard lead, then one per extra lead under
+    its name, "V4R", "vx": ``EcgRecord.extra_leads``; mV).
 
-    The physical range is the record's own (symmetric, at least +-1 mV, 0.1% wider than its peak),
+    The physical range is the 12 leads' own, and each extra lead's its own (symmetric, at least +-1 mV, 0.1% wider
+    than its peak),
     so the resolution is range / 65535, a few microvolts for an ordinary ECG. Missing samples (NaN)
     are written at the digital minimum ``EDF_MISSING``, which no written sample reaches, and the
     recording field says so ("MIRAGE missing=-32768"): :func:`read_edf` makes them NaN again.
@@ -839,21 +841,26 @@ def write_edf(record: EcgRecord, out_path: Path, *, anonymise: bool = False, not
     """
     edfio = require("edfio", out_path, "edf")
 
+    extra = whole_extra_leads(record)
     x = np.asarray(record.signal, dtype=np.float64)   # (12, T)
     T = x.shape[1]
     try:
         duration, n, records = record_layout(float(record.fs), T)
     except ValueError as err:
         raise RecordError(out_path, f"cannot write EDF+: {err}") from None
+    x = np.concatenate([x, np.asarray([e.signal for e in extra], dtype=np.float64).reshape(len(extra), T)])
+    L = len(x)    # the 12, then the extra leads
     padded = records * n > T
     if padded:   # the last data record filled up with missing samples, cut off again on reading
-        x = np.concatenate([x, np.full((12, records * n - T), np.nan)], axis=1)   # (12, R * n)
+        x = np.concatenate([x, np.full((L, records * n - T), np.nan)], axis=1)   # (L, R * n)
     nan = np.isnan(x)
     x = np.where(nan, 0.0, x)
-    span = max(1.0, float(np.abs(x).max()) * 1.001)   # samples stay above the digital minimum
     signals = []
-    for k, lead in enumerate(STANDARD_LEADS):
-        sig = edfio.EdfSignal(x[k], record.fs, label=f"ECG {lead}", physical_dimension="mV",
+    twelve = max(1.0, float(np.abs(x[:12]).max()) * 1.001)   # samples stay above the digital minimum
+    # the 12 share a physical range, each extra lead (labelled by its name: "V4R", "vx") has its own
+    for k, label in enumerate([f"ECG {lead}" for lead in STANDARD_LEADS] + [e.name for e in extra]):
+        span = twelve if k < 12 else max(1.0, float(np.abs(x[k]).max()) * 1.001)
+        sig = edfio.EdfSignal(x[k], record.fs, label=label, physical_dimension="mV",
                               physical_range=(-span, span), transducer_type="ECG electrode")
         if nan[k].any():   # the same calibration, missing samples at the reserved code
             digital = sig.digital.copy()

@@ -4,8 +4,9 @@ anonymised, so that clinical exports become research data.
 Anonymising drops the patient's name, ID and birth date, keeps age and sex, and says so in the
 written header. The device's statements and measurements, the file's diagnoses and clinical notes
 (#Rx/#Hx/#Sx, PTB's medication, PTB-XL's row) and the source header's other comments are kept as
-labelled comments (EDF+: annotations), read back by the readers; what neither format holds (the
-device's median beats, channels that are no 12-lead lead) is named by :func:`left_out`. An
+labelled comments (EDF+: annotations), read back by the readers; the file's extra leads (V4R, Frank's vx:
+``EcgRecord.extra_leads``) are written after the 12 under their names; what neither format holds (the device's
+median beats, channels that are no ECG lead) is named by :func:`left_out`. An
 anonymised file's name does not come from the input's (which often is the patient's name or ID):
 ``mirage convert`` numbers its outputs (:func:`anonymous_names`) and prints which input each came from;
 a name given to :func:`write_record` has every part that matches the patient's name, ID or birth date
@@ -29,6 +30,7 @@ from mirage_model.records.metadata import (DEVICE_MEASUREMENT, DEVICE_STATEMENT,
                                            STATEMENT_ORIGIN, WRITTEN_BODY, WRITTEN_IDENTITY, WRITTEN_NOTES,
                                            WRITTEN_PATIENT, WRITTEN_RECORDING, source_comments, unread_comments)
 from mirage_model.records.age import PLACEHOLDER_BIRTH_RULE
+from mirage_model.records.extra_leads import whole_extra_leads
 from mirage_model.records.record import STANDARD_LEADS, EcgRecord, RecordError
 
 WRITE_FORMATS = ("wfdb", "edf")
@@ -169,20 +171,22 @@ _PTBXL_IDENTITY = ("patient_id", "ecg_id")
 def left_out(record: EcgRecord, anonymise: bool = False) -> list[str]:
     """What of ``record`` a file :func:`write_record` writes (WFDB or EDF+, which carry the same) does not
     hold, one phrase each, for ``mirage convert`` and the app's Save as to say: the device's median beats (a
-    beat of its own length, no lead of the record), the file's channels that are no 12-lead ECG lead (never
-    read: ``meta["dropped_leads"]``) and a lead's second channel (``meta["named_twice"]``), and, anonymised, a
+    beat of its own length, no lead of the record), the file's channels outside the 12 that are not written
+    (``meta["dropped_leads"]`` but the extra leads written after the 12: an SpO2 channel, an extra lead that
+    could not be read) and a lead's second channel (``meta["named_twice"]``), and, anonymised, a
     source header's other comments and a plain EDF's patient field (free text that may name the patient).
     The name, ID and birth date an anonymised file drops are not listed: that is what was asked for.
 
     Returns:
-        e.g. ["the device's median beats", "channels vx, vy, vz (not among the 12 standard leads)"]; [] when
+        e.g. ["the device's median beats", "channels SpO2, Resp (not among the 12 standard leads)"]; [] when
         the file keeps all that was read.
     """
     meta = record.meta
     out = []
     if meta.get("device_median_beats"):
         out.append("the device's median beats")
-    dropped = [str(name) for name in meta.get("dropped_leads") or ()]
+    written = {e.name.strip() for e in whole_extra_leads(record)}
+    dropped = [str(name) for name in meta.get("dropped_leads") or () if str(name).strip() not in written]
     if dropped:
         out.append(f"{'channels' if len(dropped) > 1 else 'channel'} {', '.join(dropped)} (not among the 12 "
                    "standard leads)")
@@ -408,23 +412,33 @@ def anonymous_name_for(record: EcgRecord, names: Iterator[str]) -> str:
 
 
 def write_wfdb(record: EcgRecord, out_dir: Path, name: str, *, anonymise: bool = False) -> Path:
-    """WFDB record ``name`` in ``out_dir``: 12 signals, format 16, mV, NaN as the invalid sample."""
+    """WFDB record ``name`` in ``out_dir``: 12 signals, then the record's extra leads (V4R, vx: their names),
+    format 16, mV, NaN as the invalid sample; the 12 share a gain, each extra lead has its own."""
     import wfdb  # lazy: wfdb imports pandas (about 0.5 s); only when a WFDB record is written
 
+    extra = whole_extra_leads(record)
     x = np.asarray(record.signal, dtype=np.float64)  # (12, T)
-    peak = float(np.nanmax(np.abs(x))) if np.isfinite(x).any() else 0.0
-    gain = WFDB_GAIN if peak * WFDB_GAIN < 32000 else float(np.floor(32000 / peak))
-    d = np.round(x * gain)
+    gains = [_wfdb_gain(x)] * 12 + [_wfdb_gain(e.signal) for e in extra]
+    x = np.concatenate([x, np.asarray([e.signal for e in extra], dtype=np.float64).reshape(len(extra), x.shape[1])])
+    d = np.round(x * np.asarray(gains)[:, None])  # (12 + E, T)
     d = np.where(np.isnan(x), -32768, d).astype(np.int16)
+    n = len(gains)
     base = acquired_datetime(record.meta.get("acquired"))
     try:
-        wfdb.wrsamp(name, fs=float(record.fs), units=["mV"] * 12, sig_name=list(STANDARD_LEADS),
-                    d_signal=d.T.copy(), fmt=["16"] * 12, adc_gain=[gain] * 12, baseline=[0] * 12,
+        wfdb.wrsamp(name, fs=float(record.fs), units=["mV"] * n, sig_name=[*STANDARD_LEADS, *(e.name for e in extra)],
+                    d_signal=d.T.copy(), fmt=["16"] * n, adc_gain=gains, baseline=[0] * n,
                     comments=wfdb_comments(record, anonymise), write_dir=str(out_dir),
                     base_time=base.time() if base else None, base_date=base.date() if base else None)
     except Exception as err:  # wfdb raises ValueError/OSError on bad names or full disks
         raise RecordError(out_dir / f"{name}.hea", f"cannot write WFDB: {err}") from None
     return out_dir / f"{name}.hea"
+
+
+def _wfdb_gain(x: np.ndarray) -> float:
+    """Units a mV that keep ``x`` (mV) within format 16: ``WFDB_GAIN``, or fewer for a larger signal."""
+    x = np.asarray(x, dtype=np.float64)
+    peak = float(np.nanmax(np.abs(x))) if np.isfinite(x).any() else 0.0
+    return WFDB_GAIN if peak * WFDB_GAIN < 32000 else float(np.floor(32000 / peak))
 
 
 def wfdb_comments(record: EcgRecord, anonymise: bool) -> list[str]:

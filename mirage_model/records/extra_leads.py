@@ -58,3 +58,10 @@ def kept_extra_leads(rows: Iterable[tuple[str, np.ndarray | str]], T: int) -> tu
             continue
         kept.append(ExtraLead(name, x))
     return tuple(kept), unread
+
+
+def whole_extra_leads(record) -> list[ExtraLead]:
+    """``record``'s extra leads as long as its signal (``EcgRecord.extra_leads``; none of a record whose signal
+    was put in another's place at another length), in the file's order: those drawn and written after the 12."""
+    T = np.shape(record.signal)[-1]
+    return [e for e in getattr(record, "extra_leads", ()) or () if np.shape(e.signal) == (T,)]
