@@ -52,3 +52,57 @@ def test_the_frank_leads_are_drawn_named_below_the_12_at_the_papers_scale(qtbot,
         np.testing.assert_allclose(y, panel.baseline + truth.p_signal[:n, 12 + k] * 10.0, atol=1e-4)   # 10 mm/mV
     # each row has its calibration pulse, the extra ones too
     assert sum(cal.isVisible() for cal in plot.cal_items) == rows
+
+
+def test_a_long_records_extra_leads_are_filtered_in_the_worker_not_on_the_gui_thread(qtbot, monkeypatch):
+    """A Holter-long record (400 s of 12 leads at 500 Hz, past ``SYNC_FILTER_VALUES``) with V4R, V8 and V9: its 12
+    were filtered in a worker, its extra leads on the GUI thread when the result came (a stall as long as the 12's
+    took in the worker). Now they are filtered in the same worker, and drawn filtered. Truth: scipy's zero-phase
+    2nd-order Butterworth high-pass at 0.5 Hz (the display filter's docstring) of the rows the test writes."""
+    import threading
+
+    from scipy import signal as sps
+
+    from app import workers
+    from app.views import plot_filters
+    from app.views.ecg_viewer import EcgViewer
+    from mirage_model.records import EcgRecord
+    from mirage_model.records.record import ExtraLead
+
+    fs = 500.0
+    t = np.arange(int(400 * fs)) / fs
+    beats = np.exp(-(((t % 0.8) - 0.3) / 0.012) ** 2)
+    rows = np.asarray([(0.5 + 0.1 * i) * beats + 0.4 * np.sin(2 * np.pi * 0.15 * t + i) for i in range(15)],
+                      dtype=np.float32)      # (15, T): beats on baseline wander
+    assert rows[:12].size > plot_filters.SYNC_FILTER_VALUES
+    rec = EcgRecord(signal=rows[:12], fs=fs, record_id="holter",
+                    extra_leads=tuple(ExtraLead(n, rows[12 + k]) for k, n in enumerate(["V4R", "V8", "V9"])))
+    on_gui = []
+    real = plot_filters.display_filter
+
+    def spy(signal, fs, highpass=False, notch_hz=None, check=None):
+        if highpass or notch_hz:
+            on_gui.append(threading.current_thread() is threading.main_thread())
+        return real(signal, fs, highpass, notch_hz, check=check)
+
+    monkeypatch.setattr(plot_filters, "display_filter", spy)
+    viewer = EcgViewer()
+    viewer.resize(1200, 700)
+    qtbot.addWidget(viewer)
+    viewer.show()
+    viewer.set_record(rec)
+    viewer.plot.set_layout("12x1")
+    with qtbot.waitSignal(viewer.plot.filtersChanged, timeout=60_000,
+                          check_params_cb=lambda *a: viewer.plot.filter_state()["shown"] == (True, None)):
+        viewer.highpass.setChecked(True)
+    assert workers.cancel_all_and_wait(60_000)
+    qtbot.wait(50)
+    assert on_gui and not any(on_gui)            # every filtering call ran in the worker: none on the GUI thread
+    truth = sps.sosfiltfilt(sps.butter(2, 0.5, btype="highpass", fs=fs, output="sos"), rows[12:].astype(np.float64),
+                            axis=-1)
+    plot = viewer.plot
+    shown = [curve for curve in plot.curves if curve.isVisible()][-3:]
+    for k, curve in enumerate(shown):
+        panel = plot.paper.extra[k]
+        n = len(curve.yData)
+        np.testing.assert_allclose(curve.yData, panel.baseline + truth[k, :n] * plot.gain, atol=1e-3)

@@ -40,7 +40,7 @@ from app.views.paper import (
     CAL_MV, CAL_S, LAYOUTS, OUTSIDE, TRACE, PaperGrid, PaperLayout, TracePanel, make_paper_layout,
 )
 from app.views.patient_line import NO_RECORD   # the patient line's words for the same state
-from app.views.plot_filters import SYNC_FILTER_VALUES, PlotFilters, extra_rows, filter_for_display
+from app.views.plot_filters import SYNC_FILTER_VALUES, PlotFilters, filter_for_display
 from app.views.plot_overlays import PlotOverlays
 from app.views.plot_scale import LABEL_GAP_PX, LABEL_MARGIN_PX, LABEL_MIN_PT, PlotScale, fit_label_font, screen_dpi
 from mirage_model.records import STANDARD_LEADS
@@ -112,7 +112,8 @@ class EcgPlot(PlotScale, PlotFilters, PlotOverlays, Calipers, pg.GraphicsView):
         self.twin_curves: list[pg.PlotDataItem] = []
         self._twins: list[tuple[int, dict, np.ndarray]] = []
         # the file's leads outside the 12, in rows below them: (record, filters, (names, (E, T) mV)) last made
-        self._extra: tuple = (None, None, ([], np.zeros((0, 0), np.float32)))
+        # (the record, the names of its extra leads, (E, T) mV through the filters _display went through)
+        self._extra: tuple = (None, [], np.zeros((0, 0), np.float32))
         self.cal_items: list[pg.PlotCurveItem] = []
         self.band_items: list[QRectF] = []
         self._bands: list = []
@@ -347,9 +348,7 @@ class EcgPlot(PlotScale, PlotFilters, PlotOverlays, Calipers, pg.GraphicsView):
         if self.record is None:
             return
         anchors = self.caliper_points if self.calipers_visible() else None
-        if self._extra[0] is not self.record or self._extra[1] != self._shown_filters:
-            self._extra = (self.record, self._shown_filters, extra_rows(self.record, self._shown_filters))
-        names, extra = self._extra[2]
+        names, extra = self._extra[1:] if self._extra[0] is self.record else ([], np.zeros((0, 0), np.float32))
         args = (self.layout_name, self.record.duration_s, self.speed, self.gain, self.page_start_s)
         self.paper = make_paper_layout(*args, extra=len(names))
         self.paper = make_paper_layout(*args, extent_mv=self._outer_rows_mv(self.paper), extra=len(names))
@@ -436,7 +435,7 @@ class EcgPlot(PlotScale, PlotFilters, PlotOverlays, Calipers, pg.GraphicsView):
         lo, hi = 0.0, 0.0
         if paper.extra:          # the bottom row is the last extra lead's
             last = paper.extra[-1]
-            seg = self._extra[2][1][last.lead, self._panel_samples(last)]
+            seg = self._extra[2][last.lead, self._panel_samples(last)]
             lo = min(lo, float(np.nanmin(seg))) if np.isfinite(seg).any() else lo
         for p in paper.panels:
             if p.baseline not in (paper.row_baselines[0], paper.row_baselines[-1]):

@@ -1,7 +1,8 @@
 """The ECG plot's display filters (``PlotFilters``, a mixin of ``ecg_plot.EcgPlot``): the baseline high-pass and the
 mains notch the trace is drawn through (view only; the model never sees them), at once for a short record and in a
 worker for a long one (``SYNC_FILTER_VALUES``), the trace drawn whole until the filtered one replaces it; and the second
-channels of a lead the file names twice (``_twin_rows``), filtered alike.
+channels of a lead the file names twice (``_twin_rows``) and the file's extra leads (``extra_rows``: V4R, vx), filtered
+alike, in the same call or worker as the 12.
 
 ``PlotFilters`` holds the methods; ``EcgPlot`` composes it and owns the state (the filters asked for and shown, the
 worker) and the ``filtersChanged`` signal.
@@ -14,6 +15,7 @@ import numpy as np
 from app import workers
 from app.display_filters import display_filter
 from mirage_model.records import STANDARD_LEADS
+from mirage_model.records.extra_leads import whole_extra_leads
 
 # leads x samples filtered on the GUI thread (about 30 ms: 30 s of 12 leads at 1 kHz); a longer
 # record is filtered in a worker (1 h of 12 leads at 500 Hz held the GUI 1.8 s)
@@ -34,27 +36,30 @@ def _twin_rows(record, n: int) -> list[tuple[int, dict, np.ndarray]]:
 
 
 def filter_for_display(ctx, signal: np.ndarray, fs: float, highpass: bool, notch_hz: float | None,
-                       twins: list) -> tuple[np.ndarray, list]:
-    """The record's (L, T) and its twin rows (``_twin_rows``) through the display filters: a job
-    (``ctx``: its ``JobContext``, checked before each lead; None on the GUI thread).
+                       twins: list, extra: tuple[list[str], np.ndarray] = ([], None)
+                       ) -> tuple[np.ndarray, list, tuple[list[str], np.ndarray]]:
+    """The record's (L, T), its twin rows (``_twin_rows``) and its extra leads (``extra_rows``: names, (E, T)) through
+    the display filters: a job (``ctx``: its ``JobContext``, checked before each lead; None on the GUI thread).
 
     Returns:
-        ((L, T) float32 mV, [(lead, twin entry, (T,) float32 mV)]).
+        ((L, T) float32 mV, [(lead, twin entry, (T,) float32 mV)], (the extra leads' names, (E, T) float32 mV)).
     """
     check = ctx.check if ctx is not None else None
     display = display_filter(signal, fs, highpass, notch_hz, check=check)
     shown = [(lead, t, display_filter(row[None, :], fs, highpass, notch_hz, check=check)[0])
              for lead, t, row in twins]
-    return display, shown
+    names, rows = extra
+    rows = np.zeros((0, signal.shape[-1]), np.float32) if rows is None else rows
+    return display, shown, (names, display_filter(rows, fs, highpass, notch_hz, check=check) if len(rows) else rows)
 
 
-def extra_rows(record, filters: tuple) -> tuple[list[str], np.ndarray]:
+def extra_rows(record) -> tuple[list[str], np.ndarray]:
     """The record's extra leads (``EcgRecord.extra_leads``: V4R, Frank's vx) as long as its signal: their names and
-    (E, T) float32 mV through the display ``filters`` (high-pass, notch Hz) the 12 went through."""
+    (E, T) float32 mV, unfiltered (``filter_for_display`` filters them with the 12)."""
+    leads = whole_extra_leads(record)
     T = record.signal.shape[1]
-    leads = [e for e in getattr(record, "extra_leads", ()) or () if np.shape(e.signal) == (T,)]
     rows = np.stack([np.asarray(e.signal, dtype=np.float32) for e in leads]) if leads else np.zeros((0, T), np.float32)
-    return [e.name for e in leads], display_filter(rows, float(record.fs), *filters) if leads and any(filters) else rows
+    return [e.name for e in leads], rows
 
 
 class PlotFilters:
@@ -93,21 +98,23 @@ class PlotFilters:
         sig, fs = self.record.signal, float(self.record.fs)
         hp, notch = self.filters_wanted()
         twins = _twin_rows(self.record, sig.shape[1])
+        extra = extra_rows(self.record)      # filtered with the 12: on a long Holter, in the worker too
         if not hp and not notch and sig.dtype == np.float32:
             # unfiltered: the record's own samples, read only here; a copy of a 4.9 h 12-lead
             # 500 Hz record held the GUI thread 1 s and 425 MB
-            self._show_display((hp, notch), sig, twins, redraw)
-        elif sig.size <= SYNC_FILTER_VALUES:
-            self._show_display((hp, notch), *filter_for_display(None, sig, fs, hp, notch, twins), redraw=redraw)
+            self._show_display((hp, notch), sig, twins, extra, redraw)
+        elif sig.size + extra[1].size <= SYNC_FILTER_VALUES:
+            self._show_display((hp, notch), *filter_for_display(None, sig, fs, hp, notch, twins, extra),
+                               redraw=redraw)
         elif self._display is not None and self._shown_filters == (hp, notch):
             self.filtersChanged.emit()     # asked back for what is shown (the job under way is dropped)
         else:
             if self._display is None or self._display.shape != sig.shape:
                 # a new record: drawn unfiltered meanwhile (and labelled so), all of it
                 self._show_display((False, None), sig if sig.dtype == np.float32 else display_filter(sig, fs),
-                                   twins, redraw=False)
+                                   twins, extra, redraw=False)
             gen = self._filter_gen
-            worker = workers.Worker(filter_for_display, sig, fs, hp, notch, twins, name="display filters",
+            worker = workers.Worker(filter_for_display, sig, fs, hp, notch, twins, extra, name="display filters",
                                     disposable=True)
             worker.signals.result.connect(workers.while_alive(self, lambda out: self._filtered(gen, (hp, notch), out)))
             worker.signals.error.connect(workers.while_alive(self, lambda msg: self._filter_failed(gen, msg)))
@@ -135,11 +142,14 @@ class PlotFilters:
         self.filter_error = message
         self.filtersChanged.emit()
 
-    def _show_display(self, filters: tuple, display: np.ndarray, twins: list, redraw: bool = True) -> None:
-        """Show ``display`` (L, T) mV, made with ``filters``, and the twin rows made alike."""
+    def _show_display(self, filters: tuple, display: np.ndarray, twins: list, extra: tuple,
+                      redraw: bool = True) -> None:
+        """Show ``display`` (L, T) mV, made with ``filters``, and the twin rows and the extra leads (names, (E, T))
+        made alike."""
         self._display = display
         self._shown_filters = filters
         self._twins = twins
+        self._extra = (self.record, *extra)
         if redraw:
             self.redraw()
         self.filtersChanged.emit()
