@@ -159,6 +159,18 @@ def test_welch_allyn_paediatric_lead_set_opens_with_v3_and_v5_blank_naming_the_l
         rec.flag_texts())
 
 
+def test_the_readmes_scp_ecg_row_says_what_the_paediatric_lead_set_does(tmp_path):
+    """README's format table said the paediatric lead set is "refused naming them" after it had come to open; its
+    SCP-ECG row now quotes what the reader says of it. Truth: the README's own row, read here."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in readme.splitlines() if line.startswith("| SCP-ECG"))
+    rec = load_record(welch_allyn_paediatric(tmp_path))
+    assert "refused naming them" not in row
+    assert f'"{record_notes(rec)[0]}"' in row
+    assert f'"V3 ({rec.missing_text(STANDARD_LEADS.index("V3"))})"' in row
+    assert "V3R and V7 kept as extra leads" in row and [e.name for e in rec.extra_leads] == ["V3R", "V7"]
+
+
 def test_scp_dates_that_are_no_date_are_said(tmp_path):
     """An SCP-ECG file whose Section 1 dates are no date (an anonymiser wrote 1900-01-01 and 2002-11-22
     with the year's bytes big endian: years 27655 and 53767) had no birth date and no acquisition date,
