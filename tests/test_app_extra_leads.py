@@ -106,3 +106,55 @@ def test_a_long_records_extra_leads_are_filtered_in_the_worker_not_on_the_gui_th
         panel = plot.paper.extra[k]
         n = len(curve.yData)
         np.testing.assert_allclose(curve.yData, panel.baseline + truth[k, :n] * plot.gain, atol=1e-3)
+
+
+def test_a_caliper_on_an_extra_leads_row_is_never_read_as_one_of_the_12(qtbot):
+    """The calipers read the 12 alone: a marker let go on V4R's trace (the row below V6 in 12x1) was taken for V6
+    wherever V6's trace passed within half a row of it (a deep S wave reaching down), and read as V6's mV against
+    V6's baseline. Now a point on an extra lead's row belongs to no lead of the 12: the reading names none, the
+    markers keep no anchor there, snapping and the arrow keys leave them be, nothing raises. Truth: the paper's
+    geometry (baseline + mV x gain) of the samples the test writes."""
+    from PySide6.QtCore import QPointF
+
+    from app.views.ecg_viewer import EcgViewer
+    from mirage_model.records import STANDARD_LEADS, EcgRecord
+    from mirage_model.records.record import ExtraLead
+
+    fs, T = 500.0, 5000
+    viewer = EcgViewer()
+    viewer.resize(1200, 700)
+    qtbot.addWidget(viewer)
+    viewer.show()
+
+    def show(v6_mv: float) -> None:
+        sig = np.zeros((12, T), np.float32)
+        sig[11] = v6_mv                                              # V6 held low: its trace near the row below
+        viewer.set_record(EcgRecord(signal=sig, fs=fs, record_id="v4r",
+                                    extra_leads=(ExtraLead("V4R", np.zeros(T, np.float32)),)))
+        viewer.plot.set_layout("12x1")
+
+    show(0.0)
+    plot = viewer.plot
+    v6, v4r = plot.paper.panels[11], plot.paper.extra[0]
+    assert v4r.baseline < v6.baseline
+    low = -0.6 * (v6.baseline - v4r.baseline) / plot.gain           # 60 % of the way down to V4R's baseline
+    show(low)
+    v6, v4r = plot.paper.panels[11], plot.paper.extra[0]
+    x = float(v4r.x_of(2.0, plot.speed))
+    on_v4r = float(v4r.y_of(0.0, plot.gain))                       # on V4R's trace at 2 s
+    assert abs(float(v6.y_of(low, plot.gain)) - on_v4r) <= v6.height / 2   # V6's trace is within half a row of it
+    assert plot.panel_at(x, on_v4r) is None
+    assert plot.panel_at(x, float(v6.y_of(low, plot.gain))) == v6  # V6's own trace is still V6's
+    viewer.caliper_btn.setChecked(True)
+    plot.caliper_a.setPos(QPointF(x, on_v4r))
+    plot.caliper_b.setPos(QPointF(x + 0.8 * plot.speed, on_v4r + 0.2 * plot.gain))   # 0.2 mV above V4R's trace
+    plot._caliper_snap(plot.caliper_a)                             # let go there: no snapping onto another lead
+    assert (plot.caliper_a.pos().x(), plot.caliper_a.pos().y()) == pytest.approx((x, on_v4r))
+    r = plot.caliper_reading()
+    assert r["lead"] is None and r["lead_b"] is None               # not "V6"
+    assert r["dt_ms"] == pytest.approx(800.0) and r["dmv"] == pytest.approx(0.2)   # the plain height between them
+    assert plot.caliper_anchors() is None
+    for dx, dy in ((1, 0), (-1, 0), (0, 1)):
+        plot.nudge_caliper(dx, dy)
+    plot.set_gain(20.0)                  # laid out again: no anchor to keep, the markers start again on the 12
+    assert plot.caliper_reading()["lead"] in STANDARD_LEADS

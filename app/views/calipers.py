@@ -123,20 +123,24 @@ class Calipers:
     def panel_at(self, x: float, y: float):
         """The panel a point on the paper belongs to: of the panels drawn at x, the one whose trace
         passes nearest (a tall R wave reaches into the row above: its tip is still its own lead's),
-        else the one whose box holds the point; None off the traces."""
-        boxed = next((p for p in self.panels() if p.contains(x, y, self.speed)), None)
+        else the one whose box holds the point; None off the traces, and on an extra lead's row (V4R,
+        vx: drawn below the 12, read by no caliper), whose trace or box is never taken for the 12's."""
+        extra = self.paper.extra if self.paper is not None else ()
+        boxed = next((p for p in (*self.panels(), *extra) if p.contains(x, y, self.speed)), None)
         if self._display is None or self.record is None:
-            return boxed
+            return None if boxed in extra else boxed
+        rows = self._extra[2] if self._extra[0] is self.record else np.zeros((0, self._display.shape[1]))
         best, best_d = None, np.inf
-        for p in self.panels():
+        for p in (*self.panels(), *(e for e in extra if e.lead < len(rows))):
             if not p.x0 <= x <= p.x0 + p.width(self.speed):
                 continue
             s = int(np.clip(round(float(p.t_of(x, self.speed)) * self.record.fs), 0, self._display.shape[1] - 1))
-            d = abs(float(p.y_of(self._display[p.lead, s], self.gain)) - y)
+            d = abs(float(p.y_of((rows if p in extra else self._display)[p.lead, s], self.gain)) - y)
             if d < best_d:
                 best, best_d = p, d
         # within half a row of its trace: that lead; farther from every trace: the box it lies in
-        return best if best is not None and best_d <= best.height / 2 else boxed
+        found = best if best is not None and best_d <= best.height / 2 else boxed
+        return None if found in extra else found
 
     def caliper_anchors(self) -> list[tuple[int, bool, float, float]] | None:
         """(lead, rhythm strip, t s, mV) of each marker on the paper as drawn now; None when the
