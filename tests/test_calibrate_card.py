@@ -87,6 +87,13 @@ def _calibrate(tmp_path, src, out, capsys, monkeypatch) -> tuple[str, dict, str]
             capsys.readouterr().out)
 
 
+def _command_on_card(src: str, out: str) -> str:
+    """``_calibrate``'s command as the card should quote it: each path of this machine by its last component
+    (as ``mirage export``'s card quotes the training's), the folder data's spec and all."""
+    return (f"mirage calibrate --model {src} --data folder:data --labels labels.csv --cache-dir cache --workers 1 "
+            f"--no-progress --threads 1 --out {out}")
+
+
 def _truth(config: dict, labels_csv=None) -> tuple[str, list[str]]:
     """The methods as the card's "- Probabilities:" line should name them, and each label's threshold as its
     "- Thresholds" line should (a fallback threshold is followed by why), from config.json; with ``labels_csv`` each
@@ -136,7 +143,7 @@ def test_an_exported_cards_calibration_lines_are_replaced(tmp_path, tiny, capsys
     assert model == [
         "- Parameters: 1,000",
         f"- Probabilities: calibrated on the {config['calibration']['fitted_on']} ({methods}; "
-        f"`{config['provenance']['calibration_command']}`, {config['provenance']['calibration_date']}); "
+        f"`{_command_on_card('src', 'cal')}`, {config['provenance']['calibration_date']}); "
         "thresholds chosen after calibration",
         model[2],
         *calls,
@@ -164,7 +171,9 @@ def test_an_exported_cards_calibration_lines_are_replaced(tmp_path, tiny, capsys
     # calibrated again: one section, the second calibration's, and one note per section
     again, config2, _ = _calibrate(tmp_path, tmp_path / "cal", tmp_path / "again", capsys, monkeypatch)
     assert again.count("## Calibration of this checkpoint") == 1 and again.count(NOTE) == 2
-    assert f"`{config2['provenance']['calibration_command']}`" in again and "--model " + str(tmp_path / "cal") in again
+    assert f"`{_command_on_card('cal', 'again')}`" in again and str(tmp_path) not in again
+    # config.json keeps the command as it ran, paths and all
+    assert config2["provenance"]["calibration_command"].startswith(f"mirage calibrate --model {tmp_path / 'cal'} ")
     assert _thresholds_said(again) == _truth(config2)[1]
 
 

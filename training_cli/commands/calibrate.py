@@ -283,9 +283,10 @@ def run(args) -> int:
     card = loaded.model_card
     if loaded.noise_spread is not None:    # measured for the old calibration's logits: not this one's
         card = drop_noise_marks(card, NOISE_SPREAD_LEFT)
+    # the card names no path of this machine (as `mirage export`'s does); config.json keeps the command as run
     card = recalibrated_card(card, replace(loaded, thresholds=[float(t) for t in thresholds], metrics=metrics,
-                                           provenance=provenance, calibration=cal, measured_stack=stage,
-                                           noise_average=average), printed)
+                                           provenance=runlog.scrub_paths(provenance), calibration=cal,
+                                           measured_stack=stage, noise_average=average), printed)
     try:
         save_checkpoint(out, loaded.model, model_type=loaded.model_type, task=loaded.task, labels=labels,
                         schema=loaded.schema, preprocess=loaded.preprocess, render=loaded.render,

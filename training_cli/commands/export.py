@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import re
 import time
 from pathlib import Path
 
@@ -25,12 +24,10 @@ from training_cli.engine.checkpoints import read_model_path, refuse_earlier_chec
 from training_cli.engine.errors import ConfigError
 from training_cli.engine.looks import all_looks, kept_test, recorded_looks
 from training_cli.engine.model_card import model_card
+from training_cli.engine.runlog import scrub_paths
 from training_cli.options import add_overwrite_arg, command_parser
 
 log = logging.getLogger(__name__)
-
-_ABS_PATH = re.compile(r"(?<![\w.])/(?:[\w.+-]+/)*([\w.+-]+)")
-
 
 def export_command_parser(subparsers=None) -> argparse.ArgumentParser:
     """The parser of ``mirage export`` (a subcommand when ``subparsers`` is given, else standalone)."""
@@ -57,22 +54,6 @@ def export_command_parser(subparsers=None) -> argparse.ArgumentParser:
     p.add_argument("--half", action="store_true", help="store fp16 weights (loaded back as fp32)")
     p.set_defaults(func=run)
     return p
-
-
-# a run started as ``python -m training_cli.main train ...`` records argv[0] "main.py": it is the `mirage` command
-_ENTRY = re.compile(r"^(?:main\.py|mirage)(?= )")
-
-
-def scrub_paths(value):
-    """Replace absolute paths in strings (recursively) by their last component: ``/a/b/c`` -> ``c``;
-    a command recorded as ``main.py train ...`` reads ``mirage train ...``."""
-    if isinstance(value, str):
-        return _ENTRY.sub("mirage", _ABS_PATH.sub(lambda m: m.group(1), value))
-    if isinstance(value, dict):
-        return {k: scrub_paths(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [scrub_paths(v) for v in value]
-    return value
 
 
 def _evaluate_command(given: str, test: dict | None) -> str:

@@ -7,6 +7,7 @@ import csv
 import json
 import os
 import platform
+import re
 import shlex
 import subprocess
 import sys
@@ -48,6 +49,25 @@ def command_line() -> str:
     """This process's ``mirage`` command line as a model card quotes it: shell-quoted, so that it runs
     again as written (a folder "ECG export" stays one argument)."""
     return shlex.join(["mirage", *sys.argv[1:]])
+
+
+# a path of this machine: "/" not after a word character or a dot (a ratio "1/2", "./x" stay), up to its last component
+_ABS_PATH = re.compile(r"(?<![\w.])/(?:[\w.+-]+/)*([\w.+-]+)")
+# a run started as ``python -m training_cli.main train ...`` records argv[0] "main.py": it is the `mirage` command
+_ENTRY = re.compile(r"^(?:main\.py|mirage)(?= )")
+
+
+def scrub_paths(value):
+    """Replace absolute paths in strings (recursively) by their last component: ``/a/b/c`` -> ``c``;
+    a command recorded as ``main.py train ...`` reads ``mirage train ...``. A model card (``mirage export``'s,
+    ``mirage calibrate``'s) names no path of the machine that wrote it."""
+    if isinstance(value, str):
+        return _ENTRY.sub("mirage", _ABS_PATH.sub(lambda m: m.group(1), value))
+    if isinstance(value, dict):
+        return {k: scrub_paths(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub_paths(v) for v in value]
+    return value
 
 
 def utc_now() -> str:
