@@ -1,7 +1,7 @@
 """``mirage score``: what the library logs while the progress bar is drawn starts a line of its own.
 
-The labs table is read once the bar is on the screen; its warnings (a censored value read as its limit,
-a cell in another unit than its column's) had been written straight after the bar's text, on its line:
+The labs table was read once the bar was on the screen (it is now read before); its warnings (a censored value
+read as its limit, a cell in another unit than its column's) had been written straight after the bar's text, on its line:
 "scoring:   0%|          | 0/38 [00:00<?, ?rec/s]WARNING mirage_model.clinical.labs: ... '<3' read
 as 3 ...", a warning easy to miss, and one a later redraw of the bar could write over.
 """
@@ -50,3 +50,20 @@ def test_labs_warnings_start_their_own_line_under_the_bar(tmp_path, checkpoint, 
     assert censored, err
     # each warning begins its line: nothing of the bar before it
     assert all(line.startswith("WARNING mirage_model.clinical.labs: ") for line in censored), censored
+
+
+def test_a_refused_labs_table_is_refused_before_the_bar_and_the_model(tmp_path, checkpoint, capsys, monkeypatch):
+    # the bar had been drawn ("scoring: 0%| 0/38") and the model loaded before the table was read and refused
+    folder = tmp_path / "records"
+    folder.mkdir()
+    make_mixed_folder(folder)
+    labs = tmp_path / "labs.csv"
+    labs.write_text("record_id,no_such_lab\n00417_lr,3\n")     # no column any model reads: the table is refused
+    loaded = []
+    monkeypatch.setattr("training_cli.commands.score.load_predictor", lambda *a: loaded.append(a))
+    rc = main(["score", str(folder), "--model", str(checkpoint), "--out", str(tmp_path / "r.csv"),
+               "--labs", str(labs), "--no-measure", "--statements-model", "none"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "error: " in err and "labs.csv" in err and "no_such_lab" in err, err
+    assert "scoring:" not in err and "rec/s" not in err and not loaded, err
+    assert not (tmp_path / "r.csv").exists()

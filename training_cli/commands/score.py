@@ -25,6 +25,7 @@ from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from mirage_model.review.batch import BatchError, earlier_pdfs, find_inputs, score_folder
+from mirage_model.review.batch.inputs import labs_lookup
 from mirage_model.review.batch.run import interrupted_saves, is_hidden, nothing_to_score
 from mirage_model.review.batch.outputs import earlier_output, earlier_output_refusal
 from mirage_model.review.batch.resume import finished_records
@@ -263,6 +264,12 @@ def _score(args, fmt: str, time_limit: float, stage: list, stopped_by: list):
         raise UsageError(f"error: {nothing}")
     if args.pdf_dir is not None:
         refuse_earlier_pdfs(args, headers, fmt)
+    labs = args.labs
+    if labs is not None:     # a table refused before the model loads and the bar says "0/39"; its warnings said
+        try:
+            labs = labs_lookup(labs, args.folder, headers)
+        except BatchError as err:
+            raise UsageError(f"error: {err}") from None
     stage[0] = "loading the model"
     predictor = load_predictor(args.model, args.device)
     statements_predictor = load_statements_predictor(predictor, args.statements_model, args.device)
@@ -317,13 +324,13 @@ def _score(args, fmt: str, time_limit: float, stage: list, stopped_by: list):
     interrupted = None
     saved_in, unsaved = None, ""
     summary = None
-    # what the library logs while the bar is drawn (the labs table's warnings: it is read once the run has
-    # begun) goes above the bar on a line of its own, not on the bar's line after its text
+    # what the library logs while the bar is drawn (a stale lock taken over) goes above the bar on a line of
+    # its own, not on the bar's line after its text
     above_bar = logging_redirect_tqdm() if bar is not None else contextlib.nullcontext()
     try:
         with above_bar:
             summary = score_folder(
-                args.folder, predictor, args.out, labs=args.labs, pdf_dir=args.pdf_dir,
+                args.folder, predictor, args.out, labs=labs, pdf_dir=args.pdf_dir,
                 workers=args.workers, resume=args.resume, fmt=fmt, measure=args.measure,
                 progress=progress, report_settings=settings_from_args(args) if args.pdf_dir else None,
                 explain=args.explain, chunk_size=args.chunk_size, torch_threads=args.threads,
