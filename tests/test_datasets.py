@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 from pathlib import Path
 
@@ -361,7 +362,7 @@ def test_a_record_labelled_twice_is_refused_naming_both_lines(tmp_path):
     assert str(info.value) == f"{split_file}, line 4: record 'siteA/ecg000' appears twice (also on line 2)"
 
 
-def test_a_latin1_table_is_refused_naming_the_file_and_line(tmp_path):
+def test_a_latin1_table_is_refused_naming_the_file_and_line(tmp_path, caplog):
     """A spreadsheet's Latin-1 'CSV' as labels.csv stopped training with 'error: UnicodeDecodeError:
     'utf-8' codec can't decode byte 0xe9 in position 46 ...', naming neither the file nor the line."""
     root, _ = make_folder(tmp_path / "f", n_copies=1)
@@ -379,9 +380,14 @@ def test_a_latin1_table_is_refused_naming_the_file_and_line(tmp_path):
     split_file.write_bytes("record_id,split\n\u00e9cg000,train\n".encode("cp1252"))
     with pytest.raises(D.DatasetError, match=r"splits.csv, line 2: not UTF-8 text \(byte 0xe9"):
         D.read_split_file(split_file)
-    labs = tmp_path / "labs.csv"                                  # the labs table: its line, too
+    labs = tmp_path / "labs.csv"          # the labs table is read as Windows-1252 (Latin-1's µ is its µ), said
     labs.write_bytes("record_id,troponin_t [\u00b5g/L]\necg000,0.01\n".encode("latin-1"))
-    with pytest.raises(D.DatasetError, match=r"labs.csv, line 1: not UTF-8 text \(byte 0xb5"):
+    with caplog.at_level(logging.WARNING):
+        ds = D.open_dataset(f"folder:{root}", labels=labels, labs=labs)
+    assert f"{labs}: read as Windows-1252: not UTF-8 (line 1: byte 0xb5 read as '\u00b5')" in caplog.text
+    assert ds.items[0].clinical["troponin_t"] == (0.01, "\u00b5g/L")          # its unit read as written
+    labs.write_bytes(b"record_id,age\necg000,6\x81\n")                # but not a byte it has no character for
+    with pytest.raises(D.DatasetError, match=r"labs.csv, line 2: neither UTF-8 nor Windows-1252 text \(byte 0x81"):
         D.open_dataset(f"folder:{root}", labels=labels, labs=labs)
 
 

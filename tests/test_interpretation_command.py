@@ -363,7 +363,8 @@ def test_the_labs_table_s_warning_is_said_once(dataset, tmp_path, capsys, caplog
     labs.write_text("\n".join([lines[0] + ",Smoker"] + [line + ",yes" for line in lines[1:]]) + "\n")
     read = []
     text_of = clinical_labs.read_table_text
-    monkeypatch.setattr(clinical_labs, "read_table_text", lambda path: read.append(path) or text_of(path))
+    monkeypatch.setattr(clinical_labs, "read_table_text",
+                        lambda path, *a, **k: read.append(path) or text_of(path, *a, **k))
     assert main(["interpretation", "--model", str(model), "--statements-model", "none", "--data", f"folder:{dataset}",
                  "--labels", str(dataset / "labels.csv"), "--task", "multilabel", "--label", "AFIB", "--no-progress",
                  "--labs", str(labs), "--out", str(tmp_path / "with")]) == 0

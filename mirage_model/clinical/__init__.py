@@ -19,8 +19,8 @@ unknown units raise ``ClinicalError`` naming the feature.
 
 from mirage_model.clinical.features import (KNOWN_FEATURES, SCHEMA_VERSION, SEX_CODE, ClinicalError,
                                             ClinicalFeature, LabsTableError, parse_sex)
-from mirage_model.clinical.labs import (LabsMatch, labs_record_id, match_labs_rows, read_labs_table,
-                                        read_table_text, separator_line)
+from mirage_model.clinical.labs import LabsMatch, labs_record_id, match_labs_rows, read_labs_table, separator_line
+from mirage_model.clinical.table_text import read_table_text
 from mirage_model.clinical.schema import ClinicalSchema, default_schema
 from mirage_model.clinical.values import (LABS_HEADER_NOTE, RECORD_FEATURES, header_disagreement,
                                           entry_status, header_disagreements, labs_header_note, parse_entry,

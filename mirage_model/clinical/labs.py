@@ -17,6 +17,7 @@ from mirage_model.clinical.features import (_BINARY_CODES, _RX_NUMBER, AGE_OVER_
                                             open_age_reading, LabsTableError, _is_missing, _unit_key, censor_mark,
                                             column_key)
 from mirage_model.clinical.schema import ClinicalSchema, default_schema
+from mirage_model.clinical.table_text import read_table_text
 from mirage_model.clinical.values import feet_inches, typed_unit, typed_unit_reading
 from mirage_model.words import counted, first_few
 
@@ -75,38 +76,6 @@ def _parse_number(text: str, decimal_comma: bool, tabs: bool = False) -> float:
     if not _RX_NUMBER.fullmatch(t):
         raise ValueError(f"{text!r} is not a number")
     return float(t)
-
-
-def read_table_text(path) -> str:
-    """The text of a CSV table a user gives (a labs table, a labels table, a split file).
-
-    UTF-8, with or without a byte order mark. A spreadsheet's "CSV" export in a Western locale is
-    Windows-1252 or Latin-1 ("Männlich", "µg/L", "é" in a name): it is refused naming the line and
-    the byte, and how to save it, rather than guessed at (the same bytes read as another code page
-    give other names). A spreadsheet workbook itself (.xlsx, .ods, .xls) is refused as one, saying
-    how to save it as CSV.
-
-    Raises:
-        LabsTableError: the file cannot be read or is not UTF-8 (naming the line).
-    """
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as err:
-        raise LabsTableError(path, f"cannot read the file ({err.strerror or err})") from None
-    # a workbook (.xlsx/.ods: a zip; .xls: an OLE2 file) had been called "not UTF-8 text ... Latin-1?"
-    book = {b"PK\x03\x04": "a zipped spreadsheet workbook (.xlsx or .ods)",
-            b"\xd0\xcf\x11\xe0": "an Excel 97-2003 workbook (.xls)"}.get(raw[:4])
-    if book:
-        raise LabsTableError(path, f"{book}, not a CSV table: open it in the spreadsheet program and save it "
-                             "as 'CSV UTF-8 (comma delimited)'")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = raw[:err.start].count(b"\n") + 1
-        byte = raw[err.start]
-        raise LabsTableError(path, f"not UTF-8 text (byte 0x{byte:02x}; a file saved as Latin-1 or "
-                             "Windows-1252?): save it as 'CSV UTF-8'", line=line) from None
 
 
 def separator_line(first_line: str) -> tuple[int, str | None]:
@@ -271,8 +240,11 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
     the same, and a batch, which knows its records, warns when they fit almost none of them
     (``patient_column_warning``); the header alone does not tell (a column of the records' names).
 
+    A file that is not UTF-8 (German Excel's "CSV (Trennzeichen-getrennt)") is read as Windows-1252, with
+    a warning (``table_text.read_table_text``); one that is not Windows-1252 either is refused.
+
     ``warnings``: when a list is given, every warning logged about the table (units assumed,
-    censored values read as their limit) is appended to it too, as the logged line, for a face that
+    censored values read as their limit, the encoding) is appended to it too, as the logged line, for a face that
     shows no log (the app's batch dialog).
 
     Raises:
@@ -283,7 +255,7 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
     """
     path = Path(path)
     schema = schema if schema is not None else default_schema()
-    text = read_table_text(path)
+    text = read_table_text(path, warnings, windows_1252=True)     # a German Excel's "CSV" read, and said
     lines = text.splitlines()
     if not any(line.strip() for line in lines):
         raise LabsTableError(path, "the file is empty")
