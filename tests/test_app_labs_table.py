@@ -250,7 +250,10 @@ def test_a_command_line_table_that_cannot_be_read_ends_the_run_in_one_line(tmp_p
 def test_an_exported_folders_records_get_the_rows_a_batch_of_it_gives(tmp_path):
     """``mirage-review amb --export-pdf out --labs labs.csv`` with LUDB 1 at amb/1 and a copy at amb/sub/1: a batch of
     amb (``labs_lookup``) gives 1 the row "1" and sub/1 none (its id is "sub/1", the row is 1's), so the PDFs do;
-    sub/1.pdf had been printed with row 1's weight, another record's, its own folder being searched alone."""
+    sub/1.pdf had been printed with row 1's weight, another record's, its own folder being searched alone.
+
+    Row "1" fits sub/1 too: ``mirage score`` writes sub/1 an error row naming that, and so the export fails sub/1,
+    in the same words, with no PDF (it had printed one scored without labs, the warning in its labs block)."""
     pypdf = pytest.importorskip("pypdf")
     from helpers_models import make_tiny_checkpoint
     from mirage_model.review.batch.inputs import labs_lookup
@@ -269,16 +272,29 @@ def test_an_exported_folders_records_get_the_rows_a_batch_of_it_gives(tmp_path):
     assert why.startswith("labs row '1' fits 2 records"), why
     tiny = make_tiny_checkpoint(tmp_path / "tiny", clinical=("age", "weight"))
     proc = _review(tmp_path, amb, "--model", tiny, "--export-pdf", tmp_path / "out", "--labs", tmp_path / "labs.csv")
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.returncode == 1, proc.stderr[-3000:]            # one record failed, as mirage score's exit says
 
     def text(rel):
         return " ".join(" ".join((p.extract_text() or "").split())
                         for p in pypdf.PdfReader(str(tmp_path / "out" / f"{rel}.pdf")).pages)
 
-    one, sub = text("1"), text("sub/1")
+    one = text("1")
     assert "Labs table: row '1' of labs.csv." in one and "Weight 64 kg" in one, one
-    assert f"Labs table: no row used for record sub/1 in labs.csv. Warning: {why}" in sub, sub
-    assert "Weight" not in sub and "64 kg" not in sub, sub
+    assert not (tmp_path / "out" / "sub" / "1.pdf").exists()
+    failed = [line for line in proc.stderr.splitlines() if line.startswith("failed: ")]
+    assert failed == [f"failed: {sub_hea}: {why}"], proc.stderr[-3000:]
+    assert proc.stdout.splitlines()[-1] == f"1 PDF in {tmp_path / 'out'}, failed 1 (each said above)", proc.stdout
+
+    # mirage score of the same folder and table: the same record refused in the same words, the other scored
+    import csv
+
+    from training_cli.main import main
+
+    assert main(["score", str(amb), "--model", str(tiny), "--out", str(tmp_path / "r.csv"), "--no-progress",
+                 "--labs", str(tmp_path / "labs.csv"), "--statements-model", "none", "--no-measure"]) == 1
+    with open(tmp_path / "r.csv", newline="", encoding="utf-8-sig") as fh:
+        rows = {r["record_path"]: (r["status"], r["error"]) for r in csv.DictReader(fh)}
+    assert rows == {"1.hea": ("ok", ""), "sub/1.hea": ("error", why)}, rows
 
 
 BAD_AGE = "record_id,age,sex,weight [kg],crp [mg/L]\n1,abc,F,71,xyz\n14,40,M,90,xyz\n"

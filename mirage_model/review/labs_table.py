@@ -27,6 +27,7 @@ class RecordRow:
     values: dict = field(default_factory=dict)   # {feature: (value, unit)}: the row's cells read; {} for none
     line: str = ""                               # "row '1' of labs.csv" / "no row for record 1 in labs.csv"
     notes: tuple = ()                            # bad cells left out, a row refused or fitting other records too
+    ambiguous: str = ""                          # why its row is no one's (it fits other records too): a batch's error
 
 
 class LabsTable:
@@ -99,7 +100,7 @@ class LabsTable:
         lookup.reads = reads
         rid = printable(lookup.record_id(path))
         if why := lookup.ambiguous(path):
-            return RecordRow({}, f"no row used for record {rid} in {self.name}", (why,))
+            return RecordRow({}, f"no row used for record {rid} in {self.name}", (why,), ambiguous=why)
         row = lookup.row_id(path)
         if row is None:
             return RecordRow({}, f"no row for record {rid} in {self.name}")
