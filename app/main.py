@@ -329,9 +329,10 @@ def export_records(window, app, records: list[Path], targets: list[Path], result
     button does (``MainWindow.export_pdf``) to its path in ``targets`` (``export_targets``), then
     quit. A record that fails is said once, on one line naming its file and the problem, as ``mirage
     score`` says it ("failed: PATH: WHY"; the window's message and the load job's log line go to the
-    log file only); so does one whose labs-table row fits other records too, as ``mirage score`` refuses it. ``result["rc"]``: 0 when every PDF was written, 1 otherwise, 2 when the model to
-    be used could not be loaded (then nothing is written, and the folders in ``created`` are removed
-    again while empty: a scripted export never hands back reports without the model the user asked for)."""
+    log file only); so does one whose labs-table row fits other records too, as ``mirage score`` refuses it.
+    ``result["rc"]``: 0 when every PDF was written, 1 otherwise, 2 when the model to be used could not be loaded
+    (then nothing is written, and the folders in ``created`` are removed again while empty: a scripted export
+    never hands back reports without the model the user asked for)."""
     from PySide6.QtCore import QTimer
 
     queue = list(zip(records, targets))

@@ -1,8 +1,8 @@
 """``mirage score``: what the library logs while the progress bar is drawn starts a line of its own.
 
 The labs table was read once the bar was on the screen (it is now read before); its warnings (a censored value
-read as its limit, a cell in another unit than its column's) had been written straight after the bar's text, on its line:
-"scoring:   0%|          | 0/38 [00:00<?, ?rec/s]WARNING mirage_model.clinical.labs: ... '<3' read
+read as its limit, a cell in another unit than its column's) had been written straight after the bar's text, on its
+line: "scoring:   0%|          | 0/38 [00:00<?, ?rec/s]WARNING mirage_model.clinical.labs: ... '<3' read
 as 3 ...", a warning easy to miss, and one a later redraw of the bar could write over.
 """
 
