@@ -323,12 +323,19 @@ class MainWindow(RecordsMixin, LabsTableMixin, ModelMixin, ExportMixin, PrintMix
         # mid-word ("...; model res") with nothing to say there was more
         self.status_label = ElidedLabel("")
         self.statusBar().addWidget(self.status_label, 1)
-        self.statusBar().addPermanentWidget(QLabel(RESEARCH_USE_NOTICE))
+        self.status_notice = QLabel(RESEARCH_USE_NOTICE)
+        self.statusBar().addPermanentWidget(self.status_notice)
+        # signed over the statements on screen: "over-read", as the PDF's notice says (an edit un-signs: back)
+        self.results.interpretation.noticeChanged.connect(self._set_notice)
 
         self.results.chooseModel.connect(self.choose_model)
         self.results.runModel.connect(self.run_prediction)
         self.image_view.methodChanged.connect(self.viewer.plot.set_saliency_method)
         self.measure_panel.edited.connect(lambda: self.show_status("Measurement corrected (goes into the report)."))
+
+    def _set_notice(self, notice: str) -> None:
+        self.notice.setText(notice)
+        self.status_notice.setText(notice)
 
     def _build_actions(self) -> None:
         menu = self.menuBar()

@@ -218,3 +218,21 @@ def test_the_rows_show_a_statements_whole_words_at_1024x700(qtbot, tiny_model, s
         need = label.fontMetrics().boundingRect(QRect(0, 0, label.width(), 10000),
                                                 int(Qt.TextFlag.TextWordWrap), f"{k + 1}. {text}").height()
         assert label.height() >= need, (text, label.width(), label.height(), need)
+
+
+def test_the_banner_and_status_bar_say_over_read_once_signed(qtbot, tiny_model, statements_model):
+    """The yellow banner and the status bar's notice said "...; unconfirmed." under a signature: signed over the
+    statements on screen they say "...; over-read." (the PDF's words, ``research_notice``); an edit un-signs and
+    they say "unconfirmed" again."""
+    window = _window(qtbot, tiny_model, statements_model)
+    panel, it, rows = _rows(window)
+    from PySide6.QtWidgets import QLabel
+    shown = [window.notice] + [w for w in window.statusBar().findChildren(QLabel) if w.text().startswith("Research")]
+    assert len(shown) == 2
+    assert all(w.text() == "Research use only, not a diagnosis; unconfirmed." for w in shown)
+    panel.sign("Dr Banner")
+    qtbot.waitUntil(lambda: all(w.text() == "Research use only, not a diagnosis; over-read." for w in shown),
+                    timeout=5000)
+    panel.strike(0, "artefact")
+    qtbot.waitUntil(lambda: all(w.text() == "Research use only, not a diagnosis; unconfirmed." for w in shown),
+                    timeout=5000)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
 
@@ -26,7 +26,7 @@ from app.views.overread import OverReadPanel
 from mirage_model.review.labels import ptbxl_coded
 from mirage_model.review.interpret import (no_statement_text, session_disagreement, session_interpretation,
                                            session_noise_hidden, statement_labels)
-from mirage_model.review.overread import STRUCK
+from mirage_model.review.overread import STRUCK, research_notice
 
 _GREY = "#666666"
 _RED = "#a00000"
@@ -116,11 +116,16 @@ def _interpretation(session, it=None) -> tuple[str, str]:
 
 
 class InterpretationView(FollowsSession, QWidget):
-    """The session's interpretation (statements in reading order, each with its source)."""
+    """The session's interpretation (statements in reading order, each with its source). ``noticeChanged`` gives
+    the research-use notice of what it shows (``review.overread.research_notice``: "over-read" once signed over these
+    statements, "unconfirmed" again when an edit un-signs), for the window's banner and status bar."""
+
+    noticeChanged = Signal(str)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.session = None
+        self.notice = research_notice(None, None)
         self.title = QLabel("<b>Interpretation</b>")
         self.text = QLabel("")
         self.setAccessibleName("Interpretation")
@@ -168,9 +173,15 @@ class InterpretationView(FollowsSession, QWidget):
             self.may_hide = (f"{every}. Not calls: each is below its threshold, within the noise's reach of it."
                              if every else "")
             self.text.setText(shown)
+            self._set_notice(research_notice(getattr(session, "overread", None), it))
         except Exception as err:  # noqa: BLE001 - a drawing error must not take the window down
             self.text.setText(f"<span style='color:{_RED}'>The interpretation could not be built: "
                               f"{html.escape(type(err).__name__)}: {html.escape(str(err))}</span>")
+
+    def _set_notice(self, notice: str) -> None:
+        if notice != self.notice:
+            self.notice = notice
+            self.noticeChanged.emit(notice)
 
     def _link_hovered(self, link: str) -> None:
         """The "may hide" line under the mouse: all it names in a tooltip (the line counts all but 3)."""
