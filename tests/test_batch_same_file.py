@@ -93,3 +93,21 @@ def test_mirage_score_scores_a_hard_linked_record_once(tmp_path, hard_linked, ca
     said = capsys.readouterr().out
     assert ("2 record files are another name of a record of the folder (a link), scored once, in that record's "
             "row: copy.hea = 1.hea, sub/1.hea = 1.hea") in said, said
+
+
+def test_a_run_stopped_first_says_the_link_was_not_scored(tmp_path, folder):
+    """Cancelled before its first record (Cancel in the app's batch dialog), the run wrote no row for 1.hea: the
+    summary had said its two other names were "scored once, in that record's row"; it says they were not scored."""
+    from helpers_models import make_tiny_checkpoint
+    from mirage_model.inference import Predictor
+    from mirage_model.review.batch.run import score_folder
+
+    out = tmp_path / "out.csv"
+    model = make_tiny_checkpoint(tmp_path / "tiny")
+    summary = score_folder(folder, Predictor(model, device="cpu"), out, measure=False, cancel=lambda: True)
+    with out.open(newline="", encoding="utf-8-sig") as fh:
+        assert [row["record_path"] for row in csv.DictReader(fh)] == []
+    line = summary.same_file_line()
+    assert "scored once" not in line and "in that record's row" not in line, line
+    assert line == ("2 record files are another name of a record of the folder (a link), not scored, as the run was "
+                    "stopped before that record: copy.hea = 1.hea, sub/1.hea = 1.hea")

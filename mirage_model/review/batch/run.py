@@ -203,7 +203,8 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                                lock_note=lock.stale_note, not_read=not_read, own_files=own_files,
                                annotations=[not_read_entry(p, folder) for p in getattr(found, "annotations", ())],
                                same_file=[(rel_path(Path(a), folder), rel_path(Path(b), folder))
-                                          for a, b in getattr(found, "same_file", ())])
+                                          for a, b in getattr(found, "same_file", ())],
+                               with_row=set(done_keys))
         if labs is not None:
             refused = lookup.refused_rows()
             summary.labs_rows, summary.labs_refused = len(set(labs_d) - refused), len(refused)

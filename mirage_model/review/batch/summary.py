@@ -65,6 +65,9 @@ class BatchSummary:
     # (path, the record's path) under the folder of each record file left out as another name of a record
     # scored under its own (``inputs.same_files``: a link): scored once, in that record's row
     same_file: list[tuple[str, str]] = field(default_factory=list)
+    # the record_paths with a row in the output (kept by Resume, or written by this run): a run stopped before
+    # the record a link names leaves both unscored (``same_file_line`` says so)
+    with_row: set[str] = field(default_factory=set)
     # scored records of children, whose interpretation says PAEDIATRIC_SHORT (paediatric_line: its meaning)
     paediatric: int = 0
     # "" or why ``out_path`` could not be written at the end of the run and where its rows are instead
@@ -91,16 +94,28 @@ class BatchSummary:
     def same_file_line(self, limit: int = 3) -> str:
         """The records scored once though the folder holds them under several names, in one line: "1 record
         file is another name of a record of the folder (a link), scored once, in that record's row: copy.hea
-        = 1.hea"; "" when none."""
+        = 1.hea"; of a run stopped before that record, "... (a link), not scored, as the run was stopped before
+        that record: copy.hea = 1.hea"; "" when none."""
         if not self.same_file:
             return ""
+        left = [pair for pair in self.same_file if self.cancelled and pair[1] not in self.with_row]
+        done = [pair for pair in self.same_file if pair not in left]
         n = len(self.same_file)
-        named = ", ".join(f"{printable(a)} = {printable(b)}" for a, b in self.same_file[:limit])
-        return (f"{counted(n, 'record file')} {'is' if n == 1 else 'are'} another name of a record of the folder "
-                f"(a link), scored once, in that record's row: {named}{' ...' if n > limit else ''}")
+        head = f"{counted(n, 'record file')} {'is' if n == 1 else 'are'} another name of a record of the folder"
+
+        def named(pairs) -> str:
+            return ", ".join(f"{printable(a)} = {printable(b)}" for a, b in pairs[:limit]) + \
+                (" ..." if len(pairs) > limit else "")
+
+        said = [f"scored once, in that record's row: {named(done)}"] if done else []
+        if left:
+            those = "that record" if len({b for _, b in left}) == 1 else "those records"
+            said.append(f"not scored, as the run was stopped before {those}: {named(left)}")
+        return f"{head} (a link), {'; '.join(said)}"
 
     def count(self, row: dict) -> None:
         """Count one output row of this run."""
+        self.with_row.add(str(row.get("record_path")))
         if row["status"] == "ok":
             self.scored += 1
             if row.get("pdf"):
