@@ -566,4 +566,6 @@ def batch_job(ctx: JobContext, folder, predictor, out_path, **kwargs):
         ctx.progress(done, total, row)
 
     kwargs.setdefault("notice", lambda line: ctx.progress(0, 0, BatchNotice(line)))
+    # "0 / N records" once the run knows N, before its first record ends (the dialog had said nothing till then)
+    kwargs.setdefault("started", lambda total: ctx.progress(0, total, None))
     return batch.score_folder(folder, predictor, out_path, progress=progress, cancel=ctx.cancelled, **kwargs)

@@ -1,0 +1,35 @@
+"""The batch dialog says "0 / N records" from the start of a run: it had shown nothing (a busy bar, "Loading the
+model and listing the folder...") until the first record ended, so that a user waiting on a slow first record did
+not know how many the run would score. ``score_folder``'s ``started(total)`` gives N; the app's batch job passes it.
+
+Truth: the folder holds two PTB-XL records (copied here), so N is 2."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from helpers_app import isolated_settings, tiny_model, two_record_folder  # noqa: E402,F401 - fixtures
+
+WAIT_MS = 120000
+
+
+def test_the_dialog_says_0_of_2_before_the_first_record_ends(qtbot, tiny_model, tmp_path):
+    from app.dialogs.batch import BatchDialog
+    from mirage_model.inference import Predictor
+
+    folder = two_record_folder(tmp_path)
+    dlg = BatchDialog(None, predictor=Predictor(tiny_model, device="cpu"), device="auto", folder=str(folder),
+                      statements="none")
+    qtbot.addWidget(dlg)
+    dlg.output.setText(str(tmp_path / "scores.csv"))
+    seen = []       # (status, bar, rows in the table) at each progress the run sends
+    worker = dlg.start()
+    assert worker is not None
+    worker.signals.progress.connect(lambda *a: seen.append((dlg.status.text(), dlg.progress.maximum(),
+                                                            dlg.progress.value(), dlg.table.rowCount())))
+    qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
+    before_rows = [s for s in seen if s[3] == 0]
+    assert before_rows and before_rows[0] == ("0 / 2 records", 2, 0, 0), seen
+    assert seen[-1][:3] == ("2 / 2 records", 2, 2), seen
