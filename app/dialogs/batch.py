@@ -42,7 +42,7 @@ from app.dialogs.batch_outcome import BatchOutcome
 from app.dialogs.batch_paths import default_output, refused_output
 from app.dialogs.batch_questions import ask_replace_output, ask_replace_pdfs
 from app.dialogs.batch_table import (ERROR_LINES, FAILED_COLOUR, LABS_DIFFER_COLOUR, NOT_ECG_COLOUR,
-                                     BatchResultsTable)
+                                     BatchResultsTable, NamesElidedInTheMiddle)
 from app.dialogs.form_rows import add_row
 from app.views.placeholder import set_placeholder
 from app.settings import DEVICES
@@ -172,6 +172,7 @@ class BatchDialog(BatchResultsTable, BatchNotes, BatchOutcome, QDialog):
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         # rows a line of text tall (the style's 30 px showed a third fewer); a failed row grows to its message
         self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 6)
+        self.table.setItemDelegate(NamesElidedInTheMiddle(self))     # a record's name cut in the middle
         self.table.setTabKeyNavigation(False)     # Up/Down choose a row, Enter opens it, Tab leaves the table
         self.table.cellDoubleClicked.connect(self._double_clicked)
         self.table.cellActivated.connect(self._double_clicked)

@@ -8,9 +8,9 @@ from __future__ import annotations
 from bisect import bisect_right
 from pathlib import Path
 
-from PySide6.QtCore import QEvent
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QTableWidgetItem
+from PySide6.QtWidgets import QStyledItemDelegate, QTableWidgetItem
 
 from mirage_model.records.folder import natural_key
 
@@ -19,6 +19,9 @@ from mirage_model.records.folder import natural_key
 # siteB/ecg.hea), and the path is what tells them apart
 PREFERRED = ("record_id", "record_path", "status", "error", "positive")
 HIDDEN = ("path", "notes")   # kept for double-click / the CSV, not shown as columns
+# the record's names: their columns as wide as the widest (up to a third of the table), and a longer one cut in the
+# middle, whole on hover ("cinc/E00001.hea" had read "cinc/...": the record's name was the part cut)
+NAME_COLUMNS = ("record_id", "record_path")
 # the serial comparison's columns whose words are read whole in a tooltip
 SERIAL_TIPS = ("serial_changes", "serial_warnings")
 # text colours in the table, each at least WCAG 2.1's 4.5:1 on its white (Qt's red, dark grey and dark
@@ -73,6 +76,20 @@ def _row_key(row: dict) -> tuple:
     return natural_key(row.get("record_path") or row.get("path") or "")
 
 
+class NamesElidedInTheMiddle(QStyledItemDelegate):
+    """The table's cells as Qt draws them, those of ``NAME_COLUMNS`` cut in the middle ("site/.../E00001.hea")."""
+
+    def __init__(self, dialog):
+        super().__init__(dialog.table)
+        self._dialog = dialog
+
+    def initStyleOption(self, option, index) -> None:
+        super().initStyleOption(option, index)
+        columns = self._dialog.columns
+        if 0 <= index.column() < len(columns) and columns[index.column()] in NAME_COLUMNS:
+            option.textElideMode = Qt.TextElideMode.ElideMiddle
+
+
 class BatchResultsTable:
     """The results table's part of ``BatchDialog`` (its ``table``, ``message``, ``rows`` and ``columns``)."""
 
@@ -94,10 +111,22 @@ class BatchResultsTable:
                 if i != r:
                     self._fill_row(i if i < r else i - 1, old)
         self.table.insertRow(r)
+        self._fit_names(row)
         self._fill_row(r, row)
         if row.get("error"):
             self._fit_error(r, str(row.get("error")))
         self._show_message(self.table.currentRow())
+
+    def _fit_names(self, row: dict) -> None:
+        """The name columns as wide as ``row``'s names too, up to a third of the table's width."""
+        fm = self.table.fontMetrics()
+        room = max(self.table.horizontalHeader().defaultSectionSize(), self.table.viewport().width() // 3)
+        for key in NAME_COLUMNS:
+            if key in self.columns and row.get(key):
+                c = self.columns.index(key)
+                need = min(room, fm.horizontalAdvance(_fmt(row.get(key))) + 2 * fm.averageCharWidth())
+                if need > self.table.columnWidth(c):
+                    self.table.setColumnWidth(c, need)
 
     def _fit_error(self, r: int, message: str) -> None:
         """The error column as wide as its widest message, up to half the table's width (100 px cut "bad.dat:
