@@ -1,9 +1,7 @@
-"""Opening records and folders: a new ``ReviewSession`` per record, its record drawn as soon as it
-is read, its model image and measurements shown as they arrive, the folder browser, recent
-files, drag and drop.
+"""Opening records and folders: a new ``ReviewSession`` per record, its record drawn as soon as it is read, its model
+image and measurements shown as they arrive, the folder browser, recent files, drag and drop.
 
-``RecordsMixin`` is one of the jobs ``MainWindow`` composes; the window owns the widgets, the
-session and the signals.
+``RecordsMixin`` is one of the jobs ``MainWindow`` composes; the window owns the widgets, the session and the signals.
 """
 
 from __future__ import annotations
@@ -22,6 +20,7 @@ from app import workers
 from app.views.patient_line import NO_RECORD
 from mirage_model import formats
 from mirage_model.csvsafe import printable
+from mirage_model.limits import SCALE_FINDINGS
 from mirage_model.records.age import age_text
 from mirage_model.review.file_info import (device_report_lines, file_diagnosis_lines, file_patient, length_read,
                                            patient_named, reader_notes, record_notes)
@@ -280,28 +279,34 @@ class RecordsMixin:
         return self.session is not None and getattr(self, "_preparing", None) == self.session.id
 
     def _quality_ready(self, sid: int, quality) -> None:
-        """The record's own quality report (the one a model that assesses reuses): kept for the
-        session, and its pacer marks and artefacts drawn while no prediction's report is shown."""
+        """The record's own quality report (the one a model that assesses reuses): kept for the session (the
+        interpretation without a model is gated by it, ``session_interpretation``), its pacer marks and artefacts
+        drawn while no prediction's report is shown, and a gain in doubt ("... 0.20 times their usual size or less:
+        gain wrong?") said in the message bar, as a flat lead is (it had been in small print under the result)."""
         if not self._current(sid):
             return
-        # the session's own verdict: the interpretation without a model is gated by it
-        # (``session_interpretation``), as a model's result is by its prediction's
         self.session.set_quality(quality)
         if self.session.prediction is None:
             self.viewer.plot.set_quality(quality)
+        gain = [f.name for f in getattr(quality, "findings", ()) if f.code in SCALE_FINDINGS]
+        if gain:
+            self._say_of_record("signal quality: " + "; ".join(gain))
 
     def _quality_failed(self, sid: int, message: str) -> None:
-        """The record's quality assessment raised (``message``: "signal quality not assessed: ..."):
-        said where the verdict shows (the results panel), in the message bar, and kept in the
-        session (the PDF lists it under what the report lacks). A model run on the record fails
-        with the same error (``inference.AssessmentError``): no calls without the gate."""
+        """The record's quality assessment raised (``message``: "signal quality not assessed: ..."): said where the
+        verdict shows (the results panel), in the message bar, and kept in the session (the PDF lists it under what
+        the report lacks). A model run on it fails with the same error (``inference.AssessmentError``)."""
         if not self._current(sid):
             return
         self.session.set_quality(None, message)
         self.results.set_quality_error(message)
+        self._say_of_record(message)
+
+    def _say_of_record(self, message: str) -> None:
+        """``message`` of the open record in the message bar, after what it says of the record (its lead flags)."""
         text = f"{self.session.record_id}: {message}"
         if not self.message_bar.isHidden() and self.message_bar.text().startswith(f"{self.session.record_id}: "):
-            text = f"{self.message_bar.text()}; {message}"      # after the record's lead flags
+            text = f"{self.message_bar.text()}; {message}"
         self.show_message(text)
 
     def with_reader_notes(self, text: str) -> str:
