@@ -83,3 +83,54 @@ def test_the_fit_page_button_says_what_12x1_fits(qtbot):
     qtbot.addWidget(viewer)
     tip = viewer.fit_btn.toolTip()
     assert "whole page" in tip and "in 12x1 its width" in tip and "Ctrl+9" in tip, tip
+
+
+def _viewer(qtbot, layout):
+    from app.views.ecg_viewer import EcgViewer
+
+    viewer = EcgViewer()
+    qtbot.addWidget(viewer)
+    viewer.resize(TRACE_VIEW[0], TRACE_VIEW[1] + 90)          # the tool bars and the scale line above the traces
+    viewer.show()
+    qtbot.waitExposed(viewer)
+    viewer.plot.set_dpi_override(96)
+    viewer.plot.set_record(load_record(LUDB_1))
+    viewer.layout_box.setCurrentText(layout)
+    viewer.plot.fit_page()
+    qtbot.wait(50)
+    return viewer
+
+
+def _leads_in_view(plot) -> list[int]:
+    """The leads whose row's baseline is in the view (paper y up: the view's top is its rect's bottom)."""
+    view = plot.vb.viewRect()
+    return [p.lead for p in plot.paper.panels if view.top() <= p.baseline <= view.bottom()]
+
+
+@needs_ludb
+def test_a_fitted_12x1_page_shows_a_scroll_bar_to_the_leads_below(qtbot):
+    """Fitted to its width, 12x1 showed 4 of its 12 leads with no scroll bar and nothing to say 8 were below: a
+    scroll bar beside the traces says it, and scrolled to its end it shows the last lead, V6."""
+    viewer = _viewer(qtbot, "12x1")
+    plot, bar = viewer.plot, viewer.rows_scroll
+    first = _leads_in_view(plot)
+    assert 0 in first and len(first) < 12, first                  # lead I at the top, some leads below
+    assert bar.isVisible() and bar.maximum() > 0 and bar.value() == 0
+    # the bar's handle is the share of the page in view (worked out from the paper: view height / page height)
+    page_h = plot.paper.height + 4
+    assert bar.pageStep() / (bar.maximum() + bar.pageStep()) == pytest.approx(plot.vb.viewRect().height() / page_h,
+                                                                                abs=0.01)
+    zoom = plot.zoom
+    bar.setValue(bar.maximum())
+    qtbot.wait(20)
+    last = _leads_in_view(plot)
+    assert 11 in last and 0 not in last, last                    # V6 in view, the page scrolled, not zoomed
+    assert plot.zoom == pytest.approx(zoom) and plot.fitted
+
+
+@needs_ludb
+def test_a_fitted_3x4_page_has_no_scroll_bar(qtbot):
+    viewer = _viewer(qtbot, "3x4")
+    assert not viewer.rows_scroll.isVisible()
+    assert sorted({p.lead for p in viewer.plot.paper.panels}) == list(range(12))
+    assert set(_leads_in_view(viewer.plot)) == set(range(12))

@@ -7,8 +7,8 @@ import numpy as np
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QHBoxLayout, QLabel, QMenu, QPushButton, QSizePolicy, QStyle, QStyleOptionButton, QToolBar,
-    QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QHBoxLayout, QLabel, QMenu, QPushButton, QScrollBar, QSizePolicy, QStyle, QStyleOptionButton,
+    QToolBar, QVBoxLayout, QWidget,
 )
 
 from app.views.ecg_plot import NO_RECORD, EcgPlot
@@ -18,6 +18,8 @@ from app.views.plot_overlays import FIDUCIAL_TIP, fiducial_legend_html
 from mirage_model.render import PAGE_S
 
 EXPLAINED_ROLE = Qt.ItemDataRole.UserRole + 1    # a page box entry's "added" / "marked" explained page
+PAGE_MARGIN_MM = 2.0        # the paper shown above and below the page when it is fitted or scrolled to an end
+SCROLL_STEPS_PER_MM = 10    # the rows' scroll bar counts tenths of a millimetre of paper
 
 
 class BarButton(QPushButton):
@@ -171,7 +173,21 @@ class EcgViewer(QWidget):
         lay.addWidget(bar)
         lay.addWidget(bar2)
         lay.addLayout(info)
-        lay.addWidget(self.plot, 1)
+        # the page's rows out of view (12x1 fitted to its width: 4 of 12 leads at 1280x800, or any page taller
+        # than the view) are shown by a scroll bar beside them, as a cart's review screen scrolls its 12x1 page:
+        # none had said that 8 leads were below
+        self.rows_scroll = QScrollBar(Qt.Orientation.Vertical)
+        self.rows_scroll.setAccessibleName("Scroll the page's rows")
+        self.rows_scroll.setToolTip("the page's rows out of view: scroll to them")
+        self.rows_scroll.setVisible(False)
+        self.rows_scroll.valueChanged.connect(self._rows_scrolled)
+        self._syncing_rows = False
+        traces = QHBoxLayout()
+        traces.setContentsMargins(0, 0, 0, 0)
+        traces.setSpacing(0)
+        traces.addWidget(self.plot, 1)
+        traces.addWidget(self.rows_scroll)
+        lay.addLayout(traces, 1)
         lay.addWidget(self.fid_legend)
         lay.addWidget(self.overlay_label)
 
@@ -189,6 +205,7 @@ class EcgViewer(QWidget):
         self.reset_btn.clicked.connect(self.plot.reset_scale)
         self.fit_btn.clicked.connect(self.plot.fit_page)
         self.plot.scaleChanged.connect(self.scale_label.setText)
+        self.plot.vb.sigRangeChanged.connect(self._follow_rows)
         self.plot.caliperChanged.connect(self._caliper_text)
         self.plot.overlayChanged.connect(self._overlay_text)
         self.plot.overlayChanged.connect(self._explained_page)
@@ -280,6 +297,39 @@ class EcgViewer(QWidget):
         self.page.blockSignals(False)
         self.caliper_btn.setChecked(False)
         self.set_controls_enabled(False)
+
+    def _page_rows(self):
+        """(page top, page height, view top, view height) in paper mm (y up), the page with its margins; None
+        with no page drawn."""
+        paper = self.plot.paper if self.plot.record is not None else None
+        view = self.plot.vb.viewRect()
+        if paper is None or view.height() <= 0:
+            return None
+        height = float(paper.height)
+        return height + PAGE_MARGIN_MM, height + 2 * PAGE_MARGIN_MM, view.bottom(), view.height()
+
+    def _follow_rows(self, *args) -> None:
+        """The rows' scroll bar as the view stands: shown while the page is taller than the view."""
+        rows = self._page_rows()
+        taller = rows is not None and rows[1] - rows[3] > 0.5
+        self._syncing_rows = True
+        try:
+            if taller:
+                top, page_h, view_top, view_h = rows
+                self.rows_scroll.setRange(0, round((page_h - view_h) * SCROLL_STEPS_PER_MM))
+                self.rows_scroll.setPageStep(max(1, round(view_h * SCROLL_STEPS_PER_MM)))
+                self.rows_scroll.setSingleStep(max(1, round(view_h * SCROLL_STEPS_PER_MM / 12)))
+                self.rows_scroll.setValue(round((top - view_top) * SCROLL_STEPS_PER_MM))
+        finally:
+            self._syncing_rows = False
+        if self.rows_scroll.isHidden() == taller:
+            self.rows_scroll.setVisible(taller)
+
+    def _rows_scrolled(self, value: int) -> None:
+        rows = self._page_rows()
+        if self._syncing_rows or rows is None:
+            return
+        self.plot.scroll_rows_to(rows[0] - value / SCROLL_STEPS_PER_MM)
 
     def _layout_changed(self, name: str) -> None:
         self.plot.set_layout(name)

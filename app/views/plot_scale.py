@@ -138,6 +138,11 @@ class PlotScale:
         self.zoom = zx if self.layout_name == "12x1" else min(zx, zy)
         self.apply_scale(QPointF(-2.0, self.paper.height + 2.0))
 
+    def scroll_rows_to(self, top_mm: float) -> None:
+        """The page's rows from ``top_mm`` (paper mm, y up) at the view's top, the zoom and a fitted page's fit
+        kept (the rows' scroll bar beside the view)."""
+        self.apply_scale(QPointF(self.vb.viewRect().left(), top_mm))
+
     def set_zoom(self, zoom: float) -> None:
         """Zoom about the view's centre (1 = true scale)."""
         view = self.vb.viewRect()
