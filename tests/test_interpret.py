@@ -213,7 +213,8 @@ def test_a_qtc_below_50_bpm_is_marked_unreliable_whatever_the_formula(formula_ke
 
 
 def test_an_unreliable_qtc_is_marked_and_a_rare_rhythm_under_20_percent_not_said():
-    it = run({"AFIB": 0.9}, {"heart_rate_bpm": 140.0, "qtc_bazett_ms": 510.0}, "F", irregular=True)
+    it = run({"AFIB": 0.9}, {"heart_rate_bpm": 140.0, "qtc_bazett_ms": 530.0, "qtc_fridericia_ms": 510.0}, "F",
+             irregular=True)
     q = next(s for s in it.statements if s.text.startswith("Prolonged QTc"))
     assert q.note == "unreliable: irregular rhythm"
     it = run({"SR": 0.9}, {"heart_rate_bpm": 125.0, "qtc_bazett_ms": 510.0}, "F")

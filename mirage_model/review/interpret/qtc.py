@@ -16,6 +16,9 @@
   Ninios I, et al. New formula for evaluation of the QT interval in patients with left bundle branch block. Heart Rhythm
   2014;11:2273-7); a QTc past the limit only unadjusted stands marked ("QT lengthened by the wide QRS: QRS-adjusted
   QTc 400 ms < 450 ms ..."; the adjustment may over-correct, so it is not taken away), as it does without a QT.
+  At an irregular rhythm the QTc of the mean RR is of no one cycle (part IV, on the QT in atrial fibrillation): an
+  adult's Bazett QTc past its limit is stated only where Fridericia's is past it too, with both values and marked
+  unreliable; else not stated, the reason in ``resolved`` ("... Fridericia 420 ms < 450 ms for men").
   The table's QTc rows stay the measured ones. The limits are
   ``review.measurements``'s and every rule decides by its ``flag`` (the value as measured, not a
   rounded one), so the table flags a value exactly when a rule states it; "normal ECG" is not
@@ -41,6 +44,13 @@ QTC_BAZETT_HR_MAX = 120.0      # as measure's MeasureConfig.qtc_bazett_hr_max
 # said, both values: Fridericia 432-451 ms); other bands unchanged. Fold 9: 127 not labelled 23 / 11 -> 2 / 32
 QTC_BOTH_ABOVE_BPM = TACHY_BPM
 BAZETT_FAST_MARK = f"Bazett over-corrects above {QTC_BOTH_ABOVE_BPM:g} bpm"
+# an irregular rhythm (RR coefficient of variation > 0.15, the measurements' rhythm_irregular): the QT varies with the
+# cycles before it and the QTc of the mean RR is of no one cycle (Rautaharju et al. 2009, part IV, on the QT in atrial
+# fibrillation: no correction is established, an average over many beats is advised), and at the fast rates of atrial
+# fibrillation Bazett over-corrects. Bazett's prolonged QTc is stated only where Fridericia's is past the limit too,
+# marked unreliable all the same; no beat-wise QT is measured (the QT is the median beat's). LUDB 38 (AF, 112 bpm) had
+# stated "Prolonged QTc (465 ms, Bazett)" (?) beside Fridericia's 420 ms
+IRREGULAR_QTC = "the rhythm is irregular (the QTc of the mean RR is of no one cycle, Rautaharju et al. 2009)"
 QTC_HR_MIN = 50.0              # as measure's MeasureConfig.qtc_hr_min (every formula)
 # with a QRS of QRS_WIDE_MS or more the QT holds the lengthened depolarisation: the prolonged-QTc rule judges the
 # QT less this fraction of the QRS, corrected as the QTc is (Bogossian et al. 2014: QT - 0.485 x QRS, rounded)
@@ -63,6 +73,8 @@ class QTc:
     wide_mark: str | None          # a wide QRS and no QT measured: not adjusted
     long_flag: str                 # what the prolonged-QTc rule and LNGQT's note judge
     fast_check: tuple[str, str] | None     # 100-120 bpm: Fridericia's value (as cited) and flag
+    fridericia: tuple[str, str] | None     # Bazett judged (an adult's): Fridericia's value (as cited) and flag
+    fridericia_raw: tuple[str, str] | None     # the same, not QRS-adjusted
 
 
 def qtc_reading(r: Reading) -> QTc:
@@ -102,12 +114,15 @@ def qtc_reading(r: Reading) -> QTc:
             wide_mark = f"{QT_WIDE_MARK} (QRS {qrs_s} ms >= {QRS_WIDE_MS:g} ms): not adjusted, no QT measured"
     long_flag = qtc_flag if adj is None else adj_flag      # what the prolonged-QTc rule and LNGQT's note judge
     # above 100 bpm Bazett over-corrects: its prolonged QTc needs Fridericia's past the same limit (QRS-adjusted alike)
-    fast_check = None
-    if (formula == "Bazett" and fridericia is not None and hr is not None and not child
-            and QTC_BOTH_ABOVE_BPM < hr <= QTC_BAZETT_HR_MAX):
+    fast_check = fr_check = fr_raw = None
+    if formula == "Bazett" and fridericia is not None and not child:
         fr = fridericia if kept is None else fridericia * kept
-        fast_check = (cite("qtc_fridericia_ms", fr), flag("qtc_fridericia_ms", fr, sex, age))
-    return QTc(qtc, formula, why_formula, limit, qtc_s, qtc_flag, adj, adj_s, wide_mark, long_flag, fast_check)
+        fr_check = (cite("qtc_fridericia_ms", fr), flag("qtc_fridericia_ms", fr, sex, age))
+        fr_raw = (cite("qtc_fridericia_ms", fridericia), flag("qtc_fridericia_ms", fridericia, sex, age))
+        if hr is not None and QTC_BOTH_ABOVE_BPM < hr <= QTC_BAZETT_HR_MAX:
+            fast_check = fr_check
+    return QTc(qtc, formula, why_formula, limit, qtc_s, qtc_flag, adj, adj_s, wide_mark, long_flag, fast_check,
+               fr_check, fr_raw)
 
 
 def qtc_unreliable(key: str, hr: float | None, irregular: bool | None, child: bool) -> str | None:
@@ -143,18 +158,31 @@ def qtc_statements(r: Reading, q: QTc, out: list[Statement], irregular: bool | N
         else:
             cited = "Rautaharju et al. 2009" if adj is None else f"{BOGOSSIAN}; Rautaharju et al. 2009"
             past, within = (f"{w} {limit:g} ms{who}{wide} ({cited})" for w in (">=", "<"))
-        if long_flag == "high":
+        # an irregular rhythm: the QTc of the mean RR is of no one cycle, and Bazett's, which over-corrects at the
+        # fast rates of atrial fibrillation, is stated only where Fridericia's is past the limit too (QRS-adjusted
+        # as Bazett's is judged: adjusted, or unadjusted where a wide QRS's QTc within the limit stands marked)
+        adjusted = "" if adj is None or long_flag != "high" else "QRS-adjusted "
+        fr_judged = q.fridericia if adjusted else q.fridericia_raw
+        if irregular is True and not child and formula == "Bazett" and (fr_judged is None or fr_judged[1] != "high"):
+            fr = (f"Fridericia {adjusted}{fr_judged[0]} ms < {limit:g} ms{who}" if fr_judged is not None
+                  else "no Fridericia QTc measured")
+            shown = adj_s if adjusted else qtc_s
+            r.resolved.append(f"prolonged QTc ({adjusted}{shown} ms, Bazett) not stated: {IRREGULAR_QTC}; {fr}")
+        elif long_flag == "high":
             text = (f"Prolonged QTc ({qtc_s} ms, {formula})" if adj is None else
                     f"Prolonged QTc (QRS-adjusted {adj_s} ms, {formula}, QTc {qtc_s} ms, QRS {qrs_s} ms)")
             rule, fast_note = f"{name} {v_s} ms {past}{why_formula}", None
-            if fast_check is not None:     # 100-120 bpm: Fridericia's value beside Bazett's, and judged
+            if irregular is True and not child and fast_check is None and q.fridericia is not None:
+                fast_check = q.fridericia      # past the limit too (else not stated above): said beside Bazett's
+            if fast_check is not None:     # 100-120 bpm or irregular: Fridericia's value beside Bazett's, and judged
                 fr_s, fr_flag = fast_check
                 fr_name = "Fridericia" if adj is None else "Fridericia QRS-adjusted"
                 text = f"{text[:-1]}, {fr_name} {fr_s} ms)"     # no "; ": the CSV cell's separator
                 past_fr, within_fr = (f"{w} {limit:g} ms{who} (Rautaharju et al. 2009)"
                                       for w in (">=", "<"))
                 if fr_flag == "high":
-                    rule += f"; {fr_name} {fr_s} ms {past_fr} too, as {BAZETT_FAST_MARK}"
+                    as_ = IRREGULAR_QTC if irregular is True else BAZETT_FAST_MARK
+                    rule += f"; {fr_name} {fr_s} ms {past_fr} too, as {as_}"
                 else:
                     fast_note = f"{BAZETT_FAST_MARK}: {fr_name} QTc {fr_s} ms {within_fr}"
             out.append(Statement("repolarisation", text, "measurement", rule=rule,
