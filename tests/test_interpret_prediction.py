@@ -190,11 +190,17 @@ def test_an_own_label_named_as_a_statement_is_said_once():
     """A researcher's model whose own classes are named "Normal ECG" and "sinus rhythm" beside a statements model
     that states both: the interpretation had read "Sinus rhythm, 70 bpm; sinus rhythm (the model's own label);
     Normal ECG (the model's own label); Normal ECG". Each is said once, as the statement, and ``resolved`` says
-    why; an own label that names no statement ("AF") is still said as the model's."""
+    why; an own label that names no statement ("AF") is still said as the model's, and keeps the statements model's
+    "Normal ECG" away as any finding does (the model's own "Normal ECG" is then said as its own)."""
     stm = _pred(("NORM", "SR"), [0.9, 0.9], [0.5, 0.5])
-    own = _pred(("Normal ECG", "sinus rhythm", "AF"), [0.8, 0.7, 0.6], [0.5, 0.5, 0.5])
+    own = _pred(("Normal ECG", "sinus rhythm", "AF"), [0.8, 0.7, 0.3], [0.5, 0.5, 0.5])
     it = interpret_prediction(stm, {"heart_rate_bpm": 70.0, "pr_ms": 160.0, "qrs_ms": 90.0}, own=own)
-    assert [s.text for s in it.statements] == ["Sinus rhythm, 70 bpm", "AF (the model's own label)", "Normal ECG"]
+    assert [s.text for s in it.statements] == ["Sinus rhythm, 70 bpm", "Normal ECG"]
     assert it.resolved[-2:] == ("the model's own label Normal ECG (80%) said once, as the statement Normal ECG",
                                 "the model's own label sinus rhythm (70%) said once, as the statement "
                                 "Sinus rhythm, 70 bpm")
+    own = _pred(("Normal ECG", "sinus rhythm", "AF"), [0.8, 0.7, 0.6], [0.5, 0.5, 0.5])
+    it = interpret_prediction(stm, {"heart_rate_bpm": 70.0, "pr_ms": 160.0, "qrs_ms": 90.0}, own=own)
+    assert [s.text for s in it.statements] == ["Sinus rhythm, 70 bpm", "Normal ECG (the model's own label)",
+                                               "AF (the model's own label)"]
+    assert it.resolved[-1] == "normal ECG (90%) not stated: the model's own label AF (60%) above threshold"

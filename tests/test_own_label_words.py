@@ -220,3 +220,27 @@ def test_an_own_afib_and_norm_are_said_as_the_model_s_own_labels(afib_models):
            "positive": ("HYP",), "quality": tall}
     assert doubted_calls(SimpleNamespace(**hyp)) == {}
     assert list(doubted_calls(SimpleNamespace(**{**hyp, "ptbxl_labels": True}))) == ["HYP"]
+
+
+def test_an_own_finding_keeps_the_statements_model_s_normal_ecg_away():
+    """A model trained on LUDB with its own labels called "LVH" and "Sinus tachycardia" while the statements model
+    beside it called a normal ECG: "Normal ECG" had stood beside "LVH (the model's own label)" in the app, the CSV
+    and the PDF. An own label that names no abnormality ("Sinus rhythm", "NORM") leaves it standing."""
+    from mirage_model.review.interpret import interpret_prediction
+
+    statements = SimpleNamespace(labels=("SR", "NORM"), probabilities=[0.9, 0.8], thresholds=[0.5, 0.5], withheld="",
+                                 model_name="s", quality=None)
+
+    def own(*called):
+        labels = ("LVH", "Sinus tachycardia", "Sinus rhythm", "NORM")
+        return SimpleNamespace(labels=labels, probabilities=[0.7 if lab in called else 0.1 for lab in labels],
+                               thresholds=[0.5] * len(labels), withheld="", model_name="own", ptbxl_labels=False)
+
+    it = interpret_prediction(statements, None, own=own("LVH", "Sinus tachycardia"))
+    said = [s.text for s in it.statements]
+    assert "Normal ECG" not in said
+    assert "LVH (the model's own label)" in said and "Sinus tachycardia (the model's own label)" in said
+    assert ("normal ECG (80%) not stated: the model's own label LVH (70%), own label Sinus tachycardia (70%) "
+            "above threshold") in it.resolved
+    for calm in (("Sinus rhythm",), ("NORM",), ()):
+        assert "Normal ECG" in [s.text for s in interpret_prediction(statements, None, own=own(*calm)).statements]

@@ -24,6 +24,11 @@ from mirage_model.review.labels import LABEL_NAMES, label_words
 
 # what a model's own label (a researcher's "AF", "SINUS": no PTB-XL statement, no superclass) is called
 OWN_LABEL = "the model's own label"
+# own labels that name no abnormality (case and "_"/"-" aside): beside them a statements model's "Normal ECG" stands;
+# any other own label above threshold ("LVH", "Sinus tachycardia", a researcher's "AF") is a finding to it, as a
+# superclass model's MI is, and keeps "Normal ECG" away
+OWN_NORMAL_NAMES = frozenset({"norm", "normal", "normal ecg", "normal sinus rhythm", "nsr", "sr", "sinus rhythm",
+                              "sinus", "sinus rhythm normal"})
 # The PTB-XL statements of the MI diagnostic superclass (scp_statements.csv's diagnostic_class "MI"): the
 # infarcts and the subendocardial injuries; a superclass model's MI is trained on the records labelled with one
 MI_STATEMENTS = ("IMI", "ASMI", "ILMI", "AMI", "ALMI", "INJAS", "LMI", "INJAL", "IPLMI", "IPMI", "INJIN", "INJLA",
@@ -55,6 +60,13 @@ def own_labels(predictions) -> list[tuple[str, float]]:
     other data than PTB-XL (``Prediction.ptbxl_labels`` False) has neither: its "MI", "AFIB" and "NORM" are
     its own (``labels.ptbxl_coded``), whatever PTB-XL means by the name."""
     return [(lab, p) for lab, p, _figures in _own_calls(predictions)]
+
+
+def own_findings(predictions) -> list[tuple[str, float]]:
+    """``own_labels`` less those that name no abnormality (``OWN_NORMAL_NAMES``: "NORM", "Sinus rhythm"): the
+    own labels a statements model's "Normal ECG" cannot stand beside."""
+    return [(lab, p) for lab, p in own_labels(predictions)
+            if re.sub(r"[\s_-]+", " ", lab).strip().casefold() not in OWN_NORMAL_NAMES]
 
 
 def _own_calls(predictions) -> list[tuple[str, float, tuple | None]]:

@@ -14,7 +14,7 @@ from mirage_model.noise_spread import MAY_HIDE_NAMED
 from mirage_model.review.interpret.assemble import interpret
 from mirage_model.review.interpret.evidence import (gain_evidence, limb_evidence, noise_evidence, noise_hidden,
                                                     paced_evidence)
-from mirage_model.review.interpret.models import infarct_disagreement, own_label_statements
+from mirage_model.review.interpret.models import infarct_disagreement, own_findings, own_label_statements
 from mirage_model.review.interpret.statements import STATEMENTS, Interpretation
 from mirage_model.review.labels import is_normal
 from mirage_model.review.measurements import amplitudes_not_in_mv, clean_age, is_paediatric
@@ -113,6 +113,10 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
         # its "normal ECG" as any abnormal statement does
         other = [(lab, p) for lab, p, t in rows
                  if lab not in STATEMENTS and not is_normal(lab, ptbxl) and is_called(p, t)]
+        # and so does a model's own finding ("LVH (the model's own label)" beside the statements model's NORM): it
+        # had stood beside "Normal ECG" in the app, the CSV and the PDF
+        other += [(f"own label {lab}", p) for lab, p in own_findings([prediction, own])
+                  if all(lab != o for o, _q in other)]
         for lab, p, t in rows:
             if not ptbxl or lab not in STATEMENTS:
                 continue
