@@ -373,3 +373,22 @@ def test_the_labs_table_s_warning_is_said_once(dataset, tmp_path, capsys, caplog
     assert [str(p) for p in read].count(str(labs)) == 1
     rows = list(csv.DictReader(open(tmp_path / "with" / "rows.csv", newline="", encoding="utf-8-sig")))
     assert {r["record_id"]: r["labs_used"] for r in rows} == {r["record_id"]: truth[r["record_id"]] for r in rows}
+
+
+def test_an_own_model_s_label_is_counted_where_it_is_said(dataset, tmp_path, capsys):
+    """A model trained on other data (its provenance a folder of one's own) says its AFIB as its own label, "AFIB (the
+    model's own label)", on both AFIB records (threshold 0): --label AFIB had reported "states it on 0", looking only
+    for PTB-XL's "Atrial fibrillation"."""
+    model = make_tiny_checkpoint(tmp_path / "m", labels=LABELS, thresholds=(1.01, 0.0, 1.01, 1.01), name="tiny-own")
+    doc = json.loads((model / "config.json").read_text())
+    doc["provenance"].update({"data": "folder:mydata", "data_kind": "folder", "labels_file": "labels.csv"})
+    (model / "config.json").write_text(json.dumps(doc))
+    assert main(["interpretation", "--model", str(model), "--statements-model", "none", "--data", f"folder:{dataset}",
+                 "--labels", str(dataset / "labels.csv"), "--task", "multilabel", "--label", "AFIB", "--no-progress",
+                 "--out", str(tmp_path / "out")]) == 0
+    rows = list(csv.DictReader(open(tmp_path / "out" / "rows.csv", newline="", encoding="utf-8-sig")))
+    said = [r for r in rows if "AFIB (the model's own label)" in r["interpretation"].split("; ")]
+    assert len(rows) == 2 and len(said) == 2, [r["interpretation"] for r in rows]
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert (summary["stated"], summary["stated_as_own_label"]) == (2, 2)
+    assert "states it on 2 (100.0%, 2 as the model's own label)" in capsys.readouterr().out

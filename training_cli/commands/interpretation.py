@@ -4,7 +4,8 @@ Takes the records of a dataset split that carry ``--label`` (e.g. PTB-XL fold 10
 AFIB) through the same path as ``mirage score`` (the record file read, measured, scored by
 ``--model`` with the statements model beside it, interpreted) and counts how often the
 interpretation's first statement is that label's statement (not counted when the quality gate
-withheld the interpretation), how often the label is stated at all, and how often a contradicting statement stands beside it ("Normal ECG" by default).
+withheld the interpretation), how often the label is stated at all (a model's own label of the name, "LVH (the
+model's own label)", counts too), and how often a contradicting statement stands beside it ("Normal ECG" by default).
 
     mirage interpretation --model default --data ptbxl:ROOT --task all --split test --label AFIB --out DIR
     mirage interpretation --model runs/own/model --data folder:mydata --labels labels.csv --labs labs.csv \
@@ -35,7 +36,7 @@ from mirage_model.review.batch.errors import BatchError
 from mirage_model.review.batch.inputs import features_read, labs_lookup
 from mirage_model.review.batch.outputs import write_atomic
 from mirage_model.review.batch.pipeline import iter_rows
-from mirage_model.review.interpret import STATEMENTS
+from mirage_model.review.interpret import OWN_LABEL, STATEMENTS
 from mirage_model.runtime import set_threads
 from mirage_model.words import counted
 from training_cli.engine.checkpoints import labs_not_given_note, load_predictor, load_statements_predictor
@@ -129,8 +130,11 @@ def run(args) -> int:
     if args.labs is None and (note := labs_not_given_note(predictor)):    # as mirage score says it, before the run
         print(note, file=sys.stderr)
     check_output_folder(args.out, "--out")
-    texts = tuple(STATEMENTS[c].text for c in looked_for)
-    text = " or ".join(texts)
+    text = " or ".join(STATEMENTS[c].text for c in looked_for)
+    # a model trained on other data says its own labels as its own ("LVH (the model's own label)"): the records'
+    # label or a statement code of that name is the statement looked for too (it had counted "states it on 0")
+    own = tuple(f"{c} ({OWN_LABEL})" for c in dict.fromkeys([code, *looked_for]))
+    texts = tuple(STATEMENTS[c].text for c in looked_for) + own
     words = {c: STATEMENTS[c].text for c in contradicts}
     positive = set(rows_idx)
     order = rows_idx + neg_idx
@@ -169,6 +173,7 @@ def run(args) -> int:
         "scored": pos.ok, "failed": pos.n - pos.ok,
         "first_statement": pos.first, "first_statement_share": pos.first / pos.ok if pos.ok else None,
         "stated": pos.stated, "stated_share": pos.stated / pos.ok if pos.ok else None,
+        "stated_as_own_label": pos.own, "own_label_statements": list(own),
         "contradicting": {f"{c} ({words[c]})": k for c, k in pos.contradicted.items()},
         "contradicting_marked": {f"{c} ({words[c]})": k for c, k in pos.marked.items()},
         "withheld": pos.withheld,
@@ -187,7 +192,7 @@ def run(args) -> int:
     shown = code if looked_for == [code] else f"{code}, read as {','.join(looked_for)}"
     print(f"{shown} ({text}), {args.split} split: {counted(pos.ok, 'record')} scored ({pos.n - pos.ok} failed); "
           f"interpretation starts with it on {pos.first} ({pos.first / ok:.1%}), states it on {pos.stated} "
-          f"({pos.stated / ok:.1%}); "
+          f"({pos.stated / ok:.1%}" + (f", {pos.own} as the model's own label" if pos.own else "") + "); "
           + ", ".join(f"{words[c]!r} on {k}" + (f" ({pos.marked[c]} of them marked (?))" if pos.marked[c] else "")
                       for c, k in pos.contradicted.items()))
     failed = [r for r in out_rows if r.get("status") != "ok"]
@@ -258,6 +263,7 @@ class _Counts:
 
     def __init__(self, contradicts):
         self.n = self.ok = self.first = self.stated = self.withheld = 0
+        self.own = 0          # of the stated, by a model's own label alone ("LVH (the model's own label)")
         self.contradicted = {c: 0 for c in contradicts}
         self.marked = {c: 0 for c in contradicts}      # of those, said marked "(?)" (a measurement disagrees)
 
@@ -274,8 +280,10 @@ class _Counts:
         said = [s.strip() for s in body.split("; ")]
         if said and said[0].startswith(text) and not withheld:    # a withheld one does not count
             self.first += 1
-        if any(s.startswith(text) for s in said):
+        hits = [s for s in said if s.startswith(text)]
+        if hits:
             self.stated += 1
+            self.own += all(f"({OWN_LABEL})" in s for s in hits)
         for c, w in words.items():
             hits = [s for s in said if s.startswith(w)]
             if hits:
