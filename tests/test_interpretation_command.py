@@ -392,3 +392,29 @@ def test_an_own_model_s_label_is_counted_where_it_is_said(dataset, tmp_path, cap
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert (summary["stated"], summary["stated_as_own_label"]) == (2, 2)
     assert "states it on 2 (100.0%, 2 as the model's own label)" in capsys.readouterr().out
+
+
+def test_own_data_split_otherwise_is_opened_once(tmp_path, capsys, caplog, monkeypatch):
+    """A model trained on a random split of its own data: the data was opened with the default (stratified) split,
+    then again as the model was split, and each of its warnings (here the labels table's row with no file) was said
+    twice. It is opened once, split as trained."""
+    from helpers_training import make_folder
+    from training_cli.engine import data as engine_data
+
+    root, labels = make_folder(tmp_path / "ecgs", n_copies=10)       # 40 records, no split column
+    with open(labels, "a", newline="") as fh:
+        fh.write("no_such_record,NORM\n")                  # a row whose record is not there: one warning
+    spec = f"folder:{root}"
+    model = make_tiny_checkpoint(tmp_path / "m", labels=("CD", "HYP", "MI", "NORM"), name="tiny-own")
+    doc = json.loads((model / "config.json").read_text())
+    doc["provenance"] = {**doc["provenance"], "data": spec, "splits": "seeded random split (seed 0)"}
+    (model / "config.json").write_text(json.dumps(doc))
+    opened = []
+    real = engine_data.open_dataset
+    monkeypatch.setattr(engine_data, "open_dataset", lambda *a, **k: opened.append(k) or real(*a, **k))
+    assert main(["interpretation", "--model", str(model), "--statements-model", "none", "--data", spec, "--labels",
+                 str(labels), "--task", "multilabel", "--label", "NORM", "--no-progress",
+                 "--out", str(tmp_path / "out")]) == 0
+    assert [k["split_method"] for k in opened] == ["random"]
+    said = capsys.readouterr().err + "\n".join(r.getMessage() for r in caplog.records)
+    assert said.count("no_such_record") == 1, said

@@ -39,9 +39,10 @@ from mirage_model.review.batch.pipeline import iter_rows
 from mirage_model.review.interpret import OWN_LABEL, STATEMENTS
 from mirage_model.runtime import set_threads
 from mirage_model.words import counted
-from training_cli.engine.checkpoints import labs_not_given_note, load_predictor, load_statements_predictor
+from mirage_model.checkpoint import CheckpointError, read_checkpoint_config
+from training_cli.engine.checkpoints import labs_not_given_note, load_predictor, load_statements_predictor, model_path
 from training_cli.engine.data import DataOptions, open_index
-from training_cli.engine.errors import DataError, UsageError
+from training_cli.engine.errors import ConfigError, DataError, UsageError
 from training_cli.engine.ptbxl import PTBXL_SUPERCLASSES
 from training_cli.engine.runlog import command_line, write_json
 from training_cli.options import (add_overwrite_arg, add_split_args, add_statements_model_arg, check_labs_file,
@@ -115,17 +116,14 @@ def run(args) -> int:
     options = DataOptions(data=args.data, task=task, labels=args.labels, labs=args.labs, label_map=args.label_map,
                           split_file=args.split_file, seed=args.seed, group_by=args.group_by,
                           split_method=args.split_method)
-    ds = open_index(options)        # the data and --label checked before the models load
+    # the model's own data split as it was trained on it, as mirage evaluate splits it (another seed or method had
+    # made a "test" split of records the model was trained on), its provenance read before the weights load: the
+    # data is opened once (opened again for the model's split, every warning of it, the labs table's, was said twice)
+    provenance = _provenance(args.model)
+    ds = open_index(options, models=[(str(args.model or "default"), provenance)] if provenance else ())
     set_threads(args.threads)
-    rows_idx, neg_idx = _picked(ds, args, code)
+    rows_idx, neg_idx = _picked(ds, args, code)      # the data and --label checked before the models load
     predictor = load_predictor(args.model, args.device)
-    provenance = getattr(getattr(predictor, "loaded", None), "provenance", None)
-    if provenance:
-        # the model's own data split as it was trained on it, as mirage evaluate splits it: another seed or
-        # method had made a "test" split of records the model was trained on
-        opened, ds = ds, open_index(options, models=[(str(args.model or "default"), provenance)], dataset=ds)
-        if ds is not opened:
-            rows_idx, neg_idx = _picked(ds, args, code)
     statements = load_statements_predictor(predictor, args.statements_model, args.device)
     if args.labs is None and (note := labs_not_given_note(predictor)):    # as mirage score says it, before the run
         print(note, file=sys.stderr)
@@ -204,6 +202,15 @@ def run(args) -> int:
         print(f"records without {code}: {neg.ok} scored; interpretation starts with {text.lower()} on {neg.first} "
               f"({neg.first / max(neg.ok, 1):.2%}), states it on {neg.stated}")
     return 0
+
+
+def _provenance(model) -> dict | None:
+    """The provenance ``--model``'s config records (None: none, or no checkpoint there: ``load_predictor`` then says
+    why)."""
+    try:
+        return read_checkpoint_config(model_path(model or "default")).get("provenance") or None
+    except (CheckpointError, ConfigError, OSError, AttributeError):
+        return None
 
 
 def _picked(ds, args, code: str) -> tuple[list[int], list[int]]:

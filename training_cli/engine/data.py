@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, fields, replace
+from types import SimpleNamespace
 
 import numpy as np
 import torch
@@ -349,6 +350,26 @@ def _split_as_trained(options: DataOptions, ds, models) -> DataOptions | None:
     return replace(options, split_method=method, group_by=None if method == "random" else group or BY_RECORD)
 
 
+def _recorded_first(options: DataOptions, models) -> DataOptions:
+    """The options to open the models' own data with first: the options as given, but with the seeded split the
+    models recorded (``recorded_split``) where the options leave it to find and it needs no table to name its
+    patients: a random split, or a stratified one by a named column. ``_split_as_trained`` then finds nothing to
+    change and the data is not opened again; anything else (a by-record split, a labs table's column, options that
+    ask for another) is left to it."""
+    if options.split_file or options.split_method is not None or options.group_by is not None:
+        return options
+    kind, _, root = str(options.data or "").partition(":")
+    here = SimpleNamespace(kind=kind.strip().lower(), root=root)
+    provs = [prov for _, prov in models if prov and _same_root(prov.get("data", ""), here)]
+    wanted = {recorded_split(prov) for prov in provs} - {None}
+    if len(wanted) != 1 or any(prov.get("group_by_labs") for prov in provs):
+        return options
+    method, group = wanted.pop()
+    if method == "random":
+        return replace(options, split_method="random")
+    return replace(options, split_method=method, group_by=group) if group and group != BY_RECORD else options
+
+
 def open_index(options: DataOptions, model_labels=None, models=(), dataset=None):
     """The dataset named by ``options`` (its records, labels and splits; no signal read, no cache
     built), cut to ``options.limit``; ``model_labels`` and ``models`` as ``open_data`` checks them.
@@ -370,7 +391,8 @@ def open_index(options: DataOptions, model_labels=None, models=(), dataset=None)
         except DatasetError as err:
             raise DataError(f"error: {err}") from None
 
-    ds = dataset if dataset is not None else opened(options)
+    # split as the models recorded it where that is plain, so that it is opened once (its warnings said once)
+    ds = dataset if dataset is not None else opened(_recorded_first(options, list(models)))
     if models and (as_trained := _split_as_trained(options, ds, list(models))) is not None:
         ds = opened(as_trained)
     if model_labels is not None:
