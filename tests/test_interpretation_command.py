@@ -270,6 +270,17 @@ def test_counts_take_any_of_several_statements():
     assert (c.first, c.stated) == (1, 3)
 
 
+def test_counts_take_an_own_label_said_with_its_words():
+    """An own label that its data gives words is said "Q wave abnormal (QAb, the model's own label)": counted as
+    the label's statement, as "QAb (the model's own label)" is."""
+    c = _Counts([])
+    own, marks = ("QAb (the model's own label)",), ("(QAb, the model's own label)",)
+    for text in ("Sinus rhythm, 72 bpm; Q wave abnormal (QAb, the model's own label)", "QAb (the model's own label)",
+                 "Sinus rhythm, 72 bpm; Q wave abnormal"):
+        c.add({"status": "ok", "interpretation": text}, own, {}, marks)
+    assert (c.ok, c.first, c.stated, c.own) == (3, 1, 2, 2)
+
+
 @pytest.mark.parametrize("trained", ["random", "seed 3"])
 def test_own_data_is_split_as_the_model_was_trained(tmp_path, capsys, trained):
     """A model's own data was opened with the seed-0 stratified split whatever the model was trained with,

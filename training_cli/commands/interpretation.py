@@ -131,8 +131,11 @@ def run(args) -> int:
     text = " or ".join(STATEMENTS[c].text for c in looked_for)
     # a model trained on other data says its own labels as its own ("LVH (the model's own label)"): the records'
     # label or a statement code of that name is the statement looked for too (it had counted "states it on 0")
-    own = tuple(f"{c} ({OWN_LABEL})" for c in dict.fromkeys([code, *looked_for]))
+    names = list(dict.fromkeys([code, *looked_for]))
+    own = tuple(f"{c} ({OWN_LABEL})" for c in names)
     texts = tuple(STATEMENTS[c].text for c in looked_for) + own
+    # an own label said with the words its data gave it: "Q wave abnormal (QAb, the model's own label)"
+    marks = tuple(f"({c}, {OWN_LABEL})" for c in names)
     words = {c: STATEMENTS[c].text for c in contradicts}
     positive = set(rows_idx)
     order = rows_idx + neg_idx
@@ -161,7 +164,7 @@ def run(args) -> int:
     for row in iter_rows(paths, predictor, root=root, statements_predictor=statements, **labs):    # in path order
         row["has_label"] = labelled[row["record_path"]]
         out_rows.append(row)
-        counts[row["has_label"]].add(row, texts, words)
+        counts[row["has_label"]].add(row, texts, words, marks)
         bar.update(1)
     bar.close()
     pos, neg = counts[True], counts[False]
@@ -274,8 +277,9 @@ class _Counts:
         self.contradicted = {c: 0 for c in contradicts}
         self.marked = {c: 0 for c in contradicts}      # of those, said marked "(?)" (a measurement disagrees)
 
-    def add(self, row: dict, text: str | tuple, words: dict) -> None:
-        """Count ``row``; ``text``: the statement's words, or a tuple of statements any of which counts."""
+    def add(self, row: dict, text: str | tuple, words: dict, marks: tuple = ()) -> None:
+        """Count ``row``; ``text``: the statement's words, or a tuple of statements any of which counts; ``marks``:
+        what a statement holds anywhere to count too (an own label said with its words)."""
         self.n += 1
         if row.get("status") != "ok":
             return
@@ -285,12 +289,15 @@ class _Counts:
         self.withheld += withheld
         body = it.split("): ", 1)[1] if withheld else it
         said = [s.strip() for s in body.split("; ")]
-        if said and said[0].startswith(text) and not withheld:    # a withheld one does not count
+        def found(s: str) -> bool:
+            return s.startswith(text) or any(m in s for m in marks)
+
+        if said and found(said[0]) and not withheld:    # a withheld one does not count
             self.first += 1
-        hits = [s for s in said if s.startswith(text)]
+        hits = [s for s in said if found(s)]
         if hits:
             self.stated += 1
-            self.own += all(f"({OWN_LABEL})" in s for s in hits)
+            self.own += all(f"{OWN_LABEL})" in s for s in hits)
         for c, w in words.items():
             hits = [s for s in said if s.startswith(w)]
             if hits:
