@@ -76,6 +76,7 @@ def test_a_model_run_assesses_each_record_once(qtbot, paced_file, tiny_model, mo
         return real(record, *args, **kwargs)
 
     monkeypatch.setattr(inference, "assess_record", counted)
+    monkeypatch.setattr(inference.inputs, "assess_record", counted)
     hea, truth = paced_file
     window = shown_window(qtbot, tiny_model)
     with qtbot.waitSignal(window.predictionReady, timeout=WAIT_MS):
@@ -89,8 +90,8 @@ def test_a_model_run_assesses_each_record_once(qtbot, paced_file, tiny_model, mo
 @pytest.fixture
 def counted_steps(monkeypatch):
     """Counts of the two costly steps of preparing a record, wherever they are called from: the
-    model inputs (``preprocess.model_inputs``, as the load job and ``inference`` call it) and the
-    quality assessment (``quality.assess``, as ``inference`` calls it)."""
+    model inputs (``preprocess.model_inputs``, as the load job and ``inference.inputs`` call it) and the
+    quality assessment (``quality.assess``, as ``inference.inputs`` calls it)."""
     from mirage_model import inference, preprocess
 
     calls = {"model_inputs": 0, "assess": 0}
@@ -102,8 +103,8 @@ def counted_steps(monkeypatch):
         return call
 
     monkeypatch.setattr(preprocess, "model_inputs", counting("model_inputs", preprocess.model_inputs))
-    monkeypatch.setattr(inference, "model_inputs", counting("model_inputs", inference.model_inputs))
-    monkeypatch.setattr(inference, "assess", counting("assess", inference.assess))
+    monkeypatch.setattr(inference.inputs, "model_inputs", counting("model_inputs", inference.inputs.model_inputs))
+    monkeypatch.setattr(inference.inputs, "assess", counting("assess", inference.inputs.assess))
     return calls
 
 
@@ -224,6 +225,7 @@ def test_a_record_opened_without_a_model_is_assessed_once(qtbot, paced_file, mon
         raise RuntimeError(f"{path}: not a checkpoint")
 
     monkeypatch.setattr(inference, "assess_record", counted)
+    monkeypatch.setattr(inference.inputs, "assess_record", counted)
     monkeypatch.setattr(inference, "record_inputs", held_inputs)
     monkeypatch.setattr(workers, "load_models_job", failing_model)
     hea, truth = paced_file
@@ -253,7 +255,7 @@ def test_a_record_whose_assessment_fails_is_prepared_and_assessed_once(qtbot, pa
         counted_steps["assess"] += 1
         raise ValueError("cannot assess this record")
 
-    monkeypatch.setattr(inference, "assess", broken)
+    monkeypatch.setattr(inference.inputs, "assess", broken)
     hea, _truth = paced_file
     window = shown_window(qtbot)
     with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):

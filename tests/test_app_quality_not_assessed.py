@@ -22,8 +22,8 @@ SAID = f"signal quality not assessed: {MESSAGE} (ValueError)"
 
 @pytest.fixture()
 def broken_assessment(monkeypatch):
-    """``quality.assess`` (as ``inference`` calls it) raising; the calls of it and of the model
-    inputs (``preprocess.model_inputs``, as ``inference`` calls it) counted."""
+    """``quality.assess`` (as ``inference.inputs`` calls it) raising; the calls of it and of the model
+    inputs (``preprocess.model_inputs``, as ``inference.inputs`` calls it) counted."""
     from mirage_model import inference
 
     calls = {"assess": 0, "model_inputs": 0}
@@ -37,8 +37,8 @@ def broken_assessment(monkeypatch):
         calls["model_inputs"] += 1
         return real_inputs(*args, **kwargs)
 
-    monkeypatch.setattr(inference, "assess", broken)
-    monkeypatch.setattr(inference, "model_inputs", inputs)
+    monkeypatch.setattr(inference.inputs, "assess", broken)
+    monkeypatch.setattr(inference.inputs, "model_inputs", inputs)
     return calls
 
 

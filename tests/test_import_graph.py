@@ -16,7 +16,8 @@ to be imported at run time:
    interpretation (``mirage_model/review/interpret/``) over 600, nor of the serial comparison
    (``mirage_model/review/serial/``) or the batch (``mirage_model/review/batch/``) over 500, nor of the
    measurement (``mirage_model/measure/``) or of its table (``mirage_model/review/measurements/``) over 500, nor the
-   batch dialog's (``app/dialogs/batch*.py``) or the ECG plot's (``app/views/ecg_plot.py``, ``plot_*.py``).
+   batch dialog's (``app/dialogs/batch*.py``) or the ECG plot's (``app/views/ecg_plot.py``, ``plot_*.py``), nor of
+   the inference (``mirage_model/inference/``).
 """
 
 from __future__ import annotations
@@ -291,6 +292,13 @@ def test_no_ecg_plot_module_is_over_500_lines():
     views = ROOT / "app" / "views"
     files = [views / name for name in ("ecg_plot.py", "plot_scale.py", "plot_filters.py") if (views / name).exists()]
     assert files and not _over_500(files), _over_500(files)
+
+
+def test_no_inference_module_is_over_500_lines():
+    # inference.py (795 lines: the Prediction, a record's preparation and quality reports, the measured stage's
+    # features, the Predictor, the windows' aggregation) was split by job into the package inference/; each under 500
+    files = sorted((ROOT / "mirage_model" / "inference").glob("*.py"))
+    assert len(files) > 4 and not _over_500(files), _over_500(files)
 
 
 # what mirage_model/formats may import from the rest of the library (DEVELOPERS.md, Layout)

@@ -32,7 +32,7 @@ def predictors(tmp_path_factory):
 
 @pytest.fixture()
 def counted(monkeypatch):
-    """Counts of the preparation's two costly steps, as the Predictor calls them."""
+    """Counts of the preparation's two costly steps, as the Predictor calls them (``inference.inputs``)."""
     calls = {"model_inputs": 0, "assess": 0}
     real_inputs, real_assess = inference.model_inputs, inference.assess_record
 
@@ -44,8 +44,8 @@ def counted(monkeypatch):
         calls["assess"] += 1
         return real_assess(*a, **k)
 
-    monkeypatch.setattr(inference, "model_inputs", model_inputs)
-    monkeypatch.setattr(inference, "assess_record", assess_record)
+    monkeypatch.setattr(inference.inputs, "model_inputs", model_inputs)
+    monkeypatch.setattr(inference.inputs, "assess_record", assess_record)
     return calls
 
 

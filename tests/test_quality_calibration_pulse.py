@@ -148,7 +148,7 @@ def test_a_pulse_at_the_end_of_a_long_record_is_taken_off_and_found_once(clean, 
 
     real = pulse_module.calibration_pulse_step
     monkeypatch.setattr(pulse_module, "calibration_pulse_step", counted)
-    monkeypatch.setattr(inference, "calibration_pulse_step", counted)
+    monkeypatch.setattr(inference.inputs, "calibration_pulse_step", counted)
     made = inference.record_inputs(pulsed, quality=True)
     assert len(calls) == 1
     assert made.pulse is not None and made.pulse[:2] == pytest.approx((T / fs - 0.2, T / fs), abs=1.5 / fs)

@@ -32,7 +32,7 @@ def checkpoint(tmp_path_factory):
 
 @pytest.fixture()
 def broken_assessment(monkeypatch):
-    """``quality.assess`` (as ``inference`` calls it) raising for record ``BROKEN`` only."""
+    """``quality.assess`` (as ``inference.inputs`` calls it) raising for record ``BROKEN`` only."""
     from mirage_model import inference
 
     real = inference.assess
@@ -42,7 +42,7 @@ def broken_assessment(monkeypatch):
             raise ValueError(MESSAGE)
         return real(record, *args, **kwargs)
 
-    monkeypatch.setattr(inference, "assess", assess)
+    monkeypatch.setattr(inference.inputs, "assess", assess)
 
 
 @pytest.fixture()
