@@ -90,7 +90,7 @@ def test_a_model_run_assesses_each_record_once(qtbot, paced_file, tiny_model, mo
 @pytest.fixture
 def counted_steps(monkeypatch):
     """Counts of the two costly steps of preparing a record, wherever they are called from: the
-    model inputs (``preprocess.model_inputs``, as the load job and ``inference.inputs`` call it) and the
+    model inputs (``preprocess.windows.model_inputs``, as the load job and ``inference.inputs`` call it) and the
     quality assessment (``quality.assess``, as ``inference.inputs`` calls it)."""
     from mirage_model import inference, preprocess
 
@@ -102,7 +102,7 @@ def counted_steps(monkeypatch):
             return real(*args, **kwargs)
         return call
 
-    monkeypatch.setattr(preprocess, "model_inputs", counting("model_inputs", preprocess.model_inputs))
+    monkeypatch.setattr(preprocess.windows, "model_inputs", counting("model_inputs", preprocess.windows.model_inputs))
     monkeypatch.setattr(inference.inputs, "model_inputs", counting("model_inputs", inference.inputs.model_inputs))
     monkeypatch.setattr(inference.inputs, "assess", counting("assess", inference.inputs.assess))
     return calls

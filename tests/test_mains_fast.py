@@ -172,7 +172,7 @@ def test_the_output_is_the_direct_least_squares_fit_at_every_rate(fs, case):
 @pytest.mark.parametrize("fs", [257.0, 1024 / 3, 499.75])
 def test_rates_whose_windows_hold_no_whole_mains_period_give_the_same_fit(fs):
     # 0.5 s at these rates is no whole number of 50 Hz periods (no DFT bin): the direct products
-    assert preprocess._dft_bins(fs, mains_frequencies(fs, MAINS), int(round(0.5 * fs))) is None
+    assert preprocess.mains._dft_bins(fs, mains_frequencies(fs, MAINS), int(round(0.5 * fs))) is None
     for case in CASES:
         x = with_case(ecg("ludb/65.hea", fs, 10.0), fs, case)
         assert np.abs(remove_mains(x, fs, MAINS, only_present=False) - reference_remove_mains(x, fs, MAINS)).max() < 1e-6, case
@@ -182,7 +182,7 @@ def test_rates_whose_windows_hold_no_whole_mains_period_give_the_same_fit(fs):
 def test_the_fft_path_gives_the_direct_fit_at_low_rates_too(fs, monkeypatch):
     # The FFTs take over only from MAINS_FFT_COLUMNS columns (5 kHz and up, which the slow tests
     # cover); forced here, they must give the same fit where the reference is quick.
-    monkeypatch.setattr(preprocess, "MAINS_FFT_COLUMNS", 0)
+    monkeypatch.setattr(preprocess.mains, "MAINS_FFT_COLUMNS", 0)
     for case in CASES:
         x = with_case(ecg("ludb/65.hea", fs, 10.0), fs, case)
         assert np.abs(remove_mains(x, fs, MAINS, only_present=False) - reference_remove_mains(x, fs, MAINS)).max() < 1e-6, case
@@ -192,8 +192,8 @@ def test_a_window_holds_the_mains_harmonics_as_dft_bins():
     # 0.5 s at 10 kHz: 5000 samples, f Hz is bin f / 2; 50 Hz at 333.333 Hz is between bins
     freqs = mains_frequencies(10000.0, MAINS)
     assert len(freqs) == 158
-    assert preprocess._dft_bins(10000.0, freqs, 5000).tolist() == [int(f) // 2 for f in freqs]
-    assert preprocess._dft_bins(333.333, (50.0,), 167) is None
+    assert preprocess.mains._dft_bins(10000.0, freqs, 5000).tolist() == [int(f) // 2 for f in freqs]
+    assert preprocess.mains._dft_bins(333.333, (50.0,), 167) is None
 
 
 def test_ten_seconds_at_10_khz_cost_under_eight_seconds_of_cpu():
@@ -203,7 +203,7 @@ def test_ten_seconds_at_10_khz_cost_under_eight_seconds_of_cpu():
     # fits and spike searches a lead): 0.73-0.88 s of CPU before it, 2.27-2.75 s after on the project's 2-core machine
     # alone, 3.1 s under a full test run beside another (the bar had been 3 s).
     x = with_case(ecg("ludb/65.hea", 10000, 10.0), 10000, "paced")
-    preprocess._mains_operator.cache_clear()
+    preprocess.mains._mains_operator.cache_clear()
     t0 = time.process_time()
     remove_mains(x, 10000, MAINS)
     assert time.process_time() - t0 < 8.0
@@ -213,7 +213,7 @@ def test_a_minute_at_10_khz_needs_less_memory_than_three_copies_of_the_record():
     # 12 leads x 60 s at 10 kHz (58 MB): the output, the spike-bridged copy and a block of windows
     # (144 MB measured); gathering every window at once took 316 MB, 5.4 times the record.
     x = np.tile(with_case(ecg("ludb/65.hea", 10000, 10.0), 10000, "paced"), (1, 6))
-    preprocess._mains_operator(10000.0, mains_frequencies(10000.0, MAINS), 5000)
+    preprocess.mains._mains_operator(10000.0, mains_frequencies(10000.0, MAINS), 5000)
     tracemalloc.start()
     try:
         remove_mains(x, 10000, MAINS)

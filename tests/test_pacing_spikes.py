@@ -1,7 +1,7 @@
 """The narrow-spike detectors against spikes of known times, widths and amplitudes.
 
 ``quality.indices.pacing_spikes`` says where the stimuli are (the "paced_rhythm" finding, the pacer marks);
-``preprocess._spike_mask`` marks the samples the mains fit must not follow (the model's inputs are made with
+``preprocess.mains._spike_mask`` marks the samples the mains fit must not follow (the model's inputs are made with
 it); ``review.report.layout.narrow_spikes`` marks what the PDF sheet cuts from its display-filtered traces.
 The truth is what the test adds (stimuli before LUDB's own annotated QRS complexes, or a synthetic ECG's),
 and, on LUDB's paced records, the annotated QRS onsets the stimuli must precede.
@@ -16,7 +16,8 @@ import pytest
 from scipy.signal import resample_poly
 
 from mirage_model.paths import resources_dir
-from mirage_model.preprocess import SPIKE_DILATE_S, PreprocessConfig, _spike_mask, filter_signal
+from mirage_model.preprocess import SPIKE_DILATE_S, PreprocessConfig, filter_signal
+from mirage_model.preprocess.mains import _spike_mask
 from mirage_model.quality.indices import pacing_spikes
 from mirage_model.records import load_record
 from mirage_model.review.report.layout import narrow_spikes

@@ -438,7 +438,8 @@ def test_level_noise_gains_match_filtered_white_noise():
     # model low-pass, measured, against the exact figures from the equivalent filters.
     import pywt
 
-    from mirage_model.preprocess import _detail_noise_sd, model_lowpass
+    from mirage_model.preprocess import model_lowpass
+    from mirage_model.preprocess.filters import _detail_noise_sd
 
     noise = model_lowpass(np.random.default_rng(3).standard_normal((8, 2 ** 14)), CFG)
     details = pywt.swt(noise, "sym4", level=4, norm=True, trim_approx=True, axis=-1)[1:][::-1]

@@ -77,8 +77,8 @@ def test_pacing_stimuli_under_mains_are_still_bridged(mv, monkeypatch):
     t = np.arange(x.shape[1]) / FS
     y = x + mv * np.sin(2 * np.pi * 50.0 * t)[None]
     fitted = []                                            # what the sinusoids are fitted to, the last one subtracted
-    fit = preprocess._mains_fit
-    monkeypatch.setattr(preprocess, "_mains_fit", lambda xs, *a: fitted.append(xs) or fit(xs, *a))
+    fit = preprocess.mains._mains_fit
+    monkeypatch.setattr(preprocess.mains, "_mains_fit", lambda xs, *a: fitted.append(xs) or fit(xs, *a))
     out = remove_mains(y, FS, (50.0, 60.0), only_present=False)
     strong = np.abs(WEIGHTS) * 3.0 >= 0.5
     assert (fitted[-1][strong][:, at] != y[strong][:, at]).all()

@@ -336,7 +336,7 @@ def pacing_spikes(x: np.ndarray, fs: float, beats_s: np.ndarray,
     ``PACE_DELAY_S``; candidates are at least ``PACE_MIN_GAP_S`` apart.
 
     Two other narrow-spike detectors do other jobs, and neither can stand in for this one:
-    ``preprocess._spike_mask`` marks, lead by lead, the samples a mains fit must not follow (0.3 mV
+    ``preprocess.mains._spike_mask`` marks, lead by lead, the samples a mains fit must not follow (0.3 mV
     and 8 robust SD out of an 11 ms running median: the model's inputs are made with it, so it stays
     as it is). Its samples (before it widens them) in this rule's place, grouped and checked against
     the beats alike, found 5 of LUDB 8's 8 stimuli, 5 of 45's 8, 8 of 72's 10 and 2 of 93's 5 (its
