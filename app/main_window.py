@@ -336,6 +336,8 @@ class MainWindow(RecordsMixin, LabsTableMixin, ModelMixin, ExportMixin, PrintMix
     def _set_notice(self, notice: str) -> None:
         self.notice.setText(notice)
         self.status_notice.setText(notice)
+        if self.median_window is not None:
+            self.median_window.set_notice(notice)
 
     def _build_actions(self) -> None:
         menu = self.menuBar()
@@ -561,6 +563,7 @@ class MainWindow(RecordsMixin, LabsTableMixin, ModelMixin, ExportMixin, PrintMix
         if self.median_window is None:
             self.median_window = MedianBeatsWindow(self)
             self.median_window.beats.physical_dpi = self.viewer.plot.physical_dpi
+            self.median_window.set_notice(self.notice.text())
         self.median_window.set_session(self.session)
         self.median_window.show()
         self.median_window.raise_()

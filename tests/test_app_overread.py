@@ -236,3 +236,28 @@ def test_the_banner_and_status_bar_say_over_read_once_signed(qtbot, tiny_model, 
     panel.strike(0, "artefact")
     qtbot.waitUntil(lambda: all(w.text() == "Research use only, not a diagnosis; unconfirmed." for w in shown),
                     timeout=5000)
+
+
+def test_the_median_beats_window_says_over_read_once_signed(qtbot, tiny_model, statements_model):
+    """The median beats' window said "...; unconfirmed." under a signature: it says what the banner says, "...;
+    over-read." signed over the statements on screen, "unconfirmed" again when an edit un-signs, and a window
+    opened after signing says "over-read" from the start."""
+    window = _window(qtbot, tiny_model, statements_model)
+    panel, it, rows = _rows(window)
+    from PySide6.QtWidgets import QLabel
+    window.show_median_window()
+    notices = [w for w in window.median_window.findChildren(QLabel) if w.text().startswith("Research")]
+    assert len(notices) == 1
+    notice = notices[0]
+    assert notice.text() == "Research use only, not a diagnosis; unconfirmed."
+    panel.sign("Dr Beats")
+    qtbot.waitUntil(lambda: notice.text() == "Research use only, not a diagnosis; over-read.", timeout=5000)
+    panel.strike(0, "artefact")
+    qtbot.waitUntil(lambda: notice.text() == "Research use only, not a diagnosis; unconfirmed.", timeout=5000)
+    panel.sign("Dr Beats")
+    qtbot.waitUntil(lambda: window.notice.text() == "Research use only, not a diagnosis; over-read.", timeout=5000)
+    window.median_window.close()
+    window.median_window = None
+    window.show_median_window()
+    assert [w.text() for w in window.median_window.findChildren(QLabel) if w.text().startswith("Research")] == [
+        "Research use only, not a diagnosis; over-read."]

@@ -30,6 +30,7 @@ from mirage_model.review.median_beats import (
     median_beat_view, sheet_cells, sheet_size, shown_ms, span_note,
     unavailable_reason,
 )
+from mirage_model.review.overread import research_notice
 
 PRIOR_TRACE = (115, 115, 115)     # a prior ECG's beats, under the record's own (``ReviewSession.prior``)
 PRIOR_LINE = "\u2014\u2014"       # its line in the legend
@@ -344,19 +345,20 @@ class MedianBeatsWindow(FollowsSession, QWidget):
 
     It follows the main window's session as the tab does: another record opened replaces its beats
     and its patient line at once (nothing of an earlier patient's ECG is left in it), no record
-    empties it. Its title and the patient line above the sheet name whose beats they are."""
+    empties it. Its title and the patient line above the sheet name whose beats they are; the
+    research-use notice under it is the main window's (``set_notice``: "over-read" once signed)."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent, Qt.WindowType.Window)
         self.session = None
         self.patient_line = PatientLine()
         self.beats = MedianBeatsView(enlargeable=False)
-        notice = QLabel("Research use only, not a diagnosis; unconfirmed.")
-        notice.setStyleSheet("color: #7a4b00; font-weight: bold")
+        self.notice = QLabel(research_notice(None, None))
+        self.notice.setStyleSheet("color: #7a4b00; font-weight: bold")
         lay = QVBoxLayout(self)
         lay.addWidget(self.patient_line)
         lay.addWidget(self.beats, 1)
-        lay.addWidget(notice)
+        lay.addWidget(self.notice)
         self.resize(900, 720)
         # closed from the keyboard as the dialogs are (Esc) and as a document window is (Ctrl+W): it had
         # no key of its own, and a reader without a mouse had it over the main window for good
@@ -369,6 +371,10 @@ class MedianBeatsWindow(FollowsSession, QWidget):
         self.patient_line.set_session(session)
         self.beats.set_session(session)
         FollowsSession.set_session(self, session)
+
+    def set_notice(self, notice: str) -> None:
+        """The research-use notice (``review.overread.research_notice``), as the main window's banner says it."""
+        self.notice.setText(notice)
 
     def redraws_on(self, name: str, info: dict) -> bool:
         return name == "record"
