@@ -211,8 +211,11 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
             # a row that fits no record gives no value (said below): "all 645 values used" had counted
             # them beside the warning that their rows were not used
             unmatched = set(lookup.match.unmatched)
+            # nor does a row that fits several records (each refused, said in its error row)
+            given = set(lookup.match.rows.values())
+            summary.labs_ambiguous = len(lookup.match.ambiguous)
             for row_id, values in labs_d.items():
-                if row_id in unmatched or row_id in refused:
+                if row_id in unmatched or row_id in refused or row_id not in given:
                     continue
                 for name in values or {}:
                     summary.labs_values[name] = summary.labs_values.get(name, 0) + 1

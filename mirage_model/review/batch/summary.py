@@ -44,6 +44,9 @@ class BatchSummary:
     labs_rows: int | None = None
     labs_refused: int = 0
     labs_values: dict[str, int] = field(default_factory=dict)
+    # the records whose row fits other records too (refused: their error rows say so); its values, given
+    # to no record, are not among ``labs_values``
+    labs_ambiguous: int = 0
     # the table's columns of no feature, which no model reads ("Smoker"): said beside the values counted
     labs_not_read: list[str] = field(default_factory=list)
     # what reading the labs table warned of (units assumed, censored values read as their limit)
@@ -167,7 +170,8 @@ class BatchSummary:
         the features ``model_reads``: "labs.csv: 12 of 30 values not used by this model (crp 6,
         troponin_t 6); 2 of 17 rows refused: see their records' error rows", "labs.csv: all 30
         values used by this model" when the model reads every one (never "0 of 30 values not
-        used"), then the table's columns of no feature, which were not read ("; 2 columns not read, of
+        used"), then the records whose row fits other records too ("; 2 records given none, their rows fit
+        other records too: see their error rows"; "no value used: ..." when no other record had a value), then the table's columns of no feature, which were not read ("; 2 columns not read, of
         no feature MIRAGE knows: 'Kalium (mmol/L)', 'Smoker'"), or, when no row could be read, "every
         row of labs.csv was refused (3 rows): see their records' error rows" (never "0 of 0 values"). ""
         without a table."""
@@ -184,8 +188,15 @@ class BatchSummary:
         total, n = sum(self.labs_values.values()), sum(unused.values())
         detail = f" ({', '.join(f'{k} {v}' for k, v in sorted(unused.items()))})" if unused else ""
         fit = max(0, self.labs_rows - len(self.labs_unmatched))
+        amb = self.labs_ambiguous
+        # "all 2 values used" had ended a run whose every record was refused for a row fitting several
+        refused_amb = (f"{counted(amb, 'record')} given none, {'its row fits' if amb == 1 else 'their rows fit'} "
+                       f"other records too: see {'its' if amb == 1 else 'their'} error row{'s' * (amb != 1)}")
         if n:
             line = f"{table}: {n} of {total} values not used by this model{detail}"
+        elif not total and amb:
+            line = f"{table}: no value used: {refused_amb}"
+            amb = 0
         elif not total:     # "all 0 values used" had followed the warning that no row fit a record
             line = f"{table}: no value used: " + (
                 f"the {counted(fit, 'row')} that fit{'s' * (fit == 1)} a record scored "
@@ -193,6 +204,8 @@ class BatchSummary:
                 else f"no row of it fits a record scored ({counted(self.labs_rows, 'row')})")
         else:
             line = f"{table}: {'all ' if total != 1 else ''}{total} value{'s' * (total != 1)} used by this model"
+        if amb:
+            line += f"; {refused_amb}"
         if self.labs_not_read:
             # "all 102 values used" had been the last word on a table whose potassium column, headed in
             # German, no model read: the warning naming it had scrolled away with the progress bar
