@@ -329,7 +329,8 @@ def export_records(window, app, records: list[Path], targets: list[Path], result
     button does (``MainWindow.export_pdf``) to its path in ``targets`` (``export_targets``), then
     quit. A record that fails is said once, on one line naming its file and the problem, as ``mirage
     score`` says it ("failed: PATH: WHY"; the window's message and the load job's log line go to the
-    log file only); so does one whose labs-table row fits other records too, as ``mirage score`` refuses it.
+    log file only); so does one whose labs-table row fits other records too, or is refused for a bad value its
+    models read, as ``mirage score`` refuses it.
     ``result["rc"]``: 0 when every PDF was written, 1 otherwise, 2 when the model to be used could not be loaded
     (then nothing is written, and the folders in ``created`` are removed again while empty: a scripted export
     never hands back reports without the model the user asked for)."""
@@ -378,11 +379,12 @@ def export_records(window, app, records: list[Path], targets: list[Path], result
             return
         if model_failed():
             return
-        # a labs row that fits other records too is no one's: the record fails, as its row in mirage score and the
-        # batch dialog does, rather than a PDF scored without the values meant for it or for another patient
+        # a labs row that fits other records too is no one's, one with a bad value the models read is refused: the
+        # record fails, as its row in mirage score and the batch dialog does, rather than a PDF scored without the
+        # values meant for it (or for another patient)
         row = window.labs_row_for(state["current"])
-        if row is not None and row.ambiguous:
-            failed(state["current"], row.ambiguous)
+        if row is not None and (row.ambiguous or row.refused):
+            failed(state["current"], row.ambiguous or row.refused)
             return
         target = state["target"]
         try:

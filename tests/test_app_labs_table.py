@@ -350,24 +350,37 @@ def test_a_row_with_a_bad_age_is_shown_refused_and_the_files_age_kept(qtbot, tmp
 
 
 def test_an_export_refuses_the_row_whose_bad_value_its_model_reads(tmp_path):
-    """``mirage-review 14.hea --export-pdf out --labs labs.csv --model M``, M reading the CRP and row 14's CRP bad:
-    mirage score with M refuses the row (``LabsLookup.refused``), so the PDF prints none of it; the record opens
-    before M has loaded, and its row had been given by the rule of no model (the CRP left out, the weight used)."""
-    pypdf = pytest.importorskip("pypdf")
-    from helpers_models import make_tiny_checkpoint
-    from mirage_model.review.batch.inputs import labs_lookup
+    """``mirage-review rec --export-pdf out --labs labs.csv --model M``, M reading the CRP and row 14's CRP bad:
+    mirage score with M refuses the row (``LabsLookup.refused``) and writes 14 an error row, so the export fails 14 in
+    the same words, with no PDF, exit 1 (it had printed a PDF scored without labs, "refused" in its labs block, exit
+    0); 1, which has no row, is scored without labs by both. The record opens before M has loaded, and its row had
+    been given by the rule of no model (the CRP left out, the weight used)."""
+    import csv
 
+    from helpers_models import make_tiny_checkpoint
+    from training_cli.main import main
+
+    rec = tmp_path / "rec"
+    rec.mkdir()
+    for f in [*LUDB.glob("1.*"), *LUDB.glob("14.*")]:
+        shutil.copy(f, rec / f.name)
     (tmp_path / "labs.csv").write_text("record_id,weight [kg],crp [mg/L]\n14,90,xyz\n")
-    batch = labs_lookup(tmp_path / "labs.csv", LUDB)
-    batch.reads = frozenset({"age", "weight", "crp"})
-    assert "'xyz' is not a number" in batch.refused(LUDB / "14.hea") and batch.values(LUDB / "14.hea") == {}
     tiny = make_tiny_checkpoint(tmp_path / "tiny", clinical=("age", "weight", "crp"))
-    proc = _review(tmp_path, LUDB / "14.hea", "--model", tiny, "--export-pdf", tmp_path / "out",
-                   "--labs", tmp_path / "labs.csv")
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    text = " ".join(" ".join((p.extract_text() or "").split())
-                    for p in pypdf.PdfReader(str(tmp_path / "out" / "14.pdf")).pages)
-    assert "Labs table: row '14' of labs.csv refused." in text and "Weight" not in text, text
+    proc = _review(tmp_path, rec, "--model", tiny, "--export-pdf", tmp_path / "out", "--labs", tmp_path / "labs.csv")
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    assert (tmp_path / "out" / "1.pdf").is_file() and not (tmp_path / "out" / "14.pdf").exists()
+    failed = [line for line in proc.stderr.splitlines() if line.startswith("failed: ")]
+    # by hand: the table's line 2, its CRP column, the cell 'xyz'
+    assert len(failed) == 1 and failed[0].startswith(f"failed: {rec / '14.hea'}: labs row refused: "), failed
+    assert f"{tmp_path / 'labs.csv'}, line 2, column 'crp [mg/L]'" in failed[0], failed
+    assert "'xyz' is not a number" in failed[0], failed
+
+    # mirage score of the same folder, table and model: the same record refused in the same words, the other scored
+    assert main(["score", str(rec), "--model", str(tiny), "--out", str(tmp_path / "r.csv"), "--no-progress",
+                 "--labs", str(tmp_path / "labs.csv"), "--statements-model", "none", "--no-measure"]) == 1
+    with open(tmp_path / "r.csv", newline="", encoding="utf-8-sig") as fh:
+        rows = {r["record_path"]: (r["status"], r["error"]) for r in csv.DictReader(fh)}
+    assert rows == {"1.hea": ("ok", ""), "14.hea": ("error", failed[0].split(": ", 2)[2])}, rows
 
 
 def test_a_command_line_tables_warnings_reach_the_log_file_and_the_terminal_once(tmp_path):

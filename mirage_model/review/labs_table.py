@@ -28,6 +28,7 @@ class RecordRow:
     line: str = ""                               # "row '1' of labs.csv" / "no row for record 1 in labs.csv"
     notes: tuple = ()                            # bad cells left out, a row refused or fitting other records too
     ambiguous: str = ""                          # why its row is no one's (it fits other records too): a batch's error
+    refused: str = ""                            # "labs row refused: WHY": a batch's error for it, in its words
 
 
 class LabsTable:
@@ -106,6 +107,6 @@ class LabsTable:
             return RecordRow({}, f"no row for record {rid} in {self.name}")
         if why := lookup.refused(path):
             return RecordRow({}, f"row {printable(row)!r} of {self.name} refused",
-                             (f"labs row refused: {self._named(why)}",))
+                             (f"labs row refused: {self._named(why)}",), refused=f"labs row refused: {why}")
         return RecordRow(lookup.values(path), f"row {printable(row)!r} of {self.name}",
                          tuple(lookup.left_out(path, named=self._named)))
