@@ -171,7 +171,8 @@ class BatchSummary:
         troponin_t 6); 2 of 17 rows refused: see their records' error rows", "labs.csv: all 30
         values used by this model" when the model reads every one (never "0 of 30 values not
         used"), then the records whose row fits other records too ("; 2 records given none, their rows fit
-        other records too: see their error rows"; "no value used: ..." when no other record had a value), then the table's columns of no feature, which were not read ("; 2 columns not read, of
+        other records too: see their error rows"; "no value used: ..." when no other record had a value),
+        then the table's columns of no feature, which were not read ("; 2 columns not read, of
         no feature MIRAGE knows: 'Kalium (mmol/L)', 'Smoker'"), or, when no row could be read, "every
         row of labs.csv was refused (3 rows): see their records' error rows" (never "0 of 0 values"). ""
         without a table."""
