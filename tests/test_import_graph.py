@@ -17,7 +17,8 @@ to be imported at run time:
    (``mirage_model/review/serial/``) or the batch (``mirage_model/review/batch/``) over 500, nor of the
    measurement (``mirage_model/measure/``) or of its table (``mirage_model/review/measurements/``) over 500, nor the
    batch dialog's (``app/dialogs/batch*.py``) or the ECG plot's (``app/views/ecg_plot.py``, ``plot_*.py``), nor of
-   the inference (``mirage_model/inference/``) or the preprocessing (``mirage_model/preprocess/``).
+   the inference (``mirage_model/inference/``) or the preprocessing (``mirage_model/preprocess/``), nor of the
+   quality check (``mirage_model/quality/``).
 """
 
 from __future__ import annotations
@@ -302,6 +303,13 @@ def test_no_inference_or_preprocessing_module_is_over_500_lines():
     lib = ROOT / "mirage_model"
     files = sorted([*(lib / "inference").glob("*.py"), *(lib / "preprocess").glob("*.py")])
     assert len(files) > 8 and not _over_500(files), _over_500(files)
+
+
+def test_no_quality_module_is_over_500_lines():
+    # quality/indices.py (574 lines: the beats and noise indices, the pacing stimuli, a lead's ECG lost part-way)
+    # was split by job into indices, pacing and lost_ecg; each under 500
+    files = sorted((ROOT / "mirage_model" / "quality").glob("*.py"))
+    assert len(files) > 10 and not _over_500(files), _over_500(files)
 
 
 # what mirage_model/formats may import from the rest of the library (DEVELOPERS.md, Layout)

@@ -1,6 +1,6 @@
 """The narrow-spike detectors against spikes of known times, widths and amplitudes.
 
-``quality.indices.pacing_spikes`` says where the stimuli are (the "paced_rhythm" finding, the pacer marks);
+``quality.pacing.pacing_spikes`` says where the stimuli are (the "paced_rhythm" finding, the pacer marks);
 ``preprocess.mains._spike_mask`` marks the samples the mains fit must not follow (the model's inputs are made with
 it); ``review.report.layout.narrow_spikes`` marks what the PDF sheet cuts from its display-filtered traces.
 The truth is what the test adds (stimuli before LUDB's own annotated QRS complexes, or a synthetic ECG's),
@@ -18,7 +18,7 @@ from scipy.signal import resample_poly
 from mirage_model.paths import resources_dir
 from mirage_model.preprocess import SPIKE_DILATE_S, PreprocessConfig, filter_signal
 from mirage_model.preprocess.mains import _spike_mask
-from mirage_model.quality.indices import pacing_spikes
+from mirage_model.quality.pacing import pacing_spikes
 from mirage_model.records import load_record
 from mirage_model.review.report.layout import narrow_spikes
 

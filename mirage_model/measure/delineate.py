@@ -125,7 +125,7 @@ def pacing_spikes(med: np.ndarray, fs: float, c: int, cfg: MeasureConfig) -> lis
     largest 40 Hz-smoothed QRS slope) and narrow (under ``spike_max_s`` above a quarter of its
     peak). Searched from 300 ms before the anchor to 60 ms after it (atrial and ventricular spikes).
 
-    Not the raw signal's stimulus detector (``quality.indices.pacing_spikes``): this reads one median beat
+    Not the raw signal's stimulus detector (``quality.pacing.pacing_spikes``): this reads one median beat
     around its anchor, with no whole lead to weigh a sample against and no following beat to ask for, and
     returns the spans the delineation bridges on that beat.
     """

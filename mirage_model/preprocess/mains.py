@@ -69,7 +69,7 @@ def _spike_mask(x: np.ndarray, fs: float, cap: bool = True) -> np.ndarray:
     """bool (L, T): samples near a narrow spike (a pacing artefact), which a sinusoid fit would smear into ringing
     (``cap`` False: also in leads flagged over more than ``SPIKE_MAX_FRACTION``).
 
-    Not the quality check's stimulus detector (``quality.indices.pacing_spikes``), which says where pacing
+    Not the quality check's stimulus detector (``quality.pacing.pacing_spikes``), which says where pacing
     stimuli are: this marks, lead by lead and at any rate, what the mains fit must not follow, and the model's
     inputs are made with it (``band_pass``). That detector's spiky samples in this mask's place (widened and
     capped alike) changed the model's inputs of 49 of 398 records (23 of LUDB's 100, all 8 paced among them;

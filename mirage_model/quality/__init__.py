@@ -53,7 +53,8 @@ from mirage_model.quality.findings import (CHEST, LIMB, NOT_ASSESSED, NOT_TRAINE
                                            AssessmentError, Finding, QualityConfig, QualityError, QualityReport,
                                            lead_group, leads_text)
 from mirage_model.quality.indices import (detect_beats, hf_noise, high_band_ratio, mains_amplitude, mains_left,
-                                          median_beats, pacing_spikes, spectrum, sqi_indices, template_noise)
+                                          median_beats, spectrum, sqi_indices, template_noise)
+from mirage_model.quality.pacing import pacing_spikes
 from mirage_model.quality.reversal import (CHEST_SWAPS, LIMB_SWAPS, ROTATION_PRIOR, ReversalModel,
                                            default_reversal_path, load_reversal_model, reversal_features)
 

@@ -20,14 +20,14 @@ from mirage_model.quality.electrode_off import (_lost_finding, _lost_leads, _mis
 from mirage_model.quality.findings import (LIMB, Finding, QualityConfig, QualityError, QualityReport, _names,
                                            by_severity, verdict_of)
 from mirage_model.quality.indices import (_corr_rows, _sos, _zhao_grade, burst_beats, high_band_ratio,
-                                          mains_amplitude, median_beats, noise_index, paced_beats, pacing_spikes,
-                                          spectrum, sqi_indices)
+                                          mains_amplitude, median_beats, noise_index, spectrum, sqi_indices)
 from mirage_model.quality.gain import with_stated_scale
 from mirage_model.quality.integrity import _integrity
 from mirage_model.quality.lead_set import _duplicates, _einthoven
 from mirage_model.quality.lies import _lies
 from mirage_model.quality.noise import (_artefact, _far_off, _impossible_samples, _mains_left, _noise_finding,
                                         _running_median)
+from mirage_model.quality.pacing import paced_beats, pacing_spikes
 from mirage_model.quality.pulse import (PULSE_LONG_S, _calibration_pulse, calibration_pulse_finding,
                                         calibration_pulse_step, pulse_in, without_step)
 from mirage_model.quality.reversal import (_SWAP_LEADS, _learned_reversal, _reversal_rules, _withhold_on_poor,

@@ -15,8 +15,8 @@ from scipy.signal import sosfiltfilt
 from mirage_model.limits import MAX_TYPICAL_MV
 from mirage_model.quality.beats import _beats, _zeroed
 from mirage_model.quality.findings import Finding, QualityConfig, _names, lead_group, leads_text
-from mirage_model.quality.indices import (_corr_rows, _sos, detect_beats, energy_agreement, hf_noise, lost_ecg,
-                                          qrs_band_energy, shifted_part)
+from mirage_model.quality.indices import _corr_rows, _sos, detect_beats, hf_noise
+from mirage_model.quality.lost_ecg import energy_agreement, lost_ecg, qrs_band_energy, shifted_part
 from mirage_model.records import FLAT_PTP_MV, STANDARD_LEADS
 
 
@@ -269,10 +269,10 @@ def _missing(absent: np.ndarray, dead: np.ndarray, off: np.ndarray | None = None
 
 def _lost_leads(raw100: np.ndarray, x100: np.ndarray, beats: np.ndarray, usable: np.ndarray,
                 cfg: QualityConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(L,) bool the usable leads that lose their ECG for part of the record (``indices.lost_ecg`` on
+    """(L,) bool the usable leads that lose their ECG for part of the record (``lost_ecg.lost_ecg`` on
     ``raw100`` (L, T) mV at 100 Hz, where a held level stays level), (L,) start and end (s) of that
     part, and (L,) the lag (s) at which that part holds the lead's own QRS complexes after all
-    (``indices.shifted_part``: recorded at another time, not lost; the part then from the first such beat),
+    (``lost_ecg.shifted_part``: recorded at another time, not lost; the part then from the first such beat),
     NaN where it does not. The beats it reads are ``beats`` (N,) at 100 Hz or, where some leads' QRS-band
     energy does not follow the others' (``energy_agreement`` of ``x100``, the same high-passed, under
     ``lost_agreement``: steps or noise, not the heart's beats, may have set them), the other leads' beats. At

@@ -159,10 +159,10 @@ class QualityConfig:
     # times their gain, which "amplitude_high" names). A record beyond it was stored in other units than its header says (microvolts
     # read as tens of microvolts; a gain off by 10): its voltage criteria would read hypertrophy.
     max_beat_ptp_mv: float = 20.0
-    # A lead that carries ECG in part of the record and none in the rest ("lead_lost", ``indices.lost_ecg``):
+    # A lead that carries ECG in part of the record and none in the rest ("lead_lost", ``lost_ecg.lost_ecg``):
     # the part without ECG this long (s) or longer; critical from this share of the record (as "lead_missing"
     # from half the samples missing). The beats it reads are the other leads' where a lead's QRS-band energy
-    # follows theirs under ``lost_agreement`` (``indices.energy_agreement``)
+    # follows theirs under ``lost_agreement`` (``lost_ecg.energy_agreement``)
     # A burst of noise over a beat (``indices.burst_beats``): its residual about the lead's median beat this
     # many mV RMS, this share of the lead's beat height, and this many times the median lead's share at that
     # beat. Rule: of a grid (0.1-0.4 mV, 0.3-1.0, 3-8), the most bursts found among the settings that call a

@@ -183,7 +183,7 @@ def _spikes(x: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
     after its half-height points, so a wider wave next to it (the paced QRS 20 ms later, the deep S
     after a narrow r) keeps its height.
 
-    Not the quality check's stimulus detector (``quality.indices.pacing_spikes``) nor the mains fit's
+    Not the quality check's stimulus detector (``quality.pacing.pacing_spikes``) nor the mains fit's
     (``preprocess.mains._spike_mask``): both read the raw signal, where a stimulus is 0.1-2 ms; this one reads
     the drawn trace, which the display filter has widened to 5-9 ms, and needs each spike's width and
     base to cut it at, whether or not a beat follows (an artefact that would halve the sheet too)."""
