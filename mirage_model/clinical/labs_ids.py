@@ -1,0 +1,268 @@
+"""Which row of a labs table is which record's: a record's id (``labs_record_id``), the rows matched by the
+longest trailing part of it (``match_labs_rows``, ``LabsMatch``), ids a spreadsheet made numbers of
+(``respelled_rows``), and what is said of rows that fit no record (``near_miss_text``, ``unmatched_rows_text``).
+Training, ``mirage score``, ``mirage report`` and the app's batch match rows so."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from mirage_model.words import first_few
+
+
+def labs_record_id(path, root=None) -> str:
+    """A record's id in a labs (or labels) table: its path relative to ``root``, without the
+    extension, with "/" between folders ("siteA/1" for ``root/siteA/1.hea``). Without ``root``, or
+    for a path outside it, the whole path without the extension (``match_labs_rows`` then finds
+    the row by the longest trailing part of it). Training, ``mirage score`` and ``mirage report``
+    name a record by this id, so that one table means the same rows to all three."""
+    path = Path(path)
+    if root is not None:
+        try:
+            path = path.relative_to(root)
+        except ValueError:
+            pass
+    return path.with_suffix("").as_posix()
+
+
+@dataclass(frozen=True)
+class LabsMatch:
+    """Which row of a labs table belongs to which record of a run (``match_labs_rows``)."""
+
+    rows: dict[str, str]          # record id -> the id of its row
+    ambiguous: dict[str, str]     # record id -> why its row is refused (it fits other records too)
+    unmatched: list[str]          # row ids that fit no record of the run, in table order
+
+    def row_id(self, record_id: str) -> str | None:
+        """The id of the record's row, or None (no row, or an ambiguous one)."""
+        return self.rows.get(record_id)
+
+    def respelled_notes(self) -> list[str]:
+        """``respelled_note`` of each row matched only as the number a spreadsheet made of its id."""
+        return [note for rid, row in self.rows.items() if (note := respelled_note(row, rid))]
+
+
+def _trailing_ids(record_id: str) -> list[str]:
+    """"a/siteA/1" -> ["a/siteA/1", "siteA/1", "1"]: the ids a row may use for the record, longest first."""
+    parts = [p for p in record_id.split("/") if p]
+    return ["/".join(parts[k:]) for k in range(len(parts))]
+
+
+def _loose_key(record_id: str) -> str:
+    """An id with case and leading zeros dropped ("SiteA/0012_LR" -> "sitea/12_lr")."""
+    return re.sub(r"[0-9]+", lambda m: m.group().lstrip("0") or "0", record_id.casefold())
+
+
+# an id a spreadsheet (or pandas) wrote as a number: "417" for "00417" (leading zeros dropped),
+# "1.0" for "1" (an integer column written as floats); digits only, or a whole number with ".0"
+_NUMBER_ID = re.compile(r"([0-9]+)(?:\.0+)?")
+# "1.23457E+11": a long id Excel wrote in scientific notation, its last digits lost for good
+_SCIENTIFIC_ID = re.compile(r"[0-9](?:\.[0-9]+)?[eE]\+?[0-9]+")
+# "1.hea", "sub/ECG_7.xml": an id ending in a file's extension (a letter, then up to 4 letters or digits)
+_EXTENSION_ID = re.compile(r"(.+)\.[A-Za-z][A-Za-z0-9]{0,4}")
+
+
+def _number_name(part: str) -> int | None:
+    """The record name ``part`` as a whole number ("00417" -> 417), None when it is not digits only."""
+    return int(part) if part.isdigit() and part.isascii() else None
+
+
+def respelled_note(row_id: str, record_id: str) -> str:
+    """"row '1.0' read as the record '1' (the same number: an id a spreadsheet reformatted)"
+    where the row names the record only as a number a spreadsheet reformatted (``respelled_rows``),
+    else ""."""
+    m = _NUMBER_ID.fullmatch(row_id)
+    stem = record_id.rsplit("/", 1)[-1]
+    if m is None or row_id == stem or _number_name(stem) != int(m.group(1)):
+        return ""
+    return f"row {row_id!r} read as the record {stem!r} (the same number: an id a spreadsheet reformatted)"
+
+
+def respelled_warning(table, notes: list[str]) -> str:
+    """The one warning about a table's rows matched only as the number a spreadsheet made of their
+    ids (``notes``: their ``respelled_note``), naming the first three: what training, ``mirage
+    score`` and the app's batch dialog say; "" for no notes."""
+    n = len(notes)
+    if not n:
+        return ""
+    return (f"{table}: {n} row{'s' if n != 1 else ''} matched only as the number a spreadsheet made of "
+            f"{'their ids' if n != 1 else 'its id'} ({'; '.join(notes[:3])}{' ...' if n > 3 else ''}); where a "
+            "match is wrong, write the ids as the records are named, with the column formatted as text")
+
+
+def respelled_rows(row_ids, record_ids, taken=()) -> tuple[dict[str, str], dict[str, str]]:
+    """Rows whose id fits no record as written, but does as a number a spreadsheet reformatted:
+    "417" for the record 00417 (Excel drops the leading zeros of a number), "1.0" for the record 1
+    (an integer column with a missing cell, written by pandas as floats). A row is matched only
+    where the number names exactly one record of the run (00417 and 0417 beside each other: neither),
+    that record has no row of its own (``taken``: the records other rows fit as written), and no
+    other row reads as the same record; a wrong patient's labs are far worse than none. Only the
+    record's own name is compared, never a part of it: "417" is not "00417_lr" (the zeros and
+    the "_lr" both would be guesses).
+
+    Args:
+        row_ids: the ids of the rows that fit no record as written.
+        record_ids: every record of the run, as ``labs_record_id`` names them.
+        taken: the records that rows fit as written.
+
+    Returns:
+        ({row id: the record id it names}, {row id: why it is not matched}) for the rows that look
+        like such numbers; rows that look like none are in neither.
+    """
+    by_number: dict[int, list[str]] = {}
+    for rid in dict.fromkeys(record_ids):
+        n = _number_name(rid.rsplit("/", 1)[-1])
+        if n is not None:
+            by_number.setdefault(n, []).append(rid)
+    taken = set(taken)
+    found: dict[str, str] = {}
+    why: dict[str, str] = {}
+    for row in dict.fromkeys(row_ids):
+        m = _NUMBER_ID.fullmatch(row)
+        if m is None:
+            if _SCIENTIFIC_ID.fullmatch(row):
+                why[row] = (f"{row!r} is a number a spreadsheet wrote in scientific notation, its last "
+                            "digits lost: format the id column as text and export the table again")
+            continue
+        fits = [r for r in by_number.get(int(m.group(1)), []) if r.rsplit("/", 1)[-1] != row]
+        if not fits:
+            continue
+        if len(fits) > 1:
+            named = ", ".join(repr(r) for r in fits[:4]) + (" ..." if len(fits) > 4 else "")
+            why[row] = (f"{row!r} looks like a number a spreadsheet reformatted and fits {len(fits)} records "
+                        f"as one ({named}): not matched; write the record's name as it is, the column as text")
+        elif fits[0] in taken:
+            why[row] = (f"{row!r} looks like a number a spreadsheet reformatted, and would be the record "
+                        f"{fits[0]!r}, which another row names as written: not matched")
+        else:
+            found[row] = fits[0]
+    twice: dict[str, list[str]] = {}
+    for row, rid in found.items():
+        twice.setdefault(rid, []).append(row)
+    for rid, rows in twice.items():
+        if len(rows) > 1:
+            for row in rows:
+                why[row] = (f"{row!r} looks like a number a spreadsheet reformatted, as do "
+                            f"{', '.join(repr(r) for r in rows if r != row)}: each would be the record {rid!r}; "
+                            "not matched")
+                del found[row]
+    return found, why
+
+
+def near_miss_text(row_ids, record_ids) -> str:
+    """A hint for table ids that fit no record only because of case or leading zeros, e.g.
+    "; 'SITEA/01_LR' differs from the record 'siteA/01_lr' only in case or leading zeros (60 ids
+    so; ids must match exactly)"; or because a spreadsheet reformatted them as numbers and they were
+    not matched (``respelled_rows``: ambiguous, in scientific notation, or "417" beside the record
+    00417_lr, which differs in more than the zeros); "" when none does. ``row_ids``: the rows that
+    fit no record; ``record_ids`` as ``labs_record_id`` names them; a row may name a trailing part
+    of one ("01_lr")."""
+    # listed first: a batch passes its ids as a generator, which the loop below had used up, so the hints
+    # after it (a spreadsheet's number "417" for 00417_lr) were worked out over no record and never said
+    row_ids, record_ids = list(row_ids), list(record_ids)
+    loose: dict[str, str] = {}
+    for rid in record_ids:
+        for part in _trailing_ids(rid):
+            loose.setdefault(_loose_key(part), part)
+    blocked, numbers = respelled_rows(row_ids, record_ids)
+    for row, rid in blocked.items():
+        # a row left unmatched although it reads as one record: that record has a row of its own
+        numbers[row] = (f"{row!r} looks like a number a spreadsheet reformatted, and would be the record "
+                        f"{rid!r}, which has a row of its own or an ambiguous one: not matched")
+    text = ""
+    if numbers:
+        row, n = next(iter(numbers)), len(numbers)
+        text = f"; {numbers[row]}" + (f" ({n} ids so)" if n > 1 else "")
+    pairs = [(r, loose[_loose_key(r)]) for r in row_ids if r not in numbers
+             and _loose_key(r) in loose and loose[_loose_key(r)] != r]
+    if pairs:
+        (row, record), n = pairs[0], len(pairs)
+        text += (f"; {row!r} differs from the record {record!r} only in case or leading zeros "
+                 f"({n} id{'s' if n > 1 else ''} so; ids must match exactly)")
+    # "1.hea" or "ECG_7.xml": the record's file named with its extension (a list of the folder's files pasted in)
+    exact = {part for rid in record_ids for part in _trailing_ids(rid)}
+    with_ext = [(r, stem) for r in row_ids if r not in numbers
+                and (m := _EXTENSION_ID.fullmatch(r)) and not exact.isdisjoint(_trailing_ids(stem := m.group(1)))]
+    if with_ext:
+        (row, stem), n = with_ext[0], len(with_ext)
+        text += (f"; {row!r} names the record {stem!r} with its file's extension: write {stem!r} "
+                 f"({n} id{'s' if n > 1 else ''} so)")
+    # "417" beside the record 00417_lr: a number at the start of a name (one pass over the names)
+    leading: dict[int, str] = {}
+    for rid in record_ids if not pairs else ():
+        stem = rid.rsplit("/", 1)[-1]
+        if (m := re.match(r"([0-9]+)[^0-9]", stem)) and m.group(1).isascii():
+            leading.setdefault(int(m.group(1)), stem)
+    cut = [(r, leading[int(m.group(1))]) for r in row_ids
+           if r not in numbers and (m := _NUMBER_ID.fullmatch(r)) and int(m.group(1)) in leading]
+    if cut:
+        (row, stem), n = cut[0], len(cut)
+        text += (f"; {row!r} looks like a number a spreadsheet reformatted (leading zeros dropped?) and may "
+                 f"mean the record {stem!r}: not matched, as it differs in more than the zeros; write the "
+                 f"record's name ({stem!r}) with the column formatted as text ({n} id{'s' if n > 1 else ''} so)")
+    return text
+
+
+def unmatched_rows_text(ids, hint: str = "") -> str:
+    """The first five ids of labs-table rows that fit no record and how a row's id is read, for a
+    warning: "('00417_LR', '99999'); a row's id is the record's path in the folder without the
+    extension, e.g. 'siteA/1' or '1'" followed by ``hint`` (``near_miss_text``)."""
+    ids = list(ids)
+    shown = first_few(ids, fmt=repr, more=" ...")
+    return (f"({shown}); a row's id is the record's path in the folder without the extension, e.g. "
+            f"'siteA/1' or '1'{hint}")
+
+
+def match_labs_rows(row_ids, record_ids) -> LabsMatch:
+    """Each record's row of a labs table: the row whose id is the longest trailing part of the
+    record's id (``labs_record_id``): "siteA/1" for the record siteA/1, else "1" (its file stem).
+    A row that is a shorter trailing part than the whole id (a stem-keyed row "1") and fits two or
+    more records of the run (siteA/1 and siteB/1) belongs to none of them: each gets an entry in
+    ``ambiguous`` naming the records it fits, so that no patient silently gets another's labs; so
+    does a row fitting an id that several files of the run share (``record_ids`` naming it more
+    than once: siteA/3.hea and siteA/3.xml).
+    A row that fits no record as written, but names one as a number a spreadsheet reformatted
+    ("417" for 00417, "1.0" for 1), is that record's row where that is unambiguous
+    (``respelled_rows``); whoever reads the match says so (``respelled_note``).
+
+    Args:
+        row_ids: the table's record ids, in table order.
+        record_ids: every record of the run, as ``labs_record_id`` names them.
+    """
+    row_ids, record_ids = list(row_ids), list(record_ids)
+    table = set(row_ids)
+    # files of one name with other extensions (dupe/3.hea, dupe/3.xml, dupe/3.dcm) share an id: other
+    # recordings, perhaps of other patients, that no row of the table can tell apart
+    files = Counter(record_ids)
+    fits: dict[str, list[str]] = {}               # row id -> the records it fits
+    best: dict[str, str] = {}
+    for rid in dict.fromkeys(record_ids):
+        found = [t for t in _trailing_ids(rid) if t in table]
+        for t in found:
+            fits.setdefault(t, []).append(rid)
+        if found:
+            best[rid] = found[0]
+    rows: dict[str, str] = {}
+    ambiguous: dict[str, str] = {}
+    for rid, row in best.items():
+        others = [r for r in fits[row] if r != rid]
+        if files.get(rid, 1) > 1:
+            ambiguous[rid] = (f"labs row {row!r} fits {files[rid]} files of this run, one name with other "
+                              "extensions (other recordings, perhaps of other patients); give those files "
+                              "names of their own and the rows those names, or leave the row out")
+        elif row != rid and others:
+            named = ", ".join([rid] + others[:4]) + (" ..." if len(others) > 4 else "")
+            ambiguous[rid] = (f"labs row {row!r} fits {len(others) + 1} records ({named}); name each "
+                              f"record by its path in the folder (e.g. {rid!r})")
+        else:
+            rows[rid] = row
+    unmatched = [r for r in row_ids if r not in fits]
+    # an id a spreadsheet wrote as a number ("417" for 00417, "1.0" for 1): the one record it names,
+    # where that is unambiguous (``respelled_rows``); the note is ``respelled_note``
+    found, _ = respelled_rows(unmatched, [r for r in dict.fromkeys(record_ids) if r not in ambiguous],
+                              taken=set(best))
+    rows.update({rid: row for row, rid in found.items()})
+    return LabsMatch(rows, ambiguous, [r for r in unmatched if r not in found])
