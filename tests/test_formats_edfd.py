@@ -311,9 +311,9 @@ def test_a_discontinuous_file_longer_than_the_limit_is_read_in_part_with_its_gap
     part, as an EDF+C one: the data records that lie, with their gaps, within the limit's time. Onsets 0, 1, 3,
     4, ..., 8: the records at 0, 1 and 3 s (4 s with the gap, NaN between), not the one at 4 s beyond it; the
     recording spans 9 s (its last record, at 8 s, is 1 s long)."""
-    from mirage_model.formats import edf
+    from mirage_model.formats import edf_records
 
-    monkeypatch.setattr(edf, "MAX_SAMPLES", 4 * N)
+    monkeypatch.setattr(edf_records, "MAX_SAMPLES", 4 * N)
     x = digital_samples()
     rec = load_record(write_edf_plus(tmp_path / f"long.{kind}", x, [0, 1, 3, 4, 5, 6, 7, 8]))
     expected = np.concatenate([x[:, :2 * N], np.full((12, N), np.nan), x[:, 2 * N:3 * N]], axis=1) / 1000

@@ -1,7 +1,7 @@
 """Very long recordings (docs/long_records.md): an ISHNE, EDF/EDF+ or WFDB Holter holding more than
 ``limits.MAX_SAMPLES`` samples a lead is read in part, its first MAX_SAMPLES samples and nothing after them,
 and says so; a record of another format that long is refused, the message naming the file, its length and
-what to do. The limit is lowered here (``ishne.MAX_SAMPLES``, ``edf.MAX_SAMPLES``, ``wfdb_header.MAX_SAMPLES``)
+what to do. The limit is lowered here (``ishne.MAX_SAMPLES``, ``edf_records.MAX_SAMPLES``, ``wfdb_header.MAX_SAMPLES``)
 so that a file of a few MB stands for a 24 h Holter."""
 
 from __future__ import annotations
@@ -221,10 +221,10 @@ def test_a_24_hour_edf_holter_is_read_in_part_as_an_ishne_one(tmp_path, monkeypa
     """A 24 h 12-lead EDF+ Holter at 500 Hz (86,400 data records of 1 s, 1 GB, a sparse file) was refused ("the
     file holds 43,200,000 samples a signal"); its first data records up to MAX_SAMPLES samples a signal are now
     read, nothing after them (edfio is given those bytes alone), and it says so in ISHNE's words."""
-    from mirage_model.formats import edf
+    from mirage_model.formats import edf_records
     from mirage_model.quality import assess
 
-    monkeypatch.setattr(edf, "MAX_SAMPLES", 30_000)
+    monkeypatch.setattr(edf_records, "MAX_SAMPLES", 30_000)
     path, truth = _edf_holter(tmp_path, 86_400, 86_400)
     rss0, t0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, time.perf_counter()
     rec = load_record(path)
@@ -244,10 +244,10 @@ def test_an_edf_holter_damaged_within_or_after_the_part_read_is_said_plainly(tmp
     """EDF data records are fixed in size: a file holding fewer than its header declares was refused whole.
     Cut short within the part read, it still is, saying so; cut short after it (20 h of 24 h), its part is read
     and it says that the file is cut short."""
-    from mirage_model.formats import edf
+    from mirage_model.formats import edf_records
     from mirage_model.quality import assess
 
-    monkeypatch.setattr(edf, "MAX_SAMPLES", 30_000)
+    monkeypatch.setattr(edf_records, "MAX_SAMPLES", 30_000)
     path, _ = _edf_holter(tmp_path, 86_400, 30, first=30)
     msg = _refused(path)
     assert re.search(r"the file is cut short \(\d+ bytes; its header describes 86400 data records, \d+ bytes; it "
@@ -269,10 +269,10 @@ def test_an_edf_plus_file_at_the_limit_is_read_whole_its_annotations_not_counted
     was refused: its annotation signal's bytes counted as samples beyond 12 times the limit ("the file holds
     110,070,000 samples in all; at most 108,000,000 are read"). The annotations are not decoded as samples:
     it is read whole (the limit lowered to the 5,000 samples a lead of the 10 s written here)."""
-    from mirage_model.formats import edf
+    from mirage_model.formats import edf_records
 
     path, truth = _edf_holter(tmp_path, 10, 10, first=10)
-    monkeypatch.setattr(edf, "MAX_SAMPLES", 5_000)
+    monkeypatch.setattr(edf_records, "MAX_SAMPLES", 5_000)
     rec = load_record(path)
     assert rec.signal.shape == (12, 5_000) and "read_part_note" not in rec.meta
     np.testing.assert_allclose(rec.signal, truth, atol=2 * 0.8 * 1.001 * 2 / 65535)

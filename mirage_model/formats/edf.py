@@ -4,58 +4,40 @@ Follows the EDF specification (Kemp et al. 1992), EDF+ (Kemp & Olivan 2003: the 
 patient field "code sex birthdate name additional" and recording field "Startdate date hospital
 technician equipment additional"; the discontinuous "EDF+D" recording, whose data records start at
 the onsets of their first time-stamped annotation lists, section 2.2.4) and BioSemi's 24-bit BDF
-variant.
+variant. The fixed header's check and EDF+D's data records are ``edf_records``'s, the writer ``edf_write``'s.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import math
 import re
-import unicodedata
 import warnings
 from pathlib import Path
 
 import numpy as np
 
 from mirage_model.formats.assemble import build_record, fail, fail_unless_ours, format_name
+from mirage_model.formats.edf_records import (_check_header, _first_bytes, _note_part, _place_records, _record_onsets,
+                                              _record_runs, _span)
+from mirage_model.formats.edf_write import _MARK, EDF_MISSING, write_edf
 from mirage_model.formats.extra import require
-from mirage_model.formats.fields import acquired_datetime, header_fields
-from mirage_model.limits import MAX_MV_PER_UNIT, MAX_SAMPLES, MAX_SIGNALS, length_words, read_part_note
-from mirage_model.records.extra_leads import is_extra_lead, whole_extra_leads
+from mirage_model.limits import MAX_MV_PER_UNIT
+from mirage_model.records.extra_leads import is_extra_lead
 from mirage_model.records.flags import RunLength, clip_samples, clipped
 from mirage_model.records.leads import match_leads, unit_scale
-from mirage_model.records.metadata import (WRITTEN_IDENTITY, WRITTEN_PATIENT, WRITTEN_RECORDING, apply_source_comments,
-                                           apply_written_fields, comment_fields)
+from mirage_model.records.metadata import apply_source_comments, apply_written_fields, comment_fields
 from mirage_model.records.record import STANDARD_LEADS, EcgRecord, RecordError, fault_words, raise_own_fault
 from mirage_model.words import counted
 
+# the reader, and the writer's names imported from here before it moved to its module
+__all__ = ["EDF_MISSING", "read_edf", "signal_label", "write_edf"]
+
 _RX_AGE = re.compile(r"^age[_:=]?(\d+(?:\.\d+)?)$", re.I)
-# Header numbers are ASCII (EDF spec 2.1): no other script's digits, no "1_000".
-_RX_INT = re.compile(r"[+-]?[0-9]+")
-_RX_FLOAT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-# The timekeeping TAL that opens each data record's annotations in EDF+D (spec 2.2.4):
-# "+onset" in seconds after the start time, then 0x14 (and, for a TAL of its own, 0x14 0x00).
-_RX_ONSET = re.compile(rb"([+-][0-9]+(?:\.[0-9]+)?)\x14")
-# Bytes of each record's annotations searched for that onset ("+86400.123456\x14\x14\x00" is 16):
-# the onsets of a file of n records then cost at most 64 n bytes, n <= MAX_SAMPLES.
-_ONSET_BYTES = 64
-_ANNOTATION_LABELS = ("EDF Annotations", "BDF Annotations")
-# EDF has no code for a missing sample. MIRAGE writes one at the digital minimum, which its written
-# samples never reach (their physical range is 0.1% wider than the record's peak), and names it in
-# the recording field ("MIRAGE missing=-32768"); other readers show such samples at the lead's
-# negative limit, this reader makes them NaN again (the "missing" quality flag).
-EDF_MISSING = -32768
-_MARK = "MIRAGE"
 _RX_MISSING = re.compile(r"^missing=(-?[0-9]+)$")
 # A record whose length is no whole number of data records is padded (at EDF_MISSING) to the next
 # one, and the recording field gives its true length ("samples=3601"): read back, it is cut there.
 _RX_SAMPLES = re.compile(r"^samples=([0-9]+)$")
-# Data record durations tried when none divides the record: the nearest to 1 s that makes the
-# sampling frequency exact is used (a record of 1 s or so is what EDF readers expect).
-_DURATIONS = (1, 2, 0.5, 4, 5, 0.25, 0.2, 8, 10, 0.125, 0.1, 16, 20, 25, 0.05, 0.04, 50, 100, 0.02, 0.01,
-              200, 1000, 10000)
 
 
 def _header_encoding(path: Path) -> str:
@@ -248,49 +230,6 @@ def _extra_values(s, label: str, n: int, keep: int | None, runs, length: int, mi
         return fault_words(err, path)
 
 
-def _held_lines(record: EcgRecord, fields: dict, written: dict, birth, acquired) -> set[str]:
-    """The lines of ``formats.write.field_lines`` ("Patient name: ...") whose value the EDF+ header
-    holds as written, as :func:`read_edf` gives it back (a subfield's "_" read as a blank): the others
-    (a name outside ASCII, "Иванов" written "X"; an ID with "_"; a device name cut at the field's 80
-    characters) stay annotations, read back over the header's.
-
-    Args:
-        fields: ``formats.fields.header_fields``' patient fields; ``written``: the subfields as written
-            ({"id", "name", "admin_code", "device"}); ``birth``, ``acquired``: the birth date and start written.
-    """
-    values = {WRITTEN_PATIENT["id"]: (fields.get("patient_id"), written["id"]),
-              WRITTEN_PATIENT["name"]: (fields.get("patient_name"), written["name"]),
-              WRITTEN_IDENTITY["admin_code"]: (record.meta.get("admin_code"), written["admin_code"]),
-              WRITTEN_RECORDING["device"]: (record.meta.get("device"), written["device"])}
-    held = {f"{label}: {value}" for label, (value, sub) in values.items()
-            if value is not None and sub.replace("_", " ") == str(value)}
-    if birth is not None and birth.isoformat() == str(fields.get("birth_date")):
-        held.add(f"{WRITTEN_PATIENT['birth_date']}: {fields['birth_date']}")
-    if acquired is not None and acquired.isoformat(sep=" ", timespec="seconds") == str(record.meta.get("acquired")):
-        held.add(f"{WRITTEN_RECORDING['acquired']}: {record.meta['acquired']}")
-    return held
-
-
-def note_annotations(edfio, notes: list[str], duration: float, records: int) -> list:
-    """``notes`` as EDF+ annotations, in order, spread over the first data records: each data record's
-    annotation signal is as long as the fullest one's, so that the 50 lines of a PTB header, all in the
-    first, had made every data record 4 KB longer. One after another within a data record, 1 ms apart
-    (less where a data record is shorter): readers (edfio) sort annotations by time, then by text.
-
-    Args:
-        notes: the texts, in order.
-        duration: seconds of one data record; ``records``: data records in the file.
-
-    Returns:
-        [edfio.EdfAnnotation] (onset in seconds, no duration, text), one per note.
-    """
-    if not notes:
-        return []
-    per = -(-len(notes) // max(1, records))              # notes in a data record
-    step = min(0.001, duration / (per + 1))
-    return [edfio.EdfAnnotation((k // per) * duration + (k % per) * step, None, text) for k, text in enumerate(notes)]
-
-
 def _annotation_texts(edf) -> list[str]:
     """The texts of an EDF+ file's annotations ([] where they cannot be read)."""
     try:
@@ -360,65 +299,6 @@ def _true_length(edf) -> int | None:
     return _mark_number(edf, _RX_SAMPLES)
 
 
-def _duration_text(d: float) -> str | None:
-    """``d`` seconds as the 8-character duration field writes it (edfio: an integer, else
-    ``str(float)``), or None when it does not fit or needs an exponent."""
-    text = str(int(d)) if float(d).is_integer() else str(float(d))
-    return text if len(text) <= 8 and "e" not in text else None
-
-
-def record_layout(fs: float, T: int) -> tuple[float, int, int]:
-    """The data records that hold ``T`` samples at ``fs`` Hz exactly in EDF.
-
-    EDF gives each signal's samples per data record (an integer) and the record's duration (8
-    characters); a reader's sampling frequency is their quotient, so ``n / duration`` must be
-    ``fs`` exactly. A duration of 0.1 to 10 s whose ``n`` divides ``T`` is used when one exists
-    (the nearest to 1 s); else the last data record is padded, with the duration nearest to 1 s
-    that gives ``fs`` exactly (360 Hz x 3601: 11 records of 1 s; 499.5 Hz: 2 s of 999 samples).
-
-    Args:
-        fs: sampling frequency in Hz.
-        T: samples a lead.
-
-    Returns:
-        (duration in seconds, samples per data record n, data records R), R * n >= T.
-
-    Raises:
-        ValueError: no duration of 8 characters gives ``fs`` exactly.
-    """
-    def exact(d: float) -> tuple[float, int] | None:
-        text = _duration_text(d)
-        if text is None or float(text) <= 0:
-            return None
-        n = round(fs * float(text))
-        return (float(text), n) if n >= 1 and n / float(text) == fs else None
-
-    whole = []   # (duration, n) with n dividing T
-    for n in _divisors(T):
-        d = n / fs
-        if 0.1 <= d <= 10:
-            for digits in range(1, 9):   # the shortest decimal that gives fs back
-                found = exact(float(f"{d:.{digits}g}"))
-                if found and found[1] == n:
-                    whole.append(found)
-                    break
-    if whole:
-        d, n = min(whole, key=lambda dn: abs(math.log(dn[0])))
-        return d, n, T // n
-    for d in _DURATIONS:
-        found = exact(d)
-        if found:
-            d, n = found
-            return d, n, -(-T // n)
-    raise ValueError(f"no data record duration of 8 characters holds a whole number of samples at {fs!r} Hz")
-
-
-def _divisors(T: int) -> list[int]:
-    """The divisors of ``T`` (T >= 1)."""
-    small = [k for k in range(1, math.isqrt(T) + 1) if T % k == 0]
-    return sorted(set(small + [T // k for k in small]))
-
-
 def _missing_code(edf) -> int | None:
     """The digital value that marks a missing sample in a file MIRAGE wrote ("MIRAGE missing=N" in
     its recording field), or None: other writers' files have none, every sample is a sample."""
@@ -436,111 +316,6 @@ def _mark_number(edf, pattern) -> int | None:
         if m:
             return int(m.group(1))
     return None
-
-
-def _record_onsets(path: Path, fmt: str, records: int | None = None, first: int = 0) -> np.ndarray | None:
-    """Onset in seconds of each data record (n,) of an EDF+D or BDF+D file, from the first TAL of
-    its first annotation signal (EDF+ spec 2.2.4); None for any other file (EDF+C, plain EDF/BDF).
-
-    Reads only the first ``_ONSET_BYTES`` of each record's annotations, of ``records`` data records from
-    data record ``first`` (0: the first) where given (a file read in part); the header's fields were checked
-    by :func:`_check_header`.
-
-    Raises:
-        RecordError: no annotation signal, or a record whose annotations do not open with an onset.
-    """
-    with open(path, "rb") as f:
-        head = f.read(256)
-        if head[192:197] not in (b"EDF+D", b"BDF+D"):
-            return None
-        header_bytes, ns = int(head[184:192]), int(head[252:256])
-        labels = [f.read(16).decode("latin-1").strip() for _ in range(ns)]
-        f.seek(256 + 216 * ns)
-        per_record = [int(f.read(8)) for _ in range(ns)]
-    width = 3 if fmt == "bdf" else 2
-    ann = next((k for k, label in enumerate(labels) if label in _ANNOTATION_LABELS), None)
-    if ann is None:
-        raise fail(path, fmt, f"the file is {head[192:197].decode()} (discontinuous) but has no "
-                              "annotation signal to say when its data records start")
-    record_bytes = sum(per_record) * width
-    total = (path.stat().st_size - header_bytes) // record_bytes
-    n_records = max(0, total - first)
-    if records is not None:
-        n_records = min(n_records, records)
-    if n_records < 1:
-        return None
-    start = sum(per_record[:ann]) * width
-    take = min(per_record[ann] * width, _ONSET_BYTES)
-    data = np.memmap(path, dtype=np.uint8, mode="r", offset=header_bytes + first * record_bytes,
-                     shape=(n_records, record_bytes))
-    try:
-        heads = np.array(data[:, start:start + take])   # (n, take): bounded copy
-    finally:
-        del data
-    onsets = np.empty(n_records)
-    for i, row in enumerate(heads):
-        m = _RX_ONSET.match(row.tobytes())
-        if m is None:
-            text = row.tobytes()[:24].decode("latin-1").replace("\x00", "")
-            raise fail(path, fmt, f"data record {first + i + 1} of {total} has no readable onset (its "
-                                  f"annotations open with {text!r}, not '+seconds'), so where it "
-                                  "belongs in time is unknown")
-        onsets[i] = float(m.group(1))
-    return onsets
-
-
-def _record_runs(path: Path, fmt: str, onsets: np.ndarray, n: int,
-                 fs: float) -> tuple[list[tuple[int, int, int]] | None, int]:
-    """Where the data records of an EDF+D file go on one time axis.
-
-    Args:
-        onsets: onset of each data record in seconds (R,).
-        n: ECG samples per data record.
-        fs: ECG sampling frequency in Hz.
-
-    Returns:
-        (runs, length): ``runs`` lists (first record, records, first sample) for each stretch of
-        records that follow each other within half a sample, each stretch placed at its first
-        record's onset (to the nearest sample, counted from the first record's); None when all
-        records follow each other (read as continuous). ``length``: samples a lead then spans.
-
-    Raises:
-        RecordError: a record that starts before the previous one ends (onsets going backwards
-            or overlapping), or records spanning more than MAX_SAMPLES samples.
-    """
-    step = np.diff(onsets) * fs - n   # samples between one record's end and the next one's start (R-1,)
-    back = np.flatnonzero(step < -0.5)
-    if back.size:
-        i = int(back[0]) + 1
-        raise fail(path, fmt, f"data record {i + 1} starts at {onsets[i]:.6g} s, before data record {i} "
-                              f"(from {onsets[i - 1]:.6g} s, {n / fs:g} s long) ends: the record onsets go "
-                              "backwards or overlap")
-    gaps = np.flatnonzero(step > 0.5)
-    if not gaps.size:
-        return None, len(onsets) * n
-    span = (onsets[-1] - onsets[0]) * fs + n
-    if not span <= MAX_SAMPLES:
-        raise fail(path, fmt, f"its data records span {span / fs:.6g} s with their gaps, {span:,.0f} samples "
-                              f"a lead; at most {MAX_SAMPLES:,} are read")
-    firsts = np.concatenate([[0], gaps + 1, [len(onsets)]])
-    at = np.rint((onsets[firsts[:-1]] - onsets[0]) * fs).astype(np.int64)
-    runs, end = [], 0
-    for first, stop, sample in zip(firsts[:-1].tolist(), firsts[1:].tolist(), at.tolist()):
-        sample = max(sample, end)   # rounding never moves a stretch into the one before it
-        runs.append((first, stop - first, sample))
-        end = sample + (stop - first) * n
-    return runs, end
-
-
-def _place_records(values: np.ndarray, runs: list[tuple[int, int, int]], length: int, n: int,
-                   path: Path, fmt: str, label: str) -> np.ndarray:
-    """One lead's samples (R * n,) placed on the time axis of ``runs`` (length,), NaN between."""
-    if len(values) != runs[-1][0] * n + runs[-1][1] * n:
-        raise fail(path, fmt, f"lead {label}: {counted(len(values), 'sample')}, not {n} for each data record")
-    out = np.full(length, np.nan)
-    for first, count, sample in runs:
-        out[sample:sample + count * n] = values[first * n:(first + count) * n]
-    return out
 
 
 def _calibration(s, label: str, path: Path, fmt: str) -> tuple[float, float, tuple[int, int], str]:
@@ -590,143 +365,6 @@ def _amplitude_field(scales: dict[str, str], fmt: str) -> str:
     (label, first), *_ = scales.items()
     alike = len(set(scales.values())) == 1
     return f"the {fmt.upper()} header's {first}" + ("" if alike else f" (lead {label}; the others' differ)")
-
-
-@dataclasses.dataclass(frozen=True)
-class _Part:
-    """The first data records of a file longer than the limits, the part of it that is read.
-
-    Attributes:
-        records: data records read from the start.
-        held: whole data records the file holds.
-        declared: data records its header declares (``held`` where it says -1, not known).
-        header_bytes: bytes of its header.
-        record_bytes: bytes of one data record.
-        duration: seconds of one data record.
-    """
-
-    records: int
-    held: int
-    declared: int
-    header_bytes: int
-    record_bytes: int
-    duration: float
-
-
-def _first_bytes(path: Path, part: _Part) -> bytes:
-    """The header and the first ``part.records`` data records of ``path``: the file edfio reads."""
-    with open(path, "rb") as f:
-        return f.read(part.header_bytes + part.records * part.record_bytes)
-
-
-def _span(path: Path, fmt: str, part: _Part, onsets: np.ndarray, n: int, fs: float) -> int:
-    """Samples a lead that the data records an EDF+D file holds span with their gaps, from its first
-    record's onset to its last record's end (that record's onset alone read); where the last record's onset
-    cannot be read, the samples its records hold."""
-    try:
-        last = _record_onsets(path, fmt, 1, part.held - 1)
-    except RecordError:
-        last = None
-    if last is None or not last[0] >= onsets[0]:
-        return part.held * n
-    return max(part.held * n, int(round((last[0] - onsets[0]) * fs)) + n)
-
-
-def _note_part(meta: dict, part: _Part, n: int, fs: float, read: int, held: int) -> None:
-    """What a record read in part says of it (``limits.read_part_note``, as an ISHNE Holter's), its whole
-    length (``meta["recording_s"]``: what the file holds) and, when the file holds fewer data records than
-    its header declares (cut short after the part read), that too (``declared_length_note``).
-
-    Args:
-        meta: the record's meta, updated.
-        part: what was read of the file.
-        n: ECG samples a lead in one data record; ``fs``: their rate in Hz.
-        read: samples a lead read (an EDF+D file's with its gaps); ``held``: the samples a lead the file holds
-            (with its gaps).
-    """
-    meta["read_part_note"] = read_part_note(read, held, fs, MAX_SAMPLES)
-    meta["recording_s"] = held / fs
-    if part.held < part.declared:
-        meta["declared_length_note"] = (
-            f"the file holds {length_words(held / fs)} of the {length_words(part.declared * n / fs)} its header "
-            f"declares ({part.held:,} of {part.declared:,} data records): it is cut short after the part read, "
-            "which is whole")
-
-
-def _check_header(path: Path, fmt: str) -> _Part | None:
-    """The fixed header must hold whole numbers in range that agree with each other and with the
-    file's size (EDF spec 2.1), checked before edfio reads: edfio takes the data's offset from the
-    header-length field and the number of data records from the file's size, so a wrong field
-    there would shift or stretch the signal without a word.
-
-    Returns:
-        None when the file is read whole; the part read of a file longer than ``limits.MAX_SAMPLES``
-        samples a signal (or 12 times that in all): its first data records up to that many, which must
-        all be in the file (one cut short after them is read, and says so).
-    """
-    def number(raw: bytes, what: str, kind=int):
-        text = raw.decode("latin-1").strip()
-        if not (_RX_INT if kind is int else _RX_FLOAT).fullmatch(text):
-            raise fail(path, fmt, f"the header is damaged or cut short ({what} {text!r} is not a "
-                                  f"{'number' if kind is float else 'whole number'})")
-        return kind(text)
-
-    with open(path, "rb") as f:
-        head = f.read(256)
-        if len(head) < 256:
-            raise fail(path, fmt, f"the header is cut short ({len(head)} of 256 bytes)")
-        header_bytes = number(head[184:192], "the header length")
-        n_records = number(head[236:244], "the number of data records")
-        duration = number(head[244:252], "the data record duration", float)
-        ns = number(head[252:256], "the number of signals")
-        if not 1 <= ns <= MAX_SIGNALS:
-            raise fail(path, fmt, f"the header declares {ns} signals (1 to {MAX_SIGNALS} are read)")
-        labels = f.read(16 * ns)
-        f.seek(256 + ns * 216)
-        raw = f.read(8 * ns)
-    if len(raw) < 8 * ns:
-        raise fail(path, fmt, f"the header is cut short (it declares {counted(ns, 'signal')})")
-    per_record = [number(raw[8 * k: 8 * k + 8], f"signal {k + 1}'s samples per data record") for k in range(ns)]
-    if header_bytes != 256 * (ns + 1):
-        raise fail(path, fmt, f"the header length field says {header_bytes} bytes, but a header of {ns} "
-                              f"signals has {256 * (ns + 1)}")
-    bad = next((k for k, n in enumerate(per_record) if n < 1), None)
-    if bad is not None:
-        raise fail(path, fmt, f"signal {bad + 1} declares {per_record[bad]} samples per data record")
-    if duration == 0 and all(labels[16 * k:16 * k + 16].decode("latin-1").strip() in _ANNOTATION_LABELS
-                             for k in range(ns)):
-        # EDF+ (section 2.2.4) allows a duration of 0 for a file that holds annotations alone
-        raise fail(path, fmt, "it holds annotations only (data record duration 0), no ECG signal")
-    if not (math.isfinite(duration) and duration > 0):
-        raise fail(path, fmt, f"the data record duration {duration:g} s is not a positive number"
-                              + (" (EDF+ allows 0 only in a file of annotations alone)" if duration == 0 else ""))
-    if n_records == 0 or n_records < -1:
-        raise fail(path, fmt, f"the header declares {n_records} data records")
-    record_bytes = sum(per_record) * (3 if fmt == "bdf" else 2)
-    size = path.stat().st_size
-    held = max(size - header_bytes, 0) // record_bytes
-    # bounded before edfio reads (a BDF is read whole into memory, at about 12 bytes a sample): a longer
-    # file is read in part, its first data records up to MAX_SAMPLES samples a signal, and 12 times that
-    # in all but for the annotations' (a few bytes a data record, never decoded as samples)
-    signal_samples = sum(k for j, k in enumerate(per_record)
-                         if labels[16 * j:16 * j + 16].decode("latin-1").strip() not in _ANNOTATION_LABELS)
-    most = min(MAX_SAMPLES // max(per_record), 12 * MAX_SAMPLES // max(signal_samples, 1))
-    if most < 1:
-        raise fail(path, fmt, f"a data record holds {max(per_record):,} samples of one signal; at most "
-                              f"{MAX_SAMPLES:,} are read")
-    declared = held if n_records == -1 else n_records   # EDF+ -1: "not known" (the recording was not closed)
-    if n_records == -1:
-        n_records = held
-    elif held > n_records:
-        raise fail(path, fmt, f"the file holds {held} data records, but its header declares {n_records}")
-    elif size < header_bytes + record_bytes * min(n_records, most):   # cut short within what is read
-        within = (f"; it holds {held:,}, fewer than the first {most:,} read of a file this long"
-                  if n_records > most else "")
-        raise fail(path, fmt, f"the file is cut short ({size} bytes; its header describes "
-                              f"{n_records} data records, {header_bytes + record_bytes * n_records} bytes{within})")
-    if n_records <= most:
-        return None
-    return _Part(most, min(held, n_records), declared, header_bytes, record_bytes, duration)
 
 
 # EDF+ (Kemp & Olivan 2003, 2.1.3.3-2.1.3.4): the patient field is "code sex birthdate name ...", the
@@ -803,119 +441,3 @@ def _edf_info(edf) -> dict:
     except Exception:
         pass
     return info
-
-
-_LATIN_FOLDS = str.maketrans({"Ł": "L", "ł": "l", "Ø": "O", "ø": "o", "Đ": "D", "đ": "d", "Ð": "D",
-                              "ð": "d", "Þ": "Th", "þ": "th", "ß": "ss", "Æ": "AE", "æ": "ae",
-                              "Œ": "OE", "œ": "oe", "ı": "i", "Ħ": "H", "ħ": "h"})
-
-
-def ascii_letters(text: str) -> str | None:
-    """``text`` in ASCII for an EDF header: accents dropped ("Wójcik" -> "Wojcik", "Łukasz" ->
-    "Lukasz"); None when a letter has no ASCII form (Cyrillic, Greek, CJK ...): such a name or ID
-    is written as not given ("X") rather than as the fragment that is ASCII ("ID-Ω7" had been
-    written "ID-7", another patient's ID; "Иванов" an empty name)."""
-    folded = unicodedata.normalize("NFKD", text.translate(_LATIN_FOLDS))
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return folded if folded.isascii() else None
-
-
-def write_edf(record: EcgRecord, out_path: Path, *, anonymise: bool = False, notes: list[str] = ()) -> Path:
-    """Write ``record`` as EDF+ (16-bit, one "ECG <lead>" signal per standard lead, then one per extra lead under
-    its name, "V4R", "vx": ``EcgRecord.extra_leads``; mV).
-
-    The physical range is the 12 leads' own, and each extra lead's its own (symmetric, at least +-1 mV, 0.1% wider
-    than its peak),
-    so the resolution is range / 65535, a few microvolts for an ordinary ECG. Missing samples (NaN)
-    are written at the digital minimum ``EDF_MISSING``, which no written sample reaches, and the
-    recording field says so ("MIRAGE missing=-32768"): :func:`read_edf` makes them NaN again.
-    The data records are laid out by :func:`record_layout`; when the last one is padded (with
-    missing samples) the recording field gives the true length ("samples=3601"), where
-    :func:`read_edf` cuts it. ``notes`` (``formats.write.field_lines`` and ``carried_notes``: the header's
-    fields as written, the file's diagnoses and notes, the device's statements and measurements, what the
-    source's reader found of the file) are written as annotations (:func:`note_annotations`), which
-    :func:`read_edf` reads back.
-
-    Returns:
-        ``out_path``.
-    """
-    edfio = require("edfio", out_path, "edf")
-
-    extra = whole_extra_leads(record)
-    x = np.asarray(record.signal, dtype=np.float64)   # (12, T)
-    T = x.shape[1]
-    try:
-        duration, n, records = record_layout(float(record.fs), T)
-    except ValueError as err:
-        raise RecordError(out_path, f"cannot write EDF+: {err}") from None
-    x = np.concatenate([x, np.asarray([e.signal for e in extra], dtype=np.float64).reshape(len(extra), T)])
-    L = len(x)    # the 12, then the extra leads
-    padded = records * n > T
-    if padded:   # the last data record filled up with missing samples, cut off again on reading
-        x = np.concatenate([x, np.full((L, records * n - T), np.nan)], axis=1)   # (L, R * n)
-    nan = np.isnan(x)
-    x = np.where(nan, 0.0, x)
-    signals = []
-    twelve = max(1.0, float(np.abs(x[:12]).max()) * 1.001)   # samples stay above the digital minimum
-    # the 12 share a physical range, each extra lead (labelled by its name: "V4R", "vx") has its own
-    for k, label in enumerate([f"ECG {lead}" for lead in STANDARD_LEADS] + [e.name for e in extra]):
-        span = twelve if k < 12 else max(1.0, float(np.abs(x[k]).max()) * 1.001)
-        sig = edfio.EdfSignal(x[k], record.fs, label=label, physical_dimension="mV",
-                              physical_range=(-span, span), transducer_type="ECG electrode")
-        if nan[k].any():   # the same calibration, missing samples at the reserved code
-            digital = sig.digital.copy()
-            digital[nan[k]] = EDF_MISSING
-            sig = edfio.EdfSignal.from_digital(
-                digital, record.fs, label=sig.label, physical_dimension="mV", transducer_type="ECG electrode",
-                physical_range=(sig.physical_min, sig.physical_max), digital_range=sig.digital_range)
-        signals.append(sig)
-    fields = header_fields(record, anonymise)
-
-    def sub(text) -> str:  # EDF headers are ASCII; subfields hold no spaces
-        ascii_text = ascii_letters(str(text))
-        # a field of spaces alone (a cart's blank patient ID) is not given: edfio refuses an empty subfield
-        return (re.sub(r"\s+", "_", ascii_text.strip())[:40] if ascii_text else "") or "X"
-
-    additional = []
-    if record.age is not None:
-        additional.append(f"Age:{record.age:g}")
-    if anonymise or record.meta.get("anonymised"):    # an anonymised source's copy is no less so
-        additional.append("anonymised:name_ID_birthdate_removed")
-    birth = None
-    if not anonymise and fields.get("birth_date"):
-        try:
-            birth = dt.date.fromisoformat(str(fields["birth_date"])[:10])
-        except ValueError:
-            birth = None
-    # EDF's patient field holds 80 characters: the name is shortened to fit
-    code, name = sub(fields.get("patient_id") or "X"), sub(fields.get("patient_name") or "X")
-    room = 80 - len(" ".join([code, "X", "01-JAN-2000", *additional])) - 2
-    name = name[:max(1, room)]
-    patient = edfio.Patient(code=code, sex=record.sex if record.sex in ("M", "F") else "X",
-                            birthdate=birth, name=name, additional=additional)
-    acquired = acquired_datetime(record.meta.get("acquired"))
-    rec_extra = [_MARK] + ([f"missing={EDF_MISSING}"] if nan.any() else []) + ([f"samples={T}"] if padded else [])
-    # EDF's recording field holds 80 characters: "Startdate dd-MMM-yyyy admincode X device extras"; the
-    # admin code is EDF+'s own (an anonymised file drops it), the site no subfield's: an annotation
-    room = 80 - len("Startdate 01-JAN-2000 X ") - len(" ".join(rec_extra)) - 2
-    admin = sub(("" if anonymise else record.meta.get("admin_code")) or "X")
-    device = sub(record.meta.get("device") or "X")
-    if len(admin) + len(device) > room:
-        device = device[:max(1, room // 2)]
-        admin = admin[:max(1, room - len(device))]
-    recording = edfio.Recording(startdate=acquired.date() if acquired else None,
-                                hospital_administration_code=admin, equipment_code=device,
-                                additional=rec_extra)
-    held = _held_lines(record, fields, {"id": code, "name": name, "admin_code": admin, "device": device},
-                       birth, acquired)
-    notes = [note for note in notes if note not in held]
-    try:
-        edf = edfio.Edf(signals, patient=patient, recording=recording,
-                        starttime=acquired.time() if acquired else None, data_record_duration=duration,
-                        annotations=note_annotations(edfio, notes, duration, records))
-        edf.write(out_path)
-    except ValueError as err:
-        raise RecordError(out_path, f"cannot write EDF+: {err}") from None
-    except OSError as err:   # a folder of that name, a full disk, no permission: this input fails, not the batch
-        raise RecordError(out_path, f"cannot write EDF+: {err.strerror or err}") from None
-    return out_path

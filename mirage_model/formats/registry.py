@@ -422,7 +422,7 @@ def edf_problem(head: bytes) -> str | None:
     "0       " or BDF's 0xFF "BIOSEMI" version field, then a fixed header of 256 bytes with a
     start date and time where the EDF spec puts them. A text that starts like the version field
     (a table of numbers) is no EDF; a real one whose other fields are damaged is, and reading it
-    says which field (``edf._check_header``)."""
+    says which field (``edf_records._check_header``)."""
     not_edf = "its first bytes are no EDF or BDF header"
     if head[:8] not in _EDF_VERSIONS:
         return (f"{not_edf} (its version field reads {head[:8].decode('latin-1')!r}, neither EDF's "

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mirage_model.formats.edf import _LATIN_FOLDS, write_edf
+from mirage_model.formats.edf_write import _LATIN_FOLDS, write_edf
 from mirage_model.formats.fields import acquired_datetime, header_fields
 from mirage_model.records.metadata import (DEVICE_MEASUREMENT, DEVICE_STATEMENT, DIAGNOSES, FILE_NOTES, PTBXL_ROW,
                                            STATEMENT_ORIGIN, WRITTEN_BODY, WRITTEN_IDENTITY, WRITTEN_NOTES,
