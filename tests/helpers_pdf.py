@@ -2,6 +2,21 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+
+import pytest
+
+
+def pdftotext_page(path, page: int) -> str:
+    """Page ``page`` (1-based) of the PDF at ``path`` as poppler's pdftotext reads it, whitespace runs made one
+    space; the test is skipped where pdftotext is not installed."""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext not installed")
+    out = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), str(path), "-"], capture_output=True,
+                         text=True, check=True).stdout
+    return " ".join(out.split())
+
 
 def drawing_ops(page):
     """(stroke colour (r, g, b rounded), operator, operands) of each operator on ``page`` (a pypdf

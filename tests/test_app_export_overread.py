@@ -8,8 +8,6 @@ PDF signed by A that said "Reviewer: B". The remembered name reached Print and P
 """
 from __future__ import annotations
 
-import shutil
-import subprocess
 from datetime import datetime, timezone
 from types import SimpleNamespace
 
@@ -20,6 +18,7 @@ pytest.importorskip("pytestqt")
 from PySide6.QtWidgets import QDialog, QFileDialog, QLineEdit, QPlainTextEdit, QTextEdit, QWidget  # noqa: E402
 
 from helpers_app import WAIT_MS, isolated_settings, shown_window  # noqa: E402,F401 - fixtures
+from helpers_pdf import pdftotext_page  # noqa: E402
 from mirage_model.paths import resources_dir  # noqa: E402
 from mirage_model.review.interpret import session_interpretation  # noqa: E402
 
@@ -28,13 +27,6 @@ pytestmark = pytest.mark.skipif(not PTBXL.is_file(), reason="bundled sample not 
 REMEMBERED = "Dr B Remembered"          # the name Sign... remembers: who signed the last record, not this one
 
 
-def _pdf_text(path, page: int) -> str:
-    """One page as pdftotext reads the written file, whitespace runs made one space."""
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext not installed")
-    out = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), str(path), "-"], capture_output=True,
-                         text=True, check=True).stdout
-    return " ".join(out.split())
 
 
 def _export(qtbot, monkeypatch, tmp_path, sign: bool):
@@ -77,7 +69,7 @@ def test_a_signed_over_read_is_the_reports_one_reviewer_and_comment(qtbot, monke
     assert _fields(dlg) == ["Patient name", "Patient ID"]               # no reviewer, no comment of its own
     shown = " ".join(dlg.overread.text().split())
     assert "Over-read by Dr A Signer, 2026-12-06 07:10 UTC" in shown and "No change since 2025." in shown
-    page1, page3 = _pdf_text(pdf, 1), _pdf_text(pdf, 3)
+    page1, page3 = pdftotext_page(pdf, 1), pdftotext_page(pdf, 3)
     assert "Over-read by Dr A Signer, 2026-12-06 07:10 UTC" in page1
     # page 3 names the reviewer once, and prints the comment once
     assert page3.count("Over-read by") == 1 and "Over-read by Dr A Signer, 2026-12-06 07:10 UTC" in page3
@@ -91,7 +83,7 @@ def test_an_unsigned_report_names_no_reviewer(qtbot, monkeypatch, tmp_path):
     dlg, pdf, window = _export(qtbot, monkeypatch, tmp_path, sign=False)
     assert _fields(dlg) == ["Patient name", "Patient ID"]
     assert "Not over-read: machine statements unconfirmed" in dlg.overread.text()
-    page3 = _pdf_text(pdf, 3)
+    page3 = pdftotext_page(pdf, 3)
     assert REMEMBERED not in page3 and "Over-read by" not in page3
     assert "Reviewer: ____" in page3                                # the line to sign on paper, blank
     assert page3.count("No change since 2025.") == 1 and "Comment:" not in page3

@@ -13,7 +13,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-import mirage_model as mm
+from helpers_overread import record_and_measurements  # noqa: F401 - fixture
+from helpers_pdf import pdftotext_page
 from mirage_model.review.interpret import session_interpretation
 from mirage_model.review.overread import CONFIRMED, NOT_OVERREAD, STRUCK
 from mirage_model.review.session import ReviewSession
@@ -29,17 +30,6 @@ def _prediction(probs=(0.9, 0.6, 0.1, 0.1)):
     return Prediction(labels=labels, probabilities=np.asarray(probs, np.float32),
                       thresholds=np.asarray(th, np.float32), model_name="statements",
                       positive=tuple(lab for lab, p, t in zip(labels, probs, th) if is_called(p, t)))
-
-
-@pytest.fixture(scope="module")
-def record_and_measurements():
-    from mirage_model.measure import MeasureConfig, measure
-
-    path = next((p for p in mm.sample_records() if p.stem == "00417_lr"), None)
-    if path is None:
-        pytest.skip("bundled sample 00417_lr not present")
-    record = mm.load_record(path)
-    return record, measure(record, MeasureConfig(delineator="rules"))
 
 
 def _session(record_and_measurements) -> ReviewSession:
@@ -164,23 +154,13 @@ def test_an_added_statement_needs_words_and_one_of_the_groups(text, group, why):
     assert ov.added == [] and not ov.edited
 
 
-def _pdf_text(path, page: int) -> str:
-    """A page's text as pdftotext reads the written PDF, whitespace runs made one space."""
-    import shutil
-    import subprocess
-
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext not installed")
-    out = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), str(path), "-"], capture_output=True,
-                         text=True, check=True).stdout
-    return " ".join(out.split())
 
 
 def test_the_pdf_of_a_record_no_one_over_read_says_so(record_and_measurements, tmp_path):
     from mirage_model.review.report import build_report
 
     pdf = build_report(_session(record_and_measurements), tmp_path / "r.pdf")
-    page1 = _pdf_text(pdf, 1)
+    page1 = pdftotext_page(pdf, 1)
     assert "Interpretation Not over-read: machine statements unconfirmed; source: a rule" in page1, page1
     assert f"{SINUS} [model 90%" in page1 and f"{IRBBB} [model 60%" in page1
     assert "Over-read by" not in page1 and "reviewer" not in page1
@@ -197,7 +177,7 @@ def test_the_pdf_says_the_reviewers_reading(record_and_measurements, tmp_path, b
     s.overread.set_comment("No change since 2025.")
     s.overread.sign(session_interpretation(s), "Dr A. Reader", now=datetime(2026, 12, 6, 7, 10, tzinfo=timezone.utc))
     pdf = build_report(s, tmp_path / "r.pdf")
-    page1 = _pdf_text(pdf, 1)
+    page1 = pdftotext_page(pdf, 1)
     assert "Not over-read" not in page1
     assert f"{SINUS} [model 90%, high confidence]" in page1
     assert f"{IRBBB} [model" not in page1           # struck: said on the reviewer's line, not as a statement
@@ -205,12 +185,12 @@ def test_the_pdf_says_the_reviewers_reading(record_and_measurements, tmp_path, b
     assert "Added by the reviewer: Early repolarisation, inferior leads (reviewer)" in page1
     assert "Over-read by Dr A. Reader, 2026-12-06 07:10 UTC (08:10 local)" in page1
     assert "Research use only, not a diagnosis" in page1
-    full = " ".join(_pdf_text(pdf, k) for k in (2, 3))
+    full = " ".join(pdftotext_page(pdf, k) for k in (2, 3))
     assert "(struck by the reviewer: rSr' in V1 alone)" in full
     assert "3. Early repolarisation, inferior leads (reviewer) [repolarisation]" in full
     assert "Reviewer's comment: No change since 2025." in full
     for k in (2, 3):
-        assert "Research use only, not a diagnosis" in _pdf_text(pdf, k)
+        assert "Research use only, not a diagnosis" in pdftotext_page(pdf, k)
 
 
 def test_the_shortest_head_says_what_the_over_read_says(record_and_measurements, tmp_path, monkeypatch):
@@ -223,10 +203,10 @@ def test_the_shortest_head_says_what_the_over_read_says(record_and_measurements,
                         and not ("Interpretation" in "".join(r.text for r in runs)
                                  and "research use, " not in "".join(r.text for r in runs)))
     s = _session(record_and_measurements)
-    assert "Interpretation research use, unconfirmed" in _pdf_text(build_report(s, tmp_path / "a.pdf"), 1)
+    assert "Interpretation research use, unconfirmed" in pdftotext_page(build_report(s, tmp_path / "a.pdf"), 1)
     s.overread.confirm(_statement(s, SINUS))
     s.overread.sign(session_interpretation(s), "Dr C", now=datetime(2026, 12, 6, 7, 10, tzinfo=timezone.utc))
-    page1 = _pdf_text(build_report(s, tmp_path / "b.pdf"), 1)
+    page1 = pdftotext_page(build_report(s, tmp_path / "b.pdf"), 1)
     assert "Interpretation research use, over-read" in page1 and "research use, unconfirmed" not in page1
     assert "Over-read by Dr C, 2026-12-06 07:10 UTC" in page1
 
@@ -238,7 +218,7 @@ def test_the_pdf_of_an_over_read_edited_after_signing_is_not_over_read(record_an
     s.overread.confirm(_statement(s, SINUS))
     s.overread.sign(session_interpretation(s), "Dr B", now=datetime(2026, 12, 6, 7, 10, tzinfo=timezone.utc))
     s.overread.strike(_statement(s, IRBBB))
-    page1 = _pdf_text(build_report(s, tmp_path / "r.pdf"), 1)
+    page1 = pdftotext_page(build_report(s, tmp_path / "r.pdf"), 1)
     assert "Interpretation Not over-read: machine statements unconfirmed" in page1
     assert "Over-read by" not in page1
     assert f"Struck by the reviewer: {IRBBB}" in page1
@@ -251,7 +231,7 @@ def test_the_unsigned_head_keeps_the_statements_sources(record_and_measurements,
     from mirage_model.review.report import ReportSettings, build_report
 
     pdf = build_report(_session(record_and_measurements), tmp_path / "r.pdf", settings=ReportSettings(page_size))
-    page1 = _pdf_text(pdf, 1)
+    page1 = pdftotext_page(pdf, 1)
     head = page1[page1.index("Interpretation"):page1.index("QT ")]
     assert head.startswith("Interpretation Not over-read") and "unconfirmed" in head, head
     assert "rule (threshold cited) or the model (probability)" in head, head
@@ -268,7 +248,7 @@ def test_a_withheld_unsigned_head_says_both(record_and_measurements, tmp_path, p
     pred = dataclasses.replace(_prediction(), withheld="signal quality critical: leads missing or flat (V4)")
     s = ReviewSession.from_results(record, file_values=False, measurements=measured, prediction=pred)
     assert session_interpretation(s).withheld
-    page1 = _pdf_text(build_report(s, tmp_path / "r.pdf", settings=ReportSettings(page_size)), 1)
+    page1 = pdftotext_page(build_report(s, tmp_path / "r.pdf", settings=ReportSettings(page_size)), 1)
     assert "Interpretation WITHHELD" in page1 and "Not over-read" in page1, page1
 
 
@@ -311,7 +291,7 @@ def test_page_1_keeps_the_machine_statements_before_the_over_reads_lines(record_
         s.overread.add(words, "other")
     s.overread.set_comment("No change since 2025.")
     s.overread.sign(session_interpretation(s), "Dr A. Reader", now=datetime(2026, 12, 6, 7, 10, tzinfo=timezone.utc))
-    page1 = _pdf_text(build_report(s, tmp_path / "r.pdf"), 1)
+    page1 = pdftotext_page(build_report(s, tmp_path / "r.pdf"), 1)
     assert f"{SINUS} [model 90%" in page1 and f"{IRBBB} [model 60%" in page1, page1
     assert "and 2 more" not in page1 and "Over-read by Dr A. Reader" in page1 and "1 struck" in page1, page1
     # a count with no statement before it says what it counts

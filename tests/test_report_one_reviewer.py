@@ -9,30 +9,18 @@ pdftotext.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from datetime import datetime, timezone
 
 import numpy as np
 import pytest
 
-import mirage_model as mm
+from helpers_overread import record_and_measurements  # noqa: F401 - fixture
+from helpers_pdf import pdftotext_page
 from mirage_model.review.interpret import session_interpretation
 from mirage_model.review.report import ReportSettings, build_report
 from mirage_model.review.session import ReviewSession
 
 SIGNED_AT = datetime(2026, 12, 6, 7, 10, tzinfo=timezone.utc)
-
-
-@pytest.fixture(scope="module")
-def record_and_measurements():
-    from mirage_model.measure import MeasureConfig, measure
-
-    path = next((p for p in mm.sample_records() if p.stem == "00417_lr"), None)
-    if path is None:
-        pytest.skip("bundled sample 00417_lr not present")
-    record = mm.load_record(path)
-    return record, measure(record, MeasureConfig(delineator="rules"))
 
 
 def _session(record_and_measurements) -> ReviewSession:
@@ -46,12 +34,6 @@ def _session(record_and_measurements) -> ReviewSession:
     return ReviewSession.from_results(record, file_values=False, measurements=measured, prediction=pred)
 
 
-def _pdf_text(path, page: int) -> str:
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext not installed")
-    out = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), str(path), "-"], capture_output=True,
-                         text=True, check=True).stdout
-    return " ".join(out.split())
 
 
 def _signed(record_and_measurements, comment: str = "No change since 2025.") -> ReviewSession:
@@ -62,7 +44,7 @@ def _signed(record_and_measurements, comment: str = "No change since 2025.") -> 
 
 
 def test_page_3_names_the_signer_once_and_prints_the_comment_once(record_and_measurements, tmp_path):
-    page3 = _pdf_text(build_report(_signed(record_and_measurements), tmp_path / "r.pdf"), 3)
+    page3 = pdftotext_page(build_report(_signed(record_and_measurements), tmp_path / "r.pdf"), 3)
     assert "Review" in page3 and "Over-read by Dr A. Reader, 2026-12-06 07:10 UTC" in page3
     assert page3.count("Over-read by") == 1 and "Reviewer:" not in page3, page3     # no blank "Reviewer: ____"
     assert page3.count("No change since 2025.") == 1 and "Comment:" not in page3
@@ -84,7 +66,7 @@ def test_the_command_lines_comment_is_the_over_reads(record_and_measurements, tm
     under "Not over-read"; the session given is left as it was."""
     s = _session(record_and_measurements)
     pdf = build_report(s, tmp_path / "r.pdf", settings=ReportSettings(reviewer="Dr. Who", comment="Batch 7, unread"))
-    page1, page3 = _pdf_text(pdf, 1), _pdf_text(pdf, 3)
+    page1, page3 = pdftotext_page(pdf, 1), pdftotext_page(pdf, 3)
     assert "Reviewer's comment: Batch 7, unread" in page1 and "Not over-read" in page1
     assert page3.count("Batch 7, unread") == 1 and "Reviewer's comment: Batch 7, unread" in page3
     assert page3.count("Reviewer: ") == 1 and "Reviewer: Dr. Who" in page3 and "Comment:" not in page3
