@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QWidget
 
 from app.dialogs.form_rows import add_row
-from app.views.overread import _GREEN, _RED        # the over-read panel's colours for its status
+from app.views.overread import GREEN, RED        # the over-read panel's colours for its status
 from app.views.placeholder import set_placeholder
 from app.views.focus_ring import FocusRing
 
@@ -27,7 +27,7 @@ WHERE_SIGNED = ("The report prints the over-read as shown here: sign it and comm
 def overread_text(status: str, comment: str, signed: bool) -> str:
     """The dialog's over-read lines (HTML): ``status`` (``OverRead.status``: who signed and when, or "Not over-read:
     ..."), in red unless ``signed``, the comment the report prints, and where both are made."""
-    colour = _GREEN if signed else _RED
+    colour = GREEN if signed else RED
     lines = [f"<b style='color:{colour}'>{html.escape(status)}</b>"]
     if comment:
         lines.append(f"<b>Reviewer's comment</b>: {html.escape(' '.join(comment.split()))}")

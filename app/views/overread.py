@@ -23,8 +23,9 @@ from mirage_model.review.interpret import GROUPS
 from mirage_model.review.overread import CONFIRMED, STRUCK, statement_key
 
 _GREY = "#666666"
-_RED = "#a00000"
-_GREEN = "#1b6e1b"
+# the over-read's status colours (public: the Export dialog says the over-read in them too)
+RED = "#a00000"         # not signed, or edited after signing; its notes
+GREEN = "#1b6e1b"       # signed over the statements shown
 # Add statement...'s words: whole where the title line has the room, short in a narrow column (1024x768: the
 # whole words made the title line 10 px wider than the column, which then scrolled sideways)
 ADD_WORDS = ("&Add statement...", "&Add...")
@@ -140,13 +141,13 @@ class OverReadPanel(QWidget):
 
     def _status_html(self, ov, it) -> str:
         signed = ov.signed_for(it)
-        colour = _GREEN if signed else _RED if ov.edited or ov.signed_at is not None else _GREY
+        colour = GREEN if signed else RED if ov.edited or ov.signed_at is not None else _GREY
         parts = [f"<b style='color:{colour}'>{html.escape(ov.status(it))}</b>"]
         if ov.note and not signed:
-            parts.append(f"<span style='color:{_RED}'>{html.escape(ov.note)}.</span>")
+            parts.append(f"<span style='color:{RED}'>{html.escape(ov.note)}.</span>")
         gone = ov.no_longer_applies(it)
         if gone:
-            parts.append(f"<span style='color:{_RED}'>{gone} earlier decision{'s' if gone > 1 else ''} no longer "
+            parts.append(f"<span style='color:{RED}'>{gone} earlier decision{'s' if gone > 1 else ''} no longer "
                          f"appl{'y' if gone > 1 else 'ies'}: {'their' if gone > 1 else 'its'} statement changed "
                          "(a measurement edited or the model run again).</span>")
         return "<br>".join(parts)
@@ -252,7 +253,7 @@ class OverReadPanel(QWidget):
         try:
             self.session.overread.add(text, group)
         except ValueError as err:
-            self.status.setText(f"<span style='color:{_RED}'>{html.escape(str(err))}</span><br>"
+            self.status.setText(f"<span style='color:{RED}'>{html.escape(str(err))}</span><br>"
                                 + self._status_html(self.session.overread, self.interpretation))
             return False
         return True
