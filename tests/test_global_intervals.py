@@ -169,6 +169,11 @@ def test_a_config_naming_no_convention_is_refused():
         with pytest.raises(ValueError, match="global_rank must be a whole number"):
             MeasureConfig(intervals="global", global_rank=rank)
     assert MeasureConfig(global_rank=np.int64(3)).global_rank == 3
+    # a 13th had been taken as the 12 leads' middle (the 6th) while the method's words said "13th"
+    assert MeasureConfig(intervals="global", global_rank=6).global_rank == 6
+    for rank in (7, 13):
+        with pytest.raises(ValueError, match="global_rank must be at most 6"):
+            MeasureConfig(intervals="global", global_rank=rank)
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,8 @@ from __future__ import annotations
 import numpy as np
 
 CONVENTIONS = ("global", "median")
+# the largest global rank that is one: past the middle of 12 leads ``ranked`` takes the middle value
+GLOBAL_RANK_MAX = 6
 
 
 def ranked(values: np.ndarray, rank: int, latest: bool) -> float:

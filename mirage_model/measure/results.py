@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from mirage_model.measure.atrial import AtrialActivity
-from mirage_model.measure.combine import CONVENTIONS, _ordinal
+from mirage_model.measure.combine import CONVENTIONS, GLOBAL_RANK_MAX, _ordinal
 
 METHOD_NAME = "median beat, each lead delineated (U-Net or rules), median over leads, calibrated on LUDB + neurokit2 QRS detection"
 
@@ -142,6 +142,11 @@ class MeasureConfig:
                 or self.global_rank < 1):
             raise ValueError(f"MeasureConfig.global_rank must be a whole number of at least 1, "
                              f"not {self.global_rank!r}")
+        # past the 12 leads' middle (the 6th of 12) ``combine.ranked`` takes the middle one: a 13th would have
+        # been measured as the 6th while the method's words said "13th"
+        if self.global_rank > GLOBAL_RANK_MAX:
+            raise ValueError(f"MeasureConfig.global_rank must be at most {GLOBAL_RANK_MAX} (the middle of 12 leads; "
+                             f"a larger rank is measured as the middle one), not {self.global_rank!r}")
 
 
 @dataclass(frozen=True)
