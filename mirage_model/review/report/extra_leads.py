@@ -13,6 +13,7 @@ import numpy as np
 from reportlab.lib.utils import simpleSplit
 
 from mirage_model import preprocess
+from mirage_model.records.extra_leads import whole_extra_leads
 from mirage_model.render import PAGE_S
 from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.header import draw_notice
@@ -27,21 +28,14 @@ _CAL_MM = 10.0           # the sheet's left part that holds the pulses (page 1's
 
 def extra_pages(record) -> int:
     """How many pages of extra leads the report of ``record`` has (0: none)."""
-    n = len(shown_extra_leads(record))
+    n = len(whole_extra_leads(record))
     return -(-n // ROWS)
-
-
-def shown_extra_leads(record) -> list:
-    """The record's extra leads as long as its signal (``EcgRecord.extra_leads``; a record's signal replaced
-    since, a part of it, shows none of them)."""
-    T = int(np.shape(record.signal)[-1])
-    return [e for e in getattr(record, "extra_leads", ()) or () if np.shape(e.signal) == (T,)]
 
 
 def extra_signal(record, fs: float) -> np.ndarray:
     """(E, n) float64 mV of the first ``PAGE_S`` seconds of the extra leads, through page 1's display filter
     (``preprocess.filter_signal``, ``waveforms.display_signal``); NaN where the file has no sample."""
-    leads = shown_extra_leads(record)
+    leads = whole_extra_leads(record)
     n = int(round(PAGE_S * fs))
     x = np.stack([np.asarray(e.signal[:n], dtype=np.float32) for e in leads])
     return np.asarray(preprocess.filter_signal(x, fs, preprocess.PreprocessConfig()), dtype=np.float64)
@@ -51,7 +45,7 @@ def draw_extra_page(c, doc, ctx: ReportContext, page: int) -> None:
     """Page ``page`` (from 0) of the extra leads: title, grid, a row a lead (its pulse, trace and name), the
     caption, the footer (research use)."""
     lay, rec = ctx.layout, ctx.record
-    leads = shown_extra_leads(rec)[page * ROWS:(page + 1) * ROWS]
+    leads = whole_extra_leads(rec)[page * ROWS:(page + 1) * ROWS]
     signal = extra_signal(rec, ctx.fs)[page * ROWS:(page + 1) * ROWS]
     c.saveState()
     title = font_runs(f"Extra leads  -  record {rec.record_id}", FONT_BOLD)
