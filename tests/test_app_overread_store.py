@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
 from helpers_app import isolated_settings, tiny_model  # noqa: E402,F401 - fixtures
 from test_app_overread import A, B, WAIT_MS, _rows, _window, statements_model  # noqa: E402,F401 - fixture
-from mirage_model.review.store import OverReadStore, record_key  # noqa: E402
+from mirage_model.review.store import OverReadStore, overread_key  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not (A.is_file() and B.is_file()), reason="bundled samples not present")
 
@@ -136,7 +136,7 @@ def test_the_store_is_beside_the_settings_and_the_help_names_it(qtbot, tiny_mode
     path = window.settings.overread_store
     assert path.startswith(str(tmp_path / "settings")) and path.endswith("overreads.sqlite")
     window.results.interpretation.overread.sign("Dr Here")
-    assert OverReadStore(path).load(record_key(window.session.record)) is not None
+    assert OverReadStore(path).load(overread_key(window.session.record)) is not None
     text = overreads_help_text(path)
     assert path in text and "Forget this record's over-read" in text
 
@@ -145,7 +145,7 @@ def test_a_comment_typed_just_before_quitting_is_kept(qtbot, tiny_model, stateme
     """A comment is saved once its typing pauses (``COMMENT_PAUSE_MS``), and at once when the window closes."""
     window = _window(qtbot, tiny_model, statements_model)
     panel, it, rows = _rows(window)
-    path, key = window.settings.overread_store, record_key(window.session.record)
+    path, key = window.settings.overread_store, overread_key(window.session.record)
     panel.comment.setPlainText("Last words")
     window.close()
     state, _ = OverReadStore(path).load(key)
@@ -169,10 +169,10 @@ def test_export_pdf_prints_a_signed_over_read_the_store_keeps_and_no_draft(tmp_p
             session_interpretation(session_from_file(LUDB / "1.hea", Predictor(tiny))).statements]
     assert len(said) == 1 and said[0][2].endswith(", 45 bpm")
     store = OverReadStore(tmp_path / "cfg" / "MIRAGE" / "overreads.sqlite")     # beside the run's settings
-    store.save(record_key(load_record(LUDB / "1.hea")),
+    store.save(overread_key(load_record(LUDB / "1.hea")),
                {"decisions": [[*said[0], "confirmed", ""]], "added": [], "comment": "Stored comment",
                 "reader": "Dr Stored", "signed_at": "2026-12-06T08:00:00+00:00", "signed_over": said})
-    store.save(record_key(load_record(LUDB / "14.hea")),
+    store.save(overread_key(load_record(LUDB / "14.hea")),
                {"decisions": [], "added": [], "comment": "Unfinished draft", "reader": "", "signed_at": None,
                 "signed_over": []})
     out = tmp_path / "pdfs"

@@ -20,7 +20,7 @@ from mirage_model.paths import resources_dir
 from mirage_model.records.load import load_record
 from mirage_model.records.record import ExtraLead
 from mirage_model.review.overread import CONFIRMED, STRUCK, OverRead
-from mirage_model.review.store import OverReadStore, StoreError, record_key
+from mirage_model.review.store import OverReadStore, StoreError, overread_key
 
 LUDB = resources_dir() / "samples" / "ludb" / "1.hea"
 PTBXL = resources_dir() / "samples" / "ptbxl" / "records100" / "00000" / "00417_lr.hea"
@@ -95,10 +95,10 @@ def test_restoring_is_not_an_edit_and_an_edit_after_it_un_signs(tmp_path):
 def test_the_same_files_copied_elsewhere_find_it(tmp_path):
     here, there = load_record(LUDB), load_record(_copy(LUDB, tmp_path / "elsewhere" / "ludb"))
     assert there.path != here.path
-    assert record_key(here) == record_key(there)
+    assert overread_key(here) == overread_key(there)
     store = OverReadStore(tmp_path / "s.sqlite")
-    store.save(record_key(here), _signed().state())
-    assert store.load(record_key(there)) is not None
+    store.save(overread_key(here), _signed().state())
+    assert store.load(overread_key(there)) is not None
 
 
 def test_one_sample_changed_finds_none(tmp_path):
@@ -107,17 +107,17 @@ def test_one_sample_changed_finds_none(tmp_path):
     raw = bytearray(dat.read_bytes())
     raw[2000] ^= 0x01           # one sample of a 16-bit lead one count (5 uV at LUDB's 200 counts/mV) off
     dat.write_bytes(bytes(raw))
-    assert record_key(load_record(copy)) != record_key(load_record(LUDB))
+    assert overread_key(load_record(copy)) != overread_key(load_record(LUDB))
 
 
 def test_another_patient_id_finds_none():
     rec = load_record(PTBXL)
     assert rec.meta["ptbxl"]["patient_id"] is not None          # the bundled table names patient 4938
     other = dataclasses.replace(rec, meta={**rec.meta, "ptbxl": {**rec.meta["ptbxl"], "patient_id": 4939.0}})
-    assert record_key(other) != record_key(rec)
+    assert overread_key(other) != overread_key(rec)
     named = dataclasses.replace(rec, meta={**rec.meta, "patient": {"name": "JOHN DOE"}})
-    assert record_key(named) != record_key(rec)
-    assert record_key(dataclasses.replace(rec, fs=rec.fs * 2)) != record_key(rec)
+    assert overread_key(named) != overread_key(rec)
+    assert overread_key(dataclasses.replace(rec, fs=rec.fs * 2)) != overread_key(rec)
 
 
 def test_the_same_samples_of_another_day_or_with_other_extra_leads_find_none():
@@ -128,16 +128,16 @@ def test_the_same_samples_of_another_day_or_with_other_extra_leads_find_none():
     flat = np.zeros_like(rec.signal)
     monday = dataclasses.replace(rec, signal=flat, meta={**rec.meta, "acquired": "2026-11-30 08:00:00"})
     tuesday = dataclasses.replace(rec, signal=flat.copy(), meta={**rec.meta, "acquired": "2026-12-01 09:30:00"})
-    assert record_key(monday) != record_key(tuesday)
-    assert record_key(monday) == record_key(dataclasses.replace(monday, signal=flat.copy()))
+    assert overread_key(monday) != overread_key(tuesday)
+    assert overread_key(monday) == overread_key(dataclasses.replace(monday, signal=flat.copy()))
     woman = dataclasses.replace(monday, sex="F" if monday.sex == "M" else "M")          # the file names another
     older = dataclasses.replace(monday, age=(monday.age or 40) + 30)
-    assert len({record_key(r) for r in (monday, woman, older)}) == 3
+    assert len({overread_key(r) for r in (monday, woman, older)}) == 3
     v4r = dataclasses.replace(rec, extra_leads=(ExtraLead("V4R", rec.signal[8].copy()),))
     inverted = dataclasses.replace(rec, extra_leads=(ExtraLead("V4R", -rec.signal[8]),))
     v8 = dataclasses.replace(rec, extra_leads=(ExtraLead("V8", rec.signal[8].copy()),))
-    assert len({record_key(r) for r in (rec, v4r, inverted, v8)}) == 4
-    assert record_key(v4r) == record_key(dataclasses.replace(rec, extra_leads=(ExtraLead("V4R", rec.signal[8]),)))
+    assert len({overread_key(r) for r in (rec, v4r, inverted, v8)}) == 4
+    assert overread_key(v4r) == overread_key(dataclasses.replace(rec, extra_leads=(ExtraLead("V4R", rec.signal[8]),)))
 
 
 def test_a_damaged_store_says_so_naming_its_file(tmp_path):
@@ -230,7 +230,7 @@ def test_an_unnamed_signer_is_said_in_the_same_words_everywhere():
 
 
 def test_the_key_of_a_long_record_does_not_copy_its_samples():
-    """An hour of 12 leads at 500 Hz (86.4 MB of float32) is digested from its own buffer: record_key runs on the GUI
+    """An hour of 12 leads at 500 Hz (86.4 MB of float32) is digested from its own buffer: overread_key runs on the GUI
     thread at each record opened, and ``tobytes()`` had copied the whole signal first (a peak of 86.4 MB more)."""
     import tracemalloc
 
@@ -239,7 +239,7 @@ def test_the_key_of_a_long_record_does_not_copy_its_samples():
     assert long.signal.nbytes == 12 * 1_800_000 * 4
     tracemalloc.start()
     try:
-        record_key(long)
+        overread_key(long)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()

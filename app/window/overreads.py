@@ -1,7 +1,7 @@
 """Each record's over-read kept between sessions (``review.store``): restored when its record is opened, saved on
 every change (a draft) and on signing, forgotten on request (File > Forget this record's over-read...).
 
-A record is found by its content (``store.record_key``), so its copy elsewhere finds its over-read and another file
+A record is found by its content (``store.overread_key``), so its copy elsewhere finds its over-read and another file
 at its path does not. A store that cannot be read or written is said in the message bar, naming its file; the
 over-read on screen is kept in the session as before, and leaving the record asks first again
 (``RecordsMixin.leave_overread``). ``OverReadsMixin`` is one of the jobs ``MainWindow`` composes.
@@ -14,7 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QMessageBox
 
-from mirage_model.review.store import OverReadStore, StoreError, record_key
+from mirage_model.review.store import OverReadStore, StoreError, overread_key
 
 COMMENT_PAUSE_MS = 400      # a comment is saved once its typing pauses this long (and before the record is left)
 
@@ -48,7 +48,7 @@ class OverReadsMixin:
         """The over-read kept for the open session's record, if any, into its session (its record just read);
         from now on every change of it is saved."""
         s = self.session
-        self._overread_key, self._overread_saved = (s.id, record_key(s.record)), None
+        self._overread_key, self._overread_saved = (s.id, overread_key(s.record)), None
         s.events.connect(lambda name, info, sid=s.id: self._overread_changed(sid, name, info))
         store = self.overread_store()
         try:

@@ -1,15 +1,14 @@
 """The over-read store: each record's over-read (``review.overread``) kept in a small SQLite file, so the reader who
 opens the record again finds their signed over-read, or their draft.
 
-A record is found by its content, not its path (``record_key``): a digest of its samples as read (mV, the standard lead
-order), its sampling rate and lead names, its leads outside the 12 (V4R, ...: an over-read may rest on them), when it
-was recorded and the patient the file names (ID, name, birth date, age and sex, where it says them). The same file
-copied elsewhere finds its over-read; another file at the same path, a file whose samples were changed, the same samples
-under another patient or of another day (two flat recordings of the same length are the same samples) finds none, so one
-record's over-read is never shown on another.
-Each write is one SQLite transaction (all of it or none). A store that cannot be read or written (locked, damaged,
-in a read-only folder) raises ``StoreError``, whose message names the file; the app says it and goes on without it.
-Research use only, not a diagnosis.
+A record is found by its content, not its path (``overread_key``): a digest of its samples as read (mV, the standard
+lead order), its sampling rate and lead names, its leads outside the 12 (V4R, ...: an over-read may rest on them),
+when it was recorded and the patient the file names (ID, name, birth date, age and sex, where it says them). The same
+file copied elsewhere finds its over-read; another file at the same path, a file whose samples were changed, the same
+samples under another patient or of another day (two flat recordings of the same length are the same samples) finds
+none, so one record's over-read is never shown on another. Each write is one SQLite transaction (all of it or none). A
+store that cannot be read or written (locked, damaged, in a read-only folder) raises ``StoreError``, whose message
+names the file; the app says it and goes on without it. Research use only, not a diagnosis.
 """
 
 from __future__ import annotations
@@ -34,7 +33,7 @@ class StoreError(MirageInputError):
     """The store's file cannot be read or written; the message names it and what to do."""
 
 
-def record_key(record) -> str:
+def overread_key(record) -> str:
     """The over-read's key of ``record`` (an ``EcgRecord``): a hex digest of its samples (float32 (L, T), NaN where
     missing), sampling rate, lead names, extra leads (each one's name and (T,) samples), the recording's date and time
     (``file_info.record_date``) and the patient's ID, name, birth date, age and sex as the file gives them."""
