@@ -244,3 +244,16 @@ def test_the_key_of_a_long_record_does_not_copy_its_samples():
     finally:
         tracemalloc.stop()
     assert peak < long.signal.nbytes / 100
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX's")
+def test_the_store_file_is_readable_by_its_user_alone(tmp_path):
+    """The store holds reviewers' comments and names and the records' names: made with mode 0600 (it had been made
+    with the umask's 0644, readable by every user of the machine), and so its SQLite journal."""
+    import stat
+
+    path = tmp_path / "cfg" / "overreads.sqlite"
+    OverReadStore(path).save("k" * 40, _signed().state())
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert OverReadStore(path).load("k" * 40) is not None
+

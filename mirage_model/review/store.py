@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
@@ -78,6 +79,10 @@ class OverReadStore:
     def _connect(self, write: bool) -> sqlite3.Connection:
         if write:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:    # patients' comments and names: the file is the user's alone (SQLite gives its journal its mode)
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            except FileExistsError:
+                pass
             con = sqlite3.connect(self.path, timeout=_TIMEOUT_S)
             con.execute(_SCHEMA)
             return con
