@@ -310,18 +310,28 @@ def flutter_session(tmp_path_factory):
     return s, predictor, path
 
 
-def test_the_app_shows_no_pr_beside_atrial_flutter(qtbot, flutter_session):
-    pytest.importorskip("pytestqt")
+def _not_applicable_panel(qtbot, s):
+    """The app's measurement table of session ``s``, checked to read "not applicable" in the PR's and the P axis's
+    value and source; returns (the panel, its row keys in order)."""
     from app.views.measurements import ROWS, MeasurementsPanel
 
-    s, _, _ = flutter_session
     panel = MeasurementsPanel()
     qtbot.addWidget(panel)
     panel.set_session(s)
     keys = [k for k, *_ in ROWS]
     for key in ("pr_ms", "p_axis_deg"):
         value, source = panel.table.item(keys.index(key), 1), panel.table.item(keys.index(key), 2)
-        assert value.text() == "not applicable" and source.text() == "not applicable"
+        assert value.text() == "not applicable" and source.text() == "not applicable", (value.text(), source.text())
+    return panel, keys
+
+
+def test_the_app_shows_no_pr_beside_atrial_flutter(qtbot, flutter_session):
+    pytest.importorskip("pytestqt")
+
+    s, _, _ = flutter_session
+    panel, keys = _not_applicable_panel(qtbot, s)
+    for key in ("pr_ms", "p_axis_deg"):
+        value = panel.table.item(keys.index(key), 1)
         assert "atrial flutter" in value.toolTip() and "flutter wave" in value.toolTip()
     assert panel.table.item(keys.index("qrs_ms"), 1).text() == "102"
     assert panel.table.item(keys.index("qrs_axis_deg"), 2).text() == "automatic \u2193"
@@ -399,7 +409,6 @@ def test_no_p_wave_beside_atrial_fibrillation_is_not_applicable_not_unmeasurable
     found no P wave (the usual case in AF) the app's table and the PDF had read "not measurable" and page 1 "-"."""
     pytest.importorskip("pytestqt")
     pypdf = pytest.importorskip("pypdf")
-    from app.views.measurements import ROWS, MeasurementsPanel
     from mirage_model.review.report import build_report
 
     s = af_no_p_session
@@ -409,13 +418,7 @@ def test_no_p_wave_beside_atrial_fibrillation_is_not_applicable_not_unmeasurable
     for key in ("pr_ms", "p_axis_deg"):
         assert rows[key]["value"] is None and rows[key]["doubt"] == "not applicable", rows[key]
         assert rows[key]["doubt_why"].startswith("atrial fibrillation:"), rows[key]["doubt_why"]
-    panel = MeasurementsPanel()
-    qtbot.addWidget(panel)
-    panel.set_session(s)
-    keys = [k for k, *_ in ROWS]
-    for key in ("pr_ms", "p_axis_deg"):
-        value, source = panel.table.item(keys.index(key), 1), panel.table.item(keys.index(key), 2)
-        assert value.text() == "not applicable" and source.text() == "not applicable", (value.text(), source.text())
+    _not_applicable_panel(qtbot, s)
     out = build_report(s, tmp_path / "af.pdf")
     text = " ".join(" ".join(p.extract_text() or "" for p in pypdf.PdfReader(str(out)).pages).split())
     assert "PR interval not applicable" in text and "P axis (frontal) not applicable" in text, text
