@@ -19,6 +19,22 @@ PTBXL_PAIR = tuple(resources_dir() / "samples" / "ptbxl" / "records100" / p
                    for p in ("00000/00417_lr.hea", "11000/11125_lr.hea"))
 
 
+def clean_and_scaled(tmp_path, factor: float, name: str) -> tuple[Path, Path]:
+    """(clean, scaled): the headers of ``PTBXL_PAIR[0]`` (00417_lr) written as WFDB as it is, in ``tmp_path/clean``,
+    and with its samples times ``factor`` (a gain wrong in the file), in ``tmp_path/name``; both named "r"."""
+    import dataclasses
+
+    import numpy as np
+
+    from mirage_model.formats.write import write_record
+    from mirage_model.records import load_record
+
+    rec = load_record(PTBXL_PAIR[0])
+    scaled = dataclasses.replace(rec, signal=(rec.signal * factor).astype(np.float32))
+    return (write_record(rec, tmp_path / "clean", "wfdb", name="r"),
+            write_record(scaled, tmp_path / name, "wfdb", name="r"))
+
+
 def two_record_folder(tmp_path) -> Path:
     """``tmp_path/records`` holding ``PTBXL_PAIR`` (headers and data), for a batch to score."""
     folder = tmp_path / "records"

@@ -5,14 +5,11 @@ names "amplitude_high" (a warning: the calls stand), against the same record unm
 
 from __future__ import annotations
 
-import dataclasses
-
-import numpy as np
 import pytest
 
 pytest.importorskip("pytestqt")
 
-from helpers_app import PTBXL_PAIR, WAIT_MS, isolated_settings, shown_window  # noqa: E402,F401 - fixtures
+from helpers_app import WAIT_MS, clean_and_scaled, isolated_settings, shown_window  # noqa: E402,F401 - fixtures
 from helpers_models import make_tiny_checkpoint  # noqa: E402
 
 NOTE = "HYP (?): unreliable: amplitudes in doubt (beats taller than a heart gives in every lead"
@@ -27,13 +24,7 @@ def low_threshold_model(tmp_path_factory):
 @pytest.fixture
 def pair(tmp_path):
     """(clean, x5): 00417_lr written as WFDB as it is and at five times its gain."""
-    from mirage_model.formats.write import write_record
-    from mirage_model.records import load_record
-
-    rec = load_record(PTBXL_PAIR[0])
-    tall = dataclasses.replace(rec, signal=(rec.signal * 5.0).astype(np.float32))
-    return (write_record(rec, tmp_path / "clean", "wfdb", name="r"),
-            write_record(tall, tmp_path / "tall", "wfdb", name="r"))
+    return clean_and_scaled(tmp_path, 5.0, "tall")
 
 
 def _plain(label) -> str:

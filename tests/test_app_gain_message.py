@@ -5,26 +5,17 @@ its samples multiplied by 0.2, against the same record unmodified (no gain doubt
 
 from __future__ import annotations
 
-import dataclasses
-
-import numpy as np
 import pytest
 
 pytest.importorskip("pytestqt")
 
-from helpers_app import PTBXL_PAIR, WAIT_MS, isolated_settings, shown_window  # noqa: E402,F401 - fixtures
+from helpers_app import WAIT_MS, clean_and_scaled, isolated_settings, shown_window  # noqa: E402,F401 - fixtures
 
 
 @pytest.fixture
 def pair(tmp_path):
     """(clean, x0.2): 00417_lr written as WFDB as it is and at a fifth of its size."""
-    from mirage_model.formats.write import write_record
-    from mirage_model.records import load_record
-
-    rec = load_record(PTBXL_PAIR[0])
-    small = dataclasses.replace(rec, signal=(rec.signal * 0.2).astype(np.float32))
-    return (write_record(rec, tmp_path / "clean", "wfdb", name="r"),
-            write_record(small, tmp_path / "small", "wfdb", name="r"))
+    return clean_and_scaled(tmp_path, 0.2, "small")
 
 
 def test_a_gain_too_low_is_said_in_the_message_bar(qtbot, pair):
