@@ -65,6 +65,13 @@ def get_args_parser() -> argparse.ArgumentParser:
                              "unasked: such a run is refused before anything loads (exit 2), naming them")
     parser.add_argument("--overwrite", action="store_true",
                         help="--export-pdf: replace the PDFs DIR already holds for these records")
+    stored = parser.add_mutually_exclusive_group()
+    stored.add_argument("--overreads", metavar="STORE", type=Path,
+                        help="the over-read store to read (e.g. a department's shared copy) in place of the one "
+                        "Settings names (overreads.sqlite beside the settings file); --export-pdf prints the signed "
+                        "over-read it keeps of each record, never a draft")
+    stored.add_argument("--no-overreads", action="store_true",
+                        help="read no over-read store: --export-pdf's reports say 'Not over-read'")
     parser.add_argument("--labs", metavar="TABLE", type=Path,
                         help="labs table (CSV, as mirage score --labs reads it): each record opened gets its row's "
                         "values (File > Open labs table...)")
@@ -601,6 +608,7 @@ def main(argv: list[str] | None = None) -> int:
     window = MainWindow(settings, model_path=None if problem else args.model, device=args.device)
     window.statements_model_arg = args.statements_model
     window.labs_scopes = labs_scopes
+    window.overread_file = "" if args.no_overreads else str(args.overreads or "") or None
     if labs_table is not None:
         window._labs_table_read(labs_table)     # its warnings in the message bar and the log, as File > Open's
     window.model_note = model_note

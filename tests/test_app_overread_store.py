@@ -182,3 +182,48 @@ def test_export_pdf_prints_a_signed_over_read_the_store_keeps_and_no_draft(tmp_p
     assert "Over-read by Dr Stored, 2026-12-06 08:00 UTC" in one and "Reviewer's comment: Stored comment" in one
     assert "Dr Stored" not in fourteen and "Unfinished draft" not in fourteen
     assert "Not over-read: machine statements unconfirmed" in fourteen
+
+    # --overreads: a department's copy, where LUDB 14 was signed and a draft amends it (its signature printed, the
+    # draft not), and LUDB 1 has none; --no-overreads: none read
+    shared = OverReadStore(tmp_path / "shared.sqlite")
+    k14 = overread_key(load_record(LUDB / "14.hea"))
+    said14 = [list(statement_key(s)) for s in
+              session_interpretation(session_from_file(LUDB / "14.hea", Predictor(tiny))).statements]
+    shared.save(k14, {"decisions": [], "added": [], "comment": "Shared signed", "reader": "Dr Shared",
+                      "signed_at": "2026-12-06T09:00:00+00:00", "signed_over": said14})
+    shared.save(k14, {"decisions": [], "added": [], "comment": "Shared draft", "reader": "", "signed_at": None,
+                      "signed_over": []})
+    proc = review(tmp_path, LUDB, "--model", tiny, "--export-pdf", out, "--overwrite", "--overreads", shared.path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    one, fourteen = (" ".join(pdf_text(out / f"{r}.pdf").split()) for r in ("1", "14"))
+    assert "Dr Stored" not in one and "Not over-read: machine statements unconfirmed" in one
+    assert "Over-read by Dr Shared, 2026-12-06 09:00 UTC" in fourteen and "Shared signed" in fourteen
+    assert "Shared draft" not in fourteen
+    proc = review(tmp_path, LUDB / "1.hea", "--model", tiny, "--export-pdf", out, "--overwrite", "--no-overreads")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "Dr Stored" not in pdf_text(out / "1.pdf")
+
+
+def test_sign_edit_sign_keeps_both_and_forget_keeps_the_signatures(qtbot, tiny_model, statements_model, monkeypatch):
+    """Signed, edited (a draft amending it: its title says whom it amends), signed again: the store keeps both
+    signatures and the status names the first; File > Forget removes the over-read and says the signatures stay,
+    and the record opened again says its empty over-read amends the last one."""
+    window = _window(qtbot, tiny_model, statements_model)
+    panel, it, rows = _rows(window)
+    panel.sign("Dr First")
+    first = window.session.overread.signed_at
+    rows[0][0].click()                                   # an edit after signing: un-signed, saved as a draft
+    assert f"Amends the over-read signed by Dr First on {first:%Y-%m-%d %H:%M} UTC" in panel.title.text()
+    panel.sign("Dr Second")
+    assert f"amended, first signed by Dr First on {first:%Y-%m-%d %H:%M} UTC" in panel.status.text()
+    key = overread_key(window.session.record)
+    store = OverReadStore(window.settings.overread_store)
+    assert [who for who, _, _ in store.signatures(key)] == ["Dr First", "Dr Second"]
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    assert window.forget_overread()
+    assert "2 signatures stay in the store" in window.status_label.text()
+    assert store.load(key) is None and len(store.signatures(key)) == 2
+    _open(qtbot, window, B)
+    _open(qtbot, window, A)
+    panel, it, rows = _rows(window)
+    assert not window.session.overread.edited and "Amends the over-read signed by Dr Second" in panel.title.text()

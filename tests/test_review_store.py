@@ -257,3 +257,89 @@ def test_the_store_file_is_readable_by_its_user_alone(tmp_path):
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert OverReadStore(path).load("k" * 40) is not None
 
+
+
+def test_sign_edit_sign_keeps_both_signatures_and_the_draft_names_the_first(tmp_path):
+    """Signed by Dr A, edited (un-signed: saved as a draft over it), signed by Dr B: the file keeps both signatures,
+    oldest first, each with what it signed; the draft between them said whom it amends."""
+    store = OverReadStore(tmp_path / "overreads.sqlite")
+    ov = _signed()                                                   # Dr A. Reader, 07:10:42
+    store.save("k", ov.state(), record="1")
+    ov.kept_signatures = (("Dr A. Reader", SIGNED),)
+    ov.set_comment("Compare with the prior; QT long")                # un-signs: the current one is now a draft
+    store.save("k", ov.state(), record="1")
+    assert store.load("k")[0]["signed_at"] is None
+    assert ov.amends() == "Amends the over-read signed by Dr A. Reader on 2026-12-06 07:10 UTC"
+    ov.sign(IT, "Dr B. Second", now=datetime(2026, 12, 6, 10, 38, 5, tzinfo=timezone.utc))
+    store.save("k", ov.state(), record="1")
+    store.save("k", ov.state(), record="1")                          # the same signature saved again: kept once
+    kept = store.signatures("k")
+    assert [(who, when.isoformat()) for who, when, _ in kept] == [("Dr A. Reader", "2026-12-06T07:10:42+00:00"),
+                                                                  ("Dr B. Second", "2026-12-06T10:38:05+00:00")]
+    assert kept[0][2]["comment"] == "Compare with the prior"
+    assert kept[1][2]["comment"] == "Compare with the prior; QT long"
+    ov.kept_signatures = tuple((who, when) for who, when, _ in kept)
+    assert ov.amends() == ""
+    assert ov.status(IT) == ("Over-read by Dr B. Second, 2026-12-06 10:38 UTC ("
+                             + f"{datetime(2026, 12, 6, 10, 38, tzinfo=timezone.utc).astimezone():%H:%M} local); "
+                             "amended, first signed by Dr A. Reader on 2026-12-06 07:10 UTC; 1 machine statement "
+                             "left unread")
+
+
+def test_forgetting_removes_the_current_over_read_and_keeps_its_signatures(tmp_path):
+    store = OverReadStore(tmp_path / "overreads.sqlite")
+    store.save("k", _signed().state(), record="1")
+    assert store.forget("k") and store.load("k") is None
+    assert [who for who, _, _ in store.signatures("k")] == ["Dr A. Reader"]
+    assert store.signed("k")[0]["reader"] == "Dr A. Reader"          # what a report prints: the signature kept
+    assert store.listing() == [{"record": "1", "state": "forgotten", "signer": "Dr A. Reader",
+                                "signed_at": "2026-12-06T07:10:42+00:00", "saved_at": "", "signatures": 1,
+                                "key": "k"}]
+
+
+def test_a_signed_report_is_printed_over_a_draft_amending_it_and_a_draft_alone_never(tmp_path):
+    store = OverReadStore(tmp_path / "overreads.sqlite")
+    ov = _signed()
+    store.save("k", ov.state(), record="1")
+    ov.set_comment("half typed")
+    store.save("k", ov.state(), record="1")
+    assert store.signed("k")[0]["comment"] == "Compare with the prior"
+    draft = OverRead()
+    draft.set_comment("no one signed")
+    store.save("d", draft.state(), record="2")
+    assert store.signed("d") is None
+
+
+def test_a_store_of_the_one_table_version_gains_the_signatures_and_loses_nothing(tmp_path):
+    """A file written by the store before signatures were kept (main's module, one table): read as before; its first
+    write adds the table, copies its signed over-read in, and an edit after that no longer erases the signature."""
+    import importlib.util
+    import subprocess
+
+    old = tmp_path / "old_store.py"
+    try:        # the store as it was before signatures were kept (commit 2e0de95)
+        old.write_text(subprocess.run(["git", "show", "2e0de95:mirage_model/review/store.py"], capture_output=True,
+                                      text=True, check=True, cwd=os.path.dirname(os.path.dirname(__file__))).stdout)
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("the repository's history (git) is not here")
+    spec = importlib.util.spec_from_file_location("old_store", old)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    path = tmp_path / "overreads.sqlite"
+    draft = OverRead()
+    draft.set_comment("draft of 2")
+    mod.OverReadStore(path).save("k1", _signed().state(), record="1")
+    mod.OverReadStore(path).save("k2", draft.state(), record="2")
+    with sqlite3.connect(path) as con:
+        assert [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")] == ["overread"]
+    store = OverReadStore(path)
+    assert store.load("k1")[0]["reader"] == "Dr A. Reader" and store.signatures("k1") == []    # read-only: as it was
+    assert [r["record"] for r in store.listing()] == ["1", "2"]
+    ov = OverRead()
+    ov.restore(*store.load("k1"))
+    ov.set_comment("edited after the upgrade")
+    store.save("k1", ov.state(), record="1")        # the first write: the table made, the signature copied first
+    assert store.load("k1")[0]["signed_at"] is None
+    assert [(who, when) for who, when, _ in store.signatures("k1")] == [("Dr A. Reader", SIGNED)]
+    assert store.signatures("k1")[0][2]["comment"] == "Compare with the prior"
+    assert store.load("k2")[0]["comment"] == "draft of 2" and store.signatures("k2") == []

@@ -137,7 +137,9 @@ class OverReadPanel(QWidget):
             # kept from an earlier session of this record (``review.store``), until edited: on the section's title,
             # in view where the record opens (the status under the comment lay below the fold at 1280x800)
             restored = f" <span style='color:{_GREY}'>({html.escape(ov.restored)})</span>" if ov.restored else ""
-            self.title.setText(f"<b>Over-read</b>{restored}")
+            # a signature this record was given, kept in the store: a draft (or an empty one) amends it
+            amends = f" <span style='color:{RED}'>{html.escape(ov.amends())}</span>" if ov.amends() else ""
+            self.title.setText(f"<b>Over-read</b>{restored}{amends}")
 
     def _status_html(self, ov, it) -> str:
         signed = ov.signed_for(it)

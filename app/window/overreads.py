@@ -1,5 +1,7 @@
 """Each record's over-read kept between sessions (``review.store``): restored when its record is opened, saved on
-every change (a draft) and on signing, forgotten on request (File > Forget this record's over-read...).
+every change (a draft) and on signing, forgotten on request (File > Forget this record's over-read...). Every
+signature stays in the store (``OverReadStore.signatures``): a draft after one says on the panel's title whom it
+amends, and Forget removes the over-read as it stands, saying that its signatures stay.
 
 A record is found by its content (``store.overread_key``), so its copy elsewhere finds its over-read and another file
 at its path does not. A store that cannot be read or written is said in the message bar, naming its file; the
@@ -27,8 +29,10 @@ class OverReadsMixin:
     _store_said = ""                                  # the store's last failure, said once until it changes
     overread_drafts = True      # restore a draft too (False: signed ones alone, as --export-pdf prints them)
 
+    overread_file: str | None = None     # --overreads STORE in place of the settings' file; "": --no-overreads
+
     def overread_store(self) -> OverReadStore:
-        return OverReadStore(self.settings.overread_store)
+        return OverReadStore(self.overread_file or self.settings.overread_store)
 
     _overread_timer: QTimer | None = None             # a comment being typed: saved once the typing pauses
 
@@ -48,16 +52,18 @@ class OverReadsMixin:
         """The over-read kept for the open session's record, if any, into its session (its record just read);
         from now on every change of it is saved."""
         s = self.session
+        if self.overread_file == "":
+            return          # --no-overreads: none read, none kept
         self._overread_key, self._overread_saved = (s.id, overread_key(s.record)), None
         s.events.connect(lambda name, info, sid=s.id: self._overread_changed(sid, name, info))
-        store = self.overread_store()
+        store, key = self.overread_store(), self._overread_key[1]
         try:
-            kept = store.load(self._overread_key[1])
+            # a run no one watches prints what was signed (the last signature of a draft's amendment), never a draft
+            kept = store.load(key) if self.overread_drafts else store.signed(key)
+            s.overread.kept_signatures = tuple((who, when) for who, when, _ in store.signatures(key))
         except StoreError as err:
             self._store_failed(str(err))
             return
-        if kept is not None and not self.overread_drafts and kept[0].get("signed_at") is None:
-            kept = None         # a run no one watches prints what was signed, not a draft left unfinished
         if kept is not None:
             try:
                 s.overread.restore(*kept)
@@ -97,6 +103,8 @@ class OverReadsMixin:
             self._overread_saved = None
             self._store_failed(str(err))
             return False
+        if state is not None and ov.signed_at is not None and (ov.reader, ov.signed_at) not in ov.kept_signatures:
+            ov.kept_signatures += ((ov.reader, ov.signed_at),)      # kept for good now: an edit after it amends it
         self._overread_saved, self._store_said = s.id, ""
         return True
 
@@ -115,18 +123,22 @@ class OverReadsMixin:
         answer = QMessageBox.question(
             self, "Forget the over-read",
             f"Forget the over-read of {s.record_id}?\n\nIts decisions, statements, comment and signature are emptied "
-            f"here and removed from {self.settings.overread_store}. A PDF report already exported keeps what it "
+            f"here and removed from {self.overread_store().path}. The signatures it was given stay in that file "
+            "(a signed report is never erased; the next one amends it). A PDF report already exported keeps what it "
             "printed.", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
         if answer != QMessageBox.StandardButton.Yes:
             return False
         s.overread.clear()          # saved as none: removed from the store (or said why not)
         if self.overread_kept():
-            self.show_status(f"The over-read of {s.record_id} is forgotten.")
+            kept = len(s.overread.kept_signatures)
+            self.show_status(f"The over-read of {s.record_id} is forgotten" + (
+                f"; its {kept} signature{'s' if kept > 1 else ''} stay{'' if kept > 1 else 's'} in the store."
+                if kept else "."))
         return True
 
     def overreads_help(self) -> None:
         """Help > Where over-reads are kept."""
-        QMessageBox.information(self, "Where over-reads are kept", overreads_help_text(self.settings.overread_store))
+        QMessageBox.information(self, "Where over-reads are kept", overreads_help_text(self.overread_store().path))
 
 
 def overreads_help_text(path: str | Path) -> str:
@@ -134,5 +146,6 @@ def overreads_help_text(path: str | Path) -> str:
             "as you make it, and shown again when the record is opened again, from that file or a copy of it. "
             "A record is known by its samples, when it was recorded and its patient, not its path: a changed file, "
             "or another patient's, finds none.\n\nFile > Forget this record's over-read... removes the open "
-            "record's; deleting the file removes them all. The key overread/store in MIRAGE Review's settings file "
+            "record's as it stands; every signature it was given stays in the file (an amendment names the one it "
+            "amends). Deleting the file removes them all. The key overread/store in MIRAGE Review's settings file "
             "names another file.")

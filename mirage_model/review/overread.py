@@ -98,6 +98,8 @@ class OverRead:
         self._kept: tuple | None = None     # the signature (``signature``) last written into a report
         self._signings = 0                  # signatures so far: one signed again within a second is another
         self.restored = ""                  # what was restored from the store ("Draft from ... restored"), until edited
+        # the signatures the store keeps of this record, oldest first: (signer, signed_at UTC); set by whoever keeps it
+        self.kept_signatures: tuple[tuple[str, datetime], ...] = ()
 
     def copy(self) -> "OverRead":
         """A copy for a worker (the PDF): later edits do not reach it; it tells no one of changes."""
@@ -151,12 +153,29 @@ class OverRead:
         the record's session, so leaving the record loses it (the app asks first, as for an unsigned one)."""
         return self.signed_for(interpretation) and self._kept != self.signature()
 
+    def amends(self) -> str:
+        """What an unsigned over-read of a record signed before says on its title line ("Amends the over-read signed
+        by Dr A on 2026-12-06 10:38 UTC": the last signature kept); "" where it is signed or none was kept."""
+        if self.signed_at is not None or not self.kept_signatures:
+            return ""
+        reader, when = self.kept_signatures[-1]
+        return f"Amends the over-read signed by {signer_name(reader)} on {when:%Y-%m-%d %H:%M} UTC"
+
+    def amended(self) -> str:
+        """What a signed amendment's line adds ("; amended, first signed by Dr A on 2026-12-06 10:38 UTC"); ""
+        where it is the only signature kept, or not signed."""
+        first = next(iter(self.kept_signatures), None)
+        if self.signed_at is None or first is None or first == (self.reader, self.signed_at):
+            return ""
+        return f"; amended, first signed by {signer_name(first[0])} on {first[1]:%Y-%m-%d %H:%M} UTC"
+
     def status(self, interpretation) -> str:
-        """One line for the panel and the PDF: the signature (with how many were left unread), or why none holds."""
+        """One line for the panel and the PDF: the signature (with how many were left unread, and whom it amends),
+        or why none holds."""
         if self.signed_for(interpretation):
             n = self.unread(interpretation)
             left = f"; {n} machine statement{'s' if n > 1 else ''} left unread" if n else ""
-            return signed_text(self.reader, self.signed_at) + left
+            return signed_text(self.reader, self.signed_at) + self.amended() + left
         if self.signed_at is not None:
             return (f"{NOT_OVERREAD}: the interpretation changed after it was signed "
                     f"({signed_text(self.reader, self.signed_at).removeprefix('Over-read ')}); sign again")

@@ -8,11 +8,19 @@ file copied elsewhere finds its over-read; another file at the same path, a file
 samples under another patient or of another day (two flat recordings of the same length are the same samples) finds
 none, so one record's over-read is never shown on another. Each write is one SQLite transaction (all of it or none). A
 store that cannot be read or written (locked, damaged, in a read-only folder) raises ``StoreError``, whose message
-names the file; the app says it and goes on without it. Research use only, not a diagnosis.
+names the file; the app says it and goes on without it.
+
+Every signed over-read saved stays in the file, as a clinical reading system keeps a signed report: its second table
+``signature`` (key, record, signer, signed_at, state) is only appended to, beside the over-read as it stands now
+(``overread``: a draft or signed, one per record). An edit after signing replaces the current one with a draft, and a
+forgotten over-read removes it; neither erases a signature, and an amendment names the one it amends. A file written
+before the table was kept gains it on its first write, its signed over-reads copied in. Research use only, not a
+diagnosis.
 """
 
 from __future__ import annotations
 
+import configparser
 import hashlib
 import json
 import os
@@ -28,6 +36,26 @@ from mirage_model.review.file_info import file_patient, record_date
 STORE_NAME = "overreads.sqlite"
 _TIMEOUT_S = 2.0        # how long a write waits for another MIRAGE Review holding the file before saying it is locked
 _SCHEMA = "CREATE TABLE IF NOT EXISTS overread (key TEXT PRIMARY KEY, record TEXT, saved_at TEXT, state TEXT)"
+_SIGNATURES = "CREATE TABLE signature (key TEXT, record TEXT, signer TEXT, signed_at TEXT, state TEXT)"
+_SIGN = ("INSERT INTO signature SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS "      # the same signature saved again: once
+         "(SELECT 1 FROM signature WHERE key = ? AND signed_at = ? AND state = ?)")
+
+
+def default_store_path() -> Path:
+    """The file MIRAGE Review keeps over-reads in, found as it finds it without Qt (``mirage report``, ``mirage
+    overreads``): the key overread/store of its settings file (INI: %APPDATA%\\MIRAGE\\MIRAGE Review.ini on Windows,
+    else $XDG_CONFIG_HOME or ~/.config /MIRAGE/MIRAGE Review.ini) where set, else :data:`STORE_NAME` beside it."""
+    appdata = os.environ.get("APPDATA") if os.name == "nt" else None
+    folder = Path(appdata or os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "MIRAGE"
+    ini = configparser.ConfigParser(interpolation=None)
+    try:
+        ini.read(folder / "MIRAGE Review.ini", encoding="utf-8")
+        named = ini.get("overread", "store", fallback="").strip()
+    except (configparser.Error, OSError, UnicodeDecodeError):
+        named = ""          # a settings file MIRAGE Review could not read either: its default, as the app takes
+    if len(named) > 1 and named[0] == named[-1] == '"':
+        named = named[1:-1]     # QSettings quotes a value with a comma or leading space
+    return Path(named) if named else folder / STORE_NAME
 
 
 class StoreError(MirageInputError):
@@ -84,7 +112,22 @@ class OverReadStore:
             except FileExistsError:
                 pass
             con = sqlite3.connect(self.path, timeout=_TIMEOUT_S)
-            con.execute(_SCHEMA)
+            try:
+                with con:
+                    con.execute("BEGIN IMMEDIATE")      # another MIRAGE Review upgrading the file at once waits
+                    con.execute(_SCHEMA)
+                    if not _has(con, "signature"):      # a file of an earlier version: its signatures copied in
+                        con.execute(_SIGNATURES)
+                        for key, record, text in con.execute("SELECT key, record, state FROM overread").fetchall():
+                            try:
+                                state = json.loads(text)
+                            except (TypeError, ValueError):
+                                continue        # a damaged entry stays as it was, refused where it is read
+                            if isinstance(state, dict) and state.get("signed_at"):
+                                _append(con, key, record, state)
+            except BaseException:
+                con.close()
+                raise
             return con
         return sqlite3.connect(self.path.resolve().as_uri() + "?mode=ro", uri=True, timeout=_TIMEOUT_S)
 
@@ -100,9 +143,8 @@ class OverReadStore:
                 return None
             con = self._connect(write=False)
             try:
-                tables = con.execute("SELECT name FROM sqlite_master WHERE name = 'overread'").fetchall()
                 row = con.execute("SELECT saved_at, state FROM overread WHERE key = ?", (key,)).fetchone() \
-                    if tables else None
+                    if _has(con, "overread") else None
             finally:
                 con.close()
         except (sqlite3.Error, OSError) as err:
@@ -135,13 +177,16 @@ class OverReadStore:
                     else:
                         con.execute("INSERT OR REPLACE INTO overread VALUES (?, ?, ?, ?)",
                                     (key, record, when.isoformat(), json.dumps(state, ensure_ascii=False)))
+                        if state.get("signed_at"):
+                            _append(con, key, record, state)
             finally:
                 con.close()
         except (sqlite3.Error, OSError) as err:
             raise self._fail("written", err) from None
 
     def forget(self, key: str) -> bool:
-        """Remove the over-read kept under ``key``; False when there was none.
+        """Remove the over-read kept under ``key`` as it stands (its signatures stay: ``signatures``); False when
+        there was none.
 
         Raises:
             StoreError: the file cannot be read or written.
@@ -150,3 +195,87 @@ class OverReadStore:
             return False
         self.save(key, None)
         return True
+
+    def _rows(self, sql: str, args: tuple = ()) -> list[tuple]:
+        """``sql``'s rows, [] where the file or its table is not there yet (``sql`` reads one table, named after
+        FROM)."""
+        try:
+            if not self.path.exists():
+                return []
+            con = self._connect(write=False)
+            try:
+                table = sql.split(" FROM ")[1].split()[0]
+                return con.execute(sql, args).fetchall() if _has(con, table) else []
+            finally:
+                con.close()
+        except (sqlite3.Error, OSError) as err:
+            raise self._fail("read", err) from None
+
+    def signatures(self, key: str) -> list[tuple[str, datetime, dict]]:
+        """Every signature kept under ``key``, oldest first: (signer, signed_at (UTC), ``OverRead.state()``).
+
+        Raises:
+            StoreError: the file cannot be read, or one of them is damaged.
+        """
+        rows = self._rows("SELECT signer, signed_at, state FROM signature WHERE key = ? ORDER BY signed_at, rowid",
+                          (key,))
+        try:
+            return [(signer or "", datetime.fromisoformat(when), _state(text)) for signer, when, text in rows]
+        except (TypeError, ValueError) as err:
+            raise self._fail("read", ValueError(f"a signature kept for this record is damaged ({err})")) from None
+
+    def signed(self, key: str) -> tuple[dict, datetime | None] | None:
+        """The signed over-read of ``key`` a report prints (never a draft): the current one where it is signed,
+        else the last signature kept (the current one a draft of an amendment, or forgotten); None when none is.
+
+        Raises:
+            StoreError: as ``load`` and ``signatures``.
+        """
+        kept = self.load(key)
+        if kept is not None and kept[0].get("signed_at"):
+            return kept
+        signed = self.signatures(key)
+        return (signed[-1][2], signed[-1][1]) if signed else None
+
+    def listing(self) -> list[dict]:
+        """One row per record the file holds, by record name: ``record``, ``state`` ("signed", "draft", or
+        "forgotten" where signatures alone are kept), ``signer`` and ``signed_at`` (the current signature, else
+        the last kept), ``saved_at`` (the current one's; "" when forgotten), ``signatures`` (how many) and ``key``.
+
+        Raises:
+            StoreError: the file cannot be read, or an entry of it is damaged.
+        """
+        out: dict[str, dict] = {}
+        for key, record, saved, text in self._rows("SELECT key, record, saved_at, state FROM overread"):
+            try:
+                state = _state(text)
+            except ValueError as err:
+                raise self._fail("read", ValueError(f"its entry for {record or key} is damaged ({err})")) from None
+            out[key] = {"record": record or "", "state": "signed" if state.get("signed_at") else "draft",
+                        "signer": state.get("reader", "") if state.get("signed_at") else "",
+                        "signed_at": state.get("signed_at") or "", "saved_at": saved or "", "signatures": 0,
+                        "key": key}
+        for key, record, signer, when in self._rows("SELECT key, record, signer, signed_at FROM signature "
+                                                     "ORDER BY signed_at, rowid"):
+            row = out.setdefault(key, {"record": record or "", "state": "forgotten", "signer": "", "signed_at": "",
+                                       "saved_at": "", "signatures": 0, "key": key})
+            row["signatures"] += 1
+            if row["state"] != "signed":
+                row["signer"], row["signed_at"] = signer or "", when or ""
+        return sorted(out.values(), key=lambda r: (r["record"], r["saved_at"] or r["signed_at"]))
+
+
+def _has(con: sqlite3.Connection, table: str) -> bool:
+    return con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone() is not None
+
+
+def _append(con: sqlite3.Connection, key: str, record: str, state: dict) -> None:
+    text = json.dumps(state, ensure_ascii=False)
+    con.execute(_SIGN, (key, record, state.get("reader", ""), state["signed_at"], text, key, state["signed_at"], text))
+
+
+def _state(text) -> dict:
+    state = json.loads(text)
+    if not isinstance(state, dict):
+        raise ValueError("not an object")
+    return state

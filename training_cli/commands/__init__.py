@@ -20,6 +20,7 @@ COMMANDS = {
     "score": "batch-score every record under a folder into a CSV",
     "interpretation": "how the interpretation reads on the records of one label (e.g. AFIB on fold 10)",
     "report": "write the PDF report of one record",
+    "overreads": "list the over-reads a MIRAGE Review store keeps (signatures, drafts; --csv)",
     "convert": "convert ECG files (MUSE, Philips, aECG, DICOM, SCP, EDF ...) to WFDB or EDF+",
     "export": "ship a trained checkpoint (its weights, clean provenance, model card; --half: fp16 weights)",
 }

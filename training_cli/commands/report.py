@@ -31,10 +31,13 @@ from mirage_model.quality import AssessmentError
 from mirage_model.review.batch import BatchError
 from mirage_model.review.batch.inputs import LabsLookup, features_read, labs_dict
 from mirage_model.review.measurements import measurement_rows
+from mirage_model.review.interpret.prediction import session_interpretation
 from mirage_model.review.opening import prepare, session_from_file
+from mirage_model.review.overread import signer_name
 from mirage_model.review.report import build_report, model_info_from
 from mirage_model.review.scoring import score_session
 from mirage_model.review.session import FAILED, ReviewSession
+from mirage_model.review.store import OverReadStore, StoreError, default_store_path, overread_key
 from mirage_model.review.withheld_words import withheld_sentence
 from training_cli.engine.errors import UsageError
 from training_cli.engine.checkpoints import labs_not_given_note, load_predictor, load_statements_predictor
@@ -122,6 +125,12 @@ def report_command_parser(subparsers=None) -> argparse.ArgumentParser:
                    "the automatic value; repeatable)")
     p.add_argument("--no-explain", dest="explain", action="store_false", help="leave out explanations (faster)")
     p.add_argument("--device", default="auto", help="auto (GPU when present), cpu or cuda")
+    stored = p.add_mutually_exclusive_group()
+    stored.add_argument("--overreads", type=Path, default=None, metavar="STORE",
+                        help="the over-read store to read (e.g. a department's shared copy); default: MIRAGE Review's "
+                        "own (overreads.sqlite beside its settings file, or the file its Settings name). The record's "
+                        "signed over-read it keeps is printed, as the app's Export prints it; never a draft")
+    stored.add_argument("--no-overreads", action="store_true", help="read no over-read store")
     add_report_args(p)
     p.set_defaults(func=run)
     return p
@@ -231,6 +240,7 @@ def run(args) -> int:
             session.clear_prior(why.replace(str(args.prior.parent) + os.sep, "") if str(args.prior.parent) != "."
                                 else why)
 
+    restore_signed(session, args)
     settings = settings_from_args(args, patient_name=args.patient_name, patient_id=args.patient_id)
     try:
         out = build_report(session, args.out, settings=settings,
@@ -239,6 +249,45 @@ def run(args) -> int:
         raise UsageError(f"error: cannot write {args.out}: {err}")
     print(f"wrote {printable(out)} ({printable(record.record_id)}; {result_summary(prediction)})")
     return 1 if prior_failed else 0
+
+
+def restore_signed(session: ReviewSession, args) -> None:
+    """The record's signed over-read the store keeps (``review.store``: the current one where signed, else the last
+    signature of a draft amending it; never a draft) into ``session``, with the signatures kept of it, as the app's
+    Export prints it. A store that cannot be read: an error when named by ``--overreads``, else a warning (the report
+    then says "Not over-read").
+
+    Raises:
+        UsageError: ``--overreads`` names no file or one that cannot be read; a signed over-read beside ``--reviewer``
+            or ``--comment`` (a report names one reviewer and prints one comment).
+    """
+    if args.no_overreads:
+        return
+    store = OverReadStore(args.overreads.expanduser() if args.overreads is not None else default_store_path())
+    if args.overreads is not None and not store.path.is_file():
+        raise UsageError(f"error: --overreads {args.overreads}: no such file (or give --no-overreads)")
+    key = overread_key(session.record)
+    try:
+        kept = store.signed(key)
+        signatures = store.signatures(key)
+        if kept is not None:
+            session.overread.restore(*kept)
+    except (StoreError, ValueError) as err:
+        said = str(err) if isinstance(err, StoreError) else \
+            f"The over-read kept for this record in {store.path} could not be restored ({err})"
+        if args.overreads is not None:
+            raise UsageError(f"error: {said}") from None
+        print(f"warning: {printable(said)}; the report says 'Not over-read'", file=sys.stderr)
+        return
+    session.overread.kept_signatures = tuple((who, when) for who, when, _ in signatures)
+    if kept is None:
+        return
+    ov = session.overread
+    print(f"note: {store.path}: {ov.status(session_interpretation(session))}", file=sys.stderr)
+    if args.reviewer.strip() or args.comment.strip():
+        raise UsageError(f"error: {store.path} keeps the over-read of {printable(session.record_id)} signed by "
+                         f"{signer_name(ov.reader)}: a report names one reviewer and prints one comment; leave "
+                         "--reviewer and --comment out, or give --no-overreads")
 
 
 def result_summary(prediction) -> str:

@@ -83,8 +83,8 @@ def _status_variants(overread, it, status: str, left: list[str], signed: bool) -
                                                                                 " unread")
     n = overread.unread(it)
     if signed:
-        least = (signed_text(overread.reader, overread.signed_at) + "".join(f"; {w}" for w in (f"{n} unread" * bool(n),
-                                                                                              struck) if w)
+        said = ("amended" * bool(overread.amended()), f"{n} unread" * bool(n), struck)     # whom it amends: page 3
+        least = (signed_text(overread.reader, overread.signed_at) + "".join(f"; {w}" for w in said if w)
                  + " (page 3)")
     else:
         least = f"{NOT_OVERREAD}: changed after signing; sign again (page 3)" if overread.signed_at else NOT_OVERREAD

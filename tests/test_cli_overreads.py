@@ -1,0 +1,96 @@
+"""``mirage overreads`` (the over-read store listed, and as CSV) and ``mirage report``'s over-read: the record's signed
+over-read the store keeps is printed, as MIRAGE Review's Export prints it, never a draft; ``--overreads`` names another
+store, ``--no-overreads`` none. Stores written here by hand (``review.store``); record: LUDB 1 (bundled)."""
+
+from __future__ import annotations
+
+import csv
+from datetime import datetime, timezone
+
+import pytest
+
+from mirage_model.paths import resources_dir
+from mirage_model.records.load import load_record
+from mirage_model.review.interpret import session_interpretation
+from mirage_model.review.opening import session_from_file
+from mirage_model.review.overread import statement_key
+from mirage_model.review.store import OverReadStore, overread_key
+from training_cli.main import main
+
+LUDB1 = resources_dir() / "samples" / "ludb" / "1.hea"
+pytestmark = pytest.mark.skipif(not LUDB1.is_file(), reason="bundled samples not present")
+
+
+def _state(comment, reader="", signed_at=None, over=()):
+    return {"decisions": [], "added": [], "comment": comment, "reader": reader, "signed_at": signed_at,
+            "signed_over": [list(k) for k in over]}
+
+
+def _at(h, m):
+    return datetime(2026, 12, 6, h, m, tzinfo=timezone.utc)
+
+
+def test_overreads_lists_the_store_and_writes_its_rows_as_csv(tmp_path, capsys):
+    store = OverReadStore(tmp_path / "shared.sqlite")
+    store.save("k1", _state("first", "Dr A", "2026-12-06T08:00:00+00:00"), record="1", now=_at(8, 0))
+    store.save("k1", _state("amending"), record="1", now=_at(9, 30))       # edited after signing: a draft
+    store.save("k2", _state("", "Dr B", "2026-12-06T07:00:00+00:00"), record="=cmd", now=_at(7, 0))
+    store.save("k3", _state("unfinished"), record="14", now=_at(6, 0))
+    assert main(["overreads", "--store", str(store.path), "--csv", str(tmp_path / "list.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "1: draft by Dr A 2026-12-06T08:00:00+00:00, saved 2026-12-06T09:30:00+00:00; 1 signature" in out
+    with open(tmp_path / "list.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    assert rows == [["record", "state", "signer", "signed_at", "saved_at", "signatures", "key"],
+                    ["1", "draft", "Dr A", "2026-12-06T08:00:00+00:00", "2026-12-06T09:30:00+00:00", "1", "k1"],
+                    ["14", "draft", "", "", "2026-12-06T06:00:00+00:00", "0", "k3"],
+                    ["'=cmd", "signed", "Dr B", "2026-12-06T07:00:00+00:00", "2026-12-06T07:00:00+00:00", "1", "k2"]]
+
+
+def test_overreads_says_a_damaged_store_in_one_line(tmp_path, capsys):
+    bad = tmp_path / "overreads.sqlite"
+    bad.write_bytes(b"this is no database" * 100)
+    assert main(["overreads", "--store", str(bad)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and str(bad) in err and "damaged" in err and "Traceback" not in err
+
+
+def _rules_statements():
+    return [statement_key(s) for s in session_interpretation(session_from_file(LUDB1, None)).statements]
+
+
+def _report(tmp_path, *more):
+    from test_app_cli import pdf_text
+    out = tmp_path / f"r{len(list(tmp_path.glob('r*.pdf')))}.pdf"
+    rc = main(["report", str(LUDB1), "--out", str(out), "--no-model", "--statements-model", "none", *map(str, more)])
+    return rc, " ".join(pdf_text(out).split()) if out.is_file() else ""
+
+
+def test_report_prints_the_signed_over_read_the_store_keeps_and_never_a_draft(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))     # MIRAGE Review's store: beside its settings
+    over = _rules_statements()
+    key = overread_key(load_record(LUDB1))
+    own = OverReadStore(tmp_path / "cfg" / "MIRAGE" / "overreads.sqlite")
+    own.save(key, _state("Only a draft"), record="1")
+    rc, text = _report(tmp_path)
+    assert rc == 0 and "Only a draft" not in text and "Not over-read: machine statements unconfirmed" in text
+
+    own.save(key, _state("Signed words", "Dr Stored", "2026-12-06T08:00:00+00:00", over), record="1")
+    own.save(key, _state("Amendment half typed"), record="1")        # a draft amending it: the signed one printed
+    rc, text = _report(tmp_path)
+    assert rc == 0 and "Over-read by Dr Stored, 2026-12-06 08:00 UTC" in text
+    assert "Reviewer's comment: Signed words" in text and "half typed" not in text
+
+    shared = OverReadStore(tmp_path / "shared.sqlite")               # --overreads: a department's copy
+    shared.save(key, _state("Shared words", "Dr First", "2026-12-06T07:00:00+00:00", over), record="1")
+    shared.save(key, _state("Shared words, amended", "Dr Second", "2026-12-06T09:15:00+00:00", over), record="1")
+    rc, text = _report(tmp_path, "--overreads", shared.path)
+    assert rc == 0 and "Over-read by Dr Second, 2026-12-06 09:15 UTC" in text and "Dr Stored" not in text
+    assert "amended, first signed by Dr First on 2026-12-06 07:00 UTC" in text
+
+    rc, text = _report(tmp_path, "--no-overreads")
+    assert rc == 0 and "Dr Stored" not in text and "Not over-read" in text
+    capsys.readouterr()
+    assert _report(tmp_path, "--reviewer", "Dr Other")[0] == 2         # one reviewer per report
+    assert "signed by Dr Stored" in capsys.readouterr().err
+    assert _report(tmp_path, "--overreads", tmp_path / "none.sqlite")[0] == 2

@@ -1,0 +1,65 @@
+"""``mirage overreads``: what an over-read store (``review.store``) holds, one line per record: its name, the state of
+its over-read (signed, draft, or forgotten with its signatures kept), who signed and when, when it was last saved, and
+how many signatures it was given (each signed over-read stays: an amendment never erases one). ``--csv FILE`` writes
+the same rows as CSV; ``--store PATH`` reads another file than MIRAGE Review's own (a department's shared copy).
+
+Exit code: 0 listed, 1 the store cannot be read (damaged, locked: one line naming it), 2 usage. Research use only, not
+a diagnosis.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from pathlib import Path
+
+from mirage_model.csvsafe import encodable, neutralise, printable
+from mirage_model.review.store import OverReadStore, StoreError, default_store_path
+from training_cli.engine.errors import UsageError
+from training_cli.options import command_parser
+
+COLUMNS = ("record", "state", "signer", "signed_at", "saved_at", "signatures", "key")
+
+
+def overreads_command_parser(subparsers=None) -> argparse.ArgumentParser:
+    """The parser of ``mirage overreads`` (a subcommand when ``subparsers`` is given, else standalone)."""
+    p = command_parser(
+        subparsers, "overreads",
+        description="List the over-reads a MIRAGE Review store holds: each record's name, its over-read's state "
+        "(signed, draft, or forgotten with its signatures kept), who signed it and when, when it was saved and how "
+        "many signatures it was given. Research use only, not a diagnosis.")
+    p.add_argument("--store", type=Path, default=None, metavar="PATH",
+                   help="the store to read; default: MIRAGE Review's own (overreads.sqlite beside its settings "
+                   "file, or the file its Settings name)")
+    p.add_argument("--csv", type=Path, default=None, metavar="FILE", help="also write the rows as CSV to FILE")
+    p.set_defaults(func=run)
+    return p
+
+
+def run(args) -> int:
+    store = OverReadStore(args.store.expanduser() if args.store is not None else default_store_path())
+    if args.store is not None and not store.path.is_file():
+        raise UsageError(f"error: --store {args.store}: no such file")
+    try:
+        rows = store.listing()
+    except StoreError as err:
+        print(f"error: {printable(err)}", file=sys.stderr)
+        return 1
+    print(f"{store.path}: {len(rows)} record{'' if len(rows) == 1 else 's'}")
+    for r in rows:
+        who = f" by {r['signer'] or 'a reviewer who gave no name'} {r['signed_at']}" if r["signed_at"] else ""
+        saved = f", saved {r['saved_at']}" if r["saved_at"] else ""
+        print(printable(f"  {r['record'] or '(no name)'}: {r['state']}{who}{saved}; {r['signatures']} signature"
+                        f"{'' if r['signatures'] == 1 else 's'}"))
+    if args.csv is not None:
+        try:
+            with open(args.csv, "w", newline="", encoding="utf-8") as f:
+                out = csv.writer(f)
+                out.writerow(COLUMNS)
+                for r in rows:
+                    out.writerow([neutralise(encodable(str(r[c]))) for c in COLUMNS])
+        except OSError as err:
+            raise UsageError(f"error: cannot write {args.csv}: {err.strerror or err}") from None
+        print(f"wrote {printable(args.csv)}")
+    return 0
