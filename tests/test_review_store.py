@@ -7,6 +7,7 @@ unwritable store raises a ``StoreError`` that names its file. Records: LUDB 1 (b
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import shutil
 import sqlite3
@@ -311,25 +312,18 @@ def test_a_signed_report_is_printed_over_a_draft_amending_it_and_a_draft_alone_n
 
 
 def test_a_store_of_the_one_table_version_gains_the_signatures_and_loses_nothing(tmp_path):
-    """A file written by the store before signatures were kept (main's module, one table): read as before; its first
-    write adds the table, copies its signed over-read in, and an edit after that no longer erases the signature."""
-    import importlib.util
-    import subprocess
-
-    old = tmp_path / "old_store.py"
-    try:        # the store as it was before signatures were kept (commit 2e0de95)
-        old.write_text(subprocess.run(["git", "show", "2e0de95:mirage_model/review/store.py"], capture_output=True,
-                                      text=True, check=True, cwd=os.path.dirname(os.path.dirname(__file__))).stdout)
-    except (OSError, subprocess.CalledProcessError):
-        pytest.skip("the repository's history (git) is not here")
-    spec = importlib.util.spec_from_file_location("old_store", old)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    """A file written by the store before signatures were kept (one table, written here as that version wrote it):
+    read as before; its first write adds the table, copies its signed over-read in, and an edit after that no longer
+    erases the signature."""
     path = tmp_path / "overreads.sqlite"
     draft = OverRead()
     draft.set_comment("draft of 2")
-    mod.OverReadStore(path).save("k1", _signed().state(), record="1")
-    mod.OverReadStore(path).save("k2", draft.state(), record="2")
+    with sqlite3.connect(path) as con:      # the one table, as the store of session 47 wrote it
+        con.execute("CREATE TABLE overread (key TEXT PRIMARY KEY, record TEXT, saved_at TEXT, state TEXT)")
+        for key, record, state in (("k1", "1", _signed().state()), ("k2", "2", draft.state())):
+            con.execute("INSERT INTO overread VALUES (?, ?, ?, ?)",
+                        (key, record, "2026-12-06T10:00:00+00:00", json.dumps(state, ensure_ascii=False)))
+    con.close()
     with sqlite3.connect(path) as con:
         assert [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")] == ["overread"]
     store = OverReadStore(path)
