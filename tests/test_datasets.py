@@ -362,33 +362,43 @@ def test_a_record_labelled_twice_is_refused_naming_both_lines(tmp_path):
     assert str(info.value) == f"{split_file}, line 4: record 'siteA/ecg000' appears twice (also on line 2)"
 
 
-def test_a_latin1_table_is_refused_naming_the_file_and_line(tmp_path, caplog):
-    """A spreadsheet's Latin-1 'CSV' as labels.csv stopped training with 'error: UnicodeDecodeError:
-    'utf-8' codec can't decode byte 0xe9 in position 46 ...', naming neither the file nor the line."""
+def test_a_windows_1252_labels_table_split_file_and_label_map_are_read_and_said(tmp_path, caplog):
+    """A German Excel's "CSV (Trennzeichen-getrennt)" is Windows-1252: a labels table, a split file or a label
+    map saved so had been refused ("not UTF-8 text (byte 0xfc ...)"); they are read as the labs table is, a
+    warning naming the file, the line and the byte, once per file though a table is read more than once."""
     root, _ = make_folder(tmp_path / "f", n_copies=1)
-    text = "record_id,labels\necg000,NORM\necg001,Infarkt_\u00e9\n"
     labels = tmp_path / "labels.csv"
-    labels.write_bytes(text.encode("latin-1"))
+    labels.write_bytes("record_id;labels\r\necg000;Vorhofflimmern\r\n"
+                       "ecg001;Vorhofflimmern|\u00dcberleitungsst\u00f6rung\r\n"
+                       "ecg002;Normalbefund\r\necg003;Normalbefund\r\n".encode("cp1252"))
+    assert b"\xdc" in labels.read_bytes()            # "Ü" is one byte, not UTF-8's two
+    with caplog.at_level(logging.WARNING):
+        ds = D.open_dataset(f"folder:{root}", labels=labels)
+    assert {it.record_id: it.labels for it in ds.items} == {
+        "ecg000": ("Vorhofflimmern",), "ecg001": ("Vorhofflimmern", "\u00dcberleitungsst\u00f6rung"),
+        "ecg002": ("Normalbefund",), "ecg003": ("Normalbefund",)}
+    said = (f"{labels}: read as Windows-1252: not UTF-8 (line 3: byte 0xdc read as '\u00dc'); if a name or unit "
+            "reads wrong, save it as 'CSV UTF-8'")
+    assert caplog.text.count(said) == 1
+    split_file = tmp_path / "splits.csv"
+    split_file.write_bytes("record_id;split\r\nM\u00fcller_01;train\r\necg001;val\r\n".encode("cp1252"))
+    assert D.read_split_file(split_file) == {"M\u00fcller_01": "train", "ecg001": "val"}
+    lmap = tmp_path / "map.csv"
+    lmap.write_bytes("snomed_ct,class,description\n164889003,Vorhofflimmern,Vorhofflimmern (AF)\n"
+                     "270492004,AV-Block I,AV-Block I. Grades (\u00dcberleitung)\n".encode("cp1252"))
+    assert D.read_label_map(lmap) == {"164889003": "Vorhofflimmern", "270492004": "AV-Block I"}
+    labels.write_bytes(b"record_id,labels\necg000,NORM\necg001,MI\x81\n")   # a byte Windows-1252 has not
     with pytest.raises(D.DatasetError) as info:
         D.open_dataset(f"folder:{root}", labels=labels)
-    assert str(info.value) == (f"{labels}, line 3: not UTF-8 text (byte 0xe9; a file saved as Latin-1 or "
-                               "Windows-1252?): save it as 'CSV UTF-8'")
-    labels.write_bytes(text.encode("utf-8-sig"))                  # the same table in UTF-8, with a BOM
-    ds = D.open_dataset(f"folder:{root}", labels=labels)
-    assert {it.record_id: it.labels for it in ds.items} == {"ecg000": ("NORM",), "ecg001": ("Infarkt_\u00e9",)}
-    split_file = tmp_path / "splits.csv"
-    split_file.write_bytes("record_id,split\n\u00e9cg000,train\n".encode("cp1252"))
-    with pytest.raises(D.DatasetError, match=r"splits.csv, line 2: not UTF-8 text \(byte 0xe9"):
-        D.read_split_file(split_file)
+    assert str(info.value) == (f"{labels}, line 3: neither UTF-8 nor Windows-1252 text (byte 0x81 is no "
+                               "Windows-1252 character; a file of another code page?): save it as 'CSV UTF-8'")
     labs = tmp_path / "labs.csv"          # the labs table is read as Windows-1252 (Latin-1's µ is its µ), said
+    labels.write_bytes("record_id,labels\necg000,NORM\n".encode("utf-8-sig"))
     labs.write_bytes("record_id,troponin_t [\u00b5g/L]\necg000,0.01\n".encode("latin-1"))
     with caplog.at_level(logging.WARNING):
         ds = D.open_dataset(f"folder:{root}", labels=labels, labs=labs)
     assert f"{labs}: read as Windows-1252: not UTF-8 (line 1: byte 0xb5 read as '\u00b5')" in caplog.text
     assert ds.items[0].clinical["troponin_t"] == (0.01, "\u00b5g/L")          # its unit read as written
-    labs.write_bytes(b"record_id,age\necg000,6\x81\n")                # but not a byte it has no character for
-    with pytest.raises(D.DatasetError, match=r"labs.csv, line 2: neither UTF-8 nor Windows-1252 text \(byte 0x81"):
-        D.open_dataset(f"folder:{root}", labels=labels, labs=labs)
 
 
 def test_labelled_records_without_a_labs_row_are_warned_about(tmp_path, caplog):

@@ -52,7 +52,7 @@ def test_a_byte_windows_1252_cannot_map_is_refused_naming_its_line(tmp_path):
 
 
 def test_a_labels_table_is_still_refused_when_not_utf8(tmp_path):
-    # read_table_text alone (a labels table, a split file, read more than once) does not guess
+    # read_table_text without windows_1252 does not guess (the training CLI asks for it: test_datasets)
     table = tmp_path / "labels.csv"
     table.write_bytes("record_id,labels\necg000,Infarkt_é\n".encode("cp1252"))
     with pytest.raises(LabsTableError, match=r"labels.csv, line 2: not UTF-8 text \(byte 0xe9"):

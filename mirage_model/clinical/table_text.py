@@ -1,5 +1,5 @@
-"""The text of a CSV table a user gives (a labs table, a labels table, a split file): UTF-8, and for a
-labs table Windows-1252 too, the code page a Western-European spreadsheet writes its "CSV" in."""
+"""The text of a CSV table a user gives (a labs table, a labels table, a split file, a label map): UTF-8, and
+Windows-1252 too when asked, the code page a Western-European spreadsheet writes its "CSV" in."""
 
 from __future__ import annotations
 
@@ -13,18 +13,18 @@ logger = logging.getLogger(__name__)
 WINDOWS_1252_NOTE = "read as Windows-1252: not UTF-8"
 
 
-def read_table_text(path, warnings: list | None = None, windows_1252: bool = False) -> str:
+def read_table_text(path, warnings: list | None = None, windows_1252: bool = False, log: bool = True) -> str:
     """The text of a CSV table a user gives.
 
     UTF-8, with or without a byte order mark. A spreadsheet's "CSV" export in a Western locale is
-    Windows-1252 or Latin-1 ("Männlich", "µg/L", "é" in a name): with ``windows_1252`` (a labs table:
-    German Excel's "CSV (Trennzeichen-getrennt)" is written so) such a file is read as Windows-1252,
-    whose characters are Latin-1's and more, and a warning says so once, naming the first byte that is
-    not UTF-8 (logged, and appended to ``warnings`` when it is a list); a byte Windows-1252 has no
+    Windows-1252 or Latin-1 ("Männlich", "µg/L", "é" in a name): with ``windows_1252`` (a labs table, and
+    the training CLI's labels tables, split files and label maps: German Excel's "CSV
+    (Trennzeichen-getrennt)" is written so) such a file is read as Windows-1252, whose characters are
+    Latin-1's and more, and a warning says so once, naming the first byte that is not UTF-8 (logged unless
+    ``log`` is False, and appended to ``warnings`` when it is a list); a byte Windows-1252 has no
     character for (0x81, 0x8d, 0x8f, 0x90, 0x9d: another code page) is refused, naming its line. Without
-    it (a labels table, a split file) a file that is not UTF-8 is refused naming the line and the byte,
-    and how to save it. A spreadsheet workbook itself (.xlsx, .ods, .xls) is refused as one, saying how
-    to save it as CSV.
+    it a file that is not UTF-8 is refused naming the line and the byte, and how to save it. A spreadsheet
+    workbook itself (.xlsx, .ods, .xls) is refused as one, saying how to save it as CSV.
 
     Raises:
         LabsTableError: the file cannot be read or is not text of those encodings (naming the line).
@@ -56,7 +56,8 @@ def read_table_text(path, warnings: list | None = None, windows_1252: bool = Fal
     # the first byte that is not UTF-8 and the character it is read as: a reader sees whether it is the one meant
     message = (f"{path}: {WINDOWS_1252_NOTE} (line {line}: byte 0x{byte:02x} read as "
                f"'{bytes([byte]).decode('cp1252')}'); if a name or unit reads wrong, save it as 'CSV UTF-8'")
-    logger.warning(message)
+    if log:
+        logger.warning(message)
     if warnings is not None:
         warnings.append(message)
     return text

@@ -1,16 +1,23 @@
 """The tables a user brings with a dataset, read as CSV: the labels table, the split file, the label
 map (SNOMED-CT code -> class) and the labs table (through ``clinical.read_labs_table``, the one reader
-of lab tables). UTF-8 only (a file in another encoding is refused naming its line), the separator
+of lab tables). UTF-8, or Windows-1252 as the labs table is read (German Excel's "CSV (Trennzeichen-getrennt)"),
+said in one warning per file; a file in another encoding is refused naming its line. The separator
 from the header line or Excel's "sep=;" line, the record id column found as the labs table finds it."""
 
 from __future__ import annotations
 
 import csv
 import io
+import logging
 from pathlib import Path
 
 from mirage_model import clinical
 from training_cli.engine.dataset import DatasetError
+
+log = logging.getLogger(__name__)
+
+# the tables whose Windows-1252 warning was given: a labels table and a label map are read more than once
+_SAID_1252: set[str] = set()
 
 
 def read_label_map(path: str | Path) -> dict[str, str]:
@@ -61,12 +68,19 @@ def read_label_descriptions(path: str | Path) -> dict[str, str]:
 
 
 def table_text(path: Path) -> str:
-    """A user's CSV table as text (``clinical.read_table_text``: UTF-8, a non-UTF-8 file refused
-    naming its line)."""
+    """A user's CSV table as text (``clinical.read_table_text`` as a labs table is read: UTF-8, else
+    Windows-1252 with a warning naming the first byte that is not UTF-8, given once per file; a byte
+    Windows-1252 has no character for refused naming its line)."""
+    said: list[str] = []
     try:
-        return clinical.read_table_text(path)
+        text = clinical.read_table_text(path, said, windows_1252=True, log=False)
     except clinical.LabsTableError as err:
         raise DatasetError(str(err)) from None
+    for message in said:
+        if message not in _SAID_1252:
+            _SAID_1252.add(message)
+            log.warning("%s", message)
+    return text
 
 
 class _Rows(list):
@@ -80,8 +94,8 @@ def read_table(path: Path) -> _Rows:
     in the file (a first line "sep=;", Excel's separator declaration, is honoured and counted).
 
     Raises:
-        DatasetError: no such file, not UTF-8, no rows, or a row with more cells than the header has
-            columns (naming its line).
+        DatasetError: no such file, neither UTF-8 nor Windows-1252, no rows, or a row with more cells than the
+            header has columns (naming its line).
     """
     if not path.is_file():
         raise DatasetError(f"{path}: file not found")
