@@ -332,10 +332,10 @@ def test_checkpoints_wait_ten_times_as_long_as_the_last_rewrite_took(mixed, pred
     writes = []
     real_write = run.write_atomic
 
-    def slow_write(path, cols, rows, fmt):
+    def slow_write(path, cols, rows, fmt, *dialect):
         clock[0] += 1.0
         writes.append(len(rows))
-        real_write(path, cols, rows, fmt)
+        real_write(path, cols, rows, fmt, *dialect)
 
     monkeypatch.setattr(run, "write_atomic", slow_write)       # the empty file at the start
     monkeypatch.setattr(saving, "write_atomic", slow_write)    # the checkpoints and the end (RowSaver)

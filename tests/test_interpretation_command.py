@@ -429,3 +429,24 @@ def test_own_data_split_otherwise_is_opened_once(tmp_path, capsys, caplog, monke
     assert [k["split_method"] for k in opened] == ["random"]
     said = capsys.readouterr().err + "\n".join(r.getMessage() for r in caplog.records)
     assert said.count("no_such_record") == 1, said
+
+
+def test_rows_csv_in_the_excel_eu_dialect_has_the_same_numbers(dataset, tmp_path):
+    """``--csv-dialect excel-eu``: rows.csv with ';' between cells and decimal commas (the CSV a German Excel opens
+    in columns), its numbers those of the default rows.csv, each decimal comma read as a point by hand."""
+    model = make_tiny_checkpoint(tmp_path / "m", labels=LABELS, name="tiny-statements")
+    common = ["interpretation", "--model", str(model), "--statements-model", "none", "--data", f"folder:{dataset}",
+              "--labels", str(dataset / "labels.csv"), "--task", "multilabel", "--label", "AFIB", "--no-progress"]
+    assert main([*common, "--out", str(tmp_path / "plain")]) == 0
+    assert main([*common, "--csv-dialect", "excel-eu", "--out", str(tmp_path / "eu")]) == 0
+    plain = list(csv.DictReader(open(tmp_path / "plain" / "rows.csv", newline="", encoding="utf-8-sig")))
+    eu = list(csv.DictReader(open(tmp_path / "eu" / "rows.csv", newline="", encoding="utf-8-sig"), delimiter=";"))
+    assert len(plain) == len(eu) == 2
+    compared = 0
+    for a, b in zip(plain, eu):
+        assert a["record_path"] == b["record_path"] and a["interpretation"] == b["interpretation"]
+        for col in ("prob_SR", "prob_AFIB", "prob_NORM", "prob_PVC", "qrs_ms"):
+            if a[col]:
+                assert "," in b[col] and float(b[col].replace(",", ".")) == float(a[col]), (col, a[col], b[col])
+                compared += 1
+    assert compared >= 8

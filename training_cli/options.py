@@ -7,6 +7,7 @@ import argparse
 from pathlib import Path
 
 from mirage_model.clinical.labs import PATIENT_COLUMNS
+from mirage_model.review.batch.outputs import CSV_DIALECTS
 from mirage_model.review.report import ReportSettings
 from training_cli.commands import COMMANDS
 from training_cli.engine.errors import UsageError
@@ -121,6 +122,16 @@ def add_split_args(g) -> None:
                    help="the seeded split: 'stratified' (default: iterative stratification by patient) or "
                         "'random' (the record-by-record split of runs made before it; a model's own data and a "
                         "resumed run are split as they were without this option)")
+
+
+def add_csv_dialect_arg(p: argparse.ArgumentParser, more: str = "") -> None:
+    """``--csv-dialect``: the separator and decimal mark of a CSV that staff open in Excel
+    (``review.batch.outputs.CSV_DIALECTS``; ``mirage score``, ``mirage interpretation``)."""
+    p.add_argument("--csv-dialect", choices=tuple(CSV_DIALECTS), default=None,
+                   help="the CSV's separator and decimal mark: excel (the default: ',' and '.', as pandas, R's "
+                   "read.csv and an English Excel read it) or excel-eu (';' and ',': the CSV a German, French, "
+                   "Dutch ... Excel opens in columns, as R's write.csv2 writes it); UTF-8 with a byte order mark "
+                   "either way" + more)
 
 
 def add_statements_model_arg(p: argparse.ArgumentParser, what: str = "the interpretation") -> None:

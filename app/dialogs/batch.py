@@ -39,7 +39,7 @@ from app import workers
 from app.dialogs.batch_jobs import LabsMatched, ListedFolder, batch_with_model_job, list_folder_job
 from app.dialogs.batch_notes import BatchNotes
 from app.dialogs.batch_outcome import BatchOutcome
-from app.dialogs.batch_paths import default_output, refused_output
+from app.dialogs.batch_paths import default_output, locale_dialect, refused_output
 from app.dialogs.batch_questions import ask_replace_output, ask_replace_pdfs
 from app.dialogs.batch_table import (ERROR_LINES, FAILED_COLOUR, LABS_DIFFER_COLOUR, NOT_ECG_COLOUR,
                                      BatchResultsTable, NamesElidedInTheMiddle)
@@ -110,7 +110,9 @@ class BatchDialog(BatchResultsTable, BatchNotes, BatchOutcome, QDialog):
                                "reports MIRAGE wrote in the folder are never scored as records; the end line "
                                "counts them apart. For a folder of MIRAGE's own bundled samples, "
                                f"{Path(self._documents) / 'mirage_results'}: nothing is written inside the "
-                               "program's installed files.")
+                               "program's installed files. Where the system writes decimal commas (German, "
+                               "French, Dutch ... settings) the CSV has ';' between cells and decimal commas, as "
+                               "Excel there opens it; a resumed output keeps its own.")
         self.folder.textChanged.connect(self._folder_changed)
         self.output.textEdited.connect(self._output_chosen)
         self.pdf_dir = QLineEdit()
@@ -266,8 +268,9 @@ class BatchDialog(BatchResultsTable, BatchNotes, BatchOutcome, QDialog):
         if self.compare_prior.isChecked():
             kwargs["compare_prior"] = True
         if self.resume.isChecked():
-            kwargs["resume"] = True
+            kwargs["resume"] = True           # in the output's own CSV dialect, whatever the locale now
         else:
+            kwargs["csv_dialect"] = locale_dialect()
             replace = self._may_write(out)
             if replace is None:
                 return None

@@ -17,6 +17,16 @@ from mirage_model.paths import resources_dir
 RESULTS = "mirage_results"
 
 
+def locale_dialect(locale=None) -> str:
+    """The CSV dialect the dialog writes a new output in (``batch.outputs.CSV_DIALECTS``): "excel-eu" (';' between
+    cells, decimal commas) where the system's locale (``QLocale``, the user's regional settings) writes a decimal
+    comma, as German, French or Dutch ones do: the Excel of that computer reads a CSV with that locale's list
+    separator, ';', and had shown a comma-separated one as one column per row. Else "excel" (',' and '.')."""
+    from PySide6.QtCore import QLocale
+
+    return "excel-eu" if (locale or QLocale()).decimalPoint() == "," else "excel"
+
+
 def in_resources(path: str | Path) -> bool:
     """Whether ``path`` is MIRAGE's resources folder or lies under it (links resolved, so a path that
     reaches it through a link is told too)."""

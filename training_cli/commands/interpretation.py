@@ -34,7 +34,7 @@ from tqdm import tqdm
 
 from mirage_model.review.batch.errors import BatchError
 from mirage_model.review.batch.inputs import features_read, labs_lookup
-from mirage_model.review.batch.outputs import write_atomic
+from mirage_model.review.batch.outputs import DEFAULT_DIALECT, write_atomic
 from mirage_model.review.batch.pipeline import iter_rows
 from mirage_model.review.interpret import OWN_LABEL, STATEMENTS
 from mirage_model.runtime import set_threads
@@ -45,8 +45,8 @@ from training_cli.engine.data import DataOptions, open_index
 from training_cli.engine.errors import ConfigError, DataError, UsageError
 from training_cli.engine.ptbxl import PTBXL_SUPERCLASSES
 from training_cli.engine.runlog import command_line, write_json
-from training_cli.options import (add_overwrite_arg, add_split_args, add_statements_model_arg, check_labs_file,
-                                  command_parser, count)
+from training_cli.options import (add_csv_dialect_arg, add_overwrite_arg, add_split_args, add_statements_model_arg,
+                                  check_labs_file, command_parser, count)
 from training_cli.outputs import check_output_folder, check_output_place, refuse_earlier_outputs
 
 OUTPUT_NAMES = ("rows.csv", "summary.json")     # what a run writes in --out
@@ -89,6 +89,7 @@ def interpretation_command_parser(subparsers=None) -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=0, help="at most N records (0: all)")
     p.add_argument("--out", type=Path, required=True, help="output folder")
     add_overwrite_arg(p, "the rows.csv and summary.json")
+    add_csv_dialect_arg(p, " (rows.csv)")
     p.add_argument("--device", default="auto", help="auto (GPU when present), cpu or cuda")
     p.add_argument("--threads", type=count(1), default=None,
                    help="torch CPU threads, as train and evaluate take it (default: 1 on 2 cores, else half the "
@@ -187,7 +188,7 @@ def run(args) -> int:
                                 "stated": neg.stated}
     args.out.mkdir(parents=True, exist_ok=True)
     if out_rows:     # as mirage score writes its rows: atomically, text cells spreadsheet-safe
-        write_atomic(args.out / "rows.csv", list(out_rows[0]), out_rows, "csv")
+        write_atomic(args.out / "rows.csv", list(out_rows[0]), out_rows, "csv", args.csv_dialect or DEFAULT_DIALECT)
     write_json(args.out / "summary.json", summary)
     ok = max(pos.ok, 1)
     shown = code if looked_for == [code] else f"{code}, read as {','.join(looked_for)}"

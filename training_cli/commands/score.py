@@ -27,7 +27,7 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 from mirage_model.review.batch import BatchError, earlier_pdfs, find_inputs, score_folder
 from mirage_model.review.batch.inputs import labs_lookup
 from mirage_model.review.batch.run import interrupted_saves, is_hidden, nothing_to_score
-from mirage_model.review.batch.outputs import earlier_output, earlier_output_refusal
+from mirage_model.review.batch.outputs import earlier_output, earlier_output_refusal, output_dialect
 from mirage_model.review.batch.resume import finished_records
 from mirage_model.review.batch.rows import NOT_ECG, earlier_pdfs_text, not_ecg_line
 from mirage_model.clinical.labs import unmatched_rows_text
@@ -40,8 +40,9 @@ from mirage_model.review.labels import ptbxl_coded
 from mirage_model.words import counted
 from training_cli.engine.errors import UsageError
 from training_cli.engine.checkpoints import labs_not_given_note, load_predictor, load_statements_predictor
-from training_cli.options import (MODEL_HELP, RECORD_KINDS, add_report_args, add_statements_model_arg,
-                                  check_labs_file, command_parser, count, settings_from_args)
+from training_cli.options import (MODEL_HELP, RECORD_KINDS, add_csv_dialect_arg, add_report_args,
+                                  add_statements_model_arg, check_labs_file, command_parser, count,
+                                  settings_from_args)
 from training_cli.outputs import check_output_file, check_output_folder
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ def score_command_parser(subparsers=None) -> argparse.ArgumentParser:
     p.add_argument("--device", default="auto", help="auto (GPU when present), cpu or cuda")
     p.add_argument("--format", dest="fmt", choices=("csv", "jsonl"), default=None,
                    help="output format (default: from the --out suffix, else csv)")
+    add_csv_dialect_arg(p, ". With --resume the output's own is kept; naming the other is refused")
     p.add_argument("--resume", action="store_true",
                    help="keep the rows already in --out and score only the other records (refused, "
                    "the file untouched, when its rows were scored with another model or other labs values)")
@@ -215,11 +217,15 @@ def run(args) -> int:
             raise UsageError(f"error: {printable(str(args.folder))}: a file, not a folder (mirage score reads every "
                              "record under a folder; for this record's PDF: mirage report FILE --out REPORT.pdf)")
         raise UsageError(f"error: {args.folder}: {'not a folder' if args.folder.exists() else 'folder not found'}")
+    if fmt != "csv" and getattr(args, "csv_dialect", None):
+        raise UsageError(f"error: --csv-dialect is for a CSV output; {printable(args.out)} is written as JSON lines")
     check_labs_file(args.labs)
     check_output_file(args.out, "--out")
     try:     # before the model loads: an earlier run's rows, or a file that is no output (an ECG's .dat)
         if earlier_output(args.out, fmt) and not args.resume and not args.overwrite:
             raise UsageError(f"error: mirage score --out {printable(earlier_output_refusal(args.out))}")
+        if fmt == "csv":        # a resumed output of the other dialect than --csv-dialect's: refused, both named
+            output_dialect(args.out, getattr(args, "csv_dialect", None), args.resume)
     except BatchError as err:
         raise UsageError(f"error: {err}") from None
     if args.pdf_dir is not None:     # before any record is scored: a bad folder would fail every row's PDF
@@ -337,7 +343,7 @@ def _score(args, fmt: str, time_limit: float, stage: list, stopped_by: list):
                 record_timeout_s=time_limit or None, all_statements=args.all_statements,
                 statements_predictor=statements_predictor, found=found,
                 unreadable_folders=unreadable, notice=warn_now, overwrite=args.overwrite,
-                compare_prior=args.compare_prior, started=start)
+                compare_prior=args.compare_prior, started=start, csv_dialect=getattr(args, "csv_dialect", None))
     except BatchError as err:
         if bar is not None:
             bar.close()

@@ -81,6 +81,16 @@ def clean_float(value, digits: int):
 MEASUREMENT_DECIMALS = {f.key: max(1, f.decimals) for f in SCALAR_FIELDS}
 
 
+# the columns that hold numbers (besides ``prob_`` and ``stmt_``): what a decimal comma is written in (the CSV dialect
+# "excel-eu", ``outputs``) and read back from, and what the app's table shows as numbers
+NUMBER_COLUMNS = frozenset(("age_used", *SCALAR_KEYS))
+
+
+def number_column(col: str) -> bool:
+    """Whether the output column ``col`` holds a number (a probability, a measurement, the age used)."""
+    return col.startswith(("prob_", "stmt_")) or col in NUMBER_COLUMNS
+
+
 def measurement_cell(key: str, value) -> float | None:
     """A measurement's value (``SCALAR_KEYS``' ``key``) as its column gives it: rounded to
     ``MEASUREMENT_DECIMALS`` (None when missing or not finite)."""

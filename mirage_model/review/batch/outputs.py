@@ -11,6 +11,13 @@ A CSV is UTF-8 with a byte order mark (``utf-8-sig``): Excel opens a CSV without
 system's ANSI code page, so "Ärztin/ЭКГ 1" would read "Ã„rztin/Ð­ÐšÐ“ 1"; with it Excel, pandas
 and Python's ``csv`` (opened as ``utf-8-sig``) read the text as written. JSON lines stay plain
 UTF-8 (RFC 8259: no byte order mark).
+
+A CSV is written in one of two dialects (``CSV_DIALECTS``): "excel", commas between cells and decimal points, as
+Python's ``csv``, pandas, R's ``read.csv`` and an English-locale Excel read it; or "excel-eu", semicolons and
+decimal commas (in the number columns, ``cells.number_column``), as the Excel of a German, French, Dutch ...
+locale opens a CSV in columns (its list separator is ";"), R's ``read.csv2`` and pandas' ``sep=";",
+decimal=","``. A CSV's dialect is read from its header (``line_dialect``: the cell after ``record_path``), so
+that a file written either way is read back, its numbers with decimal points.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import io
 import json
 import math
 import os
+import re
 import socket
 from dataclasses import dataclass
 from decimal import Decimal
@@ -27,6 +35,7 @@ from pathlib import Path
 
 from mirage_model.csvsafe import encodable, neutralise, printable, restore
 from mirage_model.paths import atomic_output
+from mirage_model.review.batch.cells import number_column
 from mirage_model.review.batch.errors import BatchError
 
 try:
@@ -36,39 +45,72 @@ except ImportError:   # not on POSIX: no output lock
 
 FORMATS = ("csv", "jsonl")
 LOCK_SUFFIX = ".lock"
+# a CSV dialect's (cell separator, decimal mark)
+CSV_DIALECTS = {"excel": (",", "."), "excel-eu": (";", ",")}
+DEFAULT_DIALECT = "excel"
+# a number as a number column's cell writes it, with the dialect's decimal mark
+_POINT_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+_COMMA_NUMBER = re.compile(r"-?[0-9]+(,[0-9]+)?")
 
 
-def _cell(value) -> str:
+def dialect_words(dialect: str) -> str:
+    """A CSV dialect as a message names it: "excel-eu (';' between cells, decimal commas)"."""
+    sep, mark = CSV_DIALECTS[dialect]
+    return f"{dialect} ('{sep}' between cells, decimal {'points' if mark == '.' else 'commas'})"
+
+
+def _cell(value, mark: str = ".") -> str:
     if value is None:
         return ""
     if isinstance(value, float):
         # never in exponent form: a probability rounded to 6 decimals had read "9e-06" beside "0.123457"
-        return format(Decimal(repr(value)), "f") if math.isfinite(value) else ""
+        return format(Decimal(repr(value)), "f").replace(".", mark) if math.isfinite(value) else ""
     if isinstance(value, (int, bool)):
         return str(value)
     return neutralise(encodable(str(value)))   # text from files or checkpoints: no formulas, UTF-8
+
+
+def _row_cells(row: dict, cols: list[str], mark: str) -> list[str]:
+    """A row's cells under ``cols``; a number column's number kept as text (a resumed run's kept row, as
+    ``read_rows`` gave it: decimal points) written with the decimal ``mark``."""
+    cells = [_cell(row.get(c), mark) for c in cols]
+    if mark != ".":
+        for k, c in enumerate(cols):
+            if number_column(c) and isinstance(row.get(c), str) and _POINT_NUMBER.fullmatch(cells[k]):
+                cells[k] = cells[k].replace(".", mark)
+    return cells
+
+
+def line_dialect(line: str) -> str:
+    """The CSV dialect of an output whose header is ``line``: "excel-eu" when its first column,
+    ``record_path``, is followed by a semicolon, else "excel"."""
+    return "excel-eu" if line.lstrip("\ufeff").startswith("record_path;") else "excel"
 
 
 def _json_value(value):
     return neutralise(encodable(value)) if isinstance(value, str) else value
 
 
-def write_atomic(out_path: Path, cols: list[str], rows: list[dict], fmt: str) -> None:
-    """The whole output file, ``rows`` under ``cols``, written atomically (``paths.atomic_output``)."""
+def write_atomic(out_path: Path, cols: list[str], rows: list[dict], fmt: str,
+                 dialect: str = DEFAULT_DIALECT) -> None:
+    """The whole output file, ``rows`` under ``cols``, written atomically (``paths.atomic_output``); a CSV
+    in the ``dialect`` of ``CSV_DIALECTS``."""
     encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
+    sep, mark = CSV_DIALECTS[dialect]
     with atomic_output(out_path) as tmp, open(tmp, "x", encoding=encoding, newline="") as fh:
         if fmt == "csv":
-            writer = csv.writer(fh)
+            writer = csv.writer(fh, delimiter=sep)
             writer.writerow(cols)
             for row in rows:
-                writer.writerow([_cell(row.get(c)) for c in cols])
+                writer.writerow(_row_cells(row, cols, mark))
         else:
             for row in rows:
                 fh.write(json.dumps({c: _json_value(row.get(c)) for c in cols}, allow_nan=False) + "\n")
 
 
 def read_rows(path, fmt: str | None = None) -> tuple[list[str], list[dict]]:
-    """(columns, rows) of an output file written by :func:`score_folder` (CSV or JSON lines).
+    """(columns, rows) of an output file written by :func:`score_folder` (CSV or JSON lines). A CSV of either
+    dialect (``line_dialect``), the numbers of an "excel-eu" one given with decimal points ("0.873" for "0,873").
 
     Raises:
         BatchError: the file cannot be read or parsed (message names it).
@@ -82,10 +124,11 @@ def read_rows(path, fmt: str | None = None) -> tuple[list[str], list[dict]]:
     except (OSError, UnicodeDecodeError) as err:
         raise BatchError(f"{path}: cannot read ({err})") from None
     if fmt == "csv":
-        reader = csv.DictReader(io.StringIO(text, newline=""))
+        dialect = line_dialect(text.split("\n", 1)[0])
+        sep, mark = CSV_DIALECTS[dialect]
+        reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=sep)
         try:
-            rows = [{k: restore(v) if isinstance(v, str) else v for k, v in row.items()}
-                    for row in reader]
+            rows = [{k: _read_cell(k, v, mark) for k, v in row.items()} for row in reader]
         except csv.Error as err:
             raise BatchError(f"{path}: not a valid CSV ({err})") from None
         cols = list(reader.fieldnames or [])
@@ -104,6 +147,16 @@ def read_rows(path, fmt: str | None = None) -> tuple[list[str], list[dict]]:
             cols = list(row)
         rows.append({k: restore(v) if isinstance(v, str) else v for k, v in row.items()})
     return cols, rows
+
+
+def _read_cell(col, value, mark: str):
+    """A CSV cell as ``read_rows`` gives it: its text restored (``csvsafe.restore``), a number column's decimal
+    comma read as a point."""
+    if not isinstance(value, str):
+        return value
+    if mark != "." and isinstance(col, str) and number_column(col) and _COMMA_NUMBER.fullmatch(value):
+        return value.replace(mark, ".")
+    return restore(value)
 
 
 # how much of an existing output is read to tell what it is (its first line, and whether a row follows)
@@ -146,7 +199,7 @@ def header_columns(line: str, fmt: str) -> list[str]:
     """The columns that an output's first line names: the cells of a CSV header, or the keys of a JSON
     object (``fmt`` "jsonl"); [] when it is no JSON object."""
     if fmt == "csv":
-        return next(csv.reader([line]), [])
+        return next(csv.reader([line], delimiter=CSV_DIALECTS[line_dialect(line)][0]), [])
     try:
         row = json.loads(line)
     except ValueError:
@@ -192,6 +245,32 @@ def earlier_output(out_path, fmt: str) -> bool:
         raise BatchError(f"{path}: exists and is no output of mirage score ({what}); it is left as it is: "
                          "choose another output file")
     return head.more if fmt == "csv" else True
+
+
+def output_dialect(out_path, asked: str | None = None, resume: bool = False) -> str:
+    """The CSV dialect (``CSV_DIALECTS``) a run writes ``out_path`` in: ``asked``, else (None) that of the output
+    a resumed run carries on (``line_dialect`` of its header), else ``DEFAULT_DIALECT``.
+
+    Raises:
+        BatchError: ``asked`` is no dialect, or a resumed output holds rows written in another dialect than
+            ``asked`` (naming both): its rows and this run's would not be one table.
+    """
+    if asked is not None and asked not in CSV_DIALECTS:
+        raise BatchError(f"unknown CSV dialect {asked!r} (use {' or '.join(CSV_DIALECTS)})")
+    path = Path(out_path)
+    found = None
+    if resume and path.is_file():
+        try:
+            head = probe(path)
+        except OSError:
+            head = None             # earlier_output and read_rows say why it cannot be read
+        if head is not None and head.first.startswith("record_path"):
+            found = line_dialect(head.first)
+            if asked is not None and found != asked and head.more:
+                raise BatchError(f"{path}: cannot resume: its rows are written in the CSV dialect "
+                                 f"{dialect_words(found)}, this run asks for {dialect_words(asked)}; give "
+                                 f"--csv-dialect {found} to carry it on, or write to a new output file")
+    return asked or found or DEFAULT_DIALECT
 
 
 def read_only(path) -> str:

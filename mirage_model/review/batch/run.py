@@ -27,8 +27,8 @@ from mirage_model.review.batch.inputs import LabsLookup, features_read, find_inp
 from mirage_model.review.batch.naming import record_ids, rel_path
 from mirage_model.review.batch.not_read import (_not_read, is_hidden, no_records_line, not_read_entry, not_read_line,
                                                 nothing_to_score, split_own)
-from mirage_model.review.batch.outputs import (FORMATS, earlier_output, earlier_output_refusal, lock_output,
-                                               write_atomic)
+from mirage_model.review.batch.outputs import (DEFAULT_DIALECT, FORMATS, earlier_output, earlier_output_refusal,
+                                               lock_output, output_dialect, write_atomic)
 from mirage_model.review.batch.pipeline import iter_rows
 from mirage_model.review.batch.priors import PriorComparer, SerialCounts
 from mirage_model.review.batch.resume import check_kept, kept_rows
@@ -56,7 +56,8 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                  all_statements: bool = False, statements_predictor=None,
                  found: tuple | None = None, unreadable_folders: list | None = None,
                  notice: Callable[[str], None] | None = None, overwrite: bool = True,
-                 compare_prior: bool = False, started: Callable[[int], None] | None = None) -> BatchSummary:
+                 compare_prior: bool = False, started: Callable[[int], None] | None = None,
+                 csv_dialect: str | None = None) -> BatchSummary:
     """Score every record under ``folder`` into ``out_path`` (one row per record).
 
     Args:
@@ -115,6 +116,9 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
             compared is written then, once, with the comparison where there is one; a stopped run's are written
             by the run that resumes it). A resumed run scores the records it keeps again for it
             (their rows stay as they were but for those columns). Not done when the run is cancelled.
+        csv_dialect: a CSV's dialect (``outputs.CSV_DIALECTS``: "excel", commas and decimal points; "excel-eu",
+            semicolons and decimal commas); None: a resumed output's own, else "excel". A resumed output
+            written in another than the one given is refused (``outputs.output_dialect``).
         started: called with the number of records this run sets out to score (``BatchSummary.to_score``;
             a resumed run's are fewer than the folder's) before the first is scored, so that a face
             says "0 of N" from the start.
@@ -160,6 +164,7 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
     try:
         if earlier_output(out_path, fmt) and not resume and not overwrite:
             raise BatchError(earlier_output_refusal(out_path))
+        dialect = output_dialect(out_path, csv_dialect, resume) if fmt == "csv" else DEFAULT_DIALECT
         kept = kept_rows(out_path, fmt, cols) if resume else []
         # every record of the folder by its row's record_path, in the order a run writes them
         by_rel = {rel_path(p, folder): p for p in sorted(set(headers) | set(orphans) | set(not_ecg), key=natural_key)}
@@ -245,7 +250,7 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                 cancelled = True
             return cancelled
 
-        saver = RowSaver(out_path, cols, fmt, notice)
+        saver = RowSaver(out_path, cols, fmt, notice, dialect)
 
         def write() -> None:
             # in the folder's order, as an uninterrupted run writes them: a resumed run's retried
@@ -255,7 +260,7 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
             saver.write(rows)
 
         # a valid (possibly empty) file from the start; one that cannot be written stops the run here
-        write_atomic(out_path, cols, rows, fmt)
+        write_atomic(out_path, cols, rows, fmt, dialect)
         last_write, write_s = time.perf_counter(), 0.0
         comparer = PriorComparer(folder) if compare_prior else None
         along = dict(pdf_dir=pdf_dir, workers=workers, explain=explain, chunk_size=chunk_size,

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 from mirage_model.paths import OutputError
-from mirage_model.review.batch.outputs import read_only, spare_output, write_atomic
+from mirage_model.review.batch.outputs import DEFAULT_DIALECT, read_only, spare_output, write_atomic
 from mirage_model.words import counted
 
 
@@ -28,8 +28,10 @@ class RowSaver:
         failed: why the spare could not be written either at the last write ("" when it was, or not tried).
     """
 
-    def __init__(self, out_path: Path, cols: list[str], fmt: str, notice: Callable[[str], None] | None = None):
+    def __init__(self, out_path: Path, cols: list[str], fmt: str, notice: Callable[[str], None] | None = None,
+                 dialect: str = DEFAULT_DIALECT):
         self.out_path, self.cols, self.fmt, self.notice = Path(out_path), cols, fmt, notice
+        self.dialect = dialect         # a CSV's (``outputs.CSV_DIALECTS``): the spare file's too
         self.saved_in: Path | None = None
         self.saved_rows = 0
         self.spare: Path | None = None
@@ -54,7 +56,7 @@ class RowSaver:
 
     def _try(self, path: Path, rows: list[dict]) -> str:
         try:
-            write_atomic(path, self.cols, rows, self.fmt)
+            write_atomic(path, self.cols, rows, self.fmt, self.dialect)
         except OSError as err:
             return _reason(err)
         self.saved_in, self.saved_rows = path, len(rows)
