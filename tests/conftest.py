@@ -12,6 +12,22 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # the tests of other things keep their one model; test_statements_companion sets it per test
 os.environ.setdefault("MIRAGE_STATEMENTS_MODEL", "none")
 
+
+@pytest.fixture(scope="session", autouse=True)
+def _decimal_point_locale():
+    """Qt's default locale pinned to US English for the tests: the batch dialog writes its CSV in the dialect of the
+    system's locale (';' and decimal commas where it writes them), and the app's tests read its CSVs with ','; a test
+    of another locale sets it and restores this one (test_app_batch_csv_dialect)."""
+    try:
+        from PySide6.QtCore import QLocale
+    except ImportError:         # the library's tests run without the app's extras
+        yield
+        return
+    before = QLocale()
+    QLocale.setDefault(QLocale(QLocale.English, QLocale.UnitedStates))
+    yield
+    QLocale.setDefault(before)
+
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATA = Path(__file__).resolve().parent / "data"
 SHARED = Path(os.environ.get("MIRAGE_SHARED_DATASETS", ROOT.parent / "shared" / "datasets"))

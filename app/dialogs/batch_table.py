@@ -57,12 +57,11 @@ def _fmt(value) -> str:
 def _typed(row: dict) -> dict:
     """A row read back from a CSV output, its numbers (probabilities, measurements) as numbers,
     so that the table shows them as it shows a row scored in this run."""
-    from mirage_model.measure import SCALAR_KEYS   # loaded by the batch that wrote the row
+    from mirage_model.review.batch.cells import number_column   # loaded by the batch that wrote the row
 
-    numeric = ("age_used", *SCALAR_KEYS)          # besides prob_ and stmt_
     out = {}
     for key, value in row.items():
-        if isinstance(value, str) and (key.startswith(("prob_", "stmt_")) or key in numeric):
+        if isinstance(value, str) and number_column(key):
             try:
                 value = float(value) if value else None
             except ValueError:
