@@ -7,6 +7,7 @@ shows its labels as before."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from types import SimpleNamespace
@@ -203,3 +204,52 @@ def test_the_datasets_carry_their_maps_words(tmp_path):
     lmap = tmp_path / "codes.csv"
     lmap.write_text("snomed_ct,class,description\n164917005,QAb,Q wave abnormal\n698252002,NSIVCB,\n")
     assert D.open_dataset(f"folder:{root}", labels=labels, label_map=lmap).descriptions == {"QAb": "Q wave abnormal"}
+
+
+def test_page_one_s_model_line_says_the_labels_in_words():
+    """Page 1's model line names an own model's calls in its data's words, as the result table, the interpretation
+    and the app do: "positive Q wave abnormal (QAb) 0.90", where it had read "positive QAb 0.90"."""
+    from mirage_model.review.report.summary_band import model_line
+
+    pred = SimpleNamespace(labels=("QAb", "AF", "NSIVCB"), probabilities=[0.9, 0.7, 0.1], thresholds=[0.5] * 3,
+                           positive=("QAb", "AF"), model_positive=("QAb", "AF"), withheld="", model_name="cinc",
+                           ptbxl_labels=False, quality=None, label_descriptions=WORDS)
+    assert model_line(pred).startswith("Model cinc: positive Q wave abnormal (QAb) 0.90, Atrial fibrillation (AF) 0.70")
+    assert model_line(pred, names=False).startswith("Model: positive Q wave abnormal (QAb) 0.90, Atrial fibrillation")
+    # a checkpoint without words: the labels as before
+    bare = SimpleNamespace(**{**vars(pred), "label_descriptions": {}})
+    assert model_line(bare).startswith("Model cinc: positive QAb 0.90, AF 0.70")
+
+
+def _calling(model: Path, dst: Path, called: set[str]) -> Path:
+    """A copy of ``model`` that calls the labels ``called`` whatever their probability (threshold 0.001; a call
+    needs MIN_CALLED_P as well) and no other (threshold 0.999)."""
+    shutil.copytree(model, dst)
+    doc = json.loads((dst / "config.json").read_text())
+    doc["thresholds"] = [0.001 if lab in called else 0.999 for lab in doc["labels"]]
+    (dst / "config.json").write_text(json.dumps(doc))
+    return dst
+
+
+def test_page_one_says_the_calls_in_words_where_they_fit(trained, tmp_path):
+    """Page 1's band says a called label in words where the line has room ("positive Q wave abnormal (QAb)"); where
+    the words would wrap the line into the interpretation's lines (many calls), their labels alone, as before: the
+    interpretation above it names each in words. Page 3's model line says them in words."""
+    from helpers_pdf import pdftotext_page
+    from mirage_model.inference import Predictor
+    from mirage_model.review.batch import score_folder
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for suffix in (".hea", ".mat"):
+        shutil.copy(trained.record.with_suffix(suffix), folder / f"r00{suffix}")
+    one = _calling(trained.model, tmp_path / "one", {"QAb"})
+    score_folder(folder, Predictor(one, device="cpu"), tmp_path / "one.csv", pdf_dir=tmp_path / "pdf1", measure=False)
+    page1 = pdftotext_page(tmp_path / "pdf1" / "r00.pdf", 1)
+    assert re.search(r"positive Q wave abnormal \(QAb\) \d\.\d\d", page1), page1
+    every = _calling(trained.model, tmp_path / "every", set(WORDS))
+    score_folder(folder, Predictor(every, device="cpu"), tmp_path / "all.csv", pdf_dir=tmp_path / "pdf5", measure=False)
+    page1 = pdftotext_page(tmp_path / "pdf5" / "r00.pdf", 1)
+    assert re.search(r"positive (AF|LAnFB|LBBB|NSIVCB|QAb) \d\.\d\d, ", page1), page1
+    pages = " ".join(pdftotext_page(tmp_path / "pdf5" / "r00.pdf", k) for k in (2, 3))
+    assert re.search(r"positive (Q wave abnormal \(QAb\)|Atrial fibrillation \(AF\)|Left) ", pages)

@@ -100,8 +100,9 @@ def own_label_statements(it: Interpretation, predictions, adult_trained: bool = 
     called, same = [], []
     said_names = {_head(s.text): s.text for s in it.statements}
     # the words the model's data gave a label (``Prediction.label_descriptions``): "Q wave abnormal (QAb, ...)";
-    # a Challenge model's NSR, "sinus rhythm", is the statement "Sinus rhythm, 72 bpm" said once
-    described = {k: v for pred in predictions if pred is not None
+    # a Challenge model's NSR, "sinus rhythm", is the statement "Sinus rhythm, 72 bpm" said once; only own models'
+    # words (a PTB-XL model's "NORM": "Normal ECG" is no word of an own model's "NORM")
+    described = {k: v for pred in predictions if pred is not None and not getattr(pred, "ptbxl_labels", True)
                  for k, v in (getattr(pred, "label_descriptions", None) or {}).items()}
     for lab, p, figures in _own_calls(predictions):
         words = label_words(lab, described)

@@ -40,7 +40,7 @@ from reportlab.lib.utils import simpleSplit
 from mirage_model.noise_spread import MAY_HIDE_NAMED
 from mirage_model.outputs import is_called
 from mirage_model.records.age import age_text
-from mirage_model.review.labels import ptbxl_coded
+from mirage_model.review.labels import ptbxl_coded, with_words
 from mirage_model.review.interpret import (AMPLITUDE_UNRELIABLE_NOTE, doubted_calls, no_statement_text,
                                            session_disagreement, session_noise_hidden, statement_labels)
 from mirage_model.review.measurements import (DOUBT_MARK, NOT_APPLICABLE, UNRELIABLE, clean_age, is_paediatric,
@@ -227,7 +227,7 @@ TERSE = COMPACT + ((DOUBTED, " (?)"), (NOISE_DOUBTED, " (?)"))
 
 
 def model_line(pred, why: str = "", stmt_pred=None, stated: int | None = None, names: bool = True,
-               guessed: int = 0, results: str = "page 3") -> str:
+               guessed: int = 0, results: str = "page 3", in_words: bool = True) -> str:
     """The model's own result in one line: its positive classes with their probabilities (a
     statements model: how many of its statements are above threshold), or why there is none
     (``why``: the session's reason, e.g. "no model was loaded"); ``stmt_pred``, the prediction of
@@ -236,7 +236,8 @@ def model_line(pred, why: str = "", stmt_pred=None, stated: int | None = None, n
     threshold when they differ in meaning (some resolved away; ``guessed`` of them below threshold:
     :func:`stated_counts`). ``names=False``: the same counts and classes without the models' names
     (page 1's last resort; page 3 names them). ``results``: the page of the model result's table ("page 4"),
-    which the line points to for the details."""
+    which the line points to for the details. ``in_words``: an own model's calls in its data's words, "Q wave
+    abnormal (QAb) 0.90" (``labels.with_words``); False: the labels alone (page 1, where the words would wrap)."""
     if pred is None:
         return f"Model: no model result{f' ({why})' if why else ''}; the interpretation comes from the measurement rules alone"
     name = f" {pred.model_name}" if names else ""
@@ -249,7 +250,8 @@ def model_line(pred, why: str = "", stmt_pred=None, stated: int | None = None, n
     # a class called off amplitudes in doubt (HYP on a record at the wrong gain) is marked as the interpretation
     # marks its statements; the finding's own words are the signal quality's, on page 3 with the call
     doubted = doubted_calls(pred)
-    calls = ", ".join(f"{lab} {p:.2f}" + ("" if lab not in doubted else DOUBTED
+    words = getattr(pred, "label_descriptions", None) if in_words else None    # "QAb": "Q wave abnormal (QAb)"
+    calls = ", ".join(f"{with_words(lab, words)} {p:.2f}" + ("" if lab not in doubted else DOUBTED
                                           if doubted[lab].startswith(AMPLITUDE_UNRELIABLE_NOTE) else NOISE_DOUBTED)
                       for lab, p in own)
     text = f"Model{name}: "
@@ -538,6 +540,7 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
     results = ctx.page(MODEL_RESULT)
     text = model_line(pred, why, stmt_pred, stated, guessed=guessed, results=results)
     short = model_line(pred, why, stmt_pred, stated, names=False, guessed=guessed, results=results)
+    bare = model_line(pred, why, stmt_pred, stated, names=False, guessed=guessed, results=results, in_words=False)
     colour = RED if withheld else (0.0, 0.0, 0.0)
     stale = []
     if pred is not None and session.state.get("prediction") == "stale":
@@ -579,6 +582,9 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
     lines = _statement_lines(c, it, shown, slots, width, session) if shown or not statements else []
     rows = model_line_rows(c, text, width, free_line=len(lines) < slots, short=short, last_width=last_width,
                            details=DETAILS.replace("page 3", results))
+    if len(rows) > 1 + slots - len(lines) and bare != short:    # words taking statements' lines: the labels alone
+        rows = min(rows, model_line_rows(c, text, width, free_line=len(lines) < slots, short=bare,
+                                         last_width=last_width, details=DETAILS.replace("page 3", results)), key=len)
     if len(rows) > 1 + slots - len(lines):                        # the model line wrapped: it takes lines
         slots = n_lines - top_lines - len(rows) - serial_rows - len(over)
         lines = _statement_lines(c, it, shown, slots, width, session) if shown or not statements else []
