@@ -22,10 +22,17 @@ from mirage_model.paths import atomic_output, atomic_write_json, atomic_write_te
 
 
 def code_version() -> str:
-    """Package version plus the git commit when run from a checkout."""
+    """Package version plus the git commit when run from a checkout of the project: "0.1.0+g55fd887", with
+    ".dirty" where a tracked file differs from that commit. An installed copy (site-packages inside some other
+    git repository: a venv kept in a researcher's own project) is no checkout: its version alone, where that
+    repository's commit and its edits had been recorded as the code's."""
     version = mirage_model.__version__
     try:
         root = Path(mirage_model.__file__).resolve().parent.parent
+        top = subprocess.run(["git", "-C", str(root), "rev-parse", "--show-toplevel"], capture_output=True,
+                             text=True, timeout=5).stdout.strip()
+        if not top or Path(top).resolve() != root:
+            return version
         commit = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True,
                                 text=True, timeout=5).stdout.strip()
         dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],

@@ -52,6 +52,22 @@ def model_info_from(model) -> dict:
     }
 
 
+# ``mirage train``'s record of its code (``runlog.code_version``): the version, from a checkout its commit, and
+# ".dirty" where tracked files had been changed since
+_CODE_VERSION = re.compile(r"(?P<version>[^+\s]+)\+g(?P<commit>[0-9a-f]{4,40})(?P<dirty>\.dirty)?")
+
+
+def code_version_text(version: str) -> str:
+    """The code a checkpoint was made with, in words, as the report prints it apart from the program's own
+    version: "MIRAGE 0.1.0, commit 55fd887, with changes not committed" (``0.1.0+g55fd887.dirty``), "MIRAGE 0.1.0,
+    commit 2e0de95"; another text as it is, after "MIRAGE"."""
+    m = _CODE_VERSION.fullmatch(version.strip())
+    if not m:
+        return f"MIRAGE {version.strip()}"
+    return (f"MIRAGE {m['version']}, commit {m['commit']}"
+            + (", with changes not committed" if m["dirty"] else ""))
+
+
 def scoring_text(loaded) -> str:
     """How a checkpoint's probabilities are made beyond one network pass, in words: its noise-averaged
     scoring (``averaging.NoiseAverage.describe``) and its measured stage's labels; "" when neither."""

@@ -17,7 +17,7 @@ from mirage_model.review.labels import LABEL_NAMES, is_normal, label_words
 from mirage_model.review.overread import research_notice
 from mirage_model.review.report.context import MODEL_RESULT, ReportContext
 from mirage_model.review.report.layout import MM
-from mirage_model.review.report.model_info import flatten_metrics, metric_lines
+from mirage_model.review.report.model_info import code_version_text, flatten_metrics, metric_lines
 from mirage_model.review.report.overread import page3_lines
 from mirage_model.review.report.styles import TABLE_SIZE, make_table
 from mirage_model.review.report.text import FONT, FONT_BOLD, pdf_escape, pdf_markup, pdf_text
@@ -211,7 +211,7 @@ def result_flowables(ctx: ReportContext, st, model_info: dict | None) -> list:
     out.append(Paragraph("Model", st["h2"]))
     lines = [f"<b>Name</b>: {pdf_escape(info.get('name') or pred.model_name)}"]
     if info.get("version"):
-        lines.append(f"<b>Version</b>: {pdf_escape(info['version'])}")
+        lines.append(f"<b>Made with</b>: {pdf_escape(code_version_text(info['version']))}")  # not this program's
     if info.get("model_type") or info.get("task"):
         lines.append(f"<b>Type</b>: {pdf_escape(info.get('model_type', ''))} {pdf_escape(info.get('task', ''))}")
     lines.append(f"<b>Training data</b>: {pdf_escape(info.get('training_data') or 'not stated in the model card')}")
