@@ -237,3 +237,38 @@ def test_recipe_differences_name_every_result_changing_option(tmp_path):
     assert ablate.recipe_differences(run, cfg) == ["task superdiagnostic -> mi", "limit 0 -> 40"]
     (run / "config.json").write_text(json.dumps({**cfg.to_dict(), "out": "elsewhere"}))
     assert ablate.recipe_differences(run, cfg) == []
+
+
+def _finished_variant(out, folder, val, test):
+    """A finished variant's files as `mirage train` writes them, with hand-written metrics."""
+    (out / folder / "model").mkdir(parents=True)
+    (out / folder / "test").mkdir()
+    (out / folder / "summary.json").write_text(json.dumps({"best_epoch": 1, "epochs_run": 1}))
+    (out / folder / "model" / "config.json").write_text(json.dumps({"task": "multilabel", "metrics": {"val": val}}))
+    (out / folder / "test" / "metrics.json").write_text(json.dumps(test))
+
+
+def test_the_table_says_what_each_macro_auroc_rests_on(tmp_path):
+    """The table had printed a validation macro AUROC over 2 of 3 classes as the macro of all three, a
+    test AUROC under "(95% CI)" with no interval and no word why, no split's size, and "task default"
+    for a folder dataset's multilabel task: it gives each split's records, over how many classes a
+    macro is the mean, and why the test AUROC has no interval, in the words of metrics.md."""
+    out = tmp_path / "abl"
+    per = {"A": {"auroc": 0.75}, "B": {"auroc": 0.25}, "C": {"auroc": None}}     # C: no validation positive
+    val = {"n": 12, "macro": {"auroc": 0.5, "auprc": 0.4, "f1": 0.3}, "per_class": per}
+    test = {"n": 9, "macro": {"auroc": 0.625, "auprc": 0.5, "f1": 0.4},
+            "per_class": {"A": {"auroc": 0.5}, "B": {"auroc": 0.75}, "C": {"auroc": 0.625}},
+            "bootstrap": {"no_interval": ["A", "B", "C"], "macro": {"auroc": None}}}
+    _finished_variant(out, "full", val, test)
+    args = ablate.ablate_command_parser().parse_args(["--data", "folder:/d", "--labels", "l.csv", "--out", str(out),
+                                                      "--preset", "tiny", "--epochs", "1"])
+    rows, _ = ablate.table_rows(out, args)
+    ablate.write_table(out, rows, args)
+    md = (out / "ablation.md").read_text()
+    assert "task multilabel," in md
+    assert "| full | 12/9 | 0.500 over 2 of 3 classes | 0.400 | 0.300 | 0.625 (no interval) | 0.500 |" in md, md
+    assert ("- Test AUROC without an interval (full): classes with fewer than 20 positive or negative records: "
+            "no interval (3 of 3: A, B, C): with so few") in md
+    assert "over k of K classes" in md
+    row, = csv.DictReader(open(out / "ablation.csv"))
+    assert (row["val_n"], row["val_classes"], row["test_n"], row["test_classes"]) == ("12", "2 of 3 classes", "9", "")

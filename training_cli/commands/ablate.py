@@ -18,7 +18,8 @@ Writes each variant's run in OUT/<variant>/, and OUT/ablation.csv and OUT/ablati
 every variant that finished in OUT, this command's and those an earlier command trained there (a
 second ``--variants`` run adds to the first's table), each naming its recipe where it differs from
 this command's (column ``recipe``: "epochs 1 (this command: 2)"); a variant folder whose run did not
-finish is named below the table.
+finish is named below the table. Each row gives its validation and test records and, for a macro AUROC
+over fewer than all classes, over how many; a line under the table says why a test AUROC has no interval.
 """
 
 from __future__ import annotations
@@ -31,11 +32,13 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from mirage_model.review.report.model_info import classes_counted
 from training_cli.config import apply_config, remember_defaults
 from training_cli.engine import runlog
 from training_cli.engine.data import open_index
 from training_cli.engine.errors import ConfigError
 from training_cli.engine.loop import train
+from training_cli.engine.metrics import no_interval_why
 from training_cli.engine.recipes import PRESETS, TrainConfig, resolve
 from training_cli.options import add_data_args, command_parser, count
 from training_cli.outputs import check_output_place
@@ -313,19 +316,32 @@ def _said(value) -> str:
 
 
 def collect(run_dir: Path, folder: str, label: str) -> dict:
-    """One table row from a finished run's summary, checkpoint metrics and test metrics."""
+    """One table row from a finished run's summary, checkpoint metrics and test metrics: besides the
+    figures, each split's records (``val_n``, ``test_n``), the classes its macro AUROC is the mean of
+    where some have none (``val_classes``, ``test_classes``: "4 of 5"), and why the test AUROC has no
+    interval (``test_no_interval``: ``no_interval_why``, or "no bootstrap run")."""
     summary = json.loads((run_dir / "summary.json").read_text())
     cfg = json.loads((run_dir / "model" / "config.json").read_text())
-    val = (cfg.get("metrics") or {}).get("val", {}).get("macro", {})
+    val_split = (cfg.get("metrics") or {}).get("val", {})
+    val = val_split.get("macro", {})
     test_path = run_dir / "test" / "metrics.json"
     test = json.loads(test_path.read_text()) if test_path.is_file() else {}
     tm = test.get("macro", {})
-    tci = test.get("bootstrap", {}).get("macro", {}).get("auroc")
+    boot = test.get("bootstrap")
+    tci = (boot or {}).get("macro", {}).get("auroc")
+    no_interval = ""
+    if test and not tci and tm.get("auroc") is not None:
+        no_interval = ("no bootstrap run" if boot is None else
+                       no_interval_why(boot.get("no_interval") or [], len(test.get("per_class") or {}),
+                                       "the macro AUROC"))
     return {
-        "variant": folder, "label": label,
+        "variant": folder, "label": label, "task": cfg.get("task"),
+        "val_n": val_split.get("n"), "val_classes": classes_counted(val_split).replace(" over ", "", 1),
         "val_auroc": val.get("auroc"), "val_auprc": val.get("auprc"), "val_f1": val.get("f1"),
+        "test_n": test.get("n"), "test_classes": classes_counted(test).replace(" over ", "", 1),
         "test_auroc": tm.get("auroc"), "test_auroc_lo": tci[0] if tci else None,
-        "test_auroc_hi": tci[1] if tci else None, "test_auprc": tm.get("auprc"), "test_f1": tm.get("f1"),
+        "test_auroc_hi": tci[1] if tci else None, "test_no_interval": no_interval,
+        "test_auprc": tm.get("auprc"), "test_f1": tm.get("f1"),
         "test_accuracy": tm.get("accuracy"), "best_epoch": summary.get("best_epoch"),
         "epochs": summary.get("epochs_run"), "duration_s": summary.get("duration_s"),
     }
@@ -336,8 +352,9 @@ def _f(v) -> str:
 
 
 # the columns of ablation.csv (``collect``'s, then ``recipe_note``'s)
-FIELDS = ("variant", "label", "val_auroc", "val_auprc", "val_f1", "test_auroc", "test_auroc_lo", "test_auroc_hi",
-          "test_auprc", "test_f1", "test_accuracy", "best_epoch", "epochs", "duration_s", "recipe")
+FIELDS = ("variant", "label", "val_n", "val_classes", "val_auroc", "val_auprc", "val_f1", "test_n", "test_classes",
+          "test_auroc", "test_auroc_lo", "test_auroc_hi", "test_no_interval", "test_auprc", "test_f1", "test_accuracy",
+          "best_epoch", "epochs", "duration_s", "recipe")
 
 
 def write_table(out: Path, rows: list[dict], args, left_out: list[str] = ()) -> None:
@@ -348,25 +365,31 @@ def write_table(out: Path, rows: list[dict], args, left_out: list[str] = ()) -> 
         w.writeheader()
         for r in rows:
             w.writerow({k: _f(r.get(k)) for k in FIELDS})
+    task = args.task or next((r["task"] for r in rows if r.get("task")), None) or "default"
     lines = [
         "# MIRAGE ablation",
         "",
-        f"data `{args.data}`, task {args.task or 'default'}, preset {args.preset}, seed {args.seed}, "
+        f"data `{args.data}`, task {task}, preset {args.preset}, seed {args.seed}, "
         f"epochs {args.epochs or 'recipe'}" + (f", --limit {args.limit}" if args.limit else "")
         + (f", --train-limit {args.train_limit}" if getattr(args, "train_limit", 0) else "")
         + ". Model selection and thresholds on the validation split; test = held-out split. Every variant "
         "that finished in this folder is listed, also those an earlier command trained; a row trained with "
         "another recipe names it in the last column (\"as above\": this recipe).",
         "",
-        "| variant | val AUROC | val AUPRC | val F1 | test AUROC (95% CI) | test AUPRC | test F1 | best epoch | recipe |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| variant | val/test records | val AUROC | val AUPRC | val F1 | test AUROC (95% CI) | test AUPRC | test F1 "
+        "| best epoch | recipe |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
-        ci = f" ({r['test_auroc_lo']:.3f}-{r['test_auroc_hi']:.3f})" if r["test_auroc_lo"] is not None else ""
-        t = f"{r['test_auroc']:.3f}{ci}" if r["test_auroc"] is not None else "n/a"
-        lines.append(f"| {r['label']} | {_m(r['val_auroc'])} | {_m(r['val_auprc'])} | {_m(r['val_f1'])} | {t} | "
+        ci = (f" ({r['test_auroc_lo']:.3f}-{r['test_auroc_hi']:.3f})" if r["test_auroc_lo"] is not None
+              else " (no interval)" if r.get("test_no_interval") else "")
+        t = f"{r['test_auroc']:.3f}{_over(r.get('test_classes'))}{ci}" if r["test_auroc"] is not None else "n/a"
+        lines.append(f"| {r['label']} | {_f(r.get('val_n')) or '?'}/{_f(r.get('test_n')) or '-'} | "
+                     f"{_m(r['val_auroc'])}{_over(r.get('val_classes')) if r['val_auroc'] is not None else ''} | "
+                     f"{_m(r['val_auprc'])} | {_m(r['val_f1'])} | {t} | "
                      f"{_m(r['test_auprc'])} | {_m(r['test_f1'])} | {r['best_epoch']}/{r['epochs']} | "
                      f"{(r.get('recipe') or 'as above').replace('|', '/')} |")
+    lines += table_notes(rows)
     if left_out:
         lines += ["", "Not in the table:", ""] + [f"- {line}" for line in left_out]
     lines += ["", "Research use only, not a diagnosis.", ""]
@@ -375,3 +398,24 @@ def write_table(out: Path, rows: list[dict], args, left_out: list[str] = ()) -> 
 
 def _m(v) -> str:
     return "n/a" if v is None else f"{v:.3f}"
+
+
+def _over(classes: str | None) -> str:
+    return f" over {classes}" if classes else ""
+
+
+def table_notes(rows: list[dict]) -> list[str]:
+    """The lines under the table saying what its figures rest on: why a test AUROC has no interval (the
+    words of metrics.md and ``mirage evaluate``), and what a macro AUROC over fewer than all classes is."""
+    notes, why = [], {}
+    for r in rows:
+        if r.get("test_no_interval"):
+            why.setdefault(r["test_no_interval"], []).append(r["label"])
+    for text, labels in why.items():
+        which = "every row" if len(labels) == len(rows) > 1 else ", ".join(labels)
+        notes.append(f"- Test AUROC without an interval ({which}): {text}.")
+    if any(r.get("val_classes") or r.get("test_classes") for r in rows):
+        notes.append("- A macro AUROC \"over k of K classes\" is the mean of the classes whose AUROC is defined: "
+                     "the split has no positive or no negative record of the others (each run's log and "
+                     "test/metrics.md name them).")
+    return ["", *notes] if notes else []
