@@ -123,6 +123,29 @@ def test_cli_writes_table(tmp_path, capsys):
     assert float(rows[0]["finding_lead_missing"]) == 1.0
 
 
+def test_cli_says_the_labs_a_model_reads_are_masked(tmp_path, caplog):
+    """A model trained with a labs table had been benchmarked with every lab masked (robustness reads no
+    table) and its table said nothing: the calls were not the ones the model makes with its labs. The
+    run warns before it starts and the table says so; a model of the header's values only gets neither."""
+    from helpers_models import make_tiny_checkpoint
+
+    argv = ["robustness", "--data", str(SAMPLES / "ptbxl"), "--fold", "10", "--limit", "2",
+            "--perturbations", "lead II zeroed", "--no-progress"]
+    labs = make_tiny_checkpoint(tmp_path / "labs", clinical=["age", "sex", "troponin_t", "crp"], name="own")
+    with caplog.at_level("WARNING"):
+        assert main([*argv, "--model", str(labs), "--out", str(tmp_path / "labs.md")]) == 0
+    said = ("own reads troponin_t, crp; without a labs table (mirage robustness reads none) they are masked as "
+            "missing")
+    assert any(said in r.getMessage() for r in caplog.records)
+    assert f"Labs: {said}, on the clean and on every perturbed copy." in (tmp_path / "labs.md").read_text()
+    caplog.clear()
+    header = make_tiny_checkpoint(tmp_path / "header", clinical=["age", "sex"], name="header")
+    with caplog.at_level("WARNING"):
+        assert main([*argv, "--model", str(header), "--out", str(tmp_path / "header.md")]) == 0
+    assert not any("masked" in r.getMessage() for r in caplog.records)
+    assert "Labs:" not in (tmp_path / "header.md").read_text()
+
+
 def test_cli_errors(tmp_path, capsys):
     assert main(["robustness", "--data", str(tmp_path / "nope"), "--out", str(tmp_path / "t.md")]) == 2
     assert "folder not found" in capsys.readouterr().err

@@ -34,7 +34,7 @@ from mirage_model.paths import atomic_output, atomic_write_text
 from mirage_model.quality import assess
 from mirage_model.runtime import set_threads
 from training_cli.engine.errors import UsageError
-from training_cli.engine.checkpoints import load_predictor
+from training_cli.engine.checkpoints import labs_not_given_note, load_predictor
 from training_cli.options import MODEL_HELP, add_overwrite_arg, command_parser, count
 from training_cli.outputs import check_output_file, refuse_earlier_outputs
 
@@ -233,7 +233,8 @@ def _findings(d: dict, min_share: float = 0.05) -> str:
     return ", ".join(shown) or "-"
 
 
-def to_markdown(result: dict, model_name: str, data_desc: str) -> str:
+def to_markdown(result: dict, model_name: str, data_desc: str, labs_note: str = "") -> str:
+    """The table; ``labs_note`` (``labs_not_given_note``): the labs the model reads that were masked."""
     n = result["n"]
     clean = result["clean"]
     seeds = max((row["seeds"] for row in result["rows"]), key=len, default=[])   # the most drawn row's
@@ -244,6 +245,8 @@ def to_markdown(result: dict, model_name: str, data_desc: str) -> str:
         f"Clean records: gated {clean['gated']:.0%}; positive rate "
         + ", ".join(f"{k} {v:.0%}" for k, v in clean["positive_rate"].items())
         + "; findings " + _findings(clean["findings"]) + ".",
+        *([f"Labs: {labs_note.removeprefix('note: ')}, on the clean and on every perturbed copy."]
+          if labs_note else []),
         "",
         "| perturbation | positive set changed | calls added | calls removed | gated | findings raised (new vs clean, >= 5 %) |",
         "|---|---|---|---|---|---|",
@@ -317,6 +320,10 @@ def run(args) -> int:
     if not records:
         raise UsageError("error: no readable records under " + ", ".join(map(str, args.data)))
     predictor = load_predictor(args.model, args.device, quality=False)   # quality is assessed below, once
+    # a model trained with a labs table had been scored here with every lab masked, and the table said nothing
+    labs_note = labs_not_given_note(predictor, how="a labs table (mirage robustness reads none)", give=None)
+    if labs_note:
+        log.warning("%s: the calls below are those of `mirage score` without --labs", labs_note.removeprefix("note: "))
 
     set_threads(args.threads)
     bar = None
@@ -335,7 +342,7 @@ def run(args) -> int:
         desc += f", resampled to {args.rate:g} Hz before perturbing"
     if failed:
         desc += f"; {len(failed)} unreadable skipped"
-    md = to_markdown(result, predictor.name, desc)
+    md = to_markdown(result, predictor.name, desc, labs_note)
     atomic_write_text(md_path, md)
     write_csv(csv_path, result)
     print(md)

@@ -186,11 +186,12 @@ def load_statements_predictor(predictor, choice, device: str):
     return load_predictor(path, device) if path is not None else None
 
 
-def labs_not_given_note(predictor, given=(), how: str = "--labs") -> str:
+def labs_not_given_note(predictor, given=(), how: str = "--labs", give: str | None = "--labs") -> str:
     """What a run that gives no labs table leaves out for a model that reads laboratory values (the
     features beyond the header's, less ``given``): a model trained with a labs table had been scored
     without one in silence, every lab masked as missing. "" for a model that reads none (or only the
-    header's values, as the shipped models), or a --no-labs ablation."""
+    header's values, as the shipped models), or a --no-labs ablation. ``give``: the option that gives
+    the table, named to a model trained with one (None: the command has none, ``mirage robustness``)."""
     names = getattr(getattr(predictor, "schema", None), "names", []) or []
     labs = [n for n in names if n not in RECORD_FEATURES and n not in given]
     if not labs or not getattr(predictor, "_uses_labs", True):
@@ -202,4 +203,4 @@ def labs_not_given_note(predictor, given=(), how: str = "--labs") -> str:
     return (f"note: {getattr(predictor, 'name', 'the model')} reads {', '.join(labs)}; without {how} they are "
             "masked as missing" + (f", and {', '.join(header)} where a record's header does not give them"
                                    if header and table else "")
-            + (f" (it was trained with {table}: give --labs with these records' rows)" if table else ""))
+            + (f" (it was trained with {table}: give {give} with these records' rows)" if table and give else ""))
