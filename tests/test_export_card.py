@@ -530,3 +530,13 @@ def test_the_card_gives_the_training_records_sampling_rates(tmp_path):
         in card.splitlines(), card
     from training_cli.engine.left_out import sampling_rates_lines
     assert sampling_rates_lines({}, 100.0) == []       # a checkpoint that records none says nothing
+
+
+def test_the_card_says_no_record_was_resampled_where_all_have_the_model_s_rate():
+    """A card of 100 Hz records only had read "100 Hz 108 records (resampled to 100 Hz)"."""
+    from training_cli.engine.left_out import sampling_rates_lines
+
+    assert sampling_rates_lines({"train_sampling_rates": {"100": 108}}, 100.0) == [
+        "- Sampling rates of the training records: 100 Hz 108 records (the model's rate: none resampled)"]
+    assert sampling_rates_lines({"train_sampling_rates": {"500": 3}}, 100.0) == [
+        "- Sampling rates of the training records: 500 Hz 3 records (resampled to 100 Hz)"]

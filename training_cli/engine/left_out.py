@@ -81,12 +81,23 @@ def records_line(metrics: dict, prov: dict) -> str:
 def sampling_rates_lines(metrics: dict, target_fs: float) -> list[str]:
     """The training records' own sampling rates as the run read them (``metrics["train_sampling_rates"]``), and
     the rate the model reads them at: "- Sampling rates: 100 Hz 180 records, 500 Hz 20 records (resampled to
-    100 Hz)", for a researcher who mixed recorders. [] for a checkpoint that records none."""
+    100 Hz)", for a researcher who mixed recorders; "100 Hz 108 records (the model's rate: none resampled)" where every
+    record has the model's rate. [] for a checkpoint that records none."""
     rates = metrics.get("train_sampling_rates") or {}
     if not rates:
         return []
     said = ", ".join(f"{fs} Hz {counted(n, 'record')}" for fs, n in rates.items())
-    return [f"- Sampling rates of the training records: {said} (resampled to {target_fs:g} Hz)"]
+    # a card of 100 Hz records had read "100 Hz 108 records (resampled to 100 Hz)"
+    same = all(_rate(fs) == float(target_fs) for fs in rates)
+    how = "the model's rate: none resampled" if same else f"resampled to {target_fs:g} Hz"
+    return [f"- Sampling rates of the training records: {said} ({how})"]
+
+
+def _rate(fs) -> float | None:
+    try:
+        return float(fs)
+    except (TypeError, ValueError):
+        return None
 
 
 def left_out_lines(prov: dict) -> list[str]:
