@@ -209,6 +209,8 @@ def test_clinical_section(full_report):
     assert len(re.findall(r"^not used by\s+this model$", text, re.M)) == 3      # the table's rows (wrapped in its cell)
     assert "Not used by this model (kept for the record): hs-Troponin T, Potassium, CRP" in " ".join(text.split())
     assert len(re.findall(r"^used by model$", text, re.M)) == 2               # age, sex
+    # the tiny model reads age, sex, height and weight: the two not given were masked, and the page says so
+    assert "Read by this model but not given (masked as missing): Height, Weight." in " ".join(text.split())
 
 
 def test_measurements_and_explanations(full_report):

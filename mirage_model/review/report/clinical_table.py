@@ -139,6 +139,11 @@ def clinical_flowables(ctx: ReportContext, st) -> list:
     unused = [r["label"] for r in rows if r["used"] == "not used by this model"]
     if unused:
         notes.append(f"Not used by this model (kept for the record): {', '.join(unused)}.")
+    # the features the model reads that this record's values lacked: a model trained with a labs table,
+    # reported without one, had listed age and sex alone, its troponin and CRP masked unsaid
+    missing = [session.feature(n).label for n in ((getattr(pred, "clinical_used", None) or {}).get("missing") or ())]
+    if missing:
+        notes.append(f"Read by this model but not given (masked as missing): {', '.join(missing)}.")
     out.append(Paragraph(pdf_escape(" ".join(notes)), st["small"]))
     contrib = [(r["label"], r["contribution"]) for r in rows if r["contribution"] is not None]
     if pred is not None and contrib:
