@@ -1065,3 +1065,14 @@ def test_the_gain_reads_every_annotated_ludb_qrs_at_its_full_height(shared_datas
                 if drawn - np.abs(read[i, on:off + 1]).max(initial=0.0) > 0.02:
                     lost.append((rid, lead, on))
     assert not lost
+
+
+def test_a_probability_and_its_threshold_are_told_apart():
+    """A tiny own model's NORM 0.517101 under its threshold 0.517103 had read "0.517" beside "0.517", not called,
+    and its STTC 0.5115 over 0.5114 the same figures, called: the table prints the decimals that tell them apart."""
+    from mirage_model.review.report.result import told_apart
+
+    assert told_apart(0.517101, 0.517103) == ("0.517101", "0.517103")
+    assert told_apart(0.5115, 0.5114) == ("0.5115", "0.5114")
+    assert told_apart(0.196, 0.228) == ("0.196", "0.228")
+    assert told_apart(0.5, 0.5) == ("0.500", "0.500")                   # equal: at the threshold, called

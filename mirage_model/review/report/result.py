@@ -102,6 +102,17 @@ def quality_lines(pred) -> list[str]:
     return lines
 
 
+def told_apart(p: float, threshold: float, digits: int = 3) -> tuple[str, str]:
+    """A probability and its threshold as the result table prints them: with ``digits`` decimals, or as many more
+    (up to 6) as tell them apart where they differ: 0.5168 below 0.5170 had read "0.517" beside "0.517", not called,
+    where 0.5112 above 0.5110 read "0.511" beside "0.511", called."""
+    for d in range(digits, 7):
+        texts = f"{p:.{d}f}", f"{threshold:.{d}f}"
+        if texts[0] != texts[1] or p == threshold:
+            break
+    return texts
+
+
 def _fallback_thresholds(model_info: dict | None, labels) -> dict[str, str]:
     """{class: "positives" or "negatives"} of the classes whose stored threshold is training's 0.5 fallback: its
     validation split (the checkpoint's metrics, ``val.n`` and ``val.per_class.<class>.positives``) held no
@@ -167,8 +178,9 @@ def result_flowables(ctx: ReportContext, st, model_info: dict | None) -> list:
                   else f"< {MIN_CALLED_P:.0%}" if k < len(thr) and probs[k] >= thr[k] else "-")
         words = (LABEL_NAMES[lab] if getattr(pred, "ptbxl_labels", True) and lab in LABEL_NAMES    # its data's words:
                  else label_words(lab, getattr(pred, "label_descriptions", None)))       # a model's own "MI": its
-        rows.append([pdf_text(lab), _words_cell(words, st), f"{probs[k]:.3f}",
-                     (f"{thr[k]:.3f}" + ("*" if lab in fallback else "")) if k < len(thr) else "", result])
+        p_text, t_text = told_apart(probs[k], thr[k]) if k < len(thr) else (f"{probs[k]:.3f}", "")
+        rows.append([pdf_text(lab), _words_cell(words, st), p_text,
+                     (t_text + ("*" if lab in fallback else "")) if k < len(thr) else "", result])
         if is_pos and not is_normal(lab, getattr(pred, "ptbxl_labels", True)):
             highlight.append(len(rows) - 1)
         elif is_pos:
