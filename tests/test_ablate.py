@@ -62,6 +62,7 @@ def test_ablate_one_variant(tmp_path):
     cfg = json.loads((out / "no_image" / "model" / "config.json").read_text())
     assert cfg["model_config"]["use_image"] is False
     assert "| w/o image |" in (out / "ablation.md").read_text()
+    assert "- w/o image: no image branch: the signal alone (no InfoNCE term)." in (out / "ablation.md").read_text()
 
 
 def test_variants_are_the_runs_the_train_command_line_gives(tmp_path):
@@ -180,6 +181,9 @@ def test_the_table_lists_every_finished_variant_in_the_folder_with_its_recipe(tm
     assert f"- w/o signal ({out / 'no_signal'}): its run did not finish (no summary.json)" in md
     said = " ".join(r.getMessage() for r in caplog.records)
     assert "an earlier command trained" in said and "no_image" in said and "w/o signal" in said
+    # the w/o-labs run says what it removed, and its model line no longer counts the data's clinical features
+    assert "w/o labs: training (the labs not read: no FiLM, the model sees no clinical value)" in said
+    assert "classes, no clinical features (w/o labs); device" in said
 
 
 def test_variant_folders_are_found_in_the_papers_order():
@@ -270,5 +274,6 @@ def test_the_table_says_what_each_macro_auroc_rests_on(tmp_path):
     assert ("- Test AUROC without an interval (full): classes with fewer than 20 positive or negative records: "
             "no interval (3 of 3: A, B, C): with so few") in md
     assert "over k of K classes" in md
+    assert "- full: signal (Graphormer) and image (ViT) branches, each modulated by the labs through FiLM" in md
     row, = csv.DictReader(open(out / "ablation.csv"))
     assert (row["val_n"], row["val_classes"], row["test_n"], row["test_classes"]) == ("12", "2 of 3 classes", "9", "")

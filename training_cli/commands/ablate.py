@@ -56,6 +56,18 @@ VARIANTS = {
     "late_concat": ("late-concat", {"late_concat": True}),
     "shared_encoder": ("all-shared", {"shared_encoder": True}),
 }
+# what each variant changes of the full model (mirage_model/models/config.py), for the log and the table
+VARIANT_WHAT = {
+    "full": "signal (Graphormer) and image (ViT) branches, each modulated by the labs through FiLM, a fusion "
+            "transformer, and the InfoNCE term between the branches",
+    "no_labs": "the labs not read: no FiLM, the model sees no clinical value",
+    "no_image": "no image branch: the signal alone (no InfoNCE term)",
+    "no_signal": "no signal branch: the image alone (no InfoNCE term)",
+    "no_contrast": "no InfoNCE term between the two branches",
+    "no_fusion": "no fusion transformer: the two branches' CLS embeddings concatenated into the head",
+    "late_concat": "the labs enter the fusion as a token instead of FiLM in the branches",
+    "shared_encoder": "one transformer stack encodes the lead and the image patch tokens alike",
+}
 SWEEPABLE = ("tau", "lambda_con")      # TrainConfig fields a --sweep may vary
 # options passed through to every variant's TrainConfig (same names)
 PASS_THROUGH = ("data", "task", "labels", "labs", "label_map", "split_file", "group_by", "split_method", "cache_dir",
@@ -177,7 +189,8 @@ def run(args) -> int:
                 logger.info("[%d/%d] %s: training again from the start the unfinished run in %s (same recipe)",
                             i, len(runs), label, run_dir)
             else:
-                logger.info("[%d/%d] %s: training", i, len(runs), label)
+                logger.info("[%d/%d] %s: training%s", i, len(runs), label,
+                            f" ({VARIANT_WHAT[folder]})" if folder in VARIANT_WHAT else "")
             # the variant's folder is retrained on purpose: its earlier run's outputs are put back if
             # the new run ends before its first model (then read with their own config.json's recipe),
             # else replaced by the new run's (its summary.json only once it finishes)
@@ -390,6 +403,9 @@ def write_table(out: Path, rows: list[dict], args, left_out: list[str] = ()) -> 
                      f"{_m(r['test_auprc'])} | {_m(r['test_f1'])} | {r['best_epoch']}/{r['epochs']} | "
                      f"{(r.get('recipe') or 'as above').replace('|', '/')} |")
     lines += table_notes(rows)
+    what = [f"- {r['label']}: {VARIANT_WHAT[r['variant']]}." for r in rows if r["variant"] in VARIANT_WHAT]
+    if what:
+        lines += ["", "Variants:", "", *what]
     if left_out:
         lines += ["", "Not in the table:", ""] + [f"- {line}" for line in left_out]
     lines += ["", "Research use only, not a diagnosis.", ""]

@@ -168,10 +168,10 @@ def _train(cfg: TrainConfig, out: Path, dist: Dist, device: torch.device, index,
         ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema), use_buffers=True)
     kept = ema.module if ema is not None else model     # the weights validated, selected and saved
     if dist.main:
-        n_par = sum(p.numel() for p in model.parameters())
-        logger.info("%s (%s): %.2fM parameters, %d classes, %d clinical features; device %s, world %d",
-                    model_type, cfg.preset if model_type == "mirage" else "default", n_par / 1e6, K,
-                    len(schema.names), device, dist.world)
+        n_par, C = sum(p.numel() for p in model.parameters()), len(schema.names)   # w/o labs had read "4 clinical"
+        logger.info("%s (%s): %.2fM parameters, %d classes, %s; device %s, world %d", model_type, cfg.preset
+                    if model_type == "mirage" else "default", n_par / 1e6, K, f"{C} clinical features" if
+                    model_cfg.get("use_labs", True) else "no clinical features (w/o labs)", device, dist.world)
 
     consistency = float(cfg.consistency)
     if consistency < 0 or (consistency and not cfg.noise):
