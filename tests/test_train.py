@@ -618,6 +618,8 @@ def test_a_class_with_few_positives_in_a_split_is_warned_about_naming_its_counts
     said = split_warnings(yc, {"train": np.arange(16), "val": np.arange(16, 31), "test": np.arange(0)},
                           "multiclass", ["A", "B", "C"])
     assert said == [said[0]] and "(B: 6 train, 4 val)" in said[0], said
+    # --no-test had read "what is learnt of it, the threshold chosen on validation rest on those few records"
+    assert "what is learnt of it and the threshold chosen on validation rest on those few records" in said[0]
     assert split_warnings(np.array([[1, 0]] * 5 + [[0, 1]] * 5), {"train": np.arange(10), "val": np.arange(0)},
                           "multilabel", ["A", "B"]) == []
 

@@ -273,10 +273,10 @@ def split_warnings(y: np.ndarray, splits: dict, task_type: str, classes) -> list
         more = f"; ... ({len(few)} in all)" if len(few) > 12 else ""
         out.append(f"{counted(len(few), 'class', plural='classes')} {'has' if len(few) == 1 else 'have'} fewer "
                    f"than {FEW_SPLIT_POSITIVES} positive records in a split ({shown}{more}): what is learnt of "
-                   f"{'it' if len(few) == 1 else 'them'}, the threshold chosen on validation"
-                   f"{' and the test figures' if 'test' in names else ''} rest on those few records; give each "
-                   f"split at least {FEW_SPLIT_POSITIVES} (more records of the class, or a split that spreads them), "
-                   "or leave the class out of the labels table")
+                   f"{'it' if len(few) == 1 else 'them'}{', ' if 'test' in names else ' and '}the threshold chosen on "
+                   f"validation{' and the test figures' if 'test' in names else ''} rest on those few records; give "
+                   f"each split at least {FEW_SPLIT_POSITIVES} (more records of the class, or a split that spreads "
+                   "them), or leave the class out of the labels table")
     return out
 
 
