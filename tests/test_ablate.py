@@ -50,13 +50,15 @@ def test_ablate_runs_variants_and_sweep(tmp_path, caplog):
     assert sum("reusing the finished run" in r.getMessage() for r in caplog.records) == 3
 
 
-def test_ablate_one_variant(tmp_path):
+def test_ablate_one_variant(tmp_path, caplog):
     """The fast end-to-end run: one ablated variant, one epoch, its row in the table."""
     root, labels = make_folder(tmp_path / "data", n_copies=3, split_column=True)
     out = tmp_path / "abl"
-    assert main(["ablate", "--data", f"folder:{root}", "--labels", str(labels), "--out", str(out), "--preset", "tiny",
-                 "--epochs", "1", "--batch-size", "4", "--variants", "no_image", "--cache-dir", str(tmp_path / "cache"),
-                 "--bootstrap", "0", "--no-progress", "--threads", "1"]) == 0
+    with caplog.at_level("INFO"):
+        assert main(["ablate", "--data", f"folder:{root}", "--labels", str(labels), "--out", str(out),
+                     "--preset", "tiny", "--epochs", "1", "--batch-size", "4", "--variants", "no_image", "--cache-dir",
+                     str(tmp_path / "cache"), "--bootstrap", "0", "--no-progress", "--threads", "1"]) == 0
+    assert any(r.getMessage().startswith("ablation of 1 variant done in") for r in caplog.records)  # "1 variants"
     rows = list(csv.DictReader(open(out / "ablation.csv")))
     assert [r["variant"] for r in rows] == ["no_image"] and rows[0]["val_auroc"] != ""
     cfg = json.loads((out / "no_image" / "model" / "config.json").read_text())

@@ -33,6 +33,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from mirage_model.review.report.model_info import classes_counted
+from mirage_model.words import counted
 from training_cli.config import apply_config, remember_defaults
 from training_cli.engine import runlog
 from training_cli.engine.data import open_index
@@ -197,7 +198,8 @@ def run(args) -> int:
             train(replace(cfg, overwrite=True))
         rows, left_out = table_rows(out, args)
         write_table(out, rows, args, left_out)
-    logger.info("ablation of %d variants done in %.0f s: %s", len(runs), time.time() - t0, out / "ablation.md")
+    logger.info("ablation of %s done in %.0f s: %s", counted(len(runs), "variant"), time.time() - t0,
+                out / "ablation.md")
     earlier = [r["variant"] for r in rows if r["variant"] not in {folder for folder, _, _ in runs}]
     if earlier:
         logger.info("the table also lists the finished variants an earlier command trained in %s: %s", out,
