@@ -196,6 +196,7 @@ class MainWindow(RecordsMixin, LabsTableMixin, ModelMixin, ExportMixin, PrintMix
         self.image_view = ModelImageView()
         self.results = ResultsPanel()
         self.results.interpretation.overread.settings = self.settings    # the reviewer's name, remembered
+        self.results.interpretation.overread.comment_left.connect(self.flush_overread)
         self.heatmaps = LeadHeatmaps()
         self.measure_panel = MeasurementsPanel()
         self.median_beats = MedianBeatsView()
@@ -371,6 +372,8 @@ class MainWindow(RecordsMixin, LabsTableMixin, ModelMixin, ExportMixin, PrintMix
         self.save_as_action = act("Save record &as WFDB/EDF+...", self.save_as_dialog, "Ctrl+Shift+S")
         self.batch_action = act("&Batch score folder...", self.batch_dialog_open, "Ctrl+B", "batch")
         self.forget_action = act("Forget this record's o&ver-read...", self.forget_overread)
+        self.elsewhere_action = act("Show the over-read kept for another file...", self.show_elsewhere)
+        self.elsewhere_action.setEnabled(False)     # until a record has one (``restore_overread``)
         file_menu.addSeparator()
         act("&Settings...", self.settings_dialog, "Ctrl+,", "settings")
         act("&Quit", self.close, QKeySequence.StandardKey.Quit)

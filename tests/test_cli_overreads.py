@@ -53,6 +53,8 @@ def test_overreads_says_a_damaged_store_in_one_line(tmp_path, capsys):
     assert main(["overreads", "--store", str(bad)]) == 1
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and str(bad) in err and "damaged" in err and "Traceback" not in err
+    # a command that only reads: not the app's "Over-reads are not kept there until it can be."
+    assert "not kept" not in err and err.endswith("; nothing listed.")
 
 
 def _rules_statements():

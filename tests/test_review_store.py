@@ -21,7 +21,7 @@ from mirage_model.paths import resources_dir
 from mirage_model.records.load import load_record
 from mirage_model.records.record import ExtraLead
 from mirage_model.review.overread import CONFIRMED, STRUCK, OverRead
-from mirage_model.review.store import OverReadStore, StoreError, overread_key
+from mirage_model.review.store import OverReadStore, StoreError, kept_text, loose_identity, overread_key
 
 LUDB = resources_dir() / "samples" / "ludb" / "1.hea"
 PTBXL = resources_dir() / "samples" / "ptbxl" / "records100" / "00000" / "00417_lr.hea"
@@ -337,3 +337,64 @@ def test_a_store_of_the_one_table_version_gains_the_signatures_and_loses_nothing
     assert [(who, when) for who, when, _ in store.signatures("k1")] == [("Dr A. Reader", SIGNED)]
     assert store.signatures("k1")[0][2]["comment"] == "Compare with the prior"
     assert store.load("k2")[0]["comment"] == "draft of 2" and store.signatures("k2") == []
+
+
+def _named_ludb(folder, patient_id):
+    """LUDB 1's files copied, its header naming a patient ID and when it was recorded (LUDB's name neither)."""
+    hea = _copy(LUDB, folder)
+    lines = hea.read_text().splitlines()
+    lines[0] += " 10:11:12 03/04/2020"
+    lines.insert(lines.index("#<sex>: F") + 1, f"#Patient ID: {patient_id}")     # before LUDB's diagnoses
+    hea.write_text("\n".join(lines) + "\n")
+    return load_record(hea)
+
+
+def test_a_changed_file_of_a_kept_record_is_told_of_it_never_given_it(tmp_path):
+    """The same record, one lead 1 uV off (a re-export rounding otherwise): its key finds nothing, its looser
+    identity finds the over-read kept, said as another file's; another patient's record of the same name, rate and
+    length finds none; a file naming no patient and no recording time has no loose identity."""
+    kept = _named_ludb(tmp_path / "kept", "P-4711")
+    signal = kept.signal.copy()
+    signal[1] += np.float32(0.001)                                      # lead II, 1 uV
+    changed = dataclasses.replace(kept, signal=signal, sig_name=tuple(n.lower() for n in kept.sig_name))
+    other = _named_ludb(tmp_path / "other", "P-4712")
+    assert overread_key(changed) != overread_key(kept) and loose_identity(changed) == loose_identity(kept)
+    assert loose_identity(other) != loose_identity(kept) and other.signal.shape == kept.signal.shape
+    assert loose_identity(load_record(LUDB)) is None                    # LUDB as published: no ID, no date
+    store = OverReadStore(tmp_path / "s.sqlite")
+    store.save(overread_key(kept), _signed().state(), record="1", loose=loose_identity(kept))
+    assert store.load(overread_key(changed)) is None and store.signatures(overread_key(changed)) == []
+    name, state, when = store.elsewhere(overread_key(changed), loose_identity(changed))
+    assert name == "1" and state["reader"] == "Dr A. Reader" and when == SIGNED
+    assert store.elsewhere(overread_key(kept), loose_identity(kept)) is None          # its own: not "another's"
+    assert store.elsewhere(overread_key(other), loose_identity(other)) is None
+    assert store.elsewhere(overread_key(other), None) is None
+    text = kept_text(state, when)
+    assert text.splitlines()[0] == "Signed by Dr A. Reader on 2026-12-06 07:10 UTC"
+    assert "Confirmed: Sinus rhythm, 60 bpm" in text and "Struck: Left ventricular hypertrophy (voltage only)" in text
+    assert "Added (repolarisation): Early repolarisation, inferior leads" in text
+    assert "Comment: Compare with the prior" in text
+    store.forget(overread_key(kept))                                    # forgotten: its signature still told of
+    assert store.elsewhere(overread_key(changed), loose_identity(changed))[1]["reader"] == "Dr A. Reader"
+
+
+def test_a_store_of_an_earlier_version_finds_no_loose_match(tmp_path):
+    path = tmp_path / "old.sqlite"
+    con = sqlite3.connect(path)
+    with con:
+        con.execute("CREATE TABLE overread (key TEXT PRIMARY KEY, record TEXT, saved_at TEXT, state TEXT)")
+        con.execute("INSERT INTO overread VALUES ('k0', '1', '2026-12-06T07:10:42+00:00', ?)",
+                    (json.dumps(_signed().state()),))
+    con.close()
+    store = OverReadStore(path)
+    assert store.elsewhere("k1", "a" * 40) is None and store.load("k0") is not None
+
+
+def test_a_read_failure_names_the_file_without_the_apps_words_for_a_reader(tmp_path):
+    bad = tmp_path / "overreads.sqlite"
+    bad.write_bytes(b"garbage " * 200)
+    with pytest.raises(StoreError) as err:
+        OverReadStore(bad).listing()
+    assert str(err.value).endswith("Over-reads are not kept there until it can be.")       # the app's message
+    assert err.value.problem.startswith(f"The over-read store {bad} could not be read: file is not a database")
+    assert "not kept" not in err.value.problem

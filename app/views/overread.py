@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox, QDialog, QDialogButtonBox, QFormLayout, QGridLayout, QHBoxLayout, QInputDialog, QLabel, QLineEdit,
     QPlainTextEdit, QSizePolicy, QToolButton, QVBoxLayout, QWidget,
@@ -64,6 +64,8 @@ class AddStatementDialog(QDialog):
 class OverReadPanel(QWidget):
     """Confirm / strike per statement, the reviewer's own statements, a comment and the signature of one session."""
 
+    comment_left = Signal()     # focus left the comment box: what was typed is saved now, not once typing pauses
+
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.session = None
@@ -96,6 +98,7 @@ class OverReadPanel(QWidget):
         self.comment.setTabChangesFocus(True)          # Tab leaves the box for the next control
         self.comment.setFixedHeight(self.comment.fontMetrics().lineSpacing() * 3 + 12)
         self.comment.textChanged.connect(self._comment_changed)
+        self.comment.installEventFilter(self)
         self.status = QLabel("")
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.RichText)
@@ -139,7 +142,9 @@ class OverReadPanel(QWidget):
             restored = f" <span style='color:{_GREY}'>({html.escape(ov.restored)})</span>" if ov.restored else ""
             # a signature this record was given, kept in the store: a draft (or an empty one) amends it
             amends = f" <span style='color:{RED}'>{html.escape(ov.amends())}</span>" if ov.amends() else ""
-            self.title.setText(f"<b>Over-read</b>{restored}{amends}")
+            # one kept for another file of this record (re-exported, read otherwise): said, never restored
+            other = f" <span style='color:{RED}'>{html.escape(ov.elsewhere)}</span>" if ov.elsewhere else ""
+            self.title.setText(f"<b>Over-read</b>{restored}{amends}{other}")
 
     def _status_html(self, ov, it) -> str:
         signed = ov.signed_for(it)
@@ -267,6 +272,11 @@ class OverReadPanel(QWidget):
 
     def remove_added(self, j: int) -> None:
         self.session.overread.remove_added(j)
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.comment and event.type() == QEvent.Type.FocusOut:
+            self.comment_left.emit()
+        return super().eventFilter(watched, event)
 
     def _comment_changed(self) -> None:
         if self.session is not None:

@@ -4,8 +4,11 @@ signature stays in the store (``OverReadStore.signatures``): a draft after one s
 amends, and Forget removes the over-read as it stands, saying that its signatures stay.
 
 A record is found by its content (``store.overread_key``), so its copy elsewhere finds its over-read and another file
-at its path does not. A store that cannot be read or written is said in the message bar, naming its file; the
-over-read on screen is kept in the session as before, and leaving the record asks first again
+at its path does not. Where the key finds none but an over-read of a record of the same name, patient, recording
+time, rate and length is kept (``store.loose_identity``: the file re-exported, or read by a changed reader), nothing
+is restored: the panel's title and the message bar say so, and File > Show the over-read kept for another file...
+shows it, read-only, to be redone. A store that cannot be read or written is said in the message bar, naming its
+file; the over-read on screen is kept in the session as before, and leaving the record asks first again
 (``RecordsMixin.leave_overread``). ``OverReadsMixin`` is one of the jobs ``MainWindow`` composes.
 """
 
@@ -16,17 +19,23 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QMessageBox
 
-from mirage_model.review.store import OverReadStore, StoreError, overread_key
+from mirage_model.review.file_info import file_patient, record_date
+from mirage_model.review.overread import signer_name
+from mirage_model.review.store import OverReadStore, StoreError, kept_text, loose_identity, overread_key
 
-COMMENT_PAUSE_MS = 400      # a comment is saved once its typing pauses this long (and before the record is left)
+COMMENT_PAUSE_MS = 400      # a comment is saved once its typing pauses this long (and at once on leaving its box, the
+#                             record or the app)
 
 
 class OverReadsMixin:
-    """Restore, save and forget the open record's over-read (for ``MainWindow``)."""
+    """Restore, save and forget the open record's over-read (for ``MainWindow``); a comment saved at once when focus
+    leaves its box (``OverReadPanel.comment_left``)."""
 
     _overread_key: tuple[int, str] | None = None     # (session id, the record's key) once its record is read
     _overread_saved: int | None = None                # the session whose over-read the store holds as it stands
     _store_said = ""                                  # the store's last failure, said once until it changes
+    _overread_loose: str | None = None                # the open record's ``loose_identity`` (None: it has none)
+    _elsewhere: tuple[str, str] | None = None         # an over-read kept for another file of it: (what, its text)
     overread_drafts = True      # restore a draft too (False: signed ones alone, as --export-pdf prints them)
 
     overread_file: str | None = None     # --overreads STORE in place of the settings' file; "": --no-overreads
@@ -43,7 +52,8 @@ class OverReadsMixin:
         return self.session is not None and self._overread_saved == self.session.id
 
     def flush_overread(self) -> None:
-        """Save now what waits for the typing to pause (before the record is left or the app quits)."""
+        """Save now what waits for the typing to pause (focus leaves the comment, the record is left, the app
+        quits)."""
         if self._overread_timer is not None and self._overread_timer.isActive():
             self._overread_timer.stop()
             self.save_overread()
@@ -55,12 +65,16 @@ class OverReadsMixin:
         if self.overread_file == "":
             return          # --no-overreads: none read, none kept
         self._overread_key, self._overread_saved = (s.id, overread_key(s.record)), None
+        self._overread_loose, self._elsewhere = loose_identity(s.record), None
+        self._elsewhere_shown(False)
         s.events.connect(lambda name, info, sid=s.id: self._overread_changed(sid, name, info))
         store, key = self.overread_store(), self._overread_key[1]
         try:
             # a run no one watches prints what was signed (the last signature of a draft's amendment), never a draft
             kept = store.load(key) if self.overread_drafts else store.signed(key)
             s.overread.kept_signatures = tuple((who, when) for who, when, _ in store.signatures(key))
+            other = None if kept is not None or s.overread.kept_signatures else \
+                store.elsewhere(key, self._overread_loose)
         except StoreError as err:
             self._store_failed(str(err))
             return
@@ -71,7 +85,39 @@ class OverReadsMixin:
                 self._store_failed(f"The over-read kept for {s.record_id} in {store.path} could not be restored "
                                    f"({err}); it is left there until this record's over-read is changed.")
                 return
+        if other is not None:
+            self._kept_elsewhere(*other)
         self._overread_saved, self._store_said = s.id, ""
+
+    def _kept_elsewhere(self, name: str, state: dict, when) -> None:
+        """Say that an over-read of another file of this record is kept (not restored), and offer to show it."""
+        s = self.session
+        pid, recorded = file_patient(s.record).get("id") or file_patient(s.record).get("name"), record_date(s.record)
+        who = [f"named {name or s.record_id}", *([f"patient ID {pid}"] if pid else []),
+               *([f"recorded {recorded}"] if recorded else [])]
+        by = (f"signed by {signer_name(state.get('reader', ''))} on {when:%Y-%m-%d %H:%M} UTC"
+              if state.get("signed_at") and when is not None else "unsigned (a draft)")
+        kept = f"An over-read of a record {', '.join(who)}, {by} is kept, but this file's samples differ: not restored"
+        what = f"{kept} (File > Show the over-read kept for another file... to see it)"
+        self._elsewhere = (kept, kept_text(state, when))
+        s.overread.elsewhere = what
+        self._elsewhere_shown(True)
+        self.show_message(what + ".")
+
+    def _elsewhere_shown(self, on: bool) -> None:
+        action = getattr(self, "elsewhere_action", None)
+        if action is not None:
+            action.setEnabled(on)
+
+    def show_elsewhere(self) -> None:
+        """File > Show the over-read kept for another file...: its text, read-only, to redo it on this record."""
+        if self._elsewhere is None or self.session is None:
+            self.show_status("No over-read of another file of this record is kept.")
+            return
+        what, text = self._elsewhere
+        QMessageBox.information(self, "Over-read kept for another file",
+                                f"{what}.\n\nShown to read only: it is another file's, not this one's. Redo it "
+                                f"here if it applies.\n\n{text}")
 
     def _overread_changed(self, sid: int, name: str, info: dict) -> None:
         if name != "overread" or info.get("what") == "restored" or self.session is None or self.session.id != sid:
@@ -98,7 +144,7 @@ class OverReadsMixin:
         ov = s.overread
         state = ov.state() if ov.edited or ov.signed_at is not None else None
         try:
-            self.overread_store().save(self._overread_key[1], state, record=s.record_id)
+            self.overread_store().save(self._overread_key[1], state, record=s.record_id, loose=self._overread_loose)
         except StoreError as err:
             self._overread_saved = None
             self._store_failed(str(err))

@@ -98,6 +98,7 @@ class OverRead:
         self._kept: tuple | None = None     # the signature (``signature``) last written into a report
         self._signings = 0                  # signatures so far: one signed again within a second is another
         self.restored = ""                  # what was restored from the store ("Draft from ... restored"), until edited
+        self.elsewhere = ""                 # an over-read kept for another file of this record, not restored
         # the signatures the store keeps of this record, oldest first: (signer, signed_at UTC); set by whoever keeps it
         self.kept_signatures: tuple[tuple[str, datetime], ...] = ()
 

@@ -14,8 +14,15 @@ Every signed over-read saved stays in the file, as a clinical reading system kee
 ``signature`` (key, record, signer, signed_at, state) is only appended to, beside the over-read as it stands now
 (``overread``: a draft or signed, one per record). An edit after signing replaces the current one with a draft, and a
 forgotten over-read removes it; neither erases a signature, and an amendment names the one it amends. A file written
-before the table was kept gains it on its first write, its signed over-reads copied in. Research use only, not a
-diagnosis.
+before the table was kept gains it on its first write, its signed over-reads copied in.
+
+Beside the key each over-read keeps a looser identity (``loose_identity``: the record's name, the patient's ID, name,
+birth date, age and sex, when it was recorded, its rate and length; a digest of them, in the table ``loose``), so that
+a record re-exported or read by a changed reader (its samples rounded otherwise, a lead renamed) whose key finds
+nothing is told that an over-read of a record so named is kept (``elsewhere``): it is never restored onto it, only
+shown as another file's. A file that names neither its patient nor when it was recorded has no loose identity: two
+patients' records may share all the rest. A file of an earlier version (no such table) finds none, as before.
+Research use only, not a diagnosis.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ STORE_NAME = "overreads.sqlite"
 _TIMEOUT_S = 2.0        # how long a write waits for another MIRAGE Review holding the file before saying it is locked
 _SCHEMA = "CREATE TABLE IF NOT EXISTS overread (key TEXT PRIMARY KEY, record TEXT, saved_at TEXT, state TEXT)"
 _SIGNATURES = "CREATE TABLE signature (key TEXT, record TEXT, signer TEXT, signed_at TEXT, state TEXT)"
+_LOOSE = "CREATE TABLE IF NOT EXISTS loose (key TEXT PRIMARY KEY, loose TEXT)"
 _SIGN = ("INSERT INTO signature SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS "      # the same signature saved again: once
          "(SELECT 1 FROM signature WHERE key = ? AND signed_at = ? AND state = ?)")
 
@@ -59,7 +67,13 @@ def default_store_path() -> Path:
 
 
 class StoreError(MirageInputError):
-    """The store's file cannot be read or written; the message names it and what to do."""
+    """The store's file cannot be read or written; the message names it and what to do (in the app, where over-reads
+    are kept as they are made); ``problem``: the file and what failed alone, for a face that only reads it (the CLI).
+    """
+
+    def __init__(self, message: str, problem: str = ""):
+        super().__init__(message)
+        self.problem = problem or message
 
 
 def overread_key(record) -> str:
@@ -85,6 +99,25 @@ def overread_key(record) -> str:
     return h.hexdigest()
 
 
+def loose_identity(record) -> str | None:
+    """A looser identity of ``record`` than ``overread_key``, which a re-export or a changed reader keeps: a hex digest
+    of its name (``record_id``), the patient's ID, name, birth date, age and sex, the recording's date and time, its
+    sampling rate and number of samples; its samples and lead names left out. None where the file names neither the
+    patient (ID or name) nor when it was recorded: records of two patients may then share all of it."""
+    meta = getattr(record, "meta", None) or {}
+    facts = file_patient(record)
+    said = (facts.get("id"), facts.get("name"), (meta.get("patient") or {}).get("birth_date"),
+            getattr(record, "age", None), getattr(record, "sex", None))
+    who = [" ".join(("" if x is None else str(x)).split()) for x in said]
+    recorded = " ".join(record_date(record).split())
+    if not (who[0] or who[1] or recorded):
+        return None
+    signal = np.asarray(record.signal)      # (L, T)
+    head = json.dumps({"record": str(getattr(record, "record_id", "") or ""), "patient": who, "recorded": recorded,
+                       "fs": float(record.fs), "samples": int(signal.shape[-1])})
+    return hashlib.blake2b(head.encode("utf-8"), digest_size=20).hexdigest()
+
+
 class OverReadStore:
     """The over-reads kept in the SQLite file ``path`` (made on the first save, with its folder).
 
@@ -101,8 +134,8 @@ class OverReadStore:
             reason += " (the file is damaged: move it aside or delete it to keep over-reads again)"
         elif "locked" in reason:
             reason += " (another program holds it: close it, or another MIRAGE Review, and try again)"
-        return StoreError(f"The over-read store {self.path} could not be {doing}: {reason}. Over-reads are not kept "
-                          "there until it can be.")
+        problem = f"The over-read store {self.path} could not be {doing}: {reason}"
+        return StoreError(f"{problem}. Over-reads are not kept there until it can be.", problem)
 
     def _connect(self, write: bool) -> sqlite3.Connection:
         if write:
@@ -116,6 +149,7 @@ class OverReadStore:
                 with con:
                     con.execute("BEGIN IMMEDIATE")      # another MIRAGE Review upgrading the file at once waits
                     con.execute(_SCHEMA)
+                    con.execute(_LOOSE)
                     if not _has(con, "signature"):      # a file of an earlier version: its signatures copied in
                         con.execute(_SIGNATURES)
                         for key, record, text in con.execute("SELECT key, record, state FROM overread").fetchall():
@@ -160,9 +194,11 @@ class OverReadStore:
             raise self._fail("read", ValueError(f"its entry for this record is damaged ({err})")) from None
         return state, saved
 
-    def save(self, key: str, state: dict | None, record: str = "", now: datetime | None = None) -> None:
+    def save(self, key: str, state: dict | None, record: str = "", now: datetime | None = None,
+             loose: str | None = None) -> None:
         """Keep ``state`` (``OverRead.state()``) under ``key``, in place of what was; None forgets it. ``record``:
-        the record's name, for whoever reads the file.
+        the record's name, for whoever reads the file; ``loose``: its ``loose_identity`` (kept beside the key, also
+        once forgotten: its signatures stay).
 
         Raises:
             StoreError: the file or its folder cannot be written (nothing of it changed then).
@@ -179,6 +215,8 @@ class OverReadStore:
                                     (key, record, when.isoformat(), json.dumps(state, ensure_ascii=False)))
                         if state.get("signed_at"):
                             _append(con, key, record, state)
+                        if loose:
+                            con.execute("INSERT OR REPLACE INTO loose VALUES (?, ?)", (key, loose))
             finally:
                 con.close()
         except (sqlite3.Error, OSError) as err:
@@ -237,6 +275,35 @@ class OverReadStore:
         signed = self.signatures(key)
         return (signed[-1][2], signed[-1][1]) if signed else None
 
+    def elsewhere(self, key: str, loose: str | None) -> tuple[str, dict, datetime | None] | None:
+        """An over-read kept of another record (not ``key``) whose ``loose_identity`` is ``loose``: (its record's name,
+        its ``OverRead.state()``, when signed, else saved), the signed one where it was signed (as ``signed``), the
+        latest of several; None where none is (or ``loose`` is None, or the file is of an earlier version). Never to
+        be restored onto ``key``'s record: shown as another file's.
+
+        Raises:
+            StoreError: as ``load`` and ``signatures``.
+        """
+        if not loose:
+            return None
+        found = []
+        for (other,) in self._rows("SELECT key FROM loose WHERE loose = ? AND key != ?", (loose, key)):
+            kept = self.signed(other) or self.load(other)
+            if kept is not None and kept[0].get("signed_at"):       # when signed, not when last saved
+                try:
+                    kept = (kept[0], datetime.fromisoformat(kept[0]["signed_at"]))
+                except (TypeError, ValueError) as err:
+                    raise self._fail("read", ValueError(f"a signature kept is damaged ({err})")) from None
+            if kept is not None:
+                name = self._rows("SELECT record FROM overread WHERE key = ?", (other,)) or \
+                    self._rows("SELECT record FROM signature WHERE key = ?", (other,))
+                found.append((kept[1] or datetime.min.replace(tzinfo=timezone.utc), (name[0][0] if name else "") or "",
+                              kept))
+        if not found:
+            return None
+        _, name, (state, when) = max(found, key=lambda f: f[0])
+        return name, state, when
+
     def listing(self) -> list[dict]:
         """One row per record the file holds, by record name: ``record``, ``state`` ("signed", "draft", or
         "forgotten" where signatures alone are kept), ``signer`` and ``signed_at`` (the current signature, else
@@ -263,6 +330,25 @@ class OverReadStore:
             if row["state"] != "signed":
                 row["signer"], row["signed_at"] = signer or "", when or ""
         return sorted(out.values(), key=lambda r: (r["record"], r["saved_at"] or r["signed_at"]))
+
+
+def kept_text(state: dict, when: datetime | None = None) -> str:
+    """An over-read's ``OverRead.state()`` as plain text, to read (not restore): its signature or draft, each
+    decision, the reviewer's statements and the comment."""
+    signed = state.get("signed_at")
+    try:
+        signed = signed and f"{datetime.fromisoformat(signed).astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC"
+    except (TypeError, ValueError):
+        pass        # as the file holds it
+    lines = [f"Signed by {state.get('reader') or 'a reviewer who gave no name'} on {signed}" if signed else
+             "A draft, not signed" + (f", saved {when:%Y-%m-%d %H:%M} UTC" if when is not None else "")]
+    for *k, verdict, reason in state.get("decisions") or ():
+        lines.append(f"{verdict.capitalize()}: {k[-1] if k else ''}" + (f" ({reason})" if reason else ""))
+    for text, group in state.get("added") or ():
+        lines.append(f"Added ({group}): {text}")
+    if state.get("comment"):
+        lines.append(f"Comment: {state['comment']}")
+    return "\n".join(str(x) for x in lines)
 
 
 def _has(con: sqlite3.Connection, table: str) -> bool:

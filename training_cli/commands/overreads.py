@@ -44,7 +44,7 @@ def run(args) -> int:
     try:
         rows = store.listing()
     except StoreError as err:
-        print(f"error: {printable(err)}", file=sys.stderr)
+        print(f"error: {printable(err.problem)}; nothing listed.", file=sys.stderr)     # it only reads: no "not kept"
         return 1
     print(f"{store.path}: {len(rows)} record{'' if len(rows) == 1 else 's'}")
     for r in rows:

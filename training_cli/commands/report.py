@@ -273,7 +273,7 @@ def restore_signed(session: ReviewSession, args) -> None:
         if kept is not None:
             session.overread.restore(*kept)
     except (StoreError, ValueError) as err:
-        said = str(err) if isinstance(err, StoreError) else \
+        said = err.problem if isinstance(err, StoreError) else \
             f"The over-read kept for this record in {store.path} could not be restored ({err})"
         if args.overreads is not None:
             raise UsageError(f"error: {said}") from None

@@ -1,0 +1,79 @@
+"""The app's over-read of a record whose file changed (``app.window.overreads`` over ``store.elsewhere``): PTB-XL
+00417_lr signed, then a copy of it with one sample changed (a re-export rounding otherwise) opened: nothing is
+restored, the panel's title and the message bar say whose over-read is kept and that it is another file's, and File >
+Show the over-read kept for another file... shows its text; a comment is saved at once when focus leaves its box.
+The tiny statements model of test_app_overread, its bundled record."""
+
+from __future__ import annotations
+
+import html
+import shutil
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from PySide6.QtCore import QEvent  # noqa: E402
+from PySide6.QtGui import QFocusEvent  # noqa: E402
+from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
+
+from helpers_app import isolated_settings, tiny_model  # noqa: E402,F401 - fixtures
+from test_app_overread import A, B, WAIT_MS, _rows, _window, statements_model  # noqa: E402,F401 - fixture
+from mirage_model.review.store import OverReadStore, overread_key  # noqa: E402
+
+pytestmark = pytest.mark.skipif(not (A.is_file() and B.is_file()), reason="bundled samples not present")
+
+
+def _open(qtbot, window, path):
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        assert window.open_record(str(path)) is not None
+
+
+def test_a_changed_copy_is_told_of_the_over_read_kept_and_given_none(qtbot, tiny_model, statements_model,
+                                                                       monkeypatch, tmp_path):
+    ptbxl = A.parents[2]                       # the sample's PTB-XL folder: its table names the patient and date
+    shutil.copytree(ptbxl, tmp_path / "copy")
+    changed = tmp_path / "copy" / A.relative_to(ptbxl)
+    dat = changed.with_suffix(".dat")
+    raw = bytearray(dat.read_bytes())
+    raw[2000] ^= 0x01                          # one sample one count off
+    dat.write_bytes(bytes(raw))
+    window = _window(qtbot, tiny_model, statements_model)
+    assert not window.elsewhere_action.isEnabled()
+    panel, it, rows = _rows(window)
+    rows[0][0].click()
+    panel.comment.setPlainText("Compare with the prior")
+    panel.sign("Dr Kept")
+    signed_at = window.session.overread.signed_at
+    _open(qtbot, window, B)
+    _open(qtbot, window, changed)
+    ov = window.session.overread
+    panel, it, rows = _rows(window)
+    assert not ov.edited and ov.signed_at is None and ov.comment == "" and panel.comment.toPlainText() == ""
+    assert not any(confirm.isChecked() for confirm, _ in rows)
+    # PTB-XL's table: patient 4938, recorded 1987-01-29 16:51:21
+    said = (f"An over-read of a record named 00417_lr, patient ID PTB-XL patient 4938, recorded "
+            f"1987-01-29 16:51:21, signed by Dr Kept on {signed_at:%Y-%m-%d %H:%M} UTC is kept, but this file's "
+            "samples differ: not restored (File > Show the over-read kept for another file... to see it)")
+    assert html.escape(said) in panel.title.text() and said in window.message_bar.text()
+    assert window.elsewhere_action.isEnabled()
+    shown = []
+    monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: shown.append(a[2]))
+    window.elsewhere_action.trigger()
+    assert len(shown) == 1 and "Signed by Dr Kept on" in shown[0] and "Comment: Compare with the prior" in shown[0]
+    assert f"Confirmed: {it.statements[0].text}" in shown[0]
+    _open(qtbot, window, A)                    # the signed file itself: restored, no notice
+    assert window.session.overread.signed_at == signed_at and "samples differ" not in _rows(window)[0].title.text()
+    assert not window.elsewhere_action.isEnabled()
+
+
+def test_a_comment_is_saved_when_focus_leaves_its_box(qtbot, tiny_model, statements_model):
+    """Saved at once, not once typing pauses (``COMMENT_PAUSE_MS``): a crash right after loses nothing."""
+    window = _window(qtbot, tiny_model, statements_model)
+    panel, it, rows = _rows(window)
+    store, key = OverReadStore(window.settings.overread_store), overread_key(window.session.record)
+    panel.comment.setPlainText("Typed, then Tab")
+    assert store.load(key) is None                                      # waiting for the typing to pause
+    QApplication.sendEvent(panel.comment, QFocusEvent(QEvent.Type.FocusOut))
+    state, _ = store.load(key)
+    assert state["comment"] == "Typed, then Tab"
