@@ -92,8 +92,10 @@ class OverReadsMixin:
     def _kept_elsewhere(self, name: str, state: dict, when) -> None:
         """Say that an over-read of another file of this record is kept (not restored), and offer to show it."""
         s = self.session
-        pid, recorded = file_patient(s.record).get("id") or file_patient(s.record).get("name"), record_date(s.record)
-        who = [f"named {name or s.record_id}", *([f"patient ID {pid}"] if pid else []),
+        facts, recorded = file_patient(s.record), record_date(s.record)
+        patient = f"patient ID {facts['id']}" if facts.get("id") else f"patient {facts['name']}" if facts.get("name") \
+            else ""
+        who = [f"named {name or s.record_id}", *([patient] if patient else []),
                *([f"recorded {recorded}"] if recorded else [])]
         by = (f"signed by {signer_name(state.get('reader', ''))} on {when:%Y-%m-%d %H:%M} UTC"
               if state.get("signed_at") and when is not None else "unsigned (a draft)")
