@@ -26,6 +26,7 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 
 from mirage_model.review.batch import BatchError, earlier_pdfs, find_inputs, score_folder
 from mirage_model.review.batch.inputs import labs_lookup
+from mirage_model.review.batch.pipeline import FIRST_CHUNK
 from mirage_model.review.batch.run import interrupted_saves, is_hidden, nothing_to_score
 from mirage_model.review.batch.outputs import earlier_output, earlier_output_refusal, output_dialect
 from mirage_model.review.batch.resume import finished_records
@@ -38,6 +39,7 @@ from mirage_model.records.folder import unreadable_line
 from mirage_model.review.interpret import statement_labels
 from mirage_model.review.labels import ptbxl_coded
 from mirage_model.words import counted
+from training_cli.engine.progress import RowsBar
 from training_cli.engine.errors import UsageError
 from training_cli.engine.checkpoints import labs_not_given_note, load_predictor, load_statements_predictor
 from training_cli.options import (MODEL_HELP, RECORD_KINDS, add_csv_dialect_arg, add_report_args,
@@ -290,10 +292,10 @@ def _score(args, fmt: str, time_limit: float, stage: list, stopped_by: list):
     stage[0] = "starting to score"
     bar = None
     if args.progress:
-        # the total is known before the first record (the bar never sits at "0/?"); smoothing=0:
-        # the ETA is the mean rate since the start, not the burst of the first chunk
-        bar = tqdm(total=len(headers) + len(orphans) + len(not_ecg), unit="rec", desc="scoring", dynamic_ncols=True,
-                   file=sys.stderr, smoothing=0)
+        # the total is known before the first record (the bar never sits at "0/?"); smoothing=0: the time left
+        # is the mean rate since the first chunk, not a burst of its 32 rows, nor the wait for the first
+        bar = RowsBar(total=len(headers) + len(orphans) + len(not_ecg), unit="rec", desc="scoring", dynamic_ncols=True,
+                      file=sys.stderr, smoothing=0, first=min(args.chunk_size, FIRST_CHUNK))
     failed = {"failed": 0, "not_ecg": 0}
     handled = [0, 0]        # rows this run handed on, of how many
 
