@@ -44,10 +44,24 @@ def _row_message(row: dict) -> str:
     return message
 
 
-def _fmt(value) -> str:
+def _decimals(key: str) -> int | None:
+    """The decimals the measurement panel and the PDF give column ``key``'s values (QRS axis -5 deg, Sokolow-Lyon
+    2.22 mV), None for a column that is no measurement."""
+    from mirage_model.measure import SCALAR_FIELDS   # loaded by the batch that made the row
+
+    return next((f.decimals for f in SCALAR_FIELDS if f.key == key), None)
+
+
+def _fmt(value, key: str = "") -> str:
     if value is None:
         return ""
     if isinstance(value, float):
+        decimals = _decimals(key)
+        if decimals is not None:
+            # a measurement as the window and the PDF show it: a QRS axis of -5.4 deg had read "-5.400"
+            # beside "-66", the probabilities' 3 decimals given to every number under 10
+            text = f"{value:.{decimals}f}"
+            return text[1:] if text.startswith("-") and not text.strip("-0.") else text    # -0.4 deg: "0", not "-0"
         return f"{value:.3f}" if abs(value) < 10 else f"{value:.0f}"
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)
@@ -179,7 +193,7 @@ class BatchResultsTable:
         from mirage_model.review.batch.rows import NOT_ECG, withheld_words   # loaded by the batch that made the row
         fm = self.table.fontMetrics()
         for c, key in enumerate(self.columns):
-            item = QTableWidgetItem(_fmt(row.get(key)))
+            item = QTableWidgetItem(_fmt(row.get(key), key))
             if key == "error" and row.get(key):
                 # a file that is no ECG is told, not a failure: grey, not red
                 item.setForeground(NOT_ECG_COLOUR if row.get("status") == NOT_ECG else FAILED_COLOUR)
