@@ -174,3 +174,33 @@ def test_the_voltages_of_a_record_scaled_lead_by_lead_are_shown_unreliable(ludb1
         assert SCALED_VOLTAGES_WHY == "every lead scaled to the same size: amplitudes not in mV"
         assert "Unreliable (?): Sokolow-Lyon, Cornell, QRS limb max, QRS V1-V6 max: every lead scaled to the same " \
                "size: amplitudes not in mV" in doubt_text(rows)
+
+
+def _limb_inconsistent(report):
+    return [f for f in report.findings if f.code == "limb_inconsistent"]
+
+
+def test_leads_scaled_one_by_one_are_not_judged_by_einthoven_s_law(ptbxl):
+    """Leads scaled one by one break I + III = II whatever the electrodes did: a real record's own leads keep it (no
+    finding); the bundled LUDB records' leads, each 1.00 mV as the file says, break it (it had named them, as on every
+    LUDB file), and the scaled finding alone now says why their sizes are not the heart's."""
+    import wfdb
+
+    from mirage_model.quality import assess
+
+    assert not _limb_inconsistent(assess(ptbxl))
+    for rid in ("1", "14"):
+        raw = wfdb.rdrecord(str(LUDB / rid)).p_signal.T                    # (12, T) mV as the file says
+        i, ii, iii = raw[0] - np.median(raw[0]), raw[1] - np.median(raw[1]), raw[2] - np.median(raw[2])
+        assert np.sqrt(np.mean((ii - i - iii) ** 2)) > 0.1 * np.sqrt(np.mean(ii ** 2)), rid   # broken by the sizes
+        report = assess(load_record(LUDB / f"{rid}.hea"))
+        assert _scaled(report) and not _limb_inconsistent(report), rid
+
+
+def test_a_ludb_record_is_not_withheld_for_the_limb_leads_its_scaling_breaks(ludb_data):
+    """LUDB 70 (its cardiologists: sinus rhythm, no lead fault; every lead 1.00 mV) had its interpretation withheld,
+    "limb leads inconsistent (Einthoven/Goldberger)", critical: a lead fault the file's sizes alone make."""
+    from mirage_model.quality import assess
+
+    report = assess(load_record(ludb_data / "70.hea"))
+    assert _scaled(report) and not _limb_inconsistent(report) and not report.gated

@@ -340,7 +340,11 @@ def assess(record, config: QualityConfig | None = None, pulse="search") -> Quali
         findings.insert(hf_at, _noise_finding(noise, hf, hf & poor, cfg))
 
     # -- Einthoven / Goldberger ----------------------------------------------------------------------
-    if usable[:6].all() and not derived[2:6].all():
+    # not beside every lead scaled to one size ("amplitude_scaled"): leads scaled one by one break the identities
+    # whatever the electrodes did (LUDB: 100 of 100, 13 critically, which withheld their interpretation for a lead
+    # fault that file's sizes alone make), and that finding already says the sizes are the file's
+    scaled = any(f.code == "amplitude_scaled" for f in findings)
+    if usable[:6].all() and not derived[2:6].all() and not scaled:
         findings.extend(_einthoven(mean_beat, cfg))     # the mean beat: identities are linear
 
     # -- reversal ------------------------------------------------------------------------------------
