@@ -124,15 +124,15 @@ def test_the_lead_named_is_the_lead_whose_scale_is_quoted(tmp_path):
     may be one given in physical units, beside another lead's value."""
     from types import SimpleNamespace
 
-    from mirage_model.formats.vendor import _scale_said
+    from mirage_model.formats.lead_scale import scale_said
 
     def lead(label, res, unit, raw=True):
         return SimpleNamespace(label=label, resolution=res, resolution_unit=unit, is_raw=raw)
 
     ecg = [lead("V1", 1.0, "", raw=False), lead("I", 4.88, "uV"), lead("II", 2.44, "uV")]
-    assert _scale_said(ecg, "muse-xml").endswith("(4.88 uV per count in lead I; the others' differ)")
-    assert _scale_said(ecg[1:2] * 2, "muse-xml").endswith("(4.88 uV per count)")
-    assert _scale_said(ecg[:1], "muse-xml") == ""
+    assert scale_said(ecg, "muse-xml").endswith("(4.88 uV per count in lead I; the others' differ)")
+    assert scale_said(ecg[1:2] * 2, "muse-xml").endswith("(4.88 uV per count)")
+    assert scale_said(ecg[:1], "muse-xml") == ""
 
 
 def test_muse_xml_with_one_lead_scaled_otherwise_names_it(tmp_path):

@@ -41,7 +41,7 @@ _MEASUREMENTS = {"VentricularRate": ("heart_rate", "bpm"), "RRInterval": ("rr_in
                  "PQInterval": ("pr_interval", "ms"), "QRSDuration": ("qrs_duration", "ms"),
                  "QTInterval": ("qt_interval", "ms"), "PAxis": ("p_axis", "degrees"),
                  "RAxis": ("qrs_axis", "degrees"), "TAxis": ("t_axis", "degrees")}
-# the cart's QTc, whose formula the file does not name: kept as an annotation (vendor._UNNAMED_QTC)
+# the cart's QTc, whose formula the file does not name: kept as an annotation (device_report._UNNAMED_QTC)
 QTC_FIELD = "QTCInterval"
 # a date before this year is an export's placeholder (year 1), not a date
 _FIRST_YEAR = 1901

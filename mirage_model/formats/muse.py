@@ -64,7 +64,7 @@ def adapt_parser(parser):
             for wave in root.iter("Waveform"):
                 for el in wave.iter():
                     if el.tag == "LeadAmplitudeUnitsPerBit":
-                        continue              # (a resolution: checked with its unit, vendor._physical_mv)
+                        continue              # (a resolution: checked with its unit, lead_scale.physical_mv)
                     text = _non_finite_text(el)
                     if text is not None:
                         raise CorruptedFileError(f"GE MUSE: the waveform field <{el.tag}> reads {text!r}, "
