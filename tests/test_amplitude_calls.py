@@ -62,7 +62,7 @@ def test_hyp_is_marked_on_the_record_at_five_times_its_gain_and_normal_is_not(re
     """HYP is read off amplitudes; NORM is not marked (a gain too high moves the model from NORM to
     HYP, ``interpret.AMPLITUDE_CLASSES``), nor are MI, STTC, CD. A withheld result has no call to mark."""
     from mirage_model.review.interpret import doubted_calls
-    from mirage_model.review.report.summary_band import model_line
+    from mirage_model.review.report.model_line import model_line
 
     clean, tall = reports
     labels = ("NORM", "MI", "STTC", "CD", "HYP")

@@ -145,7 +145,7 @@ def _pred(ptbxl_labels: bool):
 
 
 def test_page_one_s_model_line_counts_an_own_afib_as_the_model_s_own_call():
-    from mirage_model.review.report.summary_band import model_line
+    from mirage_model.review.report.model_line import model_line
 
     assert model_line(_pred(False), names=False).startswith("Model: positive AFIB 0.80, NORM 0.70")
     assert model_line(_pred(True), names=False).startswith("Model: 2 of its 2 statements above threshold")

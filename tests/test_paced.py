@@ -119,7 +119,7 @@ def test_the_review_session_stores_the_predictions_withheld():
     """The app and the PDF read the session: its predictions and interpretation say withheld."""
     from mirage_model.paths import sample_records
     from mirage_model.records import load_record
-    from mirage_model.review.report.summary_band import model_line
+    from mirage_model.review.report.model_line import model_line
 
     record = load_record(next(p for p in sample_records() if p.stem == "1"))
     sup, stmts = _pair(0.93)

@@ -261,7 +261,7 @@ def test_the_app_keeps_a0003s_qtc_flag_beside_its_mark(qtbot, a0003):
 def test_the_pdf_keeps_a0003s_qtc_flag_beside_its_mark(tmp_path, a0003):
     pypdf = pytest.importorskip("pypdf")
     from mirage_model.review.report import build_report
-    from mirage_model.review.report.summary_band import measurement_cells
+    from mirage_model.review.report.measurement_block import measurement_cells
     from mirage_model.review.report.text import FONT_BOLD
 
     m = a0003.measurements

@@ -5,8 +5,10 @@ from reportlab.pdfgen.canvas import Canvas
 
 import pytest
 
-from mirage_model.review.report.summary_band import FONT, MEASURE_W, READABLE, note_rows
+from mirage_model.review.report.band_text import READABLE
 from mirage_model.review.report.layout import MM
+from mirage_model.review.report.measurement_block import MEASURE_W, note_rows
+from mirage_model.review.report.text import FONT
 
 NOTE = "Bold ↑↓: outside the adult range (age unknown). ?: unreliable (page 4). n/a: not applicable (page 4)."
 

@@ -14,7 +14,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from mirage_model.review.measurements import NOT_APPLICABLE, UNRELIABLE
 from mirage_model.review.report.layout import MM
-from mirage_model.review.report.summary_band import BLOCK_KEYS, MEASURE_W, measurement_cells, note_rows
+from mirage_model.review.report.measurement_block import BLOCK_KEYS, MEASURE_W, measurement_cells, note_rows
 
 MORE = " ... (page 4)"
 

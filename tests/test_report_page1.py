@@ -16,7 +16,8 @@ pypdf = pytest.importorskip("pypdf")
 import mirage_model as mm
 from mirage_model.measure import SCALAR_KEYS, Measurements
 from mirage_model.review.report import build_report, report_layout
-from mirage_model.review.report.summary_band import DETAILS, READABLE, SIZE, model_line_rows
+from mirage_model.review.report.band_text import READABLE, SIZE
+from mirage_model.review.report.model_line import DETAILS, model_line_rows
 from mirage_model.review.report.text import FONT_BOLD, register_fonts
 from mirage_model.review.session import ReviewSession
 
@@ -296,7 +297,7 @@ def test_the_model_line_counts_what_the_interpretation_states():
     from types import SimpleNamespace
 
     from mirage_model.review.interpret import interpret
-    from mirage_model.review.report.summary_band import model_line
+    from mirage_model.review.report.model_line import model_line
 
     probs, thresholds = (0.1, 0.9, 0.1, 0.1, 0.6), (0.5,) * 5
     it = interpret(STATEMENT_LABELS, probs, thresholds)
@@ -320,7 +321,7 @@ def test_the_model_line_counts_the_rhythm_said_below_its_threshold():
     from types import SimpleNamespace
 
     from mirage_model.review.interpret import GUESSED, interpret
-    from mirage_model.review.report.summary_band import model_line, stated_counts
+    from mirage_model.review.report.model_line import model_line, stated_counts
 
     probs, thresholds = (0.4, 0.1, 0.1, 0.9, 0.1), (0.5,) * 5
     above = sum(p >= t for p, t in zip(probs, thresholds))
@@ -346,7 +347,7 @@ def test_a_guessed_rhythm_is_known_by_its_flag_not_its_words(monkeypatch):
     words changed, the count had read 0 below threshold beside the guess said. Truth: the probabilities against
     the thresholds given here (CLBBB alone above; SR the likeliest rhythm, a guess), as above."""
     from mirage_model.review import interpret as interpret_module
-    from mirage_model.review.report.summary_band import stated_counts
+    from mirage_model.review.report.model_line import stated_counts
 
     from mirage_model.review.interpret import reading, rhythm
 

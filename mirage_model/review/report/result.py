@@ -12,12 +12,14 @@ from reportlab.platypus import Paragraph, Spacer
 from mirage_model.outputs import MIN_CALLED_P, threshold_fallbacks
 from mirage_model.preprocess import prediction_coverage
 from mirage_model.review.file_info import device_report_lines, file_diagnosis_lines, reader_notes
-from mirage_model.review.interpret import doubted_calls
+from mirage_model.review.interpret import (doubted_calls, no_statement_text, session_disagreement,
+                                           session_noise_hidden)
 from mirage_model.review.labels import LABEL_NAMES, is_normal, label_words
 from mirage_model.review.overread import research_notice
 from mirage_model.review.report.context import MODEL_RESULT, ReportContext
 from mirage_model.review.report.layout import MM
 from mirage_model.review.report.model_info import code_version_text, flatten_metrics, metric_lines
+from mirage_model.review.report.model_line import DETAILS, model_line, stated_counts
 from mirage_model.review.report.overread import page3_lines
 from mirage_model.review.report.styles import TABLE_SIZE, make_table
 from mirage_model.review.report.text import FONT, FONT_BOLD, pdf_escape, pdf_markup, pdf_text
@@ -26,13 +28,10 @@ from mirage_model.review.report.text import FONT, FONT_BOLD, pdf_escape, pdf_mar
 def interpretation_flowables(ctx: ReportContext, st, before_sheet: tuple = ()) -> list:
     """Page 1's interpretation in full, which its band may shorten: every statement in reading order
     with its whole source and note, what was resolved away, every finding the noise may hide (not calls), and the
-    model line with both models' names (``summary_band.model_line``), then the sheet's caption and notes in full
+    model line with both models' names (``model_line.model_line``), then the sheet's caption and notes in full
     (``before_sheet`` laid out just before them: ``write.PageMark``, which records their page and keeps with them).
     One flat list for the caller's ``KeepTogether``: a ``KeepTogether`` nested in it wraps as 0xffffff pt tall, which
     sent the whole section to the next column whatever room was left."""
-    from mirage_model.review.interpret import no_statement_text, session_disagreement, session_noise_hidden
-    from mirage_model.review.report.summary_band import DETAILS, model_line, stated_counts
-
     session = ctx.session
     it = ctx.interpretation
     out = [Paragraph("Interpretation (page 1, in full)", st["h2"])]

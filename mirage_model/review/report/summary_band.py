@@ -1,7 +1,7 @@
 """Page 1's band between the header and the ECG sheet, as GE MUSE and Philips reports print it:
 the measurement block on the left, the interpretation on the right.
 
-The measurement block is the session's one measurement table
+The measurement block (:mod:`measurement_block`) is the session's one measurement table
 (``review.measurements.measurement_rows``: the reviewer's edits, recomputed QTc, flags outside
 the cited adult ranges): rate, RR, PR, QRS, QT, QTc by Bazett and by Fridericia (the formula
 named), and the P, QRS and T axes. A value outside its range is bold with an arrow, as in the measurement table after the median beats.
@@ -14,7 +14,7 @@ The interpretation is ``review.interpret.interpret_prediction`` of the session's
 prediction (the shipped statements model, run beside the loaded model; else the loaded model's
 own) and reviewed measurements: statements in reading order, each labelled with its source (a measurement
 rule with its threshold, or the model with its probability), then one line with the model's own
-result (a superclass model's positive classes, as the header showed it before) and the name of
+result (:mod:`model_line`) (a superclass model's positive classes, as the header showed it before) and the name of
 the model the statements come from. Where the superclass model's MI and the statements model's infarct
 statements disagree (``interpret.session_disagreement``), a red line before the statements says which
 model said what; where the record's noise may hide findings below threshold (``interpret.noise_hidden``), a line
@@ -34,294 +34,25 @@ narrow, and the line takes fewer words ("Formulas: page 4", the page the measure
 
 from __future__ import annotations
 
-import numpy as np
-from reportlab.lib.utils import simpleSplit
-
 from mirage_model.noise_spread import MAY_HIDE_NAMED
-from mirage_model.outputs import is_called
 from mirage_model.records.age import age_text
-from mirage_model.review.labels import ptbxl_coded, with_words
-from mirage_model.review.interpret import (AMPLITUDE_UNRELIABLE_NOTE, doubted_calls, no_statement_text,
-                                           session_disagreement, session_noise_hidden, statement_labels)
-from mirage_model.review.measurements import (DOUBT_MARK, NOT_APPLICABLE, UNRELIABLE, clean_age, is_paediatric,
-                                              short_labels, why_unmeasured)
+from mirage_model.review.interpret import (PTBXL_RECORDS, PTBXL_UNDER_16, no_statement_text, session_disagreement,
+                                           session_noise_hidden)
 from mirage_model.review.overread import NOT_OVERREAD
 from mirage_model.review.report.band_text import (
-    GREY, INDENT, READABLE, RED, SIZE, Run, draw_runs, first_whole, fits, fits_shrunk, wrap_runs,
+    GREY, INDENT, READABLE, RED, Run, draw_runs, first_whole, fits, fits_shrunk, wrap_runs,
 )
 from mirage_model.review.report.context import MEASUREMENTS, MODEL_RESULT, ReportContext
 from mirage_model.review.report.layout import MM
+from mirage_model.review.report.measurement_block import MEASURE_W, block_rows, measurement_cells, note_rows
+from mirage_model.review.report.model_line import DETAILS, model_line, model_line_rows, stated_counts
 from mirage_model.review.report.overread import band_head, band_rows
 from mirage_model.review.report.serial_page import band_lines
-from mirage_model.review.report.text import FONT, FONT_BOLD, pdf_text
+from mirage_model.review.report.text import FONT_BOLD, pdf_text
 from mirage_model.review.withheld_words import reason_heads
 
-# the block's three columns of measurements (key), as carts group them
-BLOCK_KEYS = (("heart_rate_bpm", "rr_ms", "pr_ms", "qrs_ms"),
-              ("qt_ms", "qtc_bazett_ms", "qtc_fridericia_ms", "sokolow_lyon_mv"),
-              ("p_axis_deg", "qrs_axis_deg", "t_axis_deg", "cornell_mv"))
-ARROWS = {"high": "\u2191", "low": "\u2193"}     # in the report's font (DejaVu Sans has arrows)
 CELL_GAP = 2 * MM                                # the least room after a statement set in half the column
 LEADING = 3.2 * MM
-MEASURE_W = 98 * MM                              # the measurement block's width
-
-
-def measurement_cells(session, interpretation=None, rows: list[dict] | None = None,
-                      table: str = "page 3") -> tuple[list[list[tuple[str, list[Run]]]], list[str]]:
-    """The block's columns of (label, value runs) from the session's measurement table (``interpretation``: the
-    session's, for the PR and P axis beside atrial fibrillation or flutter; ``rows``: that table as the report built
-    it, ``ReportContext.measurement_rows``), and the
-    line under it (what is not there and why, or what bold and * mean) in its wordings, the
-    fullest first: the band prints the first that fits its free lines at ``READABLE`` pt (the
-    formulas are in the measurement table, on ``table``: "page 4", ``ReportContext.page``)."""
-    if session.measurements is None and session.state.get("measurements") == "pending":
-        return [], ["Measurements: still being computed when this report was written."]
-    # no value to show (none measured, or measure() found none: a record too short): the reason, not dashes
-    why = why_unmeasured(session.measurements, session.measurement_edits, session.errors.get("measurements", ""))
-    if why:
-        return [], [f"Measurements: {why}."]
-    rows = {r["key"]: r for r in (session.measurement_table(interpretation) if rows is None else rows)}
-    labels = short_labels()
-    columns = []
-    for keys in BLOCK_KEYS:
-        col = []
-        for key in keys:
-            r = rows[key]
-            if r["doubt"] == NOT_APPLICABLE:         # page 3 says why; measured or not
-                col.append((labels[key], [Run("n/a", colour=GREY)]))
-                continue
-            if r["value"] is None:
-                col.append((labels[key], [Run("-", colour=GREY)]))
-                continue
-            mark = ("*" if r["status"] else "") + (DOUBT_MARK if r["doubt"] else "")
-            value = f"{r['shown']}{mark} {r['unit']}"
-            if r.get("flag"):
-                runs = [Run(value, FONT_BOLD), Run(" "), Run(ARROWS[r["flag"]], FONT_BOLD)]
-            else:
-                runs = [Run(value)]
-            col.append((labels[key], runs))
-        columns.append(col)
-    reviewer = " *: reviewer's value." if any(r["status"] for r in rows.values()) else ""
-    doubts = {r["doubt"] for r in rows.values()}
-    # what the record cannot carry, beside the reviewer's mark; both marks with one pointer where room is short (an
-    # irregular AF: "?: unreliable, n/a: not applicable (page 4).", not "n/a: not ... (page 4)", which said nothing)
-    marks = [m for m, d in ((f"{DOUBT_MARK}: unreliable", UNRELIABLE), ("n/a: not applicable", NOT_APPLICABLE))
-             if d in doubts]
-    edited = "".join(f" {m} ({table})." for m in marks) + reviewer
-    joint = f" {', '.join(marks)} ({table}).{reviewer}" if len(marks) > 1 else ""
-    arrows = ARROWS["high"] + ARROWS["low"]
-    if is_paediatric(session.age):
-        # a child's ECG: axis unflagged, the rate by a child's centiles; said instead of "outside the adult range"
-        a = age_text(session.age)
-        kids = (f"Age {a}: paediatric ECG, axis not flagged; bold {arrows}: rate, PR, QRS or QTc outside a "
-                f"child's limit ({table}).")
-        short = f"Age {a}: paediatric limits ({table})."
-        return columns, [f"QTc: Bazett QT/sqrt(RR), Fridericia QT/cbrt(RR). {kids}{edited}",
-                         f"{kids}{edited} QTc formulas: {table}.", f"{kids}{edited}", f"{short}{edited}"] + \
-            ([f"{short}{joint}"] if joint else [])
-    adult = "the adult range" + (" (age unknown)" if clean_age(session.age) is None else "")
-    notes = [f"QTc: Bazett QT/sqrt(RR), Fridericia QT/cbrt(RR). Bold, arrow: outside {adult}.{edited}",
-             f"QTc: Bazett QT/\u221aRR, Fridericia QT/\u221bRR. Bold {arrows}: outside {adult}.{edited}",
-             f"Bold {arrows}: outside {adult}.{edited} QTc formulas: {table}.",
-             f"Bold {arrows}: outside {adult}.{edited} Formulas: {table}."]
-    if doubts - {""}:      # the marks' words before the formulas' pointer (PTB-XL 02739: cut at "Fo ... (page 3)")
-        notes += [f"Bold {arrows}: outside {adult}.{text}" for text in (edited, joint) if text]
-    return columns, notes
-
-
-def note_rows(c, notes: list[str], width: float, free: int, more: str) -> list[str]:
-    """The rows of the line under the measurement block: the first wording of ``notes`` that fits
-    ``free`` rows of ``width`` pt at ``READABLE`` pt, wrapped; else the last wording's first rows,
-    the last of them cut with ``more`` (" ... (page 4)": the measurement table's page)."""
-    free = max(free, 1)
-    for note in notes:
-        rows = simpleSplit(pdf_text(note), FONT, READABLE, width) or [""]
-        if len(rows) <= free:
-            return rows
-    last = rows[free - 1]
-    cut = False
-    while last and c.stringWidth(last.rstrip() + more, FONT, READABLE) > width:
-        last, cut = last[:-1], True
-    if cut and " " in last.strip() and not last.endswith(" ") and not rows[free - 1][len(last):].startswith(" "):
-        # at a word's end: "?: unreliable ... (page 4)", not "?: unreliable (p ... (page 4)" (PTB-XL 02739_lr)
-        last = last[:last.rstrip().rfind(" ")]
-    return rows[:free - 1] + [last.rstrip() + more]
-
-
-LABEL_GAP = 1.5 * MM                             # between a label and its value
-COLUMN_GAP = 2.5 * MM                            # the least room between a value and the next column's label
-TIGHT_GAPS = (1.0 * MM, 1.5 * MM)                # the label and column gaps, narrowed where READABLE type needs the room
-
-
-def block_rows(c, columns, width: float) -> list[list[tuple[float, list[Run]]]]:
-    """The measurement block's rows as (x from the block's left edge, runs) to draw, every label
-    and value whole at one size: each column as wide as its longest label and its longest value
-    (a bold value with its arrow, a reviewer's *), the room left over shared between the columns;
-    when they do not fit ``width`` at the band's size, every text of the block is made smaller by
-    the same factor (to ``READABLE`` pt at the least), never one value alone, and then the gaps
-    narrower (to ``TIGHT_GAPS``: every flagged and edited value at its widest fits 96 mm so)."""
-    if not columns:
-        return []
-
-    def w(runs):
-        return sum(c.stringWidth(pdf_text(r.text), r.font, r.size) for r in runs)
-
-    label_w = [max(w([Run(label)]) for label, _ in col) for col in columns]
-    # a column of dashes as wide as one of values, so that the columns stand where they stood on other reports
-    value_w = [max([w([Run("-000 deg")])] + [w(runs) for _, runs in col]) for col in columns]
-    n = len(columns)
-    gaps = LABEL_GAP * n + COLUMN_GAP * (n - 1)
-    texts = sum(label_w) + sum(value_w)
-    scale = min(1.0, max(READABLE / SIZE, (width - gaps) / texts))
-    label_gap, column_gap = LABEL_GAP, COLUMN_GAP
-    if texts * scale + gaps > width:          # at READABLE pt: the gaps give way, by the same fraction
-        tight = TIGHT_GAPS[0] * n + TIGHT_GAPS[1] * (n - 1)
-        f = max(0.0, min(1.0, (width - texts * scale - tight) / (gaps - tight)))
-        label_gap = TIGHT_GAPS[0] + f * (LABEL_GAP - TIGHT_GAPS[0])
-        column_gap = TIGHT_GAPS[1] + f * (COLUMN_GAP - TIGHT_GAPS[1])
-    spare = max(width - label_gap * n - column_gap * (n - 1) - texts * scale, 0.0)
-    gap = column_gap + (spare / (n - 1) if n > 1 else 0.0)
-    rows: list[list[tuple[float, list[Run]]]] = []
-    x = 0.0
-    for i, col in enumerate(columns):
-        value_x = x + label_w[i] * scale + label_gap
-        for j, (label, runs) in enumerate(col):
-            while len(rows) <= j:
-                rows.append([])
-            rows[j].append((x, [Run(label, colour=GREY, size=SIZE * scale)]))
-            rows[j].append((value_x, [Run(r.text, r.font, r.colour, r.size * scale) for r in runs]))
-        x = value_x + value_w[i] * scale + gap
-    return rows
-
-
-def _in_interpretation(n_above: int, stated: int | None, guessed: int = 0) -> str:
-    """ "(n in the interpretation, g below threshold, k resolved)" after a count of statements above
-    threshold: a statement above threshold can be dropped by a contradiction rule (normal ECG beside
-    atrial fibrillation), and the most probable rhythm is said below its threshold when no rhythm is
-    above it (``guessed`` of the ``stated``), so the two counts differ ("3 of 71 above threshold (4 in
-    the interpretation)" read as a miscount)."""
-    if stated is None:
-        return ""
-    dropped = max(n_above - (stated - guessed), 0)
-    return (f" ({stated} in the interpretation" + (f", {guessed} below threshold" if guessed else "")
-            + (f", {dropped} resolved" if dropped else "") + ")")
-
-
-def stated_counts(statements) -> tuple[int, int]:
-    """(the model's statements in the interpretation, those of them said below their threshold: the
-    most probable rhythm, ``interpret.Statement.guessed``), what :func:`model_line` counts beside its own."""
-    model = [s for s in statements if s.source == "model"]
-    return len(model), sum(1 for s in model if s.guessed)
-
-
-STATEMENTS_PART = ". Statements: "        # where model_line's statements part starts
-DETAILS = "  (details from page 3)"        # how model_line ends (``results``: the model result's page)
-NAMED = "  (models named on page 3)"       # how model_line ends without the models' names
-# model_line's wording, shorter, for a band without room for it: the same names and counts
-COMPACT = ((STATEMENTS_PART + "model ", STATEMENTS_PART), (" of its ", " of "), (" in the interpretation", " shown"))
-# a doubted class's mark with its words (``interpret.doubted_calls``), and in the last wording that fits: the mark
-# alone, as a compact statement has it (the words with the statements on page 1, the reason on page 3)
-DOUBTED = f" (?) {AMPLITUDE_UNRELIABLE_NOTE}"
-NOISE_DOUBTED = " (?) noise may change it"       # a call the record's noise may change (its leads on page 3)
-TERSE = COMPACT + ((DOUBTED, " (?)"), (NOISE_DOUBTED, " (?)"))
-
-
-def model_line(pred, why: str = "", stmt_pred=None, stated: int | None = None, names: bool = True,
-               guessed: int = 0, results: str = "page 3", in_words: bool = True) -> str:
-    """The model's own result in one line: its positive classes with their probabilities (a
-    statements model: how many of its statements are above threshold), or why there is none
-    (``why``: the session's reason, e.g. "no model was loaded"); ``stmt_pred``, the prediction of
-    a statements model that ran beside it, adds which model the interpretation's statements come from.
-    ``stated``: how many model statements the interpretation shows, told beside the count above
-    threshold when they differ in meaning (some resolved away; ``guessed`` of them below threshold:
-    :func:`stated_counts`). ``names=False``: the same counts and classes without the models' names
-    (page 1's last resort; page 3 names them). ``results``: the page of the model result's table ("page 4"),
-    which the line points to for the details. ``in_words``: an own model's calls in its data's words, "Q wave
-    abnormal (QAb) 0.90" (``labels.with_words``); False: the labels alone (page 1, where the words would wrap)."""
-    if pred is None:
-        return f"Model: no model result{f' ({why})' if why else ''}; the interpretation comes from the measurement rules alone"
-    name = f" {pred.model_name}" if names else ""
-    if getattr(pred, "withheld", ""):
-        return f"Model{name}: RESULT WITHHELD - {pred.withheld}  (probabilities from {results})"
-    statements = set(statement_labels(ptbxl_coded(pred)))    # an own "AFIB" is no statement
-    probs = np.asarray(pred.probabilities, dtype=float)
-    positive = set(pred.positive)
-    own = [(lab, p) for lab, p in zip(pred.labels, probs) if lab in positive and lab not in statements]
-    # a class called off amplitudes in doubt (HYP on a record at the wrong gain) is marked as the interpretation
-    # marks its statements; the finding's own words are the signal quality's, on page 3 with the call
-    doubted = doubted_calls(pred)
-    words = getattr(pred, "label_descriptions", None) if in_words else None    # "QAb": "Q wave abnormal (QAb)"
-    calls = ", ".join(f"{with_words(lab, words)} {p:.2f}" + ("" if lab not in doubted else DOUBTED
-                                          if doubted[lab].startswith(AMPLITUDE_UNRELIABLE_NOTE) else NOISE_DOUBTED)
-                      for lab, p in own)
-    text = f"Model{name}: "
-    if statements:
-        n = sum(1 for lab in pred.positive if lab in statements)
-        text += f"{n} of its {len(statements)} statements above threshold" + (
-            _in_interpretation(n, stated, guessed) or " (in the interpretation)")
-        if own:
-            text += "; positive " + calls
-    elif own:
-        text += "positive " + calls
-    else:
-        text += "no class above its threshold"
-    if stmt_pred is not None:
-        codes = set(statement_labels(ptbxl_coded(stmt_pred)))
-        n = sum(1 for lab, p, t in zip(stmt_pred.labels, stmt_pred.probabilities, stmt_pred.thresholds)
-                if lab in codes and is_called(p, t))
-        text += (f"{STATEMENTS_PART}{f'model {stmt_pred.model_name}, ' if names else ''}{n} of {len(codes)} "
-                 "above threshold" + _in_interpretation(n, stated, guessed))
-    return text + (DETAILS.replace("page 3", results) if names else NAMED)
-
-
-def model_line_rows(c, text: str, width: float, free_line: bool, short: str = "",
-                    last_width: float | None = None, details: str = DETAILS) -> list[str]:
-    """``model_line``'s text as the band draws it within ``width`` pt on canvas ``c``, every row
-    whole at ``READABLE`` pt at the least: one row when it fits; else, with a free line above, two
-    rows (the classes' model, then the statements' model; the pointer to the details given up if
-    need be); else one row without the pointer to the details, and if that is still too wide, in
-    ``COMPACT`` wording, so that the names and counts are what stays; else ``short``
-    (``model_line(..., names=False)``: page 3 names the models), in ``TERSE`` wording if need be (a
-    doubted class's mark without its words);
-    else that wrapped onto as many rows as it needs (the caller gives them lines of the band).
-    ``last_width``: the room on the last row (less than ``width`` when something follows it); ``details``: how
-    ``text`` ends when it points to the model result's page."""
-    last_width = width if last_width is None else last_width
-
-    def fits_row(t: str, room: float) -> bool:
-        return c.stringWidth(pdf_text(t), FONT_BOLD, READABLE) <= room
-
-    if fits_row(text, last_width):
-        return [text]
-    if free_line and STATEMENTS_PART in text:
-        head, tail = text.split(STATEMENTS_PART, 1)
-        second = STATEMENTS_PART.lstrip(". ") + tail
-        for rows in ([head + ".", second], [head + ".", second.removesuffix(details)]):
-            if fits_row(rows[0], width) and fits_row(rows[1], last_width):
-                return rows
-    text = text.removesuffix(details)
-    if fits_row(text, last_width):
-        return [text]
-    for long, short_words in COMPACT:
-        text = text.replace(long, short_words)
-    if fits_row(text, last_width) or not short:
-        return [text] if fits_row(text, last_width) else _wrap(c, text, width, last_width)
-    terse = short
-    for long, short_words in TERSE:
-        terse = terse.replace(long, short_words)
-    for t in (short, short.replace(NAMED, " (names: page 3)"), terse, terse.replace(NAMED, " (names: page 3)")):
-        if fits_row(t, last_width):
-            return [t]
-    return _wrap(c, short, width, last_width)
-
-
-def _wrap(c, text: str, width: float, last_width: float) -> list[str]:
-    """``text`` broken at spaces into rows that fit ``width`` at ``READABLE`` pt bold, the last one
-    ``last_width`` (a word longer than a row is broken inside)."""
-    rows = simpleSplit(pdf_text(text), FONT_BOLD, READABLE, width)
-    if rows and c.stringWidth(rows[-1], FONT_BOLD, READABLE) > last_width:
-        rows[-1:] = simpleSplit(rows[-1], FONT_BOLD, READABLE, last_width)
-    return rows or [""]
 
 
 def statement_runs(s, compact: bool = False, note: bool | None = None) -> list[Run]:
@@ -443,8 +174,6 @@ def _statement_lines(c, it, statements, slots: int, width: float, session) -> li
 def paediatric_runs(c, age, width: float) -> list[Run]:
     """The band's line for a child's ECG: that no adult criteria were applied and that the models were
     trained on adults, in the fewest words that fit ``width`` (``interpret.paediatric_note`` in full on page 3)."""
-    from mirage_model.review.interpret import PTBXL_RECORDS, PTBXL_UNDER_16
-
     a = age_text(age)
     trained = f"models trained on adults (PTB-XL: {PTBXL_UNDER_16} of {PTBXL_RECORDS:,} records under 16 y)"
     options = [f"Paediatric ECG (age {a}): adult rate, axis and lower limits not applied; {trained}",

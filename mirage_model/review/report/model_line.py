@@ -1,0 +1,145 @@
+"""The model's own result in one line, under page 1's interpretation and on page 3 (``result``): its positive
+classes with their probabilities, or how many of a statements model's statements are above threshold and in
+the interpretation, and the models' names; on page 1 in the fullest wording that fits its rows at
+``READABLE`` pt (``model_line_rows``), the names and counts kept longest.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from reportlab.lib.utils import simpleSplit
+
+from mirage_model.outputs import is_called
+from mirage_model.review.interpret import AMPLITUDE_UNRELIABLE_NOTE, doubted_calls, statement_labels
+from mirage_model.review.labels import ptbxl_coded, with_words
+from mirage_model.review.report.band_text import READABLE
+from mirage_model.review.report.text import FONT_BOLD, pdf_text
+
+def _in_interpretation(n_above: int, stated: int | None, guessed: int = 0) -> str:
+    """ "(n in the interpretation, g below threshold, k resolved)" after a count of statements above
+    threshold: a statement above threshold can be dropped by a contradiction rule (normal ECG beside
+    atrial fibrillation), and the most probable rhythm is said below its threshold when no rhythm is
+    above it (``guessed`` of the ``stated``), so the two counts differ ("3 of 71 above threshold (4 in
+    the interpretation)" read as a miscount)."""
+    if stated is None:
+        return ""
+    dropped = max(n_above - (stated - guessed), 0)
+    return (f" ({stated} in the interpretation" + (f", {guessed} below threshold" if guessed else "")
+            + (f", {dropped} resolved" if dropped else "") + ")")
+
+
+def stated_counts(statements) -> tuple[int, int]:
+    """(the model's statements in the interpretation, those of them said below their threshold: the
+    most probable rhythm, ``interpret.Statement.guessed``), what :func:`model_line` counts beside its own."""
+    model = [s for s in statements if s.source == "model"]
+    return len(model), sum(1 for s in model if s.guessed)
+
+
+STATEMENTS_PART = ". Statements: "        # where model_line's statements part starts
+DETAILS = "  (details from page 3)"        # how model_line ends (``results``: the model result's page)
+NAMED = "  (models named on page 3)"       # how model_line ends without the models' names
+# model_line's wording, shorter, for a band without room for it: the same names and counts
+COMPACT = ((STATEMENTS_PART + "model ", STATEMENTS_PART), (" of its ", " of "), (" in the interpretation", " shown"))
+# a doubted class's mark with its words (``interpret.doubted_calls``), and in the last wording that fits: the mark
+# alone, as a compact statement has it (the words with the statements on page 1, the reason on page 3)
+DOUBTED = f" (?) {AMPLITUDE_UNRELIABLE_NOTE}"
+NOISE_DOUBTED = " (?) noise may change it"       # a call the record's noise may change (its leads on page 3)
+TERSE = COMPACT + ((DOUBTED, " (?)"), (NOISE_DOUBTED, " (?)"))
+
+
+def model_line(pred, why: str = "", stmt_pred=None, stated: int | None = None, names: bool = True,
+               guessed: int = 0, results: str = "page 3", in_words: bool = True) -> str:
+    """The model's own result in one line: its positive classes with their probabilities (a
+    statements model: how many of its statements are above threshold), or why there is none
+    (``why``: the session's reason, e.g. "no model was loaded"); ``stmt_pred``, the prediction of
+    a statements model that ran beside it, adds which model the interpretation's statements come from.
+    ``stated``: how many model statements the interpretation shows, told beside the count above
+    threshold when they differ in meaning (some resolved away; ``guessed`` of them below threshold:
+    :func:`stated_counts`). ``names=False``: the same counts and classes without the models' names
+    (page 1's last resort; page 3 names them). ``results``: the page of the model result's table ("page 4"),
+    which the line points to for the details. ``in_words``: an own model's calls in its data's words, "Q wave
+    abnormal (QAb) 0.90" (``labels.with_words``); False: the labels alone (page 1, where the words would wrap)."""
+    if pred is None:
+        return f"Model: no model result{f' ({why})' if why else ''}; the interpretation comes from the measurement rules alone"
+    name = f" {pred.model_name}" if names else ""
+    if getattr(pred, "withheld", ""):
+        return f"Model{name}: RESULT WITHHELD - {pred.withheld}  (probabilities from {results})"
+    statements = set(statement_labels(ptbxl_coded(pred)))    # an own "AFIB" is no statement
+    probs = np.asarray(pred.probabilities, dtype=float)
+    positive = set(pred.positive)
+    own = [(lab, p) for lab, p in zip(pred.labels, probs) if lab in positive and lab not in statements]
+    # a class called off amplitudes in doubt (HYP on a record at the wrong gain) is marked as the interpretation
+    # marks its statements; the finding's own words are the signal quality's, on page 3 with the call
+    doubted = doubted_calls(pred)
+    words = getattr(pred, "label_descriptions", None) if in_words else None    # "QAb": "Q wave abnormal (QAb)"
+    calls = ", ".join(f"{with_words(lab, words)} {p:.2f}" + ("" if lab not in doubted else DOUBTED
+                                          if doubted[lab].startswith(AMPLITUDE_UNRELIABLE_NOTE) else NOISE_DOUBTED)
+                      for lab, p in own)
+    text = f"Model{name}: "
+    if statements:
+        n = sum(1 for lab in pred.positive if lab in statements)
+        text += f"{n} of its {len(statements)} statements above threshold" + (
+            _in_interpretation(n, stated, guessed) or " (in the interpretation)")
+        if own:
+            text += "; positive " + calls
+    elif own:
+        text += "positive " + calls
+    else:
+        text += "no class above its threshold"
+    if stmt_pred is not None:
+        codes = set(statement_labels(ptbxl_coded(stmt_pred)))
+        n = sum(1 for lab, p, t in zip(stmt_pred.labels, stmt_pred.probabilities, stmt_pred.thresholds)
+                if lab in codes and is_called(p, t))
+        text += (f"{STATEMENTS_PART}{f'model {stmt_pred.model_name}, ' if names else ''}{n} of {len(codes)} "
+                 "above threshold" + _in_interpretation(n, stated, guessed))
+    return text + (DETAILS.replace("page 3", results) if names else NAMED)
+
+
+def model_line_rows(c, text: str, width: float, free_line: bool, short: str = "",
+                    last_width: float | None = None, details: str = DETAILS) -> list[str]:
+    """``model_line``'s text as the band draws it within ``width`` pt on canvas ``c``, every row
+    whole at ``READABLE`` pt at the least: one row when it fits; else, with a free line above, two
+    rows (the classes' model, then the statements' model; the pointer to the details given up if
+    need be); else one row without the pointer to the details, and if that is still too wide, in
+    ``COMPACT`` wording, so that the names and counts are what stays; else ``short``
+    (``model_line(..., names=False)``: page 3 names the models), in ``TERSE`` wording if need be (a
+    doubted class's mark without its words);
+    else that wrapped onto as many rows as it needs (the caller gives them lines of the band).
+    ``last_width``: the room on the last row (less than ``width`` when something follows it); ``details``: how
+    ``text`` ends when it points to the model result's page."""
+    last_width = width if last_width is None else last_width
+
+    def fits_row(t: str, room: float) -> bool:
+        return c.stringWidth(pdf_text(t), FONT_BOLD, READABLE) <= room
+
+    if fits_row(text, last_width):
+        return [text]
+    if free_line and STATEMENTS_PART in text:
+        head, tail = text.split(STATEMENTS_PART, 1)
+        second = STATEMENTS_PART.lstrip(". ") + tail
+        for rows in ([head + ".", second], [head + ".", second.removesuffix(details)]):
+            if fits_row(rows[0], width) and fits_row(rows[1], last_width):
+                return rows
+    text = text.removesuffix(details)
+    if fits_row(text, last_width):
+        return [text]
+    for long, short_words in COMPACT:
+        text = text.replace(long, short_words)
+    if fits_row(text, last_width) or not short:
+        return [text] if fits_row(text, last_width) else _wrap(c, text, width, last_width)
+    terse = short
+    for long, short_words in TERSE:
+        terse = terse.replace(long, short_words)
+    for t in (short, short.replace(NAMED, " (names: page 3)"), terse, terse.replace(NAMED, " (names: page 3)")):
+        if fits_row(t, last_width):
+            return [t]
+    return _wrap(c, short, width, last_width)
+
+
+def _wrap(c, text: str, width: float, last_width: float) -> list[str]:
+    """``text`` broken at spaces into rows that fit ``width`` at ``READABLE`` pt bold, the last one
+    ``last_width`` (a word longer than a row is broken inside)."""
+    rows = simpleSplit(pdf_text(text), FONT_BOLD, READABLE, width)
+    if rows and c.stringWidth(rows[-1], FONT_BOLD, READABLE) > last_width:
+        rows[-1:] = simpleSplit(rows[-1], FONT_BOLD, READABLE, last_width)
+    return rows or [""]
