@@ -161,13 +161,16 @@ def typed_unit_reading(feature: ClinicalFeature, text, canonical: float) -> str:
     return f"{read} (= {censor_mark(text)}{fmt_num(canonical, 4)} {feature.unit})"
 
 
-def parse_entry(feature: ClinicalFeature, text, unit: str | None = None) -> float | None:
+def parse_entry(feature: ClinicalFeature, text, unit: str | None = None,
+                decimal_comma: bool = False) -> float | None:
     """A value as a person types it -> canonical float (None when empty).
 
     Accepts a decimal comma ("1,5" is 1.5, as many laboratories print it) and a censored result
     ("<3" counts as its limit). A comma followed by exactly three digits after a non-zero whole part
     ("12,500", "1,500") is refused: it is as likely a thousands separator (12500) as a decimal comma
-    (12.5), and reading it wrong hides a value 1000 times too high. A unit typed after the number
+    (12.5), and reading it wrong hides a value 1000 times too high. Where the person's locale writes
+    decimal commas (``decimal_comma``: German, French, Dutch, Italian), a point there ("12.500", "1.234")
+    is refused as well: it is that locale's thousands point as likely as a decimal point. A unit typed after the number
     ("70 kg", "1.2 mg/dL": ``typed_unit``) is the value's, whatever ``unit`` (the unit box) says: read in
     it as choosing it in the box would; a height in feet and inches (5'10") in inches. Everything else as
     ``ClinicalFeature.to_canonical``.
@@ -190,6 +193,15 @@ def parse_entry(feature: ClinicalFeature, text, unit: str | None = None) -> floa
         t = text.strip()
         core = t.lstrip("<>≤≥=").strip()
         m = re.fullmatch(r"[+-]?(\d+),(\d+)", core)
+        p = re.fullmatch(r"[+-]?(\d+)\.(\d{3})", core) if decimal_comma else None
+        if p and p.group(1).lstrip("0"):
+            whole, frac = p.groups()
+            # the decimal typed so that it is read: "12,5" for 12.500, "1,2340" (not the refused "1,234")
+            decimal = f"{whole},{frac.rstrip('0') or '0'}" if frac.endswith("0") else f"{whole},{frac}0"
+            raise ClinicalError(feature.name,
+                f"{text.strip()!r} is ambiguous where numbers are written with decimal commas: a thousands "
+                f"point ({whole}{frac}) or a decimal point? Type the number without the point "
+                f"({whole}{frac}), or with a decimal comma ({decimal})")
         if m:
             whole, frac = m.groups()
             if len(frac) == 3 and whole.lstrip("0"):
@@ -224,7 +236,8 @@ def number_hint(feature: ClinicalFeature) -> str:
     return f"type a number, optionally with its unit ({first_few(sizes.values(), 4)})" if sizes else "type a number"
 
 
-def entry_status(feature: ClinicalFeature, text, unit: str | None = None) -> tuple[float | None, str, str]:
+def entry_status(feature: ClinicalFeature, text, unit: str | None = None,
+                 decimal_comma: bool = False) -> tuple[float | None, str, str]:
     """A value as a person types it -> (canonical, status, message), as the lab form shows it while
     typing and the review session stores it: status "ok", "low" or "high" (against the reference
     range, the message naming it); the message also says PTB-XL's 300 read as 90, and a value beyond
@@ -232,9 +245,9 @@ def entry_status(feature: ClinicalFeature, text, unit: str | None = None) -> tup
     value typed with its unit was read as (``typed_unit_reading``). (None, "empty", "") for an empty entry.
 
     Raises:
-        ClinicalError: as ``parse_entry``.
+        ClinicalError: as ``parse_entry`` (``decimal_comma`` as there).
     """
-    canonical = parse_entry(feature, text, unit)
+    canonical = parse_entry(feature, text, unit, decimal_comma)
     if canonical is None:
         return None, "empty", ""
     status, parts = "ok", []

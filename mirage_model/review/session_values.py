@@ -89,7 +89,8 @@ class SessionValues:
         v = self.values.get(name)
         return v.source if v is not None else "none"
 
-    def _store(self, name: str, value, unit: str | None, source: str) -> ClinicalValue | None:
+    def _store(self, name: str, value, unit: str | None, source: str,
+               decimal_comma: bool = False) -> ClinicalValue | None:
         feat = self.feature(name)
         if value is None or (isinstance(value, str) and not value.strip()) or \
                 (isinstance(value, float) and math.isnan(value)):
@@ -102,7 +103,7 @@ class SessionValues:
             # a table's sex code (1.0 / 0.0) is shown as the letter it stands for
             text = next((k for k, v in SEX_CODE.items() if v == value), text)
         try:
-            canonical, status, message = entry_status(feat, value, unit)
+            canonical, status, message = entry_status(feat, value, unit, decimal_comma)
         except ClinicalError as err:
             canonical, status, message = None, "refused", str(err).split(": ", 1)[-1]
         if canonical is None and status != "refused":
@@ -116,10 +117,12 @@ class SessionValues:
         self.values[name] = cv
         return cv
 
-    def set_value(self, name: str, value, unit: str | None = None, source: str = "user") -> ClinicalValue | None:
+    def set_value(self, name: str, value, unit: str | None = None, source: str = "user",
+                  decimal_comma: bool = False) -> ClinicalValue | None:
         """A reviewer's (or a labs table's) value. An impossible one is kept as "refused" with its
         message (shown in the app and the PDF) and never sent to the model. Empty clears it. A value
         typed as the record itself gives it (same number, same unit) keeps its source "file".
+        ``decimal_comma``: typed where the locale writes decimal commas ("12.500" refused, ``parse_entry``).
 
         Returns:
             the stored value, or None when cleared.
@@ -129,7 +132,7 @@ class SessionValues:
         if source not in ("user", "file", "table"):
             raise ValueError(f"source must be 'user', 'file' or 'table', got {source!r}")
         before = self.read_values()
-        cv = self._store(name, value, unit, source)
+        cv = self._store(name, value, unit, source, decimal_comma)
         if cv is not None and source == "user" and \
                 self._file_values.get(name) == (cv.canonical, cv.unit or self.feature(name).unit):
             cv.source = "file"      # typed again as the file gave it (same number, same unit): still the file's
