@@ -199,6 +199,25 @@ class Settings:
         self._s.sync()
 
 
+class DecimalSpinBox(QDoubleSpinBox):
+    """A ``QDoubleSpinBox`` that reads a decimal point and a decimal comma alike, whatever the locale.
+
+    Qt's own takes the mark the locale does not use for decimals as a thousands separator and drops it:
+    "96.5" typed on a German or French workstation was 965 dpi (the traces drawn 10 times too small),
+    "96,5" in English the same. No field here holds thousands, so either mark is the decimal one.
+    """
+
+    def _decimal(self, text: str) -> str:
+        point = self.locale().decimalPoint()
+        return text.replace("." if point == "," else ",", point)
+
+    def validate(self, text: str, pos: int):
+        return super().validate(self._decimal(text), pos)
+
+    def valueFromText(self, text: str) -> float:          # noqa: N802 (Qt's name)
+        return super().valueFromText(self._decimal(text))
+
+
 class SettingsDialog(QDialog):
     """Device (auto/cpu/cuda), model checkpoint folder, report page size and institution, screen DPI."""
 
@@ -245,7 +264,7 @@ class SettingsDialog(QDialog):
         self.institution = QLineEdit(settings.institution)
         add_row(form, "&Institution", self.institution)
 
-        self.dpi = QDoubleSpinBox()
+        self.dpi = DecimalSpinBox()
         self.dpi.setRange(0.0, 1000.0)
         self.dpi.setDecimals(1)
         self.dpi.setSpecialValueText("screen's own")
