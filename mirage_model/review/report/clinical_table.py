@@ -36,10 +36,13 @@ def session_clinical_rows(session) -> list[dict]:
             value, unit = (v.model_value() if v.accepted else v.text), ""
         else:
             # as entered (its unit), with the canonical value beside it when converted; a censored
-            # result keeps its mark in both ("<0.3 (= <3 mg/L)"): a limit never reads as measured
-            value, unit = v.text, (v.unit or feat.unit)
+            # result keeps its mark in both ("<0.3 (= <3 mg/L)"): a limit never reads as measured. An
+            # accepted value's comma is the decimal comma it was read with: printed as a point, as every
+            # other number of the report is ("4,2" typed on a German workstation: 4.2); a refused one as typed
+            text = v.text.replace(",", ".") if v.accepted else v.text
+            value, unit = text, (v.unit or feat.unit)
             if v.accepted and v.unit and feat.factor(v.unit) != 1.0:
-                value = f"{v.text} (= {censor_mark(v.text)}{fmt_num(v.canonical, 4)} {feat.unit})"
+                value = f"{text} (= {censor_mark(text)}{fmt_num(v.canonical, 4)} {feat.unit})"
         if not v.accepted:
             use = "refused, not given"
         elif used is None:
