@@ -235,7 +235,9 @@ def test_the_command_line_table_gives_each_exported_record_its_row(tmp_path):
 
     one, fourteen = text("1"), text("14")
     assert "Labs table: row '1' of labs.csv." in one and "Weight 64 kg" in one, one
-    assert "Labs table: no row for record 14 in labs.csv." in fourteen and "Weight" not in fourteen
+    # record 14 has no row: none of record 1's weight; the model's weight named as not given, masked
+    assert "Labs table: no row for record 14 in labs.csv." in fourteen and "64 kg" not in fourteen, fourteen
+    assert "Read by this model but not given (masked as missing): Weight." in fourteen, fourteen
 
 
 def test_a_command_line_table_that_cannot_be_read_ends_the_run_in_one_line(tmp_path):
