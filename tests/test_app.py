@@ -1674,7 +1674,7 @@ def test_a_short_screen_opens_records_fitted_also_when_the_window_size_is_restor
 
 
 def test_probability_bars_colours_names_and_legend(qtbot):
-    from app.views.explain import ProbabilityBars
+    from app.views.probability_bars import ProbabilityBars
 
     bars = ProbabilityBars()
     qtbot.addWidget(bars)
@@ -2014,7 +2014,7 @@ def test_probability_bars_show_a_called_class_name_whole(qtbot):
     the wider bold text ran past its right-aligned box and lost its first letters ("orhofflimmern"
     for a folder model's "Vorhofflimmern" at 1400x900). Now no name pixel touches the left edge and
     a called and an uncalled copy of the name take the same room."""
-    from app.views.explain import ProbabilityBars
+    from app.views.probability_bars import ProbabilityBars
 
     bars = ProbabilityBars()
     qtbot.addWidget(bars)

@@ -101,7 +101,7 @@ def test_probability_bars_are_told_apart_without_colour_vision_and_without_colou
     both an olive brown 23 CIELAB units apart (17 to a protanope), and all three meanings were carried by
     the colour alone. Read off the drawn pixels: every two meanings stay at least 30 apart under both
     simulations, and a class not called is hatched (two colours along its bar), a called one solid."""
-    from app.views.explain import ProbabilityBars
+    from app.views.probability_bars import ProbabilityBars
 
     bars = ProbabilityBars()
     qtbot.addWidget(bars)
@@ -312,7 +312,7 @@ def test_every_control_of_the_main_window_has_a_name(qtbot, tiny_model):
 def test_probability_bars_are_told_in_words(qtbot):
     """The bars are painted: a screen reader got nothing of them. Their accessible name and description
     say every class, its probability, its threshold and its call, as set."""
-    from app.views.explain import ProbabilityBars
+    from app.views.probability_bars import ProbabilityBars
 
     bars = ProbabilityBars()
     qtbot.addWidget(bars)

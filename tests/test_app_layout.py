@@ -137,7 +137,7 @@ def test_the_class_bars_are_named_whole_in_the_result_column(qtbot):
     in a wide panel the full names are drawn. Truth: the PTB-XL superclass names and the bars' pixels."""
     from PySide6.QtGui import QFont, QFontMetrics
 
-    from app.views.explain import ProbabilityBars
+    from app.views.probability_bars import ProbabilityBars
 
     labels = ("NORM", "MI", "STTC", "CD", "HYP")
     full = ("Normal ECG", "Myocardial infarction", "ST/T change", "Conduction disturbance", "Hypertrophy")

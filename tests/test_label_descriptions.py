@@ -77,7 +77,7 @@ def _pdf_words(pred) -> dict[str, str]:
 
 
 def test_its_prediction_pdf_and_app_show_the_words(trained, qtbot):
-    from app.views.explain import ProbabilityBars
+    from app.views.probability_bars import ProbabilityBars
     from mirage_model.inference import Predictor
     from mirage_model.records import load_record
     from mirage_model.review.labels import label_name

@@ -66,7 +66,7 @@ def test_the_pdf_names_a_models_own_labels_as_they_are(predictions):
 
 
 def test_the_app_bars_name_a_models_own_labels_as_they_are(predictions, qtbot):
-    from app.views.explain import ProbabilityBars
+    from app.views.probability_bars import ProbabilityBars
 
     bars = ProbabilityBars()
     qtbot.addWidget(bars)
@@ -154,7 +154,7 @@ def test_page_one_s_model_line_counts_an_own_afib_as_the_model_s_own_call():
 def test_an_own_norm_is_no_reassuring_normal_class(qtbot):
     """A called NORM of a model trained on other data is drawn and spoken as a finding, not PTB-XL's normal ECG
     (the calm colour, "called: normal"); nor is it left out of what the noise may hide."""
-    from app.views.explain import ProbabilityBars
+    from app.views.probability_bars import ProbabilityBars
     from mirage_model.noise_spread import may_hide
 
     bars = ProbabilityBars()

@@ -9,8 +9,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QToolButton, QVBoxLayout, QWidget
 
 from app import workers
-from app.views.explain import ProbabilityBars
 from app.views.interpretation import InterpretationView
+from app.views.probability_bars import ProbabilityBars
 
 
 def _test_figure(predictor) -> str:
