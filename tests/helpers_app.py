@@ -89,18 +89,18 @@ def shown_window(qtbot, model=None, size: tuple[int, int] | None = (1400, 900)):
 
 def hold_scoring(monkeypatch):
     """The model runs started from here wait in their worker until released: (entered, release), two
-    ``threading.Event``; ``workers.score_job`` sets ``entered`` and waits for ``release`` (60 s at most)."""
+    ``threading.Event``; ``jobs.score_job`` sets ``entered`` and waits for ``release`` (60 s at most)."""
     import threading
 
-    from app import workers
+    from app import jobs
 
     entered, release = threading.Event(), threading.Event()
-    real = workers.score_job
+    real = jobs.score_job
 
     def held(*args, **kwargs):
         entered.set()
         release.wait(60)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(workers, "score_job", held)
+    monkeypatch.setattr(jobs, "score_job", held)
     return entered, release

@@ -17,7 +17,7 @@ pytest.importorskip("pytestqt")
 from PySide6.QtCore import QPointF, QSettings, Qt  # noqa: E402
 from PySide6.QtGui import QImage  # noqa: E402
 
-from app import workers  # noqa: E402
+from app import jobs, workers  # noqa: E402
 from helpers_app import isolated_settings, tiny_model, two_record_folder, with_a_header  # noqa: E402,F401 - fixtures
 from app.dialogs.about import about_text  # noqa: E402
 from app.main_window import MainWindow  # noqa: E402
@@ -432,13 +432,13 @@ def test_a_lab_the_model_does_not_read_is_kept_without_running_the_model_again(q
         window.open_record(SAMPLE)
     assert window.prediction is not None
     runs = []
-    real = workers.score_job
+    real = jobs.score_job
 
     def counted(*args, **kwargs):
         runs.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(workers, "score_job", counted)
+    monkeypatch.setattr(jobs, "score_job", counted)
     shown = window.prediction
     texts = []
     window.results.state.setText = (lambda set_text: lambda t: (texts.append(t), set_text(t)))(
@@ -1600,7 +1600,7 @@ def test_inference_runs_off_the_gui_thread_with_the_librarys_thread_count(qtbot,
     monkeypatch.delenv("MIRAGE_THREADS", raising=False)
     # a fresh process as far as threads go: nothing chosen yet, torch at its own default
     monkeypatch.setattr(runtime, "_THREADS_SET", False)
-    monkeypatch.setattr(workers, "_THREADS", [])
+    monkeypatch.setattr(jobs, "_THREADS", [])
     before = torch.get_num_threads()
     request.addfinalizer(lambda: torch.set_num_threads(before))
     torch.set_num_threads(max(2, before))
@@ -1616,7 +1616,7 @@ def test_inference_runs_off_the_gui_thread_with_the_librarys_thread_count(qtbot,
     monkeypatch.setattr(predictor, "predict", spy)
     with qtbot.waitSignal(window.predictionReady, timeout=WAIT_MS):
         window.open_record(SAMPLE)
-    chosen = workers.chosen_threads()
+    chosen = jobs.chosen_threads()
     assert seen and all(not on_gui for on_gui, _ in seen)
     # the count set_threads chose (1 on a 2-core machine), not torch's default of one per core
     assert chosen == runtime.default_threads() and all(n == chosen for _, n in seen)
@@ -1981,7 +1981,7 @@ def test_a_job_that_ends_after_its_window_was_deleted_touches_nothing(qtbot, tin
 
     import shiboken6
 
-    from app import workers
+    from app import jobs, workers
 
     running, release = threading.Event(), threading.Event()
 
@@ -1990,7 +1990,7 @@ def test_a_job_that_ends_after_its_window_was_deleted_touches_nothing(qtbot, tin
         release.wait(10)
         raise workers.Cancelled()
 
-    monkeypatch.setattr(workers, "score_job", slow_score)
+    monkeypatch.setattr(jobs, "score_job", slow_score)
     settings = Settings()
     settings.model_path = ""
     window = MainWindow(settings, model_path=str(tiny_model))

@@ -116,18 +116,18 @@ def test_with_a_model_a_record_is_prepared_once_and_marked_before_the_result(
     quality report (made with the model's configs), which draw the marks before the result."""
     import threading
 
-    from app import workers
+    from app import jobs
 
     hea, truth = paced_file
     window = shown_window(qtbot, tiny_model)
     release = threading.Event()
-    real_compute = workers.compute
+    real_compute = jobs.compute
 
     def held_compute(*args, **kwargs):     # the model's result waits until the marks were checked
         release.wait(WAIT_MS / 1000)
         return real_compute(*args, **kwargs)
 
-    monkeypatch.setattr(workers, "compute", held_compute)
+    monkeypatch.setattr(jobs, "compute", held_compute)
     try:
         window.open_record(hea)
         plot = window.viewer.plot
@@ -205,7 +205,7 @@ def test_a_record_opened_without_a_model_is_assessed_once(qtbot, paced_file, mon
 
     from PySide6.QtCore import QThreadPool
 
-    from app import workers
+    from app import jobs
     from mirage_model import inference
 
     calls: list = []
@@ -227,7 +227,7 @@ def test_a_record_opened_without_a_model_is_assessed_once(qtbot, paced_file, mon
     monkeypatch.setattr(inference, "assess_record", counted)
     monkeypatch.setattr(inference.inputs, "assess_record", counted)
     monkeypatch.setattr(inference, "record_inputs", held_inputs)
-    monkeypatch.setattr(workers, "load_models_job", failing_model)
+    monkeypatch.setattr(jobs, "load_models_job", failing_model)
     hea, truth = paced_file
     window = shown_window(qtbot)
     window.recordLoaded.connect(lambda _rec: drawn.set())

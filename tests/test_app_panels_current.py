@@ -147,12 +147,12 @@ def test_after_a_cancelled_or_failed_run_the_model_image_says_so_not_no_result_y
     """Esc while the model runs: the results panel said "Model run cancelled", the model image and the
     lead attention tab "No explanation (no model result yet)", as if the run were still to come. They now
     say it was cancelled; a run that fails, that it failed; the next result draws its explanation again."""
-    from app import workers
+    from app import jobs, workers
 
     window = shown_window(qtbot, tiny_model, size=(1280, 800))
     open_and_wait(qtbot, window, B)
     assert window.image_view.explanation is not None
-    real = workers.score_job
+    real = jobs.score_job
     entered, release = hold_scoring(monkeypatch)
     window.run_prediction()
     qtbot.waitUntil(entered.is_set, timeout=WAIT_MS)
@@ -167,11 +167,11 @@ def test_after_a_cancelled_or_failed_run_the_model_image_says_so_not_no_result_y
     def fails(*args, **kwargs):
         raise RuntimeError("the device ran out of memory")
 
-    monkeypatch.setattr(workers, "score_job", fails)
+    monkeypatch.setattr(jobs, "score_job", fails)
     window.run_prediction()
     qtbot.waitUntil(lambda: "Model failed" in window.results.state.text(), timeout=WAIT_MS)
     assert window.image_view.caption.text() == "No explanation (model run failed)."
-    monkeypatch.setattr(workers, "score_job", real)
+    monkeypatch.setattr(jobs, "score_job", real)
     with qtbot.waitSignal(window.predictionReady, timeout=WAIT_MS):
         window.run_prediction()
     assert window.image_view.explanation is not None and "No explanation" not in window.image_view.caption.text()

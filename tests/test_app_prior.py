@@ -23,7 +23,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from app import workers  # noqa: E402
+from app import jobs  # noqa: E402
 from helpers_app import WAIT_MS, isolated_settings, shown_window, tiny_model  # noqa: E402,F401
 from mirage_model.paths import resources_dir  # noqa: E402
 
@@ -59,17 +59,17 @@ def set_prior(qtbot, window, path):
 
 
 def hold_prior(monkeypatch) -> tuple[threading.Event, threading.Event]:
-    """``workers.prior_job`` held until ``gate`` is set (``entered`` set once it has started), the prior ECG
+    """``jobs.prior_job`` held until ``gate`` is set (``entered`` set once it has started), the prior ECG
     still being read meanwhile. Returns (gate, entered)."""
     gate, entered = threading.Event(), threading.Event()
-    real = workers.prior_job
+    real = jobs.prior_job
 
     def held(*args, **kwargs):
         entered.set()
         assert gate.wait(60)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(workers, "prior_job", held)
+    monkeypatch.setattr(jobs, "prior_job", held)
     return gate, entered
 
 
@@ -205,13 +205,13 @@ def test_a_print_waits_for_the_prior(qtbot, tiny_model, monkeypatch, tmp_path):
 
     gate, entered = hold_prior(monkeypatch)
     printed = []
-    real_print = workers.print_job
+    real_print = jobs.print_job
 
     def print_job(ctx, session, *args, **kwargs):     # which session the printout was built of
         printed.append(session)
         return real_print(ctx, session, *args, **kwargs)
 
-    monkeypatch.setattr(workers, "print_job", print_job)
+    monkeypatch.setattr(jobs, "print_job", print_job)
     window = shown_window(qtbot, tiny_model, size=(1280, 800))
     open_scored(qtbot, window, CURRENT)
     window.open_prior(PRIOR)

@@ -67,7 +67,7 @@ def test_esc_drops_every_report_waiting_and_says_each(qtbot, tmp_path, monkeypat
 
 
 def test_a_preview_being_made_is_dropped_when_another_record_opens(qtbot, tmp_path, monkeypatch):
-    from app import workers
+    from app import jobs, workers
 
     entered, release, saw_cancel = threading.Event(), threading.Event(), threading.Event()
 
@@ -81,7 +81,7 @@ def test_a_preview_being_made_is_dropped_when_another_record_opens(qtbot, tmp_pa
                 break
         return b"", []
 
-    monkeypatch.setattr(workers, "preview_job", slow_preview)
+    monkeypatch.setattr(jobs, "preview_job", slow_preview)
     window = window_with(qtbot)
     monkeypatch.setattr(window, "new_printer", lambda: pdf_printer(tmp_path / "preview.pdf"))
     w = window.print_preview()

@@ -18,7 +18,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from app import workers  # noqa: E402
+from app import jobs, workers  # noqa: E402
 from helpers_app import isolated_settings, shown_window, tiny_model, with_a_header  # noqa: E402,F401 - fixtures
 from app.main_window import MainWindow  # noqa: E402
 from mirage_model.paths import resources_dir  # noqa: E402
@@ -115,13 +115,13 @@ def assert_only_b(window, qtbot, tmp_path, predictor):
 
 def test_b_opened_while_the_model_loads_gets_only_b(qtbot, tiny_model, tmp_path, monkeypatch):
     gate = Gate()
-    real = workers.load_predictor_job
+    real = jobs.load_predictor_job
 
     def slow_model(ctx, path, device="auto"):
         gate.wait()
         return real(ctx, path, device)
 
-    monkeypatch.setattr(workers, "load_predictor_job", slow_model)
+    monkeypatch.setattr(jobs, "load_predictor_job", slow_model)
     window = window_for(qtbot)
     window.model_path_arg = str(tiny_model)
     window.expect_model()
@@ -143,14 +143,14 @@ def test_b_opened_while_the_model_loads_gets_only_b(qtbot, tiny_model, tmp_path,
 def test_a_result_arriving_after_b_is_dropped(qtbot, tiny_model, tmp_path, monkeypatch):
     window = window_for(qtbot, tiny_model)
     gate = Gate()
-    real = workers.score_job
+    real = jobs.score_job
 
     def held_for_a(ctx, predictor, record, ticket, explain=True, **kwargs):
         if record.record_id == "00417_lr":
             gate.wait()
         return real(ctx, predictor, record, ticket, explain, **kwargs)
 
-    monkeypatch.setattr(workers, "score_job", held_for_a)
+    monkeypatch.setattr(jobs, "score_job", held_for_a)
     seen = []
     window.predictionReady.connect(lambda p: seen.append(p.record_id))
     with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
@@ -306,7 +306,7 @@ def test_esc_during_a_rerun_clears_the_old_result_and_the_pdf_says_why(qtbot, ti
         window.open_record(B)
     assert window.results.bars.probabilities.size == 5
     gate = Gate()
-    hold(monkeypatch, workers, "score_job", gate)
+    hold(monkeypatch, jobs, "score_job", gate)
     window.run_prediction()
     qtbot.waitUntil(gate.entered.is_set, timeout=WAIT_MS)
     window.cancel_work()
@@ -363,7 +363,7 @@ def test_closing_while_a_pdf_is_written_asks_first_and_keeps_working_on_no(qtbot
     monkeypatch.setattr(QMessageBox, "question",
                         lambda *args, **kwargs: asked.append(args[2]) or QMessageBox.StandardButton.No)
     gate = Gate()
-    hold(monkeypatch, workers, "report_job", gate)
+    hold(monkeypatch, jobs, "report_job", gate)
     pdf = tmp_path / "A.pdf"
     window.export_pdf(pdf, wait=False)
     qtbot.waitUntil(gate.entered.is_set, timeout=WAIT_MS)

@@ -233,7 +233,7 @@ def test_a_rerun_that_fails_leaves_nothing_of_the_previous_result(qtbot, tiny_mo
     """B scored, then age changed and the model run again, which fails: the panel said "Model failed"
     under the previous run's bars and calls ("Above threshold: ..."), its saliency, heatmaps and the lab
     form's contributions still drawn, though the session had no result. Now all of them are cleared."""
-    from app import workers
+    from app import jobs
 
     window = shown_window(qtbot, tiny_model, size=(1280, 800))
     open_and_wait(qtbot, window, B)
@@ -243,7 +243,7 @@ def test_a_rerun_that_fails_leaves_nothing_of_the_previous_result(qtbot, tiny_mo
     def fails(*args, **kwargs):
         raise RuntimeError("the device ran out of memory")
 
-    monkeypatch.setattr(workers, "score_job", fails)
+    monkeypatch.setattr(jobs, "score_job", fails)
     window.lab_form.set_value("age", "61")
     qtbot.waitUntil(lambda: window.session.state["prediction"] == "failed", timeout=WAIT_MS)
     qtbot.wait(50)

@@ -90,7 +90,7 @@ def test_the_window_measures_a_long_record_on_its_first_minute_and_says_so(long_
     import wfdb
 
     import mirage_model.measure as measure_mod
-    from app import workers
+    from app import jobs, workers
 
     rec = long_record
     wfdb.wrsamp("long", fs=rec.fs, units=["mV"] * 12, sig_name=list(mm.STANDARD_LEADS),
@@ -104,7 +104,7 @@ def test_the_window_measures_a_long_record_on_its_first_minute_and_says_so(long_
 
     monkeypatch.setattr(measure_mod, "measure", spy)
     ctx = workers.JobContext(workers.WorkerSignals(), threading.Event())
-    out = workers.load_record_job(ctx, tmp_path / "long.hea", with_inputs=False)
+    out = jobs.load_record_job(ctx, tmp_path / "long.hea", with_inputs=False)
     assert seen == [6000]
     assert out.measurements.notes[0] == "measured on the first 60 s of a 3.3 min record"
 

@@ -121,7 +121,7 @@ def test_an_own_afib_model_gets_the_statements_model_beside_it(afib_models, monk
     atrial fibrillation with that statement's rules, and the CSV's statements_model column named it."""
     from types import SimpleNamespace as NS
 
-    from app.workers import load_models_job
+    from app.jobs import load_models_job
     from mirage_model.inference import Predictor
     from training_cli.engine.checkpoints import load_statements_predictor
 

@@ -166,14 +166,14 @@ def test_inputs_made_otherwise_are_not_reused(predictors, counted):
 
 
 def test_the_load_job_and_a_model_job_share_one_preparation(predictors, counted):
-    """``workers.LoadedRecord.preparation``: the model job started with the traces and the record-
+    """``jobs.LoadedRecord.preparation``: the model job started with the traces and the record-
     load job ask for the record's preparation at about the same time; it is made once, and only
     for a model that prepares as the load job does."""
     import dataclasses
     import threading
 
     pytest.importorskip("PySide6")
-    from app.workers import LoadedRecord
+    from app.jobs import LoadedRecord
 
     main, _ = predictors
     rec = _record()

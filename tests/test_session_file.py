@@ -1,4 +1,4 @@
-"""A prior ECG read by the app (``app.workers.prior_job``) and by ``mirage report --prior``
+"""A prior ECG read by the app (``app.jobs.prior_job``) and by ``mirage report --prior``
 (``report.add_prior``) is one review session (``review.opening.session_from_file``): the serial comparison of
 one pair of files is the same on either surface.
 
@@ -91,14 +91,14 @@ def _said(c) -> tuple:
 def test_the_app_and_the_cli_compare_a_prior_alike(priors, predictors, model):
     """For each prior, with and without a model: the app's prior and the CLI's give one comparison; a blank
     or noisy prior's statements are withheld on both (the rules alone too, where no model speaks)."""
-    from app import workers
+    from app import jobs
     from mirage_model.review.serial import compare
     from training_cli.commands.report import add_prior
 
     predictor = predictors[model]
     current = _current(predictor)
     for name, path in priors.items():
-        app_prior = workers.prior_job(_Ctx(), path, predictor, None)
+        app_prior = jobs.prior_job(_Ctx(), path, predictor, None)
         cli_current = current.snapshot()
         with contextlib.redirect_stderr(io.StringIO()):
             assert add_prior(cli_current, Path(path), predictor, None) == ""
@@ -243,7 +243,7 @@ def test_an_assessment_that_raises_leaves_the_inputs_in_the_app_and_in_a_session
 
     pytest.importorskip("PySide6")
     import mirage_model.inference as inference
-    from app import workers
+    from app import jobs, workers
     from mirage_model.quality import NOT_ASSESSED
     from mirage_model.review.opening import session_from_file
 
@@ -255,6 +255,6 @@ def test_an_assessment_that_raises_leaves_the_inputs_in_the_app_and_in_a_session
     assert s.inputs is not None and s.quality is None
     assert s.errors["quality"] == f"{NOT_ASSESSED}: RuntimeError: boom"
     ctx = workers.JobContext(workers.WorkerSignals(), threading.Event())
-    out = workers.load_record_job(ctx, LUDB / "14.hea", with_measurements=False, with_quality=True)
+    out = jobs.load_record_job(ctx, LUDB / "14.hea", with_measurements=False, with_quality=True)
     assert out.inputs is not None and out.quality is None and out.prepared is None and "inputs" not in out.errors
     assert out.errors["quality"] == f"{NOT_ASSESSED}: boom (RuntimeError)"

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
     QProgressBar, QPushButton, QTableWidget, QVBoxLayout, QWidget,
 )
 
-from app import workers
+from app import jobs, workers
 from app.dialogs.batch_jobs import LabsMatched, ListedFolder, batch_with_model_job, list_folder_job
 from app.dialogs.batch_notes import BatchNotes
 from app.dialogs.batch_outcome import BatchOutcome
@@ -395,7 +395,7 @@ class BatchDialog(BatchResultsTable, BatchNotes, BatchOutcome, QDialog):
                 self._note_unmatched(row.unmatched, row.hint)
             self._note_table(row.lookup)
             return
-        if isinstance(row, workers.BatchNotice):        # told when it happens, not at the end
+        if isinstance(row, jobs.BatchNotice):        # told when it happens, not at the end
             self._add_note(f"Note: {row}.")
             return
         self.progress.setRange(0, max(1, total))

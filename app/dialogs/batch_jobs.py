@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app import workers
+from app import jobs
 from mirage_model.review.interpret import companion_statements_model
 from mirage_model.review.labels import ptbxl_coded
 
@@ -67,7 +67,7 @@ def batch_with_model_job(ctx, folder, model_path, device, predictor, out_path, s
     """Score a folder with its own copy of the model (loaded for ``device``), so that the batch and
     the main window's inference never share one model between threads. Without a model path the
     given ``predictor`` is used. ``statements`` ("auto", "none" or a folder, as
-    ``workers.load_models_job``): the statements model loaded beside it for the interpretation.
+    ``jobs.load_models_job``): the statements model loaded beside it for the interpretation.
     A folder with nothing to score gets no output, nor a model loaded: :class:`NothingToScore`."""
     from mirage_model.inference import Predictor   # torch: imported when a batch starts, not with the window
     from mirage_model.review.batch.inputs import find_inputs, labs_lookup
@@ -97,4 +97,4 @@ def batch_with_model_job(ctx, folder, model_path, device, predictor, out_path, s
     where = companion_statements_model(ptbxl_coded(predictor), statements)    # an own "AFIB" is no statement
     if where is not None:
         kwargs["statements_predictor"] = Predictor(where, device=device)
-    return workers.batch_job(ctx, folder, predictor, out_path, **kwargs)
+    return jobs.batch_job(ctx, folder, predictor, out_path, **kwargs)

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QHeaderView, QLabel, QProgressBar, QStyledItemDelegate, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from app import workers
+from app import jobs, workers
 from mirage_model import formats
 from mirage_model.csvsafe import printable
 from mirage_model.records.age import age_text
@@ -331,5 +331,5 @@ def _folder_job(ctx, folder):
         def check(self):
             ctx.check()
 
-    return workers.header_job(_Relay(), paths)
+    return jobs.header_job(_Relay(), paths)
 

@@ -8,7 +8,7 @@ from html import escape
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QToolButton, QVBoxLayout, QWidget
 
-from app import workers
+from app import jobs
 from app.views.interpretation import InterpretationView
 from app.views.probability_bars import ProbabilityBars
 
@@ -178,7 +178,7 @@ class ResultsPanel(QWidget):
         figure = _test_figure(predictor)
         metric = f", {figure}" if figure else ""
         device = str(predictor.device)
-        threads = workers.chosen_threads()
+        threads = jobs.chosen_threads()
         if device == "cpu" and threads:
             device += f", {threads} torch thread{'s' if threads > 1 else ''}"
         extra = ""

@@ -16,7 +16,7 @@ from typing import Callable
 from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import QDialog, QFileDialog
 
-from app import workers
+from app import jobs, workers
 from app.dialogs.export import ExportDialog
 from app.window.records import shown_name
 from mirage_model import formats
@@ -216,7 +216,7 @@ class ExportMixin:
         model_info = report.model_info_from(self.predictor) if self.predictor is not None else None
         # keep_result: a PDF put in place as the cancel came is said written, as it is
         snapshot = session.snapshot()
-        w = workers.Worker(workers.report_job, snapshot, path, settings=settings,
+        w = workers.Worker(jobs.report_job, snapshot, path, settings=settings,
                            model_info=model_info, name="report", keep_result=True)
         w.written = False
         w.signals.result.connect(lambda _p: setattr(w, "written", True))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog
 
-from app import workers
+from app import jobs, workers
 from app.views.explain import NO_RESULT_YET
 from mirage_model.paths import default_model_path
 from mirage_model.preprocess import prediction_coverage
@@ -66,7 +66,7 @@ class ModelMixin:
         self._model_loading = True
         self.results.set_loading(Path(path).name)
         self.lab_form.set_loading_model(True)
-        self.model_worker = workers.Worker(workers.load_models_job, path, self.device(),
+        self.model_worker = workers.Worker(jobs.load_models_job, path, self.device(),
                                            self.statements_model_arg or "auto", name="model", disposable=True)
         self.model_worker.signals.result.connect(
             workers.while_alive(self, lambda loaded, p=str(path): self._model_loaded(loaded, p)))
@@ -94,7 +94,7 @@ class ModelMixin:
             self.loaded_model_action.setToolTip(str(path))     # the folder (a full path would widen the menu)
 
     def _model_loaded(self, loaded, path: str | None = None) -> None:
-        """``loaded``: ``workers.LoadedModels`` (the model, the statements model beside it or why none);
+        """``loaded``: ``jobs.LoadedModels`` (the model, the statements model beside it or why none);
         ``path``: the folder it was loaded from."""
         predictor = loaded.predictor
         self.predictor = predictor
@@ -252,7 +252,7 @@ class ModelMixin:
         if session.model_name != self.predictor.name or session.schema is not self.predictor.schema:
             session.set_model(self.predictor.schema, self.predictor.name, self.statements_reads())
         ticket = session.ticket()
-        w = workers.Worker(workers.score_job, self.predictor, session.record, ticket, name="predict", disposable=True,
+        w = workers.Worker(jobs.score_job, self.predictor, session.record, ticket, name="predict", disposable=True,
                            statements_predictor=self.statements_predictor, inputs=self.record_preparation())
         w.signals.started.connect(workers.while_alive(self, lambda t=ticket: self._predict_started(t)))
         w.signals.result.connect(workers.while_alive(self, lambda res, t=ticket: self._predict_done(t, res)))

@@ -18,7 +18,7 @@ from PySide6.QtGui import QPageLayout, QPageSize
 from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrintDialog, QPrinter
 from PySide6.QtWidgets import QDialog
 
-from app import workers
+from app import jobs, workers
 from app.window.export import Queued
 
 PAGE_IDS = {"A4": QPageSize.PageSizeId.A4, "LETTER": QPageSize.PageSizeId.Letter}
@@ -147,7 +147,7 @@ class PrintMixin:
         already built (the print preview's), else it is built now."""
         session = self.session
         rid = session.record.record_id
-        w = workers.Worker(workers.print_job, session.snapshot(), printer, **self._report_args(choice), pdf=pdf,
+        w = workers.Worker(jobs.print_job, session.snapshot(), printer, **self._report_args(choice), pdf=pdf,
                            name="print")
         note = f" ({choice.note})" if choice.note else ""
         w.signals.progress.connect(workers.while_alive(
@@ -198,10 +198,10 @@ class PrintMixin:
         return self._start_preview(printer, choice)
 
     def _start_preview(self, printer: QPrinter, choice) -> workers.Worker:
-        """The report built and its pages rasterised in a worker (``workers.preview_job``), then shown."""
+        """The report built and its pages rasterised in a worker (``jobs.preview_job``), then shown."""
         session = self.session
         sid, rid = session.id, session.record.record_id
-        w = workers.Worker(workers.preview_job, session.snapshot(), **self._report_args(choice), name="preview")
+        w = workers.Worker(jobs.preview_job, session.snapshot(), **self._report_args(choice), name="preview")
         w.signals.result.connect(workers.while_alive(
             self, lambda out: self._show_preview(sid, printer, choice, *out)))
         w.signals.error.connect(workers.while_alive(

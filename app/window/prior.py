@@ -1,6 +1,6 @@
 """Comparing the open record with the patient's prior ECG: File > Compare with prior ECG... reads
 the prior in a worker as a review session of its own, read, measured and scored with the loaded
-model as the open record is (``workers.prior_job``), and gives it to the open record's session
+model as the open record is (``jobs.prior_job``), and gives it to the open record's session
 (``ReviewSession.set_prior``); the "Prior ECG" tab, the median beats and the PDF draw the comparison
 (``review.serial``).
 
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog
 
-from app import workers
+from app import jobs, workers
 from app.window.records import RECORD_FILTER, _reason, shown_name
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ class PriorMixin:
             self.prior_worker.cancel()
         sid = session.id
         self._prior_model = (sid, self.predictor, self.statements_predictor)   # what it is scored with
-        w = workers.Worker(workers.prior_job, path, self.predictor, self.statements_predictor, name="prior",
+        w = workers.Worker(jobs.prior_job, path, self.predictor, self.statements_predictor, name="prior",
                            disposable=True)
         w.signals.result.connect(workers.while_alive(self, lambda prior, i=sid: self._prior_done(i, prior)))
         w.signals.error.connect(workers.while_alive(self, lambda msg, i=sid, p=path: self._prior_failed(i, p, msg)))

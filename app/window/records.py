@@ -16,7 +16,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog
 
-from app import workers
+from app import jobs, workers
 from app.views.patient_line import NO_RECORD
 from mirage_model import formats
 from mirage_model.csvsafe import printable
@@ -187,7 +187,7 @@ class RecordsMixin:
         self._load_out = None
         self.open_failure = ""
         # its error is said by _load_failed (the message bar, logged): the job logs it to the log file only
-        w = workers.Worker(workers.load_record_job, path, pcfg, rcfg, name="load", disposable=True,
+        w = workers.Worker(jobs.load_record_job, path, pcfg, rcfg, name="load", disposable=True,
                            errors_said=True, with_quality=assess)
         w.signals.progress.connect(
             workers.while_alive(self, lambda d, t, out, i=sid, p=path: self._load_progress(i, p, d, out)))
@@ -256,7 +256,7 @@ class RecordsMixin:
     def record_preparation(self):
         """What a model job reuses of the open record's preparation: the session's
         (``inference.RecordInputs``), or before the load job has handed it over that job's
-        ``LoadedRecord`` (``workers.score_job`` makes it or waits for it); None when there is none."""
+        ``LoadedRecord`` (``jobs.score_job`` makes it or waits for it); None when there is none."""
         session = self.session
         if session is None or session.prepared is not None:
             return getattr(session, "prepared", None)

@@ -1,8 +1,8 @@
 """A record's file opened into a finished review session: read, prepared and quality-assessed as the
-model asks, measured and scored, in one call. The one way the app's prior ECG (``app.workers.prior_job``)
+model asks, measured and scored, in one call. The one way the app's prior ECG (``app.jobs.prior_job``)
 and ``mirage report --prior`` read a record, so that the serial comparison (``review.serial``) of one pair
 of files is the same wherever it is made. Its preparation (``Preparation``) and measuring (``measure_head``)
-are the app's record-load job's (``app.workers.load_record_job``) too.
+are the app's record-load job's (``app.jobs.load_record_job``) too.
 
 Each step that fails leaves the session without its part, said in its errors (as the app's record-load
 and model jobs leave the open record's); only a file that cannot be read is an error.
@@ -115,7 +115,7 @@ class Prepared:
 class Preparation:
     """A record prepared as a model prepares it (``inference.record_inputs`` with its configs) and assessed when
     asked (``inference.assessed``), made once by whichever thread asks first, the others waiting for it: the
-    app's record-load job and the model job started beside it share one (``app.workers.LoadedRecord``).
+    app's record-load job and the model job started beside it share one (``app.jobs.LoadedRecord``).
 
     Args:
         record: the ``EcgRecord``.
