@@ -320,7 +320,6 @@ def test_no_quality_clinical_or_edf_module_is_over_500_lines():
     assert len(files) > 18 and not _over_500(files), _over_500(files)
 
 
-
 def test_no_formats_report_or_session_module_is_over_500_lines():
     # formats/vendor.py (585 lines: the XML's checks, a lead's scale, the device's own analysis, the path through the
     # parsers) and formats/dicom.py (611: the file's checks and parser, the multiplex groups, their samples' checks)
