@@ -17,7 +17,7 @@ from app.views.explain import NO_RESULT_YET
 from mirage_model.paths import default_model_path
 from mirage_model.preprocess import prediction_coverage
 from mirage_model.review.interpret import doubted_calls
-from mirage_model.review.labels import with_words
+from mirage_model.review.labels import model_words, with_words
 from mirage_model.review.session import STALE, UNAVAILABLE
 
 
@@ -305,7 +305,7 @@ class ModelMixin:
             return
         withheld = getattr(pred, "withheld", "")
         doubted = doubted_calls(pred)     # calls read off amplitudes in doubt: kept, marked as the statements are
-        words = getattr(pred, "label_descriptions", None) or {}     # an own model's "QAb": Q wave abnormal
+        words = model_words(pred)     # an own model's "QAb": Q wave abnormal; a PTB-XL model's "NDT" in PTB-XL's words
         self.results.bars.set_prediction(pred.labels, pred.probabilities, pred.thresholds, withheld, doubted,
                                          getattr(pred, "ptbxl_labels", True), words)
         t = pred.timings.get("total")

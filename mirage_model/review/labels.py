@@ -5,7 +5,9 @@ STTC ST/T change, CD conduction disturbance, HYP hypertrophy. Other labels are s
 every label of a model trained on other data (``inference.Prediction.ptbxl_labels``): a researcher's "MI" is
 whatever their labels table meant by it. Such a model's checkpoint may carry its labels' words (``mirage train``
 records a Challenge label map's SNOMED-CT descriptions: ``Prediction.label_descriptions``); a label is then shown
-as "Q wave abnormal (QAb)".
+as "Q wave abnormal (QAb)". A PTB-XL statements model is shown in the statements' words (``ptbxl_words``), those
+its checkpoint records or, where it records none (a checkpoint written before ``mirage train`` recorded them, the
+shipped statements model), the same words: ``model_words``.
 """
 
 from __future__ import annotations
@@ -52,3 +54,37 @@ def ptbxl_coded(model) -> tuple[str, ...]:
     none for one trained on other data (``ptbxl_labels`` False). A researcher's "AFIB" had been taken for PTB-XL's
     statement: no statements model ran beside it, and it was said as that statement, its rules read against it."""
     return tuple(getattr(model, "labels", ()) or ()) if getattr(model, "ptbxl_labels", True) else ()
+
+
+def ptbxl_words(labels, task: str = "") -> dict[str, str]:
+    """label -> PTB-XL's words for it, as ``mirage train`` records them for a model trained on PTB-XL and the app,
+    the PDF and the model card show them: a superclass by its name (``LABEL_NAMES``, "MI" -> "Myocardial
+    infarction"), a statement by the words the interpretation says it in (``interpret.STATEMENTS``, from
+    scp_statements.csv: "NDT" -> "Nonspecific T wave abnormality"); a label that is neither (a subclass such as
+    "LAFB/LPFB") is left out. ``task``: the PTB-XL task trained for ("superdiagnostic" and "mi" name superclasses
+    only, any other statements only); "" where it is not known, both ("NORM" is "Normal ECG" either way)."""
+    from mirage_model.review.interpret.statements import STATEMENTS    # it imports this module
+    supers = task in ("", "superdiagnostic", "mi")
+    statements = task not in ("superdiagnostic", "mi")
+    out = {}
+    for lab in labels:
+        words = (LABEL_NAMES.get(lab, "") if supers else "") or (
+            STATEMENTS[lab].text if statements and lab in STATEMENTS else "")
+        if words:
+            out[lab] = words
+    return out
+
+
+def model_words(model) -> dict[str, str]:
+    """label -> the words ``model`` (an ``inference.Predictor`` or ``Prediction``) is shown in: those its checkpoint
+    records (``label_descriptions``), and for a PTB-XL statements model (``ptbxl_labels``, its labels PTB-XL's
+    statements: ``interpret.statement_labels``) the statements' words (``ptbxl_words``) where it records none, so
+    that a checkpoint written before ``mirage train`` recorded them (the shipped statements model, its "NDT") is
+    shown as a retrained one is; a recorded "SR": "SR" is no words. A superclass model's labels are named as before
+    (``label_name``). A model trained on other data has its recorded words alone: its "NDT" or "MI" is its own."""
+    from mirage_model.review.interpret.statements import statement_labels    # it imports this module
+    recorded = dict(getattr(model, "label_descriptions", None) or {})
+    if not getattr(model, "ptbxl_labels", True):
+        return recorded
+    said = {lab: words for lab, words in recorded.items() if label_words(lab, recorded)}
+    return {**ptbxl_words(statement_labels(getattr(model, "labels", ()) or ()), "all"), **said}

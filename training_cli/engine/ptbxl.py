@@ -4,9 +4,10 @@ scp_statements.csv, records100/).
 Labels are aggregated as the PTB-XL benchmark does (Strodthoff et al. 2020,
 helme/ecg_ptbxl_benchmarking): every scp code is kept whatever its likelihood, codes map to
 classes through scp_statements.csv, records with no label for the task are dropped; the official
-folds give the splits (1-8 train, 9 val, 10 test). Each class is recorded with its words (``class_words``):
-the project's plain words of PTB-XL's statements (``interpret.STATEMENTS``, from scp_statements.csv), which the
-interpretation says, and the superclasses' names (``labels.LABEL_NAMES``).
+folds give the splits (1-8 train, 9 val, 10 test). Each class is recorded with its words (``labels.ptbxl_words``,
+which the app and the PDF fall back to for a checkpoint that records none): the project's plain words of PTB-XL's
+statements (``interpret.STATEMENTS``, from scp_statements.csv), which the interpretation says, and the
+superclasses' names (``labels.LABEL_NAMES``).
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ import csv
 from pathlib import Path
 
 from mirage_model.records.ptbxl import decode_age, decode_number, decode_scp_codes, decode_sex, read_database
-from mirage_model.review.interpret.statements import STATEMENTS
-from mirage_model.review.labels import LABEL_NAMES
+from mirage_model.review.labels import ptbxl_words
 from training_cli.engine.dataset import Dataset, DatasetError, Item
 
 PTBXL_TASKS = ("superdiagnostic", "subdiagnostic", "diagnostic", "form", "rhythm", "all", "mi")
@@ -52,12 +52,11 @@ def ptbxl_class_map(scp_statements: Path, task: str) -> dict[str, str]:
 
 
 def class_words(classes, task: str) -> dict[str, str]:
-    """class -> its words, as the app, the PDF and the model card show a PTB-XL model's labels: a superclass
-    ("superdiagnostic", "mi") by its name ("MI" -> "Myocardial infarction"), a statement by the words the
-    interpretation says it in ("SR" -> "Sinus rhythm", "NDT" -> "Nonspecific T wave abnormality"); a class that is
-    neither (a subclass such as "LAO/LAE") is left out: it is shown as its label."""
-    names = LABEL_NAMES if task in ("superdiagnostic", "mi") else {c: s.text for c, s in STATEMENTS.items()}
-    return {c: names[c] for c in classes if c in names}
+    """class -> its words, as the app, the PDF and the model card show a PTB-XL model's labels
+    (``labels.ptbxl_words``): a superclass ("superdiagnostic", "mi") by its name ("MI" -> "Myocardial infarction"),
+    a statement by the words the interpretation says it in ("SR" -> "Sinus rhythm", "NDT" -> "Nonspecific T wave
+    abnormality"); a class that is neither (a subclass such as "LAFB/LPFB") is left out: it is shown as its label."""
+    return ptbxl_words(classes, task)
 
 
 def _ptbxl_labels(scp_codes: str, class_map: dict[str, str], task: str) -> tuple[str, ...]:

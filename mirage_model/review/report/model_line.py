@@ -11,7 +11,7 @@ from reportlab.lib.utils import simpleSplit
 
 from mirage_model.outputs import is_called
 from mirage_model.review.interpret import AMPLITUDE_UNRELIABLE_NOTE, doubted_calls, statement_labels
-from mirage_model.review.labels import ptbxl_coded, with_words
+from mirage_model.review.labels import model_words, ptbxl_coded, with_words
 from mirage_model.review.report.band_text import READABLE
 from mirage_model.review.report.text import FONT_BOLD, pdf_text
 
@@ -71,7 +71,7 @@ def model_line(pred, why: str = "", stmt_pred=None, stated: int | None = None, n
     # a class called off amplitudes in doubt (HYP on a record at the wrong gain) is marked as the interpretation
     # marks its statements; the finding's own words are the signal quality's, on page 3 with the call
     doubted = doubted_calls(pred)
-    words = getattr(pred, "label_descriptions", None) if in_words else None    # "QAb": "Q wave abnormal (QAb)"
+    words = model_words(pred) if in_words else None    # "QAb": "Q wave abnormal (QAb)", a PTB-XL model's in its words
     calls = ", ".join(f"{with_words(lab, words)} {p:.2f}" + ("" if lab not in doubted else DOUBTED
                                           if doubted[lab].startswith(AMPLITUDE_UNRELIABLE_NOTE) else NOISE_DOUBTED)
                       for lab, p in own)
