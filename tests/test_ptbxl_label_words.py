@@ -41,7 +41,7 @@ def test_the_ptbxl_datasets_carry_their_statements_words(mini):
 
 
 def test_a_rhythm_model_records_and_shows_its_words(mini, tmp_path, qtbot):
-    from app.views.explain import ProbabilityBars
+    from app.views.probability_bars import ProbabilityBars
     from mirage_model.inference import Predictor
     from mirage_model.records import load_record
     from mirage_model.review.report.result import result_flowables
