@@ -51,7 +51,7 @@ def test_the_shipped_statements_models_pdf_names_its_statements(stmt_pred):
 
 
 def test_its_model_line_and_bars_say_the_words(stmt_pred, qtbot):
-    from app.views.explain import ProbabilityBars
+    from app.views.probability_bars import ProbabilityBars
     from mirage_model.review.labels import model_words
     from mirage_model.review.report.summary_band import model_line
 
