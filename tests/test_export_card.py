@@ -116,7 +116,7 @@ def test_the_pdf_report_says_over_how_many_classes_in_the_card_s_words(own_run, 
     assert " over 3 of 4 classes (MI: undefined," in said
     loaded = load_checkpoint(own_run / "model")
     val = metric_lines(model_info_from(loaded)["metrics"], loaded.labels)[0]
-    assert val.startswith("<b>Validation (model selection)</b> (n=4): " + said + "; per class ")
+    assert val.startswith("<b>Validation (model selection, n=4)</b>: " + said + "; per class ")
     assert "MI " not in val.split("; per class ")[1]            # no per-class AUROC for MI
 
 

@@ -865,6 +865,17 @@ def test_the_scoring_text_names_a_measured_stage_s_labels_or_counts_many():
     assert scoring_text(loaded([])) == "" and scoring_text(SimpleNamespace()) == ""
 
 
+def test_a_split_s_line_gives_its_n_in_the_one_bracket():
+    """The PDF's model section had read "Validation (model selection) (n=25)": two brackets in a row."""
+    from mirage_model.review.report.model_info import metric_lines
+
+    flat = {"val.macro.auroc": 0.75, "val.n": 25.0, "test.macro.auroc": 0.5, "test.n": 30.0, "val.n_classes": 1}
+    val, test = metric_lines(flat, ["NORM"])
+    assert val.startswith("<b>Validation (model selection, n=25)</b>: macro AUROC 0.750")
+    assert test.startswith("<b>Test (held out, n=30)</b>: macro AUROC 0.500")
+    assert metric_lines({"val.macro.auroc": 0.75}, ["NORM"])[0].startswith("<b>Validation (model selection)</b>: ")
+
+
 def test_the_validation_line_as_scored_appears_only_where_scoring_changed_the_ranking():
     from mirage_model.review.report.model_info import metric_lines
 

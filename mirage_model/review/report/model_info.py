@@ -150,14 +150,15 @@ def metric_lines(flat: dict, labels) -> list[str]:
     """Macro and per-class AUROC of the model card's validation and test splits, one line each; the
     macro AUROC says over how many classes it was taken where some had none (``macro_auroc_text``)."""
     lines = []
-    for split, title in (("val", "Validation (model selection)"), ("test", "Test (held out)")):
+    for split, title, what in (("val", "Validation", "model selection"), ("test", "Test", "held out")):
         macro = flat.get(f"{split}.macro.auroc")
         if not isinstance(macro, float):
             continue
         n = flat.get(f"{split}.n")
         per = [f"{pdf_escape(c)} {flat[k]:.3f}" for c in labels
                if isinstance(flat.get(k := f"{split}.per_class.{c}.auroc"), float)]
-        line = (f"<b>{title}</b>{f' (n={int(n)})' if isinstance(n, float) else ''}: "
+        # one bracket, "Validation (model selection, n=25)", where the n had come in a second one
+        line = (f"<b>{title} ({what}{f', n={int(n)}' if isinstance(n, float) else ''})</b>: "
                 f"{pdf_escape(macro_auroc_text(_split_metrics(flat, split, labels)))}")
         if per:
             line += "; per class " + ", ".join(per)
