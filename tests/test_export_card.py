@@ -67,6 +67,23 @@ def test_card_of_a_folder_model_tells_its_own_data_and_splits(own_run, tmp_path)
     assert "Validation (the val split, n=4, model selection)" in card
     assert "PTB-XL" not in card and "fold 9" not in card and "German" not in card and "seeded" not in card
     assert "- Task: multilabel; labels: " in card                   # had read "multilabel (multilabel)"
+    recipe = next(line for line in card.splitlines() if line.startswith("- Recipe: "))
+    assert recipe.startswith("- Recipe: epochs 1, lr ") and "{" not in recipe, recipe   # had printed a Python dict
+
+
+def test_the_recipe_reads_as_words():
+    """The card's Recipe line had printed the checkpoint's dict: "{'epochs': 6, 'lr': 0.0005, ...}"."""
+    from training_cli.engine.card_training import recipe_words
+
+    shipped_mi = {"epochs": 6, "lr": 0.0005, "batch_size": 64, "weight_decay": 0.05, "warmup": 0.13, "augment": True,
+                  "ema": 0.999, "noise": True, "init_from": "resources/models/mi"}
+    assert recipe_words(shipped_mi) == ("epochs 6, lr 0.0005, batch size 64, weight decay 0.05, warm-up 0.13; "
+                                        "augmentation on, fault noise on, EMA 0.999; initialised from resources/models/mi")
+    plain = {"epochs": 1, "lr": 3e-4, "batch_size": 32, "weight_decay": 0.05, "warmup": 0.13, "augment": False,
+             "ema": 0.0, "noise": False, "consistency": 0.0, "init_from": None}
+    assert recipe_words(plain) == ("epochs 1, lr 0.0003, batch size 32, weight decay 0.05, warm-up 0.13; "
+                                   "augmentation off, fault noise off, EMA off; from scratch")
+    assert recipe_words("mean of the members' probabilities") == "mean of the members' probabilities"
 
 
 @pytest.mark.parametrize("provenance", [
@@ -83,7 +100,7 @@ def test_card_of_a_ptbxl_model_keeps_the_ptbxl_wording(tmp_path, provenance):
     (src / "config.json").write_text(json.dumps(doc))
     card = export_card(src, tmp_path / "shipped", "--data-name", "PTB-XL 1.0.3, 100 Hz records")
     assert f"- Data: PTB-XL 1.0.3, 100 Hz records; splits: {PTBXL_SPLITS}" in card
-    assert "Validation (fold 9, model selection), macro AUROC 0.800.\n" in card
+    assert "Validation (fold 9, n=50, model selection), macro AUROC 0.800.\n" in card     # the n a folder card gives
     assert PTBXL_ORIGIN in card
 
 

@@ -12,6 +12,7 @@ from mirage_model.outputs import MIN_CALLED_P
 from mirage_model.review.labels import label_name
 from mirage_model.review.report.model_info import SCORED_HOW, macro_auroc_text, undefined_auroc
 from mirage_model.stacking import TREE_KINDS
+from training_cli.engine.card_training import command_lines, wall_time
 from training_cli.engine.left_out import left_out_lines, records_line, sampling_rates_lines
 from training_cli.engine.looks import looks_of, looks_text
 from training_cli.engine.metrics import (calibration_maps_words, enough_words, fallback_words, intervals_words,
@@ -60,23 +61,6 @@ def _architecture(model_type: str, cfg: dict, prov: dict, metrics: dict) -> list
                      + (f"; gives {len(used)} of the ensemble's labels" if m.get("classes") is not None else "")
                      + ("; its clinical normalisation (fitted on its own training records) re-applied"
                         if m.get("clinical") is not None else ""))
-    return lines
-
-
-def _wall_time(seconds: float) -> str:
-    """A run's wall time as the card says it: "16 s" under a minute (not "0 min"), else whole minutes."""
-    return f"{seconds:.0f} s" if seconds < 59.5 else f"{seconds / 60:.0f} min"
-
-
-def _commands(model_type: str, prov: dict, metrics: dict) -> list[str]:
-    if model_type != "ensemble":
-        return [f"- Command: `{prov.get('command', '?')}`",
-                f"- Recipe: {prov.get('recipe', '?')}; best epoch {metrics.get('best_epoch', '?')}"]
-    lines = []
-    for i, p in enumerate(prov.get("members") or [], 1):
-        lines.append(f"- Member {i}: `{p.get('command', '?')}`; recipe {p.get('recipe', '?')}; "
-                     f"{_wall_time(float(p.get('duration_s') or 0))} on {p.get('hardware', '?')}")
-    lines.append(f"- Ensemble (thresholds on the validation split): `{prov.get('command', '?')}`")
     return lines
 
 
@@ -405,17 +389,17 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
         records_line(metrics, prov),
         *left_out_lines(prov), *sampling_rates_lines(metrics, loaded.preprocess.target_fs),
         *_class_count_lines(prov, loaded.labels),
-        *_commands(loaded.model_type, prov, metrics),
+        *command_lines(loaded.model_type, prov, metrics),
         f"- Hardware: {prov.get('hardware', '?')}; wall time "
         f"{'of all members to their selected epochs' if loaded.model_type == 'ensemble' else 'to the selected epoch'} "
-        f"{_wall_time(prov.get('duration_s', 0))}; "
+        f"{wall_time(prov.get('duration_s', 0))}; "
         f"date {prov.get('date', '?')}; code {prov.get('code_version', '?')}",
         "",
         "## Metrics",
     ]
     ptbxl = trained_on_ptbxl(prov) is True
     if val:
-        where = "fold 9" if ptbxl else f"the val split, n={val['n']}" if "n" in val else "the val split"
+        where = ("fold 9" if ptbxl else "the val split") + (f", n={val['n']}" if "n" in val else "")
         line = f"Validation ({where}, model selection), {macro_auroc_text(val)}"
         scored = (metrics.get("val_calibrated") or {}).get("macro", {}).get("auroc")
         if isinstance(scored, (int, float)) and isinstance(val["macro"].get("auroc"), (int, float)) \
