@@ -624,6 +624,27 @@ def test_a_class_with_few_positives_in_a_split_is_warned_about_naming_its_counts
                           "multilabel", ["A", "B"]) == []
 
 
+def test_ptbxl_s_fixed_folds_get_advice_that_fits_them():
+    """mirage train --data ptbxl:... --limit 60 had told the user to "put some of its records in the training split"
+    and to "leave the class out of the labels table": PTB-XL's folds fix the splits and it has no labels table.
+    Truth: targets written by hand; A has no training positive, B 1 train, 5 val, 5 test."""
+    from training_cli.engine.data import split_warnings
+
+    y = np.array([[0, 1]] + [[0, 0]] * 5 + [[1, 1]] * 5 + [[1, 1]] * 5)     # 6 train, 5 val, 5 test
+    splits = {"train": np.arange(6), "val": np.arange(6, 11), "test": np.arange(11, 16)}
+    said = split_warnings(y, splits, "multilabel", ["A", "B"], "ptbxl", 60)
+    folds = "give a larger --limit than 60 (PTB-XL's folds fix the splits: 1-8 train, 9 val, 10 test)"
+    assert said[0] == f"the training split (6 records) has no positive record of A: the model cannot learn it; {folds}"
+    assert said[1].startswith("1 class has fewer than 5 positive records in a split (B: 1 train, 5 val, 5 test)")
+    assert said[1].endswith(f"rest on those few records; {folds}"), said
+    assert not any("labels table" in m or "put some" in m for m in said), said
+    whole = split_warnings(y, splits, "multilabel", ["A", "B"], "ptbxl", 0)      # no --limit: nothing to enlarge
+    assert "--limit" not in " ".join(whole) and whole[1].endswith("10 test, and hold no more"), whole
+    # a folder's splits are the user's: the advice as before
+    assert split_warnings(y, splits, "multilabel", ["A", "B"], "folder", 60)[1].endswith(
+        "or leave the class out of the labels table")
+
+
 def test_a_run_says_which_class_has_few_positives_in_a_split(folder_data, tmp_path, caplog):
     """mirage train itself says it, before the first epoch: MI on three records (ecg001 train, ecg005 val,
     ecg009 test), NORM on the rest (a split of four records each has fewer than 5 NORMs too). --no-test: the

@@ -217,29 +217,43 @@ def class_weights(y: np.ndarray, task_type: str, K: int) -> np.ndarray:
     return w.astype(np.float32)
 
 
-def unlearnable_classes(y: np.ndarray, task_type: str, classes) -> list[str]:
+PTBXL_FOLDS = "PTB-XL's folds fix the splits: 1-8 train, 9 val, 10 test"
+
+
+def _fixed_fix(kind: str, limit: int) -> str | None:
+    """The fix of a class too rare in a split where PTB-XL's folds fix the splits, else None."""
+    if kind != "ptbxl":
+        return None
+    return f"give a larger --limit than {limit} ({PTBXL_FOLDS})" if limit else f"{PTBXL_FOLDS}, and hold no more"
+
+
+def unlearnable_classes(y: np.ndarray, task_type: str, classes, kind: str = "folder", limit: int = 0) -> list[str]:
     """What the training split's targets leave a class unable to learn: one sentence per class with
     no positive record (or, multi-label, no negative one) and the fix, [] when every class has both.
 
     Args:
         y: the training split's targets, (N, K) 0/1 (multi-label) or (N,) class indices.
         classes: the K class names.
+        kind, limit: the dataset's kind and the run's --limit (0: none); PTB-XL's folds fix its splits, so
+            its fix is a larger --limit, not a record moved to another split or a class left out of a table.
     """
     classes = list(classes)
+    fixed = _fixed_fix(kind, limit)
     if task_type == "multiclass":
         counts = np.bincount(np.asarray(y, dtype=np.int64), minlength=len(classes))
-        return [f"no record of {c}: the model cannot learn it; put some of its records in the training split"
+        return [f"no record of {c}: the model cannot learn it; "
+                + (fixed or "put some of its records in the training split")
                 for c, n in zip(classes, counts) if n == 0]
     y = np.asarray(y)
     pos = y.sum(0) if y.size else np.zeros(len(classes))
     out = []
     for c, p in zip(classes, pos):
         if p == 0:
-            out.append(f"no positive record of {c}: the model cannot learn it; put some of its records in "
-                       "the training split")
+            out.append(f"no positive record of {c}: the model cannot learn it; "
+                       + (fixed or "put some of its records in the training split"))
         elif p == len(y):
-            out.append(f"no negative record of {c} (every record is {c}): the model cannot learn it; put some "
-                       f"records without {c} in the training split")
+            out.append(f"no negative record of {c} (every record is {c}): the model cannot learn it; "
+                       + (fixed or f"put some records without {c} in the training split"))
     return out
 
 
@@ -248,7 +262,8 @@ def unlearnable_classes(y: np.ndarray, task_type: str, classes) -> list[str]:
 FEW_SPLIT_POSITIVES = 5
 
 
-def split_warnings(y: np.ndarray, splits: dict, task_type: str, classes) -> list[str]:
+def split_warnings(y: np.ndarray, splits: dict, task_type: str, classes, kind: str = "folder",
+                   limit: int = 0) -> list[str]:
     """What a run should say of its classes before training: each class the training split cannot teach
     (``unlearnable_classes``), and in one line the classes with fewer than ``FEW_SPLIT_POSITIVES`` positive
     records in a split that holds records, with their counts per split and what to do ([] when none).
@@ -259,11 +274,13 @@ def split_warnings(y: np.ndarray, splits: dict, task_type: str, classes) -> list
         y: every record's targets, (N, K) 0/1 (multi-label) or (N,) class indices.
         splits: split name -> the record indices of it ("train", "val", "test").
         classes: the K class names.
+        kind, limit: the dataset's kind and the run's --limit, as ``unlearnable_classes`` reads them.
     """
     classes = list(classes)
     train = np.asarray(splits["train"])
     out = [f"the training split ({len(train)} records) has {problem}"
-           for problem in unlearnable_classes(y[train], task_type, classes)]
+           for problem in unlearnable_classes(y[train], task_type, classes, kind, limit)]
+    fixed = _fixed_fix(kind, limit)
     names = [name for name in ("train", "val", "test") if len(splits.get(name, ()))]
     counts = {name: as_multilabel(y[np.asarray(splits[name])], len(classes)).sum(0) for name in names}
     few = [(c, [int(counts[name][k]) for name in names]) for k, c in enumerate(classes)
@@ -274,9 +291,9 @@ def split_warnings(y: np.ndarray, splits: dict, task_type: str, classes) -> list
         out.append(f"{counted(len(few), 'class', plural='classes')} {'has' if len(few) == 1 else 'have'} fewer "
                    f"than {FEW_SPLIT_POSITIVES} positive records in a split ({shown}{more}): what is learnt of "
                    f"{'it' if len(few) == 1 else 'them'}{', ' if 'test' in names else ' and '}the threshold chosen on "
-                   f"validation{' and the test figures' if 'test' in names else ''} rest on those few records; give "
-                   f"each split at least {FEW_SPLIT_POSITIVES} (more records of the class, or a split that spreads "
-                   "them), or leave the class out of the labels table")
+                   f"validation{' and the test figures' if 'test' in names else ''} rest on those few records; "
+                   + (fixed or f"give each split at least {FEW_SPLIT_POSITIVES} (more records of the class, or a "
+                      "split that spreads them), or leave the class out of the labels table"))
     return out
 
 

@@ -197,7 +197,7 @@ def _train(cfg: TrainConfig, out: Path, dist: Dist, device: torch.device, index,
                                dist, cfg.workers, pin)
     val_loader = make_loader(split_data("val"), cfg.batch_size * 2, False, cfg.seed, Dist(), cfg.workers, pin)
     if dist.main:
-        for line in split_warnings(all_targets, splits, task_type, ds.classes):
+        for line in split_warnings(all_targets, splits, task_type, ds.classes, ds.kind, cfg.limit or 0):
             # a class the loss pushes one way only, or learnt, thresholded and tested on a handful of records
             logger.warning("%s", line)
     weights = None
