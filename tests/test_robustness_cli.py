@@ -220,3 +220,31 @@ def test_cli_names_the_ptbxl_folds_of_a_full_root(tmp_path, capsys, ptbxl_root):
     root = ptbxl_root
     assert main(["robustness", "--data", f"ptbxl:{root}", "--fold", "11", "--out", str(tmp_path / "r.md")]) == 2
     assert "--fold 11: no such fold; " + str(root) + " has PTB-XL folds 1-10" in capsys.readouterr().err
+
+
+def test_cli_names_the_records_the_model_was_trained_on(tmp_path, caplog):
+    """`mirage robustness --data folder:OWN` had scored a model's own training records without a word, its help
+    saying "records the model never trained on". The model's split is made again as `evaluate` makes it.
+    Truth: make_folder's split column, copy 0 (4 records) train, copy 1 val, copy 2 test: 8 of the 12 seen."""
+    import json
+
+    from helpers_models import make_tiny_checkpoint
+    from helpers_training import make_folder
+
+    root, _ = make_folder(tmp_path / "own" / "ecgs", n_copies=3, split_column=True)
+    ckpt = make_tiny_checkpoint(tmp_path / "tiny")
+    doc = json.loads((ckpt / "config.json").read_text())
+    doc["provenance"].update({"data": f"folder:{root}", "task": "multilabel", "labels_file": "labels.csv",
+                              "splits": "the split column of labels.csv", "data_kind": "folder", "seed": 0})
+    (ckpt / "config.json").write_text(json.dumps(doc))
+    argv = ["robustness", "--model", str(ckpt), "--perturbations", "lead II zeroed", "--no-progress"]
+    said = "8 of the 12 records of ecgs are in the model's training or validation split"
+    with caplog.at_level("WARNING"):
+        assert main([*argv, "--data", f"folder:{root}", "--out", str(tmp_path / "own.md")]) == 0
+    assert any(said in r.getMessage() for r in caplog.records), [r.getMessage() for r in caplog.records]
+    assert f"Records: 12 (ecgs; WARNING: {said}" in (tmp_path / "own.md").read_text()
+    # other records than its own: no word
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        assert main([*argv, "--data", str(SAMPLES / "ptbxl"), "--fold", "10", "--out", str(tmp_path / "ptb.md")]) == 0
+    assert not any("training or validation split" in r.getMessage() for r in caplog.records)

@@ -24,6 +24,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from types import SimpleNamespace
 
 from tqdm import tqdm
 
@@ -33,7 +34,9 @@ from mirage_model.perturb import PRESETS, SEEDED, apply, at_rate
 from mirage_model.paths import atomic_output, atomic_write_text
 from mirage_model.quality import assess
 from mirage_model.runtime import set_threads
-from training_cli.engine.errors import UsageError
+from training_cli.engine.data import DataOptions, open_index
+from training_cli.engine.errors import ConfigError, DataError, UsageError
+from training_cli.engine.split_record import _same_root
 from training_cli.engine.checkpoints import labs_not_given_note, load_predictor
 from training_cli.options import MODEL_HELP, add_overwrite_arg, command_parser, count
 from training_cli.outputs import check_output_file, refuse_earlier_outputs
@@ -119,6 +122,33 @@ def _record_paths(folder: Path, fold: int) -> list[Path]:
             return [folder / (r["filename_lr"] + ".hea") for r in csv.DictReader(fh)
                     if (r.get("strat_fold") or "").strip() and int(float(r["strat_fold"])) == fold]
     return find_records(folder)
+
+
+def records_trained_on(provenance: dict | None, folder: Path, paths: list[Path], fold: int) -> int | str | None:
+    """How many of ``paths`` (records of ``folder``) the model was trained or validated on, split as
+    ``mirage evaluate`` splits a model's own data again (``engine.data.open_index``): None when the
+    checkpoint names other data, the reason in words when its split cannot be made again here.
+    PTB-XL: folds 1-8 train, 9 validation."""
+    provenance = provenance or {}
+    kind = str(provenance.get("data", "")).partition(":")[0].strip().lower()
+    here = SimpleNamespace(kind="ptbxl" if (folder / "ptbxl_database.csv").is_file() else kind, root=folder)
+    if not _same_root(provenance.get("data", ""), here):
+        return None
+    if here.kind == "ptbxl":
+        return len(paths) if fold <= 9 else 0
+
+    def beside(key):    # the checkpoint keeps a table's name: the folder's own, as a folder dataset has it
+        name = provenance.get(key)
+        return str(folder / Path(name).name) if name and (folder / Path(name).name).is_file() else None
+    options = DataOptions(data=f"{kind}:{folder}", task=provenance.get("task"), labels=beside("labels_file"),
+                          labs=beside("labs_file") if provenance.get("group_by_labs") else None, label_map=beside("label_map_file"),
+                          split_file=provenance.get("split_file"), seed=int(provenance.get("seed") or 0))
+    try:
+        ds = open_index(options, models=[("the model", provenance)])
+    except (ConfigError, DataError, UsageError, OSError) as err:
+        return str(err).removeprefix("error: ")
+    seen = {Path(it.path).with_suffix("").resolve() for it in ds.items if it.split in ("train", "val")}
+    return sum(Path(p).with_suffix("").resolve() in seen for p in paths)
 
 
 def load_records(folders: list[Path], fold: int, limit: int | None) -> tuple[list, list[str]]:
@@ -325,6 +355,20 @@ def run(args) -> int:
     if labs_note:
         log.warning("%s: the calls below are those of `mirage score` without --labs", labs_note.removeprefix("note: "))
 
+    # "records the model never trained on", the help says: a model's own folder had been scored without a word
+    trained_notes = []
+    for folder in args.data:
+        paths = _record_paths(folder, args.fold)[:args.limit]
+        seen = records_trained_on(getattr(predictor.loaded, "provenance", None), folder, paths, args.fold)
+        if isinstance(seen, str):
+            trained_notes.append(f"{_data_name(folder)} is the folder the model was trained on, and its split could "
+                                 f"not be made again ({seen}): some of its records are the model's training records")
+        elif seen:
+            trained_notes.append(f"{seen} of the {len(paths)} records of {_data_name(folder)} are in the model's "
+                                 "training or validation split: its calls on them are not those of records it never saw")
+    for note in trained_notes:
+        log.warning("%s", note)
+
     set_threads(args.threads)
     bar = None
     if args.progress:
@@ -342,6 +386,8 @@ def run(args) -> int:
         desc += f", resampled to {args.rate:g} Hz before perturbing"
     if failed:
         desc += f"; {len(failed)} unreadable skipped"
+    if trained_notes:
+        desc += "; WARNING: " + "; ".join(trained_notes)
     md = to_markdown(result, predictor.name, desc, labs_note)
     atomic_write_text(md_path, md)
     write_csv(csv_path, result)
