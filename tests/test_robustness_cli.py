@@ -134,8 +134,7 @@ def test_cli_says_the_labs_a_model_reads_are_masked(tmp_path, caplog):
     labs = make_tiny_checkpoint(tmp_path / "labs", clinical=["age", "sex", "troponin_t", "crp"], name="own")
     with caplog.at_level("WARNING"):
         assert main([*argv, "--model", str(labs), "--out", str(tmp_path / "labs.md")]) == 0
-    said = ("own reads troponin_t, crp; without a labs table (mirage robustness reads none) they are masked as "
-            "missing")
+    said = "own reads troponin_t, crp; without --labs they are masked as missing"
     assert any(said in r.getMessage() for r in caplog.records)
     assert f"Labs: {said}, on the clean and on every perturbed copy." in (tmp_path / "labs.md").read_text()
     caplog.clear()
@@ -248,3 +247,29 @@ def test_cli_names_the_records_the_model_was_trained_on(tmp_path, caplog):
     with caplog.at_level("WARNING"):
         assert main([*argv, "--data", str(SAMPLES / "ptbxl"), "--fold", "10", "--out", str(tmp_path / "ptb.md")]) == 0
     assert not any("training or validation split" in r.getMessage() for r in caplog.records)
+
+
+def test_cli_reads_labs_as_score_does(tmp_path, caplog, capsys):
+    """Robustness had no --labs: a model trained with labs was scored with every lab masked. Each record's row is
+    found as mirage score --labs finds it. Truth: a table written by hand for the first two records of fold 10."""
+    from helpers_models import make_tiny_checkpoint
+
+    folder = SAMPLES / "ptbxl"
+    paths = robustness._record_paths(folder, 10)[:2]
+    labs = tmp_path / "labs.csv"
+    labs.write_text("record_id,hs-TnT [ng/L],CRP [mg/L]\n" + f"{paths[0].stem},52,3.5\n")
+    records, failed, clinical = robustness.load_records([folder], 10, 2, labs)
+    assert len(records) == 2 and not failed
+    assert {k: v for k, v in clinical[0].items() if k in ("troponin_t", "crp")} == {
+        "troponin_t": (52.0, "ng/L"), "crp": (3.5, "mg/L")}, clinical[0]
+    assert "troponin_t" not in clinical[1]                          # no row: masked, as score masks it
+    ckpt = make_tiny_checkpoint(tmp_path / "labs_model", clinical=["age", "sex", "troponin_t", "crp"], name="own")
+    argv = ["robustness", "--model", str(ckpt), "--data", str(folder), "--fold", "10", "--limit", "2",
+            "--perturbations", "lead II zeroed", "--no-progress"]
+    with caplog.at_level("WARNING"):
+        assert main([*argv, "--labs", str(labs), "--out", str(tmp_path / "r.md")]) == 0
+    assert not any("masked" in r.getMessage() for r in caplog.records)
+    assert "Labs:" not in (tmp_path / "r.md").read_text()
+    assert main([*argv, "--labs", str(tmp_path / "none.csv"), "--out", str(tmp_path / "n.md")]) == 2
+    assert f"{tmp_path / 'none.csv'}: labs table not found" in capsys.readouterr().err
+    assert not (tmp_path / "n.md").exists()

@@ -30,6 +30,8 @@ from tqdm import tqdm
 
 from mirage_model.clinical import record_values
 from mirage_model.records import RecordError, find_records, load_record
+from mirage_model.review.batch.inputs import labs_lookup
+from mirage_model.review.batch.errors import BatchError
 from mirage_model.perturb import PRESETS, SEEDED, apply, at_rate
 from mirage_model.paths import atomic_output, atomic_write_text
 from mirage_model.quality import assess
@@ -38,7 +40,7 @@ from training_cli.engine.data import DataOptions, open_index
 from training_cli.engine.errors import ConfigError, DataError, UsageError
 from training_cli.engine.split_record import _same_root
 from training_cli.engine.checkpoints import labs_not_given_note, load_predictor
-from training_cli.options import MODEL_HELP, add_overwrite_arg, command_parser, count
+from training_cli.options import MODEL_HELP, add_overwrite_arg, check_labs_file, command_parser, count
 from training_cli.outputs import check_output_file, refuse_earlier_outputs
 
 log = logging.getLogger(__name__)
@@ -60,6 +62,9 @@ def robustness_command_parser(subparsers=None) -> argparse.ArgumentParser:
                    help="folder of records (WFDB / Challenge, searched recursively); a PTB-XL root (with "
                    "ptbxl_database.csv) is read by --fold. The other commands' forms ptbxl:ROOT, "
                    "challenge:ROOT and folder:ROOT are taken too. Repeat for several")
+    p.add_argument("--labs", type=Path, default=None,
+                   help="labs CSV: first column the record id, one column per feature, each record's row found as "
+                   "mirage score --labs finds it (a model trained with labs reads them; without, they are masked)")
     p.add_argument("--fold", type=int, default=10,
                    help="PTB-XL strat_fold (1-10) to use from a PTB-XL root (default 10)")
     p.add_argument("--limit", type=int, default=None, help="at most this many records per --data (first in order)")
@@ -141,7 +146,8 @@ def records_trained_on(provenance: dict | None, folder: Path, paths: list[Path],
         name = provenance.get(key)
         return str(folder / Path(name).name) if name and (folder / Path(name).name).is_file() else None
     options = DataOptions(data=f"{kind}:{folder}", task=provenance.get("task"), labels=beside("labels_file"),
-                          labs=beside("labs_file") if provenance.get("group_by_labs") else None, label_map=beside("label_map_file"),
+                          labs=beside("labs_file") if provenance.get("group_by_labs") else None,
+                          label_map=beside("label_map_file"),
                           split_file=provenance.get("split_file"), seed=int(provenance.get("seed") or 0))
     try:
         ds = open_index(options, models=[("the model", provenance)])
@@ -151,26 +157,43 @@ def records_trained_on(provenance: dict | None, folder: Path, paths: list[Path],
     return sum(Path(p).with_suffix("").resolve() in seen for p in paths)
 
 
-def load_records(folders: list[Path], fold: int, limit: int | None) -> tuple[list, list[str]]:
-    """Records from each folder (at most ``limit`` each); unreadable ones are listed, not fatal."""
-    records, failed = [], []
+def load_records(folders: list[Path], fold: int, limit: int | None, labs: Path | None = None):
+    """Records from each folder (at most ``limit`` each); unreadable ones are listed, not fatal.
+
+    Returns:
+        (records, failed, clinical): ``clinical`` each record's values as ``mirage score`` scores it (its
+        own, with its row of the labs table ``labs`` over them, found as score finds it: ``labs_lookup``).
+
+    Raises:
+        UsageError: the labs table cannot be read (naming it).
+    """
+    records, failed, clinical = [], [], []
     for folder in folders:
         paths = _record_paths(folder, fold)
         if limit is not None:
             paths = paths[:limit]
+        lookup = None
+        if labs is not None:
+            try:
+                lookup = labs_lookup(labs, folder, paths)
+            except BatchError as err:
+                raise UsageError(f"error: {err}") from None
         for path in paths:
             try:
                 records.append(load_record(path))
             except RecordError as err:
                 failed.append(str(err))
-    return records, failed
+                continue
+            clinical.append({**record_values(records[-1]), **(lookup.values(path) if lookup is not None else {})})
+    return records, failed, clinical
 
 
-def _scores(predictor, records, chunk: int, bar=None) -> list[tuple[str, ...]]:
+def _scores(predictor, records, chunk: int, bar=None, clinical=None) -> list[tuple[str, ...]]:
     out = []
     for i in range(0, len(records), chunk):
         part = records[i:i + chunk]
-        preds = predictor.predict_batch(part, [record_values(r) for r in part], explain=False)
+        values = clinical[i:i + chunk] if clinical is not None else [record_values(r) for r in part]
+        preds = predictor.predict_batch(part, values, explain=False)
         out.extend(p.model_positive for p in preds)   # the model's own calls: the gate is measured apart
         if bar is not None:
             bar.update(len(part))
@@ -190,9 +213,11 @@ def draw_seeds(seed: int, draws: int, n: int) -> list[int]:
     return [seed + k * step for k in range(draws)]
 
 
-def benchmark(predictor, records, perturbations, seed: int = 0, chunk: int = 16, bar=None, draws: int = 1) -> dict:
+def benchmark(predictor, records, perturbations, seed: int = 0, chunk: int = 16, bar=None, draws: int = 1,
+              clinical: list[dict] | None = None) -> dict:
     """Run the benchmark; a perturbation that draws from its seed (``perturb.SEEDED``) is drawn
     ``draws`` times (``draw_seeds``), the others once (their copies are the same for every seed).
+    ``clinical``: each record's values (``load_records``), the same for its perturbed copies; None: its own.
 
     Returns:
         {"labels": (K,), "n": records, "clean": {"positive_rate": {label: share}, "findings":
@@ -202,7 +227,7 @@ def benchmark(predictor, records, perturbations, seed: int = 0, chunk: int = 16,
         "gated", "findings" {code: share newly raised, mean over draws}, "seconds"]}.
     """
     labels = predictor.labels
-    clean_pos = _scores(predictor, records, chunk, bar)
+    clean_pos = _scores(predictor, records, chunk, bar, clinical)
     clean_q = [assess(r) for r in records]
     n = len(records)
     clean_codes = [set(q.codes) for q in clean_q]
@@ -222,7 +247,7 @@ def benchmark(predictor, records, perturbations, seed: int = 0, chunk: int = 16,
         changed, gated = [], 0
         for base in seeds:
             pert = [apply(r, name, base + i) for i, r in enumerate(records)]
-            pos = _scores(predictor, pert, chunk, bar)
+            pos = _scores(predictor, pert, chunk, bar, clinical)
             qs = [assess(r) for r in pert]
             changed.append(sum(set(a) != set(b) for a, b in zip(clean_pos, pos)))
             for a, b in zip(clean_pos, pos):
@@ -342,7 +367,8 @@ def run(args) -> int:
     for path in (md_path, csv_path):
         check_output_file(path, "--out")
     refuse_earlier_outputs("mirage robustness", args.out, (md_path, csv_path), args.overwrite, records=args.data)
-    records, failed = load_records(args.data, args.fold, args.limit)
+    check_labs_file(args.labs)
+    records, failed, clinical = load_records(args.data, args.fold, args.limit, args.labs)
     if args.rate is not None:
         records = [at_rate(r, args.rate) for r in records]
     for msg in failed:
@@ -351,7 +377,7 @@ def run(args) -> int:
         raise UsageError("error: no readable records under " + ", ".join(map(str, args.data)))
     predictor = load_predictor(args.model, args.device, quality=False)   # quality is assessed below, once
     # a model trained with a labs table had been scored here with every lab masked, and the table said nothing
-    labs_note = labs_not_given_note(predictor, how="a labs table (mirage robustness reads none)", give=None)
+    labs_note = labs_not_given_note(predictor) if args.labs is None else ""
     if labs_note:
         log.warning("%s: the calls below are those of `mirage score` without --labs", labs_note.removeprefix("note: "))
 
@@ -361,11 +387,12 @@ def run(args) -> int:
         paths = _record_paths(folder, args.fold)[:args.limit]
         seen = records_trained_on(getattr(predictor.loaded, "provenance", None), folder, paths, args.fold)
         if isinstance(seen, str):
-            trained_notes.append(f"{_data_name(folder)} is the folder the model was trained on, and its split could "
-                                 f"not be made again ({seen}): some of its records are the model's training records")
+            trained_notes.append(f"{_data_name(folder)} is the folder the model was trained on, and its split "
+                                 f"could not be made again ({seen}): some of its records are its training records")
         elif seen:
             trained_notes.append(f"{seen} of the {len(paths)} records of {_data_name(folder)} are in the model's "
-                                 "training or validation split: its calls on them are not those of records it never saw")
+                                 "training or validation split: its calls on them are not those of records it "
+                                 "never saw")
     for note in trained_notes:
         log.warning("%s", note)
 
@@ -376,7 +403,7 @@ def run(args) -> int:
         bar = tqdm(total=len(records) * passes, unit="rec", desc="robustness", file=sys.stderr)
     try:
         result = benchmark(predictor, records, names, seed=args.seed, chunk=args.chunk_size, bar=bar,
-                           draws=args.draws)
+                           draws=args.draws, clinical=clinical)
     finally:
         if bar is not None:
             bar.close()
