@@ -99,7 +99,8 @@ def test_the_labs_warnings_reach_the_dialog_and_the_window(qtbot, tiny_model, tm
     sex = re.search(r"^#<sex>:\s*(\S+)", (LUDB / "1.hea").read_text(), re.M).group(1)
     other = {"F": "M", "M": "F"}[sex]
     labs = tmp_path / "labs.csv"
-    labs.write_text(f"record_id;sex;troponin_t [ng/L]\n1;{other};<0,3\n", encoding="utf-8")
+    # a censored weight, which the tiny model reads, and a censored troponin, which it does not (not said)
+    labs.write_text(f"record_id;sex;weight [kg];troponin_t [ng/L]\n1;{other};<40,5;<0,3\n", encoding="utf-8")
     dlg = BatchDialog(None, predictor=Predictor(tiny_model, device="cpu"), device="auto", folder=str(folder))
     qtbot.addWidget(dlg)
     dlg.output.setText(str(tmp_path / "scores.csv"))
@@ -108,8 +109,8 @@ def test_the_labs_warnings_reach_the_dialog_and_the_window(qtbot, tiny_model, tm
     qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
     assert "2 scored" in dlg.status.text(), dlg.status.text()
     notes, tip = dlg.notes.text(), dlg.notes.toolTip()
-    assert "labs.csv: 1 censored value read as its limit by the model (line 2, troponin_t [ng/L]: " \
-           "'<0,3' read as 0.3)" in notes, notes
+    assert "labs.csv: 1 censored value read as its limit by the model (line 2, weight [kg]: " \
+           "'<40,5' read as 40.5)" in notes, notes
     differs = f"sex {other} in the labs table, {sex} in the header"
     assert (f"labs.csv: 1 record's labs row differs from its ECG header in age or sex and may be another "
             f"patient's; the table's values are used (1.hea: {differs})") in notes, notes

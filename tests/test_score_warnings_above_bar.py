@@ -38,8 +38,9 @@ def test_labs_warnings_start_their_own_line_under_the_bar(tmp_path, checkpoint, 
     monkeypatch.setattr(root, "handlers", [handler])
     monkeypatch.setattr(root, "level", logging.INFO)
     labs = tmp_path / "labs.csv"
-    # the record's row (by its path: bad/00417_lr shares its name) gives a censored CRP, "<3"
-    labs.write_text("record_id,age,crp [mg/L]\nptbxl/records100/00000/00417_lr,61,<3\n")
+    # the record's row (by its path: bad/00417_lr shares its name) gives a censored weight, "<40", which the
+    # model reads (a censored CRP it does not read is not said: test_labs_censored_read)
+    labs.write_text("record_id,age,weight [kg]\nptbxl/records100/00000/00417_lr,61,<40\n")
     rc = main(["score", str(folder), "--model", str(checkpoint), "--out", str(tmp_path / "r.csv"),
                "--labs", str(labs), "--no-measure", "--statements-model", "none"])
     assert rc == 1                       # the folder's broken records fail; the batch goes on
@@ -49,7 +50,7 @@ def test_labs_warnings_start_their_own_line_under_the_bar(tmp_path, checkpoint, 
     censored = [line for line in lines if "censored value" in line]
     assert censored, err
     # each warning begins its line: nothing of the bar before it
-    assert all(line.startswith("WARNING mirage_model.clinical.labs: ") for line in censored), censored
+    assert all(line.startswith("WARNING mirage_model.review.batch.run: ") for line in censored), censored
 
 
 def test_a_refused_labs_table_is_refused_before_the_bar_and_the_model(tmp_path, checkpoint, capsys, monkeypatch):

@@ -9,6 +9,7 @@ import csv
 import logging
 import re
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 from mirage_model.clinical.features import (_BINARY_CODES, AGE_OVER_89_NOTE, AGE_OVER_89_YEARS,
@@ -35,7 +36,7 @@ __all__ = ["PATIENT_COLUMNS", "LabsMatch", "folded_column", "is_patient_column",
 def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict | None = None,
                     warnings: list | None = None, patients: dict | None = None,
                     patient_columns=(), not_read: list | None = None, cell_errors: dict | None = None,
-                    patient_first: list | None = None) -> dict[str, dict[str, tuple[float | str, str | None]]]:
+                    patient_first: list | None = None, censored: list | None = None) -> dict[str, dict[str, tuple[float | str, str | None]]]:
     """Read a researcher's labs CSV into ``{record_id: {feature: (value, unit or None)}}``.
 
     Layout: the first column is the record id, the other columns are features (matched to the
@@ -76,6 +77,10 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
 
     A file that is not UTF-8 (German Excel's "CSV (Trennzeichen-getrennt)") is read as Windows-1252, with
     a warning (``table_text.read_table_text``); one that is not Windows-1252 either is refused.
+
+    ``censored``: when a list is given, the censored cells (``CensoredCell``) are appended to it and not
+    warned of here: a face that knows which features its model reads warns of those alone
+    (``censored_warning``); a table's troponin "<5" had been said read by a model that reads no troponin.
 
     ``warnings``: when a list is given, every warning logged about the table (units assumed,
     censored values read as their limit, the encoding) is appended to it too, as the logged line, for a face that
@@ -172,7 +177,7 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
             bad_units.add(j)
 
     out: dict[str, dict[str, tuple[float, str | None]]] = {}
-    censored: list[str] = []                      # "line 3, crp [mg/dL]: '<0,3' read as 0.3"
+    cells_censored: list[CensoredCell] = []       # line 3, crp [mg/dL]: '<0,3' read as 0.3
     coded_sex: list[int] = []                     # lines whose sex is a bare 0 or 1
     # the sex column, unless its name says which number is which (sex_m: 1 = male)
     coded_sex_column = next((j for j, (feat, _) in enumerate(columns) if feat.name == "sex"
@@ -258,7 +263,7 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
                                          f"{typed_unit_reading(feat, written, canonical)}")
                     mark = censor_mark(cell)
                     if mark:
-                        censored.append(f"line {line}, {header[at[j]]}: {cell!r} read as {number:g}")
+                        cells_censored.append(CensoredCell(line, header[at[j]], feat.name, rid, cell, number))
                         # kept censored ("<0.3", a decimal point): its limit for the model, its
                         # mark wherever it is shown
                         number = mark + (repr(float(number)).removesuffix(".0"))
@@ -298,14 +303,10 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
               "differ, write them in the header, e.g. '%s [%s]'", path,
               ", ".join(f.name for f in unitless), "s" if len(unitless) > 1 else "",
               ", ".join(f"{f.name} {f.unit}" for f in unitless), unitless[0].name, other)
-    if censored:
-        # a censored result ("<5", ">35000") counts as its limit, as in the lab form; it had been
-        # read so in silence, and a model then learns the limit as if it were measured
-        _warn(warnings, "%s: %d censored value%s read as %s limit by the model (%s%s); shown with "
-              "%s mark; write the number the model should take, or leave the cell empty to mask it",
-              path, len(censored), "s" if len(censored) != 1 else "", "their" if len(censored) != 1 else "its",
-              "; ".join(censored[:3]), " ..." if len(censored) > 3 else "",
-              "their" if len(censored) != 1 else "its")
+    if censored is not None:
+        censored.extend(cells_censored)
+    elif cells_censored:
+        _warn(warnings, "%s", censored_warning(path, cells_censored))
     if own_units:
         # a cell's own unit is the value's (as the lab form reads "1.2 mg/dL"), said where it is not the column's
         _warn(warnings, "%s: %d value%s written with a unit other than the column's, read in the unit written "
@@ -328,6 +329,38 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
               "s" * (len(coded_sex) != 1), "lines" if len(coded_sex) != 1 else "line",
               ", ".join(map(str, coded_sex[:3])), " ..." if len(coded_sex) > 3 else "")
     return out
+
+
+@dataclass(frozen=True)
+class CensoredCell:
+    """A censored result of a labs table ("<5"), read as its limit (``read_labs_table``'s ``censored``)."""
+
+    line: int           # its line in the file
+    column: str         # its column's header as written ("troponin_t [ng/L]")
+    feature: str        # the feature it is a value of ("troponin_t")
+    row: str            # its row's record id
+    cell: str           # as written ("<5")
+    limit: float        # the number the model reads (5)
+
+    def __str__(self) -> str:
+        return f"line {self.line}, {self.column}: {self.cell!r} read as {self.limit:g}"
+
+
+def censored_warning(path, cells, reads: frozenset | None = None, row: str | None = None) -> str:
+    """The warning of the censored ``cells`` of the table at ``path`` (``CensoredCell``) that the model reads
+    as their limit: those of the features ``reads`` (None: every feature), of the row ``row`` alone when given
+    (a report of one record: not the whole table's for each of 20 records); "" when none."""
+    cells = [c for c in cells if (reads is None or c.feature in reads) and (row is None or c.row == row)]
+    if not cells:
+        return ""
+    # a censored result ("<5", ">35000") counts as its limit, as in the lab form; it had been
+    # read so in silence, and a model then learns the limit as if it were measured
+    n = len(cells)
+    its = "their" if n != 1 else "its"
+    whose = f" in the row of {row!r}" if row is not None else ""
+    return (f"{path}: {counted(n, 'censored value')}{whose} read as {its} limit by the model "
+            f"({'; '.join(map(str, cells[:3]))}{' ...' if n > 3 else ''}); shown with {its} mark; write the number "
+            "the model should take, or leave the cell empty to mask it")
 
 
 # the problems of a table named in its one error beside the first: a 10,000-row table wrong in a

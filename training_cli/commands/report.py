@@ -21,6 +21,7 @@ from pathlib import Path
 from mirage_model.clinical import (ClinicalError, default_schema, labs_header_note, labs_record_id, parse_sex,
                                    record_values)
 from mirage_model.clinical.features import sex_refusal
+from mirage_model.clinical.labs import censored_warning
 from mirage_model.csvsafe import printable
 from mirage_model.formats import same_name_records
 from mirage_model.records import RecordError, UnscorableRecordError, load_record
@@ -317,14 +318,16 @@ def record_labs(labs: Path, where: Path) -> LabsLookup:
     """
     errors: dict = {}
     cells: dict = {}
+    censored: list = []         # said of the record's own row alone, once the model's reads are known
     try:
-        table = labs_dict(labs, errors, cell_errors=cells)
+        table = labs_dict(labs, errors, cell_errors=cells, censored=censored)
     except BatchError as err:
         raise UsageError(f"error: {err}") from None
     others = same_name_records(where)
     # ids relative to the file system's root: the whole path, so the longest trailing part is matched
     lookup = LabsLookup.build(table, errors, Path(where.anchor), [where, *others], cell_errors=cells)
     lookup.reads = frozenset()           # the features every run reads (ALWAYS_READ): the models' come once loaded
+    lookup.censored = censored
     if lookup.ambiguous(where):
         raise UsageError(f"error: {labs}: {lookup.ambiguous(where)} (beside {where.name}: "
                          f"{', '.join(p.name for p in others)}); or leave --labs out")
@@ -369,6 +372,8 @@ def labs_row_used(lookup: LabsLookup, labs: Path, record, where: Path, reads) ->
     left_out = lookup.left_out(where)
     for note in left_out:
         print(f"warning: {printable(record.record_id)}: {note}", file=sys.stderr)
+    if censored := censored_warning(labs, lookup.censored, reads, row=row_id):
+        print(f"warning: {censored}", file=sys.stderr)
     differs = labs_header_note(record_values(record), row)
     if differs:     # it may be another patient's row: said here and on the PDF's labs block
         print(f"warning: {labs}: record {printable(record.record_id)}: {differs}", file=sys.stderr)

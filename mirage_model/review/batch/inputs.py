@@ -274,13 +274,14 @@ def signal_file_hints(headers: Iterable[Path], orphans: Iterable[Path], limit: i
 
 def labs_dict(labs, row_errors: dict | None = None, warnings: list | None = None,
               not_read: list | None = None, cell_errors: dict | None = None,
-              patient_first: list | None = None) -> dict:
+              patient_first: list | None = None, censored: list | None = None) -> dict:
     """{record_id: values} of a labs table (a path, or such a dict already); a row that cannot be
     read goes to ``row_errors`` ({record_id: message}, when given) instead of stopping the batch;
     the table's warnings (units assumed, censored values) to ``warnings`` too, when given, and its
     columns of no feature to ``not_read``; with ``cell_errors`` a bad value is left out of its row
     and recorded there ({record_id: {feature: message}}, ``read_labs_table``) instead; the first
-    column's header to ``patient_first`` when it names patients (``read_labs_table``).
+    column's header to ``patient_first`` when it names patients, its censored cells to ``censored``, unsaid
+    (``read_labs_table``).
 
     Raises:
         BatchError: the table itself cannot be read.
@@ -291,7 +292,7 @@ def labs_dict(labs, row_errors: dict | None = None, warnings: list | None = None
         return dict(labs)
     try:
         return read_labs_table(labs, row_errors=row_errors, warnings=warnings, not_read=not_read,
-                               cell_errors=cell_errors, patient_first=patient_first)
+                               cell_errors=cell_errors, patient_first=patient_first, censored=censored)
     except ClinicalError as err:
         raise BatchError(str(err)) from None
 
@@ -349,6 +350,8 @@ class LabsLookup:
     # the features the run's models read (``features_read``); None: every feature, so that any bad
     # value refuses its row. A bad value no model reads is left out and said (``left_out``)
     reads: frozenset | None = None
+    # the table's censored cells (``clinical.labs.CensoredCell``), warned of once the models' reads are known
+    censored: list = field(default_factory=list)
 
     @classmethod
     def build(cls, labs: dict, errors: Mapping | None, root, paths: Iterable,
@@ -457,11 +460,13 @@ def labs_lookup(labs, folder, headers: Iterable | None = None, rows: Mapping | N
     not_read: list = []
     cells: dict = {}
     first: list = [patient_first] if patient_first else []
-    table = dict(rows) if rows is not None else labs_dict(labs, errors, warnings, not_read, cells, first)
+    censored: list = []
+    table = dict(rows) if rows is not None else labs_dict(labs, errors, warnings, not_read, cells, first, censored)
     if headers is None:
         headers = find_inputs(folder)[0]
     headers = list(headers)
     lookup = LabsLookup.build(table, errors, folder, headers, warnings, not_read, cells)
+    lookup.censored = censored
     if labs is not None and not isinstance(labs, Mapping):
         lookup.source = Path(labs)
     if first and lookup.fits_almost_none(len(headers)):

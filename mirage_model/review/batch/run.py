@@ -18,7 +18,7 @@ import time
 from pathlib import Path, PurePosixPath
 from typing import Callable
 
-from mirage_model.clinical.labs import respelled_warning
+from mirage_model.clinical.labs import censored_warning, respelled_warning
 from mirage_model.limits import RECORD_TIMEOUT_S
 from mirage_model.records.folder import natural_key
 from mirage_model.review.batch.cells import columns, folder_row, labs_text
@@ -227,6 +227,12 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
             summary.labs_unmatched = lookup.match.unmatched
             summary.labs_not_read = list(lookup.not_read)
             summary.labs_warnings = list(lookup.warnings)
+            # the censored values of the rows the run's records are given, of features its models read
+            line = censored_warning(lookup.source or "labs table", [c for c in lookup.censored if c.row in given
+                                    and c.row not in unmatched and c.row not in refused], lookup.reads)
+            if line:
+                logger.warning("%s", line)
+                summary.labs_warnings.append(line)
             left = [why for rid, bad in lookup.cell_errors.items() if rid not in refused and rid not in unmatched
                     for why in bad.values()]
             if left:
