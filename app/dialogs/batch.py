@@ -178,6 +178,7 @@ class BatchDialog(BatchResultsTable, BatchNotes, BatchOutcome, QDialog):
         # rows a line of text tall (the style's 30 px showed a third fewer); a failed row grows to its message
         self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 6)
         self.table.setItemDelegate(NamesElidedInTheMiddle(self))     # a record's name cut in the middle
+        self._setup_header()
         self.table.setTabKeyNavigation(False)     # Up/Down choose a row, Enter opens it, Tab leaves the table
         self.table.cellDoubleClicked.connect(self._double_clicked)
         self.table.cellActivated.connect(self._double_clicked)

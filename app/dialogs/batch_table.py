@@ -1,10 +1,12 @@
 """The batch dialog's table of results (``BatchResultsTable``, a part of ``batch.BatchDialog``): each row in the
 folder dock's order as it arrives, its cells and their colours and tooltips, a failed file's message fitted and shown
 whole under the table, the serial comparison's columns, the output file's rows after a resumed run, and the record a
-row names (double-click opens it)."""
+row names (double-click opens it); a header clicked sorts the rows by its column (numbers as numbers, empty cells last
+either way), each row still the record it names."""
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from pathlib import Path
 
@@ -89,6 +91,37 @@ def _row_key(row: dict) -> tuple:
     return natural_key(row.get("record_path") or row.get("path") or "")
 
 
+class _Reversed:
+    """A sort key compared the other way round (a column sorted descending, its empty cells still last)."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key):
+        self.key = key
+
+    def __lt__(self, other) -> bool:
+        return other.key < self.key
+
+    def __eq__(self, other) -> bool:
+        return self.key == other.key
+
+
+def _sort_value(row: dict, key: str):
+    """What column ``key`` sorts ``row`` by: a number column's value as a number, another's text as shown in the
+    natural order ("10" after "9"); None for an empty cell (a record not scored has no probabilities)."""
+    from mirage_model.review.batch.cells import number_column   # loaded by the batch that made the row
+
+    value = row.get(key)
+    if number_column(key):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return None
+        return number if math.isfinite(number) else None
+    text = _fmt(value, key)
+    return natural_key(text) if text else None
+
+
 class NamesElidedInTheMiddle(QStyledItemDelegate):
     """The table's cells as Qt draws them, those of ``NAME_COLUMNS`` cut in the middle ("site/.../E00001.hea")."""
 
@@ -110,7 +143,7 @@ class BatchResultsTable:
         """Show ``row`` in its place: the records in the folder dock's order (``natural_key``: 1, 2, 10,
         not the batch's 1, 10, 2), as they arrive and after a resumed run alike."""
         self._note_labs_header(row)
-        key = _row_key(row)
+        key = self._sort_key(row)
         r = bisect_right(self._row_keys, key)
         self._row_keys.insert(r, key)
         self.rows.insert(r, row)
@@ -118,8 +151,7 @@ class BatchResultsTable:
         if new:
             self.columns = [c for c in PREFERRED if c in self.columns or c in row] + \
                 [c for c in self.columns + new if c not in PREFERRED]
-            self.table.setColumnCount(len(self.columns))
-            self.table.setHorizontalHeaderLabels(self.columns)
+            self._set_headers()
             for i, old in enumerate(self.rows):
                 if i != r:
                     self._fill_row(i if i < r else i - 1, old)
@@ -129,6 +161,63 @@ class BatchResultsTable:
         if row.get("error"):
             self._fit_error(r, str(row.get("error")))
         self._show_message(self.table.currentRow())
+
+    def _setup_header(self) -> None:
+        """The header's names read from their start, cut at their end ("device_statem...", centred they had lost
+        both ends: "evice_statement"), whole with what the column holds on hover; a click sorts by the column."""
+        header = self.table.horizontalHeader()
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        header.setTextElideMode(Qt.TextElideMode.ElideRight)
+        header.setSectionsClickable(True)
+        header.sectionClicked.connect(self._sort_by)
+        self._sort: tuple[str, Qt.SortOrder] | None = None      # (column, order) the rows are sorted by
+
+    def _set_headers(self) -> None:
+        """The header cells of ``columns``, each with what its column holds (``cells.column_tip``) on hover."""
+        from mirage_model.review.batch.cells import column_tip   # loaded by the batch that made the rows
+
+        self.table.setColumnCount(len(self.columns))
+        self.table.setHorizontalHeaderLabels(self.columns)
+        for c, key in enumerate(self.columns):
+            self.table.horizontalHeaderItem(c).setToolTip(f"{column_tip(key)}\nclick to sort by it; again to reverse")
+
+    def _sort_key(self, row: dict) -> tuple:
+        """A result row's place in the table: by the column sorted on (its empty cells last either way), else
+        and among equals its record's path in the folder dock's order."""
+        natural = _row_key(row)
+        if self._sort is None:
+            return natural
+        key, order = self._sort
+        value = _sort_value(row, key)
+        if value is None:
+            return (1, 0, natural)
+        return (0, _Reversed(value) if order == Qt.SortOrder.DescendingOrder else value, natural)
+
+    def _sort_by(self, c: int) -> None:
+        """Sort the rows by column ``c``: ascending, descending when it is sorted ascending already. ``rows``
+        stays in the table's order, so a row double-clicked opens the record it shows; the selected record
+        stays selected."""
+        if not 0 <= c < len(self.columns):
+            return
+        key = self.columns[c]
+        order = Qt.SortOrder.DescendingOrder if self._sort == (key, Qt.SortOrder.AscendingOrder) \
+            else Qt.SortOrder.AscendingOrder
+        self._sort = (key, order)
+        self.table.horizontalHeader().setSortIndicatorShown(True)
+        self.table.horizontalHeader().setSortIndicator(c, order)
+        current = self.rows[self.table.currentRow()] if 0 <= self.table.currentRow() < len(self.rows) else None
+        keyed = sorted(((self._sort_key(row), i) for i, row in enumerate(self.rows)), key=lambda k: k[0])
+        self.rows = [self.rows[i] for _, i in keyed]
+        self._row_keys = [k for k, _ in keyed]
+        self.table.setRowCount(0)
+        self.table.setRowCount(len(self.rows))
+        for r, row in enumerate(self.rows):
+            self._fill_row(r, row)
+            if row.get("error"):
+                self._fit_row(r)
+        if current is not None:
+            self.table.setCurrentCell(next(r for r, row in enumerate(self.rows) if row is current),
+                                      max(0, self.table.currentColumn()))
 
     def _fit_names(self, row: dict) -> None:
         """The name columns as wide as ``row``'s names too, up to a third of the table's width."""
@@ -223,8 +312,7 @@ class BatchResultsTable:
         new = [c for c in SERIAL_COLUMNS if c not in self.columns]
         if self.rows and new:
             self.columns += new
-            self.table.setColumnCount(len(self.columns))
-            self.table.setHorizontalHeaderLabels(self.columns)
+            self._set_headers()
         for r, row in enumerate(self.rows):
             self._fill_row(r, row)
 

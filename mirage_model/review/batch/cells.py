@@ -170,3 +170,46 @@ def error_message(err: BaseException) -> str:
     if isinstance(err, OutputError):     # already "cannot write FILE: reason"
         return str(err)
     return f"{type(err).__name__}: {err}"
+
+
+# what each output column holds, in a few words (the README's table of columns at length): the app's batch dialog
+# says it on hover of a header cut short ("evice_statement" had been all a reader saw of device_statements)
+COLUMN_WORDS = {
+    "record_path": "the record's file, relative to the scored folder",
+    "record_id": "the record's name (its path without the extension where two share a name)",
+    "format": "the file format read", "device": "the acquiring device, when the file names one",
+    "file_diagnosis": "what the file itself says of the diagnosis, as written; never read by MIRAGE",
+    "device_statements": "the acquiring cart's own statements, as the file words them; never MIRAGE's",
+    "status": "ok; error or unscorable (read, but no usable signal); not_ecg (no ECG)",
+    "error": "why the record was not scored",
+    "positive": "the classes over their thresholds; (?) a call in doubt, why in notes",
+    "withheld_positive": "the calls the quality gate withheld",
+    "noise_may_hide": "findings below threshold the record's noise may have taken away (not calls)",
+    "model": "the model that scored the row", "statements_model": "the model whose statements make the "
+    "interpretation", "age_used": "the age the model read (years)", "sex_used": "the sex the model read",
+    "labs_used": "the labs values the model read, each in its feature's unit",
+    "values_not_used": "values given that no model of the run reads",
+    "quality_flags": "leads flagged by the reader (flat, saturated, missing, derived)",
+    "quality": "the quality verdict with its reason", "warnings": "each quality finding by name",
+    "quality_codes": "the quality findings' codes", "poor_leads": "the leads graded poor or absent",
+    "pdf": "the record's PDF report", "notes": "what the reader and the measurement noted",
+    "interpretation": "the interpretation's statements in reading order",
+    "interpretation_notes": "why each statement marked (?) is doubted",
+    "prior_file": "the same patient's earlier record compared", "prior_date": "its recording date",
+    "serial_changes": "what changed since the earlier record", "serial_warnings": "the comparison's warnings",
+}
+
+
+def column_tip(col: str) -> str:
+    """What the output column ``col`` holds, with its unit, for a reader who sees its name cut short:
+    "qrs_ms: QRS duration (ms)", "prob_NORM: the model's calibrated probability of NORM (0 to 1)"."""
+    field = next((f for f in SCALAR_FIELDS if f.key == col), None)
+    if field is not None:
+        what = f"{field.label} ({field.unit})"
+    elif col.startswith("prob_"):
+        what = f"the model's calibrated probability of {col[5:]} (0 to 1)"
+    elif col.startswith("stmt_"):
+        what = f"the statements model's probability of the PTB-XL statement {col[5:]} (0 to 1)"
+    else:
+        what = COLUMN_WORDS.get(col, "")
+    return f"{col}: {what}" if what else col
