@@ -41,3 +41,25 @@ def test_measurements_read_as_the_window_gives_them(qtbot, tmp_path):
     for r in range(table.rowCount()):
         rid = table.item(r, dlg.columns.index("record_id")).text()
         assert tuple(table.item(r, dlg.columns.index(k)).text() for k in KEYS) == SHOWN[rid], rid
+
+
+def test_a_measurement_near_its_limit_reads_as_the_panel_and_the_pdf_read_it(qtbot, tmp_path):
+    """A QRS of 119.6 ms had read "120" in the dialog (a wide QRS), "119.6" in the window's panel and the PDF (the
+    README: 'QRS 119.6 ms shows "119.6", unflagged, and is no wide QRS'); one rule for the three now
+    (``ranges.shown_value``). Truth: the limit of 120 ms, by hand: 119.6 stays below it, 119.4 and 120.4 round on
+    their own side."""
+    from app.dialogs.batch import BatchDialog
+    from mirage_model.review.measurements.table import measurement_rows
+
+    dlg = BatchDialog(None, predictor=object(), device="auto", folder=str(with_a_header(tmp_path)))
+    qtbot.addWidget(dlg)
+    for rid, qrs in (("a", 119.6), ("b", 119.4), ("c", 120.4)):
+        dlg._add_row({"record_id": rid, "record_path": f"{rid}.hea", "status": "ok", "qrs_ms": qrs,
+                      "sex_used": "M", "age_used": 60.0})
+    c = dlg.columns.index("qrs_ms")
+    assert [dlg.table.item(r, c).text() for r in range(3)] == ["119.6", "119", "120"]
+    from mirage_model.measure import Measurements
+
+    m = Measurements(*([None] * 3), 119.6, *([None] * 6))
+    panel = {r["key"]: r for r in measurement_rows(m, sex="M", age=60)}        # the panel's, the PDF's
+    assert panel["qrs_ms"]["shown"] == "119.6"

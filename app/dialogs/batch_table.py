@@ -54,16 +54,17 @@ def _decimals(key: str) -> int | None:
     return next((f.decimals for f in SCALAR_FIELDS if f.key == key), None)
 
 
-def _fmt(value, key: str = "") -> str:
+def _fmt(value, key: str = "", row: dict | None = None) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        decimals = _decimals(key)
-        if decimals is not None:
-            # a measurement as the window and the PDF show it: a QRS axis of -5.4 deg had read "-5.400"
-            # beside "-66", the probabilities' 3 decimals given to every number under 10
-            text = f"{value:.{decimals}f}"
-            return text[1:] if text.startswith("-") and not text.strip("-0.") else text    # -0.4 deg: "0", not "-0"
+        if _decimals(key) is not None and math.isfinite(value):
+            # a measurement as the window's panel and the PDF show it (``ranges.shown_value``, by the row's sex and
+            # age): a QRS axis of -5.4 deg had read "-5.400" beside "-66", and a QRS of 119.6 ms "120", wide
+            from mirage_model.review.measurements.ranges import shown_value   # loaded by the batch that made the row
+
+            row = row or {}
+            return shown_value(key, value, row.get("sex_used") or None, row.get("age_used"))
         return f"{value:.3f}" if abs(value) < 10 else f"{value:.0f}"
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)
@@ -118,7 +119,7 @@ def _sort_value(row: dict, key: str):
         except (TypeError, ValueError):
             return None
         return number if math.isfinite(number) else None
-    text = _fmt(value, key)
+    text = _fmt(value, key, row)
     return natural_key(text) if text else None
 
 
@@ -282,7 +283,7 @@ class BatchResultsTable:
         from mirage_model.review.batch.rows import NOT_ECG, withheld_words   # loaded by the batch that made the row
         fm = self.table.fontMetrics()
         for c, key in enumerate(self.columns):
-            item = QTableWidgetItem(_fmt(row.get(key), key))
+            item = QTableWidgetItem(_fmt(row.get(key), key, row))
             if key == "error" and row.get(key):
                 # a file that is no ECG is told, not a failure: grey, not red
                 item.setForeground(NOT_ECG_COLOUR if row.get("status") == NOT_ECG else FAILED_COLOUR)

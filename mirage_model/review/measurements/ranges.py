@@ -275,6 +275,17 @@ def flag(key: str, value: float | None, sex: str | None = None, age=None, scaled
     return ref.flag(value) if ref is not None else ""
 
 
+def shown_value(key: str, value: float, sex: str | None = None, age=None, scaled: bool = False) -> str:
+    """The measurement ``key``'s ``value`` as the measurement panel, the PDF and the batch dialog show it: its field's
+    decimals (``ScalarField.decimals``), more where fewer would cross a limit of its range (``words.shown``, judged by
+    ``reference_range``'s flag): QRS 119.6 ms reads "119.6", not a wide "120"; an axis of -0.4 deg reads "0", not
+    "-0"."""
+    field = next(f for f in _measure().SCALAR_FIELDS if f.key == key)
+    ref = reference_range(key, sex, age, scaled)
+    text = shown(value, decimals=field.decimals, judge=ref.flag if ref is not None else None)
+    return text[1:] if text.startswith("-") and not text.strip("-0.") else text
+
+
 def outside_range(values: Mapping | None, sex: str | None = None, age=None,
                   scaled: bool = False) -> list[tuple[str, str, str]]:
     """The measurements of ``values`` (key -> value, as ``Measurements.as_dict()`` or the table)
@@ -290,5 +301,5 @@ def outside_range(values: Mapping | None, sex: str | None = None, age=None,
             continue
         ref = reference_range(f.key, sex, age, scaled)
         if ref is not None and math.isfinite(v) and ref.flag(v):
-            out.append((f.label, f"{shown(v, decimals=f.decimals, judge=ref.flag)} {f.unit}", ref.flag(v)))
+            out.append((f.label, f"{shown_value(f.key, v, sex, age, scaled)} {f.unit}", ref.flag(v)))
     return out

@@ -12,8 +12,7 @@ from mirage_model.review.measurements.doubts import (ATRIAL_KEYS, AXES_SCALED, A
                                                      amplitudes_not_in_mv, atrial_doubt, atrial_rhythm,
                                                      mains_left_doubt, qtc_doubts)
 from mirage_model.review.measurements.edits import _measure, clean_edits
-from mirage_model.review.measurements.ranges import ReferenceRange, reference_range
-from mirage_model.words import shown
+from mirage_model.review.measurements.ranges import ReferenceRange, reference_range, shown_value
 
 
 def why_unmeasured(measurements, edits: Mapping[str, float] | None = None, error: str = "") -> str:
@@ -163,7 +162,7 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex
         rows.append(dict(key=k, label=f.label, unit=f.unit, value=v, automatic=auto[k], status=status[k],
                          flag="" if doubt == NOT_APPLICABLE else ref.flag(v), range=ref.text, ref_low=ref.low,
                          ref_high=ref.high, ref_cell="not applied" if not_applied else ref.cell(),
-                         shown=None if v is None else shown(v, decimals=f.decimals, judge=ref.flag),
+                         shown=None if v is None else shown_value(k, v, sex, age, scaled),
                          doubt=doubt, doubt_why=why))
     return rows
 
