@@ -49,6 +49,7 @@ from app.views.placeholder import set_placeholder
 from app.settings import DEVICES
 from app.views.focus_ring import FocusRing
 from mirage_model.review.batch.pipeline import FIRST_CHUNK
+from mirage_model.review.batch.time_left import TimeLeft, left_words
 
 # the batch checks its cancel flag before each record and each forward pass (``Scorer.predict``): what is
 # being scored now is finished and written, the rest is left to a resumed run
@@ -97,7 +98,7 @@ class BatchDialog(BatchResultsTable, BatchNotes, BatchOutcome, QDialog):
         self._labs_name = ""              # the file name of the run's labs table (as started)
         self._pdf_dir = None              # the run's PDF folder (as started), None without one
         self._handled = (0, 0)            # (records handled, records this run scores): its last progress
-        self._rate_from = None            # (records handled, time) once the first chunk is in: see _time_left
+        self._rate_from = None            # the run's time left (``time_left.TimeLeft``): see _time_left
 
         self.folder = QLineEdit(folder)
         set_placeholder(self.folder, "the folder of ECG records to score")
@@ -363,7 +364,7 @@ class BatchDialog(BatchResultsTable, BatchNotes, BatchOutcome, QDialog):
         self._set_notes([])
         self._labs_header, self._labs_header_line = [], ""
         self._handled = (0, 0)
-        self._rate_from = None          # (records handled, time) once the first chunk is in
+        self._rate_from = None          # the run's time left, counted once its first chunk is in
 
     def _start_batch(self, folder: str, out: str, kwargs: dict) -> workers.Worker:
         self._clear_results()
@@ -402,8 +403,10 @@ class BatchDialog(BatchResultsTable, BatchNotes, BatchOutcome, QDialog):
         self.progress.setRange(0, max(1, total))
         self.progress.setValue(done)
         self._handled = (done, total)
-        if self._rate_from is None and done >= min(FIRST_CHUNK, total):
-            self._rate_from = (done, time.monotonic())
+        if self._rate_from is None and total > 0:
+            self._rate_from = TimeLeft(min(FIRST_CHUNK, total))
+        if self._rate_from is not None:
+            self._rate_from.seen(done, time.monotonic())
         self.status.setText(f"{done} / {total} records{self._time_left(done, total)}"
                             + (f"; {CANCELLING[0].lower()}{CANCELLING[1:]}"
                                                            if self.worker is not None and self.worker.is_cancelled
@@ -415,17 +418,8 @@ class BatchDialog(BatchResultsTable, BatchNotes, BatchOutcome, QDialog):
         """"; about 5 min left" at the rate since the first chunk came in, as ``mirage score``'s bar counts it (the
         wait for the first, the loader and the model's first pass, is no rate of the others); "" before a later
         record is in. The dialog had said "36 / 300 records" alone, for a run of 4 min on a busy machine."""
-        if self._rate_from is None or done <= self._rate_from[0] or done >= total:
-            return ""
-        n0, t0 = self._rate_from
-        elapsed = time.monotonic() - t0
-        if elapsed <= 0:
-            return ""
-        left = (total - done) * elapsed / (done - n0)
-        if left < 60:
-            return f"; about {max(5, 5 * round(left / 5)):.0f} s left"
-        hours, minutes = divmod(round(left / 60), 60)
-        return f"; about {hours} h {minutes:02d} min left" if hours else f"; about {minutes} min left"
+        left = self._rate_from.seconds(done, total, time.monotonic()) if self._rate_from is not None else None
+        return "" if left is None else f"; {left_words(left)}"
 
     def _error(self, message: str) -> None:
         self.status.setText(f"Batch scoring stopped: {message}")

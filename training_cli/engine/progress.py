@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from tqdm import tqdm
 
+from mirage_model.review.batch.time_left import TimeLeft
+
 
 class RowsBar(tqdm):
     """A tqdm bar drawn at every row, whose time left is counted from the end of the first chunk.
@@ -25,13 +27,12 @@ class RowsBar(tqdm):
     def __init__(self, *args, first: int = 1, **kwargs):
         kwargs.setdefault("mininterval", 0)      # every row drawn: a burst of 32 is 32 short lines
         kwargs.setdefault("miniters", 1)
-        self._first = max(1, int(first))
-        self._origin: tuple[int, float] | None = None      # (rows, time) once the first chunk is in
+        self._left = TimeLeft(first)          # the rate since the first chunk, as the app's batch dialog counts it
         super().__init__(*args, **kwargs)
 
     def update(self, n=1):
-        if self._origin is None and self.n + n >= self._first:
-            self._origin = (self.n + n, self._time())
+        if self._left.origin is None:
+            self._left.seen(self.n + n, self._time())
         return super().update(n)
 
     @property
@@ -39,11 +40,8 @@ class RowsBar(tqdm):
         d = super().format_dict
         if d["total"] is not None and d["n"] >= d["total"]:
             return d                       # the whole run's mean, as the summary line gives it
-        origin = self._origin
         now = getattr(self, "start_t", 0.0) + d["elapsed"]      # tqdm draws once before it sets start_t
-        if origin is None or d["n"] <= origin[0] or now <= origin[1]:
-            d["rate"] = None
+        d["rate"] = self._left.rate(d["n"], now)
+        if d["rate"] is None:
             d["initial"] = d["n"]          # tqdm's own rate is then 0: "?" for the rate and the time left
-        else:
-            d["rate"] = (d["n"] - origin[0]) / (now - origin[1])
         return d
