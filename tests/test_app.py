@@ -975,7 +975,7 @@ def test_batch_dialog_table_progress_and_open(qtbot, tmp_path, monkeypatch):
     assert calls["kwargs"]["pdf_dir"] == str(tmp_path / "pdf")
     assert "Done" in dlg.status.text()
     with qtbot.waitSignal(dlg.openRecord) as opened:
-        dlg.table.cellDoubleClicked.emit(1, 0)
+        dlg.table.cellActivated.emit(1, 0)
     assert opened.args[0] == str(tmp_path / "r1.hea")
     # by keyboard: Up/Down choose a row, Enter opens it (and presses no button: it had opened a
     # folder chooser, the dialog's first button, over the record), Tab leaves the table
@@ -1149,7 +1149,7 @@ def test_batch_row_opens_with_the_labs_values_the_batch_used(qtbot, tiny_model, 
     for rid in ("00417_lr", "11125_lr", "04016_lr"):    # full row, partial row, no row
         r = [row["record_id"] for row in dlg.rows].index(rid)
         with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
-            dlg.table.cellDoubleClicked.emit(r, 0)
+            dlg.table.cellActivated.emit(r, 0)
         assert window.session.record_id == rid
         pred = window.session.prediction
         assert pred is not None, window.session.errors
@@ -1160,7 +1160,7 @@ def test_batch_row_opens_with_the_labs_values_the_batch_used(qtbot, tiny_model, 
 
     r = [row["record_id"] for row in dlg.rows].index("00417_lr")
     with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
-        dlg.table.cellDoubleClicked.emit(r, 0)
+        dlg.table.cellActivated.emit(r, 0)
     values = window.session.values
     assert values["age"].canonical == 40 and values["age"].source == "table"
     assert values["crp"].canonical == 12 and values["crp"].source == "table"   # recorded, not read by the model

@@ -181,7 +181,8 @@ class BatchDialog(BatchResultsTable, BatchNotes, BatchOutcome, QDialog):
         self.table.setItemDelegate(NamesElidedInTheMiddle(self))     # a record's name cut in the middle
         self._setup_header()
         self.table.setTabKeyNavigation(False)     # Up/Down choose a row, Enter opens it, Tab leaves the table
-        self.table.cellDoubleClicked.connect(self._double_clicked)
+        # a double-click (or Enter) activates the row: both signals had been connected, and a double-click sent
+        # the record to the window twice (its first reading cancelled, an unsigned over-read's question asked twice)
         self.table.cellActivated.connect(self._double_clicked)
         self.table.setToolTip("double-click a row (or Enter) to open the record")
         self.table.currentCellChanged.connect(lambda r, *_: self._show_message(r))
