@@ -57,6 +57,27 @@ def test_overreads_says_a_damaged_store_in_one_line(tmp_path, capsys):
     assert "not kept" not in err and err.endswith("; nothing listed.")
 
 
+def test_overreads_csv_never_replaces_the_store_and_asks_before_another_file(tmp_path, capsys):
+    """``--csv`` naming the store itself had truncated it (every over-read and signature lost), and any other file was
+    replaced without a word: the store is refused whatever --overwrite says, an existing file without it."""
+    store = OverReadStore(tmp_path / "overreads.sqlite")
+    store.save("k1", _state("", "Dr A", "2026-12-06T08:00:00+00:00"), record="1", now=_at(8, 0))
+    for more in ([], ["--overwrite"]):
+        assert main(["overreads", "--store", str(store.path), "--csv", str(store.path), *more]) == 2
+        err = capsys.readouterr().err
+        assert "--csv" in err and "never replaced" in err and "Traceback" not in err
+    assert [r["signatures"] for r in store.listing()] == [1]            # the store as it was, its signature kept
+    labs = tmp_path / "labs.csv"
+    labs.write_text("record_id,troponin_t\n1,52\n")
+    assert main(["overreads", "--store", str(store.path), "--csv", str(labs)]) == 2
+    assert "--overwrite" in capsys.readouterr().err
+    assert labs.read_text() == "record_id,troponin_t\n1,52\n"
+    assert main(["overreads", "--store", str(store.path), "--csv", str(labs), "--overwrite"]) == 0
+    assert labs.read_text(encoding="utf-8").splitlines()[1].startswith("1,signed,Dr A,")
+    assert main(["overreads", "--store", str(store.path), "--csv", str(tmp_path)]) == 2
+    assert "is a folder" in capsys.readouterr().err
+
+
 def _rules_statements():
     return [statement_key(s) for s in session_interpretation(session_from_file(LUDB1, None)).statements]
 

@@ -1,7 +1,8 @@
 """``mirage overreads``: what an over-read store (``review.store``) holds, one line per record: its name, the state of
 its over-read (signed, draft, or forgotten with its signatures kept), who signed and when, when it was last saved, and
 how many signatures it was given (each signed over-read stays: an amendment never erases one). ``--csv FILE`` writes
-the same rows as CSV; ``--store PATH`` reads another file than MIRAGE Review's own (a department's shared copy).
+the same rows as CSV (an existing FILE only with ``--overwrite``; the store itself never); ``--store PATH`` reads
+another file than MIRAGE Review's own (a department's shared copy).
 
 Exit code: 0 listed, 1 the store cannot be read (damaged, locked: one line naming it), 2 usage. Research use only, not
 a diagnosis.
@@ -15,9 +16,11 @@ import sys
 from pathlib import Path
 
 from mirage_model.csvsafe import encodable, neutralise, printable
+from mirage_model.paths import atomic_output
 from mirage_model.review.store import OverReadStore, StoreError, default_store_path
 from training_cli.engine.errors import UsageError
 from training_cli.options import command_parser
+from training_cli.outputs import check_output_file, refuse_earlier_outputs
 
 COLUMNS = ("record", "state", "signer", "signed_at", "saved_at", "signatures", "key")
 
@@ -33,6 +36,8 @@ def overreads_command_parser(subparsers=None) -> argparse.ArgumentParser:
                    help="the store to read; default: MIRAGE Review's own (overreads.sqlite beside its settings "
                    "file, or the file its Settings name)")
     p.add_argument("--csv", type=Path, default=None, metavar="FILE", help="also write the rows as CSV to FILE")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace a file already at --csv (without it such a file is refused; the store never is)")
     p.set_defaults(func=run)
     return p
 
@@ -41,6 +46,10 @@ def run(args) -> int:
     store = OverReadStore(args.store.expanduser() if args.store is not None else default_store_path())
     if args.store is not None and not store.path.is_file():
         raise UsageError(f"error: --store {args.store}: no such file")
+    if args.csv is not None:      # the store named as --csv had been truncated: every signature it kept lost
+        check_output_file(args.csv, "--csv")
+        refuse_earlier_outputs("mirage overreads", args.csv, [args.csv.expanduser()], args.overwrite, option="--csv",
+                               inputs=(store.path,))
     try:
         rows = store.listing()
     except StoreError as err:
@@ -54,7 +63,7 @@ def run(args) -> int:
                         f"{'' if r['signatures'] == 1 else 's'}"))
     if args.csv is not None:
         try:
-            with open(args.csv, "w", newline="", encoding="utf-8") as f:
+            with atomic_output(args.csv.expanduser()) as tmp, open(tmp, "x", newline="", encoding="utf-8") as f:
                 out = csv.writer(f)
                 out.writerow(COLUMNS)
                 for r in rows:
