@@ -378,6 +378,30 @@ def test_a_changed_file_of_a_kept_record_is_told_of_it_never_given_it(tmp_path):
     assert store.elsewhere(overread_key(changed), loose_identity(changed))[1]["reader"] == "Dr A. Reader"
 
 
+def _ludb_saying(folder, patient_id="", recorded=""):
+    """LUDB 1's files copied, its header naming the patient ID and the recording time given ("" neither)."""
+    hea = _copy(LUDB, folder)
+    lines = hea.read_text().splitlines()
+    lines[0] += f" {recorded}" if recorded else ""
+    if patient_id:
+        lines.insert(lines.index("#<sex>: F") + 1, f"#Patient ID: {patient_id}")
+    hea.write_text("\n".join(lines) + "\n")
+    return load_record(hea)
+
+
+def test_a_loose_match_needs_both_the_patient_and_when_recorded(tmp_path):
+    """Without a recording time, two recordings of one record name and length matched on the patient ID alone: one
+    patient's ECGs of two days, or two patients' files under an anonymised export's one ID ("ANONYMOUS"), the app
+    saying of one "an over-read of a record named 1, patient ID ANONYMOUS ... is kept" and offering the other's to
+    redo. Without a patient, the same name and recording time alone. A loose identity needs both."""
+    a, b = _ludb_saying(tmp_path / "a", "ANONYMOUS"), _ludb_saying(tmp_path / "b", "ANONYMOUS")
+    b = dataclasses.replace(b, signal=b.signal[:, ::-1].copy())           # another recording: other samples
+    assert overread_key(a) != overread_key(b)
+    assert loose_identity(a) is None and loose_identity(b) is None
+    assert loose_identity(_ludb_saying(tmp_path / "c", recorded="10:11:12 03/04/2020")) is None
+    assert loose_identity(_ludb_saying(tmp_path / "d", "P-4711", "10:11:12 03/04/2020")) is not None
+
+
 def test_a_store_of_an_earlier_version_finds_no_loose_match(tmp_path):
     path = tmp_path / "old.sqlite"
     con = sqlite3.connect(path)

@@ -20,8 +20,10 @@ Beside the key each over-read keeps a looser identity (``loose_identity``: the r
 birth date, age and sex, when it was recorded, its rate and length; a digest of them, in the table ``loose``), so that
 a record re-exported or read by a changed reader (its samples rounded otherwise, a lead renamed) whose key finds
 nothing is told that an over-read of a record so named is kept (``elsewhere``): it is never restored onto it, only
-shown as another file's. A file that names neither its patient nor when it was recorded has no loose identity: two
-patients' records may share all the rest. A file of an earlier version (no such table) finds none, as before.
+shown as another file's. A file that does not name both its patient and when it was recorded has no loose identity:
+without the time, two recordings of one patient on two days, or two patients' under an anonymised export's one ID,
+may share all the rest; without the patient, two patients' recorded at once. A file of an earlier version (no such
+table) finds none, as before.
 Research use only, not a diagnosis.
 """
 
@@ -102,15 +104,16 @@ def overread_key(record) -> str:
 def loose_identity(record) -> str | None:
     """A looser identity of ``record`` than ``overread_key``, which a re-export or a changed reader keeps: a hex digest
     of its name (``record_id``), the patient's ID, name, birth date, age and sex, the recording's date and time, its
-    sampling rate and number of samples; its samples and lead names left out. None where the file names neither the
-    patient (ID or name) nor when it was recorded: records of two patients may then share all of it."""
+    sampling rate and number of samples; its samples and lead names left out. None where the file does not name both
+    the patient (ID or name) and when it was recorded: two recordings (of one patient on two days, of two patients
+    under one anonymised ID, of two patients at one time) may then share all of it."""
     meta = getattr(record, "meta", None) or {}
     facts = file_patient(record)
     said = (facts.get("id"), facts.get("name"), (meta.get("patient") or {}).get("birth_date"),
             getattr(record, "age", None), getattr(record, "sex", None))
     who = [" ".join(("" if x is None else str(x)).split()) for x in said]
     recorded = " ".join(record_date(record).split())
-    if not (who[0] or who[1] or recorded):
+    if not ((who[0] or who[1]) and recorded):
         return None
     signal = np.asarray(record.signal)      # (L, T)
     head = json.dumps({"record": str(getattr(record, "record_id", "") or ""), "patient": who, "recorded": recorded,
