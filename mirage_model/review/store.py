@@ -41,6 +41,7 @@ import numpy as np
 
 from mirage_model.errors import MirageInputError
 from mirage_model.review.file_info import file_patient, record_date
+from mirage_model.review.overread import signer_name
 
 STORE_NAME = "overreads.sqlite"
 _TIMEOUT_S = 2.0        # how long a write waits for another MIRAGE Review holding the file before saying it is locked
@@ -343,7 +344,7 @@ def kept_text(state: dict, when: datetime | None = None) -> str:
         signed = signed and f"{datetime.fromisoformat(signed).astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC"
     except (TypeError, ValueError):
         pass        # as the file holds it
-    lines = [f"Signed by {state.get('reader') or 'a reviewer who gave no name'} on {signed}" if signed else
+    lines = [f"Signed by {signer_name(state.get('reader') or '')} on {signed}" if signed else
              "A draft, not signed" + (f", saved {when:%Y-%m-%d %H:%M} UTC" if when is not None else "")]
     for *k, verdict, reason in state.get("decisions") or ():
         lines.append(f"{verdict.capitalize()}: {k[-1] if k else ''}" + (f" ({reason})" if reason else ""))

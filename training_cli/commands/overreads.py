@@ -17,6 +17,7 @@ from pathlib import Path
 
 from mirage_model.csvsafe import encodable, neutralise, printable
 from mirage_model.paths import atomic_output
+from mirage_model.review.overread import signer_name
 from mirage_model.review.store import OverReadStore, StoreError, default_store_path
 from training_cli.engine.errors import UsageError
 from training_cli.options import command_parser
@@ -57,7 +58,7 @@ def run(args) -> int:
         return 1
     print(f"{store.path}: {len(rows)} record{'' if len(rows) == 1 else 's'}")
     for r in rows:
-        who = f" by {r['signer'] or 'a reviewer who gave no name'} {r['signed_at']}" if r["signed_at"] else ""
+        who = f" by {signer_name(r['signer'])} {r['signed_at']}" if r["signed_at"] else ""
         saved = f", saved {r['saved_at']}" if r["saved_at"] else ""
         print(printable(f"  {r['record'] or '(no name)'}: {r['state']}{who}{saved}; {r['signatures']} signature"
                         f"{'' if r['signatures'] == 1 else 's'}"))
