@@ -23,20 +23,16 @@ import logging
 import os
 import sys
 import time
-import traceback
 from pathlib import Path
 
+from app.export_run import export_inputs, export_records, export_summary, export_targets, output_folder
 from app.platform_check import display_help, display_problem, missing_xcb_packages, xcb_help
+from app.process_end import EXIT_GRACE_MS, EXIT_WAIT_MS, end_leaving_jobs, end_without_teardown
+from app.run_logging import QuietLogs, install_excepthook, setup_logging
 from mirage_model.paths import default_sample   # the bundled record the app opens (resources/samples/ATTRIBUTION.md)
 
 log = logging.getLogger("app")
 _T_START = time.perf_counter()
-# how long the closed app waits for its jobs to stop. A job stops at its next cancel check, but one
-# step cannot be interrupted (measuring a long record's first minute took 5 s here, more at 1 kHz):
-# past this the process ends without it (end_leaving_jobs). A job that only shows something (a
-# measurement, a model run: ``Worker.disposable``) gets EXIT_GRACE_MS; one that writes files, EXIT_WAIT_MS
-EXIT_WAIT_MS = 10000
-EXIT_GRACE_MS = 500
 
 
 def get_args_parser() -> argparse.ArgumentParser:
@@ -104,339 +100,10 @@ def positive_seconds(text: str) -> float:
     return value
 
 
-def export_inputs(records: list[Path], unreadable: list | None = None, names: dict | None = None,
-                  scopes: dict | None = None, links: list | None = None) -> tuple[list[Path], list[str]]:
-    """What ``--export-pdf`` opens: each file as given and every record under each folder
-    (``formats.find_ecg_files``, as the folder browser lists them, in its order). ``unreadable``,
-    when a list, receives (folder, reason) of each folder under them that cannot be listed; ``names``,
-    when a dict, each folder's record -> its PDF's path under DIR, as ``mirage score --pdf-dir`` names it
-    (``batch.rows.record_pdf_names``: ``sub/1.pdf``; ``a_xml.pdf`` beside ``a.dcm``); ``scopes``, when a dict,
-    each folder's record -> (the folder, its records): the run a labs table matches it in, as ``mirage score`` of
-    that folder does (``LabsTable.row_for``: ``sub/1`` gets no row ``1`` that ``1`` beside it has); ``links``, when
-    a list, one line per folder holding a record file under another name (a link beside it: opened once, by the
-    name ``batch.inputs.same_files`` keeps, as ``mirage score`` scores it once; ``same_file_note``).
-
-    Returns:
-        The records, and one note per file of a folder that has an ECG format's extension but is no
-        ECG this app reads (said, not opened, in the words ``mirage score`` and the batch dialog use:
-        ``batch.rows.not_ecg_line``).
-
-    Raises:
-        ValueError: a folder with no record in it (the message names it).
-    """
-    from app.views.folder_browser import natural_key
-    from mirage_model import formats
-    from mirage_model.review.batch.inputs import same_files
-    from mirage_model.review.batch.loading import not_ecg_reason
-    from mirage_model.review.batch.rows import not_ecg_line
-
-    out, notes = [], []
-    for path in records:
-        if not path.is_dir():
-            out.append(path)
-            continue
-        passed_over: list[Path] = []
-        found = sorted(formats.find_ecg_files(path, passed_over, unreadable=unreadable), key=natural_key)
-        notes.extend(not_ecg_line(p, not_ecg_reason(p)) for p in sorted(passed_over, key=natural_key))
-        # one file under several names (a link beside its record): one PDF, as mirage score scores it once; it had
-        # written two, and a labs row of its name fitted "2 records", so neither PDF had the row's values
-        same = same_files(found)
-        if same:
-            found = [p for p in found if p not in same]
-            if links is not None:
-                links.append(same_file_note(path, same))
-        if not found:
-            raise ValueError(f"{path}: no ECG records in this folder")
-        if names is not None:
-            from mirage_model.review.batch.rows import record_pdf_names
-
-            names.update(record_pdf_names(path, found))
-        if scopes is not None:
-            scopes.update((p, (path, found)) for p in found)
-        out.extend(found)
-    return out, notes
-
-
-def same_file_note(folder: Path, same: dict) -> str:
-    """--export-pdf's line for the record files of ``folder`` that are another name of a record of it
-    (``batch.inputs.same_files``: {the link: the record kept}), in the words of mirage score's summary:
-    "1 record file is another name of a record of the folder (a link), opened once, one PDF:
-    links/1.hea = sub/1.hea"."""
-    from mirage_model.csvsafe import printable
-    from mirage_model.words import counted
-
-    pairs = sorted(same.items(), key=lambda pair: str(pair[0]))
-    named = ", ".join(f"{printable(os.path.relpath(a, folder))} = {printable(os.path.relpath(b, folder))}"
-                      for a, b in pairs[:3])
-    n = len(pairs)
-    return (f"{folder}: {counted(n, 'record file')} {'is' if n == 1 else 'are'} another name of a record of the "
-            f"folder (a link), opened once, one PDF: {named}{' ...' if n > 3 else ''}")
-
-
-def export_targets(records: list[Path], out_dir: Path, names: dict | None = None) -> list[Path]:
-    """The PDF ``--export-pdf`` writes under ``out_dir`` for each record it opens, in their order
-    (``batch.naming.export_pdf_names``: a folder's records named as ``mirage score --pdf-dir`` names them, the
-    files given as a batch names its records', a name still taken numbered by the batch's one rule). Named before
-    anything loads, so that the PDFs DIR already holds for them are found first (``main`` refuses them without
-    ``--overwrite``)."""
-    from mirage_model.review.batch.naming import export_pdf_names
-
-    return [out_dir / name for name in export_pdf_names(records, names)]
-
-
-def output_folder(folder: Path) -> list[Path]:
-    """Create ``--export-pdf``'s folder (and its missing parents) before anything loads
-    (``paths.make_output_folder``).
-
-    Returns:
-        The folders this call created, outermost first (removed again when the export is
-        abandoned before it wrote anything).
-
-    Raises:
-        ValueError: the path is a file, or cannot be created or written in (the message names it and why).
-    """
-    from mirage_model.paths import OutputFolderError, make_output_folder
-
-    try:
-        return make_output_folder(folder)
-    except OutputFolderError as err:
-        if err.kind == "file":
-            why = "exists and is not a folder"
-        elif err.kind == "write":
-            why = "this folder is not writable"
-        elif err.kind == "blocked":
-            why = f"cannot create this folder: {err.detail} is a file, not a folder"
-        else:
-            why = f"cannot create this folder: {err.detail}"
-        raise ValueError(f"{folder}: {why}") from None
-
-
-def remove_empty(folders: list[Path]) -> None:
-    """Remove the folders ``output_folder`` created, innermost first, where still empty."""
-    for folder in reversed(folders):
-        try:
-            folder.rmdir()
-        except OSError:
-            return
-
-
-class _OneLine(logging.Formatter):
-    """The terminal's log format in the headless modes: the first line of a message, no traceback
-    (the log file keeps the details)."""
-
-    def __init__(self, fmt: str, log_file: Path | None):
-        super().__init__(fmt)
-        self.where = f" (details in {log_file})" if log_file else ""
-
-    def format(self, record: logging.LogRecord) -> str:
-        text = record.getMessage()
-        first = text.strip().splitlines()[0] if text.strip() else text
-        multi = "\n" in text.strip() or record.exc_info
-        line = logging.Formatter.format(self, logging.makeLogRecord(
-            {**record.__dict__, "msg": first.rstrip(":") + (self.where if multi else ""), "args": None,
-             "exc_info": None, "exc_text": None}))
-        return line
-
-
-def log_path() -> Path:
-    """Where the app's log (and any unexpected error's traceback) is written."""
-    from PySide6.QtCore import QStandardPaths
-
-    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppLocalDataLocation)
-    folder = Path(base) if base else Path.home() / ".mirage-review"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        folder = Path(os.environ.get("TMPDIR", "/tmp"))
-    return folder / "mirage-review.log"
-
-
-def setup_logging(verbose: bool = False, headless: bool = False) -> Path | None:
-    """Warnings to the terminal, everything from INFO to the log file (``log_path``). ``headless``
-    (--export-pdf, --screenshot): the terminal gets one line per message, never a traceback, unless
-    ``verbose``."""
-    root = logging.getLogger()
-    root.setLevel(logging.DEBUG if verbose else logging.INFO)
-    text = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-    fmt = logging.Formatter(text)
-    stream = logging.StreamHandler()
-    stream.setLevel(logging.DEBUG if verbose else logging.WARNING)
-    root.addHandler(stream)
-    path = None
-    try:
-        path = log_path()
-        handler = logging.FileHandler(path, encoding="utf-8")
-        handler.setFormatter(fmt)
-        root.addHandler(handler)
-    except OSError:
-        path = None
-    stream.setFormatter(_OneLine(text, path) if headless and not verbose else fmt)
-    return path
-
-
-class _QuietLogs(logging.Handler):
-    """No log record printed while in a ``with`` block: a ``--labs`` table's warnings (units assumed ...), read before
-    the log is set up (``setup_logging``: its file needs Qt), had gone to the terminal alone; the window says them
-    (``_labs_table_read``), its message bar logging them to the terminal and the log file, once."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        pass
-
-    def __enter__(self) -> "_QuietLogs":
-        logging.getLogger().addHandler(self)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        logging.getLogger().removeHandler(self)
-
-
-def install_excepthook(parent_getter=lambda: None, log_file: Path | None = None, on_fatal=None) -> None:
-    """Unexpected errors: log the traceback, show a short dialog, keep the app running.
-
-    ``on_fatal`` (the headless modes, where no one could close a dialog and the run would never end):
-    called with a one-line message instead of the dialog; it ends the run."""
-
-    def hook(exc_type, exc, tb):
-        if issubclass(exc_type, KeyboardInterrupt):
-            sys.__excepthook__(exc_type, exc, tb)
-            return
-        log.error("unexpected error:\n%s", "".join(traceback.format_exception(exc_type, exc, tb)))
-        if on_fatal is not None:
-            from app.workers import user_message
-            on_fatal(f"unexpected error: {user_message(exc)}")
-            return
-        try:
-            from PySide6.QtCore import Qt
-            from PySide6.QtWidgets import QApplication, QMessageBox
-
-            if QApplication.instance() is None:
-                return
-            from app.workers import user_message
-            where = f"\n\nDetails were written to {log_file}." if log_file else ""
-            box = QMessageBox(QMessageBox.Icon.Warning, "MIRAGE Review",
-                              f"Something went wrong: {user_message(exc)}{where}\n\nThe app is still usable.",
-                              parent=parent_getter())
-            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            box.open()
-        except Exception:  # noqa: BLE001 (never raise from the hook itself)
-            pass
-
-    sys.excepthook = hook
-
-
 def fail(message: str, code: int = 2) -> int:
     """Print ``mirage-review: error: MESSAGE`` (one line) and return ``code``."""
     print(f"mirage-review: error: {message}", file=sys.stderr, flush=True)
     return code
-
-
-def export_records(window, app, records: list[Path], targets: list[Path], result: dict,
-                   created: list[Path] = ()) -> None:
-    """Open each record in turn in ``window``, wait for its analysis, export its PDF as the Export
-    button does (``MainWindow.export_pdf``) to its path in ``targets`` (``export_targets``), then
-    quit. A record that fails is said once, on one line naming its file and the problem, as ``mirage
-    score`` says it ("failed: PATH: WHY"; the window's message and the load job's log line go to the
-    log file only); so does one whose labs-table row fits other records too, or is refused for a bad value its
-    models read, as ``mirage score`` refuses it.
-    ``result["rc"]``: 0 when every PDF was written, 1 otherwise, 2 when the model to be used could not be loaded
-    (then nothing is written, and the folders in ``created`` are removed again while empty: a scripted export
-    never hands back reports without the model the user asked for)."""
-    from PySide6.QtCore import QTimer
-
-    queue = list(zip(records, targets))
-    state = {"current": None, "target": None, "failed": 0, "done": False}
-    result.update(written=0, failed=0)
-    window.open_failures_said = True
-    window.overread_drafts = False      # a signed over-read the store keeps is printed, as Export prints it; no draft
-
-    def finish(rc: int) -> None:
-        if not state["done"]:
-            state["done"] = True
-            queue.clear()
-            result["rc"] = rc
-            QTimer.singleShot(0, app.quit)
-
-    def model_failed() -> bool:
-        """The model this run is to use (--model, Settings or the bundled one) did not load."""
-        if window.predictor is not None or window._model_loading or window.model_path() is None:
-            return False
-        print(f"mirage-review: error: cannot load the model {window.model_path()}: "
-              f"{window.model_error or 'unknown error'}; no report written", file=sys.stderr, flush=True)
-        remove_empty(list(created))
-        finish(2)
-        return True
-
-    def next_record():
-        if state["done"]:
-            return
-        if not queue:
-            finish(1 if state["failed"] else 0)
-            return
-        path, state["target"] = queue.pop(0)
-        state["current"] = path
-        print(f"opening {path}", file=sys.stderr, flush=True)
-        window.open_record(path)
-
-    def analysed():
-        if state["done"]:
-            return
-        session = window.session
-        if session is None or session.record is None:
-            failed(state["current"], window.open_failure or window.message_bar.text() or "could not be opened")
-            return
-        if model_failed():
-            return
-        # a labs row that fits other records too is no one's, one with a bad value the models read is refused: the
-        # record fails, as its row in mirage score and the batch dialog does, rather than a PDF scored without the
-        # values meant for it (or for another patient)
-        row = window.labs_row_for(state["current"])
-        if row is not None and (row.ambiguous or row.refused):
-            failed(state["current"], row.ambiguous or row.refused)
-            return
-        target = state["target"]
-        try:
-            # made before the run (again if it was removed since), and a folder's sub-folder
-            target.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as err:
-            failed(str(target), f"cannot create {target.parent}: {err.strerror or err}")
-            return
-        # the reviewer is the over-read's, a signed one the store keeps (overread_drafts above), never the remembered
-        # name (who last signed: maybe another record's)
-        window.export_pdf(target)
-
-    def model_finished():
-        if not state["done"]:
-            model_failed()
-
-    def written(path):
-        print(f"wrote {path}", flush=True)
-        result["written"] += 1
-        QTimer.singleShot(0, next_record)
-
-    def failed(path, message):
-        print(f"failed: {path}: {message}", file=sys.stderr, flush=True)
-        state["failed"] += 1
-        result["failed"] += 1
-        QTimer.singleShot(0, next_record)
-
-    window.analysisFinished.connect(analysed)
-    window.reportWritten.connect(written)
-    window.reportFailed.connect(failed)
-    window.modelFinished.connect(model_finished)
-    # the first record is opened by main() as usual (model loading after its first paint)
-    state["current"], state["target"] = queue.pop(0)
-    print(f"opening {records[0]}", file=sys.stderr, flush=True)
-
-
-def export_summary(written: int, failed: int, not_ecg: int, out_dir: Path) -> str:
-    """--export-pdf's last line, in mirage score's words: how many PDFs it wrote where, and how many records
-    failed and files were no ECG (each said on its own line above, among the "opening" lines of a long run)."""
-    line = f"{written} PDF{'s' if written != 1 else ''} in {out_dir}"
-    if failed:
-        line += f", failed {failed} (each said above)"
-    if not_ecg:
-        line += f", {not_ecg} not ECG file{'s' if not_ecg != 1 else ''} (said above)"
-    return line
 
 
 def model_problem(value: str) -> str:
@@ -544,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
         from mirage_model.review.labs_table import LabsTable
 
         try:
-            with _QuietLogs():
+            with QuietLogs():
                 labs_table = LabsTable.read(args.labs)
         except BatchError as err:
             return fail(f"--labs: {err}")
@@ -741,53 +408,6 @@ def main(argv: list[str] | None = None) -> int:
         window.settings.sync()
         end_without_teardown(rc)
     return rc
-
-
-def end_without_teardown(rc: int) -> None:
-    """End the process now, with ``rc``, once every job has stopped: the exit handlers run (the
-    log is flushed and closed, PySide6 deletes the QApplication and its windows), then the process
-    ends without Python's own teardown, which took 2.8-3.6 s after the window had closed (its
-    garbage collection over every module torch, scipy and the measurements had imported; measured
-    with a LUDB record scored). Nothing is lost: the settings are synced, every file a job writes is
-    written by then (``stop_for_exit`` waited for it) and stdout and stderr are flushed.
-
-    Returns (and Python ends as usual) while a Python thread other than this one is still running:
-    Python would wait for it.
-    """
-    import atexit
-    import threading
-
-    if any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.current_thread()):
-        return
-    atexit._run_exitfuncs()     # the handlers Python would run (logging.shutdown, PySide6's, finalizers)
-    _flush_and_end(rc)
-
-
-def end_leaving_jobs(rc: int, jobs: list[str] | None = None) -> None:
-    """End the process now, with ``rc``, leaving the pool's jobs that are still running (``jobs``,
-    their names, for the log).
-
-    Returning instead lets Python shut down under a job that is still running Python code in a Qt
-    pool thread, which Python neither knows of nor waits for: closing the window while a 1 h record
-    was measured printed "RuntimeError: can't register atexit after shutdown" (its measurement
-    imported neurokit2 during the shutdown) and could crash the interpreter. Nothing is lost: the
-    settings are saved when the window closes, and every file a job writes is written to a
-    temporary name first and replaced in one step.
-    """
-    log.info("ending with jobs still running: %s", ", ".join(jobs or []) or "none named")
-    logging.shutdown()
-    _flush_and_end(rc)
-
-
-def _flush_and_end(rc: int) -> None:
-    """Flush stdout and stderr (a closed or missing stream is passed over), then end the process
-    with ``rc`` at once."""
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError, AttributeError):
-            pass
-    os._exit(rc)
 
 
 if __name__ == "__main__":

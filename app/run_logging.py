@@ -1,0 +1,119 @@
+"""The app's log: warnings to the terminal (one line each in the scripted runs), everything from INFO to the log
+file, and the hook that logs an unexpected error's traceback and says it in a short dialog (or, in a scripted
+run, on one line that ends it). Qt is imported inside the functions: ``app.main`` imports this module before
+its platform check.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import traceback
+from pathlib import Path
+
+log = logging.getLogger("app")
+
+
+class _OneLine(logging.Formatter):
+    """The terminal's log format in the headless modes: the first line of a message, no traceback
+    (the log file keeps the details)."""
+
+    def __init__(self, fmt: str, log_file: Path | None):
+        super().__init__(fmt)
+        self.where = f" (details in {log_file})" if log_file else ""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = record.getMessage()
+        first = text.strip().splitlines()[0] if text.strip() else text
+        multi = "\n" in text.strip() or record.exc_info
+        line = logging.Formatter.format(self, logging.makeLogRecord(
+            {**record.__dict__, "msg": first.rstrip(":") + (self.where if multi else ""), "args": None,
+             "exc_info": None, "exc_text": None}))
+        return line
+
+
+def log_path() -> Path:
+    """Where the app's log (and any unexpected error's traceback) is written."""
+    from PySide6.QtCore import QStandardPaths
+
+    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppLocalDataLocation)
+    folder = Path(base) if base else Path.home() / ".mirage-review"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        folder = Path(os.environ.get("TMPDIR", "/tmp"))
+    return folder / "mirage-review.log"
+
+
+def setup_logging(verbose: bool = False, headless: bool = False) -> Path | None:
+    """Warnings to the terminal, everything from INFO to the log file (``log_path``). ``headless``
+    (--export-pdf, --screenshot): the terminal gets one line per message, never a traceback, unless
+    ``verbose``."""
+    root = logging.getLogger()
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    text = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+    fmt = logging.Formatter(text)
+    stream = logging.StreamHandler()
+    stream.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    root.addHandler(stream)
+    path = None
+    try:
+        path = log_path()
+        handler = logging.FileHandler(path, encoding="utf-8")
+        handler.setFormatter(fmt)
+        root.addHandler(handler)
+    except OSError:
+        path = None
+    stream.setFormatter(_OneLine(text, path) if headless and not verbose else fmt)
+    return path
+
+
+class QuietLogs(logging.Handler):
+    """No log record printed while in a ``with`` block: a ``--labs`` table's warnings (units assumed ...), read before
+    the log is set up (``setup_logging``: its file needs Qt), had gone to the terminal alone; the window says them
+    (``_labs_table_read``), its message bar logging them to the terminal and the log file, once."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        pass
+
+    def __enter__(self) -> "QuietLogs":
+        logging.getLogger().addHandler(self)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        logging.getLogger().removeHandler(self)
+
+
+def install_excepthook(parent_getter=lambda: None, log_file: Path | None = None, on_fatal=None) -> None:
+    """Unexpected errors: log the traceback, show a short dialog, keep the app running.
+
+    ``on_fatal`` (the headless modes, where no one could close a dialog and the run would never end):
+    called with a one-line message instead of the dialog; it ends the run."""
+
+    def hook(exc_type, exc, tb):
+        if issubclass(exc_type, KeyboardInterrupt):
+            sys.__excepthook__(exc_type, exc, tb)
+            return
+        log.error("unexpected error:\n%s", "".join(traceback.format_exception(exc_type, exc, tb)))
+        if on_fatal is not None:
+            from app.workers import user_message
+            on_fatal(f"unexpected error: {user_message(exc)}")
+            return
+        try:
+            from PySide6.QtCore import Qt
+            from PySide6.QtWidgets import QApplication, QMessageBox
+
+            if QApplication.instance() is None:
+                return
+            from app.workers import user_message
+            where = f"\n\nDetails were written to {log_file}." if log_file else ""
+            box = QMessageBox(QMessageBox.Icon.Warning, "MIRAGE Review",
+                              f"Something went wrong: {user_message(exc)}{where}\n\nThe app is still usable.",
+                              parent=parent_getter())
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()
+        except Exception:  # noqa: BLE001 (never raise from the hook itself)
+            pass
+
+    sys.excepthook = hook
