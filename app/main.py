@@ -262,7 +262,8 @@ def main(argv: list[str] | None = None) -> int:
     keep_light(app)           # its colours and its ECG paper are made for a light window (app/colour_scheme.py)
     log_file = setup_logging(args.verbose, headless=scripted)
 
-    from app.main_window import MainWindow, icon
+    from app.main_window import MainWindow
+    from app.window.menus import icon
     from app.settings import Settings
 
     settings = Settings()

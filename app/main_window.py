@@ -1,6 +1,7 @@
-"""The main window of MIRAGE Review, wiring only: it builds the views (``app.views``), the menus
-and the dialogs (``app.dialogs``), and composes the window's jobs (``app.window``: records in,
-the model, exports out). Each view renders the ``ReviewSession`` on screen and sends edits back.
+"""The main window of MIRAGE Review, wiring only: it builds the views (``app.views``) and opens the
+dialogs (``app.dialogs``), and composes the window's jobs (``app.window``: records in, the model,
+exports out, the menus, the window on the screen, stopping work). Each view renders the
+``ReviewSession`` on screen and sends edits back.
 
 All slow work (reading records, measuring, loading the model, inference, PDF export, folder
 listing, batch scoring) runs in ``app.workers`` jobs; the window only wires results to widgets.
@@ -13,7 +14,6 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QThread, QThreadPool, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QScrollArea, QSplitter, QStyle, QTabWidget,
     QToolButton, QVBoxLayout, QWidget,
@@ -34,43 +34,28 @@ from app.views.folder_browser import FolderBrowser
 from app.views.lab_form import LabForm
 from app.views.measurements import MeasurementsPanel
 from app.views.median_beats import MedianBeatsView, MedianBeatsWindow
-from app.views.paper import LAYOUTS
 from app.views.patient_line import PatientLine
 from app.views.results import ResultsPanel
-from app.views.toolbar import TextSizedToolBar
 from app.window.export import ExportMixin
 from app.window.labs import LabsTableMixin
-from app.window.model import ModelMixin, folder_key as _folder_key
+from app.window.menus import COMPARE_KEYS, MenusMixin
+from app.window.model import ModelMixin
 from app.window.overreads import OverReadsMixin
 from app.window.printing import PrintMixin
 from app.window.prior import PriorMixin
 from app.window.records import RecordsMixin
+from app.window.screen_fit import RESULT_COLUMN_PX, ScreenFitMixin
+from app.window.work import WorkMixin
 from mirage_model import RESEARCH_USE_NOTICE
-from mirage_model.checkpoint import label_summary
-from mirage_model.paths import shipped_models
-from mirage_model.review.session import PENDING, STALE, ReviewSession
+from mirage_model.review.session import ReviewSession
 
 log = logging.getLogger(__name__)
 
 LAB_DEBOUNCE_MS = 600
-SHORT_SCREEN_BOTTOM_PX = 210   # short screens: the row under the traces gets this much, the traces the rest
-# the result column's width (interpretation, class bars, measurements): what the window leaves beside the
-# folder dock (~230 px) and the trace view's tool bars whole (~505 px), between these: the least keeps the
-# measurements' three columns whole, the most leaves a 1280x800 screen's fitted page and the true-scale
-# 3x4 page of a 1600 px window their width
-RESULT_COLUMN_PX = (262, 330)
-BESIDE_RESULT_COLUMN_PX = 760
-COMPARE_KEYS = "Ctrl+Shift+P"      # File > Compare with prior ECG...
-ICON_DIR = Path(__file__).resolve().parent / "resources" / "icons"
-
-
-def icon(name: str) -> QIcon:
-    path = ICON_DIR / f"{name}.svg"
-    return QIcon(str(path)) if path.is_file() else QIcon()
 
 
 class MainWindow(RecordsMixin, LabsTableMixin, ModelMixin, ExportMixin, PrintMixin, PriorMixin, OverReadsMixin,
-                 QMainWindow):
+                 MenusMixin, ScreenFitMixin, WorkMixin, QMainWindow):
     """MIRAGE Review's window. Public methods are what menus call and what tests drive; the
     work of each menu lives in its mixin (``app.window``)."""
 
@@ -340,125 +325,6 @@ class MainWindow(RecordsMixin, LabsTableMixin, ModelMixin, ExportMixin, PrintMix
         if self.median_window is not None:
             self.median_window.set_notice(notice)
 
-    def _build_actions(self) -> None:
-        menu = self.menuBar()
-        file_menu = menu.addMenu("&File")
-
-        def act(text, slot, shortcut=None, icon_name=None, menu_=file_menu):
-            a = QAction(icon(icon_name) if icon_name else QIcon(), text, self)
-            if shortcut:
-                a.setShortcut(QKeySequence(shortcut))
-            a.triggered.connect(slot)
-            menu_.addAction(a)
-            return a
-
-        self.open_action = act("&Open record...", self.open_dialog, QKeySequence.StandardKey.Open, "open")
-        self.folder_action = act("Open &folder...", self.open_folder_dialog, "Ctrl+Shift+O", "folder")
-        self.recent_menu = file_menu.addMenu("Open &recent")
-        self._refresh_recent()
-        self.next_action = act("&Next record in folder", lambda: self.step_record(1), "Ctrl+PgDown")
-        self.prev_action = act("&Previous record in folder", lambda: self.step_record(-1), "Ctrl+PgUp")
-        self.compare_action = act("&Compare with prior ECG...", self.compare_dialog, COMPARE_KEYS, "compare")
-        self.compare_action.setToolTip("Read an earlier ECG of this patient and compare this record with it "
-                                       f"({COMPARE_KEYS})")
-        # a labs table (as mirage score --labs reads it): each record opened gets its row (app/window/labs.py)
-        self.labs_action = act("Open &labs table...", self.open_labs_dialog)
-        self.close_labs_action = act("Close labs &table", self.close_labs_table)
-        self.close_labs_action.setEnabled(False)
-        file_menu.addSeparator()
-        self.export_action = act("&Export PDF report...", self.export_dialog, "Ctrl+E", "pdf")
-        self.print_action = act("&Print report...", self.print_dialog, QKeySequence.StandardKey.Print)
-        self.preview_action = act("Print pre&view...", self.print_preview, "Ctrl+F2")
-        self.save_as_action = act("Save record &as WFDB/EDF+...", self.save_as_dialog, "Ctrl+Shift+S")
-        self.batch_action = act("&Batch score folder...", self.batch_dialog_open, "Ctrl+B", "batch")
-        self.forget_action = act("Forget this record's o&ver-read...", self.forget_overread)
-        self.elsewhere_action = act("Show the over-read kept for another file...", self.show_elsewhere)
-        self.elsewhere_action.setEnabled(False)     # until a record has one (``restore_overread``)
-        file_menu.addSeparator()
-        act("&Settings...", self.settings_dialog, "Ctrl+,", "settings")
-        act("&Quit", self.close, QKeySequence.StandardKey.Quit)
-
-        view_menu = menu.addMenu("&View")
-        true_scale = act("Reset to &true scale", self.viewer.plot.reset_scale, "Ctrl+0", None, view_menu)
-        fit = act("&Fit page", self.viewer.plot.fit_page, "Ctrl+9", None, view_menu)
-        zoom_in = act("Zoom &in", lambda: self.viewer.plot.set_zoom(self.viewer.plot.zoom * 1.25), "Ctrl++", None,
-                      view_menu)
-        # "+" is Shift+= on US and UK keyboards: Ctrl and the key marked "=" zoom in too, as in browsers
-        zoom_in.setShortcuts([QKeySequence("Ctrl++"), QKeySequence("Ctrl+=")])
-        zoom_out = act("Zoom &out", lambda: self.viewer.plot.set_zoom(self.viewer.plot.zoom / 1.25), "Ctrl+-", None,
-                       view_menu)
-        view_menu.addAction(self.browser_dock.toggleViewAction())
-        view_menu.addSeparator()
-        # the toolbar's switches, here with keys: a keyboard alone reaches them without tabbing
-        self.calipers_action = act("&Calipers", lambda on: self.viewer.caliper_btn.setChecked(on), "Ctrl+K",
-                                   None, view_menu)
-        self.calipers_action.setCheckable(True)
-        self.viewer.caliper_btn.toggled.connect(self.calipers_action.setChecked)
-        # the Overlays button's switches (lead importance, saliency in time, fiducials), with their keys
-        view_menu.addActions([self.viewer.importance_box, self.viewer.saliency_box, self.viewer.fid_box])
-        # pages of a long record: the explained window, and the next and previous 10 s
-        view_menu.addActions([self.viewer.explained_action, self.viewer.next_page_action,
-                              self.viewer.prev_page_action])
-        self.median_window_action = act("&Median beats in a window", self.show_median_window, "Ctrl+Shift+M",
-                                        None, view_menu)
-        layouts = view_menu.addMenu("&Layout")
-        group = QActionGroup(self)
-        self.layout_actions = {}
-        for i, name in enumerate(LAYOUTS):
-            a = act(name, lambda _=False, n=name: self.viewer.layout_box.setCurrentText(n), f"Ctrl+{i + 1}",
-                    None, layouts)
-            a.setCheckable(True)
-            a.setChecked(name == self.viewer.layout_box.currentText())
-            group.addAction(a)
-            self.layout_actions[name] = a
-        self.viewer.layout_box.currentTextChanged.connect(
-            lambda n: n in self.layout_actions and self.layout_actions[n].setChecked(True))
-        # the commands that act on the record on screen (greyed out while none is: _record_controls)
-        self.record_actions = (self.export_action, self.print_action, self.preview_action, self.save_as_action,
-                               self.forget_action,
-                               self.compare_action, true_scale, fit, zoom_in, zoom_out, self.calipers_action,
-                               self.median_window_action, *self.layout_actions.values())
-
-        model_menu = menu.addMenu("&Model")
-        self.run_action = act("&Run model", self.run_prediction, "F5", "run", model_menu)
-        self._model_available = False
-        self.results.modelAvailable.connect(self._model_availability)
-        act("&Cancel running work", self.cancel_work, "Esc", None, model_menu)
-        act("&Choose model...", self.choose_model, None, None, model_menu)
-        shipped = model_menu.addMenu("&Shipped models")
-        # the loaded model is checked (none: a folder of one's own, or none loaded); a click only asks
-        # for a model, the check moves when it has loaded (_sync_model_menu)
-        self.shipped_group = QActionGroup(self)
-        self.shipped_group.setExclusionPolicy(QActionGroup.ExclusionPolicy.ExclusiveOptional)
-        self.shipped_actions: dict[str, QAction] = {}     # resolved folder -> its action
-        for name, folder in shipped_models().items():    # "default (NORM, MI, STTC, CD, HYP)", "statements (71 labels)"
-            summary = label_summary(folder)
-            a = act(f"{name} ({summary})" if summary else name, lambda _=False, f=str(folder): self.use_model(f),
-                    None, None, shipped)
-            a.setCheckable(True)
-            self.shipped_group.addAction(a)
-            self.shipped_actions[_folder_key(folder)] = a
-        shipped.setEnabled(bool(shipped.actions()))
-        # which model produced the numbers on screen, said in the menu itself (disabled: information)
-        model_menu.addSeparator()
-        self.loaded_model_action = model_menu.addAction("No model loaded")
-        self.loaded_model_action.setEnabled(False)
-        model_menu.setToolTipsVisible(True)
-
-        help_menu = menu.addMenu("&Help")
-        act("&Keyboard shortcuts", self.show_shortcuts, "F1", None, help_menu)
-        act("&Where over-reads are kept", self.overreads_help, None, None, help_menu)
-        act("&About MIRAGE Review", self.about, None, None, help_menu)
-
-        tb = TextSizedToolBar("Main", 20, self)      # 20 px icons beside default text, larger beside larger
-        self.addToolBar(tb)
-        tb.setObjectName("main_toolbar")
-        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        for a in (self.open_action, self.folder_action, self.compare_action, self.run_action, self.export_action,
-                  self.batch_action):
-            tb.addAction(a)
-        self._record_controls(False)
-
     def _tabs_least_width(self) -> None:
         """The tabs never narrower than their names ("Median b" behind scroll arrows at 1024x768)."""
         self.tabs.setMinimumWidth(self.tabs.tabBar().sizeHint().width() + 2 * self.tabs.style().pixelMetric(
@@ -474,22 +340,6 @@ class MainWindow(RecordsMixin, LabsTableMixin, ModelMixin, ExportMixin, PrintMix
         else:
             return
         self._tabs_least_width()
-
-    def _model_availability(self, on: bool) -> None:
-        self._model_available = bool(on)
-        self._record_controls(self.record is not None)
-
-    def _record_controls(self, on: bool) -> None:
-        """Offer every control that acts on a record (``on``: one is on screen) or grey them out: the
-        trace view's, the model image's, the lab form, export, save, zoom, calipers, layouts, and Run
-        model (which also needs a model)."""
-        self.viewer.set_controls_enabled(on)
-        for a in self.record_actions:
-            a.setEnabled(on)
-        self.lab_form.setEnabled(on)
-        run = on and self._model_available
-        self.run_action.setEnabled(run)
-        self.results.run_btn.setEnabled(run)
 
     # ------------------------------------------------------------------ messages
     def show_status(self, text: str, timeout_ms: int = 0) -> None:
@@ -571,176 +421,3 @@ class MainWindow(RecordsMixin, LabsTableMixin, ModelMixin, ExportMixin, PrintMix
         self.median_window.show()
         self.median_window.raise_()
         self.median_window.activateWindow()
-
-    def cancel_work(self) -> None:
-        """Esc: stop loading, inference, folder listing, a PDF being written (not put in place), a print and a print
-        preview (their results are dropped), and drop a PDF export, a print or a print preview waiting for the
-        analysis. A batch run
-        goes on: it has its own window and its own Cancel (Esc pressed in the main window, say on a
-        measurement, stopped a batch scoring a folder in the window beside it). With nothing of these under
-        way it says so ("Nothing to cancel."; it had said "Cancelled."), and that a batch run goes on."""
-        busy = self.work_running()
-        unmade = self.drop_waiting_reports()    # first: the analysis cancelled below would start them
-        self.cancel_all(batch=False)
-        self.results.busy.setVisible(False)
-        self._result_out_of_date(False)
-        self.browser.progress.setVisible(False)
-        if self.session is not None and self.session.state["measurements"] == PENDING:
-            self.session.cancel_measurements("measuring was cancelled: open the record again to measure it")
-        if self.session is not None:
-            running = self.session.state["prediction"] in (PENDING, STALE)
-            self.session.cancel_prediction("the model run was cancelled: press Run model to score again")
-            if running:      # the bars held the previous result, greyed: it is no result of this record now
-                self._show_result("model run cancelled")
-                self.lab_form.refresh()       # nor are its contributions beside the values
-                self.results.state.setText("Model run cancelled: press Run model (F5) to score again.")
-        if busy or unmade:
-            self.show_status(f"Cancelled.{unmade}")
-        elif self.batch_running():
-            self.show_status("Nothing to cancel here: the batch run goes on (its window's Cancel stops it).")
-        else:
-            self.show_status("Nothing to cancel.")
-
-    def work_running(self) -> bool:
-        """Whether Esc (``cancel_work``) has anything to stop: a job of this window not finished nor cancelled
-        (a batch run aside), the measurements or a model run of the record on screen pending."""
-        if any(w is not None and w.elapsed_s is None and not w.is_cancelled for w in self._jobs()):
-            return True
-        state = self.session.state if self.session is not None else {}
-        return state.get("measurements") == PENDING or state.get("prediction") in (PENDING, STALE)
-
-    def cancel_all(self, batch: bool = True) -> None:
-        """Set the cancel flag of every job this window started (``batch``: the batch dialog's too)."""
-        for w in (*self._jobs(), getattr(self.batch_dialog, "worker", None) if batch else None):
-            if w is not None:
-                w.cancel()
-
-    def _jobs(self) -> tuple:
-        """The workers of this window's own jobs, None where none is (the batch dialog's aside)."""
-        return (self.load_worker, self.predict_worker, self.model_worker, self.prior_worker, self.browser.worker,
-                self.export_worker, self.print_worker, self.preview_worker, self.viewer.plot.filter_worker)
-
-    def batch_running(self) -> bool:
-        """Whether a batch scoring run goes on: started and not cancelled (a cancelled one only finishes
-        its current record)."""
-        worker = getattr(self.batch_dialog, "worker", None)
-        return worker is not None and not worker.is_cancelled
-
-    def fit_to_screen(self, restore: bool = True) -> None:
-        """The saved geometry when it fits a screen, else 1600x1000 shrunk to the screen's
-        available area (a 1280x800 laptop gets a window that fits, status bar included)."""
-        screen = self.screen() or QGuiApplication.primaryScreen()
-        avail = screen.availableGeometry() if screen is not None else None
-        # a short screen cannot show the 3x4 page at true scale: open records fitted (True scale: Ctrl+0),
-        # the saved window size restored or not (a restored size is no taller than the screen)
-        self.fit_page_on_open = avail is not None and avail.height() < 900
-        self._place_on_screen(avail, restore)
-        self._short_split_pending = self.fit_page_on_open
-        if self.isVisible():
-            self._short_screen_split()
-
-    def _short_screen_split(self) -> None:
-        """The fitted 3x4 page is about twice as wide as it is tall, so the trace view's height sets
-        its size: on a short screen the tabs below the traces (labs, explanations; each scrolls) are
-        SHORT_SCREEN_BOTTOM_PX tall and the traces get the rest (once, at start: a splitter dragged
-        since stays where the user put it)."""
-        self._short_split_pending = False
-        h = self.center_splitter.height()
-        self.center_splitter.setSizes([max(1, h - SHORT_SCREEN_BOTTOM_PX), SHORT_SCREEN_BOTTOM_PX])
-
-    def _result_column_split(self) -> None:
-        """The result column as the user last left it (``Settings.result_splitters``), else what the
-        window leaves beside the dock and the traces' tool bars, within RESULT_COLUMN_PX; the
-        measurements under the result as tall as the row under the traces (their 11 rows in view)
-        and a two-line note, the interpretation the rest."""
-        self._split_pending = False
-        side, column, _image = self.settings.result_splitters
-        if side is not None and column is not None and self.side_splitter.restoreState(side) \
-                and self.result_column.restoreState(column):
-            return
-        least, most = RESULT_COLUMN_PX
-        width = min(most, max(least, self.width() - BESIDE_RESULT_COLUMN_PX))
-        total = sum(self.side_splitter.sizes())
-        self.side_splitter.setSizes([max(1, total - width), width])
-        h = self.result_column.height()
-        note = 2 * self.measure_panel.note.fontMetrics().lineSpacing()      # a note of two lines
-        below = (SHORT_SCREEN_BOTTOM_PX if h < 720 else round(h * 0.3)) + note
-        self.result_column.setSizes([max(1, h - below), below])
-
-    def _model_image_split(self) -> None:
-        """The model image beside the tabs as the user last left it (``Settings.result_splitters``), else
-        as wide as the row under the traces is tall (the image square at that height beside its controls),
-        the tabs the rest (they keep their names whole: at 1024x768 the image gives way)."""
-        state = self.settings.result_splitters[2]
-        if state is not None and self.image_splitter.restoreState(state):
-            return
-        total = sum(self.image_splitter.sizes())
-        width = self.image_view.width_for_height(self.image_splitter.height())
-        self.image_splitter.setSizes([max(1, total - width), width])
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        if getattr(self, "_split_pending", False):
-            self._result_column_split()
-        if getattr(self, "_short_split_pending", False):
-            self._short_screen_split()
-        if getattr(self, "_image_split_pending", False):
-            self._image_split_pending = False
-            QTimer.singleShot(0, self._model_image_split)      # once the row under the traces has its height
-
-    def _place_on_screen(self, avail, restore: bool) -> None:
-        saved = self.settings.window_geometry if restore else None
-        if saved is not None and self.restoreGeometry(saved):
-            if avail is None or avail.contains(self.frameGeometry().center()):
-                return
-        if avail is None:
-            self.resize(1600, 1000)
-            return
-        w = min(1600, avail.width() - 16)
-        h = min(1000, avail.height() - 16)
-        self.resize(w, h)
-        self.move(avail.x() + (avail.width() - w) // 2, avail.y() + (avail.height() - h) // 2)
-
-    def unfinished_work(self) -> list[str]:
-        """What closing now would abandon, in words: a PDF being written or waiting for the analysis,
-        a batch scoring run; [] when nothing is."""
-        out = []
-        if self.export_worker is not None:
-            name = self.export_path.name if self.export_path is not None else "a PDF report"
-            out.append(f"{name} is being written (it would not be)")
-        if self.print_worker is not None:
-            out.append("a report is being printed (the rest of it would not be)")
-        if self._waiting_prints():
-            out.append("a report waiting for the analysis to be printed (it would not be)")
-        exports = [job for job in self._export_queue if job.kind == "export"]
-        if exports:
-            n = len(exports)
-            out.append(f"{n} PDF report{'s' if n > 1 else ''} waiting for the analysis (not written)")
-        edited = self.unsigned_overread()
-        if edited:
-            out.append(edited)
-        if self.batch_running():
-            out.append(f"batch scoring is running ({self.batch_dialog.status.text()}); it would stop after the current "
-                       "record, the rows written so far kept")
-        return out
-
-    def confirm_quit(self, work: list[str]) -> bool:
-        """Ask whether to quit with ``work`` unfinished; True: quit."""
-        text = "Quit MIRAGE Review now?\n\n" + "\n".join(f"- {w}" for w in work)
-        answer = QMessageBox.question(self, "Work in progress", text,
-                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                                      QMessageBox.StandardButton.No)
-        return answer == QMessageBox.StandardButton.Yes
-
-    def closeEvent(self, event) -> None:
-        work = self.unfinished_work() if self.ask_before_quit else []
-        if work and not self.confirm_quit(work):
-            event.ignore()       # keep working: nothing cancelled
-            return
-        self.flush_overread()       # a comment still being typed: kept
-        self.cancel_all()
-        self.settings.window_geometry = self.saveGeometry()
-        self.settings.result_splitters = (self.side_splitter.saveState(), self.result_column.saveState(),
-                                          self.image_splitter.saveState())
-        self.settings.sync()
-        super().closeEvent(event)

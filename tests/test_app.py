@@ -1392,7 +1392,7 @@ def test_long_record_is_clipped_and_downsampled(qtbot):
 
 
 def test_icons_load():
-    from app.main_window import icon
+    from app.window.menus import icon
 
     for name in ("open", "folder", "run", "pdf", "batch", "settings", "mirage"):
         assert not icon(name).isNull(), name

@@ -68,7 +68,7 @@ def test_every_measurement_row_is_in_view_without_scrolling(qtbot, size, short):
     1366x768 and 1280x800, and the QTc and the axes needed scrolling. Now every row, its name, value
     and source, lies inside the viewport, nothing scrolled, rows no shorter than the font; the traces
     keep their height (the row under them no taller than it was)."""
-    from app.main_window import SHORT_SCREEN_BOTTOM_PX
+    from app.window.screen_fit import SHORT_SCREEN_BOTTOM_PX
 
     window = _window(qtbot, size, short)
     with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
