@@ -38,13 +38,28 @@ def test_overreads_lists_the_store_and_writes_its_rows_as_csv(tmp_path, capsys):
     store.save("k3", _state("unfinished"), record="14", now=_at(6, 0))
     assert main(["overreads", "--store", str(store.path), "--csv", str(tmp_path / "list.csv")]) == 0
     out = capsys.readouterr().out
-    assert "1: draft by Dr A 2026-12-06T08:00:00+00:00, saved 2026-12-06T09:30:00+00:00; 1 signature" in out
+    # the draft is no one's yet: Dr A signed what it amends, and is named as the last signer, not as its author
+    assert "1: draft, saved 2026-12-06T09:30:00+00:00; last signed by Dr A on 2026-12-06T08:00:00+00:00; 1 signature" \
+        in out
+    assert "=cmd: signed by Dr B on 2026-12-06T07:00:00+00:00, saved 2026-12-06T07:00:00+00:00; 1 signature" in out
+    assert "14: draft, saved 2026-12-06T06:00:00+00:00; 0 signatures" in out
     with open(tmp_path / "list.csv", newline="", encoding="utf-8") as f:
         rows = list(csv.reader(f))
     assert rows == [["record", "state", "signer", "signed_at", "saved_at", "signatures", "key"],
                     ["1", "draft", "Dr A", "2026-12-06T08:00:00+00:00", "2026-12-06T09:30:00+00:00", "1", "k1"],
                     ["14", "draft", "", "", "2026-12-06T06:00:00+00:00", "0", "k3"],
                     ["'=cmd", "signed", "Dr B", "2026-12-06T07:00:00+00:00", "2026-12-06T07:00:00+00:00", "1", "k2"]]
+
+
+def test_overreads_names_a_forgotten_over_reads_last_signer_as_its_signer_not_who_forgot_it(tmp_path, capsys):
+    store = OverReadStore(tmp_path / "shared.sqlite")
+    store.save("k1", _state("first", "Dr A", "2026-12-06T08:00:00+00:00"), record="2", now=_at(8, 0))
+    store.save("k1", _state("again", "Dr B", "2026-12-06T09:00:00+00:00"), record="2", now=_at(9, 0))
+    assert store.forget("k1")       # File > Forget this record's over-read...: no name is asked, none is kept
+    assert main(["overreads", "--store", str(store.path)]) == 0
+    out = capsys.readouterr().out
+    assert "2: forgotten; last signed by Dr B on 2026-12-06T09:00:00+00:00; 2 signatures" in out
+    assert "forgotten by" not in out
 
 
 def test_overreads_says_a_damaged_store_in_one_line(tmp_path, capsys):

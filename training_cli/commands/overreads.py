@@ -58,9 +58,13 @@ def run(args) -> int:
         return 1
     print(f"{store.path}: {len(rows)} record{'' if len(rows) == 1 else 's'}")
     for r in rows:
-        who = f" by {signer_name(r['signer'])} {r['signed_at']}" if r["signed_at"] else ""
+        who = f"{signer_name(r['signer'])} on {r['signed_at']}"
         saved = f", saved {r['saved_at']}" if r["saved_at"] else ""
-        print(printable(f"  {r['record'] or '(no name)'}: {r['state']}{who}{saved}; {r['signatures']} signature"
+        if r["state"] == "signed":
+            line = f"signed by {who}{saved}"
+        else:       # a draft or a forgotten one names the last signature as such: its signer wrote neither
+            line = f"{r['state']}{saved}" + (f"; last signed by {who}" if r["signed_at"] else "")
+        print(printable(f"  {r['record'] or '(no name)'}: {line}; {r['signatures']} signature"
                         f"{'' if r['signatures'] == 1 else 's'}"))
     if args.csv is not None:
         try:
