@@ -37,8 +37,8 @@ from mirage_model.review.interpret.findings import finding_statements
 from mirage_model.review.interpret.qtc import QT_WIDE_MARK, qtc_unreliable
 from mirage_model.review.interpret.reading import Reading
 from mirage_model.review.interpret.rhythm import (AF_P_MARK, AF_PAC_NOTE, AF_REGULAR_MARK, P_BEATS_HEAD,
-                                                  PAC_AF_NOTE, UNBOUNDED_NOTE, UNDELINEATED_NOTE, Rhythm,
-                                                  rhythm_statements)
+                                                  PAC_AF_NOTE, SINUS_P_AXIS_HEAD, UNBOUNDED_NOTE, UNDELINEATED_NOTE,
+                                                  Rhythm, rhythm_statements, sinus_p_axis_marks)
 from mirage_model.review.interpret.statements import (GROUPS, Interpretation, Statement, _in_sentence, paediatric_note,
                                                       with_support)
 from mirage_model.review.interpret.voltage import voltage_statements
@@ -131,6 +131,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
 
     # axis (a child's normal axis is not the adult's: no axis rule)
     axis_said = axis_statement(r, limb_leads, scaled, paced_rhythm)
+    out = sinus_p_axis_marks(out, r, limb_leads, scaled, paced_rhythm)
     if axis_said is not None and ventricular_paced:
         paced_items.append((GROUPS.index("axis"), 0.0, _in_sentence(axis_said.text)))
     elif axis_said is not None:
@@ -208,6 +209,7 @@ def _normal_ecg(r: Reading, rh: Rhythm, out: list[Statement], noisy: set[str], n
                 and not (s.source == "model" and s.code == "SR")
                 and s.rule_id not in no_abnormality]
     unclassified = any(s.rule_id == "rhythm_not_classified" for s in out)
+    p_axis_off = next((s.note for s in out if s.note and s.note.startswith(SINUS_P_AXIS_HEAD)), None)
     if "NORM" in positive:
         outside = outside_range(measurements, sex, age, scaled=scaled)
         if abnormal:
@@ -219,6 +221,9 @@ def _normal_ecg(r: Reading, rh: Rhythm, out: list[Statement], noisy: set[str], n
             resolved.append(f"normal ECG ({p['NORM']:.0%}) not stated: {_in_sentence(label)} {value} is {word} "
                             "(outside its reference range in the measurement table"
                             + (f"; {UNRELIABLE}: {doubt})" if doubt else ")"))
+        elif p_axis_off:
+            # a normal ECG is in sinus rhythm, and a P wave not upright in I and II does not confirm it
+            resolved.append(f"normal ECG ({p['NORM']:.0%}) not stated: {p_axis_off}")
         elif no_p:
             # a normal ECG is in sinus rhythm, and without a P wave sinus rhythm is not confirmed (on PTB-XL
             # fold 9 this said "Normal ECG (?)" on one record labelled atrial fibrillation, and stood marked

@@ -106,7 +106,7 @@ from mirage_model.review.interpret.atrial import (AF_NRMSSD, AF_RULE_SINUS_P_SHA
 from mirage_model.review.interpret.reading import (BRADY_BPM, QRS_WIDE_MS, TACHY_BPM,
                                                    Reading)
 from mirage_model.review.interpret.statements import (ATRIAL_NON_SINUS, GUESSED, NOT_CLASSIFIED, PRIMARY_RHYTHMS,
-                                                      SINUS, STATEMENTS, Statement, StatementInfo, _in_sentence,
+                                                      SINUS, STATEMENTS, Statement, StatementInfo, _in_sentence, _num,
                                                       by_probability, confidence_word)
 from mirage_model.review.measurements import shown
 
@@ -151,6 +151,19 @@ PAC_AF_NOTE = "called beside atrial fibrillation, which has no organised atrial 
 # 90 0.43 (74 0.07: its P waves barely show); atrial fibrillation 8 0.11, 93 0.07, 95 0.16. Fold 9 (checked once, 25
 # records read as paced): nothing changes. Fibrillatory waves alike in all four leads (synthetic) reach 0.09-0.27
 PACED_ATRIAL_PERIODICITY = 0.20
+# a sinus P wave is upright in I and II (Surawicz B, Knilans TK. Chou's Electrocardiography in Clinical Practice, 6th
+# ed. 2008; Mason et al. 2007 list "ectopic atrial rhythm" apart from sinus rhythm): a frontal P axis within -90..+90
+# deg projects upright on I (0 deg), within -30..+150 on II (+60 deg), so on both within -30..+90. Outside it, with a
+# P wave measured and the P axis not itself in doubt (limb leads inconsistent, every lead scaled to one size), a sinus
+# statement is marked, not refuted: a low or ectopic atrial rhythm, or the limb leads misplaced (LA/RA reversed gives
+# a P axis past +90). CinC 2021 JS45551 (labelled atrial rhythm, P axis -30.3 deg) had read "Sinus rhythm, 90 bpm".
+# PTB-XL folds 1-8, the 717 records labelled SR among 300 SR and 500 NORM drawn at random: marked on 7 of the 713 that
+# state sinus (outside 0..+90, upright in aVF too, would have marked 3.5 % of them); 11570_lr, its report an AV nodal
+# rhythm, is marked too
+SINUS_P_AXIS_DEG = (-30.0, 90.0)
+SINUS_P_AXIS_HEAD = "P wave not upright in I and II"
+SINUS_P_AXIS_NOTE = (SINUS_P_AXIS_HEAD + " (P axis {a} deg, outside {lo:+.0f}..{hi:+.0f} deg): ectopic atrial rhythm "
+                     "or limb lead misplacement?")
 
 
 @dataclass(frozen=True)
@@ -381,6 +394,22 @@ def _sinus_rate_statements(r: Reading, rhythm_codes: list[str], guessed: str | N
                              rule_id="sinus_rhythm", guessed=c == guessed))
     if out and "SR" in rhythm_codes:
         rhythm_codes.remove("SR")
+
+
+def sinus_p_axis_marks(out: list[Statement], r: Reading, limb_leads: str | None, scaled: bool,
+                       paced_rhythm: bool) -> list[Statement]:
+    """``out`` with its sinus statements marked where the measured P axis is outside ``SINUS_P_AXIS_DEG``: a P wave
+    measured (a PR), no other mark on them, not paced, the P axis not in doubt (``limb_leads``, the quality check's
+    inconsistent limb leads; ``scaled``, every lead scaled to one size)."""
+    a = _num(r.measurements, "p_axis_deg")
+    lo, hi = SINUS_P_AXIS_DEG
+    if a is None or not np.isfinite(a) or lo <= a <= hi or r.pr is None or limb_leads or scaled or paced_rhythm:
+        return out
+    note = SINUS_P_AXIS_NOTE.format(a=shown(a, lo, hi), lo=lo, hi=hi)
+    sinus_rules = ("sinus_rhythm", "sinus_bradycardia", "sinus_tachycardia")
+    return [replace(s, note=note) if s.note is None and s.group == "rhythm" and (s.code in SINUS
+                                                                                or s.rule_id in sinus_rules) else s
+            for s in out]
 
 
 def _af_marks(out: list[Statement], irregular: bool | None, rr_nrmssd: float | None, paced_rhythm: bool,
