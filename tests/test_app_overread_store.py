@@ -141,6 +141,15 @@ def test_the_store_is_beside_the_settings_and_the_help_names_it(qtbot, tiny_mode
     assert path in text and "Forget this record's over-read" in text
 
 
+def test_the_help_says_the_file_holds_patients_data_unencrypted():
+    """As the README says it: a cardiologist choosing where the file lives needs to know what it holds."""
+    from app.window.overreads import overreads_help_text
+
+    text = overreads_help_text("overreads.sqlite")
+    assert "patients' data" in text and "unencrypted" in text
+    assert "keep it where the records themselves may be kept" in text
+
+
 def test_a_comment_typed_just_before_quitting_is_kept(qtbot, tiny_model, statements_model):
     """A comment is saved once its typing pauses (``COMMENT_PAUSE_MS``), and at once when the window closes."""
     window = _window(qtbot, tiny_model, statements_model)

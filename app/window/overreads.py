@@ -196,4 +196,6 @@ def overreads_help_text(path: str | Path) -> str:
             "or another patient's, finds none.\n\nFile > Forget this record's over-read... removes the open "
             "record's as it stands; every signature it was given stays in the file (an amendment names the one it "
             "amends). Deleting the file removes them all. The key overread/store in MIRAGE Review's settings file "
-            "names another file.")
+            "names another file.\n\nThe file holds patients' data (the reviewers' comments and names, the records' "
+            "names), unencrypted, readable by your user account alone where the system has file modes: keep it "
+            "where the records themselves may be kept.")
