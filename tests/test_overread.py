@@ -114,7 +114,7 @@ def test_signing_with_statements_left_unread_says_how_many(record_and_measuremen
     assert said == "Signed with 1 machine statement neither confirmed nor struck"
     assert s.overread.signed_for(it) and not s.overread.needs_asking(it)
     assert s.overread.status(it) == ("Over-read by Dr A. Reader, 2026-12-06 07:10 UTC (08:10 local); "
-                                     "1 machine statement left unread")
+                                     "1 machine statement neither confirmed nor struck")
 
 
 def test_an_edit_after_signing_un_signs_and_says_so(record_and_measurements, berlin):
@@ -191,6 +191,22 @@ def test_the_pdf_says_the_reviewers_reading(record_and_measurements, tmp_path, b
     assert "Reviewer's comment: No change since 2025." in full
     for k in (2, 3):
         assert "Research use only, not a diagnosis" in pdftotext_page(pdf, k)
+
+
+def test_the_pdf_says_a_statement_left_undecided_in_the_sign_dialog_s_words(record_and_measurements, tmp_path,
+                                                                            berlin):
+    """A signed report had printed "1 machine statement left unread", which reads as if the cardiologist had not read
+    it; the Sign dialog had asked about it as "neither confirmed nor struck"."""
+    from mirage_model.review.report import build_report
+
+    s = _session(record_and_measurements)
+    s.overread.strike(_statement(s, IRBBB), "rSr' in V1 alone")          # the sinus rhythm left undecided
+    s.overread.sign(session_interpretation(s), "Dr A. Reader", now=datetime(2026, 12, 6, 7, 10, tzinfo=timezone.utc))
+    pdf = build_report(s, tmp_path / "r.pdf")
+    for k in (1, 3):
+        text = " ".join(pdftotext_page(pdf, k).split())
+        assert "Over-read by Dr A. Reader, 2026-12-06 07:10 UTC (08:10 local); 1 machine statement neither confirmed " \
+               "nor struck" in text and "unread" not in text, (k, text[text.find("Over-read by"):][:200])
 
 
 def test_the_shortest_head_says_what_the_over_read_says(record_and_measurements, tmp_path, monkeypatch):
@@ -271,7 +287,7 @@ def test_the_signature_line_fits_the_band_whole(record_and_measurements, berlin)
         rows = band_rows(c, s.overread, it, width, room=1)      # no room but the signature's: the rest on page 3
         line = "".join(r.text for r in rows[-1])
         assert len(rows) == 1 and fits_shrunk(c, rows[-1], width), (width, line)     # drawn whole
-        assert line.startswith(words) and "unread" in line and line.endswith("page 3)"), (width, line)
+        assert line.startswith(words) and "1 undecided" in line and line.endswith("page 3)"), (width, line)
 
 
 def test_page_1_keeps_the_machine_statements_before_the_over_reads_lines(record_and_measurements, tmp_path, berlin):

@@ -25,6 +25,9 @@ from mirage_model import RESEARCH_USE_NOTICE
 
 CONFIRMED, STRUCK = "confirmed", "struck"
 NOT_OVERREAD = "Not over-read: machine statements unconfirmed"
+# a signed over-read's machine statements the reviewer neither confirmed nor struck, in the Sign dialog's words ("left
+# unread" had read as if the cardiologist had not read them)
+UNDECIDED = "neither confirmed nor struck"
 # the research-use notice (``mirage_model.RESEARCH_USE_NOTICE``, "...; unconfirmed.") of a report signed over its
 # statements: research use stays, "unconfirmed" would deny the signature printed above it (:func:`research_notice`)
 OVERREAD_NOTICE = "Research use only, not a diagnosis; over-read."
@@ -171,11 +174,11 @@ class OverRead:
         return f"; amended, first signed by {signer_name(first[0])} on {first[1]:%Y-%m-%d %H:%M} UTC"
 
     def status(self, interpretation) -> str:
-        """One line for the panel and the PDF: the signature (with how many were left unread, and whom it amends),
-        or why none holds."""
+        """One line for the panel and the PDF: the signature (with how many machine statements it left neither
+        confirmed nor struck, in the Sign dialog's words, and whom it amends), or why none holds."""
         if self.signed_for(interpretation):
             n = self.unread(interpretation)
-            left = f"; {n} machine statement{'s' if n > 1 else ''} left unread" if n else ""
+            left = f"; {n} machine statement{'s' if n > 1 else ''} {UNDECIDED}" if n else ""
             return signed_text(self.reader, self.signed_at) + self.amended() + left
         if self.signed_at is not None:
             return (f"{NOT_OVERREAD}: the interpretation changed after it was signed "
@@ -247,7 +250,7 @@ class OverRead:
         self._signed_keys = frozenset(statement_key(s) for s in interpretation.statements)
         self._signings += 1
         n = self.unread(interpretation)
-        self.note = (f"Signed with {n} machine statement{'s' if n > 1 else ''} neither confirmed nor struck"
+        self.note = (f"Signed with {n} machine statement{'s' if n > 1 else ''} {UNDECIDED}"
                      if n else "Signed")
         self._changed("signed")
         return self.note

@@ -12,7 +12,8 @@ over the statements it reads "over-read" for "unconfirmed" (``review.overread.re
 
 from __future__ import annotations
 
-from mirage_model.review.overread import NOT_OVERREAD, REVIEWER_MARK, STRUCK, signed_text, signer_name, statement_key
+from mirage_model.review.overread import (NOT_OVERREAD, REVIEWER_MARK, STRUCK, UNDECIDED, signed_text, signer_name,
+                                         statement_key)
 from mirage_model.review.report.band_text import GREY, RED, Run, first_whole, fits
 from mirage_model.review.report.text import FONT_BOLD, pdf_escape
 
@@ -73,22 +74,23 @@ def band_rows(c, overread, it, width: float, room: int) -> list[list[Run]]:
 
 def _status_variants(overread, it, status: str, left: list[str], signed: bool) -> list[list[Run]]:
     """The signature's line, longest wording first, so that one fits the band's width whole (it was cut mid-word:
-    "...; 3 machine statements left unread (reviewer's comment: pag"); every wording names who signed and when, or
+    "...; 3 machine statements left unread (reviewer's comment: pag", as it read then); every wording names who signed and when, or
     that it is not signed, and says page 3 has what it leaves out."""
     colour = (0.0, 0.0, 0.0) if signed else RED
     struck = next((w for w in left if w.endswith(" struck")), "")
     tails = list(dict.fromkeys([f" ({', '.join(left)}: page 3)"] + ([f" ({struck} and more: page 3)"] if struck else [])
                                + [" (more on page 3)"])) if left else [""]
-    short = status.replace(" machine statements left unread", " unread").replace(" machine statement left unread",
-                                                                                " unread")
+    short = status.replace(f" machine statements {UNDECIDED}", f" {UNDECIDED}").replace(
+        f" machine statement {UNDECIDED}", f" {UNDECIDED}")
     n = overread.unread(it)
     if signed:
-        said = ("amended" * bool(overread.amended()), f"{n} unread" * bool(n), struck)     # whom it amends: page 3
-        least = (signed_text(overread.reader, overread.signed_at) + "".join(f"; {w}" for w in said if w)
-                 + " (page 3)")
+        # the Sign dialog's words, else (a long name) "undecided" for them: page 3 says them whole
+        least = [signed_text(overread.reader, overread.signed_at)
+                 + "".join(f"; {w}" for w in ("amended" * bool(overread.amended()), f"{n} {words}" * bool(n), struck)
+                           if w) + " (page 3)" for words in (UNDECIDED, "undecided")]    # whom it amends: page 3
     else:
-        least = f"{NOT_OVERREAD}: changed after signing; sign again (page 3)" if overread.signed_at else NOT_OVERREAD
-    wordings = dict.fromkeys([b + t for t in tails for b in (status, short)] + [least])   # what is on page 3 first
+        least = [f"{NOT_OVERREAD}: changed after signing; sign again (page 3)" if overread.signed_at else NOT_OVERREAD]
+    wordings = dict.fromkeys([b + t for t in tails for b in (status, short)] + least)   # what is on page 3 first
     return [[Run(w, FONT_BOLD, colour)] for w in wordings]
 
 
