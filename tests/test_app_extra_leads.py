@@ -158,3 +158,24 @@ def test_a_caliper_on_an_extra_leads_row_is_never_read_as_one_of_the_12(qtbot):
         plot.nudge_caliper(dx, dy)
     plot.set_gain(20.0)                  # laid out again: no anchor to keep, the markers start again on the 12
     assert plot.caliper_reading()["lead"] in STANDARD_LEADS
+
+
+@pytest.mark.parametrize("layout", ["3x4", "6x2"])
+def test_fit_page_fits_the_12_and_leaves_the_extra_leads_below_to_scroll_to(qtbot, layout):
+    """Fit page had fitted the extra rows too: the 12 shrank to 0.40x (4 mm/mV) and half the trace area was empty
+    (PTB Diagnostic s0016lre at 1280x800). The 12 (and the rhythm strip) fill the view; the extra rows are below
+    it, the rows' scroll bar shown."""
+    viewer = _viewer(qtbot, layout)
+    plot = viewer.plot
+    plot.fit_page()
+    qtbot.waitUntil(lambda: viewer.rows_scroll.isVisible())
+    view = plot.vb.viewRect()                        # y up: top() is the lowest paper y shown
+    lo, hi = min(view.top(), view.bottom()), max(view.top(), view.bottom())
+    for p in plot.paper.panels:                      # every row of the 12 in view, whole
+        assert lo - 1e-6 <= p.baseline - p.height / 2 and p.baseline + p.height / 2 <= hi + 1e-6, p
+    first = plot.paper.extra[0]
+    assert first.baseline < lo                       # the extra rows below the view (their baselines out of it)
+    rows_12 = (max(p.baseline + p.height / 2 for p in plot.paper.panels)
+               - min(p.baseline - p.height / 2 for p in plot.paper.panels))
+    fills = max(rows_12 / (hi - lo), plot.paper.width / view.width())
+    assert fills > 0.75                              # the 12 fill the view by height or by width

@@ -129,12 +129,16 @@ class PlotScale:
         The twelve full-width rows of 12x1 make a page taller than wide: fitted whole in the trace view
         of a 1280x800 window (0.30x) it took a third of the view's width, the rest empty, each lead
         7.5 mm high. The page stays fitted, as a reader expects of "Fit page", when the window is resized
-        or the layout, speed or gain changes the page, until a zoom, a drag or "True scale" leaves it."""
+        or the layout, speed or gain changes the page, until a zoom, a drag or "True scale" leaves it.
+
+        The rows of the file's leads outside the 12 (PTB Diagnostic's vx, vy, vz) are left below, scrolled to as
+        12x1's rows are: fitted with them, the 12 had shrunk to 0.40x (4 mm/mV) in a 1280x800 window."""
         self.fitted = True
         if self.paper is None or self.vb.width() <= 1:
             return
+        below = sum(p.height for p in self.paper.extra)          # the extra rows: scrolled to, not fitted
         zx = self.vb.width() / ((self.paper.width + 4) * self.px_per_mm())
-        zy = self.vb.height() / ((self.paper.height + 4) * self.px_per_mm())
+        zy = self.vb.height() / ((self.paper.height - below + 4) * self.px_per_mm())
         self.zoom = zx if self.layout_name == "12x1" else min(zx, zy)
         self.apply_scale(QPointF(-2.0, self.paper.height + 2.0))
 
