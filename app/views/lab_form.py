@@ -15,7 +15,8 @@ needs and the unit box the width its feature's own unit needs (a wider unit chos
 smaller font, whole: ``lab_row.UnitBox``); the reference shows its numbers while the unit box
 shows the range's own unit, and its unit too while the box shows another (under the numbers where the
 column is narrow: ``lab_row.RangeLabel``), and the From and Contribution columns give way: taken out of the
-grid, what they say added to the value field's tooltip.
+grid, what they say added to the value field's tooltip, and the caption says where they went (at 1024x700 they had
+gone with no word, as if cut off).
 
 The wheel turned over the form scrolls it, over its choice boxes too (sex, the units): a box the reader has
 not clicked or tabbed into ignores the wheel, which had set a man's record to "F", and would have read 55
@@ -45,6 +46,8 @@ FLAG_COLOUR = "#8a5a00"         # a value outside its reference range (amber #b9
 # masked" had read the other way round, a 6-year-old's age that took MI from 69 % to 2 % shown "MI -0.669"
 CONTRIBUTION_MEANS = "probability with the value minus with it masked as missing (+: the value raised it)"
 GIVE_WAY = 4          # the first of the columns that give way (From, Contribution) in the form's grid
+# the caption's words while From and Contribution give way: they had gone with no word, as if cut off (1024x700)
+GAVE_WAY = "From and Contribution: hover a value (the window is too narrow for their columns)."
 
 
 class LabForm(QWidget):
@@ -227,6 +230,7 @@ class LabForm(QWidget):
         if shown == self._columns_shown:
             return
         self._columns_shown = shown
+        self._caption()           # the caption says where the columns' words went while they give way
         # taken out of the grid, not only hidden: a hidden column's spacing would still count
         for c in range(GIVE_WAY, len(self._heads)):
             for r, w in enumerate(self._column(c)):
@@ -269,16 +273,14 @@ class LabForm(QWidget):
     def _caption(self) -> None:
         used = self.model_schema.names if self.model_schema is not None else []
         if self.model_schema is None:
-            self.caption.setText("Loading the model: values are recorded now and used once it is loaded."
-                                 if self._loading_model else
-                                 "No model loaded: values are recorded for the report only.")
+            text = ("Loading the model: values are recorded now and used once it is loaded." if self._loading_model
+                    else "No model loaded: values are recorded for the report only.")
         elif not used:
-            self.caption.setText("This model uses no clinical values; they are recorded for the report. "
-                                 "* = not used by this model.")
+            text = "This model uses no clinical values; they are recorded for the report. * = not used by this model."
         else:
-            self.caption.setText("* = not used by this model (recorded for the report). "
-                                 "Orange: outside the reference range. Red: impossible value, not used. "
-                                 "Contribution: probability with the value minus with it masked.")
+            text = ("* = not used by this model (recorded for the report). Orange: outside the reference range. "
+                    "Red: impossible value, not used. Contribution: probability with the value minus with it masked.")
+        self.caption.setText(text + ("" if self._columns_shown is not False else " " + GAVE_WAY))
 
     def refresh(self) -> None:
         """Show the session's values, sources, refusals and contributions in every row."""
