@@ -192,6 +192,9 @@ def export_records(window, app, records: list[Path], targets: list[Path], result
         if row is not None and (row.ambiguous or row.refused):
             failed(state["current"], row.ambiguous or row.refused)
             return
+        if window.overread_unread:      # maybe signed: no PDF says "Not over-read" of it
+            failed(state["current"], f"{window.overread_unread}; use --no-overreads to print without over-reads")
+            return
         target = state["target"]
         try:
             # made before the run (again if it was removed since), and a folder's sub-folder

@@ -236,3 +236,23 @@ def test_sign_edit_sign_keeps_both_and_forget_keeps_the_signatures(qtbot, tiny_m
     _open(qtbot, window, A)
     panel, it, rows = _rows(window)
     assert not window.session.overread.edited and "Amends the over-read signed by Dr Second" in panel.title.text()
+
+
+def test_export_pdf_refuses_a_record_whose_store_cannot_be_read(tmp_path):
+    """The run's store locked by another program or damaged: ``--export-pdf`` had printed "Not over-read" of a record
+    that may be signed (said in a log line alone, rc 0); the record fails, naming the store and --no-overreads, as
+    ``mirage report`` refuses it. With --no-overreads the PDF is written."""
+    from test_app_cli import LUDB, review
+    from test_cli_overreads import _locked_and_damaged
+    from helpers_models import make_tiny_checkpoint
+
+    tiny = make_tiny_checkpoint(tmp_path / "tiny", clinical=("age", "sex"))
+    own = tmp_path / "cfg" / "MIRAGE" / "overreads.sqlite"      # beside the run's settings
+    out = tmp_path / "pdfs"
+    for word in _locked_and_damaged(own):
+        proc = review(tmp_path, LUDB / "1.hea", "--model", tiny, "--export-pdf", out, "--overwrite")
+        failed = [line for line in proc.stderr.splitlines() if line.startswith("failed: ")]
+        assert proc.returncode == 1 and not (out / "1.pdf").exists(), (word, proc.stderr[-3000:])
+        assert len(failed) == 1 and str(own) in failed[0] and word in failed[0] and "--no-overreads" in failed[0]
+    proc = review(tmp_path, LUDB / "1.hea", "--model", tiny, "--export-pdf", out, "--overwrite", "--no-overreads")
+    assert proc.returncode == 0 and (out / "1.pdf").is_file(), proc.stderr[-3000:]

@@ -5,6 +5,7 @@ store, ``--no-overreads`` none. Stores written here by hand (``review.store``); 
 from __future__ import annotations
 
 import csv
+import sqlite3
 from datetime import datetime, timezone
 
 import pytest
@@ -132,3 +133,52 @@ def test_report_prints_the_signed_over_read_the_store_keeps_and_never_a_draft(tm
     assert _report(tmp_path, "--reviewer", "Dr Other")[0] == 2         # one reviewer per report
     assert "signed by Dr Stored" in capsys.readouterr().err
     assert _report(tmp_path, "--overreads", tmp_path / "none.sqlite")[0] == 2
+
+
+def _locked_and_damaged(path):
+    """A store held by another program (an exclusive transaction open: reads wait, then fail), then one of bytes
+    that are no SQLite file; yields the word the store's message gives for each."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    OverReadStore(path).save("k0", _state("Other record's draft"), record="0")
+    con = sqlite3.connect(path)
+    con.execute("BEGIN EXCLUSIVE")
+    try:
+        yield "locked"
+    finally:
+        con.rollback()
+        con.close()
+    path.write_bytes(bytes(range(256)) * 8)
+    yield "damaged"
+
+
+def test_report_refuses_a_record_whose_store_cannot_be_read(tmp_path, monkeypatch, capsys):
+    """MIRAGE Review's own store locked or damaged: the report had warned on stderr alone and printed "Not over-read"
+    of a record that may be signed (a batch script saw rc 0); it is refused as --overreads' is, naming the store and
+    --no-overreads. A store not made yet is none: the report is written."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    own = tmp_path / "cfg" / "MIRAGE" / "overreads.sqlite"
+    rc, text = _report(tmp_path)
+    assert rc == 0 and "Not over-read" in text and not own.exists()
+    capsys.readouterr()
+    for word in _locked_and_damaged(own):
+        for more in ([], ["--overreads", own]):
+            rc, text = _report(tmp_path, *more)
+            err = capsys.readouterr().err
+            assert (rc, text) == (2, ""), (word, more)
+            assert str(own) in err and word in err and "--no-overreads" in err and "Traceback" not in err
+    rc, text = _report(tmp_path, "--no-overreads")
+    assert rc == 0 and "Not over-read" in text
+
+
+def test_report_never_replaces_the_store(tmp_path, monkeypatch, capsys):
+    """``--out`` naming the store (its own or --overreads') is refused, --overwrite or not: every signature kept."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    own = OverReadStore(tmp_path / "cfg" / "MIRAGE" / "overreads.sqlite")
+    shared = OverReadStore(tmp_path / "shared.sqlite")
+    for store, more in ((own, []), (shared, ["--overreads", str(shared.path)])):
+        store.save("k1", _state("", "Dr A", "2026-12-06T08:00:00+00:00"), record="1", now=_at(8, 0))
+        before = store.path.read_bytes()
+        rc = main(["report", str(LUDB1), "--out", str(store.path), "--overwrite", "--no-model", "--statements-model",
+                   "none", *more])
+        assert rc == 2 and "Traceback" not in capsys.readouterr().err
+        assert store.path.read_bytes() == before and [r["signatures"] for r in store.listing()] == [1]

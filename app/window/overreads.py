@@ -39,6 +39,7 @@ class OverReadsMixin:
     overread_drafts = True      # restore a draft too (False: signed ones alone, as --export-pdf prints them)
 
     overread_file: str | None = None     # --overreads STORE in place of the settings' file; "": --no-overreads
+    overread_unread = ""        # the open record's over-read could not be read (the store's words): maybe signed
 
     def overread_store(self) -> OverReadStore:
         return OverReadStore(self.overread_file or self.settings.overread_store)
@@ -62,6 +63,7 @@ class OverReadsMixin:
         """The over-read kept for the open session's record, if any, into its session (its record just read);
         from now on every change of it is saved."""
         s = self.session
+        self.overread_unread = ""
         if self.overread_file == "":
             return          # --no-overreads: none read, none kept
         self._overread_key, self._overread_saved = (s.id, overread_key(s.record)), None
@@ -71,17 +73,19 @@ class OverReadsMixin:
         store, key = self.overread_store(), self._overread_key[1]
         try:
             # a run no one watches prints what was signed (the last signature of a draft's amendment), never a draft
-            kept = store.load(key) if self.overread_drafts else store.signed(key)
-            s.overread.kept_signatures = tuple((who, when) for who, when, _ in store.signatures(key))
+            kept, s.overread.kept_signatures = store.printed(key, drafts=self.overread_drafts)
             other = None if kept is not None or s.overread.kept_signatures else \
                 store.elsewhere(key, self._overread_loose)
         except StoreError as err:
+            self.overread_unread = err.problem
             self._store_failed(str(err))
             return
         if kept is not None:
             try:
                 s.overread.restore(*kept)
             except ValueError as err:
+                self.overread_unread = f"The over-read kept for {s.record_id} in {store.path} could not be restored " \
+                    f"({err})"
                 self._store_failed(f"The over-read kept for {s.record_id} in {store.path} could not be restored "
                                    f"({err}); it is left there until this record's over-read is changed.")
                 return

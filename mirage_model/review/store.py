@@ -279,6 +279,17 @@ class OverReadStore:
         signed = self.signatures(key)
         return (signed[-1][2], signed[-1][1]) if signed else None
 
+    def printed(self, key: str, drafts: bool = False) -> tuple[tuple[dict, datetime | None] | None, tuple]:
+        """What a face restores for ``key``: (the over-read, the signatures kept of it as (signer, signed_at)). The
+        over-read is ``signed`` (what a report prints, never a draft: ``mirage report``, ``--export-pdf``), or with
+        ``drafts`` ``load``'s (the app, where a draft is worked on).
+
+        Raises:
+            StoreError: as ``load`` and ``signatures``.
+        """
+        kept = self.load(key) if drafts else self.signed(key)
+        return kept, tuple((who, when) for who, when, _ in self.signatures(key))
+
     def elsewhere(self, key: str, loose: str | None) -> tuple[str, dict, datetime | None] | None:
         """An over-read kept of another record (not ``key``) whose ``loose_identity`` is ``loose``: (its record's name,
         its ``OverRead.state()``, when signed, else saved), the signed one where it was signed (as ``signed``), the

@@ -139,8 +139,10 @@ def report_command_parser(subparsers=None) -> argparse.ArgumentParser:
 
 def run(args) -> int:
     check_output_place(args.out, "--out", folder=False)
+    # the over-read store among the inputs: --out naming it is refused, --overwrite or not (every signature kept)
     refuse_earlier_outputs("mirage report", args.out, [args.out.expanduser()], args.overwrite,
-                           inputs=(args.labs,), records=(args.record, args.prior))
+                           inputs=(args.labs, None if args.no_overreads else store_path(args)),
+                           records=(args.record, args.prior))
     try:
         record = load_record(args.record)
     except RecordError as err:
@@ -252,35 +254,37 @@ def run(args) -> int:
     return 1 if prior_failed else 0
 
 
+def store_path(args) -> Path:
+    """The over-read store this report reads: ``--overreads``, else MIRAGE Review's own."""
+    return args.overreads.expanduser() if args.overreads is not None else default_store_path()
+
+
 def restore_signed(session: ReviewSession, args) -> None:
     """The record's signed over-read the store keeps (``review.store``: the current one where signed, else the last
     signature of a draft amending it; never a draft) into ``session``, with the signatures kept of it, as the app's
-    Export prints it. A store that cannot be read: an error when named by ``--overreads``, else a warning (the report
-    then says "Not over-read").
+    Export prints it (``OverReadStore.printed``). A store that cannot be read (locked, damaged), named by
+    ``--overreads`` or not, is an error: the record may be signed, and no report says "Not over-read" of it. MIRAGE
+    Review's own store not made yet is none (nothing signed).
 
     Raises:
-        UsageError: ``--overreads`` names no file or one that cannot be read; a signed over-read beside ``--reviewer``
+        UsageError: ``--overreads`` names no file; the store cannot be read; a signed over-read beside ``--reviewer``
             or ``--comment`` (a report names one reviewer and prints one comment).
     """
     if args.no_overreads:
         return
-    store = OverReadStore(args.overreads.expanduser() if args.overreads is not None else default_store_path())
+    store = OverReadStore(store_path(args))
     if args.overreads is not None and not store.path.is_file():
         raise UsageError(f"error: --overreads {args.overreads}: no such file (or give --no-overreads)")
-    key = overread_key(session.record)
     try:
-        kept = store.signed(key)
-        signatures = store.signatures(key)
+        kept, session.overread.kept_signatures = store.printed(overread_key(session.record))
         if kept is not None:
             session.overread.restore(*kept)
     except (StoreError, ValueError) as err:
         said = err.problem if isinstance(err, StoreError) else \
             f"The over-read kept for this record in {store.path} could not be restored ({err})"
-        if args.overreads is not None:
-            raise UsageError(f"error: {said}") from None
-        print(f"warning: {printable(said)}; the report says 'Not over-read'", file=sys.stderr)
-        return
-    session.overread.kept_signatures = tuple((who, when) for who, when, _ in signatures)
+        # a batch script sees no warning: a PDF saying "Not over-read" of a record that may be signed is refused
+        raise UsageError(f"error: {printable(said)}; no report written (the record may be signed): use "
+                         "--no-overreads to print without over-reads") from None
     if kept is None:
         return
     ov = session.overread
