@@ -292,7 +292,8 @@ def test_forgetting_removes_the_current_over_read_and_keeps_its_signatures(tmp_p
     store.save("k", _signed().state(), record="1")
     assert store.forget("k") and store.load("k") is None
     assert [who for who, _, _ in store.signatures("k")] == ["Dr A. Reader"]
-    assert store.signed("k")[0]["reader"] == "Dr A. Reader"          # what a report prints: the signature kept
+    # what a report prints: nothing (withdrawn; it had printed the signature the window no longer shows)
+    assert store.signed("k") is None
     assert store.listing() == [{"record": "1", "state": "forgotten", "signer": "Dr A. Reader",
                                 "signed_at": "2026-12-06T07:10:42+00:00", "saved_at": "", "signatures": 1,
                                 "key": "k"}]
@@ -374,8 +375,8 @@ def test_a_changed_file_of_a_kept_record_is_told_of_it_never_given_it(tmp_path):
     assert "Confirmed: Sinus rhythm, 60 bpm" in text and "Struck: Left ventricular hypertrophy (voltage only)" in text
     assert "Added (repolarisation): Early repolarisation, inferior leads" in text
     assert "Comment: Compare with the prior" in text
-    store.forget(overread_key(kept))                                    # forgotten: its signature still told of
-    assert store.elsewhere(overread_key(changed), loose_identity(changed))[1]["reader"] == "Dr A. Reader"
+    store.forget(overread_key(kept))                                    # forgotten: withdrawn, offered no more
+    assert store.elsewhere(overread_key(changed), loose_identity(changed)) is None
 
 
 def _ludb_saying(folder, patient_id="", recorded=""):

@@ -268,13 +268,18 @@ class OverReadStore:
 
     def signed(self, key: str) -> tuple[dict, datetime | None] | None:
         """The signed over-read of ``key`` a report prints (never a draft): the current one where it is signed,
-        else the last signature kept (the current one a draft of an amendment, or forgotten); None when none is.
+        else the last signature kept where the current one is a draft of an amendment (the signed one stands until the
+        amendment is signed); None when none is, or when it was forgotten (File > Forget: the reader withdrew it, and
+        a report printed unattended had said "Over-read by ..." of a reading the window no longer shows; its
+        signatures stay in the file, ``signatures``, ``listing``).
 
         Raises:
             StoreError: as ``load`` and ``signatures``.
         """
         kept = self.load(key)
-        if kept is not None and kept[0].get("signed_at"):
+        if kept is None:
+            return None         # none, or forgotten
+        if kept[0].get("signed_at"):
             return kept
         signed = self.signatures(key)
         return (signed[-1][2], signed[-1][1]) if signed else None
