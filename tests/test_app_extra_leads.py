@@ -108,16 +108,18 @@ def test_a_long_records_extra_leads_are_filtered_in_the_worker_not_on_the_gui_th
         np.testing.assert_allclose(curve.yData, panel.baseline + truth[k, :n] * plot.gain, atol=1e-3)
 
 
-def test_a_caliper_on_an_extra_leads_row_is_never_read_as_one_of_the_12(qtbot):
-    """The calipers read the 12 alone: a marker let go on V4R's trace (the row below V6 in 12x1) was taken for V6
-    wherever V6's trace passed within half a row of it (a deep S wave reaching down), and read as V6's mV against
-    V6's baseline. Now a point on an extra lead's row belongs to no lead of the 12: the reading names none, the
-    markers keep no anchor there, snapping and the arrow keys leave them be, nothing raises. Truth: the paper's
-    geometry (baseline + mV x gain) of the samples the test writes."""
+def test_calipers_measure_an_extra_leads_row_in_its_own_mv_and_name_it(qtbot):
+    """A cardiologist reads ST elevation in V4R (right ventricular infarction). The calipers read the 12 alone: a
+    marker on V4R's row read as one off the traces (no lead, the plain height between the markers), or, where V6's
+    deep trace passed within half a row, as V6. Now V4R's row is measured as one of the 12: the markers snap onto
+    V4R's samples, the reading is V4R's mV against V4R's baseline and names "V4R" (the second extra lead here: never
+    "II", the 12's lead of that index), the arrow keys follow its trace, and a new gain keeps the same two points.
+    Truth: the samples the test writes (V4R flat at 0 mV, its ST segment 2.0-2.3 s at +0.20 mV) and the paper's
+    geometry (baseline + mV x gain)."""
     from PySide6.QtCore import QPointF
 
     from app.views.ecg_viewer import EcgViewer
-    from mirage_model.records import STANDARD_LEADS, EcgRecord
+    from mirage_model.records import EcgRecord
     from mirage_model.records.record import ExtraLead
 
     fs, T = 500.0, 5000
@@ -128,36 +130,53 @@ def test_a_caliper_on_an_extra_leads_row_is_never_read_as_one_of_the_12(qtbot):
 
     def show(v6_mv: float) -> None:
         sig = np.zeros((12, T), np.float32)
-        sig[11] = v6_mv                                              # V6 held low: its trace near the row below
+        sig[11] = v6_mv                                              # V6 held low: its trace near the rows below
+        v4r = np.zeros(T, np.float32)
+        v4r[1000:1150] = 0.20                                        # ST elevation of 0.20 mV, 2.0-2.3 s
         viewer.set_record(EcgRecord(signal=sig, fs=fs, record_id="v4r",
-                                    extra_leads=(ExtraLead("V4R", np.zeros(T, np.float32)),)))
+                                    extra_leads=(ExtraLead("V3R", np.full(T, -0.5, np.float32)),
+                                                 ExtraLead("V4R", v4r))))
         viewer.plot.set_layout("12x1")
 
     show(0.0)
     plot = viewer.plot
-    v6, v4r = plot.paper.panels[11], plot.paper.extra[0]
-    assert v4r.baseline < v6.baseline
-    low = -0.6 * (v6.baseline - v4r.baseline) / plot.gain           # 60 % of the way down to V4R's baseline
+    v6, v4r = plot.paper.panels[11], plot.paper.extra[1]
+    low = -0.6 * (v6.baseline - v4r.baseline) / plot.gain / 2      # V6 reaching 30 % of the way to V4R's row
     show(low)
-    v6, v4r = plot.paper.panels[11], plot.paper.extra[0]
-    x = float(v4r.x_of(2.0, plot.speed))
-    on_v4r = float(v4r.y_of(0.0, plot.gain))                       # on V4R's trace at 2 s
-    assert abs(float(v6.y_of(low, plot.gain)) - on_v4r) <= v6.height / 2   # V6's trace is within half a row of it
-    assert plot.panel_at(x, on_v4r) is None
-    assert plot.panel_at(x, float(v6.y_of(low, plot.gain))) == v6  # V6's own trace is still V6's
+    v6, v3r, v4r = plot.paper.panels[11], plot.paper.extra[0], plot.paper.extra[1]
+    assert v4r.baseline < v3r.baseline < v6.baseline
+    x1, x2 = float(v4r.x_of(1.0, plot.speed)), float(v4r.x_of(2.1, plot.speed))
+    assert plot.panel_at(x1, float(v4r.y_of(0.0, plot.gain))) is v4r
+    assert plot.panel_at(x1, float(v3r.y_of(-0.5, plot.gain))) is v3r
+    assert plot.panel_at(x1, float(v6.y_of(low, plot.gain))) == v6  # V6's own trace is still V6's
     viewer.caliper_btn.setChecked(True)
-    plot.caliper_a.setPos(QPointF(x, on_v4r))
-    plot.caliper_b.setPos(QPointF(x + 0.8 * plot.speed, on_v4r + 0.2 * plot.gain))   # 0.2 mV above V4R's trace
-    plot._caliper_snap(plot.caliper_a)                             # let go there: no snapping onto another lead
-    assert (plot.caliper_a.pos().x(), plot.caliper_a.pos().y()) == pytest.approx((x, on_v4r))
+    # let go a little off V4R's trace: each marker snaps onto the sample under it
+    plot.caliper_a.setPos(QPointF(x1 + 0.01, float(v4r.y_of(0.05, plot.gain))))
+    plot._caliper_snap(plot.caliper_a)
+    plot.caliper_b.setPos(QPointF(x2 - 0.01, float(v4r.y_of(0.12, plot.gain))))
+    plot._caliper_snap(plot.caliper_b)
+    assert (plot.caliper_b.pos().x(), plot.caliper_b.pos().y()) == pytest.approx(
+        (x2, float(v4r.y_of(0.20, plot.gain))))
     r = plot.caliper_reading()
-    assert r["lead"] is None and r["lead_b"] is None               # not "V6"
-    assert r["dt_ms"] == pytest.approx(800.0) and r["dmv"] == pytest.approx(0.2)   # the plain height between them
-    assert plot.caliper_anchors() is None
-    for dx, dy in ((1, 0), (-1, 0), (0, 1)):
-        plot.nudge_caliper(dx, dy)
-    plot.set_gain(20.0)                  # laid out again: no anchor to keep, the markers start again on the 12
-    assert plot.caliper_reading()["lead"] in STANDARD_LEADS
+    assert (r["lead"], r["lead_b"]) == ("V4R", "V4R")
+    assert r["dt_ms"] == pytest.approx(1100.0) and r["dmv"] == pytest.approx(0.20, abs=1e-6)
+    assert "Calipers (V4R): 1100 ms, 55 bpm, +0.20 mV" == viewer.caliper_label.text()
+    plot.nudge_caliper(1, 0)                      # one sample on, along V4R's trace (still in the ST segment)
+    r = plot.caliper_reading()
+    assert r["dt_ms"] == pytest.approx(1102.0) and r["dmv"] == pytest.approx(0.20, abs=1e-6)
+    plot.nudge_caliper(1, 0, large=True)          # 200 ms on: 2.302 s, past the ST segment, back to 0 mV
+    assert plot.caliper_reading()["dmv"] == pytest.approx(0.0, abs=1e-6)
+    plot.nudge_caliper(-1, 0, large=True)         # back to 2.102 s
+    plot.set_gain(20.0)                           # laid out again: the same two points of V4R, read the same
+    r = plot.caliper_reading()
+    assert (r["lead"], r["lead_b"]) == ("V4R", "V4R")
+    assert r["dt_ms"] == pytest.approx(1102.0) and r["dmv"] == pytest.approx(0.20, abs=1e-6)
+    v4r = plot.paper.extra[1]
+    assert plot.caliper_b.pos().y() == pytest.approx(float(v4r.y_of(0.20, 20.0)))
+    # a marker off every trace (the left margin) still reads the plain height and names no lead
+    plot.caliper_a.setPos(QPointF(1.0, float(v4r.y_of(0.0, plot.gain))))
+    r = plot.caliper_reading()
+    assert r["lead"] is None and r["lead_b"] == "V4R"
 
 
 @pytest.mark.parametrize("layout", ["3x4", "6x2"])

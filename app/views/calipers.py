@@ -9,6 +9,10 @@ it (Up/Down, to read a level) keeps its height. Tab selects the other marker, an
 moves on to the next control (Shift+Tab back), so the trace view is two stops in the Tab order and
 never a trap. Help > Keyboard shortcuts lists the keys (``CALIPER_KEYS``).
 
+A row of a lead outside the 12 (V4R, V7, Frank's vx: ``paper.extra``) is measured as one of the 12 is (its own
+samples, baseline and name: ST elevation in V4R); its panels' ``lead`` index the record's extra leads, so every
+read of a panel's samples or name goes through ``panel_rows`` / ``panel_name``.
+
 ``Calipers`` holds the methods; ``EcgPlot`` composes it and owns the marker items (made in its
 ``__init__``) and the ``caliperChanged`` signal.
 """
@@ -78,19 +82,21 @@ class Calipers:
             else:
                 t = float(panel.t_of(x, self.speed))
                 s = int(np.clip(round(t * fs), 0, n - 1))
-                v = self._display[panel.lead, s]
+                rows = self.panel_rows(panel)
+                v = rows[panel.lead, s]
                 on_trace = bool(np.isfinite(v)) and abs(float(panel.y_of(v, self.gain)) - y) <= ON_TRACE_MM
                 s_new = s + dx if not large else round((t + dx * LARGE_STEP_MM / self.speed) * fs)
                 # a row is one time axis across its columns (same baseline, same kind): stay on it,
                 # stopping at its first and last sample
-                row = [p for p in self.panels() if p.baseline == panel.baseline and p.rhythm == panel.rhythm]
+                row = [p for p in self.panels() if p.baseline == panel.baseline and p.rhythm == panel.rhythm] \
+                    if not self.is_extra_panel(panel) else [panel]
                 first = int(np.ceil(min(p.t0 for p in row) * fs - 1e-9))
                 last = min(n - 1, int(np.floor(max(p.t1 for p in row) * fs + 1e-9)))
                 s_new = int(np.clip(s_new, first, last))
                 t_new = s_new / fs
                 here = next((p for p in row if p.t0 <= t_new <= p.t1), panel)
                 x = float(here.x_of(t_new, self.speed))
-                v_new = self._display[here.lead, s_new]
+                v_new = rows[here.lead, s_new]
                 if on_trace and np.isfinite(v_new):
                     y = float(here.y_of(v_new, self.gain))
         if dy:
@@ -120,31 +126,50 @@ class Calipers:
             return True
         return False
 
+    def is_extra_panel(self, panel) -> bool:
+        """Whether ``panel`` is the row of a lead outside the 12 (its ``lead`` indexes the extra leads)."""
+        return self.paper is not None and any(panel is e for e in self.paper.extra)
+
+    def _extra_rows(self) -> np.ndarray:
+        """(E, T) mV of the extra leads as drawn; no rows before they are made for this record."""
+        if self._extra[0] is self.record and self._display is not None:
+            return self._extra[2]
+        return np.zeros((0, 0 if self._display is None else self._display.shape[1]), np.float32)
+
+    def panel_rows(self, panel) -> np.ndarray:
+        """The (rows, T) mV ``panel.lead`` indexes: the 12 as displayed, or the extra leads."""
+        return self._extra_rows() if self.is_extra_panel(panel) else self._display
+
+    def panel_name(self, panel) -> str:
+        """The name of the lead ``panel`` draws: one of the 12, or the file's name of an extra lead ("V4R")."""
+        if self.is_extra_panel(panel):
+            return str(self._extra[1][panel.lead])
+        return STANDARD_LEADS[panel.lead]
+
     def panel_at(self, x: float, y: float):
         """The panel a point on the paper belongs to: of the panels drawn at x, the one whose trace
         passes nearest (a tall R wave reaches into the row above: its tip is still its own lead's),
-        else the one whose box holds the point; None off the traces, and on an extra lead's row (V4R,
-        vx: drawn below the 12, read by no caliper), whose trace or box is never taken for the 12's."""
-        extra = self.paper.extra if self.paper is not None else ()
+        else the one whose box holds the point; None off the traces. An extra lead's row (V4R, vx:
+        drawn below the 12) is one of them: ``is_extra_panel`` tells it from the 12's."""
+        rows = self._extra_rows()
+        extra = tuple(e for e in (self.paper.extra if self.paper is not None else ()) if e.lead < len(rows))
         boxed = next((p for p in (*self.panels(), *extra) if p.contains(x, y, self.speed)), None)
         if self._display is None or self.record is None:
-            return None if boxed in extra else boxed
-        rows = self._extra[2] if self._extra[0] is self.record else np.zeros((0, self._display.shape[1]))
+            return boxed
         best, best_d = None, np.inf
-        for p in (*self.panels(), *(e for e in extra if e.lead < len(rows))):
+        for p in (*self.panels(), *extra):
             if not p.x0 <= x <= p.x0 + p.width(self.speed):
                 continue
             s = int(np.clip(round(float(p.t_of(x, self.speed)) * self.record.fs), 0, self._display.shape[1] - 1))
-            d = abs(float(p.y_of((rows if p in extra else self._display)[p.lead, s], self.gain)) - y)
+            d = abs(float(p.y_of(self.panel_rows(p)[p.lead, s], self.gain)) - y)
             if d < best_d:
                 best, best_d = p, d
         # within half a row of its trace: that lead; farther from every trace: the box it lies in
-        found = best if best is not None and best_d <= best.height / 2 else boxed
-        return None if found in extra else found
+        return best if best is not None and best_d <= best.height / 2 else boxed
 
-    def caliper_anchors(self) -> list[tuple[int, bool, float, float]] | None:
-        """(lead, rhythm strip, t s, mV) of each marker on the paper as drawn now; None when the
-        calipers are hidden or a marker is off the traces."""
+    def caliper_anchors(self) -> list[tuple[int, bool, float, float, bool]] | None:
+        """(lead, rhythm strip, t s, mV, on an extra lead's row) of each marker on the paper as drawn
+        now; None when the calipers are hidden or a marker is off the traces."""
         if not self.calipers_visible():
             return None
         out = []
@@ -154,7 +179,7 @@ class Calipers:
             if panel is None:
                 return None
             out.append((panel.lead, panel.rhythm, float(panel.t_of(pos.x(), self.speed)),
-                        float(panel.mv_of(pos.y(), self.gain))))
+                        float(panel.mv_of(pos.y(), self.gain)), self.is_extra_panel(panel)))
         return out
 
     def restore_calipers(self, anchors) -> None:
@@ -166,8 +191,8 @@ class Calipers:
                 self.show_calipers()
             return
         places = []
-        for lead, rhythm, t, mv in anchors:
-            same = [p for p in self.panels() if p.lead == lead and p.t0 <= t <= p.t1]
+        for lead, rhythm, t, mv, extra in anchors:
+            same = [p for p in (self.paper.extra if extra else self.panels()) if p.lead == lead and p.t0 <= t <= p.t1]
             same.sort(key=lambda p: p.rhythm != rhythm)       # the same kind of panel first
             if not same:
                 self.show_calipers()
@@ -203,8 +228,8 @@ class Calipers:
         else:   # a marker off the traces (the margin): the plain height between the two
             dmv = (b.y() - a.y()) / self.gain
         return {"dt_ms": dt_ms, "rate_bpm": 60000.0 / dt_ms if dt_ms > 1e-6 else None, "dmv": dmv,
-                "lead": STANDARD_LEADS[pa.lead] if pa is not None else None,
-                "lead_b": STANDARD_LEADS[pb.lead] if pb is not None else None}
+                "lead": self.panel_name(pa) if pa is not None else None,
+                "lead_b": self.panel_name(pb) if pb is not None else None}
 
     def _caliper_moved(self, *args) -> None:
         r = self.caliper_reading()
@@ -244,7 +269,7 @@ class Calipers:
             x = best
         t = float(panel.t_of(x, self.speed))
         s = int(np.clip(round(t * self.record.fs), 0, self._display.shape[1] - 1))
-        v = self._display[panel.lead, s]
+        v = self.panel_rows(panel)[panel.lead, s]
         if np.isfinite(v):
             x, y = float(panel.x_of(s / self.record.fs, self.speed)), float(panel.y_of(v, self.gain))
         return x, y

@@ -156,7 +156,7 @@ class EcgPlot(PlotScale, PlotFilters, PlotOverlays, Calipers, pg.GraphicsView):
         self.caliper_a.sigPositionChangeFinished.connect(self._caliper_snap)
         self.caliper_b.sigPositionChangeFinished.connect(self._caliper_snap)
         self.snap = True
-        self.caliper_points = None   # (lead, rhythm, t s, mV) of each marker since it last moved
+        self.caliper_points = None   # (lead, rhythm, t s, mV, extra row) of each marker since it last moved
 
         self.vb.sigResized.connect(self._on_resized)
         self.vb.sigRangeChangedManually.connect(self._on_user_range)
