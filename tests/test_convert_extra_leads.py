@@ -89,3 +89,34 @@ def test_channels_not_written_are_still_named(tmp_path):
     assert left_out(rec) == ["channels V7, SpO2 (not among the 12 standard leads)"]
     back = load_record(formats.write_record(rec, tmp_path / "out", "wfdb"))
     assert [e.name for e in back.extra_leads] == ["V4R"]
+
+
+@pytest.mark.parametrize("fmt", ["wfdb", "edf"])
+def test_a_paediatric_records_v3r_in_v3s_place_is_still_said_once_converted(tmp_path, fmt):
+    """A paediatric lead set (I, II, V1, V2, V3R, V4, V7, V6: V3R and V7 where V3 and V5 were) converted: V3R and
+    V7 were written after the 12 and V3, V5 blank, but the file reopened said V3 and V5 were plain "missing", and its
+    notes no longer said which leads stood in their place. Now it says what the source said, through a second
+    conversion too. Truth: the channels the test writes (which lead holds which place), and the words README gives
+    for such a file ("V3 (missing: V3R in its place, not V3)", "it holds V3R in place of V3, V7 in place of V5")."""
+    from mirage_model.review.file_info import record_notes
+
+    fs, T = 500, 2000
+    names = ["I", "II", "V1", "V2", "V3R", "V4", "V7", "V6"]
+    t = np.arange(T) / fs
+    p = np.round(np.stack([0.4 * np.sin(2 * np.pi * 1.2 * t + k) for k in range(8)], axis=1) * 1000) / 1000
+    (tmp_path / "in").mkdir()
+    wfdb.wrsamp("ped", fs=fs, units=["mV"] * 8, sig_name=names, p_signal=p, fmt=["16"] * 8,
+                adc_gain=[1000.0] * 8, baseline=[0] * 8, write_dir=str(tmp_path / "in"))
+    said = ["missing: V3R in its place, not V3", "missing: V7 in its place, not V5"]
+    held = ("no V3, V5 channels in the file: shown blank (it holds V3R in place of V3, V7 in place of V5: "
+            "a paediatric lead set?)")
+    rec = load_record(tmp_path / "in" / "ped.hea")
+    v3, v5 = STANDARD_LEADS.index("V3"), STANDARD_LEADS.index("V5")
+    assert [rec.missing_text(v3), rec.missing_text(v5)] == said and held in record_notes(rec)
+    for k in (1, 2):                                   # converted, then the converted file converted again
+        rec = load_record(formats.write_record(rec, tmp_path / f"out{k}", fmt))
+        assert [e.name for e in rec.extra_leads] == ["V3R", "V7"]
+        np.testing.assert_allclose(rec.extra_leads[0].signal, p[:, 4], atol=1e-4)
+        assert np.isnan(rec.signal[[v3, v5]]).all()
+        assert [rec.missing_text(v3), rec.missing_text(v5)] == said
+        assert held in record_notes(rec)

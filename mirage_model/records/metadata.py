@@ -97,13 +97,16 @@ SOURCE_HEADER = "Source header"             # "Source header: Smoker: no": a com
 # its source was (an SCP-ECG file whose CRC failed stays withheld once saved as WFDB; limb leads derived from I
 # and II stay marked derived; a lead withheld keeps its reason beside its blank). A record read in part keeps
 # the whole recording's length in seconds ("recording_s", the one number among them), so that the file
-# written of its part still says "2.50 h of 24.0 h read".
+# written of its part still says "2.50 h of 24.0 h read". The standard leads the source had no channel for
+# ("absent_leads") travel too: written blank, they would reopen as leads the file holds, and a paediatric lead set's
+# "V3 (missing: V3R in its place, not V3)" (``leads.held_in_place``: the absent leads paired with the extra chest
+# leads written after the 12) would reopen as a plain "missing".
 SOURCE_NOTE = "Source file"
 # PTB-XL's age 300 read as 90 ("age_note") travels the same way: the written "Age: 90" alone would lose it.
 CARRIED_META = ("short_leads", "length_note", "declared_length_note", "read_part_note", "recording_s",
                 "checksum_mismatch", "negative_gain_leads",
                 "negative_gain_note", "duplicate_leads", "named_twice", "uncalibrated_leads", "uncalibrated_note",
-                "reader_warnings", "derived_leads", "age_note", "withheld_leads")
+                "reader_warnings", "derived_leads", "age_note", "withheld_leads", "absent_leads")
 _CARRIED_NOTES = ("length_note", "declared_length_note", "read_part_note", "negative_gain_note", "uncalibrated_note",
                   "age_note")
 SOURCE_PREFIX = "in the source file: "   # what a carried note says first, once
@@ -171,6 +174,8 @@ def apply_source_comments(rec: EcgRecord, comments: list[str]) -> None:
         elif key == "named_twice" and isinstance(value, list):
             rec.meta[key] = (*rec.meta.get(key, ()), *(t for t in value if isinstance(t, dict) and "lead" in t))
         elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            if key == "absent_leads":       # a standard lead's name only, one the file written holds blank
+                value = [v for v in value if v in STANDARD_LEADS and _blank(rec, v)]
             if key == "reader_warnings":
                 value = [_said_of_source(v) for v in value]
             rec.meta[key] = tuple(dict.fromkeys((*rec.meta.get(key, ()), *value)))
@@ -179,6 +184,12 @@ def apply_source_comments(rec: EcgRecord, comments: list[str]) -> None:
         flags = rec.quality.setdefault("derived", np.zeros(len(STANDARD_LEADS), bool))
         for lead in derived:
             flags[STANDARD_LEADS.index(lead)] = True
+
+
+def _blank(rec: EcgRecord, lead: str) -> bool:
+    """Whether ``rec`` holds no valid sample of the standard ``lead``."""
+    row = np.asarray(rec.signal)[STANDARD_LEADS.index(lead)] if np.ndim(rec.signal) == 2 else np.zeros(0)
+    return row.size > 0 and not np.isfinite(row).any()
 
 
 def _number(text: str):
