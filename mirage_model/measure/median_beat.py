@@ -13,7 +13,7 @@ from fractions import Fraction
 import numpy as np
 from scipy import signal as sps
 
-from mirage_model.measure.beats import INDEPENDENT, detect_beats, dominant_beats
+from mirage_model.measure.beats import INDEPENDENT, aligned_dominant_beats, detect_beats, dominant_beats
 from mirage_model.measure.combine import biases, from_qrs_onset, lead_median, qrs_span
 from mirage_model.measure.delineate import (
     LEAD_AVF, LEAD_I, p_consistency, p_per_beat, p_wave, pacing_spikes, qrs_bounds, refine_bounds, t_end, wave_axis,
@@ -133,11 +133,21 @@ def _measure_signal(x: np.ndarray, fs: float, cfg: MeasureConfig, quality: dict,
     irregular = None if rr_cv is None else bool(rr_cv > cfg.qtc_rr_cv_max)
 
     dominant = dominant_beats(xf, fs, beats, indep, cfg.qrs_corr_min)
+    detected = beats
+    notes: list[str] = []
+    if dominant.sum() < cfg.min_beats or dominant.mean() < cfg.min_dominant_fraction:
+        # complexes of one form anchored at different points of it (a paced record at 100 Hz: some on the
+        # pacing spike, some on the QRS): compared at their best lag, and anchored where the form's are
+        aligned, shift = aligned_dominant_beats(xf, fs, beats, indep, cfg.qrs_corr_min)
+        if aligned.sum() < cfg.min_beats or aligned.mean() < cfg.min_dominant_fraction:
+            return empty_measurements(fs, (unalike_note(int(dominant.sum()), len(beats), cfg.min_beats),), beats)
+        dominant, beats = aligned, beats + shift        # the rhythm's values stay those of the beats detected
+        others = len(beats) - int(dominant.sum())
+        notes.append(f"median beat of the {int(dominant.sum())} QRS complexes of the dominant form, aligned on it"
+                     + (f"; the other {counted(others, 'complex', plural='complexes')} left out" if others else ""))
     pre, post = int(round(cfg.pre_s * fs)), int(round(cfg.post_s * fs))
     in_window = (beats - pre >= 0) & (beats + post < T)
     use = dominant & in_window
-    if dominant.sum() < cfg.min_beats or dominant.mean() < cfg.min_dominant_fraction:
-        return empty_measurements(fs, (unalike_note(int(dominant.sum()), len(beats), cfg.min_beats),), beats)
     if use.sum() < cfg.min_beats:
         # short records: allow beats whose window is cut, padded by edge values through nanmedian
         use = dominant
@@ -158,7 +168,6 @@ def _measure_signal(x: np.ndarray, fs: float, cfg: MeasureConfig, quality: dict,
     shown = np.where(usable[:, None], med, np.nan)      # (L, K) the median beat as exposed: spikes kept
     med = np.nan_to_num(med)
     c = pre                                                                  # anchor in median beat
-    notes: list[str] = []
     if irregular:
         lim = cfg.qtc_rr_cv_max      # the value to as many decimals as keep it past the limit: not "0.15 > 0.15"
         notes.append(f"rhythm irregular (RR coefficient of variation {cited(rr_cv, lim, decimals=2)} > {lim:g}): "
@@ -314,7 +323,7 @@ def _measure_signal(x: np.ndarray, fs: float, cfg: MeasureConfig, quality: dict,
     qtc_f = round(qtc_fridericia(qt_ms, rr), 1) if qt_ms is not None else None
     qtc_fr = round(qtc_framingham(qt_ms, rr), 1) if qt_ms is not None else None
     if qt_ms is not None:
-        notes.extend(_qtc_caveats(beats, hr, cfg))
+        notes.extend(_qtc_caveats(detected, hr, cfg))
 
     # --- axes -------------------------------------------------------------------------------
     axes_ok = usable[LEAD_I] and usable[LEAD_AVF]
