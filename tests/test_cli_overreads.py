@@ -35,21 +35,29 @@ def test_overreads_lists_the_store_and_writes_its_rows_as_csv(tmp_path, capsys):
     store = OverReadStore(tmp_path / "shared.sqlite")
     store.save("k1", _state("first", "Dr A", "2026-12-06T08:00:00+00:00"), record="1", now=_at(8, 0))
     store.save("k1", _state("amending"), record="1", now=_at(9, 30))       # edited after signing: a draft
-    store.save("k2", _state("", "Dr B", "2026-12-06T07:00:00+00:00"), record="=cmd", now=_at(7, 0))
+    store.save("k2", _state("", "Dr B", "2026-12-06T08:00:00+01:00"), record="=cmd", now=_at(7, 0))
     store.save("k3", _state("unfinished"), record="14", now=_at(6, 0))
     assert main(["overreads", "--store", str(store.path), "--csv", str(tmp_path / "list.csv")]) == 0
     out = capsys.readouterr().out
-    # the draft is no one's yet: Dr A signed what it amends, and is named as the last signer, not as its author
-    assert "1: draft, saved 2026-12-06T09:30:00+00:00; last signed by Dr A on 2026-12-06T08:00:00+00:00; 1 signature" \
-        in out
-    assert "=cmd: signed by Dr B on 2026-12-06T07:00:00+00:00, saved 2026-12-06T07:00:00+00:00; 1 signature" in out
-    assert "14: draft, saved 2026-12-06T06:00:00+00:00; 0 signatures" in out
+    # the draft is no one's yet: Dr A signed what it amends, and is named as the last signer, not as its author;
+    # the times as the app's status line and the PDF say them (08:00+01:00 is 07:00 UTC), the CSV's ISO 8601
+    assert "1: draft, saved 2026-12-06 09:30 UTC; last signed by Dr A on 2026-12-06 08:00 UTC; 1 signature" in out
+    assert "=cmd: signed by Dr B on 2026-12-06 07:00 UTC, saved 2026-12-06 07:00 UTC; 1 signature" in out
+    assert "14: draft, saved 2026-12-06 06:00 UTC; 0 signatures" in out
+    assert "+00:00" not in out
     with open(tmp_path / "list.csv", newline="", encoding="utf-8") as f:
         rows = list(csv.reader(f))
     assert rows == [["record", "state", "signer", "signed_at", "saved_at", "signatures", "key"],
                     ["1", "draft", "Dr A", "2026-12-06T08:00:00+00:00", "2026-12-06T09:30:00+00:00", "1", "k1"],
                     ["14", "draft", "", "", "2026-12-06T06:00:00+00:00", "0", "k3"],
-                    ["'=cmd", "signed", "Dr B", "2026-12-06T07:00:00+00:00", "2026-12-06T07:00:00+00:00", "1", "k2"]]
+                    ["'=cmd", "signed", "Dr B", "2026-12-06T08:00:00+01:00", "2026-12-06T07:00:00+00:00", "1", "k2"]]
+
+
+def test_overreads_shows_a_time_without_offset_as_utc_and_a_text_that_is_no_time_as_it_is():
+    from training_cli.commands.overreads import shown_time
+    assert shown_time("2026-12-06T23:30:00-02:00") == "2026-12-07 01:30 UTC"
+    assert shown_time("2026-12-06T13:10:45") == "2026-12-06 13:10 UTC"
+    assert shown_time("not a time") == "not a time"
 
 
 def test_overreads_names_a_forgotten_over_reads_last_signer_as_its_signer_not_who_forgot_it(tmp_path, capsys):
@@ -59,7 +67,7 @@ def test_overreads_names_a_forgotten_over_reads_last_signer_as_its_signer_not_wh
     assert store.forget("k1")       # File > Forget this record's over-read...: no name is asked, none is kept
     assert main(["overreads", "--store", str(store.path)]) == 0
     out = capsys.readouterr().out
-    assert "2: forgotten; last signed by Dr B on 2026-12-06T09:00:00+00:00; 2 signatures" in out
+    assert "2: forgotten; last signed by Dr B on 2026-12-06 09:00 UTC; 2 signatures" in out
     assert "forgotten by" not in out
 
 

@@ -1,8 +1,9 @@
 """``mirage overreads``: what an over-read store (``review.store``) holds, one line per record: its name, the state of
 its over-read (signed, draft, or forgotten with its signatures kept), who signed and when, when it was last saved, and
-how many signatures it was given (each signed over-read stays: an amendment never erases one). ``--csv FILE`` writes
-the same rows as CSV (an existing FILE only with ``--overwrite``; the store itself never); ``--store PATH`` reads
-another file than MIRAGE Review's own (a department's shared copy).
+how many signatures it was given (each signed over-read stays: an amendment never erases one); its times as MIRAGE
+Review and its PDF say them ("2026-12-06 13:10 UTC"). ``--csv FILE`` writes the same rows as CSV, their times ISO 8601
+for the programs that read it (an existing FILE only with ``--overwrite``; the store itself never); ``--store PATH``
+reads another file than MIRAGE Review's own (a department's shared copy).
 
 Exit code: 0 listed, 1 the store cannot be read (damaged, locked: one line naming it), 2 usage. Research use only, not
 a diagnosis.
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 from mirage_model.csvsafe import encodable, neutralise, printable
@@ -43,6 +45,17 @@ def overreads_command_parser(subparsers=None) -> argparse.ArgumentParser:
     return p
 
 
+def shown_time(iso: str) -> str:
+    """A stored ISO 8601 time as the app's status line and the PDF say it ("2026-12-06 13:10 UTC"; a time without
+    an offset is UTC, as the store writes it); a text that is no time is shown as it is, never dropped."""
+    try:
+        when = datetime.fromisoformat(iso)
+    except (TypeError, ValueError):
+        return iso
+    when = when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when.astimezone(timezone.utc)
+    return f"{when:%Y-%m-%d %H:%M} UTC"
+
+
 def run(args) -> int:
     store = OverReadStore(args.store.expanduser() if args.store is not None else default_store_path())
     if args.store is not None and not store.path.is_file():
@@ -58,8 +71,8 @@ def run(args) -> int:
         return 1
     print(f"{store.path}: {len(rows)} record{'' if len(rows) == 1 else 's'}")
     for r in rows:
-        who = f"{signer_name(r['signer'])} on {r['signed_at']}"
-        saved = f", saved {r['saved_at']}" if r["saved_at"] else ""
+        who = f"{signer_name(r['signer'])} on {shown_time(r['signed_at'])}"
+        saved = f", saved {shown_time(r['saved_at'])}" if r["saved_at"] else ""
         if r["state"] == "signed":
             line = f"signed by {who}{saved}"
         else:       # a draft or a forgotten one names the last signature as such: its signer wrote neither
