@@ -52,3 +52,35 @@ def test_the_pdf_cells_alike():
 
     assert _contribution_text(np.array([-2e-4, 0.25, -0.21]), ("NORM", "MI", "STTC")) == \
         "NORM 0.000, MI +0.250, STTC -0.210"
+
+
+def test_a_statements_models_contribution_is_said_in_the_words_of_its_bars_and_pdf(qtbot):
+    """With the statements model the Contribution column read "ABQRS +0.013", a bare code, where its bars' tooltip
+    and the PDF say "Abnormal QRS" (PTB-XL's scp_statements.csv: ABQRS "abnormal QRS"). The label and its number
+    come first, so that a column too narrow for the words cuts them and keeps the number."""
+    from PySide6.QtWidgets import QLabel
+
+    form = _form_with(qtbot, {"age": np.array([0.002, 0.013, -0.004], dtype=np.float32)})
+    form.session.prediction = SimpleNamespace(labels=("NORM", "ABQRS", "IRBBB"), ptbxl_labels=True,
+                                              label_descriptions={})
+    form.show_contributions()
+    cell = form._rows["age"].contribution
+    assert cell.text() == "ABQRS +0.013 (Abnormal QRS)"
+    form.show()
+    cell.setFixedWidth(cell.fontMetrics().horizontalAdvance("ABQRS +0.013 (Abn") + 16)
+    qtbot.waitUntil(lambda: QLabel.text(cell) != cell.text())
+    shown = QLabel.text(cell)     # what the cell draws, cut
+    assert shown.startswith("ABQRS +0.013") and shown != cell.text(), shown
+    assert "ABQRS +0.013 (Abnormal QRS)" in cell.toolTip()
+
+
+def test_an_own_models_contribution_in_the_words_its_training_data_gave_it(qtbot):
+    form = _form_with(qtbot, {"age": np.array([0.2, -0.3], dtype=np.float32)})
+    form.session.prediction = SimpleNamespace(labels=("MI", "QAb"), ptbxl_labels=False,
+                                              label_descriptions={"QAb": "Q wave abnormal", "MI": "MI"})
+    form.show_contributions()
+    assert form._rows["age"].contribution.text() == "QAb -0.300 (Q wave abnormal)"
+    form._rows["age"].contribution.setText("")
+    form.session.contributions = {"age": np.array([0.4, -0.3], dtype=np.float32)}
+    form.show_contributions()
+    assert form._rows["age"].contribution.text() == "MI +0.400"     # its "MI" is its own: no PTB-XL words

@@ -32,6 +32,7 @@ from app.views.elided_label import ElidedLabel
 from app.views.lab_row import CONTRIBUTION_STYLE, NOT_USED_COLOUR, LabRow, ValueEdit
 from mirage_model.clinical import ClinicalError, ClinicalSchema, default_schema, entry_status
 from mirage_model.clinical.values import typed_unit
+from mirage_model.review.labels import label_words, model_words
 from mirage_model.review.session import READY, STALE, ReviewSession
 from mirage_model.words import signed
 
@@ -311,6 +312,7 @@ class LabForm(QWidget):
         while the values have changed since that result or the model runs again (as the bars are)."""
         contributions = self.session.contributions or {}
         labels = getattr(self.session.prediction, "labels", ())
+        words = model_words(self.session.prediction)    # the bars' and the PDF's: "ABQRS": "Abnormal QRS"
         state = self.session.state["contributions"]
         why = ("" if state == READY else self.session.errors.get("contributions", "") if state == STALE
                else "the model is running again")
@@ -318,7 +320,9 @@ class LabForm(QWidget):
             delta = contributions.get(name)
             if delta is not None and len(labels):
                 k = max(range(len(delta)), key=lambda i: abs(float(delta[i])))
-                row.contribution.setText(f"{labels[k]} {signed(delta[k])}")
+                # the label and its number first: a narrow column cuts the words before them
+                said = label_words(labels[k], words)
+                row.contribution.setText(f"{labels[k]} {signed(delta[k])}" + (f" ({said})" if said else ""))
                 row.contribution.set_tip((f"out of date ({why}): " if why else "") + CONTRIBUTION_MEANS + ": "
                                          + ", ".join(f"{lab} {signed(d)}" for lab, d in zip(labels, delta)))
             else:
