@@ -221,9 +221,10 @@ def test_cli_names_the_ptbxl_folds_of_a_full_root(tmp_path, capsys, ptbxl_root):
     assert "--fold 11: no such fold; " + str(root) + " has PTB-XL folds 1-10" in capsys.readouterr().err
 
 
-def test_cli_names_the_records_the_model_was_trained_on(tmp_path, caplog):
+def test_cli_names_the_records_the_model_was_trained_on(tmp_path, caplog, capsys):
     """`mirage robustness --data folder:OWN` had scored a model's own training records without a word, its help
-    saying "records the model never trained on". The model's split is made again as `evaluate` makes it.
+    saying "records the model never trained on", then with a warning: they are now left out unless
+    --include-trained asks for them (warned then). The model's split is made again as `evaluate` makes it.
     Truth: make_folder's split column, copy 0 (4 records) train, copy 1 val, copy 2 test: 8 of the 12 seen."""
     import json
 
@@ -239,9 +240,28 @@ def test_cli_names_the_records_the_model_was_trained_on(tmp_path, caplog):
     argv = ["robustness", "--model", str(ckpt), "--perturbations", "lead II zeroed", "--no-progress"]
     said = "8 of the 12 records of ecgs are in the model's training or validation split"
     with caplog.at_level("WARNING"):
-        assert main([*argv, "--data", f"folder:{root}", "--out", str(tmp_path / "own.md")]) == 0
+        assert main([*argv, "--data", f"folder:{root}", "--out", str(tmp_path / "own.md"), "--include-trained"]) == 0
     assert any(said in r.getMessage() for r in caplog.records), [r.getMessage() for r in caplog.records]
     assert f"Records: 12 (ecgs; WARNING: {said}" in (tmp_path / "own.md").read_text()
+    # by default they are left out, saying how many and why: the 4 test records alone are scored, and --limit
+    # counts those (the first 2 of them), not the records left out
+    left = "8 of the 12 records of ecgs left out: the model's training or validation split (--include-trained"
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        assert main([*argv, "--data", f"folder:{root}", "--out", str(tmp_path / "held.md")]) == 0
+    assert any(left in r.getMessage() for r in caplog.records), [r.getMessage() for r in caplog.records]
+    assert f"Records: 4 (ecgs; {left}" in (tmp_path / "held.md").read_text()
+    assert "WARNING" not in (tmp_path / "held.md").read_text()
+    assert main([*argv, "--data", f"folder:{root}", "--out", str(tmp_path / "two.md"), "--limit", "2"]) == 0
+    assert f"Records: 2 (ecgs; {left}" in (tmp_path / "two.md").read_text()
+    # a folder of training and validation records alone: nothing left to score, said in one line, no table
+    seen_all, _ = make_folder(tmp_path / "seen" / "ecgs", n_copies=2, split_column=True)
+    doc["provenance"]["data"] = f"folder:{seen_all}"
+    (ckpt / "config.json").write_text(json.dumps(doc))
+    assert main([*argv, "--data", f"folder:{seen_all}", "--out", str(tmp_path / "none.md")]) == 2
+    err = capsys.readouterr().err
+    assert f"error: no records left to score under {seen_all}; 8 of the 8 records of ecgs left out" in err, err
+    assert "Traceback" not in err and not (tmp_path / "none.md").exists()
     # other records than its own: no word
     caplog.clear()
     with caplog.at_level("WARNING"):

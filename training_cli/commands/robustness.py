@@ -68,6 +68,10 @@ def robustness_command_parser(subparsers=None) -> argparse.ArgumentParser:
     p.add_argument("--fold", type=int, default=10,
                    help="PTB-XL strat_fold (1-10) to use from a PTB-XL root (default 10)")
     p.add_argument("--limit", type=int, default=None, help="at most this many records per --data (first in order)")
+    p.add_argument("--include-trained", action="store_true",
+                   help="also score the records of the model's own training and validation split where --data is "
+                   "the data its checkpoint names (default: left out, saying how many; where its split cannot be "
+                   "made again here, all are scored with a warning)")
     p.add_argument("--perturbations", default=",".join(DEFAULT_PERTURBATIONS),
                    help="comma-separated names from mirage_model.perturb.PRESETS, or 'all' "
                    "(default: the 14 of the README table)")
@@ -129,8 +133,9 @@ def _record_paths(folder: Path, fold: int) -> list[Path]:
     return find_records(folder)
 
 
-def records_trained_on(provenance: dict | None, folder: Path, paths: list[Path], fold: int) -> int | str | None:
-    """How many of ``paths`` (records of ``folder``) the model was trained or validated on, split as
+def records_trained_on(provenance: dict | None, folder: Path, paths: list[Path],
+                       fold: int) -> set[Path] | str | None:
+    """Which of ``paths`` (records of ``folder``) the model was trained or validated on, split as
     ``mirage evaluate`` splits a model's own data again (``engine.data.open_index``): None when the
     checkpoint names other data, the reason in words when its split cannot be made again here.
     PTB-XL: folds 1-8 train, 9 validation."""
@@ -140,7 +145,7 @@ def records_trained_on(provenance: dict | None, folder: Path, paths: list[Path],
     if not _same_root(provenance.get("data", ""), here):
         return None
     if here.kind == "ptbxl":
-        return len(paths) if fold <= 9 else 0
+        return set(paths) if fold <= 9 else set()
 
     def beside(key):    # the checkpoint keeps a table's name: the folder's own, as a folder dataset has it
         name = provenance.get(key)
@@ -154,11 +159,12 @@ def records_trained_on(provenance: dict | None, folder: Path, paths: list[Path],
     except (ConfigError, DataError, UsageError, OSError) as err:
         return str(err).removeprefix("error: ")
     seen = {Path(it.path).with_suffix("").resolve() for it in ds.items if it.split in ("train", "val")}
-    return sum(Path(p).with_suffix("").resolve() in seen for p in paths)
+    return {p for p in paths if Path(p).with_suffix("").resolve() in seen}
 
 
-def load_records(folders: list[Path], fold: int, limit: int | None, labs: Path | None = None):
-    """Records from each folder (at most ``limit`` each); unreadable ones are listed, not fatal.
+def load_records(folders: list[Path], fold: int, limit: int | None, labs: Path | None = None, skip=None):
+    """Records from each folder (at most ``limit`` each, after those ``skip`` (folder -> paths) leaves out);
+    unreadable ones are listed, not fatal.
 
     Returns:
         (records, failed, clinical): ``clinical`` each record's values as ``mirage score`` scores it (its
@@ -169,7 +175,7 @@ def load_records(folders: list[Path], fold: int, limit: int | None, labs: Path |
     """
     records, failed, clinical = [], [], []
     for folder in folders:
-        paths = _record_paths(folder, fold)
+        paths = [p for p in _record_paths(folder, fold) if p not in (skip or {}).get(folder, ())]
         if limit is not None:
             paths = paths[:limit]
         lookup = None
@@ -368,33 +374,41 @@ def run(args) -> int:
         check_output_file(path, "--out")
     refuse_earlier_outputs("mirage robustness", args.out, (md_path, csv_path), args.overwrite, records=args.data)
     check_labs_file(args.labs)
-    records, failed, clinical = load_records(args.data, args.fold, args.limit, args.labs)
+    predictor = load_predictor(args.model, args.device, quality=False)   # quality is assessed below, once
+    # "records the model never trained on", the help says: a model's own folder had been scored, with a warning
+    # at last; its training and validation records are now left out where its split can be made again
+    trained_notes, left_out, skip = [], [], {}
+    for folder in args.data:
+        paths = _record_paths(folder, args.fold)
+        seen = records_trained_on(getattr(predictor.loaded, "provenance", None), folder, paths, args.fold)
+        if isinstance(seen, str):
+            trained_notes.append(f"{_data_name(folder)} is the folder the model was trained on, and its split "
+                                 f"could not be made again ({seen}): some of its records are its training records")
+        elif seen and args.include_trained:
+            trained_notes.append(f"{sum(p in seen for p in paths[:args.limit])} of the {len(paths[:args.limit])} "
+                                 f"records of {_data_name(folder)} are in the model's training or validation split: "
+                                 "its calls on them are not those of records it never saw")
+        elif seen:
+            skip[folder] = seen
+            fold = f" fold {args.fold}" if (folder / "ptbxl_database.csv").is_file() else ""
+            left_out.append(f"{len(seen)} of the {len(paths)} records of {_data_name(folder)}{fold} left out: the "
+                            "model's training or validation split (--include-trained scores them)")
+    for note in left_out:
+        log.warning("%s", note)
+    for note in trained_notes:
+        log.warning("%s", note)
+    records, failed, clinical = load_records(args.data, args.fold, args.limit, args.labs, skip)
     if args.rate is not None:
         records = [at_rate(r, args.rate) for r in records]
     for msg in failed:
         log.warning("skipped: %s", msg)
     if not records:
-        raise UsageError("error: no readable records under " + ", ".join(map(str, args.data)))
-    predictor = load_predictor(args.model, args.device, quality=False)   # quality is assessed below, once
+        raise UsageError(("error: no records left to score under " if left_out else "error: no readable records under ")
+                         + ", ".join(map(str, args.data)) + "".join(f"; {note}" for note in left_out))
     # a model trained with a labs table had been scored here with every lab masked, and the table said nothing
     labs_note = labs_not_given_note(predictor) if args.labs is None else ""
     if labs_note:
         log.warning("%s: the calls below are those of `mirage score` without --labs", labs_note.removeprefix("note: "))
-
-    # "records the model never trained on", the help says: a model's own folder had been scored without a word
-    trained_notes = []
-    for folder in args.data:
-        paths = _record_paths(folder, args.fold)[:args.limit]
-        seen = records_trained_on(getattr(predictor.loaded, "provenance", None), folder, paths, args.fold)
-        if isinstance(seen, str):
-            trained_notes.append(f"{_data_name(folder)} is the folder the model was trained on, and its split "
-                                 f"could not be made again ({seen}): some of its records are its training records")
-        elif seen:
-            trained_notes.append(f"{seen} of the {len(paths)} records of {_data_name(folder)} are in the model's "
-                                 "training or validation split: its calls on them are not those of records it "
-                                 "never saw")
-    for note in trained_notes:
-        log.warning("%s", note)
 
     set_threads(args.threads)
     bar = None
@@ -413,6 +427,8 @@ def run(args) -> int:
         desc += f", resampled to {args.rate:g} Hz before perturbing"
     if failed:
         desc += f"; {len(failed)} unreadable skipped"
+    if left_out:
+        desc += "; " + "; ".join(left_out)
     if trained_notes:
         desc += "; WARNING: " + "; ".join(trained_notes)
     md = to_markdown(result, predictor.name, desc, labs_note)
