@@ -28,6 +28,21 @@ def _decimal_point_locale():
     yield
     QLocale.setDefault(before)
 
+
+@pytest.fixture
+def locale():
+    """Sets Qt's default locale for one test (``locale(QLocale.German, QLocale.Germany)``: what ``QLocale()`` and a
+    new widget's ``locale()`` give the app); the one before (the session's US English) restored after."""
+    from PySide6.QtCore import QLocale
+
+    before = QLocale()
+
+    def use(language, country):
+        QLocale.setDefault(QLocale(language, country))
+
+    yield use
+    QLocale.setDefault(before)
+
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATA = Path(__file__).resolve().parent / "data"
 SHARED = Path(os.environ.get("MIRAGE_SHARED_DATASETS", ROOT.parent / "shared" / "datasets"))

@@ -21,20 +21,6 @@ LUDB = resources_dir() / "samples" / "ludb"
 pytestmark = pytest.mark.skipif(not (LUDB / "14.hea").is_file(), reason="bundled LUDB samples not present")
 
 
-@pytest.fixture
-def locale():
-    """Sets the locale the dialog sees (``QLocale``'s default), the one before restored after the test."""
-    from PySide6.QtCore import QLocale
-
-    before = QLocale()
-
-    def use(language, country):
-        QLocale.setDefault(QLocale(language, country))
-
-    yield use
-    QLocale.setDefault(before)
-
-
 def _copy(folder, name):
     folder.mkdir(exist_ok=True)
     for f in LUDB.glob(f"{name}.*"):

@@ -14,18 +14,6 @@ from helpers_lab_form import shown_lab_form, type_over
 from mirage_model.clinical import default_schema, parse_entry
 
 
-@pytest.fixture
-def locale():
-    """Sets Qt's default locale (what ``QLocale()`` gives the form); the one before restored after."""
-    before = QLocale()
-
-    def use(language, country):
-        QLocale.setDefault(QLocale(language, country))
-
-    yield use
-    QLocale.setDefault(before)
-
-
 def _feature(name):
     return next(f for f in default_schema().features if f.name == name)
 

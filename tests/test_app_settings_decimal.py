@@ -11,18 +11,6 @@ from PySide6.QtCore import QLocale, Qt
 from helpers_app import isolated_settings  # noqa: F401 - fixture
 
 
-@pytest.fixture
-def locale():
-    """Sets Qt's default locale (what a new widget's ``locale()`` gives); the one before restored after."""
-    before = QLocale()
-
-    def use(language, country):
-        QLocale.setDefault(QLocale(language, country))
-
-    yield use
-    QLocale.setDefault(before)
-
-
 @pytest.mark.parametrize("language, country, shown", [(QLocale.German, QLocale.Germany, "96,5"),
                                                       (QLocale.French, QLocale.France, "96,5"),
                                                       (QLocale.English, QLocale.UnitedStates, "96.5")])
