@@ -38,7 +38,7 @@ from mirage_model.quality import assess
 from mirage_model.runtime import set_threads
 from training_cli.engine.data import DataOptions, open_index
 from training_cli.engine.errors import ConfigError, DataError, UsageError
-from training_cli.engine.split_record import _same_root
+from training_cli.engine.split_record import same_root
 from training_cli.engine.checkpoints import labs_not_given_note, load_predictor
 from training_cli.options import MODEL_HELP, add_overwrite_arg, check_labs_file, command_parser, count
 from training_cli.outputs import check_output_file, refuse_earlier_outputs
@@ -142,7 +142,7 @@ def records_trained_on(provenance: dict | None, folder: Path, paths: list[Path],
     provenance = provenance or {}
     kind = str(provenance.get("data", "")).partition(":")[0].strip().lower()
     here = SimpleNamespace(kind="ptbxl" if (folder / "ptbxl_database.csv").is_file() else kind, root=folder)
-    if not _same_root(provenance.get("data", ""), here):
+    if not same_root(provenance.get("data", ""), here):
         return None
     if here.kind == "ptbxl":
         return set(paths) if fold <= 9 else set()

@@ -26,8 +26,8 @@ from training_cli.engine.distributed import Dist
 from training_cli.engine.errors import ConfigError, DataError
 from training_cli.engine.left_out import skipped_named
 from training_cli.engine.metrics import as_multilabel
-from training_cli.engine.split_record import (_same_root, check_label_map, check_split_file, check_split_seed,
-                                              recorded_split)
+from training_cli.engine.split_record import (check_label_map, check_split_file, check_split_seed, recorded_split,
+                                              same_root)
 from training_cli.engine.splits import BY_RECORD
 from training_cli.outputs import check_output_place
 
@@ -337,7 +337,7 @@ def _split_as_trained(options: DataOptions, ds, models) -> DataOptions | None:
     info = ds.split_info
     if options.split_file or info is None or info.method not in ("stratified", "random"):
         return None
-    wanted = {recorded_split(prov) for _, prov in models if _same_root(prov.get("data", "") if prov else "", ds)}
+    wanted = {recorded_split(prov) for _, prov in models if same_root(prov.get("data", "") if prov else "", ds)}
     wanted.discard(None)
     if not wanted:
         return None
@@ -377,7 +377,7 @@ def _recorded_first(options: DataOptions, models) -> DataOptions:
         return options
     kind, _, root = str(options.data or "").partition(":")
     here = SimpleNamespace(kind=kind.strip().lower(), root=root)
-    provs = [prov for _, prov in models if prov and _same_root(prov.get("data", ""), here)]
+    provs = [prov for _, prov in models if prov and same_root(prov.get("data", ""), here)]
     wanted = {recorded_split(prov) for prov in provs} - {None}
     if len(wanted) != 1 or any(prov.get("group_by_labs") for prov in provs):
         return options

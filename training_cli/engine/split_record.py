@@ -25,7 +25,7 @@ DATA_KEYS = ("data", "task", "splits", "split_file", "split_file_digest", "data_
              "label_map_file", "labs_file", "split_method", "group_by", "group_by_labs")
 
 
-def _same_root(spec: str, ds) -> bool:
+def same_root(spec: str, ds) -> bool:
     """Whether a checkpoint's recorded data spec ("folder:ROOT", ROOT as typed at training) names
     the folder of ``ds``: the same resolved folder, or, for a spec typed relative to another working
     folder, the same folder name."""
@@ -59,7 +59,7 @@ def check_split_seed(provenance, options, ds, model: str = "the model") -> None:
     """
     prov = provenance or {}
     found = _SEEDED.search(str(prov.get("splits", "")))
-    if ds.kind == "ptbxl" or options.split_file or found is None or not _same_root(prov.get("data", ""), ds):
+    if ds.kind == "ptbxl" or options.split_file or found is None or not same_root(prov.get("data", ""), ds):
         return
     seed = int(found.group(1))
     if seed != options.seed:
@@ -80,7 +80,7 @@ def check_label_map(provenance, options, ds, model: str = "the model") -> None:
         ConfigError: the checkpoint records a label map, and this run on the same data gives none.
     """
     used = (provenance or {}).get("label_map_file")
-    if not used or options.label_map or not _same_root((provenance or {}).get("data", ""), ds):
+    if not used or options.label_map or not same_root((provenance or {}).get("data", ""), ds):
         return
     raise ConfigError(f"error: {model} was trained on {provenance.get('data')} with --label-map {used} (its "
                       f"classes are named through it); give --label-map {used} here too, or the records "
@@ -128,7 +128,7 @@ def check_split_file(provenance, options, ds, model: str = "the model") -> None:
     prov = provenance or {}
     found = _SPLIT_FILE.search(str(prov.get("splits", "")))
     used = prov.get("split_file") or (found.group(1) if found else None)
-    if ds.kind == "ptbxl" or not used or not _same_root(prov.get("data", ""), ds):
+    if ds.kind == "ptbxl" or not used or not same_root(prov.get("data", ""), ds):
         return
     if not options.split_file:
         raise ConfigError(f"error: {model} was trained on {prov.get('data')} split by the split file {used}; "
