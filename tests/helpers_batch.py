@@ -28,8 +28,9 @@ def score_listing_not_read(folder: Path, checkpoint, out: Path, capsys) -> tuple
     return got.out, sorted(ln[len("not read: "):] for ln in got.err.splitlines() if ln.startswith("not read: "))
 
 
-def batch_dialog_status(qtbot, folder: Path, checkpoint, out: Path) -> tuple[str, str]:
-    """The batch dialog's status line once it has scored ``folder`` into ``out``: (its text, its tooltip)."""
+def run_batch_dialog(qtbot, checkpoint, folder: Path, out: Path, labs: Path | None = None, resume: bool = False):
+    """A batch dialog with the model ``checkpoint`` on ``folder``, writing ``out`` (with the labs table ``labs``;
+    resuming ``out`` with ``resume``), started and waited for; the dialog."""
     pytest.importorskip("pytestqt")
     from app.dialogs.batch import BatchDialog
     from helpers_app import WAIT_MS
@@ -38,6 +39,16 @@ def batch_dialog_status(qtbot, folder: Path, checkpoint, out: Path) -> tuple[str
     dlg = BatchDialog(None, predictor=Predictor(checkpoint, device="cpu"), device="auto", folder=str(folder))
     qtbot.addWidget(dlg)
     dlg.output.setText(str(out))
+    if labs is not None:
+        dlg.labs.setText(str(labs))
+    if resume:
+        dlg.resume.setChecked(True)
     assert dlg.start() is not None
     qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
+    return dlg
+
+
+def batch_dialog_status(qtbot, folder: Path, checkpoint, out: Path) -> tuple[str, str]:
+    """The batch dialog's status line once it has scored ``folder`` into ``out``: (its text, its tooltip)."""
+    dlg = run_batch_dialog(qtbot, checkpoint, folder, out)
     return dlg.status.text(), dlg.status.toolTip()

@@ -19,6 +19,7 @@ from PySide6.QtGui import QImage  # noqa: E402
 
 from app import jobs, workers  # noqa: E402
 from helpers_app import isolated_settings, tiny_model, two_record_folder, with_a_header  # noqa: E402,F401 - fixtures
+from helpers_batch import run_batch_dialog  # noqa: E402
 from app.dialogs.about import about_text  # noqa: E402
 from app.main_window import MainWindow  # noqa: E402
 from app.settings import Settings  # noqa: E402
@@ -1059,17 +1060,7 @@ def test_batch_dialog_writes_the_scored_folders_csv_not_the_last_ones(qtbot, tmp
 def _run_batch_dialog(qtbot, model, folder, out, labs=None):
     """A BatchDialog with ``model`` on ``folder``, writing ``out`` (with the labs table ``labs``),
     started and waited for."""
-    from app.dialogs.batch import BatchDialog
-    from mirage_model.inference import Predictor
-
-    dlg = BatchDialog(None, predictor=Predictor(model, device="cpu"), device="auto", folder=str(folder))
-    qtbot.addWidget(dlg)
-    dlg.output.setText(str(out))
-    if labs is not None:
-        dlg.labs.setText(str(labs))
-    assert dlg.start() is not None
-    qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
-    return dlg
+    return run_batch_dialog(qtbot, model, folder, out, labs)
 
 
 @needs_sample
@@ -1102,15 +1093,7 @@ def test_batch_dialog_resumed_shows_the_whole_output(qtbot, tiny_model, tmp_path
     shutil.copytree(SAMPLE.parent.parent.parent, folder)
     out = tmp_path / "scores.csv"
     _run_batch_dialog(qtbot, tiny_model, folder, out)     # the whole folder, then resumed
-    from app.dialogs.batch import BatchDialog
-    from mirage_model.inference import Predictor
-
-    dlg = BatchDialog(None, predictor=Predictor(tiny_model, device="cpu"), device="auto", folder=str(folder))
-    qtbot.addWidget(dlg)
-    dlg.output.setText(str(out))
-    dlg.resume.setChecked(True)
-    assert dlg.start() is not None
-    qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
+    dlg = run_batch_dialog(qtbot, tiny_model, folder, out, resume=True)
     assert "4 skipped" in dlg.status.text(), dlg.status.text()
     with open(out, newline="", encoding="utf-8-sig") as fh:       # the CSV starts with a BOM (Excel)
         truth = list(csv.DictReader(fh))

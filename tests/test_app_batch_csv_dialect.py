@@ -14,7 +14,7 @@ import shutil
 import pytest
 
 pytest.importorskip("pytestqt")
-from helpers_batch import batch_dialog_status, checkpoint  # noqa: E402,F401
+from helpers_batch import batch_dialog_status, checkpoint, run_batch_dialog  # noqa: E402,F401
 from mirage_model.paths import resources_dir  # noqa: E402
 
 LUDB = resources_dir() / "samples" / "ludb"
@@ -49,16 +49,7 @@ def test_a_german_locale_writes_semicolons_and_decimal_commas_kept_on_resume(qtb
     # the same output resumed under an English locale, a record more: the rows stay ';' and decimal commas
     _copy(folder, "14")
     locale(QLocale.English, QLocale.UnitedStates)
-    from app.dialogs.batch import BatchDialog
-    from helpers_app import WAIT_MS
-    from mirage_model.inference import Predictor
-
-    dlg = BatchDialog(None, predictor=Predictor(checkpoint, device="cpu"), device="auto", folder=str(folder))
-    qtbot.addWidget(dlg)
-    dlg.output.setText(str(out))
-    dlg.resume.setChecked(True)
-    assert dlg.start() is not None
-    qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
+    run_batch_dialog(qtbot, checkpoint, folder, out, resume=True)
     rows = _rows(out, ";")
     assert set(rows) == {"1.hea", "14.hea"} and rows["1.hea"] == row
     assert "," in rows["14.hea"]["prob_NORM"]
