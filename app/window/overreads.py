@@ -84,10 +84,10 @@ class OverReadsMixin:
             try:
                 s.overread.restore(*kept)
             except ValueError as err:
-                self.overread_unread = f"The over-read kept for {s.record_id} in {store.path} could not be restored " \
-                    f"({err})"
-                self._store_failed(f"The over-read kept for {s.record_id} in {store.path} could not be restored "
-                                   f"({err}); it is left there until this record's over-read is changed.")
+                self.overread_unread = (f"The over-read kept for {s.record_id} in {store.path} could not be restored "
+                                        f"({err})")
+                self._store_failed(f"{self.overread_unread}; it is left there until this record's over-read is "
+                                   "changed.")
                 return
         if other is not None:
             self._kept_elsewhere(*other)
