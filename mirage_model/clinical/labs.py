@@ -36,7 +36,8 @@ __all__ = ["PATIENT_COLUMNS", "LabsMatch", "folded_column", "is_patient_column",
 def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict | None = None,
                     warnings: list | None = None, patients: dict | None = None,
                     patient_columns=(), not_read: list | None = None, cell_errors: dict | None = None,
-                    patient_first: list | None = None, censored: list | None = None) -> dict[str, dict[str, tuple[float | str, str | None]]]:
+                    patient_first: list | None = None,
+                    censored: list | None = None) -> dict[str, dict[str, tuple[float | str, str | None]]]:
     """Read a researcher's labs CSV into ``{record_id: {feature: (value, unit or None)}}``.
 
     Layout: the first column is the record id, the other columns are features (matched to the
