@@ -114,6 +114,34 @@ def test_a_damaged_store_is_said_and_leaving_asks_again(qtbot, tiny_model, state
     window.ask_before_quit = False
 
 
+def test_export_pdf_says_the_over_read_is_unknown_when_its_store_cannot_be_read(qtbot, tiny_model, statements_model,
+                                                                              monkeypatch, tmp_path):
+    """File > Export PDF report with the store damaged: the PDF had said "Not over-read: machine statements
+    unconfirmed" of a record whose over-read may be signed there (``mirage report`` and ``--export-pdf`` refuse it).
+    The reviewer at the record gets the PDF (they may sign now), saying the over-read is unknown; page 3 and the
+    dialog name the store and what failed."""
+    from PySide6.QtWidgets import QDialog, QFileDialog
+
+    from app.dialogs.export import ExportDialog
+    from helpers_pdf import pdftotext_page
+
+    store = tmp_path / "overreads.sqlite"
+    store.write_bytes(b"garbage " * 200)
+    window = _window(qtbot, tiny_model, statements_model, str(store))
+    shown, pdf = [], tmp_path / "r.pdf"
+    monkeypatch.setattr(ExportDialog, "exec", lambda dlg: shown.append(" ".join(dlg.overread.text().split()))
+                        or QDialog.DialogCode.Accepted)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(pdf), "PDF (*.pdf)"))
+    with qtbot.waitSignal(window.reportWritten, timeout=WAIT_MS):
+        window.export_dialog()
+    page1, page3 = pdftotext_page(pdf, 1), pdftotext_page(pdf, 3)
+    unknown = "Over-read unknown (its store could not be read): machine statements unconfirmed"
+    for text in (shown[0], page1, page3, _rows(window)[0].status.text()):
+        assert "Not over-read" not in text and unknown in text, text
+    assert f"The over-read store {store} could not be read: file is not a database" in shown[0]
+    assert "could not be read: file is not a database" in page3
+
+
 def test_a_store_that_cannot_be_looked_at_is_said_and_the_record_opens(qtbot, tiny_model, statements_model,
                                                                         tmp_path):
     """A store path the system refuses to look at (a name too long here; a folder the reader may not enter) is said

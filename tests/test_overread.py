@@ -369,3 +369,29 @@ def test_a_signed_report_is_not_stamped_unconfirmed(record_and_measurements, tmp
     s.overread.strike(_statement(s, IRBBB))                 # an edit after signing un-signs
     edited = _pages(build_report(s, tmp_path / "c.pdf"))
     assert all("Research use only, not a diagnosis; unconfirmed." in p for p in edited)
+
+
+@pytest.mark.parametrize("page_size", ["A4", "Letter"])
+def test_an_over_read_whose_store_could_not_be_read_is_unknown_not_absent(record_and_measurements, tmp_path,
+                                                                          page_size):
+    """The store locked or damaged (``OverRead.store_unread``, the app's Export and Print): the over-read kept may be
+    signed, so no page says "Not over-read" (page 1's head, a withheld head and the draft's line had); page 3 says
+    what failed."""
+    import dataclasses
+
+    from mirage_model.review.report import ReportSettings, build_report
+
+    record, measured = record_and_measurements
+    unread = "The over-read store /x/overreads.sqlite could not be read: database is locked"
+    unknown = "Over-read unknown (its store could not be read): machine statements unconfirmed"
+    for withheld in ("", "signal quality critical: leads missing or flat (V4)"):
+        pred = dataclasses.replace(_prediction(), withheld=withheld)
+        s = ReviewSession.from_results(record, file_values=False, measurements=measured, prediction=pred)
+        s.overread.store_unread = unread
+        assert s.overread.status(session_interpretation(s)) == f"{unknown}. {unread}."
+        s.overread.strike(_statement(s, IRBBB))         # a draft: its line on page 1
+        pdf = build_report(s, tmp_path / "r.pdf", settings=ReportSettings(page_size))
+        page1, page3 = pdftotext_page(pdf, 1), pdftotext_page(pdf, 3)
+        assert "Not over-read" not in page1 + page3 and "not over-read" not in page1 + page3, (withheld, page1)
+        assert ("Over-read unknown" if withheld else unknown) in page1, page1
+        assert f"{unknown}. {unread}." in page3

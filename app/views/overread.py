@@ -148,7 +148,7 @@ class OverReadPanel(QWidget):
 
     def _status_html(self, ov, it) -> str:
         signed = ov.signed_for(it)
-        colour = GREEN if signed else RED if ov.edited or ov.signed_at is not None else _GREY
+        colour = GREEN if signed else RED if ov.edited or ov.signed_at is not None or ov.store_unread else _GREY
         parts = [f"<b style='color:{colour}'>{html.escape(ov.status(it))}</b>"]
         if ov.note and not signed:
             parts.append(f"<span style='color:{RED}'>{html.escape(ov.note)}.</span>")

@@ -77,15 +77,16 @@ class OverReadsMixin:
             other = None if kept is not None or s.overread.kept_signatures else \
                 store.elsewhere(key, self._overread_loose)
         except StoreError as err:
-            self.overread_unread = err.problem
+            # maybe signed: its PDF, Print and the panel say "Over-read unknown", never "Not over-read"
+            self.overread_unread = s.overread.store_unread = err.problem
             self._store_failed(str(err))
             return
         if kept is not None:
             try:
                 s.overread.restore(*kept)
             except ValueError as err:
-                self.overread_unread = (f"The over-read kept for {s.record_id} in {store.path} could not be restored "
-                                        f"({err})")
+                self.overread_unread = s.overread.store_unread = (
+                    f"The over-read kept for {s.record_id} in {store.path} could not be restored ({err})")
                 self._store_failed(f"{self.overread_unread}; it is left there until this record's over-read is "
                                    "changed.")
                 return

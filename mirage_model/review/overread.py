@@ -25,6 +25,9 @@ from mirage_model import RESEARCH_USE_NOTICE
 
 CONFIRMED, STRUCK = "confirmed", "struck"
 NOT_OVERREAD = "Not over-read: machine statements unconfirmed"
+# where the over-read kept for the record could not be read (its store locked or damaged): it may be signed, so no
+# report or screen says "Not over-read" of it (``OverRead.store_unread``)
+UNKNOWN = "Over-read unknown (its store could not be read): machine statements unconfirmed"
 # a signed over-read's machine statements the reviewer neither confirmed nor struck, in the Sign dialog's words ("left
 # unread" had read as if the cardiologist had not read them)
 UNDECIDED = "neither confirmed nor struck"
@@ -87,6 +90,8 @@ class OverRead:
         reader: who signed (may be "").
         signed_at: when it was signed (UTC), None when not signed.
         note: the last thing said of the over-read as a whole ("Un-signed: ..."), "" when nothing.
+        store_unread: why the over-read kept for this record could not be read (the store's words, naming it), ""
+            when it was read or none is kept: set by whoever keeps it (the app).
     """
 
     def __init__(self, on_change: Callable[[str], None] | None = None):
@@ -102,6 +107,7 @@ class OverRead:
         self._signings = 0                  # signatures so far: one signed again within a second is another
         self.restored = ""                  # what was restored from the store ("Draft from ... restored"), until edited
         self.elsewhere = ""                 # an over-read kept for another file of this record, not restored
+        self.store_unread = ""              # the store's words where the over-read kept for it could not be read
         # the signatures the store keeps of this record, oldest first: (signer, signed_at UTC); set by whoever keeps it
         self.kept_signatures: tuple[tuple[str, datetime], ...] = ()
 
@@ -173,9 +179,15 @@ class OverRead:
             return ""
         return f"; amended, first signed by {signer_name(first[0])} on {first[1]:%Y-%m-%d %H:%M} UTC"
 
+    def unsigned(self) -> str:
+        """What a report's head says where no signature holds: :data:`NOT_OVERREAD`, or :data:`UNKNOWN` where the
+        over-read kept for the record could not be read (it may be signed)."""
+        return UNKNOWN if self.store_unread else NOT_OVERREAD
+
     def status(self, interpretation) -> str:
         """One line for the panel and the PDF: the signature (with how many machine statements it left neither
-        confirmed nor struck, in the Sign dialog's words, and whom it amends), or why none holds."""
+        confirmed nor struck, in the Sign dialog's words, and whom it amends), or why none holds (:data:`UNKNOWN`
+        and the store's words where the over-read kept could not be read)."""
         if self.signed_for(interpretation):
             n = self.unread(interpretation)
             left = f"; {n} machine statement{'s' if n > 1 else ''} {UNDECIDED}" if n else ""
@@ -183,6 +195,8 @@ class OverRead:
         if self.signed_at is not None:
             return (f"{NOT_OVERREAD}: the interpretation changed after it was signed "
                     f"({signed_text(self.reader, self.signed_at).removeprefix('Over-read ')}); sign again")
+        if self.store_unread:
+            return f"{UNKNOWN}. {self.store_unread.rstrip('.')}."
         return NOT_OVERREAD
 
     # ------------------------------------------------------------------ edits

@@ -43,8 +43,11 @@ def take_settings_review(overread, settings) -> None:
 
 
 def band_head(overread, it) -> str:
-    """What the interpretation's head says of the over-read: NOT_OVERREAD unless signed over these statements."""
-    return "" if overread is not None and overread.signed_for(it) else NOT_OVERREAD
+    """What the interpretation's head says of the over-read: NOT_OVERREAD unless signed over these statements
+    (``OverRead.unsigned``: UNKNOWN where its store could not be read)."""
+    if overread is None:
+        return NOT_OVERREAD
+    return "" if overread.signed_for(it) else overread.unsigned()
 
 
 def band_rows(c, overread, it, width: float, room: int) -> list[list[Run]]:
@@ -89,7 +92,8 @@ def _status_variants(overread, it, status: str, left: list[str], signed: bool) -
                  + "".join(f"; {w}" for w in ("amended" * bool(overread.amended()), f"{n} {words}" * bool(n), struck)
                            if w) + " (page 3)" for words in (UNDECIDED, "undecided")]    # whom it amends: page 3
     else:
-        least = [f"{NOT_OVERREAD}: changed after signing; sign again (page 3)" if overread.signed_at else NOT_OVERREAD]
+        least = [f"{NOT_OVERREAD}: changed after signing; sign again (page 3)" if overread.signed_at
+                 else overread.unsigned()]
     wordings = dict.fromkeys([b + t for t in tails for b in (status, short)] + least)   # what is on page 3 first
     return [[Run(w, FONT_BOLD, colour)] for w in wordings]
 

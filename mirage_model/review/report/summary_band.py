@@ -220,9 +220,10 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
     width = right - x0
     ov = getattr(session, "overread", None)
     said = band_head(ov, it)       # the over-read (``report.overread``): unsigned, the machine's statements unconfirmed
+    brief = said.split(" (")[0].split(":")[0]      # "Not over-read", "Over-read unknown" (its store unread)
     if it.withheld:
         head = [[Run("Interpretation WITHHELD: ", FONT_BOLD, RED, 8),
-                 Run(f"{it.withheld}. The statements below are unreliable{', not over-read' if said else ''}.",
+                 Run(f"{it.withheld}. The statements below are unreliable{', ' + brief.lower() if said else ''}.",
                      FONT_BOLD, RED)],
                 [Run("Interpretation WITHHELD: ", FONT_BOLD, RED, 8),
                  Run(f"{it.withheld} (page 3).", FONT_BOLD, RED)],
@@ -232,7 +233,7 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
                 [Run("Interpretation WITHHELD", FONT_BOLD, RED, 8), Run(" (why: page 3)", FONT_BOLD, RED)]]
         if said:        # withheld and not over-read: both said where they fit, the reason never cut for the over-read
             head = head[:1] + [h + [Run(words, colour=GREY)] if words else h
-                               for h in head[1:] for words in (f"  {said}.", "  Not over-read.", "")]
+                               for h in head[1:] for words in (f"  {said}.", f"  {brief}.", "")]
     else:
         said = said or "over-read by the reviewer (below)"
         sources = f"   {said}; research use; the source of each: a measurement rule (threshold cited) or the model"
