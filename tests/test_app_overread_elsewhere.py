@@ -67,6 +67,43 @@ def test_a_changed_copy_is_told_of_the_over_read_kept_and_given_none(qtbot, tiny
     assert not window.elsewhere_action.isEnabled()
 
 
+def test_an_over_read_kept_without_a_loose_identity_gains_it_when_its_file_is_opened(qtbot, tiny_model,
+                                                                                     statements_model, tmp_path):
+    """A store written before loose identities were kept (its one table, built here as it was written): the record's
+    own file opened restores it and keeps its loose identity, so a changed copy opened next is told of it (it had
+    found nothing: such a store was silent until the over-read was edited and saved again)."""
+    import json
+    import sqlite3
+
+    ptbxl = A.parents[2]
+    shutil.copytree(ptbxl, tmp_path / "copy")
+    changed = tmp_path / "copy" / A.relative_to(ptbxl)
+    dat = changed.with_suffix(".dat")
+    raw = bytearray(dat.read_bytes())
+    raw[2000] ^= 0x01
+    dat.write_bytes(bytes(raw))
+    store = tmp_path / "old.sqlite"
+    window = _window(qtbot, tiny_model, statements_model, str(store))       # A open; nothing kept, nothing written
+    assert not store.exists()
+    state = {"decisions": [], "added": [["Old statement", "other"]], "comment": "Seen in 2026", "reader": "Dr Old",
+             "signed_at": "2026-11-02T09:30:00+00:00", "signed_over": []}
+    con = sqlite3.connect(store)
+    with con:
+        con.execute("CREATE TABLE overread (key TEXT PRIMARY KEY, record TEXT, saved_at TEXT, state TEXT)")
+        con.execute("INSERT INTO overread VALUES (?, '00417_lr', '2026-11-02T09:30:00+00:00', ?)",
+                    (overread_key(window.session.record), json.dumps(state)))
+    con.close()
+    _open(qtbot, window, B)
+    _open(qtbot, window, A)
+    assert window.session.overread.reader == "Dr Old" and window.session.overread.comment == "Seen in 2026"
+    _open(qtbot, window, changed)
+    panel = _rows(window)[0]
+    assert window.session.overread.reader == "" and window.elsewhere_action.isEnabled()
+    said = ("An over-read of a record named 00417_lr, patient ID PTB-XL patient 4938, recorded 1987-01-29 16:51:21, "
+            "signed by Dr Old on 2026-11-02 09:30 UTC is kept, but this file's samples differ: not restored")
+    assert html.escape(said) in panel.title.text() and said in window.message_bar.text()
+
+
 def test_a_comment_is_saved_when_focus_leaves_its_box(qtbot, tiny_model, statements_model):
     """Saved at once, not once typing pauses (``COMMENT_PAUSE_MS``): a crash right after loses nothing."""
     window = _window(qtbot, tiny_model, statements_model)

@@ -415,6 +415,28 @@ def test_a_store_of_an_earlier_version_finds_no_loose_match(tmp_path):
     assert store.elsewhere("k1", "a" * 40) is None and store.load("k0") is not None
 
 
+def test_an_over_read_kept_without_a_loose_identity_gains_it_once(tmp_path):
+    """``keep_loose`` on a store of the one-table version (built here as it was written): the over-read under k0
+    gains its loose identity, and a changed file (k1) of the same identity is told of it; once, not again; none for a
+    key nothing is kept under."""
+    path = tmp_path / "old.sqlite"
+    con = sqlite3.connect(path)
+    with con:
+        con.execute("CREATE TABLE overread (key TEXT PRIMARY KEY, record TEXT, saved_at TEXT, state TEXT)")
+        con.execute("INSERT INTO overread VALUES ('k0', '1', '2026-12-06T07:10:42+00:00', ?)",
+                    (json.dumps(_signed().state()),))
+    con.close()
+    store, loose = OverReadStore(path), "a" * 40
+    assert store.keep_loose("k9", loose) is False and store.keep_loose("k0", None) is False
+    assert store.elsewhere("k1", loose) is None
+    assert store.keep_loose("k0", loose) is True
+    name, state, when = store.elsewhere("k1", loose)
+    assert (name, state["reader"], state["comment"]) == ("1", "Dr A. Reader", "Compare with the prior")
+    assert when == SIGNED
+    assert store.keep_loose("k0", "b" * 40) is False and store.elsewhere("k1", "b" * 40) is None
+    assert [(who, at) for who, at, _ in store.signatures("k0")] == [("Dr A. Reader", SIGNED)]   # the upgrade's
+
+
 def test_a_read_failure_names_the_file_without_the_apps_words_for_a_reader(tmp_path):
     bad = tmp_path / "overreads.sqlite"
     bad.write_bytes(b"garbage " * 200)

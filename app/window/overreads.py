@@ -7,8 +7,9 @@ A record is found by its content (``store.overread_key``), so its copy elsewhere
 at its path does not. Where the key finds none but an over-read of a record of the same name, patient, recording
 time, rate and length is kept (``store.loose_identity``: the file re-exported, or read by a changed reader), nothing
 is restored: the panel's title and the message bar say so, and File > Show the over-read kept for another file...
-shows it, read-only, to be redone. A store that cannot be read or written is said in the message bar, naming its
-file; the over-read on screen is kept in the session as before, and leaving the record asks first again
+shows it, read-only, to be redone. An over-read saved before loose identities were kept gains its record's when
+found by the key (``OverReadStore.keep_loose``). A store that cannot be read or written is said in the message bar,
+naming its file; the over-read on screen is kept in the session as before, and leaving the record asks first again
 (``RecordsMixin.leave_overread``). ``OverReadsMixin`` is one of the jobs ``MainWindow`` composes.
 """
 
@@ -90,6 +91,11 @@ class OverReadsMixin:
                 self._store_failed(f"{self.overread_unread}; it is left there until this record's over-read is "
                                    "changed.")
                 return
+        if kept is not None or s.overread.kept_signatures:
+            try:    # one saved before loose identities were kept: a changed copy of this file is told of it from now
+                store.keep_loose(key, self._overread_loose)
+            except StoreError as err:
+                self._store_failed(str(err))        # restored all the same; the next change fails there too
         if other is not None:
             self._kept_elsewhere(*other)
         self._overread_saved, self._store_said = s.id, ""

@@ -20,10 +20,11 @@ Beside the key each over-read keeps a looser identity (``loose_identity``: the r
 birth date, age and sex, when it was recorded, its rate and length; a digest of them, in the table ``loose``), so that
 a record re-exported or read by a changed reader (its samples rounded otherwise, a lead renamed) whose key finds
 nothing is told that an over-read of a record so named is kept (``elsewhere``): it is never restored onto it, only
-shown as another file's. A file that does not name both its patient and when it was recorded has no loose identity:
-without the time, two recordings of one patient on two days, or two patients' under an anonymised export's one ID,
-may share all the rest; without the patient, two patients' recorded at once. A file of an earlier version (no such
-table) finds none, as before.
+shown as another file's. An over-read saved before loose identities were kept gains its own when its record is
+opened again (``keep_loose``); until then a changed copy finds none. A file that does not name both its patient and
+when it was recorded has no loose identity: without the time, two recordings of one patient on two days, or two
+patients' under an anonymised export's one ID, may share all the rest; without the patient, two patients' recorded at
+once.
 Research use only, not a diagnosis.
 """
 
@@ -225,6 +226,32 @@ class OverReadStore:
                 con.close()
         except (sqlite3.Error, OSError) as err:
             raise self._fail("written", err) from None
+
+    def keep_loose(self, key: str, loose: str | None) -> bool:
+        """Keep ``loose`` (the record's ``loose_identity``) beside the over-read kept under ``key`` where it has none
+        (saved before loose identities were kept), so that a changed copy of its record is told of it
+        (``elsewhere``); True where it was written. Nothing where ``loose`` is None, nothing is kept under ``key``
+        (neither an over-read nor a signature), or its loose identity is kept already: a record opened again costs
+        reads alone.
+
+        Raises:
+            StoreError: the file cannot be read, or written where it must be (nothing of it changed then).
+        """
+        if not loose or self._rows("SELECT key FROM loose WHERE key = ?", (key,)):
+            return False
+        if not (self._rows("SELECT key FROM overread WHERE key = ?", (key,))
+                or self._rows("SELECT key FROM signature WHERE key = ?", (key,))):
+            return False
+        try:
+            con = self._connect(write=True)
+            try:
+                with con:
+                    con.execute("INSERT OR IGNORE INTO loose VALUES (?, ?)", (key, loose))
+            finally:
+                con.close()
+        except (sqlite3.Error, OSError) as err:
+            raise self._fail("written", err) from None
+        return True
 
     def forget(self, key: str) -> bool:
         """Remove the over-read kept under ``key`` as it stands (its signatures stay: ``signatures``); False when
