@@ -62,6 +62,22 @@ def test_a_changed_copy_is_told_of_the_over_read_kept_and_given_none(qtbot, tiny
     window.elsewhere_action.trigger()
     assert len(shown) == 1 and "Signed by Dr Kept on" in shown[0] and "Comment: Compare with the prior" in shown[0]
     assert f"Confirmed: {it.statements[0].text}" in shown[0]
+    # another record opened: the notice and File > Show... go at once, and stay gone where it cannot be opened (the
+    # menu had gone on showing the other file's over-read over "bad.hea could not be opened")
+    bad = tmp_path / "bad.hea"
+    bad.write_text("garbage\n")
+
+    def on_screen():
+        return "".join(w.text() for w in (window.message_bar, panel.title) if w.isVisible())
+
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        assert window.open_record(str(bad)) is not None
+        assert not window.elsewhere_action.isEnabled() and "samples differ" not in on_screen()
+    assert "bad.hea could not be opened" in window.windowTitle() and not window.elsewhere_action.isEnabled()
+    window.show_elsewhere()
+    assert len(shown) == 1 and "samples differ" not in on_screen()
+    _open(qtbot, window, changed)              # shown again with its record
+    assert window.elsewhere_action.isEnabled() and said in window.message_bar.text()
     _open(qtbot, window, A)                    # the signed file itself: restored, no notice
     assert window.session.overread.signed_at == signed_at and "samples differ" not in _rows(window)[0].title.text()
     assert not window.elsewhere_action.isEnabled()

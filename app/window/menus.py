@@ -65,7 +65,6 @@ class MenusMixin:
         self.batch_action = act("&Batch score folder...", self.batch_dialog_open, "Ctrl+B", "batch")
         self.forget_action = act("Forget this record's o&ver-read...", self.forget_overread)
         self.elsewhere_action = act("Show the over-read kept for another file...", self.show_elsewhere)
-        self.elsewhere_action.setEnabled(False)     # until a record has one (``restore_overread``)
         file_menu.addSeparator()
         act("&Settings...", self.settings_dialog, "Ctrl+,", "settings")
         act("&Quit", self.close, QKeySequence.StandardKey.Quit)
@@ -163,6 +162,9 @@ class MenusMixin:
         for a in self.record_actions:
             a.setEnabled(on)
         self.lab_form.setEnabled(on)
+        # the over-read kept for another file of the record on screen: offered with that record alone, greyed the
+        # moment another is opened (it had stayed offered, and shown, over a record that could not be opened)
+        self.elsewhere_action.setEnabled(on and self.elsewhere_here() is not None)
         run = on and self._model_available
         self.run_action.setEnabled(run)
         self.results.run_btn.setEnabled(run)

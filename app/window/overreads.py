@@ -36,7 +36,7 @@ class OverReadsMixin:
     _overread_saved: int | None = None                # the session whose over-read the store holds as it stands
     _store_said = ""                                  # the store's last failure, said once until it changes
     _overread_loose: str | None = None                # the open record's ``loose_identity`` (None: it has none)
-    _elsewhere: tuple[str, str] | None = None         # an over-read kept for another file of it: (what, its text)
+    _elsewhere: tuple[int, str, str] | None = None    # an over-read kept for another file: (session id, what, text)
     overread_drafts = True      # restore a draft too (False: signed ones alone, as --export-pdf prints them)
 
     overread_file: str | None = None     # --overreads STORE in place of the settings' file; "": --no-overreads
@@ -69,7 +69,6 @@ class OverReadsMixin:
             return          # --no-overreads: none read, none kept
         self._overread_key, self._overread_saved = (s.id, overread_key(s.record)), None
         self._overread_loose, self._elsewhere = loose_identity(s.record), None
-        self._elsewhere_shown(False)
         s.events.connect(lambda name, info, sid=s.id: self._overread_changed(sid, name, info))
         store, key = self.overread_store(), self._overread_key[1]
         try:
@@ -112,22 +111,25 @@ class OverReadsMixin:
               if state.get("signed_at") and when is not None else "unsigned (a draft)")
         kept = f"An over-read of a record {', '.join(who)}, {by} is kept, but this file's samples differ: not restored"
         what = f"{kept} (File > Show the over-read kept for another file... to see it)"
-        self._elsewhere = (kept, kept_text(state, when))
+        self._elsewhere = (s.id, kept, kept_text(state, when))
         s.overread.elsewhere = what
-        self._elsewhere_shown(True)
         self.show_message(what + ".")
 
-    def _elsewhere_shown(self, on: bool) -> None:
-        action = getattr(self, "elsewhere_action", None)
-        if action is not None:
-            action.setEnabled(on)
+    def elsewhere_here(self) -> tuple[str, str] | None:
+        """The over-read kept for another file of the record on screen, (what, its text), offered by File > Show the
+        over-read kept for another file... (``MenusMixin._record_controls``); None where none is, or another record
+        is being opened or could not be."""
+        s, kept = self.session, self._elsewhere
+        if kept is None or s is None or s.record is None or s.id != kept[0]:
+            return None
+        return kept[1], kept[2]
 
     def show_elsewhere(self) -> None:
         """File > Show the over-read kept for another file...: its text, read-only, to redo it on this record."""
-        if self._elsewhere is None or self.session is None:
+        if self.elsewhere_here() is None:
             self.show_status("No over-read of another file of this record is kept.")
             return
-        what, text = self._elsewhere
+        what, text = self.elsewhere_here()
         QMessageBox.information(self, "Over-read kept for another file",
                                 f"{what}.\n\nShown to read only: it is another file's, not this one's. Redo it "
                                 f"here if it applies.\n\n{text}")
