@@ -190,3 +190,35 @@ def test_report_never_replaces_the_store(tmp_path, monkeypatch, capsys):
                    "none", *more])
         assert rc == 2 and "Traceback" not in capsys.readouterr().err
         assert store.path.read_bytes() == before and [r["signatures"] for r in store.listing()] == [1]
+
+
+def test_report_tells_of_an_over_read_kept_for_another_file_in_the_apps_words(tmp_path, monkeypatch, capsys):
+    """A changed copy of PTB-XL 00417_lr (one sample one count off; the bundled folder's table names its patient and
+    date) whose over-read the store keeps: the report prints none and says, on stderr, the sentence the app's panel
+    says (test_app_overread_elsewhere); it had said nothing of it."""
+    import shutil
+
+    from mirage_model.review.store import loose_identity
+
+    ptbxl = resources_dir() / "samples" / "ptbxl"
+    original = ptbxl / "records100" / "00000" / "00417_lr.hea"
+    shutil.copytree(ptbxl, tmp_path / "copy")
+    changed = tmp_path / "copy" / original.relative_to(ptbxl)
+    raw = bytearray(changed.with_suffix(".dat").read_bytes())
+    raw[2000] ^= 0x01
+    changed.with_suffix(".dat").write_bytes(bytes(raw))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    own = OverReadStore(tmp_path / "cfg" / "MIRAGE" / "overreads.sqlite")
+    rec = load_record(original)
+    own.save(overread_key(rec), _state("Seen", "Dr Kept", "2026-12-06T10:38:00+00:00"), record="00417_lr",
+             loose=loose_identity(rec))
+    capsys.readouterr()
+    out = tmp_path / "r.pdf"
+    assert main(["report", str(changed), "--out", str(out), "--no-model", "--statements-model", "none"]) == 0
+    err = capsys.readouterr().err
+    assert (f"note: {own.path}: An over-read of a record named 00417_lr, patient ID PTB-XL patient 4938, recorded "
+            "1987-01-29 16:51:21, signed by Dr Kept on 2026-12-06 10:38 UTC is kept, but this file's samples differ: "
+            "not restored\n") in err, err
+    from test_app_cli import pdf_text
+    text = " ".join(pdf_text(out).split())
+    assert "Not over-read" in text and "Dr Kept" not in text and "samples differ" not in text

@@ -20,9 +20,8 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QMessageBox
 
-from mirage_model.review.file_info import file_patient, record_date
-from mirage_model.review.overread import signer_name
-from mirage_model.review.store import OverReadStore, StoreError, kept_text, loose_identity, overread_key
+from mirage_model.review.store import (OverReadStore, StoreError, elsewhere_notice, kept_text, loose_identity,
+                                       overread_key)
 
 COMMENT_PAUSE_MS = 400      # a comment is saved once its typing pauses this long (and at once on leaving its box, the
 #                             record or the app)
@@ -102,14 +101,7 @@ class OverReadsMixin:
     def _kept_elsewhere(self, name: str, state: dict, when) -> None:
         """Say that an over-read of another file of this record is kept (not restored), and offer to show it."""
         s = self.session
-        facts, recorded = file_patient(s.record), record_date(s.record)
-        patient = f"patient ID {facts['id']}" if facts.get("id") else f"patient {facts['name']}" if facts.get("name") \
-            else ""
-        who = [f"named {name or s.record_id}", *([patient] if patient else []),
-               *([f"recorded {recorded}"] if recorded else [])]
-        by = (f"signed by {signer_name(state.get('reader', ''))} on {when:%Y-%m-%d %H:%M} UTC"
-              if state.get("signed_at") and when is not None else "unsigned (a draft)")
-        kept = f"An over-read of a record {', '.join(who)}, {by} is kept, but this file's samples differ: not restored"
+        kept = elsewhere_notice(s.record, name, state, when)      # the library's words: mirage report says the same
         what = f"{kept} (File > Show the over-read kept for another file... to see it)"
         self._elsewhere = (s.id, kept, kept_text(state, when))
         s.overread.elsewhere = what

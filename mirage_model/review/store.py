@@ -379,6 +379,22 @@ class OverReadStore:
         return sorted(out.values(), key=lambda r: (r["record"], r["saved_at"] or r["signed_at"]))
 
 
+def elsewhere_notice(record, name: str, state: dict, when: datetime | None) -> str:
+    """What every face says of an over-read kept for another file of ``record`` (``OverReadStore.elsewhere``'s
+    (``name``, ``state``, ``when``)), in one sentence without its full stop: "An over-read of a record named 00417_lr,
+    patient ID PTB-XL patient 4938, recorded 1987-01-29 16:51:21, signed by Dr A on 2026-12-06 10:38 UTC is kept, but
+    this file's samples differ: not restored" (the app adds where to see it; ``mirage report`` prints it as a note).
+    """
+    facts, recorded = file_patient(record), record_date(record)
+    patient = f"patient ID {facts['id']}" if facts.get("id") else f"patient {facts['name']}" if facts.get("name") \
+        else ""
+    who = [f"named {name or getattr(record, 'record_id', '')}", *([patient] if patient else []),
+           *([f"recorded {recorded}"] if recorded else [])]
+    by = (f"signed by {signer_name(state.get('reader', ''))} on {when:%Y-%m-%d %H:%M} UTC"
+          if state.get("signed_at") and when is not None else "unsigned (a draft)")
+    return f"An over-read of a record {', '.join(who)}, {by} is kept, but this file's samples differ: not restored"
+
+
 def kept_text(state: dict, when: datetime | None = None) -> str:
     """An over-read's ``OverRead.state()`` as plain text, to read (not restore): its signature or draft, each
     decision, the reviewer's statements and the comment."""

@@ -38,7 +38,8 @@ from mirage_model.review.overread import signer_name
 from mirage_model.review.report import build_report, model_info_from
 from mirage_model.review.scoring import score_session
 from mirage_model.review.session import FAILED, ReviewSession
-from mirage_model.review.store import OverReadStore, StoreError, default_store_path, overread_key
+from mirage_model.review.store import (OverReadStore, StoreError, default_store_path, elsewhere_notice,
+                                       loose_identity, overread_key)
 from mirage_model.review.withheld_words import withheld_sentence
 from training_cli.engine.errors import UsageError
 from training_cli.engine.checkpoints import labs_not_given_note, load_predictor, load_statements_predictor
@@ -264,7 +265,9 @@ def restore_signed(session: ReviewSession, args) -> None:
     signature of a draft amending it; never a draft) into ``session``, with the signatures kept of it, as the app's
     Export prints it (``OverReadStore.printed``). A store that cannot be read (locked, damaged), named by
     ``--overreads`` or not, is an error: the record may be signed, and no report says "Not over-read" of it. MIRAGE
-    Review's own store not made yet is none (nothing signed).
+    Review's own store not made yet is none (nothing signed). A record whose key finds nothing but whose loose identity matches an over-read
+    kept (its file changed: ``OverReadStore.elsewhere``) is told of it on stderr in the app's words
+    (``store.elsewhere_notice``), and none is printed.
 
     Raises:
         UsageError: ``--overreads`` names no file; the store cannot be read; a signed over-read beside ``--reviewer``
@@ -276,15 +279,21 @@ def restore_signed(session: ReviewSession, args) -> None:
     if args.overreads is not None and not store.path.is_file():
         raise UsageError(f"error: --overreads {args.overreads}: no such file (or give --no-overreads)")
     try:
-        kept, session.overread.kept_signatures = store.printed(overread_key(session.record))
+        key = overread_key(session.record)
+        kept, session.overread.kept_signatures = store.printed(key)
         if kept is not None:
             session.overread.restore(*kept)
+        # a changed file of a record over-read (re-exported, read otherwise): said as the app says it, never printed
+        other = None if kept is not None or session.overread.kept_signatures else \
+            store.elsewhere(key, loose_identity(session.record))
     except (StoreError, ValueError) as err:
         said = err.problem if isinstance(err, StoreError) else \
             f"The over-read kept for this record in {store.path} could not be restored ({err})"
         # a batch script sees no warning: a PDF saying "Not over-read" of a record that may be signed is refused
         raise UsageError(f"error: {printable(said)}; no report written (the record may be signed): use "
                          "--no-overreads to print without over-reads") from None
+    if other is not None:
+        print(f"note: {store.path}: {printable(elsewhere_notice(session.record, *other))}", file=sys.stderr)
     if kept is None:
         return
     ov = session.overread
