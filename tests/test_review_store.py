@@ -370,11 +370,16 @@ def test_a_changed_file_of_a_kept_record_is_told_of_it_never_given_it(tmp_path):
     assert store.elsewhere(overread_key(kept), loose_identity(kept)) is None          # its own: not "another's"
     assert store.elsewhere(overread_key(other), loose_identity(other)) is None
     assert store.elsewhere(overread_key(other), None) is None
-    text = kept_text(state, when)
-    assert text.splitlines()[0] == "Signed by Dr A. Reader on 2026-12-06 07:10 UTC"
-    assert "Confirmed: Sinus rhythm, 60 bpm" in text and "Struck: Left ventricular hypertrophy (voltage only)" in text
-    assert "Added (repolarisation): Early repolarisation, inferior leads" in text
-    assert "Comment: Compare with the prior" in text
+    # File > Show the over-read kept for another file...: all of it, the statement signed over undecided too (it had
+    # been left out: the other file's reviewer read it and decided neither)
+    assert kept_text(state, when).splitlines() == [
+        "Signed by Dr A. Reader on 2026-12-06 07:10 UTC", "Confirmed: Sinus rhythm, 60 bpm",
+        "Struck: Left ventricular hypertrophy (voltage only)", "Neither confirmed nor struck: Left axis deviation",
+        "Added (repolarisation): Early repolarisation, inferior leads", "Comment: Compare with the prior"]
+    draft = OverRead()
+    draft.strike(LAD)
+    assert kept_text(draft.state(), SIGNED).splitlines() == ["A draft, not signed, saved 2026-12-06 07:10 UTC",
+                                                              "Struck: Left axis deviation"]
     store.forget(overread_key(kept))                                    # forgotten: withdrawn, offered no more
     assert store.elsewhere(overread_key(changed), loose_identity(changed)) is None
 

@@ -42,7 +42,7 @@ import numpy as np
 
 from mirage_model.errors import MirageInputError
 from mirage_model.review.file_info import file_patient, record_date
-from mirage_model.review.overread import signer_name
+from mirage_model.review.overread import UNDECIDED, signer_name
 
 STORE_NAME = "overreads.sqlite"
 _TIMEOUT_S = 2.0        # how long a write waits for another MIRAGE Review holding the file before saying it is locked
@@ -397,7 +397,8 @@ def elsewhere_notice(record, name: str, state: dict, when: datetime | None) -> s
 
 def kept_text(state: dict, when: datetime | None = None) -> str:
     """An over-read's ``OverRead.state()`` as plain text, to read (not restore): its signature or draft, each
-    decision, the reviewer's statements and the comment."""
+    decision, the machine statements a signature was given over and left neither confirmed nor struck (in the Sign
+    dialog's words), the reviewer's statements and the comment."""
     signed = state.get("signed_at")
     try:
         signed = signed and f"{datetime.fromisoformat(signed).astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC"
@@ -405,8 +406,14 @@ def kept_text(state: dict, when: datetime | None = None) -> str:
         pass        # as the file holds it
     lines = [f"Signed by {signer_name(state.get('reader') or '')} on {signed}" if signed else
              "A draft, not signed" + (f", saved {when:%Y-%m-%d %H:%M} UTC" if when is not None else "")]
+    decided = set()
     for *k, verdict, reason in state.get("decisions") or ():
+        decided.add(tuple(k))
         lines.append(f"{verdict.capitalize()}: {k[-1] if k else ''}" + (f" ({reason})" if reason else ""))
+    # signed over them as they were: the other file's reviewer read them and decided neither (its words: the key's last)
+    for k in (state.get("signed_over") or ()) if signed else ():
+        if isinstance(k, list) and k and tuple(k) not in decided:
+            lines.append(f"{UNDECIDED[0].upper()}{UNDECIDED[1:]}: {k[-1]}")
     for text, group in state.get("added") or ():
         lines.append(f"Added ({group}): {text}")
     if state.get("comment"):
