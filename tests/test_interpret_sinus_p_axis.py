@@ -63,3 +63,46 @@ def test_no_p_wave_keeps_its_own_mark():
 def test_atrial_fibrillation_is_not_marked():
     it = run(-60.0, pos={"AFIB": 0.9})
     assert all(not (s.note or "").startswith(HEAD) for s in it.statements)
+
+
+def test_mains_left_keeps_the_mark_off_and_says_why():
+    """Mains interference the measurement cannot subtract (the quality check's "mains_left") puts the P axis in
+    doubt as limb leads and scaling do: no mark, "Normal ECG" not withheld for it, the resolved list says why."""
+    why = "mains interference (50 Hz) left on Nyquist itself, which the measurement cannot subtract (all 12 leads)"
+    it = run(-64.0, mains_left=why)
+    assert sinus(it).note is None
+    assert any(x.code == "NORM" for x in it.statements)
+    assert ("P axis -64 deg (outside -30..+90 deg) not read against the sinus rhythm: unreliable: " + why
+            in it.resolved)
+
+
+@pytest.mark.slow
+def test_ptbxl_00338_with_mains_on_nyquist_is_not_marked(ptbxl_root):
+    """PTB-XL 00338_lr (fold 8, labelled SR and CLBBB): its P wave is upright in I and II (P axis 13.5 deg measured
+    clean). With 50 Hz mains added at its 100 Hz (on Nyquist: no subtraction can take it off) the measured P axis is
+    -64 deg, and a sinus statement had been marked "P wave not upright in I and II"."""
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from mirage_model.measure import measure
+    from mirage_model.perturb import mains
+    from mirage_model.quality import assess
+    from mirage_model.records.load import load_record
+    from mirage_model.review.interpret import interpret_prediction
+
+    rec = load_record(ptbxl_root / "records100" / "00000" / "00338_lr.hea")
+    noisy = replace(rec, signal=mains(rec.signal, rec.fs, np.random.default_rng(338), freq_hz=50.0,
+                                      amplitude_mv=0.05))
+    quality, m = assess(noisy), measure(noisy, fiducials=False)
+    assert quality.has("mains_left")
+    assert m.pr_ms is not None and not -30.0 <= m.p_axis_deg <= 90.0     # the P axis the mains made
+    pred = SimpleNamespace(labels=["SR"], probabilities=[0.9], thresholds=[0.5], withheld="", model_name="test")
+    it = interpret_prediction(pred, m, "M", quality=quality, age=69.0)
+    s = sinus(it)
+    assert s.text.startswith("Sinus rhythm") and s.note is None
+    assert any(r.startswith("P axis -64 deg (outside -30..+90 deg) not read against the sinus rhythm: unreliable: "
+                            "mains interference (50 Hz) left") for r in it.resolved)
+    clean = measure(rec, fiducials=False)
+    assert -30.0 <= clean.p_axis_deg <= 90.0

@@ -38,7 +38,8 @@ from mirage_model.review.interpret.qtc import QT_WIDE_MARK, qtc_unreliable
 from mirage_model.review.interpret.reading import Reading
 from mirage_model.review.interpret.rhythm import (AF_P_MARK, AF_PAC_NOTE, AF_REGULAR_MARK, P_BEATS_HEAD,
                                                   PAC_AF_NOTE, SINUS_P_AXIS_HEAD, UNBOUNDED_NOTE, UNDELINEATED_NOTE,
-                                                  Rhythm, rhythm_statements, sinus_p_axis_marks)
+                                                  Rhythm, p_axis_doubt, rhythm_statements,
+                                                  sinus_p_axis_marks)
 from mirage_model.review.interpret.statements import (GROUPS, Interpretation, Statement, _in_sentence, paediatric_note,
                                                       with_support)
 from mirage_model.review.interpret.voltage import voltage_statements
@@ -63,7 +64,8 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
               qrs_unbounded: bool = False, p_correlation: float | None = None, age=None,
               amplitudes: str | None = None, scaled: bool = False, noise_calls: Sequence[str] = (),
               noise_leads: str | None = None, p_share: float | None = None,
-              pr_iqr_ms: float | None = None, support: Mapping[str, tuple] | None = None) -> Interpretation:
+              pr_iqr_ms: float | None = None, support: Mapping[str, tuple] | None = None,
+              mains_left: str | None = None) -> Interpretation:
     """Build the interpretation of one record.
 
     Args:
@@ -85,6 +87,10 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         limb_leads: the quality check's evidence when the limb leads break Einthoven's and Goldberger's
             identities (its "limb_inconsistent" finding's detail); the axis statements are then marked
             (``AXIS_UNRELIABLE_NOTE``). None: consistent, or not checked.
+        mains_left: why mains interference left after its subtraction puts the P axis in doubt (the quality check's
+            "mains_left" finding, as ``measurements.mains_left_doubt`` words it and the measurement table marks the
+            P axis with); like ``limb_leads`` and ``scaled`` it keeps the sinus P-axis mark off (``p_axis_doubt``).
+            None: not found.
         qrs_unbounded: the measurement found no QRS boundaries because its median beat never goes quiet
             around the QRS (``Measurements.qrs_unbounded``): no isoelectric interval, for the wide QRS
             tachycardia rule when no QRS duration is given.
@@ -131,7 +137,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
 
     # axis (a child's normal axis is not the adult's: no axis rule)
     axis_said = axis_statement(r, limb_leads, scaled, paced_rhythm)
-    out = sinus_p_axis_marks(out, r, limb_leads, scaled, paced_rhythm)
+    out = sinus_p_axis_marks(out, r, p_axis_doubt(limb_leads, scaled, mains_left), paced_rhythm)
     if axis_said is not None and ventricular_paced:
         paced_items.append((GROUPS.index("axis"), 0.0, _in_sentence(axis_said.text)))
     elif axis_said is not None:

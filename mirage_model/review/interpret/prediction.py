@@ -17,7 +17,7 @@ from mirage_model.review.interpret.evidence import (gain_evidence, limb_evidence
 from mirage_model.review.interpret.models import infarct_disagreement, own_findings, own_label_statements
 from mirage_model.review.interpret.statements import STATEMENTS, Interpretation
 from mirage_model.review.labels import is_normal
-from mirage_model.review.measurements import amplitudes_not_in_mv, clean_age, is_paediatric
+from mirage_model.review.measurements import amplitudes_not_in_mv, clean_age, is_paediatric, mains_left_doubt
 from mirage_model.review.session import FAILED
 
 # the quality check's learned electrode-reversal findings, and what the withheld reason adds when they alone withhold
@@ -147,7 +147,8 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
                    noise_calls=getattr(prediction, "noise_doubted", ()) or (), noise_leads=noise_evidence(quality),
                    atrial_activity=atrial_activity, qrs_unbounded=qrs_unbounded, p_correlation=p_correlation,
                    age=age, p_share=p_share, pr_iqr_ms=pr_iqr_ms,
-                   support=getattr(prediction, "calibration_support", None))
+                   support=getattr(prediction, "calibration_support", None),
+                   mains_left=mains_left_doubt(quality) or None)
     it = own_label_statements(it, [prediction, own], is_paediatric(age))
     if it.withheld and it.first is not None and it.first.rule_id == "wide_qrs_tachycardia":
         critical = [f for f in getattr(quality, "findings", ()) or () if f.severity == "critical"]
