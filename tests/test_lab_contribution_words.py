@@ -33,7 +33,7 @@ def test_the_form_says_the_probability_with_the_value_minus_with_it_masked(qtbot
     masked = np.array([0.06, 0.691, 0.24, 0.21, 0.03])      # p(age masked)
     form = _form_with(qtbot, {"age": (with_age - masked).astype(np.float32)})
     cell = form._rows["age"].contribution
-    assert cell.text() == "MI -0.669"
+    assert cell.text() == "MI -0.669 (Myocardial infarction)"
     for words in (cell.toolTip(), form.caption.text(), form._heads[5].toolTip()):
         assert "with the value minus with it masked" in words, words
         assert "change in probability when" not in words.lower()

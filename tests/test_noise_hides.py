@@ -202,7 +202,7 @@ def test_app_and_pdf_say_it(tmp_path):
     assert any(f"Noise in V1, V2 may hide: {', '.join(NEAREST[:k])} and {7 - k} more (page 3)." in pages[0]
                for k in (1, 2, 3)), pages[0]
     assert ("Noise in V1, V2 may hide: " + ", ".join(NEAREST) + ".") in " ".join(pages[1:])
-    assert "positive STTC 0.60" in pages[0] and "Left bundle branch block [" not in " ".join(pages)
+    assert "positive ST/T change (STTC) 0.60" in pages[0] and "Left bundle branch block [" not in " ".join(pages)
 
 
 def test_the_script_counts_the_lost_calls_named():

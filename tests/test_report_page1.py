@@ -172,7 +172,9 @@ def test_superclass_model_and_withheld_result(tmp_path, record, superclass_predi
     session = ReviewSession.from_results(record, prediction=pred, schema=superclass_predictor.schema)
     text, _ = _page1(build_report(session, tmp_path / "s.pdf"))
     assert "Measurements: not measured." in text
-    shown = [f"{lab} {p:.2f}" for lab, p in zip(pred.labels, pred.probabilities) if lab in pred.positive]
+    words = {"NORM": "Normal ECG", "MI": "Myocardial infarction", "STTC": "ST/T change", "CD": "Conduction disturbance",
+             "HYP": "Hypertrophy"}      # PTB-XL's superclasses in Wagner et al. 2020's words
+    shown = [f"{words[lab]} ({lab}) {p:.2f}" for lab, p in zip(pred.labels, pred.probabilities) if lab in pred.positive]
     line = f"Model {superclass_predictor.name}: " + ("positive " + ", ".join(shown) if shown
                                                      else "no class above its threshold")
     assert line in text
@@ -308,7 +310,7 @@ def test_the_model_line_counts_what_the_interpretation_states():
                           model_name="sup", positive=("CD",), withheld="")
     line = model_line(sup, stmt_pred=stmt, stated=len(it.statements))
     assert "Statements: model stmt, 2 of 5 above threshold (1 in the interpretation, 1 resolved)" in line
-    assert "Model sup: positive CD 0.70" in line
+    assert "Model sup: positive Conduction disturbance (CD) 0.70" in line
     # nothing resolved: one count and no "resolved"
     assert "(2 in the interpretation)" in model_line(sup, stmt_pred=stmt, stated=2)
 

@@ -65,10 +65,11 @@ def test_its_model_line_and_bars_say_the_words(stmt_pred, qtbot):
     assert "NDT Nonspecific T wave abnormality " in bars.spoken()
     bars.grab()
     assert "\nIVCD: Nonspecific intraventricular conduction delay" in bars.toolTip()
-    # a superclass model (the shipped default model) is no statements model: its line names its classes as before
+    # a superclass model (the shipped default model) is no statements model: its classes by their names
     default = SimpleNamespace(labels=("NORM", "MI"), probabilities=[0.1, 0.9], thresholds=[0.5, 0.5], positive=("MI",),
                               withheld="", model_name="default", ptbxl_labels=True, label_descriptions={})
-    assert model_words(default) == {} and "positive MI 0.90" in model_line(default)
+    assert model_words(default) == {"NORM": "Normal ECG", "MI": "Myocardial infarction"}
+    assert "positive Myocardial infarction (MI) 0.90" in model_line(default)
 
 
 def test_the_app_shows_the_statements_models_words(qtbot, tmp_path):

@@ -7,7 +7,8 @@ whatever their labels table meant by it. Such a model's checkpoint may carry its
 records a Challenge label map's SNOMED-CT descriptions: ``Prediction.label_descriptions``); a label is then shown
 as "Q wave abnormal (QAb)". A PTB-XL statements model is shown in the statements' words (``ptbxl_words``), those
 its checkpoint records or, where it records none (a checkpoint written before ``mirage train`` recorded them, the
-shipped statements model), the same words: ``model_words``.
+shipped statements model), the same words; a PTB-XL superclass by its name. ``model_words`` gives each model's
+words, and the bars, the result table, the model line and the lab form all say them.
 """
 
 from __future__ import annotations
@@ -80,11 +81,17 @@ def model_words(model) -> dict[str, str]:
     records (``label_descriptions``), and for a PTB-XL statements model (``ptbxl_labels``, its labels PTB-XL's
     statements: ``interpret.statement_labels``) the statements' words (``ptbxl_words``) where it records none, so
     that a checkpoint written before ``mirage train`` recorded them (the shipped statements model, its "NDT") is
-    shown as a retrained one is; a recorded "SR": "SR" is no words. A superclass model's labels are named as before
-    (``label_name``). A model trained on other data has its recorded words alone: its "NDT" or "MI" is its own."""
+    shown as a retrained one is; a recorded "SR": "SR" is no words. A PTB-XL superclass is said by its name
+    (``LABEL_NAMES``, "STTC": "ST/T change", as ``label_name`` says it) whatever the checkpoint records, so that the
+    shipped superclass models' calls read in one wording on the bars, the result table, the model line and the lab
+    form's Contribution column. A model trained on other data has its recorded words alone: its "NDT" or "MI" is its
+    own."""
     from mirage_model.review.interpret.statements import statement_labels    # it imports this module
     recorded = dict(getattr(model, "label_descriptions", None) or {})
     if not getattr(model, "ptbxl_labels", True):
         return recorded
     said = {lab: words for lab, words in recorded.items() if label_words(lab, recorded)}
-    return {**ptbxl_words(statement_labels(getattr(model, "labels", ()) or ()), "all"), **said}
+    labels = tuple(getattr(model, "labels", ()) or ())
+    supers = {lab: LABEL_NAMES[lab] for lab in labels if lab in LABEL_NAMES}
+    return {**ptbxl_words(statement_labels(labels), "all"), **said, **supers}
+

@@ -14,7 +14,7 @@ from mirage_model.preprocess import prediction_coverage
 from mirage_model.review.file_info import device_report_lines, file_diagnosis_lines, reader_notes
 from mirage_model.review.interpret import (doubted_calls, no_statement_text, session_disagreement,
                                            session_noise_hidden)
-from mirage_model.review.labels import LABEL_NAMES, is_normal, label_words, model_words
+from mirage_model.review.labels import is_normal, label_words, model_words
 from mirage_model.review.overread import research_notice
 from mirage_model.review.report.context import MODEL_RESULT, ReportContext
 from mirage_model.review.report.layout import MM
@@ -170,14 +170,13 @@ def result_flowables(ctx: ReportContext, st, model_info: dict | None) -> list:
     rows = [["Class", "Description", "Probability", "Threshold", "Result"]]
     highlight, normal_rows = [], []
     fallback = _fallback_thresholds(model_info, pred.labels)
-    described = model_words(pred)         # a PTB-XL model that records no words: PTB-XL's ("NDT")
+    described = model_words(pred)         # the bars' words; a PTB-XL model that records none: PTB-XL's ("NDT")
     for k in order:
         lab = pred.labels[k]
         is_pos = lab in positive
         result = ("POSITIVE (?)" if lab in doubted else "POSITIVE" if is_pos else "unreliable" if lab in shown
                   else f"< {MIN_CALLED_P:.0%}" if k < len(thr) and probs[k] >= thr[k] else "-")
-        words = (LABEL_NAMES[lab] if getattr(pred, "ptbxl_labels", True) and lab in LABEL_NAMES    # its data's words:
-                 else label_words(lab, described))       # a model's own "MI": its
+        words = label_words(lab, described)     # a PTB-XL "MI" in PTB-XL's words; a model's own "MI": its own
         p_text, t_text = told_apart(probs[k], thr[k]) if k < len(thr) else (f"{probs[k]:.3f}", "")
         rows.append([pdf_text(lab), _words_cell(words, st), p_text,
                      (t_text + ("*" if lab in fallback else "")) if k < len(thr) else "", result])
