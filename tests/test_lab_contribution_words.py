@@ -37,20 +37,21 @@ def test_the_form_says_the_probability_with_the_value_minus_with_it_masked(qtbot
     for words in (cell.toolTip(), form.caption.text(), form._heads[5].toolTip()):
         assert "with the value minus with it masked" in words, words
         assert "change in probability when" not in words.lower()
-    assert "MI -0.669" in cell.toolTip()
+    assert "Myocardial infarction (MI) -0.669" in cell.toolTip()
 
 
 def test_a_change_that_rounds_to_nothing_has_no_minus_sign(qtbot):
     form = _form_with(qtbot, {"age": np.array([-2e-4, 0.25, 0.0, -0.0, 1e-5], dtype=np.float32)})
     tip = form._rows["age"].contribution.toolTip()
-    assert tip.endswith("NORM 0.000, MI +0.250, STTC 0.000, CD 0.000, HYP 0.000"), tip
+    assert tip.endswith("Normal ECG (NORM) 0.000, Myocardial infarction (MI) +0.250, ST/T change (STTC) 0.000, "
+                        "Conduction disturbance (CD) 0.000, Hypertrophy (HYP) 0.000"), tip
     assert "-0.000" not in tip
 
 
 def test_the_pdf_cells_alike():
-    from mirage_model.review.report.clinical_table import _contribution_text
+    from mirage_model.review.report.clinical_table import _contribution_markup
 
-    assert _contribution_text(np.array([-2e-4, 0.25, -0.21]), ("NORM", "MI", "STTC")) == \
+    assert _contribution_markup(np.array([-2e-4, 0.25, -0.21]), ("NORM", "MI", "STTC")).replace("\u00a0", " ") == \
         "NORM 0.000, MI +0.250, STTC -0.210"
 
 

@@ -32,7 +32,7 @@ from app.views.elided_label import ElidedLabel
 from app.views.lab_row import CONTRIBUTION_STYLE, NOT_USED_COLOUR, LabRow, ValueEdit
 from mirage_model.clinical import ClinicalError, ClinicalSchema, default_schema, entry_status
 from mirage_model.clinical.values import typed_unit
-from mirage_model.review.labels import label_words, model_words
+from mirage_model.review.labels import changes_said, label_words, model_words
 from mirage_model.review.session import READY, STALE, ReviewSession
 from mirage_model.words import signed
 
@@ -324,7 +324,7 @@ class LabForm(QWidget):
                 said = label_words(labels[k], words)
                 row.contribution.setText(f"{labels[k]} {signed(delta[k])}" + (f" ({said})" if said else ""))
                 row.contribution.set_tip((f"out of date ({why}): " if why else "") + CONTRIBUTION_MEANS + ": "
-                                         + ", ".join(f"{lab} {signed(d)}" for lab, d in zip(labels, delta)))
+                                         + changes_said(delta, labels, words))
             else:
                 row.contribution.setText("")
                 row.contribution.set_tip("")

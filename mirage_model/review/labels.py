@@ -8,13 +8,14 @@ records a Challenge label map's SNOMED-CT descriptions: ``Prediction.label_descr
 as "Q wave abnormal (QAb)". A PTB-XL statements model is shown in the statements' words (``ptbxl_words``), those
 its checkpoint records or, where it records none (a checkpoint written before ``mirage train`` recorded them, the
 shipped statements model), the same words; a PTB-XL superclass by its name. ``model_words`` gives each model's
-words, and the bars, the result table, the model line and the lab form all say them.
+words, and the bars, the result table, the model line, the lab form and the PDF's contributions all say them.
 """
 
 from __future__ import annotations
 
 # the normal class is the core's (``noise_spread`` reads it too); its callers here import it from here
 from mirage_model.outputs import NORMAL_LABELS, is_normal  # noqa: F401
+from mirage_model.words import counted, signed
 
 LABEL_NAMES = {
     "NORM": "Normal ECG",
@@ -23,6 +24,7 @@ LABEL_NAMES = {
     "CD": "Conduction disturbance",
     "HYP": "Hypertrophy",
 }
+SPELLED_OUT = 12    # a model of more classes has its unchanged ones counted in ``changes_said`` (statements: 71)
 
 
 def label_name(label: str, ptbxl: bool = True, descriptions=None) -> str:
@@ -83,9 +85,9 @@ def model_words(model) -> dict[str, str]:
     that a checkpoint written before ``mirage train`` recorded them (the shipped statements model, its "NDT") is
     shown as a retrained one is; a recorded "SR": "SR" is no words. A PTB-XL superclass is said by its name
     (``LABEL_NAMES``, "STTC": "ST/T change", as ``label_name`` says it) whatever the checkpoint records, so that the
-    shipped superclass models' calls read in one wording on the bars, the result table, the model line and the lab
-    form's Contribution column. A model trained on other data has its recorded words alone: its "NDT" or "MI" is its
-    own."""
+    shipped superclass models' calls read in one wording on the bars, the result table, the model line, the lab
+    form's Contribution column and the PDF's contributions. A model trained on other data has its recorded words
+    alone: its "NDT" or "MI" is its own."""
     from mirage_model.review.interpret.statements import statement_labels    # it imports this module
     recorded = dict(getattr(model, "label_descriptions", None) or {})
     if not getattr(model, "ptbxl_labels", True):
@@ -95,3 +97,18 @@ def model_words(model) -> dict[str, str]:
     supers = {lab: LABEL_NAMES[lab] for lab in labels if lab in LABEL_NAMES}
     return {**ptbxl_words(statement_labels(labels), "all"), **said, **supers}
 
+
+def changes_said(delta, labels, words=None) -> str:
+    """A clinical value's contribution to each class (``delta``, one change per label) in the classes' words
+    (``words``: ``model_words``): "Normal ECG (NORM) -0.025, Myocardial infarction (MI) +0.004, ...", each change
+    as ``words.signed`` writes it, in the model's order. A model of more than ``SPELLED_OUT`` classes names those the
+    value changed and counts the rest ("..., 52 other classes 0.000"): the statements model's 71 in words would run
+    to a page column per value. The lab form's tooltip and the PDF's contributions table alike."""
+    items = [(with_words(lab, words), signed(x)) for lab, x in zip(labels, delta)]
+    if len(items) <= SPELLED_OUT:
+        return ", ".join(f"{name} {change}" for name, change in items)
+    moved = [f"{name} {change}" for name, change in items if change != signed(0)]
+    rest = len(items) - len(moved)
+    if not moved:
+        return f"all {rest} classes {signed(0)}"
+    return ", ".join(moved + ([f"{counted(rest, 'other class', plural='other classes')} {signed(0)}"] if rest else []))

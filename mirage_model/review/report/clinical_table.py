@@ -12,11 +12,12 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Paragraph
 
 from mirage_model.clinical.features import censor_mark
+from mirage_model.review.labels import changes_said, model_words
 from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.layout import MM
 from mirage_model.review.report.styles import FLAG_RED, make_table
 from mirage_model.review.report.text import FONT_BOLD, pdf_escape, pdf_text
-from mirage_model.words import fmt_num, signed
+from mirage_model.words import fmt_num
 
 
 def session_clinical_rows(session) -> list[dict]:
@@ -80,11 +81,14 @@ def _value_markup(row: dict) -> str:
     return "<br/>".join(pdf_escape(line).replace(" ", nbsp) for line in lines)
 
 
-def _contribution_text(delta, labels) -> str:
+def _contribution_markup(delta, labels, words=None) -> str:
+    """A value's contributions in the classes' words (``labels.changes_said``: the bars', the lab form's), as
+    Paragraph markup that breaks only between classes: "Myocardial infarction (MI) -0.003" is kept on one line,
+    where a row had ended in "Myocardial" or "ISC_" and the number began the next."""
     if delta is None:
         return ""
-    d = np.asarray(delta, dtype=float)
-    return ", ".join(f"{lab} {signed(x)}" for lab, x in zip(labels, d))
+    text = changes_said(np.asarray(delta, dtype=float), labels, words)
+    return ", ".join(pdf_escape(item).replace(" ", "\u00a0") for item in text.split(", "))
 
 
 def clinical_flowables(ctx: ReportContext, st) -> list:
@@ -151,9 +155,10 @@ def clinical_flowables(ctx: ReportContext, st) -> list:
     contrib = [(r["label"], r["contribution"]) for r in rows if r["contribution"] is not None]
     if pred is not None and contrib:
         ctable = [["Value used", "Probability with this value minus with it masked"]]
+        words = model_words(pred)      # the bars' words: "Normal ECG (NORM) +0.026"
         for label, delta in contrib:
             ctable.append([Paragraph(pdf_escape(label), st["cell"]),
-                           Paragraph(pdf_escape(_contribution_text(delta, pred.labels)), st["cell"])])
+                           Paragraph(_contribution_markup(delta, pred.labels, words), st["cell"])])
         out.append(make_table(ctable, [26 * MM, 97 * MM]))
         out.append(Paragraph(pdf_escape("Contribution: probability with the value minus probability with "
                                         "the value masked as missing (one extra model pass per value). "
