@@ -55,10 +55,19 @@ class LabsTableMixin:
 
     def _labs_table_read(self, table: LabsTable) -> None:
         self.set_labs_table(table)
-        if table.warnings:      # units assumed, censored values, columns no model reads: as mirage score warns
-            self.show_message("; ".join(table.warnings))
+        # units assumed, columns no model reads, censored values the loaded models read: as mirage score warns
+        said = [*table.warnings, *filter(None, [table.censored_line(self.labs_reads())])]
+        if said:
+            self.show_message("; ".join(said))
         else:
             self.show_status(f"Labs table {table.name} open: each record opened gets its row.")
+
+    def labs_follow_model(self) -> None:
+        """A model has loaded with a table open: its row again by this model's rule (a bad value it reads refuses
+        the row, as in ``mirage score``), and the table's censored values it reads said (none before a model)."""
+        self._give_labs_row()
+        if line := self.labs_table.censored_line(self.labs_reads()):
+            self.show_message(line)
 
     def _labs_job_ended(self, w) -> None:
         if self.labs_worker is w:

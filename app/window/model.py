@@ -106,7 +106,7 @@ class ModelMixin:
         self.results.state.setText("")
         self._batch_follows_model()
         if self.labs_table is not None:
-            self._give_labs_row()      # a bad value this model reads refuses its row, as in mirage score
+            self.labs_follow_model()      # a bad value this model reads refuses its row; its censored values said
         self._session_model_changed()
 
     def _model_failed(self, message: str) -> None:

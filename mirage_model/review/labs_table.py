@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
+from mirage_model.clinical.labs import censored_warning
 from mirage_model.csvsafe import printable
 from mirage_model.formats import same_name_records
 from mirage_model.review.batch.inputs import LabsLookup, labs_dict
@@ -37,14 +38,17 @@ class LabsTable:
     Attributes:
         path: the table's file.
         name: its file name as the window shows it ("labs.csv").
-        warnings: what reading it warned of (units assumed, censored values, columns not used).
+        warnings: what reading it warned of (units assumed, the encoding, columns not used).
+        censored: its censored cells (``clinical.labs.CensoredCell``: "<5" read as 5), warned of for the features
+            a model reads (``censored_line``), not in ``warnings``.
     """
 
-    def __init__(self, path, labs: dict, errors: dict, cell_errors: dict, warnings: list, not_read: list):
+    def __init__(self, path, labs: dict, errors: dict, cell_errors: dict, warnings: list, not_read: list,
+                 censored: list = ()):
         self.path = Path(path)
         self.name = printable(self.path.name)
         self.labs, self.errors, self.cell_errors = labs, errors, cell_errors
-        self.warnings, self.not_read = list(warnings), list(not_read)
+        self.warnings, self.not_read, self.censored = list(warnings), list(not_read), list(censored)
         self._lookup: tuple | None = None        # (root, the folder's list of records, its LabsLookup)
 
     @classmethod
@@ -60,8 +64,16 @@ class LabsTable:
         cells: dict = {}
         warnings: list = []
         not_read: list = []
-        labs = labs_dict(Path(path), errors, warnings, not_read, cells)
-        return cls(path, labs, errors, cells, warnings, not_read)
+        censored: list = []
+        labs = labs_dict(Path(path), errors, warnings, not_read, cells, censored=censored)
+        return cls(path, labs, errors, cells, warnings, not_read, censored)
+
+    def censored_line(self, reads: frozenset | None) -> str:
+        """The warning of the table's censored values that the features ``reads`` (``batch.inputs.features_read``;
+        None: every feature) take as their limit, as ``mirage score`` warns of those its models read; "" for none.
+        The table's whole count had been said when it was opened, before any model, its troponin "<5" said read
+        by a model that reads no troponin."""
+        return censored_warning(self.path, self.censored, reads)
 
     def _named(self, why: str) -> str:
         """A problem of the table (``LabsTableError``: "/data/labs.csv, line 2, column 'crp': ...") naming it by
