@@ -11,6 +11,7 @@ as a damaged CardioSoft file.
 
 from __future__ import annotations
 
+import re
 import struct
 from pathlib import Path
 
@@ -101,6 +102,9 @@ def test_other_file_named_ecg_says_it_has_no_ishne_magic(tmp_path):
         load_record(path)
 
 
+HEALFORCE = DATA / "healforce-62.SCP"
+
+
 def test_scp_ecg_whose_pointers_count_from_zero_is_named_off_the_standard(tmp_path):
     """Healforce's handheld recorders (KaibinBao/healforcescpecg's demodata 62.SCP and 63.SCP, Prince 180D)
     write SCP-ECG whose section pointers count bytes from 0: section 0's first pointer reads byte 6 where
@@ -111,7 +115,27 @@ def test_scp_ecg_whose_pointers_count_from_zero_is_named_off_the_standard(tmp_pa
     data[16:22] = bytes(6)          # and, as theirs, without section 0's "SCPECG" mark
     path = tmp_path / "62.SCP"
     path.write_bytes(bytes(data))
-    with pytest.raises(RecordError, match=r"not an SCP-ECG file, though named as one \(\.SCP\): .*its pointers count "
-                                          r"bytes from 0, where EN 1064 counts from 1; an SCP-ECG variant off the "
-                                          r"standard"):
+    with pytest.raises(RecordError) as err:
         load_record(path)
+    assert re.fullmatch(r"an SCP-ECG variant off the standard, as Healforce's handheld recorders write \(.*its "
+                        r"pointers count bytes from 0, where EN 1064 counts from 1\), which MIRAGE does not read",
+                        err.value.reason)
+
+
+def test_healforce_recording_is_an_ecg_that_fails_not_a_file_that_is_no_ecg(tmp_path):
+    """The real 62.SCP (a Healforce Prince 180D recording): section 0's first pointer, read here from its
+    bytes, names byte 6. Opened, it had said 'not an SCP-ECG file, though named as one (.SCP): ...' and a
+    folder's batch had counted it among the files that are no ECG ('2 not ECG files' for 62.SCP and
+    63.SCP), where a Contec ECG90A recording counts as an ECG MIRAGE failed to read."""
+    data = HEALFORCE.read_bytes()
+    assert struct.unpack_from("<HII", data, 6 + 16) == (0, 76, 6) and data[16:22] != b"SCPECG"
+    with pytest.raises(RecordError) as err:
+        load_record(HEALFORCE)
+    assert err.value.reason == ("an SCP-ECG variant off the standard, as Healforce's handheld recorders write "
+                                "(section 0's first pointer is to itself at byte 6, not 7: its pointers count bytes "
+                                "from 0, where EN 1064 counts from 1), which MIRAGE does not read")
+    (tmp_path / "62.SCP").write_bytes(data)
+    (tmp_path / "notes.scp").write_bytes(b"not a recording at all, and longer than an SCP-ECG header is")
+    passed_over: list = []
+    assert [p.name for p in formats.find_ecg_files(tmp_path, passed_over)] == ["62.SCP"]
+    assert [p.name for p in passed_over] == ["notes.scp"]

@@ -22,8 +22,8 @@ from mirage_model.formats.assemble import fail, format_name
 from mirage_model.formats.edf import read_edf
 from mirage_model.formats.registry import (DICOM_PROBE_BYTES, ECG_EXTENSIONS, FORMATS, OPEN_FILTER, SAVE_FILTER,
                                            SCAN_BYTES, Format, contec_ecg90a, dicom_ecg_head, edf_problem,
-                                           ishne_problem, mfer_problem, read_head, save_choice, scp_problem, sniff,
-                                           sniff_file, sniff_unnamed, unread_xml_ecg)
+                                           ishne_problem, mfer_problem, read_head, save_choice, scp_problem,
+                                           scp_variant, sniff, sniff_file, sniff_unnamed, unread_xml_ecg)
 from mirage_model.formats.vendor import read_vendor
 from mirage_model.formats.write import (ANONYMISED_NOTE, WRITE_FORMATS, OutputExistsError, anonymous_names,
                                         write_record)
@@ -88,6 +88,9 @@ def detect(path: str | Path) -> str | None:
             raise RecordError(path, f"not {article} {fmt.upper()} file, though named as one ({path.suffix}): "
                                     f"{edf_problem(head)}")
     if suffix in FORMATS["scp-ecg"].extensions:
+        variant = scp_variant(head)
+        if variant:
+            raise RecordError(path, f"{variant}, which MIRAGE does not read")
         raise RecordError(path, f"not an SCP-ECG file, though named as one ({path.suffix}): {scp_problem(head)}")
     if suffix in FORMATS["mfer"].extensions:
         raise RecordError(path, f"not an MFER file, though named as one ({path.suffix}): {mfer_problem(head)}")
@@ -255,7 +258,8 @@ def find_ecg_files(folder: str | Path, passed_over: list | None = None,
                 found.append(p)       # unreadable: reading it says why, as a record's error
                 continue
             if (fmt == "xml" and unread_xml_ecg(read_head(p, SCAN_BYTES))) or (
-                    fmt is None and low.endswith(FORMATS["ishne"].extensions) and contec_ecg90a(read_head(p, 64))):
+                    fmt is None and low.endswith(FORMATS["ishne"].extensions) and contec_ecg90a(read_head(p, 64))) or (
+                    fmt is None and low.endswith(FORMATS["scp-ecg"].extensions) and scp_variant(read_head(p, 64))):
                 fmt = "unread"        # an ECG of a format MIRAGE does not read: a record that fails, saying so
             (found if fmt not in (None, "xml") else other).append(p)
         elif not low.endswith(_WFDB_SUFFIXES):

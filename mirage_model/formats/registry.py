@@ -150,6 +150,20 @@ _SCP_SECTION_HEADER = 16
 _SCP_POINTER = 10
 
 
+_SCP_NOT_HEADER = "its first bytes are not the format's record header"
+_SCP_FROM_ZERO = ("section 0's first pointer is to itself at byte 6, not 7: its pointers count bytes from 0, where "
+                  "EN 1064 counts from 1")
+
+
+def scp_variant(head: bytes) -> str | None:
+    """What ``head`` (a file's first bytes) is, in words, when it opens as the SCP-ECG variant off the
+    standard that Healforce's handheld recorders write (KaibinBao/healforcescpecg: an SCP-ECG record
+    header and section 0 in every other respect, but its pointers counting bytes from 0), else None."""
+    if scp_problem(head) != f"{_SCP_NOT_HEADER} ({_SCP_FROM_ZERO})":
+        return None
+    return f"an SCP-ECG variant off the standard, as Healforce's handheld recorders write ({_SCP_FROM_ZERO})"
+
+
 def scp_problem(head: bytes) -> str | None:
     """Why ``head`` (a file's first bytes) is no SCP-ECG record, or None when it is one: section
     0 at byte 7 with ID 0 and a length of its header and whole pointers, the first pointing to
@@ -157,7 +171,7 @@ def scp_problem(head: bytes) -> str | None:
     ecgdatakit's parser reads); and then section 0's "SCPECG" mark or, where a writer left it
     out, a section 0 CRC (CRC-CCITT) that fits. A file whose record CRC fails is still SCP-ECG:
     reading it warns (``quality``'s file_checksum finding)."""
-    not_scp = "its first bytes are not the format's record header"
+    not_scp = _SCP_NOT_HEADER
     need = 6 + _SCP_SECTION_HEADER + _SCP_POINTER
     if len(head) < need:
         return f"{not_scp} (it holds {len(head)} bytes, fewer than the {need} of a record header and section 0)"
@@ -170,9 +184,7 @@ def scp_problem(head: bytes) -> str | None:
         return f"{not_scp} (its record length {record} cannot hold section 0's {length} bytes)"
     pointed, _, index = struct.unpack_from("<HII", head, 6 + _SCP_SECTION_HEADER)
     if pointed == 0 and index == 6:
-        return (f"{not_scp} (section 0's first pointer is to itself at byte 6, not 7: its pointers count bytes "
-                "from 0, where EN 1064 counts from 1; an SCP-ECG variant off the standard, as Healforce's "
-                "handheld recorders write, which MIRAGE does not read)")
+        return f"{not_scp} ({_SCP_FROM_ZERO})"
     if pointed != 0 or index != 7:
         return f"{not_scp} (section 0's first pointer is to section {pointed} at byte {index}, not to itself at byte 7)"
     if head[16:22] == b"SCPECG":
