@@ -1,8 +1,9 @@
 """Clinical fields from a WFDB header's comments: age, sex and diagnoses from ``#Age/#Sex/#Dx``
-(PhysioNet/CinC Challenge 2020/2021), ``#<age>``/``#<diagnoses>`` (LUDB) or the PTB Diagnostic
-database's notes, and the patient, recording and device fields that MIRAGE's own WFDB writer
-(``formats.write``) puts in its comments (``WRITTEN_PATIENT``, ``WRITTEN_RECORDING``), so that a record saved and opened
-again keeps them. PTB-XL's table is read by ``records.ptbxl``."""
+(PhysioNet/CinC Challenge 2020/2021), ``#<age>``/``#<diagnoses>`` (LUDB), the PTB Diagnostic
+database's notes or the "# age 71" comments the R package EGM writes (with its "# mrn" and "# diagnosis"),
+and the patient, recording and device fields that MIRAGE's own WFDB writer (``formats.write``) puts in its
+comments (``WRITTEN_PATIENT``, ``WRITTEN_RECORDING``), so that a record saved and opened again keeps them.
+PTB-XL's table is read by ``records.ptbxl``."""
 
 from __future__ import annotations
 
@@ -47,6 +48,23 @@ def _parse_age(text: str) -> tuple[float | None, str | None, bool]:
     if why:
         return None, f"the header's age {text.strip()!r} is {why}, a placeholder: age unknown", True
     return age, None, False
+
+
+# The R package EGM (read_muse, then write_wfdb) writes a MUSE XML's demographics and diagnosis as "key value"
+# comments, no colon: "# mrn 074747981", "# age 71", "# sex FEMALE", "# race BLACK", "# diagnosis Atrial
+# fibrillation, ...". Read only where no "key: value" comment gives the key; race is read by no model.
+_BARE_KEYS = ("mrn", "age", "sex", "diagnosis")
+BARE_DIAGNOSIS = "diagnosis comment"    # dx_system of the header's "# diagnosis TEXT" (one statement line, as written)
+
+
+def _bare_field(line: str) -> tuple[str, str] | None:
+    """("key", "value") of an EGM-style comment "key value" (``_BARE_KEYS``: the value one word, but a
+    diagnosis's free text), else None."""
+    key, _, value = line.strip().partition(" ")
+    key, value = key.lower(), value.strip()
+    if key not in _BARE_KEYS or value.lower() in _NO_VALUE or (key != "diagnosis" and len(value.split()) > 1):
+        return None     # (R's "NA" for a field the MUSE file lacks: none)
+    return key, value
 
 
 def _comment_field(line: str) -> tuple[str, str] | None:
@@ -328,7 +346,8 @@ def unread_comments(comments: list[str]) -> list[str]:
         if parsed is not None and parsed[0] == "diagnoses" and line.lstrip().startswith("<"):
             break      # LUDB: every line after "#<diagnoses>:" is one diagnosis
         text = line.strip()
-        if not text or (parsed is not None and parsed[0] in _READ_KEYS) or text.startswith(_READ_PREFIXES):
+        if not text or (parsed is not None and parsed[0] in _READ_KEYS) or text.startswith(_READ_PREFIXES) or (
+                parsed is None and _bare_field(text) is not None):
             continue
         out.append(text if text.startswith(SOURCE_HEADER + ": ") else f"{SOURCE_HEADER}: {text}")
     return out
@@ -338,6 +357,7 @@ def apply_comments(rec: EcgRecord, comments: list[str]) -> None:
     """Age, sex and diagnoses from ``#Age/#Sex/#Dx`` (Challenge), ``#<age>`` (LUDB) or PTB notes (with PTB's
     medication in ``meta["file_notes"]``)."""
     fields: dict[str, str] = {}
+    bare: dict[str, str] = {}
     ludb_dx: list[str] = []
     in_ludb_dx = False
     for line in comments:
@@ -346,12 +366,17 @@ def apply_comments(rec: EcgRecord, comments: list[str]) -> None:
             continue
         parsed = _comment_field(line)
         if parsed is None:
+            if (field := _bare_field(line)) is not None:
+                bare.setdefault(*field)
             continue
         key, value = parsed
         if key == "diagnoses" and line.lstrip().startswith("<"):
             in_ludb_dx = True  # LUDB: every line after "#<diagnoses>:" is one diagnosis
             continue
         fields.setdefault(key, value)
+    for key in ("age", "sex"):
+        if key in bare:
+            fields.setdefault(key, bare[key])
 
     if "age" in fields:
         rec.age, note, impossible = _parse_age(fields["age"])
@@ -384,8 +409,12 @@ def apply_comments(rec: EcgRecord, comments: list[str]) -> None:
                  if fields.get(key, "").lower() not in _NO_VALUE}
         if notes:
             rec.meta["file_notes"] = notes
+    elif "diagnosis" in bare:
+        rec.dx, rec.meta["dx_system"] = (bare["diagnosis"],), BARE_DIAGNOSIS
     for key in ("rx", "hx", "sx", "ecg date"):
         if key in fields and fields[key].lower() not in _NO_VALUE:
             rec.meta[key.replace(" ", "_")] = fields[key]
+    if bare.get("mrn") and not fields.get(WRITTEN_PATIENT["id"].lower()):
+        rec.meta["patient"] = {**(rec.meta.get("patient") or {}), "id": bare["mrn"]}
     apply_written_fields(rec, fields, comments)
     apply_source_comments(rec, comments)

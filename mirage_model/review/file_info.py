@@ -48,7 +48,7 @@ FILE_SAYS = "In the file"      # what heads the file's own diagnoses wherever th
 
 # where a record's diagnoses come from (``meta["dx_system"]``, set by the readers) -> how the heading names it
 _DX_SOURCES = {"SNOMED-CT": "#Dx, SNOMED-CT", "PTB": "PTB Diagnostic notes", "LUDB": "LUDB diagnoses",
-               "PTB-XL SCP": "PTB-XL table"}
+               "PTB-XL SCP": "PTB-XL table", "diagnosis comment": "the header's diagnosis comment"}
 # the file's clinical notes beside its diagnoses: the Challenge's #Rx, #Hx and #Sx (``records.metadata``)
 _FILE_NOTES = (("rx", "Medication (Rx)"), ("hx", "History (Hx)"), ("sx", "Symptoms (Sx)"))
 
