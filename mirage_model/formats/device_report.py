@@ -82,6 +82,21 @@ def field_text(value) -> str:
     return "".join(ch for ch in str(value or "") if unicodedata.category(ch) != "Cc").strip()
 
 
+# A maker's name written as its copyright notice: Mindray's BeneHeart carts write their HL7 aECG
+# <manufacturerOrganization><name> "(C) Shenzhen Mindray Bio-Medical Electronics Co., Ltd. All rights reserved."
+_COPYRIGHT_HEAD = re.compile(r"^(?:\(c\)|©|copyright\b)[\s,]*(?:\d{4}(?:\s*[-–]\s*\d{4})?[\s,]+)?", re.IGNORECASE)
+_RIGHTS_TAIL = re.compile(r"(?:^|[\s,;]+)all rights reserved\.?$", re.IGNORECASE)
+
+
+def maker_name(value) -> str:
+    """A device maker's name as text (``field_text``), without the copyright notice some write around it:
+    "(C) Shenzhen Mindray Bio-Medical Electronics Co., Ltd. All rights reserved." -> "Shenzhen Mindray
+    Bio-Medical Electronics Co., Ltd."; a name that is the notice alone stays as written."""
+    text = field_text(value)
+    bare = _RIGHTS_TAIL.sub("", _COPYRIGHT_HEAD.sub("", text)).strip()
+    return bare or text
+
+
 def median_beats(path: Path, fmt: str, src) -> dict | None:
     """The device's median (representative) beats: {"fs": Hz, "leads": {lead: (T,) mV}}."""
     beats = src.median_beats or []

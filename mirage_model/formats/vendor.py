@@ -23,7 +23,7 @@ import numpy as np
 
 from mirage_model.formats import aecg, cardiosoft, dicom, ishne, mfer, muse, philips, rates, scp
 from mirage_model.formats.assemble import build_record, fail, fail_unless_ours, person_name
-from mirage_model.formats.device_report import device_report, field_text, median_beats
+from mirage_model.formats.device_report import device_report, field_text, maker_name, median_beats
 from mirage_model.formats.extra import require
 from mirage_model.formats.lead_scale import extra_mv, physical_mv, scale_said
 from mirage_model.formats.reader_notes import collect_reader_notes
@@ -186,7 +186,7 @@ def _to_record(path: Path, fmt: str, src, notes: tuple[str, ...], part: tuple | 
             beats, notes = None, (*notes, disagree)
     p, r = src.patient, src.recording
     dev = r.device
-    device = " ".join(x for x in (field_text(dev.manufacturer), field_text(dev.model)) if x)
+    device = " ".join(x for x in (maker_name(dev.manufacturer), field_text(dev.model)) if x)
     name = person_name(p.first_name, p.last_name)
     # ISHNE has no age field: the parser's whole years from the birth date would pass for a stated age
     info = {
