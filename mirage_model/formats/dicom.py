@@ -26,7 +26,7 @@ from pathlib import Path
 from mirage_model.formats.assemble import fail, fail_unless_ours, person_name
 from mirage_model.formats.dicom_groups import group_leads, join_simultaneous, labelled_median, rhythm_group
 from mirage_model.formats.dicom_samples import (apply_channel_status, group_problem, infer_interpretation,
-                                                scale_problem)
+                                                padding_in_range, scale_problem)
 from mirage_model.formats.extra import require
 from mirage_model.formats.reader_notes import collect_reader_notes
 from mirage_model.limits import MAX_SAMPLES, length_words, too_long_advice
@@ -187,6 +187,8 @@ def adapt_parser(parser):
             rhythm = not getattr(self, "_rhythm_read", True) and not labelled_median(wf.get("MultiplexGroupLabel"))
             problem = infer_interpretation(wf, little_endian, index + 1)
             problem = problem or group_problem(wf)
+            if not problem:
+                padding_in_range(wf, little_endian, index + 1)
             if problem:
                 if rhythm:
                     raise CorruptedFileError(f"DICOM multiplex group {index + 1}: {problem}")

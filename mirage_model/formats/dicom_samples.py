@@ -128,6 +128,44 @@ def infer_interpretation(wf, little_endian: bool, number: int) -> str | None:
     return None
 
 
+def padding_in_range(wf, little_endian: bool, number: int) -> None:
+    """A 16-bit group's Waveform Padding Value (5400,100A) that its ECG leads pass through is no padding:
+    padding marks samples that are no part of the waveform (PS3.3 C.10.9.1.6), a value the waveform itself
+    does not take, but the C# ECG Toolkit's DICOM writer states 0, and its leads' samples of 0 V, where the
+    traces cross the baseline, were read as missing (Example.dcm: 58 to 180 of each lead's 5000). When the
+    value lies strictly between a lead's smaller and larger samples in every ECG lead that holds it, it is
+    removed from ``wf`` (so the parser reads those samples) and a warning says so; -32768 or 65535, which no
+    sample can pass, stay padding."""
+    pad = bytes(wf.get("WaveformPaddingValue") or b"")
+    code = str(wf.get("WaveformSampleInterpretation") or "").strip().upper()
+    try:
+        channels, bits = int(wf.get("NumberOfWaveformChannels") or 0), int(wf.get("WaveformBitsAllocated") or 0)
+    except (TypeError, ValueError):
+        return
+    data = wf.get("WaveformData")
+    if len(pad) < 2 or bits != 16 or code not in ("SS", "US") or data is None or channels <= 0:
+        return
+    dtype = np.dtype(("<" if little_endian else ">") + ("i2" if code == "SS" else "u2"))
+    data = bytes(data)
+    n = len(data) // (2 * channels)
+    samples = np.frombuffer(data[:n * channels * 2], dtype=dtype).reshape(n, channels)
+    value = int(np.frombuffer(pad[:2], dtype=dtype)[0])
+    held = []
+    for ch, label in _channels_judged(list(wf.get("ChannelDefinitionSequence") or []), channels):
+        x = samples[:, ch]
+        hits = int((x == value).sum())
+        if not hits:
+            continue
+        rest = x[x != value]
+        if not (rest.size and rest.min() < value < rest.max()):
+            return                    # in this lead it may be padding: the group's samples stay as stated
+        held.append(f"{label} {hits}")
+    if held:
+        del wf.WaveformPaddingValue
+        warnings.warn(f"DICOM: multiplex group {number}'s Waveform Padding Value (5400,100A) is {value}, a value "
+                      f"its leads pass through ({', '.join(held)} of {n} samples): read as samples, not as padding")
+
+
 def _channels_judged(defs: list, channels: int) -> list[tuple[int, str]]:
     """(channel index, lead) of a group's ECG channels, by the names ``group_leads`` gives them;
     every channel (named by its number) when none is an ECG lead."""
