@@ -9,6 +9,7 @@ and, for pydicom, log records ("Invalid value for VR UI" of a damaged element, a
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import warnings
 from contextlib import contextmanager
@@ -49,3 +50,28 @@ def collect_reader_notes():
     finally:
         _collecting.notes = outer
         notes.extend(str(w.message) for w in caught)
+        notes[:] = _uids_in_one(notes)
+
+
+# pydicom's note of a malformed UID, one per element ("Invalid value for VR UI: '1.2..1'. Please see <URL of
+# PS3.5 Table 6.2-1> for allowed values for each VR."): the file's identifiers, none of its ECG
+_BAD_UID = re.compile(r"Invalid value for VR UI: ('.*')\. Please see <[^>]*> for allowed values for each VR\.?")
+
+
+def _uids_in_one(notes: list[str]) -> list[str]:
+    """``notes`` with pydicom's malformed-UID notes said once, in words, where the first of them was: the C#
+    ECG Toolkit's Example.dcm gave three, each with a link to the standard, in the app's warning bar."""
+    uids = list(dict.fromkeys(m.group(1) for m in map(_BAD_UID.fullmatch, notes) if m))   # (logged and warned)
+    if not uids:
+        return notes
+    which = "a malformed identifier (UID)" if len(uids) == 1 else f"{len(uids)} malformed identifiers (UIDs)"
+    said = (f"DICOM: {which} ({', '.join(uids)}; PS3.5 6.2 allows digits and single dots): the file's "
+            f"identifiers only, its ECG is read as stored")
+    out, put = [], False
+    for note in notes:
+        if not _BAD_UID.fullmatch(note):
+            out.append(note)
+        elif not put:
+            out.append(said)
+            put = True
+    return out
