@@ -39,6 +39,18 @@ def test_mindray_aecg_device_is_its_maker_and_model_without_the_copyright_notice
     ("Mortara Instrument, Inc.", "Mortara Instrument, Inc."),
     ("Cobra Co", "Cobra Co"),
     ("(C) All rights reserved.", "(C) All rights reserved."),     # the notice alone: nothing else to show
+    ("Unknown", ""),
+    ("Unknown Instruments Ltd.", "Unknown Instruments Ltd."),
 ])
 def test_maker_name_cuts_only_a_copyright_notice(written, shown):
     assert maker_name(written) == shown
+
+
+def test_a_placeholder_maker_leaves_the_model_alone():
+    """The C# ECG Toolkit's DICOM writer states Manufacturer "Unknown" beside the cart's model: the device read
+    "Unknown ELI250". Truth: the file's own Manufacturer and Manufacturer's Model Name, read with pydicom."""
+    pydicom = pytest.importorskip("pydicom")
+    path = MINDRAY.parent / "ecgtoolkit-Example.dcm"
+    ds = pydicom.dcmread(path)
+    assert (ds.Manufacturer, ds.ManufacturerModelName) == ("Unknown", "ELI250")
+    assert load_record(path).meta["device"] == "ELI250"

@@ -88,11 +88,18 @@ _COPYRIGHT_HEAD = re.compile(r"^(?:\(c\)|Â©|copyright\b)[\s,]*(?:\d{4}(?:\s*[-â€
 _RIGHTS_TAIL = re.compile(r"(?:^|[\s,;]+)all rights reserved\.?$", re.IGNORECASE)
 
 
+# a maker field filled with a writer's placeholder: the C# ECG Toolkit's DICOM writer states Manufacturer "Unknown"
+_NO_MAKER = frozenset({"unknown", "n/a", "na", "none", "-"})
+
+
 def maker_name(value) -> str:
     """A device maker's name as text (``field_text``), without the copyright notice some write around it:
     "(C) Shenzhen Mindray Bio-Medical Electronics Co., Ltd. All rights reserved." -> "Shenzhen Mindray
-    Bio-Medical Electronics Co., Ltd."; a name that is the notice alone stays as written."""
+    Bio-Medical Electronics Co., Ltd."; a name that is the notice alone stays as written; a placeholder
+    ("Unknown", ``_NO_MAKER``) is none, so that the device is named by its model alone ("ELI250")."""
     text = field_text(value)
+    if text.lower() in _NO_MAKER:
+        return ""
     bare = _RIGHTS_TAIL.sub("", _COPYRIGHT_HEAD.sub("", text)).strip()
     return bare or text
 
