@@ -60,3 +60,22 @@ def test_add_statement_starts_with_no_group_and_needs_one(qtbot):
     assert ok.isEnabled()
     dlg.words.setText("   ")
     assert not ok.isEnabled()
+
+
+def test_add_statement_shows_a_statement_whole_as_it_is_typed(qtbot):
+    """The statement's field was Qt's default width, about 17 characters (125 px): its example was cut ("e.g. Early
+    repolari...") and a statement typed scrolled out of view. Truth: each of the 71 PTB-XL statements' words, in the
+    field's font, fits within the field's text area (its frame, text margins and Qt's 2 px a side taken off)."""
+    from mirage_model.review.interpret.statements import STATEMENTS
+
+    dlg = AddStatementDialog()
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    words = dlg.words
+    margins = words.textMargins()
+    room = words.contentsRect().width() - margins.left() - margins.right() - 2 * 2
+    texts = [info.text for info in STATEMENTS.values()] + [words.placeholderText()]
+    assert len(texts) == 72 and "Voltage criteria for left ventricular hypertrophy" in texts
+    for text in texts:
+        assert words.fontMetrics().horizontalAdvance(text) <= room, text

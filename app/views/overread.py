@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from mirage_model.review.interpret import GROUPS
+from mirage_model.review.interpret.statements import STATEMENTS
 from mirage_model.review.overread import CONFIRMED, STRUCK, statement_key
 
 _GREY = "#666666"
@@ -39,6 +40,11 @@ class AddStatementDialog(QDialog):
         self.setWindowTitle("Add statement")
         self.words = QLineEdit()
         self.words.setPlaceholderText("e.g. Early repolarisation, inferior leads")
+        # as wide as the machine's statements are long (the 71 PTB-XL statements' words whole): at Qt's own width,
+        # about 17 characters, the example was cut and a statement typed scrolled out of view as it was typed
+        fm = self.words.fontMetrics()
+        words = [info.text for info in STATEMENTS.values()] + [self.words.placeholderText()]
+        self.words.setMinimumWidth(max(fm.horizontalAdvance(w) for w in words) + 16)
         self.group = QComboBox()
         self.group.addItems(list(GROUPS))
         self.group.setCurrentIndex(-1)      # none chosen: a default group filed statements under rhythm unread
