@@ -22,6 +22,9 @@ CONTROL_KEYS = (
     ("Alt+letter", "open a menu by its underlined letter (Alt+F: File, Alt+V: View ...)"),
     ("Esc, Ctrl+W", "close the median beats window (View > Median beats in a window) or a dialog"),
     ("Esc (in a lab field)", "drop the value being typed: the field shows the value in use again"),
+    ("Ctrl+Z (in a lab field)", "undo the field's last edit"),
+    ("F2, double-click", "correct the selected measurement (Enter keeps it, Esc drops it; cleared, the automatic "
+                         "value is back)"),
 )
 
 
