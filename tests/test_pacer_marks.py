@@ -135,6 +135,45 @@ def test_app_traces_mark_each_stimulus_and_say_so(paced, qtbot):
     np.testing.assert_allclose(np.diff(xs), np.diff(shown) * plot.speed, atol=1e-6)
     assert plot.speed == SPEED_MM_S
     assert plot.overlay_text.startswith("teal ticks: pacing stimuli found by the quality check")
+    spikes_only = dataclasses.replace(q, findings=tuple(dataclasses.replace(f, code="pacing_spikes")
+                                                        if f.code == "paced_rhythm" else f for f in q.findings))
+    plot.set_quality(spikes_only)       # spikes before a few beats only: pacing or artefact, as the finding says
+    assert plot.overlay_text.startswith("teal ticks: spikes before a few beats (pacing or artefact: check)")
     plot.set_quality(None)
     assert plot.pacer_mark_positions() == [] and not plot.pacer_marks.isVisible()
     assert "pacer" not in plot.overlay_text
+
+
+FORMATS = Path(__file__).resolve().parent / "data" / "formats"
+
+
+@pytest.fixture(scope="module")
+def spikes():
+    """A real export with no pacemaker whose quality report finds "pacing-like spikes" before a few beats only (a
+    baseline step at 2.1 s, the others later): ECG_P28.01, 96 s at 1000 Hz."""
+    rec = load_record(FORMATS / "ECG_P28.01.ecg")
+    q = quality.assess(rec)
+    assert q.has("pacing_spikes") and not q.has("paced_rhythm"), q.summary()
+    return rec, q
+
+
+def test_spikes_before_a_few_beats_are_keyed_as_pacing_or_artefact(spikes, paced, tmp_path):
+    """The key under the traces said "pacing stimuli found" of spikes before 3 of 102 beats, where the quality
+    check's own finding says "check for intermittent pacing or artefact": a baseline step keyed as a pacemaker's
+    stimulus. The key now says what the finding says, on page 1 and under the app's traces alike; a paced rhythm's
+    keeps its words."""
+    pypdf = pytest.importorskip("pypdf")
+    from mirage_model.inference import Prediction
+    from mirage_model.review.paced import PACER_LEGEND, pacer_legend
+    from mirage_model.review.report import build_report
+    from mirage_model.review.session import ReviewSession
+
+    rec, q = spikes
+    assert pacer_legend(q) == "teal ticks: spikes before a few beats (pacing or artefact: check)"
+    assert pacer_legend(paced[2]) == PACER_LEGEND
+    pred = Prediction(labels=("NORM",), probabilities=np.array([0.1], np.float32),
+                      thresholds=np.array([0.5], np.float32), positive=(), model_name="m", quality=q)
+    s = ReviewSession.from_results(rec, prediction=pred, file_values=False)
+    text = " ".join(pypdf.PdfReader(str(build_report(s, tmp_path / "p28.pdf"))).pages[0].extract_text().split())
+    assert "teal ticks: spikes before a few beats (pacing or artefact: check)" in text
+    assert "pacing stimuli found" not in text

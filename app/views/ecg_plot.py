@@ -124,6 +124,7 @@ class EcgPlot(PlotScale, PlotFilters, PlotOverlays, Calipers, pg.GraphicsView):
         self.artefacts: list[tuple[float, float, tuple[str, ...], str]] = []   # (t0 s, t1 s, leads, note)
         self._artefact_items: list = []
         self.pacer_times = np.zeros(0)   # s of each pacing stimulus the quality report found
+        self.pacer_legend = ""           # their key under the traces (review.paced.pacer_legend)
         # the pacer marks: one thin tick per stimulus and panel, in their own colour (review.paced)
         self.pacer_marks = pg.PlotCurveItem(pen=pg.mkPen(QColor.fromRgbF(*PACER_RGB), width=1.5), connect="pairs")
         self.pacer_marks.setZValue(12)

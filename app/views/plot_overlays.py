@@ -14,7 +14,7 @@ from PySide6.QtGui import QBrush, QColor, QPen, QTransform
 
 from mirage_model.records import STANDARD_LEADS
 from mirage_model.render import PAGE_S
-from mirage_model.review.paced import PACER_LEGEND, PACER_MARK_MM, pacer_level, pacer_times
+from mirage_model.review.paced import PACER_MARK_MM, pacer_legend, pacer_level, pacer_times
 
 BAR_LEFT_MM, BAR_MM = 0.2, 2.2  # a lead-importance bar: from 0.2 mm before its part's start, 2.2 mm wide (paper)
 FIGURE_GAP_PX = 3.0             # screen pixels between a bar and its importance figure (as a name from its pulse)
@@ -183,6 +183,7 @@ class PlotOverlays:
         self.artefacts = [(float(f.span_s[0]), float(f.span_s[1]), tuple(f.leads), f.name)
                           for f in getattr(quality, "findings", ()) if getattr(f, "span_s", None) is not None]
         self.pacer_times = pacer_times(quality)
+        self.pacer_legend = pacer_legend(quality)
         self._draw_artefacts()
         self._draw_pacer_marks()
 
@@ -484,7 +485,7 @@ class PlotOverlays:
         if state["out_of_date"] and (state["importance"] or state["saliency"]):
             parts.insert(0, f"out of date ({state['out_of_date']}): drawn faded")
         if self.pacer_marks.isVisible():     # first: the caption is elided at its end
-            parts.insert(0, PACER_LEGEND)
+            parts.insert(0, self.pacer_legend)
         self.overlay_text = "; ".join(parts)
         self.overlayChanged.emit(self.overlay_text)
 

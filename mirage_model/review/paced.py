@@ -45,6 +45,10 @@ SPIKE_CODES = (SPIKE_FINDING, "pacing_spikes")   # the quality findings that pla
 PACER_RGB = (0.0, 0.55, 0.65)      # teal: not the trace's black, the grid's red or a fiducial's colour
 PACER_MARK_MM = (-3.0, 5.0)        # the tick, mm below and above the trace at the stimulus
 PACER_LEGEND = "teal ticks: pacing stimuli found by the quality check (pacer marks)"
+# the key where the spikes precede a few beats only ("pacing_spikes"): the finding leaves it open whether they are a
+# pacemaker's, and "pacing stimuli found" had said they were (ECG_P28.01: a baseline step before 3 of 102 beats)
+# (no longer than PACER_LEGEND: page 1's caption line has the room for it)
+SPIKES_LEGEND = "teal ticks: spikes before a few beats (pacing or artefact: check)"
 
 
 def pacer_level(row: np.ndarray, fs: float, t: float) -> float:
@@ -64,6 +68,13 @@ def pacer_times(quality) -> np.ndarray:
     times = [t for f in getattr(quality, "findings", ()) or () if f.code in SPIKE_CODES
              for t in getattr(f, "times_s", ()) or ()]
     return np.unique(np.asarray(times, dtype=np.float64))
+
+
+def pacer_legend(quality) -> str:
+    """The key to the pacer marks of ``quality`` (``pacer_times``): ``PACER_LEGEND`` where its "paced_rhythm"
+    finding places them, ``SPIKES_LEGEND`` where only its "pacing_spikes" finding does."""
+    codes = {f.code for f in getattr(quality, "findings", ()) or () if getattr(f, "times_s", ())}
+    return PACER_LEGEND if SPIKE_FINDING in codes or not codes & set(SPIKE_CODES) else SPIKES_LEGEND
 
 
 def paced_by_model(prediction):

@@ -19,7 +19,7 @@ from mirage_model.records import STANDARD_LEADS
 from mirage_model.render import LEAD_NAMES, panel_traces, polyline_segments
 from mirage_model.review.file_info import (EXTRA_DRAWN, file_diagnosis_note, length_read, part_read, reader_notes,
                                           record_notes)
-from mirage_model.review.paced import PACER_LEGEND, PACER_MARK_MM, PACER_RGB, pacer_level, pacer_times
+from mirage_model.review.paced import PACER_MARK_MM, PACER_RGB, pacer_legend, pacer_level, pacer_times
 from mirage_model.review.report.context import EXTRA_LEADS, SHEET_NOTES, ReportContext
 from mirage_model.review.report.header import clip, draw_notice, draw_page_header
 from mirage_model.review.report.layout import MM, ReportLayout, edge_clipped, spike_room_mv
@@ -238,7 +238,7 @@ def caption_parts(ctx: ReportContext) -> tuple[list[str], list[str]]:
                "calibration 1 mV / 200 ms", "grid 1 mm / 5 mm"]
     notes = []
     if len(_pacer_times(ctx)):                       # first: the marks on the sheet need their key
-        notes.append(PACER_LEGEND)
+        notes.append(pacer_legend(getattr(ctx.prediction, "quality", None)))
     if lay.gain_mm_mv < ctx.settings.gain_mm_mv:     # sheet_gain lowered it
         notes.append(f"gain {lay.gain_mm_mv:g} mm/mV: at {ctx.settings.gain_mm_mv:g} mm/mV the tallest complexes "
                      "would run into the next row")
