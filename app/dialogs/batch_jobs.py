@@ -70,6 +70,7 @@ def batch_with_model_job(ctx, folder, model_path, device, predictor, out_path, s
     ``jobs.load_models_job``): the statements model loaded beside it for the interpretation.
     A folder with nothing to score gets no output, nor a model loaded: :class:`NothingToScore`."""
     from mirage_model.inference import Predictor   # torch: imported when a batch starts, not with the window
+    from mirage_model.review.batch.errors import BatchError
     from mirage_model.review.batch.inputs import find_inputs, labs_lookup
     from mirage_model.review.batch.run import nothing_to_score
 
@@ -97,4 +98,9 @@ def batch_with_model_job(ctx, folder, model_path, device, predictor, out_path, s
     where = companion_statements_model(ptbxl_coded(predictor), statements)    # an own "AFIB" is no statement
     if where is not None:
         kwargs["statements_predictor"] = Predictor(where, device=device)
-    return jobs.batch_job(ctx, folder, predictor, out_path, **kwargs)
+    try:
+        return jobs.batch_job(ctx, folder, predictor, out_path, **kwargs)
+    except BatchError as err:
+        if err.dialog:      # the refusal in this dialog's words: "untick Resume", not "run without --resume"
+            raise BatchError(err.dialog) from err
+        raise

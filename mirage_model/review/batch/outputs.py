@@ -417,9 +417,9 @@ def lock_output(out_path: Path) -> OutputLock:
                 except OSError:
                     pass
                 continue
-            raise BatchError(f"{out_path}: another 'mirage score' run ({_describe_owner(pid, host)}) is "
-                             f"writing this file (lock file {lock_path}); wait for it to finish or choose "
-                             "another --out") from None
+            said = (f"{out_path}: another 'mirage score' run ({_describe_owner(pid, host)}) is writing this "
+                    f"file (lock file {lock_path}); wait for it to finish or choose another")
+            raise BatchError(f"{said} --out", dialog=f"{said} output CSV") from None
         try:
             same = os.stat(lock_path).st_ino == os.fstat(fh.fileno()).st_ino
         except OSError:

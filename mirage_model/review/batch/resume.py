@@ -30,7 +30,9 @@ def kept_rows(out_path: Path, fmt: str, cols: list[str]) -> list[dict]:
     if old_rows and old_cols != cols:
         raise BatchError(f"{out_path}: cannot resume: {columns_differ(old_cols, cols)}; its rows and this "
                          "run's would not line up. Run without --resume to score every record again, or "
-                         "write to a new output file")
+                         "write to a new output file",
+                         dialog=f"{out_path}: cannot resume: {columns_differ(old_cols, cols, DIALOG_CHANGED)}; "
+                         f"its rows and this run's would not line up. {DIALOG_ADVICE}")
     kept, done = [], set()
     for row in old_rows:
         key = str(row.get("record_path"))
@@ -52,9 +54,19 @@ def finished_records(out_path: Path, fmt: str | None = None) -> set[str]:
     return {str(row.get("record_path")) for row in read_rows(out_path, fmt)[1] if row.get("status") == "ok"}
 
 
-def columns_differ(old: list[str], new: list[str], limit: int = 6) -> str:
+# what a resumed output's refusal says to do, in the batch dialog's words: it has a Resume box and an output
+# field, and none of the command's options (it had said "Run without --resume", "--pdf-dir ... changed")
+DIALOG_ADVICE = "Untick Resume to score every record again, or choose another output CSV"
+CLI_CHANGED = ("written by an older version, another model, or with --no-measure, --pdf-dir, --all-statements or "
+               "--compare-prior changed")
+DIALOG_CHANGED = ("written by an older version, another model, with the PDF folder or \"Compare each record with "
+                  "the patient's earlier ECG\" changed, or by mirage score with other options")
+
+
+def columns_differ(old: list[str], new: list[str], changed: str = CLI_CHANGED, limit: int = 6) -> str:
     """Why an output's columns ``old`` are not this run's ``new``, naming the columns: "it lacks
-    the column poor_leads, which this run writes (written by an older version?)"."""
+    the column poor_leads, which this run writes (written by an older version?)"; ``changed``: what may
+    have changed them, in the words of the command (the default) or of the batch dialog."""
     def named(cols: list[str]) -> str:
         return ", ".join(cols[:limit]) + (f" and {len(cols) - limit} more" if len(cols) > limit else "")
 
@@ -67,14 +79,13 @@ def columns_differ(old: list[str], new: list[str], limit: int = 6) -> str:
         parts.append(f"it has the column{'s' if len(extra) > 1 else ''} {named(extra)}, which this run does not write")
     if not parts:
         parts.append("its columns are in another order")
-    return "; ".join(parts) + (" (written by an older version, another model, or with --no-measure, "
-                               "--pdf-dir, --all-statements or --compare-prior changed)")
+    return "; ".join(parts) + f" ({changed})"
 
 
 def _refuse(out_path: Path, why: str) -> BatchError:
-    return BatchError(f"{out_path}: cannot resume: {why}; its rows and this run's would not be "
-                      "comparable. Run without --resume to score every record again, or write to a "
-                      "new output file")
+    said = f"{out_path}: cannot resume: {why}; its rows and this run's would not be comparable."
+    return BatchError(f"{said} Run without --resume to score every record again, or write to a new output file",
+                      dialog=f"{said} {DIALOG_ADVICE}")
 
 
 def _number(value) -> float | None:
