@@ -104,4 +104,10 @@ class BatchOutcome:
         unmatched = list(getattr(summary, "labs_unmatched", None) or ())
         if unmatched:       # named when the run started: kept, not said twice
             self._note_unmatched(unmatched, getattr(summary, "labs_unmatched_hint", ""))
+        # what became of the table's values, as mirage score's last line on it says: a troponin column the model
+        # does not read had gone unsaid here, but for each row's values_not_used cell at the table's far right
+        labs = summary.labs_line(self._labs_name or "the labs table", getattr(summary, "model_reads", ())) \
+            if hasattr(summary, "labs_line") else ""
+        if labs and f"{labs}." not in self._notes:
+            self._add_note(f"{labs}.")
         self.status.setText(text)

@@ -213,6 +213,7 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         if labs is not None:
             refused = lookup.refused_rows()
             summary.labs_rows, summary.labs_refused = len(set(labs_d) - refused), len(refused)
+            summary.model_reads = list(getattr(getattr(predictor, "schema", None), "names", None) or ())
             # a row that fits no record gives no value (said below): "all 645 values used" had counted
             # them beside the warning that their rows were not used
             unmatched = set(lookup.match.unmatched)

@@ -44,6 +44,9 @@ class BatchSummary:
     labs_rows: int | None = None
     labs_refused: int = 0
     labs_values: dict[str, int] = field(default_factory=dict)
+    # the clinical features the run's model reads (its schema's names): a value of another feature is "not
+    # used by this model" in ``labs_line``
+    model_reads: list[str] = field(default_factory=list)
     # the records whose row fits other records too (refused: their error rows say so); its values, given
     # to no record, are not among ``labs_values``
     labs_ambiguous: int = 0
