@@ -49,6 +49,10 @@ def _write(folder: Path, name: str, digital: np.ndarray, names: list[str], gain:
     ("ECG-aVR", ("aVR", 1)), ("EKG I", ("I", 1)), ("ECG lead I", ("I", 1)), ("V1-Ref", ("V1", 1)),
     ("I-II", ("III", -1)), ("II-I", ("III", 1)), ("II-III", ("I", 1)), ("III-II", ("I", -1)),
     ("I-III", None), ("aVR-aVL", None), ("EEG Fp1-F3", None), ("MLII", None),
+    ("Ableitung II", ("II", 1)), ("Abl. aVF", ("aVF", 1)), ("Dérivation V1", ("V1", 1)),
+    ("De\u0301rivation V1", ("V1", 1)), ("Derivación III", ("III", 1)), ("Derivazione aVL", ("aVL", 1)),
+    ("Derivação V6", ("V6", 1)), ("Afleiding I", ("I", 1)), ("Отведение aVR", ("aVR", 1)),
+    ("Ableitung -aVR", ("aVR", -1)), ("Ableitung V4R", None), ("Ableitung", None),
 ])
 def test_canonical_lead_signs_and_words(name, expected):
     assert canonical_lead(name) == expected
@@ -83,8 +87,10 @@ def test_edf_minus_avr_after_a_word_is_inverted(tmp_path):
     assert rec.meta["inverted_leads"] == ("aVR",)
 
 
-@pytest.mark.parametrize("style", ["EKG {}", "ECG lead {}", "{}-Ref"])
+@pytest.mark.parametrize("style", ["EKG {}", "ECG lead {}", "{}-Ref", "Ableitung {}", "Dérivation {}"])
 def test_wfdb_reads_the_lead_names_other_formats_read(tmp_path, ptbxl, style):
+    """Every lead read from its own channel, none derived or missing: "Ableitung I" (German) had been no lead, so
+    I, II and III were read as missing (and written blank by mirage convert)."""
     digital, gain, truth = ptbxl
     names = [style.format(n) for n in STANDARD_LEADS]
     rec = load_record(_write(tmp_path, "named", digital, names, gain))

@@ -17,8 +17,12 @@ from mirage_model.records.record import STANDARD_LEADS
 _LEAD_KEYS = {name.lower(): name for name in STANDARD_LEADS}
 _LEAD_KEYS.update({"di": "I", "dii": "II", "diii": "III"})
 # Words around a lead's name in files' and vendors' labels: "ECG II", "EKG_V1", "Lead I", "ECG lead I",
-# "MDC_ECG_LEAD_AVR", "Channel II", the Cyrillic "ЭКГ II"; "Lead I (Einthoven)", "V1-Ref", "ECG V2-WCT".
-_PREFIX = re.compile(r"^(?:mdc_ecg_lead_|ekg|ecg|экг|lead|channel|ch)(?P<sep>[\s_.:-]*)", re.I)
+# "MDC_ECG_LEAD_AVR", "Channel II", the Cyrillic "ЭКГ II"; "Lead I (Einthoven)", "V1-Ref", "ECG V2-WCT"; "lead"
+# in the languages of the carts' own exports: "Ableitung I" and "Abl. I" (German), "Dérivation I" (French),
+# "Derivación I" (Spanish), "Derivazione I" (Italian), "Derivação I" (Portuguese), "Afleiding I" (Dutch),
+# "Отведение I" (Russian); read as missing, the file's I, II and III had been left out of the record.
+_PREFIX = re.compile(r"^(?:mdc_ecg_lead_|ekg|ecg|экг|lead|channel|ch|ableitung|abl|d[eé]rivation|derivaci[oó]n|"
+                     r"derivazione|deriva[cç][aã]o|afleiding|отведение|отв)(?P<sep>[\s_.:-]*)", re.I)
 _SUFFIX = re.compile(r"[\s_.:-]*(?:\(einthoven\)|\(goldberger\)|\(wilson\)|-?ref|-?avg|-?wct)$", re.I)
 _SEPARATORS = re.compile(r"[\s_.:]+")
 # A channel labelled as the difference of two limb leads ("I-II"): the lead it is, by Einthoven's
@@ -59,7 +63,7 @@ def _name_parts(name: str) -> tuple[int, str, list[str]]:
     """A lead name without the words around it (``canonical_lead``): (sign, lower-case key, the
     key's parts around "-" without separators). "ECG -aVR" -> (-1, "avr", ["avr"]); "ECG LA-RA"
     -> (1, "la-ra", ["la", "ra"])."""
-    s, sign = name.strip(), 1
+    s, sign = unicodedata.normalize("NFC", name).strip(), 1      # "Dérivation" with its accent composed
     for _ in range(3):   # "ECG lead I": two words before the name
         m = _PREFIX.match(s)
         if m is None:
