@@ -225,13 +225,22 @@ def too_few_leads(names: Sequence[str | None], match: LeadMatch, missing: Sequen
         text += f" (the file holds {', '.join(instead)} instead{': a paediatric lead set?' if paediatric else ''})"
         others = [name for name in others if name.strip() not in instead]
     if others:
-        text += f"; other channels: {', '.join(others)}"
+        text += f"; other channels: {_channel_list(others)}"
         if kind is None and chosen and any(_NOT_ECG_KINDS.match((name or "").strip()) for name in others):
             kind = "a sleep study or monitoring recording"
     # "has 3 of the 12" had left a Holter's user to guess how many leads MIRAGE reads: it says (``enough_leads``)
     return text + ("" if instead or not kind else f" ({kind}, not a 12-lead ECG)") + (
         f"; MIRAGE's models read the 12 leads, at least {MIN_ECG_LEADS} of them given (the others blank), so a "
         "record of fewer (a 3-lead Holter's, a monitor's) cannot be scored by them")
+
+
+def _channel_list(names: Sequence[str], most: int = 16, first: int = 12) -> str:
+    """A file's channel ``names`` for a message: a name the file repeats once, with its count ("I (11 channels)"),
+    and of more than ``most`` names the ``first`` and the count ("ch0, ..., ch11, ... (200 channels in all)"): 200 names
+    had filled the app's message bar and hidden what the message says to do."""
+    counts = {name: names.count(name) for name in dict.fromkeys(names)}
+    shown = [name if n == 1 else f"{name} ({n} channels)" for name, n in counts.items()]
+    return ", ".join(shown) if len(shown) <= most else f"{', '.join(shown[:first])}, ... ({len(names)} channels in all)"
 
 
 def shown_leads(stored: Iterable[str], withheld: Iterable[str] = ()) -> int:
