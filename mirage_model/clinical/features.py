@@ -3,6 +3,7 @@ the errors of a value that cannot be used (``ClinicalError``)."""
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -46,8 +47,10 @@ class LabsTableError(ClinicalError):
         ValueError.__init__(self, f"{', '.join(where)}: {message}")
 
 
+@functools.lru_cache(maxsize=4096)
 def _unit_key(unit: str) -> str:
-    """Normalised spelling of a unit for matching ("µg/L" == "ug/l", "x10^9/L" == "10^9/l")."""
+    """Normalised spelling of a unit for matching ("µg/L" == "ug/l", "x10^9/L" == "10^9/l"). Cached: a labs
+    table's every cell asks it of its feature's few units (a 2-million-row table had spent most of its time here)."""
     u = unit.strip().lower().replace("µ", "u").replace("μ", "u").replace("mcg", "ug")
     u = u.replace("×", "x").replace("**", "^").replace(" ", "")
     for sup, plain in (("³", "^3"), ("⁶", "^6"), ("⁹", "^9"), ("¹²", "^12")):

@@ -114,6 +114,11 @@ def feet_inches(feature: ClinicalFeature, text) -> tuple[str, str | None] | None
                                       f"then fewer than 12 inches): {FEET_INCHES_HINT}")
 
 
+def _spellings(feature: ClinicalFeature) -> dict[str, str]:
+    """``_unit_key`` of each unit ``feature`` takes -> the unit as it spells it (its own unit first)."""
+    return {_unit_key(u): u for u in reversed([feature.unit, *feature.units]) if u}
+
+
 def typed_unit(feature: ClinicalFeature, text) -> tuple[str, str | None]:
     """A value typed or tabled with its unit -> (the number's text, the unit as ``feature`` spells it):
     "70 kg", "70kg", "70 KG" and "70 kgs" -> ("70", "kg"); "4.1 mmol/l" -> ("4.1", "mmol/L"). (text, None) where
@@ -125,13 +130,13 @@ def typed_unit(feature: ClinicalFeature, text) -> tuple[str, str | None]:
             type kg (or g, lb, lbs)"); one of another quantity ("70 cm" for a weight) is no guess either;
             a height in feet and inches that cannot be read (``feet_inches``).
     """
-    spelled = {_unit_key(u): u for u in reversed([feature.unit, *feature.units]) if u}
     if (written := feet_inches(feature, text)) is not None:        # 5'10": 70 in
         feet, inches = written
-        return str(Decimal(feet or 0) * 12 + Decimal(inches or 0)), spelled[_unit_key("in")]
+        return str(Decimal(feet or 0) * 12 + Decimal(inches or 0)), _spellings(feature)[_unit_key("in")]
     m = _RX_WITH_UNIT.fullmatch(text) if isinstance(text, str) and feature.kind != "binary" else None
     if m is None:
         return text, None
+    spelled = _spellings(feature)    # after the bare numbers, a labs table's every cell: built for a unit typed
     number, unit = m.groups()
     key = _unit_key(unit)
     if key not in spelled and key.isalpha() and len(key) > 2 and key.endswith("s") and key[:-1] in spelled:
