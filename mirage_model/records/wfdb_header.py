@@ -183,9 +183,23 @@ def _parse_header(hea: Path, layout: bool = False) -> _Header:
                                f"describes only {len(lines) - 1}")
     header.signals = [_parse_signal_line(hea, line, i, layout)
                       for i, line in enumerate(lines[1:header.n_sig + 1])]
+    extra = sum(_is_signal_line(hea, line, header.n_sig + i, layout) for i, line in enumerate(lines[header.n_sig + 1:]))
+    if extra:   # read as declared, the file's samples had been split into too few signals: "checksums do not match"
+        raise RecordError(hea, f"header cannot be parsed: it declares {counted(header.n_sig, 'signal')} but describes "
+                               f"{header.n_sig + extra} (a signal line for each): the record line's signal count is "
+                               "wrong, or a signal line is one too many")
     if header.fs < MIN_FS and header.fs * max(sig.spf for sig in header.signals) < MIN_FS:
         raise RecordError(hea, plausible_fs(header.fs))
     return header
+
+
+def _is_signal_line(hea: Path, line: str, i: int, layout: bool) -> bool:
+    """Whether a header's ``line`` after its declared signal lines reads as one more signal line."""
+    try:
+        _parse_signal_line(hea, line, i, layout)
+    except RecordError:
+        return False
+    return True
 
 
 def _parse_segment_lines(hea: Path, header: _Header, lines: list[str]) -> None:
