@@ -6,6 +6,7 @@ is read."""
 
 from __future__ import annotations
 
+import codecs
 import math
 import os
 import re
@@ -106,7 +107,7 @@ class _Header:
     # a multi-segment master header: its segments in order (and no signals); None otherwise
     segments: list[_Segment] | None = None
     n_seg: int | None = None   # segments the record line declares (RECORD/NSEG)
-    encoding: str = "utf-8"    # how the header's bytes were read: "utf-8", or "latin-1" when they are not UTF-8
+    encoding: str = "utf-8"    # how the header's bytes were read: "utf-8", "utf-16" (with its BOM), or "latin-1"
     record_line: str = ""      # the record line as written (messages about a field it lost)
     # a record read in part (longer than ``frames_read``): the frames it holds (its header's length, or its
     # file's), of which the first ``frames_read`` alone are read, and its checksums (of all its samples) not
@@ -131,6 +132,11 @@ def _decode_header(hea: Path) -> tuple[str, str]:
         raise RecordError(hea, f"not a WFDB header (larger than {MAX_HEADER_BYTES // 1024} KB)")
     if not raw.strip():
         raise RecordError(hea, "header file is empty")
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):   # Windows Notepad's "Unicode": text all the same
+        try:
+            return raw.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            raise RecordError(hea, "not a WFDB header (it opens as UTF-16 text but does not decode as it)") from None
     if b"\x00" in raw[:4096]:
         raise RecordError(hea, "not a WFDB header (binary content, not text)")
     raw = raw.removeprefix(b"\xef\xbb\xbf")          # tolerate a UTF-8 BOM
