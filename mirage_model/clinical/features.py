@@ -246,7 +246,7 @@ class ClinicalFeature:
             raise ClinicalError(
                 self.name, f"{shown} is not a possible {self.label} "
                 f"(possible range {lo:g}-{hi:g} {self.unit})".rstrip(), "range")
-        return canonical
+        return canonical + 0.0     # "-0" typed is 0: -0.0 had been shown "-0" in the lab form and the PDF
 
     def normalise(self, canonical: float) -> float:
         """Canonical value -> model input ``(t(v) - mean) / std``, the value first held within the

@@ -63,7 +63,7 @@ def _parse_number(text: str, decimal_comma: bool, tabs: bool = False) -> float:
                          "with semicolons, where a decimal comma is read")
     if not _RX_NUMBER.fullmatch(t):
         raise ValueError(f"{text!r} is not a number")
-    return float(t)
+    return float(t) + 0.0     # "-0" is 0: read as -0.0 it had been written "age=-0 years" in labs_used
 
 
 def separator_line(first_line: str) -> tuple[int, str | None]:
