@@ -97,7 +97,30 @@ def detect(path: str | Path) -> str | None:
     if suffix in FORMATS["ishne"].extensions:
         raise RecordError(path, f"not an ISHNE Holter file, though named as one ({path.suffix}): {ishne_problem(head)}")
     known = ", ".join(f.name for f in FORMATS.values())
+    kind = _other_kind(head)
+    if kind:
+        raise RecordError(path, f"not an ECG file MIRAGE recognises: it is {kind}; its content matches none of: {known}")
     raise RecordError(path, f"not an ECG file MIRAGE recognises (its content matches none of: {known})")
+
+
+# The first bytes of files that are often opened, or left in a folder, in place of an ECG recording: what each is,
+# and what to do. A PNG renamed .xml, or an ECG's PDF printout, had been "not an ECG file" and no more.
+_OTHER_KINDS = ((b"%PDF-", "a PDF document (an ECG's printout? MIRAGE reads the recording's own file, "
+                           "as the cart or ECG system exports it)"),
+                (b"\x89PNG\r\n\x1a\n", "a PNG image (a picture of an ECG holds no signal MIRAGE reads)"),
+                (b"\xff\xd8\xff", "a JPEG image (a picture of an ECG holds no signal MIRAGE reads)"),
+                (b"GIF8", "a GIF image (a picture of an ECG holds no signal MIRAGE reads)"),
+                (b"II*\x00", "a TIFF image (a picture of an ECG holds no signal MIRAGE reads)"),
+                (b"MM\x00*", "a TIFF image (a picture of an ECG holds no signal MIRAGE reads)"),
+                (b"PK\x03\x04", "a ZIP archive (or an Office document): extract the ECG files in it"),
+                (b"\x1f\x8b", "a gzip-compressed file: decompress it, then open the file it holds"),
+                (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive: extract the ECG files in it"),
+                (b"Rar!\x1a\x07", "a RAR archive: extract the ECG files in it"))
+
+
+def _other_kind(head: bytes) -> str:
+    """What a file of no ECG format is, by its first bytes (``_OTHER_KINDS``); "" when none of those."""
+    return next((kind for magic, kind in _OTHER_KINDS if head.startswith(magic)), "")
 
 
 def same_name_records(path: str | Path) -> list[Path]:
