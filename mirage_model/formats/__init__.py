@@ -99,7 +99,8 @@ def detect(path: str | Path) -> str | None:
     known = ", ".join(f.name for f in FORMATS.values())
     kind = _other_kind(head)
     if kind:
-        raise RecordError(path, f"not an ECG file MIRAGE recognises: it is {kind}; its content matches none of: {known}")
+        raise RecordError(path, f"not an ECG file MIRAGE recognises: it is {kind}; its content matches none of: "
+                                f"{known}")
     raise RecordError(path, f"not an ECG file MIRAGE recognises (its content matches none of: {known})")
 
 
