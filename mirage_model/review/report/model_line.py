@@ -96,11 +96,13 @@ def model_line(pred, why: str = "", stmt_pred=None, stated: int | None = None, n
 
 
 def model_line_rows(c, text: str, width: float, free_line: bool, short: str = "",
-                    last_width: float | None = None, details: str = DETAILS) -> list[str]:
+                    last_width: float | None = None, details: str = DETAILS, coded: str = "") -> list[str]:
     """``model_line``'s text as the band draws it within ``width`` pt on canvas ``c``, every row
     whole at ``READABLE`` pt at the least: one row when it fits; else, with a free line above, two
     rows (the classes' model, then the statements' model; the pointer to the details given up if
-    need be); else one row without the pointer to the details, and if that is still too wide, in
+    need be); else one row without the pointer to the details; else all that with ``coded`` (``model_line(...,
+    in_words=False)``: the classes' labels without their words, the names kept; given beside a statements model,
+    whose name says where the interpretation's statements come from); and if that is still too wide, in
     ``COMPACT`` wording, so that the names and counts are what stays; else ``short``
     (``model_line(..., names=False)``: page 3 names the models), in ``TERSE`` wording if need be (a
     doubted class's mark without its words);
@@ -112,19 +114,28 @@ def model_line_rows(c, text: str, width: float, free_line: bool, short: str = ""
     def fits_row(t: str, room: float) -> bool:
         return c.stringWidth(pdf_text(t), FONT_BOLD, READABLE) <= room
 
-    if fits_row(text, last_width):
-        return [text]
-    if free_line and STATEMENTS_PART in text:
-        head, tail = text.split(STATEMENTS_PART, 1)
-        second = STATEMENTS_PART.lstrip(". ") + tail
-        for rows in ([head + ".", second], [head + ".", second.removesuffix(details)]):
-            if fits_row(rows[0], width) and fits_row(rows[1], last_width):
-                return rows
-    text = text.removesuffix(details)
-    if fits_row(text, last_width):
-        return [text]
+    def whole(t: str) -> list[str] | None:
+        """``t`` in one row, or with a free line in two (the classes' model, then the statements'), the pointer
+        to the details given up if need be; None where it does not fit so."""
+        if fits_row(t, last_width):
+            return [t]
+        if free_line and STATEMENTS_PART in t:
+            head, tail = t.split(STATEMENTS_PART, 1)
+            second = STATEMENTS_PART.lstrip(". ") + tail
+            for rows in ([head + ".", second], [head + ".", second.removesuffix(details)]):
+                if fits_row(rows[0], width) and fits_row(rows[1], last_width):
+                    return rows
+        t = t.removesuffix(details)
+        return [t] if fits_row(t, last_width) else None
+
+    for t in (text, coded):             # the models' names before the classes' words (``coded``)
+        if t and (rows := whole(t)):
+            return rows
+    text, coded = text.removesuffix(details), coded.removesuffix(details)
     for long, short_words in COMPACT:
-        text = text.replace(long, short_words)
+        text, coded = text.replace(long, short_words), coded.replace(long, short_words)
+    if coded and not fits_row(text, last_width) and fits_row(coded, last_width):
+        return [coded]
     if fits_row(text, last_width) or not short:
         return [text] if fits_row(text, last_width) else _wrap(c, text, width, last_width)
     terse = short

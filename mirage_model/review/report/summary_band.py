@@ -271,6 +271,9 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
     text = model_line(pred, why, stmt_pred, stated, guessed=guessed, results=results)
     short = model_line(pred, why, stmt_pred, stated, names=False, guessed=guessed, results=results)
     bare = model_line(pred, why, stmt_pred, stated, names=False, guessed=guessed, results=results, in_words=False)
+    # beside a statements model, its name (which model the statements come from) before the classes' words
+    coded = "" if stmt_pred is None else model_line(pred, why, stmt_pred, stated, guessed=guessed, results=results,
+                                                    in_words=False)
     colour = RED if withheld else (0.0, 0.0, 0.0)
     stale = []
     if pred is not None and session.state.get("prediction") == "stale":
@@ -311,7 +314,7 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
         slots -= serial_rows
     lines = _statement_lines(c, it, shown, slots, width, session) if shown or not statements else []
     rows = model_line_rows(c, text, width, free_line=len(lines) < slots, short=short, last_width=last_width,
-                           details=DETAILS.replace("page 3", results))
+                           details=DETAILS.replace("page 3", results), coded=coded)
     if len(rows) > 1 + slots - len(lines) and bare != short:    # words taking statements' lines: the labels alone
         rows = min(rows, model_line_rows(c, text, width, free_line=len(lines) < slots, short=bare,
                                          last_width=last_width, details=DETAILS.replace("page 3", results)), key=len)
