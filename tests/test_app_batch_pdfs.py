@@ -267,7 +267,9 @@ def test_the_last_line_says_how_many_pdfs_were_written_and_where(qtbot, tiny_mod
     dlg.pdf_dir.setText(str(tmp_path / "edited after"))
     assert f"; 0 PDFs in {tmp_path / 'edited meanwhile'}." in dlg.status.text(), dlg.status.text()
 
-    dlg.pdf_dir.setText("")                      # no PDF folder: nothing said of PDFs
-    dlg.resume.setChecked(True)
+    dlg.pdf_dir.setText("")                      # no PDF folder: nothing said of PDFs (a new output: a resume
+    dlg.output.setText(str(tmp_path / "no_pdfs.csv"))   # of one written with PDFs is refused, naming the PDF folder)
+    dlg.resume.setChecked(False)
     _run(qtbot, dlg)
+    assert dlg.status.text().startswith("Done: 2 scored"), dlg.status.text()
     assert "PDF" not in dlg.status.text(), dlg.status.text()
