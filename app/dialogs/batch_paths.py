@@ -22,9 +22,9 @@ def locale_dialect(locale=None) -> str:
     cells, decimal commas) where the system's locale (``QLocale``, the user's regional settings) writes a decimal
     comma, as German, French or Dutch ones do: the Excel of that computer reads a CSV with that locale's list
     separator, ';', and had shown a comma-separated one as one column per row. Else "excel" (',' and '.')."""
-    from PySide6.QtCore import QLocale
+    from app.locale_numbers import decimal_comma
 
-    return "excel-eu" if (locale or QLocale()).decimalPoint() == "," else "excel"
+    return "excel-eu" if decimal_comma(locale) else "excel"
 
 
 def in_resources(path: str | Path) -> bool:

@@ -25,9 +25,10 @@ years as 55 months, on the way to the labs below the fold.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QLocale, Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import QApplication, QComboBox, QGridLayout, QLabel, QLineEdit, QScrollArea, QVBoxLayout, QWidget
 
+from app.locale_numbers import decimal_comma
 from app.views.elided_label import ElidedLabel
 from app.views.lab_row import CONTRIBUTION_STYLE, NOT_USED_COLOUR, LabRow, ValueEdit
 from mirage_model.clinical import ClinicalError, ClinicalSchema, default_schema, entry_status
@@ -450,7 +451,7 @@ class LabForm(QWidget):
         if text.strip():
             try:
                 # a file's or labs table's value is shown with a decimal point: only typing is read by locale
-                comma = QLocale().decimalPoint() == "," and self.session.source(name) not in ("file", "table")
+                comma = decimal_comma() and self.session.source(name) not in ("file", "table")
                 canonical, status, message = entry_status(row.feature, text.strip(), unit, comma)
             except ClinicalError as err:
                 status = "error"
@@ -474,7 +475,7 @@ class LabForm(QWidget):
             return          # nothing changed (e.g. focus left a prefilled field)
         # "1.2 mg/dL" typed: read in mg/dL whatever the box says, as if chosen there; the message says so
         self.session.set_value(name, text, unit if row.unit is not None and unit != row.feature.unit else None,
-                               decimal_comma=QLocale().decimalPoint() == ",")     # "12.500" there is 12500
+                               decimal_comma=decimal_comma())     # "12.500" there is 12500
         self._validate(name)
         v = self.session.values.get(name)
         self._mark_unused(row, v)     # no model run follows (it does not read it) to refresh the form
