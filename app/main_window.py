@@ -43,6 +43,7 @@ from app.window.model import ModelMixin
 from app.window.overreads import OverReadsMixin
 from app.window.printing import PrintMixin
 from app.window.prior import PriorMixin
+from app.window.reading import ReadingMixin
 from app.window.records import RecordsMixin
 from app.window.screen_fit import RESULT_COLUMN_PX, ScreenFitMixin
 from app.window.work import WorkMixin
@@ -54,8 +55,8 @@ log = logging.getLogger(__name__)
 LAB_DEBOUNCE_MS = 600
 
 
-class MainWindow(RecordsMixin, LabsTableMixin, ModelMixin, ExportMixin, PrintMixin, PriorMixin, OverReadsMixin,
-                 MenusMixin, ScreenFitMixin, WorkMixin, QMainWindow):
+class MainWindow(RecordsMixin, ReadingMixin, LabsTableMixin, ModelMixin, ExportMixin, PrintMixin, PriorMixin,
+                 OverReadsMixin, MenusMixin, ScreenFitMixin, WorkMixin, QMainWindow):
     """MIRAGE Review's window. Public methods are what menus call and what tests drive; the
     work of each menu lives in its mixin (``app.window``)."""
 
