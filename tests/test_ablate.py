@@ -223,7 +223,8 @@ def test_refusal_names_every_variant_of_another_recipe(tmp_path):
     with pytest.raises(ConfigError) as info:
         ablate.run(args)
     said = str(info.value)
-    assert f"the finished run in {out / 'full'} (epochs 1 -> 2), the finished run in {out / 'no_labs'} (epochs 1 -> 2) " \
+    assert f"the finished run in {out / 'full'} (epochs 1 -> 2), " \
+           f"the finished run in {out / 'no_labs'} (epochs 1 -> 2) " \
            f"and the unfinished run in {out / 'no_image'} (epochs 1 -> 2) were trained with another recipe; give " \
            "--overwrite to retrain them" in said, said
     assert "no_signal" not in said and "no_fusion" not in said

@@ -70,7 +70,8 @@ def test_statements_model_beside_the_loaded_model(qtbot, tiny_model, statements_
         for s in it.statements:
             assert s.text.split(" (")[0] in html
         assert "[model " in html and "confidence]" in html     # the source tag of a model statement
-        assert "Statements: model <b>tiny-statements</b>; class probabilities below: model <b>tiny-random-mirage-multilabel</b>" in html
+        assert ("Statements: model <b>tiny-statements</b>; class probabilities below: model "
+                "<b>tiny-random-mirage-multilabel</b>") in html
         hr = session.measurements.heart_rate_bpm
         assert f"Sinus rhythm, {hr:.0f} bpm" in html
 
@@ -134,7 +135,8 @@ def test_a_record_with_a_dropout_is_measured_and_its_leads_say_how_much_is_missi
                 adc_gain=[1000.0] * 12, baseline=[0] * 12, write_dir=str(tmp_path))
     window = _window(qtbot, tiny_model, "none")
     _open(qtbot, window, tmp_path / "gap.hea")
-    assert "samples missing: I, II, III, aVR, aVL, aVF, V1, V2, V3, V4, V5, V6 (4% missing)" in window.message_bar.text()
+    assert "samples missing: I, II, III, aVR, aVL, aVF, V1, V2, V3, V4, V5, V6 (4% missing)" \
+        in window.message_bar.text()
     plot = window.viewer.plot       # a full-width panel carries its flags after the name, a column at its foot
     labels = [(foot if foot.isVisible() else lab).toPlainText() for lab, foot in zip(plot.labels, plot.flag_labels)
               if lab.isVisible()]

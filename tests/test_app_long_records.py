@@ -287,7 +287,8 @@ def drawn_overlay_seconds(plot) -> list[tuple[str, float, float]]:
         if band.isVisible():
             r = band.rect()
             p = next(p for p in plot.panels() if p.contains(r.center().x() + 0.9, r.center().y(), plot.speed))
-            out.append(("importance", float(p.t_of(r.left() + 0.2, plot.speed)), float(p.t_of(r.left() + 0.2, plot.speed))))
+            t = float(p.t_of(r.left() + 0.2, plot.speed))
+            out.append(("importance", t, t))
     for img in plot._sal_items:
         if img.isVisible():
             r = img.mapRectToParent(img.boundingRect())

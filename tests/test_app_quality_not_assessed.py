@@ -59,7 +59,8 @@ def _plain(label) -> str:
 
 def _says_not_assessed(window) -> None:
     quality = window.results.quality
-    assert not quality.isHidden() and _plain(quality).startswith(f"Signal quality not assessed: {MESSAGE} (ValueError).")
+    assert not quality.isHidden()
+    assert _plain(quality).startswith(f"Signal quality not assessed: {MESSAGE} (ValueError).")
     assert "calls on this record are not shown" in _plain(quality)
     assert not window.message_bar.isHidden() and SAID in window.message_bar.text()
     session = window.session

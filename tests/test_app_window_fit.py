@@ -83,7 +83,8 @@ def test_every_toolbar_command_is_on_screen_without_an_overflow_menu(qtbot, size
     for switch in (window.viewer.importance_box, window.viewer.saliency_box, window.viewer.fid_box):
         assert switch in view.actions() and not switch.shortcut().isEmpty() and switch.toolTip()
         assert switch in window.viewer.overlay_btn.menu().actions()
-    keys = [a.shortcut().toString() for a in window.findChildren(type(window.viewer.fid_box)) if not a.shortcut().isEmpty()]
+    keys = [a.shortcut().toString() for a in window.findChildren(type(window.viewer.fid_box))
+            if not a.shortcut().isEmpty()]
     assert len(keys) == len(set(keys)), sorted(keys)               # no key does two things
     before = window.viewer.fid_box.isChecked()
     qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)

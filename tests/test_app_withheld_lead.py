@@ -41,7 +41,8 @@ def test_the_app_opens_the_record_with_the_lead_blank_and_named(qtbot, tmp_path)
 def test_the_leads_derived_from_the_lead_withheld_say_so(qtbot, tmp_path):
     """A file of I, II, aVF and V1-V6 with I swinging +-8 mV: I withheld, and III, aVR, aVL, which the reader
     derives from I and II, blank. Their labels had said "[flat, missing, derived]"; then "[flat, not derived:
-    needs I, withheld]"; now "[not derived: needs I, withheld]" (no samples: not flat). aVF, stored, is labelled with nothing."""
+    needs I, withheld]"; now "[not derived: needs I, withheld]" (no samples: not flat). aVF, stored, is labelled
+    with nothing."""
     from test_not_derived_leads import _i_off
 
     window = shown_window(qtbot)

@@ -121,7 +121,8 @@ def test_faults_go_through_the_wavelet_shrinkage_when_the_preprocessing_has_it()
     mv = _mv(B=4)
     muscle = NoiseConfig(p_wander=0, p_muscle=1, p_motion=0, p_mains_residue=0, p_gain=0, p_flat=0, muscle_mv=0.1)
     out = batch_faults(mv, 100.0, np.random.default_rng(6), muscle, pcfg)
-    plain = batch_faults(mv, 100.0, np.random.default_rng(6), muscle, PreprocessConfig(denoise_k=0.0))   # same draws, no shrinkage
+    # the same draws, no shrinkage
+    plain = batch_faults(mv, 100.0, np.random.default_rng(6), muscle, PreprocessConfig(denoise_k=0.0))
     for b in range(4):
         np.testing.assert_allclose(out[b], wavelet_denoise(plain[b], pcfg), atol=1e-9)
     assert np.sqrt(((out - mv) ** 2).mean()) < 0.7 * np.sqrt(((plain - mv) ** 2).mean())

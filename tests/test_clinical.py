@@ -320,7 +320,8 @@ def test_a_thousands_separator_is_never_read_as_a_decimal(tmp_path):
     # 1.234, a thousandth of a US export's value, silently; refused for its row, as the lab form does
     p = write(tmp_path, "id\tNT-proBNP\tPotassium\nunits\tpg/mL\tmmol/L\nA1\t1,234\t4,5\nA2\t0,125\t4,25\n")
     errors: dict = {}
-    assert read_labs_table(p, row_errors=errors) == {"A2": {"nt_probnp": (0.125, "pg/mL"), "potassium": (4.25, "mmol/L")}}
+    assert read_labs_table(p, row_errors=errors) == {"A2": {"nt_probnp": (0.125, "pg/mL"),
+                                                            "potassium": (4.25, "mmol/L")}}
     assert "'1,234' is ambiguous in a tab-separated table" in errors["A1"] and "(1234)" in errors["A1"]
 
 

@@ -542,7 +542,8 @@ def test_a_labs_row_that_differs_from_its_header_in_age_or_sex_is_named(tmp_path
     truth = {"ecg000": {"age": 60, "sex": "M"}, "ecg001": {"age": 45, "sex": "F"}, "ecg002": {"age": 70, "sex": "M"}}
     for rid, v in truth.items():                                    # Challenge-style header comments
         hea = root / f"{rid}.hea"
-        hea.write_text(hea.read_text().rstrip("\n") + f"\n#Age: {v['age']}\n#Sex: {'Male' if v['sex'] == 'M' else 'Female'}\n")
+        sex = "Male" if v["sex"] == "M" else "Female"
+        hea.write_text(hea.read_text().rstrip("\n") + f"\n#Age: {v['age']}\n#Sex: {sex}\n")
     other = {"M": "F", "F": "M"}
     labs = tmp_path / "labs.csv"
     labs.write_text("id,age,sex\n"

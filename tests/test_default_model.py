@@ -107,8 +107,9 @@ def test_every_shipped_set_of_weights_has_its_card():
         assert not re.search(r"(?<![\w.])/(home|root|work|tmp|Users)/", text), card
 
     unet = root / "models" / "delineator"
+    # BatchNorm's running statistics are no parameters
     params = sum(int(np.prod(a.shape)) for k, a in load_file(str(unet / "unet.safetensors")).items()
-                 if k.rsplit(".", 1)[-1] in ("weight", "bias"))          # BatchNorm's running statistics are no parameters
+                 if k.rsplit(".", 1)[-1] in ("weight", "bias"))
     meta = json.loads((unet / "unet.json").read_text())
     card = (unet / "MODEL_CARD.md").read_text()
     assert f"{params:,} parameters" in card and params == meta["parameters"]

@@ -397,7 +397,8 @@ def test_mirage_ensemble_of_a_subset_member(tmp_path, capsys):
     assert "each label's over the members that predict it" in card
     assert "over its 1 label; gives 1 of the ensemble's labels; its clinical normalisation" in card
 
-    for bad, says in ((["--member-labels", "1:HYP"], "member 1 ("), (["--member-labels", "2:MI"], "there are 2 members"),
+    for bad, says in ((["--member-labels", "1:HYP"], "member 1 ("),
+                      (["--member-labels", "2:MI"], "there are 2 members"),
                       (["--member-labels", "one:MI"], "expected N:LABEL"),
                       (["--member-labels", "0:CD"], "leaves HYP to no member")):
         assert cli.main(["ensemble", str(full), str(part), *bad, "--out", str(tmp_path / "x"), *data]) == 1

@@ -61,7 +61,8 @@ def export_card(model, out, *extra) -> str:
 
 
 def test_card_of_a_folder_model_tells_its_own_data_and_splits(own_run, tmp_path):
-    card = export_card(own_run / "model", tmp_path / "shipped", "--test-metrics", str(own_run / "test" / "metrics.json"))
+    card = export_card(own_run / "model", tmp_path / "shipped", "--test-metrics",
+                       str(own_run / "test" / "metrics.json"))
     assert "- Data: folder:ecgs; splits: the split column of labels.csv" in card
     assert "Trained on one folder of records only (folder:ecgs, labelled by labels.csv): performance on other" in card
     assert "Validation (the val split, n=4, model selection)" in card
@@ -78,7 +79,8 @@ def test_the_recipe_reads_as_words():
     shipped_mi = {"epochs": 6, "lr": 0.0005, "batch_size": 64, "weight_decay": 0.05, "warmup": 0.13, "augment": True,
                   "ema": 0.999, "noise": True, "init_from": "resources/models/mi"}
     assert recipe_words(shipped_mi) == ("epochs 6, lr 0.0005, batch size 64, weight decay 0.05, warm-up 0.13; "
-                                        "augmentation on, fault noise on, EMA 0.999; initialised from resources/models/mi")
+                                        "augmentation on, fault noise on, EMA 0.999; "
+                                        "initialised from resources/models/mi")
     plain = {"epochs": 1, "lr": 3e-4, "batch_size": 32, "weight_decay": 0.05, "warmup": 0.13, "augment": False,
              "ema": 0.0, "noise": False, "consistency": 0.0, "init_from": None}
     assert recipe_words(plain) == ("epochs 1, lr 0.0003, batch size 32, weight decay 0.05, warm-up 0.13; "
@@ -107,7 +109,8 @@ def test_card_of_a_ptbxl_model_keeps_the_ptbxl_wording(tmp_path, provenance):
 def test_card_marks_what_was_not_measured_and_training_warns(own_run, tmp_path):
     """The validation split has no MI record: its threshold is best_f1_thresholds' 0.5 fallback and the
     macro AUROC is over 3 of the 4 classes; the card had called both measured, training had said nothing."""
-    card = export_card(own_run / "model", tmp_path / "shipped", "--test-metrics", str(own_run / "test" / "metrics.json"))
+    card = export_card(own_run / "model", tmp_path / "shipped", "--test-metrics",
+                       str(own_run / "test" / "metrics.json"))
     assert "MI 0.500 (a fallback, not measured: no validation positives)" in card
     # the classes with validation positives are measured: one fallback on the thresholds line (the card quotes the
     # command, sys.argv, which may hold the word: pytest tests/test_report_fallback_threshold.py ...)
@@ -183,7 +186,8 @@ def test_card_of_a_split_without_any_auroc(tmp_path):
     src = make_tiny_checkpoint(tmp_path / "run" / "model", labels=("A", "B"))
     doc = json.loads((src / "config.json").read_text())
     doc["metrics"] = {"val": {"n": 1, "macro": {"auroc": None},
-                              "per_class": {"A": {"auroc": None, "positives": 1}, "B": {"auroc": None, "positives": 0}}}}
+                              "per_class": {"A": {"auroc": None, "positives": 1},
+                                            "B": {"auroc": None, "positives": 0}}}}
     (src / "config.json").write_text(json.dumps(doc))
     card = export_card(src, tmp_path / "shipped")
     assert "macro AUROC undefined (no class has both positive and negative records in the split)" in card
@@ -271,12 +275,14 @@ def test_card_counts_the_test_looks_the_checkpoint_records(own_run, tmp_path):
     assert main(["evaluate", "--model", str(own_run / "model"), "--data", f"folder:{root / 'ecgs'}",
                  "--labels", str(root / "ecgs" / "labels.csv"), "--cache-dir", str(own_run.parent / "cache"),
                  "--split", "test", "--out", str(tmp_path / "eval"), "--bootstrap", "20", "--no-progress"]) == 0
-    second = export_card(own_run / "model", tmp_path / "second", "--test-metrics", str(tmp_path / "eval" / "metrics.json"))
+    second = export_card(own_run / "model", tmp_path / "second", "--test-metrics",
+                         str(tmp_path / "eval" / "metrics.json"))
     assert ("Test split (test, n=4, scored 2 times for this model (by `mirage train` at the end of training, then by "
             "the evaluation these figures come from): the figures are the last look's)") in second
     assert "evaluated once" not in second
     # the exported checkpoint keeps both looks: exporting it again with the same figures still says 2
-    again = export_card(tmp_path / "second", tmp_path / "again", "--test-metrics", str(tmp_path / "eval" / "metrics.json"))
+    again = export_card(tmp_path / "second", tmp_path / "again", "--test-metrics",
+                        str(tmp_path / "eval" / "metrics.json"))
     assert "n=4, scored 2 times for this model" in again
     # the user's own count still wins
     told = export_card(own_run / "model", tmp_path / "told", "--test-metrics", str(tmp_path / "eval" / "metrics.json"),

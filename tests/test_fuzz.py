@@ -9,7 +9,8 @@ return a valid ``EcgRecord`` or raise ``RecordError`` -- nothing else -- within 
 case and a memory bound for the whole run.
 
 The default suite runs ``MIRAGE_FUZZ_CASES`` cases (300 unless set) from seed
-``MIRAGE_FUZZ_SEED`` (19); set the count to 10000 for a long run. A failing case prints its seed and mutations, so it can be replayed alone.
+``MIRAGE_FUZZ_SEED`` (19); set the count to 10000 for a long run. A failing case prints its seed and mutations,
+so it can be replayed alone.
 """
 
 from __future__ import annotations

@@ -375,7 +375,8 @@ def test_formats_uses_only_what_developers_md_names():
     assert used, "the rule reads no import at all"
     bad = {name: [m for m in mods if m not in FORMATS_USES] for name, mods in used.items()}
     assert not any(bad.values()), bad
-    assert all(f"`{m.rpartition('.')[2]}`" in (ROOT / "DEVELOPERS.md").read_text(encoding="utf-8") for m in FORMATS_USES)
+    developers = (ROOT / "DEVELOPERS.md").read_text(encoding="utf-8")
+    assert all(f"`{m.rpartition('.')[2]}`" in developers for m in FORMATS_USES)
 
 
 def test_the_window_module_and_a_checkpoint_config_import_no_torch():

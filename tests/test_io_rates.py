@@ -124,7 +124,8 @@ def test_rates_not_whole_or_far_from_the_models_keep_their_timing(tmp_path, fs):
 
     secs = 8 if fs > 5000 else 20
     T = int(secs * fs)
-    cfg = preprocess.PreprocessConfig()     # mains removal included at every rate (10 kHz: FFTs, a fraction of a second)
+    # mains removal included at every rate (10 kHz: FFTs, a fraction of a second)
+    cfg = preprocess.PreprocessConfig()
     t = np.arange(T) / fs
     d = np.round(1000 * (0.5 * np.sin(2 * np.pi * t) + 0.2 * np.sin(2 * np.pi * 3 * t))).astype(np.int64)
     wfdb.wrsamp("odd", fs=fs, units=["mV"] * 12, sig_name=LEADS, d_signal=np.tile(d[:, None], (1, 12)),

@@ -152,9 +152,9 @@ def test_a_model_split_by_the_labs_table_s_patients_asks_for_it_again(tmp_path, 
     model = [("run", prov)]
     with pytest.raises(ConfigError) as info:
         open_index(DataOptions(data=f"folder:{root}", labels=str(labels)), models=model)
-    assert str(info.value) == (f"error: run was trained on a split of folder:{root} by patient (patient_id, a column of "
-                               "its labs table labs.csv); give --labs labs.csv so that its val and test splits are "
-                               "the ones it was not trained on")
+    assert str(info.value) == (f"error: run was trained on a split of folder:{root} by patient (patient_id, "
+                               "a column of its labs table labs.csv); give --labs labs.csv so that its val and test "
+                               "splits are the ones it was not trained on")
     ds = open_index(DataOptions(data=f"folder:{root}", labels=str(labels), labs=str(labs)), models=model)
     assert ds.split_info.group_column == "patient_id" and all(len(s) == 1 for s in _splits_by_patient(ds).values())
 
@@ -164,8 +164,8 @@ def test_neither_table_naming_patients_is_said_of_both(tmp_path, caplog):
     with caplog.at_level(logging.WARNING):
         ds = D.open_dataset(f"folder:{root}", labels=labels, labs=labs)
     assert ds.split_info.group_column is None and ds.split_info.groups == N
-    assert ds.split_info.describe().startswith("stratified split by record (seed 0); no patient column in labels.csv or "
-                                               "labs.csv (looked for patient_id, ")
+    assert ds.split_info.describe().startswith("stratified split by record (seed 0); no patient column in "
+                                               "labels.csv or labs.csv (looked for patient_id, ")
     assert f"{labels}: no patient column (patient_id, patient, patient_no, patient_number, patient_nr, mrn ...), " \
            f"nor in {labs}: the seeded split is by record" in caplog.text
 

@@ -218,7 +218,8 @@ def test_edf_labels_outside_ascii_are_read_as_written(tmp_path, label, encoding)
         raw[256 + 16 * k: 256 + 16 * (k + 1)] = text.ljust(16)   # the label fields, 16 bytes each
     path.write_bytes(bytes(raw))
     rec = load_record(path)
-    assert rec.meta["file_leads"][IDX["II"]] == (label if encoding != "cp1251" else label.encode("cp1251").decode("cp1252"))
+    assert rec.meta["file_leads"][IDX["II"]] == (label if encoding != "cp1251"
+                                                 else label.encode("cp1251").decode("cp1252"))
     assert rec.meta["dropped_leads"][-1] == "SpO²"
     assert all("\ufffd" not in name for name in rec.meta["file_leads"])
     if encoding == "cp1251":

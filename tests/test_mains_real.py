@@ -89,7 +89,8 @@ def test_the_feature_rate_record_keeps_the_waves():
     got = np.asarray(at_feature_rate(rec).signal, dtype=np.float64)
     plain = resample(x, float(rec.fs), 100.0)
     assert np.abs(got - plain).max() < 0.005
-    with_mains = dataclasses.replace(rec, signal=(x + 0.2 * np.sin(2 * np.pi * 50.0 * np.arange(x.shape[1]) / rec.fs)).astype(np.float32))
+    hum = 0.2 * np.sin(2 * np.pi * 50.0 * np.arange(x.shape[1]) / rec.fs)
+    with_mains = dataclasses.replace(rec, signal=(x + hum).astype(np.float32))
     assert np.abs(np.asarray(at_feature_rate(with_mains).signal) - plain).max() < 0.03   # 0.1 mV if left in
 
 
@@ -115,6 +116,7 @@ def test_strong_mains_with_harmonics_is_not_taken_for_pacing_spikes(amp):
     # 1 mV. Now what is left is under 2 % of amp.
     x, fs = _record("ludb/65.hea")
     t = np.arange(x.shape[1]) / fs
-    added = amp * (np.cos(2 * np.pi * 50 * t) + 0.5 * np.cos(2 * np.pi * 100 * t + 1) + 0.25 * np.cos(2 * np.pi * 150 * t + 2))
+    added = amp * (np.cos(2 * np.pi * 50 * t) + 0.5 * np.cos(2 * np.pi * 100 * t + 1)
+                   + 0.25 * np.cos(2 * np.pi * 150 * t + 2))
     y = remove_mains(x + added, fs, MAINS)
     assert np.sqrt(sum(_line(y - x, fs, f) ** 2 for f in (50.0, 100.0, 150.0))).max() < 0.02 * amp

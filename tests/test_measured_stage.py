@@ -220,7 +220,8 @@ def small_trees_run(tmp_path, monkeypatch):
     root, labels = _rhythm_folder(tmp_path, val_copies=6)
     model = make_tiny_checkpoint(tmp_path / "m", labels=("SR", "SARRH", "AFIB"), clinical=())
     cache = tmp_path / "cache"
-    return model, ["--data", f"folder:{root}", "--labels", str(labels), "--cache-dir", str(cache), "--workers", "1"], cache
+    args = ["--data", f"folder:{root}", "--labels", str(labels), "--cache-dir", str(cache), "--workers", "1"]
+    return model, args, cache
 
 
 def test_calibrate_trains_the_trees_and_evaluate_applies_them(tmp_path, small_trees_run):

@@ -361,7 +361,8 @@ def test_app_tab_halves_the_gain_for_beats_taller_than_their_row(request, synthe
     assert view.gain == 5.0
     v4 = view.curves["V4"].yData
     base = next(c.baseline for c in view.cells if c.lead == "V4")
-    assert np.nanmax(v4) - np.nanmin(v4) == pytest.approx(5.0 * np.ptp(m.median.signal[STANDARD_LEADS.index("V4")]), rel=1e-6)
+    v4_mv = m.median.signal[STANDARD_LEADS.index("V4")]
+    assert np.nanmax(v4) - np.nanmin(v4) == pytest.approx(5.0 * np.ptp(v4_mv), rel=1e-6)
     assert np.nanmax(np.abs(v4 - base)) < 19.0                       # inside its row: nothing clipped
     pulse = view.pulses.yData
     assert pulse[2] - pulse[1] == pytest.approx(5.0)                 # (base, base, top, top, base, base, NaN) per row

@@ -2,7 +2,8 @@
 recomputed, not applicable) shows a dash in the PDF's Reference column, and the app's hover on it says why only.
 
 Found: page 3 printed "Sokolow-Lyon index ... | not measurable | | < 3.5" and "QTc ... | not recomputed |
-| > 340, < 460", and the app's hover on a PR "not applicable" beside atrial flutter ended "reference: 120-200 ms". Truth: which rows
+| > 340, < 460", and the app's hover on a PR "not applicable" beside atrial flutter ended "reference: 120-200 ms".
+Truth: which rows
 have no value is set here (a constructed ``Measurements`` with values left out, an edited QT with no RR to recompute
 the QTc from, an interpretation stating atrial flutter), not read from the table; the ranges' sources under the table
 stay.

@@ -356,7 +356,8 @@ def test_ids_written_on_windows_and_splits_spelled_out(tmp_path, caplog):
     assert got == {"siteA/ecg000": ("train", (0.5, "mg/dL")), "siteA/ecg001": ("val", None),
                    "siteA/ecg002": ("test", (1.5, "mg/dL")), "siteA/ecg003": ("train", None)}
     split = tmp_path / "split.csv"
-    split.write_text("record_id,split\nsiteA\\ecg000,train\nsiteA\\ecg001,val\nsiteA\\ecg002,test\nsiteA\\ecg003,train\n")
+    split.write_text("record_id,split\nsiteA\\ecg000,train\nsiteA\\ecg001,val\n"
+                     "siteA\\ecg002,test\nsiteA\\ecg003,train\n")
     assert D.read_split_file(split)["siteA/ecg001"] == "val"
     # no row names a record: the error names the ids and the form to write
     wrong = tmp_path / "wrong.csv"
@@ -612,6 +613,6 @@ def test_a_run_that_more_than_a_tenth_of_its_records_failed_to_load_stops_before
 
     assert refuse_many_skipped(ds(10), {"r0": "x"}, allow=False) is None
     assert refuse_many_skipped(ds(16), {"r0": "x", "r1": "y"}, allow=True) is None
-    with pytest.raises(DataError, match=r"^error: 2 of 19 records failed to load \(10.5%, more than 10%\): f/r0.hea: x; "
-                                        r"f/r1.hea: y; fix them"):
+    with pytest.raises(DataError, match=r"^error: 2 of 19 records failed to load \(10.5%, more than 10%\): "
+                                        r"f/r0.hea: x; f/r1.hea: y; fix them"):
         refuse_many_skipped(ds(19), {"r0": "x", "r1": "y"}, allow=False)

@@ -94,7 +94,8 @@ def test_resources_found_inside_an_installed_package(tmp_path):
 
 def test_wheel_carries_the_resources(tmp_path):
     """The wheel built from the project holds every file of the three packages (their modules and
-    data: icons, fonts, label maps) and of resources/, and once installed (``pip install --target``) resources_dir() finds them."""
+    data: icons, fonts, label maps) and of resources/, and once installed (``pip install --target``)
+    resources_dir() finds them."""
     pytest.importorskip("setuptools")
     src = tmp_path / "src"             # a copy: the build writes build/ and *.egg-info into its source
     src.mkdir()

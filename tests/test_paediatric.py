@@ -385,7 +385,8 @@ def test_mirage_score_says_paediatric_in_its_interpretation_column(tmp_path, rec
                      "--labs", str(labs), "--overwrite", "--statements-model", "none"]) == 0
         with out.open(newline="", encoding="utf-8-sig") as fh:
             row = next(csv.DictReader(fh))
-        assert row["interpretation"].startswith("[paediatric: adult limits not applied] ") is child, row["interpretation"]
+        assert row["interpretation"].startswith("[paediatric: adult limits not applied] ") is child, \
+            row["interpretation"]
         assert used is None or row["age_used"] == used
         assert "Paediatric ECG" not in row["interpretation"] and "Wenning" not in row["interpretation"]
         printed = capsys.readouterr().out

@@ -62,7 +62,8 @@ def _einthoven_residual(x):
     return np.abs(x[1] - x[0] - x[2]).max()
 
 
-@pytest.mark.parametrize("name", [n for n in perturb.PRESETS if not n.startswith(("reversal", "gain x2 lead", "lead "))])
+@pytest.mark.parametrize("name", [n for n in perturb.PRESETS
+                                  if not n.startswith(("reversal", "gain x2 lead", "lead "))])
 def test_additive_noise_keeps_einthoven_and_is_seeded(name):
     x = np.zeros((12, 5000), np.float32)
     a = perturb.perturb_signal(x, FS, name, seed=3)

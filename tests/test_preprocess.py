@@ -446,7 +446,8 @@ def test_level_noise_gains_match_filtered_white_noise():
     measured = [float(d[:, 200:-200].std()) for d in details]
     exact = _detail_noise_sd("sym4", 4, 100.0, 40.0, 4)
     assert measured == pytest.approx(list(exact), rel=0.03)
-    assert exact[0] < 0.6 and exact[1] == pytest.approx(0.5, abs=0.05)   # 25-50 Hz is cut above 40 Hz, 12.5-25 Hz is not
+    # 25-50 Hz is cut above 40 Hz, 12.5-25 Hz is not
+    assert exact[0] < 0.6 and exact[1] == pytest.approx(0.5, abs=0.05)
 
 
 def test_wavelet_shrinkage_removes_most_white_noise_and_keeps_the_waves():

@@ -133,7 +133,8 @@ def test_noise_findings(records):
     assert any(f.code == "mains" and "50 Hz" in f.name for f in q.findings)
     q = quality.assess(with_signal(rec, perturb.mains(rec.signal, rec.fs, np.random.default_rng(0), 60.0, 0.1)))
     assert any(f.code == "mains" and "60 Hz" in f.name for f in q.findings)
-    q = quality.assess(with_signal(rec, perturb.baseline_wander(rec.signal, rec.fs, np.random.default_rng(0), 0.3, 1.5)))
+    wander = perturb.baseline_wander(rec.signal, rec.fs, np.random.default_rng(0), 0.3, 1.5)
+    q = quality.assess(with_signal(rec, wander))
     assert q.has("baseline_wander")
 
 

@@ -64,7 +64,8 @@ def test_a_date_that_is_no_date_is_shown_as_written_and_said_so(tmp_path):
 PTBDB = Path(__file__).resolve().parent / "data" / "ptbdb" / "s0010_re"
 
 
-@pytest.mark.parametrize("stated, shown", [("01/10/1990", "1990-10-01"), ("31/02/2020", "31/02/2020 (not a valid date)"),
+@pytest.mark.parametrize("stated, shown", [("01/10/1990", "1990-10-01"),
+                                           ("31/02/2020", "31/02/2020 (not a valid date)"),
                                            ("29/02/2019", "29/02/2019 (not a valid date)"),
                                            ("29/02/2020", "2020-02-29"), ("autumn 1990", "autumn 1990")])
 def test_the_ptb_ecg_date_is_read_as_the_base_date_is(tmp_path, stated, shown):

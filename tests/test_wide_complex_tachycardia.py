@@ -20,7 +20,8 @@ JS45545 = TEST_DATA / "cinc2021" / "JS45545"
 @pytest.fixture(scope="module")
 def vt():
     rec = load_record(JS45545)
-    assert "425856008" in " ".join(rec.meta.get("comments", [])) or "425856008" in JS45545.with_suffix(".hea").read_text()
+    assert "425856008" in " ".join(rec.meta.get("comments", [])) \
+        or "425856008" in JS45545.with_suffix(".hea").read_text()
     return rec
 
 

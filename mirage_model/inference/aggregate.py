@@ -33,7 +33,8 @@ class Aggregation:
                               fs=float(rec.fs), start_s=float(inp.starts_s[w]), window=w, calibrate=self.calibrate)
 
     def calibrate(self, probs: np.ndarray) -> np.ndarray:
-        """(..., K) model probabilities -> the checkpoint's calibrated probabilities (float32; unchanged without one)."""
+        """(..., K) model probabilities -> the checkpoint's calibrated probabilities (float32; unchanged without
+        one)."""
         cal = self.loaded.calibration
         return probs if cal is None else cal.apply(probs).astype(np.float32)
 

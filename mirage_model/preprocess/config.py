@@ -20,9 +20,11 @@ class PreprocessConfig:
     order: int = 2                # Butterworth order (applied forwards and backwards: zero-phase)
     mains_hz: tuple[float, ...] = (50.0, 60.0)   # mains fundamentals notched with their harmonics (empty: off)
     mains_window_s: float = 0.5   # window of the local least-squares mains fit (s); removes ~1/window Hz around each
-    model_lowpass_hz: float = 40.0  # zero-phase low-pass at target_fs after resampling (0: off); nothing near Nyquist survives
+    model_lowpass_hz: float = 40.0  # zero-phase low-pass at target_fs after resampling (0: off); nothing near
+    #                                 Nyquist survives
     lowpass_order: int = 4        # Butterworth order of that low-pass (forwards and backwards)
-    denoise_k: float = 0.0        # wavelet shrinkage at target_fs, threshold in noise SDs (0: off; see ``wavelet_denoise``)
+    denoise_k: float = 0.0        # wavelet shrinkage at target_fs, threshold in noise SDs (0: off; see
+    #                               ``wavelet_denoise``)
     denoise_wavelet: str = "sym4"  # its wavelet (stationary transform)
     denoise_levels: int = 4       # and its detail levels (at 100 Hz: 25-50, 12.5-25, 6-12.5, 3-6 Hz)
     denoise_floor_mv: float = 0.0  # least noise SD (mV, white at target_fs before the low-pass) the shrinkage assumes

@@ -111,7 +111,8 @@ def _filtfilt(sos: np.ndarray, y: np.ndarray, pad_samples: float, padtype: str =
 
 
 def band_pass(x: np.ndarray, fs: float, cfg: PreprocessConfig = PreprocessConfig()) -> np.ndarray:
-    """Zero-phase band-pass and mains notches of finite (L, T) mV at the native rate (no NaN handling: see ``filter_signal``).
+    """Zero-phase band-pass and mains notches of finite (L, T) mV at the native rate (no NaN handling: see
+    ``filter_signal``).
 
     The slow high-pass runs through ``zero_phase`` (mirror padding, mean-state start). The
     low-pass, whose transients last milliseconds, uses ``sosfiltfilt`` with odd padding, which
@@ -142,7 +143,8 @@ def model_lowpass(y: np.ndarray, cfg: PreprocessConfig = PreprocessConfig()) -> 
 
 
 @lru_cache(maxsize=16)
-def _detail_noise_sd(wavelet: str, levels: int, target_fs: float, lowpass_hz: float, lowpass_order: int) -> tuple[float, ...]:
+def _detail_noise_sd(wavelet: str, levels: int, target_fs: float, lowpass_hz: float,
+                     lowpass_order: int) -> tuple[float, ...]:
     """SD of each detail level (finest first) of unit white noise passed through the model low-pass.
 
     Exact, from the transform's equivalent filters: the stationary transform of an impulse gives
@@ -165,7 +167,8 @@ def _detail_noise_sd(wavelet: str, levels: int, target_fs: float, lowpass_hz: fl
 
 
 def wavelet_denoise(y: np.ndarray, cfg: PreprocessConfig = PreprocessConfig()) -> np.ndarray:
-    """Translation-invariant wavelet shrinkage of finite (L, T) mV at ``cfg.target_fs``; identity when ``denoise_k`` is 0.
+    """Translation-invariant wavelet shrinkage of finite (L, T) mV at ``cfg.target_fs``; identity when ``denoise_k``
+    is 0.
 
     White noise of a few hundredths of a millivolt (muscle, amplifier) is in the model's band and
     moves its calls (see *Recording faults* in docs/models.md). Each lead is decomposed with the
@@ -244,7 +247,8 @@ def resample(x: np.ndarray, fs: float, target_fs: float) -> np.ndarray:
 
 
 def filtered_resampled(signal: np.ndarray, fs: float, cfg: PreprocessConfig = PreprocessConfig()) -> np.ndarray:
-    """Band-pass and mains notches at the native rate, resample, model low-pass: what the renderer draws and the windows are cut from.
+    """Band-pass and mains notches at the native rate, resample, model low-pass: what the renderer draws and the
+    windows are cut from.
 
     Args:
         signal: (L, T) mV at ``fs``; NaN/inf mark missing samples.

@@ -159,7 +159,8 @@ def mains_lines(x: np.ndarray, fs: float, freqs: tuple[float, ...]) -> np.ndarra
     df = fs / nfft
     res = 2.0 * fs / T                                                 # the Hann window's half main lobe (Hz)
     gap = int(res / df)
-    bands = []                                                         # per frequency: search bins, neighbourhood bins below, above
+    # per frequency: search bins, neighbourhood bins below, above
+    bands = []
     for f in freqs:
         tol = max(MAINS_DRIFT * f, res)
         lo, hi = int(np.floor((f - tol) / df)), min(int(np.ceil((f + tol) / df)) + 1, nfft // 2 + 1)
@@ -246,7 +247,8 @@ def _mains_fit(xs: np.ndarray, fs: float, freqs: tuple[float, ...], n: int, keep
     tc = D[:, 1]                                                       # window time, centred (s)
     acc = np.zeros((L, T))
     norm = np.zeros(T)
-    kept = np.repeat(keep, 4, axis=1)[:, None, :].astype(np.float64)  # (L, 1, P - 2): cos, sin, t cos, t sin per frequency
+    # (L, 1, P - 2): cos, sin, t cos, t sin per frequency
+    kept = np.repeat(keep, 4, axis=1)[:, None, :].astype(np.float64)
     per = max(1, MAINS_CHUNK // max(1, L * n))                       # windows fitted at once
     for c0 in range(0, len(starts), per):
         block = starts[c0:c0 + per]
