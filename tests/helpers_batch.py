@@ -7,6 +7,11 @@ from pathlib import Path
 
 import pytest
 
+# how long a batch dialog's run may take before the test fails: the first batch a test process runs imports what
+# measuring needs (neurokit2, matplotlib, pandas), 44 s of a 2-core machine loaded by other runs where its later
+# batches took 2.4 s; 60 s had timed out once
+BATCH_WAIT_MS = 300000
+
 
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory):
@@ -28,23 +33,39 @@ def score_listing_not_read(folder: Path, checkpoint, out: Path, capsys) -> tuple
     return got.out, sorted(ln[len("not read: "):] for ln in got.err.splitlines() if ln.startswith("not read: "))
 
 
-def run_batch_dialog(qtbot, checkpoint, folder: Path, out: Path, labs: Path | None = None, resume: bool = False):
+def run_batch_dialog(qtbot, checkpoint, folder: Path, out: Path, labs: Path | None = None, resume: bool = False,
+                     listen=None, statements: str = "auto"):
     """A batch dialog with the model ``checkpoint`` on ``folder``, writing ``out`` (with the labs table ``labs``;
-    resuming ``out`` with ``resume``), started and waited for; the dialog."""
+    resuming ``out`` with ``resume``), started and waited for; the dialog.
+
+    ``listen(dlg, worker)`` is called with the dialog and the batch's worker before the worker starts, to connect
+    to its signals: a slot connected after ``start()`` misses what the job sent before (under load, the labs
+    match and a first row)."""
     pytest.importorskip("pytestqt")
+    from unittest import mock
+
+    from app import workers
     from app.dialogs.batch import BatchDialog
-    from helpers_app import WAIT_MS
     from mirage_model.inference import Predictor
 
-    dlg = BatchDialog(None, predictor=Predictor(checkpoint, device="cpu"), device="auto", folder=str(folder))
+    dlg = BatchDialog(None, predictor=Predictor(checkpoint, device="cpu"), device="auto", folder=str(folder),
+                      statements=statements)
     qtbot.addWidget(dlg)
     dlg.output.setText(str(out))
     if labs is not None:
         dlg.labs.setText(str(labs))
     if resume:
         dlg.resume.setChecked(True)
-    assert dlg.start() is not None
-    qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
+    start = workers.Worker.start
+
+    def listened(worker, *args, **kwargs):
+        if listen is not None and worker.name == "batch":
+            listen(dlg, worker)
+        return start(worker, *args, **kwargs)
+
+    with mock.patch.object(workers.Worker, "start", listened):
+        assert dlg.start() is not None
+    qtbot.waitUntil(lambda: dlg.worker is None, timeout=BATCH_WAIT_MS)
     return dlg
 
 

@@ -15,6 +15,7 @@ pytest.importorskip("pytestqt")
 from PySide6.QtCore import Qt  # noqa: E402
 
 from helpers_app import WAIT_MS, isolated_settings, tiny_model, two_record_folder  # noqa: E402,F401 - fixtures
+from helpers_batch import run_batch_dialog  # noqa: E402
 from mirage_model.paths import resources_dir  # noqa: E402
 
 SAMPLES = resources_dir() / "samples" / "ptbxl" / "records100"
@@ -25,28 +26,23 @@ HINT = "'00417_LR' differs from the record '00417_lr' only in case or leading ze
 
 
 @pytest.fixture
-def dialog(qtbot, tiny_model, tmp_path):
-    """A batch dialog on two PTB-XL records with a labs table of which two rows fit neither."""
-    from app.dialogs.batch import BatchDialog
-    from mirage_model.inference import Predictor
-
+def folder_and_labs(tmp_path):
+    """Two PTB-XL records and a labs table of which two rows fit neither."""
     folder = two_record_folder(tmp_path)
     labs = tmp_path / "labs.csv"
     labs.write_text("record_id,age\n00417_LR,40\n99999,50\n11125_lr,60\n")
-    dlg = BatchDialog(None, predictor=Predictor(tiny_model, device="cpu"), device="auto", folder=str(folder))
-    qtbot.addWidget(dlg)
-    dlg.output.setText(str(tmp_path / "scores.csv"))
-    dlg.labs.setText(str(labs))
-    return dlg
+    return folder, labs
 
 
-def test_the_rows_that_fit_no_record_are_named_before_the_first_row(qtbot, dialog):
-    dlg = dialog
+def test_the_rows_that_fit_no_record_are_named_before_the_first_row(qtbot, tiny_model, tmp_path, folder_and_labs):
     seen: list[str] = []          # the notes when each record's row arrived
-    worker = dlg.start()
-    assert worker is not None
-    worker.signals.progress.connect(lambda _d, _t, row: seen.append(dlg.notes.text()) if isinstance(row, dict) else None)
-    qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
+    folder, labs = folder_and_labs
+
+    def listen(dlg, worker):
+        worker.signals.progress.connect(lambda _d, _t, row: seen.append(dlg.notes.text())
+                                        if isinstance(row, dict) else None)
+
+    dlg = run_batch_dialog(qtbot, tiny_model, folder, tmp_path / "scores.csv", labs=labs, listen=listen)
     assert len(seen) == 2 and LINE in seen[0] and HINT in seen[0], (seen, dlg.status.text())
     assert "2 scored" in dlg.status.text(), dlg.status.text()
     notes = dlg.notes.text()                      # the end-of-run notes as before, the line once
@@ -57,16 +53,18 @@ def test_the_rows_that_fit_no_record_are_named_before_the_first_row(qtbot, dialo
     assert dlg.rows[r]["age_used"] == 60
 
 
-def test_a_run_cancelled_before_its_first_row_has_named_them(qtbot, dialog):
+def test_a_run_cancelled_before_its_first_row_has_named_them(qtbot, tiny_model, tmp_path, folder_and_labs):
     """Cancelled at its first signal (the labs match, before any record is scored): the run ends
     with no summary, and the notes still name the rows."""
-    dlg = dialog
-    worker = dlg.start()
-    assert worker is not None
-    # cancelled in the job's own thread as it sends the match (a queued slot ran after the GUI
-    # thread got to it, and under load the tiny model had scored a record by then)
-    worker.signals.progress.connect(lambda *_a: worker.cancel(), Qt.ConnectionType.DirectConnection)
-    qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
+    folder, labs = folder_and_labs
+
+    def listen(dlg, worker):
+        # cancelled in the job's own thread as it sends the match (a queued slot ran after the GUI thread got
+        # to it, and under load the tiny model had scored a record by then), connected before the job starts
+        # (connected after, under load the job had sent the match first and was cancelled at its first row)
+        worker.signals.progress.connect(lambda *_a: worker.cancel(), Qt.ConnectionType.DirectConnection)
+
+    dlg = run_batch_dialog(qtbot, tiny_model, folder, tmp_path / "scores.csv", labs=labs, listen=listen)
     assert dlg.summary is None and dlg.table.rowCount() == 0, dlg.status.text()
     assert "Cancelled" in dlg.status.text(), dlg.status.text()
     assert LINE in dlg.notes.text() and HINT in dlg.notes.text(), dlg.notes.text()
@@ -88,9 +86,7 @@ def test_the_labs_warnings_reach_the_dialog_and_the_window(qtbot, tiny_model, tm
     import re
     import shutil
 
-    from app.dialogs.batch import BatchDialog
     from helpers_app import shown_window
-    from mirage_model.inference import Predictor
 
     folder = tmp_path / "records"
     folder.mkdir()
@@ -101,12 +97,7 @@ def test_the_labs_warnings_reach_the_dialog_and_the_window(qtbot, tiny_model, tm
     labs = tmp_path / "labs.csv"
     # a censored weight, which the tiny model reads, and a censored troponin, which it does not (not said)
     labs.write_text(f"record_id;sex;weight [kg];troponin_t [ng/L]\n1;{other};<40,5;<0,3\n", encoding="utf-8")
-    dlg = BatchDialog(None, predictor=Predictor(tiny_model, device="cpu"), device="auto", folder=str(folder))
-    qtbot.addWidget(dlg)
-    dlg.output.setText(str(tmp_path / "scores.csv"))
-    dlg.labs.setText(str(labs))
-    assert dlg.start() is not None
-    qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
+    dlg = run_batch_dialog(qtbot, tiny_model, folder, tmp_path / "scores.csv", labs=labs)
     assert "2 scored" in dlg.status.text(), dlg.status.text()
     notes, tip = dlg.notes.text(), dlg.notes.toolTip()
     assert "labs.csv: 1 censored value read as its limit by the model (line 2, weight [kg]: " \
@@ -138,18 +129,10 @@ def test_a_labs_value_left_out_is_said_in_the_dialog(qtbot, tiny_model, tmp_path
     reads it (...)"), but the dialog said nothing of it (only the row's notes held it). Truth: the table this
     test wrote, whose only row gives record 00417_lr a troponin of 'high' (no number); the tiny model reads
     age, sex, height and weight, not troponin."""
-    from app.dialogs.batch import BatchDialog
-    from mirage_model.inference import Predictor
-
     folder = two_record_folder(tmp_path)
     labs = tmp_path / "labs.csv"
     labs.write_text("record_id,age,troponin_t [ng/L]\n00417_lr,40,high\n")
-    dlg = BatchDialog(None, predictor=Predictor(tiny_model, device="cpu"), device="auto", folder=str(folder))
-    qtbot.addWidget(dlg)
-    dlg.output.setText(str(tmp_path / "scores.csv"))
-    dlg.labs.setText(str(labs))
-    assert dlg.start() is not None
-    qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
+    dlg = run_batch_dialog(qtbot, tiny_model, folder, tmp_path / "scores.csv", labs=labs)
     assert "2 scored" in dlg.status.text(), dlg.status.text()
     notes = dlg.notes.text()
     assert (f"Warning: 1 labs value left out, no model of the run reads it ({labs}, line 2, column "

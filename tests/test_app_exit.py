@@ -49,6 +49,17 @@ runpy.run_module("app", run_name="__main__")
 '''
 
 
+def _font_cache() -> str:
+    """matplotlib's cache folder, its font list built (here, if it was not). The measurements import neurokit2,
+    which imports matplotlib: in the process's own empty HOME it built its font list on every run, and where that
+    took over 5 s (a loaded machine) matplotlib wrote "Matplotlib is building the font cache; this may take a
+    moment." on stderr, which this test reads as an error."""
+    import matplotlib
+    import matplotlib.font_manager  # noqa: F401 - builds the font list in the cache folder where it is not there
+
+    return matplotlib.get_cachedir()
+
+
 @pytest.mark.skipif(not RECORD.is_file(), reason="bundled LUDB samples not present")
 def test_the_process_ends_within_a_moment_of_the_close_and_keeps_what_it_must(tmp_path):
     """After the window had closed, Python's own teardown (its garbage collection over every module
@@ -59,7 +70,7 @@ def test_the_process_ends_within_a_moment_of_the_close_and_keeps_what_it_must(tm
     model = make_tiny_checkpoint(tmp_path / "tiny", clinical=("age", "sex"))
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "cfg"),
                XDG_DATA_HOME=str(tmp_path / "data"), HOME=str(tmp_path / "home"),
-               MIRAGE_STATEMENTS_MODEL="none", PYTHONPATH=str(ROOT))
+               MIRAGE_STATEMENTS_MODEL="none", PYTHONPATH=str(ROOT), MPLCONFIGDIR=_font_cache())
     proc = subprocess.run([sys.executable, "-c", CLOSE_WHEN_SCORED, str(RECORD), "--model", str(model)],
                           env=env, cwd=tmp_path, capture_output=True, text=True, timeout=180)
     ended = time.time()
