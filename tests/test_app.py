@@ -1057,19 +1057,13 @@ def test_batch_dialog_writes_the_scored_folders_csv_not_the_last_ones(qtbot, tmp
     assert Path(dlg.output.text()) == tmp_path / "mine.csv"
 
 
-def _run_batch_dialog(qtbot, model, folder, out, labs=None):
-    """A BatchDialog with ``model`` on ``folder``, writing ``out`` (with the labs table ``labs``),
-    started and waited for."""
-    return run_batch_dialog(qtbot, model, folder, out, labs)
-
-
 @needs_sample
 def test_batch_dialog_scores_a_real_folder(qtbot, tiny_model, tmp_path):
     from mirage_model.records import find_records
 
     folder = SAMPLE.parent.parent.parent          # samples/ptbxl: 4 records
     out = tmp_path / "scores.csv"
-    dlg = _run_batch_dialog(qtbot, tiny_model, folder, out)
+    dlg = run_batch_dialog(qtbot, tiny_model, folder, out)
     n = len(find_records(folder))
     assert dlg.table.rowCount() == n == 4, dlg.status.text()
     assert "4 scored" in dlg.status.text()
@@ -1092,7 +1086,7 @@ def test_batch_dialog_resumed_shows_the_whole_output(qtbot, tiny_model, tmp_path
     folder = tmp_path / "ptbxl"
     shutil.copytree(SAMPLE.parent.parent.parent, folder)
     out = tmp_path / "scores.csv"
-    _run_batch_dialog(qtbot, tiny_model, folder, out)     # the whole folder, then resumed
+    run_batch_dialog(qtbot, tiny_model, folder, out)     # the whole folder, then resumed
     dlg = run_batch_dialog(qtbot, tiny_model, folder, out, resume=True)
     assert "4 skipped" in dlg.status.text(), dlg.status.text()
     with open(out, newline="", encoding="utf-8-sig") as fh:       # the CSV starts with a BOM (Excel)
@@ -1121,7 +1115,7 @@ def test_batch_row_opens_with_the_labs_values_the_batch_used(qtbot, tiny_model, 
     labs.write_text("record_id,age,sex,weight [kg],height [cm],crp [mg/L]\n"
                     "00417_lr,40,F,95,190,12\n11125_lr,30,,50,,\n")
     out = tmp_path / "scores.csv"
-    dlg = _run_batch_dialog(qtbot, tiny_model, folder, out, labs=labs)
+    dlg = run_batch_dialog(qtbot, tiny_model, folder, out, labs=labs)
     assert dlg.table.rowCount() == 4 and "4 scored" in dlg.status.text(), dlg.status.text()
     with open(out, newline="", encoding="utf-8-sig") as fh:
         truth = {row["record_id"]: row for row in csv.DictReader(fh)}
@@ -1168,7 +1162,7 @@ def test_batch_dialog_says_a_folder_it_could_not_read(qtbot, tiny_model, tmp_pat
         shutil.copy(SAMPLE, folder / sub)
         shutil.copy(SAMPLE.with_suffix(".dat"), folder / sub)
     out = tmp_path / "scores.csv"
-    dlg = _run_batch_dialog(qtbot, tiny_model, folder, out)
+    dlg = run_batch_dialog(qtbot, tiny_model, folder, out)
     assert dlg.table.rowCount() == 1 and "1 scored" in dlg.status.text(), dlg.status.text()
     note = f"1 folder could not be read: {folder / 'locked'} (Permission denied)"
     assert f"{note}; the records in them are not in {out}" in dlg.status.text()
@@ -1182,21 +1176,17 @@ def test_batch_dialog_tells_a_taken_over_lock_before_the_first_row(qtbot, tiny_m
     dialog saying so only in its end-of-run summary (hours later on a large folder), as mirage
     score once did. The dialog's notes say it before the first record's row arrives, once, and the
     run goes on. Truth: the lock file and PID this test wrote."""
-    from app.dialogs.batch import BatchDialog
-    from mirage_model.inference import Predictor
-
     folder = two_record_folder(tmp_path)
     out = tmp_path / "scores.csv"
     lock = tmp_path / ".scores.csv.lock"
     lock.write_text("pid=424242\n")
-    dlg = BatchDialog(None, predictor=Predictor(tiny_model, device="cpu"), device="auto", folder=str(folder))
-    qtbot.addWidget(dlg)
-    dlg.output.setText(str(out))
     seen: list[str] = []          # the notes when each record's row arrived
-    worker = dlg.start()
-    assert worker is not None
-    worker.signals.progress.connect(lambda _d, _t, row: seen.append(dlg.notes.text()) if isinstance(row, dict) else None)
-    qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
+
+    def listen(dlg, worker):
+        worker.signals.progress.connect(lambda _d, _t, row: seen.append(dlg.notes.text())
+                                        if isinstance(row, dict) else None)
+
+    dlg = run_batch_dialog(qtbot, tiny_model, folder, out, listen=listen)
     line = f"lock file {lock} was left by 'mirage score' process 424242, which is no longer running"
     assert len(seen) == 2 and line in seen[0], (seen, dlg.status.text())
     assert "2 scored" in dlg.status.text(), dlg.status.text()
@@ -1219,7 +1209,7 @@ def test_batch_dialog_names_the_labs_rows_that_fit_no_record(qtbot, tiny_model, 
     shutil.copytree(SAMPLE.parent.parent.parent, folder)
     labs = tmp_path / "labs.csv"
     labs.write_text("record_id,age\n00417_LR,40\n99999,50\n11125_lr,60\n")
-    dlg = _run_batch_dialog(qtbot, tiny_model, folder, tmp_path / "scores.csv", labs=labs)
+    dlg = run_batch_dialog(qtbot, tiny_model, folder, tmp_path / "scores.csv", labs=labs)
     assert dlg.table.rowCount() == 4 and "4 scored" in dlg.status.text(), dlg.status.text()
     notes = dlg.notes.text()
     assert "2 rows of labs.csv fit no record in this folder and were not used ('00417_LR', '99999')" in notes, notes

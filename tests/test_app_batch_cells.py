@@ -12,7 +12,8 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from helpers_app import WAIT_MS, isolated_settings, tiny_model, two_record_folder  # noqa: E402,F401 - fixtures
+from helpers_app import isolated_settings, tiny_model, two_record_folder  # noqa: E402,F401 - fixtures
+from helpers_batch import run_batch_dialog  # noqa: E402
 
 
 def test_a_cell_cut_by_its_column_is_read_whole_on_hover(qtbot, tiny_model, tmp_path):
@@ -20,16 +21,9 @@ def test_a_cell_cut_by_its_column_is_read_whole_on_hover(qtbot, tiny_model, tmp_
     name and the quality codes were cut at the column's 100 px with no way to read them in the dialog (the
     table's tooltip said only "double-click a row"). Each cell whose words are wider than its column now has
     them whole as its tooltip, the CSV's words exactly."""
-    from app.dialogs.batch import BatchDialog
-    from mirage_model.inference import Predictor
-
     folder = two_record_folder(tmp_path)
     out = tmp_path / "scores.csv"
-    dlg = BatchDialog(None, predictor=Predictor(tiny_model, device="cpu"), device="auto", folder=str(folder))
-    qtbot.addWidget(dlg)
-    dlg.output.setText(str(out))
-    assert dlg.start() is not None
-    qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
+    dlg = run_batch_dialog(qtbot, tiny_model, folder, out)
     with out.open(newline="", encoding="utf-8-sig") as fh:
         written = {r["record_id"]: r for r in csv.DictReader(fh)}
 

@@ -11,25 +11,13 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from helpers_app import WAIT_MS, isolated_settings, tiny_model  # noqa: E402,F401 - fixtures
+from helpers_app import isolated_settings, tiny_model  # noqa: E402,F401 - fixtures
+from helpers_batch import run_batch_dialog  # noqa: E402
 from test_batch_no_records import mirage_outputs  # noqa: E402
 
 
-def _ended(qtbot, model, folder, out):
-    """The batch dialog on ``folder``, writing ``out``, once its run has ended."""
-    from app.dialogs.batch import BatchDialog
-    from mirage_model.inference import Predictor
-
-    dlg = BatchDialog(None, predictor=Predictor(model, device="cpu"), device="auto", folder=str(folder))
-    qtbot.addWidget(dlg)
-    dlg.output.setText(str(out))
-    assert dlg.start() is not None
-    qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
-    return dlg
-
-
 def _end_text(qtbot, model, folder, out) -> str:
-    return _ended(qtbot, model, folder, out).status.text()
+    return run_batch_dialog(qtbot, model, folder, out).status.text()
 
 
 def test_the_dialog_says_the_folder_holds_only_mirages_outputs(qtbot, tiny_model, tmp_path):
@@ -67,7 +55,7 @@ def test_a_folder_of_no_records_writes_no_output(qtbot, tiny_model, tmp_path, fi
     for name, data in files.items():
         (folder / name).write_bytes(data)
     out = tmp_path / "scores.csv"
-    dlg = _ended(qtbot, tiny_model, folder, out)
+    dlg = run_batch_dialog(qtbot, tiny_model, folder, out)
     assert dlg.status.text() == NO_RECORDS.format(folder) + said + "."
     assert dlg.status.toolTip() == tip
     assert not out.exists()

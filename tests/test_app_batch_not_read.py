@@ -11,7 +11,8 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from helpers_app import WAIT_MS, isolated_settings, tiny_model  # noqa: E402,F401 - fixtures
+from helpers_app import isolated_settings, tiny_model  # noqa: E402,F401 - fixtures
+from helpers_batch import run_batch_dialog  # noqa: E402
 from mirage_model.paths import resources_dir  # noqa: E402
 
 LUDB = resources_dir() / "samples" / "ludb"
@@ -19,9 +20,6 @@ LUDB = resources_dir() / "samples" / "ludb"
 
 @pytest.mark.skipif(not (LUDB / "1.hea").is_file(), reason="bundled LUDB samples not present")
 def test_the_end_text_counts_the_files_not_read(qtbot, tiny_model, tmp_path):
-    from app.dialogs.batch import BatchDialog
-    from mirage_model.inference import Predictor
-
     folder = tmp_path / "records"
     folder.mkdir()
     for f in LUDB.glob("1.*"):
@@ -31,12 +29,7 @@ def test_the_end_text_counts_the_files_not_read(qtbot, tiny_model, tmp_path):
     (folder / "notes" / "ward.txt").write_text("not an ECG")
     (folder / "labs.csv").write_text("record_id,age\n1,50\n")
     (folder / "x.xml").write_bytes(b"")        # an ECG format's extension, no ECG: a row "not_ecg", counted apart
-    dlg = BatchDialog(None, predictor=Predictor(tiny_model, device="cpu"), device="auto", folder=str(folder))
-    qtbot.addWidget(dlg)
-    dlg.output.setText(str(tmp_path / "scores.csv"))
-    dlg.labs.setText(str(folder / "labs.csv"))
-    assert dlg.start() is not None
-    qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
+    dlg = run_batch_dialog(qtbot, tiny_model, folder, tmp_path / "scores.csv", labs=folder / "labs.csv")
     text = dlg.status.text()
     assert text.startswith("Done: 1 scored, 1 not ECG file ("), text     # one file: not "1 not ECG files"
     assert "1 scored" in text and "2 files not read: 1 .pdf, 1 .txt (no ECG records)." in text, text
@@ -58,24 +51,21 @@ def test_a_cancel_that_came_after_the_last_record_says_what_was_done(qtbot, tiny
     was handled, so "Done", with the failed one counted. Truth: the output CSV's rows, read with csv."""
     import csv
 
-    from app.dialogs.batch import BatchDialog
-    from mirage_model.inference import Predictor
-
     folder = tmp_path / "records"
     folder.mkdir()
     for f in LUDB.glob("1.*"):
         shutil.copy(f, folder / f.name)
     (folder / "1b.hea").write_text((LUDB / "1.hea").read_text().replace("1.dat", "1b.dat")
                                    .replace("1 12", "1b 12", 1))        # its signal file missing
-    dlg = BatchDialog(None, predictor=Predictor(tiny_model, device="cpu"), device="auto", folder=str(folder))
-    qtbot.addWidget(dlg)
     out = tmp_path / "scores.csv"
-    dlg.output.setText(str(out))
-    worker = dlg.start()
-    assert worker is not None
-    worker.signals.progress.connect(lambda done, total, row: isinstance(row, dict) and dlg.cancel())
-    qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
-    assert worker.is_cancelled
+    started = []
+
+    def listen(dlg, worker):
+        started.append(worker)
+        worker.signals.progress.connect(lambda done, total, row: isinstance(row, dict) and dlg.cancel())
+
+    dlg = run_batch_dialog(qtbot, tiny_model, folder, out, listen=listen)
+    assert started[0].is_cancelled
     with open(out, newline="", encoding="utf-8-sig") as f:
         rows = list(csv.DictReader(f))
     assert sorted(r["status"] for r in rows) == ["error", "ok"], rows

@@ -11,25 +11,18 @@ import pytest
 pytest.importorskip("pytestqt")
 
 from helpers_app import isolated_settings, tiny_model, two_record_folder  # noqa: E402,F401 - fixtures
-
-WAIT_MS = 120000
+from helpers_batch import run_batch_dialog  # noqa: E402
 
 
 def test_the_dialog_says_0_of_2_before_the_first_record_ends(qtbot, tiny_model, tmp_path):
-    from app.dialogs.batch import BatchDialog
-    from mirage_model.inference import Predictor
-
     folder = two_record_folder(tmp_path)
-    dlg = BatchDialog(None, predictor=Predictor(tiny_model, device="cpu"), device="auto", folder=str(folder),
-                      statements="none")
-    qtbot.addWidget(dlg)
-    dlg.output.setText(str(tmp_path / "scores.csv"))
     seen = []       # (status, bar, rows in the table) at each progress the run sends
-    worker = dlg.start()
-    assert worker is not None
-    worker.signals.progress.connect(lambda *a: seen.append((dlg.status.text(), dlg.progress.maximum(),
-                                                            dlg.progress.value(), dlg.table.rowCount())))
-    qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
+
+    def listen(dlg, worker):
+        worker.signals.progress.connect(lambda *a: seen.append((dlg.status.text(), dlg.progress.maximum(),
+                                                                dlg.progress.value(), dlg.table.rowCount())))
+
+    run_batch_dialog(qtbot, tiny_model, folder, tmp_path / "scores.csv", listen=listen, statements="none")
     before_rows = [s for s in seen if s[3] == 0]
     assert before_rows and before_rows[0] == ("0 / 2 records", 2, 0, 0), seen
     assert seen[-1][:3] == ("2 / 2 records", 2, 2), seen

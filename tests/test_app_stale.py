@@ -86,9 +86,8 @@ def ludb_copies(folder: Path, names) -> Path:
 def test_the_batch_dialog_lists_its_rows_in_the_folder_docks_order(qtbot, tiny_model, tmp_path):
     """Records 1, 2, 10, 11: the folder dock lists them so (by number); the batch dialog listed its rows
     1, 10, 11, 2 (the batch's text order). Both now read 1, 2, 10, 11."""
-    from app.dialogs.batch import BatchDialog
     from app.views.folder_browser import FolderBrowser
-    from mirage_model.inference import Predictor
+    from helpers_batch import run_batch_dialog
 
     names = ["1", "2", "10", "11"]                       # by number; as text: 1, 10, 11, 2
     folder = ludb_copies(tmp_path / "records", names)
@@ -97,11 +96,7 @@ def test_the_batch_dialog_lists_its_rows_in_the_folder_docks_order(qtbot, tiny_m
     browser.set_folder(folder)
     qtbot.waitUntil(lambda: browser.worker is None, timeout=WAIT_MS)
     assert [browser.table.item(r, 0).text() for r in range(browser.table.rowCount())] == names
-    dlg = BatchDialog(None, predictor=Predictor(tiny_model, device="cpu"), device="auto", folder=str(folder))
-    qtbot.addWidget(dlg)
-    dlg.output.setText(str(tmp_path / "scores.csv"))
-    dlg.start()
-    qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
+    dlg = run_batch_dialog(qtbot, tiny_model, folder, tmp_path / "scores.csv")
     col = dlg.columns.index("record_id")
     assert [dlg.table.item(r, col).text() for r in range(dlg.table.rowCount())] == names, dlg.status.text()
     assert [Path(dlg.record_path(r)).stem for r in range(4)] == names      # a double-click opens its row's

@@ -182,16 +182,11 @@ def test_batch_dialog_says_where_the_rows_are(qtbot, folder, model, tmp_path, mo
     cannot write ...", the rows since the last save lost; now the rows are in the spare, and its line says
     so and what to do."""
     pytest.importorskip("pytestqt")
-    from app.dialogs.batch import BatchDialog
-    from mirage_model.inference import Predictor
+    from helpers_batch import run_batch_dialog
 
     out = tmp_path / "results.csv"
     _held(monkeypatch, out, fail=set(range(1, 100)))
-    dlg = BatchDialog(None, predictor=Predictor(model, device="cpu"), device="auto", folder=str(folder))
-    qtbot.addWidget(dlg)
-    dlg.output.setText(str(out))
-    assert dlg.start() is not None
-    qtbot.waitUntil(lambda: dlg.worker is None, timeout=60000)
+    dlg = run_batch_dialog(qtbot, model, folder, out)
     spare = tmp_path / "results.unsaved.csv"
     assert len(_rows(spare)) == 2 and dlg.table.rowCount() == 2
     said = dlg.status.text()
