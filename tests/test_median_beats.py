@@ -511,7 +511,8 @@ def test_median_legend_names_the_leads_whose_mains_was_subtracted():
     record = _bundled("ludb", "1.hea")
     clean = conditioning_notes(median_beat_view(measure(record)))
     assert clean == ["Filter 0.5-100 Hz; sampled at 500 Hz.",
-                     "No mains line (50/60 Hz) found in any lead: none subtracted."]
+                     "No mains line (50/60 Hz) found in this record: none subtracted before measuring "
+                     "(page 1's mains filter runs on every record)."]
     x = record.signal.astype(np.float64)
     hum = 0.05 * np.sin(2 * np.pi * 50.0 * np.arange(x.shape[1]) / record.fs + 0.3)
     for lead in ("I", "V2"):

@@ -317,7 +317,7 @@ def test_no_model_still_renders(tmp_path, ludb_sample):
     assert out.stat().st_mode & 0o777 == 0o666 & ~umask        # an ordinary file, not a 0600 temp
     assert float(reader.pages[0].mediabox.width) == pytest.approx(792.0, abs=0.01)
     assert "no model result" in texts[0].lower()
-    assert "500 Hz" in texts[0] and "0.5-75 Hz" in texts[0] and "50/60 Hz mains and harmonics removed" in texts[0]
+    assert "500 Hz" in texts[0] and "0.5-75 Hz" in texts[0] and "50/60 Hz mains filter with harmonics" in texts[0]
     assert all(mm.RESEARCH_USE_NOTICE in t for t in texts)
     # LUDB at 500 Hz: the rhythm strip has 5000 points 0.1417 pt apart
     strip = max((sp for c, sps in _paths(reader.pages[0]) if c == (0.0, 0.0, 0.0) for sp in sps), key=len)

@@ -169,9 +169,9 @@ def test_the_pdf_says_the_models_disagree_on_infarction(tmp_path):
 
 
 @pytest.mark.parametrize("fs, words", [
-    (500.0, "filter: 0.5-75 Hz (Butterworth, zero-phase), 50/60 Hz mains and harmonics removed"),
-    (150.0, "filter: 0.5 Hz high-pass, zero-phase, 50/60 Hz mains removed (75 Hz low-pass not applied at 150 Hz)"),
-    (120.0, "filter: 0.5 Hz high-pass, zero-phase, 50 Hz mains removed (75 Hz low-pass not applied at 120 Hz)"),
+    (500.0, "filter: 0.5-75 Hz (Butterworth, zero-phase), 50/60 Hz mains filter with harmonics"),
+    (150.0, "filter: 0.5 Hz high-pass, zero-phase, 50/60 Hz mains filter (75 Hz low-pass not applied at 150 Hz)"),
+    (120.0, "filter: 0.5 Hz high-pass, zero-phase, 50 Hz mains filter (75 Hz low-pass not applied at 120 Hz)"),
 ])
 def test_the_sheet_says_the_mains_its_traces_lost(tmp_path, fs, words):
     """The caption under the sheet said "50/60 Hz mains removed" at 500 Hz and nothing of mains at 120-150
@@ -190,12 +190,27 @@ def test_the_sheet_says_the_mains_its_traces_lost(tmp_path, fs, words):
     assert "whatever the app's display filters showed on its screen" in pages[2]
 
 
+def test_pages_1_and_2_do_not_contradict_on_mains(tmp_path):
+    """CinC 2020 Q0096 (500 Hz) carries no mains line: page 1 said "50/60 Hz mains and harmonics removed" (the
+    sheet's filter, run on every record) while page 2 said "No mains line (50/60 Hz) found in any lead: none
+    subtracted" (the measurement's, which subtracts what it finds). Page 1 now names a filter, page 2 what the
+    measurement found on this record and that page 1's filter runs on every record."""
+    from mirage_model.measure import MeasureConfig, measure
+
+    record = mm.load_record(Path(__file__).parent / "data" / "cinc2020" / "Q0096.hea")
+    measured = measure(record, MeasureConfig(delineator="rules"))
+    pages = _report(tmp_path, record, measurements=measured)
+    assert "50/60 Hz mains filter" in pages[0] and "mains and harmonics removed" not in pages[0]
+    assert ("No mains line (50/60 Hz) found in this record: none subtracted before measuring (page 1's mains "
+            "filter runs on every record).") in pages[1]
+
+
 def test_at_100_hz_the_sheet_says_no_mains_were_removed(tmp_path):
     """PTB-XL's 100 Hz records: 50 Hz is the Nyquist frequency, nothing is removed, and the caption says so."""
     from mirage_model.review.report.waveforms import display_signal
 
     record = mm.load_record(_sample("00417_lr"))
-    assert display_signal(record)[2] == ("0.5 Hz high-pass, zero-phase (75 Hz low-pass and mains removal not applied "
+    assert display_signal(record)[2] == ("0.5 Hz high-pass, zero-phase (75 Hz low-pass and mains filter not applied "
                                          "at 100 Hz)")
 
 

@@ -143,7 +143,10 @@ def conditioning_notes(view: "MedianBeatView") -> list[str]:
                  else ", ".join(view.mains_leads) + "; not in the other leads")
         notes.append(f"Mains lines ({mains} Hz and harmonics) subtracted in {where}.")
     else:
-        notes.append(f"No mains line ({mains} Hz) found in any lead: none subtracted.")
+        # page 1's traces pass the preprocessing's mains filter on every record: said, or the two pages
+        # ("mains and harmonics removed", "none subtracted") read as contradicting each other
+        notes.append(f"No mains line ({mains} Hz) found in this record: none subtracted before measuring "
+                     f"(page 1's mains filter runs on every record).")
     return notes
 
 

@@ -38,7 +38,10 @@ def display_signal(record) -> tuple[np.ndarray, float, str]:
     The text says what the traces went through at this record's rate, no more: the low-pass only
     where the preprocessing applies it, the mains frequencies it subtracts at this rate
     (``preprocess.mains_frequencies``: below 0.95 x Nyquist; "50/60 Hz mains removed" had been printed
-    at 500 Hz and left out at 120-150 Hz, where 50 and 60 Hz are removed too). It is the report's own
+    at 500 Hz and left out at 120-150 Hz, where 50 and 60 Hz are removed too). The mains filter is named as
+    a filter, not as mains found: it runs on every record (``only_present=False``), where page 2's median
+    beats have only the mains lines the measurement finds subtracted ("50/60 Hz mains and harmonics
+    removed" over page 2's "No mains line ... found" read as a contradiction). It is the report's own
     filter: the app's display filters change its screen only.
 
     Only the first ``DISPLAY_S`` seconds (the page shows 10 s): memory does not grow with the
@@ -54,12 +57,12 @@ def display_signal(record) -> tuple[np.ndarray, float, str]:
     fundamentals = [f for f in cfg.mains_hz if f in removed]
     mains = ""
     if fundamentals:
-        mains = (f"{'/'.join(f'{f:g}' for f in fundamentals)} Hz mains"
-                 + (" and harmonics" if len(removed) > len(fundamentals) else "") + " removed")
+        mains = (f"{'/'.join(f'{f:g}' for f in fundamentals)} Hz mains filter"
+                 + (" with harmonics" if len(removed) > len(fundamentals) else ""))
     if cfg.high_hz < frac * fs / 2.0:
         band = f"{cfg.low_hz:g}-{cfg.high_hz:g} Hz (Butterworth, zero-phase)" + (f", {mains}" if mains else "")
     else:
-        skipped = f"{cfg.high_hz:g} Hz low-pass" + ("" if mains or not cfg.mains_hz else " and mains removal")
+        skipped = f"{cfg.high_hz:g} Hz low-pass" + ("" if mains or not cfg.mains_hz else " and mains filter")
         band = f"{cfg.low_hz:g} Hz high-pass, zero-phase" + (f", {mains}" if mains else "") + \
             f" ({skipped} not applied at {fs:g} Hz)"
     return np.asarray(shown, dtype=np.float64), fs, band
@@ -271,14 +274,14 @@ SEP = "   "
 
 def compact_caption(parts: list[str], where: str = "page 3") -> list[str]:
     """``caption_parts``' first parts in fewer words, for a line with notes: the filter without its
-    design (its brackets, page 3 says it: "filter: 0.5-150 Hz, 50/60 Hz mains removed (page 3)"),
+    design (its brackets, page 3 says it: "filter: 0.5-150 Hz, 50/60 Hz mains filter (page 3)"),
     the rate and the time shown without their labels ("500 Hz", "first 10.0 s of 10.0 s"). ``where``: the
     page that prints the caption in full (``ReportContext.page(SHEET_NOTES)``)."""
     out = []
     for part in parts:
         if part.startswith("filter: ") and "(" in part:
             # the harmonics are the mains' own (page 3 names them): the line's room goes to the record's notes
-            part = " ".join(re.sub(r"\s*\([^)]*\)", "", part).replace(" and harmonics", "").split()) + f" ({where})"
+            part = " ".join(re.sub(r"\s*\([^)]*\)", "", part).replace(" with harmonics", "").split()) + f" ({where})"
         out.append(part.removeprefix("sampling rate ").removeprefix("shown: "))
     return out
 
