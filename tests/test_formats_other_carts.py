@@ -71,9 +71,29 @@ def test_philips_every_lead_inoperative_is_refused():
     text = (DATA / "129ECORG.XML").read_text(encoding="utf-8")
     assert text.count('<inop starttime="0" duration="10560"/>') == 12
     assert "All 12 leads are missing" in text
-    with pytest.raises(RecordError, match=r"129ECORG\.XML: read as Philips .*every lead inoperative \(leads off: "
-                                          r"<inops> I 0-10\.56 s; II 0-10\.56 s; .*no ECG to read"):
+    with pytest.raises(RecordError) as refused:
         load_record(DATA / "129ECORG.XML")
+    # said as a user reads it: every lead was off, so no lead has 2 s of signal ("leaving no lead 2 s of ECG" had)
+    assert str(refused.value).endswith(
+        "129ECORG.XML: read as Philips PageWriter/TraceMaster XML: the cart marks every lead off (inoperative: <inops> "
+        "I 0-10.56 s; II 0-10.56 s; III 0-10.56 s; ...), so no lead has the 2 s of signal an ECG is read from: no ECG "
+        "to read"), str(refused.value)
+
+
+def test_philips_lead_off_but_for_1_5_s_is_refused_in_words(tmp_path):
+    """129ECORG.XML (11 s stored: durationperchannel) with lead I's <inops> cut to 0-9.5 s and the other leads' kept
+    at 0-10.56 s: lead I has 1.5 s left, the most of any lead, under the 2 s an ECG is read from: refused, in words."""
+    text = (DATA / "129ECORG.XML").read_text(encoding="utf-8")
+    path = tmp_path / "off9.xml"
+    assert 'durationperchannel="11000"' in text
+    path.write_text(text.replace('<inop starttime="0" duration="10560"/>', '<inop starttime="0" duration="9500"/>', 1),
+                    encoding="utf-8")
+    with pytest.raises(RecordError) as refused:
+        load_record(path)
+    assert str(refused.value).endswith(
+        "off9.xml: read as Philips PageWriter/TraceMaster XML: the cart marks every lead off (inoperative: <inops> "
+        "I 0-9.5 s; II 0-10.56 s; III 0-10.56 s; ...), so no lead has the 2 s of signal an ECG is read from: no ECG "
+        "to read"), str(refused.value)
 
 
 def test_philips_lead_inoperative_for_part_of_the_strip_is_missing_there(tmp_path):

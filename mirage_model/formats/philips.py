@@ -187,9 +187,11 @@ def _apply_inops(leads: list, inops: dict, error) -> None:
     if not said:
         return
     if all(np.count_nonzero(~np.isnan(lead.samples)) < MIN_SCORABLE_S * lead.sampling_rate for lead in leads):
-        raise error(f"Philips: the cart marks every lead inoperative (leads off: <inops> {'; '.join(said[:3])}"
-                    f"{'; ...' if len(said) > 3 else ''}), leaving no lead {MIN_SCORABLE_S:g} s of ECG: "
-                    "no ECG to read")
+        # said as the cart found it ("leaving no lead 2 s of ECG" had read like a fault of the file or the reader)
+        which = "every lead" if len(said) == len(leads) else counted(len(said), "lead")
+        raise error(f"Philips: the cart marks {which} off (inoperative: <inops> {'; '.join(said[:3])}"
+                    f"{'; ...' if len(said) > 3 else ''}), so no lead has the {MIN_SCORABLE_S:g} s of signal an ECG "
+                    "is read from: no ECG to read")
     warnings.warn(f"Philips: the cart marks {counted(len(said), 'lead')} inoperative (leads off, <inops>): "
                   f"{'; '.join(said)}; those samples are left out (missing)")
 
