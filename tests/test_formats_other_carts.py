@@ -175,6 +175,36 @@ def test_aecg_median_beat_keeps_no_16bit_fill(tmp_path):
         np.testing.assert_array_equal(after["leads"][lead], values)
 
 
+def test_dicom_median_beat_keeps_no_16bit_fill():
+    """The C# ECG Toolkit's DICOM (ecgtoolkit-Example.dcm) stores its median beat as 600 frames, the last
+    -32768 in all 12 channels: read as a beat ending in a step to -81.9 mV (2.5 uV), where the aECG's fill is
+    cut. The same toolkit's SCP-ECG example (Example.scp) holds the same median beat, 599 samples: the DICOM's
+    reads as it does, sample for sample. A fill sample in one lead alone is kept (a lone count at the range's
+    end may be a beat read with the wrong sign)."""
+    import pydicom
+
+    group = pydicom.dcmread(str(DATA / "ecgtoolkit-Example.dcm")).WaveformSequence[1]
+    frames = np.frombuffer(group.WaveformData, dtype="<i2").reshape(-1, 12)
+    assert str(group.MultiplexGroupLabel) == "MEDIAN BEAT" and frames.shape == (600, 12)
+    assert (frames[-1] == -32768).all() and not (frames[:-1] == -32768).any()
+    dicom = load_record(DATA / "ecgtoolkit-Example.dcm").meta["device_median_beats"]
+    scp = load_record(DATA / "Example.scp").meta["device_median_beats"]
+    assert dicom["fs"] == scp["fs"] == 500 and set(dicom["leads"]) == set(scp["leads"])
+    for lead, values in scp["leads"].items():
+        assert len(values) == 599
+        np.testing.assert_array_equal(dicom["leads"][lead], values)
+
+    from mirage_model.formats.assemble import cut_beat_fill
+
+    class Lead:
+        def __init__(self, samples):
+            self.samples = np.asarray(samples, dtype=np.float64)
+
+    beats = [Lead([3, 5, -32768]), Lead([4, 6, 7])]
+    cut_beat_fill(beats)
+    assert [len(b.samples) for b in beats] == [3, 3]
+
+
 def test_edf_whose_only_ecg_channel_names_no_lead_says_so(tmp_path):
     """wfdb-python's sample-data/test_generator_2.edf (EDF+, 11 channels, one of them labelled 'ECG')
     was refused as 'no ECG leads among its 11 channels (..., ECG, ...)', which its 'ECG' channel seems

@@ -76,13 +76,21 @@ _FILL_MIN = 2
 def cut_beat_fill(beats: list) -> None:
     """Cut each median beat's (ecgdatakit Leads of counts) trailing fill of the 16-bit range's ends,
     in place: a PageWriter Touch fills its 2400 ms representative beats after the beat's 1200 ms with
-    32767 (a step of 82 mV at 2.5 uV), and an aECG converted from its XML keeps that fill as digits."""
-    for beat in beats:
-        c = np.asarray(beat.samples, dtype=np.float64)
+    32767 (a step of 82 mV at 2.5 uV), and an aECG converted from its XML keeps that fill as digits. A
+    run of ``_FILL_MIN`` samples in a lead is fill; so is a shorter one that every lead (two or more)
+    ends in: the C# ECG Toolkit's DICOM median beat is 599 samples of beat and one frame of -32768 in
+    all 12 channels (a -81.9 mV step at 2.5 uV; its SCP-ECG and aECG copies hold the 599 alone). A
+    lone sample at the range's end in one lead is left: a beat read as signed that is unsigned can
+    pass through it (``philips._check_beat_counts`` rereads such beats)."""
+    counts = [np.asarray(beat.samples, dtype=np.float64) for beat in beats]
+    runs = []
+    for c in counts:
         filled = np.isin(c, (32767, -32768))
-        end = len(c) - int(np.argmin(filled[::-1])) if not filled.all() else 0
-        if len(c) - end >= _FILL_MIN:
-            beat.samples = c[:end]
+        runs.append(len(c) if filled.all() else int(np.argmin(filled[::-1])))
+    every = len(runs) > 1 and min(runs) > 0
+    for beat, c, run in zip(beats, counts, runs):
+        if run >= _FILL_MIN or (every and run):
+            beat.samples = c[:len(c) - run]
 
 
 def format_name(fmt: str) -> str:

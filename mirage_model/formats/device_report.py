@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from mirage_model.formats import cardiosoft, rates
+from mirage_model.formats.assemble import cut_beat_fill
 from mirage_model.formats.lead_scale import physical_mv
 from mirage_model.formats.registry import FORMATS
 from mirage_model.records.leads import canonical_lead
@@ -105,10 +106,14 @@ def maker_name(value) -> str:
 
 
 def median_beats(path: Path, fmt: str, src) -> dict | None:
-    """The device's median (representative) beats: {"fs": Hz, "leads": {lead: (T,) mV}}."""
+    """The device's median (representative) beats: {"fs": Hz, "leads": {lead: (T,) mV}}, each lead's
+    trailing fill of the 16-bit range's ends cut (``assemble.cut_beat_fill``, whatever the format: a DICOM
+    median beat had kept its -32768 frame, a -81.9 mV step, where an aECG's fill was cut)."""
     beats = src.median_beats or []
     if not beats:
         return None
+    raw = [lead for lead in beats if getattr(lead, "is_raw", False)]    # counts; physical samples have no fill
+    cut_beat_fill(raw)
     leads = {}
     fs = None
     for lead in beats:
