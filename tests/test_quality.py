@@ -344,6 +344,21 @@ def test_a_rate_the_measurement_cannot_count_withholds_the_result():
     assert not quality.assess(rec).has("rate_too_fast")
 
 
+def test_peaks_of_one_wide_complex_are_no_heart_rate():
+    """The Mindray BeneHeart aECG export (tests/data/formats, 100 Hz, synthetic beats) holds two complexes 5 s
+    apart, each rising for about 0.3 s; the check's detector found three peaks 210-240 ms apart in each and
+    called "heart rate 250 bpm (at or above 200)" beside the measurement's "only 2 QRS complexes (3 needed)",
+    one report contradicting itself. Six peaks whose median RR spans 22 % of the 5.5 s they cover are no
+    rhythm: no rate, no rate finding. Truth: lead II's excursions past half its largest, counted here."""
+    rec = load_record(Path(__file__).parent / "data" / "formats" / "mindray-beneheart-aecg-liryc.xml")
+    ii = rec.signal[STANDARD_LEADS.index("II")].astype(np.float64)
+    big = np.abs(ii - np.median(ii)) > 0.5 * np.abs(ii - np.median(ii)).max()
+    assert int(np.count_nonzero(np.diff(big.astype(int)) == 1)) == 2          # two complexes in 10 s
+    q = quality.assess(rec)
+    assert not q.has("rate_too_fast") and q.heart_rate_bpm is None, q.summary()
+    assert quality.detected_rate_bpm(rec.signal, rec.fs) is None
+
+
 def test_a_sine_wave_is_no_ecg():
     """A 1 Hz sine (truth: written here from three electrode potentials, so Einthoven's law holds and
     no lead is a copy) passed as "usable": its crests were taken for beats, and the interpretation

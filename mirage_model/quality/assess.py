@@ -14,7 +14,7 @@ from scipy.signal import sosfiltfilt
 
 from mirage_model.quality import consistency
 from mirage_model.quality.beats import (_beats, _zeroed, detected_rate_bpm, detected_rr_s, median_rate_bpm,
-                                        record_median_beat)
+                                        record_median_beat, rhythm_rr_s)
 from mirage_model.quality.electrode_off import (_lost_finding, _lost_leads, _missing, _no_ecg, _off,
                                                 electrode_off_leads, record_electrode_off)
 from mirage_model.quality.findings import (LIMB, Finding, QualityConfig, QualityError, QualityReport, _names,
@@ -173,7 +173,7 @@ def assess(record, config: QualityConfig | None = None, pulse="search") -> Quali
     lost = lost[0]
     n_beats = len(beats)
     mean_beat = segs.mean(axis=0) if len(segs) else med
-    hr = median_rate_bpm(np.diff(beats) / 100.0)         # R peaks at 100 Hz
+    hr = median_rate_bpm(rhythm_rr_s(beats, cfg))         # R peaks at 100 Hz; None where they are no rhythm
     if n_beats < cfg.min_beats:
         findings.append(Finding("no_beats", f"fewer than {cfg.min_beats} heartbeats detected", "critical", ()))
         return _finish(findings, sqi_indices(x, fs), tuple("absent" if a else "poor" for a in absent),

@@ -37,6 +37,16 @@ def _beats(x: np.ndarray, fs: float, usable: np.ndarray, cfg: QualityConfig):
     return raw100, x100, beats, segs, med
 
 
+def rhythm_rr_s(beats: np.ndarray, cfg: QualityConfig) -> np.ndarray:
+    """The RR intervals (N - 1,) in seconds between R peaks ``beats`` (N,) at 100 Hz, or none (0,) where they
+    are no rhythm: fewer beats than their median RR gives over the time they span
+    (``cfg.rate_support_min``; clustered peaks of one wide complex, whose median is no heart rate)."""
+    rr = np.diff(np.asarray(beats, dtype=np.float64)) / 100.0
+    if rr.size and rr.size * np.median(rr) < cfg.rate_support_min * float(rr.sum()):
+        return np.zeros(0)
+    return rr
+
+
 def median_rate_bpm(rr_s: np.ndarray) -> float | None:
     """Heart rate (bpm) from the median of RR intervals (n,) in seconds; None when there are none."""
     rr = np.asarray(rr_s, dtype=np.float64)
@@ -46,14 +56,15 @@ def median_rate_bpm(rr_s: np.ndarray) -> float | None:
 def detected_rr_s(signal: np.ndarray, fs: float, config: QualityConfig | None = None) -> np.ndarray | None:
     """The RR intervals (N - 1,) in seconds between the R peaks of the quality check's own QRS detector
     (``indices.detect_beats``, peaks at least 250 ms apart) on the leads that are present, the ones
-    ``detected_rate_bpm`` takes the median of. signal: (12, T) mV (NaN: missing), fs in Hz. None as there."""
+    ``detected_rate_bpm`` takes the median of (``rhythm_rr_s``: none where the peaks are no rhythm). signal:
+    (12, T) mV (NaN: missing), fs in Hz. None as there."""
     cfg = config or QualityConfig()
     sig = np.asarray(signal, dtype=np.float64)
     x, _, _, absent, _ = _zeroed(sig)
     if sig.shape[1] < cfg.min_duration_s * fs or absent.all():
         return None
-    beats = _beats(x, float(fs), ~absent, cfg)[2]
-    return np.diff(beats) / 100.0 if len(beats) >= 2 else None
+    rr = rhythm_rr_s(_beats(x, float(fs), ~absent, cfg)[2], cfg)
+    return rr if rr.size else None
 
 
 def detected_rate_bpm(signal: np.ndarray, fs: float, config: QualityConfig | None = None) -> float | None:

@@ -153,6 +153,13 @@ class QualityConfig:
     # than 250 ms) see up to 240 bpm; a median rate at or above this withholds the result (PTB-XL
     # fold 9: one record, 14286, a PSVT at 200 bpm that the measurement reads as 137 bpm, irregular).
     rate_max_bpm: float = 200.0
+    # A median RR is a heart rate only where the beats found are about as many as it gives over the time they
+    # span: (beats - 1) x median RR / span at or above this. A wide synthetic complex whose QRS-band energy
+    # peaks three times in 0.5 s (the Mindray BeneHeart aECG export: 6 "beats" in 10 s, median RR 240 ms)
+    # reads 0.22 and had been called "heart rate 250 bpm" beside the measurement's "only 2 QRS complexes".
+    # Real records: 0.75 or more (2,109: PTB-XL folds 1-9 every 10th, the CinC samples, LUDB 1-50; JS45547's
+    # tachycardia at 222 bpm 0.92).
+    rate_support_min: float = 0.5
     # No heart gives a beat this tall in any lead (mV peak-to-peak of the mean beat at 100 Hz): the
     # largest of 19,794 real records (PTB-XL folds 1-9, LUDB, the CinC samples, severe LVH included)
     # is 10.7 mV (PTB-XL 20404; the two CinC 2020 copies of PTB-XL records read 11.2 and 12.4 mV at five
