@@ -210,7 +210,7 @@ def test_at_100_hz_the_sheet_says_no_mains_were_removed(tmp_path):
     from mirage_model.review.report.waveforms import display_signal
 
     record = mm.load_record(_sample("00417_lr"))
-    assert display_signal(record)[2] == ("0.5 Hz high-pass, zero-phase (75 Hz low-pass and mains filter not applied "
+    assert display_signal(record)[2] == ("0.5 Hz high-pass, zero-phase (75 Hz low-pass and mains removal not applied "
                                          "at 100 Hz)")
 
 

@@ -62,7 +62,7 @@ def display_signal(record) -> tuple[np.ndarray, float, str]:
     if cfg.high_hz < frac * fs / 2.0:
         band = f"{cfg.low_hz:g}-{cfg.high_hz:g} Hz (Butterworth, zero-phase)" + (f", {mains}" if mains else "")
     else:
-        skipped = f"{cfg.high_hz:g} Hz low-pass" + ("" if mains or not cfg.mains_hz else " and mains filter")
+        skipped = f"{cfg.high_hz:g} Hz low-pass" + ("" if mains or not cfg.mains_hz else " and mains removal")
         band = f"{cfg.low_hz:g} Hz high-pass, zero-phase" + (f", {mains}" if mains else "") + \
             f" ({skipped} not applied at {fs:g} Hz)"
     return np.asarray(shown, dtype=np.float64), fs, band
