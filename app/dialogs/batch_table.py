@@ -64,7 +64,8 @@ def _fmt(value, key: str = "", row: dict | None = None) -> str:
             from mirage_model.review.measurements.ranges import shown_value   # loaded by the batch that made the row
 
             row = row or {}
-            return shown_value(key, value, row.get("sex_used") or None, row.get("age_used"))
+            return shown_value(key, value, row.get("sex_used") or None,
+                               row.get("age_given", row.get("age_used")))   # the patient's age, not the model's
         return f"{value:.3f}" if abs(value) < 10 else f"{value:.0f}"
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)

@@ -40,8 +40,8 @@ def columns(labels: Iterable[str], measure: bool = True, pdf: bool = False,
     interpretation's statements come from (empty: the rules alone)."""
     cols = ["record_path", "record_id", "format", "device", "file_diagnosis", "device_statements", "status", "error"]
     cols += [f"prob_{lab}" for lab in labels]
-    cols += ["positive", "withheld_positive", "noise_may_hide", "model", "statements_model", "age_used", "sex_used",
-             "labs_used", "values_not_used", "quality_flags",
+    cols += ["positive", "withheld_positive", "noise_may_hide", "model", "statements_model", "age_given", "age_used",
+             "sex_used", "labs_used", "values_not_used", "quality_flags",
              "quality", "warnings", "quality_codes", "poor_leads"]
     if measure:
         cols += list(SCALAR_KEYS)     # the measurement keys are the columns
@@ -83,7 +83,7 @@ MEASUREMENT_DECIMALS = {f.key: max(1, f.decimals) for f in SCALAR_FIELDS}
 
 # the columns that hold numbers (besides ``prob_`` and ``stmt_``): what a decimal comma is written in (the CSV dialect
 # "excel-eu", ``outputs``) and read back from, and what the app's table shows as numbers
-NUMBER_COLUMNS = frozenset(("age_used", *SCALAR_KEYS))
+NUMBER_COLUMNS = frozenset(("age_given", "age_used", *SCALAR_KEYS))
 
 
 def number_column(col: str) -> bool:
@@ -186,7 +186,8 @@ COLUMN_WORDS = {
     "withheld_positive": "the calls the quality gate withheld",
     "noise_may_hide": "findings below threshold the record's noise may have taken away (not calls)",
     "model": "the model that scored the row", "statements_model": "the model whose statements make the "
-    "interpretation", "age_used": "the age the model read (years)", "sex_used": "the sex the model read",
+    "interpretation", "age_given": "the age the file or the labs table gave (years)",
+    "age_used": "the age the model read (years; one outside its training data's range is read at its edge)", "sex_used": "the sex the model read",
     "labs_used": "the labs values the model read, each in its feature's unit",
     "values_not_used": "values given that no model of the run reads",
     "quality_flags": "leads flagged by the reader (flat, saturated, missing, derived)",

@@ -346,7 +346,14 @@ class Scorer:
         ignored = (pred.clinical_used or {}).get("ignored") or {}
         # as the model read them: age in years ("Age [months]" 1092 is 91.0), sex as M/F (a labs
         # table's "male" or 1.0 is M)
-        row["age_used"] = clean_float(canonical_value("age", used.get("age")), 2)   # an infant's 0.25
+        # the age the file or the labs table gave (the interpretation's and the measurements' limits read it), and
+        # the one the model read: held within its training data's range (104 years read as 90; the notes say so)
+        row["age_given"] = clean_float(canonical_value("age", used.get("age", ignored.get("age"))), 2)  # infant: 0.25
+        age = canonical_value("age", used.get("age"))
+        schema = getattr(self.predictor, "schema", None)
+        if age is not None and schema is not None and "age" in schema.names:
+            age = schema["age"].held(age)
+        row["age_used"] = clean_float(age, 2)
         row["sex_used"] = sex_letter(used.get("sex"))
         # the labs table's values this record was scored with (its own row, as LabsLookup matched
         # it), so that a reader can check a row against the table; "" when it has none
