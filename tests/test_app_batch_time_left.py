@@ -23,7 +23,9 @@ def test_the_status_says_the_time_left_from_the_end_of_the_first_chunk(qtbot, tm
     clock[0] = 34.0                     # the first chunk: 4 records, 34 s after the start
     for done in range(1, 5):
         dlg._progress(done, 300, None)
-    assert dlg.status.text() == "4 / 300 records"          # no rate yet: the first chunk's wait is none
+    # no rate yet: the first chunk's wait is none; what the run does instead (test_app_batch_waiting)
+    assert dlg.status.text() == "4 / 300 records; scoring the next records, up to 32 together: the count moves when " \
+        "they are done..."
     clock[0] = 68.0                     # the second: 32 records 34 s later
     for done in range(5, 37):
         dlg._progress(done, 300, None)

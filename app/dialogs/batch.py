@@ -48,7 +48,7 @@ from app.dialogs.form_rows import add_row
 from app.views.placeholder import set_placeholder
 from app.settings import DEVICES
 from app.views.focus_ring import FocusRing
-from mirage_model.review.batch.pipeline import FIRST_CHUNK
+from mirage_model.review.batch.pipeline import CHUNK_SIZE, FIRST_CHUNK
 from mirage_model.review.batch.time_left import TimeLeft, left_words
 
 # the batch checks its cancel flag before each record and each forward pass (``Scorer.predict``): what is
@@ -408,12 +408,31 @@ class BatchDialog(BatchResultsTable, BatchNotes, BatchOutcome, QDialog):
             self._rate_from = TimeLeft(min(FIRST_CHUNK, total))
         if self._rate_from is not None:
             self._rate_from.seen(done, time.monotonic())
-        self.status.setText(f"{done} / {total} records{self._time_left(done, total)}"
-                            + (f"; {CANCELLING[0].lower()}{CANCELLING[1:]}"
-                                                           if self.worker is not None and self.worker.is_cancelled
-                                                           else ""))
+        cancelling = self.worker is not None and self.worker.is_cancelled
+        left = self._time_left(done, total)
+        self.status.setText(f"{done} / {total} records{left}"
+                            + (f"; {CANCELLING[0].lower()}{CANCELLING[1:]}" if cancelling
+                               else "" if left else self._doing(done, total)))
         if isinstance(row, dict):
             self._add_row(row)
+
+    def count_said(self) -> str:
+        """The status line's count ("36 / 300 records"), without what follows it (the time left, what the run
+        does), as the questions on closing name the run."""
+        return self.status.text().split("; ")[0]
+
+    @staticmethod
+    def _doing(done: int, total: int) -> str:
+        """What the run is doing while the count cannot move, before a time left can be said: the model's first pass
+        on the first records, then a group of records scored in one pass whose rows come together. The dialog had sat
+        at "4 / 48 records" with no word while the next 32 were read and scored (10 s here, minutes on a busy
+        machine)."""
+        if done >= total:
+            return ""
+        if done == 0:
+            return "; reading the first records and starting the model..."
+        return (f"; scoring the next records, up to {min(CHUNK_SIZE, total - done)} together: the count moves "
+                "when they are done...")
 
     def _time_left(self, done: int, total: int) -> str:
         """"; about 5 min left" at the rate since the first chunk came in, as ``mirage score``'s bar counts it (the
@@ -453,7 +472,7 @@ class BatchDialog(BatchResultsTable, BatchNotes, BatchOutcome, QDialog):
         # and tests are not); closed, the run stops after the current record, its rows so far kept
         if running and getattr(self.parent(), "ask_before_quit", False):
             answer = QMessageBox.question(
-                self, "Batch scoring", f"Stop batch scoring now ({self.status.text()})?\n\nIt stops after "
+                self, "Batch scoring", f"Stop batch scoring now ({self.count_said()})?\n\nIt stops after "
                 "the current record; the rows written so far are kept.",
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
             if answer != QMessageBox.StandardButton.Yes:

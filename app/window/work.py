@@ -89,7 +89,7 @@ class WorkMixin:
         if edited:
             out.append(edited)
         if self.batch_running():
-            out.append(f"batch scoring is running ({self.batch_dialog.status.text()}); it would stop after the current "
+            out.append(f"batch scoring is running ({self.batch_dialog.count_said()}); it would stop after the current "
                        "record, the rows written so far kept")
         return out
 

@@ -24,6 +24,7 @@ from mirage_model.review.labels import ptbxl_coded
 log = logging.getLogger(__name__)
 
 FIRST_CHUNK = 4     # records in the first chunk: the first rows (and the progress bar) come soon
+CHUNK_SIZE = 32     # records per chunk after it, scored in one batched pass: their rows come together
 
 
 def _next_chunk(loader: RecordLoader, size: int, cancel: Callable[[], bool]) -> tuple[list[LoadedRecord], bool]:
@@ -52,7 +53,7 @@ def _finish(row: dict, pdf: Future | None, pdf_dir: Path | None) -> dict:
 
 
 def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=None, workers: int = 1,
-              measure: bool = True, explain: bool = False, chunk_size: int = 32,
+              measure: bool = True, explain: bool = False, chunk_size: int = CHUNK_SIZE,
               report_settings=None, cancel: Callable[[], bool] | None = None,
               orphans: Iterable[Path] = (), not_ecg: Iterable[Path] = (), mp_context: str | None = None,
               record_timeout_s: float | None = RECORD_TIMEOUT_S,

@@ -29,7 +29,7 @@ from mirage_model.review.batch.not_read import (_not_read, is_hidden, no_records
                                                 nothing_to_score, split_own)
 from mirage_model.review.batch.outputs import (DEFAULT_DIALECT, FORMATS, earlier_output, earlier_output_refusal,
                                                lock_output, output_dialect, write_atomic)
-from mirage_model.review.batch.pipeline import iter_rows
+from mirage_model.review.batch.pipeline import CHUNK_SIZE, iter_rows
 from mirage_model.review.batch.priors import PriorComparer, SerialCounts
 from mirage_model.review.batch.resume import check_kept, kept_rows
 from mirage_model.review.batch.saving import CHECKPOINT_COST, RowSaver, checkpoint_wait, interrupted_saves
@@ -50,7 +50,7 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                  resume: bool = False, fmt: str = "csv", measure: bool = True,
                  progress: Callable[[int, int, dict], None] | None = None,
                  cancel: Callable[[], bool] | None = None, report_settings=None,
-                 explain: bool = False, chunk_size: int = 32, checkpoint_s: float = 5.0,
+                 explain: bool = False, chunk_size: int = CHUNK_SIZE, checkpoint_s: float = 5.0,
                  mp_context: str | None = None, torch_threads: int | None = None,
                  record_timeout_s: float | None = RECORD_TIMEOUT_S,
                  all_statements: bool = False, statements_predictor=None,
