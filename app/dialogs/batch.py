@@ -133,6 +133,10 @@ class BatchDialog(BatchResultsTable, BatchNotes, BatchOutcome, QDialog):
                                       "latest earlier ECG of the folder (the patient ID, else name and birth date; "
                                       "by recording date): the columns prior_file, prior_date, serial_changes and "
                                       "serial_warnings, as mirage score --compare-prior writes them.")
+        # mirage score --patient-names: the IDs alone otherwise, as a CSV that travels should carry them
+        self.patient_names = QCheckBox("Patient &names in the output (else the patient IDs alone)")
+        self.patient_names.setToolTip("A patient_name column beside patient_id and recorded, as mirage score "
+                                      "--patient-names writes it. Off, the CSV names no one: it is shared and mailed.")
         form = QFormLayout()
         # a letter each (Alt+F ...), and each field and Browse button named: a screen reader had said
         # "edit" of the four fields and "Browse..." of the four buttons
@@ -146,6 +150,7 @@ class BatchDialog(BatchResultsTable, BatchNotes, BatchOutcome, QDialog):
         add_row(form, "De&vice", self.device)
         form.addRow("", self.resume)
         form.addRow("", self.compare_prior)
+        form.addRow("", self.patient_names)
 
         self.progress = QProgressBar()
         self.progress.setAccessibleName("Batch progress")
@@ -273,6 +278,8 @@ class BatchDialog(BatchResultsTable, BatchNotes, BatchOutcome, QDialog):
             kwargs["labs"] = self.labs.text().strip()
         if self.compare_prior.isChecked():
             kwargs["compare_prior"] = True
+        if self.patient_names.isChecked():
+            kwargs["patient_names"] = True
         if self.resume.isChecked():
             kwargs["resume"] = True           # in the output's own CSV dialect, whatever the locale now
         else:

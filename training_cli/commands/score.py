@@ -103,6 +103,10 @@ def score_command_parser(subparsers=None) -> argparse.ArgumentParser:
                    "serial_changes (what changed, or why nothing was compared: undated, no identity, the earlier "
                    "record failed) and serial_warnings; with --pdf-dir a compared record's PDF gets the serial "
                    "comparison page. With --resume the kept records are scored again for it (their rows kept)")
+    p.add_argument("--patient-names", action="store_true",
+                   help="add a patient_name column (the name each file gives). Without it the output names each "
+                   "record's patient by ID (patient_id) and recording time (recorded) only: a research CSV is "
+                   "shared and mailed, and a name in it identifies the patient to anyone who reads it")
     p.add_argument("--list-not-read", action="store_true",
                    help="name each file under FOLDER that was not read (no ECG record, no part of one, no "
                    "row: a .pdf, a .txt); without it the summary counts them by extension")
@@ -345,7 +349,8 @@ def _score(args, fmt: str, time_limit: float, stage: list, stopped_by: list):
                 record_timeout_s=time_limit or None, all_statements=args.all_statements,
                 statements_predictor=statements_predictor, found=found,
                 unreadable_folders=unreadable, notice=warn_now, overwrite=args.overwrite,
-                compare_prior=args.compare_prior, started=start, csv_dialect=getattr(args, "csv_dialect", None))
+                compare_prior=args.compare_prior, started=start, csv_dialect=getattr(args, "csv_dialect", None),
+                patient_names=args.patient_names)
     except BatchError as err:
         if bar is not None:
             bar.close()

@@ -26,8 +26,10 @@ SERIAL_COLUMNS = ("prior_file", "prior_date", "serial_changes", "serial_warnings
 
 
 def columns(labels: Iterable[str], measure: bool = True, pdf: bool = False,
-            statements: Iterable[str] = (), serial: bool = False) -> list[str]:
-    """The output columns (= row dict keys) for a model's ``labels``: the record, what its file says of the
+            statements: Iterable[str] = (), serial: bool = False, names: bool = False) -> list[str]:
+    """The output columns (= row dict keys) for a model's ``labels``: the record, its patient as the file names them
+    (``patient_id``; ``patient_name`` only with ``names``: a research CSV travels) and when it was recorded
+    (``recorded``), what its file says of the
     diagnosis (``file_diagnosis``) and what the acquiring device's own analysis states (``device_statements``),
     its status, one
     ``prob_<label>`` per label, the result (``noise_may_hide``: what the record's noise may have taken away, not
@@ -38,7 +40,8 @@ def columns(labels: Iterable[str], measure: bool = True, pdf: bool = False,
     ``stmt_<code>`` per PTB-XL statement in ``statements`` (``interpret.statement_labels`` of the
     statements model; asked for with ``--all-statements``). ``statements_model`` names the model the
     interpretation's statements come from (empty: the rules alone)."""
-    cols = ["record_path", "record_id", "format", "device", "file_diagnosis", "device_statements", "status", "error"]
+    cols = ["record_path", "record_id", "patient_id", *(["patient_name"] if names else []), "recorded", "format",
+            "device", "file_diagnosis", "device_statements", "status", "error"]
     cols += [f"prob_{lab}" for lab in labels]
     cols += ["positive", "withheld_positive", "noise_may_hide", "model", "statements_model", "age_given", "age_used",
              "sex_used", "labs_used", "values_not_used", "quality_flags",
@@ -177,7 +180,10 @@ def error_message(err: BaseException) -> str:
 COLUMN_WORDS = {
     "record_path": "the record's file, relative to the scored folder",
     "record_id": "the record's name (its path without the extension where two share a name)",
-    "format": "the file format read", "device": "the acquiring device, when the file names one",
+    "patient_id": "the patient ID the file gives (as the window's patient line shows it)",
+    "patient_name": "the patient's name the file gives (only when asked for)",
+    "recorded": "when the ECG was recorded, as the file says", "format": "the file format read",
+    "device": "the acquiring device, when the file names one",
     "file_diagnosis": "what the file itself says of the diagnosis, as written; never read by MIRAGE",
     "device_statements": "the acquiring cart's own statements, as the file words them; never MIRAGE's",
     "status": "ok; error or unscorable (read, but no usable signal); not_ecg (no ECG)",
@@ -187,7 +193,8 @@ COLUMN_WORDS = {
     "noise_may_hide": "findings below threshold the record's noise may have taken away (not calls)",
     "model": "the model that scored the row", "statements_model": "the model whose statements make the "
     "interpretation", "age_given": "the age the file or the labs table gave (years)",
-    "age_used": "the age the model read (years; one outside its training data's range is read at its edge)", "sex_used": "the sex the model read",
+    "age_used": "the age the model read (years; one outside its training data's range is read at its edge)",
+    "sex_used": "the sex the model read",
     "labs_used": "the labs values the model read, each in its feature's unit",
     "values_not_used": "values given that no model of the run reads",
     "quality_flags": "leads flagged by the reader (flat, saturated, missing, derived)",

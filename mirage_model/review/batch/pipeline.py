@@ -60,7 +60,7 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
               labs_errors: dict | None = None, all_statements: bool = False,
               statements_predictor=None, name_pdfs_among: Iterable[Path] | None = None,
               labs_lookup=None, ids_among: Iterable[Path] = (), on_row: Callable | None = None,
-              write_pdfs: bool = True) -> Iterator[dict]:
+              write_pdfs: bool = True, patient_names: bool = False) -> Iterator[dict]:
     """Score ``paths`` (header files) and yield one row dict per record, in order.
 
     Args:
@@ -104,6 +104,7 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
             is left empty.
         write_pdfs: False: no PDF is written (a row's ``pdf`` names the one it would be), though ``pdf_dir``
             names them (a resumed run's kept records scored again for the comparison).
+        patient_names: rows with a ``patient_name`` (``cells.columns``' ``names``).
 
     Yields:
         Row dicts keyed by :func:`columns`. Stops early (without error) when ``cancel`` says so.
@@ -117,7 +118,7 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
     labels = list(getattr(predictor, "labels", ()))
     stmt_labels = ptbxl_coded(statements_predictor or predictor)    # an own "AFIB" is no statement
     statements = statement_labels(stmt_labels) if all_statements else []
-    cols = columns(labels, measure=measure, pdf=pdf_dir is not None, statements=statements)
+    cols = columns(labels, measure=measure, pdf=pdf_dir is not None, statements=statements, names=patient_names)
     labs_errors = dict(labs_errors or {})
     among = paths if name_pdfs_among is None else [Path(p) for p in name_pdfs_among]
     scorer = Scorer(predictor, Path(root), labs_dict(labs, labs_errors), measure, pdf_dir, explain,

@@ -57,10 +57,10 @@ def finished_records(out_path: Path, fmt: str | None = None) -> set[str]:
 # what a resumed output's refusal says to do, in the batch dialog's words: it has a Resume box and an output
 # field, and none of the command's options (it had said "Run without --resume", "--pdf-dir ... changed")
 DIALOG_ADVICE = "Untick Resume to score every record again, or choose another output CSV"
-CLI_CHANGED = ("written by an older version, another model, or with --no-measure, --pdf-dir, --all-statements or "
-               "--compare-prior changed")
+CLI_CHANGED = ("written by an older version, another model, or with --no-measure, --pdf-dir, --all-statements, "
+               "--compare-prior or --patient-names changed")
 DIALOG_CHANGED = ("written by an older version, another model, with the PDF folder or \"Compare each record with "
-                  "the patient's earlier ECG\" changed, or by mirage score with other options")
+                  "the patient's earlier ECG\" or \"Patient names\" changed, or by mirage score with other options")
 
 
 def columns_differ(old: list[str], new: list[str], changed: str = CLI_CHANGED, limit: int = 6) -> str:

@@ -24,7 +24,8 @@ from mirage_model.review.batch.loading import LoadedRecord
 from mirage_model.review.batch.naming import (_record_rel, earlier_pdfs_text, pdf_name, pdf_names, record_ids,
                                               record_pdf_names, rel_path)
 from mirage_model.review.batch.predict import ScoringCancelled, predict_each, predict_prepared, prepare_one
-from mirage_model.review.file_info import device_statements, file_diagnosis_text, reader_notes
+from mirage_model.review.file_info import (device_statements, file_diagnosis_text, patient_names, reader_notes,
+                                           record_date)
 from mirage_model.review.labels import ptbxl_coded
 from mirage_model.review.interpret import (doubted_calls, infarct_disagreement, interpret_prediction, noise_hidden,
                                            prediction_age, statement_labels)
@@ -161,6 +162,13 @@ class Scorer:
         # unique in the output: a name another record of the run bears too is told apart by its path
         row["record_id"] = self.record_ids.get(row["record_path"]) or getattr(item.record, "record_id", None) \
             or path.stem
+        # who and when, as the window's patient line shows them: a patient found among UID-named files without
+        # opening a PDF (the name only where the run asks for it: ``columns``' ``names``)
+        if item.record is not None:
+            name, row["patient_id"] = (printable(v) or None for v in patient_names(item.record))
+            if "patient_name" in row:
+                row["patient_name"] = name
+            row["recorded"] = record_date(item.record) or None
         meta = getattr(item.record, "meta", None) or {}
         row["format"] = meta.get("format") or guess_format(path)
         row["device"] = meta.get("device")

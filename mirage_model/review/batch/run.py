@@ -57,7 +57,7 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                  found: tuple | None = None, unreadable_folders: list | None = None,
                  notice: Callable[[str], None] | None = None, overwrite: bool = True,
                  compare_prior: bool = False, started: Callable[[int], None] | None = None,
-                 csv_dialect: str | None = None) -> BatchSummary:
+                 csv_dialect: str | None = None, patient_names: bool = False) -> BatchSummary:
     """Score every record under ``folder`` into ``out_path`` (one row per record).
 
     Args:
@@ -119,6 +119,7 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         csv_dialect: a CSV's dialect (``outputs.CSV_DIALECTS``: "excel", commas and decimal points; "excel-eu",
             semicolons and decimal commas); None: a resumed output's own, else "excel". A resumed output
             written in another than the one given is refused (``outputs.output_dialect``).
+        patient_names: a ``patient_name`` column beside ``patient_id`` and ``recorded`` (``cells.columns``' ``names``).
         started: called with the number of records this run sets out to score (``BatchSummary.to_score``;
             a resumed run's are fewer than the folder's) before the first is scored, so that a face
             says "0 of N" from the start.
@@ -157,7 +158,8 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
     labels = list(getattr(predictor, "labels", ()))
     statements = statement_labels(ptbxl_coded(statements_predictor or predictor)) \
         if all_statements else []
-    cols = columns(labels, measure=measure, pdf=pdf_dir is not None, statements=statements, serial=compare_prior)
+    cols = columns(labels, measure=measure, pdf=pdf_dir is not None, statements=statements, serial=compare_prior,
+                   names=patient_names)
     lock = lock_output(out_path)
     if lock.stale_note and notice is not None:
         notice(lock.stale_note)
@@ -180,7 +182,7 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         # how every record of this run is scored: the run below, and the resume check's re-scoring
         scoring = dict(root=folder, labs=labs_d, measure=measure, labs_errors=labs_errors,
                        all_statements=all_statements, statements_predictor=statements_predictor,
-                       labs_lookup=lookup, record_timeout_s=record_timeout_s)
+                       labs_lookup=lookup, record_timeout_s=record_timeout_s, patient_names=patient_names)
         if kept:
             _check_kept(out_path, kept, by_rel, predictor, statements_predictor, lookup, dict(scoring, workers=1))
         done_keys = {str(row.get("record_path")) for row in kept}

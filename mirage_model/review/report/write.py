@@ -33,6 +33,7 @@ from mirage_model.review.report.clinical_table import clinical_flowables
 from mirage_model.review.report.context import EXTRA_LEADS, MEASUREMENTS, MODEL_RESULT, SHEET_NOTES, ReportContext
 from mirage_model.review.report.explanations import explanation_flowables
 from mirage_model.review.report.extra_leads import draw_extra_page, extra_pages
+from mirage_model.review.file_info import patient_names, record_date
 from mirage_model.review.report.header import PageCountCanvas, draw_notice, header_flowables
 from mirage_model.render import PAGE_S
 from mirage_model.quality.electrode_off import record_electrode_off
@@ -192,6 +193,17 @@ def _story(ctx: ReportContext, model_info: dict | None, pages: dict) -> list:
     return story
 
 
+def _title(ctx: ReportContext) -> str:
+    """The PDF's metadata title: "ECG report 1.2.840.113619..., patient ID 081486213, recorded 2023-04-29 22:41:16",
+    shown by a reader's title bar and a file manager's Title column, so that a patient is found among PDFs named
+    after UID-named files without opening each. The ID and time as page 1 prints them; never the name (a PDF's
+    properties travel with it unseen)."""
+    _, pid = patient_names(ctx.record, ctx.settings.patient_name, ctx.settings.patient_id)
+    when = record_date(ctx.record)
+    return ", ".join([f"ECG report {ctx.record.record_id}", *([f"patient ID {pid}"] if pid else []),
+                      *([f"recorded {when}"] if when else [])])
+
+
 def _build(target, ctx: ReportContext, lay, margin: float, gap: float, col_w: float, story: list,
            drawn: bool = True) -> None:
     """Lay ``story`` out on the report's pages into ``target`` (a path or a file); ``drawn=False``:
@@ -207,7 +219,7 @@ def _build(target, ctx: ReportContext, lay, margin: float, gap: float, col_w: fl
     doc = BaseDocTemplate(
         target if isinstance(target, io.BytesIO) else str(target), pagesize=page, leftMargin=margin,
         rightMargin=margin, topMargin=10 * MM,
-        bottomMargin=12 * MM, title=f"ECG report {record.record_id}",     # metadata is Unicode (UTF-16): as written
+        bottomMargin=12 * MM, title=_title(ctx),     # metadata is Unicode (UTF-16): as written
         author=f"MIRAGE Review {__version__}", subject=RESEARCH_USE_NOTICE,
         creator="MIRAGE Review")
     ecg_frame = Frame(0, 0, 5 * MM, 5 * MM, id="ecg", showBoundary=0,
