@@ -77,7 +77,7 @@ class Aggregation:
             windows_left_out=tuple(int(k) for k in np.flatnonzero(~used)), windows_left_out_why=why,
             measured_labels=measured, measured_note=note, noise_doubted=self._noise_doubted(probs, quality),
             ptbxl_labels=self.ptbxl_labels, calibration_support=self.calibration_support,
-            label_descriptions=self.label_descriptions,
+            label_descriptions=self.label_descriptions, calibrated=getattr(self, "calibrated", True),
         )
 
     def _measured(self, prep: _Prepared, probs: np.ndarray) -> tuple[np.ndarray, tuple, str]:

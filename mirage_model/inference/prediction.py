@@ -66,6 +66,9 @@ class Prediction:
         label_descriptions: label -> the words the model's training data gave it ("QAb": "Q wave abnormal", a
             Challenge label map's), shown as "Q wave abnormal (QAb)" (``review.labels.label_name``); {} where the
             checkpoint records none.
+        calibrated: whether the checkpoint's probabilities went through a fitted calibration (``mirage calibrate``);
+            False for one without (a first ``mirage train`` run): its 52 % is the network's score, no likelihood,
+            and the interpretation gives it no confidence word (``interpret.statements.UNCALIBRATED``).
     """
 
     labels: tuple[str, ...]
@@ -90,6 +93,7 @@ class Prediction:
     ptbxl_labels: bool = True                       # labels named in PTB-XL's words (False: trained on other data)
     calibration_support: dict = field(default_factory=dict)   # label -> (positives, AUROC) where calibrated
     label_descriptions: dict = field(default_factory=dict)    # label -> its training data's words, where recorded
+    calibrated: bool = True                         # False: the checkpoint has no calibration (scores, no likelihoods)
 
     @property
     def gated(self) -> bool:

@@ -121,6 +121,7 @@ class Predictor(Aggregation):
         self.name = loaded.name or (Path(loaded.path).name if loaded.path else self.model_type)
         self.ptbxl_labels = trained_on_ptbxl(loaded.provenance) is not False
         self.calibration_support = label_support(loaded.calibration, loaded.metrics, self.labels)
+        self.calibrated = loaded.calibration is not None
         self.label_descriptions = dict(getattr(loaded, "label_descriptions", None) or {})
         self.batch_size = int(batch_size)
         cfg = getattr(self.model, "config", None)

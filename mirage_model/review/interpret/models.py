@@ -18,8 +18,9 @@ from typing import Sequence
 import numpy as np
 
 from mirage_model.outputs import is_called
-from mirage_model.review.interpret.statements import (NOT_CLASSIFIED, STATEMENTS, Interpretation, Statement,
-                                                      _in_sentence, confidence_of, statement_labels)
+from mirage_model.review.interpret.own_meanings import mark_own, own_meaning, said_meanings
+from mirage_model.review.interpret.statements import (NOT_CLASSIFIED, STATEMENTS, UNCALIBRATED, Interpretation,
+                                                      Statement, _in_sentence, confidence_of, statement_labels)
 from mirage_model.review.labels import LABEL_NAMES, label_words
 
 # what a model's own label (a researcher's "AF", "SINUS": no PTB-XL statement, no superclass) is called
@@ -59,7 +60,7 @@ def own_labels(predictions) -> list[tuple[str, float]]:
     (``LABEL_NAMES``): a model trained on a researcher's own labels ("AF", "SINUS"). A model trained on
     other data than PTB-XL (``Prediction.ptbxl_labels`` False) has neither: its "MI", "AFIB" and "NORM" are
     its own (``labels.ptbxl_coded``), whatever PTB-XL means by the name."""
-    return [(lab, p) for lab, p, _figures in _own_calls(predictions)]
+    return [(lab, p) for lab, p, _figures, _calibrated in _own_calls(predictions)]
 
 
 def own_findings(predictions) -> list[tuple[str, float]]:
@@ -69,9 +70,10 @@ def own_findings(predictions) -> list[tuple[str, float]]:
             if re.sub(r"[\s_-]+", " ", lab).strip().casefold() not in OWN_NORMAL_NAMES]
 
 
-def _own_calls(predictions) -> list[tuple[str, float, tuple | None]]:
+def _own_calls(predictions) -> list[tuple[str, float, tuple | None, bool]]:
     """``own_labels`` with each label's calibration figures from the prediction that called it
-    (``Prediction.calibration_support``: (positive records, AUROC or None); None where it has none)."""
+    (``Prediction.calibration_support``: (positive records, AUROC or None); None where it has none) and whether that
+    prediction's checkpoint was calibrated at all (``Prediction.calibrated``)."""
     out, seen = [], []
     for pred in predictions:
         if pred is None or any(pred is other for other in seen):
@@ -79,14 +81,16 @@ def _own_calls(predictions) -> list[tuple[str, float, tuple | None]]:
         seen.append(pred)
         ptbxl = getattr(pred, "ptbxl_labels", True)
         support = getattr(pred, "calibration_support", None) or {}
+        calibrated = bool(getattr(pred, "calibrated", True))
         for lab, p, t in _rows(pred):
             coded = ptbxl and (lab in STATEMENTS or lab in LABEL_NAMES)
-            if not coded and is_called(p, t) and all(lab != other for other, _p, _f in out):
-                out.append((lab, p, support.get(lab)))
+            if not coded and is_called(p, t) and all(lab != other for other, *_rest in out):
+                out.append((lab, p, support.get(lab), calibrated))
     return out
 
 
-def own_label_statements(it: Interpretation, predictions, adult_trained: bool = False) -> Interpretation:
+def own_label_statements(it: Interpretation, predictions, adult_trained: bool = False, measurements=None,
+                         sex: str | None = None) -> Interpretation:
     """``it`` with the model's own labels above threshold (``own_labels``) said as model statements,
     after the rhythm, "AF (the model's own label)"; its "Rhythm not classified" (no PTB-XL rhythm
     statement above threshold) then points to them, "Rhythm not classified by PTB-XL statements, 72
@@ -96,7 +100,10 @@ def own_label_statements(it: Interpretation, predictions, adult_trained: bool = 
     a statement already said ("Normal ECG" beside the statement "Normal ECG", "Sinus rhythm" beside "Sinus rhythm,
     72 bpm") is said once, as that statement, with the reason in ``resolved``: it had read "Normal ECG (the model's
     own label); ...; Normal ECG". Each says its confidence as the model statements do (``confidence_of`` with
-    the prediction's ``calibration_support``): an own label calibrated on 5 records says "low confidence" and why."""
+    the prediction's ``calibration_support``): an own label calibrated on 5 records says "low confidence" and why; one
+    of a model without calibration says no word (``UNCALIBRATED``). An own label whose words mean a rhythm or conduction
+    finding (``own_meanings``: "sinus tachycardia", "right bundle branch block") is marked where a measurement
+    (``measurements``, adults' limits; ``sex``) or another statement or own label contradicts that meaning."""
     called, same = [], []
     said_names = {_head(s.text): s.text for s in it.statements}
     # the words the model's data gave a label (``Prediction.label_descriptions``): "Q wave abnormal (QAb, ...)";
@@ -104,24 +111,26 @@ def own_label_statements(it: Interpretation, predictions, adult_trained: bool = 
     # words (a PTB-XL model's "NORM": "Normal ECG" is no word of an own model's "NORM")
     described = {k: v for pred in predictions if pred is not None and not getattr(pred, "ptbxl_labels", True)
                  for k, v in (getattr(pred, "label_descriptions", None) or {}).items()}
-    for lab, p, figures in _own_calls(predictions):
+    for lab, p, figures, calibrated in _own_calls(predictions):
         words = label_words(lab, described)
         twin = said_names.get(_head(lab)) or (said_names.get(_head(words)) if words else None)
         if twin is None:
-            called.append((lab, p, figures))
+            called.append((lab, p, figures, calibrated))
         else:
             same.append(f"the model's own label {lab} ({p:.0%}) said once, as the statement {twin}")
     if same:
         it = replace(it, resolved=it.resolved + tuple(same))
     if not called:
         return it
-    names = ", ".join(lab for lab, _p, _f in called)
+    names = ", ".join(lab for lab, *_rest in called)
     said = []
-    for lab, p, figures in called:
-        word, why = confidence_of(p, *(figures or ()))
+    for lab, p, figures, calibrated in called:
+        word, why = confidence_of(p, *(figures or ())) if calibrated else (UNCALIBRATED, None)
         words = label_words(lab, described)
         said.append(Statement("other", f"{words} ({lab}, {OWN_LABEL})" if words else f"{lab} ({OWN_LABEL})",
                               "model", lab, p, word, confidence_why=why, adult_trained=adult_trained))
+    meanings = {lab: m for lab, *_rest in called if (m := own_meaning(lab, (described or {}).get(lab, "")))}
+    said = mark_own(said, meanings, said_meanings(it.statements), measurements, sex, child=adult_trained)
     see = f"see the model's own label{'s' if len(called) > 1 else ''} {names}"
     statements = [replace(s, text=s.text.replace(NOT_CLASSIFIED, f"{NOT_CLASSIFIED} by PTB-XL statements", 1)
                           + f" ({see})",

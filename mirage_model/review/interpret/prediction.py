@@ -15,7 +15,7 @@ from mirage_model.review.interpret.assemble import interpret
 from mirage_model.review.interpret.evidence import (gain_evidence, limb_evidence, noise_evidence, noise_hidden,
                                                     paced_evidence)
 from mirage_model.review.interpret.models import infarct_disagreement, own_findings, own_label_statements
-from mirage_model.review.interpret.statements import STATEMENTS, Interpretation
+from mirage_model.review.interpret.statements import STATEMENTS, UNCALIBRATED, Interpretation
 from mirage_model.review.labels import is_normal
 from mirage_model.review.measurements import amplitudes_not_in_mv, clean_age, is_paediatric, mains_left_doubt
 from mirage_model.review.session import FAILED
@@ -149,7 +149,12 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
                    age=age, p_share=p_share, pr_iqr_ms=pr_iqr_ms,
                    support=getattr(prediction, "calibration_support", None),
                    mains_left=mains_left_doubt(quality) or None)
-    it = own_label_statements(it, [prediction, own], is_paediatric(age))
+    it = own_label_statements(it, [prediction, own], is_paediatric(age), measurements, sex)
+    if prediction is not None and not getattr(prediction, "calibrated", True):
+        # a model without calibration: its statements' percentages are scores, no likelihoods (``UNCALIBRATED``)
+        it = replace(it, statements=tuple(replace(s, confidence=UNCALIBRATED, confidence_why=None)
+                                          if s.source == "model" and s.code in labels else s
+                                          for s in it.statements))
     if it.withheld and it.first is not None and it.first.rule_id == "wide_qrs_tachycardia":
         critical = [f for f in getattr(quality, "findings", ()) or () if f.severity == "critical"]
         if critical and all(f.code in LEARNED_REVERSAL for f in critical):

@@ -173,6 +173,11 @@ RULE_SAYS = {"sinus_bradycardia": ("SBRAD",), "sinus_tachycardia": ("STACH",), "
              "atrial_flutter": ("AFLT",), "atrial_fibrillation": ("AFIB",), "first_degree_av_block": ("1AVB",),
              "low_qrs_voltage": ("LVOLT",), "voltage_lvh": ("VCLVH",), "paced_rhythm": ("PACE",),
              "prolonged_qtc": ("LNGQT",)}
+# the confidence of a statement from a model whose checkpoint has no calibration (``Prediction.calibrated`` False: a
+# first ``mirage train`` run): its 52 % is the network's score, not a likelihood, and "moderate confidence" had claimed
+# one for it (a 1-epoch CinC model's labels at 51-52 %); no word is given, only what the number is: "model 52%,
+# uncalibrated" (as short as the word it replaces, page 1's line has no room for more)
+UNCALIBRATED = "uncalibrated"
 # how the rhythm rule's statement begins where no rhythm statement is said
 NOT_CLASSIFIED = "Rhythm not classified"
 
@@ -188,7 +193,8 @@ class Statement:
         code: the PTB-XL code for model statements (None for rules).
         probability: the model's calibrated probability (None for rules).
         confidence: "high" (p >= 0.8), "moderate" (>= 0.5), "low" (above its threshold but < 0.5), lowered where the
-            model's calibration split does not carry it (``confidence_of``); None for rules.
+            model's calibration split does not carry it (``confidence_of``); ``UNCALIBRATED`` for a model without
+            calibration; None for rules.
         rule: for measurement statements, the value and the threshold with its source.
         note: why a statement is marked (contradicted by a measurement); None when it stands.
         measured: a model statement whose probability the statements model's measured-rhythm stage
@@ -222,6 +228,8 @@ class Statement:
     def confidence_text(self) -> str:
         """The confidence word as said beside a model statement: "moderate confidence", or with why the rule
         lowered it, "low confidence: calibrated on only 6 records with this statement"."""
+        if self.confidence == UNCALIBRATED:
+            return UNCALIBRATED
         return f"{self.confidence} confidence" + (f": {self.confidence_why}" if self.confidence_why else "")
 
     @property

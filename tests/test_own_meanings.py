@@ -1,0 +1,76 @@
+"""A researcher's own model (trained on Challenge SNOMED-CT labels, no calibration) met none of the contradiction rules
+the PTB-XL statements meet: "Sinus tachycardia (STach, the model's own label)" stood at 41 bpm, "Left bundle branch
+block (LBBB, ...)" beside "Right bundle branch block (RBBB, ...)", and its uncalibrated 51-52 % read "moderate
+confidence". The labels' words are the Challenge label map's (training_cli/labelmaps/cinc2021_scored.csv), the
+measurements set by hand, and what contradicts what is worked out from the limits (rate 50-100 bpm, complete bundle
+branch block QRS >= 120 ms, incomplete 110-119 ms: Surawicz et al. 2009)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+
+from mirage_model.inference.prediction import Prediction
+from mirage_model.review.interpret import interpret_prediction
+
+MAP = Path(__file__).resolve().parents[1] / "training_cli" / "labelmaps" / "cinc2021_scored.csv"
+
+
+def _own(labels, p=0.52, calibrated=False):
+    """An own model's prediction: each of ``labels`` called at ``p`` (threshold 0.5), its words the label map's."""
+    with MAP.open(newline="") as fh:
+        words = {}
+        for row in csv.DictReader(fh):
+            words.setdefault(row["class"], row["description"])
+    words["LBBB"], words["RBBB"] = "left bundle branch block", "right bundle branch block"   # the map's second rows
+    return Prediction(labels=tuple(labels), probabilities=np.full(len(labels), p), thresholds=np.full(len(labels), .5),
+                      positive=tuple(labels), model_name="own", ptbxl_labels=False, calibrated=calibrated,
+                      label_descriptions={lab: words[lab] for lab in labels})
+
+
+def _by_label(it):
+    return {s.code: s for s in it.statements if s.source == "model"}
+
+
+def test_a_sinus_rate_label_the_rate_refutes_is_marked_the_other_not():
+    it = interpret_prediction(_own(["SB", "STach"]), {"heart_rate_bpm": 41.0, "qrs_ms": 96.0, "pr_ms": 160.0}, "M",
+                              age=60)
+    said = _by_label(it)
+    assert said["STach"].note and "41 bpm" in said["STach"].note and "> 100 bpm" in said["STach"].note
+    assert said["SB"].note is None              # 41 < 50 bpm: the one the rate supports stands unmarked
+    assert "Sinus tachycardia (STach, the model's own label) (?)" in it.text()
+
+
+def test_left_and_right_bundle_branch_blocks_together_are_both_marked():
+    it = interpret_prediction(_own(["LBBB", "RBBB"]), {"heart_rate_bpm": 72.0, "qrs_ms": 140.0}, "M", age=60)
+    said = _by_label(it)
+    assert "right bundle branch block" in said["LBBB"].note.lower()
+    assert "left bundle branch block" in said["RBBB"].note.lower()
+
+
+def test_a_complete_block_label_with_a_qrs_of_110_to_119_ms_names_the_incomplete_block():
+    it = interpret_prediction(_own(["RBBB"]), {"heart_rate_bpm": 72.0, "qrs_ms": 116.0}, "M", age=60)
+    note = _by_label(it)["RBBB"].note
+    assert "116 ms" in note and "incomplete right bundle branch block" in note
+
+
+def test_an_own_sinus_label_beside_atrial_fibrillation_said_is_marked_and_kept():
+    it = interpret_prediction(_own(["NSR", "AF"]), {"heart_rate_bpm": 80.0, "qrs_ms": 96.0}, "M", age=60)
+    said = _by_label(it)
+    assert set(said) == {"NSR", "AF"}           # nothing removed
+    assert said["NSR"].note and said["AF"].note
+
+
+def test_a_child_is_not_judged_by_the_adult_rate():
+    it = interpret_prediction(_own(["STach"]), {"heart_rate_bpm": 95.0, "qrs_ms": 80.0}, "M", age=4)
+    assert _by_label(it)["STach"].note is None
+
+
+def test_an_uncalibrated_model_says_no_confidence_word():
+    it = interpret_prediction(_own(["PVC"]), {"heart_rate_bpm": 72.0}, "M", age=60)
+    tag = _by_label(it)["PVC"].source_tag()
+    assert "uncalibrated" in tag and "moderate" not in tag and "confidence" not in tag
+    calibrated = interpret_prediction(_own(["PVC"], calibrated=True), {"heart_rate_bpm": 72.0}, "M", age=60)
+    assert "moderate confidence" in _by_label(calibrated)["PVC"].source_tag()
