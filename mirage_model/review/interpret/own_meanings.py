@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from typing import Mapping
 
+from mirage_model.review.interpret.conduction import complete_block_note
 from mirage_model.review.interpret.reading import PR_1AVB_MS, QRS_WIDE_MS
 from mirage_model.review.interpret.statements import (ATRIAL_NON_SINUS, RULE_SAYS, SINUS, STATEMENTS, Statement,
                                                       _in_sentence, _num)
@@ -57,8 +58,6 @@ OWN_MEANINGS = {
 CLASHES = tuple((frozenset(a), frozenset(b)) for a, b in (
     (SINUS, ATRIAL_NON_SINUS), (("SBRAD",), ("STACH",)), (("CLBBB",), ("CRBBB",)), (("CLBBB",), ("ILBBB",)),
     (("CRBBB",), ("IRBBB",))))
-# an incomplete bundle branch block's QRS in adults: 110-119 ms (Surawicz et al. 2009, part III)
-INCOMPLETE_FROM_MS = 110.0
 
 
 def own_meaning(label: str, words: str = "") -> str | None:
@@ -96,11 +95,7 @@ def measured_note(code: str, measurements: Mapping | None, sex: str | None = Non
     if code == "STACH" and hr is not None and flag("heart_rate_bpm", hr, sex) != "high":
         return f"{rate} (sinus tachycardia: > {high:g} bpm)"
     if code in ("CLBBB", "CRBBB") and qrs is not None and flag("qrs_ms", qrs, sex) != "high":
-        note = f"not supported by the measured QRS {cite('qrs_ms', qrs)} ms (complete block: >= {QRS_WIDE_MS:g} ms)"
-        if qrs >= INCOMPLETE_FROM_MS:
-            note += (f"; a QRS of {INCOMPLETE_FROM_MS:g}-{QRS_WIDE_MS - 1:g} ms with this block's shape is an "
-                     f"{_in_sentence(STATEMENTS['I' + code[1:]].text)} (Surawicz et al. 2009)")
-        return note
+        return complete_block_note(code, qrs, cite('qrs_ms', qrs))
     if code in ("ILBBB", "IRBBB") and qrs is not None and flag("qrs_ms", qrs, sex) == "high":
         return f"not supported by the measured QRS {cite('qrs_ms', qrs)} ms (incomplete block: < {QRS_WIDE_MS:g} ms)"
     if code in ("1AVB", "LPR") and pr is not None and flag("pr_ms", pr, sex) != "high":
