@@ -69,7 +69,8 @@ def test_statements_model_beside_the_loaded_model(qtbot, tiny_model, statements_
         assert it.statements[0].source == "model" and it.model_name == "tiny-statements"
         for s in it.statements:
             assert s.text.split(" (")[0] in html
-        assert "[model " in html and "confidence]" in html     # the source tag of a model statement
+        # the source tag of a model statement: the tiny checkpoint has no calibration, so no confidence word
+        assert "[model " in html and "uncalibrated]" in html
         assert ("Statements: model <b>tiny-statements</b>; class probabilities below: model "
                 "<b>tiny-random-mirage-multilabel</b>") in html
         hr = session.measurements.heart_rate_bpm
