@@ -32,7 +32,7 @@ def test_superclasses_give_normal_ecg_only_and_rules_say_no_model_states_rhythm(
     pred = _pred(("NORM", "MI", "STTC", "CD", "HYP"), [0.9, 0.1, 0.1, 0.1, 0.6], [0.5] * 5)
     it = interpret_prediction(pred, {"heart_rate_bpm": 70.0})
     assert [s.text for s in it.statements] == ["Rhythm not classified, 70 bpm"]
-    assert it.resolved == ("normal ECG (90%) not stated: the model's HYP (60%) above threshold",)
+    assert it.resolved == ("normal ECG (90%) not stated: the model's hypertrophy (HYP 60%) above threshold",)
     # a statements model without a rhythm call: its most probable rhythm, marked (a tie: sinus)
     pred = _pred(("SR", "AFIB"), [0.1, 0.1], [0.5, 0.5])
     it = interpret_prediction(pred, {"heart_rate_bpm": 70.0})
@@ -206,3 +206,12 @@ def test_an_own_label_named_as_a_statement_is_said_once():
     assert [s.text for s in it.statements] == ["Sinus rhythm, 70 bpm", "Normal ECG (the model's own label)",
                                                "AF (the model's own label)"]
     assert it.resolved[-1] == "normal ECG (90%) not stated: the model's own label AF (60%) above threshold"
+
+
+def test_the_resolved_normal_ecg_names_the_superclasses_in_words():
+    """Page 1's resolved line had read "the model's MI (49%), STTC (48%)" beside a model line in words: PTB-XL's
+    superclasses are myocardial infarction and ST/T change (Wagner et al. 2020)."""
+    pred = _pred(("NORM", "MI", "STTC", "CD", "HYP"), [0.52, 0.49, 0.48, 0.1, 0.1], [0.5, 0.3, 0.3, 0.5, 0.5])
+    it = interpret_prediction(pred, {"heart_rate_bpm": 70.0})
+    assert it.resolved == ("normal ECG (52%) not stated: the model's myocardial infarction (MI 49%), ST/T change "
+                           "(STTC 48%) above threshold",)

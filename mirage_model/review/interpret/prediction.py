@@ -15,8 +15,8 @@ from mirage_model.review.interpret.assemble import interpret
 from mirage_model.review.interpret.evidence import (gain_evidence, limb_evidence, noise_evidence, noise_hidden,
                                                     paced_evidence)
 from mirage_model.review.interpret.models import infarct_disagreement, own_findings, own_label_statements
-from mirage_model.review.interpret.statements import STATEMENTS, UNCALIBRATED, Interpretation
-from mirage_model.review.labels import is_normal
+from mirage_model.review.interpret.statements import STATEMENTS, UNCALIBRATED, Interpretation, _in_sentence
+from mirage_model.review.labels import is_normal, label_words, model_words
 from mirage_model.review.measurements import amplitudes_not_in_mv, clean_age, is_paediatric, mains_left_doubt
 from mirage_model.review.session import FAILED
 
@@ -111,6 +111,9 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
         ptbxl = bool(getattr(prediction, "ptbxl_labels", True))
         # an abnormal class that is no statement (a superclass model's MI, STTC, CD, HYP) outranks
         # its "normal ECG" as any abnormal statement does
+        # each said in its words (``model_words``: "myocardial infarction (MI 49%)"): page 1's resolved line had read
+        # "the model's MI (49%), STTC (48%)", codes beside the model line's words
+        words = {**model_words(own), **model_words(prediction)} if own is not None else model_words(prediction)
         other = [(lab, p) for lab, p, t in rows
                  if lab not in STATEMENTS and not is_normal(lab, ptbxl) and is_called(p, t)]
         # and so does a model's own finding ("LVH (the model's own label)" beside the statements model's NORM): it
@@ -123,7 +126,7 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
             if lab == "NORM" and other:
                 if is_called(p, t):
                     resolved = (f"normal ECG ({p:.0%}) not stated: the model's "
-                                + ", ".join(f"{o} ({q:.0%})" for o, q in other) + " above threshold",)
+                                + ", ".join(_said(o, q, words) for o, q in other) + " above threshold",)
                 continue
             labels.append(lab)
             probs.append(float(p))
@@ -162,6 +165,17 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
             # JS45545 "RA>LA>LL", JS45546 "V3/V4"): PTB-XL, its training data, has no ventricular tachycardia
             it = replace(it, withheld=f"{it.withheld}; {REVERSAL_IN_WIDE_TACHY}")
     return replace(it, resolved=it.resolved + resolved) if resolved else it
+
+
+def _said(label: str, p: float, words: Mapping[str, str]) -> str:
+    """A class above threshold in the resolved line, in its words where the model has some: "myocardial infarction (MI
+    49%)", "own label Left ventricular hypertrophy (LVH 60%)"; else "STTC (48%)" as before."""
+    own = label.startswith("own label ")
+    lab = label[len("own label "):] if own else label
+    said = label_words(lab, words)
+    if not said:
+        return f"{label} ({p:.0%})"
+    return ("own label " + said if own else _in_sentence(said)) + f" ({lab} {p:.0%})"
 
 
 def no_statement_text(session) -> str:
