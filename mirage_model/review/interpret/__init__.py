@@ -108,7 +108,8 @@ from __future__ import annotations
 
 from mirage_model.review.interpret.statements import (ADULT_TRAINED, ATRIAL_NON_SINUS, FIRST_DEGREE_AVB, GROUPS,
                                                       GUESSED, NOT_CLASSIFIED, PAEDIATRIC_HEAD, PAEDIATRIC_SHORT,
-                                                      PRIMARY_RHYTHMS, PTBXL_RECORDS, PTBXL_UNDER_16, RULE_IDS,
+                                                      PRIMARY_RHYTHMS, PTBXL_RECORDS, PTBXL_TRAINED, PTBXL_UNDER_16,
+                                                      RULE_IDS,
                                                       RULE_SAYS, SINUS, STATEMENTS, Interpretation, Statement,
                                                       StatementInfo, _in_sentence, atrial_statement, confidence_word,
                                                       paediatric_meaning, paediatric_note, statement_labels)
@@ -164,7 +165,8 @@ __all__ = ["ABQRS_WITH_QWAVE", "ADULT_TRAINED", "AF_NRMSSD", "AF_PAC_NOTE", "AF_
            "NONSPECIFIC_BESIDE_LOCALISED", "NOT_CLASSIFIED", "NO_P_NOTE", "OWN_LABEL", "PACED_ATRIAL_PERIODICITY",
            "PACED_QRS_CODES", "PACED_QRS_MARK", "PACED_QRS_REASON", "PACED_WPW", "PACE_LABELLED", "PAC_AF_NOTE",
            "PAEDIATRIC_HEAD", "PAEDIATRIC_SHORT", "PRIMARY_RHYTHMS", "PR_1AVB_MS", "PR_ATRIAL_WHY", "PR_SHORT_MS",
-           "PTBXL_RECORDS", "PTBXL_UNDER_16", "P_BEATS_HEAD", "P_BEATS_NOTE", "QRS_WIDE_MS", "QTC_BAZETT_HR_MAX",
+           "PTBXL_RECORDS", "PTBXL_TRAINED", "PTBXL_UNDER_16", "P_BEATS_HEAD", "P_BEATS_NOTE", "QRS_WIDE_MS",
+           "QTC_BAZETT_HR_MAX",
            "QTC_BOTH_ABOVE_BPM", "QTC_HR_MIN", "QT_QRS_FRACTION", "QT_WIDE_MARK", "REVERSAL_IN_WIDE_TACHY",
            "RR_CV_IRREGULAR", "RULE_IDS", "RULE_SAYS", "SINUS", "STATEMENTS", "Statement", "StatementInfo",
            "TACHY_BPM", "UNBOUNDED_NOTE", "UNDELINEATED_NOTE", "VOLTAGE_BLOCKS", "VOLTAGE_LVH", "WIDE_TACHY",

@@ -90,7 +90,7 @@ def _own_calls(predictions) -> list[tuple[str, float, tuple | None, bool]]:
 
 
 def own_label_statements(it: Interpretation, predictions, adult_trained: bool = False, measurements=None,
-                         sex: str | None = None) -> Interpretation:
+                         sex: str | None = None, child: bool | None = None) -> Interpretation:
     """``it`` with the model's own labels above threshold (``own_labels``) said as model statements,
     after the rhythm, "AF (the model's own label)"; its "Rhythm not classified" (no PTB-XL rhythm
     statement above threshold) then points to them, "Rhythm not classified by PTB-XL statements, 72
@@ -103,7 +103,8 @@ def own_label_statements(it: Interpretation, predictions, adult_trained: bool = 
     the prediction's ``calibration_support``): an own label calibrated on 5 records says "low confidence" and why; one
     of a model without calibration says no word (``UNCALIBRATED``). An own label whose words mean a rhythm or conduction
     finding (``own_meanings``: "sinus tachycardia", "right bundle branch block") is marked where a measurement
-    (``measurements``, adults' limits; ``sex``) or another statement or own label contradicts that meaning."""
+    (``measurements``, adults' limits, not applied to a ``child``, by default ``adult_trained``; ``sex``) or another
+    statement or own label contradicts that meaning."""
     called, same = [], []
     said_names = {_head(s.text): s.text for s in it.statements}
     # the words the model's data gave a label (``Prediction.label_descriptions``): "Q wave abnormal (QAb, ...)";
@@ -130,7 +131,8 @@ def own_label_statements(it: Interpretation, predictions, adult_trained: bool = 
         said.append(Statement("other", f"{words} ({lab}, {OWN_LABEL})" if words else f"{lab} ({OWN_LABEL})",
                               "model", lab, p, word, confidence_why=why, adult_trained=adult_trained))
     meanings = {lab: m for lab, *_rest in called if (m := own_meaning(lab, (described or {}).get(lab, "")))}
-    said = mark_own(said, meanings, said_meanings(it.statements), measurements, sex, child=adult_trained)
+    said = mark_own(said, meanings, said_meanings(it.statements), measurements, sex,
+                    child=adult_trained if child is None else child)
     see = f"see the model's own label{'s' if len(called) > 1 else ''} {names}"
     statements = [replace(s, text=s.text.replace(NOT_CLASSIFIED, f"{NOT_CLASSIFIED} by PTB-XL statements", 1)
                           + f" ({see})",

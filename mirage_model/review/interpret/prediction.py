@@ -15,7 +15,8 @@ from mirage_model.review.interpret.assemble import interpret
 from mirage_model.review.interpret.evidence import (gain_evidence, limb_evidence, noise_evidence, noise_hidden,
                                                     paced_evidence)
 from mirage_model.review.interpret.models import infarct_disagreement, own_findings, own_label_statements
-from mirage_model.review.interpret.statements import STATEMENTS, UNCALIBRATED, Interpretation, _in_sentence
+from mirage_model.review.interpret.statements import (OWN_BESIDE_TRAINED, OWN_TRAINED, PAEDIATRIC_HEAD, STATEMENTS,
+                                                      UNCALIBRATED, Interpretation, _in_sentence, paediatric_note)
 from mirage_model.review.labels import is_normal, label_words, model_words
 from mirage_model.review.measurements import amplitudes_not_in_mv, clean_age, is_paediatric, mains_left_doubt
 from mirage_model.review.session import FAILED
@@ -152,7 +153,19 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
                    age=age, p_share=p_share, pr_iqr_ms=pr_iqr_ms,
                    support=getattr(prediction, "calibration_support", None),
                    mains_left=mains_left_doubt(quality) or None)
-    it = own_label_statements(it, [prediction, own], is_paediatric(age), measurements, sex)
+    ptbxl_pred = prediction is None or bool(getattr(prediction, "ptbxl_labels", True))
+    ptbxl_own = own is None or own is prediction or bool(getattr(own, "ptbxl_labels", True))
+    # "trained on adults" beside an own model's statement claimed what its card may not say (PTB-XL's adults)
+    it = own_label_statements(it, [prediction, own], is_paediatric(age) and ptbxl_pred and ptbxl_own,
+                              measurements, sex, child=is_paediatric(age))
+    if it.notes and not (ptbxl_pred and ptbxl_own):
+        # a child's note said "the models were trained on adults' ECGs (PTB-XL: 64 of 21,799 ...)" of a researcher's
+        # own model too
+        trained = OWN_TRAINED if not ptbxl_pred else OWN_BESIDE_TRAINED
+        it = replace(it, notes=tuple(paediatric_note(age, trained) if n.startswith(PAEDIATRIC_HEAD) else n
+                                     for n in it.notes))
+        if not ptbxl_pred:
+            it = replace(it, statements=tuple(replace(s, adult_trained=False) for s in it.statements))
     if prediction is not None and not getattr(prediction, "calibrated", True):
         # a model without calibration: its statements' percentages are scores, no likelihoods (``UNCALIBRATED``)
         it = replace(it, statements=tuple(replace(s, confidence=UNCALIBRATED, confidence_why=None)

@@ -384,16 +384,26 @@ def statement_labels(labels: Sequence[str]) -> list[str]:
 
 
 
-def paediatric_note(age) -> str:
-    """What the interpretation of a child's ECG (below ``PAEDIATRIC_BELOW_Y`` years) says first, once."""
-    return f"{PAEDIATRIC_HEAD}{age_text(age)}): {paediatric_meaning()}"
+# what a child's note says of the models' training data: the shipped models' (PTB-XL), and where a model trained on
+# other data (``Prediction.ptbxl_labels`` False: a researcher's own) makes the statements or stands beside them,
+# nothing of PTB-XL that is not its (its model card says what it was trained on)
+PTBXL_TRAINED = (f"the models were trained on adults' ECGs (PTB-XL: {PTBXL_UNDER_16} of {PTBXL_RECORDS:,} records "
+                 f"under {PAEDIATRIC_BELOW_Y:g} years)")
+OWN_TRAINED = "the model's training data are those its model card names"
+OWN_BESIDE_TRAINED = (f"the statements model was trained on adults' ECGs (PTB-XL: {PTBXL_UNDER_16} of "
+                      f"{PTBXL_RECORDS:,} records under {PAEDIATRIC_BELOW_Y:g} years), the loaded model on the data "
+                      "its model card names")
 
 
-def paediatric_meaning() -> str:
+def paediatric_note(age, trained: str = PTBXL_TRAINED) -> str:
+    """What the interpretation of a child's ECG (below ``PAEDIATRIC_BELOW_Y`` years) says first, once; ``trained``:
+    what it says of the models' training data."""
+    return f"{PAEDIATRIC_HEAD}{age_text(age)}): {paediatric_meaning(trained)}"
+
+
+def paediatric_meaning(trained: str = PTBXL_TRAINED) -> str:
     """``paediatric_note`` without its age: what a child's interpretation leaves out and why (the
     meaning of ``PAEDIATRIC_SHORT``, which ``mirage score``'s log says once for the run's rows)."""
     return ("adult rate, axis and lower limits not applied (the rate is judged by a child's 1st-99th centiles "
             "for age, Fleming, Lancet 2011; no axis table is built in); a PR, QRS or QTc is judged only beyond the "
-            "adult upper limits, which lie above a child's "
-            f"({WENNING}); the models were trained on adults' ECGs (PTB-XL: {PTBXL_UNDER_16} of "
-            f"{PTBXL_RECORDS:,} records under {PAEDIATRIC_BELOW_Y:g} years)")
+            f"adult upper limits, which lie above a child's ({WENNING}); {trained}")

@@ -36,8 +36,8 @@ from __future__ import annotations
 
 from mirage_model.noise_spread import MAY_HIDE_NAMED
 from mirage_model.records.age import age_text
-from mirage_model.review.interpret import (PTBXL_RECORDS, PTBXL_UNDER_16, no_statement_text, session_disagreement,
-                                           session_noise_hidden)
+from mirage_model.review.interpret import (PTBXL_RECORDS, PTBXL_TRAINED, PTBXL_UNDER_16, no_statement_text,
+                                           session_disagreement, session_noise_hidden)
 from mirage_model.review.overread import NOT_OVERREAD
 from mirage_model.review.report.band_text import (
     GREY, INDENT, READABLE, RED, Run, draw_runs, first_whole, fits, fits_shrunk, wrap_runs,
@@ -171,15 +171,19 @@ def _statement_lines(c, it, statements, slots: int, width: float, session) -> li
     return lines[:slots]
 
 
-def paediatric_runs(c, age, width: float) -> list[Run]:
+def paediatric_runs(c, age, width: float, ptbxl: bool = True) -> list[Run]:
     """The band's line for a child's ECG: that no adult criteria were applied and that the models were
-    trained on adults, in the fewest words that fit ``width`` (``interpret.paediatric_note`` in full on page 3)."""
+    trained on adults, in the fewest words that fit ``width`` (``interpret.paediatric_note`` in full on page 3);
+    ``ptbxl`` False (a model trained on other data makes or stands beside the statements): its training data are
+    its model card's, nothing of PTB-XL's adults said."""
     a = age_text(age)
-    trained = f"models trained on adults (PTB-XL: {PTBXL_UNDER_16} of {PTBXL_RECORDS:,} records under 16 y)"
+    trained = (f"models trained on adults (PTB-XL: {PTBXL_UNDER_16} of {PTBXL_RECORDS:,} records under 16 y)"
+               if ptbxl else "training data: see the model card")
+    short = "models trained on adults" if ptbxl else "training data: see the model card"
     options = [f"Paediatric ECG (age {a}): adult rate, axis and lower limits not applied; {trained}",
                f"Paediatric ECG (age {a}): adult rate and axis limits not applied; {trained}",
-               f"Paediatric ECG (age {a}): adult rate and axis limits not applied; models trained on adults (page 3)",
-               f"Age {a}: adult rate and axis limits not applied; models trained on adults"]
+               f"Paediatric ECG (age {a}): adult rate and axis limits not applied; {short} (page 3)",
+               f"Age {a}: adult rate and axis limits not applied; {short}"]
     runs = [[Run(o, FONT_BOLD, RED)] for o in options]
     return next((r for r in runs if fits(c, r, width)), runs[-1])
 
@@ -281,7 +285,7 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
     last_width = width - sum(c.stringWidth(pdf_text(r.text), r.font, READABLE) for r in stale)
 
     # a child's ECG: said once, first, on a line of its own (``interpret.paediatric_note``; page 3 in full)
-    kids = paediatric_runs(c, session.age, width) if it.notes else []
+    kids = paediatric_runs(c, session.age, width, any(PTBXL_TRAINED in n for n in it.notes)) if it.notes else []
     top_lines = 1 + bool(kids)
     if kids:
         draw_runs(c, x0, first - LEADING, kids, width, smallest=READABLE)
