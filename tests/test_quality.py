@@ -187,14 +187,15 @@ def test_reversal_model_json_roundtrip(tmp_path):
 
 
 @pytest.mark.slow
-def test_la_ra_on_ptbxl_fold10(ptbxl_root):
-    """The issue's target on PTB-XL (the first 200 fold-10 records): LA/RA found in >= 95 % of the
+def test_la_ra_on_ptbxl_fold9(ptbxl_root):
+    """The issue's target on PTB-XL, held on the first 200 fold-9 records: LA/RA found in >= 95 % of the
     reversed copies, reversal false alarms <= 1 % on the records as recorded (+1 record of slack
-    for the small sample)."""
+    for the small sample). The issue's figure was measured once on fold 10 (README); a regression check
+    run with every slow suite reads the validation fold, never the test fold again."""
     import csv
 
     with open(ptbxl_root / "ptbxl_database.csv", newline="") as fh:
-        names = [r["filename_lr"] for r in csv.DictReader(fh) if r["strat_fold"] == "10"][:200]
+        names = [r["filename_lr"] for r in csv.DictReader(fh) if r["strat_fold"] == "9"][:200]
     hits = alarms = n = 0
     for name in names:
         rec = load_record(ptbxl_root / name)
