@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from mirage_model.quality.findings import Finding, leads_text
+from mirage_model.records import STANDARD_LEADS
 from mirage_model.records.metadata import SOURCE_PREFIX
 
 
@@ -40,7 +41,14 @@ def _integrity(meta: dict) -> list[Finding]:
         out.append(Finding("file_checksum", "file checksum mismatch: these leads' samples may be damaged",
                            "warning", bad, "the header's checksum does not fit the samples read"))
     inverted = tuple(meta.get("negative_gain_leads") or ())
-    if inverted:
+    if inverted and _all_inverted(meta, inverted):
+        # dextrocardia or a lead reversal inverts some leads, never all: a header that inverts every lead the file
+        # holds is a writer's sign error, and the calls read off the upside-down record ("Anterolateral infarct"
+        # at MI 0.997 on PTB-XL 00417 so written) are withheld
+        out.append(Finding("negative_gain", "every lead inverted by the header's negative gain: check the file's "
+                           "gain sign (no heart inverts all leads)", "critical", inverted,
+                           str(meta.get("negative_gain_note") or "")))
+    elif inverted:
         out.append(Finding("negative_gain", "signal inverted by the header's negative gain "
                            f"({leads_text(inverted, noun=False)})",
                            "warning", inverted, str(meta.get("negative_gain_note") or "")))
@@ -86,3 +94,12 @@ def _integrity(meta: dict) -> list[Finding]:
         out.append(Finding("reader_notes", f"{who} reported a problem: {first}{more}", "warning", (),
                            "; ".join(other)))
     return out
+
+
+def _all_inverted(meta: dict, inverted: tuple[str, ...]) -> bool:
+    """True when the header's negative gain inverts every lead the file stores, or all but one of at least six (the
+    limb leads derived from an inverted I and II are inverted with them; leads the file lacks are not counted)."""
+    skip = set(meta.get("derived_leads") or ()) | set(meta.get("absent_leads") or ())
+    stored = [lead for lead in STANDARD_LEADS if lead not in skip]
+    upright = [lead for lead in stored if lead not in inverted]
+    return bool(stored) and (not upright or (len(upright) == 1 and len(stored) >= 6))
