@@ -170,6 +170,28 @@ def test_batch_writes_unscorable_rows(tmp_path, predictor):
     assert summary.unscorable == 2 and summary.exit_code == 1
 
 
+def test_a_pure_mains_hum_row_says_unscorable(tmp_path, predictor):
+    """A file holding a 50 Hz sine alone, the same in every lead (no heart, one channel copied): the quality check reads
+    it "unscorable" (no QRS complexes), but its row said status "ok" with the model's probabilities. Now its status and
+    error say so, with no probabilities, as every unscorable row; the real record beside it is still "ok"."""
+    from mirage_model.review.batch import read_rows, score_folder
+
+    folder = tmp_path / "in"
+    copy_record(folder, "good")
+    hum = copy_record(folder, "hum")
+    t = np.arange(5000) / 500.0                   # 10 s at 500 Hz, the sample's 1000 units per mV: a 1 mV hum
+    write_samples(hum, np.repeat((1000 * np.sin(2 * np.pi * 50 * t))[:, None], 12, axis=1))
+    edit_header(hum, 0, 2, "500")
+    out = tmp_path / "out.csv"
+    summary = score_folder(folder, predictor, out, measure=False)
+    by = {r["record_id"]: r for r in read_rows(out)[1]}
+    assert by["good"]["status"] == "ok"
+    assert by["hum"]["quality"].startswith("unscorable")
+    assert by["hum"]["status"] == "unscorable" and by["hum"]["error"].startswith("signal quality unscorable: ")
+    assert all(by["hum"][c] == "" for c in by["hum"] if c.startswith("prob_")) and by["hum"]["positive"] == ""
+    assert summary.unscorable == 1 and summary.scored == 1
+
+
 # -------------------------------------------------------------------------------------------
 # 2. regex-hostile comments
 

@@ -335,6 +335,14 @@ class Scorer:
             row["warnings"] = cols["warnings"] or None
             row["quality_codes"] = cols["quality_codes"] or None
             row["poor_leads"] = cols["poor_leads"] or None      # graded poor or absent: "II;V3"
+            if q.verdict == "unscorable":
+                # no signal to score (no QRS complex found, one channel copied to every lead: a pure 50 Hz hum): "ok"
+                # and the model's probabilities beside it had read as a result; as every unscorable row, none
+                row["status"] = "unscorable"
+                row["error"] = f"signal quality unscorable: {q.reason or 'no usable signal'}"
+                for col in row:
+                    if col.startswith(("prob_", "stmt_")) or col in ("positive", "withheld_positive"):
+                        row[col] = None
         row["model"] = pred.model_name or self.model_id
         doubts, table = [], []
         if self.measure and item.measurements is not None:

@@ -122,10 +122,10 @@ class BatchSummary:
     def count(self, row: dict) -> None:
         """Count one output row of this run."""
         self.with_row.add(str(row.get("record_path")))
+        if row.get("pdf"):        # an unscorable signal's PDF too ("Signal quality: UNSCORABLE - no result")
+            self.pdfs += 1
         if row["status"] == "ok":
             self.scored += 1
-            if row.get("pdf"):
-                self.pdfs += 1
             self.labs_header += [(str(row.get("record_path")), n) for n in labs_header_notes(row.get("notes"))]
             self.paediatric += f"[{PAEDIATRIC_SHORT}]" in str(row.get("interpretation") or "")
         elif row["status"] == NOT_ECG:
