@@ -49,3 +49,25 @@ def test_a_long_run_says_hours(qtbot, tmp_path, monkeypatch):
     clock[0] = 10.0 + 32 * 0.5          # 2 records a second: 9964 left, 4982 s, 1 h 23 min
     dlg._progress(36, 10_000, None)
     assert dlg.status.text() == "36 / 10000 records; about 1 h 23 min left"
+
+
+def test_failed_rows_are_no_scored_work(qtbot, tmp_path, monkeypatch):
+    # broken files sort first: their 4 rows come at 1 s, before the model's first pass (none runs on them); the
+    # dialog had counted the rate from there and said "about 5 min left" (32 rows in 34 s) where 32 rows take 10 s
+    import app.dialogs.batch as batch
+
+    clock = [1.0]
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])     # the dialog's clock
+    dlg = batch.BatchDialog(None, predictor=object(), device="auto", folder=str(with_a_header(tmp_path)))
+    qtbot.addWidget(dlg)
+    broken = {"status": "error", "error": "cannot read the signal file"}
+    for done in range(1, 5):
+        dlg._progress(done, 300, dict(broken))
+    clock[0] = 35.0                     # the model's first pass and 32 records scored
+    for done in range(5, 37):
+        dlg._progress(done, 300, None)
+    assert "left" not in dlg.status.text()          # the first scored chunk: no rate yet
+    clock[0] = 45.0                     # 32 more in 10 s: 232 left at 3.2 a second, 72.5 s
+    for done in range(37, 69):
+        dlg._progress(done, 300, None)
+    assert dlg.status.text() == "68 / 300 records; about 1 min left"

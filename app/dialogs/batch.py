@@ -49,7 +49,7 @@ from app.views.placeholder import set_placeholder
 from app.settings import DEVICES
 from app.views.focus_ring import FocusRing
 from mirage_model.review.batch.pipeline import CHUNK_SIZE, FIRST_CHUNK
-from mirage_model.review.batch.time_left import TimeLeft, left_words
+from mirage_model.review.batch.time_left import TimeLeft, left_words, no_work
 
 # the batch checks its cancel flag before each record and each forward pass (``Scorer.predict``): what is
 # being scored now is finished and written, the rest is left to a resumed run
@@ -414,7 +414,8 @@ class BatchDialog(BatchResultsTable, BatchNotes, BatchOutcome, QDialog):
         if self._rate_from is None and total > 0:
             self._rate_from = TimeLeft(min(FIRST_CHUNK, total))
         if self._rate_from is not None:
-            self._rate_from.seen(done, time.monotonic())
+            # a failed row is no scored work: counted, the 5 broken files of a 48-record folder made it jump
+            self._rate_from.seen(done, time.monotonic(), self._rate_from.failed + no_work(row))
         cancelling = self.worker is not None and self.worker.is_cancelled
         left = self._time_left(done, total)
         self.status.setText(f"{done} / {total} records{left}"

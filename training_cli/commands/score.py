@@ -30,6 +30,7 @@ from mirage_model.review.batch.pipeline import FIRST_CHUNK
 from mirage_model.review.batch.run import interrupted_saves, is_hidden, nothing_to_score
 from mirage_model.review.batch.outputs import earlier_output, earlier_output_refusal, output_dialect
 from mirage_model.review.batch.resume import finished_records
+from mirage_model.review.batch.time_left import no_work
 from mirage_model.review.batch.rows import NOT_ECG, earlier_pdfs_text, not_ecg_line
 from mirage_model.clinical.labs import unmatched_rows_text
 from mirage_model.csvsafe import printable
@@ -319,7 +320,7 @@ def _score(args, fmt: str, time_limit: float, stage: list, stopped_by: list):
             if failed["not_ecg"]:
                 parts.append(f"{failed['not_ecg']} not ECG")
             bar.set_postfix_str(f"{', '.join(parts)} (listed at the end)", refresh=False)
-        bar.update(1)
+        bar.update(1, failed=int(no_work(row)))
 
     def start(total: int) -> None:
         # "0 of N" before the first record ends (a stop then had said "0 of this run's 0 records"); N is this

@@ -10,6 +10,8 @@ record and 6:38 at 69 records, for a run that took 4:17 in all.
 
 from __future__ import annotations
 
+from time import time
+
 from tqdm import tqdm
 
 from mirage_model.review.batch.time_left import TimeLeft
@@ -30,9 +32,10 @@ class RowsBar(tqdm):
         self._left = TimeLeft(first)          # the rate since the first chunk, as the app's batch dialog counts it
         super().__init__(*args, **kwargs)
 
-    def update(self, n=1):
-        if self._left.origin is None:
-            self._left.seen(self.n + n, self._time())
+    def update(self, n=1, failed: int = 0):
+        """``n`` rows more, ``failed`` of them failed rows (no scored work: ``TimeLeft``)."""
+        now = getattr(self, "_time", time)()          # a disabled bar has no clock of its own
+        self._left.seen(self.n + n, now, self._left.failed + failed)
         return super().update(n)
 
     @property
