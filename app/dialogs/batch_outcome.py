@@ -74,6 +74,8 @@ class BatchOutcome:
             tips.append(unreadable_line(unreadable, limit=len(unreadable)))
         if getattr(summary, "same_file", None):     # one recording under two names: scored once, said
             text += f" {summary.same_file_line()}."
+        if getattr(summary, "copies", 0):          # one ECG in two files: two rows, as mirage score says it
+            text += f" {summary.copies_line()}."
         not_read = list(getattr(summary, "not_read", None) or ())
         # what the folder holds besides its records
         if getattr(summary, "own_files", None):     # an earlier run's results and PDFs: not records

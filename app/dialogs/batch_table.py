@@ -20,7 +20,8 @@ from mirage_model.records.folder import natural_key
 # record_path beside the id: an export names records alike in different sub-folders (siteA/ecg.hea,
 # siteB/ecg.hea), and the path is what tells them apart
 # the patient and the time beside the record's name: a patient found among UID-named files by sorting on the ID
-PREFERRED = ("record_id", "patient_id", "patient_name", "recorded", "record_path", "status", "error", "positive")
+PREFERRED = ("record_id", "patient_id", "patient_name", "recorded", "record_path", "status", "error", "same_ecg_as",
+             "positive")
 HIDDEN = ("path", "notes")   # kept for double-click / the CSV, not shown as columns
 # the record's names: their columns as wide as the widest (up to a third of the table), and a longer one cut in the
 # middle, whole on hover ("cinc/E00001.hea" had read "cinc/...": the record's name was the part cut)

@@ -416,6 +416,8 @@ def _report(args, summary, predictor) -> int:
         print(f"{unreadable_line(summary.unreadable_folders)}; the records in them are not in {args.out}")
     if summary.same_file:
         print(summary.same_file_line())
+    if summary.copies:      # one ECG in two files: two rows, each naming the other's record
+        print(summary.copies_line())
     if summary.own_files:     # an earlier run's results CSV and PDFs in the folder: no records, not failures
         print(summary.own_files_line())
     if getattr(summary, "annotations", None):     # LUDB's "1.ii" beside "1.hea": the record's, not passed over

@@ -41,7 +41,7 @@ def columns(labels: Iterable[str], measure: bool = True, pdf: bool = False,
     statements model; asked for with ``--all-statements``). ``statements_model`` names the model the
     interpretation's statements come from (empty: the rules alone)."""
     cols = ["record_path", "record_id", "patient_id", *(["patient_name"] if names else []), "recorded", "format",
-            "device", "file_diagnosis", "device_statements", "status", "error"]
+            "device", "file_diagnosis", "device_statements", "status", "error", "same_ecg_as", "ecg_key"]
     cols += [f"prob_{lab}" for lab in labels]
     cols += ["positive", "withheld_positive", "noise_may_hide", "model", "statements_model", "age_given", "age_used",
              "sex_used", "labs_used", "values_not_used", "quality_flags",
@@ -188,6 +188,8 @@ COLUMN_WORDS = {
     "device_statements": "the acquiring cart's own statements, as the file words them; never MIRAGE's",
     "status": "ok; error or unscorable (read, but no usable signal); not_ecg (no ECG)",
     "error": "why the record was not scored",
+    "same_ecg_as": "the earlier row's record of the same ECG (identical samples and patient): a copy, no other ECG",
+    "ecg_key": "the ECG's identity (a digest of its samples, leads, rate, patient and time; the over-read store's)",
     "positive": "the classes over their thresholds; (?) a call in doubt, why in notes",
     "withheld_positive": "the calls the quality gate withheld",
     "noise_may_hide": "findings below threshold the record's noise may have taken away (not calls)",

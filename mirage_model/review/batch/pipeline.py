@@ -20,6 +20,7 @@ from mirage_model.review.batch.naming import rel_path
 from mirage_model.review.batch.rows import Scorer, pdf_one
 from mirage_model.review.interpret import statement_labels
 from mirage_model.review.labels import ptbxl_coded
+from mirage_model.review.store import overread_key
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,22 @@ def _next_chunk(loader: RecordLoader, size: int, cancel: Callable[[], bool]) -> 
             return chunk, True
         chunk.append(item)
     return chunk, False
+
+
+def _same_ecg(row: dict, item: LoadedRecord, seen: dict) -> None:
+    """``row``'s ``ecg_key`` (the over-read store's key: its samples, leads, rate, patient and time) and, where an
+    earlier row has that key, ``same_ecg_as``: its record. Byte-identical copies in one folder (dup_a, dup_b) had
+    been two rows with nothing to say so, and counted as two patients' ECGs. ``seen`` gains the row's key."""
+    if item.record is None or "ecg_key" not in row:
+        return
+    try:
+        key = overread_key(item.record)
+    except Exception:                     # a record read but not hashable: no identity said, nothing else lost
+        log.debug("no ECG key for %s", row.get("record_path"), exc_info=True)
+        return
+    row["ecg_key"] = key
+    row["same_ecg_as"] = seen.get(key)
+    seen.setdefault(key, row["record_path"])
 
 
 def _finish(row: dict, pdf: Future | None, pdf_dir: Path | None) -> dict:
@@ -60,7 +77,7 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
               labs_errors: dict | None = None, all_statements: bool = False,
               statements_predictor=None, name_pdfs_among: Iterable[Path] | None = None,
               labs_lookup=None, ids_among: Iterable[Path] = (), on_row: Callable | None = None,
-              write_pdfs: bool = True, patient_names: bool = False) -> Iterator[dict]:
+              write_pdfs: bool = True, patient_names: bool = False, ecgs: dict | None = None) -> Iterator[dict]:
     """Score ``paths`` (header files) and yield one row dict per record, in order.
 
     Args:
@@ -78,6 +95,8 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
         orphans: signal files without a header; each gets an error row.
         not_ecg: files that look like no ECG (``find_inputs``): read like records, and a row that
             fails says what the file is, with the status "not_ecg" (not counted as a failure).
+        ecgs: {ecg_key: record_path} of the ECGs already in the output (a resumed run's kept rows): a record whose
+            ECG is one of them, or of an earlier row's, names it in ``same_ecg_as``.
         mp_context: process start method for the pool ("forkserver" by default on Linux).
         record_timeout_s: time limit (s) for reading and measuring one record; a record that
             takes longer gets an error row (None: no limit). In a pool the stuck loader
@@ -133,6 +152,7 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
     # a header without its signal file and a signal file without its header in one folder: each
     # error row names the other (a .dat renamed away from its record)
     hints = signal_file_hints(paths, orphan_set)
+    seen = dict(ecgs or {})     # {ecg_key: record_path} of the first row of each ECG
     pending: deque = deque()    # (row, PDF future or None), in output order
     dropped: deque = deque()    # rows of pending a cancel left out, with their PDFs (removed at the end)
     try:
@@ -154,11 +174,13 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
                     elif row["status"] == "error" and "not found" in row["error"]:
                         hint = own_name_hint(item.path)      # 1 - Copy.hea naming 1.dat
                         row["error"] += f"; {hint}" if hint else ""
+                    _same_ecg(row, item, seen)
                     if on_row is not None:
                         on_row(row, item, None, None)
                     pending.append((row, None))
                     continue
                 row = scorer.ok_row(item, pred, clinical, stmts)
+                _same_ecg(row, item, seen)
                 pdf = None
                 args = scorer.pdf_args(item, pred, clinical, stmts) if scorer.pdf_dir is not None else None
                 later = on_row is not None and on_row(row, item, scorer.session_args(item, pred, clinical, stmts),

@@ -276,7 +276,9 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                      report_settings=report_settings, cancel=cancel_check, mp_context=mp_context,
                      name_pdfs_among=headers, ids_among=by_rel.values(),
                      on_row=comparer.add if comparer is not None else None)
-        gen = iter_rows(todo_h, predictor, **scoring, **along, orphans=todo_o, not_ecg=todo_n)
+        # a copy of a kept row's ECG names that row (its ecg_key), as within one run
+        ecgs = {str(row["ecg_key"]): str(row.get("record_path")) for row in kept if row.get("ecg_key")}
+        gen = iter_rows(todo_h, predictor, **scoring, **along, orphans=todo_o, not_ecg=todo_n, ecgs=ecgs)
         if started is not None:
             started(total)
         try:

@@ -30,6 +30,7 @@ class BatchSummary:
     errors: list[tuple[str, str]] = field(default_factory=list)   # (record path, message)
     pdfs: int = 0
     unscorable: int = 0               # of ``failed``: read, but no usable signal (not scored)
+    copies: int = 0                   # rows whose ECG an earlier row's is (``same_ecg_as``)
     # (path, what it is) of the files with an ECG format's extension that are no ECG (not failures)
     passed_over: list[tuple[str, str]] = field(default_factory=list)
     # ids of the labs table's rows that fit no record of the run (their values go nowhere)
@@ -119,11 +120,22 @@ class BatchSummary:
             said.append(f"not scored, as the run was stopped before {those}: {named(left)}")
         return f"{head} (a link), {'; '.join(said)}"
 
+    def copies_line(self) -> str:
+        """"2 records are copies of others (the same ECG: same_ecg_as names the earlier record), not other
+        patients' ECGs"; "" when none."""
+        n = self.copies
+        if not n:
+            return ""
+        copy = "is a copy of another" if n == 1 else "are copies of others"
+        return (f"{counted(n, 'record')} {copy} (the same ECG: same_ecg_as names the earlier record), each kept "
+                "in its row")
+
     def count(self, row: dict) -> None:
         """Count one output row of this run."""
         self.with_row.add(str(row.get("record_path")))
         if row.get("pdf"):        # an unscorable signal's PDF too ("Signal quality: UNSCORABLE - no result")
             self.pdfs += 1
+        self.copies += bool(row.get("same_ecg_as"))
         if row["status"] == "ok":
             self.scored += 1
             self.labs_header += [(str(row.get("record_path")), n) for n in labs_header_notes(row.get("notes"))]

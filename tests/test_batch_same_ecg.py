@@ -1,0 +1,91 @@
+"""A batch's row says when its ECG is the same as an earlier row's (``same_ecg_as``, by ``ecg_key``: the over-read
+store's key of the samples, leads, rate, patient and time), and the summary counts them; nothing is dropped.
+Byte-identical copies of a record (dup_a, dup_b) had been two rows with nothing to say so.
+
+Truth: the files themselves: dup_a.xml and dup_b.xml are byte copies of muse-sinus.xml; muse-sinus.hea/.dat is the
+same ECG converted to WFDB by another program, written in microvolts under a header of 200 per mV (five times the
+XML's amplitudes, README) and without the patient's ID: no copy by its samples."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+
+from training_cli.main import main
+
+DATA = Path(__file__).parent / "data" / "formats"
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory) -> Path:
+    from helpers_models import make_tiny_checkpoint
+
+    return make_tiny_checkpoint(tmp_path_factory.mktemp("ckpt") / "tiny")
+
+
+def _score(folder: Path, checkpoint: Path, out: Path, *extra: str) -> tuple[int, list[str], dict]:
+    args = ["score", str(folder), "--model", str(checkpoint), "--out", str(out), "--no-progress", "--no-measure",
+            "--statements-model", "none", *extra]
+    code = main(args)
+    with out.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        rows = {r["record_path"]: r for r in reader}
+    return code, list(reader.fieldnames or []), rows
+
+
+def _folder(tmp_path: Path, *names: str) -> Path:
+    folder = tmp_path / "records"
+    folder.mkdir(exist_ok=True)
+    for name in names:
+        source = "muse-sinus.xml" if name.startswith("dup_") else name
+        shutil.copy(DATA / source, folder / name)
+    return folder
+
+
+def test_a_copy_names_the_earlier_record_and_both_rows_stay(tmp_path, checkpoint, capsys):
+    folder = _folder(tmp_path, "dup_a.xml", "dup_b.xml", "muse-sinus.hea", "muse-sinus.dat", "Example.scp")
+    assert (folder / "dup_a.xml").read_bytes() == (folder / "dup_b.xml").read_bytes()
+    code, cols, rows = _score(folder, checkpoint, tmp_path / "r.csv")
+    assert code == 0 and sorted(rows) == ["Example.scp", "dup_a.xml", "dup_b.xml", "muse-sinus.hea"]
+    assert cols.index("same_ecg_as") == cols.index("error") + 1
+    assert rows["dup_b.xml"]["same_ecg_as"] == "dup_a.xml" and rows["dup_b.xml"]["status"] == "ok"
+    assert rows["dup_a.xml"]["ecg_key"] == rows["dup_b.xml"]["ecg_key"] != ""
+    for other in ("dup_a.xml", "muse-sinus.hea", "Example.scp"):
+        assert rows[other]["same_ecg_as"] == ""
+    # the WFDB conversion is the same ECG at five times its amplitudes, without the ID: not the same samples
+    assert rows["muse-sinus.hea"]["ecg_key"] != rows["dup_a.xml"]["ecg_key"]
+    assert "1 record is a copy of another (the same ECG: same_ecg_as names the earlier record)" in \
+        capsys.readouterr().out
+
+
+def test_a_resumed_run_names_a_kept_row_of_the_same_ecg(tmp_path, checkpoint, capsys):
+    folder = _folder(tmp_path, "dup_a.xml", "Example.scp")
+    out = tmp_path / "r.csv"
+    assert _score(folder, checkpoint, out)[0] == 0
+    _folder(tmp_path, "dup_b.xml")                   # a copy added after the first run
+    capsys.readouterr()
+    code, _, rows = _score(folder, checkpoint, out, "--resume")
+    assert code == 0 and rows["dup_b.xml"]["same_ecg_as"] == "dup_a.xml"
+    assert "1 record is a copy of another" in capsys.readouterr().out
+
+
+def test_an_output_written_before_the_columns_is_not_resumed(tmp_path, checkpoint, capsys):
+    folder = _folder(tmp_path, "dup_a.xml", "dup_b.xml")
+    out = tmp_path / "r.csv"
+    _, cols, rows = _score(folder, checkpoint, out)
+    old = [c for c in cols if c not in ("same_ecg_as", "ecg_key")]
+    with out.open("w", newline="", encoding="utf-8-sig") as fh:
+        writer = csv.DictWriter(fh, old, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows.values())
+    before = out.read_bytes()
+    capsys.readouterr()
+    args = ["score", str(folder), "--model", str(checkpoint), "--out", str(out), "--no-progress", "--no-measure",
+            "--statements-model", "none", "--resume"]
+    assert main(args) != 0
+    said = capsys.readouterr().err
+    assert "lacks the columns same_ecg_as, ecg_key" in said, said
+    assert out.read_bytes() == before
