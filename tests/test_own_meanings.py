@@ -74,3 +74,23 @@ def test_an_uncalibrated_model_says_no_confidence_word():
     assert "uncalibrated" in tag and "moderate" not in tag and "confidence" not in tag
     calibrated = interpret_prediction(_own(["PVC"], calibrated=True), {"heart_rate_bpm": 72.0}, "M", age=60)
     assert "moderate confidence" in _by_label(calibrated)["PVC"].source_tag()
+
+
+def _statements_model(code, p=0.9):
+    """The statements model calling ``code`` alone above its threshold (0.5); SR below it."""
+    return Prediction(labels=(code, "SR"), probabilities=np.array([p, 0.2]), thresholds=np.full(2, .5),
+                      positive=(code,), model_name="statements", ptbxl_labels=True)
+
+
+def test_a_sinus_rate_word_refuted_is_sinus_rhythm_beside_an_own_label():
+    """A child of 6 at 100 bpm (within a child's 59-123 bpm, Fleming et al. 2011): the statements model's sinus
+    bradycardia is said as "Sinus rhythm, 100 bpm". Sinus rhythm and sinus tachycardia (or bradycardia) are one
+    rhythm's words, no contradiction; the own label had been marked "beside sinus rhythm, 100 bpm: the two cannot
+    both hold". Atrial fibrillation beside that sinus rhythm is still marked."""
+    child = {"heart_rate_bpm": 100.0, "qrs_ms": 80.0, "pr_ms": 130.0}
+    for code, own in (("SBRAD", "STach"), ("STACH", "SB")):
+        it = interpret_prediction(_statements_model(code), child, "M", age=6, own=_own([own]))
+        assert any(s.text.startswith("Sinus rhythm, 100 bpm") for s in it.statements)
+        assert _by_label(it)[own].note is None
+    it = interpret_prediction(_statements_model("SBRAD"), child, "M", age=6, own=_own(["AF"]))
+    assert "beside sinus rhythm, 100 bpm" in _by_label(it)["AF"].note

@@ -71,11 +71,13 @@ def own_meaning(label: str, words: str = "") -> str | None:
 
 
 def said_meanings(statements) -> dict[str, str]:
-    """PTB-XL code -> the statement's words, of each statement said (the model's by its code, a rule's by what
-    ``RULE_SAYS`` it says)."""
+    """PTB-XL code -> the statement's words, of each statement said (a rule's by what ``RULE_SAYS`` it says, else the
+    model's by its code). The model's sinus rate word a measured rate refuted is said "Sinus rhythm, 100 bpm" under
+    its code (rule "sinus_rhythm"): it means sinus rhythm, and a child's own "STach" beside it had been marked "the
+    two cannot both hold" as if the bradycardia it no longer says were said."""
     out = {}
     for s in statements:
-        codes = (s.code,) if s.source == "model" and s.code else RULE_SAYS.get(s.rule_id or "", ())
+        codes = RULE_SAYS.get(s.rule_id or "") or ((s.code,) if s.source == "model" and s.code else ())
         for c in codes:
             out.setdefault(c, s.text)
     return out
