@@ -94,3 +94,20 @@ def test_a_sinus_rate_word_refuted_is_sinus_rhythm_beside_an_own_label():
         assert _by_label(it)[own].note is None
     it = interpret_prediction(_statements_model("SBRAD"), child, "M", age=6, own=_own(["AF"]))
     assert "beside sinus rhythm, 100 bpm" in _by_label(it)["AF"].note
+
+
+def test_an_own_label_without_words_is_said_once_as_the_statement_of_its_meaning():
+    """A researcher's label "SB" with no words recorded means sinus bradycardia by its name (the Challenge's
+    abbreviation): at 45 bpm (< 50 bpm, Mason et al. 2007) beside the statement "Sinus bradycardia, 45 bpm" it is said
+    once, as that statement, as the same label with its words is; it had stood beside it as "SB (the model's own
+    label)"."""
+    adult = {"heart_rate_bpm": 45.0, "qrs_ms": 90.0, "pr_ms": 150.0}
+    bare = Prediction(labels=("SB",), probabilities=np.array([0.8]), thresholds=np.array([0.5]), positive=("SB",),
+                      model_name="own", ptbxl_labels=False)
+    for own in (bare, _own(["SB"], p=0.8)):
+        sinus = Prediction(labels=("SR", "STACH"), probabilities=np.array([0.9, 0.1]), thresholds=np.full(2, .5),
+                           positive=("SR",), model_name="statements", ptbxl_labels=True)
+        it = interpret_prediction(sinus, adult, "M", age=60, own=own)
+        assert [s.text for s in it.statements if s.group == "rhythm"] == ["Sinus bradycardia, 45 bpm"]
+        assert "SB" not in _by_label(it)
+        assert any("own label SB (80%) said once, as the statement Sinus bradycardia, 45 bpm" in r for r in it.resolved)

@@ -112,9 +112,14 @@ def own_label_statements(it: Interpretation, predictions, adult_trained: bool = 
     # words (a PTB-XL model's "NORM": "Normal ECG" is no word of an own model's "NORM")
     described = {k: v for pred in predictions if pred is not None and not getattr(pred, "ptbxl_labels", True)
                  for k, v in (getattr(pred, "label_descriptions", None) or {}).items()}
+    # a statement said of the meaning an own label's words or name give (``own_meanings``): a label "SB" without words
+    # had stood beside "Sinus bradycardia, 45 bpm" as "SB (the model's own label)"
+    said_meant = said_meanings(it.statements)
     for lab, p, figures, calibrated in _own_calls(predictions):
         words = label_words(lab, described)
-        twin = said_names.get(_head(lab)) or (said_names.get(_head(words)) if words else None)
+        meant = own_meaning(lab, described.get(lab, ""))
+        twin = said_names.get(_head(lab)) or (said_names.get(_head(words)) if words else None) or \
+            (said_meant.get(meant) if meant else None)
         if twin is None:
             called.append((lab, p, figures, calibrated))
         else:
@@ -131,7 +136,7 @@ def own_label_statements(it: Interpretation, predictions, adult_trained: bool = 
         said.append(Statement("other", f"{words} ({lab}, {OWN_LABEL})" if words else f"{lab} ({OWN_LABEL})",
                               "model", lab, p, word, confidence_why=why, adult_trained=adult_trained))
     meanings = {lab: m for lab, *_rest in called if (m := own_meaning(lab, (described or {}).get(lab, "")))}
-    said = mark_own(said, meanings, said_meanings(it.statements), measurements, sex,
+    said = mark_own(said, meanings, said_meant, measurements, sex,
                     child=adult_trained if child is None else child)
     see = f"see the model's own label{'s' if len(called) > 1 else ''} {names}"
     statements = [replace(s, text=s.text.replace(NOT_CLASSIFIED, f"{NOT_CLASSIFIED} by PTB-XL statements", 1)
