@@ -309,7 +309,8 @@ def test_page_1_keeps_the_machine_statements_before_the_over_reads_lines(record_
     s.overread.sign(session_interpretation(s), "Dr A. Reader", now=datetime(2026, 12, 6, 7, 10, tzinfo=timezone.utc))
     page1 = pdftotext_page(build_report(s, tmp_path / "r.pdf"), 1)
     assert f"{SINUS} [model 90%" in page1 and f"{IRBBB} [model 60%" in page1, page1
-    assert "and 2 more" not in page1 and "Over-read by Dr A. Reader" in page1 and "1 struck" in page1, page1
+    assert "and 2 more" not in page1 and "Over-read by Dr A. Reader" in page1, page1
+    assert "struck: Left anterior fascicular block" in page1, page1         # by name, not "1 struck"
     # a count with no statement before it says what it counts
     rest = [SimpleNamespace(text="Sinus rhythm", note="")] * 4               # 40 pt: too narrow to name any
     text = "".join(r.text for r in more_runs(Canvas("unused.pdf"), rest, 40.0, alone=True)[0])
@@ -395,3 +396,31 @@ def test_an_over_read_whose_store_could_not_be_read_is_unknown_not_absent(record
         assert "Not over-read" not in page1 + page3 and "not over-read" not in page1 + page3, (withheld, page1)
         assert ("Over-read unknown" if withheld else unknown) in page1, page1
         assert f"{unknown}. {unread}." in page3
+
+
+def test_page_1_names_what_was_struck_where_its_line_folds(record_and_measurements, berlin):
+    """LUDB 57, "Inferior infarct" struck, the band short: page 1 said "Not over-read: machine statements unconfirmed
+    (1 struck: page 3)" under the head's own "Not over-read: ...", and never what was struck, beside the model's MI
+    0.90. Unsigned, the one line left names the struck statement (the head says "Not over-read"); signed, the
+    signature's line names it after the signature."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    from mirage_model.review.report.band_text import fits_shrunk
+    from mirage_model.review.report.overread import band_rows
+
+    s = _session(record_and_measurements)
+    s.overread.strike(_statement(s, IRBBB), "rSr' in V1 alone")
+    it = session_interpretation(s)
+    c = Canvas("unused.pdf")
+    for width in (499, 480):                                     # page 1 band: 499 pt (A4)
+        rows = band_rows(c, s.overread, it, width, room=1)
+        line = "".join(r.text for r in rows[-1])
+        assert len(rows) == 1 and fits_shrunk(c, rows[-1], width), (width, line)
+        assert line == f"Struck by the reviewer: {IRBBB} (rSr' in V1 alone)", (width, line)
+    s.overread.sign(it, "Dr A. Reader", now=datetime(2026, 12, 6, 7, 10, tzinfo=timezone.utc))
+    for width in (499,):
+        rows = band_rows(c, s.overread, it, width, room=1)
+        line = "".join(r.text for r in rows[-1])
+        assert len(rows) == 1 and fits_shrunk(c, rows[-1], width), (width, line)
+        assert line.startswith("Over-read by Dr A. Reader, 2026-12-06 07:10 UTC") and "1 " in line, (width, line)
+        assert line.endswith(f"; struck: {IRBBB} (why: page 3)"), (width, line)

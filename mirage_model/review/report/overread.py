@@ -5,12 +5,16 @@ Page 1 draws the machine statements the reviewer did not strike as they are; the
 their own ("Struck by the reviewer: ..."), which reads plainly in print and in the PDF's text, where a line drawn
 through words would be lost. The reviewer's own statements say "(reviewer)"; then the comment, then who over-read it
 and when ("Over-read by NAME, 2026-12-06 07:10 UTC (08:10 local)"). A report of a record no one signed says "Not
-over-read: machine statements unconfirmed" in the interpretation's head. Page 3 prints every statement, a struck one
+over-read: machine statements unconfirmed" in the interpretation's head, once. Where the band leaves the over-read one
+line, a struck statement is still named on page 1: unsigned, that line is "Struck by the reviewer: ..." (the head says
+the rest); signed, the signature's line ends "; struck: NAME (why: page 3)". Page 3 prints every statement, a struck one
 struck through with why. The research-use notice of every page (``header``) stays whatever the over-read says; signed
 over the statements it reads "over-read" for "unconfirmed" (``review.overread.research_notice``).
 """
 
 from __future__ import annotations
+
+import re
 
 from mirage_model.review.overread import (NOT_OVERREAD, REVIEWER_MARK, STRUCK, UNDECIDED, signed_text, signer_name,
                                          statement_key)
@@ -72,7 +76,44 @@ def band_rows(c, overread, it, width: float, room: int) -> list[list[Run]]:
     counts = {"Struck": f"{len(overread.struck(it))} struck", "Added": f"{len(overread.added)} added"}
     left = [counts.get(r[0].text.split()[0], "comment") for r in out[room - 1:]]
     signed = overread.signed_for(it)
-    return out[:room - 1] + [first_whole(c, _status_variants(overread, it, lines[-1], left, signed), width)]
+    variants = _status_variants(overread, it, lines[-1], left, signed)
+    if "Struck" in _left_heads(out, room):
+        others = [w for w in left if not w.endswith(" struck")]
+        if signed:          # the signature, then what was struck by name (the model's call it answers stays in view)
+            variants = _signed_struck_variants(overread, it, lines[-1], others) + variants
+        elif lines[-1] == band_head(overread, it) and not it.withheld:
+            # the head already says "Not over-read": the one line left names what was struck rather than say it twice
+            variants = _struck_variants(overread, it, others) + variants
+    return out[:room - 1] + [first_whole(c, variants, width)]
+
+
+def _left_heads(out: list[list[Run]], room: int) -> list[str]:
+    """The first words ("Struck", "Added", "Reviewer's") of the over-read's lines that go to page 3."""
+    return [r[0].text.split()[0] for r in out[room - 1:]]
+
+
+def _struck_variants(overread, it, others: list[str]) -> list[list[Run]]:
+    """Page 1's one over-read line of a report no one signed: the struck statements by name, longest wording first
+    (with the reviewer's reasons, then without them), what else went to page 3 counted after them."""
+    struck = overread.struck(it)
+    tail = f" ({', '.join(others)}: page 3)" if others else ""
+    why = f" (why{', ' + ', '.join(others) if others else ''}: page 3)" if any(r for _, r in struck) else tail
+    head = Run("Struck by the reviewer: ", FONT_BOLD)
+    whole = "; ".join(s.text + (f" ({r})" if r else "") for s, r in struck)
+    names = "; ".join(s.text for s, _ in struck)
+    return [[head, Run(whole + tail, colour=GREY)], [head, Run(names + why, colour=GREY)]]
+
+
+def _signed_struck_variants(overread, it, status: str, others: list[str]) -> list[list[Run]]:
+    """The signature's line naming the struck statements after it, longest wording first; page 3 has the reasons."""
+    names = "; ".join(s.text for s, _ in overread.struck(it))
+    tail = f" ({', '.join(['why'] + others)}: page 3)"
+    short = status.replace(f" machine statements {UNDECIDED}", f" {UNDECIDED}").replace(
+        f" machine statement {UNDECIDED}", f" {UNDECIDED}")
+    bare = re.sub(r" \(\d\d:\d\d local\)", "", short)          # the local time: page 3 has it
+    return [[Run(f"{b}; struck: {names}{tail}", FONT_BOLD)]
+            for b in dict.fromkeys([status, short, short.replace(UNDECIDED, "undecided"), bare,
+                                    bare.replace(UNDECIDED, "undecided")])]
 
 
 def _status_variants(overread, it, status: str, left: list[str], signed: bool) -> list[list[Run]]:
