@@ -424,3 +424,26 @@ def test_page_1_names_what_was_struck_where_its_line_folds(record_and_measuremen
         assert len(rows) == 1 and fits_shrunk(c, rows[-1], width), (width, line)
         assert line.startswith("Over-read by Dr A. Reader, 2026-12-06 07:10 UTC") and "1 " in line, (width, line)
         assert line.endswith(f"; struck: {IRBBB} (why: page 3)"), (width, line)
+
+
+def test_page_1_names_the_first_of_several_struck_where_all_do_not_fit(record_and_measurements, berlin):
+    """Two statements struck, signed, one line left: it had said "2 struck (page 3)"; it names the first struck and
+    counts the other where both names do not fit after the signature."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    from mirage_model.review.report.band_text import fits_shrunk
+    from mirage_model.review.report.overread import band_rows
+
+    record, measured = record_and_measurements
+    s = ReviewSession.from_results(record, file_values=False, measurements=measured,
+                                   prediction=_prediction((0.9, 0.6, 0.6, 0.1)))
+    s.overread.strike(_statement(s, SINUS), "P waves not seen")
+    s.overread.strike(_statement(s, "Left anterior fascicular block"), "axis -27 deg")
+    it = session_interpretation(s)
+    s.overread.sign(it, "Dr A. Reader", now=datetime(2026, 12, 6, 7, 10, tzinfo=timezone.utc))
+    c = Canvas("unused.pdf")
+    rows = band_rows(c, s.overread, it, 499, room=1)
+    line = "".join(r.text for r in rows[-1])
+    assert len(rows) == 1 and fits_shrunk(c, rows[-1], 499), line
+    assert line.startswith("Over-read by Dr A. Reader, 2026-12-06 07:10 UTC"), line
+    assert line.endswith(f"; struck: {SINUS} and 1 more (why: page 3)"), line

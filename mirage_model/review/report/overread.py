@@ -101,19 +101,23 @@ def _struck_variants(overread, it, others: list[str]) -> list[list[Run]]:
     head = Run("Struck by the reviewer: ", FONT_BOLD)
     whole = "; ".join(s.text + (f" ({r})" if r else "") for s, r in struck)
     names = "; ".join(s.text for s, _ in struck)
-    return [[head, Run(whole + tail, colour=GREY)], [head, Run(names + why, colour=GREY)]]
+    first = [f"{struck[0][0].text} and {len(struck) - 1} more"] if len(struck) > 1 else []
+    return [[head, Run(n, colour=GREY)] for n in [whole + tail, names + why] + [f + why for f in first]]
 
 
 def _signed_struck_variants(overread, it, status: str, others: list[str]) -> list[list[Run]]:
     """The signature's line naming the struck statements after it, longest wording first; page 3 has the reasons."""
-    names = "; ".join(s.text for s, _ in overread.struck(it))
+    struck = [s.text for s, _ in overread.struck(it)]
     tail = f" ({', '.join(['why'] + others)}: page 3)"
     short = status.replace(f" machine statements {UNDECIDED}", f" {UNDECIDED}").replace(
         f" machine statement {UNDECIDED}", f" {UNDECIDED}")
     bare = re.sub(r" \(\d\d:\d\d local\)", "", short)          # the local time: page 3 has it
-    return [[Run(f"{b}; struck: {names}{tail}", FONT_BOLD)]
-            for b in dict.fromkeys([status, short, short.replace(UNDECIDED, "undecided"), bare,
-                                    bare.replace(UNDECIDED, "undecided")])]
+    heads = dict.fromkeys([status, short, short.replace(UNDECIDED, "undecided"), bare,
+                           bare.replace(UNDECIDED, "undecided")])
+    # all of them by name, else the first and how many more
+    named = ["; ".join(struck)] + ([f"{struck[0]} and {len(struck) - 1} more"] if len(struck) > 1 else [])
+    return [[Run(f"{b}; struck: {n}{t}", FONT_BOLD)] for n in named for t in dict.fromkeys([tail, " (page 3)"])
+            for b in heads]
 
 
 def _status_variants(overread, it, status: str, left: list[str], signed: bool) -> list[list[Run]]:
