@@ -447,3 +447,17 @@ def test_page_1_names_the_first_of_several_struck_where_all_do_not_fit(record_an
     assert len(rows) == 1 and fits_shrunk(c, rows[-1], 499), line
     assert line.startswith("Over-read by Dr A. Reader, 2026-12-06 07:10 UTC"), line
     assert line.endswith(f"; struck: {SINUS} and 1 more (why: page 3)"), line
+
+
+def test_page_1_says_not_over_read_once(record_and_measurements):
+    """LUDB 57 with three statements struck, unsigned: page 1 printed "Not over-read: machine statements unconfirmed"
+    in the head and again under the struck line. The head says it; the over-read's lines do not repeat it."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    from mirage_model.review.report.overread import band_rows
+
+    s = _session(record_and_measurements)
+    s.overread.strike(_statement(s, IRBBB), "rSr' in V1 alone")
+    it = session_interpretation(s)
+    rows = [("".join(r.text for r in row)) for row in band_rows(Canvas("unused.pdf"), s.overread, it, 499, room=3)]
+    assert rows == [f"Struck by the reviewer: {IRBBB} (rSr' in V1 alone)"], rows

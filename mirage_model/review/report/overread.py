@@ -56,7 +56,8 @@ def band_head(overread, it) -> str:
 
 def band_rows(c, overread, it, width: float, room: int) -> list[list[Run]]:
     """Page 1's over-read lines under the statements, at most ``room``, each one line of ``width`` pt: the added
-    statements, the struck ones, the comment, then the signature (or why none holds), which is always drawn. A line
+    statements, the struck ones, the comment, then the signature (or why none holds), which is always drawn unless
+    it is the head's "Not over-read: machine statements unconfirmed" with nothing gone to page 3. A line
     too long for its width says how many and that page 3 has them; where ``room`` is short, the last of them go
     to page 3, and the signature's line says which. [] where nothing was over-read."""
     if overread is None or room <= 0 or not (overread.edited or overread.signed_at is not None):
@@ -76,6 +77,8 @@ def band_rows(c, overread, it, width: float, room: int) -> list[list[Run]]:
     counts = {"Struck": f"{len(overread.struck(it))} struck", "Added": f"{len(overread.added)} added"}
     left = [counts.get(r[0].text.split()[0], "comment") for r in out[room - 1:]]
     signed = overread.signed_for(it)
+    if not left and not signed and lines[-1] == band_head(overread, it) and not it.withheld:
+        return out          # "Not over-read: machine statements unconfirmed": the head says it, not again here
     variants = _status_variants(overread, it, lines[-1], left, signed)
     if "Struck" in _left_heads(out, room):
         others = [w for w in left if not w.endswith(" struck")]
