@@ -130,3 +130,40 @@ def test_a_comment_is_saved_when_focus_leaves_its_box(qtbot, tiny_model, stateme
     QApplication.sendEvent(panel.comment, QFocusEvent(QEvent.Type.FocusOut))
     state, _ = store.load(key)
     assert state["comment"] == "Typed, then Tab"
+
+
+def test_a_store_that_cannot_keep_a_loose_identity_is_not_said_to_fail(qtbot, tiny_model, statements_model, tmp_path,
+                                                                         monkeypatch):
+    """An over-read kept without a loose identity in a store that cannot be written (a read-only share; faked here,
+    the tests run as a user who writes any file): the record opened restores it, says nothing of a failed write
+    (the reader changed nothing; the store had said "could not be written" at every such record) and tries the
+    write once per store, not at every opening."""
+    import json
+    import sqlite3
+
+    from mirage_model.review.store import StoreError
+
+    store = tmp_path / "old.sqlite"
+    window = _window(qtbot, tiny_model, statements_model, str(store))
+    state = {"decisions": [], "added": [["Old statement", "other"]], "comment": "Seen in 2026", "reader": "Dr Old",
+             "signed_at": "2026-11-02T09:30:00+00:00", "signed_over": []}
+    con = sqlite3.connect(store)
+    with con:
+        con.execute("CREATE TABLE overread (key TEXT PRIMARY KEY, record TEXT, saved_at TEXT, state TEXT)")
+        con.execute("INSERT INTO overread VALUES (?, '00417_lr', '2026-11-02T09:30:00+00:00', ?)",
+                    (overread_key(window.session.record), json.dumps(state)))
+    con.close()
+    tries = []
+
+    def refused(self, key, loose):
+        tries.append(key)
+        raise StoreError(f"The over-read store {self.path} could not be written: attempt to write a readonly database",
+                         "attempt to write a readonly database")
+
+    monkeypatch.setattr(OverReadStore, "keep_loose", refused)
+    for path in (B, A, B, A):
+        _open(qtbot, window, path)
+        if path == A:
+            assert window.session.overread.reader == "Dr Old"
+            assert "could not be written" not in window.message_bar.text(), window.message_bar.text()
+    assert len(tries) == 1

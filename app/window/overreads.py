@@ -15,6 +15,7 @@ naming its file; the over-read on screen is kept in the session as before, and l
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
@@ -26,6 +27,8 @@ from mirage_model.review.store import (OverReadStore, StoreError, elsewhere_noti
 COMMENT_PAUSE_MS = 400      # a comment is saved once its typing pauses this long (and at once on leaving its box, the
 #                             record or the app)
 
+log = logging.getLogger(__name__)
+
 
 class OverReadsMixin:
     """Restore, save and forget the open record's over-read (for ``MainWindow``); a comment saved at once when focus
@@ -34,6 +37,7 @@ class OverReadsMixin:
     _overread_key: tuple[int, str] | None = None     # (session id, the record's key) once its record is read
     _overread_saved: int | None = None                # the session whose over-read the store holds as it stands
     _store_said = ""                                  # the store's last failure, said once until it changes
+    _loose_unwritten: frozenset = frozenset()         # stores a loose identity could not be written to (``keep_loose``)
     _overread_loose: str | None = None                # the open record's ``loose_identity`` (None: it has none)
     _elsewhere: tuple[int, str, str] | None = None    # an over-read kept for another file: (session id, what, text)
     overread_drafts = True      # restore a draft too (False: signed ones alone, as --export-pdf prints them)
@@ -89,11 +93,14 @@ class OverReadsMixin:
                 self._store_failed(f"{self.overread_unread}; it is left there until this record's over-read is "
                                    "changed.")
                 return
-        if kept is not None or s.overread.kept_signatures:
+        if (kept is not None or s.overread.kept_signatures) and store.path not in self._loose_unwritten:
             try:    # one saved before loose identities were kept: a changed copy of this file is told of it from now
                 store.keep_loose(key, self._overread_loose)
             except StoreError as err:
-                self._store_failed(str(err))        # restored all the same; the next change fails there too
+                # nothing the reader did failed (the over-read is restored; a change of theirs that fails is said
+                # then): logged, and not tried again with this store, which may be a read-only share
+                self._loose_unwritten = self._loose_unwritten | {store.path}
+                log.info("over-read store: loose identity not kept: %s", err)
         if other is not None:
             self._kept_elsewhere(*other)
         self._overread_saved, self._store_said = s.id, ""
