@@ -42,3 +42,12 @@ def test_ludb_22_annotated_incomplete_rbbb(ludb_data):
     qrs = measure(load_record(ludb_data / "22.hea")).as_dict()["qrs_ms"]
     assert 110 <= qrs < 120
     assert "incomplete right bundle branch block" in _block("CRBBB", qrs).note
+
+
+@pytest.mark.parametrize("qrs, cited", [(109.96, "109.96 ms"), (109.6, "109.6 ms")])
+def test_a_qrs_just_under_110_ms_is_cited_as_under_it(qrs, cited):
+    """A QRS just under 110 ms names no incomplete block, and is cited so that it reads under 110: it had read
+    "not supported by the measured QRS 110 ms" (its decimals chosen against 120 ms alone), which the note's own
+    110-119 ms range would call an incomplete block."""
+    note = _block("CRBBB", qrs).note
+    assert f"measured QRS {cited}" in note and "incomplete" not in note, note

@@ -52,7 +52,7 @@ from mirage_model.review.interpret.reading import (AXIS_LEFT_DEG, AXIS_RIGHT_DEG
 from mirage_model.review.interpret.statements import (ATRIAL_NON_SINUS, FIRST_DEGREE_AVB, GROUPS, STATEMENTS,
                                                       Statement, _in_sentence, _num, atrial_statement,
                                                       by_probability)
-from mirage_model.review.measurements import AXES_SCALED, flag
+from mirage_model.review.measurements import AXES_SCALED, flag, shown
 
 # an axis statement of a record whose limb leads break Einthoven's law (I + III = II) and Goldberger's: the
 # frontal axis from them is unreliable (LUDB's per-lead header gains: 68 of 100 axes within 20 deg of the
@@ -121,7 +121,11 @@ INCOMPLETE_BLOCK_MS = 110.0
 
 def complete_block_note(code: str, qrs: float, qrs_s: str) -> str:
     """Why a complete bundle branch block (``code`` "CLBBB" or "CRBBB") is marked beside an adult's measured QRS under
-    ``QRS_WIDE_MS`` (``qrs_s`` as cited), naming the incomplete block where the QRS lies in its range."""
+    ``QRS_WIDE_MS`` (``qrs_s`` as cited), naming the incomplete block where the QRS lies in its range (cited with the
+    decimals that keep it on its side of ``INCOMPLETE_BLOCK_MS``: 109.96 ms had read "110 ms" without the incomplete
+    block's name)."""
+    by_110 = shown(qrs, INCOMPLETE_BLOCK_MS)
+    qrs_s = by_110 if len(by_110) > len(qrs_s) else qrs_s
     note = f"not supported by the measured QRS {qrs_s} ms (complete block: >= {QRS_WIDE_MS:g} ms)"
     if qrs >= INCOMPLETE_BLOCK_MS:
         note += (f"; with QRS {INCOMPLETE_BLOCK_MS:g}-{QRS_WIDE_MS - 1:g} ms the block's pattern is an "
