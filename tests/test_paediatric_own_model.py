@@ -39,3 +39,26 @@ def test_beside_the_statements_model_each_model_is_said_for_what_it_was_trained_
 def test_ptbxl_models_keep_their_note():
     it = interpret_prediction(_pred(["SR"], ptbxl=True), VALUES, "F", age=6)
     assert _note(it).endswith("the models were trained on adults' ECGs (PTB-XL: 64 of 21,799 records under 16 years)")
+
+
+def test_a_batch_run_with_an_own_model_says_its_childrens_note_so(tmp_path):
+    """``mirage score``'s run summary said the child's "[paediatric: adult limits not applied]" meant, among others,
+    "the models were trained on adults' ECGs (PTB-XL ...)" of a researcher's own model too, while the rows' own
+    interpretation (``interpret_prediction``) said the model card's words."""
+    import shutil
+
+    import mirage_model as mm
+    from helpers_models import make_tiny_checkpoint
+    from mirage_model.review.batch import score_folder
+
+    src = mm.resources_dir() / "samples" / "ludb"
+    folder = tmp_path / "records"
+    folder.mkdir()
+    shutil.copy(src / "1.dat", folder / "1.dat")
+    (folder / "1.hea").write_text((src / "1.hea").read_text().replace("#<age>: 51", "#<age>: 6"))
+    predictor = mm.Predictor(make_tiny_checkpoint(tmp_path / "tiny"), device="cpu")
+    predictor.ptbxl_labels = False            # trained on a researcher's own data
+    summary = score_folder(folder, predictor, tmp_path / "r.csv", measure=False)
+    assert summary.paediatric == 1
+    line = summary.paediatric_line()
+    assert line.endswith("the model's training data are those its model card names") and "PTB-XL" not in line

@@ -34,7 +34,7 @@ from mirage_model.review.batch.priors import PriorComparer, SerialCounts
 from mirage_model.review.batch.resume import check_kept, kept_rows
 from mirage_model.review.batch.saving import CHECKPOINT_COST, RowSaver, checkpoint_wait, interrupted_saves
 from mirage_model.review.batch.summary import BatchSummary, labs_header_line
-from mirage_model.review.interpret import statement_labels
+from mirage_model.review.interpret import statement_labels, trained_words
 from mirage_model.review.labels import ptbxl_coded
 from mirage_model.words import counted
 
@@ -211,7 +211,8 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                                annotations=[not_read_entry(p, folder) for p in getattr(found, "annotations", ())],
                                same_file=[(rel_path(Path(a), folder), rel_path(Path(b), folder))
                                           for a, b in getattr(found, "same_file", ())],
-                               with_row=set(done_keys))
+                               with_row=set(done_keys),
+                               trained=trained_words(statements_predictor or predictor, predictor))
         if labs is not None:
             refused = lookup.refused_rows()
             summary.labs_rows, summary.labs_refused = len(set(labs_d) - refused), len(refused)

@@ -12,7 +12,7 @@ from mirage_model.review.batch.cells import NOT_ECG, labs_header_notes
 from mirage_model.review.batch.not_read import not_read_line
 from mirage_model.review.batch.own_files import own_files_line
 from mirage_model.review.batch.priors import SerialCounts
-from mirage_model.review.interpret import PAEDIATRIC_SHORT, paediatric_meaning
+from mirage_model.review.interpret import PAEDIATRIC_SHORT, PTBXL_TRAINED, paediatric_meaning
 from mirage_model.words import counted, first_few
 
 
@@ -77,6 +77,9 @@ class BatchSummary:
     with_row: set[str] = field(default_factory=set)
     # scored records of children, whose interpretation says PAEDIATRIC_SHORT (paediatric_line: its meaning)
     paediatric: int = 0
+    # what those rows' note says of the models' training data (``interpret.trained_words``: a researcher's own
+    # model is not said to be trained on PTB-XL's adults)
+    trained: str = PTBXL_TRAINED
     # "" or why ``out_path`` could not be written at the end of the run and where its rows are instead
     # (``RowSaver.unsaved_line``); ``saved_in``: the file holding the run's rows (``out_path`` or that one)
     unsaved: str = ""
@@ -242,7 +245,7 @@ class BatchSummary:
             return ""
         n = self.paediatric
         return (f"{n} record{'s' * (n != 1)} of children: {'their' if n != 1 else 'its'} interpretation's "
-                f"\"[{PAEDIATRIC_SHORT}]\" means: {paediatric_meaning()}")
+                f"\"[{PAEDIATRIC_SHORT}]\" means: {paediatric_meaning(self.trained)}")
 
     def labs_header_line(self, table: str, limit: int = 3) -> str:
         """``labs_header_line`` of this run's records whose labs row differs from their header."""

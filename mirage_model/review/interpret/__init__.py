@@ -112,7 +112,8 @@ from mirage_model.review.interpret.statements import (ADULT_TRAINED, ATRIAL_NON_
                                                       RULE_IDS,
                                                       RULE_SAYS, SINUS, STATEMENTS, Interpretation, Statement,
                                                       StatementInfo, _in_sentence, atrial_statement, confidence_word,
-                                                      paediatric_meaning, paediatric_note, statement_labels)
+                                                      paediatric_meaning, paediatric_note, statement_labels,
+                                                      trained_words)
 from mirage_model.review.interpret.reading import (AXIS_LEFT_DEG, AXIS_RIGHT_DEG, BRADY_BPM, PR_1AVB_MS, PR_SHORT_MS,
                                                    QRS_WIDE_MS, TACHY_BPM)
 from mirage_model.review.interpret.atrial import (AF_NRMSSD, AF_RULE_CONDUCTED, AF_RULE_MIN_P,
@@ -175,4 +176,4 @@ __all__ = ["ABQRS_WITH_QWAVE", "ADULT_TRAINED", "AF_NRMSSD", "AF_PAC_NOTE", "AF_
            "inferior_flutter_waves", "interpret", "interpret_prediction", "limb_evidence", "no_statement_text",
            "noise_evidence", "noise_hidden", "own_label_statements", "own_labels", "paced_evidence",
            "paediatric_meaning", "paediatric_note", "prediction_age", "session_disagreement", "session_interpretation",
-           "session_noise_hidden", "statement_labels", "voltage_statements"]
+           "session_noise_hidden", "statement_labels", "trained_words", "voltage_statements"]

@@ -15,8 +15,8 @@ from mirage_model.review.interpret.assemble import interpret
 from mirage_model.review.interpret.evidence import (gain_evidence, limb_evidence, noise_evidence, noise_hidden,
                                                     paced_evidence)
 from mirage_model.review.interpret.models import infarct_disagreement, own_findings, own_label_statements
-from mirage_model.review.interpret.statements import (OWN_BESIDE_TRAINED, OWN_TRAINED, PAEDIATRIC_HEAD, STATEMENTS,
-                                                      UNCALIBRATED, Interpretation, _in_sentence, paediatric_note)
+from mirage_model.review.interpret.statements import (PAEDIATRIC_HEAD, STATEMENTS, UNCALIBRATED, Interpretation,
+                                                      _in_sentence, paediatric_note, trained_words)
 from mirage_model.review.labels import is_normal, label_words, model_words
 from mirage_model.review.measurements import amplitudes_not_in_mv, clean_age, is_paediatric, mains_left_doubt
 from mirage_model.review.session import FAILED
@@ -161,7 +161,7 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
     if it.notes and not (ptbxl_pred and ptbxl_own):
         # a child's note said "the models were trained on adults' ECGs (PTB-XL: 64 of 21,799 ...)" of a researcher's
         # own model too
-        trained = OWN_TRAINED if not ptbxl_pred else OWN_BESIDE_TRAINED
+        trained = trained_words(prediction, own)
         it = replace(it, notes=tuple(paediatric_note(age, trained) if n.startswith(PAEDIATRIC_HEAD) else n
                                      for n in it.notes))
         if not ptbxl_pred:

@@ -395,6 +395,17 @@ OWN_BESIDE_TRAINED = (f"the statements model was trained on adults' ECGs (PTB-XL
                       "its model card names")
 
 
+def trained_words(prediction=None, own=None) -> str:
+    """What a child's note says of the training data of the models that made (``prediction``) and stand beside
+    (``own``) an interpretation (a ``Prediction`` or ``Predictor``, None: the shipped ones): ``PTBXL_TRAINED``,
+    ``OWN_TRAINED`` where a model trained on other data made the statements, else ``OWN_BESIDE_TRAINED``."""
+    if prediction is not None and not getattr(prediction, "ptbxl_labels", True):
+        return OWN_TRAINED
+    if own is not None and own is not prediction and not getattr(own, "ptbxl_labels", True):
+        return OWN_BESIDE_TRAINED
+    return PTBXL_TRAINED
+
+
 def paediatric_note(age, trained: str = PTBXL_TRAINED) -> str:
     """What the interpretation of a child's ECG (below ``PAEDIATRIC_BELOW_Y`` years) says first, once; ``trained``:
     what it says of the models' training data."""
