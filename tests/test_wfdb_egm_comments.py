@@ -57,3 +57,23 @@ def test_egm_na_is_no_value_and_a_colon_comment_wins(tmp_path):
     (tmp_path / "muse-af.hea").write_text("\n".join(lines) + "\n")
     rec = load_record(tmp_path / "muse-af.hea")
     assert rec.age is None and rec.sex == "M" and not (rec.meta.get("patient") or {}).get("id")
+
+
+def test_bare_comments_another_comment_outranks_are_kept_on_save_as(tmp_path):
+    """A bare "# age 71", "# diagnosis ..." or "# mrn ..." was dropped by Save as even where a "#Age:", "#Dx:" or
+    written "#Patient ID:" comment was the one read (the bare line read by nothing): its text was lost. Truth: the
+    header's own lines and the ones this test adds."""
+    said = _comments(MUSE_AF)
+    shutil.copy(DATA / "muse-af.dat", tmp_path / "muse-af.dat")
+    mixed = tmp_path / "muse-af.hea"
+    mixed.write_text(MUSE_AF.read_text() + "# Age: 65\n# Dx: 164889003\n# Patient ID: P-7\n# sex MALE\n")
+    rec = load_record(mixed)
+    assert (rec.age, rec.sex, rec.dx, rec.meta["patient"]["id"]) == (65, "F", ("164889003",), "P-7")
+    write_record(rec, tmp_path / "out", "wfdb", name="af")
+    text = (tmp_path / "out" / "af.hea").read_text()
+    for key in ("age", "diagnosis", "mrn"):
+        assert f"{key} {said[key]}" in text, key
+    assert "sex MALE" in text            # a second "sex": the first was read
+    assert "sex FEMALE" not in text      # read (no "Sex:" comment): written as "Sex: F"
+    again = load_record(tmp_path / "out" / "af.hea")
+    assert (again.age, again.sex, again.dx, again.meta["patient"]["id"]) == (65, "F", ("164889003",), "P-7")

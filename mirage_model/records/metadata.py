@@ -341,21 +341,28 @@ def unread_comments(comments: list[str]) -> list[str]:
     diagnoses, LUDB's diagnoses after "<diagnoses>:", PTB's notes, MIRAGE's labels), which it writes from the
     record's fields."""
     out = []
+    # an EGM bare comment ("age 71") is read only where no other comment gives its field ("Age: 65" wins), and
+    # only the first of its key: the others are kept as written, as they were lost on Save as
+    read, seen = _bare_read(*_split_comments(comments)), set()
     for line in comments:
         parsed = _comment_field(line)
         if parsed is not None and parsed[0] == "diagnoses" and line.lstrip().startswith("<"):
             break      # LUDB: every line after "#<diagnoses>:" is one diagnosis
         text = line.strip()
-        if not text or (parsed is not None and parsed[0] in _READ_KEYS) or text.startswith(_READ_PREFIXES) or (
-                parsed is None and _bare_field(text) is not None):
+        if not text or (parsed is not None and parsed[0] in _READ_KEYS) or text.startswith(_READ_PREFIXES):
             continue
+        if parsed is None and (bare := _bare_field(text)) is not None:
+            first = bare[0] not in seen
+            seen.add(bare[0])
+            if first and bare[0] in read:
+                continue
         out.append(text if text.startswith(SOURCE_HEADER + ": ") else f"{SOURCE_HEADER}: {text}")
     return out
 
 
-def apply_comments(rec: EcgRecord, comments: list[str]) -> None:
-    """Age, sex and diagnoses from ``#Age/#Sex/#Dx`` (Challenge), ``#<age>`` (LUDB) or PTB notes (with PTB's
-    medication in ``meta["file_notes"]``)."""
+def _split_comments(comments: list[str]) -> tuple[dict[str, str], dict[str, str], list[str]]:
+    """The header comments as :func:`apply_comments` reads them: the "key: value" fields (the first of each key),
+    EGM's bare fields ("age 71": the first of each key) and LUDB's diagnoses (the lines after "#<diagnoses>:")."""
     fields: dict[str, str] = {}
     bare: dict[str, str] = {}
     ludb_dx: list[str] = []
@@ -374,9 +381,29 @@ def apply_comments(rec: EcgRecord, comments: list[str]) -> None:
             in_ludb_dx = True  # LUDB: every line after "#<diagnoses>:" is one diagnosis
             continue
         fields.setdefault(key, value)
+    return fields, bare, ludb_dx
+
+
+def _bare_read(fields: dict[str, str], bare: dict[str, str], ludb_dx: list[str]) -> set[str]:
+    """The keys of EGM's bare fields (``_split_comments``) that :func:`apply_comments` reads: age and sex where no
+    "key: value" comment gives them, the diagnosis where no other diagnoses are given, the MRN where no written
+    patient ID is."""
+    read = {key for key in ("age", "sex") if key in bare and key not in fields}
+    if "diagnosis" in bare and not ("dx" in fields or ludb_dx or "reason for admission" in fields):
+        read.add("diagnosis")
+    if bare.get("mrn") and not fields.get(WRITTEN_PATIENT["id"].lower()):
+        read.add("mrn")
+    return read
+
+
+def apply_comments(rec: EcgRecord, comments: list[str]) -> None:
+    """Age, sex and diagnoses from ``#Age/#Sex/#Dx`` (Challenge), ``#<age>`` (LUDB) or PTB notes (with PTB's
+    medication in ``meta["file_notes"]``)."""
+    fields, bare, ludb_dx = _split_comments(comments)
+    read = _bare_read(fields, bare, ludb_dx)
     for key in ("age", "sex"):
-        if key in bare:
-            fields.setdefault(key, bare[key])
+        if key in read:
+            fields[key] = bare[key]
 
     if "age" in fields:
         rec.age, note, impossible = _parse_age(fields["age"])
@@ -409,12 +436,12 @@ def apply_comments(rec: EcgRecord, comments: list[str]) -> None:
                  if fields.get(key, "").lower() not in _NO_VALUE}
         if notes:
             rec.meta["file_notes"] = notes
-    elif "diagnosis" in bare:
+    elif "diagnosis" in read:
         rec.dx, rec.meta["dx_system"] = (bare["diagnosis"],), BARE_DIAGNOSIS
     for key in ("rx", "hx", "sx", "ecg date"):
         if key in fields and fields[key].lower() not in _NO_VALUE:
             rec.meta[key.replace(" ", "_")] = fields[key]
-    if bare.get("mrn") and not fields.get(WRITTEN_PATIENT["id"].lower()):
+    if "mrn" in read:
         rec.meta["patient"] = {**(rec.meta.get("patient") or {}), "id": bare["mrn"]}
     apply_written_fields(rec, fields, comments)
     apply_source_comments(rec, comments)
