@@ -60,3 +60,25 @@ def test_padding_value_no_sample_passes_stays_padding(tmp_path):
     assert np.isnan(rec.signal[6, :100]).all() and not np.isnan(rec.signal[6, 100:]).any()
     assert not np.isnan(np.delete(rec.signal, 6, axis=0)).any()
     assert not any("Waveform Padding Value" in n for n in rec.meta.get("reader_warnings", ()))
+
+
+def test_padding_value_at_the_groups_end_stays_padding_beside_the_leads_own_zeros(tmp_path):
+    """The same file with its last 400 samples padded, in all 12 leads at once, with its stated padding 0 (a writer
+    that states 0 and pads with it): those were read as a flat 0 mV tail, as the 0 V samples inside the recording
+    are read. Now the tail is missing and the leads' own 0 V samples stay signal."""
+    counts, pad, sensitivity = _rhythm_counts()
+    ds = pydicom.dcmread(TOOLKIT)
+    wf = ds.WaveformSequence[0]
+    padded = counts.copy()
+    padded[4600:] = 0
+    wf.WaveformData = padded.astype("<i2").tobytes()
+    path = tmp_path / "padded_end.dcm"
+    ds.save_as(path)
+    rec = load_record(path)
+    assert np.isnan(rec.signal[:, 4600:]).all()
+    np.testing.assert_allclose(rec.signal[:, :4600], counts[:4600].T * sensitivity / 1000, atol=1e-6)
+    inside = [int((counts[:4600, k] == 0).sum()) for k in range(12)]
+    assert min(inside) >= 50                      # the leads' own 0 V samples, read as signal above
+    notes = [n for n in rec.meta["reader_warnings"] if "Waveform Padding Value" in n]
+    assert len(notes) == 1 and notes[0].endswith("; the group's last 400 samples, 0 in every channel, stay padding "
+                                                 "(missing)") and f"I {inside[0]}," in notes[0]

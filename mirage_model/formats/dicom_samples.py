@@ -135,7 +135,9 @@ def padding_in_range(wf, little_endian: bool, number: int) -> None:
     traces cross the baseline, were read as missing (Example.dcm: 58 to 180 of each lead's 5000). When the
     value lies strictly between a lead's smaller and larger samples in every ECG lead that holds it, it is
     removed from ``wf`` (so the parser reads those samples) and a warning says so; -32768 or 65535, which no
-    sample can pass, stay padding."""
+    sample can pass, stay padding. A run of the value at the group's end in every channel at once is padding still
+    (a writer that states 0 and pads with it): it is judged apart from the leads' 0 V inside the recording and
+    kept missing, written over in ``wf`` with a value no sample of the group takes, stated as the padding."""
     pad = bytes(wf.get("WaveformPaddingValue") or b"")
     code = str(wf.get("WaveformSampleInterpretation") or "").strip().upper()
     try:
@@ -150,9 +152,11 @@ def padding_in_range(wf, little_endian: bool, number: int) -> None:
     n = len(data) // (2 * channels)
     samples = np.frombuffer(data[:n * channels * 2], dtype=dtype).reshape(n, channels)
     value = int(np.frombuffer(pad[:2], dtype=dtype)[0])
+    padded = (samples == value).all(axis=1)
+    tail = n - int(np.flatnonzero(~padded)[-1]) - 1 if not padded.all() else n
     held = []
     for ch, label in _channels_judged(list(wf.get("ChannelDefinitionSequence") or []), channels):
-        x = samples[:, ch]
+        x = samples[:n - tail, ch]
         hits = int((x == value).sum())
         if not hits:
             continue
@@ -160,10 +164,30 @@ def padding_in_range(wf, little_endian: bool, number: int) -> None:
         if not (rest.size and rest.min() < value < rest.max()):
             return                    # in this lead it may be padding: the group's samples stay as stated
         held.append(f"{label} {hits}")
-    if held:
+    if not held:
+        return
+    if tail:
+        kept = samples.copy()
+        kept[n - tail:] = free = _unused_value(samples, dtype)
+        wf.WaveformPaddingValue = np.asarray(free, dtype=dtype).tobytes()
+        wf.WaveformData = kept.tobytes() + data[n * channels * 2:]
+    else:
         del wf.WaveformPaddingValue
-        warnings.warn(f"DICOM: multiplex group {number}'s Waveform Padding Value (5400,100A) is {value}, a value "
-                      f"its leads pass through ({', '.join(held)} of {n} samples): read as samples, not as padding")
+    warnings.warn(f"DICOM: multiplex group {number}'s Waveform Padding Value (5400,100A) is {value}, a value "
+                  f"its leads pass through ({', '.join(held)} of {n} samples): read as samples, not as padding"
+                  + (f"; the group's last {counted(tail, 'sample')}, {value} in every channel, stay padding (missing)"
+                     if tail else ""))
+
+
+def _unused_value(samples: np.ndarray, dtype) -> int:
+    """A value of ``dtype`` that none of ``samples`` takes: from the lowest up for signed samples, from the
+    highest down for unsigned ones (one of the first ``samples``' distinct count + 1 is free)."""
+    used = np.unique(samples)
+    info = np.iinfo(dtype)
+    step = 1 if info.min < 0 else -1
+    start = info.min if step == 1 else info.max
+    candidates = np.arange(start, start + step * (used.size + 1), step)
+    return int(candidates[~np.isin(candidates, used)][0])
 
 
 def _channels_judged(defs: list, channels: int) -> list[tuple[int, str]]:
