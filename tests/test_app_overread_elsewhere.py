@@ -29,6 +29,22 @@ def _open(qtbot, window, path):
         assert window.open_record(str(path)) is not None
 
 
+def _one_table_store(store, record) -> None:
+    """``store`` written as a store of before loose identities were kept (its one table, built here as it was
+    written), holding Dr Old's signed over-read of ``record``."""
+    import json
+    import sqlite3
+
+    state = {"decisions": [], "added": [["Old statement", "other"]], "comment": "Seen in 2026", "reader": "Dr Old",
+             "signed_at": "2026-11-02T09:30:00+00:00", "signed_over": []}
+    con = sqlite3.connect(store)
+    with con:
+        con.execute("CREATE TABLE overread (key TEXT PRIMARY KEY, record TEXT, saved_at TEXT, state TEXT)")
+        con.execute("INSERT INTO overread VALUES (?, '00417_lr', '2026-11-02T09:30:00+00:00', ?)",
+                    (overread_key(record), json.dumps(state)))
+    con.close()
+
+
 def test_a_changed_copy_is_told_of_the_over_read_kept_and_given_none(qtbot, tiny_model, statements_model,
                                                                        monkeypatch, tmp_path):
     ptbxl = A.parents[2]                       # the sample's PTB-XL folder: its table names the patient and date
@@ -88,9 +104,6 @@ def test_an_over_read_kept_without_a_loose_identity_gains_it_when_its_file_is_op
     """A store written before loose identities were kept (its one table, built here as it was written): the record's
     own file opened restores it and keeps its loose identity, so a changed copy opened next is told of it (it had
     found nothing: such a store was silent until the over-read was edited and saved again)."""
-    import json
-    import sqlite3
-
     ptbxl = A.parents[2]
     shutil.copytree(ptbxl, tmp_path / "copy")
     changed = tmp_path / "copy" / A.relative_to(ptbxl)
@@ -101,14 +114,7 @@ def test_an_over_read_kept_without_a_loose_identity_gains_it_when_its_file_is_op
     store = tmp_path / "old.sqlite"
     window = _window(qtbot, tiny_model, statements_model, str(store))       # A open; nothing kept, nothing written
     assert not store.exists()
-    state = {"decisions": [], "added": [["Old statement", "other"]], "comment": "Seen in 2026", "reader": "Dr Old",
-             "signed_at": "2026-11-02T09:30:00+00:00", "signed_over": []}
-    con = sqlite3.connect(store)
-    with con:
-        con.execute("CREATE TABLE overread (key TEXT PRIMARY KEY, record TEXT, saved_at TEXT, state TEXT)")
-        con.execute("INSERT INTO overread VALUES (?, '00417_lr', '2026-11-02T09:30:00+00:00', ?)",
-                    (overread_key(window.session.record), json.dumps(state)))
-    con.close()
+    _one_table_store(store, window.session.record)
     _open(qtbot, window, B)
     _open(qtbot, window, A)
     assert window.session.overread.reader == "Dr Old" and window.session.overread.comment == "Seen in 2026"
@@ -138,21 +144,11 @@ def test_a_store_that_cannot_keep_a_loose_identity_is_not_said_to_fail(qtbot, ti
     the tests run as a user who writes any file): the record opened restores it, says nothing of a failed write
     (the reader changed nothing; the store had said "could not be written" at every such record) and tries the
     write once per store, not at every opening."""
-    import json
-    import sqlite3
-
     from mirage_model.review.store import StoreError
 
     store = tmp_path / "old.sqlite"
     window = _window(qtbot, tiny_model, statements_model, str(store))
-    state = {"decisions": [], "added": [["Old statement", "other"]], "comment": "Seen in 2026", "reader": "Dr Old",
-             "signed_at": "2026-11-02T09:30:00+00:00", "signed_over": []}
-    con = sqlite3.connect(store)
-    with con:
-        con.execute("CREATE TABLE overread (key TEXT PRIMARY KEY, record TEXT, saved_at TEXT, state TEXT)")
-        con.execute("INSERT INTO overread VALUES (?, '00417_lr', '2026-11-02T09:30:00+00:00', ?)",
-                    (overread_key(window.session.record), json.dumps(state)))
-    con.close()
+    _one_table_store(store, window.session.record)
     tries = []
 
     def refused(self, key, loose):
