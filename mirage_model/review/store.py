@@ -35,6 +35,7 @@ import hashlib
 import json
 import os
 import sqlite3
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -142,6 +143,20 @@ class OverReadStore:
         problem = f"The over-read store {self.path} could not be {doing}: {reason}"
         return StoreError(f"{problem}. Over-reads are not kept there until it can be.", problem)
 
+    @contextmanager
+    def _writing(self):
+        """A connection in one write transaction (``with``: committed whole or rolled back), closed after;
+        ``StoreError`` where the file or its folder cannot be written (nothing of it changed then)."""
+        try:
+            con = self._connect(write=True)
+            try:
+                with con:
+                    yield con
+            finally:
+                con.close()
+        except (sqlite3.Error, OSError) as err:
+            raise self._fail("written", err) from None
+
     def _connect(self, write: bool) -> sqlite3.Connection:
         if write:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -209,23 +224,16 @@ class OverReadStore:
             StoreError: the file or its folder cannot be written (nothing of it changed then).
         """
         when = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(microsecond=0)
-        try:
-            con = self._connect(write=True)
-            try:
-                with con:       # one transaction: committed whole or rolled back
-                    if state is None:
-                        con.execute("DELETE FROM overread WHERE key = ?", (key,))
-                    else:
-                        con.execute("INSERT OR REPLACE INTO overread VALUES (?, ?, ?, ?)",
-                                    (key, record, when.isoformat(), json.dumps(state, ensure_ascii=False)))
-                        if state.get("signed_at"):
-                            _append(con, key, record, state)
-                        if loose:
-                            con.execute("INSERT OR REPLACE INTO loose VALUES (?, ?)", (key, loose))
-            finally:
-                con.close()
-        except (sqlite3.Error, OSError) as err:
-            raise self._fail("written", err) from None
+        with self._writing() as con:        # one transaction: committed whole or rolled back
+            if state is None:
+                con.execute("DELETE FROM overread WHERE key = ?", (key,))
+            else:
+                con.execute("INSERT OR REPLACE INTO overread VALUES (?, ?, ?, ?)",
+                            (key, record, when.isoformat(), json.dumps(state, ensure_ascii=False)))
+                if state.get("signed_at"):
+                    _append(con, key, record, state)
+                if loose:
+                    con.execute("INSERT OR REPLACE INTO loose VALUES (?, ?)", (key, loose))
 
     def keep_loose(self, key: str, loose: str | None) -> bool:
         """Keep ``loose`` (the record's ``loose_identity``) beside the over-read kept under ``key`` where it has none
@@ -242,15 +250,8 @@ class OverReadStore:
         if not (self._rows("SELECT key FROM overread WHERE key = ?", (key,))
                 or self._rows("SELECT key FROM signature WHERE key = ?", (key,))):
             return False
-        try:
-            con = self._connect(write=True)
-            try:
-                with con:
-                    con.execute("INSERT OR IGNORE INTO loose VALUES (?, ?)", (key, loose))
-            finally:
-                con.close()
-        except (sqlite3.Error, OSError) as err:
-            raise self._fail("written", err) from None
+        with self._writing() as con:
+            con.execute("INSERT OR IGNORE INTO loose VALUES (?, ?)", (key, loose))
         return True
 
     def forget(self, key: str) -> bool:
