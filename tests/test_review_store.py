@@ -408,14 +408,20 @@ def test_a_loose_match_needs_both_the_patient_and_when_recorded(tmp_path):
     assert loose_identity(_ludb_saying(tmp_path / "d", "P-4711", "10:11:12 03/04/2020")) is not None
 
 
-def test_a_store_of_an_earlier_version_finds_no_loose_match(tmp_path):
-    path = tmp_path / "old.sqlite"
+def _one_table_store(path):
+    """``path`` written as a store of the one-table version (before signatures and loose identities were kept), with
+    the signed over-read of ``_signed`` under the key k0; the path."""
     con = sqlite3.connect(path)
     with con:
         con.execute("CREATE TABLE overread (key TEXT PRIMARY KEY, record TEXT, saved_at TEXT, state TEXT)")
         con.execute("INSERT INTO overread VALUES ('k0', '1', '2026-12-06T07:10:42+00:00', ?)",
                     (json.dumps(_signed().state()),))
     con.close()
+    return path
+
+
+def test_a_store_of_an_earlier_version_finds_no_loose_match(tmp_path):
+    path = _one_table_store(tmp_path / "old.sqlite")
     store = OverReadStore(path)
     assert store.elsewhere("k1", "a" * 40) is None and store.load("k0") is not None
 
@@ -424,13 +430,7 @@ def test_an_over_read_kept_without_a_loose_identity_gains_it_once(tmp_path):
     """``keep_loose`` on a store of the one-table version (built here as it was written): the over-read under k0
     gains its loose identity, and a changed file (k1) of the same identity is told of it; once, not again; none for a
     key nothing is kept under."""
-    path = tmp_path / "old.sqlite"
-    con = sqlite3.connect(path)
-    with con:
-        con.execute("CREATE TABLE overread (key TEXT PRIMARY KEY, record TEXT, saved_at TEXT, state TEXT)")
-        con.execute("INSERT INTO overread VALUES ('k0', '1', '2026-12-06T07:10:42+00:00', ?)",
-                    (json.dumps(_signed().state()),))
-    con.close()
+    path = _one_table_store(tmp_path / "old.sqlite")
     store, loose = OverReadStore(path), "a" * 40
     assert store.keep_loose("k9", loose) is False and store.keep_loose("k0", None) is False
     assert store.elsewhere("k1", loose) is None
