@@ -63,3 +63,35 @@ def test_a_tiny_probability_is_written_in_fixed_decimals(tmp_path):
     write_atomic(out, list(row), [row], "csv")
     lines = out.read_text(encoding="utf-8-sig").splitlines()
     assert lines[1] == "0.000009,0.123457,0.0000001,98.0,1234.5", lines
+
+
+def test_a_voltage_just_below_its_limit_keeps_the_decimals_that_keep_it_below(tmp_path):
+    """A precordial QRS of 0.9967 mV is below low voltage's 1.0 mV, and the interpretation says "Low QRS voltage
+    (precordial leads)"; its column had read "1.0" beside it (CinC 2021 E00002, 0.9967 mV), where the PDF's table
+    shows 0.997. Truth by hand: the shipped Challenge sample A0003 (precordial QRS 1.85 mV) scaled so that its
+    largest precordial QRS is 0.9967 mV: 0.997 to the fewest decimals that keep it below 1.0; its limb leads
+    (0.62 mV) are above their 0.5 mV, and that column keeps the PDF's two decimals."""
+    import wfdb
+
+    from helpers_models import make_tiny_checkpoint
+    from mirage_model.measure import measure
+    from mirage_model.review.batch import score_folder
+
+    sample = resources_dir() / "samples" / "cinc2021" / "A0003.hea"
+    record = mm.load_record(sample)
+    gain = 0.9967 / measure(record).qrs_precordial_mv
+    folder = tmp_path / "records"
+    folder.mkdir()
+    wfdb.wrsamp("low", fs=record.fs, units=["mV"] * 12, sig_name=list(record.sig_name),
+                p_signal=(record.signal * gain).T, fmt=["32"] * 12, adc_gain=[1e6] * 12, baseline=[0] * 12,
+                write_dir=str(folder))
+    values = measure(mm.load_record(folder / "low.hea")).as_dict()
+    assert round(values["qrs_precordial_mv"], 4) == 0.9967 and 0.6 < values["qrs_limb_mv"] < 0.65, values
+    predictor = mm.Predictor(make_tiny_checkpoint(tmp_path / "tiny"), device="cpu")
+    score_folder(folder, predictor, tmp_path / "scores.csv")
+    with open(tmp_path / "scores.csv", encoding="utf-8-sig", newline="") as fh:
+        row = next(csv.DictReader(fh))
+    assert row["status"] == "ok", row
+    assert "Low QRS voltage (precordial leads)" in row["interpretation"], row["interpretation"]
+    assert row["qrs_precordial_mv"] == "0.997", row["qrs_precordial_mv"]
+    assert float(row["qrs_limb_mv"]) == round(values["qrs_limb_mv"], 2)

@@ -14,6 +14,7 @@ from mirage_model.records import RecordError
 from mirage_model.measure import SCALAR_FIELDS, SCALAR_KEYS
 from mirage_model.paths import OutputError
 from mirage_model.review.withheld_words import short_reason, withheld_sentence
+from mirage_model.words import shown
 
 
 # a row's status: "ok", "error", "unscorable" (read, but no usable signal), or NOT_ECG: a file with an
@@ -94,10 +95,16 @@ def number_column(col: str) -> bool:
     return col.startswith(("prob_", "stmt_")) or col in NUMBER_COLUMNS
 
 
-def measurement_cell(key: str, value) -> float | None:
+def measurement_cell(key: str, value, limits: Iterable[float | None] = ()) -> float | None:
     """A measurement's value (``SCALAR_KEYS``' ``key``) as its column gives it: rounded to
-    ``MEASUREMENT_DECIMALS`` (None when missing or not finite)."""
-    return clean_float(value, MEASUREMENT_DECIMALS.get(key, 1))
+    ``MEASUREMENT_DECIMALS``, more where fewer would put it on the other side of one of its range's ``limits``
+    (as the measurement table and the PDF show it, ``words.shown``): a precordial QRS of 0.9967 mV, which the
+    low-voltage rule reads below 1.0 mV, is 0.997, not 1.0 beside "Low QRS voltage (precordial leads)"
+    (CinC 2021 E00002). None when missing or not finite."""
+    v = clean_float(value, 12)
+    if v is None:
+        return None
+    return float(shown(v, *(lim for lim in limits if lim is not None), decimals=MEASUREMENT_DECIMALS.get(key, 1)))
 
 
 def not_ecg_line(path: str, why: str) -> str:

@@ -347,12 +347,13 @@ class Scorer:
         doubts, table = [], []
         if self.measure and item.measurements is not None:
             values = item.measurements.as_dict()
-            for key in SCALAR_KEYS:
-                row[key] = measurement_cell(key, values.get(key))
             # what the record cannot carry, as the app's and the PDF's table say it: a PR beside atrial fibrillation
             # or flutter is no value (empty, as an unmeasured one), mains left marks the intervals; the notes say why
             table = measurement_rows(item.measurements, None, sex, prediction_age(said_by), quality=quality,
                                      interpretation=it)
+            limits = {r["key"]: (r["ref_low"], r["ref_high"]) for r in table}
+            for key in SCALAR_KEYS:
+                row[key] = measurement_cell(key, values.get(key), limits.get(key, ()))
             for r in table:
                 if r["doubt"] == NOT_APPLICABLE:
                     row[r["key"]] = None
