@@ -304,18 +304,21 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
         draw_runs(c, x0, first - top_lines * LEADING, first_whole(c, hidden, width), width, smallest=READABLE)
         top_lines += 1
     slots = n_lines - 1 - top_lines                               # the head (and the note) and the model line
-    # the reviewer's over-read under the statements, in the room the machine's leave (they are read first): at
-    # least its signature's line, which names what went to page 3
-    need = len(_statement_lines(c, it, shown, slots - 1, width, session)) if shown or not statements else 0
+    # the serial comparison (``serial_page``) under the statements and the over-read: one line (two with a warning)
+    # taken from theirs. The statements not struck are read first, then the comparison, then the over-read, which
+    # folds into its signature's line where the band is short: the comparison's lines set aside after the
+    # over-read's had pushed the one statement kept (atrial fibrillation) to page 3 while the struck statements and
+    # the signature kept two lines. The statements it leaves no room for continue on page 3 as others do.
+    serial, prior_note = ctx.serial, getattr(session, "prior_note", "")
+    wanted = 1 + bool(serial is not None and serial.warnings) if serial is not None or prior_note else 0
+    need = (len(_statement_lines(c, it, shown, slots - 1 - bool(wanted), width, session))
+            if shown or not statements else 0)
+    serial_rows = min(wanted, max(slots - need - 1, 1)) if wanted else 0
+    slots -= serial_rows
+    # the reviewer's over-read under the statements, in the room the machine's leave: at least its signature's
+    # line, which names what went to page 3
     over = band_rows(c, ov, it, width, max(slots - need, 1))
     slots -= len(over)
-    # the serial comparison (``serial_page``): its lines right under the statements, one (two with a warning)
-    # taken from theirs; the statements it leaves no room for continue on page 3 as others do
-    serial, prior_note = ctx.serial, getattr(session, "prior_note", "")
-    serial_rows = 0
-    if serial is not None or prior_note:
-        serial_rows = min(1 + bool(serial is not None and serial.warnings), max(slots - 1, 1))
-        slots -= serial_rows
     lines = _statement_lines(c, it, shown, slots, width, session) if shown or not statements else []
     rows = model_line_rows(c, text, width, free_line=len(lines) < slots, short=short, last_width=last_width,
                            details=DETAILS.replace("page 3", results), coded=coded)
