@@ -126,9 +126,10 @@ def test_compare_with_a_prior_ecg(qtbot, tiny_model):
         assert view.table.item(r, 2).text() == f"{q:.0f} {m.unit}".strip()
         if m.key.endswith("axis_deg"):
             continue
-        assert view.table.item(r, 3).text().split()[0] in (f"{q - p:+.0f}", "0")
+        change = round(q) - round(p)          # of the whole numbers printed in the prior and current columns
+        assert view.table.item(r, 3).text().split()[0] == (f"{change:+d}" if change else "0")
         marked = view.table.item(r, 3).font().bold() and view.table.item(r, 3).text().endswith("*")
-        assert marked == (abs(q - p) >= m.threshold), m.label
+        assert marked == (abs(change) >= m.threshold), m.label
         checked += 1
     assert checked >= 4
     assert set(view.significant_rows()) == {m.label for m in c.measurements if m.significant}

@@ -53,6 +53,27 @@ def test_measurement_change_at_and_below_its_threshold():
     assert missing.change is None and not missing.significant
 
 
+def test_a_change_is_the_difference_of_the_values_printed():
+    """PTB-XL 01042_lr -> 01063_lr (one patient) had printed "Heart rate 60 -> 88, +27" and "QTc Fridericia 407 -> 407,
+    -0": the change was of the unrounded values. It is now the difference of the whole numbers printed (worked out
+    by hand), and said at its threshold as printed: QRS 100.4 -> 119.6 prints 100 -> 120, +20 at a 20 ms threshold."""
+    from types import SimpleNamespace
+
+    from mirage_model.review.report.serial_page import measurement_rows
+
+    rate = measurement_change("heart_rate_bpm", 60.4, 87.6)
+    assert rate.change == 28.0
+    qrs = measurement_change("qrs_ms", 100.4, 119.6)
+    assert THRESHOLDS["qrs_ms"] == 20.0 and qrs.change == 20.0 and qrs.significant
+    assert qrs.words == "QRS widened 100 -> 120 ms"
+    qtc = measurement_change("qtc_fridericia_ms", 407.3, 406.9)
+    axis = measurement_change("qrs_axis_deg", 179.6, -179.6)          # printed 180 -> -180: the same direction
+    assert axis.change == 0.0
+    rows, marked = measurement_rows(SimpleNamespace(measurements=[rate, qrs, qtc]))
+    assert [r[1:4] for r in rows[1:]] == [["60", "88", "+28"], ["100", "120", "+20 *"], ["407", "407", "0"]]
+    assert marked == [2]
+
+
 def test_same_patient_from_ids_then_name_and_birth_date():
     a = _record(patient={"id": "081486213", "name": "DOE^JOHN"})
     assert same_patient(a, _record(patient={"id": " 081486213 "})) == (True, "")
@@ -832,7 +853,7 @@ def test_the_serial_page_says_the_pacing_change_and_marks_what_was_not_compared(
     x = compare(prior, _session(_record("c"), EDITS))
     assert statement_paragraphs(x)[0] == ("Pacing changed", "Paced on the ECG p, not on this ECG")
     rows = {r[0]: r for r in measurement_rows(x)[0]}
-    assert rows["QRS (ms)"][1:4] == ["150", "90", "n/c"] and rows["Heart rate (bpm)"][3] == "+0"
+    assert rows["QRS (ms)"][1:4] == ["150", "90", "n/c"] and rows["Heart rate (bpm)"][3] == "0"
 
 
 def _ludb1():

@@ -104,7 +104,7 @@ def measurement_rows(comparison: SerialComparison) -> tuple[list[list[str]], lis
     short = short_labels()
 
     def num(v, sign=False):
-        return "-" if v is None else (f"{v:+.0f}" if sign else f"{v:.0f}")
+        return "-" if v is None else ("0" if sign and round(v) == 0 else f"{v:+.0f}" if sign else f"{v:.0f}")
     rows = [["Measurement", "Prior", "Current", "Change", "Said at"]]
     marked = []
     for i, m in enumerate(comparison.measurements, start=1):

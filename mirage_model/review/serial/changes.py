@@ -55,7 +55,8 @@ class MeasurementChange:
         label: the table's label ("QRS duration").
         unit: "ms", "bpm" or "deg".
         prior, current: the values as each session's table holds them (reviewer's edits in force); None: not measured.
-        change: current - prior (axes: the signed shortest angle, -180..180); None when either is missing.
+        change: current - prior, each rounded to the whole number the table prints (axes: the signed shortest
+            angle, -180..180); None when either is missing.
         threshold: the change beyond which it is said (``THRESHOLDS``).
         significant: abs(change) >= threshold (False when either value is missing).
         words: "QRS widened 98 -> 132 ms"; "" when not significant.
@@ -97,7 +98,9 @@ def measurement_change(key: str, prior: float | None, current: float | None,
     thr = float(THRESHOLDS[key] if threshold is None else threshold)
     change = None
     if prior is not None and current is not None:
-        change = current - prior
+        # the change of the whole numbers the table and the words print, and said by it: 60 -> 88 bpm is +28, not
+        # the +27 of 60.4 -> 87.6, and a change printed at its threshold is marked as at it
+        change = float(round(current) - round(prior))
         if fld.unit == "deg":
             change = (change + 180.0) % 360.0 - 180.0
             if change == -180.0 and current > prior:
