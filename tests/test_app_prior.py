@@ -419,3 +419,24 @@ def test_another_prior_opens_its_comparison_at_the_top_with_its_patient_warning(
     assert bar.value() == 0, (bar.value(), bar.maximum())
     top = view.warning.mapTo(view.scroll.viewport(), view.warning.rect().topLeft()).y()
     assert 0 <= top < view.scroll.viewport().height(), top
+
+
+def test_a_prior_of_this_patient_after_one_of_another_takes_its_warning_away(qtbot, tiny_model, tmp_path):
+    """A prior of another patient, then one of this patient: the message bar had kept "Compared with Example.scp: The
+    two files name different patients ..." above the second comparison, which has no warning. The bar's words of the
+    earlier prior go with it. The second prior: the EGM WFDB AF record (2010-01-04) with its mrn and sex written as the
+    MUSE XML's (patient 081486213, male), so the same patient recorded earlier. Truth: the files' IDs and dates."""
+    assert muse_field("PatientID") == "081486213" and muse_field("Gender") == "MALE"
+    header = (FORMATS / "muse-af.hea").read_text()
+    assert "# mrn 074747981" in header and "# sex FEMALE" in header and "04/01/2010" in header.splitlines()[0]
+    (tmp_path / "muse-af.hea").write_text(header.replace("# mrn 074747981", "# mrn 081486213")
+                                          .replace("# sex FEMALE", "# sex MALE"))
+    shutil.copyfile(FORMATS / "muse-af.dat", tmp_path / "muse-af.dat")
+    window = shown_window(qtbot, tiny_model, size=(1280, 800))
+    open_scored(qtbot, window, CURRENT)
+    set_prior(qtbot, window, PRIOR)
+    assert window.message_bar.isVisible() and "different patients" in window.message_bar.text()
+    set_prior(qtbot, window, tmp_path / "muse-af.hea")
+    c = window.comparison_view.comparison
+    assert c.same_patient is True and c.warnings == (), c.warnings
+    assert window.message_bar.isHidden(), window.message_bar.text()

@@ -69,8 +69,10 @@ class PriorMixin:
         self.tabs.setCurrentWidget(self.comparison_view)
         comparison = self.comparison_view.comparison
         name = shown_name(Path(prior.path)) if prior.path else "the prior ECG"
+        self._drop_prior_message()      # an earlier prior's warning ("different patients") is not this one's
         if comparison is not None and comparison.warnings:     # seen without opening the tab
             self.show_message(f"Compared with {name}: " + " ".join(comparison.warnings))
+            self._prior_message = self.message_bar.text()
         self.show_status(f"{self.record_status}; compared with {name}" if self.record_status
                          else f"Compared with {name}")
         self.priorReady.emit(prior)
@@ -83,9 +85,18 @@ class PriorMixin:
         reason = _reason(message, path)
         text = f"Could not open the prior ECG {shown_name(path)}: {reason}"
         self.show_message(text)
+        self._prior_message = text
         if self.session.prior is None:
             self.session.clear_prior(f"{shown_name(path)} could not be read: {reason}")
         self.priorFailed.emit(str(path), text)
+
+    def _drop_prior_message(self) -> None:
+        """The message bar's words of the prior compared (or not read) before, if it still shows them, go: a prior
+        of this patient compared after one of another had left "The two files name different patients" above it."""
+        said = getattr(self, "_prior_message", "")
+        self._prior_message = ""
+        if said and not self.message_bar.isHidden() and self.message_bar.text() == said:
+            self._set_message_visible(False)
 
     def _prior_finished(self, sid: int, worker) -> None:
         """The read is over (set, failed or cancelled): a PDF export asked for meanwhile is written now."""
@@ -114,5 +125,6 @@ class PriorMixin:
         """Compare no more: the open record's session lets its prior go."""
         if self.prior_worker is not None:
             self.prior_worker.cancel()
+        self._drop_prior_message()
         if self.session is not None:
             self.session.clear_prior()
