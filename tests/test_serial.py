@@ -74,6 +74,32 @@ def test_a_change_is_the_difference_of_the_values_printed():
     assert marked == [2]
 
 
+def test_page_1s_comparison_line_is_not_cut_inside_a_parenthesis():
+    """PTB-XL 03341_lr against the same patient's 03277_lr: page 1's one line had read "possibly new atrial
+    fibrillation (was sinus ... (Serial comparison, last page)". Cut where the band's width ends inside "(was sinus
+    rhythm)", the line keeps no parenthesis open: "possibly new atrial fibrillation ... (Serial comparison, last
+    page)"."""
+    from types import SimpleNamespace
+
+    from reportlab.pdfgen.canvas import Canvas
+
+    from mirage_model.review.report.band_text import GREY, Run, fits
+    from mirage_model.review.report.serial_page import MORE, band_lines
+    from mirage_model.review.report.text import FONT_BOLD
+
+    head = "Compared with the ECG of 1989-08-05 14:06:31: "
+    summary = head + ("possibly new atrial fibrillation (was sinus rhythm); possibly new atrial premature complexes; "
+                      "QT shortened 409 -> 332 ms.")
+    c = Canvas("unused.pdf")
+    width = 100.0           # the least width at which the line cut after "(was sinus" fits
+    while not fits(c, [Run(head, FONT_BOLD), Run("possibly new atrial fibrillation (was sinus"),
+                       Run(MORE, colour=GREY)], width):
+        width += 1.0
+    lines = band_lines(c, SimpleNamespace(warnings=(), summary=summary), width, 1)
+    text = "".join(r.text for r in lines[0][1])
+    assert len(lines) == 1 and text == head + "possibly new atrial fibrillation" + MORE, text
+
+
 def test_same_patient_from_ids_then_name_and_birth_date():
     a = _record(patient={"id": "081486213", "name": "DOE^JOHN"})
     assert same_patient(a, _record(patient={"id": " 081486213 "})) == (True, "")

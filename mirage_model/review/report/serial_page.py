@@ -64,6 +64,8 @@ def _cut(c, runs: list[Run], width: float, rows: int) -> list[tuple[float, list[
         r = last[-1]
         text = r.text.rstrip()
         text = text[:text.rfind(" ")].rstrip(" ,;:") if " " in text else ""
+        if text.count("(") > text.count(")"):     # no parenthesis left open: "fibrillation", not "(was sinus"
+            text = text[:text.rfind("(")].rstrip(" ,;:")
         last = last[:-1] + ([Run(text, r.font, r.colour, r.size)] if text else [])
     lines[-1] = last + [more]
     return [(INDENT if k else 0.0, line) for k, line in enumerate(lines)]
