@@ -26,6 +26,8 @@ Indices and rules, each from the literature:
   applied synthetically, thresholds chosen on fold 9 (weights: resources/quality/reversal.json,
   JSON, built by scripts/train_reversal_detector.py). Neutral-electrode swaps (RA/RL, LA/RL) by the flat lead II
   or III they leave while I = -III or I = II holds.
+- Every lead inverted in the signal under positive gains (samples stored negated, ``polarity``): the QRS of I,
+  II, V5 and V6 down and of aVR and V1 up on the median beat, with the T waves; no heart gives it.
 - Pacing spikes (where fs >= 500 Hz): narrow (< 2 ms) deflections seen at the same instant in
   several leads, repeating, each followed by a QRS complex.
 - Mains interference (50/60 Hz, also at exactly Nyquist), and the part of it the measurement cannot subtract

@@ -2,7 +2,8 @@
 record, and the verdict. The rules are their modules' (``beats``: the signal at 100 Hz and its beats;
 ``pulse``: a calibration pulse; ``integrity``: the file's own checks; ``electrode_off``: leads without a
 heartbeat; ``noise``: noise, mains and artefacts; ``lies``: a record that is not what its file says;
-``lead_set``: Einthoven's law and copied leads; ``reversal``: electrode reversal); this one applies them in
+``lead_set``: Einthoven's law and copied leads; ``reversal``: electrode reversal; ``polarity``: every lead
+upside down); this one applies them in
 turn, finding the beats again where a lead is left out, and grades the leads."""
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from mirage_model.quality.lies import _lies
 from mirage_model.quality.noise import (_artefact, _far_off, _impossible_samples, _mains_left, _noise_finding,
                                         _running_median)
 from mirage_model.quality.pacing import paced_beats, pacing_spikes
+from mirage_model.quality.polarity import inverted_signal
 from mirage_model.quality.pulse import (PULSE_LONG_S, _calibration_pulse, calibration_pulse_finding,
                                         calibration_pulse_step, pulse_in, without_step)
 from mirage_model.quality.reversal import (_SWAP_LEADS, _learned_reversal, _reversal_rules, _withhold_on_poor,
@@ -358,10 +360,16 @@ def assess(record, config: QualityConfig | None = None, pulse="search") -> Quali
     # a V4/V5 swap): their own findings say what is wrong
     unlike = any(f.code == "leads_shifted" or (f.code == "flat_stretch" and f.severity == "critical")
                  for f in findings)
-    if usable.all() and not copies and not unlike:
+    med_read = med if mains_free is None else _without_mains_beat(x, mains_free, fs, usable, med, cfg)
+    # every lead upside down (the samples stored negated): not where the header's negative gain said so already.
+    # The reversal detector, trained on upright records, is not asked then: no electrode swap turns V5 and V6 over
+    header_said = any(f.code == "negative_gain" and f.severity == "critical" for f in findings)
+    flipped = None if header_said or copies or unlike else inverted_signal(med_read, usable)
+    if flipped is not None:
+        findings.append(flipped)
+    elif usable.all() and not copies and not unlike:
         model = load_reversal_model(cfg.reversal_path)
         if model is not None and not any(f.code == "neutral_reversal" for f in findings):
-            med_read = med if mains_free is None else _without_mains_beat(x, mains_free, fs, usable, med, cfg)
             findings = _withhold_on_poor(_learned_reversal(model, med_read), findings, _names(poor))
 
     # -- pacing --------------------------------------------------------------------------------------
