@@ -1,10 +1,13 @@
 """The model's own result in one line, under page 1's interpretation and on page 3 (``result``): its positive
 classes with their probabilities, or how many of a statements model's statements are above threshold and in
 the interpretation, and the models' names; on page 1 in the fullest wording that fits its rows at
-``READABLE`` pt (``model_line_rows``), the names and counts kept longest.
+``READABLE`` pt (``model_line_rows``), the counts and the classes' words kept longest, then the names. Beside a signed
+over-read it says "(not over-read)": the reviewer signed the statements, not the model's probabilities.
 """
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 from reportlab.lib.utils import simpleSplit
@@ -38,6 +41,11 @@ def stated_counts(statements) -> tuple[int, int]:
 STATEMENTS_PART = ". Statements: "        # where model_line's statements part starts
 DETAILS = "  (details from page 3)"        # how model_line ends (``results``: the model result's page)
 NAMED = "  (models named on page 3)"       # how model_line ends without the models' names
+NOT_SIGNED = " (not over-read)"            # after "Model" beside a signed over-read: the machine's, not the reviewer's
+# the count's own parenthesis, which page 1's last wordings with the classes' words give up ("(2 shown)")
+IN_INTERPRETATION = re.compile(r"(above threshold) \(\d+ (?:shown|in the interpretation)[^)]*\)")
+# a class's label after its words, "Normal ECG (NORM) 0.45": the words alone are the last wording with them
+LABEL_AFTER_WORDS = re.compile(r" \([^()]*\)(?= \d\.\d\d)")
 # model_line's wording, shorter, for a band without room for it: the same names and counts
 COMPACT = ((STATEMENTS_PART + "model ", STATEMENTS_PART), (" of its ", " of "), (" in the interpretation", " shown"))
 # a doubted class's mark with its words (``interpret.doubted_calls``), and in the last wording that fits: the mark
@@ -48,7 +56,7 @@ TERSE = COMPACT + ((DOUBTED, " (?)"), (NOISE_DOUBTED, " (?)"))
 
 
 def model_line(pred, why: str = "", stmt_pred=None, stated: int | None = None, names: bool = True,
-               guessed: int = 0, results: str = "page 3", in_words: bool = True) -> str:
+               guessed: int = 0, results: str = "page 3", in_words: bool = True, overread: bool = False) -> str:
     """The model's own result in one line: its positive classes with their probabilities (a
     statements model: how many of its statements are above threshold), or why there is none
     (``why``: the session's reason, e.g. "no model was loaded"); ``stmt_pred``, the prediction of
@@ -58,12 +66,15 @@ def model_line(pred, why: str = "", stmt_pred=None, stated: int | None = None, n
     :func:`stated_counts`). ``names=False``: the same counts and classes without the models' names
     (page 1's last resort; page 3 names them). ``results``: the page of the model result's table ("page 4"),
     which the line points to for the details. ``in_words``: an own model's calls in its data's words, "Q wave
-    abnormal (QAb) 0.90" (``labels.with_words``); False: the labels alone (page 1, where the words would wrap)."""
+    abnormal (QAb) 0.90" (``labels.with_words``); False: the labels alone (page 1, where the words would wrap).
+    ``overread``: the reviewer's signed over-read is printed beside it: the line says it is the machine's
+    ("Model (not over-read): ..."), not part of what the reviewer signed."""
     if pred is None:
         return f"Model: no model result{f' ({why})' if why else ''}; the interpretation comes from the measurement rules alone"
     name = f" {pred.model_name}" if names else ""
     if getattr(pred, "withheld", ""):
-        return f"Model{name}: RESULT WITHHELD - {pred.withheld}  (probabilities from {results})"
+        return (f"Model{name}{NOT_SIGNED if overread else ''}: RESULT WITHHELD - {pred.withheld}  (probabilities "
+                f"from {results})")
     statements = set(statement_labels(ptbxl_coded(pred)))    # an own "AFIB" is no statement
     probs = np.asarray(pred.probabilities, dtype=float)
     positive = set(pred.positive)
@@ -75,7 +86,7 @@ def model_line(pred, why: str = "", stmt_pred=None, stated: int | None = None, n
     calls = ", ".join(f"{with_words(lab, words)} {p:.2f}" + ("" if lab not in doubted else DOUBTED
                                           if doubted[lab].startswith(AMPLITUDE_UNRELIABLE_NOTE) else NOISE_DOUBTED)
                       for lab, p in own)
-    text = f"Model{name}: "
+    text = f"Model{name}{NOT_SIGNED if overread else ''}: "
     if statements:
         n = sum(1 for lab in pred.positive if lab in statements)
         text += f"{n} of its {len(statements)} statements above threshold" + (
@@ -100,13 +111,14 @@ def model_line_rows(c, text: str, width: float, free_line: bool, short: str = ""
     """``model_line``'s text as the band draws it within ``width`` pt on canvas ``c``, every row
     whole at ``READABLE`` pt at the least: one row when it fits; else, with a free line above, two
     rows (the classes' model, then the statements' model; the pointer to the details given up if
-    need be); else one row without the pointer to the details; else all that with ``coded`` (``model_line(...,
-    in_words=False)``: the classes' labels without their words, the names kept; given beside a statements model,
-    whose name says where the interpretation's statements come from); and if that is still too wide, in
-    ``COMPACT`` wording, so that the names and counts are what stays; else ``short``
-    (``model_line(..., names=False)``: page 3 names the models), in ``TERSE`` wording if need be (a
-    doubted class's mark without its words);
-    else that wrapped onto as many rows as it needs (the caller gives them lines of the band).
+    need be); else one row without the pointer to the details, in ``COMPACT`` wording if need be; else, with a
+    free line, that over two rows; else the classes in words without the models' names (``short``:
+    ``model_line(..., names=False)``, page 3 names them; ``_worded``: shorter, the counts kept); else the names
+    with the classes' labels alone (``coded``: ``model_line(..., in_words=False)``, given beside a statements
+    model, whose name says where the interpretation's statements come from); else ``short`` in ``TERSE`` wording
+    (a doubted class's mark without its words); else that wrapped onto as many rows as it needs (the caller gives
+    them lines of the band). The classes' words come before the models' names: "ST/T change (STTC)" is read at
+    the record, a model's name on page 3.
     ``last_width``: the room on the last row (less than ``width`` when something follows it); ``details``: how
     ``text`` ends when it points to the model result's page."""
     last_width = width if last_width is None else last_width
@@ -128,23 +140,51 @@ def model_line_rows(c, text: str, width: float, free_line: bool, short: str = ""
         t = t.removesuffix(details)
         return [t] if fits_row(t, last_width) else None
 
-    for t in (text, coded):             # the models' names before the classes' words (``coded``)
-        if t and (rows := whole(t)):
-            return rows
+    if rows := whole(text):
+        return rows
     text, coded = text.removesuffix(details), coded.removesuffix(details)
     for long, short_words in COMPACT:
         text, coded = text.replace(long, short_words), coded.replace(long, short_words)
-    if coded and not fits_row(text, last_width) and fits_row(coded, last_width):
+    if fits_row(text, last_width):
+        return [text]
+    if free_line and short and len(rows := _wrap(c, text, width, last_width)) == 2:
+        return rows         # the names and the classes' words over the free line
+    # the classes' words before the models' names (``coded``): page 3 names the models
+    for t in _worded(short):
+        if fits_row(t, last_width):
+            return [t]
+    if coded and (rows := whole(coded)):
+        return rows
+    coded = coded.removesuffix(details)
+    for long, short_words in COMPACT:
+        coded = coded.replace(long, short_words)
+    if coded and fits_row(coded, last_width):
         return [coded]
-    if fits_row(text, last_width) or not short:
-        return [text] if fits_row(text, last_width) else _wrap(c, text, width, last_width)
+    if not short:
+        return _wrap(c, text, width, last_width)
     terse = short
     for long, short_words in TERSE:
         terse = terse.replace(long, short_words)
-    for t in (short, short.replace(NAMED, " (names: page 3)"), terse, terse.replace(NAMED, " (names: page 3)")):
+    for t in (terse, terse.replace(NAMED, " (names: page 3)")):
         if fits_row(t, last_width):
             return [t]
     return _wrap(c, short, width, last_width)
+
+
+def _worded(short: str) -> list[str]:
+    """``short`` (the classes in words, no names) in shorter wordings, longest first: as it is, the pointer to the
+    names shorter, in ``COMPACT`` words, then without the count's parenthesis ("(2 shown)"), without the pointer, and
+    at last the words without their labels ("Normal ECG 0.45": page 3 has both); every one keeps the counts."""
+    if not short:
+        return []
+    compact = short
+    for long, short_words in COMPACT:
+        compact = compact.replace(long, short_words)
+    counts = IN_INTERPRETATION.sub(r"\1", compact)
+    out = [short, short.replace(NAMED, " (names: page 3)"), compact, compact.replace(NAMED, " (names: page 3)"),
+           counts.replace(NAMED, " (names: page 3)"), counts.removesuffix(NAMED),
+           LABEL_AFTER_WORDS.sub("", counts.removesuffix(NAMED))]
+    return list(dict.fromkeys(out))
 
 
 def _wrap(c, text: str, width: float, last_width: float) -> list[str]:

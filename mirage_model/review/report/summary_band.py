@@ -272,12 +272,15 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
     why = session.errors.get("prediction", "")
     stmt_pred = getattr(session, "statements_prediction", None)
     results = ctx.page(MODEL_RESULT)
-    text = model_line(pred, why, stmt_pred, stated, guessed=guessed, results=results)
-    short = model_line(pred, why, stmt_pred, stated, names=False, guessed=guessed, results=results)
-    bare = model_line(pred, why, stmt_pred, stated, names=False, guessed=guessed, results=results, in_words=False)
-    # beside a statements model, its name (which model the statements come from) before the classes' words
+    # beside a signed over-read the model's line says it is the machine's, which the reviewer did not sign
+    signed = ov is not None and ov.signed_for(it)
+    text = model_line(pred, why, stmt_pred, stated, guessed=guessed, results=results, overread=signed)
+    short = model_line(pred, why, stmt_pred, stated, names=False, guessed=guessed, results=results, overread=signed)
+    bare = model_line(pred, why, stmt_pred, stated, names=False, guessed=guessed, results=results, in_words=False,
+                      overread=signed)
+    # beside a statements model, its name (which model the statements come from) where the classes' words leave room
     coded = "" if stmt_pred is None else model_line(pred, why, stmt_pred, stated, guessed=guessed, results=results,
-                                                    in_words=False)
+                                                    in_words=False, overread=signed)
     colour = RED if withheld else (0.0, 0.0, 0.0)
     stale = []
     if pred is not None and session.state.get("prediction") == "stale":
