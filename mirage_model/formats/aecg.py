@@ -11,13 +11,16 @@ trailing fill of the 16-bit range's ends (``assemble.cut_beat_fill``).
 from __future__ import annotations
 
 import math
+import warnings
 
-from mirage_model.formats.assemble import cut_beat_fill
+from mirage_model.formats.assemble import cut_beat_fill, sex_code_note
 from mirage_model.records.age import YEAR_DAYS
 from mirage_model.records.leads import derivable_leads, standard_leads_named
 from mirage_model.records.record import STANDARD_LEADS
 
 # UCUM units of the reported age and how many of each make a year
+# HL7 V3 AdministrativeGender (2.16.840.1.113883.5.1), the code system aECG's administrativeGenderCode names
+_SEX_CODES = {"M": "male", "F": "female", "UN": "undifferentiated"}
 _AGE_UNITS = {"a": 1.0, "yr": 1.0, "mo": 12.0, "wk": YEAR_DAYS / 7, "d": YEAR_DAYS, "h": YEAR_DAYS * 24}
 
 
@@ -87,6 +90,15 @@ def adapt_parser(parser):
             super()._read_context(root, record)
             self._stated_age = stated_age(root)      # the parser's int(): a reported age of 3 mo was 0 years
 
+        def _read_patient(self, root):
+            info = super()._read_patient(root)
+            # "UN" (undifferentiated) or no code was read as unknown without a word: said, with what the limits
+            # by sex took
+            note = sex_code_note("HL7 aECG: administrativeGenderCode", gender_code(root), _SEX_CODES)
+            if note:
+                warnings.warn(note)
+            return info
+
         def parse(self, file_path):
             self._stated_age = None
             record = super().parse(file_path)
@@ -98,6 +110,15 @@ def adapt_parser(parser):
             return record
 
     return SequenceSets()
+
+
+def gender_code(root) -> str:
+    """The subject's administrativeGenderCode's code as the file states it ("" where none is stated)."""
+    from ecgdatakit.parsing.parsers import hl7_aecg as hx
+
+    subject = hx._child(root, "componentOf/timepointEvent/componentOf/subjectAssignment/subject/trialSubject")
+    person = hx._child(subject, "subjectDemographicPerson") if subject is not None else None
+    return hx._attr(hx._child(person, "administrativeGenderCode"), "code") if person is not None else ""
 
 
 def stated_age(root) -> float | None:

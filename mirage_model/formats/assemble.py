@@ -433,6 +433,25 @@ def _is_cjk(ch: str) -> bool:
             or 0xF900 <= code <= 0xFAFF or 0x20000 <= code <= 0x3FFFF)
 
 
+# a stated sex that is neither male nor female, read as none: what the limits that differ by sex then take
+# (``review.measurements.ranges``: QTc the lower of the two sexes' limits, Cornell voltage none)
+SEX_UNREAD = "sex unknown to the limits by sex (QTc: the lower of the two sexes' limits; Cornell: none)"
+
+
+def sex_code_note(field: str, stated, codes: dict[str, str]) -> str:
+    """The reader note for a file's ``field`` (its format and element: "DICOM: Patient's Sex (0010,0040)") stating
+    ``stated``, a sex that is neither male ("M") nor female ("F"), which the parsers read as unknown without a word:
+    what the file said, in its standard's words (``codes``: code -> meaning) or as no code of it, and that the limits
+    by sex used none. "" where it states M, F or nothing."""
+    code = str(stated or "").strip().upper()
+    if not code or code in ("M", "F"):
+        return ""
+    known = ", ".join(f"{k} {v}" for k, v in codes.items())
+    said = (f"stated as {codes[code]} ({code})" if code in codes
+            else f"stated as {str(stated).strip()!r}, no code of its standard ({known})")
+    return f"{field} {said}: {SEX_UNREAD}"
+
+
 def person_name(given, family) -> str:
     """A patient's name as it is written: "Łukasz Wójcik" (given first), but a name all in Han, kana
     or Hangul family first without a space ("李小龙", "김민수", "佐藤花子"), as the files' own

@@ -23,7 +23,7 @@ import re
 import warnings
 from pathlib import Path
 
-from mirage_model.formats.assemble import fail, fail_unless_ours, person_name
+from mirage_model.formats.assemble import fail, fail_unless_ours, person_name, sex_code_note
 from mirage_model.formats.dicom_groups import group_leads, join_simultaneous, labelled_median, rhythm_group
 from mirage_model.formats.dicom_samples import (apply_channel_status, group_problem, infer_interpretation,
                                                 padding_in_range, scale_problem)
@@ -125,6 +125,10 @@ def _channel_name(ch) -> str:
 
 # Patient's Age (0010,1010), an AS value "nnnD", "nnnW", "nnnM" or "nnnY": how many of each unit make a year
 _AGE_UNITS = {"D": YEAR_DAYS, "W": YEAR_DAYS / 7, "M": 12.0, "Y": 1.0}
+
+
+# Patient's Sex (0010,0040), PS3.3 C.7.1.1.1: its defined terms
+_SEX_CODES = {"M": "male", "F": "female", "O": "other"}
 
 
 def stated_age(ds) -> float | None:
@@ -231,6 +235,10 @@ def adapt_parser(parser):
             # Patient's Age alone (the parser's whole years: an infant's "003M" was 0); where it is absent,
             # the parser's whole years from the dates would pass for a stated age
             info.age = stated_age(ds)
+            # "O" (other) or no code was read as unknown without a word: said, with what the limits by sex took
+            note = sex_code_note("DICOM: Patient's Sex (0010,0040)", ds.get("PatientSex"), _SEX_CODES)
+            if note:
+                warnings.warn(note)
             pn = ds.get("PatientName")
             if pn is None or not hasattr(pn, "components"):
                 return info
