@@ -55,7 +55,7 @@ NOISE_DOUBTED = " (?) noise may change it"       # a call the record's noise may
 TERSE = COMPACT + ((DOUBTED, " (?)"), (NOISE_DOUBTED, " (?)"))
 
 
-def model_line(pred, why: str = "", stmt_pred=None, stated: int | None = None, names: bool = True,
+def model_line(pred, why: str = "", stmt_pred=None, stated: int | None = None, names: bool | str = True,
                guessed: int = 0, results: str = "page 3", in_words: bool = True, overread: bool = False) -> str:
     """The model's own result in one line: its positive classes with their probabilities (a
     statements model: how many of its statements are above threshold), or why there is none
@@ -64,14 +64,16 @@ def model_line(pred, why: str = "", stmt_pred=None, stated: int | None = None, n
     ``stated``: how many model statements the interpretation shows, told beside the count above
     threshold when they differ in meaning (some resolved away; ``guessed`` of them below threshold:
     :func:`stated_counts`). ``names=False``: the same counts and classes without the models' names
-    (page 1's last resort; page 3 names them). ``results``: the page of the model result's table ("page 4"),
+    (page 1's last resort; page 3 names them); ``names="statements"``: the statements model's name alone, which
+    says where the interpretation's statements come from (page 1, where both names and the classes' words do not
+    fit). ``results``: the page of the model result's table ("page 4"),
     which the line points to for the details. ``in_words``: an own model's calls in its data's words, "Q wave
     abnormal (QAb) 0.90" (``labels.with_words``); False: the labels alone (page 1, where the words would wrap).
     ``overread``: the reviewer's signed over-read is printed beside it: the line says it is the machine's
     ("Model (not over-read): ..."), not part of what the reviewer signed."""
     if pred is None:
         return f"Model: no model result{f' ({why})' if why else ''}; the interpretation comes from the measurement rules alone"
-    name = f" {pred.model_name}" if names else ""
+    name = f" {pred.model_name}" if names is True else ""
     if getattr(pred, "withheld", ""):
         return (f"Model{name}{NOT_SIGNED if overread else ''}: RESULT WITHHELD - {pred.withheld}  (probabilities "
                 f"from {results})")
@@ -103,16 +105,19 @@ def model_line(pred, why: str = "", stmt_pred=None, stated: int | None = None, n
                 if lab in codes and is_called(p, t))
         text += (f"{STATEMENTS_PART}{f'model {stmt_pred.model_name}, ' if names else ''}{n} of {len(codes)} "
                  "above threshold" + _in_interpretation(n, stated, guessed))
-    return text + (DETAILS.replace("page 3", results) if names else NAMED)
+    return text + (DETAILS.replace("page 3", results) if names is True else NAMED)
 
 
 def model_line_rows(c, text: str, width: float, free_line: bool, short: str = "",
-                    last_width: float | None = None, details: str = DETAILS, coded: str = "") -> list[str]:
+                    last_width: float | None = None, details: str = DETAILS, coded: str = "",
+                    named: str = "") -> list[str]:
     """``model_line``'s text as the band draws it within ``width`` pt on canvas ``c``, every row
     whole at ``READABLE`` pt at the least: one row when it fits; else, with a free line above, two
     rows (the classes' model, then the statements' model; the pointer to the details given up if
     need be); else one row without the pointer to the details, in ``COMPACT`` wording if need be; else, with a
-    free line, that over two rows; else the classes in words without the models' names (``short``:
+    free line, that over two rows; else the classes in words with the statements model's name alone (``named``:
+    ``model_line(..., names="statements")``, given beside a statements model: which model the interpretation's
+    statements come from), in ``_worded``'s shorter wordings; else the classes in words without the models' names (``short``:
     ``model_line(..., names=False)``, page 3 names them; ``_worded``: shorter, the counts kept); else the names
     with the classes' labels alone (``coded``: ``model_line(..., in_words=False)``, given beside a statements
     model, whose name says where the interpretation's statements come from); else ``short`` in ``TERSE`` wording
@@ -149,8 +154,9 @@ def model_line_rows(c, text: str, width: float, free_line: bool, short: str = ""
         return [text]
     if free_line and short and len(rows := _wrap(c, text, width, last_width)) == 2:
         return rows         # the names and the classes' words over the free line
-    # the classes' words before the models' names (``coded``): page 3 names the models
-    for t in _worded(short):
+    # the classes' words before the models' names (``coded``): page 3 names the models; the statements model's
+    # name (where the interpretation's statements come from) kept where it fits beside them
+    for t in _worded(named) + _worded(short):
         if fits_row(t, last_width):
             return [t]
     if coded and (rows := whole(coded)):

@@ -281,6 +281,8 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
     # beside a statements model, its name (which model the statements come from) where the classes' words leave room
     coded = "" if stmt_pred is None else model_line(pred, why, stmt_pred, stated, guessed=guessed, results=results,
                                                     in_words=False, overread=signed)
+    named = "" if stmt_pred is None else model_line(pred, why, stmt_pred, stated, names="statements",
+                                                    guessed=guessed, results=results, overread=signed)
     colour = RED if withheld else (0.0, 0.0, 0.0)
     stale = []
     if pred is not None and session.state.get("prediction") == "stale":
@@ -324,7 +326,7 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
     slots -= len(over)
     lines = _statement_lines(c, it, shown, slots, width, session) if shown or not statements else []
     rows = model_line_rows(c, text, width, free_line=len(lines) < slots, short=short, last_width=last_width,
-                           details=DETAILS.replace("page 3", results), coded=coded)
+                           details=DETAILS.replace("page 3", results), coded=coded, named=named)
     if len(rows) > 1 + slots - len(lines) and bare != short:    # words taking statements' lines: the labels alone
         rows = min(rows, model_line_rows(c, text, width, free_line=len(lines) < slots, short=bare,
                                          last_width=last_width, details=DETAILS.replace("page 3", results)), key=len)
