@@ -330,6 +330,21 @@ def _score(args, fmt: str, time_limit: float, stage: list, stopped_by: list):
             bar.total = total
             bar.refresh()
 
+    again = []      # the bar of a resumed run's kept records scored again for --compare-prior
+
+    def comparing(done: int, total: int) -> None:
+        # minutes of work after the last row: said, and counted, not a bar sitting at its end
+        if done == 0:
+            if bar is not None:
+                bar.close()
+            tqdm.write(f"serial comparison: scoring again the {counted(total, 'record')} kept from the earlier run "
+                       "(the comparison needs them; their rows stay as they are)", file=sys.stderr)
+            if args.progress:
+                again.append(RowsBar(total=total, unit="rec", desc="comparing", dynamic_ncols=True, file=sys.stderr,
+                                     smoothing=0, first=min(args.chunk_size, FIRST_CHUNK)))
+        elif again:
+            again[0].update(1)
+
     def warn_now(line: str) -> None:
         """A warning when it happens (a stale lock taken over), above the progress bar."""
         tqdm.write(f"warning: {printable(line)}", file=sys.stderr)
@@ -351,7 +366,7 @@ def _score(args, fmt: str, time_limit: float, stage: list, stopped_by: list):
                 statements_predictor=statements_predictor, found=found,
                 unreadable_folders=unreadable, notice=warn_now, overwrite=args.overwrite,
                 compare_prior=args.compare_prior, started=start, csv_dialect=getattr(args, "csv_dialect", None),
-                patient_names=args.patient_names)
+                patient_names=args.patient_names, comparing=comparing)
     except BatchError as err:
         if bar is not None:
             bar.close()
@@ -367,8 +382,9 @@ def _score(args, fmt: str, time_limit: float, stage: list, stopped_by: list):
         interrupted = stopped_by[0] if stopped_by else signal.SIGINT
         saved_in, unsaved = interrupted_saves(stop)
     finally:
-        if bar is not None:
-            bar.close()
+        for b in [bar, *again]:
+            if b is not None:
+                b.close()
     if interrupted is not None:
         done, total = handled
         how = _signal_words(interrupted)
