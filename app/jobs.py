@@ -25,6 +25,7 @@ from mirage_model.review.labels import ptbxl_coded
 from mirage_model.review.opening import Preparation, measure_head, session_from_file
 from mirage_model.review.scoring import compute
 from mirage_model.review.session import FAILED
+from mirage_model.words import counted
 
 log = logging.getLogger(__name__)
 
@@ -337,6 +338,15 @@ def batch_job(ctx: JobContext, folder, predictor, out_path, **kwargs):
         ctx.progress(done, total, row)
 
     kwargs.setdefault("notice", lambda line: ctx.progress(0, 0, BatchNotice(line)))
+
+    def comparing(done, total):
+        # a resumed run's kept records scored again for the comparison, after its last row: minutes at "N / N"
+        if done == 0:
+            ctx.progress(0, 0, BatchNotice(
+                f"serial comparison: scoring again the {counted(total, 'record')} kept from the earlier run (the "
+                "comparison needs them; their rows stay as they are), about as long as scoring them took"))
+
+    kwargs.setdefault("comparing", comparing)
     # "0 / N records" once the run knows N, before its first record ends (the dialog had said nothing till then)
     kwargs.setdefault("started", lambda total: ctx.progress(0, total, None))
     return batch.score_folder(folder, predictor, out_path, progress=progress, cancel=ctx.cancelled, **kwargs)
