@@ -156,3 +156,18 @@ def test_report_s_labs_values_are_the_table_s_and_its_row_is_named(trial, tmp_pa
                  "--out", str(out)]) == 0
     text = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(str(out)).pages).replace("\u00a0", " ").split())
     assert "Labs table: no row for record 15 in labs.csv." in text, text
+
+
+def test_the_pdf_says_the_model_took_a_limit_only_of_a_value_it_reads(trial, checkpoint, tmp_path):
+    """The tiny model reads age, sex, height and weight: record 14's CRP <0.3 mg/dL is kept in the labs block and
+    is no input of it, so "the model took the limit" is not said of it (a 300-record batch's PDFs had said it
+    beside "Not used by this model (kept for the record): hs-Troponin T, CRP")."""
+    pypdf = pytest.importorskip("pypdf")
+    folder, labs, _sex, _other = trial
+    out = tmp_path / "r14.pdf"
+    assert main(["report", str(folder / "14.hea"), "--model", str(checkpoint), "--no-measure", "--labs", str(labs),
+                 "--out", str(out)]) == 0
+    text = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(str(out)).pages).replace("\u00a0", " ").split())
+    assert "Censored (below or above what the assay measures): CRP <0.3." in text, text
+    assert "took the limit" not in text
+    assert "Not used by this model (kept for the record): hs-Troponin T, CRP" in text

@@ -141,8 +141,12 @@ def clinical_flowables(ctx: ReportContext, st) -> list:
             f"{r['label']} {r['value']}: {r['message']}" for r in refused) + ".")
     censored = [r for r in rows if censor_mark(r["value"])]
     if censored:
+        # a value the model does not read was not taken at its limit (nor at all): said of those it read alone
+        took = [r["label"] for r in censored if r["used"] != "not used by this model"]
+        tail = ("; the model took the limit" if len(took) == len(censored)
+                else f"; the model took the limit of {', '.join(took)}" if took else "")
         notes.append("Censored (below or above what the assay measures): " + ", ".join(
-            f"{r['label']} {r['value'].split(' (=')[0]}" for r in censored) + "; the model took the limit.")
+            f"{r['label']} {r['value'].split(' (=')[0]}" for r in censored) + tail + ".")
     unused = [r["label"] for r in rows if r["used"] == "not used by this model"]
     if unused:
         notes.append(f"Not used by this model (kept for the record): {', '.join(unused)}.")
