@@ -31,3 +31,22 @@ def test_the_table_and_the_last_line_name_the_copy(qtbot, tmp_path):
     dlg._done(BatchSummary(scored=2, skipped=0, seconds=1.0, records_per_s=2.0, out_path=out, copies=1))
     text = dlg.status.text()
     assert "1 record is a copy of another (the same ECG: same_ecg_as names the earlier record)" in text, text
+
+
+def test_after_a_resume_the_table_names_the_copy_as_the_output_does(qtbot, tmp_path):
+    """A resumed run's row (1.xml) came naming a kept row below it (2.xml), before the run named the copies in the
+    output's order (test_batch_same_ecg); at its end the table shows the output's rows, and 1.xml's names none."""
+    from app.dialogs.batch import BatchDialog
+    from mirage_model.review.batch.run import BatchSummary
+
+    out = tmp_path / "scores.csv"
+    out.write_text("record_path,record_id,status,error,same_ecg_as\n1.xml,1,ok,,\n2.xml,2,ok,,1.xml\n",
+                   encoding="utf-8-sig")
+    dlg = BatchDialog(None, device="auto", folder=str(tmp_path))
+    qtbot.addWidget(dlg)
+    dlg.output.setText(str(out))
+    dlg._progress(1, 1, {"record_path": "1.xml", "record_id": "1", "status": "ok", "error": "",
+                         "same_ecg_as": "2.xml"})
+    dlg._done(BatchSummary(scored=1, skipped=1, seconds=1.0, records_per_s=1.0, out_path=out, copies=1))
+    c = dlg.columns.index("same_ecg_as")
+    assert [dlg.table.item(r, c).text() for r in range(dlg.table.rowCount())] == ["", "1.xml"]

@@ -89,3 +89,35 @@ def test_an_output_written_before_the_columns_is_not_resumed(tmp_path, checkpoin
     said = capsys.readouterr().err
     assert "lacks the columns same_ecg_as, ecg_key" in said, said
     assert out.read_bytes() == before
+
+
+def test_after_a_resume_the_copy_names_the_row_above_it(tmp_path, checkpoint):
+    """A record that failed in a cancelled run (1.xml, still being copied in: half its bytes) and is scored when the
+    run is resumed stands above its copy (2.xml), kept from the first run: the CSV says the later row is the copy
+    of the earlier one. The resumed run had written 1.xml's row naming 2.xml, a row below it, and 2.xml's naming
+    none."""
+    import mirage_model as mm
+    from mirage_model.review.batch import score_folder
+
+    folder = tmp_path / "records"
+    folder.mkdir()
+    whole = (DATA / "muse-sinus.xml").read_bytes()
+    (folder / "1.xml").write_bytes(whole[:len(whole) // 2])
+    (folder / "2.xml").write_bytes(whole)
+    shutil.copy(DATA / "Example.scp", folder / "3.scp")
+    predictor = mm.Predictor(checkpoint, device="cpu")
+    out = tmp_path / "r.csv"
+    seen: list[str] = []
+    first = score_folder(folder, predictor, out, measure=False, chunk_size=1,
+                         progress=lambda _d, _t, row: seen.append(row["record_path"]), cancel=lambda: len(seen) >= 2)
+    assert first.cancelled and seen == ["1.xml", "2.xml"]
+    with out.open(newline="", encoding="utf-8-sig") as fh:
+        assert {r["record_path"]: r["status"] for r in csv.DictReader(fh)} == {"1.xml": "error", "2.xml": "ok"}
+    (folder / "1.xml").write_bytes(whole)                        # copied in whole now
+    again = score_folder(folder, predictor, out, measure=False, resume=True)
+    with out.open(newline="", encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["record_path"], r["status"], r["same_ecg_as"]) for r in rows] == [
+        ("1.xml", "ok", ""), ("2.xml", "ok", "1.xml"), ("3.scp", "ok", "")]
+    assert rows[0]["ecg_key"] == rows[1]["ecg_key"] != ""
+    assert again.copies == 1 and "1 record is a copy of another" in again.copies_line()

@@ -336,7 +336,12 @@ class BatchResultsTable:
         self.table.setRowCount(0)
         self.table.setColumnCount(0)
         for row in rows:
-            self._add_row(fresh.get(str(row.get("record_path"))) or _typed(row))
+            shown = fresh.get(str(row.get("record_path")))
+            if shown is not None:
+                # the copy a row names as the file has it: a kept row of the same ECG below this run's row named
+                # anew once the run had sent it (``pipeline.OutputCopies``)
+                shown["same_ecg_as"] = row.get("same_ecg_as")
+            self._add_row(shown or _typed(row))
 
     def record_path(self, r: int) -> Path | None:
         """The record of result row ``r`` (rows name it relative to the scored folder)."""

@@ -57,6 +57,37 @@ def _same_ecg(row: dict, item: LoadedRecord, seen: dict) -> None:
     seen.setdefault(key, row["record_path"])
 
 
+class OutputCopies:
+    """``same_ecg_as`` over a whole output, in its order: a resumed run's rows come among the rows it kept, and a
+    record scored now (one that had failed, or new in the folder) may stand above a kept row of the same ECG. Each
+    row of an ECG names the first in the output's order; that one names none. ``iter_rows`` alone names the first
+    row it saw, which had been a kept row below it: "same ECG as" a later row.
+
+    Args:
+        place: a row's record_path -> its place in the output (``score_folder``'s order); a path without one
+            after every one that has, in the order added (a kept row of a record no longer in the folder).
+    """
+
+    def __init__(self, place: Callable[[str], int]):
+        self._place = place
+        self._added = 0
+        self._rows: dict[str, list[tuple[tuple, dict]]] = {}    # ecg_key -> (place, row) of its rows, first first
+
+    def add(self, row: dict) -> None:
+        """Name ``row``'s first row of its ECG in its ``same_ecg_as``, and, where it stands above that one, name
+        it in the others' (changed in place). A row without an ``ecg_key`` (a file not read) is left as it is."""
+        key = row.get("ecg_key")
+        if not key:
+            return
+        self._added += 1
+        rows = self._rows.setdefault(str(key), [])
+        rows.append(((self._place(str(row.get("record_path"))), self._added), row))
+        rows.sort(key=lambda pair: pair[0])
+        first = rows[0][1]
+        for _place, other in rows:
+            other["same_ecg_as"] = None if other is first else first.get("record_path")
+
+
 def _finish(row: dict, pdf: Future | None, pdf_dir: Path | None) -> dict:
     """``row`` with its PDF's path, or an error when the PDF could not be written."""
     if pdf is not None:
@@ -77,7 +108,7 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
               labs_errors: dict | None = None, all_statements: bool = False,
               statements_predictor=None, name_pdfs_among: Iterable[Path] | None = None,
               labs_lookup=None, ids_among: Iterable[Path] = (), on_row: Callable | None = None,
-              write_pdfs: bool = True, patient_names: bool = False, ecgs: dict | None = None) -> Iterator[dict]:
+              write_pdfs: bool = True, patient_names: bool = False) -> Iterator[dict]:
     """Score ``paths`` (header files) and yield one row dict per record, in order.
 
     Args:
@@ -95,8 +126,6 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
         orphans: signal files without a header; each gets an error row.
         not_ecg: files that look like no ECG (``find_inputs``): read like records, and a row that
             fails says what the file is, with the status "not_ecg" (not counted as a failure).
-        ecgs: {ecg_key: record_path} of the ECGs already in the output (a resumed run's kept rows): a record whose
-            ECG is one of them, or of an earlier row's, names it in ``same_ecg_as``.
         mp_context: process start method for the pool ("forkserver" by default on Linux).
         record_timeout_s: time limit (s) for reading and measuring one record; a record that
             takes longer gets an error row (None: no limit). In a pool the stuck loader
@@ -152,7 +181,7 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
     # a header without its signal file and a signal file without its header in one folder: each
     # error row names the other (a .dat renamed away from its record)
     hints = signal_file_hints(paths, orphan_set)
-    seen = dict(ecgs or {})     # {ecg_key: record_path} of the first row of each ECG
+    seen: dict = {}     # {ecg_key: record_path} of the first row of each ECG (``OutputCopies``: among kept rows)
     pending: deque = deque()    # (row, PDF future or None), in output order
     dropped: deque = deque()    # rows of pending a cancel left out, with their PDFs (removed at the end)
     try:

@@ -29,7 +29,7 @@ from mirage_model.review.batch.not_read import (_not_read, is_hidden, no_records
                                                 nothing_to_score, split_own)
 from mirage_model.review.batch.outputs import (DEFAULT_DIALECT, FORMATS, earlier_output, earlier_output_refusal,
                                                lock_output, output_dialect, write_atomic)
-from mirage_model.review.batch.pipeline import CHUNK_SIZE, iter_rows
+from mirage_model.review.batch.pipeline import CHUNK_SIZE, OutputCopies, iter_rows
 from mirage_model.review.batch.priors import PriorComparer, SerialCounts
 from mirage_model.review.batch.resume import check_kept, kept_rows
 from mirage_model.review.batch.saving import CHECKPOINT_COST, RowSaver, checkpoint_wait, interrupted_saves
@@ -281,9 +281,11 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                      report_settings=report_settings, cancel=cancel_check, mp_context=mp_context,
                      name_pdfs_among=headers, ids_among=by_rel.values(),
                      on_row=comparer.add if comparer is not None else None)
-        # a copy of a kept row's ECG names that row (its ecg_key), as within one run
-        ecgs = {str(row["ecg_key"]): str(row.get("record_path")) for row in kept if row.get("ecg_key")}
-        gen = iter_rows(todo_h, predictor, **scoring, **along, orphans=todo_o, not_ecg=todo_n, ecgs=ecgs)
+        # a copy names the first row of its ECG in the output's order, a kept row or this run's
+        copies = OutputCopies(lambda rel: order.get(rel, len(order)))
+        for row in rows:
+            copies.add(row)
+        gen = iter_rows(todo_h, predictor, **scoring, **along, orphans=todo_o, not_ecg=todo_n)
         if started is not None:
             started(total)
         try:
@@ -291,6 +293,7 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
             with _torch_threads(torch_threads), contextlib.closing(gen), saver.told_on_interrupt():
                 for row in gen:
                     rows.append(named(row))
+                    copies.add(row)
                     summary.count(row)
                     if progress is not None:
                         progress(summary.handled, total, row)
@@ -305,6 +308,7 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                     summary.serial_pdfs(done_keys)
         finally:
             write()
+            summary.copies = sum(bool(row.get("same_ecg_as")) for row in rows)     # the output's, kept rows too
             summary.unsaved, summary.saved_in = saver.unsaved_line(), saver.saved_in
             summary.seconds = time.perf_counter() - t0
             n = summary.handled

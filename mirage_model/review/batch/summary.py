@@ -30,7 +30,7 @@ class BatchSummary:
     errors: list[tuple[str, str]] = field(default_factory=list)   # (record path, message)
     pdfs: int = 0
     unscorable: int = 0               # of ``failed``: read, but no usable signal (not scored)
-    copies: int = 0                   # rows whose ECG an earlier row's is (``same_ecg_as``)
+    copies: int = 0                   # the output's rows whose ECG an earlier row's is (``same_ecg_as``; kept too)
     # (path, what it is) of the files with an ECG format's extension that are no ECG (not failures)
     passed_over: list[tuple[str, str]] = field(default_factory=list)
     # ids of the labs table's rows that fit no record of the run (their values go nowhere)
@@ -138,7 +138,6 @@ class BatchSummary:
         self.with_row.add(str(row.get("record_path")))
         if row.get("pdf"):        # an unscorable signal's PDF too ("Signal quality: UNSCORABLE - no result")
             self.pdfs += 1
-        self.copies += bool(row.get("same_ecg_as"))
         if row["status"] == "ok":
             self.scored += 1
             self.labs_header += [(str(row.get("record_path")), n) for n in labs_header_notes(row.get("notes"))]
