@@ -50,3 +50,23 @@ def test_after_a_resume_the_table_names_the_copy_as_the_output_does(qtbot, tmp_p
     dlg._done(BatchSummary(scored=1, skipped=1, seconds=1.0, records_per_s=1.0, out_path=out, copies=1))
     c = dlg.columns.index("same_ecg_as")
     assert [dlg.table.item(r, c).text() for r in range(dlg.table.rowCount())] == ["", "1.xml"]
+
+
+def test_the_table_shows_the_start_of_the_ecg_key_and_the_whole_on_hover(qtbot, tmp_path):
+    """The ECG's key is 40 hex digits (the over-read store's): the table shows its first 10, enough to tell the rows
+    of one ECG from the others', and the whole on hover; it sorts by the whole key. It had shown all 40, cut by its
+    column at an arbitrary digit."""
+    from app.dialogs.batch import BatchDialog
+
+    dlg = BatchDialog(None, device="auto", folder=str(tmp_path))
+    qtbot.addWidget(dlg)
+    keys = {"a.xml": "0123456789abcdef0123456789abcdef01234567", "b.xml": "0123456789ffffffffffffffffffffffffffffff"}
+    for done, (path, key) in enumerate(keys.items(), 1):
+        dlg._progress(done, 2, {"record_path": path, "record_id": path[0], "status": "ok", "error": "",
+                                "same_ecg_as": "", "ecg_key": key})
+    c = dlg.columns.index("ecg_key")
+    assert [dlg.table.item(r, c).text() for r in range(2)] == ["0123456789\u2026"] * 2
+    assert dlg.table.item(1, c).toolTip().splitlines()[0] == keys["b.xml"]
+    dlg._sort_by(c)
+    dlg._sort_by(c)                       # descending: by the whole key, b's ffff... first
+    assert [dlg.table.item(r, dlg.columns.index("record_path")).text() for r in range(2)] == ["b.xml", "a.xml"]

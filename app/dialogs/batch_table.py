@@ -35,6 +35,9 @@ NOT_ECG_COLOUR = QColor("#666666")        # a file that is no ECG: told, not a f
 LABS_DIFFER_COLOUR = QColor("#6b6b00")    # its labs row may be another patient's
 # a failed row is as tall as its message's wrapped lines up to this many; the rest is under the table when selected
 ERROR_LINES = 4
+# the hex digits of an ecg_key the table shows (40 bits: two of 100,000 ECGs alike by chance about once in 200
+# such folders); the whole key (40 digits, the over-read store's) on hover and in the CSV
+KEY_SHOWN = 10
 
 
 def _row_message(row: dict) -> str:
@@ -287,6 +290,11 @@ class BatchResultsTable:
         fm = self.table.fontMetrics()
         for c, key in enumerate(self.columns):
             item = QTableWidgetItem(_fmt(row.get(key), key, row))
+            if key == "ecg_key" and len(str(row.get(key) or "")) > KEY_SHOWN:
+                # 40 hex digits had filled the column, cut at its end: its start tells the rows of one ECG apart
+                item.setText(f"{str(row.get(key))[:KEY_SHOWN]}\u2026")
+                item.setToolTip(f"{row.get(key)}\nthe ECG's identity, whole in the output: the rows of one ECG share "
+                                "it (same_ecg_as names the first)")
             if key == "error" and row.get(key):
                 # a file that is no ECG is told, not a failure: grey, not red
                 item.setForeground(NOT_ECG_COLOUR if row.get("status") == NOT_ECG else FAILED_COLOUR)
