@@ -138,3 +138,25 @@ def test_report_reads_the_labs_table_by_the_rules_of_score(checkpoint, tmp_path,
     err = capsys.readouterr().err
     assert "labs.csv, line 2, column 'age'" in err and "'abc' is not a number" in err
     assert not out.exists()
+
+
+def test_a_model_without_labs_says_the_tables_values_are_not_used(tmp_path, capsys):
+    """A model trained without labs (``use_labs`` False: its schema names age, sex, height and weight, it reads none):
+    the summary's labs line says so, as the bad cell left out of a row does ("no model of the run reads it"). The
+    line had counted from the schema's names and said "all 4 values used by this model"."""
+    from helpers_models import make_tiny_checkpoint
+
+    model = make_tiny_checkpoint(tmp_path / "no_labs", clinical=READ, use_labs=False)
+    assert mm.Predictor(model, device="cpu").clinical_read == ()
+    a, b, _c = _ptbxl_folder(tmp_path / "in")
+    labs = tmp_path / "labs.csv"
+    labs.write_text(f"record_id,age,sex,height [cm]\n{a},61,F,170\n{b},50,M,abc\n")
+    out = tmp_path / "r.csv"
+    rc = main(["score", str(tmp_path / "in"), "--model", str(model), "--out", str(out), "--no-progress",
+               "--labs", str(labs), "--no-measure", "--statements-model", "none"])
+    said = capsys.readouterr().out
+    rows = _rows(out)
+    # b's height, no number, is left out of its row: no model of the run reads it
+    assert rc == 0 and rows[b]["status"] == "ok" and "labs value left out" in rows[b]["notes"]
+    assert sorted(rows[a]["values_not_used"].split(";")) == ["age", "height", "sex"]       # the row says it too
+    assert "labs.csv: 5 of 5 values not used by this model (age 2, height 1, sex 2)" in said, said

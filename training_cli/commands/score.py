@@ -445,8 +445,7 @@ def _report(args, summary, predictor) -> int:
         print(summary.not_read_line("no ECG records", "named above" if args.list_not_read
                                     else "--list-not-read names them"))
     if args.labs is not None:
-        used = getattr(getattr(predictor, "schema", None), "names", []) or []
-        print(summary.labs_line(Path(args.labs).name, used))
+        print(summary.labs_line(Path(args.labs).name, summary.model_reads))
         if summary.labs_header:
             print(f"warning: {printable(summary.labs_header_line(str(args.labs)))}", file=sys.stderr)
         if summary.labs_unmatched:

@@ -220,7 +220,8 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         if labs is not None:
             refused = lookup.refused_rows()
             summary.labs_rows, summary.labs_refused = len(set(labs_d) - refused), len(refused)
-            summary.model_reads = list(getattr(getattr(predictor, "schema", None), "names", None) or ())
+            # the features the run's models read, as a bad value left out of a row is judged (``features_read``)
+            summary.model_reads = None if lookup.reads is None else sorted(lookup.reads)
             # a row that fits no record gives no value (said below): "all 645 values used" had counted
             # them beside the warning that their rows were not used
             unmatched = set(lookup.match.unmatched)

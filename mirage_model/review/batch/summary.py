@@ -45,9 +45,10 @@ class BatchSummary:
     labs_rows: int | None = None
     labs_refused: int = 0
     labs_values: dict[str, int] = field(default_factory=dict)
-    # the clinical features the run's model reads (its schema's names): a value of another feature is "not
-    # used by this model" in ``labs_line``
-    model_reads: list[str] = field(default_factory=list)
+    # the clinical features the run's models read (``inputs.features_read``: none for a model trained without labs,
+    # though its schema names some; None: a model that does not say, every feature counted as read): a value of
+    # another feature is "not used by this model" in ``labs_line``
+    model_reads: list[str] | None = field(default_factory=list)
     # the records whose row fits other records too (refused: their error rows say so); its values, given
     # to no record, are not among ``labs_values``
     labs_ambiguous: int = 0
@@ -184,7 +185,7 @@ class BatchSummary:
 
     def labs_line(self, table: str, model_reads) -> str:
         """What became of the labs table named ``table`` (its file name), for a model that reads
-        the features ``model_reads``: "labs.csv: 12 of 30 values not used by this model (crp 6,
+        the features ``model_reads`` (None: every one): "labs.csv: 12 of 30 values not used by this model (crp 6,
         troponin_t 6); 2 of 17 rows refused: see their records' error rows", "labs.csv: all 30
         values used by this model" when the model reads every one (never "0 of 30 values not
         used"), then the records whose row fits other records too ("; 2 records given none, their rows fit
@@ -201,8 +202,8 @@ class BatchSummary:
                         f"{'s' if self.labs_refused != 1 else ''}): see their records' error rows "
                         "('labs row refused: ...')")
             return f"{table}: no rows: no values were used"
-        reads = set(model_reads or ())
-        unused = {k: v for k, v in self.labs_values.items() if k not in reads}
+        reads = None if model_reads is None else set(model_reads)
+        unused = {k: v for k, v in self.labs_values.items() if reads is not None and k not in reads}
         total, n = sum(self.labs_values.values()), sum(unused.values())
         detail = f" ({', '.join(f'{k} {v}' for k, v in sorted(unused.items()))})" if unused else ""
         fit = max(0, self.labs_rows - len(self.labs_unmatched))
