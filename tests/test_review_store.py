@@ -450,3 +450,29 @@ def test_a_read_failure_names_the_file_without_the_apps_words_for_a_reader(tmp_p
     assert str(err.value).endswith("Over-reads are not kept there until it can be.")       # the app's message
     assert err.value.problem.startswith(f"The over-read store {bad} could not be read: file is not a database")
     assert "not kept" not in err.value.problem
+
+
+def test_keeping_a_loose_identity_reads_the_file_once(tmp_path, monkeypatch):
+    """``keep_loose`` asks whether the key's loose identity is kept, and whether an over-read or a signature is kept
+    under it, in one read of the file (and one write where it keeps it): it had opened the file for each table, three
+    times for a record whose signatures alone are kept (File > Forget) and twice for one with its over-read, at every
+    opening of the record. Counted at sqlite3.connect: a read is a connection opened read-only."""
+    path = _one_table_store(tmp_path / "old.sqlite")
+    store, loose = OverReadStore(path), "a" * 40
+    store.save("k5", _signed().state(), "5")
+    store.save("k5", None)                        # forgotten: its signature stays, under k5 alone
+    assert store.load("k5") is None and store.signatures("k5")
+    real, opened = sqlite3.connect, []
+
+    def connect(target, *args, **kwargs):
+        opened.append("read" if str(target).endswith("?mode=ro") else "write")
+        return real(target, *args, **kwargs)
+
+    monkeypatch.setattr(sqlite3, "connect", connect)
+    for key, kept, connections in (("k5", True, ["read", "write"]), ("k0", True, ["read", "write"]),
+                                   ("k0", False, ["read"]), ("k9", False, ["read"])):
+        opened.clear()
+        assert store.keep_loose(key, loose) is kept, key
+        assert opened == connections, (key, opened)
+    monkeypatch.setattr(sqlite3, "connect", real)
+    assert store.elsewhere("k1", loose)[0] in ("1", "5")

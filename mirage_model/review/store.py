@@ -157,6 +157,22 @@ class OverReadStore:
         except (sqlite3.Error, OSError) as err:
             raise self._fail("written", err) from None
 
+    @contextmanager
+    def _reading(self):
+        """A read-only connection, closed after; None where the file is not there yet; ``StoreError`` where it
+        cannot be read (a path the system refuses to look at too: it raises, not says "none")."""
+        try:
+            if not self.path.exists():
+                yield None
+                return
+            con = self._connect(write=False)
+            try:
+                yield con
+            finally:
+                con.close()
+        except (sqlite3.Error, OSError) as err:
+            raise self._fail("read", err) from None
+
     def _connect(self, write: bool) -> sqlite3.Connection:
         if write:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -245,10 +261,12 @@ class OverReadStore:
         Raises:
             StoreError: the file cannot be read, or written where it must be (nothing of it changed then).
         """
-        if not loose or self._rows("SELECT key FROM loose WHERE key = ?", (key,)):
+        if not loose:
             return False
-        if not (self._rows("SELECT key FROM overread WHERE key = ?", (key,))
-                or self._rows("SELECT key FROM signature WHERE key = ?", (key,))):
+        with self._reading() as con:        # one read: it had opened the file once per table asked
+            kept = con is not None and not _keyed(con, "loose", key) and (
+                _keyed(con, "overread", key) or _keyed(con, "signature", key))
+        if not kept:
             return False
         with self._writing() as con:
             con.execute("INSERT OR IGNORE INTO loose VALUES (?, ?)", (key, loose))
@@ -269,17 +287,11 @@ class OverReadStore:
     def _rows(self, sql: str, args: tuple = ()) -> list[tuple]:
         """``sql``'s rows, [] where the file or its table is not there yet (``sql`` reads one table, named after
         FROM)."""
-        try:
-            if not self.path.exists():
+        with self._reading() as con:
+            if con is None:
                 return []
-            con = self._connect(write=False)
-            try:
-                table = sql.split(" FROM ")[1].split()[0]
-                return con.execute(sql, args).fetchall() if _has(con, table) else []
-            finally:
-                con.close()
-        except (sqlite3.Error, OSError) as err:
-            raise self._fail("read", err) from None
+            table = sql.split(" FROM ")[1].split()[0]
+            return con.execute(sql, args).fetchall() if _has(con, table) else []
 
     def signatures(self, key: str) -> list[tuple[str, datetime, dict]]:
         """Every signature kept under ``key``, oldest first: (signer, signed_at (UTC), ``OverRead.state()``).
@@ -424,6 +436,12 @@ def kept_text(state: dict, when: datetime | None = None) -> str:
 
 def _has(con: sqlite3.Connection, table: str) -> bool:
     return con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone() is not None
+
+
+def _keyed(con: sqlite3.Connection, table: str, key: str) -> bool:
+    """Whether ``table`` (one of the store's, which may not be there yet) has a row of ``key``."""
+    return _has(con, table) and con.execute(f"SELECT 1 FROM {table} WHERE key = ? LIMIT 1", (key,)).fetchone() \
+        is not None
 
 
 def _append(con: sqlite3.Connection, key: str, record: str, state: dict) -> None:
