@@ -168,6 +168,7 @@ def test_batch_writes_unscorable_rows(tmp_path, predictor):
         assert by[rid]["positive"] == "" and all(by[rid][c] == "" for c in by[rid] if c.startswith("prob_"))
         assert by[rid]["error"]
     assert summary.unscorable == 2 and summary.exit_code == 1
+    assert summary.unscorable_line() == "2 of the failed hold no usable signal: status 'unscorable'"
 
 
 def test_a_pure_mains_hum_row_says_unscorable(tmp_path, predictor):
@@ -190,6 +191,8 @@ def test_a_pure_mains_hum_row_says_unscorable(tmp_path, predictor):
     assert by["hum"]["status"] == "unscorable" and by["hum"]["error"].startswith("signal quality unscorable: ")
     assert all(by["hum"][c] == "" for c in by["hum"] if c.startswith("prob_")) and by["hum"]["positive"] == ""
     assert summary.unscorable == 1 and summary.scored == 1
+    # as mirage score and the batch dialog say it (one record: "holds")
+    assert summary.unscorable_line() == "1 of the failed holds no usable signal: status 'unscorable'"
 
 
 # -------------------------------------------------------------------------------------------

@@ -48,6 +48,9 @@ class BatchOutcome:
         if getattr(summary, "not_ecg", 0):
             parts.append(counted(summary.not_ecg, "not ECG file"))
         speed = summary.speed_text() if hasattr(summary, "speed_text") else ""
+        if getattr(summary, "unscorable", 0):
+            # read but no usable signal (red in the table as a file that could not be read): as mirage score says it
+            speed += f"; {summary.unscorable_line()}"
         verb = "Cancelled" if getattr(summary, "cancelled", False) else "Done"
         # the PDFs this run wrote and where, as mirage score --pdf-dir says them ("34 PDFs in pdfs")
         pdfs = f"; {counted(getattr(summary, 'pdfs', 0), 'PDF')} in {self._pdf_dir}" if self._pdf_dir else ""

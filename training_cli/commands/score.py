@@ -408,7 +408,7 @@ def _report(args, summary, predictor) -> int:
         print(f"... and {len(summary.errors) - 50} more failures (see the status column)", file=sys.stderr)
     extra = f", {counted(summary.pdfs, 'PDF')} in {args.pdf_dir}" if args.pdf_dir else ""
     if summary.unscorable:
-        extra += f" ({summary.unscorable} of the failed hold no usable signal: status 'unscorable')"
+        extra += f" ({summary.unscorable_line()})"
     for path, what in summary.passed_over[:20]:
         print(not_ecg_line(path, what), file=sys.stderr)
     if len(summary.passed_over) > 20:

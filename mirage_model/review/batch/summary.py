@@ -134,6 +134,15 @@ class BatchSummary:
         return (f"{counted(n, 'record')} {copy} (the same ECG: same_ecg_as names the earlier record), each kept "
                 "in its row")
 
+    def unscorable_line(self) -> str:
+        """How many of the failed records were read but hold no usable signal, as ``mirage score`` and the batch
+        dialog say it: "2 of the failed hold no usable signal: status 'unscorable'"; "" when none. Their rows say
+        why in ``error`` and leave the probabilities and calls empty: nothing was scored, so nothing is a result."""
+        n = self.unscorable
+        if not n:
+            return ""
+        return f"{n} of the failed {'holds' if n == 1 else 'hold'} no usable signal: status 'unscorable'"
+
     def count(self, row: dict) -> None:
         """Count one output row of this run."""
         self.with_row.add(str(row.get("record_path")))
