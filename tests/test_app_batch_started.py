@@ -24,5 +24,6 @@ def test_the_dialog_says_0_of_2_before_the_first_record_ends(qtbot, tiny_model, 
 
     run_batch_dialog(qtbot, tiny_model, folder, tmp_path / "scores.csv", listen=listen, statements="none")
     before_rows = [s for s in seen if s[3] == 0]
-    assert before_rows and before_rows[0] == ("0 / 2 records; reading the first records and starting the model...", 2, 0, 0), seen
+    assert before_rows and before_rows[0] == (
+        "0 / 2 records; reading the first records and starting the model...", 2, 0, 0), seen
     assert seen[-1][:3] == ("2 / 2 records", 2, 2), seen

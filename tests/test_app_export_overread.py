@@ -96,7 +96,8 @@ def test_the_patient_fields_show_their_placeholder_whole(qtbot):
     1280x800, PTB-XL 00001_lr signed); the over-read's lines wrap, the fields keep their words."""
     from app.dialogs.export import ExportDialog
 
-    status = "Over-read by Dr A. Reader, 2026-12-06 09:20 UTC (09:20 local); 1 machine statement neither confirmed nor struck"
+    status = ("Over-read by Dr A. Reader, 2026-12-06 09:20 UTC (09:20 local); 1 machine statement neither confirmed "
+              "nor struck")
     dlg = ExportDialog(file_id="PTB-XL patient 15709", status=status, comment="No change since 2025.", signed=True)
     qtbot.addWidget(dlg)
     dlg.show()

@@ -74,7 +74,8 @@ def test_the_muse_carts_own_qtc_is_in_its_device_report():
     fridericia = int(re.search(r"<QTcFrederica>([^<]*)</QTcFrederica>", text).group(1))
     _, lines = device_report_lines(load_record(DATA / "muse-sinus.xml"))
     assert f"QTc, formula not stated (ms): {qtc}" in lines
-    assert lines.index(f"QTc, formula not stated (ms): {qtc}") + 1 == lines.index(f"QTc (Fridericia) (ms): {fridericia}")
+    assert lines.index(f"QTc, formula not stated (ms): {qtc}") + 1 == \
+        lines.index(f"QTc (Fridericia) (ms): {fridericia}")
     assert not any(line.startswith("QTc (Bazett)") for line in lines)       # no formula GE did not name
 
 
@@ -319,7 +320,8 @@ def test_edf_with_three_channels_is_refused_naming_the_format(tmp_path):
     headers = highlevel.make_signal_headers(["ECG I", "ECG II", "ECG V1"], dimension="mV",
                                             sample_frequency=ref.fs, physical_min=-10, physical_max=10)
     path = tmp_path / "three.edf"
-    highlevel.write_edf(str(path), np.ascontiguousarray(ref.p_signal.T[[0, 1, 6]]), headers, file_type=pyedflib.FILETYPE_EDFPLUS)
+    highlevel.write_edf(str(path), np.ascontiguousarray(ref.p_signal.T[[0, 1, 6]]), headers,
+                        file_type=pyedflib.FILETYPE_EDFPLUS)
     with pytest.raises(RecordError) as err:
         load_record(path)
     msg = str(err.value)
@@ -340,8 +342,10 @@ def test_edf_channels_beside_the_ecg_are_named_as_dropped_leads(tmp_path):
     others = [np.full(seconds, 97.0), np.sin(np.arange(25 * seconds) / 10)]
     headers = highlevel.make_signal_headers([f"ECG {n}" for n in ref.sig_name], dimension="mV",
                                             sample_frequency=ref.fs, physical_min=-10, physical_max=10)
-    headers += [highlevel.make_signal_header("SpO2", dimension="%", sample_frequency=1, physical_min=0, physical_max=100),
-                highlevel.make_signal_header("Resp", dimension="", sample_frequency=25, physical_min=-2, physical_max=2)]
+    headers += [highlevel.make_signal_header("SpO2", dimension="%", sample_frequency=1, physical_min=0,
+                                             physical_max=100),
+                highlevel.make_signal_header("Resp", dimension="", sample_frequency=25, physical_min=-2,
+                                             physical_max=2)]
     path = tmp_path / "monitor.edf"
     highlevel.write_edf(str(path), x + others, headers, file_type=pyedflib.FILETYPE_EDFPLUS)
     truth, _, _ = highlevel.read_edf(str(path))

@@ -42,7 +42,8 @@ def truth(fs: int = 500, seconds: float = 10.0) -> np.ndarray:
 
 def muse_xml(sig: np.ndarray, *, base: str = "500", exponent: str = "0", per_bit: float = 4.88,
              units: str = "MICROVOLTS", twelve: bool = False, median_first: bool = True,
-             count_delta: int = 0, median_delta: int = 0, age: str = "<PatientAge>43</PatientAge><AgeUnits>YEARS</AgeUnits>",
+             count_delta: int = 0, median_delta: int = 0,
+             age: str = "<PatientAge>43</PatientAge><AgeUnits>YEARS</AgeUnits>",
              dob: str = "07-08-1979", name: str = "JOHN", encoding: str = "ISO-8859-1") -> bytes:
     """A GE MUSE RestingECG of ``sig`` (12, T) mV: a Median (the first 600 samples) and a Rhythm
     waveform, 8 stored leads (or all 12), int16 little endian in base64, as restecg.dtd has them."""
@@ -252,7 +253,8 @@ def test_philips_unsigned_samples_with_their_zero_offset(tmp_path):
     text = philips_xml(sig).decode()
     start = text.index(">", text.index("<parsedwaveforms")) + 1
     text = text[:start] + base64.b64encode(counts.tobytes()).decode() + text[text.index("</parsedwaveforms>"):]
-    text = (text.replace('signalsigned="True"', 'signalsigned="False"').replace('signaloffset="0"', 'signaloffset="32768"')
+    text = (text.replace('signalsigned="True"', 'signalsigned="False"')
+            .replace('signaloffset="0"', 'signaloffset="32768"')
             .replace("<signalsigned>True<", "<signalsigned>False<").replace("<signaloffset>0<", "<signaloffset>32768<"))
     rec = read(tmp_path, text.encode())
     assert_reads(rec, sig, 500, 0.005)

@@ -37,7 +37,8 @@ def _dicom(tmp_path, charset, name) -> Path:
 ])
 def test_a_dicom_name_in_its_character_set_is_the_patients_name(tmp_path, charset, stored, shown):
     path = _dicom(tmp_path, charset, stored)
-    assert stored.split("^")[0].encode("utf-8") not in path.read_bytes() or charset == "ISO_IR 192"   # really re-encoded
+    # really re-encoded
+    assert stored.split("^")[0].encode("utf-8") not in path.read_bytes() or charset == "ISO_IR 192"
     rec = load_record(path)
     assert rec.meta["patient"]["name"] == shown
     assert f"Patient: {shown}" in patient_facts(rec)

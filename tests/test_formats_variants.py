@@ -373,7 +373,8 @@ def scp_record(names, rhythm, avm6, interval=2000, *, beat=None, avm5=None, qrs=
     sections = {3: struct.pack("<BB", L, (0x01 if subtract else 0) | together)
                 + b"".join(struct.pack("<IIB", a, b, _SCP_LEADS[n]) for n, (a, b) in zip(names, spans))}
     if beat is not None:
-        sections[4] = (struct.pack("<HHH", round(beat.shape[1] * (interval5 or interval) / 1000), ref_fiducial, len(qrs))
+        sections[4] = (struct.pack("<HHH", round(beat.shape[1] * (interval5 or interval) / 1000), ref_fiducial,
+                                   len(qrs))
                        + b"".join(struct.pack("<HIII", 0, a, f, b) for a, f, b in qrs)
                        + b"".join(struct.pack("<II", a, b) for a, f, b in qrs))
         sections[5] = _scp_leads(avm5, interval5 or interval, 0, beat)

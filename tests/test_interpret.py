@@ -218,7 +218,8 @@ def test_an_unreliable_qtc_is_marked_and_a_rare_rhythm_under_20_percent_not_said
     q = next(s for s in it.statements if s.text.startswith("Prolonged QTc"))
     assert q.note == "unreliable: irregular rhythm"
     it = run({"SR": 0.9}, {"heart_rate_bpm": 125.0, "qtc_bazett_ms": 510.0}, "F")
-    assert next(s for s in it.statements if s.text.startswith("Prolonged QTc")).note == "unreliable: Bazett above 120 bpm"
+    assert next(s for s in it.statements if s.text.startswith("Prolonged QTc")).note == \
+        "unreliable: Bazett above 120 bpm"
     it = run({"SR": 0.9}, {"heart_rate_bpm": 80.0, "qtc_bazett_ms": 510.0}, "F")
     assert next(s for s in it.statements if s.text.startswith("Prolonged QTc")).note is None
     # a rhythm statement above its (tiny) threshold but under 20 % is not said beside the rhythm
@@ -282,7 +283,8 @@ def test_a_paced_rhythm_found_by_the_quality_check_is_the_rhythm():
     assert any(r.startswith("wide QRS (150 ms) not stated: a ventricular-paced QRS") for r in it.resolved), it.resolved
     # without the evidence the same record reads as before: the AF rule, no paced rhythm
     plain = run({"SR": 0.25, "AFIB": 0.16, "NORM": 0.8}, meas, irregular=True)
-    assert plain.first.text.startswith("Atrial fibrillation") and "Paced" not in " ".join(s.text for s in plain.statements)
+    assert plain.first.text.startswith("Atrial fibrillation")
+    assert "Paced" not in " ".join(s.text for s in plain.statements)
     # the model states AF above its threshold: paced rhythm first, AF after it
     it = run({"AFIB": 0.9}, meas, irregular=False, paced=evidence)
     assert [s.text for s in it.statements][:2] == ["Paced rhythm, 45 bpm", "Atrial fibrillation"]
@@ -376,7 +378,8 @@ def test_sinus_arrhythmia_keeps_normal_ecg_away(pos):
     ({"heart_rate_bpm": 49.8}, "Sinus bradycardia, 49.8 bpm", "rate 49.8 bpm < 50 bpm"),        # cinc2020 Q1240
     ({"heart_rate_bpm": 100.4}, "Sinus tachycardia, 100.4 bpm", "rate 100.4 bpm > 100 bpm"),
     ({"heart_rate_bpm": 70.0, "pr_ms": 200.4}, "First degree AV block (PR 200.4 ms)", "PR 200.4 ms > 200 ms"),
-    ({"heart_rate_bpm": 70.0, "qrs_axis_deg": -30.3}, "Left axis deviation (-30.3 deg)", "QRS axis -30.3 deg < -30 deg"),
+    ({"heart_rate_bpm": 70.0, "qrs_axis_deg": -30.3}, "Left axis deviation (-30.3 deg)",
+     "QRS axis -30.3 deg < -30 deg"),
     ({"heart_rate_bpm": 70.0, "qrs_axis_deg": 90.2}, "Right axis deviation (90.2 deg)", "QRS axis 90.2 deg > +90 deg"),
     ({"heart_rate_bpm": 70.0, "qtc_bazett_ms": 450.0}, "Prolonged QTc (450 ms, Bazett)", "QTc 450 ms >= 450 ms"),
     ({"heart_rate_bpm": 70.0, "qrs_ms": 120.0}, "Wide QRS (120 ms)", "QRS 120 ms >= 120 ms"),
@@ -451,7 +454,8 @@ def test_a_short_pr_is_said_in_a_rhythm_with_p_waves_only():
     assert short[0].rule == "PR 118 ms < 120 ms (Surawicz et al. 2009)" and short[0].group == "conduction"
     assert not any(s.code == "NORM" for s in it.statements)
     assert not any(s.text.startswith("Short PR") for s in run({"SR": 0.95}, base | {"pr_ms": 120.0}, "F").statements)
-    assert not any(s.text.startswith("Short PR") for s in run({"WPW": 0.9, "SR": 0.9}, base | {"pr_ms": 100.0}).statements)
+    assert not any(s.text.startswith("Short PR")
+                   for s in run({"WPW": 0.9, "SR": 0.9}, base | {"pr_ms": 100.0}).statements)
     assert not any(s.text.startswith("Short PR")
                    for s in run({"AFIB": 0.9}, base | {"pr_ms": 100.0}).statements)
     assert not any(s.text.startswith("Short PR")
@@ -495,7 +499,8 @@ def test_atrial_fibrillation_stands_without_clear_flutter_waves(atrial):
 
 
 @pytest.mark.parametrize("pos, paced", [({"SR": 0.9}, None), ({"STACH": 0.9}, None),
-                                        ({"AFIB": 0.9, "PACE": 0.9}, None), ({"AFIB": 0.9}, "9 stimuli before 10 beats")])
+                                        ({"AFIB": 0.9, "PACE": 0.9}, None),
+                                        ({"AFIB": 0.9}, "9 stimuli before 10 beats")])
 def test_the_flutter_rule_only_replaces_a_said_atrial_rhythm(pos, paced):
     """A regular rhythm's P and T waves repeat at harmonics of its rate: the measurement alone does not tell
     2:1 flutter from sinus tachycardia, so at twice the ventricular rate it never overrides a sinus rhythm the
@@ -547,8 +552,8 @@ def test_an_irregular_rhythm_no_model_states_is_no_normal_ecg():
     meas = {"heart_rate_bpm": 72.0, "qrs_ms": 99.0, "pr_ms": 165.0}
     it = run_alone(meas, probs=(0.9,), irregular=True, rr_nrmssd=0.38)
     assert [s.text for s in it.statements] == ["Rhythm not classified, 72 bpm, irregular"]
-    assert ("normal ECG (90%) not stated: the rhythm is irregular (RR coefficient of variation > 0.15) and no rhythm is "
-            "stated: sinus rhythm not confirmed") in it.resolved, it.resolved
+    assert ("normal ECG (90%) not stated: the rhythm is irregular (RR coefficient of variation > 0.15) and no "
+            "rhythm is stated: sinus rhythm not confirmed") in it.resolved, it.resolved
     for nrmssd in (0.13, 0.05):
         regular = run_alone(meas, probs=(0.9,), irregular=False, rr_nrmssd=nrmssd)
         assert [s.text for s in regular.statements] == ["Rhythm not classified, 72 bpm", "Normal ECG"]
@@ -840,7 +845,8 @@ def test_above_120_bpm_the_qtc_rules_judge_fridericia(fridericia, prolonged):
     else:
         assert q == []
     slower = run({"SR": 0.9}, {**meas, "heart_rate_bpm": 95.0}, "F")
-    assert [s.text for s in slower.statements if s.text.startswith("Prolonged QTc")] == ["Prolonged QTc (517 ms, Bazett)"]
+    assert [s.text for s in slower.statements if s.text.startswith("Prolonged QTc")] == \
+        ["Prolonged QTc (517 ms, Bazett)"]
     # 100-120 bpm: Bazett judged, Fridericia beside it (test_from_100_bpm_a_bazett_qtc_needs_fridericias_too)
     faster = run({"SR": 0.9}, {**meas, "heart_rate_bpm": 110.0}, "F")
     q = [s for s in faster.statements if s.text.startswith("Prolonged QTc")]
@@ -909,7 +915,8 @@ def test_atrial_fibrillation_beside_atrial_premature_complexes_is_marked_both_wa
 def _reversal_report(*extra):
     from mirage_model.quality.findings import Finding, QualityReport
 
-    rev = Finding("limb_reversal", "limb lead reversal suspected (RA>LA>LL)", "critical", ("I", "II", "III"), "p = 0.95")
+    rev = Finding("limb_reversal", "limb lead reversal suspected (RA>LA>LL)", "critical", ("I", "II", "III"),
+                  "p = 0.95")
     findings = (rev,) + extra
     return QualityReport("unreliable", "; ".join(f.name for f in findings if f.severity == "critical"), findings)
 
@@ -948,8 +955,9 @@ def test_the_shipped_ventricular_tachycardia_record_says_why_its_reversal_may_be
     models = shipped_models()
     row, = iter_rows([path], Predictor(models["default"], device="cpu"),
                      statements_predictor=Predictor(models["statements"], device="cpu"))
-    assert row["interpretation"].startswith(f"WITHHELD (limb lead reversal suspected (RA>LA>LL); {REVERSAL_IN_WIDE_TACHY}): "
-                                            "Wide QRS tachycardia, 187 bpm, ventricular tachycardia not excluded")
+    assert row["interpretation"].startswith(
+        f"WITHHELD (limb lead reversal suspected (RA>LA>LL); {REVERSAL_IN_WIDE_TACHY}): "
+        "Wide QRS tachycardia, 187 bpm, ventricular tachycardia not excluded")
 
 
 @pytest.mark.parametrize("corr, marked", [(0.66, True), (0.60, True), (0.59, False), (0.30, False), (None, False)])

@@ -713,7 +713,8 @@ def test_letter_tables_stay_in_their_column(tmp_path, ptbxl_sample, predictor):
             if y < 12 * PT_PER_MM:                  # the footer, in the page's margin by design
                 continue
             end = left_end if x0 < left_end else right_end
-            assert x1 <= end + 1.0, (size, text, round((x1 - end) / PT_PER_MM, 1))   # (a wrapped line measures up to 0.8 pt over)
+            # (a wrapped line measures up to 0.8 pt over)
+            assert x1 <= end + 1.0, (size, text, round((x1 - end) / PT_PER_MM, 1))
         unit = next(s for s in spans if s[3] == "5.9 mmol/L")         # the value with its unit, bold
         ref = next(s for s in spans if s[3].startswith("3.5-5") and abs(s[2] - unit[2]) < 1)
         assert unit[1] + 1 * PT_PER_MM <= ref[0], (size, round((ref[0] - unit[1]) / PT_PER_MM, 2))
@@ -847,7 +848,8 @@ def test_the_model_block_says_how_the_probabilities_were_made(tmp_path, ptbxl_sa
         out = _report(tmp_path / f"{name}.pdf", record, pred.predict(record, explain=False),
                       model_info=model_info_from(pred))
         texts[name] = " ".join(" ".join(_page_texts(pypdf.PdfReader(str(out)))).split())
-    assert "Scoring: each window scored as the mean of 4 copies with 0.03 mV in-band noise (seed 0)" in texts["averaged"]
+    assert "Scoring: each window scored as the mean of 4 copies with 0.03 mV in-band noise (seed 0)" \
+        in texts["averaged"]
     assert "Scoring:" not in texts["plain"]
 
 
@@ -963,7 +965,8 @@ def test_tall_complexes_put_the_sheet_at_5_mm_per_mv(tmp_path):
     page3 = " ".join(pypdf.PdfReader(str(out)).pages[2].extract_text().split())
     assert why in text or ("1 more note on page 3" in text and why in page3)
     assert "cut at the sheet's edge" not in text + page3                  # 12.5 mm of the 20 above V1's baseline
-    assert len(re.findall(r"\b5 mm/mV", text)) >= 1 + 4                      # the caption and each pulse (the number over the unit)
+    # the caption and each pulse (the number over the unit)
+    assert len(re.findall(r"\b5 mm/mV", text)) >= 1 + 4
 
 
 def test_complexes_that_fit_keep_10_mm_per_mv(tmp_path):

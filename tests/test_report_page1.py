@@ -373,7 +373,8 @@ def test_a_model_line_too_long_for_one_line_takes_two(tmp_path, record):
     cut with "..." (page 1 read back: both names, both counts and the pointer to page 3)."""
     from helpers_models import make_tiny_checkpoint
 
-    sup = mm.Predictor(make_tiny_checkpoint(tmp_path / "sup", name="mirage-ptbxl-superdiagnostic-base-ensemble2-robust"),
+    sup = mm.Predictor(make_tiny_checkpoint(tmp_path / "sup",
+                                            name="mirage-ptbxl-superdiagnostic-base-ensemble2-robust"),
                        device="cpu")
     stmt = mm.Predictor(make_tiny_checkpoint(tmp_path / "stmt", labels=STATEMENT_LABELS, thresholds=ALWAYS_SR,
                                              name="mirage-ptbxl-statements-with-a-long-name"), device="cpu")
@@ -622,7 +623,8 @@ def test_the_model_line_is_never_under_7_pt(tmp_path, record):
     lines; its classes and counts stay on page 1 and nothing is cut with "..."."""
     from helpers_models import make_tiny_checkpoint
 
-    sup = mm.Predictor(make_tiny_checkpoint(tmp_path / "sup", name="mirage-ptbxl-superdiagnostic-base-ensemble2-smoothed-stage",
+    sup = mm.Predictor(make_tiny_checkpoint(tmp_path / "sup",
+                                            name="mirage-ptbxl-superdiagnostic-base-ensemble2-smoothed-stage",
                                             thresholds=[0.0] * 5), device="cpu")
     stmt = mm.Predictor(make_tiny_checkpoint(tmp_path / "stmt", labels=STATEMENT_LABELS, thresholds=ALWAYS_SR,
                                              name="mirage-ptbxl-statements"), device="cpu")

@@ -88,7 +88,8 @@ def test_cjk_names_carry_a_note_naming_the_id(tmp_path, record):
     does for Chinese), so page 1 says so and names the ID the patient can be identified by."""
     first = " ".join(pypdf.PdfReader(str(_report(tmp_path / "c.pdf", record, "李小龙"))).pages[0].extract_text().split())
     assert "Asian fonts" in first and "identify the patient by ID PID-9" in first
-    first = " ".join(pypdf.PdfReader(str(_report(tmp_path / "l.pdf", record, "Łukasz"))).pages[0].extract_text().split())
+    pdf = pypdf.PdfReader(str(_report(tmp_path / "l.pdf", record, "Łukasz")))
+    first = " ".join(pdf.pages[0].extract_text().split())
     assert "identify the patient" not in first
 
 
@@ -107,7 +108,8 @@ def test_the_fonts_are_package_data_with_their_licence():
     fonts = REPO / "mirage_model" / "review" / "report" / "fonts"
     files = sorted(p.name for p in fonts.iterdir())
     assert {"DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "LICENSE_DEJAVU"} <= set(files)
-    patterns = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["mirage_model"]
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())
+    patterns = project["tool"]["setuptools"]["package-data"]["mirage_model"]
     for name in files:
         assert any(fnmatch(f"review/report/fonts/{name}", p) for p in patterns), name
     assert "Bitstream" in (fonts / "LICENSE_DEJAVU").read_text()
