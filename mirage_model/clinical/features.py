@@ -412,12 +412,14 @@ def is_age_over_89(feature: ClinicalFeature, value, unit: str | None = None) -> 
 def _known_features() -> list[ClinicalFeature]:
     # mean/std are rough adult priors (in the transformed space) until ``fit`` on training data.
     # Aliases include the German names German laboratories head their columns with (Alter, Geschlecht,
-    # Größe, Gewicht, Kreatinin, Kalium, Leukozyten, D-Dimere); a bare "Troponin" names neither T nor I
-    # and is no alias. A table is read with this schema whatever the model (``read_labs_table``).
+    # Größe, Gewicht, Kreatinin, Kalium, Leukozyten, D-Dimere) and the age's German units; a bare "Troponin"
+    # names neither T nor I and is no alias. A table is read with this schema whatever the model (``read_labs_table``).
     inf = float("inf")
     return [
         ClinicalFeature("age", "Age", "years", {"years": 1.0, "y": 1.0, "yr": 1.0, "yrs": 1.0,
-                                                 "year": 1.0, "months": 1 / 12, "mo": 1 / 12},
+                                                 "year": 1.0, "months": 1 / 12, "mo": 1 / 12,
+                                                 # German: "Alter (Jahre)", "Alter [a]" (annus), an infant's months
+                                                 "Jahre": 1.0, "Jahr": 1.0, "J": 1.0, "a": 1.0, "Monate": 1 / 12},
                         valid=(0.0, 130.0), mean=60.0, std=17.0, aliases=("alter", "lebensalter")),
         ClinicalFeature("sex", "Sex", "", {}, valid=(0.0, 1.0), mean=0.5, std=0.5, kind="binary",
                         aliases=("gender", "sex_m", "geschlecht")),
