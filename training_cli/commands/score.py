@@ -42,7 +42,8 @@ from mirage_model.review.labels import ptbxl_coded
 from mirage_model.words import counted
 from training_cli.engine.progress import RowsBar
 from training_cli.engine.errors import UsageError
-from training_cli.engine.checkpoints import labs_not_given_note, load_predictor, load_statements_predictor
+from training_cli.engine.checkpoints import (labs_absent_note, labs_not_given_note, load_predictor,
+                                            load_statements_predictor)
 from training_cli.options import (MODEL_HELP, RECORD_KINDS, add_csv_dialect_arg, add_report_args,
                                   add_statements_model_arg, check_labs_file, command_parser, count,
                                   settings_from_args)
@@ -288,6 +289,8 @@ def _score(args, fmt: str, time_limit: float, stage: list, stopped_by: list):
     statements_predictor = load_statements_predictor(predictor, args.statements_model, args.device)
     source = statements_predictor or predictor
     if args.labs is None and (note := labs_not_given_note(predictor)):    # before the run: it can be stopped and given
+        print(note, file=sys.stderr)
+    elif args.labs is not None and (note := labs_absent_note(predictor, Path(args.labs).name, labs.labs)):
         print(note, file=sys.stderr)
     if args.all_statements and not statement_labels(ptbxl_coded(source)):
         labels = ", ".join(getattr(source, "labels", ()))
