@@ -24,6 +24,10 @@ Multi-GPU / multi-node: launch with ``torchrun --nproc_per_node N -m training_cl
 from __future__ import annotations
 
 import argparse
+import json
+import shlex
+import sys
+from pathlib import Path
 
 from training_cli.config import apply_config, remember_defaults
 from training_cli.engine.loop import train
@@ -132,5 +136,31 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     return resolve(TrainConfig.of(args))
 
 
+def stopped_note(out) -> str:
+    """What a run stopped by Ctrl-C leaves in ``out`` to continue from: "runs/own/last keeps the run after
+    epoch 1 of 4 (runs/own/model: the best model so far, epoch 1); continue it with: mirage train ... --resume",
+    the command as the resume state recorded it; or that no epoch had ended. A stopped run had said
+    "interrupted" alone, though its resume state waited for ``--resume``."""
+    last = Path(out) / "last"
+    try:
+        state = json.loads((last / "state.json").read_text(encoding="utf-8"))
+        epoch = int(state["epoch"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return f"{out}: no epoch had ended, nothing kept to resume: run the command again"
+    epochs = (state.get("args") or {}).get("epochs")
+    best = (state.get("best") or {}).get("epoch")
+    command = state.get("command") or ""
+    if command and "--resume" not in shlex.split(command):
+        command += " --resume"
+    return (f"{last} keeps the run after epoch {epoch}{f' of {epochs}' if epochs else ''}"
+            + (f" ({Path(out) / 'model'}: the best model so far, epoch {best})" if best else "")
+            + (f"; continue it with: {command}" if command else "; continue it with --resume and its options"))
+
+
 def run(args: argparse.Namespace) -> int:
-    return train(config_from_args(args))
+    cfg = config_from_args(args)
+    try:
+        return train(cfg)
+    except KeyboardInterrupt:
+        print(stopped_note(cfg.out), file=sys.stderr)
+        raise
