@@ -220,7 +220,7 @@ def test_a_model_of_other_labels_than_the_tasks_is_refused_before_any_work(tmp_p
     assert main(argv) == 1
     err = capsys.readouterr().err.strip()
     assert err == (f"error: the model's labels (NORM, MI, STTC, CD, HYP) are not labels of task multilabel of "
-                   f"folder:{root} (AFIB, SR); choose the task the model was trained for")
+                   f"folder:{root} (AFIB, SR); give the data (and labels table) the model was trained on")
     assert not cache.exists() and not out.exists()
 
 

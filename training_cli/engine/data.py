@@ -26,6 +26,7 @@ from training_cli.engine.distributed import Dist
 from training_cli.engine.errors import ConfigError, DataError
 from training_cli.engine.left_out import skipped_named
 from training_cli.engine.metrics import as_multilabel
+from training_cli.engine.model_labels import check_model_labels
 from training_cli.engine.split_record import (check_label_map, check_split_file, check_split_seed, recorded_split,
                                               same_root)
 from training_cli.engine.splits import BY_RECORD
@@ -297,35 +298,6 @@ def split_warnings(y: np.ndarray, splits: dict, task_type: str, classes, kind: s
     return out
 
 
-def _names(labels, most: int = 12) -> str:
-    labels = list(labels)
-    shown = ", ".join(labels[:most])
-    return shown + (f", ... ({len(labels)} in all)" if len(labels) > most else "") if labels else "none"
-
-
-def check_model_labels(model_labels, ds) -> None:
-    """Refuse a model whose labels are none of the task's: every output would be scored or fitted
-    against all-negative outcomes (a superdiagnostic model on the rhythm task). A model that shares
-    some labels with the task goes on (``evaluate`` scores the task's labels of a larger model); the
-    labels the task lacks are named in a warning.
-
-    Args:
-        model_labels: the model's labels, in its order.
-        ds: the opened dataset (``ds.classes``: the task's labels).
-
-    Raises:
-        ConfigError: no label of the model is a label of the task (the message names both sets).
-    """
-    labels, classes = list(model_labels), list(ds.classes)
-    missing = [c for c in labels if c not in classes]
-    if len(missing) == len(labels):
-        raise ConfigError(f"error: the model's labels ({_names(labels)}) are not labels of task {ds.task} of "
-                          f"{ds.spec} ({_names(classes)}); choose the task the model was trained for")
-    if missing:
-        logger.warning("the model's labels %s are not labels of task %s (no record carries them)", _names(missing),
-                       ds.task)
-
-
 def _split_as_trained(options: DataOptions, ds, models) -> DataOptions | None:
     """The options that split ``ds`` as the models' own data was split, where the options leave the
     method and the patient column to find and the dataset was split otherwise (a model trained
@@ -413,7 +385,7 @@ def open_index(options: DataOptions, model_labels=None, models=(), dataset=None)
     if models and (as_trained := _split_as_trained(options, ds, list(models))) is not None:
         ds = opened(as_trained)
     if model_labels is not None:
-        check_model_labels(model_labels, ds)
+        check_model_labels(model_labels, ds, models[0][1] if len(models) == 1 else None)
     for name, provenance in models:
         check_split_file(provenance, options, ds, name)
         check_split_seed(provenance, options, ds, name)
