@@ -95,7 +95,8 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
                         "signal (not its image), as noise-averaged scoring does (mirage calibrate --noise-average "
                         "N --noise-average-sd MV; mirage_model.averaging), so the model learns to read under it (0: off)")
     g.add_argument("--init-from", default=None, metavar="CHECKPOINT[#MEMBER]",
-                   help="start from a checkpoint's weights (same architecture); #i picks member i of an ensemble")
+                   help="start from a checkpoint's weights (same architecture and clinical features, in its order: "
+                        "--clinical); #i picks member i of an ensemble")
     g.add_argument("--ema", type=float, default=0.0, metavar="DECAY",
                    help="validate, select and save an exponential moving average of the weights (e.g. 0.999; 0: off)")
     g = p.add_argument_group("run")

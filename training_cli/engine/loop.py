@@ -157,7 +157,7 @@ def _train(cfg: TrainConfig, out: Path, dist: Dist, device: torch.device, index,
                        ", ".join(ds.clinical_names) or "none", "them" if len(absent) > 1 else "it")
     model, model_type, model_cfg = build_model_for(cfg, K, task_type, len(schema.names))
     if cfg.init_from:
-        init_weights_from(model, cfg.init_from)
+        init_weights_from(model, cfg.init_from, schema.names)
     model.to(device)
     with_image = reads_image(model_type, model_cfg)
     ema = None

@@ -209,13 +209,16 @@ def param_groups(model, weight_decay: float) -> list[dict]:
     return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
 
 
-def init_weights_from(model, spec: str) -> None:
+def init_weights_from(model, spec: str, clinical: list[str] | None = None) -> None:
     """Load ``CHECKPOINT[#MEMBER]``'s weights into ``model`` (same architecture). CHECKPOINT is a
     folder or a shipped model's name ("default#0": the shipped default's first member).
 
     Every tensor must match by name and shape, except the classification head (``head.*``), which
     is left freshly initialised when the number of labels differs: a model for another label set
-    (PTB-XL statements from the superclass model, say) starts from the same encoders.
+    (PTB-XL statements from the superclass model, say) starts from the same encoders. ``clinical``: the
+    run's clinical features, in order, which must be the checkpoint's: a model of age, sex, crp and troponin_t
+    had been refused as "the architecture differs (2 tensors ...)" beside data of age and sex, and taken, its
+    troponin weights reading the height, beside data of age, sex, height and weight.
     """
     try:
         picked = load_members(spec)           # what "default#1" names, as `mirage ensemble` reads it
@@ -225,6 +228,11 @@ def init_weights_from(model, spec: str) -> None:
         raise ConfigError(f"error: --init-from {spec}: an ensemble of {len(picked)} models; name one "
                           f"member ({spec}#0 ... {spec}#{len(picked) - 1})")
     source = picked[0].model
+    reads = list(getattr(getattr(picked[0], "schema", None), "names", None) or [])
+    if clinical is not None and reads and reads != list(clinical):
+        raise ConfigError(f"error: --init-from {spec}: it reads the clinical features {', '.join(reads)}, this run "
+                          f"{', '.join(clinical) or 'none'}; give --clinical {','.join(reads)} for the same inputs "
+                          "(a feature the data gives no value of is masked as missing), or train without --init-from")
     theirs, ours = source.state_dict(), model.state_dict()
     fresh = [k for k in ours if k.startswith("head.") and k in theirs and theirs[k].shape != ours[k].shape]
     wrong = sorted((set(ours) ^ set(theirs)) | {k for k in ours if k in theirs and theirs[k].shape != ours[k].shape
