@@ -101,7 +101,10 @@ def test_benchmark_draws_seeded_perturbations_and_counts_each_draw():
     md = robustness.to_markdown(res, "m", "zeros")
     assert "3 noise draws (base seeds 7, 1007, 2007)" in md
     assert f"| muscle noise 0.05 mV | {sum(want) / 36:.1%} ({want[0]}, {want[1]}, {want[2]} of 12) |" in md
-    assert "| gain x2 all leads | 0% (0/12) |" in md
+    # which it says: a row of records left as they were measures no fault
+    assert "| gain x2 all leads (records left unchanged: below) | 0% (0/12) |" in md
+    assert md.endswith("\ngain x2 all leads left 12 of 12 records as they were (at 500 Hz): its row measures no fault "
+                       "on them\n")
     assert robustness.draw_seeds(0, 3, 2500) == [0, 3000, 6000]
 
 

@@ -26,6 +26,7 @@ from collections import Counter
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 from tqdm import tqdm
 
 from mirage_model.clinical import record_values
@@ -250,9 +251,11 @@ def benchmark(predictor, records, perturbations, seed: int = 0, chunk: int = 16,
         t0 = time.perf_counter()
         seeds = draw_seeds(seed, draws_of(name, draws), n)
         added, removed, new = Counter(), Counter(), Counter()
-        changed, gated = [], 0
+        changed, gated, same = [], 0, None
         for base in seeds:
             pert = [apply(r, name, base + i) for i, r in enumerate(records)]
+            if same is None:      # a copy the fault left as it was (mains 60 Hz at 100 Hz: above Nyquist) tests nothing
+                same = [r for r, p in zip(records, pert) if np.array_equal(r.signal, p.signal, equal_nan=True)]
             pos = _scores(predictor, pert, chunk, bar, clinical)
             qs = [assess(r) for r in pert]
             changed.append(sum(set(a) != set(b) for a, b in zip(clean_pos, pos)))
@@ -270,6 +273,7 @@ def benchmark(predictor, records, perturbations, seed: int = 0, chunk: int = 16,
             "gated": gated / (n * k),
             "findings": {c: m / (n * k) for c, m in new.most_common()},
             "seconds": round(time.perf_counter() - t0, 1),
+            "unchanged": len(same or ()), "unchanged_rates": sorted({float(r.fs) for r in same or ()}),
         })
     return result
 
@@ -313,9 +317,24 @@ def to_markdown(result: dict, model_name: str, data_desc: str, labs_note: str = 
         "|---|---|---|---|---|---|",
     ]
     for row in result["rows"]:
-        lines.append(f"| {row['name']} | {_changed(row, n)} | {_calls(row['added'])} | "
+        mark = " (records left unchanged: below)" if row.get("unchanged") else ""
+        lines.append(f"| {row['name']}{mark} | {_changed(row, n)} | {_calls(row['added'])} | "
                      f"{_calls(row['removed'])} | {row['gated']:.0%} | {_findings(row['findings'])} |")
-    return "\n".join(lines) + "\n"
+    notes = [unchanged_note(row, n) for row in result["rows"] if row.get("unchanged")]
+    return "\n".join(lines + ([""] + notes if notes else [])) + "\n"
+
+
+def unchanged_note(row: dict, n: int) -> str:
+    """What a perturbation that left records as they were measured: nothing on them. "mains 60 Hz 0.1 mV left 8 of
+    8 records as they were (at 100 Hz, whose Nyquist frequency is 50 Hz): its row measures no fault on them; --rate
+    500 resamples the records before perturbing". Its row had read "0% changed, gated 0%", as if the
+    model and the quality gate withstood 60 Hz mains that no copy carried."""
+    rates = row.get("unchanged_rates") or []
+    mains = row["name"].startswith("mains") and rates
+    at = f" (at {', '.join(f'{r:g}' for r in rates)} Hz" if rates else ""
+    at += f", whose Nyquist frequency is {max(rates) / 2:g} Hz)" if mains else ")" if rates else ""
+    return (f"{row['name']} left {row['unchanged']} of {n} records as they were{at}: its row measures no fault on "
+            "them" + ("; --rate 500 resamples the records before perturbing" if mains else ""))
 
 
 def write_csv(path: Path, result: dict) -> None:
@@ -431,6 +450,9 @@ def run(args) -> int:
         desc += "; " + "; ".join(left_out)
     if trained_notes:
         desc += "; WARNING: " + "; ".join(trained_notes)
+    for row in result["rows"]:
+        if row.get("unchanged"):
+            log.warning("%s", unchanged_note(row, result["n"]))
     md = to_markdown(result, predictor.name, desc, labs_note)
     atomic_write_text(md_path, md)
     write_csv(csv_path, result)
