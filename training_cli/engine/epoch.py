@@ -106,7 +106,8 @@ def train_epoch(s: TrainStep, loader, epoch: int, cfg: TrainConfig, progress: bo
         n_seen += b
         for k in sums:
             sums[k] += float(parts.get(k, 0.0)) * b
-        bar.set_postfix(loss=f"{sums['total'] / n_seen:.4f}")
+        # drawn with the count at tqdm's own redraws: a redraw here showed the count of the last one ("0/8, loss=...")
+        bar.set_postfix(loss=f"{sums['total'] / n_seen:.4f}", refresh=False)
     bar.close()
     return {"epoch": epoch + 1, "train_loss": sums["total"] / max(n_seen, 1),
             "train_cls": sums["cls"] / max(n_seen, 1), "train_con": sums["con"] / max(n_seen, 1),
