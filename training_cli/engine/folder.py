@@ -414,9 +414,13 @@ def _check_labs(path: Path, lab_values: dict, match, names: list[str], items: li
         raise DatasetError(f"{path}: no rows under its header: --labs would train a labs model without a "
                            "lab value; give the table's rows or leave --labs out")
     if len(match.unmatched) == len(lab_values):
+        # the example is one of the folder's own records ('H-100022'), not a made-up 'siteA/1'
+        ours = sorted(set(record_ids))[:2]
+        example = (" or ".join(map(repr, ours)) + f" ({'a record' if len(ours) == 1 else 'records'} of the folder)"
+                   if ours else "'siteA/1' or '1'")
         raise DatasetError(f"{path}: none of its {len(lab_values)} rows fits a record (ids such as "
                            f"{', '.join(repr(r) for r in match.unmatched[:3])}); name each record by "
-                           "its path in the folder without the extension, e.g. 'siteA/1' or '1'"
+                           f"its path in the folder without the extension, e.g. {example}"
                            f"{near_miss_text(match.unmatched, record_ids)}")
     if warning := respelled_warning(path, match.respelled_notes()):
         # a row matched by the number its id reads as ("1.0" for the record 1): said, never silent
