@@ -186,6 +186,10 @@ class ClinicalFeature:
         table = {_unit_key(self.unit): 1.0} if self.unit else {}
         table.update({_unit_key(u): f for u, f in self.units.items()})
         if key not in table:
+            # a unit the reader learnt after a checkpoint was saved ("Jahre"): the reader's table accepts it, so the
+            # model's schema, saved with the units of its day, converts it as the reader does (the same canonical unit)
+            table = {**_known_units(self.name, self.unit), **table}
+        if key not in table:
             accepted = ", ".join([self.unit] + [u for u in self.units if u != self.unit]) or "none"
             raise ClinicalError(self.name, f"unknown unit {unit!r} for {self.label} (accepted: {accepted})",
                                 "unit")
@@ -471,3 +475,13 @@ def _known_features() -> list[ClinicalFeature]:
 
 
 KNOWN_FEATURES: tuple[str, ...] = tuple(f.name for f in _known_features())
+
+
+@functools.lru_cache(maxsize=64)
+def _known_units(name: str, unit: str) -> dict[str, float]:
+    """The reader's unit table of the known feature ``name`` ({unit key: factor}), where its canonical unit is
+    ``unit``; {} otherwise (a feature of its own, or one stored in another canonical unit)."""
+    known = next((f for f in _known_features() if f.name == name), None)
+    if known is None or _unit_key(known.unit or "-") != _unit_key(unit or "-"):
+        return {}
+    return {_unit_key(u): float(v) for u, v in {known.unit: 1.0, **known.units}.items() if u}
