@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidge
 
 from app.views.following import FollowsSession
 from app.views.overread import OverReadPanel
+from mirage_model.review.cited import as_read
 from mirage_model.review.labels import ptbxl_coded
 from mirage_model.review.interpret import (no_statement_text, session_disagreement, session_interpretation,
                                            session_noise_hidden, statement_labels)
@@ -44,8 +45,8 @@ def _interpretation(session, it=None) -> tuple[str, str]:
     link, else ""), from one interpretation of the session (``it``: the one built already)."""
     if session is None or session.record is None:
         return f"<span style='color:{_GREY}'>Open a record to see its interpretation.</span>", ""
-    it = it or session_interpretation(session)
     ov = getattr(session, "overread", None)
+    it = as_read(ov, it or session_interpretation(session))     # a note citing a statement struck says so
     stmt_pred = getattr(session, "statements_prediction", None)
     pred = session.prediction
     parts = []

@@ -9,6 +9,7 @@ from functools import cached_property
 import numpy as np
 
 from mirage_model.review import interpret
+from mirage_model.review.cited import as_read
 from mirage_model.review.report.layout import ReportLayout, ReportSettings
 
 FIRST_RESULTS_PAGE = 3             # after the ECG sheet and the median beats
@@ -44,8 +45,9 @@ class ReportContext:
     # built once per report: page 1's band, page 3's interpretation and page 4's table read the same
     @cached_property
     def interpretation(self):
-        """The session's interpretation (``interpret.session_interpretation``)."""
-        return interpret.session_interpretation(self.session)
+        """The session's interpretation (``interpret.session_interpretation``), its notes as the over-read leaves them
+        (``cited.as_read``: a note citing a statement the reviewer struck says so)."""
+        return as_read(getattr(self.session, "overread", None), interpret.session_interpretation(self.session))
 
     @cached_property
     def measurement_rows(self) -> list[dict]:
