@@ -11,6 +11,15 @@ sample; EDF has none: the digital minimum, named in the header, which MIRAGE rea
 What was read of an input that its output does not hold (the device's median beats, channels that are
 no 12-lead ECG lead: ``formats.write.left_out``) is named on the line after it, "left out: ...".
 
+A folder keeps its layout: FOLDER/siteA/1.hea is written to OUT_DIR/siteA/1.edf, so that the ids a labs table
+names records by (``siteA/1``, their paths in the folder) name the converted records too; given several inputs,
+each folder's records go under its name (OUT_DIR/FOLDER/siteA/1.edf), and files given one by one into OUT_DIR.
+Anonymised, every output is numbered in OUT_DIR itself: a folder's name, too, may be the patient's. Two inputs
+that would write one file (``1.hea`` and ``1.xml`` of one folder) never do: the second is numbered (``1_2``) and
+its line names the input the name went to. An OUT_DIR inside an input folder is refused: a later run over the
+folder would take the converted records for inputs. Files with an ECG format's extension that hold no ECG, and
+folders that cannot be listed, are named ("not an ECG: ...").
+
 An output file already in OUT_DIR (a record an earlier run wrote, of the same name) is never replaced
 unasked: that input is skipped with a line naming the file, the others are converted, and the
 summary counts the skipped; ``--overwrite`` replaces them.
@@ -33,6 +42,9 @@ from mirage_model.formats import OutputExistsError, anonymous_names, find_ecg_fi
 from mirage_model.formats.edf import EDF_MISSING
 from mirage_model.formats.write import anonymous_name_for, left_out_line, output_name
 from mirage_model.records import STANDARD_LEADS, RecordError, load_record
+from mirage_model.records.folder import unreadable_line
+from mirage_model.review.batch.loading import not_ecg_reason
+from mirage_model.review.batch.rows import not_ecg_line
 from mirage_model.review.file_info import reader_notes
 from training_cli.engine.errors import UsageError
 from training_cli.options import command_parser
@@ -47,7 +59,9 @@ def convert_command_parser(subparsers=None) -> argparse.ArgumentParser:
         subparsers, "convert",
         description="Convert ECG records of any format MIRAGE reads to WFDB (.hea + .dat) or EDF+ "
         "(.edf): 12 leads in the standard order, in mV, with age, sex, acquisition time, device "
-        "and the device's own statements in the header. A folder is searched recursively.")
+        "and the device's own statements in the header. A folder is searched recursively and keeps its "
+        "layout under OUT_DIR (FOLDER/siteA/1.hea -> OUT_DIR/siteA/1.edf; with several inputs under each "
+        "folder's name), so that a labs table keyed by the records' paths fits the converted folder too.")
     p.add_argument("paths", nargs="+", type=Path, metavar="IN... OUT_DIR",
                    help="files or folders to convert, then the folder for the written records (the "
                    "options may come anywhere, as in 'mirage convert a.xml b.dcm --to wfdb out')")
@@ -63,11 +77,46 @@ def convert_command_parser(subparsers=None) -> argparse.ArgumentParser:
     return p
 
 
-def _inputs(paths: list[Path]) -> list[Path]:
-    out = []
+def _inputs(paths: list[Path]) -> tuple[list[tuple[Path, Path]], list[str]]:
+    """Each input file with the folder, under OUT_DIR, its output goes to: a folder's records keep their
+    place in it (``siteA/1.hea`` -> ``siteA``), under the folder's own name when several inputs are given
+    (two folders' ``1.hea`` stay apart); a file given by itself goes to OUT_DIR. Also the lines naming
+    what a folder holds that is no record (a ``.dcm`` that is no ECG, an empty ``.xml``) and the
+    folders that could not be listed."""
+    out, notes = [], []
     for path in paths:
-        out.extend(find_ecg_files(path) if path.is_dir() else [path])
-    return out
+        if not path.is_dir():
+            out.append((path, Path()))
+            continue
+        top = Path(path.resolve().name) if len(paths) > 1 else Path()
+        passed_over: list[Path] = []
+        unreadable: list[tuple[str, str]] = []
+        out.extend((p, top / p.parent.relative_to(path)) for p in find_ecg_files(path, passed_over,
+                                                                               unreadable=unreadable))
+        notes.extend(not_ecg_line(str(p), not_ecg_reason(p)) for p in passed_over)
+        if unreadable:
+            notes.append(f"{unreadable_line(unreadable)}; the records in them are not converted")
+    return out, notes
+
+
+def _refuse_output_inside(inputs: list[Path], out_dir: Path) -> None:
+    """Refuse an OUT_DIR that is one of the input folders or inside one: the converted records would
+    sit among the inputs, and a later run over the folder (or ``mirage score`` of it) would take them
+    for records of their own."""
+    out = out_dir.expanduser().resolve()
+    for path in inputs:
+        folder = path.expanduser().resolve()
+        if path.is_dir() and (out == folder or folder in out.parents):
+            raise UsageError(f"error: OUT_DIR {printable(out_dir)} is inside the input folder {printable(path)}: "
+                             "the converted records would be taken for inputs by a later run over the folder "
+                             "(and by mirage score); choose an output folder outside it")
+
+
+def _make_folder(folder: Path, made: list[Path]) -> None:
+    """Make ``folder`` (and its parents), adding those it made to ``made``."""
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
+    folder.mkdir(parents=True, exist_ok=True)
+    made.extend(missing)
 
 
 def _gaps_note(record, fmt: str) -> str:
@@ -85,18 +134,23 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("error: give the inputs and then the output folder: mirage convert IN... --to "
                          "wfdb|edf OUT_DIR")
     args.inputs, args.out_dir = list(args.paths[:-1]), Path(args.paths[-1])
+    _refuse_output_inside(args.inputs, args.out_dir)
     try:
-        paths = _inputs(args.inputs)
+        paths, not_ecg = _inputs(args.inputs)
     except RecordError as err:
         raise UsageError(f"error: {err}")
+    for line in not_ecg:
+        print(line, file=sys.stderr)
     if not paths:
         raise UsageError("error: no ECG records found in the inputs")
-    # the folders this run makes: taken away again if no record is written (nothing half-made left behind)
+    # the folders this run makes: taken away again where no record was written in them (nothing half-made left)
     made = [p for p in (args.out_dir, *args.out_dir.parents) if not p.exists()]
     check_output_folder(args.out_dir, "OUT_DIR")
-    failed, skipped, used = 0, 0, set()
+    failed, skipped, used = 0, 0, {}
     numbered = anonymous_names(len(paths), args.out_dir) if args.anonymise else None
-    for path in paths:
+    for path, sub in paths:
+        # anonymised: numbered in OUT_DIR itself, never under the input's folders (a folder may be the patient's)
+        folder, renamed = (args.out_dir if numbered is not None else args.out_dir / sub), ""
         try:
             record = load_record(path)
             if numbered is not None:  # never the input's name: it is often the patient's
@@ -106,16 +160,22 @@ def run(args: argparse.Namespace) -> int:
                 # (a.xml, a.dcm; "Müller Ωmega", "Muller_Omega") must not land in one file
                 stem = output_name(record, args.to)
                 name, k = stem, 1
-                while name.lower() in used:
+                while (sub / name).as_posix().lower() in used:
                     k += 1
                     name = f"{stem}_{k}"
-                used.add(name.lower())
-            out = write_record(record, args.out_dir, args.to, anonymise=args.anonymise, name=name,
+                if k > 1:
+                    renamed = f" (numbered: {stem} is {printable(used[(sub / stem).as_posix().lower()])}'s)"
+                used[(sub / name).as_posix().lower()] = path
+            try:
+                _make_folder(folder, made)
+            except OSError as err:
+                raise RecordError(path, f"cannot make its output folder {folder}: {err.strerror or err}") from None
+            out = write_record(record, folder, args.to, anonymise=args.anonymise, name=name,
                                overwrite=args.overwrite)
         except OutputExistsError as err:
             skipped += 1
             names = " and ".join(printable(p.name) for p in err.existing)
-            print(f"skipped: {printable(path)}: {names} already in {printable(args.out_dir)} (not replaced; "
+            print(f"skipped: {printable(path)}: {names} already in {printable(folder)} (not replaced; "
                   "--overwrite replaces)", file=sys.stderr)
             continue
         except RecordError as err:
@@ -123,7 +183,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"error: {printable(err)}", file=sys.stderr)
             continue
         fmt = record.meta.get("format_name") or record.meta.get("format", "WFDB")
-        print(f"{printable(path)} ({fmt}) -> {printable(out)}" + (" (anonymised)" if args.anonymise else "") + _gaps_note(record, args.to))
+        print(f"{printable(path)} ({fmt}) -> {printable(out)}" + (" (anonymised)" if args.anonymise else "")
+              + renamed + _gaps_note(record, args.to))
         lost = left_out_line(record, args.anonymise)     # what the output does not hold: said, never dropped silently
         if lost:
             print(f"  {printable(lost)}")
@@ -134,9 +195,9 @@ def run(args: argparse.Namespace) -> int:
               f"{printable(args.out_dir)} (--overwrite replaces them)", file=sys.stderr)
     if failed:
         print(f"{failed} of {len(paths)} inputs not converted", file=sys.stderr)
-    for folder in made:      # the deepest first
+    for folder in sorted(made, key=lambda p: len(p.parts), reverse=True):      # the deepest first
         try:
             folder.rmdir()   # only an empty one
         except OSError:
-            break
+            pass
     return 1 if failed else 0
