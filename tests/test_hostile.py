@@ -195,6 +195,30 @@ def test_a_pure_mains_hum_row_says_unscorable(tmp_path, predictor):
     assert summary.unscorable_line() == "1 of the failed holds no usable signal: status 'unscorable'"
 
 
+def test_an_unscorable_rows_notes_say_its_reason_once(tmp_path):
+    """The mains hum copied to every lead scored with the shipped statements model (a measured-rhythm stage): its
+    notes said "fewer than 2 usable independent leads (flat, missing or NaN)" twice, once from the measurements and
+    once as why the measured stage was left out. Truth: the measurement's words, said by measure.median_beat."""
+    from mirage_model.paths import shipped_models
+    from mirage_model.review.batch import read_rows, score_folder
+
+    where = shipped_models().get("statements")
+    if where is None:
+        pytest.skip("shipped statements model not present")
+    folder = tmp_path / "in"
+    hum = copy_record(folder, "hum")
+    t = np.arange(5000) / 500.0
+    write_samples(hum, np.repeat((1000 * np.sin(2 * np.pi * 50 * t))[:, None], 12, axis=1))
+    edit_header(hum, 0, 2, "500")
+    out = tmp_path / "out.csv"
+    score_folder(folder, mm.Predictor(where, device="cpu"), out)
+    row = read_rows(out)[1][0]
+    assert row["status"] == "unscorable"
+    reason = "fewer than 2 usable independent leads (flat, missing or NaN)"
+    assert row["notes"].count(reason) == 1, row["notes"]
+    assert "statements from the model alone (measured stage not applied)" in row["notes"]
+
+
 # -------------------------------------------------------------------------------------------
 # 2. regex-hostile comments
 

@@ -398,7 +398,10 @@ class Scorer:
         # a child's as the rules read it; not a QTc's note its doubt says
         notes += unsaid_notes(item.measurements, prediction_age(said_by), table)
         if getattr(said_by, "measured_note", ""):    # a measured-rhythm stage left out (e.g. too few beats)
-            notes.append(said_by.measured_note)
+            # its reason once: the measurement's own note, when given above, is not said again after it
+            # ("fewer than 2 usable independent leads ..." had been said twice on an unscorable row)
+            head, _, why = said_by.measured_note.partition(": ")
+            notes.append(head if why and why in notes else said_by.measured_note)
         notes += [f"{lab} (?): {why}" for lab, why in doubted.items()]
         notes += [f"{name}={labs_text({name: used.get(name)}).partition('=')[2]}: {why}" for name, why in held.items()]
         notes += reader_notes(item.record, row["warnings"] or "")     # not those its warnings say in full
