@@ -100,18 +100,21 @@ def test_the_status_bar_keeps_the_records_line_with_the_models_result(qtbot, tin
 def test_a_value_the_model_does_not_read_is_named_in_the_results_note_as_it_is_typed(qtbot, tiny_model):
     """The tiny model reads age, sex, height and weight. Troponin T typed after its run: the result
     stands (nothing it reads changed) and the results panel's note said nothing of it until the next
-    run; it now names it at once, and an impossible weight as refused, and forgets both once cleared."""
+    run; it now names it at once, and an impossible weight as refused, and forgets both once cleared. Each by the
+    lab form's own label for it (truth: the form's rows, "hs-Troponin T" and "Weight"): the note had named them
+    by their internal feature names ("troponin_t", "weight"), words the form shows nowhere."""
     window = shown_window(qtbot, tiny_model, size=(1280, 800))
     open_and_wait(qtbot, window, B)
     assert set(window.predictor.schema.names) == {"age", "sex", "height", "weight"}
     assert window.results.state.text() == ""
     window.lab_form.set_value("troponin_t", "40")
     assert window.session.state["prediction"] == "ready"              # no re-run: the result stands
-    assert window.results.state.text() == "Not used by this model: troponin_t"
+    # in the lab form's words (its row reads "hs-Troponin T"; the note had said the feature's name "troponin_t")
+    assert window.results.state.text() == "Not used by this model: hs-Troponin T"
     window.lab_form.set_value("weight", "-3")                          # refused: never given to the model
     assert window.session.state["prediction"] == "ready"
-    assert window.results.state.text() == ("Not used by this model: troponin_t; "
-                                           "Refused (not given to the model): weight")
+    assert window.results.state.text() == ("Not used by this model: hs-Troponin T; "
+                                           "Refused (not given to the model): Weight")
     window.lab_form.set_value("troponin_t", "")
     window.lab_form.set_value("weight", "")
     assert window.results.state.text() == ""

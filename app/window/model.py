@@ -226,13 +226,16 @@ class ModelMixin:
             view.set_out_of_date(why)
 
     def _values_notes(self) -> str:
-        """What the result line says of the session's values: those the model does not read, those refused."""
+        """What the result line says of the session's values: those the model does not read, those refused; each
+        in the lab form's words ("hs-Troponin T", as its rows and the PDF's clinical table name it, not the
+        feature's name "troponin_t")."""
         session = self.session
         notes = []
         if session.unused():
-            notes.append(f"Not used by this model: {', '.join(session.unused())}")
+            notes.append(f"Not used by this model: {', '.join(session.feature(n).label for n in session.unused())}")
         if session.refused():
-            notes.append(f"Refused (not given to the model): {', '.join(session.refused())}")
+            notes.append("Refused (not given to the model): "
+                         + ", ".join(session.feature(n).label for n in session.refused()))
         return "; ".join(notes)
 
     def run_prediction(self) -> workers.Worker | None:
