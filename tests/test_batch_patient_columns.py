@@ -92,5 +92,23 @@ def test_each_pdf_title_names_the_patient_id_and_time(tmp_path, checkpoint):
     pdfs = tmp_path / "pdfs"
     _, rows = _score(_folder(tmp_path), checkpoint, tmp_path / "r.csv", "--pdf-dir", str(pdfs))
     title = PdfReader(str(pdfs / "muse-sinus.pdf")).metadata.title
-    assert title == "ECG report muse-sinus, patient ID 081486213, recorded 2023-04-29 22:41:16", title
+    assert title == "ECG report muse-sinus.xml, patient ID 081486213, recorded 2023-04-29 22:41:16", title
     assert "DOE" not in title
+
+
+def test_the_pdfs_of_two_files_of_one_stem_have_titles_that_tell_them_apart(tmp_path, checkpoint):
+    """muse-sinus.xml and muse-sinus.hea (with its .dat) in one folder: two PDFs, muse-sinus_xml.pdf and
+    muse-sinus_hea.pdf, both titled "ECG report muse-sinus". Each title now names its file with its extension, as
+    the PDF's own name keeps it. Truth: the files' names."""
+    from pypdf import PdfReader
+
+    folder = tmp_path / "records"
+    folder.mkdir()
+    for name in ("muse-sinus.xml", "muse-sinus.hea", "muse-sinus.dat"):
+        shutil.copy(DATA / name, folder / name)
+    pdfs = tmp_path / "pdfs"
+    _score(folder, checkpoint, tmp_path / "r.csv", "--pdf-dir", str(pdfs))
+    titles = {p.name: PdfReader(str(p)).metadata.title for p in pdfs.glob("*.pdf")}
+    assert set(titles) == {"muse-sinus_xml.pdf", "muse-sinus_hea.pdf"}, titles
+    assert titles["muse-sinus_xml.pdf"].startswith("ECG report muse-sinus.xml, "), titles
+    assert titles["muse-sinus_hea.pdf"].startswith("ECG report muse-sinus.hea"), titles

@@ -149,7 +149,7 @@ def test_a_record_whose_file_name_is_not_utf8_gets_its_pdf_report(fuzz, tmp_path
     from pypdf import PdfReader
 
     pdf = PdfReader(out)
-    assert pdf.metadata.title == "ECG report M\\xfcller"
+    assert pdf.metadata.title == "ECG report M\\xfcller.edf"        # the file's name, as the footer's
     page = pdf.pages[0].extract_text()
     assert f"file {tmp_path.name}/M\\xfcller.edf" in page and "\ufffd" not in page
 
