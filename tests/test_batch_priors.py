@@ -115,6 +115,28 @@ def test_without_the_flag_the_output_is_unchanged(patients, predictor, tmp_path)
     assert a == {k: {c: v for c, v in r.items() if c not in SERIAL_COLUMNS} for k, r in b.items()}
 
 
+def test_a_resumed_runs_rate_is_of_its_scoring_not_of_the_kept_records_scored_again(patients, predictor, tmp_path):
+    """A resumed run with the comparison scores its kept records again after its last row (228 PTB-XL records,
+    225 s): its rate had counted that time, "117 records ... in 434.2 s (0.3 records/s)" for 209 s of scoring.
+    The rate is now of the scoring, and the line says the comparison's time is apart. Here the kept records'
+    scoring again is made slow (0.5 s each, in ``comparing``). Truth: the comparison's own time, which the
+    scoring's rate cannot include (the run's seconds less it are at least the scoring's)."""
+    import time
+
+    part = tmp_path / "part.csv"
+    done = []
+    score_folder(patients, predictor, part, measure=False, compare_prior=True, chunk_size=1,
+                 progress=lambda n, total, row: done.append(n), cancel=lambda: len(done) >= 3)
+    kept = len(_rows(part))
+    resumed = score_folder(patients, predictor, part, measure=False, compare_prior=True, resume=True,
+                           comparing=lambda n, total: time.sleep(0.5 if n else 0))
+    assert resumed.serial.rescored == kept and resumed.serial.seconds >= 0.5 * kept
+    assert resumed.scored == len(SPECS) - kept
+    assert resumed.records_per_s >= resumed.handled / (resumed.seconds - resumed.serial.seconds)
+    assert resumed.speed_text() == (f" ({resumed.records_per_s:.1f} records/s; the serial comparison's "
+                                    f"{resumed.serial.seconds:.1f} s apart)")
+
+
 def test_a_resumed_run_compares_as_an_uninterrupted_one(patients, predictor, tmp_path):
     whole, part = tmp_path / "whole.csv", tmp_path / "part.csv"
     score_folder(patients, predictor, whole, measure=False, compare_prior=True)
