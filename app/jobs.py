@@ -326,6 +326,12 @@ class BatchNotice(str):
     of ``progress(0, 0, notice)`` before the first record's row."""
 
 
+class KeptRows(list):
+    """The rows a resumed batch keeps from its output (``score_folder``'s ``keeping``: scored before, not scored
+    again), sent as the payload of ``progress(0, 0, rows)`` before the first record's row, so that the dialog
+    shows the whole table from the start."""
+
+
 def batch_job(ctx: JobContext, folder, predictor, out_path, **kwargs):
     """``batch.score_folder`` with progress rows, its notices (``BatchNotice``) and the cancel flag
     wired to this job."""
@@ -347,6 +353,8 @@ def batch_job(ctx: JobContext, folder, predictor, out_path, **kwargs):
                 "comparison needs them; their rows stay as they are), about as long as scoring them took"))
 
     kwargs.setdefault("comparing", comparing)
+    # a resumed run's kept rows in the dialog's table from the start (they had appeared at its end alone)
+    kwargs.setdefault("keeping", lambda rows: ctx.progress(0, 0, KeptRows(rows)))
     # "0 / N records" once the run knows N, before its first record ends (the dialog had said nothing till then)
     kwargs.setdefault("started", lambda total: ctx.progress(0, total, None))
     return batch.score_folder(folder, predictor, out_path, progress=progress, cancel=ctx.cancelled, **kwargs)

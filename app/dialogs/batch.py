@@ -89,6 +89,7 @@ class BatchDialog(BatchStart, BatchResultsTable, BatchNotes, BatchOutcome, QDial
         self._folder: Path | None = None    # the folder a run was started on (``scored_folder``)
         self.rows: list[dict] = []        # as the table shows them
         self._row_keys: list[tuple] = []  # their places (``_row_key``)
+        self._kept: set[str] = set()      # record_paths of the rows a resumed run kept (not scored again)
         self.summary = None
         self.labs_lookup = None         # batch.LabsLookup of the run, when it had a labs table
         self.columns: list[str] = []
@@ -274,6 +275,9 @@ class BatchDialog(BatchStart, BatchResultsTable, BatchNotes, BatchOutcome, QDial
         if isinstance(row, jobs.BatchNotice):        # told when it happens, not at the end
             self._add_note(f"Note: {row}.")
             return
+        if isinstance(row, jobs.KeptRows):          # a resumed run's kept rows: shown before its first new one
+            self._show_kept(row)
+            return
         self.progress.setRange(0, max(1, total))
         self.progress.setValue(done)
         self._handled = (done, total)
@@ -330,7 +334,8 @@ class BatchDialog(BatchStart, BatchResultsTable, BatchNotes, BatchOutcome, QDial
         self.worker = None
         self._idle()
         if cancelled and self.summary is None:
-            self.status.setText(f"Cancelled after {len(self.rows)} records (rows written so far are kept).")
+            ran = sum(str(row.get("record_path")) not in self._kept for row in self.rows)   # not the kept ones
+            self.status.setText(f"Cancelled after {ran} records (rows written so far are kept).")
 
     def keyPressEvent(self, event) -> None:
         # Esc as the Close button: QDialog's Esc hid the dialog without a close, so a run went on unseen and

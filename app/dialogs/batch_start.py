@@ -120,6 +120,7 @@ class BatchStart:
         """Empty the table and the notes of the last run: when the next one starts, not before (a run not
         started, its output's or PDFs' question answered Cancel, leaves the last run's rows in view)."""
         self.rows, self._row_keys = [], []
+        self._kept = set()
         self.columns = []
         self.labs_lookup = None
         self.table.setRowCount(0)

@@ -1,8 +1,8 @@
 """The batch dialog's table of results (``BatchResultsTable``, a part of ``batch.BatchDialog``): each row in the
 folder dock's order as it arrives, its cells and their colours and tooltips, a failed file's message fitted and shown
-whole under the table, the serial comparison's columns, the output file's rows after a resumed run, and the record a
-row names (double-click opens it); a header clicked sorts the rows by its column (numbers as numbers, empty cells last
-either way), each row still the record it names."""
+whole under the table, the serial comparison's columns, a resumed run's kept rows (from its start, marked kept) and
+the output file's rows after it, and the record a row names (double-click opens it); a header clicked sorts the rows
+by its column (numbers as numbers, empty cells last either way), each row still the record it names."""
 
 from __future__ import annotations
 
@@ -38,6 +38,9 @@ ERROR_LINES = 4
 # the hex digits of an ecg_key the table shows (40 bits: two of 100,000 ECGs alike by chance about once in 200
 # such folders); the whole key (40 digits, the over-read store's) on hover and in the CSV
 KEY_SHOWN = 10
+# a resumed run's kept row, marked in its status cell: its record was scored by the run it resumes, not by this one
+KEPT_STATUS = "ok (kept)"
+KEPT_TIP = "kept from the output's earlier run (Resume): scored then, not scored again by this run"
 
 
 def _row_message(row: dict) -> str:
@@ -304,6 +307,9 @@ class BatchResultsTable:
                 if held:
                     item.setText(held)
                     item.setToolTip(why)
+            if key == "status" and str(row.get("record_path")) in self._kept:
+                item.setText(KEPT_STATUS)
+                item.setToolTip(KEPT_TIP)
             if key in SERIAL_TIPS and row.get(key):      # a comparison's words run long: whole on hover
                 item.setToolTip(str(row.get(key)))
             elif not item.toolTip() and fm.horizontalAdvance(item.text()) > self.table.columnWidth(c):
@@ -328,9 +334,18 @@ class BatchResultsTable:
         for r, row in enumerate(self.rows):
             self._fill_row(r, row)
 
+    def _show_kept(self, rows: list) -> None:
+        """The rows a resumed run keeps from its output (``jobs.KeptRows``), in their places and marked kept, when
+        the run starts: the table had shown this run's rows alone until its end ("0 / 213 records" over an empty
+        table, the earlier run's rows nowhere)."""
+        for row in rows:
+            self._kept.add(str(row.get("record_path")))
+            self._add_row(_typed(row))
+
     def _show_output(self, out: Path) -> None:
         """The table as the output file holds it, after a resumed run: the rows it kept (scored
-        before, not sent as this run's progress) with this run's, in the folder dock's order."""
+        before, shown from its start, ``_show_kept``) as the file has them now with this run's, in the folder dock's
+        order."""
         from mirage_model.review.batch import BatchError, read_rows   # loaded by the batch that wrote it
 
         try:
@@ -338,7 +353,7 @@ class BatchResultsTable:
         except BatchError as err:
             self.status.setToolTip(str(err))
             return
-        fresh = {str(r.get("record_path")): r for r in self.rows}
+        fresh = {str(r.get("record_path")): r for r in self.rows if str(r.get("record_path")) not in self._kept}
         self.rows, self._row_keys, self.columns = [], [], []
         self._labs_header = []            # counted again over the file's rows (kept ones too)
         self.table.setRowCount(0)

@@ -58,7 +58,8 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                  notice: Callable[[str], None] | None = None, overwrite: bool = True,
                  compare_prior: bool = False, started: Callable[[int], None] | None = None,
                  csv_dialect: str | None = None, patient_names: bool = False,
-                 comparing: Callable[[int, int], None] | None = None) -> BatchSummary:
+                 comparing: Callable[[int, int], None] | None = None,
+                 keeping: Callable[[list[dict]], None] | None = None) -> BatchSummary:
     """Score every record under ``folder`` into ``out_path`` (one row per record).
 
     Args:
@@ -124,6 +125,8 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         comparing: called as comparing(done, total) while a resumed run's kept records are scored again for the
             comparison (``done`` 0 before the first, then after each): about as long a wait as scoring them was,
             after the last row of ``progress``.
+        keeping: called with copies of the rows a resumed run keeps (named as the output writes them) before the
+            first record is scored, so that a face shows the whole table from the start; not called when none.
         started: called with the number of records this run sets out to score (``BatchSummary.to_score``;
             a resumed run's are fewer than the folder's) before the first is scored, so that a face
             says "0 of N" from the start.
@@ -287,6 +290,8 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         for row in rows:
             copies.add(row)
         gen = iter_rows(todo_h, predictor, **scoring, **along, orphans=todo_o, not_ecg=todo_n)
+        if keeping is not None and kept:
+            keeping([dict(row) for row in kept])      # copies: the run's own go on changing (the comparison's cells)
         if started is not None:
             started(total)
         scored_by = None        # when the last row came: the rate's end (the serial comparison after it is apart)

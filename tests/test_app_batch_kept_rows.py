@@ -1,0 +1,66 @@
+"""A resumed run in the batch dialog shows the rows it keeps from its output from its start, each marked kept in its
+status cell, with the records it scores now arriving among them: the table had held this run's rows alone until the
+end (a run resumed onto an earlier run's output read "0 / 213 records" over an empty table, its kept rows appearing
+at the end only), so a person resuming could not see what was already done.
+
+Truth: which records the first run scored (the bundled PTB-XL samples 00417_lr and 10388_lr, copied before it) and
+which one was added after (04016_lr)."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+pytest.importorskip("pytestqt")
+from helpers_batch import checkpoint, run_batch_dialog  # noqa: E402,F401
+from mirage_model.paths import resources_dir  # noqa: E402
+
+PTBXL = resources_dir() / "samples" / "ptbxl" / "records100"
+NAMES = {"00417_lr": "00000", "04016_lr": "04000", "10388_lr": "10000"}
+pytestmark = pytest.mark.skipif(not all((PTBXL / d / f"{n}.hea").is_file() for n, d in NAMES.items()),
+                                reason="bundled PTB-XL samples not present")
+
+
+def _copy(name: str, folder) -> None:
+    for suffix in (".hea", ".dat"):
+        shutil.copy(PTBXL / NAMES[name] / f"{name}{suffix}", folder / f"{name}{suffix}")
+
+
+# the whole table: the kept rows marked, the new one in its place among them
+WHOLE = [("00417_lr.hea", "ok (kept)"), ("04016_lr.hea", "ok"), ("10388_lr.hea", "ok (kept)")]
+
+
+def _table(dlg) -> list[tuple[str, str]]:
+    """(record_path, status cell's text) of each row the dialog's table shows, top to bottom."""
+    c_path, c_status = dlg.columns.index("record_path"), dlg.columns.index("status")
+    return [(dlg.table.item(r, c_path).text(), dlg.table.item(r, c_status).text())
+            for r in range(dlg.table.rowCount())]
+
+
+def test_a_resumed_run_shows_its_kept_rows_marked_kept_from_its_start(qtbot, tmp_path, checkpoint):
+    folder = tmp_path / "records"
+    folder.mkdir()
+    for name in ("00417_lr", "10388_lr"):
+        _copy(name, folder)
+    out = tmp_path / "scores.csv"
+    first = run_batch_dialog(qtbot, checkpoint, folder, out)
+    assert [s for _, s in _table(first)] == ["ok", "ok"], _table(first)
+    _copy("04016_lr", folder)                     # a record added since: the resumed run scores it alone
+    seen = []
+
+    def listen(dlg, worker):
+        def at_first_row(_done, _total, row):
+            if isinstance(row, dict) and not seen:
+                seen.append(_table(dlg))
+        worker.signals.progress.connect(at_first_row)
+
+    dlg = run_batch_dialog(qtbot, checkpoint, folder, out, resume=True, listen=listen)
+    # when this run's first row came, the two kept rows were there already, marked, and the new one in its place
+    assert seen == [WHOLE], seen
+    r_kept = next(r for r, row in enumerate(dlg.rows) if row.get("record_path") == "00417_lr.hea")
+    assert "not scored again" in dlg.table.item(r_kept, dlg.columns.index("status")).toolTip()
+    # and at the end, the output's rows as before, still marked; the summary counts the kept ones as skipped
+    assert _table(dlg) == WHOLE, _table(dlg)
+    assert dlg.summary.skipped == 2 and dlg.summary.scored == 1
+    assert dlg.status.text().startswith("Done: 1 scored, 2 skipped"), dlg.status.text()
