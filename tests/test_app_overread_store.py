@@ -284,3 +284,30 @@ def test_export_pdf_refuses_a_record_whose_store_cannot_be_read(tmp_path):
         assert len(failed) == 1 and str(own) in failed[0] and word in failed[0] and "--no-overreads" in failed[0]
     proc = review(tmp_path, LUDB / "1.hea", "--model", tiny, "--export-pdf", out, "--overwrite", "--no-overreads")
     assert proc.returncode == 0 and (out / "1.pdf").is_file(), proc.stderr[-3000:]
+
+
+def test_an_amendment_says_what_it_changed_and_again_once_reopened(qtbot, tiny_model, statements_model,
+                                                                   monkeypatch):
+    """Signed with the statement confirmed, amended (struck with a reason, signed again): the panel's status says
+    what the amendment changed of the first signature, and so it does again when the record is opened again (read
+    from the store). Truth: the statement's words and the reason given, worded by hand."""
+    from PySide6.QtWidgets import QInputDialog
+
+    window = _window(qtbot, tiny_model, statements_model)
+    _no_questions(monkeypatch)
+    panel, it, rows = _rows(window)
+    name = it.statements[0].text
+    rows[0][0].click()                                   # confirmed
+    panel.sign("Dr First")
+    first = window.session.overread.signed_at
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("P waves absent in II", True))
+    panel.ask_strike(0)                                  # struck: a draft amending the first signature
+    changed = f"the over-read signed by Dr First on {first:%Y-%m-%d %H:%M} UTC): {name}: was confirmed, now struck " \
+        "(P waves absent in II)"
+    assert f"Changed so far (from {changed}" in panel.status.text()
+    panel.sign("Dr Second")
+    assert f"Amended (from {changed}" in panel.status.text()
+    _open(qtbot, window, B)
+    _open(qtbot, window, A)
+    panel, it, rows = _rows(window)
+    assert window.session.overread.reader == "Dr Second" and f"Amended (from {changed}" in panel.status.text()

@@ -222,3 +222,24 @@ def test_report_tells_of_an_over_read_kept_for_another_file_in_the_apps_words(tm
     from test_app_cli import pdf_text
     text = " ".join(pdf_text(out).split())
     assert "Not over-read" in text and "Dr Kept" not in text and "samples differ" not in text
+
+
+def test_report_says_what_an_amendment_changed(tmp_path, capsys):
+    """LUDB 1 (no model: one statement, "Rhythm not classified, 45 bpm"), signed by Dr First with it left undecided
+    and a comment, amended by Dr Second: confirmed, a statement added, the comment changed. The note on stderr and
+    the PDF's page 3 say the three changes, worded by hand here; before, only who signed first."""
+    over = _rules_statements()
+    assert [k[-1] for k in over] == ["Rhythm not classified, 45 bpm"]
+    key = overread_key(load_record(LUDB1))
+    store = OverReadStore(tmp_path / "shared.sqlite")
+    store.save(key, _state("Signed words", "Dr First", "2026-12-06T07:00:00+00:00", over), record="1")
+    second = _state("Signed words; QT checked", "Dr Second", "2026-12-06T09:15:00+00:00", over)
+    second["decisions"] = [[*over[0], "confirmed", ""]]
+    second["added"] = [["Sinus bradycardia", "rhythm"]]
+    store.save(key, second, record="1")
+    capsys.readouterr()
+    rc, text = _report(tmp_path, "--overreads", store.path)
+    changed = ("Amended (from the over-read signed by Dr First on 2026-12-06 07:00 UTC): Rhythm not classified, "
+               "45 bpm: was undecided, now confirmed; added: Sinus bradycardia; comment changed (was: Signed words)")
+    assert rc == 0 and changed in text, text
+    assert f"note: {changed}" in capsys.readouterr().err

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from mirage_model.review.interpret import GROUPS
 from mirage_model.review.interpret.statements import STATEMENTS
+from mirage_model.review.amendment import changes_line
 from mirage_model.review.overread import CONFIRMED, STRUCK, statement_key
 
 _GREY = "#666666"
@@ -156,6 +157,9 @@ class OverReadPanel(QWidget):
         signed = ov.signed_for(it)
         colour = GREEN if signed else RED if ov.edited or ov.signed_at is not None or ov.store_unread else _GREY
         parts = [f"<b style='color:{colour}'>{html.escape(ov.status(it))}</b>"]
+        changed = changes_line(ov, it)      # what an amendment changed of the signature it amends
+        if changed and (signed or ov.signed_at is None):
+            parts.append(html.escape(changed))
         if ov.note and not signed:
             parts.append(f"<span style='color:{RED}'>{html.escape(ov.note)}.</span>")
         gone = ov.no_longer_applies(it)

@@ -21,6 +21,7 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QMessageBox
 
+from mirage_model.review.amendment import keep_signatures, kept_now
 from mirage_model.review.store import (OverReadStore, StoreError, elsewhere_notice, kept_text, loose_identity,
                                        overread_key)
 
@@ -76,7 +77,8 @@ class OverReadsMixin:
         store, key = self.overread_store(), self._overread_key[1]
         try:
             # a run no one watches prints what was signed (the last signature of a draft's amendment), never a draft
-            kept, s.overread.kept_signatures = store.printed(key, drafts=self.overread_drafts)
+            kept, signatures = store.printed(key, drafts=self.overread_drafts)
+            keep_signatures(s.overread, signatures)     # who signed, when and what: an amendment says what it changed
             other = None if kept is not None or s.overread.kept_signatures else \
                 store.elsewhere(key, self._overread_loose)
         except StoreError as err:
@@ -163,8 +165,8 @@ class OverReadsMixin:
             self._overread_saved = None
             self._store_failed(str(err))
             return False
-        if state is not None and ov.signed_at is not None and (ov.reader, ov.signed_at) not in ov.kept_signatures:
-            ov.kept_signatures += ((ov.reader, ov.signed_at),)      # kept for good now: an edit after it amends it
+        if state is not None and ov.signed_at is not None:
+            kept_now(ov, state)         # kept for good now: an edit after it amends it
         self._overread_saved, self._store_said = s.id, ""
         return True
 

@@ -110,6 +110,8 @@ class OverRead:
         self.store_unread = ""              # the store's words where the over-read kept for it could not be read
         # the signatures the store keeps of this record, oldest first: (signer, signed_at UTC); set by whoever keeps it
         self.kept_signatures: tuple[tuple[str, datetime], ...] = ()
+        # what each of them signed, (signer, signed_at) -> ``state()``: what an amendment changed (``review.amendment``)
+        self.kept_states: dict[tuple[str, datetime], dict] = {}
 
     def copy(self) -> "OverRead":
         """A copy for a worker (the PDF): later edits do not reach it; it tells no one of changes."""

@@ -324,8 +324,9 @@ class OverReadStore:
         signed = self.signatures(key)
         return (signed[-1][2], signed[-1][1]) if signed else None
 
-    def printed(self, key: str, drafts: bool = False) -> tuple[tuple[dict, datetime | None] | None, tuple]:
-        """What a face restores for ``key``: (the over-read, the signatures kept of it as (signer, signed_at)). The
+    def printed(self, key: str, drafts: bool = False) -> tuple[tuple[dict, datetime | None] | None, list]:
+        """What a face restores for ``key``: (the over-read, the signatures kept of it as ``signatures`` gives them,
+        for ``amendment.keep_signatures``: what an amendment changed is read from them). The
         over-read is ``signed`` (what a report prints, never a draft: ``mirage report``, ``--export-pdf``), or with
         ``drafts`` ``load``'s (the app, where a draft is worked on).
 
@@ -333,7 +334,7 @@ class OverReadStore:
             StoreError: as ``load`` and ``signatures``.
         """
         kept = self.load(key) if drafts else self.signed(key)
-        return kept, tuple((who, when) for who, when, _ in self.signatures(key))
+        return kept, self.signatures(key)
 
     def elsewhere(self, key: str, loose: str | None) -> tuple[str, dict, datetime | None] | None:
         """An over-read kept of another record (not ``key``) whose ``loose_identity`` is ``loose``: (its record's name,

@@ -33,6 +33,7 @@ from mirage_model.review.batch import BatchError
 from mirage_model.review.batch.inputs import LabsLookup, features_read, labs_dict
 from mirage_model.review.measurements import measurement_rows
 from mirage_model.review.interpret.prediction import session_interpretation
+from mirage_model.review.amendment import changes_line, keep_signatures
 from mirage_model.review.opening import prepare, session_from_file
 from mirage_model.review.overread import signer_name
 from mirage_model.review.report import build_report, model_info_from
@@ -280,7 +281,8 @@ def restore_signed(session: ReviewSession, args) -> None:
         raise UsageError(f"error: --overreads {args.overreads}: no such file (or give --no-overreads)")
     try:
         key = overread_key(session.record)
-        kept, session.overread.kept_signatures = store.printed(key)
+        kept, signatures = store.printed(key)
+        keep_signatures(session.overread, signatures)
         if kept is not None:
             session.overread.restore(*kept)
         # a changed file of a record over-read (re-exported, read otherwise): said as the app says it, never printed
@@ -297,7 +299,10 @@ def restore_signed(session: ReviewSession, args) -> None:
     if kept is None:
         return
     ov = session.overread
-    print(f"note: {store.path}: {ov.status(session_interpretation(session))}", file=sys.stderr)
+    it = session_interpretation(session)
+    print(f"note: {store.path}: {ov.status(it)}", file=sys.stderr)
+    if changes_line(ov, it) and ov.signed_for(it):
+        print(f"note: {printable(changes_line(ov, it))}", file=sys.stderr)     # what the amendment changed
     if args.reviewer.strip() or args.comment.strip():
         raise UsageError(f"error: {store.path} keeps the over-read of {printable(session.record_id)} signed by "
                          f"{signer_name(ov.reader)}: a report names one reviewer and prints one comment; leave "

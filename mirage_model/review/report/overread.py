@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+from mirage_model.review.amendment import changes_count, changes_line
 from mirage_model.review.overread import (NOT_OVERREAD, REVIEWER_MARK, STRUCK, UNDECIDED, signed_text, signer_name,
                                          statement_key)
 from mirage_model.review.report.band_text import GREY, RED, Run, first_whole, fits
@@ -134,14 +135,22 @@ def _status_variants(overread, it, status: str, left: list[str], signed: bool) -
     short = status.replace(f" machine statements {UNDECIDED}", f" {UNDECIDED}").replace(
         f" machine statement {UNDECIDED}", f" {UNDECIDED}")
     n = overread.unread(it)
+    changed = changes_count(overread, it) if signed and overread.amended() else 0
+    if changed:     # what the amendment changed, counted: page 3 says it (``review.amendment``)
+        count = f"amended: {changed} change{'s' if changed > 1 else ''}"
+        status, short = (b.replace(overread.amended(), f"{overread.amended()}; {count.removeprefix('amended: ')}")
+                         for b in (status, short))
     if signed:
         # the Sign dialog's words, else (a long name) "undecided" for them: page 3 says them whole
         least = [signed_text(overread.reader, overread.signed_at)
-                 + "".join(f"; {w}" for w in ("amended" * bool(overread.amended()), f"{n} {words}" * bool(n), struck)
+                 + "".join(f"; {w}" for w in (count if changed else "amended" * bool(overread.amended()),
+                                              f"{n} {words}" * bool(n), struck)
                            if w) + " (page 3)" for words in (UNDECIDED, "undecided")]    # whom it amends: page 3
     else:
         least = [f"{NOT_OVERREAD}: changed after signing; sign again (page 3)" if overread.signed_at
                  else overread.unsigned()]
+    if changed and tails == [""]:
+        tails = [" (page 3)"]       # the changes counted are on page 3
     wordings = dict.fromkeys([b + t for t in tails for b in (status, short)] + least)   # what is on page 3 first
     return [[Run(w, FONT_BOLD, colour)] for w in wordings]
 
@@ -166,4 +175,14 @@ def page3_lines(overread, it) -> tuple[list[str], list[str]]:
     extra = [f"{len(it.statements) + k}. <b>{pdf_escape(a.text)}</b> {REVIEWER_MARK} [{pdf_escape(a.group)}]"
              for k, a in enumerate(overread.added, 1)]
     tail = [f"<b>Reviewer's comment</b>: {pdf_escape(overread.comment)}"] if overread.comment else []
-    return statements + extra, tail + [f"<b>{pdf_escape(overread.status(it))}</b>"]
+    return statements + extra, tail + [f"<b>{pdf_escape(overread.status(it))}</b>"] + _changes_markup(overread, it)
+
+
+def _changes_markup(overread, it) -> list[str]:
+    """Page 3's line of what a signed amendment changed of the signature it amends (``review.amendment``), its head
+    bold; [] where none."""
+    line = changes_line(overread, it) if overread.signed_for(it) else ""
+    if not line:
+        return []
+    head, _, said = line.partition("): ")
+    return [f"<b>{pdf_escape(head)})</b>: {pdf_escape(said)}"]
