@@ -11,12 +11,13 @@ comparison needs, "rate 49.8 bpm < 50 bpm", never a rounded "50 bpm < 50 bpm").
 The rules, each beside the figures that chose it, live in the modules of this package: ``statements`` (PTB-XL's
 statements in plain words, ``Statement``, ``Interpretation``), ``reading`` (the record's values, limits and flags
 as the rules read them), ``rhythm`` (the rhythm said first: the model's, its guess, paced rhythm, wide QRS
-tachycardia, the sinus rate words and the marks on atrial fibrillation), ``atrial`` (atrial fibrillation and
-flutter from the measurements), ``conduction`` (the model's conduction statements, PR, QRS and axis, the paced
-QRS), ``voltage`` (QRS voltage), ``qtc`` (the QTc), ``findings`` (hypertrophy, ischaemia and infarction,
-repolarisation), ``assemble`` (``interpret``: the steps in reading order, the marks, "normal ECG" last),
-``evidence`` (what the quality findings put in doubt), ``models`` (own labels, the infarct disagreement, the
-statements model beside a model) and ``prediction`` (the interpretation of a ``Prediction`` and of a session).
+tachycardia, the sinus rate words and the marks on atrial fibrillation), ``pause`` (the longest RR interval over
+3 s, and the rate around it), ``atrial`` (atrial fibrillation and flutter from the measurements), ``conduction``
+(the model's conduction statements, PR, QRS and axis, the paced QRS), ``voltage`` (QRS voltage), ``qtc`` (the QTc),
+``findings`` (hypertrophy, ischaemia and infarction, repolarisation), ``assemble`` (``interpret``: the steps in
+reading order, the marks, "normal ECG" last), ``evidence`` (what the quality findings put in doubt), ``models``
+(own labels, the infarct disagreement, the statements model beside a model) and ``prediction`` (the interpretation
+of a ``Prediction`` and of a session).
 
 A model statement is said when its calibrated probability is at or above its threshold and at
 least 20 % (``outputs.is_called``, as every call of every model): the thresholds (max F1 on the

@@ -34,6 +34,7 @@ from mirage_model.review.interpret.conduction import (AXIS_UNRELIABLE_NOTE, PACE
 from mirage_model.review.interpret.evidence import (AMPLITUDE_CODES, AMPLITUDE_UNRELIABLE_NOTE, NOISE_MARK,
                                                     NOISE_NOTE, amplitude_note)
 from mirage_model.review.interpret.findings import finding_statements
+from mirage_model.review.interpret.pause import Pause
 from mirage_model.review.interpret.qtc import QT_WIDE_MARK, qtc_unreliable
 from mirage_model.review.interpret.reading import Reading
 from mirage_model.review.interpret.rhythm import (AF_P_MARK, AF_PAC_NOTE, AF_REGULAR_MARK, P_BEATS_HEAD,
@@ -65,7 +66,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
               amplitudes: str | None = None, scaled: bool = False, noise_calls: Sequence[str] = (),
               noise_leads: str | None = None, p_share: float | None = None,
               pr_iqr_ms: float | None = None, support: Mapping[str, tuple] | None = None,
-              mains_left: str | None = None) -> Interpretation:
+              mains_left: str | None = None, pause: Pause | None = None) -> Interpretation:
     """Build the interpretation of one record.
 
     Args:
@@ -118,6 +119,9 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         support: label -> (positive records, AUROC or None) on the split the model's calibration was fitted on
             (``Prediction.calibration_support``): each model statement's confidence word by ``confidence_of``
             (lowered, with why, where they do not carry it). None or {}: the probability's word.
+        pause: the record's longest RR interval where it is longer than ``pause.PAUSE_S`` (``pause.pause_of``): said
+            as a pause after the rhythm, which is then judged on the other RR intervals; where ``pause.gap`` names a
+            stretch without signal there, that is said in the resolved list instead. None: no RR that long.
 
     Returns:
         Interpretation with statements in reading order.
@@ -126,7 +130,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     child, hr = r.child, r.hr
     rh = rhythm_statements(r, irregular=irregular, rr_nrmssd=rr_nrmssd, paced=paced, atrial_activity=atrial_activity,
                            qrs_unbounded=qrs_unbounded, p_correlation=p_correlation, p_share=p_share,
-                           pr_iqr_ms=pr_iqr_ms)
+                           pr_iqr_ms=pr_iqr_ms, pause=pause)
     out, guessed, paced_rhythm, bare_flutter = rh.out, rh.guessed, rh.paced_rhythm, rh.bare_flutter
 
     ventricular_paced, paced_mark, paced_items = paced_qrs(r, guessed, paced_rhythm)

@@ -15,6 +15,7 @@ from mirage_model.review.interpret.assemble import interpret
 from mirage_model.review.interpret.evidence import (gain_evidence, limb_evidence, noise_evidence, noise_hidden,
                                                     paced_evidence)
 from mirage_model.review.interpret.models import infarct_disagreement, own_findings, own_label_statements
+from mirage_model.review.interpret.pause import pause_of
 from mirage_model.review.interpret.statements import (PAEDIATRIC_HEAD, STATEMENTS, UNCALIBRATED, Interpretation,
                                                       _in_sentence, paediatric_note, trained_words)
 from mirage_model.review.labels import is_normal, label_words, model_words
@@ -99,7 +100,13 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
         p_share = getattr(measurements, "p_share", None)
     if pr_iqr_ms is None:
         pr_iqr_ms = getattr(measurements, "pr_iqr_ms", None)
+    pause = None
     if measurements is not None and not isinstance(measurements, Mapping):
+        # the longest RR, a pause over 3 s (``pause``), from the beats; the quality check's findings name a gap there
+        if quality is None:
+            quality = getattr(prediction, "quality", None)
+        pause = pause_of(getattr(measurements, "beats", ()), getattr(measurements, "fs", 0.0),
+                         getattr(quality, "findings", ()) or ())
         measurements = measurements.as_dict()
     labels, probs, thresholds = [], [], []
     withheld, name = None, ""
@@ -152,7 +159,7 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
                    atrial_activity=atrial_activity, qrs_unbounded=qrs_unbounded, p_correlation=p_correlation,
                    age=age, p_share=p_share, pr_iqr_ms=pr_iqr_ms,
                    support=getattr(prediction, "calibration_support", None),
-                   mains_left=mains_left_doubt(quality) or None)
+                   mains_left=mains_left_doubt(quality) or None, pause=pause)
     ptbxl_pred = prediction is None or bool(getattr(prediction, "ptbxl_labels", True))
     ptbxl_own = own is None or own is prediction or bool(getattr(own, "ptbxl_labels", True))
     # "trained on adults" beside an own model's statement claimed what its card may not say (PTB-XL's adults)

@@ -103,12 +103,13 @@ from mirage_model.review.interpret.atrial import (AF_NRMSSD, AF_RULE_SINUS_P_SHA
                                                   BARE_FLUTTER_NOTE, NO_P_NOTE, RR_CV_IRREGULAR,
                                                   _measured_periodicity, af_rule_statement, atrial_rhythm,
                                                   flutter_statement, flutter_waves)
+from mirage_model.review.interpret.pause import Pause, gap_resolved, pause_statement, rate_words
 from mirage_model.review.interpret.reading import (BRADY_BPM, QRS_WIDE_MS, TACHY_BPM,
                                                    Reading)
 from mirage_model.review.interpret.statements import (ATRIAL_NON_SINUS, GUESSED, NOT_CLASSIFIED, PRIMARY_RHYTHMS,
                                                       SINUS, STATEMENTS, Statement, StatementInfo, _in_sentence, _num,
                                                       by_probability, confidence_word)
-from mirage_model.review.measurements import AXES_SCALED, UNRELIABLE, shown
+from mirage_model.review.measurements import AXES_SCALED, UNRELIABLE, flag, shown
 
 # ... but where a P wave was found before most QRS complexes beat by beat at a steady PR (``AF_RULE_SINUS_P_SHARE``,
 # ``AF_RULE_SINUS_PR_IQR_MS``), only not on the median beat, the mark says that: the beat-by-beat search reads no P
@@ -194,9 +195,18 @@ class Rhythm:
 
 def rhythm_statements(r: Reading, *, irregular: bool | None, rr_nrmssd: float | None, paced: str | None,
                       atrial_activity, qrs_unbounded: bool, p_correlation: float | None, p_share: float | None,
-                      pr_iqr_ms: float | None) -> Rhythm:
+                      pr_iqr_ms: float | None, pause: Pause | None = None) -> Rhythm:
     """The rhythm statements of ``interpret`` (its arguments of the same names), what they leave out going to
-    ``r.resolved``."""
+    ``r.resolved``. Beside a ``pause`` said (``pause.gap`` None) the rhythm is judged on the other RR intervals."""
+    said_pause = pause is not None and pause.gap is None
+    mean_s = r.hr_s
+    if said_pause and pause.rate_bpm is not None:
+        # the rate, the sinus rate words and the AF rule read the RR intervals outside the pause (``pause``)
+        r = replace(r, hr=pause.rate_bpm, hr_s=r.cite("heart_rate_bpm", pause.rate_bpm),
+                    hr_flag=flag("heart_rate_bpm", pause.rate_bpm, age=r.age))
+        irregular, rr_nrmssd = pause.irregular, pause.rr_nrmssd
+    elif pause is not None and pause.gap is not None:
+        r.resolved.append(gap_resolved(pause))
     p, positive, resolved, model_stmt = r.p, r.positive, r.resolved, r.model_stmt
     measurements, hr, pr, qrs, hr_s, qrs_s = r.measurements, r.hr, r.pr, r.qrs, r.hr_s, r.qrs_s
     hr_flag, qrs_flag, child = r.hr_flag, r.qrs_flag, r.child
@@ -276,7 +286,8 @@ def rhythm_statements(r: Reading, *, irregular: bool | None, rr_nrmssd: float | 
                                                    and not no_atria))
     rate_text = ""
     if hr is not None:
-        rate_text = f", {hr_s} bpm" + (", irregular" if irregular else "")
+        rate_text = (rate_words(hr_s, mean_s) if said_pause and mean_s != hr_s else f", {hr_s} bpm"
+                     ) + (", irregular" if irregular else "")
     out: list[Statement] = []
     if pace_rule:
         if own_rhythms and not positive & set(own_rhythms):
@@ -333,6 +344,8 @@ def rhythm_statements(r: Reading, *, irregular: bool | None, rr_nrmssd: float | 
         out.append(Statement("rhythm", f"{NOT_CLASSIFIED}{rate_text}", "measurement",
                              rule="no rhythm statement of the model is above its threshold" if carries
                              else "no model here states rhythm; measured rate only", rule_id="rhythm_not_classified"))
+    if said_pause:
+        out.insert(1 if out else 0, pause_statement(pause))       # after the rhythm it interrupts
     return Rhythm(out, guessed, paced_rhythm, wide_tachy, bare_flutter, no_p, undelineated, no_p_note, sinus_p)
 
 

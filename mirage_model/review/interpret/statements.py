@@ -166,7 +166,7 @@ ADULT_TRAINED = "trained on adults"
 RULE_IDS = ("paced_rhythm", "wide_qrs_tachycardia", "sinus_bradycardia", "sinus_tachycardia", "sinus_rhythm",
             "atrial_flutter", "atrial_fibrillation", "rhythm_not_classified", "first_degree_av_block", "short_pr",
             "wide_qrs", "extreme_axis_deviation", "left_axis_deviation", "right_axis_deviation", "prolonged_qtc",
-            "short_qtc", "low_qrs_voltage", "voltage_lvh")
+            "short_qtc", "low_qrs_voltage", "voltage_lvh", "pause")
 # the PTB-XL statements a rule's statement says (``noise_hidden`` does not name them beside it); "sinus_rhythm" is the
 # model's sinus rate word the measured rate refuted, said as sinus rhythm under its code
 RULE_SAYS = {"sinus_bradycardia": ("SBRAD",), "sinus_tachycardia": ("STACH",), "sinus_rhythm": ("SR",),

@@ -1,0 +1,100 @@
+"""A pause: the longest RR interval over 3 s named, with where it lies, the rhythm around it judged on the other RR
+intervals (``review.interpret.pause``); a long RR over a stretch the quality check names as without signal is that
+stretch, not a pause. PTB-XL 09969 (fold 1, sinus rhythm 72 bpm) with 3.4 s of its own baseline spliced after a
+beat had read "Sinus rhythm, 52 bpm, irregular" with nothing of the pause."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+
+from mirage_model.measure import measure
+from mirage_model.quality.findings import Finding
+from mirage_model.review.interpret import STATEMENTS, interpret, interpret_prediction
+from mirage_model.review.interpret.pause import PAUSE_S, Pause, pause_of
+from test_measure import synthetic_record
+
+CODES = list(STATEMENTS)
+FLAT = "no signal in any lead for 2.0 s of the record's 10.0 s"
+# beats every 0.8 s (75 bpm), one RR of 3.4 s after the 4th: worked out by hand, the pause runs from 2.4 to 5.8 s
+BEATS_S = [0.0, 0.8, 1.6, 2.4, 5.8, 6.6, 7.4, 8.2, 9.0, 9.8]
+
+
+def run(pos: dict, meas: dict, **kw):
+    probs = [pos.get(c, 0.01) for c in CODES]
+    return interpret(CODES, probs, [0.3] * len(CODES), meas, "M", age=None, **kw)
+
+
+def test_pause_of_finds_the_longest_rr_and_the_rate_of_the_others():
+    p = pause_of(np.array(BEATS_S) * 100, 100.0)
+    assert p is not None and p.gap is None
+    assert abs(p.rr_s - 3.4) < 1e-9 and abs(p.start_s - 2.4) < 1e-9
+    assert abs(p.rate_bpm - 75.0) < 1e-9                 # 60 / 0.8 s
+    assert p.irregular is False and p.rr_nrmssd < 1e-9   # the other RR intervals alike
+
+
+def test_no_pause_at_3_s_or_less():
+    assert pause_of(np.array([0.0, 0.8, 3.8, 4.6]) * 100, 100.0) is None      # 3.0 s: not longer than 3 s
+    assert PAUSE_S == 3.0
+
+
+def test_a_gap_the_quality_check_names_is_no_pause():
+    flat = Finding("flat_stretch", FLAT, "critical")
+    assert pause_of(np.array(BEATS_S) * 100, 100.0, [flat]).gap == FLAT
+    burst = Finding("noise_burst", "noise burst or electrode pop over a beat (V1)", "warning", span_s=(3.0, 4.0))
+    assert pause_of(np.array(BEATS_S) * 100, 100.0, [burst]).gap.startswith("noise burst")
+    elsewhere = Finding("noise_burst", "noise burst", "warning", span_s=(7.0, 7.5))     # not over 2.4-5.8 s
+    assert pause_of(np.array(BEATS_S) * 100, 100.0, [elsewhere]).gap is None
+
+
+def test_sinus_rhythm_with_a_pause_says_the_pause_and_the_rate_outside_it():
+    it = run({"SR": 0.9}, {"heart_rate_bpm": 52.0, "qrs_ms": 90.0, "pr_ms": 150.0}, irregular=True,
+             rr_nrmssd=0.5, pause=Pause(3.4, 3.8, 72.0, False, 0.03, None))
+    texts = [s.text for s in it.statements]
+    assert texts[0] == "Sinus rhythm, 72 bpm outside the pause (52 bpm mean with it)"
+    assert texts[1] == "Pause of 3.4 s (at 3.8 s)"
+    assert it.statements[1].rule_id == "pause" and "> 3 s (Kusumoto et al. 2019" in it.statements[1].rule
+
+
+def test_a_pause_makes_no_sinus_bradycardia_of_a_sinus_rhythm():
+    # 45 bpm mean with a 3.6 s pause; 66 bpm without it: sinus rhythm, not sinus bradycardia (< 50 bpm)
+    it = run({"SR": 0.9}, {"heart_rate_bpm": 45.0, "qrs_ms": 90.0, "pr_ms": 150.0}, irregular=True,
+             rr_nrmssd=0.5, pause=Pause(3.6, 3.9, 66.0, False, 0.03, None))
+    assert not any(s.rule_id == "sinus_bradycardia" for s in it.statements)
+    assert it.first.text.startswith("Sinus rhythm, 66 bpm outside the pause")
+
+
+def test_atrial_fibrillation_with_a_pause():
+    it = run({"AFIB": 0.9}, {"heart_rate_bpm": 61.0, "qrs_ms": 90.0}, irregular=True, rr_nrmssd=0.4,
+             pause=Pause(3.4, 3.9, 88.0, True, 0.3, None))
+    texts = [s.text for s in it.statements]
+    assert texts[0] == "Atrial fibrillation, 88 bpm outside the pause (61 bpm mean with it), irregular"
+    assert texts[1] == "Pause of 3.4 s (at 3.9 s)"
+
+
+def test_normal_ecg_is_not_said_beside_a_pause():
+    it = run({"SR": 0.9, "NORM": 0.9}, {"heart_rate_bpm": 65.0, "qrs_ms": 90.0, "pr_ms": 150.0}, irregular=True,
+             rr_nrmssd=0.5, pause=Pause(3.2, 4.6, 72.0, False, 0.03, None))
+    assert not any(s.code == "NORM" for s in it.statements)
+    assert any(r.startswith("normal ECG (90%) not stated: pause of 3.2 s") for r in it.resolved)
+
+
+def test_a_gap_is_said_in_the_resolved_list_and_the_rate_stays_the_mean():
+    it = run({"SR": 0.9}, {"heart_rate_bpm": 52.0, "qrs_ms": 90.0, "pr_ms": 150.0}, irregular=True, rr_nrmssd=0.5,
+             pause=Pause(3.4, 3.8, 72.0, False, 0.03, FLAT))
+    assert not any(s.rule_id == "pause" for s in it.statements)
+    assert it.first.text == "Sinus rhythm, 52 bpm, irregular"
+    assert f"longest RR interval 3.4 s (at 3.8 s) not called a pause: {FLAT} (quality check)" in it.resolved
+
+
+def test_a_measured_record_with_a_pause_through_interpret_prediction():
+    """P-QRS-T beats every 0.8 s with one RR of 3.4 s after the beat whose P wave starts at 2.7 s (its R peak at
+    about 2.9 s): 9 RR intervals of 0.8 s (75 bpm) and the pause, 10.6 s over 10 RR intervals, 57 bpm mean."""
+    rr = [800.0] * 4 + [3400.0] + [800.0] * 20
+    m = measure(synthetic_record(pr_ms=160.0, rr_cycle=rr, seconds=12.0)[0])
+    pred = SimpleNamespace(labels=CODES, probabilities=np.array([0.9 if c == "SR" else 0.01 for c in CODES]),
+                           thresholds=np.full(len(CODES), 0.3), withheld=None, model_name="m")
+    texts = [s.text for s in interpret_prediction(pred, m, "M", age=None).statements]
+    assert texts[0] == "Sinus rhythm, 75 bpm outside the pause (57 bpm mean with it)"
+    assert texts[1] == "Pause of 3.4 s (at 2.9 s)"
