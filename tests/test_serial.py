@@ -1020,3 +1020,51 @@ def test_the_serial_tables_text_stays_in_its_cells_when_every_row_is_significant
         for a, b in zip(row, row[1:]):
             assert a[1] + 1.0 <= b[0], (page_size, a[3], a[1], b[3], b[0])
         assert row[-1][1] <= width - 10 * 72 / 25.4, row[-1]
+
+
+@pytest.mark.parametrize("gain_sign", [1, -1], ids=["samples-negated", "header-gains-negated"])
+def test_a_file_with_every_lead_inverted_leaves_all_but_the_rate_out(tmp_path, gain_sign):
+    """PTB-XL 00417 written with every sample negated (or with every header gain made negative), compared with the
+    same record as recorded: one ECG, so nothing of the heart changed, but it had read "P axis shifted 25 -> 174
+    deg; QRS axis shifted 19 -> -166 deg; T axis shifted 68 -> -117 deg" (the file's sign turns every axis by 180
+    deg) and measured PR 190 -> 160 ms on the waves upside down. The axes and intervals are left out, and said; the
+    rate, which the sign does not move, stays compared."""
+    import wfdb
+
+    from mirage_model import quality
+    from mirage_model.measure import measure
+    from mirage_model.paths import resources_dir
+    from mirage_model.records import load_record
+
+    src = resources_dir() / "samples" / "ptbxl" / "records100" / "00000" / "00417_lr"
+
+    def written(folder, sign):
+        rec = wfdb.rdrecord(str(src), physical=False)
+        folder.mkdir()
+        d = (sign * rec.d_signal.astype(np.int64)).astype(np.int16)
+        wfdb.wrsamp("rec", fs=rec.fs, units=rec.units, sig_name=rec.sig_name, d_signal=d, fmt=["16"] * rec.n_sig,
+                    adc_gain=rec.adc_gain, baseline=[sign * b for b in rec.baseline], write_dir=str(folder))
+        if sign < 0 and gain_sign < 0:       # stored upright again, every gain negative: "-1000.0(0)/mV"
+            wfdb.wrsamp("rec", fs=rec.fs, units=rec.units, sig_name=rec.sig_name, d_signal=rec.d_signal,
+                        fmt=["16"] * rec.n_sig, adc_gain=rec.adc_gain, baseline=rec.baseline, write_dir=str(folder))
+            lines = (folder / "rec.hea").read_text().splitlines()
+            lines[1:] = [" ".join(p[:2] + ["-" + p[2]] + p[3:]) for p in (ln.split() for ln in lines[1:])]
+            (folder / "rec.hea").write_text("\n".join(lines) + "\n")
+        rec = load_record(folder / "rec.hea")
+        session = ReviewSession.from_results(rec, measurements=measure(rec))
+        session.set_quality(quality.assess(rec))
+        return session
+
+    prior, current = written(tmp_path / "upright", 1), written(tmp_path / "inverted", -1)
+    codes = {f.code for f in current.quality_report.findings if f.severity == "critical"}
+    assert codes & {"inverted_signal", "negative_gain"}
+    assert np.allclose(current.record.signal, -prior.record.signal, atol=1e-3)       # the same ECG upside down
+    x = compare(prior, current)
+    by = {m.key: m for m in x.measurements}
+    for key in ("pr_ms", "qrs_ms", "qt_ms", "qtc_bazett_ms", "qtc_fridericia_ms", "p_axis_deg", "qrs_axis_deg",
+                "t_axis_deg"):
+        assert by[key].change is None and not by[key].significant, key
+        assert by[key].why_not.startswith("every lead inverted on this ECG"), key
+    assert by["heart_rate_bpm"].change == 0.0 and not by["heart_rate_bpm"].why_not
+    assert "shifted" not in x.summary and not x.significant
+    assert "every lead inverted on this ECG" in x.summary

@@ -15,9 +15,10 @@ from mirage_model.review.measurements import ATRIAL_KEYS, MAINS_LEFT, MAINS_LEFT
 from mirage_model.review.serial.changes import COMPARED_KEYS, MeasurementChange, _table, measurement_change
 from mirage_model.review.serial.patient import (PRIOR_LATER, SAME_RECORDING, _ages_backwards, ecg_label, recorded_at,
                                                same_patient, same_recording)
-from mirage_model.review.serial.left_out import (AMPLITUDE_DOUBT, AXIS_KEYS, INTERVAL_KEYS, LIMB_LEADS, LIMB_REVERSAL,
-                                                PACED_KEYS, VOLTAGE_RULES, _atrial_why, _calls_missing, _findings,
-                                                _missing_leads, _names, _paced, _qtc_doubts, _rule_keys, _whose)
+from mirage_model.review.serial.left_out import (AMPLITUDE_DOUBT, AXIS_KEYS, INTERVAL_KEYS, INVERTED, LIMB_LEADS,
+                                                LIMB_REVERSAL, PACED_KEYS, VOLTAGE_RULES, _atrial_why, _calls_missing,
+                                                _findings, _missing_leads, _names, _paced, _qtc_doubts, _rule_keys,
+                                                _whose)
 from mirage_model.review.serial.statements import (_first_rhythm, _near_threshold, _near_unsaid, _probabilities,
                                                   _said, _sentence, _uncertain_said, plain_words, statement_key)
 
@@ -131,6 +132,14 @@ def compare(prior, current) -> SerialComparison:
         for k in AXIS_KEYS:
             excluded.setdefault(k, f"limb lead reversal suspected on {_whose(reversal)}: a reversal moves the frontal "
                                    "axes")
+    # every lead upside down (the file's sign, not the heart): the axes turned by 180 deg, the intervals read on the
+    # waves upside down. A negative gain on some leads alone (a warning) is no such file
+    inverted = tuple(any(f.code == "inverted_signal" or f.severity == "critical" for f in _findings(s, INVERTED))
+                     for s in (prior, current))
+    if any(inverted):
+        for k in INTERVAL_KEYS + AXIS_KEYS:
+            excluded.setdefault(k, f"every lead inverted on {_whose(inverted)}: the file's sign, its axes turned by "
+                                   "180 deg and its waves read upside down")
     # mains left after its subtraction: the P and T waves were read through it, so an interval's or the P or T axis's
     # change may be the interference's (LUDB 1 with 0.5 mV of 50 Hz had lost its PR; LUDB 1-100 with it, before the
     # spike bridge's fix: the T axis moved by more than 30 deg on 9 of 89 records with mains left, the QRS axis on 0 of

@@ -6,7 +6,8 @@ withheld (the quality gate: noise, a lead missing, an electrode reversal, pacing
 rhythm included, left out; a side without the model's calls (not scored, or failed) has the model's statements
 left out, the rules' compared; a rule's statement is compared only where both sides have its measurement.
 Measurements: a limb lead reversal suspected on either side leaves the frontal axes out (the reversal moves
-them); leads missing on one side only leave the intervals out (measured over other leads) and, for a limb
+them); every lead inverted on either side (the file's sign, ``INVERTED``) leaves all but the rate out; leads
+missing on one side only leave the intervals out (measured over other leads) and, for a limb
 lead, the axes; a pair of which one is paced and the other not says the pacing change first and leaves out
 the PR, QRS, QT, QTc and the QRS and T axes (a paced QRS and its repolarisation are the pacemaker's, not the
 heart's own conduction); mains interference left after its subtraction on either side (the quality check's
@@ -35,6 +36,11 @@ from mirage_model.review.serial.changes import COMPARED_KEYS
 
 # the quality findings (``quality.findings``) of a limb electrode reversal: the frontal axes move with it
 LIMB_REVERSAL = ("limb_reversal", "neutral_reversal")
+# the quality findings of a record whose every lead is upside down (its samples stored negated: "inverted_signal"; the
+# header's negative gain on every lead: "negative_gain", critical): its axes are turned by 180 deg, its waves' ends
+# read upside down (PTB-XL 00417 and LUDB 65 negated against themselves: every axis "shifted" by 175-179 deg, PR 190
+# -> 160 ms, QRS 97 -> 87 ms); the rate stands
+INVERTED = ("inverted_signal", "negative_gain")
 # the quality findings of a paced rhythm (pacemaker spikes; the statements model's PACE call, ``review.paced``)
 PACED = ("paced_rhythm", "paced_rhythm_model")
 # the quality findings that put a side's amplitudes in doubt (every lead scaled to one size, LUDB's 1.00 mV; beats
