@@ -915,6 +915,9 @@ def test_cli_report_with_a_noisy_prior_says_its_calls_were_not_compared(tmp_path
                  "--out", str(out)]) == 0
     pages = _pdf_pages(out)
     assert "Compared with the ECG in file noisy.hea: not compared:" in pages[0]
+    # its warning on a line of its own: the over-read's signature line, kept where there was none, had left the
+    # comparison one line, cut to "not ...", and the model line took the other
+    assert "Neither file identifies the patient: make sure both are the same person's." in pages[0]
     assert "statements (the prior ECG's calls were withheld: high-frequency (muscle) noise" in pages[-1]
     assert "new sinus" not in " ".join(pages).lower()
 

@@ -316,9 +316,13 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
     # the signature kept two lines. The statements it leaves no room for continue on page 3 as others do.
     serial, prior_note = ctx.serial, getattr(session, "prior_note", "")
     wanted = 1 + bool(serial is not None and serial.warnings) if serial is not None or prior_note else 0
-    need = (len(_statement_lines(c, it, shown, slots - 1 - bool(wanted), width, session))
+    # the over-read's signature line, kept for it where there is one to draw (none: not over-read, nothing struck);
+    # set aside where there was none, the comparison with a warning had one line, cut to "not ...", and the model
+    # line took the other
+    signature = len(band_rows(c, ov, it, width, 1))
+    need = (len(_statement_lines(c, it, shown, slots - signature - bool(wanted), width, session))
             if shown or not statements else 0)
-    serial_rows = min(wanted, max(slots - need - 1, 1)) if wanted else 0
+    serial_rows = min(wanted, max(slots - need - signature, 1)) if wanted else 0
     slots -= serial_rows
     # the reviewer's over-read under the statements, in the room the machine's leave: at least its signature's
     # line, which names what went to page 3
