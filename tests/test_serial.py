@@ -100,6 +100,32 @@ def test_page_1s_comparison_line_is_not_cut_inside_a_parenthesis():
     assert len(lines) == 1 and text == head + "possibly new atrial fibrillation" + MORE, text
 
 
+def test_page_1s_comparison_line_closes_a_parenthesis_holding_another():
+    """A statement said uncertain on the prior reads "new sinus bradycardia (was sinus bradycardia (uncertain) on
+    the ECG of ...)". Cut where the width ends after "(uncertain) on", the inner parenthesis had been taken off and
+    the outer one left open: "new sinus bradycardia (was sinus bradycardia ... (Serial comparison, last page)".
+    The line is cut before the parenthesis left open, whatever it holds: "new sinus bradycardia ..."."""
+    from types import SimpleNamespace
+
+    from reportlab.pdfgen.canvas import Canvas
+
+    from mirage_model.review.report.band_text import GREY, Run, fits
+    from mirage_model.review.report.serial_page import MORE, band_lines
+    from mirage_model.review.report.text import FONT_BOLD
+
+    head = "Compared with the ECG p: "
+    summary = head + ("new sinus bradycardia (was sinus bradycardia (uncertain) on the ECG p); "
+                      "QT shortened 409 -> 332 ms.")
+    c = Canvas("unused.pdf")
+    width = 100.0           # the least width at which the line cut after "(uncertain) on" fits
+    while not fits(c, [Run(head, FONT_BOLD), Run("new sinus bradycardia (was sinus bradycardia (uncertain) on"),
+                       Run(MORE, colour=GREY)], width):
+        width += 1.0
+    lines = band_lines(c, SimpleNamespace(warnings=(), summary=summary), width, 1)
+    text = "".join(r.text for r in lines[0][1])
+    assert len(lines) == 1 and text == head + "new sinus bradycardia" + MORE, text
+
+
 def test_same_patient_from_ids_then_name_and_birth_date():
     a = _record(patient={"id": "081486213", "name": "DOE^JOHN"})
     assert same_patient(a, _record(patient={"id": " 081486213 "})) == (True, "")

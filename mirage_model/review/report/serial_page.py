@@ -50,6 +50,17 @@ def report_comparison(session) -> SerialComparison | None:
     return compare(prior, session)
 
 
+def _first_open(text: str) -> int:
+    """Where ``text``'s outermost parenthesis left open starts (-1: none is)."""
+    opened: list[int] = []
+    for k, ch in enumerate(text):
+        if ch == "(":
+            opened.append(k)
+        elif ch == ")" and opened:
+            opened.pop()
+    return opened[0] if opened else -1
+
+
 def _cut(c, runs: list[Run], width: float, rows: int) -> list[tuple[float, list[Run]]]:
     """``runs`` wrapped onto at most ``rows`` lines of ``width`` pt, as (indent, runs): a hanging indent,
     the last line cut with ``MORE`` when they need more."""
@@ -64,8 +75,10 @@ def _cut(c, runs: list[Run], width: float, rows: int) -> list[tuple[float, list[
         r = last[-1]
         text = r.text.rstrip()
         text = text[:text.rfind(" ")].rstrip(" ,;:") if " " in text else ""
-        if text.count("(") > text.count(")"):     # no parenthesis left open: "fibrillation", not "(was sinus"
-            text = text[:text.rfind("(")].rstrip(" ,;:")
+        # no parenthesis left open: "fibrillation", not "(was sinus"; cut at the outermost one left open, not
+        # the last: "(was sinus bradycardia (uncertain) on" had kept "(was sinus bradycardia"
+        if (at := _first_open(text)) >= 0:
+            text = text[:at].rstrip(" ,;:")
         last = last[:-1] + ([Run(text, r.font, r.colour, r.size)] if text else [])
     lines[-1] = last + [more]
     return [(INDENT if k else 0.0, line) for k, line in enumerate(lines)]
