@@ -74,6 +74,19 @@ def test_a_change_is_the_difference_of_the_values_printed():
     assert marked == [2]
 
 
+def test_a_value_under_half_a_unit_below_zero_prints_0():
+    """A P axis of -0.4 deg had been printed "-0" on the Serial comparison page and in the words ("P axis shifted
+    -0 -> 55 deg"), where the app's table prints 0 and the change (+55) is of 0."""
+    from types import SimpleNamespace
+
+    from mirage_model.review.report.serial_page import measurement_rows
+
+    m = measurement_change("p_axis_deg", -0.4, 55.0)
+    assert m.change == 55.0 and m.words == "P axis shifted 0 -> 55 deg"
+    rows, _ = measurement_rows(SimpleNamespace(measurements=[m, measurement_change("qrs_axis_deg", 30.0, -0.5)]))
+    assert [r[1:4] for r in rows[1:]] == [["0", "55", "+55 *"], ["30", "0", "-30"]]
+
+
 def test_page_1s_comparison_line_is_not_cut_inside_a_parenthesis():
     """PTB-XL 03341_lr against the same patient's 03277_lr: page 1's one line had read "possibly new atrial
     fibrillation (was sinus ... (Serial comparison, last page)". Cut where the band's width ends inside "(was sinus

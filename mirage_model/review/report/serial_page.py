@@ -30,6 +30,7 @@ from mirage_model.review.report.text import (
     FONT, FONT_BOLD, clip_runs, draw_runs_text, font_runs, pdf_escape, pdf_text, register_fonts,
 )
 from mirage_model.review.serial import SerialComparison, compare
+from mirage_model.review.serial.changes import _fmt
 
 PAGE_NAME = "Serial comparison"
 MORE = " ... (Serial comparison, last page)"
@@ -119,7 +120,7 @@ def measurement_rows(comparison: SerialComparison) -> tuple[list[list[str]], lis
     short = short_labels()
 
     def num(v, sign=False):
-        return "-" if v is None else ("0" if sign and round(v) == 0 else f"{v:+.0f}" if sign else f"{v:.0f}")
+        return "-" if v is None else ("0" if sign and round(v) == 0 else f"{v:+.0f}" if sign else _fmt(v))
     rows = [["Measurement", "Prior", "Current", "Change", "Said at"]]
     marked = []
     for i, m in enumerate(comparison.measurements, start=1):

@@ -86,7 +86,8 @@ def _table(session) -> dict[str, float | None]:
 
 
 def _fmt(v: float) -> str:
-    return f"{v:.0f}"
+    """A value as the table prints it, a whole number: 0, not "-0", for an axis of -0.4 deg (as the app's table)."""
+    return f"{round(v) + 0:.0f}"
 
 
 def measurement_change(key: str, prior: float | None, current: float | None,
