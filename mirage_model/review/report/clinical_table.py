@@ -141,8 +141,9 @@ def clinical_flowables(ctx: ReportContext, st) -> list:
             f"{r['label']} {r['value']}: {r['message']}" for r in refused) + ".")
     censored = [r for r in rows if censor_mark(r["value"])]
     if censored:
-        # a value the model does not read was not taken at its limit (nor at all): said of those it read alone
-        took = [r["label"] for r in censored if r["used"] != "not used by this model"]
+        # a value the model does not read was not taken at its limit (nor at all): said of those it read alone;
+        # none where no model was run ("no model") or the value was refused
+        took = [r["label"] for r in censored if r["used"].startswith("used by model")]
         tail = ("; the model took the limit" if len(took) == len(censored)
                 else f"; the model took the limit of {', '.join(took)}" if took else "")
         notes.append("Censored (below or above what the assay measures): " + ", ".join(
