@@ -87,3 +87,15 @@ def test_a_header_that_inverts_every_lead_is_said_once(tmp_path):
     assert [f.severity for f in _found(report, "negative_gain")] == ["critical"]
     assert not _found(report)
     assert set(_found(report, "negative_gain")[0].leads) == set(STANDARD_LEADS)
+
+
+def test_a_header_that_inverts_every_lead_is_no_electrode_reversal(tmp_path):
+    """LUDB 65 (upright: no critical finding) written with every header gain negative: the reversal detector,
+    trained on upright records, had been asked of the inverted signal and named "limb lead reversal" beside the
+    header's negative gain, sending the reader to the electrodes; the negative gain alone is said, as of a file
+    whose samples are negated."""
+    (tmp_path / "up").mkdir()
+    (tmp_path / "down").mkdir()
+    assert not [f for f in quality.assess(_written(tmp_path / "up", LUDB_SAMPLE)).findings if f.severity == "critical"]
+    report = quality.assess(_written(tmp_path / "down", LUDB_SAMPLE, gain_sign=-1))
+    assert [f.code for f in report.findings if f.severity == "critical"] == ["negative_gain"]

@@ -362,12 +362,13 @@ def assess(record, config: QualityConfig | None = None, pulse="search") -> Quali
                  for f in findings)
     med_read = med if mains_free is None else _without_mains_beat(x, mains_free, fs, usable, med, cfg)
     # every lead upside down (the samples stored negated): not where the header's negative gain said so already.
-    # The reversal detector, trained on upright records, is not asked then: no electrode swap turns V5 and V6 over
+    # The reversal detector, trained on upright records, is not asked of either: no electrode swap turns V5 and V6
+    # over (LUDB 65 with every header gain negated had been named "limb lead reversal" beside its negative gain)
     header_said = any(f.code == "negative_gain" and f.severity == "critical" for f in findings)
     flipped = None if header_said or copies or unlike else inverted_signal(med_read, usable)
     if flipped is not None:
         findings.append(flipped)
-    elif usable.all() and not copies and not unlike:
+    elif usable.all() and not copies and not unlike and not header_said:
         model = load_reversal_model(cfg.reversal_path)
         if model is not None and not any(f.code == "neutral_reversal" for f in findings):
             findings = _withhold_on_poor(_learned_reversal(model, med_read), findings, _names(poor))
