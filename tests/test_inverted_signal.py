@@ -99,3 +99,26 @@ def test_a_header_that_inverts_every_lead_is_no_electrode_reversal(tmp_path):
     assert not [f for f in quality.assess(_written(tmp_path / "up", LUDB_SAMPLE)).findings if f.severity == "critical"]
     report = quality.assess(_written(tmp_path / "down", LUDB_SAMPLE, gain_sign=-1))
     assert [f.code for f in report.findings if f.severity == "critical"] == ["negative_gain"]
+
+
+def test_the_measurement_table_marks_what_the_inversion_moves(tmp_path):
+    """PTB-XL 00417 negated: its table had shown the axes turned by 180 deg (QRS axis -166 deg, 19 as recorded) and
+    Sokolow-Lyon 0.29 mV (3.02 as recorded) unmarked, in the app, the PDF and the CSV. The intervals, axes and the
+    Sokolow-Lyon and Cornell voltages are marked unreliable with the finding's words; the rate and the QRS voltages
+    peak-to-peak (which the sign does not move) are not. As recorded, none of them is marked."""
+    from mirage_model.measure import measure
+    from mirage_model.review.measurements import UNRELIABLE, measurement_rows
+
+    (tmp_path / "up").mkdir()
+    (tmp_path / "down").mkdir()
+    moved = {"pr_ms", "qrs_ms", "qt_ms", "qtc_bazett_ms", "qtc_fridericia_ms", "qtc_framingham_ms", "p_axis_deg",
+             "qrs_axis_deg", "t_axis_deg", "sokolow_lyon_mv", "cornell_mv"}
+    for folder, sign in (("up", 1), ("down", -1)):
+        rec = _written(tmp_path / folder, PTBXL_SAMPLE, sign=sign)
+        rows = {r["key"]: r for r in measurement_rows(measure(rec), quality=quality.assess(rec))}
+        marked = {k for k, r in rows.items() if r["doubt"] == UNRELIABLE}
+        if sign > 0:
+            assert not marked & moved
+            continue
+        assert marked >= moved and not marked & {"heart_rate_bpm", "rr_ms", "qrs_limb_mv", "qrs_precordial_mv"}
+        assert rows["qrs_axis_deg"]["doubt_why"] == "every lead inverted in the signal"

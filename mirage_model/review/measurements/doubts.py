@@ -1,6 +1,7 @@
 """What puts a value of the measurement table in doubt, and the doubt's words: mains interference left, every lead
-scaled to one size, beats taller or smaller than a heart gives (the quality check's findings), the atrial fibrillation
-or flutter the interpretation states (no P wave to measure), the QTc the measurement's own notes call unreliable."""
+inverted, every lead scaled to one size, beats taller or smaller than a heart gives (the quality check's findings),
+the atrial fibrillation or flutter the interpretation states (no P wave to measure), the QTc the measurement's own
+notes call unreliable."""
 
 from __future__ import annotations
 
@@ -48,6 +49,15 @@ AMPLITUDE_DOUBT = SCALE_FINDINGS
 # (``VOLTAGE_SCALED``), and they are shown marked as its axes are (LUDB 1: Sokolow-Lyon 1.59 mV, Cornell 1.05 mV
 # on page 1 with no mark, beside its marked axes); their doubt's words (not ``VOLTAGE_SCALED``, the range's words):
 SCALED_VOLTAGES_WHY = "every lead scaled to the same size: amplitudes not in mV"
+# The quality check's findings of a file whose every lead is upside down (its samples stored negated,
+# "inverted_signal"; every header gain negative, "negative_gain" critical): the axes are turned by 180 deg, the R and S
+# waves exchanged, the waves' ends read upside down. PTB-XL 00417 negated against itself as recorded: axes 25 -> 174,
+# 19 -> -166, 68 -> -117 deg, Sokolow-Lyon 3.02 -> 0.29 mV, Cornell 1.42 -> 1.31 mV, PR 190 -> 160 ms (LUDB 65: QRS 97
+# -> 87 ms). Those rows are shown marked unreliable, as the serial comparison leaves them out; the rate, RR and the
+# QRS voltages peak-to-peak (the low-voltage rule's) stand.
+INVERTED_FINDINGS = ("inverted_signal", "negative_gain")
+INVERTED_KEYS = ("pr_ms", "qrs_ms", "qt_ms", "qtc_bazett_ms", "qtc_fridericia_ms", "qtc_framingham_ms", "p_axis_deg",
+                 "qrs_axis_deg", "t_axis_deg", "sokolow_lyon_mv", "cornell_mv")
 UNRELIABLE, NOT_APPLICABLE = "unreliable", "not applicable"
 DOUBT_MARK = "?"           # beside a value shown unreliable (the app's cell, the PDF's, page 1's block)
 
@@ -68,6 +78,15 @@ def mains_left_doubt(quality) -> str:
 
     what = str(found.name).split(":")[0]
     return f"{what} ({leads_text(found.leads)})" if found.leads else what
+
+
+def inverted_doubt(quality) -> str:
+    """Why a ``quality.QualityReport``'s (or None's) finding of every lead inverted (``INVERTED_FINDINGS``) puts the
+    rows ``INVERTED_KEYS`` in doubt, in its words: "every lead inverted in the signal"; "" without one (a negative
+    gain on some leads alone is none)."""
+    found = next((f for f in getattr(quality, "findings", ()) or () if getattr(f, "code", None) in INVERTED_FINDINGS
+                  and (f.code == "inverted_signal" or f.severity == "critical")), None)
+    return "" if found is None else str(found.name).split(":")[0]
 
 
 def amplitude_doubt(quality) -> str:

@@ -7,10 +7,10 @@ from __future__ import annotations
 import math
 from typing import Mapping
 
-from mirage_model.review.measurements.doubts import (ATRIAL_KEYS, AXES_SCALED, AXIS_KEYS, DOUBT_MARK, MAINS_LEFT_KEYS,
-                                                     NOT_APPLICABLE, SCALED_VOLTAGES_WHY, UNRELIABLE, amplitude_doubt,
-                                                     amplitudes_not_in_mv, atrial_doubt, atrial_rhythm,
-                                                     mains_left_doubt, qtc_doubts)
+from mirage_model.review.measurements.doubts import (ATRIAL_KEYS, AXES_SCALED, AXIS_KEYS, DOUBT_MARK, INVERTED_KEYS,
+                                                     MAINS_LEFT_KEYS, NOT_APPLICABLE, SCALED_VOLTAGES_WHY, UNRELIABLE,
+                                                     amplitude_doubt, amplitudes_not_in_mv, atrial_doubt,
+                                                     atrial_rhythm, inverted_doubt, mains_left_doubt, qtc_doubts)
 from mirage_model.review.measurements.edits import _measure, clean_edits
 from mirage_model.review.measurements.ranges import ReferenceRange, reference_range, shown_value
 
@@ -69,9 +69,10 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex
             (``SCALED_VOLTAGES_WHY``); so too where ``quality`` found it.
         quality: the record's ``quality.QualityReport`` (or None): with mains interference left after its
             subtraction ("mains_left") the automatic PR, QRS, QT, QTc and P and T axes (``MAINS_LEFT_KEYS``) are
-            "unreliable" (``mains_left_doubt``); with every lead scaled to one size (it or ``scaled``) the three
-            axes (``AXIS_KEYS``: ``AXES_SCALED``); with beats taller or smaller than a heart gives the QRS voltages
-            (``amplitude_doubt``).
+            "unreliable" (``mains_left_doubt``); with every lead inverted the intervals, axes and Sokolow-Lyon and
+            Cornell voltages (``INVERTED_KEYS``, ``inverted_doubt``); with every lead scaled to one size (it or
+            ``scaled``) the three axes (``AXIS_KEYS``: ``AXES_SCALED``); with beats taller or smaller than a heart
+            gives the QRS voltages (``amplitude_doubt``).
         interpretation: the record's ``interpret.Interpretation`` (or None): beside the atrial fibrillation or flutter
             it states (``atrial_rhythm``) the automatic PR and P axis (``ATRIAL_KEYS``) are "not applicable", or
             "unreliable" where it marks that rhythm (``atrial_doubt``), or where it found flutter waves with no model
@@ -121,6 +122,8 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex
                 status[key] = "not recomputed"
     # what the record cannot carry, per row: (doubt, why), a row's automatic value read through it
     doubts: dict[str, tuple[str, str]] = {}
+    if inverted := inverted_doubt(quality):
+        doubts.update(dict.fromkeys(INVERTED_KEYS, (UNRELIABLE, inverted)))
     if mains := mains_left_doubt(quality):
         doubts.update(dict.fromkeys(MAINS_LEFT_KEYS, (UNRELIABLE, mains)))
     scaled = scaled or amplitudes_not_in_mv(quality)
