@@ -291,6 +291,7 @@ def assess(record, config: QualityConfig | None = None, pulse="search") -> Quali
     if far is not None:
         findings.append(far)
     mains_free = None       # x with its mains lines subtracted as measure subtracts them, where "mains" is found
+    mains_f0 = None         # the frequency of the mains found
     for f0 in (50.0, 60.0):
         amp, floor = mains_amplitude(spec, fs, f0)
         hit = usable & (amp > cfg.mains_mv) & (amp > 4 * np.nan_to_num(floor, nan=0.0))
@@ -299,7 +300,7 @@ def assess(record, config: QualityConfig | None = None, pulse="search") -> Quali
                                     f"up to {np.nanmax(amp[hit]):.3f} mV"))
             from mirage_model.preprocess import remove_mains        # numpy/scipy only; imported on use
 
-            mains_free = remove_mains(x, fs, (50.0, 60.0), only_present=True)
+            mains_free, mains_f0 = remove_mains(x, fs, (50.0, 60.0), only_present=True), f0
             left = _mains_left(x, mains_free, fs, f0, beats / 100.0, usable, cfg)
             if left is not None:
                 findings.append(left)
@@ -360,7 +361,7 @@ def assess(record, config: QualityConfig | None = None, pulse="search") -> Quali
     # a V4/V5 swap): their own findings say what is wrong
     unlike = any(f.code == "leads_shifted" or (f.code == "flat_stretch" and f.severity == "critical")
                  for f in findings)
-    med_read = med if mains_free is None else _without_mains_beat(x, mains_free, fs, usable, med, cfg)
+    med_read = med if mains_free is None else _without_mains_beat(x, mains_free, fs, usable, med, cfg, mains_f0)
     # every lead upside down (the samples stored negated): not where the header's negative gain said so already.
     # The reversal detector, trained on upright records, is not asked of either: no electrode swap turns V5 and V6
     # over (LUDB 65 with every header gain negated had been named "limb lead reversal" beside its negative gain)
