@@ -50,3 +50,30 @@ def test_a_run_stopped_before_its_first_epoch_ended_says_nothing_is_kept(tmp_pat
     assert main(["train", *train_argv(f"folder:{root}", out, tmp_path / "cache", labels=labels)]) == 130
     assert capsys.readouterr().err.splitlines()[-2:] == [
         f"{out}: no epoch had ended, nothing kept to resume: run the command again", "interrupted"]
+
+
+def test_a_run_stopped_by_sigterm_says_what_ctrl_c_says(tmp_path, monkeypatch, capsys):
+    """``kill PID`` (SIGTERM) in epoch 2 had ended the process at once, without a word; it now stops the run as
+    Ctrl-C does, naming the state kept and the command that continues it, and exits 128 + 15."""
+    import os
+    import signal
+    root, labels = make_folder(tmp_path / "ecgs", n_copies=4, split_column=True)
+    out = tmp_path / "runs" / "own"
+    argv = train_argv(f"folder:{root}", out, tmp_path / "cache", labels=labels)
+    epoch_of = loop.train_epoch
+
+    def kill_in_epoch_2(s, loader, epoch, cfg, progress):
+        if epoch == 1:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return epoch_of(s, loader, epoch, cfg, progress)
+
+    monkeypatch.setattr(loop, "train_epoch", kill_in_epoch_2)
+    monkeypatch.setattr("sys.argv", ["mirage", "train", *argv])
+    before = signal.getsignal(signal.SIGTERM)
+    assert main(["train", *argv]) == 143
+    assert signal.getsignal(signal.SIGTERM) == before       # the handler is put back
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1] == "interrupted (SIGTERM)"
+    command = shlex.join(["mirage", "train", *argv, "--resume"])
+    assert err[-2] == (f"{out / 'last'} keeps the run after epoch 1 of 2 ({out / 'model'}: the best model so far, "
+                       f"epoch 1); continue it with: {command}")

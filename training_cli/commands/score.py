@@ -18,7 +18,6 @@ import logging
 import shlex
 import signal
 import sys
-import threading
 from pathlib import Path
 
 from tqdm import tqdm
@@ -41,6 +40,7 @@ from mirage_model.review.interpret import statement_labels
 from mirage_model.review.labels import ptbxl_coded
 from mirage_model.words import counted
 from training_cli.engine.progress import RowsBar
+from training_cli.engine.stop_signals import signal_words, stop_signals_interrupt
 from training_cli.engine.errors import UsageError
 from training_cli.engine.checkpoints import (labs_absent_note, labs_not_given_note, load_predictor,
                                             load_statements_predictor)
@@ -155,40 +155,6 @@ def refuse_earlier_pdfs(args, headers: list[Path], fmt: str) -> None:
                      "it did not finish, or another --pdf-dir")
 
 
-# what else stops a run from outside, as Ctrl-C does: kill's default signal, a closed terminal
-STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
-
-
-@contextlib.contextmanager
-def stop_signals_interrupt():
-    """Inside the block, SIGTERM (``kill PID``) and SIGHUP (the terminal closed) stop the run as
-    Ctrl-C does (KeyboardInterrupt): ``score_folder`` then writes the rows done and the user is told
-    how to resume. They ended the process at once before: the output held the last checkpoint's
-    rows (up to a few seconds' work lost) and the terminal said nothing. Yields a list that holds
-    the signal that stopped the run (empty for Ctrl-C). Only in the main thread (Python's rule)."""
-    stopped: list = []
-    if threading.current_thread() is not threading.main_thread():
-        yield stopped
-        return
-
-    def stop(signum, _frame):
-        if not stopped:             # a second signal while the rows are written must not cut it short
-            stopped.append(signum)
-            raise KeyboardInterrupt
-
-    before = {}
-    for sig in STOP_SIGNALS:
-        try:
-            before[sig] = signal.signal(sig, stop)
-        except (OSError, ValueError):
-            pass
-    try:
-        yield stopped
-    finally:
-        for sig, handler in before.items():
-            signal.signal(sig, handler)
-
-
 def resume_command(args, out=None) -> str:
     """The command that carries an interrupted run on: this one (as typed, when it is ``mirage score
     ...``) with ``--resume``; else the folder, the output and ``--resume``, the other options to add.
@@ -248,18 +214,13 @@ def run(args) -> int:
             done = _score(args, fmt, time_limit, stage, stopped_by)
         except KeyboardInterrupt:
             sig = stopped_by[0] if stopped_by else signal.SIGINT
-            print(f"interrupted ({_signal_words(sig)}) while {stage[0]}: no record was scored and nothing was "
+            print(f"interrupted ({signal_words(sig)}) while {stage[0]}: no record was scored and nothing was "
                   f"written to {printable(args.out)}", file=sys.stderr)
             return 128 + int(sig)
     if isinstance(done, int):
         return done
     summary, predictor = done
     return _report(args, summary, predictor)
-
-
-def _signal_words(sig) -> str:
-    """How the user stopped a run: "Ctrl-C", "SIGTERM", "SIGHUP"."""
-    return "Ctrl-C" if sig == signal.SIGINT else signal.Signals(sig).name
 
 
 def _score(args, fmt: str, time_limit: float, stage: list, stopped_by: list):
@@ -390,7 +351,7 @@ def _score(args, fmt: str, time_limit: float, stage: list, stopped_by: list):
                 b.close()
     if interrupted is not None:
         done, total = handled
-        how = _signal_words(interrupted)
+        how = signal_words(interrupted)
         what = "CSV: its header and whole rows" if fmt == "csv" else "JSON lines file"
         if unsaved:         # the output could not be written: where the rows are, said first
             print(f"error: {printable(unsaved)}", file=sys.stderr)

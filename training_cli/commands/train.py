@@ -31,6 +31,7 @@ from pathlib import Path
 
 from training_cli.config import apply_config, remember_defaults
 from training_cli.engine.loop import train
+from training_cli.engine.stop_signals import signal_words, stop_signals_interrupt
 from training_cli.engine.recipes import CONSISTENCY_FAULTS, MODELS, PRESETS, TrainConfig, resolve
 from mirage_model.clinical import KNOWN_FEATURES
 from mirage_model.models.config import LEAD_ENCODERS
@@ -160,8 +161,13 @@ def stopped_note(out) -> str:
 
 def run(args: argparse.Namespace) -> int:
     cfg = config_from_args(args)
-    try:
-        return train(cfg)
-    except KeyboardInterrupt:
-        print(stopped_note(cfg.out), file=sys.stderr)
-        raise
+    # kill (SIGTERM) and a closed terminal (SIGHUP) stop the run as Ctrl-C does: they had ended it without a word
+    with stop_signals_interrupt() as stopped_by:
+        try:
+            return train(cfg)
+        except KeyboardInterrupt:
+            print(stopped_note(cfg.out), file=sys.stderr)
+            if not stopped_by:
+                raise
+    print(f"interrupted ({signal_words(stopped_by[0])})", file=sys.stderr)
+    return 128 + int(stopped_by[0])
