@@ -78,3 +78,19 @@ def threshold_fallbacks(positives, n, classes) -> dict[str, str]:
         if pos is not None and (pos == 0 or pos == n):
             out[c] = "positives" if pos == 0 else "negatives"
     return out
+
+
+def unmeasured_thresholds(metrics: dict | None, labels) -> dict[str, str]:
+    """``threshold_fallbacks`` of a checkpoint: {label: "positives" or "negatives"} for the labels whose stored
+    threshold is the 0.5 fallback, read off its ``metrics`` (config.json's): the split the thresholds were chosen on,
+    ``val_calibrated`` where ``mirage calibrate`` chose them again, else ``val``, and its ``n`` and per-class
+    ``positives``. {} where the checkpoint records neither (an older config.json): nothing known to be unmeasured."""
+    for split in ("val_calibrated", "val"):
+        figures = (metrics or {}).get(split)
+        if isinstance(figures, dict) and isinstance(figures.get("n"), (int, float)):
+            per = figures.get("per_class") or {}
+            positives = [(per.get(lab) or {}).get("positives") if isinstance(per.get(lab), dict) else None
+                         for lab in labels]
+            return threshold_fallbacks([p if isinstance(p, (int, float)) else None for p in positives],
+                                       figures["n"], labels)
+    return {}

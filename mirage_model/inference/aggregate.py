@@ -78,6 +78,7 @@ class Aggregation:
             measured_labels=measured, measured_note=note, noise_doubted=self._noise_doubted(probs, quality),
             ptbxl_labels=self.ptbxl_labels, calibration_support=self.calibration_support,
             label_descriptions=self.label_descriptions, calibrated=getattr(self, "calibrated", True),
+            unmeasured_thresholds=dict(getattr(self, "unmeasured_thresholds", None) or {}),
         )
 
     def _measured(self, prep: _Prepared, probs: np.ndarray) -> tuple[np.ndarray, tuple, str]:

@@ -69,6 +69,10 @@ class Prediction:
         calibrated: whether the checkpoint's probabilities went through a fitted calibration (``mirage calibrate``);
             False for one without (a first ``mirage train`` run): its 52 % is the network's score, no likelihood,
             and the interpretation gives it no confidence word (``interpret.statements.UNCALIBRATED``).
+        unmeasured_thresholds: label -> "positives" or "negatives": the labels whose threshold is training's 0.5
+            fallback, never measured, the split it was chosen on holding no positive (or no negative) record of
+            them (``outputs.unmeasured_thresholds``); a call of one is kept and marked "(?)"
+            (``interpret.doubted_calls``). {} where the checkpoint's metrics do not say.
     """
 
     labels: tuple[str, ...]
@@ -94,6 +98,7 @@ class Prediction:
     calibration_support: dict = field(default_factory=dict)   # label -> (positives, AUROC) where calibrated
     label_descriptions: dict = field(default_factory=dict)    # label -> its training data's words, where recorded
     calibrated: bool = True                         # False: the checkpoint has no calibration (scores, no likelihoods)
+    unmeasured_thresholds: dict = field(default_factory=dict)  # label -> "positives"/"negatives": 0.5 fallbacks
 
     @property
     def gated(self) -> bool:

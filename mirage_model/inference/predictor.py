@@ -25,7 +25,7 @@ from mirage_model.inference.prediction import Prediction
 from mirage_model.inference.stage_features import record_stage_features
 from mirage_model.limits import record_unscorable
 from mirage_model.measure.pipeline import MIN_FS
-from mirage_model.outputs import probabilities
+from mirage_model.outputs import probabilities, unmeasured_thresholds
 from mirage_model.paths import default_model_path, missing_model_text, resources_dir, shipped_models
 from mirage_model.records import UnscorableRecordError, load_record
 from mirage_model.render import RenderConfig, make_layout
@@ -122,6 +122,7 @@ class Predictor(Aggregation):
         self.ptbxl_labels = trained_on_ptbxl(loaded.provenance) is not False
         self.calibration_support = label_support(loaded.calibration, loaded.metrics, self.labels)
         self.calibrated = loaded.calibration is not None
+        self.unmeasured_thresholds = unmeasured_thresholds(loaded.metrics, self.labels)
         self.label_descriptions = dict(getattr(loaded, "label_descriptions", None) or {})
         self.batch_size = int(batch_size)
         cfg = getattr(self.model, "config", None)

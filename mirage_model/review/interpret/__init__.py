@@ -143,7 +143,8 @@ from mirage_model.review.interpret.findings import (INFARCTS_SAID_TOGETHER, INFA
 from mirage_model.review.interpret.evidence import (AMPLITUDE_CLASSES, AMPLITUDE_CODES, AMPLITUDE_UNRELIABLE_NOTE,
                                                     NOISE_MARK, NOISE_NOTE, amplitude_note, doubted_calls,
                                                     finding_evidence, gain_evidence, limb_evidence, noise_evidence,
-                                                    noise_hidden, paced_evidence)
+                                                    noise_hidden, paced_evidence, UNMEASURED_MARK,
+                                                    unmeasured_note)
 from mirage_model.review.interpret.models import (DISAGREE, MI_STATEMENTS, OWN_LABEL, companion_statements_model,
                                                   infarct_disagreement, own_label_statements, own_labels)
 from mirage_model.review.interpret.assemble import (IRREGULAR_UNCLASSIFIED, interpret)
@@ -171,10 +172,11 @@ __all__ = ["ABQRS_WITH_QWAVE", "ADULT_TRAINED", "AF_NRMSSD", "AF_PAC_NOTE", "AF_
            "QTC_BAZETT_HR_MAX",
            "QTC_BOTH_ABOVE_BPM", "QTC_HR_MIN", "QT_QRS_FRACTION", "QT_WIDE_MARK", "REVERSAL_IN_WIDE_TACHY",
            "RR_CV_IRREGULAR", "RULE_IDS", "RULE_SAYS", "SINUS", "STATEMENTS", "Statement", "StatementInfo",
-           "TACHY_BPM", "UNBOUNDED_NOTE", "UNDELINEATED_NOTE", "VOLTAGE_BLOCKS", "VOLTAGE_LVH", "WIDE_TACHY",
+           "TACHY_BPM", "UNBOUNDED_NOTE", "UNMEASURED_MARK", "UNDELINEATED_NOTE", "VOLTAGE_BLOCKS", "VOLTAGE_LVH",
+           "WIDE_TACHY",
            "_in_sentence", "amplitude_note", "atrial_statement", "companion_statements_model", "confidence_word",
            "doubted_calls", "finding_evidence", "flutter_waves", "gain_evidence", "infarct_disagreement",
            "inferior_flutter_waves", "interpret", "interpret_prediction", "limb_evidence", "no_statement_text",
            "noise_evidence", "noise_hidden", "own_label_statements", "own_labels", "paced_evidence",
            "paediatric_meaning", "paediatric_note", "prediction_age", "session_disagreement", "session_interpretation",
-           "session_noise_hidden", "statement_labels", "trained_words", "voltage_statements"]
+           "session_noise_hidden", "statement_labels", "trained_words", "unmeasured_note", "voltage_statements"]

@@ -46,6 +46,18 @@ LOW_GAIN_CLASSES = frozenset({"MI", "STTC"})
 # and leaves one far from it; the quality line still says the record's calls may change
 NOISE_MARK = "noise in"
 NOISE_NOTE = NOISE_MARK + " {leads} may change this call"
+# a call of a class whose threshold was never measured (``Prediction.unmeasured_thresholds``: the split the
+# thresholds were chosen on held no positive record of it, or no negative one, so training stored a 0.5 fallback): an
+# own CinC model of 86 records called 20 labels at 49-55 % on A0002, 19 of its 43 labels never seen in validation,
+# said as any other call, "uncalibrated" alone; only the model card said which thresholds were never measured. Kept
+# and marked, the statements, the class calls and the CSV alike
+UNMEASURED_MARK = "threshold not measured"
+
+
+def unmeasured_note(why: str) -> str:
+    """Why a call on an unmeasured threshold is marked: "threshold not measured (a 0.5 fallback: no validation
+    positives)" (``why``: "positives" or "negatives", as ``Prediction.unmeasured_thresholds`` gives it)."""
+    return f"{UNMEASURED_MARK} (a 0.5 fallback: no validation {why})"
 
 
 def finding_evidence(quality, code: str, default: str) -> str | None:
@@ -90,7 +102,8 @@ def noise_evidence(quality) -> str | None:
 def doubted_calls(prediction) -> dict[str, str]:
     """The calls of ``prediction`` (its ``positive``: none while the gate withholds them) that rest on
     amplitudes in doubt, label -> why (``amplitude_note``), or that the record's noise may change
-    (``Prediction.noise_doubted``: ``NOISE_NOTE``), in label order; {} where neither applies.
+    (``Prediction.noise_doubted``: ``NOISE_NOTE``), or whose threshold was never measured
+    (``Prediction.unmeasured_thresholds``: ``unmeasured_note``), in label order; {} where none applies.
 
     The statements of ``AMPLITUDE_CODES`` (a statements model loaded as the model) and the superclass
     model's HYP (``AMPLITUDE_CLASSES``; with "amplitude_low" its MI and STTC too, ``LOW_GAIN_CLASSES``), and the
@@ -103,10 +116,13 @@ def doubted_calls(prediction) -> dict[str, str]:
     amplitude_classes = AMPLITUDE_CLASSES if getattr(prediction, "ptbxl_labels", True) else frozenset()
     if amplitude_classes and why is not None and finding(quality, "amplitude_low") is not None:
         amplitude_classes = amplitude_classes | LOW_GAIN_CLASSES
+    unmeasured = getattr(prediction, "unmeasured_thresholds", None) or {}
     out = {}
     for lab in getattr(prediction, "positive", ()) or ():
         if why is not None and lab in amplitude_classes:
             out[lab] = amplitude_note(why)
+        elif lab in unmeasured:
+            out[lab] = unmeasured_note(unmeasured[lab])
         elif lab in noisy:
             out[lab] = NOISE_NOTE.format(leads=leads)
     return out

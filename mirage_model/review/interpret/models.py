@@ -18,6 +18,7 @@ from typing import Sequence
 import numpy as np
 
 from mirage_model.outputs import is_called
+from mirage_model.review.interpret.evidence import unmeasured_note
 from mirage_model.review.interpret.own_meanings import mark_own, own_meaning, said_meanings
 from mirage_model.review.interpret.statements import (NOT_CLASSIFIED, STATEMENTS, UNCALIBRATED, Interpretation,
                                                       Statement, _in_sentence, confidence_of, statement_labels)
@@ -60,7 +61,7 @@ def own_labels(predictions) -> list[tuple[str, float]]:
     (``LABEL_NAMES``): a model trained on a researcher's own labels ("AF", "SINUS"). A model trained on
     other data than PTB-XL (``Prediction.ptbxl_labels`` False) has neither: its "MI", "AFIB" and "NORM" are
     its own (``labels.ptbxl_coded``), whatever PTB-XL means by the name."""
-    return [(lab, p) for lab, p, _figures, _calibrated in _own_calls(predictions)]
+    return [(lab, p) for lab, p, *_rest in _own_calls(predictions)]
 
 
 def own_findings(predictions) -> list[tuple[str, float]]:
@@ -70,10 +71,11 @@ def own_findings(predictions) -> list[tuple[str, float]]:
             if re.sub(r"[\s_-]+", " ", lab).strip().casefold() not in OWN_NORMAL_NAMES]
 
 
-def _own_calls(predictions) -> list[tuple[str, float, tuple | None, bool]]:
+def _own_calls(predictions) -> list[tuple[str, float, tuple | None, bool, str | None]]:
     """``own_labels`` with each label's calibration figures from the prediction that called it
-    (``Prediction.calibration_support``: (positive records, AUROC or None); None where it has none) and whether that
-    prediction's checkpoint was calibrated at all (``Prediction.calibrated``)."""
+    (``Prediction.calibration_support``: (positive records, AUROC or None); None where it has none), whether that
+    prediction's checkpoint was calibrated at all (``Prediction.calibrated``), and why its threshold was never
+    measured ("positives", "negatives": ``Prediction.unmeasured_thresholds``; None where it was)."""
     out, seen = [], []
     for pred in predictions:
         if pred is None or any(pred is other for other in seen):
@@ -82,10 +84,11 @@ def _own_calls(predictions) -> list[tuple[str, float, tuple | None, bool]]:
         ptbxl = getattr(pred, "ptbxl_labels", True)
         support = getattr(pred, "calibration_support", None) or {}
         calibrated = bool(getattr(pred, "calibrated", True))
+        unmeasured = getattr(pred, "unmeasured_thresholds", None) or {}
         for lab, p, t in _rows(pred):
             coded = ptbxl and (lab in STATEMENTS or lab in LABEL_NAMES)
             if not coded and is_called(p, t) and all(lab != other for other, *_rest in out):
-                out.append((lab, p, support.get(lab), calibrated))
+                out.append((lab, p, support.get(lab), calibrated, unmeasured.get(lab)))
     return out
 
 
@@ -115,13 +118,13 @@ def own_label_statements(it: Interpretation, predictions, adult_trained: bool = 
     # a statement said of the meaning an own label's words or name give (``own_meanings``): a label "SB" without words
     # had stood beside "Sinus bradycardia, 45 bpm" as "SB (the model's own label)"
     said_meant = said_meanings(it.statements)
-    for lab, p, figures, calibrated in _own_calls(predictions):
+    for lab, p, figures, calibrated, unmeasured in _own_calls(predictions):
         words = label_words(lab, described)
         meant = own_meaning(lab, described.get(lab, ""))
         twin = said_names.get(_head(lab)) or (said_names.get(_head(words)) if words else None) or \
             (said_meant.get(meant) if meant else None)
         if twin is None:
-            called.append((lab, p, figures, calibrated))
+            called.append((lab, p, figures, calibrated, unmeasured))
         else:
             same.append(f"the model's own label {lab} ({p:.0%}) said once, as the statement {twin}")
     if same:
@@ -130,7 +133,7 @@ def own_label_statements(it: Interpretation, predictions, adult_trained: bool = 
         return it
     names = ", ".join(lab for lab, *_rest in called)
     said = []
-    for lab, p, figures, calibrated in called:
+    for lab, p, figures, calibrated, _unmeasured in called:
         word, why = confidence_of(p, *(figures or ())) if calibrated else (UNCALIBRATED, None)
         words = label_words(lab, described)
         said.append(Statement("other", f"{words} ({lab}, {OWN_LABEL})" if words else f"{lab} ({OWN_LABEL})",
@@ -138,6 +141,12 @@ def own_label_statements(it: Interpretation, predictions, adult_trained: bool = 
     meanings = {lab: m for lab, *_rest in called if (m := own_meaning(lab, (described or {}).get(lab, "")))}
     said = mark_own(said, meanings, said_meant, measurements, sex,
                     child=adult_trained if child is None else child)
+    # a label called on a threshold never measured (a 0.5 fallback) is no finding of the same weight: marked, and
+    # said after those called on measured thresholds
+    unmeasured = {lab: why for lab, *_rest, why in called if why}
+    said = [replace(s, note=unmeasured_note(unmeasured[s.code])) if s.code in unmeasured and s.note is None else s
+            for s in said]
+    said = sorted(said, key=lambda s: s.code in unmeasured)
     see = f"see the model's own label{'s' if len(called) > 1 else ''} {names}"
     statements = [replace(s, text=s.text.replace(NOT_CLASSIFIED, f"{NOT_CLASSIFIED} by PTB-XL statements", 1)
                           + f" ({see})",

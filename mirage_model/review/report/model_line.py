@@ -13,7 +13,8 @@ import numpy as np
 from reportlab.lib.utils import simpleSplit
 
 from mirage_model.outputs import is_called
-from mirage_model.review.interpret import AMPLITUDE_UNRELIABLE_NOTE, doubted_calls, statement_labels
+from mirage_model.review.interpret import (AMPLITUDE_UNRELIABLE_NOTE, UNMEASURED_MARK, doubted_calls,
+                                           statement_labels)
 from mirage_model.review.labels import model_words, ptbxl_coded, with_words
 from mirage_model.review.report.band_text import READABLE
 from mirage_model.review.report.text import FONT_BOLD, pdf_text
@@ -52,7 +53,8 @@ COMPACT = ((STATEMENTS_PART + "model ", STATEMENTS_PART), (" of its ", " of "), 
 # alone, as a compact statement has it (the words with the statements on page 1, the reason on page 3)
 DOUBTED = f" (?) {AMPLITUDE_UNRELIABLE_NOTE}"
 NOISE_DOUBTED = " (?) noise may change it"       # a call the record's noise may change (its leads on page 3)
-TERSE = COMPACT + ((DOUBTED, " (?)"), (NOISE_DOUBTED, " (?)"))
+UNMEASURED_DOUBTED = f" (?) {UNMEASURED_MARK}"   # a call on a 0.5 fallback threshold (why on page 3)
+TERSE = COMPACT + ((DOUBTED, " (?)"), (NOISE_DOUBTED, " (?)"), (UNMEASURED_DOUBTED, " (?)"))
 
 
 def model_line(pred, why: str = "", stmt_pred=None, stated: int | None = None, names: bool | str = True,
@@ -86,7 +88,8 @@ def model_line(pred, why: str = "", stmt_pred=None, stated: int | None = None, n
     doubted = doubted_calls(pred)
     words = model_words(pred) if in_words else None    # "QAb": "Q wave abnormal (QAb)", a PTB-XL model's in its words
     calls = ", ".join(f"{with_words(lab, words)} {p:.2f}" + ("" if lab not in doubted else DOUBTED
-                                          if doubted[lab].startswith(AMPLITUDE_UNRELIABLE_NOTE) else NOISE_DOUBTED)
+                                          if doubted[lab].startswith(AMPLITUDE_UNRELIABLE_NOTE) else UNMEASURED_DOUBTED
+                                          if doubted[lab].startswith(UNMEASURED_MARK) else NOISE_DOUBTED)
                       for lab, p in own)
     text = f"Model{name}{NOT_SIGNED if overread else ''}: "
     if statements:
@@ -174,7 +177,9 @@ def model_line_rows(c, text: str, width: float, free_line: bool, short: str = ""
     for t in (terse, terse.replace(NAMED, " (names: page 3)")):
         if fits_row(t, last_width):
             return [t]
-    return _wrap(c, short, width, last_width)
+    # wrapped: a call on an unmeasured threshold keeps its mark, its words on page 3 (nine calls' words had pushed
+    # the line over the band's other lines)
+    return _wrap(c, short.replace(UNMEASURED_DOUBTED, " (?)"), width, last_width)
 
 
 def _worded(short: str) -> list[str]:

@@ -170,6 +170,7 @@ def result_flowables(ctx: ReportContext, st, model_info: dict | None) -> list:
     rows = [["Class", "Description", "Probability", "Threshold", "Result"]]
     highlight, normal_rows = [], []
     fallback = _fallback_thresholds(model_info, pred.labels)
+    unmeasured = getattr(pred, "unmeasured_thresholds", None) or {}
     described = model_words(pred)         # the bars' words; a PTB-XL model that records none: PTB-XL's ("NDT")
     for k in order:
         lab = pred.labels[k]
@@ -180,7 +181,8 @@ def result_flowables(ctx: ReportContext, st, model_info: dict | None) -> list:
         p_text, t_text = told_apart(probs[k], thr[k]) if k < len(thr) else (f"{probs[k]:.3f}", "")
         rows.append([pdf_text(lab), _words_cell(words, st), p_text,
                      (t_text + ("*" if lab in fallback else "")) if k < len(thr) else "", result])
-        if is_pos and not is_normal(lab, getattr(pred, "ptbxl_labels", True)):
+        # a call on a threshold never measured is marked, not put forward in red as a finding
+        if is_pos and lab not in unmeasured and not is_normal(lab, getattr(pred, "ptbxl_labels", True)):
             highlight.append(len(rows) - 1)
         elif is_pos:
             normal_rows.append(len(rows) - 1)
@@ -190,8 +192,10 @@ def result_flowables(ctx: ReportContext, st, model_info: dict | None) -> list:
         tbl.setStyle([("FONT", (0, r), (-1, r), FONT_BOLD, 8) for r in normal_rows]
                      + [("TEXTCOLOR", (0, r), (-1, r), colors.Color(0.0, 0.4, 0.15)) for r in normal_rows])
     out.append(tbl)
-    if doubted:
-        out.append(Paragraph("<br/>".join(pdf_escape(f"{lab} (?): {why}") for lab, why in doubted.items()),
+    # a call on an unmeasured threshold: its "*" line below says why, once for them all
+    doubted_why = {lab: why for lab, why in doubted.items() if not (lab in fallback and lab in unmeasured)}
+    if doubted_why:
+        out.append(Paragraph("<br/>".join(pdf_escape(f"{lab} (?): {why}") for lab, why in doubted_why.items()),
                              st["small"]))
     if fallback:
         out.append(Paragraph(pdf_escape(
