@@ -206,14 +206,25 @@ def near_miss_text(row_ids, record_ids) -> str:
     return text
 
 
-def unmatched_rows_text(ids, hint: str = "") -> str:
+def id_example(record_ids) -> str:
+    """An example of a row's id from the folder's own records, "'H-100022' or 'H-100035' (records of the folder)"
+    (the first two by name), where a made-up 'siteA/1' had been given, a form no record of a hospital's folder has;
+    "'siteA/1' or '1'" where no record is known."""
+    ours = sorted(set(record_ids))[:2]
+    if not ours:
+        return "'siteA/1' or '1'"
+    return " or ".join(map(repr, ours)) + f" ({'a record' if len(ours) == 1 else 'records'} of the folder)"
+
+
+def unmatched_rows_text(ids, hint: str = "", record_ids=()) -> str:
     """The first five ids of labs-table rows that fit no record and how a row's id is read, for a
     warning: "('00417_LR', '99999'); a row's id is the record's path in the folder without the
-    extension, e.g. 'siteA/1' or '1'" followed by ``hint`` (``near_miss_text``)."""
+    extension, e.g. '00417_lr' or '00418_lr' (records of the folder)" (``id_example`` of the run's ``record_ids``)
+    followed by ``hint`` (``near_miss_text``)."""
     ids = list(ids)
     shown = first_few(ids, fmt=repr, more=" ...")
     return (f"({shown}); a row's id is the record's path in the folder without the extension, e.g. "
-            f"'siteA/1' or '1'{hint}")
+            f"{id_example(record_ids)}{hint}")
 
 
 def match_labs_rows(row_ids, record_ids) -> LabsMatch:

@@ -415,7 +415,7 @@ def _report(args, summary, predictor) -> int:
         if summary.labs_unmatched:
             ids = summary.labs_unmatched
             print(f"warning: {args.labs}: {len(ids)} row(s) fit no record under {args.folder} and were not used "
-                  f"{unmatched_rows_text(ids, summary.labs_unmatched_hint)}", file=sys.stderr)
+                  f"{unmatched_rows_text(ids, summary.labs_unmatched_hint, summary.labs_id_examples)}", file=sys.stderr)
     if summary.unsaved:     # said last: the rows are not where --out says
         print(f"error: {_unsaved_words(args, summary)}", file=sys.stderr)
     return summary.exit_code

@@ -17,7 +17,8 @@ import re
 from pathlib import Path
 
 from mirage_model.clinical import RECORD_FEATURES, default_schema, header_disagreement, match_labs_rows
-from mirage_model.clinical.labs import folded_column, near_miss_text, respelled_note, respelled_rows, respelled_warning
+from mirage_model.clinical.labs import (folded_column, id_example, near_miss_text, respelled_note, respelled_rows,
+                                        respelled_warning)
 from mirage_model.words import counted, first_few
 from training_cli.engine.dataset import SPLITS, Dataset, DatasetError, Item
 from training_cli.engine.headers import find_folder_records, header_values, record_id_of
@@ -415,9 +416,7 @@ def _check_labs(path: Path, lab_values: dict, match, names: list[str], items: li
                            "lab value; give the table's rows or leave --labs out")
     if len(match.unmatched) == len(lab_values):
         # the example is one of the folder's own records ('H-100022'), not a made-up 'siteA/1'
-        ours = sorted(set(record_ids))[:2]
-        example = (" or ".join(map(repr, ours)) + f" ({'a record' if len(ours) == 1 else 'records'} of the folder)"
-                   if ours else "'siteA/1' or '1'")
+        example = id_example(record_ids)
         raise DatasetError(f"{path}: none of its {len(lab_values)} rows fits a record (ids such as "
                            f"{', '.join(repr(r) for r in match.unmatched[:3])}); name each record by "
                            f"its path in the folder without the extension, e.g. {example}"

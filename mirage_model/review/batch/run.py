@@ -223,6 +223,8 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         if labs is not None:
             refused = lookup.refused_rows()
             summary.labs_rows, summary.labs_refused = len(set(labs_d) - refused), len(refused)
+            # a refused row whose id fits no record of the run has no error row to see
+            summary.labs_refused_elsewhere = len(refused & set(lookup.match.unmatched))
             # the features the run's models read, as a bad value left out of a row is judged (``features_read``)
             summary.model_reads = None if lookup.reads is None else sorted(lookup.reads)
             # a row that fits no record gives no value (said below): "all 645 values used" had counted
@@ -260,6 +262,7 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                 logger.warning("%s", line)
                 summary.labs_warnings.append(line)
             summary.labs_unmatched_hint = lookup.unmatched_hint(by_rel.values())
+            summary.labs_id_examples = sorted({lookup.record_id(p) for p in headers})[:2]   # ECG records, not orphans
         cancelled = False
 
         def cancel_check() -> bool:

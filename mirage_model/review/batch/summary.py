@@ -38,6 +38,8 @@ class BatchSummary:
     labs_unmatched: list[str] = field(default_factory=list)
     # "" or why some of them may fit no record (``clinical.labs.near_miss_text``: case, leading zeros)
     labs_unmatched_hint: str = ""
+    # two of the run's records' ids, the example of a row's id the unmatched rows' warning gives (not 'siteA/1')
+    labs_id_examples: list[str] = field(default_factory=list)
     # (folder, reason) of the folders that could not be listed (their records are not in the output)
     unreadable_folders: list[tuple[str, str]] = field(default_factory=list)
     # the labs table (None: none given): how many of its rows were read, how many refused (bad
@@ -45,6 +47,8 @@ class BatchSummary:
     # that fit a record
     labs_rows: int | None = None
     labs_refused: int = 0
+    # of ``labs_refused``, the rows of no record of the run (a run of some of the table's records): no error row
+    labs_refused_elsewhere: int = 0
     labs_values: dict[str, int] = field(default_factory=dict)
     # the clinical features the run's models read (``inputs.features_read``: none for a model trained without labs,
     # though its schema names some; None: a model that does not say, every feature counted as read): a value of
@@ -214,9 +218,10 @@ class BatchSummary:
             return ""
         if self.labs_rows == 0:
             if self.labs_refused:
+                where = (self._refused_where() if self.labs_refused_elsewhere
+                         else ": see their records' error rows ('labs row refused: ...')")
                 return (f"every row of {table} was refused ({self.labs_refused} row"
-                        f"{'s' if self.labs_refused != 1 else ''}): see their records' error rows "
-                        "('labs row refused: ...')")
+                        f"{'s' if self.labs_refused != 1 else ''}){where}")
             return f"{table}: no rows: no values were used"
         reads = None if model_reads is None else set(model_reads)
         unused = {k: v for k, v in self.labs_values.items() if reads is not None and k not in reads}
@@ -248,9 +253,22 @@ class BatchSummary:
             shown = first_few(self.labs_not_read, fmt=repr, more=" ...")
             line += f"; {n} column{'s' * (n != 1)} not read, of no feature MIRAGE knows: {shown}"
         if self.labs_refused:
-            line += (f"; {self.labs_refused} of {self.labs_rows + self.labs_refused} rows refused: "
-                     "see their records' error rows")
+            line += (f"; {self.labs_refused} of {self.labs_rows + self.labs_refused} rows refused"
+                     + self._refused_where())
         return line
+
+    def _refused_where(self) -> str:
+        """Where the refused rows' reasons are: their records' error rows; for a refused row of no record of the
+        run, nowhere: ": see their records' error rows" had been said of a row whose record was not scored."""
+        elsewhere = min(self.labs_refused_elsewhere, self.labs_refused)
+        here = self.labs_refused - elsewhere
+        if not elsewhere:
+            return ": see their records' error rows"
+        if not here:
+            return (f": {'it fits' if elsewhere == 1 else 'they fit'} no record of this run "
+                    "(no error row)")
+        return (f": {here} of a record scored (see {'its error row' if here == 1 else 'their error rows'}), "
+                f"{elsewhere} of no record in this run")
 
     def paediatric_line(self) -> str:
         """What the rows of children (``paediatric``) mean by "paediatric: adult limits not applied", said
