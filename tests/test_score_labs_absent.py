@@ -12,7 +12,7 @@ import pytest
 
 import mirage_model as mm
 from helpers_models import make_tiny_checkpoint
-from training_cli.engine.checkpoints import labs_absent_note
+from mirage_model.review.labs_table import labs_absent_note
 from training_cli.main import main
 
 
@@ -52,7 +52,7 @@ def test_the_note_names_the_training_table_and_every_lab_absent():
                                 loaded=SimpleNamespace(provenance={"labs_file": "labs.csv"}))
     rows = {"H-000123": {"age": (61.0, "years"), "crp": (None, None)}}
     assert labs_absent_note(predictor, "export.csv", rows) == (
-        "note: own reads troponin_t, crp; export.csv has no value of them (no such column, or its cells empty): "
+        "own reads troponin_t, crp; export.csv has no value of them (no such column, or its cells empty): "
         "masked as missing for every record (it was trained with labs.csv: give a table with these columns)")
     rows = {"H-000123": {"troponin_t": (12.0, "ng/L"), "crp": (3.5, "mg/L")}}
     assert labs_absent_note(predictor, "export.csv", rows) == ""

@@ -56,7 +56,10 @@ class LabsTableMixin:
     def _labs_table_read(self, table: LabsTable) -> None:
         self.set_labs_table(table)
         # units assumed, columns no model reads, censored values the loaded models read: as mirage score warns
-        said = [*table.warnings, *filter(None, [table.censored_line(self.labs_reads())])]
+        # and the labs the loaded model reads that the table gives no value of (masked for every record), as
+        # mirage score --labs notes them: the lab form had shown them "not given", nothing saying why
+        said = [*table.warnings, *filter(None, [table.censored_line(self.labs_reads()),
+                                                table.absent_line(self.predictor)])]
         if said:
             self.show_message("; ".join(said))
         else:
@@ -64,9 +67,12 @@ class LabsTableMixin:
 
     def labs_follow_model(self) -> None:
         """A model has loaded with a table open: its row again by this model's rule (a bad value it reads refuses
-        the row, as in ``mirage score``), and the table's censored values it reads said (none before a model)."""
+        the row, as in ``mirage score``), and the table's censored values it reads said (none before a model), and
+        the labs it reads that the table gives no value of (``LabsTable.absent_line``)."""
         self._give_labs_row()
-        if line := self.labs_table.censored_line(self.labs_reads()):
+        said = filter(None, [self.labs_table.censored_line(self.labs_reads()),
+                             self.labs_table.absent_line(self.predictor)])
+        if line := "; ".join(said):
             self.show_message(line)
 
     def _labs_job_ended(self, w) -> None:

@@ -15,10 +15,34 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
+from mirage_model.clinical import RECORD_FEATURES
 from mirage_model.clinical.labs import censored_warning
 from mirage_model.csvsafe import printable
 from mirage_model.formats import same_name_records
 from mirage_model.review.batch.inputs import LabsLookup, labs_dict
+
+
+def labs_absent_note(predictor, table: str, rows) -> str:
+    """What a labs table leaves out for a model that reads laboratory values: the labs it gives no record a value
+    of (a column missing, or every cell of it empty), which are masked as missing for every record, as ``mirage
+    evaluate`` warns of them: "own reads troponin_t; labs.csv has no value of it (no such column, or its cells
+    empty): masked as missing for every record (it was trained with labs.csv: give a table with this column)".
+    ``mirage score --labs`` says it before its run ("note: ..."), the app when a table is opened beside a model or a
+    model loaded beside a table: a table without the troponin column of the model's training table had been scored
+    in silence, and the app's lab form had shown the troponin "not given". ``rows``: the table's rows read ({row id:
+    {feature: (value, unit)}}). "" where it gives every lab the model reads (the header's values, age and sex, come
+    from the records too), or for a model that reads none (or no model: None)."""
+    names = getattr(getattr(predictor, "schema", None), "names", []) or []
+    given = {name for row in rows.values() for name, (value, _unit) in row.items() if value is not None}
+    absent = [n for n in names if n not in RECORD_FEATURES and n not in given]
+    if not absent or not getattr(predictor, "_uses_labs", True):
+        return ""
+    trained = (getattr(getattr(predictor, "loaded", None), "provenance", None) or {}).get("labs_file")
+    one = len(absent) == 1
+    return (f"{getattr(predictor, 'name', 'the model')} reads {', '.join(absent)}; {table} has no value "
+            f"of {'it' if one else 'them'} (no such column, or its cells empty): masked as missing for every record"
+            + (f" (it was trained with {trained}: give a table with {'this column' if one else 'these columns'})"
+               if trained else ""))
 
 
 @dataclass(frozen=True)
@@ -74,6 +98,10 @@ class LabsTable:
         The table's whole count had been said when it was opened, before any model, its troponin "<5" said read
         by a model that reads no troponin."""
         return censored_warning(self.path, self.censored, reads)
+
+    def absent_line(self, predictor) -> str:
+        """``labs_absent_note`` of this table for ``predictor`` (None: no model loaded, nothing said)."""
+        return labs_absent_note(predictor, self.name, self.labs) if predictor is not None else ""
 
     def _named(self, why: str) -> str:
         """A problem of the table (``LabsTableError``: "/data/labs.csv, line 2, column 'crp': ...") naming it by

@@ -38,12 +38,12 @@ from mirage_model.paths import OutputError
 from mirage_model.records.folder import unreadable_line
 from mirage_model.review.interpret import statement_labels
 from mirage_model.review.labels import ptbxl_coded
+from mirage_model.review.labs_table import labs_absent_note
 from mirage_model.words import counted
 from training_cli.engine.progress import RowsBar
 from training_cli.engine.stop_signals import signal_words, stop_signals_interrupt
 from training_cli.engine.errors import UsageError
-from training_cli.engine.checkpoints import (labs_absent_note, labs_not_given_note, load_predictor,
-                                            load_statements_predictor)
+from training_cli.engine.checkpoints import labs_not_given_note, load_predictor, load_statements_predictor
 from training_cli.options import (MODEL_HELP, RECORD_KINDS, add_csv_dialect_arg, add_report_args,
                                   add_statements_model_arg, check_labs_file, command_parser, count,
                                   settings_from_args)
@@ -252,7 +252,7 @@ def _score(args, fmt: str, time_limit: float, stage: list, stopped_by: list):
     if args.labs is None and (note := labs_not_given_note(predictor)):    # before the run: it can be stopped and given
         print(note, file=sys.stderr)
     elif args.labs is not None and (note := labs_absent_note(predictor, Path(args.labs).name, labs.labs)):
-        print(note, file=sys.stderr)
+        print(f"note: {note}", file=sys.stderr)
     if args.all_statements and not statement_labels(ptbxl_coded(source)):
         labels = ", ".join(getattr(source, "labels", ()))
         print(f"--all-statements: model {getattr(source, 'name', '')} carries no PTB-XL statement labels "

@@ -204,23 +204,3 @@ def labs_not_given_note(predictor, given=(), how: str = "--labs", give: str | No
             "masked as missing" + (f", and {', '.join(header)} where a record's header does not give them"
                                    if header and table else "")
             + (f" (it was trained with {table}: give {give} with these records' rows)" if table and give else ""))
-
-
-def labs_absent_note(predictor, table: str, rows) -> str:
-    """What a labs table given to a run leaves out for a model that reads laboratory values: the labs it
-    gives no record a value of (a column missing, or every cell of it empty), which are masked as missing for
-    every record, as ``mirage evaluate`` warns of them. A table without the troponin column of the model's
-    training table had been scored in silence, its last line saying "all 23 values used by this model".
-    ``rows``: the table's rows read ({row id: {feature: (value, unit)}}). "" where it gives every lab the model
-    reads (the header's values, age and sex, come from the records too), or for a model that reads none."""
-    names = getattr(getattr(predictor, "schema", None), "names", []) or []
-    given = {name for row in rows.values() for name, (value, _unit) in row.items() if value is not None}
-    absent = [n for n in names if n not in RECORD_FEATURES and n not in given]
-    if not absent or not getattr(predictor, "_uses_labs", True):
-        return ""
-    trained = (getattr(getattr(predictor, "loaded", None), "provenance", None) or {}).get("labs_file")
-    one = len(absent) == 1
-    return (f"note: {getattr(predictor, 'name', 'the model')} reads {', '.join(absent)}; {table} has no value "
-            f"of {'it' if one else 'them'} (no such column, or its cells empty): masked as missing for every record"
-            + (f" (it was trained with {trained}: give a table with {'this column' if one else 'these columns'})"
-               if trained else ""))
