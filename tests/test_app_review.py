@@ -127,9 +127,9 @@ def test_a_caliper_let_go_between_samples_reads_the_time_of_the_sample_it_reads(
     reading = plot.caliper_reading()
     truth = known_signal(np.array([751, 800]) / FS)[1]
     assert reading["dt_ms"] == pytest.approx(98.0, abs=1e-6)
-    assert reading["rate_bpm"] == pytest.approx(60000 / 98)
+    assert reading["rate_bpm"] is None                  # a QRS, no cycle: no rate (60000 / 98 is none)
     assert reading["dmv"] == pytest.approx(truth[1] - truth[0], abs=2e-3)      # 1 uV file
-    assert "98 ms  612 bpm" in plot.caliper_text.textItem.toPlainText()
+    assert plot.caliper_text.textItem.toPlainText().startswith("98 ms  ")
 
 
 def press(qtbot, window: MainWindow, key, modifier=Qt.KeyboardModifier.ControlModifier) -> None:

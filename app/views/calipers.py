@@ -9,6 +9,11 @@ it (Up/Down, to read a level) keeps its height. Tab selects the other marker, an
 moves on to the next control (Shift+Tab back), so the trace view is two stops in the Tab order and
 never a trap. Help > Keyboard shortcuts lists the keys (``CALIPER_KEYS``).
 
+The rate (60000 / the interval) is read only for a span that can be a cycle, ``RATE_MIN_MS`` or longer: a
+QRS of 90 ms had read "667 bpm". 300 bpm is the top of the ventricular rates (atrial flutter conducted 1:1),
+the rate beside the interval a cart's calipers give for an RR; a shorter span (a QRS, a PR, a flutter wave
+of 180 ms) reads in ms alone.
+
 A row of a lead outside the 12 (V4R, V7, Frank's vx: ``paper.extra``) is measured as one of the 12 is (its own
 samples, baseline and name: ST elevation in V4R); its panels' ``lead`` index the record's extra leads, so every
 read of a panel's samples or name goes through ``panel_rows`` / ``panel_name``.
@@ -28,6 +33,7 @@ from mirage_model.records import STANDARD_LEADS
 SNAP_SCREEN_MM = 3.0   # a drawn fiducial this close on the glass (mm, whatever the zoom) pulls a marker onto it
 LARGE_STEP_MM = 5.0    # Shift+arrow: one large box of the paper
 SMALL_STEP_MV = 0.05   # Up/Down: the amplitude step (the readout shows hundredths of a mV)
+RATE_MIN_MS = 200.0    # a span this long or longer (300 bpm or slower) can be a cycle: its rate is read too
 ON_TRACE_MM = 0.01     # a marker this close to the trace (paper mm) is on it, and follows it when moved
 MARKER_PEN = pg.mkPen((0, 90, 200), width=2)
 SELECTED_PEN = pg.mkPen((230, 110, 0), width=3.5)
@@ -213,7 +219,8 @@ class Calipers:
         return self.caliper_a.isVisible()
 
     def caliper_reading(self) -> dict | None:
-        """dt_ms, rate_bpm (60000 / dt), dmv (b minus a) and the leads of the panels under the markers.
+        """dt_ms, rate_bpm (60000 / dt; None for a span under RATE_MIN_MS, no cycle), dmv (b minus a) and the
+        leads of the panels under the markers.
 
         Each marker's mV is read against the baseline of its own panel, so markers on two leads
         (R in V1, S in V5) give the difference of the two amplitudes, not of the rows' heights.
@@ -227,7 +234,7 @@ class Calipers:
             dmv = float(pb.mv_of(b.y(), self.gain) - pa.mv_of(a.y(), self.gain))
         else:   # a marker off the traces (the margin): the plain height between the two
             dmv = (b.y() - a.y()) / self.gain
-        return {"dt_ms": dt_ms, "rate_bpm": 60000.0 / dt_ms if dt_ms > 1e-6 else None, "dmv": dmv,
+        return {"dt_ms": dt_ms, "rate_bpm": 60000.0 / dt_ms if dt_ms >= RATE_MIN_MS - 1e-6 else None, "dmv": dmv,
                 "lead": self.panel_name(pa) if pa is not None else None,
                 "lead_b": self.panel_name(pb) if pb is not None else None}
 
@@ -240,8 +247,8 @@ class Calipers:
         self.caliper_points = self.caliper_anchors()
         a, b = self.caliper_a.pos(), self.caliper_b.pos()
         self.caliper_line.setData(np.array([a.x(), b.x()]), np.array([a.y(), b.y()]))
-        rate = f"{r['rate_bpm']:.0f} bpm" if r["rate_bpm"] else "- bpm"
-        self.caliper_text.setText(f"{r['dt_ms']:.0f} ms  {rate}  {r['dmv']:+.2f} mV")
+        rate = f"  {r['rate_bpm']:.0f} bpm" if r["rate_bpm"] else ""
+        self.caliper_text.setText(f"{r['dt_ms']:.0f} ms{rate}  {r['dmv']:+.2f} mV")
         self.caliper_text.setPos(max(a.x(), b.x()) + 1.0, max(a.y(), b.y()) + 1.0)
         self.caliperChanged.emit(r)
 

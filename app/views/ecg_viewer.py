@@ -432,10 +432,10 @@ class EcgViewer(QWidget):
         if not r:
             self.caliper_label.setText("")
             return
-        rate = f"{r['rate_bpm']:.0f} bpm" if r["rate_bpm"] else "-"
+        rate = f", {r['rate_bpm']:.0f} bpm" if r["rate_bpm"] else ""      # none for a span shorter than a cycle
         leads = [r["lead"]] + ([r["lead_b"]] if r.get("lead_b") not in (None, r["lead"]) else [])
         lead = f" ({' to '.join(x or 'margin' for x in leads)})" if any(leads) else ""
-        self.caliper_label.setText(f"Calipers{lead}: {r['dt_ms']:.0f} ms, {rate}, {r['dmv']:+.2f} mV")
+        self.caliper_label.setText(f"Calipers{lead}: {r['dt_ms']:.0f} ms{rate}, {r['dmv']:+.2f} mV")
 
 
 def _filter_words(highpass: bool, notch_hz: float | None) -> str:
