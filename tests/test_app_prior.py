@@ -440,3 +440,34 @@ def test_a_prior_of_this_patient_after_one_of_another_takes_its_warning_away(qtb
     c = window.comparison_view.comparison
     assert c.same_patient is True and c.warnings == (), c.warnings
     assert window.message_bar.isHidden(), window.message_bar.text()
+
+
+def test_the_prior_tab_says_a_reason_left_out_for_two_entries_once(qtbot):
+    """The QTc and the Prolonged QTc its rule says, left out for an irregular rhythm: the tab's "Not compared"
+    list had said the reason twice (PTB-XL 03341_lr against 03277_lr); now once, after both names. Truth: the
+    reason written here and the QTc (512 ms, past the rule's 460 ms) set by hand."""
+    from app.views.comparison import ComparisonView
+    from mirage_model.measure import QTC_UNRELIABLE_NOTE, SCALAR_KEYS, Measurements
+    from mirage_model.records.record import EcgRecord
+    from mirage_model.review.session import ReviewSession
+
+    irregular = (f"{QTC_UNRELIABLE_NOTE}irregular rhythm (RR coefficient of variation 0.24 > 0.15; e.g. atrial "
+                 "fibrillation): QT and the mean RR do not belong to the same cycle")
+
+    def session(rid, acquired, notes=(), **values):
+        record = EcgRecord(np.zeros((12, 5000), np.float32), 500.0, rid,
+                           meta={"patient": {"id": "381"}, "acquired": acquired})
+        m = Measurements(**{**dict.fromkeys(SCALAR_KEYS), **values}, fs=500.0, method="test values",
+                         notes=tuple(notes))
+        return ReviewSession.from_results(record, measurements=m)
+    prior = session("p", "1987-04-30 09:22:12", heart_rate_bpm=64.0, rr_ms=937.5, qrs_ms=96.0, qt_ms=408.0,
+                    qtc_bazett_ms=421.0, qtc_fridericia_ms=416.0)
+    current = session("c", "1987-06-10 10:00:00", [irregular], heart_rate_bpm=70.0, rr_ms=857.0, qrs_ms=96.0,
+                      qt_ms=420.0, qtc_bazett_ms=512.0, qtc_fridericia_ms=480.0)
+    current.set_prior(prior)
+    view = ComparisonView()
+    qtbot.addWidget(view)
+    view.set_session(current)
+    why = "irregular rhythm on this ECG: the QT and the mean RR are of no one cycle"
+    assert view.statements.text().count(why) == 1, view.statements.text()
+    assert f"<b>Not compared:</b> QTc and Prolonged QTc ({why})" in view.statements.text()

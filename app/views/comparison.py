@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.views.following import FollowsSession
+from mirage_model.review.serial import said_once
 
 log = logging.getLogger(__name__)
 
@@ -183,7 +184,7 @@ class ComparisonView(FollowsSession, QWidget):
         if c.unchanged_statements:
             parts.append("Unchanged: " + html.escape("; ".join(c.unchanged_statements)))
         if c.not_compared:
-            parts.append("<b>Not compared:</b> " + html.escape("; ".join(c.not_compared)))
+            parts.append("<b>Not compared:</b> " + html.escape("; ".join(said_once(c.not_compared))))
         self.statements.setText("<br>".join(parts) if parts else "No statements called on either ECG.")
         self.notes.setText("Notes: " + "; ".join(c.notes) if c.notes else "")
         self.notes.setVisible(bool(c.notes))

@@ -24,7 +24,7 @@ from mirage_model.review.serial.patient import (AGE_BACKWARDS_Y, BAD_DATE, DIFFE
                                                patient_identity, placeholder_identity, recorded_at, recording_time,
                                                same_identity, same_patient, same_recording)
 from mirage_model.review.serial.left_out import (_RULE_KEYS, AMPLITUDE_DOUBT, AXIS_KEYS, INTERVAL_KEYS, LIMB_LEADS,
-                                                LIMB_REVERSAL, PACED, PACED_KEYS, VOLTAGE_RULES)
+                                                LIMB_REVERSAL, PACED, PACED_KEYS, VOLTAGE_RULES, said_once)
 from mirage_model.review.serial.statements import NEAR_THRESHOLD, plain_words, statement_key
 
 __all__ = ["AGE_BACKWARDS_Y", "AMPLITUDE_DOUBT", "AXIS_KEYS", "BAD_DATE", "COMPARED_KEYS", "DIFFERENT_PATIENTS",
@@ -34,4 +34,5 @@ __all__ = ["AGE_BACKWARDS_Y", "AMPLITUDE_DOUBT", "AXIS_KEYS", "BAD_DATE", "COMPA
            "PRIOR_LATER", "PRIOR_OLDER", "SAME_ID_CLASH", "SAME_RECORDING", "SAME_SIGNAL_MV", "SerialComparison",
            "THRESHOLDS", "UNDATED_WHY", "VOLTAGE_RULES", "_RULE_KEYS", "compare", "ecg_label", "identity",
            "identity_clash", "measurement_change", "patient_identity", "placeholder_identity", "plain_words",
-           "recorded_at", "recording_time", "same_identity", "same_patient", "same_recording", "statement_key"]
+           "recorded_at", "recording_time", "said_once", "same_identity", "same_patient", "same_recording",
+           "statement_key"]

@@ -18,7 +18,7 @@ from mirage_model.review.serial.patient import (PRIOR_LATER, SAME_RECORDING, _ag
 from mirage_model.review.serial.left_out import (AMPLITUDE_DOUBT, AXIS_KEYS, INTERVAL_KEYS, INVERTED, LIMB_LEADS,
                                                 LIMB_REVERSAL, PACED_KEYS, VOLTAGE_RULES, _atrial_why, _calls_missing,
                                                 _findings, _missing_leads, _names, _paced, _qtc_doubts, _rule_keys,
-                                                _whose)
+                                                _whose, said_once)
 from mirage_model.review.serial.statements import (_first_rhythm, _near_threshold, _near_unsaid, _probabilities,
                                                   _said, _sentence, _uncertain_said, plain_words, statement_key)
 
@@ -258,7 +258,7 @@ def compare(prior, current) -> SerialComparison:
     parts += [f"{_sentence(w)} possibly no longer present" for w in possibly_gone]
     parts += [_sentence(c.words) for c in changes if c.significant]
     head = f"Compared with {prior_label}"
-    left_out = ("Not compared: " + "; ".join(not_compared) + ".") if not_compared else ""
+    left_out = ("Not compared: " + "; ".join(said_once(not_compared)) + ".") if not_compared else ""
     compared_any = (any(m.change is not None for m in changes)
                     or (not withheld and (decided or rhythm_words or (not model_one_side and (p_said or c_said)))))
     if not p_table and not c_table and not p_said and not c_said:
@@ -268,7 +268,7 @@ def compare(prior, current) -> SerialComparison:
             f" No other significant change in what was compared. {left_out}" if left_out
             else " No other significant change.")
     elif not compared_any and not_compared:
-        summary = f"{head}: not compared: " + "; ".join(not_compared) + "."
+        summary = f"{head}: not compared: " + "; ".join(said_once(not_compared)) + "."
     else:
         summary = f"{head}: no significant change" + (f" in what was compared. {left_out}" if left_out else ".")
     return SerialComparison(prior_label, current_label, same, patient_words, changes, tuple(new), tuple(gone),

@@ -158,3 +158,40 @@ def _names(keys) -> str:
              "qtc_fridericia_ms": "QTc", "p_axis_deg": "P axis", "qrs_axis_deg": "QRS axis", "t_axis_deg": "T axis"}
     names = list(dict.fromkeys(short[k] for k in COMPARED_KEYS if k in keys))
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _split_why(entry: str) -> tuple[str, str]:
+    """"QTc (irregular rhythm ...)" -> ("QTc", "irregular rhythm ..."): the last bracket, nested ones kept in it
+    ("(the prior ECG was not scored (no usable signal))"); ("entry", "") where it has none."""
+    if not entry.endswith(")"):
+        return entry, ""
+    depth = 0
+    for i in range(len(entry) - 1, -1, -1):
+        depth += {")": 1, "(": -1}.get(entry[i], 0)
+        if depth == 0:
+            return (entry[:i].rstrip(), entry[i + 1:-1]) if i > 0 else (entry, "")
+    return entry, ""
+
+
+def said_once(not_compared) -> list[str]:
+    """The entries of ``SerialComparison.not_compared`` as shown: those left out for one reason said once, the
+    reason after them all ("QTc and Prolonged QTc (irregular rhythm on this ECG: ...)"), in the order of each
+    reason's first entry. The entries stay apart in the comparison (a measurement's and its rule's statement
+    are left out by two steps); the list read twice the same reason beside the QTc and its rule's statement."""
+    whats: dict[str, list[str]] = {}     # the reason -> what was left out for it
+    alone = object()                     # an entry without a reason: shown as it is
+    shown: list = []
+    for entry in not_compared:
+        what, why = _split_why(entry)
+        if not why:
+            shown.append((alone, entry))
+            continue
+        if why not in whats:
+            shown.append((why, whats.setdefault(why, [])))
+        whats[why].append(what)
+    return [item if why is alone else f"{_listed(item)} ({why})" for why, item in shown]
+
+
+def _listed(names: list[str]) -> str:
+    """"A", "A and B", "A, B and C"."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
