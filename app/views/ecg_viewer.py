@@ -20,6 +20,7 @@ from mirage_model.render import PAGE_S
 EXPLAINED_ROLE = Qt.ItemDataRole.UserRole + 1    # a page box entry's "added" / "marked" explained page
 PAGE_MARGIN_MM = 2.0        # the paper shown above and below the page when it is fitted or scrolled to an end
 SCROLL_STEPS_PER_MM = 10    # the rows' scroll bar counts tenths of a millimetre of paper
+CALIPER_LEAST = "10000 ms, 300 bpm, -10.00 mV"   # the caliper line is never narrower: a long reading, whole
 
 
 class BarButton(QPushButton):
@@ -147,11 +148,15 @@ class EcgViewer(QWidget):
         self.toolbars = (bar, bar2)
         # texts that change with the record, the zoom and the markers: cut with "..." rather than
         # widening the window's minimum (which the main window took from the folder dock)
-        self.scale_label = ElidedLabel(self.plot.scale_text())
+        self.scale_label = ElidedLabel("")
+        self.scale_label.set_forms(self.plot.scale_forms())
         # never cut below "Display filters off": whether the trace is filtered is read at a glance
         # (at 1024 px with the folder dock it showed "Display fil...")
         self.filter_label = ElidedLabel("", least="Display filters off")
         self.filter_label.setStyleSheet("color: #a04000; font-weight: bold")
+        # the caliper's reading is never cut: shorter wordings down to the reading alone, its leads then in the
+        # tooltip (at 1024x700 with the folder dock it read "Calipers (I to II): 100..."); while shown, never
+        # narrower than a long reading (``CALIPER_LEAST``), so that the scale's line gives way first
         self.caliper_label = ElidedLabel("")
         self.overlay_label = QLabel("")
         self.overlay_label.setStyleSheet("color: #444")
@@ -204,7 +209,7 @@ class EcgViewer(QWidget):
         self.saliency_box.toggled.connect(self.plot.set_show_saliency)
         self.reset_btn.clicked.connect(self.plot.reset_scale)
         self.fit_btn.clicked.connect(self.plot.fit_page)
-        self.plot.scaleChanged.connect(self.scale_label.setText)
+        self.plot.scaleChanged.connect(lambda _text: self.scale_label.set_forms(self.plot.scale_forms()))
         self.plot.vb.sigRangeChanged.connect(self._follow_rows)
         self.plot.caliperChanged.connect(self._caliper_text)
         self.plot.overlayChanged.connect(self._overlay_text)
@@ -429,13 +434,18 @@ class EcgViewer(QWidget):
         self._elide_overlay()
 
     def _caliper_text(self, r) -> None:
+        # the line's room is the scale's while the calipers are hidden
+        self.caliper_label.least = CALIPER_LEAST if r else ""
         if not r:
             self.caliper_label.setText("")
             return
         rate = f", {r['rate_bpm']:.0f} bpm" if r["rate_bpm"] else ""      # none for a span shorter than a cycle
         leads = [r["lead"]] + ([r["lead_b"]] if r.get("lead_b") not in (None, r["lead"]) else [])
-        lead = f" ({' to '.join(x or 'margin' for x in leads)})" if any(leads) else ""
-        self.caliper_label.setText(f"Calipers{lead}: {r['dt_ms']:.0f} ms{rate}, {r['dmv']:+.2f} mV")
+        lead = " to ".join(x or "margin" for x in leads) if any(leads) else ""
+        reading = f"{r['dt_ms']:.0f} ms{rate}, {r['dmv']:+.2f} mV"
+        # narrower: without "Calipers", then the reading alone (the leads in the tooltip)
+        forms = (f"Calipers ({lead}): {reading}", f"{lead}: {reading}") if lead else (f"Calipers: {reading}",)
+        self.caliper_label.set_forms((*forms, reading))
 
 
 def _filter_words(highpass: bool, notch_hz: float | None) -> str:

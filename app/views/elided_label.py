@@ -16,6 +16,9 @@ class ElidedLabel(QLabel):
     record or the zoom ("zoom 0.49x: 12.2 mm/s ...") changed the window's minimum width, and the
     main window took the difference from the folder dock, so the dock and the traces jumped from
     one record to the next.
+
+    ``set_forms`` gives shorter wordings of the same text, tried in turn before any is cut: the caliper's
+    reading at 1024x700 had read "Calipers (I to II): 100..." where "1000 ms, 60 bpm, +0.50 mV" fits.
     """
 
     def __init__(self, text: str = "", parent=None, least: str = ""):
@@ -24,6 +27,7 @@ class ElidedLabel(QLabel):
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.full_text = ""
+        self.forms: tuple[str, ...] = ()    # the text's wordings, the whole first, each shorter than the last
         self.tip = ""          # a tooltip of its own, shown under the whole text when that is cut
         self.least = least
         self.setText(text)
@@ -34,7 +38,13 @@ class ElidedLabel(QLabel):
         self._elide()
 
     def setText(self, text: str) -> None:          # noqa: N802 (Qt's name)
-        self.full_text = text
+        self.set_forms((text,))
+
+    def set_forms(self, forms) -> None:
+        """The whole text first, then shorter wordings of it: the first that fits is shown, the last cut where
+        none does (the whole text in the tooltip whenever it is not the one shown)."""
+        self.forms = tuple(forms) or ("",)
+        self.full_text = self.forms[0]
         self.updateGeometry()
         self._elide()
 
@@ -55,7 +65,9 @@ class ElidedLabel(QLabel):
         room = self.contentsRect().width()
         shown = self.full_text
         if room > 0 and self.fontMetrics().horizontalAdvance(shown) > room:
-            shown = self.fontMetrics().elidedText(shown, Qt.TextElideMode.ElideRight, room)
+            shown = next((f for f in self.forms[1:] if self.fontMetrics().horizontalAdvance(f) <= room), None)
+            if shown is None:
+                shown = self.fontMetrics().elidedText(self.forms[-1], Qt.TextElideMode.ElideRight, room)
         super().setText(shown)
         self.setToolTip("\n".join(t for t in (self.full_text if shown != self.full_text else "", self.tip) if t))
 

@@ -194,6 +194,20 @@ class PlotScale:
         return (f"zoom {self.zoom:.2f}x: {self.speed * self.zoom:.3g} mm/s, "
                 f"{self.gain * self.zoom:.3g} mm/mV on screen{self._fitted_text()}")
 
+    def scale_forms(self) -> tuple[str, ...]:
+        """``scale_text`` and shorter wordings of it for a narrow window, each keeping the scale on screen whole
+        (what is dropped, the paper's own scale being in the boxes above, is in the label's tooltip):
+        "zoom 0.47x: 11.8 mm/s, 4.71 mm/mV on screen (page fitted)" down to "11.8 mm/s, 4.71 mm/mV"."""
+        full = self.scale_text()
+        if not full:
+            return ("",)
+        base = f"{self.speed:g} mm/s, {self.gain:g} mm/mV"
+        if abs(self.zoom - 1.0) < 0.005:
+            return (full, base)
+        on_screen = f"{self.speed * self.zoom:.3g} mm/s, {self.gain * self.zoom:.3g} mm/mV"
+        zoomed = f"{self.zoom:.2f}x: {on_screen}"
+        return tuple(dict.fromkeys((full, f"zoom {zoomed} on screen", f"zoom {zoomed}", zoomed, on_screen)))
+
     def _fitted_text(self) -> str:
         if not self.fitted:
             return ""
