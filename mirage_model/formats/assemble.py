@@ -433,16 +433,17 @@ def _is_cjk(ch: str) -> bool:
             or 0xF900 <= code <= 0xFAFF or 0x20000 <= code <= 0x3FFFF)
 
 
-# a stated sex that is neither male nor female, read as none: what the limits that differ by sex then take
-# (``review.measurements.ranges``: QTc the lower of the two sexes' limits, Cornell voltage none)
-SEX_UNREAD = "sex unknown to the limits by sex (QTc: the lower of the two sexes' limits; Cornell: none)"
+# a stated sex that is neither male nor female, read as none: said of the file alone, as a labs table's row or a
+# typed sex may then give M or F, which the limits by sex use; their own words say which sex they used
+# (``review.measurements.ranges``: "men", "women", or "sex not given: the lower of the two sexes' limits")
+SEX_UNREAD = "the file gives no male or female sex"
 
 
 def sex_code_note(field: str, stated, codes: dict[str, str]) -> str:
     """The reader note for a file's ``field`` (its format and element: "DICOM: Patient's Sex (0010,0040)") stating
     ``stated``, a sex that is neither male ("M") nor female ("F"), which the parsers read as unknown without a word:
-    what the file said, in its standard's words (``codes``: code -> meaning) or as no code of it, and that the limits
-    by sex used none. "" where it states M, F or nothing."""
+    what the file said, in its standard's words (``codes``: code -> meaning) or as no code of it, and that it gives
+    no male or female sex (``SEX_UNREAD``). "" where it states M, F or nothing."""
     code = str(stated or "").strip().upper()
     if not code or code in ("M", "F"):
         return ""
