@@ -77,3 +77,27 @@ def test_a_run_stopped_by_sigterm_says_what_ctrl_c_says(tmp_path, monkeypatch, c
     command = shlex.join(["mirage", "train", *argv, "--resume"])
     assert err[-2] == (f"{out / 'last'} keeps the run after epoch 1 of 2 ({out / 'model'}: the best model so far, "
                        f"epoch 1); continue it with: {command}")
+
+
+def test_an_overwrite_run_stopped_before_its_first_epoch_does_not_speak_of_the_earlier_run_as_its_own(
+        tmp_path, monkeypatch, capsys):
+    """An --out holding a finished run (2 epochs), trained again with --overwrite and stopped before its first
+    epoch ended: the earlier run's outputs are put back, its last/ among them. The note had read "OUT/last keeps
+    the run after epoch 2 of 2 ...; continue it with: <the earlier command> --resume" as if of this run; it now
+    says no epoch of this run ended and that last/ keeps the earlier run."""
+    root, labels = make_folder(tmp_path / "ecgs", n_copies=4, split_column=True)
+    out = tmp_path / "runs" / "own"
+    argv = train_argv(f"folder:{root}", out, tmp_path / "cache", labels=labels)
+    assert main(["train", *argv]) == 0
+    capsys.readouterr()
+
+    def ctrl_c(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(loop, "train_epoch", ctrl_c)
+    assert main(["train", *argv, "--overwrite"]) == 130
+    assert capsys.readouterr().err.splitlines()[-2:] == [
+        f"{out}: no epoch of this run had ended, nothing of it kept to resume: run the command again "
+        f"({out / 'last'} keeps an earlier run, after epoch 2 of 2: --resume would continue that run, not this one)",
+        "interrupted"]
+    assert (out / "model" / "config.json").is_file()        # the earlier run's, put back

@@ -27,6 +27,7 @@ import argparse
 import json
 import shlex
 import sys
+import time
 from pathlib import Path
 
 from training_cli.config import apply_config, remember_defaults
@@ -138,18 +139,27 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     return resolve(TrainConfig.of(args))
 
 
-def stopped_note(out) -> str:
+def stopped_note(out, since: float | None = None) -> str:
     """What a run stopped by Ctrl-C leaves in ``out`` to continue from: "runs/own/last keeps the run after
     epoch 1 of 4 (runs/own/model: the best model so far, epoch 1); continue it with: mirage train ... --resume",
     the command as the resume state recorded it; or that no epoch had ended. A stopped run had said
-    "interrupted" alone, though its resume state waited for ``--resume``."""
+    "interrupted" alone, though its resume state waited for ``--resume``.
+
+    ``since``: when this run started (``time.time()``; None for a --resume run, whose last/ is the run it
+    continues): a resume state written before it is an earlier run's (one an --overwrite run put back, stopped
+    before its first epoch ended), said as that run's, not as this one's."""
     last = Path(out) / "last"
     try:
         state = json.loads((last / "state.json").read_text(encoding="utf-8"))
         epoch = int(state["epoch"])
+        earlier = since is not None and (last / "state.json").stat().st_mtime < since
     except (OSError, ValueError, KeyError, TypeError):
         return f"{out}: no epoch had ended, nothing kept to resume: run the command again"
     epochs = (state.get("args") or {}).get("epochs")
+    if earlier:
+        return (f"{out}: no epoch of this run had ended, nothing of it kept to resume: run the command again "
+                f"({last} keeps an earlier run, after epoch {epoch}{f' of {epochs}' if epochs else ''}: "
+                "--resume would continue that run, not this one)")
     best = (state.get("best") or {}).get("epoch")
     command = state.get("command") or ""
     if command and "--resume" not in shlex.split(command):
@@ -161,12 +171,13 @@ def stopped_note(out) -> str:
 
 def run(args: argparse.Namespace) -> int:
     cfg = config_from_args(args)
+    started = None if cfg.resume else time.time()
     # kill (SIGTERM) and a closed terminal (SIGHUP) stop the run as Ctrl-C does: they had ended it without a word
     with stop_signals_interrupt() as stopped_by:
         try:
             return train(cfg)
         except KeyboardInterrupt:
-            print(stopped_note(cfg.out), file=sys.stderr)
+            print(stopped_note(cfg.out, started), file=sys.stderr)
             if not stopped_by:
                 raise
     print(f"interrupted ({signal_words(stopped_by[0])})", file=sys.stderr)
