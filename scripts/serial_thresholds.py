@@ -126,10 +126,12 @@ def thresholds_at(values: dict, pairs, q: float) -> dict[str, float]:
 def share_said(values: dict, pairs, thresholds: dict[str, float]) -> tuple[float, dict[str, int]]:
     """The share of pairs with any measurement's |difference| at or over its threshold (as
     ``serial.measurement_change`` says it), and how many pairs each measurement is said on."""
+    from mirage_model.review.serial.changes import is_said
+
     said, per = 0, dict.fromkeys(thresholds, 0)
     for a, b in pairs:
         hit = [k for k, t in thresholds.items()
-               if (d := difference(k, values[a][k], values[b][k])) is not None and d >= t]
+               if (d := difference(k, values[a][k], values[b][k])) is not None and is_said(k, d, t)]
         said += bool(hit)
         for k in hit:
             per[k] += 1
@@ -148,13 +150,15 @@ def choose(values: dict, pairs) -> tuple[float, dict[str, float]]:
 
 def detected(values: dict, gained, thresholds: dict[str, float]) -> dict[str, tuple[int, int]]:
     """code -> (pairs whose expected measurement's change is said in its direction, pairs with both measured)."""
+    from mirage_model.review.serial.changes import is_said
+
     out = {}
     for code, a, b in gained:
         key, sign = GAINED[code]
         d = signed_difference(key, values[a][key], values[b][key])
         hit, n = out.get(code, (0, 0))
         if d is not None:
-            out[code] = (hit + (sign * d >= thresholds[key]), n + 1)
+            out[code] = (hit + (sign * d > 0 and is_said(key, d, thresholds[key])), n + 1)
     return out
 
 

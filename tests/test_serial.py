@@ -1110,3 +1110,24 @@ def test_a_file_with_every_lead_inverted_leaves_all_but_the_rate_out(tmp_path, g
     assert by["heart_rate_bpm"].change == 0.0 and not by["heart_rate_bpm"].why_not
     assert "shifted" not in x.summary and not x.significant
     assert "every lead inverted on this ECG" in x.summary
+
+
+def test_qtc_at_ich_e14_is_said_only_beyond_60_ms():
+    """ICH E14 (2005) names a QTc increase of MORE than 60 ms; the percentile thresholds are said at or beyond
+    them (the rule scripts/serial_thresholds.py chose them by). A QTc Fridericia change of exactly +60 ms had been
+    said ("QTc (Fridericia) lengthened 400 -> 460 ms") and the page's "Said at" read +-60; now +61 is the first
+    said, and the page says so. A QRS change at its 20 ms stays said."""
+    from types import SimpleNamespace
+
+    from mirage_model.review.report.serial_page import measurement_rows
+
+    assert THRESHOLDS["qtc_fridericia_ms"] == 60.0
+    at = measurement_change("qtc_fridericia_ms", 400.0, 460.0)
+    assert at.change == 60.0 and not at.significant and at.words == ""
+    assert not measurement_change("qtc_fridericia_ms", 460.0, 400.0).significant
+    beyond = measurement_change("qtc_fridericia_ms", 400.0, 461.0)
+    assert beyond.significant and beyond.words == "QTc (Fridericia) lengthened 400 -> 461 ms"
+    assert measurement_change("qtc_bazett_ms", 400.0, 470.0).significant      # its percentile's 70: at it, said
+    assert measurement_change("qrs_ms", 100.0, 120.0).significant
+    rows, marked = measurement_rows(SimpleNamespace(measurements=[at, measurement_change("qrs_ms", 100.0, 120.0)]))
+    assert [r[3:] for r in rows[1:]] == [["+60", "\u00b161"], ["+20 *", "\u00b120"]] and marked == [2]

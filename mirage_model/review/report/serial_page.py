@@ -126,7 +126,7 @@ def measurement_rows(comparison: SerialComparison) -> tuple[list[list[str]], lis
     for i, m in enumerate(comparison.measurements, start=1):
         rows.append([f"{short.get(m.key, m.label)} ({m.unit})", num(m.prior), num(m.current),
                      "n/c" if m.why_not else num(m.change, sign=True) + (" *" if m.significant else ""),
-                     f"\u00b1{m.threshold:g}"])
+                     f"\u00b1{m.said_at:g}"])
         if m.significant:
             marked.append(i)
     return rows, marked

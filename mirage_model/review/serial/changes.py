@@ -9,7 +9,9 @@ over those pairs, rounded up to 5 ms / 5 bpm / 5 deg (5 at least), q one for all
 97, 98, 99, 99.5, 100 at which at most 10 % of the folds 1-8 pairs get any measurement change said (nine
 measurements each at its own 95th percentile say one on far more). Where a published clinical limit exists
 the larger of the two is used: a QTc increase of more than 60 ms (ICH E14, The clinical evaluation of
-QT/QTc interval prolongation and proarrhythmic potential for non-antiarrhythmic drugs, 2005).
+QT/QTc interval prolongation and proarrhythmic potential for non-antiarrhythmic drugs, 2005). Each is said as its
+source states it: a percentile's threshold at or beyond it (as the script chose them), ICH E14's beyond it (a
+QTc change of exactly 60 ms is not said).
 ``scripts/serial_thresholds.py`` computes the figures (``THRESHOLDS`` below).
 
 Research use only, not a diagnosis.
@@ -46,6 +48,15 @@ _WORDS = {"heart_rate_bpm": ("Heart rate", "rose", "fell"), "pr_ms": ("PR", "len
           "t_axis_deg": ("T axis", "shifted", "shifted")}
 
 
+def is_said(key: str, change: float, threshold: float) -> bool:
+    """Whether ``change`` is said at ``threshold``: a QTc's at ICH E14's 60 ms when more than it (the guideline's
+    words), every other at or beyond its threshold (the percentile rule, as ``scripts/serial_thresholds.py`` chose
+    the thresholds)."""
+    if key.startswith("qtc") and threshold == ICH_E14_QTC_MS:
+        return abs(change) > threshold
+    return abs(change) >= threshold
+
+
 @dataclass(frozen=True)
 class MeasurementChange:
     """One measurement, prior against current.
@@ -58,7 +69,8 @@ class MeasurementChange:
         change: current - prior, each rounded to the whole number the table prints (axes: the signed shortest
             angle, -180..180); None when either is missing.
         threshold: the change beyond which it is said (``THRESHOLDS``).
-        significant: abs(change) >= threshold (False when either value is missing).
+        significant: abs(change) >= threshold, > for a QTc at ICH E14's 60 ms (``is_said``; False when either
+            value is missing).
         words: "QRS widened 98 -> 132 ms"; "" when not significant.
         why_not: why it is not compared although measured ("limb lead reversal suspected on the prior ECG");
             then ``change`` is None. "" when compared (or simply not measured).
@@ -73,6 +85,12 @@ class MeasurementChange:
     significant: bool
     words: str
     why_not: str = ""
+
+    @property
+    def said_at(self) -> float:
+        """The smallest whole-number change said (the page's "Said at"): 61 for ICH E14's "more than 60 ms"."""
+        return float(math.ceil(self.threshold) if is_said(self.key, math.ceil(self.threshold), self.threshold)
+                     else math.floor(self.threshold) + 1)
 
 
 def _table(session) -> dict[str, float | None]:
@@ -106,7 +124,7 @@ def measurement_change(key: str, prior: float | None, current: float | None,
             change = (change + 180.0) % 360.0 - 180.0
             if change == -180.0 and current > prior:
                 change = 180.0
-    significant = change is not None and abs(change) >= thr
+    significant = change is not None and is_said(key, change, thr)
     words = ""
     if significant:
         name, up, down = _WORDS.get(key, (fld.label, "rose", "fell"))
