@@ -98,3 +98,22 @@ def test_a_measured_record_with_a_pause_through_interpret_prediction():
     texts = [s.text for s in interpret_prediction(pred, m, "M", age=None).statements]
     assert texts[0] == "Sinus rhythm, 75 bpm outside the pause (57 bpm mean with it)"
     assert texts[1] == "Pause of 3.4 s (at 2.9 s)"
+
+
+def test_the_resolved_line_of_a_rate_word_dropped_beside_a_pause_names_the_rate_outside_it():
+    """The model's sinus bradycardia (45 bpm mean with a 3.6 s pause, 66 bpm without it) is dropped by the rate
+    rule; its resolved line had said "measured rate 66 bpm", the mean being 45: it now says which rate it is. A
+    sinus bradycardia said outside the pause (44 bpm without it, 38 with it) cites that rate in its rule."""
+    it = run({"SR": 0.9, "SBRAD": 0.8}, {"heart_rate_bpm": 45.0, "qrs_ms": 90.0, "pr_ms": 150.0}, irregular=True,
+             rr_nrmssd=0.5, pause=Pause(3.6, 3.9, 66.0, False, 0.03, None))
+    assert not any(s.rule_id == "sinus_bradycardia" for s in it.statements)
+    dropped = [line for line in it.resolved if line.startswith("model's sinus bradycardia")]
+    assert dropped == ["model's sinus bradycardia (80%) not stated: measured rate 66 bpm outside the pause "
+                       "(45 bpm mean with it)"], it.resolved
+    slow = run({"SR": 0.9, "SBRAD": 0.8}, {"heart_rate_bpm": 38.0, "qrs_ms": 90.0, "pr_ms": 150.0}, irregular=True,
+               rr_nrmssd=0.5, pause=Pause(3.6, 3.9, 44.0, False, 0.03, None))
+    brady = [s for s in slow.statements if s.rule_id == "sinus_bradycardia"]
+    assert brady and brady[0].rule.startswith("rate 44 bpm outside the pause (38 bpm mean with it) < 50 bpm")
+    # no pause: the rate as before
+    plain = run({"SR": 0.9, "SBRAD": 0.8}, {"heart_rate_bpm": 66.0, "qrs_ms": 90.0, "pr_ms": 150.0})
+    assert "model's sinus bradycardia (80%) not stated: measured rate 66 bpm" in plain.resolved

@@ -322,7 +322,9 @@ def rhythm_statements(r: Reading, *, irregular: bool | None, rr_nrmssd: float | 
     rank = {c: 0 if c in ATRIAL_NON_SINUS else 1 if c in PRIMARY_RHYTHMS else 2 for c in rhythm_codes}
     rhythm_codes = sorted(rhythm_codes, key=lambda c: (rank[c], by_probability(p)(c)))
     if sinus and hr is not None and ("SBRAD" in rhythm_codes or "STACH" in rhythm_codes or hr_flag):
-        _sinus_rate_statements(r, rhythm_codes, guessed, rate_text, sinus_note, out)
+        # the rate the words judge, named where it is not the mean: "66 bpm outside the pause (45 bpm mean with it)"
+        rate_said = rate_words(hr_s, mean_s)[2:] if said_pause and mean_s != hr_s else f"{hr_s} bpm"
+        _sinus_rate_statements(r, rhythm_codes, guessed, rate_text, sinus_note, out, rate_said)
     if flutter_rule:
         flutter_statement(r, a, out, irregular)
     if af_rule:
@@ -379,10 +381,11 @@ def _most_probable_rhythm(r: Reading, own_rhythms: list[str], pace_rule: bool, s
 
 
 def _sinus_rate_statements(r: Reading, rhythm_codes: list[str], guessed: str | None, rate_text: str,
-                           sinus_note: str | None, out: list[Statement]) -> None:
+                           sinus_note: str | None, out: list[Statement], rate_said: str) -> None:
     """The sinus rate words from the measured rate (the rule wins over the model's rate word), appended to ``out``;
-    the model's rate words they replace leave ``rhythm_codes``."""
-    p, resolved, hr_flag, hr_s, child, age = r.p, r.resolved, r.hr_flag, r.hr_s, r.child, r.age
+    the model's rate words they replace leave ``rhythm_codes``. ``rate_said``: that rate as the rule and the
+    resolved list say it ("58 bpm", or beside a pause "66 bpm outside the pause (45 bpm mean with it)")."""
+    p, resolved, hr_flag, child, age = r.p, r.resolved, r.hr_flag, r.child, r.age
     child_rate, rate_ref = r.child_rate, r.rate_ref
     refuted = []
     for c in ("SBRAD", "STACH"):
@@ -392,8 +395,8 @@ def _sinus_rate_statements(r: Reading, rhythm_codes: list[str], guessed: str | N
                 refuted.append(c)
                 # a child: the model's rate word is PTB-XL's, an adult's limits; the rate is within a child's
                 why = (f"a rate word by adult limits ({BRADY_BPM:g}-{TACHY_BPM:g} bpm), not applied at age "
-                       f"{age_text(age)}: measured rate {hr_s} bpm within {child_rate}" if child
-                       else f"measured rate {hr_s} bpm")
+                       f"{age_text(age)}: measured rate {rate_said} within {child_rate}" if child
+                       else f"measured rate {rate_said}")
                 resolved.append(f"model's {_in_sentence(STATEMENTS[c].text)} ({p[c]:.0%}) not stated: {why}")
     # sinus only as the model's most probable rhythm below its threshold: the rate word says so too
     guess = guessed in SINUS
@@ -404,11 +407,11 @@ def _sinus_rate_statements(r: Reading, rhythm_codes: list[str], guessed: str | N
     source = f"at age {age_text(age)}: {child_rate}" if child else "(Mason et al. 2007)"
     if hr_flag == "low":
         out.append(Statement("rhythm", f"Sinus bradycardia{for_age}{rate_text}{GUESSED if guess else ''}",
-                             "measurement", note=sinus_note, rule=f"rate {hr_s} bpm {low_rule} {source}",
+                             "measurement", note=sinus_note, rule=f"rate {rate_said} {low_rule} {source}",
                              rule_id="sinus_bradycardia", guessed=guess))
     elif hr_flag == "high":
         out.append(Statement("rhythm", f"Sinus tachycardia{for_age}{rate_text}{GUESSED if guess else ''}",
-                             "measurement", note=sinus_note, rule=f"rate {hr_s} bpm {high_rule} {source}",
+                             "measurement", note=sinus_note, rule=f"rate {rate_said} {high_rule} {source}",
                              rule_id="sinus_tachycardia", guessed=guess))
     elif refuted and "SR" not in rhythm_codes:
         # the model's rhythm (above its threshold, or its most probable one) was sinus with a rate word
