@@ -117,3 +117,23 @@ def test_the_resolved_line_of_a_rate_word_dropped_beside_a_pause_names_the_rate_
     # no pause: the rate as before
     plain = run({"SR": 0.9, "SBRAD": 0.8}, {"heart_rate_bpm": 66.0, "qrs_ms": 90.0, "pr_ms": 150.0})
     assert "model's sinus bradycardia (80%) not stated: measured rate 66 bpm" in plain.resolved
+
+
+def test_the_session_interpretation_names_the_pause_as_mirage_score_does(tmp_path):
+    """The app, the PDF's page 1 and the serial comparison build the interpretation from the session's reviewed
+    table (``session_interpretation``), a mapping without the beats: no pause was found there, and the record of
+    the test above, opened as the app opens it (the rules alone), read "Rhythm not classified, 57 bpm, irregular"
+    where mirage score's column names the pause. The pause now comes from the session's measured beats."""
+    import wfdb
+
+    from mirage_model.review.interpret import session_interpretation
+    from mirage_model.review.opening import session_from_file
+
+    rr = [800.0] * 4 + [3400.0] + [800.0] * 20
+    record = synthetic_record(pr_ms=160.0, rr_cycle=rr, seconds=12.0)[0]
+    wfdb.wrsamp("paused", fs=record.fs, units=["mV"] * len(record.sig_name), sig_name=list(record.sig_name),
+                p_signal=record.signal.T, fmt=["16"] * len(record.sig_name), write_dir=str(tmp_path))
+    session = session_from_file(tmp_path / "paused.hea")        # the rules alone, as the app opens it
+    texts = [s.text for s in session_interpretation(session).statements]
+    assert texts[:2] == ["Rhythm not classified, 75 bpm outside the pause (57 bpm mean with it)",
+                         "Pause of 3.4 s (at 2.9 s)"], texts

@@ -52,7 +52,7 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
                          quality=None, atrial_activity=None, qrs_unbounded: bool | None = None,
                          not_assessed: str = "", p_correlation: float | None = None,
                          age=FROM_PREDICTION, own=None, p_share: float | None = None,
-                         pr_iqr_ms: float | None = None) -> Interpretation:
+                         pr_iqr_ms: float | None = None, beats_of=None) -> Interpretation:
     """:func:`interpret` of a model's ``Prediction`` with the record's measurements: the one way the
     PDF's page 1 and ``mirage score``'s interpretation column build it.
 
@@ -83,6 +83,8 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
         own: the loaded model's ``Prediction`` when ``prediction`` is a statements model's run beside
             it: its own labels above threshold are said too (``own_label_statements``).
         p_share, pr_iqr_ms: the P waves found beat by beat and their PR's spread (default: the Measurements').
+        beats_of: the record's ``Measurements`` whose beats give a pause (``pause.pause_of``) where
+            ``measurements`` is a mapping (the reviewed table); default: ``measurements`` itself.
     """
     if age is FROM_PREDICTION:
         age = prediction_age(prediction)
@@ -101,12 +103,14 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
     if pr_iqr_ms is None:
         pr_iqr_ms = getattr(measurements, "pr_iqr_ms", None)
     pause = None
-    if measurements is not None and not isinstance(measurements, Mapping):
+    measured = measurements if measurements is not None and not isinstance(measurements, Mapping) else beats_of
+    if measurements is not None and measured is not None:
         # the longest RR, a pause over 3 s (``pause``), from the beats; the quality check's findings name a gap there
         if quality is None:
             quality = getattr(prediction, "quality", None)
-        pause = pause_of(getattr(measurements, "beats", ()), getattr(measurements, "fs", 0.0),
+        pause = pause_of(getattr(measured, "beats", ()), getattr(measured, "fs", 0.0),
                          getattr(quality, "findings", ()) or ())
+    if measurements is not None and not isinstance(measurements, Mapping):
         measurements = measurements.as_dict()
     labels, probs, thresholds = [], [], []
     withheld, name = None, ""
@@ -227,8 +231,9 @@ def session_disagreement(session, names: bool = False, brief: bool = False) -> s
 def session_interpretation(session) -> Interpretation:
     """The interpretation of a ``ReviewSession``, the one way the app, the PDF's page 1 and the
     CSV build it: the statements model's prediction when one ran beside the loaded model, else
-    the loaded model's (None: the rules alone), with the reviewed measurement table and the
-    patient's sex (for the QTc limit) and age (a child's ECG is not judged by adult limits)."""
+    the loaded model's (None: the rules alone), with the reviewed measurement table (a pause from the measured
+    beats, as ``mirage score`` reads it) and the patient's sex (for the QTc limit) and age (a child's ECG is not
+    judged by adult limits)."""
     table = None
     if session.measurements is not None or session.measurement_edits:
         table = {r["key"]: r["value"] for r in session.measurement_table()}
@@ -247,7 +252,8 @@ def session_interpretation(session) -> Interpretation:
                                 not_assessed=not_assessed,
                                 p_correlation=getattr(session.measurements, "p_correlation", None),
                                 p_share=getattr(session.measurements, "p_share", None),
-                                pr_iqr_ms=getattr(session.measurements, "pr_iqr_ms", None), age=session.age)
+                                pr_iqr_ms=getattr(session.measurements, "pr_iqr_ms", None), age=session.age,
+                                beats_of=session.measurements)
 
 
 def session_noise_hidden(session, interpretation=None, limit: int | None = MAY_HIDE_NAMED) -> str:
