@@ -137,3 +137,8 @@ def test_the_session_interpretation_names_the_pause_as_mirage_score_does(tmp_pat
     texts = [s.text for s in session_interpretation(session).statements]
     assert texts[:2] == ["Rhythm not classified, 75 bpm outside the pause (57 bpm mean with it)",
                          "Pause of 3.4 s (at 2.9 s)"], texts
+    # the reviewer corrects the rate: the measured beats are not the record's, and no pause or rate outside it is
+    # read from them; the reviewer's 40 bpm is the rhythm's rate
+    session.set_measurement_edit("heart_rate_bpm", 40.0)
+    texts = [s.text for s in session_interpretation(session).statements]
+    assert not any("pause" in t.lower() for t in texts) and texts[0].startswith("Rhythm not classified, 40 bpm"), texts

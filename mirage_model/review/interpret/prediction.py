@@ -228,11 +228,15 @@ def session_disagreement(session, names: bool = False, brief: bool = False) -> s
     return infarct_disagreement(pred, stmt, names=names, brief=brief)
 
 
+# a reviewer's corrected rate or RR says the measured beats are not the record's: no pause is read from them
+RATE_EDITS = frozenset({"heart_rate_bpm", "rr_ms"})
+
+
 def session_interpretation(session) -> Interpretation:
     """The interpretation of a ``ReviewSession``, the one way the app, the PDF's page 1 and the
     CSV build it: the statements model's prediction when one ran beside the loaded model, else
     the loaded model's (None: the rules alone), with the reviewed measurement table (a pause from the measured
-    beats, as ``mirage score`` reads it) and the patient's sex (for the QTc limit) and age (a child's ECG is not
+    beats, as ``mirage score`` reads it, unless the reviewer corrected the rate or the RR: ``RATE_EDITS``) and the patient's sex (for the QTc limit) and age (a child's ECG is not
     judged by adult limits)."""
     table = None
     if session.measurements is not None or session.measurement_edits:
@@ -253,7 +257,8 @@ def session_interpretation(session) -> Interpretation:
                                 p_correlation=getattr(session.measurements, "p_correlation", None),
                                 p_share=getattr(session.measurements, "p_share", None),
                                 pr_iqr_ms=getattr(session.measurements, "pr_iqr_ms", None), age=session.age,
-                                beats_of=session.measurements)
+                                beats_of=None if RATE_EDITS & set(session.measurement_edits or {})
+                                else session.measurements)
 
 
 def session_noise_hidden(session, interpretation=None, limit: int | None = MAY_HIDE_NAMED) -> str:
