@@ -92,23 +92,11 @@ def test_page_1s_comparison_line_is_not_cut_inside_a_parenthesis():
     fibrillation (was sinus ... (Serial comparison, last page)". Cut where the band's width ends inside "(was sinus
     rhythm)", the line keeps no parenthesis open: "possibly new atrial fibrillation ... (Serial comparison, last
     page)"."""
-    from types import SimpleNamespace
-
-    from reportlab.pdfgen.canvas import Canvas
-
-    from mirage_model.review.report.band_text import GREY, Run, fits
-    from mirage_model.review.report.serial_page import MORE, band_lines
-    from mirage_model.review.report.text import FONT_BOLD
+    from mirage_model.review.report.serial_page import MORE
 
     head = "Compared with the ECG of 1989-08-05 14:06:31: "
-    summary = head + ("possibly new atrial fibrillation (was sinus rhythm); possibly new atrial premature complexes; "
-                      "QT shortened 409 -> 332 ms.")
-    c = Canvas("unused.pdf")
-    width = 100.0           # the least width at which the line cut after "(was sinus" fits
-    while not fits(c, [Run(head, FONT_BOLD), Run("possibly new atrial fibrillation (was sinus"),
-                       Run(MORE, colour=GREY)], width):
-        width += 1.0
-    lines = band_lines(c, SimpleNamespace(warnings=(), summary=summary), width, 1)
+    rest = "possibly new atrial fibrillation (was sinus rhythm); possibly new atrial premature complexes; "
+    lines = _band_cut_after(head, rest + "QT shortened 409 -> 332 ms.", "possibly new atrial fibrillation (was sinus")
     text = "".join(r.text for r in lines[0][1])
     assert len(lines) == 1 and text == head + "possibly new atrial fibrillation" + MORE, text
 
@@ -118,23 +106,11 @@ def test_page_1s_comparison_line_closes_a_parenthesis_holding_another():
     the ECG of ...)". Cut where the width ends after "(uncertain) on", the inner parenthesis had been taken off and
     the outer one left open: "new sinus bradycardia (was sinus bradycardia ... (Serial comparison, last page)".
     The line is cut before the parenthesis left open, whatever it holds: "new sinus bradycardia ..."."""
-    from types import SimpleNamespace
-
-    from reportlab.pdfgen.canvas import Canvas
-
-    from mirage_model.review.report.band_text import GREY, Run, fits
-    from mirage_model.review.report.serial_page import MORE, band_lines
-    from mirage_model.review.report.text import FONT_BOLD
+    from mirage_model.review.report.serial_page import MORE
 
     head = "Compared with the ECG p: "
-    summary = head + ("new sinus bradycardia (was sinus bradycardia (uncertain) on the ECG p); "
-                      "QT shortened 409 -> 332 ms.")
-    c = Canvas("unused.pdf")
-    width = 100.0           # the least width at which the line cut after "(uncertain) on" fits
-    while not fits(c, [Run(head, FONT_BOLD), Run("new sinus bradycardia (was sinus bradycardia (uncertain) on"),
-                       Run(MORE, colour=GREY)], width):
-        width += 1.0
-    lines = band_lines(c, SimpleNamespace(warnings=(), summary=summary), width, 1)
+    lines = _band_cut_after(head, "new sinus bradycardia (was sinus bradycardia (uncertain) on the ECG p); QT "
+                            "shortened 409 -> 332 ms.", "new sinus bradycardia (was sinus bradycardia (uncertain) on")
     text = "".join(r.text for r in lines[0][1])
     assert len(lines) == 1 and text == head + "new sinus bradycardia" + MORE, text
 
@@ -1131,3 +1107,21 @@ def test_qtc_at_ich_e14_is_said_only_beyond_60_ms():
     assert measurement_change("qrs_ms", 100.0, 120.0).significant
     rows, marked = measurement_rows(SimpleNamespace(measurements=[at, measurement_change("qrs_ms", 100.0, 120.0)]))
     assert [r[3:] for r in rows[1:]] == [["+60", "\u00b161"], ["+20 *", "\u00b120"]] and marked == [2]
+
+
+def _band_cut_after(head: str, rest: str, kept: str):
+    """``serial_page.band_lines`` of a summary ``head + rest`` in one line at the least width at which the line
+    cut after ``kept`` (and the pointer to the last page) fits."""
+    from types import SimpleNamespace
+
+    from reportlab.pdfgen.canvas import Canvas
+
+    from mirage_model.review.report.band_text import GREY, Run, fits
+    from mirage_model.review.report.serial_page import MORE, band_lines
+    from mirage_model.review.report.text import FONT_BOLD
+
+    c = Canvas("unused.pdf")
+    width = 100.0
+    while not fits(c, [Run(head, FONT_BOLD), Run(kept), Run(MORE, colour=GREY)], width):
+        width += 1.0
+    return band_lines(c, SimpleNamespace(warnings=(), summary=head + rest), width, 1)
