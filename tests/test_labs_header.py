@@ -131,6 +131,10 @@ def test_the_pdf_keeps_the_mark_beside_a_converted_value(trial, tmp_path):
     assert "<0.3 mg/dL (= <3 mg/L)" in text, text
     assert "Censored (below or above what the assay measures): CRP <0.3" in text
     assert "labs row differs" not in text
+    # no model took the limit of a report without a model result (--no-model): its labs block had said "Censored
+    # (...): CRP <0.3; the model took the limit."; the value is "no model"'s in the table
+    assert "Censored (below or above what the assay measures): CRP <0.3." in text, text
+    assert "took the limit" not in text
 
 
 def test_report_s_labs_values_are_the_table_s_and_its_row_is_named(trial, tmp_path):
@@ -171,16 +175,3 @@ def test_the_pdf_says_the_model_took_a_limit_only_of_a_value_it_reads(trial, che
     assert "Censored (below or above what the assay measures): CRP <0.3." in text, text
     assert "took the limit" not in text
     assert "Not used by this model (kept for the record): hs-Troponin T, CRP" in text
-
-
-def test_without_a_model_the_pdf_says_no_model_took_a_limit(trial, tmp_path):
-    """`mirage report --no-model` of record 14 with its CRP <0.3 mg/dL: its labs block had said "Censored (...): CRP
-    <0.3; the model took the limit." of a report without a model result; the value is "no model"'s in the table."""
-    pypdf = pytest.importorskip("pypdf")
-    folder, labs, _sex, _other = trial
-    out = tmp_path / "r14.pdf"
-    assert main(["report", str(folder / "14.hea"), "--no-model", "--no-measure", "--labs", str(labs),
-                 "--out", str(out)]) == 0
-    text = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(str(out)).pages).replace("\u00a0", " ").split())
-    assert "Censored (below or above what the assay measures): CRP <0.3." in text, text
-    assert "took the limit" not in text
