@@ -74,3 +74,19 @@ def batch_dialog_status(qtbot, folder: Path, checkpoint, out: Path) -> tuple[str
     """The batch dialog's status line once it has scored ``folder`` into ``out``: (its text, its tooltip)."""
     dlg = run_batch_dialog(qtbot, checkpoint, folder, out)
     return dlg.status.text(), dlg.status.toolTip()
+
+
+def sample_folder(tmp_path: Path) -> Path:
+    """A folder holding the bundled PTB-XL sample 00417_lr alone (skips where it is not bundled)."""
+    import shutil
+
+    import mirage_model as mm
+
+    hea = next((h for h in mm.sample_records() if h.stem == "00417_lr"), None)
+    if hea is None:
+        pytest.skip("bundled PTB-XL sample 00417_lr not present")
+    folder = tmp_path / "records"
+    folder.mkdir()
+    for f in hea.parent.glob(hea.stem + ".*"):
+        shutil.copy(f, folder / f.name)
+    return folder

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import mirage_model as mm
+from helpers_batch import sample_folder
 from training_cli.main import main
 from training_cli.commands.report import parse_lab
 
@@ -731,23 +732,11 @@ def test_a_labs_table_that_is_a_folder_or_a_pipe_is_named_as_such(mixed, checkpo
         assert f"{labs}: {said}" in capsys.readouterr().err
 
 
-def _sample_folder(tmp_path: Path) -> Path:
-    """A folder holding the bundled PTB-XL sample 00417_lr alone (skips where it is not bundled)."""
-    hea = next((h for h in mm.sample_records() if h.stem == "00417_lr"), None)
-    if hea is None:
-        pytest.skip("bundled PTB-XL sample 00417_lr not present")
-    folder = tmp_path / "records"
-    folder.mkdir()
-    for f in hea.parent.glob(hea.stem + ".*"):
-        shutil.copy(f, folder / f.name)
-    return folder
-
-
 def test_the_labs_count_leaves_out_rows_that_fit_no_record(checkpoint, tmp_path, capsys):
     """A labs table whose row names no record of the folder: "labs.csv: all 4 values used by this
     model" counted that row's values too, beside the warning that the same row was not used. Of
     the two rows, one fits the record: its two values are the ones used."""
-    folder = _sample_folder(tmp_path)
+    folder = sample_folder(tmp_path)
     labs = tmp_path / "labs.csv"
     labs.write_text("record_id,age,weight [kg]\n00417_lr,61,70\n99999_lr,70,80\n")
     rc = main(["score", str(folder), "--model", str(checkpoint), "--out", str(tmp_path / "r.csv"),
@@ -763,7 +752,7 @@ def test_the_labs_count_names_the_columns_not_read(checkpoint, tmp_path, capsys)
     "Natrium") beside a smoker flag: none is a feature MIRAGE knows, so none was read (one warning
     said so before the records were scored), but the run's last line said "labs.csv: all 2 values used
     by this model", as if the table had been read whole. It now names the columns not read."""
-    folder = _sample_folder(tmp_path)
+    folder = sample_folder(tmp_path)
     labs = tmp_path / "labs.csv"
     labs.write_bytes("\ufeffECG;Harnstoff;Natrium (mmol/L);weight [kg];Raucher\r\n00417_lr;30;140;70;ja\r\n"
                      .encode())

@@ -4,27 +4,14 @@ every record's troponin masked in silence, the last line saying "labs.csv: all 2
 mirage evaluate warns of it; score now says it before the run, as it says the labs masked without --labs."""
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
-import mirage_model as mm
+from helpers_batch import sample_folder
 from helpers_models import make_tiny_checkpoint
 from mirage_model.review.labs_table import labs_absent_note
 from training_cli.main import main
-
-
-def _sample_folder(tmp_path: Path) -> Path:
-    hea = next((h for h in mm.sample_records() if h.stem == "00417_lr"), None)
-    if hea is None:
-        pytest.skip("bundled PTB-XL sample 00417_lr not present")
-    folder = tmp_path / "records"
-    folder.mkdir()
-    for f in hea.parent.glob(hea.stem + ".*"):
-        shutil.copy(f, folder / f.name)
-    return folder
 
 
 @pytest.mark.parametrize("table, said", [
@@ -33,7 +20,7 @@ def _sample_folder(tmp_path: Path) -> Path:
     ("record_id,age,hs-TnT [ng/L],CRP [mg/L]\n00417_lr,61,12,3.5\n", False),       # given
 ])
 def test_a_lab_the_model_reads_that_the_table_lacks_is_said(tmp_path, capsys, table, said):
-    folder = _sample_folder(tmp_path)
+    folder = sample_folder(tmp_path)
     model = make_tiny_checkpoint(tmp_path / "m", clinical=("age", "sex", "troponin_t", "crp"), name="tiny-labs")
     labs = tmp_path / "labs.csv"
     labs.write_text(table)
