@@ -47,6 +47,9 @@ def test_the_rows_that_fit_no_record_are_named_before_the_first_row(qtbot, tiny_
     assert "2 scored" in dlg.status.text(), dlg.status.text()
     notes = dlg.notes.text()                      # the end-of-run notes as before, the line once
     assert notes.count(LINE) == 1 and HINT in notes, notes
+    # the example of a row's id is the folder's own records', as mirage score's warning gives it: the dialog had
+    # given a made-up 'siteA/1'
+    assert "e.g. '00417_lr' or '11125_lr' (records of the folder)" in notes and "siteA" not in notes, notes
     assert dlg.notes.isVisibleTo(dlg) and "Traceback" not in notes
     assert "00417_LR" in dlg.notes.toolTip() and "99999" in dlg.notes.toolTip()
     r = [row["record_id"] for row in dlg.rows].index("11125_lr")     # the row that fits is used

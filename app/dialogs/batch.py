@@ -269,7 +269,7 @@ class BatchDialog(BatchStart, BatchResultsTable, BatchNotes, BatchOutcome, QDial
         if isinstance(row, LabsMatched):
             self.labs_lookup = row.lookup
             if row.unmatched:             # known before any record is scored: named now
-                self._note_unmatched(row.unmatched, row.hint)
+                self._note_unmatched(row.unmatched, row.hint, row.examples)
             self._note_table(row.lookup)
             return
         if isinstance(row, jobs.BatchNotice):        # told when it happens, not at the end

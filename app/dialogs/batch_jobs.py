@@ -45,12 +45,14 @@ def list_folder_job(ctx, folder, pdf_dir, resume_out=None) -> ListedFolder:
 @dataclass
 class LabsMatched:
     """The run's labs-table match, sent before its first row: ``lookup`` (``batch.LabsLookup``),
-    the ids of the rows that fit no record (``unmatched``) and the case / leading-zero ``hint``
-    (``clinical.labs.near_miss_text``), as the run's summary gives them at the end."""
+    the ids of the rows that fit no record (``unmatched``), the case / leading-zero ``hint``
+    (``clinical.labs.near_miss_text``) and two of the run's records' ids, the example of a row's id
+    (``examples``), as the run's summary gives them at the end (``BatchSummary.labs_id_examples``)."""
 
     lookup: object
     unmatched: list = field(default_factory=list)
     hint: str = ""
+    examples: list = field(default_factory=list)
 
 
 @dataclass
@@ -90,7 +92,8 @@ def batch_with_model_job(ctx, folder, model_path, device, predictor, out_path, s
         unmatched = list(lookup.match.unmatched)
         # the hint over every record of the run, as score_folder's summary gives it at the end
         hint = lookup.unmatched_hint(sorted(set().union(*kwargs["found"]))) if unmatched else ""
-        ctx.progress(0, 0, LabsMatched(lookup, unmatched, hint))
+        examples = sorted({lookup.record_id(p) for p in kwargs["found"][0]})[:2] if unmatched else []
+        ctx.progress(0, 0, LabsMatched(lookup, unmatched, hint, examples))
         kwargs.update(labs=lookup)    # read and matched once
         ctx.check()
     if model_path or predictor is None:

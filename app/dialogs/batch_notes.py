@@ -52,20 +52,21 @@ class BatchNotes:
             lines.append(line)
         self._set_notes(lines)
 
-    def _note_unmatched(self, ids: list[str], hint: str) -> None:
+    def _note_unmatched(self, ids: list[str], hint: str, examples=()) -> None:
         """The notes' line naming the labs-table rows that fit no record (every id in its tooltip),
-        once."""
-        line = self._unmatched_line(ids, hint)
+        once; ``examples``: two of the run's records' ids, the example of a row's id it gives."""
+        line = self._unmatched_line(ids, hint, examples)
         if line not in self._notes:
             self._add_note(line, tip="Labs-table rows that fit no record:\n" + "\n".join(ids[:200])
                            + (f"\n... and {len(ids) - 200} more" if len(ids) > 200 else ""))
 
-    def _unmatched_line(self, ids: list[str], hint: str) -> str:
-        """The labs-table rows that fit no record, in the words of ``mirage score``'s warning."""
+    def _unmatched_line(self, ids: list[str], hint: str, examples=()) -> str:
+        """The labs-table rows that fit no record, in the words of ``mirage score``'s warning: its example of a
+        row's id one of the folder's own records' (it had given a made-up 'siteA/1' where the CLI gave them)."""
         table = self._labs_name or "the labs table"
         n = len(ids)
         return (f"Warning: {n} row{'s' if n != 1 else ''} of {table} fit no record in this folder and "
-                f"{'were' if n != 1 else 'was'} not used {unmatched_rows_text(ids, hint)}.")
+                f"{'were' if n != 1 else 'was'} not used {unmatched_rows_text(ids, hint, examples)}.")
 
     def _add_note(self, line: str, tip: str = "") -> None:
         if tip:

@@ -108,7 +108,8 @@ class BatchOutcome:
                 self._add_note(f"Warning: {warning}.")
         unmatched = list(getattr(summary, "labs_unmatched", None) or ())
         if unmatched:       # named when the run started: kept, not said twice
-            self._note_unmatched(unmatched, getattr(summary, "labs_unmatched_hint", ""))
+            self._note_unmatched(unmatched, getattr(summary, "labs_unmatched_hint", ""),
+                                 getattr(summary, "labs_id_examples", None) or ())
         # what became of the table's values, as mirage score's last line on it says: a troponin column the model
         # does not read had gone unsaid here, but for each row's values_not_used cell at the table's far right
         labs = summary.labs_line(self._labs_name or "the labs table", getattr(summary, "model_reads", ())) \
