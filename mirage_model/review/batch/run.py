@@ -308,10 +308,10 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                     if progress is not None:
                         progress(summary.handled, total, row)
                     if time.perf_counter() - last_write >= checkpoint_wait(checkpoint_s, write_s):
-                        started = time.perf_counter()
+                        write_from = time.perf_counter()
                         write()
                         last_write = time.perf_counter()
-                        write_s = last_write - started
+                        write_s = last_write - write_from
                 scored_by = time.perf_counter()
                 if comparer is not None and not cancel_check():
                     summary.serial = _compare_priors(comparer, rows, kept, by_rel, predictor, scoring, along,
