@@ -257,6 +257,10 @@ def main(argv: list[str] | None = None) -> int:
     quiet_harmless_messages()     # offscreen's "does not support propagateSizeHints()", twice a record
     owns_app = QApplication.instance() is None    # this process is the app (not a script around main)
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    if owns_app:
+        # cycles collected in the GUI thread only: one collected in a worker had destroyed a dialog off its thread
+        from app.gui_gc import GuiThreadCollector
+        GuiThreadCollector(app)
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     keep_light(app)           # its colours and its ECG paper are made for a light window (app/colour_scheme.py)
