@@ -32,7 +32,8 @@ def _decimal_point_locale():
 @pytest.fixture(autouse=True)
 def _cycles_collected_in_the_gui_thread(request):
     """A test of the app's window (``qtbot``) runs with Python's automatic cycle collector off and collects after it
-    in the main thread, as the app does from its GUI thread (``app.gui_gc``): a collection that happened to run in a
+    in the main thread (its youngest generation: a full collection after each test had made the suite much slower), as
+    the app does from its GUI thread (``app.gui_gc``): a collection that happened to run in a
     worker thread had destroyed a dialog off its thread (a segmentation fault in test_app_panels_current, once in a
     full run)."""
     import gc
@@ -45,7 +46,7 @@ def _cycles_collected_in_the_gui_thread(request):
         yield
     finally:
         gc.enable()
-        gc.collect()
+        gc.collect(0)       # the test's own objects, all in the youngest generation with the collector off: cheap
 
 
 @pytest.fixture
