@@ -78,9 +78,9 @@ def pause_statement(p: Pause) -> Statement:
 
 
 def rate_words(rate_s: str, mean_s: str) -> str:
-    """What the rhythm's rate says beside a pause: ", 72 bpm outside the pause (52 bpm mean with it)"; without a
-    mean rate measured (``mean_s`` ""), ", 72 bpm outside the pause"."""
-    return f", {rate_s} bpm outside the pause" + (f" ({mean_s} bpm mean with it)" if mean_s else "")
+    """What the rhythm's rate says beside a pause: "72 bpm outside the pause (52 bpm mean with it)"; without a
+    mean rate measured (``mean_s`` ""), "72 bpm outside the pause"."""
+    return f"{rate_s} bpm outside the pause" + (f" ({mean_s} bpm mean with it)" if mean_s else "")
 
 
 def gap_resolved(p: Pause) -> str:

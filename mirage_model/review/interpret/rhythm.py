@@ -284,10 +284,11 @@ def rhythm_statements(r: Reading, *, irregular: bool | None, rr_nrmssd: float | 
     sinus = not af_rule and not flutter_rule and paced is None and (any(c in SINUS for c in rhythm_codes)
                                                or (not rhythm_codes and not wide_tachy and p.get("SR", 0.0) >= 0.5
                                                    and not no_atria))
-    rate_text = ""
+    rate_text = rate_said = ""
     if hr is not None:
-        rate_text = (rate_words(hr_s, mean_s) if said_pause and mean_s != hr_s else f", {hr_s} bpm"
-                     ) + (", irregular" if irregular else "")
+        # the rate, named where it is not the mean: "66 bpm outside the pause (45 bpm mean with it)"
+        rate_said = rate_words(hr_s, mean_s) if said_pause and mean_s != hr_s else f"{hr_s} bpm"
+        rate_text = f", {rate_said}" + (", irregular" if irregular else "")
     out: list[Statement] = []
     if pace_rule:
         if own_rhythms and not positive & set(own_rhythms):
@@ -322,8 +323,6 @@ def rhythm_statements(r: Reading, *, irregular: bool | None, rr_nrmssd: float | 
     rank = {c: 0 if c in ATRIAL_NON_SINUS else 1 if c in PRIMARY_RHYTHMS else 2 for c in rhythm_codes}
     rhythm_codes = sorted(rhythm_codes, key=lambda c: (rank[c], by_probability(p)(c)))
     if sinus and hr is not None and ("SBRAD" in rhythm_codes or "STACH" in rhythm_codes or hr_flag):
-        # the rate the words judge, named where it is not the mean: "66 bpm outside the pause (45 bpm mean with it)"
-        rate_said = rate_words(hr_s, mean_s)[2:] if said_pause and mean_s != hr_s else f"{hr_s} bpm"
         _sinus_rate_statements(r, rhythm_codes, guessed, rate_text, sinus_note, out, rate_said)
     if flutter_rule:
         flutter_statement(r, a, out, irregular)
