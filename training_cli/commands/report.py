@@ -301,8 +301,9 @@ def restore_signed(session: ReviewSession, args) -> None:
     ov = session.overread
     it = session_interpretation(session)
     print(f"note: {store.path}: {ov.status(it)}", file=sys.stderr)
-    if changes_line(ov, it) and ov.signed_for(it):
-        print(f"note: {printable(changes_line(ov, it))}", file=sys.stderr)     # what the amendment changed
+    changed = changes_line(ov, it) if ov.signed_for(it) else ""
+    if changed:
+        print(f"note: {printable(changed)}", file=sys.stderr)     # what the amendment changed
     if args.reviewer.strip() or args.comment.strip():
         raise UsageError(f"error: {store.path} keeps the over-read of {printable(session.record_id)} signed by "
                          f"{signer_name(ov.reader)}: a report names one reviewer and prints one comment; leave "
