@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Sequence
 
 from mirage_model.clinical import RECORD_FEATURES
+from mirage_model.clinical.values import model_features
 from mirage_model.clinical.labs import censored_warning
 from mirage_model.csvsafe import printable
 from mirage_model.formats import same_name_records
@@ -32,12 +33,11 @@ def labs_absent_note(predictor, table: str, rows) -> str:
     in silence, and the app's lab form had shown the troponin "not given". ``rows``: the table's rows read ({row id:
     {feature: (value, unit)}}). "" where it gives every lab the model reads (the header's values, age and sex, come
     from the records too), or for a model that reads none (or no model: None)."""
-    names = getattr(getattr(predictor, "schema", None), "names", []) or []
+    names, trained = model_features(predictor)
     given = {name for row in rows.values() for name, (value, _unit) in row.items() if value is not None}
     absent = [n for n in names if n not in RECORD_FEATURES and n not in given]
-    if not absent or not getattr(predictor, "_uses_labs", True):
+    if not absent:
         return ""
-    trained = (getattr(getattr(predictor, "loaded", None), "provenance", None) or {}).get("labs_file")
     one = len(absent) == 1
     return (f"{getattr(predictor, 'name', 'the model')} reads {', '.join(absent)}; {table} has no value "
             f"of {'it' if one else 'them'} (no such column, or its cells empty): masked as missing for every record"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from mirage_model.checkpoint import CONFIG_NAME, WEIGHTS_NAME, CheckpointError, load_checkpoint
 from mirage_model.clinical import RECORD_FEATURES
+from mirage_model.clinical.values import model_features
 from mirage_model.inference import ModelNotFoundError, Predictor, resolve_model_path
 from mirage_model.review.interpret import companion_statements_model
 from mirage_model.review.labels import ptbxl_coded
@@ -192,11 +193,10 @@ def labs_not_given_note(predictor, given=(), how: str = "--labs", give: str | No
     without one in silence, every lab masked as missing. "" for a model that reads none (or only the
     header's values, as the shipped models), or a --no-labs ablation. ``give``: the option that gives
     the table, named to a model trained with one (None: the command has none, ``mirage robustness``)."""
-    names = getattr(getattr(predictor, "schema", None), "names", []) or []
+    names, table = model_features(predictor)
     labs = [n for n in names if n not in RECORD_FEATURES and n not in given]
-    if not labs or not getattr(predictor, "_uses_labs", True):
+    if not labs:
         return ""
-    table = (getattr(getattr(predictor, "loaded", None), "provenance", None) or {}).get("labs_file")
     # a labs table may have given the header's values too (weight, in a folder of WFDB records whose headers have
     # none): the note had named the labs alone, and a run without the table masked weight for every record
     header = [n for n in names if n in RECORD_FEATURES and n not in given]
