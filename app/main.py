@@ -257,10 +257,13 @@ def main(argv: list[str] | None = None) -> int:
     quiet_harmless_messages()     # offscreen's "does not support propagateSizeHints()", twice a record
     owns_app = QApplication.instance() is None    # this process is the app (not a script around main)
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    collector = None
     if owns_app:
-        # cycles collected in the GUI thread only: one collected in a worker had destroyed a dialog off its thread
-        from app.gui_gc import GuiThreadCollector
-        GuiThreadCollector(app)
+        # Python's cycle collector off, run from a 1 s timer in the GUI thread instead (pyqtgraph's GarbageCollector):
+        # CPython collects in whichever thread allocates past its threshold, and a collection in a worker building a
+        # Predictor had destroyed a settings dialog off its thread, a segmentation fault (test_app_panels_current)
+        from pyqtgraph.util.garbage_collector import GarbageCollector
+        collector = GarbageCollector(interval=1.0)
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     keep_light(app)           # its colours and its ECG paper are made for a light window (app/colour_scheme.py)
@@ -394,6 +397,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.screenshot:
             QTimer.singleShot(0, window.analysisFinished.emit)
     rc = app.exec()
+    if collector is not None:       # held through exec(), its timer collecting; still off while the workers end
+        collector.timer.stop()
     window.cancel_all()
     from app.workers import stop_for_exit
     left = stop_for_exit(EXIT_WAIT_MS, EXIT_GRACE_MS)

@@ -33,9 +33,9 @@ def _decimal_point_locale():
 def _cycles_collected_in_the_gui_thread(request):
     """A test of the app's window (``qtbot``) runs with Python's automatic cycle collector off and collects after it
     in the main thread (its youngest generation: a full collection after each test had made the suite much slower), as
-    the app does from its GUI thread (``app.gui_gc``): a collection that happened to run in a
-    worker thread had destroyed a dialog off its thread (a segmentation fault in test_app_panels_current, once in a
-    full run)."""
+    the app does from its GUI thread (pyqtgraph's ``GarbageCollector``, run by ``app.main``): a collection that
+    happened to run in a worker thread had destroyed a dialog off its thread (a segmentation fault in
+    test_app_panels_current, once in a full run)."""
     import gc
 
     if "qtbot" not in request.fixturenames or not gc.isenabled():

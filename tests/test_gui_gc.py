@@ -1,6 +1,7 @@
-"""Python's cycle collector in the GUI thread only (``app.gui_gc``): a collection run by a worker thread had destroyed
-a dialog off its thread (a segmentation fault in a full run of the suite). Truth: a reference cycle, which only the
-cycle collector frees, watched through a weak reference; the thread that frees it read in its finaliser."""
+"""Python's cycle collector in the GUI thread only (the app's main runs pyqtgraph's ``GarbageCollector``): a
+collection run by a worker thread had destroyed a dialog off its thread (a segmentation fault in a full run of the
+suite). Truth: a reference cycle, which only the cycle collector frees, watched through a weak reference; the thread
+that frees it read in its finaliser."""
 
 from __future__ import annotations
 
@@ -23,10 +24,10 @@ class _Node:
 
 
 def test_a_cycle_is_collected_by_the_gui_threads_timer_not_by_a_worker(qtbot):
-    from app.gui_gc import GuiThreadCollector
+    from pyqtgraph.util.garbage_collector import GarbageCollector
 
     was = gc.isenabled()
-    collector = GuiThreadCollector(interval_ms=50)
+    collector = GarbageCollector(interval=0.05)
     try:
         assert not gc.isenabled()
         freed_in: list = []
@@ -38,20 +39,12 @@ def test_a_cycle_is_collected_by_the_gui_threads_timer_not_by_a_worker(qtbot):
         worker.start()
         worker.join()
         assert ref() is not None and freed_in == []
-        collector._threshold = (0, 0, 0)        # every generation due at the next tick of the GUI thread's timer
+        collector.threshold = (-1, -1, -1)      # every generation due at the next tick of the GUI thread's timer
         qtbot.waitUntil(lambda: ref() is None, timeout=5000)
         assert freed_in == [True], freed_in
     finally:
-        collector.stop()
-        collector.deleteLater()
+        collector.timer.stop()
+        if was:
+            gc.enable()
     assert gc.isenabled() == was
 
-
-def test_collect_due_collects_the_oldest_generation_past_its_threshold():
-    from app.gui_gc import collect_due
-
-    gc.collect()
-    assert collect_due((10 ** 9, 10, 10)) is None         # generation 0 below its threshold: nothing collected
-    [[object()] for _ in range(50)]
-    assert collect_due((0, 10 ** 9, 10 ** 9)) == 0
-    assert collect_due((-1, -1, -1)) == 2
