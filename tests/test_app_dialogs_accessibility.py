@@ -1,7 +1,7 @@
 """The dialogs for every reader, as session 39 made the main window: what a screen reader says of each
 control (WCAG 2.1 4.1.2), the focus seen (2.4.7), the keyboard alone (2.1.1: Esc closes, Enter accepts,
 Alt+letter reaches a field by its label's underlined letter). Walked: Settings, Export PDF report, Batch
-score folder, Keyboard shortcuts and the batch's "Replace?" question. Truth: Qt's accessibility interface
+score folder, Keyboard shortcuts, Print preview and the batch's "Replace?" question. Truth: Qt's accessibility interface
 (what an AT-SPI or UI Automation client is handed), key events sent with QTest, and the dialogs' grabbed
 pixels."""
 
@@ -260,3 +260,38 @@ def test_the_message_boxes_qt_makes_are_outlined_too(qtbot):
     QTimer.singleShot(0, look)
     window.about()
     assert seen == {"ring": True, "around": True}
+
+
+def test_tab_reaches_every_control_of_the_print_preview(qtbot):
+    """File > Print preview's tool bar (Fit page, Fit width, Zoom in, Zoom out, Previous and Next page) took no
+    focus: Fit page and Fit width, which have no keys, were out of a keyboard's reach, the pages were an unnamed
+    stop, and Tab from them skipped Close. Tab (QTest key events) from the pages walks the tool bar in reading order,
+    the pages (named), Close and Print..., round to the pages again; Space on Fit width fits the page's width."""
+    from PySide6.QtGui import QImage
+    from PySide6.QtPrintSupport import QPrinter, QPrintPreviewWidget
+
+    from app.dialogs.print_preview import PrintPreviewDialog
+
+    page = QImage(1754, 1240, QImage.Format.Format_RGB888)      # A4 at 150 dpi
+    page.fill(Qt.GlobalColor.white)
+    printer = QPrinter()        # kept here: Qt's preview widget holds it by a plain pointer
+    dlg = PrintPreviewDialog(printer, [(page, (842.0, 595.0))] * 3, "Print preview")
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitUntil(lambda: dlg.view.pageCount() == 3)
+    dlg.activateWindow()
+    dlg.sheets.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dlg.sheets)
+    said = []
+    for _ in range(12):
+        w = QApplication.focusWidget()
+        said.append(said_as(w))
+        qtbot.keyClick(w, Qt.Key.Key_Tab)
+        if QApplication.focusWidget() is dlg.sheets:
+            break
+    # Previous page is greyed out on page 1: not a stop
+    assert said == ["Report pages", "Close", "Print...", "Fit page", "Fit width", "Zoom in", "Zoom out", "Next page"]
+    fit_width = next(w for w in dlg.findChildren(QAbstractButton) if w.text() == "Fit width")
+    fit_width.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.keyClick(fit_width, Qt.Key.Key_Space)
+    assert dlg.view.zoomMode() == QPrintPreviewWidget.ZoomMode.FitToWidth

@@ -66,6 +66,8 @@ class PrintPreviewDialog(QDialog):
                 a.setShortcut(QKeySequence(keys))
             a.triggered.connect(slot)
             bar.addAction(a)
+            # a tool bar's button takes no focus: Tab reaches it (Space works it), a click leaves the focus be
+            bar.widgetForAction(a).setFocusPolicy(Qt.FocusPolicy.TabFocus)
             return a
 
         act("Fit &page", lambda: self._zoom(self.view.fitInView))
@@ -94,6 +96,15 @@ class PrintPreviewDialog(QDialog):
         lay.addWidget(self.view, 1)
         lay.addWidget(self.paper)
         lay.addWidget(buttons)
+        # Tab in reading order: the tool bar, the pages (PgUp / PgDown there), Close and Print
+        self.sheets.setAccessibleName("Report pages")
+        self.sheets.setAccessibleDescription("The pages as they will print; PgUp and PgDown turn them")
+        chain = [bar.widgetForAction(a) for a in bar.actions() if bar.widgetForAction(a) is not None
+                 and bar.widgetForAction(a).focusPolicy() != Qt.FocusPolicy.NoFocus]
+        chain += [self.sheets, *buttons.buttons()]
+        for first, second in zip(chain, chain[1:]):
+            QWidget.setTabOrder(first, second)
+        self.sheets.setFocus()          # first the pages, as before the tool bar took the focus
         # as large as a page at about half its size on paper, within the screen's free area
         screen = (parent.screen() if parent is not None else None) or QGuiApplication.primaryScreen()
         want = QSize(1100, 900)
