@@ -295,3 +295,22 @@ def test_tab_reaches_every_control_of_the_print_preview(qtbot):
     fit_width.setFocus(Qt.FocusReason.TabFocusReason)
     qtbot.keyClick(fit_width, Qt.Key.Key_Space)
     assert dlg.view.zoomMode() == QPrintPreviewWidget.ZoomMode.FitToWidth
+
+
+def test_the_median_beats_window_opens_within_the_screen(qtbot):
+    """View > Median beats in a window opened at 900 x 720 whatever the screen: on a 1280x720 laptop its foot, the
+    research-use notice, lay under the task bar, and with larger text (1366x768 at QT_FONT_DPI=144, 911 x 512
+    logical px) past both edges. It fits the screen's free area (the offscreen test screen: 800 x 800), notice
+    and all."""
+    from app.views.median_beats import MedianBeatsWindow
+    from helpers_app import shown_window
+
+    window = shown_window(qtbot)
+    beats = MedianBeatsWindow(window)
+    beats.show()
+    qtbot.wait(20)
+    room = beats.screen().availableGeometry()
+    assert beats.width() <= room.width() and beats.height() <= room.height(), (beats.size(), room.size())
+    notice = beats.notice
+    assert notice.mapTo(beats, notice.rect().bottomLeft()).y() < room.height()
+    beats.close()
