@@ -405,3 +405,34 @@ def test_true_scale_stays_true_under_display_scaling(env, tmp_path):
     assert out.returncode == 0, out.stderr[-2000:]
     drawn, screen = map(float, out.stdout.split()[-2:])
     assert drawn == pytest.approx(screen, rel=2e-3)
+
+
+def test_the_row_under_the_traces_is_hidden_and_shown_from_the_view_menu(qtbot):
+    """With larger text on a laptop (1366x768 at QT_FONT_DPI=144: a 911 x 512 px window) the row under the traces
+    (the tabs and the model image) kept 208 px and the traces about 70: their fitted page drawn at 0.20x, 5 mm/s.
+    Its splitter's handle moves with a mouse alone. View > Panels under the traces (Alt+V, U) hides the row, the
+    traces taking its height (the fitted page larger by as much), and shows it again."""
+    from PySide6.QtWidgets import QApplication
+
+    from helpers_app import PTBXL_PAIR, WAIT_MS, shown_window
+
+    window = shown_window(qtbot, size=(911, 512))
+    window.open_record(PTBXL_PAIR[1])
+    qtbot.waitUntil(lambda: window.record_quality() is not None, timeout=WAIT_MS)
+    plot = window.viewer.plot
+    plot.fit_page()
+    qtbot.wait(50)
+    view_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
+    action = next(a for a in view_menu.actions() if a.text() == "Panels &under the traces")
+    assert action.isCheckable() and action.isChecked()
+    height, zoom, row = plot.vb.height(), plot.zoom, window.image_splitter.height()
+    window.lab_form.setFocus()
+    action.trigger()
+    qtbot.waitUntil(lambda: plot.vb.height() > height)
+    assert not window.image_splitter.isVisible() and not action.isChecked()
+    assert plot.vb.height() >= height + row - 10, (height, row, plot.vb.height())
+    assert plot.fitted and plot.zoom > zoom * 1.5, (zoom, plot.zoom)
+    assert QApplication.focusWidget() is None or QApplication.focusWidget().isVisible()
+    action.trigger()
+    qtbot.waitUntil(lambda: window.image_splitter.isVisible())
+    assert action.isChecked() and window.lab_form.isVisible()

@@ -92,6 +92,13 @@ class MenusMixin:
                               self.viewer.prev_page_action])
         self.median_window_action = act("&Median beats in a window", self.show_median_window, "Ctrl+Shift+M",
                                         None, view_menu)
+        # the row under the traces (the tabs: labs, lead attention, median beats; the model image) hidden and shown
+        # again from the keyboard (a splitter's handle moves with a mouse alone): with larger text on a laptop
+        # (1366x768 at QT_FONT_DPI=144) that row left the traces about 70 px, their fitted page at 0.20x
+        self.panels_action = act("Panels &under the traces", lambda on: self.image_splitter.setVisible(on), None, None,
+                                 view_menu)
+        self.panels_action.setCheckable(True)
+        self.panels_action.setChecked(True)
         layouts = view_menu.addMenu("&Layout")
         group = QActionGroup(self)
         self.layout_actions = {}
