@@ -31,7 +31,6 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QSize, QStandardPaths, Qt, Signal
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox,
     QProgressBar, QPushButton, QTableWidget, QVBoxLayout, QWidget,
@@ -49,6 +48,7 @@ from app.dialogs.form_rows import add_row
 from app.views.placeholder import set_placeholder
 from app.settings import DEVICES
 from app.views.focus_ring import FocusRing
+from app.views.screen_room import resize_within_screen
 from mirage_model.review.batch.pipeline import CHUNK_SIZE, FIRST_CHUNK
 from mirage_model.review.batch.time_left import TimeLeft, left_words, no_work
 
@@ -76,9 +76,7 @@ class BatchDialog(BatchStart, BatchResultsTable, BatchNotes, BatchOutcome, QDial
         # 1000 x 900 within 90 % of the screen's free area (a title bar above it): at 1280x800 under a 1.5 scale
         # factor (853 x 533 logical px) a fixed 900 x 560 had opened past the screen's edge, and on the 1280x800
         # screen itself its 560 px left the results table three rows below a run's end line, notes and message
-        screen = (parent.screen() if parent is not None else None) or QGuiApplication.primaryScreen()
-        room = screen.availableGeometry().size() * 0.9 if screen is not None else QSize(900, 560)
-        self.resize(QSize(1000, 900).boundedTo(room))
+        resize_within_screen(self, parent, QSize(1000, 900))
         # where a folder inside MIRAGE's resources (the bundled samples) writes its results (``default_output``)
         self._documents = (QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
                            or str(Path.home()))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QImage, QKeySequence, QPageLayout
+from PySide6.QtGui import QAction, QImage, QKeySequence, QPageLayout
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewWidget
 from PySide6.QtWidgets import (
     QDialog, QDialogButtonBox, QGraphicsView, QLabel, QPushButton, QToolBar, QVBoxLayout, QWidget,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from app.report_printer import paint_pages, paper_mm
 from app.views.focus_ring import FocusRing
+from app.views.screen_room import resize_within_screen
 
 
 def paper_text(printer: QPrinter) -> str:
@@ -106,9 +107,7 @@ class PrintPreviewDialog(QDialog):
             QWidget.setTabOrder(first, second)
         self.sheets.setFocus()          # first the pages, as before the tool bar took the focus
         # as large as a page at about half its size on paper, within the screen's free area
-        screen = (parent.screen() if parent is not None else None) or QGuiApplication.primaryScreen()
-        want = QSize(1100, 900)
-        self.resize(want.boundedTo(screen.availableGeometry().size() * 0.9) if screen is not None else want)
+        resize_within_screen(self, parent, QSize(1100, 900))
 
     def go_to_page(self, page: int) -> None:
         """Show ``page`` (1-based; kept within the report's pages)."""

@@ -6,11 +6,12 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import QSize
-from PySide6.QtGui import QGuiApplication, QKeySequence
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMenuBar, QTextBrowser, QVBoxLayout, QWidget
 
 from app.views.calipers import CALIPER_KEYS
 from app.views.focus_ring import FocusRing
+from app.views.screen_room import resize_within_screen
 
 # keys that belong to Qt's widgets rather than to a menu command
 CONTROL_KEYS = (
@@ -81,6 +82,4 @@ class ShortcutsDialog(QDialog):
         doc = self.text.document()
         doc.setTextWidth(560)
         want = QSize(int(doc.idealWidth()) + 60, int(doc.size().height()) + 90)
-        screen = (parent.screen() if parent is not None else None) or QGuiApplication.primaryScreen()
-        room = screen.availableGeometry().size() * 0.9 if screen is not None else want
-        self.resize(want.boundedTo(room))
+        resize_within_screen(self, parent, want)

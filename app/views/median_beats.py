@@ -17,13 +17,14 @@ import html
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QGuiApplication, QKeySequence, QPainter, QShortcut
+from PySide6.QtGui import QColor, QFont, QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 from app.views.ecg_plot import LABEL_MARGIN_PX, fit_label_font, screen_dpi
 from app.views.following import FollowsSession
 from app.views.paper import OUTSIDE, TRACE, PaperGrid
 from app.views.plot_overlays import clear_spot, drawn_paths
+from app.views.screen_room import resize_within_screen
 from app.views.patient_line import PatientLine
 from mirage_model.review.median_beats import (
     CELL_W_MM, FIDUCIAL_MARKS, GAIN_MM_MV, GRID_2X6, GRID_3X4, ROW_MM, SPEED_MM_S, cell_segments, fitting_gain,
@@ -362,9 +363,7 @@ class MedianBeatsWindow(FollowsSession, QWidget):
         # 900 x 720 within 90 % of the screen's free area: a fixed 900 x 720 had its research-use notice and note
         # past the foot of a 1280x720 laptop's screen under its task bar, and past both edges of 1366x768 with
         # larger text (QT_FONT_DPI=144: 911 x 512 logical px)
-        screen = (parent.screen() if parent is not None else None) or QGuiApplication.primaryScreen()
-        want = QSize(900, 720)
-        self.resize(want.boundedTo(screen.availableGeometry().size() * 0.9) if screen is not None else want)
+        resize_within_screen(self, parent, QSize(900, 720))
         # closed from the keyboard as the dialogs are (Esc) and as a document window is (Ctrl+W): it had
         # no key of its own, and a reader without a mouse had it over the main window for good
         for keys in (QKeySequence(Qt.Key.Key_Escape), QKeySequence("Ctrl+W")):
