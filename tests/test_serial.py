@@ -234,6 +234,18 @@ def test_statements_new_gone_and_possibly():
     assert "new atrial fibrillation (was sinus rhythm)" in x.summary
 
 
+def test_an_eponym_keeps_its_capitals_inside_the_summary():
+    """PTB-XL 18785_lr (WPW) -> 19180_lr (the same patient's, NORM) had read "... abnormal QRS; wolff-Parkinson-White
+    pattern possibly no longer present" in the comparison's line on page 1 and the Serial comparison page (its table
+    "Wolff-Parkinson-White pattern"): a statement in a sentence lost the capital of its first letter, the name's own."""
+    edits = {"heart_rate_bpm": 70, "qrs_ms": 90, "qt_ms": 390, "pr_ms": 160}
+    prior = _session(_record("p"), edits, _pred({"SR": 0.95, "WPW": 0.95, "LAFB": 0.9}))
+    current = _session(_record("c"), edits, _pred({"SR": 0.95, "WPW": 0.02, "LAFB": 0.02}))
+    x = compare(prior, current)
+    assert "Wolff-Parkinson-White pattern no longer present" in x.summary
+    assert "left anterior fascicular block no longer present" in x.summary       # a common noun's capital goes
+
+
 def test_a_statement_lowered_for_few_calibration_records_compares_as_possibly_new():
     """IRBBB at 92 % now (5 % before) is plainly new; the same call from a model calibrated on only 5 records with
     it is said at low confidence (``confidence_of``), so the comparison calls it possibly new."""

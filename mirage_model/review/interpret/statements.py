@@ -350,9 +350,10 @@ def with_support(statements: Sequence[Statement], support: Mapping[str, tuple]) 
 def _in_sentence(text: str) -> str:
     """A statement's text inside a sentence: its first letter lower case, the rest as it is
     ("First degree AV block (PR 220 ms)" -> "first degree AV block (PR 220 ms)"); a text that opens
-    with an abbreviation ("WPW ...", "ST ...") stays as it is."""
+    with an abbreviation ("WPW ...", "ST ...") or a name of several capitals ("Wolff-Parkinson-White
+    pattern": it had read "wolff-Parkinson-White pattern possibly no longer present") stays as it is."""
     first = text.split(" ", 1)[0]
-    return text if first[:2].isupper() else text[:1].lower() + text[1:]
+    return text if first[:2].isupper() or any(c.isupper() for c in first[1:]) else text[:1].lower() + text[1:]
 
 
 def atrial_statement(statements):
