@@ -140,6 +140,18 @@ def test_voltage_lvh_is_not_said_beside_lbbb_pacing_a_child_or_the_models_own_lv
     assert sum("voltage" in s.text.lower() for s in own_low.statements) == 1
 
 
+def test_voltage_lvh_is_not_said_beside_the_models_wolff_parkinson_white_pattern():
+    """Pre-excitation changes the QRS voltages as a left bundle branch block does: beside the model's WPW the voltage
+    criteria are not read (the resolved list says why); without it the same voltage reads them."""
+    tall = {**NORMAL_MV, "cornell_mv": 2.53, "qrs_ms": 117.0, "pr_ms": 100.0}
+    wpw = run({"SR": 0.9, "WPW": 0.9}, tall, sex="F")
+    assert not any(t.startswith("Voltage criteria") for t in texts(wpw))
+    assert any("voltage criteria for left ventricular hypertrophy (Cornell 2.53 mV) not stated: not read beside "
+               "Wolff-Parkinson-White pattern (90%)" in r for r in wpw.resolved)
+    assert "Voltage criteria for left ventricular hypertrophy (Cornell 2.53 mV)" in texts(run({"SR": 0.9}, tall,
+                                                                                               sex="F"))
+
+
 def test_voltage_rules_are_marked_when_the_amplitudes_are_in_doubt_and_keep_normal_ecg_away():
     it = run({"SR": 0.9, "NORM": 0.9}, {**NORMAL_MV, "sokolow_lyon_mv": 6.0}, sex="M",
              amplitudes="every lead taller than a heart gives")
