@@ -1,9 +1,10 @@
 """The interpretation: statements in the order a cardiologist reads an ECG, from a statements model and
 from transparent measurement rules.
 
-Reading order (as on a cart's report): rhythm (with the ventricular rate), conduction, axis,
-hypertrophy and atrial enlargement, ischaemia and infarction, repolarisation, other; "normal ECG"
-last and only when nothing abnormal was said. Each statement says where it comes from: the
+Reading order (as on a cart's report): rhythm (with the ventricular rate), conduction (the AV conduction
+before the bundle branch and fascicular blocks), axis, abnormal QRS, hypertrophy and atrial enlargement,
+ischaemia and infarction, repolarisation, other (``statements.reading_key``); "normal ECG" last and only
+when nothing abnormal was said. Each statement says where it comes from: the
 model (a PTB-XL SCP statement, with its calibrated probability and a confidence word) or a
 measurement rule (with the value and the cited threshold; the value with the decimals its
 comparison needs, "rate 49.8 bpm < 50 bpm", never a rounded "50 bpm < 50 bpm").

@@ -42,7 +42,7 @@ from mirage_model.review.interpret.rhythm import (AF_P_MARK, AF_PAC_NOTE, AF_REG
                                                   Rhythm, p_axis_doubt, rhythm_statements,
                                                   sinus_p_axis_marks)
 from mirage_model.review.interpret.statements import (GROUPS, Interpretation, Statement, _in_sentence, paediatric_note,
-                                                      with_support)
+                                                      reading_key, with_support)
 from mirage_model.review.interpret.voltage import voltage_statements
 from mirage_model.review.measurements import AXES_SCALED, AXIS_KEYS, UNRELIABLE, outside_range
 
@@ -164,8 +164,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     noise_mark = NOISE_NOTE.format(leads=noise_leads) if noisy else None
     out = _marked(out, paced_mark, amplitudes, noisy, noise_mark)
     _normal_ecg(r, rh, out, noisy, noise_mark, scaled, irregular)
-    order = {g: i for i, g in enumerate(GROUPS)}
-    out.sort(key=lambda s: order.get(s.group, len(GROUPS)))      # stable: keeps the order within a group
+    out.sort(key=reading_key)      # stable: keeps the order within a group's part
     measured = set(measured)
     out = [replace(s, measured=True) if s.source == "model" and s.code in measured else s for s in out]
     out = with_support(out, support or {})
