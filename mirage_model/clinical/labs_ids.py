@@ -1,6 +1,8 @@
 """Which row of a labs table is which record's: a record's id (``labs_record_id``), the rows matched by the
 longest trailing part of it (``match_labs_rows``, ``LabsMatch``), ids a spreadsheet made numbers of
-(``respelled_rows``), and what is said of rows that fit no record (``near_miss_text``, ``unmatched_rows_text``).
+(``respelled_rows``), ids a WFDB record's name had to be made ASCII for (``ascii_rows``: "Müller" for the record
+Muller that ``mirage convert --to wfdb`` wrote), and what is said of rows that fit no record (``near_miss_text``,
+``unmatched_rows_text``).
 Training, ``mirage score``, ``mirage report`` and the app's batch match rows so."""
 
 from __future__ import annotations
@@ -43,6 +45,10 @@ class LabsMatch:
     def respelled_notes(self) -> list[str]:
         """``respelled_note`` of each row matched only as the number a spreadsheet made of its id."""
         return [note for rid, row in self.rows.items() if (note := respelled_note(row, rid))]
+
+    def ascii_notes(self) -> list[str]:
+        """``ascii_note`` of each row matched only as the ASCII name of a WFDB record (``ascii_rows``)."""
+        return [note for rid, row in self.rows.items() if (note := ascii_note(row, rid))]
 
 
 def _trailing_ids(record_id: str) -> list[str]:
@@ -150,6 +156,70 @@ def respelled_rows(row_ids, record_ids, taken=()) -> tuple[dict[str, str], dict[
                             "not matched")
                 del found[row]
     return found, why
+
+
+def _ascii_id(row_id: str) -> str:
+    """A row's id with its name (the part after the last "/") as a WFDB record is named
+    (``formats.write.safe_name``: "siteA/Müller Émile" -> "siteA/Muller_Emile"); its folders as written,
+    as ``mirage convert`` keeps them."""
+    # imported here: mirage_model.formats imports this package at module level
+    from mirage_model.formats.write import safe_name
+
+    folder, _, name = row_id.rpartition("/")
+    return f"{folder}/{safe_name(name)}" if folder else safe_name(name)
+
+
+def ascii_note(row_id: str, record_id: str) -> str:
+    """"row 'Müller' read as the record 'Muller'" where the row names the record only by its name before
+    ``mirage convert --to wfdb`` made it ASCII (``ascii_rows``), else ""."""
+    if row_id in _trailing_ids(record_id) or _ascii_id(row_id) not in _trailing_ids(record_id):
+        return ""
+    return f"row {row_id!r} read as the record {record_id!r}"
+
+
+def ascii_warning(table, notes: list[str]) -> str:
+    """The one warning about a table's rows matched only as the ASCII name of a WFDB record (``notes``: their
+    ``ascii_note``), naming the first three; "" for no notes."""
+    n = len(notes)
+    if not n:
+        return ""
+    return (f"{table}: {n} row{'s' if n != 1 else ''} matched only as the name a WFDB record is given "
+            f"({'; '.join(notes[:3])}{' ...' if n > 3 else ''}): a WFDB name holds only ASCII letters, digits, '-' "
+            "and '_', as mirage convert --to wfdb writes it; where a match is wrong, write the ids as the records "
+            "are named")
+
+
+def ascii_rows(row_ids, record_ids, taken=()) -> dict[str, str]:
+    """Rows whose id fits no record as written, but does with its name as a WFDB record is named
+    (``formats.write.safe_name``: accents dropped, Greek and Cyrillic transliterated, blanks as "_"):
+    "Müller" for the record Muller, "siteA/Anna Smith" for siteA/Anna_Smith, as ``mirage convert --to wfdb``
+    writes Müller.xml and "Anna Smith.xml". A row is matched only where that id is the trailing part of
+    exactly one record, which has no row of its own (``taken``) and no numbered twin (Muller_2: convert's name for
+    a second input that wrote Muller, which either input may be), and no other row reads as the same record.
+
+    Args:
+        row_ids: the ids of the rows that fit no record as written.
+        record_ids: every record of the run, as ``labs_record_id`` names them.
+        taken: the records that other rows fit.
+
+    Returns:
+        {row id: the record id it names}.
+    """
+    by_part: dict[str, list[str]] = {}
+    for rid in dict.fromkeys(record_ids):
+        for part in _trailing_ids(rid):
+            by_part.setdefault(part, []).append(rid)
+    taken = set(taken)
+    found: dict[str, str] = {}
+    for row in dict.fromkeys(row_ids):
+        key = _ascii_id(row)
+        fits = by_part.get(key, []) if key != row else []
+        # beside a "Muller_2", "Muller" is either of two inputs that wrote one name (mirage convert numbers the
+        # second): "Müller.xml" may be either
+        if len(fits) == 1 and fits[0] not in taken and f"{key}_2" not in by_part:
+            found[row] = fits[0]
+    once = Counter(found.values())
+    return {row: rid for row, rid in found.items() if once[rid] == 1}
 
 
 def near_miss_text(row_ids, record_ids) -> str:
@@ -275,5 +345,10 @@ def match_labs_rows(row_ids, record_ids) -> LabsMatch:
     # where that is unambiguous (``respelled_rows``); the note is ``respelled_note``
     found, _ = respelled_rows(unmatched, [r for r in dict.fromkeys(record_ids) if r not in ambiguous],
                               taken=set(best))
+    rows.update({rid: row for row, rid in found.items()})
+    unmatched = [r for r in unmatched if r not in found]
+    # "Müller" for the record Muller: its name as mirage convert --to wfdb wrote it (``ascii_rows``); ``ascii_note``
+    found = ascii_rows(unmatched, [r for r in dict.fromkeys(record_ids) if r not in ambiguous],
+                       taken=set(best) | set(rows))
     rows.update({rid: row for row, rid in found.items()})
     return LabsMatch(rows, ambiguous, [r for r in unmatched if r not in found])

@@ -20,6 +20,13 @@ its line names the input the name went to. An OUT_DIR inside an input folder is 
 folder would take the converted records for inputs. Files with an ECG format's extension that hold no ECG, and
 folders that cannot be listed, are named ("not an ECG: ...").
 
+A record written under another name than its input's (``Müller.xml`` as the WFDB record ``Muller``, whose name
+holds only ASCII letters, digits, '-' and '_'; a second ``1`` numbered ``1_2``) is listed in OUT_DIR/``RENAMED_CSV``
+(its input file, the id its input's name gave it, the id it has now; rows of earlier runs kept), which the
+summary names: a labs table keyed by the inputs' names still fits, as the labs matcher reads "Müller" as the record
+Muller (``clinical.labs_ids.ascii_rows``), but for a numbered record, whose row must name it as written. Not
+when anonymised: the terminal's lines stay the only link back.
+
 An output file already in OUT_DIR (a record an earlier run wrote, of the same name) is never replaced
 unasked: that input is skipped with a line naming the file, the others are converted, and the
 summary counts the skipped; ``--overwrite`` replaces them.
@@ -31,26 +38,34 @@ read or written, 2 usage (no inputs).
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import logging
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from mirage_model.csvsafe import printable
+from mirage_model.csvsafe import encodable, neutralise, printable, restore
 from mirage_model.formats import OutputExistsError, anonymous_names, find_ecg_files, write_record
 from mirage_model.formats.edf import EDF_MISSING
 from mirage_model.formats.write import anonymous_name_for, left_out_line, output_name
+from mirage_model.paths import atomic_write_text
 from mirage_model.records import STANDARD_LEADS, RecordError, load_record
 from mirage_model.records.folder import unreadable_line
 from mirage_model.review.batch.loading import not_ecg_reason
 from mirage_model.review.batch.rows import not_ecg_line
 from mirage_model.review.file_info import reader_notes
+from mirage_model.words import counted
 from training_cli.engine.errors import UsageError
 from training_cli.options import command_parser
 from training_cli.outputs import check_output_folder
 
 log = logging.getLogger(__name__)
+
+# the records written under another name than their input's, in OUT_DIR (never when anonymised)
+RENAMED_CSV = "renamed_records.csv"
+RENAMED_COLUMNS = ("input_file", "input_id", "record_id")
 
 
 def convert_command_parser(subparsers=None) -> argparse.ArgumentParser:
@@ -129,6 +144,39 @@ def _gaps_note(record, fmt: str) -> str:
     return f"; missing samples in {', '.join(leads)} (written as {how})"
 
 
+def _write_renamed(out_dir: Path, written: list[tuple[str, str, str]]) -> tuple[Path, str]:
+    """List the records of ``written`` (every record this run wrote: its input file, the id its input's name gave
+    it and the id written, as a labs table names records in OUT_DIR) whose ids differ in OUT_DIR/``RENAMED_CSV``,
+    after the rows of an earlier run there whose records this run did not write again. Nothing is written where
+    nothing is to be listed. Returns the file and "", or the file and why it was not written (it cannot be, or a
+    file of that name is there that is no such list)."""
+    path = out_dir / RENAMED_CSV
+    ours = {record for _, _, record in written}
+    rows = [row for row in written if row[1] != row[2]]
+    try:
+        if path.exists():
+            with open(path, newline="", encoding="utf-8") as fh:
+                old = list(csv.reader(fh))
+            if not old or tuple(old[0]) != RENAMED_COLUMNS or any(len(row) != len(RENAMED_COLUMNS) for row in old):
+                if not rows:
+                    return path, ""
+                return path, f"{printable(path)} is there and is no list of {', '.join(RENAMED_COLUMNS)}: not replaced"
+            kept = [tuple(map(restore, row)) for row in old[1:] if restore(row[2]) not in ours]
+            if len(kept) == len(old) - 1 and not rows:
+                return path, ""
+            rows = kept + rows        # written even with no row left: its records were written again as named
+        elif not rows:
+            return path, ""
+        text = io.StringIO()
+        writer = csv.writer(text, lineterminator="\n")
+        writer.writerow(RENAMED_COLUMNS)
+        writer.writerows([neutralise(encodable(cell)) for cell in row] for row in rows)
+        atomic_write_text(path, text.getvalue())
+    except (OSError, UnicodeDecodeError, csv.Error) as err:
+        return path, f"cannot write {printable(path)}: {getattr(err, 'strerror', None) or err}"
+    return path, ""
+
+
 def run(args: argparse.Namespace) -> int:
     if len(args.paths) < 2:
         raise UsageError("error: give the inputs and then the output folder: mirage convert IN... --to "
@@ -147,6 +195,8 @@ def run(args: argparse.Namespace) -> int:
     made = [p for p in (args.out_dir, *args.out_dir.parents) if not p.exists()]
     check_output_folder(args.out_dir, "OUT_DIR")
     failed, skipped, used = 0, 0, {}
+    written: list[tuple[str, str, str]] = []      # (input, the id its name gave it, the id written), in OUT_DIR
+    numbered_ids, not_listed = set(), False
     numbered = anonymous_names(len(paths), args.out_dir) if args.anonymise else None
     for path, sub in paths:
         # anonymised: numbered in OUT_DIR itself, never under the input's folders (a folder may be the patient's)
@@ -165,6 +215,7 @@ def run(args: argparse.Namespace) -> int:
                     name = f"{stem}_{k}"
                 if k > 1:
                     renamed = f" (numbered: {stem} is {printable(used[(sub / stem).as_posix().lower()])}'s)"
+                    numbered_ids.add((sub / name).as_posix())
                 used[(sub / name).as_posix().lower()] = path
             try:
                 _make_folder(folder, made)
@@ -182,6 +233,8 @@ def run(args: argparse.Namespace) -> int:
             failed += 1
             print(f"error: {printable(err)}", file=sys.stderr)
             continue
+        if numbered is None:
+            written.append((str(path), (sub / path.stem).as_posix(), (sub / name).as_posix()))
         fmt = record.meta.get("format_name") or record.meta.get("format", "WFDB")
         print(f"{printable(path)} ({fmt}) -> {printable(out)}" + (" (anonymised)" if args.anonymise else "")
               + renamed + _gaps_note(record, args.to))
@@ -190,6 +243,22 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {printable(lost)}")
         for note in reader_notes(record):
             print(f"  {printable(note)}")
+    renamed = [(source, record) for _, source, record in written if source != record]
+    listed, why = _write_renamed(args.out_dir, written)
+    if why:
+        not_listed = True
+        print(f"error: {why}; it would list the {counted(len(renamed), 'record')} written under another name than "
+              "their input's", file=sys.stderr)
+    elif renamed:
+        shown = ", ".join(f"{printable(a)} -> {printable(b)}" for a, b in renamed[:3])
+        line = (f"{len(renamed)} of {counted(len(written), 'record')} written under another name than their "
+                f"input's ({shown}{' ...' if len(renamed) > 3 else ''}): {printable(listed)} lists them")
+        if plain := [(a, b) for a, b in renamed if b not in numbered_ids]:
+            line += (f"; a labs table keyed by the inputs' names still fits them (a row {printable(plain[0][0])!r} "
+                     f"is read as the record {printable(plain[0][1])!r})")
+        if twins := sorted(b for _, b in renamed if b in numbered_ids):
+            line += f"; a numbered record's row must name it as written ({printable(twins[0])!r})"
+        print(line)
     if skipped:
         print(f"{skipped} of {len(paths)} inputs skipped: their output files were already in "
               f"{printable(args.out_dir)} (--overwrite replaces them)", file=sys.stderr)
@@ -200,4 +269,4 @@ def run(args: argparse.Namespace) -> int:
             folder.rmdir()   # only an empty one
         except OSError:
             pass
-    return 1 if failed else 0
+    return 1 if failed or not_listed else 0

@@ -17,8 +17,8 @@ import re
 from pathlib import Path
 
 from mirage_model.clinical import RECORD_FEATURES, default_schema, header_disagreement, match_labs_rows
-from mirage_model.clinical.labs import (folded_column, id_example, near_miss_text, respelled_note, respelled_rows,
-                                        respelled_warning)
+from mirage_model.clinical.labs import (ascii_warning, folded_column, id_example, near_miss_text, respelled_note,
+                                        respelled_rows, respelled_warning)
 from mirage_model.words import counted, first_few
 from training_cli.engine.dataset import SPLITS, Dataset, DatasetError, Item
 from training_cli.engine.headers import find_folder_records, header_values, record_id_of
@@ -421,9 +421,11 @@ def _check_labs(path: Path, lab_values: dict, match, names: list[str], items: li
                            f"{', '.join(repr(r) for r in match.unmatched[:3])}); name each record by "
                            f"its path in the folder without the extension, e.g. {example}"
                            f"{near_miss_text(match.unmatched, record_ids)}")
-    if warning := respelled_warning(path, match.respelled_notes()):
-        # a row matched by the number its id reads as ("1.0" for the record 1): said, never silent
-        logger.warning("%s", warning)
+    for warning in (respelled_warning(path, match.respelled_notes()), ascii_warning(path, match.ascii_notes())):
+        # a row matched by the number its id reads as ("1.0" for the record 1), or by the ASCII name of a
+        # converted WFDB record ("Müller" for Muller): said, never silent
+        if warning:
+            logger.warning("%s", warning)
     if match.unmatched:
         one = len(match.unmatched) == 1
         logger.warning("%s: %d of %s %s no record and %s not used (%s%s)%s", path, len(match.unmatched),

@@ -18,7 +18,7 @@ import time
 from pathlib import Path, PurePosixPath
 from typing import Callable
 
-from mirage_model.clinical.labs import censored_warning, respelled_warning
+from mirage_model.clinical.labs import ascii_warning, censored_warning, respelled_warning
 from mirage_model.limits import RECORD_TIMEOUT_S
 from mirage_model.records.folder import natural_key
 from mirage_model.review.batch.cells import columns, folder_row, labs_text
@@ -256,11 +256,13 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                         f"{'it' if len(left) == 1 else 'them'} ({'; '.join(left[:3])}{more})")
                 logger.warning("%s", line)
                 summary.labs_warnings.append(line)
-            line = respelled_warning("labs table", lookup.match.respelled_notes())
-            if line:
-                # a row matched by the number its id reads as ("1.0" for the record 1): said, never silent
-                logger.warning("%s", line)
-                summary.labs_warnings.append(line)
+            for line in (respelled_warning("labs table", lookup.match.respelled_notes()),
+                         ascii_warning("labs table", lookup.match.ascii_notes())):
+                # a row matched by the number its id reads as ("1.0" for the record 1), or by the ASCII name of a
+                # converted WFDB record ("Müller" for Muller): said, never silent
+                if line:
+                    logger.warning("%s", line)
+                    summary.labs_warnings.append(line)
             summary.labs_unmatched_hint = lookup.unmatched_hint(by_rel.values())
             summary.labs_id_examples = sorted({lookup.record_id(p) for p in headers})[:2]   # ECG records, not orphans
         cancelled = False
