@@ -47,17 +47,22 @@ def test_a_resumed_run_shows_its_kept_rows_marked_kept_from_its_start(qtbot, tmp
     first = run_batch_dialog(qtbot, checkpoint, folder, out)
     assert [s for _, s in _table(first)] == ["ok", "ok"], _table(first)
     _copy("04016_lr", folder)                     # a record added since: the resumed run scores it alone
-    seen = []
+    seen, said = [], []
 
     def listen(dlg, worker):
         def at_first_row(_done, _total, row):
             if isinstance(row, dict) and not seen:
                 seen.append(_table(dlg))
+            said.append((dlg.status.text(), dlg.progress.value(), dlg.progress.maximum()))
         worker.signals.progress.connect(at_first_row)
 
     dlg = run_batch_dialog(qtbot, checkpoint, folder, out, resume=True, listen=listen)
     # when this run's first row came, the two kept rows were there already, marked, and the new one in its place
     assert seen == [WHOLE], seen
+    # the status line and the bar count the whole output, the 2 kept rows too: it had said "0 / 1 records", then
+    # "1 / 1 records", the bar at 0 % with two of the three done
+    assert ("2 / 3 records, 2 from the earlier run; reading the first records and starting the model...", 2, 3) in said
+    assert said[-1] == ("3 / 3 records, 2 from the earlier run", 3, 3), said
     r_kept = next(r for r, row in enumerate(dlg.rows) if row.get("record_path") == "00417_lr.hea")
     assert "not scored again" in dlg.table.item(r_kept, dlg.columns.index("status")).toolTip()
     # and at the end, the output's rows as before, still marked; the summary counts the kept ones as skipped

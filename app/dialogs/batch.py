@@ -276,8 +276,11 @@ class BatchDialog(BatchStart, BatchResultsTable, BatchNotes, BatchOutcome, QDial
         if isinstance(row, jobs.KeptRows):          # a resumed run's kept rows: shown before its first new one
             self._show_kept(row)
             return
-        self.progress.setRange(0, max(1, total))
-        self.progress.setValue(done)
+        # a resumed run counts the whole: its kept rows too ("312 / 340 records, 300 from the earlier run"); it had
+        # said "12 / 40 records" where 300 of 340 were done, and the bar stood at 30 %
+        kept = len(self._kept)
+        self.progress.setRange(0, max(1, total + kept))
+        self.progress.setValue(done + kept)
         self._handled = (done, total)
         if self._rate_from is None and total > 0:
             self._rate_from = TimeLeft(min(FIRST_CHUNK, total))
@@ -286,15 +289,16 @@ class BatchDialog(BatchStart, BatchResultsTable, BatchNotes, BatchOutcome, QDial
             self._rate_from.seen(done, time.monotonic(), self._rate_from.failed + no_work(row))
         cancelling = self.worker is not None and self.worker.is_cancelled
         left = self._time_left(done, total)
-        self.status.setText(f"{done} / {total} records{left}"
+        whole = f"{done + kept} / {total + kept} records" + (f", {kept} from the earlier run" if kept else "")
+        self.status.setText(f"{whole}{left}"
                             + (f"; {CANCELLING[0].lower()}{CANCELLING[1:]}" if cancelling
                                else "" if left else self._doing(done, total)))
         if isinstance(row, dict):
             self._add_row(row)
 
     def count_said(self) -> str:
-        """The status line's count ("36 / 300 records"), without what follows it (the time left, what the run
-        does), as the questions on closing name the run."""
+        """The status line's count ("36 / 300 records"; resumed, "312 / 340 records, 300 from the earlier run"),
+        without what follows it (the time left, what the run does), as the questions on closing name the run."""
         return self.status.text().split("; ")[0]
 
     @staticmethod
