@@ -80,3 +80,33 @@ def test_the_pdf_marks_the_call_and_its_model_line_says_why(prediction):
     p = dict(zip(prediction.labels, prediction.probabilities))
     assert f"MI {p['MI']:.2f} (?) threshold not measured" in line
     assert f"CD {p['CD']:.2f} (?)" not in line
+
+
+# a model trained on PTB-XL's statements: 9 validation records, IMI none positive, NORM all 9 positive, the others
+# measured
+STATEMENT_LABELS = ("NORM", "IMI", "ASMI", "LVH", "NDT")
+STATEMENT_VAL = {"n": 9, "per_class": {"NORM": {"positives": 9}, "IMI": {"positives": 0}, "ASMI": {"positives": 2},
+                                       "LVH": {"positives": 3}, "NDT": {"positives": 1}}}
+
+
+def test_a_ptbxl_models_statement_on_an_unmeasured_threshold_is_marked_in_the_interpretation(tmp_path):
+    """Its calls said "IMI (?) threshold not measured", its interpretation "inferior myocardial infarction" unmarked:
+    the mark is the interpretation's now too, in its notes column, and the statement still keeps "normal ECG" away."""
+    from mirage_model.inference import Predictor
+    from mirage_model.review.interpret import doubted_calls, interpret_prediction
+
+    folder = make_tiny_checkpoint(tmp_path / "m", labels=STATEMENT_LABELS, thresholds=[0.2] * len(STATEMENT_LABELS))
+    doc = json.loads((folder / "config.json").read_text())
+    doc["provenance"].update({"data": "ptbxl:/data/ptbxl", "data_kind": "ptbxl"})
+    doc["metrics"] = {"val": STATEMENT_VAL}
+    (folder / "config.json").write_text(json.dumps(doc))
+    pred = Predictor(folder, quality=False).predict(synthetic_record())
+    assert pred.ptbxl_labels and set(pred.positive) == set(STATEMENT_LABELS)
+    assert doubted_calls(pred) == {"NORM": WHY_NORM, "IMI": WHY_MI}          # the calls' marks, as before
+    it = interpret_prediction(pred)
+    notes = {s.code: s.note for s in it.statements if s.source == "model"}
+    assert set(notes) == {"IMI", "ASMI", "LVH", "NDT"}, notes                # NORM not stated: findings stand
+    assert notes == {"IMI": WHY_MI, "ASMI": None, "LVH": None, "NDT": None}, notes
+    imi = next(s for s in it.statements if s.code == "IMI")
+    assert f"{imi.text} (?): {WHY_MI}" in it.notes_text()
+    assert any(line.startswith("normal ECG") and "not stated" in line for line in it.resolved), it.resolved

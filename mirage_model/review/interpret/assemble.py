@@ -32,7 +32,7 @@ from mirage_model.review.interpret.conduction import (AXIS_UNRELIABLE_NOTE, PACE
                                                       PACED_WPW, axis_statement, interval_rules, model_conduction,
                                                       paced_qrs, paced_qrs_line)
 from mirage_model.review.interpret.evidence import (AMPLITUDE_CODES, AMPLITUDE_UNRELIABLE_NOTE, NOISE_MARK,
-                                                    NOISE_NOTE, amplitude_note)
+                                                    NOISE_NOTE, UNMEASURED_MARK, amplitude_note, unmeasured_note)
 from mirage_model.review.interpret.findings import finding_statements
 from mirage_model.review.interpret.pause import Pause
 from mirage_model.review.interpret.qtc import QT_WIDE_MARK, qtc_unreliable
@@ -66,7 +66,8 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
               amplitudes: str | None = None, scaled: bool = False, noise_calls: Sequence[str] = (),
               noise_leads: str | None = None, p_share: float | None = None,
               pr_iqr_ms: float | None = None, support: Mapping[str, tuple] | None = None,
-              mains_left: str | None = None, pause: Pause | None = None) -> Interpretation:
+              mains_left: str | None = None, pause: Pause | None = None,
+              unmeasured: Mapping[str, str] | None = None) -> Interpretation:
     """Build the interpretation of one record.
 
     Args:
@@ -122,6 +123,10 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         pause: the record's longest RR interval where it is longer than ``pause.PAUSE_S`` (``pause.pause_of``): said
             as a pause after the rhythm, which is then judged on the other RR intervals; where ``pause.gap`` names a
             stretch without signal there, that is said in the resolved list instead. None: no RR that long.
+        unmeasured: label -> why its threshold was never measured, "positives" or "negatives"
+            (``Prediction.unmeasured_thresholds``: a 0.5 fallback); its model statement is marked (``unmeasured_note``)
+            as its call is (``doubted_calls``): before the noise's mark, after the record's (paced, amplitudes). None
+            or {}: no mark.
 
     Returns:
         Interpretation with statements in reading order.
@@ -162,8 +167,9 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
 
     noisy = set(noise_calls) & positive if noise_leads else set()
     noise_mark = NOISE_NOTE.format(leads=noise_leads) if noisy else None
-    out = _marked(out, paced_mark, amplitudes, noisy, noise_mark)
-    _normal_ecg(r, rh, out, noisy, noise_mark, scaled, irregular)
+    unmeasured = {lab: why for lab, why in (unmeasured or {}).items() if lab in positive}
+    out = _marked(out, paced_mark, amplitudes, unmeasured, noisy, noise_mark)
+    _normal_ecg(r, rh, out, noisy, noise_mark, scaled, irregular, unmeasured)
     out.sort(key=reading_key)      # stable: keeps the order within a group's part
     measured = set(measured)
     out = [replace(s, measured=True) if s.source == "model" and s.code in measured else s for s in out]
@@ -174,10 +180,11 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                           notes=(paediatric_note(age),) if child else (), p_doubt=p_doubt)
 
 
-def _marked(out: list[Statement], paced_mark: str | None, amplitudes: str | None, noisy: set[str],
-            noise_mark: str | None) -> list[Statement]:
+def _marked(out: list[Statement], paced_mark: str | None, amplitudes: str | None, unmeasured: Mapping[str, str],
+            noisy: set[str], noise_mark: str | None) -> list[Statement]:
     """``out`` with the statements read off a QRS that may be the pacemaker's (``paced_mark``), off amplitudes in
-    doubt (``amplitudes``) and the model's calls the noise may change (``noisy``) marked, where no other mark is."""
+    doubt (``amplitudes``), the model's calls on a threshold never measured (``unmeasured``) and those the noise may
+    change (``noisy``) marked, where no other mark is."""
     if paced_mark:
         out = [replace(s, note=paced_mark + (PACED_WPW if s.code == "WPW" else "")) if s.note is None
                and (s.code in PACED_QRS_CODES or s.group == "axis" or s.rule_id in ("wide_qrs", "voltage_lvh"))
@@ -186,6 +193,8 @@ def _marked(out: list[Statement], paced_mark: str | None, amplitudes: str | None
     if amplitudes:
         out = [replace(s, note=amplitude_note(amplitudes))
                if s.code in AMPLITUDE_CODES and s.note is None else s for s in out]
+    out = [replace(s, note=unmeasured_note(unmeasured[s.code])) if s.source == "model" and s.code in unmeasured
+           and s.note is None else s for s in out]
     out = [replace(s, note=noise_mark) if s.source == "model" and s.code in noisy and s.note is None else s
            for s in out]
     return out
@@ -204,7 +213,7 @@ def _table_doubt(label: str, r: Reading, scaled: bool, irregular: bool | None) -
 
 
 def _normal_ecg(r: Reading, rh: Rhythm, out: list[Statement], noisy: set[str], noise_mark: str | None,
-                scaled: bool, irregular: bool | None) -> None:
+                scaled: bool, irregular: bool | None, unmeasured: Mapping[str, str]) -> None:
     """The model's "normal ECG", appended to ``out`` only when nothing abnormal stands, no value of the measurement
     table is flagged and sinus rhythm is confirmed; else why not goes to ``r.resolved``."""
     p, positive, resolved, measurements, sex, age = r.p, r.positive, r.resolved, r.measurements, r.sex, r.age
@@ -213,7 +222,7 @@ def _normal_ecg(r: Reading, rh: Rhythm, out: list[Statement], noisy: set[str], n
     no_abnormality = ("sinus_rhythm", "rhythm_not_classified")      # rules whose statements say none of their own
     still_abnormal = (NO_P_NOTE, P_BEATS_HEAD, UNDELINEATED_NOTE, UNBOUNDED_NOTE, AXIS_UNRELIABLE_NOTE, AF_PAC_NOTE,
                       PAC_AF_NOTE, AF_P_MARK, AMPLITUDE_UNRELIABLE_NOTE, AF_REGULAR_MARK,
-                      PACED_QRS_MARK, QT_WIDE_MARK, NOISE_MARK)    # marked, they keep "normal ECG" away
+                      PACED_QRS_MARK, QT_WIDE_MARK, NOISE_MARK, UNMEASURED_MARK)   # marked, they keep "normal ECG" away
     abnormal = [s for s in out if (s.note is None or s.note.startswith(still_abnormal))
                 and not (s.source == "model" and s.code == "SR")
                 and s.rule_id not in no_abnormality]
@@ -246,4 +255,5 @@ def _normal_ecg(r: Reading, rh: Rhythm, out: list[Statement], noisy: set[str], n
         elif unclassified and irregular is True:
             resolved.append(f"normal ECG ({p['NORM']:.0%}) not stated: {IRREGULAR_UNCLASSIFIED}")
         else:
-            out.append(r.model_stmt("NORM", note=noise_mark if "NORM" in noisy else None))
+            out.append(r.model_stmt("NORM", note=unmeasured_note(unmeasured["NORM"]) if "NORM" in unmeasured
+                                    else noise_mark if "NORM" in noisy else None))

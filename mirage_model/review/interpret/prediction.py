@@ -163,7 +163,8 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
                    atrial_activity=atrial_activity, qrs_unbounded=qrs_unbounded, p_correlation=p_correlation,
                    age=age, p_share=p_share, pr_iqr_ms=pr_iqr_ms,
                    support=getattr(prediction, "calibration_support", None),
-                   mains_left=mains_left_doubt(quality) or None, pause=pause)
+                   mains_left=mains_left_doubt(quality) or None, pause=pause,
+                   unmeasured=getattr(prediction, "unmeasured_thresholds", None))
     ptbxl_pred = prediction is None or bool(getattr(prediction, "ptbxl_labels", True))
     ptbxl_own = own is None or own is prediction or bool(getattr(own, "ptbxl_labels", True))
     # "trained on adults" beside an own model's statement claimed what its card may not say (PTB-XL's adults)
