@@ -20,6 +20,7 @@ import pytest
 from mirage_model.paths import resources_dir
 from mirage_model.records.load import load_record
 from mirage_model.records.record import ExtraLead
+from mirage_model.review.amendment import keep_signatures
 from mirage_model.review.overread import CONFIRMED, STRUCK, OverRead
 from mirage_model.review.store import OverReadStore, StoreError, kept_text, loose_identity, overread_key
 
@@ -266,7 +267,7 @@ def test_sign_edit_sign_keeps_both_signatures_and_the_draft_names_the_first(tmp_
     store = OverReadStore(tmp_path / "overreads.sqlite")
     ov = _signed()                                                   # Dr A. Reader, 07:10:42
     store.save("k", ov.state(), record="1")
-    ov.kept_signatures = (("Dr A. Reader", SIGNED),)
+    keep_signatures(ov, store.signatures("k"))
     ov.set_comment("Compare with the prior; QT long")                # un-signs: the current one is now a draft
     store.save("k", ov.state(), record="1")
     assert store.load("k")[0]["signed_at"] is None
@@ -279,7 +280,7 @@ def test_sign_edit_sign_keeps_both_signatures_and_the_draft_names_the_first(tmp_
                                                                   ("Dr B. Second", "2026-12-06T10:38:05+00:00")]
     assert kept[0][2]["comment"] == "Compare with the prior"
     assert kept[1][2]["comment"] == "Compare with the prior; QT long"
-    ov.kept_signatures = tuple((who, when) for who, when, _ in kept)
+    keep_signatures(ov, kept)
     assert ov.amends() == ""
     assert ov.status(IT) == ("Over-read by Dr B. Second, 2026-12-06 10:38 UTC ("
                              + f"{datetime(2026, 12, 6, 10, 38, tzinfo=timezone.utc).astimezone():%H:%M} local); "

@@ -20,17 +20,15 @@ UNDECIDED_WORD = "undecided"      # a statement signed over and neither confirme
 
 def keep_signatures(overread, signatures) -> None:
     """Hand ``overread`` the signatures the store keeps of its record (``OverReadStore.signatures``: (signer,
-    signed_at, state), oldest first): who signed and when (``kept_signatures``) and what (``kept_states``)."""
-    overread.kept_signatures = tuple((who, when) for who, when, _ in signatures)
+    signed_at, state), oldest first): (who, when) -> what (``kept_states``, whose keys are ``kept_signatures``)."""
     overread.kept_states = {(who, when): state for who, when, state in signatures}
 
 
 def kept_now(overread, state: dict) -> None:
     """The over-read's own signature was just kept (``state``: what was saved): an edit after it amends it."""
     own = (overread.reader, overread.signed_at)
-    if own not in overread.kept_signatures:
-        overread.kept_signatures += (own,)
-    overread.kept_states = {**overread.kept_states, own: state}     # a new dict: a report's copy keeps its own
+    # a new dict (a report's copy keeps its own), the signature last unless it was kept before
+    overread.kept_states = {**overread.kept_states, own: state}
 
 
 def amended_signature(overread) -> tuple[str, datetime] | None:

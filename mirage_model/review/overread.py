@@ -108,9 +108,8 @@ class OverRead:
         self.restored = ""                  # what was restored from the store ("Draft from ... restored"), until edited
         self.elsewhere = ""                 # an over-read kept for another file of this record, not restored
         self.store_unread = ""              # the store's words where the over-read kept for it could not be read
-        # the signatures the store keeps of this record, oldest first: (signer, signed_at UTC); set by whoever keeps it
-        self.kept_signatures: tuple[tuple[str, datetime], ...] = ()
-        # what each of them signed, (signer, signed_at) -> ``state()``: what an amendment changed (``review.amendment``)
+        # the signatures the store keeps of this record, oldest first, (signer, signed_at UTC) -> what it signed
+        # (``state()``: what an amendment changed, ``review.amendment``); set by whoever keeps it
         self.kept_states: dict[tuple[str, datetime], dict] = {}
 
     def copy(self) -> "OverRead":
@@ -122,6 +121,11 @@ class OverRead:
         return out
 
     # ------------------------------------------------------------------ state
+    @property
+    def kept_signatures(self) -> tuple[tuple[str, datetime], ...]:
+        """The signatures the store keeps of this record, oldest first: (signer, signed_at UTC), ``kept_states``'s."""
+        return tuple(self.kept_states)
+
     @property
     def edited(self) -> bool:
         """Whether the reviewer has decided, added or commented anything."""
