@@ -284,7 +284,8 @@ def test_the_signature_line_fits_the_band_whole(record_and_measurements, berlin)
     c = Canvas("unused.pdf")
     words = "Over-read by Dr Alexandra Reader-Montgomery, 2026-12-06 07:10 UTC (08:10 local)"
     for width in (499, 480):                                     # page 1 band: 499 pt
-        rows = band_rows(c, s.overread, it, width, room=1)      # no room but the signature's: the rest on page 3
+        # no room but the signature's: the rest on page 3
+        rows = band_rows(c, s.overread, it, width, room=1, amendment=None)
         line = "".join(r.text for r in rows[-1])
         assert len(rows) == 1 and fits_shrunk(c, rows[-1], width), (width, line)     # drawn whole
         assert line.startswith(words) and "1 undecided" in line and line.endswith("page 3)"), (width, line)
@@ -413,13 +414,13 @@ def test_page_1_names_what_was_struck_where_its_line_folds(record_and_measuremen
     it = session_interpretation(s)
     c = Canvas("unused.pdf")
     for width in (499, 480):                                     # page 1 band: 499 pt (A4)
-        rows = band_rows(c, s.overread, it, width, room=1)
+        rows = band_rows(c, s.overread, it, width, room=1, amendment=None)
         line = "".join(r.text for r in rows[-1])
         assert len(rows) == 1 and fits_shrunk(c, rows[-1], width), (width, line)
         assert line == f"Struck by the reviewer: {IRBBB} (rSr' in V1 alone)", (width, line)
     s.overread.sign(it, "Dr A. Reader", now=datetime(2026, 12, 6, 7, 10, tzinfo=timezone.utc))
     for width in (499,):
-        rows = band_rows(c, s.overread, it, width, room=1)
+        rows = band_rows(c, s.overread, it, width, room=1, amendment=None)
         line = "".join(r.text for r in rows[-1])
         assert len(rows) == 1 and fits_shrunk(c, rows[-1], width), (width, line)
         assert line.startswith("Over-read by Dr A. Reader, 2026-12-06 07:10 UTC") and "1 " in line, (width, line)
@@ -442,7 +443,7 @@ def test_page_1_names_the_first_of_several_struck_where_all_do_not_fit(record_an
     it = session_interpretation(s)
     s.overread.sign(it, "Dr A. Reader", now=datetime(2026, 12, 6, 7, 10, tzinfo=timezone.utc))
     c = Canvas("unused.pdf")
-    rows = band_rows(c, s.overread, it, 499, room=1)
+    rows = band_rows(c, s.overread, it, 499, room=1, amendment=None)
     line = "".join(r.text for r in rows[-1])
     assert len(rows) == 1 and fits_shrunk(c, rows[-1], 499), line
     assert line.startswith("Over-read by Dr A. Reader, 2026-12-06 07:10 UTC"), line
@@ -459,5 +460,6 @@ def test_page_1_says_not_over_read_once(record_and_measurements):
     s = _session(record_and_measurements)
     s.overread.strike(_statement(s, IRBBB), "rSr' in V1 alone")
     it = session_interpretation(s)
-    rows = [("".join(r.text for r in row)) for row in band_rows(Canvas("unused.pdf"), s.overread, it, 499, room=3)]
+    rows = [("".join(r.text for r in row))
+            for row in band_rows(Canvas("unused.pdf"), s.overread, it, 499, room=3, amendment=None)]
     assert rows == [f"Struck by the reviewer: {IRBBB} (rSr' in V1 alone)"], rows

@@ -99,7 +99,12 @@ def changes_line(overread, interpretation=None) -> str:
     """One line of what the amendment changed: "Amended (from the over-read signed by Dr A on 2026-12-06 10:38 UTC):
     Inferior infarct: was confirmed, now struck (wrong lead); added: Early repolarisation"; a signed one that changed
     nothing says so; "" where it amends none (or a draft has changed nothing yet)."""
-    found = amendment_changes(overread, interpretation)
+    return changes_text(overread, amendment_changes(overread, interpretation))
+
+
+def changes_text(overread, found) -> str:
+    """:func:`changes_line` of the changes ``found`` (:func:`amendment_changes` of ``overread``, worked out once by a
+    report that counts them on page 1 and says them on page 3)."""
     if found is None:
         return ""
     (who, when), said = found
@@ -108,10 +113,3 @@ def changes_line(overread, interpretation=None) -> str:
     what = "Amended" if overread.signed_at is not None else "Changed so far"
     head = f"{what} (from the over-read signed by {signer_name(who)} on {when:%Y-%m-%d %H:%M} UTC)"
     return f"{head}: " + ("; ".join(said) if said else "nothing changed, signed again")
-
-
-def changes_count(overread, interpretation=None) -> int:
-    """How many things :func:`changes_line` names (0: none, or it amends none)."""
-    found = amendment_changes(overread, interpretation)
-    return len(found[1]) if found is not None else 0
-

@@ -9,6 +9,7 @@ from functools import cached_property
 import numpy as np
 
 from mirage_model.review import interpret
+from mirage_model.review.amendment import amendment_changes
 from mirage_model.review.cited import as_read
 from mirage_model.review.report.layout import ReportLayout, ReportSettings
 
@@ -48,6 +49,13 @@ class ReportContext:
         """The session's interpretation (``interpret.session_interpretation``), its notes as the over-read leaves them
         (``cited.as_read``: a note citing a statement the reviewer struck says so)."""
         return as_read(getattr(self.session, "overread", None), interpret.session_interpretation(self.session))
+
+    @cached_property
+    def amendment(self) -> tuple | None:
+        """What the over-read amends and what it changed of it (``amendment.amendment_changes`` over
+        ``interpretation``): page 1 counts the changes, page 3 says them; None where it amends none."""
+        overread = getattr(self.session, "overread", None)
+        return amendment_changes(overread, self.interpretation) if overread is not None else None
 
     @cached_property
     def measurement_rows(self) -> list[dict]:

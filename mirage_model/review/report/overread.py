@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from mirage_model.review.amendment import changes_count, changes_line
+from mirage_model.review.amendment import changes_text
 from mirage_model.review.overread import (NOT_OVERREAD, REVIEWER_MARK, STRUCK, UNDECIDED, signed_text, signer_name,
                                          statement_key)
 from mirage_model.review.report.band_text import GREY, RED, Run, first_whole, fits
@@ -55,12 +55,13 @@ def band_head(overread, it) -> str:
     return "" if overread.signed_for(it) else overread.unsigned()
 
 
-def band_rows(c, overread, it, width: float, room: int) -> list[list[Run]]:
+def band_rows(c, overread, it, width: float, room: int, *, amendment) -> list[list[Run]]:
     """Page 1's over-read lines under the statements, at most ``room``, each one line of ``width`` pt: the added
     statements, the struck ones, the comment, then the signature (or why none holds), which is always drawn unless
     it is the head's "Not over-read: machine statements unconfirmed" with nothing gone to page 3. A line
     too long for its width says how many and that page 3 has them; where ``room`` is short, the last of them go
-    to page 3, and the signature's line says which. [] where nothing was over-read."""
+    to page 3, and the signature's line says which; a signed amendment's counts its changes (``amendment``: the
+    report's ``ReportContext.amendment``, worked out once for pages 1 and 3). [] where nothing was over-read."""
     if overread is None or room <= 0 or not (overread.edited or overread.signed_at is not None):
         return []
     out = []
@@ -80,7 +81,7 @@ def band_rows(c, overread, it, width: float, room: int) -> list[list[Run]]:
     signed = overread.signed_for(it)
     if not left and not signed and lines[-1] == band_head(overread, it) and not it.withheld:
         return out          # "Not over-read: machine statements unconfirmed": the head says it, not again here
-    variants = _status_variants(overread, it, lines[-1], left, signed)
+    variants = _status_variants(overread, it, lines[-1], left, signed, amendment)
     if "Struck" in _left_heads(out, room):
         others = [w for w in left if not w.endswith(" struck")]
         if signed:          # the signature, then what was struck by name (the model's call it answers stays in view)
@@ -124,7 +125,7 @@ def _signed_struck_variants(overread, it, status: str, others: list[str]) -> lis
             for b in heads]
 
 
-def _status_variants(overread, it, status: str, left: list[str], signed: bool) -> list[list[Run]]:
+def _status_variants(overread, it, status: str, left: list[str], signed: bool, amendment) -> list[list[Run]]:
     """The signature's line, longest wording first, so that one fits the band's width whole (it was cut mid-word:
     "...; 3 machine statements left unread (reviewer's comment: pag", as it read then); every wording names who signed and when, or
     that it is not signed, and says page 3 has what it leaves out."""
@@ -135,7 +136,7 @@ def _status_variants(overread, it, status: str, left: list[str], signed: bool) -
     short = status.replace(f" machine statements {UNDECIDED}", f" {UNDECIDED}").replace(
         f" machine statement {UNDECIDED}", f" {UNDECIDED}")
     n = overread.unread(it)
-    changed = changes_count(overread, it) if signed and overread.amended() else 0
+    changed = len(amendment[1]) if amendment is not None and signed and overread.amended() else 0
     if changed:     # what the amendment changed, counted: page 3 says it (``review.amendment``)
         count = f"amended: {changed} change{'s' if changed > 1 else ''}"
         status, short = (b.replace(overread.amended(), f"{overread.amended()}; {count.removeprefix('amended: ')}")
@@ -155,9 +156,10 @@ def _status_variants(overread, it, status: str, left: list[str], signed: bool) -
     return [[Run(w, FONT_BOLD, colour)] for w in wordings]
 
 
-def page3_lines(overread, it) -> tuple[list[str], list[str]]:
+def page3_lines(overread, it, *, amendment) -> tuple[list[str], list[str]]:
     """Page 3's (statement lines, over-read lines) as reportlab markup: every machine statement, a struck one struck
-    through with the reviewer's reason, a confirmed one marked, then the reviewer's own, the comment and the status."""
+    through with the reviewer's reason, a confirmed one marked, then the reviewer's own, the comment and the status,
+    and what a signed amendment changed (``amendment``: the report's ``ReportContext.amendment``)."""
     statements = []
     for k, s in enumerate(it.statements, 1):
         d = overread.decisions.get(statement_key(s)) if overread is not None else None
@@ -175,13 +177,14 @@ def page3_lines(overread, it) -> tuple[list[str], list[str]]:
     extra = [f"{len(it.statements) + k}. <b>{pdf_escape(a.text)}</b> {REVIEWER_MARK} [{pdf_escape(a.group)}]"
              for k, a in enumerate(overread.added, 1)]
     tail = [f"<b>Reviewer's comment</b>: {pdf_escape(overread.comment)}"] if overread.comment else []
-    return statements + extra, tail + [f"<b>{pdf_escape(overread.status(it))}</b>"] + _changes_markup(overread, it)
+    return (statements + extra,
+            tail + [f"<b>{pdf_escape(overread.status(it))}</b>"] + _changes_markup(overread, it, amendment))
 
 
-def _changes_markup(overread, it) -> list[str]:
+def _changes_markup(overread, it, amendment) -> list[str]:
     """Page 3's line of what a signed amendment changed of the signature it amends (``review.amendment``), its head
     bold; [] where none."""
-    line = changes_line(overread, it) if overread.signed_for(it) else ""
+    line = changes_text(overread, amendment) if overread.signed_for(it) else ""
     if not line:
         return []
     head, _, said = line.partition("): ")

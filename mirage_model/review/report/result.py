@@ -47,7 +47,7 @@ def interpretation_flowables(ctx: ReportContext, st, before_sheet: tuple = ()) -
     if hidden:
         out.append(Paragraph(pdf_escape(f"{hidden}."), st["body"]))
     # each statement with the reviewer's decision (struck through, confirmed), the reviewer's own after them
-    lines, overread = page3_lines(getattr(session, "overread", None), it)
+    lines, overread = page3_lines(getattr(session, "overread", None), it, amendment=ctx.amendment)
     if not lines:
         lines.append(pdf_escape(no_statement_text(session)))
     if it.resolved:

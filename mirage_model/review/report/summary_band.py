@@ -319,14 +319,14 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
     # the over-read's signature line, kept for it where there is one to draw (none: not over-read, nothing struck);
     # set aside where there was none, the comparison with a warning had one line, cut to "not ...", and the model
     # line took the other
-    signature = len(band_rows(c, ov, it, width, 1))
+    signature = len(band_rows(c, ov, it, width, 1, amendment=ctx.amendment))
     need = (len(_statement_lines(c, it, shown, slots - signature - bool(wanted), width, session))
             if shown or not statements else 0)
     serial_rows = min(wanted, max(slots - need - signature, 1)) if wanted else 0
     slots -= serial_rows
     # the reviewer's over-read under the statements, in the room the machine's leave: at least its signature's
     # line, which names what went to page 3
-    over = band_rows(c, ov, it, width, max(slots - need, 1))
+    over = band_rows(c, ov, it, width, max(slots - need, 1), amendment=ctx.amendment)
     slots -= len(over)
     lines = _statement_lines(c, it, shown, slots, width, session) if shown or not statements else []
     rows = model_line_rows(c, text, width, free_line=len(lines) < slots, short=short, last_width=last_width,
