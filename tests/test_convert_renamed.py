@@ -1,9 +1,10 @@
 """``mirage convert --to wfdb`` writes "Müller.xml" as the record Muller (a WFDB name is ASCII letters, digits, '-'
 and '_'; wfdb-python 4.3 writes "Müller.hea" but cannot read it back: its header parser looks for "Mller.dat"). A
 labs table keyed by the original names then fitted no converted record, in silence: a researcher who converted and
-scored with the same table got no labs for those patients. Now the labs matcher reads a row "Müller" as the record
-Muller where that is the one record it can mean (``clinical.labs_ids.ascii_rows``), says so, and convert lists
-the records it wrote under another name (``renamed_records.csv``) and names the list in its summary.
+scored with the same table got no labs for those patients. Convert lists the records it wrote under another name
+(``renamed_records.csv``) and names the list in its summary; where the scored folder holds that list, the labs
+matcher gives the record Muller the row "Müller" by it, and says so (``clinical.labs_ids.renamed_rows``). Without
+it nothing is guessed: another patient's Muller.hea is not the row "Müller"'s; the warning may only hint.
 
 Truth: the names each test gives its inputs and the values of the tables it writes; the WFDB names are worked
 out by hand (ü -> u, a blank -> "_")."""
@@ -18,6 +19,8 @@ from pathlib import Path
 import pytest
 
 from mirage_model.clinical import match_labs_rows
+from mirage_model.clinical.labs import listed_warnings, near_miss_text
+from mirage_model.review.batch import find_inputs
 from training_cli.main import main
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -25,26 +28,60 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 FORMATS = Path(__file__).parent / "data" / "formats"
 
 
-def test_a_row_keyed_by_the_name_before_it_was_made_ascii_fits_the_converted_record():
-    m = match_labs_rows(["Müller", "siteA/Anna Smith", "Zoë", "x"], ["Muller", "siteA/Anna_Smith", "b/Zoe", "plain"])
+def test_a_row_fits_the_record_convert_renamed_its_input_to_by_its_list_alone():
+    listed = [("Müller", "Muller"), ("siteA/Anna Smith", "siteA/Anna_Smith"), ("b/Zoë", "b/Zoe")]
+    m = match_labs_rows(["Müller", "siteA/Anna Smith", "Zoë", "x"], ["Muller", "siteA/Anna_Smith", "b/Zoe", "plain"],
+                        listed)
+    # "Zoë": a trailing part of the input id b/Zoë, as a row may name a record by a trailing part of its id
     assert m.rows == {"Muller": "Müller", "siteA/Anna_Smith": "siteA/Anna Smith", "b/Zoe": "Zoë"}
-    assert m.unmatched == ["x"] and not m.ambiguous
-    assert m.ascii_notes() == ["row 'Müller' read as the record 'Muller'",
-                               "row 'siteA/Anna Smith' read as the record 'siteA/Anna_Smith'",
-                               "row 'Zoë' read as the record 'b/Zoe'"]
+    assert m.unmatched == ["x"] and not m.ambiguous and not m.listed_refused
+    assert m.listed_notes() == ["row 'Müller' -> record Muller (renamed_records.csv)",
+                                "row 'siteA/Anna Smith' -> record siteA/Anna_Smith (renamed_records.csv)",
+                                "row 'Zoë' -> record b/Zoe (renamed_records.csv)"]
     assert m.respelled_notes() == []
+    # a numbered record's input: the list says whose it is
+    assert match_labs_rows(["Muller", "Müller"], ["Muller", "Muller_2"], [("Müller", "Muller_2")]).rows == {
+        "Muller": "Muller", "Muller_2": "Müller"}
 
 
-@pytest.mark.parametrize("rows, records", [
-    (["Müller", "Muller"], ["Muller"]),                 # the record has a row of its own: another patient's name
-    (["Müller", "Mûller"], ["Muller"]),                 # two rows would be the one record
-    (["Müller"], ["a/Muller", "b/Muller"]),             # the name fits two records
-    (["Müller"], ["Muller", "Muller_2"]),               # convert numbered a second input of that name: either
+def test_without_the_list_a_row_is_never_given_a_record_of_its_ascii_name_only_a_hint():
+    # another patient's Muller.hea in a folder never converted: the row "Müller" is not its
+    m = match_labs_rows(["Müller", "plain"], ["Muller", "plain"])
+    assert m.rows == {"plain": "plain"} and m.unmatched == ["Müller"] and m.listed_notes() == []
+    assert near_miss_text(m.unmatched, ["Muller", "plain"]) == (
+        "; 'Müller' may be the record 'Muller' if this folder was converted: keep convert's renamed_records.csv "
+        "in it (1 id so)")
+    assert near_miss_text(["Müller"], ["Muller"], renamed_read=True) == ""
+    assert near_miss_text(["Müller"], ["Mueller"]) == ""
+
+
+@pytest.mark.parametrize("rows, records, listed, refused", [
+    # the record has a row of its own
+    (["Müller", "Muller"], ["Muller"], [("Müller", "Muller")],
+     {"Müller": "row 'Müller' -> record Muller (renamed_records.csv), which has a row of its own ('Muller')"}),
+    # two rows would be the one record
+    (["a/Müller", "Müller"], ["a/Muller"], [("a/Müller", "a/Muller")],
+     {"a/Müller": "row 'a/Müller' -> record a/Muller (renamed_records.csv), which 2 rows would be",
+      "Müller": "row 'Müller' -> record a/Muller (renamed_records.csv), which 2 rows would be"}),
+    # the name of two inputs
+    (["Müller"], ["a/Muller", "b/Muller"], [("a/Müller", "a/Muller"), ("b/Müller", "b/Muller")],
+     {"Müller": "row 'Müller' names 2 records in renamed_records.csv (a/Muller, b/Muller)"}),
 ])
-def test_a_row_is_never_read_as_a_record_it_may_not_mean(rows, records):
-    m = match_labs_rows(rows, records)
-    assert "Müller" in m.unmatched and m.ascii_notes() == []
+def test_a_row_the_list_names_is_refused_where_it_may_not_be_the_records(rows, records, listed, refused):
+    m = match_labs_rows(rows, records, listed)
+    assert m.listed_refused == refused and m.listed_notes() == []
     assert m.rows == ({"Muller": "Muller"} if "Muller" in rows else {})
+    assert listed_warnings("labs.csv", m) == [
+        f"labs.csv: {len(refused)} row{'s' if len(refused) > 1 else ''} that renamed_records.csv names not matched, "
+        f"{'each' if len(refused) > 1 else 'it'} fits no record ({'; '.join(refused.values())})"]
+
+
+def test_a_row_of_a_records_name_that_the_list_gives_another_record_is_neither_records():
+    # 1.hea and 1.xml of one folder: convert wrote 1 and 1_2, and the row "1" may be either input's
+    m = match_labs_rows(["1", "2"], ["1", "1_2", "2"], [("1", "1_2")])
+    assert m.rows == {"2": "2"} and set(m.ambiguous) == {"1", "1_2"}
+    assert m.ambiguous["1"].startswith("labs row '1' names the record '1' and, in renamed_records.csv, the input "
+                                       "written as '1_2': either may be its patient")
 
 
 def _inputs(root: Path) -> Path:
@@ -71,21 +108,30 @@ def test_convert_lists_the_renamed_and_score_gives_them_their_rows(tmp_path, cap
                                         [str(src / "siteA" / "Anna Smith.scp"), "siteA/Anna Smith",
                                          "siteA/Anna_Smith"]]
     assert (f"2 of 3 records written under another name than their input's (Müller -> Muller, siteA/Anna Smith -> "
-            f"siteA/Anna_Smith): {listed} lists them; a labs table keyed by the inputs' names still fits them "
-            "(a row 'Müller' is read as the record 'Muller')") in said
+            f"siteA/Anna_Smith): {listed} lists them; kept in the folder, it lets a labs table keyed by the inputs' "
+            "names fit them (a row 'Müller' is the record 'Muller')") in said
     # the input folder's labs table, keyed by the names as they were
     labs = tmp_path / "labs.csv"
     labs.write_text("record_id,age\nMüller,61\nsiteA/Anna Smith,52\nplain,40\n", encoding="utf-8")
     model = make_tiny_checkpoint(tmp_path / "m", clinical=("age", "sex"))
-    with caplog.at_level(logging.WARNING):
-        assert main(["score", str(out), "--model", str(model), "--labs", str(labs), "--out", str(tmp_path / "s.csv"),
-                     "--statements-model", "none", "--no-measure", "--no-progress"]) == 0
-    with (tmp_path / "s.csv").open(newline="", encoding="utf-8-sig") as fh:
-        ages = {r["record_path"]: r["age_used"] for r in csv.DictReader(fh)}
-    assert {k: float(v) for k, v in ages.items()} == {"Muller.hea": 61.0, "plain.hea": 40.0,
-                                                      "siteA/Anna_Smith.hea": 52.0}
-    assert ("labs table: 2 rows matched only as the name a WFDB record is given (row 'Müller' read as the record "
-            "'Muller'; row 'siteA/Anna Smith' read as the record 'siteA/Anna_Smith')") in caplog.text
+    capsys.readouterr()
+
+    def score(name):
+        with caplog.at_level(logging.WARNING):
+            assert main(["score", str(out), "--model", str(model), "--labs", str(labs), "--out", str(tmp_path / name),
+                         "--statements-model", "none", "--no-measure", "--no-progress"]) == 0
+        with (tmp_path / name).open(newline="", encoding="utf-8-sig") as fh:
+            return {r["record_path"]: float(r["age_used"] or "nan") for r in csv.DictReader(fh)}
+
+    ages = score("s.csv")
+    assert ages == {"Muller.hea": 61.0, "plain.hea": 40.0, "siteA/Anna_Smith.hea": 52.0}
+    assert ("labs table: 2 rows matched to the record mirage convert wrote under another name (row 'Müller' -> "
+            "record Muller (renamed_records.csv); row 'siteA/Anna Smith' -> record siteA/Anna_Smith "
+            "(renamed_records.csv))") in caplog.text
+    # the list is convert's, not a file the run passed over
+    said = capsys.readouterr()
+    assert "not read" not in said.out + said.err + caplog.text
+    assert find_inputs(out).not_read == []
     # training on the converted folder reads the same rows
     from training_cli.engine import datasets
 
@@ -96,7 +142,15 @@ def test_convert_lists_the_renamed_and_score_gives_them_their_rows(tmp_path, cap
         ds = datasets.open_dataset(f"folder:{out}", labels=labels, labs=labs)
     assert {it.path.stem: it.clinical["age"][0] for it in ds.items} == {"Muller": 61.0, "Anna_Smith": 52.0,
                                                                          "plain": 40.0}
-    assert "labs.csv: 2 rows matched only as the name a WFDB record is given" in caplog.text
+    assert ("labs.csv: 2 rows matched to the record mirage convert wrote under another name (row 'Müller' -> "
+            "record Muller (renamed_records.csv)") in caplog.text
+    # without the list nothing is guessed: the rows fit no record, and the warning says what to keep
+    listed.unlink()
+    caplog.clear()
+    ages = score("s2.csv")
+    assert ages == {"Muller.hea": 43.0, "plain.hea": 40.0, "siteA/Anna_Smith.hea": 49.0}    # their headers' ages
+    assert ("'Müller' may be the record 'Muller' if this folder was converted: keep convert's renamed_records.csv "
+            "in it (2 ids so)") in capsys.readouterr().err
 
 
 def test_a_second_run_keeps_the_first_runs_list_and_a_numbered_record_is_said(tmp_path, capsys):
@@ -140,3 +194,33 @@ def test_a_file_of_that_name_that_is_no_such_list_is_kept_and_said(tmp_path, cap
     err = capsys.readouterr().err
     assert f"error: {out / 'renamed_records.csv'} is there and is no list of input_file, input_id, record_id" in err
     assert (out / "renamed_records.csv").read_text() == "patient,notes\n1,mine\n" and (out / "Muller.hea").is_file()
+
+
+def test_the_list_in_a_scored_folder_is_no_file_passed_over(tmp_path):
+    # LUDB record 65 (65.hea, 65.dat and two annotation files) and convert's list beside it, and a note of the user's
+    for f in (Path(__file__).parent / "data" / "ludb").glob("65.*"):
+        shutil.copy(f, tmp_path / f.name)
+    (tmp_path / "renamed_records.csv").write_text("input_file,input_id,record_id\n/in/Müller.xml,Müller,Muller\n",
+                                                  encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("mine\n")
+    found = find_inputs(tmp_path)
+    assert [p.name for p in found[0]] == ["65.hea"]
+    assert [p.name for p in found.not_read] == ["notes.txt"]
+
+
+def test_a_scored_folders_list_gives_the_window_the_same_row_and_a_bad_list_is_said(tmp_path):
+    from mirage_model.review.batch import labs_lookup
+    from mirage_model.review.labs_table import LabsTable
+
+    records = [tmp_path / "Muller.hea", tmp_path / "plain.hea"]
+    rows = {"Müller": {"age": (61.0, "years")}, "plain": {"age": (40.0, "years")}}
+    listed = tmp_path / "renamed_records.csv"
+    listed.write_text("input_file,input_id,record_id\n/in/Müller.xml,Müller,Muller\n", encoding="utf-8")
+    assert labs_lookup(rows, tmp_path, records).match.rows == {"Muller": "Müller", "plain": "plain"}
+    table = LabsTable(tmp_path / "labs.csv", rows, {}, {}, [], [], [])
+    assert table.row_for(records[0], tmp_path, records).line == "row 'Müller' of labs.csv (by renamed_records.csv)"
+    # a file of that name that is no such list: said, and nothing matched by it
+    listed.write_text("patient,notes\n1,mine\n")
+    lookup = labs_lookup(rows, tmp_path, records)
+    assert lookup.match.rows == {"plain": "plain"} and lookup.warnings == [
+        f"{listed} is no list of input_file, input_id, record_id (mirage convert's): no labs row matched by it"]

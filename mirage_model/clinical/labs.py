@@ -20,7 +20,7 @@ from mirage_model.clinical.schema import ClinicalSchema, default_schema
 from mirage_model.clinical.table_text import read_table_text
 from mirage_model.clinical.labs_columns import (PATIENT_COLUMNS, _column_hint, _header_unit, _parse_number,
                                                 folded_column, is_patient_column, separator_line)
-from mirage_model.clinical.labs_ids import (LabsMatch, ascii_warning, id_example, labs_record_id, match_labs_rows,
+from mirage_model.clinical.labs_ids import (LabsMatch, id_example, labs_record_id, listed_warnings, match_labs_rows,
                                             near_miss_text, respelled_note, respelled_rows, respelled_warning,
                                             unmatched_rows_text)
 from mirage_model.clinical.values import feet_inches, typed_unit, typed_unit_reading
@@ -29,9 +29,10 @@ from mirage_model.words import counted, first_few
 logger = logging.getLogger(__name__)
 
 # the reader, and the names imported from here before the header cells and the rows' ids moved to their modules
-__all__ = ["PATIENT_COLUMNS", "LabsMatch", "ascii_warning", "folded_column", "id_example", "is_patient_column",
-           "labs_record_id", "match_labs_rows", "near_miss_text", "patient_column_warning", "read_labs_table", "read_table_text",
-           "respelled_note", "respelled_rows", "respelled_warning", "separator_line", "unmatched_rows_text"]
+__all__ = ["PATIENT_COLUMNS", "LabsMatch", "folded_column", "id_example", "is_patient_column", "labs_record_id",
+           "listed_warnings", "match_labs_rows", "near_miss_text", "patient_column_warning", "read_labs_table",
+           "read_table_text", "respelled_note", "respelled_rows", "respelled_warning", "separator_line",
+           "unmatched_rows_text"]
 
 
 def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict | None = None,

@@ -1,7 +1,7 @@
 """Which row of a labs table is which record's: a record's id (``labs_record_id``), the rows matched by the
 longest trailing part of it (``match_labs_rows``, ``LabsMatch``), ids a spreadsheet made numbers of
-(``respelled_rows``), ids a WFDB record's name had to be made ASCII for (``ascii_rows``: "Müller" for the record
-Muller that ``mirage convert --to wfdb`` wrote), and what is said of rows that fit no record (``near_miss_text``,
+(``respelled_rows``), ids of inputs ``mirage convert`` wrote under another name, by its list (``renamed_rows``:
+"Müller" for the record Muller), and what is said of rows that fit no record (``near_miss_text``,
 ``unmatched_rows_text``).
 Training, ``mirage score``, ``mirage report`` and the app's batch match rows so."""
 
@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from mirage_model.clinical.renamed import RENAMED_CSV
 from mirage_model.words import first_few
 
 
@@ -37,6 +38,11 @@ class LabsMatch:
     rows: dict[str, str]          # record id -> the id of its row
     ambiguous: dict[str, str]     # record id -> why its row is refused (it fits other records too)
     unmatched: list[str]          # row ids that fit no record of the run, in table order
+    # record id -> the id of its row, of the rows matched by convert's list (``renamed_rows``), also in ``rows``
+    listed: dict[str, str] = field(default_factory=dict)
+    # row id -> why the list's record was not given it (among ``unmatched``)
+    listed_refused: dict[str, str] = field(default_factory=dict)
+    listed_read: bool = False     # whether a list was given (a hint to keep it in the folder is then none)
 
     def row_id(self, record_id: str) -> str | None:
         """The id of the record's row, or None (no row, or an ambiguous one)."""
@@ -46,9 +52,10 @@ class LabsMatch:
         """``respelled_note`` of each row matched only as the number a spreadsheet made of its id."""
         return [note for rid, row in self.rows.items() if (note := respelled_note(row, rid))]
 
-    def ascii_notes(self) -> list[str]:
-        """``ascii_note`` of each row matched only as the ASCII name of a WFDB record (``ascii_rows``)."""
-        return [note for rid, row in self.rows.items() if (note := ascii_note(row, rid))]
+    def listed_notes(self) -> list[str]:
+        """"row 'Müller' -> record Muller (renamed_records.csv)" of each row matched by convert's list
+        (``renamed_rows``)."""
+        return [f"row {row!r} -> record {rid} ({RENAMED_CSV})" for rid, row in self.listed.items()]
 
 
 def _trailing_ids(record_id: str) -> list[str]:
@@ -159,9 +166,9 @@ def respelled_rows(row_ids, record_ids, taken=()) -> tuple[dict[str, str], dict[
 
 
 def _ascii_id(row_id: str) -> str:
-    """A row's id with its name (the part after the last "/") as a WFDB record is named
-    (``formats.write.safe_name``: "siteA/Müller Émile" -> "siteA/Muller_Emile"); its folders as written,
-    as ``mirage convert`` keeps them."""
+    """A row's id with its name (the part after the last "/") as ``mirage convert --to wfdb`` names a WFDB record
+    (``formats.write.safe_name``: "siteA/Müller Émile" -> "siteA/Muller_Emile"), for a hint only: whose record it
+    is, convert's list says (``renamed_rows``)."""
     # imported here: mirage_model.formats imports this package at module level
     from mirage_model.formats.write import safe_name
 
@@ -169,67 +176,85 @@ def _ascii_id(row_id: str) -> str:
     return f"{folder}/{safe_name(name)}" if folder else safe_name(name)
 
 
-def ascii_note(row_id: str, record_id: str) -> str:
-    """"row 'Müller' read as the record 'Muller'" where the row names the record only by its name before
-    ``mirage convert --to wfdb`` made it ASCII (``ascii_rows``), else ""."""
-    if row_id in _trailing_ids(record_id) or _ascii_id(row_id) not in _trailing_ids(record_id):
-        return ""
-    return f"row {row_id!r} read as the record {record_id!r}"
+def listed_warnings(table, match: LabsMatch) -> list[str]:
+    """What is said of a table's rows matched by convert's list (``renamed_rows``: "row 'Müller' -> record Muller
+    (renamed_records.csv)", the first three) and of those it names that were refused, and why; [] for none."""
+    lines = []
+    notes = match.listed_notes()
+    if notes:
+        n = len(notes)
+        lines.append(f"{table}: {n} row{'s' if n != 1 else ''} matched to the record mirage convert wrote under "
+                     f"another name ({'; '.join(notes[:3])}{' ...' if n > 3 else ''})")
+    whys = list(match.listed_refused.values())
+    if whys:
+        n = len(whys)
+        lines.append(f"{table}: {n} row{'s' if n != 1 else ''} that {RENAMED_CSV} names not matched, "
+                     f"{'it' if n == 1 else 'each'} fits no record ({'; '.join(whys[:3])}{' ...' if n > 3 else ''})")
+    return lines
 
 
-def ascii_warning(table, notes: list[str]) -> str:
-    """The one warning about a table's rows matched only as the ASCII name of a WFDB record (``notes``: their
-    ``ascii_note``), naming the first three; "" for no notes."""
-    n = len(notes)
-    if not n:
-        return ""
-    return (f"{table}: {n} row{'s' if n != 1 else ''} matched only as the name a WFDB record is given "
-            f"({'; '.join(notes[:3])}{' ...' if n > 3 else ''}): a WFDB name holds only ASCII letters, digits, '-' "
-            "and '_', as mirage convert --to wfdb writes it; where a match is wrong, write the ids as the records "
-            "are named")
-
-
-def ascii_rows(row_ids, record_ids, taken=()) -> dict[str, str]:
-    """Rows whose id fits no record as written, but does with its name as a WFDB record is named
-    (``formats.write.safe_name``: accents dropped, Greek and Cyrillic transliterated, blanks as "_"):
-    "Müller" for the record Muller, "siteA/Anna Smith" for siteA/Anna_Smith, as ``mirage convert --to wfdb``
-    writes Müller.xml and "Anna Smith.xml". A row is matched only where that id is the trailing part of
-    exactly one record, which has no row of its own (``taken``) and no numbered twin (Muller_2: convert's name for
-    a second input that wrote Muller, which either input may be), and no other row reads as the same record.
+def renamed_rows(row_ids, renamed, rows: dict, records) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """Rows whose id fits no record as written but is the id (or a trailing part of it) of an input that
+    ``mirage convert`` wrote as a record of the run under another name, as its list says (``renamed``:
+    ``clinical.renamed.read_renamed``): "Müller" for the record Muller that Müller.xml was written as. Nothing is
+    guessed: without the list no row is so matched. A row is refused (named) where it names two inputs, where its
+    record has a row of its own, or where two rows would be the one record; and a row matched as written that the
+    list names as another record's input ("1" for the record 1, where 1.xml, input "1", was written as 1_2) is
+    refused for both records: either may be its patient.
 
     Args:
         row_ids: the ids of the rows that fit no record as written.
-        record_ids: every record of the run, as ``labs_record_id`` names them.
-        taken: the records that other rows fit.
+        renamed: the list's (input id, record id) pairs.
+        rows: {record id: row id} of the rows matched so far.
+        records: every record of the run that may be given a row (none ambiguous).
 
     Returns:
-        {row id: the record id it names}.
+        {row id: the record it names}, {row id: why it is not matched}, {record id: why its row is refused}.
     """
+    name, records = RENAMED_CSV, set(records)
     by_part: dict[str, list[str]] = {}
-    for rid in dict.fromkeys(record_ids):
-        for part in _trailing_ids(rid):
-            by_part.setdefault(part, []).append(rid)
-    taken = set(taken)
+    for source, record in dict.fromkeys(renamed):
+        if record in records:
+            for part in _trailing_ids(source):
+                if record not in by_part.setdefault(part, []):
+                    by_part[part].append(record)
+    refused_records: dict[str, str] = {}
+    for rid, row in rows.items():
+        if others := [r for r in by_part.get(row, ()) if r != rid]:
+            why = (f"labs row {row!r} names the record {rid!r} and, in {name}, the input written as {others[0]!r}: "
+                   f"either may be its patient; name the rows as the records are named now and take {name} out of "
+                   "the folder")
+            refused_records.update({r: why for r in (rid, *others)})
+    taken = {r: row for r, row in rows.items() if r not in refused_records}
     found: dict[str, str] = {}
+    refused: dict[str, str] = {}
     for row in dict.fromkeys(row_ids):
-        key = _ascii_id(row)
-        fits = by_part.get(key, []) if key != row else []
-        # beside a "Muller_2", "Muller" is either of two inputs that wrote one name (mirage convert numbers the
-        # second): "Müller.xml" may be either
-        if len(fits) == 1 and fits[0] not in taken and f"{key}_2" not in by_part:
+        fits = by_part.get(row, [])
+        if len(fits) > 1:
+            refused[row] = f"row {row!r} names {len(fits)} records in {name} ({', '.join(fits[:3])})"
+        elif fits and fits[0] in taken:
+            refused[row] = f"row {row!r} -> record {fits[0]} ({name}), which has a row of its own ({taken[fits[0]]!r})"
+        elif fits and fits[0] in refused_records:
+            refused[row] = f"row {row!r} -> record {fits[0]} ({name}), whose row is refused"
+        elif fits:
             found[row] = fits[0]
     once = Counter(found.values())
-    return {row: rid for row, rid in found.items() if once[rid] == 1}
+    for row, rid in list(found.items()):
+        if once[rid] > 1:
+            refused[row] = f"row {row!r} -> record {rid} ({name}), which {once[rid]} rows would be"
+            del found[row]
+    return found, refused, refused_records
 
 
-def near_miss_text(row_ids, record_ids) -> str:
+def near_miss_text(row_ids, record_ids, renamed_read: bool = False) -> str:
     """A hint for table ids that fit no record only because of case or leading zeros, e.g.
     "; 'SITEA/01_LR' differs from the record 'siteA/01_lr' only in case or leading zeros (60 ids
     so; ids must match exactly)"; or because a spreadsheet reformatted them as numbers and they were
     not matched (``respelled_rows``: ambiguous, in scientific notation, or "417" beside the record
-    00417_lr, which differs in more than the zeros); "" when none does. ``row_ids``: the rows that
-    fit no record; ``record_ids`` as ``labs_record_id`` names them; a row may name a trailing part
-    of one ("01_lr")."""
+    00417_lr, which differs in more than the zeros); or because they may be inputs ``mirage convert`` wrote under
+    another name ("Müller" beside the record Muller), unless its list was read (``renamed_read``); "" when none
+    does. ``row_ids``: the rows that fit no record; ``record_ids`` as ``labs_record_id`` names them; a row may name
+    a trailing part of one ("01_lr")."""
     # listed first: a batch passes its ids as a generator, which the loop below had used up, so the hints
     # after it (a spreadsheet's number "417" for 00417_lr) were worked out over no record and never said
     row_ids, record_ids = list(row_ids), list(record_ids)
@@ -260,6 +285,14 @@ def near_miss_text(row_ids, record_ids) -> str:
         (row, stem), n = with_ext[0], len(with_ext)
         text += (f"; {row!r} names the record {stem!r} with its file's extension: write {stem!r} "
                  f"({n} id{'s' if n > 1 else ''} so)")
+    # "Müller" beside the record Muller: the name mirage convert --to wfdb gives it, but another patient's Muller.hea
+    # may be there: never matched so (``renamed_rows``: convert's list says whose it is)
+    converted = [] if renamed_read else [(r, key) for r in row_ids if r not in numbers
+                                         and (key := _ascii_id(r)) != r and key in exact]
+    if converted:
+        (row, key), n = converted[0], len(converted)
+        text += (f"; {row!r} may be the record {key!r} if this folder was converted: keep convert's "
+                 f"{RENAMED_CSV} in it ({n} id{'s' if n > 1 else ''} so)")
     # "417" beside the record 00417_lr: a number at the start of a name (one pass over the names)
     leading: dict[int, str] = {}
     for rid in record_ids if not pairs else ():
@@ -297,7 +330,7 @@ def unmatched_rows_text(ids, hint: str = "", record_ids=()) -> str:
             f"{id_example(record_ids)}{hint}")
 
 
-def match_labs_rows(row_ids, record_ids) -> LabsMatch:
+def match_labs_rows(row_ids, record_ids, renamed=()) -> LabsMatch:
     """Each record's row of a labs table: the row whose id is the longest trailing part of the
     record's id (``labs_record_id``): "siteA/1" for the record siteA/1, else "1" (its file stem).
     A row that is a shorter trailing part than the whole id (a stem-keyed row "1") and fits two or
@@ -307,11 +340,15 @@ def match_labs_rows(row_ids, record_ids) -> LabsMatch:
     than once: siteA/3.hea and siteA/3.xml).
     A row that fits no record as written, but names one as a number a spreadsheet reformatted
     ("417" for 00417, "1.0" for 1), is that record's row where that is unambiguous
-    (``respelled_rows``); whoever reads the match says so (``respelled_note``).
+    (``respelled_rows``); whoever reads the match says so (``respelled_note``). A row named as an input that
+    ``mirage convert`` wrote under another name ("Müller" for the record Muller) is that record's by the list convert
+    wrote (``renamed``; ``renamed_rows``), and only so; said too (``listed_warnings``).
 
     Args:
         row_ids: the table's record ids, in table order.
         record_ids: every record of the run, as ``labs_record_id`` names them.
+        renamed: (input id, record id) pairs of convert's list in the run's folder
+            (``clinical.renamed.read_renamed``); () for none.
     """
     row_ids, record_ids = list(row_ids), list(record_ids)
     table = set(row_ids)
@@ -347,8 +384,13 @@ def match_labs_rows(row_ids, record_ids) -> LabsMatch:
                               taken=set(best))
     rows.update({rid: row for row, rid in found.items()})
     unmatched = [r for r in unmatched if r not in found]
-    # "Müller" for the record Muller: its name as mirage convert --to wfdb wrote it (``ascii_rows``); ``ascii_note``
-    found = ascii_rows(unmatched, [r for r in dict.fromkeys(record_ids) if r not in ambiguous],
-                       taken=set(best) | set(rows))
-    rows.update({rid: row for row, rid in found.items()})
-    return LabsMatch(rows, ambiguous, [r for r in unmatched if r not in found])
+    if not renamed:
+        return LabsMatch(rows, ambiguous, unmatched)
+    # "Müller" for the record Muller that mirage convert --to wfdb wrote Müller.xml as: by its list, never guessed
+    found, refused, refused_records = renamed_rows(unmatched, renamed, rows,
+                                                   [r for r in dict.fromkeys(record_ids) if r not in ambiguous])
+    rows = {rid: row for rid, row in rows.items() if rid not in refused_records}
+    ambiguous.update(refused_records)
+    listed = {rid: row for row, rid in found.items()}
+    rows.update(listed)
+    return LabsMatch(rows, ambiguous, [r for r in unmatched if r not in found], listed, refused, True)

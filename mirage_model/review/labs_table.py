@@ -1,7 +1,8 @@
 """A labs table opened for the records a reviewer opens one at a time (the app's File > Open labs
 table, ``mirage-review RECORD --labs TABLE``): read by ``mirage score --labs``'s reader and matched
 to a record as a batch of its folder matches it (``batch.inputs.labs_dict``, ``LabsLookup``), so that
-one table gives a record the same row in the window as in ``mirage score``.
+one table gives a record the same row in the window as in ``mirage score`` (by ``mirage convert``'s list of the
+records it renamed where the folder holds one: ``clinical.renamed``).
 
 A record's row is found among the records of the folder it is opened from (the folder browser's, where
 it is one of them; else the folder it lies in, with its files of one name and other extensions): a
@@ -20,6 +21,7 @@ from mirage_model.clinical.values import model_features
 from mirage_model.clinical.labs import censored_warning
 from mirage_model.csvsafe import printable
 from mirage_model.formats import same_name_records
+from mirage_model.clinical.renamed import RENAMED_CSV, read_renamed
 from mirage_model.review.batch.inputs import LabsLookup, labs_dict
 
 
@@ -116,11 +118,12 @@ class LabsTable:
         if folder is not None and records and path in records:
             if self._lookup is not None and self._lookup[0] == Path(folder) and self._lookup[1] is records:
                 return self._lookup[2]
-            lookup = LabsLookup.build(self.labs, self.errors, folder, records, cell_errors=self.cell_errors)
+            lookup = LabsLookup.build(self.labs, self.errors, folder, records, cell_errors=self.cell_errors,
+                                      renamed=read_renamed(folder)[0])
             self._lookup = (Path(folder), records, lookup)
             return lookup
         return LabsLookup.build(self.labs, self.errors, path.parent, [path, *same_name_records(path)],
-                                cell_errors=self.cell_errors)
+                                cell_errors=self.cell_errors, renamed=read_renamed(path.parent)[0])
 
     def row_for(self, path, folder=None, records: Sequence = (), reads: frozenset | None = frozenset()) -> RecordRow:
         """The row of the record at ``path``, opened from ``folder`` whose records are ``records`` (the folder
@@ -148,5 +151,7 @@ class LabsTable:
         if why := lookup.refused(path):
             return RecordRow({}, f"row {printable(row)!r} of {self.name} refused",
                              (f"labs row refused: {self._named(why)}",), refused=f"labs row refused: {why}")
-        return RecordRow(lookup.values(path), f"row {printable(row)!r} of {self.name}",
+        # a row named as the record's input before mirage convert renamed it ("Müller" for Muller), by its list
+        by = f" (by {RENAMED_CSV})" if lookup.record_id(path) in lookup.match.listed else ""
+        return RecordRow(lookup.values(path), f"row {printable(row)!r} of {self.name}{by}",
                          tuple(lookup.left_out(path, named=self._named)))

@@ -21,11 +21,12 @@ folder would take the converted records for inputs. Files with an ECG format's e
 folders that cannot be listed, are named ("not an ECG: ...").
 
 A record written under another name than its input's (``Müller.xml`` as the WFDB record ``Muller``, whose name
-holds only ASCII letters, digits, '-' and '_'; a second ``1`` numbered ``1_2``) is listed in OUT_DIR/``RENAMED_CSV``
+holds only ASCII letters, digits, '-' and '_'; a second ``1`` numbered ``1_2``) is listed in OUT_DIR/renamed_records.csv
 (its input file, the id its input's name gave it, the id it has now; rows of earlier runs kept), which the
-summary names: a labs table keyed by the inputs' names still fits, as the labs matcher reads "Müller" as the record
-Muller (``clinical.labs_ids.ascii_rows``), but for a numbered record, whose row must name it as written. Not
-when anonymised: the terminal's lines stay the only link back.
+summary names (``clinical.renamed``): kept in the folder, it lets a labs table keyed by the inputs' names fit, as
+``mirage score`` and training give the record Muller the row "Müller" by it; a numbered record's row had best name
+it as written, as its input's name may be another record's. Not when anonymised: the terminal's lines stay the only
+link back.
 
 An output file already in OUT_DIR (a record an earlier run wrote, of the same name) is never replaced
 unasked: that input is skipped with a line naming the file, the others are converted, and the
@@ -38,19 +39,17 @@ read or written, 2 usage (no inputs).
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import logging
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from mirage_model.csvsafe import encodable, neutralise, printable, restore
+from mirage_model.csvsafe import printable
 from mirage_model.formats import OutputExistsError, anonymous_names, find_ecg_files, write_record
 from mirage_model.formats.edf import EDF_MISSING
+from mirage_model.clinical.renamed import write_renamed
 from mirage_model.formats.write import anonymous_name_for, left_out_line, output_name
-from mirage_model.paths import atomic_write_text
 from mirage_model.records import STANDARD_LEADS, RecordError, load_record
 from mirage_model.records.folder import unreadable_line
 from mirage_model.review.batch.loading import not_ecg_reason
@@ -62,11 +61,6 @@ from training_cli.options import command_parser
 from training_cli.outputs import check_output_folder
 
 log = logging.getLogger(__name__)
-
-# the records written under another name than their input's, in OUT_DIR (never when anonymised)
-RENAMED_CSV = "renamed_records.csv"
-RENAMED_COLUMNS = ("input_file", "input_id", "record_id")
-
 
 def convert_command_parser(subparsers=None) -> argparse.ArgumentParser:
     """The parser of ``mirage convert`` (a subcommand when ``subparsers`` is given, else standalone)."""
@@ -144,39 +138,6 @@ def _gaps_note(record, fmt: str) -> str:
     return f"; missing samples in {', '.join(leads)} (written as {how})"
 
 
-def _write_renamed(out_dir: Path, written: list[tuple[str, str, str]]) -> tuple[Path, str]:
-    """List the records of ``written`` (every record this run wrote: its input file, the id its input's name gave
-    it and the id written, as a labs table names records in OUT_DIR) whose ids differ in OUT_DIR/``RENAMED_CSV``,
-    after the rows of an earlier run there whose records this run did not write again. Nothing is written where
-    nothing is to be listed. Returns the file and "", or the file and why it was not written (it cannot be, or a
-    file of that name is there that is no such list)."""
-    path = out_dir / RENAMED_CSV
-    ours = {record for _, _, record in written}
-    rows = [row for row in written if row[1] != row[2]]
-    try:
-        if path.exists():
-            with open(path, newline="", encoding="utf-8") as fh:
-                old = list(csv.reader(fh))
-            if not old or tuple(old[0]) != RENAMED_COLUMNS or any(len(row) != len(RENAMED_COLUMNS) for row in old):
-                if not rows:
-                    return path, ""
-                return path, f"{printable(path)} is there and is no list of {', '.join(RENAMED_COLUMNS)}: not replaced"
-            kept = [tuple(map(restore, row)) for row in old[1:] if restore(row[2]) not in ours]
-            if len(kept) == len(old) - 1 and not rows:
-                return path, ""
-            rows = kept + rows        # written even with no row left: its records were written again as named
-        elif not rows:
-            return path, ""
-        text = io.StringIO()
-        writer = csv.writer(text, lineterminator="\n")
-        writer.writerow(RENAMED_COLUMNS)
-        writer.writerows([neutralise(encodable(cell)) for cell in row] for row in rows)
-        atomic_write_text(path, text.getvalue())
-    except (OSError, UnicodeDecodeError, csv.Error) as err:
-        return path, f"cannot write {printable(path)}: {getattr(err, 'strerror', None) or err}"
-    return path, ""
-
-
 def run(args: argparse.Namespace) -> int:
     if len(args.paths) < 2:
         raise UsageError("error: give the inputs and then the output folder: mirage convert IN... --to "
@@ -244,7 +205,7 @@ def run(args: argparse.Namespace) -> int:
         for note in reader_notes(record):
             print(f"  {printable(note)}")
     renamed = [(source, record) for _, source, record in written if source != record]
-    listed, why = _write_renamed(args.out_dir, written)
+    listed, why = write_renamed(args.out_dir, written)
     if why:
         not_listed = True
         print(f"error: {why}; it would list the {counted(len(renamed), 'record')} written under another name than "
@@ -254,8 +215,8 @@ def run(args: argparse.Namespace) -> int:
         line = (f"{len(renamed)} of {counted(len(written), 'record')} written under another name than their "
                 f"input's ({shown}{' ...' if len(renamed) > 3 else ''}): {printable(listed)} lists them")
         if plain := [(a, b) for a, b in renamed if b not in numbered_ids]:
-            line += (f"; a labs table keyed by the inputs' names still fits them (a row {printable(plain[0][0])!r} "
-                     f"is read as the record {printable(plain[0][1])!r})")
+            line += (f"; kept in the folder, it lets a labs table keyed by the inputs' names fit them (a row "
+                     f"{printable(plain[0][0])!r} is the record {printable(plain[0][1])!r})")
         if twins := sorted(b for _, b in renamed if b in numbered_ids):
             line += f"; a numbered record's row must name it as written ({printable(twins[0])!r})"
         print(line)

@@ -17,8 +17,9 @@ import re
 from pathlib import Path
 
 from mirage_model.clinical import RECORD_FEATURES, default_schema, header_disagreement, match_labs_rows
-from mirage_model.clinical.labs import (ascii_warning, folded_column, id_example, near_miss_text, respelled_note,
+from mirage_model.clinical.labs import (folded_column, id_example, listed_warnings, near_miss_text, respelled_note,
                                         respelled_rows, respelled_warning)
+from mirage_model.clinical.renamed import read_renamed
 from mirage_model.words import counted, first_few
 from training_cli.engine.dataset import SPLITS, Dataset, DatasetError, Item
 from training_cli.engine.headers import find_folder_records, header_values, record_id_of
@@ -167,7 +168,11 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
                 raise DatasetError(f"{err} (nor has {labs_path} such a column)") from None
         # a record's row as mirage score and mirage report find it: by its path in the folder
         # ("siteA/1"), else by a shorter trailing part ("1") that fits no other record
-        labs_match = match_labs_rows(lab_values, (record_id_of(root, h) for h in headers))
+        # and a row named as an input mirage convert wrote under another name, by its list in the folder
+        renamed, why = read_renamed(root)
+        if why:
+            logger.warning("%s", why)
+        labs_match = match_labs_rows(lab_values, (record_id_of(root, h) for h in headers), renamed)
     items = []
     missing_files = []
     ambiguous: list[str] = []
@@ -420,10 +425,10 @@ def _check_labs(path: Path, lab_values: dict, match, names: list[str], items: li
         raise DatasetError(f"{path}: none of its {len(lab_values)} rows fits a record (ids such as "
                            f"{', '.join(repr(r) for r in match.unmatched[:3])}); name each record by "
                            f"its path in the folder without the extension, e.g. {example}"
-                           f"{near_miss_text(match.unmatched, record_ids)}")
-    for warning in (respelled_warning(path, match.respelled_notes()), ascii_warning(path, match.ascii_notes())):
-        # a row matched by the number its id reads as ("1.0" for the record 1), or by the ASCII name of a
-        # converted WFDB record ("Müller" for Muller): said, never silent
+                           f"{near_miss_text(match.unmatched, record_ids, match.listed_read)}")
+    for warning in (respelled_warning(path, match.respelled_notes()), *listed_warnings(path, match)):
+        # a row matched by the number its id reads as ("1.0" for the record 1), or by convert's list of the
+        # records it renamed ("Müller" for Muller), and the rows that list names refused: said, never silent
         if warning:
             logger.warning("%s", warning)
     if match.unmatched:
@@ -431,7 +436,7 @@ def _check_labs(path: Path, lab_values: dict, match, names: list[str], items: li
         logger.warning("%s: %d of %s %s no record and %s not used (%s%s)%s", path, len(match.unmatched),
                        counted(len(lab_values), "row"), "fits" if one else "fit", "is" if one else "are",
                        "" if one else "first: ", first_few(match.unmatched),
-                       near_miss_text(match.unmatched, record_ids))
+                       near_miss_text(match.unmatched, record_ids, match.listed_read))
     if no_row:
         one = len(no_row) == 1
         logger.warning("%s: %d of %s %s no row: %s masked as missing (%s%s)", path, len(no_row),

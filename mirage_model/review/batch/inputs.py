@@ -11,6 +11,7 @@ from typing import Iterable, Mapping
 from mirage_model.clinical import ClinicalError, LabsMatch, labs_record_id, match_labs_rows, read_labs_table
 from mirage_model.clinical.labs import near_miss_text, patient_column_warning
 from mirage_model.formats import find_ecg_files, name_key, named_files, record_key, signal_names
+from mirage_model.clinical.renamed import RENAMED_CSV, read_renamed
 from mirage_model.records import RecordError, ptbxl
 from mirage_model.records.folder import natural_key, walk_files
 from mirage_model.records.wfdb_header import segment_headers
@@ -84,7 +85,8 @@ def find_inputs(folder, unreadable: list | None = None) -> FoundInputs:
     that are no ECG are read like records, so that their row says what they are, with the status "not_ecg". A WFDB
     annotation file beside a header of its stem ("1.atr", "1.ii" beside "1.hea") is in the result's
     ``annotations``. PTB-XL's ``ptbxl_database.csv`` that a header's record is read with (``records.ptbxl.
-    find_database``: its age, sex, patient and date) is in no list. Every other file
+    find_database``: its age, sex, patient and date) is in no list, nor is ``mirage convert``'s list of the records
+    it renamed (``clinical.renamed.RENAMED_CSV``, read with a labs table: ``labs_lookup``). Every other file
     (a .pdf, a .txt, an annotation file with no record: what no row tells of) is in its ``not_read``, and so is
     every hidden file and folder (a leading dot: not searched, ``walk_files``). ``unreadable``,
     when a list, receives (folder, reason) of each folder that cannot be listed. The folder is
@@ -156,6 +158,8 @@ def find_inputs(folder, unreadable: list | None = None) -> FoundInputs:
     # PTB-XL's table is read for the records below it (age, sex, patient, date): not a file passed over
     tables = {ptbxl.find_database(h) for h in {h.parent: h for h in heads}.values()}     # one look per folder
     rest = [p for p in rest if p.name != ptbxl.DATABASE_NAME or p not in tables]
+    # mirage convert's list of the records it renamed is read with a labs table (``labs_lookup``): no file passed over
+    rest = [p for p in rest if p.name != RENAMED_CSV]
     return FoundInputs(sorted((p for p in headers if p not in same), key=natural_key), sorted(orphans, key=natural_key),
                        sorted(passed_over, key=natural_key), sorted(rest + hidden, key=natural_key),
                        sorted(same.items(), key=lambda pair: natural_key(pair[0])),
@@ -356,14 +360,15 @@ class LabsLookup:
     @classmethod
     def build(cls, labs: dict, errors: Mapping | None, root, paths: Iterable,
               warnings: Iterable[str] = (), not_read: Iterable[str] = (),
-              cell_errors: Mapping | None = None) -> "LabsLookup":
-        """The lookup of the run over ``paths`` (every record of it) under ``root``."""
+              cell_errors: Mapping | None = None, renamed: Iterable = ()) -> "LabsLookup":
+        """The lookup of the run over ``paths`` (every record of it) under ``root``; ``renamed``: the (input id,
+        record id) pairs of mirage convert's list in ``root`` (``clinical.renamed.read_renamed``)."""
         errors = dict(errors or {})
         cells = {rid: dict(bad) for rid, bad in (cell_errors or {}).items()}
         root = Path(root)
         paths = list(paths)
         ids = [labs_record_id(p, root) for p in paths]
-        match = match_labs_rows(labs_row_ids(labs, errors), ids)
+        match = match_labs_rows(labs_row_ids(labs, errors), ids, list(renamed))
         if match.unmatched:
             # rows keyed from a folder above the run's (the dataset's table, "siteA/1", for a batch of
             # DATASET/siteA): a record's row as ``mirage report`` finds it, by the longest trailing part
@@ -375,7 +380,9 @@ class LabsLookup:
             more = match_labs_rows(match.unmatched, [w for w, _ in whole])
             match = LabsMatch({**match.rows, **{free[w]: r for w, r in more.rows.items()}},
                               {**match.ambiguous, **{free[w]: m for w, m in more.ambiguous.items()}},
-                              more.unmatched)
+                              more.unmatched, match.listed,
+                              {r: why for r, why in match.listed_refused.items() if r in more.unmatched},
+                              match.listed_read)
         return cls(labs, errors, root, match, list(warnings), not_read=list(not_read), cell_errors=cells)
 
     def fits_almost_none(self, records: int) -> bool:
@@ -394,7 +401,7 @@ class LabsLookup:
     def unmatched_hint(self, paths: Iterable) -> str:
         """Why some of the rows that fit no record may not (``clinical.labs.near_miss_text``: case,
         leading zeros) against the run's records ``paths``; "" when none does."""
-        return near_miss_text(self.match.unmatched, (self.record_id(p) for p in paths))
+        return near_miss_text(self.match.unmatched, (self.record_id(p) for p in paths), self.match.listed_read)
 
     def ambiguous(self, path) -> str:
         """Why the record gets no row because its row fits other records too ("" when not so)."""
@@ -465,7 +472,11 @@ def labs_lookup(labs, folder, headers: Iterable | None = None, rows: Mapping | N
     if headers is None:
         headers = find_inputs(folder)[0]
     headers = list(headers)
-    lookup = LabsLookup.build(table, errors, folder, headers, warnings, not_read, cells)
+    # rows named as the inputs mirage convert wrote under another name, by its list in the folder
+    renamed, why = read_renamed(folder)
+    if why:
+        warnings.append(why)
+    lookup = LabsLookup.build(table, errors, folder, headers, warnings, not_read, cells, renamed)
     lookup.censored = censored
     if labs is not None and not isinstance(labs, Mapping):
         lookup.source = Path(labs)

@@ -18,7 +18,7 @@ import time
 from pathlib import Path, PurePosixPath
 from typing import Callable
 
-from mirage_model.clinical.labs import ascii_warning, censored_warning, respelled_warning
+from mirage_model.clinical.labs import censored_warning, listed_warnings, respelled_warning
 from mirage_model.limits import RECORD_TIMEOUT_S
 from mirage_model.records.folder import natural_key
 from mirage_model.review.batch.cells import columns, folder_row, labs_text
@@ -257,9 +257,9 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                 logger.warning("%s", line)
                 summary.labs_warnings.append(line)
             for line in (respelled_warning("labs table", lookup.match.respelled_notes()),
-                         ascii_warning("labs table", lookup.match.ascii_notes())):
-                # a row matched by the number its id reads as ("1.0" for the record 1), or by the ASCII name of a
-                # converted WFDB record ("Müller" for Muller): said, never silent
+                         *listed_warnings("labs table", lookup.match)):
+                # a row matched by the number its id reads as ("1.0" for the record 1), or by convert's list of the
+                # records it renamed ("Müller" for Muller), and the rows that list names refused: said, never silent
                 if line:
                     logger.warning("%s", line)
                     summary.labs_warnings.append(line)

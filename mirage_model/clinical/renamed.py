@@ -1,0 +1,76 @@
+"""The list ``mirage convert`` writes of the records it wrote under another name than their input's
+(``RENAMED_CSV`` in its output folder): a WFDB name holds only ASCII letters, digits, '-' and '_', so "Müller.xml"
+is written as the record Muller, and a second input of one name is numbered (Muller_2). Each row is the input file,
+the id its name gave it and the id written (both as a labs table names records in the output folder). Kept in the
+folder, it is what lets the labs matcher give the record Muller a table's row "Müller"
+(``labs_ids.match_labs_rows``'s ``renamed``): the names are never guessed."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from mirage_model.csvsafe import encodable, neutralise, printable, restore
+from mirage_model.paths import atomic_write_text
+
+RENAMED_CSV = "renamed_records.csv"
+RENAMED_COLUMNS = ("input_file", "input_id", "record_id")
+
+
+def _read_rows(path: Path) -> list[tuple[str, ...]] | None:
+    """The list's rows under its header, or None where the file is no such list."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        old = list(csv.reader(fh))
+    if not old or tuple(old[0]) != RENAMED_COLUMNS or any(len(row) != len(RENAMED_COLUMNS) for row in old):
+        return None
+    return [tuple(map(restore, row)) for row in old[1:]]
+
+
+def read_renamed(folder) -> tuple[list[tuple[str, str]], str]:
+    """The (input id, record id) pairs of the list in ``folder``, and "" or why it was not read (a file of that
+    name that cannot be read or is no such list, named). No list: ([], "")."""
+    path = Path(folder) / RENAMED_CSV
+    if not path.is_file():
+        return [], ""
+    try:
+        rows = _read_rows(path)
+    except (OSError, UnicodeDecodeError, csv.Error) as err:
+        why = getattr(err, "strerror", None) or err
+        return [], f"{printable(path)}: cannot read it ({why}): no labs row matched by it"
+    if rows is None:
+        return [], (f"{printable(path)} is no list of {', '.join(RENAMED_COLUMNS)} (mirage convert's): "
+                    "no labs row matched by it")
+    return [(source, record) for _, source, record in rows if source and record], ""
+
+
+def write_renamed(out_dir: Path, written: list[tuple[str, str, str]]) -> tuple[Path, str]:
+    """List the records of ``written`` (every record a run wrote: its input file, the id its input's name gave
+    it and the id written, as a labs table names records in OUT_DIR) whose ids differ in OUT_DIR/``RENAMED_CSV``,
+    after the rows of an earlier run there whose records this run did not write again. Nothing is written where
+    nothing is to be listed. Returns the file and "", or the file and why it was not written (it cannot be, or a
+    file of that name is there that is no such list)."""
+    path = out_dir / RENAMED_CSV
+    ours = {record for _, _, record in written}
+    rows = [row for row in written if row[1] != row[2]]
+    try:
+        if path.exists():
+            old = _read_rows(path)
+            if old is None:
+                if not rows:
+                    return path, ""
+                return path, f"{printable(path)} is there and is no list of {', '.join(RENAMED_COLUMNS)}: not replaced"
+            kept = [row for row in old if row[2] not in ours]
+            if len(kept) == len(old) and not rows:
+                return path, ""
+            rows = kept + rows        # written even with no row left: its records were written again as named
+        elif not rows:
+            return path, ""
+        text = io.StringIO()
+        writer = csv.writer(text, lineterminator="\n")
+        writer.writerow(RENAMED_COLUMNS)
+        writer.writerows([neutralise(encodable(cell)) for cell in row] for row in rows)
+        atomic_write_text(path, text.getvalue())
+    except (OSError, UnicodeDecodeError, csv.Error) as err:
+        return path, f"cannot write {printable(path)}: {getattr(err, 'strerror', None) or err}"
+    return path, ""
