@@ -13,7 +13,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6.QtWidgets import QMessageBox  # noqa: E402
+from PySide6.QtWidgets import QInputDialog, QMessageBox  # noqa: E402
 
 from helpers_app import isolated_settings, tiny_model  # noqa: E402,F401 - fixtures
 from test_app_overread import A, B, WAIT_MS, _rows, _window, statements_model  # noqa: E402,F401 - fixture
@@ -291,8 +291,6 @@ def test_an_amendment_says_what_it_changed_and_again_once_reopened(qtbot, tiny_m
     """Signed with the statement confirmed, amended (struck with a reason, signed again): the panel's status says
     what the amendment changed of the first signature, and so it does again when the record is opened again (read
     from the store). Truth: the statement's words and the reason given, worded by hand."""
-    from PySide6.QtWidgets import QInputDialog
-
     window = _window(qtbot, tiny_model, statements_model)
     _no_questions(monkeypatch)
     panel, it, rows = _rows(window)
@@ -311,3 +309,36 @@ def test_an_amendment_says_what_it_changed_and_again_once_reopened(qtbot, tiny_m
     _open(qtbot, window, A)
     panel, it, rows = _rows(window)
     assert window.session.overread.reader == "Dr Second" and f"Amended (from {changed}" in panel.status.text()
+
+
+def test_two_windows_on_one_store_the_later_signer_is_told_and_the_first_kept(qtbot, tiny_model, statements_model,
+                                                                             monkeypatch, tmp_path):
+    """Two cardiologists at one record on a shared store (two MIRAGE Reviews: each opens the file per save): Dr A
+    signs, then Dr B, who opened it before, strikes a statement and signs. Dr B's message bar names Dr A's signature;
+    the store keeps Dr A's over-read and signature alone (Dr B's had replaced Dr A's over-read, unsaid); Dr B's
+    leaving asks first, and the record opened again restores Dr A's."""
+    store = tmp_path / "shared" / "overreads.sqlite"
+    first = _window(qtbot, tiny_model, statements_model, str(store))
+    second = _window(qtbot, tiny_model, statements_model, str(store))
+    panel, it, rows = _rows(first)
+    rows[0][0].click()
+    panel.sign("Dr A")
+    signed_at = first.session.overread.signed_at
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("not sinus", True))
+    panel, it, rows = _rows(second)
+    rows[0][1].click()
+    panel.sign("Dr B")
+    told = second.message_bar.text()
+    assert second.message_bar.isVisible() and "changed by another MIRAGE Review since it was opened here" in told
+    assert f"(it is signed by Dr A on {signed_at:%Y-%m-%d %H:%M} UTC): yours is not kept" in told and str(store) in told
+    key = overread_key(first.session.record)
+    kept = OverReadStore(store)
+    assert kept.load(key)[0]["reader"] == "Dr A" and kept.load(key)[0]["decisions"][0][3] == "confirmed"
+    assert [who for who, _, _ in kept.signatures(key)] == ["Dr A"]
+    second.ask_before_quit = True
+    asked = _no_questions(monkeypatch)
+    assert second.open_record(str(B)) is None and len(asked) == 1 and "signed but in no report" in asked[0]
+    second.ask_before_quit = False
+    _open(qtbot, second, B)
+    _open(qtbot, second, A)
+    assert second.session.overread.reader == "Dr A" and second.session.overread.signed_at == signed_at

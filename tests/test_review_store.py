@@ -22,7 +22,8 @@ from mirage_model.records.load import load_record
 from mirage_model.records.record import ExtraLead
 from mirage_model.review.amendment import keep_signatures
 from mirage_model.review.overread import CONFIRMED, STRUCK, OverRead
-from mirage_model.review.store import OverReadStore, StoreError, kept_text, loose_identity, overread_key
+from mirage_model.review.store import (OverReadStore, StoreConflict, StoreError, kept_text, loose_identity,
+                                       overread_key)
 
 LUDB = resources_dir() / "samples" / "ludb" / "1.hea"
 PTBXL = resources_dir() / "samples" / "ptbxl" / "records100" / "00000" / "00417_lr.hea"
@@ -259,6 +260,42 @@ def test_the_store_file_is_readable_by_its_user_alone(tmp_path):
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert OverReadStore(path).load("k" * 40) is not None
 
+
+
+def test_two_reviewers_at_one_record_the_later_is_refused_and_told_who_signed(tmp_path):
+    """Two MIRAGE Reviews on one file, both opened the record before either saved (both read none): Dr A signs, then
+    Dr B's save is refused, naming Dr A's signature, and the file keeps Dr A's over-read and signature alone (it had
+    replaced Dr A's over-read with Dr B's, unsaid). Each one's own saves follow on from each other, and Dr B, having
+    read Dr A's, amends it."""
+    store = OverReadStore(tmp_path / "overreads.sqlite")
+    seen_a = store.load("k")
+    seen_b = store.load("k")
+    assert seen_a is seen_b is None
+    a = _signed()                                                   # Dr A. Reader, 2026-12-06 07:10:42 UTC
+    seen_a = store.save("k", a.state(), record="00417_lr", since=seen_a)
+    b = OverRead()
+    b.strike(SINUS, "not sinus")
+    for state in (b.state(), None):                                 # a draft, or forgetting: neither replaces it
+        with pytest.raises(StoreConflict) as err:
+            store.save("k", state, record="00417_lr", since=seen_b)
+        assert str(err.value).startswith(f"The over-read of 00417_lr in {store.path} was changed by another MIRAGE "
+                                         "Review since it was opened here (it is signed by Dr A. Reader on "
+                                         "2026-12-06 07:10 UTC): yours is not kept")
+    assert store.load("k")[0] == json.loads(json.dumps(a.state()))
+    assert [who for who, _, _ in store.signatures("k")] == ["Dr A. Reader"]
+    a.set_comment("Compare with the prior; QT long")               # Dr A's own next save: no conflict with itself
+    seen_a = store.save("k", a.state(), record="00417_lr", since=seen_a)
+    assert seen_a == store.load("k")
+    seen_b = store.load("k")                                        # Dr B opens the record again: reads Dr A's draft
+    b.restore(*seen_b)
+    b.strike(SINUS, "not sinus")
+    b.sign(IT, "Dr B", now=datetime(2026, 12, 6, 10, 38, 5, tzinfo=timezone.utc))
+    store.save("k", b.state(), record="00417_lr", since=seen_b)
+    with pytest.raises(StoreConflict, match=r"\(it is signed by Dr B on 2026-12-06 10:38 UTC\)"):
+        store.save("k", a.state(), record="00417_lr", since=seen_a)     # Dr A, still on the draft Dr B amended
+    assert [who for who, _, _ in store.signatures("k")] == ["Dr A. Reader", "Dr B"]
+    store.save("k", a.state(), record="00417_lr")                  # no ``since``: replaced, as before
+    assert store.load("k")[0]["comment"] == "Compare with the prior; QT long"
 
 
 def test_sign_edit_sign_keeps_both_signatures_and_the_draft_names_the_first(tmp_path):

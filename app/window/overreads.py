@@ -22,8 +22,8 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QMessageBox
 
 from mirage_model.review.amendment import keep_signatures, kept_now
-from mirage_model.review.store import (OverReadStore, StoreError, elsewhere_notice, kept_text, loose_identity,
-                                       overread_key)
+from mirage_model.review.store import (UNCHECKED, OverReadStore, StoreError, elsewhere_notice, kept_text,
+                                       loose_identity, overread_key)
 
 COMMENT_PAUSE_MS = 400      # a comment is saved once its typing pauses this long (and at once on leaving its box, the
 #                             record or the app)
@@ -37,6 +37,7 @@ class OverReadsMixin:
 
     _overread_key: tuple[int, str] | None = None     # (session id, the record's key) once its record is read
     _overread_saved: int | None = None                # the session whose over-read the store holds as it stands
+    _overread_seen = UNCHECKED      # what the store held of it when last read or written here (``save``'s ``since``)
     _store_said = ""                                  # the store's last failure, said once until it changes
     _loose_unwritten: frozenset = frozenset()         # stores a loose identity could not be written to (``keep_loose``)
     _overread_loose: str | None = None                # the open record's ``loose_identity`` (None: it has none)
@@ -72,12 +73,15 @@ class OverReadsMixin:
         if self.overread_file == "":
             return          # --no-overreads: none read, none kept
         self._overread_key, self._overread_saved = (s.id, overread_key(s.record)), None
+        self._overread_seen = UNCHECKED     # what the store holds of it unknown until read: a save replaces it
         self._overread_loose, self._elsewhere = loose_identity(s.record), None
         s.events.connect(lambda name, info, sid=s.id: self._overread_changed(sid, name, info))
         store, key = self.overread_store(), self._overread_key[1]
         try:
             # a run no one watches prints what was signed (the last signature of a draft's amendment), never a draft
             kept, signatures = store.printed(key, drafts=self.overread_drafts)
+            if self.overread_drafts:    # the over-read as it stands (a printed one may be a signature): saved over it
+                self._overread_seen = kept      # alone, never over another MIRAGE Review's save since
             keep_signatures(s.overread, signatures)     # who signed, when and what: an amendment says what it changed
             other = None if kept is not None or s.overread.kept_signatures else \
                 store.elsewhere(key, self._overread_loose)
@@ -160,7 +164,8 @@ class OverReadsMixin:
         ov = s.overread
         state = ov.state() if ov.edited or ov.signed_at is not None else None
         try:
-            self.overread_store().save(self._overread_key[1], state, record=s.record_id, loose=self._overread_loose)
+            self._overread_seen = self.overread_store().save(self._overread_key[1], state, record=s.record_id,
+                                                             loose=self._overread_loose, since=self._overread_seen)
         except StoreError as err:
             self._overread_saved = None
             self._store_failed(str(err))

@@ -8,7 +8,9 @@ file copied elsewhere finds its over-read; another file at the same path, a file
 samples under another patient or of another day (two flat recordings of the same length are the same samples) finds
 none, so one record's over-read is never shown on another. Each write is one SQLite transaction (all of it or none). A
 store that cannot be read or written (locked, damaged, in a read-only folder) raises ``StoreError``, whose message
-names the file; the app says it and goes on without it.
+names the file; the app says it and goes on without it. Two reviewers at one record on one file: a save given
+what its caller last read or wrote (``since``) writes nothing where another MIRAGE Review changed it since, and
+raises ``StoreConflict`` saying what the file holds (one reviewer's over-read never replaces another's unseen).
 
 Every signed over-read saved stays in the file, as a clinical reading system keeps a signed report: its second table
 ``signature`` (key, record, signer, signed_at, state) is only appended to, beside the over-read as it stands now
@@ -79,6 +81,14 @@ class StoreError(MirageInputError):
     def __init__(self, message: str, problem: str = ""):
         super().__init__(message)
         self.problem = problem or message
+
+
+class StoreConflict(StoreError):
+    """Another MIRAGE Review on the file changed the record's over-read since this one read or wrote it (two
+    reviewers at one record): nothing written, so as not to replace theirs unseen; the message says what is kept."""
+
+
+UNCHECKED = object()    # ``save``'s ``since`` where what the file holds is replaced whatever it is
 
 
 def overread_key(record) -> str:
@@ -231,16 +241,23 @@ class OverReadStore:
         return state, saved
 
     def save(self, key: str, state: dict | None, record: str = "", now: datetime | None = None,
-             loose: str | None = None) -> None:
+             loose: str | None = None, since=UNCHECKED) -> tuple[dict, datetime] | None:
         """Keep ``state`` (``OverRead.state()``) under ``key``, in place of what was; None forgets it. ``record``:
         the record's name, for whoever reads the file; ``loose``: its ``loose_identity`` (kept beside the key, also
-        once forgotten: its signatures stay).
+        once forgotten: its signatures stay). ``since``: what the caller last read or wrote of ``key`` (``load``'s
+        answer or this one's): where the file holds another (another MIRAGE Review saved it since), nothing is written.
+        Returns what is kept now, as ``load`` gives it (None when forgotten): the next save's ``since``.
 
         Raises:
+            StoreConflict: ``since`` is not what the file holds (nothing of it changed then).
             StoreError: the file or its folder cannot be written (nothing of it changed then).
         """
         when = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(microsecond=0)
         with self._writing() as con:        # one transaction: committed whole or rolled back
+            if since is not UNCHECKED:      # read inside it: no other writer comes between the check and the write
+                row = con.execute("SELECT saved_at, state FROM overread WHERE key = ?", (key,)).fetchone()
+                if _mark(row) != (since and (since[1], _same(since[0]))):
+                    raise self._conflict(record, row)
             if state is None:
                 con.execute("DELETE FROM overread WHERE key = ?", (key,))
             else:
@@ -250,6 +267,21 @@ class OverReadStore:
                     _append(con, key, record, state)
                 if loose:
                     con.execute("INSERT OR REPLACE INTO loose VALUES (?, ?)", (key, loose))
+        return None if state is None else (_same(state), when)
+
+    def _conflict(self, record: str, row) -> StoreConflict:
+        """A save refused by another MIRAGE Review's change (``row``: what the file holds), saying what it holds."""
+        try:
+            state = _state(row[1]) if row else {}
+            signed = state.get("signed_at") and datetime.fromisoformat(state["signed_at"])
+            now = (f"it is signed by {signer_name(state.get('reader', ''))} on {signed:%Y-%m-%d %H:%M} UTC" if signed
+                   else "a draft is kept" if row else "it was removed (forgotten)")
+        except (TypeError, ValueError):
+            now = "what is kept now is damaged"
+        problem = (f"The over-read of {record or 'this record'} in {self.path} was changed by another MIRAGE Review "
+                   f"since it was opened here ({now})")
+        return StoreConflict(f"{problem}: yours is not kept, so as not to replace it. Open the record again to see "
+                             "it (yours is then lost: File > Export PDF report keeps it)", problem)
 
     def keep_loose(self, key: str, loose: str | None) -> bool:
         """Keep ``loose`` (the record's ``loose_identity``) beside the over-read kept under ``key`` where it has none
@@ -448,6 +480,17 @@ def _keyed(con: sqlite3.Connection, table: str, key: str) -> bool:
 def _append(con: sqlite3.Connection, key: str, record: str, state: dict) -> None:
     text = json.dumps(state, ensure_ascii=False)
     con.execute(_SIGN, (key, record, state.get("reader", ""), state["signed_at"], text, key, state["signed_at"], text))
+
+
+def _same(state: dict) -> dict:      # ``state`` as the file gives it back (its tuples lists)
+    return json.loads(json.dumps(state, ensure_ascii=False))
+
+
+def _mark(row) -> tuple | None:     # the file's (saved_at, state) as ``load`` reads them, to compare with ``since``
+    try:
+        return row and ((datetime.fromisoformat(row[0]) if row[0] else None), json.loads(row[1]))
+    except (TypeError, ValueError):
+        return row      # damaged: never what was read (``load`` refused it)
 
 
 def _state(text) -> dict:
