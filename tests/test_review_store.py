@@ -22,8 +22,8 @@ from mirage_model.records.load import load_record
 from mirage_model.records.record import ExtraLead
 from mirage_model.review.amendment import keep_signatures
 from mirage_model.review.overread import CONFIRMED, STRUCK, OverRead
-from mirage_model.review.store import (OverReadStore, StoreConflict, StoreError, kept_text, loose_identity,
-                                       overread_key)
+from mirage_model.review.store import OverReadStore, StoreConflict, StoreError, loose_identity, overread_key
+from mirage_model.review.store_words import kept_text
 
 LUDB = resources_dir() / "samples" / "ludb" / "1.hea"
 PTBXL = resources_dir() / "samples" / "ptbxl" / "records100" / "00000" / "00417_lr.hea"

@@ -22,8 +22,8 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QMessageBox
 
 from mirage_model.review.amendment import keep_signatures, kept_now
-from mirage_model.review.store import (UNCHECKED, OverReadStore, StoreError, elsewhere_notice, kept_text,
-                                       loose_identity, overread_key)
+from mirage_model.review.store import UNCHECKED, OverReadStore, StoreError, loose_identity, overread_key
+from mirage_model.review.store_words import elsewhere_notice, kept_text
 
 COMMENT_PAUSE_MS = 400      # a comment is saved once its typing pauses this long (and at once on leaving its box, the
 #                             record or the app)

@@ -39,8 +39,8 @@ from mirage_model.review.overread import signer_name
 from mirage_model.review.report import build_report, model_info_from
 from mirage_model.review.scoring import score_session
 from mirage_model.review.session import FAILED, ReviewSession
-from mirage_model.review.store import (OverReadStore, StoreError, default_store_path, elsewhere_notice,
-                                       loose_identity, overread_key)
+from mirage_model.review.store import OverReadStore, StoreError, default_store_path, loose_identity, overread_key
+from mirage_model.review.store_words import elsewhere_notice
 from mirage_model.review.withheld_words import withheld_sentence
 from training_cli.engine.errors import UsageError
 from training_cli.engine.checkpoints import labs_not_given_note, load_predictor, load_statements_predictor
@@ -268,7 +268,7 @@ def restore_signed(session: ReviewSession, args) -> None:
     ``--overreads`` or not, is an error: the record may be signed, and no report says "Not over-read" of it. MIRAGE
     Review's own store not made yet is none (nothing signed). A record whose key finds nothing but whose loose identity matches an over-read
     kept (its file changed: ``OverReadStore.elsewhere``) is told of it on stderr in the app's words
-    (``store.elsewhere_notice``), and none is printed.
+    (``store_words.elsewhere_notice``), and none is printed.
 
     Raises:
         UsageError: ``--overreads`` names no file; the store cannot be read; a signed over-read beside ``--reviewer``

@@ -1,0 +1,54 @@
+"""What every face says of the over-reads the store keeps (``review.store``): an over-read kept for another file of
+the record on screen (``elsewhere_notice``: the app's panel and message bar, ``mirage report``'s note) and an
+over-read's text to read, not restore (``kept_text``: File > Show the over-read kept for another file...).
+Research use only, not a diagnosis.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from mirage_model.review.file_info import file_patient, record_date
+from mirage_model.review.overread import UNDECIDED, signer_name
+
+
+def elsewhere_notice(record, name: str, state: dict, when: datetime | None) -> str:
+    """What every face says of an over-read kept for another file of ``record`` (``OverReadStore.elsewhere``'s
+    (``name``, ``state``, ``when``)), in one sentence without its full stop: "An over-read of a record named 00417_lr,
+    patient ID PTB-XL patient 4938, recorded 1987-01-29 16:51:21, signed by Dr A on 2026-12-06 10:38 UTC is kept, but
+    this file's samples differ: not restored" (the app adds where to see it; ``mirage report`` prints it as a note).
+    """
+    facts, recorded = file_patient(record), record_date(record)
+    patient = f"patient ID {facts['id']}" if facts.get("id") else f"patient {facts['name']}" if facts.get("name") \
+        else ""
+    who = [f"named {name or getattr(record, 'record_id', '')}", *([patient] if patient else []),
+           *([f"recorded {recorded}"] if recorded else [])]
+    by = (f"signed by {signer_name(state.get('reader', ''))} on {when:%Y-%m-%d %H:%M} UTC"
+          if state.get("signed_at") and when is not None else "unsigned (a draft)")
+    return f"An over-read of a record {', '.join(who)}, {by} is kept, but this file's samples differ: not restored"
+
+
+def kept_text(state: dict, when: datetime | None = None) -> str:
+    """An over-read's ``OverRead.state()`` as plain text, to read (not restore): its signature or draft, each
+    decision, the machine statements a signature was given over and left neither confirmed nor struck (in the Sign
+    dialog's words), the reviewer's statements and the comment."""
+    signed = state.get("signed_at")
+    try:
+        signed = signed and f"{datetime.fromisoformat(signed).astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC"
+    except (TypeError, ValueError):
+        pass        # as the file holds it
+    lines = [f"Signed by {signer_name(state.get('reader') or '')} on {signed}" if signed else
+             "A draft, not signed" + (f", saved {when:%Y-%m-%d %H:%M} UTC" if when is not None else "")]
+    decided = set()
+    for *k, verdict, reason in state.get("decisions") or ():
+        decided.add(tuple(k))
+        lines.append(f"{verdict.capitalize()}: {k[-1] if k else ''}" + (f" ({reason})" if reason else ""))
+    # signed over them as they were: the other file's reviewer read them and decided neither (its words: the key's last)
+    for k in (state.get("signed_over") or ()) if signed else ():
+        if isinstance(k, list) and k and tuple(k) not in decided:
+            lines.append(f"{UNDECIDED[0].upper()}{UNDECIDED[1:]}: {k[-1]}")
+    for text, group in state.get("added") or ():
+        lines.append(f"Added ({group}): {text}")
+    if state.get("comment"):
+        lines.append(f"Comment: {state['comment']}")
+    return "\n".join(str(x) for x in lines)
