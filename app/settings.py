@@ -128,6 +128,11 @@ class Settings:
         self._s.setValue("overread/store", absolute(value) if value else "")
 
     @property
+    def overread_store_named(self) -> bool:
+        """Whether "overread/store" names the file (perhaps on a shared folder): its folder is then not made."""
+        return bool(str(self._get("overread/store", "")))
+
+    @property
     def dpi_override(self) -> float:
         """Physical DPI typed in by the user when the screen reports a wrong size (0 = use the screen's)."""
         try:

@@ -318,6 +318,7 @@ def test_two_windows_on_one_store_the_later_signer_is_told_and_the_first_kept(qt
     the store keeps Dr A's over-read and signature alone (Dr B's had replaced Dr A's over-read, unsaid); Dr B's
     leaving asks first, and the record opened again restores Dr A's."""
     store = tmp_path / "shared" / "overreads.sqlite"
+    store.parent.mkdir()                                # the share's folder (a named store's folder is not made)
     first = _window(qtbot, tiny_model, statements_model, str(store))
     second = _window(qtbot, tiny_model, statements_model, str(store))
     panel, it, rows = _rows(first)
@@ -342,3 +343,18 @@ def test_two_windows_on_one_store_the_later_signer_is_told_and_the_first_kept(qt
     _open(qtbot, second, B)
     _open(qtbot, second, A)
     assert second.session.overread.reader == "Dr A" and second.session.overread.signed_at == signed_at
+
+
+def test_a_named_store_on_a_share_not_mounted_is_said_and_not_made(qtbot, tiny_model, statements_model, tmp_path):
+    """The settings name the store on a shared folder that is not mounted (its folder not there): the message bar
+    says so naming the folder, the record opens, its over-read is "unknown" (the share may hold a signature), and a
+    signature is not kept in a new folder made there (it had been, unsaid, where no colleague sees it)."""
+    store = tmp_path / "mnt" / "cardiology" / "overreads.sqlite"
+    window = _window(qtbot, tiny_model, statements_model, str(store))
+    said = f"its folder {store.parent} is not there (a shared folder not mounted?)"
+    assert window.message_bar.isVisible() and said in window.message_bar.text()
+    assert window.session.record is not None and window.overread_unread.endswith(said)
+    panel, it, rows = _rows(window)
+    panel.sign("Dr A")
+    assert not (tmp_path / "mnt").exists() and said in window.message_bar.text()
+    assert "could not be written" in window.message_bar.text()

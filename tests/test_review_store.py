@@ -192,6 +192,25 @@ def test_a_folder_that_cannot_be_made_says_so(tmp_path):
     assert OverReadStore(path).load("k") is None        # nothing there to read: none kept
 
 
+def test_a_named_store_whose_folder_is_not_there_says_so_and_makes_none(tmp_path):
+    """A store named in the settings on a shared folder not mounted (its folder not there): reading and writing say
+    so naming the folder, and no folder is made (it had made one, keeping over-reads where no colleague sees them, and
+    read "none" of a store that may hold signatures); the app's own store beside its settings is still made."""
+    path = tmp_path / "share" / "cardiology" / "overreads.sqlite"
+    store = OverReadStore(path, make_folder=False)
+    for call, doing in ((lambda: store.load("k"), "could not be read"), (lambda: store.signatures("k"), "could not be "
+                        "read"), (lambda: store.save("k", _signed().state()), "could not be written")):
+        with pytest.raises(StoreError) as err:
+            call()
+        assert str(err.value).startswith(f"The over-read store {path} {doing}: its folder {path.parent} is not there "
+                                         "(a shared folder not mounted?)")
+    assert not (tmp_path / "share").exists()
+    (tmp_path / "share" / "cardiology").mkdir(parents=True)        # mounted: a store not made yet is none, then made
+    assert store.load("k") is None
+    store.save("k", _signed().state())
+    assert store.load("k")[0]["reader"] == "Dr A. Reader"
+
+
 def test_a_damaged_entry_is_refused_and_nothing_restored():
     ov = OverRead()
     ov.confirm(SINUS)

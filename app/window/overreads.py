@@ -48,7 +48,9 @@ class OverReadsMixin:
     overread_unread = ""        # the open record's over-read could not be read (the store's words): maybe signed
 
     def overread_store(self) -> OverReadStore:
-        return OverReadStore(self.overread_file or self.settings.overread_store)
+        # a file named (--overreads, the settings' key; perhaps on a share): its folder not there is said, not made
+        named = bool(self.overread_file) or self.settings.overread_store_named
+        return OverReadStore(self.overread_file or self.settings.overread_store, make_folder=not named)
 
     _overread_timer: QTimer | None = None             # a comment being typed: saved once the typing pauses
 

@@ -135,14 +135,25 @@ def loose_identity(record) -> str | None:
 
 
 class OverReadStore:
-    """The over-reads kept in the SQLite file ``path`` (made on the first save, with its folder).
+    """The over-reads kept in the SQLite file ``path`` (made on the first save, with its folder where
+    ``make_folder``).
 
     Every call opens the file and closes it again: another MIRAGE Review may write it meanwhile, and a file removed
-    or replaced between calls is read as it now is.
+    or replaced between calls is read as it now is. ``make_folder`` False (a file named in the settings, perhaps on a
+    shared folder): a folder not there is not made, and reading or writing raises ``StoreError`` saying so (a share
+    not mounted had got a new store there, which no colleague sees, and its over-reads read as none).
     """
 
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
+    def __init__(self, path: str | Path, make_folder: bool = True):
+        self.path, self.make_folder = Path(path), make_folder
+
+    def _there(self) -> bool:
+        """Whether the file is there; OSError where its folder is not and is not to be made."""
+        if self.path.exists():
+            return True
+        if not self.make_folder and not self.path.parent.is_dir():
+            raise FileNotFoundError(f"its folder {self.path.parent} is not there (a shared folder not mounted?)")
+        return False
 
     def _fail(self, doing: str, err: BaseException) -> StoreError:
         reason = str(err) or type(err).__name__
@@ -172,7 +183,7 @@ class OverReadStore:
         """A read-only connection, closed after; None where the file is not there yet; ``StoreError`` where it
         cannot be read (a path the system refuses to look at too: it raises, not says "none")."""
         try:
-            if not self.path.exists():
+            if not self._there():
                 yield None
                 return
             con = self._connect(write=False)
@@ -185,7 +196,10 @@ class OverReadStore:
 
     def _connect(self, write: bool) -> sqlite3.Connection:
         if write:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if self.make_folder:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            else:
+                self._there()
             try:    # patients' comments and names: the file is the user's alone (SQLite gives its journal its mode)
                 os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
             except FileExistsError:
@@ -219,7 +233,7 @@ class OverReadStore:
         """
         try:
             # inside: a path the system refuses to look at (a folder not to be entered) raises, not says "none"
-            if not self.path.exists():
+            if not self._there():
                 return None
             con = self._connect(write=False)
             try:
