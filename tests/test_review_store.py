@@ -211,6 +211,32 @@ def test_a_named_store_whose_folder_is_not_there_says_so_and_makes_none(tmp_path
     assert store.load("k")[0]["reader"] == "Dr A. Reader"
 
 
+def test_another_programs_database_is_said_and_left_as_it_was(tmp_path):
+    """The settings name another program's SQLite file by mistake: reading and writing say so, naming the file and
+    its tables, and the file is left as it was (it had been given the store's three tables, and read as holding no
+    over-read). An empty file (zero bytes: SQLite's empty database) is a store not written yet."""
+    path = tmp_path / "places.sqlite"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE moz_places (id INTEGER, url TEXT)")
+    con.execute("INSERT INTO moz_places VALUES (1, 'https://example.org')")
+    con.commit()
+    con.close()
+    before = path.read_bytes()
+    store = OverReadStore(path)
+    for call, doing in ((lambda: store.load("k"), "read"), (lambda: store.save("k", _signed().state()), "written"),
+                        (lambda: store.listing(), "read")):
+        with pytest.raises(StoreError) as err:
+            call()
+        assert str(err.value).startswith(f"The over-read store {path} could not be {doing}: it is another program's "
+                                         "database, not an over-read store (its tables: moz_places): name another file")
+    assert path.read_bytes() == before
+    empty = tmp_path / "empty.sqlite"
+    empty.write_bytes(b"")
+    assert OverReadStore(empty).load("k") is None
+    OverReadStore(empty).save("k", _signed().state())
+    assert OverReadStore(empty).load("k")[0]["reader"] == "Dr A. Reader"
+
+
 def test_a_damaged_entry_is_refused_and_nothing_restored():
     ov = OverRead()
     ov.confirm(SINUS)

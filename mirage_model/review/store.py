@@ -206,6 +206,7 @@ class OverReadStore:
                 pass
             con = sqlite3.connect(self.path, timeout=_TIMEOUT_S)
             try:
+                _ours(con)
                 with con:
                     con.execute("BEGIN IMMEDIATE")      # another MIRAGE Review upgrading the file at once waits
                     con.execute(_SCHEMA)
@@ -223,7 +224,13 @@ class OverReadStore:
                 con.close()
                 raise
             return con
-        return sqlite3.connect(self.path.resolve().as_uri() + "?mode=ro", uri=True, timeout=_TIMEOUT_S)
+        con = sqlite3.connect(self.path.resolve().as_uri() + "?mode=ro", uri=True, timeout=_TIMEOUT_S)
+        try:
+            _ours(con)
+        except BaseException:
+            con.close()
+            raise
+        return con
 
     def load(self, key: str) -> tuple[dict, datetime | None] | None:
         """The over-read kept under ``key``, as (``OverRead.state()``, when it was saved); None when none is.
@@ -437,6 +444,15 @@ class OverReadStore:
             if row["state"] != "signed":
                 row["signer"], row["signed_at"] = signer or "", when or ""
         return sorted(out.values(), key=lambda r: (r["record"], r["saved_at"] or r["signed_at"]))
+
+
+def _ours(con: sqlite3.Connection) -> None:
+    """sqlite3.DatabaseError where the file is another program's database (a wrong file named in the settings): its
+    tables none of the store's, it is neither read as holding no over-read nor given the store's tables."""
+    names = [n for (n,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    if names and not {"overread", "signature", "loose"} & set(names):
+        raise sqlite3.DatabaseError(f"it is another program's database, not an over-read store (its tables: "
+                                    f"{', '.join(names[:3])}{', ...' if len(names) > 3 else ''}): name another file")
 
 
 def _has(con: sqlite3.Connection, table: str) -> bool:
