@@ -287,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     if labs_table is not None:
         window._labs_table_read(labs_table)     # its warnings in the message bar and the log, as File > Open's
     window.model_note = model_note
+    window.log_file = log_file
     window.ask_before_quit = not scripted     # a person closes it: unfinished PDFs and batches are asked about
     window.setWindowIcon(icon("mirage"))
     result = {"rc": 0}

@@ -69,6 +69,7 @@ class MainWindow(RecordsMixin, ReadingMixin, LabsTableMixin, ModelMixin, ExportM
     reportFailed = Signal(str, str)      # a PDF export failed (path, message)
     priorReady = Signal(object)          # a prior ECG set beside the open record (its ReviewSession)
     priorFailed = Signal(str, str)       # a prior ECG could not be read (path, message)
+    log_file = None     # the log file written (``run_logging.setup_logging``, set by ``app.main``), named in About
 
     def __init__(self, settings: Settings | None = None, model_path: str | None = None, device: str | None = None):
         super().__init__()
@@ -409,7 +410,12 @@ class MainWindow(RecordsMixin, ReadingMixin, LabsTableMixin, ModelMixin, ExportM
         ShortcutsDialog(self.menuBar(), self).exec()
 
     def about(self) -> None:
-        QMessageBox.about(self, "About MIRAGE Review", about_text())
+        """Help > About: versions, and the files kept: the settings, the over-read store and the log written
+        (``log_file``)."""
+        files = (("Settings", self.settings.file), ("Over-reads", self.overread_store().path)) + (
+            (("Log (for support when something fails; it names the records opened)", self.log_file),)
+            if self.log_file else ())
+        QMessageBox.about(self, "About MIRAGE Review", about_text(files))
 
     def show_median_window(self) -> None:
         """View > Median beats in a window: the session's median beats, as large as the window is

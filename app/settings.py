@@ -49,6 +49,11 @@ class Settings:
         self._s = store if store is not None else qsettings()
 
     @property
+    def file(self) -> str:
+        """The settings file (INI; ~/.config/MIRAGE/MIRAGE Review.ini on Linux)."""
+        return self._s.fileName()
+
+    @property
     def window_geometry(self):
         """The main window's saved geometry (QByteArray from ``saveGeometry``) or None."""
         value = self._s.value("window/geometry")

@@ -1,7 +1,8 @@
-"""The About box: versions and the research-use notice."""
+"""The About box: versions, the research-use notice and where the app keeps its files."""
 
 from __future__ import annotations
 
+import html
 import platform
 
 import numpy
@@ -11,8 +12,9 @@ import PySide6
 from mirage_model import RESEARCH_USE_NOTICE, __version__
 
 
-def about_text() -> str:
-    """The About box: versions and the research-use notice (HTML)."""
+def about_text(files: tuple[tuple[str, object], ...] = ()) -> str:
+    """The About box: versions and the research-use notice (HTML); ``files``: (what, path) of each file the app
+    keeps (its settings, the over-read store, the log), for whoever looks after it or is asked for the log."""
     try:
         import torch   # here, not at the top: torch takes seconds to import and is optional for viewing
         torch_version = torch.__version__
@@ -24,4 +26,5 @@ def about_text() -> str:
             f"<p><b>{RESEARCH_USE_NOTICE}</b> The output of this program is not a medical device result and "
             "must be confirmed by a qualified clinician.</p>"
             f"<p>Python {platform.python_version()}, PySide6 {PySide6.__version__}, pyqtgraph "
-            f"{pyqtgraph.__version__}, PyTorch {torch_version}, NumPy {numpy.__version__}</p>")
+            f"{pyqtgraph.__version__}, PyTorch {torch_version}, NumPy {numpy.__version__}</p>"
+            + "".join(f"<p>{html.escape(what)}: {html.escape(str(path))}</p>" for what, path in files))
