@@ -243,3 +243,20 @@ def test_report_says_what_an_amendment_changed(tmp_path, capsys):
                "45 bpm: was undecided, now confirmed; added: Sinus bradycardia; comment changed (was: Signed words)")
     assert rc == 0 and changed in text, text
     assert f"note: {changed}" in capsys.readouterr().err
+
+
+def test_a_store_the_settings_name_on_a_share_not_mounted_is_an_error_not_none(tmp_path, monkeypatch, capsys):
+    """MIRAGE Review's settings name the store on a shared folder that is not mounted (its folder not there): ``mirage
+    report`` refuses the record, naming the folder, where it had printed "Not over-read" of a record that may be signed
+    there (rc 0), and ``mirage overreads`` lists nothing, saying why (it had listed "0 records"); no folder is made."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    store = tmp_path / "mnt" / "cardiology" / "overreads.sqlite"
+    (tmp_path / "cfg" / "MIRAGE").mkdir(parents=True)
+    (tmp_path / "cfg" / "MIRAGE" / "MIRAGE Review.ini").write_text(f"[overread]\nstore={store}\n", encoding="utf-8")
+    said = f"its folder {store.parent} is not there (a shared folder not mounted?)"
+    assert _report(tmp_path) == (2, "")
+    err = capsys.readouterr().err
+    assert f"error: The over-read store {store} could not be read: {said}; no report written" in err
+    assert main(["overreads"]) == 1
+    assert f"error: The over-read store {store} could not be read: {said}; nothing listed." in capsys.readouterr().err
+    assert not (tmp_path / "mnt").exists()

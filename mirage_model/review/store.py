@@ -60,6 +60,18 @@ def default_store_path() -> Path:
     """The file MIRAGE Review keeps over-reads in, found as it finds it without Qt (``mirage report``, ``mirage
     overreads``): the key overread/store of its settings file (INI: %APPDATA%\\MIRAGE\\MIRAGE Review.ini on Windows,
     else $XDG_CONFIG_HOME or ~/.config /MIRAGE/MIRAGE Review.ini) where set, else :data:`STORE_NAME` beside it."""
+    return _settings_store()[0]
+
+
+def default_store() -> "OverReadStore":
+    """``default_store_path``'s store as the app keeps it: a file the settings name (a shared folder's, perhaps)
+    gets no folder made, a folder not there said (``OverReadStore``'s ``make_folder``), never read as none."""
+    path, named = _settings_store()
+    return OverReadStore(path, make_folder=not named)
+
+
+def _settings_store() -> tuple[Path, bool]:
+    """(``default_store_path``, whether the settings name it)."""
     appdata = os.environ.get("APPDATA") if os.name == "nt" else None
     folder = Path(appdata or os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "MIRAGE"
     ini = configparser.ConfigParser(interpolation=None)
@@ -70,7 +82,7 @@ def default_store_path() -> Path:
         named = ""          # a settings file MIRAGE Review could not read either: its default, as the app takes
     if len(named) > 1 and named[0] == named[-1] == '"':
         named = named[1:-1]     # QSettings quotes a value with a comma or leading space
-    return Path(named) if named else folder / STORE_NAME
+    return (Path(named), True) if named else (folder / STORE_NAME, False)
 
 
 class StoreError(MirageInputError):

@@ -20,7 +20,7 @@ from pathlib import Path
 from mirage_model.csvsafe import encodable, neutralise, printable
 from mirage_model.paths import atomic_output
 from mirage_model.review.overread import signer_name
-from mirage_model.review.store import OverReadStore, StoreError, default_store_path
+from mirage_model.review.store import OverReadStore, StoreError, default_store
 from training_cli.engine.errors import UsageError
 from training_cli.options import command_parser
 from training_cli.outputs import check_output_file, refuse_earlier_outputs
@@ -57,7 +57,7 @@ def shown_time(iso: str) -> str:
 
 
 def run(args) -> int:
-    store = OverReadStore(args.store.expanduser() if args.store is not None else default_store_path())
+    store = OverReadStore(args.store.expanduser()) if args.store is not None else default_store()
     if args.store is not None and not store.path.is_file():
         raise UsageError(f"error: --store {args.store}: no such file")
     if args.csv is not None:      # the store named as --csv had been truncated: every signature it kept lost

@@ -39,7 +39,8 @@ from mirage_model.review.overread import signer_name
 from mirage_model.review.report import build_report, model_info_from
 from mirage_model.review.scoring import score_session
 from mirage_model.review.session import FAILED, ReviewSession
-from mirage_model.review.store import OverReadStore, StoreError, default_store_path, loose_identity, overread_key
+from mirage_model.review.store import (OverReadStore, StoreError, default_store, default_store_path, loose_identity,
+                                       overread_key)
 from mirage_model.review.store_words import elsewhere_notice
 from mirage_model.review.withheld_words import withheld_sentence
 from training_cli.engine.errors import UsageError
@@ -276,7 +277,8 @@ def restore_signed(session: ReviewSession, args) -> None:
     """
     if args.no_overreads:
         return
-    store = OverReadStore(store_path(args))
+    # the app's own, as it keeps it: named in its settings on a share not mounted, said, not read as none
+    store = OverReadStore(store_path(args)) if args.overreads is not None else default_store()
     if args.overreads is not None and not store.path.is_file():
         raise UsageError(f"error: --overreads {args.overreads}: no such file (or give --no-overreads)")
     try:
