@@ -358,3 +358,24 @@ def test_a_named_store_on_a_share_not_mounted_is_said_and_not_made(qtbot, tiny_m
     panel.sign("Dr A")
     assert not (tmp_path / "mnt").exists() and said in window.message_bar.text()
     assert "could not be written" in window.message_bar.text()
+
+
+def test_an_export_of_an_over_read_a_colleague_signed_meanwhile_says_so(qtbot, tiny_model, statements_model,
+                                                                        tmp_path):
+    """Two windows on one store at one record: Dr A signs; the other window, untouched since it opened the record (its
+    panel still "Not over-read"), exports its PDF: the message bar says Dr A signed it meanwhile and that the PDF
+    prints this window's over-read (it had said nothing). Dr A's own export says nothing of it."""
+    store = tmp_path / "shared" / "overreads.sqlite"
+    store.parent.mkdir()
+    first = _window(qtbot, tiny_model, statements_model, str(store))
+    second = _window(qtbot, tiny_model, statements_model, str(store))
+    panel, it, rows = _rows(first)
+    panel.sign("Dr A")
+    signed_at = first.session.overread.signed_at
+    for window, name in ((first, "a.pdf"), (second, "b.pdf")):
+        with qtbot.waitSignal(window.reportWritten, timeout=WAIT_MS):
+            window.export_pdf(tmp_path / name)
+    told = f"(it is signed by Dr A on {signed_at:%Y-%m-%d %H:%M} UTC): this report prints the over-read shown here"
+    assert not (first.message_bar.isVisible() and "another MIRAGE Review" in first.message_bar.text())
+    assert second.message_bar.isVisible() and told in second.message_bar.text()
+    assert f"The over-read of 00417_lr in {store} was changed by another MIRAGE Review" in second.message_bar.text()

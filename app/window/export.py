@@ -126,6 +126,10 @@ class ExportMixin:
             return None
         from mirage_model.review import report   # here, not at the top: reportlab takes about a second to import
 
+        changed = self.overread_changed_elsewhere()     # a colleague signed it meanwhile: this PDF prints this window's
+        if changed:
+            self.show_message(f"{changed}: this report prints the over-read shown here. Open the record again to see "
+                              "theirs.")
         # the reviewer and the comment are the over-read's, in the session (the report's one place for them)
         settings = report.ReportSettings(page_size=self.settings.page_size, institution=self.settings.institution,
                                          patient_name=patient_name, patient_id=patient_id)

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from mirage_model.review.amendment import keep_signatures, kept_now
 from mirage_model.review.store import UNCHECKED, OverReadStore, StoreError, loose_identity, overread_key
-from mirage_model.review.store_words import elsewhere_notice, kept_text
+from mirage_model.review.store_words import changed_elsewhere, elsewhere_notice, kept_text
 
 COMMENT_PAUSE_MS = 400      # a comment is saved once its typing pauses this long (and at once on leaving its box, the
 #                             record or the app)
@@ -176,6 +176,21 @@ class OverReadsMixin:
             kept_now(ov, state)         # kept for good now: an edit after it amends it
         self._overread_saved, self._store_said = s.id, ""
         return True
+
+    def overread_changed_elsewhere(self) -> str:
+        """Where another MIRAGE Review changed the open record's over-read in the store since it was read or written
+        here (a colleague signed it while it was open here, untouched), what the file holds now
+        (``store_words.changed_elsewhere``); "" where not, or where the store cannot be read (said on the next save).
+        """
+        s, seen = self.session, self._overread_seen
+        if s is None or self._overread_key is None or self._overread_key[0] != s.id or seen is UNCHECKED:
+            return ""
+        store = self.overread_store()
+        try:
+            kept = store.load(self._overread_key[1])
+        except StoreError:
+            return ""
+        return "" if kept == seen else changed_elsewhere(store.path, s.record_id, None if kept is None else kept[0])
 
     def _store_failed(self, text: str) -> None:
         if text != self._store_said:        # a comment typed into a store that fails: said once, not per key

@@ -45,7 +45,7 @@ import numpy as np
 
 from mirage_model.errors import MirageInputError
 from mirage_model.review.file_info import file_patient, record_date
-from mirage_model.review.overread import signer_name
+from mirage_model.review.store_words import changed_elsewhere
 
 STORE_NAME = "overreads.sqlite"
 _TIMEOUT_S = 2.0        # how long a write waits for another MIRAGE Review holding the file before saying it is locked
@@ -305,14 +305,10 @@ class OverReadStore:
     def _conflict(self, record: str, row) -> StoreConflict:
         """A save refused by another MIRAGE Review's change (``row``: what the file holds), saying what it holds."""
         try:
-            state = _state(row[1]) if row else {}
-            signed = state.get("signed_at") and datetime.fromisoformat(state["signed_at"])
-            now = (f"it is signed by {signer_name(state.get('reader', ''))} on {signed:%Y-%m-%d %H:%M} UTC" if signed
-                   else "a draft is kept" if row else "it was removed (forgotten)")
+            state = _state(row[1]) if row else None
         except (TypeError, ValueError):
-            now = "what is kept now is damaged"
-        problem = (f"The over-read of {record or 'this record'} in {self.path} was changed by another MIRAGE Review "
-                   f"since it was opened here ({now})")
+            state = "damaged"
+        problem = changed_elsewhere(self.path, record, state)
         return StoreConflict(f"{problem}: yours is not kept, so as not to replace it. Open the record again to see "
                              "it (yours is then lost: File > Export PDF report keeps it)", problem)
 

@@ -1,6 +1,7 @@
 """What every face says of the over-reads the store keeps (``review.store``): an over-read kept for another file of
 the record on screen (``elsewhere_notice``: the app's panel and message bar, ``mirage report``'s note) and an
-over-read's text to read, not restore (``kept_text``: File > Show the over-read kept for another file...).
+over-read's text to read, not restore (``kept_text``: File > Show the over-read kept for another file...), and what
+another MIRAGE Review on the same file changed of the record's over-read since it was read (``changed_elsewhere``).
 Research use only, not a diagnosis.
 """
 
@@ -52,3 +53,17 @@ def kept_text(state: dict, when: datetime | None = None) -> str:
     if state.get("comment"):
         lines.append(f"Comment: {state['comment']}")
     return "\n".join(str(x) for x in lines)
+
+
+def changed_elsewhere(path, record: str, state) -> str:
+    """"The over-read of RECORD in PATH was changed by another MIRAGE Review since it was opened here (it is signed by
+    Dr A on 2026-12-06 10:38 UTC)", no full stop: ``state`` is what the file holds now (``OverRead.state()``; None:
+    removed; anything else: damaged)."""
+    try:
+        signed = state.get("signed_at") and datetime.fromisoformat(state["signed_at"]) if state is not None else None
+        now = (f"it is signed by {signer_name(state.get('reader', ''))} on {signed:%Y-%m-%d %H:%M} UTC" if signed
+               else "a draft is kept" if state is not None else "it was removed (forgotten)")
+    except (AttributeError, TypeError, ValueError):
+        now = "what is kept now is damaged"
+    return (f"The over-read of {record or 'this record'} in {path} was changed by another MIRAGE Review since it was "
+            f"opened here ({now})")
