@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import sqlite3
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
@@ -260,3 +261,27 @@ def test_a_store_the_settings_name_on_a_share_not_mounted_is_an_error_not_none(t
     assert main(["overreads"]) == 1
     assert f"error: The over-read store {store} could not be read: {said}; nothing listed." in capsys.readouterr().err
     assert not (tmp_path / "mnt").exists()
+
+
+def test_a_store_an_admin_names_for_every_user_is_the_one_the_commands_read(tmp_path, monkeypatch, capsys):
+    """The admin names the reading room's store for every user in the system-wide settings (/etc/xdg/MIRAGE/MIRAGE
+    Review.ini, $XDG_CONFIG_DIRS), which the app reads after the user's own, as Qt does: ``mirage overreads`` and
+    ``mirage report`` read that store too (they had read the user's own, listing none of the room's signatures); a
+    user's own key still comes first."""
+    from mirage_model.review.store import default_store_path
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "user"))
+    monkeypatch.setenv("XDG_CONFIG_DIRS", f"{tmp_path / 'none'}:{tmp_path / 'sys'}")
+    room = OverReadStore(tmp_path / "room" / "overreads.sqlite")
+    room.save("k1", _state("", "Dr A", "2026-12-06T08:00:00+00:00"), record="1", now=_at(8, 0))
+    (tmp_path / "sys" / "MIRAGE").mkdir(parents=True)
+    (tmp_path / "sys" / "MIRAGE" / "MIRAGE Review.ini").write_text(f"[overread]\nstore={room.path}\n",
+                                                                   encoding="utf-8")
+    assert default_store_path() == room.path
+    assert main(["overreads"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"{room.path}: 1 record") and "1: signed by Dr A on 2026-12-06 08:00 UTC" in out
+    (tmp_path / "user" / "MIRAGE").mkdir(parents=True)
+    (tmp_path / "user" / "MIRAGE" / "MIRAGE Review.ini").write_text("[overread]\nstore=/srv/own.sqlite\n",
+                                                                    encoding="utf-8")
+    assert default_store_path() == Path("/srv/own.sqlite")
