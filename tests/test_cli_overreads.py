@@ -48,10 +48,45 @@ def test_overreads_lists_the_store_and_writes_its_rows_as_csv(tmp_path, capsys):
     assert "+00:00" not in out
     with open(tmp_path / "list.csv", newline="", encoding="utf-8") as f:
         rows = list(csv.reader(f))
-    assert rows == [["record", "state", "signer", "signed_at", "saved_at", "signatures", "key"],
-                    ["1", "draft", "Dr A", "2026-12-06T08:00:00+00:00", "2026-12-06T09:30:00+00:00", "1", "k1"],
-                    ["14", "draft", "", "", "2026-12-06T06:00:00+00:00", "0", "k3"],
-                    ["'=cmd", "signed", "Dr B", "2026-12-06T08:00:00+01:00", "2026-12-06T07:00:00+00:00", "1", "k2"]]
+    # the draft amending Dr A's signature: what it changed so far, as the app's panel says it
+    so_far = "Changed so far (from the over-read signed by Dr A on 2026-12-06 08:00 UTC): comment changed (was: first)"
+    assert rows == [["record", "state", "signer", "signed_at", "saved_at", "signatures", "key", "changes"],
+                    ["1", "draft", "Dr A", "2026-12-06T08:00:00+00:00", "2026-12-06T09:30:00+00:00", "1", "k1",
+                     so_far],
+                    ["14", "draft", "", "", "2026-12-06T06:00:00+00:00", "0", "k3", ""],
+                    ["'=cmd", "signed", "Dr B", "2026-12-06T08:00:00+01:00", "2026-12-06T07:00:00+00:00", "1", "k2",
+                     ""]]
+
+
+def test_overreads_says_what_each_amendment_changed_under_its_line(tmp_path, capsys):
+    """Record 5 signed by Dr A (atrial fibrillation confirmed, the infarct left undecided, a comment), amended and
+    signed by Dr B (the fibrillation struck, the infarct confirmed, a statement added, the comment removed): its
+    line is followed by the four changes in ``mirage report``'s words, worded by hand here; record 6, signed once,
+    amends nothing and gets no such line; record 7's over-read is damaged, said on its line alone, the rest listed."""
+    af, mi = ("rhythm", "AFIB", "Atrial fibrillation, 92 bpm"), ("infarct", "IMI", "Inferior infarct")
+    store = OverReadStore(tmp_path / "shared.sqlite")
+    first = _state("Check the old ECG", "Dr A", "2026-12-06T08:00:00+00:00", over=(af, mi))
+    first["decisions"] = [[*af, "confirmed", ""]]
+    store.save("k5", first, record="5", now=_at(8, 0))
+    amended = _state("", "Dr B", "2026-12-06T10:20:00+00:00", over=(af, mi))
+    amended["decisions"] = [[*af, "struck", "flutter waves in II"], [*mi, "confirmed", ""]]
+    amended["added"] = [["Atrial flutter", "rhythm"]]
+    store.save("k5", amended, record="5", now=_at(10, 20))
+    store.save("k6", _state("", "Dr A", "2026-12-06T08:30:00+00:00", over=(af,)), record="6", now=_at(8, 30))
+    store.save("k7", {"decisions": "none", "added": [], "comment": ""}, record="7", now=_at(9, 0))
+    assert main(["overreads", "--store", str(store.path), "--csv", str(tmp_path / "list.csv")]) == 0
+    out = capsys.readouterr().out.splitlines()
+    changed = ("Amended (from the over-read signed by Dr A on 2026-12-06 08:00 UTC): Atrial fibrillation, 92 bpm: was "
+               "confirmed, now struck (flutter waves in II); Inferior infarct: was undecided, now confirmed; added: "
+               "Atrial flutter; comment removed (was: Check the old ECG)")
+    i = out.index("  5: signed by Dr B on 2026-12-06 10:20 UTC, saved 2026-12-06 10:20 UTC; 2 signatures")
+    assert out[i + 1] == f"    {changed}"
+    j = out.index("  6: signed by Dr A on 2026-12-06 08:30 UTC, saved 2026-12-06 08:30 UTC; 1 signature")
+    assert out[j + 1].startswith("  7: draft")
+    assert out[j + 2].startswith("    what it amended could not be read: its over-read is damaged"), out
+    with open(tmp_path / "list.csv", newline="", encoding="utf-8") as f:
+        rows = {r["record"]: r["changes"] for r in csv.DictReader(f)}
+    assert rows["5"] == changed and rows["6"] == ""
 
 
 def test_overreads_shows_a_time_without_offset_as_utc_and_a_text_that_is_no_time_as_it_is():

@@ -1,9 +1,12 @@
 """``mirage overreads``: what an over-read store (``review.store``) holds, one line per record: its name, the state of
 its over-read (signed, draft, or forgotten with its signatures kept), who signed and when, when it was last saved, and
 how many signatures it was given (each signed over-read stays: an amendment never erases one); its times as MIRAGE
-Review and its PDF say them ("2026-12-06 13:10 UTC"). ``--csv FILE`` writes the same rows as CSV, their times ISO 8601
-for the programs that read it (an existing FILE only with ``--overwrite``; the store itself never); ``--store PATH``
-reads another file than MIRAGE Review's own (a department's shared copy).
+Review and its PDF say them ("2026-12-06 13:10 UTC"). Under an amendment's line, what it changed of the signature it
+amends, as ``mirage report`` and the PDF's page 3 say it (``review.amendment.changes_line``: "Amended (from the
+over-read signed by Dr A on ...): ...", a draft's "Changed so far"). ``--csv FILE`` writes the same rows as CSV (that
+line in its ``changes`` column), their times ISO 8601 for the programs that read it (an existing FILE only with
+``--overwrite``; the store itself never); ``--store PATH`` reads another file than MIRAGE Review's own (a department's
+shared copy).
 
 Exit code: 0 listed, 1 the store cannot be read (damaged, locked: one line naming it), 2 usage. Research use only, not
 a diagnosis.
@@ -19,13 +22,14 @@ from pathlib import Path
 
 from mirage_model.csvsafe import encodable, neutralise, printable
 from mirage_model.paths import atomic_output
-from mirage_model.review.overread import signer_name
+from mirage_model.review.amendment import changes_line, keep_signatures
+from mirage_model.review.overread import OverRead, signer_name
 from mirage_model.review.store import OverReadStore, StoreError, default_store
 from training_cli.engine.errors import UsageError
 from training_cli.options import command_parser
 from training_cli.outputs import check_output_file, refuse_earlier_outputs
 
-COLUMNS = ("record", "state", "signer", "signed_at", "saved_at", "signatures", "key")
+COLUMNS = ("record", "state", "signer", "signed_at", "saved_at", "signatures", "key", "changes")
 
 
 def overreads_command_parser(subparsers=None) -> argparse.ArgumentParser:
@@ -34,7 +38,7 @@ def overreads_command_parser(subparsers=None) -> argparse.ArgumentParser:
         subparsers, "overreads",
         description="List the over-reads a MIRAGE Review store holds: each record's name, its over-read's state "
         "(signed, draft, or forgotten with its signatures kept), who signed it and when, when it was saved and how "
-        "many signatures it was given. Research use only, not a diagnosis.")
+        "many signatures it was given; under an amendment, what it changed. Research use only, not a diagnosis.")
     p.add_argument("--store", type=Path, default=None, metavar="PATH",
                    help="the store to read; default: MIRAGE Review's own (overreads.sqlite beside its settings "
                    "file, or the file its Settings name)")
@@ -56,6 +60,26 @@ def shown_time(iso: str) -> str:
     return f"{when:%Y-%m-%d %H:%M} UTC"
 
 
+def amendment_words(store: OverReadStore, row: dict) -> str:
+    """What the over-read of ``row`` (a ``listing`` row) changed of the signature it amends, in the one wording of
+    ``amendment.changes_line``; "" where it amends none, a draft has changed nothing yet, or it was forgotten (no
+    over-read stands). One that cannot be read says so in a phrase, for its line alone: the listing goes on."""
+    if row["state"] == "forgotten":
+        return ""
+    try:
+        kept, signatures = store.printed(row["key"], drafts=True)
+        if kept is None:
+            return ""
+        overread = OverRead()
+        keep_signatures(overread, signatures)
+        overread.restore(*kept)
+    except StoreError as err:
+        return f"what it amended could not be read: {err.problem}"
+    except ValueError as err:
+        return f"what it amended could not be read: its over-read is damaged ({err})"
+    return changes_line(overread)
+
+
 def run(args) -> int:
     store = OverReadStore(args.store.expanduser()) if args.store is not None else default_store()
     if args.store is not None and not store.path.is_file():
@@ -71,6 +95,7 @@ def run(args) -> int:
         return 1
     print(f"{store.path}: {len(rows)} record{'' if len(rows) == 1 else 's'}")
     for r in rows:
+        r["changes"] = amendment_words(store, r)
         who = f"{signer_name(r['signer'])} on {shown_time(r['signed_at'])}"
         saved = f", saved {shown_time(r['saved_at'])}" if r["saved_at"] else ""
         if r["state"] == "signed":
@@ -79,6 +104,8 @@ def run(args) -> int:
             line = f"{r['state']}{saved}" + (f"; last signed by {who}" if r["signed_at"] else "")
         print(printable(f"  {r['record'] or '(no name)'}: {line}; {r['signatures']} signature"
                         f"{'' if r['signatures'] == 1 else 's'}"))
+        if r["changes"]:
+            print(printable(f"    {r['changes']}"))
     if args.csv is not None:
         try:
             with atomic_output(args.csv.expanduser()) as tmp, open(tmp, "x", newline="", encoding="utf-8") as f:
