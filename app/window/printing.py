@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QDialog
 
 from app import jobs, workers
 from app.window.export import Queued
+from mirage_model.review.file_info import report_title
 
 PAGE_IDS = {"A4": QPageSize.PageSizeId.A4, "LETTER": QPageSize.PageSizeId.Letter}
 MAX_PAGES = 20                  # the page range the dialog offers (the report is built after it: 3 to about 8 pages)
@@ -58,7 +59,9 @@ class PrintMixin:
         printer.setPageSize(QPageSize(PAGE_IDS.get(self.settings.page_size.upper(), QPageSize.PageSizeId.A4)))
         printer.setFullPage(True)
         if self.session is not None and self.session.record is not None:
-            printer.setDocName(f"ECG report {self.session.record.record_id}")
+            # the PDF's title (the file's name with its extension, the file's patient ID, the time): "ECG report
+            # a" had named the prints of a.hea and a.xml alike in a print queue and a PDF printer's file
+            printer.setDocName(report_title(self.session.record))
             # the last print went to a file: this one starts in its folder (Qt's dialog opened at home each time)
             folder = self.settings.print_folder
             if folder and Path(folder).is_dir():

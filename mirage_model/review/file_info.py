@@ -8,7 +8,9 @@ that is not shown) and what the file's reader noticed while reading it (``reader
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
+from mirage_model.csvsafe import encodable
 from mirage_model.limits import length_words, recording_words
 from mirage_model.records.age import age_text
 from mirage_model.records.leads import held_in_place, other_chest_leads
@@ -224,6 +226,22 @@ def patient_named(record, name: str = "", patient_id: str = "") -> str:
     "JOHN DOE, ID 081486213", "anonymised", "ID 081486213"; "" when neither is known."""
     name, pid = patient_names(record, name, patient_id)
     return ", ".join(x for x in (name, f"ID {pid}" if pid else "") if x)
+
+
+def report_title(record, name: str = "", patient_id: str = "") -> str:
+    """What a report of ``record`` is called where no page shows it: the PDF's metadata title and a print job's name
+    (a print queue, a PDF printer's file). "ECG report 1.2.840.113619..., patient ID 081486213, recorded 2023-04-29
+    22:41:16", so that a patient is found among PDFs named after UID-named files without opening each. The ID
+    (``patient_names``: typed for the report, else the file's) and time as page 1 prints them; never the name (a
+    PDF's properties travel with it unseen). The record by its file's name with its extension (``muse-sinus.xml``),
+    as the PDF's own name keeps it where two files share a stem (``muse-sinus_xml.pdf``, ``muse-sinus_hea.pdf``):
+    both had read "ECG report muse-sinus"; the record's id for one read from no file."""
+    _, pid = patient_names(record, name, patient_id)
+    when = record_date(record)
+    path = getattr(record, "path", None)
+    shown = encodable(Path(path).name) if path else record.record_id
+    return ", ".join([f"ECG report {shown}", *([f"patient ID {pid}"] if pid else []),
+                      *([f"recorded {when}"] if when else [])])
 
 
 def record_date(record) -> str:

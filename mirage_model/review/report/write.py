@@ -26,7 +26,6 @@ from reportlab.platypus import (
 )
 
 from mirage_model import RESEARCH_USE_NOTICE, __version__
-from mirage_model.csvsafe import encodable
 from mirage_model.paths import atomic_output
 from mirage_model.preprocess import PreprocessError
 from mirage_model.records.record import RecordError
@@ -34,7 +33,7 @@ from mirage_model.review.report.clinical_table import clinical_flowables
 from mirage_model.review.report.context import EXTRA_LEADS, MEASUREMENTS, MODEL_RESULT, SHEET_NOTES, ReportContext
 from mirage_model.review.report.explanations import explanation_flowables
 from mirage_model.review.report.extra_leads import draw_extra_page, extra_pages
-from mirage_model.review.file_info import patient_names, record_date
+from mirage_model.review.file_info import report_title
 from mirage_model.review.report.header import PageCountCanvas, draw_notice, header_flowables
 from mirage_model.render import PAGE_S
 from mirage_model.quality.electrode_off import record_electrode_off
@@ -195,18 +194,9 @@ def _story(ctx: ReportContext, model_info: dict | None, pages: dict) -> list:
 
 
 def _title(ctx: ReportContext) -> str:
-    """The PDF's metadata title: "ECG report 1.2.840.113619..., patient ID 081486213, recorded 2023-04-29 22:41:16",
-    shown by a reader's title bar and a file manager's Title column, so that a patient is found among PDFs named
-    after UID-named files without opening each. The ID and time as page 1 prints them; never the name (a PDF's
-    properties travel with it unseen). The record by its file's name with its extension (``muse-sinus.xml``), as
-    the PDF's own name keeps it where two files share a stem (``muse-sinus_xml.pdf``, ``muse-sinus_hea.pdf``):
-    both had read "ECG report muse-sinus"; the record's id for one read from no file."""
-    _, pid = patient_names(ctx.record, ctx.settings.patient_name, ctx.settings.patient_id)
-    when = record_date(ctx.record)
-    path = getattr(ctx.record, "path", None)
-    name = encodable(Path(path).name) if path else ctx.record.record_id
-    return ", ".join([f"ECG report {name}", *([f"patient ID {pid}"] if pid else []),
-                      *([f"recorded {when}"] if when else [])])
+    """The PDF's metadata title (``file_info.report_title``), shown by a reader's title bar and a file manager's
+    Title column; a print of the report names its job the same."""
+    return report_title(ctx.record, ctx.settings.patient_name, ctx.settings.patient_id)
 
 
 def _build(target, ctx: ReportContext, lay, margin: float, gap: float, col_w: float, story: list,
