@@ -4,7 +4,8 @@ and Sign... (``review.overread``; the PDF's page 1 prints the result).
 This view only sends the reviewer's choices to the session's ``OverRead`` and draws its state; the interpretation
 panel draws the statements themselves (struck through, confirmed, the reviewer's own marked). The panel is a section
 of its own under the interpretation (inside it, it pushed a record's statements out of the column's view), and
-Add statement... and Sign... (``title_buttons``) sit on the interpretation's title line, in view without scrolling.
+Add statement... and Sign... (``title_buttons``) sit on the interpretation's title line, in view without scrolling,
+and the over-read's status (who signed, what an amendment changed) under the section's title, before the rows.
 Every control is reached with Tab in the order it reads (``chain_tab_order``, again whenever the rows are rebuilt)
 and worked with Space; nothing here runs long.
 """
@@ -112,9 +113,11 @@ class OverReadPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 4, 0, 0)
         lay.addWidget(self.title)
+        # the signature line and what an amendment changed under the title, before the rows: under the comment they
+        # lay below the column's fold at 1280x800 (LUDB 1 signed, amended: found by scrolling)
+        lay.addWidget(self.status)
         lay.addLayout(self.rows)
         lay.addWidget(self.comment)
-        lay.addWidget(self.status)
         self.show_for(None, None)
 
     # ------------------------------------------------------------------ drawing
@@ -145,7 +148,7 @@ class OverReadPanel(QWidget):
                 self.comment.blockSignals(False)
             self.status.setText(self._status_html(ov, interpretation))
             # kept from an earlier session of this record (``review.store``), until edited: on the section's title,
-            # in view where the record opens (the status under the comment lay below the fold at 1280x800)
+            # in view where the record opens
             restored = f" <span style='color:{_GREY}'>({html.escape(ov.restored)})</span>" if ov.restored else ""
             # a signature this record was given, kept in the store: a draft (or an empty one) amends it
             amends = f" <span style='color:{RED}'>{html.escape(ov.amends())}</span>" if ov.amends() else ""

@@ -1,0 +1,41 @@
+"""The over-read panel at 1280x800 (pytest-qt, offscreen): what an amendment changed is said where the panel opens,
+without scrolling. LUDB 1 (bundled) signed by Dr A with its statement confirmed, then struck with a reason and signed
+by Dr B: the line "Amended (from ...): ..." had lain under the comment, below the fold of the results column."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from PySide6.QtCore import QPoint, QRect  # noqa: E402
+from PySide6.QtWidgets import QInputDialog  # noqa: E402
+
+from helpers_app import isolated_settings, shown_window  # noqa: E402,F401 - fixtures
+from mirage_model.paths import resources_dir  # noqa: E402
+from mirage_model.review.interpret import session_interpretation  # noqa: E402
+
+LUDB1 = resources_dir() / "samples" / "ludb" / "1.hea"
+pytestmark = pytest.mark.skipif(not LUDB1.is_file(), reason="bundled samples not present")
+
+
+def test_an_amendments_changes_are_in_view_at_1280x800(qtbot, monkeypatch):
+    window = shown_window(qtbot, size=(1280, 800))
+    with qtbot.waitSignal(window.analysisFinished, timeout=60000):
+        window.open_record(LUDB1)
+    panel = window.results.interpretation.overread
+    name = session_interpretation(window.session).statements[0].text
+    panel._row_buttons(0)[0].click()                                   # confirmed
+    panel.sign("Dr A")
+    first = window.session.overread.signed_at
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("rate 52 bpm by calipers", True))
+    panel.ask_strike(0)
+    panel.sign("Dr B")
+    qtbot.wait(100)                                                    # laid out
+    changed = (f"Amended (from the over-read signed by Dr A on {first:%Y-%m-%d %H:%M} UTC): {name}: was confirmed, "
+               "now struck (rate 52 bpm by calipers)")
+    assert changed in panel.status.text()
+    view = window.results_scroll.viewport()
+    at = QRect(panel.status.mapTo(view, QPoint(0, 0)), panel.status.size())
+    assert window.results_scroll.verticalScrollBar().value() == 0
+    assert panel.status.isVisible() and view.rect().contains(at), (at, view.rect())
