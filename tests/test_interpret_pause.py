@@ -48,6 +48,67 @@ def test_a_gap_the_quality_check_names_is_no_pause():
     assert pause_of(np.array(BEATS_S) * 100, 100.0, [elsewhere]).gap is None
 
 
+def test_a_gap_hides_only_the_long_rr_it_meets():
+    """A flat stretch with its span (the quality check gives one where it is one stretch) 2.7 s after the pause's end
+    had kept the pause unsaid; over the pause it still does, and without a span (flat in several places) anywhere."""
+    away = Finding("flat_stretch", FLAT, "critical", span_s=(8.5, 9.5))
+    p = pause_of(np.array(BEATS_S) * 100, 100.0, [away])
+    assert p.gap is None and abs(p.rr_s - 3.4) < 1e-9 and abs(p.start_s - 2.4) < 1e-9
+    assert abs(p.rate_bpm - 75.0) < 1e-9
+    over = Finding("flat_stretch", FLAT, "critical", span_s=(3.0, 5.0))
+    assert pause_of(np.array(BEATS_S) * 100, 100.0, [over]).gap == FLAT
+    missing = Finding("samples_missing", "samples missing", "warning", ("V1",), span_s=(0.0, 1.0))
+    assert pause_of(np.array(BEATS_S) * 100, 100.0, [missing]).gap is None
+
+
+def test_the_pause_is_the_longest_rr_no_gap_meets():
+    """A 4.0 s RR over a flat stretch (6.6-10.6 s) and a 3.4 s one clear of it (1.6-5.0 s): the 3.4 s is the pause;
+    the rate outside it is that of the three 0.8 s RR intervals (75 bpm). Had the flat stretch no span, the longest
+    RR is named with it and no pause said."""
+    beats = np.array([0.0, 0.8, 1.6, 5.0, 5.8, 6.6, 10.6]) * 100
+    flat = Finding("flat_stretch", FLAT, "critical", span_s=(7.0, 10.0))
+    p = pause_of(beats, 100.0, [flat])
+    assert p.gap is None and abs(p.rr_s - 3.4) < 1e-9 and abs(p.start_s - 1.6) < 1e-9
+    assert abs(p.rate_bpm - 75.0) < 1e-9
+    p = pause_of(beats, 100.0, [Finding("flat_stretch", FLAT, "critical")])
+    assert p.gap == FLAT and abs(p.rr_s - 4.0) < 1e-9 and abs(p.start_s - 6.6) < 1e-9
+
+
+def test_beats_made_of_a_noise_burst_are_set_aside():
+    """A noise burst over the pause (3.05-5.05 s, as the check spans it) made two beats of its noise (3.3 and 4.6 s):
+    no RR was over 3 s and nothing was said. They are set aside, and the 3.4 s across the burst is named with it, never
+    said as a pause. In a regular rhythm a burst over one beat sets that beat aside and invents no pause."""
+    burst = Finding("noise_burst", "noise burst or electrode pop over a beat (V1 at 3.6 s)", "warning", ("V1",),
+                    span_s=(3.05, 5.05))
+    beats = np.array(sorted(BEATS_S + [3.3, 4.6])) * 100
+    assert pause_of(beats, 100.0) is None                                   # the noise's beats read as beats
+    p = pause_of(beats, 100.0, [burst])
+    assert p.gap == burst.name and abs(p.rr_s - 3.4) < 1e-9 and abs(p.start_s - 2.4) < 1e-9
+    regular = np.arange(0.0, 10.0, 0.8) * 100
+    assert pause_of(regular, 100.0, [Finding("noise_burst", "burst", "warning", span_s=(3.75, 4.45))]) is None
+
+
+def test_the_rate_outside_the_pause_leaves_out_the_rr_across_a_flat_stretch():
+    """The pause of 3.4 s (2.4-5.8 s) and every lead flat at 8.5-9.5 s, where the beat at 9.0 s is lost: the 1.6 s
+    from 8.2 to 9.8 s is no RR of the rhythm. The rate outside the pause is that of the 0.8 s RR intervals, 75 bpm,
+    regular (with the 1.6 s: 66 bpm, irregular); the flat stretch had kept the pause unsaid."""
+    beats = np.array([b for b in BEATS_S if b != 9.0]) * 100
+    p = pause_of(beats, 100.0, [Finding("flat_stretch", FLAT, "critical", span_s=(8.5, 9.5))])
+    assert p.gap is None and abs(p.rr_s - 3.4) < 1e-9
+    assert abs(p.rate_bpm - 75.0) < 1e-9 and p.irregular is False and p.rr_nrmssd < 1e-9
+
+
+def test_the_rate_outside_the_pause_leaves_out_the_rr_across_noise():
+    """The pause of 3.4 s (2.4-5.8 s) said in a rhythm at 0.8 s; an artefact at 6.9-7.2 s made a beat of its noise at
+    7.0 s, between the beats at 6.6 and 7.4 s: its two RR intervals of 0.4 s had made the rate outside the pause
+    84 bpm and irregular. Set aside, the rate is that of the 0.8 s RR intervals, 75 bpm, and regular."""
+    beats = np.array(sorted(BEATS_S + [7.0])) * 100
+    assert abs(pause_of(beats, 100.0).rate_bpm - 60.0 / (6.4 / 9)) < 1e-9              # 84.4 bpm, noise in it
+    p = pause_of(beats, 100.0, [Finding("artefact", "large artefact at 6.9-7.2 s", "critical", span_s=(6.9, 7.2))])
+    assert p.gap is None and abs(p.rr_s - 3.4) < 1e-9
+    assert abs(p.rate_bpm - 75.0) < 1e-9 and p.irregular is False
+
+
 def test_sinus_rhythm_with_a_pause_says_the_pause_and_the_rate_outside_it():
     it = run({"SR": 0.9}, {"heart_rate_bpm": 52.0, "qrs_ms": 90.0, "pr_ms": 150.0}, irregular=True,
              rr_nrmssd=0.5, pause=Pause(3.4, 3.8, 72.0, False, 0.03, None))
@@ -142,3 +203,75 @@ def test_the_session_interpretation_names_the_pause_as_mirage_score_does(tmp_pat
     session.set_measurement_edit("heart_rate_bpm", 40.0)
     texts = [s.text for s in session_interpretation(session).statements]
     assert not any("pause" in t.lower() for t in texts) and texts[0].startswith("Rhythm not classified, 40 bpm"), texts
+
+
+def _ludb_1_paused(held: bool = False):
+    """LUDB 1 (500 Hz, sinus rhythm at about 46 bpm) with a pause spliced in: after the T wave of the beat LUDB marks
+    at 2.684 s (lead II's QRS annotations), 0.6 of its RR on, that beat's own TP baseline (mirrored back and forth, its
+    level that of the cut) is put in until the RR is 3.5 s, the rest pushed later and cut at 10 s; ``held``: the
+    cut's value held instead (no signal in any lead). Returns the record, its (12, T) signal, the pause's start and
+    end (s) as put there, from LUDB's marks, and the cut (s)."""
+    import wfdb
+    from pathlib import Path
+
+    from mirage_model.paths import resources_dir
+    from mirage_model.records import load_record
+
+    rec = load_record(resources_dir() / "samples" / "ludb" / "1")
+    ann = wfdb.rdann(str(Path(__file__).resolve().parent / "data" / "ludb" / "1"), "ii")
+    r = np.asarray(ann.sample)[np.asarray(ann.symbol) == "N"]              # 1.324, 2.684, 4.0, ... s
+    fs, x = rec.fs, rec.signal.astype(np.float64)
+    rr = r[2] - r[1]
+    cut, n = int(r[1] + 0.6 * rr), int(round(3.5 * fs)) - rr
+    tp = x[:, cut:int(r[2] - 0.25 * rr)]
+    tp = np.concatenate([tp, tp[:, ::-1]], axis=1) - tp[:, :1] + x[:, cut:cut + 1]
+    fill = np.repeat(x[:, cut:cut + 1], n, axis=1) if held else np.tile(tp, (1, n // tp.shape[1] + 1))[:, :n]
+    x = np.concatenate([x[:, :cut], fill, x[:, cut:]], axis=1)[:, :x.shape[1]]
+    return rec, x, r[1] / fs, (r[2] + n) / fs, cut / fs
+
+
+def _pause_measured(rec, x):
+    import dataclasses
+
+    from mirage_model.quality import assess
+
+    rec = dataclasses.replace(rec, signal=x.astype(np.float32))
+    m, q = measure(rec, fiducials=False), assess(rec)
+    return pause_of(m.beats, m.fs, q.findings), m, q
+
+
+def test_a_real_record_with_a_pause_and_a_flat_stretch_elsewhere_says_the_pause():
+    """LUDB 1 with a 3.5 s pause put in at 2.684 s and every lead held flat from 9.0 s to its end (2.8 s after the
+    pause): the quality check names the flat stretch there, and the pause, which it had kept unsaid, is said. Held
+    flat over the pause itself, the long RR is named with the flat stretch, no pause."""
+    rec, x, start, end, _ = _ludb_1_paused()
+    x[:, int(9.0 * rec.fs):] = x[:, int(9.0 * rec.fs)][:, None]
+    p, _, q = _pause_measured(rec, x)
+    flat = next(f for f in q.findings if f.code == "flat_stretch")
+    assert flat.span_s == (9.0, 10.0)
+    assert p is not None and p.gap is None, p
+    assert abs(p.start_s - start) < 0.02 and abs(p.rr_s - (end - start)) < 0.02          # 2.684 s, 3.5 s
+    rec, x, start, end, _ = _ludb_1_paused(held=True)
+    p, _, q = _pause_measured(rec, x)
+    assert q.has("flat_stretch") and p.gap == next(f.name for f in q.findings if f.code == "flat_stretch")
+    assert abs(p.rr_s - (end - start)) < 0.02
+
+
+def test_a_noise_burst_over_a_real_pause_is_named_not_read_as_beats():
+    """LUDB 1 with the 3.5 s pause and a 1.5 s burst of 2-30 Hz noise (2 mV peak) over it in II, V2, V3, V4 from
+    0.1 s after the cut: the measurement's detector made beats of the noise inside the pause, and no pause was seen
+    at all. The burst the check names sets them aside: the long RR across it is named with it, never said."""
+    from scipy.signal import butter, sosfiltfilt
+
+    rec, x, start, end, cut = _ludb_1_paused()
+    fs, rng = rec.fs, np.random.default_rng(1)
+    a, n = int(round((cut + 0.1) * fs)), int(1.5 * fs)
+    sos = butter(4, [2.0, 30.0], btype="band", fs=fs, output="sos")
+    for i in (1, 7, 8, 9):
+        v = sosfiltfilt(sos, rng.standard_normal(n + 400))[200:-200]
+        x[i, a:a + n] += 2.0 * v / np.abs(v).max()
+    p, m, q = _pause_measured(rec, x)
+    assert ((m.beats / fs > start + 0.1) & (m.beats / fs < end - 0.1)).any()         # beats of the noise
+    burst = next(f for f in q.findings if f.code == "noise_burst")
+    assert p is not None and p.gap == burst.name, p
+    assert abs(p.start_s - start) < 0.02 and abs(p.rr_s - (end - start)) < 0.02

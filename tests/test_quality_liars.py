@@ -192,6 +192,26 @@ def test_a_stretch_of_zeros_in_a_longer_record(clean, zeros_s, severity):
     report, found = _found(_with(clean, sig), "flat_stretch")
     assert len(found) == 1 and found[0].severity == severity
     assert f"for {zeros_s * 3:.1f} s of the record's 30.0 s" in found[0].name
+    assert found[0].span_s == (10.0, 10.0 + zeros_s * 3)           # where the zeros were put (a pause is judged by it)
+
+
+def test_a_flat_stretch_in_two_places_or_samples_missing_in_one_carry_their_span():
+    """LUDB 1 with zeros at 1-2 s and 7-8 s: one span from the first to the last would cover the signal between them,
+    so the finding has none. Samples missing in V1 and V2 at 3-4 s (NaN): that stretch."""
+    from mirage_model.paths import resources_dir
+    from mirage_model.records import load_record
+
+    clean = load_record(resources_dir() / "samples" / "ludb" / "1")
+    fs = int(clean.fs)
+    sig = clean.signal.astype(np.float64)
+    sig[:, fs:2 * fs] = 0.0
+    sig[:, 7 * fs:8 * fs] = 0.0
+    _, found = _found(_with(clean, sig), "flat_stretch")
+    assert len(found) == 1 and "for 2.0 s" in found[0].name and found[0].span_s is None
+    sig = clean.signal.astype(np.float64)
+    sig[6:8, 3 * fs:4 * fs] = np.nan
+    _, found = _found(_with(clean, sig), "samples_missing")
+    assert len(found) == 1 and found[0].leads == ("V1", "V2") and found[0].span_s == (3.0, 4.0)
 
 
 def test_a_record_at_a_tenth_of_its_amplitude_is_withheld(clean):

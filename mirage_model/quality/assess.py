@@ -83,8 +83,10 @@ def assess(record, config: QualityConfig | None = None, pulse="search") -> Quali
         findings.append(_missing(absent, np.zeros(L, bool), withheld=held, underived=needs))
     part = (nan_share > 0) & ~absent
     if part.any():
+        # where the missing samples lie in one stretch, its span (a pause is judged against it: review.interpret.pause)
         findings.append(Finding("samples_missing", "samples missing", "warning", _names(part),
-                                "; ".join(f"{n} {s:.0%}" for n, s in zip(_names(part), nan_share[part]))))
+                                "; ".join(f"{n} {s:.0%}" for n, s in zip(_names(part), nan_share[part])),
+                                span_s=consistency.one_span(np.isnan(sig[part]).any(axis=0), 1.0 / fs)))
     sat = np.asarray(qflags.get("saturated", np.zeros(L, bool)), bool)
     if sat.any():
         findings.append(Finding("saturated", "signal clipped (saturated)", "warning", _names(sat)))
@@ -126,7 +128,8 @@ def assess(record, config: QualityConfig | None = None, pulse="search") -> Quali
     # every lead holding one value for stretches of the record (zeros written, a value held): no clean
     # record has a second of it. Judged as a record that much shorter, and critical from a tenth of a longer
     # record too (the model's windows over it read nothing, and the prediction averages them in)
-    flat_s = consistency.flat_seconds(sig, fs, usable)
+    still = consistency.flat_stretches(sig, fs, usable)            # (n,) half-second stretches
+    flat_s = float(still.sum() * 0.5)
     left = duration - flat_s
     if flat_s > 0:
         critical = left < cfg.short_critical * cfg.window_s or flat_s >= cfg.flat_critical_share * duration
@@ -134,7 +137,8 @@ def assess(record, config: QualityConfig | None = None, pulse="search") -> Quali
             "flat_stretch", f"no signal in any lead for {flat_s:.1f} s of the record's {duration:.1f} s", "critical"
             if critical else "warning", (), f"every lead constant (zeros, or a value held) in "
             f"{flat_s / 0.5:.0f} half-second stretches; {left:.1f} s of signal"
-            + ("; the calls rest on too little of the record" if critical else "")))
+            + ("; the calls rest on too little of the record" if critical else ""),
+            span_s=consistency.one_span(still, round(0.5 * fs) / fs)))     # None: in several places
 
     # -- beats and median beats at 100 Hz ------------------------------------------------------------
     raw100, x100, beats, segs, med = _beats(x, fs, usable, cfg)

@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-# 100 Hz throughout (the quality check's own rate), except ``repeat_residual`` and ``flat_seconds``,
-# which read the record at its own rate.
+# 100 Hz throughout (the quality check's own rate), except ``repeat_residual`` and ``flat_seconds``
+# (``flat_stretches``), which read the record at its own rate.
 FS = 100.0
 
 
@@ -282,12 +282,16 @@ def flat_seconds(x: np.ndarray, fs: float, present: np.ndarray, window_s: float 
     holds one value, the same value as in the stretch before or after (a device that wrote zeros, or
     held its last value; not a square wave's half-periods), times ``window_s``. A living signal always
     moves by a quantisation step or more in half a second."""
+    return float(flat_stretches(x, fs, present, window_s).sum() * window_s)
+
+
+def flat_stretches(x: np.ndarray, fs: float, present: np.ndarray, window_s: float = 0.5) -> np.ndarray:
+    """The ``window_s`` stretches of ``flat_seconds``, (n,) bool: True where every ``present`` lead of (L, T) mV at
+    ``fs`` holds the value of the stretch before or after (stretch i from ``i * window_s`` s)."""
     w = int(round(window_s * fs))
-    if w < 1 or not present.any():
-        return 0.0
-    n = x.shape[1] // w
-    if n < 2:
-        return 0.0
+    n = x.shape[1] // w if w >= 1 else 0
+    if n < 2 or not present.any():
+        return np.zeros(max(n, 0), bool)
     blocks = np.nan_to_num(x[present][:, :n * w], nan=0.0).reshape(int(present.sum()), n, w)
     flat = (np.ptp(blocks, axis=2) == 0).all(axis=0)                        # (n,)
     value = blocks[:, :, 0]                                                 # (l, n)
@@ -295,7 +299,17 @@ def flat_seconds(x: np.ndarray, fs: float, present: np.ndarray, window_s: float 
     held = np.zeros(n, bool)
     held[1:] |= same
     held[:-1] |= same
-    return float(held.sum() * window_s)
+    return held
+
+
+def one_span(mask: np.ndarray, step_s: float) -> tuple[float, float] | None:
+    """(start s, end s) of the True entries of ``mask`` (n,) bool, each ``step_s`` long (entry i from
+    ``i * step_s`` s), where they form one run; None where there are none or they lie in several places (one
+    span from the first to the last would cover the signal between them)."""
+    on = np.flatnonzero(mask)
+    if on.size == 0 or on[-1] - on[0] + 1 != on.size:
+        return None
+    return float(on[0] * step_s), float((on[-1] + 1) * step_s)
 
 
 def pulse_read_samples(fs: float, dur_s: tuple[float, float] = (0.1, 0.5), edge_s: float = 1.0) -> int:

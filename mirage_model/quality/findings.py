@@ -308,7 +308,7 @@ class Finding:
         leads: the leads involved, in STANDARD_LEADS names.
         detail: the measurement behind it, e.g. "p = 0.98".
         span_s: (start, end) in seconds from the record's start for a finding confined in time
-            (a large artefact), else None.
+            (a large artefact, a noise burst; a flat stretch or samples missing in one stretch), else None.
         times_s: (n,) seconds from the record's start of the events a finding counts (the
             pacing stimuli of "paced_rhythm" and "pacing_spikes": where the pacer marks go), else ().
     """

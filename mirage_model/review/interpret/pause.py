@@ -14,8 +14,18 @@ rule reads, so one pause makes neither a sinus bradycardia nor an irregular rhyt
 72 bpm. The measurement table keeps the mean rate over every beat.
 
 A long RR over a stretch the quality check names as without signal (no signal in any lead: "flat_stretch";
-samples missing; or a finding confined in time over the RR: a lead lost, an artefact, a noise burst) is no pause: the
-check's finding is named instead, in the resolved list.
+samples missing; a lead lost) or as noise (an artefact, a noise burst) is no pause: the check's finding is named
+instead, in the resolved list ("longest RR interval 3.4 s (at 3.8 s) not called a pause: ..."). Such a finding
+hides only the long RR it meets (its ``Finding.span_s``): a pause 5 s away from a flat stretch is said. A flat
+stretch or missing samples in several places carry no one span (one from the first to the last would cover the
+signal between them) and then hide every long RR: which stretch a long RR meets is not known.
+Beats within a noise stretch the check names ("artefact", "noise_burst") are set aside: a burst over a pause makes
+beats of the noise and no pause is seen. The RR across the stretch, from the beat before it to the beat after, is
+then the long RR the noise hides, named with it in the resolved list, never said as a pause. Noise across every lead
+alike names no stretch ("noise_burst" is a burst in some leads against the others; "noise" and "lead_noisy" carry
+no time): its beats stand, as do those of the noise outside the span the check gives it (the windows of the beats it
+found there). An RR across the noise's beats set aside or across a flat stretch is none of the rhythm's: the rate,
+irregularity and variation outside the pause leave it out.
 """
 
 from __future__ import annotations
@@ -29,45 +39,62 @@ from mirage_model.review.measurements import shown
 
 PAUSE_S = 3.0
 PAUSE_SOURCE = "Kusumoto et al. 2019 (2018 ACC/AHA/HRS bradycardia guideline)"
-# the quality findings of a stretch without signal: across the record (no time given), or confined in time
-# (``Finding.span_s``) and then only where that span meets the long RR
+# the quality findings of a stretch without signal or of noise: over the RR their span meets, or over every RR where
+# they carry none (``Finding.span_s`` None: in several places). Beats within a NOISE stretch are set aside
 GAP_ANYWHERE = ("flat_stretch", "samples_missing")
 GAP_OVER = ("lead_lost", "artefact", "noise_burst")
+NOISE = ("artefact", "noise_burst")
+# an RR across these is none of the rhythm's (beats set aside, or none seen in any lead): not in the rate outside it
+UNSEEN = NOISE + ("flat_stretch",)
 
 
 @dataclass(frozen=True)
 class Pause:
     """The longest RR interval of a record, longer than ``PAUSE_S``, and the rhythm of the other RR intervals."""
-    rr_s: float                    # the longest RR interval, s
+    rr_s: float                    # the longest RR interval (that no gap meets, where one is), s
     start_s: float                 # its start (the QRS before it), s from the record's start
     rate_bpm: float | None         # 60 / mean of the other RR intervals (at most PAUSE_S); None: fewer than 2
     irregular: bool | None         # the other RR intervals' coefficient of variation above the measurements' limit
     rr_nrmssd: float | None        # their RMSSD / mean RR, successive differences across the pause left out
-    gap: str | None                # the quality finding naming a stretch without signal there: no pause is said
+    gap: str | None                # the quality finding of a stretch without signal or of noise there: not said
 
 
 def pause_of(beats, fs: float, findings=(), cv_max: float = 0.15) -> Pause | None:
     """The ``Pause`` of the beats (n_beats,) sample indices at ``fs`` Hz (``Measurements.beats``, ``fs``), or None
-    where no RR interval is longer than ``PAUSE_S``. ``findings``: the quality report's, for a gap over it;
-    ``cv_max``: the RR coefficient of variation above which a rhythm is irregular (``MeasureConfig.qtc_rr_cv_max``)."""
-    beats = np.asarray(beats, dtype=float)
-    if beats.size < 2 or not fs or fs <= 0:
+    where no RR interval is longer than ``PAUSE_S``. ``findings``: the quality report's, for a gap over it and the
+    noise whose beats are set aside; ``cv_max``: the RR coefficient of variation above which a rhythm is irregular
+    (``MeasureConfig.qtc_rr_cv_max``). The pause is the longest RR over ``PAUSE_S`` that no gap meets; where a gap
+    meets each of them, the longest, with that gap's name."""
+    t = np.asarray(beats, dtype=float)
+    if t.size < 2 or not fs or fs <= 0:
         return None
-    rr = np.diff(beats) / fs
-    k = int(np.argmax(rr))
-    if not rr[k] > PAUSE_S:
+    t = t / fs
+    gaps = [f for f in findings if f.code in GAP_ANYWHERE + GAP_OVER]
+    noise = [f.span_s for f in gaps if f.code in NOISE and f.span_s is not None]
+    if noise:                                                  # the noise's beats set aside
+        t = t[~np.any([(t >= a) & (t <= b) for a, b in noise], axis=0)]
+    if t.size < 2:
         return None
-    start, end = beats[k] / fs, beats[k + 1] / fs
-    rest = rr[rr <= PAUSE_S]
+    rr = np.diff(t)
+    over = [next((f.name for f in gaps if (f.span_s is None and f.code in GAP_ANYWHERE)
+                  or (f.span_s is not None and f.span_s[0] < b and f.span_s[1] > a)), None)
+            for a, b in zip(t[:-1], t[1:])]
+    long = rr > PAUSE_S
+    if not long.any():
+        return None
+    clear = long & np.array([g is None for g in over])
+    pick = np.flatnonzero(clear if clear.any() else long)      # a long RR no gap meets, else the longest of all
+    k = int(pick[np.argmax(rr[pick])])
+    # the other RR intervals: none over PAUSE_S, none across the noise's beats set aside or a flat stretch
+    unseen = [f.span_s for f in gaps if f.code in UNSEEN and f.span_s is not None]
+    ok = (rr <= PAUSE_S) & ~np.array([any(a < e and b > s for a, b in unseen) for s, e in zip(t[:-1], t[1:])])
+    rest = rr[ok]
     rate = 60.0 / float(rest.mean()) if rest.size >= 2 else None
     irregular = bool(rest.std(ddof=1) / rest.mean() > cv_max) if rest.size >= 2 else None
-    # successive differences, none across a pause (an RR over PAUSE_S on either side)
-    d = [b - a for a, b in zip(rr[:-1], rr[1:]) if a <= PAUSE_S and b <= PAUSE_S]
+    # successive differences of those, none across a pause, the noise or a flat stretch
+    d = [rr[i + 1] - rr[i] for i in range(rr.size - 1) if ok[i] and ok[i + 1]]
     nrmssd = float(np.sqrt(np.mean(np.square(d))) / rest.mean()) if len(d) >= 2 else None
-    gap = next((f.name for f in findings
-                if f.code in GAP_ANYWHERE or (f.code in GAP_OVER and f.span_s is not None
-                                              and f.span_s[0] < end and f.span_s[1] > start)), None)
-    return Pause(float(rr[k]), float(start), rate, irregular, nrmssd, gap)
+    return Pause(float(rr[k]), float(t[k]), rate, irregular, nrmssd, over[k])
 
 
 def pause_statement(p: Pause) -> Statement:
