@@ -8,7 +8,9 @@ of the unedited record (channel 1 is lead I, channel 2 lead II)."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -66,6 +68,71 @@ def test_a_clinical_format_keeps_both_channels_too(tmp_path, ref):
     assert (twin["lead"], twin["first_channel"], twin["channel"]) == ("V1", 7, 13) and len(names) == 13
     np.testing.assert_allclose(twin["signal"], ref[1], atol=1e-5)
     assert quality.assess(rec).verdict == "unreliable"
+
+
+DATA = Path(__file__).parent / "data" / "formats"
+
+
+def _aecg_two_is(folder: Path) -> tuple[Path, np.ndarray]:
+    """The HL7 aECG sample with its rhythm's lead II coded MDC_ECG_LEAD_I; the second sequence's samples in mV
+    (its digits times its scale in uV, origin 0), worked out from the text."""
+    text = (DATA / "aecg_subject1_0.xml").read_text(encoding="utf-8")
+    seq = text[text.index('"MDC_ECG_LEAD_II"'):]
+    assert re.search(r'<origin value="0" unit="uV"/>', seq[:400])
+    scale = float(re.search(r'<scale value="([^"]+)" unit="uV"/>', seq).group(1))
+    digits = np.array(re.search(r"<digits>([^<]*)</digits>", seq).group(1).split(), dtype=float)
+    path = folder / "aecg.xml"
+    path.write_text(text.replace('"MDC_ECG_LEAD_II"', '"MDC_ECG_LEAD_I"', 1), encoding="utf-8")
+    return path, digits * scale / 1000.0
+
+
+def _dicom_two_is(folder: Path) -> tuple[Path, np.ndarray]:
+    """The DICOM sample with channel 2's source (Lead II) made channel 1's (Lead I); channel 2's samples in mV
+    (Waveform Data's int16 counts times its sensitivity in uV, baseline 0)."""
+    pydicom = pytest.importorskip("pydicom")
+    ds = pydicom.dcmread(DATA / "waveform_ecg.dcm")
+    wave = ds.WaveformSequence[0]
+    chans = wave.ChannelDefinitionSequence
+    assert chans[1].ChannelSensitivityUnitsSequence[0].CodeValue == "uV" and float(chans[1].ChannelBaseline) == 0
+    counts = np.frombuffer(wave.WaveformData, "<i2").reshape(-1, int(wave.NumberOfWaveformChannels))
+    chans[1].ChannelSourceSequence = chans[0].ChannelSourceSequence
+    path = folder / "ecg.dcm"
+    ds.save_as(path, enforce_file_format=False)
+    return path, counts[:, 1] * float(chans[1].ChannelSensitivity) / 1000.0
+
+
+def _ishne_two_is(folder: Path) -> tuple[Path, np.ndarray]:
+    """The ISHNE sample with lead 2's code (II) made lead 1's (I); lead 2's samples in mV (interleaved int16
+    counts from the ECG block's offset, times its amplitude resolution in nV)."""
+    data = (DATA / "ECG_P28.01.ecg").read_bytes()
+    leads, = struct.unpack_from("<h", data, 156)
+    codes = list(struct.unpack_from(f"<{leads}h", data, 158))
+    resolution = struct.unpack_from(f"<{leads}h", data, 206)
+    offset, = struct.unpack_from("<i", data, 22)
+    counts = np.frombuffer(data[offset:], "<i2").astype(np.float64)
+    counts = counts[: counts.size // leads * leads].reshape(-1, leads)
+    codes[1] = codes[0]
+    path = folder / "holter.ecg"
+    path.write_bytes(data[:158] + struct.pack(f"<{leads}h", *codes) + data[158 + 2 * leads:])
+    return path, counts[:, 1] * resolution[1] / 1e6
+
+
+@pytest.mark.parametrize("make", [_aecg_two_is, _dicom_two_is, _ishne_two_is])
+def test_a_lead_named_twice_in_a_vendor_file_is_said(tmp_path, make):
+    """ecgdatakit's parsers make a repeated label unique ("I", "I_2"): the second channel had been dropped as
+    no standard lead and the record scored as usable, where the same channels in WFDB or EDF are named twice."""
+    pytest.importorskip("ecgdatakit")
+    path, second = make(tmp_path)
+    rec = load_record(path)
+    assert rec.meta["duplicate_leads"] == ("I",)
+    twin = rec.meta["named_twice"][0]
+    assert (twin["lead"], twin["first_channel"], twin["channel"]) == ("I", 1, 2)
+    n = min(len(second), len(twin["signal"]))
+    assert n >= 0.9 * len(second)
+    np.testing.assert_allclose(twin["signal"][:n], second[:n], atol=1e-4)
+    q = quality.assess(rec)
+    found = [f for f in q.findings if f.code == "lead_named_twice"]
+    assert found and found[0].severity == "critical" and found[0].leads == ("I",) and q.verdict == "unreliable"
 
 
 def test_batch_row_gives_the_reason(tmp_path):

@@ -154,7 +154,8 @@ def _to_record(path: Path, fmt: str, src, notes: tuple[str, ...], part: tuple | 
         raise fail(path, fmt, "the file holds no waveform leads")
     # Monitors and Holters store other channels beside the ECG (blood pressure, respiration,
     # pacing status), often at other rates: only the ECG leads must agree, the rest is dropped.
-    ecg = [lead for lead in src.leads if canonical_lead(lead.label or "") is not None]
+    labels = file_labels([lead.label or "" for lead in src.leads])
+    ecg = [lead for lead, label in zip(src.leads, labels) if canonical_lead(label) is not None]
     rates_hz = {int(lead.sampling_rate) for lead in ecg}
     if len(rates_hz) > 1:
         raise fail(path, fmt, f"ECG leads have different sampling frequencies ({sorted(rates_hz)} Hz)")
@@ -164,8 +165,8 @@ def _to_record(path: Path, fmt: str, src, notes: tuple[str, ...], part: tuple | 
     first = next(k for k, lead in enumerate(src.leads) if lead is ecg[0])
     fs = rates.stated_rate(fmt, src, rates_hz.pop(), index=first)
     keep = {id(lead) for lead in ecg}
-    channels = [(lead.label, physical_mv(lead, path, fmt) if id(lead) in keep else extra_mv(lead, ecg[0], path, fmt))
-                for lead in src.leads]
+    channels = [(label, physical_mv(lead, path, fmt) if id(lead) in keep else extra_mv(lead, ecg[0], path, fmt))
+                for lead, label in zip(src.leads, labels)]
     starts = scp.lead_starts(path, ecg) if fmt == "scp-ecg" else {}
     if starts:   # leads recorded one group after another: each at its own time, missing elsewhere
         end = max(starts.get(id(lead), 0) + len(lead.samples) for lead in ecg)
@@ -221,6 +222,21 @@ def _to_record(path: Path, fmt: str, src, notes: tuple[str, ...], part: tuple | 
         info["meta"]["reader_warnings"] = (*info["meta"].get("reader_warnings", ()), note)
     return build_record(path, fmt, channels, fs, info=info, nan_is_missing=fmt in _MARKS_MISSING or bool(starts),
                         kind=_monitor_kind(fmt, src))
+
+
+def file_labels(labels: list[str]) -> list[str]:
+    """The leads' labels as the file wrote them. ecgdatakit's parsers make a label that the file repeats unique
+    (two channels "I" come as "I" and "I_2": ``ecgdatakit.parsing.helpers.labels.unique_labels``), and "I_2" is
+    no standard lead: the second channel was dropped and the first read as lead I without a word, where the same
+    file as WFDB or EDF is said to name I twice. The suffix is taken off a label whose stem is another channel's
+    label and a standard lead, so the lead matching names the lead twice (``lead_named_twice``: calls withheld)."""
+    given = set(labels)
+    out = []
+    for label in labels:
+        stem, _, n = label.rpartition("_")
+        twin = stem in given and n.isdigit() and int(n) >= 2 and canonical_lead(stem) is not None
+        out.append(stem if twin else label)
+    return out
 
 
 def _monitor_kind(fmt: str, src) -> str | None:
