@@ -131,3 +131,29 @@ def test_declared_length_shorter_than_the_file_without_checksums_is_a_reader_not
 
     codes = {f.code for f in assess(rec).findings}      # said as the reader's note, not as a failed CRC
     assert "reader_notes" in codes and "file_checksum" not in codes
+
+
+@pytest.mark.parametrize("length", [1, 2])
+def test_declared_length_shorter_than_the_file_with_checksums_names_the_length(tmp_path, length):
+    """A record line declaring 1 or 2 samples of LUDB 1's 5,000 fails the signals' checksums; the refusal had
+    blamed the format ("wrong format 16?") where the file's size shows the length is what disagrees. Truth: the
+    .dat's size over 12 signals of 2 bytes, and wfdb's header of the undamaged record."""
+    ref = wfdb.rdheader(str(LUDB.with_suffix("")))
+    hea = _damaged(tmp_path, LUDB, 0, lambda t: t[:3] + [str(length)])
+    held = (tmp_path / "1.dat").stat().st_size // (2 * ref.n_sig)
+    assert held == ref.sig_len and ref.fmt[0] == "16"
+    with pytest.raises(RecordError) as info:
+        load_record(hea)
+    msg = str(info.value)
+    assert msg.startswith(str(hea)) and "checksums of 12 of 12 signals do not match" in msg
+    assert f"declares {length} sample{'s' if length > 1 else ''} per signal, but its signal file holds {held:,}" in msg
+    assert "signal length" in msg
+
+
+def test_samples_that_fail_their_checksums_at_the_declared_length_still_name_the_format(tmp_path):
+    """The file as long as declared, its samples not the ones the checksums were made of: the format hint stays."""
+    ref = wfdb.rdheader(str(LUDB.with_suffix("")))
+    hea = _damaged(tmp_path, LUDB, 0, lambda t: t)
+    (tmp_path / "1.dat").write_bytes(bytes(2 * ref.n_sig * ref.sig_len))
+    with pytest.raises(RecordError, match=r"does not fit its header \(wrong format 16\?\)"):
+        load_record(hea)

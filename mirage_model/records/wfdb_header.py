@@ -115,6 +115,8 @@ class _Header:
     held: int | None = None
     # the frames its signal file holds where that is fewer than ``held`` (cut short after the part read)
     file_frames: int | None = None
+    # the frames a signal file holds where that is more than the header's length (checksums then say it is wrong)
+    file_longer: int | None = None
 
 
 def _read_text(hea: Path) -> str:

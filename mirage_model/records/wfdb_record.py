@@ -421,6 +421,11 @@ def _convert(hea: Path, header: _Header, columns: dict, scale: dict, digital: di
     if checked and len(checksum_bad) * 2 > checked:
         which = ("the checksum of the one signal checked does not" if checked == 1 else
                  f"checksums of {len(checksum_bad)} of {checked} signals do not")
-        raise RecordError(hea, f"{which} match the samples: the signal file does not fit its header (wrong format "
-                               f"{header.signals[columns[checksum_bad[0]][0]].fmt}?)")
+        fmt = header.signals[columns[checksum_bad[0]][0]].fmt
+        why = (f"the header declares {counted(T, 'sample', ',')} per signal, but its signal file holds "
+               f"{header.file_longer:,} at format {fmt}: the record line's signal length or the format is wrong, "
+               "or the file is damaged"
+               if header.file_longer
+               else f"wrong format {fmt}?")
+        raise RecordError(hea, f"{which} match the samples: the signal file does not fit its header ({why})")
     tally.checksum_bad.extend(lead for lead in checksum_bad if lead not in tally.checksum_bad)

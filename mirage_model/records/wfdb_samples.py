@@ -141,12 +141,14 @@ def _read_digital(hea: Path, header: _Header, wanted: list[int],
             in_file = int((size - byte_offset) / (_BYTES_PER_SAMPLE[fmt] * frame))   # cut short after the part?
             if in_file < header.held:
                 header.file_frames = min(in_file, header.file_frames or in_file)
-        if (need is not None and header.sig_len is not None and header.held is None and fmt in _BYTES_PER_SAMPLE
-                and all(header.signals[i].checksum is None for i in members)):
+        if need is not None and header.sig_len is not None and header.held is None and fmt in _BYTES_PER_SAMPLE:
             # a length that is too short reads the record's start as all of it; with no checksum to tell,
-            # the file's size is the one witness (a wrong length with checksums fails them: _convert)
+            # the file's size is the one witness (a wrong length with checksums fails them: _convert, which
+            # names the length, not the format, from ``file_longer``)
             held = int((size - byte_offset) / (_BYTES_PER_SAMPLE[fmt] * frame))
-            if held > sig_len:
+            if held > sig_len and any(header.signals[i].checksum is not None for i in members):
+                header.file_longer = max(held, header.file_longer or 0)
+            elif held > sig_len:
                 header.notes.append(f"{fname} holds {counted(held, 'sample', ',')} per signal, but the header "
                                     f"declares {sig_len:,}, and nothing in it to check the samples against: only "
                                     f"the first {sig_len:,} were read")
