@@ -11,10 +11,11 @@ and a child's, and the flag a value gets), ``doubts`` (what puts a value in doub
 """
 
 from mirage_model.review.measurements.doubts import (AMPLITUDE_DOUBT, ATRIAL_KEYS, AXES_SCALED, AXIS_KEYS, DOUBT_MARK,
-                                                     MAINS_LEFT, MAINS_LEFT_KEYS, NOT_APPLICABLE, SCALED_VOLTAGES_WHY,
-                                                     UNRELIABLE, amplitude_doubt, amplitudes_not_in_mv, atrial_doubt,
-                                                     atrial_reason, atrial_rhythm, finding, mains_left_doubt,
-                                                     measurement_notes, qtc_doubts, unsaid_notes)
+                                                     MAINS_LEFT, MAINS_LEFT_KEYS, NOT_APPLICABLE, PACED_PR,
+                                                     SCALED_VOLTAGES_WHY, UNRELIABLE, amplitude_doubt,
+                                                     amplitudes_not_in_mv, atrial_doubt, atrial_reason, atrial_rhythm,
+                                                     finding, mains_left_doubt, measurement_notes, paced_doubt,
+                                                     qtc_doubts, unsaid_notes)
 from mirage_model.review.measurements.edits import EDIT_LIMITS, check_edit, clean_edits
 from mirage_model.review.measurements.ranges import (ADULT_UPPER_KEPT, CHILD_BAZETT, CHILD_RATE_BPM, CORNELL_MV,
                                                      FLEMING, HANCOCK, INFANT_BELOW_Y, LOW_LIMB_MV, LOW_PRECORDIAL_MV,
@@ -29,10 +30,10 @@ from mirage_model.words import shown  # noqa: F401 (its home was here; callers i
 __all__ = ["ADULT_UPPER_KEPT", "AMPLITUDE_DOUBT", "ATRIAL_KEYS", "AXES_SCALED", "AXIS_KEYS", "CHILD_BAZETT",
            "CHILD_RATE_BPM", "CORNELL_MV", "DOUBT_MARK", "EDIT_LIMITS", "FLEMING", "HANCOCK", "INFANT_BELOW_Y",
            "LOW_LIMB_MV", "LOW_PRECORDIAL_MV", "LOW_VOLTAGE_SOURCE", "MAINS_LEFT", "MAINS_LEFT_KEYS", "NOT_APPLICABLE",
-           "PAEDIATRIC_BELOW_Y", "PHAN", "QTC_CHILD", "QTC_INFANT", "QTC_LIMITS", "QTC_SHORT", "REFERENCE_RANGES",
-           "SCALED", "SCALED_VOLTAGES_WHY", "SOKOLOW_LYON_MV", "UNRELIABLE", "VOLTAGE_CHILD", "VOLTAGE_RANGES",
-           "VOLTAGE_SCALED", "WENNING", "ReferenceRange", "age_note", "amplitude_doubt", "amplitudes_not_in_mv",
-           "atrial_doubt", "atrial_reason", "atrial_rhythm", "check_edit", "child_rate_limits", "clean_age",
-           "clean_edits", "doubt_text", "finding", "flag", "is_paediatric", "mains_left_doubt", "measurement_notes",
-           "measurement_rows", "outside_range", "qtc_doubts", "reference_range", "short_labels", "shown",
-           "unsaid_notes", "why_unmeasured"]
+           "PACED_PR", "PAEDIATRIC_BELOW_Y", "PHAN", "QTC_CHILD", "QTC_INFANT", "QTC_LIMITS", "QTC_SHORT",
+           "REFERENCE_RANGES", "SCALED", "SCALED_VOLTAGES_WHY", "SOKOLOW_LYON_MV", "UNRELIABLE", "VOLTAGE_CHILD",
+           "VOLTAGE_RANGES", "VOLTAGE_SCALED", "WENNING", "ReferenceRange", "age_note", "amplitude_doubt",
+           "amplitudes_not_in_mv", "atrial_doubt", "atrial_reason", "atrial_rhythm", "check_edit", "child_rate_limits",
+           "clean_age", "clean_edits", "doubt_text", "finding", "flag", "is_paediatric", "mains_left_doubt",
+           "measurement_notes", "measurement_rows", "outside_range", "paced_doubt", "qtc_doubts", "reference_range",
+           "short_labels", "shown", "unsaid_notes", "why_unmeasured"]

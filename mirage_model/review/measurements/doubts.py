@@ -29,6 +29,13 @@ MAINS_LEFT_KEYS = ("pr_ms", "qrs_ms", "qt_ms", "qtc_bazett_ms", "qtc_fridericia_
 # fibrillation or flutter (``interpret.BARE_FLUTTER``, ``Interpretation.p_doubt``). A withheld interpretation states
 # no rhythm: nothing here follows from it.
 ATRIAL_KEYS = ("pr_ms", "p_axis_deg")
+# In a paced rhythm (the quality check's pacemaker spikes, "paced_rhythm", or the statements model's paced rhythm that
+# ``review.paced`` adds as a finding) the interval from a P wave to a ventricular-paced QRS is the pacemaker's
+# programmed AV delay, not AV conduction (the interpretation states no PR rule there: ``interpret.conduction``). The PR
+# is shown marked unreliable with these words, not left out: with atrial pacing alone it is a conducted one. LUDB 74
+# (ventricular pacing, complete AV block) read PR 209 ms unmarked (its samples read in microvolts).
+PACED_FINDINGS = ("paced_rhythm", "paced_rhythm_model")
+PACED_PR = "paced rhythm: from a P wave to a paced QRS is the pacemaker's AV delay, not AV conduction"
 # A frontal axis is read off the sizes of leads I and aVF against each other (``measure.delineate.wave_axis``): with
 # every lead scaled to one size ("amplitude_scaled") that ratio is the file's, not the heart's. LUDB 1 (annotated left
 # axis deviation) reads a QRS axis of +27 deg, and its limb leads break Einthoven's law (II - I - III: 46 % of II's
@@ -78,6 +85,11 @@ def mains_left_doubt(quality) -> str:
 
     what = str(found.name).split(":")[0]
     return f"{what} ({leads_text(found.leads)})" if found.leads else what
+
+
+def paced_doubt(quality) -> str:
+    """``PACED_PR`` where a ``quality.QualityReport`` (or None) found a paced rhythm (``PACED_FINDINGS``), else ""."""
+    return PACED_PR if any(finding(quality, code) is not None for code in PACED_FINDINGS) else ""
 
 
 def inverted_doubt(quality) -> str:

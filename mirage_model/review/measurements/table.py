@@ -10,7 +10,8 @@ from typing import Mapping
 from mirage_model.review.measurements.doubts import (ATRIAL_KEYS, AXES_SCALED, AXIS_KEYS, DOUBT_MARK, INVERTED_KEYS,
                                                      MAINS_LEFT_KEYS, NOT_APPLICABLE, SCALED_VOLTAGES_WHY, UNRELIABLE,
                                                      amplitude_doubt, amplitudes_not_in_mv, atrial_doubt,
-                                                     atrial_rhythm, inverted_doubt, mains_left_doubt, qtc_doubts)
+                                                     atrial_rhythm, inverted_doubt, mains_left_doubt, paced_doubt,
+                                                     qtc_doubts)
 from mirage_model.review.measurements.edits import _measure, clean_edits
 from mirage_model.review.measurements.ranges import ReferenceRange, reference_range, shown_value
 
@@ -72,7 +73,8 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex
             "unreliable" (``mains_left_doubt``); with every lead inverted the intervals, axes and Sokolow-Lyon and
             Cornell voltages (``INVERTED_KEYS``, ``inverted_doubt``); with every lead scaled to one size (it or
             ``scaled``) the three axes (``AXIS_KEYS``: ``AXES_SCALED``); with beats taller or smaller than a heart
-            gives the QRS voltages (``amplitude_doubt``).
+            gives the QRS voltages (``amplitude_doubt``); in a paced rhythm the PR (``paced_doubt``: the pacemaker's
+            AV delay).
         interpretation: the record's ``interpret.Interpretation`` (or None): beside the atrial fibrillation or flutter
             it states (``atrial_rhythm``) the automatic PR and P axis (``ATRIAL_KEYS``) are "not applicable", or
             "unreliable" where it marks that rhythm (``atrial_doubt``), or where it found flutter waves with no model
@@ -126,6 +128,8 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex
         doubts.update(dict.fromkeys(INVERTED_KEYS, (UNRELIABLE, inverted)))
     if mains := mains_left_doubt(quality):
         doubts.update(dict.fromkeys(MAINS_LEFT_KEYS, (UNRELIABLE, mains)))
+    if paced := paced_doubt(quality):
+        doubts["pr_ms"] = (UNRELIABLE, paced)
     scaled = scaled or amplitudes_not_in_mv(quality)
     if scaled:
         doubts.update(dict.fromkeys(AXIS_KEYS, (UNRELIABLE, AXES_SCALED)))
