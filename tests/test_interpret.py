@@ -981,7 +981,8 @@ def test_atrial_fibrillation_is_marked_where_p_like_waves_are_nearly_alike_beat_
 def test_the_p_correlation_reaches_the_interpretation_from_the_measurements():
     """A measured record's candidate correlation (Measurements.p_correlation, the value its PR note quotes) is
     what interpret_prediction reads: LUDB 1 (sinus, PR measured) has one above 0.75; with it set to 0.7 and
-    no PR, the model's atrial fibrillation is marked with that value."""
+    no PR, the model's atrial fibrillation is marked with that value (its P waves found beat by beat left out: at a
+    constant PR they mark it first, ``AF_STEADY_P_NOTE``)."""
     import dataclasses
 
     import numpy as np
@@ -997,7 +998,7 @@ def test_the_p_correlation_reaches_the_interpretation_from_the_measurements():
     pred = Prediction(labels=("AFIB", "SR"), probabilities=np.array([0.9, 0.1], np.float32),
                       thresholds=np.array([0.5, 0.5], np.float32), positive=("AFIB",), model_name="m",
                       model_positive=("AFIB",))
-    weak = dataclasses.replace(m, pr_ms=None, p_correlation=0.7, rhythm_irregular=True)
+    weak = dataclasses.replace(m, pr_ms=None, p_correlation=0.7, rhythm_irregular=True, p_share=None)
     it = interpret_prediction(pred, weak, "M")
     assert it.first.code == "AFIB" and it.first.note == AF_P_NOTE.format(0.7)
     assert interpret_prediction(pred, dataclasses.replace(weak, p_correlation=0.4), "M").first.note is None

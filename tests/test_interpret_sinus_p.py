@@ -113,3 +113,83 @@ def test_normal_ecg_stays_unsaid_in_the_same_words():
     assert [s.code for s in it.statements] == ["SR"] and it.first.note.startswith("P waves found beat by beat (93%")
     assert "normal ECG (95%) not stated: P waves found beat by beat (93% of beats, PR interquartile range 6 ms), not " \
            "on the median beat: PR not measured, intervals not confirmed" in it.resolved
+
+
+# atrial fibrillation where a P wave stands before at least half of the QRS complexes at a constant PR (interquartile
+# range at most 10 ms), below the 80 % that stops the AF rule: said, marked (``AF_STEADY_P_NOTE``). PTB-XL 04408_lr
+# (folds 1-8; its report "frequent premature atrial contraction(s). sinus tachycardia.") measured a P wave before 78 %
+# of its beats at a PR interquartile range of 1.5 ms, no P wave on the median beat, and read "Atrial fibrillation,
+# 132 bpm, irregular" from the AF rule, unmarked
+STEADY_04408 = ("P waves at a constant PR before 78% of the QRS complexes (found beat by beat, PR interquartile range "
+                "2 ms): check for P waves (premature atrial beats can read as AF)")
+
+
+def test_p_waves_at_a_constant_pr_before_most_beats_mark_the_af_rule():
+    it = run({"AFIB": 0.17, "STACH": 0.12}, p_share=0.778, pr_iqr_ms=1.5)
+    assert it.first.rule_id == "atrial_fibrillation" and it.first.note == STEADY_04408
+    assert it.text().startswith("Atrial fibrillation, 89 bpm, irregular (?)")
+
+
+def test_p_waves_at_a_constant_pr_mark_the_model_s_own_af():
+    it = run({"AFIB": 0.64}, p_share=0.6, pr_iqr_ms=10.0)
+    assert it.first.code == "AFIB" and it.first.source == "model"
+    assert it.first.note.startswith("P waves at a constant PR before 60% of the QRS complexes")
+
+
+@pytest.mark.parametrize("share, iqr", [(0.625, 16.0), (0.917, 62.0), (0.49, 2.0), (0.6, 10.5), (None, 1.5),
+                                        (0.6, float("nan"))])
+def test_p_waves_at_a_varying_pr_or_before_few_beats_leave_the_af_rule_unmarked(share, iqr):
+    """PTB-XL AFIB records of folds 1-8: 16374_lr (P before 62 % of its beats, PR range 16 ms) and 11856_lr (92 %,
+    62 ms); P-like deflections at a varying PR are fibrillatory waves as often as P waves."""
+    it = run({"AFIB": 0.17, "STACH": 0.12}, p_share=share, pr_iqr_ms=iqr)
+    assert it.first.rule_id == "atrial_fibrillation" and it.first.note is None
+
+
+def test_the_constant_pr_mark_is_not_made_on_flutter_waves_or_a_paced_rhythm():
+    flutter = AtrialActivity(("II", "III", "aVF", "V1"), np.full(4, 5.0), np.full(4, 0.9))
+    it = run({"AFIB": 0.17, "SARRH": 0.12}, atrial_activity=flutter, p_share=0.6, pr_iqr_ms=4.0)
+    assert it.first.rule_id == "atrial_flutter" and "constant PR" not in it.notes_text()
+    it = run({"AFIB": 0.64, "PACE": 0.9}, p_share=0.6, pr_iqr_ms=4.0)
+    assert any(s.code == "AFIB" for s in it.statements) and "constant PR" not in it.notes_text()
+
+
+def _ludb_beat_with_premature_beats(test_data, sinus_rr: float = 0.9, coupling: float = 0.55):
+    """LUDB record 1's first annotated sinus beat (lead II's annotation: P onset to T offset, 25 samples either side,
+    each lead's line between its ends taken away), repeated at ``sinus_rr`` s; every third beat comes ``coupling`` s
+    early without its P wave (a premature beat whose P wave falls in the T wave), then a compensatory pause. Known
+    truth: two beats in three carry a P wave, all at the one PR (148 ms by the annotation)."""
+    import wfdb
+
+    from mirage_model.paths import resources_dir
+    from mirage_model.records import EcgRecord
+    from mirage_model.records.load import load_record
+
+    rec = load_record(resources_dir() / "samples" / "ludb" / "1.hea")
+    ann = wfdb.rdann(str(test_data / "ludb" / "1"), "ii")
+    s, sym = ann.sample, ann.symbol
+    i = next(k for k in range(1, len(sym)) if sym[k] == "p" and sym[k - 1] == "(")
+    p_off, a, b = s[i + 1], s[i - 1] - 25, s[i + 7] + 25                # P offset; P onset and T offset, widened
+    beat = rec.signal[:, a:b].astype(float)                                                  # (L, K)
+    beat -= beat[:, :1] + (beat[:, -1:] - beat[:, :1]) * np.linspace(0.0, 1.0, beat.shape[1])[None, :]
+    early = beat.copy()
+    early[:, :p_off - a + 5] = 0.0
+    T = int(10 * rec.fs)
+    sig, t, n = np.zeros((12, T)), 0.3, 0
+    while (start := int(round(t * rec.fs))) + beat.shape[1] <= T:
+        sig[:, start:start + beat.shape[1]] += early if n % 3 == 2 else beat
+        t += coupling if n % 3 == 1 else 2 * sinus_rr - coupling if n % 3 == 2 else sinus_rr
+        n += 1
+    sig += 0.005 * np.random.default_rng(0).standard_normal(sig.shape)
+    return EcgRecord(signal=sig.astype(np.float32), fs=rec.fs, record_id="ludb1-premature")
+
+
+def test_a_real_sinus_beat_with_premature_beats_marks_the_model_s_af(test_data):
+    """The measurement finds the P waves of the sinus beats (6 of the 9 beats searched, the first is not) at one PR;
+    the model's atrial fibrillation above its threshold is said, marked with them."""
+    m = measure(_ludb_beat_with_premature_beats(test_data))
+    assert m.p_share == pytest.approx(6 / 9, abs=1e-3) and m.pr_iqr_ms <= 10.0
+    assert m.rhythm_irregular
+    pred = SimpleNamespace(labels=CODES, probabilities=np.array([0.64 if c == "AFIB" else 0.01 for c in CODES]),
+                           thresholds=np.full(len(CODES), 0.3), withheld=None, model_name="m")
+    it = interpret_prediction(pred, m, "M", age=None)
+    assert it.first.code == "AFIB" and it.first.note.startswith("P waves at a constant PR before 67% of the QRS")

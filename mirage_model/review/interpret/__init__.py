@@ -128,6 +128,8 @@ from mirage_model.review.interpret.atrial import (AF_NRMSSD, AF_RULE_CONDUCTED, 
                                                   FLUTTER_MULTIPLE_TOLERANCE, FLUTTER_SPREAD_HZ, NO_P_NOTE,
                                                   RR_CV_IRREGULAR, flutter_waves, inferior_flutter_waves)
 from mirage_model.review.interpret.rhythm import (AF_PAC_NOTE, AF_P_CORR, AF_P_MARK, AF_P_NOTE, AF_REGULAR_MARK,
+                                                  AF_STEADY_P_MARK, AF_STEADY_P_NOTE, AF_STEADY_P_SHARE,
+                                                  AF_STEADY_PR_IQR_MS,
                                                   PACED_ATRIAL_PERIODICITY, PAC_AF_NOTE, P_BEATS_HEAD, P_BEATS_NOTE,
                                                   UNBOUNDED_NOTE, UNDELINEATED_NOTE, WIDE_TACHY)
 from mirage_model.review.interpret.conduction import (ABQRS_WITH_QWAVE, AVB_ATRIAL_NOTE, AVB_ATRIAL_WHY,
@@ -155,7 +157,9 @@ from mirage_model.review.interpret.prediction import (FROM_PREDICTION, LEARNED_R
                                                       session_noise_hidden)
 
 __all__ = ["ABQRS_WITH_QWAVE", "ADULT_TRAINED", "AF_NRMSSD", "AF_PAC_NOTE", "AF_P_CORR", "AF_P_MARK", "AF_P_NOTE",
-           "AF_REGULAR_MARK", "AF_RULE_CONDUCTED", "AF_RULE_MIN_P", "AF_RULE_SINUS_PR_IQR_MS", "AF_RULE_SINUS_P_SHARE",
+           "AF_REGULAR_MARK", "AF_RULE_CONDUCTED", "AF_STEADY_P_MARK", "AF_STEADY_P_NOTE",
+           "AF_STEADY_PR_IQR_MS", "AF_STEADY_P_SHARE", "AF_RULE_MIN_P", "AF_RULE_SINUS_PR_IQR_MS",
+           "AF_RULE_SINUS_P_SHARE",
            "AMPLITUDE_CLASSES", "AMPLITUDE_CODES", "AMPLITUDE_UNRELIABLE_NOTE", "ATRIAL_NON_SINUS", "AVB_ATRIAL_NOTE",
            "AVB_ATRIAL_WHY", "AXIS_LEFT_DEG", "AXIS_RIGHT_DEG", "AXIS_UNRELIABLE_NOTE", "BARE_FLUTTER",
            "BARE_FLUTTER_NOTE", "BARE_FLUTTER_WHY", "BAZETT_FAST_MARK", "BOGOSSIAN", "BRADY_BPM", "DISAGREE",

@@ -37,9 +37,9 @@ from mirage_model.review.interpret.findings import finding_statements
 from mirage_model.review.interpret.pause import Pause
 from mirage_model.review.interpret.qtc import QT_WIDE_MARK, qtc_unreliable
 from mirage_model.review.interpret.reading import Reading
-from mirage_model.review.interpret.rhythm import (AF_P_MARK, AF_PAC_NOTE, AF_REGULAR_MARK, P_BEATS_HEAD,
-                                                  PAC_AF_NOTE, SINUS_P_AXIS_HEAD, UNBOUNDED_NOTE, UNDELINEATED_NOTE,
-                                                  Rhythm, p_axis_doubt, rhythm_statements,
+from mirage_model.review.interpret.rhythm import (AF_P_MARK, AF_PAC_NOTE, AF_REGULAR_MARK, AF_STEADY_P_MARK,
+                                                  P_BEATS_HEAD, PAC_AF_NOTE, SINUS_P_AXIS_HEAD, UNBOUNDED_NOTE,
+                                                  UNDELINEATED_NOTE, Rhythm, p_axis_doubt, rhythm_statements,
                                                   sinus_p_axis_marks)
 from mirage_model.review.interpret.statements import (GROUPS, Interpretation, Statement, _in_sentence, paediatric_note,
                                                       reading_key, with_support)
@@ -222,7 +222,7 @@ def _normal_ecg(r: Reading, rh: Rhythm, out: list[Statement], noisy: set[str], n
     # normal ECG: only when nothing abnormal stands
     no_abnormality = ("sinus_rhythm", "rhythm_not_classified")      # rules whose statements say none of their own
     still_abnormal = (NO_P_NOTE, P_BEATS_HEAD, UNDELINEATED_NOTE, UNBOUNDED_NOTE, AXIS_UNRELIABLE_NOTE, AF_PAC_NOTE,
-                      PAC_AF_NOTE, AF_P_MARK, AMPLITUDE_UNRELIABLE_NOTE, AF_REGULAR_MARK,
+                      PAC_AF_NOTE, AF_P_MARK, AMPLITUDE_UNRELIABLE_NOTE, AF_REGULAR_MARK, AF_STEADY_P_MARK,
                       PACED_QRS_MARK, QT_WIDE_MARK, NOISE_MARK, UNMEASURED_MARK)   # marked, they keep "normal ECG" away
     abnormal = [s for s in out if (s.note is None or s.note.startswith(still_abnormal))
                 and not (s.source == "model" and s.code == "SR")
