@@ -23,7 +23,7 @@ from mirage_model.records.record import ExtraLead
 from mirage_model.review.amendment import keep_signatures
 from mirage_model.review.overread import CONFIRMED, STRUCK, OverRead
 from mirage_model.review.store import OverReadStore, StoreConflict, StoreError, loose_identity, overread_key
-from mirage_model.review.store_words import kept_text
+from mirage_model.review.store_words import kept_text, not_kept
 
 LUDB = resources_dir() / "samples" / "ludb" / "1.hea"
 PTBXL = resources_dir() / "samples" / "ptbxl" / "records100" / "00000" / "00417_lr.hea"
@@ -559,3 +559,19 @@ def test_keeping_a_loose_identity_reads_the_file_once(tmp_path, monkeypatch):
         assert opened == connections, (key, opened)
     monkeypatch.setattr(sqlite3, "connect", real)
     assert store.elsewhere("k1", loose)[0] in ("1", "5")
+
+
+def test_not_kept_says_what_the_store_holds_or_why_it_was_not_written():
+    """The app's panel line over an over-read its save did not keep, for each thing another MIRAGE Review may have
+    left in the file (truth: worded by hand from each state) and for a file that could not be written."""
+    keeps = "(the one below is this window's alone: File > Export PDF report keeps it)"
+    signed = {"reader": "Dr A", "signed_at": "2026-12-06T10:38:00+00:00"}
+    assert not_kept(signed) == ("Not kept: the store holds the over-read signed by Dr A on 2026-12-06 10:38 UTC in "
+                                f"another MIRAGE Review {keeps}")
+    assert not_kept({"reader": "", "signed_at": None}) == \
+        f"Not kept: the store holds a draft saved in another MIRAGE Review {keeps}"
+    assert not_kept(None) == f"Not kept: another MIRAGE Review forgot this record's over-read in the store {keeps}"
+    assert not_kept("damaged") == \
+        f"Not kept: the store's over-read of this record, changed in another MIRAGE Review, is damaged {keeps}"
+    assert not_kept(problem="The over-read store /s/o.sqlite could not be written: database is locked.") == \
+        f"Not kept: the over-read store /s/o.sqlite could not be written: database is locked {keeps}"

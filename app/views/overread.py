@@ -157,9 +157,14 @@ class OverReadPanel(QWidget):
             self.title.setText(f"<b>Over-read</b>{restored}{amends}{other}")
 
     def _status_html(self, ov, it) -> str:
+        # a save the store refused (another MIRAGE Review changed it since it was read here, or the file could not be
+        # written): said first, and the signature on screen is not kept, so never green (it had read as kept)
+        refused = ov.store_refused
         signed = ov.signed_for(it)
-        colour = GREEN if signed else RED if ov.edited or ov.signed_at is not None or ov.store_unread else _GREY
-        parts = [f"<b style='color:{colour}'>{html.escape(ov.status(it))}</b>"]
+        colour = GREEN if signed and not refused else RED if (refused or ov.edited or ov.signed_at is not None
+                                                              or ov.store_unread) else _GREY
+        parts = [f"<b style='color:{RED}'>{html.escape(refused)}</b>"] if refused else []
+        parts.append(f"<b style='color:{colour}'>{html.escape(ov.status(it))}</b>")
         changed = changes_line(ov, it)      # what an amendment changed of the signature it amends
         if changed and (signed or ov.signed_at is None):
             parts.append(html.escape(changed))

@@ -22,8 +22,9 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QMessageBox
 
 from mirage_model.review.amendment import keep_signatures, kept_now
-from mirage_model.review.store import UNCHECKED, OverReadStore, StoreError, loose_identity, overread_key
-from mirage_model.review.store_words import changed_elsewhere, elsewhere_notice, kept_text
+from mirage_model.review.store import (UNCHECKED, OverReadStore, StoreConflict, StoreError, loose_identity,
+                                       overread_key)
+from mirage_model.review.store_words import changed_elsewhere, elsewhere_notice, kept_text, not_kept
 
 COMMENT_PAUSE_MS = 400      # a comment is saved once its typing pauses this long (and at once on leaving its box, the
 #                             record or the app)
@@ -171,11 +172,33 @@ class OverReadsMixin:
         except StoreError as err:
             self._overread_saved = None
             self._store_failed(str(err))
+            self._not_kept(self._refusal(err))
             return False
         if state is not None and ov.signed_at is not None:
             kept_now(ov, state)         # kept for good now: an edit after it amends it
         self._overread_saved, self._store_said = s.id, ""
+        self._not_kept("")
         return True
+
+    def _refusal(self, err: StoreError) -> str:
+        """The panel's line on the over-read ``err`` did not keep (``store_words.not_kept``): what the file holds
+        now where another MIRAGE Review changed it (``StoreConflict``), else the store's words."""
+        if isinstance(err, StoreConflict):
+            try:
+                held = self.overread_store().load(self._overread_key[1])
+            except StoreError:
+                return not_kept(problem=err.problem)
+            return not_kept(None if held is None else held[0])
+        return not_kept(problem=err.problem)
+
+    def _not_kept(self, said: str) -> None:
+        """The panel says the over-read on screen is not kept (``OverRead.store_refused``: in the warning colour,
+        its signature never green), until a save keeps it or the record is opened again (a new session); the
+        message bar alone had said so, and the panel read "Over-read by Dr B" in green as if the store held it."""
+        ov = self.session.overread
+        if said != ov.store_refused:
+            ov.store_refused = said
+            self.results.interpretation.refresh()     # drawn before the save (its views follow the session first)
 
     def overread_changed_elsewhere(self) -> str:
         """Where another MIRAGE Review changed the open record's over-read in the store since it was read or written

@@ -92,6 +92,9 @@ class OverRead:
         note: the last thing said of the over-read as a whole ("Un-signed: ..."), "" when nothing.
         store_unread: why the over-read kept for this record could not be read (the store's words, naming it), ""
             when it was read or none is kept: set by whoever keeps it (the app).
+        store_refused: why the store did not keep this over-read as it stands at its last save ("Not kept: the store
+            holds the over-read signed by ..."), "" when it did or none was tried: set by whoever keeps it (the app's
+            panel says it, never green).
     """
 
     def __init__(self, on_change: Callable[[str], None] | None = None):
@@ -108,6 +111,7 @@ class OverRead:
         self.restored = ""                  # what was restored from the store ("Draft from ... restored"), until edited
         self.elsewhere = ""                 # an over-read kept for another file of this record, not restored
         self.store_unread = ""              # the store's words where the over-read kept for it could not be read
+        self.store_refused = ""             # why the store did not keep it as it stands ("Not kept: ...")
         # the signatures the store keeps of this record, oldest first, (signer, signed_at UTC) -> what it signed
         # (``state()``: what an amendment changed, ``review.amendment``); set by whoever keeps it
         self.kept_states: dict[tuple[str, datetime], dict] = {}

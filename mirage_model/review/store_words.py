@@ -1,7 +1,8 @@
 """What every face says of the over-reads the store keeps (``review.store``): an over-read kept for another file of
 the record on screen (``elsewhere_notice``: the app's panel and message bar, ``mirage report``'s note) and an
-over-read's text to read, not restore (``kept_text``: File > Show the over-read kept for another file...), and what
-another MIRAGE Review on the same file changed of the record's over-read since it was read (``changed_elsewhere``).
+over-read's text to read, not restore (``kept_text``: File > Show the over-read kept for another file...), what
+another MIRAGE Review on the same file changed of the record's over-read since it was read (``changed_elsewhere``),
+and the panel's line on an over-read a save did not keep (``not_kept``).
 Research use only, not a diagnosis.
 """
 
@@ -67,3 +68,25 @@ def changed_elsewhere(path, record: str, state) -> str:
         now = "what is kept now is damaged"
     return (f"The over-read of {record or 'this record'} in {path} was changed by another MIRAGE Review since it was "
             f"opened here ({now})")
+
+
+KEEPS_IT = "(the one below is this window's alone: File > Export PDF report keeps it)"
+
+
+def not_kept(state=None, problem: str = "") -> str:
+    """What the over-read panel says above an over-read its last save did not keep, in the warning colour: the file's
+    ``problem`` (the store's words, "The over-read store PATH could not be written: ...") where it could not be
+    written, else what another MIRAGE Review left in it since it was read here (a refused save: ``state`` as in
+    ``changed_elsewhere``), e.g. "Not kept: the store holds the over-read signed by Dr A on 2026-12-06 10:38 UTC in
+    another MIRAGE Review (the one below is this window's alone: File > Export PDF report keeps it)"."""
+    if problem:
+        return f"Not kept: {problem[:1].lower()}{problem[1:].rstrip('.')} {KEEPS_IT}"
+    try:
+        signed = state.get("signed_at") and datetime.fromisoformat(state["signed_at"]) if state is not None else None
+        held = (f"the store holds the over-read signed by {signer_name(state.get('reader', ''))} on "
+                f"{signed.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC in another MIRAGE Review" if signed
+                else "the store holds a draft saved in another MIRAGE Review" if state is not None
+                else "another MIRAGE Review forgot this record's over-read in the store")
+    except (AttributeError, TypeError, ValueError):
+        held = "the store's over-read of this record, changed in another MIRAGE Review, is damaged"
+    return f"Not kept: {held} {KEEPS_IT}"
