@@ -2,12 +2,15 @@
 opened without a question, and the first one opened again finds its signature restored, said so in the panel; a
 draft likewise; the same files copied elsewhere find it (without the PTB-XL table that names the patient, not);
 File > Forget this record's over-read... empties it; a damaged store is said in the message bar naming its file, the
-record still opens, and leaving then asks as before. The tiny statements model of test_app_overread (sinus rhythm on
+record still opens, and leaving then asks as before; a save the store did not keep (another MIRAGE Review's
+over-read there, or a file that cannot be written) is said first on the panel, the signature not green, until a
+save keeps it or the record is opened again. The tiny statements model of test_app_overread (sinus rhythm on
 PTB-XL 00417_lr) and LUDB 14, both bundled."""
 
 from __future__ import annotations
 
 import shutil
+from html import escape
 
 import pytest
 
@@ -15,11 +18,15 @@ pytest.importorskip("pytestqt")
 
 from PySide6.QtWidgets import QInputDialog, QMessageBox  # noqa: E402
 
+from app.views.overread import GREEN, RED  # noqa: E402
 from helpers_app import isolated_settings, tiny_model  # noqa: E402,F401 - fixtures
 from test_app_overread import A, B, WAIT_MS, _rows, _window, statements_model  # noqa: E402,F401 - fixture
 from mirage_model.review.store import OverReadStore, overread_key  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not (A.is_file() and B.is_file()), reason="bundled samples not present")
+
+
+KEEPS = escape("(the one below is this window's alone: File > Export PDF report keeps it)")  # as HTML
 
 
 def _open(qtbot, window, path):
@@ -315,8 +322,10 @@ def test_two_windows_on_one_store_the_later_signer_is_told_and_the_first_kept(qt
                                                                              monkeypatch, tmp_path):
     """Two cardiologists at one record on a shared store (two MIRAGE Reviews: each opens the file per save): Dr A
     signs, then Dr B, who opened it before, strikes a statement and signs. Dr B's message bar names Dr A's signature;
-    the store keeps Dr A's over-read and signature alone (Dr B's had replaced Dr A's over-read, unsaid); Dr B's
-    leaving asks first, and the record opened again restores Dr A's."""
+    the store keeps Dr A's over-read and signature alone (Dr B's had replaced Dr A's over-read, unsaid); Dr B's panel
+    says first, in red, that the store holds Dr A's signature and Dr B's is not kept, Dr B's signature line red, not
+    green (it had read "Over-read by Dr B" in green, as if kept); Dr B's leaving asks first, and the record opened
+    again restores Dr A's, the panel saying nothing of it."""
     store = tmp_path / "shared" / "overreads.sqlite"
     store.parent.mkdir()                                # the share's folder (a named store's folder is not made)
     first = _window(qtbot, tiny_model, statements_model, str(store))
@@ -325,10 +334,17 @@ def test_two_windows_on_one_store_the_later_signer_is_told_and_the_first_kept(qt
     rows[0][0].click()
     panel.sign("Dr A")
     signed_at = first.session.overread.signed_at
+    assert f"color:{GREEN}'>Over-read by Dr A" in panel.status.text()       # kept: green, nothing "not kept"
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("not sinus", True))
     panel, it, rows = _rows(second)
     rows[0][1].click()
+    not_kept = (f"Not kept: the store holds the over-read signed by Dr A on {signed_at:%Y-%m-%d %H:%M} UTC in another "
+                f"MIRAGE Review {KEEPS}")
+    assert f"color:{RED}'>{not_kept}</b>" in panel.status.text()           # at the strike, before any signature
     panel.sign("Dr B")
+    shown = panel.status.text()
+    assert shown.startswith(f"<b style='color:{RED}'>{not_kept}</b><br>"), shown
+    assert f"<b style='color:{RED}'>Over-read by Dr B" in shown and GREEN not in shown
     told = second.message_bar.text()
     assert second.message_bar.isVisible() and "changed by another MIRAGE Review since it was opened here" in told
     assert f"(it is signed by Dr A on {signed_at:%Y-%m-%d %H:%M} UTC): yours is not kept" in told and str(store) in told
@@ -343,6 +359,8 @@ def test_two_windows_on_one_store_the_later_signer_is_told_and_the_first_kept(qt
     _open(qtbot, second, B)
     _open(qtbot, second, A)
     assert second.session.overread.reader == "Dr A" and second.session.overread.signed_at == signed_at
+    panel, it, rows = _rows(second)
+    assert "Not kept" not in panel.status.text() and f"color:{GREEN}'>Over-read by Dr A" in panel.status.text()
 
 
 def test_a_named_store_on_a_share_not_mounted_is_said_and_not_made(qtbot, tiny_model, statements_model, tmp_path):
@@ -379,3 +397,24 @@ def test_an_export_of_an_over_read_a_colleague_signed_meanwhile_says_so(qtbot, t
     assert not (first.message_bar.isVisible() and "another MIRAGE Review" in first.message_bar.text())
     assert second.message_bar.isVisible() and told in second.message_bar.text()
     assert f"The over-read of 00417_lr in {store} was changed by another MIRAGE Review" in second.message_bar.text()
+
+
+def test_a_store_that_cannot_be_written_is_said_on_the_panel_until_a_save_keeps_it(qtbot, tiny_model,
+                                                                                    statements_model, tmp_path):
+    """A damaged store (not a database): the confirmation and then the signature are not kept, and the panel says so
+    naming the file, the signature not green; the damaged file moved aside, the next change is kept and the panel
+    says nothing of it, its signature green."""
+    store = tmp_path / "overreads.sqlite"
+    store.write_bytes(b"garbage " * 200)
+    window = _window(qtbot, tiny_model, statements_model, str(store))
+    panel, it, rows = _rows(window)
+    rows[0][0].click()
+    said = f"Not kept: the over-read store {store} could not be written: file is not a database"
+    assert said in panel.status.text() and KEEPS in panel.status.text()
+    panel.sign("Dr A")
+    assert said in panel.status.text() and GREEN not in panel.status.text()
+    store.rename(tmp_path / "damaged.sqlite")
+    panel.sign("Dr A")          # signed again: kept in a new file
+    assert OverReadStore(store).load(overread_key(window.session.record))[0]["reader"] == "Dr A"
+    assert "Not kept" not in panel.status.text() and f"color:{GREEN}'>Over-read by Dr A" in panel.status.text()
+    window.ask_before_quit = False
