@@ -205,10 +205,10 @@ def test_the_session_interpretation_names_the_pause_as_mirage_score_does(tmp_pat
     assert not any("pause" in t.lower() for t in texts) and texts[0].startswith("Rhythm not classified, 40 bpm"), texts
 
 
-def _ludb_1_paused(held: bool = False):
+def _ludb_1_paused(held: bool = False, pause_s: float = 3.5):
     """LUDB 1 (500 Hz, sinus rhythm at about 46 bpm) with a pause spliced in: after the T wave of the beat LUDB marks
     at 2.684 s (lead II's QRS annotations), 0.6 of its RR on, that beat's own TP baseline (mirrored back and forth, its
-    level that of the cut) is put in until the RR is 3.5 s, the rest pushed later and cut at 10 s; ``held``: the
+    level that of the cut) is put in until the RR is ``pause_s``, the rest pushed later and cut at 10 s; ``held``: the
     cut's value held instead (no signal in any lead). Returns the record, its (12, T) signal, the pause's start and
     end (s) as put there, from LUDB's marks, and the cut (s)."""
     import wfdb
@@ -222,7 +222,7 @@ def _ludb_1_paused(held: bool = False):
     r = np.asarray(ann.sample)[np.asarray(ann.symbol) == "N"]              # 1.324, 2.684, 4.0, ... s
     fs, x = rec.fs, rec.signal.astype(np.float64)
     rr = r[2] - r[1]
-    cut, n = int(r[1] + 0.6 * rr), int(round(3.5 * fs)) - rr
+    cut, n = int(r[1] + 0.6 * rr), int(round(pause_s * fs)) - rr
     tp = x[:, cut:int(r[2] - 0.25 * rr)]
     tp = np.concatenate([tp, tp[:, ::-1]], axis=1) - tp[:, :1] + x[:, cut:cut + 1]
     fill = np.repeat(x[:, cut:cut + 1], n, axis=1) if held else np.tile(tp, (1, n // tp.shape[1] + 1))[:, :n]

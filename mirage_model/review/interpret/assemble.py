@@ -34,7 +34,7 @@ from mirage_model.review.interpret.conduction import (AXIS_UNRELIABLE_NOTE, PACE
 from mirage_model.review.interpret.evidence import (AMPLITUDE_CODES, AMPLITUDE_UNRELIABLE_NOTE, NOISE_MARK,
                                                     NOISE_NOTE, UNMEASURED_MARK, amplitude_note, unmeasured_note)
 from mirage_model.review.interpret.findings import finding_statements
-from mirage_model.review.interpret.pause import Pause
+from mirage_model.review.interpret.pause import Pause, qtc_doubt
 from mirage_model.review.interpret.qtc import QT_WIDE_MARK, qtc_unreliable
 from mirage_model.review.interpret.reading import Reading
 from mirage_model.review.interpret.rhythm import (AF_P_MARK, AF_PAC_NOTE, AF_REGULAR_MARK, AF_STEADY_P_MARK,
@@ -121,7 +121,8 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
             (``Prediction.calibration_support``): each model statement's confidence word by ``confidence_of``
             (lowered, with why, where they do not carry it). None or {}: the probability's word.
         pause: the record's longest RR interval where it is longer than ``pause.PAUSE_S`` (``pause.pause_of``): said
-            as a pause after the rhythm, which is then judged on the other RR intervals; where ``pause.gap`` names a
+            as a pause after the rhythm, which is then judged on the other RR intervals, and no QTc rule is said (the
+            QTc is of the mean RR, which holds the pause: ``Interpretation.qtc_doubt``); where ``pause.gap`` names a
             stretch without signal or with noise there, that is said in the resolved list instead. None: no RR that
             long.
         unmeasured: label -> why its threshold was never measured, "positives" or "negatives"
@@ -163,8 +164,9 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         out.append(lvh_said)
     paced_qrs_line(r, paced_items)
 
-    # hypertrophy, ischaemia/infarction, repolarisation, other (model)
-    finding_statements(r, out, irregular)
+    # hypertrophy, ischaemia/infarction, repolarisation, other (model); no QTc rule beside a pause said (``pause``)
+    qtc_paused = qtc_doubt(pause)
+    finding_statements(r, out, irregular, qtc_paused)
 
     noisy = set(noise_calls) & positive if noise_leads else set()
     noise_mark = NOISE_NOTE.format(leads=noise_leads) if noisy else None
@@ -178,7 +180,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     p_doubt = (f"{BARE_FLUTTER.format(bare_flutter[0])}: {BARE_FLUTTER_WHY}, and a PR and a P axis need a P wave"
                if bare_flutter is not None else "")
     return Interpretation(tuple(out), tuple(resolved), withheld, hr, model_name,
-                          notes=(paediatric_note(age),) if child else (), p_doubt=p_doubt)
+                          notes=(paediatric_note(age),) if child else (), p_doubt=p_doubt, qtc_doubt=qtc_paused)
 
 
 def _marked(out: list[Statement], paced_mark: str | None, amplitudes: str | None, unmeasured: Mapping[str, str],

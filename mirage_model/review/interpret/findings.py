@@ -43,9 +43,10 @@ ISC_WITH_LOCALISED = 1          # folds 1-8 records labelled ISC_ and a localise
 ISC_WITH_LVH = (943, 1019)      # folds 1-8 records labelled ISC_ and LVH, and labelled ISC_
 
 
-def finding_statements(r: Reading, out: list[Statement], irregular: bool | None) -> None:
+def finding_statements(r: Reading, out: list[Statement], irregular: bool | None, qtc_doubt: str = "") -> None:
     """The model's statements of the groups after the axis, and the QTc rules', appended to ``out``; what goes
-    goes to ``r.resolved``. Parses ``r.sex`` (``qtc_reading``)."""
+    goes to ``r.resolved``. ``qtc_doubt``: why no QTc is judged (``pause.qtc_doubt``: the mean RR holds a pause):
+    no QTc rule is said, nor the model's long QT judged against the QTc. Parses ``r.sex`` (``qtc_reading``)."""
     q = qtc_reading(r)
     p, positive, resolved, model_stmt, child, qrs_s = r.p, r.positive, r.resolved, r.model_stmt, r.child, r.qrs_s
     qtc, formula, qtc_s, adj, adj_s, long_flag = q.qtc, q.formula, q.qtc_s, q.adj, q.adj_s, q.long_flag
@@ -91,10 +92,10 @@ def finding_statements(r: Reading, out: list[Statement], irregular: bool | None)
             if c in INFARCT_WALLS:
                 said_infarcts.append(c)
             note = None
-            if c == "LNGQT" and qtc is not None and long_flag != "high" and not child:
+            if c == "LNGQT" and qtc is not None and long_flag != "high" and not child and not qtc_doubt:
                 note = (f"not supported by the measured QTc {qtc_s} ms ({formula})" if adj is None else
                         f"not supported by the QRS-adjusted QTc {adj_s} ms ({formula}; QTc {qtc_s} ms, QRS {qrs_s} "
                         f"ms; {BOGOSSIAN})")
             out.append(model_stmt(c, note))
         if group == "repolarisation" and qtc is not None:
-            qtc_statements(r, q, out, irregular)
+            qtc_statements(r, q, out, irregular, qtc_doubt)

@@ -26,6 +26,12 @@ alike names no stretch ("noise_burst" is a burst in some leads against the other
 no time): its beats stand, as do those of the noise outside the span the check gives it (the windows of the beats it
 found there). An RR across the noise's beats set aside or across a flat stretch is none of the rhythm's: the rate,
 irregularity and variation outside the pause leave it out.
+
+The QTc (Bazett's, Fridericia's, Framingham's) corrects the median beat's QT by the mean RR, which a pause said holds:
+PTB-XL 00366 (fold 1) with a 3.6 s pause spliced in read "Short QTc (326 ms, Bazett)", short only because the mean RR
+is long. The measured QTc stays as it is (the statements model reads it), but where a pause is said no QTc rule states
+it (the resolved list says why) and the measurement table marks the QTc rows unreliable with the same words
+(``qtc_doubt``, ``Interpretation.qtc_doubt``): "the mean RR holds a pause of 3.6 s (at 2.6 s)".
 """
 
 from __future__ import annotations
@@ -108,6 +114,14 @@ def rate_words(rate_s: str, mean_s: str) -> str:
     """What the rhythm's rate says beside a pause: "72 bpm outside the pause (52 bpm mean with it)"; without a
     mean rate measured (``mean_s`` ""), "72 bpm outside the pause"."""
     return f"{rate_s} bpm outside the pause" + (f" ({mean_s} bpm mean with it)" if mean_s else "")
+
+
+def qtc_doubt(p: Pause | None) -> str:
+    """Why the QTc is in doubt beside a pause said (``p.gap`` None): "the mean RR holds a pause of 3.6 s (at 2.6 s)";
+    "" without one (no pause, or a long RR over a gap)."""
+    if p is None or p.gap is not None:
+        return ""
+    return f"the mean RR holds a pause of {shown(p.rr_s, PAUSE_S, decimals=1)} s (at {p.start_s:.1f} s)"
 
 
 def gap_resolved(p: Pause) -> str:

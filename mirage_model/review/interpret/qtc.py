@@ -19,6 +19,10 @@
   At an irregular rhythm the QTc of the mean RR is of no one cycle (part IV, on the QT in atrial fibrillation): an
   adult's Bazett QTc past its limit is stated only where Fridericia's is past it too, with both values and marked
   unreliable; else not stated, the reason in ``resolved`` ("... Fridericia 420 ms < 450 ms for men").
+  Beside a pause said (``pause``) the mean RR holds it, and a QTc past a limit may be so only by it (PTB-XL 00366
+  with a 3.6 s pause spliced in: "Short QTc (326 ms, Bazett)"): no QTc rule is said, the reason in ``resolved``
+  ("short QTc (326 ms, Bazett) not stated: the mean RR holds a pause of 3.6 s (at 2.6 s), and the QTc corrects the
+  QT by it"), and the table marks the QTc rows with the same words (``Interpretation.qtc_doubt``).
   The table's QTc rows stay the measured ones. The limits are
   ``review.measurements``'s and every rule decides by its ``flag`` (the value as measured, not a
   rounded one), so the table flags a value exactly when a rule states it; "normal ECG" is not
@@ -57,6 +61,8 @@ QTC_HR_MIN = 50.0              # as measure's MeasureConfig.qtc_hr_min (every fo
 QT_QRS_FRACTION = 0.5
 QT_WIDE_MARK = "QT lengthened by the wide QRS"
 BOGOSSIAN = f"QT - {QT_QRS_FRACTION:g} x QRS, Bogossian et al. 2014"
+# beside a pause said: why its words (``pause.qtc_doubt``) put the QTc in doubt
+PAUSED_QTC = "and the QTc corrects the QT by it"
 
 
 @dataclass(frozen=True)
@@ -138,10 +144,17 @@ def qtc_unreliable(key: str, hr: float | None, irregular: bool | None, child: bo
     return None
 
 
-def qtc_statements(r: Reading, q: QTc, out: list[Statement], irregular: bool | None) -> None:
-    """The prolonged or short QTc statement, appended to ``out`` (none beside the model's own long QT)."""
+def qtc_statements(r: Reading, q: QTc, out: list[Statement], irregular: bool | None, qtc_doubt: str = "") -> None:
+    """The prolonged or short QTc statement, appended to ``out`` (none beside the model's own long QT); with
+    ``qtc_doubt`` (a pause in the mean RR: ``pause.qtc_doubt``) none, why in ``r.resolved``."""
     positive, sex, hr, qrs_s, child, age = r.positive, r.sex, r.hr, r.qrs_s, r.child, r.age
     qtc_s, qtc_flag, formula, why_formula, limit = q.qtc_s, q.qtc_flag, q.formula, q.why_formula, q.limit
+    if qtc_doubt:
+        said = ("prolonged" if qtc_flag == "high" and "LNGQT" not in positive else
+                "short" if qtc_flag == "low" else "")
+        if said:
+            r.resolved.append(f"{said} QTc ({qtc_s} ms, {formula}) not stated: {qtc_doubt}, {PAUSED_QTC}")
+        return
     adj, adj_s, long_flag, fast_check, wide_mark = q.adj, q.adj_s, q.long_flag, q.fast_check, q.wide_mark
     # sex unknown: the men's limit, the lower of the two, said as such (it had read "< 450 ms for men; sex unknown")
     who = {"M": " for men", "F": " for women"}.get(sex, ", sex unknown: the lower of the two sexes' limits")

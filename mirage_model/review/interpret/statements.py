@@ -279,6 +279,8 @@ class Interpretation:
     notes: tuple[str, ...] = field(default_factory=tuple)
     # why the PR and the P axis are in doubt where no atrial fibrillation or flutter is stated (``BARE_FLUTTER``); ""
     p_doubt: str = ""
+    # why the QTc rows are in doubt beside a pause said (``pause.qtc_doubt``: the mean RR holds it); ""
+    qtc_doubt: str = ""
 
     @property
     def first(self) -> Statement | None:

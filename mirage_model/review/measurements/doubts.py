@@ -1,7 +1,8 @@
 """What puts a value of the measurement table in doubt, and the doubt's words: mains interference left, every lead
 inverted, every lead scaled to one size, beats taller or smaller than a heart gives (the quality check's findings),
 the atrial fibrillation or flutter the interpretation states (no P wave to measure), the QTc the measurement's own
-notes call unreliable."""
+notes call unreliable, and the QTc of a mean RR that holds the pause the interpretation says
+(``Interpretation.qtc_doubt``, joined before the notes' words by ``measurement_rows``)."""
 
 from __future__ import annotations
 

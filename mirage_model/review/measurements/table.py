@@ -78,7 +78,8 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex
         interpretation: the record's ``interpret.Interpretation`` (or None): beside the atrial fibrillation or flutter
             it states (``atrial_rhythm``) the automatic PR and P axis (``ATRIAL_KEYS``) are "not applicable", or
             "unreliable" where it marks that rhythm (``atrial_doubt``), or where it found flutter waves with no model
-            to state the rhythm (its ``p_doubt``).
+            to state the rhythm (its ``p_doubt``); beside the pause it says (its ``qtc_doubt``: the mean RR holds
+            it) the QTc rows are "unreliable" with those words, before the notes' (``qtc_doubts``).
 
     Returns:
         One dict per row: key, label, unit, value (float or None), automatic (float or None),
@@ -149,6 +150,9 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex
     # stands (the QT itself is read through it) and the note stays in the notes
     rate_edited = bool({"heart_rate_bpm", "rr_ms"} & set(clean))
     qtc = qtc_doubts(measurements, age, rate_edited)
+    if paused := getattr(interpretation, "qtc_doubt", ""):
+        # the mean RR holds the pause the interpretation says (``pause.qtc_doubt``): said first, the notes' after it
+        qtc = {k: "; ".join(w for w in (paused, qtc.get(k)) if w) for k in measure.QTC_KEYS}
     for k, why in qtc.items():
         doubts.setdefault(k, (UNRELIABLE, why))
     rows = []
