@@ -53,7 +53,7 @@ from mirage_model.preprocess.config import LEGACY, PreprocessConfig, PreprocessE
 from mirage_model.preprocess.filters import (LOWPASS_MAX_NYQUIST_FRACTION, band_pass, bridge_missing, design_filter,
                                              design_model_lowpass, filter_signal, filtered_resampled, model_lowpass,
                                              resample, resample_factors, wavelet_denoise, zero_phase)
-from mirage_model.preprocess.mains import (MAINS_CHUNK, MAINS_DRIFT, MAINS_FFT_COLUMNS, MAINS_LINE_RATIO,
+from mirage_model.preprocess.mains import (MAINS_CHUNK, MAINS_DRIFT, MAINS_FFT_COLUMNS, MAINS_LINE_RATIO, MAINS_MAX_HZ,
                                            MAINS_NEIGHBOURS_HZ, MAINS_RECORD_RATIO, SPIKE_DILATE_S, SPIKE_MAINS_MV,
                                            SPIKE_MAX_FRACTION, SPIKE_MEDIAN_S, SPIKE_MIN_MV, SPIKE_ROBUST_SD,
                                            mains_frequencies, mains_lines, remove_mains)
@@ -65,7 +65,7 @@ __all__ = [
     "LOWPASS_MAX_NYQUIST_FRACTION", "band_pass", "bridge_missing", "design_filter", "design_model_lowpass",
     "filter_signal", "filtered_resampled", "model_lowpass", "resample", "resample_factors", "wavelet_denoise",
     "zero_phase",
-    "MAINS_CHUNK", "MAINS_DRIFT", "MAINS_FFT_COLUMNS", "MAINS_LINE_RATIO", "MAINS_NEIGHBOURS_HZ",
+    "MAINS_CHUNK", "MAINS_DRIFT", "MAINS_FFT_COLUMNS", "MAINS_LINE_RATIO", "MAINS_MAX_HZ", "MAINS_NEIGHBOURS_HZ",
     "MAINS_RECORD_RATIO", "SPIKE_DILATE_S", "SPIKE_MAINS_MV", "SPIKE_MAX_FRACTION", "SPIKE_MEDIAN_S", "SPIKE_MIN_MV",
     "SPIKE_ROBUST_SD", "mains_frequencies", "mains_lines", "remove_mains",
     "TAIL_MIN_S", "ModelInputs", "instance_normalise", "model_inputs", "prediction_coverage", "window_coverage",

@@ -10,15 +10,24 @@ from functools import lru_cache
 import numpy as np
 
 
+# The highest harmonic fitted (Hz). Every caller low-passes what the subtraction leaves: the model's band-pass
+# (75 Hz, order 2, forwards and backwards) passes 5e-4 of 500 Hz, the measurement's conditioning (100 Hz) 1.6e-3, and
+# the resampler to 100 Hz less. Up to 1 kHz records every harmonic below 0.95 x Nyquist stays fitted, as before.
+MAINS_MAX_HZ = 500.0
+
+
 def mains_frequencies(fs: float, mains_hz: tuple[float, ...]) -> tuple[float, ...]:
-    """Each mains fundamental and its harmonics below 0.95 x Nyquist of ``fs`` (Hz), sorted.
+    """Each mains fundamental and its harmonics below 0.95 x Nyquist of ``fs`` and up to ``MAINS_MAX_HZ`` (Hz),
+    sorted.
 
     50 Hz at fs = 100 Hz sits on Nyquist and cannot be told from the signal at that rate; the
-    model low-pass after resampling removes it there (see ``model_lowpass``).
+    model low-pass after resampling removes it there (see ``model_lowpass``). Harmonics above
+    ``MAINS_MAX_HZ`` are left to the low-pass that follows every subtraction: fitting each of them
+    had made 10 s at 16 kHz cost seconds (252 frequencies, 17 now).
     """
     nyq = fs / 2.0
-    return tuple(sorted({round(k * f, 6) for f in mains_hz for k in range(1, int(nyq // f) + 1)
-                         if k * f < 0.95 * nyq}))
+    return tuple(sorted({round(k * f, 6) for f in mains_hz for k in range(1, int(min(nyq, MAINS_MAX_HZ) // f) + 1)
+                         if k * f < 0.95 * nyq and k * f <= MAINS_MAX_HZ}))
 
 
 @lru_cache(maxsize=32)
@@ -180,7 +189,7 @@ def mains_lines(x: np.ndarray, fs: float, freqs: tuple[float, ...]) -> np.ndarra
 
 
 MAINS_CHUNK = 1 << 19        # samples (all leads) of the windows fitted at once: bounds the memory at any rate
-MAINS_FFT_COLUMNS = 200      # FFTs instead of products from this many columns (4 kHz and up; equal cost near 3 kHz)
+MAINS_FFT_COLUMNS = 200      # FFTs instead of products from this many columns (50/60 Hz up to MAINS_MAX_HZ: 70)
 
 
 def remove_mains(x: np.ndarray, fs: float, mains_hz: tuple[float, ...], window_s: float = 0.5,
@@ -189,7 +198,7 @@ def remove_mains(x: np.ndarray, fs: float, mains_hz: tuple[float, ...], window_s
 
     In windows of ``window_s`` (hop window_s / 2, Hann-weighted and renormalised so the ends are
     covered too) each lead is fitted, by Hann-weighted least squares, with a constant, a ramp and a
-    cosine/sine pair at every mains frequency (``mains_frequencies``); only the fitted sinusoids are
+    cosine/sine pair at every mains frequency (``mains_frequencies``: up to 500 Hz); only the fitted sinusoids are
     subtracted. Unlike a notch filter there is no start-up transient at the record's ends,
     amplitude and phase may drift from window to window, and each window removes only a band of
     about 2 / window_s Hz around each frequency. The t cos / t sin terms follow a mains frequency a
@@ -204,9 +213,10 @@ def remove_mains(x: np.ndarray, fs: float, mains_hz: tuple[float, ...], window_s
     lead comes out unchanged. False fits every frequency in every lead, as the model's
     preprocessing (``band_pass``) still does: the shipped models' probabilities depend on it.
 
-    With many harmonics (``MAINS_FFT_COLUMNS``), when every frequency is a DFT bin of the window
-    (``_dft_bins``), the fit's inner products and its sinusoids come from FFTs of each window,
-    O(n log n) instead of O(n P) a window; the least-squares fit is the same (within 1e-12 mV of
+    The harmonics stop at ``MAINS_MAX_HZ`` whatever the rate (what lies above is the following
+    low-pass's). With many frequencies all the same (``MAINS_FFT_COLUMNS``; more fundamentals than 50/60 Hz), when
+    every frequency is a DFT bin of the window (``_dft_bins``), the fit's inner products and its sinusoids come from
+    FFTs of each window, O(n log n) instead of O(n P) a window; the least-squares fit is the same (within 1e-12 mV of
     the pseudo-inverse's; the tests allow 1e-6 mV). Windows are fitted a block at a time
     (``MAINS_CHUNK``), so the memory stays a few record copies at any length.
 
