@@ -73,6 +73,7 @@ class OverReadPanel(QWidget):
     """Confirm / strike per statement, the reviewer's own statements, a comment and the signature of one session."""
 
     comment_left = Signal()     # focus left the comment box: what was typed is saved now, not once typing pauses
+    offered = Signal(bool)      # the controls shown (a record's over-read) or hidden: the Over-read menu follows
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -128,6 +129,7 @@ class OverReadPanel(QWidget):
         on = ov is not None and interpretation is not None
         for w in (self.title, self.title_buttons, self.comment, self.status):
             w.setVisible(on)
+        self.offered.emit(on)
         statements = list(interpretation.statements) if on else []
         keys = [statement_key(s) for s in statements]
         added = list(ov.added) if on else []
@@ -224,6 +226,12 @@ class OverReadPanel(QWidget):
                 if self.rows.itemAtPosition(r, c) is not None]
         rows = [w for k, w in enumerate(rows) if w not in rows[:k]]         # Remove spans two columns: once
         return [self.add_button, self.sign_button, *rows, self.comment]
+
+    def first_control(self) -> QWidget:
+        """The control "Go to the over-read" focuses: the first statement's Confirm (Remove for a statement of the
+        reviewer's own), or Add statement... where there are no rows."""
+        item = self.rows.itemAtPosition(0, 1)
+        return item.widget() if item is not None else self.add_button
 
     def chain_tab_order(self) -> None:
         """Tab walks the controls in reading order from ``tab_after`` (the widget before the over-read in the

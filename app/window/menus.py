@@ -1,4 +1,4 @@
-"""The main window's menus (File, View, Model, Help) and its toolbar, each command with its keys, and the
+"""The main window's menus (File, View, Over-read, Model, Help) and its toolbar, each command with its keys, and the
 commands that act on the record on screen offered or greyed out with it (``_record_controls``). The icons of the
 menus and the window (``icon``) are the SVGs of ``app/resources/icons``.
 
@@ -21,6 +21,9 @@ from mirage_model.paths import shipped_models
 
 
 COMPARE_KEYS = "Ctrl+Shift+P"      # File > Compare with prior ECG...
+# the Over-read menu's keys, free of every other command's (a cardiologist signing record after record had tabbed
+# through about 12 controls to reach Sign...)
+ADD_KEYS, SIGN_KEYS, GO_KEYS = "Ctrl+Shift+A", "Ctrl+Shift+G", "Ctrl+Shift+R"
 ICON_DIR = Path(__file__).resolve().parent.parent / "resources" / "icons"
 
 
@@ -117,6 +120,19 @@ class MenusMixin:
                                self.compare_action, true_scale, fit, zoom_in, zoom_out, self.calipers_action,
                                self.median_window_action, *self.layout_actions.values())
 
+        # the over-read panel's Add statement... and Sign... (its own slots: the same questions and checks) and a key to
+        # its first statement row; offered while the panel shows its controls (``OverReadPanel.offered``)
+        panel = self.results.interpretation.overread
+        overread_menu = menu.addMenu("&Over-read")
+        self.add_statement_action = act("&Add statement...", lambda _=False: panel.ask_add(), ADD_KEYS, None,
+                                        overread_menu)
+        self.sign_action = act("Si&gn...", lambda _=False: panel.ask_sign(), SIGN_KEYS, None, overread_menu)
+        self.go_overread_action = act("&Go to the over-read", self.go_to_overread, GO_KEYS, None, overread_menu)
+        self.overread_actions = (self.add_statement_action, self.sign_action, self.go_overread_action)
+        for a in self.overread_actions:
+            a.setEnabled(False)         # no record yet
+            panel.offered.connect(a.setEnabled)
+
         model_menu = menu.addMenu("&Model")
         self.run_action = act("&Run model", self.run_prediction, "F5", "run", model_menu)
         self._model_available = False
@@ -156,6 +172,12 @@ class MenusMixin:
                   self.batch_action):
             tb.addAction(a)
         self._record_controls(False)
+
+    def go_to_overread(self) -> None:
+        """Over-read > Go to the over-read: the focus on its first statement row, scrolled into view."""
+        w = self.results.interpretation.overread.first_control()
+        self.results_scroll.ensureWidgetVisible(w)
+        w.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def _model_availability(self, on: bool) -> None:
         self._model_available = bool(on)
