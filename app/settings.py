@@ -74,6 +74,15 @@ class Settings:
         for key, state in zip(SPLITTER_KEYS, states):
             self._s.setValue(f"window/{key}", state)
 
+    @property
+    def panels_under_traces(self) -> bool:
+        """View > Panels under the traces: the row under the traces shown (True, a fresh install) or hidden."""
+        return str(self._get("window/panels_under_traces", "true")).lower() not in ("false", "0")
+
+    @panels_under_traces.setter
+    def panels_under_traces(self, on: bool) -> None:
+        self._s.setValue("window/panels_under_traces", "true" if on else "false")
+
     def _get(self, key: str, default):
         value = self._s.value(key, default)
         return default if value is None else value

@@ -436,3 +436,31 @@ def test_the_row_under_the_traces_is_hidden_and_shown_from_the_view_menu(qtbot):
     action.trigger()
     qtbot.waitUntil(lambda: window.image_splitter.isVisible())
     assert action.isChecked() and window.lab_form.isVisible()
+
+
+def test_the_row_under_the_traces_hidden_is_remembered_at_the_next_launch(qtbot):
+    """View > Panels under the traces is kept in the settings at close, as the splitters are, and the next window
+    starts with the row as it was left (hidden, then shown again); a fresh install shows it."""
+    from PySide6.QtCore import QSettings
+
+    from helpers_app import shown_window
+
+    def launch():
+        window = shown_window(qtbot, size=(911, 512))
+        view_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
+        return window, next(a for a in view_menu.actions() if a.text() == "Panels &under the traces")
+
+    window, action = launch()
+    assert action.isChecked() and window.image_splitter.isVisible()        # a fresh install: shown
+    action.trigger()
+    window.close()
+    # what the settings file holds, read as a plain INI store (not through the app's accessors)
+    store = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "MIRAGE", "MIRAGE Review")
+    assert store.value("window/panels_under_traces") == "false"
+    window, action = launch()
+    assert not action.isChecked() and not window.image_splitter.isVisible()
+    action.trigger()
+    assert window.image_splitter.isVisible()
+    window.close()
+    window, action = launch()
+    assert action.isChecked() and window.image_splitter.isVisible()

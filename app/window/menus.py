@@ -101,7 +101,10 @@ class MenusMixin:
         self.panels_action = act("Panels &under the traces", lambda on: self.image_splitter.setVisible(on), None, None,
                                  view_menu)
         self.panels_action.setCheckable(True)
-        self.panels_action.setChecked(True)
+        # as the last run left it (kept at close with the splitters)
+        self.panels_action.setChecked(self.settings.panels_under_traces)
+        if not self.panels_action.isChecked():
+            self.image_splitter.hide()
         layouts = view_menu.addMenu("&Layout")
         group = QActionGroup(self)
         self.layout_actions = {}

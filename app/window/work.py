@@ -111,5 +111,6 @@ class WorkMixin:
         self.settings.window_geometry = self.saveGeometry()
         self.settings.result_splitters = (self.side_splitter.saveState(), self.result_column.saveState(),
                                           self.image_splitter.saveState())
+        self.settings.panels_under_traces = self.panels_action.isChecked()
         self.settings.sync()
         super().closeEvent(event)
