@@ -226,6 +226,8 @@ class MainWindow(RecordsMixin, ReadingMixin, LabsTableMixin, ModelMixin, ExportM
         heat_scroll.setWidget(self.heatmaps)
         self.heat_scroll = heat_scroll
         heat_scroll.setAccessibleName("Lead attention")
+        self.heatmaps.described.connect(heat_scroll.setAccessibleDescription)     # the maps' values in words
+        heat_scroll.setAccessibleDescription(self.heatmaps.accessibleDescription())
         self.tabs.addTab(heat_scroll, "Lead attention")
         self.tabs.addTab(self.median_beats, "Median beats")
         # the comparison with a prior ECG: a tab of its own while the record on screen has a prior (it

@@ -256,6 +256,19 @@ def cell_tip(key: str, m: np.ndarray, row: int, col: int) -> str:
             f"(last layer, mean over heads; each row sums to 1): {100 * v:.1f}%; brighter = more")
 
 
+def strongest_pairs(key: str, m: np.ndarray, n: int = 3) -> str:
+    """The ``n`` largest lead-to-lead cells of a heat map's (L, L) matrix ``m`` as drawn, the diagonal (a lead to
+    itself) left out, in words a screen reader reads: "V2 -> V3 +0.41" (query lead -> key lead; the bias signed, this
+    record's attention a share in %)."""
+    L = m.shape[0]
+    off = np.where(np.eye(L, dtype=bool), -np.inf, m).ravel()
+    order = np.argsort(-off, kind="stable")[:n]
+    cells = [divmod(int(k), L) for k in order]
+    if key == "lead_bias":
+        return ", ".join(f"{STANDARD_LEADS[a]} -> {STANDARD_LEADS[b]} {float(m[a, b]):+.2f}" for a, b in cells)
+    return ", ".join(f"{STANDARD_LEADS[a]} -> {STANDARD_LEADS[b]} {100 * float(m[a, b]):.0f}%" for a, b in cells)
+
+
 def set_plot_title(plot: pg.PlotItem, title: str) -> None:
     """``plot``'s title, in HEATMAP_TEXT, in a row as tall as its text. pyqtgraph's title row is 30 px whatever
     it holds: the heat maps' second line (the method, in small type) needs 38 px at 100 % text and 43 at 150 %,
@@ -271,8 +284,12 @@ class LeadHeatmaps(QWidget):
     the explained window when it starts past 0 s: its title and caption say which).
 
     Each heatmap has its own switch and names the method that made it (``Explanation.methods``) in
-    its title (short) and tooltip (full).
+    its title (short) and tooltip (full). The values, in the tooltips under the pointer alone, are said for a screen
+    reader in the accessible description: each map's three strongest lead-to-lead cells (``strongest_pairs``, of the
+    matrices drawn), sent with ``described`` for the scroll area the Tab key reaches.
     """
+
+    described = Signal(str)     # the accessible description, again with each record's (or model's) matrices
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -382,7 +399,7 @@ class LeadHeatmaps(QWidget):
     def _redraw(self, *args) -> None:
         e = self.explanation
         methods = dict(getattr(e, "methods", {}) or {}) if e is not None else {}
-        texts = []
+        texts, spoken = [], []
         start = float(getattr(e, "window_start_s", 0.0) or 0.0) if e is not None else 0.0
         for i, (key, title, _box) in enumerate(HEATMAPS):
             if key == "lead_attention" and start:
@@ -424,6 +441,7 @@ class LeadHeatmaps(QWidget):
             set_plot_title(plot, f"{title}<br><small>{short_method(method)}</small>")
             plot.setToolTip(method)
             texts.append(f"{title.lower()}: {method}")
+            spoken.append(f"{title}, strongest lead-to-lead: {strongest_pairs(key, m)}")
         if e is None:
             self.caption.setText(f"No explanation ({self.missing}).")
         elif not any(mat is not None for mat in self.matrices):
@@ -432,6 +450,13 @@ class LeadHeatmaps(QWidget):
             old = ([f"lead attention out of date ({self.out_of_date}): drawn faded"]
                    if self.out_of_date and self.matrices[1] is not None and self.boxes[1].isChecked() else [])
             self.caption.setText("; ".join(old + texts))
+        said = "; ".join(spoken) if spoken else self.caption.text()
+        if spoken and self.out_of_date and self.matrices[1] is not None and self.boxes[1].isChecked():
+            said = f"Lead attention out of date ({self.out_of_date}); {said}"
+        if said != self.glw.accessibleDescription():
+            self.glw.setAccessibleDescription(said)
+            self.setAccessibleDescription(said)
+            self.described.emit(said)
         self._fit_width()
 
     def _fit_width(self) -> None:
