@@ -63,7 +63,8 @@ NEED_NO_RECORD = {"Open record", "Open folder", "Open recent", "Clear list", "Ne
                   "Previous record in folder", "Batch score folder", "Settings", "Quit", "Cancel running work",
                   "Choose model", "Keyboard shortcuts", "About MIRAGE Review", "Folder", "No model loaded",
                   "Open labs table", "Close labs table",      # a labs table is for the records opened after it
-                  "Where over-reads are kept"}
+                  "Where over-reads are kept",
+                  "Panels under the traces"}      # the window's layout: hidden or shown before any record too
 
 
 def _record_widgets(window):
