@@ -16,8 +16,8 @@ import html
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QDialog, QDialogButtonBox, QFormLayout, QGridLayout, QHBoxLayout, QInputDialog, QLabel, QLineEdit,
-    QPlainTextEdit, QSizePolicy, QToolButton, QVBoxLayout, QWidget,
+    QApplication, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QGridLayout, QHBoxLayout, QInputDialog, QLabel,
+    QLineEdit, QPlainTextEdit, QSizePolicy, QToolButton, QVBoxLayout, QWidget,
 )
 
 from mirage_model.review.interpret import GROUPS
@@ -276,6 +276,7 @@ class OverReadPanel(QWidget):
             self.session.overread.undecide(s)
             return
         reason, ok = QInputDialog.getText(self, "Strike statement", f"Why is \"{s.text}\" struck out? (optional)")
+        self._back_from_dialog(self._row_buttons(k)[1])
         if ok:
             self.strike(k, reason)
         else:
@@ -293,11 +294,23 @@ class OverReadPanel(QWidget):
 
     def ask_add(self) -> None:
         dlg = AddStatementDialog(self)
-        if dlg.exec() == QDialog.DialogCode.Accepted:
+        before = QApplication.focusWidget()
+        accepted = dlg.exec() == QDialog.DialogCode.Accepted
+        self._back_from_dialog(before or self.add_button)
+        if accepted:
             self.add_statement(dlg.words.text(), dlg.group.currentText())
 
     def remove_added(self, j: int) -> None:
         self.session.overread.remove_added(j)
+
+    def _back_from_dialog(self, widget: QWidget) -> None:
+        """The window made active again after one of the panel's dialogs, ``widget`` given the focus (the control
+        that had it, or the one that opened the dialog). With no window manager (Xvfb, a kiosk session) nothing hands
+        the activation back when a dialog closes: the window had none, and its keys went nowhere (LUDB 14, a
+        statement struck with Strike..., then Ctrl+Shift+G Sign... did nothing, as did Ctrl+Shift+A and R)."""
+        self.window().activateWindow()
+        if widget.isVisible():
+            widget.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def eventFilter(self, watched, event) -> bool:
         if watched is self.comment and event.type() == QEvent.Type.FocusOut:
@@ -321,10 +334,12 @@ class OverReadPanel(QWidget):
         left = (f"\n{n} machine statement{'s are' if n > 1 else ' is'} neither confirmed nor struck; "
                 "the report will say so." if n else "")
         why = ""
+        before = QApplication.focusWidget()
         while True:         # a signature names its reader: an empty name is asked again, saying why
             name, ok = QInputDialog.getText(self, "Sign the over-read",
                                             f"{why}Your name, printed on the report:{left}",
                                             QLineEdit.EchoMode.Normal, name)
+            self._back_from_dialog(before or self.sign_button)
             if not ok:
                 return
             if name.strip():
