@@ -15,36 +15,14 @@ pytest.importorskip("pytestqt")
 from PySide6.QtWidgets import QApplication, QDialog, QInputDialog  # noqa: E402
 
 from helpers_app import isolated_settings, tiny_model  # noqa: E402,F401 - fixtures
-from helpers_models import make_tiny_checkpoint  # noqa: E402
-from app.main_window import MainWindow  # noqa: E402
-from app.settings import Settings  # noqa: E402
+from test_app_overread import A, WAIT_MS, _window, statements_model  # noqa: E402,F401 - fixture
 from app.views.overread import AddStatementDialog  # noqa: E402
-from mirage_model.paths import resources_dir  # noqa: E402
 
-A = resources_dir() / "samples" / "ptbxl" / "records100" / "00000" / "00417_lr.hea"
 pytestmark = pytest.mark.skipif(not A.is_file(), reason="bundled sample not present")
-WAIT_MS = 60000
-
-
-@pytest.fixture(scope="module")
-def statements_model(tmp_path_factory):
-    return make_tiny_checkpoint(tmp_path_factory.mktemp("models") / "stmt", labels=("SR", "AFIB", "1AVB", "NORM"),
-                                thresholds=(0.0, 1.01, 1.01, 1.01), name="tiny-statements")
 
 
 def test_window_active_and_focus_back_after_each_dialog(qtbot, tiny_model, statements_model, monkeypatch):
-    settings = Settings()
-    settings.model_path = ""
-    settings.reviewer = "Dr Keys"
-    window = MainWindow(settings, model_path=str(tiny_model))
-    window.statements_model_arg = str(statements_model)
-    window.resize(1280, 800)
-    qtbot.addWidget(window)
-    window.show()
-    window.load_model()
-    qtbot.waitUntil(lambda: window.model_worker is None, timeout=WAIT_MS)
-    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
-        window.open_record(str(A))
+    window = _window(qtbot, tiny_model, statements_model)
     panel = window.results.interpretation.overread
     qtbot.waitUntil(lambda: panel.sign_button.isVisible(), timeout=WAIT_MS)
     activated = []

@@ -12,22 +12,13 @@ from PySide6.QtGui import QKeySequence  # noqa: E402
 from PySide6.QtWidgets import QApplication, QDialog, QInputDialog  # noqa: E402
 
 from helpers_app import isolated_settings, tiny_model  # noqa: E402,F401 - fixtures
-from helpers_models import make_tiny_checkpoint  # noqa: E402
+from test_app_overread import A, WAIT_MS, statements_model  # noqa: E402,F401 - fixture
 from app.dialogs.shortcuts import menu_shortcuts  # noqa: E402
 from app.main_window import MainWindow  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from app.views.overread import AddStatementDialog  # noqa: E402
-from mirage_model.paths import resources_dir  # noqa: E402
 
-A = resources_dir() / "samples" / "ptbxl" / "records100" / "00000" / "00417_lr.hea"
 pytestmark = pytest.mark.skipif(not A.is_file(), reason="bundled sample not present")
-WAIT_MS = 60000
-
-
-@pytest.fixture(scope="module")
-def statements_model(tmp_path_factory):
-    return make_tiny_checkpoint(tmp_path_factory.mktemp("models") / "stmt", labels=("SR", "AFIB", "1AVB", "NORM"),
-                                thresholds=(0.0, 1.01, 1.01, 1.01), name="tiny-statements")
 
 
 def _menu(window, title):
