@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (  # noqa: E402
 
 from helpers_app import isolated_settings  # noqa: E402,F401 - fixture
 from test_app_accessibility import focus_ring_pixels, image_rgb  # noqa: E402
+from test_app_print_preview import blank_preview  # noqa: E402
 
 
 def _dialogs(qtbot, tmp_path) -> dict:
@@ -267,18 +268,9 @@ def test_tab_reaches_every_control_of_the_print_preview(qtbot):
     focus: Fit page and Fit width, which have no keys, were out of a keyboard's reach, the pages were an unnamed
     stop, and Tab from them skipped Close. Tab (QTest key events) from the pages walks the tool bar in reading order,
     the pages (named), Close and Print..., round to the pages again; Space on Fit width fits the page's width."""
-    from PySide6.QtGui import QImage
-    from PySide6.QtPrintSupport import QPrinter, QPrintPreviewWidget
+    from PySide6.QtPrintSupport import QPrintPreviewWidget
 
-    from app.dialogs.print_preview import PrintPreviewDialog
-
-    page = QImage(1754, 1240, QImage.Format.Format_RGB888)      # A4 at 150 dpi
-    page.fill(Qt.GlobalColor.white)
-    printer = QPrinter()        # kept here: Qt's preview widget holds it by a plain pointer
-    dlg = PrintPreviewDialog(printer, [(page, (842.0, 595.0))] * 3, "Print preview")
-    qtbot.addWidget(dlg)
-    dlg.show()
-    qtbot.waitUntil(lambda: dlg.view.pageCount() == 3)
+    dlg, printer = blank_preview(qtbot)
     dlg.activateWindow()
     dlg.sheets.setFocus(Qt.FocusReason.TabFocusReason)
     qtbot.waitUntil(lambda: QApplication.focusWidget() is dlg.sheets)

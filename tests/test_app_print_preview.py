@@ -151,7 +151,9 @@ def test_ctrl_f2_is_file_print_preview(qtbot):
                             "Making the print preview of record 00417_lr")), said
 
 
-def test_previous_and_next_page_are_greyed_out_at_the_first_and_last_page(qtbot):
+def blank_preview(qtbot):
+    """A print preview of three blank A4 landscape pages, shown: (the dialog, its printer; the caller keeps the
+    printer, which Qt's preview widget holds by a plain pointer)."""
     from PySide6.QtCore import Qt
     from PySide6.QtGui import QImage
     from PySide6.QtPrintSupport import QPrinter
@@ -160,11 +162,18 @@ def test_previous_and_next_page_are_greyed_out_at_the_first_and_last_page(qtbot)
 
     page = QImage(1754, 1240, QImage.Format.Format_RGB888)      # A4 at 150 dpi
     page.fill(Qt.GlobalColor.white)
-    printer = QPrinter()        # kept here: Qt's preview widget holds it by a plain pointer
+    printer = QPrinter()
     dlg = PrintPreviewDialog(printer, [(page, (842.0, 595.0))] * 3, "Print preview")
     qtbot.addWidget(dlg)
     dlg.show()
     qtbot.waitUntil(lambda: dlg.view.pageCount() == 3)
+    return dlg, printer
+
+
+def test_previous_and_next_page_are_greyed_out_at_the_first_and_last_page(qtbot):
+    from PySide6.QtCore import Qt
+
+    dlg, printer = blank_preview(qtbot)
     previous, next_ = (next(a for a in dlg.findChildren(QAction) if a.text() == t) for t in ("P&revious page",
                                                                                               "&Next page"))
 
