@@ -83,7 +83,7 @@ def pause_of(beats, fs: float, findings=(), cv_max: float = 0.15) -> Pause | Non
         return None
     rr = np.diff(t)
     over = [next((f.name for f in gaps if (f.span_s is None and f.code in GAP_ANYWHERE)
-                  or (f.span_s is not None and f.span_s[0] < b and f.span_s[1] > a)), None)
+                  or (f.span_s is not None and _meets(f.span_s, a, b))), None)
             for a, b in zip(t[:-1], t[1:])]
     long = rr > PAUSE_S
     if not long.any():
@@ -93,7 +93,7 @@ def pause_of(beats, fs: float, findings=(), cv_max: float = 0.15) -> Pause | Non
     k = int(pick[np.argmax(rr[pick])])
     # the other RR intervals: none over PAUSE_S, none across the noise's beats set aside or a flat stretch
     unseen = [f.span_s for f in gaps if f.code in UNSEEN and f.span_s is not None]
-    ok = (rr <= PAUSE_S) & ~np.array([any(a < e and b > s for a, b in unseen) for s, e in zip(t[:-1], t[1:])])
+    ok = (rr <= PAUSE_S) & ~np.array([any(_meets(span, a, b) for span in unseen) for a, b in zip(t[:-1], t[1:])])
     rest = rr[ok]
     rate = 60.0 / float(rest.mean()) if rest.size >= 2 else None
     irregular = bool(rest.std(ddof=1) / rest.mean() > cv_max) if rest.size >= 2 else None
@@ -101,6 +101,11 @@ def pause_of(beats, fs: float, findings=(), cv_max: float = 0.15) -> Pause | Non
     d = [rr[i + 1] - rr[i] for i in range(rr.size - 1) if ok[i] and ok[i + 1]]
     nrmssd = float(np.sqrt(np.mean(np.square(d))) / rest.mean()) if len(d) >= 2 else None
     return Pause(float(rr[k]), float(t[k]), rate, irregular, nrmssd, over[k])
+
+
+def _meets(span: tuple[float, float], a: float, b: float) -> bool:
+    """Whether a finding's ``span`` (start, end s) overlaps the RR interval from the beat at ``a`` s to ``b`` s."""
+    return span[0] < b and span[1] > a
 
 
 def pause_statement(p: Pause) -> Statement:
