@@ -89,6 +89,11 @@ cardiologists' per-lead readings (fitted on LUDB records 1-50 only).
    Sokolow-Lyon index (SV1 + max(RV5, RV6)), the Cornell voltage (RaVL + SV3) and the largest peak-to-peak
    QRS of the limb and of the precordial leads (mV; low voltage below 0.5 and 1.0 mV in every lead).
 
+11. P waves beat by beat (``p_waves``): the median beat's P wave, where it has one, slid over the record once each
+   dominant beat's median QRS-T is subtracted; every place it matches (correlation 0.8 or more at a like size) is a P
+   wave, conducted (the last before a QRS) or not (the next P wave comes first): ``Measurements.p_waves``, the P rate
+   apart from the QRS rate (second-degree AV block and AV dissociation, decided by ``review.interpret``).
+
 Accuracy against the LUDB cardiologists' annotations and speed: docs/measurements.md
 (``scripts/eval_ludb.py``). Values are None where they cannot be measured; the reason is in
 ``Measurements.notes``. Research use only, not a diagnosis.

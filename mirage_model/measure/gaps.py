@@ -76,6 +76,7 @@ def _shifted(m: Measurements, a: int, note: str) -> Measurements:
         global_fiducials={k: np.asarray(v, dtype=float) + a for k, v in m.global_fiducials.items()},
         fiducials={ld: LeadFiducials(*(np.asarray(getattr(f, k), dtype=float) + a for k in FIDUCIAL_KEYS))
                    for ld, f in m.fiducials.items()},
+        p_waves=None if m.p_waves is None else m.p_waves.shifted(a / m.fs),
         notes=m.notes + (note,),
     )
 

@@ -22,6 +22,7 @@ from mirage_model.measure.filters import bandpass, smooth
 from mirage_model.measure.formulas import (
     qtc_bazett, qtc_framingham, qtc_fridericia, rr_successive_variation, rr_variation,
 )
+from mirage_model.measure.p_waves import locate_p_waves
 from mirage_model.measure.results import (
     METHOD_NAME, LeadFiducials, MeasureConfig, Measurements, MedianBeat, empty_measurements,
 )
@@ -296,6 +297,7 @@ def _measure_signal(x: np.ndarray, fs: float, cfg: MeasureConfig, quality: dict,
         if not np.isfinite(cons) or cons < cfg.p_corr_min:
             p_on = p_off = None
             why = f"PR: no consistent P wave (beat-to-beat correlation {cons:.2f}; AF/flutter?)"
+    p_span = None if p_on is None else (p_on, p_off)      # the median beat's P wave, the per-beat template
     l_pon, l_poff = np.full(L, np.nan), np.full(L, np.nan)
     if p_on is None:
         notes.append(why)
@@ -317,7 +319,10 @@ def _measure_signal(x: np.ndarray, fs: float, cfg: MeasureConfig, quality: dict,
             pr_len = float(qrs_on - p_on) + pr_bias * fs / 1000.0
         p_on = int(round(qrs_on - pr_len))
         pr_ms = _ms(pr_len, fs)
-    p_share, pr_iqr = p_per_beat(smooth(xf[indep], fs, cfg.p_lowpass_hz), fs, beats, qrs_first - c, cfg)
+    x_p = smooth(xf[indep], fs, cfg.p_lowpass_hz)                            # (l, T) the P waves' band
+    p_share, pr_iqr = p_per_beat(x_p, fs, beats, qrs_first - c, cfg)
+    p_waves = None if p_span is None else locate_p_waves(
+        x_p, fs, beats, dominant, smooth(med[indep], fs, cfg.p_lowpass_hz), c, p_span, (qrs_first, qrs_off), t_off)
 
     qtc_b = round(qtc_bazett(qt_ms, rr), 1) if qt_ms is not None else None
     qtc_f = round(qtc_fridericia(qt_ms, rr), 1) if qt_ms is not None else None
@@ -371,7 +376,7 @@ def _measure_signal(x: np.ndarray, fs: float, cfg: MeasureConfig, quality: dict,
         fiducials=fiducials, global_fiducials=global_fid, fs=fs, method=METHOD_NAME,
         notes=tuple(notes), beats=beats, dominant=dominant, rr_cv=rr_cv, rhythm_irregular=irregular,
         rr_nrmssd=rr_nrmssd, median=median, p_correlation=p_corr,
-        p_share=p_share, pr_iqr_ms=pr_iqr, intervals=cfg.intervals, lead_median_ms=lead_med,
+        p_share=p_share, pr_iqr_ms=pr_iqr, p_waves=p_waves, intervals=cfg.intervals, lead_median_ms=lead_med,
         interval_rank=cfg.global_rank if way == "global" else 0,
         interval_leads={k: n_used.get(k, 0) if v is not None else 0
                         for k, v in (("pr_ms", pr_ms), ("qrs_ms", qrs_ms), ("qt_ms", qt_ms))},

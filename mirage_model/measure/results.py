@@ -9,6 +9,7 @@ import numpy as np
 
 from mirage_model.measure.atrial import AtrialActivity
 from mirage_model.measure.combine import CONVENTIONS, GLOBAL_RANK_MAX, _ordinal
+from mirage_model.measure.p_waves import BeatPWaves
 
 METHOD_NAME = "median beat, each lead delineated (U-Net or rules), median over leads, calibrated on LUDB + neurokit2 QRS detection"
 
@@ -242,6 +243,9 @@ class Measurements:
     # interquartile range of their PR (ms; the P peak to the QRS onset); None where too few beats to tell
     p_share: float | None = None
     pr_iqr_ms: float | None = None
+    # every P wave found by the median beat's P wave, conducted or not (``measure.p_waves``); None where the median
+    # beat has no P wave
+    p_waves: BeatPWaves | None = None
     # the QRS voltages of the median beat (``measure.voltage``, mV): the table's values, not the model's features
     sokolow_lyon_mv: float | None = None             # SV1 + max(RV5, RV6)
     cornell_mv: float | None = None                  # RaVL + SV3
