@@ -27,6 +27,9 @@ from dataclasses import replace
 from typing import Mapping, Sequence
 
 from mirage_model.measure import QTC_KEYS, SCALAR_FIELDS
+from mirage_model.review.interpret.av_conduction import AF_MARK as AV_AF_MARK
+from mirage_model.review.interpret.av_conduction import SUGGESTED as AV_SUGGESTED
+from mirage_model.review.interpret.av_conduction import av_conduction
 from mirage_model.review.interpret.atrial import BARE_FLUTTER, BARE_FLUTTER_WHY, NO_P_NOTE, RR_CV_IRREGULAR
 from mirage_model.review.interpret.conduction import (AXIS_UNRELIABLE_NOTE, PACED_QRS_CODES, PACED_QRS_MARK,
                                                       PACED_WPW, axis_statement, interval_rules, model_conduction,
@@ -67,7 +70,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
               noise_leads: str | None = None, p_share: float | None = None,
               pr_iqr_ms: float | None = None, support: Mapping[str, tuple] | None = None,
               mains_left: str | None = None, pause: Pause | None = None,
-              unmeasured: Mapping[str, str] | None = None) -> Interpretation:
+              unmeasured: Mapping[str, str] | None = None, p_waves=None, beats_s=None) -> Interpretation:
     """Build the interpretation of one record.
 
     Args:
@@ -129,6 +132,10 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
             (``Prediction.unmeasured_thresholds``: a 0.5 fallback); its model statement is marked (``unmeasured_note``)
             as its call is (``doubted_calls``): before the noise's mark, after the record's (paced, amplitudes). None
             or {}: no mark.
+        p_waves: the P waves found beat by beat by the median beat's P wave (``Measurements.p_waves``), beats_s: (n,)
+            the beats' times (s, ``Measurements.beats`` / fs): second-degree AV block and AV dissociation from them
+            (``av_conduction``), the PR withheld where P waves conduct at no fixed PR, atrial fibrillation marked
+            where P waves march with non-conducted ones. None: not measured.
 
     Returns:
         Interpretation with statements in reading order.
@@ -141,10 +148,17 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     out, guessed, paced_rhythm, bare_flutter = rh.out, rh.guessed, rh.paced_rhythm, rh.bare_flutter
 
     ventricular_paced, paced_mark, paced_items = paced_qrs(r, guessed, paced_rhythm)
+    # AV conduction beat by beat: atrial fibrillation has no P waves marching with non-conducted ones
+    av = av_conduction(p_waves, beats_s, hr, paced_rhythm)
+    if av.af_note:
+        out = [replace(s, note=av.af_note) if (s.code == "AFIB" or s.rule_id == "atrial_fibrillation")
+               and s.note is None else s for s in out]
     # conduction
     out = model_conduction(r, out, paced_rhythm, limb_leads)
+    if av.statement is not None and not r.positive & {"2AVB", "3AVB"}:
+        out.append(av.statement)
     interval_rules(r, out, paced_rhythm=paced_rhythm, ventricular_paced=ventricular_paced, paced_items=paced_items,
-                   wide_tachy=rh.wide_tachy, bare_flutter=bare_flutter)
+                   wide_tachy=rh.wide_tachy, bare_flutter=bare_flutter, pr_doubt=av.pr_doubt)
 
     # axis (a child's normal axis is not the adult's: no axis rule)
     axis_said = axis_statement(r, limb_leads, scaled, paced_rhythm)
@@ -178,7 +192,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     out = [replace(s, measured=True) if s.source == "model" and s.code in measured else s for s in out]
     out = with_support(out, support or {})
     p_doubt = (f"{BARE_FLUTTER.format(bare_flutter[0])}: {BARE_FLUTTER_WHY}, and a PR and a P axis need a P wave"
-               if bare_flutter is not None else "")
+               if bare_flutter is not None else av.pr_doubt)
     return Interpretation(tuple(out), tuple(resolved), withheld, hr, model_name,
                           notes=(paediatric_note(age),) if child else (), p_doubt=p_doubt, qtc_doubt=qtc_paused)
 
@@ -225,7 +239,8 @@ def _normal_ecg(r: Reading, rh: Rhythm, out: list[Statement], noisy: set[str], n
     no_abnormality = ("sinus_rhythm", "rhythm_not_classified")      # rules whose statements say none of their own
     still_abnormal = (NO_P_NOTE, P_BEATS_HEAD, UNDELINEATED_NOTE, UNBOUNDED_NOTE, AXIS_UNRELIABLE_NOTE, AF_PAC_NOTE,
                       PAC_AF_NOTE, AF_P_MARK, AMPLITUDE_UNRELIABLE_NOTE, AF_REGULAR_MARK, AF_STEADY_P_MARK,
-                      PACED_QRS_MARK, QT_WIDE_MARK, NOISE_MARK, UNMEASURED_MARK)   # marked, they keep "normal ECG" away
+                      PACED_QRS_MARK, QT_WIDE_MARK, NOISE_MARK, UNMEASURED_MARK,
+                      AV_SUGGESTED, AV_AF_MARK)   # marked, they keep "normal ECG" away
     abnormal = [s for s in out if (s.note is None or s.note.startswith(still_abnormal))
                 and not (s.source == "model" and s.code == "SR")
                 and s.rule_id not in no_abnormality]

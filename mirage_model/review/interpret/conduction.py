@@ -248,8 +248,9 @@ def model_conduction(r: Reading, out: list[Statement], paced_rhythm: bool, limb_
 
 
 def interval_rules(r: Reading, out: list[Statement], *, paced_rhythm: bool, ventricular_paced: bool,
-                   paced_items: list, wide_tachy: bool, bare_flutter) -> None:
-    """The PR and QRS rules' statements, appended to ``out`` (or, beside a paced QRS, to ``paced_items``)."""
+                   paced_items: list, wide_tachy: bool, bare_flutter, pr_doubt: str = "") -> None:
+    """The PR and QRS rules' statements, appended to ``out`` (or, beside a paced QRS, to ``paced_items``); no PR rule
+    where ``pr_doubt`` says why the PR is no conducted P wave's at a fixed interval (``av_conduction``)."""
     positive, resolved = r.positive, r.resolved
     pr_s, qrs_s, pr_flag, qrs_flag, child_limit = r.pr_s, r.qrs_s, r.pr_flag, r.qrs_flag, r.child_limit
     # the PR rules need a P wave conducted from a sinus or atrial focus: beside the atrial fibrillation or flutter the
@@ -266,6 +267,8 @@ def interval_rules(r: Reading, out: list[Statement], *, paced_rhythm: bool, vent
     elif pr_rule and bare_flutter is not None:
         resolved.append(f"{pr_rule} (PR {pr_s} ms) not stated: {BARE_FLUTTER.format(bare_flutter[0])}: "
                         f"{BARE_FLUTTER_WHY}, and a PR needs a P wave conducted from a sinus or atrial focus")
+    elif pr_rule and pr_doubt:
+        resolved.append(f"{pr_rule} (PR {pr_s} ms) not stated: {pr_doubt}")
     elif pr_rule == "first degree AV block" and paced_rhythm:
         # a paced rhythm's "PR" is the pacemaker's programmed AV delay, not AV nodal conduction
         resolved.append(f"first degree AV block not stated: PR {pr_s} ms in a paced rhythm is the "

@@ -164,7 +164,9 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
                    age=age, p_share=p_share, pr_iqr_ms=pr_iqr_ms,
                    support=getattr(prediction, "calibration_support", None),
                    mains_left=mains_left_doubt(quality) or None, pause=pause,
-                   unmeasured=getattr(prediction, "unmeasured_thresholds", None))
+                   unmeasured=getattr(prediction, "unmeasured_thresholds", None),
+                   p_waves=getattr(measured, "p_waves", None) if measurements is not None else None,
+                   beats_s=_beats_s(measured) if measurements is not None else None)
     ptbxl_pred = prediction is None or bool(getattr(prediction, "ptbxl_labels", True))
     ptbxl_own = own is None or own is prediction or bool(getattr(own, "ptbxl_labels", True))
     # "trained on adults" beside an own model's statement claimed what its card may not say (PTB-XL's adults)
@@ -190,6 +192,12 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
             # JS45545 "RA>LA>LL", JS45546 "V3/V4"): PTB-XL, its training data, has no ventricular tachycardia
             it = replace(it, withheld=f"{it.withheld}; {REVERSAL_IN_WIDE_TACHY}")
     return replace(it, resolved=it.resolved + resolved) if resolved else it
+
+
+def _beats_s(measured) -> np.ndarray | None:
+    """(n,) the beats' times in seconds of a ``Measurements`` (its anchors over its fs); None without them."""
+    beats, fs = getattr(measured, "beats", None), getattr(measured, "fs", 0.0)
+    return None if beats is None or not fs else np.asarray(beats, dtype=float) / float(fs)
 
 
 def _said(label: str, p: float, words: Mapping[str, str]) -> str:

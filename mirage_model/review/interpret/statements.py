@@ -49,7 +49,8 @@ GROUPS = ("rhythm", "conduction", "axis", "hypertrophy", "ischaemia", "repolaris
 # and abnormal QRS (ABQRS, "QRS(T) abnormal") after them (on 405 of 410) and after the axis (on all 2,606 naming both),
 # leading into the infarct statements; else by probability (the statements had been said by probability within their
 # group: "Abnormal QRS; Left anterior fascicular block; First degree AV block (PR 213 ms)", PTB-XL 01239_lr)
-AV_CONDUCTION = ("1AVB", "LPR", "2AVB", "3AVB", "WPW", "first_degree_av_block", "short_pr")
+AV_CONDUCTION = ("1AVB", "LPR", "2AVB", "3AVB", "WPW", "first_degree_av_block", "short_pr", "second_degree_av_block",
+                 "av_dissociation")
 AFTER_AXIS = ("ABQRS",)
 
 
@@ -184,13 +185,13 @@ ADULT_TRAINED = "trained on adults"
 RULE_IDS = ("paced_rhythm", "wide_qrs_tachycardia", "sinus_bradycardia", "sinus_tachycardia", "sinus_rhythm",
             "atrial_flutter", "atrial_fibrillation", "rhythm_not_classified", "first_degree_av_block", "short_pr",
             "wide_qrs", "extreme_axis_deviation", "left_axis_deviation", "right_axis_deviation", "prolonged_qtc",
-            "short_qtc", "low_qrs_voltage", "voltage_lvh", "pause")
+            "short_qtc", "low_qrs_voltage", "voltage_lvh", "pause", "second_degree_av_block", "av_dissociation")
 # the PTB-XL statements a rule's statement says (``noise_hidden`` does not name them beside it); "sinus_rhythm" is the
 # model's sinus rate word the measured rate refuted, said as sinus rhythm under its code
 RULE_SAYS = {"sinus_bradycardia": ("SBRAD",), "sinus_tachycardia": ("STACH",), "sinus_rhythm": ("SR",),
              "atrial_flutter": ("AFLT",), "atrial_fibrillation": ("AFIB",), "first_degree_av_block": ("1AVB",),
              "low_qrs_voltage": ("LVOLT",), "voltage_lvh": ("VCLVH",), "paced_rhythm": ("PACE",),
-             "prolonged_qtc": ("LNGQT",)}
+             "prolonged_qtc": ("LNGQT",), "second_degree_av_block": ("2AVB",), "av_dissociation": ("3AVB",)}
 # the confidence of a statement from a model whose checkpoint has no calibration (``Prediction.calibrated`` False: a
 # first ``mirage train`` run): its 52 % is the network's score, not a likelihood, and "moderate confidence" had claimed
 # one for it (a 1-epoch CinC model's labels at 51-52 %); no word is given, only what the number is: "model 52%,

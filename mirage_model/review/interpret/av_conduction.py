@@ -1,0 +1,160 @@
+"""AV conduction read beat by beat: second-degree AV block and AV dissociation (complete AV block?) from the P waves
+that the median beat's own P wave finds across the record (``measure.p_waves``), each said as a suggestion, marked
+"(?)", with its criteria cited; the PR withheld where P waves do not conduct at a fixed PR; atrial fibrillation
+marked where P waves march at a constant rate with non-conducted ones (AF has no P waves: Hindricks et al. 2021).
+
+Criteria (the 2018 ACC/AHA/HRS bradycardia guideline, Kusumoto FM, Schoenfeld MH, Barrett C, et al. Circulation
+2019;140:e382-e482, as its definitions are quoted; Barold SS, Herweg B. Mobitz type II second-degree atrioventricular
+block: a commonly overdiagnosed and misinterpreted arrhythmia. Front Cardiovasc Med 2024;11:1450705):
+
+* every one needs P waves at a constant rate (Barold and Herweg: a stable sinus rate), here every P-P interval within
+  0.16 s of one or two P-P cycles (``measure.p_waves.PP_TOLERANCE_S``: the P-P variation that makes sinus
+  arrhythmia), and at least ``MIN_BLOCKED`` non-conducted P waves (a P wave the next P wave follows before any QRS);
+  one such P wave in a 10 s record is as likely a missed QRS or a blocked premature beat as a block. Not in a paced
+  rhythm.
+* 2:1 AV block: every other P wave conducts, the atrial rate twice the ventricular (within ``RATIO_TOLERANCE``) at a
+  constant PR (interquartile range at most ``PR_VARIES_MS``). A 2:1 block is neither type I nor type II (Barold and
+  Herweg 2024).
+* High-grade AV block (3:1, 4:1): the atrial rate at least ``HIGH_GRADE_RATIO`` (2.5) times the ventricular at a
+  constant PR: two or more P waves in a row not conducted, with AV conduction at a fixed PR (Kusumoto et al.). A P
+  wave on the T wave after a QRS is often not found; the rates still count it (a P-P interval of two cycles).
+* Mobitz I and II only below 1.8 times the ventricular rate (single non-conducted P waves: 4:3, 3:2).
+* Mobitz I (Wenckebach): the PR after each non-conducted P wave is shorter than the PR before it, by at least
+  ``PR_VARIES_MS`` (the PR lengthens before the dropped beat and shortens with the first conducted beat after it).
+* Mobitz II: the PR before and after each single non-conducted P wave the same, within ``PR_FIXED_MS`` (an unchanged PR
+  after the block is its sine qua non: Barold and Herweg 2024).
+* AV dissociation, complete AV block?: more P waves than QRS complexes, the atrial rate above the ventricular by more
+  than ``RATIO_TOLERANCE``, the PR of the complexes varying (interquartile range above ``PR_VARIES_MS``): the P waves
+  march through the QRS rhythm. A 10 s record does not tell complete block from AV dissociation with capture beats,
+  so both are named.
+
+``PR_VARIES_MS`` (40 ms) is the limit tried on the per-beat PR before (a larger spread than the measurement's own in
+sinus rhythm, four samples at PTB-XL's 100 Hz); ``PR_FIXED_MS`` two samples there; ``RATIO_TOLERANCE`` as the flutter
+rule's 2:1 (0.1). All were fixed before any figure (PTB-XL folds 1-8, LUDB; scripts/av_conduction.py).
+
+Where the P waves conduct at no fixed PR (Wenckebach, dissociation) the PR and the P axis in the measurement table are
+marked unreliable and no PR rule is said. Research use only, not a diagnosis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mirage_model.review.interpret.statements import Statement
+
+MIN_BLOCKED = 2          # non-conducted P waves needed for any statement
+PR_VARIES_MS = 40.0      # PR interquartile range above this: not conducted at a fixed PR; Wenckebach's shortening
+PR_FIXED_MS = 20.0       # Mobitz II: the PR before and after a non-conducted P wave within this
+RATIO_TOLERANCE = 0.1    # 2:1: the atrial rate within this share of twice the ventricular; dissociation: above 1 + it
+HIGH_GRADE_RATIO = 2.5   # the atrial rate at least this many times the ventricular at a fixed PR: 3:1, 4:1
+SUGGESTED = "suggested from the P waves found beat by beat"
+SUGGESTED_NOTE = SUGGESTED + " ({n} found, atrial rate {a:.0f}/min, {b} seen not conducted): check a rhythm strip"
+AF_MARK = "P waves at a constant rate"
+AF_NOTE = (AF_MARK + " found beat by beat ({a:.0f}/min, {b} seen not conducted): atrial fibrillation has no P waves "
+           "(Hindricks et al. 2021); AV block?")
+PR_DOUBT = "P waves not conducted at a fixed PR ({why}; PR {lo:.0f}-{hi:.0f} ms beat by beat)"
+CITED = "Kusumoto et al. 2019; Barold and Herweg 2024"
+
+
+@dataclass(frozen=True)
+class AvConduction:
+    """What the P waves found beat by beat say of AV conduction.
+
+    Attributes:
+        statement: the rule's statement (marked "(?)", ``SUGGESTED``), None where no criteria are met.
+        pr_doubt: why the PR is not a conducted P wave's at a fixed interval ("" where it is, or not read).
+        af_note: the mark for an atrial fibrillation statement (None: no P waves marching with non-conducted ones).
+    """
+    statement: Statement | None = None
+    pr_doubt: str = ""
+    af_note: str | None = None
+
+
+def _pr_spread(pr: np.ndarray) -> float | None:
+    """Interquartile range (ms) of the finite PRs (n,); None under 3."""
+    pr = pr[np.isfinite(pr)]
+    return float(np.subtract(*np.percentile(pr, [75, 25]))) if len(pr) >= 3 else None
+
+
+def _around_drops(w, beat_on_s: np.ndarray) -> list[tuple[float, float]]:
+    """(PR before, PR after) each non-conducted P wave: the PR of the last beat before it and of the first after
+    it (ms), where both have one. ``beat_on_s``: (n,) the beats' times (s; their anchors: a non-conducted P wave lies
+    well away from any), ``w.pr_ms`` (n,) their PR."""
+    out = []
+    for t in w.onset_s[w.blocked]:
+        before = np.flatnonzero(beat_on_s < t)
+        after = np.flatnonzero(beat_on_s > t)
+        if len(before) and len(after):
+            a, b = w.pr_ms[before[-1]], w.pr_ms[after[0]]
+            if np.isfinite(a) and np.isfinite(b):
+                out.append((float(a), float(b)))
+    return out
+
+
+def av_conduction(w, beats_s, hr: float | None, paced_rhythm: bool) -> AvConduction:
+    """AV conduction from ``w`` (``measure.p_waves.BeatPWaves``, None: not measured), its beats at ``beats_s`` (n,)
+    s (``Measurements.beats`` / fs: ``w.pr_ms``'s beats), at the ventricular rate ``hr`` (bpm; module docstring)."""
+    if (w is None or beats_s is None or len(beats_s) != len(w.pr_ms) or paced_rhythm or hr is None or not w.regular
+            or w.pp_s is None or w.n_blocked < MIN_BLOCKED):
+        return AvConduction()
+    atrial = float(w.atrial_rate_per_min)
+    n, b = len(w.onset_s), w.n_blocked
+    af_note = AF_NOTE.format(a=atrial, b=b)
+    note = SUGGESTED_NOTE.format(n=n, a=atrial, b=b)
+    pr = np.asarray(w.pr_ms, dtype=float)
+    spread = _pr_spread(pr)
+    if spread is None:
+        return AvConduction(af_note=af_note)
+    finite = pr[np.isfinite(pr)]
+    lo, hi = float(finite.min()), float(finite.max())
+    ratio = atrial / hr
+    drops = _around_drops(w, np.asarray(beats_s, dtype=float))
+    alternate = _every_other(w)
+    rates = f"atrial rate {atrial:.0f}/min, ventricular rate {hr:.0f} bpm"
+    if alternate and abs(ratio - 2.0) <= 2.0 * RATIO_TOLERANCE and spread <= PR_VARIES_MS:
+        return AvConduction(Statement(
+            "conduction", f"Second degree AV block, 2:1 ({rates})", "measurement", note=note,
+            rule=f"every other P wave not conducted, atrial rate {ratio:.2f} times the ventricular (2 +/- "
+                 f"{2 * RATIO_TOLERANCE:g}), PR interquartile range {spread:.0f} ms <= {PR_VARIES_MS:g} ms ({CITED})",
+            rule_id="second_degree_av_block"), af_note=af_note)
+    if ratio >= HIGH_GRADE_RATIO and spread <= PR_VARIES_MS:
+        k = int(round(ratio))
+        return AvConduction(Statement(
+            "conduction", f"High-grade AV block, {k}:1 ({rates})", "measurement", note=note,
+            rule=f"atrial rate {ratio:.2f} times the ventricular (>= {HIGH_GRADE_RATIO:g}: two or more P waves in a "
+                 f"row not conducted), PR interquartile range {spread:.0f} ms <= {PR_VARIES_MS:g} ms ({CITED})",
+            rule_id="second_degree_av_block"), af_note=af_note)
+    if ratio >= 2.0 - 2.0 * RATIO_TOLERANCE:
+        pass                        # neither single dropped beats nor two in a row: Mobitz I and II not read
+    elif drops and all(a - b_ >= PR_VARIES_MS for a, b_ in drops):
+        why = "PR lengthening before each non-conducted P wave"
+        return AvConduction(Statement(
+            "conduction", f"Second degree AV block, Mobitz I (Wenckebach) ({rates})", "measurement", note=note,
+            rule=f"{b} P waves not conducted, the PR before each longer than the PR after it by >= "
+                 f"{PR_VARIES_MS:g} ms ({', '.join(f'{a:.0f} -> {c:.0f}' for a, c in drops)} ms; {CITED})",
+            rule_id="second_degree_av_block"), PR_DOUBT.format(why=why, lo=lo, hi=hi), af_note)
+    single = not np.any(w.blocked[:-1] & w.blocked[1:])
+    fixed = all(abs(a - b_) <= PR_FIXED_MS for a, b_ in drops)
+    if ratio < 2.0 - 2.0 * RATIO_TOLERANCE and drops and single and fixed and spread <= PR_VARIES_MS:
+        return AvConduction(Statement(
+            "conduction", f"Second degree AV block, Mobitz II ({rates})", "measurement", note=note,
+            rule=f"{b} single P waves not conducted, the PR before and after each within {PR_FIXED_MS:g} ms "
+                 f"({', '.join(f'{a:.0f} -> {c:.0f}' for a, c in drops)} ms; {CITED})",
+            rule_id="second_degree_av_block"), af_note=af_note)
+    if ratio > 1.0 + RATIO_TOLERANCE and spread > PR_VARIES_MS:
+        why = "P waves marching through the QRS rhythm"
+        return AvConduction(Statement(
+            "conduction", f"AV dissociation, complete AV block? ({rates})", "measurement", note=note,
+            rule=f"{b} of {n} P waves not conducted, atrial rate {ratio:.2f} times the ventricular (> "
+                 f"{1 + RATIO_TOLERANCE:g}), PR interquartile range {spread:.0f} ms > {PR_VARIES_MS:g} ms ({CITED})",
+            rule_id="av_dissociation"), PR_DOUBT.format(why=why, lo=lo, hi=hi), af_note)
+    return AvConduction(af_note=af_note)
+
+
+def _every_other(w) -> bool:
+    """Whether the P waves between the first and the last non-conducted one alternate conducted, non-conducted."""
+    k = np.flatnonzero(w.blocked)
+    seq = w.blocked[k[0]:k[-1] + 1]
+    return bool(len(k) >= MIN_BLOCKED and np.all(seq[::2]) and not np.any(seq[1::2]))

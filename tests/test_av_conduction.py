@@ -1,0 +1,94 @@
+"""AV conduction read from the P waves found beat by beat (``review.interpret.av_conduction``): second-degree AV
+block, high-grade block and AV dissociation, the PR withheld, atrial fibrillation marked. The P waves and beats are
+written by hand, each pattern as a textbook draws it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mirage_model.measure.p_waves import BeatPWaves, blocked_p, p_interval
+from mirage_model.review.interpret import interpret
+from mirage_model.review.interpret.av_conduction import AF_MARK, SUGGESTED, av_conduction
+
+
+def _waves(p_s, beats_s, pr_ms) -> BeatPWaves:
+    p_s = np.asarray(p_s, dtype=float)
+    beats = np.asarray(beats_s, dtype=float)
+    pp, regular = p_interval(p_s)
+    return BeatPWaves(p_s, np.ones(len(p_s)), blocked_p(p_s, beats), np.asarray(pr_ms, dtype=float), pp, regular)
+
+
+def _wenckebach():
+    """P every 0.8 s; PR 160, 260, 320 ms then a non-conducted P wave, three times (4:3)."""
+    p, beats, pr = [], [], []
+    for g in range(3):
+        for k, d in enumerate((160, 260, 320, None)):
+            t = 0.2 + 0.8 * (4 * g + k)
+            p.append(t)
+            if d is not None:
+                beats.append(t + d / 1000.0)
+                pr.append(d)
+    return p, beats, pr
+
+
+def test_av_conduction_reads_each_pattern():
+    p = [0.2 + 0.8 * k for k in range(12)]
+    two = av_conduction(_waves(p, [t + 0.18 for t in p[::2]], [180.0] * 6), [t + 0.18 for t in p[::2]], 37.5, False)
+    assert two.statement.text.startswith("Second degree AV block, 2:1") and two.pr_doubt == ""
+    assert two.statement.note.startswith(SUGGESTED) and two.af_note.startswith(AF_MARK)
+    pw, bw, prw = _wenckebach()
+    wb = av_conduction(_waves(pw, bw, prw), bw, 56.0, False)
+    assert "Mobitz I (Wenckebach)" in wb.statement.text and "PR 160-320 ms" in wb.pr_doubt
+    keep = [k for k in range(12) if k % 4 != 3]                 # 4:3 at a constant PR 200 ms
+    bm = [p[k] + 0.2 for k in keep]
+    mz = av_conduction(_waves(p, bm, [200.0] * len(bm)), bm, 56.0, False)
+    assert "Mobitz II" in mz.statement.text and mz.pr_doubt == ""
+    # 3:1 at a constant PR, the P wave on each T wave not found (a P-P interval of two cycles)
+    p3 = [0.2 + 0.53 * k for k in range(18) if k % 3 != 1]
+    b3 = [0.2 + 0.53 * k + 0.2 for k in range(0, 18, 3)]
+    hg = av_conduction(_waves(p3, b3, [200.0] * len(b3)), b3, 37.7, False)
+    assert hg.statement.text.startswith("High-grade AV block, 3:1") and hg.pr_doubt == ""
+    # dissociation: P every 0.7 s, QRS every 1.5 s on its own
+    pd_ = [0.1 + 0.7 * k for k in range(14)]
+    bd = [0.5 + 1.5 * k for k in range(6)]
+    prd = [(b - max(t for t in pd_ if t < b)) * 1000.0 for b in bd]
+    dis = av_conduction(_waves(pd_, bd, prd), bd, 40.0, False)
+    assert dis.statement.text.startswith("AV dissociation, complete AV block?") and dis.pr_doubt
+    assert dis.statement.rule_id == "av_dissociation"
+
+
+def test_av_conduction_says_nothing_on_sinus_rhythm_paced_or_unmeasured():
+    p = [0.2 + 0.8 * k for k in range(12)]
+    b = [t + 0.16 for t in p]
+    assert av_conduction(_waves(p, b, [160.0] * 12), b, 75.0, False).statement is None
+    assert av_conduction(_waves(p, b, [160.0] * 12), b, 75.0, False).af_note is None
+    two = [t + 0.18 for t in p[::2]]
+    assert av_conduction(_waves(p, two, [180.0] * 6), two, 37.5, True).statement is None      # paced
+    assert av_conduction(None, None, 60.0, False).statement is None
+
+
+def test_interpretation_says_the_block_and_withholds_the_pr():
+    labels, probs, thr = ["SR", "NORM"], [0.9, 0.6], [0.5, 0.5]
+    pw, bw, prw = _wenckebach()
+    m = {"heart_rate_bpm": 56.0, "pr_ms": 260.0, "qrs_ms": 90.0, "rr_ms": 1071.0}
+    it = interpret(labels, probs, thr, m, "M", p_waves=_waves(pw, bw, prw), beats_s=np.asarray(bw))
+    texts = [s.text for s in it.statements]
+    assert any(t.startswith("Second degree AV block, Mobitz I") for t in texts), texts
+    assert not any("First degree" in t for t in texts) and "Normal ECG" not in texts
+    assert any(r.startswith("first degree AV block (PR 260 ms) not stated: P waves not conducted") for r in it.resolved)
+    assert it.p_doubt.startswith("P waves not conducted at a fixed PR")
+    assert "Mobitz I (Wenckebach)" in it.text() and "(?)" in it.text()
+    plain = interpret(labels, probs, thr, m, "M")
+    assert any(t.startswith("First degree AV block") for t in (s.text for s in plain.statements))
+    assert plain.p_doubt == ""
+
+
+def test_interpretation_marks_atrial_fibrillation_over_marching_p_waves():
+    p = [0.2 + 0.8 * k for k in range(12)]
+    b = [t + 0.18 for t in p[::2]]
+    m = {"heart_rate_bpm": 37.5, "qrs_ms": 90.0, "rr_ms": 1600.0}
+    it = interpret(["AFIB"], [0.9], [0.5], m, "M", p_waves=_waves(p, b, [180.0] * 6), beats_s=np.asarray(b))
+    af = next(s for s in it.statements if s.code == "AFIB")
+    assert af.note is not None and af.note.startswith(AF_MARK)
+    plain = interpret(["AFIB"], [0.9], [0.5], m, "M")
+    assert next(s for s in plain.statements if s.code == "AFIB").note is None
