@@ -13,7 +13,8 @@ The rules, each beside the figures that chose it, live in the modules of this pa
 statements in plain words, ``Statement``, ``Interpretation``), ``reading`` (the record's values, limits and flags
 as the rules read them), ``rhythm`` (the rhythm said first: the model's, its guess, paced rhythm, wide QRS
 tachycardia, the sinus rate words and the marks on atrial fibrillation), ``pause`` (the longest RR interval over
-3 s, and the rate around it), ``atrial`` (atrial fibrillation and flutter from the measurements), ``conduction``
+3 s, and the rate around it), ``atrial`` (atrial fibrillation and flutter from the measurements), ``av_conduction``
+(second-degree AV block and AV dissociation from the P waves found beat by beat, suggested), ``conduction``
 (the model's conduction statements, PR, QRS and axis, the paced QRS), ``voltage`` (QRS voltage), ``qtc`` (the QTc),
 ``findings`` (hypertrophy, ischaemia and infarction, repolarisation), ``assemble`` (``interpret``: the steps in
 reading order, the marks, "normal ECG" last), ``evidence`` (what the quality findings put in doubt), ``models``
