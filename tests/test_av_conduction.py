@@ -92,3 +92,17 @@ def test_interpretation_marks_atrial_fibrillation_over_marching_p_waves():
     assert af.note is not None and af.note.startswith(AF_MARK)
     plain = interpret(["AFIB"], [0.9], [0.5], m, "M")
     assert next(s for s in plain.statements if s.code == "AFIB").note is None
+
+
+def test_sinus_bradycardia_by_the_ventricular_rate_is_marked_beside_the_block():
+    """3:1 at an atrial rate of 113/min, the ventricular 38 bpm: "Sinus bradycardia" reads the QRS rate, not the
+    sinus node's; marked. Without the P waves it stands unmarked."""
+    p3 = [0.2 + 0.53 * k for k in range(18) if k % 3 != 1]
+    b3 = [0.2 + 0.53 * k + 0.2 for k in range(0, 18, 3)]
+    m = {"heart_rate_bpm": 37.7, "pr_ms": 200.0, "qrs_ms": 90.0, "rr_ms": 1590.0}
+    it = interpret(["SBRAD"], [0.9], [0.5], m, "M", p_waves=_waves(p3, b3, [200.0] * len(b3)), beats_s=np.asarray(b3))
+    brady = next(s for s in it.statements if s.text.startswith("Sinus bradycardia"))
+    assert brady.note == "the ventricular rate: P waves at 113/min, not all conducted (AV block?)"
+    assert any(s.text.startswith("High-grade AV block, 3:1") for s in it.statements)
+    plain = interpret(["SBRAD"], [0.9], [0.5], m, "M")
+    assert next(s for s in plain.statements if s.text.startswith("Sinus bradycardia")).note is None

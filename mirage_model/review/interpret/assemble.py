@@ -28,6 +28,7 @@ from typing import Mapping, Sequence
 
 from mirage_model.measure import QTC_KEYS, SCALAR_FIELDS
 from mirage_model.review.interpret.av_conduction import AF_MARK as AV_AF_MARK
+from mirage_model.review.interpret.av_conduction import SLOW_QRS_NOTE
 from mirage_model.review.interpret.av_conduction import SUGGESTED as AV_SUGGESTED
 from mirage_model.review.interpret.av_conduction import av_conduction
 from mirage_model.review.interpret.atrial import BARE_FLUTTER, BARE_FLUTTER_WHY, NO_P_NOTE, RR_CV_IRREGULAR
@@ -39,7 +40,7 @@ from mirage_model.review.interpret.evidence import (AMPLITUDE_CODES, AMPLITUDE_U
 from mirage_model.review.interpret.findings import finding_statements
 from mirage_model.review.interpret.pause import Pause, qtc_doubt
 from mirage_model.review.interpret.qtc import QT_WIDE_MARK, qtc_unreliable
-from mirage_model.review.interpret.reading import Reading
+from mirage_model.review.interpret.reading import BRADY_BPM, Reading
 from mirage_model.review.interpret.rhythm import (AF_P_MARK, AF_PAC_NOTE, AF_REGULAR_MARK, AF_STEADY_P_MARK,
                                                   P_BEATS_HEAD, PAC_AF_NOTE, SINUS_P_AXIS_HEAD, UNBOUNDED_NOTE,
                                                   UNDELINEATED_NOTE, Rhythm, p_axis_doubt, rhythm_statements,
@@ -157,6 +158,10 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     out = model_conduction(r, out, paced_rhythm, limb_leads)
     if av.statement is not None and not r.positive & {"2AVB", "3AVB"}:
         out.append(av.statement)
+    if av.statement is not None and p_waves.atrial_rate_per_min >= BRADY_BPM:
+        slow = SLOW_QRS_NOTE.format(a=p_waves.atrial_rate_per_min)
+        out = [replace(s, note=slow) if s.note is None and (s.rule_id == "sinus_bradycardia" or s.code == "SBRAD")
+               else s for s in out]
     interval_rules(r, out, paced_rhythm=paced_rhythm, ventricular_paced=ventricular_paced, paced_items=paced_items,
                    wide_tachy=rh.wide_tachy, bare_flutter=bare_flutter, pr_doubt=av.pr_doubt)
 

@@ -54,6 +54,9 @@ SUGGESTED_NOTE = SUGGESTED + " ({n} found, atrial rate {a:.0f}/min, {b} seen not
 AF_MARK = "P waves at a constant rate"
 AF_NOTE = (AF_MARK + " found beat by beat ({a:.0f}/min, {b} seen not conducted): atrial fibrillation has no P waves "
            "(Hindricks et al. 2021); AV block?")
+# sinus bradycardia said by the ventricular rate where a statement here stands and the P waves come at the bradycardia
+# limit or faster (``reading.BRADY_BPM``): the sinus node's rate is the P waves', the slow rate the AV block's
+SLOW_QRS_NOTE = "the ventricular rate: P waves at {a:.0f}/min, not all conducted (AV block?)"
 PR_DOUBT = "P waves not conducted at a fixed PR ({why}; PR {lo:.0f}-{hi:.0f} ms beat by beat)"
 CITED = "Kusumoto et al. 2019; Barold and Herweg 2024"
 
