@@ -163,3 +163,38 @@ def test_a_row_of_one_record_as_written_and_another_by_the_list_says_how_to_mend
     ds = datasets.open_dataset(f"folder:{out}", labels=labels, labs=labs)
     assert {it.path.stem: (it.labels, it.clinical["age"][0]) for it in ds.items} == {
         "1": (("NORM",), 61.0), "1_2": (("MI",), 52.0), "2": (("MI",), 40.0)}
+
+
+NOT_UTF8 = (LIST_HEADER + "/in/Müller.xml,Müller,Muller\n").encode("cp1252")
+
+
+@pytest.mark.parametrize("content, why", [
+    # "input_file,input_id,record_id\n" is 30 bytes, "/in/M" 5 more: the ü (0xfc in Windows-1252) is byte 35
+    (NOT_UTF8, "cannot read it ('utf-8' codec can't decode byte 0xfc in position 35: invalid start byte)"),
+    ("patient,notes\n1,mine\n".encode(), "is no list of input_file, input_id, record_id (mirage convert's)"),
+    # damaged: a row cut short
+    ((LIST_HEADER + "/in/Müller.xml,Müller\n").encode(), "is no list of input_file, input_id, record_id "
+                                                        "(mirage convert's)"),
+])
+def test_a_list_that_cannot_be_read_is_said_by_the_lab_form_in_scores_words_and_matches_nothing(tmp_path, content,
+                                                                                                 why):
+    from mirage_model.review.batch import labs_lookup
+    from mirage_model.review.labs_table import LabsTable
+
+    root = tmp_path / "data"
+    _ludb_as(root, {"Muller": "1", "plain": "14"})
+    listed = root / "renamed_records.csv"
+    listed.write_bytes(content)
+    said = f"{listed}{':' if why.startswith('cannot') else ''} {why}: no labs row matched by it"
+    labs = tmp_path / "labs.csv"
+    labs.write_text("record_id,weight\nMüller,70\nplain,90\n", encoding="utf-8")
+    table = LabsTable.read(labs)
+    records = sorted(root.glob("*.hea"))
+    muller = table.row_for(root / "Muller.hea", root, records)
+    assert muller.values == {} and muller.line == "no row for record Muller in labs.csv" and muller.notes == (said,)
+    plain = table.row_for(root / "plain.hea", root, records)
+    assert plain.values == {"weight": (90.0, None)} and plain.notes == (said,)
+    # a record opened on its own (File > Open): its folder's list, said the same
+    assert table.row_for(root / "Muller.hea").notes == (said,)
+    # mirage score's and the batch dialog's words
+    assert said in labs_lookup(labs, root, records).warnings
