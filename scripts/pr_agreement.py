@@ -150,17 +150,24 @@ def run_ludb(folder: Path) -> dict:
     return {"rows": rows}
 
 
-def run_ptbxl(folder: Path, n_normals: int, seed: int) -> dict:
+def labelled_and_normal(folder: Path, code: str, n_normals: int, seed: int, likelihood: float = 100.0):
+    """PTB-XL's folds 1-8 (fold 10 is never read): the rows labelled ``code`` at ``likelihood`` or more, and
+    ``n_normals`` drawn at random (``seed``) of those labelled NORM (likelihood 100) without ``code``
+    (two ``pandas.DataFrame``)."""
     import pandas as pd
-
-    import mirage_model as mm
 
     db = pd.read_csv(folder / "ptbxl_database.csv")
     db = db[db.strat_fold <= 8]                             # folds 1-8 only: fold 10 is never read
     codes = db.scp_codes.map(ast.literal_eval)
-    avb = db[codes.map(lambda c: c.get("1AVB", 0) == 100)]
-    normal = db[codes.map(lambda c: c.get("NORM", 0) == 100 and "1AVB" not in c)]
-    normal = normal.sample(n=min(n_normals, len(normal)), random_state=seed)
+    labelled = db[codes.map(lambda c: c.get(code, -1) >= likelihood)]
+    normal = db[codes.map(lambda c: c.get("NORM", 0) == 100 and code not in c)]
+    return labelled, normal.sample(n=min(n_normals, len(normal)), random_state=seed)
+
+
+def run_ptbxl(folder: Path, n_normals: int, seed: int) -> dict:
+    import mirage_model as mm
+
+    avb, normal = labelled_and_normal(folder, "1AVB", n_normals, seed)
     rows = []
     for group, df in (("1AVB", avb), ("normal", normal)):
         for _, r in df.iterrows():

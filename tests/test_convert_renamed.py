@@ -80,8 +80,8 @@ def test_a_row_of_a_records_name_that_the_list_gives_another_record_is_neither_r
     # 1.hea and 1.xml of one folder: convert wrote 1 and 1_2, and the row "1" may be either input's
     m = match_labs_rows(["1", "2"], ["1", "1_2", "2"], [("1", "1_2")])
     assert m.rows == {"2": "2"} and set(m.ambiguous) == {"1", "1_2"}
-    assert m.ambiguous["1"].startswith("labs row '1' names the record '1' and, in renamed_records.csv, the input "
-                                       "written as '1_2': either may be its patient")
+    assert m.ambiguous["1"].startswith("labs row '1' names the record '1' as written and, by renamed_records.csv, "
+                                       "the input convert wrote as '1_2': either may be its patient")
 
 
 def _inputs(root: Path) -> Path:

@@ -167,6 +167,19 @@ def test_a_damaged_median_beat_is_left_out_and_the_rhythm_reads(tmp_path):
                "median beat was left out" in note for note in rec.meta["reader_warnings"])
 
 
+def test_a_median_beat_that_names_a_lead_twice_is_left_out_saying_so(tmp_path):
+    """Two <MedianSamples> channels that are both V1 ("V1" and V2's relabelled "Lead V1"; the same label twice the
+    reader refuses itself): which is V1 is unknown; the second had been dropped without a word and the first drawn
+    and measured as V1. The device's beat is left out with a note, as the rhythm's twin names are said
+    (lead_named_twice); the rhythm reads."""
+    path = _edited(tmp_path, '<WaveformData lead="V2">', '<WaveformData lead="Lead V1">', after="<MedianSamples>")
+    rec = load_record(path)
+    assert "device_median_beats" not in rec.meta and rec.signal.shape == (12, 5000)
+    assert "duplicate_leads" not in rec.meta                    # the rhythm names each lead once
+    assert any("the device's median beat names lead V1 twice (channels 7 and 8)" in note
+               and "left out" in note for note in rec.meta["reader_warnings"])
+
+
 def test_an_age_in_months_is_that_fraction_of_a_year(tmp_path):
     path = _edited(tmp_path, '<Age units="YEARS">18<', '<Age units="MONTHS">7<', after="<PatientInfo>")
     assert load_record(path).age == pytest.approx(7 / 12)

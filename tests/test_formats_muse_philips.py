@@ -206,6 +206,19 @@ def test_muse_median_beat_whose_sample_count_disagrees_is_left_out_not_the_ecg(t
                for k, lead in enumerate(STANDARD_LEADS)) <= 1.5 * 0.00488
 
 
+def test_muse_median_beat_that_names_a_lead_twice_is_left_out_saying_so(tmp_path):
+    """A Median waveform whose third lead (V1) is labelled I: two beats called I, of which the second had been
+    dropped without a word and V1 left out; the device's beat is left out with a note, the rhythm reads."""
+    sig = truth()
+    text = muse_xml(sig).decode("latin-1")
+    at = text.index("<LeadID>V1</LeadID>")                                  # the median beat's V1 (written first)
+    rec = read(tmp_path, (text[:at] + "<LeadID>I</LeadID>" + text[at + 19:]).encode("latin-1"))
+    assert_reads(rec, sig, 500, 0.00488)
+    assert "device_median_beats" not in rec.meta
+    assert any("the device's median beat names lead I twice (channels 1 and 3)" in n
+               for n in rec.meta["reader_warnings"])
+
+
 # ---------------------------------------------------------------- Philips: already read right
 
 @pytest.mark.parametrize("variant, fs, step", [

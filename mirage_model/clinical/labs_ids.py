@@ -193,20 +193,35 @@ def listed_warnings(table, match: LabsMatch) -> list[str]:
     return lines
 
 
-def renamed_rows(row_ids, renamed, rows: dict, records) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+def _twice_why(row: str, record: str, other: str, other_row: str | None) -> str:
+    """Why ``row`` ("labs row '1'"), which names ``record`` as written and, by convert's list, the input written as
+    ``other``, is neither's, and how to mend it: the table keyed by the names convert wrote (``other_row``: the row
+    ``other`` has of its own, if any) and the list moved out of the folder, which then matches nothing by it."""
+    name = RENAMED_CSV
+    keyed = (f"the table names the records as convert wrote them (row {other_row!r} is the record {other}'s): "
+             if other_row is not None else
+             f"key the table by the names convert wrote (a row {record!r} for the record {record}, a row {other!r} "
+             f"for the record {other}) and ")
+    return (f"{row} names the record {record!r} as written and, by {name}, the input convert wrote as {other!r}: "
+            f"either may be its patient, so neither is given it; to mend it, {keyed}move {name} out of the folder")
+
+
+def renamed_rows(row_ids, renamed, rows: dict, records,
+                 kind: str = "labs") -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
     """Rows whose id fits no record as written but is the id (or a trailing part of it) of an input that
     ``mirage convert`` wrote as a record of the run under another name, as its list says (``renamed``:
     ``clinical.renamed.read_renamed``): "Müller" for the record Muller that Müller.xml was written as. Nothing is
     guessed: without the list no row is so matched. A row is refused (named) where it names two inputs, where its
     record has a row of its own, or where two rows would be the one record; and a row matched as written that the
     list names as another record's input ("1" for the record 1, where 1.xml, input "1", was written as 1_2) is
-    refused for both records: either may be its patient.
+    refused for both records: either may be its patient; the words say how to mend the table (``_twice_why``).
 
     Args:
         row_ids: the ids of the rows that fit no record as written.
         renamed: the list's (input id, record id) pairs.
         rows: {record id: row id} of the rows matched so far.
         records: every record of the run that may be given a row (none ambiguous).
+        kind: the table's kind, as its refusals name a row ("labs row '1' ...", "labels row '1' ...").
 
     Returns:
         {row id: the record it names}, {row id: why it is not matched}, {record id: why its row is refused}.
@@ -221,9 +236,7 @@ def renamed_rows(row_ids, renamed, rows: dict, records) -> tuple[dict[str, str],
     refused_records: dict[str, str] = {}
     for rid, row in rows.items():
         if others := [r for r in by_part.get(row, ()) if r != rid]:
-            why = (f"labs row {row!r} names the record {rid!r} and, in {name}, the input written as {others[0]!r}: "
-                   f"either may be its patient; name the rows as the records are named now and take {name} out of "
-                   "the folder")
+            why = _twice_why(f"{kind} row {row!r}", rid, others[0], rows.get(others[0]))
             refused_records.update({r: why for r in (rid, *others)})
     taken = {r: row for r, row in rows.items() if r not in refused_records}
     found: dict[str, str] = {}

@@ -3,7 +3,8 @@
 is written as the record Muller, and a second input of one name is numbered (Muller_2). Each row is the input file,
 the id its name gave it and the id written (both as a labs table names records in the output folder). Kept in the
 folder, it is what lets the labs matcher give the record Muller a table's row "Müller"
-(``labs_ids.match_labs_rows``'s ``renamed``): the names are never guessed."""
+(``labs_ids.match_labs_rows``'s ``renamed``), and training's labels table its row alike (``labs_ids.renamed_rows``):
+the names are never guessed."""
 
 from __future__ import annotations
 

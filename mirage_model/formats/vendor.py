@@ -176,6 +176,9 @@ def _to_record(path: Path, fmt: str, src, notes: tuple[str, ...], part: tuple | 
                     for lead, (label, x) in zip(src.leads, channels)]
 
     beats = median_beats(path, fmt, src)
+    twice = beat_named_twice([lead.label or "" for lead in src.median_beats or ()])
+    if beats and twice:
+        beats, notes = None, (*notes, twice)
     if beats and fmt == "philips-xml":
         rhythm = {}
         for label, x in channels:
@@ -237,6 +240,28 @@ def file_labels(labels: list[str]) -> list[str]:
         twin = stem in given and n.isdigit() and int(n) >= 2 and canonical_lead(stem) is not None
         out.append(stem if twin else label)
     return out
+
+
+def beat_named_twice(labels: list[str]) -> str | None:
+    """A reader note where the device's median beat names a standard lead on two of its channels (``labels``, the
+    file's, in its order; "V1" and "Lead V1" alike), as the rhythm's ``lead_named_twice`` says of its own: which
+    of them is that lead is unknown, so the device's beat is left out (the first had been drawn and measured as the
+    lead and the second dropped without a word). None when every lead is named once."""
+    first: dict[str, int] = {}
+    twice = []
+    for k, label in enumerate(file_labels(labels), 1):
+        mapped = canonical_lead(label)
+        if mapped is None:
+            continue
+        if mapped[0] in first:
+            twice.append((mapped[0], first[mapped[0]], k))
+        else:
+            first[mapped[0]] = k
+    if not twice:
+        return None
+    where = "; ".join(f"lead {lead} twice (channels {a} and {b})" for lead, a, b in twice)
+    return (f"the device's median beat names {where}: which channel is {twice[0][0]} is unknown; the device's "
+            "median beat was left out")
 
 
 def _monitor_kind(fmt: str, src) -> str | None:

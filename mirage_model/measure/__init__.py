@@ -68,7 +68,9 @@ cardiologists' per-lead readings (fitted on LUDB records 1-50 only).
    rhythm is irregular (with a note). QTc: Bazett QT / sqrt(RR s), Fridericia QT / cbrt(RR s),
    Framingham QT + 154 ms (1 - RR s). QTc is reported whenever QT is, with a note that it is
    unreliable when the rhythm is irregular, below ``qtc_hr_min`` (50 bpm) and, for Bazett, above
-   ``qtc_bazett_hr_max`` (120 bpm).
+   ``qtc_bazett_hr_max`` (120 bpm). The T end of leads II and V5 is read again by the tangent method
+   (``tangent``); where it and the delineator's differ by more than ``t_end_disagree_ms`` (40 ms) the QT
+   keeps its value and a note calls it unreliable (``QT_UNRELIABLE_NOTE``).
 7. Frontal axes: the net area of leads I and aVF over each wave (P, QRS, T) on the median beat
    (baseline: the PR segment).
    With the Einthoven/Goldberger geometry a frontal vector of angle a and size M projects as
@@ -103,6 +105,7 @@ from mirage_model.measure.atrial import AtrialActivity, atrial_activity
 from mirage_model.measure.formulas import (
     frontal_axis_deg, qtc_bazett, qtc_framingham, qtc_fridericia, rr_successive_variation, rr_variation,
 )
+from mirage_model.measure.median_beat import QT_UNRELIABLE_NOTE
 from mirage_model.measure.pipeline import BAZETT_FAST_NOTE, QTC_UNRELIABLE_NOTE, measure
 from mirage_model.measure.results import (
     FIDUCIAL_KEYS, METHOD_NAME, QTC_KEYS, SCALAR_FIELDS, SCALAR_KEYS, LeadFiducials, MeasureConfig,
@@ -112,8 +115,8 @@ from mirage_model.measure.voltage import VOLTAGE_KEYS, QrsVoltage, qrs_voltage
 
 __all__ = [
     "AtrialActivity", "BAZETT_FAST_NOTE", "FIDUCIAL_KEYS", "METHOD_NAME", "QTC_KEYS", "QTC_UNRELIABLE_NOTE",
-    "SCALAR_FIELDS", "SCALAR_KEYS", "LeadFiducials", "MeasureConfig", "Measurements", "MedianBeat", "QrsVoltage",
-    "ScalarField", "VOLTAGE_KEYS",
+    "QT_UNRELIABLE_NOTE", "SCALAR_FIELDS", "SCALAR_KEYS", "LeadFiducials", "MeasureConfig", "Measurements",
+    "MedianBeat", "QrsVoltage", "ScalarField", "VOLTAGE_KEYS",
     "atrial_activity", "empty_measurements", "frontal_axis_deg", "measure", "qtc_bazett", "qtc_framingham",
     "qtc_fridericia", "qrs_voltage", "rr_successive_variation", "rr_variation",
 ]

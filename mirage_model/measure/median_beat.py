@@ -26,6 +26,7 @@ from mirage_model.measure.p_waves import locate_p_waves
 from mirage_model.measure.results import (
     METHOD_NAME, LeadFiducials, MeasureConfig, Measurements, MedianBeat, empty_measurements,
 )
+from mirage_model.measure.tangent import t_end_doubt
 from mirage_model.records import FLAT_PTP_MV, STANDARD_LEADS
 from mirage_model.words import counted
 from mirage_model.words import shown as cited   # the median beat is 'shown' in _measure_signal
@@ -35,6 +36,9 @@ BAZETT_FAST_NOTE = "QTc Bazett unreliable: heart rate"
 # how the notes on every QTc at an irregular rhythm or a slow rate begin (``review.measurements.qtc_doubts`` marks the
 # QTc rows by them)
 QTC_UNRELIABLE_NOTE = "QTc unreliable: "
+# how the note on a QT whose T end the tangent method puts elsewhere begins (``tangent.t_end_doubt``;
+# ``review.measurements.qtc_doubts`` marks the QT and every QTc row by it)
+QT_UNRELIABLE_NOTE = "QT unreliable: "
 
 
 def _qtc_caveats(beats: np.ndarray, hr: float, cfg: MeasureConfig) -> list[str]:
@@ -264,7 +268,7 @@ def _measure_signal(x: np.ndarray, fs: float, cfg: MeasureConfig, quality: dict,
             l_toff = _pick(l_toff, learned["t_off"], cfg)
     if t_sp is None:
         notes.append("QT: T wave too small or not found")
-        t_off, qt_ms = None, None
+        t_off, qt_ms, t_doubt = None, None, ""
     else:
         lead_med["qt_ms"] = lead_ms(lead_median(l_qon, l_toff, n_min), med_bias[2])
         qt = from_qrs_onset(l_qon, l_toff, q_from, way, rank, n_min, after=True)
@@ -274,6 +278,8 @@ def _measure_signal(x: np.ndarray, fs: float, cfg: MeasureConfig, quality: dict,
             qt_len = float(t_sp - qrs_on) + qt_bias * fs / 1000.0
         t_off = int(round(qrs_on + qt_len))
         qt_ms = _ms(qt_len, fs)
+        # the tangent method's T end in II and V5 against the delineator's: where they disagree the QT is marked
+        t_doubt = t_end_doubt(medb, l_qon, l_toff, (t_start, t_stop, t_hard), fs, cfg)
 
     # --- P wave ------------------------------------------------------------------------------
     # the P wave lies after the previous beat's T wave and at most p_window_s before the QRS
@@ -329,6 +335,8 @@ def _measure_signal(x: np.ndarray, fs: float, cfg: MeasureConfig, quality: dict,
     qtc_fr = round(qtc_framingham(qt_ms, rr), 1) if qt_ms is not None else None
     if qt_ms is not None:
         notes.extend(_qtc_caveats(detected, hr, cfg))
+        if t_doubt:          # after the rhythm's and the rate's, which a marked row names first
+            notes.append(QT_UNRELIABLE_NOTE + t_doubt)
 
     # --- axes -------------------------------------------------------------------------------
     axes_ok = usable[LEAD_I] and usable[LEAD_AVF]

@@ -29,6 +29,7 @@ from mirage_model.preprocess import bridge_missing, mains_frequencies, remove_ma
 from mirage_model.quality.beats import detected_rr_s, median_rate_bpm
 from mirage_model.quality.electrode_off import record_electrode_off
 from mirage_model.quality.findings import QualityConfig
+from mirage_model.quality.spikes import without_spikes
 from mirage_model.records import STANDARD_LEADS
 from mirage_model.words import counted
 
@@ -83,6 +84,7 @@ def measure(record, config: MeasureConfig | None = None, fiducials: bool = True)
     if off.any():
         quality = {**quality, "flat": np.asarray(quality.get("flat", np.zeros(len(off), bool)), bool) | off}
     x, mains_leads = _without_mains(x, fs, cfg.mains_hz)
+    x, spiked = without_spikes(x, fs)        # a flipped byte's spike is no beat (the quality check names it)
     bridged = 0
     if not np.isfinite(x).all():
         x = np.array(x, dtype=np.float64, copy=True)      # never the caller's record
@@ -96,6 +98,8 @@ def measure(record, config: MeasureConfig | None = None, fiducials: bool = True)
     m = replace(m, mains_leads=mains_leads, **_voltages(m))
     if off.any():
         note += (f"{', '.join(n for n, o in zip(STANDARD_LEADS, off) if o)} left out (electrode off or noise?)",)
+    if spiked:
+        note += (f"isolated spikes no heart gives bridged in {counted(spiked, 'lead')} before measuring",)
     if note:
         m = replace(m, notes=tuple(m.notes) + note)
     if stretch is None:

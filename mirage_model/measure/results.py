@@ -82,6 +82,10 @@ class MeasureConfig:
     t_lowpass_hz: float = 10.0                    # Gaussian smoothing (-3 dB) for the T wave
     t_ref_s: float = 0.18                         # trapezium reference point after the steepest T slope
     t_min_amplitude_mv: float = 0.04              # smaller T waves: no T offset (QT None)
+    # the tangent-method T end in II and V5 (``tangent``): a T wave at least this tall, and the QT called unreliable
+    # where it and the delineator's T end of that lead differ by more than t_end_disagree_ms
+    tangent_min_mv: float = 0.1
+    t_end_disagree_ms: float = 40.0
     p_window_s: float = 0.33                      # P search window before the QRS onset
     p_lowpass_hz: float = 40.0                    # Gaussian smoothing (-3 dB) for the P wave
     p_steep_frac: float = 0.4                     # P samples this steep (of the P's max velocity) are inside it

@@ -30,6 +30,9 @@ Indices and rules, each from the literature:
   II, V5 and V6 down and of aVR and V1 up on the median beat, with the T waves; no heart gives it.
 - Pacing spikes (where fs >= 500 Hz): narrow (< 2 ms) deflections seen at the same instant in
   several leads, repeating, each followed by a QRS complex.
+- Isolated spikes no heart gives (``spikes``): one sample or a few, 15 mV and 5 times the lead's own range off its
+  10 ms running median and back (a flipped byte), named with lead and time; critical with its span (the model's
+  windows with one are left out); the measurement bridges them, and the pacing detector does not read one lead's.
 - Mains interference (50/60 Hz, also at exactly Nyquist), and the part of it the measurement cannot subtract
   (``indices.mains_left``: the intervals and the calls would be read through it, so they are withheld),
   high-frequency (muscle) noise (and, from the root sum of squares of the noisy leads' noise at which added noise

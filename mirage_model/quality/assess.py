@@ -3,7 +3,7 @@ record, and the verdict. The rules are their modules' (``beats``: the signal at 
 ``pulse``: a calibration pulse; ``integrity``: the file's own checks; ``electrode_off``: leads without a
 heartbeat; ``noise``: noise, mains and artefacts; ``lies``: a record that is not what its file says;
 ``lead_set``: Einthoven's law and copied leads; ``reversal``: electrode reversal; ``polarity``: every lead
-upside down); this one applies them in
+upside down; ``spikes``: isolated spikes no heart gives); this one applies them in
 turn, finding the beats again where a lead is left out, and grades the leads."""
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from mirage_model.quality.pulse import (PULSE_LONG_S, _calibration_pulse, calibr
                                         calibration_pulse_step, pulse_in, without_step)
 from mirage_model.quality.reversal import (_SWAP_LEADS, _learned_reversal, _reversal_rules, _withhold_on_poor,
                                            _without_mains_beat, load_reversal_model)
+from mirage_model.quality.spikes import isolated_spikes, spikes_finding, without_lone_spikes
 from mirage_model.records import STANDARD_LEADS
 from mirage_model.records.leads import blank_sources, sources_text
 
@@ -380,7 +381,7 @@ def assess(record, config: QualityConfig | None = None, pulse="search") -> Quali
 
     # -- pacing --------------------------------------------------------------------------------------
     if fs >= cfg.pace_min_fs:
-        stim, leads = pacing_spikes(x, fs, beats / 100.0, usable)
+        stim, leads = pacing_spikes(without_lone_spikes(x, fs, usable | lost), fs, beats / 100.0, usable)
         if len(stim) >= cfg.pace_min_events:
             lead_names = tuple(STANDARD_LEADS[i] for i in leads)
             # how many of the beats a stimulus precedes, said as such ("8 stimuli before 12 beats" left the
@@ -398,6 +399,12 @@ def assess(record, config: QualityConfig | None = None, pulse="search") -> Quali
                                         times_s=times))
     else:
         findings.append(Finding("pacing_unchecked", f"pacing spikes not checked at {fs:g} Hz", "info", ()))
+    # spikes no heart gives below the impossible values' limit (a flipped byte); a pacing stimulus is the pacing's
+    stim_said = [t for f in findings if f.code in ("paced_rhythm", "pacing_spikes") for t in f.times_s]
+    spikes = spikes_finding([s for s in isolated_spikes(x, fs, usable | lost, np.asarray(stim_said))
+                             if abs(x[s[0], int(round(s[1] * fs))]) <= cfg.impossible_mv])
+    if spikes is not None:
+        findings.append(spikes)
 
     # the file's field said, where known; an object without meta (``signal`` and ``fs`` alone) is checked too
     findings = [with_stated_scale(f, getattr(record, "meta", None) or {}) for f in findings]

@@ -114,6 +114,26 @@ def find_database(header: str | Path, levels: int = 3) -> Path | None:
     return None
 
 
+# PTB-XL's record names: the ecg_id in five digits and "_lr" (its 100 Hz version) or "_hr" (500 Hz)
+_RECORD_NAME = re.compile(r"\d{5}_(lr|hr)")
+_NAMED_RATE = {"lr": 100.0, "hr": 500.0}
+
+
+def looks_like_ptbxl(name: str, fs: float) -> bool:
+    """True for a record named as PTB-XL names its records ("00417_lr" at 100 Hz, "00417_hr" at 500 Hz)."""
+    match = _RECORD_NAME.fullmatch(str(name))
+    return bool(match) and float(fs) == _NAMED_RATE[match.group(1)]
+
+
+def table_missing_note(header: str | Path) -> str:
+    """The note for a PTB-XL record (``looks_like_ptbxl``) read without PTB-XL's table (``find_database``): its
+    age and sex are in the table alone, and nothing guesses them."""
+    return (f"{Path(header).stem} is named as a PTB-XL record, but PTB-XL's table {DATABASE_NAME} was not found "
+            "in its folder or the two above it: age and sex unknown (PTB-XL's headers hold neither), and the model "
+            f"reads the record without them; place {DATABASE_NAME} in the folder that holds records100 "
+            "(or records500) to read them")
+
+
 def decode_number(text) -> float | None:
     """A finite number, or None (empty, unparsable, NaN or infinite)."""
     try:
@@ -164,6 +184,8 @@ def apply_metadata(record, header: str | Path) -> bool:
     header = Path(header)
     csv_path = find_database(header)
     if csv_path is None:
+        if (record.age is None or record.sex is None) and looks_like_ptbxl(header.stem, record.fs):
+            record.meta["reader_warnings"] = (*record.meta.get("reader_warnings", ()), table_missing_note(header))
         return False
     try:
         row = rows_by_stem(csv_path).get(header.stem)

@@ -53,7 +53,8 @@ class RecordRow:
 
     values: dict = field(default_factory=dict)   # {feature: (value, unit)}: the row's cells read; {} for none
     line: str = ""                               # "row '1' of labs.csv" / "no row for record 1 in labs.csv"
-    notes: tuple = ()                            # bad cells left out, a row refused or fitting other records too
+    # bad cells left out, a row refused or fitting other records too, the folder's list of convert not read
+    notes: tuple = ()
     ambiguous: str = ""                          # why its row is no one's (it fits other records too): a batch's error
     refused: str = ""                            # "labs row refused: WHY": a batch's error for it, in its words
 
@@ -118,12 +119,18 @@ class LabsTable:
         if folder is not None and records and path in records:
             if self._lookup is not None and self._lookup[0] == Path(folder) and self._lookup[1] is records:
                 return self._lookup[2]
-            lookup = LabsLookup.build(self.labs, self.errors, folder, records, cell_errors=self.cell_errors,
-                                      renamed=read_renamed(folder)[0])
+            lookup = self._build(folder, records)
             self._lookup = (Path(folder), records, lookup)
             return lookup
-        return LabsLookup.build(self.labs, self.errors, path.parent, [path, *same_name_records(path)],
-                                cell_errors=self.cell_errors, renamed=read_renamed(path.parent)[0])
+        return self._build(path.parent, [path, *same_name_records(path)])
+
+    def _build(self, folder, records: Sequence) -> LabsLookup:
+        """The lookup of ``records`` under ``folder``, by convert's list there as ``mirage score`` reads it: one that
+        cannot be read (damaged, other columns, not UTF-8) matches nothing and is in its ``warnings``, in
+        ``read_renamed``'s words, which ``row_for`` gives each record's notes (the lab form had said nothing)."""
+        renamed, why = read_renamed(folder)
+        return LabsLookup.build(self.labs, self.errors, folder, records, [why] if why else [],
+                                cell_errors=self.cell_errors, renamed=renamed)
 
     def row_for(self, path, folder=None, records: Sequence = (), reads: frozenset | None = frozenset()) -> RecordRow:
         """The row of the record at ``path``, opened from ``folder`` whose records are ``records`` (the folder
@@ -143,15 +150,17 @@ class LabsTable:
         lookup = self._lookup_for(path, folder, records)
         lookup.reads = reads
         rid = printable(lookup.record_id(path))
+        # the folder's list of convert that could not be read: no row matched by it, and said with every record's
+        listed = tuple(lookup.warnings)
         if why := lookup.ambiguous(path):
-            return RecordRow({}, f"no row used for record {rid} in {self.name}", (why,), ambiguous=why)
+            return RecordRow({}, f"no row used for record {rid} in {self.name}", (why, *listed), ambiguous=why)
         row = lookup.row_id(path)
         if row is None:
-            return RecordRow({}, f"no row for record {rid} in {self.name}")
+            return RecordRow({}, f"no row for record {rid} in {self.name}", listed)
         if why := lookup.refused(path):
             return RecordRow({}, f"row {printable(row)!r} of {self.name} refused",
-                             (f"labs row refused: {self._named(why)}",), refused=f"labs row refused: {why}")
+                             (f"labs row refused: {self._named(why)}", *listed), refused=f"labs row refused: {why}")
         # a row named as the record's input before mirage convert renamed it ("Müller" for Muller), by its list
         by = f" (by {RENAMED_CSV})" if lookup.record_id(path) in lookup.match.listed else ""
         return RecordRow(lookup.values(path), f"row {printable(row)!r} of {self.name}{by}",
-                         tuple(lookup.left_out(path, named=self._named)))
+                         (*lookup.left_out(path, named=self._named), *listed))

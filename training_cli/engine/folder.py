@@ -17,8 +17,9 @@ import re
 from pathlib import Path
 
 from mirage_model.clinical import RECORD_FEATURES, default_schema, header_disagreement, match_labs_rows
-from mirage_model.clinical.labs import (folded_column, id_example, listed_warnings, near_miss_text, respelled_note,
-                                        respelled_rows, respelled_warning)
+from mirage_model.clinical.labs import (LabsMatch, folded_column, id_example, listed_warnings, near_miss_text,
+                                        respelled_note, respelled_rows, respelled_warning)
+from mirage_model.clinical.labs_ids import renamed_rows
 from mirage_model.clinical.renamed import read_renamed
 from mirage_model.words import counted, first_few
 from training_cli.engine.dataset import SPLITS, Dataset, DatasetError, Item
@@ -147,6 +148,10 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
             if s not in SPLITS:
                 raise DatasetError(f"{labels_path}, line {n}: split must be train, val or test, found {s!r}")
             split_by_id[rid] = s
+    # mirage convert's list of the records it wrote under another name: labels and labs rows named as its inputs
+    renamed, why = read_renamed(root)
+    if why:
+        logger.warning("%s", why)
     lab_values: dict[str, dict] = {}
     clinical_names: list[str] = []
     labs_match = None
@@ -169,9 +174,6 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
         # a record's row as mirage score and mirage report find it: by its path in the folder
         # ("siteA/1"), else by a shorter trailing part ("1") that fits no other record
         # and a row named as an input mirage convert wrote under another name, by its list in the folder
-        renamed, why = read_renamed(root)
-        if why:
-            logger.warning("%s", why)
         labs_match = match_labs_rows(lab_values, (record_id_of(root, h) for h in headers), renamed)
     items = []
     missing_files = []
@@ -186,6 +188,13 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
     # that number names, where unambiguous (``clinical.labs.respelled_rows``), and is said below
     respelled, _ = respelled_rows([r for r in labels_by_id if r not in by_id], [record_id_of(root, h) for h in headers],
                                   taken={record_id_of(root, by_id[r]) for r in labels_by_id if r in by_id})
+    # a row named as an input mirage convert wrote under another name ("Müller" for Muller), by its list alone
+    known: dict[str, str] = {}                    # record id -> the first row that fits it as written (or a number)
+    for r in labels_by_id:
+        if hea := by_id.get(r) or by_id.get(respelled.get(r, "")):
+            known.setdefault(record_id_of(root, hea), r)
+    listed, not_listed = _labels_by_list(labels_path, renamed, labels_by_id, known,
+                                         [record_id_of(root, h) for h in headers], line_of)
     for rid, labs in labels_by_id.items():
         # a row of 0/1 columns that are all 0 is a labelled negative (no AF, no BRADY), kept in a
         # multilabel task; it had been left out, silently, so that a one-column table (AF 0/1)
@@ -196,7 +205,9 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
             continue
         if task == "multiclass" and len(labs) != 1:
             raise DatasetError(f"{labels_path}: record {rid} has {len(labs)} labels; multiclass needs exactly one")
-        hea = by_id.get(rid) or by_id.get(respelled.get(rid, ""))
+        hea = by_id.get(rid) or by_id.get(respelled.get(rid, "")) or by_id.get(listed.get(rid, ""))
+        if rid in not_listed:
+            continue        # a row convert's list names, refused: warned of, naming it and why
         if hea is None:
             missing_files.append(rid)
             continue
@@ -248,7 +259,7 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
                            f"(ids such as {', '.join(repr(r) for r in missing_files[:3])}); name each record by "
                            f"its path in the folder without the extension, e.g. "
                            f"{record_id_of(root, headers[0])!r}"
-                           f"{near_miss_text(missing_files, (record_id_of(root, h) for h in headers))}")
+                           f"{near_miss_text(missing_files, (record_id_of(root, h) for h in headers), bool(renamed))}")
     if warning := respelled_warning(labels_path, [respelled_note(row, record_id_of(root, by_id[rec]))
                                                   for row, rec in respelled.items() if row in labelled.values()]):
         logger.warning("%s", warning)
@@ -260,7 +271,8 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
         n = len(missing_files)
         logger.warning("%s: %d labelled %s no file under %s and %s not used (%s)%s", labels_path, n,
                        "record has" if n == 1 else "records have", root, "is" if n == 1 else "are",
-                       at_lines(missing_files), near_miss_text(missing_files, (record_id_of(root, h) for h in headers)))
+                       at_lines(missing_files),
+                       near_miss_text(missing_files, (record_id_of(root, h) for h in headers), bool(renamed)))
     # records in the folder that no row of the table names: they had been left out in silence (a
     # researcher's 70 ECGs trained as 65, nothing said which or why)
     rowless = [rid for rid in (record_id_of(root, h) for h in headers)
@@ -401,6 +413,34 @@ def _warn_codes(labels_path: Path, classes: list[str], label_map) -> None:
                        "each trains as a class of its own: --label-map FILE.csv (columns snomed_ct,class; "
                        "a row such as '426783006,Sinus rhythm') names them", labels_path, len(codes),
                        len(classes), shown)
+
+
+def _labels_by_list(path: Path, renamed, row_ids, known: dict, record_ids, line_of: dict) -> tuple[dict, set]:
+    """The rows of a labels table named as inputs mirage convert wrote under another name, given their records by its
+    list in the folder (``renamed``) as labs rows are (``clinical.labs_ids.renamed_rows``), and the rows it names
+    that were refused (the record has a row of its own, two rows would be the one record, the row names two inputs),
+    each warned of, naming the rows (``listed_warnings``).
+
+    Args:
+        known: {record id: row id} of the rows that fit a record as written or as a spreadsheet's number.
+
+    Returns:
+        {row id: record id} of the rows matched by the list, and the ids of those refused.
+
+    Raises:
+        DatasetError: a row names one record as written and another by the list: either may be its patient.
+    """
+    if not renamed:
+        return {}, set()
+    unmatched = [r for r in row_ids if r not in known.values()]
+    found, refused, twice = renamed_rows(unmatched, renamed, known, record_ids, kind="labels")
+    if twice:
+        row = next(known[r] for r in twice if r in known)
+        raise DatasetError(f"{path}, line {line_of[row]}: {twice[next(iter(twice))]}")
+    listed = {rid: row for row, rid in found.items()}
+    for warning in listed_warnings(path, LabsMatch(listed, {}, [], listed, refused, True)):
+        logger.warning("%s", warning)
+    return found, set(refused)
 
 
 def _check_labs(path: Path, lab_values: dict, match, names: list[str], items: list[Item],

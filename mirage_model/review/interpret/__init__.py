@@ -26,7 +26,9 @@ least 20 % (``outputs.is_called``, as every call of every model): the thresholds
 validation fold) of rare statements sit at a few percent, and a finding is not stated at 3 %; all
 probabilities stay in the CSV's ``stmt_`` columns. A QTc rule statement is marked (?) when the measurements call the QTc
 unreliable (an irregular rhythm; Bazett above 120 bpm; any formula below 50 bpm, where the corrections
-extrapolate and Bazett under-corrects: Rautaharju et al. 2009).
+extrapolate and Bazett under-corrects: Rautaharju et al. 2009), and where the tangent method puts the T end of lead
+II or V5 more than 40 ms from the delineator's (``measure.tangent``): a prolonged QTc where it lies earlier, a short
+one where it lies later.
 
 Children: the rules' thresholds (in their modules) are adults'. Below ``measurements.PAEDIATRIC_BELOW_Y`` (16)
 years, the age the paediatric normal limits cover (Rijnbeek et al. Eur Heart J 2001;22:702-11; Davignon et al.

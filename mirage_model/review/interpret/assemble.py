@@ -71,7 +71,8 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
               noise_leads: str | None = None, p_share: float | None = None,
               pr_iqr_ms: float | None = None, support: Mapping[str, tuple] | None = None,
               mains_left: str | None = None, pause: Pause | None = None,
-              unmeasured: Mapping[str, str] | None = None, p_waves=None, beats_s=None) -> Interpretation:
+              unmeasured: Mapping[str, str] | None = None, t_end: str | None = None, p_waves=None,
+              beats_s=None) -> Interpretation:
     """Build the interpretation of one record.
 
     Args:
@@ -133,6 +134,10 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
             (``Prediction.unmeasured_thresholds``: a 0.5 fallback); its model statement is marked (``unmeasured_note``)
             as its call is (``doubted_calls``): before the noise's mark, after the record's (paced, amplitudes). None
             or {}: no mark.
+        t_end: why the QT's T end is uncertain (the measurement's ``QT_UNRELIABLE_NOTE``, its words after the head:
+            the tangent method puts it elsewhere in II or V5). A prolonged QTc is then said marked with it where the
+            T wave may end earlier, a short one where it may end later, and where it may end later the model's long
+            QT is not marked as contradicted by a QTc within its limit. None: not in doubt.
         p_waves: the P waves found beat by beat by the median beat's P wave (``Measurements.p_waves``), beats_s: (n,)
             the beats' times (s, ``Measurements.beats`` / fs): second-degree AV block and AV dissociation from them
             (``av_conduction``), the PR withheld where P waves conduct at no fixed PR, atrial fibrillation marked
@@ -142,6 +147,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         Interpretation with statements in reading order.
     """
     r = Reading.of(labels, probabilities, thresholds, measurements, sex, age)
+    r.t_end = t_end or ""
     child, hr = r.child, r.hr
     rh = rhythm_statements(r, irregular=irregular, rr_nrmssd=rr_nrmssd, paced=paced, atrial_activity=atrial_activity,
                            qrs_unbounded=qrs_unbounded, p_correlation=p_correlation, p_share=p_share,

@@ -5,6 +5,7 @@ the QTc rules (``qtc``) among the repolarisation statements.
 
 from __future__ import annotations
 
+from mirage_model.measure.tangent import T_END_LATER
 from mirage_model.review.interpret.qtc import BOGOSSIAN, qtc_reading, qtc_statements
 from mirage_model.review.interpret.reading import Reading
 from mirage_model.review.interpret.statements import STATEMENTS, Statement, StatementInfo, _in_sentence, by_probability
@@ -92,7 +93,9 @@ def finding_statements(r: Reading, out: list[Statement], irregular: bool | None,
             if c in INFARCT_WALLS:
                 said_infarcts.append(c)
             note = None
-            if c == "LNGQT" and qtc is not None and long_flag != "high" and not child and not qtc_doubt:
+            # a QTc within its limit whose T wave may end later (``Reading.t_end``) contradicts no long QT
+            if (c == "LNGQT" and qtc is not None and long_flag != "high" and not child and not qtc_doubt
+                    and T_END_LATER not in r.t_end):
                 note = (f"not supported by the measured QTc {qtc_s} ms ({formula})" if adj is None else
                         f"not supported by the QRS-adjusted QTc {adj_s} ms ({formula}; QTc {qtc_s} ms, QRS {qrs_s} "
                         f"ms; {BOGOSSIAN})")

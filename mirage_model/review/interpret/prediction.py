@@ -19,7 +19,8 @@ from mirage_model.review.interpret.pause import pause_of
 from mirage_model.review.interpret.statements import (PAEDIATRIC_HEAD, STATEMENTS, UNCALIBRATED, Interpretation,
                                                       _in_sentence, paediatric_note, trained_words)
 from mirage_model.review.labels import is_normal, label_words, model_words
-from mirage_model.review.measurements import amplitudes_not_in_mv, clean_age, is_paediatric, mains_left_doubt
+from mirage_model.review.measurements import (amplitudes_not_in_mv, clean_age, is_paediatric, mains_left_doubt,
+                                              qt_doubt)
 from mirage_model.review.session import FAILED
 
 # the quality check's learned electrode-reversal findings, and what the withheld reason adds when they alone withhold
@@ -52,7 +53,7 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
                          quality=None, atrial_activity=None, qrs_unbounded: bool | None = None,
                          not_assessed: str = "", p_correlation: float | None = None,
                          age=FROM_PREDICTION, own=None, p_share: float | None = None,
-                         pr_iqr_ms: float | None = None, beats_of=None) -> Interpretation:
+                         pr_iqr_ms: float | None = None, beats_of=None, t_end: str | None = None) -> Interpretation:
     """:func:`interpret` of a model's ``Prediction`` with the record's measurements: the one way the
     PDF's page 1 and ``mirage score``'s interpretation column build it.
 
@@ -85,6 +86,8 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
         p_share, pr_iqr_ms: the P waves found beat by beat and their PR's spread (default: the Measurements').
         beats_of: the record's ``Measurements`` whose beats give a pause (``pause.pause_of``) where
             ``measurements`` is a mapping (the reviewed table); default: ``measurements`` itself.
+        t_end: why the QT's T end is uncertain (``interpret``'s); default: the Measurements' own note
+            (``measurements.qt_doubt``).
     """
     if age is FROM_PREDICTION:
         age = prediction_age(prediction)
@@ -102,6 +105,8 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
         p_share = getattr(measurements, "p_share", None)
     if pr_iqr_ms is None:
         pr_iqr_ms = getattr(measurements, "pr_iqr_ms", None)
+    if t_end is None:
+        t_end = qt_doubt(measurements)
     pause = None
     measured = measurements if measurements is not None and not isinstance(measurements, Mapping) else beats_of
     if measurements is not None and measured is not None:
@@ -164,7 +169,7 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
                    age=age, p_share=p_share, pr_iqr_ms=pr_iqr_ms,
                    support=getattr(prediction, "calibration_support", None),
                    mains_left=mains_left_doubt(quality) or None, pause=pause,
-                   unmeasured=getattr(prediction, "unmeasured_thresholds", None),
+                   unmeasured=getattr(prediction, "unmeasured_thresholds", None), t_end=t_end,
                    p_waves=getattr(measured, "p_waves", None) if measurements is not None else None,
                    beats_s=_beats_s(measured) if measurements is not None else None)
     ptbxl_pred = prediction is None or bool(getattr(prediction, "ptbxl_labels", True))
@@ -267,7 +272,10 @@ def session_interpretation(session) -> Interpretation:
                                 p_share=getattr(session.measurements, "p_share", None),
                                 pr_iqr_ms=getattr(session.measurements, "pr_iqr_ms", None), age=session.age,
                                 beats_of=None if RATE_EDITS & set(session.measurement_edits or {})
-                                else session.measurements)
+                                else session.measurements,
+                                # the reviewer's QT is theirs: its T end is no longer the one in doubt
+                                t_end="" if "qt_ms" in (session.measurement_edits or {})
+                                else qt_doubt(session.measurements))
 
 
 def session_noise_hidden(session, interpretation=None, limit: int | None = MAY_HIDE_NAMED) -> str:

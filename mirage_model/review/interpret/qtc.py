@@ -34,6 +34,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mirage_model.clinical import parse_sex
+from mirage_model.measure.tangent import T_END_EARLIER, T_END_LATER
 from mirage_model.records.age import age_text
 from mirage_model.review.interpret.reading import QRS_WIDE_MS, TACHY_BPM, Reading
 from mirage_model.review.interpret.statements import Statement, _num
@@ -160,6 +161,10 @@ def qtc_statements(r: Reading, q: QTc, out: list[Statement], irregular: bool | N
     who = {"M": " for men", "F": " for women"}.get(sex, ", sex unknown: the lower of the two sexes' limits")
     why = qtc_unreliable(f"qtc_{formula.lower()}_ms", hr, irregular, child)
     shaky = f"unreliable: {why}" if why else None
+    # a T end the tangent method puts elsewhere (``Reading.t_end``): a prolonged QTc is said marked where the T wave
+    # may end earlier, a short one where it may end later; the other way the doubt only lengthens or shortens it more
+    shaky_long, shaky_short = ("; ".join(w for w in (shaky, r.t_end if way in r.t_end else "") if w) or None
+                               for way in (T_END_EARLIER, T_END_LATER))
     if qtc_flag == "high" and "LNGQT" not in positive:
         name, v_s = ("QTc", qtc_s) if adj is None else ("QRS-adjusted QTc", adj_s)
         wide = f", QRS {qrs_s} ms >= {QRS_WIDE_MS:g} ms" if adj is not None else ""
@@ -199,7 +204,7 @@ def qtc_statements(r: Reading, q: QTc, out: list[Statement], irregular: bool | N
                 else:
                     fast_note = f"{BAZETT_FAST_MARK}: {fr_name} QTc {fr_s} ms {within_fr}"
             out.append(Statement("repolarisation", text, "measurement", rule=rule,
-                                 note="; ".join(n for n in (fast_note, wide_mark, shaky) if n) or None,
+                                 note="; ".join(n for n in (fast_note, wide_mark, shaky_long) if n) or None,
                                  rule_id="prolonged_qtc"))
         else:
             # marked, not taken away: the adjustment was made for bundle branch block and may over-correct
@@ -208,8 +213,8 @@ def qtc_statements(r: Reading, q: QTc, out: list[Statement], irregular: bool | N
             wide_note = f"{QT_WIDE_MARK}: {name} {v_s} ms {within}"
             out.append(Statement("repolarisation", f"Prolonged QTc ({qtc_s} ms, {formula})", "measurement",
                                  rule=f"QTc {qtc_s} ms past its limit unadjusted{why_formula}",
-                                 note="; ".join(n for n in (wide_note, shaky) if n), rule_id="prolonged_qtc"))
+                                 note="; ".join(n for n in (wide_note, shaky_long) if n), rule_id="prolonged_qtc"))
     elif qtc_flag == "low":
         out.append(Statement("repolarisation", f"Short QTc ({qtc_s} ms, {formula})", "measurement",
                              rule=f"QTc {qtc_s} ms <= {QTC_SHORT:g} ms (Priori et al. 2015)" + why_formula,
-                             note=shaky, rule_id="short_qtc"))
+                             note=shaky_short, rule_id="short_qtc"))

@@ -58,6 +58,7 @@ class Reading:
     qrs_flag: str
     rate_ref: object               # a child's rate limits (``measurements.reference_range``); None for an adult
     child_rate: str
+    t_end: str = ""                # why the QT's T end is uncertain (``measure.QT_UNRELIABLE_NOTE``'s words); "": not
 
     @classmethod
     def of(cls, labels: Sequence[str], probabilities: Sequence[float], thresholds: Sequence[float],

@@ -15,7 +15,7 @@ from mirage_model.review.measurements.doubts import (AMPLITUDE_DOUBT, ATRIAL_KEY
                                                      SCALED_VOLTAGES_WHY, UNRELIABLE, amplitude_doubt,
                                                      amplitudes_not_in_mv, atrial_doubt, atrial_reason, atrial_rhythm,
                                                      finding, mains_left_doubt, measurement_notes, paced_doubt,
-                                                     qtc_doubts, unsaid_notes)
+                                                     qt_doubt, qtc_doubts, unsaid_notes)
 from mirage_model.review.measurements.edits import EDIT_LIMITS, check_edit, clean_edits
 from mirage_model.review.measurements.ranges import (ADULT_UPPER_KEPT, CHILD_BAZETT, CHILD_RATE_BPM, CORNELL_MV,
                                                      FLEMING, HANCOCK, INFANT_BELOW_Y, LOW_LIMB_MV, LOW_PRECORDIAL_MV,
@@ -35,5 +35,6 @@ __all__ = ["ADULT_UPPER_KEPT", "AMPLITUDE_DOUBT", "ATRIAL_KEYS", "AXES_SCALED", 
            "VOLTAGE_RANGES", "VOLTAGE_SCALED", "WENNING", "ReferenceRange", "age_note", "amplitude_doubt",
            "amplitudes_not_in_mv", "atrial_doubt", "atrial_reason", "atrial_rhythm", "check_edit", "child_rate_limits",
            "clean_age", "clean_edits", "doubt_text", "finding", "flag", "is_paediatric", "mains_left_doubt",
-           "measurement_notes", "measurement_rows", "outside_range", "paced_doubt", "qtc_doubts", "reference_range",
+           "measurement_notes", "measurement_rows", "outside_range", "paced_doubt", "qt_doubt", "qtc_doubts",
+           "reference_range",
            "short_labels", "shown", "unsaid_notes", "why_unmeasured"]

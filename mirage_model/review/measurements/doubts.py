@@ -167,28 +167,42 @@ def measurement_notes(measurements, age=None) -> list[str]:
 
 
 def _qtc_reason(note: str) -> tuple[str, tuple[str, ...]]:
-    """(why, the QTc keys it puts in doubt) for a measurement note on a QTc reported but unreliable (``measure``'s
-    ``QTC_UNRELIABLE_NOTE``: every formula; ``BAZETT_FAST_NOTE``: Bazett's), why being the note's words after its
-    head; ("", ()) for any other note."""
+    """(why, the QT and QTc keys it puts in doubt) for a measurement note on a QTc reported but unreliable
+    (``measure``'s ``QTC_UNRELIABLE_NOTE``: every formula; ``BAZETT_FAST_NOTE``: Bazett's) or on a QT whose T end is
+    uncertain (``QT_UNRELIABLE_NOTE``: the QT and every QTc), why being the note's words after its head; ("", ()) for
+    any other note."""
     measure = _measure()
     fast = measure.BAZETT_FAST_NOTE
-    for head, keys in ((measure.QTC_UNRELIABLE_NOTE, measure.QTC_KEYS),
+    for head, keys in ((measure.QT_UNRELIABLE_NOTE, ("qt_ms",) + measure.QTC_KEYS),
+                       (measure.QTC_UNRELIABLE_NOTE, measure.QTC_KEYS),
                        (fast[:fast.index(": ") + 2], ("qtc_bazett_ms",))):
         if note.startswith(head) and note[len(head):]:
             return note[len(head):], keys
     return "", ()
 
 
-def qtc_doubts(measurements, age=None, rate_edited: bool = False) -> dict[str, str]:
-    """The QTc rows the measurement's own notes call unreliable (every formula at an irregular rhythm or below 50 bpm,
-    Bazett's above 120 bpm; not a child's, whose QTc is Bazett's at any rate: ``measurement_notes``), key -> why in
-    the note's words after its head: "irregular rhythm (RR coefficient of variation 0.46 > 0.15; e.g. atrial
-    fibrillation): QT and the mean RR do not belong to the same cycle", two notes joined by "; ". ``rate_edited``:
-    the reviewer's rate or RR replaced the measured one the rate notes judge, so only the irregular rhythm's stands.
-    {} without such a note."""
+def qt_doubt(measurements) -> str:
+    """Why a ``measure.Measurements``' (or None's) QT is unreliable, in its note's words after its head
+    (``measure.QT_UNRELIABLE_NOTE``: the tangent method puts the T end elsewhere in II or V5), for the interpretation
+    to mark its QTc statement with; "" without such a note."""
+    head = _measure().QT_UNRELIABLE_NOTE
+    return next((n[len(head):] for n in map(str, getattr(measurements, "notes", ()) or ()) if n.startswith(head)), "")
+
+
+def qtc_doubts(measurements, age=None, rate_edited: bool = False, qt_edited: bool = False) -> dict[str, str]:
+    """The QT and QTc rows the measurement's own notes call unreliable (every QTc at an irregular rhythm or below 50
+    bpm, Bazett's above 120 bpm, not a child's, whose QTc is Bazett's at any rate: ``measurement_notes``; the QT and
+    every QTc where the tangent method puts the T end elsewhere), key -> why in the note's words after its head:
+    "irregular rhythm (RR coefficient of variation 0.46 > 0.15; e.g. atrial fibrillation): QT and the mean RR do not
+    belong to the same cycle", two notes joined by "; ". ``rate_edited``: the reviewer's rate or RR replaced the
+    measured one the rate notes judge, so only the irregular rhythm's stands; ``qt_edited``: the reviewer's QT
+    replaced the one whose T end was in doubt, whose note then stands no more. {} without such a note."""
+    qt_head = _measure().QT_UNRELIABLE_NOTE
     out: dict[str, list[str]] = {}
     for note in measurement_notes(measurements, age):
         why, keys = _qtc_reason(note)
+        if qt_edited and note.startswith(qt_head):
+            continue
         if why and not (rate_edited and why.startswith("heart rate")):
             for k in keys:
                 out.setdefault(k, []).append(why)

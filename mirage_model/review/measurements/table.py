@@ -53,7 +53,8 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex
     or RR) is "not recomputed" rather than left at a value that no longer matches its QT. The QTc rows
     the measurement's own notes call unreliable (an irregular rhythm, a rate below 50 bpm, Bazett's above
     120 bpm in an adult) are "unreliable" with the note's words (``qtc_doubts``); the QTc of a rate or RR
-    the reviewer edited, by the irregular rhythm alone.
+    the reviewer edited, by the irregular rhythm alone. Where the tangent method puts the T end elsewhere
+    (``measure.QT_UNRELIABLE_NOTE``) the QT and every QTc row are "unreliable", until the reviewer edits the QT.
 
     Args:
         measurements: measure.Measurements or None (not measured).
@@ -149,7 +150,7 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex
     # the QTc the measurement itself calls unreliable (irregular rhythm, its rate): beside mains left the mains' reason
     # stands (the QT itself is read through it) and the note stays in the notes
     rate_edited = bool({"heart_rate_bpm", "rr_ms"} & set(clean))
-    qtc = qtc_doubts(measurements, age, rate_edited)
+    qtc = qtc_doubts(measurements, age, rate_edited, qt_edited="qt_ms" in clean)
     if paused := getattr(interpretation, "qtc_doubt", ""):
         # the mean RR holds the pause the interpretation says (``pause.qtc_doubt``): said first, the notes' after it
         qtc = {k: "; ".join(w for w in (paused, qtc.get(k)) if w) for k in measure.QTC_KEYS}

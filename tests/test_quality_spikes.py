@@ -1,0 +1,87 @@
+"""Isolated spikes below the "impossible" 50 mV (a flipped byte in a file's samples: one sample, or a few, 20-50 mV
+off the trace and back) had passed without a word, and the model read them: one such spike in one lead changed the
+default model's calls on 2 of 30 PTB-XL records. They are an "artefact" named with lead and time, critical with its
+span, so the prediction leaves the windows they fall in out, or is withheld; the measurements read past them.
+
+Truth: the spikes are placed here by hand, in a lead and at a time chosen; the bundled LUDB 1 (500 Hz) and PTB-XL
+00417_lr (100 Hz) hold none."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mirage_model.measure import measure
+from mirage_model.paths import resources_dir
+from mirage_model.quality import assess
+from mirage_model.records import STANDARD_LEADS, load_record
+
+SAMPLES = resources_dir() / "samples"
+LUDB1 = SAMPLES / "ludb" / "1.hea"
+PTBXL = SAMPLES / "ptbxl" / "records100" / "00000" / "00417_lr.hea"
+
+
+def _spiked(record, spikes):
+    """``record`` with ``mv`` added from ``t`` s for ``width`` s (one sample at least) to ``lead``, for each
+    (lead, t, mv, width)."""
+    sig = np.array(record.signal, dtype=np.float64)
+    for lead, t, mv, width in spikes:
+        k = int(round(t * record.fs))
+        sig[STANDARD_LEADS.index(lead), k:k + max(1, int(round(width * record.fs)))] += mv
+    return replace(record, signal=sig.astype(np.float32))
+
+
+def _spike_findings(report):
+    return [f for f in report.findings if f.code == "artefact" and "spike" in f.name]
+
+
+@pytest.mark.parametrize("path", [LUDB1, PTBXL], ids=["LUDB 1, 500 Hz", "PTB-XL 00417, 100 Hz"])
+def test_a_spike_far_off_the_trace_is_named_with_its_lead_and_time(path):
+    record = load_record(path)
+    assert not _spike_findings(assess(record))
+    for spikes, said in [([("V3", 4.0, -30.0, 0)], "V3 at 4.00 s"),
+                         ([("II", 2.5, 22.0, 0.004)], "II at 2.5"),           # 4 ms wide: two samples at 500 Hz
+                         ([("I", 6.0, 45.0, 0), ("aVF", 6.0, -40.0, 0), ("V5", 8.2, 25.0, 0)],
+                          "I at 6.00 s, aVF at 6.00 s, V5 at 8.20 s")]:
+        report = assess(_spiked(record, spikes))
+        found = _spike_findings(report)
+        assert len(found) == 1, [f.name for f in report.findings]
+        f = found[0]
+        assert said in f.name and f.severity == "critical" and report.gated
+        assert set(f.leads) == {s[0] for s in spikes}
+        times = [s[1] for s in spikes]
+        assert f.span_s[0] <= min(times) and f.span_s[1] >= max(times)
+        assert not any(g.code in ("paced_rhythm", "pacing_spikes") for g in report.findings)
+
+
+LUDB71 = Path("/work/shared/datasets/ludb/data/71.hea")     # the shared data set's LUDB (not shipped)
+
+
+@pytest.mark.skipif(not LUDB71.is_file(), reason="LUDB 71 not present")
+def test_spikes_in_one_lead_are_no_pacing():
+    """Three spikes in LUDB 71's aVL (a mutant of the fuzzing, seed 52), two of them before a beat, had read
+    "paced rhythm (pacemaker spikes)", critical, on an unpaced record: a stimulus reaches several leads at once, a
+    flipped byte one lead."""
+    report = assess(_spiked(load_record(LUDB71), [("aVL", 4.68, 33.54, 0), ("aVL", 9.116, -31.18, 0),
+                                                  ("aVL", 6.018, 31.71, 0)]))
+    assert not any(f.code in ("paced_rhythm", "pacing_spikes") for f in report.findings), report.findings
+    found = _spike_findings(report)
+    assert len(found) == 1 and found[0].leads == ("aVL",)
+    assert "aVL at 4.68 s, aVL at 6.02 s, aVL at 9.12 s" in found[0].name
+
+
+def test_the_measurements_read_past_a_spike():
+    record = load_record(LUDB1)
+    clean, spiked = measure(record), measure(_spiked(record, [("V3", 4.0, -30.0, 0), ("II", 7.3, 40.0, 0)]))
+    assert spiked.heart_rate_bpm == pytest.approx(clean.heart_rate_bpm, abs=1.0)
+    for key in ("pr_ms", "qrs_ms", "qt_ms"):
+        assert getattr(spiked, key) == pytest.approx(getattr(clean, key), abs=4.0), key
+
+
+def test_a_qrs_however_tall_is_no_spike():
+    """LUDB 1 with every lead five times its size (QRS up to about 10 mV): its beats are its own height."""
+    record = load_record(LUDB1)
+    assert not _spike_findings(assess(replace(record, signal=record.signal * 5.0)))
