@@ -33,6 +33,20 @@ def _hump(n: int) -> np.ndarray:
     return np.sin(np.pi * (np.arange(n) + 0.5) / n) ** 2
 
 
+def project_leads(waves: dict, angles: dict) -> np.ndarray:
+    """(12, T) mV: each wave ("p", "qrs", "t": (T,) humps) a frontal vector at its angle (degrees), the limb leads its
+    projections (Einthoven/Goldberger), the precordial leads fixed multiples (``_PRECORDIAL``)."""
+    sig = np.zeros((12, len(waves["p"])))
+    for li, lead in enumerate(STANDARD_LEADS):
+        for k, wave in enumerate(("p", "qrs", "t")):
+            if lead in _FRONTAL:
+                deg, gain = _FRONTAL[lead]
+                sig[li] += gain * math.cos(math.radians(angles[wave] - deg)) * waves[wave]
+            else:
+                sig[li] += _PRECORDIAL[lead][k] * waves[wave]
+    return sig
+
+
 def synthetic_record(pr_ms=160.0, qrs_ms=90.0, qt_ms=400.0, rr_ms=1000.0, seconds=10.0,
                      p_angle=60.0, qrs_angle=45.0, t_angle=40.0, with_p=True, noise_mv=0.005,
                      seed=0, rr_cycle=None, t_amp=0.35) -> tuple[EcgRecord, dict]:
@@ -66,15 +80,7 @@ def synthetic_record(pr_ms=160.0, qrs_ms=90.0, qt_ms=400.0, rr_ms=1000.0, second
         truth["qrs_off"].append(q0 + s(qrs_ms))
         truth["t_off"].append(t_end)
         start += s(rr_cycle[len(truth["t_off"]) % len(rr_cycle)] if rr_cycle else rr_ms)
-    sig = np.zeros((12, T))
-    angles = {"p": p_angle, "qrs": qrs_angle, "t": t_angle}
-    for li, lead in enumerate(STANDARD_LEADS):
-        for k, wave in enumerate(("p", "qrs", "t")):
-            if lead in _FRONTAL:
-                deg, gain = _FRONTAL[lead]
-                sig[li] += gain * math.cos(math.radians(angles[wave] - deg)) * waves[wave]
-            else:
-                sig[li] += _PRECORDIAL[lead][k] * waves[wave]
+    sig = project_leads(waves, {"p": p_angle, "qrs": qrs_angle, "t": t_angle})
     t = np.arange(T) / FS
     sig += 0.05 * np.sin(2 * np.pi * 0.2 * t)[None, :]          # slow baseline wander
     sig += noise_mv * rng.standard_normal(sig.shape)

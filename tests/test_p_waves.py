@@ -3,15 +3,13 @@ each P wave and each QRS was placed."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 
 from mirage_model.measure import measure
 from mirage_model.measure.p_waves import blocked_p, p_interval
-from mirage_model.records import STANDARD_LEADS, EcgRecord
-from test_measure import _FRONTAL, _PRECORDIAL, FS, _hump
+from mirage_model.records import EcgRecord
+from test_measure import FS, _hump, project_leads
 
 P_MS, QRS_MS, QT_MS = 100, 90, 400
 
@@ -32,15 +30,7 @@ def avb_record(p_on_ms, qrs_on_ms, seconds=10.0, seed=0) -> EcgRecord:
         waves["qrs"][q0 + q_len:q0 + q_len + r_len] += 1.2 * _hump(r_len)
         waves["qrs"][q0 + q_len + r_len:q0 + s(QRS_MS)] -= 0.35 * _hump(s(QRS_MS) - q_len - r_len)
         waves["t"][q0 + s(QT_MS) - s(180):q0 + s(QT_MS)] += 0.35 * _hump(s(180))
-    sig = np.zeros((12, T))
-    angles = {"p": 60.0, "qrs": 45.0, "t": 40.0}
-    for li, lead in enumerate(STANDARD_LEADS):
-        for k, wave in enumerate(("p", "qrs", "t")):
-            if lead in _FRONTAL:
-                deg, gain = _FRONTAL[lead]
-                sig[li] += gain * math.cos(math.radians(angles[wave] - deg)) * waves[wave]
-            else:
-                sig[li] += _PRECORDIAL[lead][k] * waves[wave]
+    sig = project_leads(waves, {"p": 60.0, "qrs": 45.0, "t": 40.0})
     sig += 0.005 * rng.standard_normal(sig.shape)
     return EcgRecord(signal=sig.astype(np.float32), fs=FS, record_id="synthetic")
 

@@ -116,43 +116,38 @@ def av_conduction(w, beats_s, hr: float | None, paced_rhythm: bool) -> AvConduct
     drops = _around_drops(w, np.asarray(beats_s, dtype=float))
     alternate = _every_other(w)
     rates = f"atrial rate {atrial:.0f}/min, ventricular rate {hr:.0f} bpm"
+    pairs = ", ".join(f"{x:.0f} -> {y:.0f}" for x, y in drops)
+
+    def said(text: str, rule: str, pr_doubt: str = "", rule_id: str = "second_degree_av_block") -> AvConduction:
+        return AvConduction(Statement("conduction", f"{text} ({rates})", "measurement", note=note,
+                                      rule=f"{rule} ({CITED})", rule_id=rule_id), pr_doubt, af_note)
+
     if alternate and abs(ratio - 2.0) <= 2.0 * RATIO_TOLERANCE and spread <= PR_VARIES_MS:
-        return AvConduction(Statement(
-            "conduction", f"Second degree AV block, 2:1 ({rates})", "measurement", note=note,
-            rule=f"every other P wave not conducted, atrial rate {ratio:.2f} times the ventricular (2 +/- "
-                 f"{2 * RATIO_TOLERANCE:g}), PR interquartile range {spread:.0f} ms <= {PR_VARIES_MS:g} ms ({CITED})",
-            rule_id="second_degree_av_block"), af_note=af_note)
+        return said("Second degree AV block, 2:1",
+                    f"every other P wave not conducted, atrial rate {ratio:.2f} times the ventricular (2 +/- "
+                    f"{2 * RATIO_TOLERANCE:g}), PR interquartile range {spread:.0f} ms <= {PR_VARIES_MS:g} ms")
     if ratio >= HIGH_GRADE_RATIO and spread <= PR_VARIES_MS:
-        k = int(round(ratio))
-        return AvConduction(Statement(
-            "conduction", f"High-grade AV block, {k}:1 ({rates})", "measurement", note=note,
-            rule=f"atrial rate {ratio:.2f} times the ventricular (>= {HIGH_GRADE_RATIO:g}: two or more P waves in a "
-                 f"row not conducted), PR interquartile range {spread:.0f} ms <= {PR_VARIES_MS:g} ms ({CITED})",
-            rule_id="second_degree_av_block"), af_note=af_note)
+        return said(f"High-grade AV block, {int(round(ratio))}:1",
+                    f"atrial rate {ratio:.2f} times the ventricular (>= {HIGH_GRADE_RATIO:g}: two or more P waves in a "
+                    f"row not conducted), PR interquartile range {spread:.0f} ms <= {PR_VARIES_MS:g} ms")
     if ratio >= 2.0 - 2.0 * RATIO_TOLERANCE:
         pass                        # neither single dropped beats nor two in a row: Mobitz I and II not read
-    elif drops and all(a - b_ >= PR_VARIES_MS for a, b_ in drops):
-        why = "PR lengthening before each non-conducted P wave"
-        return AvConduction(Statement(
-            "conduction", f"Second degree AV block, Mobitz I (Wenckebach) ({rates})", "measurement", note=note,
-            rule=f"{b} P waves not conducted, the PR before each longer than the PR after it by >= "
-                 f"{PR_VARIES_MS:g} ms ({', '.join(f'{a:.0f} -> {c:.0f}' for a, c in drops)} ms; {CITED})",
-            rule_id="second_degree_av_block"), PR_DOUBT.format(why=why, lo=lo, hi=hi), af_note)
+    elif drops and all(x - y >= PR_VARIES_MS for x, y in drops):
+        return said("Second degree AV block, Mobitz I (Wenckebach)",
+                    f"{b} P waves not conducted, the PR before each longer than the PR after it by >= "
+                    f"{PR_VARIES_MS:g} ms ({pairs} ms)",
+                    PR_DOUBT.format(why="PR lengthening before each non-conducted P wave", lo=lo, hi=hi))
     single = not np.any(w.blocked[:-1] & w.blocked[1:])
-    fixed = all(abs(a - b_) <= PR_FIXED_MS for a, b_ in drops)
+    fixed = all(abs(x - y) <= PR_FIXED_MS for x, y in drops)
     if ratio < 2.0 - 2.0 * RATIO_TOLERANCE and drops and single and fixed and spread <= PR_VARIES_MS:
-        return AvConduction(Statement(
-            "conduction", f"Second degree AV block, Mobitz II ({rates})", "measurement", note=note,
-            rule=f"{b} single P waves not conducted, the PR before and after each within {PR_FIXED_MS:g} ms "
-                 f"({', '.join(f'{a:.0f} -> {c:.0f}' for a, c in drops)} ms; {CITED})",
-            rule_id="second_degree_av_block"), af_note=af_note)
+        return said("Second degree AV block, Mobitz II",
+                    f"{b} single P waves not conducted, the PR before and after each within {PR_FIXED_MS:g} ms "
+                    f"({pairs} ms)")
     if ratio > 1.0 + RATIO_TOLERANCE and spread > PR_VARIES_MS:
-        why = "P waves marching through the QRS rhythm"
-        return AvConduction(Statement(
-            "conduction", f"AV dissociation, complete AV block? ({rates})", "measurement", note=note,
-            rule=f"{b} of {n} P waves not conducted, atrial rate {ratio:.2f} times the ventricular (> "
-                 f"{1 + RATIO_TOLERANCE:g}), PR interquartile range {spread:.0f} ms > {PR_VARIES_MS:g} ms ({CITED})",
-            rule_id="av_dissociation"), PR_DOUBT.format(why=why, lo=lo, hi=hi), af_note)
+        return said("AV dissociation, complete AV block?",
+                    f"{b} of {n} P waves not conducted, atrial rate {ratio:.2f} times the ventricular (> "
+                    f"{1 + RATIO_TOLERANCE:g}), PR interquartile range {spread:.0f} ms > {PR_VARIES_MS:g} ms",
+                    PR_DOUBT.format(why="P waves marching through the QRS rhythm", lo=lo, hi=hi), "av_dissociation")
     return AvConduction(af_note=af_note)
 
 
