@@ -19,6 +19,7 @@ from app.dialogs.form_rows import add_row
 from app.views.placeholder import set_placeholder
 from app.views.focus_ring import FocusRing
 from mirage_model.review.store import STORE_NAME
+from mirage_model.review.store_location import SettingsStore
 
 ORGANIZATION = "MIRAGE"
 APPLICATION = "MIRAGE Review"
@@ -132,19 +133,29 @@ class Settings:
 
     @property
     def overread_store(self) -> str:
-        """The file each record's over-read is kept in (``review.store``): "overread/store" where set, else
-        overreads.sqlite beside this settings file (~/.config/MIRAGE/ on Linux), the reader's own."""
+        """The file each record's over-read is kept in (``review.store``) as the settings say: "overread/store" where
+        set (the user's, else an admin's system-wide one), else overreads.sqlite beside this settings file
+        (~/.config/MIRAGE/ on Linux), the reader's own. $MIRAGE_OVERREAD_STORE and --overreads come first
+        (``store_location.store_choice``)."""
         value = str(self._get("overread/store", ""))
-        return value or str(Path(self._s.fileName()).parent / STORE_NAME)
+        return value or str(self.store_settings().default)
 
     @overread_store.setter
     def overread_store(self, value: str) -> None:
-        self._s.setValue("overread/store", absolute(value) if value else "")
+        """"": the user's own key removed, so that an admin's (or none) holds again."""
+        if value:
+            self._s.setValue("overread/store", absolute(value))
+        else:
+            self._s.remove("overread/store")
 
-    @property
-    def overread_store_named(self) -> bool:
-        """Whether "overread/store" names the file (perhaps on a shared folder): its folder is then not made."""
-        return bool(str(self._get("overread/store", "")))
+    def store_settings(self) -> SettingsStore:
+        """What these settings say of the over-read store, for ``store_location.store_choice``: an admin's key (in
+        the system-wide file, /etc/xdg/MIRAGE/MIRAGE Review.ini) said as such."""
+        named = str(self._get("overread/store", ""))
+        own = QSettings(self._s.fileName(), QSettings.Format.IniFormat).contains("overread/store")
+        admin = "" if own or not named else \
+            QSettings(QSettings.Format.IniFormat, QSettings.Scope.SystemScope, ORGANIZATION, APPLICATION).fileName()
+        return SettingsStore(named, admin, Path(self._s.fileName()).parent / STORE_NAME)
 
     @property
     def dpi_override(self) -> float:

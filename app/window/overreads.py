@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QMessageBox
 from mirage_model.review.amendment import keep_signatures, kept_now
 from mirage_model.review.store import (UNCHECKED, OverReadStore, StoreConflict, StoreError, loose_identity,
                                        overread_key)
+from mirage_model.review.store_location import StoreChoice, store_choice
 from mirage_model.review.store_words import changed_elsewhere, elsewhere_notice, kept_text, not_kept
 
 COMMENT_PAUSE_MS = 400      # a comment is saved once its typing pauses this long (and at once on leaving its box, the
@@ -48,10 +49,14 @@ class OverReadsMixin:
     overread_file: str | None = None     # --overreads STORE in place of the settings' file; "": --no-overreads
     overread_unread = ""        # the open record's over-read could not be read (the store's words): maybe signed
 
+    def overread_choice(self) -> StoreChoice:
+        """The store this window keeps over-reads in, and why: --overreads, $MIRAGE_OVERREAD_STORE, the settings'
+        (the user's or an admin's), the default, in that order, as ``mirage report`` chooses it."""
+        return store_choice(self.overread_file or None, self.settings.store_settings())
+
     def overread_store(self) -> OverReadStore:
         # a file named (--overreads, the settings' key; perhaps on a share): its folder not there is said, not made
-        named = bool(self.overread_file) or self.settings.overread_store_named
-        return OverReadStore(self.overread_file or self.settings.overread_store, make_folder=not named)
+        return self.overread_choice().store()
 
     _overread_timer: QTimer | None = None             # a comment being typed: saved once the typing pauses
 

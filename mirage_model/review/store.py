@@ -32,7 +32,6 @@ Research use only, not a diagnosis.
 
 from __future__ import annotations
 
-import configparser
 import hashlib
 import json
 import os
@@ -54,39 +53,6 @@ _SIGNATURES = "CREATE TABLE signature (key TEXT, record TEXT, signer TEXT, signe
 _LOOSE = "CREATE TABLE IF NOT EXISTS loose (key TEXT PRIMARY KEY, loose TEXT)"
 _SIGN = ("INSERT INTO signature SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS "      # the same signature saved again: once
          "(SELECT 1 FROM signature WHERE key = ? AND signed_at = ? AND state = ?)")
-
-
-def default_store_path() -> Path:
-    """The file MIRAGE Review keeps over-reads in, found as it finds it without Qt (``mirage report``, ``mirage
-    overreads``): the key overread/store of its settings (INI: %APPDATA%\\MIRAGE\\MIRAGE Review.ini on Windows, else
-    $XDG_CONFIG_HOME or ~/.config /MIRAGE/MIRAGE Review.ini, then as Qt each of $XDG_CONFIG_DIRS' (/etc/xdg), where an
-    admin sets it for every user) where set, else :data:`STORE_NAME` beside the user's."""
-    return _settings_store()[0]
-
-
-def default_store() -> "OverReadStore":
-    """``default_store_path``'s store as the app keeps it: one the settings name gets no folder made."""
-    path, named = _settings_store()
-    return OverReadStore(path, make_folder=not named)
-
-
-def _settings_store() -> tuple[Path, bool]:     # (``default_store_path``, whether the settings name it)
-    appdata = os.environ.get("APPDATA") if os.name == "nt" else None
-    folder = Path(appdata or os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "MIRAGE"
-    dirs = [] if os.name == "nt" else (os.environ.get("XDG_CONFIG_DIRS") or "/etc/xdg").split(os.pathsep)
-    named = ""      # a settings file that cannot be read (MIRAGE Review could not either): the next
-    for where in (folder, *(Path(d) / "MIRAGE" for d in dirs if d)):
-        ini = configparser.ConfigParser(interpolation=None)
-        try:
-            ini.read(where / "MIRAGE Review.ini", encoding="utf-8")
-            if ini.has_option("overread", "store"):     # the first file that has the key: Qt's order
-                named = ini.get("overread", "store").strip()
-                break
-        except (configparser.Error, OSError, UnicodeDecodeError):
-            continue
-    if len(named) > 1 and named[0] == named[-1] == '"':
-        named = named[1:-1]     # QSettings quotes a value with a comma or leading space
-    return (Path(named), True) if named else (folder / STORE_NAME, False)
 
 
 class StoreError(MirageInputError):
