@@ -194,7 +194,9 @@ class OverReadsMixin:
             except StoreError:
                 return not_kept(problem=err.problem)
             return not_kept(None if held is None else held[0])
-        return not_kept(problem=err.problem)
+        # not read when opened and not written now for one reason (a damaged file): said once; a signature stays said
+        return not_kept(problem=err.problem, unread=self.overread_unread if self.session.overread.signed_at is None
+                        else "")
 
     def _not_kept(self, said: str) -> None:
         """The panel says the over-read on screen is not kept (``OverRead.store_refused``: in the warning colour,
