@@ -387,15 +387,21 @@ class MainWindow(RecordsMixin, ReadingMixin, LabsTableMixin, ModelMixin, ExportM
     def settings_dialog(self) -> SettingsDialog:
         """File > Settings: a window-modal dialog (``open``, not a nested ``exec`` loop); its OK applies
         the values (``_settings_accepted``)."""
-        dlg = SettingsDialog(self.settings, self, model_arg=self.model_path_arg, device_arg=self.device_arg)
+        # --no-overreads: no store read, none to ask about
+        changing = lambda new: self.overread_file == "" or self.leave_overread(None, new)      # noqa: E731
+        dlg = SettingsDialog(self.settings, self, model_arg=self.model_path_arg, device_arg=self.device_arg,
+                             overreads_arg=self.overread_file, store_changing=changing)
         before = (self.settings.device, self.settings.model_path)
-        dlg.accepted.connect(lambda: self._settings_accepted(dlg, before))
+        store = self.overread_store().path
+        dlg.accepted.connect(lambda: self._settings_accepted(dlg, before, store))
         dlg.finished.connect(dlg.deleteLater)
         dlg.open()
         return dlg
 
-    def _settings_accepted(self, dlg: SettingsDialog, before: tuple[str, str]) -> None:
+    def _settings_accepted(self, dlg: SettingsDialog, before: tuple[str, str], store: Path) -> None:
         dlg.apply()
+        if self.overread_store().path != store and self.overread_file != "" and self.record_path is not None:
+            self.open_record(self.record_path, asked=True)      # its over-read read again from the new store
         self.viewer.plot.set_dpi_override(self.settings.dpi_override)
         self.median_beats.refresh_note()
         # what was changed replaces this run's --model or --device; what was not keeps it (a device chosen had

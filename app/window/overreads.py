@@ -261,7 +261,7 @@ def overreads_help_text(path: str | Path) -> str:
             "A record is known by its samples, when it was recorded and its patient, not its path: a changed file, "
             "or another patient's, finds none.\n\nFile > Forget this record's over-read... removes the open "
             "record's as it stands; every signature it was given stays in the file (an amendment names the one it "
-            "amends). Deleting the file removes them all. The key overread/store in MIRAGE Review's settings file "
-            "names another file.\n\nThe file holds patients' data (the reviewers' comments and names, the records' "
-            "names), unencrypted, readable by your user account alone where the system has file modes: keep it "
-            "where the records themselves may be kept.")
+            "amends). Deleting the file removes them all. File > Settings... (Over-read store) names another file; "
+            "$MIRAGE_OVERREAD_STORE or --overreads, where given, come first.\n\nThe file holds patients' data "
+            "(the reviewers' comments and names, the records' names), unencrypted, readable by your user account "
+            "alone where the system has file modes: keep it where the records themselves may be kept.")

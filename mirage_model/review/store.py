@@ -36,6 +36,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import tempfile
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -136,6 +137,26 @@ class OverReadStore:
         if not self.make_folder and not self.path.parent.is_dir():
             raise FileNotFoundError(f"its folder {self.path.parent} is not there (a shared folder not mounted?)")
         return False
+
+    def check(self) -> None:
+        """Whether over-reads can be kept in the file, checked before a person chooses it (Settings), writing nothing
+        (a file not there is not made): ``StoreError`` saying why not (its folder not there, a damaged file or another
+        program's database, a file or folder that cannot be written, a file another program holds)."""
+        try:
+            if not self._there():
+                with tempfile.TemporaryFile(dir=self.path.parent):      # the folder written to, and nothing left
+                    return
+            con = sqlite3.connect(self.path, timeout=_TIMEOUT_S)
+            try:
+                _ours(con)
+                if con.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                    raise sqlite3.DatabaseError("database disk image is malformed")
+                con.execute("BEGIN IMMEDIATE")      # a write lock taken and given back: nothing written
+                con.rollback()
+            finally:
+                con.close()
+        except (sqlite3.Error, OSError) as err:
+            raise self._fail("written", err) from None
 
     def _fail(self, doing: str, err: BaseException) -> StoreError:
         reason = str(err) or type(err).__name__
