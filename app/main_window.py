@@ -48,6 +48,7 @@ from app.window.records import RecordsMixin
 from app.window.screen_fit import RESULT_COLUMN_PX, ScreenFitMixin
 from app.window.work import WorkMixin
 from mirage_model import RESEARCH_USE_NOTICE
+from mirage_model.review.log_words import unnamed
 from mirage_model.review.session import ReviewSession
 
 log = logging.getLogger(__name__)
@@ -349,10 +350,12 @@ class MainWindow(RecordsMixin, ReadingMixin, LabsTableMixin, ModelMixin, ExportM
     def show_status(self, text: str, timeout_ms: int = 0) -> None:
         self.status_label.setText(text)
 
-    def show_message(self, text: str, level: int = logging.WARNING) -> None:
+    def show_message(self, text: str, level: int = logging.WARNING, logged: str = "") -> None:
         """A user-facing problem: the message bar (non-blocking) and the status line; logged at
-        ``level`` (WARNING: the terminal too; INFO: the log file only)."""
-        log.log(level, "%s", text)
+        ``level`` (WARNING: the terminal too; INFO: the log file only), ``logged`` in its place where given, and
+        never the open record's patient ID, name or birth date (``log_words.unnamed``: its file name instead)."""
+        s = self.session
+        log.log(level, "%s", unnamed(logged or text, s.record if s is not None else None))
         self.message_bar.setText(text)
         self._set_message_visible(True)
         self.show_status(text)

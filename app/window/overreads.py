@@ -126,7 +126,9 @@ class OverReadsMixin:
         what = f"{kept} (File > Show the over-read kept for another file... to see it)"
         self._elsewhere = (s.id, kept, kept_text(state, when))
         s.overread.elsewhere = what
-        self.show_message(what + ".")
+        # the log, for support, names the files and the key, not the patient the notice names
+        self.show_message(what + ".", logged=f"{s.record_id}: an over-read of another file of this record ({name}) "
+                          f"is kept, not restored (key {self._overread_key[1][:12]})")
 
     def elsewhere_here(self) -> tuple[str, str] | None:
         """The over-read kept for another file of the record on screen, (what, its text), offered by File > Show the
