@@ -1,7 +1,8 @@
 """The app's log (kept for support) never holds a patient's ID, name or birth date: a message naming them on screen
 (the notice of an over-read kept for another file of the record, a reader's note on the birth date) is logged with the
-record's file name in their place (``review.log_words.unnamed``, test_log_words). The aECG sample (tests/data/formats) names its
-patient "Clark", ID "subject1", born 1953-05-08 (its file says so); the tiny model of helpers_app."""
+record's file name in their place (``review.log_words.unnamed``, test_log_words). The aECG sample
+(tests/data/formats) names its patient "Clark", ID "subject1", born 1953-05-08 (its file says so); the tiny model of
+helpers_app."""
 
 from __future__ import annotations
 
