@@ -126,6 +126,16 @@ def test_a_row_the_list_reads_as_a_record_whose_row_is_refused_is_refused_too():
     # rows that only vouch for each other (a list that reads a as b's input and b as a's): neither stands
     m = match_labs_rows(["a", "b"], ["a", "b"], [("a", "b"), ("b", "a")])
     assert m.rows == {} and "whose row 'b' is refused too" in m.ambiguous["a"]
+    # the record the list reads "1" as has an ambiguous row ("1_2" fits siteA/1_2 and siteB/1_2): "1" may be
+    # its patient's, and is not given to siteA/1 (had been: its reading by the list was dropped with the record)
+    m = match_labs_rows(["1", "1_2"], ["siteA/1", "siteA/1_2", "siteB/1_2"], [("siteA/1", "siteA/1_2")])
+    assert m.rows == {} and set(m.ambiguous) == {"siteA/1", "siteA/1_2", "siteB/1_2"}
+    assert "the input convert wrote as 'siteA/1_2', whose row '1_2' is refused too" in m.ambiguous["siteA/1"]
+    assert m.ambiguous["siteA/1_2"].startswith("labs row '1_2' fits 2 records")
+    # a row named as that record's input is refused too, never given to an ambiguous record
+    m = match_labs_rows(["Müller", "Muller"], ["a/Muller", "b/Muller"], [("a/Müller", "a/Muller")])
+    assert m.rows == {} and m.listed_refused == {
+        "Müller": "row 'Müller' -> record a/Muller (renamed_records.csv), whose row is refused"}
 
 
 def _inputs(root: Path) -> Path:

@@ -212,8 +212,8 @@ def _twice_why(kind: str, row: str, record: str, other: str, other_row: str | No
             f"{other!r}{said}: either may be its patient, so neither is given it; to mend it, {mend}")
 
 
-def renamed_rows(row_ids, renamed, rows: dict, records,
-                 kind: str = "labs") -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+def renamed_rows(row_ids, renamed, rows: dict, records, kind: str = "labs",
+                 held: dict | None = None) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
     """Rows whose id fits no record as written but is the id (or a trailing part of it) of an input that
     ``mirage convert`` wrote as a record of the run under another name, as its list says (``renamed``:
     ``clinical.renamed.read_renamed``): "Müller" for the record Muller that Müller.xml was written as. Nothing is
@@ -230,11 +230,14 @@ def renamed_rows(row_ids, renamed, rows: dict, records,
         rows: {record id: row id} of the rows matched so far.
         records: every record of the run that may be given a row (none ambiguous).
         kind: the table's kind, as its refusals name a row ("labs row '1' ...", "labels row '1' ...").
+        held: {record id: its row} of the records whose rows are refused already (ambiguous): a row the list
+            reads as one of them is refused too, never given to the record it names as written.
 
     Returns:
         {row id: the record it names}, {row id: why it is not matched}, {record id: why its row is refused}.
     """
-    name, records = RENAMED_CSV, set(records)
+    name, held = RENAMED_CSV, held or {}
+    records = set(records) | held.keys()
     by_part: dict[str, list[str]] = {}
     for source, record in dict.fromkeys(renamed):
         if record in records:
@@ -244,7 +247,7 @@ def renamed_rows(row_ids, renamed, rows: dict, records,
     # a row's reading by the list falls away where the record it names has a row of its own that stands (rows "1"
     # and "1_2": the table names the records as convert wrote them); a row stands where each record the list reads
     # it as stands, grown from the rows it reads as no other record, so that rows that vouch only for each other
-    # (a circle) or for a record whose row is refused stand for none: where in doubt, no row is given
+    # (a circle) or for a record whose row is refused (``held``) stand for none: where in doubt, no row is given
     others = {rid: [r for r in by_part.get(row, ()) if r != rid] for rid, row in rows.items()}
     standing = {rid for rid, rest in others.items() if not rest}
     while grown := {rid for rid, rest in others.items() if rid not in standing and standing.issuperset(rest)}:
@@ -253,10 +256,10 @@ def renamed_rows(row_ids, renamed, rows: dict, records,
     doubted = [rid for rid in rows if rid not in standing]
     for rid in doubted:
         other = next(r for r in others[rid] if r not in standing)
-        refused_records[rid] = _twice_why(kind, rows[rid], rid, other, rows.get(other))
+        refused_records[rid] = _twice_why(kind, rows[rid], rid, other, rows.get(other, held.get(other)))
     for rid in doubted:
         for other in others[rid]:
-            if other not in standing:
+            if other not in standing and other not in held:
                 refused_records.setdefault(other, refused_records[rid])
     taken = {r: row for r, row in rows.items() if r in standing}
     found: dict[str, str] = {}
@@ -267,7 +270,7 @@ def renamed_rows(row_ids, renamed, rows: dict, records,
             refused[row] = f"row {row!r} names {len(fits)} records in {name} ({', '.join(fits[:3])})"
         elif fits and fits[0] in taken:
             refused[row] = f"row {row!r} -> record {fits[0]} ({name}), which has a row of its own ({taken[fits[0]]!r})"
-        elif fits and fits[0] in refused_records:
+        elif fits and (fits[0] in refused_records or fits[0] in held):
             refused[row] = f"row {row!r} -> record {fits[0]} ({name}), whose row is refused"
         elif fits:
             found[row] = fits[0]
@@ -421,7 +424,8 @@ def match_labs_rows(row_ids, record_ids, renamed=()) -> LabsMatch:
         return LabsMatch(rows, ambiguous, unmatched)
     # "Müller" for the record Muller that mirage convert --to wfdb wrote Müller.xml as: by its list, never guessed
     found, refused, refused_records = renamed_rows(unmatched, renamed, rows,
-                                                   [r for r in dict.fromkeys(record_ids) if r not in ambiguous])
+                                                   [r for r in dict.fromkeys(record_ids) if r not in ambiguous],
+                                                   held={rid: best[rid] for rid in ambiguous})
     rows = {rid: row for rid, row in rows.items() if rid not in refused_records}
     ambiguous.update(refused_records)
     listed = {rid: row for row, rid in found.items()}
