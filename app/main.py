@@ -64,7 +64,8 @@ def get_args_parser() -> argparse.ArgumentParser:
     stored = parser.add_mutually_exclusive_group()
     stored.add_argument("--overreads", metavar="STORE", type=Path,
                         help="the over-read store to read (e.g. a department's shared copy) in place of the one "
-                        "Settings names (overreads.sqlite beside the settings file); --export-pdf prints the signed "
+                        "$MIRAGE_OVERREAD_STORE or Settings name (else overreads.sqlite beside the settings file); "
+                        "--export-pdf prints the signed "
                         "over-read it keeps of each record, never a draft")
     stored.add_argument("--no-overreads", action="store_true",
                         help="read no over-read store: --export-pdf's reports say 'Not over-read'")

@@ -48,6 +48,7 @@ from app.window.records import RecordsMixin
 from app.window.screen_fit import RESULT_COLUMN_PX, ScreenFitMixin
 from app.window.work import WorkMixin
 from mirage_model import RESEARCH_USE_NOTICE
+from mirage_model.review.log_words import unnamed
 from mirage_model.review.session import ReviewSession
 
 log = logging.getLogger(__name__)
@@ -349,10 +350,12 @@ class MainWindow(RecordsMixin, ReadingMixin, LabsTableMixin, ModelMixin, ExportM
     def show_status(self, text: str, timeout_ms: int = 0) -> None:
         self.status_label.setText(text)
 
-    def show_message(self, text: str, level: int = logging.WARNING) -> None:
+    def show_message(self, text: str, level: int = logging.WARNING, logged: str = "") -> None:
         """A user-facing problem: the message bar (non-blocking) and the status line; logged at
-        ``level`` (WARNING: the terminal too; INFO: the log file only)."""
-        log.log(level, "%s", text)
+        ``level`` (WARNING: the terminal too; INFO: the log file only), ``logged`` in its place where given, and
+        never the open record's patient ID, name or birth date (``log_words.unnamed``: its file name instead)."""
+        s = self.session
+        log.log(level, "%s", unnamed(logged or text, s.record if s is not None else None))
         self.message_bar.setText(text)
         self._set_message_visible(True)
         self.show_status(text)
@@ -387,15 +390,21 @@ class MainWindow(RecordsMixin, ReadingMixin, LabsTableMixin, ModelMixin, ExportM
     def settings_dialog(self) -> SettingsDialog:
         """File > Settings: a window-modal dialog (``open``, not a nested ``exec`` loop); its OK applies
         the values (``_settings_accepted``)."""
-        dlg = SettingsDialog(self.settings, self, model_arg=self.model_path_arg, device_arg=self.device_arg)
+        # --no-overreads: no store read, none to ask about
+        changing = lambda new: self.overread_file == "" or self.leave_overread(None, new)      # noqa: E731
+        dlg = SettingsDialog(self.settings, self, model_arg=self.model_path_arg, device_arg=self.device_arg,
+                             overreads_arg=self.overread_file, store_changing=changing)
         before = (self.settings.device, self.settings.model_path)
-        dlg.accepted.connect(lambda: self._settings_accepted(dlg, before))
+        store = self.overread_store().path
+        dlg.accepted.connect(lambda: self._settings_accepted(dlg, before, store))
         dlg.finished.connect(dlg.deleteLater)
         dlg.open()
         return dlg
 
-    def _settings_accepted(self, dlg: SettingsDialog, before: tuple[str, str]) -> None:
+    def _settings_accepted(self, dlg: SettingsDialog, before: tuple[str, str], store: Path) -> None:
         dlg.apply()
+        if self.overread_store().path != store and self.overread_file != "" and self.record_path is not None:
+            self.open_record(self.record_path, asked=True)      # its over-read read again from the new store
         self.viewer.plot.set_dpi_override(self.settings.dpi_override)
         self.median_beats.refresh_note()
         # what was changed replaces this run's --model or --device; what was not keeps it (a device chosen had

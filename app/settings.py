@@ -7,6 +7,7 @@ mne-qt-browser's conftest does.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
@@ -16,9 +17,11 @@ from PySide6.QtWidgets import (
 )
 
 from app.dialogs.form_rows import add_row
+from app.dialogs.store_row import StoreRow
 from app.views.placeholder import set_placeholder
 from app.views.focus_ring import FocusRing
 from mirage_model.review.store import STORE_NAME
+from mirage_model.review.store_location import SettingsStore
 
 ORGANIZATION = "MIRAGE"
 APPLICATION = "MIRAGE Review"
@@ -132,19 +135,36 @@ class Settings:
 
     @property
     def overread_store(self) -> str:
-        """The file each record's over-read is kept in (``review.store``): "overread/store" where set, else
-        overreads.sqlite beside this settings file (~/.config/MIRAGE/ on Linux), the reader's own."""
+        """The file each record's over-read is kept in (``review.store``) as the settings say: "overread/store" where
+        set (the user's, else an admin's system-wide one), else overreads.sqlite beside this settings file
+        (~/.config/MIRAGE/ on Linux), the reader's own. $MIRAGE_OVERREAD_STORE and --overreads come first
+        (``store_location.store_choice``)."""
         value = str(self._get("overread/store", ""))
-        return value or str(Path(self._s.fileName()).parent / STORE_NAME)
+        return value or str(self.store_settings().default)
 
     @overread_store.setter
     def overread_store(self, value: str) -> None:
-        self._s.setValue("overread/store", absolute(value) if value else "")
+        """"": the user's own key removed, so that an admin's (or none) holds again."""
+        if value:
+            self._s.setValue("overread/store", absolute(value))
+        else:
+            self._s.remove("overread/store")
 
-    @property
-    def overread_store_named(self) -> bool:
-        """Whether "overread/store" names the file (perhaps on a shared folder): its folder is then not made."""
-        return bool(str(self._get("overread/store", "")))
+    def store_settings(self) -> SettingsStore:
+        """What these settings say of the over-read store, for ``store_location.store_choice``: an admin's key (in
+        the system-wide file, /etc/xdg/MIRAGE/MIRAGE Review.ini) said as such."""
+        named = str(self._get("overread/store", ""))
+        own = QSettings(self._s.fileName(), QSettings.Format.IniFormat).contains("overread/store")
+        return SettingsStore(named, "" if own or not named else self.admin_store()[1],
+                             Path(self._s.fileName()).parent / STORE_NAME)
+
+    @staticmethod
+    def admin_store() -> tuple[str, str]:
+        """(the over-read store an administrator names for every user, the system-wide settings file naming it);
+        ("", "") where none does. The user's own key, where set, comes first (``store_settings``)."""
+        system = QSettings(QSettings.Format.IniFormat, QSettings.Scope.SystemScope, ORGANIZATION, APPLICATION)
+        value = str(system.value("overread/store", "") or "")
+        return (value, system.fileName()) if value else ("", "")
 
     @property
     def dpi_override(self) -> float:
@@ -238,12 +258,16 @@ class DecimalSpinBox(QDoubleSpinBox):
 
 
 class SettingsDialog(QDialog):
-    """Device (auto/cpu/cuda), model checkpoint folder, report page size and institution, screen DPI."""
+    """Device (auto/cpu/cuda), model checkpoint folder, report page size and institution, screen DPI, the over-read
+    store (``app.dialogs.store_row``)."""
 
     def __init__(self, settings: Settings, parent: QWidget | None = None, model_arg: str | None = None,
-                 device_arg: str | None = None):
+                 device_arg: str | None = None, overreads_arg: str | None = None,
+                 store_changing: Callable[[Path], bool] | None = None):
         """``model_arg``, ``device_arg``: this run's --model and --device, which the fields' saved values do not
-        show: said under them, and replaced only by a field changed here."""
+        show: said under them, and replaced only by a field changed here. ``overreads_arg``: this run's --overreads,
+        which comes before the over-read store's row. ``store_changing``: asked before OK keeps another store for
+        this run (its new file): False keeps the dialog open, the store unchanged (an over-read not signed)."""
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self._settings = settings
@@ -293,6 +317,12 @@ class SettingsDialog(QDialog):
                             "ruler to check true scale")
         add_row(form, "Screen &DPI", self.dpi)
 
+        self.store = StoreRow(settings, overreads_arg)
+        add_row(form, "Over-read &store", self.store, self.store.path)
+        form.addRow("", self.store.note)
+        form.addRow("", self.store.refusal)
+        self._store_changing = store_changing
+
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -303,9 +333,27 @@ class SettingsDialog(QDialog):
         if folder:
             self.model_path.setText(folder)
 
+    def accept(self) -> None:
+        """OK: nothing kept where the over-read store chosen is refused (said under its row), or where the open
+        record's over-read is not signed and its reader keeps the store it is in."""
+        if self.store.refuse():
+            self.store.path.setFocus()
+            self.adjustSize()       # the reason's lines shown whole, not squeezed into the row's height
+            return
+        after = self.store.in_use(kept=True)
+        if after != self.store.in_use(kept=False) and self._store_changing is not None \
+                and not self._store_changing(after):
+            self.store.refusal.setText("Not changed: the open record's over-read is still kept in "
+                                       f"{self.store.in_use(kept=False)}.")
+            self.store.refusal.setVisible(True)
+            self.adjustSize()
+            return
+        super().accept()
+
     def apply(self) -> None:
         """Write the dialog's values into the settings."""
         s = self._settings
+        s.overread_store = self.store.value()
         s.device = self.device.currentText()
         s.model_path = self.model_path.text().strip()
         s.page_size = self.page_size.currentText()

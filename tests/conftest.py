@@ -11,6 +11,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # no statements model beside the loaded one unless a test asks for it (paths.statements_model_path):
 # the tests of other things keep their one model; test_statements_companion sets it per test
 os.environ.setdefault("MIRAGE_STATEMENTS_MODEL", "none")
+# a reviewer's own store named for the shell the tests run in is never written by them: each test that wants one sets it
+os.environ.pop("MIRAGE_OVERREAD_STORE", None)
 
 
 @pytest.fixture(scope="session", autouse=True)

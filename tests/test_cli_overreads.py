@@ -303,7 +303,7 @@ def test_a_store_an_admin_names_for_every_user_is_the_one_the_commands_read(tmp_
     Review.ini, $XDG_CONFIG_DIRS), which the app reads after the user's own, as Qt does: ``mirage overreads`` and
     ``mirage report`` read that store too (they had read the user's own, listing none of the room's signatures); a
     user's own key still comes first."""
-    from mirage_model.review.store import default_store_path
+    from mirage_model.review.store_location import store_choice
 
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "user"))
     monkeypatch.setenv("XDG_CONFIG_DIRS", f"{tmp_path / 'none'}:{tmp_path / 'sys'}")
@@ -312,11 +312,11 @@ def test_a_store_an_admin_names_for_every_user_is_the_one_the_commands_read(tmp_
     (tmp_path / "sys" / "MIRAGE").mkdir(parents=True)
     (tmp_path / "sys" / "MIRAGE" / "MIRAGE Review.ini").write_text(f"[overread]\nstore={room.path}\n",
                                                                    encoding="utf-8")
-    assert default_store_path() == room.path
+    assert store_choice().path == room.path
     assert main(["overreads"]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"{room.path}: 1 record") and "1: signed by Dr A on 2026-12-06 08:00 UTC" in out
     (tmp_path / "user" / "MIRAGE").mkdir(parents=True)
     (tmp_path / "user" / "MIRAGE" / "MIRAGE Review.ini").write_text("[overread]\nstore=/srv/own.sqlite\n",
                                                                     encoding="utf-8")
-    assert default_store_path() == Path("/srv/own.sqlite")
+    assert store_choice().path == Path("/srv/own.sqlite")

@@ -81,7 +81,61 @@ def test_a_row_of_a_records_name_that_the_list_gives_another_record_is_neither_r
     m = match_labs_rows(["1", "2"], ["1", "1_2", "2"], [("1", "1_2")])
     assert m.rows == {"2": "2"} and set(m.ambiguous) == {"1", "1_2"}
     assert m.ambiguous["1"].startswith("labs row '1' names the record '1' as written and, by renamed_records.csv, "
-                                       "the input convert wrote as '1_2': either may be its patient")
+                                       "the input convert wrote as '1_2', which has no row: either may be its patient")
+
+
+# convert's list of the folder 1.hea, 1.xml, 1_2.dcm (sorted: 1.xml written 1_2, 1_2.dcm then 1_2_2) and of the same
+# files given one by one as 1_2.dcm 1.xml 1.hea (1_2 and 1 kept, 1.hea written 1_3)
+CHAIN = [("1", "1_2"), ("1_2", "1_2_2")]
+GIVEN = [("1", "1_3")]
+
+
+@pytest.mark.parametrize("rows, records, listed, given, refused", [
+    # keyed by convert's names, in any order: the record 1_2 has its row "1_2", so "1" is the record 1's
+    (["1", "1_2", "2"], ["1", "1_2", "2"], [("1", "1_2")], {"1": "1", "1_2": "1_2", "2": "2"}, set()),
+    (["1_2", "2", "1"], ["1", "1_2", "2"], [("1", "1_2")], {"1": "1", "1_2": "1_2", "2": "2"}, set()),
+    (["1_2_2", "1", "1_2"], ["1", "1_2", "1_2_2"], CHAIN, {"1": "1", "1_2": "1_2", "1_2_2": "1_2_2"}, set()),
+    (["1_3", "1_2", "1"], ["1", "1_2", "1_3"], GIVEN, {"1": "1", "1_2": "1_2", "1_3": "1_3"}, set()),
+    # the row "1_2" is no input's name here, and the record 1_3 (1.hea's) has no row: only "1" is refused
+    (["1", "1_2"], ["1", "1_2", "1_3"], GIVEN, {"1_2": "1_2"}, {"1", "1_3"}),
+    # a numbered record's row alone: nothing the list reads differently
+    (["1_2"], ["1", "1_2"], [("1", "1_2")], {"1_2": "1_2"}, set()),
+])
+def test_a_row_the_list_reads_as_a_record_with_a_row_of_its_own_is_the_record_it_names(rows, records, listed, given,
+                                                                                       refused):
+    m = match_labs_rows(rows, records, listed)
+    assert m.rows == given and set(m.ambiguous) == refused
+    assert not m.listed and not m.listed_refused
+
+
+def test_a_row_the_list_reads_as_a_record_whose_row_is_refused_is_refused_too():
+    # keyed by the inputs' names: "1_2" is 1_2.dcm's (the record 1_2_2, no row) as much as the record 1_2's, so
+    # the record 1_2 has no row that stands and "1" may be 1.xml's (the record 1_2): no record is given a row
+    m = match_labs_rows(["1_2", "1"], ["1", "1_2", "1_2_2"], CHAIN)
+    assert m.rows == {} and set(m.ambiguous) == {"1", "1_2", "1_2_2"}
+    assert m.ambiguous["1"] == (
+        "labs row '1' names the record '1' as written and, by renamed_records.csv, the input convert wrote as '1_2', "
+        "whose row '1_2' is refused too: either may be its patient, so neither is given it; to mend it, mend the row "
+        "'1_2' first (said with the record 1_2), or, where the table names the records as convert wrote them, move "
+        "renamed_records.csv out of the folder")
+    assert m.ambiguous["1_2"] == m.ambiguous["1_2_2"] == (
+        "labs row '1_2' names the record '1_2' as written and, by renamed_records.csv, the input convert wrote as "
+        "'1_2_2', which has no row: either may be its patient, so neither is given it; to mend it, give the record "
+        "1_2_2 its row as convert wrote it ('1_2_2'): the row '1_2' is then the record 1_2's; or, where a table so "
+        "keyed has no row for the record 1_2_2, move renamed_records.csv out of the folder")
+    # rows that only vouch for each other (a list that reads a as b's input and b as a's): neither stands
+    m = match_labs_rows(["a", "b"], ["a", "b"], [("a", "b"), ("b", "a")])
+    assert m.rows == {} and "whose row 'b' is refused too" in m.ambiguous["a"]
+    # the record the list reads "1" as has an ambiguous row ("1_2" fits siteA/1_2 and siteB/1_2): "1" may be
+    # its patient's, and is not given to siteA/1 (had been: its reading by the list was dropped with the record)
+    m = match_labs_rows(["1", "1_2"], ["siteA/1", "siteA/1_2", "siteB/1_2"], [("siteA/1", "siteA/1_2")])
+    assert m.rows == {} and set(m.ambiguous) == {"siteA/1", "siteA/1_2", "siteB/1_2"}
+    assert "the input convert wrote as 'siteA/1_2', whose row '1_2' is refused too" in m.ambiguous["siteA/1"]
+    assert m.ambiguous["siteA/1_2"].startswith("labs row '1_2' fits 2 records")
+    # a row named as that record's input is refused too, never given to an ambiguous record
+    m = match_labs_rows(["Müller", "Muller"], ["a/Muller", "b/Muller"], [("a/Müller", "a/Muller")])
+    assert m.rows == {} and m.listed_refused == {
+        "Müller": "row 'Müller' -> record a/Muller (renamed_records.csv), whose row is refused"}
 
 
 def _inputs(root: Path) -> Path:

@@ -120,13 +120,9 @@ def test_a_row_of_one_record_as_written_and_another_by_the_list_says_how_to_mend
     with (out / "renamed_records.csv").open(newline="", encoding="utf-8") as fh:
         assert [r[1:] for r in csv.reader(fh)] == [["input_id", "record_id"], ["1", "1_2"]]
     by_inputs = ("labs row '1' names the record '1' as written and, by renamed_records.csv, the input convert wrote "
-                 "as '1_2': either may be its patient, so neither is given it; to mend it, key the table by the names "
-                 "convert wrote (a row '1' for the record 1, a row '1_2' for the record 1_2) and move "
-                 "renamed_records.csv out of the folder")
-    by_written = ("labs row '1' names the record '1' as written and, by renamed_records.csv, the input convert "
-                  "wrote as '1_2': either may be its patient, so neither is given it; to mend it, the table names "
-                  "the records as convert wrote them (row '1_2' is the record 1_2's): move renamed_records.csv out "
-                  "of the folder")
+                 "as '1_2', which has no row: either may be its patient, so neither is given it; to mend it, give the "
+                 "record 1_2 its row as convert wrote it ('1_2'): the row '1' is then the record 1's; or, where a "
+                 "table so keyed has no row for the record 1_2, move renamed_records.csv out of the folder")
     labs = tmp_path / "labs.csv"
     labs.write_text("record_id,age\n1,61\n2,40\n")
     # the app's labs form
@@ -147,22 +143,27 @@ def test_a_row_of_one_record_as_written_and_another_by_the_list_says_how_to_mend
     with pytest.raises(DatasetError) as err:
         datasets.open_dataset(f"folder:{out}", labels=labels)
     assert str(err.value) == f"{labels}, line 2: {by_inputs.replace('labs row', 'labels row')}"
-    labels.write_text("record_id,labels,split\n1,NORM,train\n1_2,NORM,train\n2,MI,val\n")
-    with pytest.raises(DatasetError) as err:
-        datasets.open_dataset(f"folder:{out}", labels=labels)
-    assert str(err.value) == f"{labels}, line 2: {by_written.replace('labs row', 'labels row')}"
+    # keyed by convert's names, as its summary asks (a row "1_2" of its own): "1" is the record 1's, list or none
+    labels.write_text("record_id,labels,split\n1,NORM,train\n1_2,MI,train\n2,MI,val\n")
+    ds = datasets.open_dataset(f"folder:{out}", labels=labels)
+    assert {it.path.stem: it.labels for it in ds.items} == {"1": ("NORM",), "1_2": ("MI",), "2": ("MI",)}
     # a labels table of no such row, with the labs table keyed by the inputs' names: the labs table refused
     labels.write_text("record_id,labels,split\n1_2,NORM,train\n2,MI,val\n")
     with pytest.raises(DatasetError) as err:
         datasets.open_dataset(f"folder:{out}", labels=labels, labs=labs)
     assert f"1_2: {by_inputs}" in str(err.value)
     labs.write_text("record_id,age\n1,61\n1_2,52\n2,40\n")
-    # mended as the words say: the table by convert's names and the list out of the folder
-    shutil.move(out / "renamed_records.csv", tmp_path / "renamed_records.csv")
+    # mended as the words say: the record 1_2 given its row as convert wrote it, the list left in the folder
     labels.write_text("record_id,labels,split\n1,NORM,train\n1_2,MI,train\n2,MI,val\n")
     ds = datasets.open_dataset(f"folder:{out}", labels=labels, labs=labs)
     assert {it.path.stem: (it.labels, it.clinical["age"][0]) for it in ds.items} == {
         "1": (("NORM",), 61.0), "1_2": (("MI",), 52.0), "2": (("MI",), 40.0)}
+    assert LabsTable.read(labs).row_for(out / "1_2.hea", out, records).values["age"] == (52.0, None)
+    # and where a table so keyed has no row for the record 1_2: the list moved out of the folder
+    shutil.move(out / "renamed_records.csv", tmp_path / "renamed_records.csv")
+    labels.write_text("record_id,labels,split\n1,NORM,train\n2,MI,val\n")
+    ds = datasets.open_dataset(f"folder:{out}", labels=labels)
+    assert {it.path.stem: it.labels for it in ds.items} == {"1": ("NORM",), "2": ("MI",)}
 
 
 NOT_UTF8 = (LIST_HEADER + "/in/Müller.xml,Müller,Muller\n").encode("cp1252")
@@ -198,3 +199,88 @@ def test_a_list_that_cannot_be_read_is_said_by_the_lab_form_in_scores_words_and_
     assert table.row_for(root / "Muller.hea").notes == (said,)
     # mirage score's and the batch dialog's words
     assert said in labs_lookup(labs, root, records).warnings
+
+
+def test_a_table_keyed_by_converts_names_fits_the_numbered_records_in_any_order(tmp_path, capsys):
+    """1.hea, 1.xml and 1_2.dcm of one folder: convert writes 1, 1_2 (1.xml's, numbered) and 1_2_2 (1_2.dcm's,
+    numbered, its own name taken), the list says input "1" -> 1_2 and input "1_2" -> 1_2_2, and its summary asks for
+    the numbered records' rows as written. A table that does so fits every record, its rows in any order, in the
+    app's labs form and training alike (had been: "1" and "1_2" refused for all three records); one keyed by the
+    inputs' names ("1", "1_2") fits none, as each of its rows may be another record's patient."""
+    from mirage_model.review.labs_table import LabsTable
+
+    src = tmp_path / "in"
+    _ludb_as(src, {"1": "1"})
+    shutil.copy(FORMATS / "muse-sinus.xml", src / "1.xml")
+    shutil.copy(FORMATS / "ecgtoolkit-Example.dcm", src / "1_2.dcm")
+    out = tmp_path / "out"
+    assert main(["convert", str(src), "--to", "wfdb", str(out)]) == 0
+    said = capsys.readouterr().out
+    with (out / "renamed_records.csv").open(newline="", encoding="utf-8") as fh:
+        assert [r[1:] for r in csv.reader(fh)][1:] == [["1", "1_2"], ["1_2", "1_2_2"]]
+    assert ("a numbered record's row must name it as written ('1_2'): where it has none, a row '1' that names "
+            "another record as written is refused, as it may be either's") in said
+    records = sorted(out.glob("*.hea"))
+    assert [p.stem for p in records] == ["1", "1_2", "1_2_2"]
+    labs, labels = tmp_path / "labs.csv", tmp_path / "labels.csv"
+    ages = {"1": 61.0, "1_2": 52.0, "1_2_2": 70.0}
+    for order in (["1", "1_2", "1_2_2"], ["1_2_2", "1_2", "1"], ["1_2", "1", "1_2_2"]):
+        labs.write_text("record_id,age\n" + "".join(f"{r},{ages[r]:g}\n" for r in order))
+        table = LabsTable.read(labs)
+        rows = {p.stem: table.row_for(p, out, records) for p in records}
+        assert {r: (row.values["age"][0], row.notes) for r, row in rows.items()} == {
+            r: (a, ()) for r, a in ages.items()}
+        labels.write_text("record_id,labels,split\n" + "".join(f"{r},NORM,train\n" for r in order[:2])
+                          + f"{order[2]},MI,val\n")
+        ds = datasets.open_dataset(f"folder:{out}", labels=labels, labs=labs)
+        assert {it.path.stem: (it.labels, it.clinical["age"][0]) for it in ds.items} == {
+            r: (("MI",) if r == order[2] else ("NORM",), ages[r]) for r in order}
+    # keyed by the inputs' names: "1_2" may be 1_2.dcm's (the record 1_2_2), so the record 1_2 has no row that
+    # stands, and "1" may be 1.xml's (the record 1_2): no record is given a row
+    labs.write_text("record_id,age\n1_2,52\n1,61\n")
+    table = LabsTable.read(labs)
+    rows = {p.stem: table.row_for(p, out, records) for p in records}
+    assert all(row.values == {} for row in rows.values())
+    assert rows["1"].notes == (
+        "labs row '1' names the record '1' as written and, by renamed_records.csv, the input convert wrote as '1_2', "
+        "whose row '1_2' is refused too: either may be its patient, so neither is given it; to mend it, mend the row "
+        "'1_2' first (said with the record 1_2), or, where the table names the records as convert wrote them, move "
+        "renamed_records.csv out of the folder",)
+    assert rows["1_2"].notes == rows["1_2_2"].notes == (
+        "labs row '1_2' names the record '1_2' as written and, by renamed_records.csv, the input convert wrote as "
+        "'1_2_2', which has no row: either may be its patient, so neither is given it; to mend it, give the record "
+        "1_2_2 its row as convert wrote it ('1_2_2'): the row '1_2' is then the record 1_2's; or, where a table so "
+        "keyed has no row for the record 1_2_2, move renamed_records.csv out of the folder",)
+    labels.write_text("record_id,labels,split\n1_2,NORM,train\n1,MI,val\n")
+    with pytest.raises(DatasetError) as err:
+        datasets.open_dataset(f"folder:{out}", labels=labels)
+    assert str(err.value).startswith(f"{labels}, line 2: labels row '1_2' names the record '1_2' as written")
+
+
+def test_the_same_files_given_one_by_one_number_another_record_and_only_its_rows_are_refused(tmp_path, capsys):
+    """1_2.dcm, 1.xml, 1.hea given in that order: 1_2 and 1 keep their names and 1.hea is written 1_3 (input "1");
+    the row "1_2" is no input's name, so it stands whatever else the table holds, and "1" stands only beside a row
+    "1_3" of the record 1_3's own."""
+    from mirage_model.review.labs_table import LabsTable
+
+    src = tmp_path / "in"
+    _ludb_as(src, {"1": "1"})
+    shutil.copy(FORMATS / "muse-sinus.xml", src / "1.xml")
+    shutil.copy(FORMATS / "ecgtoolkit-Example.dcm", src / "1_2.dcm")
+    out = tmp_path / "out"
+    assert main(["convert", *(str(src / n) for n in ("1_2.dcm", "1.xml", "1.hea")), "--to", "wfdb", str(out)]) == 0
+    assert "must name it as written ('1_3'): where it has none, a row '1' that names" in capsys.readouterr().out
+    with (out / "renamed_records.csv").open(newline="", encoding="utf-8") as fh:
+        assert [r[1:] for r in csv.reader(fh)][1:] == [["1", "1_3"]]
+    records = sorted(out.glob("*.hea"))
+    labs = tmp_path / "labs.csv"
+    labs.write_text("record_id,age\n1,61\n1_2,52\n")
+    table = LabsTable.read(labs)
+    rows = {p.stem: table.row_for(p, out, records) for p in records}
+    assert {r: row.values.get("age", (None,))[0] for r, row in rows.items()} == {"1": None, "1_2": 52.0, "1_3": None}
+    assert rows["1_3"].notes[0].startswith("labs row '1' names the record '1' as written and, by renamed_records.csv,"
+                                           " the input convert wrote as '1_3', which has no row")
+    labs.write_text("record_id,age\n1_3,70\n1,61\n1_2,52\n")
+    table = LabsTable.read(labs)
+    assert {p.stem: table.row_for(p, out, records).values["age"][0] for p in records} == {
+        "1": 61.0, "1_2": 52.0, "1_3": 70.0}

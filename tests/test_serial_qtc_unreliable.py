@@ -89,3 +89,69 @@ def test_said_once_keeps_each_reason_in_its_place():
         "PR and P axis, First degree AV block and Short PR (af)", withheld]
     assert said_once(["statements (noise (muscle))", "Wide QRS (noise (muscle))"]) == [
         "statements and Wide QRS (noise (muscle))"]
+
+
+# beats every 0.8 s with one RR of 3.4 s after the 4th (2.4 -> 5.8 s): a pause worked out by hand
+PAUSED_BEATS = np.array([0.0, 0.8, 1.6, 2.4, 5.8, 6.6, 7.4, 8.2, 9.0, 9.8]) * 500
+PAUSED_WHY = "the mean RR holds a pause of 3.4 s (at 2.4 s)"
+
+
+def test_a_qtc_of_a_mean_rr_with_a_pause_is_left_out_for_the_pause():
+    """This ECG's beats hold a 3.4 s pause, which its interpretation says, and its measurement table marks the QTc
+    rows for ("the mean RR holds a pause of 3.4 s (at 2.4 s)"). The comparison had built its tables without the
+    interpretation and left the QTc out for the irregular rhythm the pause makes of the mean; it now says the
+    interpretation's reason. The measurement's own irregular-rhythm note stands on the prior side."""
+    current = _session("c", "1987-06-10 10:00:00", [IRREGULAR], beats=PAUSED_BEATS, **AF)
+    x = compare(_session("p", "1987-04-30 09:22:12", **SINUS), current)
+    why = f"{PAUSED_WHY} on this ECG, and the QTc corrects the QT by it"
+    by_key = {m.key: m for m in x.measurements}
+    for key in ("qtc_bazett_ms", "qtc_fridericia_ms"):
+        assert by_key[key].change is None and by_key[key].why_not == why, by_key[key]
+    assert f"Not compared: QTc ({why})." in x.summary, x.summary
+    assert IRREGULAR not in x.summary
+    # the prior ECG irregular, this one with the pause: each side's reason, in the order of the sides
+    x = compare(_session("p", "1987-04-30 09:22:12", [IRREGULAR], **SINUS), current)
+    assert {m.key: m.why_not for m in x.measurements}["qtc_bazett_ms"] == (
+        f"irregular rhythm on the prior ECG: the QT and the mean RR are of no one cycle; {why}")
+    # both with the pause: said once, for both
+    x = compare(_session("p", "1987-04-30 09:22:12", [IRREGULAR], beats=PAUSED_BEATS, **SINUS), current)
+    assert {m.key: m.why_not for m in x.measurements}["qtc_bazett_ms"] == (
+        f"{PAUSED_WHY} on both ECGs, and the QTc corrects the QT by it")
+
+
+def test_ludb1_with_a_pause_against_itself_leaves_the_qtc_out_for_the_pause(qtbot):
+    """LUDB 1 as recorded, then with a 3.8 s pause put in after the beat LUDB marks at 2.684 s: its QTc (Bazett's
+    short, of the mean RR with the pause) is left out for the pause its interpretation says, where the comparison had
+    said the irregular rhythm; the app's Prior ECG tab shows it."""
+    import dataclasses
+
+    import mirage_model as mm
+    from mirage_model.measure import measure
+    from mirage_model.paths import resources_dir
+    from mirage_model.quality import assess
+    from test_interpret_pause import _ludb_1_paused
+
+    rec, x, start, end, _ = _ludb_1_paused(pause_s=3.8)
+    paused = dataclasses.replace(rec, signal=x.astype(np.float32))
+    plain = mm.load_record(resources_dir() / "samples" / "ludb" / "1")
+    sessions = []
+    for r in (plain, paused):
+        s = ReviewSession.from_results(r, measurements=measure(r))
+        s.set_quality(assess(r))
+        sessions.append(s)
+    why = (f"the mean RR holds a pause of {end - start:.1f} s (at {start:.1f} s) on this ECG, and the QTc corrects "
+           "the QT by it")
+    assert why.startswith("the mean RR holds a pause of 3.8 s (at 2.7 s)")
+    comparison = compare(*sessions)
+    assert {m.key: m.why_not for m in comparison.measurements}["qtc_bazett_ms"] == why
+    assert why in comparison.summary and IRREGULAR not in comparison.summary
+    from app.views.comparison import ComparisonView
+
+    sessions[1].set_prior(sessions[0])
+    view = ComparisonView()
+    qtbot.addWidget(view)
+    view.set_session(sessions[1])
+    row = next(r for r in range(view.table.rowCount()) if view.table.item(r, 0).text().startswith("QTc (Bazett"))
+    assert view.table.item(row, 3).text() == "not compared"
+    assert view.table.item(row, 3).toolTip() == f"not compared: {why}"
+    assert why in view.statements.text()

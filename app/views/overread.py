@@ -24,6 +24,7 @@ from mirage_model.review.interpret import GROUPS
 from mirage_model.review.interpret.statements import STATEMENTS
 from mirage_model.review.amendment import changes_line
 from mirage_model.review.overread import CONFIRMED, STRUCK, statement_key
+from mirage_model.review.store_words import UNKNOWN_NOT_KEPT
 
 _GREY = "#666666"
 # the over-read's status colours (public: the Export dialog says the over-read in them too)
@@ -166,7 +167,8 @@ class OverReadPanel(QWidget):
         colour = GREEN if signed and not refused else RED if (refused or ov.edited or ov.signed_at is not None
                                                               or ov.store_unread) else _GREY
         parts = [f"<b style='color:{RED}'>{html.escape(refused)}</b>"] if refused else []
-        parts.append(f"<b style='color:{colour}'>{html.escape(ov.status(it))}</b>")
+        if not (refused.startswith(UNKNOWN_NOT_KEPT) and ov.signed_at is None):     # it says "Over-read unknown" too
+            parts.append(f"<b style='color:{colour}'>{html.escape(ov.status(it))}</b>")
         changed = changes_line(ov, it)      # what an amendment changed of the signature it amends
         if changed and (signed or ov.signed_at is None):
             parts.append(html.escape(changed))

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QMessageBox
 from mirage_model.review.amendment import keep_signatures, kept_now
 from mirage_model.review.store import (UNCHECKED, OverReadStore, StoreConflict, StoreError, loose_identity,
                                        overread_key)
+from mirage_model.review.store_location import StoreChoice, store_choice
 from mirage_model.review.store_words import changed_elsewhere, elsewhere_notice, kept_text, not_kept
 
 COMMENT_PAUSE_MS = 400      # a comment is saved once its typing pauses this long (and at once on leaving its box, the
@@ -48,10 +49,14 @@ class OverReadsMixin:
     overread_file: str | None = None     # --overreads STORE in place of the settings' file; "": --no-overreads
     overread_unread = ""        # the open record's over-read could not be read (the store's words): maybe signed
 
+    def overread_choice(self) -> StoreChoice:
+        """The store this window keeps over-reads in, and why: --overreads, $MIRAGE_OVERREAD_STORE, the settings'
+        (the user's or an admin's), the default, in that order, as ``mirage report`` chooses it."""
+        return store_choice(self.overread_file or None, self.settings.store_settings())
+
     def overread_store(self) -> OverReadStore:
         # a file named (--overreads, the settings' key; perhaps on a share): its folder not there is said, not made
-        named = bool(self.overread_file) or self.settings.overread_store_named
-        return OverReadStore(self.overread_file or self.settings.overread_store, make_folder=not named)
+        return self.overread_choice().store()
 
     _overread_timer: QTimer | None = None             # a comment being typed: saved once the typing pauses
 
@@ -121,7 +126,9 @@ class OverReadsMixin:
         what = f"{kept} (File > Show the over-read kept for another file... to see it)"
         self._elsewhere = (s.id, kept, kept_text(state, when))
         s.overread.elsewhere = what
-        self.show_message(what + ".")
+        # the log, for support, names the files and the key, not the patient the notice names
+        self.show_message(what + ".", logged=f"{s.record_id}: an over-read of another file of this record ({name}) "
+                          f"is kept, not restored (key {self._overread_key[1][:12]})")
 
     def elsewhere_here(self) -> tuple[str, str] | None:
         """The over-read kept for another file of the record on screen, (what, its text), offered by File > Show the
@@ -189,7 +196,9 @@ class OverReadsMixin:
             except StoreError:
                 return not_kept(problem=err.problem)
             return not_kept(None if held is None else held[0])
-        return not_kept(problem=err.problem)
+        # not read when opened and not written now for one reason (a damaged file): said once; a signature stays said
+        return not_kept(problem=err.problem, unread=self.overread_unread if self.session.overread.signed_at is None
+                        else "")
 
     def _not_kept(self, said: str) -> None:
         """The panel says the over-read on screen is not kept (``OverRead.store_refused``: in the warning colour,
@@ -254,7 +263,7 @@ def overreads_help_text(path: str | Path) -> str:
             "A record is known by its samples, when it was recorded and its patient, not its path: a changed file, "
             "or another patient's, finds none.\n\nFile > Forget this record's over-read... removes the open "
             "record's as it stands; every signature it was given stays in the file (an amendment names the one it "
-            "amends). Deleting the file removes them all. The key overread/store in MIRAGE Review's settings file "
-            "names another file.\n\nThe file holds patients' data (the reviewers' comments and names, the records' "
-            "names), unencrypted, readable by your user account alone where the system has file modes: keep it "
-            "where the records themselves may be kept.")
+            "amends). Deleting the file removes them all. File > Settings... (Over-read store) names another file; "
+            "$MIRAGE_OVERREAD_STORE or --overreads, where given, come first.\n\nThe file holds patients' data "
+            "(the reviewers' comments and names, the records' names), unencrypted, readable by your user account "
+            "alone where the system has file modes: keep it where the records themselves may be kept.")

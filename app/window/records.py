@@ -82,39 +82,46 @@ class RecordsMixin:
         one, so leaving loses it."""
         return self._overread_left()[0]
 
-    def _overread_left(self) -> tuple[str, bool]:
-        """``unsigned_overread``'s words, and whether it is the signature that is missing (else the report)."""
+    def _overread_left(self, kept_too: bool = False) -> tuple[str, bool]:
+        """``unsigned_overread``'s words, and whether it is the signature that is missing (else the report).
+        ``kept_too``: an unsigned over-read the store keeps is said too (another store is about to be read)."""
         from mirage_model.review.interpret import session_interpretation
 
         s = self.session
-        if s is None or s.record is None or self.overread_kept():      # the store keeps it: nothing is lost
+        kept = s is not None and s.record is not None and self.overread_kept()
+        if s is None or s.record is None or (kept and not kept_too):      # the store keeps it: nothing is lost
             return "", False
         it, name = session_interpretation(s), shown_name(s.path) if s.path else "this record"
         if s.overread.needs_asking(it):
-            return f"the over-read of {name} is not signed (it would be lost)", True
-        if s.overread.unkept(it):      # signed, but kept nowhere once the record is left: only a report keeps it
+            return f"the over-read of {name} is not signed " + (
+                f"(its draft stays in {self.overread_store().path}, which the record is then no longer read from)"
+                if kept else "(it would be lost)"), True
+        if not kept and s.overread.unkept(it):      # signed, but kept nowhere once left: only a report keeps it
             return (f"the over-read of {name} is signed but in no report yet (it would be lost: File > Export PDF "
                     "report keeps it)"), False
         return "", False
 
-    def leave_overread(self, path: Path) -> bool:
-        """Whether to open ``path``: a person (``ask_before_quit``) whose over-read of the open record is edited
-        but unsigned, or signed and in no report, is asked first; "No" keeps the record open (its row highlighted
-        again)."""
+    def leave_overread(self, path: Path | None, store: Path | None = None) -> bool:
+        """Whether to open ``path`` (or to keep over-reads in ``store`` from now, the open record read again from
+        it): a person (``ask_before_quit``) whose over-read of the open record is edited but unsigned (for
+        ``store``, kept or not), or signed and in no report, is asked first; "No" keeps the record open (its row
+        highlighted again), or the store."""
         self.flush_overread()       # a comment still being typed: kept before the session goes
-        edited, unsigned = self._overread_left() if self.ask_before_quit else ("", False)
+        edited, unsigned = self._overread_left(kept_too=store is not None) if self.ask_before_quit else ("", False)
         if not edited:
             return True
         from PySide6.QtWidgets import QMessageBox
 
         todo = "sign it (Sign... under the interpretation)" if unsigned else "export its report"
-        text = f"Open {shown_name(path)} now?\n\n- {edited}.\n\nNo keeps this record open to {todo}."
+        text = (f"Keep over-reads in {store} from now, and read the open record again from it?\n\n- {edited}.\n\n"
+                f"No keeps the store in use, to {todo}." if store is not None else
+                f"Open {shown_name(path)} now?\n\n- {edited}.\n\nNo keeps this record open to {todo}.")
         answer = QMessageBox.question(self, "Over-read not signed" if unsigned else "Over-read in no report", text,
                                       QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                                       QMessageBox.StandardButton.No)
         if answer == QMessageBox.StandardButton.Yes:
             return True
-        if self.record_path is not None:
+        if self.record_path is not None and store is None:
             self.browser.show_open(self.record_path)
         return False
 
@@ -123,7 +130,8 @@ class RecordsMixin:
         self.settings.last_folder = str(folder)
         return self.browser.set_folder(folder)
 
-    def open_record(self, path: str | Path, values: Mapping | None = None) -> workers.Worker | None:
+    def open_record(self, path: str | Path, values: Mapping | None = None,
+                    asked: bool = False) -> workers.Worker | None:
         """Read, draw, measure and (with a model) classify a record in a new review session (None: not opened,
         the reviewer kept the open record's unsigned over-read, ``leave_overread``).
 
@@ -136,7 +144,7 @@ class RecordsMixin:
         dropped (their session id no longer matches) and no widget keeps any of its values.
         """
         path = Path(path)
-        if not self.leave_overread(path):
+        if not asked and not self.leave_overread(path):     # ``asked``: its caller asked (``leave_overread``)
             return None
         for w in (self.load_worker, self.predict_worker, self.prior_worker):
             if w is not None:

@@ -193,28 +193,36 @@ def listed_warnings(table, match: LabsMatch) -> list[str]:
     return lines
 
 
-def _twice_why(row: str, record: str, other: str, other_row: str | None) -> str:
-    """Why ``row`` ("labs row '1'"), which names ``record`` as written and, by convert's list, the input written as
-    ``other``, is neither's, and how to mend it: the table keyed by the names convert wrote (``other_row``: the row
-    ``other`` has of its own, if any) and the list moved out of the folder, which then matches nothing by it."""
+def _twice_why(kind: str, row: str, record: str, other: str, other_row: str | None) -> str:
+    """Why ``row`` ("1" of a ``kind`` table: "labs row '1'"), which names ``record`` as written and, by convert's
+    list, the input written as ``other``, is neither's, and how to mend it. Where ``other`` has no row (``other_row``
+    None) the row may be the numbered record's: a row of its own, as convert wrote it, settles that (``renamed_rows``),
+    or the list moved out of the folder of a table so keyed. Where its row ``other_row`` is refused too, that row is
+    mended first."""
     name = RENAMED_CSV
-    keyed = (f"the table names the records as convert wrote them (row {other_row!r} is the record {other}'s): "
-             if other_row is not None else
-             f"key the table by the names convert wrote (a row {record!r} for the record {record}, a row {other!r} "
-             f"for the record {other}) and ")
-    return (f"{row} names the record {record!r} as written and, by {name}, the input convert wrote as {other!r}: "
-            f"either may be its patient, so neither is given it; to mend it, {keyed}move {name} out of the folder")
+    if other_row is None:
+        said, mend = (", which has no row", f"give the record {other} its row as convert wrote it ({other!r}): the "
+                      f"row {row!r} is then the record {record}'s; or, where a table so keyed has no row for "
+                      f"the record {other}, move {name} out of the folder")
+    else:
+        said, mend = (f", whose row {other_row!r} is refused too", f"mend the row {other_row!r} first (said with the "
+                      f"record {other}), or, where the table names the records as convert wrote them, move {name} "
+                      "out of the folder")
+    return (f"{kind} row {row!r} names the record {record!r} as written and, by {name}, the input convert wrote as "
+            f"{other!r}{said}: either may be its patient, so neither is given it; to mend it, {mend}")
 
 
-def renamed_rows(row_ids, renamed, rows: dict, records,
-                 kind: str = "labs") -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+def renamed_rows(row_ids, renamed, rows: dict, records, kind: str = "labs",
+                 held: dict | None = None) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
     """Rows whose id fits no record as written but is the id (or a trailing part of it) of an input that
     ``mirage convert`` wrote as a record of the run under another name, as its list says (``renamed``:
     ``clinical.renamed.read_renamed``): "Müller" for the record Muller that Müller.xml was written as. Nothing is
     guessed: without the list no row is so matched. A row is refused (named) where it names two inputs, where its
     record has a row of its own, or where two rows would be the one record; and a row matched as written that the
     list names as another record's input ("1" for the record 1, where 1.xml, input "1", was written as 1_2) is
-    refused for both records: either may be its patient; the words say how to mend the table (``_twice_why``).
+    refused for both records, either may be its patient, unless that record has a row of its own that stands (a row
+    "1_2": the table names the records as convert wrote them, and "1" is the record 1's); the words say how to mend
+    the table (``_twice_why``).
 
     Args:
         row_ids: the ids of the rows that fit no record as written.
@@ -222,23 +230,38 @@ def renamed_rows(row_ids, renamed, rows: dict, records,
         rows: {record id: row id} of the rows matched so far.
         records: every record of the run that may be given a row (none ambiguous).
         kind: the table's kind, as its refusals name a row ("labs row '1' ...", "labels row '1' ...").
+        held: {record id: its row} of the records whose rows are refused already (ambiguous): a row the list
+            reads as one of them is refused too, never given to the record it names as written.
 
     Returns:
         {row id: the record it names}, {row id: why it is not matched}, {record id: why its row is refused}.
     """
-    name, records = RENAMED_CSV, set(records)
+    name, held = RENAMED_CSV, held or {}
+    records = set(records) | held.keys()
     by_part: dict[str, list[str]] = {}
     for source, record in dict.fromkeys(renamed):
         if record in records:
             for part in _trailing_ids(source):
                 if record not in by_part.setdefault(part, []):
                     by_part[part].append(record)
+    # a row's reading by the list falls away where the record it names has a row of its own that stands (rows "1"
+    # and "1_2": the table names the records as convert wrote them); a row stands where each record the list reads
+    # it as stands, grown from the rows it reads as no other record, so that rows that vouch only for each other
+    # (a circle) or for a record whose row is refused (``held``) stand for none: where in doubt, no row is given
+    others = {rid: [r for r in by_part.get(row, ()) if r != rid] for rid, row in rows.items()}
+    standing = {rid for rid, rest in others.items() if not rest}
+    while grown := {rid for rid, rest in others.items() if rid not in standing and standing.issuperset(rest)}:
+        standing |= grown
     refused_records: dict[str, str] = {}
-    for rid, row in rows.items():
-        if others := [r for r in by_part.get(row, ()) if r != rid]:
-            why = _twice_why(f"{kind} row {row!r}", rid, others[0], rows.get(others[0]))
-            refused_records.update({r: why for r in (rid, *others)})
-    taken = {r: row for r, row in rows.items() if r not in refused_records}
+    doubted = [rid for rid in rows if rid not in standing]
+    for rid in doubted:
+        other = next(r for r in others[rid] if r not in standing)
+        refused_records[rid] = _twice_why(kind, rows[rid], rid, other, rows.get(other, held.get(other)))
+    for rid in doubted:
+        for other in others[rid]:
+            if other not in standing and other not in held:
+                refused_records.setdefault(other, refused_records[rid])
+    taken = {r: row for r, row in rows.items() if r in standing}
     found: dict[str, str] = {}
     refused: dict[str, str] = {}
     for row in dict.fromkeys(row_ids):
@@ -247,7 +270,7 @@ def renamed_rows(row_ids, renamed, rows: dict, records,
             refused[row] = f"row {row!r} names {len(fits)} records in {name} ({', '.join(fits[:3])})"
         elif fits and fits[0] in taken:
             refused[row] = f"row {row!r} -> record {fits[0]} ({name}), which has a row of its own ({taken[fits[0]]!r})"
-        elif fits and fits[0] in refused_records:
+        elif fits and (fits[0] in refused_records or fits[0] in held):
             refused[row] = f"row {row!r} -> record {fits[0]} ({name}), whose row is refused"
         elif fits:
             found[row] = fits[0]
@@ -401,7 +424,8 @@ def match_labs_rows(row_ids, record_ids, renamed=()) -> LabsMatch:
         return LabsMatch(rows, ambiguous, unmatched)
     # "Müller" for the record Muller that mirage convert --to wfdb wrote Müller.xml as: by its list, never guessed
     found, refused, refused_records = renamed_rows(unmatched, renamed, rows,
-                                                   [r for r in dict.fromkeys(record_ids) if r not in ambiguous])
+                                                   [r for r in dict.fromkeys(record_ids) if r not in ambiguous],
+                                                   held={rid: best[rid] for rid in ambiguous})
     rows = {rid: row for rid, row in rows.items() if rid not in refused_records}
     ambiguous.update(refused_records)
     listed = {rid: row for row, rid in found.items()}

@@ -32,11 +32,11 @@ Research use only, not a diagnosis.
 
 from __future__ import annotations
 
-import configparser
 import hashlib
 import json
 import os
 import sqlite3
+import tempfile
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -54,39 +54,6 @@ _SIGNATURES = "CREATE TABLE signature (key TEXT, record TEXT, signer TEXT, signe
 _LOOSE = "CREATE TABLE IF NOT EXISTS loose (key TEXT PRIMARY KEY, loose TEXT)"
 _SIGN = ("INSERT INTO signature SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS "      # the same signature saved again: once
          "(SELECT 1 FROM signature WHERE key = ? AND signed_at = ? AND state = ?)")
-
-
-def default_store_path() -> Path:
-    """The file MIRAGE Review keeps over-reads in, found as it finds it without Qt (``mirage report``, ``mirage
-    overreads``): the key overread/store of its settings (INI: %APPDATA%\\MIRAGE\\MIRAGE Review.ini on Windows, else
-    $XDG_CONFIG_HOME or ~/.config /MIRAGE/MIRAGE Review.ini, then as Qt each of $XDG_CONFIG_DIRS' (/etc/xdg), where an
-    admin sets it for every user) where set, else :data:`STORE_NAME` beside the user's."""
-    return _settings_store()[0]
-
-
-def default_store() -> "OverReadStore":
-    """``default_store_path``'s store as the app keeps it: one the settings name gets no folder made."""
-    path, named = _settings_store()
-    return OverReadStore(path, make_folder=not named)
-
-
-def _settings_store() -> tuple[Path, bool]:     # (``default_store_path``, whether the settings name it)
-    appdata = os.environ.get("APPDATA") if os.name == "nt" else None
-    folder = Path(appdata or os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "MIRAGE"
-    dirs = [] if os.name == "nt" else (os.environ.get("XDG_CONFIG_DIRS") or "/etc/xdg").split(os.pathsep)
-    named = ""      # a settings file that cannot be read (MIRAGE Review could not either): the next
-    for where in (folder, *(Path(d) / "MIRAGE" for d in dirs if d)):
-        ini = configparser.ConfigParser(interpolation=None)
-        try:
-            ini.read(where / "MIRAGE Review.ini", encoding="utf-8")
-            if ini.has_option("overread", "store"):     # the first file that has the key: Qt's order
-                named = ini.get("overread", "store").strip()
-                break
-        except (configparser.Error, OSError, UnicodeDecodeError):
-            continue
-    if len(named) > 1 and named[0] == named[-1] == '"':
-        named = named[1:-1]     # QSettings quotes a value with a comma or leading space
-    return (Path(named), True) if named else (folder / STORE_NAME, False)
 
 
 class StoreError(MirageInputError):
@@ -170,6 +137,26 @@ class OverReadStore:
         if not self.make_folder and not self.path.parent.is_dir():
             raise FileNotFoundError(f"its folder {self.path.parent} is not there (a shared folder not mounted?)")
         return False
+
+    def check(self) -> None:
+        """Whether over-reads can be kept in the file, checked before a person chooses it (Settings), writing nothing
+        (a file not there is not made): ``StoreError`` saying why not (its folder not there, a damaged file or another
+        program's database, a file or folder that cannot be written, a file another program holds)."""
+        try:
+            if not self._there():
+                with tempfile.TemporaryFile(dir=self.path.parent):      # the folder written to, and nothing left
+                    return
+            con = sqlite3.connect(self.path, timeout=_TIMEOUT_S)
+            try:
+                _ours(con)
+                if con.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                    raise sqlite3.DatabaseError("database disk image is malformed")
+                con.execute("BEGIN IMMEDIATE")      # a write lock taken and given back: nothing written
+                con.rollback()
+            finally:
+                con.close()
+        except (sqlite3.Error, OSError) as err:
+            raise self._fail("written", err) from None
 
     def _fail(self, doing: str, err: BaseException) -> StoreError:
         reason = str(err) or type(err).__name__

@@ -73,12 +73,23 @@ def changed_elsewhere(path, record: str, state) -> str:
 KEEPS_IT = "(the one below is this window's alone: File > Export PDF report keeps it)"
 
 
-def not_kept(state=None, problem: str = "") -> str:
+# a store that could be neither read when the record was opened nor written since, for one reason: the panel's one line
+UNKNOWN_NOT_KEPT = "Over-read unknown and not kept"
+
+
+def not_kept(state=None, problem: str = "", unread: str = "") -> str:
     """What the over-read panel says above an over-read its last save did not keep, in the warning colour: the file's
     ``problem`` (the store's words, "The over-read store PATH could not be written: ...") where it could not be
     written, else what another MIRAGE Review left in it since it was read here (a refused save: ``state`` as in
     ``changed_elsewhere``), e.g. "Not kept: the store holds the over-read signed by Dr A on 2026-12-06 10:38 UTC in
-    another MIRAGE Review (the one below is this window's alone: File > Export PDF report keeps it)"."""
+    another MIRAGE Review (the one below is this window's alone: File > Export PDF report keeps it)". ``unread``: why
+    the over-read kept for the record could not be read when it was opened (``OverRead.store_unread``); where the
+    write failed for the same reason, one line says both, naming the file once (:data:`UNKNOWN_NOT_KEPT`), in place
+    of the panel's "Not kept: ..." above "Over-read unknown ...", both red, saying the same twice."""
+    if problem and unread.rstrip(".").replace(" could not be read: ", " could not be written: ", 1) == \
+            problem.rstrip("."):
+        both = problem.rstrip(".").replace(" could not be written: ", " could not be read or written: ", 1)
+        return f"{UNKNOWN_NOT_KEPT}: {both[:1].lower()}{both[1:]}; machine statements unconfirmed {KEEPS_IT}"
     if problem:
         return f"Not kept: {problem[:1].lower()}{problem[1:].rstrip('.')} {KEEPS_IT}"
     try:

@@ -24,9 +24,9 @@ A record written under another name than its input's (``Müller.xml`` as the WFD
 holds only ASCII letters, digits, '-' and '_'; a second ``1`` numbered ``1_2``) is listed in OUT_DIR/renamed_records.csv
 (its input file, the id its input's name gave it, the id it has now; rows of earlier runs kept), which the
 summary names (``clinical.renamed``): kept in the folder, it lets a labs table keyed by the inputs' names fit, as
-``mirage score`` and training give the record Muller the row "Müller" by it; a numbered record's row had best name
-it as written, as its input's name may be another record's. Not when anonymised: the terminal's lines stay the only
-link back.
+``mirage score`` and training give the record Muller the row "Müller" by it; a numbered record's row must name
+it as written (``1_2``): without one, a row ``1`` that names another record as written may be either's, and is
+refused. Not when anonymised: the terminal's lines stay the only link back.
 
 An output file already in OUT_DIR (a record an earlier run wrote, of the same name) is never replaced
 unasked: that input is skipped with a line naming the file, the others are converted, and the
@@ -217,8 +217,11 @@ def run(args: argparse.Namespace) -> int:
         if plain := [(a, b) for a, b in renamed if b not in numbered_ids]:
             line += (f"; kept in the folder, it lets a labs table keyed by the inputs' names fit them (a row "
                      f"{printable(plain[0][0])!r} is the record {printable(plain[0][1])!r})")
-        if twins := sorted(b for _, b in renamed if b in numbered_ids):
-            line += f"; a numbered record's row must name it as written ({printable(twins[0])!r})"
+        if twins := sorted((b, a) for a, b in renamed if b in numbered_ids):
+            # the advice a labs table so keyed is matched by (``labs_ids.renamed_rows``), no other
+            (b, a) = twins[0]
+            line += (f"; a numbered record's row must name it as written ({printable(b)!r}): where it has none, a row "
+                     f"{printable(a)!r} that names another record as written is refused, as it may be either's")
         print(line)
     if skipped:
         print(f"{skipped} of {len(paths)} inputs skipped: their output files were already in "

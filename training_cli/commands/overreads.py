@@ -24,7 +24,8 @@ from mirage_model.csvsafe import encodable, neutralise, printable
 from mirage_model.paths import atomic_output
 from mirage_model.review.amendment import changes_line, keep_signatures
 from mirage_model.review.overread import OverRead, signer_name
-from mirage_model.review.store import OverReadStore, StoreError, default_store
+from mirage_model.review.store import OverReadStore, StoreError
+from mirage_model.review.store_location import ENV_STORE, store_choice
 from training_cli.engine.errors import UsageError
 from training_cli.options import command_parser
 from training_cli.outputs import check_output_file, refuse_earlier_outputs
@@ -40,8 +41,8 @@ def overreads_command_parser(subparsers=None) -> argparse.ArgumentParser:
         "(signed, draft, or forgotten with its signatures kept), who signed it and when, when it was saved and how "
         "many signatures it was given; under an amendment, what it changed. Research use only, not a diagnosis.")
     p.add_argument("--store", type=Path, default=None, metavar="PATH",
-                   help="the store to read; default: MIRAGE Review's own (overreads.sqlite beside its settings "
-                   "file, or the file its Settings name)")
+                   help=f"the store to read; default: MIRAGE Review's own (${ENV_STORE} where set, else the file "
+                   "its Settings name, else overreads.sqlite beside its settings file)")
     p.add_argument("--csv", type=Path, default=None, metavar="FILE", help="also write the rows as CSV to FILE")
     p.add_argument("--overwrite", action="store_true",
                    help="replace a file already at --csv (without it such a file is refused; the store never is)")
@@ -81,7 +82,7 @@ def amendment_words(store: OverReadStore, row: dict) -> str:
 
 
 def run(args) -> int:
-    store = OverReadStore(args.store.expanduser()) if args.store is not None else default_store()
+    store = store_choice(args.store).store()
     if args.store is not None and not store.path.is_file():
         raise UsageError(f"error: --store {args.store}: no such file")
     if args.csv is not None:      # the store named as --csv had been truncated: every signature it kept lost

@@ -39,8 +39,8 @@ from mirage_model.review.overread import signer_name
 from mirage_model.review.report import build_report, model_info_from
 from mirage_model.review.scoring import score_session
 from mirage_model.review.session import FAILED, ReviewSession
-from mirage_model.review.store import (OverReadStore, StoreError, default_store, default_store_path, loose_identity,
-                                       overread_key)
+from mirage_model.review.store import StoreError, loose_identity, overread_key
+from mirage_model.review.store_location import ENV_STORE, store_choice
 from mirage_model.review.store_words import elsewhere_notice
 from mirage_model.review.withheld_words import withheld_sentence
 from training_cli.engine.errors import UsageError
@@ -132,7 +132,8 @@ def report_command_parser(subparsers=None) -> argparse.ArgumentParser:
     stored = p.add_mutually_exclusive_group()
     stored.add_argument("--overreads", type=Path, default=None, metavar="STORE",
                         help="the over-read store to read (e.g. a department's shared copy); default: MIRAGE Review's "
-                        "own (overreads.sqlite beside its settings file, or the file its Settings name). The record's "
+                        f"own (${ENV_STORE} where set, else the file its Settings name, else overreads.sqlite beside "
+                        "its settings file). The record's "
                         "signed over-read it keeps is printed, as the app's Export prints it; never a draft")
     stored.add_argument("--no-overreads", action="store_true", help="read no over-read store")
     add_report_args(p)
@@ -258,8 +259,8 @@ def run(args) -> int:
 
 
 def store_path(args) -> Path:
-    """The over-read store this report reads: ``--overreads``, else MIRAGE Review's own."""
-    return args.overreads.expanduser() if args.overreads is not None else default_store_path()
+    """The over-read store this report reads: ``--overreads``, else MIRAGE Review's own (``store_choice``)."""
+    return store_choice(args.overreads).path
 
 
 def restore_signed(session: ReviewSession, args) -> None:
@@ -278,7 +279,7 @@ def restore_signed(session: ReviewSession, args) -> None:
     if args.no_overreads:
         return
     # the app's own, as it keeps it: named in its settings on a share not mounted, said, not read as none
-    store = OverReadStore(store_path(args)) if args.overreads is not None else default_store()
+    store = store_choice(args.overreads).store()
     if args.overreads is not None and not store.path.is_file():
         raise UsageError(f"error: --overreads {args.overreads}: no such file (or give --no-overreads)")
     try:

@@ -127,9 +127,9 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
             (lowered, with why, where they do not carry it). None or {}: the probability's word.
         pause: the record's longest RR interval where it is longer than ``pause.PAUSE_S`` (``pause.pause_of``): said
             as a pause after the rhythm, which is then judged on the other RR intervals, and no QTc rule is said (the
-            QTc is of the mean RR, which holds the pause: ``Interpretation.qtc_doubt``); where ``pause.gap`` names a
-            stretch without signal or with noise there, that is said in the resolved list instead. None: no RR that
-            long.
+            QTc is of the mean RR, which holds the pause: ``Interpretation.qtc_doubt``), marked "(?)" with the noise
+            over it (``pause.doubt``); where ``pause.gap`` names a stretch without signal there, that is said in the
+            resolved list instead. None: no RR that long.
         unmeasured: label -> why its threshold was never measured, "positives" or "negatives"
             (``Prediction.unmeasured_thresholds``: a 0.5 fallback); its model statement is marked (``unmeasured_note``)
             as its call is (``doubted_calls``): before the noise's mark, after the record's (paced, amplitudes). None

@@ -114,7 +114,7 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
         if quality is None:
             quality = getattr(prediction, "quality", None)
         pause = pause_of(getattr(measured, "beats", ()), getattr(measured, "fs", 0.0),
-                         getattr(quality, "findings", ()) or ())
+                         getattr(quality, "findings", ()) or (), dominant=getattr(measured, "dominant", None))
     if measurements is not None and not isinstance(measurements, Mapping):
         measurements = measurements.as_dict()
     labels, probs, thresholds = [], [], []

@@ -148,7 +148,7 @@ def compare(prior, current) -> SerialComparison:
     if any(mains):
         for k in MAINS_LEFT_KEYS:
             excluded.setdefault(k, f"mains interference left on {_whose(mains)}: its waves' ends were read through it")
-    for k, why in _qtc_doubts(prior, current).items():
+    for k, why in _qtc_doubts(prior, current, (it_prior, it_current)).items():
         excluded.setdefault(k, why)
     p_missing, c_missing = _missing_leads(prior), _missing_leads(current)
     lacks = [(who, [lead for lead in mine if lead not in theirs]) for who, mine, theirs in

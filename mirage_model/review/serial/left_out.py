@@ -18,7 +18,8 @@ wave measured before the QRS is a flutter wave or none: PTB-XL 02739_lr, AFLT, a
 137 -> 87 ms; P axis shifted 23 -> -139 deg" beside the rhythm's change); amplitudes in
 doubt on either side (every lead scaled to one size, LUDB's; a gain wrong) leave out the voltage statements (the
 model's amplitude statements, the QRS voltage rules'); a QTc either side's measurement table marks unreliable for an
-irregular rhythm (``measurements.qtc_doubts``) is left out, and the QTc rules' statements with it. Two
+irregular rhythm (``measurements.qtc_doubts``) or for the pause its interpretation says (the mean RR holds it:
+``Interpretation.qtc_doubt``, in its words) is left out, and the QTc rules' statements with it. Two
 sampling rates need nothing here: each side is measured at its own rate in milliseconds (LUDB 1 against itself
 resampled to 250 and 1000 Hz: no change said, every interval within 2 ms).
 
@@ -30,6 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 from mirage_model.limits import SCALE_FINDINGS
+from mirage_model.review.interpret.qtc import PAUSED_QTC
 from mirage_model.review.measurements import UNRELIABLE, atrial_reason, atrial_rhythm
 from mirage_model.review.serial.changes import COMPARED_KEYS
 
@@ -124,22 +126,40 @@ def _atrial_why(it_prior, it_current) -> str:
                      for (name, reason, marked), on in said.items())
 
 
-def _qtc_doubts(prior, current) -> dict[str, str]:
-    """Why each QTc is not compared: the QTc rows either side's measurement table marks unreliable for an irregular
-    rhythm (``measurements.qtc_doubts``), key -> "irregular rhythm on this ECG: the QT and the mean RR are of no one
-    cycle" ("on both ECGs", "on the prior ECG"); {} where neither side marks one. Such a QTc carries no change: PTB-XL
-    00761_lr (atrial fibrillation, its QTc marked "?") against 00693_lr had "QTc (Bazett) lengthened 421 -> 512 ms"
-    said. A QTc marked for its rate alone (below 50 bpm, Bazett's above 120) is compared: both sides' formula errs
-    alike at one rate, and a change of rate is said beside it."""
-    on: dict[str, list[bool]] = {}
-    for i, session in enumerate((prior, current)):
+def _qtc_doubts(prior, current, interpretations=(None, None)) -> dict[str, str]:
+    """Why each QTc is not compared: the QTc rows either side's measurement table, built with that side's
+    interpretation (``interpretations``, prior's and current's: ``interpret.session_interpretation``), marks
+    unreliable. For the pause the interpretation says, in its words (``Interpretation.qtc_doubt``): "the mean RR holds
+    a pause of 3.6 s (at 2.6 s) on this ECG, and the QTc corrects the QT by it"; else for an irregular rhythm
+    (``measurements.qtc_doubts``): "irregular rhythm on this ECG: the QT and the mean RR are of no one cycle" ("on
+    both ECGs", "on the prior ECG"); the two sides' reasons joined by "; " where they differ. {} where neither side
+    marks one. Such a QTc carries no change: PTB-XL 00761_lr (atrial fibrillation, its QTc marked "?") against
+    00693_lr had "QTc (Bazett) lengthened 421 -> 512 ms" said. A QTc marked for its rate alone (below 50 bpm, Bazett's
+    above 120) is compared: both sides' formula errs alike at one rate, and a change of rate is said beside it."""
+    on: dict[str, list[str]] = {}      # key -> each side's reason ("": none)
+    for i, (session, it) in enumerate(zip((prior, current), interpretations)):
         if getattr(session, "measurements", None) is None and not getattr(session, "measurement_edits", None):
             continue
-        for row in session.measurement_table():
-            if row["key"] in QTC_KEYS and row.get("doubt") == UNRELIABLE and IRREGULAR in (row.get("doubt_why") or ""):
-                on.setdefault(row["key"], [False, False])[i] = True
-    return {k: f"{IRREGULAR} on {_whose(tuple(sides))}: the QT and the mean RR are of no one cycle"
-            for k, sides in on.items()}
+        paused = getattr(it, "qtc_doubt", "")
+        for row in session.measurement_table(it):
+            why = row.get("doubt_why") or ""
+            if row["key"] not in QTC_KEYS or row.get("doubt") != UNRELIABLE:
+                continue
+            if paused and why.startswith(paused):      # the pause first, the notes' words after it
+                on.setdefault(row["key"], ["", ""])[i] = paused
+            elif IRREGULAR in why:
+                on.setdefault(row["key"], ["", ""])[i] = IRREGULAR
+    return {k: _qtc_words(sides) for k, sides in on.items()}
+
+
+def _qtc_words(sides: list[str]) -> str:
+    """The words of each side's reason a QTc is not compared (its pause's words, ``IRREGULAR`` or "")."""
+    words = []
+    for why in dict.fromkeys(w for w in sides if w):
+        on = _whose(tuple(w == why for w in sides))
+        words.append(f"{IRREGULAR} on {on}: the QT and the mean RR are of no one cycle" if why == IRREGULAR
+                     else f"{why} on {on}, {PAUSED_QTC}")
+    return "; ".join(words)
 
 
 def _whose(on: tuple[bool, bool]) -> str:
