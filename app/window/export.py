@@ -23,6 +23,7 @@ from mirage_model import formats
 from mirage_model.formats.write import (WFDB_NAME_RULE, left_out_line, output_name, renamed_note,
                                         source_file_hit)
 from mirage_model.records import RecordError
+from mirage_model.review.batch.naming import report_pdf_name
 from mirage_model.review.file_info import patient_names
 from mirage_model.review.interpret import session_interpretation
 
@@ -105,7 +106,7 @@ class ExportMixin:
                            signed=ov.signed_for(it))
         if dlg.exec() != QDialog.DialogCode.Accepted:
             return
-        default = str(Path(report_folder(self.settings)) / f"{self.record.record_id}_report.pdf")
+        default = str(Path(report_folder(self.settings)) / report_pdf_name(self.record))    # a_xml_report.pdf by a.hea
         path, _ = QFileDialog.getSaveFileName(self, "Save PDF report", default, "PDF (*.pdf)")
         if not path:
             return

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QDialog
 
 from app import jobs, workers
 from app.window.export import Queued
+from mirage_model.review.batch.naming import report_pdf_name
 from mirage_model.review.file_info import report_title
 
 PAGE_IDS = {"A4": QPageSize.PageSizeId.A4, "LETTER": QPageSize.PageSizeId.Letter}
@@ -65,7 +66,7 @@ class PrintMixin:
             # the last print went to a file: this one starts in its folder (Qt's dialog opened at home each time)
             folder = self.settings.print_folder
             if folder and Path(folder).is_dir():
-                printer.setOutputFileName(str(Path(folder) / f"{self.session.record.record_id}_report.pdf"))
+                printer.setOutputFileName(str(Path(folder) / report_pdf_name(self.session.record)))
         return printer
 
     def _ask_printer(self, printer: QPrinter, parent=None) -> bool:

@@ -9,6 +9,7 @@ from pathlib import Path, PurePosixPath
 from typing import Iterable
 
 from mirage_model.csvsafe import encodable, printable
+from mirage_model.formats import same_name_records
 from mirage_model.records.folder import natural_key
 
 
@@ -110,6 +111,19 @@ def pdf_names(rels: Iterable[Path]) -> dict[Path, Path]:
         out[r] = numbered(pdf_name(r, keep_suffix=plain[str(pdf_name(r)).lower()] > 1), taken,
                           pdf_name(r, keep_suffix=True))
     return out
+
+
+def report_pdf_name(record) -> str:
+    """The name File > Export PDF and File > Print (to a file) offer for ``record``'s report: "<record id>_report.pdf",
+    or where its folder holds another record of its name in another format (``formats.same_name_records``: ``a.hea``
+    beside ``a.xml``) the name a batch gives it among them (``pdf_names``: ``a_xml``) before "_report.pdf":
+    "a_xml_report.pdf", "a_hea_report.pdf". Both had been offered "a_report.pdf"."""
+    path = getattr(record, "path", None)
+    others = same_name_records(path) if path else []
+    if not others:
+        return f"{record.record_id}_report.pdf"
+    own = Path(Path(path).name)
+    return f"{pdf_names([own, *(Path(p.name) for p in others)])[own].stem}_report.pdf"
 
 
 def numbered(name: Path, taken: set[str], base: Path | None = None) -> Path:
