@@ -26,6 +26,7 @@ from app.dialogs.batch_paths import default_folder
 from app.dialogs.shortcuts import ShortcutsDialog
 from app.settings import Settings, SettingsDialog
 from app.views.comparison import ComparisonView
+from app.views.dialog_focus import back_when_closed, dialog_of
 from app.views.ecg_viewer import EcgViewer
 from app.views.elided_label import ElidedLabel
 from app.views.explain import LeadHeatmaps, ModelImageView
@@ -398,6 +399,7 @@ class MainWindow(RecordsMixin, ReadingMixin, LabsTableMixin, ModelMixin, ExportM
         store = self.overread_store().path
         dlg.accepted.connect(lambda: self._settings_accepted(dlg, before, store))
         dlg.finished.connect(dlg.deleteLater)
+        back_when_closed(dlg)
         dlg.open()
         return dlg
 
@@ -418,7 +420,8 @@ class MainWindow(RecordsMixin, ReadingMixin, LabsTableMixin, ModelMixin, ExportM
             self.load_model()
 
     def show_shortcuts(self) -> None:
-        ShortcutsDialog(self.menuBar(), self).exec()
+        with dialog_of(self):
+            ShortcutsDialog(self.menuBar(), self).exec()
 
     def about(self) -> None:
         """Help > About: versions, and the files kept: the settings, the over-read store and the log written
@@ -426,7 +429,8 @@ class MainWindow(RecordsMixin, ReadingMixin, LabsTableMixin, ModelMixin, ExportM
         files = (("Settings", self.settings.file), ("Over-reads", self.overread_store().path)) + (
             (("Log (for support when something fails; it names the records opened)", self.log_file),)
             if self.log_file else ())
-        QMessageBox.about(self, "About MIRAGE Review", about_text(files))
+        with dialog_of(self):
+            QMessageBox.about(self, "About MIRAGE Review", about_text(files))
 
     def show_median_window(self) -> None:
         """View > Median beats in a window: the session's median beats, as large as the window is

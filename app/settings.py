@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from app.dialogs.form_rows import add_row
 from app.dialogs.store_row import StoreRow
+from app.views.dialog_focus import dialog_of
 from app.views.placeholder import set_placeholder
 from app.views.focus_ring import FocusRing
 from mirage_model.review.store import STORE_NAME
@@ -329,7 +330,8 @@ class SettingsDialog(QDialog):
         form.addRow(buttons)
 
     def _browse_model(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Model checkpoint folder", self.model_path.text())
+        with dialog_of(self):
+            folder = QFileDialog.getExistingDirectory(self, "Model checkpoint folder", self.model_path.text())
         if folder:
             self.model_path.setText(folder)
 

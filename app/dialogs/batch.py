@@ -45,6 +45,7 @@ from app.dialogs.batch_start import BatchStart
 from app.dialogs.batch_table import (ERROR_LINES, FAILED_COLOUR, LABS_DIFFER_COLOUR, NOT_ECG_COLOUR,
                                      BatchResultsTable, NamesElidedInTheMiddle)
 from app.dialogs.form_rows import add_row
+from app.views.dialog_focus import dialog_of
 from app.views.placeholder import set_placeholder
 from app.settings import DEVICES
 from app.views.focus_ring import FocusRing
@@ -235,25 +236,29 @@ class BatchDialog(BatchStart, BatchResultsTable, BatchNotes, BatchOutcome, QDial
         self._output_follows = not text.strip()
 
     def _browse_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Folder of records", self.folder.text())
+        with dialog_of(self):
+            folder = QFileDialog.getExistingDirectory(self, "Folder of records", self.folder.text())
         if folder:
             self.folder.setText(folder)
 
     def _browse_output(self) -> None:
         # no "replace?" here: Start asks about an earlier run's rows, offering Resume (``_may_write``)
-        path, _ = QFileDialog.getSaveFileName(self, "Output CSV", self.output.text(), "CSV (*.csv)",
-                                              options=QFileDialog.Option.DontConfirmOverwrite)
+        with dialog_of(self):
+            path, _ = QFileDialog.getSaveFileName(self, "Output CSV", self.output.text(), "CSV (*.csv)",
+                                                  options=QFileDialog.Option.DontConfirmOverwrite)
         if path:
             self.output.setText(path)
             self._output_follows = False
 
     def _browse_pdf(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "PDF folder", self.pdf_dir.text())
+        with dialog_of(self):
+            folder = QFileDialog.getExistingDirectory(self, "PDF folder", self.pdf_dir.text())
         if folder:
             self.pdf_dir.setText(folder)
 
     def _browse_labs(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Labs table", self.labs.text(), "CSV (*.csv);;All files (*)")
+        with dialog_of(self):
+            path, _ = QFileDialog.getOpenFileName(self, "Labs table", self.labs.text(), "CSV (*.csv);;All files (*)")
         if path:
             self.labs.setText(path)
 
@@ -352,10 +357,11 @@ class BatchDialog(BatchStart, BatchResultsTable, BatchNotes, BatchOutcome, QDial
         # a person closing it mid-run is asked first (the main window's ask_before_quit: scripted runs
         # and tests are not); closed, the run stops after the current record, its rows so far kept
         if running and getattr(self.parent(), "ask_before_quit", False):
-            answer = QMessageBox.question(
-                self, "Batch scoring", f"Stop batch scoring now ({self.count_said()})?\n\nIt stops after "
-                "the current record; the rows written so far are kept.",
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+            with dialog_of(self):
+                answer = QMessageBox.question(
+                    self, "Batch scoring", f"Stop batch scoring now ({self.count_said()})?\n\nIt stops after "
+                    "the current record; the rows written so far are kept.",
+                    QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
             if answer != QMessageBox.StandardButton.Yes:
                 event.ignore()
                 return

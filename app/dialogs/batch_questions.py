@@ -9,6 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from app.views.dialog_focus import dialog_of
 from app.views.focus_ring import FocusRing
 
 
@@ -28,7 +29,8 @@ def _replace_or_cancel(box: QMessageBox) -> bool:
     keep = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(keep)
     box.setEscapeButton(keep)
-    box.exec()
+    with dialog_of(box.parentWidget() or box):
+        box.exec()
     return box.clickedButton() is replace
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
+from app.views.dialog_focus import dialog_of
 from app.views.placeholder import set_placeholder
 from mirage_model.review.store import StoreError
 from mirage_model.review.store_location import (ADMIN, COMMAND_LINE, ENVIRONMENT, SettingsStore, StoreChoice,
@@ -75,9 +76,10 @@ class StoreRow(QWidget):
 
     def _browse(self) -> None:
         start = self.path.text().strip() or str(self.fallback.path)
-        name, _ = QFileDialog.getSaveFileName(self, "Over-read store", start,
-                                              "Over-read stores (*.sqlite);;All files (*)",
-                                              options=QFileDialog.Option.DontConfirmOverwrite)
+        with dialog_of(self):
+            name, _ = QFileDialog.getSaveFileName(self, "Over-read store", start,
+                                                  "Over-read stores (*.sqlite);;All files (*)",
+                                                  options=QFileDialog.Option.DontConfirmOverwrite)
         if name:
             self.path.setText(name)
             self.refusal.setVisible(False)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLineEdit, QPlainTextEdit, QSizePolicy, QToolButton, QVBoxLayout, QWidget,
 )
 
+from app.views.dialog_focus import back_from_dialog, dialog_of
 from mirage_model.review.interpret import GROUPS
 from mirage_model.review.interpret.statements import STATEMENTS
 from mirage_model.review.amendment import changes_line
@@ -278,7 +279,7 @@ class OverReadPanel(QWidget):
             self.session.overread.undecide(s)
             return
         reason, ok = QInputDialog.getText(self, "Strike statement", f"Why is \"{s.text}\" struck out? (optional)")
-        self._back_from_dialog(self._row_buttons(k)[1])
+        back_from_dialog(self, self._row_buttons(k)[1])
         if ok:
             self.strike(k, reason)
         else:
@@ -296,23 +297,13 @@ class OverReadPanel(QWidget):
 
     def ask_add(self) -> None:
         dlg = AddStatementDialog(self)
-        before = QApplication.focusWidget()
-        accepted = dlg.exec() == QDialog.DialogCode.Accepted
-        self._back_from_dialog(before or self.add_button)
+        with dialog_of(self, self.add_button):
+            accepted = dlg.exec() == QDialog.DialogCode.Accepted
         if accepted:
             self.add_statement(dlg.words.text(), dlg.group.currentText())
 
     def remove_added(self, j: int) -> None:
         self.session.overread.remove_added(j)
-
-    def _back_from_dialog(self, widget: QWidget) -> None:
-        """The window made active again after one of the panel's dialogs, ``widget`` given the focus (the control
-        that had it, or the one that opened the dialog). With no window manager (Xvfb, a kiosk session) nothing hands
-        the activation back when a dialog closes: the window had none, and its keys went nowhere (LUDB 14, a
-        statement struck with Strike..., then Ctrl+Shift+G Sign... did nothing, as did Ctrl+Shift+A and R)."""
-        self.window().activateWindow()
-        if widget.isVisible():
-            widget.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def eventFilter(self, watched, event) -> bool:
         if watched is self.comment and event.type() == QEvent.Type.FocusOut:
@@ -341,7 +332,7 @@ class OverReadPanel(QWidget):
             name, ok = QInputDialog.getText(self, "Sign the over-read",
                                             f"{why}Your name, printed on the report:{left}",
                                             QLineEdit.EchoMode.Normal, name)
-            self._back_from_dialog(before or self.sign_button)
+            back_from_dialog(self, before or self.sign_button)
             if not ok:
                 return
             if name.strip():

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QDialog, QFileDialog
 
 from app import jobs, workers
 from app.dialogs.export import ExportDialog
+from app.views.dialog_focus import dialog_of
 from app.window.records import shown_name
 from mirage_model import formats
 from mirage_model.formats.write import (WFDB_NAME_RULE, left_out_line, output_name, renamed_note,
@@ -62,7 +63,8 @@ class ExportMixin:
         default = Path(self.settings.last_folder or Path.home()) / f"{self.record.record_id}.hea"
         if source_file_hit(self.record, [default]) is not None:    # never offer the original recording itself
             default = default.with_name(f"{self.record.record_id}_copy.hea")
-        path, chosen = QFileDialog.getSaveFileName(self, "Save record as", str(default), formats.SAVE_FILTER)
+        with dialog_of(self):
+            path, chosen = QFileDialog.getSaveFileName(self, "Save record as", str(default), formats.SAVE_FILTER)
         if path:
             fmt, anonymise = formats.save_choice(chosen, path)
             self.save_record_as(path, fmt, anonymise)
@@ -104,10 +106,11 @@ class ExportMixin:
         ov, it = self.session.overread, session_interpretation(self.session)    # as the PDF will say them
         dlg = ExportDialog(self, file_name=file_name, file_id=file_id, status=ov.status(it), comment=ov.comment,
                            signed=ov.signed_for(it))
-        if dlg.exec() != QDialog.DialogCode.Accepted:
-            return
-        default = str(Path(report_folder(self.settings)) / report_pdf_name(self.record))    # a_xml_report.pdf by a.hea
-        path, _ = QFileDialog.getSaveFileName(self, "Save PDF report", default, "PDF (*.pdf)")
+        with dialog_of(self):
+            if dlg.exec() != QDialog.DialogCode.Accepted:
+                return
+            default = str(Path(report_folder(self.settings)) / report_pdf_name(self.record))    # a_xml_report.pdf
+            path, _ = QFileDialog.getSaveFileName(self, "Save PDF report", default, "PDF (*.pdf)")
         if not path:
             return
         self.settings.report_folder = str(Path(path).parent)

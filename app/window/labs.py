@@ -14,6 +14,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog
 
 from app import workers
+from app.views.dialog_focus import dialog_of
 from mirage_model.csvsafe import printable
 from mirage_model.review.batch.inputs import features_read
 from mirage_model.review.labs_table import LabsTable, RecordRow
@@ -33,7 +34,8 @@ class LabsTableMixin:
     def open_labs_dialog(self) -> None:
         table = self.labs_table
         start = str(table.path.parent) if table is not None else self.settings.last_folder or str(Path.home())
-        path, _ = QFileDialog.getOpenFileName(self, "Open labs table", start, LABS_FILTER)
+        with dialog_of(self):
+            path, _ = QFileDialog.getOpenFileName(self, "Open labs table", start, LABS_FILTER)
         if path:
             self.open_labs_table(path)
 

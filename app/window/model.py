@@ -13,6 +13,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog
 
 from app import jobs, workers
+from app.views.dialog_focus import dialog_of
 from app.views.explain import NO_RESULT_YET
 from mirage_model.paths import default_model_path
 from mirage_model.preprocess import prediction_coverage
@@ -188,7 +189,8 @@ class ModelMixin:
         return self.device_arg or self.settings.device
 
     def choose_model(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Model checkpoint folder", self.settings.model_path)
+        with dialog_of(self):
+            folder = QFileDialog.getExistingDirectory(self, "Model checkpoint folder", self.settings.model_path)
         if folder:
             self.use_model(folder)
 

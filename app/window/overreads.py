@@ -21,6 +21,7 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QMessageBox
 
+from app.views.dialog_focus import dialog_of
 from mirage_model.review.amendment import keep_signatures, kept_now
 from mirage_model.review.store import (UNCHECKED, OverReadStore, StoreConflict, StoreError, loose_identity,
                                        overread_key)
@@ -145,9 +146,10 @@ class OverReadsMixin:
             self.show_status("No over-read of another file of this record is kept.")
             return
         what, text = self.elsewhere_here()
-        QMessageBox.information(self, "Over-read kept for another file",
-                                f"{what}.\n\nShown to read only: it is another file's, not this one's. Redo it "
-                                f"here if it applies.\n\n{text}")
+        with dialog_of(self):
+            QMessageBox.information(self, "Over-read kept for another file",
+                                    f"{what}.\n\nShown to read only: it is another file's, not this one's. Redo it "
+                                    f"here if it applies.\n\n{text}")
 
     def _overread_changed(self, sid: int, name: str, info: dict) -> None:
         if name != "overread" or info.get("what") == "restored" or self.session is None or self.session.id != sid:
@@ -236,12 +238,14 @@ class OverReadsMixin:
         if s is None or s.record is None:
             self.show_status("No record is open: its over-read is forgotten with it.")
             return False
-        answer = QMessageBox.question(
-            self, "Forget the over-read",
-            f"Forget the over-read of {s.record_id}?\n\nIts decisions, statements, comment and signature are emptied "
-            f"here and removed from {self.overread_store().path}. The signatures it was given stay in that file "
-            "(a signed report is never erased; the next one amends it). A PDF report already exported keeps what it "
-            "printed.", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        with dialog_of(self):
+            answer = QMessageBox.question(
+                self, "Forget the over-read",
+                f"Forget the over-read of {s.record_id}?\n\nIts decisions, statements, comment and signature are "
+                f"emptied here and removed from {self.overread_store().path}. The signatures it was given stay in that "
+                "file (a signed report is never erased; the next one amends it). A PDF report already exported keeps "
+                "what it printed.", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No)
         if answer != QMessageBox.StandardButton.Yes:
             return False
         s.overread.clear()          # saved as none: removed from the store (or said why not)
@@ -254,7 +258,8 @@ class OverReadsMixin:
 
     def overreads_help(self) -> None:
         """Help > Where over-reads are kept."""
-        QMessageBox.information(self, "Where over-reads are kept", overreads_help_text(self.overread_store().path))
+        with dialog_of(self):
+            QMessageBox.information(self, "Where over-reads are kept", overreads_help_text(self.overread_store().path))
 
 
 def overreads_help_text(path: str | Path) -> str:

@@ -19,6 +19,7 @@ from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrintDialog, QPrinter
 from PySide6.QtWidgets import QDialog
 
 from app import jobs, workers
+from app.views.dialog_focus import back_when_closed, dialog_of
 from app.window.export import Queued
 from mirage_model.review.batch.naming import report_pdf_name
 from mirage_model.review.file_info import report_title
@@ -76,8 +77,9 @@ class PrintMixin:
         dlg.setOption(QAbstractPrintDialog.PrintDialogOption.PrintSelection, False)
         dlg.setOption(QAbstractPrintDialog.PrintDialogOption.PrintCurrentPage, False)
         dlg.setMinMax(1, MAX_PAGES)     # without it "Pages from 1 to 1" was all the range offered
-        if dlg.exec() != QDialog.DialogCode.Accepted:
-            return False
+        with dialog_of(self):
+            if dlg.exec() != QDialog.DialogCode.Accepted:
+                return False
         out = printer.outputFileName()
         self.settings.print_folder = str(Path(out).parent) if out else ""
         return True
@@ -246,6 +248,7 @@ class PrintMixin:
         dlg.printRequested.connect(lambda: self._print_from_preview(dlg, sid, printer, (choice.page_size, pdf)))
         dlg.finished.connect(lambda _r: setattr(self, "preview_dialog", None) if self.preview_dialog is dlg else None)
         self.preview_dialog = dlg
+        back_when_closed(dlg)
         dlg.open()
         n = len(pages)
         self.show_status(f"Print preview of record {rid}: {n} page{'s' if n != 1 else ''} at 100 %"

@@ -20,6 +20,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog
 
 from app import jobs, workers
+from app.views.dialog_focus import dialog_of
 from app.window.records import RECORD_FILTER, _reason, shown_name
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,8 @@ class PriorMixin:
             self.show_status("Open a record first: the prior ECG is compared with the record on screen.")
             return
         start = self.settings.last_folder or str(Path.home())
-        path, _ = QFileDialog.getOpenFileName(self, "Prior ECG to compare with", start, RECORD_FILTER)
+        with dialog_of(self):
+            path, _ = QFileDialog.getOpenFileName(self, "Prior ECG to compare with", start, RECORD_FILTER)
         if path:
             self.open_prior(path)
 

@@ -16,6 +16,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog
 
 from app import jobs, workers
+from app.views.dialog_focus import dialog_of
 from app.views.patient_line import NO_RECORD
 from mirage_model import formats
 from mirage_model.csvsafe import printable
@@ -58,12 +59,14 @@ class RecordsMixin:
 
     def open_dialog(self) -> None:
         start = self.settings.last_folder or str(Path.home())
-        path, _ = QFileDialog.getOpenFileName(self, "Open ECG record", start, RECORD_FILTER)
+        with dialog_of(self):
+            path, _ = QFileDialog.getOpenFileName(self, "Open ECG record", start, RECORD_FILTER)
         if path:
             self.open_record(path)
 
     def open_folder_dialog(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Folder of records", self.settings.last_folder)
+        with dialog_of(self):
+            folder = QFileDialog.getExistingDirectory(self, "Folder of records", self.settings.last_folder)
         if folder:
             self.open_folder(folder)
 
@@ -116,9 +119,10 @@ class RecordsMixin:
         text = (f"Keep over-reads in {store} from now, and read the open record again from it?\n\n- {edited}.\n\n"
                 f"No keeps the store in use, to {todo}." if store is not None else
                 f"Open {shown_name(path)} now?\n\n- {edited}.\n\nNo keeps this record open to {todo}.")
-        answer = QMessageBox.question(self, "Over-read not signed" if unsigned else "Over-read in no report", text,
-                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                                      QMessageBox.StandardButton.No)
+        with dialog_of(self):
+            answer = QMessageBox.question(self, "Over-read not signed" if unsigned else "Over-read in no report", text,
+                                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                          QMessageBox.StandardButton.No)
         if answer == QMessageBox.StandardButton.Yes:
             return True
         if self.record_path is not None and store is None:

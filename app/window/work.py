@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QMessageBox
 
+from app.views.dialog_focus import dialog_of
 from mirage_model.review.session import PENDING, STALE
 
 
@@ -96,9 +97,10 @@ class WorkMixin:
     def confirm_quit(self, work: list[str]) -> bool:
         """Ask whether to quit with ``work`` unfinished; True: quit."""
         text = "Quit MIRAGE Review now?\n\n" + "\n".join(f"- {w}" for w in work)
-        answer = QMessageBox.question(self, "Work in progress", text,
-                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                                      QMessageBox.StandardButton.No)
+        with dialog_of(self):
+            answer = QMessageBox.question(self, "Work in progress", text,
+                                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                          QMessageBox.StandardButton.No)
         return answer == QMessageBox.StandardButton.Yes
 
     def closeEvent(self, event) -> None:

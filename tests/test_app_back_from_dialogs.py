@@ -1,0 +1,70 @@
+"""After each modal dialog the main window opens (File > Open..., Open folder..., Compare with prior ECG..., Open labs
+table..., Export PDF report..., Print..., Save record as..., Settings..., Model > Choose model..., Help's keyboard
+shortcuts, Where over-reads are kept and About, Forget this record's over-read...) the window is made active again and
+the control that had the focus has it again (``views.dialog_focus``, the over-read panel's dialogs' helper too). With
+no window manager (Xvfb 1280x800, LUDB 1) nothing else hands the activation back: each of them closed with Escape left
+Ctrl+0 and Ctrl+9 dead until a click on the window. The offscreen platform hands it back itself, as a window manager
+does, so the test counts the window's activateWindow calls and checks the focus, each dialog cancelled."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QMessageBox  # noqa: E402
+
+from helpers_app import WAIT_MS, isolated_settings, shown_window  # noqa: E402,F401 - fixtures
+from mirage_model.paths import resources_dir  # noqa: E402
+
+LUDB_1 = resources_dir() / "samples" / "ludb" / "1.hea"
+pytestmark = pytest.mark.skipif(not LUDB_1.is_file(), reason="bundled LUDB sample absent")
+
+
+class _Cancelled:
+    """Qt's print dialog, cancelled."""
+
+    def __init__(self, *a, **k):
+        pass
+
+    def __getattr__(self, name):
+        return lambda *a, **k: None
+
+    def exec(self):
+        return QDialog.DialogCode.Rejected
+
+
+def test_window_active_and_focus_back_after_each_dialog(qtbot, monkeypatch):
+    import app.window.printing as printing
+    from app.dialogs.export import ExportDialog
+    from app.dialogs.shortcuts import ShortcutsDialog
+    from app.settings import SettingsDialog
+
+    for name, answer in (("getOpenFileName", ("", "")), ("getSaveFileName", ("", "")), ("getExistingDirectory", "")):
+        monkeypatch.setattr(QFileDialog, name, staticmethod(lambda *a, _r=answer, **k: _r))
+    for name in ("about", "information"):
+        monkeypatch.setattr(QMessageBox, name, staticmethod(lambda *a, **k: QMessageBox.StandardButton.Ok))
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.No))
+    for dialog in (ExportDialog, ShortcutsDialog):
+        monkeypatch.setattr(dialog, "exec", lambda self: QDialog.DialogCode.Rejected)
+    monkeypatch.setattr(SettingsDialog, "open", lambda self: self.reject())       # Escape: finished, rejected
+    monkeypatch.setattr(printing, "QPrintDialog", _Cancelled)
+
+    window = shown_window(qtbot, size=(1280, 800))
+    with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
+        window.open_record(LUDB_1)
+    window.session.overread.set_comment("kept")         # Forget... asks
+    activated = []
+    monkeypatch.setattr(window, "activateWindow", lambda: activated.append(1))
+    actions = {a.text().replace("&", ""): a for a in window.findChildren(type(window.open_action))}
+    names = ["Open record...", "Open folder...", "Compare with prior ECG...", "Open labs table...",
+             "Export PDF report...", "Print report...", "Save record as WFDB/EDF+...", "Settings...", "Choose model...",
+             "Keyboard shortcuts", "Where over-reads are kept", "About MIRAGE Review",
+             "Forget this record's over-read..."]
+    for k, name in enumerate(names, 1):
+        window.viewer.plot.setFocus()
+        assert QApplication.focusWidget() is window.viewer.plot
+        actions[name].trigger()
+        assert (name, len(activated)) == (name, k)           # the window asked to be active once the dialog had gone
+        assert (name, QApplication.focusWidget()) == (name, window.viewer.plot)
+    assert window.session.overread.comment == "kept"            # Forget... answered No
