@@ -61,8 +61,8 @@ def _amended(record_and_measurements):
     return s, it
 
 
-CHANGED = ("Amended (from the over-read signed by Dr A on 2026-12-06 07:10 UTC): Incomplete right bundle branch "
-           "block: was confirmed, now struck (QRS 96 ms); added: Early repolarisation")
+CHANGED = ("Changes: Incomplete right bundle branch block: was confirmed, now struck (QRS 96 ms); added: Early "
+           "repolarisation")
 
 
 def test_page_3_says_what_the_amendment_changed_and_page_1_counts_it(record_and_measurements, tmp_path):
@@ -72,7 +72,10 @@ def test_page_3_says_what_the_amendment_changed_and_page_1_counts_it(record_and_
     pdf = build_report(s, tmp_path / "r.pdf")
     page1, page3 = (" ".join(pdftotext_page(pdf, k).split()) for k in (1, 3))
     assert CHANGED in page3, page3
-    assert "amended: 2 changes (page 3)" in page1, page1
+    # the signature amended named once, on the signature's line (it had been named again before the changes)
+    amends = "amends the over-read signed by Dr A on 2026-12-06 07:10 UTC"
+    assert page3.count("Dr A") == 1 and amends in page3, page3
+    assert page1.count("Dr A") <= 1 and "2 changes (page 3)" in page1, page1
 
 
 def test_what_changed_is_read_back_from_the_store(record_and_measurements, tmp_path):

@@ -1,6 +1,7 @@
 """The over-read panel at 1280x800 (pytest-qt, offscreen): what an amendment changed is said where the panel opens,
-without scrolling. LUDB 1 (bundled) signed by Dr A with its statement confirmed, then struck with a reason and signed
-by Dr B: the line "Amended (from ...): ..." had lain under the comment, below the fold of the results column."""
+without scrolling, the signature it amends named once, and the first statement's row in view under it. LUDB 1 (bundled)
+signed by Dr A with its statement confirmed, then struck with a reason and signed by Dr B: the line "Amended (from ...):
+..." had lain under the comment, below the fold of the results column."""
 
 from __future__ import annotations
 
@@ -32,10 +33,16 @@ def test_an_amendments_changes_are_in_view_at_1280x800(qtbot, monkeypatch):
     panel.ask_strike(0)
     panel.sign("Dr B")
     qtbot.wait(100)                                                    # laid out
-    changed = (f"Amended (from the over-read signed by Dr A on {first:%Y-%m-%d %H:%M} UTC): {name}: was confirmed, "
-               "now struck (rate 52 bpm by calipers)")
-    assert changed in panel.status.text()
+    text = panel.status.text()
+    # each fact once: the signature amended on the signature's line, what changed under it (the line under it had
+    # named Dr A's signature again, "Amended (from the over-read signed by Dr A on ...)", beside "amended, first
+    # signed by Dr A on ...")
+    assert f"; amends the over-read signed by Dr A on {first:%Y-%m-%d %H:%M} UTC" in text
+    assert f"Changes: {name}: was confirmed, now struck (rate 52 bpm by calipers)" in text
+    assert text.count("Dr A") == 1 and text.count("signed by") == 1, text
     view = window.results_scroll.viewport()
-    at = QRect(panel.status.mapTo(view, QPoint(0, 0)), panel.status.size())
     assert window.results_scroll.verticalScrollBar().value() == 0
-    assert panel.status.isVisible() and view.rect().contains(at), (at, view.rect())
+    # the status, and under it the first statement's row, Confirm and Strike... (they had started below the fold)
+    for w in (panel.status, *panel._row_buttons(0)):
+        at = QRect(w.mapTo(view, QPoint(0, 0)), w.size())
+        assert w.isVisible() and view.rect().contains(at), (w, at, view.rect())

@@ -259,7 +259,7 @@ def test_sign_edit_sign_keeps_both_and_forget_keeps_the_signatures(qtbot, tiny_m
     rows[0][0].click()                                   # an edit after signing: un-signed, saved as a draft
     assert f"Amends the over-read signed by Dr First on {first:%Y-%m-%d %H:%M} UTC" in panel.title.text()
     panel.sign("Dr Second")
-    assert f"amended, first signed by Dr First on {first:%Y-%m-%d %H:%M} UTC" in panel.status.text()
+    assert f"amends the over-read signed by Dr First on {first:%Y-%m-%d %H:%M} UTC" in panel.status.text()
     key = overread_key(window.session.record)
     store = OverReadStore(window.settings.overread_store)
     assert [who for who, _, _ in store.signatures(key)] == ["Dr First", "Dr Second"]
@@ -307,15 +307,14 @@ def test_an_amendment_says_what_it_changed_and_again_once_reopened(qtbot, tiny_m
     first = window.session.overread.signed_at
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("P waves absent in II", True))
     panel.ask_strike(0)                                  # struck: a draft amending the first signature
-    changed = f"the over-read signed by Dr First on {first:%Y-%m-%d %H:%M} UTC): {name}: was confirmed, now struck " \
-        "(P waves absent in II)"
-    assert f"Changed so far (from {changed}" in panel.status.text()
+    changed = f"{name}: was confirmed, now struck (P waves absent in II)"
+    assert f"Changes so far: {changed}" in panel.status.text()
     panel.sign("Dr Second")
-    assert f"Amended (from {changed}" in panel.status.text()
+    assert f"Changes: {changed}" in panel.status.text()
     _open(qtbot, window, B)
     _open(qtbot, window, A)
     panel, it, rows = _rows(window)
-    assert window.session.overread.reader == "Dr Second" and f"Amended (from {changed}" in panel.status.text()
+    assert window.session.overread.reader == "Dr Second" and f"Changes: {changed}" in panel.status.text()
 
 
 def test_two_windows_on_one_store_the_later_signer_is_told_and_the_first_kept(qtbot, tiny_model, statements_model,

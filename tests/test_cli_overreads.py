@@ -49,7 +49,7 @@ def test_overreads_lists_the_store_and_writes_its_rows_as_csv(tmp_path, capsys):
     with open(tmp_path / "list.csv", newline="", encoding="utf-8") as f:
         rows = list(csv.reader(f))
     # the draft amending Dr A's signature: what it changed so far, as the app's panel says it
-    so_far = "Changed so far (from the over-read signed by Dr A on 2026-12-06 08:00 UTC): comment changed (was: first)"
+    so_far = "Changes so far to the over-read signed by Dr A on 2026-12-06 08:00 UTC: comment changed (was: first)"
     assert rows == [["record", "state", "signer", "signed_at", "saved_at", "signatures", "key", "changes"],
                     ["1", "draft", "Dr A", "2026-12-06T08:00:00+00:00", "2026-12-06T09:30:00+00:00", "1", "k1",
                      so_far],
@@ -76,7 +76,7 @@ def test_overreads_says_what_each_amendment_changed_under_its_line(tmp_path, cap
     store.save("k7", {"decisions": "none", "added": [], "comment": ""}, record="7", now=_at(9, 0))
     assert main(["overreads", "--store", str(store.path), "--csv", str(tmp_path / "list.csv")]) == 0
     out = capsys.readouterr().out.splitlines()
-    changed = ("Amended (from the over-read signed by Dr A on 2026-12-06 08:00 UTC): Atrial fibrillation, 92 bpm: was "
+    changed = ("Changes to the over-read signed by Dr A on 2026-12-06 08:00 UTC: Atrial fibrillation, 92 bpm: was "
                "confirmed, now struck (flutter waves in II); Inferior infarct: was undecided, now confirmed; added: "
                "Atrial flutter; comment removed (was: Check the old ECG)")
     i = out.index("  5: signed by Dr B on 2026-12-06 10:20 UTC, saved 2026-12-06 10:20 UTC; 2 signatures")
@@ -169,7 +169,7 @@ def test_report_prints_the_signed_over_read_the_store_keeps_and_never_a_draft(tm
     shared.save(key, _state("Shared words, amended", "Dr Second", "2026-12-06T09:15:00+00:00", over), record="1")
     rc, text = _report(tmp_path, "--overreads", shared.path)
     assert rc == 0 and "Over-read by Dr Second, 2026-12-06 09:15 UTC" in text and "Dr Stored" not in text
-    assert "amended, first signed by Dr First on 2026-12-06 07:00 UTC" in text
+    assert "amends the over-read signed by Dr First on 2026-12-06 07:00 UTC" in text
 
     rc, text = _report(tmp_path, "--no-overreads")
     assert rc == 0 and "Dr Stored" not in text and "Not over-read" in text
@@ -275,7 +275,7 @@ def test_report_says_what_an_amendment_changed(tmp_path, capsys):
     store.save(key, second, record="1")
     capsys.readouterr()
     rc, text = _report(tmp_path, "--overreads", store.path)
-    changed = ("Amended (from the over-read signed by Dr First on 2026-12-06 07:00 UTC): Rhythm not classified, "
+    changed = ("Changes: Rhythm not classified, "
                "45 bpm: was undecided, now confirmed; added: Sinus bradycardia; comment changed (was: Signed words)")
     assert rc == 0 and changed in text, text
     assert f"note: {changed}" in capsys.readouterr().err

@@ -366,7 +366,7 @@ def test_sign_edit_sign_keeps_both_signatures_and_the_draft_names_the_first(tmp_
     assert ov.amends() == ""
     assert ov.status(IT) == ("Over-read by Dr B. Second, 2026-12-06 10:38 UTC ("
                              + f"{datetime(2026, 12, 6, 10, 38, tzinfo=timezone.utc).astimezone():%H:%M} local); "
-                             "amended, first signed by Dr A. Reader on 2026-12-06 07:10 UTC; 1 machine statement "
+                             "amends the over-read signed by Dr A. Reader on 2026-12-06 07:10 UTC; 1 machine statement "
                              "neither confirmed nor struck")
 
 

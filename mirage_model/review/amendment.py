@@ -31,17 +31,6 @@ def kept_now(overread, state: dict) -> None:
     overread.kept_states = {**overread.kept_states, own: state}
 
 
-def amended_signature(overread) -> tuple[str, datetime] | None:
-    """(signer, signed_at) of the signature ``overread`` amends: signed, the one kept before its own; a draft, the
-    last kept; None where it amends none."""
-    kept = list(overread.kept_signatures)
-    if overread.signed_at is None:
-        return kept[-1] if kept else None
-    own = (overread.reader, overread.signed_at)
-    i = kept.index(own) if own in kept else len(kept)
-    return kept[i - 1] if i > 0 else None
-
-
 def _verdicts(state: dict, signed_over) -> dict[tuple, str]:
     """statement key -> "confirmed", "struck (why)", or :data:`UNDECIDED_WORD` of the statements ``signed_over``
     left undecided."""
@@ -87,7 +76,7 @@ def changes(before: dict, after: dict, order=()) -> list[str]:
 def amendment_changes(overread, interpretation=None) -> tuple[tuple[str, datetime], list[str]] | None:
     """(the signature amended, :func:`changes` of ``overread`` against it), None where it amends none or that
     signature's contents are not known."""
-    amended = amended_signature(overread)
+    amended = overread.amended_signature()
     before = getattr(overread, "kept_states", {}).get(amended) if amended is not None else None
     if before is None:
         return None
@@ -95,14 +84,17 @@ def amendment_changes(overread, interpretation=None) -> tuple[tuple[str, datetim
     return amended, changes(before, overread.state(), order)
 
 
-def changes_line(overread, interpretation=None) -> str:
-    """One line of what the amendment changed: "Amended (from the over-read signed by Dr A on 2026-12-06 10:38 UTC):
-    Inferior infarct: was confirmed, now struck (wrong lead); added: Early repolarisation"; a signed one that changed
-    nothing says so; "" where it amends none (or a draft has changed nothing yet)."""
-    return changes_text(overread, amendment_changes(overread, interpretation))
+def changes_line(overread, interpretation=None, named: bool = False) -> str:
+    """One line of what the amendment changed, said under the signature's line that names the signature it amends
+    (``OverRead.amended``, or a draft's title, ``OverRead.amends``), so not named again: "Changes: Inferior infarct:
+    was confirmed, now struck (wrong lead); added: Early repolarisation"; a draft's "Changes so far: ..."; a signed
+    one that changed nothing "Changes: none, signed again"; "" where it amends none (or a draft has changed nothing
+    yet). ``named``: for a line that does not name it (``mirage overreads``' listing), "Changes to the over-read
+    signed by Dr A on 2026-12-06 10:38 UTC: ..."."""
+    return changes_text(overread, amendment_changes(overread, interpretation), named)
 
 
-def changes_text(overread, found) -> str:
+def changes_text(overread, found, named: bool = False) -> str:
     """:func:`changes_line` of the changes ``found`` (:func:`amendment_changes` of ``overread``, worked out once by a
     report that counts them on page 1 and says them on page 3)."""
     if found is None:
@@ -110,6 +102,7 @@ def changes_text(overread, found) -> str:
     (who, when), said = found
     if not said and overread.signed_at is None:
         return ""
-    what = "Amended" if overread.signed_at is not None else "Changed so far"
-    head = f"{what} (from the over-read signed by {signer_name(who)} on {when:%Y-%m-%d %H:%M} UTC)"
-    return f"{head}: " + ("; ".join(said) if said else "nothing changed, signed again")
+    what = "Changes" if overread.signed_at is not None else "Changes so far"
+    if named:
+        what += f" to the over-read signed by {signer_name(who)} on {when:%Y-%m-%d %H:%M} UTC"
+    return f"{what}: " + ("; ".join(said) if said else "none, signed again")

@@ -72,6 +72,14 @@ def signer_name(reader: str) -> str:
     return reader or NO_NAME
 
 
+def _amends_words(signature: tuple[str, datetime] | None) -> str:
+    """ "Amends the over-read signed by Dr A on 2026-12-06 10:38 UTC" of ``signature`` (signer, signed_at); "" for
+    None."""
+    if signature is None:
+        return ""
+    return f"Amends the over-read signed by {signer_name(signature[0])} on {signature[1]:%Y-%m-%d %H:%M} UTC"
+
+
 def signed_text(reader: str, when: datetime) -> str:
     """ "Over-read by Dr A. Reader, 2026-12-06 07:10 UTC (08:10 local)"."""
     who = signer_name(reader)
@@ -173,21 +181,27 @@ class OverRead:
         the record's session, so leaving the record loses it (the app asks first, as for an unsigned one)."""
         return self.signed_for(interpretation) and self._kept != self.signature()
 
+    def amended_signature(self) -> tuple[str, datetime] | None:
+        """(signer, signed_at) of the signature this over-read amends: signed, the one kept before its own; a draft,
+        the last kept; None where it amends none."""
+        kept = list(self.kept_signatures)
+        if self.signed_at is None:
+            return kept[-1] if kept else None
+        own = (self.reader, self.signed_at)
+        i = kept.index(own) if own in kept else len(kept)
+        return kept[i - 1] if i > 0 else None
+
     def amends(self) -> str:
         """What an unsigned over-read of a record signed before says on its title line ("Amends the over-read signed
         by Dr A on 2026-12-06 10:38 UTC": the last signature kept); "" where it is signed or none was kept."""
-        if self.signed_at is not None or not self.kept_signatures:
-            return ""
-        reader, when = self.kept_signatures[-1]
-        return f"Amends the over-read signed by {signer_name(reader)} on {when:%Y-%m-%d %H:%M} UTC"
+        return _amends_words(self.amended_signature()) if self.signed_at is None else ""
 
     def amended(self) -> str:
-        """What a signed amendment's line adds ("; amended, first signed by Dr A on 2026-12-06 10:38 UTC"); ""
-        where it is the only signature kept, or not signed."""
-        first = next(iter(self.kept_signatures), None)
-        if self.signed_at is None or first is None or first == (self.reader, self.signed_at):
-            return ""
-        return f"; amended, first signed by {signer_name(first[0])} on {first[1]:%Y-%m-%d %H:%M} UTC"
+        """What a signed amendment's line adds: the signature it amends, once ("; amends the over-read signed by Dr A
+        on 2026-12-06 10:38 UTC"; what it changed of it is said under it, ``review.amendment``, without naming it
+        again); "" where it amends none, or is not signed."""
+        words = _amends_words(self.amended_signature()) if self.signed_at is not None else ""
+        return f"; a{words[1:]}" if words else ""         # "; amends the over-read signed by ..."
 
     def unsigned(self) -> str:
         """What a report's head says where no signature holds: :data:`NOT_OVERREAD`, or :data:`UNKNOWN` where the

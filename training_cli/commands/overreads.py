@@ -2,11 +2,11 @@
 its over-read (signed, draft, or forgotten with its signatures kept), who signed and when, when it was last saved, and
 how many signatures it was given (each signed over-read stays: an amendment never erases one); its times as MIRAGE
 Review and its PDF say them ("2026-12-06 13:10 UTC"). Under an amendment's line, what it changed of the signature it
-amends, as ``mirage report`` and the PDF's page 3 say it (``review.amendment.changes_line``: "Amended (from the
-over-read signed by Dr A on ...): ...", a draft's "Changed so far"). ``--csv FILE`` writes the same rows as CSV (that
-line in its ``changes`` column), their times ISO 8601 for the programs that read it (an existing FILE only with
-``--overwrite``; the store itself never); ``--store PATH`` reads another file than MIRAGE Review's own (a department's
-shared copy).
+amends, as ``mirage report`` and the PDF's page 3 say it, naming that signature (``review.amendment.changes_line``:
+"Changes to the over-read signed by Dr A on ...: ...", a draft's "Changes so far to ..."). ``--csv FILE`` writes the
+same rows as CSV (that line in its ``changes`` column), their times ISO 8601 for the programs that read it (an
+existing FILE only with ``--overwrite``; the store itself never); ``--store PATH`` reads another file than MIRAGE
+Review's own (a department's shared copy).
 
 Exit code: 0 listed, 1 the store cannot be read (damaged, locked: one line naming it), 2 usage. Research use only, not
 a diagnosis.
@@ -63,8 +63,9 @@ def shown_time(iso: str) -> str:
 
 def amendment_words(store: OverReadStore, row: dict) -> str:
     """What the over-read of ``row`` (a ``listing`` row) changed of the signature it amends, in the one wording of
-    ``amendment.changes_line``; "" where it amends none, a draft has changed nothing yet, or it was forgotten (no
-    over-read stands). One that cannot be read says so in a phrase, for its line alone: the listing goes on."""
+    ``amendment.changes_line``, naming that signature; "" where it amends none, a draft has changed nothing yet, or it
+    was forgotten (no over-read stands). One that cannot be read says so in a phrase, for its line alone: the listing
+    goes on."""
     if row["state"] == "forgotten":
         return ""
     try:
@@ -78,7 +79,7 @@ def amendment_words(store: OverReadStore, row: dict) -> str:
         return f"what it amended could not be read: {err.problem}"
     except ValueError as err:
         return f"what it amended could not be read: its over-read is damaged ({err})"
-    return changes_line(overread)
+    return changes_line(overread, named=True)       # its line names the last signer, not the one amended
 
 
 def run(args) -> int:

@@ -187,5 +187,5 @@ def _changes_markup(overread, it, amendment) -> list[str]:
     line = changes_text(overread, amendment) if overread.signed_for(it) else ""
     if not line:
         return []
-    head, _, said = line.partition("): ")
-    return [f"<b>{pdf_escape(head)})</b>: {pdf_escape(said)}"]
+    head, _, said = line.partition(": ")
+    return [f"<b>{pdf_escape(head)}</b>: {pdf_escape(said)}"]
