@@ -46,3 +46,28 @@ def test_an_amendments_changes_are_in_view_at_1280x800(qtbot, monkeypatch):
     for w in (panel.status, *panel._row_buttons(0)):
         at = QRect(w.mapTo(view, QPoint(0, 0)), w.size())
         assert w.isVisible() and view.rect().contains(at), (w, at, view.rect())
+
+
+def test_the_first_row_is_scrolled_into_view_when_amending_starts(qtbot, monkeypatch):
+    """A long reason for a strike after a signature: the status (not signed, what changed so far, the reason) pushes
+    statement 1's row below the results column's fold at 1280x800; it is scrolled into view as the amending starts,
+    and stays in view once signed again."""
+    window = shown_window(qtbot, size=(1280, 800))
+    with qtbot.waitSignal(window.analysisFinished, timeout=60000):
+        window.open_record(LUDB1)
+    panel = window.results.interpretation.overread
+    panel.sign("Dr A")
+    why = "rate 52 bpm by calipers over the whole strip, " * 6
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: (why, True))
+    view = window.results_scroll.viewport()
+
+    def row_in_view() -> bool:
+        name = panel.rows.itemAtPosition(0, 0).widget()
+        return all(view.rect().contains(QRect(w.mapTo(view, QPoint(0, 0)), w.size()))
+                   for w in (name, *panel._row_buttons(0)))
+
+    panel.ask_strike(0)
+    qtbot.waitUntil(row_in_view, timeout=2000)
+    panel.sign("Dr B")
+    qtbot.wait(100)
+    assert row_in_view()

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QApplication, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QGridLayout, QHBoxLayout, QInputDialog, QLabel,
-    QLineEdit, QPlainTextEdit, QSizePolicy, QToolButton, QVBoxLayout, QWidget,
+    QLineEdit, QPlainTextEdit, QScrollArea, QSizePolicy, QToolButton, QVBoxLayout, QWidget,
 )
 
 from app.views.dialog_focus import back_from_dialog, dialog_of
@@ -84,6 +84,7 @@ class OverReadPanel(QWidget):
         self.settings = None            # the app's Settings: the reviewer's name remembered (report/reviewer)
         self.tab_after = None           # the widget before the over-read in the window's Tab order (None: Qt's own)
         self._keys: list = []           # the statements the rows are for, in order
+        self._amending = None           # (session id, signature amended, signed_at) the rows were last scrolled to
         self._added: list = []
         self.title = QLabel("<b>Over-read</b>")
         self.title.setWordWrap(True)
@@ -151,6 +152,13 @@ class OverReadPanel(QWidget):
                 self.comment.setPlainText(ov.comment)
                 self.comment.blockSignals(False)
             self.status.setText(self._status_html(ov, interpretation))
+            # amending started (an edit after a signature, or a record opened amended) or signed: the status above the
+            # rows grew by the signature amended and what changed, so the first row is scrolled into view once laid out
+            amends = ov.amended_signature()
+            amending = None if amends is None else (getattr(session, "id", None), amends, ov.signed_at)
+            if amending is not None and amending != self._amending:
+                QTimer.singleShot(100, self._first_row_in_view)    # once the column is laid out (Xvfb: not at 0 ms)
+            self._amending = amending
             # kept from an earlier session of this record (``review.store``), until edited: on the section's title,
             # in view where the record opens
             restored = f" <span style='color:{_GREY}'>({html.escape(ov.restored)})</span>" if ov.restored else ""
@@ -229,6 +237,19 @@ class OverReadPanel(QWidget):
                 if self.rows.itemAtPosition(r, c) is not None]
         rows = [w for k, w in enumerate(rows) if w not in rows[:k]]         # Remove spans two columns: once
         return [self.add_button, self.sign_button, *rows, self.comment]
+
+    def _first_row_in_view(self) -> None:
+        """The first statement's row (its words and buttons) scrolled into the view of the scroll area the panel lies
+        in (the results column), as little as needed: at 1280x800 an amendment's status had pushed it below the
+        fold (LUDB 1 signed, struck, signed again)."""
+        area = self.parentWidget()
+        while area is not None and not isinstance(area, QScrollArea):
+            area = area.parentWidget()
+        item = self.rows.itemAtPosition(0, 0)
+        if area is None or item is None or not self.isVisible():
+            return
+        for w in (item.widget(), self.first_control()):
+            area.ensureWidgetVisible(w, 0, 4)
 
     def first_control(self) -> QWidget:
         """The control "Go to the over-read" focuses: the first statement's Confirm (Remove for a statement of the
