@@ -164,7 +164,9 @@ def test_the_output_is_the_direct_least_squares_fit_at_every_rate(fs, case):
         x = with_case(ecg(name, fs, secs), fs, case)
         got, want = remove_mains(x, fs, MAINS, only_present=False), reference_remove_mains(x, fs, MAINS)
         assert got.shape == x.shape and got.dtype == np.float64
-        assert np.abs(got - want).max() < 1e-6, (name, fs, case)
+        # above 1 kHz the lines over 500 Hz are subtracted at the two ends besides (test_mains_high_rate)
+        edge = int(round(preprocess.mains.EDGE_S * fs)) if preprocess.mains.edge_frequencies(fs, MAINS) else 0
+        assert np.abs(got - want)[:, edge:x.shape[1] - edge].max() < 1e-6, (name, fs, case)
         if case != "clean":                                          # the check sees what is removed
             assert np.abs(x - want).max() > 0.02
 

@@ -1,6 +1,7 @@
 """Mains interference (50/60 Hz and harmonics) subtracted from finite (L, T) mV by local least-squares sinusoids
 (``remove_mains``): which lines a lead carries (``mains_lines``), the pacing spikes bridged in the copy the
-sinusoids are fitted to (``_spike_mask``, ``_without_spikes``) and the windowed fit itself (``_mains_fit``).
+sinusoids are fitted to (``_spike_mask``, ``_without_spikes``), the windowed fit itself (``_mains_fit``) and the
+lines above it at the record's two ends (``_subtract_at_edges``).
 """
 
 from __future__ import annotations
@@ -214,7 +215,9 @@ def remove_mains(x: np.ndarray, fs: float, mains_hz: tuple[float, ...], window_s
     preprocessing (``band_pass``) still does: the shipped models' probabilities depend on it.
 
     The harmonics stop at ``MAINS_MAX_HZ`` whatever the rate (what lies above is the following
-    low-pass's). With many frequencies all the same (``MAINS_FFT_COLUMNS``; more fundamentals than 50/60 Hz), when
+    low-pass's), but at the record's ends, which that low-pass returns as they are (odd padding): there the lines
+    above a lead carries (``edge_frequencies``, ``mains_lines``) are subtracted too (``_subtract_at_edges``).
+    With many frequencies all the same (``MAINS_FFT_COLUMNS``; more fundamentals than 50/60 Hz), when
     every frequency is a DFT bin of the window (``_dft_bins``), the fit's inner products and its sinusoids come from
     FFTs of each window, O(n log n) instead of O(n P) a window; the least-squares fit is the same (within 1e-12 mV of
     the pseudo-inverse's; the tests allow 1e-6 mV). Windows are fitted a block at a time
@@ -229,16 +232,68 @@ def remove_mains(x: np.ndarray, fs: float, mains_hz: tuple[float, ...], window_s
     n = int(round(window_s * fs))
     if not freqs or n < 4 or T < n:
         return x
-    lines = mains_lines(x, float(fs), freqs)                           # (L, F): also where the spikes are looked for
+    above = edge_frequencies(float(fs), tuple(mains_hz))
+    found = mains_lines(x, float(fs), freqs + above)                   # one spectrum a lead for both lists
+    lines, edge = found[:, :len(freqs)], found[:, len(freqs):]         # (L, F): also where the spikes are looked for
     xs = _without_spikes(x, float(fs), freqs, n, lines)
     if not only_present:
         keep = np.ones((L, len(freqs)), dtype=bool)
     else:      # the lines of the copy fitted to: those of x itself where no spike was bridged
         keep = lines if xs is x else mains_lines(xs, float(fs), freqs)
-    if not keep.any():
+    if not keep.any() and not edge.any():
         return x
-    fit = _mains_fit(xs, float(fs), freqs, n, keep)
+    fit = _mains_fit(xs, float(fs), freqs, n, keep) if keep.any() else np.zeros((L, T))
+    if edge.any():
+        _subtract_at_edges(fit, xs, float(fs), above, n, edge)
     return np.subtract(x, fit, out=fit)                                # in place: the memory stays a few record copies
+
+
+EDGE_S = 0.1                 # the span at each end (s) from which the lines above the fitted ones are subtracted
+EDGE_MIN_MV = 0.001          # and of these only the lines over this amplitude there (mV)
+
+
+def edge_frequencies(fs: float, mains_hz: tuple[float, ...]) -> tuple[float, ...]:
+    """The harmonics (Hz, sorted) above ``MAINS_MAX_HZ`` and below 0.95 x Nyquist of ``fs``, which
+    ``mains_frequencies`` does not fit; () up to 1 kHz and where it fits none.
+
+    A zero-phase filter with odd padding (``sosfiltfilt``, every low-pass after the subtraction) returns the
+    record's first and last samples as they are: whatever mains those samples carry reaches its output there.
+    """
+    if not mains_frequencies(fs, mains_hz):
+        return ()
+    nyq = fs / 2.0
+    return tuple(sorted({round(k * f, 6) for f in mains_hz for k in range(1, int(nyq // f) + 1)
+                         if MAINS_MAX_HZ < k * f < 0.95 * nyq}))
+
+
+def _subtract_at_edges(acc: np.ndarray, xs: np.ndarray, fs: float, freqs: tuple[float, ...], n: int,
+                       present: np.ndarray) -> None:
+    """Add to the fit ``acc`` (L, T), in place, the lines ``present`` (bool (L, F)) of ``freqs`` that (L, T)
+    ``xs`` less that fit carries at its two ends, tapered from 1 at the record's end sample to 0 at ``EDGE_S``
+    from it (the rest of the record is the following low-pass's).
+
+    Each line is read from the Hann-weighted DFT of the first and of the last n samples, at its nearest bin
+    (0.5 s: every multiple of 2 Hz is a bin, and 50 and 60 Hz harmonics are 5 bins apart or more, which the Hann
+    window keeps apart; the ECG's leakage falls off as the cube of the distance in bins).
+    """
+    L, T = xs.shape
+    m = min(n, int(round(EDGE_S * fs)))
+    taper = 0.5 * (1.0 + np.cos(np.pi * np.arange(m) / m))           # (m,): 1 at the end sample
+    bins = np.rint(np.asarray(freqs) * n / fs).astype(np.int64)       # (F,)
+    leads = np.nonzero(present.any(axis=1))[0]
+    w = np.hanning(n + 2)[1:-1]
+    add = []
+    for ends, span, weight in ((slice(0, n), slice(0, m), taper), (slice(T - n, T), slice(n - m, n), taper[::-1])):
+        at = np.ix_(leads, np.arange(T)[ends][span])                   # the samples the taper touches
+        spec = np.fft.rfft((xs[leads, ends] - acc[leads, ends]) * w, axis=-1)   # (L', n // 2 + 1): what the fit left
+        keep = np.zeros(spec.shape, dtype=bool)
+        for j, i in enumerate(leads):
+            keep[j, bins[present[i]]] = True
+        keep &= 2.0 * np.abs(spec) / w.sum() > EDGE_MIN_MV             # a line's amplitude: 2 |X_w| / sum(w)
+        lines = np.fft.irfft(np.where(keep, spec, 0.0) * (n / w.sum()), n, axis=-1)  # (L', n): the lines alone
+        add.append((at, lines[:, span] * weight))
+    for at, lines in add:                                              # both ends read before either is changed
+        acc[at] += lines
 
 
 def _mains_fit(xs: np.ndarray, fs: float, freqs: tuple[float, ...], n: int, keep: np.ndarray) -> np.ndarray:
