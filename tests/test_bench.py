@@ -34,7 +34,7 @@ def records_dir(tmp_path_factory):
 
 
 FAST = ["--n", "2", "--warmup", "0", "--batch-size", "4", "--batches", "1", "--train-steps", "1",
-        "--device", "cpu"]
+        "--device", "cpu", "--rates", "250", "--rate-seconds", "2"]
 
 
 def _check_result(result: dict, n_models: int):
@@ -48,6 +48,11 @@ def _check_result(result: dict, n_models: int):
     assert row["batch"]["records_per_s"] > 0 and row["batch"]["model_windows_per_s"] > 0
     assert row["train"]["samples_per_s"] > 0 and row["train"]["batch_size"] == 4
     assert row["peak_rss_mb"] > 0
+    # the preprocessing case: the record of the highest rate (500 Hz), brought to 250 Hz and 2 s: 500 samples
+    assert result["rates"]["source_fs"] == 500.0
+    (case,) = result["rates"]["rows"]
+    assert (case["fs"], case["seconds"], case["samples"], case["n"]) == (250.0, 2.0, 500, 2)
+    assert case["preprocess_s"] > 0 and case["measure_s"] > 0
 
 
 @pytest.mark.slow
@@ -167,3 +172,13 @@ def test_the_table_names_a_long_model_name_whole():
     assert first.startswith(name + " ") and second.startswith("resnet1d_wang (random init) ")
     column = lines[header].index("params") + len("params")          # right-aligned under its header
     assert first[:column].endswith("1,722,666") and second[:column].endswith("473,349")
+
+
+def test_a_rate_case_signal_is_the_record_at_that_rate_repeated_to_its_length():
+    rec = synthetic_record(10.0, 500.0, seed=3)                      # (12, 5000)
+    x = benchmark.rate_signal(rec, 1000.0, 25.0)
+    assert x.shape == (12, 25000)                                    # 1000 Hz x 25 s
+    up = benchmark.resample(np.asarray(rec.signal, dtype=np.float64), 500.0, 1000.0)
+    assert np.array_equal(x[:, :10000], up)                          # the record itself, brought to 1 kHz
+    assert np.array_equal(x[:, 10000:20000], up) and np.array_equal(x[:, 20000:], up[:, :5000])
+    assert benchmark.rate_signal(rec, 100.0, 4.0).shape == (12, 400)  # cut where shorter

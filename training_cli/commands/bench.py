@@ -44,6 +44,12 @@ def bench_command_parser(subparsers=None) -> argparse.ArgumentParser:
                    help="torch intra-op threads (default: MIRAGE_THREADS or the inference default, "
                         "see mirage_model.runtime.default_threads)")
     p.add_argument("--no-baseline", action="store_true", help="skip the resnet1d_wang baseline")
+    p.add_argument("--rates", type=float, nargs="+", default=list(benchmark.RATES_HZ), metavar="HZ",
+                   help="rates (Hz) of the preprocessing case: the record of the highest rate brought to each "
+                        "(100 500 1000 2000)")
+    p.add_argument("--rate-seconds", type=float, nargs="+", default=list(benchmark.RATE_SECONDS), metavar="S",
+                   help="lengths (s) of the preprocessing case, the record repeated end to end (10 60)")
+    p.add_argument("--no-rates", action="store_true", help="skip the preprocessing case per rate")
     p.add_argument("--out", type=Path, default=Path("bench.json"), help="JSON results (bench.json)")
     add_overwrite_arg(p, "the results")
     p.set_defaults(func=run)
@@ -89,6 +95,13 @@ def format_table(result: dict) -> str:
         if "cuda_max_allocated_mb" in row:
             lines.append(f"{'':<{w}} CUDA max allocated {row['cuda_max_allocated_mb']} MB inference, "
                          f"{row['train']['cuda_max_allocated_mb']} MB training")
+    if result.get("rates"):
+        case = result["rates"]
+        lines.append(f"preprocessing per rate ({case['record']}, {case['source_fs']:g} Hz, brought to each rate; "
+                     "seconds, median of n: model_inputs / measure):")
+        for row in case["rows"]:
+            lines.append(f"  {row['fs']:>7g} Hz {row['seconds']:>5g} s  {row['preprocess_s']:>7.3f} "
+                         f"{row['measure_s']:>7.3f}  (n={row['n']})")
     for note in result.get("notes", []):
         lines.append(f"note: {note}")
     return "\n".join(lines)
@@ -96,6 +109,9 @@ def format_table(result: dict) -> str:
 
 def run(args) -> int:
     notes: list[str] = []
+    for flag, values in (("--rates", args.rates), ("--rate-seconds", args.rate_seconds)):
+        if not all(v > 0 and v == v and v != float("inf") for v in values):
+            raise UsageError(f"mirage bench: {flag} must be positive numbers (got {' '.join(map(str, values))})")
     for flag, value, least in (("--n", args.n, 1), ("--warmup", args.warmup, 0), ("--batch-size", args.batch_size, 1),
                                ("--batches", args.batches, 1), ("--train-steps", args.train_steps, 1)):
         if value < least:
@@ -184,6 +200,12 @@ def run(args) -> int:
         result["notes"].append("peak RSS could not be reset per phase here: each figure is the process's "
                                "maximum so far")
 
+    if not args.no_rates:
+        rec = max(records, key=lambda r: float(r.fs))                   # the first of the highest rate
+        log.info("benchmarking preprocessing of %s at %s Hz", rec.record_id, args.rates)
+        result["rates"] = {"record": rec.record_id, "source_fs": float(rec.fs),
+                           "rows": benchmark.bench_rates(rec, predictor.preprocess_cfg, args.rates,
+                                                         args.rate_seconds, n=min(3, args.n))}
     table = format_table(result)
     print(table)
     atomic_write_json(args.out, result, indent=2)

@@ -7,6 +7,9 @@ Per model, in one run on one machine:
       preprocessing), and windows/s through the model alone;
     - training throughput: samples/s of forward + backward + AdamW step on a batch of 32 of the
       same config (random inputs; the project loss when it is available);
+    - preprocessing per rate: seconds of the one preprocessing path (``preprocess.model_inputs``) and of the
+      measurement (``measure.measure``) of one record brought to 100, 500, 1000 and 2000 Hz and to 10 and 60 s
+      (``bench_rates``), which the records given do not vary;
     - peak memory: the process's max RSS (``resource.getrusage``) during inference and during
       training, each phase's peak measured separately where Linux allows resetting the mark, and
       CUDA max allocated when on a GPU.
@@ -36,10 +39,11 @@ from mirage_model.checkpoint import LoadedModel
 from mirage_model.clinical import ClinicalSchema, default_schema, record_values
 from mirage_model.records import EcgRecord, load_record
 from mirage_model.losses import mirage_loss
+from mirage_model.measure import measure
 from mirage_model.models import build_model, config_dict
 from mirage_model.models.config import preset_config
 from mirage_model.models.mirage import Mirage
-from mirage_model.preprocess import PreprocessConfig
+from mirage_model.preprocess import PreprocessConfig, model_inputs, resample
 from mirage_model.render import RenderConfig, render_ecg
 from mirage_model.runtime import usable_cores
 from training_cli.engine.ptbxl import PTBXL_SUPERCLASSES
@@ -324,3 +328,41 @@ def bench_training(loaded, device: str, settings: BenchSettings) -> dict:
     if device.startswith("cuda"):
         out["cuda_max_allocated_mb"] = round(torch.cuda.max_memory_allocated() / 2 ** 20, 1)
     return out
+
+
+RATES_HZ = (100.0, 500.0, 1000.0, 2000.0)
+RATE_SECONDS = (10.0, 60.0)
+
+
+def rate_signal(rec, fs: float, seconds: float) -> np.ndarray:
+    """(12, fs x seconds) mV: ``rec``'s signal brought to ``fs`` (``preprocess.resample``) and repeated end to end
+    to ``seconds`` (or cut to it). A timing input: the joins are steps no real record has."""
+    x = np.nan_to_num(np.asarray(rec.signal, dtype=np.float64))
+    x = resample(x, float(rec.fs), fs)
+    n = int(round(fs * seconds))
+    reps = -(-n // x.shape[1])                                          # ceil
+    return np.tile(x, (1, reps))[:, :n]
+
+
+def bench_rates(rec, cfg: PreprocessConfig, rates=RATES_HZ, seconds=RATE_SECONDS, n: int = 3) -> list[dict]:
+    """Seconds (median of ``n``) of ``model_inputs`` and of ``measure`` for ``rec`` at each rate and length (after
+    one untimed call of each on ``rec`` itself)."""
+    rows = []
+    model_inputs(np.asarray(rec.signal, dtype=np.float64), float(rec.fs), cfg)   # untimed: the first call loads
+    measure(rec)                                                        # what later calls reuse
+    for fs in rates:
+        for dur in seconds:
+            x = rate_signal(rec, float(fs), float(dur))
+            r = EcgRecord(signal=x.astype(np.float32), fs=float(fs), record_id=f"{rec.record_id}@{fs:g}Hz")
+            prep, meas = [], []
+            for _ in range(n):
+                t0 = time.perf_counter()
+                model_inputs(r.signal, r.fs, cfg)
+                t1 = time.perf_counter()
+                measure(r)
+                prep.append(t1 - t0)
+                meas.append(time.perf_counter() - t1)
+            rows.append({"fs": float(fs), "seconds": float(dur), "samples": int(x.shape[1]), "n": n,
+                         "preprocess_s": round(statistics.median(prep), 6),
+                         "measure_s": round(statistics.median(meas), 6)})
+    return rows
