@@ -193,27 +193,34 @@ def listed_warnings(table, match: LabsMatch) -> list[str]:
     return lines
 
 
-def _twice_why(kind: str, row: str, record: str, other: str, other_row: str | None) -> str:
+def _twice_why(kind: str, row: str, record: str, other: str, other_row: str | None, where: str = "") -> str:
     """Why ``row`` ("1" of a ``kind`` table: "labs row '1'"), which names ``record`` as written and, by convert's
     list, the input written as ``other``, is neither's, and how to mend it. Where ``other`` has no row (``other_row``
     None) the row may be the numbered record's: a row of its own, as convert wrote it, settles that (``renamed_rows``),
     or the list moved out of the folder of a table so keyed. Where its row ``other_row`` is refused too, that row is
-    mended first."""
+    mended first. ``where``: "" (``other`` is a record of the run), "run" (of the folder, not in the run) or "gone"
+    (in no file of the folder: the list is older than the folder; "1" may still be that input's patient)."""
     name = RENAMED_CSV
-    if other_row is None:
-        said, mend = (", which has no row", f"give the record {other} its row as convert wrote it ({other!r}): the "
+    at = {"run": ", a record of the folder not in this run,",
+          "gone": ", a record no longer in the folder,"}.get(where, ",")
+    if where == "gone" and other_row is None:
+        said, mend = (f"{at} which has no row", f"where the table names the records as convert wrote them, the row "
+                      f"{row!r} is the record {record}'s: delete the line of {other!r} from {name} (its record is "
+                      f"gone), or move {name} out of the folder")
+    elif other_row is None:
+        said, mend = (f"{at} which has no row", f"give the record {other} its row as convert wrote it ({other!r}): the "
                       f"row {row!r} is then the record {record}'s; or, where a table so keyed has no row for "
                       f"the record {other}, move {name} out of the folder")
     else:
-        said, mend = (f", whose row {other_row!r} is refused too", f"mend the row {other_row!r} first (said with the "
-                      f"record {other}), or, where the table names the records as convert wrote them, move {name} "
+        said, mend = (f"{at} whose row {other_row!r} is refused too", f"mend the row {other_row!r} first (said with "
+                      f"the record {other}), or, where the table names the records as convert wrote them, move {name} "
                       "out of the folder")
     return (f"{kind} row {row!r} names the record {record!r} as written and, by {name}, the input convert wrote as "
             f"{other!r}{said}: either may be its patient, so neither is given it; to mend it, {mend}")
 
 
 def renamed_rows(row_ids, renamed, rows: dict, records, kind: str = "labs",
-                 held: dict | None = None) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+                 held: dict | None = None, away: dict | None = None) -> tuple[dict, dict, dict]:
     """Rows whose id fits no record as written but is the id (or a trailing part of it) of an input that
     ``mirage convert`` wrote as a record of the run under another name, as its list says (``renamed``:
     ``clinical.renamed.read_renamed``): "Müller" for the record Muller that Müller.xml was written as. Nothing is
@@ -222,28 +229,35 @@ def renamed_rows(row_ids, renamed, rows: dict, records, kind: str = "labs",
     list names as another record's input ("1" for the record 1, where 1.xml, input "1", was written as 1_2) is
     refused for both records, either may be its patient, unless that record has a row of its own that stands (a row
     "1_2": the table names the records as convert wrote them, and "1" is the record 1's); the words say how to mend
-    the table (``_twice_why``).
+    the table (``_twice_why``). A record of the list that is not in the run counts as well, never given a row: one of
+    the folder that the run left out (a few records scored, one opened) has the row the folder's records give it
+    (``rows``, ``held``), so that whether "1" is the record 1's does not hang on which records are scored; one no file
+    of the folder holds (the list is older) has no patient here, but "1" may still be its input's, and is refused.
 
     Args:
         row_ids: the ids of the rows that fit no record as written.
         renamed: the list's (input id, record id) pairs.
-        rows: {record id: row id} of the rows matched so far.
+        rows: {record id: row id} of the rows matched so far, of records of the list not in the run too.
         records: every record of the run that may be given a row (none ambiguous).
         kind: the table's kind, as its refusals name a row ("labs row '1' ...", "labels row '1' ...").
         held: {record id: its row} of the records whose rows are refused already (ambiguous): a row the list
             reads as one of them is refused too, never given to the record it names as written.
+        away: {record id: "run" (of the folder, not in the run) or "gone" (in no file of it)} of the list's records
+            not in the run; one of the list in none of ``records``, ``rows``, ``held`` and ``away`` is gone.
 
     Returns:
-        {row id: the record it names}, {row id: why it is not matched}, {record id: why its row is refused}.
+        {row id: the record of the run it names}, {row id: why it is not matched}, {record id of the run: why its
+        row is refused}.
     """
-    name, held = RENAMED_CSV, held or {}
-    records = set(records) | held.keys()
+    name, held, away = RENAMED_CSV, held or {}, dict(away or {})
+    ours = set(records) | {r for r in (*rows, *held) if r not in away}
     by_part: dict[str, list[str]] = {}
     for source, record in dict.fromkeys(renamed):
-        if record in records:
-            for part in _trailing_ids(source):
-                if record not in by_part.setdefault(part, []):
-                    by_part[part].append(record)
+        if record not in ours:
+            away.setdefault(record, "gone")
+        for part in _trailing_ids(source):
+            if record not in by_part.setdefault(part, []):
+                by_part[part].append(record)
     # a row's reading by the list falls away where the record it names has a row of its own that stands (rows "1"
     # and "1_2": the table names the records as convert wrote them); a row stands where each record the list reads
     # it as stands, grown from the rows it reads as no other record, so that rows that vouch only for each other
@@ -256,7 +270,8 @@ def renamed_rows(row_ids, renamed, rows: dict, records, kind: str = "labs",
     doubted = [rid for rid in rows if rid not in standing]
     for rid in doubted:
         other = next(r for r in others[rid] if r not in standing)
-        refused_records[rid] = _twice_why(kind, rows[rid], rid, other, rows.get(other, held.get(other)))
+        refused_records[rid] = _twice_why(kind, rows[rid], rid, other, rows.get(other, held.get(other)),
+                                          away.get(other, ""))
     for rid in doubted:
         for other in others[rid]:
             if other not in standing and other not in held:
@@ -268,6 +283,10 @@ def renamed_rows(row_ids, renamed, rows: dict, records, kind: str = "labs",
         fits = by_part.get(row, [])
         if len(fits) > 1:
             refused[row] = f"row {row!r} names {len(fits)} records in {name} ({', '.join(fits[:3])})"
+        elif fits and away.get(fits[0]) == "run":
+            continue              # a row of a record the run left out: nothing to say of it here
+        elif fits and away.get(fits[0]) == "gone":
+            refused[row] = f"row {row!r} -> record {fits[0]} ({name}), which is no longer in the folder"
         elif fits and fits[0] in taken:
             refused[row] = f"row {row!r} -> record {fits[0]} ({name}), which has a row of its own ({taken[fits[0]]!r})"
         elif fits and (fits[0] in refused_records or fits[0] in held):
@@ -279,7 +298,7 @@ def renamed_rows(row_ids, renamed, rows: dict, records, kind: str = "labs",
         if once[rid] > 1:
             refused[row] = f"row {row!r} -> record {rid} ({name}), which {once[rid]} rows would be"
             del found[row]
-    return found, refused, refused_records
+    return found, refused, {r: why for r, why in refused_records.items() if r not in away}
 
 
 def near_miss_text(row_ids, record_ids, renamed_read: bool = False) -> str:
@@ -366,27 +385,9 @@ def unmatched_rows_text(ids, hint: str = "", record_ids=()) -> str:
             f"{id_example(record_ids)}{hint}")
 
 
-def match_labs_rows(row_ids, record_ids, renamed=()) -> LabsMatch:
-    """Each record's row of a labs table: the row whose id is the longest trailing part of the
-    record's id (``labs_record_id``): "siteA/1" for the record siteA/1, else "1" (its file stem).
-    A row that is a shorter trailing part than the whole id (a stem-keyed row "1") and fits two or
-    more records of the run (siteA/1 and siteB/1) belongs to none of them: each gets an entry in
-    ``ambiguous`` naming the records it fits, so that no patient silently gets another's labs; so
-    does a row fitting an id that several files of the run share (``record_ids`` naming it more
-    than once: siteA/3.hea and siteA/3.xml).
-    A row that fits no record as written, but names one as a number a spreadsheet reformatted
-    ("417" for 00417, "1.0" for 1), is that record's row where that is unambiguous
-    (``respelled_rows``); whoever reads the match says so (``respelled_note``). A row named as an input that
-    ``mirage convert`` wrote under another name ("Müller" for the record Muller) is that record's by the list convert
-    wrote (``renamed``; ``renamed_rows``), and only so; said too (``listed_warnings``).
-
-    Args:
-        row_ids: the table's record ids, in table order.
-        record_ids: every record of the run, as ``labs_record_id`` names them.
-        renamed: (input id, record id) pairs of convert's list in the run's folder
-            (``clinical.renamed.read_renamed``); () for none.
-    """
-    row_ids, record_ids = list(row_ids), list(record_ids)
+def _as_written(row_ids, record_ids) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """Each record's row as written (``match_labs_rows``): ({record id: the longest trailing part of its id that is a
+    row}, {record id: that row, where it is the record's alone}, {record id: why its row is refused})."""
     table = set(row_ids)
     # files of one name with other extensions (dupe/3.hea, dupe/3.xml, dupe/3.dcm) share an id: other
     # recordings, perhaps of other patients, that no row of the table can tell apart
@@ -413,7 +414,36 @@ def match_labs_rows(row_ids, record_ids, renamed=()) -> LabsMatch:
                               f"record by its path in the folder (e.g. {rid!r})")
         else:
             rows[rid] = row
-    unmatched = [r for r in row_ids if r not in fits]
+    return best, rows, ambiguous
+
+
+def match_labs_rows(row_ids, record_ids, renamed=(), folder_ids=None) -> LabsMatch:
+    """Each record's row of a labs table: the row whose id is the longest trailing part of the
+    record's id (``labs_record_id``): "siteA/1" for the record siteA/1, else "1" (its file stem).
+    A row that is a shorter trailing part than the whole id (a stem-keyed row "1") and fits two or
+    more records of the run (siteA/1 and siteB/1) belongs to none of them: each gets an entry in
+    ``ambiguous`` naming the records it fits, so that no patient silently gets another's labs; so
+    does a row fitting an id that several files of the run share (``record_ids`` naming it more
+    than once: siteA/3.hea and siteA/3.xml).
+    A row that fits no record as written, but names one as a number a spreadsheet reformatted
+    ("417" for 00417, "1.0" for 1), is that record's row where that is unambiguous
+    (``respelled_rows``); whoever reads the match says so (``respelled_note``). A row named as an input that
+    ``mirage convert`` wrote under another name ("Müller" for the record Muller) is that record's by the list convert
+    wrote (``renamed``; ``renamed_rows``), and only so; said too (``listed_warnings``).
+
+    Args:
+        row_ids: the table's record ids, in table order.
+        record_ids: every record of the run, as ``labs_record_id`` names them.
+        renamed: (input id, record id) pairs of convert's list in the run's folder
+            (``clinical.renamed.read_renamed``); () for none.
+        folder_ids: every record of the folder the list is in, as ``labs_record_id`` names them, where the run is
+            some of them (a few scored, one opened); None: the run's. The list's records the run left out are
+            matched among them, and those in no file of it are gone (``renamed_rows``).
+    """
+    row_ids, record_ids = list(row_ids), list(record_ids)
+    best, rows, ambiguous = _as_written(row_ids, record_ids)
+    fitting = {t for rid in dict.fromkeys(record_ids) for t in _trailing_ids(rid)}
+    unmatched = [r for r in row_ids if r not in fitting]
     # an id a spreadsheet wrote as a number ("417" for 00417, "1.0" for 1): the one record it names,
     # where that is unambiguous (``respelled_rows``); the note is ``respelled_note``
     found, _ = respelled_rows(unmatched, [r for r in dict.fromkeys(record_ids) if r not in ambiguous],
@@ -423,9 +453,21 @@ def match_labs_rows(row_ids, record_ids, renamed=()) -> LabsMatch:
     if not renamed:
         return LabsMatch(rows, ambiguous, unmatched)
     # "Müller" for the record Muller that mirage convert --to wfdb wrote Müller.xml as: by its list, never guessed
-    found, refused, refused_records = renamed_rows(unmatched, renamed, rows,
+    held = {rid: best[rid] for rid in ambiguous}
+    # the list's records the run left out: their rows as the folder's records give them, or gone
+    out = {record for _, record in renamed} - set(record_ids)
+    folder = list(folder_ids if folder_ids is not None else record_ids)
+    away = {record: "run" if record in folder else "gone" for record in out}
+    theirs: dict[str, str] = {}
+    if out:
+        there_best, there_rows, _ = _as_written(row_ids, [*folder, *sorted(out.difference(folder))])
+        mine = [*rows.values(), *held.values()]
+        theirs = {r: row for r, row in there_rows.items() if r in out and row not in mine}
+        held.update({r: there_best[r] for r in out if r in there_best and r not in theirs})
+    free = [r for r in unmatched if r not in theirs.values() and r not in held.values()]
+    found, refused, refused_records = renamed_rows(free, renamed, {**rows, **theirs},
                                                    [r for r in dict.fromkeys(record_ids) if r not in ambiguous],
-                                                   held={rid: best[rid] for rid in ambiguous})
+                                                   held=held, away=away)
     rows = {rid: row for rid, row in rows.items() if rid not in refused_records}
     ambiguous.update(refused_records)
     listed = {rid: row for row, rid in found.items()}

@@ -45,6 +45,36 @@ def read_renamed(folder) -> tuple[list[tuple[str, str]], str]:
     return [(source, record) for _, source, record in rows if source and record], ""
 
 
+def _on_disk(folder, record: str) -> bool:
+    """Whether a file of ``folder`` holds the record ``record`` (its id: "siteA/1_2"), as a header or a file of
+    another ECG format (``formats.same_name_records``)."""
+    from mirage_model.formats import same_name_records      # here: mirage_model.formats imports this package
+
+    path = Path(folder, record + ".hea")
+    return path.is_file() or bool(same_name_records(path))
+
+
+def folder_ids(folder, renamed, record_ids) -> list[str] | None:
+    """The ids of every record under ``folder`` (``labs_ids.labs_record_id``), where its list ``renamed`` names a
+    record of it that the run (``record_ids``: a few of its records scored, one opened) left out: so that
+    ``labs_ids.match_labs_rows`` (its ``folder_ids``) matches the list's records by the folder's records, not the
+    run's. None where every record the list names is in the run or in no file of the folder (the folder is walked
+    only then)."""
+    from mirage_model.clinical.labs_ids import labs_record_id
+    from mirage_model.formats import find_ecg_files
+    from mirage_model.records import RecordError
+
+    ours = set(record_ids)
+    there = [record for record in dict.fromkeys(r for _, r in renamed)
+             if record not in ours and _on_disk(folder, record)]
+    if not there:
+        return None
+    try:
+        return [labs_record_id(p, folder) for p in find_ecg_files(folder, unreadable=[])]
+    except RecordError:
+        return [*record_ids, *there]
+
+
 def write_renamed(out_dir: Path, written: list[tuple[str, str, str]]) -> tuple[Path, str]:
     """List the records of ``written`` (every record a run wrote: its input file, the id its input's name gave
     it and the id written, as a labs table names records in OUT_DIR) whose ids differ in OUT_DIR/``RENAMED_CSV``,

@@ -11,7 +11,7 @@ from typing import Iterable, Mapping
 from mirage_model.clinical import ClinicalError, LabsMatch, labs_record_id, match_labs_rows, read_labs_table
 from mirage_model.clinical.labs import near_miss_text, patient_column_warning
 from mirage_model.formats import find_ecg_files, name_key, named_files, record_key, signal_names
-from mirage_model.clinical.renamed import RENAMED_CSV, read_renamed
+from mirage_model.clinical.renamed import RENAMED_CSV, folder_ids, read_renamed
 from mirage_model.records import RecordError, ptbxl
 from mirage_model.records.folder import natural_key, walk_files
 from mirage_model.records.wfdb_header import segment_headers
@@ -368,7 +368,8 @@ class LabsLookup:
         root = Path(root)
         paths = list(paths)
         ids = [labs_record_id(p, root) for p in paths]
-        match = match_labs_rows(labs_row_ids(labs, errors), ids, list(renamed))
+        renamed = list(renamed)     # the list's records the run left out are matched by the folder's records
+        match = match_labs_rows(labs_row_ids(labs, errors), ids, renamed, folder_ids(root, renamed, ids))
         if match.unmatched:
             # rows keyed from a folder above the run's (the dataset's table, "siteA/1", for a batch of
             # DATASET/siteA): a record's row as ``mirage report`` finds it, by the longest trailing part
