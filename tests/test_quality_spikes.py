@@ -85,3 +85,49 @@ def test_a_qrs_however_tall_is_no_spike():
     """LUDB 1 with every lead five times its size (QRS up to about 10 mV): its beats are its own height."""
     record = load_record(LUDB1)
     assert not _spike_findings(assess(replace(record, signal=record.signal * 5.0)))
+
+
+def _codes(report):
+    return sorted((f.code, f.severity) for f in report.findings)
+
+
+@pytest.mark.parametrize("path, spikes", [(LUDB1, [("V2", 3.3, 35.0, 0)]), (LUDB1, [("II", 5.1, 35.0, 0)]),
+                                          (PTBXL, [("V1", 1.5, 35.0, 0)]), (PTBXL, [("I", 7.7, 35.0, 0)])],
+                         ids=["LUDB 1 V2", "LUDB 1 II", "PTB-XL 00417 V1", "PTB-XL 00417 I"])
+def test_a_spike_is_said_once_by_its_own_finding(path, spikes):
+    """One damaged sample is one finding: the spike had also been a "noise burst or electrode pop over a beat" and,
+    in a limb lead or out of one, "limb leads inconsistent (Einthoven)", critical, which sends the reader to the
+    electrodes. The record is the same but for that sample: its findings are the record's own and the spike's, and
+    the verdict the spike finding's (critical, with its span)."""
+    record = load_record(path)
+    report = assess(_spiked(record, spikes))
+    assert _codes(report) == sorted(_codes(assess(record)) + [("artefact", "critical")])
+    found = _spike_findings(report)
+    assert len(found) == 1 and report.verdict == "unreliable" and report.gated
+    assert found[0].span_s[0] <= spikes[0][1] <= found[0].span_s[1]
+
+
+MUSE = Path(__file__).parent / "data" / "formats" / "muse-sinus.xml"    # GE MUSE: 8 leads, III, aVR, aVL, aVF derived
+
+
+@pytest.mark.parametrize("lead", ["I", "II"])
+def test_a_spike_in_a_stored_limb_lead_is_that_leads_alone(lead):
+    """A flipped byte in lead I (or II) of a GE MUSE file, whose III, aVR, aVL and aVF the reader computes from I
+    and II, is in five leads at once: it had been named five times, as a noise burst in five leads and poor quality,
+    and three of them 60 ms before beats (the R peaks of lead II at 0.854, 1.520, 2.184 s, read off the trace) had
+    read "paced rhythm" with no spike named at all. It is one stored lead's: named there once, the derived leads
+    said to carry it."""
+    record = load_record(MUSE)
+    assert [f.code for f in assess(record).findings] == ["leads_derived"]
+    sig = np.array(record.signal, dtype=np.float64)
+    for t in (0.794, 1.460, 2.124):
+        sig[STANDARD_LEADS.index(lead), int(round(t * record.fs))] += 30.0
+    i, ii = sig[0], sig[1]                                 # derived again from I and II as the reader derives them
+    sig[2], sig[3], sig[4], sig[5] = ii - i, -(i + ii) / 2, i - ii / 2, ii - i / 2
+    report = assess(replace(record, signal=sig.astype(record.signal.dtype)))
+    assert [f.code for f in report.findings] == ["artefact", "leads_derived"]
+    found = _spike_findings(report)[0]
+    assert found.name == f"isolated spikes no heart gives ({lead} at 0.79 s, {lead} at 1.46 s, {lead} at 2.12 s): " \
+                         "damaged file?"
+    assert found.leads == (lead,) and found.severity == "critical"
+    assert "leads III, aVR, aVL, aVF, derived from the file's own limb leads, carry them too" in found.detail

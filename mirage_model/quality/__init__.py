@@ -32,7 +32,8 @@ Indices and rules, each from the literature:
   several leads, repeating, each followed by a QRS complex.
 - Isolated spikes no heart gives (``spikes``): one sample or a few, 15 mV and 5 times the lead's own range off its
   10 ms running median and back (a flipped byte), named with lead and time; critical with its span (the model's
-  windows with one are left out); the measurement bridges them, and the pacing detector does not read one lead's.
+  windows with one are left out); the measurement and the other checks read the record with them bridged (said
+  once), and the pacing detector does not read one lead's (a stored lead's with the limb leads derived from it).
 - Mains interference (50/60 Hz, also at exactly Nyquist), and the part of it the measurement cannot subtract
   (``indices.mains_left``: the intervals and the calls would be read through it, so they are withheld),
   high-frequency (muscle) noise (and, from the root sum of squares of the noisy leads' noise at which added noise

@@ -8,7 +8,9 @@ turn, finding the beats again where a lead is left out, and grades the leads."""
 
 from __future__ import annotations
 
+import copy
 import math
+from dataclasses import is_dataclass, replace
 
 import numpy as np
 from scipy.signal import sosfiltfilt
@@ -34,7 +36,7 @@ from mirage_model.quality.pulse import (PULSE_LONG_S, _calibration_pulse, calibr
                                         calibration_pulse_step, pulse_in, without_step)
 from mirage_model.quality.reversal import (_SWAP_LEADS, _learned_reversal, _reversal_rules, _withhold_on_poor,
                                            _without_mains_beat, load_reversal_model)
-from mirage_model.quality.spikes import isolated_spikes, spikes_finding, without_lone_spikes
+from mirage_model.quality.spikes import isolated_spikes, repaired, spikes_finding, without_lone_spikes
 from mirage_model.records import STANDARD_LEADS
 from mirage_model.records.leads import blank_sources, sources_text
 
@@ -62,6 +64,34 @@ def assess(record, config: QualityConfig | None = None, pulse="search") -> Quali
         QualityError: the shipped reversal detector is corrupt.
     """
     cfg = config or QualityConfig()
+    spikes: dict = {}
+    report = _assess(record, cfg, pulse, spikes)
+    if not spikes.get("said"):
+        return report
+    # one damaged sample, one finding: the other checks read the record with the samples the spike finding names
+    # bridged, a limb lead's drawn again from the other limb leads (``repaired``): a spike had also been a noise
+    # burst over a beat, and limb leads breaking Einthoven's law. The verdict is the spike finding's with theirs
+    signal = np.asarray(record.signal)
+    again = _assess(_with_signal(record, repaired(signal, spikes["damaged"]).astype(signal.dtype)), cfg, pulse, None)
+    said = with_stated_scale(spikes["finding"], getattr(record, "meta", None) or {})
+    return _finish(list(again.findings) + [said], again.indices, again.lead_grade, again.heart_rate_bpm,
+                   again.n_beats, again.fs, cfg)
+
+
+def _with_signal(record, signal: np.ndarray):
+    """``record`` with (12, T) mV ``signal`` in its place (an ``EcgRecord``, or an object with ``signal`` and
+    ``fs`` alone)."""
+    if is_dataclass(record):
+        return replace(record, signal=signal)
+    out = copy.copy(record)
+    out.signal = signal
+    return out
+
+
+def _assess(record, cfg: QualityConfig, pulse, spikes: dict | None) -> QualityReport:
+    """``assess`` of ``record``; the isolated spikes it finds are put in ``spikes`` ("said": ``isolated_spikes``'
+    list, "damaged": their (12, T) samples, "finding": theirs), and not looked for where ``spikes`` is None (the
+    record read again with them bridged)."""
     fs = float(record.fs)
     sig = np.asarray(record.signal, dtype=np.float64)
     if sig.ndim != 2 or sig.shape[0] != 12:
@@ -381,7 +411,7 @@ def assess(record, config: QualityConfig | None = None, pulse="search") -> Quali
 
     # -- pacing --------------------------------------------------------------------------------------
     if fs >= cfg.pace_min_fs:
-        stim, leads = pacing_spikes(without_lone_spikes(x, fs, usable | lost), fs, beats / 100.0, usable)
+        stim, leads = pacing_spikes(without_lone_spikes(x, fs, usable | lost, derived), fs, beats / 100.0, usable)
         if len(stim) >= cfg.pace_min_events:
             lead_names = tuple(STANDARD_LEADS[i] for i in leads)
             # how many of the beats a stimulus precedes, said as such ("8 stimuli before 12 beats" left the
@@ -401,10 +431,12 @@ def assess(record, config: QualityConfig | None = None, pulse="search") -> Quali
         findings.append(Finding("pacing_unchecked", f"pacing spikes not checked at {fs:g} Hz", "info", ()))
     # spikes no heart gives below the impossible values' limit (a flipped byte); a pacing stimulus is the pacing's
     stim_said = [t for f in findings if f.code in ("paced_rhythm", "pacing_spikes") for t in f.times_s]
-    spikes = spikes_finding([s for s in isolated_spikes(x, fs, usable | lost, np.asarray(stim_said))
-                             if abs(x[s[0], int(round(s[1] * fs))]) <= cfg.impossible_mv])
     if spikes is not None:
-        findings.append(spikes)
+        said, damaged = isolated_spikes(x, fs, usable | lost, np.asarray(stim_said), derived, cfg.impossible_mv)
+        carried = _names(damaged.any(axis=1) & derived & ~np.isin(np.arange(L), [s[0] for s in said]))
+        spikes.update(said=said, damaged=damaged, finding=spikes_finding(said, carried))
+        if said:
+            findings.append(spikes["finding"])
 
     # the file's field said, where known; an object without meta (``signal`` and ``fs`` alone) is checked too
     findings = [with_stated_scale(f, getattr(record, "meta", None) or {}) for f in findings]

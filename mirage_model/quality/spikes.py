@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import median_filter
 
-from mirage_model.quality.findings import Finding, _names, leads_text
+from mirage_model.quality.findings import LIMB, Finding, _names, leads_text
 from mirage_model.records import STANDARD_LEADS
 
 SPIKE_HALF_S = 0.01      # the running median's half width (s); a spike narrower than this stands out of it
@@ -60,47 +60,98 @@ def _events(over: np.ndarray, off: np.ndarray, half: int) -> list[tuple[int, int
     return out
 
 
-def isolated_spikes(x: np.ndarray, fs: float, usable: np.ndarray,
-                    stim_s: np.ndarray = np.zeros(0)) -> list[tuple[int, float, float]]:
+def _sources(derived: np.ndarray) -> list[set[int]]:
+    """Each lead's stored leads, for (L,) bool ``derived`` (the limb leads a reader computed from the file's own,
+    ``quality["derived"]``): a lead's own index, or a derived limb lead's stored limb leads (III, aVR, aVL and aVF
+    of a GE MUSE file, which stores 8 leads, are computed from I and II, and carry their samples)."""
+    derived = np.asarray(derived, bool)
+    stored = {i for i in range(min(len(LIMB), len(derived))) if not derived[i]}
+    return [set(stored) if derived[i] else {i} for i in range(len(derived))]
+
+
+def _one_leads(events: list, half: int, derived: np.ndarray) -> list[int | None]:
+    """For each of ``_events``' spikes, the stored lead whose spike it is where every spike within ``half`` samples
+    of it (its own included) is of that lead or of a lead derived from it: a flipped byte is one stored lead's,
+    whereas a pacing stimulus reaches several leads at once. None where the spikes about it are several leads'."""
+    source = _sources(derived)
+    out = []
+    for lead, k, _, _ in events:
+        common = set(source[lead])
+        for other, j, _, _ in events:
+            if abs(j - k) <= half:
+                common &= source[other]
+        out.append(min(common) if common else None)
+    return out
+
+
+def _mark(mask: np.ndarray, lead: int, samples: np.ndarray, one: int | None, derived: np.ndarray) -> None:
+    """Marks in (L, T) ``mask`` the ``samples`` of a spike in ``lead`` and, where it is one stored lead's (``one``,
+    ``_one_leads``), the same samples of every limb lead ``derived`` (L,) bool from that lead: they carry it, below
+    the spike threshold too (aVR and aVF half of I's)."""
+    mask[lead, samples] = True
+    if one is not None:
+        carry = [i for i, s in enumerate(_sources(derived)) if derived[i] and one in s]
+        mask[np.ix_(carry, samples)] = True
+
+
+def isolated_spikes(x: np.ndarray, fs: float, usable: np.ndarray, stim_s: np.ndarray = np.zeros(0),
+                    derived: np.ndarray | None = None, ceiling_mv: float = np.inf
+                    ) -> tuple[list[tuple[int, float, float]], np.ndarray]:
     """The isolated spikes of (L, T) mV ``x`` at ``fs`` Hz in the ``usable`` (L,) leads (``spike_samples``), those
-    at a pacing stimulus (``stim_s`` (n,) s) left out.
+    at a pacing stimulus (``stim_s`` (n,) s) and those whose sample lies beyond ``ceiling_mv`` (the impossible
+    values' finding names it) left out. A spike that a limb lead ``derived`` (L,) bool from a stored lead carries
+    with it is that lead's, said once.
 
     Returns:
-        [(lead index, time s, mV off the trace, signed)], in time order, one per spike.
+        [(lead index, time s, mV off the trace, signed)], in time order, one per spike; and (L, T) bool, their
+        samples and those of the leads derived from a spike's lead at them: the samples the spikes damaged.
     """
+    L, T = np.shape(x)
+    derived = np.zeros(L, bool) if derived is None else np.asarray(derived, bool)
     over, off = spike_samples(x, fs, usable)
     half = max(1, int(round(SPIKE_HALF_S * fs)))
     stim = np.asarray(stim_s, dtype=np.float64)
-    return sorted(((lead, k / fs, mv) for lead, k, mv, _ in _events(over, off, half)
-                   if not (stim.size and np.min(np.abs(stim - k / fs)) <= SPIKE_HALF_S)), key=lambda s: s[1])
+    events = _events(over, off, half)
+    damaged, said = np.zeros((L, T), bool), []
+    for (lead, k, mv, samples), one in zip(events, _one_leads(events, half, derived)):
+        if (stim.size and np.min(np.abs(stim - k / fs)) <= SPIKE_HALF_S) or abs(x[lead, k]) > ceiling_mv:
+            continue
+        _mark(damaged, lead, samples, one, derived)
+        # a derived lead's spike at its stored lead's is that lead's, said there
+        if not (derived[lead] and any(other == one and abs(j - k) <= half for other, j, _, _ in events)):
+            said.append((lead, k / fs, mv))
+    return sorted(said, key=lambda s: s[1]), damaged
 
 
-def without_lone_spikes(x: np.ndarray, fs: float, usable: np.ndarray) -> np.ndarray:
-    """(L, T) mV ``x`` with the spikes that no other lead shows within ``SPIKE_HALF_S`` bridged (``_bridged``), for
+def without_lone_spikes(x: np.ndarray, fs: float, usable: np.ndarray, derived: np.ndarray | None = None
+                        ) -> np.ndarray:
+    """(L, T) mV ``x`` with the spikes that no other lead shows within ``SPIKE_HALF_S`` bridged (``bridged``), for
     the pacing detector: a stimulus reaches the body surface in several leads at once, a flipped byte is one
-    lead's, and three of them in LUDB 71's aVL, each before a beat, had read "paced rhythm". ``x`` itself when
-    there is none."""
+    lead's, and three of them in LUDB 71's aVL, each before a beat, had read "paced rhythm". A spike that only
+    the limb leads ``derived`` (L,) bool from its lead show too is that lead's alone. ``x`` itself when there is
+    none."""
+    derived = np.zeros(np.shape(x)[0], bool) if derived is None else np.asarray(derived, bool)
     over, off = spike_samples(x, fs, usable)
     half = max(1, int(round(SPIKE_HALF_S * fs)))
     events = _events(over, off, half)
     lone = np.zeros_like(over)
-    for lead, k, _, samples in events:
-        if not any(other != lead and abs(j - k) <= half for other, j, _, _ in events):
-            lone[lead, samples] = True
-    return _bridged(x, lone) if lone.any() else x
+    for (lead, _, _, samples), one in zip(events, _one_leads(events, half, derived)):
+        if one is not None:
+            _mark(lone, lead, samples, one, derived)
+    return bridged(x, lone) if lone.any() else x
 
 
 def without_spikes(x: np.ndarray, fs: float) -> tuple[np.ndarray, int]:
-    """(L, T) mV ``x`` with its spike samples (``spike_samples``) bridged (``_bridged``), and how many leads were;
+    """(L, T) mV ``x`` with its spike samples (``spike_samples``) bridged (``bridged``), and how many leads were;
     ``x`` itself when there is none. The measurement reads it so: a spike of 37 mV in LUDB 1's V6 had been counted
     a beat (45 bpm measured 53)."""
     over, _ = spike_samples(x, fs, np.isfinite(x).any(axis=1))
     if not over.any():
         return x, 0
-    return _bridged(x, over), int(over.any(axis=1).sum())
+    return bridged(x, over), int(over.any(axis=1).sum())
 
 
-def _bridged(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
+def bridged(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """A copy of (L, T) ``x`` with the samples of ``mask`` (L, T) and one on either side drawn linearly between the
     lead's finite samples around them."""
     y = np.array(x, dtype=np.float64, copy=True)
@@ -113,12 +164,37 @@ def _bridged(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return y
 
 
-def spikes_finding(spikes: list[tuple[int, float, float]]) -> Finding | None:
+# each limb lead by Einthoven's and Goldberger's laws from two others: (lead, (a, b), weights) as indices into LIMB
+_LIMB_FROM = ((0, (1, 2), (1.0, -1.0)), (1, (0, 2), (1.0, 1.0)), (2, (0, 1), (-1.0, 1.0)),
+              (3, (0, 1), (-0.5, -0.5)), (4, (0, 1), (1.0, -0.5)), (5, (0, 1), (-0.5, 1.0)))
+
+
+def repaired(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """(L, T) mV ``x`` with the samples of ``mask`` (L, T) bool bridged (``bridged``); in a limb lead whose two
+    others of ``_LIMB_FROM`` are not in ``mask`` there, its departure from Einthoven's and Goldberger's laws is
+    bridged instead, the laws drawing the rest: at 100 Hz a bridge over a QRS peak is 30 ms of one lead's beat,
+    which the limb leads' consistency check (``lead_set._einthoven``) read as that lead breaking the laws; the other
+    limb leads carry what it lost (exactly where the file keeps the laws, as a cart deriving them does)."""
+    y = bridged(x, mask)
+    bad = mask | np.roll(mask, 1, axis=1) | np.roll(mask, -1, axis=1)
+    if x.shape[0] < len(LIMB):
+        return y
+    for lead, (a, b), (wa, wb) in _LIMB_FROM:
+        at = bad[lead] & ~bad[a] & ~bad[b] & np.isfinite(x[a]) & np.isfinite(x[b])
+        if at.any():
+            law = wa * np.asarray(x[a], np.float64) + wb * np.asarray(x[b], np.float64)      # (T,)
+            y[lead, at] = law[at] + bridged((x[lead] - law)[None], mask[lead][None])[0, at]
+    return y
+
+
+def spikes_finding(spikes: list[tuple[int, float, float]], carried: tuple[str, ...] = ()) -> Finding | None:
     """The "artefact" finding of ``isolated_spikes``' spikes, each named with its lead and time, critical with the
     time they span, as impossible sample values are: the prediction leaves the model's windows they fall in out, or
     is withheld without another (``inference.aggregate``). The model normalises each lead per window, and one spike
     of 20-50 mV in one lead changed the default model's calls on 2 of 30 PTB-XL records (a class probability by up
-    to 0.45); the median beat and the measurements read past it. None without a spike."""
+    to 0.45); the median beat and the measurements read past it, and so do the quality check's other rules.
+    ``carried``: the limb leads derived from a spike's lead (``isolated_spikes``) that carry it too, said in the
+    detail, not as spikes of their own. None without a spike."""
     if not spikes:
         return None
     leads = sorted({s[0] for s in spikes})
@@ -127,9 +203,11 @@ def spikes_finding(spikes: list[tuple[int, float, float]]) -> Finding | None:
     names = _names(np.isin(np.arange(len(STANDARD_LEADS)), leads))
     times = [t for _, t, _ in spikes]
     n = f"{len(spikes)} spike{'s' if len(spikes) > 1 else ''}"
+    also = (f"; {leads_text(carried)}, derived from the file's own limb leads, carry "
+            f"{'them' if len(spikes) > 1 else 'it'} too" if carried else "")
     return Finding("artefact", f"isolated spike{'s' if len(spikes) > 1 else ''} no heart gives ({where}{more}): "
                    "damaged file?", "critical", names,
                    f"{n} in {leads_text(names)}, up to {max(abs(s[2]) for s in spikes):.0f} mV off the trace within "
                    f"{SPIKE_HALF_S * 1000:.0f} ms and back, {SPIKE_RATIO:g} times the lead's own beat height or more; "
-                   "the model would read them (each lead is scaled per window), the median beat and the measurements "
-                   "do not", span_s=(max(0.0, min(times) - 0.05), max(times) + 0.05))
+                   "the model would read them (each lead is scaled per window), the median beat, the measurements "
+                   f"and the other checks do not{also}", span_s=(max(0.0, min(times) - 0.05), max(times) + 0.05))
