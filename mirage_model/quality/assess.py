@@ -22,8 +22,9 @@ from mirage_model.quality.electrode_off import (_lost_finding, _lost_leads, _mis
                                                 electrode_off_leads, record_electrode_off)
 from mirage_model.quality.findings import (LIMB, Finding, QualityConfig, QualityError, QualityReport, _names,
                                            by_severity, verdict_of)
-from mirage_model.quality.indices import (_corr_rows, _sos, _zhao_grade, burst_beats, high_band_ratio,
-                                          mains_amplitude, median_beats, noise_index, spectrum, sqi_indices)
+from mirage_model.quality.indices import (_corr_rows, _sos, _zhao_grade, burst_beats, gap_bursts,
+                                          high_band_ratio, mains_amplitude, median_beats, noise_index, spectrum,
+                                          sqi_indices)
 from mirage_model.quality.gain import with_stated_scale
 from mirage_model.quality.integrity import _integrity
 from mirage_model.quality.lead_set import _duplicates, _einthoven
@@ -295,25 +296,30 @@ def _assess(record, cfg: QualityConfig, pulse, spikes: dict | None) -> QualityRe
     # is noisy beyond a burst: "lead_noisy" ("noise" with high-frequency noise) names it, and the burst, one of
     # its noise's, is not said again
     swamped = burst_beats(segs40, med40, usable, cfg.burst_mv, cfg.burst_rel, cfg.burst_ratio)      # (N, L)
+    keep = beats[(beats + int(round(cfg.beat_window_s[0] * 100)) >= 0)
+                 & (beats + int(round(cfg.beat_window_s[1] * 100)) <= x40.shape[1])] / 100.0
+    # and the stretches between the beats' windows (a pause, a long RR), read alike: (N + W, L), spans (N + W, 2) s
+    gaps, gap_s = gap_bursts(x40, beats, med40, usable, cfg.beat_window_s, cfg.burst_mv, cfg.burst_gap_rel,
+                             cfg.burst_ratio)
+    swamped = np.concatenate([swamped, gaps])
+    spans = np.concatenate([keep[:, None] + np.array(cfg.beat_window_s)[None], gap_s])
+    at = np.concatenate([keep, gap_s[:, 0]])        # a beat's R peak, a stretch's start
     # leads poor for a burst, or a large artefact, that their own finding names
     said = swamped.any(axis=0) | np.isin(STANDARD_LEADS, art.leads if art is not None else ())
     grade_a[swamped.any(axis=0)] = "poor"
     swamped &= ~measured[None]
-    keep = beats[(beats + int(round(cfg.beat_window_s[0] * 100)) >= 0)
-                 & (beats + int(round(cfg.beat_window_s[1] * 100)) <= x40.shape[1])] / 100.0
     if art is not None:     # nor is a beat within a large artefact of its lead, which that finding names
-        inside = (keep + cfg.beat_window_s[1] >= art.span_s[0]) & (keep + cfg.beat_window_s[0] <= art.span_s[1])
+        inside = (spans[:, 1] >= art.span_s[0]) & (spans[:, 0] <= art.span_s[1])
         swamped &= ~(inside[:, None] & np.isin(STANDARD_LEADS, art.leads)[None])
     burst = swamped.any(axis=0)
     if burst.any():
-        when = keep[swamped.any(axis=1)]
-        where = ", ".join(f"{n} at {keep[swamped[:, i]].min():.1f} s" for n, i in
+        when = spans[swamped.any(axis=1)]
+        where = ", ".join(f"{n} at {at[swamped[:, i]].min():.1f} s" for n, i in
                           zip(_names(burst), np.flatnonzero(burst)))
         findings.append(Finding("noise_burst", f"noise burst or electrode pop over a beat ({where})", "warning",
-                                _names(burst), f"beats whose residual about the lead's median beat reaches "
-                                f"{cfg.burst_mv:g} mV and {cfg.burst_ratio:g} times the other leads'",
-                                span_s=(float(when.min()) + cfg.beat_window_s[0],
-                                        float(when.max()) + cfg.beat_window_s[1])))
+                                _names(burst), f"beats, or stretches between them, whose residual about the lead's "
+                                f"median beat reaches {cfg.burst_mv:g} mV and {cfg.burst_ratio:g} times the other "
+                                "leads'", span_s=(float(when[:, 0].min()), float(when[:, 1].max()))))
 
     hf = usable & (noise > cfg.noise_warn_mv)
     hf_at = len(findings)           # its finding goes here once the grades are known (it names the poor ones)

@@ -178,6 +178,10 @@ class QualityConfig:
     burst_mv: float = 0.15
     burst_rel: float = 0.3
     burst_ratio: float = 3.0
+    # The share of the beat height between the beats' windows (``indices.gap_bursts``): there the ECG is slow (a
+    # P wave, a T wave's end; its first difference 0.01-0.02 of the beat height), no QRS varies with the height,
+    # and a 2 mV burst in a 2.2 mV lead (0.26) was named nowhere at ``burst_rel``
+    burst_gap_rel: float = 0.1
     lost_min_s: float = 2.0
     lost_critical_share: float = 0.5
     lost_agreement: float = 0.5
