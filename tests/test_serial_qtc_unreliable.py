@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mirage_model.measure import QTC_UNRELIABLE_NOTE, SCALAR_KEYS, Measurements
+from mirage_model.measure import QT_UNRELIABLE_NOTE, QTC_UNRELIABLE_NOTE, SCALAR_KEYS, Measurements
 from mirage_model.records.record import EcgRecord
 from mirage_model.review.serial import compare
 from mirage_model.review.session import ReviewSession
@@ -155,3 +155,32 @@ def test_ludb1_with_a_pause_against_itself_leaves_the_qtc_out_for_the_pause(qtbo
     assert view.table.item(row, 3).text() == "not compared"
     assert view.table.item(row, 3).toolTip() == f"not compared: {why}"
     assert why in view.statements.text()
+
+
+# the measurement's note where the tangent method ends the T wave elsewhere (``measure.tangent.t_end_doubt``'s words)
+T_END = (f"{QT_UNRELIABLE_NOTE}T end uncertain: in V5 the tangent method ends the T wave 62 ms earlier than the "
+         "delineator (QT 428 ms there) (tangent method, Rautaharju et al. 2009): check the T end by hand")
+LONGER = dict(heart_rate_bpm=64.0, rr_ms=937.5, qrs_ms=96.0, qt_ms=490.0, qtc_bazett_ms=506.0,
+              qtc_fridericia_ms=501.0)      # QT 82 ms and QTc 85 ms longer than SINUS's: past 75 and 70 ms
+
+
+def test_a_qt_whose_t_end_is_uncertain_is_not_said_changed():
+    """QT 408 -> 490 ms with this ECG's T end in doubt (its table marks the QT and every QTc): a reader does not call
+    the QT lengthened from a T end the tangent method puts 62 ms earlier. The QT, both QTc and the QTc rule's
+    statement are left out, why named once; the same on the prior side; without the note the change is said."""
+    from mirage_model.review.serial import said_once
+
+    plain = compare(_session("p", "1987-04-30 09:22:12", **SINUS), _session("c", "1987-06-10 10:00:00", **LONGER))
+    assert {m.key: m.words for m in plain.significant}["qt_ms"] == "QT lengthened 408 -> 490 ms"
+    why = ("T end uncertain on this ECG: the tangent method ends the T wave elsewhere, so a change of the QT may be "
+           "its reading (check it by hand)")
+    x = compare(_session("p", "1987-04-30 09:22:12", **SINUS),
+                _session("c", "1987-06-10 10:00:00", [T_END], **LONGER))
+    by_key = {m.key: m for m in x.measurements}
+    for key in ("qt_ms", "qtc_bazett_ms", "qtc_fridericia_ms"):
+        assert by_key[key].change is None and not by_key[key].significant and by_key[key].why_not == why, key
+    assert said_once(x.not_compared) == [f"QT and QTc and Prolonged QTc ({why})"]
+    assert "lengthened" not in x.summary, x.summary
+    x = compare(_session("p", "1987-04-30 09:22:12", [T_END], **LONGER),
+                _session("c", "1987-06-10 10:00:00", **SINUS))
+    assert {m.key: m.why_not for m in x.measurements}["qt_ms"] == why.replace("this ECG", "the prior ECG")

@@ -28,6 +28,7 @@ TANGENT_LEADS = ("II", "V5")
 # doubt where the T wave may end earlier, a short one where it may end later)
 T_END_LATER = "later than the delineator"
 T_END_EARLIER = "earlier than the delineator"
+T_END_UNCERTAIN = "T end uncertain"       # ``t_end_doubt``'s head: the serial comparison reads it
 
 
 def tangent_t_end(y: np.ndarray, start: int, stop: int, fs: float, min_mv: float,
@@ -88,5 +89,5 @@ def t_end_doubt(medb: np.ndarray, qrs_on: np.ndarray, t_off: np.ndarray, window:
                         f"{T_END_LATER if d > 0 else T_END_EARLIER} (QT {qt:.0f} ms there)")
     if not said:
         return ""
-    return (f"T end uncertain: {'; '.join(said)} (tangent method, Rautaharju et al. 2009): "
+    return (f"{T_END_UNCERTAIN}: {'; '.join(said)} (tangent method, Rautaharju et al. 2009): "
             "check the T end by hand")

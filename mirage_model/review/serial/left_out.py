@@ -19,7 +19,10 @@ wave measured before the QRS is a flutter wave or none: PTB-XL 02739_lr, AFLT, a
 doubt on either side (every lead scaled to one size, LUDB's; a gain wrong) leave out the voltage statements (the
 model's amplitude statements, the QRS voltage rules'); a QTc either side's measurement table marks unreliable for an
 irregular rhythm (``measurements.qtc_doubts``) or for the pause its interpretation says (the mean RR holds it:
-``Interpretation.qtc_doubt``, in its words) is left out, and the QTc rules' statements with it. Two
+``Interpretation.qtc_doubt``, in its words) is left out, and the QTc rules' statements with it; so are the QT and
+every QTc where either side's T end is uncertain (``measure.QT_UNRELIABLE_NOTE``: the tangent method ends the T wave
+elsewhere; the table marks them until the reviewer edits the QT): "QT lengthened 420 -> 480 ms" would be a reading of
+an uncertain T end, not a measured change. Two
 sampling rates need nothing here: each side is measured at its own rate in milliseconds (LUDB 1 against itself
 resampled to 250 and 1000 Hz: no change said, every interval within 2 ms).
 
@@ -31,6 +34,7 @@ from __future__ import annotations
 import numpy as np
 
 from mirage_model.limits import SCALE_FINDINGS
+from mirage_model.measure.tangent import T_END_UNCERTAIN
 from mirage_model.review.interpret.qtc import PAUSED_QTC
 from mirage_model.review.measurements import UNRELIABLE, atrial_reason, atrial_rhythm
 from mirage_model.review.serial.changes import COMPARED_KEYS
@@ -53,6 +57,11 @@ AMPLITUDE_DOUBT = ("amplitude_scaled", *SCALE_FINDINGS)
 VOLTAGE_RULES = ("low_qrs_voltage", "voltage_lvh")
 INTERVAL_KEYS = ("pr_ms", "qrs_ms", "qt_ms", "qtc_bazett_ms", "qtc_fridericia_ms")
 QTC_KEYS = ("qtc_bazett_ms", "qtc_fridericia_ms")
+QT_KEYS = ("qt_ms", *QTC_KEYS)
+# a T end the tangent method puts elsewhere (``measure.QT_UNRELIABLE_NOTE``: the table marks the QT and every QTc) on
+# either side: a change of the QT may be the T end's reading, not the heart's; a reader does not call "QT lengthened
+# 420 -> 480 ms" with either T end in doubt, so the QT and the QTc are left out until the reviewer edits the QT
+T_END_WHY = "the tangent method ends the T wave elsewhere, so a change of the QT may be its reading (check it by hand)"
 IRREGULAR = "irregular rhythm"     # the measurement's note on the QTc of an irregular rhythm (measure.pipeline)
 AXIS_KEYS = ("p_axis_deg", "qrs_axis_deg", "t_axis_deg")
 # a paced QRS and its repolarisation are the pacemaker's (Sgarbossa et al., Am J Cardiol 1996;77:423-4): its
@@ -132,7 +141,9 @@ def _qtc_doubts(prior, current, interpretations=(None, None)) -> dict[str, str]:
     unreliable. For the pause the interpretation says, in its words (``Interpretation.qtc_doubt``): "the mean RR holds
     a pause of 3.6 s (at 2.6 s) on this ECG, and the QTc corrects the QT by it"; else for an irregular rhythm
     (``measurements.qtc_doubts``): "irregular rhythm on this ECG: the QT and the mean RR are of no one cycle" ("on
-    both ECGs", "on the prior ECG"); the two sides' reasons joined by "; " where they differ. {} where neither side
+    both ECGs", "on the prior ECG"); else, for the QT and every QTc, a T end the tangent method puts elsewhere
+    (``T_END_UNCERTAIN``, the QT row included: ``T_END_WHY``); the two sides' reasons joined by "; " where they
+    differ. {} where neither side
     marks one. Such a QTc carries no change: PTB-XL 00761_lr (atrial fibrillation, its QTc marked "?") against
     00693_lr had "QTc (Bazett) lengthened 421 -> 512 ms" said. A QTc marked for its rate alone (below 50 bpm, Bazett's
     above 120) is compared: both sides' formula errs alike at one rate, and a change of rate is said beside it."""
@@ -143,12 +154,14 @@ def _qtc_doubts(prior, current, interpretations=(None, None)) -> dict[str, str]:
         paused = getattr(it, "qtc_doubt", "")
         for row in session.measurement_table(it):
             why = row.get("doubt_why") or ""
-            if row["key"] not in QTC_KEYS or row.get("doubt") != UNRELIABLE:
+            if row["key"] not in QT_KEYS or row.get("doubt") != UNRELIABLE:
                 continue
             if paused and why.startswith(paused):      # the pause first, the notes' words after it
                 on.setdefault(row["key"], ["", ""])[i] = paused
-            elif IRREGULAR in why:
+            elif IRREGULAR in why and row["key"] in QTC_KEYS:
                 on.setdefault(row["key"], ["", ""])[i] = IRREGULAR
+            elif T_END_UNCERTAIN in why:
+                on.setdefault(row["key"], ["", ""])[i] = T_END_UNCERTAIN
     return {k: _qtc_words(sides) for k, sides in on.items()}
 
 
@@ -158,6 +171,7 @@ def _qtc_words(sides: list[str]) -> str:
     for why in dict.fromkeys(w for w in sides if w):
         on = _whose(tuple(w == why for w in sides))
         words.append(f"{IRREGULAR} on {on}: the QT and the mean RR are of no one cycle" if why == IRREGULAR
+                     else f"{T_END_UNCERTAIN} on {on}: {T_END_WHY}" if why == T_END_UNCERTAIN
                      else f"{why} on {on}, {PAUSED_QTC}")
     return "; ".join(words)
 
