@@ -13,7 +13,6 @@ and ages of the tables it writes."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -25,7 +24,8 @@ from mirage_model.review.batch import labs_lookup
 from mirage_model.review.labs_table import LabsTable
 from training_cli.engine import datasets
 from training_cli.engine.dataset import DatasetError
-from training_cli.main import main
+
+from test_labels_renamed import _converted  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -73,16 +73,6 @@ def test_a_record_of_the_list_gone_from_the_folder_leaves_the_row_in_doubt_and_s
     assert listed_warnings("labs.csv", m) == [
         "labs.csv: 1 row that renamed_records.csv names not matched, it fits no record (row 'Müller' -> record "
         "Muller (renamed_records.csv), which is no longer in the folder)"]
-
-
-def _converted(tmp_path, inputs: dict[str, Path]) -> Path:
-    """``mirage convert --to wfdb`` run for real on ``inputs`` ({path under the input folder: file copied there})."""
-    src, out = tmp_path / "in", tmp_path / "out"
-    for name, file in inputs.items():
-        (src / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(file, src / name)
-    assert main(["convert", str(src), "--to", "wfdb", str(out)]) == 0
-    return out
 
 
 def _ages(table: Path, rows: dict[str, float]) -> LabsTable:
