@@ -10,6 +10,8 @@ name the note cites. The expected words are written out by hand from the rules' 
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -146,6 +148,11 @@ CASES = [
 ]
 
 
+def _percent(text: str) -> str:
+    """``text`` with each printed percentage's digits taken out ("(51%)" -> "(%)")."""
+    return re.sub(r"\d+%", "%", text)
+
+
 @pytest.fixture(scope="module")
 def shipped(ptbxl_root):
     import mirage_model as mm
@@ -175,11 +182,12 @@ def test_on_real_records_a_note_citing_a_struck_statement_says_so(ptbxl_root, sh
     score_session(s, pred, explain=False, contributions=False, statements_predictor=stmts)
     it = session_interpretation(s)
     said = [x.note or "" for x in it.statements] + list(it.resolved)
-    assert any(before in line for line in said), said
+    # the words as cited; a probability printed (51%) may move a point with the numeric libraries' versions
+    assert any(_percent(before) in _percent(line) for line in said), said
     s.overread.strike(next(x for x in it.statements if x.code == code))
     read = as_read(s.overread, it)
     now = [x.note or "" for x in read.statements] + list(read.resolved)
-    assert any(after in line for line in now), now
+    assert any(_percent(after) in _percent(line) for line in now), now
     assert [x.text for x in read.statements] == [x.text for x in it.statements]
 
 
