@@ -442,16 +442,17 @@ class LeadHeatmaps(QWidget):
             plot.setToolTip(method)
             texts.append(f"{title.lower()}: {method}")
             spoken.append(f"{title}, strongest lead-to-lead: {strongest_pairs(key, m)}")
+        # this record's attention drawn faded, said first in the caption and in the description alike
+        stale = bool(self.out_of_date) and self.matrices[1] is not None and self.boxes[1].isChecked()
         if e is None:
             self.caption.setText(f"No explanation ({self.missing}).")
         elif not any(mat is not None for mat in self.matrices):
             self.caption.setText("No lead attention for this model.")
         else:
-            old = ([f"lead attention out of date ({self.out_of_date}): drawn faded"]
-                   if self.out_of_date and self.matrices[1] is not None and self.boxes[1].isChecked() else [])
+            old = [f"lead attention out of date ({self.out_of_date}): drawn faded"] if stale else []
             self.caption.setText("; ".join(old + texts))
         said = "; ".join(spoken) if spoken else self.caption.text()
-        if spoken and self.out_of_date and self.matrices[1] is not None and self.boxes[1].isChecked():
+        if spoken and stale:
             said = f"Lead attention out of date ({self.out_of_date}); {said}"
         if said != self.glw.accessibleDescription():
             self.glw.setAccessibleDescription(said)
