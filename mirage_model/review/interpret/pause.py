@@ -155,9 +155,12 @@ def _unlike(t: np.ndarray, dominant, aside: np.ndarray, findings) -> np.ndarray:
     for i, j in zip(at[:-1], at[1:]):
         run = np.arange(i + 1, j)
         run = run[~aside[run]]
-        if not run.size or t[j] - t[i] <= PAUSE_S or np.diff(t[np.r_[i, run, j]]).max() > PAUSE_S:
-            continue                                           # no long RR, or one seen without setting any aside
-        if noisy or np.diff(t[np.r_[i, run, j]]).min() < NO_HEART_RR_S:
+        if not run.size or t[j] - t[i] <= PAUSE_S:
+            continue                                           # no long RR between the two
+        steps = np.diff(t[np.r_[i, run, j]])                   # the RRs across the run
+        if steps.max() > PAUSE_S:
+            continue                                           # a long RR seen without setting any aside
+        if noisy or steps.min() < NO_HEART_RR_S:
             odd[run] = True
     return odd
 
