@@ -33,6 +33,16 @@ class _OneLine(logging.Formatter):
         return line
 
 
+class _LogFile(logging.Formatter):
+    """The log file's format: each line as ``log_words.log_file_text`` writes it (a file named by its name, never
+    its folders; text quoted from a file left out), traceback included; the terminal's lines are the user's own."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from mirage_model.review.log_words import log_file_text     # here: app.main imports this module early
+
+        return log_file_text(super().format(record))
+
+
 def log_path() -> Path:
     """Where the app's log (and any unexpected error's traceback) is written."""
     from PySide6.QtCore import QStandardPaths
@@ -61,7 +71,7 @@ def setup_logging(verbose: bool = False, headless: bool = False) -> Path | None:
     try:
         path = log_path()
         handler = logging.FileHandler(path, encoding="utf-8")
-        handler.setFormatter(fmt)
+        handler.setFormatter(_LogFile(text))
         root.addHandler(handler)
     except OSError:
         path = None

@@ -1,7 +1,10 @@
 """What a log may say of a record: never who its patient is. The app's log is kept for support (sent with a fault
 report, read by whoever fixes it), so a message that names the patient on screen (the notice of an over-read kept for
 another file, a reader's note on a birth date) is logged with the patient's ID, name and birth date replaced by the
-record's file name (``unnamed``): "patient ID [patient ID of aecg_subject1_0]".
+record's file name (``unnamed``): "patient ID [patient ID of aecg_subject1_0]". A file that could not be read gives
+no patient to replace, so what the log file writes (``log_file_text``) names a file by its name alone, never its
+folders (a folder is often the patient's: "Doe John/ecg.xml"), and leaves out the text a message quotes from a file
+(a reader's "the number of signals 'DOE' is not a whole number": "'[3 characters left out]'").
 Research use only, not a diagnosis.
 """
 
@@ -36,3 +39,40 @@ def unnamed(text: str, record) -> str:
             text = re.sub(rf"(?<![\w]){re.escape(word.strip())}(?![\w])", f"[{what} of {name}]", text,
                           flags=re.IGNORECASE)
     return text
+
+
+# an absolute path's folders ("/data/Doe John/", "C:\\ECG\\Doe\\", "\\\\server\\share\\"): after a space, a quote or a
+# bracket, or at a line's start; each folder a name that starts and ends with no space and holds no ':' (a message's
+# own "FILE: problem" ends it) and no quote
+_PART = r"""[^\\/\s:"'<>|](?:[^\\/\n:"'<>|]*[^\\/\s:"'<>|])?"""    # a folder's name: no space at its ends
+_FOLDERS = re.compile(rf"""(?:(?<=^)|(?<=[\s"'(\[=]))(?:[A-Za-z]:)?[\\/]{{1,2}}(?:{_PART}[\\/])+""")
+_CODE = (".py", ".pyc", ".pyd", ".so", ".dll")      # a traceback's source files: where the fault is, kept whole
+# text a message quotes: '...' (an apostrophe in a word, "MIRAGE's", "O'Brien", is none of its quotes), "...", an XML
+# entity (&DOE;); one that holds a path is named by its file name instead
+_QUOTED = re.compile(r"""(?<!\w)'(?:[^'\n]|'(?=\w))*'(?!\w)|"[^"\n]*"|&[^\s;&]{1,80};""")
+# kept as they are: a traceback's frame line, its source line, and the last line of a fault of code, whose quotes name
+# the code's types and attributes, not a file's text ("AttributeError: 'NoneType' object has no attribute 'text'")
+_FRAME = re.compile(r"^(?:  File \"|    |(?:AttributeError|TypeError|NameError): )")
+
+
+def _no_folders(text: str) -> str:
+    """``text`` with each absolute path's folders dropped, its file name kept; a program file's path kept whole."""
+    def name(m: re.Match) -> str:
+        rest = re.match(r"[^\s:\"',)]*", text[m.end():]).group(0)
+        return m.group(0) if rest.lower().endswith(_CODE) else ""
+    return _FOLDERS.sub(name, text)
+
+
+def log_file_text(text: str) -> str:
+    """``text`` as the app's log file writes it: every absolute path's folders dropped (its file name kept: the
+    file the problem is met in), and each text quoted from a file (``'...'``, ``"..."``, ``&...;``) written as
+    "'[N characters left out]'", a quoted path as its file name; a traceback's frame and source lines and a fault of
+    code's last line kept as they are, as is a program file's path. The message on screen keeps them all."""
+    def quoted(m: re.Match) -> str:
+        inner = m.group(0)[1:-1]
+        if re.search(r"[\\/]", inner):
+            return m.group(0)[0] + _no_folders(inner) + m.group(0)[-1]
+        return f"{m.group(0)[0]}[{len(inner)} characters left out]{m.group(0)[-1]}" if inner else m.group(0)
+
+    return "\n".join(line if _FRAME.match(line) else _no_folders(_QUOTED.sub(quoted, line))
+                      for line in text.split("\n"))

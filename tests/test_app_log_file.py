@@ -1,0 +1,125 @@
+"""The app's log file (``app.run_logging.setup_logging``, kept for support) never holds a patient's folder or the
+text a damaged file's error quotes from it: real vendor files (tests/data/formats) in a folder named after a planted
+patient (ZELDA QUIXOTEWORTH, ID PQX7733191, born 1931-07-04), her name written into each and each damaged, are opened
+by the app's worker; the log file names each by its file name and says its problem, text quoted from the file left out
+(``review.log_words.log_file_text``), while the message on screen still names the file in full."""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from mirage_model.records import load_record  # noqa: E402
+
+DATA = Path(__file__).parent / "data" / "formats"
+LUDB = Path(__file__).parents[1] / "resources" / "samples" / "ludb"
+HER = re.compile(r"quixote|zelda|PQX7733191|19310704|1931-07-04", re.IGNORECASE)
+FOLDER = "Quixoteworth Zelda PQX7733191"
+
+
+def _damaged(folder: Path) -> dict[str, str]:
+    """Each damaged file's name and the words of its problem the log must keep (with its quotes left out)."""
+    folder.mkdir()
+    muse = (DATA / "muse-sinus.xml").read_text(encoding="latin-1").replace("081486213", "PQX7733191")
+    muse = muse.replace(">JOHN<", ">ZELDA<").replace(">DOE<", ">&QUIXOTEWORTH;<")     # an undefined entity
+    (folder / "muse.xml").write_text(muse, encoding="latin-1")
+    aecg = (DATA / "aecg_subject1_0.xml").read_text(encoding="utf-8").replace("subject1", "PQX7733191")
+    aecg = re.sub(r"<family>[^<]*</family>", "<family>QUIXOTEWORTH</family>", aecg)
+    aecg = re.sub(r"(<digits>)\s*[-\d]", r"\1 QUIXOTEWORTH ", aecg, count=1)          # her name for a sample
+    (folder / "aecg.xml").write_text(aecg, encoding="utf-8")
+    pydicom = pytest.importorskip("pydicom")
+    ds = pydicom.dcmread(DATA / "waveform_ecg.dcm")
+    ds.PatientName, ds.PatientID, ds.PatientBirthDate = "QUIXOTEWORTH^ZELDA", "PQX7733191", "19310704"
+    ds.save_as(folder / "whole.dcm")
+    whole = (folder / "whole.dcm").read_bytes()
+    (folder / "whole.dcm").unlink()
+    (folder / "dicom.dcm").write_bytes(whole[: len(whole) // 2])
+    scp = (DATA / "Example.scp").read_bytes()
+    (folder / "scp.scp").write_bytes(scp[: len(scp) // 3])
+    # EDF: the EDF+ patient field of the MUSE record ("PQX7733191 M 08-JUL-1979 ZELDA_DOE"), its count of data
+    # records (bytes 236-243) overwritten by her name
+    from mirage_model.formats.edf_write import write_edf
+
+    shutil.copy(DATA / "muse-sinus.xml", folder / "m.xml")
+    rec = load_record(folder / "m.xml")
+    rec.meta["patient"] = {**rec.meta.get("patient", {}), "id": "PQX7733191", "name": "ZELDA QUIXOTEWORTH"}
+    edf = bytearray(Path(write_edf(rec, folder / "e.edf")).read_bytes())
+    (folder / "m.xml").unlink()
+    (folder / "e.edf").unlink()
+    edf[236:244] = b"ZELDA   "
+    (folder / "edf.edf").write_bytes(bytes(edf))
+    return {"muse.xml": "is not well formed (undefined entity &[12 characters left out];: line 14",
+            "aecg.xml": "invalid digits in lead MDC_ECG_LEAD_I: '[12 characters left out]' is not a number",
+            "dicom.dcm": "the file cannot be parsed",
+            "scp.scp": "the record declares 34144 bytes but the file has 11381",
+            "edf.edf": "the number of data records '[5 characters left out]' is not a whole number"}
+
+
+@pytest.fixture()
+def log_file(tmp_path, monkeypatch):
+    """The app's own log set up (``setup_logging``), its file in ``tmp_path``; its handlers taken away after."""
+    from app import run_logging
+
+    path = tmp_path / "log" / "mirage-review.log"
+    path.parent.mkdir()
+    monkeypatch.setattr(run_logging, "log_path", lambda: path)
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    assert run_logging.setup_logging() == path
+    yield path
+    for h in root.handlers[:]:
+        if h not in handlers:
+            root.removeHandler(h)
+            h.close()
+    root.setLevel(level)
+
+
+def _open(qtbot, path: Path) -> str:
+    """The app's worker loading ``path`` (as File > Open does); the message on screen."""
+    from app import workers
+
+    w = workers.Worker(lambda ctx: load_record(path), name="load")
+    with qtbot.waitSignal(w.signals.error, timeout=20000) as said:
+        w.start()
+    return said.args[0]
+
+
+def test_the_log_file_names_a_damaged_file_by_its_name_never_its_patient(qtbot, tmp_path, log_file):
+    folder = tmp_path / FOLDER
+    problems = _damaged(folder)
+    for name in problems:
+        assert str(folder / name) in _open(qtbot, folder / name)        # on screen: the file in full
+    logged = log_file.read_text(encoding="utf-8")
+    for name, problem in problems.items():
+        line = next((ln for ln in logged.splitlines() if f"job load: {name}: " in ln), "")
+        assert problem in line, (name, line)
+    assert not HER.findall(logged), logged
+
+
+def test_a_readers_traceback_in_the_log_file_keeps_the_code_not_the_folder(qtbot, tmp_path, log_file, monkeypatch):
+    """A bug of MIRAGE's WFDB reader (test_reader_faults): its traceback, in the log file, names MIRAGE's source
+    file and line in full and the record by its file name; an unexpected error's (the excepthook's) alike."""
+    from app.run_logging import log
+    from mirage_model.records import wfdb_header
+
+    folder = tmp_path / FOLDER
+    folder.mkdir()
+    for name in ("1.hea", "1.dat"):
+        shutil.copy(LUDB / name, folder / name)
+    monkeypatch.setattr(wfdb_header, "_RX_UINT", None)
+    assert str(folder / "1.hea") in _open(qtbot, folder / "1.hea")
+    try:
+        open(folder / "missing.hea")
+    except OSError:
+        log.error("unexpected error", exc_info=True)
+    logged = log_file.read_text(encoding="utf-8")
+    assert f'File "{Path(wfdb_header.__file__)}", line' in logged and "Traceback" in logged
+    assert "MIRAGE could not read 1.hea: an error in MIRAGE's WFDB reader" in logged
+    assert "No such file or directory: 'missing.hea'" in logged
+    assert not HER.findall(logged), logged
