@@ -278,3 +278,28 @@ def test_a_scored_folders_list_gives_the_window_the_same_row_and_a_bad_list_is_s
     lookup = labs_lookup(rows, tmp_path, records)
     assert lookup.match.rows == {"plain": "plain"} and lookup.warnings == [
         f"{listed} is no list of input_file, input_id, record_id (mirage convert's): no labs row matched by it"]
+
+
+def test_the_summary_counts_the_numbered_records_and_the_list_names_each(tmp_path, capsys):
+    """1.hea, 1.scp, 1.xml, 1_2.dcm, Muller.xml and Müller.dcm of one folder (files taken in name order): 1.hea keeps
+    1, 1.scp is numbered 1_2, 1.xml 1_3, 1_2.dcm 1_2_2 (its own name taken), Müller.dcm Muller_2 (Muller.xml keeps
+    Muller), worked out by hand. The summary had named the first numbered record alone; it says how many there are
+    and that the list names each, and the list has every one."""
+    src = tmp_path / "in"
+    src.mkdir()
+    ludb = Path(__file__).parents[1] / "resources" / "samples" / "ludb"
+    for name in ("1.hea", "1.dat"):
+        shutil.copy(ludb / name, src / name)
+    for source, name in (("Example.scp", "1.scp"), ("muse-sinus.xml", "1.xml"), ("ecgtoolkit-Example.dcm", "1_2.dcm"),
+                         ("aecg_subject1_0.xml", "Muller.xml"), ("waveform_ecg.dcm", "Müller.dcm")):
+        shutil.copy(FORMATS / source, src / name)
+    out = tmp_path / "out"
+    assert main(["convert", str(src), "--to", "wfdb", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert "4 of 6 records written under another name than their input's" in said
+    assert "; 4 records were numbered (1_2, 1_2_2, 1_3, ...: renamed_records.csv names all 4); a numbered record's " \
+           "row must name it as written ('1_2')" in said
+    with (out / "renamed_records.csv").open(newline="", encoding="utf-8") as fh:
+        assert [r[1:] for r in csv.reader(fh)] == [["input_id", "record_id"], ["1", "1_2"], ["1", "1_3"],
+                                                   ["1_2", "1_2_2"], ["Müller", "Muller_2"]]
+    assert sorted(p.stem for p in out.glob("*.hea")) == ["1", "1_2", "1_2_2", "1_3", "Muller", "Muller_2"]

@@ -220,6 +220,9 @@ def run(args: argparse.Namespace) -> int:
         if twins := sorted((b, a) for a, b in renamed if b in numbered_ids):
             # the advice a labs table so keyed is matched by (``labs_ids.renamed_rows``), no other
             (b, a) = twins[0]
+            if len(twins) > 1:      # how many, and the list that names each (the line names the first three)
+                line += (f"; {len(twins)} records were numbered ({', '.join(printable(t) for t, _ in twins[:3])}"
+                         f"{', ...' if len(twins) > 3 else ''}: {listed.name} names all {len(twins)})")
             line += (f"; a numbered record's row must name it as written ({printable(b)!r}): where it has none, a row "
                      f"{printable(a)!r} that names another record as written is refused, as it may be either's")
         print(line)
