@@ -25,7 +25,7 @@ from mirage_model.review.labs_table import LabsTable
 from training_cli.engine import datasets
 from training_cli.engine.dataset import DatasetError
 
-from test_labels_renamed import _converted  # noqa: E402
+from test_labels_renamed import _converted, _ludb_as  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -148,3 +148,29 @@ def test_a_list_whose_record_was_removed_refuses_the_row_in_score_and_the_app(tm
     assert str(err.value).startswith(f"{labels}, line 2: labels row '1' names the record '1' as written and, by "
                                      "renamed_records.csv, the input convert wrote as '1_2', a record no longer in "
                                      "the folder, which has no row")
+
+
+
+
+def test_file_open_finds_the_folders_records_once_until_a_folder_under_it_changes(tmp_path, monkeypatch):
+    """File > Open of one record after another (``LabsTable.row_for`` of the record alone) in a converted folder whose
+    list names another record of it (input "1" -> 1_2): the folder's records are found once, not for each record
+    opened (a folder of 20,000 files had been walked for each, 1.2-1.9 s), and found again, the new one with them,
+    once a record is added in a folder under it (siteB/1_2.hea beside siteB/5.hea: only siteB changes)."""
+    import mirage_model.formats as formats
+    from mirage_model.clinical.renamed import folder_ids
+
+    out = _converted(tmp_path, {"1.hea": LUDB / "1.hea", "1.dat": LUDB / "1.dat", "1.xml": FORMATS / "muse-sinus.xml"})
+    _ludb_as(out, {"siteB/5": "1"})
+    walks, walk = [], formats.find_ecg_files
+    monkeypatch.setattr(formats, "find_ecg_files",
+                        lambda folder, *a, **k: walks.append(folder) or walk(folder, *a, **k))
+    table, one = _ages(tmp_path / "labs.csv", {"1": 61, "1_2": 52}), out / "1.hea"
+    for _ in range(3):
+        assert table.row_for(one).values["age"][0] == 61.0      # "1_2" is the record 1_2's row: "1" is 1's
+    assert table.row_for(out / "siteB" / "5.hea").values == {}      # no row of its own
+    assert sorted(folder_ids(out, [("1", "1_2")], ["1"])) == ["1", "1_2", "siteB/5"]
+    assert len(walks) == 1, walks
+    _ludb_as(out, {"siteB/1_2": "1"})
+    assert sorted(folder_ids(out, [("1", "1_2")], ["1"])) == ["1", "1_2", "siteB/1_2", "siteB/5"]
+    assert table.row_for(one).values["age"][0] == 61.0 and len(walks) == 2, walks
