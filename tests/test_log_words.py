@@ -30,6 +30,7 @@ def test_log_file_text_drops_folders_and_quoted_text():
                                       "whole number"
     assert log_file_text(r"C:\ECG\Doe\a.scp and \\srv\share\Doe Jane\b.dcm: cut") == "a.scp and b.dcm: cut"
     assert log_file_text("No such file or directory: '/home/u/Doe/x.hea'") == "No such file or directory: 'x.hea'"
+    assert log_file_text("row 'A' refused") == "row '[1 character left out]' refused"
     assert log_file_text("MIRAGE's reader: the file's field 'O'Brien' for Jones' record") == \
         "MIRAGE's reader: the file's field '[7 characters left out]' for Jones' record"
     assert log_file_text('undefined entity &DOE;: line 3; "JANE" at EDF/EDF+ 1 / 2 mV/s') == \

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from mirage_model.review.file_info import file_patient
+from mirage_model.words import counted
 
 _LEAST_PART = 3     # a name's parts this long or longer are replaced alone too ("DOE^JOHN" for "JOHN DOE")
 
@@ -72,7 +73,7 @@ def log_file_text(text: str) -> str:
         inner = m.group(0)[1:-1]
         if re.search(r"[\\/]", inner):
             return m.group(0)[0] + _no_folders(inner) + m.group(0)[-1]
-        return f"{m.group(0)[0]}[{len(inner)} characters left out]{m.group(0)[-1]}" if inner else m.group(0)
+        return f"{m.group(0)[0]}[{counted(len(inner), 'character')} left out]{m.group(0)[-1]}" if inner else m.group(0)
 
     return "\n".join(line if _FRAME.match(line) else _no_folders(_QUOTED.sub(quoted, line))
                       for line in text.split("\n"))

@@ -55,7 +55,7 @@ from mirage_model.records.folder import unreadable_line
 from mirage_model.review.batch.loading import not_ecg_reason
 from mirage_model.review.batch.rows import not_ecg_line
 from mirage_model.review.file_info import reader_notes
-from mirage_model.words import counted
+from mirage_model.words import counted, first_few
 from training_cli.engine.errors import UsageError
 from training_cli.options import command_parser
 from training_cli.outputs import check_output_folder
@@ -221,8 +221,8 @@ def run(args: argparse.Namespace) -> int:
             # the advice a labs table so keyed is matched by (``labs_ids.renamed_rows``), no other
             (b, a) = twins[0]
             if len(twins) > 1:      # how many, and the list that names each (the line names the first three)
-                line += (f"; {len(twins)} records were numbered ({', '.join(printable(t) for t, _ in twins[:3])}"
-                         f"{', ...' if len(twins) > 3 else ''}: {listed.name} names all {len(twins)})")
+                line += (f"; {len(twins)} records were numbered ({first_few((t for t, _ in twins), 3, printable)}: "
+                         f"{listed.name} names all {len(twins)})")
             line += (f"; a numbered record's row must name it as written ({printable(b)!r}): where it has none, a row "
                      f"{printable(a)!r} that names another record as written is refused, as it may be either's")
         print(line)
