@@ -1,7 +1,7 @@
 """The main window on the screen: its size and place (the saved geometry when it fits a screen, else
 1600x1000 shrunk to the screen), a short screen's records opened fitted to the page, and the first sizes of the
 splitters (the result column, the row under the traces, the model image beside the tabs) unless the user left
-them otherwise (``Settings.result_splitters``).
+them otherwise (``Settings.result_splitters``), and the window made active as it opens.
 
 ``ScreenFitMixin`` is one of the jobs ``MainWindow`` composes; the window owns the widgets.
 """
@@ -78,6 +78,13 @@ class ScreenFitMixin:
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
+        if not getattr(self, "_shown_once", False):
+            # the window as it opens takes the keyboard: with no window manager (Xvfb, a kiosk session) nothing
+            # else makes it active, and F1 or Ctrl+O typed first went nowhere until a click on it (Xvfb 1280x800);
+            # Qt makes the request once the window is mapped, and a window manager's own activation is the same
+            self._shown_once = True
+            self.raise_()
+            self.activateWindow()
         if getattr(self, "_split_pending", False):
             self._result_column_split()
         if getattr(self, "_short_split_pending", False):
