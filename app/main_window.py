@@ -26,7 +26,7 @@ from app.dialogs.batch_paths import default_folder
 from app.dialogs.shortcuts import ShortcutsDialog
 from app.settings import Settings, SettingsDialog
 from app.views.comparison import ComparisonView
-from app.views.dialog_focus import back_when_closed, dialog_of
+from app.views.dialog_focus import back_from_dialog, back_when_closed, dialog_of
 from app.views.ecg_viewer import EcgViewer
 from app.views.elided_label import ElidedLabel
 from app.views.explain import LeadHeatmaps, ModelImageView
@@ -373,10 +373,13 @@ class MainWindow(RecordsMixin, ReadingMixin, LabsTableMixin, ModelMixin, ExportM
                                             self._batch_folder(), self.statements_model_arg or "auto")
             self.batch_dialog.openRecord.connect(self.open_record)
             self.batch_dialog.folderStarted.connect(lambda folder: setattr(self.settings, "batch_folder", folder))
+            # closed (Close, Escape): this window active again; it is not modal, so the focus stays where it was left
+            self.batch_dialog.finished.connect(lambda *_: back_from_dialog(self))
         self.batch_dialog.predictor = self.predictor
         self.batch_dialog.model_path = self.model_path() or ""
         self.batch_dialog.show()
         self.batch_dialog.raise_()
+        self.batch_dialog.activateWindow()      # no window manager: else its keys (Esc: close) went to this window
         return self.batch_dialog
 
     def _batch_folder(self) -> str:

@@ -116,12 +116,16 @@ def install_excepthook(parent_getter=lambda: None, log_file: Path | None = None,
 
             if QApplication.instance() is None:
                 return
+            from app.views.dialog_focus import back_when_closed
             from app.workers import user_message
             where = f"\n\nDetails were written to {log_file}." if log_file else ""
+            parent = parent_getter()
             box = QMessageBox(QMessageBox.Icon.Warning, "MIRAGE Review",
                               f"Something went wrong: {user_message(exc)}{where}\n\nThe app is still usable.",
-                              parent=parent_getter())
+                              parent=parent)
             box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            if parent is not None:
+                back_when_closed(box)       # its window active again once it is closed, as after every dialog
             box.open()
         except Exception:  # noqa: BLE001 (never raise from the hook itself)
             pass

@@ -68,3 +68,35 @@ def test_window_active_and_focus_back_after_each_dialog(qtbot, monkeypatch):
         assert (name, len(activated)) == (name, k)           # the window asked to be active once the dialog had gone
         assert (name, QApplication.focusWidget()) == (name, window.viewer.plot)
     assert window.session.overread.comment == "kept"            # Forget... answered No
+
+
+def test_window_active_after_the_error_box_and_the_batch_dialog(qtbot, monkeypatch):
+    """The unexpected-error box (``run_logging``'s hook, shown with open()) and the batch dialog (not modal; made
+    active as it opens: with no window manager Esc went to the window under it), once closed, make the window active
+    again (with none, Esc closed neither, and F1 or Ctrl+O after them did nothing until a click)."""
+    import sys
+
+    from app.dialogs.batch import BatchDialog
+    from app.run_logging import install_excepthook
+
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)         # put back after the test
+    window = shown_window(qtbot, size=(1280, 800))
+    with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
+        window.open_record(LUDB_1)
+    activated = []
+    monkeypatch.setattr(window, "activateWindow", lambda: activated.append("window"))
+
+    install_excepthook(lambda: window)
+    window.viewer.plot.setFocus()
+    sys.excepthook(RuntimeError, RuntimeError("a slot failed"), None)
+    box = next(b for b in window.findChildren(QMessageBox) if "a slot failed" in b.text())
+    assert box.isVisible() and activated == []
+    box.reject()
+    assert activated == ["window"]
+    assert QApplication.focusWidget() is window.viewer.plot
+
+    monkeypatch.setattr(BatchDialog, "activateWindow", lambda self: activated.append("batch"))
+    batch = window.batch_dialog_open()
+    assert batch.isVisible() and activated == ["window", "batch"]     # it takes the keys (Esc closes it)
+    batch.close()
+    assert activated == ["window", "batch", "window"]
