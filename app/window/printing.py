@@ -15,12 +15,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtGui import QPageLayout, QPageSize
-from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrintDialog, QPrinter
+from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrintDialog, QPrinter, QPrinterInfo
 from PySide6.QtWidgets import QDialog
 
 from app import jobs, workers
 from app.views.dialog_focus import back_when_closed, dialog_of
-from app.window.export import Queued
+from app.window.export import Queued, report_folder
 from mirage_model.review.batch.naming import report_pdf_name
 from mirage_model.review.file_info import report_title
 
@@ -64,11 +64,22 @@ class PrintMixin:
             # the PDF's title (the file's name with its extension, the file's patient ID, the time): "ECG report
             # a" had named the prints of a.hea and a.xml alike in a print queue and a PDF printer's file
             printer.setDocName(report_title(self.session.record))
-            # the last print went to a file: this one starts in its folder (Qt's dialog opened at home each time)
-            folder = self.settings.print_folder
-            if folder and Path(folder).is_dir():
+            folder = self._print_file_folder()
+            if folder:
                 printer.setOutputFileName(str(Path(folder) / report_pdf_name(self.session.record)))
         return printer
+
+    def _print_file_folder(self) -> str:
+        """Where a print to a file starts, named as Export names the record's report (``report_pdf_name``): the
+        folder the last print to a file went to; else, where this computer has no printer (the dialog can only
+        write a file), the folder Export PDF report starts in (``report_folder``). Qt's dialog had offered
+        "~/ECG report 1.pdf" until a print had gone to a file. "" (Qt's own default): a printer is there and the
+        last print went to one, or none went anywhere yet: a .pdf name makes the printer a PDF writer
+        (``QPrinter.setOutputFileName``), and the dialog would start on Print to File, not on the printer."""
+        folder = self.settings.print_folder
+        if folder and Path(folder).is_dir():
+            return folder
+        return "" if QPrinterInfo.availablePrinterNames() else report_folder(self.settings)
 
     def _ask_printer(self, printer: QPrinter, parent=None) -> bool:
         """Qt's print dialog (printer, paper, copies, page range) on ``printer``; True: Print was pressed."""
