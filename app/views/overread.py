@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QApplication, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QGridLayout, QHBoxLayout, QInputDialog, QLabel,
     QLineEdit, QPlainTextEdit, QScrollArea, QSizePolicy, QToolButton, QVBoxLayout, QWidget,
@@ -85,6 +85,8 @@ class OverReadPanel(QWidget):
         self.tab_after = None           # the widget before the over-read in the window's Tab order (None: Qt's own)
         self._keys: list = []           # the statements the rows are for, in order
         self._amending = None           # (session id, signature amended, signed_at) the rows were last scrolled to
+        self._scroll_pending = None     # that amending, until the column's scroll range next changes (laid out)
+        self._watched_bar = None        # the scroll bar whose range changes are followed
         self._added: list = []
         self.title = QLabel("<b>Over-read</b>")
         self.title.setWordWrap(True)
@@ -156,8 +158,7 @@ class OverReadPanel(QWidget):
             # rows grew by the signature amended and what changed, so the first row is scrolled into view once laid out
             amends = ov.amended_signature()
             amending = None if amends is None else (getattr(session, "id", None), amends, ov.signed_at)
-            if amending is not None and amending != self._amending:
-                QTimer.singleShot(100, self._first_row_in_view)    # once the column is laid out (Xvfb: not at 0 ms)
+            scroll = amending is not None and amending != self._amending
             self._amending = amending
             # kept from an earlier session of this record (``review.store``), until edited: on the section's title,
             # in view where the record opens
@@ -167,6 +168,8 @@ class OverReadPanel(QWidget):
             # one kept for another file of this record (re-exported, read otherwise): said, never restored
             other = f" <span style='color:{RED}'>{html.escape(ov.elsewhere)}</span>" if ov.elsewhere else ""
             self.title.setText(f"<b>Over-read</b>{restored}{amends}{other}")
+            if scroll:
+                self._scroll_when_laid_out()
 
     def _status_html(self, ov, it) -> str:
         # a save the store refused (another MIRAGE Review changed it since it was read here, or the file could not be
@@ -238,13 +241,41 @@ class OverReadPanel(QWidget):
         rows = [w for k, w in enumerate(rows) if w not in rows[:k]]         # Remove spans two columns: once
         return [self.add_button, self.sign_button, *rows, self.comment]
 
+    def _results_area(self) -> QScrollArea | None:
+        """The scroll area the panel lies in (the results column), None outside one."""
+        area = self.parentWidget()
+        while area is not None and not isinstance(area, QScrollArea):
+            area = area.parentWidget()
+        return area
+
+    def _scroll_when_laid_out(self) -> None:
+        """The first row scrolled into view once the column has been laid out around the status that grew. Qt lays it
+        out over the event loop's next passes (a LayoutRequest a level, from this panel up to the scroll area, after
+        what else this change makes the window redo), and the area's scroll range changes when it has
+        (``rangeChanged``: the row's place and the range the scroll needs are known then); a 100 ms timer had waited
+        for it instead (0 ms was too soon on Xvfb). Once, at the first change of range while this amendment lasts (none
+        comes where the column's height did not change: then the next one does it): later ones (the window resized)
+        leave the column where the reader put it, and a scroll of the reader's own before it drops the scroll."""
+        area = self._results_area()
+        if area is None:
+            return
+        bar = area.verticalScrollBar()
+        if self._watched_bar is not bar:
+            self._watched_bar = bar
+            bar.rangeChanged.connect(self._range_changed)
+            bar.actionTriggered.connect(lambda *_: setattr(self, "_scroll_pending", None))     # the reader's scroll
+        self._scroll_pending = self._amending
+
+    def _range_changed(self, *_) -> None:
+        if self._scroll_pending is not None and self._scroll_pending == self._amending:
+            self._first_row_in_view()
+        self._scroll_pending = None
+
     def _first_row_in_view(self) -> None:
         """The first statement's row (its words and buttons) scrolled into the view of the scroll area the panel lies
         in (the results column), as little as needed: at 1280x800 an amendment's status had pushed it below the
         fold (LUDB 1 signed, struck, signed again)."""
-        area = self.parentWidget()
-        while area is not None and not isinstance(area, QScrollArea):
-            area = area.parentWidget()
+        area = self._results_area()
         item = self.rows.itemAtPosition(0, 0)
         if area is None or item is None or not self.isVisible():
             return
