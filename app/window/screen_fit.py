@@ -81,9 +81,10 @@ class ScreenFitMixin:
         if not getattr(self, "_shown_once", False):
             # the window as it opens takes the keyboard: with no window manager (Xvfb, a kiosk session) nothing
             # else makes it active, and F1 or Ctrl+O typed first went nowhere until a click on it (Xvfb 1280x800);
-            # Qt makes the request once the window is mapped, and a window manager's own activation is the same
+            # Qt makes the request once the window is mapped, and a window manager's own activation is the same.
+            # No raise_(): a window just mapped is on top, and the offscreen platform (--export-pdf, --screenshot)
+            # prints "This plugin does not support raise()" for it
             self._shown_once = True
-            self.raise_()
             self.activateWindow()
         if getattr(self, "_split_pending", False):
             self._result_column_split()
