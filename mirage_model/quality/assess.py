@@ -37,7 +37,7 @@ from mirage_model.quality.pulse import (PULSE_LONG_S, _calibration_pulse, calibr
                                         calibration_pulse_step, pulse_in, without_step)
 from mirage_model.quality.reversal import (_SWAP_LEADS, _learned_reversal, _reversal_rules, _withhold_on_poor,
                                            _without_mains_beat, load_reversal_model)
-from mirage_model.quality.spikes import isolated_spikes, repaired, spikes_finding, without_lone_spikes
+from mirage_model.quality.spikes import isolated_spikes, repaired, scan, spikes_finding, without_lone_spikes
 from mirage_model.records import STANDARD_LEADS
 from mirage_model.records.leads import blank_sources, sources_text
 
@@ -416,8 +416,10 @@ def _assess(record, cfg: QualityConfig, pulse, spikes: dict | None) -> QualityRe
             findings = _withhold_on_poor(_learned_reversal(model, med_read), findings, _names(poor))
 
     # -- pacing --------------------------------------------------------------------------------------
+    # the spikes, read once for the pacing detector's input and the spike finding (not looked for again where read)
+    found = scan(x, fs, usable | lost, derived) if fs >= cfg.pace_min_fs or spikes is not None else None
     if fs >= cfg.pace_min_fs:
-        stim, leads = pacing_spikes(without_lone_spikes(x, fs, usable | lost, derived), fs, beats / 100.0, usable)
+        stim, leads = pacing_spikes(without_lone_spikes(x, found), fs, beats / 100.0, usable)
         if len(stim) >= cfg.pace_min_events:
             lead_names = tuple(STANDARD_LEADS[i] for i in leads)
             # how many of the beats a stimulus precedes, said as such ("8 stimuli before 12 beats" left the
@@ -438,7 +440,7 @@ def _assess(record, cfg: QualityConfig, pulse, spikes: dict | None) -> QualityRe
     # spikes no heart gives below the impossible values' limit (a flipped byte); a pacing stimulus is the pacing's
     stim_said = [t for f in findings if f.code in ("paced_rhythm", "pacing_spikes") for t in f.times_s]
     if spikes is not None:
-        said, damaged = isolated_spikes(x, fs, usable | lost, np.asarray(stim_said), derived, cfg.impossible_mv)
+        said, damaged = isolated_spikes(x, fs, found, np.asarray(stim_said), cfg.impossible_mv)
         carried = _names(damaged.any(axis=1) & derived & ~np.isin(np.arange(L), [s[0] for s in said]))
         spikes.update(said=said, damaged=damaged, finding=spikes_finding(said, carried))
         if said:

@@ -11,6 +11,8 @@ pacing's. Thresholds: see ``SPIKE_MIN_MV``."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy.ndimage import median_filter
 
@@ -27,11 +29,17 @@ SPIKE_MIN_MV = 15.0
 SPIKE_RATIO = 5.0
 
 
+def _half(fs: float) -> int:
+    """``SPIKE_HALF_S`` in samples at ``fs`` Hz, one at least: the running median's half width, and how near two
+    spiked samples lie to be one spike, or spikes of several leads to be one event."""
+    return max(1, int(round(SPIKE_HALF_S * fs)))
+
+
 def spike_samples(x: np.ndarray, fs: float, usable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The samples of (L, T) mV ``x`` at ``fs`` Hz, in the ``usable`` (L,) leads, that stand out as spikes, and how
     far: ((L, T) bool, (L, T) mV off the lead's running median, signed)."""
     L, T = x.shape
-    half = max(1, int(round(SPIKE_HALF_S * fs)))
+    half = _half(fs)
     if T < 4 * half + 2:
         return np.zeros((L, T), bool), np.zeros((L, T))
     data = np.nan_to_num(np.asarray(x, dtype=np.float64))
@@ -94,26 +102,40 @@ def _mark(mask: np.ndarray, lead: int, samples: np.ndarray, one: int | None, der
         mask[np.ix_(carry, samples)] = True
 
 
-def isolated_spikes(x: np.ndarray, fs: float, usable: np.ndarray, stim_s: np.ndarray = np.zeros(0),
-                    derived: np.ndarray | None = None, ceiling_mv: float = np.inf
-                    ) -> tuple[list[tuple[int, float, float]], np.ndarray]:
-    """The isolated spikes of (L, T) mV ``x`` at ``fs`` Hz in the ``usable`` (L,) leads (``spike_samples``), those
-    at a pacing stimulus (``stim_s`` (n,) s) and those whose sample lies beyond ``ceiling_mv`` (the impossible
-    values' finding names it) left out. A spike that a limb lead ``derived`` (L,) bool from a stored lead carries
-    with it is that lead's, said once.
+@dataclass(frozen=True)
+class SpikeScan:
+    """The spikes of one (L, T) record (``scan``), read once for both the pacing detector's input
+    (``without_lone_spikes``) and the spike finding (``isolated_spikes``): on a damaged record the running median
+    over its spiked leads is the cost."""
+    events: list            # ``_events``: [(lead, peak sample, mV off the trace, signed, (n,) its samples)]
+    stored: list            # ``_one_leads``: for each event, the stored lead whose spike it is, or None
+    derived: np.ndarray     # (L,) bool, the limb leads a reader computed from the file's own
+    half: int               # ``_half``: samples
+
+
+def scan(x: np.ndarray, fs: float, usable: np.ndarray, derived: np.ndarray | None = None) -> SpikeScan:
+    """The spikes of (L, T) mV ``x`` at ``fs`` Hz in the ``usable`` (L,) leads (``spike_samples``), each with the
+    stored lead whose spike it is where the limb leads ``derived`` (L,) bool from it carry it."""
+    derived = np.zeros(np.shape(x)[0], bool) if derived is None else np.asarray(derived, bool)
+    half = _half(fs)
+    events = _events(*spike_samples(x, fs, usable), half)
+    return SpikeScan(events, _one_leads(events, half, derived), derived, half)
+
+
+def isolated_spikes(x: np.ndarray, fs: float, found: SpikeScan, stim_s: np.ndarray = np.zeros(0),
+                    ceiling_mv: float = np.inf) -> tuple[list[tuple[int, float, float]], np.ndarray]:
+    """The isolated spikes ``found`` (``scan``) in (L, T) mV ``x`` at ``fs`` Hz, those at a pacing stimulus
+    (``stim_s`` (n,) s) and those whose sample lies beyond ``ceiling_mv`` (the impossible values' finding names it)
+    left out. A spike that a limb lead derived from a stored lead carries with it is that lead's, said once.
 
     Returns:
         [(lead index, time s, mV off the trace, signed)], in time order, one per spike; and (L, T) bool, their
         samples and those of the leads derived from a spike's lead at them: the samples the spikes damaged.
     """
-    L, T = np.shape(x)
-    derived = np.zeros(L, bool) if derived is None else np.asarray(derived, bool)
-    over, off = spike_samples(x, fs, usable)
-    half = max(1, int(round(SPIKE_HALF_S * fs)))
+    derived, half, events = found.derived, found.half, found.events
     stim = np.asarray(stim_s, dtype=np.float64)
-    events = _events(over, off, half)
-    damaged, said = np.zeros((L, T), bool), []
-    for (lead, k, mv, samples), one in zip(events, _one_leads(events, half, derived)):
+    damaged, said = np.zeros(np.shape(x), bool), []
+    for (lead, k, mv, samples), one in zip(events, found.stored):
         if (stim.size and np.min(np.abs(stim - k / fs)) <= SPIKE_HALF_S) or abs(x[lead, k]) > ceiling_mv:
             continue
         _mark(damaged, lead, samples, one, derived)
@@ -123,21 +145,16 @@ def isolated_spikes(x: np.ndarray, fs: float, usable: np.ndarray, stim_s: np.nda
     return sorted(said, key=lambda s: s[1]), damaged
 
 
-def without_lone_spikes(x: np.ndarray, fs: float, usable: np.ndarray, derived: np.ndarray | None = None
-                        ) -> np.ndarray:
-    """(L, T) mV ``x`` with the spikes that no other lead shows within ``SPIKE_HALF_S`` bridged (``bridged``), for
-    the pacing detector: a stimulus reaches the body surface in several leads at once, a flipped byte is one
-    lead's, and three of them in LUDB 71's aVL, each before a beat, had read "paced rhythm". A spike that only
-    the limb leads ``derived`` (L,) bool from its lead show too is that lead's alone. ``x`` itself when there is
+def without_lone_spikes(x: np.ndarray, found: SpikeScan) -> np.ndarray:
+    """(L, T) mV ``x`` with the spikes ``found`` (``scan``) that no other lead shows within ``SPIKE_HALF_S``
+    bridged (``bridged``), for the pacing detector: a stimulus reaches the body surface in several leads at once, a
+    flipped byte is one lead's, and three of them in LUDB 71's aVL, each before a beat, had read "paced rhythm". A
+    spike that only the limb leads derived from its lead show too is that lead's alone. ``x`` itself when there is
     none."""
-    derived = np.zeros(np.shape(x)[0], bool) if derived is None else np.asarray(derived, bool)
-    over, off = spike_samples(x, fs, usable)
-    half = max(1, int(round(SPIKE_HALF_S * fs)))
-    events = _events(over, off, half)
-    lone = np.zeros_like(over)
-    for (lead, _, _, samples), one in zip(events, _one_leads(events, half, derived)):
+    lone = np.zeros(np.shape(x), bool)
+    for (lead, _, _, samples), one in zip(found.events, found.stored):
         if one is not None:
-            _mark(lone, lead, samples, one, derived)
+            _mark(lone, lead, samples, one, found.derived)
     return bridged(x, lone) if lone.any() else x
 
 
