@@ -17,6 +17,7 @@ import pytest
 from mirage_model.measure import measure
 from mirage_model.paths import resources_dir
 from mirage_model.quality import assess
+from mirage_model.quality.spikes import without_spikes
 from mirage_model.records import STANDARD_LEADS, load_record
 
 SAMPLES = resources_dir() / "samples"
@@ -110,6 +111,17 @@ def test_a_spike_is_said_once_by_its_own_finding(path, spikes):
 MUSE = Path(__file__).parent / "data" / "formats" / "muse-sinus.xml"    # GE MUSE: 8 leads, III, aVR, aVL, aVF derived
 
 
+def _muse_spiked(record, lead, mv, times):
+    """The GE MUSE ``record`` with ``mv`` added to one sample of stored ``lead`` (I or II) at each of ``times`` s,
+    and III, aVR, aVL, aVF derived again from I and II as the reader derives them."""
+    sig = np.array(record.signal, dtype=np.float64)
+    for t in times:
+        sig[STANDARD_LEADS.index(lead), int(round(t * record.fs))] += mv
+    i, ii = sig[0], sig[1]
+    sig[2], sig[3], sig[4], sig[5] = ii - i, -(i + ii) / 2, i - ii / 2, ii - i / 2
+    return replace(record, signal=sig.astype(record.signal.dtype))
+
+
 @pytest.mark.parametrize("lead", ["I", "II"])
 def test_a_spike_in_a_stored_limb_lead_is_that_leads_alone(lead):
     """A flipped byte in lead I (or II) of a GE MUSE file, whose III, aVR, aVL and aVF the reader computes from I
@@ -119,15 +131,44 @@ def test_a_spike_in_a_stored_limb_lead_is_that_leads_alone(lead):
     said to carry it."""
     record = load_record(MUSE)
     assert [f.code for f in assess(record).findings] == ["leads_derived"]
-    sig = np.array(record.signal, dtype=np.float64)
-    for t in (0.794, 1.460, 2.124):
-        sig[STANDARD_LEADS.index(lead), int(round(t * record.fs))] += 30.0
-    i, ii = sig[0], sig[1]                                 # derived again from I and II as the reader derives them
-    sig[2], sig[3], sig[4], sig[5] = ii - i, -(i + ii) / 2, i - ii / 2, ii - i / 2
-    report = assess(replace(record, signal=sig.astype(record.signal.dtype)))
+    report = assess(_muse_spiked(record, lead, 30.0, (0.794, 1.460, 2.124)))
     assert [f.code for f in report.findings] == ["artefact", "leads_derived"]
     found = _spike_findings(report)[0]
     assert found.name == f"isolated spikes no heart gives ({lead} at 0.79 s, {lead} at 1.46 s, {lead} at 2.12 s): " \
                          "damaged file?"
     assert found.leads == (lead,) and found.severity == "critical"
     assert "leads III, aVR, aVL, aVF, derived from the file's own limb leads, carry them too" in found.detail
+
+
+@pytest.mark.parametrize("lead, mv", [("I", 30.0), ("I", -30.0), ("II", 30.0)])
+def test_the_measurements_bridge_a_spike_in_the_leads_derived_from_its_lead(lead, mv):
+    """A spike of 30 mV in I of a GE MUSE file is 15 mV in aVR and aVF, derived from I and II: below the spike
+    threshold there, it had been left in them, and the QRS axis (from I and aVF) moved 0.8 -> 2.4 degrees. Truth:
+    the record without the spikes."""
+    record = load_record(MUSE)
+    times = (0.794, 1.460, 2.124, 4.0, 6.3)
+    spiked = _muse_spiked(record, lead, mv, times)
+    read, _ = without_spikes(np.asarray(spiked.signal, np.float64), spiked.fs, spiked.quality["derived"])
+    at = [int(round(t * record.fs)) for t in times]
+    assert np.abs(read[:, at] - np.asarray(record.signal, np.float64)[:, at]).max() < 0.5
+    clean, damaged = measure(record), measure(spiked)
+    assert damaged.qrs_axis_deg == pytest.approx(clean.qrs_axis_deg, abs=0.2)
+    assert (damaged.heart_rate_bpm, damaged.qrs_ms) == (clean.heart_rate_bpm, clean.qrs_ms)
+
+
+@pytest.mark.parametrize("path, spikes", [(PTBXL, [("V3", 4.0, 60.0, 0.03)]), (PTBXL, [("V5", 6.1, -70.0, 0.03)]),
+                                          (LUDB1, [("V3", 4.0, 60.0, 0.02)])],
+                         ids=["PTB-XL 00417 V3 30 ms", "PTB-XL 00417 V5 30 ms", "LUDB 1 V3 20 ms"])
+def test_the_measurements_read_past_values_no_heart_gives(path, spikes):
+    """A value past the impossible values' 50 mV (their finding names it) as wide as the spike rule's running
+    median or wider (three samples at 100 Hz, ten at 500 Hz) stands out of no median: it had been left in, counted
+    a beat in PTB-XL 00417 (55.3 bpm measured 62.3) and moved LUDB 1's QRS axis 27.2 -> 28.7 degrees. Truth: the
+    record without it."""
+    record = load_record(path)
+    clean, damaged = measure(record), measure(_spiked(record, spikes))
+    assert len(damaged.beats) == len(clean.beats)
+    assert damaged.heart_rate_bpm == pytest.approx(clean.heart_rate_bpm, abs=0.5)
+    assert damaged.qrs_axis_deg == pytest.approx(clean.qrs_axis_deg, abs=0.5)
+    for key in ("pr_ms", "qrs_ms", "qt_ms"):
+        assert getattr(damaged, key) == pytest.approx(getattr(clean, key), abs=2.0), key
+    assert any("no heart gives bridged in 1 lead" in n for n in damaged.notes)

@@ -84,7 +84,9 @@ def measure(record, config: MeasureConfig | None = None, fiducials: bool = True)
     if off.any():
         quality = {**quality, "flat": np.asarray(quality.get("flat", np.zeros(len(off), bool)), bool) | off}
     x, mains_leads = _without_mains(x, fs, cfg.mains_hz)
-    x, spiked = without_spikes(x, fs)        # a flipped byte's spike is no beat (the quality check names it)
+    # a flipped byte's spike, or a value past 50 mV however wide, is no beat (the quality check names them), nor
+    # half of one in aVR where I was derived
+    x, spiked = without_spikes(x, fs, quality.get("derived"))
     bridged = 0
     if not np.isfinite(x).all():
         x = np.array(x, dtype=np.float64, copy=True)      # never the caller's record
@@ -99,7 +101,7 @@ def measure(record, config: MeasureConfig | None = None, fiducials: bool = True)
     if off.any():
         note += (f"{', '.join(n for n, o in zip(STANDARD_LEADS, off) if o)} left out (electrode off or noise?)",)
     if spiked:
-        note += (f"isolated spikes no heart gives bridged in {counted(spiked, 'lead')} before measuring",)
+        note += (f"isolated spikes or values no heart gives bridged in {counted(spiked, 'lead')} before measuring",)
     if note:
         m = replace(m, notes=tuple(m.notes) + note)
     if stretch is None:

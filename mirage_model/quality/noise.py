@@ -102,6 +102,16 @@ def _running_median(x100: np.ndarray, width_s: float) -> np.ndarray:
     return np.stack([np.interp(t, t[::step], row) for row in med])
 
 
+def impossible_mask(x: np.ndarray, present: np.ndarray, cfg: QualityConfig) -> np.ndarray:
+    """(L, T) bool: the samples of ``x`` (L, T) mV less each lead's median beyond ``cfg.impossible_mv``, in the
+    ``present`` (L,) leads where they are at most ``impossible_max_share`` of the lead's samples (more is a lead in
+    the wrong units)."""
+    over = (np.abs(x) > cfg.impossible_mv) & np.asarray(present, bool)[:, None]
+    share = over.mean(axis=1) if x.shape[1] else np.zeros(len(x))
+    over[share > cfg.impossible_max_share] = False
+    return over
+
+
 def _impossible_samples(x: np.ndarray, fs: float, present: np.ndarray, cfg: QualityConfig) -> Finding | None:
     """Samples no body surface gives: ``x`` (L, T) mV less each lead's median, beyond
     ``cfg.impossible_mv`` on a few of a lead's samples (at most ``impossible_max_share``; more is a
@@ -109,9 +119,8 @@ def _impossible_samples(x: np.ndarray, fs: float, present: np.ndarray, cfg: Qual
     model window rescales the whole window's lead. A critical "artefact" with its time span, so the
     prediction leaves the windows it falls in out (``inference.Predictor``), or is withheld when
     there is no other."""
-    over = (np.abs(x) > cfg.impossible_mv) & present[:, None]
-    share = over.mean(axis=1) if x.shape[1] else np.zeros(len(x))
-    hit = over.any(axis=1) & (share <= cfg.impossible_max_share)
+    over = impossible_mask(x, present, cfg)
+    hit = over.any(axis=1)
     if not hit.any():
         return None
     when = np.flatnonzero(over[hit].any(axis=0)) / fs

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.ndimage import median_filter
 
-from mirage_model.quality.findings import LIMB, Finding, _names, leads_text
+from mirage_model.quality.findings import LIMB, Finding, QualityConfig, _names, leads_text
+from mirage_model.quality.noise import impossible_mask
 from mirage_model.records import STANDARD_LEADS
 
 SPIKE_HALF_S = 0.01      # the running median's half width (s); a spike narrower than this stands out of it
@@ -158,14 +159,27 @@ def without_lone_spikes(x: np.ndarray, found: SpikeScan) -> np.ndarray:
     return bridged(x, lone) if lone.any() else x
 
 
-def without_spikes(x: np.ndarray, fs: float) -> tuple[np.ndarray, int]:
-    """(L, T) mV ``x`` with its spike samples (``spike_samples``) bridged (``bridged``), and how many leads were;
-    ``x`` itself when there is none. The measurement reads it so: a spike of 37 mV in LUDB 1's V6 had been counted
-    a beat (45 bpm measured 53)."""
-    over, _ = spike_samples(x, fs, np.isfinite(x).any(axis=1))
-    if not over.any():
+def without_spikes(x: np.ndarray, fs: float, derived: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+    """(L, T) mV ``x`` with its spikes (``scan``) and its samples past the impossible values' limit
+    (``noise.impossible_mask``, however wide) bridged (``bridged``), in the limb leads ``derived`` (L,) bool from the
+    stored lead they are in too (``_mark``), and how many leads were; ``x`` itself when there is none. The
+    measurement reads it so: a spike of 37 mV in LUDB 1's V6 had been counted a beat (45 bpm measured 53), one of
+    30 mV in I of a GE MUSE file had left 15 mV in aVR and aVF, below the threshold, which moved the QRS axis, and
+    60 mV over 30 ms at 100 Hz, too wide for the running median, had been counted a beat."""
+    L = np.shape(x)[0]
+    found = scan(x, fs, np.isfinite(x).any(axis=1), derived)
+    damaged = np.zeros(np.shape(x), bool)
+    for (lead, _, _, samples), one in zip(found.events, found.stored):
+        _mark(damaged, lead, samples, one, found.derived)
+    present = np.isfinite(x).any(axis=1)
+    centre = np.zeros((L, 1))
+    centre[present] = np.nanmedian(x[present], axis=1, keepdims=True)
+    wild = impossible_mask(np.nan_to_num(x - centre), present, QualityConfig())     # (L, T)
+    for lead in np.flatnonzero(wild.any(axis=1)):
+        _mark(damaged, lead, np.flatnonzero(wild[lead]), None if found.derived[lead] else lead, found.derived)
+    if not damaged.any():
         return x, 0
-    return bridged(x, over), int(over.any(axis=1).sum())
+    return bridged(x, damaged), int(damaged.any(axis=1).sum())
 
 
 def bridged(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
