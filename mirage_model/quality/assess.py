@@ -442,7 +442,7 @@ def _assess(record, cfg: QualityConfig, pulse, spikes: dict | None) -> QualityRe
     if spikes is not None:
         said, damaged = isolated_spikes(x, fs, found, np.asarray(stim_said), cfg.impossible_mv)
         carried = _names(damaged.any(axis=1) & derived & ~np.isin(np.arange(L), [s[0] for s in said]))
-        spikes.update(said=said, damaged=damaged, finding=spikes_finding(said, carried))
+        spikes.update(said=said, damaged=damaged, finding=spikes_finding(said, carried, fs))
         if said:
             findings.append(spikes["finding"])
 

@@ -3,8 +3,9 @@ file's samples, a corrupt value in an export), below the 50 mV of ``noise._impos
 moves 20 mV in 2 ms; its fastest deflection, the QRS, stays within the lead's own beat height and lasts tens of
 milliseconds, and a pacing stimulus (``pacing``) comes before beats in several leads at once, again and again.
 
-A sample is a spike where it stands out of its lead's running median over ``SPIKE_HALF_S`` on either side (a
-spike of up to that many samples is ignored by the median: a QRS is wider) by ``SPIKE_MIN_MV`` and by
+A sample is a spike where it stands out of its lead's running median over ``SPIKE_HALF_S`` on either side, two
+samples at least (a spike of up to that many samples is ignored by the median; at 100 Hz two samples are 20 ms,
+as wide as a QRS, which the thresholds, not the width, keep out) by ``SPIKE_MIN_MV`` and by
 ``SPIKE_RATIO`` times the lead's own range (the spread between its 0.5th and 99.5th percentiles: the beat's height,
 which a few spiked samples do not move). Spikes at a pacing stimulus that ``pacing.pacing_spikes`` found are the
 pacing's. Thresholds: see ``SPIKE_MIN_MV``."""
@@ -31,9 +32,11 @@ SPIKE_RATIO = 5.0
 
 
 def _half(fs: float) -> int:
-    """``SPIKE_HALF_S`` in samples at ``fs`` Hz, one at least: the running median's half width, and how near two
-    spiked samples lie to be one spike, or spikes of several leads to be one event."""
-    return max(1, int(round(SPIKE_HALF_S * fs)))
+    """``SPIKE_HALF_S`` in samples at ``fs`` Hz, two at least: the running median's half width, and how near two
+    spiked samples lie to be one spike, or spikes of several leads to be one event. Two at 100 Hz, where a flipped
+    byte's two samples are 20 ms, a QRS's width: a median over 3 samples followed them, over 5 it does not, and no
+    QRS stands out of it by 15 mV and 5 times its lead's range (the rule's thresholds hold it, not its width)."""
+    return max(2, int(round(SPIKE_HALF_S * fs)))
 
 
 def spike_samples(x: np.ndarray, fs: float, usable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -218,14 +221,16 @@ def repaired(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return y
 
 
-def spikes_finding(spikes: list[tuple[int, float, float]], carried: tuple[str, ...] = ()) -> Finding | None:
+def spikes_finding(spikes: list[tuple[int, float, float]], carried: tuple[str, ...] = (),
+                   fs: float = 500.0) -> Finding | None:
     """The "artefact" finding of ``isolated_spikes``' spikes, each named with its lead and time, critical with the
     time they span, as impossible sample values are: the prediction leaves the model's windows they fall in out, or
     is withheld without another (``inference.aggregate``). The model normalises each lead per window, and one spike
     of 20-50 mV in one lead changed the default model's calls on 2 of 30 PTB-XL records (a class probability by up
     to 0.45); the median beat and the measurements read past it, and so do the quality check's other rules.
     ``carried``: the limb leads derived from a spike's lead (``isolated_spikes``) that carry it too, said in the
-    detail, not as spikes of their own. None without a spike."""
+    detail, not as spikes of their own; ``fs``: the record's rate (Hz), for the spike's width. None without a
+    spike."""
     if not spikes:
         return None
     leads = sorted({s[0] for s in spikes})
@@ -239,6 +244,7 @@ def spikes_finding(spikes: list[tuple[int, float, float]], carried: tuple[str, .
     return Finding("artefact", f"isolated spike{'s' if len(spikes) > 1 else ''} no heart gives ({where}{more}): "
                    "damaged file?", "critical", names,
                    f"{n} in {leads_text(names)}, up to {max(abs(s[2]) for s in spikes):.0f} mV off the trace within "
-                   f"{SPIKE_HALF_S * 1000:.0f} ms and back, {SPIKE_RATIO:g} times the lead's own beat height or more; "
-                   "the model would read them (each lead is scaled per window), the median beat, the measurements "
-                   f"and the other checks do not{also}", span_s=(max(0.0, min(times) - 0.05), max(times) + 0.05))
+                   f"{_half(fs) / fs * 1000:.0f} ms and back, {SPIKE_RATIO:g} times the lead's own beat height or "
+                   "more; the model would read them (each lead is scaled per window), the median beat, the "
+                   f"measurements and the other checks do not{also}",
+                   span_s=(max(0.0, min(times) - 0.05), max(times) + 0.05))
