@@ -37,7 +37,8 @@ from mirage_model.quality.pulse import (PULSE_LONG_S, _calibration_pulse, calibr
                                         calibration_pulse_step, pulse_in, without_step)
 from mirage_model.quality.reversal import (_SWAP_LEADS, _learned_reversal, _reversal_rules, _withhold_on_poor,
                                            _without_mains_beat, load_reversal_model)
-from mirage_model.quality.spikes import isolated_spikes, repaired, scan, spikes_finding, without_lone_spikes
+from mirage_model.quality.spikes import (impossible_damage, isolated_spikes, repaired, scan, spikes_finding,
+                                        without_lone_spikes)
 from mirage_model.records import STANDARD_LEADS
 from mirage_model.records.leads import blank_sources, sources_text
 
@@ -67,15 +68,20 @@ def assess(record, config: QualityConfig | None = None, pulse="search") -> Quali
     cfg = config or QualityConfig()
     spikes: dict = {}
     report = _assess(record, cfg, pulse, spikes)
-    if not spikes.get("said"):
+    if not spikes.get("said") and "wild" not in spikes:
         return report
-    # one damaged sample, one finding: the other checks read the record with the samples the spike finding names
-    # bridged, a limb lead's drawn again from the other limb leads (``repaired``): a spike had also been a noise
-    # burst over a beat, and limb leads breaking Einthoven's law. The verdict is the spike finding's with theirs
+    # one damaged sample, one finding: the other checks read the record with the samples the spike finding or the
+    # impossible values' names bridged, a limb lead's drawn again from the other limb leads (``repaired``): a spike
+    # had also been a noise burst over a beat, and limb leads breaking Einthoven's law. The verdict is those
+    # findings' with theirs
     signal = np.asarray(record.signal)
-    again = _assess(_with_signal(record, repaired(signal, spikes["damaged"]).astype(signal.dtype)), cfg, pulse, None)
-    said = with_stated_scale(spikes["finding"], getattr(record, "meta", None) or {})
-    return _finish(list(again.findings) + [said], again.indices, again.lead_grade, again.heart_rate_bpm,
+    damaged = np.zeros(signal.shape, bool)
+    for key in ("damaged", "wild_damaged"):
+        damaged |= spikes.get(key, False)
+    again = _assess(_with_signal(record, repaired(signal, damaged).astype(signal.dtype)), cfg, pulse, None)
+    said = ([spikes["wild"]] if "wild" in spikes else []) + ([spikes["finding"]] if spikes.get("said") else [])
+    said = [with_stated_scale(f, getattr(record, "meta", None) or {}) for f in said]
+    return _finish(list(again.findings) + said, again.indices, again.lead_grade, again.heart_rate_bpm,
                    again.n_beats, again.fs, cfg)
 
 
@@ -126,6 +132,8 @@ def _assess(record, cfg: QualityConfig, pulse, spikes: dict | None) -> QualityRe
     wild = _impossible_samples(x, fs, ~absent, cfg)
     if wild is not None:
         findings.append(wild)
+        if spikes is not None:      # the other checks read the record again with them bridged (``assess``)
+            spikes.update(wild=wild, wild_damaged=impossible_damage(x, ~absent, derived, cfg))
     derived = derived & ~np.isin(STANDARD_LEADS[:L], list(needs))     # blank: said not derived in lead_missing
     if derived.any():
         findings.append(Finding("leads_derived", "limb leads derived from I and II", "info", _names(derived)))

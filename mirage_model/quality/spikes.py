@@ -177,12 +177,23 @@ def without_spikes(x: np.ndarray, fs: float, derived: np.ndarray | None = None) 
     present = np.isfinite(x).any(axis=1)
     centre = np.zeros((L, 1))
     centre[present] = np.nanmedian(x[present], axis=1, keepdims=True)
-    wild = impossible_mask(np.nan_to_num(x - centre), present, QualityConfig())     # (L, T)
-    for lead in np.flatnonzero(wild.any(axis=1)):
-        _mark(damaged, lead, np.flatnonzero(wild[lead]), None if found.derived[lead] else lead, found.derived)
+    damaged |= impossible_damage(np.nan_to_num(x - centre), present, found.derived)
     if not damaged.any():
         return x, 0
     return bridged(x, damaged), int(damaged.any(axis=1).sum())
+
+
+def impossible_damage(x: np.ndarray, present: np.ndarray, derived: np.ndarray,
+                      cfg: QualityConfig | None = None) -> np.ndarray:
+    """(L, T) bool: the samples of (L, T) mV ``x``, less each lead's median, past the impossible values' limit
+    (``noise.impossible_mask``) in the ``present`` (L,) leads, and the same samples of the limb leads ``derived``
+    (L,) bool from a stored lead that has them (``_mark``): they carry them, half in aVR and aVF."""
+    derived = np.asarray(derived, bool)
+    wild = impossible_mask(x, present, cfg or QualityConfig())
+    out = np.zeros(wild.shape, bool)
+    for lead in np.flatnonzero(wild.any(axis=1)):
+        _mark(out, lead, np.flatnonzero(wild[lead]), None if derived[lead] else lead, derived)
+    return out
 
 
 def bridged(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
