@@ -31,9 +31,11 @@ Indices and rules, each from the literature:
 - Pacing spikes (where fs >= 500 Hz): narrow (< 2 ms) deflections seen at the same instant in
   several leads, repeating, each followed by a QRS complex.
 - Isolated spikes no heart gives (``spikes``): one sample or a few, 15 mV and 5 times the lead's own range off its
-  10 ms running median and back (a flipped byte), named with lead and time; critical with its span (the model's
-  windows with one are left out); the measurement and the other checks read the record with them bridged (said
-  once), and the pacing detector does not read one lead's (a stored lead's with the limb leads derived from it).
+  running median over 10 ms on either side, two samples at least (20 ms at 100 Hz), and back (a flipped byte),
+  named with lead and time; critical with its span (the model's windows with one are left out); the measurement
+  and the other checks read the record with them bridged (said once), and the pacing detector does not read one
+  lead's (a stored lead's with the limb leads derived from it). Samples past the impossible values' 50 mV are read
+  so too, said by that finding alone.
 - Mains interference (50/60 Hz, also at exactly Nyquist), and the part of it the measurement cannot subtract
   (``indices.mains_left``: the intervals and the calls would be read through it, so they are withheld),
   high-frequency (muscle) noise (and, from the root sum of squares of the noisy leads' noise at which added noise
