@@ -205,3 +205,15 @@ def test_a_value_past_50_mv_is_said_once_by_the_impossible_values(path, spikes):
     found = [f for f in report.findings if f.code == "artefact"]
     assert found[0].name.startswith("impossible sample values at") and found[0].leads == (spikes[0][0],)
     assert report.verdict == "unreliable" and report.gated
+
+
+def test_a_spike_beside_a_value_past_50_mv_is_named_too():
+    """80 mV in V1 of PTB-XL 00417 had left "fewer than 3 heartbeats" before the spike check was reached, so a spike
+    of 30 mV in V5 went unnamed once the record was read again with V1's sample bridged (a noise burst stood in for
+    it). Both are named, each by its own finding, and nothing else is said of them. Truth: the record's own
+    findings, the two samples placed by hand."""
+    record = load_record(PTBXL)
+    report = assess(_spiked(record, [("V1", 1.5, 80.0, 0), ("V5", 6.0, 30.0, 0)]))
+    assert _codes(report) == sorted(_codes(assess(record)) + [("artefact", "critical")] * 2)
+    found = _spike_findings(report)
+    assert len(found) == 1 and found[0].leads == ("V5",) and "V5 at 6.00 s" in found[0].name

@@ -78,7 +78,17 @@ def assess(record, config: QualityConfig | None = None, pulse="search") -> Quali
     damaged = np.zeros(signal.shape, bool)
     for key in ("damaged", "wild_damaged"):
         damaged |= spikes.get(key, False)
-    again = _assess(_with_signal(record, repaired(signal, damaged).astype(signal.dtype)), cfg, pulse, None)
+
+    def bridged_read(mask: np.ndarray, found: dict | None) -> QualityReport:
+        return _assess(_with_signal(record, repaired(signal, mask).astype(signal.dtype)), cfg, pulse, found)
+
+    # where the impossible values ended the first pass before the spike check (too few beats), the second pass
+    # looks for spikes, and a third reads the record with theirs bridged too
+    late = None if "damaged" in spikes else {}
+    again = bridged_read(damaged, late)
+    if late and late.get("said"):
+        again = bridged_read(damaged | late["damaged"], None)
+        spikes.update(said=late["said"], finding=late["finding"])
     said = ([spikes["wild"]] if "wild" in spikes else []) + ([spikes["finding"]] if spikes.get("said") else [])
     said = [with_stated_scale(f, getattr(record, "meta", None) or {}) for f in said]
     return _finish(list(again.findings) + said, again.indices, again.lead_grade, again.heart_rate_bpm,
