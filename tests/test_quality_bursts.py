@@ -17,13 +17,17 @@ from helpers_quality import assess_signal
 LEADS = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
 
 
-@pytest.fixture(scope="module", params=["00417", "ludb"])
-def clean(request):
+def _sample(want: str):
+    """The shipped record PTB-XL 00417 ("00417") or LUDB 1 ("ludb")."""
     from mirage_model.paths import sample_records
     from mirage_model.records import load_record
 
-    want = request.param
     return load_record(next(p for p in sample_records() if want in str(p) and (want != "ludb" or p.stem == "1")))
+
+
+@pytest.fixture(scope="module", params=["00417", "ludb"])
+def clean(request):
+    return _sample(request.param)
 
 
 def _with_burst(record, lead: str, at_s: float, dur_s: float = 0.8, peak_mv: float = 3.0, seed: int = 0,
@@ -117,3 +121,76 @@ def test_a_burst_within_a_pause_is_named(clean, leads):
         assert at_s - 0.5 <= said <= at_s + 1.5
     assert [n for n, g in zip(LEADS, report.lead_grade) if g == "poor"] == list(leads)
 
+
+
+def _with_motion(record, lead: str, at_s: float, dur_s: float = 1.5, peak_mv: float = 1.5) -> np.ndarray:
+    """(12, T) the record with ``dur_s`` of slow electrode motion (sines of 2.1, 3.4 and 5.2 Hz under a Hann
+    window, ``peak_mv`` peak) added to ``lead`` from ``at_s``."""
+    fs = float(record.fs)
+    sig = record.signal.astype(np.float64)
+    t = np.arange(int(dur_s * fs)) / fs
+    v = (np.sin(2 * np.pi * 2.1 * t) + 0.7 * np.sin(2 * np.pi * 3.4 * t + 1.0)
+         + 0.5 * np.sin(2 * np.pi * 5.2 * t + 2.0)) * np.hanning(len(t))
+    a = int(at_s * fs)
+    sig[LEADS.index(lead), a:a + len(t)] += peak_mv * v / np.abs(v).max()
+    return sig
+
+
+@pytest.mark.parametrize("lead,at_s", [("V2", 4.0), ("aVF", 6.0)])
+def test_slow_electrode_motion_is_named(clean, lead, at_s):
+    """2-5 Hz motion of 1.5 mV over 1.5 s: its first difference, what ``burst_beats`` reads, is a quarter of its
+    size or less (about 0.1 mV RMS, under the 0.15 that names a burst); the slow residual names it."""
+    report, found = assess_signal(clean, _with_motion(clean, lead, at_s))
+    assert "noise_burst" in found, report.summary()
+    f = found["noise_burst"]
+    assert f.leads == (lead,) and f.severity == "warning"
+    assert f.span_s[0] <= at_s + 1.5 and f.span_s[1] >= at_s
+    said = float(f.name.split(f"{lead} at ")[1].split(" s")[0])
+    assert at_s - 0.5 <= said <= at_s + 1.5
+    assert [n for n, g in zip(LEADS, report.lead_grade) if g == "poor"] == [lead]
+
+
+def test_baseline_wander_is_no_burst(clean):
+    """A slow wander (0.3 Hz, 1 mV in every lead, 0.25 Hz, 1.5 mV more in V3) is no burst: the slow residual
+    reads the signal high-passed at 1.5 Hz, less a line over each window."""
+    sig = clean.signal.astype(np.float64)
+    t = np.arange(sig.shape[1]) / float(clean.fs)
+    sig = sig + np.sin(2 * np.pi * 0.3 * t)[None]
+    sig[LEADS.index("V3")] += 1.5 * np.sin(2 * np.pi * 0.25 * t + 1.0)
+    report, found = assess_signal(clean, sig)
+    assert "noise_burst" not in found, report.summary()
+
+
+@pytest.mark.parametrize("want,lead,peak_mv", [("00417", "V5", 2.0), ("ludb", "V2", 0.6)])
+def test_a_burst_in_a_tall_lead_or_under_1_mv_is_named(want, lead, peak_mv):
+    """0.8 s of 2-30 Hz noise: 2 mV in 00417's V5 (its beats 2.2 mV tall, the first difference's residual under 0.3
+    of that) and 0.6 mV in LUDB 1's V2 (under 0.15 mV RMS) were named nowhere; their 2-10 Hz part is read now."""
+    record = _sample(want)
+    report, found = assess_signal(record, _with_burst(record, lead, 4.0, peak_mv=peak_mv))
+    assert "noise_burst" in found, report.summary()
+    f = found["noise_burst"]
+    assert f.leads == (lead,) and f.span_s[0] <= 4.8 and f.span_s[1] >= 4.0
+    assert [n for n, g in zip(LEADS, report.lead_grade) if g == "poor"] == [lead]
+
+
+def test_a_wide_beat_tallest_in_a_small_lead_is_no_burst(monkeypatch):
+    """A beat unlike the median in every lead (LUDB 1's beat nearest 5 s with a wide biphasic wave, 0.2 s, added:
+    2 mV in III, whose QRS is small, 0.6 mV in the others) is another form, not an electrode's motion: the slow
+    residual reads it as one in III where no beat is taken as ectopic."""
+    import mirage_model.quality.indices as indices
+    from scipy.signal import find_peaks
+
+    record = _sample("ludb")
+    fs = float(record.fs)
+    x = record.signal.astype(np.float64)
+    d = np.abs(x[1] - np.median(x[1]))
+    r, _ = find_peaks(d, height=0.5 * np.percentile(d, 99.5), distance=int(0.4 * fs))
+    t = (np.arange(x.shape[1]) - r[np.argmin(np.abs(r / fs - 5.0))]) / fs
+    wave = -t / 0.04 * np.exp(0.5 - 0.5 * (t / 0.04) ** 2)                 # 1 mV peak
+    amp = np.full(12, 0.6)
+    amp[LEADS.index("III")] = 2.0
+    sig = x + amp[:, None] * wave[None]
+    report, found = assess_signal(record, sig)
+    assert "noise_burst" not in found, report.summary()
+    monkeypatch.setattr(indices, "ECTOPIC_CORR", -2.0)
+    assert assess_signal(record, sig)[1]["noise_burst"].leads == ("III",)

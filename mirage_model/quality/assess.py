@@ -22,9 +22,9 @@ from mirage_model.quality.electrode_off import (_lost_finding, _lost_leads, _mis
                                                 electrode_off_leads, record_electrode_off)
 from mirage_model.quality.findings import (LIMB, Finding, QualityConfig, QualityError, QualityReport, _names,
                                            by_severity, verdict_of)
-from mirage_model.quality.indices import (_corr_rows, _sos, _zhao_grade, burst_beats, gap_bursts,
-                                          high_band_ratio, mains_amplitude, median_beats, noise_index, spectrum,
-                                          sqi_indices)
+from mirage_model.quality.indices import (MOTION_HP_HZ, _corr_rows, _sos, _zhao_grade, burst_beats, gap_bursts,
+                                          high_band_ratio, mains_amplitude, median_beats, motion_bursts, noise_index,
+                                          spectrum, sqi_indices)
 from mirage_model.quality.gain import with_stated_scale
 from mirage_model.quality.integrity import _integrity
 from mirage_model.quality.lead_set import _duplicates, _einthoven
@@ -319,7 +319,10 @@ def _assess(record, cfg: QualityConfig, pulse, spikes: dict | None) -> QualityRe
     # and the stretches between the beats' windows (a pause, a long RR), read alike: (N + W, L), spans (N + W, 2) s
     gaps, gap_s = gap_bursts(x40, beats, med40, usable, cfg.beat_window_s, cfg.burst_mv, cfg.burst_gap_rel,
                              cfg.burst_ratio)
-    swamped = np.concatenate([swamped, gaps])
+    # and an electrode's slow motion (0.5-10 Hz), which the first difference reads at a quarter of its size
+    moved, moved_gaps = motion_bursts(x40, beats, segs40, med40, usable, gap_s, cfg.beat_window_s, cfg.motion_mv,
+                                      cfg.motion_rel, cfg.motion_gap_rel, cfg.motion_ratio, cfg.motion_own)
+    swamped = np.concatenate([swamped | moved, gaps | moved_gaps])
     spans = np.concatenate([keep[:, None] + np.array(cfg.beat_window_s)[None], gap_s])
     at = np.concatenate([keep, gap_s[:, 0]])        # a beat's R peak, a stretch's start
     # leads poor for a burst, or a large artefact, that their own finding names
@@ -337,7 +340,9 @@ def _assess(record, cfg: QualityConfig, pulse, spikes: dict | None) -> QualityRe
         findings.append(Finding("noise_burst", f"noise burst or electrode pop over a beat ({where})", "warning",
                                 _names(burst), f"beats, or stretches between them, whose residual about the lead's "
                                 f"median beat reaches {cfg.burst_mv:g} mV and {cfg.burst_ratio:g} times the other "
-                                "leads'", span_s=(float(when[:, 0].min()), float(when[:, 1].max()))))
+                                f"leads', or its slow part (over {MOTION_HP_HZ:g} Hz, an electrode's motion) "
+                                f"{cfg.motion_mv:g} mV and {cfg.motion_own:g} times the lead's other beats'",
+                                span_s=(float(when[:, 0].min()), float(when[:, 1].max()))))
 
     hf = usable & (noise > cfg.noise_warn_mv)
     hf_at = len(findings)           # its finding goes here once the grades are known (it names the poor ones)

@@ -337,6 +337,22 @@ def burst_beats(segs: np.ndarray, med: np.ndarray, usable: np.ndarray, min_mv: f
     return _swamped(r, med, usable, min_mv, min_rel, ratio)
 
 
+ECTOPIC_CORR = 0.7      # a beat whose median lead correlates under this with its median beat is another form
+
+
+def ectopic(segs: np.ndarray, med: np.ndarray, usable: np.ndarray) -> np.ndarray:
+    """(N,) bool the beats ``segs`` (N, L, S) unlike their median ``med`` (L, S) in most ``usable`` (L,) leads: the
+    median usable lead's correlation under ``ECTOPIC_CORR``. An ectopic beat is unlike the median in every lead, and
+    the most, for its height, in a lead whose own QRS is small (premature ventricular beats in PTB-XL 14309's V2 and
+    14126's III and aVL read as slow motion without this); a burst changes its own leads. ``burst_beats`` does not
+    use it: a burst that moves where the detector places a beat makes that beat unlike the median in every lead
+    (LUDB 1 with 3 mV in V3 at 4 s)."""
+    if not len(segs) or not usable.any():
+        return np.zeros(len(segs), bool)
+    r = _corr_rows(segs[:, usable], med[usable][None])                                          # (N, l)
+    return np.median(r, axis=1) < ECTOPIC_CORR
+
+
 def _swamped(r: np.ndarray, med: np.ndarray, usable: np.ndarray, min_mv: float, min_rel: float,
              ratio: float) -> np.ndarray:
     """(K, L) bool the residuals ``r`` (K, L) mV that reach ``min_mv``, ``min_rel`` of their lead's median-beat
@@ -376,3 +392,43 @@ def gap_bursts(x40: np.ndarray, beats: np.ndarray, med: np.ndarray, usable: np.n
         return np.zeros((0, L), bool), np.zeros((0, 2))
     r = np.stack([np.sqrt(np.mean(np.diff(x40[:, s:e], axis=1) ** 2, axis=1)) for s, e in spans]) / np.sqrt(2)
     return _swamped(r, med, usable, min_mv, min_rel, ratio), np.array(spans, float) / 100.0       # (W, L), (W, 2)
+
+
+MOTION_HP_HZ = 1.5      # the slow residual's high-pass: a baseline's wander (under 1 Hz) is no burst
+
+
+def _detrended(v: np.ndarray) -> np.ndarray:
+    """(..., S) less its least-squares line: what is left of a baseline's drift over a window is no burst."""
+    t = np.arange(v.shape[-1]) - (v.shape[-1] - 1) / 2.0
+    slope = (v * t).sum(axis=-1, keepdims=True) / max(float((t * t).sum()), 1.0)
+    return v - v.mean(axis=-1, keepdims=True) - slope * t
+
+
+def motion_bursts(x40: np.ndarray, beats: np.ndarray, segs: np.ndarray, med: np.ndarray, usable: np.ndarray,
+                  gap_spans: np.ndarray, window_s=(-0.25, 0.45), min_mv: float = 0.15, min_rel: float = 0.3,
+                  gap_rel: float = 0.3, ratio: float = 3.0, own: float = 8.0) -> tuple[np.ndarray, np.ndarray]:
+    """(N, L) bool the beats and (W, L) the stretches between them (``gap_spans`` (W, 2) s, ``gap_bursts``') that an
+    electrode's slow motion swamps: ``x40`` (L, T) mV at 100 Hz, 40 Hz low-passed, ``beats`` (N,) R peaks, ``segs``
+    (N, L, S) and ``med`` (L, S) its beats and their median (``median_beats`` at ``window_s``). ``burst_beats``
+    reads the first difference, which reads 0.5-10 Hz motion at about a quarter of its size (32 of 100 such bursts
+    named in 200 PTB-XL records); here the signal high-passed at ``MOTION_HP_HZ``, less its own median beat at each
+    beat (a stretch as it is), less a line, RMS: it reaches ``min_mv`` and ``min_rel`` (``gap_rel`` between the
+    beats) of the lead's median-beat height, ``ratio`` times the median lead's, in that share and in mV (an ectopic
+    beat is unlike the median in every lead, a large share of a small lead), and ``own`` times the lead's median
+    over its beats (its beat-to-beat variability); no ``ectopic`` beat."""
+    L = x40.shape[0]
+    spans = np.round(np.asarray(gap_spans, float).reshape(-1, 2) * 100).astype(int)
+    xb = sosfiltfilt(_sos("high", MOTION_HP_HZ, 0.0, 100.0), x40, axis=-1)
+    slow, med_b = median_beats(xb, beats, window_s)                                             # (N, L, S), (L, S)
+    if len(slow) < 3 or not usable.any():
+        return np.zeros((len(slow), L), bool), np.zeros((len(spans), L), bool)
+    other = ectopic(segs, med, usable)                                                          # (N,)
+    r = _rms(_detrended(slow - med_b[None]), axis=2)                                            # (N, L) mV
+    g = (np.stack([_rms(_detrended(xb[:, s:e]), axis=1) for s, e in spans]) if len(spans)
+         else np.zeros((0, L)))                                                                # (W, L) mV
+    floor = own * np.maximum(np.median(r, axis=0), 0.02)[None]                                  # (1, L)
+
+    def moved(v: np.ndarray, rel: float) -> np.ndarray:
+        typical = np.median(np.where(usable[None], v, np.nan), axis=1, keepdims=True) if len(v) else v[:, :1]
+        return _swamped(v, med, usable, min_mv, rel, ratio) & (v >= ratio * np.maximum(typical, 0.01)) & (v >= floor)
+    return moved(r, min_rel) & ~other[:, None], moved(g, gap_rel)
