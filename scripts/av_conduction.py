@@ -6,8 +6,8 @@ pipeline) and pickles what the interpretation read (``interpretation_inputs``), 
 interpretation changed, the AV conduction statements said, "Normal ECG" lost and atrial fibrillation first, before
 (the interpretation written when collected) and after. The sets (folds 1-8; fold 10 is never read): every record
 labelled 2AVB, every one labelled 3AVB, and at random (seed ``SEED``) 50 labelled 1AVB, 400 labelled SR and NORM
-(neither AV block nor AFIB/AFLT), 80 AFIB, 50 PAC and 50 PVC. ``ludb FOLDER`` checks the P waves found against LUDB's
-annotated P waves (lead II).
+(neither AV block nor AFIB/AFLT), 80 AFIB, 80 AFLT (all 59 of folds 1-8), 50 PAC and 50 PVC. ``ludb FOLDER`` checks
+the P waves found against LUDB's annotated P waves (lead II).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import interpretation_inputs  # noqa: E402
 from interpretation_inputs import add_collect_parser, load, ptbxl_table  # noqa: E402
 
-SIZES = {"avb2": None, "avb3": None, "avb1": 50, "sr": 400, "afib": 80, "pac": 50, "pvc": 50}
+SIZES = {"avb2": None, "avb3": None, "avb1": 50, "sr": 400, "afib": 80, "aflt": 80, "pac": 50, "pvc": 50}
 SEED = 52
 AVB = ("1AVB", "2AVB", "3AVB")
 
@@ -34,7 +34,8 @@ def chosen(root: Path, which: str):
     if which == "sr":
         s = d[has["SR"] & has["NORM"] & ~has["1AVB"] & ~has["2AVB"] & ~has["3AVB"] & ~has["AFIB"] & ~has["AFLT"]]
     else:
-        s = d[has[{"avb1": "1AVB", "avb2": "2AVB", "avb3": "3AVB", "afib": "AFIB", "pac": "PAC", "pvc": "PVC"}[which]]]
+        s = d[has[{"avb1": "1AVB", "avb2": "2AVB", "avb3": "3AVB", "afib": "AFIB", "aflt": "AFLT", "pac": "PAC",
+                    "pvc": "PVC"}[which]]]
     n = SIZES[which]
     return s if n is None or len(s) <= n else s.sample(n, random_state=SEED)
 
@@ -51,21 +52,25 @@ def first_statement(text: str | None) -> str:
 
 
 AV_WORDS = ("AV block", "AV dissociation")
+AF_MARKED = "P waves at a constant rate"        # av_conduction.AF_MARK: the note of an AF statement so marked
 
 
 def texts(paths: list[Path], out: Path) -> None:
     """Each cached record's interpretation with the code in use (run with main's on PYTHONPATH for "before"), as JSON
-    {record: text}."""
+    {record: {"text": its brief text, "notes": why each statement marked "(?)" is doubted}}."""
     import json
 
     from mirage_model.review.interpret import interpret_prediction
-    said = {c["record"]: interpret_prediction(c["said_by"], c["measurements"], c["sex"], quality=c["quality"],
-                                              own=c["own"]).text(brief=True) for c in load(paths)}
+    said = {}
+    for c in load(paths):
+        it = interpret_prediction(c["said_by"], c["measurements"], c["sex"], quality=c["quality"], own=c["own"])
+        said[c["record"]] = {"text": it.text(brief=True), "notes": it.notes_text()}
     out.write_text(json.dumps(said))
 
 
 def table(paths: list[Path], before_json: Path | None = None) -> None:
-    """Per cache: AV statements said, Normal ECG lost, AF first, before (``before_json``, from ``texts``; else the
+    """Per cache: AV statements said, Normal ECG lost, AF first (unmarked: no "(?)" on it), AF marked by P waves
+    marching (``AF_MARKED``), before (``before_json``, from ``texts``; else the
     interpretation written when collected) and after; each changed record."""
     import json
 
@@ -74,21 +79,25 @@ def table(paths: list[Path], before_json: Path | None = None) -> None:
     for p in paths:
         recs = load([p])
         n = len(recs)
-        said, normal, af = [0, 0], [0, 0], [0, 0]
+        said, normal, af, plain, marked = [0, 0], [0, 0], [0, 0], [0, 0], [0, 0]
         print(f"== {p.name}: {n} records")
         for c in recs:
             before = given.get(c["record"], c["interpretation"] or "")
+            before, before_notes = (before["text"], before["notes"]) if isinstance(before, dict) else (before, "")
             it = interpret_prediction(c["said_by"], c["measurements"], c["sex"], quality=c["quality"], own=c["own"])
             after = it.text(brief=True)
-            for k, t in enumerate((before, after)):
+            for k, (t, why) in enumerate(((before, before_notes), (after, it.notes_text()))):
                 said[k] += any(w in s for s in t.split("; ") for w in AV_WORDS if "First degree" not in s)
                 normal[k] += "Normal ECG" in t
                 af[k] += first_statement(t).startswith("Atrial fibrillation")
+                plain[k] += first_statement(t).startswith("Atrial fibrillation") and "(?)" not in first_statement(t)
+                marked[k] += AF_MARKED in why
             if before != after:
                 print(f"   {c['record']} {sorted(c['meta'][2])}\n      before: {before[:300]}\n"
                       f"      after:  {after[:300]}")
         print(f"   AV block statements (2nd degree, complete, dissociation) {said[0]} -> {said[1]}; Normal ECG "
-              f"{normal[0]} -> {normal[1]}; AF first {af[0]} -> {af[1]}")
+              f"{normal[0]} -> {normal[1]}; AF first {af[0]} -> {af[1]} (unmarked {plain[0]} -> {plain[1]}); "
+              f"AF marked by P waves at a constant rate {marked[0]} -> {marked[1]}")
 
 
 def ludb(folder: Path, tol_ms: float = 40.0) -> None:

@@ -65,15 +65,6 @@ def test_sinus_rhythm_has_no_non_conducted_p_wave():
     assert w.regular
 
 
-def test_complete_block_gives_no_template():
-    """Atrial rate 90/min, ventricular 42/min, unrelated: the median beat, aligned on the QRS, holds no P wave, so
-    there is no template and no P wave is sought (None), rather than one guessed."""
-    p = [100 + 667 * k for k in range(15)]
-    q = [280 + 1430 * k for k in range(7)]
-    m = measure(avb_record(p, q))
-    assert m.pr_ms is None and m.p_waves is None
-
-
 def test_p_interval_counts_a_hidden_p_wave_as_two_cycles():
     pp, regular = p_interval(np.array([0.0, 0.8, 1.6, 3.2, 4.0, 4.8]))
     assert pp == pytest.approx(0.8) and regular

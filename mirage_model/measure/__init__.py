@@ -94,7 +94,10 @@ cardiologists' per-lead readings (fitted on LUDB records 1-50 only).
 11. P waves beat by beat (``p_waves``): the median beat's P wave, where it has one, slid over the record once each
    dominant beat's median QRS-T is subtracted; every place it matches (correlation 0.8 or more at a like size) is a P
    wave, conducted (the last before a QRS) or not (the next P wave comes first): ``Measurements.p_waves``, the P rate
-   apart from the QRS rate (second-degree AV block and AV dissociation, decided by ``review.interpret``).
+   apart from the QRS rate (second-degree AV block and AV dissociation, decided by ``review.interpret``). Where the
+   median beat has no P wave (P waves marching through the QRS-T at their own rate blur away on it), the template is
+   sought in the record itself, in II and V1 (``p_template``: the residue's autocorrelation at a steady atrial cycle
+   apart from the RR, the residue folded at it), and its P waves kept only where they march regularly.
 
 Accuracy against the LUDB cardiologists' annotations and speed: docs/measurements.md
 (``scripts/eval_ludb.py``). Values are None where they cannot be measured; the reason is in

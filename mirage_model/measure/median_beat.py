@@ -22,6 +22,7 @@ from mirage_model.measure.filters import bandpass, smooth
 from mirage_model.measure.formulas import (
     qtc_bazett, qtc_framingham, qtc_fridericia, rr_successive_variation, rr_variation,
 )
+from mirage_model.measure.p_template import ATRIAL_LEADS, search_p_waves
 from mirage_model.measure.p_waves import locate_p_waves
 from mirage_model.measure.results import (
     METHOD_NAME, LeadFiducials, MeasureConfig, Measurements, MedianBeat, empty_measurements,
@@ -327,8 +328,12 @@ def _measure_signal(x: np.ndarray, fs: float, cfg: MeasureConfig, quality: dict,
         pr_ms = _ms(pr_len, fs)
     x_p = smooth(xf[indep], fs, cfg.p_lowpass_hz)                            # (l, T) the P waves' band
     p_share, pr_iqr = p_per_beat(x_p, fs, beats, qrs_first - c, cfg)
-    p_waves = None if p_span is None else locate_p_waves(
-        x_p, fs, beats, dominant, smooth(med[indep], fs, cfg.p_lowpass_hz), c, p_span, (qrs_first, qrs_off), t_off)
+    med_p = smooth(med[indep], fs, cfg.p_lowpass_hz)                          # (l, K) the median beat, same band
+    # no P wave on the median beat: P waves marching through the QRS-T at their own rate are sought in the record
+    atrial = np.isin(indep, ATRIAL_LEADS)                                     # II and V1, where usable
+    p_waves = (locate_p_waves(x_p, fs, beats, dominant, med_p, c, p_span, (qrs_first, qrs_off), t_off) if p_span
+               else search_p_waves(x_p[atrial], fs, beats, dominant, med_p[atrial], c, (qrs_first, qrs_off), t_off)
+               if atrial.any() else None)
 
     qtc_b = round(qtc_bazett(qt_ms, rr), 1) if qt_ms is not None else None
     qtc_f = round(qtc_fridericia(qt_ms, rr), 1) if qt_ms is not None else None

@@ -165,13 +165,27 @@ def locate_p_waves(y: np.ndarray, fs: float, beats: np.ndarray, dominant: np.nda
         BeatPWaves (times from ``y``'s first sample), or None: fewer than 3 beats or a P wave under 3 samples.
     """
     l, T = y.shape
-    beats = np.asarray(beats, dtype=np.int64)
-    dominant = np.asarray(dominant, dtype=bool)
     p_on, p_off = int(p_span[0]), int(p_span[1])
-    q_on, q_off = int(qrs_span[0]), int(qrs_span[1])
     if len(beats) < 3 or p_off - p_on < 3 or p_on < 0:
         return None
-    template = median[:, p_on:p_off + 1]                                      # (l, K)
+    residue, allowed, qrs_on = beat_residue(y, fs, beats, dominant, median, anchor, qrs_span, t_end)
+    return found_p_waves(residue, allowed, median[:, p_on:p_off + 1], qrs_on, fs, pr_max_s)
+
+
+def beat_residue(y: np.ndarray, fs: float, beats: np.ndarray, dominant: np.ndarray, median: np.ndarray, anchor: int,
+                 qrs_span: tuple[int, int], t_end: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The record with each dominant beat's median QRS-T subtracted (module docstring), where P waves are searched.
+
+    Args: as ``locate_p_waves``'s.
+
+    Returns:
+        residue (l, T) mV; allowed (T,) bool: outside every QRS and ectopic beat (``EXCLUDE_QRS_S``,
+        ``EXCLUDE_ECTOPIC_S``); qrs_on (n,) every beat's QRS onset (samples of ``y``).
+    """
+    T = y.shape[1]
+    beats = np.asarray(beats, dtype=np.int64)
+    dominant = np.asarray(dominant, dtype=bool)
+    q_on, q_off = int(qrs_span[0]), int(qrs_span[1])
     residue = np.array(y, dtype=np.float64, copy=True)
     allowed = np.ones(T, dtype=bool)
     start = q_on - int(round(RESIDUE_FROM_S * fs))
@@ -192,9 +206,16 @@ def locate_p_waves(y: np.ndarray, fs: float, beats: np.ndarray, dominant: np.nda
             e0 = int(b) - int(round(EXCLUDE_ECTOPIC_S[0] * fs))
             e1 = int(b) + int(round(EXCLUDE_ECTOPIC_S[1] * fs))
         allowed[max(0, e0):max(0, min(T, e1))] = False
+    return residue, allowed, (beats - anchor + q_on).astype(float)
+
+
+def found_p_waves(residue: np.ndarray, allowed: np.ndarray, template: np.ndarray, qrs_on: np.ndarray, fs: float,
+                  pr_max_s: float = 0.6) -> BeatPWaves:
+    """The P waves where ``template`` (l, K) matches ``residue`` (l, T) within ``allowed`` (T,) (``beat_residue``),
+    read against the beats' QRS onsets ``qrs_on`` (n,) samples (module docstring)."""
+    T = residue.shape[1]
     ok, corr = template_matches(residue, template, allowed)
     starts = _pick(ok, corr, int(round(MIN_PP_S * fs))) if len(ok) else np.zeros(0, dtype=np.int64)
-    qrs_on = (beats - anchor + q_on).astype(float)                            # (n,) every beat's QRS onset
     pp, regular = p_interval(starts / fs)
     return BeatPWaves(onset_s=starts / fs, corr=corr[starts] if len(starts) else np.zeros(0),
                       blocked=blocked_p(starts.astype(float), qrs_on[np.isfinite(qrs_on)]),

@@ -1,0 +1,175 @@
+"""P waves found without the median beat's P wave: where P waves march through the QRS-T at a rate of their own
+(complete AV block, AV dissociation, second-degree AV block), averaging on the QRS blurs them away, so the median beat
+has none to serve as the template of ``measure.p_waves``. Here the template is sought in the record itself, in II and
+V1 (``ATRIAL_LEADS``), where P waves show best.
+
+1. The residue: each dominant beat's median QRS-T subtracted at it (``p_waves.beat_residue``: average beat
+   subtraction, Slocum et al. 1992), the QRS complexes and ectopic beats left out, so P waves on T waves stay.
+2. The atrial cycle: the residue, band-passed as the atrial periodicity's (``atrial.PERIOD_BAND_HZ``), its
+   autocorrelation (each lead's, normalised by the overlapping samples' energy: ``atrial._autocorrelation``; averaged
+   over the leads) at its largest between ``LAG_S``; then the shortest submultiple of that lag where it still reaches
+   ``SUBMULTIPLE_SHARE`` of the peak (the fundamental: flutter waves at 0.2 s repeat at 0.4 and 0.6 s too).
+   Rejected where the cycle is under ``p_waves.MIN_PP_S`` or the autocorrelation at a lag under it reaches that share
+   of the peak (flutter, fibrillatory waves), where the peak is under ``PERIODICITY_MIN``, or where the cycle lies
+   within ``RR_APART`` of the RR intervals' range (``RR_RANGE``) or of twice it (a residue of the QRS-T repeats at
+   the RR; P waves at the RR are conducted ones, which the median beat keeps).
+3. The template: the residue folded at that cycle (epoch folding; the cycle refined over +/- ``REFINE_SHARE``), the
+   ``P_WIDTH_S`` window of the folded cycle with the most energy, trimmed at both ends to where its energy reaches
+   ``P_EDGE_SHARE`` of its peak (the template's first sample is the P onset). A P wave stands out of an isoelectric
+   baseline: that window must hold ``P_SHARE_MIN`` of the folded cycle's energy (a flutter's sawtooth or a T wave's
+   blurred residue spreads it over the cycle).
+4. The P waves: ``p_waves.found_p_waves`` with that template (correlation 0.8, a like size); then once more with the
+   template averaged over the residue at the P waves found (P-aligned windows). Kept only where at least
+   ``MIN_FOUND`` are found, covering ``COVER_MIN`` of the cycles the record holds, at a P-P interval within
+   ``RR_APART`` of the cycle, marching regularly (``regular_through_qrs``: every interval within
+   ``p_waves.PP_TOLERANCE_S`` of one to ``MAX_HIDDEN`` + 1 cycles, each P wave missing due where a QRS hides it).
+
+Thresholds fixed on LUDB records 1-100 before any PTB-XL figure (/tmp scripts, recorded in the commit): with every
+threshold but the RR's off, a cycle survives on 7 records: complete AV block 34 (peak 0.25, window share 0.73) and 90
+(0.46, 0.49; its P waves then miss one not hidden by a QRS: not kept), atrial fibrillation 83 (0.15, 0.40), sinus
+1, 12, 24, 60 (0.12-0.26, their P waves at the RR: found too few, too irregular, or none). ``PERIODICITY_MIN`` and
+``P_SHARE_MIN`` sit under the complete blocks' values; the later checks are what tell the sinus records apart. The
+atrial periodicity's own figures agree (``review.interpret.rhythm.PACED_ATRIAL_PERIODICITY``: complete AV block
+0.43, 0.46; atrial fibrillation 0.07-0.16). Research use only, not a diagnosis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from mirage_model.measure.atrial import PERIOD_BAND_HZ, _autocorrelation
+from mirage_model.measure.filters import bandpass
+from mirage_model.measure.p_waves import MIN_PP_S, PP_TOLERANCE_S, BeatPWaves, beat_residue, found_p_waves
+
+ATRIAL_LEADS = (1, 6)         # II and V1 (standard order), where P waves show best: searched in these alone
+LAG_S = (0.15, 2.0)           # autocorrelation lags searched (flutter's 0.2 s cycle seen, to 30/min)
+SUBMULTIPLE_SHARE = 0.8       # a submultiple of the peak's lag reaching this share of it is the cycle
+PERIODICITY_MIN = 0.20        # the autocorrelation at the cycle (LUDB: complete AV block 0.25, 0.46)
+RR_RANGE = (10, 90)           # the RR intervals' range: these percentiles (an irregular rhythm's T residue)
+RR_APART = 0.1                # the cycle this share away from the RR and twice it; the P-P found this near the cycle
+REFINE_SHARE = 0.05           # the cycle refined by folding within this share of the autocorrelation's lag
+P_WIDTH_S = 0.12              # the template's length (a P wave lasts up to 0.12 s)
+P_EDGE_SHARE = 0.01          # ... trimmed to where its energy reaches this share of its peak (the P onset)
+P_SHARE_MIN = 0.45            # the template window's share of the folded cycle's energy (LUDB 34 0.73, 90 0.49)
+MIN_FOUND = 6                 # P waves found, at least
+COVER_MIN = 0.6               # ... of the cycles the record holds
+MAX_HIDDEN = 2                # P waves in a row a QRS may hide (each where no template fits beside a QRS)
+
+
+def atrial_cycle(residue: np.ndarray, allowed: np.ndarray, fs: float,
+                 rr_s: tuple[float, float]) -> tuple[float, float] | None:
+    """(cycle s, periodicity) of the residue (l, T) within ``allowed`` (T,) (module docstring, step 2), the RR
+    intervals' range ``rr_s`` (s, ``RR_RANGE`` percentiles), or None."""
+    z = bandpass(residue, fs, PERIOD_BAND_HZ) * allowed                      # (l, T) the T wave's slow residue out
+    T = z.shape[1]
+    ac = _autocorrelation(z).mean(axis=0)                                     # (T,)
+    lo, hi = int(round(LAG_S[0] * fs)), min(T - 1, int(round(LAG_S[1] * fs)))
+    if hi - lo < 3:
+        return None
+    seg = ac[lo:hi + 1]
+    peaks = [k for k in range(1, len(seg) - 1) if seg[k] >= seg[k - 1] and seg[k] >= seg[k + 1]]
+    if not peaks:
+        return None
+    lag = lo + max(peaks, key=lambda k: seg[k])
+    best = float(ac[lag])
+    for m in (4, 3, 2):                # the fundamental: the shortest submultiple still near the peak
+        a = max(lo, int(round(lag / m)) - 1)
+        near = ac[a:a + 3]
+        if int(round(lag / m)) >= lo and near.max() >= SUBMULTIPLE_SHARE * best:
+            lag = a + int(np.argmax(near))
+            break
+    cycle = lag / fs
+    fast = ac[lo:max(lo + 1, int(round(MIN_PP_S * fs)))].max()               # activity faster than P waves
+    if cycle < MIN_PP_S or best < PERIODICITY_MIN or fast >= SUBMULTIPLE_SHARE * best:
+        return None
+    if any((1 - RR_APART) * k * rr_s[0] <= cycle <= (1 + RR_APART) * k * rr_s[1] for k in (1, 2)):
+        return None
+    return cycle, best
+
+
+def folded_template(residue: np.ndarray, allowed: np.ndarray, fs: float, cycle_s: float) -> tuple[np.ndarray, float]:
+    """(template (l, K), its share of the folded cycle's energy): the residue (l, T) folded at ``cycle_s``, refined
+    (module docstring, step 3)."""
+    t = np.flatnonzero(allowed)
+    K = max(3, int(round(P_WIDTH_S * fs)))
+    best = None
+    for c in np.arange(cycle_s * (1 - REFINE_SHARE), cycle_s * (1 + REFINE_SHARE), 1.0 / fs / 4):
+        n = int(round(c * fs))
+        phase = np.floor((t % (c * fs)) * n / (c * fs)).astype(int) % n
+        count = np.bincount(phase, minlength=n)
+        if np.any(count == 0):
+            continue
+        prof = np.stack([np.bincount(phase, weights=r[t], minlength=n) / count for r in residue])    # (l, n)
+        prof -= prof.mean(axis=1, keepdims=True)
+        power = (prof ** 2).sum(axis=0)                                       # (n,)
+        if best is None or power.sum() > best[0]:
+            best = (float(power.sum()), prof, power)
+    if best is None or best[0] <= 0:
+        return np.zeros((residue.shape[0], K)), 0.0
+    _, prof, power = best
+    n = prof.shape[1]
+    win = np.array([power[(s + np.arange(K)) % n].sum() for s in range(n)])   # (n,) energy of each window
+    s = int(np.argmax(win))
+    idx = (s + np.arange(K)) % n
+    keep = np.flatnonzero(power[idx] >= P_EDGE_SHARE * power[idx].max())    # the P wave's onset and offset
+    idx = idx[keep[0]:keep[-1] + 1]
+    return prof[:, idx], float(win[s] / power.sum())
+
+
+def regular_through_qrs(onset_s: np.ndarray, pp_s: float, allowed: np.ndarray, fs: float, width: int) -> bool:
+    """Whether P waves at ``onset_s`` (m,) s march at ``pp_s``: every interval within ``PP_TOLERANCE_S`` of a whole
+    number of cycles, and each P wave missing from it (up to ``MAX_HIDDEN`` in a row) due where a template ``width``
+    samples long could not be searched (``allowed`` (T,) False: a QRS hides it)."""
+    for a, b in zip(onset_s[:-1], onset_s[1:]):
+        k = int(round((b - a) / pp_s))
+        if k < 1 or k > MAX_HIDDEN + 1 or abs(b - a - k * pp_s) > PP_TOLERANCE_S:
+            return False
+        for j in range(1, k):
+            due = int(round((a + j * (b - a) / k) * fs))
+            if allowed[max(0, due):due + width].all():
+                return False
+    return True
+
+
+def _aligned(residue: np.ndarray, onset_s: np.ndarray, fs: float, K: int) -> np.ndarray:
+    """(l, K) the residue (l, T) averaged over the windows starting at ``onset_s`` (m,) s."""
+    st = np.round(onset_s * fs).astype(int)
+    st = st[st + K <= residue.shape[1]]
+    return residue[:, st[:, None] + np.arange(K)[None, :]].mean(axis=1)
+
+
+def search_p_waves(y: np.ndarray, fs: float, beats: np.ndarray, dominant: np.ndarray, median: np.ndarray,
+                   anchor: int, qrs_span: tuple[int, int], t_end: int | None,
+                   pr_max_s: float = 0.6) -> BeatPWaves | None:
+    """Every P wave of a record by a template found in the record itself (module docstring).
+
+    Args: as ``p_waves.locate_p_waves``'s, without a P wave on the median beat.
+
+    Returns:
+        BeatPWaves (times from ``y``'s first sample), or None: fewer than 3 dominant beats, or the evidence short of
+        any threshold.
+    """
+    beats = np.asarray(beats, dtype=np.int64)
+    dominant = np.asarray(dominant, dtype=bool)
+    if np.count_nonzero(dominant) < 3:
+        return None
+    residue, allowed, qrs_on = beat_residue(y, fs, beats, dominant, median, anchor, qrs_span, t_end)
+    rr_s = tuple(np.percentile(np.diff(beats), RR_RANGE) / fs)
+    found = atrial_cycle(residue, allowed, fs, rr_s)
+    if found is None:
+        return None
+    cycle = found[0]
+    template, share = folded_template(residue, allowed, fs, cycle)
+    if share < P_SHARE_MIN:
+        return None
+    w = found_p_waves(residue, allowed, template, qrs_on, fs, pr_max_s)
+    if len(w.onset_s) >= 3:
+        w = found_p_waves(residue, allowed, _aligned(residue, w.onset_s, fs, template.shape[1]), qrs_on, fs, pr_max_s)
+    T = y.shape[1] / fs
+    if (len(w.onset_s) < MIN_FOUND or w.pp_s is None or abs(w.pp_s - cycle) > RR_APART * cycle
+            or len(w.onset_s) < COVER_MIN * T / cycle
+            or not regular_through_qrs(w.onset_s, w.pp_s, allowed, fs, template.shape[1])):
+        return None
+    return replace(w, regular=True)

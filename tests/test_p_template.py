@@ -1,0 +1,74 @@
+"""P waves found without the median beat's P wave (``measure.p_template``). The truth is the construction: where each
+P wave and each QRS was placed, and at what rate."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mirage_model.measure import measure
+from mirage_model.measure.p_template import atrial_cycle
+from mirage_model.records import EcgRecord
+from test_measure import FS, project_leads
+from test_p_waves import _near, avb_record
+
+
+def test_complete_block_p_waves_are_found_without_the_median_beat():
+    """Atrial rate 90/min, ventricular 42/min, unrelated: the median beat holds no P wave (no PR), yet the P waves
+    marching through are found at the constructed places, at their own rate, with the non-conducted ones."""
+    p = [100 + 667 * k for k in range(15)]
+    q = [280 + 1430 * k for k in range(7)]
+    m = measure(avb_record(p, q))
+    assert m.pr_ms is None
+    w = m.p_waves
+    assert w is not None
+    assert w.pp_s == pytest.approx(0.667, abs=0.02) and w.regular
+    # every P wave clear of a QRS (not within 60 ms before to 130 ms after its onset) is found within 20 ms
+    clear = [t for t in p if all(not (qq - 60 <= t + 100 and t <= qq + 130) for qq in q)]
+    assert _near(w.onset_s, clear).mean() >= 0.9, (w.onset_s, clear)
+    assert w.n_blocked >= 2
+
+
+def test_atrial_cycle_at_the_p_rate_not_the_rr():
+    """Humps every 0.7 s in a flat residue: the cycle is 0.7 s; the same humps at the RR intervals are not P waves of
+    their own (the QRS-T's residue repeats at the RR)."""
+    fs = 100.0
+    r = np.zeros((2, 1000))
+    for t in range(50, 1000 - 12, 70):
+        r[:, t:t + 10] += np.sin(np.pi * (np.arange(10) + 0.5) / 10) ** 2 * 0.1
+    allowed = np.ones(1000, dtype=bool)
+    cyc = atrial_cycle(r, allowed, fs, (1.2, 1.3))
+    assert cyc is not None and cyc[0] == pytest.approx(0.7, abs=0.011)
+    assert atrial_cycle(r, allowed, fs, (0.68, 0.72)) is None
+
+
+def test_flutter_waves_are_not_p_waves():
+    """Flutter waves at 286/min (0.21 s) dissociated from a ventricular rhythm at 67/min: activity faster than any
+    P wave is not read as P waves (they would make an AV block of a flutter)."""
+    p = [30 + 210 * k for k in range(47)]
+    q = [400 + 900 * k for k in range(11)]
+    m = measure(avb_record(p, q))
+    assert m.p_waves is None
+
+
+def test_fibrillatory_waves_give_no_p_waves():
+    """Fibrillatory waves (4-9 Hz noise, 0.1 mV) under an irregular ventricular rhythm: no regular P waves."""
+    rng = np.random.default_rng(7)
+    q = np.cumsum(rng.uniform(550, 1100, 14)).astype(int)
+    q = [int(t) for t in q if t < 9600]
+    rec = avb_record([], q, seed=3)
+    T = rec.signal.shape[1]
+    f = np.fft.rfftfreq(T, 1 / FS)
+    spec = np.fft.rfft(rng.standard_normal(T)) * ((f >= 4) & (f <= 9))
+    fib = np.fft.irfft(spec, n=T)
+    fib *= 0.1 / np.abs(fib).max()
+    sig = rec.signal + project_leads({"p": fib, "qrs": np.zeros(T), "t": np.zeros(T)},
+                                     {"p": 60.0, "qrs": 45.0, "t": 40.0}).astype(np.float32)
+    m = measure(EcgRecord(signal=sig, fs=FS, record_id="synthetic"))
+    assert m.p_waves is None
+
+
+def test_no_atrial_activity_gives_no_p_waves():
+    """A junctional rhythm (regular QRS-T, no P wave at all): nothing to find, nothing guessed."""
+    m = measure(avb_record([], [300 + 1000 * k for k in range(10)]))
+    assert m.p_waves is None
