@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 from pathlib import Path
 
 import numpy as np
@@ -163,16 +162,6 @@ def test_report_api(records):
     d = q.as_dict()
     assert d["verdict"] == "unreliable" and len(d["indices"]["kSQI"]) == 12
     assert d["indices"]["kSQI"][1] is None       # the zeroed lead has no index, not NaN
-
-
-def test_fast_enough(records):
-    rec = records["A0003"]                       # 10 s, 500 Hz
-    quality.assess(rec)
-    t0 = time.process_time()                     # CPU time: other programs on the machine do not count
-    for _ in range(5):
-        quality.assess(rec)
-    per = (time.process_time() - t0) / 5
-    assert per < 0.1, per                         # ~15-30 ms of CPU; the target is < 50 ms
 
 
 def test_reversal_model_json_roundtrip(tmp_path):

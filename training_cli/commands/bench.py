@@ -75,7 +75,8 @@ def format_table(result: dict) -> str:
                  "per record); throughput per second; peak RSS in MB for inference / training")
     # as wide as the longest name: the shipped model's, 58 characters, had been cut to its first 34
     w = max([34, *(len(row["name"]) for row in result["models"])])
-    header = (f"{'model':<{w}} {'params':>9} {'load':>11} {'preprocess':>11} {'render':>9} {'predict':>11} "
+    header = (f"{'model':<{w}} {'params':>9} {'load':>11} {'preprocess':>11} {'render':>9} {'quality':>11} "
+              f"{'measure':>11} {'predict':>11} "
               f"{'total':>11} {'cpu':>11} {'explain':>11} {'total+expl':>11} {'batch rec':>9} "
               f"{'model win':>9} {'train smp':>9} {'peak RSS':>11}")
     lines.append(header)
@@ -89,7 +90,8 @@ def format_table(result: dict) -> str:
         rss = f"{row['peak_rss_mb']:.0f}/{row['train']['peak_rss_mb']:.0f}"
         lines.append(
             f"{row['name']:<{w}} {row['parameters']:>9,} {_fmt(lat, 'load'):>11} {_fmt(lat, 'preprocess'):>11} "
-            f"{render:>9} {_fmt(lat, 'predict'):>11} {_fmt(lat, 'total'):>11} {_fmt(lat, 'cpu_total'):>11} "
+            f"{render:>9} {_fmt(lat, 'quality'):>11} {_fmt(lat, 'measure'):>11} {_fmt(lat, 'predict'):>11} "
+            f"{_fmt(lat, 'total'):>11} {_fmt(lat, 'cpu_total'):>11} "
             f"{_fmt(lex, 'explain'):>11} {_fmt(lex, 'total'):>11} {row['batch']['records_per_s']:>9} "
             f"{row['batch']['model_windows_per_s']:>9} {row['train']['samples_per_s']:>9} {rss:>11}")
         if "cuda_max_allocated_mb" in row:

@@ -1,8 +1,9 @@
 """``mirage bench``: latency, throughput and memory of MIRAGE and the 1D ResNet baseline.
 
 Per model, in one run on one machine:
-    - end-to-end latency of one record (load, preprocess incl. render, predict, and explain),
-      without and with explanations: median and p95 per stage and in total;
+    - end-to-end latency of one record (load, preprocess incl. render, the signal-quality assessment, the
+      measured-rhythm stage's measurement where the model has one, predict, and explain), without and with
+      explanations: median and p95 per stage and in total;
     - batch throughput: records/s through ``Predictor.predict_batch`` in batches of 32 (including
       preprocessing), and windows/s through the model alone;
     - training throughput: samples/s of forward + backward + AdamW step on a batch of 32 of the
@@ -162,8 +163,8 @@ def _sync(device: str) -> None:
 
 def bench_latency(predictor, sources, n: int, warmup: int, explain: bool) -> dict:
     """Per-record end-to-end latency; ``sources`` are paths (loaded each time) or EcgRecords."""
-    stages: dict[str, list[float]] = {k: [] for k in ("load", "preprocess", "predict", "explain", "total",
-                                                      "cpu_total")}
+    stages: dict[str, list[float]] = {k: [] for k in ("load", "preprocess", "quality", "measure", "predict", "explain",
+                                                      "total", "cpu_total")}
     for i in range(warmup + n):
         src = sources[i % len(sources)]
         c0 = time.process_time()
@@ -177,7 +178,7 @@ def bench_latency(predictor, sources, n: int, warmup: int, explain: bool) -> dic
         if i < warmup:
             continue
         stages["load"].append(t_load)
-        for k in ("preprocess", "predict", "explain"):
+        for k in ("preprocess", "quality", "measure", "predict", "explain"):
             if k in pred.timings:
                 stages[k].append(pred.timings[k])
         stages["total"].append(total)
