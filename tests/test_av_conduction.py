@@ -106,3 +106,36 @@ def test_sinus_bradycardia_by_the_ventricular_rate_is_marked_beside_the_block():
     assert any(s.text.startswith("High-grade AV block, 3:1") for s in it.statements)
     plain = interpret(["SBRAD"], [0.9], [0.5], m, "M")
     assert next(s for s in plain.statements if s.text.startswith("Sinus bradycardia")).note is None
+
+
+def test_atrial_fibrillation_at_a_regular_slow_ventricular_rate_asks_for_complete_av_block():
+    """In AF the ventricular response is irregularly irregular (Hindricks et al. 2021); at a regular 37.5 bpm (RR
+    1.60 s, 60 / 1.6 by hand) the AV node conducts none of it: AF with complete AV block and an escape rhythm, or not
+    AF. PTB-XL 16271 (folds 1-8, labelled 3AVB, RR 1.59-1.62 s) had read "Atrial fibrillation, 37 bpm, most probable
+    rhythm (below its threshold) (?)" marked "atrial flutter or tachycardia?". Normal ECG is never beside it."""
+    b = np.arange(6) * 1.6 + 0.3
+    m = {"heart_rate_bpm": 37.5, "qrs_ms": 90.0, "rr_ms": 1600.0}
+    for kw in ({}, {"irregular": False, "rr_nrmssd": 0.01}):
+        it = interpret(["AFIB", "NORM"], [0.9, 0.9], [0.5, 0.5], m, "M", beats_s=b, **kw)
+        af = next(s for s in it.statements if s.code == "AFIB")
+        assert af.note == ("regular ventricular rhythm at 38 bpm (RR 1.60-1.60 s): atrial fibrillation with complete "
+                           "AV block, or another rhythm? (check the P waves)")
+        assert "(?)" in it.text() and "Normal ECG" not in it.text()
+
+
+def test_atrial_fibrillation_is_not_so_marked_irregular_fast_or_paced():
+    """RR 1.2, 1.8, 1.4, 2.0 s (varying by 0.8 s, over the 0.16 s of sinus arrhythmia) is irregular, by the beats or
+    measured so (the rate statement says "irregular"); a regular 100 bpm is no bradycardia (its own mark asks for
+    flutter or tachycardia); a paced rhythm is regular by the pacemaker."""
+    irregular = np.cumsum([0.3, 1.2, 1.8, 1.4, 2.0])
+    m = {"heart_rate_bpm": 37.5, "qrs_ms": 90.0}
+    for flag in (None, True):
+        it = interpret(["AFIB"], [0.9], [0.5], m, "M", beats_s=irregular, irregular=flag)
+        assert next(s for s in it.statements if s.code == "AFIB").note is None
+    fast = np.arange(16) * 0.6 + 0.3
+    it = interpret(["AFIB"], [0.9], [0.5], {"heart_rate_bpm": 100.0, "qrs_ms": 90.0}, "M", beats_s=fast,
+                   irregular=False, rr_nrmssd=0.01)
+    assert next(s for s in it.statements if s.code == "AFIB").note.startswith("a regular rhythm")
+    paced = np.arange(6) * 1.6 + 0.3
+    it = interpret(["AFIB"], [0.9], [0.5], m, "M", beats_s=paced, paced="6 stimuli before 6 beats")
+    assert next(s for s in it.statements if s.code == "AFIB").note is None

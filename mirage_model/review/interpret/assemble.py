@@ -28,9 +28,10 @@ from typing import Mapping, Sequence
 
 from mirage_model.measure import QTC_KEYS, SCALAR_FIELDS
 from mirage_model.review.interpret.av_conduction import AF_MARK as AV_AF_MARK
+from mirage_model.review.interpret.av_conduction import AF_SLOW_MARK
 from mirage_model.review.interpret.av_conduction import SLOW_QRS_NOTE
 from mirage_model.review.interpret.av_conduction import SUGGESTED as AV_SUGGESTED
-from mirage_model.review.interpret.av_conduction import av_conduction
+from mirage_model.review.interpret.av_conduction import av_conduction, slow_regular_note
 from mirage_model.review.interpret.atrial import BARE_FLUTTER, BARE_FLUTTER_WHY, NO_P_NOTE, RR_CV_IRREGULAR
 from mirage_model.review.interpret.conduction import (AXIS_UNRELIABLE_NOTE, PACED_QRS_CODES, PACED_QRS_MARK,
                                                       PACED_WPW, axis_statement, interval_rules, model_conduction,
@@ -141,7 +142,8 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         p_waves: the P waves found beat by beat by the median beat's P wave (``Measurements.p_waves``), beats_s: (n,)
             the beats' times (s, ``Measurements.beats`` / fs): second-degree AV block and AV dissociation from them
             (``av_conduction``), the PR withheld where P waves conduct at no fixed PR, atrial fibrillation marked
-            where P waves march with non-conducted ones. None: not measured.
+            where P waves march with non-conducted ones or the ventricular rhythm is regular and slow
+            (``av_conduction.slow_regular_note``). None: not measured.
 
     Returns:
         Interpretation with statements in reading order.
@@ -160,6 +162,12 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     if av.af_note:
         out = [replace(s, note=av.af_note) if (s.code == "AFIB" or s.rule_id == "atrial_fibrillation")
                and s.note is None else s for s in out]
+    # ... nor a regular slow ventricular rhythm (complete AV block?), whose mark takes the place of the one asking for
+    # flutter or tachycardia
+    slow = slow_regular_note(beats_s, hr, paced_rhythm, BRADY_BPM)
+    if slow and irregular is not True:       # the rate statement would say irregular beside it
+        out = [replace(s, note=slow) if s.code == "AFIB" and (s.note is None or s.note.startswith(AF_REGULAR_MARK))
+               else s for s in out]
     # conduction
     out = model_conduction(r, out, paced_rhythm, limb_leads)
     if av.statement is not None and not r.positive & {"2AVB", "3AVB"}:
@@ -251,7 +259,7 @@ def _normal_ecg(r: Reading, rh: Rhythm, out: list[Statement], noisy: set[str], n
     still_abnormal = (NO_P_NOTE, P_BEATS_HEAD, UNDELINEATED_NOTE, UNBOUNDED_NOTE, AXIS_UNRELIABLE_NOTE, AF_PAC_NOTE,
                       PAC_AF_NOTE, AF_P_MARK, AMPLITUDE_UNRELIABLE_NOTE, AF_REGULAR_MARK, AF_STEADY_P_MARK,
                       PACED_QRS_MARK, QT_WIDE_MARK, NOISE_MARK, UNMEASURED_MARK,
-                      AV_SUGGESTED, AV_AF_MARK)   # marked, they keep "normal ECG" away
+                      AV_SUGGESTED, AV_AF_MARK, AF_SLOW_MARK)   # marked, they keep "normal ECG" away
     abnormal = [s for s in out if (s.note is None or s.note.startswith(still_abnormal))
                 and not (s.source == "model" and s.code == "SR")
                 and s.rule_id not in no_abnormality]

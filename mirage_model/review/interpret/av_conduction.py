@@ -28,6 +28,21 @@ block: a commonly overdiagnosed and misinterpreted arrhythmia. Front Cardiovasc 
   march through the QRS rhythm. A 10 s record does not tell complete block from AV dissociation with capture beats,
   so both are named.
 
+* Atrial fibrillation at a regular slow ventricular rate: where atrial fibrillation is said (the model's or the AF
+  rule's), the ventricular rate below the bradycardia limit (``reading.BRADY_BPM``, 60 bpm), every RR interval within
+  ``REGULAR_RR_S`` (0.16 s, the variation below which a rhythm is not sinus arrhythmia:
+  ``measure.p_waves.PP_TOLERANCE_S``) of every other (at least ``REGULAR_MIN_RR`` of them), not paced and not measured
+  irregular (the RR coefficient of variation), the AF statement is marked ("regular ventricular rhythm at 37 bpm (RR
+  1.59-1.62 s): atrial fibrillation with complete AV block, or another rhythm? (check the P waves)"). In atrial
+  fibrillation the ventricular response is irregularly irregular (Hindricks et al. 2021); a regular slow ventricular
+  rhythm means the AV node conducts none of the fibrillation, with a junctional or ventricular escape rhythm
+  (complete AV block, or digitalis toxicity), or that the rhythm is not atrial fibrillation (Surawicz B, Knilans TK.
+  Chou's Electrocardiography in Clinical Practice, 6th ed. Saunders 2008, atrial fibrillation; Kusumoto et al. 2019,
+  complete AV block). A faster regular rhythm keeps the mark that asks for flutter or tachycardia
+  (``rhythm.AF_REGULAR_MARK``). PTB-XL folds 1-8 (scripts/av_conduction.py's cached sets and 300 AFIB records at
+  random, seed 53): no AFIB, AFLT or SR record meets it (the 22 AFIB records read AF under 60 bpm vary by 0.33 s or
+  more); 16271 (3AVB, 37 bpm, RR 1.59-1.62 s) does.
+
 ``PR_VARIES_MS`` (40 ms) is the limit tried on the per-beat PR before (a larger spread than the measurement's own in
 sinus rhythm, four samples at PTB-XL's 100 Hz); ``PR_FIXED_MS`` two samples there; ``RATIO_TOLERANCE`` as the flutter
 rule's 2:1 (0.1). All were fixed before any figure (PTB-XL folds 1-8, LUDB; scripts/av_conduction.py).
@@ -59,6 +74,11 @@ AF_NOTE = (AF_MARK + " found beat by beat ({a:.0f}/min, {b} seen not conducted):
 SLOW_QRS_NOTE = "the ventricular rate: P waves at {a:.0f}/min, not all conducted (AV block?)"
 PR_DOUBT = "P waves not conducted at a fixed PR ({why}; PR {lo:.0f}-{hi:.0f} ms beat by beat)"
 CITED = "Kusumoto et al. 2019; Barold and Herweg 2024"
+REGULAR_RR_S = 0.16      # a regular slow ventricular rhythm under AF: every RR within this of every other (s)
+REGULAR_MIN_RR = 3       # ... of at least this many RR intervals
+AF_SLOW_MARK = "regular ventricular rhythm"
+AF_SLOW_NOTE = (AF_SLOW_MARK + " at {hr:.0f} bpm (RR {lo:.2f}-{hi:.2f} s): atrial fibrillation with complete AV block, "
+                "or another rhythm? (check the P waves)")
 
 
 @dataclass(frozen=True)
@@ -156,3 +176,14 @@ def _every_other(w) -> bool:
     k = np.flatnonzero(w.blocked)
     seq = w.blocked[k[0]:k[-1] + 1]
     return bool(len(k) >= MIN_BLOCKED and np.all(seq[::2]) and not np.any(seq[1::2]))
+
+
+def slow_regular_note(beats_s, hr: float | None, paced_rhythm: bool, brady_bpm: float) -> str | None:
+    """The mark for atrial fibrillation said at a regular ventricular rate below ``brady_bpm`` (module docstring),
+    from the beats' times ``beats_s`` (n,) s and the measured rate ``hr`` (bpm); None where the rhythm is not that."""
+    if beats_s is None or hr is None or paced_rhythm or hr >= brady_bpm:
+        return None
+    rr = np.diff(np.asarray(beats_s, dtype=float))
+    if len(rr) < REGULAR_MIN_RR or rr.max() - rr.min() > REGULAR_RR_S:
+        return None
+    return AF_SLOW_NOTE.format(hr=hr, lo=float(rr.min()), hi=float(rr.max()))
