@@ -104,8 +104,10 @@ def _spike_mask(x: np.ndarray, fs: float, cap: bool = True) -> np.ndarray:
 
 
 def _without_spikes(x: np.ndarray, fs: float, freqs: tuple[float, ...] = (), n: int = 0,
-                    lines: np.ndarray | None = None) -> np.ndarray:
-    """(L, T) copy of ``x`` with the samples of ``_spike_mask`` linearly interpolated from their neighbours.
+                    lines: np.ndarray | None = None,
+                    final: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """(L, T) copy of ``x`` with the samples of ``_spike_mask`` linearly interpolated from their neighbours, and
+    (``final``) the fit of that copy that the caller would make next, where it was made on the way.
 
     With mains ``freqs`` and a fit window of n samples, a lead that carries a mains line (``mains_lines``) whose fit
     there, so bridged, peaks above ``SPIKE_MAINS_MV`` (sqrt(2) x RMS) is searched again with its mains subtracted:
@@ -115,19 +117,30 @@ def _without_spikes(x: np.ndarray, fs: float, freqs: tuple[float, ...] = (), n: 
     out of that residual, uncapped, is bridged), then on that bridged copy. Below the bar the mask is the one of
     ``x`` itself, bit for bit: of 201 real records (LUDB, CinC, PTB Diagnostic samples) one, with 0.38 mV of mains,
     reaches it, and its mask comes out the same. ``lines``: ``mains_lines`` of ``x`` where the caller has them.
+
+    ``final`` (bool (L, F)): the lines the caller subtracts. The fit that measures each lead against the bar is made
+    of the whole bridged record at once; where it is the fit of ``final`` (the lines present, or every line where
+    every lead carries every one) and no lead passes the bar, the copy returned is the one fitted, and that fit is
+    returned, (L, T) mV, rather than made again (else None).
     """
     mask = _spike_mask(x, fs)
-    if freqs and 4 <= n <= x.shape[1]:
-        lines = mains_lines(x, fs, freqs) if lines is None else lines  # (L, F)
-        for i in np.nonzero(lines.any(axis=1))[0]:                     # lead by lead: a lead's copies, not the record's
-            xi, keep = x[i:i + 1], lines[i:i + 1]                      # (1, T), (1, F)
-            fit = _mains_fit(_bridged(xi, mask[i:i + 1]), fs, freqs, n, keep)
-            if np.sqrt(2.0 * np.mean(fit ** 2)) <= SPIKE_MAINS_MV:
-                continue
-            rough = _spike_mask(xi - _mains_fit(xi, fs, freqs, n, keep), fs, cap=False)
-            fit = _mains_fit(_bridged(xi, rough), fs, freqs, n, keep)
-            mask[i] = _spike_mask(xi - fit, fs)[0]
-    return _bridged(x, mask)
+    if not (freqs and 4 <= n <= x.shape[1]):
+        return _bridged(x, mask), None
+    lines = mains_lines(x, fs, freqs) if lines is None else lines      # (L, F)
+    carried = np.nonzero(lines.any(axis=1))[0]
+    if not len(carried):
+        return _bridged(x, mask), None
+    xs = _bridged(x, mask)
+    fit = _mains_fit(xs, fs, freqs, n, lines)                          # (L, T)
+    loud = [i for i in carried if np.sqrt(2.0 * np.mean(fit[i] ** 2)) > SPIKE_MAINS_MV]
+    if not loud:
+        return xs, (fit if final is not None and np.array_equal(final, lines) else None)
+    del fit, xs                                                        # the memory stays a few record copies
+    for i in loud:                                                     # lead by lead: a lead's copies, not the record's
+        xi, keep = x[i:i + 1], lines[i:i + 1]                          # (1, T), (1, F)
+        rough = _spike_mask(xi - _mains_fit(xi, fs, freqs, n, keep), fs, cap=False)
+        mask[i] = _spike_mask(xi - _mains_fit(_bridged(xi, rough), fs, freqs, n, keep), fs)[0]
+    return _bridged(x, mask), None
 
 
 def _bridged(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -205,7 +218,9 @@ def remove_mains(x: np.ndarray, fs: float, mains_hz: tuple[float, ...], window_s
     about 2 / window_s Hz around each frequency. The t cos / t sin terms follow a mains frequency a
     few tenths of a hertz off nominal (50.3 Hz leaves < 3 %). Samples near a narrow spike (pacing,
     ``_spike_mask``; looked for with loud mains subtracted, ``_without_spikes``) are bridged by interpolation in the
-    copy the sinusoids are fitted to, so the spike is not turned into ringing (it is kept in the output).
+    copy the sinusoids are fitted to, so the spike is not turned into ringing (it is kept in the output). The fit
+    that search makes of the bridged record is the one subtracted where no lead is searched again and the lines
+    fitted there are those subtracted: the record is fitted once.
 
     A 0.5 s window cannot tell mains from the 50-200 Hz content of a QRS complex or from broadband
     noise: fitting every frequency took up to 0.1 mV (RMS 4-10 uV) from real records whose mains
@@ -235,14 +250,16 @@ def remove_mains(x: np.ndarray, fs: float, mains_hz: tuple[float, ...], window_s
     above = edge_frequencies(float(fs), tuple(mains_hz))
     found = mains_lines(x, float(fs), freqs + above)                   # one spectrum a lead for both lists
     lines, edge = found[:, :len(freqs)], found[:, len(freqs):]         # (L, F): also where the spikes are looked for
-    xs = _without_spikes(x, float(fs), freqs, n, lines)
+    final = lines if only_present else np.ones((L, len(freqs)), dtype=bool)
+    xs, fit = _without_spikes(x, float(fs), freqs, n, lines, final)   # fit: that of final, when made on the way
     if not only_present:
-        keep = np.ones((L, len(freqs)), dtype=bool)
+        keep = final
     else:      # the lines of the copy fitted to: those of x itself where no spike was bridged
         keep = lines if xs is x else mains_lines(xs, float(fs), freqs)
     if not keep.any() and not edge.any():
         return x
-    fit = _mains_fit(xs, float(fs), freqs, n, keep) if keep.any() else np.zeros((L, T))
+    if fit is None or not np.array_equal(keep, final):
+        fit = _mains_fit(xs, float(fs), freqs, n, keep) if keep.any() else np.zeros((L, T))
     if edge.any():
         _subtract_at_edges(fit, xs, float(fs), above, n, edge)
     return np.subtract(x, fit, out=fit)                                # in place: the memory stays a few record copies
