@@ -360,6 +360,24 @@ def test_thread_policy():
         torch.set_num_threads(before)
 
 
+def test_set_threads_holds_numpys_blas_to_the_same_count():
+    # numpy's OpenBLAS starts with a thread per core (2 here); one waiting for a core spins, as torch's do
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from mirage_model.runtime import set_threads
+
+    blas = [p for p in threadpool_info() if p["user_api"] == "blas"]
+    if not blas:
+        pytest.skip("numpy here has no BLAS threadpoolctl can see")
+    before, torch_before = {p["filepath"]: p["num_threads"] for p in blas}, torch.get_num_threads()
+    try:
+        set_threads(1)
+        assert [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"] == [1] * len(blas)
+    finally:
+        torch.set_num_threads(torch_before)
+        threadpool_limits(limits=max(before.values()), user_api="blas")
+
+
 def test_explanation_keeps_the_image_the_model_saw(ckpt, record):
     """The explained window's image is the checkpoint's own rendering, not a default redraw."""
     from mirage_model.preprocess import model_inputs
