@@ -326,7 +326,8 @@ def burst_beats(segs: np.ndarray, med: np.ndarray, usable: np.ndarray, min_mv: f
     badly, is unlike the median in every lead; a burst, or an electrode's motion, in one lead or in the
     few that share an electrode. The median of the beats' correlations (``beat_corr``) and the noise's
     median (``hf_noise``) read past a burst of a second in ten (PTB-XL fold 9, 500 records, a 0.5-1 s
-    burst of 1-3 mV 2-30 Hz noise added to one lead: 17 of the 500 leads graded poor without this)."""
+    burst of 1-3 mV 2-30 Hz noise added to one lead: 17 of the 500 leads graded poor without this). No ``ectopic``
+    beat: a premature ventricular beat is a large residual in a lead whose QRS is small (PTB-XL 04372's III)."""
     N, L = segs.shape[:2]
     if N < 3:
         return np.zeros((N, L), bool)
@@ -334,23 +335,56 @@ def burst_beats(segs: np.ndarray, med: np.ndarray, usable: np.ndarray, min_mv: f
     # the beat, which the 40 ms baseline of ``median_beats`` leaves, is no burst (on the clean PTB-XL records
     # of folds 1-8 the residual itself read 10 of 500 as bursts, each with baseline wander)
     r = np.sqrt(np.mean(np.diff(segs - med[None], axis=2) ** 2, axis=2)) / np.sqrt(2)     # (N, L) mV
-    return _swamped(r, med, usable, min_mv, min_rel, ratio)
+    hit = _swamped(r, med, usable, min_mv, min_rel, ratio)
+    return hit & ~ectopic(segs, med, usable, hit)[:, None]
 
 
-ECTOPIC_CORR = 0.7      # a beat whose median lead correlates under this with its median beat is another form
+ECTOPIC_CORR = 0.7      # a beat whose leads (the lowest third) correlate under this with their median: another form
+ECTOPIC_Q = 0.34        # that share of the leads, the lowest (a beat of another form can differ in few)
+ECTOPIC_LP_HZ = 15.0    # the beats compared below this: a muscle's noise (5-45 Hz) mostly gone, a wide QRS kept
+ECTOPIC_LAG_S = 0.04    # and at the best of these shifts: a beat the detector placed a little off is the same form
+ECTOPIC_SIZE = 0.5      # a window whose QRS slope (median lead) is under this share of the median beat's holds no beat
 
 
-def ectopic(segs: np.ndarray, med: np.ndarray, usable: np.ndarray) -> np.ndarray:
-    """(N,) bool the beats ``segs`` (N, L, S) unlike their median ``med`` (L, S) in most ``usable`` (L,) leads: the
-    median usable lead's correlation under ``ECTOPIC_CORR``. An ectopic beat is unlike the median in every lead, and
-    the most, for its height, in a lead whose own QRS is small (premature ventricular beats in PTB-XL 14309's V2 and
-    14126's III and aVL read as slow motion without this); a burst changes its own leads. ``burst_beats`` does not
-    use it: a burst that moves where the detector places a beat makes that beat unlike the median in every lead
-    (LUDB 1 with 3 mV in V3 at 4 s)."""
-    if not len(segs) or not usable.any():
-        return np.zeros(len(segs), bool)
-    r = _corr_rows(segs[:, usable], med[usable][None])                                          # (N, l)
-    return np.median(r, axis=1) < ECTOPIC_CORR
+def ectopic(segs: np.ndarray, med: np.ndarray, usable: np.ndarray, touched: np.ndarray | None = None,
+            at: int = 25) -> np.ndarray:
+    """(N,) bool the beats ``segs`` (N, L, S) of another form than their median ``med`` (L, S), at 100 Hz with the R
+    peak at sample ``at``, read in the ``usable`` (L,) leads a burst has not ``touched`` (N, L): low-passed at
+    ``ECTOPIC_LP_HZ``, each lead's correlation with its median beat at the best shift within ``ECTOPIC_LAG_S``, the
+    lowest ``ECTOPIC_Q`` of them under ``ECTOPIC_CORR``, and the median lead's QRS slope (60 ms either side of the R
+    peak) at least ``ECTOPIC_SIZE`` of the median beat's. A premature ventricular beat is unlike the median in most
+    leads, the most for its height in a lead whose own QRS is small (PTB-XL 14309's V2, 14126's III and aVL, 04372's
+    III read as bursts without this); in some records in few (18149's V1-V3, 14743's limb leads: their median lead
+    correlates 0.72-0.77). A burst changes its own leads, which ``touched`` leaves out, and can move where the
+    detector places a beat (LUDB 1 with 3 mV in V3 at 4 s, one beat 40 ms off: the shift finds the same form), or
+    place one between the beats (there, 0.1-0.4 of the QRS slope in the other leads: no beat, not another form)."""
+    N, L = segs.shape[:2]
+    keep = usable[None] & (np.ones((N, L), bool) if touched is None else ~touched)             # (N, L)
+    if not keep.any():
+        return np.zeros(N, bool)
+    sos = _sos("low", 0.0, ECTOPIC_LP_HZ, 100.0)
+    s, m = sosfiltfilt(sos, segs, axis=-1), sosfiltfilt(sos, med, axis=-1)                      # (N, L, S), (L, S)
+    S, lag = s.shape[-1], int(round(ECTOPIC_LAG_S * 100))
+    r = np.full((N, L), -1.0)                                                                   # (N, L)
+    for d in range(-lag, lag + 1):
+        r = np.maximum(r, _corr_rows(s[..., max(0, d):S + min(0, d)], m[None, :, max(0, -d):S - max(0, d)]))
+    qrs = slice(at - 6, at + 7)
+    size = _rms(np.diff(s[..., qrs], axis=-1)) / np.maximum(_rms(np.diff(m[..., qrs], axis=-1)), 1e-4)[None]
+    return ((_kept_quantile(r, keep, ECTOPIC_Q) < ECTOPIC_CORR)
+            & (_kept_quantile(size, keep, 0.5) >= ECTOPIC_SIZE))
+
+
+def _kept_quantile(v: np.ndarray, keep: np.ndarray, q: float) -> np.ndarray:
+    """(N,) each row's ``q`` quantile (linear, as ``np.quantile``) of ``v`` (N, L) where ``keep`` (N, L); NaN in a row
+    that keeps none (``np.nanquantile`` over rows, without its per-row loop)."""
+    c = keep.sum(axis=1)
+    v = np.sort(np.where(keep, v, np.inf), axis=1)                                              # kept first
+    v[c == 0] = np.nan
+    at = q * np.maximum(c - 1, 0)
+    lo = np.floor(at).astype(int)
+    hi = np.minimum(lo + 1, np.maximum(c - 1, 0))
+    a, b = np.take_along_axis(v, lo[:, None], 1)[:, 0], np.take_along_axis(v, hi[:, None], 1)[:, 0]
+    return a + (b - a) * (at - lo)
 
 
 def _swamped(r: np.ndarray, med: np.ndarray, usable: np.ndarray, min_mv: float, min_rel: float,
