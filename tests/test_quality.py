@@ -175,6 +175,16 @@ def test_reversal_model_json_roundtrip(tmp_path):
         quality.load_reversal_model(str(bad))
 
 
+def test_a_resources_folder_without_the_detector_does_not_stay_cached(tmp_path, monkeypatch):
+    # test_bench's run of a random model sets MIRAGE_RESOURCES to an empty folder: the None read there had stayed
+    # cached for the process, and the slow suite's LA/RA check after it found 0 reversals of 200
+    monkeypatch.setenv("MIRAGE_RESOURCES", str(tmp_path / "empty"))
+    assert quality.load_reversal_model() is None
+    monkeypatch.delenv("MIRAGE_RESOURCES")
+    m = quality.load_reversal_model()
+    assert m is not None and m.classes[0] == "none"
+
+
 @pytest.mark.slow
 def test_la_ra_on_ptbxl_fold9(ptbxl_root):
     """The issue's target on PTB-XL, held on the first 200 fold-9 records: LA/RA found in >= 95 % of the
