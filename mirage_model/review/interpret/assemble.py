@@ -43,9 +43,9 @@ from mirage_model.review.interpret.pause import Pause, qtc_doubt
 from mirage_model.review.interpret.qtc import QT_WIDE_MARK, qtc_unreliable
 from mirage_model.review.interpret.reading import BRADY_BPM, Reading
 from mirage_model.review.interpret.rhythm import (AF_P_MARK, AF_PAC_NOTE, AF_REGULAR_MARK, AF_STEADY_P_MARK,
-                                                  P_BEATS_HEAD, PAC_AF_NOTE, SINUS_P_AXIS_HEAD, UNBOUNDED_NOTE,
-                                                  UNDELINEATED_NOTE, Rhythm, p_axis_doubt, rhythm_statements,
-                                                  sinus_p_axis_marks)
+                                                  P_BEATS_HEAD, PAC_AF_NOTE, UNBOUNDED_NOTE, UNDELINEATED_NOTE, Rhythm,
+                                                  rhythm_statements)
+from mirage_model.review.interpret.sinus_p_axis import SINUS_P_AXIS_HEAD, p_axis_doubt, sinus_p_axis_marks
 from mirage_model.review.interpret.statements import (GROUPS, Interpretation, Statement, _in_sentence, paediatric_note,
                                                       reading_key, with_support)
 from mirage_model.review.interpret.voltage import voltage_statements
