@@ -22,9 +22,9 @@ from mirage_model.quality.electrode_off import (_lost_finding, _lost_leads, _mis
                                                 electrode_off_leads, record_electrode_off)
 from mirage_model.quality.findings import (LIMB, Finding, QualityConfig, QualityError, QualityReport, _names,
                                            by_severity, verdict_of)
-from mirage_model.quality.indices import (MOTION_HP_HZ, _corr_rows, _sos, _zhao_grade, burst_beats, gap_bursts,
-                                          high_band_ratio, mains_amplitude, median_beats, motion_bursts, noise_index,
-                                          spectrum, sqi_indices)
+from mirage_model.quality.indices import (MOTION_HP_HZ, _corr_rows, _sos, _zhao_grade, burst_beats, ectopic_reads,
+                                          gap_bursts, high_band_ratio, mains_amplitude, median_beats, motion_bursts,
+                                          noise_index, spectrum, sqi_indices)
 from mirage_model.quality.gain import with_stated_scale
 from mirage_model.quality.integrity import _integrity
 from mirage_model.quality.lead_set import _duplicates, _einthoven
@@ -313,7 +313,9 @@ def _assess(record, cfg: QualityConfig, pulse, spikes: dict | None) -> QualityRe
     # measures above; the lead is poor, and the burst named with its time. A lead those measures grade poor
     # is noisy beyond a burst: "lead_noisy" ("noise" with high-frequency noise) names it, and the burst, one of
     # its noise's, is not said again
-    swamped = burst_beats(segs40, med40, usable, cfg.burst_mv, cfg.burst_rel, cfg.burst_ratio)      # (N, L)
+    # a beat of another form is no burst: read once for the bursts and the motion (``ectopic_reads``)
+    reads = ectopic_reads(segs40, med40) if len(segs40) >= 3 and usable.any() else None
+    swamped = burst_beats(segs40, med40, usable, cfg.burst_mv, cfg.burst_rel, cfg.burst_ratio, reads)   # (N, L)
     keep = beats[(beats + int(round(cfg.beat_window_s[0] * 100)) >= 0)
                  & (beats + int(round(cfg.beat_window_s[1] * 100)) <= x40.shape[1])] / 100.0
     # and the stretches between the beats' windows (a pause, a long RR), read alike: (N + W, L), spans (N + W, 2) s
@@ -321,7 +323,7 @@ def _assess(record, cfg: QualityConfig, pulse, spikes: dict | None) -> QualityRe
                              cfg.burst_ratio)
     # and an electrode's slow motion (0.5-10 Hz), which the first difference reads at a quarter of its size
     moved, moved_gaps = motion_bursts(x40, beats, segs40, med40, usable, gap_s, cfg.beat_window_s, cfg.motion_mv,
-                                      cfg.motion_rel, cfg.motion_gap_rel, cfg.motion_ratio, cfg.motion_own)
+                                      cfg.motion_rel, cfg.motion_gap_rel, cfg.motion_ratio, cfg.motion_own, reads)
     swamped = np.concatenate([swamped | moved, gaps | moved_gaps])
     spans = np.concatenate([keep[:, None] + np.array(cfg.beat_window_s)[None], gap_s])
     at = np.concatenate([keep, gap_s[:, 0]])        # a beat's R peak, a stretch's start

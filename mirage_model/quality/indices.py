@@ -317,7 +317,7 @@ def _nearest(t: np.ndarray, beats: np.ndarray) -> np.ndarray:
 
 
 def burst_beats(segs: np.ndarray, med: np.ndarray, usable: np.ndarray, min_mv: float = 0.15, min_rel: float = 0.3,
-                ratio: float = 3.0) -> np.ndarray:
+                ratio: float = 3.0, reads: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """(N, L) bool the beats of each lead that a burst of noise swamps: ``segs`` (N, L, S) beats and ``med``
     (L, S) their median (mV, 100 Hz, 40 Hz low-passed). A beat's residual about its lead's median beat
     (RMS of its first difference over sqrt 2) reaches ``min_mv`` and ``min_rel`` of the lead's median-beat
@@ -327,7 +327,8 @@ def burst_beats(segs: np.ndarray, med: np.ndarray, usable: np.ndarray, min_mv: f
     few that share an electrode. The median of the beats' correlations (``beat_corr``) and the noise's
     median (``hf_noise``) read past a burst of a second in ten (PTB-XL fold 9, 500 records, a 0.5-1 s
     burst of 1-3 mV 2-30 Hz noise added to one lead: 17 of the 500 leads graded poor without this). No ``ectopic``
-    beat: a premature ventricular beat is a large residual in a lead whose QRS is small (PTB-XL 04372's III)."""
+    beat: a premature ventricular beat is a large residual in a lead whose QRS is small (PTB-XL 04372's III);
+    ``reads``: its ``ectopic_reads`` where the caller has them."""
     N, L = segs.shape[:2]
     if N < 3:
         return np.zeros((N, L), bool)
@@ -336,7 +337,7 @@ def burst_beats(segs: np.ndarray, med: np.ndarray, usable: np.ndarray, min_mv: f
     # of folds 1-8 the residual itself read 10 of 500 as bursts, each with baseline wander)
     r = np.sqrt(np.mean(np.diff(segs - med[None], axis=2) ** 2, axis=2)) / np.sqrt(2)     # (N, L) mV
     hit = _swamped(r, med, usable, min_mv, min_rel, ratio)
-    return hit & ~ectopic(segs, med, usable, hit)[:, None]
+    return hit & ~ectopic(segs, med, usable, hit, reads=reads)[:, None]
 
 
 ECTOPIC_CORR = 0.7      # a beat whose leads (the lowest third) correlate under this with their median: another form
@@ -347,7 +348,7 @@ ECTOPIC_SIZE = 0.5      # a window whose QRS slope (median lead) is under this s
 
 
 def ectopic(segs: np.ndarray, med: np.ndarray, usable: np.ndarray, touched: np.ndarray | None = None,
-            at: int = 25) -> np.ndarray:
+            at: int = 25, reads: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """(N,) bool the beats ``segs`` (N, L, S) of another form than their median ``med`` (L, S), at 100 Hz with the R
     peak at sample ``at``, read in the ``usable`` (L,) leads a burst has not ``touched`` (N, L): low-passed at
     ``ECTOPIC_LP_HZ``, each lead's correlation with its median beat at the best shift within ``ECTOPIC_LAG_S``, the
@@ -357,11 +358,23 @@ def ectopic(segs: np.ndarray, med: np.ndarray, usable: np.ndarray, touched: np.n
     III read as bursts without this); in some records in few (18149's V1-V3, 14743's limb leads: their median lead
     correlates 0.72-0.77). A burst changes its own leads, which ``touched`` leaves out, and can move where the
     detector places a beat (LUDB 1 with 3 mV in V3 at 4 s, one beat 40 ms off: the shift finds the same form), or
-    place one between the beats (there, 0.1-0.4 of the QRS slope in the other leads: no beat, not another form)."""
+    place one between the beats (there, 0.1-0.4 of the QRS slope in the other leads: no beat, not another form).
+    ``reads``: ``ectopic_reads`` of these beats where the caller has it."""
     N, L = segs.shape[:2]
     keep = usable[None] & (np.ones((N, L), bool) if touched is None else ~touched)             # (N, L)
     if not keep.any():
         return np.zeros(N, bool)
+    r, size = ectopic_reads(segs, med, at) if reads is None else reads
+    return ((_kept_quantile(r, keep, ECTOPIC_Q) < ECTOPIC_CORR)
+            & (_kept_quantile(size, keep, 0.5) >= ECTOPIC_SIZE))
+
+
+def ectopic_reads(segs: np.ndarray, med: np.ndarray, at: int = 25) -> tuple[np.ndarray, np.ndarray]:
+    """What ``ectopic`` reads of each beat and lead, whichever leads it keeps: (N, L) the correlation of ``segs``
+    (N, L, S) with their median ``med`` (L, S), low-passed at ``ECTOPIC_LP_HZ``, at the best shift within
+    ``ECTOPIC_LAG_S``, and (N, L) the QRS slope (60 ms either side of the R peak at sample ``at``) as a share of the
+    median beat's. Computed once where both ``burst_beats`` and ``motion_bursts`` ask (``assess``)."""
+    N, L = segs.shape[:2]
     sos = _sos("low", 0.0, ECTOPIC_LP_HZ, 100.0)
     s, m = sosfiltfilt(sos, segs, axis=-1), sosfiltfilt(sos, med, axis=-1)                      # (N, L, S), (L, S)
     S, lag = s.shape[-1], int(round(ECTOPIC_LAG_S * 100))
@@ -370,8 +383,7 @@ def ectopic(segs: np.ndarray, med: np.ndarray, usable: np.ndarray, touched: np.n
         r = np.maximum(r, _corr_rows(s[..., max(0, d):S + min(0, d)], m[None, :, max(0, -d):S - max(0, d)]))
     qrs = slice(at - 6, at + 7)
     size = _rms(np.diff(s[..., qrs], axis=-1)) / np.maximum(_rms(np.diff(m[..., qrs], axis=-1)), 1e-4)[None]
-    return ((_kept_quantile(r, keep, ECTOPIC_Q) < ECTOPIC_CORR)
-            & (_kept_quantile(size, keep, 0.5) >= ECTOPIC_SIZE))
+    return r, size
 
 
 def _kept_quantile(v: np.ndarray, keep: np.ndarray, q: float) -> np.ndarray:
@@ -440,7 +452,8 @@ def _detrended(v: np.ndarray) -> np.ndarray:
 
 def motion_bursts(x40: np.ndarray, beats: np.ndarray, segs: np.ndarray, med: np.ndarray, usable: np.ndarray,
                   gap_spans: np.ndarray, window_s=(-0.25, 0.45), min_mv: float = 0.15, min_rel: float = 0.3,
-                  gap_rel: float = 0.3, ratio: float = 3.0, own: float = 8.0) -> tuple[np.ndarray, np.ndarray]:
+                  gap_rel: float = 0.3, ratio: float = 3.0, own: float = 8.0,
+                  reads: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(N, L) bool the beats and (W, L) the stretches between them (``gap_spans`` (W, 2) s, ``gap_bursts``') that an
     electrode's slow motion swamps: ``x40`` (L, T) mV at 100 Hz, 40 Hz low-passed, ``beats`` (N,) R peaks, ``segs``
     (N, L, S) and ``med`` (L, S) its beats and their median (``median_beats`` at ``window_s``). ``burst_beats``
@@ -449,14 +462,15 @@ def motion_bursts(x40: np.ndarray, beats: np.ndarray, segs: np.ndarray, med: np.
     beat (a stretch as it is), less a line, RMS: it reaches ``min_mv`` and ``min_rel`` (``gap_rel`` between the
     beats) of the lead's median-beat height, ``ratio`` times the median lead's, in that share and in mV (an ectopic
     beat is unlike the median in every lead, a large share of a small lead), and ``own`` times the lead's median
-    over its beats (its beat-to-beat variability); no ``ectopic`` beat."""
+    over its beats (its beat-to-beat variability); no ``ectopic`` beat (``reads``: its ``ectopic_reads`` where the
+    caller has them)."""
     L = x40.shape[0]
     spans = np.round(np.asarray(gap_spans, float).reshape(-1, 2) * 100).astype(int)
     xb = sosfiltfilt(_sos("high", MOTION_HP_HZ, 0.0, 100.0), x40, axis=-1)
     slow, med_b = median_beats(xb, beats, window_s)                                             # (N, L, S), (L, S)
     if len(slow) < 3 or not usable.any():
         return np.zeros((len(slow), L), bool), np.zeros((len(spans), L), bool)
-    other = ectopic(segs, med, usable)                                                          # (N,)
+    other = ectopic(segs, med, usable, reads=reads)                                             # (N,)
     r = _rms(_detrended(slow - med_b[None]), axis=2)                                            # (N, L) mV
     g = (np.stack([_rms(_detrended(xb[:, s:e]), axis=1) for s, e in spans]) if len(spans)
          else np.zeros((0, L)))                                                                # (W, L) mV

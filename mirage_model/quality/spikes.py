@@ -170,11 +170,11 @@ def without_spikes(x: np.ndarray, fs: float, derived: np.ndarray | None = None) 
     30 mV in I of a GE MUSE file had left 15 mV in aVR and aVF, below the threshold, which moved the QRS axis, and
     60 mV over 30 ms at 100 Hz, too wide for the running median, had been counted a beat."""
     L = np.shape(x)[0]
-    found = scan(x, fs, np.isfinite(x).any(axis=1), derived)
+    present = np.isfinite(x).any(axis=1)
+    found = scan(x, fs, present, derived)
     damaged = np.zeros(np.shape(x), bool)
     for (lead, _, _, samples), one in zip(found.events, found.stored):
         _mark(damaged, lead, samples, one, found.derived)
-    present = np.isfinite(x).any(axis=1)
     centre = np.zeros((L, 1))
     centre[present] = np.nanmedian(x[present], axis=1, keepdims=True)
     damaged |= impossible_damage(np.nan_to_num(x - centre), present, found.derived)
