@@ -57,6 +57,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mirage_model.measure.p_waves import PP_TOLERANCE_S
 from mirage_model.review.interpret.statements import Statement
 
 MIN_BLOCKED = 2          # non-conducted P waves needed for any statement
@@ -74,7 +75,7 @@ AF_NOTE = (AF_MARK + " found beat by beat ({a:.0f}/min, {b} seen not conducted):
 SLOW_QRS_NOTE = "the ventricular rate: P waves at {a:.0f}/min, not all conducted (AV block?)"
 PR_DOUBT = "P waves not conducted at a fixed PR ({why}; PR {lo:.0f}-{hi:.0f} ms beat by beat)"
 CITED = "Kusumoto et al. 2019; Barold and Herweg 2024"
-REGULAR_RR_S = 0.16      # a regular slow ventricular rhythm under AF: every RR within this of every other (s)
+REGULAR_RR_S = PP_TOLERANCE_S     # a regular slow ventricular rhythm under AF: every RR within this of every other (s)
 REGULAR_MIN_RR = 3       # ... of at least this many RR intervals
 AF_SLOW_MARK = "regular ventricular rhythm"
 AF_SLOW_NOTE = (AF_SLOW_MARK + " at {hr:.0f} bpm (RR {lo:.2f}-{hi:.2f} s): atrial fibrillation with complete AV block, "
