@@ -100,3 +100,37 @@ def test_window_active_after_the_error_box_and_the_batch_dialog(qtbot, monkeypat
     assert batch.isVisible() and activated == ["window", "batch"]     # it takes the keys (Esc closes it)
     batch.close()
     assert activated == ["window", "batch", "window"]
+
+
+
+def test_window_active_and_focus_back_after_the_median_beats_window(qtbot, monkeypatch):
+    """View > Median beats in a window (a window of its own, not a dialog), closed with Esc or Ctrl+W, makes the window
+    that opened it active again with the focus where it was: with no window manager (Xvfb 1280x800, PTB-XL muse-sinus
+    in the main window) the X focus went to the root window when it closed, and Ctrl+1 after it did nothing until a
+    click. A plain window stands for the main window here (built in 0.1 s, the main window in 4 s)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
+
+    from app.views.median_beats import MedianBeatsWindow
+
+    owner = QWidget()
+    qtbot.addWidget(owner)
+    field, other = QLineEdit(owner), QLineEdit(owner)
+    QVBoxLayout(owner).addWidget(field), owner.layout().addWidget(other)
+    activated = []
+    monkeypatch.setattr(owner, "activateWindow", lambda: (activated.append(1), QWidget.activateWindow(owner)))
+    owner.show()
+    for key, mod in ((Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier),
+                     (Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)):
+        owner.activateWindow()
+        other.setFocus()
+        qtbot.waitUntil(lambda: QApplication.focusWidget() is other)
+        beats = MedianBeatsWindow(owner)
+        beats.show()
+        beats.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is beats)       # its keys are its own
+        before = len(activated)
+        qtbot.keyClick(beats, key, mod)
+        assert not beats.isVisible()
+        assert len(activated) == before + 1, key       # asked to be active once the median beats had gone
+        qtbot.waitUntil(lambda: QApplication.focusWidget() is other)

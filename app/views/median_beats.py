@@ -20,6 +20,7 @@ from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
+from app.views.dialog_focus import back_from_dialog
 from app.views.ecg_plot import LABEL_MARGIN_PX, fit_label_font, screen_dpi
 from app.views.following import FollowsSession
 from app.views.paper import OUTSIDE, TRACE, PaperGrid
@@ -375,6 +376,14 @@ class MedianBeatsWindow(FollowsSession, QWidget):
         self.patient_line.set_session(session)
         self.beats.set_session(session)
         FollowsSession.set_session(self, session)
+
+    def closeEvent(self, event) -> None:
+        # its opener active again, the focus where it was (``back_from_dialog``): with no window manager nothing
+        # hands the activation back, and the main window's keys (Ctrl+1, F1 ...) went nowhere until a click
+        super().closeEvent(event)
+        owner = self.parentWidget()
+        if event.isAccepted() and owner is not None:
+            back_from_dialog(owner, owner.window().focusWidget())
 
     def set_notice(self, notice: str) -> None:
         """The research-use notice (``review.overread.research_notice``), as the main window's banner says it."""
