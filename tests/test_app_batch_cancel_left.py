@@ -91,3 +91,46 @@ def test_the_library_counts_the_records_a_cancelled_run_set_out_to_score(tiny_mo
     folder = two_record_folder(tmp_path)
     summary = score_folder(folder, Predictor(tiny_model, device="cpu"), tmp_path / "scores.csv", cancel=lambda: True)
     assert (summary.to_score, summary.handled, summary.cancelled) == (2, 0, True)
+
+
+def test_a_cancelled_run_names_the_earlier_pdfs_it_did_not_replace(qtbot, tmp_path, monkeypatch):
+    """A run told to replace an earlier run's PDFs (Replace) and cancelled after two records leaves the other
+    earlier PDFs in the PDF folder, beside its own, though its output has no row of theirs (the earlier rows were
+    replaced) and they may carry other values (another labs table, another model). The dialog had said "2 PDFs in
+    pdfs" of a folder holding 4 (Xvfb, 12 records: "3 PDFs in pdfs", 10 there). It names those it did not replace.
+
+    Truth: the four PDFs this test wrote, and the two rows it gave the run (1.pdf and 2.pdf written)."""
+    from app import workers
+    from app.dialogs import batch_start
+    from app.dialogs.batch import BatchDialog
+    from app.dialogs.batch_jobs import ListedFolder
+    from mirage_model.review.batch.run import BatchSummary
+
+    monkeypatch.setattr(workers.Worker, "start", lambda self, pool=None: self)     # the dialog's own steps alone
+    monkeypatch.setattr(batch_start, "ask_replace_pdfs", lambda *a, **k: True)     # Replace
+    pdfs = tmp_path / "pdfs"
+    pdfs.mkdir()
+    earlier = [pdfs / f"{n}.pdf" for n in (1, 2, 3, 4)]
+    for p in earlier:
+        p.write_bytes(b"%PDF-1.4 an earlier run's")
+    dlg = BatchDialog(None, device="auto", folder=str(tmp_path))
+    qtbot.addWidget(dlg)
+    dlg.output.setText(str(tmp_path / "scores.csv"))
+    dlg.pdf_dir.setText(str(pdfs))
+    dlg.start()
+    dlg.worker.signals.result.emit(ListedFolder((), [], earlier, False))     # listed: the four would be replaced
+    for n in (1, 2):
+        dlg._progress(n, 4, {"record_path": f"{n}.hea", "record_id": str(n), "status": "ok", "pdf": f"{n}.pdf"})
+    dlg.worker.cancel()
+    dlg._done(BatchSummary(scored=2, skipped=0, seconds=2.0, records_per_s=1.0, out_path=tmp_path / "scores.csv",
+                           cancelled=True, pdfs=2))
+    text = dlg.status.text()
+    assert f"2 PDFs in {pdfs}." in text, text
+    assert f"2 PDFs an earlier run wrote (3.pdf, 4.pdf) are still in {pdfs}, not replaced" in text, text
+
+    dlg._finished()             # the same run not cancelled, or with nothing to replace, says nothing of them
+    dlg.start()
+    dlg.worker.signals.result.emit(ListedFolder((), [], [], False))
+    dlg._done(BatchSummary(scored=0, skipped=0, seconds=2.0, records_per_s=0.0, out_path=tmp_path / "scores.csv",
+                           cancelled=True))
+    assert "not replaced" not in dlg.status.text(), dlg.status.text()

@@ -98,6 +98,7 @@ class BatchDialog(BatchStart, BatchResultsTable, BatchNotes, BatchOutcome, QDial
         self._labs_header_line = ""       # the notes' line that counts them
         self._labs_name = ""              # the file name of the run's labs table (as started)
         self._pdf_dir = None              # the run's PDF folder (as started), None without one
+        self._replacing: list = []        # the earlier PDFs the run was told to replace (Replace), as listed
         self._handled = (0, 0)            # (records handled, records this run scores): its last progress
         self._rate_from = None            # the run's time left (``time_left.TimeLeft``): see _time_left
 

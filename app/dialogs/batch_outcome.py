@@ -9,6 +9,7 @@ from pathlib import Path
 
 from app.dialogs.batch_jobs import NothingToScore
 from mirage_model.records.folder import unreadable_line
+from mirage_model.review.batch.naming import pdfs_named, rel_path
 from mirage_model.words import counted
 
 
@@ -24,6 +25,22 @@ def _not_read_tip(not_read: list) -> str:
 
 class BatchOutcome:
     """The finished run's part of ``BatchDialog`` (its ``status`` line and ``summary``)."""
+
+    def _not_replaced(self) -> str:
+        """What a run stopped before its end says of the earlier PDFs it was told to replace and did not reach: they
+        stay in the PDF folder beside this run's, though the output has no row of theirs (its rows were replaced),
+        and may hold other values (another labs table, another model). A stopped run had said "3 PDFs in pdfs" of
+        a folder that held 10."""
+        if not self._replacing or not getattr(self.summary, "cancelled", False):
+            return ""
+        written = {str(row.get("pdf") or "") for row in self.rows}
+        left = [p for p in self._replacing if rel_path(Path(p), Path(self._pdf_dir)) not in written]
+        if not left:
+            return ""
+        n = len(left)
+        return (f" {n} PDF{'s' if n != 1 else ''} an earlier run wrote ({pdfs_named(left, self._pdf_dir)}) "
+                f"{'are' if n != 1 else 'is'} still in {self._pdf_dir}, not replaced: not this run's (Resume "
+                "replaces them).")
 
     def _done(self, summary) -> None:
         if isinstance(summary, NothingToScore):     # no output written: what the folder holds, as mirage score says it
@@ -62,6 +79,7 @@ class BatchOutcome:
             # what is left and how to go on, as mirage score says it when stopped (it had said neither)
             text += (f" {total - done} of this run's {total} records not scored: tick Resume and press Start "
                      "to score them without scoring those again.")
+        text += self._not_replaced()
         unsaved = getattr(summary, "unsaved", "")
         spare = getattr(summary, "saved_in", None)
         if unsaved:         # the output could not be written at the end: where the rows are, and what to do

@@ -4,13 +4,12 @@ rows of its output CSV. Each answers True for Replace; Cancel is the default and
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from app.views.dialog_focus import dialog_of
 from app.views.focus_ring import FocusRing
+from mirage_model.review.batch.naming import pdfs_named
 
 
 def _warning(parent: QWidget | None, title: str) -> QMessageBox:
@@ -38,21 +37,14 @@ def ask_replace_pdfs(parent: QWidget | None, earlier: list, pdf_dir, resumed: bo
     """Ask whether to replace the ``earlier`` PDFs in ``pdf_dir`` (Replace / Cancel, Cancel the
     default); True: replace them. ``resumed``: the run resumes an output that has no finished row
     of their records."""
-    pdf_dir = Path(pdf_dir)
     n = len(earlier)
-    names = []
-    for p in earlier[:3]:
-        try:
-            names.append(Path(p).relative_to(pdf_dir).as_posix())
-        except ValueError:
-            names.append(Path(p).name)
-    shown = ", ".join(names) + (" ..." if n > 3 else "")
+    shown = pdfs_named(earlier, pdf_dir)
     box = _warning(parent, "Replace earlier PDFs?")
     if resumed:
         box.setText(f"The PDF folder {pdf_dir} holds {n} PDF{'s' if n != 1 else ''} of records this resumed run "
-                    f"would score ({shown}) that the output CSV has no finished row of: another run's (another "
-                    f"model's, or other records' of the same names). This run would replace "
-                    f"{'them' if n != 1 else 'it'}.")
+                    f"would score ({shown}) that the output CSV has no finished row of: an earlier run's (one stopped "
+                    f"before it replaced them, another model's, or other records' of the same names). This run "
+                    f"would replace {'them' if n != 1 else 'it'}.")
         box.setInformativeText("Replace, or Cancel to keep them: then choose another PDF folder.")
     else:
         box.setText(f"The PDF folder {pdf_dir} holds {n} PDF{'s' if n != 1 else ''} an earlier run wrote for "

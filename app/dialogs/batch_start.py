@@ -30,6 +30,7 @@ class BatchStart:
             self.status.setText(f"Not started: {refused}.")
             return None
         self.status.setToolTip("")
+        self._replacing = []
         kwargs = {}
         if self.pdf_dir.text().strip():
             kwargs["pdf_dir"] = self.pdf_dir.text().strip()
@@ -105,6 +106,7 @@ class BatchStart:
                                 f"{'are' if n != 1 else 'is'} kept, nothing was written. Choose another PDF "
                                 "folder" + ("." if listed.resumed else ", or tick Resume with that run's output CSV."))
             return
+        self._replacing = list(listed.earlier)      # a run stopped before it reaches them leaves them: said then
         kwargs = dict(kwargs, found=listed.found, unreadable_folders=listed.unreadable)    # listed once
         self._start_batch(folder, out, kwargs)
 

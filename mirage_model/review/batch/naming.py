@@ -90,8 +90,20 @@ def earlier_pdfs_text(found: list[Path], pdf_dir) -> str:
     these records (1.pdf, sub/2.pdf)"); ``mirage score --pdf-dir`` and ``mirage-review --export-pdf``
     refuse such a folder in these words."""
     n = len(found)
-    names = ", ".join(printable(Path(p).relative_to(pdf_dir).as_posix()) for p in found[:3]) + (" ..." if n > 3 else "")
+    names = pdfs_named(found, pdf_dir)
     return f"it holds {n} PDF{'s' if n > 1 else ''} an earlier run wrote for these records ({names})"
+
+
+def pdfs_named(found: list[Path], pdf_dir) -> str:
+    """The first three of the PDFs ``found`` in ``pdf_dir`` by their path under it, "..." after them where there are
+    more ("1.pdf, sub/2.pdf, 3.pdf ..."), as the batch's words about earlier PDFs name them."""
+    names = []
+    for p in found[:3]:
+        try:
+            names.append(printable(Path(p).relative_to(pdf_dir).as_posix()))
+        except ValueError:          # not under it: its name
+            names.append(printable(Path(p).name))
+    return ", ".join(names) + (" ..." if len(found) > 3 else "")
 
 
 def pdf_names(rels: Iterable[Path]) -> dict[Path, Path]:
