@@ -124,3 +124,32 @@ def test_the_error_column_fits_again_when_the_dialog_is_resized(qtbot, truncated
     qtbot.waitUntil(lambda: table.viewport().width() < 600)
     qtbot.waitUntil(lambda: table.columnWidth(c) <= table.viewport().width() // 2, timeout=2000)
     assert table.columnWidth(c) < one_line and wrapped_fits()
+
+
+def test_the_message_stays_in_view_right_of_five_columns(qtbot, truncated):
+    """Five columns left of the error column (record_id, patient_id, recorded, record_path, status: the rows of a
+    folder with an XML and a CinC record give them) and the error column half the table wide ended past the table's
+    right edge, and a later row's longer path (muse-sinus.xml) pushed it further: in the real window (Xvfb 1280x800,
+    the dialog 1000 px wide, 12 records) the failed row read "... expected 5000 samples per lead, found 20", cut there.
+
+    Truth: the font's metrics of the message and the table's viewport."""
+    from app.dialogs.batch import BatchDialog
+
+    dlg = BatchDialog(None, folder="")
+    qtbot.addWidget(dlg)
+    dlg.resize(1000, 700)
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    rows = [dict(row, patient_id="", recorded="") for row in _rows(truncated)] + [
+        {"record_id": name, "record_path": path, "patient_id": pid, "recorded": when, "status": "ok", "error": None}
+        for name, path, pid, when in (("00417_lr", "00417_lr.hea", "", ""),
+                                      ("A0003", "A0003.hea", "", "2020-05-12 12:33:59"),
+                                      ("muse-sinus", "muse-sinus.xml", "081486213", "2023-04-29 22:41:16"))]
+    for row in rows:
+        dlg._progress(len(dlg.rows) + 1, len(rows), row)
+    table, c, r = dlg.table, dlg.columns.index("error"), dlg.rows.index(rows[1])
+    fm = table.fontMetrics()
+    width = table.columnWidth(c)
+    assert table.horizontalHeader().sectionPosition(c) + width <= table.viewport().width()
+    wrapped = fm.boundingRect(QRect(0, 0, width - 8, 10_000), Qt.TextFlag.TextWordWrap, truncated)
+    assert wrapped.height() <= table.rowHeight(r) - 1, (width, table.rowHeight(r), wrapped)

@@ -7,11 +7,11 @@ assumed, censored values read as their limit) and its refused rows, when the run
 records whose labs row differs from their ECG header in age or sex, as their rows arrive) stays in
 lines of notes under the progress, each with its details in the notes' tooltip; such a record's
 id is orange, its note in the id's tooltip. A failed file's message is read without hovering: the error column
-widens to it (up to half the table, fitted again when the dialog is resized; the row as tall as its wrapped words,
-up to ``ERROR_LINES`` lines), and the selected row's whole message shows under the table. A run that would
-replace the rows an earlier run wrote in its output CSV, or the PDFs it wrote in its PDF folder, asks first
-(Replace / Cancel, ``batch_questions``), as ``mirage score`` refuses one without --overwrite; an output that is no
-batch output (a record's signal file, the labs table) is never written; a resumed run
+widens to it (up to half the table and never past its right edge, fitted again when the dialog is resized; the row
+as tall as its wrapped words, up to ``ERROR_LINES`` lines), and the selected row's whole message shows under the
+table. A run that would replace the rows an earlier run wrote in its output CSV, or the PDFs it wrote in its PDF
+folder, asks first (Replace / Cancel, ``batch_questions``), as ``mirage score`` refuses one without --overwrite; an
+output that is no batch output (a record's signal file, the labs table) is never written; a resumed run
 skips its finished records and their PDFs, and is asked only about PDFs of the records its output
 has no finished row of (another run's), as ``mirage score --resume``. Double-clicking a row opens that
 record in the main window, with the labs-table values the batch scored it with

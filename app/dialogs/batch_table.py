@@ -239,6 +239,7 @@ class BatchResultsTable:
                 need = min(room, fm.horizontalAdvance(_fmt(row.get(key))) + 2 * fm.averageCharWidth())
                 if need > self.table.columnWidth(c):
                     self.table.setColumnWidth(c, need)
+                    self._fit_error_column()        # the error column, right of it, kept within the table
 
     def _fit_error(self, r: int, message: str) -> None:
         """The error column as wide as its widest message, up to half the table's width (100 px cut "bad.dat:
@@ -257,7 +258,11 @@ class BatchResultsTable:
         if not self._error_width or "error" not in self.columns:
             return
         c = self.columns.index("error")
-        room = max(self.table.horizontalHeader().defaultSectionSize(), self.table.viewport().width() // 2)
+        # half the table, and no further than its right edge: after the five columns left of it (id, patient, date,
+        # path, status) half of a 1000 px dialog's table had ended 8-40 px past it, the message cut there
+        header = self.table.horizontalHeader()
+        room = max(header.defaultSectionSize(),
+                   min(self.table.viewport().width() // 2, self.table.viewport().width() - header.sectionPosition(c)))
         width = max(self.table.horizontalHeader().defaultSectionSize(), min(self._error_width, room))
         if width != self.table.columnWidth(c):
             self.table.setColumnWidth(c, width)
