@@ -153,3 +153,30 @@ def test_the_message_stays_in_view_right_of_five_columns(qtbot, truncated):
     assert table.horizontalHeader().sectionPosition(c) + width <= table.viewport().width()
     wrapped = fm.boundingRect(QRect(0, 0, width - 8, 10_000), Qt.TextFlag.TextWordWrap, truncated)
     assert wrapped.height() <= table.rowHeight(r) - 1, (width, table.rowHeight(r), wrapped)
+
+
+def test_a_failed_row_is_as_tall_as_its_message_not_as_the_model_name(qtbot):
+    """A failed row was sized by all its cells, so the model's name (mirage-ptbxl-superdiagnostic-base-ensemble2-
+    smoothed-stage), wrapped in its 100 px column, made "the file is empty" a row four lines tall (Xvfb, the
+    12-record folder: the empty XML's and the truncated .dat's rows three times as tall as their words).
+
+    Truth: the font's metrics of the message wrapped at the column's width (4 px margins each side)."""
+    from app.dialogs.batch import BatchDialog
+
+    dlg = BatchDialog(None, folder="")
+    qtbot.addWidget(dlg)
+    dlg.resize(1000, 700)
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    model = "mirage-ptbxl-superdiagnostic-base-ensemble2-smoothed-stage"
+    rows = [{"record_id": "1", "record_path": "1.hea", "status": "ok", "error": None, "model": model},
+            {"record_id": "empty", "record_path": "empty.xml", "status": "not_ecg", "error": "the file is empty",
+             "model": model}]
+    for row in rows:
+        dlg._progress(len(dlg.rows) + 1, len(rows), row)
+    table, c, r = dlg.table, dlg.columns.index("error"), dlg.rows.index(rows[1])
+    fm = table.fontMetrics()
+    one_line = fm.boundingRect(QRect(0, 0, table.columnWidth(c) - 8, 10_000), Qt.TextFlag.TextWordWrap,
+                               "the file is empty").height()
+    assert one_line < 2 * fm.lineSpacing()
+    assert table.rowHeight(r) < one_line + fm.lineSpacing(), (table.rowHeight(r), one_line)   # no second line

@@ -10,7 +10,7 @@ import math
 from bisect import bisect_right
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, QRect, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QStyledItemDelegate, QTableWidgetItem
 
@@ -276,10 +276,17 @@ class BatchResultsTable:
         return super().eventFilter(watched, event)
 
     def _fit_row(self, r: int) -> None:
-        self.table.resizeRowToContents(r)
-        most = self.table.fontMetrics().lineSpacing() * ERROR_LINES + 8
-        if self.table.rowHeight(r) > most:
-            self.table.setRowHeight(r, most)
+        """Row ``r`` as tall as its message wrapped at the error column's width (4 px margins each side), a line's
+        height at least and ``ERROR_LINES`` lines at most. Sized by all its cells, the model's name wrapped in its
+        narrow column had made "the file is empty" a row four lines tall."""
+        item = self.table.item(r, self.columns.index("error")) if "error" in self.columns else None
+        if item is None:
+            return
+        fm = self.table.fontMetrics()
+        box = QRect(0, 0, max(1, self.table.columnWidth(self.columns.index("error")) - 8), 10_000)
+        wrapped = fm.boundingRect(box, Qt.TextFlag.TextWordWrap, item.text()).height()
+        most = fm.lineSpacing() * ERROR_LINES + 8
+        self.table.setRowHeight(r, min(most, max(self.table.verticalHeader().defaultSectionSize(), wrapped + 6)))
 
     def _show_message(self, r: int) -> None:
         """Under the table, the whole message of result row ``r`` (none: hidden), coloured as its error cell."""
