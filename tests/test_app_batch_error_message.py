@@ -44,6 +44,20 @@ def _rows(message: str) -> list[dict]:
             {"record_id": "bad", "record_path": "bad.hea", "status": "error", "error": message}]
 
 
+def _shown_with(qtbot, size: tuple[int, int], rows: list[dict]):
+    """A batch dialog ``size`` px, shown, that has been given ``rows`` as a run gives them."""
+    from app.dialogs.batch import BatchDialog
+
+    dlg = BatchDialog(None, folder="")
+    qtbot.addWidget(dlg)
+    dlg.resize(*size)
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    for row in rows:
+        dlg._progress(len(dlg.rows) + 1, len(rows), row)
+    return dlg
+
+
 @pytest.mark.parametrize("size", [(900, 560), (810, 506)])
 def test_a_failed_rows_whole_message_is_read_without_hovering(qtbot, truncated, size):
     from app.dialogs.batch import BatchDialog
@@ -133,20 +147,12 @@ def test_the_message_stays_in_view_right_of_five_columns(qtbot, truncated):
     the dialog 1000 px wide, 12 records) the failed row read "... expected 5000 samples per lead, found 20", cut there.
 
     Truth: the font's metrics of the message and the table's viewport."""
-    from app.dialogs.batch import BatchDialog
-
-    dlg = BatchDialog(None, folder="")
-    qtbot.addWidget(dlg)
-    dlg.resize(1000, 700)
-    dlg.show()
-    qtbot.waitExposed(dlg)
     rows = [dict(row, patient_id="", recorded="") for row in _rows(truncated)] + [
         {"record_id": name, "record_path": path, "patient_id": pid, "recorded": when, "status": "ok", "error": None}
         for name, path, pid, when in (("00417_lr", "00417_lr.hea", "", ""),
                                       ("A0003", "A0003.hea", "", "2020-05-12 12:33:59"),
                                       ("muse-sinus", "muse-sinus.xml", "081486213", "2023-04-29 22:41:16"))]
-    for row in rows:
-        dlg._progress(len(dlg.rows) + 1, len(rows), row)
+    dlg = _shown_with(qtbot, (1000, 700), rows)
     table, c, r = dlg.table, dlg.columns.index("error"), dlg.rows.index(rows[1])
     fm = table.fontMetrics()
     width = table.columnWidth(c)
@@ -161,19 +167,11 @@ def test_a_failed_row_is_as_tall_as_its_message_not_as_the_model_name(qtbot):
     12-record folder: the empty XML's and the truncated .dat's rows three times as tall as their words).
 
     Truth: the font's metrics of the message wrapped at the column's width (4 px margins each side)."""
-    from app.dialogs.batch import BatchDialog
-
-    dlg = BatchDialog(None, folder="")
-    qtbot.addWidget(dlg)
-    dlg.resize(1000, 700)
-    dlg.show()
-    qtbot.waitExposed(dlg)
     model = "mirage-ptbxl-superdiagnostic-base-ensemble2-smoothed-stage"
     rows = [{"record_id": "1", "record_path": "1.hea", "status": "ok", "error": None, "model": model},
             {"record_id": "empty", "record_path": "empty.xml", "status": "not_ecg", "error": "the file is empty",
              "model": model}]
-    for row in rows:
-        dlg._progress(len(dlg.rows) + 1, len(rows), row)
+    dlg = _shown_with(qtbot, (1000, 700), rows)
     table, c, r = dlg.table, dlg.columns.index("error"), dlg.rows.index(rows[1])
     fm = table.fontMetrics()
     one_line = fm.boundingRect(QRect(0, 0, table.columnWidth(c) - 8, 10_000), Qt.TextFlag.TextWordWrap,
