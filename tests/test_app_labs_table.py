@@ -265,15 +265,17 @@ def test_an_exported_folders_records_get_the_rows_a_batch_of_it_gives(tmp_path):
     for where in (amb, amb / "sub"):
         for suffix in (".hea", ".dat"):
             shutil.copy(LUDB / f"1{suffix}", where / f"1{suffix}")
-    (tmp_path / "labs.csv").write_text("record_id,weight [kg]\n1,64\n")
-    batch = labs_lookup(tmp_path / "labs.csv", amb)
+    # the table in amb: row "1" is amb/1's path there; above amb it would be amb/1's trailing part alone, which
+    # amb/sub/1's fits too, and neither would get it (test_labs_tree)
+    (amb / "labs.csv").write_text("record_id,weight [kg]\n1,64\n")
+    batch = labs_lookup(amb / "labs.csv", amb)
     assert batch.row_id(amb / "1.hea") == "1" and batch.values(amb / "1.hea") == {"weight": (64.0, "kg")}
     sub_hea = amb / "sub" / "1.hea"
     assert batch.record_id(sub_hea) == "sub/1" and batch.row_id(sub_hea) is None and batch.values(sub_hea) == {}
     why = batch.ambiguous(sub_hea)
     assert why.startswith("labs row '1' fits 2 records"), why
     tiny = make_tiny_checkpoint(tmp_path / "tiny", clinical=("age", "weight"))
-    proc = _review(tmp_path, amb, "--model", tiny, "--export-pdf", tmp_path / "out", "--labs", tmp_path / "labs.csv")
+    proc = _review(tmp_path, amb, "--model", tiny, "--export-pdf", tmp_path / "out", "--labs", amb / "labs.csv")
     assert proc.returncode == 1, proc.stderr[-3000:]            # one record failed, as mirage score's exit says
 
     def text(rel):
@@ -293,7 +295,7 @@ def test_an_exported_folders_records_get_the_rows_a_batch_of_it_gives(tmp_path):
     from training_cli.main import main
 
     assert main(["score", str(amb), "--model", str(tiny), "--out", str(tmp_path / "r.csv"), "--no-progress",
-                 "--labs", str(tmp_path / "labs.csv"), "--statements-model", "none", "--no-measure"]) == 1
+                 "--labs", str(amb / "labs.csv"), "--statements-model", "none", "--no-measure"]) == 1
     with open(tmp_path / "r.csv", newline="", encoding="utf-8-sig") as fh:
         rows = {r["record_path"]: (r["status"], r["error"]) for r in csv.DictReader(fh)}
     assert rows == {"1.hea": ("ok", ""), "sub/1.hea": ("error", why)}, rows

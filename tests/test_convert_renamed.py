@@ -165,7 +165,7 @@ def test_convert_lists_the_renamed_and_score_gives_them_their_rows(tmp_path, cap
             f"siteA/Anna_Smith): {listed} lists them; kept in the folder, it lets a labs table keyed by the inputs' "
             "names fit them (a row 'Müller' is the record 'Muller')") in said
     # the input folder's labs table, keyed by the names as they were
-    labs = tmp_path / "labs.csv"
+    labs = src / "labs.csv"     # in the input folder: above it and out, the row "plain" would fit in/ and out/ both
     labs.write_text("record_id,age\nMüller,61\nsiteA/Anna Smith,52\nplain,40\n", encoding="utf-8")
     model = make_tiny_checkpoint(tmp_path / "m", clinical=("age", "sex"))
     capsys.readouterr()

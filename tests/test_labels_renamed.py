@@ -123,7 +123,7 @@ def test_a_row_of_one_record_as_written_and_another_by_the_list_says_how_to_mend
                  "as '1_2', which has no row: either may be its patient, so neither is given it; to mend it, give the "
                  "record 1_2 its row as convert wrote it ('1_2'): the row '1' is then the record 1's; or, where a "
                  "table so keyed has no row for the record 1_2, move renamed_records.csv out of the folder")
-    labs = tmp_path / "labs.csv"
+    labs = out / "labs.csv"      # the converted folder's: above it and in, the row "2" would fit in/2 and out/2 both
     labs.write_text("record_id,age\n1,61\n2,40\n")
     # the app's labs form
     records = sorted(out.glob("*.hea"))
@@ -222,7 +222,7 @@ def test_a_table_keyed_by_converts_names_fits_the_numbered_records_in_any_order(
             "another record as written is refused, as it may be either's") in said
     records = sorted(out.glob("*.hea"))
     assert [p.stem for p in records] == ["1", "1_2", "1_2_2"]
-    labs, labels = tmp_path / "labs.csv", tmp_path / "labels.csv"
+    labs, labels = out / "labs.csv", tmp_path / "labels.csv"     # the table in the folder it names the records of
     ages = {"1": 61.0, "1_2": 52.0, "1_2_2": 70.0}
     for order in (["1", "1_2", "1_2_2"], ["1_2_2", "1_2", "1"], ["1_2", "1", "1_2_2"]):
         labs.write_text("record_id,age\n" + "".join(f"{r},{ages[r]:g}\n" for r in order))
@@ -273,7 +273,7 @@ def test_the_same_files_given_one_by_one_number_another_record_and_only_its_rows
     with (out / "renamed_records.csv").open(newline="", encoding="utf-8") as fh:
         assert [r[1:] for r in csv.reader(fh)][1:] == [["1", "1_3"]]
     records = sorted(out.glob("*.hea"))
-    labs = tmp_path / "labs.csv"
+    labs = out / "labs.csv"      # the table in the folder it names the records of
     labs.write_text("record_id,age\n1,61\n1_2,52\n")
     table = LabsTable.read(labs)
     rows = {p.stem: table.row_for(p, out, records) for p in records}

@@ -85,7 +85,7 @@ def test_one_record_opened_or_scored_alone_gets_the_row_the_whole_folder_gives_i
     out = _converted(tmp_path, {"1.hea": LUDB / "1.hea", "1.dat": LUDB / "1.dat", "1.xml": FORMATS / "muse-sinus.xml"})
     assert (out / "renamed_records.csv").read_text(encoding="utf-8").splitlines()[1:] == [
         f"{tmp_path / 'in' / '1.xml'},1,1_2"]
-    one, labs = out / "1.hea", tmp_path / "labs.csv"
+    one, labs = out / "1.hea", out / "labs.csv"
     table = _ages(labs, {"1": 61})
     whole = labs_lookup(labs, out)
     assert whole.match.rows == {} and "which has no row" in whole.ambiguous(one)
@@ -113,7 +113,7 @@ def test_a_row_of_two_records_of_the_folder_is_in_doubt_for_a_run_of_one(tmp_pat
                                 "siteB/1_2.dcm": FORMATS / "ecgtoolkit-Example.dcm"})
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.hea")) == [
         "siteA/1.hea", "siteA/1_2.hea", "siteB/1_2.hea"]
-    labs = tmp_path / "labs.csv"
+    labs = out / "labs.csv"
     _ages(labs, {"1": 61, "1_2": 52})
     assert labs_lookup(labs, out).match.rows == {}
     alone = labs_lookup(labs, out, [out / "siteA" / "1.hea"])
@@ -129,7 +129,7 @@ def test_a_list_whose_record_was_removed_refuses_the_row_in_score_and_the_app(tm
     out = _converted(tmp_path, {"1.hea": LUDB / "1.hea", "1.dat": LUDB / "1.dat", "1.xml": FORMATS / "muse-sinus.xml"})
     for f in out.glob("1_2.*"):
         f.unlink()
-    one, labs = out / "1.hea", tmp_path / "labs.csv"
+    one, labs = out / "1.hea", out / "labs.csv"
     table = _ages(labs, {"1": 61})
     lookup = labs_lookup(labs, out)
     assert lookup.match.rows == {} and lookup.values(one) == {}
@@ -165,7 +165,7 @@ def test_file_open_finds_the_folders_records_once_until_a_folder_under_it_change
     walks, walk = [], formats.find_ecg_files
     monkeypatch.setattr(formats, "find_ecg_files",
                         lambda folder, *a, **k: walks.append(folder) or walk(folder, *a, **k))
-    table, one = _ages(tmp_path / "labs.csv", {"1": 61, "1_2": 52}), out / "1.hea"
+    table, one = _ages(out / "labs.csv", {"1": 61, "1_2": 52}), out / "1.hea"
     for _ in range(3):
         assert table.row_for(one).values["age"][0] == 61.0      # "1_2" is the record 1_2's row: "1" is 1's
     assert table.row_for(out / "siteB" / "5.hea").values == {}      # no row of its own

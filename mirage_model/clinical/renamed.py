@@ -71,9 +71,19 @@ def folder_ids(folder, renamed, record_ids) -> list[str] | None:
     if not there:
         return None
     try:
-        return list(_folder_records(os.fspath(folder), _stamp(folder)))
+        return records_under(folder)
     except RecordError:
         return [*record_ids, *there]
+
+
+def records_under(folder) -> list[str]:
+    """The ids of every record under ``folder`` (``labs_ids.labs_record_id``), walked again only once a folder under
+    it changed (``_stamp``).
+
+    Raises:
+        RecordError: the folder cannot be listed.
+    """
+    return list(_folder_records(os.fspath(folder), _stamp(folder)))
 
 
 def _stamp(folder) -> tuple:

@@ -130,7 +130,7 @@ class LabsTable:
         ``read_renamed``'s words, which ``row_for`` gives each record's notes (the lab form had said nothing)."""
         renamed, why = read_renamed(folder)
         return LabsLookup.build(self.labs, self.errors, folder, records, [why] if why else [],
-                                cell_errors=self.cell_errors, renamed=renamed)
+                                cell_errors=self.cell_errors, renamed=renamed, table=self.path)
 
     def row_for(self, path, folder=None, records: Sequence = (), reads: frozenset | None = frozenset()) -> RecordRow:
         """The row of the record at ``path``, opened from ``folder`` whose records are ``records`` (the folder

@@ -347,12 +347,12 @@ def record_labs(labs: Path, where: Path) -> LabsLookup:
         raise UsageError(f"error: {err}") from None
     others = same_name_records(where)
     # ids relative to the file system's root: the whole path, so the longest trailing part is matched
-    lookup = LabsLookup.build(table, errors, Path(where.anchor), [where, *others], cell_errors=cells)
+    lookup = LabsLookup.build(table, errors, Path(where.anchor), [where, *others], cell_errors=cells, table=labs)
     lookup.reads = frozenset()           # the features every run reads (ALWAYS_READ): the models' come once loaded
     lookup.censored = censored
     if lookup.ambiguous(where):
-        raise UsageError(f"error: {labs}: {lookup.ambiguous(where)} (beside {where.name}: "
-                         f"{', '.join(p.name for p in others)}); or leave --labs out")
+        beside = f" (beside {where.name}: {', '.join(p.name for p in others)})" if others else ""   # files of its name
+        raise UsageError(f"error: {labs}: {lookup.ambiguous(where)}{beside}; or leave --labs out")
     if lookup.refused(where):
         raise UsageError(f"error: {lookup.refused(where)}")
     return lookup

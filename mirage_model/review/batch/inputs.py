@@ -10,6 +10,7 @@ from typing import Iterable, Mapping
 
 from mirage_model.clinical import ClinicalError, LabsMatch, labs_record_id, match_labs_rows, read_labs_table
 from mirage_model.clinical.labs import near_miss_text, patient_column_warning
+from mirage_model.clinical.labs_tree import tree_match
 from mirage_model.formats import find_ecg_files, name_key, named_files, record_key, signal_names
 from mirage_model.clinical.renamed import RENAMED_CSV, folder_ids, read_renamed
 from mirage_model.records import RecordError, ptbxl
@@ -356,13 +357,17 @@ class LabsLookup:
     reads: frozenset | None = None
     # the table's censored cells (``clinical.labs.CensoredCell``), warned of once the models' reads are known
     censored: list = field(default_factory=list)
+    # the table's file where ``build`` was given it: the records under its folder its rows are decided over
+    table: Path | None = None
 
     @classmethod
     def build(cls, labs: dict, errors: Mapping | None, root, paths: Iterable,
               warnings: Iterable[str] = (), not_read: Iterable[str] = (),
-              cell_errors: Mapping | None = None, renamed: Iterable = ()) -> "LabsLookup":
+              cell_errors: Mapping | None = None, renamed: Iterable = (), table=None) -> "LabsLookup":
         """The lookup of the run over ``paths`` (every record of it) under ``root``; ``renamed``: the (input id,
-        record id) pairs of mirage convert's list in ``root`` (``clinical.renamed.read_renamed``)."""
+        record id) pairs of mirage convert's list in ``root`` (``clinical.renamed.read_renamed``). ``table``: the
+        table's file, where it is one: a row that fits records of two folders under its folder is no record's,
+        whichever of them the run holds (``clinical.labs_tree.tree_match``)."""
         errors = dict(errors or {})
         cells = {rid: dict(bad) for rid, bad in (cell_errors or {}).items()}
         root = Path(root)
@@ -384,7 +389,10 @@ class LabsLookup:
                               more.unmatched, match.listed,
                               {r: why for r, why in match.listed_refused.items() if r in more.unmatched},
                               match.listed_read)
-        return cls(labs, errors, root, match, list(warnings), not_read=list(not_read), cell_errors=cells)
+        if table is not None:
+            match = tree_match(match, dict(zip(ids, paths)), table)
+        return cls(labs, errors, root, match, list(warnings), not_read=list(not_read), cell_errors=cells,
+                   table=None if table is None else Path(table))
 
     def fits_almost_none(self, records: int) -> bool:
         """Whether the table's rows fit no record of the run (of ``records``), or almost none: a tenth or
@@ -406,15 +414,19 @@ class LabsLookup:
 
     def ambiguous(self, path) -> str:
         """Why the record gets no row because its row fits other records too ("" when not so)."""
-        return self.match.ambiguous.get(self.record_id(path), "")
+        return self._match(path).ambiguous.get(self.record_id(path), "")
 
     def row_id(self, path) -> str | None:
         """The id of the labs row of the record at ``path`` (None: none, or an ambiguous one)."""
+        return self._match(path).row_id(self.record_id(path))
+
+    def _match(self, path) -> LabsMatch:
+        """The run's match, or a record's own, matched alone, outside the run's list (``iter_rows`` on its own)."""
         rid = self.record_id(path)
-        if rid not in self.match.rows and rid not in self.match.ambiguous:
-            # a record outside the run's list (iter_rows called on its own): matched alone
-            return match_labs_rows(labs_row_ids(self.labs, self.errors), [rid]).row_id(rid)
-        return self.match.row_id(rid)
+        if rid in self.match.rows or rid in self.match.ambiguous:
+            return self.match
+        alone = match_labs_rows(labs_row_ids(self.labs, self.errors), [rid])
+        return tree_match(alone, {rid: Path(path)}, self.table) if self.table is not None else alone
 
     def row_refused(self, row_id) -> str:
         """Why the labs row ``row_id`` was refused ("" when it was read): a row that could not be read,
@@ -477,10 +489,9 @@ def labs_lookup(labs, folder, headers: Iterable | None = None, rows: Mapping | N
     renamed, why = read_renamed(folder)
     if why:
         warnings.append(why)
-    lookup = LabsLookup.build(table, errors, folder, headers, warnings, not_read, cells, renamed)
-    lookup.censored = censored
-    if labs is not None and not isinstance(labs, Mapping):
-        lookup.source = Path(labs)
+    source = None if labs is None or isinstance(labs, Mapping) else Path(labs)
+    lookup = LabsLookup.build(table, errors, folder, headers, warnings, not_read, cells, renamed, source)
+    lookup.censored, lookup.source = censored, source
     if first and lookup.fits_almost_none(len(headers)):
         # a table keyed by patient ID: said before any record is scored, not after a run without its values
         patient_column_warning(labs, first[0], lookup.warnings)
