@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("MIRAGE_STATEMENTS_MODEL", "none")
 # a reviewer's own store named for the shell the tests run in is never written by them: each test that wants one sets it
 os.environ.pop("MIRAGE_OVERREAD_STORE", None)
+# what each over-read store held when last read is remembered beside the settings (``review.store_memory``): the
+# tests' stores, made anew at the same paths run after run, are remembered in a folder of this run's, never in the home
+# of the user who runs them (nor is a default store beside their settings read or written)
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="mirage-tests-config-")
 
 
 @pytest.fixture(scope="session", autouse=True)

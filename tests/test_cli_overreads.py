@@ -316,7 +316,7 @@ def test_a_store_an_admin_names_for_every_user_is_the_one_the_commands_read(tmp_
     assert main(["overreads"]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"{room.path}: 1 record") and "1: signed by Dr A on 2026-12-06 08:00 UTC" in out
-    (tmp_path / "user" / "MIRAGE").mkdir(parents=True)
+    (tmp_path / "user" / "MIRAGE").mkdir(parents=True, exist_ok=True)     # what the store held is remembered there
     (tmp_path / "user" / "MIRAGE" / "MIRAGE Review.ini").write_text("[overread]\nstore=/srv/own.sqlite\n",
                                                                     encoding="utf-8")
     assert store_choice().path == Path("/srv/own.sqlite")

@@ -268,7 +268,9 @@ def overreads_help_text(path: str | Path) -> str:
             "A record is known by its samples, when it was recorded and its patient, not its path: a changed file, "
             "or another patient's, finds none.\n\nFile > Forget this record's over-read... removes the open "
             "record's as it stands; every signature it was given stays in the file (an amendment names the one it "
-            "amends). Deleting the file removes them all. File > Settings... (Over-read store) names another file; "
+            "amends). Deleting the file removes them all; a file that lost what it held when last read here "
+            "(emptied, an older copy or another store in its place, removed) is neither read nor written until "
+            "'mirage overreads --accept' takes it as it is. File > Settings... (Over-read store) names another file; "
             "$MIRAGE_OVERREAD_STORE or --overreads, where given, come first.\n\nThe file holds patients' data "
             "(the reviewers' comments and names, the records' names), unencrypted, readable by your user account "
             "alone where the system has file modes: keep it where the records themselves may be kept.")

@@ -32,21 +32,21 @@ Research use only, not a diagnosis.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sqlite3
 import tempfile
+import uuid
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
-import numpy as np
-
 from mirage_model.errors import MirageInputError
-from mirage_model.review.file_info import file_patient, record_date
+from mirage_model.review.record_key import loose_identity, overread_key  # noqa: F401 - the store's keys, named here too
+from mirage_model.review.store_memory import ID_SCHEMA, ID_TABLE, StoreMemory, store_facts
 from mirage_model.review.store_words import changed_elsewhere
 
+__all__ = ["STORE_NAME", "UNCHECKED", "OverReadStore", "StoreConflict", "StoreError", "loose_identity", "overread_key"]
 STORE_NAME = "overreads.sqlite"
 _TIMEOUT_S = 2.0        # how long a write waits for another MIRAGE Review holding the file before saying it is locked
 _SCHEMA = "CREATE TABLE IF NOT EXISTS overread (key TEXT PRIMARY KEY, record TEXT, saved_at TEXT, state TEXT)"
@@ -74,49 +74,6 @@ class StoreConflict(StoreError):
 UNCHECKED = object()    # ``save``'s ``since`` where what the file holds is replaced whatever it is
 
 
-def overread_key(record) -> str:
-    """The over-read's key of ``record`` (an ``EcgRecord``): a hex digest of its samples (float32 (L, T), NaN where
-    missing), sampling rate, lead names, extra leads (each one's name and (T,) samples), the recording's date and time
-    (``file_info.record_date``) and the patient's ID, name, birth date, age and sex as the file gives them."""
-    meta = getattr(record, "meta", None) or {}
-    patient = meta.get("patient") or {}
-    facts = file_patient(record)
-    said = (facts.get("id"), facts.get("name"), patient.get("birth_date"), getattr(record, "age", None),
-            getattr(record, "sex", None))
-    who = [" ".join(("" if x is None else str(x)).split()) for x in said]
-    signal = np.ascontiguousarray(np.asarray(record.signal, dtype=np.float32))     # (L, T)
-    extra = [(str(e.name), np.ascontiguousarray(np.asarray(e.signal, dtype=np.float32)))
-             for e in getattr(record, "extra_leads", ()) or ()]
-    head = json.dumps({"fs": float(record.fs), "leads": list(record.sig_name), "shape": list(signal.shape),
-                       "patient": who, "recorded": " ".join(record_date(record).split()),
-                       "extra": [[name, list(x.shape)] for name, x in extra]})
-    h = hashlib.blake2b(head.encode("utf-8"), digest_size=20)
-    h.update(signal)        # the array's own buffer: tobytes() had copied it (86 MB for 1 h of 12 leads at 500 Hz)
-    for _, x in extra:
-        h.update(x)
-    return h.hexdigest()
-
-
-def loose_identity(record) -> str | None:
-    """A looser identity of ``record`` than ``overread_key``, which a re-export or a changed reader keeps: a hex digest
-    of its name (``record_id``), the patient's ID, name, birth date, age and sex, the recording's date and time, its
-    sampling rate and number of samples; its samples and lead names left out. None where the file does not name both
-    the patient (ID or name) and when it was recorded: two recordings (of one patient on two days, of two patients
-    under one anonymised ID, of two patients at one time) may then share all of it."""
-    meta = getattr(record, "meta", None) or {}
-    facts = file_patient(record)
-    said = (facts.get("id"), facts.get("name"), (meta.get("patient") or {}).get("birth_date"),
-            getattr(record, "age", None), getattr(record, "sex", None))
-    who = [" ".join(("" if x is None else str(x)).split()) for x in said]
-    recorded = " ".join(record_date(record).split())
-    if not ((who[0] or who[1]) and recorded):
-        return None
-    signal = np.asarray(record.signal)      # (L, T)
-    head = json.dumps({"record": str(getattr(record, "record_id", "") or ""), "patient": who, "recorded": recorded,
-                       "fs": float(record.fs), "samples": int(signal.shape[-1])})
-    return hashlib.blake2b(head.encode("utf-8"), digest_size=20).hexdigest()
-
-
 class OverReadStore:
     """The over-reads kept in the SQLite file ``path`` (made on the first save, with its folder where
     ``make_folder``).
@@ -125,18 +82,59 @@ class OverReadStore:
     or replaced between calls is read as it now is. ``make_folder`` False (a file named in the settings, perhaps on a
     shared folder): a folder not there is not made, and reading or writing raises ``StoreError`` saying so (a share
     not mounted had got a new store there, which no colleague sees, and its over-reads read as none).
+    ``memory`` (``store_memory.StoreMemory``: what this user last saw of it): a store that lost what it held since
+    (emptied, an older copy or another store in its place, removed) is neither read nor written (``StoreError``
+    saying so) until the user takes it as it is (``accept``); None: not judged.
     """
 
-    def __init__(self, path: str | Path, make_folder: bool = True):
-        self.path, self.make_folder = Path(path), make_folder
+    def __init__(self, path: str | Path, make_folder: bool = True, memory: StoreMemory | None = None):
+        self.path, self.make_folder, self.memory = Path(path), make_folder, memory
 
     def _there(self) -> bool:
-        """Whether the file is there; OSError where its folder is not and is not to be made."""
+        """Whether the file is there; OSError where its folder is not and is not to be made, or where it held
+        over-reads when last read here (``memory``) and is gone."""
+        if self.path.is_dir():      # SQLite's own words were "disk I/O error"
+            raise IsADirectoryError(f"it is a folder, not a file: name the store's file ({STORE_NAME} in it?)")
         if self.path.exists():
             return True
         if not self.make_folder and not self.path.parent.is_dir():
             raise FileNotFoundError(f"its folder {self.path.parent} is not there (a shared folder not mounted?)")
+        if self.memory is not None and (why := self.memory.lost(self.path, None)):
+            raise FileNotFoundError(why)
         return False
+
+    def _judge(self, con: sqlite3.Connection, note: bool) -> None:
+        """sqlite3.DatabaseError where the store lost what it held when last read here (``memory``), else
+        remembers what it holds where ``note``."""
+        if self.memory is None:
+            return
+        facts = store_facts(con)
+        if why := self.memory.lost(self.path, facts):
+            raise sqlite3.DatabaseError(why)
+        if note:
+            self.memory.note(self.path, facts)
+
+    def accept(self) -> dict | None:
+        """Take the store as it now is (the user chose so: ``mirage overreads --accept``): what it holds
+        (``store_memory.store_facts``; None: the file is not there) is remembered in place of what was.
+
+        Raises:
+            StoreError: the file cannot be read.
+        """
+        try:
+            facts = None
+            if self.path.exists():
+                con = sqlite3.connect(self.path.resolve().as_uri() + "?mode=ro", uri=True, timeout=_TIMEOUT_S)
+                try:
+                    _ours(con)
+                    facts = store_facts(con)
+                finally:
+                    con.close()
+        except (sqlite3.Error, OSError) as err:
+            raise self._fail("read", err) from None
+        if self.memory is not None:
+            self.memory.accept(self.path, facts)
+        return facts
 
     def check(self) -> None:
         """Whether over-reads can be kept in the file, checked before a person chooses it (Settings), writing nothing
@@ -149,6 +147,7 @@ class OverReadStore:
             con = sqlite3.connect(self.path, timeout=_TIMEOUT_S)
             try:
                 _ours(con)
+                self._judge(con, note=False)
                 if con.execute("PRAGMA quick_check").fetchone()[0] != "ok":
                     raise sqlite3.DatabaseError("database disk image is malformed")
                 con.execute("BEGIN IMMEDIATE")      # a write lock taken and given back: nothing written
@@ -175,7 +174,10 @@ class OverReadStore:
             con = self._connect(write=True)
             try:
                 with con:
+                    con.execute(f"UPDATE {ID_TABLE} SET changes = changes + 1")     # never fewer in a later copy
                     yield con
+                if self.memory is not None:
+                    self.memory.note(self.path, store_facts(con))
             finally:
                 con.close()
         except (sqlite3.Error, OSError) as err:
@@ -199,10 +201,9 @@ class OverReadStore:
 
     def _connect(self, write: bool) -> sqlite3.Connection:
         if write:
+            self._there()       # raises where its folder is not there and is not to be made, or where it is gone
             if self.make_folder:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-            else:
-                self._there()
             try:    # patients' comments and names: the file is the user's alone (SQLite gives its journal its mode)
                 os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
             except FileExistsError:
@@ -212,6 +213,10 @@ class OverReadStore:
                 _ours(con)
                 with con:
                     con.execute("BEGIN IMMEDIATE")      # another MIRAGE Review upgrading the file at once waits
+                    con.execute(ID_SCHEMA)
+                    self._judge(con, note=False)        # before anything of it is written
+                    con.execute(f"INSERT INTO {ID_TABLE} SELECT ?, 0 WHERE NOT EXISTS (SELECT 1 FROM {ID_TABLE})",
+                                (uuid.uuid4().hex,))
                     con.execute(_SCHEMA)
                     con.execute(_LOOSE)
                     if not _has(con, "signature"):      # a file of an earlier version: its signatures copied in
@@ -230,6 +235,7 @@ class OverReadStore:
         con = sqlite3.connect(self.path.resolve().as_uri() + "?mode=ro", uri=True, timeout=_TIMEOUT_S)
         try:
             _ours(con)
+            self._judge(con, note=True)
         except BaseException:
             con.close()
             raise
@@ -449,7 +455,7 @@ def _ours(con: sqlite3.Connection) -> None:
     """sqlite3.DatabaseError where the file is another program's database (a wrong file named in the settings): its
     tables none of the store's, it is neither read as holding no over-read nor given the store's tables."""
     names = [n for (n,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-    if names and not {"overread", "signature", "loose"} & set(names):
+    if names and not {"overread", "signature", "loose", ID_TABLE} & set(names):
         raise sqlite3.DatabaseError(f"it is another program's database, not an over-read store (its tables: "
                                     f"{', '.join(names[:3])}{', ...' if len(names) > 3 else ''}): name another file")
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mirage_model.review.store import STORE_NAME, OverReadStore
+from mirage_model.review.store_memory import MEMORY_NAME, StoreMemory
 
 ENV_STORE = "MIRAGE_OVERREAD_STORE"     # names the store for one run or one machine's users, over the settings
 INI_NAME = "MIRAGE Review.ini"
@@ -38,6 +39,7 @@ class StoreChoice:
     path: Path              # the SQLite file
     source: str             # COMMAND_LINE, ENVIRONMENT, SETTINGS, ADMIN or DEFAULT
     admin_file: str = ""    # ADMIN: the system-wide settings file that names it
+    memory: Path | None = None      # what this user last saw of each store (``store_memory``), beside the settings
 
     @property
     def named(self) -> bool:
@@ -45,7 +47,8 @@ class StoreChoice:
         return self.source != DEFAULT
 
     def store(self) -> OverReadStore:
-        return OverReadStore(self.path, make_folder=not self.named)
+        return OverReadStore(self.path, make_folder=not self.named,
+                             memory=None if self.memory is None else StoreMemory(self.memory))
 
     def why(self) -> str:
         """Where the choice came from, in words ("set by $MIRAGE_OVERREAD_STORE"); "" for the default."""
@@ -57,23 +60,30 @@ class StoreChoice:
 def store_choice(flag: str | Path | None = None, settings: SettingsStore | None = None) -> StoreChoice:
     """The store a face uses: ``flag`` (the command line's file) where given, else ``$MIRAGE_OVERREAD_STORE`` where
     set (not empty), else ``settings`` (the app's QSettings; None: the INI files read here, ``settings_store``)."""
+    memory = (settings.default.parent if settings is not None else settings_folder()) / MEMORY_NAME
     if flag:
-        return StoreChoice(Path(flag).expanduser(), COMMAND_LINE)
+        return StoreChoice(Path(flag).expanduser(), COMMAND_LINE, memory=memory)
     env = os.environ.get(ENV_STORE, "").strip()
     if env:
-        return StoreChoice(Path(env).expanduser(), ENVIRONMENT)
+        return StoreChoice(Path(env).expanduser(), ENVIRONMENT, memory=memory)
     said = settings if settings is not None else settings_store()
     if said.named:
-        return StoreChoice(Path(said.named).expanduser(), ADMIN if said.admin_file else SETTINGS, said.admin_file)
-    return StoreChoice(said.default, DEFAULT)
+        return StoreChoice(Path(said.named).expanduser(), ADMIN if said.admin_file else SETTINGS, said.admin_file,
+                           memory)
+    return StoreChoice(said.default, DEFAULT, memory=memory)
+
+
+def settings_folder() -> Path:
+    """The folder of the user's settings file as MIRAGE Review finds it, without Qt (``settings_store``)."""
+    appdata = os.environ.get("APPDATA") if os.name == "nt" else None
+    return Path(appdata or os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "MIRAGE"
 
 
 def settings_store() -> SettingsStore:
     """The key overread/store as MIRAGE Review finds it, without Qt (INI: %APPDATA%\\MIRAGE\\MIRAGE Review.ini on
     Windows, else $XDG_CONFIG_HOME or ~/.config /MIRAGE/MIRAGE Review.ini, then as Qt each of $XDG_CONFIG_DIRS'
     (/etc/xdg), where an admin sets it for every user)."""
-    appdata = os.environ.get("APPDATA") if os.name == "nt" else None
-    folder = Path(appdata or os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "MIRAGE"
+    folder = settings_folder()
     dirs = [] if os.name == "nt" else (os.environ.get("XDG_CONFIG_DIRS") or "/etc/xdg").split(os.pathsep)
     named, admin = "", ""      # a settings file that cannot be read (MIRAGE Review could not either): the next
     for where in (folder, *(Path(d) / "MIRAGE" for d in dirs if d)):

@@ -6,7 +6,9 @@ amends, as ``mirage report`` and the PDF's page 3 say it, naming that signature 
 "Changes to the over-read signed by Dr A on ...: ...", a draft's "Changes so far to ..."). ``--csv FILE`` writes the
 same rows as CSV (that line in its ``changes`` column), their times ISO 8601 for the programs that read it (an
 existing FILE only with ``--overwrite``; the store itself never); ``--store PATH`` reads another file than MIRAGE
-Review's own (a department's shared copy).
+Review's own (a department's shared copy). ``--accept`` takes a store that MIRAGE Review refuses for holding less
+than when it last read it (``review.store_memory``: emptied, an older copy or another store in its place, removed) as
+it now is, the user having chosen so.
 
 Exit code: 0 listed, 1 the store cannot be read (damaged, locked: one line naming it), 2 usage. Research use only, not
 a diagnosis.
@@ -46,6 +48,10 @@ def overreads_command_parser(subparsers=None) -> argparse.ArgumentParser:
     p.add_argument("--csv", type=Path, default=None, metavar="FILE", help="also write the rows as CSV to FILE")
     p.add_argument("--overwrite", action="store_true",
                    help="replace a file already at --csv (without it such a file is refused; the store never is)")
+    p.add_argument("--accept", action="store_true",
+                   help="take the store as it is now where MIRAGE Review refuses it for holding less than when it "
+                   "last read it (emptied, an older copy or another store put in its place, removed): only once the "
+                   "right file is known to be lost")
     p.set_defaults(func=run)
     return p
 
@@ -84,6 +90,17 @@ def amendment_words(store: OverReadStore, row: dict) -> str:
 
 def run(args) -> int:
     store = store_choice(args.store).store()
+    if args.accept:
+        try:
+            facts = store.accept()
+        except StoreError as err:
+            print(f"error: {printable(err.problem)}; not taken.", file=sys.stderr)
+            return 1
+        print(printable(f"{store.path}: taken as it is now (" + (
+            "not there: a new one is made on the next save" if facts is None else
+            f"{facts['overreads']} over-reads, {facts['signatures']} signatures") + ")"))
+        if facts is None:
+            return 0
     if args.store is not None and not store.path.is_file():
         raise UsageError(f"error: --store {args.store}: no such file")
     if args.csv is not None:      # the store named as --csv had been truncated: every signature it kept lost

@@ -1,0 +1,110 @@
+"""What this user last saw of each over-read store (``review.store``), so that a store that lost what it held is
+told apart from a new one: a store truncated to 0 bytes (a failed copy, a full disk, a sync tool), replaced by an
+older copy or by another store, or removed, reads otherwise as a store that holds nothing yet, and every signature in
+it would be gone unsaid. An empty file cannot be refused for being empty (an administrator makes a shared store as an
+empty file, README), so the store is judged against what was seen of it here: its id (a random one it is given on its
+first write), its count of writes (``changes``: never less in a later copy of it) and of signatures (only appended
+to, never fewer). Kept beside the user's settings (``MEMORY_NAME``), one entry per store path; a store never seen
+here is taken as it is. ``StoreMemory.accept`` takes a store as it now is, once the user chose so (``mirage
+overreads --accept``).
+Research use only, not a diagnosis.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+
+MEMORY_NAME = "overread_stores_seen.json"
+ID_TABLE = "store_id"       # the store's table of one row: its id and its count of writes
+ID_SCHEMA = f"CREATE TABLE IF NOT EXISTS {ID_TABLE} (id TEXT, changes INTEGER)"
+
+
+def store_facts(con: sqlite3.Connection) -> dict:
+    """What a store holds, as remembered: {"id": its id (None: a file of an earlier version, or none written yet),
+    "changes": its count of writes, "overreads", "signatures": its rows}."""
+    names = {n for (n,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    row = con.execute(f"SELECT id, changes FROM {ID_TABLE} LIMIT 1").fetchone() if ID_TABLE in names else None
+    count = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] if t in names else 0
+             for t in ("overread", "signature")}
+    return {"id": row[0] if row else None, "changes": int(row[1] or 0) if row else 0,
+            "overreads": count["overread"], "signatures": count["signature"]}
+
+
+def _held(facts: dict) -> str:
+    over, signed = facts.get("overreads", 0), facts.get("signatures", 0)
+    return (f"{over} over-read{'' if over == 1 else 's'} and {signed} signature{'' if signed == 1 else 's'}")
+
+
+class StoreMemory:
+    """The file ``path`` (JSON: {store path: facts and when seen}) of the stores this user's MIRAGE Review read."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    def _all(self) -> dict:
+        try:
+            seen = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}       # none yet, or unreadable: nothing remembered (written anew on the next store read)
+        return seen if isinstance(seen, dict) else {}
+
+    def recall(self, store: Path) -> dict | None:
+        """What was last seen of ``store`` here (``store_facts`` and "seen": when), None where it was never read."""
+        got = self._all().get(_name(store))
+        return got if isinstance(got, dict) else None
+
+    def lost(self, store: Path, facts: dict | None) -> str:
+        """Why ``store`` now holding ``facts`` (None: the file is not there) has lost what it held when last seen
+        here, in words that follow "could not be read: "; "" where it has not (or was never seen, or held nothing)."""
+        was = self.recall(store)
+        if not was or not (was.get("signatures") or was.get("overreads")):
+            return ""       # never seen, or held nothing: nothing of it can be lost
+        when = f"when last read here ({was.get('seen', '?')})"
+        if facts is None:
+            why = "it is not there now (removed or moved?)"
+        elif not (facts["overreads"] or facts["signatures"] or facts["changes"]):
+            why = "it holds nothing now (emptied: a failed copy, a full disk, a sync tool?)"
+        elif was.get("id") and facts["id"] != was["id"]:
+            why = f"it is another store now ({_held(facts)}: a file put in its place?)"
+        elif facts["signatures"] < was.get("signatures", 0) or (
+                was.get("id") and facts["changes"] < was.get("changes", 0)):
+            why = f"it holds an earlier state of it now ({_held(facts)}: an older copy put in its place?)"
+        else:
+            return ""
+        return (f"it held {_held(was)} {when}, and {why}; nothing is read from it or kept in it until you choose: "
+                f"put the right file back, or run 'mirage overreads --store {store} --accept' to take it as it is now")
+
+    def note(self, store: Path, facts: dict) -> None:
+        """Remember ``facts`` of ``store`` (where they differ from what is remembered: a read costs no write). A
+        memory that cannot be written is passed over: the store is read as before."""
+        seen = self._all()
+        was = seen.get(_name(store))
+        if isinstance(was, dict) and all(was.get(k) == v for k, v in facts.items()):
+            return
+        seen[_name(store)] = {**facts, "seen": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC"}
+        self._write(seen)
+
+    def accept(self, store: Path, facts: dict | None) -> None:
+        """Take ``store`` as it now is (``facts``; None: not there, forgotten here), the user having chosen so."""
+        seen = self._all()
+        seen.pop(_name(store), None)
+        if facts is not None:
+            seen[_name(store)] = {**facts, "seen": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC"}
+        self._write(seen)
+
+    def _write(self, seen: dict) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(seen, indent=1, sort_keys=True), encoding="utf-8")
+            os.replace(tmp, self.path)
+        except OSError:
+            pass
+
+
+def _name(store: Path) -> str:
+    return os.path.abspath(os.fspath(store))
