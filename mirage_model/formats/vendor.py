@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import re
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -139,6 +140,9 @@ def _reason(err: Exception, path: Path | None = None) -> str:
     name = type(err).__name__
     if name in ("Error", "binascii.Error") or "base64" in text.lower() or "padding" in text.lower():
         return f"a waveform's base64 data is corrupt ({text})"
+    if name == "MissingElementError" and re.fullmatch(r"[A-Za-z_][\w.-]*", text):
+        # ecgdatakit's Philips parser names the element alone ("parsedwaveforms"): no problem said
+        return f"the element <{text}> the format requires is missing"
     if isinstance(err, RecursionError):
         return "the file is nested too deeply to be an ECG"
     if isinstance(err, MemoryError):
