@@ -4,7 +4,7 @@ interleaved. Read by ecgdatakit's parser.
 
 This module reads only the first ``limits.MAX_SAMPLES`` samples a lead of a longer file (a 24 h Holter
 at 1000 Hz), and says so, and gives the samples a lead the header declares, so that a file cut short is
-said to be.
+said to be; bytes after the declared samples are not read as ECG, and a reader note says how many there are.
 
 The checksum (CRC-CCITT, bytes 8-9) covers the header only, from byte 10 to the end of the
 variable-length block: the patient, the dates, the number of leads and their names, each lead's
@@ -86,10 +86,13 @@ def adapt_parser(parser):
         keep_samples: int | None = None   # samples a lead read from the start (``samples_to_read``); None: all
 
         def _read_signal(self, filename, layout, nleads):
-            if self.keep_samples is None:
-                return super()._read_signal(filename, layout, nleads)
-            # the first keep_samples frames alone: the rest of a 2 GB Holter is never read
-            raw = np.fromfile(filename, dtype="<i2", count=self.keep_samples * nleads, offset=layout.data_offset)
+            keep = self.keep_samples
+            if keep is None:
+                keep = declared_frames(Path(filename), layout.data_offset, layout.ecg_size, nleads)
+                if keep is None:
+                    return super()._read_signal(filename, layout, nleads)
+            # the first keep frames alone: the rest of a 2 GB Holter is never read
+            raw = np.fromfile(filename, dtype="<i2", count=keep * nleads, offset=layout.data_offset)
             return np.reshape(raw, (nleads, raw.size // nleads), order="F")
 
         def _build_leads(self, signal, meta):
@@ -112,6 +115,25 @@ def adapt_parser(parser):
                     warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
     return CheckedHeader()
+
+
+def declared_frames(path: Path, offset: int, declared: int, leads: int) -> int | None:
+    """The samples a lead to read of an ISHNE file that holds more after its ECG block's ``offset`` than the
+    ``declared`` samples a lead (the header's ECG size, byte 14) of ``leads`` 16-bit samples: ``declared``,
+    with a warning (a reader note) saying how many bytes follow them; None when the file holds no more.
+    Bytes after the declared samples (a file written twice over, a transfer's trailing garbage) were read as
+    more of the ECG, and shown as such: 16 KB of garbage became 0.7 s of -80 mV "ECG" without a word but
+    ecgdatakit's "incomplete final frame ... File may be truncated". A file holding fewer than declared is read
+    as it is (``formats.vendor`` says how much it holds)."""
+    if declared <= 0 or leads <= 0:
+        return None
+    extra = path.stat().st_size - offset - 2 * leads * declared
+    if extra <= 0:
+        return None
+    warnings.warn(f"{path.name}: {extra:,} bytes follow the {declared:,} samples a lead the ISHNE header declares "
+                  "(ECG size, byte 14): they were not read as ECG (a file written twice over, or data appended "
+                  "to it)")
+    return declared
 
 
 def header_checksum_note(path: Path, end: int) -> str:
