@@ -58,3 +58,53 @@ def test_ishne_bytes_after_the_declared_samples_are_not_read_as_ecg(tmp_path, ex
     assert np.allclose(rec.signal[:, -1], ref.signal[:, -1], equal_nan=True) and last.any()
     said = " ".join(rec.meta.get("reader_warnings", ()))
     assert f"{len(tail):,} bytes follow the 95,573 samples a lead" in said, said
+
+
+IMPLICIT_DICOM = DATA / "ecgtoolkit-Example.dcm"      # implicit VR little endian: the VRs come from the dictionary
+
+
+def _dicom_edit(tmp_path: Path, change) -> Path:
+    pydicom = pytest.importorskip("pydicom")
+    ds = pydicom.dcmread(IMPLICIT_DICOM)
+    assert ds.file_meta.TransferSyntaxUID == "1.2.840.10008.1.2"
+    change(ds.WaveformSequence[0])
+    path = tmp_path / "edited.dcm"
+    ds.save_as(path, enforce_file_format=False)
+    return path
+
+
+def test_dicom_cut_inside_its_waveform_sequence_says_it_is_cut_short(tmp_path):
+    """ecgtoolkit-Example.dcm cut 1 byte into the item tag at byte 3916 (a channel definition's): the check's own read passes
+    (it stops at the SOP class) and the full read's pydicom OSError was said as '...: no tag to read at file
+    position 65', where the same fault in the check's read says 'the file cannot be parsed (...): it is damaged or
+    cut short'."""
+    data = IMPLICIT_DICOM.read_bytes()
+    at = data.index(b"\xfe\xff\x00\xe0", 3900)
+    assert at == 3916
+    path = tmp_path / "cut.dcm"
+    path.write_bytes(data[:at + 1])
+    with pytest.raises(RecordError) as err:
+        load_record(path)
+    assert str(err.value).startswith(str(path)) and str(err.value).endswith("it is damaged or cut short"), err.value
+
+
+def test_dicom_element_of_a_length_its_vr_does_not_allow_says_so_without_pydicoms_advice(tmp_path):
+    """Number of Waveform Samples (003A,0010, UL: 4 bytes) written as 2 bytes in the implicit-VR sample: the message
+    was pydicom's, ending 'To replace this error with a warning set pydicom.config.convert_wrong_length_to_UN =
+    True.'; it now names the element and says the file is damaged."""
+    path = _dicom_edit(tmp_path, lambda wf: wf.add_new((0x003A, 0x0010), "SS", -1))
+    with pytest.raises(RecordError) as err:
+        load_record(path)
+    msg = str(err.value)
+    assert "(003A,0010)" in msg and "damaged" in msg and "pydicom" not in msg, msg
+
+
+def test_dicom_count_that_is_two_numbers_is_said_without_pythons_words(tmp_path):
+    """Number of Waveform Channels (003A,0005, US) written as 4 bytes in the implicit-VR sample reads as two numbers:
+    the message ended in Python's "int() argument must be a string, a bytes-like object or a real number, not
+    'list'"; it now says the value is a list, not one whole number."""
+    path = _dicom_edit(tmp_path, lambda wf: wf.add_new((0x003A, 0x0005), "UL", 2 ** 31))
+    with pytest.raises(RecordError) as err:
+        load_record(path)
+    msg = str(err.value)
+    assert "int()" not in msg and "its value is a list, not one whole number" in msg, msg

@@ -143,6 +143,14 @@ def _reason(err: Exception, path: Path | None = None) -> str:
     if name == "MissingElementError" and re.fullmatch(r"[A-Za-z_][\w.-]*", text):
         # ecgdatakit's Philips parser names the element alone ("parsedwaveforms"): no problem said
         return f"the element <{text}> the format requires is missing"
+    if isinstance(err, OSError) and text.lower().startswith("no tag to read at file position"):
+        # pydicom past a cut in the full read: what dicom.check_dicom says of the same fault in its own read
+        return f"the file cannot be parsed ({text}): it is damaged or cut short"
+    if name == "BytesLengthException":
+        # pydicom's text ends with advice on its own settings, which is no reader's business
+        tag = re.search(r"\(([0-9A-Fa-f]{4},[0-9A-Fa-f]{4})\)", text)
+        return (f"element {f'({tag[1]}) ' if tag else ''}holds a number of bytes its value representation does "
+                "not allow: the file is damaged")
     if isinstance(err, RecursionError):
         return "the file is nested too deeply to be an ECG"
     if isinstance(err, MemoryError):

@@ -160,7 +160,9 @@ def read_guarded(read, refuse, noun: str = "record", path: str | Path | None = N
 # Python's own wording of a value that is no number, and what it says to a reader of ECG files
 _PY_NUMBER = ((re.compile(r"could not convert string to float: (.*)", re.S), r"\1 is not a number"),
               (re.compile(r"invalid literal for int\(\) with base \d+: (.*)", re.S), r"\1 is not a whole number"),
-              (re.compile(r"cannot convert float (?:NaN|infinity) to integer"), "a number in the file is not finite"))
+              (re.compile(r"cannot convert float (?:NaN|infinity) to integer"), "a number in the file is not finite"),
+              (re.compile(r"int\(\) argument must be a string, a bytes-like object or a real number, not '(\w+)'"),
+               r"its value is a \1, not one whole number"))
 # exceptions whose text is Python's, not the file's: what they mean for a file being read
 _PY_FAULTS = ((EOFError, "the file ends early or its data is damaged"),
               (IndexError, "the file ends early or its data is damaged"),
