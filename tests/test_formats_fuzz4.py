@@ -108,3 +108,28 @@ def test_dicom_count_that_is_two_numbers_is_said_without_pythons_words(tmp_path)
         load_record(path)
     msg = str(err.value)
     assert "int()" not in msg and "its value is a list, not one whole number" in msg, msg
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo") or not Path("/dev/zero").exists(), reason="POSIX only")
+@pytest.mark.parametrize("name, make, says", [
+    ("pipe.xml", "fifo", "a named pipe (FIFO), not a regular file"),
+    ("pipe.hea", "fifo", "a named pipe (FIFO), not a regular file"),
+    ("zero.scp", "dev-zero", "a character device, not a regular file"),
+])
+def test_a_pipe_or_device_in_a_records_place_says_what_it_is(tmp_path, name, make, says):
+    """A named pipe, or a link to /dev/zero, under an ECG's name exists (a folder listing shows it) but was refused
+    as 'record not found (no such file and no .hea for it)' ('header file not found' for a .hea): now the message
+    says what it is, and nothing is opened (opening the pipe would block until a writer came)."""
+    import os
+    import time
+
+    path = tmp_path / name
+    if make == "fifo":
+        os.mkfifo(path)
+    else:
+        path.symlink_to("/dev/zero")
+    t0 = time.perf_counter()
+    with pytest.raises(RecordError) as err:
+        load_record(path)
+    assert time.perf_counter() - t0 < 2
+    assert str(err.value) == f"{path}: {says}"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from mirage_model import formats
 from mirage_model.limits import unscorable_reason
-from mirage_model.records.folder import link_problem
+from mirage_model.records.folder import link_problem, not_regular
 from mirage_model.records.record import EcgRecord, RecordError, read_guarded
 from mirage_model.records.wfdb_header import _parse_header, segment_headers
 from mirage_model.records.wfdb_record import _build_record
@@ -75,6 +75,10 @@ def load_record(path: str | Path) -> EcgRecord:
             problem). No other exception escapes for a malformed file.
     """
     problem = link_problem(Path(path).expanduser())
+    if not problem and not Path(path).expanduser().is_dir():
+        # a named pipe, a socket or a device (a link to /dev/zero) exists: "not found" would be untrue, and
+        # opening one to read it would block or never end
+        problem = not_regular(Path(path).expanduser())
     if problem:                    # a loop or a dangling link is listed as a file: "not found" would puzzle
         raise RecordError(path, problem)
     fmt = formats.detect(Path(path).expanduser())
