@@ -104,3 +104,27 @@ def test_a_folder_of_no_records_says_what_it_holds(tmp_path, checkpoint, capsys)
     assert main(["score", str(folder), "--model", str(checkpoint), "--out", str(tmp_path / "o.csv")]) == 2
     assert "3 files not read: 2 .pdf, 1 .txt" in capsys.readouterr().err
 
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo") or not Path("/dev/zero").exists(), reason="POSIX only")
+def test_a_pipe_or_device_among_the_records_is_named_not_passed_over(tmp_path, checkpoint, capsys):
+    """A named pipe (pipe.xml) and a link to /dev/zero (zero.scp) beside LUDB record 1: the folder's listing never
+    opens them (a pipe would block the batch), and they were passed over in silence, in no row, count or list.
+    Now they are counted among the files not read, and --list-not-read names each with what it is."""
+    import os
+
+    from training_cli.main import main
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for f in LUDB.glob("1.*"):
+        shutil.copy(f, folder / f.name)
+    os.mkfifo(folder / "pipe.xml")
+    (folder / "zero.scp").symlink_to("/dev/zero")
+    args = ["score", str(folder), "--model", str(checkpoint), "--out", str(tmp_path / "o.csv"), "--no-progress",
+            "--no-measure", "--list-not-read"]
+    assert main(args) == 0
+    got = capsys.readouterr()
+    assert "2 files not read: 1 .scp, 1 .xml" in got.out, got.out
+    assert "not read: pipe.xml (a named pipe (FIFO), not a regular file)" in got.err, got.err
+    assert "not read: zero.scp (a character device, not a regular file)" in got.err, got.err

@@ -22,7 +22,8 @@ log = logging.getLogger(__name__)
 
 def walk_files(root: str | Path, check: Callable[[], None] | None = None,
                unreadable: list | None = None, hidden: list | None = None,
-               skip_suffixes: tuple[str, ...] = (), file_links: list | None = None) -> Iterator[Path]:
+               skip_suffixes: tuple[str, ...] = (), file_links: list | None = None,
+               special: list | None = None) -> Iterator[Path]:
     """The files under ``root``, recursively (in no particular order), that a folder search may
     open: regular files and links to them. Hidden files and folders (a leading dot) are skipped,
     and told to ``hidden``.
@@ -53,6 +54,8 @@ def walk_files(root: str | Path, check: Callable[[], None] | None = None,
             look at the file, POSIX's ``d_ino``; not looked for elsewhere; on another device a number may recur, so
             a caller tells them apart by ``os.stat``'s device and inode), so that a caller can tell one file
             listed under two names.
+        special: when a list, receives each named pipe, socket or device (or link to one) that is not listed,
+            never opened, so that the caller can say it was not read (``not_regular`` says what it is).
     """
     stack = [os.fspath(root)]
     inodes: dict[int, Path | None] = {}         # inode number -> the first file of it (None: told already)
@@ -94,6 +97,8 @@ def walk_files(root: str | Path, check: Callable[[], None] | None = None,
                                 elif posix and inodes.setdefault(entry.inode(), path) is not path:
                                     _same_inode(entry.inode(), path, inodes, file_links)    # a hard link?
                             yield path
+                        elif special is not None:
+                            special.append(Path(entry.path))
                     except OSError:      # vanished or unreadable since it was listed: reading it says why
                         yield Path(entry.path)
         except OSError as err:

@@ -35,7 +35,7 @@ from mirage_model.clinical.labs import unmatched_rows_text
 from mirage_model.csvsafe import printable
 from mirage_model.limits import RECORD_TIMEOUT_S
 from mirage_model.paths import OutputError
-from mirage_model.records.folder import unreadable_line
+from mirage_model.records.folder import not_regular, unreadable_line
 from mirage_model.review.interpret import statement_labels
 from mirage_model.review.labels import ptbxl_coded
 from mirage_model.review.labs_table import labs_absent_note
@@ -405,7 +405,10 @@ def _report(args, summary, predictor) -> int:
     if summary.not_read:
         if args.list_not_read:
             for path in summary.not_read:      # a hidden file or folder was not looked at: not "read"
-                print(f"{'not searched' if is_hidden(path) else 'not read'}: {printable(path)}", file=sys.stderr)
+                # a named pipe or a device, never opened, says what it is (a hidden folder is not searched)
+                what = "" if is_hidden(path) else not_regular(Path(args.folder) / path)
+                print(f"{'not searched' if is_hidden(path) else 'not read'}: {printable(path)}"
+                      + (f" ({what})" if what else ""), file=sys.stderr)
         print(summary.not_read_line("no ECG records", "named above" if args.list_not_read
                                     else "--list-not-read names them"))
     if args.labs is not None:

@@ -89,7 +89,8 @@ def find_inputs(folder, unreadable: list | None = None) -> FoundInputs:
     find_database``: its age, sex, patient and date) is in no list, nor is ``mirage convert``'s list of the records
     it renamed (``clinical.renamed.RENAMED_CSV``, read with a labs table: ``labs_lookup``). Every other file
     (a .pdf, a .txt, an annotation file with no record: what no row tells of) is in its ``not_read``, and so is
-    every hidden file and folder (a leading dot: not searched, ``walk_files``). ``unreadable``,
+    every hidden file and folder (a leading dot: not searched, ``walk_files``), and every named pipe, socket or
+    device (never opened: reading a pipe would block the batch). ``unreadable``,
     when a list, receives (folder, reason) of each folder that cannot be listed. The folder is
     walked once.
 
@@ -99,7 +100,8 @@ def find_inputs(folder, unreadable: list | None = None) -> FoundInputs:
     passed_over: list[Path] = []
     hidden: list[Path] = []
     links: list[Path] = []
-    files = list(walk_files(folder, unreadable=unreadable, hidden=hidden, file_links=links)) \
+    special: list[Path] = []        # named pipes, sockets, devices: never opened, but not passed over in silence
+    files = list(walk_files(folder, unreadable=unreadable, hidden=hidden, file_links=links, special=special)) \
         if Path(folder).is_dir() else []
     try:
         headers = find_ecg_files(folder, passed_over, files=files)  # WFDB headers and clinical-format files
@@ -162,7 +164,7 @@ def find_inputs(folder, unreadable: list | None = None) -> FoundInputs:
     # mirage convert's list of the records it renamed is read with a labs table (``labs_lookup``): no file passed over
     rest = [p for p in rest if p.name != RENAMED_CSV]
     return FoundInputs(sorted((p for p in headers if p not in same), key=natural_key), sorted(orphans, key=natural_key),
-                       sorted(passed_over, key=natural_key), sorted(rest + hidden, key=natural_key),
+                       sorted(passed_over, key=natural_key), sorted(rest + hidden + special, key=natural_key),
                        sorted(same.items(), key=lambda pair: natural_key(pair[0])),
                        sorted(annotations, key=natural_key))
 
