@@ -42,11 +42,12 @@ import shutil
 import struct
 import subprocess
 import sys
-from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fuzz_judging import judge_all, print_counts  # noqa: E402
 FORMATS_DATA = ROOT / "tests" / "data" / "formats"
 SAMPLES = ROOT / "resources" / "samples"
 LUDB1 = SAMPLES / "ludb" / "1"
@@ -579,23 +580,9 @@ def main(argv=None) -> int:
     fmt = {name: _format_of(p) for name, p in srcs.items()}
     made = write_variants(args.out, srcs, args.seed, args.only)
     print(f"{len(made)} variants of {len(srcs)} sources", flush=True)
-    child = Child(args.timeout, args.session)
-    counts: dict[str, Counter] = defaultdict(Counter)
-    try:
-        for v in made:
-            v.update(child.judge(v["path"]))
-            v["format"] = fmt[v["source"]]
-            counts[v["format"]][v["status"]] += 1
-            if v["status"] == "BAD":
-                print(f"BAD {v['source']}/{v['mutation']}: {v['detail']}", flush=True)
-    finally:
-        child.close()
+    counts = judge_all(made, Child(args.timeout, args.session), fmt)
     (args.out / "results.json").write_text(json.dumps(made, indent=1))
-    print(f"\n{'format':22s} {'variants':>8s} {'opens':>6s} {'refused':>8s} {'BAD':>5s}")
-    for f, c in sorted(counts.items()):
-        print(f"{f:22s} {sum(c.values()):8d} {c['opens']:6d} {c['refused']:8d} {c['BAD']:5d}")
-    total = sum((c for c in counts.values()), Counter())
-    print(f"{'all':22s} {sum(total.values()):8d} {total['opens']:6d} {total['refused']:8d} {total['BAD']:5d}")
+    print_counts(counts)
     return 0
 
 

@@ -43,13 +43,13 @@ import re
 import shutil
 import sys
 import time
-from collections import Counter, defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fuzz_mutations as fm  # noqa: E402  (the sources, the child process and the verdict of the last round)
 import fuzz_structural_bin as fb  # noqa: E402
 import fuzz_structural_xml as fx  # noqa: E402
+from fuzz_judging import judge_all, print_counts  # noqa: E402
 
 # markers for mutants that are not bytes: made in place by ``write_mutants``
 DIRECTORY, FIFO, DEV_ZERO, SPARSE = (b"\0<directory>", b"\0<fifo>", b"\0<dev-zero>", b"\0<sparse>")
@@ -212,28 +212,12 @@ def main(argv=None) -> int:
         keep = {(v["source"], v["mutation"]) for v in json.loads(args.opened.read_text()) if v["status"] == "opens"}
         made = [v for v in made if (v["source"], v["mutation"]) in keep]
     print(f"{len(made)} mutants of {len(srcs)} sources", flush=True)
-    child = Child(args.timeout, args.session)
-    counts: dict[str, Counter] = defaultdict(Counter)
-    try:
-        for k, v in enumerate(made, 1):
-            v.update(child.judge(v["path"]))
-            if k % 250 == 0:
-                print(f"{k} of {len(made)} judged", flush=True)
-            v["format"] = fmt[v["source"]]
-            counts[v["format"]][v["status"]] += 1
-            if v["status"] == "BAD":
-                print(f"BAD {v['source']}/{v['mutation']}: {v['detail']}", flush=True)
-    finally:
-        child.close()
+    counts = judge_all(made, Child(args.timeout, args.session), fmt, every=250)
     (args.out / "results.json").write_text(json.dumps(made, indent=1))
     slow = sorted((v for v in made if v.get("seconds", 0) > 5), key=lambda v: -v["seconds"])[:10]
     for v in slow:
         print(f"slow {v['seconds']:.1f} s {v['source']}/{v['mutation']}: {v['status']}")
-    print(f"\n{'format':22s} {'mutants':>8s} {'opens':>6s} {'refused':>8s} {'BAD':>5s}")
-    for f, c in sorted(counts.items()):
-        print(f"{f:22s} {sum(c.values()):8d} {c['opens']:6d} {c['refused']:8d} {c['BAD']:5d}")
-    total = sum((c for c in counts.values()), Counter())
-    print(f"{'all':22s} {sum(total.values()):8d} {total['opens']:6d} {total['refused']:8d} {total['BAD']:5d}")
+    print_counts(counts, "mutants")
     return 0
 
 
