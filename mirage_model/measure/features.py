@@ -48,7 +48,8 @@ import math
 import numpy as np
 
 from mirage_model.measure.formulas import rr_successive_variation
-from mirage_model.preprocess import PreprocessConfig, bridge_missing, remove_mains, resample
+from mirage_model.measure.pipeline import mains_subtracted
+from mirage_model.preprocess import PreprocessConfig, resample
 from mirage_model.records import STANDARD_LEADS
 
 RHYTHM_FEATURES = ("log_hr", "rr_cv", "rr_nrmssd", "rr_alternation", "rr_adjacent_ratio", "p_found",
@@ -70,21 +71,21 @@ MAINS_HZ = PreprocessConfig().mains_hz   # subtracted before a faster record is 
 
 def at_feature_rate(record):
     """The record at ``FEATURE_FS`` when sampled faster: mains (50/60 Hz and harmonics) subtracted at
-    the native rate first (``preprocess.remove_mains``: 50 Hz would otherwise sit on the 100 Hz
-    rate's Nyquist), only the lines each lead carries (``only_present``; fitting every frequency, as
-    the model's preprocessing does, moved LUDB 65 at 100 Hz by 22 uV, the line test by 2 uV, and
-    moves the features of most 500 Hz records), then ``preprocess.resample`` (polyphase,
-    anti-aliased). As it is otherwise. Missing (NaN) samples are bridged for the filters
-    (``preprocess.bridge_missing``) and missing again afterwards: a sample at 100 Hz is NaN where the
-    nearest native sample was, so a gap stays a gap of the same length and a missing lead stays missing."""
+    the native rate first (``pipeline.mains_subtracted``, the measurement's own, made once per record:
+    50 Hz would otherwise sit on the 100 Hz rate's Nyquist), only the lines each lead carries
+    (``only_present``; fitting every frequency, as the model's preprocessing does, moved LUDB 65 at
+    100 Hz by 22 uV, the line test by 2 uV, and moves the features of most 500 Hz records), then
+    ``preprocess.resample`` (polyphase, anti-aliased). As it is otherwise. Missing (NaN) samples are
+    bridged for the filters (``preprocess.bridge_missing``) and missing again afterwards: a sample at
+    100 Hz is NaN where the nearest native sample was, so a gap stays a gap of the same length and a
+    missing lead stays missing."""
     fs = float(record.fs)
     if fs <= FEATURE_FS + 1e-9:
         return record
-    x = np.array(record.signal, dtype=np.float64)
-    bad = bridge_missing(x)
-    y = resample(remove_mains(x, fs, MAINS_HZ, only_present=True), fs, FEATURE_FS)
+    fitted, bad, _ = mains_subtracted(record, MAINS_HZ)
+    y = resample(fitted, fs, FEATURE_FS)
     if bad.any():
-        nearest = np.minimum(np.rint(np.arange(y.shape[1]) * (fs / FEATURE_FS)).astype(np.int64), x.shape[1] - 1)
+        nearest = np.minimum(np.rint(np.arange(y.shape[1]) * (fs / FEATURE_FS)).astype(np.int64), bad.shape[1] - 1)
         y[bad[:, nearest]] = np.nan
     return dataclasses.replace(record, signal=y.astype(np.float32), fs=FEATURE_FS)
 

@@ -31,6 +31,7 @@ from mirage_model.quality.electrode_off import record_electrode_off
 from mirage_model.quality.findings import QualityConfig
 from mirage_model.quality.spikes import without_spikes
 from mirage_model.records import STANDARD_LEADS
+from mirage_model.records.record import found_once
 from mirage_model.words import counted
 
 __all__ = ["BAZETT_FAST_NOTE", "BRIDGE_GAP_S", "MIN_FS", "QTC_UNRELIABLE_NOTE", "bridge_short_gaps", "finite_stretch",
@@ -83,7 +84,7 @@ def measure(record, config: MeasureConfig | None = None, fiducials: bool = True)
     off = record_electrode_off(record)[0]
     if off.any():
         quality = {**quality, "flat": np.asarray(quality.get("flat", np.zeros(len(off), bool)), bool) | off}
-    x, mains_leads = _without_mains(x, fs, cfg.mains_hz)
+    x, mains_leads = _without_mains(record, x, fs, cfg.mains_hz)
     # a flipped byte's spike, or a value past 50 mV however wide, is no beat (the quality check names them), nor
     # half of one in aVR where I was derived
     x, spiked = without_spikes(x, fs, quality.get("derived"))
@@ -111,22 +112,42 @@ def measure(record, config: MeasureConfig | None = None, fiducials: bool = True)
                           f"samples (gaps in {', '.join(gaps)})")
 
 
-def _without_mains(x: np.ndarray, fs: float, mains_hz: tuple[float, ...]) -> tuple[np.ndarray, tuple[str, ...]]:
-    """(12, T) mV ``x`` without the mains lines each lead carries (``preprocess.remove_mains`` with
-    ``only_present``: a lead without a line is returned as it was, bit for bit). The conditioning
-    band-pass keeps 50 and 60 Hz, whose slope the QRS velocity reads: 0.1 mV of 50 Hz had left 54 of
-    the 100 LUDB records without a QRS boundary. Missing (NaN) samples are bridged for the fit and
-    missing again after it, so the gaps (``finite_stretch``) and the missing leads stay as they were.
-    Also the leads it changed (those that carry a line), for the words under the median beats."""
+def _without_mains(record, x: np.ndarray, fs: float,
+                   mains_hz: tuple[float, ...]) -> tuple[np.ndarray, tuple[str, ...]]:
+    """(12, T) mV ``x``, ``record``'s signal, without the mains lines each lead carries (``mains_subtracted``: a lead
+    without a line is returned as it was, bit for bit). The conditioning band-pass keeps 50 and 60 Hz, whose slope
+    the QRS velocity reads: 0.1 mV of 50 Hz had left 54 of the 100 LUDB records without a QRS boundary. Missing (NaN)
+    samples are bridged for the fit and missing again after it, so the gaps (``finite_stretch``) and the missing
+    leads stay as they were. Also the leads it changed (those that carry a line), for the words under the median
+    beats."""
     if not mains_frequencies(fs, tuple(mains_hz)):                      # e.g. 100 Hz: nothing below Nyquist
         return x, ()
-    y = x.copy()
-    bad = bridge_missing(y)
-    fitted = remove_mains(y, fs, tuple(mains_hz), only_present=True)
-    changed = () if fitted is y else tuple(ld for ld, new, old in zip(STANDARD_LEADS, fitted, y)
-                                           if not np.array_equal(new, old))
+    fitted, bad, changed = mains_subtracted(record, mains_hz)
+    fitted = np.array(fitted)                                           # the kept copy is shared: never written
     fitted[bad] = np.nan
     return fitted, changed
+
+
+def mains_subtracted(record, mains_hz: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """``record``'s signal, float64 (12, T) mV, its missing (NaN) samples bridged (``preprocess.bridge_missing``) and
+    the mains lines each lead carries subtracted (``preprocess.remove_mains`` with ``only_present``, ``mains_hz``);
+    those samples, (12, T) bool; and the leads the subtraction changed. Found once per record and kept on it
+    (``records.found_once``; read-only, shared): the measurement (``measure``, the app's record-load job) and the
+    measured-rhythm stage's copy at 100 Hz (``features.at_feature_rate``, its model job) read it of the same first
+    minute, and each had fitted it, its lines' spectra and its pacing-spike search (``preprocess.mains._spike_mask``)
+    again."""
+    fs, mains = float(record.fs), tuple(float(f) for f in mains_hz)
+
+    def make():
+        y = np.array(record.signal, dtype=np.float64)
+        bad = bridge_missing(y)
+        fitted = remove_mains(y, fs, mains, only_present=True)
+        changed = () if fitted is y else tuple(ld for ld, new, old in zip(STANDARD_LEADS, fitted, y)
+                                               if not np.array_equal(new, old))
+        fitted.flags.writeable = bad.flags.writeable = False
+        return fitted, bad, changed
+
+    return found_once(record, ("mains_subtracted", fs, mains), make)
 
 
 def _missed_beats(m: Measurements, x: np.ndarray, fs: float, cfg: MeasureConfig) -> Measurements:

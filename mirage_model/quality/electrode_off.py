@@ -6,7 +6,6 @@ part-way (``_lost_leads``), and their findings, "lead_missing" (with the leads m
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import replace
 
 import numpy as np
@@ -18,6 +17,7 @@ from mirage_model.quality.findings import Finding, QualityConfig, _names, lead_g
 from mirage_model.quality.indices import _corr_rows, _sos, detect_beats, hf_noise
 from mirage_model.quality.lost_ecg import energy_agreement, lost_ecg, qrs_band_energy, shifted_part
 from mirage_model.records import FLAT_PTP_MV, STANDARD_LEADS
+from mirage_model.records.record import found_once
 
 
 def _off(raw100: np.ndarray, x100: np.ndarray, beats: np.ndarray, usable: np.ndarray, saturated: np.ndarray,
@@ -192,28 +192,21 @@ def record_electrode_off(record, config: QualityConfig | None = None, samples: i
     sat = np.asarray(flags.get("saturated", np.zeros(L, bool)), bool)
     # the model's window (window_s) is no threshold of the pass: the check of a record for a 5 s model reads it too
     key = ("electrode_off", n, sat.tobytes(), replace(cfg, window_s=QualityConfig.window_s))
-    kept = getattr(record, "found", None)
-    got = kept.get(key) if isinstance(kept, dict) else None
-    # a signal put in the record's place since, or edited in place (an API caller writing into record.signal),
-    # is read again: the pass is kept with a digest of the stretch it read (about 3% of the pass)
-    digest = _digest(signal, n) if isinstance(kept, dict) else b""
-    if got is not None and got[0] is signal and got[1] == digest:
-        return got[2]
-    if made is not None:
-        raw100, x100, beats, usable = made
-        aside, off, why = _off(raw100, x100, beats, usable, sat & usable, cfg)
-    else:
-        aside, off, why = _off_of(np.asarray(np.asarray(signal)[:, :n], dtype=np.float64), float(record.fs), sat, cfg)
-    aside, off = np.array(aside, bool), np.array(off, bool)
-    aside.flags.writeable = off.flags.writeable = False       # shared by every caller of the record
-    if isinstance(kept, dict):
-        kept[key] = (signal, digest, (aside, off, why))
-    return aside, off, why
 
+    def make():
+        if made is not None:
+            raw100, x100, beats, usable = made
+            aside, off, why = _off(raw100, x100, beats, usable, sat & usable, cfg)
+        else:
+            aside, off, why = _off_of(np.asarray(np.asarray(signal)[:, :n], dtype=np.float64), float(record.fs), sat,
+                                      cfg)
+        aside, off = np.array(aside, bool), np.array(off, bool)
+        aside.flags.writeable = off.flags.writeable = False       # shared by every caller of the record
+        return aside, off, why
 
-def _digest(signal, n: int) -> bytes:
-    """A digest of the first ``n`` samples of ``signal`` (L, T): what the electrode-off pass of them read."""
-    return hashlib.blake2b(np.ascontiguousarray(np.asarray(signal)[:, :n]).tobytes(), digest_size=16).digest()
+    # a signal put in the record's place since, or edited in place (an API caller writing into record.signal), is
+    # read again: the pass is kept with a digest of the stretch it read (about 3% of the pass)
+    return found_once(record, key, make, n)
 
 
 def _no_ecg(med: np.ndarray, usable: np.ndarray) -> np.ndarray:

@@ -3,8 +3,10 @@ lead order, the per-lead quality flags and the errors of reading."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -259,9 +261,10 @@ class EcgRecord:
             that could not be kept (unreadable, another length or rate) is named in ``meta["extra_leads_unread"]``
             (name -> why).
         found: what a check found of this signal, kept for the next caller that asks of the same record
-            (``quality.record_electrode_off``); never copied by ``dataclasses.replace``, whose record may hold
-            another signal. Each kept finding is checked against a digest of the samples it read, so a signal
-            edited in place (``record.signal[...] = ...``) or put in the record's place is read again.
+            (``found_once``: ``quality.record_electrode_off``, ``measure.pipeline.mains_subtracted``); never copied
+            by ``dataclasses.replace``, whose record may hold another signal. Each kept finding is checked against a
+            digest of the samples it read, so a signal edited in place (``record.signal[...] = ...``) or put in the
+            record's place is read again.
     """
 
     signal: np.ndarray
@@ -359,3 +362,38 @@ class EcgRecord:
         if mask is None:
             return ()
         return tuple(name for name, bad in zip(self.sig_name, mask) if bad)
+
+
+_FOUND_LOCK = threading.RLock()     # held while a kept value is made (``found_once``)
+
+
+def found_once(record, key, make, samples: int | None = None):
+    """``make()``, kept on ``record`` (``EcgRecord.found``, under ``key``) for the next caller that asks of the same
+    record: found once per record where several parts of the library read the same thing of it. A kept value is
+    given back only while the record holds the same signal object and its first ``samples`` samples (None: all)
+    hash the same (blake2b, about 1 ms for 10 s at 500 Hz): a signal put in the record's place, or edited in place,
+    is read again. Callers in other threads wait for the one making it. An object without ``found`` (``signal``
+    and ``fs`` alone) keeps nothing.
+
+    Args:
+        record: an ``EcgRecord``, or another object with ``signal`` (L, T).
+        key: what was found, with everything it depends on besides the samples (hashable).
+        make: () -> the value. Kept values are shared by every caller: they must not be changed.
+        samples: how many samples, from the start, ``make`` reads.
+    """
+    kept = getattr(record, "found", None)
+    if not isinstance(kept, dict):
+        return make()
+    signal = record.signal
+    n = np.shape(signal)[1] if samples is None else min(int(samples), np.shape(signal)[1])
+    digest = hashlib.blake2b(np.ascontiguousarray(np.asarray(signal)[:, :n]).tobytes(), digest_size=16).digest()
+    # the app's record-load job and its model job ask at the same moment (both right after the record's preparation),
+    # and each had made it. One lock for every record (none in the record: it stays picklable); what is kept takes
+    # tens of milliseconds to make, and a make that asks for another kept value holds it already (reentrant)
+    with _FOUND_LOCK:
+        got = kept.get(key)
+        if got is not None and got[0] is signal and got[1] == digest:
+            return got[2]
+        value = make()
+        kept[key] = (signal, digest, value)
+    return value
