@@ -31,7 +31,7 @@ from mirage_model.quality.lead_set import _duplicates, _einthoven
 from mirage_model.quality.lies import _lies
 from mirage_model.quality.noise import (_artefact, _far_off, _impossible_samples, _mains_left, _noise_finding,
                                         _running_median)
-from mirage_model.quality.pacing import paced_beats, pacing_spikes
+from mirage_model.quality.pacing import pacing_finding
 from mirage_model.quality.polarity import inverted_signal
 from mirage_model.quality.pulse import (PULSE_LONG_S, _calibration_pulse, calibration_pulse_finding,
                                         calibration_pulse_step, pulse_in, without_step)
@@ -67,8 +67,9 @@ def assess(record, config: QualityConfig | None = None, pulse="search") -> Quali
     """
     cfg = config or QualityConfig()
     spikes: dict = {}
-    report = _assess(record, cfg, pulse, spikes)
-    if not spikes.get("said") and "wild" not in spikes:
+    # a damaged record is read again with its damage bridged (below): its first pass stops once the damage is read
+    report = _assess(record, cfg, pulse, spikes, stop=lambda found: found.get("said") or "wild" in found)
+    if report is not None and not spikes.get("said") and "wild" not in spikes:
         return report
     # one damaged sample, one finding: the other checks read the record with the samples the spike finding or the
     # impossible values' names bridged, a limb lead's drawn again from the other limb leads (``repaired``): a spike
@@ -79,11 +80,12 @@ def assess(record, config: QualityConfig | None = None, pulse="search") -> Quali
     for key in ("damaged", "wild_damaged"):
         damaged |= spikes.get(key, False)
 
-    def bridged_read(mask: np.ndarray, found: dict | None) -> QualityReport:
-        return _assess(_with_signal(record, repaired(signal, mask).astype(signal.dtype)), cfg, pulse, found)
+    def bridged_read(mask: np.ndarray, found: dict | None) -> QualityReport | None:
+        return _assess(_with_signal(record, repaired(signal, mask).astype(signal.dtype)), cfg, pulse, found,
+                       stop=lambda found: found.get("said"))
 
     # where the impossible values ended the first pass before the spike check (too few beats), the second pass
-    # looks for spikes, and a third reads the record with theirs bridged too
+    # looks for spikes, and a third reads the record with theirs bridged too (the second stopping at them)
     late = None if "damaged" in spikes else {}
     again = bridged_read(damaged, late)
     if late and late.get("said"):
@@ -105,10 +107,12 @@ def _with_signal(record, signal: np.ndarray):
     return out
 
 
-def _assess(record, cfg: QualityConfig, pulse, spikes: dict | None) -> QualityReport:
+def _assess(record, cfg: QualityConfig, pulse, spikes: dict | None, stop=None) -> QualityReport | None:
     """``assess`` of ``record``; the isolated spikes it finds are put in ``spikes`` ("said": ``isolated_spikes``'
     list, "damaged": their (12, T) samples, "finding": theirs), and not looked for where ``spikes`` is None (the
-    record read again with them bridged)."""
+    record read again with them bridged). None where ``stop(spikes)`` is true once they are read (and the impossible
+    values, "wild"): the caller reads the record again, and the indices, grades and other rules that follow would
+    not be read."""
     fs = float(record.fs)
     sig = np.asarray(record.signal, dtype=np.float64)
     if sig.ndim != 2 or sig.shape[0] != 12:
@@ -269,6 +273,11 @@ def _assess(record, cfg: QualityConfig, pulse, spikes: dict | None) -> QualityRe
                                 f"median RR {60000.0 / hr:.0f} ms; the measurement's QRS detector finds no two beats "
                                 "closer than 300 ms, so it gives no rate, RR, PR or QT/QTc where it counts fewer "
                                 "beats"))
+
+    # -- pacing, and the spikes no heart gives (said last) ---------------------------------------------
+    damage = _damage(x, fs, usable, lost, derived, beats, cfg, spikes)
+    if spikes is not None and stop is not None and stop(spikes):     # a pass whose report is not read ends here
+        return None
 
     # -- per-lead indices ----------------------------------------------------------------------------
     spec = spectrum(x, fs)
@@ -440,40 +449,28 @@ def _assess(record, cfg: QualityConfig, pulse, spikes: dict | None) -> QualityRe
         if model is not None and not any(f.code == "neutral_reversal" for f in findings):
             findings = _withhold_on_poor(_learned_reversal(model, med_read), findings, _names(poor))
 
-    # -- pacing --------------------------------------------------------------------------------------
-    # the spikes, read once for the pacing detector's input and the spike finding (not looked for again where read)
-    found = scan(x, fs, usable | lost, derived) if fs >= cfg.pace_min_fs or spikes is not None else None
-    if fs >= cfg.pace_min_fs:
-        stim, leads = pacing_spikes(without_lone_spikes(x, found), fs, beats / 100.0, usable)
-        if len(stim) >= cfg.pace_min_events:
-            lead_names = tuple(STANDARD_LEADS[i] for i in leads)
-            # how many of the beats a stimulus precedes, said as such ("8 stimuli before 12 beats" left the
-            # reader to guess whether 8 of the 12 beats were paced)
-            paced = paced_beats(stim, beats / 100.0)
-            detail = (f"a stimulus before {paced} of {len(beats)} beats" if paced == len(stim) else
-                      f"{len(stim)} stimuli before {paced} of {len(beats)} beats (more than one before some)")
-            times = tuple(float(t) for t in stim)        # the review's pacer marks
-            if len(stim) >= cfg.pace_min_share * len(beats):
-                findings.append(Finding("paced_rhythm", "paced rhythm (pacemaker spikes)", "critical",
-                                        lead_names, detail, times_s=times))
-            else:   # too few of the beats for a paced rhythm: artefact, or intermittent pacing to check
-                findings.append(Finding("pacing_spikes", "pacing-like spikes before a few beats (check for "
-                                        "intermittent pacing or artefact)", "warning", lead_names, detail,
-                                        times_s=times))
-    else:
-        findings.append(Finding("pacing_unchecked", f"pacing spikes not checked at {fs:g} Hz", "info", ()))
-    # spikes no heart gives below the impossible values' limit (a flipped byte); a pacing stimulus is the pacing's
-    stim_said = [t for f in findings if f.code in ("paced_rhythm", "pacing_spikes") for t in f.times_s]
-    if spikes is not None:
-        said, damaged = isolated_spikes(x, fs, found, np.asarray(stim_said), cfg.impossible_mv)
-        carried = _names(damaged.any(axis=1) & derived & ~np.isin(np.arange(L), [s[0] for s in said]))
-        spikes.update(said=said, damaged=damaged, finding=spikes_finding(said, carried, fs))
-        if said:
-            findings.append(spikes["finding"])
-
+    findings.extend(damage)
     # the file's field said, where known; an object without meta (``signal`` and ``fs`` alone) is checked too
     findings = [with_stated_scale(f, getattr(record, "meta", None) or {}) for f in findings]
     return _finish(findings, idx, tuple(grade), hr, n_beats, fs, cfg)
+
+
+def _damage(x: np.ndarray, fs: float, usable: np.ndarray, lost: np.ndarray, derived: np.ndarray, beats: np.ndarray,
+            cfg: QualityConfig, spikes: dict | None) -> list[Finding]:
+    """The pacing finding (``pacing.pacing_finding``) of (L, T) mV ``x`` and, where ``spikes`` is asked for, the
+    isolated spikes' ("said", "damaged", "finding" put in ``spikes``; its finding with the pacing's), the beats
+    ``beats`` at 100 Hz: read once for both (``spikes.scan``), not looked for again where read."""
+    found = scan(x, fs, usable | lost, derived) if fs >= cfg.pace_min_fs or spikes is not None else None
+    paced = pacing_finding(without_lone_spikes(x, found) if found is not None else x, fs, beats / 100.0, usable, cfg)
+    out = [paced] if paced is not None else []
+    if spikes is not None:      # a pacing stimulus is the pacing's
+        stim_said = paced.times_s if paced is not None else ()
+        said, damaged = isolated_spikes(x, fs, found, np.asarray(stim_said), cfg.impossible_mv)
+        carried = _names(damaged.any(axis=1) & derived & ~np.isin(np.arange(len(x)), [s[0] for s in said]))
+        spikes.update(said=said, damaged=damaged, finding=spikes_finding(said, carried, fs))
+        if said:
+            out.append(spikes["finding"])
+    return out
 
 
 def _steepness(beat: np.ndarray, height: np.ndarray) -> float:

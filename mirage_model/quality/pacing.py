@@ -7,6 +7,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.signal import find_peaks
 
+from mirage_model.quality.findings import Finding, QualityConfig
+from mirage_model.records import STANDARD_LEADS
+
 
 # Pacing stimuli (``pacing_spikes``), the one detector whose spikes are said (the "paced_rhythm" finding, the pacer
 # marks). A stimulus lasts 0.1-2 ms; a QRS slope is nearly straight over 4 ms.
@@ -72,3 +75,29 @@ def paced_beats(stim_s: np.ndarray, beats_s: np.ndarray) -> int:
         return 0
     nxt = np.searchsorted(beats_s, np.asarray(stim_s) + PACE_DELAY_S[0])
     return int(len(np.unique(nxt[nxt < len(beats_s)])))
+
+
+def pacing_finding(x: np.ndarray, fs: float, beats_s: np.ndarray, usable: np.ndarray,
+                   cfg: QualityConfig) -> Finding | None:
+    """The quality check's finding of the pacing stimuli (``pacing_spikes``) in (L, T) mV ``x`` (its lone spikes
+    bridged: ``spikes.without_lone_spikes``) at ``fs`` before the beats ``beats_s`` (N,) s, in the ``usable`` (L,)
+    leads: "paced_rhythm" where they precede ``cfg.pace_min_share`` of the beats, "pacing_spikes" where fewer, None
+    under ``cfg.pace_min_events`` stimuli; below ``cfg.pace_min_fs`` "pacing_unchecked"."""
+    if fs < cfg.pace_min_fs:
+        return Finding("pacing_unchecked", f"pacing spikes not checked at {fs:g} Hz", "info", ())
+    stim, leads = pacing_spikes(x, fs, beats_s, usable)
+    if len(stim) < cfg.pace_min_events:
+        return None
+    lead_names = tuple(STANDARD_LEADS[i] for i in leads)
+    # how many of the beats a stimulus precedes, said as such ("8 stimuli before 12 beats" left the reader to guess
+    # whether 8 of the 12 beats were paced)
+    paced = paced_beats(stim, beats_s)
+    detail = (f"a stimulus before {paced} of {len(beats_s)} beats" if paced == len(stim) else
+              f"{len(stim)} stimuli before {paced} of {len(beats_s)} beats (more than one before some)")
+    times = tuple(float(t) for t in stim)        # the review's pacer marks
+    if len(stim) >= cfg.pace_min_share * len(beats_s):
+        return Finding("paced_rhythm", "paced rhythm (pacemaker spikes)", "critical", lead_names, detail,
+                       times_s=times)
+    # too few of the beats for a paced rhythm: artefact, or intermittent pacing to check
+    return Finding("pacing_spikes", "pacing-like spikes before a few beats (check for intermittent pacing or "
+                   "artefact)", "warning", lead_names, detail, times_s=times)
