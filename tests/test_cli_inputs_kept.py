@@ -108,3 +108,23 @@ def test_train_keeps_the_model_it_starts_from(tmp_path, capsys):
     assert line == (f"error: mirage train --out {out}: {model} is the model being read (--init-from {model}); it "
                     "is never replaced, --overwrite or not: give another --out, or copy the model elsewhere first")
     assert _model_files(model) == before and sorted(p.name for p in out.iterdir()) == ["model"]
+
+
+@pytest.mark.parametrize("init_from", [False, True])
+@pytest.mark.parametrize("overwrite", [[], ["--overwrite"]])
+def test_train_refuses_a_model_folder_as_its_run_folder(tmp_path, capsys, init_from, overwrite):
+    """``mirage train --out RUN/model`` (the model's folder given for the run's) wrote the run's config.json
+    over the model's, leaving model.safetensors without the config that rebuilds it: the model was lost
+    without a word, and with ``--init-from RUN/model`` too ("--init-from RUN/model/config.json: missing
+    fields" once it was gone). Refused, --overwrite or not, before any data is read."""
+    from helpers_models import make_tiny_checkpoint
+
+    model = make_tiny_checkpoint(tmp_path / "run" / "model")
+    before = _model_files(model)
+    argv = ["train", "--data", f"ptbxl:{tmp_path / 'nowhere'}", "--out", str(model), *overwrite]
+    assert main([*argv, *(["--init-from", str(model)] if init_from else [])]) == 1
+    assert _one_clean_line(capsys.readouterr().err) == (
+        f"error: mirage train --out {model}: holds a model (config.json, model.safetensors), not a training run's "
+        "folder: the run would write its own config.json over the model's. It is never replaced, --overwrite or "
+        "not: give the run's folder (its model is written in OUT/model) or another --out")
+    assert _model_files(model) == before

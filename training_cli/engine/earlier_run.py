@@ -12,6 +12,8 @@ import os
 import shutil
 from pathlib import Path
 
+from mirage_model.checkpoint import CONFIG_NAME, WEIGHTS_NAME
+from training_cli.engine.errors import ConfigError
 from training_cli.engine.evaluation import output_files
 
 logger = logging.getLogger(__name__)
@@ -29,6 +31,25 @@ def run_outputs(out: Path) -> list[Path]:
     """Every path in ``out`` a training run writes (files and the model/ and last/ folders)."""
     return ([out / name for name in RUN_FOLDERS] + [out / name for name in RESULTS]
             + output_files(out / "test"))
+
+
+def refuse_unusable_out(out: Path) -> None:
+    """Refuse an --out that no run may go over, --overwrite or not: one holding an earlier run's outputs that a
+    killed --overwrite run set aside (``ASIDE``), or a model's own folder (RUN/model given for RUN), whose
+    config.json a run had replaced by its own, leaving the weights without what rebuilds them.
+
+    Raises:
+        ConfigError: naming --out and what to do.
+    """
+    if (out / ASIDE).exists():
+        raise ConfigError(f"error: --out {out}: {out / ASIDE} holds the outputs of an earlier run that a run with "
+                          "--overwrite set aside and could not put back (it was stopped before it could); move "
+                          f"them back into {out} to keep that run, or remove the folder, then run again")
+    if (out / WEIGHTS_NAME).is_file():
+        raise ConfigError(f"error: mirage train --out {out}: holds a model ({CONFIG_NAME}, {WEIGHTS_NAME}), not a "
+                          f"training run's folder: the run would write its own {CONFIG_NAME} over the model's. It is "
+                          "never replaced, --overwrite or not: give the run's folder (its model is written in "
+                          "OUT/model) or another --out")
 
 
 def aside_folder(out: Path) -> Path:

@@ -39,7 +39,7 @@ from training_cli.engine.data import CachedSplit, class_weights, clean_rows, enc
 from training_cli.engine.distributed import Dist, init_distributed
 from training_cli.engine.errors import ConfigError, DataError
 from training_cli.engine.checkpoints import read_model_path
-from training_cli.engine.earlier_run import ASIDE, RUN_FOLDERS, EarlierRun
+from training_cli.engine.earlier_run import ASIDE, RUN_FOLDERS, EarlierRun, refuse_unusable_out
 from training_cli.engine.epoch import TrainStep, train_epoch
 from training_cli.engine.evaluation import evaluate_checkpoint, predict
 from training_cli.engine.left_out import left_out_of, refuse_many_skipped
@@ -325,15 +325,12 @@ def _check_outputs(out: Path, replace_model: bool = False) -> None:
 
     Raises:
         ConfigError: --out is a file, OUT/model exists and is not a MIRAGE checkpoint folder, or it
-            holds a checkpoint and ``replace_model`` is False, or OUT holds an earlier run's outputs
-            set aside by an --overwrite run that was killed (``earlier_run.ASIDE``).
+            holds a checkpoint and ``replace_model`` is False, or OUT is a model or holds an earlier
+            run's outputs set aside by a killed --overwrite run (``earlier_run.refuse_unusable_out``).
     """
     if out.exists() and not out.is_dir():
         raise ConfigError(f"error: --out {out}: exists and is not a folder")
-    if (out / ASIDE).exists():
-        raise ConfigError(f"error: --out {out}: {out / ASIDE} holds the outputs of an earlier run that a run with "
-                          "--overwrite set aside and could not put back (it was stopped before it could); move "
-                          f"them back into {out} to keep that run, or remove the folder, then run again")
+    refuse_unusable_out(out)
     try:
         check_destination(out / "model")
     except CheckpointError as err:
