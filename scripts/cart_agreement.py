@@ -77,6 +77,7 @@ def main(argv=None) -> int:
                 continue
         chosen[digest] = (path, record, name, cart)
     diffs: dict[str, list[float]] = {k: [] for k in KEYS}
+    outside = False
     print("| file | cart | " + " | ".join(f"{SHORT[k]} MIRAGE / cart (diff)" for k in KEYS) + " |")
     print("|---|---|" + "---|" * len(KEYS))
     looks = []
@@ -106,9 +107,13 @@ def main(argv=None) -> int:
         if k in IEC:
             lm, ls = IEC[k]
             ok = abs(d.mean()) <= lm and sd <= ls
+            outside = outside or not ok
             line += f"   IEC limits mean {lm:g}, SD {ls:g}: {'within' if ok else 'outside'}"
         print(line)
-    print("\nTo look at:" if looks else "\nNothing beyond the limits.")
+    # "Nothing beyond the limits." had followed summary lines that said "outside": it is of single ECGs
+    each = f"a difference beyond the mean + SD limit (axes: {AXIS_LOOK:g} deg)"
+    print(f"\nECGs with {each}:" if looks else f"\nNo single ECG with {each}; the summary's 'outside' above "
+          "is of the mean or SD over all of them" if outside else f"\nNo single ECG with {each}.")
     for x in looks:
         print("  " + x)
     return 0

@@ -89,6 +89,32 @@ def test_cart_agreement_reads_the_carts_values(capsys, tmp_path):
     assert "over 2 ECGs" in out
 
 
+def test_cart_agreement_says_an_interval_outside_its_limit_over_all_ecgs(capsys, monkeypatch):
+    """Two ECGs whose QRS each reads 7 ms above the cart's: the mean difference (7 ms) is outside the IEC limit
+    of 6 ms, no single ECG past the mean + SD limit (16 ms). The last line had said "Nothing beyond the
+    limits." under the summary's "outside"; it now says the look is of single ECGs and the "outside" of all."""
+    from types import SimpleNamespace
+
+    from helpers_scripts import load_script
+    from mirage_model.review.file_info import device_values
+
+    ca = load_script("cart_agreement")
+
+    def cart_plus_7_ms_qrs(record, cfg, fiducials=False):
+        values = dict(device_values(record)[1])
+        values["qrs_ms"] += 7.0
+        return SimpleNamespace(as_dict=lambda: values)
+
+    monkeypatch.setattr(ca, "measure", cart_plus_7_ms_qrs)
+    assert ca.main([str(CARDIOSOFT), str(PHILIPS)]) == 0
+    out = capsys.readouterr().out
+    qrs = next(line for line in out.splitlines() if line.lstrip().startswith("QRS "))
+    assert "mean   +7.0" in qrs and qrs.endswith("IEC limits mean 6, SD 10: outside"), qrs
+    assert "Nothing beyond the limits" not in out
+    assert out.rstrip().endswith("No single ECG with a difference beyond the mean + SD limit (axes: 15 deg); the "
+                                 "summary's 'outside' above is of the mean or SD over all of them"), out
+
+
 def test_pdf_interval_table_has_the_devices_column(tmp_path):
     """Page 3's interval table: the cart's value in a Device column beside MIRAGE's, named under it;
     a record without the device's values has no such column."""
