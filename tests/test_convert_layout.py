@@ -132,3 +132,12 @@ def test_anonymised_outputs_stay_numbered_in_the_output_folder(tmp_path, capsys)
     out = tmp_path / "out"
     main(["convert", str(src), "--to", "edf", str(out), "--anonymise"])
     assert sorted(p.name for p in out.iterdir()) == ["ecg_0001.edf", "ecg_0002.edf", "ecg_0003.edf"]
+
+
+def test_the_usage_names_one_output_folder_after_the_inputs(capsys):
+    """The usage line had read "IN... OUT_DIR [IN... OUT_DIR ...]", as if each input took an output folder of
+    its own; the README's synopsis and the command take the inputs, then one OUT_DIR."""
+    with pytest.raises(SystemExit):
+        main(["convert", "--help"])
+    usage = " ".join(capsys.readouterr().out.split("\n\n")[0].split())
+    assert usage == "usage: mirage convert [-h] [-v] --to {wfdb,edf} [--anonymise] [--overwrite] IN [IN ...] OUT_DIR"

@@ -450,3 +450,14 @@ def test_rows_csv_in_the_excel_eu_dialect_has_the_same_numbers(dataset, tmp_path
                 assert "," in b[col] and float(b[col].replace(",", ".")) == float(a[col]), (col, a[col], b[col])
                 compared += 1
     assert compared >= 8
+
+
+def test_the_help_s_own_data_example_is_two_shell_lines():
+    """The docstring's "\\" at the end of the example's first line was a string continuation: --help printed
+    "--labs labs.csv         --label MI" on one line. It prints the shell's continuation, as the README's
+    own-data example is one command."""
+    from training_cli.commands.interpretation import interpretation_command_parser
+
+    text = interpretation_command_parser().format_help()
+    assert "--labs labs.csv \\\n        --label MI --statement IMI,AMI --out DIR" in text
+    assert "labs.csv         --label" not in text

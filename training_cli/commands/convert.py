@@ -70,7 +70,9 @@ def convert_command_parser(subparsers=None) -> argparse.ArgumentParser:
         "(.edf): 12 leads in the standard order, in mV, with age, sex, acquisition time, device "
         "and the device's own statements in the header. A folder is searched recursively and keeps its "
         "layout under OUT_DIR (FOLDER/siteA/1.hea -> OUT_DIR/siteA/1.edf; with several inputs under each "
-        "folder's name), so that a labs table keyed by the records' paths fits the converted folder too.")
+        "folder's name), so that a labs table keyed by the records' paths fits the converted folder too.",
+        # argparse wrote the positionals' metavar twice, "IN... OUT_DIR [IN... OUT_DIR ...]": several OUT_DIRs
+        usage="%(prog)s [-h] [-v] --to {wfdb,edf} [--anonymise] [--overwrite] IN [IN ...] OUT_DIR")
     p.add_argument("paths", nargs="+", type=Path, metavar="IN... OUT_DIR",
                    help="files or folders to convert, then the folder for the written records (the "
                    "options may come anywhere, as in 'mirage convert a.xml b.dcm --to wfdb out')")

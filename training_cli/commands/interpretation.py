@@ -8,7 +8,7 @@ withheld the interpretation), how often the label is stated at all (a model's ow
 model's own label)", counts too), and how often a contradicting statement stands beside it ("Normal ECG" by default).
 
     mirage interpretation --model default --data ptbxl:ROOT --task all --split test --label AFIB --out DIR
-    mirage interpretation --model runs/own/model --data folder:mydata --labels labels.csv --labs labs.csv \
+    mirage interpretation --model runs/own/model --data folder:mydata --labels labels.csv --labs labs.csv \\
         --label MI --statement IMI,AMI --out DIR
 
 On your own data ``--label`` is one of your labels (the records it picks) and ``--statement`` the
