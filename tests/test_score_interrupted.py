@@ -6,6 +6,7 @@ resumed run that scores each record once."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import re
@@ -42,26 +43,9 @@ def test_a_killed_run_writes_whole_rows_and_says_how_to_resume(tmp_path):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]))
     cmd = [sys.executable, "-m", "training_cli", "score", str(folder), "--out", str(out), "--model", str(model),
            "--no-measure", "--chunk-size", "2"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
-    err: list[str] = []
-    reader = threading.Thread(target=lambda: err.extend(iter(lambda: proc.stderr.read(1), "")), daemon=True)
-    reader.start()
-    try:
-        deadline = time.monotonic() + 300
-        # killed once the progress bar has counted a few rows (and before the last)
-        while time.monotonic() < deadline and proc.poll() is None and \
-                not any(int(k) >= 4 for k in re.findall(rf"(\d+)/{n}", "".join(err))):
-            time.sleep(0.05)
-        assert proc.poll() is None, "".join(err)
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=120)
-        reader.join(10)
-        stderr = "".join(err)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 128 + signal.SIGTERM, stderr           # before: -15, nothing said
+    # killed once the progress bar has counted a few rows (and before the last)
+    returncode, stderr = _stopped_after(cmd, env, tmp_path, 4, n, signal.SIGTERM)
+    assert returncode == 128 + signal.SIGTERM, stderr           # before: -15, nothing said
     with out.open(newline="", encoding="utf-8-sig") as fh:
         lines = list(csv.reader(fh))
     header, rows = lines[0], lines[1:]
@@ -80,6 +64,31 @@ def test_a_killed_run_writes_whole_rows_and_says_how_to_resume(tmp_path):
     with out.open(newline="", encoding="utf-8-sig") as fh:
         paths = [r["record_path"] for r in csv.DictReader(fh)]
     assert sorted(paths) == sorted(f"s{k:03d}/1.hea" for k in range(n))
+
+
+def _stopped_after(cmd: list[str], env: dict, cwd: Path, rows: int, n: int, sig: int) -> tuple[int, str]:
+    """Run ``mirage score`` (``cmd``), send it ``sig`` once its progress bar has counted ``rows`` of its ``n``, and
+    return its exit status and stderr. SIGINT as a terminal's foreground process has it: a suite run as a background
+    job (``cmd &``) starts its children with SIGINT ignored, where Python installs no KeyboardInterrupt."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    err: list[str] = []
+    reader = threading.Thread(target=lambda: err.extend(iter(lambda: proc.stderr.read(1), "")), daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and proc.poll() is None and \
+                not any(int(k) >= rows for k in re.findall(rf"(\d+)/{n}", "".join(err))):
+            time.sleep(0.05)
+        assert proc.poll() is None, "".join(err)
+        proc.send_signal(sig)
+        proc.wait(timeout=120)
+        reader.join(10)
+        return proc.returncode, "".join(err)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 # ``mirage score`` with its model load held (a large model on a slow disk), saying when it begins
@@ -183,3 +192,85 @@ def test_a_run_stopped_during_its_first_record_counts_its_records(tmp_path, monk
     assert main(args) == 128 + signal.SIGINT
     err = capsys.readouterr().err
     assert f"the rows done so far (0 of this run's {1 if resume else 2} records)" in err, err
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.name != "posix", reason="SIGINT as a terminal's Ctrl-C sends it")
+def test_a_stopped_overwrite_run_names_the_earlier_pdfs_it_did_not_replace(tmp_path):
+    """``mirage score --pdf-dir PDFS --overwrite`` over a folder an earlier run scored, stopped by Ctrl-C midway,
+    leaves that run's PDFs of the records it did not reach beside its own new ones, though its output has no row of
+    theirs (12 PTB-XL records, SIGINT after 4: 8 earlier PDFs there, 4 rows). It said nothing of them; it names them
+    as the batch dialog's Cancel does, and says the command it prints (--overwrite kept) replaces them.
+
+    Truth: the PDFs whose bytes are still those this test wrote as the earlier run's, and the output's rows."""
+    from helpers_models import make_tiny_checkpoint
+
+    ludb = mm.resources_dir() / "samples" / "ludb"
+    if not (ludb / "1.hea").is_file():
+        pytest.skip("bundled LUDB sample not present")
+    folder, pdfs = tmp_path / "records", tmp_path / "pdfs"
+    n = 6
+    earlier = b"%PDF-1.4 an earlier run's"
+    for k in range(n):
+        (folder / f"s{k}").mkdir(parents=True)
+        (pdfs / f"s{k}").mkdir(parents=True)
+        for ext in (".hea", ".dat"):
+            shutil.copy(ludb / f"1{ext}", folder / f"s{k}" / f"1{ext}")
+        (pdfs / f"s{k}" / "1.pdf").write_bytes(earlier)
+    model = make_tiny_checkpoint(tmp_path / "tiny")
+    out = tmp_path / "out.csv"
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]))
+    cmd = [sys.executable, "-m", "training_cli", "score", str(folder), "--out", str(out), "--model", str(model),
+           "--pdf-dir", str(pdfs), "--overwrite", "--no-measure", "--statements-model", "none", "--chunk-size", "1"]
+    # stopped once the bar has counted a row (each record's PDF takes a second or more: the last is far off)
+    returncode, stderr = _stopped_after(cmd, env, tmp_path, 1, n, signal.SIGINT)
+    assert returncode == 128 + signal.SIGINT, stderr
+    with out.open(newline="", encoding="utf-8-sig") as fh:
+        rows = [r["record_path"] for r in csv.DictReader(fh)]
+    left = [f"s{k}/1.pdf" for k in range(n) if (pdfs / f"s{k}" / "1.pdf").read_bytes() == earlier]
+    assert 0 < len(rows) < n and len(left) == n - len(rows), (rows, left)
+    assert not {p.replace(".pdf", ".hea") for p in left} & set(rows)
+    shown = ", ".join(left[:3]) + (" ..." if len(left) > 3 else "")
+    assert (f"{len(left)} PDF{'s' if len(left) > 1 else ''} an earlier run wrote ({shown}) "
+            f"{'are' if len(left) > 1 else 'is'} still in {pdfs}, not replaced: not this run's (the command below "
+            "replaces them).") in stderr, stderr
+    told = stderr.strip().splitlines()[-1].split()
+    assert told[:2] == ["mirage", "score"] and "--overwrite" in told and told[-1] == "--resume", told
+
+
+def test_an_overwrite_run_interrupted_after_its_first_record_names_the_earlier_pdfs_left(tmp_path, monkeypatch,
+                                                                                          capsys):
+    """The same in the process (a second): ``mirage score --overwrite`` interrupted once its first record's row is
+    in names the earlier PDFs of the other two, which stay. Truth: the three PDFs this test wrote as an earlier
+    run's, and the one the run replaced (its bytes no longer those)."""
+    from helpers_models import make_tiny_checkpoint
+    from mirage_model.review.batch import run as batch_run
+    from training_cli.main import main
+
+    folder, pdfs = tmp_path / "records", tmp_path / "pdfs"
+    folder.mkdir()
+    pdfs.mkdir()
+    earlier = b"%PDF-1.4 an earlier run's"
+    names = ("00417_lr", "04016_lr", "10388_lr")         # the bundled PTB-XL samples, as files
+    for hea in mm.sample_records():
+        if hea.stem in names:
+            for f in hea.parent.glob(hea.stem + ".*"):
+                shutil.copy(f, folder / f.name)
+            (pdfs / f"{hea.stem}.pdf").write_bytes(earlier)
+    model = make_tiny_checkpoint(tmp_path / "tiny")
+    real = batch_run.iter_rows
+
+    def first_then_stopped(paths, *a, **k):
+        with contextlib.closing(real(paths, *a, **k)) as gen:
+            yield next(gen)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch_run, "iter_rows", first_then_stopped)
+    args = ["score", str(folder), "--out", str(tmp_path / "out.csv"), "--model", str(model), "--pdf-dir", str(pdfs),
+            "--overwrite", "--statements-model", "none", "--no-measure", "--no-progress", "--chunk-size", "1"]
+    assert main(args) == 128 + signal.SIGINT
+    err = capsys.readouterr().err
+    assert [(pdfs / f"{name}.pdf").read_bytes() == earlier for name in names] == [False, True, True]
+    assert (f"2 PDFs an earlier run wrote (04016_lr.pdf, 10388_lr.pdf) are still in {pdfs}, not replaced: not this run's (the "
+            "command below replaces them).") in err, err

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from app.dialogs.batch_jobs import NothingToScore
 from mirage_model.records.folder import unreadable_line
-from mirage_model.review.batch.naming import pdfs_named, rel_path
+from mirage_model.review.batch.naming import not_replaced, not_replaced_text
 from mirage_model.words import counted
 
 
@@ -33,14 +33,8 @@ class BatchOutcome:
         a folder that held 10."""
         if not self._replacing or not getattr(self.summary, "cancelled", False):
             return ""
-        written = {str(row.get("pdf") or "") for row in self.rows}
-        left = [p for p in self._replacing if rel_path(Path(p), Path(self._pdf_dir)) not in written]
-        if not left:
-            return ""
-        n = len(left)
-        return (f" {n} PDF{'s' if n != 1 else ''} an earlier run wrote ({pdfs_named(left, self._pdf_dir)}) "
-                f"{'are' if n != 1 else 'is'} still in {self._pdf_dir}, not replaced: not this run's (Resume "
-                "replaces them).")
+        left = not_replaced(self._replacing, self._pdf_dir, (row.get("pdf") for row in self.rows))
+        return f" {not_replaced_text(left, self._pdf_dir)} (Resume replaces them)." if left else ""
 
     def _done(self, summary) -> None:
         if isinstance(summary, NothingToScore):     # no output written: what the folder holds, as mirage score says it

@@ -31,6 +31,7 @@ from mirage_model.review.batch.outputs import earlier_output, earlier_output_ref
 from mirage_model.review.batch.resume import finished_records
 from mirage_model.review.batch.time_left import no_work
 from mirage_model.review.batch.rows import NOT_ECG, earlier_pdfs_text, not_ecg_line
+from mirage_model.review.batch.naming import not_replaced, not_replaced_text, pdfs_named
 from mirage_model.clinical.labs import unmatched_rows_text
 from mirage_model.csvsafe import printable
 from mirage_model.limits import RECORD_TIMEOUT_S
@@ -118,7 +119,7 @@ def score_command_parser(subparsers=None) -> argparse.ArgumentParser:
     return p
 
 
-def refuse_earlier_pdfs(args, headers: list[Path], fmt: str) -> None:
+def refuse_earlier_pdfs(args, headers: list[Path], fmt: str) -> list[Path]:
     """Refuse, before any record is scored, a run that would replace PDFs an earlier run wrote in
     --pdf-dir for these records (a second run had replaced them one by one, without a word), unless
     --overwrite. A run resumed onto its --out writes no PDF for the records that output finished
@@ -126,29 +127,30 @@ def refuse_earlier_pdfs(args, headers: list[Path], fmt: str) -> None:
     removes the PDFs of rows it did not save as it stops; only one killed leaves them), and was
     replaced without a word too: another model's, or another folder's records of the same names.
 
+    Returns:
+        The PDFs an --overwrite run replaces (``earlier_pdfs``): one stopped before it reaches them names them.
+
     Raises:
         UsageError: naming the folder, how many of its PDFs would be replaced, and the options.
     """
-    if args.overwrite:
-        return
     resumed = args.resume and args.out.exists()
     try:
         done = finished_records(args.out, fmt) if resumed else set()
     except BatchError:
-        return                      # score_folder refuses that output, naming it, before any record
+        return []                   # score_folder refuses that output, naming it, before any record
     found = earlier_pdfs(args.pdf_dir, args.folder, headers, done)
-    if not found:
-        return
+    if not found or args.overwrite:
+        return found
     n = len(found)
-    names = ", ".join(printable(p.relative_to(args.pdf_dir).as_posix()) for p in found[:3]) + (" ..." if n > 3 else "")
+    names = pdfs_named(found, args.pdf_dir)
     them = "them" if n > 1 else "it"
     if resumed:
         raise UsageError(
             f"error: mirage score --pdf-dir {printable(args.pdf_dir)}: it holds {n} PDF{'s' if n > 1 else ''} of "
             f"records this resumed run would score ({names}) that {printable(args.out)} has no finished row of: "
-            f"another run's (another model's, or of other records with the same names), or those of the last "
-            f"records of a run killed before it saved their rows; give --overwrite to replace {them}, or "
-            "another --pdf-dir")
+            f"another run's (another model's, or of other records with the same names), those of the last "
+            f"records of a run killed before it saved their rows, or an earlier run's that an --overwrite run "
+            f"stopped before it replaced {them}; give --overwrite to replace {them}, or another --pdf-dir")
     held = earlier_pdfs_text(found, args.pdf_dir)
     raise UsageError(f"error: mirage score --pdf-dir {printable(args.pdf_dir)}: {held}; "
                      f"give --overwrite to replace {them}, --resume with that run's --out to score only the records "
@@ -237,8 +239,7 @@ def _score(args, fmt: str, time_limit: float, stage: list, stopped_by: list):
     nothing = nothing_to_score(args.folder, found, unreadable)     # saying what the folder holds, as the app does
     if nothing:
         raise UsageError(f"error: {nothing}")
-    if args.pdf_dir is not None:
-        refuse_earlier_pdfs(args, headers, fmt)
+    replacing = refuse_earlier_pdfs(args, headers, fmt) if args.pdf_dir is not None else []
     labs = args.labs
     if labs is not None:     # a table refused before the model loads and the bar says "0/39"; its warnings said
         try:
@@ -267,9 +268,11 @@ def _score(args, fmt: str, time_limit: float, stage: list, stopped_by: list):
                       file=sys.stderr, smoothing=0, first=min(args.chunk_size, FIRST_CHUNK))
     failed = {"failed": 0, "not_ecg": 0}
     handled = [0, 0]        # rows this run handed on, of how many
+    written: list[str] = []     # their PDFs (``pdf`` cells): a stop names the earlier PDFs not among them
 
     def progress(done: int, total: int, row: dict) -> None:
         handled[:] = [done, total]
+        written.append(row.get("pdf") or "")
         if bar is None:
             return
         if bar.total != total:
@@ -356,8 +359,11 @@ def _score(args, fmt: str, time_limit: float, stage: list, stopped_by: list):
         if unsaved:         # the output could not be written: where the rows are, said first
             print(f"error: {printable(unsaved)}", file=sys.stderr)
         saved_in = saved_in or args.out
+        # an --overwrite run's earlier PDFs it did not reach stay beside its own, with no row in its output
+        left = not_replaced(replacing, args.pdf_dir, written) if replacing else []
+        stays = f" {not_replaced_text(left, args.pdf_dir)} (the command below replaces them)." if left else ""
         print(f"interrupted ({how}): the rows done so far ({done} of this run's {total} records) are saved in "
-              f"{printable(saved_in)}, a valid {what}. To score the other records without scoring those again:"
+              f"{printable(saved_in)}, a valid {what}.{stays} To score the other records without scoring those again:"
               f"\n  {resume_command(args, saved_in)}", file=sys.stderr)
         return 128 + int(interrupted)
     return summary, predictor

@@ -106,6 +106,25 @@ def pdfs_named(found: list[Path], pdf_dir) -> str:
     return ", ".join(names) + (" ..." if len(found) > 3 else "")
 
 
+def not_replaced(earlier: Iterable[Path], pdf_dir, written: Iterable[str]) -> list[Path]:
+    """The ``earlier`` PDFs (``earlier_pdfs``: an earlier run's, which this run was told to replace) that are still in
+    ``pdf_dir`` and that this run did not write: ``written`` are the ``pdf`` cells of the rows it handed on (paths
+    under ``pdf_dir``). A run stopped before its end leaves them beside its own, though its output has no row of
+    theirs."""
+    written = {str(w) for w in written if w}
+    return [Path(p) for p in earlier
+            if rel_path(Path(p), Path(pdf_dir)) not in written and Path(p).is_file()]
+
+
+def not_replaced_text(left: list[Path], pdf_dir) -> str:
+    """What a stopped run says of the earlier PDFs it ``left`` (``not_replaced``) in ``pdf_dir``: "7 PDFs an earlier
+    run wrote (12565_lr.pdf, 15887_lr.pdf, 18271_lr.pdf ...) are still in pdfs, not replaced: not this run's"; the
+    batch dialog's Cancel and ``mirage score`` stopped (Ctrl-C) say it in these words, each adding how it goes on."""
+    n = len(left)
+    return (f"{n} PDF{'s' if n != 1 else ''} an earlier run wrote ({pdfs_named(left, pdf_dir)}) "
+            f"{'are' if n != 1 else 'is'} still in {printable(str(pdf_dir))}, not replaced: not this run's")
+
+
 def pdf_names(rels: Iterable[Path]) -> dict[Path, Path]:
     """One PDF name per record path (relative), none shared: a record whose plain name (``a.pdf``)
     another record would also get keeps its suffix (``a_xml.pdf``); a name still taken after that
