@@ -42,3 +42,25 @@ def test_the_status_says_what_the_run_does_while_the_count_waits(qtbot, tmp_path
     for line in counts:
         done = int(line.split(" / ")[0])
         assert done == 12 or "left" in line or "..." in line, line
+
+
+def test_the_first_records_pdfs_are_said_while_their_rows_come_one_by_one(qtbot, tmp_path):
+    """With a PDF folder the first chunk's rows come one by one, as each PDF is written (``pipeline``; they had come
+    together after the fourth: "0 / 12 records" while PDFs were written). Between them the line says what the run does
+    then (not "scoring the next records, up to 11 together": those 3 are scored), and the close question's count is
+    the rows in. Truth: the chunk of 4 (``FIRST_CHUNK``) and the rows given, counted by hand."""
+    from app.dialogs.batch import BatchDialog
+
+    dlg = BatchDialog(None, predictor=object(), device="auto", folder=str(tmp_path))
+    qtbot.addWidget(dlg)
+    dlg._pdf_dir = str(tmp_path / "pdfs")          # as Start sets it for a run with a PDF folder
+    dlg._progress(0, 12, None)
+    dlg._progress(1, 12, {"record_path": "1.hea", "record_id": "1", "status": "ok", "pdf": "1.pdf"})
+    assert dlg.status.text() == "1 / 12 records; writing the first records' PDFs...", dlg.status.text()
+    assert dlg.count_said() == "1 / 12 records"
+    for done in (2, 3, 4):
+        dlg._progress(done, 12, {"record_path": f"{done}.hea", "record_id": str(done), "status": "ok",
+                                 "pdf": f"{done}.pdf"})
+    # the first chunk in: the next group is scored in one pass
+    assert dlg.status.text() == ("4 / 12 records; scoring the next records, up to 8 together: the count moves when "
+                                 "they are done..."), dlg.status.text()

@@ -638,8 +638,10 @@ def test_a_resumed_score_refuses_pdfs_another_run_wrote(checkpoint, tmp_path, ca
 
 
 def test_a_score_stopped_by_ctrl_c_leaves_no_pdf_without_its_row(checkpoint, tmp_path, capsys, monkeypatch):
-    """A run stopped (Ctrl-C) after writing a record's PDF but before saving its row removes that
-    PDF: its resumed run finds no PDF it cannot account for, and is not refused."""
+    """A run stopped (Ctrl-C) leaves no PDF whose row it did not save: its resumed run finds no PDF it
+    cannot account for, and is not refused. A row is handed on as its PDF is written (``pipeline``):
+    the first record's row and PDF are saved when the second is stopped (they had both been dropped, the
+    PDF removed); a PDF written whose row was not handed on (a loader pool's) is removed."""
     from mirage_model.review.batch.rows import Scorer
 
     folder = _two_records(tmp_path / "records")
@@ -650,17 +652,18 @@ def test_a_score_stopped_by_ctrl_c_leaves_no_pdf_without_its_row(checkpoint, tmp
 
     def second_interrupted(self, *args, **kwargs):
         calls.append(1)
-        if len(calls) == 2:             # the first record's PDF is written, its row not yet handed on
+        if len(calls) == 2:             # the first record's PDF is written and its row handed on
             raise KeyboardInterrupt
         return real(self, *args, **kwargs)
 
     monkeypatch.setattr(Scorer, "ok_row", second_interrupted)
     assert main(argv) == 130
-    assert _rows(out) == [] and not list(pdfs.rglob("*.pdf"))
+    assert [(r["record_path"], r["pdf"]) for r in _rows(out)] == [("ludb/1.hea", "ludb/1.pdf")]
+    assert [p.relative_to(pdfs).as_posix() for p in pdfs.rglob("*.pdf")] == ["ludb/1.pdf"]
     monkeypatch.setattr(Scorer, "ok_row", real)
     capsys.readouterr()
     assert main(argv + ["--resume"]) == 0
-    assert "scored 2, failed 0" in capsys.readouterr().out
+    assert "scored 1, failed 0, 1 already done (skipped)" in capsys.readouterr().out
     assert sorted(p.relative_to(pdfs).as_posix() for p in pdfs.rglob("*.pdf")) == \
         ["ludb/1.pdf", "ptbxl/records100/00000/00417_lr.pdf"]
 

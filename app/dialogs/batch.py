@@ -307,16 +307,17 @@ class BatchDialog(BatchStart, BatchResultsTable, BatchNotes, BatchOutcome, QDial
         without what follows it (the time left, what the run does), as the questions on closing name the run."""
         return self.status.text().split("; ")[0]
 
-    @staticmethod
-    def _doing(done: int, total: int) -> str:
+    def _doing(self, done: int, total: int) -> str:
         """What the run is doing while the count cannot move, before a time left can be said: the model's first pass
-        on the first records, then a group of records scored in one pass whose rows come together. The dialog had sat
-        at "4 / 48 records" with no word while the next 32 were read and scored (10 s here, minutes on a busy
-        machine)."""
+        on the first records, their PDFs (each row comes as its PDF is written), then a group of records scored in
+        one pass whose rows come together. The dialog had sat at "4 / 48 records" with no word while the next 32 were
+        read and scored (10 s here, minutes on a busy machine)."""
         if done >= total:
             return ""
         if done == 0:
             return "; reading the first records and starting the model..."
+        if done < min(FIRST_CHUNK, total) and self._pdf_dir:
+            return "; writing the first records' PDFs..."
         return (f"; scoring the next records, up to {min(CHUNK_SIZE, total - done)} together: the count moves "
                 "when they are done...")
 

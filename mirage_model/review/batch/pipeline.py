@@ -100,6 +100,13 @@ def _finish(row: dict, pdf: Future | None, pdf_dir: Path | None) -> dict:
     return row
 
 
+def _finished(pending: deque, pdf_dir: Path | None) -> Iterator[dict]:
+    """The rows of ``pending`` (row, PDF future or None) from its start whose PDFs are done, finished (``_finish``),
+    in order: one whose PDF is still being written keeps its place, and those after it theirs."""
+    while pending and (pending[0][1] is None or pending[0][1].done()):
+        yield _finish(*pending.popleft(), pdf_dir)
+
+
 def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=None, workers: int = 1,
               measure: bool = True, explain: bool = False, chunk_size: int = CHUNK_SIZE,
               report_settings=None, cancel: Callable[[], bool] | None = None,
@@ -219,9 +226,11 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
                 elif args is not None and not later:
                     pdf = loader.run(pdf_one, *args)
                 pending.append((row, pdf))
-            # hand on every finished row; PDFs still being written keep their rows (and order)
-            while pending and (pending[0][1] is None or pending[0][1].done()):
-                yield _finish(*pending.popleft(), scorer.pdf_dir)
+                # handed on as its PDF is done, not when the chunk's last is: without a loader pool each is written
+                # here, a second or more, and the first 4 rows had come together after the fourth PDF (a face's
+                # count at "0 / 12" while PDFs were written)
+                yield from _finished(pending, scorer.pdf_dir)
+            yield from _finished(pending, scorer.pdf_dir)
             if cancel() or ended:
                 break
         if cancel():
