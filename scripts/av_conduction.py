@@ -4,9 +4,11 @@
 pipeline) and pickles what the interpretation read (``interpretation_inputs``), the Measurements whole (its
 ``p_waves``); ``table CACHE...`` interprets each again with the code in use and prints, per set, the records whose
 interpretation changed, the AV conduction statements said, "Normal ECG" lost and atrial fibrillation first, before
-(the interpretation written when collected) and after. The sets (folds 1-8; fold 10 is never read): every record
-labelled 2AVB, every one labelled 3AVB, and at random (seed ``SEED``) 50 labelled 1AVB, 400 labelled SR and NORM
-(neither AV block nor AFIB/AFLT), 80 AFIB, 80 AFLT (all 59 of folds 1-8), 50 PAC and 50 PVC. ``ludb FOLDER`` checks
+(the interpretation written when collected) and after; ``table --remeasure PTBXL`` measures the P waves again where
+the median beat has none (a change of ``measure.p_template`` read without scoring again). The sets (folds 1-8; fold
+10 is never read): every record labelled 2AVB, every one labelled 3AVB, and at random (seed ``SEED``) 50 labelled
+1AVB, 400 labelled SR and NORM (neither AV block nor AFIB/AFLT), 80 AFIB, 80 AFLT (all 59 of folds 1-8), 50 PAC and
+50 PVC. ``ludb FOLDER`` checks
 the P waves found against LUDB's annotated P waves (lead II).
 """
 
@@ -68,10 +70,28 @@ def texts(paths: list[Path], out: Path) -> None:
     out.write_text(json.dumps(said))
 
 
-def table(paths: list[Path], before_json: Path | None = None) -> None:
+def remeasured(c: dict, ptbxl: Path):
+    """The cached record's Measurements, its ``p_waves`` measured again with the code in use where the median beat
+    has no P wave (``measure.p_template``'s search: the models' outputs and the other measurements stay)."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    from mirage_model.measure import measure
+    from mirage_model.records.load import load_record
+    m = c["measurements"]
+    if m.median is not None and np.isfinite(m.median.fiducials.get("p_on", np.nan)):
+        return m
+    rec = c["record"]
+    again = measure(load_record(ptbxl / "records100" / f"{rec[:2]}000" / f"{rec}.hea"), fiducials=False)
+    return replace(m, p_waves=again.p_waves)
+
+
+def table(paths: list[Path], before_json: Path | None = None, ptbxl: Path | None = None) -> None:
     """Per cache: AV statements said, Normal ECG lost, AF first (unmarked: no "(?)" on it), AF marked by P waves
-    marching (``AF_MARKED``), before (``before_json``, from ``texts``; else the
-    interpretation written when collected) and after; each changed record."""
+    marching (``AF_MARKED``), before (``before_json``, from ``texts``; with ``ptbxl``, the cached measurements read
+    with the code in use; else the interpretation written when collected) and after (with ``ptbxl``, the P waves
+    measured again where the median beat has none: ``remeasured``); each changed record."""
     import json
 
     from mirage_model.review.interpret import interpret_prediction
@@ -83,8 +103,13 @@ def table(paths: list[Path], before_json: Path | None = None) -> None:
         print(f"== {p.name}: {n} records")
         for c in recs:
             before = given.get(c["record"], c["interpretation"] or "")
+            if ptbxl is not None and c["record"] not in given:
+                was = interpret_prediction(c["said_by"], c["measurements"], c["sex"], quality=c["quality"],
+                                           own=c["own"])
+                before = {"text": was.text(brief=True), "notes": was.notes_text()}
             before, before_notes = (before["text"], before["notes"]) if isinstance(before, dict) else (before, "")
-            it = interpret_prediction(c["said_by"], c["measurements"], c["sex"], quality=c["quality"], own=c["own"])
+            m = c["measurements"] if ptbxl is None else remeasured(c, ptbxl)
+            it = interpret_prediction(c["said_by"], m, c["sex"], quality=c["quality"], own=c["own"])
             after = it.text(brief=True)
             for k, (t, why) in enumerate(((before, before_notes), (after, it.notes_text()))):
                 said[k] += any(w in s for s in t.split("; ") for w in AV_WORDS if "First degree" not in s)
@@ -142,6 +167,8 @@ def main(argv=None) -> int:
     b = sub.add_parser("table")
     b.add_argument("caches", type=Path, nargs="+")
     b.add_argument("--before", type=Path, help="the interpretations before, from `texts` run on main's code")
+    b.add_argument("--remeasure", type=Path, metavar="PTBXL",
+                   help="measure the P waves again from PTB-XL's records where the median beat has none")
     t = sub.add_parser("texts")
     t.add_argument("out", type=Path)
     t.add_argument("caches", type=Path, nargs="+")
@@ -155,7 +182,7 @@ def main(argv=None) -> int:
     elif args.cmd == "texts":
         texts(args.caches, args.out)
     else:
-        table(args.caches, args.before)
+        table(args.caches, args.before, args.remeasure)
     return 0
 
 

@@ -37,9 +37,49 @@ def test_atrial_cycle_at_the_p_rate_not_the_rr():
     for t in range(50, 1000 - 12, 70):
         r[:, t:t + 10] += np.sin(np.pi * (np.arange(10) + 0.5) / 10) ** 2 * 0.1
     allowed = np.ones(1000, dtype=bool)
-    cyc = atrial_cycle(r, allowed, fs, (1.2, 1.3))
+    cyc = atrial_cycle(r, allowed, fs, np.full(8, 1.25))
     assert cyc is not None and cyc[0] == pytest.approx(0.7, abs=0.011)
-    assert atrial_cycle(r, allowed, fs, (0.68, 0.72)) is None
+    assert atrial_cycle(r, allowed, fs, np.full(14, 0.7)) is None
+
+
+def test_complete_block_at_an_irregular_ventricular_rhythm():
+    """Atrial rate 85/min (P-P 706 ms), the ventricular rhythm irregular (RR 760-1430 ms, PTB-XL 15368's): two of the
+    eight RR intervals lie near the P-P, so the cycle is the P waves', not the QRS-T residue's. The P waves clear of
+    a QRS are found at the constructed places, at their own rate."""
+    p = [150 + 706 * k for k in range(14)]
+    q = list(np.cumsum([400, 760, 1250, 1430, 810, 1310, 1370, 770, 760]))
+    m = measure(avb_record(p, q))
+    w = m.p_waves
+    assert w is not None
+    assert w.pp_s == pytest.approx(0.706, abs=0.02)
+    clear = [t for t in p if all(not (qq - 60 <= t + 100 and t <= qq + 130) for qq in q)]
+    assert _near(w.onset_s, clear).mean() >= 0.9, (w.onset_s, clear)
+    assert w.n_blocked >= 2
+
+
+def _complete_block(stray_ms=(), left_out=()):
+    """Atrial 90/min, ventricular 42/min (the first test's), with P-like humps at ``stray_ms`` off the march and the
+    P waves at indices ``left_out`` missing: (record, the P onsets placed (ms))."""
+    p = [100 + 667 * k for k in range(15) if k not in left_out]
+    return avb_record(sorted(p + list(stray_ms)), [280 + 1430 * k for k in range(7)]), p
+
+
+@pytest.mark.parametrize("stray_ms, left_out", [((1100,), ()), ((), (5,))])
+def test_a_stray_or_a_missing_p_wave_does_not_break_the_march(stray_ms, left_out):
+    """One hump midway between two P waves (a T wave's chance match), or one P wave not found clear of any QRS: the
+    march of the other 14 stands (at most 1 in 5 off it), the stray is not taken for a P wave."""
+    rec, p = _complete_block(stray_ms, left_out)
+    w = measure(rec).p_waves
+    assert w is not None
+    assert w.pp_s == pytest.approx(0.667, abs=0.02)
+    assert not _near(w.onset_s, stray_ms).any()
+    assert _near(w.onset_s, p).sum() >= 10
+
+
+def test_many_strays_break_the_march():
+    """Humps midway between every other pair of P waves (7 of 22 off the march): no P waves are claimed."""
+    rec, _ = _complete_block(stray_ms=[433 + 1334 * k for k in range(7)])
+    assert measure(rec).p_waves is None
 
 
 def test_flutter_waves_are_not_p_waves():

@@ -97,7 +97,8 @@ cardiologists' per-lead readings (fitted on LUDB records 1-50 only).
    apart from the QRS rate (second-degree AV block and AV dissociation, decided by ``review.interpret``). Where the
    median beat has no P wave (P waves marching through the QRS-T at their own rate blur away on it), the template is
    sought in the record itself, in II and V1 (``p_template``: the residue's autocorrelation at a steady atrial cycle
-   apart from the RR, the residue folded at it), and its P waves kept only where they march regularly.
+   apart from most RR intervals, the residue folded at it), and its P waves kept only where they march regularly
+   (at most 1 in 5 matches off the march or P waves missing where no QRS hides them).
 
 Accuracy against the LUDB cardiologists' annotations and speed: docs/measurements.md
 (``scripts/eval_ludb.py``). Values are None where they cannot be measured; the reason is in

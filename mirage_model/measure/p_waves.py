@@ -216,8 +216,15 @@ def found_p_waves(residue: np.ndarray, allowed: np.ndarray, template: np.ndarray
     T = residue.shape[1]
     ok, corr = template_matches(residue, template, allowed)
     starts = _pick(ok, corr, int(round(MIN_PP_S * fs))) if len(ok) else np.zeros(0, dtype=np.int64)
+    return p_waves_at(starts, corr[starts] if len(starts) else np.zeros(0), qrs_on, fs, T, pr_max_s)
+
+
+def p_waves_at(starts: np.ndarray, corr: np.ndarray, qrs_on: np.ndarray, fs: float, T: int,
+               pr_max_s: float = 0.6) -> BeatPWaves:
+    """The P waves starting at samples ``starts`` (m,) ascending, matched at ``corr`` (m,), read against the beats'
+    QRS onsets ``qrs_on`` (n,) samples, in a record of ``T`` samples (module docstring)."""
     pp, regular = p_interval(starts / fs)
-    return BeatPWaves(onset_s=starts / fs, corr=corr[starts] if len(starts) else np.zeros(0),
+    return BeatPWaves(onset_s=starts / fs, corr=corr,
                       blocked=blocked_p(starts.astype(float), qrs_on[np.isfinite(qrs_on)]),
                       pr_ms=beat_pr(starts.astype(float), qrs_on, pr_max_s * fs) * 1000.0 / fs,
                       pp_s=pp, regular=regular, span_s=(0.0, T / fs))
