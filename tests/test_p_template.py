@@ -76,6 +76,24 @@ def test_a_stray_or_a_missing_p_wave_does_not_break_the_march(stray_ms, left_out
     assert _near(w.onset_s, p).sum() >= 10
 
 
+def test_wenckebach_p_waves_at_the_rr_are_found():
+    """5:4 Wenckebach (PTB-XL 14009's): P waves every 620 ms, PR 160, 200, 220, 230 ms, the fifth not conducted, so
+    most RR intervals (630-660 ms) lie near the P-P and the PR varies too much for a median P wave. A cycle at the RR
+    is taken where its P waves show non-conducted ones (a QRS-T residue's matches come one per beat): every P wave
+    placed is found (within 40 ms: the template's onset is trimmed from a folded, blurred cycle), the dropped ones
+    non-conducted."""
+    p = [150 + 620 * k for k in range(16)]
+    prs = [160, 200, 220, 230, None]
+    q = [t + prs[k % 5] for k, t in enumerate(p) if prs[k % 5] is not None and t < 9300]
+    m = measure(avb_record(p, q))
+    assert m.pr_ms is None
+    w = m.p_waves
+    assert w is not None
+    assert w.pp_s == pytest.approx(0.62, abs=0.02)
+    assert _near(w.onset_s, p, tol_ms=40.0).all(), (w.onset_s, p)
+    assert _near(w.onset_s[w.blocked], [p[4], p[9]], tol_ms=40.0).all() and w.n_blocked == 2
+
+
 def test_many_strays_break_the_march():
     """Humps midway between every other pair of P waves (7 of 22 off the march): no P waves are claimed."""
     rec, _ = _complete_block(stray_ms=[433 + 1334 * k for k in range(7)])
