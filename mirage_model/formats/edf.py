@@ -102,7 +102,8 @@ def read_edf(path: Path, fmt: str) -> EcgRecord:
             range that cannot scale a lead.
     """
     edfio = require("edfio", path, fmt)
-    part = _check_header(path, fmt)
+    notes: list[str] = []   # the header check's reader notes (an incomplete last data record left out)
+    part = _check_header(path, fmt, notes)
     onsets = _record_onsets(path, fmt, None if part is None else part.records)
     if part is not None and onsets is not None:
         # EDF+D read in part: the data records that lie, with their gaps, within as many records' time
@@ -187,9 +188,10 @@ def read_edf(path: Path, fmt: str) -> EcgRecord:
     info["meta"]["amplitude_field"] = _amplitude_field(scales, fmt)
     if slower:
         info["meta"]["resampled_leads"] = tuple(labels[i] for i in slower)
-        info["meta"]["reader_warnings"] = (
-            f"{', '.join(f'{labels[i]} ({float(signals[i].sampling_frequency):g} Hz)' for i in slower)} "
-            f"sampled slower than the other ECG leads: interpolated to {fs:g} Hz",)
+        notes.append(f"{', '.join(f'{labels[i]} ({float(signals[i].sampling_frequency):g} Hz)' for i in slower)} "
+                     f"sampled slower than the other ECG leads: interpolated to {fs:g} Hz")
+    if notes:
+        info["meta"]["reader_warnings"] = tuple(notes)
     if discontinuous is not None:
         info["meta"]["edf_discontinuous"] = discontinuous
     if part is not None:

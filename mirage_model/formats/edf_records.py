@@ -196,7 +196,7 @@ def _note_part(meta: dict, part: _Part, n: int, fs: float, read: int, held: int)
             "which is whole")
 
 
-def _check_header(path: Path, fmt: str) -> _Part | None:
+def _check_header(path: Path, fmt: str, notes: list[str] | None = None) -> _Part | None:
     """The fixed header must hold whole numbers in range that agree with each other and with the
     file's size (EDF spec 2.1), checked before edfio reads: edfio takes the data's offset from the
     header-length field and the number of data records from the file's size, so a wrong field
@@ -206,6 +206,9 @@ def _check_header(path: Path, fmt: str) -> _Part | None:
         None when the file is read whole; the part read of a file longer than ``limits.MAX_SAMPLES``
         samples a signal (or 12 times that in all): its first data records up to that many, which must
         all be in the file (one cut short after them is read, and says so).
+
+    ``notes`` (where given) gets a reader note when the header says -1 data records (not known, as while
+    recording) and the file ends inside a data record: that incomplete last record is not read.
     """
     def number(raw: bytes, what: str, kind=int):
         text = raw.decode("latin-1").strip()
@@ -260,6 +263,12 @@ def _check_header(path: Path, fmt: str) -> _Part | None:
     declared = held if n_records == -1 else n_records   # EDF+ -1: "not known" (the recording was not closed)
     if n_records == -1:
         n_records = held
+        left = max(size - header_bytes, 0) - held * record_bytes
+        if left and notes is not None:
+            notes.append(f"{fmt.upper()}: the file ends {left:,} bytes into a data record of {record_bytes:,} "
+                         f"({duration:g} s; its header's number of data records is -1, not known, as while "
+                         "recording): that incomplete last data record was left out, the "
+                         f"{counted(held, 'whole one', ',')} before it read")
     elif held > n_records:
         raise fail(path, fmt, f"the file holds {held} data records, but its header declares {n_records}")
     elif size < header_bytes + record_bytes * min(n_records, most):   # cut short within what is read
