@@ -3,6 +3,8 @@ misleading, each on a mutant of a bundled sample read back through ``load_record
 
 - EDF: a header that says -1 data records (not known, allowed while recording) over a file whose last
   data record is cut short: that part-record was dropped without a word; a reader note now says so.
+- CinC/PhysioNet Challenge .mat: a header that lists its 12 signals twice (24 signal lines) was refused as
+  "not a MATLAB v4/v5 file ...", blaming a good signal file; the refusal now names the header and its fault.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from mirage_model import formats
-from mirage_model.records import load_record
+from mirage_model.records import RecordError, load_record
 
 SAMPLES = Path(__file__).resolve().parents[1] / "resources" / "samples"
 
@@ -42,3 +44,32 @@ def test_an_edf_of_unknown_length_cut_inside_a_data_record_says_what_was_left_ou
     whole = tmp_path / "whole.edf"
     whole.write_bytes(data[:236] + b"-1".ljust(8) + data[244:header + 5 * record])
     assert not load_record(whole).meta.get("reader_warnings")
+
+
+def _cinc_with_signal_lines(tmp_path: Path, lines: list[str]) -> Path:
+    """A copy of CinC 2021 A0003 (MATLAB v4, a 12 x 5000 int16 matrix) beside a header of ``lines``' signals."""
+    src = SAMPLES / "cinc2021"
+    (tmp_path / "A0003.mat").write_bytes((src / "A0003.mat").read_bytes())
+    head, *rest = (src / "A0003.hea").read_text().splitlines()
+    comments = [line for line in rest if line.startswith("#")]
+    fields = head.split()
+    fields[1] = str(len(lines))
+    hea = tmp_path / "A0003.hea"
+    hea.write_text("\n".join([" ".join(fields), *lines, *comments]) + "\n")
+    return hea
+
+
+def test_a_challenge_header_listing_its_signals_twice_is_refused_naming_the_header(tmp_path):
+    signals = [line for line in (SAMPLES / "cinc2021" / "A0003.hea").read_text().splitlines()
+               if line.startswith("A0003.mat")]
+    assert len(signals) == 12
+    hea = _cinc_with_signal_lines(tmp_path, signals + signals)
+    with pytest.raises(RecordError) as err:
+        load_record(hea)
+    assert str(err.value) == (f"{hea}: the header lists 24 signals in A0003.mat, but its MATLAB matrix is 12 x 5000 "
+                              "(one row per signal: 12 signals): it lists each signal twice (I, II, III, ...)")
+    # 13 signal lines (V6 again): more signals than the matrix holds, the one listed twice named
+    hea = _cinc_with_signal_lines(tmp_path, signals + signals[-1:])
+    with pytest.raises(RecordError, match=r"A0003\.hea: the header lists 13 signals in A0003\.mat, but its MATLAB "
+                       r"matrix is 12 x 5000 \(one row per signal: 12 signals\) \(V6 listed more than once\)$"):
+        load_record(hea)

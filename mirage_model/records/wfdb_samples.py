@@ -14,7 +14,7 @@ from mirage_model.limits import MAX_SAMPLES
 from mirage_model.records.folder import link_problem, named_file, not_regular
 from mirage_model.records.record import RecordError, fault_words, raise_own_fault
 from mirage_model.records.wfdb_header import _BITS, _Header, frames_read
-from mirage_model.words import counted
+from mirage_model.words import counted, first_few
 
 # numpy dtype and offset added after reading, for the formats read here without wfdb.
 _SIMPLE_FORMATS = {"16": ("<i2", 0), "61": (">i2", 0), "32": ("<i4", 0),
@@ -101,7 +101,8 @@ def _read_digital(hea: Path, header: _Header, wanted: list[int],
         if fname.lower().endswith(".mat") and size:
             # Challenge .mat: MATLAB v4 whose samples follow a preamble (the header's "+24"). Check
             # the preamble rather than trust the header, and unpack MATLAB 5 files with scipy.
-            layout = _mat_layout(fpath, len(members), sig_len)
+            layout = _mat_layout(fpath, len(members), sig_len,
+                                 listed=(hea, [header.signals[i].name for i in members]))
             if isinstance(layout, np.ndarray):  # MATLAB 5 file: only a MATLAB reader can unpack it
                 if sig_len is None:
                     sig_len = layout.shape[1]
@@ -238,13 +239,15 @@ class _FileColumn:
         return np.ascontiguousarray(col)
 
 
-def _mat_layout(fpath: Path, n_sig: int, sig_len: int | None = None) -> int | np.ndarray:
+def _mat_layout(fpath: Path, n_sig: int, sig_len: int | None = None,
+                listed: tuple[Path, list[str]] | None = None) -> int | np.ndarray:
     """Byte offset of the samples in a MATLAB v4 file, or the (n_sig, T) 'val' of a MATLAB 5 file.
 
     A v4 file is read as frames of ``n_sig`` int16 samples: its preamble must declare an int16
     matrix of ``n_sig`` rows (MATLAB stores column by column, so each column is one frame) and at
     least ``sig_len`` columns, all of them in the file. A (T, n_sig) matrix would hold the samples
-    lead by lead, and read as frames it would give a wrong signal, not an error.
+    lead by lead, and read as frames it would give a wrong signal, not an error. ``listed``: the header
+    and the names of the signals it lists in this file, named when a v4 matrix holds another number of them.
     """
     with open(fpath, "rb") as f:
         head = f.read(128)
@@ -298,7 +301,22 @@ def _mat_layout(fpath: Path, n_sig: int, sig_len: int | None = None) -> int | np
                 raise RecordError(fpath, f"signal file is truncated (its MATLAB matrix declares {cols} "
                                          f"samples per signal, the file holds fewer)")
             return start
+        if mtype == 30 and imag == 0 and 0 < namelen < 64 and listed is not None:
+            raise _signals_not_held(fpath, n_sig, int(rows), int(cols), *listed)
     raise RecordError(fpath, "not a MATLAB v4/v5 file that holds the record's samples")
+
+
+def _signals_not_held(fpath: Path, n_sig: int, rows: int, cols: int, hea: Path, names: list[str]) -> RecordError:
+    """The header's fault where it lists ``n_sig`` signals in a MATLAB v4 file whose matrix (``rows`` x ``cols``,
+    one row per signal) holds another number of them: a header listing its signals twice, or more of them."""
+    twice = [name for name in dict.fromkeys(names) if names.count(name) > 1]
+    why = ""
+    if twice and len(twice) * 2 == len(names) == 2 * rows:
+        why = f": it lists each signal twice ({first_few(twice, 3)})"
+    elif twice:
+        why = f" ({first_few(twice, 3)} listed more than once)"
+    return RecordError(hea, f"the header lists {counted(n_sig, 'signal')} in {fpath.name}, but its MATLAB matrix "
+                            f"is {rows} x {cols} (one row per signal: {counted(rows, 'signal')}){why}")
 
 
 def _read_with_wfdb(hea: Path, fpath: Path, header: _Header, members: list[int], wanted: list[int],
