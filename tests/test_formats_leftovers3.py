@@ -5,10 +5,14 @@ misleading, each on a mutant of a bundled sample read back through ``load_record
   data record is cut short: that part-record was dropped without a word; a reader note now says so.
 - CinC/PhysioNet Challenge .mat: a header that lists its 12 signals twice (24 signal lines) was refused as
   "not a MATLAB v4/v5 file ...", blaming a good signal file; the refusal now names the header and its fault.
+- DICOM: a file cut inside its Waveform Sequence (pydicom reads what is there without a word) was refused as
+  "no usable Waveform Sequence multiplex group ...": the refusal now says the file is cut short, and where.
 """
 
 from __future__ import annotations
 
+import re
+import struct
 from pathlib import Path
 
 import pytest
@@ -17,6 +21,7 @@ from mirage_model import formats
 from mirage_model.records import RecordError, load_record
 
 SAMPLES = Path(__file__).resolve().parents[1] / "resources" / "samples"
+FORMATS = Path(__file__).parent / "data" / "formats"
 
 
 @pytest.fixture(scope="module")
@@ -73,3 +78,31 @@ def test_a_challenge_header_listing_its_signals_twice_is_refused_naming_the_head
     with pytest.raises(RecordError, match=r"A0003\.hea: the header lists 13 signals in A0003\.mat, but its MATLAB "
                        r"matrix is 12 x 5000 \(one row per signal: 12 signals\) \(V6 listed more than once\)$"):
         load_record(hea)
+
+
+def test_a_dicom_cut_inside_its_waveform_sequence_is_refused_as_cut_short(tmp_path):
+    pytest.importorskip("pydicom")
+    pytest.importorskip("ecgdatakit")
+    # the C# ECG Toolkit's Example.dcm, implicit VR: the Waveform Sequence (5400,0100), tag then a 4-byte
+    # length, runs to the file's end; the copy ends 1 000 bytes into it
+    data = (FORMATS / "ecgtoolkit-Example.dcm").read_bytes()
+    at = data.find(b"\x00\x54\x00\x01")
+    (length,) = struct.unpack_from("<I", data, at + 4)
+    assert at + 8 + length == len(data)
+    cut = tmp_path / "example.dcm"
+    cut.write_bytes(data[:at + 8 + 1000])
+    with pytest.raises(RecordError) as err:
+        load_record(cut)
+    assert str(err.value) == (f"{cut}: read as DICOM ECG waveform: the file is cut short: it ends inside element "
+                              f"(5400,0100), whose {length:,} bytes from byte {at + 8:,} hold 1,000 in the file")
+    # pydicom's waveform_ecg.dcm, explicit VR: the copy ends after the sequence's tag, inside its VR and length
+    data = (FORMATS / "waveform_ecg.dcm").read_bytes()
+    at = data.find(b"\x00\x54\x00\x01SQ")
+    cut.write_bytes(data[:at + 4])
+    with pytest.raises(RecordError, match=re.escape(f"the file is cut short: it ends inside the header of element "
+                                                    f"(5400,0100), at byte {at + 4:,}")):
+        load_record(cut)
+    # ended on an element's boundary (before the sequence) is no cut the file shows: the parser's words stand
+    cut.write_bytes(data[:at])
+    with pytest.raises(RecordError, match="no usable Waveform Sequence"):
+        load_record(cut)

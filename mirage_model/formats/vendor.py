@@ -25,6 +25,7 @@ import numpy as np
 from mirage_model.formats import aecg, cardiosoft, dicom, ishne, mfer, muse, philips, rates, scp
 from mirage_model.formats.assemble import build_record, fail, fail_unless_ours, person_name
 from mirage_model.formats.device_report import device_report, field_text, maker_name, median_beats
+from mirage_model.formats.dicom_cut import cut_inside
 from mirage_model.formats.extra import require
 from mirage_model.formats.lead_scale import extra_mv, physical_mv, scale_said
 from mirage_model.formats.reader_notes import collect_reader_notes
@@ -54,6 +55,9 @@ _XML = ("ge-muse-xml", "ge-cardiosoft-xml", "philips-xml", "hl7-aecg")
 _ADAPT_PARSER = {"dicom-ecg": dicom.adapt_parser, "ge-muse-xml": muse.adapt_parser, "hl7-aecg": aecg.adapt_parser,
                  "ishne": ishne.adapt_parser, "mfer": mfer.adapt_parser, "philips-xml": philips.adapt_parser,
                  "scp-ecg": scp.adapt_parser}
+# the DICOM parser's words for a file it could not read that say nothing of where it fails (a cut says)
+_DICOM_UNSAID = ("no usable Waveform Sequence", "Failed to read DICOM file", "cannot decode an element",
+                 "No tag to read")
 # Formats that mark samples missing (DICOM's Waveform Padding Value, MFER's null value and data
 # short of its frame, Philips' inoperative spans): those samples are NaN, and they flag their leads "missing".
 _MARKS_MISSING = ("dicom-ecg", "mfer", "philips-xml")
@@ -126,7 +130,10 @@ def read_vendor(path: Path, fmt: str) -> EcgRecord:
     except RecordError:
         raise
     except Exception as err:  # ecgdatakit raises its own errors and, on damaged input, others
-        raise fail_unless_ours(path, fmt, err, _reason(err, read)) from None
+        # a DICOM cut inside an element: pydicom reads what is there, and the parser finds no waveform in it (or
+        # fails on what follows); a complaint of its own of a group's fields ("multiplex group 1: ...") stands
+        cut = cut_inside(path) if fmt == "dicom-ecg" and any(w in str(err) for w in _DICOM_UNSAID) else None
+        raise fail_unless_ours(path, fmt, err, cut or _reason(err, read)) from None
     notes = tuple(dict.fromkeys([*caught, *([encoding_note] if encoding_note else [])]))
     notes = rates.without_rounding_notes(fmt, notes)
     return _to_record(path, fmt, src, notes, part)
