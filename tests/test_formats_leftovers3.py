@@ -6,7 +6,8 @@ misleading, each on a mutant of a bundled sample read back through ``load_record
 - CinC/PhysioNet Challenge .mat: a header that lists its 12 signals twice (24 signal lines) was refused as
   "not a MATLAB v4/v5 file ...", blaming a good signal file; the refusal now names the header and its fault.
 - DICOM: a file cut inside its Waveform Sequence (pydicom reads what is there without a word) was refused as
-  "no usable Waveform Sequence multiplex group ...": the refusal now says the file is cut short, and where.
+  "no usable Waveform Sequence multiplex group ...": the refusal now says the file is cut short, and where;
+  one cut inside its median beat's group opened without it and without a word: a reader note now says so.
 """
 
 from __future__ import annotations
@@ -80,15 +81,27 @@ def test_a_challenge_header_listing_its_signals_twice_is_refused_naming_the_head
         load_record(hea)
 
 
-def test_a_dicom_cut_inside_its_waveform_sequence_is_refused_as_cut_short(tmp_path):
+def _element(data: bytes, tag: bytes) -> tuple[int, int]:
+    """(the byte its value starts at, its stated length) of the first implicit-VR element ``tag`` in ``data``:
+    the tag's 4 bytes, then a 4-byte little-endian length."""
+    at = data.index(tag)
+    return at + 8, struct.unpack_from("<I", data, at + 4)[0]
+
+
+@pytest.fixture
+def example_dcm() -> bytes:
+    """The C# ECG Toolkit's Example.dcm (implicit VR), whose Waveform Sequence (5400,0100) runs to its end."""
     pytest.importorskip("pydicom")
     pytest.importorskip("ecgdatakit")
-    # the C# ECG Toolkit's Example.dcm, implicit VR: the Waveform Sequence (5400,0100), tag then a 4-byte
-    # length, runs to the file's end; the copy ends 1 000 bytes into it
-    data = (FORMATS / "ecgtoolkit-Example.dcm").read_bytes()
-    at = data.find(b"\x00\x54\x00\x01")
-    (length,) = struct.unpack_from("<I", data, at + 4)
-    assert at + 8 + length == len(data)
+    return (FORMATS / "ecgtoolkit-Example.dcm").read_bytes()
+
+
+def test_a_dicom_cut_inside_its_waveform_sequence_is_refused_as_cut_short(tmp_path, example_dcm):
+    # the copy of Example.dcm ends 1 000 bytes into its Waveform Sequence
+    data = example_dcm
+    start, length = _element(data, b"\x00\x54\x00\x01")
+    at = start - 8
+    assert start + length == len(data)
     cut = tmp_path / "example.dcm"
     cut.write_bytes(data[:at + 8 + 1000])
     with pytest.raises(RecordError) as err:
@@ -106,3 +119,22 @@ def test_a_dicom_cut_inside_its_waveform_sequence_is_refused_as_cut_short(tmp_pa
     cut.write_bytes(data[:at])
     with pytest.raises(RecordError, match="no usable Waveform Sequence"):
         load_record(cut)
+
+
+def test_a_dicom_cut_inside_its_median_beat_group_opens_with_a_note(tmp_path, example_dcm):
+    # Example.dcm's second multiplex group (the median beats, 600 samples x 12) starts where the rhythm's
+    # Waveform Data (5400,1010), 120 000 bytes, ends: the copy ends 100 bytes into that group's item
+    data = example_dcm
+    rhythm, length = _element(data, b"\x00\x54\x10\x10")
+    group2 = rhythm + length
+    assert length == 120_000 and data[group2:group2 + 4] == b"\xfe\xff\x00\xe0"   # an item's tag
+    whole = load_record(FORMATS / "ecgtoolkit-Example.dcm")
+    assert not [n for n in whole.meta["reader_warnings"] if "cut short" in n]
+    cut = tmp_path / "example.dcm"
+    cut.write_bytes(data[:group2 + 100])
+    rec = load_record(cut)
+    assert rec.signal.shape == whole.signal.shape and "device_median_beats" not in rec.meta
+    sequence, _ = _element(data, b"\x00\x54\x00\x01")
+    assert rec.meta["reader_warnings"][-1] == (
+        f"DICOM: the file is cut short: it ends inside element (5400,0100), whose 139,576 bytes from byte "
+        f"{sequence:,} hold {group2 + 100 - sequence:,} in the file; what it holds before the cut is read")

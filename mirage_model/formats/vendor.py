@@ -136,6 +136,9 @@ def read_vendor(path: Path, fmt: str) -> EcgRecord:
         raise fail_unless_ours(path, fmt, err, cut or _reason(err, read)) from None
     notes = tuple(dict.fromkeys([*caught, *([encoding_note] if encoding_note else [])]))
     notes = rates.without_rounding_notes(fmt, notes)
+    cut = cut_inside(path) if fmt == "dicom-ecg" else None
+    if cut:   # read without a word: the elements it lost (a median beat's group, say) are not in the file
+        notes = (*notes, f"DICOM: {cut}; what it holds before the cut is read")
     return _to_record(path, fmt, src, notes, part)
 
 
