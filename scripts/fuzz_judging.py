@@ -3,7 +3,25 @@ a child process, and the table of verdicts per format."""
 
 from __future__ import annotations
 
+import argparse
+import shutil
 from collections import Counter, defaultdict
+
+
+def parse_run(ap: argparse.ArgumentParser, argv, worker):
+    """A harness's arguments (``ap`` with ``out`` and ``--session``; a hidden ``--worker`` added here) parsed. In the
+    child process that judges the copies (``--worker``) ``worker(session)`` runs and None is returned; otherwise OUT,
+    required, is emptied for the run's copies."""
+    ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.worker:
+        worker(args.session)
+        return None
+    if args.out is None:
+        ap.error("OUT is required")
+    if args.out.exists():
+        shutil.rmtree(args.out)
+    return args
 
 
 def judge_all(made: list[dict], child, fmt: dict[str, str], every: int = 0) -> dict[str, Counter]:

@@ -47,7 +47,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fuzz_judging import judge_all, print_counts  # noqa: E402
+from fuzz_judging import judge_all, parse_run, print_counts  # noqa: E402
 FORMATS_DATA = ROOT / "tests" / "data" / "formats"
 SAMPLES = ROOT / "resources" / "samples"
 LUDB1 = SAMPLES / "ludb" / "1"
@@ -567,15 +567,9 @@ def main(argv=None) -> int:
     ap.add_argument("--only", help="variants whose 'source/mutation' this regular expression finds")
     ap.add_argument("--session", action="store_true",
                     help="make each record that opens a review session too (slow: prepared, assessed, measured)")
-    ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
-    args = ap.parse_args(argv)
-    if args.worker:
-        _worker(args.session)
+    args = parse_run(ap, argv, _worker)
+    if args is None:        # the child process judging the copies: done
         return 0
-    if args.out is None:
-        ap.error("OUT is required")
-    if args.out.exists():
-        shutil.rmtree(args.out)
     srcs = sources(args.out / "_sources", args.ptbxl, args.ludb, random.Random(args.seed))
     fmt = {name: _format_of(p) for name, p in srcs.items()}
     made = write_variants(args.out, srcs, args.seed, args.only)

@@ -49,7 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fuzz_mutations as fm  # noqa: E402  (the sources, the child process and the verdict of the last round)
 import fuzz_structural_bin as fb  # noqa: E402
 import fuzz_structural_xml as fx  # noqa: E402
-from fuzz_judging import judge_all, print_counts  # noqa: E402
+from fuzz_judging import judge_all, parse_run, print_counts  # noqa: E402
 
 # markers for mutants that are not bytes: made in place by ``write_mutants``
 DIRECTORY, FIFO, DEV_ZERO, SPARSE = (b"\0<directory>", b"\0<fifo>", b"\0<dev-zero>", b"\0<sparse>")
@@ -195,15 +195,9 @@ def main(argv=None) -> int:
     ap.add_argument("--only", help="mutants whose 'source/mutation' this regular expression finds")
     ap.add_argument("--session", action="store_true", help="also assess, measure and interpret what opens")
     ap.add_argument("--opened", type=Path, help="an earlier run's results.json: judge only the mutants it opened")
-    ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
-    args = ap.parse_args(argv)
-    if args.worker:
-        _worker(args.session)
+    args = parse_run(ap, argv, _worker)
+    if args is None:        # the child process judging the copies: done
         return 0
-    if args.out is None:
-        ap.error("OUT is required")
-    if args.out.exists():
-        shutil.rmtree(args.out)
     srcs = fm.sources(args.out / "_sources", None, None, random.Random(args.seed))
     srcs["wfdb212.hea"] = fb.write_212(args.out / "_sources")
     fmt = {name: fm._format_of(p) for name, p in srcs.items()}
