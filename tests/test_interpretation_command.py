@@ -187,9 +187,11 @@ def test_a_progress_bar_on_stderr_unless_asked_not_to(dataset, tmp_path, capsys,
 
 
 def _labs_table(dataset):
-    """A labs table of the dataset's three records (hand-written values: the truth the rows are read against)."""
+    """A labs table of the dataset's three records (hand-written values: the truth the rows are read against), in
+    the dataset's folder: a table's rows are matched among the records under its folder (``clinical.labs_tree``), and
+    the folder above holds the other tests' copies of the same records."""
     stems = sorted(p.stem for p in dataset.glob("*.hea"))
-    path = dataset.parent / f"{dataset.name}_labs.csv"
+    path = dataset / "labs_table.csv"
     with open(path, "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["ECG", "hs-TnT [ng/L]", "CRP [mg/dL]"])
