@@ -20,6 +20,21 @@ os.environ.pop("MIRAGE_OVERREAD_STORE", None)
 os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="mirage-tests-config-")
 
 
+HEAVY_LIST = Path(__file__).resolve().parent / "heavy_tests.txt"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Marks ``heavy`` the tests ``heavy_tests.txt`` names (a test function, all its parametrised cases): those that
+    take half a second or more on the reference machine (2 CPU cores), measured and listed by ``scripts/heavy_tests.py``
+    from a run's ``--durations=0``. The README's test command leaves them out (``-m "not slow and not heavy"``: a
+    few minutes); ``.ci/run`` runs them after it (``-m "heavy and not slow"``): CI runs every test but the slow ones."""
+    names = {ln.strip() for ln in HEAVY_LIST.read_text(encoding="utf-8").splitlines()
+             if ln.strip() and not ln.startswith("#")} if HEAVY_LIST.is_file() else set()
+    for item in items:
+        if item.nodeid.split("[", 1)[0] in names:
+            item.add_marker(pytest.mark.heavy)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _decimal_point_locale():
     """Qt's default locale pinned to US English for the tests: the batch dialog writes its CSV in the dialect of the
