@@ -410,23 +410,26 @@ def mutations(name: str, path: Path, rng: random.Random) -> tuple[str, dict[str,
     return path.name, out
 
 
-def write_variants(out: Path, srcs: dict[str, Path], seed: int, only: str | None) -> list[dict]:
+def write_variants(out: Path, srcs: dict[str, Path], seed: int, only: str | None, mutate=None, place=None,
+                   unsafe: str = r"[^\w.=@-]") -> list[dict]:
     """Every variant written in its own folder (the source's other files beside it); a list of
-    {"source", "mutation", "path"}."""
+    {"source", "mutation", "path"}. ``mutate`` (name, path, rng) -> (file opened, {mutation: {file: bytes}})
+    makes them (``mutations``; ``fuzz_structural.mutants``), ``place`` (target, data) writes one file
+    (``Path.write_bytes``), ``unsafe`` the characters of a name replaced by "_" in its folder's."""
+    mutate, place = mutate or mutations, place or Path.write_bytes
     made = []
     for name, path in srcs.items():
-        rng = random.Random(f"{seed}-{name}")
-        opened, muts = mutations(name, path, rng)
+        opened, muts = mutate(name, path, random.Random(f"{seed}-{name}"))
         for mut, files in muts.items():
             if only and not re.search(only, f"{name}/{mut}"):
                 continue
-            folder = out / re.sub(r"[^\w.=@-]", "_", name) / re.sub(r"[^\w.=@-]", "_", mut)
+            folder = out / re.sub(unsafe, "_", name) / re.sub(unsafe, "_", mut)
             folder.mkdir(parents=True, exist_ok=True)
             if path.suffix.lower() == ".hea":
                 for p in [path] + _companions(path):
                     shutil.copyfile(p, folder / p.name)
             for fname, data in files.items():
-                (folder / fname).write_bytes(data)
+                place(folder / fname, data)
             made.append({"source": name, "mutation": mut, "path": str(folder / opened)})
     return made
 

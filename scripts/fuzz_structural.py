@@ -40,7 +40,6 @@ import json
 import os
 import random
 import re
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -92,6 +91,9 @@ def mutants(name: str, path: Path, rng: random.Random) -> tuple[str, dict[str, d
 
 
 def _place(target: Path, data: bytes) -> None:
+    """``data`` written at ``target`` (in place of a companion copied there), or the thing its marker names."""
+    if target.exists() or target.is_symlink():
+        target.unlink()
     if data == DIRECTORY:
         target.mkdir()
     elif data == FIFO:
@@ -110,24 +112,7 @@ def _place(target: Path, data: bytes) -> None:
 
 def write_mutants(out: Path, srcs: dict[str, Path], seed: int, only: str | None) -> list[dict]:
     """Every mutant in its own folder (the source's other files beside it): [{"source", "mutation", "path"}]."""
-    made = []
-    for name, path in srcs.items():
-        opened, muts = mutants(name, path, random.Random(f"{seed}-{name}"))
-        for mut, files in muts.items():
-            if only and not re.search(only, f"{name}/{mut}"):
-                continue
-            folder = out / re.sub(r"[^\w.=@+-]", "_", name) / re.sub(r"[^\w.=@+-]", "_", mut)
-            folder.mkdir(parents=True, exist_ok=True)
-            if path.suffix.lower() == ".hea":
-                for p in [path] + fm._companions(path):
-                    shutil.copyfile(p, folder / p.name)
-            for fname, data in files.items():
-                target = folder / fname
-                if target.exists() or target.is_symlink():
-                    target.unlink()
-                _place(target, data)
-            made.append({"source": name, "mutation": mut, "path": str(folder / opened)})
-    return made
+    return fm.write_variants(out, srcs, seed, only, mutate=mutants, place=_place, unsafe=r"[^\w.=@+-]")
 
 
 def judge(path: str, session: bool = False) -> dict:
