@@ -3,7 +3,10 @@
 the run scores DATASET, DATASET/siteA alone or opens siteA/1 in the window. Matched over the run alone, a run of
 siteA/1 had been given the row, which may be siteB's patient's labs. A record named by its whole path under the
 table's folder ("siteA/1") keeps its row. A record outside that folder is matched among the run's records alone, as
-before (``labs_ids.match_labs_rows``): nothing says which other records such a table is of.
+before (``labs_ids.match_labs_rows``): nothing says which other records such a table is of. A row matched as the
+number a spreadsheet made of a record's name ("417" for 00417, ``labs_ids.respelled_rows``) is decided so too: beside
+siteA/00417 and siteB/0417 (or 000417) it is neither's. ``run_match`` is a run's whole match, for training, ``mirage
+score``, ``mirage report`` and the app alike.
 Research use only, not a diagnosis.
 """
 
@@ -13,10 +16,39 @@ import os
 from functools import lru_cache
 from pathlib import Path
 from dataclasses import replace
-from typing import Mapping
+from typing import Iterable, Mapping
 
-from mirage_model.clinical.labs_ids import LabsMatch, _trailing_ids
-from mirage_model.clinical.renamed import records_under
+from mirage_model.clinical.labs_ids import (_NUMBER_ID, LabsMatch, _number_name, _trailing_ids, labs_record_id,
+                                            match_labs_rows, respelled_note)
+from mirage_model.clinical.renamed import folder_ids, records_under
+
+
+def run_match(row_ids, paths: Iterable, root, renamed: Iterable = (), table=None) -> LabsMatch:
+    """Each record's row of a labs table in a run over ``paths`` (every record of it, files) under ``root``: by its id
+    there (``labs_record_id``, ``match_labs_rows``; ``renamed``: the (input id, record id) pairs of mirage convert's
+    list in ``root``), else, for a row that fits no record so, by the longest trailing part of its whole path (the
+    dataset's table, "siteA/1", for a run of DATASET/siteA, as ``mirage report`` finds a record's row); with
+    ``table`` (the table's file) a row that fits records of two folders under its folder is no record's
+    (``tree_match``). Training, ``mirage score``, ``mirage report`` and the app match a table so."""
+    root = Path(root)
+    paths = list(paths)
+    ids = [labs_record_id(p, root) for p in paths]
+    row_ids, renamed = list(row_ids), list(renamed)
+    # the list's records the run left out are matched by the folder's records
+    match = match_labs_rows(row_ids, ids, renamed, folder_ids(root, renamed, ids))
+    if match.unmatched:
+        # rows keyed from a folder above the run's; such a batch had scored every record without its labs
+        whole = [(labs_record_id(Path(os.path.abspath(p))), i) for i, p in zip(ids, paths)
+                 if i not in match.rows and i not in match.ambiguous]
+        free = dict(whole)
+        # every file, files of one name included: a row they share fits none of them
+        more = match_labs_rows(match.unmatched, [w for w, _ in whole])
+        match = LabsMatch({**match.rows, **{free[w]: r for w, r in more.rows.items()}},
+                          {**match.ambiguous, **{free[w]: m for w, m in more.ambiguous.items()}},
+                          more.unmatched, match.listed,
+                          {r: why for r, why in match.listed_refused.items() if r in more.unmatched},
+                          match.listed_read)
+    return match if table is None else tree_match(match, dict(zip(ids, paths)), table)
 
 
 def tree_match(match: LabsMatch, paths: Mapping[str, Path], table) -> LabsMatch:
@@ -33,29 +65,38 @@ def tree_match(match: LabsMatch, paths: Mapping[str, Path], table) -> LabsMatch:
 def tree_ambiguous(rows: Mapping[str, str], paths: Mapping[str, Path], table) -> dict[str, str]:
     """Why each record of ``rows`` ({record id: its row's id}, as the run matched them) gets no row: its file
     (``paths``: {record id: its file}) lies under the folder of ``table`` (the labs table's file) and its row, a
-    shorter trailing part of its path there than the whole ("1" for siteA/1), fits another record under that folder
-    too ({record id: why}; records whose rows fit no other there are not in it). The folder is walked only where such
-    a row is met, and again only once a folder under it changed (``renamed.records_under``); one that cannot be
-    walked refuses no row."""
+    shorter trailing part of its path there than the whole ("1" for siteA/1), or the number a spreadsheet made of
+    its name ("417" for 00417: ``labs_ids.respelled_note``), fits another record under that folder too, as written
+    or as that number ({record id: why}; records whose rows fit no other there are not in it). The folder is walked
+    only where such a row is met, and again only once a folder under it changed (``renamed.records_under``); one
+    that cannot be walked refuses no row."""
     from mirage_model.records import RecordError
 
     folder = Path(os.path.abspath(Path(table).parent))
-    index: dict[str, list[str]] | None = None
+    index: tuple[dict[str, list[str]], dict[int, list[str]]] | None = None
     out: dict[str, str] = {}
     for rid, row in rows.items():
         try:
             mine = Path(os.path.abspath(paths[rid])).relative_to(folder).with_suffix("").as_posix()
         except (KeyError, ValueError):
             continue        # a record outside the table's folder: matched among the run's alone
-        if row == mine or row not in _trailing_ids(mine):
-            continue        # its whole path there, or a row found otherwise (a longer path, a spreadsheet's number)
+        number = _NUMBER_ID.fullmatch(row) if respelled_note(row, mine) else None
+        if row == mine or not (number or row in _trailing_ids(mine)):
+            continue        # its whole path there, or a row found otherwise (a longer path)
         if index is None:
             try:
                 index = _by_part(tuple(records_under(folder)))
             except RecordError:
                 return out
-        others = [t for t in index.get(row, ()) if t != mine]
-        if others:
+        # a number fits the records named by it, "417" the records 417, 0417 and 00417: a spreadsheet's, perhaps
+        fits = index[1].get(int(number.group(1)), ()) if number else index[0].get(row, ())
+        others = [t for t in fits if t != mine]
+        if others and number:
+            named = ", ".join([mine, *others[:4]]) + (" ..." if len(others) > 4 else "")
+            out[rid] = (f"labs row {row!r} fits {len(others) + 1} records under the folder of {Path(table).name} as "
+                        f"the number a spreadsheet may have made of their names ({named}); write each record's "
+                        f"name as it is (e.g. {mine!r}), the id column formatted as text")
+        elif others:
             named = ", ".join([mine, *others[:4]]) + (" ..." if len(others) > 4 else "")
             out[rid] = (f"labs row {row!r} fits {len(others) + 1} records under the folder of {Path(table).name} "
                         f"({named}); name each record by its path there (e.g. {mine!r})")
@@ -63,10 +104,14 @@ def tree_ambiguous(rows: Mapping[str, str], paths: Mapping[str, Path], table) ->
 
 
 @lru_cache(maxsize=2)
-def _by_part(ids: tuple[str, ...]) -> dict[str, list[str]]:
-    """{trailing part: the ids of ``ids`` it fits} ("1" -> ["siteA/1", "siteB/1"]), each id once."""
-    index: dict[str, list[str]] = {}
+def _by_part(ids: tuple[str, ...]) -> tuple[dict[str, list[str]], dict[int, list[str]]]:
+    """{trailing part: the ids of ``ids`` it fits} ("1" -> ["siteA/1", "siteB/1"]) and {number: the ids whose name
+    is that number} (417 -> ["siteA/00417", "siteB/0417"]), each id once."""
+    parts: dict[str, list[str]] = {}
+    numbers: dict[int, list[str]] = {}
     for rid in dict.fromkeys(ids):
         for part in _trailing_ids(rid):
-            index.setdefault(part, []).append(rid)
-    return index
+            parts.setdefault(part, []).append(rid)
+        if (n := _number_name(rid.rsplit("/", 1)[-1])) is not None:
+            numbers.setdefault(n, []).append(rid)
+    return parts, numbers

@@ -16,10 +16,11 @@ import logging
 import re
 from pathlib import Path
 
-from mirage_model.clinical import RECORD_FEATURES, default_schema, header_disagreement, match_labs_rows
+from mirage_model.clinical import RECORD_FEATURES, default_schema, header_disagreement
 from mirage_model.clinical.labs import (LabsMatch, folded_column, id_example, listed_warnings, near_miss_text,
                                         respelled_note, respelled_rows, respelled_warning)
 from mirage_model.clinical.labs_ids import renamed_rows
+from mirage_model.clinical.labs_tree import run_match
 from mirage_model.clinical.renamed import read_renamed
 from mirage_model.words import counted, first_few
 from training_cli.engine.dataset import SPLITS, Dataset, DatasetError, Item
@@ -171,10 +172,12 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
                 patient_column(rows[0].keys(), labels_path, group_by, taken=taken)     # "no such column"
             except DatasetError as err:
                 raise DatasetError(f"{err} (nor has {labs_path} such a column)") from None
-        # a record's row as mirage score and mirage report find it: by its path in the folder
-        # ("siteA/1"), else by a shorter trailing part ("1") that fits no other record
+        # a record's row as mirage score, mirage report and the app find it (``clinical.labs_tree.run_match``): by
+        # its path in the folder ("siteA/1"), else by a shorter trailing part ("1") that fits no other record, here
+        # or under the table's folder (DATASET/labs.csv's "1" beside DATASET/siteA/1 and DATASET/siteB/1 had been
+        # given to siteA/1 in a run of DATASET/siteA: perhaps siteB's patient's labs), else by its whole path;
         # and a row named as an input mirage convert wrote under another name, by its list in the folder
-        labs_match = match_labs_rows(lab_values, (record_id_of(root, h) for h in headers), renamed)
+        labs_match = run_match(lab_values, headers, root, renamed, Path(labs_path))
     items = []
     missing_files = []
     ambiguous: list[str] = []

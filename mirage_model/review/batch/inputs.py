@@ -10,9 +10,9 @@ from typing import Iterable, Mapping
 
 from mirage_model.clinical import ClinicalError, LabsMatch, labs_record_id, match_labs_rows, read_labs_table
 from mirage_model.clinical.labs import near_miss_text, patient_column_warning
-from mirage_model.clinical.labs_tree import tree_match
+from mirage_model.clinical.labs_tree import run_match, tree_match
 from mirage_model.formats import find_ecg_files, name_key, named_files, record_key, signal_names
-from mirage_model.clinical.renamed import RENAMED_CSV, folder_ids, read_renamed
+from mirage_model.clinical.renamed import RENAMED_CSV, read_renamed
 from mirage_model.records import RecordError, ptbxl
 from mirage_model.records.folder import natural_key, walk_files
 from mirage_model.records.wfdb_header import segment_headers
@@ -372,28 +372,8 @@ class LabsLookup:
         whichever of them the run holds (``clinical.labs_tree.tree_match``)."""
         errors = dict(errors or {})
         cells = {rid: dict(bad) for rid, bad in (cell_errors or {}).items()}
-        root = Path(root)
-        paths = list(paths)
-        ids = [labs_record_id(p, root) for p in paths]
-        renamed = list(renamed)     # the list's records the run left out are matched by the folder's records
-        match = match_labs_rows(labs_row_ids(labs, errors), ids, renamed, folder_ids(root, renamed, ids))
-        if match.unmatched:
-            # rows keyed from a folder above the run's (the dataset's table, "siteA/1", for a batch of
-            # DATASET/siteA): a record's row as ``mirage report`` finds it, by the longest trailing part
-            # of its whole path; such a batch had scored every record without its labs
-            whole = [(labs_record_id(Path(os.path.abspath(p))), i) for i, p in zip(ids, paths)
-                     if i not in match.rows and i not in match.ambiguous]
-            free = dict(whole)
-            # every file, files of one name included: a row they share fits none of them
-            more = match_labs_rows(match.unmatched, [w for w, _ in whole])
-            match = LabsMatch({**match.rows, **{free[w]: r for w, r in more.rows.items()}},
-                              {**match.ambiguous, **{free[w]: m for w, m in more.ambiguous.items()}},
-                              more.unmatched, match.listed,
-                              {r: why for r, why in match.listed_refused.items() if r in more.unmatched},
-                              match.listed_read)
-        if table is not None:
-            match = tree_match(match, dict(zip(ids, paths)), table)
-        return cls(labs, errors, root, match, list(warnings), not_read=list(not_read), cell_errors=cells,
+        match = run_match(labs_row_ids(labs, errors), paths, root, renamed, table)
+        return cls(labs, errors, Path(root), match, list(warnings), not_read=list(not_read), cell_errors=cells,
                    table=None if table is None else Path(table))
 
     def fits_almost_none(self, records: int) -> bool:
