@@ -5,8 +5,8 @@ siteA/1 had been given the row, which may be siteB's patient's labs. A record na
 table's folder ("siteA/1") keeps its row. A record outside that folder is matched among the run's records alone, as
 before (``labs_ids.match_labs_rows``): nothing says which other records such a table is of. A row matched as the
 number a spreadsheet made of a record's name ("417" for 00417, ``labs_ids.respelled_rows``) is decided so too: beside
-siteA/00417 and siteB/0417 (or 000417) it is neither's. ``run_match`` is a run's whole match, for training, ``mirage
-score``, ``mirage report`` and the app alike.
+siteA/00417 and siteB/0417 (or 000417) it is neither's. A record that two rows fit ("siteA/1" and "1") gets neither
+(``two_rows``). ``run_match`` is a run's whole match, for training, ``mirage score``, ``mirage report`` and the app.
 Research use only, not a diagnosis.
 """
 
@@ -29,7 +29,8 @@ def run_match(row_ids, paths: Iterable, root, renamed: Iterable = (), table=None
     list in ``root``), else, for a row that fits no record so, by the longest trailing part of its whole path (the
     dataset's table, "siteA/1", for a run of DATASET/siteA, as ``mirage report`` finds a record's row); with
     ``table`` (the table's file) a row that fits records of two folders under its folder is no record's
-    (``tree_match``). Training, ``mirage score``, ``mirage report`` and the app match a table so."""
+    (``tree_match``), and a record two rows fit has neither (``two_rows``). Training, ``mirage score``, ``mirage
+    report`` and the app match a table so."""
     root = Path(root)
     paths = list(paths)
     ids = [labs_record_id(p, root) for p in paths]
@@ -48,7 +49,31 @@ def run_match(row_ids, paths: Iterable, root, renamed: Iterable = (), table=None
                           more.unmatched, match.listed,
                           {r: why for r, why in match.listed_refused.items() if r in more.unmatched},
                           match.listed_read)
+    match = two_rows(match, dict(zip(ids, paths)), row_ids)
     return match if table is None else tree_match(match, dict(zip(ids, paths)), table)
+
+
+def two_rows(match: LabsMatch, paths: Mapping[str, Path], row_ids) -> LabsMatch:
+    """``match`` less the records that two rows of the table (``row_ids``) fit, by trailing parts of their whole
+    paths (``paths``: {record id: its file}): "siteA/1" and "1" both fit DATASET/siteA/1, and the record had been
+    given the one or the other as the run's folder made its id ("siteA/1" scoring DATASET, "1" scoring
+    DATASET/siteA or opening it alone): which holds its patient's labs is not known. Those records' ``ambiguous``
+    says so; a row given by convert's list (``listed``) stays."""
+    table = set(row_ids)
+    held: dict[str, str] = {}
+    named: set[str] = set()         # the rows so refused: each fits a record, so none is said to fit none
+    for rid in match.rows:
+        if rid in match.listed or rid not in paths:
+            continue
+        fits = [t for t in _trailing_ids(labs_record_id(Path(os.path.abspath(paths[rid])))) if t in table]
+        if len(fits) > 1:
+            named.update(fits)
+            held[rid] = (f"labs rows {fits[0]!r} and {fits[1]!r} both fit the record {rid!r} (its path and a shorter "
+                         "part of it): which holds its patient's labs is not known; give each record one row")
+    if not held:
+        return match
+    return replace(match, rows={rid: row for rid, row in match.rows.items() if rid not in held},
+                   ambiguous={**match.ambiguous, **held}, unmatched=[r for r in match.unmatched if r not in named])
 
 
 def tree_match(match: LabsMatch, paths: Mapping[str, Path], table) -> LabsMatch:

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping
 
-from mirage_model.clinical import ClinicalError, LabsMatch, labs_record_id, match_labs_rows, read_labs_table
+from mirage_model.clinical import ClinicalError, LabsMatch, labs_record_id, read_labs_table
 from mirage_model.clinical.labs import near_miss_text, patient_column_warning
-from mirage_model.clinical.labs_tree import run_match, tree_match
+from mirage_model.clinical.labs_tree import run_match
 from mirage_model.formats import find_ecg_files, name_key, named_files, record_key, signal_names
 from mirage_model.clinical.renamed import RENAMED_CSV, read_renamed
 from mirage_model.records import RecordError, ptbxl
@@ -407,8 +407,7 @@ class LabsLookup:
         rid = self.record_id(path)
         if rid in self.match.rows or rid in self.match.ambiguous:
             return self.match
-        alone = match_labs_rows(labs_row_ids(self.labs, self.errors), [rid])
-        return tree_match(alone, {rid: Path(path)}, self.table) if self.table is not None else alone
+        return run_match(labs_row_ids(self.labs, self.errors), [Path(path)], self.root, table=self.table)
 
     def row_refused(self, row_id) -> str:
         """Why the labs row ``row_id`` was refused ("" when it was read): a row that could not be read,
