@@ -42,7 +42,8 @@ def test_training_on_one_site_refuses_a_stem_row_that_fits_the_other_sites_recor
     root = _dataset(tmp_path / "ds", "record_id,weight [kg]\n1,70\n")
     with pytest.raises(DatasetError) as info:
         D.open_dataset(f"folder:{root / 'siteA'}", labels=root / "siteA" / "labels.csv", labs=root / "labs.csv")
-    assert f"1: {FITS}; name each record by its path there (e.g. 'siteA/1')" in str(info.value), info.value
+    assert str(info.value) == (f"{root / 'labs.csv'}: 1 record's labs row is ambiguous (1: {FITS}; name each record "
+                               "by its path there (e.g. 'siteA/1'))"), info.value
 
 
 def test_training_on_one_site_takes_the_row_named_by_its_path_under_the_tables_folder(tmp_path):

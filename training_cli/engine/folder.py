@@ -296,8 +296,9 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
         logger.warning("%s: %d %s %s and %s left out (%s)", labels_path, n, "row has" if n == 1 else "rows have",
                        what, "is" if n == 1 else "are", at_lines(unlabelled))
     if ambiguous:
-        raise DatasetError(f"{labs_path}: {len(ambiguous)} records' labs rows are ambiguous (first: "
-                           f"{'; '.join(ambiguous[:3])})")
+        one = len(ambiguous) == 1
+        whose = "1 record's labs row is" if one else f"{len(ambiguous)} records' labs rows are"
+        raise DatasetError(f"{labs_path}: {whose} ambiguous ({'' if one else 'first: '}{'; '.join(ambiguous[:3])})")
     # the table said to hold the patient column, or said to hold none ("labels.csv or labs.csv")
     group_table = labels_path.name if patient_col or not labs_path else f"{labels_path.name} or {Path(labs_path).name}"
     if labs_patient_col:
