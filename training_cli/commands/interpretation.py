@@ -150,7 +150,7 @@ def run(args) -> int:
     labs = {}
     if args.labs is not None:
         # each record's row as mirage score FOLDER --labs finds it over every record of the folder, which is
-        # how the dataset (mirage evaluate) matched it too (clinical.match_labs_rows)
+        # how the dataset (mirage evaluate) matched it too (clinical.labs_tree.run_match)
         try:
             # the rows the dataset read (and warned of): the table is read once
             lookup = labs_lookup(args.labs, ds.root, rows=ds.labs_rows, patient_first=ds.labs_patient_first)
