@@ -114,24 +114,29 @@ class OverReadStore:
         if note:
             self.memory.note(self.path, facts)
 
-    def accept(self) -> dict | None:
-        """Take the store as it now is (the user chose so: ``mirage overreads --accept``): what it holds
-        (``store_memory.store_facts``; None: the file is not there) is remembered in place of what was.
-
-        Raises:
-            StoreError: the file cannot be read.
-        """
+    def facts(self) -> dict | None:
+        """What the file holds now (``store_memory.store_facts``; None: it is not there), read without writing and
+        without being judged against ``memory`` (the app shows it before offering ``accept``); ``StoreError`` where
+        the file cannot be read."""
         try:
-            facts = None
-            if self.path.exists():
-                con = sqlite3.connect(self.path.resolve().as_uri() + "?mode=ro", uri=True, timeout=_TIMEOUT_S)
-                try:
-                    _ours(con)
-                    facts = store_facts(con)
-                finally:
-                    con.close()
+            if not self.path.exists():
+                return None
+            con = self._connect(write=False, judged=False)
+            try:
+                return store_facts(con)
+            finally:
+                con.close()
         except (sqlite3.Error, OSError) as err:
             raise self._fail("read", err) from None
+
+    def accept(self, shown=UNCHECKED) -> dict | None:
+        """Take the store as it now is, the user having chosen so (``mirage overreads --accept``, the app's Review
+        store change...): its ``facts`` remembered in place of what was (kept as accepted over), the file untouched.
+        ``shown``: the ``facts`` the user was shown, which the file must still hold. ``StoreError`` (nothing taken)
+        where the file cannot be read or no longer holds what was ``shown``."""
+        facts = self.facts()
+        if shown is not UNCHECKED and facts != shown:
+            raise StoreError(f"The over-read store {self.path} changed since it was shown: nothing taken; look again")
         if self.memory is not None:
             self.memory.accept(self.path, facts)
         return facts
@@ -199,7 +204,7 @@ class OverReadStore:
         except (sqlite3.Error, OSError) as err:
             raise self._fail("read", err) from None
 
-    def _connect(self, write: bool) -> sqlite3.Connection:
+    def _connect(self, write: bool, judged: bool = True) -> sqlite3.Connection:
         if write:
             self._there()       # raises where its folder is not there and is not to be made, or where it is gone
             if self.make_folder:
@@ -235,7 +240,8 @@ class OverReadStore:
         con = sqlite3.connect(self.path.resolve().as_uri() + "?mode=ro", uri=True, timeout=_TIMEOUT_S)
         try:
             _ours(con)
-            self._judge(con, note=True)
+            if judged:
+                self._judge(con, note=True)
         except BaseException:
             con.close()
             raise

@@ -6,7 +6,7 @@ empty file, README), so the store is judged against what was seen of it here: it
 first write), its count of writes (``changes``: never less in a later copy of it) and of signatures (only appended
 to, never fewer). Kept beside the user's settings (``MEMORY_NAME``), one entry per store path; a store never seen
 here is taken as it is. ``StoreMemory.accept`` takes a store as it now is, once the user chose so (``mirage
-overreads --accept``).
+overreads --accept``, the app's Review store change...), keeping what was remembered of it before.
 Research use only, not a diagnosis.
 """
 
@@ -21,6 +21,7 @@ from pathlib import Path
 MEMORY_NAME = "overread_stores_seen.json"
 ID_TABLE = "store_id"       # the store's table of one row: its id and its count of writes
 ID_SCHEMA = f"CREATE TABLE IF NOT EXISTS {ID_TABLE} (id TEXT, changes INTEGER)"
+ACCEPTED = "accepted_over"  # in a store's entry: what was remembered of it before each accept, and when ("accepted")
 
 
 def store_facts(con: sqlite3.Connection) -> dict:
@@ -34,7 +35,8 @@ def store_facts(con: sqlite3.Connection) -> dict:
             "overreads": count["overread"], "signatures": count["signature"]}
 
 
-def _held(facts: dict) -> str:
+def held_words(facts: dict) -> str:
+    """"2 over-reads and 1 signature": what ``facts`` (``store_facts``) count."""
     over, signed = facts.get("overreads", 0), facts.get("signatures", 0)
     return (f"{over} over-read{'' if over == 1 else 's'} and {signed} signature{'' if signed == 1 else 's'}")
 
@@ -69,31 +71,45 @@ class StoreMemory:
         elif not (facts["overreads"] or facts["signatures"] or facts["changes"]):
             why = "it holds nothing now (emptied: a failed copy, a full disk, a sync tool?)"
         elif was.get("id") and facts["id"] != was["id"]:
-            why = f"it is another store now ({_held(facts)}: a file put in its place?)"
+            why = f"it is another store now ({held_words(facts)}: a file put in its place?)"
         elif facts["signatures"] < was.get("signatures", 0) or (
                 was.get("id") and facts["changes"] < was.get("changes", 0)):
-            why = f"it holds an earlier state of it now ({_held(facts)}: an older copy put in its place?)"
+            why = f"it holds an earlier state of it now ({held_words(facts)}: an older copy put in its place?)"
         else:
             return ""
-        return (f"it held {_held(was)} {when}, and {why}; nothing is read from it or kept in it until you choose: "
+        return (f"it held {held_words(was)} {when}, and {why}; nothing is read from it or kept in it until you choose: "
                 f"put the right file back, or run 'mirage overreads --store {store} --accept' to take it as it is now")
 
     def note(self, store: Path, facts: dict) -> None:
-        """Remember ``facts`` of ``store`` (where they differ from what is remembered: a read costs no write). A
-        memory that cannot be written is passed over: the store is read as before."""
+        """Remember ``facts`` of ``store`` (where they differ from what is remembered: a read costs no write), and
+        what was accepted over before (``ACCEPTED``). A memory that cannot be written is passed over: the store is
+        read as before."""
         seen = self._all()
         was = seen.get(_name(store))
-        if isinstance(was, dict) and all(was.get(k) == v for k, v in facts.items()):
+        was = was if isinstance(was, dict) else {}
+        if was and all(was.get(k) == v for k, v in facts.items()):
             return
-        seen[_name(store)] = {**facts, "seen": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC"}
+        seen[_name(store)] = {**facts, "seen": _now()}
+        if ACCEPTED in was:
+            seen[_name(store)][ACCEPTED] = was[ACCEPTED]
         self._write(seen)
 
     def accept(self, store: Path, facts: dict | None) -> None:
-        """Take ``store`` as it now is (``facts``; None: not there, forgotten here), the user having chosen so."""
+        """Take ``store`` as it now is (``facts``; None: not there, none remembered), the user having chosen so; what
+        was remembered of it is kept, with when it was accepted over, in its entry's ``ACCEPTED`` list, never dropped:
+        what a store held before it was given up stays on record beside the settings."""
         seen = self._all()
-        seen.pop(_name(store), None)
-        if facts is not None:
-            seen[_name(store)] = {**facts, "seen": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC"}
+        was = seen.pop(_name(store), None)
+        was = dict(was) if isinstance(was, dict) else {}
+        history = was.pop(ACCEPTED, None)
+        history = list(history) if isinstance(history, list) else []
+        if was:
+            history.append({**was, "accepted": _now()})
+        entry = {} if facts is None else {**facts, "seen": _now()}
+        if history:
+            entry[ACCEPTED] = history
+        if entry:
+            seen[_name(store)] = entry
         self._write(seen)
 
     def _write(self, seen: dict) -> None:
@@ -108,3 +124,7 @@ class StoreMemory:
 
 def _name(store: Path) -> str:
     return os.path.abspath(os.fspath(store))
+
+
+def _now() -> str:
+    return f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC"
