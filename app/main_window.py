@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QThread, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import (
-    QDockWidget, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QScrollArea, QSplitter, QStyle, QTabWidget,
+    QDockWidget, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QPushButton, QScrollArea, QSplitter, QStyle, QTabWidget,
     QToolButton, QVBoxLayout, QWidget,
 )
 
@@ -212,9 +212,14 @@ class MainWindow(RecordsMixin, ReadingMixin, LabsTableMixin, ModelMixin, ExportM
         close_msg.clicked.connect(lambda: self._set_message_visible(False))
         self._close_msg = close_msg
         close_msg.setVisible(False)
+        # shown with the message that the over-read store is refused for having lost what it held (``OverReadsMixin``)
+        self.store_review = QPushButton("Review store change...")
+        self.store_review.clicked.connect(self.review_store_change)
+        self.store_review.setVisible(False)
         msg_row = QHBoxLayout()
         msg_row.setContentsMargins(0, 0, 0, 0)
         msg_row.addWidget(self.message_bar, 1)
+        msg_row.addWidget(self.store_review)
         msg_row.addWidget(close_msg)
 
         self.tabs = QTabWidget()
@@ -358,6 +363,7 @@ class MainWindow(RecordsMixin, ReadingMixin, LabsTableMixin, ModelMixin, ExportM
         s = self.session
         log.log(level, "%s", unnamed(logged or text, s.record if s is not None else None))
         self.message_bar.setText(text)
+        self.store_review.setVisible(False)     # another message: the store's button goes with its own
         self._set_message_visible(True)
         self.show_status(text)
         self.message.emit(text)
@@ -365,6 +371,8 @@ class MainWindow(RecordsMixin, ReadingMixin, LabsTableMixin, ModelMixin, ExportM
     def _set_message_visible(self, on: bool) -> None:
         self.message_bar.setVisible(on)
         self._close_msg.setVisible(on)
+        if not on:
+            self.store_review.setVisible(False)
 
     # ------------------------------------------------------------------ dialogs
     def batch_dialog_open(self) -> BatchDialog:

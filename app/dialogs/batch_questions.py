@@ -4,33 +4,15 @@ rows of its output CSV. Each answers True for Replace; Cancel is the default and
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from app.views.dialog_focus import dialog_of
-from app.views.focus_ring import FocusRing
+from app.dialogs.question_box import ask, warning_box
 from mirage_model.review.batch.naming import pdfs_named
-
-
-def _warning(parent: QWidget | None, title: str) -> QMessageBox:
-    """A warning box titled ``title`` whose text is shown as written (paths are the disk's)."""
-    box = QMessageBox(parent)
-    box.setIcon(QMessageBox.Icon.Warning)
-    box.setWindowTitle(title)
-    box.setTextFormat(Qt.TextFormat.PlainText)
-    box.focus_ring = FocusRing(box)          # the focused button outlined, as in the main window
-    return box
 
 
 def _replace_or_cancel(box: QMessageBox) -> bool:
     """Ask ``box`` with Replace and Cancel (Cancel the default and the Escape key); True: Replace."""
-    replace = box.addButton("&Replace", QMessageBox.ButtonRole.DestructiveRole)
-    keep = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
-    box.setDefaultButton(keep)
-    box.setEscapeButton(keep)
-    with dialog_of(box.parentWidget() or box):
-        box.exec()
-    return box.clickedButton() is replace
+    return ask(box, "Cancel", ("&Replace", QMessageBox.ButtonRole.DestructiveRole)) == 0
 
 
 def ask_replace_pdfs(parent: QWidget | None, earlier: list, pdf_dir, resumed: bool = False) -> bool:
@@ -39,7 +21,7 @@ def ask_replace_pdfs(parent: QWidget | None, earlier: list, pdf_dir, resumed: bo
     of their records."""
     n = len(earlier)
     shown = pdfs_named(earlier, pdf_dir)
-    box = _warning(parent, "Replace earlier PDFs?")
+    box = warning_box(parent, "Replace earlier PDFs?")
     if resumed:
         box.setText(f"The PDF folder {pdf_dir} holds {n} PDF{'s' if n != 1 else ''} of records this resumed run "
                     f"would score ({shown}) that the output CSV has no finished row of: an earlier run's (one stopped "
@@ -57,7 +39,7 @@ def ask_replace_pdfs(parent: QWidget | None, earlier: list, pdf_dir, resumed: bo
 def ask_replace_output(parent: QWidget | None, out) -> bool:
     """Ask whether to replace the rows an earlier run wrote in the output CSV ``out`` (Replace /
     Cancel, Cancel the default); True: replace them."""
-    box = _warning(parent, "Replace the earlier output?")
+    box = warning_box(parent, "Replace the earlier output?")
     box.setText(f"The output CSV {out} holds the rows of an earlier run. This run would replace them.")
     box.setInformativeText("Replace, or Cancel to keep them: then tick Resume to keep them and score only "
                            "the other records, or choose another output CSV.")

@@ -21,11 +21,14 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QMessageBox
 
+from app.dialogs.store_change import ACCEPT, CHOOSE, ask_store_change
 from app.views.dialog_focus import dialog_of
 from mirage_model.review.amendment import keep_signatures, kept_now
 from mirage_model.review.store import (UNCHECKED, OverReadStore, StoreConflict, StoreError, loose_identity,
                                        overread_key)
+from mirage_model.review.store_change import StoreChange, store_change
 from mirage_model.review.store_location import StoreChoice, store_choice
+from mirage_model.review.store_memory import held_words
 from mirage_model.review.store_words import changed_elsewhere, elsewhere_notice, kept_text, not_kept
 
 COMMENT_PAUSE_MS = 400      # a comment is saved once its typing pauses this long (and at once on leaving its box, the
@@ -227,9 +230,65 @@ class OverReadsMixin:
         return "" if kept == seen else changed_elsewhere(store.path, s.record_id, None if kept is None else kept[0])
 
     def _store_failed(self, text: str) -> None:
-        if text != self._store_said:        # a comment typed into a store that fails: said once, not per key
-            self._store_said = text
+        """Say ``text`` (the store's failure) in the message bar, with Review store change... where the store is
+        refused for having lost what it held (``refused_change``)."""
+        refused = self.refused_change() is not None
+        if text != self._store_said or (refused and self.store_review.isHidden()):
+            self._store_said = text         # a comment typed into a store that fails: said once, not per key
             self.show_message(text)
+        self.store_review.setVisible(refused and not self.message_bar.isHidden())
+
+    def refused_change(self) -> StoreChange | None:
+        """What the over-read store held when last read here and holds now, where it is refused for having lost what
+        it held (``review.store_change``); None where it is not (read as it is, or failing for another reason)."""
+        if self.overread_file == "":
+            return None
+        try:
+            change = store_change(self.overread_store())
+        except StoreError:
+            return None         # damaged or locked: said as such, nothing to accept
+        return change if change.why else None
+
+    def review_store_change(self) -> None:
+        """The message bar's Review store change...: what the refused store held and holds (``ask_store_change``);
+        Keep refusing changes nothing, Accept takes it as it is now (``OverReadStore.accept``, as ``mirage overreads
+        --accept``: nothing written into the store) and reads the open record's over-read again from it, Choose
+        another store file... opens Settings at the over-read store."""
+        store = self.overread_store()
+        try:
+            change = store_change(store)
+        except StoreError as err:       # damaged or locked since: said as such, nothing to accept
+            self.show_message(f"{err.problem}.")
+            return
+        if not change.why:              # the right file put back meanwhile: read from it again
+            self.store_review.setVisible(False)
+            self.show_status(f"The over-read store {store.path} is read as it is now: nothing to accept.")
+            if self.record_path is not None:
+                self.open_record(self.record_path)
+            return
+        answer = ask_store_change(self, change)
+        if answer == CHOOSE:
+            self.settings_dialog().store.path.setFocus()
+            return
+        if answer != ACCEPT:
+            return
+        try:
+            store.accept(shown=change.now)      # what the dialog showed, or nothing taken
+        except StoreError as err:
+            self.show_message(f"{err.problem}.")
+            return
+        if self.refused_change() is not None:   # the memory beside the settings could not be written
+            self.show_message(f"The over-read store {store.path} could not be taken as it is: what was read of it is "
+                              f"remembered in {store.memory.path}, which could not be written.")
+            return
+        self._store_said = ""
+        self._set_message_visible(False)
+        self.show_status(f"The over-read store {store.path} is taken as it is now; over-reads are read from and kept "
+                         "in it.")
+        log.warning("over-read store %s taken as it is now, on the user's choice (it held %s when last read here)",
+                    store.path, held_words(change.was) if change.judged else "nothing")
+        if self.record_path is not None:
+            self.open_record(self.record_path)      # its over-read read from the store (asked first where unkept)
 
     def forget_overread(self) -> bool:
         """File > Forget this record's over-read...: asked first, then emptied on screen and removed from the
@@ -269,8 +328,9 @@ def overreads_help_text(path: str | Path) -> str:
             "or another patient's, finds none.\n\nFile > Forget this record's over-read... removes the open "
             "record's as it stands; every signature it was given stays in the file (an amendment names the one it "
             "amends). Deleting the file removes them all; a file that lost what it held when last read here "
-            "(emptied, an older copy or another store in its place, removed) is neither read nor written until "
-            "'mirage overreads --accept' takes it as it is. File > Settings... (Over-read store) names another file; "
+            "(emptied, an older copy or another store in its place, removed) is neither read nor written until you "
+            "take it as it is (Review store change... beside the message that says so, or 'mirage overreads "
+            "--accept'). File > Settings... (Over-read store) names another file; "
             "$MIRAGE_OVERREAD_STORE or --overreads, where given, come first.\n\nThe file holds patients' data "
             "(the reviewers' comments and names, the records' names), unencrypted, readable by your user account "
             "alone where the system has file modes: keep it where the records themselves may be kept.")
