@@ -421,7 +421,7 @@ def test_scoring_a_labs_model_without_labs_says_so():
     every record in silence."""
     from types import SimpleNamespace
 
-    from training_cli.engine.checkpoints import labs_not_given_note as no_labs_note
+    from mirage_model.review.labs_table import labs_not_given_note as no_labs_note
 
     def model(names, provenance=None, uses=True):
         return SimpleNamespace(name="own", schema=SimpleNamespace(names=names), _uses_labs=uses,

@@ -70,11 +70,13 @@ def batch_with_model_job(ctx, folder, model_path, device, predictor, out_path, s
     the main window's inference never share one model between threads. Without a model path the
     given ``predictor`` is used. ``statements`` ("auto", "none" or a folder, as
     ``jobs.load_models_job``): the statements model loaded beside it for the interpretation.
-    A folder with nothing to score gets no output, nor a model loaded: :class:`NothingToScore`."""
+    A folder with nothing to score gets no output, nor a model loaded: :class:`NothingToScore`. A run without a labs
+    table of a model that reads labs says so first (``jobs.BatchNotice``: the dialog's notes)."""
     from mirage_model.inference import Predictor   # torch: imported when a batch starts, not with the window
     from mirage_model.review.batch.errors import BatchError
     from mirage_model.review.batch.inputs import find_inputs, labs_lookup
     from mirage_model.review.batch.run import nothing_to_score
+    from mirage_model.review.labs_table import labs_not_given_note
 
     if kwargs.get("found") is None:     # not listed before (no PDF folder to look at): listed once, here
         unreadable: list = []
@@ -98,6 +100,10 @@ def batch_with_model_job(ctx, folder, model_path, device, predictor, out_path, s
         ctx.check()
     if model_path or predictor is None:
         predictor = Predictor(model_path or None, device=device)
+    if not kwargs.get("labs") and (note := labs_not_given_note(predictor, how="a labs table", give="a labs table")):
+        # before the first row, as mirage score says it before its run: the labs of a model trained with a table had
+        # been masked for every record in silence
+        ctx.progress(0, 0, jobs.BatchNotice(note.removeprefix("note: ")))
     where = companion_statements_model(ptbxl_coded(predictor), statements)    # an own "AFIB" is no statement
     if where is not None:
         kwargs["statements_predictor"] = Predictor(where, device=device)

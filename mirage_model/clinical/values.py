@@ -376,8 +376,8 @@ def labs_header_note(own: Mapping, row: Mapping) -> str:
 
 def model_features(predictor) -> tuple[list[str], str | None]:
     """The clinical features ``predictor`` reads (its schema's; none for a model trained without labs) and the labs
-    table it was trained with (its provenance's ``labs_file``; None), what ``labs_absent_note`` and the CLI's
-    ``labs_not_given_note`` say of a run's labs."""
+    table it was trained with (its provenance's ``labs_file``; None), what ``review.labs_table``'s
+    ``labs_absent_note`` and ``labs_not_given_note`` say of a run's labs."""
     names = getattr(getattr(predictor, "schema", None), "names", []) or []
     if not getattr(predictor, "_uses_labs", True):
         names = []

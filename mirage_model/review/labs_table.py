@@ -47,6 +47,27 @@ def labs_absent_note(predictor, table: str, rows) -> str:
                if trained else ""))
 
 
+def labs_not_given_note(predictor, given=(), how: str = "--labs", give: str | None = "--labs") -> str:
+    """What a run that gives no labs table leaves out for a model that reads laboratory values (the
+    features beyond the header's, less ``given``): a model trained with a labs table had been scored
+    without one in silence, every lab masked as missing. "" for a model that reads none (or only the
+    header's values, as the shipped models), or a --no-labs ablation. ``how``: what a run gives the table by
+    (``mirage score``'s --labs; the batch dialog's "a labs table"); ``give``: the option that gives it, named to a
+    model trained with one (None: the command has none, ``mirage robustness``). ``mirage score``, ``report``,
+    ``interpretation`` and ``robustness`` print it before their run, the batch dialog in its notes."""
+    names, table = model_features(predictor)
+    labs = [n for n in names if n not in RECORD_FEATURES and n not in given]
+    if not labs:
+        return ""
+    # a labs table may have given the header's values too (weight, in a folder of WFDB records whose headers have
+    # none): the note had named the labs alone, and a run without the table masked weight for every record
+    header = [n for n in names if n in RECORD_FEATURES and n not in given]
+    return (f"note: {getattr(predictor, 'name', 'the model')} reads {', '.join(labs)}; without {how} they are "
+            "masked as missing" + (f", and {', '.join(header)} where a record's header does not give them"
+                                   if header and table else "")
+            + (f" (it was trained with {table}: give {give} with these records' rows)" if table and give else ""))
+
+
 @dataclass(frozen=True)
 class RecordRow:
     """What an opened labs table gives one record (``LabsTable.row_for``)."""

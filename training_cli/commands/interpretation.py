@@ -40,7 +40,8 @@ from mirage_model.review.interpret import OWN_LABEL, STATEMENTS
 from mirage_model.runtime import set_threads
 from mirage_model.words import counted
 from mirage_model.checkpoint import CheckpointError, read_checkpoint_config
-from training_cli.engine.checkpoints import labs_not_given_note, load_predictor, load_statements_predictor, model_path
+from mirage_model.review.labs_table import labs_not_given_note
+from training_cli.engine.checkpoints import load_predictor, load_statements_predictor, model_path
 from training_cli.engine.data import DataOptions, open_index
 from training_cli.engine.errors import ConfigError, DataError, UsageError
 from training_cli.engine.ptbxl import PTBXL_SUPERCLASSES

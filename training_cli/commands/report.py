@@ -44,7 +44,8 @@ from mirage_model.review.store_location import ENV_STORE, store_choice
 from mirage_model.review.store_words import elsewhere_notice
 from mirage_model.review.withheld_words import withheld_sentence
 from training_cli.engine.errors import UsageError
-from training_cli.engine.checkpoints import labs_not_given_note, load_predictor, load_statements_predictor
+from mirage_model.review.labs_table import labs_not_given_note
+from training_cli.engine.checkpoints import load_predictor, load_statements_predictor
 from training_cli.options import (MODEL_HELP, add_overwrite_arg, add_report_args, add_statements_model_arg,
                                   command_parser, settings_from_args)
 from training_cli.outputs import check_output_place, refuse_earlier_outputs

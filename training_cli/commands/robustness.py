@@ -40,7 +40,8 @@ from mirage_model.runtime import set_threads
 from training_cli.engine.data import DataOptions, open_index
 from training_cli.engine.errors import ConfigError, DataError, UsageError
 from training_cli.engine.split_record import same_root
-from training_cli.engine.checkpoints import labs_not_given_note, load_predictor
+from mirage_model.review.labs_table import labs_not_given_note
+from training_cli.engine.checkpoints import load_predictor
 from training_cli.options import MODEL_HELP, add_overwrite_arg, check_labs_file, command_parser, count
 from training_cli.outputs import check_output_file, refuse_earlier_outputs
 

@@ -39,12 +39,12 @@ from mirage_model.paths import OutputError
 from mirage_model.records.folder import not_regular, unreadable_line
 from mirage_model.review.interpret import statement_labels
 from mirage_model.review.labels import ptbxl_coded
-from mirage_model.review.labs_table import labs_absent_note
+from mirage_model.review.labs_table import labs_absent_note, labs_not_given_note
 from mirage_model.words import counted
 from training_cli.engine.progress import RowsBar
 from training_cli.engine.stop_signals import signal_words, stop_signals_interrupt
 from training_cli.engine.errors import UsageError
-from training_cli.engine.checkpoints import labs_not_given_note, load_predictor, load_statements_predictor
+from training_cli.engine.checkpoints import load_predictor, load_statements_predictor
 from training_cli.options import (MODEL_HELP, RECORD_KINDS, add_csv_dialect_arg, add_report_args,
                                   add_statements_model_arg, check_labs_file, command_parser, count,
                                   settings_from_args)

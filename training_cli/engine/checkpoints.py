@@ -6,8 +6,6 @@ import dataclasses
 from pathlib import Path
 
 from mirage_model.checkpoint import CONFIG_NAME, WEIGHTS_NAME, CheckpointError, load_checkpoint
-from mirage_model.clinical import RECORD_FEATURES
-from mirage_model.clinical.values import model_features
 from mirage_model.inference import ModelNotFoundError, Predictor, resolve_model_path
 from mirage_model.review.interpret import companion_statements_model
 from mirage_model.review.labels import ptbxl_coded
@@ -185,22 +183,3 @@ def load_statements_predictor(predictor, choice, device: str):
         return None
     path = companion_statements_model(ptbxl_coded(predictor), choice)    # an own "AFIB" is no statement
     return load_predictor(path, device) if path is not None else None
-
-
-def labs_not_given_note(predictor, given=(), how: str = "--labs", give: str | None = "--labs") -> str:
-    """What a run that gives no labs table leaves out for a model that reads laboratory values (the
-    features beyond the header's, less ``given``): a model trained with a labs table had been scored
-    without one in silence, every lab masked as missing. "" for a model that reads none (or only the
-    header's values, as the shipped models), or a --no-labs ablation. ``give``: the option that gives
-    the table, named to a model trained with one (None: the command has none, ``mirage robustness``)."""
-    names, table = model_features(predictor)
-    labs = [n for n in names if n not in RECORD_FEATURES and n not in given]
-    if not labs:
-        return ""
-    # a labs table may have given the header's values too (weight, in a folder of WFDB records whose headers have
-    # none): the note had named the labs alone, and a run without the table masked weight for every record
-    header = [n for n in names if n in RECORD_FEATURES and n not in given]
-    return (f"note: {getattr(predictor, 'name', 'the model')} reads {', '.join(labs)}; without {how} they are "
-            "masked as missing" + (f", and {', '.join(header)} where a record's header does not give them"
-                                   if header and table else "")
-            + (f" (it was trained with {table}: give {give} with these records' rows)" if table and give else ""))
