@@ -563,3 +563,22 @@ def test_the_card_says_no_record_was_resampled_where_all_have_the_model_s_rate()
         "- Sampling rates of the training records: 100 Hz 108 records (the model's rate: none resampled)"]
     assert sampling_rates_lines({"train_sampling_rates": {"500": 3}}, 100.0) == [
         "- Sampling rates of the training records: 500 Hz 3 records (resampled to 100 Hz)"]
+
+
+def test_the_card_of_a_model_of_rhythm_labels_does_not_say_rhythm_is_outside_them(tmp_path):
+    """A researcher's model of AF, LVH, OTHER and SR (LUDB and CinC records labelled from their headers) had a card
+    ending "Other label systems (rhythm, other cohorts' codes) are outside these 4 classes": two of them are rhythms.
+    Truth: AF and SR name atrial fibrillation and sinus rhythm (their words here are the CinC map's SNOMED-CT terms);
+    PTB-XL's five superclasses name no rhythm."""
+    own = make_tiny_checkpoint(tmp_path / "own" / "model", labels=("AF", "LVH", "OTHER", "SR"))
+    card = export_card(own, tmp_path / "own_card")
+    assert "Other label systems (other cohorts' codes) are outside these 4 classes." in card
+    assert "(rhythm, " not in card
+    worded = make_tiny_checkpoint(tmp_path / "worded" / "model", labels=("Fib", "QAb"))
+    doc = json.loads((worded / "config.json").read_text())
+    doc["label_descriptions"] = {"Fib": "atrial fibrillation", "QAb": "Q wave abnormal"}
+    (worded / "config.json").write_text(json.dumps(doc))
+    assert "Other label systems (other cohorts' codes) are outside these 2 classes." in export_card(
+        worded, tmp_path / "worded_card")
+    superclasses = export_card(make_tiny_checkpoint(tmp_path / "ptbxl" / "model"), tmp_path / "ptbxl_card")
+    assert "Other label systems (rhythm, other cohorts' codes) are outside these 5 classes." in superclasses

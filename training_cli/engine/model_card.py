@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from mirage_model.checkpoint.format import trained_on_ptbxl
 from mirage_model.outputs import MIN_CALLED_P
-from mirage_model.review.labels import label_name
+from mirage_model.review.interpret import PRIMARY_RHYTHMS
+from mirage_model.review.interpret.own_meanings import own_meaning
+from mirage_model.review.labels import label_name, label_words
 from mirage_model.review.report.model_info import SCORED_HOW, macro_auroc_text, undefined_auroc
 from mirage_model.stacking import TREE_KINDS
 from training_cli.engine.card_training import command_lines, wall_time
@@ -466,17 +468,23 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
         "with the reason; the probabilities are still shown, for reference. A paced rhythm is found by its "
         "pacemaker spikes, or, where the spikes are too small or the rate too low to find them, by the "
         "statements model's own paced-rhythm call (`mirage_model.review.paced`). "
-        + _outside_labels(loaded.labels),
+        + _outside_labels(loaded.labels, loaded.label_descriptions),
         "",
     ]
     lines += appendix
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _outside_labels(labels) -> str:
-    """The card's sentence on what the model does not answer: "these 5 classes", "its one class (MI)"."""
+def _outside_labels(labels, words=None) -> str:
+    """The card's sentence on what the model does not answer: "these 5 classes", "its one class (MI)". Rhythm is
+    named among the label systems outside them only where none of them is a rhythm, a PTB-XL rhythm statement or an
+    own label meaning one by its words (``words``: label -> the data's words) or name (``own_meaning``: "AF",
+    "sinus rhythm"): a researcher's AF, LVH, OTHER, SR model's card had said rhythm was outside its 4 classes."""
+    rhythm = any(lab in PRIMARY_RHYTHMS or own_meaning(lab, label_words(lab, words)) in PRIMARY_RHYTHMS
+                 for lab in labels)
+    systems = "other cohorts' codes" if rhythm else "rhythm, other cohorts' codes"
     if len(labels) == 1:
-        return f"Other label systems (rhythm, other cohorts' codes) are outside its one class ({labels[0]})."
+        return f"Other label systems ({systems}) are outside its one class ({labels[0]})."
     if len(labels) < 12:
-        return f"Other label systems (rhythm, other cohorts' codes) are outside these {len(labels)} classes."
+        return f"Other label systems ({systems}) are outside these {len(labels)} classes."
     return "Other cohorts' codes are outside these labels."
