@@ -318,3 +318,27 @@ def test_help_has_no_restructuredtext_marks(name, capsys):
     assert stop.value.code == 0 and "options:" in out
     assert "``" not in out
     assert f"mirage {name}" in out
+
+
+def test_info_describes_a_researcher_s_own_model(tmp_path, capsys):
+    """`mirage info` listed the shipped models only: a researcher who had trained and exported their own (the README's
+    own-data path) could not see its labels, thresholds, inputs, data or figures but by opening its config.json.
+    Truth: the values written into the checkpoint's config.json here."""
+    import json
+
+    own = make_tiny_checkpoint(tmp_path / "own", labels=("AF", "SR"), clinical=("age", "sex", "troponin_t"),
+                               thresholds=(0.22, 0.506), name="own-af")
+    doc = json.loads((own / "config.json").read_text())
+    doc["provenance"].update(data="folder:mydata", labels_file="labels.csv", labs_file="labs.csv")
+    doc["metrics"] = {"val": {"n": 8, "macro": {"auroc": 0.464}, "per_class": {}},
+                      "test": {"n": 7, "macro": {"auroc": 0.8875}, "per_class": {}}}
+    (own / "config.json").write_text(json.dumps(doc))
+    assert main(["info", "--model", str(own)]) == 0
+    out = capsys.readouterr().out
+    assert f"model own-af (--model {own}):" in out
+    assert "  task multilabel; labels AF, SR; thresholds AF 0.220, SR 0.506" in out
+    assert "  clinical inputs: age, sex, troponin_t (trained with the labs table labs.csv)" in out
+    assert "  trained on folder:mydata (labels.csv)" in out
+    assert "  validation (n=8): macro AUROC 0.464; test (n=7): macro AUROC 0.887" in out
+    assert main(["info", "--model", str(tmp_path / "nothing")]) == 2
+    assert "nothing" in capsys.readouterr().err

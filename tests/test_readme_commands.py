@@ -147,12 +147,12 @@ def test_every_command_of_the_other_docs_names_a_real_command_and_real_options(p
 
 
 def test_the_own_data_walkthrough_is_read():
-    """training_cli/README.md's walkthrough is an indented block of seven commands, train to the app."""
+    """training_cli/README.md's walkthrough is an indented block of eight commands, train to the app."""
     calls = [c for _, command in readme_commands((ROOT / "training_cli/README.md").read_text(encoding="utf-8"))
              for c in program_calls(command)]
     walked = [(p, a[0]) for p, a in calls if "/own" in " ".join(a)]
     assert walked == [("mirage", "train"), ("mirage", "calibrate"), ("mirage", "evaluate"), ("mirage", "export"),
-                      ("mirage", "score"), ("mirage", "interpretation"), ("mirage-review", "--model")]
+                      ("mirage", "info"), ("mirage", "score"), ("mirage", "interpretation"), ("mirage-review", "--model")]
 
 
 def test_an_indented_command_line_is_read(parsers):
