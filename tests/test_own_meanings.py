@@ -111,3 +111,26 @@ def test_an_own_label_without_words_is_said_once_as_the_statement_of_its_meaning
         assert [s.text for s in it.statements if s.group == "rhythm"] == ["Sinus bradycardia, 45 bpm"]
         assert "SB" not in _by_label(it)
         assert any("own label SB (80%) said once, as the statement Sinus bradycardia, 45 bpm" in r for r in it.resolved)
+
+
+def test_an_own_call_is_not_folded_into_a_rhythm_said_below_its_threshold():
+    """A researcher's AF model called AF at 77 % (threshold 0.22) on CinC JS00005 (atrial flutter at 162 bpm), where
+    the statements model had no rhythm above its threshold and said its most probable one, "Atrial fibrillation, 162
+    bpm, most probable rhythm (below its threshold)": the own call was said once, as that statement, so the CSV, the
+    app and the PDF read as if no model had called AF. The own call is said as its own beside it.
+    Truth: the probabilities and thresholds set here (AFIB 0.30 < 0.5; AF 0.77 >= 0.22)."""
+    statements = Prediction(labels=("SR", "AFIB", "STACH"), probabilities=np.array([0.1, 0.3, 0.05]),
+                            thresholds=np.full(3, .5), positive=(), model_name="statements", ptbxl_labels=True)
+    own = Prediction(labels=("AF", "SR"), probabilities=np.array([0.77, 0.2]), thresholds=np.array([0.22, 0.5]),
+                     positive=("AF",), model_name="own", ptbxl_labels=False)
+    it = interpret_prediction(statements, {"heart_rate_bpm": 162.0, "qrs_ms": 96.0}, "F", age=73, own=own)
+    assert it.text().split("; ")[:2] == ["Atrial fibrillation, 162 bpm, most probable rhythm (below its threshold)",
+                                         "AF (the model's own label)"]
+    assert _by_label(it)["AF"].probability == 0.77
+    assert not any("said once" in r for r in it.resolved)
+    # called above its threshold, the statement takes the own label in, as before
+    called = Prediction(labels=("SR", "AFIB", "STACH"), probabilities=np.array([0.1, 0.9, 0.05]),
+                        thresholds=np.full(3, .5), positive=("AFIB",), model_name="statements", ptbxl_labels=True)
+    it = interpret_prediction(called, {"heart_rate_bpm": 162.0, "qrs_ms": 96.0}, "F", age=73, own=own)
+    assert "AF" not in _by_label(it) and any("own label AF (77%) said once, as the statement Atrial fibrillation"
+                                             in r for r in it.resolved)

@@ -102,14 +102,17 @@ def own_label_statements(it: Interpretation, predictions, adult_trained: bool = 
     cannot tell a rhythm from a finding), so they are said as the model's, not read. An own label that names
     a statement already said ("Normal ECG" beside the statement "Normal ECG", "Sinus rhythm" beside "Sinus rhythm,
     72 bpm") is said once, as that statement, with the reason in ``resolved``: it had read "Normal ECG (the model's
-    own label); ...; Normal ECG". Each says its confidence as the model statements do (``confidence_of`` with
+    own label); ...; Normal ECG"; not a rhythm said below its threshold as the most probable one (no call). Each says its confidence as the model statements do (``confidence_of`` with
     the prediction's ``calibration_support``): an own label calibrated on 5 records says "low confidence" and why; one
     of a model without calibration says no word (``UNCALIBRATED``). An own label whose words mean a rhythm or conduction
     finding (``own_meanings``: "sinus tachycardia", "right bundle branch block") is marked where a measurement
     (``measurements``, adults' limits, not applied to a ``child``, by default ``adult_trained``; ``sex``) or another
     statement or own label contradicts that meaning."""
     called, same = [], []
-    said_names = {_head(s.text): s.text for s in it.statements}
+    # a rhythm said below its threshold (the most probable one, ``Statement.guessed``) is no call: an own label that
+    # is called is said as its own beside it, not folded into it ("AF (77%) said once, as the statement Atrial
+    # fibrillation, 162 bpm, most probable rhythm (below its threshold)" had read as if no model called AF)
+    said_names = {_head(s.text): s.text for s in it.statements if not s.guessed}
     # the words the model's data gave a label (``Prediction.label_descriptions``): "Q wave abnormal (QAb, ...)";
     # a Challenge model's NSR, "sinus rhythm", is the statement "Sinus rhythm, 72 bpm" said once; only own models'
     # words (a PTB-XL model's "NORM": "Normal ECG" is no word of an own model's "NORM")
@@ -118,11 +121,12 @@ def own_label_statements(it: Interpretation, predictions, adult_trained: bool = 
     # a statement said of the meaning an own label's words or name give (``own_meanings``): a label "SB" without words
     # had stood beside "Sinus bradycardia, 45 bpm" as "SB (the model's own label)"
     said_meant = said_meanings(it.statements)
+    called_meant = said_meanings([s for s in it.statements if not s.guessed])
     for lab, p, figures, calibrated, unmeasured in _own_calls(predictions):
         words = label_words(lab, described)
         meant = own_meaning(lab, described.get(lab, ""))
         twin = said_names.get(_head(lab)) or (said_names.get(_head(words)) if words else None) or \
-            (said_meant.get(meant) if meant else None)
+            (called_meant.get(meant) if meant else None)
         if twin is None:
             called.append((lab, p, figures, calibrated, unmeasured))
         else:
