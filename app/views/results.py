@@ -55,6 +55,11 @@ class ResultsPanel(QWidget):
         self.model_label = QLabel("")
         self.model_label.setWordWrap(True)
         self.model_label.setTextFormat(Qt.TextFormat.RichText)
+        # the labs the model reads that no table or typed value gives (``LabsTableMixin.say_labs_masked``)
+        self.labs_note = QLabel("")
+        self.labs_note.setWordWrap(True)
+        self.labs_note.setStyleSheet("color: #a04000")
+        self.labs_note.setVisible(False)
         self.busy = QProgressBar()
         self.busy.setRange(0, 0)
         self.busy.setMaximumHeight(12)
@@ -112,6 +117,7 @@ class ResultsPanel(QWidget):
         # which model said so, under what it said (above it, it pushed the probabilities below the
         # panel's fold on a 1280x800 screen)
         lay.addWidget(self.model_label)
+        lay.addWidget(self.labs_note)
         lay.addWidget(self.device)
         lay.addWidget(self.device_more, alignment=Qt.AlignmentFlag.AlignLeft)
         lay.addStretch(1)
@@ -147,6 +153,11 @@ class ResultsPanel(QWidget):
         else:
             self.quality.setText("")
         self.quality.setVisible(bool(message))
+
+    def set_labs_note(self, text: str) -> None:
+        """The line under the model's name on the labs it reads that are masked ("": none, hidden)."""
+        self.labs_note.setText(text)
+        self.labs_note.setVisible(bool(text))
 
     def set_no_model(self, why: str) -> None:
         self.model_label.setText("<span style='color:#a04000'><b>No model loaded</b></span>: records can be "

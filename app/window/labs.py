@@ -17,7 +17,7 @@ from app import workers
 from app.views.dialog_focus import dialog_of
 from mirage_model.csvsafe import printable
 from mirage_model.review.batch.inputs import features_read
-from mirage_model.review.labs_table import LabsTable, RecordRow
+from mirage_model.review.labs_table import LabsTable, RecordRow, labs_not_given_note
 
 LABS_FILTER = "Labs tables (*.csv *.tsv *.txt);;All files (*)"
 
@@ -108,11 +108,21 @@ class LabsTableMixin:
         take the place of the previous table's; what the reviewer typed stays. A record opened with a batch's
         row (the batch dialog's) keeps that row."""
         self.labs_table = table
+        self.say_labs_masked()
         self.close_labs_action.setEnabled(table is not None)
         named = f" {table.name}".replace("&", "&&") if table is not None else ""     # "&" is no mnemonic here
         self.close_labs_action.setText(f"Close labs &table{named}")
         if self._give_labs_row():
             self._labs_changed()
+
+    def say_labs_masked(self) -> None:
+        """Under the model's name, while no table is open, the labs the loaded model reads that are masked unless
+        typed, in ``mirage score``'s words without --labs (``labs_not_given_note``): a model trained with a labs table
+        had scored every record with its labs masked, only the lab form's "not given" saying so."""
+        note = "" if self.labs_table is not None or self.predictor is None else labs_not_given_note(
+            self.predictor, how="a labs table (File > Open labs table...) or values typed in the lab form",
+            give="a labs table")
+        self.results.set_labs_note(note.removeprefix("note: "))
 
     def _give_labs_row(self) -> bool:
         """The open table's row (none: the previous one's values off) to the record on screen, by the rule of the

@@ -62,6 +62,7 @@ class ModelMixin:
             self.model_error = "No trained model ships with this build yet."
             self._sync_model_menu(None)
             self.results.set_no_model(self.model_reason())
+            self.say_labs_masked()
             self._session_model_changed()
             return None
         self._model_loading = True
@@ -104,6 +105,7 @@ class ModelMixin:
         self._sync_model_menu(path)
         # a --model that could not be used, this one loaded instead: said until the user chooses a model
         self.results.set_model(predictor, loaded.statements, loaded.statements_error, note=self.model_note)
+        self.say_labs_masked()
         self.results.state.setText("")
         self._batch_follows_model()
         if self.labs_table is not None:
@@ -116,6 +118,7 @@ class ModelMixin:
         self.model_error = message
         self._sync_model_menu(None)
         self.results.set_no_model(self.model_reason())
+        self.say_labs_masked()
         self.results.state.setText("")
         self._batch_follows_model()
         self._session_model_changed()
