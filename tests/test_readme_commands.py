@@ -152,7 +152,8 @@ def test_the_own_data_walkthrough_is_read():
              for c in program_calls(command)]
     walked = [(p, a[0]) for p, a in calls if "/own" in " ".join(a)]
     assert walked == [("mirage", "train"), ("mirage", "calibrate"), ("mirage", "evaluate"), ("mirage", "export"),
-                      ("mirage", "info"), ("mirage", "score"), ("mirage", "interpretation"), ("mirage-review", "--model")]
+                      ("mirage", "info"), ("mirage", "score"), ("mirage", "interpretation"),
+                      ("mirage-review", "--model")]
 
 
 def test_an_indented_command_line_is_read(parsers):

@@ -102,7 +102,8 @@ def own_label_statements(it: Interpretation, predictions, adult_trained: bool = 
     cannot tell a rhythm from a finding), so they are said as the model's, not read. An own label that names
     a statement already said ("Normal ECG" beside the statement "Normal ECG", "Sinus rhythm" beside "Sinus rhythm,
     72 bpm") is said once, as that statement, with the reason in ``resolved``: it had read "Normal ECG (the model's
-    own label); ...; Normal ECG"; not a rhythm said below its threshold as the most probable one (no call). Each says its confidence as the model statements do (``confidence_of`` with
+    own label); ...; Normal ECG"; not a rhythm said below its threshold as the most probable one (no call). Each
+    says its confidence as the model statements do (``confidence_of`` with
     the prediction's ``calibration_support``): an own label calibrated on 5 records says "low confidence" and why; one
     of a model without calibration says no word (``UNCALIBRATED``). An own label whose words mean a rhythm or conduction
     finding (``own_meanings``: "sinus tachycardia", "right bundle branch block") is marked where a measurement
