@@ -10,7 +10,8 @@ window of each record is stored as numpy ``.npy`` files that later runs open as 
     CACHE_DIR/<kind>-<key>/meta.json    record ids, settings, failures, timings
 
 ``key`` hashes everything that made the arrays: the preprocess and render configs, the dataset's
-identity, the ordered record list and a behavioural fingerprint of the transform (the outputs of
+identity, the ordered record list, the stamp of each record's files (``records.stamp.stamps_digest``: size,
+modification and change times, inode) and a behavioural fingerprint of the transform (the outputs of
 io + preprocess + render on fixed probes, ``transform_version``), so a change to any of them
 builds a new cache and an unchanged run starts in seconds. A record that
 fails to load or preprocess is reported once (file and reason) and marked as failed.
@@ -41,6 +42,7 @@ from tqdm import tqdm
 
 import mirage_model
 from mirage_model.records import RecordError, load_record
+from mirage_model.records.stamp import stamps_digest
 from mirage_model.paths import atomic_folder, sample_records
 from mirage_model.preprocess import PreprocessConfig, model_inputs
 from mirage_model.render import RenderConfig
@@ -138,6 +140,9 @@ def cache_key(dataset, preprocess_cfg, render_cfg) -> str:
         "dataset": dataset.identity,
         "records": hashlib.sha256("\n".join(f"{it.record_id}\t{it.path}" for it in dataset.items)
                                   .encode()).hexdigest(),
+        # the records' files as they are now: one rewritten in place (a corrected re-export under the same name,
+        # ``cp -p`` of a newer export over it) builds a new cache rather than training on its old content
+        "files": stamps_digest(it.path for it in dataset.items),
     }
     return hashlib.sha256(json.dumps(ident, sort_keys=True, default=str).encode()).hexdigest()[:20]
 

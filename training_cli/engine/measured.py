@@ -6,11 +6,12 @@ without fiducials, as ``mirage score`` does) and reduced to the stage's features
 (``inference.record_rhythm_features``, as the Predictor does): the 7 rhythm features
 (``stacking.RHYTHM_FEATURES``, kind "rhythm") or the 113 of ``measure.features`` (kind "trees").
 A few hundredths of a second to half a second a record on one core, so the features are cached per
-record file in ``<cache dir>/<kind>-features-v<version>-<library version>-<fingerprint>.npz``, the
-fingerprint a hash of the features the code measures on the bundled sample records (and on their
-faulty copies for a faulty cache; ``features_fingerprint``), as the input cache's ``transform_version``:
-a change to loading, measuring or the features changes it, though the version numbers stay. A record
-that cannot be read or measured gets NaN features (its statements then keep the model's probability).
+record file (its path and its files' stamp, ``records.stamp``) in
+``<cache dir>/<kind>-features-v<version>-<library version>-<fingerprint>.npz``, the fingerprint a hash of
+the features the code measures on the bundled sample records (and on their faulty copies for a faulty cache;
+``features_fingerprint``), as the input cache's ``transform_version``: a change to loading, measuring or the
+features changes it, though the version numbers stay. A record that cannot be read or measured gets NaN
+features (its statements then keep the model's probability).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from mirage_model import perturb
 from mirage_model.inference import record_rhythm_features
 from mirage_model.paths import sample_records
 from mirage_model.records import load_record
+from mirage_model.records.stamp import files_digests
 from mirage_model.stacking import KINDS
 from training_cli.engine.cache import default_cache_dir
 
@@ -126,36 +128,42 @@ def split_features(paths, cache_dir=None, workers: int = 1, progress: bool = Fal
                    kind: str = "rhythm", fault: int | None = None) -> np.ndarray:
     """Features of the record files ``paths`` (N,) for a stage of ``kind``: float64 (N, F), NaN rows
     where a record has none; with ``fault`` (a seed), of each record's faulty copy (``faulty_copy``).
-    Cached per resolved path; only records not yet cached are measured, with ``workers`` processes
+    Cached per resolved path and the stamp of its files (``records.stamp.files_digests``: a file rewritten in
+    place is measured again); only records not yet cached are measured, with ``workers`` processes
     (0: all cores)."""
     names = KINDS[kind][0]
     paths = [str(Path(p).resolve()) for p in paths]
+    # each path with its files' stamp: a record rewritten in place (same name, new content) is measured again
+    keys = [f"{p}\t{d}" for p, d in zip(paths, files_digests(paths))]
     where = cache_file(cache_dir, kind, fault)
     cached = _read_cache(where, len(names))
-    todo = [p for p in dict.fromkeys(paths) if p not in cached]
+    todo = [k for k in dict.fromkeys(keys) if k not in cached]
     if todo:
         n = workers or os.cpu_count() or 1
         logger.info("measuring %d records for their %s features (%d process%s)", len(todo), kind, n,
                     "es" if n > 1 else "")
         one = partial(_features_of, kind=kind, fault=fault)
+        files = [k.split("\t", 1)[0] for k in todo]
         if n > 1:
             with multiprocessing.get_context("spawn").Pool(n, initializer=_init_worker) as pool:
-                results = pool.map(one, todo, chunksize=16)
+                results = pool.map(one, files, chunksize=16)
         else:
             results = []
-            for k, p in enumerate(todo):
+            for j, p in enumerate(files):
                 results.append(one(p))
-                if progress and k % 500 == 0:
-                    logger.info("measured %d of %d", k, len(todo))
-        for p, r in zip(todo, results):
-            cached[p] = np.full(len(names), np.nan) if r is None else np.asarray(r, dtype=np.float64)
+                if progress and j % 500 == 0:
+                    logger.info("measured %d of %d", j, len(files))
+        stale = set(files)      # the same files' features of their earlier content: dropped
+        cached = {k: x for k, x in cached.items() if k.split("\t", 1)[0] not in stale}
+        for k, r in zip(todo, results):
+            cached[k] = np.full(len(names), np.nan) if r is None else np.asarray(r, dtype=np.float64)
         where.parent.mkdir(parents=True, exist_ok=True)
         tmp = where.with_name(where.name + ".tmp.npz")
-        keys = list(cached)
-        np.savez(tmp, paths=np.asarray(keys, dtype=str),
-                 X=np.stack([cached[k] for k in keys]) if keys else np.zeros((0, len(names))))
+        kept = list(cached)
+        np.savez(tmp, paths=np.asarray(kept, dtype=str),
+                 X=np.stack([cached[k] for k in kept]) if kept else np.zeros((0, len(names))))
         os.replace(tmp, where)
     out = np.full((len(paths), len(names)), np.nan)
-    for i, p in enumerate(paths):
-        out[i] = cached[p]
+    for i, k in enumerate(keys):
+        out[i] = cached[k]
     return out
