@@ -19,6 +19,7 @@ from app.workers import JobContext, quality_message, user_message
 from mirage_model.limits import record_unscorable
 from mirage_model.quality import AssessmentError
 from mirage_model.records import load_record
+from mirage_model.records.stamp import record_stamp
 from mirage_model.review.file_info import diagnosis_words
 from mirage_model.review.interpret import companion_statements_model
 from mirage_model.review.labels import ptbxl_coded
@@ -45,6 +46,7 @@ class LoadedRecord:
     # (PreprocessConfig, RenderConfig, assess?) the load job prepares with; None: it does not
     configs: tuple | None = None
     errors: dict = field(default_factory=dict)   # part -> message ("measure": "...")
+    stamp: tuple | None = None                   # ``records.stamp.record_stamp`` of its file before it was read
     timings: dict = field(default_factory=dict)  # seconds per step
     drawn: threading.Event = field(default_factory=threading.Event)  # set by the GUI once the traces are up
     # the preparation (``review.opening.Preparation``), made once by whichever job asks first (``preparation``)
@@ -107,9 +109,10 @@ def load_record_job(ctx: JobContext, path, preprocess_cfg=None, render_cfg=None,
     the window shows where the verdict would be.
     """
     t0 = time.perf_counter()
+    stamp = record_stamp(path)      # before it is read: a file rewritten while it is read is told too
     record = load_record(path)
     out = LoadedRecord(record=record, timings={"load": time.perf_counter() - t0},
-                       configs=(preprocess_cfg, render_cfg, bool(with_quality)) if with_inputs else None)
+                       configs=(preprocess_cfg, render_cfg, bool(with_quality)) if with_inputs else None, stamp=stamp)
     ctx.check()
     ctx.progress(1, 3, out)
     # Let the GUI thread draw the traces before the heavy steps compete with it for the GIL.

@@ -367,13 +367,23 @@ class OverReadPanel(QWidget):
             self.session.overread.set_comment(self.comment.toPlainText())
 
     def sign(self, name: str) -> str:
-        """Sign over the statements shown, as ``name`` (remembered for the next time); returns what it said."""
+        """Sign over the statements shown, as ``name`` (remembered for the next time); returns what it said. Not
+        where the record's file changed on disk since it was read (``ReviewSession.changed_on_disk``): the
+        signature would stand under the file's name over other content; the panel says so, in red."""
+        if why := self.session.changed_on_disk():
+            ov = self.session.overread
+            ov.note = f"Not signed: {why}"
+            self.show_for(self.session, self.interpretation)
+            return ov.note
         said = self.session.overread.sign(self.interpretation, name)
         if self.settings is not None:
             self.settings.reviewer = self.session.overread.reader
         return said
 
     def ask_sign(self) -> None:
+        if self.session.changed_on_disk():       # said on the panel, never asked for a name first
+            self.sign("")
+            return
         name = self.settings.reviewer if self.settings is not None else ""
         n = self.session.overread.unread(self.interpretation)
         left = (f"\n{n} machine statement{'s are' if n > 1 else ' is'} neither confirmed nor struck; "

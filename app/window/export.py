@@ -70,8 +70,11 @@ class ExportMixin:
             self.save_record_as(path, fmt, anonymise)
 
     def save_record_as(self, path: str | Path, fmt: str, anonymise: bool = False) -> Path | None:
-        """Write the current record as WFDB or EDF+ (a few milliseconds: no worker needed)."""
+        """Write the current record as WFDB or EDF+ (a few milliseconds: no worker needed); not where its file changed
+        on disk since it was read (``file_changed``)."""
         path = Path(path)
+        if self.file_changed(self.session, f"Not saved: {shown_name(path)}"):
+            return None
         # a WFDB record name is ASCII: a name that is not one is transliterated and the user told,
         # and a file of the new name that the dialog never asked about is not replaced
         written = output_name(self.record, fmt, anonymise=anonymise, name=path.stem)
@@ -218,8 +221,21 @@ class ExportMixin:
         for job in exports:
             self.reportFailed.emit(str(job.path), "another record was opened before the analysis finished")
 
-    def _start_export(self, session, path: Path, settings) -> workers.Worker:
+    def file_changed(self, session, what: str) -> str:
+        """Why ``what`` ("Report not written: a.pdf") is not done: the record's file changed on disk since it was
+        read (``ReviewSession.changed_on_disk``), said in the message bar; "" where it is as read. A report or a
+        copy made now would stand under the file's name over content it no longer holds."""
+        why = session.changed_on_disk() if session is not None else ""
+        if why:
+            self.show_message(f"{what}: record {session.record_id}: {why}.")
+        return why
+
+    def _start_export(self, session, path: Path, settings) -> workers.Worker | None:
         from mirage_model.review import report   # reportlab: imported where a PDF is written
+
+        if why := self.file_changed(session, f"Report not written: {shown_name(path)}"):
+            self.reportFailed.emit(str(path), why)
+            return None
 
         model_info = report.model_info_from(self.predictor) if self.predictor is not None else None
         # keep_result: a PDF put in place as the cancel came is said written, as it is

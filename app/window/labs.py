@@ -2,7 +2,9 @@
 every record opened while it is open, by any way (a file, the folder's next or previous record, a
 recent one), gets its row's values with the source "table", read and matched as ``mirage score --labs``
 reads them (``review.labs_table``); a record it has no row for gets none, and the lab form says so.
-What the reviewer types stays theirs; closing the table takes its values off the record on screen.
+What the reviewer types stays theirs; closing the table takes its values off the record on screen. A table
+rewritten on disk since it was read (a lab system's re-export under the same name) gives no row: it is read again,
+and its row is given once it is (``LabsTable.changed``).
 
 ``LabsTableMixin`` is one of the jobs ``MainWindow`` composes; the window owns the widgets and the session.
 """
@@ -92,6 +94,10 @@ class LabsTableMixin:
         folder would (``LabsTable.row_for``). None with no table open."""
         if self.labs_table is None:
             return None
+        if self.labs_table.changed() and self.labs_worker is None:
+            # rewritten since it was read: read again, its row given once read (``set_labs_table``); until then
+            # none, the lab form saying why (``LabsTable.row_for``)
+            self.open_labs_table(self.labs_table.path)
         folder, records = self.labs_scopes.get(Path(path)) or (self.browser.folder, self.browser.paths)
         return self.labs_table.row_for(path, folder, records, reads=self.labs_reads())
 

@@ -159,10 +159,13 @@ class PrintMixin:
             return True
         return self._start_print(printer, choice, pdf)
 
-    def _start_print(self, printer: QPrinter, choice, pdf: bytes | None = None) -> workers.Worker:
+    def _start_print(self, printer: QPrinter, choice, pdf: bytes | None = None) -> workers.Worker | None:
         """``print_report``'s worker for the session on screen (its analysis done); ``pdf``: the report
-        already built (the print preview's), else it is built now."""
+        already built (the print preview's), else it is built now. None, nothing printed, where the record's file
+        changed on disk since it was read (``file_changed``)."""
         session = self.session
+        if self.file_changed(session, "Not printed"):
+            return None
         rid = session.record.record_id
         w = workers.Worker(jobs.print_job, session.snapshot(), printer, **self._report_args(choice), pdf=pdf,
                            name="print")
@@ -214,9 +217,12 @@ class PrintMixin:
             return True
         return self._start_preview(printer, choice)
 
-    def _start_preview(self, printer: QPrinter, choice) -> workers.Worker:
-        """The report built and its pages rasterised in a worker (``jobs.preview_job``), then shown."""
+    def _start_preview(self, printer: QPrinter, choice) -> workers.Worker | None:
+        """The report built and its pages rasterised in a worker (``jobs.preview_job``), then shown; None where the
+        record's file changed on disk since it was read (``file_changed``)."""
         session = self.session
+        if self.file_changed(session, "No print preview"):
+            return None
         sid, rid = session.id, session.record.record_id
         w = workers.Worker(jobs.preview_job, session.snapshot(), **self._report_args(choice), name="preview")
         w.signals.result.connect(workers.while_alive(

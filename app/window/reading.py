@@ -34,6 +34,7 @@ class ReadingMixin:
         if done == 1:
             try:
                 self._load_out = (sid, out)      # its preparation, for a model job started meanwhile
+                self.session.file_stamp = out.stamp     # a report or a signature asks whether the file changed since
                 self._show_record(path, out.record)
                 self.viewer.plot.viewport().update()
                 self.timings["open_to_drawn_s"] = time.perf_counter() - self._t_open

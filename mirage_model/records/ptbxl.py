@@ -20,6 +20,7 @@ from pathlib import Path
 
 # the age PTB-XL stores for anyone older than 89, the age shown and used for them, and the note saying so
 from mirage_model.clinical.features import AGE_OVER_89, AGE_OVER_89_NOTE, AGE_OVER_89_YEARS  # noqa: F401
+from mirage_model.records.stamp import stat_stamp
 
 DATABASE_NAME = "ptbxl_database.csv"
 DATABASE_MAX_BYTES = 256 << 20     # PTB-XL's own table is 9 MB; a larger one is not PTB-XL's
@@ -50,15 +51,15 @@ class PtbxlRow:
 
 
 _COLUMNS = tuple(f.name for f in fields(PtbxlRow))
-_cache: dict[Path, tuple[tuple[int, int], tuple[PtbxlRow, ...], dict[str, PtbxlRow]]] = {}
+_cache: dict[Path, tuple[tuple, tuple[PtbxlRow, ...], dict[str, PtbxlRow]]] = {}
 _lock = threading.Lock()
 
 
 def _load(csv_path: Path) -> tuple[tuple[PtbxlRow, ...], dict[str, PtbxlRow]]:
-    """Rows in file order and by record stem; parsed once per file while it is unchanged."""
+    """Rows in file order and by record stem; parsed once per file while it is unchanged (``stamp.stat_stamp``: its
+    size and modification time alone had kept a table edited in place by ``cp -p``, the old age and sex shown)."""
     csv_path = Path(csv_path)
-    st = csv_path.stat()
-    stamp = (st.st_mtime_ns, st.st_size)
+    stamp = stat_stamp(csv_path.stat())
     with _lock:
         cached = _cache.get(csv_path)
         if cached and cached[0] == stamp:

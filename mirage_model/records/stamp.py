@@ -21,9 +21,13 @@ def file_stamp(path: str | Path) -> FileStamp | None:
     """(device, inode, size, modification time, change time) of the file at ``path`` (through links, ns); None when
     it cannot be looked at (missing, unreadable folder). Equal stamps: the file was not written since."""
     try:
-        st = os.stat(path)
+        return stat_stamp(os.stat(path))
     except (OSError, ValueError):
         return None
+
+
+def stat_stamp(st: os.stat_result) -> FileStamp:
+    """``file_stamp`` of a file whose ``os.stat`` is ``st``."""
     return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
 
 
@@ -90,10 +94,9 @@ def _stems(folder: str) -> dict[str, list]:
         with os.scandir(folder) as entries:
             for entry in entries:
                 try:
-                    st = entry.stat()
+                    stamp = stat_stamp(entry.stat())
                 except OSError:
                     continue
-                stamp = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
                 out.setdefault(_stem(entry.name), []).append((entry.name, stamp))
     except OSError:
         return {}

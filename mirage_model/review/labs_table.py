@@ -21,6 +21,7 @@ from mirage_model.clinical.values import model_features
 from mirage_model.clinical.labs import censored_warning
 from mirage_model.csvsafe import printable
 from mirage_model.formats import same_name_records
+from mirage_model.records.stamp import file_stamp
 from mirage_model.clinical.renamed import RENAMED_CSV, read_renamed
 from mirage_model.review.batch.inputs import LabsLookup, labs_dict
 
@@ -89,11 +90,14 @@ class LabsTable:
         warnings: what reading it warned of (units assumed, the encoding, columns not used).
         censored: its censored cells (``clinical.labs.CensoredCell``: "<5" read as 5), warned of for the features
             a model reads (``censored_line``), not in ``warnings``.
+        stamp: its file's ``records.stamp.file_stamp`` taken before it was read (None: not read from a file), by
+            which ``changed`` tells a table rewritten since.
     """
 
     def __init__(self, path, labs: dict, errors: dict, cell_errors: dict, warnings: list, not_read: list,
-                 censored: list = ()):
+                 censored: list = (), stamp: tuple | None = None):
         self.path = Path(path)
+        self.stamp = stamp
         self.name = printable(self.path.name)
         self.labs, self.errors, self.cell_errors = labs, errors, cell_errors
         self.warnings, self.not_read, self.censored = list(warnings), list(not_read), list(censored)
@@ -113,8 +117,17 @@ class LabsTable:
         warnings: list = []
         not_read: list = []
         censored: list = []
+        stamp = file_stamp(path)        # before it is read: a change while it is read is told too
         labs = labs_dict(Path(path), errors, warnings, not_read, cells, censored=censored)
-        return cls(path, labs, errors, cells, warnings, not_read, censored)
+        return cls(path, labs, errors, cells, warnings, not_read, censored, stamp)
+
+    def changed(self) -> str:
+        """Why this table's rows may no longer be its file's ("labs.csv changed on disk since it was read: ..."): it
+        was written, replaced or removed since (a lab system's re-export under the same name, a corrected copy put
+        over it, ``cp -p`` keeping its size and time included); "" where it is as it was read."""
+        if self.stamp is None or file_stamp(self.path) == self.stamp:
+            return ""
+        return f"{self.name} changed on disk since it was read: its rows are not given until it is read again"
 
     def censored_line(self, reads: frozenset | None) -> str:
         """The warning of the table's censored values that the features ``reads`` (``batch.inputs.features_read``;
@@ -168,6 +181,8 @@ class LabsTable:
             column).
         """
         path = Path(path)
+        if why := self.changed():        # its old rows may be another result, or another patient's
+            return RecordRow({}, f"no row used from {self.name}: it changed on disk", (why,))
         lookup = self._lookup_for(path, folder, records)
         lookup.reads = reads
         rid = printable(lookup.record_id(path))

@@ -25,6 +25,7 @@ import logging
 from typing import Mapping
 
 from mirage_model.clinical import ClinicalSchema, record_values
+from mirage_model.records.stamp import changed_on_disk
 from mirage_model.review.measurements import amplitudes_not_in_mv, check_edit, clean_edits, measurement_rows
 from mirage_model.review.overread import OverRead
 from mirage_model.review.paced import withhold_paced
@@ -51,6 +52,9 @@ class ReviewSession(SessionValues):
         self.id = next_session_id()
         self.events = Events()
         self.path = path
+        # ``records.stamp.record_stamp`` of ``path`` taken before its record was read (None: not taken), by which
+        # ``changed_on_disk`` tells a file rewritten since
+        self.file_stamp: tuple | None = None
         self.record = None
         self.schema = schema
         self.model_name = model_name
@@ -100,6 +104,13 @@ class ReviewSession(SessionValues):
                 self._file_values[name] = (cv.canonical, cv.unit or self.feature(name).unit)
         self.events.emit("record")
         self.events.emit("values")
+
+    def changed_on_disk(self) -> str:
+        """Why the record on screen may no longer be its file's ("the file changed on disk since it was opened (1.dat);
+        reopen it ..."): its files were written, replaced or removed since they were read, so a report or a signature
+        of what is shown would stand under the file's name for other content; "" where they are as read (or no stamp
+        was taken: a record read from no file)."""
+        return changed_on_disk(self.path, self.file_stamp)
 
     @property
     def record_id(self) -> str:

@@ -1,0 +1,84 @@
+"""A record rewritten on disk while the window holds it open (the cart's corrected re-export under the same name, a
+copy put over it with its size and time kept): its report is not exported, printed or previewed, its copy not saved
+and its over-read not signed as if it were the file's; the window says the file changed and to reopen it. Reopened,
+the report is of what the file holds now. And a labs table rewritten in place is read again before its row is given.
+
+LUDB 1 open, then LUDB 14's header and samples written over 1.hea and 1.dat in place (``helpers_stale``). Truth: the
+two headers' own texts (LUDB 1: 51 years, F; LUDB 14: 50 years, M), the table each test writes.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from helpers_app import WAIT_MS, isolated_settings, shown_window  # noqa: E402,F401 - fixtures
+from helpers_stale import LUDB, fourteen_over_one, ludb_pair, rewrite_in_place  # noqa: E402
+
+pytestmark = pytest.mark.skipif(not (LUDB / "14.hea").is_file(), reason="bundled samples not present")
+
+
+def _open(qtbot, window, path) -> None:
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        window.open_record(path)
+
+
+def _page1(pdf) -> str:
+    out = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    return " ".join(out.split())
+
+
+def test_a_record_rewritten_while_open_is_not_exported_saved_or_signed(qtbot, tmp_path):
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext not installed")
+    folder = ludb_pair(tmp_path / "records")
+    window = shown_window(qtbot)
+    _open(qtbot, window, folder / "1.hea")
+    assert (window.session.record.age, window.session.record.sex) == (51.0, "F")
+    with qtbot.waitSignal(window.reportWritten, timeout=WAIT_MS):
+        window.export_pdf(tmp_path / "before.pdf", wait=False)          # as read: written
+    assert "51 y" in _page1(tmp_path / "before.pdf")
+
+    fourteen_over_one(folder)
+    with qtbot.waitSignal(window.reportFailed, timeout=WAIT_MS) as failed:
+        assert window.export_pdf(tmp_path / "after.pdf", wait=False) is None
+    assert "the file changed on disk since it was opened (1.hea, 1.dat)" in failed.args[1]
+    assert not (tmp_path / "after.pdf").exists()
+    said = window.message_bar.text()
+    assert said.startswith("Report not written: after.pdf: record 1: the file changed on disk") and "reopen" in said
+    assert window.save_record_as(tmp_path / "copy.hea", "wfdb") is None and not (tmp_path / "copy.hea").exists()
+    assert window.message_bar.text().startswith("Not saved: copy.hea: record 1: the file changed on disk")
+    said = window.session.changed_on_disk()
+    assert window.results.interpretation.overread.session is window.session
+    assert window.results.interpretation.overread.sign("Dr A") == f"Not signed: {said}"
+    assert window.session.overread.signed_at is None
+
+    _open(qtbot, window, folder / "1.hea")                               # reopened: what it holds now
+    assert (window.session.record.age, window.session.record.sex) == (50.0, "M")
+    assert window.session.changed_on_disk() == ""
+    with qtbot.waitSignal(window.reportWritten, timeout=WAIT_MS):
+        window.export_pdf(tmp_path / "after.pdf", wait=False)
+    assert "50 y" in _page1(tmp_path / "after.pdf")
+
+
+def test_a_labs_table_rewritten_while_open_is_read_again(qtbot, tmp_path):
+    """The window's open table (File > Open labs table) gave record 1 CRP 10; the lab system re-exports it in place
+    with 90: record 1 opened again gets 90, never 10."""
+    folder = ludb_pair(tmp_path / "records")
+    table = tmp_path / "labs.csv"
+    table.write_text("record_id,crp [mg/L]\n1,10\n14,3.5\n")
+    window = shown_window(qtbot)
+    window.open_labs_table(table)
+    qtbot.waitUntil(lambda: window.labs_worker is None and window.labs_table is not None, timeout=WAIT_MS)
+    _open(qtbot, window, folder / "1.hea")
+    assert window.lab_form.raw_values()["crp"][0] == "10"
+    rewrite_in_place(table, b"record_id,crp [mg/L]\n1,90\n14,3.5\n")
+    _open(qtbot, window, folder / "1.hea")
+    qtbot.waitUntil(lambda: window.labs_worker is None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.lab_form.raw_values().get("crp", ("",))[0] == "90", timeout=WAIT_MS)
+    assert window.session.values["crp"].source == "table"
