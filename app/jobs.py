@@ -233,14 +233,18 @@ def header_job(ctx: JobContext, paths: list) -> int:
     for i, path in enumerate(paths):
         ctx.check()
         try:
-            rec = load_record(path)
-            info = {"record_id": rec.record_id, "age": rec.age, "sex": rec.sex, "fs": rec.fs,
-                    "duration_s": rec.duration_s, "dx": diagnosis_words(rec, with_codes=False),
-                    "dx_coded": diagnosis_words(rec), "recording_s": (rec.meta or {}).get("recording_s")}
+            info = record_info(load_record(path))
         except Exception as err:  # noqa: BLE001 (one bad file must not stop the listing)
             info = user_message(err)
         ctx.progress(i + 1, len(paths), (i, info))
     return len(paths)
+
+
+def record_info(rec) -> dict:
+    """What the folder browser's row says of the record ``rec`` (``header_job``'s info)."""
+    return {"record_id": rec.record_id, "age": rec.age, "sex": rec.sex, "fs": rec.fs,
+            "duration_s": rec.duration_s, "dx": diagnosis_words(rec, with_codes=False),
+            "dx_coded": diagnosis_words(rec), "recording_s": (rec.meta or {}).get("recording_s")}
 
 
 def report_job(ctx: JobContext, session, out_path, settings=None, model_info=None):

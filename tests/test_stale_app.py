@@ -82,3 +82,22 @@ def test_a_labs_table_rewritten_while_open_is_read_again(qtbot, tmp_path):
     qtbot.waitUntil(lambda: window.labs_worker is None, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: window.lab_form.raw_values().get("crp", ("",))[0] == "90", timeout=WAIT_MS)
     assert window.session.values["crp"].source == "table"
+
+
+def test_the_folder_row_of_a_record_rewritten_in_place_says_what_it_holds_once_opened(qtbot, tmp_path):
+    """The folder listed (row 1: 51, F, LUDB 1's header), then 1.hea and 1.dat rewritten with LUDB 14's in place:
+    opened, record 1's row says 50, M with the patient line, not the listing's 51, F beside LUDB 14's traces."""
+    folder = ludb_pair(tmp_path / "records")
+    window = shown_window(qtbot)
+    window.open_folder(folder)
+    table = window.browser.table
+
+    def row(r):
+        return [table.item(r, c).text() if table.item(r, c) else "" for c in (0, 1, 2)]
+
+    qtbot.waitUntil(lambda: table.rowCount() == 2 and row(1)[1] not in ("", "loading..."), timeout=WAIT_MS)
+    assert row(0) == ["1", "51", "F"] and row(1) == ["14", "50", "M"]
+    fourteen_over_one(folder)
+    _open(qtbot, window, folder / "1.hea")
+    assert (window.session.record.age, window.session.record.sex) == (50.0, "M")
+    assert row(0) == ["1", "50", "M"]

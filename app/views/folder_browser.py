@@ -172,6 +172,20 @@ class FolderBrowser(QWidget):
             return
         index, info = data
         self.progress.setValue(done)
+        self._fill_row(index, info)
+
+    def show_row(self, path, info: dict) -> None:
+        """The row of the record at ``path`` (none where it is not listed) says ``info`` (``jobs.record_info``):
+        that record as it was read when opened. A file rewritten in place since the folder was listed (a corrected
+        re-export under the same name) had kept the listing's age, sex and diagnoses beside the new record."""
+        r = self.row_of(path) if self.paths else -1
+        if r >= 0:
+            self._fill_row(r, info)
+
+    def _fill_row(self, index: int, info) -> None:
+        """Row ``index`` says ``info``: the record's id, age, sex, diagnoses, rate and length, or why it could not be
+        read (a str)."""
+        done = self.progress.value()
         if isinstance(info, str):
             # the row names the record: the message drops the folder's path and runs from the age
             # column on, so a narrow dock shows why (it showed "unr" of "unreadable: /path/...")
@@ -186,6 +200,8 @@ class FolderBrowser(QWidget):
             self.table.setItem(index, 1, item)
             self.table.setSpan(index, 1, 1, len(self.COLUMNS) - 1)
             return
+        if self.table.columnSpan(index, 1) > 1:        # an unreadable row read since: its cells again
+            self.table.setSpan(index, 1, 1, 1)
         age = info.get("age")
         values = (info["record_id"], age_text(age), info.get("sex") or "",       # "43", an infant's "3 months"
                   ", ".join(list(map(str, info.get("dx") or ()))[:4]), f"{info['fs']:g}", f"{info['duration_s']:.1f}")

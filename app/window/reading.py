@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QTimer
 
-from app import workers
+from app import jobs, workers
 from app.views.patient_line import NO_RECORD
 from app.window.records import _brief, _reason, shown_name
 from mirage_model.limits import SCALE_FINDINGS
@@ -36,6 +36,7 @@ class ReadingMixin:
                 self._load_out = (sid, out)      # its preparation, for a model job started meanwhile
                 self.session.file_stamp = out.stamp     # a report or a signature asks whether the file changed since
                 self._show_record(path, out.record)
+                self.browser.show_row(path, jobs.record_info(out.record))      # its row: the file as read now
                 self.viewer.plot.viewport().update()
                 self.timings["open_to_drawn_s"] = time.perf_counter() - self._t_open
             finally:
