@@ -1,14 +1,19 @@
-"""Tables read once and kept while unchanged (PTB-XL's ptbxl_database.csv, ``records.ptbxl``) are read again when
-edited in place with their size and modification time kept (``cp -p``, a sync tool that sets the time back): the
-record shows the age and sex the table says now."""
+"""What is read once and kept while unchanged is read again when a file is edited in place with its size and
+modification time kept (``cp -p``, a sync tool that sets the time back): PTB-XL's ptbxl_database.csv
+(``records.ptbxl``: the record shows the age and sex the table says now), the window's open labs table
+(``review.labs_table``), the records under a labs table's folder (``clinical.renamed.records_under``, by which a row
+that fits two of them is refused). Truth: the values each test writes; the bundled MUSE XML, an ECG."""
 
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 from helpers_stale import rewrite_in_place
 from mirage_model.paths import resources_dir
 from mirage_model.records import load_record
+
+TEST_DATA = Path(__file__).resolve().parent / "data"
 
 
 def test_an_edited_ptbxl_table_gives_its_new_age_and_sex(tmp_path):
@@ -43,3 +48,25 @@ def test_a_labs_table_edited_in_place_gives_no_old_row(tmp_path):
     row = table.row_for(folder / "1.hea")
     assert row.values == {} and "labs.csv changed on disk since it was read" in row.notes[0]
     assert LabsTable.read(path).row_for(folder / "1.hea").values["crp"] == (90.0, "mg/L")
+
+
+def test_a_file_rewritten_into_an_ecg_in_place_counts_among_the_tables_records(tmp_path):
+    """ROOT/labs.csv's row "1" fits ROOT/siteA/1 alone while ROOT/siteB/1.xml is a note; written over in place by a
+    MUSE XML ECG (same size and time, its folder untouched), the row fits two records and is refused: the list of
+    records under ROOT had been kept until a folder changed, and the row given to siteA/1, perhaps siteB's
+    patient's labs."""
+    from helpers_stale import ludb_pair
+    from mirage_model.review.labs_table import LabsTable
+
+    root = tmp_path / "ds"
+    ludb_pair(root / "siteA")
+    (root / "siteB").mkdir()
+    ecg = (TEST_DATA / "formats" / "muse-sinus.xml").read_bytes()
+    note = b"<?xml version='1.0'?><notes>site visit</notes>\n"
+    (root / "siteB" / "1.xml").write_bytes(note[:-1] + b" " * (len(ecg) - len(note)) + b"\n")
+    (root / "labs.csv").write_text("record_id,weight [kg]\n1,70\n")
+    hea = root / "siteA" / "1.hea"
+    assert LabsTable.read(root / "labs.csv").row_for(hea).values == {"weight": (70.0, "kg")}
+    rewrite_in_place(root / "siteB" / "1.xml", ecg)
+    row = LabsTable.read(root / "labs.csv").row_for(hea)
+    assert row.values == {} and row.notes[0].startswith("labs row '1' fits 2 records under the folder of labs.csv")
