@@ -64,6 +64,25 @@ def test_a_record_rewritten_while_open_is_not_exported_saved_or_signed(qtbot, tm
     with qtbot.waitSignal(window.reportWritten, timeout=WAIT_MS):
         window.export_pdf(tmp_path / "after.pdf", wait=False)
     assert "50 y" in _page1(tmp_path / "after.pdf")
+    # each report says which content it was made from: LUDB 14's under the name 1 as the bundled 14's, not LUDB 1's
+    _open(qtbot, window, LUDB / "14.hea")
+    with qtbot.waitSignal(window.reportWritten, timeout=WAIT_MS):
+        window.export_pdf(tmp_path / "fourteen.pdf", wait=False)
+    made = {name: _content(tmp_path / f"{name}.pdf") for name in ("before", "after", "fourteen")}
+    assert made["after"] == made["fourteen"] != made["before"], made
+
+
+def _content(pdf) -> str:
+    """The record content a report says it was made from (its 16 hex digits), and the same in its metadata."""
+    import re
+
+    text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True)
+                    .stdout.split())
+    said = re.findall(r"Made from the record's content ([0-9a-f]{16}) \(", text)
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    keywords = re.findall(r"Keywords:\s+record content ([0-9a-f]{40})", info)
+    assert len(said) == 1 and len(keywords) == 1 and keywords[0].startswith(said[0]), (said, keywords)
+    return said[0]
 
 
 def test_a_labs_table_rewritten_while_open_is_read_again(qtbot, tmp_path):

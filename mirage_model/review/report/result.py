@@ -16,6 +16,7 @@ from mirage_model.review.interpret import (doubted_calls, no_statement_text, ses
                                            session_noise_hidden)
 from mirage_model.review.labels import is_normal, label_words, model_words
 from mirage_model.review.overread import research_notice
+from mirage_model.review.record_key import overread_key
 from mirage_model.review.report.context import MODEL_RESULT, ReportContext
 from mirage_model.review.report.layout import MM
 from mirage_model.review.report.model_info import code_version_text, flatten_metrics, metric_lines
@@ -285,7 +286,16 @@ def review_flowables(ctx: ReportContext, st) -> list:
     notice = research_notice(overread, ctx.interpretation)
     out.append(Paragraph(pdf_escape(f"{notice} The model's output {said} must not be used for "
                                     "patient care."), st["small"]))
+    out.append(Paragraph(pdf_escape(content_line(ctx.record)), st["small"]))
     return out
+
+
+def content_line(record) -> str:
+    """Which content of the file this report was made from: "Made from the record's content 3f2a9c1b7d4e5a60 (its
+    samples and patient details as read, digested: the key its over-read is kept by)." (``record_key.overread_key``,
+    its first 16 hex digits): a file rewritten since holds other content, under another key."""
+    return (f"Made from the record's content {overread_key(record)[:16]} (its samples and patient details as read, "
+            "digested: the key its over-read is kept by).")
 
 
 def missing_flowables(session, st) -> list:
