@@ -70,3 +70,22 @@ def test_a_file_rewritten_into_an_ecg_in_place_counts_among_the_tables_records(t
     rewrite_in_place(root / "siteB" / "1.xml", ecg)
     row = LabsTable.read(root / "labs.csv").row_for(hea)
     assert row.values == {} and row.notes[0].startswith("labs row '1' fits 2 records under the folder of labs.csv")
+
+
+def test_a_ptbxl_record_open_in_a_session_is_changed_when_its_table_is(tmp_path):
+    """The age and sex a PTB-XL record shows come from ptbxl_database.csv: a session's record is no longer its files'
+    once that table is rewritten in place (``ReviewSession.changed_on_disk``, which the window asks before a report or
+    a signature), as when its header or samples are."""
+    from mirage_model.records.stamp import record_stamp
+    from mirage_model.review.session import ReviewSession
+
+    root = tmp_path / "ptbxl"
+    shutil.copytree(resources_dir() / "samples" / "ptbxl", root)
+    hea = root / "records100" / "00000" / "00417_lr.hea"
+    session = ReviewSession(path=hea)
+    session.file_stamp = record_stamp(hea)
+    session.set_record(load_record(hea), hea)
+    assert session.changed_on_disk() == ""
+    table = root / "ptbxl_database.csv"
+    rewrite_in_place(table, table.read_bytes().replace(b"\n417,4938,75.0,1,", b"\n417,4938,57.0,0,"))
+    assert session.changed_on_disk().startswith("the file changed on disk since it was opened (ptbxl_database.csv)")

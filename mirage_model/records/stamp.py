@@ -33,12 +33,15 @@ def stat_stamp(st: os.stat_result) -> FileStamp:
 
 def record_files(path: str | Path) -> list[Path]:
     """The files a record at ``path`` is read from: the file itself; for a WFDB header also the signal files its
-    signal lines name beside it and, of a multi-segment master, each segment's header and its signal files."""
+    signal lines name beside it, of a multi-segment master each segment's header and its signal files, and the
+    PTB-XL table its age, sex and diagnoses may come from (``ptbxl.find_database``)."""
     from mirage_model.formats import signal_names     # here: mirage_model.formats imports this package
     from mirage_model.records.folder import named_file
+    from mirage_model.records.ptbxl import find_database
 
     path = Path(path)
-    files, todo = [path], [path] if path.suffix.lower() == ".hea" else []
+    header = path.suffix.lower() == ".hea"
+    files, todo = [path], [path] if header else []
     while todo and len(files) < 10_000:
         head = todo.pop()
         for name in sorted(signal_names(head) or ()):
@@ -51,7 +54,8 @@ def record_files(path: str | Path) -> list[Path]:
             elif not os.path.lexists(found) and os.path.lexists(segment) and segment not in files:
                 files.append(segment)
                 todo.append(segment)
-    return files
+    table = find_database(path) if header else None
+    return files + [table] if table is not None else files
 
 
 def record_stamp(path: str | Path) -> tuple:
