@@ -120,3 +120,23 @@ def test_the_folder_row_of_a_record_rewritten_in_place_says_what_it_holds_once_o
     _open(qtbot, window, folder / "1.hea")
     assert (window.session.record.age, window.session.record.sex) == (50.0, "M")
     assert row(0) == ["1", "50", "M"]
+
+
+def test_the_window_says_the_file_changed_when_it_is_come_back_to(qtbot, tmp_path):
+    """LUDB 1 open; its files rewritten in place while the reviewer is in another program: the window, activated
+    again, says so in the message bar once (before any export or signature is tried)."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    folder = ludb_pair(tmp_path / "records")
+    window = shown_window(qtbot)
+    _open(qtbot, window, folder / "1.hea")
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    QApplication.sendEvent(window, QEvent(QEvent.Type.ActivationChange))
+    assert "changed on disk" not in window.message_bar.text()
+    fourteen_over_one(folder)
+    QApplication.sendEvent(window, QEvent(QEvent.Type.ActivationChange))
+    said = window.message_bar.text()
+    assert said == "Record 1: the file changed on disk since it was opened (1.hea, 1.dat); reopen it to review what " \
+                   "it holds now.", said
