@@ -87,6 +87,22 @@ def files_digests(paths) -> list[str]:
     return out
 
 
+def changed_after(paths, when_ns: int) -> list:
+    """The records of ``paths`` (in order) a file of which (of its stem in its folder, as ``files_digests`` takes
+    them) was written, or had its status changed, after ``when_ns`` (ns since the epoch; its modification or change
+    time later): rewritten since then, ``cp -p`` that set the time back included. Each folder listed once."""
+    by_folder: dict[str, dict[str, list]] = {}
+    out = []
+    for p in paths:
+        folder, name = os.path.split(os.path.abspath(os.fspath(p)))
+        stems = by_folder.get(folder)
+        if stems is None:
+            stems = by_folder[folder] = _stems(folder)
+        if any(max(stamp[3], stamp[4]) > when_ns for _, stamp in stems.get(_stem(name), ())):
+            out.append(p)
+    return out
+
+
 def _stem(name: str) -> str:
     return name.split(".", 1)[0].casefold()
 

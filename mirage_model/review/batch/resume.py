@@ -5,9 +5,11 @@ would score them: a resumed output never mixes two models' or two labs tables' r
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 from typing import Callable, Mapping
 
+from mirage_model.records.stamp import changed_after
 from mirage_model.review.batch.errors import BatchError
 from mirage_model.review.batch.outputs import read_rows
 
@@ -80,6 +82,27 @@ def columns_differ(old: list[str], new: list[str], changed: str = CLI_CHANGED, l
     if not parts:
         parts.append("its columns are in another order")
     return "; ".join(parts) + f" ({changed})"
+
+
+def check_unchanged(out_path: Path, kept: list[dict], files: Mapping[str, Path]) -> None:
+    """Refuse to resume onto ``out_path`` where a record of its ``kept`` rows (``files``: record_path -> its file)
+    was written after the output last was (its modification or change time later than the output's modification
+    time): its row is of content the file no longer holds (a corrected re-export under the same name, a copy put over
+    it with its time set back), and a resumed run keeps it.
+
+    Raises:
+        BatchError: naming how many and the first three.
+    """
+    try:
+        written = os.stat(out_path).st_mtime_ns
+    except OSError:
+        return
+    paths = [files[rel] for rel in (str(row.get("record_path")) for row in kept) if rel in files]
+    changed = changed_after(paths, written)
+    if changed:
+        named = ", ".join(p.name for p in changed[:3]) + (" ..." if len(changed) > 3 else "")
+        raise _refuse(out_path, f"{len(changed)} of the records it holds rows of changed on disk since it was written "
+                                f"({named}), and a resumed run would keep their rows of what they held then")
 
 
 def _refuse(out_path: Path, why: str) -> BatchError:

@@ -31,7 +31,7 @@ from mirage_model.review.batch.outputs import (DEFAULT_DIALECT, FORMATS, earlier
                                                lock_output, output_dialect, write_atomic)
 from mirage_model.review.batch.pipeline import CHUNK_SIZE, OutputCopies, iter_rows
 from mirage_model.review.batch.priors import PriorComparer, SerialCounts
-from mirage_model.review.batch.resume import check_kept, kept_rows
+from mirage_model.review.batch.resume import check_kept, check_unchanged, kept_rows
 from mirage_model.review.batch.saving import CHECKPOINT_COST, RowSaver, checkpoint_wait, interrupted_saves
 from mirage_model.review.batch.summary import BatchSummary, labs_header_line
 from mirage_model.review.interpret import statement_labels, trained_words
@@ -191,6 +191,7 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                        all_statements=all_statements, statements_predictor=statements_predictor,
                        labs_lookup=lookup, record_timeout_s=record_timeout_s, patient_names=patient_names)
         if kept:
+            check_unchanged(out_path, kept, by_rel)
             _check_kept(out_path, kept, by_rel, predictor, statements_predictor, lookup, dict(scoring, workers=1))
         done_keys = {str(row.get("record_path")) for row in kept}
         todo_h, todo_o, todo_n = ([p for p in group if rel_path(p, folder) not in done_keys]
