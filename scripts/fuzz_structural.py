@@ -49,6 +49,7 @@ import fuzz_mutations as fm  # noqa: E402  (the sources, the child process and t
 import fuzz_structural_bin as fb  # noqa: E402
 import fuzz_structural_xml as fx  # noqa: E402
 from fuzz_judging import judge_all, parse_run, print_counts  # noqa: E402
+from fuzz_mutators import _is_xml  # noqa: E402
 
 # markers for mutants that are not bytes: made in place by ``write_mutants``
 DIRECTORY, FIFO, DEV_ZERO, SPARSE = (b"\0<directory>", b"\0<fifo>", b"\0<dev-zero>", b"\0<sparse>")
@@ -64,7 +65,7 @@ def generic(name: str, data: bytes) -> dict[str, dict[str, bytes]]:
            "sparse-over-limit": {name: SPARSE + data[:65536]},
            "twice-over": {name: data + data},
            "trailing-garbage": {name: data + bytes(range(256)) * 64}}
-    if not fm._is_xml(data):
+    if not _is_xml(data):
         out["utf8-bom-first"] = {name: b"\xef\xbb\xbf" + data}
     return out
 
@@ -75,7 +76,7 @@ def mutants(name: str, path: Path, rng: random.Random) -> tuple[str, dict[str, d
         return path.name, fb.wfdb(path, rng)
     data = path.read_bytes()
     out = generic(path.name, data)
-    if fm._is_xml(data):
+    if _is_xml(data):
         out.update(fx.xml(path.name, data, rng))
     elif data[:8] == b"0       " or data[:8] == b"\xffBIOSEMI":
         out.update(fb.edf(path.name, data))

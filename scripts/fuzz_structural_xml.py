@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 import re
 
-import fuzz_mutations as fm
+import fuzz_mutators as fm
 from fuzz_structural_bin import cuts
 
 TAG = re.compile(r"<(/?)([A-Za-z_][\w:.-]*)(?:\s[^<>]*?)?(/?)>")
