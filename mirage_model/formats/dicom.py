@@ -24,6 +24,7 @@ import warnings
 from pathlib import Path
 
 from mirage_model.formats.assemble import fail, fail_unless_ours, person_name, sex_code_note
+from mirage_model.formats.dicom_cut import read_before_cut_group
 from mirage_model.formats.dicom_groups import group_leads, join_simultaneous, labelled_median, rhythm_group
 from mirage_model.formats.dicom_samples import (apply_channel_status, group_problem, infer_interpretation,
                                                 padding_in_range, scale_problem)
@@ -155,6 +156,10 @@ def adapt_parser(parser):
                 ds = pydicom.dcmread(str(file_path), force=True)   # as check_dicom
                 groups = list(ds.get("WaveformSequence") or [])
             except Exception:
+                ds, groups = None, None
+            # a file cut inside a median beat's group: read up to that group, the rhythm whole before it
+            ds, groups = read_before_cut_group(Path(file_path), groups) or (ds, groups)
+            if ds is None:
                 return super().parse(file_path)      # its own error says what is wrong
             from ecgdatakit.exceptions import CorruptedFileError, ECGDataKitError
 

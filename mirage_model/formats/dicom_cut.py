@@ -3,11 +3,13 @@
 pydicom reads a sequence whose stated length runs past the file's end without a word, so a file cut
 inside its Waveform Sequence reached the parser as one without usable multiplex groups ("no usable
 Waveform Sequence ..."); :func:`cut_inside` walks the file's element headers (tag, VR, length) and says
-where the file ends inside one, which the refusal then names.
+where the file ends inside one, which the refusal then names. A file cut inside its median beats' multiplex
+group after a whole rhythm is read up to that group (:func:`read_before_cut_group`): the rhythm opens whole.
 """
 
 from __future__ import annotations
 
+import io
 import struct
 from pathlib import Path
 
@@ -16,6 +18,7 @@ _LONG_VRS = {b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN
 _UNDEFINED = 0xFFFFFFFF
 _ITEM, _ITEM_END, _SEQUENCE_END = (0xFFFE, 0xE000), (0xFFFE, 0xE00D), (0xFFFE, 0xE0DD)
 _IMPLICIT_LE, _EXPLICIT_BE = "1.2.840.10008.1.2", "1.2.840.10008.1.2.2"
+_WAVEFORM_SEQUENCE = (0x5400, 0x0100)
 
 
 class _Cut(Exception):
@@ -26,18 +29,92 @@ def cut_inside(path: Path) -> str | None:
     """Words for where ``path`` ends inside a data element ("the file is cut short: it ends inside element
     (5400,0100), which states 139,576 bytes from byte 3,816; the file has 4,000"), or None where it ends
     after a whole element (or its encoding, a deflated one, is not walked)."""
+    return _walked(path)[1]
+
+
+def cut_group(path: Path) -> tuple[int, int] | None:
+    """Which item of the Waveform Sequence (5400,0100) (a multiplex group, from 0) ``path`` ends inside, and the
+    byte its item tag starts at; None where it ends inside none (after the sequence, between two of its items,
+    or elsewhere)."""
+    walk, cut = _walked(path)
+    if cut is None or _WAVEFORM_SEQUENCE not in walk.top:
+        return None
+    pos, length = walk.top[_WAVEFORM_SEQUENCE]
+    end = len(walk.data) if length == _UNDEFINED else min(pos + length, len(walk.data))
+    k = 0
+    while pos < end:
+        try:
+            tag = walk._unpack("HH", pos, None, "")
+            if tag != _ITEM:   # the sequence's delimiter, or no item: no group is cut
+                return None
+            (length,) = walk._unpack("I", pos + 4, tag, "")
+            if length == _UNDEFINED:
+                after = walk.elements(pos + 8, len(walk.data), _ITEM_END, " within an item")
+            elif pos + 8 + length > len(walk.data):
+                return k, pos
+            else:
+                after = pos + 8 + length
+        except (_Cut, RecursionError):
+            return k, pos
+        pos, k = after, k + 1
+    return None
+
+
+def read_before_cut_group(path: Path, groups: list | None):
+    """``path`` read by pydicom up to the multiplex group it ends inside, where that group is a median beat's
+    (labelled one, of a beat's length by the fields read, or none of its fields readable) and the groups before
+    it hold a whole 12-lead rhythm of MIN_RHYTHM_S or more: the rhythm opens, and the reader note that the file
+    is cut short (``vendor``) says so, never a median beat in part. None otherwise (the file is read as it is).
+
+    Args:
+        groups: the Waveform Sequence's items (pydicom Datasets) as read from the whole file; None where they
+            could not be read.
+
+    Returns:
+        (the Dataset read, its Waveform Sequence's items), or None.
+    """
+    import pydicom   # lazy: the formats extra
+
+    from mirage_model.formats.dicom_groups import beat_group, rhythm_group, whole_rhythm
+
+    cut = cut_group(path)
+    if cut is None:
+        return None
+    k, start = cut
+    if groups is not None and k < len(groups):
+        try:
+            beat = beat_group(groups[k])
+        except Exception:   # its fields cut: nothing of the group can be read
+            beat = True
+        if not beat:
+            return None
+    try:
+        ds = pydicom.dcmread(io.BytesIO(path.read_bytes()[:start]), force=True)
+        before = list(ds.get("WaveformSequence") or [])
+        pick = rhythm_group(before)
+        if pick is None or not whole_rhythm(before[pick]):
+            return None
+    except Exception:   # the groups before it unreadable too: the file is read as it is, its own words stand
+        return None
+    return ds, before
+
+
+def _walked(path: Path) -> tuple[_Walk | None, str | None]:
+    """The walk of ``path``'s dataset (None for a deflated one, whose bytes are no element headers) and the words
+    for where it ends inside an element (None where it does not, or its sequences are nested too deeply to walk:
+    the parser's own words stand)."""
     data = path.read_bytes()
     start, syntax = _dataset_start(data)
     if syntax is None or syntax.endswith(".99"):   # deflated: its bytes are no element headers
-        return None
+        return None, None
     walk = _Walk(data, implicit=syntax == _IMPLICIT_LE, endian=">" if syntax == _EXPLICIT_BE else "<")
     try:
         walk.elements(start, len(data), until=None)
     except _Cut as cut:
-        return str(cut)
-    except RecursionError:   # sequences nested too deeply to walk: the parser's own words stand
-        return None
-    return None
+        return walk, str(cut)
+    except RecursionError:
+        return walk, None
+    return walk, None
 
 
 def _dataset_start(data: bytes) -> tuple[int, str | None]:
@@ -65,6 +142,7 @@ class _Walk:
 
     def __init__(self, data: bytes, implicit: bool, endian: str):
         self.data, self.implicit, self.endian = data, implicit, endian
+        self.top: dict[tuple[int, int], tuple[int, int]] = {}   # a top-level element: (its value's byte, length)
 
     def _unpack(self, fmt: str, pos: int, tag: tuple[int, int] | None, within: str):
         size = struct.calcsize(fmt)
@@ -89,6 +167,8 @@ class _Walk:
                     (length,), pos = self._unpack("I", pos + 8, tag, within), pos + 12
                 else:
                     (length,), pos = self._unpack("H", pos + 6, tag, within), pos + 8
+            if until is None and not within:
+                self.top[tag] = (pos, length)
             if length == _UNDEFINED:   # a sequence, an item or encapsulated data, up to its delimiter
                 inside = within if tag == _ITEM else f" within {_tag(tag)}"
                 pos = self.elements(pos, len(self.data), _ITEM_END if tag == _ITEM else _SEQUENCE_END, inside)

@@ -51,12 +51,25 @@ def rhythm_group(groups) -> int | None:
         seconds = _group_seconds(wf)
         original = str(wf.get("WaveformOriginality") or "").strip().upper() != "DERIVED"
         leads = set(group_leads(wf))
-        # (a group of a beat's length is no rhythm however many leads it has: an unlabelled median
-        # beat beside a rhythm of fewer leads stays the beat, and the rhythm is refused for its leads)
-        complete = set(STANDARD_LEADS) <= leads | derivable_leads(leads) and seconds >= MIN_RHYTHM_S
+        complete = whole_rhythm(wf)
         if key is None or (complete, bool(leads), original, seconds) > key:
             best, key = k, (complete, bool(leads), original, seconds)
     return best
+
+
+def whole_rhythm(wf) -> bool:
+    """Whether a multiplex group's ECG leads give the 12 (with the limb leads Einthoven's and Goldberger's
+    identities derive) and it lasts MIN_RHYTHM_S or more. (A group of a beat's length is no rhythm however
+    many leads it has: an unlabelled median beat beside a rhythm of fewer leads stays the beat, and the rhythm
+    is refused for its leads.)"""
+    leads = set(group_leads(wf))
+    return set(STANDARD_LEADS) <= leads | derivable_leads(leads) and _group_seconds(wf) >= MIN_RHYTHM_S
+
+
+def beat_group(wf) -> bool:
+    """Whether a multiplex group is a median beat's: labelled one, or shorter than MIN_RHYTHM_S (or of no
+    length its fields state)."""
+    return labelled_median(wf.get("MultiplexGroupLabel")) or _group_seconds(wf) < MIN_RHYTHM_S
 
 
 def group_leads(wf) -> list[str]:
