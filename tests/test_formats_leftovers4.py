@@ -4,6 +4,12 @@
 - DICOM: Example.dcm cut inside its median beats' multiplex group (its Waveform Data, an element of its
   channel definitions, its item's tag) was refused (or, cut before them, opened with a reader note): the
   rhythm before it is whole, so it now opens with the rhythm and the same note, never a median beat in part.
+- CinC/PhysioNet Challenge MATLAB 5 .mat: a header listing its signals twice was refused naming the
+  matrix's shape ("MATLAB variable 'val' has shape (12, 5000), expected (24, samples)"); it now names the
+  header and its fault, as the MATLAB v4 case does (test_formats_leftovers3).
+- WFDB .hea + .dat: a header listing its 12 signals twice blamed the good signal file ("signal file is
+  truncated"), and without a signal length read it frame by frame out of step (2 500 samples a lead, every
+  other one: a rhythm twice as fast) without a word; both are now refused naming the header.
 """
 
 from __future__ import annotations
@@ -91,3 +97,83 @@ def test_a_dicom_cut_inside_its_rhythm_is_still_refused(tmp_path, whole_dcm):
     copy.write_bytes(data[:rhythm + 60_000])
     with pytest.raises(RecordError, match="multiplex group 1: Waveform Data has 60000 bytes, expected 120000"):
         load_record(copy)
+
+
+def _with_signal_lines(tmp_path: Path, hea: Path, lines: list[str], length: bool = True) -> Path:
+    """A copy of the WFDB record ``hea`` (its signal files beside it) under a header of ``lines``' signals and its
+    comments (without the signal length, ``length`` False)."""
+    for path in hea.parent.glob(hea.stem + ".*"):
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    head, *rest = hea.read_text().splitlines()
+    fields = head.split()
+    fields[1] = str(len(lines))
+    copy = tmp_path / hea.name
+    copy.write_text("\n".join([" ".join(fields if length else fields[:3]), *lines,
+                               *[line for line in rest if line.startswith("#")]]) + "\n")
+    return copy
+
+
+def _signal_lines(hea: Path) -> list[str]:
+    return [line for line in hea.read_text().splitlines()[1:] if line and not line.startswith("#")]
+
+
+CINC, LUDB = SAMPLES / "cinc2021" / "A0003.hea", SAMPLES / "ludb" / "1.hea"
+
+
+@pytest.mark.parametrize("hea, matlab5, lines, words", [
+    # A0003.mat as MATLAB 5 ('val', 12 x 5000), each signal listed twice
+    (CINC, "rows", lambda s: s + s, "the header lists 24 signals in A0003.mat, but its MATLAB variable 'val' is "
+                                    "12 x 5000 (one row per signal: 12 signals): it lists each signal twice "
+                                    "(I, II, III, ...)"),
+    # stored sample by sample (5000 x 12), V6 listed once more
+    (CINC, "columns", lambda s: s + s[-1:], "the header lists 13 signals in A0003.mat, but its MATLAB variable "
+                                           "'val' is 5000 x 12 (one column per signal: 12 signals) (V6 listed more "
+                                           "than once)"),
+    # LUDB 1's 1.dat: 12 signals x 5000 samples in format 16, 120 000 bytes
+    (LUDB, None, lambda s: s + s, "the header lists 24 signals in 1.dat, but its 120,000 bytes hold 12 signals of "
+                                  "5,000 samples (format 16): it lists each signal twice (i, ii, iii, ...)"),
+    (LUDB, None, lambda s: s + s[-1:], "the header lists 13 signals in 1.dat, but its 120,000 bytes hold 12 "
+                                       "signals of 5,000 samples (format 16) (v6 listed more than once)"),
+], ids=["matlab5-twice", "matlab5-by-column-v6-again", "dat-twice", "dat-v6-again"])
+def test_a_header_listing_its_signals_twice_is_refused_naming_the_header(tmp_path, hea, matlab5, lines, words):
+    signals = _signal_lines(hea)
+    assert len(signals) == 12 and (SAMPLES / "ludb" / "1.dat").stat().st_size == 12 * 5000 * 2
+    val = None
+    if matlab5:
+        scipy_io = pytest.importorskip("scipy.io")
+        val = scipy_io.loadmat(hea.with_suffix(".mat"))["val"]
+        assert val.shape == (12, 5000)
+        val = val if matlab5 == "rows" else val.T
+
+    def copy_of(listed: list[str]) -> Path:
+        copy = _with_signal_lines(tmp_path, hea, listed)
+        if val is not None:
+            scipy_io.savemat(copy.with_suffix(".mat"), {"val": val}, format="5")
+        return copy
+
+    if matlab5:   # the MATLAB 5 copy under the header as it was opens
+        assert load_record(copy_of(signals)).signal.shape == (12, 5000)
+    copy = copy_of(lines(signals))
+    with pytest.raises(RecordError) as err:
+        load_record(copy)
+    assert str(err.value) == f"{copy}: {words}"
+
+
+def test_a_dat_cut_short_under_a_header_listing_each_signal_once_stays_truncated(tmp_path):
+    hea = _with_signal_lines(tmp_path, LUDB, _signal_lines(LUDB))
+    (tmp_path / "1.dat").write_bytes((SAMPLES / "ludb" / "1.dat").read_bytes()[:100_000])
+    with pytest.raises(RecordError, match=r"1\.dat: signal file is truncated"):
+        load_record(hea)
+
+
+def test_a_wfdb_header_listing_its_signals_twice_without_a_length_is_refused(tmp_path):
+    # without checksums and the signal length, 24 signals a frame read 1.dat's 12 out of step: 2 500 samples a
+    # lead, every other one of the 5 000 (a heart rate read twice as fast)
+    signals = [" ".join(line.split()[:5] + line.split()[-1:]) for line in _signal_lines(LUDB)]
+    assert load_record(_with_signal_lines(tmp_path, LUDB, signals, length=False)).signal.shape == (12, 5000)
+    hea = _with_signal_lines(tmp_path, LUDB, signals + signals, length=False)
+    with pytest.raises(RecordError) as err:
+        load_record(hea)
+    assert str(err.value) == (f"{hea}: the header lists 24 signals in 1.dat (i, ii, iii, ... listed more than once) "
+                              "and no signal length: how many signals its 120,000 bytes hold cannot be told, and "
+                              "read as 24 a frame they could be out of step")

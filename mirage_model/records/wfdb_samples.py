@@ -116,9 +116,15 @@ def _read_digital(hea: Path, header: _Header, wanted: list[int],
                 header.quirks.append(f"{fname}: header gives byte offset {byte_offset}, the MATLAB "
                                      f"preamble ends at {layout}")
                 byte_offset = layout
+        names = [header.signals[i].name for i in members]
         if sig_len is None:  # header without a length: infer it from the file size
             if fmt in _COMPRESSED:
                 raise RecordError(hea, "header gives no signal length and the signal file is compressed")
+            if _listed_twice(names):   # a frame of the signals listed, some perhaps twice: out of step
+                raise RecordError(hea, f"the header lists {counted(len(members), 'signal')} in {fname}"
+                                       f"{_listed_twice(names)} and no signal length: how many signals its "
+                                       f"{size - byte_offset:,} bytes hold cannot be told, and read as "
+                                       f"{len(members)} a frame they could be out of step")
             sig_len = int(max(size - byte_offset, 0) / (_BYTES_PER_SAMPLE[fmt] * frame))
             _check_lost_rate(hea, header, fpath, sig_len)
         if sig_len == 0:
@@ -136,6 +142,10 @@ def _read_digital(hea: Path, header: _Header, wanted: list[int],
                 raise RecordError(fpath, f"signal file is truncated (expected {counted(header.held, 'sample', ',')} "
                                          f"per lead, found {int(have):,}; the first {sig_len:,} are read of a "
                                          "record this long, and the file ends within them)")
+            held = _dat_signals_held(fmt, sig_len, size - byte_offset, frame) if _listed_twice(names) else None
+            if held is not None and frame == len(members):   # the file is whole; the header lists too many
+                holds = f"its {size - byte_offset:,} bytes hold {counted(held, 'signal')} of {sig_len:,} samples"
+                raise _signals_not_held(fpath, frame, f"{holds} (format {fmt})", held, hea, names)
             raise RecordError(fpath, f"signal file is truncated (expected {counted(sig_len, 'sample')} per lead, "
                                      f"found {int(have)})")
         if need is not None and header.held is not None and fmt in _BYTES_PER_SAMPLE:
@@ -264,6 +274,11 @@ def _mat_layout(fpath: Path, n_sig: int, sig_len: int | None = None,
         except Exception as err:
             raise_own_fault(err, fpath, "WFDB")
             raise RecordError(fpath, f"MATLAB file cannot be read ({fault_words(err, fpath)})") from None
+        if val.ndim == 2 and n_sig not in val.shape and listed is not None:
+            rows, cols = val.shape   # samples outnumber signals: the shorter side is one per signal
+            held, per = (rows, "row") if rows <= cols else (cols, "column")
+            raise _signals_not_held(fpath, n_sig, f"its MATLAB variable 'val' is {rows} x {cols} (one {per} per "
+                                                  f"signal: {counted(held, 'signal')})", held, *listed)
         if val.ndim != 2 or n_sig not in val.shape:
             raise RecordError(fpath, f"MATLAB variable 'val' has shape {val.shape}, expected "
                                      f"({n_sig}, samples)")
@@ -302,21 +317,33 @@ def _mat_layout(fpath: Path, n_sig: int, sig_len: int | None = None,
                                          f"samples per signal, the file holds fewer)")
             return start
         if mtype == 30 and imag == 0 and 0 < namelen < 64 and listed is not None:
-            raise _signals_not_held(fpath, n_sig, int(rows), int(cols), *listed)
+            raise _signals_not_held(fpath, n_sig, f"its MATLAB matrix is {rows} x {cols} (one row per signal: "
+                                                  f"{counted(int(rows), 'signal')})", int(rows), *listed)
     raise RecordError(fpath, "not a MATLAB v4/v5 file that holds the record's samples")
 
 
-def _signals_not_held(fpath: Path, n_sig: int, rows: int, cols: int, hea: Path, names: list[str]) -> RecordError:
-    """The header's fault where it lists ``n_sig`` signals in a MATLAB v4 file whose matrix (``rows`` x ``cols``,
-    one row per signal) holds another number of them: a header listing its signals twice, or more of them."""
+def _signals_not_held(fpath: Path, n_sig: int, holds: str, held: int, hea: Path, names: list[str]) -> RecordError:
+    """The header's fault where it lists ``n_sig`` signals (``names``) in a signal file that holds ``held`` (what
+    ``holds`` says of it, "its MATLAB matrix is 12 x 5000 (...)"): a header listing its signals twice, or more."""
+    return RecordError(hea, f"the header lists {counted(n_sig, 'signal')} in {fpath.name}, but {holds}"
+                            f"{_listed_twice(names, held)}")
+
+
+def _listed_twice(names: list[str], held: int | None = None) -> str:
+    """What the header's repeated signal ``names`` in one file show (": it lists each signal twice (I, II, III,
+    ...)" where all are listed twice over the ``held`` the file holds, " (V6 listed more than once)"), or ""."""
     twice = [name for name in dict.fromkeys(names) if names.count(name) > 1]
-    why = ""
-    if twice and len(twice) * 2 == len(names) == 2 * rows:
-        why = f": it lists each signal twice ({first_few(twice, 3)})"
-    elif twice:
-        why = f" ({first_few(twice, 3)} listed more than once)"
-    return RecordError(hea, f"the header lists {counted(n_sig, 'signal')} in {fpath.name}, but its MATLAB matrix "
-                            f"is {rows} x {cols} (one row per signal: {counted(rows, 'signal')}){why}")
+    if twice and held is not None and len(twice) * 2 == len(names) == 2 * held:
+        return f": it lists each signal twice ({first_few(twice, 3)})"
+    if twice:
+        return f" ({first_few(twice, 3)} listed more than once)"
+    return ""
+
+
+def _dat_signals_held(fmt: str, sig_len: int, in_file: int, frame: int) -> int | None:
+    """How many signals of ``sig_len`` samples in format ``fmt`` make exactly ``in_file`` bytes, fewer than the
+    ``frame`` listed; None when no whole number does (a file cut short)."""
+    return next((n for n in range(1, frame) if _bytes_needed(fmt, n * sig_len) == in_file), None)
 
 
 def _read_with_wfdb(hea: Path, fpath: Path, header: _Header, members: list[int], wanted: list[int],
