@@ -9,7 +9,7 @@ from pathlib import Path
 
 from app.dialogs.batch_jobs import NothingToScore
 from mirage_model.records.folder import unreadable_line
-from mirage_model.review.batch.naming import not_replaced, not_replaced_text
+from mirage_model.review.batch.naming import failed_kept_text, not_replaced, not_replaced_text
 from mirage_model.words import counted
 
 
@@ -30,7 +30,11 @@ class BatchOutcome:
         """What a run stopped before its end says of the earlier PDFs it was told to replace and did not reach: they
         stay in the PDF folder beside this run's, though the output has no row of theirs (its rows were replaced),
         and may hold other values (another labs table, another model). A stopped run had said "3 PDFs in pdfs" of
-        a folder that held 10."""
+        a folder that held 10. A run that ended says those of the records it failed (``BatchSummary.earlier_kept``),
+        as ``mirage score`` does: they had stayed without a word, taken for this run's."""
+        kept = getattr(self.summary, "earlier_kept", None)
+        if kept and not getattr(self.summary, "cancelled", False):
+            return f" {failed_kept_text(kept, self._pdf_dir)}."
         if not self._replacing or not getattr(self.summary, "cancelled", False):
             return ""
         left = not_replaced(self._replacing, self._pdf_dir, (row.get("pdf") for row in self.rows))

@@ -31,7 +31,7 @@ from mirage_model.review.batch.outputs import earlier_output, earlier_output_ref
 from mirage_model.review.batch.resume import finished_records
 from mirage_model.review.batch.time_left import no_work
 from mirage_model.review.batch.rows import NOT_ECG, earlier_pdfs_text, not_ecg_line
-from mirage_model.review.batch.naming import not_replaced, not_replaced_text, pdfs_named
+from mirage_model.review.batch.naming import failed_kept_text, not_replaced, not_replaced_text, pdfs_named
 from mirage_model.clinical.labs import unmatched_rows_text
 from mirage_model.csvsafe import printable
 from mirage_model.limits import RECORD_TIMEOUT_S
@@ -389,6 +389,8 @@ def _report(args, summary, predictor) -> int:
         skipped += f", {counted(summary.not_ecg, 'not ECG file')} (status 'not_ecg')"
     print(f"scored {summary.scored}, failed {summary.failed}{skipped} in {summary.seconds:.1f} s"
           f"{summary.speed_text()} -> {_rows_in(summary)}{extra}")
+    if summary.earlier_kept:        # an --overwrite run's earlier PDFs of records it failed: not its own
+        print(f"warning: {failed_kept_text(summary.earlier_kept, args.pdf_dir)}", file=sys.stderr)
     if summary.serial is not None:
         print(summary.serial.line())
         for path, message in summary.serial.pdf_errors[:20]:

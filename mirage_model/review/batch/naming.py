@@ -78,10 +78,24 @@ def earlier_pdfs(pdf_dir, root, paths: Iterable[Path], done: Iterable[str] = ())
     there already (an earlier run's: the run would replace them), in the records' order. ``done``:
     the ``record_path``s a resumed run keeps (``resume.finished_records``): it writes no PDF for
     them, so theirs are not counted."""
-    pdf_dir, done = Path(pdf_dir), set(done)
+    return list(earlier_pdfs_by_record(pdf_dir, root, paths, done).values())
+
+
+def earlier_pdfs_by_record(pdf_dir, root, paths: Iterable[Path], done: Iterable[str] = ()) -> dict[str, Path]:
+    """``earlier_pdfs`` by the ``record_path`` of their records: {record_path: the PDF in ``pdf_dir``}, in the
+    records' order. A run that fails such a record writes no PDF of it, and names the one it keeps
+    (``kept_pdf_words``)."""
+    pdf_dir, root, done = Path(pdf_dir), Path(root), set(done)
     names = record_pdf_names(root, paths)      # named among all the records, as the run names them
-    return [pdf_dir / name for p, name in names.items()
-            if (pdf_dir / name).is_file() and rel_path(Path(p), Path(root)) not in done]
+    rels = {p: rel_path(Path(p), root) for p in names}
+    return {rels[p]: pdf_dir / name for p, name in names.items()
+            if (pdf_dir / name).is_file() and rels[p] not in done}
+
+
+def kept_pdf_words(pdf: Path, pdf_dir) -> str:
+    """What the row of a record this run failed says of the PDF an earlier run wrote for it in ``pdf_dir``, which
+    stays there: "its PDF in the PDF folder (ludb/1.pdf) is an earlier run's, kept: not this run's"."""
+    return f"its PDF in the PDF folder ({pdfs_named([pdf], pdf_dir)}) is an earlier run's, kept: not this run's"
 
 
 def earlier_pdfs_text(found: list[Path], pdf_dir) -> str:
@@ -123,6 +137,15 @@ def not_replaced_text(left: list[Path], pdf_dir) -> str:
     n = len(left)
     return (f"{n} PDF{'s' if n != 1 else ''} an earlier run wrote ({pdfs_named(left, pdf_dir)}) "
             f"{'are' if n != 1 else 'is'} still in {printable(str(pdf_dir))}, not replaced: not this run's")
+
+
+def failed_kept_text(left: list[Path], pdf_dir) -> str:
+    """What a run that ended says of the earlier PDFs it was told to replace whose records it failed
+    (``BatchSummary.earlier_kept``): ``not_replaced_text``, and why ("... not this run's (their records failed in
+    this run; their rows say so)"); ``mirage score --overwrite`` and the batch dialog's Replace say it so."""
+    n = len(left)
+    return (f"{not_replaced_text(left, pdf_dir)} ({'their records' if n != 1 else 'its record'} failed in this run; "
+            f"{'their rows say' if n != 1 else 'its row says'} so)")
 
 
 def pdf_names(rels: Iterable[Path]) -> dict[Path, Path]:

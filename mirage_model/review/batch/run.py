@@ -24,7 +24,7 @@ from mirage_model.records.folder import natural_key
 from mirage_model.review.batch.cells import columns, folder_row, labs_text
 from mirage_model.review.batch.errors import BatchError
 from mirage_model.review.batch.inputs import LabsLookup, features_read, find_inputs, labs_lookup
-from mirage_model.review.batch.naming import record_ids, rel_path
+from mirage_model.review.batch.naming import earlier_pdfs_by_record, kept_pdf_words, record_ids, rel_path
 from mirage_model.review.batch.not_read import (_not_read, is_hidden, no_records_line, not_read_entry, not_read_line,
                                                 nothing_to_score, split_own)
 from mirage_model.review.batch.outputs import (DEFAULT_DIALECT, FORMATS, earlier_output, earlier_output_refusal,
@@ -197,6 +197,8 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         todo_h, todo_o, todo_n = ([p for p in group if rel_path(p, folder) not in done_keys]
                                   for group in (headers, orphans, not_ecg))
         total = len(todo_h) + len(todo_o) + len(todo_n)
+        # the PDFs an earlier run wrote for this run's records: one whose record fails now stays, named in its row
+        earlier = earlier_pdfs_by_record(pdf_dir, folder, headers, done_keys) if pdf_dir is not None else {}
         skipped = len(headers) + len(orphans) + len(not_ecg) - total
 
         # record_id unique among the output's rows (rows.record_ids): the run's records, its folders
@@ -305,6 +307,10 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
             # the generator is closed (its loader pools shut down) before the threads are restored
             with _torch_threads(torch_threads), contextlib.closing(gen), saver.told_on_interrupt():
                 for row in gen:
+                    kept_pdf = earlier.get(str(row.get("record_path")))
+                    if kept_pdf is not None and row.get("status") != "ok" and kept_pdf.is_file():
+                        row["error"] = f"{row.get('error') or ''}; {kept_pdf_words(kept_pdf, pdf_dir)}"
+                        summary.earlier_kept.append(kept_pdf)
                     rows.append(named(row))
                     copies.add(row)
                     summary.count(row)

@@ -92,6 +92,9 @@ class BatchSummary:
     saved_in: Path | None = None
     # what the serial comparison did (``compare_prior``; None: not asked for, or the run was cancelled first)
     serial: SerialCounts | None = None
+    # the PDFs an earlier run wrote in the PDF folder for records this run failed (``naming.kept_pdf_words``): no
+    # PDF of this run replaced them, and they stay, named in their rows and by the faces (``naming.failed_kept_text``)
+    earlier_kept: list[Path] = field(default_factory=list)
 
     def not_read_line(self, why: str = "", names: str = "") -> str:
         """``not_read_line`` of this run's folder."""
