@@ -240,7 +240,7 @@ def test_ctrl_c_while_the_command_is_imported_is_one_line(monkeypatch, capsys):
     monkeypatch.setattr(cli.importlib, "import_module", interrupted)
     assert main(["score", "somewhere", "--out", "x.csv"]) == 130
     err = capsys.readouterr().err
-    assert err.strip() == "interrupted"
+    assert err.strip() == "interrupted while starting: nothing was written"
 
 
 def test_every_option_of_every_command_says_what_it_takes():
@@ -304,7 +304,7 @@ def test_ctrl_c_while_the_command_line_is_imported_exits_130_either_way(tmp_path
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    assert (proc.returncode, stderr.strip()) == (130, "interrupted")      # before: -2 and a traceback
+    assert (proc.returncode, stderr.strip()) == (130, "interrupted while starting: nothing was written")  # before: -2
     assert stdout == "" and not (tmp_path / "x.csv").exists()
 
 

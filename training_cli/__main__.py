@@ -5,7 +5,7 @@ import sys
 try:
     from training_cli.main import main
 except KeyboardInterrupt:     # Ctrl-C before main() runs: as main() says it (exit status 130, not -2)
-    print("interrupted", file=sys.stderr)
+    print("interrupted while starting: nothing was written", file=sys.stderr)
     sys.exit(130)
 
 sys.exit(main())

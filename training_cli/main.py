@@ -22,25 +22,32 @@ Numerical warnings (numpy's RuntimeWarning on odd input) are shown only under ``
 
 from __future__ import annotations
 
+import signal
 import sys
 
-try:
-    import argparse
-    import importlib
-    import logging
-    import os
-    import warnings
+from training_cli.engine.stop_signals import signal_words, stop_signals_interrupt
 
-    from mirage_model.errors import MirageInputError
-    from training_cli.commands import COMMANDS
-    from training_cli.engine.errors import TrainingError
-except KeyboardInterrupt:
-    # Ctrl-C while this module's imports load (the first tenth of a second of ``python -m training_cli``
-    # or the ``mirage`` script, before main() could catch it) had ended the process with a traceback and a
-    # death by SIGINT (exit status -2); main() says "interrupted" and returns 130, as it does later
-    _IMPORT_INTERRUPTED = True
-else:
-    _IMPORT_INTERRUPTED = False
+# kill (SIGTERM) and a closed terminal (SIGHUP) while this module's imports load stop as Ctrl-C does (main() says
+# so): they had ended the process without a word (exit -15); the handlers are put back once they are loaded, and
+# main() holds them again for its whole run
+with stop_signals_interrupt() as _IMPORT_STOPPED:
+    try:
+        import argparse
+        import importlib
+        import logging
+        import os
+        import warnings
+
+        from mirage_model.errors import MirageInputError
+        from training_cli.commands import COMMANDS
+        from training_cli.engine.errors import TrainingError
+    except KeyboardInterrupt:
+        # Ctrl-C while this module's imports load (the first tenth of a second of ``python -m training_cli``
+        # or the ``mirage`` script, before main() could catch it) had ended the process with a traceback and a
+        # death by SIGINT (exit status -2); main() says "interrupted" and returns 130, as it does later
+        _IMPORT_INTERRUPTED = True
+    else:
+        _IMPORT_INTERRUPTED = False
 
 
 def _chosen(argv: list[str]) -> str | None:
@@ -69,18 +76,26 @@ def get_args_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    try:
-        if _IMPORT_INTERRUPTED:
-            raise KeyboardInterrupt
-        return _main(argv)
-    except KeyboardInterrupt:
-        # Ctrl-C also while the command's modules (torch) are imported and its line parsed, not only in
-        # its run: a traceback into importlib had been all a user saw
-        print("interrupted", file=sys.stderr)
-        return 130
+    # SIGTERM and SIGHUP stop any command as Ctrl-C does from here on, also while its modules (torch) are
+    # imported and its line parsed, before mirage score or train hold them for their work: they had ended the
+    # process at once and without a word (exit -15)
+    began: list = []        # the command's run began: before it, nothing was written
+    with stop_signals_interrupt() as stopped_by:
+        try:
+            if _IMPORT_INTERRUPTED:
+                raise KeyboardInterrupt
+            return _main(argv, began)
+        except KeyboardInterrupt:
+            # Ctrl-C also while the command's modules (torch) are imported and its line parsed, not only in
+            # its run: a traceback into importlib had been all a user saw
+            sig = (_IMPORT_STOPPED or stopped_by or [signal.SIGINT])[0]
+            how = "" if sig == signal.SIGINT else f" ({signal_words(sig)})"
+            print(f"interrupted{how}" + ("" if began else " while starting: nothing was written"), file=sys.stderr)
+            return 128 + int(sig)
 
 
-def _main(argv: list[str] | None) -> int:
+def _main(argv: list[str] | None, began: list) -> int:
+    """Parse ``argv`` and run its command (``began`` gets True as its run begins); its errors as exit codes."""
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = get_args_parser(argv)
     args, extra = parser.parse_known_args(argv)
@@ -101,6 +116,7 @@ def _main(argv: list[str] | None) -> int:
     if not args.verbose:
         warnings.filterwarnings("ignore", category=RuntimeWarning)
     try:
+        began.append(True)
         return int(args.func(args) or 0)
     except BrokenPipeError:
         # the reader went away (``mirage info | head``): stop quietly, as Unix tools do

@@ -1,13 +1,15 @@
 """What stops a long command from outside as Ctrl-C does: ``kill PID`` (SIGTERM) and a closed terminal (SIGHUP).
 
-``mirage score`` and ``mirage train`` run their work inside ``stop_signals_interrupt``: either signal raises
-KeyboardInterrupt there, so the command says what it kept and how to carry on, as it does for Ctrl-C, where the
-signal had ended the process at once and without a word.
+``mirage`` runs every command inside ``stop_signals_interrupt`` (``training_cli.main``: from its own imports on,
+before a command's modules load), and ``mirage score`` and ``mirage train`` their work inside one of their own:
+either signal raises KeyboardInterrupt there, so the command says what it kept and how to carry on, as it does for
+Ctrl-C, where the signal had ended the process at once and without a word.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import threading
 
@@ -26,8 +28,13 @@ def stop_signals_interrupt():
     if threading.current_thread() is not threading.main_thread():
         yield stopped
         return
+    own = os.getpid()
 
     def stop(signum, _frame):
+        if os.getpid() != own:      # a process forked inside the block (a data loader's worker): ended as before
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
         if not stopped:             # a second signal while the rows are written must not cut it short
             stopped.append(signum)
             raise KeyboardInterrupt
