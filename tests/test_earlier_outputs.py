@@ -78,7 +78,8 @@ def test_interpretation(tmp_path, capsys):
 def test_bench(tmp_path, capsys, monkeypatch, default):
     monkeypatch.chdir(tmp_path)
     out = tmp_path / "bench.json"
-    before = _earlier(tmp_path, ["bench.json"])
+    out.write_text('{"machine": {}, "model": "an earlier run\'s", "models": []}')     # a bench output: its keys
+    before = _earlier(tmp_path, [])
     argv = ["bench", "--records", str(tmp_path / "no_records")] + ([] if default else ["--out", str(out)])
     _refused(argv, tmp_path, before, ["bench.json"], capsys)
     assert main(argv + ["--overwrite"]) == 2              # goes on to the records, which are not there

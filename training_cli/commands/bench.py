@@ -7,10 +7,12 @@ and how (per-stage latency, batch and training throughput, peak memory).
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 from pathlib import Path
 
 from mirage_model.checkpoint import CheckpointError
+from mirage_model.csvsafe import printable
 from mirage_model.inference import ModelNotFoundError, Predictor
 from mirage_model.records import RecordError, find_records, load_record
 from mirage_model.paths import atomic_write_json, default_model_path, sample_records
@@ -54,6 +56,35 @@ def bench_command_parser(subparsers=None) -> argparse.ArgumentParser:
     add_overwrite_arg(p, "the results")
     p.set_defaults(func=run)
     return p
+
+
+# what every bench output holds (``run``'s ``result``): a JSON file without them is no output of mirage bench
+BENCH_KEYS = ("machine", "models")
+BENCH_MAX_BYTES = 16 << 20      # a bench output is a few kB: a larger file is read no further
+
+
+def not_bench_output(path: Path) -> str:
+    """What ``path`` holds, in words, when it is a file that no ``mirage bench`` wrote ("its first line reads
+    'record_id,age'"); "" when it is missing, empty, or a bench output (a JSON object with ``BENCH_KEYS``)."""
+    try:
+        if not path.is_file() or path.stat().st_size == 0:
+            return ""
+        if path.stat().st_size > BENCH_MAX_BYTES:
+            return f"it holds {path.stat().st_size >> 20} MB: a bench output is a few kB"
+        raw = path.read_bytes()
+    except OSError as err:
+        return f"it cannot be read ({err.strerror or err})"
+    try:
+        data = json.loads(raw)
+    except ValueError:      # UnicodeDecodeError too
+        text = raw.decode("utf-8", "replace")
+        if "\ufffd" in text or "\0" in text:
+            return "it holds binary data"
+        first = text.strip().splitlines()[0] if text.strip() else ""
+        return f"it is no JSON; its first line reads {printable(first[:60]) + ('...' if len(first) > 60 else '')!r}"
+    if isinstance(data, dict) and all(key in data for key in BENCH_KEYS):
+        return ""
+    return f"it is JSON without the {', '.join(repr(k) for k in BENCH_KEYS)} of a bench output"
 
 
 def _fmt(stats: dict | None, key: str) -> str:
@@ -119,8 +150,13 @@ def run(args) -> int:
         if value < least:
             raise UsageError(f"mirage bench: {flag} must be at least {least} (got {value})")
     check_output_file(args.out, "--out")
-    refuse_earlier_outputs("mirage bench", args.out, [args.out.expanduser()], args.overwrite,
-                           records=() if args.records is None else (args.records,))
+    records = () if args.records is None else (args.records,)
+    refuse_earlier_outputs("mirage bench", args.out, [args.out.expanduser()], True, records=records)  # an input
+    foreign = not_bench_output(args.out.expanduser())
+    if foreign:     # a CSV the user wrote, a record: --overwrite had replaced it with the results
+        raise UsageError(f"error: mirage bench --out {args.out}: exists and is no output of mirage bench ({foreign}); "
+                         "it is never replaced, --overwrite or not: give another --out")
+    refuse_earlier_outputs("mirage bench", args.out, [args.out.expanduser()], args.overwrite, records=records)
     settings = BenchSettings(n=args.n, warmup=args.warmup, batch_size=args.batch_size, batches=args.batches,
                              train_steps=args.train_steps)
     try:
