@@ -39,6 +39,7 @@ from mirage_model.quality import assess
 from mirage_model.runtime import set_threads
 from training_cli.engine.data import DataOptions, open_index
 from training_cli.engine.errors import ConfigError, DataError, UsageError
+from training_cli.engine.ptbxl import fitted_split_warning, fold_split
 from training_cli.engine.split_record import same_root
 from mirage_model.review.labs_table import labs_not_given_note
 from training_cli.engine.checkpoints import load_predictor
@@ -413,6 +414,12 @@ def run(args) -> int:
             fold = f" fold {args.fold}" if (folder / "ptbxl_database.csv").is_file() else ""
             left_out.append(f"{len(seen)} of the {len(paths)} records of {_data_name(folder)}{fold} left out: the "
                             "model's training or validation split (--include-trained scores them)")
+        elif seen is None and (folder / "ptbxl_database.csv").is_file():
+            # another copy of PTB-XL than the one its checkpoint names (the shipped model's names none): its folds
+            # are the same, and fold 9 had been scored without a word, though the model was calibrated on it
+            note = fitted_split_warning(predictor.loaded, fold_split(args.fold), f"PTB-XL fold {args.fold}")
+            if note:
+                trained_notes.append(note)
     for note in left_out:
         log.warning("%s", note)
     for note in trained_notes:

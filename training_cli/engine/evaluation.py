@@ -29,6 +29,7 @@ from training_cli.engine.data import CachedSplit, DataOptions, batch_to_device, 
 from training_cli.engine.distributed import Dist
 from training_cli.engine.errors import ConfigError, DataError
 from training_cli.engine.measured import split_features
+from training_cli.engine.ptbxl import fitted_split_warning
 from training_cli.engine.runtime import resolve_device
 
 logger = logging.getLogger(__name__)
@@ -118,6 +119,9 @@ def evaluate_checkpoint(model_path, data: DataOptions, out, split: str = "test",
         prepared = open_data(data, loaded.preprocess, loaded.render, Dist(), progress, model_labels=loaded.labels,
                              models=[(str(model_path), loaded.provenance)], splits=(split,))
     ds, cache, skipped = prepared
+    folds = "folds 1-8" if split == "train" else "fold 9"
+    if ds.kind == "ptbxl" and (note := fitted_split_warning(loaded, split, f"the {split} split (PTB-XL {folds})")):
+        logger.warning("%s", note)      # said before its scoring, as the --split it was given
     labels = list(loaded.labels)
     K = len(labels)
     task_type = loaded.task

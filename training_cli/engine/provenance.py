@@ -13,6 +13,7 @@ from mirage_model.checkpoint import load_checkpoint, save_checkpoint
 from training_cli.engine import runlog
 from training_cli.engine.evaluation import look_record
 from training_cli.engine.looks import kept_test
+from training_cli.engine.ptbxl import PTBXL_SPLITS
 from training_cli.engine.recipes import TrainConfig
 from training_cli.engine.split_record import split_file_digest
 from training_cli.engine.splits import SPLIT_METHODS
@@ -41,7 +42,7 @@ def _split_source(cfg: TrainConfig, ds) -> str:
     record of the column another split, or leaves a record without any, is refused).
     """
     if ds.kind == "ptbxl":
-        return "PTB-XL strat_fold 1-8 train, 9 val, 10 test"
+        return PTBXL_SPLITS
     info = getattr(ds, "split_info", None)
     seeded = info.describe(with_column=False) if info is not None else f"seeded random split (seed {cfg.seed})"
     notes = info.notes() if info is not None else ""

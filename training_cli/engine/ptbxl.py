@@ -15,13 +15,44 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from mirage_model.checkpoint.format import trained_on_ptbxl
 from mirage_model.records.ptbxl import decode_age, decode_number, decode_scp_codes, decode_sex, read_database
 from mirage_model.review.labels import ptbxl_words
 from training_cli.engine.dataset import Dataset, DatasetError, Item
 
+# the official folds, as a PTB-XL model's provenance "splits" (and its card) names them
+PTBXL_SPLITS = "PTB-XL strat_fold 1-8 train, 9 val, 10 test"
 PTBXL_TASKS = ("superdiagnostic", "subdiagnostic", "diagnostic", "form", "rhythm", "all", "mi")
 # the superclasses in the order the PTB-XL paper lists them (shown in this order everywhere)
 PTBXL_SUPERCLASSES = ("NORM", "MI", "STTC", "CD", "HYP")
+
+
+def fold_split(fold: int) -> str:
+    """The split of PTB-XL's ``strat_fold`` ``fold`` (``PTBXL_SPLITS``): 1-8 "train", 9 "val", 10 "test"."""
+    return "test" if fold == 10 else "val" if fold == 9 else "train"
+
+
+def fitted_split_warning(loaded, split: str, where: str) -> str:
+    """What a command says that scores ``split`` ("train", "val") of PTB-XL (``where``: "PTB-XL fold 9") with
+    ``loaded``, a model trained on PTB-XL's official folds (``checkpoint.trained_on_ptbxl``): that it trained on
+    those records, or that its model, thresholds and calibration were chosen on them (its provenance "splits" and
+    ``calibration.fitted_on``, as its card says them), so that its figures there are no test; "" for the test
+    split (fold 10) or a model of other data.
+
+    Shapes: none (words)."""
+    prov = getattr(loaded, "provenance", None) or {}
+    if split not in ("train", "val") or not trained_on_ptbxl(prov):
+        return ""
+    name = getattr(loaded, "name", "") or "the model"
+    card = prov.get("splits") or PTBXL_SPLITS
+    if split == "train":
+        return (f"{where} is among the folds {name} was trained on ({card}, its card says): its calls there are "
+                "not those of records it never saw")
+    fitted = getattr(getattr(loaded, "calibration", None), "fitted_on", "")
+    chosen = f"its calibration was fitted there ({fitted}), and " if fitted else ""
+    return (f"{where} is the validation fold of {name} ({card}, its card says): {chosen}its weights and thresholds "
+            "were chosen there, so its figures there are optimistic, not those of records it never saw "
+            "(fold 10, its test fold, is)")
 
 
 def ptbxl_class_map(scp_statements: Path, task: str) -> dict[str, str]:
@@ -98,7 +129,7 @@ def open_ptbxl(spec: str, root: Path, task: str) -> Dataset:
         fold = decode_number(row.strat_fold)
         if fold is None:
             raise DatasetError(f"{db_path}: ecg_id {row.ecg_id} has no strat_fold")
-        split = "test" if fold == 10 else "val" if fold == 9 else "train"
+        split = fold_split(fold)
         age, _ = decode_age(row.age)            # 300 ("older than 89") -> 90
         clinical = {
             "age": age,
