@@ -9,12 +9,12 @@ run wrote for it, read before the second run."""
 from __future__ import annotations
 
 import csv
-import shutil
 from pathlib import Path
 
 import pytest
 
 import mirage_model as mm
+from test_score_cli import _two_records
 from training_cli.main import main
 
 
@@ -23,19 +23,6 @@ def checkpoint(tmp_path_factory) -> Path:
     from helpers_models import make_tiny_checkpoint
 
     return make_tiny_checkpoint(tmp_path_factory.mktemp("ckpt") / "tiny")
-
-
-def _two_records(folder: Path) -> Path:
-    """Two bundled samples copied under ``folder`` (ludb/1, ptbxl/records100/00000/00417_lr)."""
-    base = mm.resources_dir() / "samples"
-    for rel in ("ludb/1", "ptbxl/records100/00000/00417_lr"):
-        src = base / (rel + ".hea")
-        if not src.is_file():
-            pytest.skip(f"bundled sample {rel} not present")
-        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
-        for f in src.parent.glob(src.stem + ".*"):
-            shutil.copy(f, (folder / rel).parent / f.name)
-    return folder
 
 
 def _rows(path: Path) -> dict[str, dict]:

@@ -10,32 +10,10 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-# a Python that holds the import of the module named first (as a loaded disk holds it), says so, then runs the
-# command line as ``python -m training_cli`` (runpy) or as the ``mirage`` script pip writes (the entry point's
-# import, then main()) does
-_HELD_IMPORT = """
-import importlib.abc, sys, time
-held, way, sys.argv = sys.argv[1], sys.argv[2], ["mirage", *sys.argv[3:]]
-class Held(importlib.abc.MetaPathFinder):
-    def find_spec(self, name, path=None, target=None):
-        if name == held:
-            print("importing", file=sys.stderr, flush=True)
-            time.sleep(60)
-        return None
-sys.meta_path.insert(0, Held())
-if way == "-m":
-    import runpy
-    runpy.run_module("training_cli", run_name="__main__", alter_sys=True)
-else:
-    from training_cli.main import main
-    sys.exit(main())
-"""
+from test_cli_main import stopped_while_importing
 
 
 @pytest.mark.skipif(os.name != "posix", reason="SIGTERM as kill sends it")
@@ -44,22 +22,10 @@ else:
 def test_sigterm_while_mirage_score_starts_says_so(tmp_path, way, held):
     """``held``: one of ``training_cli.main``'s own imports (before ``main`` runs), and ``mirage score``'s module
     (torch and the library: imported by ``main`` as it parses the line)."""
-    root = Path(__file__).resolve().parents[1]
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]))
-    proc = subprocess.Popen([sys.executable, "-c", _HELD_IMPORT, held, way, "score", "somewhere", "--out", "x.csv"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
-    try:
-        line = proc.stderr.readline()
-        assert line.strip() == "importing", line
-        proc.send_signal(signal.SIGTERM)
-        stdout, stderr = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    returncode, stdout, stderr = stopped_while_importing(tmp_path, held, way, signal.SIGTERM)
     # before: -15 and nothing said
-    assert (proc.returncode, stderr.strip()) == (128 + signal.SIGTERM,
-                                                 "interrupted (SIGTERM) while starting: nothing was written")
+    assert (returncode, stderr.strip()) == (128 + signal.SIGTERM,
+                                            "interrupted (SIGTERM) while starting: nothing was written")
     assert stdout == "" and not (tmp_path / "x.csv").exists()
 
 

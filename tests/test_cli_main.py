@@ -230,8 +230,8 @@ def test_cache_dir_help_names_the_folder_used(tmp_path, monkeypatch, capsys):
 
 def test_ctrl_c_while_the_command_is_imported_is_one_line(monkeypatch, capsys):
     """Ctrl-C in the first seconds of a command (torch being imported, the line parsed) had ended in a
-    traceback into importlib and a death by SIGINT; it is "interrupted" and exit status 130, as during
-    the command's run."""
+    traceback into importlib and a death by SIGINT; it is "interrupted while starting: nothing was written" and
+    exit status 130, as during the command's run ("interrupted" there)."""
     from training_cli import main as cli
 
     def interrupted(name):
@@ -256,19 +256,19 @@ def test_every_option_of_every_command_says_what_it_takes():
     assert {name: opts for name, opts in silent.items() if opts} == {}
 
 
-# a Python that holds the import of ``training_cli.engine.errors`` (as a loaded disk holds the first imports
-# of a command), says so, then runs the command line as ``python -m training_cli`` (runpy) or as the ``mirage``
-# script pip writes (the entry point's import, then main()) does
+# a Python that holds the import of the module named first (``training_cli.engine.errors``: as a loaded disk holds
+# the first imports of a command), says so, then runs the command line as ``python -m training_cli`` (runpy) or as
+# the ``mirage`` script pip writes (the entry point's import, then main()) does
 _HELD_IMPORT = """
 import importlib.abc, sys, time
+held, way, sys.argv = sys.argv[1], sys.argv[2], ["mirage", *sys.argv[3:]]
 class Held(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path=None, target=None):
-        if name == "training_cli.engine.errors":
+        if name == held:
             print("importing", file=sys.stderr, flush=True)
             time.sleep(60)
         return None
 sys.meta_path.insert(0, Held())
-way, sys.argv = sys.argv[1], ["mirage", *sys.argv[2:]]
 if way == "-m":
     import runpy
     runpy.run_module("training_cli", run_name="__main__", alter_sys=True)
@@ -278,33 +278,42 @@ else:
 """
 
 
-@pytest.mark.skipif(os.name != "posix", reason="SIGINT as a terminal sends it")
-@pytest.mark.parametrize("way", ["-m", "script"])
-def test_ctrl_c_while_the_command_line_is_imported_exits_130_either_way(tmp_path, way):
-    """Ctrl-C in the first tenth of a second, while ``training_cli.main``'s own imports load (before
-    ``main`` runs and could catch it), had ended ``python -m training_cli`` with a traceback and a death by
-    SIGINT (exit status -2), and the ``mirage`` script likewise; now both say "interrupted" and exit 130, as
-    later. Truth: the child's exit status and stderr."""
+def stopped_while_importing(tmp_path, held: str, way: str, sig) -> tuple[int, str, str]:
+    """``mirage score somewhere --out x.csv`` run in ``tmp_path`` by ``way`` ("-m" or "script") in a Python that holds
+    the import of ``held`` (``_HELD_IMPORT``), sent ``sig`` once it says so: its exit status, stdout and stderr.
+    SIGINT at its default, as a terminal's foreground process has it (test_score_interrupted)."""
     import signal
     import subprocess
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]))
-    # SIGINT at its default, as a terminal's foreground process has it (test_score_interrupted)
-    proc = subprocess.Popen([sys.executable, "-c", _HELD_IMPORT, way, "score", "somewhere", "--out", "x.csv"],
+    proc = subprocess.Popen([sys.executable, "-c", _HELD_IMPORT, held, way, "score", "somewhere", "--out", "x.csv"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         line = proc.stderr.readline()
         assert line.strip() == "importing", line
-        proc.send_signal(signal.SIGINT)
-        stdout, stderr = proc.communicate(timeout=60)
+        proc.send_signal(sig)
+        stdout, stderr = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    assert (proc.returncode, stderr.strip()) == (130, "interrupted while starting: nothing was written")  # before: -2
+    return proc.returncode, stdout, stderr
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGINT as a terminal sends it")
+@pytest.mark.parametrize("way", ["-m", "script"])
+def test_ctrl_c_while_the_command_line_is_imported_exits_130_either_way(tmp_path, way):
+    """Ctrl-C in the first tenth of a second, while ``training_cli.main``'s own imports load (before
+    ``main`` runs and could catch it), had ended ``python -m training_cli`` with a traceback and a death by
+    SIGINT (exit status -2), and the ``mirage`` script likewise; now both say "interrupted while starting: nothing
+    was written" and exit 130, as later. Truth: the child's exit status and stderr."""
+    import signal
+
+    returncode, stdout, stderr = stopped_while_importing(tmp_path, "training_cli.engine.errors", way, signal.SIGINT)
+    assert (returncode, stderr.strip()) == (130, "interrupted while starting: nothing was written")  # before: -2
     assert stdout == "" and not (tmp_path / "x.csv").exists()
 
 
