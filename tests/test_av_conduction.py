@@ -8,7 +8,8 @@ import numpy as np
 
 from mirage_model.measure.p_waves import BeatPWaves, blocked_p, p_interval
 from mirage_model.review.interpret import interpret
-from mirage_model.review.interpret.av_conduction import AF_MARK, SUGGESTED, av_conduction
+from mirage_model.review.interpret.av_conduction import (AF_MARK, ALTERNATING_MARK, SUGGESTED, alternating_note,
+                                                         av_conduction)
 
 
 def _waves(p_s, beats_s, pr_ms) -> BeatPWaves:
@@ -139,3 +140,47 @@ def test_atrial_fibrillation_is_not_so_marked_irregular_fast_or_paced():
     paced = np.arange(6) * 1.6 + 0.3
     it = interpret(["AFIB"], [0.9], [0.5], m, "M", beats_s=paced, paced="6 stimuli before 6 beats")
     assert next(s for s in it.statements if s.code == "AFIB").note is None
+
+
+def _beats(rr) -> np.ndarray:
+    """(n + 1,) beat times (s) 0.3 s in, with the RR intervals ``rr`` (n,) s between them."""
+    return np.concatenate([[0.3], 0.3 + np.cumsum(rr)])
+
+
+def test_atrial_fibrillation_over_rr_intervals_alternating_short_and_long_is_marked():
+    """Atrial fibrillation is irregularly irregular (Hindricks et al. 2021); RR intervals alternating 0.51 and 1.23 s
+    (ventricular bigeminy, PTB-XL 17408 of folds 1-8, labelled BIGU, read "Atrial fibrillation, 72 bpm, irregular, most
+    probable rhythm" unmarked) or 1.15 and 1.80 s (3:2 group beating, 07688, labelled 3AVB) are regularly irregular:
+    the AF statement, the model's or the AF rule's, is marked, the intervals named as set here."""
+    bigeminy = _beats([0.51, 1.23] * 5)
+    m = {"heart_rate_bpm": 69.0, "qrs_ms": 90.0}
+    it = interpret(["AFIB", "NORM"], [0.9, 0.9], [0.5, 0.5], m, "M", beats_s=bigeminy, irregular=True, rr_nrmssd=0.8)
+    af = next(s for s in it.statements if s.code == "AFIB")
+    assert af.note is not None and af.note.startswith(ALTERNATING_MARK + " (10 of 10: 0.51-0.51 s and 1.23-1.23 s)")
+    assert "(?)" in it.text() and "Normal ECG" not in it.text()
+    # the AF rule's (the model's AF 30 %, below its threshold; irregular, no P wave measured)
+    ruled = interpret(["AFIB", "SR", "NORM"], [0.3, 0.2, 0.9], [0.5, 0.5, 0.5], m, "M", beats_s=bigeminy,
+                      irregular=True, rr_nrmssd=0.8)
+    af = next(s for s in ruled.statements if s.text.startswith("Atrial fibrillation"))
+    assert af.note is not None and af.note.startswith(ALTERNATING_MARK)
+    assert "Normal ECG" not in ruled.text()
+    assert alternating_note(_beats([1.15, 1.80] * 3), False).startswith(
+        ALTERNATING_MARK + " (6 of 6: 1.15-1.15 s and 1.80-1.80 s)")
+    # after 8 sinus beats at 0.59 s, 9 alternating intervals of 17: more than half of the record
+    assert alternating_note(_beats([0.59] * 8 + [0.36, 0.81] * 4 + [0.36]), False).startswith(
+        ALTERNATING_MARK + " (9 of 17: 0.36-0.36 s and 0.81-0.81 s)")
+
+
+def test_atrial_fibrillation_is_not_marked_group_beating_irregularly_irregular_short_or_paced():
+    """An irregularly irregular series (its short intervals within 0.15 s, 0.55-0.70 s, but its long ones 0.78-1.05 s,
+    0.27 s apart: over the 0.16 s of sinus arrhythmia), 5 alternating intervals (under 6), alternation over fewer than
+    half of the intervals (6 of 14), and a paced rhythm read no mark."""
+    irregular = _beats([0.62, 0.91, 0.55, 0.78, 0.70, 1.05, 0.60, 0.85])
+    m = {"heart_rate_bpm": 80.0, "qrs_ms": 90.0}
+    it = interpret(["AFIB"], [0.9], [0.5], m, "M", beats_s=irregular, irregular=True, rr_nrmssd=0.3)
+    assert next(s for s in it.statements if s.code == "AFIB").note is None
+    assert alternating_note(_beats([0.51, 1.23, 0.51, 1.23, 0.51]), False) is None
+    assert alternating_note(_beats([0.8] * 8 + [0.5, 1.2] * 3), False) is None
+    assert alternating_note(_beats([0.51, 1.23] * 5), True) is None
+    # short ones 0.45-0.70 s apart by 0.25 s: no fixed coupling
+    assert alternating_note(_beats([0.45, 1.3, 0.70, 1.3, 0.5, 1.3, 0.6, 1.3]), False) is None

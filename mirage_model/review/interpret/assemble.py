@@ -30,8 +30,9 @@ from mirage_model.measure import QTC_KEYS, SCALAR_FIELDS
 from mirage_model.review.interpret.av_conduction import AF_MARK as AV_AF_MARK
 from mirage_model.review.interpret.av_conduction import AF_SLOW_MARK
 from mirage_model.review.interpret.av_conduction import SLOW_QRS_NOTE
+from mirage_model.review.interpret.av_conduction import ALTERNATING_MARK
 from mirage_model.review.interpret.av_conduction import SUGGESTED as AV_SUGGESTED
-from mirage_model.review.interpret.av_conduction import av_conduction, slow_regular_note
+from mirage_model.review.interpret.av_conduction import alternating_note, av_conduction, slow_regular_note
 from mirage_model.review.interpret.atrial import BARE_FLUTTER, BARE_FLUTTER_WHY, NO_P_NOTE, RR_CV_IRREGULAR
 from mirage_model.review.interpret.conduction import (AXIS_UNRELIABLE_NOTE, PACED_QRS_CODES, PACED_QRS_MARK,
                                                       PACED_WPW, axis_statement, interval_rules, model_conduction,
@@ -142,8 +143,9 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         p_waves: the P waves found beat by beat by the median beat's P wave (``Measurements.p_waves``), beats_s: (n,)
             the beats' times (s, ``Measurements.beats`` / fs): second-degree AV block and AV dissociation from them
             (``av_conduction``), the PR withheld where P waves conduct at no fixed PR, atrial fibrillation marked
-            where P waves march with non-conducted ones or the ventricular rhythm is regular and slow
-            (``av_conduction.slow_regular_note``). None: not measured.
+            where P waves march with non-conducted ones, the ventricular rhythm is regular and slow
+            (``av_conduction.slow_regular_note``) or the RR intervals alternate short and long
+            (``av_conduction.alternating_note``). None: not measured.
 
     Returns:
         Interpretation with statements in reading order.
@@ -168,6 +170,11 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     if slow and irregular is not True:       # the rate statement would say irregular beside it
         out = [replace(s, note=slow) if s.code == "AFIB" and (s.note is None or s.note.startswith(AF_REGULAR_MARK))
                else s for s in out]
+    # ... nor RR intervals alternating short and long (group beating: bigeminy, AV block at a fixed ratio)
+    alternating = alternating_note(beats_s, paced_rhythm)
+    if alternating:
+        out = [replace(s, note=alternating) if (s.code == "AFIB" or s.rule_id == "atrial_fibrillation")
+               and s.note is None else s for s in out]
     # conduction
     out = model_conduction(r, out, paced_rhythm, limb_leads)
     if av.statement is not None and not r.positive & {"2AVB", "3AVB"}:
@@ -259,7 +266,7 @@ def _normal_ecg(r: Reading, rh: Rhythm, out: list[Statement], noisy: set[str], n
     still_abnormal = (NO_P_NOTE, P_BEATS_HEAD, UNDELINEATED_NOTE, UNBOUNDED_NOTE, AXIS_UNRELIABLE_NOTE, AF_PAC_NOTE,
                       PAC_AF_NOTE, AF_P_MARK, AMPLITUDE_UNRELIABLE_NOTE, AF_REGULAR_MARK, AF_STEADY_P_MARK,
                       PACED_QRS_MARK, QT_WIDE_MARK, NOISE_MARK, UNMEASURED_MARK,
-                      AV_SUGGESTED, AV_AF_MARK, AF_SLOW_MARK)   # marked, they keep "normal ECG" away
+                      AV_SUGGESTED, AV_AF_MARK, AF_SLOW_MARK, ALTERNATING_MARK)   # marked: no "normal ECG"
     abnormal = [s for s in out if (s.note is None or s.note.startswith(still_abnormal))
                 and not (s.source == "model" and s.code == "SR")
                 and s.rule_id not in no_abnormality]
