@@ -33,7 +33,8 @@ from mirage_model.review.interpret.av_conduction import SLOW_QRS_NOTE
 from mirage_model.review.interpret.av_conduction import ALTERNATING_MARK
 from mirage_model.review.interpret.av_conduction import SUGGESTED as AV_SUGGESTED
 from mirage_model.review.interpret.av_conduction import alternating_note, av_conduction, slow_regular_note
-from mirage_model.review.interpret.atrial import BARE_FLUTTER, BARE_FLUTTER_WHY, NO_P_NOTE, RR_CV_IRREGULAR
+from mirage_model.review.interpret.atrial import (AF_FLUTTER_MARK, BARE_FLUTTER, BARE_FLUTTER_WHY, NO_P_NOTE,
+                                                  RR_CV_IRREGULAR, af_flutter_note)
 from mirage_model.review.interpret.conduction import (AXIS_UNRELIABLE_NOTE, PACED_QRS_CODES, PACED_QRS_MARK,
                                                       PACED_WPW, axis_statement, interval_rules, model_conduction,
                                                       paced_qrs, paced_qrs_line)
@@ -175,6 +176,11 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     if alternating:
         out = [replace(s, note=alternating) if (s.code == "AFIB" or s.rule_id == "atrial_fibrillation")
                and s.note is None else s for s in out]
+    # ... nor regular atrial activity at a flutter rate (atrial flutter?)
+    af_flutter = af_flutter_note(atrial_activity, paced_rhythm)
+    if af_flutter:
+        out = [replace(s, note=af_flutter) if (s.code == "AFIB" or s.rule_id == "atrial_fibrillation")
+               and s.note is None else s for s in out]
     # conduction
     out = model_conduction(r, out, paced_rhythm, limb_leads)
     if av.statement is not None and not r.positive & {"2AVB", "3AVB"}:
@@ -266,7 +272,8 @@ def _normal_ecg(r: Reading, rh: Rhythm, out: list[Statement], noisy: set[str], n
     still_abnormal = (NO_P_NOTE, P_BEATS_HEAD, UNDELINEATED_NOTE, UNBOUNDED_NOTE, AXIS_UNRELIABLE_NOTE, AF_PAC_NOTE,
                       PAC_AF_NOTE, AF_P_MARK, AMPLITUDE_UNRELIABLE_NOTE, AF_REGULAR_MARK, AF_STEADY_P_MARK,
                       PACED_QRS_MARK, QT_WIDE_MARK, NOISE_MARK, UNMEASURED_MARK,
-                      AV_SUGGESTED, AV_AF_MARK, AF_SLOW_MARK, ALTERNATING_MARK)   # marked: no "normal ECG"
+                      AV_SUGGESTED, AV_AF_MARK, AF_SLOW_MARK, ALTERNATING_MARK,
+                      AF_FLUTTER_MARK)   # marked: no "normal ECG"
     abnormal = [s for s in out if (s.note is None or s.note.startswith(still_abnormal))
                 and not (s.source == "model" and s.code == "SR")
                 and s.rule_id not in no_abnormality]
