@@ -20,7 +20,7 @@ NONE = SimpleNamespace(statements=[])
 def _panel(qtbot) -> OverReadPanel:
     panel = OverReadPanel()
     qtbot.addWidget(panel)
-    panel.show_for(SimpleNamespace(overread=OverRead()), NONE)
+    panel.show_for(SimpleNamespace(overread=OverRead(), changed_on_disk=lambda: ""), NONE)
     return panel
 
 
