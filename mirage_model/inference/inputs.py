@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mirage_model.limits import HEAD_S, WINDOWED_MIN_SAMPLES, record_head
-from mirage_model.preprocess import PreprocessConfig, model_inputs, windowed_model_inputs
+from mirage_model.preprocess import PreprocessConfig, model_inputs, record_mains_search, windowed_model_inputs
 from mirage_model.quality import (AssessmentError, QualityConfig, assess, calibration_pulse_finding,
                                   calibration_pulse_step, pulse_in, without_step)
 from mirage_model.render import RenderConfig
@@ -149,10 +149,20 @@ def record_inputs(record, preprocess_cfg=None, render_cfg=None, quality: bool = 
     if signal.shape[1] > WINDOWED_MIN_SAMPLES:   # long record: window by window
         inputs = windowed_model_inputs(signal, record.fs, pcfg, render_cfg)
     else:
-        inputs = model_inputs(signal, record.fs, pcfg, render_cfg)
+        inputs = model_inputs(signal, record.fs, pcfg, render_cfg, _kept_mains(record, signal, pcfg))
     made = RecordInputs(record, inputs, None, (), inputs_key(pcfg, render_cfg, False),
                         {"preprocess": time.perf_counter() - t0}, pulse)
     return assessed(made) if quality else made
+
+
+def _kept_mains(record, signal: np.ndarray, pcfg: PreprocessConfig):
+    """The record's mains search (``preprocess.record_mains_search``), which the measurement of its first minute
+    reads too (``measure.pipeline.mains_subtracted``), where the model's inputs are made of that very minute: the
+    record's own signal (no calibration pulse taken off), of ``HEAD_S`` or less; else None (``model_inputs`` searches
+    it itself: a longer record's head is another record, which the measurement searches apart)."""
+    if signal is not record.signal or signal.shape[1] > int(HEAD_S * float(record.fs)) or not pcfg.mains_hz:
+        return None
+    return record_mains_search(record, pcfg.mains_hz, pcfg.mains_window_s)
 
 
 def assessed(made: RecordInputs) -> RecordInputs:

@@ -25,7 +25,7 @@ from mirage_model.measure.median_beat import (
 )
 from mirage_model.measure.results import FIDUCIAL_KEYS, LeadFiducials, MeasureConfig, Measurements, empty_measurements
 from mirage_model.measure.voltage import qrs_voltage
-from mirage_model.preprocess import bridge_missing, mains_frequencies, remove_mains
+from mirage_model.preprocess import bridge_missing, mains_frequencies, record_mains_search, remove_mains
 from mirage_model.quality.beats import detected_rr_s, median_rate_bpm
 from mirage_model.quality.electrode_off import record_electrode_off
 from mirage_model.quality.findings import QualityConfig
@@ -135,13 +135,14 @@ def mains_subtracted(record, mains_hz: tuple[float, ...]) -> tuple[np.ndarray, n
     (``records.found_once``; read-only, shared): the measurement (``measure``, the app's record-load job) and the
     measured-rhythm stage's copy at 100 Hz (``features.at_feature_rate``, its model job) read it of the same first
     minute, and each had fitted it, its lines' spectra and its pacing-spike search (``preprocess.mains._spike_mask``)
-    again."""
+    again. The lines and the spikes are the record's kept ``preprocess.record_mains_search``, which the model's
+    inputs of a record of a minute or less read too (``inference.inputs.record_inputs``)."""
     fs, mains = float(record.fs), tuple(float(f) for f in mains_hz)
 
     def make():
         y = np.array(record.signal, dtype=np.float64)
         bad = bridge_missing(y)
-        fitted = remove_mains(y, fs, mains, only_present=True)
+        fitted = remove_mains(y, fs, mains, only_present=True, search=record_mains_search(record, mains))
         changed = () if fitted is y else tuple(ld for ld, new, old in zip(STANDARD_LEADS, fitted, y)
                                                if not np.array_equal(new, old))
         fitted.flags.writeable = bad.flags.writeable = False

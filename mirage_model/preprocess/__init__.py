@@ -44,7 +44,7 @@ Decisions this module makes (and its tests check):
   record; aggregation over windows happens in inference.
 
 One job per module: ``config`` (``PreprocessConfig``, ``LEGACY``, ``PreprocessError``), ``mains`` (the mains
-subtracted, ``remove_mains``), ``filters`` (band-pass, resampling, model low-pass, wavelet shrinkage:
+subtracted, ``remove_mains``, and what it searches first, ``mains_search``), ``filters`` (band-pass, resampling, model low-pass, wavelet shrinkage:
 ``filtered_resampled``), ``windows`` (the windows and ``model_inputs``). The public names are imported from here;
 a test that replaces one (monkeypatch) replaces it in the module that looks it up.
 """
@@ -56,7 +56,8 @@ from mirage_model.preprocess.filters import (LOWPASS_MAX_NYQUIST_FRACTION, band_
 from mirage_model.preprocess.mains import (MAINS_CHUNK, MAINS_DRIFT, MAINS_FFT_COLUMNS, MAINS_LINE_RATIO, MAINS_MAX_HZ,
                                            MAINS_NEIGHBOURS_HZ, MAINS_RECORD_RATIO, SPIKE_DILATE_S, SPIKE_MAINS_MV,
                                            SPIKE_MAX_FRACTION, SPIKE_MEDIAN_S, SPIKE_MIN_MV, SPIKE_ROBUST_SD,
-                                           mains_frequencies, mains_lines, remove_mains)
+                                           MainsSearch, mains_frequencies, mains_lines, mains_search,
+                                           record_mains_search, remove_mains)
 from mirage_model.preprocess.windows import (TAIL_MIN_S, ModelInputs, instance_normalise, model_inputs,
                                              prediction_coverage, window_coverage, window_starts, windowed_model_inputs)
 
@@ -67,7 +68,8 @@ __all__ = [
     "zero_phase",
     "MAINS_CHUNK", "MAINS_DRIFT", "MAINS_FFT_COLUMNS", "MAINS_LINE_RATIO", "MAINS_MAX_HZ", "MAINS_NEIGHBOURS_HZ",
     "MAINS_RECORD_RATIO", "SPIKE_DILATE_S", "SPIKE_MAINS_MV", "SPIKE_MAX_FRACTION", "SPIKE_MEDIAN_S", "SPIKE_MIN_MV",
-    "SPIKE_ROBUST_SD", "mains_frequencies", "mains_lines", "remove_mains",
+    "SPIKE_ROBUST_SD", "MainsSearch", "mains_frequencies", "mains_lines", "mains_search", "record_mains_search",
+    "remove_mains",
     "TAIL_MIN_S", "ModelInputs", "instance_normalise", "model_inputs", "prediction_coverage", "window_coverage",
     "window_starts", "windowed_model_inputs",
 ]

@@ -14,7 +14,7 @@ import numpy as np
 from scipy import signal as sps
 
 from mirage_model.preprocess.config import PreprocessConfig, PreprocessError
-from mirage_model.preprocess.mains import remove_mains
+from mirage_model.preprocess.mains import MainsSearch, remove_mains
 from mirage_model.words import counted
 
 
@@ -110,19 +110,21 @@ def _filtfilt(sos: np.ndarray, y: np.ndarray, pad_samples: float, padtype: str =
     return sps.sosfiltfilt(sos, y, axis=-1, padtype=padtype, padlen=int(min(y.shape[-1] - 1, round(pad_samples))))
 
 
-def band_pass(x: np.ndarray, fs: float, cfg: PreprocessConfig = PreprocessConfig()) -> np.ndarray:
+def band_pass(x: np.ndarray, fs: float, cfg: PreprocessConfig = PreprocessConfig(),
+              mains: MainsSearch | None = None) -> np.ndarray:
     """Zero-phase band-pass and mains notches of finite (L, T) mV at the native rate (no NaN handling: see
     ``filter_signal``).
 
     The slow high-pass runs through ``zero_phase`` (mirror padding, mean-state start). The
     low-pass, whose transients last milliseconds, uses ``sosfiltfilt`` with odd padding, which
     keeps the slope continuous at the edge (a mirror would put a kink there). Mains interference
-    is subtracted first, by ``remove_mains`` (no edge transient, unlike a notch filter).
+    is subtracted first, by ``remove_mains`` (no edge transient, unlike a notch filter); ``mains``: its search of
+    this ``x`` made already (``record_mains_search``), or None.
     """
     hp, lp = design_filter(float(fs), cfg.low_hz, cfg.high_hz, cfg.order)
     if cfg.mains_hz:   # first: the filters' edge padding would turn mains at the ends into broadband transients
         # every frequency, present or not, as the shipped models were used with (README, Preprocessing 1)
-        x = remove_mains(x, float(fs), tuple(cfg.mains_hz), cfg.mains_window_s, only_present=False)
+        x = remove_mains(x, float(fs), tuple(cfg.mains_hz), cfg.mains_window_s, only_present=False, search=mains)
     y = zero_phase(hp, x, fs, cfg.pad_s)
     if lp is not None:
         y = _filtfilt(lp, y, 0.1 * fs)
@@ -246,12 +248,15 @@ def resample(x: np.ndarray, fs: float, target_fs: float) -> np.ndarray:
     return sps.resample_poly(x, up, down, axis=-1, padtype="line")
 
 
-def filtered_resampled(signal: np.ndarray, fs: float, cfg: PreprocessConfig = PreprocessConfig()) -> np.ndarray:
+def filtered_resampled(signal: np.ndarray, fs: float, cfg: PreprocessConfig = PreprocessConfig(),
+                       mains: MainsSearch | None = None) -> np.ndarray:
     """Band-pass and mains notches at the native rate, resample, model low-pass: what the renderer draws and the
     windows are cut from.
 
     Args:
         signal: (L, T) mV at ``fs``; NaN/inf mark missing samples.
+        mains: the mains search (``preprocess.record_mains_search``) of ``signal``, missing samples bridged, with
+            ``cfg.mains_hz`` and ``cfg.mains_window_s``, made already; None: searched here.
 
     Returns:
         float64 (L, T') mV at ``cfg.target_fs``, T' = ceil(T * target_fs / fs). A sample is NaN
@@ -259,7 +264,7 @@ def filtered_resampled(signal: np.ndarray, fs: float, cfg: PreprocessConfig = Pr
     """
     x = _check_signal(signal, fs)
     bad = bridge_missing(x)
-    y = wavelet_denoise(model_lowpass(resample(band_pass(x, fs, cfg), fs, cfg.target_fs), cfg), cfg)
+    y = wavelet_denoise(model_lowpass(resample(band_pass(x, fs, cfg, mains), fs, cfg.target_fs), cfg), cfg)
     if bad.any():
         nearest = np.minimum(np.rint(np.arange(y.shape[1]) * (fs / cfg.target_fs)).astype(np.int64), x.shape[1] - 1)
         y[bad[:, nearest]] = np.nan

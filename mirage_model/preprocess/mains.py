@@ -6,6 +6,7 @@ lines above it at the record's two ends (``_subtract_at_edges``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -104,10 +105,9 @@ def _spike_mask(x: np.ndarray, fs: float, cap: bool = True) -> np.ndarray:
 
 
 def _without_spikes(x: np.ndarray, fs: float, freqs: tuple[float, ...] = (), n: int = 0,
-                    lines: np.ndarray | None = None,
-                    final: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
-    """(L, T) copy of ``x`` with the samples of ``_spike_mask`` linearly interpolated from their neighbours, and
-    (``final``) the fit of that copy that the caller would make next, where it was made on the way.
+                    lines: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """bool (L, T): the samples of ``_spike_mask`` that the copy of ``x`` fitted to bridges (``_bridged``), and the
+    fit of that copy at the ``lines`` each lead carries, where it was made on the way (else None).
 
     With mains ``freqs`` and a fit window of n samples, a lead that carries a mains line (``mains_lines``) whose fit
     there, so bridged, peaks above ``SPIKE_MAINS_MV`` (sqrt(2) x RMS) is searched again with its mains subtracted:
@@ -118,29 +118,27 @@ def _without_spikes(x: np.ndarray, fs: float, freqs: tuple[float, ...] = (), n: 
     ``x`` itself, bit for bit: of 201 real records (LUDB, CinC, PTB Diagnostic samples) one, with 0.38 mV of mains,
     reaches it, and its mask comes out the same. ``lines``: ``mains_lines`` of ``x`` where the caller has them.
 
-    ``final`` (bool (L, F)): the lines the caller subtracts. The fit that measures each lead against the bar is made
-    of the whole bridged record at once; where it is the fit of ``final`` (the lines present, or every line where
-    every lead carries every one) and no lead passes the bar, the copy returned is the one fitted, and that fit is
-    returned, (L, T) mV, rather than made again (else None).
+    The fit that measures each lead against the bar is made of the whole bridged record at once; where no lead passes
+    the bar, the copy fitted is the one the caller fits, and that fit, (L, T) mV, is returned for it (``remove_mains``
+    subtracts it where the lines it subtracts are those).
     """
     mask = _spike_mask(x, fs)
     if not (freqs and 4 <= n <= x.shape[1]):
-        return _bridged(x, mask), None
+        return mask, None
     lines = mains_lines(x, fs, freqs) if lines is None else lines      # (L, F)
     carried = np.nonzero(lines.any(axis=1))[0]
     if not len(carried):
-        return _bridged(x, mask), None
-    xs = _bridged(x, mask)
-    fit = _mains_fit(xs, fs, freqs, n, lines)                          # (L, T)
+        return mask, None
+    fit = _mains_fit(_bridged(x, mask), fs, freqs, n, lines)           # (L, T)
     loud = [i for i in carried if np.sqrt(2.0 * np.mean(fit[i] ** 2)) > SPIKE_MAINS_MV]
     if not loud:
-        return xs, (fit if final is not None and np.array_equal(final, lines) else None)
-    del fit, xs                                                        # the memory stays a few record copies
+        return mask, fit
+    del fit                                                            # the memory stays a few record copies
     for i in loud:                                                     # lead by lead: a lead's copies, not the record's
         xi, keep = x[i:i + 1], lines[i:i + 1]                          # (1, T), (1, F)
         rough = _spike_mask(xi - _mains_fit(xi, fs, freqs, n, keep), fs, cap=False)
         mask[i] = _spike_mask(xi - _mains_fit(_bridged(xi, rough), fs, freqs, n, keep), fs)[0]
-    return _bridged(x, mask), None
+    return mask, None
 
 
 def _bridged(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -207,7 +205,7 @@ MAINS_FFT_COLUMNS = 200      # FFTs instead of products from this many columns (
 
 
 def remove_mains(x: np.ndarray, fs: float, mains_hz: tuple[float, ...], window_s: float = 0.5,
-                 only_present: bool = True) -> np.ndarray:
+                 only_present: bool = True, search: MainsSearch | None = None) -> np.ndarray:
     """Subtract mains interference from finite (L, T) mV: local least-squares sinusoids, overlap-added.
 
     In windows of ``window_s`` (hop window_s / 2, Hann-weighted and renormalised so the ends are
@@ -238,31 +236,88 @@ def remove_mains(x: np.ndarray, fs: float, mains_hz: tuple[float, ...], window_s
     the pseudo-inverse's; the tests allow 1e-6 mV). Windows are fitted a block at a time
     (``MAINS_CHUNK``), so the memory stays a few record copies at any length.
 
+    ``search``: ``mains_search`` of this very ``x`` (and ``fs``, ``mains_hz``, ``window_s``) made already, which
+    it reads instead of searching again (``record_mains_search``: the measurement's and the model's subtraction of
+    one record, whose ``only_present`` differ, search it once); None: searched here.
+
     Returns:
         float64 (L, T) mV; ``x`` itself when no mains frequency lies below Nyquist, T < one window,
         or (``only_present``) no lead carries a mains line.
     """
-    freqs = mains_frequencies(float(fs), tuple(mains_hz))
     L, T = x.shape
-    n = int(round(window_s * fs))
-    if not freqs or n < 4 or T < n:
+    found = mains_search(x, fs, mains_hz, window_s) if search is None else search
+    if found is None:
         return x
-    above = edge_frequencies(float(fs), tuple(mains_hz))
-    found = mains_lines(x, float(fs), freqs + above)                   # one spectrum a lead for both lists
-    lines, edge = found[:, :len(freqs)], found[:, len(freqs):]         # (L, F): also where the spikes are looked for
-    final = lines if only_present else np.ones((L, len(freqs)), dtype=bool)
-    xs, fit = _without_spikes(x, float(fs), freqs, n, lines, final)   # fit: that of final, when made on the way
+    if found.mask.shape != (L, T):
+        raise ValueError(f"a mains search of {found.mask.shape} samples handed for a signal of {(L, T)}")
+    fs, freqs, n = float(fs), found.freqs, found.n
+    xs = _bridged(x, found.mask)
+    final = found.lines if only_present else np.ones((L, len(freqs)), dtype=bool)
     if not only_present:
         keep = final
     else:      # the lines of the copy fitted to: those of x itself where no spike was bridged
-        keep = lines if xs is x else mains_lines(xs, float(fs), freqs)
-    if not keep.any() and not edge.any():
+        keep = found.lines if xs is x else mains_lines(xs, fs, freqs)
+    if not keep.any() and not found.edge.any():
         return x
+    fit = found.fit if np.array_equal(final, found.lines) else None   # the search's, of the lines it found
     if fit is None or not np.array_equal(keep, final):
-        fit = _mains_fit(xs, float(fs), freqs, n, keep) if keep.any() else np.zeros((L, T))
-    if edge.any():
-        _subtract_at_edges(fit, xs, float(fs), above, n, edge)
+        fit = _mains_fit(xs, fs, freqs, n, keep) if keep.any() else np.zeros((L, T))
+    elif not fit.flags.writeable:                                      # a kept search's: shared, written below
+        fit = fit.copy()
+    if found.edge.any():
+        _subtract_at_edges(fit, xs, fs, found.above, n, found.edge)
     return np.subtract(x, fit, out=fit)                                # in place: the memory stays a few record copies
+
+
+@dataclass(frozen=True)
+class MainsSearch:
+    """What ``remove_mains`` finds of finite (L, T) mV before it subtracts (``mains_search``): the lines each lead
+    carries and the pacing spikes its fit must not follow. It does not depend on ``only_present``."""
+    freqs: tuple[float, ...]    # ``mains_frequencies``: the lines fitted (Hz), F of them
+    above: tuple[float, ...]    # ``edge_frequencies``: those subtracted at the record's ends only (Hz), E of them
+    n: int                      # the fit's window (samples)
+    lines: np.ndarray           # bool (L, F): the lines of ``freqs`` each lead carries (``mains_lines``)
+    edge: np.ndarray            # bool (L, E): the same of ``above``
+    mask: np.ndarray            # bool (L, T): the samples bridged in the copy fitted to (``_without_spikes``)
+    fit: np.ndarray | None      # (L, T) mV: that copy's fit at ``lines``, made on the way (``_without_spikes``)
+
+
+def mains_search(x: np.ndarray, fs: float, mains_hz: tuple[float, ...],
+                 window_s: float = 0.5) -> MainsSearch | None:
+    """The mains lines (``mains_lines``: one spectrum a lead for the fitted lines and those above) and the pacing
+    spikes (``_without_spikes``) of finite (L, T) mV ``x`` at ``fs`` Hz that ``remove_mains`` subtracts by; None
+    where it subtracts nothing whatever the record (no mains frequency below Nyquist, T < one window)."""
+    freqs = mains_frequencies(float(fs), tuple(mains_hz))
+    n = int(round(window_s * fs))
+    if not freqs or n < 4 or x.shape[1] < n:
+        return None
+    above = edge_frequencies(float(fs), tuple(mains_hz))
+    found = mains_lines(x, float(fs), freqs + above)                   # (L, F + E)
+    lines = found[:, :len(freqs)]
+    mask, fit = _without_spikes(x, float(fs), freqs, n, lines)
+    return MainsSearch(freqs, above, n, lines, found[:, len(freqs):], mask, fit)
+
+
+def record_mains_search(record, mains_hz: tuple[float, ...], window_s: float = 0.5) -> MainsSearch | None:
+    """``mains_search`` of ``record``'s signal as float64 with its missing samples bridged (``bridge_missing``: how
+    the measurement's ``mains_subtracted`` and the model's ``filtered_resampled`` both hand it to ``remove_mains``),
+    found once per record and kept on it (``records.found_once``; read-only, shared): a record of a minute or less
+    was searched by both, 14 ms of 17 of the model's subtraction at 10 s and 500 Hz."""
+    from mirage_model.preprocess.filters import bridge_missing      # here: filters imports this module
+    from mirage_model.records.record import found_once             # here: records' readers are not preprocessing's
+
+    fs, mains = float(record.fs), tuple(float(f) for f in mains_hz)
+
+    def make():
+        y = np.array(record.signal, dtype=np.float64)
+        bridge_missing(y)
+        found = mains_search(y, fs, mains, window_s)
+        for a in () if found is None else (found.lines, found.edge, found.mask, found.fit):
+            if a is not None:
+                a.flags.writeable = False
+        return found
+
+    return found_once(record, ("mains_search", fs, mains, float(window_s)), make)
 
 
 EDGE_S = 0.1                 # the span at each end (s) from which the lines above the fitted ones are subtracted

@@ -13,6 +13,7 @@ import numpy as np
 
 from mirage_model.preprocess.config import PreprocessConfig, PreprocessError
 from mirage_model.preprocess.filters import filtered_resampled
+from mirage_model.preprocess.mains import MainsSearch
 from mirage_model.render import RenderConfig, render_ecg
 
 
@@ -88,7 +89,7 @@ class ModelInputs:
 
 
 def model_inputs(signal: np.ndarray, fs: float, cfg: PreprocessConfig = PreprocessConfig(),
-                 render_cfg: RenderConfig | None = None) -> ModelInputs:
+                 render_cfg: RenderConfig | None = None, mains: MainsSearch | None = None) -> ModelInputs:
     """(12, T) mV at fs -> ModelInputs. The one path training, inference and the app use.
 
     Filters and resamples the whole record once at its native rate, cuts the windows
@@ -100,6 +101,7 @@ def model_inputs(signal: np.ndarray, fs: float, cfg: PreprocessConfig = Preproce
         fs: sampling frequency (Hz).
         cfg: preprocessing settings.
         render_cfg: ``RenderConfig`` for the image (None: the 224x224 model default).
+        mains: ``signal``'s mains search made already (``filtered_resampled``), or None.
 
     Returns:
         ModelInputs with W windows; image is (W, render_cfg.height, render_cfg.width).
@@ -111,7 +113,7 @@ def model_inputs(signal: np.ndarray, fs: float, cfg: PreprocessConfig = Preproce
     if x.ndim != 2 or x.shape[0] != 12:
         raise PreprocessError(f"model input must be a 2-D array of 12 leads (12, T), got shape {x.shape}")
     rcfg = RenderConfig() if render_cfg is None else render_cfg
-    y = filtered_resampled(x, fs, cfg)
+    y = filtered_resampled(x, fs, cfg, mains)
     starts = window_starts(y.shape[1], cfg)
     win = _cut_windows(y, starts, cfg.n_samples)
     norm = instance_normalise(win, cfg.eps)

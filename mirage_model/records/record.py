@@ -7,6 +7,7 @@ import hashlib
 import logging
 import re
 import threading
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -364,7 +365,20 @@ class EcgRecord:
         return tuple(name for name, bad in zip(self.sig_name, mask) if bad)
 
 
-_FOUND_LOCK = threading.RLock()     # held while a kept value is made (``found_once``)
+# the lock held while a kept value is made (``found_once``), one per record and key, made when first asked for and
+# gone when no caller holds it: none in the record, which stays picklable; _MAKING itself is guarded by _MAKING_GUARD
+_MAKING: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+_MAKING_GUARD = threading.Lock()
+
+
+def _making_lock(record, key) -> threading.RLock:
+    """The lock held while ``record``'s kept value ``key`` is made. Keyed by the record's id: while a caller holds the
+    lock it holds the record too, so no other record can have taken that id."""
+    with _MAKING_GUARD:
+        lock = _MAKING.get((id(record), key))
+        if lock is None:
+            lock = _MAKING[(id(record), key)] = threading.RLock()
+    return lock
 
 
 def found_once(record, key, make, samples: int | None = None):
@@ -372,13 +386,15 @@ def found_once(record, key, make, samples: int | None = None):
     record: found once per record where several parts of the library read the same thing of it. A kept value is
     given back only while the record holds the same signal object and its first ``samples`` samples (None: all)
     hash the same (blake2b, about 1 ms for 10 s at 500 Hz): a signal put in the record's place, or edited in place,
-    is read again. Callers in other threads wait for the one making it. An object without ``found`` (``signal``
-    and ``fs`` alone) keeps nothing.
+    is read again. Callers in other threads asking for the same value of the same record wait for the one making it;
+    those asking for another record's, or another value, do not. An object without ``found`` (``signal`` and ``fs``
+    alone) keeps nothing.
 
     Args:
         record: an ``EcgRecord``, or another object with ``signal`` (L, T).
         key: what was found, with everything it depends on besides the samples (hashable).
-        make: () -> the value. Kept values are shared by every caller: they must not be changed.
+        make: () -> the value. Kept values are shared by every caller: they must not be changed. A make may ask for
+            another kept value of the record (never, through others, for its own).
         samples: how many samples, from the start, ``make`` reads.
     """
     kept = getattr(record, "found", None)
@@ -388,9 +404,9 @@ def found_once(record, key, make, samples: int | None = None):
     n = np.shape(signal)[1] if samples is None else min(int(samples), np.shape(signal)[1])
     digest = hashlib.blake2b(np.ascontiguousarray(np.asarray(signal)[:, :n]).tobytes(), digest_size=16).digest()
     # the app's record-load job and its model job ask at the same moment (both right after the record's preparation),
-    # and each had made it. One lock for every record (none in the record: it stays picklable); what is kept takes
-    # tens of milliseconds to make, and a make that asks for another kept value holds it already (reentrant)
-    with _FOUND_LOCK:
+    # and each had made it; the loader threads of other records (``mirage score --workers``, the app's loader pool)
+    # had waited for it too, behind one lock for every record, for tens to hundreds of milliseconds
+    with _making_lock(record, key):
         got = kept.get(key)
         if got is not None and got[0] is signal and got[1] == digest:
             return got[2]
