@@ -44,9 +44,10 @@ Decisions this module makes (and its tests check):
   record; aggregation over windows happens in inference.
 
 One job per module: ``config`` (``PreprocessConfig``, ``LEGACY``, ``PreprocessError``), ``mains`` (the mains
-subtracted, ``remove_mains``, and what it searches first, ``mains_search``), ``filters`` (band-pass, resampling, model low-pass, wavelet shrinkage:
-``filtered_resampled``), ``windows`` (the windows and ``model_inputs``). The public names are imported from here;
-a test that replaces one (monkeypatch) replaces it in the module that looks it up.
+subtracted, ``remove_mains``, and what it searches first, ``mains_search``), ``filters`` (band-pass, resampling,
+model low-pass, wavelet shrinkage: ``filtered_resampled``), ``windows`` (the windows and ``model_inputs``). The
+public names are imported from here; a test that replaces one (monkeypatch) replaces it in the module that looks it
+up.
 """
 
 from mirage_model.preprocess.config import LEGACY, PreprocessConfig, PreprocessError
