@@ -189,7 +189,7 @@ def test_convert_lists_the_renamed_and_score_gives_them_their_rows(tmp_path, cap
     # training on the converted folder reads the same rows
     from training_cli.engine import datasets
 
-    labels = tmp_path / "labels.csv"
+    labels = out / "labels.csv"     # in the folder it names: above it and in/, the row "plain" fits in/ and out/ both
     labels.write_text("record_id,labels,split\nMuller,NORM,train\nsiteA/Anna_Smith,MI,train\nplain,NORM,val\n")
     caplog.clear()
     with caplog.at_level(logging.WARNING):

@@ -57,7 +57,7 @@ def _ludb_as(folder: Path, names: dict[str, str]) -> None:
 def test_a_labels_table_keyed_by_the_inputs_names_labels_the_records_convert_renamed(tmp_path, caplog):
     out = _converted(tmp_path, {"Müller.xml": FORMATS / "muse-sinus.xml",
                                 "siteA/Anna Smith.scp": FORMATS / "Example.scp", "plain.xml": FORMATS / "129DYPRG.XML"})
-    labels = tmp_path / "labels.csv"
+    labels = out / "labels.csv"     # in the folder it names: above it and in/, a row "1" fits in/1 and out/1 both
     labels.write_text("record_id,labels,split\nMüller,NORM,train\nsiteA/Anna Smith,MI,train\nplain,NORM,val\n",
                       encoding="utf-8")
     with caplog.at_level(logging.WARNING):
@@ -138,7 +138,7 @@ def test_a_row_of_one_record_as_written_and_another_by_the_list_says_how_to_mend
         errors = {r["record_path"]: r["error"] for r in csv.DictReader(fh)}
     assert errors == {"1.hea": by_inputs, "1_2.hea": by_inputs, "2.hea": ""}
     # training: the labs table refused, naming the row, and so is a labels table keyed alike
-    labels = tmp_path / "labels.csv"
+    labels = out / "labels.csv"     # in the folder it names: above it and in/, a row "1" fits in/1 and out/1 both
     labels.write_text("record_id,labels,split\n1,NORM,train\n2,MI,val\n")
     with pytest.raises(DatasetError) as err:
         datasets.open_dataset(f"folder:{out}", labels=labels)
@@ -222,7 +222,7 @@ def test_a_table_keyed_by_converts_names_fits_the_numbered_records_in_any_order(
             "another record as written is refused, as it may be either's") in said
     records = sorted(out.glob("*.hea"))
     assert [p.stem for p in records] == ["1", "1_2", "1_2_2"]
-    labs, labels = out / "labs.csv", tmp_path / "labels.csv"     # the table in the folder it names the records of
+    labs, labels = out / "labs.csv", out / "labels.csv"     # the tables in the folder they name the records of
     ages = {"1": 61.0, "1_2": 52.0, "1_2_2": 70.0}
     for order in (["1", "1_2", "1_2_2"], ["1_2_2", "1_2", "1"], ["1_2", "1", "1_2_2"]):
         labs.write_text("record_id,age\n" + "".join(f"{r},{ages[r]:g}\n" for r in order))

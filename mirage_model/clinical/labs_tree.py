@@ -6,7 +6,8 @@ table's folder ("siteA/1") keeps its row. A record outside that folder is matche
 before (``labs_ids.match_labs_rows``): nothing says which other records such a table is of. A row matched as the
 number a spreadsheet made of a record's name ("417" for 00417, ``labs_ids.respelled_rows``) is decided so too: beside
 siteA/00417 and siteB/0417 (or 000417) it is neither's. A record that two rows fit ("siteA/1" and "1") gets neither
-(``two_rows``). ``run_match`` is a run's whole match, for training, ``mirage score``, ``mirage report`` and the app.
+(``two_rows``). ``run_match`` is a run's whole match, for training, ``mirage score``, ``mirage report`` and the app;
+training matches its labels table's rows so too (``rows_above``, ``tree_match``).
 Research use only, not a diagnosis.
 """
 
@@ -76,18 +77,30 @@ def two_rows(match: LabsMatch, paths: Mapping[str, Path], row_ids) -> LabsMatch:
                    ambiguous={**match.ambiguous, **held}, unmatched=[r for r in match.unmatched if r not in named])
 
 
-def tree_match(match: LabsMatch, paths: Mapping[str, Path], table) -> LabsMatch:
+def tree_match(match: LabsMatch, paths: Mapping[str, Path], table, kind: str = "labs") -> LabsMatch:
     """``match`` (the run's, ``labs_ids.match_labs_rows``) less the rows that fit records of two folders under the
     folder of ``table`` (the labs table's file), those records' ``ambiguous`` saying why (``tree_ambiguous``); a row
-    given by convert's list (``listed``) stays. ``paths``: {record id: its file} of the run."""
-    held = tree_ambiguous({rid: row for rid, row in match.rows.items() if rid not in match.listed}, paths, table)
+    given by convert's list (``listed``) stays. ``paths``: {record id: its file} of the run; ``kind``: the table's, as
+    the words name a row ("labs row '1' ...", "labels row '1' ...")."""
+    held = tree_ambiguous({rid: row for rid, row in match.rows.items() if rid not in match.listed}, paths, table,
+                          kind)
     if not held:
         return match
     return replace(match, rows={rid: row for rid, row in match.rows.items() if rid not in held},
                    ambiguous={**match.ambiguous, **held})
 
 
-def tree_ambiguous(rows: Mapping[str, str], paths: Mapping[str, Path], table) -> dict[str, str]:
+def rows_above(row_ids, paths: Iterable, root) -> dict[str, Path]:
+    """{row id: its record's file} of the rows of ``row_ids`` (a training run's labels rows that fit no record of
+    ``paths``, the run's files under ``root``, by its id there) that fit one by a trailing part of its whole path
+    (DATASET/labels.csv's "siteA/1" for a run of DATASET/siteA), as ``run_match`` finds a labs table's row; a row
+    that fits two records is neither's."""
+    paths = list(paths)
+    files = {labs_record_id(p, root): Path(p) for p in paths}
+    return {row: files[rid] for rid, row in run_match(row_ids, paths, root).rows.items()}
+
+
+def tree_ambiguous(rows: Mapping[str, str], paths: Mapping[str, Path], table, kind: str = "labs") -> dict[str, str]:
     """Why each record of ``rows`` ({record id: its row's id}, as the run matched them) gets no row: its file
     (``paths``: {record id: its file}) lies under the folder of ``table`` (the labs table's file) and its row, a
     shorter trailing part of its path there than the whole ("1" for siteA/1), or the number a spreadsheet made of
@@ -118,12 +131,12 @@ def tree_ambiguous(rows: Mapping[str, str], paths: Mapping[str, Path], table) ->
         others = [t for t in fits if t != mine]
         if others and number:
             named = ", ".join([mine, *others[:4]]) + (" ..." if len(others) > 4 else "")
-            out[rid] = (f"labs row {row!r} fits {len(others) + 1} records under the folder of {Path(table).name} as "
+            out[rid] = (f"{kind} row {row!r} fits {len(others) + 1} records under the folder of {Path(table).name} as "
                         f"the number a spreadsheet may have made of their names ({named}); write each record's "
                         f"name as it is (e.g. {mine!r}), the id column formatted as text")
         elif others:
             named = ", ".join([mine, *others[:4]]) + (" ..." if len(others) > 4 else "")
-            out[rid] = (f"labs row {row!r} fits {len(others) + 1} records under the folder of {Path(table).name} "
+            out[rid] = (f"{kind} row {row!r} fits {len(others) + 1} records under the folder of {Path(table).name} "
                         f"({named}); name each record by its path there (e.g. {mine!r})")
     return out
 

@@ -19,6 +19,20 @@ class DatasetError(DataError, ValueError):
     """A dataset that cannot be opened; ``str()`` names the file and the problem."""
 
 
+def refuse_ambiguous(path, kind: str, why: dict[str, str]) -> None:
+    """Refuse a ``kind`` table ("labels", "labs") whose rows are ambiguous for some records (``why``: {record id:
+    why}), naming the first three: "labs.csv: 1 record's labs row is ambiguous (1: labs row '1' fits ...)".
+
+    Raises:
+        DatasetError: where ``why`` names a record.
+    """
+    if why:
+        one = len(why) == 1
+        whose = f"1 record's {kind} row is" if one else f"{len(why)} records' {kind} rows are"
+        said = "; ".join(f"{rid}: {w}" for rid, w in list(why.items())[:3])
+        raise DatasetError(f"{path}: {whose} ambiguous ({'' if one else 'first: '}{said})")
+
+
 @dataclass
 class Item:
     """One record of a dataset.

@@ -19,11 +19,11 @@ from pathlib import Path
 from mirage_model.clinical import RECORD_FEATURES, default_schema, header_disagreement
 from mirage_model.clinical.labs import (LabsMatch, folded_column, id_example, listed_warnings, near_miss_text,
                                         respelled_note, respelled_rows, respelled_warning)
-from mirage_model.clinical.labs_ids import renamed_rows
-from mirage_model.clinical.labs_tree import run_match
+from mirage_model.clinical.labs_ids import _trailing_ids, renamed_rows
+from mirage_model.clinical.labs_tree import rows_above, run_match, tree_match
 from mirage_model.clinical.renamed import read_renamed
 from mirage_model.words import counted, first_few
-from training_cli.engine.dataset import SPLITS, Dataset, DatasetError, Item
+from training_cli.engine.dataset import SPLITS, Dataset, DatasetError, Item, refuse_ambiguous
 from training_cli.engine.headers import find_folder_records, header_values, record_id_of
 from training_cli.engine.left_out import kinds_left_out
 from training_cli.engine.splits import (BY_RECORD, PATIENT_COLUMNS, SPLIT_METHODS, SPLIT_SPELLINGS, assign_splits,
@@ -32,12 +32,6 @@ from training_cli.engine.tables import id_column, read_label_descriptions, read_
     table_record_id, table_text
 
 logger = logging.getLogger(__name__)
-
-
-def _trailing_parts(record_id: str) -> list[str]:
-    """"siteA/1" -> ["siteA/1", "1"]: the ids a labels row may name the record by."""
-    parts = record_id.split("/")
-    return ["/".join(parts[k:]) for k in range(len(parts))]
 
 
 def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_frac, test_frac,
@@ -180,7 +174,7 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
         labs_match = run_match(lab_values, headers, root, renamed, Path(labs_path))
     items = []
     missing_files = []
-    ambiguous: list[str] = []
+    ambiguous: dict[str, str] = {}                # record's path id -> why its labs row is refused
     unlabelled: list[str] = []
     header_fields: set[str] = set()
     labelled: dict[str, str] = {}                 # record's path id -> the id of the row that labelled it
@@ -198,6 +192,8 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
             known.setdefault(record_id_of(root, hea), r)
     listed, not_listed = _labels_by_list(labels_path, renamed, labels_by_id, known,
                                          [record_id_of(root, h) for h in headers], line_of)
+    # a row named by its record's path under a folder above ROOT ("siteA/1" for DATASET/siteA), as a labs row is found
+    above = rows_above([r for r in labels_by_id if not (r in by_id or r in respelled or r in listed)], headers, root)
     for rid, labs in labels_by_id.items():
         # a row of 0/1 columns that are all 0 is a labelled negative (no AF, no BRADY), kept in a
         # multilabel task; it had been left out, silently, so that a one-column table (AF 0/1)
@@ -208,7 +204,7 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
             continue
         if task == "multiclass" and len(labs) != 1:
             raise DatasetError(f"{labels_path}: record {rid} has {len(labs)} labels; multiclass needs exactly one")
-        hea = by_id.get(rid) or by_id.get(respelled.get(rid, "")) or by_id.get(listed.get(rid, ""))
+        hea = by_id.get(rid) or by_id.get(respelled.get(rid, "")) or by_id.get(listed.get(rid, "")) or above.get(rid)
         if rid in not_listed:
             continue        # a row convert's list names, refused: warned of, naming it and why
         if hea is None:
@@ -237,7 +233,7 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
         clin = {}
         if labs_match is not None:
             if path_id in labs_match.ambiguous:
-                ambiguous.append(f"{path_id}: {labs_match.ambiguous[path_id]}")
+                ambiguous[path_id] = labs_match.ambiguous[path_id]
             elif labs_match.row_id(path_id) is not None:
                 clin = dict(lab_values[labs_match.row_id(path_id)])
                 pid = labs_patients.get(labs_match.row_id(path_id), {}).get(labs_patient_col or "")
@@ -255,6 +251,10 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
         if differs:
             disagree.append(f"{path_id}: {', '.join(differs)}")
         items.append(Item(rid, hea, labs, clin, split_by_id.get(rid, "")))
+    # a row that fits records of two folders under the table's ("1": siteA/1 and siteB/1) labels neither, as labs rows
+    refuse_ambiguous(labels_path, "labels", tree_match(LabsMatch(labelled, {}, [], {p: r for p, r in labelled.items()
+                      if r in listed}), {record_id_of(root, it.path): it.path for it in items}, labels_path,
+                      "labels").ambiguous)
     if missing_files and not items and headers:
         # every row named no record: the run had ended on "no labelled records for task 'multilabel'",
         # which said nothing of the ids
@@ -279,7 +279,7 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
     # records in the folder that no row of the table names: they had been left out in silence (a
     # researcher's 70 ECGs trained as 65, nothing said which or why)
     rowless = [rid for rid in (record_id_of(root, h) for h in headers)
-               if rid not in labelled and not any(t in labels_by_id for t in _trailing_parts(rid))]
+               if rid not in labelled and not any(t in labels_by_id for t in _trailing_ids(rid))]
     if rowless:
         one = len(rowless) == 1
         logger.warning("%s: %d of %s under %s %s no row in it and %s not used (%s%s)", labels_path, len(rowless),
@@ -295,10 +295,7 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
         n = len(unlabelled)
         logger.warning("%s: %d %s %s and %s left out (%s)", labels_path, n, "row has" if n == 1 else "rows have",
                        what, "is" if n == 1 else "are", at_lines(unlabelled))
-    if ambiguous:
-        one = len(ambiguous) == 1
-        whose = "1 record's labs row is" if one else f"{len(ambiguous)} records' labs rows are"
-        raise DatasetError(f"{labs_path}: {whose} ambiguous ({'' if one else 'first: '}{'; '.join(ambiguous[:3])})")
+    refuse_ambiguous(labs_path, "labs", ambiguous)
     # the table said to hold the patient column, or said to hold none ("labels.csv or labs.csv")
     group_table = labels_path.name if patient_col or not labs_path else f"{labels_path.name} or {Path(labs_path).name}"
     if labs_patient_col:
