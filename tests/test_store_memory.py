@@ -133,3 +133,23 @@ def test_overreads_accept_takes_it_as_it_is_and_report_refuses_it_until_then(kep
     assert said.startswith(f"{kept.path}: taken as it is now (0 over-reads, 0 signatures)"), said
     assert kept.load(key) is None
     assert main(report) == 0 and out.is_file()
+
+
+def test_overreads_accept_says_nothing_was_taken_where_the_memory_cannot_be_written(kept, capsys):
+    """The memory beside the settings written by way of a temporary file beside it: a folder in that file's place
+    (a path that cannot be a file, whoever runs the test) keeps the memory from being written, as a read-only settings
+    folder does. Had been: "taken as it is now", exit 0, and the store refused again on its next read."""
+    import os
+
+    kept.path.write_bytes(b"")
+    memory = kept.memory.path
+    before = memory.read_bytes()
+    memory.with_name(f".{memory.name}.{os.getpid()}.tmp").mkdir()
+    assert main(["overreads", "--store", str(kept.path), "--accept"]) == 1
+    said = capsys.readouterr()
+    assert "taken as it is now" not in said.out, said.out
+    assert said.err.startswith(f"error: what was read of {kept.path} is remembered in {memory}, which could not be "
+                               "written (") and said.err.rstrip().endswith("; not taken."), said.err
+    assert memory.read_bytes() == before
+    assert main(["overreads", "--store", str(kept.path)]) == 1
+    assert "it holds nothing now" in capsys.readouterr().err

@@ -133,12 +133,12 @@ class OverReadStore:
         """Take the store as it now is, the user having chosen so (``mirage overreads --accept``, the app's Review
         store change...): its ``facts`` remembered in place of what was (kept as accepted over), the file untouched.
         ``shown``: the ``facts`` the user was shown, which the file must still hold. ``StoreError`` (nothing taken)
-        where the file cannot be read or no longer holds what was ``shown``."""
+        where the file cannot be read, no longer holds what was ``shown``, or the memory cannot be written."""
         facts = self.facts()
         if shown is not UNCHECKED and facts != shown:
             raise StoreError(f"The over-read store {self.path} changed since it was shown: nothing taken; look again")
-        if self.memory is not None:
-            self.memory.accept(self.path, facts)
+        if self.memory is not None and (why := self.memory.accept(self.path, facts)):
+            raise StoreError(f"The over-read store {self.path} could not be taken as it is: {why}", why)
         return facts
 
     def check(self) -> None:

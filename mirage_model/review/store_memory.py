@@ -92,12 +92,16 @@ class StoreMemory:
         seen[_name(store)] = {**facts, "seen": _now()}
         if ACCEPTED in was:
             seen[_name(store)][ACCEPTED] = was[ACCEPTED]
-        self._write(seen)
+        try:
+            self._write(seen)
+        except OSError:
+            pass
 
-    def accept(self, store: Path, facts: dict | None) -> None:
+    def accept(self, store: Path, facts: dict | None) -> str:
         """Take ``store`` as it now is (``facts``; None: not there, none remembered), the user having chosen so; what
         was remembered of it is kept, with when it was accepted over, in its entry's ``ACCEPTED`` list, never dropped:
-        what a store held before it was given up stays on record beside the settings."""
+        what a store held before it was given up stays on record beside the settings. Returns "" where taken, else
+        why not: the memory could not be written (the store is judged on its next read as before, "taken" unsaid)."""
         seen = self._all()
         was = seen.pop(_name(store), None)
         was = dict(was) if isinstance(was, dict) else {}
@@ -110,16 +114,19 @@ class StoreMemory:
             entry[ACCEPTED] = history
         if entry:
             seen[_name(store)] = entry
-        self._write(seen)
+        try:
+            self._write(seen)
+        except OSError as err:
+            return (f"what was read of {store} is remembered in {self.path}, which could not be written "
+                    f"({err.strerror or err})")
+        return ""
 
     def _write(self, seen: dict) -> None:
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(seen, indent=1, sort_keys=True), encoding="utf-8")
-            os.replace(tmp, self.path)
-        except OSError:
-            pass
+        """Write ``seen`` whole, in place of the file (a temporary file replacing it); ``OSError`` where it cannot."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(seen, indent=1, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, self.path)
 
 
 def _name(store: Path) -> str:
