@@ -5,7 +5,8 @@ names and the classes' words ("Model: positive NORM 0.45, STTC 0.49. Statements:
 2 resolved) (names: page 3)", LUDB record 1 of the shared data, A4), labelled "Model:" under "over-read by the reviewer (below)" as if
 the reviewer had signed it. Now the classes are said in words, and the line says it is the machine's ("Model (not
 over-read): positive Normal ECG (NORM) 0.45, ST/T change (STTC) 0.49. Statements: 2 of 71 above threshold"; Letter,
-narrower: "Normal ECG 0.45, ST/T change 0.49"). LUDB record 65
+narrower: "Normal ECG 0.45, ST/T change 0.49"); since session 55 the line names both models before it says the
+classes' words (``test_report_model_line_names``), over two rows where one does not hold them. LUDB record 65
 (bundled), measured by the rules delineator, with the shipped models' names and a superclass and a statements
 prediction made up here (NORM 0.45 and STTC 0.49 above their thresholds 0.4; SR 0.9 and NDT 0.6 of five statements);
 the words are PTB-XL's (Wagner et al. 2020); page 1's text read back with pdftotext.
@@ -68,16 +69,17 @@ def test_beside_a_signed_over_read_the_model_line_says_its_calls_in_words_and_is
     page1 = pdftotext_page(build_report(s, tmp_path / "r.pdf", settings=ReportSettings(page_size=page)), 1)
     assert "Reviewer's comment: Compared with the tracing of 2025; no change." in page1
     assert "Over-read by Dr A. Reader, 2026-12-06 07:10 UTC" in page1
-    # the words with their labels where the row has room, else the words alone (page 3 has both)
-    assert re.search(r"Model \(not over-read\): positive Normal ECG (\(NORM\) )?0\.45, ST/T change (\(STTC\) )?0\.49",
-                     page1), page1
+    # the superclass model named (since session 55: beside the statements model's name), its calls in words where the
+    # row has room, else their labels (page 3 has both)
+    assert re.search(r"Model (mirage-)?ptbxl-superdiagnostic\S* \(not over-read\): positive "
+                     r"(Normal ECG (\(NORM\) )?|NORM )0\.45, (ST/T change (\(STTC\) )?|STTC )0\.49", page1), page1
 
 
 def test_not_over_read_the_model_line_is_not_labelled_so(record_and_measurements, tmp_path):
-    """No over-read: the head says "Not over-read" of the whole band; the model line says its calls in words (four
-    statements fill the band: the superclass model's name is on page 3), and names the statements model, which
-    the interpretation's statements come from."""
+    """No over-read: the head says "Not over-read" of the whole band; the model line names both models (four
+    statements fill the band: the superclass model's name short, cut after its parts "...", its calls' labels),
+    which model made each call."""
     page1 = pdftotext_page(build_report(_session(record_and_measurements, sign=False), tmp_path / "r.pdf"), 1)
     assert "Not over-read" in page1 and "(not over-read)" not in page1
-    assert re.search(r"Model: positive Normal ECG (\(NORM\) )?0\.45, ST/T change (\(STTC\) )?0\.49\. "
-                     r"Statements: (model )?mirage-ptbxl-statements, 2 of 5", page1), page1
+    assert re.search(r"Model ptbxl-superdiagnostic\S*\.\.\.: positive NORM 0\.45, STTC 0\.49\. "
+                     r"Statements: ptbxl-statements, 2 of 5", page1), page1

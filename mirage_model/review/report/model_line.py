@@ -47,6 +47,10 @@ NOT_SIGNED = " (not over-read)"            # after "Model" beside a signed over-
 IN_INTERPRETATION = re.compile(r"(above threshold) \(\d+ (?:shown|in the interpretation)[^)]*\)")
 # a class's label after its words, "Normal ECG (NORM) 0.45": the words alone are the last wording with them
 LABEL_AFTER_WORDS = re.compile(r" \([^()]*\)(?= \d\.\d\d)")
+# a model's name after "Model" or "Statements: (model)" without its family, MIRAGE's: a model's short name
+FAMILY = re.compile(r"((?:^Model|Statements:(?: model)?) )mirage-")
+# the classes' model's name in model_line's text: "Model NAME: ...", "Model NAME (not over-read): ..."
+NAME = re.compile(r"(?<=^Model )(\S+?)(?=:| \(not over-read\))")
 # model_line's wording, shorter, for a band without room for it: the same names and counts
 COMPACT = ((STATEMENTS_PART + "model ", STATEMENTS_PART), (" of its ", " of "), (" in the interpretation", " shown"))
 # a doubted class's mark with its words (``interpret.doubted_calls``), and in the last wording that fits: the mark
@@ -118,15 +122,17 @@ def model_line_rows(c, text: str, width: float, free_line: bool, short: str = ""
     whole at ``READABLE`` pt at the least: one row when it fits; else, with a free line above, two
     rows (the classes' model, then the statements' model; the pointer to the details given up if
     need be); else one row without the pointer to the details, in ``COMPACT`` wording if need be; else, with a
-    free line, that over two rows; else the classes in words with the statements model's name alone (``named``:
+    free line, that over two rows; else, beside a statements model (``coded`` says it), rows naming both models
+    (``_both_named``: which model made each call), two where one does not hold them, free line or not; else (a
+    result withheld) the classes in words with the statements model's name alone (``named``:
     ``model_line(..., names="statements")``, given beside a statements model: which model the interpretation's
     statements come from), in ``_worded``'s shorter wordings; else the classes in words without the models' names (``short``:
     ``model_line(..., names=False)``, page 3 names them; ``_worded``: shorter, the counts kept); else the names
     with the classes' labels alone (``coded``: ``model_line(..., in_words=False)``, given beside a statements
     model, whose name says where the interpretation's statements come from); else ``short`` in ``TERSE`` wording
     (a doubted class's mark without its words); else that wrapped onto as many rows as it needs (the caller gives
-    them lines of the band). The classes' words come before the models' names: "ST/T change (STTC)" is read at
-    the record, a model's name on page 3.
+    them lines of the band). The models' names come before the classes' words ("ST/T change (STTC)": the labels
+    alone, the words on page 3), and before the pointer to the details.
     ``last_width``: the room on the last row (less than ``width`` when something follows it); ``details``: how
     ``text`` ends when it points to the model result's page."""
     last_width = width if last_width is None else last_width
@@ -134,12 +140,12 @@ def model_line_rows(c, text: str, width: float, free_line: bool, short: str = ""
     def fits_row(t: str, room: float) -> bool:
         return c.stringWidth(pdf_text(t), FONT_BOLD, READABLE) <= room
 
-    def whole(t: str) -> list[str] | None:
+    def whole(t: str, free: bool = free_line) -> list[str] | None:
         """``t`` in one row, or with a free line in two (the classes' model, then the statements'), the pointer
         to the details given up if need be; None where it does not fit so."""
         if fits_row(t, last_width):
             return [t]
-        if free_line and STATEMENTS_PART in t:
+        if free and STATEMENTS_PART in t:
             head, tail = t.split(STATEMENTS_PART, 1)
             second = STATEMENTS_PART.lstrip(". ") + tail
             for rows in ([head + ".", second], [head + ".", second.removesuffix(details)]):
@@ -150,6 +156,7 @@ def model_line_rows(c, text: str, width: float, free_line: bool, short: str = ""
 
     if rows := whole(text):
         return rows
+    full, full_coded = text, coded
     text, coded = text.removesuffix(details), coded.removesuffix(details)
     for long, short_words in COMPACT:
         text, coded = text.replace(long, short_words), coded.replace(long, short_words)
@@ -157,8 +164,10 @@ def model_line_rows(c, text: str, width: float, free_line: bool, short: str = ""
         return [text]
     if free_line and short and len(rows := _wrap(c, text, width, last_width)) == 2:
         return rows         # the names and the classes' words over the free line
-    # the classes' words before the models' names (``coded``): page 3 names the models; the statements model's
-    # name (where the interpretation's statements come from) kept where it fits beside them
+    if coded and STATEMENTS_PART in coded:
+        return _both_named(c, whole, (full, text, full_coded, coded), fits_row, width, last_width)
+    # no statements counted (a result withheld, none): the classes' words before the names, page 3 names them; the
+    # statements model's name kept where it fits beside them
     for t in _worded(named) + _worded(short):
         if fits_row(t, last_width):
             return [t]
@@ -180,6 +189,35 @@ def model_line_rows(c, text: str, width: float, free_line: bool, short: str = ""
     # wrapped: a call on an unmeasured threshold keeps its mark, its words on page 3 (nine calls' words had pushed
     # the line over the band's other lines)
     return _wrap(c, short.replace(UNMEASURED_DOUBTED, " (?)"), width, last_width)
+
+
+def _both_named(c, whole, wordings: tuple[str, ...], fits_row, width: float, last_width: float) -> list[str]:
+    """Beside a statements model, rows that name both models, which says which model made each call (a
+    researcher's own model's name had given way to the statements model's, "Model: positive AF 0.62, ...
+    Statements: mirage-ptbxl-statements, ..."): ``coded`` (the labels alone) in one row, else two rows (the
+    classes' model, then the statements'; the caller takes a statement's line for the second, that statement on
+    page 3 with the band's others), in the fullest wording that fits, else the classes' row wrapped.
+    ``wordings``: ``model_line``'s text in words, in ``COMPACT`` words, and the same two with the labels alone."""
+    coded = wordings[-1]
+    if fits_row(coded, last_width):
+        return [coded]
+    # the names short (the family's "mirage-" dropped: page 3 names them in full), the count's parenthesis last
+    shorts = [FAMILY.sub(r"\1", w) for w in (wordings[1], coded)]
+    shorts += [IN_INTERPRETATION.sub(r"\1", w) for w in shorts]
+    # the classes' model's short name cut after fewer of its parts, "..." saying so ("ptbxl-superdiagnostic...":
+    # the shipped superclass model's, 52 characters short), rather than a statement's line given to it
+    name = NAME.search(shorts[-1])
+    parts = name.group(1).split("-") if name else []
+    for k in range(len(parts) - 1, 1, -1):      # two parts at least: "ptbxl..." names nothing
+        shorts += [NAME.sub("-".join(parts[:k]) + "...", w, count=1) for w in shorts[-2:]]
+    for t in shorts:
+        if fits_row(t, last_width):
+            return [t]
+    for t in wordings:
+        if rows := whole(t, free=True):
+            return rows
+    head, tail = coded.split(STATEMENTS_PART, 1)
+    return _wrap(c, head + ".", width, width) + _wrap(c, STATEMENTS_PART.lstrip(". ") + tail, width, last_width)
 
 
 def _worded(short: str) -> list[str]:

@@ -333,7 +333,8 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
                            details=DETAILS.replace("page 3", results), coded=coded, named=named)
     if len(rows) > 1 + slots - len(lines) and bare != short:    # words taking statements' lines: the labels alone
         rows = min(rows, model_line_rows(c, text, width, free_line=len(lines) < slots, short=bare,
-                                         last_width=last_width, details=DETAILS.replace("page 3", results)), key=len)
+                                         last_width=last_width, details=DETAILS.replace("page 3", results),
+                                         coded=coded, named=named), key=len)
     if len(rows) > 1 + slots - len(lines):                        # the model line wrapped: it takes lines
         slots = n_lines - top_lines - len(rows) - serial_rows - len(over)
         lines = _statement_lines(c, it, shown, slots, width, session) if shown or not statements else []
