@@ -134,3 +134,21 @@ def test_an_own_call_is_not_folded_into_a_rhythm_said_below_its_threshold():
     it = interpret_prediction(called, {"heart_rate_bpm": 162.0, "qrs_ms": 96.0}, "F", age=73, own=own)
     assert "AF" not in _by_label(it) and any("own label AF (77%) said once, as the statement Atrial fibrillation"
                                              in r for r in it.resolved)
+
+
+def test_an_own_label_naming_a_ptbxl_code_is_said_once_as_its_statement():
+    """Session 55's own-data walk: a researcher's label "LVH" (no words in the labels table) stood as "LVH (the
+    model's own label)" beside the statement "Left ventricular hypertrophy" (CinC JS00011): LVH had no own meaning.
+    PTB-XL's code for the finding (Wagner et al. 2020) means that statement; one a table may use with another meaning
+    (AMI: acute myocardial infarction, PTB-XL's anterior infarct) is not read by its code."""
+    adult = {"heart_rate_bpm": 72.0, "qrs_ms": 96.0, "pr_ms": 160.0}
+    for code, text in (("LVH", "Left ventricular hypertrophy"), ("LAFB", "Left anterior fascicular block")):
+        own = Prediction(labels=(code, "SR"), probabilities=np.array([0.7, 0.2]), thresholds=np.full(2, .5),
+                         positive=(code,), model_name="own", ptbxl_labels=False)
+        it = interpret_prediction(_statements_model(code), adult, "M", age=60, own=own)
+        assert "own label" not in it.text() and it.text().count(text) == 1, it.text()
+        assert any(f"own label {code} (70%) said once, as the statement {text}" in r for r in it.resolved)
+    own = Prediction(labels=("AMI",), probabilities=np.array([0.7]), thresholds=np.array([.5]), positive=("AMI",),
+                     model_name="own", ptbxl_labels=False)
+    it = interpret_prediction(_statements_model("AMI"), adult, "M", age=60, own=own)
+    assert "AMI (the model's own label)" in it.text()      # said as the model's own: its meaning is the researcher's

@@ -19,6 +19,10 @@ words, else its name) is contradicted it is marked (?) with why, as a model stat
   fibrillation or flutter, sinus bradycardia beside sinus tachycardia, a left beside a right bundle branch block, a
   complete beside an incomplete block of the same bundle.
 
+An own label meaning any PTB-XL statement by its words or code ("LVH" beside "Left ventricular hypertrophy", session
+55's own-data walk) is said once, as that statement where it is said (``models.own_label_statements``); a code a
+researcher's table may use with another meaning ("AMI": acute or anterior infarct) is read by its words alone.
+
 Nothing is removed: the AF rules (which remove a sinus statement beside atrial fibrillation) stay the statements
 model's; an own label is only marked.
 """
@@ -52,7 +56,32 @@ OWN_MEANINGS = {
     "incomplete right bundle branch block": "IRBBB", "irbbb": "IRBBB",
     "1st degree av block": "1AVB", "first degree av block": "1AVB", "iavb": "1AVB", "1avb": "1AVB",
     "prolonged pr interval": "LPR", "lpr": "LPR",
+    # the Challenge's other scored classes a PTB-XL statement means (their words come with every statement's below)
+    "lanfb": "LAFB", "lqrsv": "LVOLT", "low qrs voltages": "LVOLT", "nsivcb": "IVCD",
+    "nonspecific intraventricular conduction disorder": "IVCD", "premature atrial contraction": "PAC",
+    "premature ventricular contractions": "PVC", "ventricular premature beats": "PVC", "vpb": "PVC",
+    "lqt": "LNGQT", "prolonged qt interval": "LNGQT", "tinv": "INVT", "t wave inversion": "INVT",
+    "t wave abnormal": "TAB_", "pacing rhythm": "PACE", "lae": "LAO/LAE", "rae": "RAO/RAE",
 }
+# codes a researcher's label may name with another meaning: AMI (acute myocardial infarction, PTB-XL's anterior
+# infarct), PMI (the point of maximal impulse), NORM (a table's "nothing of interest" class, PTB-XL's normal ECG), the
+# nonspecific ST, T and ischaemia codes (a researcher's STE: ST elevation of an infarct, PTB-XL's STE_ nonspecific),
+# EL and DIG (no common abbreviation of PTB-XL's electrolyte or digitalis statements)
+NOT_BY_CODE = frozenset({"AMI", "PMI", "NORM", "STE_", "STD_", "NST_", "NT_", "ISC_", "EL", "DIG"})
+
+
+def _key(text: str) -> str:
+    """``text`` as ``OWN_MEANINGS`` keys it: a bracketed remark aside, "_"/"-" as spaces, case folded."""
+    return re.sub(r"[\s_-]+", " ", re.sub(r"\(.*?\)", "", str(text or ""))).strip().casefold()
+
+
+# every PTB-XL statement by its words ("Left ventricular hypertrophy") and, unless another meaning is common, by its
+# code ("LVH": a researcher's labels table naming PTB-XL's statements); the entries above first
+for _code, _info in STATEMENTS.items():
+    OWN_MEANINGS.setdefault(_key(_info.text), _code)
+    if _code not in NOT_BY_CODE:
+        OWN_MEANINGS.setdefault(_key(_code), _code)
+
 # meanings that cannot hold together on one ECG: each pair's two sides (a sinus rhythm and atrial fibrillation or
 # flutter; the two sinus rate words; the two bundles' complete blocks; a bundle blocked completely and incompletely)
 CLASHES = tuple((frozenset(a), frozenset(b)) for a, b in (
@@ -64,7 +93,7 @@ def own_meaning(label: str, words: str = "") -> str | None:
     """The PTB-XL statement an own label means by its words ("sinus bradycardia", a bracketed remark aside), else by
     its name ("SB"); None where neither is one ``OWN_MEANINGS`` knows."""
     for text in (words, label):
-        key = re.sub(r"[\s_-]+", " ", re.sub(r"\(.*?\)", "", str(text or ""))).strip().casefold()
+        key = _key(text)
         if key in OWN_MEANINGS:
             return OWN_MEANINGS[key]
     return None
