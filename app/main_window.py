@@ -385,6 +385,7 @@ class MainWindow(RecordsMixin, ReadingMixin, LabsTableMixin, ModelMixin, ExportM
             self.batch_dialog.finished.connect(lambda *_: back_from_dialog(self))
         self.batch_dialog.predictor = self.predictor
         self.batch_dialog.model_path = self.model_path() or ""
+        self.batch_dialog.follow_labs(self.labs_table.path if self.labs_table is not None else None)
         self.batch_dialog.show()
         self.batch_dialog.raise_()
         self.batch_dialog.activateWindow()      # no window manager: else its keys (Esc: close) went to this window

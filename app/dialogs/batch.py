@@ -125,6 +125,9 @@ class BatchDialog(BatchStart, BatchResultsTable, BatchNotes, BatchOutcome, QDial
         set_placeholder(self.pdf_dir, "optional: write one PDF report per record")
         self.labs = QLineEdit()
         set_placeholder(self.labs, "optional: CSV of clinical values per record_id")
+        # the main window's open labs table until the user types, clears or browses one (``follow_labs``)
+        self._labs_follows = True
+        self.labs.textEdited.connect(lambda _text: setattr(self, "_labs_follows", False))
         self.device = QComboBox()
         self.device.addItems(DEVICES)
         self.device.setCurrentText(device)
@@ -262,6 +265,13 @@ class BatchDialog(BatchStart, BatchResultsTable, BatchNotes, BatchOutcome, QDial
             path, _ = QFileDialog.getOpenFileName(self, "Labs table", self.labs.text(), "CSV (*.csv);;All files (*)")
         if path:
             self.labs.setText(path)
+            self._labs_follows = False
+
+    def follow_labs(self, path) -> None:
+        """The Labs table the main window has open (``path``; None: none), the field's value until the user types,
+        clears or browses one: a window started with ``--labs`` had its batch say the labs were masked."""
+        if self._labs_follows:          # a run under way read its table when it started
+            self.labs.setText(str(Path(path).absolute()) if path else "")
 
     # ------------------------------------------------------------------ running
     def cancel(self) -> None:
