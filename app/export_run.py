@@ -142,8 +142,10 @@ def export_records(window, app, records: list[Path], targets: list[Path], result
     never hands back reports without the model the user asked for)."""
     from PySide6.QtCore import QTimer
 
+    from mirage_model.review.labs_table import labs_not_given_note
+
     queue = list(zip(records, targets))
-    state = {"current": None, "target": None, "failed": 0, "done": False}
+    state = {"current": None, "target": None, "failed": 0, "done": False, "noted": False}
     result.update(written=0, failed=0)
     window.open_failures_said = True
     window.overread_drafts = False      # a signed over-read the store keeps is printed, as Export prints it; no draft
@@ -185,6 +187,11 @@ def export_records(window, app, records: list[Path], targets: list[Path], result
             return
         if model_failed():
             return
+        if not state["noted"] and window.labs_table is None and window.predictor is not None:
+            # once, as mirage score says it before its run: each PDF's page 3 says it, the terminal had not
+            state["noted"] = True
+            if note := labs_not_given_note(window.predictor):
+                print(note, file=sys.stderr, flush=True)
         # a labs row that fits other records too is no one's, one with a bad value the models read is refused: the
         # record fails, as its row in mirage score and the batch dialog does, rather than a PDF scored without the
         # values meant for it (or for another patient)
