@@ -9,7 +9,6 @@ features written into the tiny checkpoint (age, crp: crp is no header's value; L
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 
