@@ -582,3 +582,25 @@ def test_the_card_of_a_model_of_rhythm_labels_does_not_say_rhythm_is_outside_the
         worded, tmp_path / "worded_card")
     superclasses = export_card(make_tiny_checkpoint(tmp_path / "ptbxl" / "model"), tmp_path / "ptbxl_card")
     assert "Other label systems (rhythm, other cohorts' codes) are outside these 5 classes." in superclasses
+
+
+def test_the_card_says_paced_records_were_trained_on_only_from_the_training_labels(tmp_path):
+    """Every card had said paced records were ones the model "was not trained for": untrue of a researcher's model
+    whose training records held LUDB 8 and 34 ("UNIpolar ventricular pacing" in their headers; session 55's own-data
+    walk). The card now gives the clinical reason (the paced QRS is wide, its repolarisation secondary: Sgarbossa et
+    al. 1996) and what the training labels say. Truth: the class counts written into config.json here."""
+    def card_of(name, labels, train, words=None):
+        model = make_tiny_checkpoint(tmp_path / name / "model", labels=labels)
+        doc = json.loads((model / "config.json").read_text())
+        doc["provenance"]["class_counts"] = {"train": train}
+        if words:
+            doc["label_descriptions"] = words
+        (model / "config.json").write_text(json.dumps(doc))
+        return export_card(model, tmp_path / f"{name}_card")
+
+    plain = card_of("plain", ("AF", "SR"), {"AF": 11, "SR": 44})
+    assert "not trained for" not in plain
+    assert "Sgarbossa et al. 1996" in plain
+    assert "whether any of its training records was paced is not recorded" in plain
+    paced = card_of("paced", ("PR", "SR"), {"PR": 7, "SR": 44}, {"PR": "pacing rhythm", "SR": "sinus rhythm"})
+    assert "of its training records 7 labelled PR;" in paced and "not recorded" not in paced

@@ -463,16 +463,26 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
         "- Research and education: triage of research cohorts, exploring what a multimodal model attends to.",
         "- Not a medical device. Not validated prospectively. " + _trained_on(prov, ptbxl)
         + ": performance on other populations, devices and sampling rates is unknown.",
-        "- Records the model was not trained for or whose signal cannot carry a finding (paced rhythm, a "
-        "lead missing, electrode reversal, poor signal: `mirage_model.quality`) get their calls withheld, "
-        "with the reason; the probabilities are still shown, for reference. A paced rhythm is found by its "
-        "pacemaker spikes, or, where the spikes are too small or the rate too low to find them, by the "
-        "statements model's own paced-rhythm call (`mirage_model.review.paced`). "
+        "- Records whose signal cannot carry a finding (a paced rhythm, " + _paced(loaded) + "; a lead missing, "
+        "electrode reversal, poor signal: `mirage_model.quality`) get their calls withheld, with the reason; the "
+        "probabilities are still shown, for reference. A paced rhythm is found by its pacemaker spikes, or, where "
+        "the spikes are too small or the rate too low to find them, by the statements model's own paced-rhythm "
+        "call (`mirage_model.review.paced`). "
         + _outside_labels(loaded.labels, loaded.label_descriptions),
         "",
     ]
     lines += appendix
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _paced(loaded) -> str:
+    """Why paced records' calls are withheld, and its training records labelled paced (a label meaning PACE)."""
+    why = "whose wide QRS and secondary repolarisation the usual criteria do not read (Sgarbossa et al. 1996)"
+    train = ((loaded.provenance or {}).get("class_counts") or {}).get("train") or {}
+    paced = ", ".join(f"{n} labelled {lab}" for lab, n in train.items()
+                      if own_meaning(lab, label_words(lab, loaded.label_descriptions)) == "PACE")
+    return f"{why}; " + (f"of its training records {paced}" if paced else "whether any of its training records was "
+                         "paced is not recorded")
 
 
 def _outside_labels(labels, words=None) -> str:
