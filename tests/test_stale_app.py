@@ -140,3 +140,29 @@ def test_the_window_says_the_file_changed_when_it_is_come_back_to(qtbot, tmp_pat
     said = window.message_bar.text()
     assert said == "Record 1: the file changed on disk since it was opened (1.hea, 1.dat); reopen it to review what " \
                    "it holds now.", said
+
+
+def test_a_record_rewritten_while_open_is_refused_before_any_dialog_asks(qtbot, tmp_path, monkeypatch):
+    """Export PDF, Save as and Print say the file changed before they ask for a patient name, a file or a printer:
+    the reviewer had filled in the export dialog and chosen a file, to be told only then that nothing is written."""
+    import app.window.export as export
+
+    asked = []
+    monkeypatch.setattr(export.ExportDialog, "exec", lambda self: asked.append("export dialog") or 0)
+    monkeypatch.setattr(export.QFileDialog, "getSaveFileName", lambda *a, **k: asked.append("file") or ("", ""))
+    folder = ludb_pair(tmp_path / "records")
+    window = shown_window(qtbot)
+    monkeypatch.setattr(window, "_ask_printer", lambda printer: asked.append("printer") or False)
+    _open(qtbot, window, folder / "1.hea")
+    window.export_dialog()                               # as read: the dialog is asked (and cancelled here)
+    assert asked == ["export dialog"]
+    asked.clear()
+
+    fourteen_over_one(folder)
+    window.export_dialog()
+    assert window.message_bar.text().startswith("Report not written: record 1: the file changed on disk")
+    window.save_as_dialog()
+    assert window.message_bar.text().startswith("Not saved: record 1: the file changed on disk")
+    window.print_dialog()
+    assert window.message_bar.text().startswith("Not printed: record 1: the file changed on disk")
+    assert asked == []

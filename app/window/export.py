@@ -60,6 +60,8 @@ class ExportMixin:
         if self.record is None:
             self.show_message("Open a record before saving it.")
             return
+        if self.file_changed(self.session, "Not saved"):      # said before a file is chosen, not after
+            return
         default = Path(self.settings.last_folder or Path.home()) / f"{self.record.record_id}.hea"
         if source_file_hit(self.record, [default]) is not None:    # never offer the original recording itself
             default = default.with_name(f"{self.record.record_id}_copy.hea")
@@ -104,6 +106,8 @@ class ExportMixin:
     def export_dialog(self) -> None:
         if self.record is None:
             self.show_message("Open a record before exporting a report.")
+            return
+        if self.file_changed(self.session, "Report not written"):     # said before the name and file are asked for
             return
         file_name, file_id = patient_names(self.record)      # what an empty patient field prints
         ov, it = self.session.overread, session_interpretation(self.session)    # as the PDF will say them

@@ -125,6 +125,8 @@ class PrintMixin:
         if refusal:
             self.show_message(refusal)
             return
+        if self.file_changed(self.session, "Not printed"):      # said before the printer is asked for
+            return
         sid = self.session.id
         printer = self.new_printer()
         if not self._ask_printer(printer):
