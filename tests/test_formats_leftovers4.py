@@ -10,6 +10,10 @@
 - WFDB .hea + .dat: a header listing its 12 signals twice blamed the good signal file ("signal file is
   truncated"), and without a signal length read it frame by frame out of step (2 500 samples a lead, every
   other one: a rhythm twice as fast) without a word; both are now refused naming the header.
+- WFDB, a lead named twice: a header whose last six signals repeat its first six was refused for too few leads with
+  the repeated names among "other channels"; a .dat cut short under a header naming a lead twice ("V1" and "v1"
+  alike) said only "signal file is truncated", or, cut at a whole number of signals, that the file held those. Both
+  now name the repetition first, and the file cut short after it.
 """
 
 from __future__ import annotations
@@ -177,3 +181,47 @@ def test_a_wfdb_header_listing_its_signals_twice_without_a_length_is_refused(tmp
     assert str(err.value) == (f"{hea}: the header lists 24 signals in 1.dat (i, ii, iii, ... listed more than once) "
                               "and no signal length: how many signals its 120,000 bytes hold cannot be told, and "
                               "read as 24 a frame they could be out of step")
+
+
+def _renamed(line: str, name: str) -> str:
+    """A WFDB signal line with its description (the lead's name) replaced by ``name``."""
+    return " ".join(line.split()[:-1] + [name])
+
+
+def test_a_header_whose_last_six_signals_repeat_its_first_six_is_refused_naming_the_repetition(tmp_path):
+    # I, II, III, aVR, aVL, aVF, then the six again: six leads, the chest leads' samples under limb leads' names
+    signals = _signal_lines(LUDB)
+    hea = _with_signal_lines(tmp_path, LUDB, signals[:6] + signals[:6])
+    with pytest.raises(RecordError) as err:
+        load_record(hea)
+    text = str(err.value)
+    assert text.startswith(f"{hea}: the header names 6 leads twice (i, ii, iii, avr, avl, avf: signals 7 to 12 "
+                           "repeat the names of signals 1 to 6): one signal of each pair is not the lead it names; "
+                           "not enough ECG leads: has 6 of the 12 standard leads")
+    assert "missing V1, V2, V3, V4, V5, V6;" in text and "other channels" not in text
+
+
+# 1.dat holds 12 signals of 5 000 samples in format 16: 120 000 bytes; 11 of them, one a name, take 110 000
+@pytest.mark.parametrize("lines, size, words", [
+    # each signal listed twice over a file cut short (no whole number of signals), and one cut where 10 would fit
+    (lambda s: s + s, 99_999, "the header lists 24 signals in 1.dat (i, ii, iii, ... listed more than once), and "
+                              "1.dat is cut short as well: its 99,999 bytes hold less than 12 signals of 5,000 "
+                              "samples, one a name (format 16: 120,000 bytes)"),
+    (lambda s: s + s, 100_000, "the header lists 24 signals in 1.dat (i, ii, iii, ... listed more than once), and "
+                               "1.dat is cut short as well: its 100,000 bytes hold less than 12 signals of 5,000 "
+                               "samples, one a name (format 16: 120,000 bytes)"),
+    # V2's line named "V1" beside LUDB's "v1": one lead named twice, in two spellings
+    (lambda s: s[:7] + [_renamed(s[7], "V1")] + s[8:], 100_000,
+     "the header lists 12 signals in 1.dat (v1 listed more than once), and 1.dat is cut short as well: its 100,000 "
+     "bytes hold less than 11 signals of 5,000 samples, one a name (format 16: 110,000 bytes)"),
+    # the same header over a file of 11 signals: V1's line written twice, V2's left out
+    (lambda s: s[:7] + [_renamed(s[7], "V1")] + s[8:], 110_000,
+     "the header lists 12 signals in 1.dat, but its 110,000 bytes hold 11 signals of 5,000 samples (format 16) "
+     "(v1 listed more than once)"),
+], ids=["twice-cut", "twice-cut-at-10-signals", "v1-V1-cut", "v1-V1-11-signals"])
+def test_a_dat_cut_short_under_a_header_naming_a_lead_twice_says_both(tmp_path, lines, size, words):
+    hea = _with_signal_lines(tmp_path, LUDB, lines(_signal_lines(LUDB)))
+    (tmp_path / "1.dat").write_bytes((SAMPLES / "ludb" / "1.dat").read_bytes()[:size])
+    with pytest.raises(RecordError) as err:
+        load_record(hea)
+    assert str(err.value) == f"{hea}: {words}"

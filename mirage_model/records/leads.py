@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mirage_model.limits import MAX_TYPICAL_MV, MIN_ECG_LEADS, amplitude_outliers, amplitude_refusal, withheld_text
+from mirage_model.records.named_twice import named_more_than_once, twin_channels
 from mirage_model.records.record import STANDARD_LEADS
 
 _LEAD_KEYS = {name.lower(): name for name in STANDARD_LEADS}
@@ -193,7 +194,8 @@ def held_in_place(absent: Sequence[str], dropped: Sequence[str | None]) -> dict[
 
 
 def too_few_leads(names: Sequence[str | None], match: LeadMatch, missing: Sequence[str],
-                  kind: str | None = None, empty: Sequence[str] = ()) -> str:
+                  kind: str | None = None, empty: Sequence[str] = (), where: tuple[str, str] = ("the file", "channel")
+                  ) -> str:
     """Why a file's channels are not a 12-lead ECG, in words: the standard leads they give (with the
     file's name where it differs: "II as 'ECG II'"), those Einthoven's and Goldberger's identities derive
     from its limb leads counted with them, those missing, and the other channels; chest leads the file
@@ -202,21 +204,24 @@ def too_few_leads(names: Sequence[str | None], match: LeadMatch, missing: Sequen
     it from the file ("an MFER 'Monitoring Waveform'"), else a sleep study's or a monitor's recording when
     the other channels are of theirs (EEG, EOG, EMG, SpO2 ...); then what it means: the models read the
     12 leads, so the record cannot be scored. ``empty``: the file's leads whose samples are all invalid
-    (``hollow_leads_refusal``), counted as missing and named. For the refusal of every reader (WFDB, EDF, vendor
-    formats)."""
+    (``hollow_leads_refusal``), counted as missing and named. Leads the file names more than once come first
+    (``named_twice``: ``where`` names it and its channels, ("the header", "signal") for WFDB), not among the other
+    channels. For the refusal of every reader (WFDB, EDF, vendor formats)."""
     held = {lead: match.chosen[lead] for lead in match.chosen if lead not in empty}
     chosen = [(lead, names[held[lead][0]] or "") for lead in STANDARD_LEADS if lead in held]
     derived = [lead for lead in STANDARD_LEADS if lead in derivable_leads(set(held))]
     have = ", ".join(lead if name.strip() == lead else f"{lead} as {name.strip()!r}" for lead, name in chosen)
     if derived:   # "has 6 of the 12" of a file whose I and II give III, aVR, aVL and aVF had counted 4 leads short
         have += f", and {', '.join(derived)} derived from its limb leads"
-    used = {i for i, _ in match.chosen.values()}      # an empty lead's channel is named with the leads, not others
+    twins = twin_channels(match)     # a lead named twice: one of its channels is some other lead, said first
+    used = {i for _, i, _ in match.twins} | {i for i, _ in match.chosen.values()}   # an empty lead's too
     others = [name or f"channel {i + 1}" for i, name in enumerate(names) if i not in used]
     instead = other_chest_leads(others)
     if not all(lead.startswith("V") for lead in missing):
         instead = []
-    text = (f"not enough ECG leads: has {len(chosen) + len(derived)} of the 12 standard leads ({have or 'none'}); "
-            f"missing {', '.join(missing)}")
+    text = (f"{named_more_than_once(names, twins, *where)}; " if twins else "") + (
+        f"not enough ECG leads: has {len(chosen) + len(derived)} of the 12 standard leads ({have or 'none'}); "
+        f"missing {', '.join(missing)}")
     if empty:
         text += (f" ({len(empty)} lead{'s hold' if len(empty) > 1 else ' holds'} no samples in the file, "
                  f"every one invalid: {', '.join(empty)})")
@@ -264,8 +269,8 @@ def enough_leads(stored: Iterable[str]) -> bool:
     return shown_leads(stored) >= MIN_ECG_LEADS
 
 
-def hollow_leads_refusal(signal: np.ndarray, names: Sequence[str | None], match: LeadMatch,
-                         kind: str | None = None) -> tuple[str | None, list[str]]:
+def hollow_leads_refusal(signal: np.ndarray, names: Sequence[str | None], match: LeadMatch, kind: str | None = None,
+                         where: tuple[str, str] = ("the file", "channel")) -> tuple[str | None, list[str]]:
     """The lead count once a record's samples are read into ``signal`` (12, T) mV, before any lead is withheld
     or derived: a lead whose samples are all invalid (NaN) is shown no more than one the file has no channel
     for, so the record opens as the file without those channels would (``enough_leads`` of the leads holding
@@ -278,7 +283,7 @@ def hollow_leads_refusal(signal: np.ndarray, names: Sequence[str | None], match:
         return None, list(rows)
     if not empty or enough_leads(held):
         return None, held
-    return too_few_leads(names, match, [STANDARD_LEADS[k] for k in absent_rows(held)], kind, empty), held
+    return too_few_leads(names, match, [STANDARD_LEADS[k] for k in absent_rows(held)], kind, empty, where), held
 
 
 def absent_rows(stored: Iterable[str]) -> list[int]:

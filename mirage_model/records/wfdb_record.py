@@ -30,6 +30,10 @@ from mirage_model.records.wfdb_segments import _join_segments, _single_part, tri
 from mirage_model.words import counted
 
 
+# what a refusal for too few leads calls the file and its channels (``too_few_leads``)
+_IN_HEADER = ("the header", "signal")
+
+
 @dataclass
 class _Tally:
     """What reading the samples found, per standard lead, summed over a record's segments.
@@ -63,7 +67,7 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
     absent = absent_rows(chosen)     # a lead without a channel (V4 not written) is blank, as one all invalid is
     if not enough_leads(chosen):
         raise RecordError(hea, too_few_leads([sig.name for sig in signals], match,
-                                             [STANDARD_LEADS[k] for k in absent]))
+                                             [STANDARD_LEADS[k] for k in absent], where=_IN_HEADER))
 
     # Samples per frame of each lead (the most any segment stores it at): the leads are read at the
     # highest (WFDB "212x2": the record's rate is fs * 2, which averaging to the frame rate halved)
@@ -121,7 +125,7 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
                     header.quirks.append(note)
 
     # a lead all invalid counts as one without a channel: the same file without it opens (or is refused) alike
-    refusal, held = hollow_leads_refusal(signal, [sig.name for sig in signals], match)
+    refusal, held = hollow_leads_refusal(signal, [sig.name for sig in signals], match, where=_IN_HEADER)
     if refusal:
         raise RecordError(hea, refusal)
     implausible, off = off_scale_leads(signal, held)

@@ -12,6 +12,7 @@ import numpy as np
 
 from mirage_model.limits import MAX_SAMPLES
 from mirage_model.records.folder import link_problem, named_file, not_regular
+from mirage_model.records.leads import canonical_lead
 from mirage_model.records.record import RecordError, fault_words, raise_own_fault
 from mirage_model.records.wfdb_header import _BITS, _Header, frames_read
 from mirage_model.words import counted, first_few
@@ -143,9 +144,12 @@ def _read_digital(hea: Path, header: _Header, wanted: list[int],
                                          f"per lead, found {int(have):,}; the first {sig_len:,} are read of a "
                                          "record this long, and the file ends within them)")
             held = _dat_signals_held(fmt, sig_len, size - byte_offset, frame) if _listed_twice(names) else None
-            if held is not None and frame == len(members):   # the file is whole; the header lists too many
+            if held is not None and held == len(_signal_keys(names)) and frame == len(members):
+                # the file is whole, one signal a name; the header lists too many
                 holds = f"its {size - byte_offset:,} bytes hold {counted(held, 'signal')} of {sig_len:,} samples"
                 raise _signals_not_held(fpath, frame, f"{holds} (format {fmt})", held, hea, names)
+            if _listed_twice(names) and frame == len(members):   # both faults: the doubling first, the likelier
+                raise RecordError(hea, _listed_twice_and_cut(fname, names, fmt, sig_len, size - byte_offset))
             raise RecordError(fpath, f"signal file is truncated (expected {counted(sig_len, 'sample')} per lead, "
                                      f"found {int(have)})")
         if need is not None and header.held is not None and fmt in _BYTES_PER_SAMPLE:
@@ -329,15 +333,38 @@ def _signals_not_held(fpath: Path, n_sig: int, holds: str, held: int, hea: Path,
                             f"{_listed_twice(names, held)}")
 
 
+def _signal_keys(names: list[str]) -> dict[str, list[str]]:
+    """The signals ``names`` by what they name: the standard lead (``canonical_lead``: "V1" and "v1" are one),
+    else the name as written, stripped, case aside -> the names listed for it, in order."""
+    keys: dict[str, list[str]] = {}
+    for name in names:
+        lead = canonical_lead(name) if name else None
+        keys.setdefault(lead[0] if lead else (name or "").strip().lower(), []).append(name)
+    return keys
+
+
 def _listed_twice(names: list[str], held: int | None = None) -> str:
     """What the header's repeated signal ``names`` in one file show (": it lists each signal twice (I, II, III,
-    ...)" where all are listed twice over the ``held`` the file holds, " (V6 listed more than once)"), or ""."""
-    twice = [name for name in dict.fromkeys(names) if names.count(name) > 1]
+    ...)" where all are listed twice over the ``held`` the file holds, " (V6 listed more than once)"), or "".
+    Names that name one lead are a repetition ("V1" and "v1"): one of those signals is not that lead."""
+    twice = [listed[0] for listed in _signal_keys(names).values() if len(listed) > 1]
     if twice and held is not None and len(twice) * 2 == len(names) == 2 * held:
         return f": it lists each signal twice ({first_few(twice, 3)})"
     if twice:
         return f" ({first_few(twice, 3)} listed more than once)"
     return ""
+
+
+def _listed_twice_and_cut(fname: str, names: list[str], fmt: str, sig_len: int, in_file: int) -> str:
+    """The header's two faults where it lists some of ``names`` more than once in ``fname`` and the file's
+    ``in_file`` bytes are no whole number of signals of ``sig_len`` samples in format ``fmt`` one a name: the
+    repetition first (one of those signals is not the lead it names), then the file cut short."""
+    named = len(_signal_keys(names))
+    whole = _bytes_needed(fmt, named * sig_len)
+    cut = (f"{fname} is cut short as well: its {in_file:,} bytes hold less than {counted(named, 'signal')} of "
+           f"{sig_len:,} samples, one a name (format {fmt}: {whole:,} bytes)" if in_file < whole else
+           f"{fname}'s {in_file:,} bytes are no whole number of signals of {sig_len:,} samples (format {fmt})")
+    return f"the header lists {counted(len(names), 'signal')} in {fname}{_listed_twice(names)}, and {cut}"
 
 
 def _dat_signals_held(fmt: str, sig_len: int, in_file: int, frame: int) -> int | None:
