@@ -225,3 +225,14 @@ def test_a_dat_cut_short_under_a_header_naming_a_lead_twice_says_both(tmp_path, 
     with pytest.raises(RecordError) as err:
         load_record(hea)
     assert str(err.value) == f"{hea}: {words}"
+
+
+def test_a_lead_missing_beside_a_lead_named_twice_says_the_twin_may_be_it(tmp_path):
+    from mirage_model.review.file_info import record_notes
+
+    # V2's line named "V1": V1 on channels 7 and 8, no V2; the record opens (the quality gate withholds the calls)
+    signals = _signal_lines(LUDB)
+    record = load_record(_with_signal_lines(tmp_path, LUDB, signals[:7] + [_renamed(signals[7], "V1")] + signals[8:]))
+    assert record.meta["absent_leads"] == ("V2",)
+    assert record_notes(record) == ["no V2 channel in the file: shown blank (the file names V1 twice: one of its "
+                                    "channels may be a missing lead)"]

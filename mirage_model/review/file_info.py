@@ -348,7 +348,7 @@ def record_notes(record) -> list[str]:
         held = (", ".join(f"{other} in place of {lead}" for lead, other in paired.items()) if paired
                 else f"{', '.join(instead)} instead")
         notes.append(f"no {', '.join(absent)} channel{'s' if len(absent) > 1 else ''} in the file: shown blank"
-                     + (f" (it holds {held}: a paediatric lead set?)" if instead else ""))
+                     + (f" (it holds {held}: a paediatric lead set?)" if instead else "") + _twice_instead(meta))
     kept = [str(lead.name) for lead in getattr(record, "extra_leads", ()) or ()]
     unread = {str(k): str(v) for k, v in (meta.get("extra_leads_unread") or {}).items()}
     if kept:        # the words the app's view and the PDF's page of extra leads stand by
@@ -359,6 +359,19 @@ def record_notes(record) -> list[str]:
     if others:
         notes.append(f"not shown: {', '.join(others)} (not among the 12 standard leads)")
     return notes
+
+
+def _twice_instead(meta: dict) -> str:
+    """Words for the note of a record's missing leads where its file names a lead on more than one channel
+    (``meta["named_twice"]``): one of those channels is no such lead, and may be a missing one (V2's channel
+    labelled "V1" leaves a V1 twice and no V2); "" where no lead is named twice."""
+    twins = [str(entry["lead"]) for entry in meta.get("named_twice") or ()]
+    if not twins:
+        return ""
+    leads = list(dict.fromkeys(twins))
+    times = "twice" if len(twins) == len(leads) else "more than once"
+    return (f" (the file names {', '.join(leads)} {times}: one of {'its' if len(leads) == 1 else 'their'} channels "
+            "may be a missing lead)")
 
 
 def part_read(duration_s: float, recording_s: float | None) -> bool:
