@@ -57,6 +57,15 @@ def test_the_calls_are_withheld_naming_the_lead_and_channels(tmp_path, ref):
     assert "named_twice" not in plain.meta and not quality.assess(plain).has("lead_named_twice")
 
 
+def test_a_limb_lead_derived_from_a_lead_named_twice_is_named_with_it(tmp_path):
+    # lead I's channel labelled "II": no channel for I, which Einthoven's I = II - III derives from a doubtful II
+    rec = load_record(_two_iis(tmp_path))
+    assert rec.meta["derived_leads"] == ("I",)
+    found, = [f for f in quality.assess(rec).findings if f.code == "lead_named_twice"]
+    assert found.detail == ("II: file channels 1 and 2; the first was read as the lead (I derived from it); the calls "
+                            "are withheld until the file's lead labels are checked")
+
+
 def test_a_clinical_format_keeps_both_channels_too(tmp_path, ref):
     """The clinical formats' assembly (DICOM, EDF, MFER ...): two channels called V1."""
     from mirage_model.formats.assemble import build_record

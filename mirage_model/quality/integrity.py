@@ -8,6 +8,7 @@ import re
 
 from mirage_model.quality.findings import Finding, leads_text
 from mirage_model.records import STANDARD_LEADS
+from mirage_model.records.leads import DERIVED_FROM
 from mirage_model.records.metadata import SOURCE_PREFIX
 
 
@@ -60,11 +61,14 @@ def _integrity(meta: dict) -> list[Finding]:
         twins = meta.get("named_twice") or ()
         leads = tuple(dict.fromkeys(str(t["lead"]) for t in twins)) or named_twice
         where = "; ".join(f"{t['lead']}: file channels {t['first_channel']} and {t['channel']}" for t in twins)
+        # a limb lead derived from one of them (I named twice, III derived from I and II) is no surer than it
+        derived = [lead for lead in meta.get("derived_leads") or () if set(DERIVED_FROM.get(lead, ())) & set(leads)]
         out.append(Finding("lead_named_twice",
                            f"lead {', '.join(leads)} named twice in the file: which channel is {leads[0]} is unknown",
                            "critical", leads if twins else (),
-                           f"{where or ', '.join(named_twice)}; the first was read as the lead; the calls are "
-                           "withheld until the file's lead labels are checked"))
+                           f"{where or ', '.join(named_twice)}; the first was read as the lead"
+                           + (f" ({', '.join(derived)} derived from it)" if derived else "")
+                           + "; the calls are withheld until the file's lead labels are checked"))
     uncalibrated = tuple(meta.get("uncalibrated_leads") or ())
     if uncalibrated:
         # amplitudes that are a guess carry no voltage finding (hypertrophy, low voltage, ST levels)
