@@ -1,8 +1,8 @@
 """The shipped model cards' limits line says what ``mirage export``'s card writer says of the model now.
 
-The writer stopped calling paced records ones a model "was not trained for" (``model_card._paced``: the clinical
+The writer stopped calling paced records ones a model "was not trained for" (``card_limits.paced_words``: the clinical
 reason their calls are withheld and the training records labelled paced, else "not recorded") and names rhythm among
-the label systems outside a model's classes only where none of them is one (``model_card._outside_labels``); the
+the label systems outside a model's classes only where none of them is one (``card_limits.outside_labels``); the
 shipped MODEL_CARD.md files, written before and edited by hand since, kept the old line. Each checkpoint's own
 config.json is the source, so a card cannot drift from the writer unseen.
 """
@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import pytest
 
 from mirage_model.paths import resources_dir
-from training_cli.engine.model_card import _outside_labels, _paced
+from training_cli.engine.card_limits import outside_labels, paced_words
 
 MODELS = resources_dir() / "models"
 SHIPPED = sorted(p.parent for p in MODELS.glob("*/MODEL_CARD.md") if (p.parent / "config.json").exists())
@@ -46,8 +46,8 @@ def test_the_shipped_cards_limits_line_is_the_card_writers(folder):
     card, loaded, lines = _shipped(folder)
     assert "not trained for" not in card
     assert len(lines) == 1, lines
-    assert "(a paced rhythm, " + _paced(loaded) + "; a lead missing, " in lines[0]
-    assert lines[0].endswith(" " + _outside_labels(loaded.labels, loaded.label_descriptions))
+    assert "(a paced rhythm, " + paced_words(loaded) + "; a lead missing, " in lines[0]
+    assert lines[0].endswith(" " + outside_labels(loaded.labels, loaded.label_descriptions))
 
 
 @pytest.mark.parametrize("folder", SHIPPED, ids=lambda p: p.name)

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from mirage_model.checkpoint.format import trained_on_ptbxl
 from mirage_model.outputs import MIN_CALLED_P
-from mirage_model.review.interpret import PRIMARY_RHYTHMS
-from mirage_model.review.interpret.own_meanings import own_meaning
-from mirage_model.review.labels import label_name, label_words
+from mirage_model.review.labels import label_name
 from mirage_model.review.report.model_info import SCORED_HOW, macro_auroc_text, undefined_auroc
 from mirage_model.stacking import TREE_KINDS
+from training_cli.engine.card_limits import outside_labels, paced_words
 from training_cli.engine.card_training import command_lines, wall_time
 from training_cli.engine.left_out import left_out_lines, records_line, sampling_rates_lines
 from training_cli.engine.looks import looks_of, looks_text
@@ -463,43 +462,13 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
         "- Research and education: triage of research cohorts, exploring what a multimodal model attends to.",
         "- Not a medical device. Not validated prospectively. " + _trained_on(prov, ptbxl)
         + ": performance on other populations, devices and sampling rates is unknown.",
-        "- Records whose signal cannot carry a finding (a paced rhythm, " + _paced(loaded) + "; a lead missing, "
+        "- Records whose signal cannot carry a finding (a paced rhythm, " + paced_words(loaded) + "; a lead missing, "
         "electrode reversal, poor signal: `mirage_model.quality`) get their calls withheld, with the reason; the "
         "probabilities are still shown, for reference. A paced rhythm is found by its pacemaker spikes, or, where "
         "the spikes are too small or the rate too low to find them, by the statements model's own paced-rhythm "
         "call (`mirage_model.review.paced`). "
-        + _outside_labels(loaded.labels, loaded.label_descriptions),
+        + outside_labels(loaded.labels, loaded.label_descriptions),
         "",
     ]
     lines += appendix
     return "\n".join(lines).rstrip() + "\n"
-
-
-def _paced(loaded) -> str:
-    """Why paced records' calls are withheld, and its training records labelled paced (a label meaning PACE; a
-    PTB-XL model's data hold such records, whose count its provenance may not keep)."""
-    why = "whose wide QRS and secondary repolarisation the usual criteria do not read (Sgarbossa et al. 1996)"
-    train = ((loaded.provenance or {}).get("class_counts") or {}).get("train") or {}
-    paced = ", ".join(f"{n} labelled {lab}" for lab, n in train.items()
-                      if own_meaning(lab, label_words(lab, loaded.label_descriptions)) == "PACE")
-    if paced:
-        return f"{why}; of its training records {paced}"
-    if trained_on_ptbxl(loaded.provenance or {}) is True:
-        # PTB-XL's statements include PACE, in the training folds as in the others: known of the data, if not counted
-        return f"{why}; its training data, PTB-XL, hold records labelled paced (the PACE statement)"
-    return f"{why}; whether any of its training records was paced is not recorded"
-
-
-def _outside_labels(labels, words=None) -> str:
-    """The card's sentence on what the model does not answer: "these 5 classes", "its one class (MI)". Rhythm is
-    named among the label systems outside them only where none of them is a rhythm, a PTB-XL rhythm statement or an
-    own label meaning one by its words (``words``: label -> the data's words) or name (``own_meaning``: "AF",
-    "sinus rhythm"): a researcher's AF, LVH, OTHER, SR model's card had said rhythm was outside its 4 classes."""
-    rhythm = any(lab in PRIMARY_RHYTHMS or own_meaning(lab, label_words(lab, words)) in PRIMARY_RHYTHMS
-                 for lab in labels)
-    systems = "other cohorts' codes" if rhythm else "rhythm, other cohorts' codes"
-    if len(labels) == 1:
-        return f"Other label systems ({systems}) are outside its one class ({labels[0]})."
-    if len(labels) < 12:
-        return f"Other label systems ({systems}) are outside these {len(labels)} classes."
-    return "Other cohorts' codes are outside these labels."
