@@ -20,8 +20,9 @@ FS = 500.0
 
 
 def variable_flutter(f_hz: float, conduction=(2, 2, 3, 4, 3, 2, 4), delays=(0.16, 0.26, 0.21)):
-    """A sawtooth (0.2 mV) at ``f_hz``, every ``conduction[k]``-th wave conducted in turn (2:1, 3:1, 4:1 variably), its QRS
-    ``delays[k]`` s after the wave's start (the AV node's delay varies in variable conduction), V1's waves small."""
+    """A sawtooth (0.2 mV) at ``f_hz``, every ``conduction[k]``-th wave conducted in turn (2:1, 3:1, 4:1 variably),
+    its QRS ``delays[k]`` s after the wave's start (the AV node's delay varies in variable conduction), V1's waves
+    small."""
     tt = np.arange(int(10.0 * FS)) / FS
     waves = np.arange(0.1, 10.0, 1.0 / f_hz)
     qrs, i, k = [], 0, 0
