@@ -12,6 +12,7 @@ from pathlib import Path
 
 from mirage_model.review.store import OverReadStore
 from mirage_model.review.store_memory import MEMORY_NAME, held_words
+from mirage_model.words import counted
 
 
 @dataclass(frozen=True)
@@ -37,14 +38,14 @@ class StoreChange:
         if self.judged:
             was = self.was
             out.append(f"When last read here ({was.get('seen', 'time not kept')}): {held_words(was)}, written "
-                       f"{_times(was.get('changes', 0))}, store id {_short(was.get('id'))}.")
+                       f"{counted(was.get('changes', 0), 'time')}, store id {_short(was.get('id'))}.")
         else:
             out.append("It was never read here, or held nothing when it was: MIRAGE Review cannot judge whether it "
                        "lost anything, and takes it as it is.")
         if self.now is None:
             out.append("Now: the file is not there.")
         else:
-            out.append(f"Now: {held_words(self.now)}, written {_times(self.now['changes'])}, store id "
+            out.append(f"Now: {held_words(self.now)}, written {counted(self.now['changes'], 'time')}, store id "
                        f"{_short(self.now['id'])}; the file is {self.size} byte{'' if self.size == 1 else 's'}, "
                        f"last changed {self.modified}.")
         if self.judged and self.was.get("id"):
@@ -84,10 +85,6 @@ def store_change(store: OverReadStore) -> StoreChange:
     return StoreChange(store.path, memory.recall(store.path) if memory else None, now,
                        None if stat is None else stat.st_size, modified,
                        memory.lost(store.path, now) if memory else "")
-
-
-def _times(n: int) -> str:
-    return f"{n} time{'' if n == 1 else 's'}"
 
 
 def _short(store_id: str | None) -> str:

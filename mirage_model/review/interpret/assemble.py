@@ -163,8 +163,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     # AV conduction beat by beat: atrial fibrillation has no P waves marching with non-conducted ones
     av = av_conduction(p_waves, beats_s, hr, paced_rhythm)
     if av.af_note:
-        out = [replace(s, note=av.af_note) if (s.code == "AFIB" or s.rule_id == "atrial_fibrillation")
-               and s.note is None else s for s in out]
+        out = _mark_af(out, av.af_note)
     # ... nor a regular slow ventricular rhythm (complete AV block?), whose mark takes the place of the one asking for
     # flutter or tachycardia
     slow = slow_regular_note(beats_s, hr, paced_rhythm, BRADY_BPM)
@@ -174,13 +173,11 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     # ... nor RR intervals alternating short and long (group beating: bigeminy, AV block at a fixed ratio)
     alternating = alternating_note(beats_s, paced_rhythm)
     if alternating:
-        out = [replace(s, note=alternating) if (s.code == "AFIB" or s.rule_id == "atrial_fibrillation")
-               and s.note is None else s for s in out]
+        out = _mark_af(out, alternating)
     # ... nor regular atrial activity at a flutter rate (atrial flutter?)
     af_flutter = af_flutter_note(atrial_activity, paced_rhythm)
     if af_flutter:
-        out = [replace(s, note=af_flutter) if (s.code == "AFIB" or s.rule_id == "atrial_fibrillation")
-               and s.note is None else s for s in out]
+        out = _mark_af(out, af_flutter)
     # conduction
     out = model_conduction(r, out, paced_rhythm, limb_leads)
     if av.statement is not None and not r.positive & {"2AVB", "3AVB"}:
@@ -260,6 +257,13 @@ def _table_doubt(label: str, r: Reading, scaled: bool, irregular: bool | None) -
         return qtc_unreliable(key, r.hr, irregular, r.child)
     return None
 
+
+
+def _mark_af(out: list[Statement], note: str) -> list[Statement]:
+    """``out`` with ``note`` on its atrial fibrillation statement (the model's, its most probable rhythm or the AF
+    rule's) where no other mark is: the AV-conduction, group-beating and flutter marks."""
+    return [replace(s, note=note) if (s.code == "AFIB" or s.rule_id == "atrial_fibrillation") and s.note is None
+            else s for s in out]
 
 def _normal_ecg(r: Reading, rh: Rhythm, out: list[Statement], noisy: set[str], noise_mark: str | None,
                 scaled: bool, irregular: bool | None, unmeasured: Mapping[str, str]) -> None:
