@@ -16,7 +16,7 @@ from reportlab.platypus import Paragraph
 from mirage_model import RESEARCH_USE_NOTICE, __version__
 from mirage_model.csvsafe import encodable
 from mirage_model.records.age import age_text
-from mirage_model.review.file_info import ANONYMISED_NAME, patient_facts, patient_names
+from mirage_model.review.file_info import ANONYMISED_NAME, anonymised, patient_facts, patient_names
 from mirage_model.review.overread import research_notice
 from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.layout import MM
@@ -101,12 +101,15 @@ def source_name(record) -> str:
     """The file the record was read from, as every page's footer names it: its folder and name
     ("dupe/3.xml"; the name alone for a file with no folder named), never the path on this machine.
     Records of one id from other files (3.hea, 3.xml, 3.dcm) read "record 3" alike: the file tells
-    a printed page's source. "" for a record read from no file."""
+    a printed page's source. The name alone for a file that says it was anonymised (``file_info.anonymised``): its
+    folder may be the patient's ("DOE_JANE/ecg.hea", saved beside the identified file). "" for a record read from no
+    file."""
     path = getattr(record, "path", None)
     if not path:
         return ""
     path = Path(path)
-    return encodable(f"{path.parent.name}/{path.name}" if path.parent.name else path.name)   # PDF text is Unicode
+    folder = "" if anonymised(record) else path.parent.name
+    return encodable(f"{folder}/{path.name}" if folder else path.name)   # PDF text is Unicode
 
 
 def _notice(ctx) -> str:

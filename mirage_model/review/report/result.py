@@ -11,7 +11,7 @@ from reportlab.platypus import Paragraph, Spacer
 
 from mirage_model.outputs import MIN_CALLED_P, threshold_fallbacks
 from mirage_model.preprocess import prediction_coverage
-from mirage_model.review.file_info import device_report_lines, file_diagnosis_lines, reader_notes
+from mirage_model.review.file_info import anonymised, device_report_lines, file_diagnosis_lines, reader_notes
 from mirage_model.review.interpret import (doubted_calls, no_statement_text, session_disagreement,
                                            session_noise_hidden)
 from mirage_model.review.labels import is_normal, label_words, model_words
@@ -293,9 +293,20 @@ def review_flowables(ctx: ReportContext, st) -> list:
 def content_line(record) -> str:
     """Which content of the file this report was made from: "Made from the record's content 3f2a9c1b7d4e5a60 (its
     samples and patient details as read, digested: the key its over-read is kept by)." (``record_key.overread_key``,
-    its first 16 hex digits): a file rewritten since holds other content, under another key."""
+    its first 16 hex digits): a file rewritten since holds other content, under another key. Not of a file that says
+    it was anonymised (``file_info.anonymised``): its key is its samples' digest, which whoever holds the identified
+    file gets by anonymising it again, so that it would tie the anonymised report to its patient."""
+    if anonymised(record):
+        return ("Made from an anonymised record: its content key is not printed (it would tie this report to the "
+                "identified file it was made from).")
     return (f"Made from the record's content {overread_key(record)[:16]} (its samples and patient details as read, "
             "digested: the key its over-read is kept by).")
+
+
+def content_keywords(record) -> str:
+    """The PDF's metadata keywords: the whole key page 3's ``content_line`` gives 16 digits of; "" for a file that
+    says it was anonymised, whose page 3 prints no key."""
+    return "" if anonymised(record) else f"record content {overread_key(record)}"
 
 
 def missing_flowables(session, st) -> list:

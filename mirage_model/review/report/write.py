@@ -34,7 +34,6 @@ from mirage_model.review.report.context import EXTRA_LEADS, MEASUREMENTS, MODEL_
 from mirage_model.review.report.explanations import explanation_flowables
 from mirage_model.review.report.extra_leads import draw_extra_page, extra_pages
 from mirage_model.review.file_info import report_title
-from mirage_model.review.record_key import overread_key
 from mirage_model.review.report.header import PageCountCanvas, draw_notice, header_flowables
 from mirage_model.render import PAGE_S
 from mirage_model.quality.electrode_off import record_electrode_off
@@ -44,7 +43,7 @@ from mirage_model.review.report.median_beats import draw_median_page
 from mirage_model.review.report.overread import take_settings_review
 from mirage_model.review.report.serial_page import draw_serial_page, report_comparison
 from mirage_model.review.report.result import (
-    device_flowables, file_flowables, interpretation_flowables, missing_flowables, result_flowables,
+    content_keywords, device_flowables, file_flowables, interpretation_flowables, missing_flowables, result_flowables,
     review_flowables,
 )
 from mirage_model.review.report.styles import styles
@@ -217,7 +216,7 @@ def _build(target, ctx: ReportContext, lay, margin: float, gap: float, col_w: fl
         rightMargin=margin, topMargin=10 * MM,
         bottomMargin=12 * MM, title=_title(ctx),     # metadata is Unicode (UTF-16): as written
         author=f"MIRAGE Review {__version__}", subject=RESEARCH_USE_NOTICE,
-        creator="MIRAGE Review", keywords=f"record content {overread_key(record)}")     # as page 3 says it
+        creator="MIRAGE Review", keywords=content_keywords(record))     # as page 3 says it
     ecg_frame = Frame(0, 0, 5 * MM, 5 * MM, id="ecg", showBoundary=0,
                       leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
     body_frames = [Frame(doc.leftMargin, doc.bottomMargin, col_w, doc.height, id="left"),
