@@ -359,9 +359,13 @@ class MainWindow(RecordsMixin, ReadingMixin, LabsTableMixin, ModelMixin, ExportM
     def show_message(self, text: str, level: int = logging.WARNING, logged: str = "") -> None:
         """A user-facing problem: the message bar (non-blocking) and the status line; logged at
         ``level`` (WARNING: the terminal too; INFO: the log file only), ``logged`` in its place where given, and
-        never the open record's patient ID, name or birth date (``log_words.unnamed``: its file name instead)."""
+        never the open record's patient ID, name or birth date (``log_words.unnamed``: its file name instead); the log
+        file tags that name (``record_names``: ``run_logging._LogFile``)."""
         s = self.session
-        log.log(level, "%s", unnamed(logged or text, s.record if s is not None else None))
+        record = s.record if s is not None else None
+        path = getattr(record, "path", None)
+        names = (Path(path).name if path else "", str(getattr(record, "record_id", "") or ""))
+        log.log(level, "%s", unnamed(logged or text, record), extra={"record_names": names})
         self.message_bar.setText(text)
         self.store_review.setVisible(False)     # another message: the store's button goes with its own
         self._set_message_visible(True)

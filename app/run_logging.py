@@ -34,13 +34,46 @@ class _OneLine(logging.Formatter):
 
 
 class _LogFile(logging.Formatter):
-    """The log file's format: each line as ``log_words.log_file_text`` writes it (a file named by its name, never
-    its folders; text quoted from a file left out), traceback included; the terminal's lines are the user's own."""
+    """The log file's format: each line as ``log_words.log_file_text`` writes it (a file named by its tag, keyed by
+    ``key``, never its name or folders; text quoted from a file left out), traceback included; a message's
+    ``record_names`` (``extra``: the open record's file name and stem) tagged too. The terminal's lines are the
+    user's own."""
+
+    def __init__(self, fmt: str, key: bytes):
+        super().__init__(fmt)
+        self.key = key
 
     def format(self, record: logging.LogRecord) -> str:
         from mirage_model.review.log_words import log_file_text     # here: app.main imports this module early
 
-        return log_file_text(super().format(record))
+        return log_file_text(super().format(record), self.key, tuple(getattr(record, "record_names", ()) or ()))
+
+
+KEY_BYTES = 16
+
+
+def log_key(path: Path) -> bytes:
+    """The key of the log file's file tags (``log_words.file_tag``), kept beside it (``mirage-review.log-key``,
+    readable by its owner alone) so that a file keeps its tag from one run to the next; never written into the log,
+    so that whoever reads a log sent for support cannot try patient IDs against its tags. A new key for this run
+    where that file cannot be read or written."""
+    import secrets
+
+    where = path.with_name(path.name + "-key")
+    try:
+        kept = where.read_bytes()
+        if len(kept) == KEY_BYTES:
+            return kept
+    except OSError:
+        pass
+    key = secrets.token_bytes(KEY_BYTES)
+    try:
+        fd = os.open(where, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(key)
+    except OSError:
+        pass
+    return key
 
 
 def log_path() -> Path:
@@ -71,7 +104,7 @@ def setup_logging(verbose: bool = False, headless: bool = False) -> Path | None:
     try:
         path = log_path()
         handler = logging.FileHandler(path, encoding="utf-8")
-        handler.setFormatter(_LogFile(text))
+        handler.setFormatter(_LogFile(text, log_key(path)))
         root.addHandler(handler)
     except OSError:
         path = None

@@ -1,7 +1,8 @@
-"""The app's log file (``app.run_logging.setup_logging``, kept for support) never holds a patient's folder or the
-text a damaged file's error quotes from it: real vendor files (tests/data/formats) in a folder named after a planted
-patient (ZELDA QUIXOTEWORTH, ID PQX7733191, born 1931-07-04), her name written into each and each damaged, are opened
-by the app's worker; the log file names each by its file name and says its problem, text quoted from the file left out
+"""The app's log file (``app.run_logging.setup_logging``, kept for support) never holds a patient's folder, a file's
+name (clinical exports name files after the patient) or the text a damaged file's error quotes from it: real vendor
+files (tests/data/formats) in a folder named after a planted patient (ZELDA QUIXOTEWORTH, ID PQX7733191, born
+1931-07-04), her name written into each and each damaged, are opened by the app's worker; the log file names each by
+its tag (``file-3f2a9c1b.xml``) and says its problem, text quoted from the file left out
 (``review.log_words.log_file_text``), while the message on screen still names the file in full."""
 
 from __future__ import annotations
@@ -90,16 +91,55 @@ def _open(qtbot, path: Path) -> str:
     return said.args[0]
 
 
-def test_the_log_file_names_a_damaged_file_by_its_name_never_its_patient(qtbot, tmp_path, log_file):
+def _tagged(name: str) -> str:
+    """The log file's tag of the file ``name``, as a pattern: "file-" and 8 hex digits, then its extension."""
+    return r"file-[0-9a-f]{8}" + re.escape(Path(name).suffix)
+
+
+def test_the_log_file_names_a_damaged_file_by_its_tag_never_its_patient(qtbot, tmp_path, log_file):
     folder = tmp_path / FOLDER
     problems = _damaged(folder)
     for name in problems:
         assert str(folder / name) in _open(qtbot, folder / name)        # on screen: the file in full
     logged = log_file.read_text(encoding="utf-8")
+    tags = set()
     for name, problem in problems.items():
-        line = next((ln for ln in logged.splitlines() if f"job load: {name}: " in ln), "")
-        assert problem in line, (name, line)
+        line = next((ln for ln in logged.splitlines() if problem in ln), "")
+        tag = re.search(rf"job load: ({_tagged(name)}): ", line)
+        assert tag, (name, line)
+        tags.add(tag.group(1))
+        assert name not in logged, name
+    assert len(tags) == len(problems)           # one tag a file
     assert not HER.findall(logged), logged
+
+
+def test_the_log_file_tags_a_file_named_after_its_patient(qtbot, tmp_path, log_file):
+    """Clinical exports name files after the patient: the MUSE sample, its patient JANE DOE, ID 123456, in
+    "DOE_JANE_123456.xml", opened in the window and saved as WFDB under her name, then a damaged copy of it
+    ("DOE_JANE_654321.xml") opened. The screen names each file; the log file names each by its tag, the same on each
+    of one file's lines (the damaged file's load and the window's message), and holds neither her name nor her ID."""
+    from helpers_app import shown_window
+
+    folder = tmp_path / "Doe Jane"
+    folder.mkdir()
+    text = (DATA / "muse-sinus.xml").read_text(encoding="latin-1")
+    text = text.replace(">JOHN<", ">JANE<").replace(">081486213<", ">123456<")
+    (folder / "DOE_JANE_123456.xml").write_text(text, encoding="latin-1")
+    (folder / "DOE_JANE_654321.xml").write_text(text[: len(text) // 2], encoding="latin-1")
+    window = shown_window(qtbot)
+    window.open_record(str(folder / "DOE_JANE_123456.xml"))
+    qtbot.waitUntil(lambda: getattr(getattr(window.session, "record", None), "record_id", "") == "DOE_JANE_123456",
+                    timeout=20000)
+    assert window.save_record_as(folder / "DOE_JANE_123456_copy.hea", "wfdb") is not None
+    assert "DOE_JANE_123456_copy.hea" in window.status_label.text()          # on screen: the name in full
+    window.open_record(str(folder / "DOE_JANE_654321.xml"))
+    qtbot.waitUntil(lambda: "Could not open DOE_JANE_654321.xml" in window.status_label.text(), timeout=20000)
+    logged = log_file.read_text(encoding="utf-8")
+    cut = [re.search(rf"{what} ({_tagged('x.xml')}): read as GE MUSE XML", logged) for what in ("job load:",
+                                                                                          "Could not open")]
+    assert all(cut) and cut[0].group(1) == cut[1].group(1), logged
+    assert re.search(rf"Saved {_tagged('x.hea')}; ", logged), logged
+    assert not re.findall(r"doe|jane|123456|654321", logged, re.IGNORECASE), logged
 
 
 def test_a_readers_traceback_in_the_log_file_keeps_the_code_not_the_folder(qtbot, tmp_path, log_file, monkeypatch):
@@ -120,6 +160,21 @@ def test_a_readers_traceback_in_the_log_file_keeps_the_code_not_the_folder(qtbot
         log.error("unexpected error", exc_info=True)
     logged = log_file.read_text(encoding="utf-8")
     assert f'File "{Path(wfdb_header.__file__)}", line' in logged and "Traceback" in logged
-    assert "MIRAGE could not read 1.hea: an error in MIRAGE's WFDB reader" in logged
-    assert "No such file or directory: 'missing.hea'" in logged
+    assert re.search(rf"MIRAGE could not read {_tagged('1.hea')}: an error in MIRAGE's WFDB reader", logged)
+    assert re.search(rf"No such file or directory: '{_tagged('missing.hea')}'", logged)
     assert not HER.findall(logged), logged
+
+
+def test_the_tags_key_is_kept_beside_the_log_for_its_owner_alone(tmp_path):
+    """The tags' key (``run_logging.log_key``): 16 bytes in ``mirage-review.log-key`` beside the log, readable by its
+    owner alone (mode 0600), the same the next run reads (a file keeps its tag); where it cannot be written, a key for
+    the run all the same."""
+    from app.run_logging import log_key
+
+    path = tmp_path / "mirage-review.log"
+    key = log_key(path)
+    kept = tmp_path / "mirage-review.log-key"
+    assert len(key) == 16 and kept.read_bytes() == key
+    assert kept.stat().st_mode & 0o777 == 0o600
+    assert log_key(path) == key
+    assert len(log_key(tmp_path / "no such folder" / "mirage-review.log")) == 16

@@ -3,6 +3,7 @@ date replaced by its file name; one inside a longer word (the file name itself) 
 
 from __future__ import annotations
 
+import hashlib
 from types import SimpleNamespace
 
 from mirage_model.review.log_words import unnamed
@@ -20,21 +21,38 @@ def test_unnamed_replaces_the_patient_by_the_file_name():
     assert unnamed("nothing", None) == "nothing"
 
 
-def test_log_file_text_drops_folders_and_quoted_text():
-    """Hand-written lines: a path's folders go (POSIX, Windows, a network share), its file name stays; text quoted
-    from a file is counted, not written; a program file's path and a traceback's frame and source lines stay."""
+KEY = bytes(range(16))
+
+
+def _tag(stem: str, ext: str) -> str:
+    """The tag the log file gives a file, worked out here from its rule: BLAKE2b of the name without its extension,
+    keyed, 4 bytes in hex, then the extension."""
+    return "file-" + hashlib.blake2b(stem.encode(), key=KEY, digest_size=4).hexdigest() + ext
+
+
+def test_log_file_text_tags_file_names_and_drops_folders_and_quoted_text():
+    """Hand-written lines: a path's folders go (POSIX, Windows, a network share) and its file name is its tag, as is a
+    file name standing alone, with a relative path's folders; text quoted from a file is counted, not written; a
+    program file's path and a traceback's frame and source lines stay."""
     from mirage_model.review.log_words import log_file_text
 
     assert log_file_text("job load: /data/Doe John 1931/ecg 1.xml: the number of signals 'DOE' is not a whole "
-                         "number") == "job load: ecg 1.xml: the number of signals '[3 characters left out]' is not a " \
-                                      "whole number"
-    assert log_file_text(r"C:\ECG\Doe\a.scp and \\srv\share\Doe Jane\b.dcm: cut") == "a.scp and b.dcm: cut"
-    assert log_file_text("No such file or directory: '/home/u/Doe/x.hea'") == "No such file or directory: 'x.hea'"
+                         "number", KEY) == f"job load: {_tag('ecg 1', '.xml')}: the number of signals " \
+                                           "'[3 characters left out]' is not a whole number"
+    assert log_file_text(r"C:\ECG\Doe\a.scp and \\srv\share\Doe Jane\b.dcm: cut", KEY) == \
+        f"{_tag('a', '.scp')} and {_tag('b', '.dcm')}: cut"
+    assert log_file_text("No such file or directory: '/home/u/Doe/x.hea'", KEY) == \
+        f"No such file or directory: '{_tag('x', '.hea')}'"
+    assert log_file_text("Could not open DOE_JANE_123456.xml (Doe/DOE_JANE_123456.dat): cut short", KEY) == \
+        f"Could not open {_tag('DOE_JANE_123456', '.xml')} ({_tag('DOE_JANE_123456', '.dat')}): cut short"
+    assert log_file_text("DOE_JANE_123456: over-read kept [patient ID of DOE_JANE_123456]", KEY,
+                         names=("DOE_JANE_123456.xml", "DOE_JANE_123456")) == \
+        f"{_tag('DOE_JANE_123456', '')}: over-read kept [patient ID of {_tag('DOE_JANE_123456', '')}]"
     assert log_file_text("row 'A' refused") == "row '[1 character left out]' refused"
     assert log_file_text("MIRAGE's reader: the file's field 'O'Brien' for Jones' record") == \
         "MIRAGE's reader: the file's field '[7 characters left out]' for Jones' record"
-    assert log_file_text('undefined entity &DOE;: line 3; "JANE" at EDF/EDF+ 1 / 2 mV/s') == \
-        'undefined entity &[3 characters left out];: line 3; "[4 characters left out]" at EDF/EDF+ 1 / 2 mV/s'
+    assert log_file_text('undefined entity &DOE;: line 3; "JANE" at EDF/EDF+ 1 / 2 mV/s, 1.5 mV') == \
+        'undefined entity &[3 characters left out];: line 3; "[4 characters left out]" at EDF/EDF+ 1 / 2 mV/s, 1.5 mV'
     frames = ('  File "/home/u/Doe/x.py", line 3, in f\n    a = load("/home/u/Doe/y.xml")\n'
               "AttributeError: 'NoneType' object has no attribute 'text'")
     assert log_file_text(frames) == frames

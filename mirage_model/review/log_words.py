@@ -1,17 +1,21 @@
 """What a log may say of a record: never who its patient is. The app's log is kept for support (sent with a fault
 report, read by whoever fixes it), so a message that names the patient on screen (the notice of an over-read kept for
 another file, a reader's note on a birth date) is logged with the patient's ID, name and birth date replaced by the
-record's file name (``unnamed``): "patient ID [patient ID of aecg_subject1_0]". A file that could not be read gives
-no patient to replace, so what the log file writes (``log_file_text``) names a file by its name alone, never its
-folders (a folder is often the patient's: "Doe John/ecg.xml"), and leaves out the text a message quotes from a file
-(a reader's "the number of signals 'DOE' is not a whole number": "'[3 characters left out]'").
+record's file name (``unnamed``): "patient ID [patient ID of aecg_subject1_0]". What the log file writes
+(``log_file_text``) names a file by a tag, never by its name or folders: clinical exports name files after the patient
+("Doe John/DOE_JOHN_081486213.xml"), so that the file's name is written "file-3f2a9c1b.xml" (``file_tag``: a keyed
+digest of its name without the extension, the extension kept; one file's lines share their tag, "1.hea" and "1.dat"
+one tag), and the text a message quotes from a file is left out (a reader's "the number of signals 'DOE' is not a
+whole number": "'[3 characters left out]'"). The message on screen and the user's own outputs keep the names.
 Research use only, not a diagnosis.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 
+from mirage_model.formats.registry import ECG_EXTENSIONS
 from mirage_model.review.file_info import file_patient
 from mirage_model.words import counted
 
@@ -56,24 +60,62 @@ _QUOTED = re.compile(r"""(?<!\w)'(?:[^'\n]|'(?=\w))*'(?!\w)|"[^"\n]*"|&[^\s;&]{1
 _FRAME = re.compile(r"^(?:  File \"|    |(?:AttributeError|TypeError|NameError): )")
 
 
-def _no_folders(text: str) -> str:
-    """``text`` with each absolute path's folders dropped, its file name kept; a program file's path kept whole."""
-    def name(m: re.Match) -> str:
-        rest = re.match(r"[^\s:\"',)]*", text[m.end():]).group(0)
-        return m.group(0) if rest.lower().endswith(_CODE) else ""
-    return _FOLDERS.sub(name, text)
+TAG_HEX = 8        # hex digits of a file's tag: 4 bytes, one in 4 billion for two names to share one
+# a file name's end, after a path's folders or standing alone: a record's, its signal file's, a report's or table's
+_NAMED = (*ECG_EXTENSIONS, ".dat", ".mat", ".pdf", ".csv", ".tsv", ".txt", ".json", ".png", ".zip")
+_EXT = r"\.[A-Za-z][A-Za-z0-9]{0,4}(?![\w.])"
+# a path's file name after its folders: up to its extension (spaces inside: "ecg 1.xml"), else its first word
+_AFTER = re.compile(rf"""[^\\/\n:"'<>|]*?{_EXT}|[^\s\\/:"'<>|,;)\]]*""")
+# a file name standing alone ("DOE_JANE_123456.xml"), a relative path's folders ("Doe/", "in\\") before it dropped;
+# not a tag (a line is tagged in more than one pass: a quoted path, then the line)
+_BARE = re.compile(r"(?<![\w.\-\\/])(?!file-[0-9a-f]{%d}\.)(?:[\w\-]+[\\/])*([\w\-][\w.\-]*?(?:%s))(?![\w.])"
+                   % (TAG_HEX, "|".join(re.escape(e) for e in _NAMED)), re.IGNORECASE)
 
 
-def log_file_text(text: str) -> str:
-    """``text`` as the app's log file writes it: every absolute path's folders dropped (its file name kept: the
-    file the problem is met in), and each text quoted from a file (``'...'``, ``"..."``, ``&...;``) written as
-    "'[N characters left out]'", a quoted path as its file name; a traceback's frame and source lines and a fault of
-    code's last line kept as they are, as is a program file's path. The message on screen keeps them all."""
+def file_tag(name: str, key: bytes) -> str:
+    """How the log file names the file ``name`` (its name alone, no folders): "file-" and the first ``TAG_HEX`` hex
+    digits of the BLAKE2b digest, keyed by ``key`` (the installation's own, never in the log: a patient ID that names a
+    file is not found by digesting every ID), of its name without its extension, then its extension as written
+    ("DOE_JANE_123456.xml" -> "file-3f2a9c1b.xml"; "1.hea" and "1.dat" one digest)."""
+    m = re.search(_EXT + "$", name)
+    stem, ext = (name[:m.start()], m.group(0)) if m and m.start() > 0 else (name, "")
+    digest = hashlib.blake2b(stem.encode("utf-8", "surrogatepass"), key=key[:64], digest_size=TAG_HEX // 2)
+    return f"file-{digest.hexdigest()}{ext}"
+
+
+def _tagged(text: str, key: bytes) -> str:
+    """``text`` with each absolute path (its folders dropped) and each file name standing alone given as its
+    ``file_tag``; a program file's path (a traceback's) kept whole."""
+    out, at = [], 0
+    for m in _FOLDERS.finditer(text):
+        if m.start() < at:
+            continue
+        name = _AFTER.match(text, m.end()).group(0)
+        code = name.lower().endswith(_CODE)
+        out.append(text[at:m.start()] + (m.group(0) + name if code else file_tag(name, key) if name else ""))
+        at = m.end() + len(name)
+    text = "".join(out) + text[at:]
+    return _BARE.sub(lambda m: file_tag(m.group(1), key) if not m.group(1).lower().endswith(_CODE)
+                     else m.group(0), text)
+
+
+def log_file_text(text: str, key: bytes = b"", names: tuple[str, ...] = ()) -> str:
+    """``text`` as the app's log file writes it: every absolute path, and every file name standing alone, as its
+    ``file_tag`` keyed by ``key`` (its folders dropped: a folder is often the patient's), and each of ``names`` (the
+    open record's file name and stem, as a message names it: "DOE_JANE_123456: ...") standing as a word of its own
+    too; each text quoted from a file (``'...'``, ``"..."``, ``&...;``) written as "'[N characters left out]'", a
+    quoted path as its tag; a traceback's frame and source lines and a fault of code's last line kept as they are, as
+    is a program file's path. The message on screen keeps them all."""
     def quoted(m: re.Match) -> str:
         inner = m.group(0)[1:-1]
-        if re.search(r"[\\/]", inner):
-            return m.group(0)[0] + _no_folders(inner) + m.group(0)[-1]
+        if re.search(r"[\\/]", inner) or _BARE.fullmatch(inner):
+            return m.group(0)[0] + _tagged(inner, key) + m.group(0)[-1]
         return f"{m.group(0)[0]}[{counted(len(inner), 'character')} left out]{m.group(0)[-1]}" if inner else m.group(0)
 
-    return "\n".join(line if _FRAME.match(line) else _no_folders(_QUOTED.sub(quoted, line))
-                      for line in text.split("\n"))
+    def line_text(line: str) -> str:
+        line = _tagged(_QUOTED.sub(quoted, line), key)
+        for name in sorted({n for n in names if n}, key=len, reverse=True):      # the file name before its stem
+            line = re.sub(rf"(?<![\w.\-]){re.escape(name)}(?![\w\-])", lambda _, n=name: file_tag(n, key), line)
+        return line
+
+    return "\n".join(line if _FRAME.match(line) else line_text(line) for line in text.split("\n"))
