@@ -9,6 +9,7 @@ XML's amplitudes, README) and without the patient's ID: no copy by its samples."
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 from pathlib import Path
 
@@ -121,3 +122,32 @@ def test_after_a_resume_the_copy_names_the_row_above_it(tmp_path, checkpoint):
         ("1.xml", "ok", ""), ("2.xml", "ok", "1.xml"), ("3.scp", "ok", "")]
     assert rows[0]["ecg_key"] == rows[1]["ecg_key"] != ""
     assert again.copies == 1 and "1 record is a copy of another" in again.copies_line()
+
+
+def test_an_anonymised_files_row_carries_no_ecg_key_and_its_copy_is_still_named(tmp_path, checkpoint):
+    """The MUSE sample, its patient JANE DOE, ID 123456, in "DOE_JANE_123456.xml", anonymised twice as ``mirage
+    convert --anonymise`` does (ecg_0001, ecg_0002: one ECG). Their rows' ``ecg_key`` is empty: their key is what
+    whoever holds the identified file gets by anonymising it again; the second still names the first in
+    ``same_ecg_as``. The identified file's row keeps its key; no anonymised row names her."""
+    from mirage_model.formats.write import write_record
+    from mirage_model.records import load_record
+    from mirage_model.review.record_key import overread_key
+
+    folder = tmp_path / "records"
+    folder.mkdir()
+    text = (DATA / "muse-sinus.xml").read_text(encoding="latin-1")
+    (folder / "DOE_JANE_123456.xml").write_text(text.replace(">JOHN<", ">JANE<").replace(">081486213<", ">123456<"),
+                                               encoding="latin-1")
+    ident = load_record(folder / "DOE_JANE_123456.xml")
+    for name in ("ecg_0001", "ecg_0002"):
+        write_record(ident, folder, "wfdb", anonymise=True, name=name)
+    anon_key = overread_key(load_record(folder / "ecg_0001.hea"))
+    code, _cols, rows = _score(folder, checkpoint, tmp_path / "r.csv")
+    assert code == 0 and sorted(rows) == ["DOE_JANE_123456.xml", "ecg_0001.hea", "ecg_0002.hea"]
+    assert rows["ecg_0001.hea"]["ecg_key"] == rows["ecg_0002.hea"]["ecg_key"] == ""
+    assert rows["ecg_0002.hea"]["same_ecg_as"] == "ecg_0001.hea" and rows["ecg_0001.hea"]["same_ecg_as"] == ""
+    assert rows["DOE_JANE_123456.xml"]["ecg_key"] == overread_key(ident)
+    assert anon_key not in (tmp_path / "r.csv").read_text(encoding="utf-8-sig")
+    for name in ("ecg_0001.hea", "ecg_0002.hea"):
+        said = " ".join(str(v) for v in rows[name].values())
+        assert not re.findall(r"(?<![a-z0-9])(?:doe|jane|123456)(?![a-z0-9])", said, re.IGNORECASE), said

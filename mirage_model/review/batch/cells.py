@@ -196,7 +196,8 @@ COLUMN_WORDS = {
     "status": "ok; error or unscorable (read, but no usable signal); not_ecg (no ECG)",
     "error": "why the record was not scored",
     "same_ecg_as": "the earlier row's record of the same ECG (identical samples and patient): a copy, no other ECG",
-    "ecg_key": "the ECG's identity (a digest of its samples, leads, rate, patient and time; the over-read store's)",
+    "ecg_key": "the ECG's identity (a digest of its samples, leads, rate, patient and time; the over-read store's); "
+               "empty for an anonymised file, which it would tie to the identified one",
     "positive": "the classes over their thresholds; (?) a call in doubt, why in notes",
     "withheld_positive": "the calls the quality gate withheld",
     "noise_may_hide": "findings below threshold the record's noise may have taken away (not calls)",

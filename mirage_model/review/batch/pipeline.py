@@ -18,6 +18,7 @@ from mirage_model.review.batch.inputs import labs_dict, own_name_hint, signal_fi
 from mirage_model.review.batch.loading import LoadedRecord, NotBegun, RecordLoader
 from mirage_model.review.batch.naming import rel_path
 from mirage_model.review.batch.rows import Scorer, pdf_one
+from mirage_model.review.file_info import anonymised
 from mirage_model.review.interpret import statement_labels
 from mirage_model.review.labels import ptbxl_coded
 from mirage_model.review.store import overread_key
@@ -41,10 +42,18 @@ def _next_chunk(loader: RecordLoader, size: int, cancel: Callable[[], bool]) -> 
     return chunk, False
 
 
+# an anonymised record's key, which its row's ecg_key cell does not say: kept in the row for same_ecg_as, never
+# written (the outputs write their columns alone)
+COPY_KEY = "_copy_key"
+
+
 def _same_ecg(row: dict, item: LoadedRecord, seen: dict) -> None:
     """``row``'s ``ecg_key`` (the over-read store's key: its samples, leads, rate, patient and time) and, where an
     earlier row has that key, ``same_ecg_as``: its record. Byte-identical copies in one folder (dup_a, dup_b) had
-    been two rows with nothing to say so, and counted as two patients' ECGs. ``seen`` gains the row's key."""
+    been two rows with nothing to say so, and counted as two patients' ECGs. ``seen`` gains the row's key. A file
+    that says it was anonymised (``file_info.anonymised``) gets no ``ecg_key`` cell (its key, ``COPY_KEY``, finds its
+    copies all the same): whoever holds the identified file gets that key by anonymising it again, so that it would
+    tie a shared table's row to its patient."""
     if item.record is None or "ecg_key" not in row:
         return
     try:
@@ -52,7 +61,10 @@ def _same_ecg(row: dict, item: LoadedRecord, seen: dict) -> None:
     except Exception:                     # a record read but not hashable: no identity said, nothing else lost
         log.debug("no ECG key for %s", row.get("record_path"), exc_info=True)
         return
-    row["ecg_key"] = key
+    if anonymised(item.record):
+        row["ecg_key"], row[COPY_KEY] = None, key
+    else:
+        row["ecg_key"] = key
     row["same_ecg_as"] = seen.get(key)
     seen.setdefault(key, row["record_path"])
 
@@ -75,8 +87,9 @@ class OutputCopies:
 
     def add(self, row: dict) -> None:
         """Name ``row``'s first row of its ECG in its ``same_ecg_as``, and, where it stands above that one, name
-        it in the others' (changed in place). A row without an ``ecg_key`` (a file not read) is left as it is."""
-        key = row.get("ecg_key")
+        it in the others' (changed in place). A row without an ``ecg_key`` (a file not read) is left as it is, but
+        for an anonymised file's this run scored (``COPY_KEY``; a kept row of one has none to be found by)."""
+        key = row.get("ecg_key") or row.get(COPY_KEY)
         if not key:
             return
         self._added += 1
