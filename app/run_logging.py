@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 import traceback
 from pathlib import Path
 
@@ -33,11 +34,29 @@ class _OneLine(logging.Formatter):
         return line
 
 
+SHOWN_KEPT = 1000                   # names with blanks remembered (``name_shown``), the newest
+_shown: dict[str, None] = {}        # in the order shown, the newest last
+_shown_lock = threading.Lock()      # shown in the window's thread, logged from any
+
+
+def name_shown(name: str) -> str:
+    """``name``, a file's name as the window shows it (``window.records.shown_name``), remembered where it holds a
+    blank ("Doe Jane 123456.xml"), so that the log file tags it whole where a message names it: the log's rule for a
+    name standing alone (``log_words.log_file_text``) finds "123456.xml" alone."""
+    if any(c.isspace() for c in name):
+        with _shown_lock:
+            _shown.pop(name, None)
+            _shown[name] = None
+            while len(_shown) > SHOWN_KEPT:
+                del _shown[next(iter(_shown))]
+    return name
+
+
 class _LogFile(logging.Formatter):
     """The log file's format: each line as ``log_words.log_file_text`` writes it (a file named by its tag, keyed by
     ``key``, never its name or folders; text quoted from a file left out), traceback included; a message's
-    ``record_names`` (``extra``: the open record's file name and stem) tagged too. The terminal's lines are the
-    user's own."""
+    ``record_names`` (``extra``: the open record's file name and stem) and the names with blanks the window showed
+    (``name_shown``) tagged too. The terminal's lines are the user's own."""
 
     def __init__(self, fmt: str, key: bytes):
         super().__init__(fmt)
@@ -46,7 +65,10 @@ class _LogFile(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         from mirage_model.review.log_words import log_file_text     # here: app.main imports this module early
 
-        return log_file_text(super().format(record), self.key, tuple(getattr(record, "record_names", ()) or ()))
+        with _shown_lock:
+            shown = tuple(_shown)
+        return log_file_text(super().format(record), self.key,
+                             tuple(getattr(record, "record_names", ()) or ()) + shown)
 
 
 KEY_BYTES = 16

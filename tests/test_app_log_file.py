@@ -116,8 +116,9 @@ def test_the_log_file_names_a_damaged_file_by_its_tag_never_its_patient(qtbot, t
 def test_the_log_file_tags_a_file_named_after_its_patient(qtbot, tmp_path, log_file):
     """Clinical exports name files after the patient: the MUSE sample, its patient JANE DOE, ID 123456, in
     "DOE_JANE_123456.xml", opened in the window and saved as WFDB under her name, then a damaged copy of it
-    ("DOE_JANE_654321.xml") opened. The screen names each file; the log file names each by its tag, the same on each
-    of one file's lines (the damaged file's load and the window's message), and holds neither her name nor her ID."""
+    ("Doe Jane 654321.xml": a name with blanks, which the window's message names whole) opened. The screen names
+    each file; the log file names each by its tag, the same on each of one file's lines (the damaged file's load and
+    the window's message), and holds neither her name nor her ID."""
     from helpers_app import shown_window
 
     folder = tmp_path / "Doe Jane"
@@ -125,15 +126,15 @@ def test_the_log_file_tags_a_file_named_after_its_patient(qtbot, tmp_path, log_f
     text = (DATA / "muse-sinus.xml").read_text(encoding="latin-1")
     text = text.replace(">JOHN<", ">JANE<").replace(">081486213<", ">123456<")
     (folder / "DOE_JANE_123456.xml").write_text(text, encoding="latin-1")
-    (folder / "DOE_JANE_654321.xml").write_text(text[: len(text) // 2], encoding="latin-1")
+    (folder / "Doe Jane 654321.xml").write_text(text[: len(text) // 2], encoding="latin-1")
     window = shown_window(qtbot)
     window.open_record(str(folder / "DOE_JANE_123456.xml"))
     qtbot.waitUntil(lambda: getattr(getattr(window.session, "record", None), "record_id", "") == "DOE_JANE_123456",
                     timeout=20000)
     assert window.save_record_as(folder / "DOE_JANE_123456_copy.hea", "wfdb") is not None
     assert "DOE_JANE_123456_copy.hea" in window.status_label.text()          # on screen: the name in full
-    window.open_record(str(folder / "DOE_JANE_654321.xml"))
-    qtbot.waitUntil(lambda: "Could not open DOE_JANE_654321.xml" in window.status_label.text(), timeout=20000)
+    window.open_record(str(folder / "Doe Jane 654321.xml"))
+    qtbot.waitUntil(lambda: "Could not open Doe Jane 654321.xml" in window.status_label.text(), timeout=20000)
     logged = log_file.read_text(encoding="utf-8")
     cut = [re.search(rf"{what} ({_tagged('x.xml')}): read as GE MUSE XML", logged) for what in ("job load:",
                                                                                           "Could not open")]

@@ -48,6 +48,10 @@ def test_log_file_text_tags_file_names_and_drops_folders_and_quoted_text():
     assert log_file_text("DOE_JANE_123456: over-read kept [patient ID of DOE_JANE_123456]", KEY,
                          names=("DOE_JANE_123456.xml", "DOE_JANE_123456")) == \
         f"{_tag('DOE_JANE_123456', '')}: over-read kept [patient ID of {_tag('DOE_JANE_123456', '')}]"
+    assert log_file_text("1: line 1 of 1.hea", KEY, names=("1.hea", "1")) == f"1: line 1 of {_tag('1', '.hea')}"
+    assert log_file_text("Could not open Doe Jane 1.xml: cut; '/d/Doe/Doe Jane 1.xml'", KEY,
+                         names=("Doe Jane 1.xml",)) == f"Could not open {_tag('Doe Jane 1', '.xml')}: cut; " \
+                                                       f"'{_tag('Doe Jane 1', '.xml')}'"
     assert log_file_text("row 'A' refused") == "row '[1 character left out]' refused"
     assert log_file_text("MIRAGE's reader: the file's field 'O'Brien' for Jones' record") == \
         "MIRAGE's reader: the file's field '[7 characters left out]' for Jones' record"

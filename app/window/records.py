@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from app import jobs, workers
 from app.views.dialog_focus import dialog_of
+from app.run_logging import name_shown
 from app.views.patient_line import NO_RECORD
 from mirage_model import formats
 from mirage_model.csvsafe import printable
@@ -27,8 +28,9 @@ RECORD_FILTER = formats.OPEN_FILTER  # WFDB, vendor XML, DICOM, SCP-ECG, EDF/BDF
 
 def shown_name(path: Path) -> str:
     """``path``'s file name as the window shows it: a byte that is not UTF-8 as ``\\xNN``, as the CLI
-    and the batch CSV write it (Qt drops PEP 383's lone surrogates: "caf\\xe9.hea" read "caf.hea")."""
-    return printable(Path(path).name)
+    and the batch CSV write it (Qt drops PEP 383's lone surrogates: "caf\\xe9.hea" read "caf.hea"); the log file
+    tags it whole (``run_logging.name_shown``)."""
+    return name_shown(printable(Path(path).name))
 
 
 def _reason(message: str, path: Path) -> str:

@@ -20,6 +20,8 @@ from mirage_model.review.file_info import file_patient
 from mirage_model.words import counted
 
 _LEAST_PART = 3     # a name's parts this long or longer are replaced alone too ("DOE^JOHN" for "JOHN DOE")
+_LEAST_NAME = 4     # a record's name tagged as a word of its own from this long: LUDB's "1" names no one, and
+                    # every "line 1" of a message had become a tag
 
 
 def unnamed(text: str, record) -> str:
@@ -72,6 +74,9 @@ _BARE = re.compile(r"(?<![\w.\-\\/])(?!file-[0-9a-f]{%d}\.)(?:[\w\-]+[\\/])*([\w
                    % (TAG_HEX, "|".join(re.escape(e) for e in _NAMED)), re.IGNORECASE)
 
 
+_TAG = re.compile(r"file-[0-9a-f]{%d}(?:%s)?" % (TAG_HEX, _EXT))     # a name already tagged
+
+
 def file_tag(name: str, key: bytes) -> str:
     """How the log file names the file ``name`` (its name alone, no folders): "file-" and the first ``TAG_HEX`` hex
     digits of the BLAKE2b digest, keyed by ``key`` (the installation's own, never in the log: a patient ID that names a
@@ -92,7 +97,8 @@ def _tagged(text: str, key: bytes) -> str:
             continue
         name = _AFTER.match(text, m.end()).group(0)
         code = name.lower().endswith(_CODE)
-        out.append(text[at:m.start()] + (m.group(0) + name if code else file_tag(name, key) if name else ""))
+        tag = name if _TAG.fullmatch(name) else file_tag(name, key) if name else ""
+        out.append(text[at:m.start()] + (m.group(0) + name if code else tag))
         at = m.end() + len(name)
     text = "".join(out) + text[at:]
     return _BARE.sub(lambda m: file_tag(m.group(1), key) if not m.group(1).lower().endswith(_CODE)
@@ -102,20 +108,23 @@ def _tagged(text: str, key: bytes) -> str:
 def log_file_text(text: str, key: bytes = b"", names: tuple[str, ...] = ()) -> str:
     """``text`` as the app's log file writes it: every absolute path, and every file name standing alone, as its
     ``file_tag`` keyed by ``key`` (its folders dropped: a folder is often the patient's), and each of ``names`` (the
-    open record's file name and stem, as a message names it: "DOE_JANE_123456: ...") standing as a word of its own
-    too; each text quoted from a file (``'...'``, ``"..."``, ``&...;``) written as "'[N characters left out]'", a
-    quoted path as its tag; a traceback's frame and source lines and a fault of code's last line kept as they are, as
-    is a program file's path. The message on screen keeps them all."""
+    open record's file name and stem, as a message names it: "DOE_JANE_123456: ...", and the names with blanks the
+    window showed, "Doe Jane 123456.xml") of 4 characters or more standing as a word of its own too; each text quoted
+    from a file (``'...'``, ``"..."``, ``&...;``) written as "'[N characters left out]'", a quoted path as its tag; a
+    traceback's frame and source lines and a fault of code's last line kept as they are, as is a program file's path.
+    The message on screen keeps them all."""
     def quoted(m: re.Match) -> str:
         inner = m.group(0)[1:-1]
+        if _TAG.fullmatch(inner):
+            return m.group(0)
         if re.search(r"[\\/]", inner) or _BARE.fullmatch(inner):
             return m.group(0)[0] + _tagged(inner, key) + m.group(0)[-1]
         return f"{m.group(0)[0]}[{counted(len(inner), 'character')} left out]{m.group(0)[-1]}" if inner else m.group(0)
 
     def line_text(line: str) -> str:
-        line = _tagged(_QUOTED.sub(quoted, line), key)
-        for name in sorted({n for n in names if n}, key=len, reverse=True):      # the file name before its stem
+        # the names first: one with blanks ("Doe Jane 123456.xml") is not found whole by the rules of a name alone
+        for name in sorted({n for n in names if len(n) >= _LEAST_NAME}, key=len, reverse=True):   # name, then stem
             line = re.sub(rf"(?<![\w.\-]){re.escape(name)}(?![\w\-])", lambda _, n=name: file_tag(n, key), line)
-        return line
+        return _tagged(_QUOTED.sub(quoted, line), key)
 
     return "\n".join(line if _FRAME.match(line) else line_text(line) for line in text.split("\n"))
