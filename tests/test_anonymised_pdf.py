@@ -1,6 +1,6 @@
 """An anonymised record's PDF names no patient and carries nothing that ties it to the identified file: the GE MUSE
 sample (tests/data/formats/muse-sinus.xml) with its patient renamed JANE DOE, ID 123456, in a file named after her
-("DOE_JANE_123456.xml", as clinical exports name files), anonymised as ``mirage convert --anonymise`` does
+("DOE_JANE_123456.xml", as clinical exports name files), anonymised (WFDB, EDF+) as ``mirage convert --anonymise`` does
 (``formats.write_record``) into a folder named after her (as File > Save record as may, beside the identified
 file). Its report's text and metadata (pypdf) hold neither her name nor her ID, nor the content
 key (``record_key.overread_key``) of the identified file or of the anonymised one (the latter whoever holds the
@@ -43,10 +43,11 @@ def _read(pdf: Path) -> tuple[str, str]:
     return text, "\n".join(str(v) for v in (reader.metadata or {}).values())
 
 
-def test_an_anonymised_pdf_names_no_patient_and_carries_no_content_key(tmp_path):
+@pytest.mark.parametrize("fmt", ["wfdb", "edf"])
+def test_an_anonymised_pdf_names_no_patient_and_carries_no_content_key(tmp_path, fmt):
     ident = load_record(_identified(tmp_path / "in"))
     assert ident.meta["patient"]["name"] == "JANE DOE"        # the file names her, as a clinical export does
-    anon_path = write_record(ident, tmp_path / "Doe Jane 123456", "wfdb", anonymise=True)
+    anon_path = write_record(ident, tmp_path / "Doe Jane 123456", fmt, anonymise=True)
     anon = load_record(anon_path)
     keys = [overread_key(ident), overread_key(anon)]
     pdf = build_report(ReviewSession.from_results(anon, file_values=False), tmp_path / "anon.pdf")
