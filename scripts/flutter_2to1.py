@@ -20,7 +20,7 @@ atrial peak over the ventricular rate, each lead's concentration (II, III, aVF, 
     python scripts/flutter_2to1.py table OUT/aflt18.pkl OUT/stach18.pkl OUT/sr18.pkl [--tsv table.tsv]
 
 Step 3, ``bars``: the interpretation rerun at each bar of the inferior-lead 2:1 rule
-(``interpret.atrial.FLUTTER_2TO1_INFERIOR_CONCENTRATION``; 2.0 turns it off), flutter said first per label and every record
+(``interpret.flutter.FLUTTER_2TO1_INFERIOR_CONCENTRATION``; 2.0 turns it off), flutter said first per label and every record
 whose first statement changes.
 
     python scripts/flutter_2to1.py bars OUT/aflt18.pkl OUT/stach18.pkl OUT/sr18.pkl
@@ -138,9 +138,11 @@ def table(paths: list[Path], tsv: Path | None) -> None:
 
 
 def bars(paths: list[Path], values=(2.0, 0.75, 0.80, 0.85, 0.90)) -> None:
-    """Per value of ``interpret.atrial.FLUTTER_2TO1_INFERIOR_CONCENTRATION`` (2.0: the inferior-lead rule off, as before
-    it), the records of each label group whose first statement is atrial flutter, and each record that changes."""
-    import mirage_model.review.interpret.atrial as atrial     # where the rule reads it
+    """Per value of ``interpret.flutter.FLUTTER_2TO1_INFERIOR_CONCENTRATION`` (2.0: the inferior-lead rule off, as
+    before it), the records of each label group whose first statement is atrial flutter, and each record that
+    changes."""
+    import mirage_model.review.interpret.atrial as atrial     # where the rule's statement cites it
+    import mirage_model.review.interpret.flutter as flutter   # where the rule reads it
     recs = load(paths)
 
     def group(c):
@@ -148,7 +150,7 @@ def bars(paths: list[Path], values=(2.0, 0.75, 0.80, 0.85, 0.90)) -> None:
         return "AFLT" if "AFLT" in codes else "STACH" if "STACH" in codes else "SR"
     firsts = {}
     for v in values:
-        atrial.FLUTTER_2TO1_INFERIOR_CONCENTRATION = v
+        atrial.FLUTTER_2TO1_INFERIOR_CONCENTRATION = flutter.FLUTTER_2TO1_INFERIOR_CONCENTRATION = v
         firsts[v] = {c["record"]: (group(c), first_statement(rerun(c)[0].text(brief=True))) for c in recs}
     base = firsts[values[0]]
     for v in values:

@@ -1,5 +1,5 @@
 """Atrial fibrillation said over regular atrial activity at a flutter rate is marked "atrial flutter?"
-(``interpret.atrial.af_flutter_note``), against synthetic signals of a known F-wave rate and conduction ratio:
+(``interpret.flutter.af_flutter_note``), against synthetic signals of a known F-wave rate and conduction ratio:
 a sawtooth at 270/min conducted 2:1 and 4:1 in turn whose V1 falls short of the flutter rule's 75 %, and
 fibrillatory waves without one rate (not marked)."""
 
@@ -10,10 +10,10 @@ import pytest
 
 from mirage_model.measure import AtrialActivity, measure
 from mirage_model.review.interpret import flutter_waves, interpret_prediction
-from mirage_model.review.interpret.atrial import AF_FLUTTER_MARK, af_flutter_note
+from mirage_model.review.interpret.flutter import AF_FLUTTER_MARK, af_flutter_note
 from scipy import signal as sps
 
-from tests.test_atrial import SMALL_V1, _prediction, _record, at_100hz, fibrillation_record, with_noisy_v1
+from tests.helpers_atrial import SMALL_V1, _prediction, _record, at_100hz, fibrillation_record, with_noisy_v1
 
 LEADS = ("II", "III", "aVF", "V1")
 FS = 500.0

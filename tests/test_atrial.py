@@ -1,137 +1,21 @@
 """measure.atrial (the atrial activity between the QRS complexes) against independent truth: synthetic
-flutter waves of a known rate, fibrillatory waves without one, P waves dissociated from paced complexes at
-a known P-P interval, and LUDB's cardiologists' rhythm (skipped when absent); and the interpretation's
-flutter rule and sinus-beside-pacing rule on them."""
+flutter waves of a known rate, fibrillatory waves without one, and LUDB's cardiologists' rhythm (skipped
+when absent); and the interpretation's flutter rules on them (the synthetic records: ``helpers_atrial``)."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
-from scipy import signal as sps
 
 from mirage_model.measure import AtrialActivity, measure
 from mirage_model.records import STANDARD_LEADS, EcgRecord
-from mirage_model.review.interpret import PACED_ATRIAL_PERIODICITY, flutter_waves, interpret_prediction
+from mirage_model.review.interpret import flutter_waves, interpret_prediction
 
-FS = 500.0
-# frontal lead directions (degrees, hexaxial) and gains; precordial leads: (atrial, QRS, T) gains
-_FRONTAL = {"I": (0, 1.0), "II": (60, 1.0), "III": (120, 1.0), "aVR": (-150, math.sqrt(3) / 2),
-            "aVL": (-30, math.sqrt(3) / 2), "aVF": (90, math.sqrt(3) / 2)}
-_PRECORDIAL = {"V1": (0.6, -0.6, -0.2), "V2": (0.3, -0.2, 0.6), "V3": (0.2, 0.4, 0.8), "V4": (0.1, 0.9, 0.9),
-               "V5": (0.1, 1.0, 0.7), "V6": (0.1, 0.7, 0.5)}
+from tests.helpers_atrial import (FS, SMALL_V1, _prediction, at_100hz, fibrillation_at_record, fibrillation_record,
+                                  flutter_record, sinus_record, sinus_u_record, with_noisy_v1)
+
 LUDB_AF = ("8", "38", "44", "51", "83", "88", "93", "95", "96")      # ludb.csv: "Atrial fibrillation"
 LUDB_FLUTTER = ("35", "52")                                          # ludb.csv: "Atrial flutter, typical"
-# ludb.csv's paced records with no P wave before the QRS: (id, rhythm is sinus). 34 and 90: sinus rhythm, third
-# degree AV block, ventricular pacing; 8, 93, 95: atrial fibrillation, ventricular pacing. Left out: 74 (sinus, third
-# degree block), whose P waves are barely above the noise (periodicity 0.07: a sinus statement there would go)
-LUDB_PACED = (("34", True), ("90", True), ("8", False), ("93", False), ("95", False))
-
-
-def _hump(n: int) -> np.ndarray:
-    return np.sin(np.pi * (np.arange(n) + 0.5) / n) ** 2
-
-
-def _record(atrial: np.ndarray, qrs_at, fs: float = FS, seconds: float = 10.0, seed: int = 0,
-            v1: tuple[float, float, float] | None = None) -> EcgRecord:
-    """12 leads: ``atrial`` (T,) mV along a superior frontal axis (-90 deg, as typical flutter's
-    negative sawtooth in II, III, aVF), a QRS and T wave starting at each of ``qrs_at`` (samples);
-    ``v1``: V1's (atrial, QRS, T) gains instead of ``_PRECORDIAL``'s."""
-    T = int(seconds * fs)
-    s = lambda ms: int(round(ms * fs / 1000.0))  # noqa: E731
-    qrs, t = np.zeros(T), np.zeros(T)
-    for q0 in qrs_at:
-        if q0 + s(400) >= T:
-            break
-        ql, rl, sl = s(18), s(40), s(32)
-        qrs[q0:q0 + ql] -= 0.15 * _hump(ql)
-        qrs[q0 + ql:q0 + ql + rl] += 1.2 * _hump(rl)
-        qrs[q0 + ql + rl:q0 + ql + rl + sl] -= 0.35 * _hump(sl)
-        t[q0 + s(220):q0 + s(400)] += 0.3 * _hump(s(400) - s(220))
-    sig = np.zeros((12, T))
-    for li, lead in enumerate(STANDARD_LEADS):
-        for k, (wave, angle) in enumerate(((atrial[:T], -90.0), (qrs, 45.0), (t, 40.0))):
-            if lead in _FRONTAL:
-                deg, gain = _FRONTAL[lead]
-                sig[li] += gain * math.cos(math.radians(angle - deg)) * wave
-            else:
-                sig[li] += (v1 if lead == "V1" and v1 is not None else _PRECORDIAL[lead])[k] * wave
-    rng = np.random.default_rng(seed)
-    sig += 0.01 * rng.standard_normal(sig.shape) + 0.05 * np.sin(2 * np.pi * 0.2 * np.arange(T) / fs)
-    return EcgRecord(signal=sig.astype(np.float32), fs=fs, record_id="synthetic")
-
-
-def flutter_record(f_hz: float, conduction=(2,), fs: float = FS, amp: float = 0.2, seed: int = 0,
-                   delay: float = 0.16, v1: tuple[float, float, float] | None = None) -> EcgRecord:
-    """Flutter waves: a sawtooth at ``f_hz`` (slow descent, fast rise), every ``conduction[k]``-th wave
-    conducted in turn (2: 2:1; (2, 4): variable, an irregular ventricular rhythm), its QRS ``delay`` s after
-    the wave's start."""
-    seconds = 10.0
-    tt = np.arange(int(seconds * fs)) / fs
-    saw = amp * sps.sawtooth(2 * np.pi * f_hz * tt, width=0.8)
-    waves = np.arange(0.1, seconds, 1.0 / f_hz)
-    qrs, i, k = [], 0, 0
-    while i < len(waves):
-        qrs.append(int(round((waves[i] + delay) * fs)))
-        i += conduction[k % len(conduction)]
-        k += 1
-    return _record(saw, qrs, fs, seconds, seed, v1)
-
-
-def fibrillation_record(fs: float = FS, seed: int = 0) -> EcgRecord:
-    """Fibrillatory waves: noise band-limited to 4-9 Hz (no single rate), RR intervals drawn at random
-    from 450-1100 ms (irregularly irregular)."""
-    rng = np.random.default_rng(seed)
-    seconds, T = 10.0, int(10.0 * fs)
-    sos = sps.butter(2, [4.0, 9.0], btype="bandpass", fs=fs, output="sos")
-    f = sps.sosfiltfilt(sos, rng.standard_normal(T + 2000))[1000:-1000]
-    qrs, at = [], 0.2
-    while at < seconds:
-        qrs.append(int(at * fs))
-        at += rng.uniform(0.45, 1.1)
-    return _record(0.1 * f / f.std(), qrs, fs, seconds, seed)
-
-
-def fibrillation_at_record(f_hz: float, bpm: float, seed: int = 0) -> EcgRecord:
-    """Fibrillatory waves organised about one frequency: noise band-limited to ``f_hz`` +/- 0.25 Hz (nothing at
-    half of it), QRS complexes at ``bpm`` with each RR interval drawn within +/- 3 % (a controlled ventricular
-    rate, nearly regular)."""
-    rng = np.random.default_rng(seed)
-    seconds, T = 10.0, int(10.0 * FS)
-    sos = sps.butter(2, [f_hz - 0.25, f_hz + 0.25], btype="bandpass", fs=FS, output="sos")
-    f = sps.sosfiltfilt(sos, rng.standard_normal(T + 2000))[1000:-1000]
-    qrs, at = [], 0.2
-    while at < seconds:
-        qrs.append(int(at * FS))
-        at += 60.0 / bpm * rng.uniform(0.97, 1.03)
-    return _record(0.1 * f / f.std(), qrs, FS, seconds, seed)
-
-
-def paced_record(atrial: str, fs: float = FS, seed: int = 0) -> EcgRecord:
-    """Regular ventricular pacing at 60/min beside ``atrial`` activity: "dissociated", P waves at a P-P interval
-    of 0.8 s (75/min, complete AV block: none conducted); "fibrillation", fibrillatory waves (noise band-limited
-    to 4-9 Hz, each lead its own, as they differ from lead to lead: Bollmann et al. 2006)."""
-    T = int(10.0 * fs)
-    qrs = [int(t * fs) for t in np.arange(0.5, 10.0, 1.0)]
-    if atrial == "dissociated":
-        p, n = np.zeros(T), int(0.1 * fs)
-        for t0 in np.arange(0.3, 10.0 - 0.1, 0.8):
-            i = int(round(t0 * fs))
-            p[i:i + n] -= 0.1 * _hump(n)          # along -90 deg in _record: upright in II, III and aVF
-        return _record(p, qrs, fs, seed=seed)
-    rec = _record(np.zeros(T), qrs, fs, seed=seed)
-    rng = np.random.default_rng(100 + seed)
-    sos = sps.butter(2, [4.0, 9.0], btype="bandpass", fs=fs, output="sos")
-    f = sps.sosfiltfilt(sos, rng.standard_normal((12, T + 2000)), axis=1)[:, 1000:-1000]
-    sig = rec.signal + (0.05 * f / f.std(axis=1, keepdims=True)).astype(np.float32)
-    return EcgRecord(signal=sig, fs=fs, record_id="synthetic paced AF")
-
-
-def at_100hz(rec: EcgRecord) -> EcgRecord:
-    """The record as PTB-XL's records100 hold it (anti-aliased, 100 Hz)."""
-    sig = sps.resample_poly(rec.signal.astype(np.float64), 1, int(rec.fs // 100), axis=1)
-    return EcgRecord(signal=sig.astype(np.float32), fs=100.0, record_id=rec.record_id + "_lr")
 
 
 @pytest.mark.parametrize("fs", [500.0, 100.0])
@@ -213,16 +97,6 @@ def test_a_flat_lead_leaves_the_activity_incomplete():
     assert a.rate_per_min == pytest.approx(270.0, rel=0.05)
 
 
-def _prediction(probs: dict):
-    """A statements model's prediction of the flutter-relevant rhythms (threshold 0.3 each)."""
-    from types import SimpleNamespace
-
-    labels = ["SR", "AFIB", "AFLT", "STACH", "PACE", "NORM"]
-    return SimpleNamespace(labels=labels, probabilities=np.array([probs.get(c, 0.01) for c in labels]),
-                           thresholds=np.full(len(labels), 0.3), withheld="", model_name="test",
-                           measured_labels=(), quality=None)
-
-
 def test_the_model_s_atrial_fibrillation_on_flutter_waves_reads_flutter_with_both_rates():
     m = measure(flutter_record(4.5, (2, 4)), fiducials=False)
     it = interpret_prediction(_prediction({"AFIB": 0.9}), m, "M")
@@ -259,20 +133,6 @@ def test_the_model_s_flutter_stands_on_fibrillatory_waves():
     it = interpret_prediction(_prediction({"AFLT": 0.8}), m, "M")
     assert it.first.source == "model" and it.first.code == "AFLT" and it.first.text.startswith("Atrial flutter, ")
     assert "atrial rate" not in it.first.text
-
-
-def sinus_record(bpm: float, fs: float = FS, seed: int = 0, pr: float = 0.14,
-                 v1: tuple[float, float, float] | None = None) -> EcgRecord:
-    """Sinus rhythm: an upright P wave (90 ms, 0.13 mV in II) starting ``pr`` s (140 ms) before each QRS, at ``bpm``;
-    at 150 bpm it sits on the end of the T wave."""
-    seconds, rr = 10.0, 60.0 / bpm
-    qrs = [int(round((0.3 + k * rr) * fs)) for k in range(int(seconds / rr) + 1)]
-    atrial, n = np.zeros(int((seconds + 1.0) * fs)), int(round(0.09 * fs))
-    for q in qrs:
-        start = q - int(round(pr * fs))
-        if start >= 0 and start + n < len(atrial):
-            atrial[start:start + n] -= 0.15 * _hump(n)       # along -90 deg: upright in II, III, aVF
-    return _record(atrial, qrs, fs, seconds, seed, v1)
 
 
 def _reads_2to1_flutter(m):
@@ -366,19 +226,6 @@ def test_2_to_1_flutter_is_not_said_over_a_child_s_sinus_guess(age):
     assert adult.first.text.startswith("Atrial flutter with 2:1 conduction (possible)"), adult.lines()
 
 
-def with_noisy_v1(rec: EcgRecord, sd: float = 0.03, seed: int = 0) -> EcgRecord:
-    """The record with noise band-limited to the atrial band (3-12 Hz, ``sd`` mV) added to V1 alone."""
-    rng = np.random.default_rng(50 + seed)
-    sos = sps.butter(2, [3.0, 12.0], btype="bandpass", fs=rec.fs, output="sos")
-    n = sps.sosfiltfilt(sos, rng.standard_normal(rec.signal.shape[1] + 2000))[1000:-1000]
-    sig = rec.signal.copy()
-    sig[STANDARD_LEADS.index("V1")] += (sd * n / n.std()).astype(np.float32)
-    return EcgRecord(signal=sig, fs=rec.fs, record_id=rec.record_id)
-
-
-# V1's (atrial, QRS, T) gains where its flutter waves are small: discrete waves, beside the QRS's residue and noise
-SMALL_V1 = (0.1, -0.6, -0.2)
-
 
 @pytest.mark.parametrize("seed", range(2))
 @pytest.mark.parametrize("fs", [500.0, 100.0])
@@ -441,22 +288,6 @@ def test_3_to_1_and_4_to_1_flutter_with_a_p_wave_measured_guessed_as_sinus_reads
     assert called.first.text.startswith("Sinus rhythm, ") and not any("flutter" in s.text for s in called.statements)
 
 
-def sinus_u_record(bpm: float, u_at: float, biphasic: float = 0.0, fs: float = FS) -> EcgRecord:
-    """Sinus rhythm (``sinus_record``'s P wave 140 ms before each QRS) with a prominent U wave (0.1 mV, 160 ms) starting
-    ``u_at`` s after each QRS, after the T wave (220-400 ms), and with ``biphasic`` > 0 a T wave whose first 100 ms
-    dip that many mV below it (biphasic): T, U and P waves about 200 ms apart, at 75 bpm four times the rate."""
-    seconds, rr = 10.0, 60.0 / bpm
-    qrs = [int(round((0.3 + k * rr) * fs)) for k in range(int(seconds / rr) + 1)]
-    atrial = np.zeros(int((seconds + 1.0) * fs))
-    n, nu, nb = (int(round(s * fs)) for s in (0.09, 0.16, 0.10))
-    for q in qrs:                      # along -90 deg in _record: the negative here is upright in II, III, aVF
-        for start, length, amp in ((q - int(round(0.14 * fs)), n, 0.15), (q + int(round(u_at * fs)), nu, 0.1),
-                                   (q + int(round(0.22 * fs)), nb, -biphasic)):
-            if start >= 0 and start + length < len(atrial):
-                atrial[start:start + length] -= amp * _hump(length)
-    return _record(atrial, qrs, fs, seconds)
-
-
 @pytest.mark.parametrize("fs", [500.0, 100.0])
 @pytest.mark.parametrize("bpm, u_at, biphasic", [(75.0, 0.42, 0.0), (75.0, 0.46, 0.3), (100.0, 0.42, 0.0),
                                                   (68.0, 0.46, 0.3), (90.0, 0.46, 0.3)])
@@ -494,69 +325,3 @@ def test_ludb_typical_flutter_has_one_atrial_rate_in_the_typical_range(ludb_data
     a = measure(load_record(ludb_data / f"{rid}.hea"), fiducials=False).atrial
     assert isinstance(a, AtrialActivity) and a.complete and a.spread_hz <= 0.25
     assert 240.0 <= a.rate_per_min <= 350.0
-
-
-@pytest.mark.parametrize("fs", [500.0, 100.0])
-def test_dissociated_p_waves_repeat_at_their_own_interval(fs):
-    """Complete AV block under ventricular pacing: no P wave before the QRS, and P waves between the complexes
-    at their own P-P interval (0.8 s), not the RR interval (1.0 s)."""
-    rec = paced_record("dissociated")
-    m = measure(at_100hz(rec) if fs == 100.0 else rec, fiducials=False)
-    assert m.pr_ms is None and m.heart_rate_bpm == pytest.approx(60.0, abs=1.0)
-    a = m.atrial
-    assert a.periodicity >= 0.5 and a.period_s == pytest.approx(0.8, abs=0.02)
-    assert a.atrial_rate_per_min == pytest.approx(75.0, abs=2.0)
-
-
-@pytest.mark.parametrize("seed", range(4))
-@pytest.mark.parametrize("fs", [500.0, 100.0])
-def test_fibrillatory_waves_beside_paced_complexes_do_not_repeat(seed, fs):
-    rec = paced_record("fibrillation", seed=seed)
-    m = measure(at_100hz(rec) if fs == 100.0 else rec, fiducials=False)
-    assert m.pr_ms is None and m.atrial.periodicity < PACED_ATRIAL_PERIODICITY
-
-
-def test_no_periodicity_is_sought_where_every_lag_is_an_rr_interval():
-    """RR intervals of 0.44 and 1.0 s cover every P-P interval sought (0.4-1.5 s, within 10 % of the RR intervals
-    and of twice them): a residue of the QRS-T could repeat at any of them, so nothing is measured."""
-    from mirage_model.measure.atrial import atrial_periodicity
-
-    beats = np.cumsum([250] + [220, 500] * 6)                    # samples at 500 Hz
-    y = np.random.default_rng(0).standard_normal((4, int(beats[-1]) + 500))
-    on, off = np.full(len(beats), 20.0), np.full(len(beats), 40.0)
-    assert atrial_periodicity(y, FS, beats, on, off) is None
-    assert atrial_periodicity(y, FS, beats[::2], on[::2], off[::2]) is not None     # RR 1.44 s: lags left
-
-
-@pytest.mark.parametrize("atrial, sinus", [("dissociated", True), ("fibrillation", False)])
-def test_a_sinus_statement_beside_a_paced_rhythm_needs_atrial_activity_that_repeats(atrial, sinus):
-    """The model's sinus rhythm beside its paced rhythm, no P wave before the QRS: it stands, marked with the
-    atrial rate, over dissociated P waves (complete AV block); over fibrillatory waves it is not said."""
-    m = measure(paced_record(atrial), fiducials=False)
-    it = interpret_prediction(_prediction({"SR": 0.8, "PACE": 0.9}), m, "F")
-    rhythm = [s for s in it.statements if s.group == "rhythm"]
-    assert rhythm[0].code == "PACE"
-    said = [s for s in rhythm if s.code == "SR"]
-    if sinus:
-        assert len(said) == 1 and said[0].note.startswith("no P wave found before the QRS; regular atrial activity "
-                                                          "at 75/min between the paced complexes")
-    else:
-        assert not said
-        assert any(r.startswith("sinus rhythm (80%) not stated: a paced rhythm with no P wave found before the QRS "
-                                "and no regular atrial activity between the complexes") for r in it.resolved)
-
-
-@pytest.mark.parametrize("rid, sinus", LUDB_PACED)
-def test_ludb_paced_records_keep_a_sinus_statement_only_over_sinus_p_waves(ludb_data, rid, sinus):
-    """LUDB 8 (atrial fibrillation, ventricular pacing) had read "Paced rhythm, 72 bpm; Sinus rhythm (?)", as
-    LUDB 34 (sinus rhythm, third degree AV block) does rightly: a sinus statement beside their paced rhythm stands
-    where ludb.csv gives sinus rhythm and not where it gives atrial fibrillation."""
-    from mirage_model.inference import assess_record
-    from mirage_model.records import load_record
-
-    record = load_record(ludb_data / f"{rid}.hea")
-    m = measure(record, fiducials=False)
-    assert m.pr_ms is None and m.qrs_ms is not None
-    it = interpret_prediction(_prediction({"SR": 0.8, "PACE": 0.9}), m, "F", quality=assess_record(record))
-    assert any(s.code == "SR" for s in it.statements) == sinus
-    assert (m.atrial.periodicity >= PACED_ATRIAL_PERIODICITY) == sinus

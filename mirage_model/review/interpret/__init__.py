@@ -13,7 +13,8 @@ The rules, each beside the figures that chose it, live in the modules of this pa
 statements in plain words, ``Statement``, ``Interpretation``), ``reading`` (the record's values, limits and flags
 as the rules read them), ``rhythm`` (the rhythm said first: the model's, its guess, paced rhythm, wide QRS
 tachycardia, the sinus rate words and the marks on atrial fibrillation), ``pause`` (the longest RR interval over
-3 s, and the rate around it), ``atrial`` (atrial fibrillation and flutter from the measurements), ``av_conduction``
+3 s, and the rate around it), ``atrial`` (atrial fibrillation and flutter from the measurements), ``flutter`` (the
+flutter waves in the measured atrial activity, and the mark on atrial fibrillation over them), ``av_conduction``
 (second-degree AV block and AV dissociation from the P waves found beat by beat, suggested), ``conduction``
 (the model's conduction statements, PR, QRS and axis, the paced QRS), ``voltage`` (QRS voltage), ``qtc`` (the QTc),
 ``findings`` (hypertrophy, ischaemia and infarction, repolarisation), ``assemble`` (``interpret``: the steps in
@@ -124,12 +125,12 @@ from mirage_model.review.interpret.reading import (AXIS_LEFT_DEG, AXIS_RIGHT_DEG
 from mirage_model.review.interpret.atrial import (AF_NRMSSD, AF_RULE_CONDUCTED, AF_RULE_MIN_P,
                                                   AF_RULE_SINUS_PR_IQR_MS, AF_RULE_SINUS_P_SHARE, BARE_FLUTTER,
                                                   BARE_FLUTTER_NOTE, BARE_FLUTTER_WHY, FLUTTER_2TO1,
-                                                  FLUTTER_2TO1_INFERIOR_CONCENTRATION, FLUTTER_2TO1_TOLERANCE,
-                                                  FLUTTER_CONDUCTED, FLUTTER_INFERIOR, FLUTTER_MAX_CONDUCTION,
-                                                  FLUTTER_MAX_HARMONIC_RATIO, FLUTTER_MIN_CONCENTRATION,
+                                                  FLUTTER_2TO1_TOLERANCE, FLUTTER_CONDUCTED, FLUTTER_MAX_CONDUCTION,
                                                   FLUTTER_MIN_CONDUCTION, FLUTTER_MULTIPLES,
-                                                  FLUTTER_MULTIPLE_TOLERANCE, FLUTTER_SPREAD_HZ, NO_P_NOTE,
-                                                  RR_CV_IRREGULAR, flutter_waves, inferior_flutter_waves)
+                                                  FLUTTER_MULTIPLE_TOLERANCE, NO_P_NOTE, RR_CV_IRREGULAR)
+from mirage_model.review.interpret.flutter import (FLUTTER_2TO1_INFERIOR_CONCENTRATION, FLUTTER_INFERIOR,
+                                                   FLUTTER_MAX_HARMONIC_RATIO, FLUTTER_MIN_CONCENTRATION,
+                                                   FLUTTER_SPREAD_HZ, flutter_waves, inferior_flutter_waves)
 from mirage_model.review.interpret.rhythm import (AF_PAC_NOTE, AF_P_CORR, AF_P_MARK, AF_P_NOTE, AF_REGULAR_MARK,
                                                   AF_STEADY_P_MARK, AF_STEADY_P_NOTE, AF_STEADY_P_SHARE,
                                                   AF_STEADY_PR_IQR_MS,

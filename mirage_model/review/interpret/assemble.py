@@ -33,8 +33,8 @@ from mirage_model.review.interpret.av_conduction import SLOW_QRS_NOTE
 from mirage_model.review.interpret.av_conduction import ALTERNATING_MARK
 from mirage_model.review.interpret.av_conduction import SUGGESTED as AV_SUGGESTED
 from mirage_model.review.interpret.av_conduction import alternating_note, av_conduction, slow_regular_note
-from mirage_model.review.interpret.atrial import (AF_FLUTTER_MARK, BARE_FLUTTER, BARE_FLUTTER_WHY, NO_P_NOTE,
-                                                  RR_CV_IRREGULAR, af_flutter_note)
+from mirage_model.review.interpret.atrial import BARE_FLUTTER, BARE_FLUTTER_WHY, NO_P_NOTE, RR_CV_IRREGULAR
+from mirage_model.review.interpret.flutter import AF_FLUTTER_MARK, af_flutter_note
 from mirage_model.review.interpret.conduction import (AXIS_UNRELIABLE_NOTE, PACED_QRS_CODES, PACED_QRS_MARK,
                                                       PACED_WPW, axis_statement, interval_rules, model_conduction,
                                                       paced_qrs, paced_qrs_line)

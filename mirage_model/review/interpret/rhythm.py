@@ -108,9 +108,9 @@ import numpy as np
 from mirage_model.measure import MeasureConfig
 from mirage_model.records.age import age_text
 from mirage_model.review.interpret.atrial import (AF_NRMSSD, AF_RULE_SINUS_P_SHARE, AF_RULE_SINUS_PR_IQR_MS,
-                                                  BARE_FLUTTER_NOTE, NO_P_NOTE, RR_CV_IRREGULAR,
-                                                  _measured_periodicity, af_rule_statement, atrial_rhythm,
-                                                  flutter_statement, flutter_waves)
+                                                  BARE_FLUTTER_NOTE, NO_P_NOTE, RR_CV_IRREGULAR, af_rule_statement,
+                                                  atrial_rhythm, flutter_statement)
+from mirage_model.review.interpret.flutter import _measured_periodicity, flutter_waves
 from mirage_model.review.interpret.pause import Pause, gap_resolved, pause_statement, rate_words
 from mirage_model.review.interpret.reading import (BRADY_BPM, QRS_WIDE_MS, TACHY_BPM,
                                                    Reading)
