@@ -46,7 +46,7 @@ from mirage_model.review.interpret.qtc import QT_WIDE_MARK, qtc_unreliable
 from mirage_model.review.interpret.reading import BRADY_BPM, Reading
 from mirage_model.review.interpret.rhythm import (AF_P_MARK, AF_PAC_NOTE, AF_REGULAR_MARK, AF_STEADY_P_MARK,
                                                   P_BEATS_HEAD, PAC_AF_NOTE, UNBOUNDED_NOTE, UNDELINEATED_NOTE, Rhythm,
-                                                  rhythm_statements)
+                                                  rhythm_statements, with_af_mark)
 from mirage_model.review.interpret.sinus_p_axis import SINUS_P_AXIS_HEAD, p_axis_doubt, sinus_p_axis_marks
 from mirage_model.review.interpret.statements import (GROUPS, Interpretation, Statement, _in_sentence, paediatric_note,
                                                       reading_key, with_support)
@@ -162,22 +162,22 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     ventricular_paced, paced_mark, paced_items = paced_qrs(r, guessed, paced_rhythm)
     # AV conduction beat by beat: atrial fibrillation has no P waves marching with non-conducted ones
     av = av_conduction(p_waves, beats_s, hr, paced_rhythm)
+    # (each mark that applies, after those ``rhythm_statements`` put: ``with_af_mark``)
     if av.af_note:
-        out = _mark_af(out, av.af_note)
+        out = with_af_mark(out, av.af_note)
     # ... nor a regular slow ventricular rhythm (complete AV block?), whose mark takes the place of the one asking for
     # flutter or tachycardia
     slow = slow_regular_note(beats_s, hr, paced_rhythm, BRADY_BPM)
     if slow and irregular is not True:       # the rate statement would say irregular beside it
-        out = [replace(s, note=slow) if s.code == "AFIB" and (s.note is None or s.note.startswith(AF_REGULAR_MARK))
-               else s for s in out]
+        out = with_af_mark(out, slow, instead=AF_REGULAR_MARK)
     # ... nor RR intervals alternating short and long (group beating: bigeminy, AV block at a fixed ratio)
     alternating = alternating_note(beats_s, paced_rhythm)
     if alternating:
-        out = _mark_af(out, alternating)
+        out = with_af_mark(out, alternating)
     # ... nor regular atrial activity at a flutter rate (atrial flutter?)
     af_flutter = af_flutter_note(atrial_activity, paced_rhythm)
     if af_flutter:
-        out = _mark_af(out, af_flutter)
+        out = with_af_mark(out, af_flutter)
     # conduction
     out = model_conduction(r, out, paced_rhythm, limb_leads)
     if av.statement is not None and not r.positive & {"2AVB", "3AVB"}:
@@ -258,12 +258,6 @@ def _table_doubt(label: str, r: Reading, scaled: bool, irregular: bool | None) -
     return None
 
 
-
-def _mark_af(out: list[Statement], note: str) -> list[Statement]:
-    """``out`` with ``note`` on its atrial fibrillation statement (the model's, its most probable rhythm or the AF
-    rule's) where no other mark is: the AV-conduction, group-beating and flutter marks."""
-    return [replace(s, note=note) if (s.code == "AFIB" or s.rule_id == "atrial_fibrillation") and s.note is None
-            else s for s in out]
 
 def _normal_ecg(r: Reading, rh: Rhythm, out: list[Statement], noisy: set[str], noise_mark: str | None,
                 scaled: bool, irregular: bool | None, unmeasured: Mapping[str, str]) -> None:

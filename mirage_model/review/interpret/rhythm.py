@@ -165,6 +165,10 @@ AF_PAC_NOTE = "atrial premature complexes called too: check for P waves before t
 # regular
 AF_REGULAR_MARK = "a regular rhythm"
 PAC_AF_NOTE = "called beside atrial fibrillation, which has no organised atrial activity to come early to"
+# an atrial fibrillation statement that more than one measurement doubts carries every mark, in the order they were
+# put, each after this (``with_af_mark``): group beating over flutter waves (PTB-XL 03097 of folds 1-8) had shown
+# the first alone
+AF_MARKS_JOINED = "; also "
 # beside a paced rhythm with no P wave before the QRS, a sinus statement stands only where the atrial activity between
 # the complexes repeats at a P-P interval of its own at least this well (``measure.atrial.atrial_periodicity``). Rule,
 # candidates (0.20, 0.25, 0.30, 0.35) and bar written first (301327c): on LUDB's 8 paced records and PTB-XL folds 1-8's
@@ -423,16 +427,30 @@ def _sinus_rate_statements(r: Reading, rhythm_codes: list[str], guessed: str | N
         rhythm_codes.remove("SR")
 
 
+def with_af_mark(out: list[Statement], note: str, *, model_only: bool = False,
+                 instead: str | None = None) -> list[Statement]:
+    """``out`` with the mark ``note`` on its atrial fibrillation statement (the model's, its most probable rhythm or
+    the AF rule's; ``model_only``: the model's alone): the statement's only mark, or after those it carries
+    (``AF_MARKS_JOINED``), less any that begins with ``instead`` (the mark ``note`` takes the place of)."""
+    def marked(s: Statement) -> Statement:
+        if not (s.code == "AFIB" or s.rule_id == "atrial_fibrillation") or (model_only and s.source != "model"):
+            return s
+        kept = [m for m in (s.note.split(AF_MARKS_JOINED) if s.note else [])
+                if not (instead and m.startswith(instead))]
+        return replace(s, note=AF_MARKS_JOINED.join(kept + [note] if note not in kept else kept))
+    return [marked(s) for s in out]
+
+
 def _af_marks(out: list[Statement], irregular: bool | None, rr_nrmssd: float | None, paced_rhythm: bool,
               p_correlation: float | None, steady_note: str | None = None) -> list[Statement]:
-    """``out`` with atrial fibrillation marked where a measurement doubts it: premature atrial complexes called
-    beside it, P waves found beat by beat at a constant PR (``steady_note``, the mark; None: not found), a regular
-    rhythm, P-like waves alike beat to beat."""
+    """``out`` with atrial fibrillation marked where a measurement doubts it (each mark that applies,
+    ``with_af_mark``): premature atrial complexes called beside it, P waves found beat by beat at a constant PR
+    (``steady_note``, the mark; None: not found), a regular rhythm, P-like waves alike beat to beat."""
     if any(s.code == "AFIB" for s in out) and any(s.code == "PAC" for s in out):
-        out = [replace(s, note=AF_PAC_NOTE) if s.code == "AFIB" and s.note is None
-               else replace(s, note=PAC_AF_NOTE) if s.code == "PAC" and s.note is None else s for s in out]
+        out = [replace(s, note=PAC_AF_NOTE) if s.code == "PAC" and s.note is None else s for s in out]
+        out = with_af_mark(out, AF_PAC_NOTE)
     if steady_note is not None:
-        out = [replace(s, note=steady_note) if s.code == "AFIB" and s.note is None else s for s in out]
+        out = with_af_mark(out, steady_note)
     regular = (irregular is False and rr_nrmssd is not None and np.isfinite(rr_nrmssd) and rr_nrmssd <= AF_NRMSSD
                and not paced_rhythm)
     if regular:
@@ -441,9 +459,7 @@ def _af_marks(out: list[Statement], irregular: bool | None, rr_nrmssd: float | N
         regular_note = (f"{AF_REGULAR_MARK} (RR coefficient of variation <= {RR_CV_IRREGULAR:.2f}, RMSSD / mean RR "
                         f"{shown(rr_nrmssd, AF_NRMSSD, decimals=2)} <= {AF_NRMSSD:.2f}): atrial fibrillation is "
                         "irregularly irregular (Hindricks et al. 2021); atrial flutter or tachycardia?")
-        out = [replace(s, note=regular_note) if s.code == "AFIB" and s.source == "model" and s.note is None else s
-               for s in out]
+        out = with_af_mark(out, regular_note, model_only=True)
     if p_correlation is not None and np.isfinite(p_correlation) and p_correlation >= AF_P_CORR:
-        out = [replace(s, note=AF_P_NOTE.format(p_correlation)) if s.code == "AFIB" and s.note is None else s
-               for s in out]
+        out = with_af_mark(out, AF_P_NOTE.format(p_correlation))
     return out
