@@ -20,8 +20,8 @@ atrial peak over the ventricular rate, each lead's concentration (II, III, aVF, 
     python scripts/flutter_2to1.py table OUT/aflt18.pkl OUT/stach18.pkl OUT/sr18.pkl [--tsv table.tsv]
 
 Step 3, ``bars``: the interpretation rerun at each bar of the inferior-lead 2:1 rule
-(``interpret.flutter.FLUTTER_2TO1_INFERIOR_CONCENTRATION``; 2.0 turns it off), flutter said first per label and every record
-whose first statement changes.
+(``interpret.flutter.FLUTTER_2TO1_INFERIOR_CONCENTRATION``; 2.0 turns it off), flutter said first per label and every
+record whose first statement changes.
 
     python scripts/flutter_2to1.py bars OUT/aflt18.pkl OUT/stach18.pkl OUT/sr18.pkl
     python scripts/flutter_2to1.py bars OUT/aflt9.pkl OUT/stach9.pkl OUT/sr9.pkl --bar 0.80
