@@ -12,7 +12,7 @@ from mirage_model.review.interpret import interpret
 from mirage_model.review.interpret.av_conduction import ALTERNATING_MARK, AF_SLOW_MARK
 from mirage_model.review.interpret.flutter import AF_FLUTTER_MARK
 from mirage_model.review.interpret.rhythm import (AF_MARKS_JOINED, AF_P_MARK, AF_PAC_NOTE, AF_REGULAR_MARK,
-                                                  PAC_AF_NOTE)
+                                                  AF_STEADY_P_MARK, PAC_AF_NOTE)
 
 
 def _af(it):
@@ -60,3 +60,19 @@ def test_a_regular_slow_rhythm_takes_the_regular_mark_s_place_beside_another():
     assert len(marks) == 2 and marks[0].startswith(AF_P_MARK)
     assert marks[1].startswith(AF_SLOW_MARK + " at 38 bpm (RR 1.60-1.60 s)")
     assert not any(k.startswith(AF_REGULAR_MARK) for k in marks)
+
+
+def test_two_marks_with_one_advice_say_it_once():
+    """P waves found beat by beat at a constant PR (60 % of the complexes, PR interquartile range 6 ms) and P-like
+    waves alike beat to beat (correlation 0.70) both doubt the model's AF, and both end by asking the reader to look
+    for P waves: the advice is said once, after the last mark that gives it, each mark keeping its own values."""
+    beats = 0.3 + np.cumsum([0.62, 0.91, 0.55, 0.98, 0.7, 0.84, 0.6, 1.0])
+    m = {"heart_rate_bpm": 78.0, "qrs_ms": 90.0}
+    it = interpret(["AFIB"], [0.9], [0.5], m, "M", beats_s=beats, irregular=True, rr_nrmssd=0.3,
+                   p_correlation=0.70, p_share=0.6, pr_iqr_ms=6.0)
+    note = _af(it).note
+    marks = note.split(AF_MARKS_JOINED)
+    assert len(marks) == 2, marks
+    assert marks[0].startswith(AF_STEADY_P_MARK + " before 60% of the QRS complexes") and "range 6 ms" in marks[0]
+    assert marks[1].startswith(AF_P_MARK + ", alike beat to beat at correlation 0.70")
+    assert note.count("check for P waves") == 1 and note.endswith("(premature atrial beats can read as AF)")

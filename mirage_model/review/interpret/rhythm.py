@@ -140,7 +140,9 @@ WIDE_TACHY = "Wide QRS tachycardia"          # the first words of the "wide_qrs_
 # 3 labelled AFIB (one with a P wave and PR measured); AFIB first 137 of 151 and 31 of 2032 others, as before
 AF_P_CORR = 0.60
 AF_P_MARK = "P-like waves before the QRS"
-AF_P_NOTE = AF_P_MARK + ", alike beat to beat at correlation {:.2f}: check for P waves (premature atrial beats can read as AF)"
+# what the P-wave marks ask of the reader, said once after the last of them where two apply (``with_af_mark``)
+AF_CHECK_P = "check for P waves (premature atrial beats can read as AF)"
+AF_P_NOTE = AF_P_MARK + ", alike beat to beat at correlation {:.2f}: " + AF_CHECK_P
 # atrial fibrillation said where a P wave, sought before each QRS on its own (``Measurements.p_share``, ``pr_iqr_ms``),
 # stands before at least half of the complexes at a PR that varies by no more than a sample of PTB-XL's 100 Hz (10 ms
 # interquartile range): a P wave before the QRS at a constant PR is conducted atrial activity, which AF does not have
@@ -153,7 +155,7 @@ AF_STEADY_P_SHARE = 0.5
 AF_STEADY_PR_IQR_MS = 10.0
 AF_STEADY_P_MARK = "P waves at a constant PR"
 AF_STEADY_P_NOTE = (AF_STEADY_P_MARK + " before {share:.0%} of the QRS complexes (found beat by beat, PR interquartile "
-                    "range {iqr:.0f} ms): check for P waves (premature atrial beats can read as AF)")
+                    "range {iqr:.0f} ms): " + AF_CHECK_P)
 # atrial fibrillation and atrial premature complexes said together: in AF the atria have no organised activity
 # for a beat to come early to (Hindricks et al. 2021), and frequent premature atrial beats make an irregular
 # rhythm that reads as AF. Both model statements are kept, each marked (a reader looks for P waves)
@@ -431,12 +433,16 @@ def with_af_mark(out: list[Statement], note: str, *, model_only: bool = False,
                  instead: str | None = None) -> list[Statement]:
     """``out`` with the mark ``note`` on its atrial fibrillation statement (the model's, its most probable rhythm or
     the AF rule's; ``model_only``: the model's alone): the statement's only mark, or after those it carries
-    (``AF_MARKS_JOINED``), less any that begins with ``instead`` (the mark ``note`` takes the place of)."""
+    (``AF_MARKS_JOINED``), less any that begins with ``instead`` (the mark ``note`` takes the place of). Where
+    ``note`` ends with ``AF_CHECK_P``, a mark before it drops that advice (said once, at the end)."""
+    advice = ": " + AF_CHECK_P
     def marked(s: Statement) -> Statement:
         if not (s.code == "AFIB" or s.rule_id == "atrial_fibrillation") or (model_only and s.source != "model"):
             return s
         kept = [m for m in (s.note.split(AF_MARKS_JOINED) if s.note else [])
                 if not (instead and m.startswith(instead))]
+        if note.endswith(advice) and note not in kept:
+            kept = [m.removesuffix(advice) for m in kept]
         return replace(s, note=AF_MARKS_JOINED.join(kept + [note] if note not in kept else kept))
     return [marked(s) for s in out]
 
