@@ -153,3 +153,28 @@ def test_overreads_accept_says_nothing_was_taken_where_the_memory_cannot_be_writ
     assert memory.read_bytes() == before
     assert main(["overreads", "--store", str(kept.path)]) == 1
     assert "it holds nothing now" in capsys.readouterr().err
+
+
+def test_a_memory_whose_replace_fails_leaves_no_temporary_file_beside_it(kept, monkeypatch):
+    """The memory written to a temporary file, then ``os.replace``d over it: a replace that fails (a full disk) takes
+    nothing and removes the temporary file. Had been: ".overread_stores_seen.json.PID.tmp" left beside the settings
+    after every failed write."""
+    import errno
+    import os
+
+    kept.path.write_bytes(b"")
+    memory = kept.memory.path
+    before = memory.read_bytes()
+
+    def full(src, dst):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full)
+    with pytest.raises(StoreError) as err:
+        kept.accept()
+    monkeypatch.undo()
+    assert str(err.value).endswith(f"is remembered in {memory}, which could not be written (No space left on device)")
+    assert [p.name for p in memory.parent.iterdir() if p.name.endswith(".tmp")] == []
+    assert memory.read_bytes() == before
+    with pytest.raises(StoreError, match="it holds nothing now"):
+        kept.load("k1")

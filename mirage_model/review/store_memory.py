@@ -12,6 +12,7 @@ Research use only, not a diagnosis.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -122,11 +123,17 @@ class StoreMemory:
         return ""
 
     def _write(self, seen: dict) -> None:
-        """Write ``seen`` whole, in place of the file (a temporary file replacing it); ``OSError`` where it cannot."""
+        """Write ``seen`` whole, in place of the file (a temporary file replacing it); ``OSError`` where it cannot,
+        the temporary file removed (a full disk, a replace refused: none left beside the settings)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(seen, indent=1, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, self.path)
+        try:
+            tmp.write_text(json.dumps(seen, indent=1, sort_keys=True), encoding="utf-8")
+            os.replace(tmp, self.path)
+        except OSError:
+            with contextlib.suppress(OSError):      # not there, or a folder of that name: nothing of ours to remove
+                tmp.unlink()
+            raise
 
 
 def _name(store: Path) -> str:
