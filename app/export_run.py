@@ -149,6 +149,7 @@ def export_records(window, app, records: list[Path], targets: list[Path], result
     result.update(written=0, failed=0)
     window.open_failures_said = True
     window.overread_drafts = False      # a signed over-read the store keeps is printed, as Export prints it; no draft
+    window.store_accepting = ""         # a refused store: the terminal's line names mirage overreads --accept
 
     def finish(rc: int) -> None:
         if not state["done"]:

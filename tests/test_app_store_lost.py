@@ -2,7 +2,8 @@
 truncated to 0 bytes while the reviewer was at another record, the over-read signed before is "unknown" on the panel
 and the message bar names the store and what it lost, in red as other store failures; nothing is written into it.
 
-Had been: the record opened as "Not over-read", the message bar silent, and the next click made a new store there.
+Had been: the record opened as "Not over-read", the message bar silent, and the next click made a new store there;
+then the message named 'mirage overreads --accept', a terminal command, beside the button that does it.
 
 Truth: the signature the test makes, and the file it empties by hand. Records: the bundled PTB-XL 00417_lr (A) and
 LUDB 14 (B), with the tiny statements model of test_app_overread."""
@@ -33,7 +34,12 @@ def test_a_store_emptied_meanwhile_is_said_and_never_written(qtbot, tiny_model, 
         window.open_record(str(A))
     said = window.message_bar.text()
     assert window.message_bar.isVisible() and f"The over-read store {store} could not be read: it held " in said
-    assert "it holds nothing now" in said and "--accept" in said, said
+    # the button beside it says how to take it as it is: no terminal command (had been "... or run 'mirage
+    # overreads --store PATH --accept' to take it as it is now", beside the button that does it)
+    assert "it holds nothing now" in said and said.endswith(
+        "put the right file back, or take it as it is now with Review store change... (at the right of the message "
+        "bar). Over-reads are not kept there until it can be."), said
+    assert "mirage overreads" not in said and window.store_review.isVisible()
     panel, it, rows = _rows(window)
     assert "Over-read unknown (its store could not be read)" in panel.status.text(), panel.status.text()
     assert "Not over-read" not in panel.status.text()

@@ -52,6 +52,9 @@ class OverReadsMixin:
 
     overread_file: str | None = None     # --overreads STORE in place of the settings' file; "": --no-overreads
     overread_unread = ""        # the open record's over-read could not be read (the store's words): maybe signed
+    # how the message of a store refused for having lost what it held says to take it as it is (``StoreMemory``'s
+    # ``accepting``): the button beside it, not a terminal command ("": the command's words, for --export-pdf)
+    store_accepting = "take it as it is now with Review store change... (at the right of the message bar)"
 
     def overread_choice(self) -> StoreChoice:
         """The store this window keeps over-reads in, and why: --overreads, $MIRAGE_OVERREAD_STORE, the settings'
@@ -60,7 +63,7 @@ class OverReadsMixin:
 
     def overread_store(self) -> OverReadStore:
         # a file named (--overreads, the settings' key; perhaps on a share): its folder not there is said, not made
-        return self.overread_choice().store()
+        return self.overread_choice().store(accepting=self.store_accepting)
 
     _overread_timer: QTimer | None = None             # a comment being typed: saved once the typing pauses
 

@@ -46,9 +46,11 @@ class StoreChoice:
         """Whether a person named the file (perhaps on a shared folder): its folder not there is said, not made."""
         return self.source != DEFAULT
 
-    def store(self) -> OverReadStore:
+    def store(self, accepting: str = "") -> OverReadStore:
+        """The store, judged against this user's memory of it (``accepting``: how this face takes a refused one as it
+        is, ``StoreMemory``'s words; "": the command)."""
         return OverReadStore(self.path, make_folder=not self.named,
-                             memory=None if self.memory is None else StoreMemory(self.memory))
+                             memory=None if self.memory is None else StoreMemory(self.memory, accepting))
 
     def why(self) -> str:
         """Where the choice came from, in words ("set by $MIRAGE_OVERREAD_STORE"); "" for the default."""

@@ -43,10 +43,12 @@ def held_words(facts: dict) -> str:
 
 
 class StoreMemory:
-    """The file ``path`` (JSON: {store path: facts and when seen}) of the stores this user's MIRAGE Review read."""
+    """The file ``path`` (JSON: {store path: facts and when seen}) of the stores this user's MIRAGE Review read.
+    ``accepting``: how the face that reads the store takes one refused as it is now, in words that follow "put the
+    right file back, or " (the app: its Review store change... button); "": ``mirage overreads --accept``."""
 
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
+    def __init__(self, path: str | Path, accepting: str = ""):
+        self.path, self.accepting = Path(path), accepting
 
     def _all(self) -> dict:
         try:
@@ -78,8 +80,9 @@ class StoreMemory:
             why = f"it holds an earlier state of it now ({held_words(facts)}: an older copy put in its place?)"
         else:
             return ""
+        how = self.accepting or f"run 'mirage overreads --store {store} --accept' to take it as it is now"
         return (f"it held {held_words(was)} {when}, and {why}; nothing is read from it or kept in it until you choose: "
-                f"put the right file back, or run 'mirage overreads --store {store} --accept' to take it as it is now")
+                f"put the right file back, or {how}")
 
     def note(self, store: Path, facts: dict) -> None:
         """Remember ``facts`` of ``store`` (where they differ from what is remembered: a read costs no write), and
