@@ -19,7 +19,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6.QtWidgets import QMessageBox  # noqa: E402
+from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 
 from app.settings import SettingsDialog  # noqa: E402
 
@@ -125,3 +125,77 @@ def test_accepting_an_older_copy_reads_its_signature_again(qtbot, tiny_model, st
     assert "Over-read by Dr Kept" in panel.status.text(), panel.status.text()
     [was] = json.loads(memory.read_text(encoding="utf-8"))[str(store)]["accepted_over"]
     assert (was["overreads"], was["signatures"]) == (2, 2)
+
+
+def _refused_with_a_comment_typed(qtbot, window, store, comment: str):
+    """A signed, B opened, the store emptied, A opened again (refused), a decision clicked and ``comment`` typed
+    into A's over-read: kept in the session alone."""
+    _sign_then_open(qtbot, window, "Dr Kept", B)
+    store.write_bytes(b"")                                  # a sync tool's failed copy
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        window.open_record(str(A))
+    panel, it, rows = _rows(window)
+    rows[0][0].click()
+    panel.comment.setPlainText(comment)
+    window.flush_overread()
+    assert window.store_review.isVisible() and "could not be written" in window.message_bar.text()
+    return panel
+
+
+def test_accepting_with_an_unkept_overread_on_screen_asks_and_no_keeps_it(
+        qtbot, tiny_model, statements_model, tmp_path, monkeypatch):
+    """Accept with an over-read typed while the store was refused: reading the record again from the store taken
+    would drop it, so the reviewer is asked in the accept's words; No keeps it on screen (kept by the next change),
+    the focus on the over-read. Had been: "Open 00417_lr.hea now?", a record the reviewer had not asked to open."""
+    store = tmp_path / "share" / "overreads.sqlite"
+    store.parent.mkdir()
+    window = _window(qtbot, tiny_model, statements_model, str(store))
+    window.ask_before_quit = True                           # a person at the window
+    window.activateWindow()
+    panel = _refused_with_a_comment_typed(qtbot, window, store, "typed while refused")
+    boxes = []
+
+    def question(parent, title, text, *args):
+        boxes.append((title, text))
+        return QMessageBox.StandardButton.No
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    _answer(monkeypatch, "Accept the store as it is now")
+    window.store_review.setFocus()
+    window.store_review.click()
+    [(title, text)] = boxes
+    assert title == "Over-read not signed" and text.startswith(
+        f"Read {A.name} again from the over-read store taken ({store})?\n\n- the over-read of {A.name} is not "
+        "signed (it would be lost)."), text
+    assert "No keeps it on screen" in text and "Open " not in text, text
+    assert panel.comment.toPlainText() == "typed while refused" and window.message_bar.isHidden()
+    assert window.overread_kept()                           # the store taken keeps it now
+    assert "Not over-read" in panel.status.text() and "unknown" not in panel.status.text(), panel.status.text()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is panel.first_control(), timeout=WAIT_MS)
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        window.open_record(str(B))
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        window.open_record(str(A))
+    panel, it, rows = _rows(window)
+    assert panel.comment.toPlainText() == "typed while refused"
+
+
+def test_accepting_reads_the_record_again_and_puts_the_focus_on_its_overread(
+        qtbot, tiny_model, statements_model, tmp_path, monkeypatch):
+    """Yes (read it again): the over-read on screen goes, as the reviewer said; the focus lands on the over-read
+    read again (its first row), not on the button's neighbour. Had been: "True scale", the trace view's button."""
+    store = tmp_path / "share" / "overreads.sqlite"
+    store.parent.mkdir()
+    window = _window(qtbot, tiny_model, statements_model, str(store))
+    window.ask_before_quit = True
+    window.activateWindow()
+    _refused_with_a_comment_typed(qtbot, window, store, "typed while refused")
+    monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.Yes)
+    _answer(monkeypatch, "Accept the store as it is now")
+    window.store_review.setFocus()
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        window.store_review.click()
+    panel, it, rows = _rows(window)
+    assert panel.comment.toPlainText() == "" and "Not over-read" in panel.status.text()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is panel.first_control(), timeout=WAIT_MS)
+    assert QApplication.focusWidget() is rows[0][0]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QMessageBox
 
 from app.dialogs.store_change import ACCEPT, CHOOSE, ask_store_change
@@ -290,8 +290,34 @@ class OverReadsMixin:
                          "in it.")
         log.warning("over-read store %s taken as it is now, on the user's choice (it held %s when last read here)",
                     store.path, held_words(change.was) if change.judged else "nothing")
-        if self.record_path is not None:
-            self.open_record(self.record_path)      # its over-read read from the store (asked first where unkept)
+        self._read_again_from(store.path)
+
+    def _read_again_from(self, store: Path) -> None:
+        """The open record's over-read read again from ``store``, just taken as it is, asking first where that drops
+        an over-read on screen it does not keep (made while the store was refused: ``leave_overread``), which "No"
+        keeps there and in the store from now. The focus then goes where the reviewer goes next, the over-read (once
+        read again), or the record list where no record is open: the button that had it is gone, and Qt had passed
+        it to the trace view's "True scale"."""
+        if self.record_path is None:
+            self.browser.setFocus(Qt.FocusReason.OtherFocusReason)
+            return
+        if not self.leave_overread(None, store, taken=True):
+            if self.save_overread():        # the store taken keeps it (or the message says why not): no longer
+                self.overread_unread = self.session.overread.store_unread = ""      # "unknown", as it is this one
+                self.results.interpretation.refresh()
+            QTimer.singleShot(0, self.go_to_overread)   # its rows made again by the save are shown on the next pass
+            return
+        sid = self.session.id if self.session is not None else None
+        self.open_record(self.record_path, asked=True)
+        if self.session is None or self.session.id == sid:
+            return
+
+        def read(sid=self.session.id) -> None:
+            self.analysisFinished.disconnect(read)
+            if self.session is not None and self.session.id == sid:
+                QTimer.singleShot(0, self.go_to_overread)
+
+        self.analysisFinished.connect(read)
 
     def forget_overread(self) -> bool:
         """File > Forget this record's over-read...: asked first, then emptied on screen and removed from the

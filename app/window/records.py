@@ -106,19 +106,24 @@ class RecordsMixin:
                     "report keeps it)"), False
         return "", False
 
-    def leave_overread(self, path: Path | None, store: Path | None = None) -> bool:
+    def leave_overread(self, path: Path | None, store: Path | None = None, taken: bool = False) -> bool:
         """Whether to open ``path`` (or to keep over-reads in ``store`` from now, the open record read again from
-        it): a person (``ask_before_quit``) whose over-read of the open record is edited but unsigned (for
-        ``store``, kept or not), or signed and in no report, is asked first; "No" keeps the record open (its row
-        highlighted again), or the store."""
+        it; ``taken``: ``store`` is the one in use, just taken as it is, and the over-read on screen was made while it
+        was refused): a person (``ask_before_quit``) whose over-read of the open record is edited but unsigned (for
+        another ``store``, kept or not), or signed and in no report, is asked first; "No" keeps the record open (its
+        row highlighted again), or the store, or (``taken``) the over-read on screen."""
         self.flush_overread()       # a comment still being typed: kept before the session goes
-        edited, unsigned = self._overread_left(kept_too=store is not None) if self.ask_before_quit else ("", False)
+        edited, unsigned = self._overread_left(kept_too=store is not None and not taken) if self.ask_before_quit \
+            else ("", False)
         if not edited:
             return True
         from PySide6.QtWidgets import QMessageBox
 
         todo = "sign it (Sign... under the interpretation)" if unsigned else "export its report"
-        text = (f"Keep over-reads in {store} from now, and read the open record again from it?\n\n- {edited}.\n\n"
+        text = (f"Read {shown_name(self.record_path)} again from the over-read store taken ({store})?\n\n- {edited}."
+                "\n\nNo keeps it on screen, and in that store from now (in place of what the store holds of this "
+                "record; its signatures stay)." if taken else
+                f"Keep over-reads in {store} from now, and read the open record again from it?\n\n- {edited}.\n\n"
                 f"No keeps the store in use, to {todo}." if store is not None else
                 f"Open {shown_name(path)} now?\n\n- {edited}.\n\nNo keeps this record open to {todo}.")
         with dialog_of(self):
