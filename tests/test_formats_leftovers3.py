@@ -137,4 +137,5 @@ def test_a_dicom_cut_inside_its_median_beat_group_opens_with_a_note(tmp_path, ex
     sequence, _ = _element(data, b"\x00\x54\x00\x01")
     assert rec.meta["reader_warnings"][-1] == (
         f"DICOM: the file is cut short: it ends inside element (5400,0100), whose 139,576 bytes from byte "
-        f"{sequence:,} hold {group2 + 100 - sequence:,} in the file; what it holds before the cut is read")
+        f"{sequence:,} hold {group2 + 100 - sequence:,} in the file; the rhythm before the cut is read; the median "
+        "beats the cut falls in are not read at all")

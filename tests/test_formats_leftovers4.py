@@ -90,7 +90,21 @@ def test_a_dicom_cut_inside_its_median_beats_opens_its_rhythm_with_the_cut_note(
         assert "device_median_beats" not in rec.meta, cut
         assert tuple(rec.meta["reader_warnings"]) == (*whole_notes, (
             f"DICOM: the file is cut short: it ends inside element (5400,0100), whose 139,576 bytes from byte "
-            f"{sequence:,} hold {cut - sequence:,} in the file; what it holds before the cut is read")), cut
+            f"{sequence:,} hold {cut - sequence:,} in the file; the rhythm before the cut is read; the median beats "
+            "the cut falls in are not read at all")), cut
+
+
+def test_a_dicom_cut_after_its_waveforms_says_what_it_holds_before_the_cut_is_read(tmp_path, whole_dcm):
+    # Example.dcm (implicit VR) with an element after its Waveform Sequence, (6000,0010) of 2 bytes, the file
+    # ending after the first byte of its value (its 8-byte head first): the rhythm and the median beats are whole
+    data = EXAMPLE_DCM.read_bytes()
+    copy = tmp_path / "example.dcm"
+    copy.write_bytes(data + b"\x00\x60\x10\x00" + b"\x02\x00\x00\x00" + b"\x01")
+    rec = load_record(copy)
+    assert np.array_equal(rec.signal, whole_dcm.signal) and "device_median_beats" in rec.meta
+    assert rec.meta["reader_warnings"][-1] == (
+        f"DICOM: the file is cut short: it ends inside element (6000,0010), whose 2 bytes from byte {len(data) + 8:,} "
+        "hold 1 in the file; what it holds before the cut is read")
 
 
 def test_a_dicom_cut_inside_its_rhythm_is_still_refused(tmp_path, whole_dcm):

@@ -157,8 +157,11 @@ def adapt_parser(parser):
                 groups = list(ds.get("WaveformSequence") or [])
             except Exception:
                 ds, groups = None, None
-            # a file cut inside a median beat's group: read up to that group, the rhythm whole before it
-            ds, groups = read_before_cut_group(Path(file_path), groups) or (ds, groups)
+            # a file cut inside a median beat's group: read up to that group, the rhythm whole before it, no median
+            # beat (``beats_cut``: the reader note says so, ``vendor``)
+            before = read_before_cut_group(Path(file_path), groups)
+            self.beats_cut = before is not None
+            ds, groups = before or (ds, groups)
             if ds is None:
                 return super().parse(file_path)      # its own error says what is wrong
             from ecgdatakit.exceptions import CorruptedFileError, ECGDataKitError

@@ -138,7 +138,11 @@ def read_vendor(path: Path, fmt: str) -> EcgRecord:
     notes = rates.without_rounding_notes(fmt, notes)
     cut = cut_inside(path) if fmt == "dicom-ecg" else None
     if cut:   # read without a word: the elements it lost (a median beat's group, say) are not in the file
-        notes = (*notes, f"DICOM: {cut}; what it holds before the cut is read")
+        # a cut inside a median beat's group (``dicom_cut.read_before_cut_group``) reads the rhythm before it and no
+        # median beat, not even the part of one the file holds
+        held = ("the rhythm before the cut is read; the median beats the cut falls in are not read at all"
+                if getattr(parser, "beats_cut", False) else "what it holds before the cut is read")
+        notes = (*notes, f"DICOM: {cut}; {held}")
     return _to_record(path, fmt, src, notes, part)
 
 
