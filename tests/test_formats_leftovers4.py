@@ -250,3 +250,41 @@ def test_a_lead_missing_beside_a_lead_named_twice_says_the_twin_may_be_it(tmp_pa
     assert record.meta["absent_leads"] == ("V2",)
     assert record_notes(record) == ["no V2 channel in the file: shown blank (the file names V1 twice: one of its "
                                     "channels may be a missing lead)"]
+
+
+HALF = "the header names 6 leads twice ({}: signals 7 to 12 repeat the names of signals 1 to 6): one signal of each pair"
+
+
+# LUDB 1's 1.dat: 12 x 5,000 samples in format 16, 120,000 bytes, cut to 100,000; CinC A0003.mat: MATLAB v4, a
+# 20-byte preamble and the name "val\0", then 12 x 5000 int16 (120,024 bytes), cut to 100,020; and as MATLAB 5
+@pytest.mark.parametrize("hea, matlab5, lines, first, last", [
+    (LUDB, False, lambda s: s[:6] + s[:6], HALF.format("i, ii, iii, avr, avl, avf"),
+     "; 1.dat is cut short as well: its 100,000 bytes hold less than the 12 signals of 5,000 samples the header "
+     "lists in it (format 16: 120,000 bytes)"),
+    (CINC, False, lambda s: s[:6] + s[:6], HALF.format("I, II, III, aVR, aVL, aVF"),
+     "; A0003.mat is cut short as well: its 100,020 bytes hold less than the 12 x 5000 matrix of int16 samples its "
+     "preamble declares (120,024 bytes)"),
+    (CINC, False, lambda s: s + s, "the header lists 24 signals in A0003.mat, but its MATLAB matrix is 12 x 5000 (one "
+     "row per signal: 12 signals): it lists each signal twice (I, II, III, ...)",
+     ", and A0003.mat is cut short as well: its 100,020 bytes hold less than the 12 x 5000 matrix of int16 samples "
+     "its preamble declares (120,024 bytes)"),
+    (CINC, True, lambda s: s[:6] + s[:6], HALF.format("I, II, III, aVR, aVL, aVF"),
+     "; A0003.mat is unreadable as well: MATLAB file cannot be read (could not read bytes)"),
+    (CINC, True, lambda s: s + s, "the header lists 24 signals in A0003.mat (I, II, III, ... listed more than once), "
+     "and A0003.mat is unreadable as well: MATLAB file cannot be read (could not read bytes)", ""),
+], ids=["dat-half-doubled", "mat4-half-doubled", "mat4-twice", "mat5-half-doubled", "mat5-twice"])
+def test_a_cut_signal_file_under_a_doubled_header_says_both_faults(tmp_path, hea, matlab5, lines, first, last):
+    """Had been: the doubling alone (the header refused before its samples are read, or, a MATLAB 4 matrix of
+    another count, before its size is), the file's cut unsaid; a MATLAB 5 file cut short under a header listing its
+    signals twice said "MATLAB file cannot be read (could not read bytes)" alone, the doubling unsaid."""
+    copy = _with_signal_lines(tmp_path, hea, lines(_signal_lines(hea)))
+    signal = copy.with_suffix(".mat" if hea is CINC else ".dat")
+    if matlab5:
+        scipy_io = pytest.importorskip("scipy.io")
+        scipy_io.savemat(signal, {"val": scipy_io.loadmat(hea.with_suffix(".mat"))["val"]}, format="5")
+    data = signal.read_bytes()
+    assert matlab5 or len(data) == (120_024 if hea is CINC else 120_000)
+    signal.write_bytes(data[:len(data) * 5 // 6])
+    with pytest.raises(RecordError) as err:
+        load_record(copy)
+    assert str(err.value).startswith(f"{copy}: {first}") and str(err.value).endswith(last), str(err.value)

@@ -25,7 +25,7 @@ from mirage_model.records.metadata import apply_comments
 from mirage_model.records.record import (_CHUNK, QUALITY_FLAGS, STANDARD_LEADS, EcgRecord, RecordError, fault_words,
                                          raise_own_fault, read_guarded)
 from mirage_model.records.wfdb_header import _BITS, _Header, _Signal, _parse_header, frames_read, iso_base_datetime
-from mirage_model.records.wfdb_samples import _INVALID, _FileColumn, _read_digital
+from mirage_model.records.wfdb_samples import _INVALID, _FileColumn, _read_digital, files_cut
 from mirage_model.records.wfdb_segments import _join_segments, _single_part, trim_parts
 from mirage_model.words import counted
 
@@ -66,8 +66,11 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
     chosen = match.chosen
     absent = absent_rows(chosen)     # a lead without a channel (V4 not written) is blank, as one all invalid is
     if not enough_leads(chosen):
-        raise RecordError(hea, too_few_leads([sig.name for sig in signals], match,
-                                             [STANDARD_LEADS[k] for k in absent], where=_IN_HEADER))
+        refused = too_few_leads([sig.name for sig in signals], match, [STANDARD_LEADS[k] for k in absent],
+                                where=_IN_HEADER)
+        # a lead named twice is said first, the likelier fault; a signal file cut short as well, after it
+        cut = files_cut(hea, header) if match.twins and joined is None else ""
+        raise RecordError(hea, f"{refused}; {cut}" if cut else refused)
 
     # Samples per frame of each lead (the most any segment stores it at): the leads are read at the
     # highest (WFDB "212x2": the record's rate is fs * 2, which averaging to the frame rate halved)

@@ -277,7 +277,12 @@ def _mat_layout(fpath: Path, n_sig: int, sig_len: int | None = None,
             raise RecordError(fpath, "MATLAB file holds no variable 'val'") from None
         except Exception as err:
             raise_own_fault(err, fpath, "WFDB")
-            raise RecordError(fpath, f"MATLAB file cannot be read ({fault_words(err, fpath)})") from None
+            unread = f"MATLAB file cannot be read ({fault_words(err, fpath)})"
+            if listed is not None and _listed_twice(listed[1]):    # both faults: the doubling first, the likelier
+                raise RecordError(listed[0], f"the header lists {counted(n_sig, 'signal')} in {fpath.name}"
+                                             f"{_listed_twice(listed[1])}, and {fpath.name} is unreadable as well: "
+                                             f"{unread}") from None
+            raise RecordError(fpath, unread) from None
         if val.ndim == 2 and n_sig not in val.shape and listed is not None:
             rows, cols = val.shape   # samples outnumber signals: the shorter side is one per signal
             held, per = (rows, "row") if rows <= cols else (cols, "column")
@@ -321,16 +326,82 @@ def _mat_layout(fpath: Path, n_sig: int, sig_len: int | None = None,
                                          f"samples per signal, the file holds fewer)")
             return start
         if mtype == 30 and imag == 0 and 0 < namelen < 64 and listed is not None:
+            cut = _mat4_cut(fpath)
             raise _signals_not_held(fpath, n_sig, f"its MATLAB matrix is {rows} x {cols} (one row per signal: "
-                                                  f"{counted(int(rows), 'signal')})", int(rows), *listed)
+                                                  f"{counted(int(rows), 'signal')})", int(rows), *listed,
+                                    also=f", and {cut}" if cut else "")
     raise RecordError(fpath, "not a MATLAB v4/v5 file that holds the record's samples")
 
 
-def _signals_not_held(fpath: Path, n_sig: int, holds: str, held: int, hea: Path, names: list[str]) -> RecordError:
+def _signals_not_held(fpath: Path, n_sig: int, holds: str, held: int, hea: Path, names: list[str],
+                      also: str = "") -> RecordError:
     """The header's fault where it lists ``n_sig`` signals (``names``) in a signal file that holds ``held`` (what
-    ``holds`` says of it, "its MATLAB matrix is 12 x 5000 (...)"): a header listing its signals twice, or more."""
+    ``holds`` says of it, "its MATLAB matrix is 12 x 5000 (...)"): a header listing its signals twice, or more;
+    ``also``: the file's own fault, said after (", and A0003.mat is cut short as well: ...")."""
     return RecordError(hea, f"the header lists {counted(n_sig, 'signal')} in {fpath.name}, but {holds}"
-                            f"{_listed_twice(names, held)}")
+                            f"{_listed_twice(names, held)}{also}")
+
+
+def _mat4_cut(fpath: Path) -> str:
+    """"A0003.mat is cut short as well: ..." where the MATLAB v4 file ``fpath`` holds less than the int16 matrix its
+    preamble declares; "" where it holds it all, or is no such file."""
+    with open(fpath, "rb") as f:
+        head = f.read(20)
+    if len(head) < 20:
+        return ""
+    mtype, rows, cols, imag, namelen = (int(v) for v in np.frombuffer(head, dtype="<i4"))
+    need = 20 + namelen + 2 * rows * cols
+    size = fpath.stat().st_size
+    if mtype != 30 or imag != 0 or not 0 < namelen < 64 or size >= need:
+        return ""
+    return (f"{fpath.name} is cut short as well: its {size:,} bytes hold less than the {rows} x {cols} matrix of "
+            f"int16 samples its preamble declares ({need:,} bytes)")
+
+
+def files_cut(hea: Path, header: _Header) -> str:
+    """What is wrong with ``header``'s signal files as well ("1.dat is cut short as well: ..."), for a refusal made
+    before the samples are read (a header naming leads twice: ``wfdb_record``): each file shorter than the signals
+    the header lists in it need, or a MATLAB file that holds less than its preamble declares, or cannot be read;
+    "" where none is, or it cannot be told (no signal length, a compressed format, a file not there: said when the
+    file is read)."""
+    files: dict[str, list[int]] = {}
+    for i, sig in enumerate(header.signals):
+        files.setdefault(sig.file_name, []).append(i)
+    said = []
+    for fname, members in files.items():
+        first = header.signals[members[0]]
+        try:
+            fpath = _signal_file(hea, header, fname)
+            size = fpath.stat().st_size
+            if fname.lower().endswith(".mat"):   # one not read beyond ``_mat_layout``'s bound: said when read
+                big = size > 8 * len(members) * MAX_SAMPLES + (1 << 20)
+                said.append(_mat4_cut(fpath) or ("" if big else _mat5_unread(fpath)))
+                continue
+        except OSError:
+            continue
+        need = _bytes_needed(first.fmt, header.sig_len * len(members)) if (
+            header.sig_len and first.fmt in _BYTES_PER_SAMPLE and all(header.signals[i].spf == 1 for i in members)
+        ) else None
+        if need is not None and size - first.byte_offset < need:
+            said.append(f"{fname} is cut short as well: its {size - first.byte_offset:,} bytes hold less than the "
+                        f"{counted(len(members), 'signal')} of {header.sig_len:,} samples the header lists in it "
+                        f"(format {first.fmt}: {need:,} bytes)")
+    return "; ".join(w for w in said if w)
+
+
+def _mat5_unread(fpath: Path) -> str:
+    """"A0003.mat is unreadable as well: ..." where the MATLAB 5 file ``fpath`` cannot be read; "" otherwise."""
+    with open(fpath, "rb") as f:
+        if not f.read(10).startswith(b"MATLAB 5.0"):
+            return ""
+    import scipy.io  # lazy: as ``_mat_layout``
+
+    try:
+        scipy.io.loadmat(str(fpath), variable_names=["val"])
+    except Exception as err:
+        raise_own_fault(err, fpath, "WFDB")
+        return f"{fpath.name} is unreadable as well: MATLAB file cannot be read ({fault_words(err, fpath)})"
+    return ""
 
 
 def _signal_keys(names: list[str]) -> dict[str, list[str]]:
