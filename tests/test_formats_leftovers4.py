@@ -252,6 +252,24 @@ def test_a_lead_missing_beside_a_lead_named_twice_says_the_twin_may_be_it(tmp_pa
                                     "channels may be a missing lead)"]
 
 
+def test_the_lead_missing_finding_names_the_lead_named_twice_whose_channel_may_be_it(tmp_path):
+    """Had been: "lead missing or flat (V2)" beside "lead V1 named twice", its detail "peak-to-peak below 0.02 mV or
+    more than half the samples missing", as if V2 were recorded flat; V2's line was labelled "V1"."""
+    from mirage_model.quality import assess
+
+    signals = _signal_lines(LUDB)
+    record = load_record(_with_signal_lines(tmp_path, LUDB, signals[:7] + [_renamed(signals[7], "V1")] + signals[8:]))
+    [missing] = [f for f in assess(record).findings if f.code == "lead_missing"]
+    assert missing.name == "lead missing or flat (V2); one of the channels named V1 may be V2"
+    assert missing.detail.endswith("; V2: no channel in the file; V1: file channels 7 and 8"), missing.detail
+    assert missing.leads == ("V2",)
+    # V2's line labelled "resp": V2 missing, no lead named twice, nothing more said
+    resp = signals[:7] + [_renamed(signals[7], "resp")] + signals[8:]
+    record = load_record(_with_signal_lines(tmp_path, LUDB, resp))
+    [missing] = [f for f in assess(record).findings if f.code == "lead_missing"]
+    assert missing.name == "lead missing or flat (V2)" and "channel" not in missing.detail, missing
+
+
 HALF = "the header names 6 leads twice ({}: signals 7 to 12 repeat the names of signals 1 to 6): one signal of each pair"
 
 

@@ -26,7 +26,7 @@ from mirage_model.quality.indices import (MOTION_HP_HZ, _corr_rows, _sos, _zhao_
                                           gap_bursts, high_band_ratio, mains_amplitude, median_beats, motion_bursts,
                                           noise_index, spectrum, sqi_indices)
 from mirage_model.quality.gain import with_stated_scale
-from mirage_model.quality.integrity import _integrity
+from mirage_model.quality.integrity import _integrity, missing_twin
 from mirage_model.quality.lead_set import _duplicates, _einthoven
 from mirage_model.quality.lies import _lies
 from mirage_model.quality.noise import (_artefact, _far_off, _impossible_samples, _mains_left, _noise_finding,
@@ -128,11 +128,12 @@ def _assess(record, cfg: QualityConfig, pulse, spikes: dict | None, stop=None) -
     # -- missing / flat / saturated / derived -----------------------------------------------------
     x, nan_share, ptp, absent, centre = _zeroed(sig)
     held = (getattr(record, "meta", None) or {}).get("withheld_leads") or {}     # the reader's: lead -> why
+    twin = missing_twin(getattr(record, "meta", None) or {})      # a lead named twice may be a missing one
     derived = np.asarray(qflags.get("derived", np.zeros(L, bool)), bool)
     blank, made = _names(nan_share >= 0.995), _names(derived)
     needs = {n: sources_text(why, held) for n in made if (why := blank_sources(n, made, blank))}   # lead -> words
     if absent.any():
-        findings.append(_missing(absent, np.zeros(L, bool), withheld=held, underived=needs))
+        findings.append(_missing(absent, np.zeros(L, bool), withheld=held, underived=needs, twin=twin))
     part = (nan_share > 0) & ~absent
     if part.any():
         # where the missing samples lie in one stretch, its span (a pause is judged against it: review.interpret.pause)
@@ -201,7 +202,7 @@ def _assess(record, cfg: QualityConfig, pulse, spikes: dict | None, stop=None) -
     dead = _no_ecg(med, usable) if len(segs) >= cfg.min_beats else np.zeros(L, bool)
     if dead.any() and (usable & ~dead).any():
         findings = [f for f in findings if f.code != "lead_missing"] + [
-            _missing(absent, dead, withheld=held, underived=needs)]
+            _missing(absent, dead, withheld=held, underived=needs, twin=twin)]
         absent = absent | dead
         usable = ~absent
         raw100, x100, beats, segs, med = _beats(x, fs, usable, cfg)
@@ -217,7 +218,7 @@ def _assess(record, cfg: QualityConfig, pulse, spikes: dict | None, stop=None) -
         aside, off, off_why = _off(raw100, x100, beats, usable, sat & usable, cfg)
     if off.any():
         findings = [f for f in findings if f.code != "lead_missing"] + [
-            _missing(absent & ~dead, dead & absent, off, off_why, held, needs)]
+            _missing(absent & ~dead, dead & absent, off, off_why, held, needs, twin)]
         absent = absent | off
         usable = ~absent
     if aside.any():

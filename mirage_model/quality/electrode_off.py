@@ -218,13 +218,14 @@ def _no_ecg(med: np.ndarray, usable: np.ndarray) -> np.ndarray:
 
 
 def _missing(absent: np.ndarray, dead: np.ndarray, off: np.ndarray | None = None, off_why: str = "",
-             withheld: dict | None = None, underived: dict | None = None) -> Finding:
+             withheld: dict | None = None, underived: dict | None = None, twin: tuple[str, str] = ("", "")) -> Finding:
     """The "lead_missing" finding of the leads ``absent`` (L,) bool (missing, or flat throughout),
     ``dead`` (L,) bool (a trace without a heartbeat: ``_no_ecg``) and ``off`` (L,) bool (an electrode off:
     ``_off``, what was read of them ``off_why``). Those of ``absent`` that the reader withheld
     (``withheld``, its ``meta["withheld_leads"]``: lead -> why) are said with the reader's reason, and the limb
     leads it derived from a lead withheld or missing from the file (``underived``: lead -> the leads they need,
-    ``records.leads.blank_sources``) with the leads they need."""
+    ``records.leads.blank_sources``) with the leads they need; ``twin`` (``integrity.missing_twin``): a lead the file
+    has no channel for beside a lead it names twice, one of whose channels may be it."""
     parts, details = [], []
     held = np.array([bool(withheld) and n in withheld for n in STANDARD_LEADS[:len(absent)]]) & absent
     for name in _names(held):
@@ -241,6 +242,9 @@ def _missing(absent: np.ndarray, dead: np.ndarray, off: np.ndarray | None = None
         parts.append(f"{group} missing or flat" if group else
                      f"lead{'s' if len(names) > 1 else ''} missing or flat ({', '.join(names)})")
         details.append(f"peak-to-peak below {FLAT_PTP_MV} mV or more than half the samples missing")
+        if twin[0]:     # a channel of a lead named twice may be the missing one: said beside it
+            parts.append(twin[0])
+            details.append(twin[1])
     for why in dict.fromkeys(needs[n] for n in _names(underived)):     # after the leads they need
         names = [n for n in _names(underived) if needs[n] == why]
         parts.append(f"{leads_text(names)} not derived: need{'s' if len(names) == 1 else ''} {why}")

@@ -60,7 +60,7 @@ def _integrity(meta: dict) -> list[Finding]:
         # leads derived from it would be wrong too. The viewer draws both.
         twins = meta.get("named_twice") or ()
         leads = tuple(dict.fromkeys(str(t["lead"]) for t in twins)) or named_twice
-        where = "; ".join(f"{t['lead']}: file channels {t['first_channel']} and {t['channel']}" for t in twins)
+        where = _twin_channels(twins)
         # a limb lead derived from one of them (I named twice, III derived from I and II) is no surer than it
         derived = [lead for lead in meta.get("derived_leads") or () if set(DERIVED_FROM.get(lead, ())) & set(leads)]
         out.append(Finding("lead_named_twice",
@@ -107,3 +107,21 @@ def _all_inverted(meta: dict, inverted: tuple[str, ...]) -> bool:
     stored = [lead for lead in STANDARD_LEADS if lead not in skip]
     upright = [lead for lead in stored if lead not in inverted]
     return bool(stored) and (not upright or (len(upright) == 1 and len(stored) >= 6))
+
+
+def _twin_channels(twins) -> str:
+    """"V1: file channels 7 and 8" for each entry of ``meta["named_twice"]``."""
+    return "; ".join(f"{t['lead']}: file channels {t['first_channel']} and {t['channel']}" for t in twins)
+
+
+def missing_twin(meta: dict) -> tuple[str, str]:
+    """Where the file has no channel for a lead and names another on more than one channel (V2's channel labelled
+    "V1": no V2, V1 twice), the "lead_missing" finding's words that tie them (``electrode_off._missing``): its name's
+    part ("one of the channels named V1 may be V2") and its detail's ("V2: no channel in the file; V1: file channels
+    7 and 8"); ("", "") otherwise. Which channel is the missing lead is not guessed."""
+    twins, absent = meta.get("named_twice") or (), [str(a) for a in meta.get("absent_leads") or ()]
+    if not twins or not absent:
+        return "", ""
+    leads = list(dict.fromkeys(str(t["lead"]) for t in twins))
+    return (f"one of the channels named {' or '.join(leads)} may be {' or '.join(absent)}",
+            f"{', '.join(absent)}: no channel in the file; {_twin_channels(twins)}")
