@@ -270,7 +270,8 @@ def test_the_lead_missing_finding_names_the_lead_named_twice_whose_channel_may_b
     assert missing.name == "lead missing or flat (V2)" and "channel" not in missing.detail, missing
 
 
-HALF = "the header names 6 leads twice ({}: signals 7 to 12 repeat the names of signals 1 to 6): one signal of each pair"
+HALF = ("the header names 6 leads twice ({}: signals 7 to 12 repeat the names of signals 1 to 6): "
+        "one signal of each pair")
 
 
 # LUDB 1's 1.dat: 12 x 5,000 samples in format 16, 120,000 bytes, cut to 100,000; CinC A0003.mat: MATLAB v4, a
