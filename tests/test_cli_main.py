@@ -348,6 +348,8 @@ def test_info_describes_a_researcher_s_own_model(tmp_path, capsys):
     assert "  task multilabel; labels AF, SR; thresholds AF 0.220, SR 0.506" in out
     assert "  clinical inputs: age, sex, troponin_t (trained with the labs table labs.csv)" in out
     assert "  trained on folder:mydata (labels.csv)" in out
-    assert "  validation (n=8): macro AUROC 0.464; test (n=7): macro AUROC 0.887" in out
+    # the validation figure is the selection split's (the checkpoint was chosen on it), apart from the held-out test's
+    assert ("  validation, the selection split (n=8; the checkpoint and its thresholds were chosen on it, not held "
+            "out): macro AUROC 0.464; test, held out (n=7): macro AUROC 0.887") in out
     assert main(["info", "--model", str(tmp_path / "nothing")]) == 2
     assert "nothing" in capsys.readouterr().err

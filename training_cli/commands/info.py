@@ -54,7 +54,8 @@ def run(args) -> int:
 def model_lines(model) -> list[str]:
     """What the checkpoint ``model`` (a folder or a shipped name) records of itself, from its config.json alone:
     its name, task, labels and thresholds, clinical inputs (and the labs table it was trained with), data, and its
-    validation and test macro AUROC as the model card words them (``macro_auroc_text``).
+    validation macro AUROC (the selection split's, said so) and test macro AUROC as the model card words them
+    (``macro_auroc_text``).
 
     Raises:
         ModelLoadError: no such model, or a file that is no checkpoint (the message names it).
@@ -75,6 +76,10 @@ def model_lines(model) -> list[str]:
              + (f"; thresholds {cut}" if cut else ""),
              f"  clinical inputs: {', '.join(features) if features else 'none'}{labs}",
              f"  trained on {prov.get('data') or prov.get('training_data') or 'unknown data'}{table}"]
-    figures = [f"{name} (n={metrics[key].get('n')}): {macro_auroc_text(metrics[key])}"
-               for key, name in (("val", "validation"), ("test", "test")) if isinstance(metrics.get(key), dict)]
+    # the validation figure is the one the checkpoint (its epoch, thresholds, calibration) was chosen on: said so,
+    # apart from a held-out test figure (it had read "validation (n=8): ..." beside the test's, as if the same kind)
+    names = (("val", "validation, the selection split (n={n}; the checkpoint and its thresholds were chosen on it, "
+                     "not held out)"), ("test", "test, held out (n={n})"))
+    figures = [f"{name.format(n=metrics[key].get('n'))}: {macro_auroc_text(metrics[key])}"
+               for key, name in names if isinstance(metrics.get(key), dict)]
     return lines + (["  " + "; ".join(figures)] if figures else ["  no validation or test figures recorded"])
