@@ -406,12 +406,14 @@ def few_outcomes(cal: Calibration) -> dict[int, tuple[int, int]]:
             if m != "identity" and min(pos[k], neg[k]) < FEW_OUTCOMES}
 
 
-def label_support(cal: Calibration | None, metrics: dict | None, labels) -> dict[str, tuple[int, float | None]]:
+def label_support(cal: Calibration | None, metrics: dict | None,
+                  labels) -> dict[str, tuple[int, float | None, bool]]:
     """What a checkpoint's config.json says of each label on the split its calibration was fitted on: label ->
-    (positive records there, the label's AUROC there or None), for the interpretation's confidence word
-    (``review.interpret.statements.confidence_of``). The counts are ``cal.metrics``' ``positives`` (``fit`` writes
-    them; a calibration without them, or with a count per class that does not match ``labels``, gives {}); the
-    AUROC is ``metrics``' ``val_calibrated`` figures (else ``val``'s) where they were read on as many records."""
+    (positive records there, the label's AUROC there or None, whether a map was fitted: False where ``fit`` kept
+    ``identity``), for the interpretation's confidence word (``review.interpret.statements.confidence_of``). The
+    counts are ``cal.metrics``' ``positives`` (``fit`` writes them; a calibration without them, or with a count per
+    class that does not match ``labels``, gives {}); the AUROC is ``metrics``' ``val_calibrated`` figures (else
+    ``val``'s) where they were read on as many records."""
     pos, neg = (cal.metrics.get("positives"), cal.metrics.get("negatives")) if cal is not None else (None, None)
     labels = [str(lab) for lab in labels]
     if not isinstance(pos, list) or not isinstance(neg, list) or not len(pos) == len(neg) == len(labels):
@@ -428,8 +430,8 @@ def label_support(cal: Calibration | None, metrics: dict | None, labels) -> dict
             per_class = doc["per_class"]
             break
     out = {}
-    for lab, count in zip(labels, counts):
+    for lab, count, method in zip(labels, counts, cal.methods):
         auroc = (per_class.get(lab) or {}).get("auroc") if isinstance(per_class.get(lab), dict) else None
         ok = isinstance(auroc, (int, float)) and not isinstance(auroc, bool) and np.isfinite(auroc)
-        out[lab] = (count, float(auroc) if ok else None)
+        out[lab] = (count, float(auroc) if ok else None, method != "identity")
     return out

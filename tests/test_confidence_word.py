@@ -76,11 +76,12 @@ def test_label_support_reads_the_calibration_split_figures():
                       {"positives": [6, 40], "negatives": [94, 60]})
     metrics = {"val": {"n": 100, "per_class": {"A": {"auroc": 0.97}, "B": {"auroc": 0.81}}},
                "val_calibrated": {"n": 100, "per_class": {"A": {"auroc": 0.98}, "B": {"auroc": 0.83}}}}
-    assert label_support(cal, metrics, ["A", "B"]) == {"A": (6, 0.98), "B": (40, 0.83)}
+    # B kept identity: no map fitted to it
+    assert label_support(cal, metrics, ["A", "B"]) == {"A": (6, 0.98, True), "B": (40, 0.83, False)}
     # the calibrated figures of another split (other n) are not read: the earlier ones where they match
     other = {**metrics, "val_calibrated": {"n": 90, "per_class": {"A": {"auroc": 0.5}}}}
-    assert label_support(cal, other, ["A", "B"]) == {"A": (6, 0.97), "B": (40, 0.81)}
-    assert label_support(cal, {}, ["A", "B"]) == {"A": (6, None), "B": (40, None)}
+    assert label_support(cal, other, ["A", "B"]) == {"A": (6, 0.97, True), "B": (40, 0.81, False)}
+    assert label_support(cal, {}, ["A", "B"]) == {"A": (6, None, True), "B": (40, None, False)}
     # no counts (an older config.json, a temperature), counts for other labels, no calibration: nothing
     assert label_support(Calibration(("platt", "platt"), ({"a": 1, "b": 0},) * 2), metrics, ["A", "B"]) == {}
     assert label_support(cal, metrics, ["A", "B", "C"]) == {}
@@ -154,7 +155,7 @@ def test_an_own_label_without_calibration_positives_is_not_said_calibrated():
     cal = fit(y, rng.uniform(0.05, 0.95, (40, 2)), fitted_on="val split, 40 records")
     assert cal.methods[1] == "identity"
     support = label_support(cal, {}, ["A", "B"])
-    assert support == {"A": (10, None), "B": (0, None)}
+    assert support == {"A": (10, None, cal.methods[0] != "identity"), "B": (0, None, False)}
     pred = SimpleNamespace(labels=["A", "B"], probabilities=np.array([0.3, 0.9]), thresholds=np.array([0.5, 0.5]),
                            withheld="", model_name="own", ptbxl_labels=False, calibration_support=support)
     said = next(s for s in interpret_prediction(pred, None).statements if s.code == "B")
@@ -180,11 +181,11 @@ def test_an_own_model_calibrated_by_mirage_calibrate_gets_the_figures(tmp_path, 
     config = json.loads((out / "config.json").read_text())
     assert config["calibration"]["metrics"]["positives"] == [truth[lab] for lab in config["labels"]]
     support = mm.Predictor(out, device="cpu").calibration_support
-    assert {lab: n for lab, (n, _) in support.items()} == {lab: truth[lab] for lab in config["labels"]}
+    assert {lab: n for lab, (n, *_) in support.items()} == {lab: truth[lab] for lab in config["labels"]}
     loaded = load_checkpoint(out)
     assert label_support(loaded.calibration, loaded.metrics, loaded.labels) == support
     assert confidence_of(0.9, *support["NORM"])[0] == "low"
-    assert np.all(np.array([n for n, _ in support.values()]) < CONFIDENT_MIN_POSITIVES)
+    assert np.all(np.array([n for n, *_ in support.values()]) < CONFIDENT_MIN_POSITIVES)
 
 
 @pytest.mark.parametrize("name", ["default", "mi", "statements"])
@@ -215,3 +216,35 @@ def test_an_own_label_says_the_lowered_word_too():
     bare = SimpleNamespace(**{**vars(pred), "calibration_support": {}})
     plain = next(s for s in interpret_prediction(bare, None).statements if s.code == "AFIB")
     assert (plain.confidence, plain.confidence_why) == ("high", None)
+
+
+@pytest.mark.parametrize("p, positives, word, why", [
+    (0.95, 6, "low", "not calibrated: too few records (only 6 records with this statement where the model was "
+                     "calibrated)"),
+    (0.60, 1, "low", "not calibrated: too few records (only 1 record with this statement where the model was "
+                     "calibrated)"),
+    (0.30, 6, "low", None),                                 # low already: nothing to say
+    (0.95, 0, "low", "not calibrated: no record with this statement where the model was calibrated"),
+    (0.95, 40, "high", None),                               # enough records: the network's word stands
+])
+def test_a_label_whose_calibration_kept_identity_is_not_said_calibrated(p, positives, word, why):
+    """``calibration.fit`` keeps a label's network probability (``identity``) where no map does better on its few
+    validation records; the statement said "low confidence: calibrated on only 6 records" as if a map had been
+    applied. Truth: the hand-made figures (6 positives, no map fitted)."""
+    assert confidence_of(p, positives, 0.99, False) == (word, why)
+
+
+def test_an_own_label_kept_identity_on_six_records_says_so():
+    """End to end from a checkpoint's calibration: label A kept ``identity`` on 6 positive records (the methods
+    written here by hand), B got a Platt map on 6: A's call says it was not calibrated, B's that it was, on 6."""
+    from types import SimpleNamespace
+
+    cal = Calibration(("identity", "platt"), ({}, {"a": 1.0, "b": 0.0}), "val split, 100 records",
+                      {"positives": [6, 6], "negatives": [94, 94]})
+    support = label_support(cal, {}, ["A", "B"])
+    pred = SimpleNamespace(labels=["A", "B"], probabilities=np.array([0.9, 0.9]), thresholds=np.array([0.5, 0.5]),
+                           withheld="", model_name="own", ptbxl_labels=False, calibration_support=support)
+    said = {s.code: s for s in interpret_prediction(pred, None).statements if s.code in ("A", "B")}
+    assert said["A"].source_tag() == ("model 90%, low confidence: not calibrated: too few records (only 6 records "
+                                      "with this statement where the model was calibrated)")
+    assert said["B"].source_tag() == "model 90%, low confidence: calibrated on only 6 records with this statement"

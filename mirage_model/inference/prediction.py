@@ -60,9 +60,9 @@ class Prediction:
         ptbxl_labels: whether the labels are PTB-XL's classes, named in its words ("MI": myocardial infarction,
             ``review.labels``): a checkpoint trained on PTB-XL, or one whose provenance names no data. False for
             a model trained on other data: a researcher's "MI" is shown as "MI", whatever it means to them.
-        calibration_support: label -> (positive records, AUROC or None) on the split the checkpoint's calibration was
-            fitted on (``calibration.label_support``), for the interpretation's confidence word; {} where its
-            config.json does not say.
+        calibration_support: label -> (positive records, AUROC or None, whether a map was fitted) on the split the
+            checkpoint's calibration was fitted on (``calibration.label_support``), for the interpretation's
+            confidence word; {} where its config.json does not say.
         label_descriptions: label -> the words the model's training data gave it ("QAb": "Q wave abnormal", a
             Challenge label map's), shown as "Q wave abnormal (QAb)" (``review.labels.label_name``); {} where the
             checkpoint records none.
@@ -95,7 +95,7 @@ class Prediction:
     measured_note: str = ""
     noise_doubted: tuple[str, ...] = ()             # within the noise's spread of their threshold (noise_spread)
     ptbxl_labels: bool = True                       # labels named in PTB-XL's words (False: trained on other data)
-    calibration_support: dict = field(default_factory=dict)   # label -> (positives, AUROC) where calibrated
+    calibration_support: dict = field(default_factory=dict)   # label -> (positives, AUROC, fitted) where calibrated
     label_descriptions: dict = field(default_factory=dict)    # label -> its training data's words, where recorded
     calibrated: bool = True                         # False: the checkpoint has no calibration (scores, no likelihoods)
     unmeasured_thresholds: dict = field(default_factory=dict)  # label -> "positives"/"negatives": 0.5 fallbacks

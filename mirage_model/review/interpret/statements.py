@@ -28,8 +28,10 @@ Over all labels, of the held-out records at p >= 0.2 (7,470 a partition) the rul
 
 A statement whose word the rule lowered says why (``Statement.confidence_why``: "calibrated on only 6 records with this
 statement", "not calibrated: no record with this statement where the model was calibrated" where there were none,
-"told apart weakly when calibrated (AUROC 0.84)"). A model without the figures (an older config.json, a
-temperature-scaled model) keeps the probability's word and says nothing more.
+"not calibrated: too few records (only 6 records with this statement where the model was calibrated)" where
+``calibration.fit`` kept the network's probability (``identity``), "told apart weakly when calibrated (AUROC 0.84)").
+A model without the figures (an older config.json, a temperature-scaled model) keeps the probability's word and says
+nothing more.
 """
 
 from __future__ import annotations
@@ -327,7 +329,8 @@ CONFIDENT_MIN_POSITIVES = 20    # fewer positive calibration records: "low" what
 CONFIDENT_MIN_AUROC = 0.90      # a lower AUROC on the calibration split: "moderate" at most
 
 
-def confidence_of(p: float, positives: int | None = None, auroc: float | None = None) -> tuple[str, str | None]:
+def confidence_of(p: float, positives: int | None = None, auroc: float | None = None,
+                  fitted: bool = True) -> tuple[str, str | None]:
     """A model statement's confidence word and why the rule lowered it (None where the word is the probability's).
 
     Args:
@@ -335,6 +338,8 @@ def confidence_of(p: float, positives: int | None = None, auroc: float | None = 
         positives: the records with this label on the split the model's calibration was fitted on (None: unknown,
             the probability's word stands; 0: the label was not calibrated, ``identity``).
         auroc: the label's AUROC on that split (None: unknown).
+        fitted: whether a map was fitted to the label (False: ``calibration.fit`` kept ``identity``, the network's
+            own probability, since no map did better on so few records).
     """
     word = "high" if p >= 0.8 else "moderate" if p >= 0.5 else "low"
     if positives == 0 and word != "low":
@@ -342,7 +347,12 @@ def confidence_of(p: float, positives: int | None = None, auroc: float | None = 
         # records" had read as if a map had been fitted)
         return "low", "not calibrated: no record with this statement where the model was calibrated"
     if positives is not None and positives < CONFIDENT_MIN_POSITIVES and word != "low":
-        return "low", f"calibrated on only {positives} record{'' if positives == 1 else 's'} with this statement"
+        records = f"{positives} record{'' if positives == 1 else 's'} with this statement"
+        if not fitted:
+            # ``calibration.fit`` kept the network's own probability (no map did better on so few): "calibrated on
+            # only 6 records" had said a map was applied where none was
+            return "low", f"not calibrated: too few records (only {records} where the model was calibrated)"
+        return "low", f"calibrated on only {records}"
     if (positives is not None and positives >= CONFIDENT_MIN_POSITIVES and auroc is not None
             and auroc < CONFIDENT_MIN_AUROC and word == "high"):
         return "moderate", f"told apart weakly when calibrated (AUROC {auroc:.2f})"
@@ -356,8 +366,8 @@ def confidence_word(p: float) -> str:
 
 def with_support(statements: Sequence[Statement], support: Mapping[str, tuple]) -> list[Statement]:
     """``statements`` with each model statement's confidence word by ``confidence_of`` and ``support`` (label ->
-    (positive calibration records, AUROC or None): ``calibration.label_support``); the others, and a label
-    ``support`` lacks, as they are."""
+    (positive calibration records, AUROC or None, whether a map was fitted): ``calibration.label_support``); the
+    others, and a label ``support`` lacks, as they are."""
     out = []
     for s in statements:
         figures = support.get(s.code) if s.source == "model" and s.probability is not None else None
