@@ -134,3 +134,8 @@ def test_the_pdf_says_it(records, tmp_path, calling_model):
     assert "Signal quality (critical): high-frequency (muscle) noise in leads V1, V2: too much for the model's " \
            "calls [V1, V2]" in text
     assert "RESULT WITHHELD: high-frequency (muscle) noise in leads V1, V2: too much for the model's calls" in text
+    # the reason is the signal's (noise added here), not the model's training: "The model was not trained for such a
+    # recording" had been said of it
+    assert "not trained for" not in text
+    assert ("The quality check withholds the model's calls on such a recording, whose signal cannot carry a finding "
+            "as the model reads it") in text

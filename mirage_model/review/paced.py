@@ -4,7 +4,8 @@ A ventricular paced rhythm makes the infarct, ST-T and hypertrophy statements of
 unreadable: the paced QRS is wide and its repolarisation secondary to it, so the usual criteria do
 not apply (Sgarbossa EB, Pinski SL, Gates KB, Wagner GS. Early electrocardiographic diagnosis of
 acute myocardial infarction in the presence of ventricular paced rhythm. Am J Cardiol
-1996;77:423-4). The models were not trained for such records, and the quality check's
+1996;77:423-4). For that reason, whatever records a model was trained on (PTB-XL's hold some labelled PACE; a
+researcher's may hold paced ones; the model card says what is known), the quality check's
 "paced_rhythm" finding (pacemaker spikes before at least a fifth of the beats) withholds their calls. Its detector
 misses small bipolar spikes (LUDB 90) and looks for none below 500 Hz (PTB-XL's 100 Hz files).
 

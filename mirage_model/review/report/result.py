@@ -157,9 +157,13 @@ def result_flowables(ctx: ReportContext, st, model_info: dict | None) -> list:
     thr = np.asarray(pred.thresholds, dtype=float)
     withheld = getattr(pred, "withheld", "")
     if withheld:
-        out.append(Paragraph(pdf_escape(f"RESULT WITHHELD: {withheld}. The model was not trained for such a "
-                                        "recording or the signal cannot carry a finding; the probabilities "
-                                        "below are shown for reference only and are unreliable."), st["h2"]))
+        # the gate (``inference.Predictor``: a quality verdict other than usable) withholds the calls for what the
+        # signal cannot carry, whatever the model's training records held: "the model was not trained for such a
+        # recording" had been said of every model, a researcher's trained on paced records too (9d9fe6cc)
+        out.append(Paragraph(pdf_escape(f"RESULT WITHHELD: {withheld}. The quality check withholds the model's "
+                                        "calls on such a recording, whose signal cannot carry a finding as the "
+                                        "model reads it; the probabilities below are shown for reference only "
+                                        "and are unreliable."), st["h2"]))
     lines = quality_lines(pred)
     if lines:
         out.append(Paragraph("<br/>".join(pdf_escape(line) for line in lines), st["small"]))
