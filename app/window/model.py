@@ -17,6 +17,7 @@ from app.views.dialog_focus import dialog_of
 from app.views.explain import NO_RESULT_YET
 from mirage_model.paths import default_model_path
 from mirage_model.preprocess import prediction_coverage
+from mirage_model.records.fingerprint import in_training_words
 from mirage_model.review.interpret import doubted_calls
 from mirage_model.review.labels import model_words, with_words
 from mirage_model.review.session import STALE, UNAVAILABLE
@@ -332,6 +333,10 @@ class ModelMixin:
             marks = "".join(f"<br><span style='color:#a04000'>{html.escape(f'{lab} (?): {why}')}</span>"
                             for lab, why in doubted.items())
             self.results.positive.setText(f"Above threshold: <b>{html.escape(pos)}</b>" + marks + timing)
+        trained = in_training_words(getattr(pred, "in_training", ""))
+        if trained:     # a record the model was trained or selected on: its probabilities are no measure of it
+            self.results.positive.setText(self.results.positive.text() + "<br><span style='color:#a04000'>"
+                                          f"<b>Training record</b>: {html.escape(trained)}.</span>")
         quality = getattr(pred, "quality", None)
         if quality is not None:
             warn = [f.name for f in quality.findings if f.severity != "info"]

@@ -79,7 +79,14 @@ class Aggregation:
             ptbxl_labels=self.ptbxl_labels, calibration_support=self.calibration_support,
             label_descriptions=self.label_descriptions, calibrated=getattr(self, "calibrated", True),
             unmeasured_thresholds=dict(getattr(self, "unmeasured_thresholds", None) or {}),
+            in_training=self._in_training(prep.record),
         )
+
+    def _in_training(self, record) -> str:
+        """"train"/"val" where ``record``'s files are one of the records the checkpoint was trained or selected on
+        (``records.fingerprint``); "" where not, or where the checkpoint keeps no fingerprints."""
+        kept = getattr(self, "training_records", None)
+        return kept.split_of(getattr(record, "path", None)) if kept is not None else ""
 
     def _measured(self, prep: _Prepared, probs: np.ndarray) -> tuple[np.ndarray, tuple, str]:
         """(K,) calibrated probabilities -> (them through the measured stage, its labels, why it was not applied)."""

@@ -73,6 +73,9 @@ class Prediction:
             fallback, never measured, the split it was chosen on holding no positive (or no negative) record of
             them (``outputs.unmeasured_thresholds``); a call of one is kept and marked "(?)"
             (``interpret.doubted_calls``). {} where the checkpoint's metrics do not say.
+        in_training: "train" or "val" where the record is one the model was trained on or selected and calibrated
+            on (its files' fingerprint among those its checkpoint keeps: ``records.fingerprint``), so its
+            probabilities are optimistic; "" where not, or where the checkpoint keeps none (the shipped models).
     """
 
     labels: tuple[str, ...]
@@ -99,6 +102,7 @@ class Prediction:
     label_descriptions: dict = field(default_factory=dict)    # label -> its training data's words, where recorded
     calibrated: bool = True                         # False: the checkpoint has no calibration (scores, no likelihoods)
     unmeasured_thresholds: dict = field(default_factory=dict)  # label -> "positives"/"negatives": 0.5 fallbacks
+    in_training: str = ""                           # "train"/"val": a record the model was trained/selected on
 
     @property
     def gated(self) -> bool:

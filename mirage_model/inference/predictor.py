@@ -16,6 +16,7 @@ import torch
 
 from mirage_model.averaging import average_copies, noisy_copies
 from mirage_model.calibration import label_support
+from mirage_model.records.fingerprint import TrainingRecords
 from mirage_model.checkpoint import CheckpointError, load_checkpoint
 from mirage_model.checkpoint.format import trained_on_ptbxl
 from mirage_model.clinical import KNOWN_FEATURES, ClinicalError
@@ -124,6 +125,8 @@ class Predictor(Aggregation):
         self.calibrated = loaded.calibration is not None
         self.unmeasured_thresholds = unmeasured_thresholds(loaded.metrics, self.labels)
         self.label_descriptions = dict(getattr(loaded, "label_descriptions", None) or {})
+        # the fingerprints of the records it was trained and selected on (None: the checkpoint keeps none)
+        self.training_records = TrainingRecords.of(loaded.provenance)
         self.batch_size = int(batch_size)
         cfg = getattr(self.model, "config", None)
         self._uses_labs = bool(getattr(cfg, "use_labs", True)) and int(getattr(cfg, "n_clinical", 0) or 0) > 0

@@ -10,7 +10,8 @@ Goldberger), ``wfdb_header`` / ``wfdb_samples`` / ``wfdb_record`` (reading a WFD
 ``wfdb_segments`` (the segments of a multi-segment WFDB record),
 ``metadata`` (header comments), ``ptbxl`` (PTB-XL's table), ``age`` (an age from a birth date and
 the recording's date; an age in words, an infant's in months), ``folder`` (the one walk of a folder
-that every folder search uses), ``stamp`` (whether a record's files changed on disk), ``load``
+that every folder search uses), ``stamp`` (whether a record's files changed on disk), ``fingerprint`` (a record's
+content fingerprint: the training records a checkpoint keeps), ``load``
 (``load_record``, ``find_records``); ``load_header`` reads a WFDB header's fields alone.
 """
 

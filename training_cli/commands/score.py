@@ -406,6 +406,8 @@ def _report(args, summary, predictor) -> int:
         print(summary.same_file_line())
     if summary.copies:      # one ECG in two files: two rows, each naming the other's record
         print(summary.copies_line())
+    if summary.in_training:     # the model's own training or validation records: optimistic, said once
+        print(f"warning: {summary.in_training_line()}", file=sys.stderr)
     if summary.own_files:     # an earlier run's results CSV and PDFs in the folder: no records, not failures
         print(summary.own_files_line())
     if getattr(summary, "annotations", None):     # LUDB's "1.ii" beside "1.hea": the record's, not passed over

@@ -28,6 +28,7 @@ from mirage_model.clinical import default_schema
 from mirage_model.clinical.features import censor_mark
 from mirage_model.models import reads_image
 from mirage_model.preprocess import PreprocessConfig
+from mirage_model.records.fingerprint import SPLITS, fingerprints_entry
 from mirage_model.render import RenderConfig
 from mirage_model.review.report.model_info import classes_counted
 from mirage_model.runtime import set_threads
@@ -148,6 +149,8 @@ def _train(cfg: TrainConfig, out: Path, dist: Dist, device: torch.device, index,
     if any(censored.values()):
         clinical_coverage["censored"] = {n: c for n, c in censored.items() if c}
     left_out = left_out_of(ds, skipped)
+    # the fingerprints of the records the model is fitted and selected on: mirage score and the app mark them
+    trained = fingerprints_entry({s: [ds.items[i].path for i in splits[s]] for s in SPLITS}) if dist.main else None
     absent = [n for n, c in clinical_coverage["present"].items() if not c and n not in ds.clinical_names]
     if absent and dist.main:
         # --clinical d_dimer on data that has none had trained in silence a model that reads a value
@@ -269,7 +272,7 @@ def _train(cfg: TrainConfig, out: Path, dist: Dist, device: torch.device, index,
                 vm_thr = M.compute_metrics(val_y, probs, ds.classes, thresholds, task_type)
                 save_model(out / "model", kept, model_type, task_type, ds, schema, pcfg, rcfg, thresholds,
                             cfg, t_start, {"val": vm_thr, "best_epoch": epoch + 1, **run_meta},
-                            coverage=clinical_coverage, class_counts=class_counts, left_out=left_out)
+                            coverage=clinical_coverage, class_counts=class_counts, left_out=left_out, records=trained)
             runlog.write_epoch_log(out, history)
             try:
                 runlog.plot_curves(out / "curves.png", history, ds.classes)

@@ -64,7 +64,8 @@ def _split_source(cfg: TrainConfig, ds) -> str:
 
 
 def save_model(folder, model, model_type, task_type, ds, schema, pcfg, rcfg, thresholds, cfg: TrainConfig, t_start,
-               metrics, coverage: dict | None = None, class_counts: dict | None = None, left_out: dict | None = None):
+               metrics, coverage: dict | None = None, class_counts: dict | None = None, left_out: dict | None = None,
+               records: dict | None = None):
     splits = _split_source(cfg, ds)
     provenance = {
         "data": ds.spec, "task": ds.task, "command": runlog.command_line(), "date": runlog.utc_now(),
@@ -99,6 +100,9 @@ def save_model(folder, model, model_type, task_type, ds, schema, pcfg, rcfg, thr
         **({"class_counts": class_counts} if class_counts is not None else {}),
         # what the tables and records left out (``loop._left_out``): the card counts them
         **({"left_out": left_out} if left_out else {}),
+        # the fingerprints of the training and validation records (``records.fingerprint``): a record scored later
+        # is marked as one the model was trained or selected on
+        **({"training_records": records} if records else {}),
     }
     name = f"{model_type}-{ds.kind}-{ds.task}" + (f"-{cfg.preset}" if model_type == "mirage" else "")
     save_checkpoint(folder, model, model_type=model_type, task=task_type, labels=list(ds.classes), schema=schema,

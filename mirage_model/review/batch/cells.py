@@ -44,8 +44,8 @@ def columns(labels: Iterable[str], measure: bool = True, pdf: bool = False,
     cols = ["record_path", "record_id", "patient_id", *(["patient_name"] if names else []), "recorded", "format",
             "device", "file_diagnosis", "device_statements", "status", "error", "same_ecg_as", "ecg_key"]
     cols += [f"prob_{lab}" for lab in labels]
-    cols += ["positive", "withheld_positive", "noise_may_hide", "model", "statements_model", "age_given", "age_used",
-             "sex_used", "labs_used", "values_not_used", "quality_flags",
+    cols += ["positive", "withheld_positive", "noise_may_hide", "model", "in_training", "statements_model", "age_given",
+             "age_used", "sex_used", "labs_used", "values_not_used", "quality_flags",
              "quality", "warnings", "quality_codes", "poor_leads"]
     if measure:
         cols += list(SCALAR_KEYS)     # the measurement keys are the columns
@@ -201,7 +201,10 @@ COLUMN_WORDS = {
     "positive": "the classes over their thresholds; (?) a call in doubt, why in notes",
     "withheld_positive": "the calls the quality gate withheld",
     "noise_may_hide": "findings below threshold the record's noise may have taken away (not calls)",
-    "model": "the model that scored the row", "statements_model": "the model whose statements make the "
+    "model": "the model that scored the row",
+    "in_training": "train or val: a record the model was trained on, or selected and calibrated on (its files' content "
+    "among those the model keeps), so its probabilities are optimistic; empty: not one, or a model that keeps none",
+    "statements_model": "the model whose statements make the "
     "interpretation", "age_given": "the age the file or the labs table gave (years)",
     "age_used": "the age the model read (years; one outside its training data's range is read at its edge)",
     "sex_used": "the sex the model read",

@@ -344,6 +344,8 @@ class Scorer:
                     if col.startswith(("prob_", "stmt_")) or col in ("positive", "withheld_positive"):
                         row[col] = None
         row["model"] = pred.model_name or self.model_id
+        # a record the model was trained or selected on (its probabilities optimistic): "train" / "val"
+        row["in_training"] = getattr(pred, "in_training", "") or None
         doubts, table = [], []
         if self.measure and item.measurements is not None:
             values = item.measurements.as_dict()

@@ -95,6 +95,8 @@ class BatchSummary:
     # the PDFs an earlier run wrote in the PDF folder for records this run failed (``naming.kept_pdf_words``): no
     # PDF of this run replaced them, and they stay, named in their rows and by the faces (``naming.failed_kept_text``)
     earlier_kept: list[Path] = field(default_factory=list)
+    # scored records the model was trained ("train") or selected and calibrated ("val") on: split -> how many
+    in_training: dict[str, int] = field(default_factory=dict)
 
     def not_read_line(self, why: str = "", names: str = "") -> str:
         """``not_read_line`` of this run's folder."""
@@ -142,6 +144,18 @@ class BatchSummary:
         return (f"{counted(n, 'record')} {copy} (the same ECG: same_ecg_as names the earlier record), each kept "
                 "in its row")
 
+    def in_training_line(self) -> str:
+        """"3 records scored are ones the model was trained on (train 2) or selected and calibrated on (val 1):
+        their probabilities are optimistic, no measure of the model (column in_training)"; "" when none."""
+        n = sum(self.in_training.values())
+        if not n:
+            return ""
+        which = ", ".join(f"{split} {self.in_training[split]}" for split in ("train", "val") if split in
+                          self.in_training)
+        return (f"{counted(n, 'record')} scored {'is one' if n == 1 else 'are ones'} the model was trained, or "
+                f"selected and calibrated, on ({which}): their probabilities are optimistic, no measure of the model "
+                "(column in_training)")
+
     def unscorable_line(self) -> str:
         """How many of the failed records were read but hold no usable signal, as ``mirage score`` and the batch
         dialog say it: "2 of the failed hold no usable signal: status 'unscorable'"; "" when none. Their rows say
@@ -160,6 +174,8 @@ class BatchSummary:
             self.scored += 1
             self.labs_header += [(str(row.get("record_path")), n) for n in labs_header_notes(row.get("notes"))]
             self.paediatric += f"[{PAEDIATRIC_SHORT}]" in str(row.get("interpretation") or "")
+            if row.get("in_training"):
+                self.in_training[row["in_training"]] = self.in_training.get(row["in_training"], 0) + 1
         elif row["status"] == NOT_ECG:
             self.passed_over.append((row["record_path"], row["error"] or ""))
         else:

@@ -11,6 +11,7 @@ from reportlab.platypus import Paragraph, Spacer
 
 from mirage_model.outputs import MIN_CALLED_P, threshold_fallbacks
 from mirage_model.preprocess import prediction_coverage
+from mirage_model.records.fingerprint import in_training_words
 from mirage_model.review.file_info import anonymised, device_report_lines, file_diagnosis_lines, reader_notes
 from mirage_model.review.interpret import (doubted_calls, no_statement_text, session_disagreement,
                                            session_noise_hidden)
@@ -164,6 +165,9 @@ def result_flowables(ctx: ReportContext, st, model_info: dict | None) -> list:
                                         "calls on such a recording, whose signal cannot carry a finding as the "
                                         "model reads it; the probabilities below are shown for reference only "
                                         "and are unreliable."), st["h2"]))
+    trained = in_training_words(getattr(pred, "in_training", ""))
+    if trained:     # a record the model was trained or selected on: said before its probabilities are read
+        out.append(Paragraph(pdf_escape(f"TRAINING RECORD: {trained}."), st["h2"]))
     lines = quality_lines(pred)
     if lines:
         out.append(Paragraph("<br/>".join(pdf_escape(line) for line in lines), st["small"]))
