@@ -35,7 +35,7 @@ def test_ablate_runs_variants_and_sweep(tmp_path, caplog):
     out = tmp_path / "abl"
     argv = ["ablate", "--data", f"folder:{root}", "--labels", str(labels), "--out", str(out), "--preset", "tiny",
             "--epochs", "1", "--batch-size", "4", "--variants", "full,no_image", "--sweep", "tau=0.05",
-            "--cache-dir", str(tmp_path / "cache"), "--bootstrap", "20", "--no-progress"]
+            "--cache-dir", str(tmp_path / "cache"), "--bootstrap", "20", "--no-progress", "--split", "test"]
     assert main(argv) == 0
     rows = list(csv.DictReader(open(out / "ablation.csv")))
     assert [r["variant"] for r in rows] == ["full", "no_image", "tau=0.05"]
@@ -65,6 +65,17 @@ def test_ablate_one_variant(tmp_path, caplog):
     assert cfg["model_config"]["use_image"] is False
     assert "| w/o image |" in (out / "ablation.md").read_text()
     assert "- w/o image: no image branch: the signal alone (no InfoNCE term)." in (out / "ablation.md").read_text()
+    # the benchmark's protocol: the validation split chooses, the test split (PTB-XL fold 10) is reported once and
+    # only when asked for (--split test); every variant had been scored on it. Truth: labels.csv's split column
+    # puts 4 records in each split; the test split's are never read
+    assert rows[0]["val_n"] == "4" and rows[0]["test_n"] == rows[0]["test_auroc"] == ""
+    assert json.loads((out / "no_image" / "config.json").read_text())["no_test"] is True
+    assert not (out / "no_image" / "test").exists()
+    md = (out / "ablation.md").read_text()
+    assert "| variant | val records | val AUROC | val AUPRC | val F1 | best epoch | recipe |" in md and "test AUROC" \
+        not in md
+    assert "the test split was not read (--split test scores it)" in md
+    assert any("the test split is not read" in r.getMessage() for r in caplog.records)
 
 
 def test_variants_are_the_runs_the_train_command_line_gives(tmp_path):
@@ -74,7 +85,8 @@ def test_variants_are_the_runs_the_train_command_line_gives(tmp_path):
     for switches, flags in (({"no_labs": True}, ["--no-labs"]), ({"tau": 0.05}, ["--tau", "0.05"]), ({}, [])):
         cfg = ablate.variant_config(args, tmp_path / "v", switches)
         argv = ["--model", "mirage", "--out", str(tmp_path / "v"), "--data", "x", "--preset", "base", "--epochs", "3",
-                "--lr", "0.002", "--limit", "5", "--augment", "--ema", "0.999", "--bootstrap", "200", *flags]
+                "--lr", "0.002", "--limit", "5", "--augment", "--ema", "0.999", "--bootstrap", "200", "--no-test",
+                *flags]            # the test split read only with --split test
         assert cfg == config_from_args(train_command_parser().parse_args(argv))
     assert cfg.augment is True and cfg.ema == 0.999 and cfg.preset == "base" and cfg.bootstrap == 200
     plain = ablate.variant_config(ablate.ablate_command_parser().parse_args(["--data", "x", "--out", "y"]),
@@ -137,7 +149,7 @@ def test_a_retrained_variant_that_fails_early_keeps_its_earlier_run(tmp_path, mo
     out = tmp_path / "abl"
     base = ["ablate", "--data", f"folder:{root}", "--labels", str(labels), "--out", str(out), "--preset", "tiny",
             "--batch-size", "4", "--variants", "no_image", "--cache-dir", str(tmp_path / "cache"),
-            "--bootstrap", "20", "--no-progress", "--threads", "1"]
+            "--bootstrap", "20", "--no-progress", "--threads", "1", "--split", "test"]
     assert main([*base, "--epochs", "1"]) == 0
     run_dir = out / "no_image"
     before = {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()}
@@ -162,7 +174,7 @@ def test_the_table_lists_every_finished_variant_in_the_folder_with_its_recipe(tm
     out = tmp_path / "abl"
     base = ["ablate", "--data", f"folder:{root}", "--labels", str(labels), "--out", str(out), "--preset", "tiny",
             "--batch-size", "4", "--cache-dir", str(tmp_path / "cache"), "--bootstrap", "20", "--no-progress",
-            "--threads", "1"]
+            "--threads", "1", "--split", "test"]
     assert main([*base, "--variants", "no_image", "--epochs", "1"]) == 0
     (out / "no_signal").mkdir()                       # a run stopped before its end: no summary.json
     (out / "no_signal" / "config.json").write_text("{}")
@@ -268,7 +280,7 @@ def test_the_table_says_what_each_macro_auroc_rests_on(tmp_path):
             "bootstrap": {"no_interval": ["A", "B", "C"], "macro": {"auroc": None}}}
     _finished_variant(out, "full", val, test)
     args = ablate.ablate_command_parser().parse_args(["--data", "folder:/d", "--labels", "l.csv", "--out", str(out),
-                                                      "--preset", "tiny", "--epochs", "1"])
+                                                      "--preset", "tiny", "--epochs", "1", "--split", "test"])
     rows, _ = ablate.table_rows(out, args)
     ablate.write_table(out, rows, args)
     md = (out / "ablation.md").read_text()
@@ -280,3 +292,10 @@ def test_the_table_says_what_each_macro_auroc_rests_on(tmp_path):
     assert "- full: signal (Graphormer) and image (ViT) branches, each modulated by the labs through FiLM" in md
     row, = csv.DictReader(open(out / "ablation.csv"))
     assert (row["val_n"], row["val_classes"], row["test_n"], row["test_classes"]) == ("12", "2 of 3 classes", "9", "")
+    # without --split test the table gives no test figure, though an earlier run wrote some
+    args = ablate.ablate_command_parser().parse_args(["--data", "folder:/d", "--labels", "l.csv", "--out", str(out),
+                                                      "--preset", "tiny", "--epochs", "1"])
+    rows, _ = ablate.table_rows(out, args)
+    assert (rows[0]["test_n"], rows[0]["test_auroc"], rows[0]["val_auroc"]) == (None, None, 0.5)
+    ablate.write_table(out, rows, args)
+    assert "| full | 12 | 0.500 over 2 of 3 classes | 0.400 | 0.300 | 1/1 |" in (out / "ablation.md").read_text()

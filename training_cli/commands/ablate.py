@@ -1,7 +1,9 @@
 """``mirage ablate``: the paper's ablation table and sensitivity sweeps, on one split and seed.
 
 Trains one MIRAGE per variant with ``mirage train`` (same data, cache, split, seed and recipe) and
-tabulates validation and test metrics:
+tabulates its validation metrics (the split each variant's checkpoint and thresholds are chosen on) and, with
+``--split test``, its test metrics (PTB-XL: fold 10, the benchmark's test fold, to be reported once; without it the
+runs never read the test split):
 
     full, w/o labs, w/o image, w/o signal, w/o contrast, w/o fusion, late-concat, all-shared
 
@@ -92,6 +94,11 @@ def add_ablate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="as mirage train")
     p.add_argument("--device", default="auto", help="as mirage train")
     p.add_argument("--threads", type=count(0), default=0, help="torch CPU threads (0: torch default)")
+    p.add_argument("--split", default="val", choices=("val", "test"),
+                   help="the split the table reports, as mirage evaluate names it: val (default), the validation "
+                        "split each variant is selected on, the test split never read; test: also each variant's "
+                        "selected model on the test split (PTB-XL: fold 10, the benchmark's test fold: report it "
+                        "once, never choose on it)")
     p.add_argument("--bootstrap", type=int, default=200, help="bootstrap resamples of each test evaluation")
     p.add_argument("--clinical", default=None, help="as mirage train")
     p.add_argument("--augment", action="store_true", help="train every variant with --augment")
@@ -149,8 +156,14 @@ def variant_config(args, out: Path, switches: dict) -> TrainConfig:
     """The resolved training configuration of one variant: the options ``mirage ablate`` passes through
     (those given), the variant's switches, and the recipe for the rest."""
     given = {dest: getattr(args, dest) for dest in PASS_THROUGH if getattr(args, dest, None) is not None}
-    return resolve(TrainConfig(model="mirage", out=str(out), no_progress=bool(args.no_progress), **given,
-                               **switches))
+    # the test split is read only with --split test (the benchmark's protocol: fold 9 chooses, fold 10 is reported
+    # once); every variant had been scored on it, fold 10 of PTB-XL, by default
+    return resolve(TrainConfig(model="mirage", out=str(out), no_progress=bool(args.no_progress),
+                               no_test=not _scores_test(args), **given, **switches))
+
+
+def _scores_test(args) -> bool:
+    return getattr(args, "split", "val") == "test"
 
 
 def run(args) -> int:
@@ -175,6 +188,9 @@ def run(args) -> int:
     out.mkdir(parents=True, exist_ok=True)
     runlog.write_json(out / "config.json", {k: v for k, v in vars(args).items() if not k.startswith("_") and k != "func"})
     t0 = time.time()
+    logger.info("the table reports %s", "the validation (selection) split and the test split (--split test: report "
+                "it once, never choose on it)" if _scores_test(args) else "the validation (selection) split; the "
+                "test split is not read (--split test scores it)")
     for i, ((folder, label, _), cfg) in enumerate(zip(runs, configs), 1):
         run_dir = out / folder
         differs = differences.get(folder)
@@ -314,7 +330,7 @@ def table_rows(out: Path, args) -> tuple[list[dict], list[str]]:
                 left_out.append(f"{label} ({run_dir}): its run did not finish (no summary.json)")
             continue
         try:
-            row = collect(run_dir, folder, label)
+            row = collect(run_dir, folder, label, test=_scores_test(args))
         except OSError as err:
             left_out.append(f"{label} ({run_dir}): its results cannot be read ({err.filename}: {err.strerror or err})")
             continue
@@ -330,17 +346,18 @@ def _said(value) -> str:
     return "unset" if value is None else str(value)
 
 
-def collect(run_dir: Path, folder: str, label: str) -> dict:
-    """One table row from a finished run's summary, checkpoint metrics and test metrics: besides the
+def collect(run_dir: Path, folder: str, label: str, test: bool = True) -> dict:
+    """One table row from a finished run's summary, checkpoint metrics and (``test``) test metrics: besides the
     figures, each split's records (``val_n``, ``test_n``), the classes its macro AUROC is the mean of
     where some have none (``val_classes``, ``test_classes``: "4 of 5"), and why the test AUROC has no
-    interval (``test_no_interval``: ``no_interval_why``, or "no bootstrap run")."""
+    interval (``test_no_interval``: ``no_interval_why``, or "no bootstrap run"). Without ``test`` the test
+    figures are left empty, whatever an earlier run wrote."""
     summary = json.loads((run_dir / "summary.json").read_text())
     cfg = json.loads((run_dir / "model" / "config.json").read_text())
     val_split = (cfg.get("metrics") or {}).get("val", {})
     val = val_split.get("macro", {})
     test_path = run_dir / "test" / "metrics.json"
-    test = json.loads(test_path.read_text()) if test_path.is_file() else {}
+    test = json.loads(test_path.read_text()) if test and test_path.is_file() else {}
     tm = test.get("macro", {})
     boot = test.get("bootstrap")
     tci = (boot or {}).get("macro", {}).get("auroc")
@@ -381,29 +398,38 @@ def write_table(out: Path, rows: list[dict], args, left_out: list[str] = ()) -> 
         for r in rows:
             w.writerow({k: _f(r.get(k)) for k in FIELDS})
     task = args.task or next((r["task"] for r in rows if r.get("task")), None) or "default"
+    test = _scores_test(args)
+    split = ("test = the test split (PTB-XL: fold 10), held out, scored once per variant (--split test): report "
+             "it once, never choose on it" if test else
+             "the validation figures are the selection split's, not held out; the test split was not read "
+             "(--split test scores it)")
     lines = [
         "# MIRAGE ablation",
         "",
         f"data `{args.data}`, task {task}, preset {args.preset}, seed {args.seed}, "
         f"epochs {args.epochs or 'recipe'}" + (f", --limit {args.limit}" if args.limit else "")
         + (f", --train-limit {args.train_limit}" if getattr(args, "train_limit", 0) else "")
-        + ". Model selection and thresholds on the validation split; test = held-out split. Every variant "
+        + f". Model selection and thresholds on the validation split; {split}. Every variant "
         "that finished in this folder is listed, also those an earlier command trained; a row trained with "
         "another recipe names it in the last column (\"as above\": this recipe).",
         "",
         "| variant | val/test records | val AUROC | val AUPRC | val F1 | test AUROC (95% CI) | test AUPRC | test F1 "
-        "| best epoch | recipe |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| best epoch | recipe |" if test else "| variant | val records | val AUROC | val AUPRC | val F1 | best epoch "
+        "| recipe |",
+        "|---|---|---|---|---|---|---|---|---|---|" if test else "|---|---|---|---|---|---|---|",
     ]
     for r in rows:
+        val = (f"{_m(r['val_auroc'])}{_over(r.get('val_classes')) if r['val_auroc'] is not None else ''} | "
+               f"{_m(r['val_auprc'])} | {_m(r['val_f1'])}")
+        end = f"{r['best_epoch']}/{r['epochs']} | {(r.get('recipe') or 'as above').replace('|', '/')} |"
+        if not test:
+            lines.append(f"| {r['label']} | {_f(r.get('val_n')) or '?'} | {val} | {end}")
+            continue
         ci = (f" ({r['test_auroc_lo']:.3f}-{r['test_auroc_hi']:.3f})" if r["test_auroc_lo"] is not None
               else " (no interval)" if r.get("test_no_interval") else "")
         t = f"{r['test_auroc']:.3f}{_over(r.get('test_classes'))}{ci}" if r["test_auroc"] is not None else "n/a"
-        lines.append(f"| {r['label']} | {_f(r.get('val_n')) or '?'}/{_f(r.get('test_n')) or '-'} | "
-                     f"{_m(r['val_auroc'])}{_over(r.get('val_classes')) if r['val_auroc'] is not None else ''} | "
-                     f"{_m(r['val_auprc'])} | {_m(r['val_f1'])} | {t} | "
-                     f"{_m(r['test_auprc'])} | {_m(r['test_f1'])} | {r['best_epoch']}/{r['epochs']} | "
-                     f"{(r.get('recipe') or 'as above').replace('|', '/')} |")
+        lines.append(f"| {r['label']} | {_f(r.get('val_n')) or '?'}/{_f(r.get('test_n')) or '-'} | {val} | {t} | "
+                     f"{_m(r['test_auprc'])} | {_m(r['test_f1'])} | {end}")
     lines += table_notes(rows)
     what = [f"- {r['label']}: {VARIANT_WHAT[r['variant']]}." for r in rows if r["variant"] in VARIANT_WHAT]
     if what:
