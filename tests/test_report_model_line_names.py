@@ -1,4 +1,5 @@
-"""Page 1's model line names both models beside a statements model (``report.model_line.model_line_rows``).
+"""Page 1's model line names both models beside a statements model, and a model alone
+(``report.model_line.model_line_rows``).
 
 Before: where both names did not fit the band's row (A4: 498.9 pt at ``READABLE``), the row kept the statements
 model's name and dropped the classes' model's: a researcher's own model (session 55's own-data walk, CinC A0003
@@ -11,6 +12,7 @@ superclass model's 59-character name on PTB-XL record 307 (fold 1).
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from mirage_model.review.report.band_text import READABLE
 from mirage_model.review.report.model_line import model_line_rows
@@ -53,3 +55,31 @@ def test_a_long_name_is_cut_with_dots_rather_than_dropped():
     assert len(rows) == 1 and c.stringWidth(rows[0], FONT_BOLD, READABLE) <= A4_BAND
     assert rows[0].startswith("Model ptbxl-superdiagnostic")
     assert "...: positive MI 0.95, STTC 0.94, HYP 0.94. Statements: ptbxl-statements, 6 of 71" in rows[0], rows
+
+
+def test_a_model_alone_keeps_its_name_on_page_1(tmp_path):
+    """A researcher's own model with no statements model beside it (``--statements-model none``), whose four calls'
+    words do not fit page 1's row beside its name: the line had dropped the name ("Model: positive QAb 0.51, LAnFB
+    0.51, NSIVCB 0.52, AF 0.52  (models named on page 3)"), naming no model on page 1. Truth: the name written into
+    the checkpoint here, and its labels (thresholds 0: every one called)."""
+    import json
+
+    from pypdf import PdfReader
+
+    from tests.helpers_models import make_tiny_checkpoint
+    from training_cli.main import main
+
+    words = {"QAb": "Q wave abnormal", "LAnFB": "left anterior fascicular block",
+             "NSIVCB": "nonspecific intraventricular conduction disorder", "AF": "atrial fibrillation"}
+    own = make_tiny_checkpoint(tmp_path / "own", labels=tuple(words), thresholds=[0.0] * 4, name="own-research-model")
+    doc = json.loads((own / "config.json").read_text())
+    doc["label_descriptions"] = words
+    doc["provenance"].update(data="folder:mydata", data_kind="folder")
+    (own / "config.json").write_text(json.dumps(doc))
+    record = Path(__file__).resolve().parent.parent / "resources" / "samples" / "ludb" / "1.hea"
+    assert main(["report", str(record), "--model", str(own), "--statements-model", "none", "--no-explain",
+                 "--out", str(tmp_path / "r.pdf")]) == 0
+    lines = (PdfReader(str(tmp_path / "r.pdf")).pages[0].extract_text() or "").splitlines()
+    line = next(t for t in lines if t.startswith("Model"))
+    assert line.startswith("Model own-research-model: positive "), line
+    assert all(f"{lab} 0." in line for lab in words), line

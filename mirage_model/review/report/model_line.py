@@ -123,13 +123,14 @@ def model_line_rows(c, text: str, width: float, free_line: bool, short: str = ""
     rows (the classes' model, then the statements' model; the pointer to the details given up if
     need be); else one row without the pointer to the details, in ``COMPACT`` wording if need be; else, with a
     free line, that over two rows; else, beside a statements model (``coded`` says it), rows naming both models
-    (``_both_named``: which model made each call), two where one does not hold them, free line or not; else (a
-    result withheld) the classes in words with the statements model's name alone (``named``:
+    (``_both_named``: which model made each call), two where one does not hold them, free line or not; else, for a
+    model alone (no ``named``), ``coded``, its name with the labels alone, in one row; else (a result withheld) the classes in words with the statements model's name alone (``named``:
     ``model_line(..., names="statements")``, given beside a statements model: which model the interpretation's
     statements come from), in ``_worded``'s shorter wordings; else the classes in words without the models' names (``short``:
     ``model_line(..., names=False)``, page 3 names them; ``_worded``: shorter, the counts kept); else the names
     with the classes' labels alone (``coded``: ``model_line(..., in_words=False)``, given beside a statements
-    model, whose name says where the interpretation's statements come from); else ``short`` in ``TERSE`` wording
+    model, whose name says where the interpretation's statements come from, or a model alone, whose name it
+    keeps); else ``short`` in ``TERSE`` wording
     (a doubted class's mark without its words); else that wrapped onto as many rows as it needs (the caller gives
     them lines of the band). The models' names come before the classes' words ("ST/T change (STTC)": the labels
     alone, the words on page 3), and before the pointer to the details.
@@ -166,6 +167,16 @@ def model_line_rows(c, text: str, width: float, free_line: bool, short: str = ""
         return rows         # the names and the classes' words over the free line
     if coded and STATEMENTS_PART in coded:
         return _both_named(c, whole, (full, text, full_coded, coded), fits_row, width, last_width)
+    if coded and not named:
+        # a model alone (no statements model beside it: ``named`` empty) keeps its name, with the labels alone,
+        # before the classes' words without it: page 1 had read "Model: positive QAb 0.51, LAnFB 0.51, NSIVCB 0.52,
+        # AF 0.52  (models named on page 3)" for a researcher's own model, naming none
+        compact = coded.removesuffix(details)
+        for long, short_words in COMPACT:
+            compact = compact.replace(long, short_words)
+        for t in (coded, compact):
+            if fits_row(t, last_width):
+                return [t]
     # no statements counted (a result withheld, none): the classes' words before the names, page 3 names them; the
     # statements model's name kept where it fits beside them
     for t in _worded(named) + _worded(short):

@@ -278,9 +278,11 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
     short = model_line(pred, why, stmt_pred, stated, names=False, guessed=guessed, results=results, overread=signed)
     bare = model_line(pred, why, stmt_pred, stated, names=False, guessed=guessed, results=results, in_words=False,
                       overread=signed)
+    # the names with the classes' labels alone: beside a statements model, which model made each call; a model alone
+    # keeps its name so where the classes' words do not fit beside it
+    coded = model_line(pred, why, stmt_pred, stated, guessed=guessed, results=results, in_words=False,
+                       overread=signed)
     # beside a statements model, its name (which model the statements come from) where the classes' words leave room
-    coded = "" if stmt_pred is None else model_line(pred, why, stmt_pred, stated, guessed=guessed, results=results,
-                                                    in_words=False, overread=signed)
     named = "" if stmt_pred is None else model_line(pred, why, stmt_pred, stated, names="statements",
                                                     guessed=guessed, results=results, overread=signed)
     colour = RED if withheld else (0.0, 0.0, 0.0)
