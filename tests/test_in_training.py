@@ -57,21 +57,27 @@ def _score(folder, model, out):
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    """A tiny model trained one epoch on ``_distinct_folder`` (no test split scored), and its export."""
+    """A tiny model trained one epoch on ``_distinct_folder`` (no test split scored), calibrated, and the calibrated
+    model exported."""
     base = tmp_path_factory.mktemp("in_training")
     root, labels, splits = _distinct_folder(base / "data")
     run = base / "run"
     assert main(["train", "--data", f"folder:{root}", "--labels", str(labels), "--preset", "tiny", "--epochs", "1",
                  "--batch-size", "4", "--no-test", "--cache-dir", str(base / "cache"), "--no-progress",
                  "--threads", "1", "--out", str(run)]) == 0
-    assert main(["export", "--model", str(run / "model"), "--out", str(base / "export")]) == 0
-    return SimpleNamespace(root=root, splits=splits, model=run / "model", export=base / "export")
+    assert main(["calibrate", "--model", str(run / "model"), "--data", f"folder:{root}", "--labels", str(labels),
+                 "--cache-dir", str(base / "cache"), "--no-progress", "--threads", "1", "--out", str(base / "cal")]) == 0
+    assert main(["export", "--model", str(base / "cal"), "--out", str(base / "export")]) == 0
+    return SimpleNamespace(root=root, splits=splits, model=run / "model", export=base / "export", cal=base / "cal")
 
 
 def test_score_marks_the_records_the_model_was_trained_and_selected_on(trained, tmp_path, capsys):
     root, splits = trained.root, trained.splits
     entry = json.loads((trained.model / "config.json").read_text())["provenance"]["training_records"]
     assert entry["counts"] == {"train": 4, "val": 4} and entry["unread"] == {"train": 0, "val": 0}
+    # mirage calibrate and mirage export (of the calibrated model) keep them as they were
+    for kept in (trained.cal, trained.export):
+        assert json.loads((kept / "config.json").read_text())["provenance"]["training_records"] == entry
     rows = _score(root, trained.model, tmp_path / "scores.csv")
     assert {rid: r["in_training"] for rid, r in rows.items()} == \
         {stem: split if split != "test" else "" for stem, split in splits.items()}
