@@ -112,6 +112,45 @@ def test_mirage_ensemble_of_two_checkpoints(tmp_path):
     assert [m["path"] for m in loaded.metrics["members"]] == [str(m) for m in members]
 
 
+def test_an_ensemble_keeps_every_members_training_records(tmp_path):
+    """An ensemble's probability rests on each member's: a record any member was trained or selected on is marked for
+    it, and so is one of the validation split its thresholds are chosen on (``records.fingerprint.merged_entry``).
+    Truth: the records whose fingerprints are written into each member here (member 0: train ecg000, val ecg004;
+    member 1: train ecg001, val ecg000, member 0's training record) and labels.csv's split column; with a member
+    that keeps none, the ensemble keeps none."""
+    import json
+
+    from helpers_models import make_tiny_checkpoint
+
+    from mirage_model.checkpoint import load_checkpoint
+    from mirage_model.records.fingerprint import TrainingRecords, fingerprints_entry, record_fingerprint
+    from training_cli import main as cli
+
+    root, labels = make_folder(tmp_path / "ecgs", n_copies=3, split_column=True)
+    for k in range(12):             # make_folder's copies share their samples: each record its own (one sample)
+        dat = root / f"ecg{k:03d}.dat"
+        data = bytearray(dat.read_bytes())
+        data[0] = (data[0] + 1 + k) % 256
+        dat.write_bytes(bytes(data))
+    names = ["CD", "HYP", "MI", "NORM"]
+    members = [make_tiny_checkpoint(tmp_path / f"m{s}", labels=names, clinical=(), seed=s) for s in (0, 1, 2)]
+    for member, train, val in ((members[0], ["ecg000"], ["ecg004"]), (members[1], ["ecg001"], ["ecg000"])):
+        doc = json.loads((member / "config.json").read_text())
+        doc["provenance"]["training_records"] = fingerprints_entry(
+            {"train": [root / f"{r}.hea" for r in train], "val": [root / f"{r}.hea" for r in val]})
+        (member / "config.json").write_text(json.dumps(doc))
+    data = ["--data", f"folder:{root}", "--labels", str(labels), "--cache-dir", str(tmp_path / "cache"),
+            "--no-progress", "--workers", "1", "--threads", "1"]
+    assert cli.main(["ensemble", str(members[0]), str(members[1]), "--out", str(tmp_path / "ens"), *data]) == 0
+    kept = TrainingRecords.of(load_checkpoint(tmp_path / "ens").provenance)
+    assert kept is not None
+    assert kept.train == {record_fingerprint(root / "ecg000.hea"), record_fingerprint(root / "ecg001.hea")}
+    # and the ensemble's own validation split (its thresholds chosen there): labels.csv's copy 1, ecg004-ecg007
+    assert kept.val == {record_fingerprint(root / f"ecg{k:03d}.hea") for k in (4, 5, 6, 7)}
+    assert cli.main(["ensemble", str(members[0]), str(members[2]), "--out", str(tmp_path / "ens2"), *data]) == 0
+    assert "training_records" not in load_checkpoint(tmp_path / "ens2").provenance
+
+
 @pytest.mark.slow
 def test_mirage_ensemble_cli(tmp_path, caplog):
     from training_cli import main as cli

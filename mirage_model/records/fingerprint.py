@@ -82,6 +82,21 @@ def fingerprints_entry(paths_by_split: dict[str, Iterable]) -> dict:
     return entry
 
 
+def merged_entry(provenances: Iterable[dict | None], val_paths: Iterable = ()) -> dict | None:
+    """The ``provenance["training_records"]`` of a model made of models of these provenances (an ensemble): each
+    split's fingerprints of every member's, and the records of ``val_paths`` (those its own thresholds were chosen
+    on) as validation records; a record in one member's training split and another's validation split counts as
+    training. None where a member keeps none (a list missing its records would say they are none)."""
+    kept = [TrainingRecords.of(p) for p in provenances]
+    if not kept or any(k is None for k in kept):
+        return None
+    train = frozenset().union(*(k.train for k in kept))
+    own = {d for d in map(record_fingerprint, val_paths) if d is not None}
+    val = frozenset().union(own, *(k.val for k in kept)) - train
+    return {"method": METHOD, "train": fingerprints_text(train), "val": fingerprints_text(val),
+            "counts": {"train": len(train), "val": len(val)}, "unread": {}}
+
+
 def in_training_words(split: str) -> str:
     """What a record of the model's ``split`` ("train", "val") is, in the words of the app, the PDF and ``mirage
     score``: "a record this model was trained on: its probabilities are optimistic, no measure of the model"; ""

@@ -31,6 +31,7 @@ import numpy as np
 from mirage_model.checkpoint import CheckpointError, read_checkpoint_config, save_checkpoint
 from mirage_model.models import build_model
 from mirage_model.models.ensemble import EnsembleConfig
+from mirage_model.records.fingerprint import merged_entry
 from mirage_model.review.report.model_info import macro_auroc_text
 from mirage_model.runtime import set_threads
 from training_cli.engine import metrics as M
@@ -258,6 +259,10 @@ def run(args) -> int:
         "recipe": "mean of the members' probabilities; thresholds max F1 on the validation split",
         "members": [{k: p.get(k) for k in ("command", "preset", "recipe", "seed", "duration_s", "hardware", "date")}
                     for p in provs],
+        # the records every member was trained or selected on, and those its thresholds were chosen on: mirage score
+        # and the app mark them for the ensemble
+        **({"training_records": kept} if (kept := merged_entry(provs, [ds.items[i].path for i in rows])) is not None
+           else {}),
     }
     metrics = {"val": val, "members": member_rows, "records": {"val": int(len(rows))},
                "skipped": len(prepared[2])}
