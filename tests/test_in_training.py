@@ -66,7 +66,8 @@ def trained(tmp_path_factory):
                  "--batch-size", "4", "--no-test", "--cache-dir", str(base / "cache"), "--no-progress",
                  "--threads", "1", "--out", str(run)]) == 0
     assert main(["calibrate", "--model", str(run / "model"), "--data", f"folder:{root}", "--labels", str(labels),
-                 "--cache-dir", str(base / "cache"), "--no-progress", "--threads", "1", "--out", str(base / "cal")]) == 0
+                 "--cache-dir", str(base / "cache"), "--no-progress", "--threads", "1",
+                 "--out", str(base / "cal")]) == 0
     assert main(["export", "--model", str(base / "cal"), "--out", str(base / "export")]) == 0
     return SimpleNamespace(root=root, splits=splits, model=run / "model", export=base / "export", cal=base / "cal")
 

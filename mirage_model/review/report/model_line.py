@@ -124,9 +124,10 @@ def model_line_rows(c, text: str, width: float, free_line: bool, short: str = ""
     need be); else one row without the pointer to the details, in ``COMPACT`` wording if need be; else, with a
     free line, that over two rows; else, beside a statements model (``coded`` says it), rows naming both models
     (``_both_named``: which model made each call), two where one does not hold them, free line or not; else, for a
-    model alone (no ``named``), ``coded``, its name with the labels alone, in one row; else (a result withheld) the classes in words with the statements model's name alone (``named``:
-    ``model_line(..., names="statements")``, given beside a statements model: which model the interpretation's
-    statements come from), in ``_worded``'s shorter wordings; else the classes in words without the models' names (``short``:
+    model alone (no ``named``), ``coded``, its name with the labels alone, in one row; else (a result withheld) the
+    classes in words with the statements model's name alone (``named``: ``model_line(..., names="statements")``,
+    given beside a statements model: which model the interpretation's statements come from), in ``_worded``'s
+    shorter wordings; else the classes in words without the models' names (``short``:
     ``model_line(..., names=False)``, page 3 names them; ``_worded``: shorter, the counts kept); else the names
     with the classes' labels alone (``coded``: ``model_line(..., in_words=False)``, given beside a statements
     model, whose name says where the interpretation's statements come from, or a model alone, whose name it
