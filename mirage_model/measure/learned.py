@@ -23,6 +23,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from mirage_model.paths import resources_dir
+from mirage_model.records.stamp import file_stamp
 
 CLASSES = ("none", "p", "qrs", "t")
 
@@ -94,9 +95,12 @@ def default_path() -> Path:
     return resources_dir() / "models" / "delineator" / "unet.safetensors"
 
 
-@lru_cache(maxsize=2)
 def load(path: str | None = None) -> UNet1d:
     """The trained U-Net (eval mode) from a safetensors file and the JSON next to it.
+
+    Read once while the two files are as they were (cached by the path, resolved at each call, and both files'
+    ``records.stamp.file_stamp``): weights retrained into the same file are read again, not the old ones kept until
+    the process ends.
 
     Raises:
         FileNotFoundError: the weights or their JSON are missing (names the file).
@@ -105,6 +109,14 @@ def load(path: str | None = None) -> UNet1d:
     meta = p.with_suffix(".json")
     if not p.is_file() or not meta.is_file():
         raise FileNotFoundError(f"{p}: learned delineator weights (or {meta.name}) not found")
+    return _read(str(p), file_stamp(p), file_stamp(meta))
+
+
+@lru_cache(maxsize=2)
+def _read(path: str, *stamps) -> UNet1d:
+    """``load``'s U-Net of the files at ``path`` as their ``stamps`` say they are."""
+    p = Path(path)
+    meta = p.with_suffix(".json")
     cfg = DelineatorConfig(**json.loads(meta.read_text(encoding="utf-8"))["config"])
     net = UNet1d(cfg)
     net.load_state_dict(load_file(str(p)))

@@ -16,6 +16,7 @@ from mirage_model.quality.beats import _beats
 from mirage_model.quality.findings import LIMB, Finding, QualityConfig, QualityError, leads_text
 from mirage_model.quality.indices import _corr_rows
 from mirage_model.records import STANDARD_LEADS
+from mirage_model.records.stamp import file_stamp
 
 _P, _Q, _T = (slice(2, 17), slice(19, 33), slice(38, 70))   # P, QRS, T windows in the 70-sample median beat
 LIMB_SWAPS = ("LA/RA", "LA/LL", "RA/LL", "RA>LA>LL", "RA>LL>LA")
@@ -115,7 +116,8 @@ def load_reversal_model(path: str | None = None) -> ReversalModel | None:
     The file read is cached by its path, resolved at each call (``resources_dir`` reads ``MIRAGE_RESOURCES`` anew):
     a cache keyed by the argument had kept the None of a resources folder without the detector for every later
     call of the process (one slow test's empty ``MIRAGE_RESOURCES`` left the next tests with no reversal check: LA/RA
-    found on 0 of 200 fold-9 copies).
+    found on 0 of 200 fold-9 copies); and by the file's ``records.stamp.file_stamp``: a detector retrained into the
+    same file is read again, not the old one kept until the process ends.
 
     Raises:
         QualityError: the file exists but is unreadable, or a given path does not exist.
@@ -125,12 +127,12 @@ def load_reversal_model(path: str | None = None) -> ReversalModel | None:
         if path:
             raise QualityError(f"{p}: reversal detector not found")
         return None
-    return _read_reversal_model(str(p))
+    return _read_reversal_model(str(p), file_stamp(p))
 
 
 @lru_cache(maxsize=4)
-def _read_reversal_model(path: str) -> ReversalModel:
-    """The reversal detector in the file at ``path`` (read once a path)."""
+def _read_reversal_model(path: str, stamp) -> ReversalModel:
+    """The reversal detector in the file at ``path`` (read once a path and ``file_stamp``)."""
     p = Path(path)
     try:
         data = json.loads(p.read_text())
