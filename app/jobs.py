@@ -322,7 +322,9 @@ def prior_job(ctx: JobContext, path, predictor=None, statements_predictor=None):
     """
     if predictor is not None and getattr(predictor, "device", "cpu") == "cpu":
         inference_threads()
+    stamp = record_stamp(path)      # before it is read: a report of the comparison asks whether it changed since
     prior = session_from_file(path, predictor, statements_predictor, check=ctx.check, lock=_PREDICT_LOCK)
+    prior.file_stamp = stamp
     if prior.state["prediction"] == FAILED:     # compared by its measurements alone; the log says why
         log.warning("the prior %s was not scored: %s", path, prior.errors.get("prediction", ""))
     return prior

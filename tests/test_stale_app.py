@@ -166,3 +166,32 @@ def test_a_record_rewritten_while_open_is_refused_before_any_dialog_asks(qtbot, 
     window.print_dialog()
     assert window.message_bar.text().startswith("Not printed: record 1: the file changed on disk")
     assert asked == []
+
+
+def test_a_prior_ecg_rewritten_while_compared_is_not_exported_or_signed(qtbot, tmp_path):
+    """LUDB 14 open and compared with LUDB 1 as its prior ECG; 1.hea and 1.dat then given LUDB 14's content in place
+    (``helpers_stale``): the report would draw the comparison with the prior's old content, so Export and Sign are
+    refused naming the prior, the open record's own files being as read. The prior opened again, they go ahead."""
+    folder = ludb_pair(tmp_path / "records")
+    window = shown_window(qtbot)
+    _open(qtbot, window, folder / "14.hea")
+    with qtbot.waitSignal(window.priorReady, timeout=WAIT_MS):
+        window.open_prior(folder / "1.hea")
+    assert window.session.changed_on_disk() == ""
+
+    fourteen_over_one(folder)
+    said = window.session.changed_on_disk()
+    assert said == ("the prior ECG's file changed on disk since it was opened (1.hea, 1.dat); open it again as the "
+                    "prior ECG to compare with what it holds now"), said
+    with qtbot.waitSignal(window.reportFailed, timeout=WAIT_MS) as failed:
+        assert window.export_pdf(tmp_path / "after.pdf", wait=False) is None
+    assert failed.args[1] == said and not (tmp_path / "after.pdf").exists()
+    assert window.message_bar.text() == f"Report not written: after.pdf: record 14: {said}."
+    assert window.results.interpretation.overread.sign("Dr A") == f"Not signed: {said}"
+    assert window.session.overread.signed_at is None
+
+    with qtbot.waitSignal(window.priorReady, timeout=WAIT_MS):
+        window.open_prior(folder / "1.hea")
+    assert window.session.changed_on_disk() == ""
+    with qtbot.waitSignal(window.reportWritten, timeout=WAIT_MS):
+        window.export_pdf(tmp_path / "after.pdf", wait=False)

@@ -123,10 +123,12 @@ def _stems(folder: str) -> dict[str, list]:
     return out
 
 
-def changed_on_disk(path: str | Path | None, stamp: tuple | None) -> str:
+def changed_on_disk(path: str | Path | None, stamp: tuple | None, whose: str = "the file",
+                    again: str = "reopen it to review what it holds now") -> str:
     """Why the record at ``path`` is no longer what was read as ``stamp`` (its ``record_stamp`` taken before it was
-    read), for the reader: "the file changed on disk since it was opened (1.dat written); reopen it"; "" where its
-    files are as they were, or where nothing was stamped (a record read from no file)."""
+    read), for the reader: "the file changed on disk since it was opened (1.dat); reopen it ..."; "" where its
+    files are as they were, or where nothing was stamped (a record read from no file). ``whose`` names the file ("the
+    prior ECG's file"), ``again`` says what to do."""
     if path is None or stamp is None:
         return ""
     now = record_stamp(path)
@@ -138,4 +140,4 @@ def changed_on_disk(path: str | Path | None, stamp: tuple | None) -> str:
     names = [Path(p).name for p in keys]
     shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
     what = "is gone or cannot be read" if gone else "changed on disk"
-    return f"the file {what} since it was opened ({shown}); reopen it to review what it holds now"
+    return f"{whose} {what} since it was opened ({shown}); {again}"

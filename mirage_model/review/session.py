@@ -109,8 +109,14 @@ class ReviewSession(SessionValues):
         """Why the record on screen may no longer be its file's ("the file changed on disk since it was opened (1.dat);
         reopen it ..."): its files were written, replaced or removed since they were read, so a report or a signature
         of what is shown would stand under the file's name for other content; "" where they are as read (or no stamp
-        was taken: a record read from no file)."""
-        return changed_on_disk(self.path, self.file_stamp)
+        was taken: a record read from no file). The prior ECG it is compared with likewise ("the prior ECG's file
+        changed on disk ..."): the comparison a report draws would be of the prior's old content."""
+        why = changed_on_disk(self.path, self.file_stamp)
+        prior = self._prior
+        if why or prior is None:
+            return why
+        return changed_on_disk(prior.path, prior.file_stamp, "the prior ECG's file",
+                               "open it again as the prior ECG to compare with what it holds now")
 
     @property
     def record_id(self) -> str:
