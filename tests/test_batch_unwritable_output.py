@@ -86,7 +86,9 @@ def test_rows_go_to_a_spare_file_when_the_output_is_held(folder, predictor, tmp_
                                "none lost")
     assert told == [f"cannot write {out}: Permission denied; its rows are saved in {spare} meanwhile; "
                     f"{out} is tried again at each save"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["records", "results.csv", "results.unsaved.csv"]
+    # the stamps file of the first write's output (``row_stamps``), none of the spare's
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".results.csv.stamps", "records", "results.csv",
+                                                          "results.unsaved.csv"]
 
 
 def test_an_output_held_for_a_while_gets_every_row_at_the_end(folder, predictor, tmp_path, monkeypatch):

@@ -12,6 +12,7 @@ from mirage_model.records.folder import unreadable_line
 from mirage_model.review.batch.inputs import LabsLookup
 from mirage_model.review.batch.naming import record_pdf_names, rel_path
 from mirage_model.review.batch.outputs import lock_file_of
+from mirage_model.review.batch.row_stamps import is_stamps_file, stamps_file_of
 from mirage_model.review.batch.own_files import own_outputs_text, written_by_mirage
 from mirage_model.words import counted, first_few
 
@@ -61,6 +62,7 @@ def _not_read(found, folder: Path, out_path: Path, labs, pdf_dir) -> tuple[list[
     source = getattr(labs, "source", None) if isinstance(labs, LabsLookup) else labs
     given = [Path(p) for p in (out_path, source) if isinstance(p, (str, os.PathLike))]
     given.append(lock_file_of(out_path))    # a hidden file, left by a killed run
+    given.append(stamps_file_of(out_path))  # a hidden file beside it, its records' stamps
     if pdf_dir is not None:
         # named among the run's records, as score_folder's iter_rows names them (name_pdfs_among)
         given += [Path(pdf_dir) / name for name in record_pdf_names(folder, found[0]).values()]
@@ -74,6 +76,7 @@ def _not_read(found, folder: Path, out_path: Path, labs, pdf_dir) -> tuple[list[
 def split_own(paths, folder) -> tuple[list[str], list[str]]:
     """(not read, MIRAGE's own): the files ``paths`` under ``folder`` as ``not_read_entry`` names them, those
     MIRAGE wrote (``own_files.written_by_mirage``: another run's results and PDFs, a killed run's lock) apart."""
+    paths = [p for p in paths if not is_stamps_file(p)]        # part of its output, said with it
     mirage = {p for p in paths if written_by_mirage(p) and os.path.isfile(p)}
     return ([not_read_entry(p, folder) for p in paths if p not in mirage],
             [not_read_entry(p, folder) for p in paths if p in mirage])

@@ -9,9 +9,9 @@ import os
 from pathlib import Path
 from typing import Callable, Mapping
 
-from mirage_model.records.stamp import changed_after
 from mirage_model.review.batch.errors import BatchError
 from mirage_model.review.batch.outputs import read_rows
+from mirage_model.review.batch.row_stamps import changed_since_scored
 
 # a kept row's probability and the same record scored again may differ by float rounding (a
 # record scored in a chunk or alone); another model's differ far more
@@ -84,25 +84,31 @@ def columns_differ(old: list[str], new: list[str], changed: str = CLI_CHANGED, l
     return "; ".join(parts) + f" ({changed})"
 
 
-def check_unchanged(out_path: Path, kept: list[dict], files: Mapping[str, Path]) -> None:
+def check_unchanged(out_path: Path, kept: list[dict], files: Mapping[str, Path], now: Mapping[str, str],
+                    folder: Path) -> None:
     """Refuse to resume onto ``out_path`` where a record of its ``kept`` rows (``files``: record_path -> its file)
-    was written after the output last was (its modification or change time later than the output's modification
-    time): its row is of content the file no longer holds (a corrected re-export under the same name, a copy put over
-    it with its time set back), and a resumed run keeps it.
+    changed on disk since its row was scored: its stamp now (``now``: ``row_stamps.record_digests``) is not the one
+    the stamps file beside the output holds (``row_stamps.changed_since_scored``); an output without one (an older
+    version's), where its files were written after the output last was. Its row is of content the file no longer
+    holds (a corrected re-export under the same name, a copy put over it with its time set back), and a resumed run
+    keeps it. Where the stamps were taken in another folder than ``folder``, the refusal says so: its records of the
+    same names are other files.
 
     Raises:
         BatchError: naming how many and the first three.
     """
-    try:
-        written = os.stat(out_path).st_mtime_ns
-    except OSError:
+    rels = [rel for rel in (str(row.get("record_path")) for row in kept) if rel in files]
+    changed, exact, scored_in = changed_since_scored(out_path, rels, files, now)
+    if not changed:
         return
-    paths = [files[rel] for rel in (str(row.get("record_path")) for row in kept) if rel in files]
-    changed = changed_after(paths, written)
-    if changed:
-        named = ", ".join(p.name for p in changed[:3]) + (" ..." if len(changed) > 3 else "")
-        raise _refuse(out_path, f"{len(changed)} of the records it holds rows of changed on disk since it was written "
-                                f"({named}), and a resumed run would keep their rows of what they held then")
+    named = ", ".join(p.name for p in changed[:3]) + (" ..." if len(changed) > 3 else "")
+    if scored_in and os.path.abspath(folder) != scored_in:
+        raise _refuse(out_path, f"its rows were scored from the records of {scored_in}; {len(changed)} of "
+                                f"this folder's of the same names are other files ({named}) (is it the output of "
+                                "another folder with records of the same names?)")
+    since = "their rows were scored" if exact else "it was written"
+    raise _refuse(out_path, f"{len(changed)} of the records it holds rows of changed on disk since {since} "
+                            f"({named}), and a resumed run would keep their rows of what they held then")
 
 
 def _refuse(out_path: Path, why: str) -> BatchError:

@@ -3,7 +3,9 @@
 The output is rewritten (atomically, ``outputs``) at checkpoints every few seconds, at the end,
 on cancel and on Ctrl-C; ``resume=True`` carries on from it. When it cannot be written in the middle
 of a run, the rows go to a spare file beside it (``RowSaver``) and the summary says so. A second run writing the same
-output is refused (a lock file ``.<name>.lock`` next to it).
+output is refused (a lock file ``.<name>.lock`` next to it). Beside the output, ``.<name>.stamps`` keeps each
+record's files' stamp as the run found them before reading any (``row_stamps``), by which a resumed run tells a kept
+row whose record changed on disk since.
 
 What the run did is its ``BatchSummary`` (``summary``); what the folder holds that it does not score, ``not_read``;
 the rows written while it goes, ``saving``: their names are importable from here too, where the app, the CLI and
@@ -32,6 +34,7 @@ from mirage_model.review.batch.outputs import (DEFAULT_DIALECT, FORMATS, earlier
 from mirage_model.review.batch.pipeline import CHUNK_SIZE, OutputCopies, iter_rows
 from mirage_model.review.batch.priors import PriorComparer, SerialCounts
 from mirage_model.review.batch.resume import check_kept, check_unchanged, kept_rows
+from mirage_model.review.batch.row_stamps import record_digests, write_stamps
 from mirage_model.review.batch.saving import CHECKPOINT_COST, RowSaver, checkpoint_wait, interrupted_saves
 from mirage_model.review.batch.summary import BatchSummary, labs_header_line
 from mirage_model.review.interpret import statement_labels, trained_words
@@ -76,8 +79,9 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         resume: keep the rows of an existing ``out_path`` whose status is ok and skip those
             records; errored records are tried again, and every row is written in the folder's
             order. Refused (``resume.check_kept``) when the kept rows name another model or
-            statements model, give a record other labs-table values than this run would, or a
-            kept record scores otherwise now (same name, other weights).
+            statements model, give a record other labs-table values than this run would, a
+            kept record scores otherwise now (same name, other weights), or a kept record's files
+            changed on disk since its row was scored (``resume.check_unchanged``).
         fmt: "csv" or "jsonl".
         measure: add interval measurement columns.
         progress: called as progress(done, total, row) after each row (done counts this run).
@@ -190,8 +194,10 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         scoring = dict(root=folder, labs=labs_d, measure=measure, labs_errors=labs_errors,
                        all_statements=all_statements, statements_predictor=statements_predictor,
                        labs_lookup=lookup, record_timeout_s=record_timeout_s, patient_names=patient_names)
+        # each record's files as they are before any is read: what a resumed run checks its kept rows against
+        stamps = record_digests(by_rel)
         if kept:
-            check_unchanged(out_path, kept, by_rel)
+            check_unchanged(out_path, kept, by_rel, stamps, folder)
             _check_kept(out_path, kept, by_rel, predictor, statements_predictor, lookup, dict(scoring, workers=1))
         done_keys = {str(row.get("record_path")) for row in kept}
         todo_h, todo_o, todo_n = ([p for p in group if rel_path(p, folder) not in done_keys]
@@ -284,9 +290,12 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
             # folder stay, at the end
             rows.sort(key=lambda row: order.get(str(row.get("record_path")), len(order)))
             saver.write(rows)
+            if not saver.why:
+                write_stamps(out_path, folder, stamps)
 
         # a valid (possibly empty) file from the start; one that cannot be written stops the run here
         write_atomic(out_path, cols, rows, fmt, dialect)
+        write_stamps(out_path, folder, stamps)
         last_write, write_s = time.perf_counter(), 0.0
         comparer = PriorComparer(folder) if compare_prior else None
         along = dict(pdf_dir=pdf_dir, workers=workers, explain=explain, chunk_size=chunk_size,
