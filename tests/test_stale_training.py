@@ -47,3 +47,57 @@ def test_the_measured_features_are_measured_again_when_a_record_is_rewritten_in_
     again = split_features(paths, cache_dir=tmp_path / "cache")
     np.testing.assert_array_equal(again[0], again[1])
     np.testing.assert_array_equal(again[1], first[1])
+
+
+def _multi_segment(folder, name: str, segments) -> None:
+    """A fixed-layout multi-segment record ``name`` (its master header, wfdb.MultiRecord) of ``segments``, each
+    (T, 12) format-16 samples written by wfdb.wrsamp as ``name_1``, ``name_2`` ..."""
+    import wfdb
+
+    from mirage_model.records import STANDARD_LEADS
+
+    for k, d in enumerate(segments, 1):
+        wfdb.wrsamp(f"{name}_{k}", fs=500, units=["mV"] * 12, sig_name=list(STANDARD_LEADS), d_signal=d,
+                    fmt=["16"] * 12, adc_gain=[200.0] * 12, baseline=[0] * 12, write_dir=str(folder))
+    wfdb.MultiRecord(record_name=name, n_sig=12, fs=500, sig_len=sum(len(d) for d in segments),
+                     seg_name=[f"{name}_{k}" for k in range(1, len(segments) + 1)], seg_len=[len(d) for d in segments],
+                     layout="fixed", segments=[None] * len(segments)).wrheader(write_dir=str(folder))
+
+
+@pytest.mark.filterwarnings("ignore:The inplace keyword")       # wfdb-python's own pandas calls
+def test_the_input_cache_follows_a_multi_segment_records_segment_rewritten_in_place(tmp_path):
+    """Record ms: segments ms_1 and ms_2, ms_2 holding ms_1's samples with all but the first in reverse order (the
+    same checksums and initial values, so that the two headers differ by their names alone); record mt: ms_1's
+    samples twice. ms_2.dat then given ms_1.dat's bytes in place (same size and time, its header still true): ms now
+    holds what mt holds, and the rebuilt cache's rows of the two are equal. Only a segment's file changed: the stamps
+    of ms's own files (ms.hea) alone had kept the old cache."""
+    from helpers_stale import rewrite_in_place
+    from training_cli.engine import datasets as D
+    from training_cli.engine.cache import build_or_load
+
+    root = tmp_path / "f"
+    root.mkdir()
+    T, t = 2500, np.arange(2500)[:, None] / 500
+    rng = np.random.default_rng(0)
+    first = np.round(200 * (0.8 * np.sin(2 * np.pi * 1.2 * t + np.arange(12)[None, :])
+                            + rng.normal(0, 0.05, (T, 12)))).astype(np.int16)
+    _multi_segment(root, "ms", [first, np.concatenate([first[:1], first[1:][::-1]])])
+    _multi_segment(root, "mt", [first, first])
+    assert (root / "ms_1.hea").read_text().replace("ms_1", "ms_2") == (root / "ms_2.hea").read_text()
+    labels = tmp_path / "labels.csv"
+    labels.write_text("record_id,labels,split\nms,NORM,train\nmt,MI,train\n")
+
+    def cache():
+        return build_or_load(D.open_dataset(f"folder:{root}", labels=labels), cache_dir=tmp_path / "cache",
+                             workers=1, progress=False)
+
+    before = cache()
+    ms, mt = before.record_ids.index("ms"), before.record_ids.index("mt")
+    assert before.ok.all() and not np.array_equal(before.mv[ms], before.mv[mt])
+    rewrite_in_place(root / "ms_2.dat", (root / "ms_1.dat").read_bytes())
+    again = cache()
+    assert not again.reused
+    for name in ("signal", "image", "mv"):
+        rows = getattr(again, name)
+        assert np.array_equal(rows[ms], rows[mt]), name
+    assert cache().reused

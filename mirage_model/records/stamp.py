@@ -35,13 +35,21 @@ def record_files(path: str | Path) -> list[Path]:
     """The files a record at ``path`` is read from: the file itself; for a WFDB header also the signal files its
     signal lines name beside it, of a multi-segment master each segment's header and its signal files, and the
     PTB-XL table its age, sex and diagnoses may come from (``ptbxl.find_database``)."""
-    from mirage_model.formats import signal_names     # here: mirage_model.formats imports this package
-    from mirage_model.records.folder import named_file
     from mirage_model.records.ptbxl import find_database
 
     path = Path(path)
     header = path.suffix.lower() == ".hea"
-    files, todo = [path], [path] if header else []
+    files = _named_files(path) if header else [path]
+    table = find_database(path) if header else None
+    return files + [table] if table is not None else files
+
+
+def _named_files(path: Path) -> list[Path]:
+    """The WFDB header at ``path`` and the files it is read from (``record_files`` less the PTB-XL table)."""
+    from mirage_model.formats import signal_names     # here: mirage_model.formats imports this package
+    from mirage_model.records.folder import named_file
+
+    files, todo = [path], [path]
     while todo and len(files) < 10_000:
         head = todo.pop()
         for name in sorted(signal_names(head) or ()):
@@ -54,8 +62,7 @@ def record_files(path: str | Path) -> list[Path]:
             elif not os.path.lexists(found) and os.path.lexists(segment) and segment not in files:
                 files.append(segment)
                 todo.append(segment)
-    table = find_database(path) if header else None
-    return files + [table] if table is not None else files
+    return files
 
 
 def record_stamp(path: str | Path) -> tuple:
@@ -71,34 +78,42 @@ def stamps_digest(paths) -> str:
 
 def files_digests(paths) -> list[str]:
     """For each record of ``paths``, a hex digest of its files as they are now, for a cache of something read from
-    them: the ``file_stamp`` of each file in its folder whose name has the record's stem ("00001_lr.hea",
-    "00001_lr.dat"; letter case aside), each folder listed once (``stem_files``). Cheaper than each
-    ``record_stamp`` (no header is read: 0.4-0.9 s for PTB-XL's 17,418 records of folds 1-8, against 9-20 s): a
-    header that names a signal file of another stem (a multi-segment record's segments) is stamped by its own files
-    alone."""
+    them: the ``file_stamp`` of each file it is read from (``record_file_stamps``). Cheaper than each
+    ``record_stamp``: a header is read only where its files may be of other names (0.4-0.9 s for PTB-XL's 17,418
+    records of folds 1-8, no header read, against 9-20 s)."""
     return [hashlib.blake2b(repr(files).encode("utf-8", "surrogateescape"), digest_size=12).hexdigest()
-            for files in stem_files(paths)]
+            for files in record_file_stamps(paths)]     # (name, [...]): the digests caches were built with
 
 
 def changed_after(paths, when_ns: int) -> list:
-    """The records of ``paths`` (in order) a file of which (``stem_files``) was written, or had its status changed,
-    after ``when_ns`` (ns since the epoch; its modification or change time later): rewritten since then, ``cp -p``
-    that set the time back included."""
+    """The records of ``paths`` (in order) a file of which (``record_file_stamps``) was written, or had its status
+    changed, after ``when_ns`` (ns since the epoch; its modification or change time later): rewritten since then,
+    ``cp -p`` that set the time back included."""
     paths = list(paths)
-    return [p for p, files in zip(paths, stem_files(paths))
-            if any(max(stamp[3], stamp[4]) > when_ns for _, stamp in files[1])]
+    return [p for p, files in zip(paths, record_file_stamps(paths))
+            if any(stamp is not None and max(stamp[3], stamp[4]) > when_ns for _, stamp in files[1])]
 
 
-def stem_files(paths):
-    """For each record of ``paths``, (its file's name, [(name, ``file_stamp``) of each file in its folder with its
-    stem, letter case aside]); each folder listed once."""
-    by_folder: dict[str, dict[str, list]] = {}
+def record_file_stamps(paths):
+    """For each record of ``paths``, (its file's name, [(name, ``file_stamp``)] of the files it is read from): each
+    file in its folder with its stem, letter case aside (one listing per folder: "00001_lr.hea", "00001_lr.dat");
+    and, of a WFDB header whose stem has no other file (a multi-segment record's master header, a header naming a
+    signal file of another name), the files its lines name (``record_files``: each segment's header and signal
+    files), the header read for them. A header beside its own signal file is not read (reading every header cost
+    2.5-16 s for PTB-XL's 17,418 records of folds 1-8, against about 1 s for the listings): one that names another
+    signal file as well is stamped by its stem's files alone."""
+    listed: dict[str, dict[str, list]] = {}
     for p in paths:
         folder, name = os.path.split(os.path.abspath(os.fspath(p)))
-        stems = by_folder.get(folder)
+        stems = listed.get(folder)
         if stems is None:
-            stems = by_folder[folder] = _stems(folder)
-        yield name, stems.get(_stem(name), [])
+            stems = listed[folder] = _stems(folder)
+        files = stems.get(_stem(name), [])
+        if name.lower().endswith(".hea") and all(n.lower().endswith(".hea") for n, _ in files):
+            own = {n for n, _ in files}
+            files = files + [(os.fspath(f), file_stamp(f)) for f in _named_files(Path(folder) / name)[1:]
+                             if f.parent != Path(folder) or f.name not in own]
+        yield name, files
 
 
 def _stem(name: str) -> str:
