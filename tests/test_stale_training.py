@@ -101,3 +101,58 @@ def test_the_input_cache_follows_a_multi_segment_records_segment_rewritten_in_pl
         rows = getattr(again, name)
         assert np.array_equal(rows[ms], rows[mt]), name
     assert cache().reused
+
+
+def test_the_caches_a_rebuild_leaves_behind_are_told_and_kept(tmp_path, caplog):
+    """A record rewritten in place builds the cache again under another key; the old folder stays (another checkout
+    may use it) and is told, with its size, when the new one is opened and by ``mirage info``. A folder of the user's
+    named like a cache, without a cache's meta.json, is neither named nor touched. Truth: the folders and their file
+    sizes as the file system gives them."""
+    import logging
+    import os
+
+    from training_cli.engine import datasets as D
+    from training_cli.engine.cache import build_or_load
+    from training_cli.engine.cache_folders import cache_lines
+
+    root = ludb_pair(tmp_path / "f")
+    labels = tmp_path / "labels.csv"
+    labels.write_text("record_id,labels,split\n1,NORM,train\n14,MI,train\n")
+    cache_dir = tmp_path / "cache"
+    decoy = cache_dir / "folder-0123456789abcdef0123"
+    decoy.mkdir(parents=True)
+    (decoy / "meta.json").write_text('{"format": 2}')
+    (decoy / "signal.npy").write_bytes(b"mine")
+
+    def build():
+        return build_or_load(D.open_dataset(f"folder:{root}", labels=labels), cache_dir=cache_dir, workers=1,
+                             progress=False)
+
+    first = build()
+    assert cache_lines(cache_dir) == [f"input caches in {cache_dir}: 1 ({sum(_sizes(first.path)) / 1e3:.0f} kB)"]
+    fourteen_over_one(root)
+    with caplog.at_level(logging.WARNING, logger="training_cli.engine.cache"):
+        again = build()
+    assert not again.reused and again.path != first.path and first.path.is_dir()
+    kb = f"{sum(_sizes(first.path)) / 1e3:.0f} kB"
+    told = [r.getMessage() for r in caplog.records if "older input cache" in r.getMessage()]
+    assert told == [f"1 older input cache of this dataset ({kb} in all), built before its records' files or the "
+                    f"transform changed, is no longer opened by it: {first.path} ({kb}); remove it (rm -r) where no "
+                    "other checkout or run uses it"], told
+    lines = cache_lines(cache_dir)
+    assert lines[1:] == [f"  1 cache superseded by a newer one of the same dataset, records and settings ({kb}; rm -r "
+                         "where no other run uses them):", f"  {first.path} ({kb}, built {_created(first.path)})"]
+    assert lines[0].startswith(f"input caches in {cache_dir}: 2 (")
+    assert sorted(os.listdir(decoy)) == ["meta.json", "signal.npy"]
+
+
+def _sizes(folder) -> list[int]:
+    import os
+
+    return [os.path.getsize(folder / name) for name in os.listdir(folder)]
+
+
+def _created(folder) -> str:
+    import json
+
+    return json.loads((folder / "meta.json").read_text())["created"]

@@ -14,6 +14,8 @@ from mirage_model.inference import ModelNotFoundError, resolve_model_path
 from mirage_model.paths import shipped_models
 from mirage_model.review.report.model_info import macro_auroc_text
 from mirage_model.words import counted
+from training_cli.engine.cache import default_cache_dir
+from training_cli.engine.cache_folders import cache_lines
 from training_cli.engine.errors import ModelLoadError
 from training_cli.options import command_parser
 
@@ -46,6 +48,7 @@ def run(args) -> int:
             print(f"  {rec.record_id}: {counted(rec.signal.shape[0], 'lead')}, {rec.fs:g} Hz, {rec.duration_s:.1f} s")
         except mm.RecordError as err:
             print(f"  {path.name}: {err.reason}")
+    print("\n".join(cache_lines(default_cache_dir())))
     if described:
         print("\n".join(described))
     return 0

@@ -18,7 +18,8 @@ fails to load or preprocess is reported once (file and reason) and marked as fai
 
 Commands build one such cache per split (``build_or_load_by_split``) and read only the splits they
 use: ``mirage evaluate --split val`` opens the validation records alone, never the test split's,
-and reuses the validation cache ``mirage train`` built.
+and reuses the validation cache ``mirage train`` built. The caches of the same records and settings that a rebuild
+left behind are told when a cache is opened (``cache_folders.superseded_line``), never removed.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from mirage_model.records.stamp import stamps_digest
 from mirage_model.paths import atomic_folder, sample_records
 from mirage_model.preprocess import PreprocessConfig, model_inputs
 from mirage_model.render import RenderConfig
+from training_cli.engine.cache_folders import superseded_line
 from training_cli.engine.dataset import SPLITS
 
 logger = logging.getLogger(__name__)
@@ -326,6 +328,8 @@ def _open(folder: Path) -> CachedInputs:
     if len(sig) != len(meta["record_ids"]) or len(img) != len(sig) or len(ok) != len(sig) or len(mv) != len(sig):
         raise ValueError("array lengths do not match the record list")
     logger.info("using cached inputs %s (%d records, %d failed)", folder, len(sig), int((~ok).sum()))
+    if line := superseded_line(folder):          # told, never removed: another checkout or run may use one
+        logger.warning("%s", line)
     return CachedInputs(sig, img, ok, meta["record_ids"], meta.get("errors", {}), folder, 0.0, True, mv,
                         meta.get("fs"))
 
