@@ -88,7 +88,7 @@ def test_mixed_folder(mixed, predictor, tmp_path):
     umask = os.umask(0o022)
     os.umask(umask)
     assert out.stat().st_mode & 0o777 == 0o666 & ~umask
-    assert sorted(p.name for p in out.parent.iterdir()) == ["results.csv"]   # no temp file left
+    assert sorted(p.name for p in out.parent.iterdir()) == [".results.csv.stamps", "results.csv"]   # no temp file
     assert summary.scored == len(good) and summary.failed == len(BAD) and summary.skipped == 0
     assert summary.exit_code == 1
     assert seen[-1] == (len(rows), len(rows)) and [d for d, _ in seen] == list(range(1, len(rows) + 1))
