@@ -68,19 +68,23 @@ def test_ptb_medication_date_and_notes_survive(tmp_path, fmt):
     assert smoker == [f"Source header: Smoker: {said['Smoker']}"]
 
 
-def test_ptb_anonymised_keeps_medication_and_names_what_it_leaves_out(tmp_path):
-    """Anonymised, the header's free-text notes stay behind (they may name a patient) and the line says so;
-    the medication and diagnoses, read into fields, travel. The Frank leads (vx, vy, vz: the header's 13th to
+def test_ptb_anonymised_drops_free_text_and_names_what_it_leaves_out(tmp_path):
+    """Anonymised, the header's free-text notes and the medication stay behind (free text may name a patient:
+    HIPAA Safe Harbor, ``formats.safe_harbor``; the medication had travelled) and the line says so; the
+    diagnoses travel, the ECG date as its year. The Frank leads (vx, vy, vz: the header's 13th to
     15th signals) are written after the 12 (``EcgRecord.extra_leads``): not left out, with or without anonymising."""
     names = [line.split()[-1] for line in PTB.read_text().splitlines()[1:] if line and not line.startswith("#")]
     frank = names[12:]
     assert frank == ["vx", "vy", "vz"]
     rec = load_record(PTB)
     assert left_out(rec) == []
-    assert left_out(rec, anonymise=True) == ["the source header's other comments (they may name the patient)"]
+    assert left_out(rec, anonymise=True) == ["the source header's other comments (they may name the patient)",
+                                             "the file's notes (PTB's medication)"]
+    said = next(line for line in PTB.read_text().splitlines() if line.startswith("# ECG date:"))   # 01/10/1990
     for fmt in FMTS:
         back = _round_trip(rec, tmp_path, fmt, anonymise=True)
-        assert back.meta["file_notes"] == rec.meta["file_notes"]
+        assert "file_notes" not in back.meta and back.dx == rec.dx
+        assert back.meta["ecg_date"] == said.rsplit("/", 1)[1].strip()
         assert not any(c.startswith("Source header") for c in back.comments)
 
 
@@ -221,7 +225,7 @@ def test_ludb_diagnoses_are_not_written_twice(tmp_path):
 def test_a_plain_edf_fields_travel_and_the_patients_stays_behind_anonymised(tmp_path):
     """A plain EDF's free-text patient and recording fields (``meta["edf_patient_field"]``,
     ``["edf_recording_field"]``) had no place in a written file; the patient's may name the patient:
-    anonymised, it is left out and said so."""
+    anonymised, both are left out (free text: HIPAA Safe Harbor) and said so."""
     rec = load_record(FORMATS / "waveform_ecg.dcm")
     rec.meta.update(edf_patient_field="Roe, Jane; ward 3", edf_recording_field="Holter lab 2, bed 4")
     for fmt in FMTS:
@@ -229,8 +233,9 @@ def test_a_plain_edf_fields_travel_and_the_patients_stays_behind_anonymised(tmp_
         assert (back.meta["edf_patient_field"], back.meta["edf_recording_field"]) == (
             "Roe, Jane; ward 3", "Holter lab 2, bed 4")
         hidden = _round_trip(rec, tmp_path, fmt, anonymise=True)
-        assert "edf_patient_field" not in hidden.meta and hidden.meta["edf_recording_field"] == "Holter lab 2, bed 4"
+        assert "edf_patient_field" not in hidden.meta and "edf_recording_field" not in hidden.meta
     assert "the EDF patient field (it may name the patient)" in left_out(rec, anonymise=True)
+    assert "the EDF recording field (free text)" in left_out(rec, anonymise=True)
     assert not any("EDF patient" in x for x in left_out(rec))
 
 

@@ -140,4 +140,5 @@ def test_the_usage_names_one_output_folder_after_the_inputs(capsys):
     with pytest.raises(SystemExit):
         main(["convert", "--help"])
     usage = " ".join(capsys.readouterr().out.split("\n\n")[0].split())
-    assert usage == "usage: mirage convert [-h] [-v] --to {wfdb,edf} [--anonymise] [--overwrite] IN [IN ...] OUT_DIR"
+    assert usage == ("usage: mirage convert [-h] [-v] --to {wfdb,edf} [--anonymise [--keep-dates]] [--overwrite] "
+                     "IN [IN ...] OUT_DIR")

@@ -148,7 +148,8 @@ def ascii_letters(text: str) -> str | None:
     return folded if folded.isascii() else None
 
 
-def write_edf(record: EcgRecord, out_path: Path, *, anonymise: bool = False, notes: list[str] = ()) -> Path:
+def write_edf(record: EcgRecord, out_path: Path, *, anonymise: bool = False, notes: list[str] = (),
+              keep_dates: bool = False) -> Path:
     """Write ``record`` as EDF+ (16-bit, one "ECG <lead>" signal per standard lead, then one per extra lead under
     its name, "V4R", "vx": ``EcgRecord.extra_leads``; mV).
 
@@ -162,7 +163,11 @@ def write_edf(record: EcgRecord, out_path: Path, *, anonymise: bool = False, not
     :func:`read_edf` cuts it. ``notes`` (``formats.write.field_lines`` and ``carried_notes``: the header's
     fields as written, the file's diagnoses and notes, the device's statements and measurements, what the
     source's reader found of the file) are written as annotations (:func:`note_annotations`), which
-    :func:`read_edf` reads back.
+    :func:`read_edf` reads back. Anonymised (``formats.safe_harbor``), the patient field says so and by which rule
+    ("anonymised:HIPAA_Safe_Harbor"; "anonymised:dates_kept" with ``keep_dates``); a record whose acquisition
+    time is its year alone is written "Startdate X" (EDF+ 2.1.3.3: a subfield that must be made anonymous is
+    "X"), the header's startdate and starttime 01.01.85 00.00.00 (the first day EDF's startdate holds, its
+    clipping year 1985: what edfio's anonymize writes), and the year as an annotation ("Acquired: 2023").
 
     Returns:
         ``out_path``.
@@ -207,8 +212,10 @@ def write_edf(record: EcgRecord, out_path: Path, *, anonymise: bool = False, not
     additional = []
     if record.age is not None:
         additional.append(f"Age:{record.age:g}")
-    if anonymise or record.meta.get("anonymised"):    # an anonymised source's copy is no less so
-        additional.append("anonymised:name_ID_birthdate_removed")
+    if anonymise:
+        additional.append("anonymised:dates_kept" if keep_dates else "anonymised:HIPAA_Safe_Harbor")
+    elif record.meta.get("anonymised"):    # an anonymised source's copy is no less so
+        additional.append("anonymised:copy")
     birth = None
     if not anonymise and fields.get("birth_date"):
         try:

@@ -1,8 +1,9 @@
 """Records out: WFDB (header(5) + format 16 signal file) and EDF+ (see :mod:`edf`), optionally
 anonymised, so that clinical exports become research data.
 
-Anonymising drops the patient's name, ID and birth date, keeps age and sex, and says so in the
-written header. The device's statements and measurements, the file's diagnoses and clinical notes
+Anonymising drops the patient's name, ID and birth date, keeps sex, applies HIPAA's Safe Harbor rule to the rest
+(:mod:`safe_harbor`: dates to the year, ages over 89 as 90, the site and free text dropped) and says so, naming
+the rule, in the written header. The device's statements and measurements, the file's diagnoses and clinical notes
 (#Rx/#Hx/#Sx, PTB's medication, PTB-XL's row) and the source header's other comments are kept as
 labelled comments (EDF+: annotations), read back by the readers; the file's extra leads (V4R, Frank's vx:
 ``EcgRecord.extra_leads``) are written after the 12 under their names; what neither format holds (the device's
@@ -26,6 +27,7 @@ import numpy as np
 
 from mirage_model.formats.edf_write import _LATIN_FOLDS, write_edf
 from mirage_model.formats.fields import acquired_datetime, header_fields
+from mirage_model.formats.safe_harbor import anonymised_note, dropped_text, safe_harbor
 from mirage_model.records.metadata import (DEVICE_MEASUREMENT, DEVICE_STATEMENT, DIAGNOSES, FILE_NOTES, PTBXL_ROW,
                                            STATEMENT_ORIGIN, WRITTEN_BODY, WRITTEN_IDENTITY, WRITTEN_NOTES,
                                            WRITTEN_PATIENT, WRITTEN_RECORDING, source_comments, unread_comments)
@@ -34,7 +36,9 @@ from mirage_model.records.extra_leads import whole_extra_leads
 from mirage_model.records.record import STANDARD_LEADS, EcgRecord, RecordError
 
 WRITE_FORMATS = ("wfdb", "edf")
-ANONYMISED_NOTE = "anonymised: patient name, ID and birth date removed; age and sex kept"
+ANONYMISED_NOTE = anonymised_note()     # "anonymised: HIPAA Safe Harbor, 45 CFR 164.514(b)(2): ..."
+# a copy, not anonymised again, of a file that says it was: it says so too, claiming no rule of its own
+COPIED_ANONYMISED_NOTE = "anonymised: a copy of a file that says it was anonymised"
 ANONYMOUS_STEM = "ecg"  # an anonymised record's file name: ecg.hea, or ecg_0001.hea, ... from mirage convert
 # WFDB format 16 holds -32767..32767 (-32768 marks a missing sample); 1 uV per unit keeps
 # +-32.7 mV, more than any surface ECG; larger signals get a smaller gain.
@@ -119,19 +123,22 @@ class OutputExistsError(RecordError):
 
 
 def write_record(record: EcgRecord, out_dir: str | Path, fmt: str, *, anonymise: bool = False,
-                 name: str | None = None, overwrite: bool = False) -> Path:
+                 name: str | None = None, overwrite: bool = False, keep_dates: bool = False) -> Path:
     """Write ``record`` to ``out_dir`` as ``fmt`` ("wfdb" or "edf").
 
     Args:
         record: any record MIRAGE reads.
         out_dir: folder (created if needed).
         fmt: "wfdb" (``NAME.hea`` + ``NAME.dat``) or "edf" (``NAME.edf``, EDF+).
-        anonymise: drop name, ID and birth date (age and sex stay) and say so in the header; the
-            file is then named ``name`` with any part of the identity replaced by "X"
+        anonymise: drop name, ID and birth date, apply HIPAA Safe Harbor to the rest
+            (:func:`safe_harbor.safe_harbor`: dates to the year, ages over 89 as 90, free text dropped) and say
+            so in the header; the file is then named ``name`` with any part of the identity replaced by "X"
             (:func:`scrub_identity`), by default ``ANONYMOUS_STEM``, never after the record's id.
         name: record name; default: the record's id. A WFDB name is made one (:func:`safe_name`:
             ASCII, accents dropped, other letters as code points; :func:`renamed_note` says so to a
             user), an EDF+ file keeps it as given (:func:`file_stem`).
+        keep_dates: with ``anonymise``, keep the recording's date and time (the file then says it is not
+            Safe-Harbor de-identified).
         overwrite: replace output files already there; without it any of them (a WFDB record's
             ``.hea`` or ``.dat`` alone included) raises :class:`OutputExistsError` and nothing is written.
 
@@ -155,11 +162,14 @@ def write_record(record: EcgRecord, out_dir: str | Path, fmt: str, *, anonymise:
     existing = [t for t in targets if t.exists() or t.is_symlink()]
     if existing and not overwrite:
         raise OutputExistsError(existing)
+    if anonymise:
+        record = safe_harbor(record, keep_dates)
     if fmt == "wfdb":
-        return write_wfdb(record, out_dir, name, anonymise=anonymise)
+        return write_wfdb(record, out_dir, name, anonymise=anonymise, keep_dates=keep_dates)
     # the header's fields as written too: EDF's are ASCII, 80 characters a field ("Иванов" is "X" there)
-    return write_edf(record, out_dir / f"{name}.edf", anonymise=anonymise,
-                     notes=field_lines(record, anonymise) + carried_notes(record, anonymise))
+    return write_edf(record, out_dir / f"{name}.edf", anonymise=anonymise, keep_dates=keep_dates,
+                     notes=field_lines(record, anonymise) + carried_notes(record, anonymise)
+                     + ([anonymised_note(keep_dates)] if anonymise else []))
 
 
 # what a PTB-XL record's table row (``meta["ptbxl"]``) keeps in a written file: the row itself, not where the
@@ -174,7 +184,8 @@ def left_out(record: EcgRecord, anonymise: bool = False) -> list[str]:
     beat of its own length, no lead of the record), the file's channels outside the 12 that are not written
     (``meta["dropped_leads"]`` but the extra leads written after the 12: an SpO2 channel, an extra lead that
     could not be read) and a lead's second channel (``meta["named_twice"]``), and, anonymised, a
-    source header's other comments and a plain EDF's patient field (free text that may name the patient).
+    source header's other comments and a plain EDF's patient field (free text that may name the patient), and
+    the free text HIPAA's Safe Harbor drops (:func:`safe_harbor.dropped_text`: the site, a header's Rx note, ...).
     The name, ID and birth date an anonymised file drops are not listed: that is what was asked for.
 
     Returns:
@@ -200,7 +211,7 @@ def left_out(record: EcgRecord, anonymise: bool = False) -> list[str]:
         out.append("the EDF patient field (it may name the patient)")
     if anonymise and meta.get("admin_code"):
         out.append("the EDF+ hospital administration code (it leads to the patient)")
-    return out
+    return out + (dropped_text(record) if anonymise else [])
 
 
 def left_out_line(record: EcgRecord, anonymise: bool = False) -> str:
@@ -411,7 +422,8 @@ def anonymous_name_for(record: EcgRecord, names: Iterator[str]) -> str:
     return next(name for name in names if scrub_identity(name, record) == name)
 
 
-def write_wfdb(record: EcgRecord, out_dir: Path, name: str, *, anonymise: bool = False) -> Path:
+def write_wfdb(record: EcgRecord, out_dir: Path, name: str, *, anonymise: bool = False,
+               keep_dates: bool = False) -> Path:
     """WFDB record ``name`` in ``out_dir``: 12 signals, then the record's extra leads (V4R, vx: their names),
     format 16, mV, NaN as the invalid sample; the 12 share a gain, each extra lead has its own."""
     import wfdb  # lazy: wfdb imports pandas (about 0.5 s); only when a WFDB record is written
@@ -427,7 +439,7 @@ def write_wfdb(record: EcgRecord, out_dir: Path, name: str, *, anonymise: bool =
     try:
         wfdb.wrsamp(name, fs=float(record.fs), units=["mV"] * n, sig_name=[*STANDARD_LEADS, *(e.name for e in extra)],
                     d_signal=d.T.copy(), fmt=["16"] * n, adc_gain=gains, baseline=[0] * n,
-                    comments=wfdb_comments(record, anonymise), write_dir=str(out_dir),
+                    comments=wfdb_comments(record, anonymise, keep_dates), write_dir=str(out_dir),
                     base_time=base.time() if base else None, base_date=base.date() if base else None)
     except Exception as err:  # wfdb raises ValueError/OSError on bad names or full disks
         raise RecordError(out_dir / f"{name}.hea", f"cannot write WFDB: {err}") from None
@@ -441,8 +453,9 @@ def _wfdb_gain(x: np.ndarray) -> float:
     return WFDB_GAIN if peak * WFDB_GAIN < 32000 else float(np.floor(32000 / peak))
 
 
-def wfdb_comments(record: EcgRecord, anonymise: bool) -> list[str]:
-    """Header comment lines: Age/Sex as PhysioNet Challenge headers write them, then the rest."""
+def wfdb_comments(record: EcgRecord, anonymise: bool, keep_dates: bool = False) -> list[str]:
+    """Header comment lines: Age/Sex as PhysioNet Challenge headers write them, then the rest; anonymised, last
+    the line that says so and by which rule (:func:`safe_harbor.anonymised_note`)."""
     lines = []
     if record.age is not None:
         lines.append(f"Age: {record.age:g}")
@@ -458,7 +471,9 @@ def wfdb_comments(record: EcgRecord, anonymise: bool) -> list[str]:
         lines.append(f"Converted from: {source}{origin}")
     # a Challenge header's SNOMED-CT codes are its "Dx:" line above
     lines.extend(carried_notes(record, anonymise, dx=record.meta.get("dx_system") != "SNOMED-CT"))
-    if anonymise or record.meta.get("anonymised"):    # an anonymised source's copy is no less so
-        lines.append(ANONYMISED_NOTE)
+    if anonymise:
+        lines.append(anonymised_note(keep_dates))
+    elif record.meta.get("anonymised"):    # an anonymised source's copy is no less so
+        lines.append(COPIED_ANONYMISED_NOTE)
     # one line per comment: newlines inside a value would start a header line
     return [re.sub(r"[\r\n]+", " ", line) for line in lines]

@@ -36,6 +36,11 @@ MAX_AGE_Y = 122.5
 LAST_PLACEHOLDER_BIRTH = date(1900, 1, 1)
 # ``placeholder_birth``'s words for a birth date on or before it
 PLACEHOLDER_BIRTH_RULE = f"{LAST_PLACEHOLDER_BIRTH.isoformat()} or earlier, what exports write for none"
+# an anonymised file's age of 90 or more, written as 90 (HIPAA Safe Harbor, 45 CFR 164.514(b)(2): "all ages over 89
+# ... aggregated into a single category of age 90 or older"; ``formats.safe_harbor``): the faces show it "≥90"
+AGE_CAPPED_YEARS = 90.0
+AGE_CAPPED_NOTE = "age 90 or older, written as 90 (HIPAA Safe Harbor: ages over 89 are one category)"
+AGE_CAPPED_SHOWN = "≥90"
 
 
 def years_between(birth, on) -> float | None:

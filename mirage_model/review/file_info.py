@@ -12,7 +12,7 @@ from pathlib import Path
 
 from mirage_model.csvsafe import encodable
 from mirage_model.limits import length_words, recording_words
-from mirage_model.records.age import age_text
+from mirage_model.records.age import AGE_CAPPED_NOTE, AGE_CAPPED_SHOWN, AGE_CAPPED_YEARS, age_text
 from mirage_model.records.leads import held_in_place, other_chest_leads
 from mirage_model.records.metadata import SOURCE_PREFIX
 from mirage_model.records.snomed import snomed_name
@@ -281,7 +281,7 @@ def patient_facts(record, age=None, sex=None, *, name: str = "", patient_id: str
     Returns:
         e.g. ["Patient: JOHN DOE" (a file that says it was anonymised, and no name typed:
         "Patient: anonymised"), "ID: 081486213", "Age: 43" (under 2 years "Age: 7 months",
-        ``records.age.age_text``), "Sex: M",
+        ``records.age.age_text``; an anonymised file's 90 that stands for 90 or older "Age: ≥90"), "Sex: M",
         "Acquired: 2023-04-29 22:41:16", "Device: MV360", "Site: UNIVERSITY OF HOSPITAL"]; a fact that is
         not known is left out (age and sex too, unless ``say_unknown``), never written as "None".
     """
@@ -295,6 +295,9 @@ def patient_facts(record, age=None, sex=None, *, name: str = "", patient_id: str
     if pid:
         facts.append(f"ID: {pid}")
     shown = age_text(age) if age is not None else ""   # "" for no age, NaN or a negative one
+    age_note = str((getattr(record, "meta", None) or {}).get("age_note") or "")
+    if shown and age == AGE_CAPPED_YEARS and AGE_CAPPED_NOTE in age_note:
+        shown = AGE_CAPPED_SHOWN           # an anonymised file's 90 is "90 or older" (HIPAA Safe Harbor)
     if shown:
         facts.append(f"Age: {shown}")      # 43; an infant's in months, weeks or days: 3 months
     elif say_unknown:

@@ -2,7 +2,9 @@
 WFDB ...) to WFDB or EDF+, optionally anonymised. A thin face over
 :func:`mirage_model.formats.write_record`.
 
-With ``--anonymise`` the outputs are numbered (ecg_0001, ecg_0002, ... after any already in the
+With ``--anonymise`` the records follow HIPAA's Safe Harbor rule (``formats.safe_harbor``: dates to the year, ages
+over 89 as 90, the site and free text dropped; ``--keep-dates`` keeps the dates, and the files then say they are
+not Safe-Harbor de-identified) and the outputs are numbered (ecg_0001, ecg_0002, ... after any already in the
 output folder) instead of named after their inputs, whose names often are the patient's name or ID;
 the "input -> output" line printed for each file is the only link back, left on the user's terminal.
 
@@ -72,15 +74,23 @@ def convert_command_parser(subparsers=None) -> argparse.ArgumentParser:
         "layout under OUT_DIR (FOLDER/siteA/1.hea -> OUT_DIR/siteA/1.edf; with several inputs under each "
         "folder's name), so that a labs table keyed by the records' paths fits the converted folder too.",
         # argparse wrote the positionals' metavar twice, "IN... OUT_DIR [IN... OUT_DIR ...]": several OUT_DIRs
-        usage="%(prog)s [-h] [-v] --to {wfdb,edf} [--anonymise] [--overwrite] IN [IN ...] OUT_DIR")
+        usage="%(prog)s [-h] [-v] --to {wfdb,edf} [--anonymise [--keep-dates]] [--overwrite] IN [IN ...] "
+              "OUT_DIR")
     p.add_argument("paths", nargs="+", type=Path, metavar="IN... OUT_DIR",
                    help="files or folders to convert, then the folder for the written records (the "
                    "options may come anywhere, as in 'mirage convert a.xml b.dcm --to wfdb out')")
     p.add_argument("--to", choices=("wfdb", "edf"), required=True, help="output format")
     p.add_argument("--anonymise", "--anonymize", action="store_true",
-                   help="drop the patient's name, ID and birth date (age and sex are kept); the "
-                   "header says the record was anonymised, the outputs are numbered ecg_0001, ... "
+                   help="de-identify by HIPAA Safe Harbor (45 CFR 164.514(b)(2)): drop the patient's name, ID "
+                   "and birth date, the site and free text (the device's statements are kept, but those naming "
+                   "a person or place, their dates as years), keep the recording's year only (no day, month "
+                   "or time) and write ages over 89 as 90 (sex is kept); the header says the record was "
+                   "anonymised and by which rule, the outputs are numbered ecg_0001, ... "
                    "(the input -> output lines printed are the only link back to the inputs)")
+    p.add_argument("--keep-dates", action="store_true",
+                   help="with --anonymise: keep the recording's date and time and the dates in the device's "
+                   "statements (for intervals between one patient's ECGs); the output is then NOT "
+                   "de-identified by HIPAA Safe Harbor, and its header says so")
     p.add_argument("--overwrite", action="store_true",
                    help="replace output files already in OUT_DIR (by default an input whose output "
                    "exists, e.g. from an earlier run, is skipped with a message and the others converted)")
@@ -144,6 +154,9 @@ def run(args: argparse.Namespace) -> int:
     if len(args.paths) < 2:
         raise UsageError("error: give the inputs and then the output folder: mirage convert IN... --to "
                          "wfdb|edf OUT_DIR")
+    if args.keep_dates and not args.anonymise:
+        raise UsageError("error: --keep-dates is an option of --anonymise (a record not anonymised keeps its "
+                         "dates)")
     args.inputs, args.out_dir = list(args.paths[:-1]), Path(args.paths[-1])
     _refuse_output_inside(args.inputs, args.out_dir)
     try:
@@ -185,7 +198,7 @@ def run(args: argparse.Namespace) -> int:
             except OSError as err:
                 raise RecordError(path, f"cannot make its output folder {folder}: {err.strerror or err}") from None
             out = write_record(record, folder, args.to, anonymise=args.anonymise, name=name,
-                               overwrite=args.overwrite)
+                               overwrite=args.overwrite, keep_dates=args.keep_dates)
         except OutputExistsError as err:
             skipped += 1
             names = " and ".join(printable(p.name) for p in err.existing)
