@@ -186,3 +186,19 @@ def test_keep_dates_keeps_them_and_says_the_file_is_not_safe_harbor(tmp_path, ca
     assert "not de-identified by HIPAA Safe Harbor" in said and "UNIVERSITY OF HOSPITAL" not in said
     assert main(["convert", str(DATA / "muse-sinus.xml"), "--to", "wfdb", str(tmp_path / "o2"), "--keep-dates"]) == 2
     assert "--keep-dates is an option of --anonymise" in capsys.readouterr().err
+
+
+def test_the_pdf_of_an_anonymised_record_says_the_year_and_90_or_older(tmp_path):
+    """Page 1's header of a Safe-Harbor file's report: "Age: ≥90" and "Acquired: 2023", no day, month or time
+    (truth: the MUSE file's AcquisitionDate 04-29-2023 and AcquisitionTime 22:41:16, read above)."""
+    pypdf = pytest.importorskip("pypdf")
+    from mirage_model.review.report import build_report
+    from mirage_model.review.session import ReviewSession
+    (when, _), _ = _muse_sinus()
+    rec = dataclasses.replace(load_record(DATA / "muse-sinus.xml"), age=95.0)
+    back = load_record(formats.write_record(rec, tmp_path / "a", "wfdb", anonymise=True))
+    pdf = build_report(ReviewSession.from_results(back), tmp_path / "anon.pdf")
+    text = " ".join("\n".join(p.extract_text() or "" for p in pypdf.PdfReader(str(pdf)).pages).split())
+    assert "Age: ≥90" in text and f"Acquired: {when.year}" in text
+    for form in _date_forms(when) + ["95 y", "Age: 95"]:
+        assert form not in text.lower(), form
