@@ -58,6 +58,19 @@ def _shown_with(qtbot, size: tuple[int, int], rows: list[dict]):
     return dlg
 
 
+def _error_cell_in_view(qtbot, rows: list[dict], message: str):
+    """A 1000 x 700 batch dialog given ``rows``, whose second is the failed row of ``message``, asserting that its
+    error cell lies within the table and its row is as tall as the message wrapped there: (the dialog, the wrapped
+    message's box)."""
+    dlg = _shown_with(qtbot, (1000, 700), rows)
+    table, c, r = dlg.table, dlg.columns.index("error"), dlg.rows.index(rows[1])
+    width = table.columnWidth(c)
+    assert table.horizontalHeader().sectionPosition(c) + width <= table.viewport().width()
+    wrapped = table.fontMetrics().boundingRect(QRect(0, 0, width - 8, 10_000), Qt.TextFlag.TextWordWrap, message)
+    assert wrapped.height() <= table.rowHeight(r) - 1, (width, table.rowHeight(r), wrapped)
+    return dlg, wrapped
+
+
 @pytest.mark.parametrize("size", [(900, 560), (810, 506)])
 def test_a_failed_rows_whole_message_is_read_without_hovering(qtbot, truncated, size):
     from app.dialogs.batch import BatchDialog
@@ -152,13 +165,7 @@ def test_the_message_stays_in_view_right_of_five_columns(qtbot, truncated):
         for name, path, pid, when in (("00417_lr", "00417_lr.hea", "", ""),
                                       ("A0003", "A0003.hea", "", "2020-05-12 12:33:59"),
                                       ("muse-sinus", "muse-sinus.xml", "081486213", "2023-04-29 22:41:16"))]
-    dlg = _shown_with(qtbot, (1000, 700), rows)
-    table, c, r = dlg.table, dlg.columns.index("error"), dlg.rows.index(rows[1])
-    fm = table.fontMetrics()
-    width = table.columnWidth(c)
-    assert table.horizontalHeader().sectionPosition(c) + width <= table.viewport().width()
-    wrapped = fm.boundingRect(QRect(0, 0, width - 8, 10_000), Qt.TextFlag.TextWordWrap, truncated)
-    assert wrapped.height() <= table.rowHeight(r) - 1, (width, table.rowHeight(r), wrapped)
+    _error_cell_in_view(qtbot, rows, truncated)
 
 
 def test_a_failed_row_is_as_tall_as_its_message_not_as_the_model_name(qtbot):
@@ -178,3 +185,29 @@ def test_a_failed_row_is_as_tall_as_its_message_not_as_the_model_name(qtbot):
                                "the file is empty").height()
     assert one_line < 2 * fm.lineSpacing()
     assert table.rowHeight(r) < one_line + fm.lineSpacing(), (table.rowHeight(r), one_line)   # no second line
+
+
+def test_long_record_names_leave_the_error_column_in_view(qtbot, truncated):
+    """Each name column may take a third of the table, so two long names (a Welch Allyn export's
+    ``ECG_20170504_163507_123456789.SCP`` under a sub-folder, a 200-character file name) and the patient, date and
+    status columns beside them had put the error column past the table's right edge: in the real window (Xvfb
+    1280x800, the dialog 1000 px wide, a 49-file folder of clinical exports and cut copies) no failed row's message
+    could be seen without scrolling. The names give way (they are cut in the middle, whole on hover).
+
+    Truth: the font's metrics of the message and the table's viewport."""
+    long_name = "L" * 196
+    rows = [dict(row, patient_id="", recorded="") for row in _rows(truncated)] + [
+        {"record_id": "half_welch-allyn-ECG_20170504_163507_123456789", "patient_id": "123456789",
+         "record_path": "trunc/half_welch-allyn-ECG_20170504_163507_123456789.SCP", "recorded": "2017-05-04 16:35:07",
+         "status": "ok", "error": None},
+        {"record_id": long_name, "record_path": long_name + ".xml", "patient_id": "001", "recorded": "",
+         "status": "ok", "error": None}]
+    dlg, wrapped = _error_cell_in_view(qtbot, rows, truncated)
+    # the message wraps in the lines a failed row shows, not cut to a 100 px column
+    from app.dialogs.batch import ERROR_LINES
+
+    table = dlg.table
+    assert wrapped.height() <= table.fontMetrics().lineSpacing() * ERROR_LINES, wrapped
+    # the names are still shown, each at least the header's default width
+    for key in ("record_id", "record_path"):
+        assert table.columnWidth(dlg.columns.index(key)) >= table.horizontalHeader().defaultSectionSize()

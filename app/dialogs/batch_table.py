@@ -261,6 +261,8 @@ class BatchResultsTable:
         # half the table, and no further than its right edge: after the five columns left of it (id, patient, date,
         # path, status) half of a 1000 px dialog's table had ended 8-40 px past it, the message cut there
         header = self.table.horizontalHeader()
+        self._names_give_way(c, max(header.defaultSectionSize(),
+                                    min(self._error_width, self.table.viewport().width() // 2)))
         room = max(header.defaultSectionSize(),
                    min(self.table.viewport().width() // 2, self.table.viewport().width() - header.sectionPosition(c)))
         width = max(self.table.horizontalHeader().defaultSectionSize(), min(self._error_width, room))
@@ -269,6 +271,29 @@ class BatchResultsTable:
             for i, other in enumerate(self.rows):      # their wrapped lines change with the width
                 if other.get("error") and i != skip:
                     self._fit_row(i)
+
+    def _names_give_way(self, c: int, want: int) -> None:
+        """The name columns left of column ``c`` narrowed (the widest first, none below a sixth of the table or the
+        header's default) until ``c``, ``want`` px wide, ends within the table: a third of the table each, two long
+        names (a 200-character file name, a Welch Allyn export's under a sub-folder) had put the error column past
+        its right edge, every failed row's message out of view; the message wraps in more lines rather than the
+        names shrinking to "cinc/...". A name is cut in the middle, whole on hover."""
+        header = self.table.horizontalHeader()
+        least = max(header.defaultSectionSize(), self.table.viewport().width() // 6)
+        excess = header.sectionPosition(c) + want - self.table.viewport().width()
+        names = [self.columns.index(k) for k in NAME_COLUMNS if k in self.columns and self.columns.index(k) < c]
+        while excess > 0:
+            top = max((self.table.columnWidth(n) for n in names), default=0)
+            widest = [n for n in names if self.table.columnWidth(n) == top]
+            # the widest, alike, down to the next widest name (or the default), at most by what is still in excess
+            floor = max([least] + [self.table.columnWidth(n) for n in names
+                                                         if self.table.columnWidth(n) < top])
+            cut = min(-(-excess // len(widest)) if widest else 0, top - floor)
+            if cut <= 0:
+                return
+            for n in widest:
+                self.table.setColumnWidth(n, top - cut)
+            excess -= cut * len(widest)
 
     def eventFilter(self, watched, event) -> bool:
         if event.type() == QEvent.Type.Resize and watched is self._viewport:
