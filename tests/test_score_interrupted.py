@@ -274,3 +274,14 @@ def test_an_overwrite_run_interrupted_after_its_first_record_names_the_earlier_p
     assert [(pdfs / f"{name}.pdf").read_bytes() == earlier for name in names] == [False, True, True]
     assert (f"2 PDFs an earlier run wrote (04016_lr.pdf, 10388_lr.pdf) are still in {pdfs}, not replaced: not this run's (the "
             "command below replaces them).") in err, err
+
+
+def test_the_help_says_the_exit_status_an_interrupted_run_ends_with():
+    """``mirage score --help`` said "1: some failed, a folder could not be read ... or interrupted", but a run
+    stopped by Ctrl-C or ``kill`` ends with 128 + the signal (130, 143: the tests above and the README), which a
+    script reading the help took for a crash. Truth: the exit statuses the tests above see."""
+    from training_cli.commands.score import score_command_parser
+
+    words = " ".join(score_command_parser().format_help().split())
+    assert "or interrupted" not in words
+    assert f"{128 + signal.SIGINT}: Ctrl-C" in words and f"{128 + signal.SIGTERM}: kill" in words

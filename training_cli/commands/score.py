@@ -59,9 +59,11 @@ def score_command_parser(subparsers=None) -> argparse.ArgumentParser:
         subparsers, "score",
         description=f"Score every ECG record under FOLDER (recursively: {RECORD_KINDS}) with a model; "
         "one row per record. A bad record gets "
-        "status 'error' and a message, and the batch goes on. Exit code 0: all scored, 1: some "
-        "failed, a folder could not be read (its records are not in the output) or interrupted, "
-        "2: usage or model error. Research use only, not a diagnosis.")
+        "status 'error' and a message, and the batch goes on. Exit code 0: every record scored (files "
+        "that are no ECG, status 'not_ecg', are listed apart, not failed), 1: some failed, a folder could "
+        "not be read (its records are not in the output) or the output could not be written (its rows "
+        "saved beside it), 2: usage or model error, 128 + the signal when stopped (130: Ctrl-C, 143: kill; "
+        "the rows done are saved). Research use only, not a diagnosis.")
     p.add_argument("folder", type=Path, help="folder of records (searched recursively)")
     p.add_argument("--out", type=Path, required=True, help="output file (CSV, or JSON lines with --format jsonl)")
     p.add_argument("--model", type=Path, default=None, help=MODEL_HELP)
