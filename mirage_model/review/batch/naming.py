@@ -5,6 +5,7 @@ numbered where still taken: ``numbered``, the one rule ``mirage score``, the bat
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path, PurePosixPath
 from typing import Iterable
 
@@ -52,11 +53,37 @@ def rel_path(path: Path, root: Path) -> str:
         return encodable(path.as_posix())
 
 
+# the bytes of one file name on ext4, XFS, APFS and tmpfs (NTFS: 255 UTF-16 units, never more than as many UTF-8 bytes)
+NAME_MAX = 255
+_DIGEST_HEX = 8     # of the whole name, kept in a shortened one so that two long names stay two
+_TAIL = 12          # characters of the stem's end kept after the cut ("..._dcm", a number)
+
+
 def pdf_name(rel: Path, keep_suffix: bool = False) -> Path:
-    """The PDF of a record at ``rel``: ``a.hea`` -> ``a.pdf``; ``keep_suffix``: ``a.xml`` -> ``a_xml.pdf``."""
+    """The PDF of a record at ``rel``: ``a.hea`` -> ``a.pdf``; ``keep_suffix``: ``a.xml`` -> ``a_xml.pdf``
+    (``within_name_max``: a name past the file system's limit is cut in the middle)."""
     if keep_suffix and rel.suffix:
-        return rel.with_name(f"{rel.stem}_{rel.suffix[1:]}.pdf")
-    return rel.with_suffix(".pdf")
+        return within_name_max(rel.with_name(f"{rel.stem}_{rel.suffix[1:]}.pdf"))
+    return within_name_max(rel.with_suffix(".pdf"))
+
+
+def within_name_max(name: Path) -> Path:
+    """``name`` whose last part is at most ``NAME_MAX`` bytes in UTF-8: as it is, else its stem cut in the middle,
+    the cut marked by "~" and 8 hex digits of a digest of the whole name ("MMMM~1a2b3c4d~MMMMMMMM_dcm.pdf"), so two
+    names that differ only where cut stay two, and the same name is cut alike in every run (``--resume``). A record
+    file named near the limit (251 bytes and ``.xml``) had stopped ``mirage score --pdf-dir`` before its first
+    record: its PDF's name, ``_xml.pdf`` added, was too long for the folder."""
+    raw = name.name.encode("utf-8", "surrogateescape")
+    if len(raw) <= NAME_MAX:
+        return name
+    digest = hashlib.sha1(raw).hexdigest()[:_DIGEST_HEX]
+    stem, suffix = name.stem, name.suffix
+    tail = stem[-_TAIL:]
+    room = NAME_MAX - len(f"~{digest}~{tail}{suffix}".encode("utf-8", "surrogateescape"))
+    head = stem[:-_TAIL]
+    while head and len(head.encode("utf-8", "surrogateescape")) > room:    # whole characters, never half of one
+        head = head[:-max(1, (len(head.encode("utf-8", "surrogateescape")) - room) // 4)]
+    return name.with_name(f"{head}~{digest}~{tail}{suffix}")
 
 
 def _record_rel(path, root) -> Path:
@@ -188,7 +215,7 @@ def numbered(name: Path, taken: set[str], base: Path | None = None) -> Path:
     base = name if base is None else base
     n = 2
     while name.as_posix().lower() in taken:
-        name = base.with_name(f"{base.stem}_{n}.pdf")
+        name = within_name_max(base.with_name(f"{base.stem}_{n}.pdf"))
         n += 1
     taken.add(name.as_posix().lower())
     return name
