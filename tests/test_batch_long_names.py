@@ -64,3 +64,20 @@ def test_mirage_score_writes_the_pdfs_of_two_long_named_files(tmp_path, checkpoi
     written = {p.relative_to(pdfs).as_posix() for p in pdfs.rglob("*.pdf")}
     assert {r["pdf"] for r in rows} == written and len(written) == 2
     assert all((pdfs / name).read_bytes().startswith(b"%PDF") for name in written)
+
+
+def test_the_report_name_export_offers_fits_too(tmp_path):
+    """File > Export PDF offers "<record id>_report.pdf": 262 bytes for a 251-character name, which the save failed
+    on. Truth: the folder's name limit, and the file made by that name."""
+    from types import SimpleNamespace
+
+    from mirage_model.review.batch.naming import report_pdf_name
+
+    stem = "M" * 251
+    shutil.copy(FORMATS / "muse-sinus.xml", tmp_path / f"{stem}.xml")
+    shutil.copy(FORMATS / "waveform_ecg.dcm", tmp_path / f"{stem}.dcm")
+    for record in (SimpleNamespace(path=None, record_id=stem),
+                   SimpleNamespace(path=tmp_path / f"{stem}.xml", record_id=stem)):
+        name = report_pdf_name(record)
+        assert name.endswith("_report.pdf") and len(os.fsencode(name)) <= _name_max(tmp_path), len(name)
+        (tmp_path / name).write_bytes(b"%PDF")

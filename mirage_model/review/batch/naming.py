@@ -198,13 +198,13 @@ def report_pdf_name(record) -> str:
     """The name File > Export PDF and File > Print (to a file) offer for ``record``'s report: "<record id>_report.pdf",
     or where its folder holds another record of its name in another format (``formats.same_name_records``: ``a.hea``
     beside ``a.xml``) the name a batch gives it among them (``pdf_names``: ``a_xml``) before "_report.pdf":
-    "a_xml_report.pdf", "a_hea_report.pdf". Both had been offered "a_report.pdf"."""
+    "a_xml_report.pdf", "a_hea_report.pdf". Both had been offered "a_report.pdf". Within ``NAME_MAX`` bytes."""
     path = getattr(record, "path", None)
     others = same_name_records(path) if path else []
     if not others:
-        return f"{record.record_id}_report.pdf"
+        return within_name_max(Path(f"{record.record_id}_report.pdf")).name
     own = Path(Path(path).name)
-    return f"{pdf_names([own, *(Path(p.name) for p in others)])[own].stem}_report.pdf"
+    return within_name_max(Path(f"{pdf_names([own, *(Path(p.name) for p in others)])[own].stem}_report.pdf")).name
 
 
 def numbered(name: Path, taken: set[str], base: Path | None = None) -> Path:
