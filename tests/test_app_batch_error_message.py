@@ -211,3 +211,25 @@ def test_long_record_names_leave_the_error_column_in_view(qtbot, truncated):
     # the names are still shown, each at least the header's default width
     for key in ("record_id", "record_path"):
         assert table.columnWidth(dlg.columns.index(key)) >= table.horizontalHeader().defaultSectionSize()
+
+
+def test_names_given_way_widen_again_in_a_wider_dialog(qtbot, truncated):
+    """Names narrowed for the error column stayed narrow when the dialog was then made wider: the Welch Allyn
+    export's path read "trunc/half_w...456789.SCP" in a 1900 px dialog with room for it whole.
+
+    Truth: the font's metrics of the path and the table's viewport."""
+    path = "trunc/half_welch-allyn-ECG_20170504_163507_123456789.SCP"
+    rows = [dict(row, patient_id="", recorded="") for row in _rows(truncated)] + [
+        {"record_id": "half_welch-allyn-ECG_20170504_163507_123456789", "patient_id": "123456789",
+         "record_path": path, "recorded": "2017-05-04 16:35:07", "status": "ok", "error": None},
+        {"record_id": "L" * 196, "record_path": "L" * 196 + ".xml", "patient_id": "001", "recorded": "",
+         "status": "ok", "error": None}]
+    dlg, _ = _error_cell_in_view(qtbot, rows, truncated)
+    table, c = dlg.table, dlg.columns.index("record_path")
+    whole = table.fontMetrics().horizontalAdvance(path) + 8           # 4 px margins each side
+    assert table.columnWidth(c) < whole                               # given way at 1000 px
+    dlg.resize(1900, 700)
+    qtbot.waitUntil(lambda: table.viewport().width() > 1800)
+    qtbot.waitUntil(lambda: table.columnWidth(c) >= whole, timeout=2000)
+    e = dlg.columns.index("error")
+    assert table.horizontalHeader().sectionPosition(e) + table.columnWidth(e) <= table.viewport().width()

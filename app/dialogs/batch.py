@@ -197,6 +197,7 @@ class BatchDialog(BatchStart, BatchResultsTable, BatchNotes, BatchOutcome, QDial
         self.table.setToolTip("double-click a row (or Enter) to open the record")
         self.table.currentCellChanged.connect(lambda r, *_: self._show_message(r))
         self._error_width = 0             # the widest error message's width in the table's font (px)
+        self._name_widths: dict[str, int] = {}     # the widest name of each of NAME_COLUMNS (px), as _error_width
         # the error column's room is half the table: a resized dialog fits it again (sized only as rows came,
         # a dialog made wider kept the message cut short, and one made narrower pushed it out of view)
         self._viewport = self.table.viewport()

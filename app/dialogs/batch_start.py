@@ -127,7 +127,7 @@ class BatchStart:
         self.labs_lookup = None
         self.table.setRowCount(0)
         self.table.setColumnCount(0)
-        self._error_width = 0
+        self._error_width, self._name_widths = 0, {}
         self._show_message(-1)
         self.summary = None
         self.status.setToolTip("")

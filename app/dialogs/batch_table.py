@@ -236,7 +236,9 @@ class BatchResultsTable:
         for key in NAME_COLUMNS:
             if key in self.columns and row.get(key):
                 c = self.columns.index(key)
-                need = min(room, fm.horizontalAdvance(_fmt(row.get(key))) + 2 * fm.averageCharWidth())
+                need = fm.horizontalAdvance(_fmt(row.get(key))) + 2 * fm.averageCharWidth()
+                self._name_widths[key] = max(need, self._name_widths.get(key, 0))
+                need = min(room, need)
                 if need > self.table.columnWidth(c):
                     self.table.setColumnWidth(c, need)
                     self._fit_error_column()        # the error column, right of it, kept within the table
@@ -295,8 +297,17 @@ class BatchResultsTable:
                 self.table.setColumnWidth(n, top - cut)
             excess -= cut * len(widest)
 
+    def _widen_names(self) -> None:
+        """The name columns as wide as their widest name again, up to a third of the table (a dialog made wider
+        after they gave way to the error column had kept them narrow)."""
+        room = max(self.table.horizontalHeader().defaultSectionSize(), self.table.viewport().width() // 3)
+        for key, widest in self._name_widths.items():
+            if key in self.columns and min(room, widest) > self.table.columnWidth(self.columns.index(key)):
+                self.table.setColumnWidth(self.columns.index(key), min(room, widest))
+
     def eventFilter(self, watched, event) -> bool:
         if event.type() == QEvent.Type.Resize and watched is self._viewport:
+            self._widen_names()
             self._fit_error_column()
         return super().eventFilter(watched, event)
 
