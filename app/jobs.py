@@ -20,7 +20,7 @@ from mirage_model.limits import record_unscorable
 from mirage_model.quality import AssessmentError
 from mirage_model.records import load_record
 from mirage_model.records.stamp import record_stamp
-from mirage_model.review.file_info import diagnosis_words
+from mirage_model.review.file_info import cut_short, diagnosis_words
 from mirage_model.review.interpret import companion_statements_model
 from mirage_model.review.labels import ptbxl_coded
 from mirage_model.review.opening import Preparation, measure_head, session_from_file
@@ -244,7 +244,8 @@ def record_info(rec) -> dict:
     """What the folder browser's row says of the record ``rec`` (``header_job``'s info)."""
     return {"record_id": rec.record_id, "age": rec.age, "sex": rec.sex, "fs": rec.fs,
             "duration_s": rec.duration_s, "dx": diagnosis_words(rec, with_codes=False),
-            "dx_coded": diagnosis_words(rec), "recording_s": (rec.meta or {}).get("recording_s")}
+            "dx_coded": diagnosis_words(rec), "recording_s": (rec.meta or {}).get("recording_s"),
+            "cut_short": cut_short(rec.meta)}
 
 
 def report_job(ctx: JobContext, session, out_path, settings=None, model_info=None):

@@ -205,8 +205,8 @@ class FolderBrowser(QWidget):
         age = info.get("age")
         values = (info["record_id"], age_text(age), info.get("sex") or "",       # "43", an infant's "3 months"
                   ", ".join(list(map(str, info.get("dx") or ()))[:4]), f"{info['fs']:g}", f"{info['duration_s']:.1f}")
-        if info.get("recording_s"):      # the first part of a longer recording (a Holter read in part): said so
-            values = values[:-1] + (length_read(info["duration_s"], info["recording_s"]),)
+        if info.get("recording_s") or info.get("cut_short"):    # a Holter read in part, a file cut short: said so
+            values = values[:-1] + (length_read(info["duration_s"], info.get("recording_s"), info.get("cut_short")),)
         if index < len(self.paths) and formats.record_key(self.paths[index]) in self._shared:
             values = (self._name(self.paths[index]),) + values[1:]
         for c, text in enumerate(values):

@@ -383,14 +383,25 @@ def part_read(duration_s: float, recording_s: float | None) -> bool:
     return isinstance(recording_s, (int, float)) and math.isfinite(recording_s) and recording_s > duration_s
 
 
-def length_read(duration_s: float, recording_s: float | None = None) -> str:
+CUT_SHORT = "file cut short"
+
+
+def cut_short(meta: dict | None) -> bool:
+    """Whether a record's file holds fewer samples than its header declares (``meta["declared_length_note"]``:
+    an ISHNE or EDF file, a WFDB signal file, cut short), which the quality check warns of as file_truncated."""
+    return bool((meta or {}).get("declared_length_note"))
+
+
+def length_read(duration_s: float, recording_s: float | None = None, cut: bool = False) -> str:
     """The record's length as the app's status bar and folder panel say it: "10.0 s"; for a record that
     is the first part of a longer recording (a Holter read in part, or a file written of one:
     ``meta["recording_s"]``, the whole recording's length in seconds), what was read of how much, the part in
-    the words of the record's read_in_part warning: "2.50 h of 24.0 h read", "10.0 s of 24.0 h read"."""
+    the words of the record's read_in_part warning: "2.50 h of 24.0 h read", "10.0 s of 24.0 h read". ``cut``
+    (``cut_short``): a file cut short says so beside its length, "47.8 s (file cut short)", so that the length
+    read is not taken for the recording's (a part read says its own words)."""
     read = f"{duration_s:.1f} s"
     if not part_read(duration_s, recording_s):
-        return read
+        return f"{read} ({CUT_SHORT})" if cut else read
     part = read if duration_s < 120 else length_words(duration_s)    # "9000.0 s" read as "2.50 h"
     return f"{part} of {recording_words(recording_s)} read"
 

@@ -17,8 +17,8 @@ import numpy as np
 from mirage_model import preprocess
 from mirage_model.records import STANDARD_LEADS
 from mirage_model.render import LEAD_NAMES, panel_traces, polyline_segments
-from mirage_model.review.file_info import (EXTRA_DRAWN, file_diagnosis_note, length_read, part_read, reader_notes,
-                                          record_notes)
+from mirage_model.review.file_info import (EXTRA_DRAWN, cut_short, file_diagnosis_note, length_read, part_read,
+                                          reader_notes, record_notes)
 from mirage_model.review.paced import PACER_MARK_MM, PACER_RGB, pacer_legend, pacer_level, pacer_times
 from mirage_model.review.report.context import EXTRA_LEADS, SHEET_NOTES, ReportContext
 from mirage_model.review.report.header import clip, draw_notice, draw_page_header
@@ -235,7 +235,9 @@ def caption_parts(ctx: ReportContext) -> tuple[list[str], list[str]]:
     # the first part of a longer recording (a Holter read in part) says so: "shown: first 10.0 s (2.50 h of 24.0 h
     # read)", else "shown: first 10.0 s of 12.0 s"
     whole = (getattr(rec, "meta", None) or {}).get("recording_s")
-    length = f"({length_read(duration, whole)})" if part_read(duration, whole) else f"of {length_read(duration)}"
+    cut = cut_short(getattr(rec, "meta", None))       # "of 47.8 s (file cut short)"
+    length = (f"({length_read(duration, whole)})" if part_read(duration, whole)
+              else f"of {length_read(duration, cut=cut)}")
     caption = [f"{lay.speed_mm_s:g} mm/s, {lay.gain_mm_mv:g} mm/mV", f"filter: {ctx.band}",
                f"sampling rate {ctx.fs:g} Hz", f"shown: first {shown:.1f} s {length}",
                "calibration 1 mV / 200 ms", "grid 1 mm / 5 mm"]
