@@ -149,20 +149,26 @@ def record_inputs(record, preprocess_cfg=None, render_cfg=None, quality: bool = 
     if signal.shape[1] > WINDOWED_MIN_SAMPLES:   # long record: window by window
         inputs = windowed_model_inputs(signal, record.fs, pcfg, render_cfg)
     else:
-        inputs = model_inputs(signal, record.fs, pcfg, render_cfg, _kept_mains(record, signal, pcfg))
+        inputs = model_inputs(signal, record.fs, pcfg, render_cfg, _kept_mains(record, signal, pcfg, pulse))
     made = RecordInputs(record, inputs, None, (), inputs_key(pcfg, render_cfg, False),
                         {"preprocess": time.perf_counter() - t0}, pulse)
     return assessed(made) if quality else made
 
 
-def _kept_mains(record, signal: np.ndarray, pcfg: PreprocessConfig):
-    """The record's mains search (``preprocess.record_mains_search``), which the measurement of its first minute
-    reads too (``measure.pipeline.mains_subtracted``), where the model's inputs are made of that very minute: the
-    record's own signal (no calibration pulse taken off), of ``HEAD_S`` or less; else None (``model_inputs`` searches
-    it itself: a longer record's head is another record, which the measurement searches apart)."""
-    if signal is not record.signal or signal.shape[1] > int(HEAD_S * float(record.fs)) or not pcfg.mains_hz:
+def _kept_mains(record, signal: np.ndarray, pcfg: PreprocessConfig, pulse=None):
+    """The record's mains search (``preprocess.record_mains_search``), where the model's inputs are made of a record
+    of ``HEAD_S`` or less: of the record's own signal, which the measurement of its first minute reads too
+    (``measure.pipeline.mains_subtracted``), or of ``signal``, the record's with its calibration ``pulse`` taken off
+    (``without_calibration_pulse``), which the quality check reads (``quality.noise.mains_removed``; the measurement
+    reads the record with its pulse: other samples, searched apart). Else None (``model_inputs`` searches it itself:
+    a longer record's head is another record, which the measurement and the quality check search apart)."""
+    if signal.shape[1] > int(HEAD_S * float(record.fs)) or not pcfg.mains_hz:
         return None
-    return record_mains_search(record, pcfg.mains_hz, pcfg.mains_window_s)
+    if signal is record.signal:
+        return record_mains_search(record, pcfg.mains_hz, pcfg.mains_window_s)
+    if pulse is None:
+        return None
+    return record_mains_search(record, pcfg.mains_hz, pcfg.mains_window_s, pulse=pulse, signal=signal)
 
 
 def assessed(made: RecordInputs) -> RecordInputs:

@@ -298,18 +298,28 @@ def mains_search(x: np.ndarray, fs: float, mains_hz: tuple[float, ...],
     return MainsSearch(freqs, above, n, lines, found[:, len(freqs):], mask, fit)
 
 
-def record_mains_search(record, mains_hz: tuple[float, ...], window_s: float = 0.5) -> MainsSearch | None:
+def record_mains_search(record, mains_hz: tuple[float, ...], window_s: float = 0.5, pulse=None,
+                        signal: np.ndarray | None = None) -> MainsSearch | None:
     """``mains_search`` of ``record``'s signal as float64 with its missing samples bridged (``bridge_missing``: how
     the measurement's ``mains_subtracted`` and the model's ``filtered_resampled`` both hand it to ``remove_mains``),
     found once per record and kept on it (``records.found_once``; read-only, shared): a record of a minute or less
-    was searched by both, 14 ms of 17 of the model's subtraction at 10 s and 500 Hz."""
+    was searched by both, 14 ms of 17 of the model's subtraction at 10 s and 500 Hz.
+
+    ``pulse`` and ``signal``: the record's calibration pulse (start s, end s, (12,) step mV) and its (12, T) mV
+    signal with that pulse taken off (``quality.without_step``), searched in the record's place and kept apart,
+    under the pulse: the model's inputs of a record of a minute or less and its quality check read that one copy.
+    """
     from mirage_model.preprocess.filters import bridge_missing      # here: filters imports this module
     from mirage_model.records.record import found_once             # here: records' readers are not preprocessing's
 
+    if (pulse is None) != (signal is None):
+        raise ValueError("a calibration pulse and the signal it was taken off go together")
     fs, mains = float(record.fs), tuple(float(f) for f in mains_hz)
+    taken_off = () if pulse is None else ((float(pulse[0]), float(pulse[1]),
+                                           tuple(float(v) for v in np.asarray(pulse[2]))),)
 
     def make():
-        y = np.array(record.signal, dtype=np.float64)
+        y = np.array(record.signal if signal is None else signal, dtype=np.float64)
         bridge_missing(y)
         found = mains_search(y, fs, mains, window_s)
         for a in () if found is None else (found.lines, found.edge, found.mask, found.fit):
@@ -317,7 +327,7 @@ def record_mains_search(record, mains_hz: tuple[float, ...], window_s: float = 0
                 a.flags.writeable = False
         return found
 
-    return found_once(record, ("mains_search", fs, mains, float(window_s)), make)
+    return found_once(record, ("mains_search", fs, mains, float(window_s)) + taken_off, make)
 
 
 EDGE_S = 0.1                 # the span at each end (s) from which the lines above the fitted ones are subtracted

@@ -30,7 +30,7 @@ from mirage_model.quality.integrity import _integrity, missing_twin
 from mirage_model.quality.lead_set import _duplicates, _einthoven
 from mirage_model.quality.lies import _lies
 from mirage_model.quality.noise import (_artefact, _far_off, _impossible_samples, _mains_left, _noise_finding,
-                                        _running_median)
+                                        _running_median, mains_removed)
 from mirage_model.quality.pacing import pacing_finding
 from mirage_model.quality.polarity import inverted_signal
 from mirage_model.quality.pulse import (PULSE_LONG_S, _calibration_pulse, calibration_pulse_finding,
@@ -121,6 +121,7 @@ def _assess(record, cfg: QualityConfig, pulse, spikes: dict | None, stop=None) -
     L, T = sig.shape
     findings: list[Finding] = []
     qflags = getattr(record, "quality", {}) or {}
+    pulse = calibration_pulse_step(sig, fs) if isinstance(pulse, str) else pulse
     sig, pulse_said = _calibration_pulse(sig, fs, pulse)
     if pulse_said is not None:
         findings.append(pulse_said)
@@ -374,9 +375,7 @@ def _assess(record, cfg: QualityConfig, pulse, spikes: dict | None, stop=None) -
         if hit.any():
             findings.append(Finding("mains", f"mains interference ({f0:.0f} Hz)", "warning", _names(hit),
                                     f"up to {np.nanmax(amp[hit]):.3f} mV"))
-            from mirage_model.preprocess import remove_mains        # numpy/scipy only; imported on use
-
-            mains_free, mains_f0 = remove_mains(x, fs, (50.0, 60.0), only_present=True), f0
+            mains_free, mains_f0 = mains_removed(record, x, sig, fs, pulse), f0
             left = _mains_left(x, mains_free, fs, f0, beats / 100.0, usable, cfg)
             if left is not None:
                 findings.append(left)

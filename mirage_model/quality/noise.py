@@ -58,6 +58,29 @@ def _mains_left(x: np.ndarray, xm: np.ndarray, fs: float, f0: float, beats_s: np
                    f"the ST segments (above {cfg.mains_left_mv:g} mV); the intervals' ends are read through it")
 
 
+MAINS_HZ = (50.0, 60.0)      # the mains whose lines the quality check subtracts as the measurement does
+
+
+def mains_removed(record, x: np.ndarray, sig: np.ndarray, fs: float, pulse=None) -> np.ndarray:
+    """(12, T) mV ``x`` with the mains lines each lead carries subtracted, as the measurement subtracts them
+    (``preprocess.remove_mains``, ``only_present``): ``x`` is ``record``'s signal ``sig`` (float64, its calibration
+    ``pulse`` taken off where it has one) with missing samples 0 and each lead's median taken off (``_zeroed``).
+
+    Where ``sig`` misses no sample, ``x`` is ``sig`` less a constant a lead, which neither the search for the lines
+    (each lead's mean taken off) nor their fit (a constant among its columns) reads, nor the spike search (a lead
+    less its running median): the record's kept search (``preprocess.record_mains_search``) is read, which the
+    model's inputs of a record of a minute or less and, without a pulse, the measurement of its first minute read
+    too; the quality check had searched it once more. With missing samples ``x`` holds zeros where that search
+    bridges them: other samples, searched here."""
+    from mirage_model.preprocess import record_mains_search, remove_mains   # numpy/scipy only; imported on use
+
+    search = None
+    if not np.isnan(sig).any():
+        search = (record_mains_search(record, MAINS_HZ) if pulse is None
+                  else record_mains_search(record, MAINS_HZ, pulse=pulse, signal=sig))
+    return remove_mains(x, fs, MAINS_HZ, only_present=True, search=search)
+
+
 def _artefact(y: np.ndarray, segs: np.ndarray, usable: np.ndarray, cfg: QualityConfig) -> Finding | None:
     """A large transient artefact (electrode motion, a lost contact, a pop): a lead's 100 Hz signal
     less its baseline, ``y`` (L, T100) mV, beyond ``artefact_ratio`` times its typical beat extreme
