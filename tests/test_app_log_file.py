@@ -143,6 +143,24 @@ def test_the_log_file_tags_a_file_named_after_its_patient(qtbot, tmp_path, log_f
     assert not re.findall(r"doe|jane|123456|654321", logged, re.IGNORECASE), logged
 
 
+def test_the_log_file_keeps_cardiosofts_placeholder_dates(qtbot, log_file):
+    """The bundled GE CardioSoft export (tests/data/formats/cardiosoft-example1.xml) writes 0001-01-01 01:01:01 for
+    its acquisition time (<ObservationDateTime>, each field 1) and 0001-01-01 for its birth date (<BirthDateTime>):
+    the window's message on them, in the log file, says the acquisition time it read, not a birth date in its place
+    (it had read 'reads [birth date of cardiosoft-example1] 01:01:01'); the patient's ID (001) and name
+    (Name Surname) in the file are still left out."""
+    from helpers_app import shown_window
+
+    window = shown_window(qtbot)
+    window.open_record(str(DATA / "cardiosoft-example1.xml"))
+    qtbot.waitUntil(lambda: "placeholder" in log_file.read_text(encoding="utf-8"), timeout=20000)
+    logged = log_file.read_text(encoding="utf-8")
+    assert "<ObservationDateTime> reads 0001-01-01 01:01:01, a placeholder" in logged, logged
+    assert "birth date 0001-01-01 looks like a placeholder" in logged, logged
+    assert "[birth date of" not in logged, logged
+    assert "surname" not in logged.lower(), logged
+
+
 def test_a_readers_traceback_in_the_log_file_keeps_the_code_not_the_folder(qtbot, tmp_path, log_file, monkeypatch):
     """A bug of MIRAGE's WFDB reader (test_reader_faults): its traceback, in the log file, names MIRAGE's source
     file and line in full and the record by its file name; an unexpected error's (the excepthook's) alike."""

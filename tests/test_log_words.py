@@ -21,6 +21,19 @@ def test_unnamed_replaces_the_patient_by_the_file_name():
     assert unnamed("nothing", None) == "nothing"
 
 
+def test_unnamed_keeps_a_placeholder_birth_date_and_names_a_date_that_is_both():
+    """A birth date of 1900-01-01 or earlier is what exports write for none (GE CardioSoft's 0001-01-01, its
+    acquisition date too): it names no one and stays, so a message on the acquisition time says the time it read. A
+    birth date on the acquisition's day is labelled as both, since a match of words cannot tell which was meant."""
+    placeholder = SimpleNamespace(record_id="c", meta={"patient": {"id": "001", "birth_date": "0001-01-01"}})
+    said = "the acquisition time <ObservationDateTime> reads 0001-01-01 01:01:01, a placeholder; ID 001"
+    assert unnamed(said, placeholder) == ("the acquisition time <ObservationDateTime> reads 0001-01-01 01:01:01, "
+                                          "a placeholder; ID [patient ID of c]")
+    newborn = SimpleNamespace(record_id="n", meta={"patient": {"birth_date": "2024-03-05"},
+                                                   "acquired": "2024-03-05 10:00:00"})
+    assert unnamed("recorded 2024-03-05 10:00", newborn) == "recorded [birth and acquisition date of n] 10:00"
+
+
 KEY = bytes(range(16))
 
 

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import date
 
 from mirage_model.formats.registry import ECG_EXTENSIONS
+from mirage_model.records.age import placeholder_birth
 from mirage_model.review.file_info import file_patient
 from mirage_model.words import counted
 
@@ -28,11 +30,17 @@ def unnamed(text: str, record) -> str:
     """``text`` with ``record``'s patient ID, name (whole, and each of its parts of 3 characters or more) and birth
     date, as its file gives them, replaced by "[patient ID of NAME]", "[patient name of NAME]", "[birth date of
     NAME]", NAME the record's file name (``record_id``), wherever they stand as words of their own (case ignored): one
-    inside a longer word, as the ID in a file name "aecg_subject1_0", stays (the file name is what the log names)."""
+    inside a longer word, as the ID in a file name "aecg_subject1_0", stays (the file name is what the log names).
+    A placeholder birth date (1900-01-01 or earlier: ``records.age.placeholder_birth``) names no one and stays: GE
+    CardioSoft's anonymised export writes 0001-01-01 for its birth and acquisition dates both, and the log said its
+    acquisition time "reads [birth date of NAME] 01:01:01". A birth date that is the acquisition's date too (a
+    newborn's, or an export's filling) is "[birth and acquisition date of NAME]": which the text meant, a match of
+    words cannot tell."""
     if record is None:
         return text
     facts = file_patient(record)
-    birth = ((getattr(record, "meta", None) or {}).get("patient") or {}).get("birth_date")
+    meta = getattr(record, "meta", None) or {}
+    birth = _birth_date(meta)
     name = str(getattr(record, "record_id", "") or "this record")
     words = [(str(facts["id"]), "patient ID")] if facts.get("id") else []
     if facts.get("name"):
@@ -40,12 +48,23 @@ def unnamed(text: str, record) -> str:
         words += [(part, "patient name") for part in re.split(r"[\W_]+", str(facts["name"]))
                   if len(part) >= _LEAST_PART]
     if birth:
-        words.append((str(birth), "birth date"))
+        acquired = str(meta.get("acquired") or "")[:10]
+        words.append((birth, "birth and acquisition date" if acquired == birth else "birth date"))
     for word, what in sorted(words, key=lambda w: -len(w[0])):      # the whole name before its parts
         if word.strip():
             text = re.sub(rf"(?<![\w]){re.escape(word.strip())}(?![\w])", f"[{what} of {name}]", text,
                           flags=re.IGNORECASE)
     return text
+
+
+def _birth_date(meta: dict) -> str:
+    """The birth date ``meta`` gives its patient as the file gives it, "" where none or a placeholder."""
+    birth = str((meta.get("patient") or {}).get("birth_date") or "")
+    try:
+        day = date.fromisoformat(birth[:10])
+    except ValueError:
+        return birth            # not an ISO date: replaced as written
+    return "" if placeholder_birth(day) else birth
 
 
 # an absolute path's folders ("/data/Doe John/", "C:\\ECG\\Doe\\", "\\\\server\\share\\"): after a space, a quote or a
