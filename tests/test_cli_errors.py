@@ -295,3 +295,14 @@ def test_a_device_that_cannot_be_used_is_named_as_the_option(tmp_path, capsys):
         assert _one_clean_line(capsys.readouterr().err) == \
             "error: --device 'gpu': unknown device; use 'auto', 'cpu' or 'cuda'", argv
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name, named", [("x.txt", "x.pdf"), ("report", "report.pdf")])
+def test_report_refuses_an_out_name_that_is_no_pdf(tmp_path, capsys, name, named):
+    """``mirage report --out x.txt`` had written a PDF named x.txt (an editor opens it): the name must end in .pdf,
+    as every PDF mirage score --pdf-dir and the app's Export name does; refused with exit 2, nothing written."""
+    out = tmp_path / name
+    assert main(["report", str(SAMPLES / "ludb" / "1.hea"), "--out", str(out), "--no-model"]) == 2
+    assert _one_clean_line(capsys.readouterr().err) == \
+        f"error: --out {out}: the report is a PDF; give a name ending in .pdf, e.g. {tmp_path / named}"
+    assert list(tmp_path.iterdir()) == []

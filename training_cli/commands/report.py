@@ -105,7 +105,7 @@ def report_command_parser(subparsers=None) -> argparse.ArgumentParser:
     p.add_argument("record", type=Path,
                    help="the record: a WFDB or Challenge .hea (.dat/.mat or the record stem), or a clinical "
                         "file (GE MUSE, GE CardioSoft, Philips, HL7 aECG, DICOM, SCP-ECG, EDF/BDF, ISHNE, MFER)")
-    p.add_argument("--out", type=Path, required=True, help="the PDF to write")
+    p.add_argument("--out", type=Path, required=True, help="the PDF to write (its name ends in .pdf)")
     add_overwrite_arg(p, "the PDF")
     p.add_argument("--model", type=Path, default=None, help=MODEL_HELP)
     p.add_argument("--no-model", action="store_true", help="report without a model result")
@@ -148,6 +148,10 @@ def run(args) -> int:
     refuse_earlier_outputs("mirage report", args.out, [args.out.expanduser()], args.overwrite,
                            inputs=(args.labs, None if args.no_overreads else store_path(args)),
                            records=(args.record, args.prior))
+    # after the refusals that say what --out is: a PDF under another name opens in no viewer (x.txt in an editor)
+    if args.out.suffix.lower() != ".pdf":
+        named = args.out.with_suffix(".pdf") if args.out.suffix else args.out.with_name(args.out.name + ".pdf")
+        raise UsageError(f"error: --out {args.out}: the report is a PDF; give a name ending in .pdf, e.g. {named}")
     try:
         record = load_record(args.record)
     except RecordError as err:
