@@ -56,6 +56,19 @@ def test_a_row_named_by_its_path_under_the_tables_folder_is_its_records(tmp_path
         assert lookup.ambiguous(root / site / "1.hea") == ""
 
 
+def test_a_row_of_a_record_outside_the_run_is_no_error(tmp_path):
+    """DATASET/labs.csv's row 'siteB/1' in a run of DATASET/siteA names a record the run does not hold: simply not
+    used, no error, warning or hint said of it; siteA/1 keeps its own row (70 kg, as the table writes it)."""
+    from mirage_model.review.batch.inputs import labs_lookup
+
+    root = _dataset(tmp_path / "ds", "record_id,weight [kg]\nsiteA/1,70\nsiteB/1,90\n")
+    lookup = labs_lookup(root / "labs.csv", root / "siteA")
+    hea = root / "siteA" / "1.hea"
+    assert lookup.values(hea) == {"weight": (70.0, "kg")} and lookup.ambiguous(hea) == ""
+    assert not lookup.errors and not lookup.warnings and lookup.unmatched_hint([hea]) == ""
+    assert not lookup.fits_almost_none(1)
+
+
 def test_the_window_gives_a_record_opened_alone_no_row_of_two_sites(tmp_path):
     """File > Open of siteA/1 (its own folder, or the folder browser's siteA) with DATASET/labs.csv open."""
     from mirage_model.review.labs_table import LabsTable
