@@ -66,3 +66,29 @@ def test_export_and_print_offer_the_same_names(qtbot, monkeypatch, tmp_path):
         window.export_dialog()
         assert offered[-1] == reports / name
         assert Path(window.new_printer().outputFileName()) == reports / name
+
+
+def test_export_refuses_a_name_typed_without_pdf(qtbot, monkeypatch, tmp_path):
+    """A name typed over the one offered, x.txt: File > Export PDF had written the PDF as x.txt (an editor opens it).
+    Refused as ``mirage report --out x.txt`` is, in its words, nothing written; x.pdf then is written."""
+    from PySide6.QtWidgets import QDialog, QFileDialog
+
+    from app.dialogs.export import ExportDialog
+    from helpers_app import WAIT_MS, shown_window
+
+    _, alone = _folders(tmp_path)
+    typed = [tmp_path / "x.txt", tmp_path / "x.pdf"]
+    monkeypatch.setattr(ExportDialog, "exec", lambda dlg: QDialog.DialogCode.Accepted)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a: (str(typed.pop(0)), "PDF (*.pdf)"))
+    window = shown_window(qtbot, size=(1280, 800))
+    with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
+        window.open_record(alone / "muse-sinus.hea")
+    with qtbot.waitSignal(window.reportFailed, timeout=WAIT_MS) as failed:
+        window.export_dialog()
+    why = "the report is a PDF; give a name ending in .pdf, e.g. x.pdf"
+    assert failed.args == [str(tmp_path / "x.txt"), why]
+    assert window.message_bar.text() == f"Report not written: x.txt: {why}."
+    with qtbot.waitSignal(window.reportWritten, timeout=WAIT_MS * 4):
+        window.export_dialog()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["x.pdf"]
+    assert (tmp_path / "x.pdf").read_bytes().startswith(b"%PDF")

@@ -24,7 +24,7 @@ from mirage_model import formats
 from mirage_model.formats.write import (WFDB_NAME_RULE, left_out_line, output_name, renamed_note,
                                         source_file_hit)
 from mirage_model.records import RecordError
-from mirage_model.review.batch.naming import report_pdf_name
+from mirage_model.review.batch.naming import NOT_A_PDF_NAME, pdf_named, report_pdf_name
 from mirage_model.review.file_info import patient_names
 from mirage_model.review.interpret import session_interpretation
 
@@ -134,6 +134,11 @@ class ExportMixin:
         session = self.session
         if session is None or session.record is None:
             self.show_message("Open a record before exporting a report.")
+            return None
+        if named := pdf_named(path):       # a name typed over the dialog's: refused as mirage report --out refuses it
+            why = NOT_A_PDF_NAME.format(shown_name(named))
+            self.show_message(f"Report not written: {shown_name(Path(path))}: {why}.")
+            self.reportFailed.emit(str(path), why)
             return None
         from mirage_model.review import report   # here, not at the top: reportlab takes about a second to import
 

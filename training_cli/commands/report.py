@@ -31,6 +31,7 @@ from mirage_model.paths import default_model_path
 from mirage_model.quality import AssessmentError
 from mirage_model.review.batch import BatchError
 from mirage_model.review.batch.inputs import LabsLookup, features_read, labs_dict
+from mirage_model.review.batch.naming import NOT_A_PDF_NAME, pdf_named
 from mirage_model.review.measurements import measurement_rows
 from mirage_model.review.interpret.prediction import session_interpretation
 from mirage_model.review.amendment import changes_line, keep_signatures
@@ -148,10 +149,8 @@ def run(args) -> int:
     refuse_earlier_outputs("mirage report", args.out, [args.out.expanduser()], args.overwrite,
                            inputs=(args.labs, None if args.no_overreads else store_path(args)),
                            records=(args.record, args.prior))
-    # after the refusals that say what --out is: a PDF under another name opens in no viewer (x.txt in an editor)
-    if args.out.suffix.lower() != ".pdf":
-        named = args.out.with_suffix(".pdf") if args.out.suffix else args.out.with_name(args.out.name + ".pdf")
-        raise UsageError(f"error: --out {args.out}: the report is a PDF; give a name ending in .pdf, e.g. {named}")
+    if named := pdf_named(args.out):      # after the refusals that say what --out is
+        raise UsageError(f"error: --out {args.out}: {NOT_A_PDF_NAME.format(named)}")
     try:
         record = load_record(args.record)
     except RecordError as err:

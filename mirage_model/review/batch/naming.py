@@ -207,6 +207,19 @@ def report_pdf_name(record) -> str:
     return within_name_max(Path(f"{pdf_names([own, *(Path(p.name) for p in others)])[own].stem}_report.pdf")).name
 
 
+NOT_A_PDF_NAME = "the report is a PDF; give a name ending in .pdf, e.g. {}"     # what mirage report and Export say
+
+
+def pdf_named(path) -> Path | None:
+    """``path`` named as a PDF report is where its name does not end in .pdf (any case): "x.txt" -> "x.pdf",
+    "report" -> "report.pdf", for the words ``NOT_A_PDF_NAME`` refuses it with (``mirage report --out``, File >
+    Export PDF); None where it does. A PDF under another name opens in no PDF viewer (x.txt in an editor)."""
+    path = Path(path)
+    if path.suffix.lower() == ".pdf":
+        return None
+    return path.with_suffix(".pdf") if path.suffix else path.with_name(path.name + ".pdf")
+
+
 def numbered(name: Path, taken: set[str], base: Path | None = None) -> Path:
     """``name``, or where an earlier record took it, ``base`` (default: ``name``) with ``_2``, ``_3`` ... after its
     stem: the first name not in ``taken``, which it joins. Names compare case-insensitively (a PDF folder may sit on
