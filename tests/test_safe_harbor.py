@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -14,10 +15,11 @@ import numpy as np
 import pytest
 
 from mirage_model import formats
-from mirage_model.formats.safe_harbor import safe_harbor, scrub_dates
+from mirage_model.formats.assemble import _age
+from mirage_model.formats.safe_harbor import safe_harbor, scrub_ages, scrub_dates
 from mirage_model.formats.write import left_out_line
 from mirage_model.records import load_record
-from mirage_model.review.file_info import patient_facts
+from mirage_model.review.file_info import patient_facts, reader_notes
 from training_cli.main import main
 
 pytest.importorskip("ecgdatakit")
@@ -190,7 +192,8 @@ def test_keep_dates_keeps_them_and_says_the_file_is_not_safe_harbor(tmp_path, ca
 
 def test_the_pdf_of_an_anonymised_record_says_the_year_and_90_or_older(tmp_path):
     """Page 1's header of a Safe-Harbor file's report: "Age: ≥90" and "Acquired: 2023", no day, month or time
-    (truth: the MUSE file's AcquisitionDate 04-29-2023 and AcquisitionTime 22:41:16, read above)."""
+    (truth: the MUSE file's AcquisitionDate 04-29-2023 and AcquisitionTime 22:41:16, read above); every page's
+    footer and page 3's values table say the age in the same words (they had said "90 y", "90 years")."""
     pypdf = pytest.importorskip("pypdf")
     from mirage_model.review.report import build_report
     from mirage_model.review.session import ReviewSession
@@ -202,3 +205,45 @@ def test_the_pdf_of_an_anonymised_record_says_the_year_and_90_or_older(tmp_path)
     assert "Age: ≥90" in text and f"Acquired: {when.year}" in text
     for form in _date_forms(when) + ["95 y", "Age: 95"]:
         assert form not in text.lower(), form
+    # every page's footer names the patient in page 1's words: "anonymised, M, ≥90 y", not "90 y" (before)
+    pages = len(pypdf.PdfReader(str(pdf)).pages)
+    assert text.count("anonymised, M, ≥90 y") == pages and not re.search(r"(?<!≥)90 y", text)
+    # and page 3's values table the age the model read as "≥90 years", not "Age 90 years" (before)
+    assert "Age ≥90 years file" in text and not re.search(r"(?<!≥)90 years", text)
+    assert "Censored" not in text               # Safe Harbor's category, not an assay's limit
+
+
+@pytest.mark.parametrize(("text", "scrubbed"), [
+    ("the file states an age of 104 y, but", "the file states an age of 90 or older, but"),
+    ("give 105 y (105.34 y); the stated", "give 90 or older (90 or older); the stated"),
+    ("a 95-year-old man, aged 92", "a 90 or older man, aged 90 or older"),
+    ("the header's age '97': older", "the header's age '90 or older': older"),
+    ("age 89, born 1928", "age 89, born 1928"),                               # 89 is no "over 89"
+    ("age 104, birth date 1913", "age 90 or older, birth date X"),            # the birth year gives the age
+    ("the header's age '999' is older than anyone has lived (122.5 years)",   # no one's age: said as it is
+     "the header's age '999' is older than anyone has lived (122.5 years)"),
+    ("age 90 or older, written as 90", "age 90 or older, written as 90"),     # the category's own words
+    ("QRS 100 ms, voltage 95, page 95, 2017 y", "QRS 100 ms, voltage 95, page 95, 2017 y"),   # no ages
+])
+def test_scrub_ages_writes_an_age_over_89_as_90_or_older(text, scrubbed):
+    assert scrub_ages(text) == scrubbed
+
+
+@pytest.mark.parametrize("fmt", ["wfdb", "edf"])
+def test_an_age_over_89_in_a_reader_note_is_written_90_or_older(tmp_path, fmt):
+    """The Welch Allyn SCP's patient is 104 (README: "the Welch Allyn sample's 104 years"); the note a reader writes
+    where a birth date disagrees (born 1912-01-02, recorded 2017-05-04: 105 y) was carried as written: "the
+    file states an age of 104 y, but its birth date 1912 and acquisition date 2017 give 105 y (105.34 y)"."""
+    rec = load_record(DATA / "welch-allyn-ECG_20170504_163507_123456789.SCP")
+    assert rec.age == 104.0
+    _, said = _age(rec.age, dt.date(1912, 1, 2), dt.datetime(2017, 5, 4, 16, 35, 7))
+    _, younger = _age(85.0, dt.date(1990, 1, 2), dt.datetime(2017, 5, 4))     # 85 stated, 27 by the dates
+    rec.meta["reader_warnings"] = (*rec.meta.get("reader_warnings", ()), *said, *younger)
+    assert "104 y" in said[0] and "85 y" in younger[0]
+    out = formats.write_record(rec, tmp_path / fmt, fmt, anonymise=True)
+    written = out.read_bytes().decode("latin-1")
+    for gone in ("104", "105", "1912"):
+        assert gone not in written, gone
+    notes = " | ".join(reader_notes(load_record(out)))
+    assert "the file states an age of 90 or older, but its birth date X and acquisition date 2017" in notes
+    assert "states an age of 85 y" in notes and "birth date 1990" in notes     # under 90: as the reader wrote it

@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from mirage_model.records.age import AGE_CAPPED_NOTE, AGE_CAPPED_YEARS, PLACEHOLDER_BIRTH_RULE
+from mirage_model.records.age import AGE_CAPPED_NOTE, AGE_CAPPED_YEARS, MAX_AGE_Y, PLACEHOLDER_BIRTH_RULE
 from mirage_model.records.record import EcgRecord
 
 SAFE_HARBOR_RULE = "HIPAA Safe Harbor, 45 CFR 164.514(b)(2)"
@@ -58,6 +58,15 @@ _NAMES_SOMEONE = re.compile(
     r"\b(?:confirmed|reviewed|read|over-?read|interpreted|referred|requested|ordered|edited|signed|acquired|"
     r"recorded|performed|compared)\s+by\b|\b(?:dr|prof)\b\.?\s+[a-z]|\b(?:technician|tech|operator|physician|"
     r"referring|room|ward|bed|order|accession|institution|hospital|clinic)\b", re.I)
+# an age in a text: after "age"/"aged" ("an age of 104", "the header's age '95'") or before a year's unit ("104 y",
+# "(104.17 y)", "95 years old", "104-year-old"); "age 90 or older" (the category's own words) is no age to scrub
+_YEARS_UNIT = r"[- ]?(?:y|yrs?|years?)(?:[- ]old)?\b"
+_AGE_SAID = re.compile(
+    rf"(?P<pre>\bage[ds]?\b(?:\s+(?:of|is|was))?\s*[:=]?\s*['\"]?)(?P<n>\d{{2,3}}(?:\.\d+)?)(?![\d.])"
+    rf"(?:\s*{_YEARS_UNIT})?(?!\s+or\s+older)|(?<![\d.])(?P<n2>\d{{2,3}}(?:\.\d+)?)\s*{_YEARS_UNIT}", re.I)
+# a birth date's year, as the date scrub leaves it ("birth date 1913"): with an age over 89 it tells that age
+_BIRTH_YEAR = re.compile(r"(?P<pre>\b(?:birth\s*date|date\s+of\s+birth|dob|born)\b\W{0,3})(?:19|20)\d{2}\b", re.I)
+CAPPED_WORDS = "90 or older"
 
 
 def scrub_dates(text: str) -> str:
@@ -75,6 +84,26 @@ def _scrub_dates(text: str) -> str:
     text = _SHORT_DATE.sub("X", text)
     text = _TIME.sub("", text)
     return re.sub(r"\s+([,.;)])", r"\1", text)
+
+
+def scrub_ages(text: str) -> str:
+    """``text`` with every age of 90 or more it states written as "90 or older" ("states an age of 104 y" ->
+    "states an age of 90 or older", "(104.17 y)" -> "(90 or older)"), and where it stated one, a birth date's
+    year dropped too ("birth date 1913" -> "birth date X": with the recording's year it gives the age). Ages
+    below 90 stay, and so do those no living patient has (above ``records.age.MAX_AGE_Y``, e.g. a placeholder
+    "999": no one's age, and the note says why it was not used)."""
+    capped = False
+
+    def cap(m: re.Match) -> str:
+        nonlocal capped
+        years = float(m.group("n") or m.group("n2"))
+        if not AGE_CAPPED_YEARS <= years < MAX_AGE_Y:
+            return m.group(0)
+        capped = True
+        return f"{m.group('pre') or ''}{CAPPED_WORDS}"
+
+    text = _AGE_SAID.sub(cap, str(text))
+    return _BIRTH_YEAR.sub(lambda m: f"{m.group('pre')}X", text) if capped else text
 
 
 def dropped_text(record: EcgRecord) -> list[str]:
@@ -108,7 +137,8 @@ def safe_harbor(record: EcgRecord, keep_dates: bool = False) -> EcgRecord:
         The copy; ``record`` is not changed.
     """
     meta = {k: v for k, v in record.meta.items() if k not in FREE_TEXT}
-    dates = (lambda text: text) if keep_dates else scrub_dates
+    # the texts kept: ages over 89 in them as "90 or older" (with --keep-dates too), dates to the year
+    dates = scrub_ages if keep_dates else (lambda text: scrub_ages(scrub_dates(text)))
     if not keep_dates:
         acquired = str(meta.get("acquired") or "")
         year = re.match(r"\s*(\d{4})", acquired)

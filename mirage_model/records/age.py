@@ -131,3 +131,20 @@ def age_text(years, year_unit: str = "") -> str:
         return counted(days // 7, "week")
     return counted(days, "day")
 
+
+def shown_age(years, meta=None, year_unit: str = "") -> str:
+    """An age in the words every face shows it with (the patient line, every PDF page's header and footer, the
+    folder row, the status bar): :func:`age_text`, but an anonymised file's 90 that stands for 90 or older (its
+    ``meta["age_note"]`` holds ``AGE_CAPPED_NOTE``) is ``AGE_CAPPED_SHOWN`` ("≥90", "≥90 y" with ``year_unit``).
+
+    Args:
+        years: the age in years, as the session holds it (a reviewer's edit of 95 is shown 95).
+        meta: the record's ``meta`` (None: no note, the age as it is).
+        year_unit: what follows an age in whole years (" y" in a footer's "43 y").
+    """
+    shown = age_text(years, year_unit)
+    note = str((meta or {}).get("age_note") or "")
+    if shown and years == AGE_CAPPED_YEARS and AGE_CAPPED_NOTE in note:
+        return f"{AGE_CAPPED_SHOWN}{year_unit}"
+    return shown
+

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from mirage_model.csvsafe import encodable
 from mirage_model.limits import length_words, recording_words
-from mirage_model.records.age import AGE_CAPPED_NOTE, AGE_CAPPED_SHOWN, AGE_CAPPED_YEARS, age_text
+from mirage_model.records.age import shown_age
 from mirage_model.records.leads import held_in_place, other_chest_leads
 from mirage_model.records.metadata import SOURCE_PREFIX
 from mirage_model.records.snomed import snomed_name
@@ -294,10 +294,8 @@ def patient_facts(record, age=None, sex=None, *, name: str = "", patient_id: str
         facts.append(f"Patient: {name}")
     if pid:
         facts.append(f"ID: {pid}")
-    shown = age_text(age) if age is not None else ""   # "" for no age, NaN or a negative one
-    age_note = str((getattr(record, "meta", None) or {}).get("age_note") or "")
-    if shown and age == AGE_CAPPED_YEARS and AGE_CAPPED_NOTE in age_note:
-        shown = AGE_CAPPED_SHOWN           # an anonymised file's 90 is "90 or older" (HIPAA Safe Harbor)
+    # "" for no age, NaN or a negative one; an anonymised file's 90 is "90 or older" (HIPAA Safe Harbor): "≥90"
+    shown = shown_age(age, getattr(record, "meta", None)) if age is not None else ""
     if shown:
         facts.append(f"Age: {shown}")      # 43; an infant's in months, weeks or days: 3 months
     elif say_unknown:

@@ -12,6 +12,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Paragraph
 
 from mirage_model.clinical.features import censor_mark
+from mirage_model.records.age import AGE_CAPPED_SHOWN, shown_age
 from mirage_model.review.labels import changes_said, model_words
 from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.layout import MM
@@ -44,6 +45,9 @@ def session_clinical_rows(session) -> list[dict]:
             value, unit = text, (v.unit or feat.unit)
             if v.accepted and v.unit and feat.factor(v.unit) != 1.0:
                 value = f"{text} (= {censor_mark(text)}{fmt_num(v.canonical, 4)} {feat.unit})"
+            if name == "age" and v.accepted and \
+                    shown_age(v.canonical, getattr(session.record, "meta", None)) == AGE_CAPPED_SHOWN:
+                value = AGE_CAPPED_SHOWN     # an anonymised file's 90 for 90 or older: "≥90 years" (page 1)
         if not v.accepted:
             use = "refused, not given"
         elif used is None:
@@ -139,7 +143,8 @@ def clinical_flowables(ctx: ReportContext, st) -> list:
     if refused:
         notes.append("Refused (not given to the model): " + "; ".join(
             f"{r['label']} {r['value']}: {r['message']}" for r in refused) + ".")
-    censored = [r for r in rows if censor_mark(r["value"])]
+    # an anonymised file's "≥90" is Safe Harbor's category, no assay's limit (page 3's reader notes say so)
+    censored = [r for r in rows if censor_mark(r["value"]) and (r["name"], r["value"]) != ("age", AGE_CAPPED_SHOWN)]
     if censored:
         # a value the model does not read was not taken at its limit (nor at all): said of those it read alone;
         # none where no model was run ("no model") or the value was refused

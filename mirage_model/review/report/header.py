@@ -15,7 +15,7 @@ from reportlab.platypus import Paragraph
 
 from mirage_model import RESEARCH_USE_NOTICE, __version__
 from mirage_model.csvsafe import encodable
-from mirage_model.records.age import age_text
+from mirage_model.records.age import shown_age
 from mirage_model.review.file_info import ANONYMISED_NAME, anonymised, patient_facts, patient_names
 from mirage_model.review.overread import research_notice
 from mirage_model.review.report.context import ReportContext
@@ -29,7 +29,8 @@ SEP = "   "                            # between the facts of the patient line
 
 
 def _patient_tag(ctx) -> str:
-    """The patient this page belongs to, as printed in every page's footer ("ID 081486213, F, 75 y"):
+    """The patient this page belongs to, as printed in every page's footer ("ID 081486213, F, 75 y"; an anonymised
+    file's age 90 or older "≥90 y"):
     the ID the user gave, else the file's (as page 1's header has it), so that a page parted from
     page 1 still names its patient; "anonymised" first where page 1's header says "Patient:
     anonymised" (``file_info.patient_names``: "anonymised, M, 43 y"). The name itself is page 1's only."""
@@ -42,7 +43,8 @@ def _patient_tag(ctx) -> str:
     if ctx.sex:
         bits.append(str(ctx.sex))
     if ctx.age is not None:
-        bits.append(age_text(ctx.age, " y"))     # "75 y", an infant's "3 months"
+        # "75 y", an infant's "3 months", an anonymised file's 90 for 90 or older "≥90 y" (page 1: "Age: ≥90")
+        bits.append(shown_age(ctx.age, getattr(ctx.record, "meta", None), " y"))
     return ", ".join(bits)
 
 
