@@ -33,6 +33,7 @@ from app.views.elided_label import ElidedLabel
 from app.views.lab_row import CONTRIBUTION_STYLE, NOT_USED_COLOUR, LabRow, ValueEdit
 from mirage_model.clinical import ClinicalError, ClinicalSchema, default_schema, entry_status
 from mirage_model.clinical.values import typed_unit
+from mirage_model.records.age import AGE_CAPPED_SHOWN, shown_age
 from mirage_model.review.labels import changes_said, label_words, model_words
 from mirage_model.review.session import READY, STALE, ReviewSession
 from mirage_model.words import signed
@@ -307,6 +308,15 @@ class LabForm(QWidget):
             self._show_status(row, "error", v.message)
         else:
             self._mark_unused(row, v)
+            meta = getattr(self.session.record, "meta", None)
+            if v is not None and v.name == "age" and shown_age(v.canonical, meta) == AGE_CAPPED_SHOWN:
+                # an anonymised file's 90 for 90 or older (the patient line's "Age: ≥90"), over the 90 the model reads
+                said = f"{AGE_CAPPED_SHOWN}: the file's age is 90 or older (HIPAA Safe Harbor), read as 90"
+                alone = not row.message.isVisibleTo(self)
+                row.message.setText(said if alone else f"{row.message.text()}; {said}")
+                if alone:
+                    row.message.setStyleSheet(f"color: {NOT_USED_COLOUR}")
+                row.message.setVisible(True)
 
     def show_contributions(self) -> None:
         """Each row's contribution to the session's result; faded, and said out of date in its tooltip,
