@@ -245,7 +245,7 @@ def record_info(rec) -> dict:
     return {"record_id": rec.record_id, "age": rec.age, "sex": rec.sex, "fs": rec.fs,
             "duration_s": rec.duration_s, "dx": diagnosis_words(rec, with_codes=False),
             "dx_coded": diagnosis_words(rec), "recording_s": (rec.meta or {}).get("recording_s"),
-            "cut_short": cut_short(rec.meta)}
+            "cut_short": cut_short(rec.meta), "age_note": (rec.meta or {}).get("age_note")}
 
 
 def report_job(ctx: JobContext, session, out_path, settings=None, model_info=None):

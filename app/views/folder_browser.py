@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 from app import jobs, workers
 from mirage_model import formats
 from mirage_model.csvsafe import printable
-from mirage_model.records.age import age_text
+from mirage_model.records.age import shown_age
 from mirage_model.records.folder import natural_key, unreadable_line
 from mirage_model.review.file_info import length_read
 
@@ -203,7 +203,7 @@ class FolderBrowser(QWidget):
         if self.table.columnSpan(index, 1) > 1:        # an unreadable row read since: its cells again
             self.table.setSpan(index, 1, 1, 1)
         age = info.get("age")
-        values = (info["record_id"], age_text(age), info.get("sex") or "",       # "43", an infant's "3 months"
+        values = (info["record_id"], shown_age(age, info), info.get("sex") or "",   # "43", "3 months", "≥90"
                   ", ".join(list(map(str, info.get("dx") or ()))[:4]), f"{info['fs']:g}", f"{info['duration_s']:.1f}")
         if info.get("recording_s") or info.get("cut_short"):    # a Holter read in part, a file cut short: said so
             values = values[:-1] + (length_read(info["duration_s"], info.get("recording_s"), info.get("cut_short")),)

@@ -18,7 +18,7 @@ from app import jobs, workers
 from app.views.patient_line import NO_RECORD
 from app.window.records import _brief, _reason, shown_name
 from mirage_model.limits import SCALE_FINDINGS
-from mirage_model.records.age import age_text
+from mirage_model.records.age import shown_age
 from mirage_model.review.file_info import (cut_short, device_report_lines, file_diagnosis_lines, file_patient,
                                            length_read, patient_named, reader_notes, record_notes)
 from mirage_model.review.session import PENDING, STALE
@@ -185,7 +185,7 @@ class ReadingMixin:
         length = length_read(record.duration_s, (record.meta or {}).get("recording_s"),   # "2.50 h of 24.0 h read"
                              cut_short(record.meta))
         return (f"{record.record_id}: {record.fs:g} Hz, {length}, "
-                f"age {age_text(s.age) or 'unknown'}, sex {s.sex or 'unknown'}"
+                f"age {shown_age(s.age, record.meta) or 'unknown'}, sex {s.sex or 'unknown'}"
                 + (f"; {named}" if named else "") + (f"; {who['device']}" if who.get("device") else ""))
 
     def _status_follows_values(self, name: str, info: dict) -> None:
