@@ -95,6 +95,8 @@ class BatchOutcome:
             text += f" {summary.same_file_line()}."
         if getattr(summary, "copies", 0):          # one ECG in two files: two rows, as mirage score says it
             text += f" {summary.copies_line()}."
+        if getattr(summary, "kept_without", (0,))[0]:   # an earlier version's kept rows, as score says it
+            text += f" {summary.kept_without_line()}."
         if getattr(summary, "in_training", None):  # the model's own training records: optimistic, as score says
             text += f" {summary.in_training_line()}."
         not_read = list(getattr(summary, "not_read", None) or ())

@@ -408,6 +408,8 @@ def _report(args, summary, predictor) -> int:
         print(summary.same_file_line())
     if summary.copies:      # one ECG in two files: two rows, each naming the other's record
         print(summary.copies_line())
+    if summary.kept_without[0]:     # an earlier version's kept rows: empty in the columns added since
+        print(f"note: {summary.kept_without_line()}", file=sys.stderr)
     if summary.in_training:     # the model's own training or validation records: optimistic, said once
         print(f"warning: {summary.in_training_line()}", file=sys.stderr)
     if summary.own_files:     # an earlier run's results CSV and PDFs in the folder: no records, not failures

@@ -19,8 +19,36 @@ PROBE_TOLERANCE = 1e-4
 PROBES = 3          # kept records compared by the re-scoring check (one that now fails is passed by)
 
 
-def kept_rows(out_path: Path, fmt: str, cols: list[str]) -> list[dict]:
-    """The ok rows of ``out_path`` (one per record path, the first), or [] when it does not exist.
+# the columns added to the output since the earliest version whose outputs a resumed run carries on, each with the
+# commit that added it: a kept row of an output that lacks them has no value for them (its record is not read again),
+# left empty and said in its notes (``KEPT_WITHOUT``) and by the summary, where empty may mean "none" (in_training:
+# not a training record; same_ecg_as: no copy). Not among them: age_given (fcb1cfa1, 2026-12-06 15:54), since which
+# age_used is the age the model read, no longer the file's (a kept row's would mean another thing), and every column
+# added before it (labs_used, which the resume checks kept rows by; poor_leads, noise_may_hide ...): an output lacking
+# one of those is refused, naming the columns it lacks
+ADDED_SINCE = {"patient_id": "76a43214", "recorded": "76a43214", "same_ecg_as": "93079f16", "ecg_key": "93079f16",
+               "in_training": "a452acb6"}
+KEPT_WITHOUT = "kept from an earlier version: no "      # a kept row's note: "... no in_training value"
+
+
+def added_since(old: list[str], new: list[str]) -> list[str] | None:
+    """The columns of ``new`` (this run's) that an output of columns ``old`` lacks, where it is an earlier version's
+    output of them: ``new`` less some of ``ADDED_SINCE``, in the same order ([] where ``old`` is ``new``); None where
+    it is not (a column of another kind lacking, one over, another order).
+
+    Example: added_since(["record_path", "model", "notes"], ["record_path", "model", "in_training", "notes"])
+    is ["in_training"]."""
+    lacking = [c for c in new if c not in old]
+    if any(c not in ADDED_SINCE for c in lacking) or [c for c in new if c in old] != old:
+        return None
+    return lacking
+
+
+def kept_rows(out_path: Path, fmt: str, cols: list[str], blank_anyway=()) -> list[dict]:
+    """The ok rows of ``out_path`` (one per record path, the first), or [] when it does not exist. An earlier
+    version's output (``added_since``) is kept too: its rows' notes end in what they have no value of ("kept from an
+    earlier version: no in_training value"), less the columns of ``blank_anyway``, which this run leaves empty in
+    every row (in_training, for a model that keeps no fingerprints).
 
     Raises:
         BatchError: the output cannot be read, or was written with other columns (another
@@ -29,19 +57,37 @@ def kept_rows(out_path: Path, fmt: str, cols: list[str]) -> list[dict]:
     if not out_path.exists():
         return []
     old_cols, old_rows = read_rows(out_path, fmt)
-    if old_rows and old_cols != cols:
+    lacking = added_since(old_cols, cols) if old_rows else []
+    if lacking is None:
         raise BatchError(f"{out_path}: cannot resume: {columns_differ(old_cols, cols)}; its rows and this "
                          "run's would not line up. Run without --resume to score every record again, or "
                          "write to a new output file",
                          dialog=f"{out_path}: cannot resume: {columns_differ(old_cols, cols, DIALOG_CHANGED)}; "
                          f"its rows and this run's would not line up. {DIALOG_ADVICE}")
+    unknown = [c for c in lacking if c not in blank_anyway]
     kept, done = [], set()
     for row in old_rows:
         key = str(row.get("record_path"))
         if row.get("status") == "ok" and key not in done:   # exact path: one row each
+            if unknown:
+                note = f"{KEPT_WITHOUT}{', '.join(unknown)} value"
+                row["notes"] = f"{row['notes']}; {note}" if row.get("notes") else note
             kept.append(row)
             done.add(key)
     return kept
+
+
+def kept_without(kept: list[dict]) -> tuple[int, list[str]]:
+    """(how many of the ``kept`` rows are an earlier version's without a value of columns added since, those
+    columns), by the rows' notes (``KEPT_WITHOUT``): also those of a run resumed before."""
+    n, named = 0, []
+    for row in kept:
+        for part in str(row.get("notes") or "").split("; "):
+            if part.startswith(KEPT_WITHOUT) and part.endswith(" value"):
+                n += 1
+                named += [c for c in part[len(KEPT_WITHOUT):-len(" value")].split(", ") if c not in named]
+                break
+    return n, named
 
 
 def finished_records(out_path: Path, fmt: str | None = None) -> set[str]:

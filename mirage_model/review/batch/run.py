@@ -33,7 +33,7 @@ from mirage_model.review.batch.outputs import (DEFAULT_DIALECT, FORMATS, earlier
                                                lock_output, output_dialect, write_atomic)
 from mirage_model.review.batch.pipeline import CHUNK_SIZE, OutputCopies, iter_rows
 from mirage_model.review.batch.priors import PriorComparer, SerialCounts
-from mirage_model.review.batch.resume import check_kept, check_unchanged, kept_rows
+from mirage_model.review.batch.resume import check_kept, check_unchanged, kept_rows, kept_without
 from mirage_model.review.batch.row_stamps import record_digests, write_stamps
 from mirage_model.review.batch.saving import CHECKPOINT_COST, RowSaver, checkpoint_wait, interrupted_saves
 from mirage_model.review.batch.summary import BatchSummary, labs_header_line
@@ -81,7 +81,9 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
             order. Refused (``resume.check_kept``) when the kept rows name another model or
             statements model, give a record other labs-table values than this run would, a
             kept record scores otherwise now (same name, other weights), or a kept record's files
-            changed on disk since its row was scored (``resume.check_unchanged``).
+            changed on disk since its row was scored (``resume.check_unchanged``). An earlier version's output
+            that lacks only columns added since (``resume.ADDED_SINCE``) is carried on, its kept rows empty in them
+            and saying so in their notes (``BatchSummary.kept_without``).
         fmt: "csv" or "jsonl".
         measure: add interval measurement columns.
         progress: called as progress(done, total, row) after each row (done counts this run).
@@ -178,7 +180,9 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         if earlier_output(out_path, fmt) and not resume and not overwrite:
             raise BatchError(earlier_output_refusal(out_path))
         dialect = output_dialect(out_path, csv_dialect, resume) if fmt == "csv" else DEFAULT_DIALECT
-        kept = kept_rows(out_path, fmt, cols) if resume else []
+        # an earlier version's kept rows lack nothing of in_training where this run's model keeps no fingerprints
+        blank = () if getattr(predictor, "training_records", None) is not None else ("in_training",)
+        kept = kept_rows(out_path, fmt, cols, blank) if resume else []
         # every record of the folder by its row's record_path, in the order a run writes them
         by_rel = {rel_path(p, folder): p for p in sorted(set(headers) | set(orphans) | set(not_ecg), key=natural_key)}
         # a folder that could not be listed has a row too, where its records would be ("sub/": status error)
@@ -228,7 +232,8 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                                same_file=[(rel_path(Path(a), folder), rel_path(Path(b), folder))
                                           for a, b in getattr(found, "same_file", ())],
                                with_row=set(done_keys),
-                               trained=trained_words(statements_predictor or predictor, predictor))
+                               trained=trained_words(statements_predictor or predictor, predictor),
+                               kept_without=kept_without(kept))
         if labs is not None:
             refused = lookup.refused_rows()
             summary.labs_rows, summary.labs_refused = len(set(labs_d) - refused), len(refused)

@@ -97,6 +97,8 @@ class BatchSummary:
     earlier_kept: list[Path] = field(default_factory=list)
     # scored records the model was trained ("train") or selected and calibrated ("val") on: split -> how many
     in_training: dict[str, int] = field(default_factory=dict)
+    # (kept rows of an earlier version's output, the columns added since that they have no value of: ``resume``)
+    kept_without: tuple[int, list[str]] = (0, [])
 
     def not_read_line(self, why: str = "", names: str = "") -> str:
         """``not_read_line`` of this run's folder."""
@@ -155,6 +157,17 @@ class BatchSummary:
         return (f"{counted(n, 'record')} scored {'is one' if n == 1 else 'are ones'} the model was trained, or "
                 f"selected and calibrated, on ({which}): their probabilities are optimistic, no measure of the model "
                 "(column in_training)")
+
+    def kept_without_line(self) -> str:
+        """"3 kept rows from an earlier version have no in_training value (a column added since: empty there is not
+        known, not "none"; said in their notes)"; "" when none."""
+        n, cols = self.kept_without
+        if not n:
+            return ""
+        added = "a column" if len(cols) == 1 else "columns"
+        return (f"{counted(n, 'kept row')} from an earlier version {'has' if n == 1 else 'have'} no "
+                f"{', '.join(cols)} value ({added} added since: empty there is not known, not \"none\"; said in "
+                f"{'its' if n == 1 else 'their'} notes)")
 
     def unscorable_line(self) -> str:
         """How many of the failed records were read but hold no usable signal, as ``mirage score`` and the batch
