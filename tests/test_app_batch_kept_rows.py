@@ -69,3 +69,30 @@ def test_a_resumed_run_shows_its_kept_rows_marked_kept_from_its_start(qtbot, tmp
     assert _table(dlg) == WHOLE, _table(dlg)
     assert dlg.summary.skipped == 2 and dlg.summary.scored == 1
     assert dlg.status.text().startswith("Done: 1 scored, 2 skipped"), dlg.status.text()
+
+
+def test_a_resumed_output_of_an_earlier_version_is_carried_on_and_the_summary_says_so(qtbot, tmp_path, checkpoint):
+    import csv
+
+    from mirage_model.review.batch.row_stamps import stamps_file_of
+
+    folder = tmp_path / "records"
+    folder.mkdir()
+    for name in ("00417_lr", "10388_lr"):
+        _copy(name, folder)
+    out = tmp_path / "scores.csv"
+    run_batch_dialog(qtbot, checkpoint, folder, out)
+    # the output as a version before same_ecg_as and ecg_key wrote it (and without the stamps file it did not write)
+    with out.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        cols, rows = [c for c in reader.fieldnames if c not in ("same_ecg_as", "ecg_key")], list(reader)
+    with out.open("w", newline="", encoding="utf-8-sig") as fh:
+        writer = csv.DictWriter(fh, cols, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    stamps_file_of(out).unlink()
+    _copy("04016_lr", folder)
+    dlg = run_batch_dialog(qtbot, checkpoint, folder, out, resume=True)
+    assert _table(dlg) == WHOLE, _table(dlg)
+    assert "2 kept rows from an earlier version have no same_ecg_as, ecg_key value" in dlg.status.text(), \
+        dlg.status.text()
