@@ -134,7 +134,7 @@ def test_the_pdf_and_the_app_say_it(trained, qtbot, tmp_path):
 
 
 def test_a_model_that_keeps_no_fingerprints_marks_nothing(tmp_path):
-    """The shipped models and those trained before keep none: the column is empty, never a guess."""
+    """A model trained before they were kept keeps none: the column is empty, never a guess."""
     root, _, _ = _distinct_folder(tmp_path / "data", copies=1)
     tiny = make_tiny_checkpoint(tmp_path / "tiny")
     assert "training_records" not in json.loads((tiny / "config.json").read_text())["provenance"]

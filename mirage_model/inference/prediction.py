@@ -75,7 +75,8 @@ class Prediction:
             (``interpret.doubted_calls``). {} where the checkpoint's metrics do not say.
         in_training: "train" or "val" where the record is one the model was trained on or selected and calibrated
             on (its files' fingerprint among those its checkpoint keeps: ``records.fingerprint``), so its
-            probabilities are optimistic; "" where not, or where the checkpoint keeps none (the shipped models).
+            probabilities are optimistic; "" where not, or where the checkpoint keeps none (one trained before
+            they were kept).
     """
 
     labels: tuple[str, ...]

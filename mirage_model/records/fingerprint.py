@@ -114,8 +114,8 @@ class TrainingRecords:
 
     @classmethod
     def of(cls, provenance: dict | None) -> TrainingRecords | None:
-        """From a checkpoint's provenance; None where it keeps none (a model trained before they were kept, the
-        shipped ones, an entry of another method or damaged)."""
+        """From a checkpoint's provenance; None where it keeps none (a model trained before they were kept, an
+        entry of another method or damaged)."""
         entry = (provenance or {}).get("training_records")
         if not isinstance(entry, dict) or entry.get("method") != METHOD:
             return None

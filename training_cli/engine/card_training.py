@@ -1,5 +1,6 @@
 """The model card's lines of how its model was trained: the command, the recipe in words (``recipe_words``)
-and the wall time, for one model or each member of an ensemble (``command_lines``, read by ``model_card``).
+and the wall time, for one model or each member of an ensemble (``command_lines``, read by ``model_card``), and
+that it keeps its training records' fingerprints (``training_records_lines``).
 """
 
 from __future__ import annotations
@@ -56,3 +57,17 @@ def command_lines(model_type: str, prov: dict, metrics: dict) -> list[str]:
                      f"{wall_time(float(p.get('duration_s') or 0))} on {p.get('hardware', '?')}")
     lines.append(f"- Ensemble (thresholds on the validation split): `{prov.get('command', '?')}`")
     return lines
+
+
+def training_records_lines(prov: dict) -> list[str]:
+    """The card's line that the model keeps the fingerprints of its training and validation records
+    (``provenance["training_records"]``, ``mirage_model.records.fingerprint``) and marks them where they are scored;
+    none where it keeps none."""
+    entry = prov.get("training_records")
+    counts = entry.get("counts") if isinstance(entry, dict) else None
+    if not isinstance(counts, dict):
+        return []
+    return [f"- Training records marked: the model keeps a fingerprint of the signal files of each of its "
+            f"{counts.get('train', 0)} training and {counts.get('val', 0)} validation records (config.json "
+            "`provenance.training_records`), and `mirage score` (column `in_training`), the app and the PDF mark a "
+            "scored record that is one of them: its probabilities are optimistic, no measure of the model"]

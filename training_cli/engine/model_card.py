@@ -13,7 +13,7 @@ from mirage_model.review.labels import label_name
 from mirage_model.review.report.model_info import SCORED_HOW, macro_auroc_text, undefined_auroc
 from mirage_model.stacking import TREE_KINDS
 from training_cli.engine.card_limits import outside_labels, paced_words
-from training_cli.engine.card_training import command_lines, wall_time
+from training_cli.engine.card_training import command_lines, training_records_lines, wall_time
 from training_cli.engine.left_out import left_out_lines, records_line, sampling_rates_lines
 from training_cli.engine.looks import looks_of, looks_text
 from training_cli.engine.metrics import (calibration_maps_words, enough_words, fallback_words, intervals_words,
@@ -387,7 +387,7 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
         "",
         "## Training",
         f"- Data: {prov.get('data', '?')}; splits: {prov.get('splits', '?')}",
-        records_line(metrics, prov),
+        records_line(metrics, prov), *training_records_lines(prov),
         *left_out_lines(prov), *sampling_rates_lines(metrics, loaded.preprocess.target_fs),
         *_class_count_lines(prov, loaded.labels),
         *command_lines(loaded.model_type, prov, metrics),
