@@ -38,6 +38,7 @@ from app.views.median_beats import MedianBeatsView, MedianBeatsWindow
 from app.views.patient_line import PatientLine
 from app.views.results import ResultsPanel
 from app.window.export import ExportMixin
+from app.window.file_check import FileCheckMixin
 from app.window.labs import LabsTableMixin
 from app.window.menus import COMPARE_KEYS, MenusMixin
 from app.window.model import ModelMixin
@@ -57,8 +58,8 @@ log = logging.getLogger(__name__)
 LAB_DEBOUNCE_MS = 600
 
 
-class MainWindow(RecordsMixin, ReadingMixin, LabsTableMixin, ModelMixin, ExportMixin, PrintMixin, PriorMixin,
-                 OverReadsMixin, MenusMixin, ScreenFitMixin, WorkMixin, QMainWindow):
+class MainWindow(FileCheckMixin, RecordsMixin, ReadingMixin, LabsTableMixin, ModelMixin, ExportMixin, PrintMixin,
+                 PriorMixin, OverReadsMixin, MenusMixin, ScreenFitMixin, WorkMixin, QMainWindow):
     """MIRAGE Review's window. Public methods are what menus call and what tests drive; the
     work of each menu lives in its mixin (``app.window``)."""
 

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLineEdit, QPlainTextEdit, QScrollArea, QSizePolicy, QToolButton, QVBoxLayout, QWidget,
 )
 
+from app import disk_check
 from app.views.dialog_focus import back_from_dialog, dialog_of
 from mirage_model.review.interpret import GROUPS
 from mirage_model.review.interpret.statements import STATEMENTS
@@ -366,11 +367,14 @@ class OverReadPanel(QWidget):
         if self.session is not None:
             self.session.overread.set_comment(self.comment.toPlainText())
 
-    def sign(self, name: str) -> str:
+    def sign(self, name: str, why: str | None = None) -> str:
         """Sign over the statements shown, as ``name`` (remembered for the next time); returns what it said. Not
-        where the record's file changed on disk since it was read (``ReviewSession.changed_on_disk``): the
+        where the record's file changed on disk since it was read (``ReviewSession.changed_on_disk``, asked off the
+        GUI thread: ``disk_check``; ``why``: its answer, already asked), nor where its folder does not answer: the
         signature would stand under the file's name over other content; the panel says so, in red."""
-        if why := self.session.changed_on_disk():
+        if why is None:
+            why = disk_check.changed_on_disk(self.session, "signing")
+        if why:
             ov = self.session.overread
             ov.note = f"Not signed: {why}"
             self.show_for(self.session, self.interpretation)
@@ -381,8 +385,8 @@ class OverReadPanel(QWidget):
         return said
 
     def ask_sign(self) -> None:
-        if self.session.changed_on_disk():       # said on the panel, never asked for a name first
-            self.sign("")
+        if why := disk_check.changed_on_disk(self.session, "signing"):    # said on the panel, never asked a name first
+            self.sign("", why)
             return
         name = self.settings.reviewer if self.settings is not None else ""
         n = self.session.overread.unread(self.interpretation)

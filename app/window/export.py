@@ -16,7 +16,7 @@ from typing import Callable
 from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import QDialog, QFileDialog
 
-from app import jobs, workers
+from app import disk_check, jobs, workers
 from app.dialogs.export import ExportDialog
 from app.views.dialog_focus import dialog_of
 from app.window.records import shown_name
@@ -60,7 +60,7 @@ class ExportMixin:
         if self.record is None:
             self.show_message("Open a record before saving it.")
             return
-        if self.file_changed(self.session, "Not saved"):      # said before a file is chosen, not after
+        if self.file_changed(self.session, "Not saved", "saving"):      # said before a file is chosen, not after
             return
         default = Path(self.settings.last_folder or Path.home()) / f"{self.record.record_id}.hea"
         if source_file_hit(self.record, [default]) is not None:    # never offer the original recording itself
@@ -75,7 +75,7 @@ class ExportMixin:
         """Write the current record as WFDB or EDF+ (a few milliseconds: no worker needed); not where its file changed
         on disk since it was read (``file_changed``)."""
         path = Path(path)
-        if self.file_changed(self.session, f"Not saved: {shown_name(path)}"):
+        if self.file_changed(self.session, f"Not saved: {shown_name(path)}", "saving"):
             return None
         # a WFDB record name is ASCII: a name that is not one is transliterated and the user told,
         # and a file of the new name that the dialog never asked about is not replaced
@@ -230,11 +230,13 @@ class ExportMixin:
         for job in exports:
             self.reportFailed.emit(str(job.path), "another record was opened before the analysis finished")
 
-    def file_changed(self, session, what: str) -> str:
+    def file_changed(self, session, what: str, act: str = "export") -> str:
         """Why ``what`` ("Report not written: a.pdf") is not done: the record's file changed on disk since it was
         read (``ReviewSession.changed_on_disk``), said in the message bar; "" where it is as read. A report or a
-        copy made now would stand under the file's name over content it no longer holds."""
-        why = session.changed_on_disk() if session is not None else ""
+        copy made now would stand under the file's name over content it no longer holds. Asked off the GUI thread
+        (``disk_check``): where the record's folder does not answer in time (a network share whose server is gone),
+        ``act`` ("export", "printing") is refused until it does, the window repainting meanwhile."""
+        why = disk_check.changed_on_disk(session, act) if session is not None else ""
         if why:
             self.show_message(f"{what}: record {session.record_id}: {why}.")
         return why

@@ -125,7 +125,7 @@ class PrintMixin:
         if refusal:
             self.show_message(refusal)
             return
-        if self.file_changed(self.session, "Not printed"):      # said before the printer is asked for
+        if self.file_changed(self.session, "Not printed", "printing"):      # said before the printer is asked for
             return
         sid = self.session.id
         printer = self.new_printer()
@@ -166,7 +166,7 @@ class PrintMixin:
         already built (the print preview's), else it is built now. None, nothing printed, where the record's file
         changed on disk since it was read (``file_changed``)."""
         session = self.session
-        if self.file_changed(session, "Not printed"):
+        if self.file_changed(session, "Not printed", "printing"):
             return None
         rid = session.record.record_id
         w = workers.Worker(jobs.print_job, session.snapshot(), printer, **self._report_args(choice), pdf=pdf,
@@ -223,7 +223,7 @@ class PrintMixin:
         """The report built and its pages rasterised in a worker (``jobs.preview_job``), then shown; None where the
         record's file changed on disk since it was read (``file_changed``)."""
         session = self.session
-        if self.file_changed(session, "No print preview"):
+        if self.file_changed(session, "No print preview", "the print preview"):
             return None
         sid, rid = session.id, session.record.record_id
         w = workers.Worker(jobs.preview_job, session.snapshot(), **self._report_args(choice), name="preview")
