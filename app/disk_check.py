@@ -16,7 +16,7 @@ from PySide6.QtCore import QEventLoop, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 ANSWER_S = 5.0      # how long an action waits for the record's folder to answer before it is refused
-QUICK_S = 0.05      # waited without an event loop: a local disk answers in a few ms, and the GUI is not re-entered
+QUICK_S = 0.2       # waited without an event loop: a local disk answers in 2 ms (a busy machine: more); no re-entry
 NO_ANSWER = "the record's folder does not answer (network share?)"
 
 
