@@ -2,8 +2,7 @@
 cart's export tool), without waiting for the record's folder: a network share whose server is gone answers a stat
 after minutes, and the window keeps going meanwhile (``app.disk_check``).
 
-``FileCheckMixin`` comes before ``ReadingMixin`` among ``MainWindow``'s bases: its ``tell_file_changed`` is the one
-that ``ReadingMixin.changeEvent`` calls on activation.
+``ReadingMixin.changeEvent`` calls ``FileCheckMixin.tell_file_changed`` on activation.
 """
 
 from __future__ import annotations

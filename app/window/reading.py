@@ -57,16 +57,6 @@ class ReadingMixin:
         if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
             self.tell_file_changed()
 
-    def tell_file_changed(self) -> None:
-        """Say in the message bar, once, that the open record's file changed on disk since it was read
-        (``ReviewSession.changed_on_disk``), when the window is come back to (after the file manager, the cart's
-        export tool): what is on screen is no longer the file's, and it is not exported or signed as the file's."""
-        s = self.session
-        why = s.changed_on_disk() if s is not None and s.record is not None else ""
-        if why and getattr(self, "_said_changed", None) != (s.id, why):
-            self._said_changed = (s.id, why)
-            self.show_message(f"Record {s.record_id}: {why}.")
-
     def record_preparation(self):
         """What a model job reuses of the open record's preparation: the session's
         (``inference.RecordInputs``), or before the load job has handed it over that job's
