@@ -156,3 +156,28 @@ def _created(folder) -> str:
     import json
 
     return json.loads((folder / "meta.json").read_text())["created"]
+
+
+def test_two_caches_built_within_one_second_are_told_newest_by_their_time(tmp_path):
+    """Two caches of one dataset built in the same second (the meta.json's "created" is whole seconds): the one
+    built last is the one in use, whatever the folders' names. The quick tier's run of the test above named the new
+    cache superseded (its name sorted after the old one's), telling the user to remove the cache in use. Truth: the
+    meta.json times set here, the newer under the name that sorts last."""
+    import json
+    import os
+
+    from training_cli.engine.cache_folders import MARKER_KEYS, cache_lines, superseded
+
+    meta = {k: ["same"] for k in MARKER_KEYS} | {"created": "2026-12-07T15:49:08Z"}
+    folders = {}
+    for name, ns in (("folder-00000000000000000000", 1_000_000_000), ("folder-ffffffffffffffffffff", 1_500_000_000)):
+        f = tmp_path / name
+        f.mkdir()
+        (f / "signal.npy").write_bytes(b"x" * 10)
+        (f / "meta.json").write_text(json.dumps(meta))
+        os.utime(f / "meta.json", ns=(ns, ns))
+        folders[ns] = f
+    old, new = folders[1_000_000_000], folders[1_500_000_000]
+    assert [p for p, _ in superseded(new)] == [old] and [p for p, _ in superseded(old)] == [new]
+    lines = cache_lines(tmp_path)
+    assert len(lines) == 3 and lines[2].startswith(f"  {old} (")

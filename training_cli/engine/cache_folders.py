@@ -38,6 +38,16 @@ def cache_meta(folder: Path) -> dict | None:
     return meta if isinstance(meta, dict) and all(k in meta for k in MARKER_KEYS) else None
 
 
+def built_at(folder: Path, meta: dict) -> tuple[str, int]:
+    """When the cache in ``folder`` was built, to order caches by: its meta.json's "created" (whole seconds) and,
+    for two built within one second (a small dataset rebuilt at once), its meta.json's modification time in ns."""
+    try:
+        ns = (Path(folder) / "meta.json").stat().st_mtime_ns
+    except OSError:
+        ns = 0
+    return str(meta.get("created") or ""), ns
+
+
 def folder_bytes(folder: Path) -> int:
     """The bytes of the files in ``folder`` (a cache holds no sub-folder; links are not followed)."""
     total = 0
@@ -73,7 +83,7 @@ def superseded(folder: Path) -> list[tuple[Path, int]]:
             continue
         old = cache_meta(other)
         if old is not None and all(old.get(k) == meta.get(k) for k in SAME):
-            out.append((str(old.get("created") or ""), other))
+            out.append((built_at(other, old), other))
     return [(path, folder_bytes(path)) for _, path in sorted(out)]
 
 
@@ -105,10 +115,10 @@ def cache_lines(cache_dir: Path) -> list[str]:
     sizes = {p: folder_bytes(p) for p in folders}
     lines = [f"input caches in {cache_dir}: {len(folders)} ({size_text(sum(sizes.values()))})"]
     metas = {p: cache_meta(p) for p in folders}
-    newest: dict[str, tuple[str, Path]] = {}
+    newest: dict[str, tuple[tuple[str, int], Path]] = {}
     for p, meta in metas.items():
         group = json.dumps([meta.get(k) for k in SAME], sort_keys=True, default=str)
-        created = str(meta.get("created") or "")
+        created = built_at(p, meta)     # within one second: meta.json's time in ns, never the folders' names
         if group not in newest or created > newest[group][0]:
             newest[group] = (created, p)
     old = [p for p, meta in metas.items()
