@@ -38,13 +38,18 @@ def _table(dlg) -> list[tuple[str, str]]:
             for r in range(dlg.table.rowCount())]
 
 
-def test_a_resumed_run_shows_its_kept_rows_marked_kept_from_its_start(qtbot, tmp_path, checkpoint):
+def _first_run(qtbot, tmp_path, checkpoint):
+    """(records folder, output, the dialog) of a first run over 00417 and 10388, the output written whole."""
     folder = tmp_path / "records"
     folder.mkdir()
     for name in ("00417_lr", "10388_lr"):
         _copy(name, folder)
     out = tmp_path / "scores.csv"
-    first = run_batch_dialog(qtbot, checkpoint, folder, out)
+    return folder, out, run_batch_dialog(qtbot, checkpoint, folder, out)
+
+
+def test_a_resumed_run_shows_its_kept_rows_marked_kept_from_its_start(qtbot, tmp_path, checkpoint):
+    folder, out, first = _first_run(qtbot, tmp_path, checkpoint)
     assert [s for _, s in _table(first)] == ["ok", "ok"], _table(first)
     _copy("04016_lr", folder)                     # a record added since: the resumed run scores it alone
     seen, said = [], []
@@ -76,12 +81,7 @@ def test_a_resumed_output_of_an_earlier_version_is_carried_on_and_the_summary_sa
 
     from mirage_model.review.batch.row_stamps import stamps_file_of
 
-    folder = tmp_path / "records"
-    folder.mkdir()
-    for name in ("00417_lr", "10388_lr"):
-        _copy(name, folder)
-    out = tmp_path / "scores.csv"
-    run_batch_dialog(qtbot, checkpoint, folder, out)
+    folder, out, _ = _first_run(qtbot, tmp_path, checkpoint)
     # the output as a version before same_ecg_as and ecg_key wrote it (and without the stamps file it did not write)
     with out.open(newline="", encoding="utf-8-sig") as fh:
         reader = csv.DictReader(fh)
