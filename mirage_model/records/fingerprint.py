@@ -21,6 +21,7 @@ import base64
 import hashlib
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
@@ -44,22 +45,36 @@ def _header_of(path: Path) -> Path:
 
 def record_fingerprint(path: str | Path) -> bytes | None:
     """The record at ``path``'s fingerprint (``DIGEST_BYTES`` bytes; module docstring), None where its files cannot
-    be read (gone, unreadable)."""
-    from mirage_model.records.stamp import record_files     # here: stamp imports the formats package lazily too
+    be read (gone, unreadable). Read once while its files' stamps (``stamp.file_stamp``) stay the same: the app asks
+    for it at each model run, the statements model's too."""
+    from mirage_model.records.stamp import file_stamp, record_files     # here: stamp imports formats lazily too
 
     head = _header_of(Path(path))
     try:
         files = record_files(head)
-        signal = [f for f in files if f.suffix.lower() not in (".hea", ".csv")] or \
-            [f for f in files if f.suffix.lower() == ".hea"]
-        digest = hashlib.blake2b(digest_size=DIGEST_BYTES)
-        for f in signal:
+    except (OSError, ValueError):
+        return None
+    signal = [f for f in files if f.suffix.lower() not in (".hea", ".csv")] or \
+        [f for f in files if f.suffix.lower() == ".hea"]
+    stamps = tuple(file_stamp(f) for f in signal)
+    if not signal or None in stamps:
+        return None
+    return _files_digest(tuple(map(os.fspath, signal)), stamps)
+
+
+@lru_cache(maxsize=64)
+def _files_digest(files: tuple[str, ...], stamps: tuple) -> bytes | None:
+    """The digest of ``files`` (each one's size, then its first ``READ_BYTES``) as they are at ``stamps`` (their
+    stamps, the cache's key with them); None where one cannot be read."""
+    digest = hashlib.blake2b(digest_size=DIGEST_BYTES)
+    try:
+        for f in files:
             with open(f, "rb") as fh:
                 digest.update(os.fstat(fh.fileno()).st_size.to_bytes(8, "little"))
                 digest.update(fh.read(READ_BYTES))
-        return digest.digest() if signal else None
     except (OSError, ValueError):
         return None
+    return digest.digest()
 
 
 def fingerprints_text(digests: Iterable[bytes]) -> str:
